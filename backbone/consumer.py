@@ -1,0 +1,131 @@
+"""`@consume_event(...)`: the nameko entrypoint every event handler uses.
+
+For each handler it declares a durable quorum queue `<service>.<method>` bound to the event types,
+with a delivery limit and the dead-letter exchange. For each message it:
+
+- parses and validates the envelope against the contract registry; a message that is not JSON
+  or does not match its contract is dead-lettered at once with the reason, never retried;
+- runs the handler in a worker, with the event's correlation id in the worker context;
+- acks on success; on failure requeues, and on the last allowed attempt dead-letters the
+  message itself with the error as reason (the queue's own delivery limit is the safety net if
+  the process dies on every attempt).
+
+Handlers stay idempotent by claiming the event in their unit of work (`uow.claim`).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from datetime import datetime, timezone
+from functools import partial
+
+from kombu import Connection
+from kombu.pools import producers
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer, QueueConsumer
+
+from backbone import config, topology
+from backbone.contracts import ContractError, parse_envelope
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_HEADERS = ("x-maillage-reason", "x-maillage-queue", "x-maillage-dead-at", "x-maillage-attempts")
+
+
+class RawQueueConsumer(QueueConsumer):
+    """Hands raw messages to the entrypoint: decoding is the entrypoint's job, so a body that is
+    not JSON becomes a dead letter instead of an exception in the consumer loop."""
+
+    _dead_letter_connection = None
+
+    def get_consumers(self, consumer_cls, channel):
+        topology.dead_letter_queue()(channel).declare()
+        topology.events_exchange()(channel).declare()
+        for provider in self._providers:
+            consumer = consumer_cls(queues=[provider.queue],
+                                    on_message=partial(self.handle_message, provider, None))
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def dead_letter(self, message, queue_name: str, reason: str, attempts: int) -> None:
+        headers = dict(message.headers or {})
+        headers.update({
+            "x-maillage-reason": reason[:4000],
+            "x-maillage-queue": queue_name,
+            "x-maillage-dead-at": datetime.now(timezone.utc).isoformat(),
+            "x-maillage-attempts": attempts,
+        })
+        if self._dead_letter_connection is None:
+            self._dead_letter_connection = Connection(self.amqp_uri,
+                                                      transport_options={"confirm_publish": True})
+        with producers[self._dead_letter_connection].acquire(block=True) as producer:
+            producer.publish(
+                message.body, exchange=config.DEAD_LETTER_EXCHANGE, routing_key=queue_name,
+                headers=headers, delivery_mode=2, retry=True,
+                content_type=message.content_type or "application/octet-stream",
+                content_encoding=message.content_encoding or "binary",
+                message_id=message.properties.get("message_id"),
+            )
+
+
+class EventConsumer(Consumer):
+    queue_consumer = RawQueueConsumer()
+
+    def __init__(self, *event_types: str, **kwargs):
+        if not event_types:
+            raise ValueError("consume_event needs at least one event type")
+        self.event_types = event_types
+        super().__init__(queue=None, requeue_on_error=True, **kwargs)
+
+    @property
+    def queue_name(self) -> str:
+        return topology.handler_queue_name(self.container.service_name, self.method_name)
+
+    def setup(self):
+        self.queue = topology.handler_queue(self.container.service_name, self.method_name,
+                                            self.event_types)
+        super().setup()
+
+    def handle_message(self, _body, message):
+        try:
+            envelope = parse_envelope(json.loads(message.body))
+            if envelope["type"] not in self.event_types:
+                raise ContractError({"type": [f"{self.queue_name} does not consume {envelope['type']}."]})
+        except (ValueError, ContractError) as exc:
+            log.error("invalid event on %s, dead-lettered: %s", self.queue_name, exc)
+            self._dead_letter_and_ack(message, f"invalid event: {exc}")
+            return
+        context_data = {"correlation_id": envelope["correlation_id"] or envelope["event_id"],
+                        "event_id": envelope["event_id"]}
+        try:
+            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempts = int((message.headers or {}).get("x-delivery-count", 0)) + 1
+        if attempts >= config.delivery_limit():
+            reason = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+            log.error("%s failed %d times, dead-lettered: %s", self.queue_name, attempts, reason)
+            self._dead_letter_and_ack(message, f"handler failed {attempts} times: {reason}", attempts)
+        else:
+            log.warning("%s failed (attempt %d), requeued", self.queue_name, attempts)
+            self.queue_consumer.requeue_message(message)
+
+    def _dead_letter_and_ack(self, message, reason: str, attempts: int = 1):
+        try:
+            self.queue_consumer.dead_letter(message, self.queue_name, reason, attempts)
+        except Exception:  # the broker went away: leave it to redelivery
+            log.exception("could not dead-letter a message from %s; requeued", self.queue_name)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+consume_event = EventConsumer.decorator

@@ -1,0 +1,103 @@
+"""One database per service: engines, the unit of work and the session-per-worker dependency."""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from backbone import config
+from backbone.unit_of_work import UnitOfWork
+
+_green_patched = False
+
+
+def make_engine(url: str) -> Engine:
+    global _green_patched
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql") and not _green_patched:
+        import eventlet.patcher
+
+        if eventlet.patcher.is_monkey_patched("socket"):
+            from psycogreen.eventlet import patch_psycopg
+
+            patch_psycopg()
+        _green_patched = True
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """A service's database: hands out units of work."""
+
+    def __init__(self, url: str, source: str):
+        self.url = url
+        self.source = source
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def unit_of_work(self, correlation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, source=self.source, correlation_id=correlation_id)
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class WorkerDatabase:
+    """What a nameko worker sees as `self.db`: units of work tied to this worker's correlation id."""
+
+    def __init__(self, database: Database, correlation_id: str | None):
+        self._database = database
+        self._correlation_id = correlation_id
+        self._open: list[UnitOfWork] = []
+
+    def unit_of_work(self) -> UnitOfWork:
+        uow = self._database.unit_of_work(correlation_id=self._correlation_id)
+        self._open.append(uow)
+        return uow
+
+    def ping(self) -> None:
+        self._database.ping()
+
+    def close(self) -> None:
+        for uow in self._open:
+            uow.close()
+        self._open.clear()
+
+
+class DatabaseProvider(DependencyProvider):
+    """Session per worker: each worker gets its own units of work, closed when the worker ends."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.database: Database | None = None
+
+    def setup(self):
+        self.database = Database(config.database_url(self.service), source=self.service)
+
+    def stop(self):
+        if self.database is not None:
+            self.database.dispose()
+
+    def get_dependency(self, worker_ctx):
+        correlation_id = worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id
+        return WorkerDatabase(self.database, correlation_id)
+
+    def worker_teardown(self, worker_ctx):
+        dependency = worker_ctx.service.__dict__.get(self.attr_name)
+        if isinstance(dependency, WorkerDatabase):
+            dependency.close()

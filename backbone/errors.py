@@ -1,0 +1,51 @@
+"""Typed errors that cross RPC as themselves (not as a bare RemoteError).
+
+The gateway maps each to one HTTP status in one place (gateway/errors.py).
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+@deserialize_to_instance
+class InvalidInput(Exception):
+    """Input failed validation. `errors` maps each field to its messages (marshmallow's shape)."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@deserialize_to_instance
+class NotFound(Exception):
+    def __init__(self, what, identifier=None):
+        super().__init__(what, identifier)
+        self.what = what
+        self.identifier = identifier
+
+
+@deserialize_to_instance
+class Conflict(Exception):
+    """The request clashes with what exists (a duplicate, a transition from the wrong state)."""
+
+    def __init__(self, reason, field=None):
+        super().__init__(reason, field)
+        self.reason = reason
+        self.field = field
+
+
+@deserialize_to_instance
+class AuthenticationFailed(Exception):
+    def __init__(self, reason="bad_credentials"):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ServiceUnavailable(Exception):
+    """A service did not answer in time or is not running."""
+
+    def __init__(self, service, reason="timeout"):
+        super().__init__(service, reason)
+        self.service = service
+        self.reason = reason
+
+
+EXPECTED = (InvalidInput, NotFound, Conflict, AuthenticationFailed)

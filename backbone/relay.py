@@ -1,0 +1,219 @@
+"""The outbox relay: publishes a service's pending outbox rows to RabbitMQ.
+
+- pika's asynchronous connection with publisher confirms; rows are marked published only once
+  the broker confirmed them (batched, `multiple` acks), so a crash anywhere re-sends, never loses;
+- rows go out in outbox order on one channel, which keeps each village's publication order;
+- while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
+  events wait; writes go on meanwhile, they only fill the outbox;
+- on PostgreSQL a session advisory lock keeps one active relay per service database (a second
+  replica stands by), which is what keeps the order.
+
+Run it with `maillage relay SERVICE`.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+import zlib
+from datetime import datetime, timezone
+
+import pika
+from sqlalchemy import func, select, text, update
+
+from backbone import config, failpoints, topology
+from backbone.db import make_engine
+from backbone.tables import OutboxEvent
+
+log = logging.getLogger("maillage.relay")
+
+
+class OutboxRelay:
+    def __init__(self, service: str, *, database_url: str | None = None, amqp_uri: str | None = None,
+                 batch_size: int = 500, max_in_flight: int = 2000, poll_interval: float = 0.1):
+        self.service = service
+        self.engine = make_engine(database_url or config.database_url(service))
+        self.amqp_uri = amqp_uri or config.amqp_uri()
+        self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
+        self.poll_interval = poll_interval
+        self._stopping = False
+        self._backoff = 0.5
+        self._connection = None
+        self._channel = None
+        self._reset_flight()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        signal.signal(signal.SIGINT, lambda *_: self.stop())
+        with self._single_active_relay():
+            while not self._stopping:
+                self._connection = pika.SelectConnection(
+                    pika.URLParameters(self.amqp_uri),
+                    on_open_callback=self._on_connection_open,
+                    on_open_error_callback=self._on_connection_error,
+                    on_close_callback=self._on_connection_closed,
+                )
+                self._connection.ioloop.start()
+                if not self._stopping:
+                    log.warning("%s relay: broker unreachable at %s; %d events waiting; retrying in %.1fs",
+                                self.service, _safe(self.amqp_uri), self.pending_count(), self._backoff)
+                    self._sleep(self._backoff)
+                    self._backoff = min(self._backoff * 2, 30.0)
+        self.engine.dispose()
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._connection is not None and self._connection.is_open:
+            self._connection.ioloop.add_callback_threadsafe(self._connection.close)
+        elif self._connection is not None:
+            self._connection.ioloop.add_callback_threadsafe(self._connection.ioloop.stop)
+
+    def pending_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(OutboxEvent)
+                                .where(OutboxEvent.published_at.is_(None))).scalar_one()
+
+    # --- connection ------------------------------------------------------------------------
+
+    def _on_connection_open(self, connection):
+        connection.channel(on_open_callback=self._on_channel_open)
+
+    def _on_connection_error(self, connection, error):
+        log.debug("connection failed: %s", error)
+        connection.ioloop.stop()
+
+    def _on_connection_closed(self, connection, reason):
+        self._channel = None
+        self._reset_flight()
+        if not self._stopping:
+            log.warning("%s relay: connection closed: %s", self.service, reason)
+        connection.ioloop.stop()
+
+    def _on_channel_open(self, channel):
+        self._channel = channel
+        channel.add_on_close_callback(self._on_channel_closed)
+        topology.declare_pika_async(channel, on_done=self._on_topology_ready)
+
+    def _on_topology_ready(self):
+        self._channel.confirm_delivery(ack_nack_callback=self._on_confirm,
+                                       callback=lambda _frame: self._start_publishing())
+
+    def _start_publishing(self):
+        self._backoff = 0.5
+        log.info("%s relay: publishing to %s", self.service, _safe(self.amqp_uri))
+        self._schedule_poll(0)
+
+    def _on_channel_closed(self, channel, reason):
+        log.warning("%s relay: channel closed: %s", self.service, reason)
+        self._channel = None
+        if self._connection.is_open:
+            self._connection.close()
+
+    # --- publishing ------------------------------------------------------------------------
+
+    def _reset_flight(self):
+        self._in_flight: dict[int, int] = {}   # delivery tag -> outbox row id
+        self._delivery_tag = 0
+        self._cursor = 0                       # highest outbox id handed to the broker
+        self._poll_scheduled = False
+
+    def _schedule_poll(self, delay: float):
+        if not self._poll_scheduled and self._connection is not None:
+            self._poll_scheduled = True
+            self._connection.ioloop.call_later(delay, self._poll)
+
+    def _poll(self):
+        self._poll_scheduled = False
+        if self._stopping or self._channel is None or not self._channel.is_open:
+            return
+        room = self.max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return  # confirms will call us again
+        limit = min(self.batch_size, room)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,
+                       OutboxEvent.body)
+                .where(OutboxEvent.published_at.is_(None), OutboxEvent.id > self._cursor)
+                .order_by(OutboxEvent.id).limit(limit)
+            ).all()
+        for row in rows:
+            failpoints.hit("relay.before_publish")
+            self._channel.basic_publish(
+                config.EVENTS_EXCHANGE, row.type, row.body.encode(),
+                pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                     message_id=row.event_id, type=row.type,
+                                     headers={"village_id": row.village_id, "source": self.service}),
+            )
+            self._delivery_tag += 1
+            self._in_flight[self._delivery_tag] = row.id
+            self._cursor = row.id
+        self._schedule_poll(0 if len(rows) == limit else self.poll_interval)
+
+    def _on_confirm(self, frame):
+        method = frame.method
+        tag = method.delivery_tag
+        tags = [t for t in self._in_flight if t <= tag] if method.multiple else [tag]
+        row_ids = [self._in_flight.pop(t) for t in tags if t in self._in_flight]
+        if isinstance(method, pika.spec.Basic.Nack):
+            # the broker could not take them: reconnect and resend every unpublished row in order
+            log.error("%s relay: broker refused %d events; resending", self.service, len(row_ids))
+            self._channel.close()
+            return
+        failpoints.hit("relay.after_confirm")
+        self._mark_published(row_ids)
+        self._schedule_poll(0)
+
+    def _mark_published(self, row_ids):
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            for start in range(0, len(row_ids), 500):
+                conn.execute(update(OutboxEvent).where(OutboxEvent.id.in_(row_ids[start:start + 500]))
+                             .values(published_at=now))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _sleep(self, seconds: float):
+        end = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < end:
+            time.sleep(0.1)
+
+    def _single_active_relay(self):
+        return _AdvisoryLock(self.engine, self.service, self) if self.engine.dialect.name == "postgresql" \
+            else _NoLock()
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _AdvisoryLock:
+    def __init__(self, engine, service, relay):
+        self.engine, self.key, self.relay = engine, zlib.crc32(f"outbox-relay:{service}".encode()), relay
+        self.conn = None
+
+    def __enter__(self):
+        self.conn = self.engine.connect()
+        while not self.relay._stopping:
+            if self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
+                self.conn.commit()
+                return self
+            self.conn.rollback()
+            log.info("another relay is active for this database; standing by")
+            self.relay._sleep(5)
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.close()
+        return False
+
+
+def _safe(uri: str) -> str:
+    return pika.URLParameters(uri).host + ":" + str(pika.URLParameters(uri).port)

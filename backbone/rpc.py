@@ -1,0 +1,45 @@
+"""RPC with a timeout: `ServiceRpc("members")` is nameko's RpcProxy whose calls give up after
+`MAILLAGE_RPC_TIMEOUT` seconds (or `timeout=`) with ServiceUnavailable, also raised when the
+target service is not running. Typed errors (backbone.errors) come back as themselves."""
+from __future__ import annotations
+
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy
+
+from backbone import config
+from backbone.errors import ServiceUnavailable
+
+
+class TimedServiceProxy:
+    def __init__(self, proxy, service: str, timeout: float):
+        self._proxy = proxy
+        self._service = service
+        self._timeout = timeout
+
+    def __getattr__(self, method):
+        method_proxy = getattr(self._proxy, method)
+
+        def call(*args, **kwargs):
+            try:
+                reply = method_proxy.call_async(*args, **kwargs)
+            except UnknownService:
+                raise ServiceUnavailable(self._service, "not running") from None
+            try:
+                with eventlet.Timeout(self._timeout):
+                    return reply.result()
+            except eventlet.Timeout:
+                raise ServiceUnavailable(self._service, "timeout") from None
+
+        call.__name__ = method
+        return call
+
+
+class ServiceRpc(RpcProxy):
+    def __init__(self, target_service: str, timeout: float | None = None, **options):
+        super().__init__(target_service, **options)
+        self.timeout = timeout
+
+    def get_dependency(self, worker_ctx):
+        return TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service,
+                                 self.timeout or config.rpc_timeout())

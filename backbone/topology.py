@@ -1,0 +1,101 @@
+"""The broker topology, declared identically by every client (kombu in services, pika in tools).
+
+- `maillage.events` (topic): every event, routing key = event type. Its alternate exchange is the
+  dead-letter exchange, so an event nobody subscribes to is kept, not silently dropped.
+- One durable quorum queue per handler (`<service>.<method>`), with a delivery limit and the
+  dead-letter exchange: a message that keeps failing lands in `maillage.dead-letters`.
+"""
+from __future__ import annotations
+
+from kombu import Exchange, Queue, binding
+
+from backbone import config
+
+EVENTS_EXCHANGE_ARGS = {"alternate-exchange": config.DEAD_LETTER_EXCHANGE}
+
+
+def handler_queue_name(service: str, method: str) -> str:
+    return f"{service}.{method}"
+
+
+def handler_queue_arguments(queue_name: str) -> dict:
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": config.delivery_limit(),
+        "x-dead-letter-exchange": config.DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": queue_name,
+    }
+
+
+DEAD_LETTER_QUEUE_ARGS = {"x-queue-type": "quorum"}
+
+
+# --- kombu (inside nameko services) -------------------------------------------------------
+
+def events_exchange() -> Exchange:
+    return Exchange(config.EVENTS_EXCHANGE, type="topic", durable=True, arguments=EVENTS_EXCHANGE_ARGS)
+
+
+def dead_letter_exchange() -> Exchange:
+    return Exchange(config.DEAD_LETTER_EXCHANGE, type="topic", durable=True)
+
+
+def dead_letter_queue() -> Queue:
+    return Queue(config.DEAD_LETTER_QUEUE, exchange=dead_letter_exchange(), routing_key="#",
+                 durable=True, queue_arguments=DEAD_LETTER_QUEUE_ARGS)
+
+
+def handler_queue(service: str, method: str, event_types) -> Queue:
+    name = handler_queue_name(service, method)
+    exchange = events_exchange()
+    return Queue(name, bindings=[binding(exchange, routing_key=t) for t in event_types],
+                 durable=True, queue_arguments=handler_queue_arguments(name))
+
+
+def declare_kombu(connection, queues=()) -> None:
+    """Declare the shared exchanges, the dead-letter queue and `queues` on a kombu connection."""
+    channel = connection.channel()
+    try:
+        dead_letter_queue()(channel).declare()
+        events_exchange()(channel).declare()
+        for queue in queues:
+            queue(channel).declare()
+    finally:
+        channel.close()
+
+
+# --- pika (relay, operators' CLI, benchmarks) ----------------------------------------------
+
+def declare_pika(channel, subscriptions=()) -> None:
+    """Same topology with pika. `subscriptions` is an iterable of (queue name, event types)."""
+    channel.exchange_declare(config.DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True)
+    channel.queue_declare(config.DEAD_LETTER_QUEUE, durable=True, arguments=DEAD_LETTER_QUEUE_ARGS)
+    channel.queue_bind(config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE, routing_key="#")
+    channel.exchange_declare(config.EVENTS_EXCHANGE, exchange_type="topic", durable=True,
+                             arguments=EVENTS_EXCHANGE_ARGS)
+    for queue_name, event_types in subscriptions:
+        channel.queue_declare(queue_name, durable=True, arguments=handler_queue_arguments(queue_name))
+        for event_type in event_types:
+            channel.queue_bind(queue_name, config.EVENTS_EXCHANGE, routing_key=event_type)
+
+
+def declare_pika_async(channel, on_done, subscriptions=()) -> None:
+    """`declare_pika` for pika's asynchronous channel: runs the declarations in order, then `on_done()`."""
+    steps = [
+        lambda cb: channel.exchange_declare(config.DEAD_LETTER_EXCHANGE, exchange_type="topic",
+                                            durable=True, callback=cb),
+        lambda cb: channel.queue_declare(config.DEAD_LETTER_QUEUE, durable=True,
+                                         arguments=DEAD_LETTER_QUEUE_ARGS, callback=cb),
+        lambda cb: channel.queue_bind(config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE,
+                                      routing_key="#", callback=cb),
+        lambda cb: channel.exchange_declare(config.EVENTS_EXCHANGE, exchange_type="topic",
+                                            durable=True, arguments=EVENTS_EXCHANGE_ARGS, callback=cb),
+    ]
+
+    def run(index, _frame=None):
+        if index == len(steps):
+            on_done()
+        else:
+            steps[index](lambda frame: run(index + 1, frame))
+
+    run(0)

@@ -1,0 +1,74 @@
+"""A unit of work: one transaction holding a change, the events it causes and the inbox record.
+
+    with db.unit_of_work() as uow:
+        if not uow.claim("orders.on_village_opened", envelope):
+            return                      # already processed: a duplicate delivery
+        uow.session.add(...)
+        uow.record_event("village.opened", payload, village_id=...)
+        uow.commit()
+
+Nothing is written unless `commit()` is called; events reach the broker only through the outbox relay.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from backbone.contracts import build_envelope
+from backbone.tables import InboxEntry, OutboxEvent
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None):
+        self._session_factory = session_factory
+        self.source = source
+        self.correlation_id = correlation_id
+        self.session: Session | None = None
+        self.recorded: list[dict] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        self.recorded = []
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def record_event(self, type: str, payload: dict, *, village_id: str | None,
+                     version: int | None = None) -> dict:
+        """Validate the event against its contract and add it to the outbox in this transaction."""
+        envelope = build_envelope(type, payload, village_id=village_id, source=self.source,
+                                  version=version, correlation_id=self.correlation_id)
+        self.session.add(OutboxEvent(
+            event_id=envelope["event_id"], type=envelope["type"], version=envelope["version"],
+            village_id=envelope["village_id"], body=json.dumps(envelope, separators=(",", ":")),
+        ))
+        self.recorded.append(envelope)
+        return envelope
+
+    def claim(self, consumer: str, envelope: dict) -> bool:
+        """True the first time `consumer` sees this event; False for a duplicate delivery.
+
+        The inbox row is flushed at once: a concurrent duplicate (another replica) waits on it
+        and then fails on the primary key, so its message is retried and found processed.
+        """
+        if self.session.get(InboxEntry, (consumer, envelope["event_id"])) is not None:
+            return False
+        self.session.add(InboxEntry(consumer=consumer, event_id=envelope["event_id"],
+                                    event_type=envelope["type"]))
+        self.session.flush()
+        return True
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+            self.session.close()
+            self.session = None

@@ -1,0 +1,4 @@
+from backbone.migrations import run
+from services.events.models import Base
+
+run(Base.metadata)

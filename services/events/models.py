@@ -1,0 +1,37 @@
+"""The events service's tables. For now: its read models of villages and of possible co-organisers."""
+from datetime import datetime
+
+from sqlalchemy import MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backbone.tables import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    })
+
+
+class KnownVillage(Base):
+    """A village where animations may happen (from `village.opened`)."""
+
+    __tablename__ = "known_villages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    commune: Mapped[str] = mapped_column(String(120))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnownPartner(Base):
+    """An organisation that may co-organise animations (from `partner.joined`)."""
+
+    __tablename__ = "known_partners"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)

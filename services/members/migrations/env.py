@@ -1,0 +1,4 @@
+from backbone.migrations import run
+from services.members.models import Base
+
+run(Base.metadata)

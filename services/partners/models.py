@@ -1,0 +1,62 @@
+"""The partners service's tables: partners, their API keys, and its read model of villages."""
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backbone.tables import UtcDateTime, utcnow
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    })
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PartnerVillage(Base):
+    """A village a partner serves (none: the whole network)."""
+
+    __tablename__ = "partner_villages"
+
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class ApiKey(Base):
+    """A partner system's key. Only its SHA-256 is stored; the key is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class KnownVillage(Base):
+    """A village as partners needs it (event-carried state from `village.opened`)."""
+
+    __tablename__ = "known_villages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    commune: Mapped[str] = mapped_column(String(120))
+    insee_code: Mapped[str] = mapped_column(String(5))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
