@@ -66,7 +66,7 @@ class RawQueueConsumer(QueueConsumer):
                 headers=headers, delivery_mode=2, retry=True,
                 content_type=message.content_type or "application/octet-stream",
                 content_encoding=message.content_encoding or "binary",
-                message_id=message.properties.get("message_id"),
+                message_id=message.properties.get("message_id"), type=message.properties.get("type"),
             )
 
 

@@ -14,6 +14,8 @@ _green_patched = False
 
 def make_engine(url: str) -> Engine:
     global _green_patched
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg2://" + url.split("://", 1)[1]  # psycopg2: green under eventlet
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

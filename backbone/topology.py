@@ -99,3 +99,18 @@ def declare_pika_async(channel, on_done, subscriptions=()) -> None:
             steps[index](lambda frame: run(index + 1, frame))
 
     run(0)
+
+
+def subscriptions_of(service_cls) -> list[tuple[str, tuple[str, ...]]]:
+    """[(queue name, event types)] for every `@consume_event` handler of a nameko service class."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from backbone.consumer import EventConsumer
+
+    found = []
+    for method_name in sorted(dir(service_cls)):
+        method = getattr(service_cls, method_name, None)
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, EventConsumer):
+                found.append((handler_queue_name(service_cls.name, method_name), entrypoint.event_types))
+    return found

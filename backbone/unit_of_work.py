@@ -69,6 +69,5 @@ class UnitOfWork:
 
     def close(self) -> None:
         if self.session is not None:
-            self.session.rollback()
-            self.session.close()
+            self.session.close()  # rolls back whatever was not committed
             self.session = None

@@ -1,0 +1,88 @@
+"""Outbox and inbox on SQLite and PostgreSQL: change + events in one transaction, duplicates ignored."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from backbone.contracts import ContractError
+from backbone.tables import InboxEntry, OutboxEvent
+from services.orders.models import KnownVillage
+from services.orders.read_models import record_village_opened
+from tests.backbone.test_contracts import VILLAGE
+
+
+def _outbox(database):
+    with database.unit_of_work() as uow:
+        return uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+
+
+def test_change_and_event_commit_together(service_db):
+    from services.members import villages
+
+    db = service_db("members")
+    with db.unit_of_work() as uow:
+        village = villages.open_village(uow, {k: v for k, v in VILLAGE.items() if k != "village_id"}
+                                        | {"postcode": "19290"})
+    rows = _outbox(db)
+    assert [r.type for r in rows] == ["village.opened"]
+    body = json.loads(rows[0].body)
+    assert body["payload"]["village_id"] == village["id"] and rows[0].published_at is None
+
+
+def test_nothing_is_written_when_the_event_breaks_its_contract(service_db):
+    from services.members.models import Village
+
+    db = service_db("members")
+    with pytest.raises(ContractError):
+        with db.unit_of_work() as uow:
+            uow.session.add(Village(slug="x", name="X", commune="X", insee_code="1", postcode="1", kind="fixed"))
+            uow.record_event("village.opened", {"village_id": "x"}, village_id="x")
+            uow.commit()
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Village)) == 0
+    assert _outbox(db) == []
+
+
+def test_uncommitted_work_is_rolled_back(service_db):
+    db = service_db("members")
+    with db.unit_of_work() as uow:
+        uow.record_event("village.opened", VILLAGE, village_id=VILLAGE["village_id"])
+    assert _outbox(db) == []
+
+
+def _envelope():
+    from backbone.contracts import build_envelope, parse_envelope
+
+    return parse_envelope(build_envelope("village.opened", VILLAGE, village_id=VILLAGE["village_id"],
+                                         source="members"))
+
+
+def test_a_duplicate_event_has_one_effect(service_db):
+    db = service_db("orders")
+    event = _envelope()
+    with db.unit_of_work() as uow:
+        assert record_village_opened(uow, "orders.on_village_opened", event) is True
+    with db.unit_of_work() as uow:
+        assert record_village_opened(uow, "orders.on_village_opened", event) is False
+    with db.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(KnownVillage)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(InboxEntry)) == 1
+
+
+def test_the_inbox_row_rolls_back_with_a_failed_effect(service_db):
+    db = service_db("orders")
+    event = _envelope()
+    with db.unit_of_work() as uow:
+        assert uow.claim("orders.on_village_opened", event)
+        # no commit: the handler failed
+    with db.unit_of_work() as uow:
+        assert uow.claim("orders.on_village_opened", event), "a failed attempt must not count as processed"
+
+
+def test_timestamps_come_back_aware(service_db):
+    db = service_db("orders")
+    with db.unit_of_work() as uow:
+        record_village_opened(uow, "orders.on_village_opened", _envelope())
+    with db.unit_of_work() as uow:
+        village = uow.session.scalar(select(KnownVillage))
+        assert village.opened_at.utcoffset() is not None

@@ -1,0 +1,101 @@
+"""Shared fixtures. Tests use the real RabbitMQ and PostgreSQL of the machine (DESIGN.md, Testing).
+
+- `amqp_uri`: a fresh RabbitMQ vhost per test (management API), so tests never see each other's
+  queues; also exported as AMQP_URI for code that reads the environment.
+- `db_url`: every database test runs twice, on a SQLite file and on a fresh PostgreSQL database.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (nameko's pytest plugin no longer does it)
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+import psycopg2  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1")
+RABBIT_MANAGEMENT = os.environ.get("TEST_RABBIT_MANAGEMENT", f"http://{RABBIT_HOST}:15672/api")
+RABBIT_AUTH = ("guest", "guest")
+PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "data"))
+
+
+def make_vhost() -> str:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
+    requests.put(f"{RABBIT_MANAGEMENT}/permissions/{name}/guest", auth=RABBIT_AUTH, timeout=10,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    return name
+
+
+def drop_vhost(name: str) -> None:
+    requests.delete(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=30)
+
+
+@pytest.fixture
+def amqp_uri(monkeypatch):
+    vhost = make_vhost()
+    uri = f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}"
+    monkeypatch.setenv("AMQP_URI", uri)
+    yield uri
+    drop_vhost(vhost)
+
+
+@pytest.fixture
+def nameko_config(amqp_uri):
+    return {"AMQP_URI": amqp_uri, "max_workers": 10, "serializer": "json"}
+
+
+def create_pg_database() -> str:
+    name = f"mlg_test_{uuid.uuid4().hex[:10]}"
+    conn = psycopg2.connect(PG_ADMIN_DSN)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = psycopg2.connect(PG_ADMIN_DSN)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = create_pg_database()
+        yield url
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def service_db(db_url, monkeypatch):
+    """`service_db("orders")`: point that service at `db_url`, migrate it, return the Database."""
+    from backbone import migrations
+    from backbone.db import Database
+
+    opened = []
+
+    def make(service: str):
+        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", db_url)
+        migrations.upgrade(service, db_url)
+        database = Database(db_url, source=service)
+        opened.append(database)
+        return database
+
+    yield make
+    for database in opened:
+        database.dispose()
