@@ -17,6 +17,9 @@ class TimedServiceProxy:
         self._service = service
         self._timeout = timeout
 
+    def with_timeout(self, seconds: float) -> "TimedServiceProxy":
+        return TimedServiceProxy(self._proxy, self._service, seconds)
+
     def __getattr__(self, method):
         method_proxy = getattr(self._proxy, method)
 

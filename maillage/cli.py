@@ -1,8 +1,21 @@
-"""`maillage`: the operators' command line (migrate, relay, accounts, demo data, dead letters)."""
+"""`maillage`: the operators' command line.
+
+    maillage run                 the whole network on this machine, with demo data
+    maillage migrate [SERVICE]   apply database migrations
+    maillage topology            declare exchanges and every service's queues
+    maillage relay SERVICE       run one service's outbox relay
+    maillage create-coordinator  create a coordinator account
+    maillage seed                load the demo data (idempotent)
+    maillage dead-letters ...    list, show, replay, discard dead letters
+    maillage events-catalogue    write docs/events.md, the event catalogue for partners
+"""
 from __future__ import annotations
 
+import json
 import logging
+import signal
 import sys
+import time
 
 import click
 
@@ -18,19 +31,29 @@ def main(verbose):
     logging.getLogger("pika").setLevel(logging.WARNING)
 
 
-def _services(selected):
-    return selected or config.SERVICES
+def _fail(message: str):
+    click.echo(message, err=True)
+    sys.exit(1)
 
 
 @main.command()
 @click.argument("services", nargs=-1, type=click.Choice(config.SERVICES))
 def migrate(services):
-    """Apply every service's database migrations (all services when none is named)."""
+    """Apply the database migrations of SERVICES (all when none is named)."""
     from backbone import migrations
 
-    for service in _services(services):
+    for service in services or config.SERVICES:
         migrations.upgrade(service)
         click.echo(f"{service}: database at head")
+
+
+@main.command()
+def topology():
+    """Declare the exchanges, the dead-letter queue and every service's queues."""
+    from maillage.network import declare_topology
+
+    for queue in declare_topology():
+        click.echo(f"queue {queue}")
 
 
 @main.command()
@@ -40,6 +63,166 @@ def relay(service):
     from backbone.relay import OutboxRelay
 
     OutboxRelay(service).run()
+
+
+@main.command("create-coordinator")
+@click.option("--email", required=True)
+@click.option("--full-name", default="Coordination", show_default=True)
+@click.password_option(help="At least 10 characters (asked when not given).")
+def create_coordinator(email, full_name, password):
+    """Create a coordinator account (the members service must be running)."""
+    from backbone.errors import Conflict, InvalidInput
+    from maillage.network import rpc_client
+
+    try:
+        with rpc_client() as rpc:
+            account = rpc.members.create_staff_account(
+                {"email": email, "full_name": full_name, "password": password, "role": "coordinator"})
+    except InvalidInput as exc:
+        _fail("invalid: " + "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()))
+    except Conflict:
+        _fail(f"an account already exists for {email}")
+    click.echo(f"coordinator created: {account['email']} ({account['id']})")
+
+
+@main.command()
+def seed():
+    """Load the demo data through the running services (idempotent)."""
+    from maillage import demo
+    from maillage.network import rpc_client
+
+    with rpc_client() as rpc:
+        villages = demo.seed(rpc)
+    click.echo(f"demo data present: {len(villages)} villages")
+
+
+@main.command("events-catalogue")
+@click.option("--output", type=click.Path(dir_okay=False), default=str(config.REPO_ROOT / "docs" / "events.md"),
+              show_default=True)
+def events_catalogue(output):
+    """Write the event catalogue (Markdown) from the contract registry."""
+    from backbone.contracts.catalogue import render_markdown
+    from maillage.network import consumers_by_event_type
+
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(render_markdown(consumers_by_event_type()))
+    click.echo(f"written {output}")
+
+
+@main.group("dead-letters")
+def dead_letters():
+    """Messages that failed too often, broke their contract or had no subscriber."""
+
+
+@dead_letters.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def dead_letters_list(as_json):
+    from backbone.dead_letters import DeadLetterQueue
+
+    letters = DeadLetterQueue().list()
+    if as_json:
+        for letter in letters:
+            click.echo(json.dumps(letter.as_dict()))
+        return
+    if not letters:
+        click.echo("no dead letters")
+    for letter in letters:
+        click.echo(f"{letter.event_id}  {letter.event_type or '?'}  from {letter.origin_queue or '-'}  "
+                   f"at {letter.dead_at or '?'}\n    {letter.reason}")
+
+
+@dead_letters.command("show")
+@click.argument("event_id")
+def dead_letters_show(event_id):
+    from backbone.dead_letters import DeadLetterQueue
+
+    letter = DeadLetterQueue().show(event_id)
+    if letter is None:
+        _fail(f"no dead letter with event id {event_id}")
+    click.echo(json.dumps(letter.as_dict(with_body=True), indent=2, ensure_ascii=False, default=str))
+
+
+@dead_letters.command("replay")
+@click.argument("event_id")
+@click.option("--queue", help="Only the copy that failed in this queue.")
+def dead_letters_replay(event_id, queue):
+    """Send a dead letter back to the queue where it failed (once its cause is fixed)."""
+    from backbone.dead_letters import DeadLetterQueue
+
+    count = DeadLetterQueue().replay(event_id, queue)
+    if not count:
+        _fail(f"no dead letter with event id {event_id}")
+    click.echo(f"replayed {count}")
+
+
+@dead_letters.command("discard")
+@click.argument("event_id")
+@click.option("--queue", help="Only the copy that failed in this queue.")
+@click.confirmation_option(prompt="Discard this dead letter for good?")
+def dead_letters_discard(event_id, queue):
+    from backbone.dead_letters import DeadLetterQueue
+
+    count = DeadLetterQueue().discard(event_id, queue)
+    if not count:
+        _fail(f"no dead letter with event id {event_id}")
+    click.echo(f"discarded {count}")
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
+@click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for a healthy network.")
+def run(demo, timeout):
+    """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
+    from backbone import migrations
+    from maillage import demo as demo_data
+    from maillage.network import declare_topology, rpc_client
+    from maillage.runner import BrokerUnreachable, Network, check_broker
+
+    started = time.monotonic()
+    try:
+        check_broker(config.amqp_uri())
+    except BrokerUnreachable as exc:
+        _fail(str(exc))
+    for service in config.SERVICES:
+        migrations.upgrade(service)
+    declare_topology()
+    address = _gateway_address()
+    network = Network(config.data_dir().parent / "log")
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+    network.start()
+    try:
+        network.wait_healthy(f"http://{address}/health", timeout)
+        if demo:
+            with rpc_client() as rpc:
+                demo_data.seed(rpc)
+        click.echo(f"\nMaillage is up at http://{address}/ ({time.monotonic() - started:.1f}s)")
+        click.echo(f"  API docs: http://{address}/api/docs    health: http://{address}/health")
+        click.echo(f"  logs: {network.log_dir}")
+        if demo:
+            click.echo(f"  demo accounts (password '{demo_data.DEMO_PASSWORD}'):")
+            for email, where in demo_data.demo_accounts():
+                click.echo(f"    {email:32} {where}")
+        click.echo("Ctrl-C stops everything.")
+        while not stop["now"]:
+            dead = network.dead()
+            if dead:
+                raise RuntimeError(network._death_report(dead))
+            time.sleep(0.5)
+    except RuntimeError as exc:
+        click.echo(str(exc), err=True)
+        network.stop()
+        sys.exit(1)
+    network.stop()
+    click.echo("stopped")
+
+
+def _gateway_address() -> str:
+    import os
+
+    address = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
+    return address.replace("0.0.0.0", "127.0.0.1")
 
 
 if __name__ == "__main__":

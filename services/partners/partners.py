@@ -63,3 +63,8 @@ def revoke_api_keys(uow, partner_id: str) -> int:
         key.revoked_at = utcnow()
     uow.commit()
     return len(keys)
+
+
+def list_partners(uow) -> list[dict]:
+    ids = uow.session.scalars(select(Partner.id).order_by(Partner.name)).all()
+    return [get_partner(uow, partner_id) for partner_id in ids]

@@ -31,6 +31,11 @@ class PartnersService:
         with self.db.unit_of_work() as uow:
             return partners.get_partner(uow, str(partner_id))
 
+    @rpc
+    def list_partners(self):
+        with self.db.unit_of_work() as uow:
+            return partners.list_partners(uow)
+
     @consume_event("village.opened")
     def on_village_opened(self, event):
         with self.db.unit_of_work() as uow:

@@ -1,0 +1,1 @@
+"""The HTTP gateway: authentication, roles and village scope, JSON errors, OpenAPI, health."""

@@ -1,0 +1,101 @@
+"""What people read, in French first (English beside it). One catalogue; add a language here.
+
+`message(code)` gives (fr, en) for an error code; `translate_field_errors` turns marshmallow's
+English field messages into French ones, keeping the same shape.
+"""
+from __future__ import annotations
+
+import re
+
+MESSAGES = {
+    "invalid_input": ("Certaines informations sont invalides : voyez les champs signalés.",
+                      "Some fields are invalid: see the fields listed."),
+    "invalid_json": ("La requête doit contenir un objet JSON valide.", "The request body must be a valid JSON object."),
+    "authentication_required": ("Connectez-vous pour continuer.", "Sign in to continue."),
+    "token_expired": ("Votre session a expiré : reconnectez-vous.", "Your session has expired: sign in again."),
+    "token_invalid": ("Jeton de connexion invalide : reconnectez-vous.", "Invalid token: sign in again."),
+    "bad_credentials": ("Adresse e-mail ou mot de passe incorrect.", "Wrong email or password."),
+    "bad_api_key": ("Clé d'API inconnue ou révoquée.", "Unknown or revoked API key."),
+    "role_forbidden": ("Votre rôle ({role}) ne permet pas cette action ; rôles autorisés : {allowed}.",
+                       "Your role ({role}) may not do this; allowed roles: {allowed}."),
+    "village_forbidden": ("Vous ne pouvez agir que sur votre village ; ce village n'est pas le vôtre.",
+                          "You may only act on your own village; this one is not yours."),
+    "not_found": ("{what} introuvable.", "{what} not found."),
+    "route_not_found": ("Cette adresse n'existe pas : {path}.", "No such route: {path}."),
+    "method_not_allowed": ("Méthode {method} non permise ici.", "Method {method} is not allowed here."),
+    "conflict": ("Conflit avec l'existant : {reason}.", "Conflicts with existing data: {reason}."),
+    "slug_taken": ("Ce nom court est déjà utilisé par un autre village.", "This slug is already used by another village."),
+    "email_taken": ("Cette adresse e-mail a déjà un compte.", "This email already has an account."),
+    "service_unavailable": ("Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
+                            "The {service} service is not answering right now; try again shortly."),
+    "internal_error": ("Erreur interne ; l'équipe technique peut la retrouver avec la référence {request_id}.",
+                       "Internal error; operators can find it with reference {request_id}."),
+}
+
+THINGS = {"village": ("Village", "Village"), "staff_account": ("Compte", "Account"),
+          "partner": ("Partenaire", "Partner")}
+
+# marshmallow's messages (and our schemas' own), English -> French; {name} captures are kept
+_FIELD_PATTERNS = [
+    (r"Missing data for required field\.", "Champ obligatoire."),
+    (r"Unknown field\.", "Champ inconnu."),
+    (r"Field may not be null\.", "Ce champ ne peut pas être vide."),
+    (r"Not a valid string\.", "Texte attendu."),
+    (r"Not a valid integer\.", "Nombre entier attendu."),
+    (r"Not a valid number\.", "Nombre attendu."),
+    (r"Not a valid boolean\.", "Oui/non attendu."),
+    (r"Not a valid list\.", "Liste attendue."),
+    (r"Not a valid mapping type\.", "Objet attendu."),
+    (r"Not a valid email address\.", "Adresse e-mail invalide."),
+    (r"Not a valid UUID\.", "Identifiant invalide."),
+    (r"Not a valid datetime\.", "Date et heure invalides."),
+    (r"Not a valid date\.", "Date invalide."),
+    (r"Invalid input type\.", "Type de données invalide."),
+    (r"Invalid value\.", "Valeur invalide."),
+    (r"Length must be between (?P<a>\d+) and (?P<b>\d+)\.", "La longueur doit être comprise entre {a} et {b} caractères."),
+    (r"Shorter than minimum length (?P<a>\d+)\.", "Au moins {a} caractères."),
+    (r"Longer than maximum length (?P<a>\d+)\.", "Au plus {a} caractères."),
+    (r"Length must be (?P<a>\d+)\.", "La longueur doit être de {a} caractères."),
+    (r"Must be one of: (?P<a>.*)\.", "Valeur attendue parmi : {a}."),
+    (r"Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.",
+     "Doit être compris entre {a} et {b}."),
+    (r"Must be greater than or equal to (?P<a>\S+)\.", "Doit être supérieur ou égal à {a}."),
+    (r"Must be less than or equal to (?P<a>\S+)\.", "Doit être inférieur ou égal à {a}."),
+    (r"Use lowercase letters, digits and dashes\.", "Utilisez des lettres minuscules, des chiffres et des tirets."),
+    (r"An INSEE code has 5 characters \(e\.g\. (?P<a>\w+)\)\.", "Un code INSEE compte 5 caractères (ex. {a})."),
+    (r"A postcode has 5 digits\.", "Un code postal compte 5 chiffres."),
+    (r"A concierge belongs to one village\.", "Un compte de concierge est rattaché à un village."),
+    (r"A coordinator serves the whole network, not one village\.",
+     "La coordination sert tout le réseau, pas un seul village."),
+    (r"Unknown village: (?P<a>.*)\.", "Village inconnu : {a}."),
+    (r"Not a Maillage API key\.", "Ce n'est pas une clé d'API Maillage."),
+]
+_COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]
+
+
+def message(code: str, **values) -> tuple[str, str]:
+    french, english = MESSAGES[code]
+    return french.format(**values), english.format(**values)
+
+
+def thing(what: str) -> tuple[str, str]:
+    return THINGS.get(what, (what, what))
+
+
+def translate(text: str) -> str:
+    for pattern, french in _COMPILED:
+        match = pattern.match(text)
+        if match:
+            return french.format(**match.groupdict())
+    return text
+
+
+def translate_field_errors(errors):
+    """Same shape as marshmallow's `messages` (dicts, lists, nested), each string in French."""
+    if isinstance(errors, dict):
+        return {key: translate_field_errors(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [translate_field_errors(value) for value in errors]
+    if isinstance(errors, str):
+        return translate(errors)
+    return errors

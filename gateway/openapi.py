@@ -1,0 +1,81 @@
+"""The OpenAPI 3 document, generated from the routes (gateway/routing.py) and their marshmallow
+schemas with apispec, and the readable docs page rendered from it."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from gateway.routing import ROUTES, RouteSpec
+from gateway.schemas import ErrorOutput
+
+_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(["html"]))
+
+ERROR_STATUSES = {400: "Données invalides (champs nommés)", 401: "Non authentifié",
+                  403: "Rôle ou village non autorisé", 404: "Introuvable", 409: "Conflit",
+                  503: "Un service ne répond pas"}
+
+
+def _operation(spec: RouteSpec) -> dict:
+    operation = {"summary": spec.summary, "tags": [spec.tag], "operationId": spec.handler_name,
+                 "responses": {}}
+    if spec.description:
+        operation["description"] = spec.description
+    if spec.roles:
+        operation["security"] = [{"bearerAuth": []}] if "partner" not in spec.roles else [{"apiKey": []}]
+        operation["x-roles"] = list(spec.roles)
+        if spec.scope:
+            operation["x-village-scope"] = spec.scope
+    params = _PARAM.findall(spec.path)
+    if params:
+        operation["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+                                   for p in params]
+    if spec.body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": spec.body}}}
+    ok = {"description": "OK"}
+    if spec.response is not None:
+        schema = {"type": "array", "items": spec.response} if spec.many else spec.response
+        ok["content"] = {"application/json": {"schema": schema}}
+    operation["responses"][str(spec.status)] = ok
+    statuses = [400] if spec.body else []
+    if spec.roles:
+        statuses += [401, 403]
+    statuses += [404, 409, 503] if spec.roles else [503]
+    for status in statuses:
+        operation["responses"][str(status)] = {
+            "description": ERROR_STATUSES[status],
+            "content": {"application/json": {"schema": "ErrorOutput"}}}
+    return operation
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict:
+    spec = APISpec(title="Maillage", version="0.1.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "API du réseau des conciergeries de territoire. Erreurs en JSON : "
+                                        "`error.message` (français), `error.message_en`, `error.fields`."})
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    spec.components.schema("ErrorOutput", schema=ErrorOutput)
+    paths: dict[str, dict] = {}
+    for route_spec in ROUTES:
+        paths.setdefault(_PARAM.sub(r"{\1}", route_spec.path), {})[route_spec.method.lower()] = \
+            _operation(route_spec)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def docs_page() -> str:
+    return _templates.get_template("docs.html").render(spec=build_spec())
+
+
+def home_page() -> str:
+    return _templates.get_template("home.html").render()

@@ -1,0 +1,173 @@
+"""`@route(...)`: every HTTP endpoint of the gateway, and the one place that enforces who may call it.
+
+    @route("GET", "/api/villages/<village_id>", roles=STAFF, scope="path:village_id",
+           response=VillageOutput, summary="Un village", tag="villages")
+    def get_village(self, call): ...
+
+For every request it: gives it a request id (also the correlation id of everything it causes);
+authenticates the caller when the route is not public; checks the role; checks the village scope
+(a concierge acts on their own village only; the coordinator on all); parses and validates the
+JSON body with the route's schema; calls the handler with a `Call`; returns its answer as JSON
+(services answer already serialised by the response schema the route documents); and turns every error into JSON (gateway/errors.py). The routes are also
+what the OpenAPI document is generated from.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from backbone.schemas import load
+from gateway import auth
+from gateway.errors import HttpError, json_response, response_for
+
+PUBLIC = ()
+STAFF = ("coordinator", "concierge")
+COORDINATOR = ("coordinator",)
+PARTNER = ("partner",)
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str
+    handler_name: str
+    summary: str
+    tag: str
+    roles: tuple = PUBLIC
+    scope: str | None = None            # "path:<param>" or "body:<field>": the village acted on
+    body: type[Schema] | None = None
+    response: type[Schema] | None = None
+    many: bool = False
+    status: int = 200
+    description: str = ""
+    path_params: list = field(default_factory=list)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call:
+    """What a handler gets: the validated body, path values, the caller and what it may see."""
+
+    request: Request
+    params: dict
+    body: dict | None
+    principal: auth.Principal | None
+    request_id: str
+
+    @property
+    def village_ids(self) -> list[str] | None:
+        """Villages the caller may see: None means all (the coordinator)."""
+        if self.principal is None or self.principal.role == "coordinator":
+            return None
+        return [self.principal.village_id] if self.principal.village_id else []
+
+
+class JsonWsgiApp(WsgiApp):
+    """Unknown routes and wrong methods answer in JSON like everything else."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = response_for(exc, request.headers.get("X-Request-Id") or str(uuid.uuid4()),
+                                    path=request.path, method=request.method)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class RouteEntrypoint(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def response_from_exception(self, exc):  # only reached if the handler wrapper itself broke
+        return response_for(exc, None)
+
+
+class WorkerContext(DependencyProvider):
+    """Gives the handler wrapper its worker context (to pass the correlation id along RPC calls)."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx
+
+
+def _parse_body(request, schema_cls):
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise HttpError(400, "invalid_json") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "invalid_json")
+    return load(schema_cls(), data)
+
+
+def _check_role(spec: RouteSpec, principal: auth.Principal):
+    if principal.role not in spec.roles:
+        raise HttpError(403, "role_forbidden", role=principal.role, allowed=", ".join(spec.roles))
+
+
+def _check_village_scope(spec: RouteSpec, principal: auth.Principal, params: dict, body: dict | None):
+    if spec.scope and principal.role != "coordinator":
+        where, name = spec.scope.split(":", 1)
+        village_id = params.get(name) if where == "path" else (body or {}).get(name)
+        if village_id is None or village_id != principal.village_id:
+            raise HttpError(403, "village_forbidden")
+
+
+def _handle(spec: RouteSpec, handler, service, request, **params):
+    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+    service.worker_ctx.context_data["correlation_id"] = request_id
+    try:
+        principal = None
+        if spec.roles:
+            principal = auth.authenticate(request, service.partners_rpc)
+        if principal is not None:
+            _check_role(spec, principal)
+        body = _parse_body(request, spec.body) if spec.body else None
+        if principal is not None:
+            _check_village_scope(spec, principal, params, body)
+        result = handler(service, Call(request, params, body, principal, request_id))
+        if isinstance(result, Response):
+            result.headers["X-Request-Id"] = request_id
+            return result
+        return json_response(result, spec.status, {"X-Request-Id": request_id})
+    except Exception as exc:  # noqa: BLE001  every error becomes JSON, in one place
+        return response_for(exc, request_id, path=request.path)
+
+
+def route(method: str, path: str, *, summary: str, tag: str, roles=PUBLIC, scope=None, body=None,
+          response=None, many=False, status=200, description=""):
+    def decorate(handler):
+        spec = RouteSpec(method, path, handler.__name__, summary, tag, tuple(roles), scope, body, response,
+                         many, status, description or (handler.__doc__ or "").strip())
+        ROUTES.append(spec)
+
+        def entry(self, request, **params):
+            return _handle(spec, handler, self, request, **params)
+
+        entry.__name__ = handler.__name__
+        entry.__doc__ = handler.__doc__
+        return RouteEntrypoint.decorator(method, path)(entry)
+
+    return decorate
+

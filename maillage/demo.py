@@ -1,0 +1,84 @@
+"""Demo data drawn from the source document: four villages of 500–1,000 inhabitants without shops
+(one served by a multiservice truck, one by a locker box), their concierges, the coordinator, and
+partners (a shared producer, La Poste, a commune as a client, an association).
+
+Village names are fictional; INSEE codes and postcodes only have the right shape. Loaded through
+the services' RPC, so every rule and every event applies; running it twice changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from backbone.errors import Conflict
+
+log = logging.getLogger("maillage.demo")
+
+DEMO_PASSWORD = "maillage-demo"  # demo accounts only; printed by `maillage run`
+
+VILLAGES = [
+    {"slug": "bourg-aux-chenes", "name": "Le Bourg-aux-Chênes", "commune": "Le Bourg-aux-Chênes",
+     "insee_code": "19164", "postcode": "19290", "kind": "fixed", "population": 820},
+    {"slug": "saint-aubin-des-pres", "name": "Saint-Aubin-des-Prés", "commune": "Saint-Aubin-des-Prés",
+     "insee_code": "23181", "postcode": "23460", "kind": "fixed", "population": 640},
+    {"slug": "montcalvel", "name": "Montcalvel (camion multiservice)", "commune": "Montcalvel",
+     "insee_code": "19142", "postcode": "19170", "kind": "itinerant", "population": 540},
+    {"slug": "vialle-sur-lac", "name": "Vialle-sur-Lac (casiers)", "commune": "Vialle-sur-Lac",
+     "insee_code": "23265", "postcode": "23340", "kind": "locker", "population": 910},
+]
+
+COORDINATOR = {"email": "coordination@maillage.test", "full_name": "Camille Coordination",
+               "role": "coordinator"}
+CONCIERGES = {
+    "bourg-aux-chenes": ("lucie@maillage.test", "Lucie Martin"),
+    "saint-aubin-des-pres": ("karim@maillage.test", "Karim Benali"),
+    "montcalvel": ("jeanne@maillage.test", "Jeanne Roux"),
+    "vialle-sur-lac": ("paul@maillage.test", "Paul Delmas"),
+}
+
+PARTNERS = [
+    ("GAEC des Trois Fontaines", "producer", ["bourg-aux-chenes", "saint-aubin-des-pres", "montcalvel"]),
+    ("La Poste", "national_company", []),
+    ("Commune de Saint-Aubin-des-Prés", "local_authority", ["saint-aubin-des-pres"]),
+    ("Association Coups de main du Plateau", "association", ["bourg-aux-chenes", "vialle-sur-lac"]),
+]
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    return [(COORDINATOR["email"], "coordination")] + [(email, slug) for slug, (email, _n) in CONCIERGES.items()]
+
+
+def _create_account(rpc, data) -> None:
+    try:
+        rpc.members.create_staff_account({**data, "password": DEMO_PASSWORD})
+    except Conflict:
+        pass  # already there
+
+
+def seed(rpc, propagation_timeout: float = 60.0) -> dict:
+    """Create what is missing. Returns {slug: village id}."""
+    existing = {v["slug"]: v["id"] for v in rpc.members.list_villages(None)}
+    for village in VILLAGES:
+        if village["slug"] not in existing:
+            existing[village["slug"]] = rpc.members.open_village(village)["id"]
+            log.info("village opened: %s", village["name"])
+    _create_account(rpc, COORDINATOR)
+    for slug, (email, full_name) in CONCIERGES.items():
+        _create_account(rpc, {"email": email, "full_name": full_name, "role": "concierge",
+                              "village_id": existing[slug]})
+
+    # partners name villages they serve: wait until the partners service has heard of them
+    wanted = {existing[v["slug"]] for v in VILLAGES}
+    deadline = time.monotonic() + propagation_timeout
+    while not wanted <= {v["id"] for v in rpc.partners.known_villages()}:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the partners service has not received the villages' events; "
+                               "are the relays running? (maillage relay members)")
+        time.sleep(0.3)
+    known_partners = {p["name"] for p in rpc.partners.list_partners()}
+    for name, kind, slugs in PARTNERS:
+        if name not in known_partners:
+            rpc.partners.register_partner({"name": name, "kind": kind,
+                                           "village_ids": [existing[s] for s in slugs]})
+            log.info("partner registered: %s", name)
+    return existing

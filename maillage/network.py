@@ -1,0 +1,62 @@
+"""The composition root: every service of the network, where its code lives, and the RPC client
+operators' commands use."""
+from __future__ import annotations
+
+import importlib
+from contextlib import contextmanager
+
+from backbone import config
+
+SERVICE_MODULES = {
+    "members": "services.members.service:MembersService",
+    "partners": "services.partners.service:PartnersService",
+    "orders": "services.orders.service:OrdersService",
+    "events": "services.events.service:EventsService",
+}
+GATEWAY_MODULE = "gateway.service"
+
+
+def service_class(name: str):
+    module, cls = SERVICE_MODULES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def all_subscriptions() -> list[tuple[str, tuple[str, ...]]]:
+    from backbone.topology import subscriptions_of
+
+    return [sub for name in SERVICE_MODULES for sub in subscriptions_of(service_class(name))]
+
+
+def consumers_by_event_type() -> dict[str, list[str]]:
+    consumers: dict[str, list[str]] = {}
+    for queue, event_types in all_subscriptions():
+        for event_type in event_types:
+            consumers.setdefault(event_type, []).append(queue)
+    return consumers
+
+
+def declare_topology(amqp_uri: str | None = None) -> list[str]:
+    """Declare exchanges, the dead-letter queue and every service's queues (subscribers before
+    publishers). Returns the queue names."""
+    import pika
+
+    from backbone.topology import declare_pika
+
+    subscriptions = all_subscriptions()
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri or config.amqp_uri()))
+    try:
+        declare_pika(connection.channel(), subscriptions)
+    finally:
+        connection.close()
+    return [queue for queue, _types in subscriptions]
+
+
+@contextmanager
+def rpc_client(timeout: float | None = None):
+    """A standalone nameko RPC client; typed errors come back as backbone.errors classes."""
+    import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": config.amqp_uri(), "serializer": "json"},
+                         timeout=timeout or config.rpc_timeout()) as proxy:
+        yield proxy

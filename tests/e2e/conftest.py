@@ -1,0 +1,68 @@
+"""The whole network started as `make run` starts it (`maillage run`), in its own vhost, data
+folder and port, driven over HTTP."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import RABBIT_HOST, drop_vhost, make_vhost
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, base_url, amqp_uri, data_dir, process):
+        self.base_url, self.amqp_uri, self.data_dir, self.process = base_url, amqp_uri, data_dir, process
+
+    def url(self, path):
+        return self.base_url + path
+
+    def login(self, email, password="maillage-demo"):
+        response = requests.post(self.url("/api/auth/login"), json={"email": email, "password": password},
+                                 timeout=10)
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    vhost = make_vhost()
+    data_dir = tmp_path_factory.mktemp("stack") / "data"
+    port = free_port()
+    env = {**os.environ, "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
+           "MAILLAGE_DATA_DIR": str(data_dir), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+           "GATEWAY_SECRET": "test-secret-" + vhost}
+    log_path = data_dir.parent / "run.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "90"],
+                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        if b"Maillage is up" in log_path.read_bytes():
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"maillage run did not come up:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.3)
+    yield Stack(f"http://127.0.0.1:{port}", env["AMQP_URI"], data_dir, process)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    drop_vhost(vhost)
