@@ -1,0 +1,35 @@
+# Maillage — the two commands: `make run` (the whole network on localhost) and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install bench catalogue clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools<81" wheel
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## the whole network (4 services, 4 outbox relays, gateway, demo data) on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/maillage run
+
+## every test (needs RabbitMQ with its management plugin, and PostgreSQL)
+test: $(STAMP)
+	$(BIN)/python -m pytest -W ignore::DeprecationWarning $(PYTEST_ARGS)
+
+## figures: throughput, memory, start-up time (not part of the tests)
+bench: $(STAMP)
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/startup.py
+
+catalogue: $(STAMP)
+	$(BIN)/maillage events-catalogue
+
+clean:
+	rm -rf var .pytest_cache
