@@ -1,0 +1,67 @@
+"""Operators' side: migrations on SQLite and PostgreSQL, the CLI's input checks, the catalogue."""
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, inspect
+
+from backbone import config, migrations
+from maillage.cli import main
+
+
+@pytest.mark.parametrize("service", config.SERVICES)
+def test_every_service_migrates_to_head_and_has_outbox_and_inbox(db_url, service):
+    migrations.upgrade(service, db_url)
+    migrations.upgrade(service, db_url)  # twice: idempotent
+    tables = set(inspect(create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))).get_table_names())
+    assert {"outbox", "inbox", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("service", config.SERVICES)
+def test_migrations_match_the_models(db_url, service):
+    """No model change without its migration (autogenerate finds nothing to do)."""
+    import importlib
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from backbone.tables import BackboneBase
+
+    migrations.upgrade(service, db_url)
+    models = importlib.import_module(f"services.{service}.models")
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection),
+                                [models.Base.metadata, BackboneBase.metadata])
+    engine.dispose()
+    assert diff == [], f"{service}: {diff}"
+
+
+def test_cli_refuses_an_unknown_service():
+    result = CliRunner().invoke(main, ["migrate", "village"])
+    assert result.exit_code == 2 and "village" in result.output
+
+
+def test_the_committed_event_catalogue_is_current(tmp_path):
+    output = tmp_path / "events.md"
+    result = CliRunner().invoke(main, ["events-catalogue", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_text() == (config.REPO_ROOT / "docs" / "events.md").read_text(), \
+        "docs/events.md is stale: run `maillage events-catalogue`"
+
+
+def test_run_says_how_to_get_a_broker_when_there_is_none(monkeypatch):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert "RabbitMQ is not reachable" in result.output and "docker compose up -d rabbitmq" in result.output
+
+
+@pytest.mark.broker
+def test_dead_letters_list_on_an_empty_queue(amqp_uri):
+    result = CliRunner().invoke(main, ["dead-letters", "list"])
+    assert result.exit_code == 0 and "no dead letters" in result.output
+
+
+@pytest.mark.broker
+def test_replaying_an_unknown_dead_letter_fails_clearly(amqp_uri):
+    result = CliRunner().invoke(main, ["dead-letters", "replay", "nope"])
+    assert result.exit_code == 1 and "no dead letter with event id nope" in result.output
