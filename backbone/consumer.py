@@ -90,7 +90,13 @@ class EventConsumer(Consumer):
 
     def handle_message(self, _body, message):
         try:
-            envelope = parse_envelope(json.loads(message.body))
+            raw = json.loads(message.body)
+        except ValueError as exc:  # includes bodies that are not UTF-8
+            log.error("invalid event on %s, dead-lettered: the body is not JSON: %s", self.queue_name, exc)
+            self._dead_letter_and_ack(message, f"invalid event: the body is not JSON ({exc})")
+            return
+        try:
+            envelope = parse_envelope(raw)
             if envelope["type"] not in self.event_types:
                 raise ContractError({"type": [f"{self.queue_name} does not consume {envelope['type']}."]})
         except (ValueError, ContractError) as exc:

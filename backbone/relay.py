@@ -133,6 +133,11 @@ class OutboxRelay:
         if room <= 0:
             return  # confirms will call us again
         limit = min(self.batch_size, room)
+        if not self._in_flight:
+            # everything handed over is confirmed and marked: scan from the start again, or a row
+            # that committed after a row with a larger id (concurrent writers, PostgreSQL
+            # sequences) would stay below the cursor and never be published
+            self._cursor = 0
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,

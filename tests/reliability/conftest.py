@@ -1,0 +1,280 @@
+"""Fixtures of the reliability tests: one database per service, the relay as a real process, a
+plain pika client, nameko containers, and a private RabbitMQ node that a test may stop and start.
+
+Everything here talks to real brokers and databases; every process started is killed at the end.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import create_pg_database, drop_pg_database
+from tests.reliability.support import Broker, WorkerLog, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+MAILLAGE = Path(sys.executable).parent / "maillage"
+
+
+# --- databases -------------------------------------------------------------------------------
+
+@pytest.fixture
+def backend(request):
+    """The database engine the test runs on; parametrize with indirect=True to run on both."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def service_database(backend, tmp_path, monkeypatch):
+    """`service_database("orders")`: a fresh, migrated database for that service alone (each service
+    has its own), exported as <SERVICE>_DATABASE_URL for containers and relays."""
+    from backbone import migrations
+    from backbone.db import Database
+
+    opened, created = [], []
+
+    def make(service: str):
+        if backend == "postgresql":
+            url = create_pg_database()
+            created.append(url)
+        else:
+            url = f"sqlite:///{tmp_path / (service + '.db')}"
+        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", url)
+        migrations.upgrade(service, url)
+        database = Database(url, source=service)
+        opened.append(database)
+        return database
+
+    yield make
+    for database in opened:
+        database.dispose()
+    for url in created:
+        drop_pg_database(url)
+
+
+# --- broker clients --------------------------------------------------------------------------
+
+@pytest.fixture
+def broker_client():
+    """`broker_client(amqp_uri, subscriptions=())`: a plain pika client (closed at the end)."""
+    clients = []
+
+    def make(amqp_uri, subscriptions=()):
+        client = Broker(amqp_uri, subscriptions)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001  the broker may be gone already
+            pass
+
+
+@pytest.fixture
+def start_container(container_factory):
+    """`start_container(ServiceClass, config)`: a started nameko container and its WorkerLog.
+    Containers are killed before the test's vhost and databases go (nameko's own fixture would
+    kill them after, and they would see their queues vanish and try to reconnect)."""
+    started = []
+
+    def start(service_cls, config):
+        container = container_factory(service_cls, config)
+        log = WorkerLog(container)
+        started.append(container)
+        container.start()
+        return container, log
+
+    yield start
+    for container in started:
+        container.kill()
+
+
+# --- the relay, as a real process ------------------------------------------------------------
+
+class RelayProcess:
+    def __init__(self, service: str, log_path: Path, env: dict):
+        self.service, self.log_path = service, log_path
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen([str(MAILLAGE), "relay", service], cwd=REPO, env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+
+    @property
+    def returncode(self):
+        return self.proc.poll()
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def wait_exit(self, timeout: float = 20) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the {self.service} relay did not exit within {timeout}s:\n{self.output()}")
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture
+def relay(tmp_path):
+    """`relay("members", failpoints=..., amqp_uri=...)`: starts `maillage relay SERVICE` as a
+    subprocess with the test's environment (AMQP_URI, <SERVICE>_DATABASE_URL); killed at the end."""
+    started: list[RelayProcess] = []
+
+    def start(service: str, *, failpoints: str | None = None, amqp_uri: str | None = None) -> RelayProcess:
+        env = dict(os.environ)
+        env.pop("MAILLAGE_FAILPOINTS", None)
+        if failpoints:
+            env["MAILLAGE_FAILPOINTS"] = failpoints
+        if amqp_uri:
+            env["AMQP_URI"] = amqp_uri
+        env["PYTHONUNBUFFERED"] = "1"
+        process = RelayProcess(service, tmp_path / f"relay-{service}-{len(started)}.log", env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+# --- a private RabbitMQ node -----------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rabbit_script(name: str) -> str | None:
+    # On Debian the /usr/sbin scripts re-run themselves as the rabbitmq user, who cannot read the
+    # test's temporary folder: call the real scripts directly.
+    for candidate in (os.environ.get("TEST_RABBITMQ_BIN", ""), "/usr/lib/rabbitmq/bin"):
+        if candidate and Path(candidate, name).exists():
+            return str(Path(candidate, name))
+    return shutil.which(name)
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of its own (own name, ports, data and cookie), which a test may stop."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.node = f"mlgtest-{uuid.uuid4().hex[:10]}@localhost"
+        self.port = _free_port()
+        self.dist_port = _free_port()
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.pid_file = base / "node.pid"
+        self.server = _rabbit_script("rabbitmq-server")
+        self.ctl = _rabbit_script("rabbitmqctl")
+        (base / "enabled_plugins").write_text("[].\n")  # no management: 15672 belongs to the shared broker
+        (base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        (base / "rabbitmq-env.conf").write_text("")   # not /etc/rabbitmq/rabbitmq-env.conf (its NODENAME)
+        self.env = dict(os.environ,
+                        HOME=str(base),  # its own Erlang cookie
+                        RABBITMQ_NODENAME=self.node,
+                        RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+                        RABBITMQ_NODE_PORT=str(self.port),
+                        RABBITMQ_DIST_PORT=str(self.dist_port),
+                        RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
+                        RABBITMQ_LOG_BASE=str(base / "log"),
+                        RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "enabled_plugins"),
+                        RABBITMQ_CONFIG_FILE=str(base / "rabbitmq.conf"),
+                        RABBITMQ_ADVANCED_CONFIG_FILE=str(base / "advanced.config"),
+                        RABBITMQ_CONF_ENV_FILE=str(base / "rabbitmq-env.conf"),
+                        RABBITMQ_PID_FILE=str(self.pid_file),
+                        ERL_EPMD_ADDRESS="127.0.0.1")
+
+    def ctl_run(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+        return subprocess.run([self.ctl, "-n", self.node, *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def start(self) -> None:
+        if not (self.server and self.ctl):
+            raise RuntimeError("rabbitmq-server / rabbitmqctl not found")
+        started = subprocess.run([self.server, "-detached"], env=self.env, capture_output=True, text=True,
+                                 timeout=60)
+        if started.returncode != 0:
+            raise RuntimeError(f"rabbitmq-server -detached failed: {started.stderr or started.stdout}")
+        waited = self.ctl_run("wait", str(self.pid_file), "--timeout", "60")
+        if waited.returncode != 0:
+            raise RuntimeError(f"node did not start: {waited.stdout}{waited.stderr}\n{self.log_tail()}")
+        self.wait_port(open_=True)
+
+    def wait_port(self, open_: bool, timeout: float = 30) -> None:
+        def is_open():
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_until(lambda: is_open() == open_, timeout, interval=0.1,
+                   message=f"port {self.port} {'open' if open_ else 'closed'}")
+
+    def stop_app(self) -> None:
+        result = self.ctl_run("stop_app")
+        assert result.returncode == 0, result.stdout + result.stderr
+        self.wait_port(open_=False)
+
+    def start_app(self) -> None:
+        result = self.ctl_run("start_app")
+        assert result.returncode == 0, result.stdout + result.stderr
+        result = self.ctl_run("await_startup")
+        assert result.returncode == 0, result.stdout + result.stderr
+        self.wait_port(open_=True)
+
+    def stop(self) -> None:
+        try:
+            self.ctl_run("stop", str(self.pid_file), timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill_leftover()
+
+    def _kill_leftover(self) -> None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        logs = sorted((self.base / "log").glob("*.log")) if (self.base / "log").exists() else []
+        return "\n".join(p.read_text(errors="replace").splitlines()[-lines:] for p in logs[:1])
+
+
+@pytest.fixture
+def private_rabbit(tmp_path_factory):
+    """A private RabbitMQ node for tests that stop the broker (never the shared one at :5672).
+    Skips, with the reason, where such a node cannot be started on this machine."""
+    # a short path: Erlang and RabbitMQ dislike very long data folders
+    base = Path(tmp_path_factory.mktemp("rmq"))
+    node = PrivateRabbit(base)
+    try:
+        node.start()
+    except (RuntimeError, AssertionError, subprocess.TimeoutExpired, OSError) as exc:
+        node.stop()
+        pytest.skip(f"could not start a private RabbitMQ node on this machine: {exc}")
+    yield node
+    node.stop()
+    # data of a stopped node; keep the logs if the test failed (tmp_path retention)
+    shutil.rmtree(base / "mnesia", ignore_errors=True)
+

@@ -1,0 +1,221 @@
+"""Consumers against the real broker: duplicates, poison messages, invalid payloads, unroutable events."""
+import uuid
+
+import pytest
+
+from backbone.consumer import consume_event
+from backbone.contracts import build_envelope
+from backbone.db import DatabaseProvider
+from backbone.dead_letters import DeadLetterQueue
+from services.orders import read_models
+from services.orders.models import KnownVillage
+from services.orders.service import OrdersService
+from tests.reliability.support import count, inbox_count, open_village, pending, village_envelope, wait_until
+
+pytestmark = pytest.mark.broker
+
+HANDLER = "on_village_opened"
+
+# --- a test-only service whose handler fails while FAILING is set -------------------------------
+
+FAILING = {"on": False}
+
+
+class FlakyService:
+    name = "flaky"
+
+    db = DatabaseProvider("orders")
+
+    @consume_event("village.opened")
+    def on_village_opened(self, event):
+        if FAILING["on"]:
+            raise RuntimeError("supplier API unreachable")
+        with self.db.unit_of_work() as uow:
+            read_models.record_village_opened(uow, "flaky.on_village_opened", event)
+
+
+@pytest.fixture
+def failing(monkeypatch):
+    monkeypatch.setitem(FAILING, "on", True)
+    return FAILING
+
+
+def _letters(amqp_uri):
+    return {letter.event_id: letter for letter in DeadLetterQueue(amqp_uri).list()}
+
+
+# --- 3. duplicates -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_database, start_container,
+                                             broker_client):
+    orders = service_database("orders")
+    _container, workers = start_container(OrdersService, nameko_config)
+    client = broker_client(amqp_uri)
+    envelope = village_envelope()
+
+    client.publish_envelope(envelope)
+    client.publish_envelope(envelope)
+
+    # both copies are handled to the end (on PostgreSQL two concurrent copies may race on the
+    # inbox key: the loser fails, is requeued and then finds the event processed)
+    wait_until(lambda: workers.runs(HANDLER, ok=True) == 2, message="both copies to be acknowledged")
+    assert count(orders, KnownVillage) == 1
+    assert inbox_count(orders, "orders.on_village_opened") == 1
+    assert _letters(amqp_uri) == {}, "a duplicate is not an error"
+
+
+# --- 4. poison messages ------------------------------------------------------------------------
+
+def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_config, service_database,
+                                                              start_container, broker_client, failing,
+                                                              monkeypatch):
+    monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
+    orders = service_database("orders")
+    _container, workers = start_container(FlakyService, nameko_config)
+    client = broker_client(amqp_uri)
+    envelope = village_envelope()
+    client.publish_envelope(envelope)
+
+    letters = wait_until(lambda: _letters(amqp_uri), message="the poison message in the dead-letter queue")
+    letter = letters[envelope["event_id"]]
+    assert len(letters) == 1
+    assert letter.origin_queue == "flaky.on_village_opened"
+    assert letter.event_type == "village.opened"
+    assert "RuntimeError: supplier API unreachable" in letter.reason
+    assert letter.attempts == 3
+    assert workers.runs(HANDLER, ok=False) == 3, "exactly MAILLAGE_DELIVERY_LIMIT attempts"
+    assert count(orders, KnownVillage) == 0
+
+    failing["on"] = False  # the handler is fixed
+    assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1
+
+    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
+    assert count(orders, KnownVillage) == 1 and inbox_count(orders) == 1
+    assert _letters(amqp_uri) == {}, "the dead-letter queue is empty after the replay"
+    assert workers.runs(HANDLER) == 4, "processed once after the replay, no stray redelivery"
+
+
+def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_database, start_container,
+                                        broker_client, failing, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
+    orders = service_database("orders")
+    _container, workers = start_container(FlakyService, nameko_config)
+    client = broker_client(amqp_uri)
+    kept, dropped = village_envelope(), village_envelope()
+    client.publish_envelope(kept)
+    client.publish_envelope(dropped)
+    wait_until(lambda: len(_letters(amqp_uri)) == 2, message="both messages dead-lettered")
+
+    dead_letters = DeadLetterQueue(amqp_uri)
+    assert dead_letters.discard(str(uuid.uuid4())) == 0, "an unknown id discards nothing"
+    assert dead_letters.discard(dropped["event_id"]) == 1
+    assert set(_letters(amqp_uri)) == {kept["event_id"]}
+    assert dead_letters.show(kept["event_id"]).origin_queue == "flaky.on_village_opened"
+    assert dead_letters.show(dropped["event_id"]) is None
+    assert workers.runs(HANDLER, ok=True) == 0 and count(orders, KnownVillage) == 0
+
+
+# --- 5. invalid payloads -----------------------------------------------------------------------
+
+def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(amqp_uri, nameko_config,
+                                                                           service_database, start_container,
+                                                                           broker_client):
+    orders = service_database("orders")
+    _container, workers = start_container(OrdersService, nameko_config)
+    client = broker_client(amqp_uri)
+
+    boat = village_envelope(kind="boat")
+    client.publish_envelope(boat)
+    client.publish(b"<village>not JSON</village>", "village.opened", message_id="not-json-1",
+                   type="village.opened")
+
+    letters = wait_until(lambda: len(_letters(amqp_uri)) == 2 and _letters(amqp_uri),
+                         message="both invalid messages dead-lettered")
+    contract = letters[boat["event_id"]]
+    assert contract.origin_queue == "orders.on_village_opened"
+    assert contract.reason.startswith("invalid event") and "kind" in contract.reason
+    assert contract.attempts == 1, "never retried"
+    garbage = letters["not-json-1"]
+    assert garbage.origin_queue == "orders.on_village_opened"
+    assert garbage.reason.startswith("invalid event") and "JSON" in garbage.reason
+    assert garbage.attempts == 1, "never retried"
+    assert workers.runs(HANDLER) == 0, "the handler never saw them"
+
+    valid = village_envelope()
+    client.publish_envelope(valid)
+    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the next valid event to be processed")
+    assert count(orders, KnownVillage) == 1
+    assert set(_letters(amqp_uri)) == {boat["event_id"], "not-json-1"}
+
+
+# --- 6. unroutable events ----------------------------------------------------------------------
+
+def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config, service_database,
+                                                        start_container, broker_client):
+    service_database("orders")
+    _container, workers = start_container(OrdersService, nameko_config)  # subscribes to village.opened only
+    client = broker_client(amqp_uri)
+    partner_id = str(uuid.uuid4())
+    envelope = build_envelope("partner.joined", {"partner_id": partner_id, "name": "Biocoop de Felletin",
+                                                 "kind": "producer", "village_ids": []},
+                              village_id=None, source="partners")
+    # mandatory + confirms: the broker would return it if the alternate exchange did not take it
+    client.publish(envelope, "partner.joined", message_id=envelope["event_id"], type="partner.joined",
+                   mandatory=True)
+
+    letters = wait_until(lambda: _letters(amqp_uri), message="the unroutable event in the dead-letter queue")
+    letter = letters[envelope["event_id"]]
+    assert letter.reason.startswith("unroutable"), letter.reason
+    assert "partner.joined" in letter.reason
+    assert letter.event_type == "partner.joined" and letter.origin_queue is None
+    assert letter.as_dict(with_body=True)["body"]["payload"]["partner_id"] == partner_id
+    assert workers.runs(HANDLER) == 0
+
+
+def test_the_relay_dead_letters_what_nobody_subscribes_to(amqp_uri, service_database, relay):
+    members = service_database("members")
+    village = open_village(members)   # no service subscribes to village.opened in this vhost
+    relay("members")
+
+    wait_until(lambda: pending(members) == 0, message="the relay to publish")
+    letters = wait_until(lambda: _letters(amqp_uri), message="the event in the dead-letter queue")
+    letter = next(iter(letters.values()))
+    assert letter.reason.startswith("unroutable") and letter.event_type == "village.opened"
+    assert letter.as_dict(with_body=True)["body"]["payload"]["village_id"] == village["id"]
+
+
+# --- the queue's own delivery limit: a consumer that dies on every attempt ------------------------
+
+def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_queue(
+        amqp_uri, nameko_config, service_database, start_container, broker_client, monkeypatch):
+    """When the process dies before it can ack or dead-letter (so our consumer code never decides),
+    the quorum queue's delivery limit is the safety net: the message lands in the dead-letter queue."""
+    monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
+    orders = service_database("orders")
+    queue = "orders.on_village_opened"
+    client = broker_client(amqp_uri, subscriptions=[(queue, ("village.opened",))])
+    envelope = village_envelope()
+    client.publish_envelope(envelope)
+
+    takes = 0
+
+    def take_and_die():
+        nonlocal takes
+        channel = client.connection.channel()
+        method, _properties, _body = channel.basic_get(queue, auto_ack=False)
+        if method is not None:
+            takes += 1
+        channel.close()  # like a consumer process killed before its ack: the message goes back
+        return _letters(amqp_uri)
+
+    letters = wait_until(take_and_die, message="the queue to dead-letter the message")
+    letter = letters[envelope["event_id"]]
+    assert letter.origin_queue == queue
+    assert "delivery_limit" in letter.reason, letter.reason
+    assert takes == 4, "delivered 1 + x-delivery-limit times, then dead-lettered"
+
+    _container, workers = start_container(OrdersService, nameko_config)
+    assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1
+    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
+    assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}

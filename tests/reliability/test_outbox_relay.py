@@ -1,0 +1,202 @@
+"""The outbox relay as a real process against the real broker: crashes between commit and publish,
+publication order, and rows marked published only once the broker confirmed them."""
+import json
+import random
+import signal
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from services.orders.models import KnownVillage
+from services.orders.service import OrdersService
+from tests.reliability.support import (
+    count, inbox_count, open_village, outbox_rows, pending, wait_until,
+)
+
+pytestmark = pytest.mark.broker
+
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+HANDLER = "on_village_opened"
+
+
+def _village_ids(database):
+    with database.engine.connect() as conn:
+        return {row[0] for row in conn.execute(text("SELECT id FROM known_villages"))}
+
+
+@BOTH
+def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_config, service_database, relay,
+                                                          start_container, broker_client):
+    members, orders = service_database("members"), service_database("orders")
+    _container, workers = start_container(OrdersService, nameko_config)  # subscribers before publishers
+    tap = broker_client(amqp_uri).tap("village.opened")
+
+    village = open_village(members)
+    assert pending(members) == 1, "the village and its event are committed together"
+
+    crashed = relay("members", failpoints="relay.before_publish")
+    assert crashed.wait_exit() == -signal.SIGKILL, crashed.output()
+    assert pending(members) == 1, "the row must still be waiting after the crash"
+    assert tap.drain() == [], "nothing reached the broker"
+
+    restarted = relay("members")
+    wait_until(lambda: pending(members) == 0, message="the restarted relay to publish the row")
+    assert len(tap.wait_for(1)) == 1 and tap.bodies[0]["payload"]["village_id"] == village["id"]
+    wait_until(lambda: workers.runs(HANDLER) == 1, message="the orders consumer to handle the event")
+    assert workers.runs(HANDLER, ok=True) == 1
+    assert _village_ids(orders) == {village["id"]}
+    assert inbox_count(orders) == 1
+    assert restarted.returncode is None, restarted.output()
+
+
+@BOTH
+def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(amqp_uri, nameko_config, service_database,
+                                                                     relay, start_container, broker_client):
+    members, orders = service_database("members"), service_database("orders")
+    _container, workers = start_container(OrdersService, nameko_config)
+    tap = broker_client(amqp_uri).tap("village.opened")
+    village = open_village(members)
+
+    crashed = relay("members", failpoints="relay.after_confirm")
+    assert crashed.wait_exit() == -signal.SIGKILL, crashed.output()
+    assert pending(members) == 1, "confirmed by the broker but never marked: still pending"
+    tap.wait_for(1)  # the broker did get it
+    wait_until(lambda: workers.runs(HANDLER) == 1, message="the first delivery to be handled")
+
+    relay("members")
+    wait_until(lambda: pending(members) == 0, message="the restarted relay to re-send and mark the row")
+    bodies = tap.wait_for(2)
+    assert len(bodies) == 2, "the broker routed the event twice"
+    assert bodies[0]["event_id"] == bodies[1]["event_id"]
+    wait_until(lambda: workers.runs(HANDLER) == 2, message="the consumer to see the second copy")
+    assert workers.runs(HANDLER, ok=True) == 2, "a duplicate is acknowledged, not an error"
+    assert _village_ids(orders) == {village["id"]}, "one effect"
+    assert inbox_count(orders) == 1
+    assert count(orders, KnownVillage) == 1
+
+
+def _write_interleaved(members, village_ids, n, rng, counters):
+    """n events spread at random over village_ids; each carries its per-village sequence number."""
+    for _ in range(n):
+        village_id = rng.choice(village_ids)
+        counters[village_id] += 1
+        seq = counters[village_id]
+        with members.unit_of_work() as uow:
+            uow.record_event("village.opened", {
+                "village_id": village_id, "slug": f"s-{village_id[:8]}-{seq}", "name": f"{seq}",
+                "commune": "Gentioux", "insee_code": "23090", "kind": "itinerant", "population": seq,
+            }, village_id=village_id)
+            uow.commit()
+
+
+@BOTH
+def test_relay_keeps_each_village_order(amqp_uri, service_database, relay, broker_client):
+    members = service_database("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    village_ids = [str(uuid.uuid4()) for _ in range(3)]
+    counters = {v: 0 for v in village_ids}
+    rng = random.Random(7206)
+
+    _write_interleaved(members, village_ids, 120, rng, counters)   # a backlog...
+    process = relay("members")
+    _write_interleaved(members, village_ids, 80, rng, counters)    # ...and writes while it runs
+
+    bodies = tap.wait_for(200, timeout=30)
+    wait_until(lambda: pending(members) == 0, message="every row marked published")
+    assert len(tap.drain()) == 200
+
+    outbox_order = {v: [] for v in village_ids}
+    for row in outbox_rows(members):
+        outbox_order[row.village_id].append(json.loads(row.body)["payload"]["population"])
+    received = {v: [] for v in village_ids}
+    for body in bodies:
+        received[body["village_id"]].append(body["payload"]["population"])
+    for village_id in village_ids:
+        assert received[village_id] == outbox_order[village_id] == list(range(1, counters[village_id] + 1))
+    assert process.returncode is None, process.output()
+
+
+@BOTH
+def test_relay_marks_every_row_once_published(amqp_uri, service_database, relay, broker_client):
+    members = service_database("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    written = {open_village(members)["id"] for _ in range(30)}
+    relay("members")
+
+    wait_until(lambda: pending(members) == 0, message="every row marked published")
+    rows = outbox_rows(members)
+    assert len(rows) == 30 and all(r.published_at is not None and r.published_at >= r.created_at for r in rows)
+    bodies = tap.wait_for(30)
+    assert len(tap.drain()) == len(rows), "one message per row, no more"
+    assert {b["payload"]["village_id"] for b in bodies} == written
+    assert {b["event_id"] for b in bodies} == {r.event_id for r in rows}
+
+
+def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_database, relay, broker_client):
+    """A queue that refuses publishes once full (x-overflow reject-publish) makes the broker nack:
+    those rows must stay pending and be re-sent later, never marked on a nack."""
+    members = service_database("members")
+    client = broker_client(amqp_uri)
+    client.channel.queue_declare("test.bounded", durable=True,
+                                 arguments={"x-max-length": 4, "x-overflow": "reject-publish"})
+    client.channel.queue_bind("test.bounded", "maillage.events", routing_key="village.opened")
+    written = [open_village(members)["id"] for _ in range(10)]
+    process = relay("members")
+
+    wait_until(lambda: process.output().count("broker refused") >= 2,
+               message="the relay to be refused and to try again")
+    assert pending(members) >= 6, "at most the 4 events the queue took may be marked"
+    received = []
+
+    def drain():
+        while True:
+            method, _props, body = client.channel.basic_get("test.bounded", auto_ack=True)
+            if method is None:
+                return
+            received.append(json.loads(body)["payload"]["village_id"])
+
+    marked = {json.loads(r.body)["payload"]["village_id"] for r in outbox_rows(members) if r.published_at}
+    drain()
+    assert marked <= set(received), "a row was marked published although the broker refused it"
+
+    def all_through():
+        drain()
+        return pending(members) == 0 and len(set(received)) == 10
+
+    wait_until(all_through, timeout=30, interval=0.2, message="the refused events to be re-sent once there is room")
+    assert set(received) == set(written)
+    assert process.returncode is None, process.output()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_database, relay, broker_client):
+    """On PostgreSQL ids come from a sequence: two concurrent transactions may commit out of id order.
+    The row that commits last with the smaller id must still be published (not skipped)."""
+    members = service_database("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    process = relay("members")
+    wait_until(lambda: "publishing to" in process.output(), message="the relay to be connected")
+
+    slow = members.unit_of_work()
+    with slow:
+        first = open_village_uncommitted(slow)             # takes id N, not committed yet
+        second = open_village(members)                     # takes id N+1, committed
+        tap.wait_for(1)
+        wait_until(lambda: pending(members) == 0, message="the later row to be published")
+        slow.commit()
+    bodies = tap.wait_for(2, timeout=10)
+    assert {b["payload"]["village_id"] for b in bodies} == {first, second["id"]}
+    wait_until(lambda: pending(members) == 0, message="the late row to be published")
+
+
+def open_village_uncommitted(uow) -> str:
+    from services.members import villages
+    from tests.reliability.support import village_input
+
+    original_commit = uow.commit
+    uow.commit = lambda: uow.session.flush()
+    try:
+        return villages.open_village(uow, village_input())["id"]
+    finally:
+        uow.commit = original_commit
