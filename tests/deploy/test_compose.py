@@ -1,0 +1,582 @@
+"""docker-compose.yml, deploy/Dockerfile and deploy/postgres-init.sql, checked without a Docker engine.
+
+What a container would run is checked against the code: every command names a real module or
+`maillage` command, every environment variable set is one the code reads (and every one the code
+needs is set), the database names agree, the health checks work. `docker compose config` (or
+docker-compose 1.29) validates the file where the CLI is installed; it needs no engine.
+"""
+from __future__ import annotations
+
+import ast
+import http.server
+import importlib
+import inspect
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+DOCKERIGNORE = ROOT / "deploy" / "Dockerfile.dockerignore"
+INIT_SQL = ROOT / "deploy" / "postgres-init.sql"
+NAMEKO_YAML = ROOT / "deploy" / "nameko.yaml"
+CODE_DIRS = ("backbone", "gateway", "maillage", "services")
+
+SERVICES = ("members", "partners", "orders", "events")
+
+# what the third-party images ship (their health checks cannot run here)
+IMAGE_TOOLS = {
+    "rabbitmq": {"rabbitmq-diagnostics", "rabbitmqctl"},
+    "postgres": {"pg_isready", "psql"},
+}
+
+# variables the Python runtime and pip read, not the project
+RUNTIME_VARIABLES = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR",
+                     "PIP_DISABLE_PIP_VERSION_CHECK", "PATH"}
+
+
+# --- reading the files -----------------------------------------------------------------------
+
+def _interpolate(value: str, env: dict | None = None) -> str:
+    """Compose's variable substitution: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $$."""
+    env = env or {}
+
+    def replace(match):
+        if match.group(0) == "$$":
+            return "$"
+        name, op, arg = match.group("name"), match.group("op"), match.group("arg") or ""
+        if op in (":-", "-"):
+            current = env.get(name)
+            return arg if current is None or (op == ":-" and current == "") else current
+        if op in (":?", "?"):
+            if not env.get(name):
+                raise KeyError(f"{name}: {arg}")
+            return env[name]
+        return env.get(name, "")
+
+    pattern = r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:-|-|:\?|\?)(?P<arg>[^}]*))?\}"
+    return re.sub(pattern, replace, value)
+
+
+def _resolved(node, env=None):
+    if isinstance(node, str):
+        return _interpolate(node, env)
+    if isinstance(node, list):
+        return [_resolved(item, env) for item in node]
+    if isinstance(node, dict):
+        return {key: _resolved(value, env) for key, value in node.items()}
+    return node
+
+
+@pytest.fixture(scope="module")
+def raw_compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def compose(raw_compose) -> dict:
+    """The file with anchors merged and ${...} replaced by their defaults."""
+    return _resolved(raw_compose)
+
+
+def _environment(service: dict) -> dict:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return {key: (None if value is None else str(value)) for key, value in env.items()}
+
+
+def _project_services(compose) -> dict:
+    """The containers that run our image (built from deploy/Dockerfile)."""
+    return {name: svc for name, svc in compose["services"].items()
+            if (svc.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"}
+
+
+def _command_lines(service: dict) -> list[list[str]]:
+    """The command(s) a container runs: `sh -c "a && b"` counts as a and b."""
+    command = service.get("command")
+    if command is None:
+        return []
+    if isinstance(command, str):
+        command = shlex.split(command)
+    if command[:2] in (["sh", "-c"], ["/bin/sh", "-c"], ["bash", "-c"]):
+        return [shlex.split(part) for part in re.split(r"&&|\|\||;", command[2]) if part.strip()]
+    return [command]
+
+
+def _dockerfile_instructions() -> list[tuple[str, str]]:
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            found.append((keyword.upper(), rest.strip()))
+    return found
+
+
+def _dockerfile_env() -> dict:
+    env = {}
+    for keyword, rest in _dockerfile_instructions():
+        if keyword == "ENV":
+            for item in shlex.split(rest):
+                name, _, value = item.partition("=")
+                env[name] = value
+    return env
+
+
+def _exec_form(rest: str) -> list[str]:
+    value = yaml.safe_load(rest)
+    assert isinstance(value, list), f"use the exec (JSON) form: {rest}"
+    return value
+
+
+# --- which environment variables the code reads ----------------------------------------------
+
+def _name_pattern(node) -> str | None:
+    """A regex for the variable name in `node`: a literal, or an f-string such as
+    f"{service.upper()}_DATABASE_URL" (the braces match any name part)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.escape(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(re.escape(part.value) if isinstance(part, ast.Constant) else "[A-Z0-9_]+"
+                       for part in node.values)
+    return None
+
+
+def _is_environ(node) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or \
+        (isinstance(node, ast.Name) and node.id == "environ")
+
+
+def _python_reads(path: Path) -> list[tuple[str, bool, str]]:
+    """[(name pattern, required, where)] for os.environ[...], os.environ.get, os.getenv,
+    `"X" in os.environ` and click's envvar= in one file."""
+    reads = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Subscript) and _is_environ(node.value) and isinstance(node.ctx, ast.Load):
+            pattern = _name_pattern(node.slice)
+            if pattern:
+                reads.append((pattern, True, where))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            is_get = isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault") \
+                and _is_environ(func.value)
+            is_getenv = isinstance(func, ast.Attribute) and func.attr == "getenv" or \
+                isinstance(func, ast.Name) and func.id == "getenv"
+            if (is_get or is_getenv) and node.args:
+                pattern = _name_pattern(node.args[0])
+                if pattern:
+                    reads.append((pattern, False, where))
+            for keyword in node.keywords:
+                if keyword.arg == "envvar":
+                    values = keyword.value.elts if isinstance(keyword.value, (ast.List, ast.Tuple)) \
+                        else [keyword.value]
+                    reads.extend((p, False, where) for p in map(_name_pattern, values) if p)
+        elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
+            pattern = _name_pattern(node.left)
+            if pattern:
+                reads.append((pattern, False, where))
+    return reads
+
+
+def _nameko_yaml_reads() -> list[tuple[str, bool, str]]:
+    """nameko's ${NAME} / ${NAME:default} placeholders: required when there is no default."""
+    return [(re.escape(m.group(1)), m.group(2) is None, "deploy/nameko.yaml")
+            for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}", NAMEKO_YAML.read_text())]
+
+
+@pytest.fixture(scope="module")
+def code_reads() -> list[tuple[str, bool, str]]:
+    reads = _nameko_yaml_reads()
+    for directory in CODE_DIRS:
+        for path in sorted((ROOT / directory).rglob("*.py")):
+            reads.extend(_python_reads(path))
+    return reads
+
+
+# --- the compose file ------------------------------------------------------------------------
+
+EXPECTED_SERVICES = {"rabbitmq", "postgres", "migrate", "seed", "gateway",
+                     *SERVICES, *(f"{s}-relay" for s in SERVICES)}
+
+
+def test_compose_file_parses_with_the_expected_containers(raw_compose, compose):
+    assert isinstance(raw_compose, dict) and "services" in raw_compose
+    assert EXPECTED_SERVICES <= set(compose["services"]), \
+        f"missing: {sorted(EXPECTED_SERVICES - set(compose['services']))}"
+    assert set(compose["volumes"]) >= {"rabbitmq-data", "postgres-data"}
+    assert any(key.startswith("x-") for key in raw_compose), "shared settings come from YAML anchors"
+
+
+def test_broker_and_database_have_health_checks_and_volumes(compose):
+    rabbit, postgres = compose["services"]["rabbitmq"], compose["services"]["postgres"]
+    assert re.fullmatch(r"rabbitmq:3\.(10|11|12|13)-management", rabbit["image"])
+    assert rabbit["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+    assert any(v.endswith(":/var/lib/rabbitmq") for v in rabbit["volumes"])
+    assert rabbit.get("hostname"), "a fixed hostname keeps the node name, hence its data, across recreation"
+    assert postgres["image"] == "postgres:15"
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    assert any(v.startswith("./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/")
+               for v in postgres["volumes"])
+
+
+def test_every_project_container_runs_the_one_image(compose):
+    project = _project_services(compose)
+    assert set(project) == EXPECTED_SERVICES - {"rabbitmq", "postgres"}
+    assert len({svc["image"] for svc in project.values()}) == 1
+    for name, svc in project.items():
+        assert svc["build"]["context"] == "."
+        assert "container_name" not in svc, f"{name}: a fixed container name forbids --scale"
+
+
+def test_services_scale_and_start_after_migrations(compose):
+    services = compose["services"]
+    assert services["migrate"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
+                                                 "postgres": {"condition": "service_healthy"}}
+    for name in (*SERVICES, *(f"{s}-relay" for s in SERVICES), "gateway", "seed"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
+    for name in (*SERVICES, *(f"{s}-relay" for s in SERVICES)):
+        assert not services[name].get("ports"), f"{name}: published ports forbid --scale"
+        assert services[name]["restart"] == "unless-stopped"
+    for one_shot in ("migrate", "seed"):
+        assert services[one_shot]["restart"] == "no"
+    assert services["seed"]["depends_on"]["gateway"] == {"condition": "service_healthy"}
+
+
+def test_gateway_listens_on_all_interfaces_and_publishes_8000(compose):
+    gateway = compose["services"]["gateway"]
+    assert _environment(gateway)["GATEWAY_ADDRESS"] == "0.0.0.0:8000"
+    assert "8000:8000" in gateway["ports"]
+
+
+def test_migrate_migrates_then_declares_the_topology(compose):
+    assert _command_lines(compose["services"]["migrate"]) == [["maillage", "migrate"], ["maillage", "topology"]]
+
+
+# --- commands name real things -----------------------------------------------------------------
+
+def _nameko_commands(compose):
+    for name, svc in sorted(_project_services(compose).items()):
+        for line in _command_lines(svc):
+            if line[0] == "nameko":
+                yield name, line
+
+
+def _maillage_commands(compose):
+    for name, svc in sorted(_project_services(compose).items()):
+        for line in _command_lines(svc):
+            if line[0] == "maillage":
+                yield name, line
+    # the operators' commands the file's header documents (`docker compose run --rm X maillage ...`)
+    for match in re.finditer(r"^#.*docker compose run (?:--?[\w-]+ )*[\w-]+ (maillage .*?)\s*$",
+                             COMPOSE_FILE.read_text(), re.M):
+        yield "header comment", shlex.split(match.group(1))
+
+
+def test_every_container_runs_a_command_the_image_has(compose):
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    for name, svc in _project_services(compose).items():
+        for line in _command_lines(svc):
+            assert line[0] in {*scripts, "nameko"}, f"{name}: {line[0]} is not installed by the image"
+
+
+def test_nameko_commands_run_like_locally(compose):
+    modules = {}
+    for name, line in _nameko_commands(compose):
+        assert line[:4] == ["nameko", "run", "--config", "deploy/nameko.yaml"], name
+        modules[name] = line[4:]
+    assert modules == {**{s: [f"services.{s}.service"] for s in SERVICES}, "gateway": ["gateway.service"]}
+
+
+@pytest.mark.parametrize("module", [f"services.{s}.service" for s in SERVICES] + ["gateway.service"])
+def test_nameko_module_exists_and_holds_a_service(module):
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        pytest.fail(f"docker-compose.yml runs `nameko run ... {module}` but it cannot be imported: {exc}")
+    # what `nameko run` looks for: a class with a `name` whose methods carry entrypoints
+    services = [cls for _n, cls in inspect.getmembers(loaded, inspect.isclass)
+                if cls.__module__ == module and isinstance(getattr(cls, "name", None), str)
+                and any(getattr(m, ENTRYPOINT_EXTENSIONS_ATTR, None)
+                        for _m, m in inspect.getmembers(cls, inspect.isfunction))]
+    assert services, f"{module} defines no nameko service class"
+
+
+def test_maillage_commands_exist_with_those_arguments(compose):
+    import click
+
+    from maillage.cli import main
+
+    missing, bad = [], []
+    for name, line in _maillage_commands(compose):
+        command_name, args = line[1], line[2:]
+        command = main.commands.get(command_name)
+        if command is None:
+            missing.append(f"`maillage {command_name}` (used by {name})")
+            continue
+        try:
+            command.make_context(command_name, list(args), parent=click.Context(main, info_name="maillage"))
+        except click.ClickException as exc:
+            bad.append(f"`{' '.join(line)}` ({name}): {exc.format_message()}")
+    assert not missing, "maillage/cli.py lacks: " + ", ".join(missing)
+    assert not bad, "; ".join(bad)
+
+
+def test_every_service_has_its_relay(compose):
+    relays = {name: line for name, line in _maillage_commands(compose) if name.endswith("-relay")}
+    assert relays == {f"{s}-relay": ["maillage", "relay", s] for s in SERVICES}
+
+
+# --- environment -----------------------------------------------------------------------------
+
+def _set_variables(compose) -> dict[str, set[str]]:
+    """{variable: containers setting it} over our containers, the image's ENV included."""
+    image_env = set(_dockerfile_env()) - RUNTIME_VARIABLES
+    found: dict[str, set[str]] = {}
+    for name, svc in _project_services(compose).items():
+        for variable in set(_environment(svc)) | image_env:
+            found.setdefault(variable, set()).add(name)
+    return found
+
+
+def test_every_variable_set_is_read_by_the_code(compose, code_reads):
+    unread = sorted(variable for variable in _set_variables(compose)
+                    if not any(re.fullmatch(pattern, variable) for pattern, _req, _where in code_reads))
+    assert not unread, (f"set in docker-compose.yml or deploy/Dockerfile but read nowhere in "
+                        f"{', '.join(CODE_DIRS)} or deploy/nameko.yaml: {unread}")
+
+
+def test_every_variable_the_code_needs_is_set(compose, code_reads):
+    project = _project_services(compose)
+    image_env = set(_dockerfile_env())
+    problems = []
+    for pattern, required, where in code_reads:
+        if not required:
+            continue
+        for name, svc in project.items():
+            if not any(re.fullmatch(pattern, v) for v in set(_environment(svc)) | image_env):
+                problems.append(f"{pattern} ({where}) is not set for {name}")
+    assert not problems, "; ".join(problems)
+
+
+def test_each_service_database_url_is_set(compose):
+    from backbone import config
+
+    assert tuple(config.SERVICES) == SERVICES
+    for name, svc in _project_services(compose).items():
+        env = _environment(svc)
+        for service in SERVICES:
+            # config.database_url() falls back to a SQLite file inside the container otherwise
+            assert env.get(f"{service.upper()}_DATABASE_URL", "").startswith("postgresql://"), (name, service)
+        assert env["AMQP_URI"].startswith("amqp://"), name
+
+
+def test_shared_settings_agree_across_containers(compose):
+    # the delivery limit is an argument of the quorum queues every container declares: a
+    # container with another value would fail to declare them (PRECONDITION_FAILED)
+    for variable in ("AMQP_URI", "MAILLAGE_DELIVERY_LIMIT", "MAILLAGE_RPC_TIMEOUT"):
+        values = {_environment(svc).get(variable) for svc in _project_services(compose).values()}
+        assert len(values) == 1, (variable, values)
+
+
+def test_credentials_match_the_broker_and_the_database(compose):
+    rabbit_env = _environment(compose["services"]["rabbitmq"])
+    pg_env = _environment(compose["services"]["postgres"])
+    for name, svc in _project_services(compose).items():
+        env = _environment(svc)
+        amqp = urlsplit(env["AMQP_URI"])
+        assert (amqp.hostname, amqp.port or 5672) == ("rabbitmq", 5672), name
+        assert (amqp.username, amqp.password) == (rabbit_env["RABBITMQ_DEFAULT_USER"],
+                                                  rabbit_env["RABBITMQ_DEFAULT_PASS"]), name
+        assert amqp.username != "guest", "RabbitMQ refuses guest from other hosts (containers)"
+        for service in SERVICES:
+            url = urlsplit(env[f"{service.upper()}_DATABASE_URL"])
+            assert (url.hostname, url.port) == ("postgres", 5432), (name, service)
+            assert (url.username, url.password) == (pg_env["POSTGRES_USER"], pg_env["POSTGRES_PASSWORD"])
+
+
+def test_init_script_creates_exactly_the_databases_the_urls_name(compose):
+    created = set(re.findall(r"^\s*CREATE DATABASE\s+\"?(\w+)\"?\s*;", INIT_SQL.read_text(), re.I | re.M))
+    named = {urlsplit(value).path.lstrip("/")
+             for svc in _project_services(compose).values()
+             for variable, value in _environment(svc).items() if variable.endswith("_DATABASE_URL")}
+    assert created == named == set(SERVICES)
+    postgres_db = _environment(compose["services"]["postgres"])["POSTGRES_DB"]
+    assert postgres_db not in created, "the image creates POSTGRES_DB itself; CREATE DATABASE would fail"
+
+
+# --- health checks ---------------------------------------------------------------------------
+
+def test_health_check_commands_exist_in_their_images(compose):
+    for name, svc in compose["services"].items():
+        test = (svc.get("healthcheck") or {}).get("test")
+        if not test:
+            continue
+        assert test[0] in ("CMD", "CMD-SHELL"), name
+        program = test[1] if test[0] == "CMD" else shlex.split(test[1])[0]
+        if name in _project_services(compose):
+            assert program == "python", f"{name}: only python is sure to be in python:3.11-slim"
+        else:
+            image = svc["image"].split(":")[0]
+            assert program in IMAGE_TOOLS[image], f"{name}: {program} is not shipped in {svc['image']}"
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):
+        self.send_response(self.status if self.path == "/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("status, healthy", [(200, True), (503, False)])
+def test_gateway_health_check_exits_by_the_status_of_health(compose, status, healthy):
+    test = compose["services"]["gateway"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    code = test[3]
+    port = _environment(compose["services"]["gateway"])["GATEWAY_ADDRESS"].rsplit(":", 1)[1]
+    assert f"127.0.0.1:{port}/health" in code
+
+    handler = type("Handler", (_Health,), {"status": status})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        local = code.replace(f"127.0.0.1:{port}", f"127.0.0.1:{server.server_address[1]}")
+        result = subprocess.run([sys.executable, "-I", "-c", local], capture_output=True, timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.returncode == 0) is healthy, result.stderr.decode()[-500:]
+
+
+def test_gateway_serves_health():
+    sources = " ".join(p.read_text() for p in (ROOT / "gateway").rglob("*.py")) \
+        if (ROOT / "gateway").is_dir() else ""
+    assert re.search(r"""["']/health["']""", sources), "gateway/ has no GET /health route yet"
+
+
+# --- the Dockerfile --------------------------------------------------------------------------
+
+def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
+    instructions = _dockerfile_instructions()
+    keywords = [k for k, _ in instructions]
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    runs = " ".join(rest for k, rest in instructions if k == "RUN")
+    assert '"setuptools<81"' in runs, "nameko's command needs pkg_resources"
+    assert re.search(r"pip install (/\S+|\.)(\s|$)", runs), "the project is installed from pyproject.toml"
+    user = [rest for k, rest in instructions if k == "USER"]
+    assert user and user[-1].split(":")[0] not in ("root", "0")
+    assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert any(p.replace(" ", "").startswith("setuptools") and "<81" in p for p in pins)
+
+
+def test_dockerfile_copies_what_the_commands_use():
+    instructions = _dockerfile_instructions()
+    workdir = [rest for k, rest in instructions if k == "WORKDIR"][-1]
+    copies = [shlex.split(rest) for k, rest in instructions if k == "COPY"]
+    for *sources, _dest in copies:
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
+    # compose runs `nameko run --config deploy/nameko.yaml` from the working directory
+    assert ["deploy/nameko.yaml", f"{workdir}/deploy/nameko.yaml"] in copies
+
+
+def test_dockerfile_default_command_is_real():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    instructions = _dockerfile_instructions()
+    for keyword in ("CMD", "ENTRYPOINT"):
+        for _k, rest in (i for i in instructions if i[0] == keyword):
+            command = _exec_form(rest)
+            assert command[0] in {*scripts, "nameko", "python"}, command
+            if command[0] == "maillage" and len(command) > 1 and not command[1].startswith("-"):
+                from maillage.cli import main
+                assert command[1] in main.commands, command
+
+
+def test_build_context_keeps_what_pip_install_needs():
+    """deploy/Dockerfile.dockerignore lets through only a whitelist: it must hold every package
+    pyproject.toml installs."""
+    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[0] == "*"
+    allowed = {line[1:] for line in lines if line.startswith("!")}
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in include}
+    assert {"pyproject.toml", "deploy/nameko.yaml"} | packages <= allowed
+    for package in packages:
+        assert (ROOT / package).is_dir() or package == "gateway", f"{package}/ is missing"
+
+
+def test_installed_package_migrates_without_the_source_tree(tmp_path):
+    """What the image does: `pip install .` into site-packages, then run from a folder holding only
+    deploy/nameko.yaml. The migrations must be in the package and found from there."""
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
+    for package in ("backbone", "services", "gateway", "maillage"):
+        if (ROOT / package).is_dir():
+            shutil.copytree(ROOT / package, source / package, ignore=ignore)
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(source)], check=True, capture_output=True, timeout=240)
+    app = tmp_path / "app"
+    (app / "deploy").mkdir(parents=True)
+    shutil.copy(NAMEKO_YAML, app / "deploy" / "nameko.yaml")
+    env = {**os.environ, "PYTHONPATH": str(site), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("AMQP_URI", None)
+    script = ("import backbone.config as c, services.orders.service, maillage.cli as m, sys;"
+              "print(c.REPO_ROOT); sys.argv = ['maillage', 'migrate']; m.main()")
+    result = subprocess.run([sys.executable, "-c", script], cwd=app, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[0] == str(site), "the code ran from the source tree, not the package"
+    for service in SERVICES:
+        assert (tmp_path / "data" / f"{service}.db").stat().st_size > 0
+        assert f"{service}: database at head" in result.stdout
+
+
+# --- docker compose itself (no engine needed) ------------------------------------------------
+
+def _compose_cli() -> list[str] | None:
+    for candidate in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(candidate[0]) is None:
+            continue
+        probe = subprocess.run([*candidate, "version"], capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def test_docker_compose_config_accepts_the_file():
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("neither the `docker compose` plugin nor docker-compose is installed "
+                    "(apt-get install docker-compose gives 1.29, which validates without an engine)")
+    env = {k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}
+    check = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "-q"],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert check.returncode == 0, check.stderr
+    listed = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "--services"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert set(listed.stdout.split()) == EXPECTED_SERVICES
