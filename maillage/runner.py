@@ -21,6 +21,7 @@ NAMEKO_CONFIG = config.REPO_ROOT / "deploy" / "nameko.yaml"
 BROKER_HELP = """RabbitMQ is not reachable at {uri} ({error}).
 Maillage needs a RabbitMQ broker. Start one, then run this again:
   - with Docker:            docker compose up -d rabbitmq
+                            then AMQP_URI=amqp://maillage:maillage@127.0.0.1:5672/ (compose's broker user)
   - with Debian/Ubuntu:     sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached
   - elsewhere:              set AMQP_URI=amqp://user:password@host:5672/ to an existing broker"""
 
