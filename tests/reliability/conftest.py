@@ -20,7 +20,8 @@ from tests.conftest import create_pg_database, drop_pg_database
 from tests.reliability.support import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-MAILLAGE = Path(sys.executable).parent / "maillage"
+_SCRIPT = Path(sys.executable).parent / "maillage"
+MAILLAGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "maillage.cli"]
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ class RelayProcess:
     def __init__(self, service: str, log_path: Path, env: dict):
         self.service, self.log_path = service, log_path
         self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen([str(MAILLAGE), "relay", service], cwd=REPO, env=env,
+        self.proc = subprocess.Popen([*MAILLAGE, "relay", service], cwd=REPO, env=env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
 
     @property
@@ -240,10 +241,11 @@ class PrivateRabbit:
         self.wait_port(open_=True)
 
     def stop(self) -> None:
-        try:
-            self.ctl_run("stop", str(self.pid_file), timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
+        if self.ctl:
+            try:
+                self.ctl_run("stop", str(self.pid_file), timeout=60)
+            except (subprocess.TimeoutExpired, OSError):
+                pass
         self._kill_leftover()
 
     def _kill_leftover(self) -> None:

@@ -5,6 +5,7 @@ which other engineers and CI use at the same time."""
 import re
 
 import pytest
+from sqlalchemy import select
 
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
@@ -44,8 +45,6 @@ def test_relay_and_consumer_ride_out_a_broker_outage(private_rabbit, service_dat
                message="the orders consumer (reconnected) to process every event")
     assert inbox_count(orders) == 20, "exactly once in effect"
     with orders.engine.connect() as conn:
-        from sqlalchemy import select
-
         assert set(conn.execute(select(KnownVillage.id)).scalars()) == set(written)
     assert workers.runs("on_village_opened", ok=False) == 0
     assert process.returncode is None, process.output()

@@ -200,3 +200,28 @@ def open_village_uncommitted(uow) -> str:
         return villages.open_village(uow, village_input())["id"]
     finally:
         uow.commit = original_commit
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_database, relay, broker_client):
+    """On PostgreSQL one relay per service database is active (advisory lock); a second replica
+    stands by and takes over when the first dies, without publishing anything twice meanwhile."""
+    members = service_database("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    active = relay("members")
+    wait_until(lambda: "publishing to" in active.output(), message="the first relay to be active")
+    standby = relay("members")
+    wait_until(lambda: "standing by" in standby.output(), message="the second relay to stand by")
+
+    first = {open_village(members)["id"] for _ in range(10)}
+    wait_until(lambda: pending(members) == 0, message="the active relay to publish")
+    assert "publishing to" not in standby.output()
+
+    active.proc.kill()
+    assert active.wait_exit() == -signal.SIGKILL
+    second = {open_village(members)["id"] for _ in range(10)}
+    wait_until(lambda: pending(members) == 0, timeout=30, message="the standby relay to take over")
+    assert "publishing to" in standby.output()
+    bodies = tap.wait_for(20)
+    assert len(tap.drain()) == 20, "nothing published twice"
+    assert {b["payload"]["village_id"] for b in bodies} == first | second
