@@ -30,7 +30,8 @@ def database_url(service: str) -> str:
 
 
 def delivery_limit() -> int:
-    """How many times a consumer may fail on one event before it is dead-lettered."""
+    """How many times a handler may fail on one event before the consumer dead-letters it (at most
+    topology.BROKER_DELIVERY_LIMIT, the broker's own safety net)."""
     return int(os.environ.get("MAILLAGE_DELIVERY_LIMIT", "5"))
 
 

@@ -49,6 +49,19 @@ class RawQueueConsumer(QueueConsumer):
             self._consumers[provider] = consumer
         return self._consumers.values()
 
+    def stop(self):
+        super().stop()
+        self._close_dead_letter_connection()
+
+    def kill(self):
+        super().kill()
+        self._close_dead_letter_connection()
+
+    def _close_dead_letter_connection(self):
+        if self._dead_letter_connection is not None:
+            self._dead_letter_connection.release()
+            self._dead_letter_connection = None
+
     def dead_letter(self, message, queue_name: str, reason: str, attempts: int) -> None:
         headers = dict(message.headers or {})
         headers.update({
@@ -63,7 +76,7 @@ class RawQueueConsumer(QueueConsumer):
         with producers[self._dead_letter_connection].acquire(block=True) as producer:
             producer.publish(
                 message.body, exchange=config.DEAD_LETTER_EXCHANGE, routing_key=queue_name,
-                headers=headers, delivery_mode=2, retry=True,
+                headers=headers, delivery_mode=2, retry=True, retry_policy={"max_retries": 3},
                 content_type=message.content_type or "application/octet-stream",
                 content_encoding=message.content_encoding or "binary",
                 message_id=message.properties.get("message_id"), type=message.properties.get("type"),

@@ -5,8 +5,11 @@
 - rows go out in outbox order on one channel, which keeps each village's publication order;
 - while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
   events wait; writes go on meanwhile, they only fill the outbox;
+- events the broker refuses (a full queue) stay pending and are re-sent after a pause; a database
+  that does not answer is retried, the relay does not die;
 - on PostgreSQL a session advisory lock keeps one active relay per service database (a second
-  replica stands by), which is what keeps the order.
+  replica stands by, and takes over if the first dies or loses its database connection), which is
+  what keeps the order.
 
 Run it with `maillage relay SERVICE`.
 """
@@ -20,12 +23,17 @@ from datetime import datetime, timezone
 
 import pika
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from backbone import config, failpoints, topology
 from backbone.db import make_engine
 from backbone.tables import OutboxEvent
 
 log = logging.getLogger("maillage.relay")
+
+LOCK_CHECK_INTERVAL = 5.0   # seconds between checks that this relay still holds its lock
+REFUSED_PAUSE = 1.0         # seconds to wait after the broker refused events
+DATABASE_RETRY = 2.0        # seconds to wait when the database does not answer
 
 
 class OutboxRelay:
@@ -38,6 +46,9 @@ class OutboxRelay:
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self._stopping = False
+        self._lock = None
+        self._lock_checked_at = 0.0
+        self._paused_until = 0.0
         self._backoff = 0.5
         self._connection = None
         self._channel = None
@@ -48,21 +59,26 @@ class OutboxRelay:
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self.stop())
         signal.signal(signal.SIGINT, lambda *_: self.stop())
-        with self._single_active_relay():
-            while not self._stopping:
-                self._connection = pika.SelectConnection(
-                    pika.URLParameters(self.amqp_uri),
-                    on_open_callback=self._on_connection_open,
-                    on_open_error_callback=self._on_connection_error,
-                    on_close_callback=self._on_connection_closed,
-                )
-                self._connection.ioloop.start()
-                if not self._stopping:
-                    log.warning("%s relay: broker unreachable at %s; %d events waiting; retrying in %.1fs",
-                                self.service, _safe(self.amqp_uri), self.pending_count(), self._backoff)
-                    self._sleep(self._backoff)
-                    self._backoff = min(self._backoff * 2, 30.0)
+        while not self._stopping:
+            with self._single_active_relay() as lock:  # waits while another relay is active
+                self._lock = lock
+                while not self._stopping and lock.held():
+                    self._publish_until_disconnected()
         self.engine.dispose()
+
+    def _publish_until_disconnected(self) -> None:
+        self._connection = pika.SelectConnection(
+            pika.URLParameters(self.amqp_uri),
+            on_open_callback=self._on_connection_open,
+            on_open_error_callback=self._on_connection_error,
+            on_close_callback=self._on_connection_closed,
+        )
+        self._connection.ioloop.start()
+        if not self._stopping:
+            log.warning("%s relay: broker unreachable at %s; %s events waiting; retrying in %.1fs",
+                        self.service, _safe(self.amqp_uri), self._pending_or_unknown(), self._backoff)
+            self._sleep(self._backoff)
+            self._backoff = min(self._backoff * 2, 30.0)
 
     def stop(self) -> None:
         self._stopping = True
@@ -70,6 +86,12 @@ class OutboxRelay:
             self._connection.ioloop.add_callback_threadsafe(self._connection.close)
         elif self._connection is not None:
             self._connection.ioloop.add_callback_threadsafe(self._connection.ioloop.stop)
+
+    def _pending_or_unknown(self):
+        try:
+            return self.pending_count()
+        except SQLAlchemyError:
+            return "unknown (database unreachable)"
 
     def pending_count(self) -> int:
         with self.engine.connect() as conn:
@@ -129,6 +151,23 @@ class OutboxRelay:
         self._poll_scheduled = False
         if self._stopping or self._channel is None or not self._channel.is_open:
             return
+        now = time.monotonic()
+        if now - self._lock_checked_at > LOCK_CHECK_INTERVAL:
+            self._lock_checked_at = now
+            if not self._lock.held():
+                self._connection.close()  # stop publishing: another relay may take over
+                return
+        if now < self._paused_until:
+            self._schedule_poll(self._paused_until - now)
+            return
+        try:
+            self._publish_pending()
+        except SQLAlchemyError as exc:
+            log.warning("%s relay: database unavailable (%s); retrying in %.0fs", self.service,
+                        type(exc).__name__, DATABASE_RETRY)
+            self._schedule_poll(DATABASE_RETRY)
+
+    def _publish_pending(self):
         room = self.max_in_flight - len(self._in_flight)
         if room <= 0:
             return  # confirms will call us again
@@ -164,12 +203,19 @@ class OutboxRelay:
         tags = [t for t in self._in_flight if t <= tag] if method.multiple else [tag]
         row_ids = [self._in_flight.pop(t) for t in tags if t in self._in_flight]
         if isinstance(method, pika.spec.Basic.Nack):
-            # the broker could not take them: reconnect and resend every unpublished row in order
-            log.error("%s relay: broker refused %d events; resending", self.service, len(row_ids))
-            self._channel.close()
+            # a queue refused them (full, or unavailable): they stay pending and go out again once
+            # nothing is in flight; pause a little rather than hammer the broker
+            log.error("%s relay: broker refused %d events; they stay pending and will be re-sent",
+                      self.service, len(row_ids))
+            self._paused_until = time.monotonic() + REFUSED_PAUSE
+            self._schedule_poll(REFUSED_PAUSE)
             return
         failpoints.hit("relay.after_confirm")
-        self._mark_published(row_ids)
+        try:
+            self._mark_published(row_ids)
+        except SQLAlchemyError as exc:  # they were delivered: re-sent later, the inbox absorbs it
+            log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
+                        self.service, len(row_ids), type(exc).__name__)
         self._schedule_poll(0)
 
     def _mark_published(self, row_ids):
@@ -198,26 +244,56 @@ class _NoLock:
     def __exit__(self, *exc):
         return False
 
+    def held(self) -> bool:
+        return True
+
 
 class _AdvisoryLock:
+    """A PostgreSQL session advisory lock held on its own connection: one active relay per database."""
+
     def __init__(self, engine, service, relay):
         self.engine, self.key, self.relay = engine, zlib.crc32(f"outbox-relay:{service}".encode()), relay
         self.conn = None
 
     def __enter__(self):
-        self.conn = self.engine.connect()
         while not self.relay._stopping:
-            if self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
-                self.conn.commit()
-                return self
-            self.conn.rollback()
-            log.info("another relay is active for this database; standing by")
+            try:
+                self.conn = self.engine.connect()
+                if self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
+                    self.conn.commit()
+                    return self
+                self.conn.rollback()
+                log.info("another relay is active for this database; standing by")
+            except SQLAlchemyError as exc:
+                log.warning("cannot take the relay lock (%s); retrying", type(exc).__name__)
+            self._close()
             self.relay._sleep(5)
         return self
 
+    def held(self) -> bool:
+        """False once the lock's connection is gone (the database restarted): the lock went with it."""
+        if self.conn is None:
+            return False
+        try:
+            self.conn.execute(text("SELECT 1"))
+            self.conn.commit()
+            return True
+        except SQLAlchemyError:
+            log.error("lost the relay lock (its database connection dropped); publishing stops until "
+                      "the lock is taken again")
+            return False
+
     def __exit__(self, *exc):
-        self.conn.close()
+        self._close()
         return False
+
+    def _close(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except SQLAlchemyError:
+                pass
+            self.conn = None
 
 
 def _safe(uri: str) -> str:

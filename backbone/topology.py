@@ -18,10 +18,16 @@ def handler_queue_name(service: str, method: str) -> str:
     return f"{service}.{method}"
 
 
+# The broker's own limit, a safety net for a consumer that dies before it can decide (the consumer
+# dead-letters after MAILLAGE_DELIVERY_LIMIT failures itself, with the reason). A constant: a quorum
+# queue's arguments cannot change once declared, so a setting here would stop services restarting.
+BROKER_DELIVERY_LIMIT = 20
+
+
 def handler_queue_arguments(queue_name: str) -> dict:
     return {
         "x-queue-type": "quorum",
-        "x-delivery-limit": config.delivery_limit(),
+        "x-delivery-limit": BROKER_DELIVERY_LIMIT,
         "x-dead-letter-exchange": config.DEAD_LETTER_EXCHANGE,
         "x-dead-letter-routing-key": queue_name,
     }

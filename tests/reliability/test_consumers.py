@@ -7,6 +7,7 @@ from backbone.consumer import consume_event
 from backbone.contracts import build_envelope
 from backbone.db import DatabaseProvider
 from backbone.dead_letters import DeadLetterQueue
+from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
@@ -222,7 +223,7 @@ def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_qu
     letter = letters[envelope["event_id"]]
     assert letter.origin_queue == queue
     assert "delivery_limit" in letter.reason, letter.reason
-    assert takes == 4, "delivered 1 + x-delivery-limit times, then dead-lettered"
+    assert takes == BROKER_DELIVERY_LIMIT + 1, "delivered 1 + x-delivery-limit times, then dead-lettered"
 
     _container, workers = start_container(OrdersService, nameko_config)
     assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1

@@ -225,3 +225,39 @@ def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_database, rel
     bodies = tap.wait_for(20)
     assert len(tap.drain()) == 20, "nothing published twice"
     assert {b["payload"]["village_id"] for b in bodies} == first | second
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over(
+        amqp_uri, service_database, relay, broker_client):
+    """The lock lives on a database connection: when that connection drops (database restart,
+    terminated backend), the relay must notice, stop publishing and compete for the lock again;
+    one relay is active afterwards and everything is published once."""
+    members = service_database("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    active = relay("members")
+    wait_until(lambda: "publishing to" in active.output(), message="the first relay to be active")
+    standby = relay("members")
+    wait_until(lambda: "standing by" in standby.output(), message="the second relay to stand by")
+
+    database_name = members.url.rsplit("/", 1)[1]
+    with members.engine.connect() as conn:  # end the session holding the advisory lock
+        terminated = conn.execute(text(
+            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND a.datname = :db"), {"db": database_name}).all()
+        conn.commit()
+    assert terminated, "the active relay's lock was found"
+
+    wait_until(lambda: "lost the relay lock" in active.output(), timeout=20,
+               message="the first relay to notice it lost its lock")
+
+    def one_relay_active_again():
+        # either may win the lock back: the standby, or the first one once it reconnects
+        return "publishing to" in standby.output() or active.output().count("publishing to") >= 2
+    wait_until(one_relay_active_again, timeout=20, message="a relay to hold the lock again")
+    written = {open_village(members)["id"] for _ in range(10)}
+    wait_until(lambda: pending(members) == 0, timeout=30, message="the events to be published")
+    bodies = tap.wait_for(10)
+    assert {b["payload"]["village_id"] for b in bodies} == written
+    assert len(tap.drain()) == 10, "one active relay: nothing published twice"
+    assert active.proc.poll() is None and standby.proc.poll() is None, "both relays stay alive"
