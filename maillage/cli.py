@@ -50,9 +50,13 @@ def migrate(services):
 @main.command()
 def topology():
     """Declare the exchanges, the dead-letter queue and every service's queues."""
-    from maillage.network import declare_topology
+    from maillage.network import TopologyMismatch, declare_topology
 
-    for queue in declare_topology():
+    try:
+        queues = declare_topology()
+    except TopologyMismatch as exc:
+        _fail(str(exc))
+    for queue in queues:
         click.echo(f"queue {queue}")
 
 
@@ -175,7 +179,7 @@ def run(demo, timeout):
     """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
     from backbone import migrations
     from maillage import demo as demo_data
-    from maillage.network import declare_topology, rpc_client
+    from maillage.network import TopologyMismatch, declare_topology, rpc_client
     from maillage.runner import BrokerUnreachable, Network, check_broker
 
     started = time.monotonic()
@@ -185,7 +189,10 @@ def run(demo, timeout):
         _fail(str(exc))
     for service in config.SERVICES:
         migrations.upgrade(service)
-    declare_topology()
+    try:
+        declare_topology()
+    except TopologyMismatch as exc:
+        _fail(str(exc))
     address = _gateway_address()
     network = Network(config.data_dir().parent / "log")
     stop = {"now": False}

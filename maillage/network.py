@@ -46,9 +46,21 @@ def declare_topology(amqp_uri: str | None = None) -> list[str]:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri or config.amqp_uri()))
     try:
         declare_pika(connection.channel(), subscriptions)
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code == 406:
+            raise TopologyMismatch(
+                f"the broker already has a queue or exchange declared differently: {exc.reply_text}\n"
+                "A quorum queue's arguments cannot change. Once its messages are handled (or moved), "
+                "delete it (`rabbitmqctl delete_queue NAME`) and run `maillage topology` again.") from None
+        raise
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
     return [queue for queue, _types in subscriptions]
+
+
+class TopologyMismatch(Exception):
+    pass
 
 
 @contextmanager
