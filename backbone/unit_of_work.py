@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from backbone.contracts import build_envelope
-from backbone.tables import InboxEntry, OutboxEvent
+from backbone.tables import InboxEntry, OutboxEvent, utcnow
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class UnitOfWork:
@@ -50,15 +54,14 @@ class UnitOfWork:
     def claim(self, consumer: str, envelope: dict) -> bool:
         """True the first time `consumer` sees this event; False for a duplicate delivery.
 
-        The inbox row is flushed at once: a concurrent duplicate (another replica) waits on it
-        and then fails on the primary key, so its message is retried and found processed.
+        One `INSERT … ON CONFLICT DO NOTHING`: on PostgreSQL a concurrent duplicate (another
+        replica) waits for the first transaction, then finds the row and is told False.
         """
-        if self.session.get(InboxEntry, (consumer, envelope["event_id"])) is not None:
-            return False
-        self.session.add(InboxEntry(consumer=consumer, event_id=envelope["event_id"],
-                                    event_type=envelope["type"]))
-        self.session.flush()
-        return True
+        insert = _INSERTS[self.session.get_bind().dialect.name]
+        result = self.session.execute(insert(InboxEntry).values(
+            consumer=consumer, event_id=envelope["event_id"], event_type=envelope["type"],
+            processed_at=utcnow()).on_conflict_do_nothing())
+        return result.rowcount == 1
 
     def commit(self) -> None:
         self.session.commit()

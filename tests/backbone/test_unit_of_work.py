@@ -86,3 +86,26 @@ def test_timestamps_come_back_aware(service_db):
     with db.unit_of_work() as uow:
         village = uow.session.scalar(select(KnownVillage))
         assert village.opened_at.utcoffset() is not None
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_concurrent_duplicate_waits_and_is_told_it_is_one(service_db):
+    """Two replicas get the same event at once: the second claim waits for the first transaction
+    and, once it committed, returns False (no error, no second effect)."""
+    import eventlet
+
+    db = service_db("orders")
+    event = _envelope()
+    first = db.unit_of_work().__enter__()
+    assert first.claim("orders.on_village_opened", event) is True
+
+    def second_claim():
+        with db.unit_of_work() as uow:
+            return uow.claim("orders.on_village_opened", event)
+
+    waiting = eventlet.spawn(second_claim)
+    eventlet.sleep(0.3)
+    assert not waiting.dead, "the second claim must wait for the first transaction"
+    first.commit()
+    first.close()
+    assert waiting.wait() is False
