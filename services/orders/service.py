@@ -2,7 +2,7 @@
 from nameko.rpc import rpc
 
 from backbone.consumer import consume_event
-from backbone.db import DatabaseProvider
+from backbone.dependencies import DatabaseProvider
 from backbone.health import service_health
 from services.orders import read_models
 

@@ -5,7 +5,7 @@ import pytest
 
 from backbone.consumer import consume_event
 from backbone.contracts import build_envelope
-from backbone.db import DatabaseProvider
+from backbone.dependencies import DatabaseProvider
 from backbone.dead_letters import DeadLetterQueue
 from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
