@@ -35,5 +35,10 @@ def delivery_limit() -> int:
     return int(os.environ.get("MAILLAGE_DELIVERY_LIMIT", "5"))
 
 
+def retry_delay() -> float:
+    """Seconds before a failed event is retried the first time (doubled at each attempt)."""
+    return float(os.environ.get("MAILLAGE_RETRY_DELAY", "0.5"))
+
+
 def rpc_timeout() -> float:
     return float(os.environ.get("MAILLAGE_RPC_TIMEOUT", "5"))

@@ -6,7 +6,8 @@ with a delivery limit and the dead-letter exchange. For each message it:
 - parses and validates the envelope against the contract registry; a message that is not JSON
   or does not match its contract is dead-lettered at once with the reason, never retried;
 - runs the handler in a worker, with the event's correlation id in the worker context;
-- acks on success; on failure requeues, and on the last allowed attempt dead-letters the
+- acks on success; on failure requeues after a growing pause (MAILLAGE_RETRY_DELAY, doubled each
+  attempt), and on the last allowed attempt (MAILLAGE_DELIVERY_LIMIT) dead-letters the
   message itself with the error as reason (the queue's own delivery limit is the safety net if
   the process dies on every attempt).
 
@@ -20,6 +21,7 @@ import traceback
 from datetime import datetime, timezone
 from functools import partial
 
+import eventlet
 from kombu import Connection
 from kombu.pools import producers
 from nameko.exceptions import ContainerBeingKilled
@@ -134,7 +136,9 @@ class EventConsumer(Consumer):
             log.error("%s failed %d times, dead-lettered: %s", self.queue_name, attempts, reason)
             self._dead_letter_and_ack(message, f"handler failed {attempts} times: {reason}", attempts)
         else:
-            log.warning("%s failed (attempt %d), requeued", self.queue_name, attempts)
+            delay = min(config.retry_delay() * 2 ** (attempts - 1), 30.0)
+            log.warning("%s failed (attempt %d), requeued in %.1fs", self.queue_name, attempts, delay)
+            eventlet.sleep(delay)  # ride out a short outage (a database restarting) before retrying
             self.queue_consumer.requeue_message(message)
 
     def _dead_letter_and_ack(self, message, reason: str, attempts: int = 1):

@@ -58,8 +58,8 @@ def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_da
     client.publish_envelope(envelope)
     client.publish_envelope(envelope)
 
-    # both copies are handled to the end (on PostgreSQL two concurrent copies may race on the
-    # inbox key: the loser fails, is requeued and then finds the event processed)
+    # both copies are handled to the end (on PostgreSQL two concurrent copies race on the inbox
+    # key: the second waits for the first transaction, then finds the event processed)
     wait_until(lambda: workers.runs(HANDLER, ok=True) == 2, message="both copies to be acknowledged")
     assert count(orders, KnownVillage) == 1
     assert inbox_count(orders, "orders.on_village_opened") == 1
@@ -67,6 +67,40 @@ def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_da
 
 
 # --- 4. poison messages ------------------------------------------------------------------------
+
+class BrieflyFailingService:
+    """Fails the first two times (a database restarting, say), then works."""
+
+    name = "brief"
+    attempts: list = []
+
+    db = DatabaseProvider("orders")
+
+    @consume_event("village.opened")
+    def on_village_opened(self, event):
+        import time
+
+        self.attempts.append(time.monotonic())
+        if len(self.attempts) <= 2:
+            raise RuntimeError("database restarting")
+        with self.db.unit_of_work() as uow:
+            read_models.record_village_opened(uow, "brief.on_village_opened", event)
+
+
+def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_database,
+                                                                     start_container, broker_client, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "5")
+    monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.3")
+    monkeypatch.setattr(BrieflyFailingService, "attempts", [])
+    orders = service_database("orders")
+    _container, workers = start_container(BrieflyFailingService, nameko_config)
+    broker_client(amqp_uri).publish_envelope(village_envelope())
+
+    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the event to be processed")
+    attempts = BrieflyFailingService.attempts
+    assert len(attempts) == 3 and workers.runs(HANDLER, ok=False) == 2
+    assert attempts[1] - attempts[0] >= 0.3 and attempts[2] - attempts[1] >= 0.6, "retries are spaced, doubling"
+    assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
 
 def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_config, service_database,
                                                               start_container, broker_client, failing,
