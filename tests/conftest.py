@@ -2,7 +2,8 @@
 
 - `amqp_uri`: a fresh RabbitMQ vhost per test (management API), so tests never see each other's
   queues; also exported as AMQP_URI for code that reads the environment.
-- `db_url`: every database test runs twice, on a SQLite file and on a fresh PostgreSQL database.
+- `backend` / `db_url` / `service_db`: every database test runs twice, on SQLite files and on fresh
+  PostgreSQL databases.
 """
 import eventlet
 
@@ -72,8 +73,16 @@ def drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
+def backend(request):
+    """The database engine a test runs on: both unless a test or folder narrows it
+    (`@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)`)."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, tmp_path):
+    """One fresh database on `backend`."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
     else:
         url = create_pg_database()
@@ -82,20 +91,28 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def service_db(db_url, monkeypatch):
-    """`service_db("orders")`: point that service at `db_url`, migrate it, return the Database."""
+def service_db(backend, tmp_path, monkeypatch):
+    """`service_db("orders")`: a fresh, migrated database for that service alone (each service has
+    its own, as in production), exported as <SERVICE>_DATABASE_URL for containers and relays."""
     from backbone import migrations
     from backbone.db import Database
 
-    opened = []
+    opened, created = [], []
 
     def make(service: str):
-        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", db_url)
-        migrations.upgrade(service, db_url)
-        database = Database(db_url, source=service)
+        if backend == "postgresql":
+            url = create_pg_database()
+            created.append(url)
+        else:
+            url = f"sqlite:///{tmp_path / (service + '.db')}"
+        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", url)
+        migrations.upgrade(service, url)
+        database = Database(url, source=service)
         opened.append(database)
         return database
 
     yield make
     for database in opened:
         database.dispose()
+    for url in created:
+        drop_pg_database(url)

@@ -88,7 +88,7 @@ def test_timestamps_come_back_aware(service_db):
         assert village.opened_at.utcoffset() is not None
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_concurrent_duplicate_waits_and_is_told_it_is_one(service_db):
     """Two replicas get the same event at once: the second claim waits for the first transaction
     and, once it committed, returns False (no error, no second effect)."""

@@ -24,7 +24,7 @@ def gateway_url(container_factory, nameko_config, service_db, monkeypatch):
     return f"http://127.0.0.1:{port}"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_health_names_what_is_down(gateway_url):
     response = requests.get(gateway_url + "/health", timeout=20)
     assert response.status_code == 503
@@ -33,7 +33,7 @@ def test_health_names_what_is_down(gateway_url):
     assert body["checks"]["members"]["status"] == "ok" and body["checks"]["broker"]["status"] == "ok"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_route_whose_service_is_down_answers_503(gateway_url):
     response = requests.get(gateway_url + "/api/partner/me", headers={"X-API-Key": "mlg_0123456789abcdef_" + "x" * 40},
                             timeout=20)

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability tests: one database per service, the relay as a real process, a
+"""Fixtures of the reliability tests: SQLite by default, the relay as a real process, a
 plain pika client, nameko containers, and a private RabbitMQ node that a test may stop and start.
 
 Everything here talks to real brokers and databases; every process started is killed at the end.
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database
 from tests.reliability.support import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,36 +27,8 @@ MAILLAGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "maill
 
 @pytest.fixture
 def backend(request):
-    """The database engine the test runs on; parametrize with indirect=True to run on both."""
+    """Here the engine defaults to SQLite; parametrize with indirect=True to run on PostgreSQL too."""
     return getattr(request, "param", "sqlite")
-
-
-@pytest.fixture
-def service_database(backend, tmp_path, monkeypatch):
-    """`service_database("orders")`: a fresh, migrated database for that service alone (each service
-    has its own), exported as <SERVICE>_DATABASE_URL for containers and relays."""
-    from backbone import migrations
-    from backbone.db import Database
-
-    opened, created = [], []
-
-    def make(service: str):
-        if backend == "postgresql":
-            url = create_pg_database()
-            created.append(url)
-        else:
-            url = f"sqlite:///{tmp_path / (service + '.db')}"
-        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", url)
-        migrations.upgrade(service, url)
-        database = Database(url, source=service)
-        opened.append(database)
-        return database
-
-    yield make
-    for database in opened:
-        database.dispose()
-    for url in created:
-        drop_pg_database(url)
 
 
 # --- broker clients --------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from tests.reliability.support import count, inbox_count, open_village, pending,
 pytestmark = pytest.mark.broker
 
 
-def test_relay_and_consumer_ride_out_a_broker_outage(private_rabbit, service_database, relay, start_container,
+def test_relay_and_consumer_ride_out_a_broker_outage(private_rabbit, service_db, relay, start_container,
                                                      monkeypatch):
     monkeypatch.setenv("AMQP_URI", private_rabbit.amqp_uri)
-    members, orders = service_database("members"), service_database("orders")
+    members, orders = service_db("members"), service_db("orders")
     _container, workers = start_container(OrdersService, {"AMQP_URI": private_rabbit.amqp_uri,
                                                           "max_workers": 10, "serializer": "json"})
     process = relay("members", amqp_uri=private_rabbit.amqp_uri)

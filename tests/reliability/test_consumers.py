@@ -48,9 +48,9 @@ def _letters(amqp_uri):
 # --- 3. duplicates -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_database, start_container,
+def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_db, start_container,
                                              broker_client):
-    orders = service_database("orders")
+    orders = service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
     envelope = village_envelope()
@@ -87,12 +87,12 @@ class BrieflyFailingService:
             read_models.record_village_opened(uow, "brief.on_village_opened", event)
 
 
-def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_database,
+def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_db,
                                                                      start_container, broker_client, monkeypatch):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "5")
     monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.3")
     monkeypatch.setattr(BrieflyFailingService, "attempts", [])
-    orders = service_database("orders")
+    orders = service_db("orders")
     _container, workers = start_container(BrieflyFailingService, nameko_config)
     broker_client(amqp_uri).publish_envelope(village_envelope())
 
@@ -102,11 +102,11 @@ def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, n
     assert attempts[1] - attempts[0] >= 0.3 and attempts[2] - attempts[1] >= 0.6, "retries are spaced, doubling"
     assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
 
-def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_config, service_database,
+def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_config, service_db,
                                                               start_container, broker_client, failing,
                                                               monkeypatch):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
-    orders = service_database("orders")
+    orders = service_db("orders")
     _container, workers = start_container(FlakyService, nameko_config)
     client = broker_client(amqp_uri)
     envelope = village_envelope()
@@ -132,10 +132,10 @@ def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_c
     assert workers.runs(HANDLER) == 4, "exactly MAILLAGE_DELIVERY_LIMIT failures, then processed once"
 
 
-def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_database, start_container,
+def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_db, start_container,
                                         broker_client, failing, monkeypatch):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
-    orders = service_database("orders")
+    orders = service_db("orders")
     _container, workers = start_container(FlakyService, nameko_config)
     client = broker_client(amqp_uri)
     kept, dropped = village_envelope(), village_envelope()
@@ -155,9 +155,9 @@ def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_databas
 # --- 5. invalid payloads -----------------------------------------------------------------------
 
 def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(amqp_uri, nameko_config,
-                                                                           service_database, start_container,
+                                                                           service_db, start_container,
                                                                            broker_client):
-    orders = service_database("orders")
+    orders = service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
 
@@ -187,9 +187,9 @@ def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(amqp_
 
 # --- 6. unroutable events ----------------------------------------------------------------------
 
-def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config, service_database,
+def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config, service_db,
                                                         start_container, broker_client):
-    service_database("orders")
+    service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)  # subscribes to village.opened only
     client = broker_client(amqp_uri)
     partner_id = str(uuid.uuid4())
@@ -210,8 +210,8 @@ def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config,
 
 
 def test_the_relay_dead_letters_what_nobody_subscribes_to_and_it_can_be_replayed(
-        amqp_uri, nameko_config, service_database, relay, start_container):
-    members, orders = service_database("members"), service_database("orders")
+        amqp_uri, nameko_config, service_db, relay, start_container):
+    members, orders = service_db("members"), service_db("orders")
     village = open_village(members)   # no service subscribes to village.opened in this vhost yet
     relay("members")
 
@@ -232,11 +232,11 @@ def test_the_relay_dead_letters_what_nobody_subscribes_to_and_it_can_be_replayed
 # --- the queue's own delivery limit: a consumer that dies on every attempt ------------------------
 
 def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_queue(
-        amqp_uri, nameko_config, service_database, start_container, broker_client, monkeypatch):
+        amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
     """When the process dies before it can ack or dead-letter (so our consumer code never decides),
     the quorum queue's delivery limit is the safety net: the message lands in the dead-letter queue."""
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
-    orders = service_database("orders")
+    orders = service_db("orders")
     queue = "orders.on_village_opened"
     client = broker_client(amqp_uri, subscriptions=[(queue, ("village.opened",))])
     envelope = village_envelope()

@@ -26,9 +26,9 @@ def _village_ids(database):
 
 
 @BOTH
-def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_config, service_database, relay,
+def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_config, service_db, relay,
                                                           start_container, broker_client):
-    members, orders = service_database("members"), service_database("orders")
+    members, orders = service_db("members"), service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)  # subscribers before publishers
     tap = broker_client(amqp_uri).tap("village.opened")
 
@@ -51,9 +51,9 @@ def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_confi
 
 
 @BOTH
-def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(amqp_uri, nameko_config, service_database,
+def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(amqp_uri, nameko_config, service_db,
                                                                      relay, start_container, broker_client):
-    members, orders = service_database("members"), service_database("orders")
+    members, orders = service_db("members"), service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     tap = broker_client(amqp_uri).tap("village.opened")
     village = open_village(members)
@@ -91,8 +91,8 @@ def _write_interleaved(members, village_ids, n, rng, counters):
 
 
 @BOTH
-def test_relay_keeps_each_village_order(amqp_uri, service_database, relay, broker_client):
-    members = service_database("members")
+def test_relay_keeps_each_village_order(amqp_uri, service_db, relay, broker_client):
+    members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     village_ids = [str(uuid.uuid4()) for _ in range(3)]
     counters = {v: 0 for v in village_ids}
@@ -118,8 +118,8 @@ def test_relay_keeps_each_village_order(amqp_uri, service_database, relay, broke
 
 
 @BOTH
-def test_relay_marks_every_row_once_published(amqp_uri, service_database, relay, broker_client):
-    members = service_database("members")
+def test_relay_marks_every_row_once_published(amqp_uri, service_db, relay, broker_client):
+    members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     written = {open_village(members)["id"] for _ in range(30)}
     relay("members")
@@ -133,10 +133,10 @@ def test_relay_marks_every_row_once_published(amqp_uri, service_database, relay,
     assert {b["event_id"] for b in bodies} == {r.event_id for r in rows}
 
 
-def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_database, relay, broker_client):
+def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_db, relay, broker_client):
     """A queue that refuses publishes once full (x-overflow reject-publish) makes the broker nack:
     those rows must stay pending and be re-sent later, never marked on a nack."""
-    members = service_database("members")
+    members = service_db("members")
     client = broker_client(amqp_uri)
     client.channel.queue_declare("test.bounded", durable=True,
                                  arguments={"x-max-length": 4, "x-overflow": "reject-publish"})
@@ -170,10 +170,10 @@ def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_database,
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_database, relay, broker_client):
+def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_db, relay, broker_client):
     """On PostgreSQL ids come from a sequence: two concurrent transactions may commit out of id order.
     The row that commits last with the smaller id must still be published (not skipped)."""
-    members = service_database("members")
+    members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     process = relay("members")
     wait_until(lambda: "publishing to" in process.output(), message="the relay to be connected")
@@ -203,10 +203,10 @@ def open_village_uncommitted(uow) -> str:
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_database, relay, broker_client):
+def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_db, relay, broker_client):
     """On PostgreSQL one relay per service database is active (advisory lock); a second replica
     stands by and takes over when the first dies, without publishing anything twice meanwhile."""
-    members = service_database("members")
+    members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     active = relay("members")
     wait_until(lambda: "publishing to" in active.output(), message="the first relay to be active")
@@ -229,11 +229,11 @@ def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_database, rel
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over(
-        amqp_uri, service_database, relay, broker_client):
+        amqp_uri, service_db, relay, broker_client):
     """The lock lives on a database connection: when that connection drops (database restart,
     terminated backend), the relay must notice, stop publishing and compete for the lock again;
     one relay is active afterwards and everything is published once."""
-    members = service_database("members")
+    members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     active = relay("members")
     wait_until(lambda: "publishing to" in active.output(), message="the first relay to be active")
