@@ -44,11 +44,14 @@ def _operation(spec: RouteSpec) -> dict:
         schema = {"type": "array", "items": spec.response} if spec.many else spec.response
         ok["content"] = {"application/json": {"schema": schema}}
     operation["responses"][str(spec.status)] = ok
-    statuses = [400] if spec.body else []
+    statuses = set(spec.errors)
+    if spec.body:
+        statuses.add(400)
     if spec.roles:
-        statuses += [401, 403]
-    statuses += [404, 409, 503] if spec.roles else [503]
-    for status in statuses:
+        statuses |= {401, 403}
+    if not spec.local:
+        statuses.add(503)
+    for status in sorted(statuses):
         operation["responses"][str(status)] = {
             "description": ERROR_STATUSES[status],
             "content": {"application/json": {"schema": "ErrorOutput"}}}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from marshmallow import Schema
 from nameko.extensions import DependencyProvider
@@ -48,7 +48,8 @@ class RouteSpec:
     many: bool = False
     status: int = 200
     description: str = ""
-    path_params: list = field(default_factory=list)
+    local: bool = False                  # answers without calling a service (no 503)
+    errors: tuple = ()                   # further error statuses worth documenting
 
 
 ROUTES: list[RouteSpec] = []
@@ -156,10 +157,10 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
 
 
 def route(method: str, path: str, *, summary: str, tag: str, roles=PUBLIC, scope=None, body=None,
-          response=None, many=False, status=200, description=""):
+          response=None, many=False, status=200, description="", local=False, errors=()):
     def decorate(handler):
         spec = RouteSpec(method, path, handler.__name__, summary, tag, tuple(roles), scope, body, response,
-                         many, status, description or (handler.__doc__ or "").strip())
+                         many, status, description or (handler.__doc__ or "").strip(), local, tuple(errors))
         ROUTES.append(spec)
 
         def entry(self, request, **params):

@@ -9,7 +9,7 @@ from gateway.errors import json_response
 from gateway.health import CHECK_TIMEOUT, network_health
 from gateway.openapi import build_spec, docs_page, home_page
 from gateway.routing import COORDINATOR, PARTNER, PUBLIC, STAFF, WorkerContext, route
-from gateway.schemas import PartnerCreatedOutput, PrincipalOutput, ReadModelsOutput, TokenOutput, LoginInput
+from gateway.schemas import LoginInput, PartnerCreatedOutput, PrincipalOutput, ReadModelsOutput, TokenOutput
 from services.members.schemas import StaffAccountInput, StaffAccountOutput, VillageInput, VillageOutput
 from services.partners.schemas import PartnerInput, PartnerOutput
 
@@ -31,7 +31,7 @@ class GatewayService:
 
     # --- public ----------------------------------------------------------------------------
 
-    @route("GET", "/", summary="Page d'accueil", tag="documentation")
+    @route("GET", "/", summary="Page d'accueil", tag="documentation", local=True)
     def home(self, call):
         return Response(home_page(), mimetype="text/html")
 
@@ -42,16 +42,17 @@ class GatewayService:
         status, body = network_health(config.amqp_uri(), proxies)
         return json_response(body, status)
 
-    @route("GET", "/api/openapi.json", summary="Le document OpenAPI 3 de cette API", tag="documentation")
+    @route("GET", "/api/openapi.json", summary="Le document OpenAPI 3 de cette API", tag="documentation",
+           local=True)
     def openapi(self, call):
         return json_response(build_spec())
 
-    @route("GET", "/api/docs", summary="La documentation lisible de cette API", tag="documentation")
+    @route("GET", "/api/docs", summary="La documentation lisible de cette API", tag="documentation", local=True)
     def docs(self, call):
         return Response(docs_page(), mimetype="text/html")
 
     @route("POST", "/api/auth/login", summary="Se connecter (personnel)", tag="authentification",
-           body=LoginInput, response=TokenOutput)
+           body=LoginInput, response=TokenOutput, errors=(401,))
     def login(self, call):
         """Checks the password (argon2, members service) and returns a signed token that expires."""
         account = self.members_rpc.authenticate(call.body)
@@ -72,20 +73,22 @@ class GatewayService:
         return self.members_rpc.list_villages(call.village_ids)
 
     @route("POST", "/api/villages", summary="Ouvrir un village dans le réseau", tag="villages",
-           roles=COORDINATOR, body=VillageInput, response=VillageOutput, status=201)
+           roles=COORDINATOR, body=VillageInput, response=VillageOutput, status=201,
+           errors=(409,))
     def open_village(self, call):
         """Creates the village (members service) and announces it as `village.opened`."""
         return self.members_rpc.open_village(call.body)
 
     @route("GET", "/api/villages/<village_id>", summary="Un village", tag="villages",
-           roles=STAFF, scope="path:village_id", response=VillageOutput)
+           roles=STAFF, scope="path:village_id", response=VillageOutput, errors=(404,))
     def get_village(self, call):
         return self.members_rpc.get_village(call.params["village_id"])
 
     # --- staff and partners ----------------------------------------------------------------
 
     @route("POST", "/api/staff", summary="Créer un compte (concierge d'un village, ou coordination)",
-           tag="comptes", roles=COORDINATOR, body=StaffAccountInput, response=StaffAccountOutput, status=201)
+           tag="comptes", roles=COORDINATOR, body=StaffAccountInput, response=StaffAccountOutput, status=201,
+           errors=(404, 409))
     def create_staff_account(self, call):
         return self.members_rpc.create_staff_account(call.body)
 
