@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import time
+from contextlib import contextmanager
 
 import click
 
@@ -34,6 +35,22 @@ def main(verbose):
 def _fail(message: str):
     click.echo(message, err=True)
     sys.exit(1)
+
+
+@contextmanager
+def _running_services():
+    """An RPC client to the running network; a service that does not answer is a clear error."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    from maillage.network import rpc_client
+
+    try:
+        with rpc_client() as rpc:
+            yield rpc
+    except UnknownService as exc:
+        _fail(f"the {exc} service is not answering: start the network (make run, or docker compose up)")
+    except RpcTimeout:
+        _fail("a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)")
 
 
 @main.command()
@@ -76,10 +93,9 @@ def relay(service):
 def create_coordinator(email, full_name, password):
     """Create a coordinator account (the members service must be running)."""
     from backbone.errors import Conflict, InvalidInput
-    from maillage.network import rpc_client
 
     try:
-        with rpc_client() as rpc:
+        with _running_services() as rpc:
             account = rpc.members.create_staff_account(
                 {"email": email, "full_name": full_name, "password": password, "role": "coordinator"})
     except InvalidInput as exc:
@@ -93,9 +109,8 @@ def create_coordinator(email, full_name, password):
 def seed():
     """Load the demo data through the running services (idempotent)."""
     from maillage import demo
-    from maillage.network import rpc_client
 
-    with rpc_client() as rpc:
+    with _running_services() as rpc:
         villages = demo.seed(rpc)
     click.echo(f"demo data present: {len(villages)} villages")
 

@@ -65,3 +65,33 @@ def test_dead_letters_list_on_an_empty_queue(amqp_uri):
 def test_replaying_an_unknown_dead_letter_fails_clearly(amqp_uri):
     result = CliRunner().invoke(main, ["dead-letters", "replay", "nope"])
     assert result.exit_code == 1 and "no dead letter with event id nope" in result.output
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_create_coordinator_checks_its_input_and_refuses_duplicates(container_factory, nameko_config, service_db):
+    from services.members.service import MembersService
+
+    service_db("members")
+    container_factory(MembersService, nameko_config).start()
+    runner = CliRunner()
+    bad = runner.invoke(main, ["create-coordinator", "--email", "not-an-email", "--password", "long enough pass"])
+    assert bad.exit_code == 1 and "email: Not a valid email address." in bad.output
+    short = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "short"])
+    assert short.exit_code == 1 and "password" in short.output
+    ok = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"])
+    assert ok.exit_code == 0 and "coordinator created: c@maillage.test" in ok.output
+    again = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+@pytest.mark.broker
+def test_create_coordinator_says_when_members_is_not_running(amqp_uri):
+    result = CliRunner().invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "x" * 12])
+    assert result.exit_code == 1 and "members service is not answering" in result.output
+
+
+@pytest.mark.broker
+def test_seed_says_when_the_network_is_not_running(amqp_uri):
+    result = CliRunner().invoke(main, ["seed"])
+    assert result.exit_code == 1 and "service is not answering" in result.output
