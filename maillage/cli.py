@@ -48,7 +48,7 @@ def _running_services():
         with rpc_client() as rpc:
             yield rpc
     except UnknownService as exc:
-        _fail(f"the {exc} service is not answering: start the network (make run, or docker compose up)")
+        _fail(f"the {exc.args[0]} service is not answering: start the network (make run, or docker compose up)")
     except RpcTimeout:
         _fail("a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)")
 
