@@ -1,10 +1,8 @@
 """Alembic, one migration history per service (`services/<service>/migrations`).
 
-Each service's `env.py` calls `run(service, metadata)`; operators call `upgrade(service)`
+Each service's `env.py` calls `run(metadata)`; operators call `upgrade(service)`
 (`maillage migrate`). The backbone's tables (outbox, inbox) are part of every history."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config

@@ -293,7 +293,7 @@ def full_path(vhost: Vhost, n: int, database: str, workdir: Path, timeout: float
 
         # the subscriber first: its queue must exist before anything is published
         orders = Proc("orders service", [str(BIN / "nameko"), "run", "--config", "deploy/nameko.yaml",
-                                         "services.orders.service"], env, workdir / "orders.log")
+                                         "services.orders.service:OrdersService"], env, workdir / "orders.log")
         procs.append(orders)
         _wait(lambda: (vhost.queue(ORDERS_QUEUE) or {}).get("consumers", 0) >= 1, 60,
               f"the orders service to consume {ORDERS_QUEUE}", procs, interval=0.2)

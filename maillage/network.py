@@ -13,7 +13,7 @@ SERVICE_MODULES = {
     "orders": "services.orders.service:OrdersService",
     "events": "services.events.service:EventsService",
 }
-GATEWAY_MODULE = "gateway.service"
+GATEWAY_MODULE = "gateway.service:GatewayService"
 
 
 def service_class(name: str):

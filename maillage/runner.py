@@ -54,8 +54,7 @@ def network_processes() -> list[Process]:
     nameko, maillage = str(bin_dir / "nameko"), str(bin_dir / "maillage")
     processes = []
     for name, target in SERVICE_MODULES.items():
-        module = target.split(":")[0]
-        processes.append(Process(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), module]))
+        processes.append(Process(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), target]))
         processes.append(Process(f"{name}-relay", [maillage, "relay", name]))
     processes.append(Process("gateway", [nameko, "run", "--config", str(NAMEKO_CONFIG), GATEWAY_MODULE]))
     return processes

@@ -299,23 +299,28 @@ def test_nameko_commands_run_like_locally(compose):
     for name, line in _nameko_commands(compose):
         assert line[:4] == ["nameko", "run", "--config", "deploy/nameko.yaml"], name
         modules[name] = line[4:]
-    assert modules == {**{s: [f"services.{s}.service"] for s in SERVICES}, "gateway": ["gateway.service"]}
+    from maillage.network import GATEWAY_MODULE, SERVICE_MODULES
+
+    assert modules == {**{s: [SERVICE_MODULES[s]] for s in SERVICES}, "gateway": [GATEWAY_MODULE]}
 
 
-@pytest.mark.parametrize("module", [f"services.{s}.service" for s in SERVICES] + ["gateway.service"])
-def test_nameko_module_exists_and_holds_a_service(module):
+@pytest.mark.parametrize("target", [f"services.{s}.service" for s in SERVICES] + ["gateway.service"],
+                         ids=lambda t: t.split(".")[-2] if t.startswith("services") else "gateway")
+def test_nameko_target_exists_and_is_a_service(target):
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+    from maillage.network import GATEWAY_MODULE, SERVICE_MODULES
+
+    full = next(t for t in [*SERVICE_MODULES.values(), GATEWAY_MODULE] if t.startswith(target + ":"))
+    module, cls_name = full.split(":")
     try:
         loaded = importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        pytest.fail(f"docker-compose.yml runs `nameko run ... {module}` but it cannot be imported: {exc}")
-    # what `nameko run` looks for: a class with a `name` whose methods carry entrypoints
-    services = [cls for _n, cls in inspect.getmembers(loaded, inspect.isclass)
-                if cls.__module__ == module and isinstance(getattr(cls, "name", None), str)
-                and any(getattr(m, ENTRYPOINT_EXTENSIONS_ATTR, None)
-                        for _m, m in inspect.getmembers(cls, inspect.isfunction))]
-    assert services, f"{module} defines no nameko service class"
+        pytest.fail(f"docker-compose.yml runs `nameko run ... {full}` but it cannot be imported: {exc}")
+    cls = getattr(loaded, cls_name, None)
+    # what `nameko run module:Class` needs: a class with a `name` whose methods carry entrypoints
+    assert inspect.isclass(cls) and isinstance(getattr(cls, "name", None), str), full
+    assert any(getattr(m, ENTRYPOINT_EXTENSIONS_ATTR, None) for _m, m in inspect.getmembers(cls, inspect.isfunction)), full
 
 
 def test_maillage_commands_exist_with_those_arguments(compose):

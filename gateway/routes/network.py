@@ -1,0 +1,55 @@
+"""Routes about the network itself: pages, health, API documentation, sign-in, operations."""
+from werkzeug.wrappers import Response
+
+from backbone import config
+from gateway import auth
+from gateway.errors import json_response
+from gateway.health import CHECK_TIMEOUT, network_health
+from gateway.openapi import build_spec, docs_page, home_page
+from gateway.routing import COORDINATOR, PARTNER, STAFF, route
+from gateway.schemas import LoginInput, PrincipalOutput, ReadModelsOutput, TokenOutput
+
+
+class NetworkRoutes:
+    @route("GET", "/", summary="Page d'accueil", tag="documentation", local=True)
+    def home(self, call):
+        return Response(home_page(), mimetype="text/html")
+
+    @route("GET", "/health", summary="État du réseau : courtier, services, bases de données", tag="operations")
+    def health(self, call):
+        """200 when the broker, every service and every database answer; 503 naming what is down."""
+        proxies = {name: proxy.with_timeout(CHECK_TIMEOUT) for name, proxy in self._proxies().items()}
+        status, body = network_health(config.amqp_uri(), proxies)
+        return json_response(body, status)
+
+    @route("GET", "/api/openapi.json", summary="Le document OpenAPI 3 de cette API", tag="documentation",
+           local=True)
+    def openapi(self, call):
+        return json_response(build_spec())
+
+    @route("GET", "/api/docs", summary="La documentation lisible de cette API", tag="documentation", local=True)
+    def docs(self, call):
+        return Response(docs_page(), mimetype="text/html")
+
+    @route("POST", "/api/auth/login", summary="Se connecter (personnel)", tag="authentification",
+           body=LoginInput, response=TokenOutput, errors=(401,))
+    def login(self, call):
+        """Checks the password (argon2, members service) and returns a signed token that expires."""
+        account = self.members_rpc.authenticate(call.body)
+        return {"token": auth.issue_token(account), "expires_in": auth.token_ttl(), "account": account}
+
+    @route("GET", "/api/me", summary="Qui suis-je ?", tag="authentification",
+           roles=STAFF + PARTNER, response=PrincipalOutput)
+    def me(self, call):
+        return call.principal.as_dict()
+
+    @route("GET", "/api/ops/read-models", summary="Villages connus de chaque service (propagation des événements)",
+           tag="operations", roles=COORDINATOR, response=ReadModelsOutput, many=True)
+    def read_models(self, call):
+        """Each service's read model of villages, as built from `village.opened` events."""
+        members = [v["id"] for v in self.members_rpc.list_villages(None)]
+        known = [{"service": "members", "village_ids": members}]
+        for name in ("partners", "orders", "events"):
+            known.append({"service": name,
+                          "village_ids": [v["id"] for v in self._proxies()[name].known_villages()]})
+        return known

@@ -1,0 +1,7 @@
+"""Every shape that crosses the members service's boundary, one module per area."""
+from services.members.schemas.accounts import (  # noqa: F401
+    ROLES, CredentialsInput, StaffAccountInput, StaffAccountOutput,
+)
+from services.members.schemas.villages import (  # noqa: F401
+    INSEE, POSTCODE, SLUG, VillageIdsInput, VillageInput, VillageOutput,
+)

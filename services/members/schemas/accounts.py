@@ -1,0 +1,32 @@
+"""Shapes of staff accounts at the members service's boundary."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ROLES = ("coordinator", "concierge")
+
+
+class StaffAccountInput(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    village_id = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def village_matches_role(self, data, **_kwargs):
+        if data.get("role") == "concierge" and not data.get("village_id"):
+            raise ValidationError("A concierge belongs to one village.", "village_id")
+        if data.get("role") == "coordinator" and data.get("village_id"):
+            raise ValidationError("A coordinator serves the whole network, not one village.", "village_id")
+
+
+class StaffAccountOutput(Schema):
+    id = fields.String()
+    email = fields.String()
+    full_name = fields.String()
+    role = fields.String()
+    village_id = fields.String(allow_none=True)
+
+
+class CredentialsInput(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
