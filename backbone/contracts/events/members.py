@@ -18,3 +18,45 @@ class VillageOpenedV1(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(VILLAGE_KINDS),
                          metadata={"description": "fixed hub, itinerant truck or locker box."})
     population = fields.Integer(required=True, allow_none=True, metadata={"description": "Inhabitants."})
+
+
+# --- volunteers (services/members/volunteers.py) ----------------------------------------------
+
+SKILL_LEVELS = ("debutant", "confirme", "expert")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", error="Use HH:MM (e.g. 09:30).")
+
+
+class VolunteerSkillV1(Schema):
+    skill = fields.String(required=True, metadata={"description": "Skill code from the network taxonomy."})
+    level = fields.String(required=True, validate=validate.OneOf(SKILL_LEVELS),
+                          metadata={"description": "débutant, confirmé or expert."})
+
+
+class AvailabilitySlotV1(Schema):
+    day = fields.String(required=True, validate=validate.OneOf(WEEKDAYS), metadata={"description": "Day of the week."})
+    start = fields.String(required=True, validate=HHMM, metadata={"description": "Start, local time HH:MM."})
+    end = fields.String(required=True, validate=HHMM, metadata={"description": "End, local time HH:MM."})
+
+
+@registry.register("volunteer.available", 1, publisher="members",
+                   description="A volunteer's profile as matching needs it, sent when they join and "
+                               "whenever it changes (the latest one wins). No contact details: "
+                               "those stay in the members service.")
+class VolunteerAvailableV1(Schema):
+    volunteer_id = fields.String(required=True, metadata={"description": "Id of the volunteer (UUID)."})
+    member_id = fields.String(required=True, metadata={"description": "Member id of the volunteer."})
+    home_village_id = fields.String(required=True, metadata={"description": "Their home village."})
+    village_ids = fields.List(fields.String(), required=True,
+                              metadata={"description": "Every village they serve, home village included."})
+    skills = fields.List(fields.Nested(VolunteerSkillV1), required=True,
+                         metadata={"description": "Skills with their level."})
+    availability = fields.List(fields.Nested(AvailabilitySlotV1), required=True,
+                               metadata={"description": "Weekly availability slots."})
+    max_distance_km = fields.Integer(required=True, allow_none=True,
+                                     metadata={"description": "Distance they accept to travel, in km."})
+    has_licence = fields.Boolean(required=True, metadata={"description": "Holds a driving licence."})
+    has_vehicle = fields.Boolean(required=True, metadata={"description": "Has a vehicle (rounds)."})
+    network_visible = fields.Boolean(required=True,
+                                     metadata={"description": "Opted in to be visible to other villages."})
+    active = fields.Boolean(required=True, metadata={"description": "False once they stop volunteering."})
