@@ -26,10 +26,11 @@ class NotFound(Exception):
 class Conflict(Exception):
     """The request clashes with what exists (a duplicate, a transition from the wrong state)."""
 
-    def __init__(self, reason, field=None):
-        super().__init__(reason, field)
+    def __init__(self, reason, field=None, details=None):
+        super().__init__(reason, field, details)
         self.reason = reason
         self.field = field
+        self.details = details  # what it clashes with (e.g. {"member_id", "name"}), shown to the caller
 
 
 @deserialize_to_instance
