@@ -52,7 +52,11 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
     elif isinstance(exc, Conflict):
         code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
         fields = {exc.field: [i18n.MESSAGES[code][1]]} if exc.field and code != "conflict" else None
-        status, body = 409, error_body(code, request_id, fields=fields, reason=exc.reason)
+        details = getattr(exc, "details", None)
+        values = {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")} if isinstance(details, dict) else {}
+        status, body = 409, error_body(code, request_id, fields=fields, reason=exc.reason, **values)
+        if details:
+            body["error"]["details"] = details
     elif isinstance(exc, AuthenticationFailed):
         code = exc.reason if exc.reason in i18n.MESSAGES else "bad_credentials"
         status, body = 401, error_body(code, request_id)

@@ -26,6 +26,12 @@ MESSAGES = {
     "conflict": ("Conflit avec l'existant : {reason}.", "Conflicts with existing data: {reason}."),
     "slug_taken": ("Ce nom court est déjà utilisé par un autre village.", "This slug is already used by another village."),
     "email_taken": ("Cette adresse e-mail a déjà un compte.", "This email already has an account."),
+    "village_status_transition": (
+        "Changement d'état refusé : un village {current} ne peut pas passer à l'état {requested} "
+        "(possible : {allowed}).",
+        "Refused: a village that is {current} cannot become {requested} (possible: {allowed})."),
+    "village_not_itinerant": ("Seul un village itinérant (camion) a des arrêts.",
+                              "Only an itinerant village (truck) has stops."),
     "service_unavailable": ("Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
                             "The {service} service is not answering right now; try again shortly."),
     "internal_error": ("Erreur interne ; l'équipe technique peut la retrouver avec la référence {request_id}.",
@@ -33,7 +39,26 @@ MESSAGES = {
 }
 
 THINGS = {"village": ("Village", "Village"), "staff_account": ("Compte", "Account"),
-          "partner": ("Partenaire", "Partner")}
+          "partner": ("Partenaire", "Partner"), "stop": ("Arrêt", "Stop"),
+          "opening_exception": ("Exception d'horaires", "Opening exception")}
+
+# values shown inside messages (states, days), French and English
+VALUE_LABELS = {
+    "preparing": ("« en préparation »", "preparing"), "open": ("« ouvert »", "open"),
+    "paused": ("« en pause »", "paused"), "closed": ("« fermé »", "closed"),
+    "monday": ("lundi", "monday"), "tuesday": ("mardi", "tuesday"), "wednesday": ("mercredi", "wednesday"),
+    "thursday": ("jeudi", "thursday"), "friday": ("vendredi", "friday"), "saturday": ("samedi", "saturday"),
+    "sunday": ("dimanche", "sunday"),
+}
+_NONE = ("aucun", "none")
+
+
+def _label(value, language: int):
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_label(v, language) for v in value) if value else _NONE[language]
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return VALUE_LABELS[value][language]
+    return value
 
 # marshmallow's messages (and our schemas' own), English -> French; {name} captures are kept
 _FIELD_PATTERNS = [
@@ -68,6 +93,17 @@ _FIELD_PATTERNS = [
     (r"A coordinator serves the whole network, not one village\.",
      "La coordination sert tout le réseau, pas un seul village."),
     (r"Unknown village: (?P<a>.*)\.", "Village inconnu : {a}."),
+    (r"Not a valid aware datetime\.", "Date et heure avec fuseau horaire attendues (ex. 2025-06-01T10:00:00+02:00)."),
+    (r"A time is written HH:MM \(e\.g\. (?P<a>[\d:]+)\)\.", "Une heure s'écrit HH:MM (ex. {a})."),
+    (r"Closing time must be after opening time\.", "L'heure de fermeture doit suivre l'heure d'ouverture."),
+    (r"Slots overlap on (?P<a>\w+): (?P<b>\S+) and (?P<c>\S+)\.", "Des créneaux se chevauchent le {a} : {b} et {c}."),
+    (r"Slots overlap: (?P<b>\S+) and (?P<c>\S+)\.", "Des créneaux se chevauchent : {b} et {c}."),
+    (r"The end date must not be before the start date\.", "La date de fin ne peut pas précéder la date de début."),
+    (r"An exception lasts at most (?P<a>\d+) days\.", "Une exception dure au plus {a} jours."),
+    (r"A closed day has no hours: set closed to false for special hours\.",
+     "Un jour fermé n'a pas d'horaires : mettez closed à false pour des horaires spéciaux."),
+    (r"Give the special hours, or mark the day closed\.", "Indiquez les horaires spéciaux, ou marquez le jour fermé."),
+    (r"Each service is listed once\.", "Chaque service n'est cité qu'une fois."),
     (r"Not a Maillage API key\.", "Ce n'est pas une clé d'API Maillage."),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]
@@ -75,7 +111,8 @@ _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_
 
 def message(code: str, **values) -> tuple[str, str]:
     french, english = MESSAGES[code]
-    return french.format(**values), english.format(**values)
+    return (french.format(**{k: _label(v, 0) for k, v in values.items()}),
+            english.format(**{k: _label(v, 1) for k, v in values.items()}))
 
 
 def thing(what: str) -> tuple[str, str]:
@@ -86,7 +123,7 @@ def translate(text: str) -> str:
     for pattern, french in _COMPILED:
         match = pattern.match(text)
         if match:
-            return french.format(**match.groupdict())
+            return french.format(**{k: _label(v, 0) for k, v in match.groupdict().items()})
     return text
 
 

@@ -8,6 +8,10 @@ from backbone.health import service_health
 from backbone.schemas import load
 from services.members import accounts, villages
 from services.members.schemas import CredentialsInput, StaffAccountInput, VillageIdsInput, VillageInput
+from services.members.schemas import (
+    OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StopInput, VillageStatusInput,
+    VillageUpdateInput,
+)
 
 
 class MembersService:
@@ -24,6 +28,71 @@ class MembersService:
     def get_village(self, village_id):
         with self.db.unit_of_work() as uow:
             return villages.get_village(uow, str(village_id))
+
+    # --- places: a village's details, status, opening hours, truck stops ---------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_village(self, village_id, data):
+        changes = load(VillageUpdateInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.update_village(uow, str(village_id), changes)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_village_status(self, village_id, data):
+        change = load(VillageStatusInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.change_status(uow, str(village_id), change["status"], change["reason"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_opening_hours(self, village_id):
+        with self.db.unit_of_work() as uow:
+            return villages.get_opening_hours(uow, str(village_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_opening_hours(self, village_id, data):
+        hours = load(OpeningHoursInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.set_opening_hours(uow, str(village_id), hours)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_opening_exception(self, village_id, data):
+        exception = load(OpeningExceptionInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.add_exception(uow, str(village_id), exception)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_opening_exception(self, village_id, exception_id):
+        with self.db.unit_of_work() as uow:
+            villages.remove_exception(uow, str(village_id), str(exception_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_stops(self, village_id):
+        with self.db.unit_of_work() as uow:
+            return villages.list_stops(uow, str(village_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_stop(self, village_id, data):
+        stop = load(StopInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.add_stop(uow, str(village_id), stop)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_stop(self, village_id, stop_id, data):
+        stop = load(StopInput(), data)
+        with self.db.unit_of_work() as uow:
+            return villages.update_stop(uow, str(village_id), str(stop_id), stop)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_stop(self, village_id, stop_id):
+        with self.db.unit_of_work() as uow:
+            villages.remove_stop(uow, str(village_id), str(stop_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def opening_status(self, village_id, at=None):
+        """`at`: an ISO 8601 datetime with its offset (default: now)."""
+        moment = load(OpeningStatusQuery(), {"at": at})["at"]
+        with self.db.unit_of_work() as uow:
+            return villages.get_opening_status(uow, str(village_id), moment)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_villages(self, village_ids=None):

@@ -1,18 +1,55 @@
-"""Service layer for villages: what may be created, and the events it causes."""
-from sqlalchemy import select
+"""Service layer for villages: what may be created or changed, and the events it causes.
+
+Places: the village itself (address, coordinates, services offered), its status lifecycle
+(`preparing → open ↔ paused → closed`, closed is final, published as `village.status_changed`),
+the stops of an itinerant truck, and opening hours (weekly slots and exceptions). "Is it open?"
+is answered by the pure `opening_hours.opening_status`.
+
+Exceptions apply to the whole village: a closure closes the counter and every stop of the truck;
+special hours replace the village's own hours (for a truck, its combined hours) but not each
+stop's times.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
 
 from backbone.errors import Conflict, NotFound
-from services.members.models import Village
-from services.members.schemas import VillageOutput
+from backbone.tables import utcnow
+from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
+from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
+from services.members.schemas import (
+    OpeningExceptionOutput, OpeningHoursOutput, OpeningStatusOutput, StopOutput, VillageOutput,
+)
 
 _out = VillageOutput()
 
+# the status lifecycle: which status may follow which (closed is final)
+TRANSITIONS = {
+    "preparing": ("open", "closed"),
+    "open": ("paused", "closed"),
+    "paused": ("open", "closed"),
+    "closed": (),
+}
+
+
+def _apply_coordinates(target, data: dict) -> None:
+    if "coordinates" in data:
+        coordinates = data.pop("coordinates") or {}
+        target.latitude = coordinates.get("latitude")
+        target.longitude = coordinates.get("longitude")
+
 
 def open_village(uow, data: dict) -> dict:
-    """Create a village hub and announce it (`village.opened`) in the same transaction."""
+    """Create a village hub and announce it (`village.opened`) in the same transaction; a village
+    created `preparing` also announces that status (`village.status_changed` from null)."""
     if uow.session.scalar(select(Village).where(Village.slug == data["slug"])) is not None:
         raise Conflict("slug_taken", "slug")
-    village = Village(status="open", **data)
+    data = dict(data)
+    status = data.pop("status", "open")
+    village = Village(status=status, **{k: v for k, v in data.items() if k != "coordinates"})
+    _apply_coordinates(village, data)
     uow.session.add(village)
     uow.session.flush()
     uow.record_event("village.opened", {
@@ -20,15 +57,23 @@ def open_village(uow, data: dict) -> dict:
         "commune": village.commune, "insee_code": village.insee_code, "kind": village.kind,
         "population": village.population,
     }, village_id=village.id)
+    if status != "open":
+        village.status_changed_at = utcnow()
+        uow.record_event("village.status_changed", {"village_id": village.id, "from": None, "to": status,
+                                                    "reason": None}, village_id=village.id)
     uow.commit()
     return _out.dump(village)
 
 
-def get_village(uow, village_id: str) -> dict:
+def _village(uow, village_id: str) -> Village:
     village = uow.session.get(Village, village_id)
     if village is None:
         raise NotFound("village", village_id)
-    return _out.dump(village)
+    return village
+
+
+def get_village(uow, village_id: str) -> dict:
+    return _out.dump(_village(uow, village_id))
 
 
 def find_village_by_slug(uow, slug: str) -> dict | None:
@@ -41,3 +86,203 @@ def list_villages(uow, village_ids=None) -> list[dict]:
     if village_ids is not None:
         query = query.where(Village.id.in_(village_ids))
     return _out.dump(uow.session.scalars(query).all(), many=True)
+
+
+def update_village(uow, village_id: str, changes: dict) -> dict:
+    """Address, coordinates, population, services offered… (slug, kind and status change elsewhere)."""
+    village = _village(uow, village_id)
+    changes = dict(changes)
+    _apply_coordinates(village, changes)
+    for name, value in changes.items():
+        setattr(village, name, list(value) if name == "services" else value)
+    uow.commit()
+    return _out.dump(village)
+
+
+def change_status(uow, village_id: str, status: str, reason: str | None = None) -> dict:
+    """The guarded state machine: a wrong transition is a Conflict naming both states."""
+    village = _village(uow, village_id)
+    current = village.status
+    if status not in TRANSITIONS.get(current, ()):
+        raise Conflict("village_status_transition", None,
+                       {"current": current, "requested": status, "allowed": list(TRANSITIONS.get(current, ()))})
+    village.status, village.status_reason, village.status_changed_at = status, reason, utcnow()
+    uow.record_event("village.status_changed", {"village_id": village.id, "from": current, "to": status,
+                                                "reason": reason}, village_id=village.id)
+    uow.commit()
+    return _out.dump(village)
+
+
+# --- opening hours and stops -------------------------------------------------------------------
+
+def _slot_rows(village_id: str, stop_id: str | None, weekly: list[dict]) -> list[OpeningSlot]:
+    return [OpeningSlot(village_id=village_id, stop_id=stop_id, day=DAYS.index(s["day"]),
+                        opens=s["opens"], closes=s["closes"]) for s in weekly]
+
+
+def _weekly_out(slots) -> list[dict]:
+    ordered = sorted(slots, key=lambda s: (s.day, s.opens))
+    return [{"day": DAYS[s.day], "opens": s.opens, "closes": s.closes} for s in ordered]
+
+
+def _exception_row(village_id: str, data: dict) -> OpeningException:
+    return OpeningException(village_id=village_id, start_date=data["start"], end_date=data.get("end") or data["start"],
+                            closed=data["closed"], label=data.get("label"),
+                            slots=[{"opens": s["opens"], "closes": s["closes"]} for s in data.get("slots") or []])
+
+
+def _exception_out(row: OpeningException) -> dict:
+    return OpeningExceptionOutput().dump({"id": row.id, "start": row.start_date, "end": row.end_date,
+                                          "closed": row.closed, "label": row.label, "slots": row.slots or []})
+
+
+def _slots(uow, village_id: str):
+    return uow.session.scalars(select(OpeningSlot).where(OpeningSlot.village_id == village_id)).all()
+
+
+def _stops(uow, village_id: str):
+    return uow.session.scalars(select(VillageStop).where(VillageStop.village_id == village_id)
+                               .order_by(VillageStop.position, VillageStop.name)).all()
+
+
+def _exceptions(uow, village_id: str):
+    return uow.session.scalars(select(OpeningException).where(OpeningException.village_id == village_id)
+                               .order_by(OpeningException.start_date)).all()
+
+
+def _stop_out(stop: VillageStop, slots) -> dict:
+    coordinates = None if stop.latitude is None else {"latitude": stop.latitude, "longitude": stop.longitude}
+    return StopOutput().dump({"id": stop.id, "village_id": stop.village_id, "name": stop.name,
+                              "commune": stop.commune, "coordinates": coordinates, "position": stop.position,
+                              "weekly": _weekly_out(s for s in slots if s.stop_id == stop.id)})
+
+
+def get_opening_hours(uow, village_id: str) -> dict:
+    _village(uow, village_id)
+    slots = _slots(uow, village_id)
+    return OpeningHoursOutput().dump({
+        "village_id": village_id, "timezone": PARIS.key,
+        "weekly": _weekly_out(s for s in slots if s.stop_id is None),
+        "exceptions": [_exception_out(e) for e in _exceptions(uow, village_id)],
+        "stops": [_stop_out(stop, slots) for stop in _stops(uow, village_id)],
+    })
+
+
+def set_opening_hours(uow, village_id: str, data: dict) -> dict:
+    """Replace the village's weekly slots; and its exceptions when `exceptions` is given."""
+    _village(uow, village_id)
+    uow.session.execute(delete(OpeningSlot).where(OpeningSlot.village_id == village_id,
+                                                  OpeningSlot.stop_id.is_(None)))
+    uow.session.add_all(_slot_rows(village_id, None, data["weekly"]))
+    if data.get("exceptions") is not None:
+        uow.session.execute(delete(OpeningException).where(OpeningException.village_id == village_id))
+        uow.session.add_all([_exception_row(village_id, e) for e in data["exceptions"]])
+    uow.commit()
+    return get_opening_hours(uow, village_id)
+
+
+def add_exception(uow, village_id: str, data: dict) -> dict:
+    _village(uow, village_id)
+    row = _exception_row(village_id, data)
+    uow.session.add(row)
+    uow.commit()
+    return _exception_out(row)
+
+
+def remove_exception(uow, village_id: str, exception_id: str) -> None:
+    row = uow.session.get(OpeningException, exception_id)
+    if row is None or row.village_id != village_id:
+        raise NotFound("opening_exception", exception_id)
+    uow.session.delete(row)
+    uow.commit()
+
+
+def _itinerant(uow, village_id: str) -> Village:
+    village = _village(uow, village_id)
+    if village.kind != "itinerant":
+        raise Conflict("village_not_itinerant", None, {"kind": village.kind})
+    return village
+
+
+def _stop(uow, village_id: str, stop_id: str) -> VillageStop:
+    stop = uow.session.get(VillageStop, stop_id)
+    if stop is None or stop.village_id != village_id:
+        raise NotFound("stop", stop_id)
+    return stop
+
+
+def list_stops(uow, village_id: str) -> list[dict]:
+    _village(uow, village_id)
+    slots = _slots(uow, village_id)
+    return [_stop_out(stop, slots) for stop in _stops(uow, village_id)]
+
+
+def _write_stop(uow, stop: VillageStop, data: dict) -> dict:
+    data = dict(data)
+    _apply_coordinates(stop, data)
+    weekly = data.pop("weekly", [])
+    for name, value in data.items():
+        setattr(stop, name, value)
+    uow.session.add(stop)
+    uow.session.flush()
+    uow.session.execute(delete(OpeningSlot).where(OpeningSlot.stop_id == stop.id))
+    slots = _slot_rows(stop.village_id, stop.id, weekly)
+    uow.session.add_all(slots)
+    uow.commit()
+    return _stop_out(stop, slots)
+
+
+def add_stop(uow, village_id: str, data: dict) -> dict:
+    _itinerant(uow, village_id)
+    return _write_stop(uow, VillageStop(village_id=village_id), data)
+
+
+def update_stop(uow, village_id: str, stop_id: str, data: dict) -> dict:
+    _itinerant(uow, village_id)
+    return _write_stop(uow, _stop(uow, village_id, stop_id), data)
+
+
+def remove_stop(uow, village_id: str, stop_id: str) -> None:
+    stop = _stop(uow, village_id, stop_id)
+    uow.session.execute(delete(OpeningSlot).where(OpeningSlot.stop_id == stop.id))
+    uow.session.delete(stop)
+    uow.commit()
+
+
+def _weekly(slots) -> dict:
+    weekly: dict[int, list[Slot]] = {}
+    for s in slots:
+        weekly.setdefault(s.day, []).append(Slot(s.opens, s.closes))
+    return weekly
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict:
+    """Open now? until when? next opening? for the village and each stop of its truck. A village
+    that is not `open` (preparing, paused, closed) is closed whatever its hours."""
+    village = _village(uow, village_id)
+    at = at or datetime.now(timezone.utc)
+    slots = _slots(uow, village_id)
+    exceptions = [ScheduleException(e.start_date, e.end_date, e.closed,
+                                    tuple(Slot(s["opens"], s["closes"]) for s in e.slots or []))
+                  for e in _exceptions(uow, village_id)]
+    closures = [e for e in exceptions if e.closed]
+    active = village.status == "open"
+    closed = {"open": False, "until": None, "next_opening": None}
+
+    def answer(weekly, which):
+        status = opening_status(weekly, which, at) if active else closed
+        return {"open": status["open"], "until": _iso(status["until"]),
+                "next_opening": _iso(status["next_opening"])}
+
+    # the village's own hours; a truck's are its stops' times together with its own
+    own = [s for s in slots if s.stop_id is None or village.kind == "itinerant"]
+    stops = [{"stop_id": stop.id, "name": stop.name, "commune": stop.commune,
+              **answer(_weekly(s for s in slots if s.stop_id == stop.id), closures)}
+             for stop in _stops(uow, village_id)]
+    return OpeningStatusOutput().dump({"village_id": village.id, "status": village.status,
+                                       "at": at.astimezone(PARIS).isoformat(),
+                                       **answer(_weekly(own), exceptions), "stops": stops})

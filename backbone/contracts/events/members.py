@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from backbone.contracts.registry import registry
 
 VILLAGE_KINDS = ("fixed", "itinerant", "locker")
+VILLAGE_STATUSES = ("preparing", "open", "paused", "closed")
 
 
 @registry.register("village.opened", 1, publisher="members",
@@ -60,3 +61,19 @@ class VolunteerAvailableV1(Schema):
     network_visible = fields.Boolean(required=True,
                                      metadata={"description": "Opted in to be visible to other villages."})
     active = fields.Boolean(required=True, metadata={"description": "False once they stop volunteering."})
+
+
+# "from" is a Python keyword: the contract is built from a dict so its fields keep their names.
+VillageStatusChangedV1 = registry.register(
+    "village.status_changed", 1, publisher="members",
+    description="A village's status changed (preparing → open ↔ paused → closed; closed is final). "
+                "Readers keep the latest by `occurred_at`.",
+)(Schema.from_dict({
+    "village_id": fields.String(required=True, metadata={"description": "Id of the village (UUID)."}),
+    "from": fields.String(required=True, allow_none=True, validate=validate.OneOf(VILLAGE_STATUSES),
+                          metadata={"description": "Status before; null when the village was just created."}),
+    "to": fields.String(required=True, validate=validate.OneOf(VILLAGE_STATUSES),
+                        metadata={"description": "Status now."}),
+    "reason": fields.String(required=True, allow_none=True,
+                            metadata={"description": "Why (free text from the coordinator), or null."}),
+}, name="VillageStatusChangedV1"))

@@ -3,5 +3,10 @@ from services.members.schemas.accounts import (  # noqa: F401
     ROLES, CredentialsInput, StaffAccountInput, StaffAccountOutput,
 )
 from services.members.schemas.villages import (  # noqa: F401
-    INSEE, POSTCODE, SLUG, VillageIdsInput, VillageInput, VillageOutput,
+    INSEE, POSTCODE, SLUG, VILLAGE_SERVICES, VillageIdsInput, VillageInput, VillageOutput,
+    VillageStatusInput, VillageUpdateInput,
+)
+from services.members.schemas.opening_hours import (  # noqa: F401
+    OpeningExceptionInput, OpeningExceptionOutput, OpeningHoursInput, OpeningHoursOutput,
+    OpeningStatusOutput, OpeningStatusQuery, StopInput, StopOutput,
 )
