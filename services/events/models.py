@@ -35,3 +35,17 @@ class KnownPartner(Base):
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(40))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnownMember(Base):
+    """A member as this service needs them (from `member.registered`); anonymised on
+    `member.erased`: the id stays (history keeps its shape), the name and tags go."""
+
+    __tablename__ = "known_members"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(170), nullable=True)
+    tags: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,8 +1,8 @@
 """What the events service keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
-from services.events.models import KnownPartner, KnownVillage
-from services.events.schemas import KnownPartnerOutput, KnownVillageOutput
+from services.events.models import KnownMember, KnownPartner, KnownVillage
+from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
 
 
 def record_village_opened(uow, consumer: str, event: dict) -> bool:
@@ -34,3 +34,46 @@ def known_villages(uow) -> list[dict]:
 def known_partners(uow) -> list[dict]:
     rows = uow.session.scalars(select(KnownPartner).order_by(KnownPartner.name)).all()
     return KnownPartnerOutput(many=True).dump(rows)
+
+
+# --- members (event-carried state; anonymised on member.erased) ----------------------------------
+
+def record_member_registered(uow, consumer: str, event: dict) -> bool:
+    """Idempotent; a registration arriving after the erasure (out of order) does not bring the
+    name back."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    row = uow.session.get(KnownMember, payload["member_id"])
+    if row is None:
+        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
+        uow.session.add(row)
+    if row.erased_at is None:
+        row.display_name = payload["display_name"]
+        row.tags = ",".join(payload["tags"])
+        row.registered_at = event["occurred_at"]
+    uow.commit()
+    return True
+
+
+def record_member_erased(uow, consumer: str, event: dict) -> bool:
+    """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet).
+    A redelivered erasure changes nothing."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    row = uow.session.get(KnownMember, payload["member_id"])
+    if row is None:
+        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
+        uow.session.add(row)
+    if row.erased_at is None:
+        row.display_name, row.tags = None, None
+        row.erased_at = event["occurred_at"]
+    uow.commit()
+    return True
+
+
+def member_data(uow, member_id: str) -> dict:
+    """Everything this service holds about one member (RGPD export)."""
+    row = uow.session.get(KnownMember, str(member_id))
+    return {"service": "events", "known_member": KnownMemberOutput().dump(row) if row else None}

@@ -15,3 +15,15 @@ class KnownPartnerOutput(Schema):
     name = fields.String()
     kind = fields.String()
     joined_at = fields.AwareDateTime()
+
+
+class KnownMemberOutput(Schema):
+    id = fields.String()
+    village_id = fields.String()
+    display_name = fields.String(allow_none=True)
+    tags = fields.Method("_tags")
+    registered_at = fields.AwareDateTime(allow_none=True)
+    erased_at = fields.AwareDateTime(allow_none=True)
+
+    def _tags(self, row):
+        return [t for t in (row.tags or "").split(",") if t]

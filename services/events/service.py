@@ -32,6 +32,22 @@ class EventsService:
         with self.db.unit_of_work() as uow:
             return read_models.known_partners(uow)
 
+    @consume_event("member.registered")
+    def on_member_registered(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_member_registered(uow, "events.on_member_registered", event)
+
+    @consume_event("member.erased")
+    def on_member_erased(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_member_erased(uow, "events.on_member_erased", event)
+
+    @rpc
+    def member_data(self, member_id):
+        """RGPD export: what events holds about one member."""
+        with self.db.unit_of_work() as uow:
+            return read_models.member_data(uow, str(member_id))
+
     @rpc
     def health(self):
         return service_health(self.db, self.name)

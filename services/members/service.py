@@ -7,6 +7,10 @@ from backbone.errors import EXPECTED
 from backbone.health import service_health
 from backbone.schemas import load
 from services.members import accounts, villages
+from services.members import people, people_import
+from services.members.schemas.people import (
+    ConsentInput, ImportInput, MemberInput, MemberSearchInput, MemberUpdateInput,
+)
 from services.members.schemas import CredentialsInput, StaffAccountInput, VillageIdsInput, VillageInput
 from services.members.schemas import (
     OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StopInput, VillageStatusInput,
@@ -115,6 +119,71 @@ class MembersService:
     def get_staff_account(self, account_id):
         with self.db.unit_of_work() as uow:
             return accounts.get_staff_account(uow, str(account_id))
+
+    # --- people (inhabitants); every call names the village it acts in ---------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register_member(self, data):
+        with self.db.unit_of_work() as uow:
+            return people.register_member(uow, load(MemberInput(), data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def search_members(self, village_id, query=None):
+        params = load(MemberSearchInput(), query or {})
+        with self.db.unit_of_work() as uow:
+            return people.search_members(uow, str(village_id), params["q"], params["limit"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_member(self, village_id, member_id):
+        with self.db.unit_of_work() as uow:
+            return people.get_member(uow, str(village_id), str(member_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_member(self, village_id, member_id, data):
+        changes = load(MemberUpdateInput(), data)
+        with self.db.unit_of_work() as uow:
+            return people.update_member(uow, str(village_id), str(member_id), changes)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def give_consent(self, village_id, member_id, data):
+        purpose = load(ConsentInput(), data)["purpose"]
+        with self.db.unit_of_work() as uow:
+            return people.give_consent(uow, str(village_id), str(member_id), purpose)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_consent(self, village_id, member_id, data):
+        purpose = load(ConsentInput(), data)["purpose"]
+        with self.db.unit_of_work() as uow:
+            return people.withdraw_consent(uow, str(village_id), str(member_id), purpose)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_members(self, village_id, data):
+        """A CSV text; returns the per-row report (nothing written when any row has a problem)."""
+        text = load(ImportInput(), data)["text"]
+        with self.db.unit_of_work() as uow:
+            return people_import.import_members(uow, str(village_id), text)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_member(self, village_id, member_id):
+        with self.db.unit_of_work() as uow:
+            return people.export_member(uow, str(village_id), str(member_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def erase_member(self, village_id, member_id):
+        with self.db.unit_of_work() as uow:
+            return people.erase_member(uow, str(village_id), str(member_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def shared_members(self, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        with self.db.unit_of_work() as uow:
+            return people.shared_members(uow, ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def member_stats(self, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        with self.db.unit_of_work() as uow:
+            return people.member_stats(uow, ids)
 
     @rpc
     def health(self):

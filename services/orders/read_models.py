@@ -1,8 +1,8 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
-from services.orders.models import KnownVillage
-from services.orders.schemas import KnownVillageOutput
+from services.orders.models import KnownMember, KnownVillage
+from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
 
 def record_village_opened(uow, consumer: str, event: dict) -> bool:
@@ -21,3 +21,46 @@ def record_village_opened(uow, consumer: str, event: dict) -> bool:
 def known_villages(uow) -> list[dict]:
     rows = uow.session.scalars(select(KnownVillage).order_by(KnownVillage.name)).all()
     return KnownVillageOutput(many=True).dump(rows)
+
+
+# --- members (event-carried state; anonymised on member.erased) ----------------------------------
+
+def record_member_registered(uow, consumer: str, event: dict) -> bool:
+    """Idempotent; a registration arriving after the erasure (out of order) does not bring the
+    name back."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    row = uow.session.get(KnownMember, payload["member_id"])
+    if row is None:
+        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
+        uow.session.add(row)
+    if row.erased_at is None:
+        row.display_name = payload["display_name"]
+        row.tags = ",".join(payload["tags"])
+        row.registered_at = event["occurred_at"]
+    uow.commit()
+    return True
+
+
+def record_member_erased(uow, consumer: str, event: dict) -> bool:
+    """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet).
+    A redelivered erasure changes nothing."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    row = uow.session.get(KnownMember, payload["member_id"])
+    if row is None:
+        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
+        uow.session.add(row)
+    if row.erased_at is None:
+        row.display_name, row.tags = None, None
+        row.erased_at = event["occurred_at"]
+    uow.commit()
+    return True
+
+
+def member_data(uow, member_id: str) -> dict:
+    """Everything this service holds about one member (RGPD export)."""
+    row = uow.session.get(KnownMember, str(member_id))
+    return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None}

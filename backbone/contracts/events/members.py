@@ -77,3 +77,27 @@ VillageStatusChangedV1 = registry.register(
     "reason": fields.String(required=True, allow_none=True,
                             metadata={"description": "Why (free text from the coordinator), or null."}),
 }, name="VillageStatusChangedV1"))
+
+
+MEMBER_SERVICE_TAGS = ("reduced_mobility", "fragile", "living_alone", "no_car", "hearing_impaired", "commuter")
+
+
+@registry.register("member.registered", 1, publisher="members",
+                   description="An inhabitant joined a village. Carries only what other services need to "
+                               "serve them (no phone, email or address).")
+class MemberRegisteredV1(Schema):
+    member_id = fields.String(required=True, metadata={"description": "Id of the member (UUID)."})
+    village_id = fields.String(required=True, metadata={"description": "Home village."})
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=170),
+                                 metadata={"description": "First and last name, as shown at the counter."})
+    tags = fields.List(fields.String(validate=validate.OneOf(MEMBER_SERVICE_TAGS)), required=True,
+                       metadata={"description": "Profile tags that matter for deliveries and home help: "
+                                                + ", ".join(MEMBER_SERVICE_TAGS) + "."})
+
+
+@registry.register("member.erased", 1, publisher="members",
+                   description="RGPD erasure: every service anonymises what it holds about this member "
+                               "(idempotently; the id stays so history keeps its shape).")
+class MemberErasedV1(Schema):
+    member_id = fields.String(required=True, metadata={"description": "Id of the erased member."})
+    village_id = fields.String(required=True, metadata={"description": "Home village."})

@@ -1,0 +1,224 @@
+"""Import of members from a CSV file as a spreadsheet exports it (French headers, `;` or `,`,
+UTF-8 or Windows-1252 — the gateway and the CLI decode the bytes with `decode_text`).
+
+All or nothing: every row is checked (fields, duplicates inside the file and against the
+village's members); if any row has a problem nothing is written and the report lists each
+problem with its line number and field. Messages are English here and translated to French by
+the one catalogue (gateway/i18n.py), like every field error."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+
+from backbone.errors import InvalidInput
+from backbone.schemas import load
+from services.members.people import _check_village, _likely_duplicates, new_member
+from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS, MemberInput, normalise_name
+
+MAX_ROWS = 5000
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252 (Excel's 'CSV' on Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _key(text: str) -> str:
+    return normalise_name(text).replace(" ", "")
+
+
+# header as typed (normalised: no accents, case, spaces or punctuation) -> field
+HEADERS = {
+    "nom": "last_name", "nomdefamille": "last_name", "prenom": "first_name",
+    "telephone": "phone", "tel": "phone", "portable": "phone", "mobile": "phone",
+    "email": "email", "mail": "email", "courriel": "email", "adressemail": "email", "adresseemail": "email",
+    "adresse": "address", "codepostal": "postcode", "cp": "postcode", "commune": "city", "ville": "city",
+    "profil": "tags", "etiquettes": "tags", "tags": "tags",
+    "canal": "preferred_channel", "canalprefere": "preferred_channel", "contactprefere": "preferred_channel",
+    "datedadhesion": "joined_on", "adhesion": "joined_on", "adhesionle": "joined_on",
+    "cotisation": "fee_cents", "cotisationeuros": "fee_cents",
+    "renouvellement": "renewal_on", "datederenouvellement": "renewal_on",
+    "consentements": "consents", "consentement": "consents",
+}
+REQUIRED = ("last_name", "first_name")
+
+_TAG_WORDS = {_key(french): code for code, french in TAGS.items()} | {_key(code): code for code in TAGS} | {
+    _key("mobilité réduite"): "reduced_mobility", _key("pmr"): "reduced_mobility",
+    _key("vit seul"): "living_alone", _key("vit seule"): "living_alone", _key("seul"): "living_alone",
+    _key("seule"): "living_alone", _key("malentendant"): "hearing_impaired",
+    _key("malentendante"): "hearing_impaired", _key("active"): "commuter", _key("actif/active"): "commuter"}
+_CHANNEL_WORDS = {_key(french): code for code, french in CHANNELS.items()} | {_key(code): code for code in CHANNELS} | {
+    _key("tel"): "phone", _key("téléphone"): "phone", _key("texto"): "sms", _key("mail"): "email",
+    _key("courriel"): "email", _key("comptoir"): "counter", _key("guichet"): "counter", _key("accueil"): "counter"}
+_CONSENT_WORDS = {_key(french): code for code, french in CONSENT_PURPOSES.items()} | {
+    _key(code): code for code in CONSENT_PURPOSES} | {
+    _key("partage réseau"): "share_with_network", _key("réseau"): "share_with_network",
+    _key("partage"): "share_with_network", _key("photo"): "photos", _key("newsletter"): "newsletter",
+    _key("lettre"): "newsletter"}
+
+
+class _RowError(Exception):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _words(cell: str, table: dict, field: str, what: str) -> list[str]:
+    codes = []
+    for word in re.split(r"[,/|+;]", cell):
+        if not word.strip():
+            continue
+        code = table.get(_key(word))
+        if code is None:
+            raise _RowError(field, f"Unknown {what}: {word.strip()}.")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _date(cell: str, field: str) -> str:
+    for fmt in ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(cell, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise _RowError(field, "Not a valid date (use DD/MM/YYYY).")
+
+
+def _euros(cell: str, field: str) -> int:
+    text = cell.replace("€", "").replace("EUR", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
+        raise _RowError(field, "Not a valid amount in euros (e.g. 15 or 12,50).")
+    return round(float(text) * 100)
+
+
+def _row_to_input(cells: dict, village_id: str) -> dict:
+    data = {"village_id": village_id}
+    for field, cell in cells.items():
+        cell = (cell or "").strip()
+        if not cell:
+            continue
+        if field == "tags":
+            data["tags"] = _words(cell, _TAG_WORDS, field, "profile")
+        elif field == "consents":
+            data["consents"] = _words(cell, _CONSENT_WORDS, field, "consent")
+        elif field == "preferred_channel":
+            channel = _words(cell, _CHANNEL_WORDS, field, "channel")
+            data[field] = channel[0] if channel else "phone"
+        elif field in ("joined_on", "renewal_on"):
+            data[field] = _date(cell, field)
+        elif field == "fee_cents":
+            data[field] = _euros(cell, field)
+        else:
+            data[field] = cell
+    if "preferred_channel" not in data and "phone" not in data:
+        data["preferred_channel"] = "email" if "email" in data else "counter"
+    return data
+
+
+def _flatten(errors) -> list[tuple[str, str]]:
+    flat = []
+    for field, messages in errors.items():
+        if isinstance(messages, dict):  # a list field: {index: [messages]}
+            for inner in messages.values():
+                flat += [(field, m) for m in (inner if isinstance(inner, list) else [inner])]
+        else:
+            flat += [(field, m) for m in (messages if isinstance(messages, list) else [messages])]
+    return flat
+
+
+def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(fields of the columns, [(line number, cells)]). Raises InvalidInput for a file that is not
+    a table with the required columns."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise InvalidInput({"file": ["The file is empty."]})
+    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("," if "," in first else ";")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader)
+    fields, unknown = [], []
+    for name in header:
+        field = HEADERS.get(_key(name))
+        if field is None and name.strip():
+            unknown.append(name.strip())
+        fields.append(field)
+    problems = {}
+    if unknown:
+        problems["header"] = [f"Unknown column: {name}." for name in unknown]
+    missing = [name for name in REQUIRED if name not in fields]
+    if missing:
+        problems.setdefault("header", []).append(
+            "Missing column: " + ", ".join({"last_name": "Nom", "first_name": "Prénom"}[m] for m in missing) + ".")
+    if problems:
+        raise InvalidInput(problems)
+    rows = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append((reader.line_num, cells))
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput({"file": [f"At most {MAX_ROWS} rows per file."]})
+    return fields, rows
+
+
+def import_members(uow, village_id: str, text: str) -> dict:
+    """Check every row, then write them all in one transaction, or nothing."""
+    _check_village(uow, village_id)
+    try:
+        fields, rows = parse(text)
+    except InvalidInput as exc:
+        problems = [{"row": 1, "field": field, "message_en": message} for field, message in _flatten(exc.errors)]
+        return {"imported": 0, "rows": 0, "problems": problems, "member_ids": []}
+    problems, inputs = [], []
+    seen_phones, seen_names = {}, {}
+    for line, cells in rows:
+        if len(cells) > len(fields):
+            problems.append({"row": line, "field": "file",
+                             "message_en": f"More cells than columns ({len(cells)} for {len(fields)})."})
+            continue
+        raw = {field: cell for field, cell in zip(fields, cells) if field}
+        try:
+            data = load(MemberInput(), _row_to_input(raw, village_id))
+        except _RowError as exc:
+            problems.append({"row": line, "field": exc.field, "message_en": exc.message})
+            continue
+        except InvalidInput as exc:
+            problems += [{"row": line, "field": field, "message_en": message}
+                         for field, message in _flatten(exc.errors)]
+            continue
+        name = normalise_name(f"{data['first_name']} {data['last_name']}")
+        twin = seen_phones.get(data["phone"]) if data.get("phone") else None
+        if twin is None:
+            twin = seen_names.get(name)
+        if twin is not None:
+            problems.append({"row": line, "field": "phone" if data.get("phone") and seen_phones.get(data["phone"])
+                             else "last_name", "message_en": f"Same person as row {twin}."})
+            continue
+        if data.get("phone"):
+            seen_phones[data["phone"]] = line
+        seen_names[name] = line
+        existing = _likely_duplicates(uow, village_id, name, data.get("phone"))
+        if existing:
+            problems.append({"row": line, "field": "phone" if existing[0]["reason"] == "same_phone" else "last_name",
+                             "message_en": f"Already registered in this village: {existing[0]['display_name']}."})
+            continue
+        inputs.append(data)
+    if not rows and not problems:
+        problems.append({"row": 2, "field": "file", "message_en": "The file has no rows."})
+    if problems:
+        return {"imported": 0, "rows": len(rows), "problems": problems, "member_ids": []}
+    ids = []
+    for data in inputs:
+        member, _duplicates = new_member(uow, {**data, "confirm_duplicate": True})
+        ids.append(member.id)
+    uow.commit()
+    return {"imported": len(ids), "rows": len(rows), "problems": [], "member_ids": ids}
+
+
