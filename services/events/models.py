@@ -49,3 +49,15 @@ class KnownMember(Base):
     tags: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class VillageStatus(Base):
+    """A village's latest status (from `village.status_changed`): preparing, open, paused or closed.
+    Kept apart from the village row so a status arriving before `village.opened` is not lost."""
+
+    __tablename__ = "village_statuses"
+
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

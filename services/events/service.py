@@ -17,6 +17,11 @@ class EventsService:
         with self.db.unit_of_work() as uow:
             read_models.record_village_opened(uow, "events.on_village_opened", event)
 
+    @consume_event("village.status_changed")
+    def on_village_status_changed(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village_status_changed(uow, "events.on_village_status_changed", event)
+
     @consume_event("partner.joined")
     def on_partner_joined(self, event):
         with self.db.unit_of_work() as uow:

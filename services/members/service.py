@@ -2,10 +2,15 @@
 service layer (villages.py, accounts.py)."""
 from nameko.rpc import rpc
 
+from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider
 from backbone.errors import EXPECTED
 from backbone.health import service_health
 from backbone.schemas import load
+from services.members import skills_map, time_bank, volunteers
+from services.members.schemas.volunteers import (
+    MonthInput, VolunteerFiltersInput, VolunteerInput, VolunteerUpdateInput,
+)
 from services.members import accounts, villages
 from services.members import people, people_import
 from services.members.schemas.people import (
@@ -184,6 +189,77 @@ class MembersService:
         ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
         with self.db.unit_of_work() as uow:
             return people.member_stats(uow, ids)
+
+    # --- volunteers, time bank, skills map (volunteers.py, time_bank.py, skills_map.py) -------
+    # `village_ids`: what the caller may see, as the gateway says (None: the coordinator).
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_skills(self):
+        with self.db.unit_of_work() as uow:
+            return volunteers.list_skills(uow)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_volunteer(self, data, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        volunteer = load(VolunteerInput(), data)
+        with self.db.unit_of_work() as uow:
+            return volunteers.create_volunteer(uow, volunteer, ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_volunteer(self, volunteer_id, data, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        changes = load(VolunteerUpdateInput(), data)
+        with self.db.unit_of_work() as uow:
+            return volunteers.update_volunteer(uow, str(volunteer_id), changes, ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_volunteer(self, volunteer_id, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        with self.db.unit_of_work() as uow:
+            return volunteers.get_volunteer(uow, str(volunteer_id), ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_volunteers(self, village_ids=None, filters=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        wanted = load(VolunteerFiltersInput(), filters or {})
+        with self.db.unit_of_work() as uow:
+            return volunteers.list_volunteers(uow, ids, **wanted)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def volunteer_hours(self, volunteer_id, village_ids=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        with self.db.unit_of_work() as uow:
+            return time_bank.volunteer_hours(uow, str(volunteer_id), ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def time_bank_totals(self, village_ids=None, month=None):
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        wanted = load(MonthInput(), {"month": month})
+        with self.db.unit_of_work() as uow:
+            return time_bank.totals(uow, ids, month=wanted["month"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def skills_map(self, village_id=None):
+        """The map of one village, or the network's (with every village's) when none is given."""
+        with self.db.unit_of_work() as uow:
+            if village_id is None:
+                return skills_map.network_skills_map(uow)
+            return skills_map.village_skills_map(uow, str(village_id))
+
+    @consume_event("help_request.completed")
+    def on_help_request_completed(self, event):
+        with self.db.unit_of_work() as uow:
+            time_bank.credit_help_request(uow, "members.on_help_request_completed", event)
+
+    @consume_event("animation.attended")
+    def on_animation_attended(self, event):
+        with self.db.unit_of_work() as uow:
+            time_bank.credit_animation(uow, "members.on_animation_attended", event)
+
+    @consume_event("help_request.requested", "help_request.unmatched")
+    def on_help_demand(self, event):
+        with self.db.unit_of_work() as uow:
+            time_bank.record_demand(uow, "members.on_help_demand", event)
 
     @rpc
     def health(self):

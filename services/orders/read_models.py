@@ -1,6 +1,8 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
+from services.orders.models import VillageStatus
+
 from services.orders.models import KnownMember, KnownVillage
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
@@ -20,7 +22,11 @@ def record_village_opened(uow, consumer: str, event: dict) -> bool:
 
 def known_villages(uow) -> list[dict]:
     rows = uow.session.scalars(select(KnownVillage).order_by(KnownVillage.name)).all()
-    return KnownVillageOutput(many=True).dump(rows)
+    statuses = {row.village_id: row.status for row in uow.session.scalars(select(VillageStatus))}
+    villages = KnownVillageOutput(many=True).dump(rows)
+    for village in villages:
+        village["status"] = statuses.get(village["id"], "open")  # opened villages are open until told
+    return villages
 
 
 # --- members (event-carried state; anonymised on member.erased) ----------------------------------
@@ -64,3 +70,19 @@ def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
     return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None}
+
+
+def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
+    """Idempotent and order-proof: the latest status by `occurred_at` wins, so a duplicate or a late
+    older event changes nothing."""
+    if not uow.claim(consumer, event):
+        return False
+    payload, occurred_at = event["payload"], event["occurred_at"]
+    row = uow.session.get(VillageStatus, payload["village_id"])
+    if row is None:
+        uow.session.add(VillageStatus(village_id=payload["village_id"], status=payload["to"],
+                                      reason=payload["reason"], changed_at=occurred_at))
+    elif row.changed_at < occurred_at:
+        row.status, row.reason, row.changed_at = payload["to"], payload["reason"], occurred_at
+    uow.commit()
+    return True

@@ -8,6 +8,7 @@ class KnownVillageOutput(Schema):
     name = fields.String()
     kind = fields.String()
     opened_at = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "preparing, open, paused or closed"})
 
 
 class KnownMemberOutput(Schema):

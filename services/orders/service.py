@@ -17,6 +17,11 @@ class OrdersService:
         with self.db.unit_of_work() as uow:
             read_models.record_village_opened(uow, "orders.on_village_opened", event)
 
+    @consume_event("village.status_changed")
+    def on_village_status_changed(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village_status_changed(uow, "orders.on_village_status_changed", event)
+
     @rpc
     def known_villages(self):
         with self.db.unit_of_work() as uow:

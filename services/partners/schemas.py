@@ -31,3 +31,4 @@ class KnownVillageOutput(Schema):
     commune = fields.String()
     insee_code = fields.String()
     opened_at = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "preparing, open, paused or closed"})

@@ -1,0 +1,121 @@
+"""The skills map: supply (volunteers, partners' services) against demand (help requests), per
+village and for the network. A skill is *missing* where there is demand and no supply within reach.
+
+- Supply within reach of a village: the active volunteers who serve it (home village or a village
+  they chose to serve). Counts only, no personal data: the coordinator sees the map whatever each
+  volunteer's opt-in. (Reach by distance — `max_distance_km` against villages' coordinates — is the
+  next step once villages carry coordinates; served villages are what volunteers committed to.)
+- Partners' services: `partner_supply` is the hook; partners publish no offers with a skill yet.
+- Demand: the `help_demand` read model fed by `help_request.requested` / `.unmatched` /
+  `.completed` (suggestions will join when `suggestion.made` carries a skill).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from backbone.errors import NotFound
+from services.members.models import HelpDemand, Member, Skill, Village, Volunteer, VolunteerSkill
+from services.members.schemas.volunteers import NetworkSkillsMapOutput, VillageSkillsMapOutput
+from services.members.schemas.volunteers import SKILL_LEVELS
+from services.members.volunteers import served_village_ids
+
+
+def partner_supply(uow) -> dict[str, dict[str, list[dict]]]:
+    """HOOK: {village_id: {skill code: [partner service, …]}} from a read model of partners'
+    offers (`offer.published` once offers carry a skill code). Nothing is known yet."""
+    return {}
+
+
+def _supply(uow):
+    """[(skill, level, volunteer id, served village ids)] of active, not erased volunteers."""
+    volunteers = uow.session.scalars(
+        select(Volunteer).join(Member, Member.id == Volunteer.member_id)
+        .where(Volunteer.active.is_(True), Member.erased_at.is_(None))).unique().all()
+    return [(s.skill_code, s.level, v.id, served_village_ids(v)) for v in volunteers for s in v.skills]
+
+
+def _line(code, skills, volunteers_by_level, partners, demand):
+    skill = skills.get(code)
+    volunteers = sum(len(ids) for ids in volunteers_by_level.values()) if volunteers_by_level else 0
+    supplied = volunteers + len(partners)
+    demanded = demand["requested"] + demand["unmatched"]
+    if demanded and not supplied:
+        status = "missing"
+    elif demand["open_unmatched"]:
+        status = "short"
+    elif demanded:
+        status = "covered"
+    else:
+        status = "available"
+    return {"skill": code, "label": skill.label if skill else code, "category": skill.category if skill else None,
+            "supply": {"volunteers": volunteers,
+                       "levels": {level: len(volunteers_by_level.get(level, ())) for level in SKILL_LEVELS},
+                       "partners": partners},
+            "demand": demand, "status": status}
+
+
+def _lines(skills, supply_by_skill, partners_by_skill, demand_by_skill):
+    codes = set(supply_by_skill) | set(partners_by_skill) | set(demand_by_skill)
+    lines = [_line(code, skills, supply_by_skill.get(code, {}), partners_by_skill.get(code, []),
+                   demand_by_skill.get(code, {"requested": 0, "unmatched": 0, "open_unmatched": 0}))
+             for code in codes]
+    order = {"missing": 0, "short": 1, "covered": 2, "available": 3}
+    lines.sort(key=lambda l: (order[l["status"]], l["label"]))
+    return lines
+
+
+def _demand(rows):
+    demand: dict = defaultdict(lambda: {"requested": 0, "unmatched": 0, "open_unmatched": 0})
+    for row in rows:
+        d = demand[row.skill_code]
+        d["requested"] += 1  # every row is one help request, whichever of its events came first
+        if row.unmatched_at:
+            d["unmatched"] += 1
+            if not row.completed_at:
+                d["open_unmatched"] += 1
+    return demand
+
+
+def _village_map(village, skills, supply, partners, demand_rows):
+    by_skill: dict = defaultdict(lambda: defaultdict(set))
+    for code, level, volunteer_id, served in supply:
+        if village.id in served:
+            by_skill[code][level].add(volunteer_id)
+    lines = _lines(skills, by_skill, partners.get(village.id, {}), _demand(demand_rows))
+    return {"village_id": village.id, "village_name": village.name, "skills": lines,
+            "missing": [l["skill"] for l in lines if l["status"] == "missing"]}
+
+
+def village_skills_map(uow, village_id: str) -> dict:
+    village = uow.session.get(Village, village_id)
+    if village is None:
+        raise NotFound("village", village_id)
+    skills = {s.code: s for s in uow.session.scalars(select(Skill)).all()}
+    demand_rows = uow.session.scalars(select(HelpDemand).where(HelpDemand.village_id == village_id)).all()
+    return VillageSkillsMapOutput().dump(_village_map(village, skills, _supply(uow), partner_supply(uow), demand_rows))
+
+
+def network_skills_map(uow) -> dict:
+    """The network line counts each volunteer once however many villages they serve; a skill is
+    missing for the network when no one anywhere has it; each village has its own map."""
+    skills = {s.code: s for s in uow.session.scalars(select(Skill)).all()}
+    supply, partners = _supply(uow), partner_supply(uow)
+    demand_rows = uow.session.scalars(select(HelpDemand)).all()
+    by_village = defaultdict(list)
+    for row in demand_rows:
+        by_village[row.village_id].append(row)
+    villages = uow.session.scalars(select(Village).order_by(Village.name)).all()
+    network_supply: dict = defaultdict(lambda: defaultdict(set))
+    for code, level, volunteer_id, _served in supply:
+        network_supply[code][level].add(volunteer_id)
+    network_partners: dict = defaultdict(list)
+    for per_skill in partners.values():
+        for code, offers in per_skill.items():
+            network_partners[code].extend(offers)
+    lines = _lines(skills, network_supply, network_partners, _demand(demand_rows))
+    return NetworkSkillsMapOutput().dump({
+        "skills": lines, "missing": [l["skill"] for l in lines if l["status"] == "missing"],
+        "villages": [_village_map(v, skills, supply, partners, by_village.get(v.id, [])) for v in villages],
+    })

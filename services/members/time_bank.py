@@ -1,0 +1,135 @@
+"""The time bank: an hours ledger credited from other services' events, idempotently.
+
+Twice over: the inbox (`uow.claim`, one row per consumer and event id, same transaction as the
+lines) makes a redelivered event a no-op; and a ledger line is unique per (source event, member)
+and per (source, member) — a help request or an animation republished under a new event id does
+not credit the same person twice either.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+
+from services.members.models import HelpDemand, TimeBankEntry, Village, Volunteer
+from services.members.schemas.volunteers import TimeBankTotalOutput, VolunteerHoursOutput
+from services.members.volunteers import _find
+
+log = logging.getLogger("maillage.members.time_bank")
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+def _credit(uow, envelope: dict, *, member_id: str, village_id: str, minutes: int, source_ref: str,
+            occurred_at: datetime, skill: str | None = None, role: str | None = None) -> bool:
+    source_type = envelope["type"]
+    already = uow.session.scalar(select(TimeBankEntry.id).where(
+        TimeBankEntry.source_type == source_type, TimeBankEntry.source_ref == source_ref,
+        TimeBankEntry.member_id == member_id))
+    if already is not None:
+        log.warning("%s %s already credited to %s (event %s): not credited again",
+                    source_type, source_ref, member_id, envelope["event_id"])
+        return False
+    uow.session.add(TimeBankEntry(
+        member_id=member_id, village_id=village_id, minutes=minutes, source_type=source_type,
+        source_ref=source_ref, source_event_id=envelope["event_id"], skill_code=skill, role=role,
+        occurred_at=occurred_at))
+    return True
+
+
+def credit_help_request(uow, consumer: str, envelope: dict) -> bool:
+    """`help_request.completed`: the volunteer's minutes, once; the demand is marked answered."""
+    if not uow.claim(consumer, envelope):
+        return False
+    p = envelope["payload"]
+    _credit(uow, envelope, member_id=p["member_id"], village_id=p["village_id"], minutes=p["minutes"],
+            source_ref=p["help_request_id"], occurred_at=p["completed_at"], skill=p["skill"])
+    demand = _demand(uow, p["help_request_id"], p["village_id"], p["skill"])
+    demand.completed_at = demand.completed_at or p["completed_at"]
+    uow.commit()
+    return True
+
+
+def credit_animation(uow, consumer: str, envelope: dict) -> bool:
+    """`animation.attended`: each volunteer who held a role, once."""
+    if not uow.claim(consumer, envelope):
+        return False
+    p = envelope["payload"]
+    for volunteer in p["volunteers"]:
+        _credit(uow, envelope, member_id=volunteer["member_id"], village_id=p["village_id"],
+                minutes=volunteer["minutes"], source_ref=p["animation_id"], occurred_at=envelope["occurred_at"],
+                role=volunteer["role"])
+    uow.commit()
+    return True
+
+
+# --- demand read model (help_request.requested / .unmatched) -----------------------------------
+
+def _demand(uow, help_request_id: str, village_id: str, skill: str) -> HelpDemand:
+    demand = uow.session.get(HelpDemand, help_request_id)
+    if demand is None:  # events may arrive in any order: whichever comes first creates the row
+        demand = HelpDemand(help_request_id=help_request_id, village_id=village_id, skill_code=skill)
+        uow.session.add(demand)
+    return demand
+
+
+def record_demand(uow, consumer: str, envelope: dict) -> bool:
+    if not uow.claim(consumer, envelope):
+        return False
+    p = envelope["payload"]
+    demand = _demand(uow, p["help_request_id"], p["village_id"], p["skill"])
+    if envelope["type"] == "help_request.requested":
+        demand.requested_at = p["requested_at"]
+        demand.skill_code = p["skill"]
+    else:
+        demand.unmatched_at = demand.unmatched_at or envelope["occurred_at"]
+    uow.commit()
+    return True
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def volunteer_hours(uow, volunteer_id: str, village_ids=None) -> dict:
+    """Balance and history of one volunteer (same visibility as their profile)."""
+    volunteer: Volunteer = _find(uow, volunteer_id, village_ids)
+    lines = uow.session.scalars(select(TimeBankEntry).where(TimeBankEntry.member_id == volunteer.member_id)
+                                .order_by(TimeBankEntry.occurred_at.desc(), TimeBankEntry.id.desc())).all()
+    minutes = sum(line.minutes for line in lines)
+    return VolunteerHoursOutput().dump({
+        "volunteer_id": volunteer.id, "member_id": volunteer.member_id, "minutes": minutes,
+        "hours": _hours(minutes),
+        "history": [{"village_id": l.village_id, "minutes": l.minutes, "source_type": l.source_type,
+                     "source_ref": l.source_ref, "skill": l.skill_code, "role": l.role,
+                     "occurred_at": l.occurred_at} for l in lines],
+    })
+
+
+def totals(uow, village_ids=None, *, month: str | None = None, by_month: bool = True) -> list[dict]:
+    """Hours given per village (where the help was given), per month (`YYYY-MM`, UTC) and all time
+    (month null). `month` keeps that month only. Aggregated in Python: portable and small."""
+    query = select(TimeBankEntry)
+    if village_ids is not None:
+        query = query.where(TimeBankEntry.village_id.in_(village_ids))
+    groups: dict[tuple, list] = defaultdict(list)
+    for line in uow.session.scalars(query).all():
+        line_month = line.occurred_at.strftime("%Y-%m")
+        if month and line_month != month:
+            continue
+        if by_month:
+            groups[(line.village_id, line_month)].append(line)
+        if not month:
+            groups[(line.village_id, None)].append(line)
+    names = dict(uow.session.execute(select(Village.id, Village.name)).all())
+    rows = []
+    for (village_id, line_month), lines in groups.items():
+        minutes = sum(l.minutes for l in lines)
+        rows.append({"village_id": village_id, "village_name": names.get(village_id), "month": line_month,
+                     "minutes": minutes, "hours": _hours(minutes),
+                     "volunteers": len({l.member_id for l in lines}), "entries": len(lines)})
+    rows.sort(key=lambda r: (r["village_name"] or r["village_id"], r["month"] is not None, r["month"] or ""))
+    return TimeBankTotalOutput(many=True).dump(rows)
+
