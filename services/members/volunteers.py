@@ -3,17 +3,20 @@
 
 Visibility (`village_ids` is what the gateway says the caller may see; None is the coordinator):
 - read: a concierge sees the volunteers whose home village is theirs or who serve it; the
-  coordinator sees the volunteers who opted in to be visible network-wide (`network_visible`);
+  coordinator sees the volunteers who opted in to be visible network-wide: `network_visible`,
+  which records the member's `share_with_network` consent (dated) when it is set, and stops
+  at once when that consent is withdrawn (people.withdraw_consent);
 - manage: a concierge manages the volunteers whose home village is theirs; the coordinator
   those who opted in. Anything else is "not found": a concierge never learns it exists.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.tables import utcnow
 from services.members.models import (
-    AvailabilitySlot, Member, Skill, Village, Volunteer, VolunteerSkill, VolunteerVillage,
+    AvailabilitySlot, Consent, Member, Skill, Village, Volunteer, VolunteerSkill, VolunteerVillage,
 )
 from services.members.schemas.volunteers import (
     CATEGORY_LABELS, DAY_LABELS, LEVEL_LABELS, SkillOutput, VolunteerOutput,
@@ -37,10 +40,24 @@ def list_skills(uow) -> list[dict]:
 
 # --- reading -----------------------------------------------------------------------------------
 
+SHARING = "share_with_network"  # the consent purpose (schemas/people.py CONSENT_PURPOSES)
+
+_shares = exists().where(and_(Consent.member_id == Member.id, Consent.purpose == SHARING,
+                              Consent.withdrawn_at.is_(None)))
+
+
+def _consents(member: Member) -> bool:
+    return any(c.purpose == SHARING and c.withdrawn_at is None for c in member.consents)
+
+
+def _shared(volunteer: Volunteer) -> bool:
+    return volunteer.network_visible and _consents(volunteer.member)
+
+
 def _visible(query, village_ids, *, manage: bool = False):
     query = query.join(Member, Member.id == Volunteer.member_id).where(Member.erased_at.is_(None))
     if village_ids is None:
-        return query.where(Volunteer.network_visible.is_(True))
+        return query.where(Volunteer.network_visible.is_(True), _shares)
     if manage:
         return query.where(Member.village_id.in_(village_ids))
     serving = select(VolunteerVillage.volunteer_id).where(VolunteerVillage.village_id.in_(village_ids))
@@ -70,7 +87,7 @@ def _dump(volunteer: Volunteer, skills: dict[str, Skill]) -> dict:
         "availability": [{"day": s.day, "day_label": DAY_LABELS.get(s.day, s.day), "start": s.starts_at,
                           "end": s.ends_at} for s in volunteer.slots],
         "max_distance_km": volunteer.max_distance_km, "has_licence": volunteer.has_licence,
-        "has_vehicle": volunteer.has_vehicle, "network_visible": volunteer.network_visible,
+        "has_vehicle": volunteer.has_vehicle, "network_visible": _shared(volunteer),
         "active": volunteer.active, "created_at": volunteer.created_at, "updated_at": volunteer.updated_at,
     })
 
@@ -113,6 +130,8 @@ def _check_references(uow, data: dict) -> None:
 
 
 def _apply(volunteer: Volunteer, home_village_id: str, data: dict) -> None:
+    if data.get("network_visible") and not _consents(volunteer.member):
+        volunteer.member.consents.append(Consent(purpose=SHARING, given_at=utcnow()))  # the opt-in, dated
     for name in ("max_distance_km", "has_licence", "has_vehicle", "network_visible", "active"):
         if name in data:
             setattr(volunteer, name, data[name])
@@ -135,7 +154,7 @@ def _announce(uow, volunteer: Volunteer) -> None:
         "skills": [{"skill": s.skill_code, "level": s.level} for s in volunteer.skills],
         "availability": [{"day": s.day, "start": s.starts_at, "end": s.ends_at} for s in volunteer.slots],
         "max_distance_km": volunteer.max_distance_km, "has_licence": volunteer.has_licence,
-        "has_vehicle": volunteer.has_vehicle, "network_visible": volunteer.network_visible,
+        "has_vehicle": volunteer.has_vehicle, "network_visible": _shared(volunteer),
         "active": volunteer.active,
     }, village_id=volunteer.member.village_id)
 

@@ -1,7 +1,12 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from services.orders.models import VillageStatus
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 from services.orders.models import KnownMember, KnownVillage
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
@@ -77,12 +82,16 @@ def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
     older event changes nothing."""
     if not uow.claim(consumer, event):
         return False
-    payload, occurred_at = event["payload"], event["occurred_at"]
-    row = uow.session.get(VillageStatus, payload["village_id"])
-    if row is None:
-        uow.session.add(VillageStatus(village_id=payload["village_id"], status=payload["to"],
-                                      reason=payload["reason"], changed_at=occurred_at))
-    elif row.changed_at < occurred_at:
-        row.status, row.reason, row.changed_at = payload["to"], payload["reason"], occurred_at
+    payload = event["payload"]
+    # one INSERT … ON CONFLICT DO UPDATE WHERE older: two changes handled at once cannot overwrite
+    # the newer one with the older (a read-then-write would, on PostgreSQL)
+    insert = _INSERTS[uow.session.get_bind().dialect.name]
+    statement = insert(VillageStatus).values(village_id=payload["village_id"], status=payload["to"],
+                                             reason=payload["reason"], changed_at=event["occurred_at"])
+    uow.session.execute(statement.on_conflict_do_update(
+        index_elements=[VillageStatus.village_id],
+        set_={"status": statement.excluded.status, "reason": statement.excluded.reason,
+              "changed_at": statement.excluded.changed_at},
+        where=VillageStatus.changed_at < statement.excluded.changed_at))
     uow.commit()
     return True

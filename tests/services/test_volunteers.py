@@ -172,6 +172,16 @@ def test_who_sees_and_manages_which_volunteer(members):
     assert rpc.update_volunteer(shared["id"], {"has_licence": True}, [a])["has_licence"] is True
     assert rpc.update_volunteer(private["id"], {"active": False}, None)["active"] is False
 
+    # the opt-in is the member's dated `share_with_network` consent: withdrawing it stops sharing
+    from services.members import people
+
+    with database.unit_of_work() as uow:
+        people.withdraw_consent(uow, c, private["member_id"], "share_with_network")
+    assert rpc.list_volunteers(None) == []
+    assert rpc.get_volunteer(private["id"], [c])["network_visible"] is False
+    assert rpc.update_volunteer(private["id"], {"network_visible": True}, [c])["network_visible"] is True
+    assert [v["id"] for v in rpc.list_volunteers(None)] == [private["id"]]
+
 
 # --- time bank and skills map (service layer, the events' effects) --------------------------------
 
