@@ -1,12 +1,9 @@
 """What the events service keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
-
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.events.models import VillageStatus
-
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 from services.events.models import KnownMember, KnownPartner, KnownVillage
 from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
@@ -88,6 +85,9 @@ def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
     return {"service": "events", "known_member": KnownMemberOutput().dump(row) if row else None}
+
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:

@@ -1,12 +1,9 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
-
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.orders.models import VillageStatus
-
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 from services.orders.models import KnownMember, KnownVillage
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
@@ -75,6 +72,9 @@ def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
     return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None}
+
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:

@@ -1,12 +1,9 @@
 """What partners keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
-
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.partners.models import VillageStatus
-
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 from services.partners.models import KnownVillage
 from services.partners.schemas import KnownVillageOutput
@@ -31,6 +28,9 @@ def known_villages(uow) -> list[dict]:
     for village in villages:
         village["status"] = statuses.get(village["id"], "open")  # opened villages are open until told
     return villages
+
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
