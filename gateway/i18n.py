@@ -26,6 +26,8 @@ MESSAGES = {
     "conflict": ("Conflit avec l'existant : {reason}.", "Conflicts with existing data: {reason}."),
     "slug_taken": ("Ce nom court est déjà utilisé par un autre village.", "This slug is already used by another village."),
     "email_taken": ("Cette adresse e-mail a déjà un compte.", "This email already has an account."),
+    "already_volunteer": ("Cette personne est déjà inscrite comme bénévole : modifiez sa fiche.",
+                          "This person is already a volunteer: edit their profile."),
     "village_status_transition": (
         "Changement d'état refusé : un village {current} ne peut pas passer à l'état {requested} "
         "(possible : {allowed}).",
@@ -38,7 +40,7 @@ MESSAGES = {
                        "Internal error; operators can find it with reference {request_id}."),
 }
 
-THINGS = {"village": ("Village", "Village"), "staff_account": ("Compte", "Account"),
+THINGS = {"village": ("Village", "Village"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
           "partner": ("Partenaire", "Partner"), "stop": ("Arrêt", "Stop"),
           "opening_exception": ("Exception d'horaires", "Opening exception")}
 
@@ -93,6 +95,15 @@ _FIELD_PATTERNS = [
     (r"A coordinator serves the whole network, not one village\.",
      "La coordination sert tout le réseau, pas un seul village."),
     (r"Unknown village: (?P<a>.*)\.", "Village inconnu : {a}."),
+    # volunteers (schemas/volunteers.py, volunteers.py)
+    (r"Unknown skill: (?P<a>.*)\.", "Compétence inconnue : {a} (voir la liste des compétences du réseau)."),
+    (r"This skill is already listed\.", "Cette compétence figure déjà dans la liste."),
+    (r"End must be after start\.", "La fin doit être après le début."),
+    (r"Overlaps the slot (?P<a>\S+) of the same day\.", "Chevauche le créneau {a} du même jour."),
+    (r"Use HH:MM \(e\.g\. (?P<a>[\d:]+)\)\.", "Une heure s'écrit HH:MM (ex. {a})."),
+    (r"Use YYYY-MM \(e\.g\. (?P<a>[\d-]+)\)\.", "Un mois s'écrit AAAA-MM (ex. {a})."),
+    (r"A village is listed twice\.", "Un village est cité deux fois."),
+    (r"A skill code is lowercase, e\.g\. (?P<a>\w+)\.", "Un code de compétence s'écrit en minuscules, ex. {a}."),
     (r"Not a valid aware datetime\.", "Date et heure avec fuseau horaire attendues (ex. 2025-06-01T10:00:00+02:00)."),
     (r"A time is written HH:MM \(e\.g\. (?P<a>[\d:]+)\)\.", "Une heure s'écrit HH:MM (ex. {a})."),
     (r"Closing time must be after opening time\.", "L'heure de fermeture doit suivre l'heure d'ouverture."),

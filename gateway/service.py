@@ -5,10 +5,11 @@ from gateway.routes.accounts import AccountRoutes
 from gateway.routes.network import NetworkRoutes
 from gateway.routes.partners import PartnerRoutes
 from gateway.routes.villages import VillageRoutes
+from gateway.routes.volunteers import VolunteerRoutes
 from gateway.routing import WorkerContext
 
 
-class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes):
+class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, VolunteerRoutes):
     name = "gateway"
 
     worker_ctx = WorkerContext()
