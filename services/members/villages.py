@@ -131,9 +131,13 @@ def _exception_row(village_id: str, data: dict) -> OpeningException:
                             slots=[{"opens": s["opens"], "closes": s["closes"]} for s in data.get("slots") or []])
 
 
+def _exception_data(row: OpeningException) -> dict:
+    return {"id": row.id, "start": row.start_date, "end": row.end_date, "closed": row.closed,
+            "label": row.label, "slots": row.slots or []}
+
+
 def _exception_out(row: OpeningException) -> dict:
-    return OpeningExceptionOutput().dump({"id": row.id, "start": row.start_date, "end": row.end_date,
-                                          "closed": row.closed, "label": row.label, "slots": row.slots or []})
+    return OpeningExceptionOutput().dump(_exception_data(row))
 
 
 def _slots(uow, village_id: str):
@@ -163,7 +167,7 @@ def get_opening_hours(uow, village_id: str) -> dict:
     return OpeningHoursOutput().dump({
         "village_id": village_id, "timezone": PARIS.key,
         "weekly": _weekly_out(s for s in slots if s.stop_id is None),
-        "exceptions": [_exception_out(e) for e in _exceptions(uow, village_id)],
+        "exceptions": [_exception_data(e) for e in _exceptions(uow, village_id)],
         "stops": [_stop_out(stop, slots) for stop in _stops(uow, village_id)],
     })
 
