@@ -34,13 +34,22 @@ MESSAGES = {
         "Refused: a village that is {current} cannot become {requested} (possible: {allowed})."),
     "village_not_itinerant": ("Seul un village itinérant (camion) a des arrêts.",
                               "Only an itinerant village (truck) has stops."),
+    "duplicate_member": (
+        "Cette personne semble déjà inscrite dans ce village : {name}. Vérifiez sa fiche, ou confirmez "
+        "qu'il s'agit d'une autre personne (confirm_duplicate).",
+        "This person looks already registered in this village: {name}. Check their record, or confirm "
+        "it is someone else (confirm_duplicate)."),
+    "consent_not_given": ("Ce consentement n'est pas en cours : rien à retirer.",
+                          "This consent is not currently given: nothing to withdraw."),
+    "import_refused": ("Rien n'a été importé : {count} problème(s) à corriger dans le fichier (détail par ligne).",
+                       "Nothing was imported: {count} problem(s) to fix in the file (see each row)."),
     "service_unavailable": ("Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
                             "The {service} service is not answering right now; try again shortly."),
     "internal_error": ("Erreur interne ; l'équipe technique peut la retrouver avec la référence {request_id}.",
                        "Internal error; operators can find it with reference {request_id}."),
 }
 
-THINGS = {"village": ("Village", "Village"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
+THINGS = {"village": ("Village", "Village"), "member": ("Habitant·e", "Member"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
           "partner": ("Partenaire", "Partner"), "stop": ("Arrêt", "Stop"),
           "opening_exception": ("Exception d'horaires", "Opening exception")}
 
@@ -116,6 +125,27 @@ _FIELD_PATTERNS = [
     (r"Give the special hours, or mark the day closed\.", "Indiquez les horaires spéciaux, ou marquez le jour fermé."),
     (r"Each service is listed once\.", "Chaque service n'est cité qu'une fois."),
     (r"Not a Maillage API key\.", "Ce n'est pas une clé d'API Maillage."),
+    # members (people) and their import
+    (r"Not a valid phone number\.", "Numéro de téléphone invalide (ex. 05 55 12 34 56 ou +33 5 55 12 34 56)."),
+    (r"The renewal date comes before the date joined\.", "La date de renouvellement précède la date d'adhésion."),
+    (r"This channel needs a phone number\.", "Ce canal de contact demande un numéro de téléphone."),
+    (r"This channel needs an email address\.", "Ce canal de contact demande une adresse e-mail."),
+    (r"Give a phone number, an email or an address\.", "Indiquez un téléphone, un e-mail ou une adresse."),
+    (r"A name needs at least one letter\.", "Un nom contient au moins une lettre."),
+    (r"A tag is given twice\.", "Une étiquette est donnée deux fois."),
+    (r"Unknown column: (?P<a>.*)\.", "Colonne inconnue : {a}."),
+    (r"Missing column: (?P<a>.*)\.", "Colonne manquante : {a}."),
+    (r"The file is empty\.", "Le fichier est vide."),
+    (r"The file has no rows\.", "Le fichier ne contient aucune ligne."),
+    (r"At most (?P<a>\d+) rows per file\.", "Au plus {a} lignes par fichier."),
+    (r"More cells than columns \((?P<a>\d+) for (?P<b>\d+)\)\.", "Plus de cellules que de colonnes ({a} pour {b})."),
+    (r"Unknown profile: (?P<a>.*)\.", "Profil inconnu : {a}."),
+    (r"Unknown consent: (?P<a>.*)\.", "Consentement inconnu : {a}."),
+    (r"Unknown channel: (?P<a>.*)\.", "Canal de contact inconnu : {a}."),
+    (r"Not a valid date \(use DD/MM/YYYY\)\.", "Date invalide (format JJ/MM/AAAA)."),
+    (r"Not a valid amount in euros \(e\.g\. 15 or 12,50\)\.", "Montant en euros invalide (ex. 15 ou 12,50)."),
+    (r"Same person as row (?P<a>\d+)\.", "Même personne que la ligne {a}."),
+    (r"Already registered in this village: (?P<a>.*)\.", "Déjà inscrit·e dans ce village : {a}."),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]
 
@@ -147,3 +177,18 @@ def translate_field_errors(errors):
     if isinstance(errors, str):
         return translate(errors)
     return errors
+
+
+# columns of a members import, as a concierge names them
+IMPORT_COLUMNS = {
+    "last_name": "Nom", "first_name": "Prénom", "phone": "Téléphone", "email": "E-mail", "address": "Adresse",
+    "postcode": "Code postal", "city": "Commune", "tags": "Profil", "preferred_channel": "Canal préféré",
+    "joined_on": "Date d'adhésion", "fee_cents": "Cotisation", "renewal_on": "Date de renouvellement",
+    "consents": "Consentements", "header": "En-tête", "file": "Fichier",
+}
+
+
+def import_problems(problems: list[dict]) -> list[dict]:
+    """An import report's problems with their French message and column name."""
+    return [{**problem, "column": IMPORT_COLUMNS.get(problem["field"], problem["field"]),
+             "message": translate(problem["message_en"])} for problem in problems]

@@ -37,8 +37,11 @@ def _operation(spec: RouteSpec) -> dict:
         operation["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
                                    for p in params]
     if spec.body is not None:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": spec.body}}}
+        if getattr(spec.body, "content_type", None) == "text/csv":
+            content = {"text/csv": {"schema": {"type": "string"}}}
+        else:
+            content = {"application/json": {"schema": spec.body}}
+        operation["requestBody"] = {"required": True, "content": content}
     ok = {"description": "OK"}
     if spec.response is not None:
         schema = {"type": "array", "items": spec.response} if spec.many else spec.response

@@ -110,6 +110,12 @@ class WorkerContext(DependencyProvider):
 
 def _parse_body(request, schema_cls):
     raw = request.get_data(cache=True)
+    if getattr(schema_cls, "content_type", None) == "text/csv":  # a file as the body itself
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # a spreadsheet's CSV export on Windows
+            text = raw.decode("cp1252", errors="replace")
+        return load(schema_cls(), {"text": text})
     if not raw.strip():
         data = {}
     else:

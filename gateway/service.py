@@ -2,6 +2,7 @@
 route is declared on it and enforced in gateway/routing.py; errors become JSON in gateway/errors.py."""
 from backbone.rpc import ServiceRpc
 from gateway.routes.accounts import AccountRoutes
+from gateway.routes.members import MemberRoutes
 from gateway.routes.network import NetworkRoutes
 from gateway.routes.partners import PartnerRoutes
 from gateway.routes.villages import VillageRoutes
@@ -9,7 +10,7 @@ from gateway.routes.volunteers import VolunteerRoutes
 from gateway.routing import WorkerContext
 
 
-class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, VolunteerRoutes):
+class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, MemberRoutes, VolunteerRoutes):
     name = "gateway"
 
     worker_ctx = WorkerContext()

@@ -6,6 +6,7 @@
     maillage relay SERVICE       run one service's outbox relay
     maillage create-coordinator  create a coordinator account
     maillage seed                load the demo data (idempotent)
+    maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
     maillage dead-letters ...    list, show, replay, discard dead letters
     maillage events-catalogue    write docs/events.md, the event catalogue for partners
 """
@@ -113,6 +114,34 @@ def seed():
     with _running_services() as rpc:
         villages = demo.seed(rpc)
     click.echo(f"demo data present: {len(villages)} villages")
+
+
+@main.command("import-members")
+@click.argument("file", type=click.File("rb"))
+@click.option("--village", "slug", required=True, help="Short name (slug) of the village, e.g. bourg-aux-chenes.")
+def import_members(file, slug):
+    """Import inhabitants from a CSV file as a spreadsheet exports it (French headers, `;` or `,`,
+    UTF-8 or Windows-1252). All or nothing: any bad row and nothing is imported; the report says
+    why, row by row, in French."""
+    from backbone.errors import InvalidInput
+    from gateway.i18n import import_problems, translate_field_errors
+    from services.members.people_import import decode_text
+
+    text = decode_text(file.read())
+    with _running_services() as rpc:
+        village = next((v for v in rpc.members.list_villages(None) if v["slug"] == slug), None)
+        if village is None:
+            _fail(f"village inconnu : {slug}")
+        try:
+            report = rpc.members.import_members(village["id"], {"text": text})
+        except InvalidInput as exc:
+            _fail("fichier refusé : " + json.dumps(translate_field_errors(exc.errors), ensure_ascii=False))
+    problems = import_problems(report["problems"])
+    if problems:
+        for problem in problems:
+            click.echo(f"ligne {problem['row']}, {problem['column']} : {problem['message']}", err=True)
+        _fail(f"rien n'a été importé : {len(problems)} problème(s) à corriger dans {file.name}")
+    click.echo(f"{report['imported']} habitant·es importé·es dans {village['name']}")
 
 
 @main.command("events-catalogue")

@@ -36,6 +36,47 @@ CONCIERGES = {
     "vialle-sur-lac": ("paul@maillage.test", "Paul Delmas"),
 }
 
+# Inhabitants: phone numbers in the ranges ARCEP reserves for fiction (01 99 00 xx xx landlines,
+# 06 39 98 xx xx mobiles), so no real person is ever called from the demo.
+INHABITANTS = {
+    "bourg-aux-chenes": [
+        ("Marcelle", "Vergne", "01 99 00 10 01", ["fragile", "living_alone", "no_car"], "phone",
+         ["contact"]),
+        ("Raymond", "Chassagne", "01 99 00 10 02", ["reduced_mobility", "senior"], "phone",
+         ["contact", "share_with_network"]),
+        ("Élodie", "Mazière", "06 39 98 10 03", ["commuter", "family"], "sms", ["contact", "photos"]),
+    ],
+    "saint-aubin-des-pres": [
+        ("Germaine", "Peyrat", "01 99 00 20 01", ["fragile", "hearing_impaired"], "counter", ["contact"]),
+        ("Thierry", "Lachaud", "06 39 98 20 02", ["commuter"], "sms", ["contact", "share_with_network"]),
+        ("Inès", "Bourdarias", "06 39 98 20 03", ["family"], "email", ["contact", "photos"]),
+    ],
+    "montcalvel": [
+        ("Fernand", "Soulier", "01 99 00 30 01", ["reduced_mobility", "living_alone", "no_car"], "phone",
+         ["contact"]),
+        ("Yvette", "Chabrat", "01 99 00 30 02", ["fragile", "senior"], "counter", []),
+    ],
+    "vialle-sur-lac": [
+        ("Noël", "Faurie", "01 99 00 40 01", ["senior", "no_car"], "phone", ["contact"]),
+        ("Sandrine", "Rebière", "06 39 98 40 02", ["commuter", "family"], "sms",
+         ["contact", "share_with_network", "photos"]),
+    ],
+}
+
+
+def _register_inhabitants(rpc, village_ids: dict) -> None:
+    for slug, people in INHABITANTS.items():
+        for first, last, phone, tags, channel, consents in people:
+            data = {"village_id": village_ids[slug], "first_name": first, "last_name": last, "phone": phone,
+                    "tags": tags, "preferred_channel": channel, "consents": consents, "fee_cents": 1000}
+            if channel == "email":
+                data["email"] = f"{first.lower().replace('è', 'e')}.{last.lower()}@example.org"
+            try:
+                rpc.members.register_member(data)
+            except Conflict:
+                pass  # already registered (same phone): the demo is idempotent
+
+
 PARTNERS = [
     ("GAEC des Trois Fontaines", "producer", ["bourg-aux-chenes", "saint-aubin-des-pres", "montcalvel"]),
     ("La Poste", "national_company", []),
@@ -81,4 +122,5 @@ def seed(rpc, propagation_timeout: float = 60.0) -> dict:
             rpc.partners.register_partner({"name": name, "kind": kind,
                                            "village_ids": [existing[s] for s in slugs]})
             log.info("partner registered: %s", name)
+    _register_inhabitants(rpc, existing)
     return existing

@@ -144,6 +144,13 @@ class MemberInput(_MemberFields):
             raise ValidationError("Give a phone number, an email or an address.", "phone")
 
 
+class MemberCreateBody(MemberInput):
+    """The body of `POST /api/villages/<village_id>/members`: the village is the one in the path."""
+
+    class Meta:
+        exclude = ("village_id",)
+
+
 class MemberUpdateInput(_MemberFields):
     """Changes to a member: only the fields given change (the home village does not)."""
 
@@ -224,6 +231,7 @@ class ImportInput(Schema):
 class ImportProblemOutput(Schema):
     row = fields.Integer(metadata={"description": "Line in the file (the header is line 1)."})
     field = fields.String()
+    column = fields.String(metadata={"description": "The column's French name."})
     message = fields.String()
     message_en = fields.String()
 
