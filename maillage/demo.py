@@ -77,6 +77,53 @@ def _register_inhabitants(rpc, village_ids: dict) -> None:
                 pass  # already registered (same phone): the demo is idempotent
 
 
+# Volunteers (bénévoles): some of the inhabitants above, and two more who register here. Bernard
+# serves three villages and stays one person. (slug, first, last, phone, villages served besides
+# home, skills, weekly slots, km accepted, licence, vehicle, visible network-wide)
+VOLUNTEERS = [
+    ("bourg-aux-chenes", "Bernard", "Couderc", "06 39 98 10 04", ["saint-aubin-des-pres", "montcalvel"],
+     [("bricolage", "expert"), ("debarras_meubles", "confirme"), ("chauffeur", "confirme")],
+     [("monday", "09:00", "12:00"), ("wednesday", "14:00", "18:00"), ("saturday", "09:00", "12:00")],
+     25, True, True, True),
+    ("bourg-aux-chenes", "Élodie", "Mazière", "06 39 98 10 03", [],
+     [("aide_numerique", "expert")], [("saturday", "10:00", "12:00")], 5, True, False, False),
+    ("saint-aubin-des-pres", "Thierry", "Lachaud", "06 39 98 20 02", ["vialle-sur-lac"],
+     [("jardinage", "confirme"), ("tonte", "confirme"), ("taille_haies", "debutant")],
+     [("sunday", "09:00", "12:00"), ("wednesday", "18:00", "20:00")], 15, True, True, True),
+    ("saint-aubin-des-pres", "Inès", "Bourdarias", "06 39 98 20 03", [],
+     [("cuisine", "expert"), ("animation_atelier", "confirme")], [("wednesday", "14:00", "17:00")],
+     None, False, False, False),
+    ("montcalvel", "Josette", "Lavaud", "06 39 98 30 03", [],
+     [("couture", "expert"), ("visite_convivialite", "confirme")],
+     [("tuesday", "14:00", "17:00"), ("thursday", "14:00", "17:00")], 3, False, False, True),
+    ("vialle-sur-lac", "Sandrine", "Rebière", "06 39 98 40 02", [],
+     [("lavage_vitres", "confirme"), ("menage", "debutant"), ("aide_numerique", "confirme")],
+     [("tuesday", "18:00", "20:00"), ("saturday", "14:00", "17:00")], 10, True, True, True),
+]
+
+
+def _register_volunteers(rpc, village_ids: dict) -> None:
+    for (slug, first, last, phone, served, skills, slots, km, licence, vehicle,
+         network) in VOLUNTEERS:
+        found = rpc.members.search_members(village_ids[slug], {"q": phone})
+        if not found:
+            try:
+                found = [rpc.members.register_member({
+                    "village_id": village_ids[slug], "first_name": first, "last_name": last, "phone": phone,
+                    "preferred_channel": "sms", "consents": ["contact"], "fee_cents": 1000})]
+            except Conflict:
+                continue
+        try:
+            rpc.members.create_volunteer({
+                "member_id": found[0]["id"], "village_ids": [village_ids[s] for s in served],
+                "skills": [{"skill": code, "level": level} for code, level in skills],
+                "availability": [{"day": day, "start": start, "end": end} for day, start, end in slots],
+                "max_distance_km": km, "has_licence": licence, "has_vehicle": vehicle, "network_visible": network})
+            log.info("volunteer registered: %s %s", first, last)
+        except Conflict:
+            pass  # already a volunteer: the demo is idempotent
+
+
 PARTNERS = [
     ("GAEC des Trois Fontaines", "producer", ["bourg-aux-chenes", "saint-aubin-des-pres", "montcalvel"]),
     ("La Poste", "national_company", []),
@@ -123,4 +170,5 @@ def seed(rpc, propagation_timeout: float = 60.0) -> dict:
                                            "village_ids": [existing[s] for s in slugs]})
             log.info("partner registered: %s", name)
     _register_inhabitants(rpc, existing)
+    _register_volunteers(rpc, existing)
     return existing

@@ -1,7 +1,7 @@
 """The orders service's tables. For now: its read model of the network's villages."""
 from datetime import datetime
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import JSON, Boolean, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -50,4 +50,23 @@ class VillageStatus(Base):
     village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnownVolunteer(Base):
+    """A volunteer as matching help requests needs them (from `volunteer.available`, the latest by
+    `occurred_at` wins): villages served, skills with levels, weekly slots, licence/vehicle. No
+    name or contact: those stay in the members service."""
+
+    __tablename__ = "known_volunteers"
+
+    volunteer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    home_village_id: Mapped[str] = mapped_column(String(36))
+    village_ids: Mapped[list] = mapped_column(JSON)
+    skills: Mapped[list] = mapped_column(JSON)        # [{"skill", "level"}]
+    availability: Mapped[list] = mapped_column(JSON)  # [{"day", "start", "end"}]
+    has_licence: Mapped[bool] = mapped_column(Boolean)
+    has_vehicle: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,7 +4,7 @@ from nameko.rpc import rpc
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider
 from backbone.health import service_health
-from services.orders import read_models
+from services.orders import read_models, volunteers
 
 
 class OrdersService:
@@ -42,6 +42,17 @@ class OrdersService:
         """RGPD export: what orders holds about one member."""
         with self.db.unit_of_work() as uow:
             return read_models.member_data(uow, str(member_id))
+
+    @consume_event("volunteer.available")
+    def on_volunteer_available(self, event):
+        with self.db.unit_of_work() as uow:
+            volunteers.record_volunteer_available(uow, "orders.on_volunteer_available", event)
+
+    @rpc
+    def known_volunteers(self, village_id=None, skill=None):
+        """Active volunteers serving `village_id` and having `skill` (both optional): for matching."""
+        with self.db.unit_of_work() as uow:
+            return volunteers.known_volunteers(uow, village_id, skill)
 
     @rpc
     def health(self):

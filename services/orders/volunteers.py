@@ -1,0 +1,44 @@
+"""Orders' read model of volunteers (from `volunteer.available`): whom a help request can be
+matched to. Event-carried state: no call to the members service when matching."""
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.orders.models import KnownVolunteer
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+_FIELDS = ("member_id", "home_village_id", "village_ids", "skills", "availability", "has_licence",
+           "has_vehicle", "active")
+
+
+def record_volunteer_available(uow, consumer: str, event: dict) -> bool:
+    """Idempotent and order-proof: the latest profile by `occurred_at` wins (one upsert, so two
+    changes handled at once on PostgreSQL cannot leave the older one)."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    insert = _INSERTS[uow.session.get_bind().dialect.name]
+    statement = insert(KnownVolunteer).values(volunteer_id=payload["volunteer_id"], changed_at=event["occurred_at"],
+                                              **{name: payload[name] for name in _FIELDS})
+    uow.session.execute(statement.on_conflict_do_update(
+        index_elements=[KnownVolunteer.volunteer_id],
+        set_={name: getattr(statement.excluded, name) for name in (*_FIELDS, "changed_at")},
+        where=KnownVolunteer.changed_at < statement.excluded.changed_at))
+    uow.commit()
+    return True
+
+
+def known_volunteers(uow, village_id: str | None = None, skill: str | None = None) -> list[dict]:
+    rows = uow.session.scalars(select(KnownVolunteer).where(KnownVolunteer.active.is_(True))
+                               .order_by(KnownVolunteer.volunteer_id)).all()
+    found = []
+    for row in rows:  # JSON lists: filtered here, portable across SQLite and PostgreSQL
+        if village_id and village_id not in row.village_ids:
+            continue
+        if skill and skill not in {s["skill"] for s in row.skills}:
+            continue
+        found.append({"volunteer_id": row.volunteer_id, "member_id": row.member_id,
+                      "home_village_id": row.home_village_id, "village_ids": row.village_ids,
+                      "skills": row.skills, "availability": row.availability, "has_licence": row.has_licence,
+                      "has_vehicle": row.has_vehicle, "changed_at": row.changed_at.isoformat()})
+    return found
