@@ -143,6 +143,70 @@ def _create_account(rpc, data) -> None:
         pass  # already there
 
 
+# Places: address, coordinates (fictional villages on the Millevaches plateau), services offered,
+# opening hours (a morning and an afternoon permanence, closed Sunday afternoon and Monday), one
+# holiday closure, and the stops of the Montcalvel truck with their weekly times.
+def _week(morning, afternoon, sunday=("09:00", "12:00"), saturday_afternoon=None):
+    slots = []
+    for day in ("tuesday", "wednesday", "thursday", "friday", "saturday"):
+        slots.append({"day": day, "opens": morning[0], "closes": morning[1]})
+        evening = saturday_afternoon if day == "saturday" else afternoon
+        if evening:
+            slots.append({"day": day, "opens": evening[0], "closes": evening[1]})
+    return slots + [{"day": "sunday", "opens": sunday[0], "closes": sunday[1]}]
+
+
+PLACES = {
+    "bourg-aux-chenes": {"street": "1 place de la Mairie", "coordinates": {"latitude": 45.6231, "longitude": 2.0412},
+                         "services": ["grocery", "cafe", "parcel_relay", "bread_depot", "help_at_home", "animations"],
+                         "weekly": _week(("08:30", "12:30"), ("15:30", "19:00"), ("08:30", "12:30"), ("15:00", "18:00"))},
+    "saint-aubin-des-pres": {"street": "4 rue des Écoles", "coordinates": {"latitude": 45.9412, "longitude": 2.0935},
+                             "services": ["grocery", "parcel_relay", "postal_services", "paperwork_help",
+                                          "digital_help", "animations"],
+                             "weekly": _week(("09:00", "12:00"), ("14:30", "18:30"))},
+    "montcalvel": {"street": "Parking de la salle des fêtes", "coordinates": {"latitude": 45.5127, "longitude": 1.9544},
+                   "services": ["grocery", "bread_depot", "parcel_relay", "help_at_home"], "weekly": []},
+    "vialle-sur-lac": {"street": "Route du Lac", "coordinates": {"latitude": 45.7820, "longitude": 1.9061},
+                       "services": ["lockers", "parcel_relay", "local_products"],
+                       "weekly": _week(("08:00", "12:00"), ("14:00", "20:00"), ("08:00", "12:00"))},
+}
+
+TRUCK_STOPS = {"montcalvel": [
+    {"name": "Place de l'église", "commune": "Montcalvel", "position": 1,
+     "coordinates": {"latitude": 45.5127, "longitude": 1.9544},
+     "weekly": [{"day": "tuesday", "opens": "09:00", "closes": "11:00"},
+                {"day": "friday", "opens": "09:00", "closes": "11:00"}]},
+    {"name": "Hameau de Chadebec", "commune": "Montcalvel", "position": 2,
+     "coordinates": {"latitude": 45.5301, "longitude": 1.9702},
+     "weekly": [{"day": "tuesday", "opens": "11:30", "closes": "12:30"},
+                {"day": "friday", "opens": "14:00", "closes": "15:00"}]},
+    {"name": "Place du Foirail", "commune": "Bonnefond", "position": 3,
+     "coordinates": {"latitude": 45.5489, "longitude": 1.9893},
+     "weekly": [{"day": "wednesday", "opens": "10:00", "closes": "12:00"},
+                {"day": "saturday", "opens": "09:30", "closes": "11:30"}]},
+]}
+
+
+def _next_christmas() -> str:
+    import datetime
+
+    today = datetime.date.today()
+    christmas = datetime.date(today.year, 12, 25)
+    return (christmas if christmas >= today else christmas.replace(year=today.year + 1)).isoformat()
+
+
+def _describe_places(rpc, village_ids: dict) -> None:
+    """Set every time (replaces, so running twice changes nothing); stops only when there are none."""
+    for slug, place in PLACES.items():
+        village_id = village_ids[slug]
+        rpc.members.update_village(village_id, {k: place[k] for k in ("street", "coordinates", "services")})
+        rpc.members.set_opening_hours(village_id, {"weekly": place["weekly"], "exceptions": [
+            {"start": _next_christmas(), "closed": True, "label": "Noël : fermé"}]})
+        if slug in TRUCK_STOPS and not rpc.members.list_stops(village_id):
+            for stop in TRUCK_STOPS[slug]:
+                rpc.members.add_stop(village_id, stop)
+
+
 def seed(rpc, propagation_timeout: float = 60.0) -> dict:
     """Create what is missing. Returns {slug: village id}."""
     existing = {v["slug"]: v["id"] for v in rpc.members.list_villages(None)}
@@ -150,6 +214,7 @@ def seed(rpc, propagation_timeout: float = 60.0) -> dict:
         if village["slug"] not in existing:
             existing[village["slug"]] = rpc.members.open_village(village)["id"]
             log.info("village opened: %s", village["name"])
+    _describe_places(rpc, existing)
     _create_account(rpc, COORDINATOR)
     for slug, (email, full_name) in CONCIERGES.items():
         _create_account(rpc, {"email": email, "full_name": full_name, "role": "concierge",

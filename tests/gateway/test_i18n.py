@@ -4,6 +4,9 @@ from marshmallow import ValidationError
 
 from gateway.i18n import MESSAGES, translate, translate_field_errors
 from services.members.schemas import StaffAccountInput, VillageInput
+from services.members.schemas import (
+    OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StopInput, VillageStatusInput, VillageUpdateInput,
+)
 from services.partners.schemas import PartnerInput
 
 
@@ -15,6 +18,28 @@ from services.partners.schemas import PartnerInput
     (StaffAccountInput(), {"email": "a@b.fr", "password": "x" * 12, "role": "coordinator", "full_name": "Ab",
                            "village_id": "v"}),
     (PartnerInput(), {"name": "A", "kind": "alien", "village_ids": "nope"}),
+    # places
+    (VillageInput(), {"slug": "ok", "name": "Ok", "commune": "Ok", "insee_code": "19164", "postcode": "19290",
+                      "kind": "fixed", "services": ["cafe", "cafe"], "status": "closed"}),
+    (VillageUpdateInput(), {"coordinates": {"latitude": 91, "longitude": "x"}, "services": ["spa"], "street": "",
+                            "slug": "x"}),
+    (VillageUpdateInput(), {"coordinates": {"latitude": 1}, "services": "cafe"}),
+    (VillageStatusInput(), {"status": "asleep", "reason": "x" * 301}),
+    (VillageStatusInput(), {}),
+    (OpeningHoursInput(), {"weekly": [{"day": "lundi", "opens": "9h", "closes": "25:00"},
+                                      {"day": "monday", "opens": "12:00", "closes": "09:00"}],
+                           "exceptions": [{"start": "2025-06-10", "end": "2025-06-01"},
+                                          {"start": "2025-06-10", "closed": False},
+                                          {"start": "2025-06-10", "closed": True,
+                                           "slots": [{"opens": "09:00", "closes": "10:00"}]},
+                                          {"start": "2025-01-01", "end": "2026-12-31"},
+                                          {"start": "10/06/2025"}]}),
+    (OpeningHoursInput(), {"weekly": [{"day": "monday", "opens": "09:00", "closes": "12:00"},
+                                      {"day": "monday", "opens": "11:00", "closes": "13:00"}]}),
+    (OpeningExceptionInput(), {"start": "2025-06-10", "closed": False,
+                               "slots": [{"opens": "09:00", "closes": "12:00"}, {"opens": "10:00", "closes": "11:00"}]}),
+    (StopInput(), {"name": "X", "coordinates": {"latitude": 12}, "position": -1, "weekly": "x"}),
+    (OpeningStatusQuery(), {"at": "2025-06-03T10:00:00"}),
 ])
 def test_every_message_our_schemas_produce_has_a_french_translation(schema, data):
     with pytest.raises(ValidationError) as err:
