@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.orders.models import KnownVolunteer
+from services.orders.models import KnownMember, KnownVolunteer
 
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 _FIELDS = ("member_id", "home_village_id", "village_ids", "skills", "availability", "has_licence",
@@ -29,7 +29,10 @@ def record_volunteer_available(uow, consumer: str, event: dict) -> bool:
 
 
 def known_volunteers(uow, village_id: str | None = None, skill: str | None = None) -> list[dict]:
-    rows = uow.session.scalars(select(KnownVolunteer).where(KnownVolunteer.active.is_(True))
+    """Active volunteers; an erased member (`member.erased`, KnownMember) is never offered."""
+    erased = select(KnownMember.id).where(KnownMember.erased_at.is_not(None))
+    rows = uow.session.scalars(select(KnownVolunteer).where(KnownVolunteer.active.is_(True),
+                                                            KnownVolunteer.member_id.not_in(erased))
                                .order_by(KnownVolunteer.volunteer_id)).all()
     found = []
     for row in rows:  # JSON lists: filtered here, portable across SQLite and PostgreSQL

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from backbone.contracts import build_envelope, parse_envelope
-from services.orders import volunteers
+from services.orders import read_models, volunteers
 
 CONSUMER = "orders.on_volunteer_available"
 
@@ -37,8 +37,18 @@ def test_the_latest_profile_wins_and_duplicates_change_nothing(service_db):
     with orders.unit_of_work() as uow:
         assert [v["volunteer_id"] for v in volunteers.known_volunteers(uow, a, "bricolage")] == [volunteer_id]
         assert volunteers.known_volunteers(uow, b) == []
+    with orders.unit_of_work() as uow:  # an erased member is no longer offered for matching
+        read_models.record_member_erased(uow, "orders.on_member_erased", parse_envelope(build_envelope(
+            "member.erased", {"member_id": "m-" + volunteer_id[:8], "village_id": a}, village_id=a,
+            source="members")))
+        assert volunteers.known_volunteers(uow, a) == []
+    other = str(uuid.uuid4())
+    with orders.unit_of_work() as uow:
+        volunteers.record_volunteer_available(uow, CONSUMER, available(other, [a], ["bricolage"], now))
+    with orders.unit_of_work() as uow:
+        assert [v["volunteer_id"] for v in volunteers.known_volunteers(uow, a)] == [other]
     with orders.unit_of_work() as uow:
         volunteers.record_volunteer_available(uow, CONSUMER, available(
-            volunteer_id, [a], ["bricolage"], now + timedelta(minutes=9), active=False))
+            other, [a], ["bricolage"], now + timedelta(minutes=9), active=False))
     with orders.unit_of_work() as uow:
         assert volunteers.known_volunteers(uow) == []
