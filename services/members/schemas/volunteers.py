@@ -21,7 +21,7 @@ class SkillLevelInput(Schema):
     level = fields.String(required=True, validate=validate.OneOf(SKILL_LEVELS))
 
 
-class SlotInput(Schema):
+class AvailabilitySlotInput(Schema):
     day = fields.String(required=True, validate=validate.OneOf(WEEKDAYS))
     start = fields.String(required=True, validate=HHMM)
     end = fields.String(required=True, validate=HHMM)
@@ -68,7 +68,7 @@ class _VolunteerFields(Schema):
 class VolunteerInput(_VolunteerFields):
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     skills = fields.List(fields.Nested(SkillLevelInput), load_default=list, validate=validate.Length(max=30))
-    availability = fields.List(fields.Nested(SlotInput), load_default=list, validate=validate.Length(max=28))
+    availability = fields.List(fields.Nested(AvailabilitySlotInput), load_default=list, validate=validate.Length(max=28))
     village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
                               validate=validate.Length(max=20),
                               metadata={"description": "Other villages served (the home village always is)."})
@@ -82,7 +82,7 @@ class VolunteerInput(_VolunteerFields):
 class VolunteerUpdateInput(_VolunteerFields):
     """Every field optional: what is given replaces what was there (lists replace whole lists)."""
     skills = fields.List(fields.Nested(SkillLevelInput), validate=validate.Length(max=30))
-    availability = fields.List(fields.Nested(SlotInput), validate=validate.Length(max=28))
+    availability = fields.List(fields.Nested(AvailabilitySlotInput), validate=validate.Length(max=28))
     village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), validate=validate.Length(max=20))
     max_distance_km = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=200))
     has_licence = fields.Boolean()
@@ -116,7 +116,7 @@ class VolunteerSkillOutput(Schema):
     level_label = fields.String()
 
 
-class SlotOutput(Schema):
+class AvailabilitySlotOutput(Schema):
     day = fields.String()
     day_label = fields.String()
     start = fields.String()
@@ -131,7 +131,7 @@ class VolunteerOutput(Schema):
     home_village_id = fields.String()
     village_ids = fields.List(fields.String(), metadata={"description": "Every village served, home included."})
     skills = fields.List(fields.Nested(VolunteerSkillOutput))
-    availability = fields.List(fields.Nested(SlotOutput))
+    availability = fields.List(fields.Nested(AvailabilitySlotOutput))
     max_distance_km = fields.Integer(allow_none=True)
     has_licence = fields.Boolean()
     has_vehicle = fields.Boolean()
