@@ -95,3 +95,11 @@ def test_create_coordinator_says_when_members_is_not_running(amqp_uri):
 def test_seed_says_when_the_network_is_not_running(amqp_uri):
     result = CliRunner().invoke(main, ["seed"])
     assert result.exit_code == 1 and "service is not answering" in result.output
+
+
+@pytest.mark.parametrize("service", config.SERVICES)
+def test_every_service_has_one_migration_head(service):
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(migrations.alembic_config(service, "sqlite://")).get_heads()
+    assert len(heads) == 1, f"{service} has several heads {heads}: add a merge revision"
