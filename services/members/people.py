@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import utcnow
+from services.members import time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
 from services.members.schemas.people import (
     SERVICE_TAGS, MemberOutput, MemberSummaryOutput, SharedMemberOutput, display_phone, normalise_name,
@@ -217,9 +218,11 @@ def withdraw_consent(uow, village_id: str, member_id: str, purpose: str) -> dict
 # --- RGPD ----------------------------------------------------------------------------------------
 
 def export_member(uow, village_id: str, member_id: str) -> dict:
-    """Everything the members service holds about one person (the gateway adds the other services')."""
+    """Everything the members service holds about one person: their record, their volunteer profile
+    and their time-bank lines (the gateway adds the other services')."""
     member = _member_in(uow, village_id, member_id)
-    return _out.dump(_as_dict(member))
+    return {**_out.dump(_as_dict(member)), "volunteer": volunteers.profile_of_member(uow, member.id),
+            "time_bank": time_bank.member_ledger(uow, member.id)}
 
 
 def erase_member(uow, village_id: str, member_id: str) -> dict:
@@ -232,6 +235,7 @@ def erase_member(uow, village_id: str, member_id: str) -> dict:
         member.search_name = None
         member.tags = []
         member.erased_at = utcnow()
+        volunteers.forget_member(uow, member.id)
         uow.record_event("member.erased", {"member_id": member.id, "village_id": member.village_id},
                          village_id=member.village_id)
         uow.commit()

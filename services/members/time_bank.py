@@ -96,16 +96,20 @@ def record_demand(uow, consumer: str, envelope: dict) -> bool:
 def volunteer_hours(uow, volunteer_id: str, village_ids=None) -> dict:
     """Balance and history of one volunteer (same visibility as their profile)."""
     volunteer: Volunteer = _find(uow, volunteer_id, village_ids)
-    lines = uow.session.scalars(select(TimeBankEntry).where(TimeBankEntry.member_id == volunteer.member_id)
+    return VolunteerHoursOutput().dump({"volunteer_id": volunteer.id, **member_ledger(uow, volunteer.member_id)})
+
+
+def member_ledger(uow, member_id: str) -> dict:
+    """Every line credited to one person, newest first, with the balance (also their RGPD export)."""
+    lines = uow.session.scalars(select(TimeBankEntry).where(TimeBankEntry.member_id == member_id)
                                 .order_by(TimeBankEntry.occurred_at.desc(), TimeBankEntry.id.desc())).all()
     minutes = sum(line.minutes for line in lines)
-    return VolunteerHoursOutput().dump({
-        "volunteer_id": volunteer.id, "member_id": volunteer.member_id, "minutes": minutes,
-        "hours": _hours(minutes),
+    return {
+        "member_id": member_id, "minutes": minutes, "hours": _hours(minutes),
         "history": [{"village_id": l.village_id, "minutes": l.minutes, "source_type": l.source_type,
                      "source_ref": l.source_ref, "skill": l.skill_code, "role": l.role,
                      "occurred_at": l.occurred_at} for l in lines],
-    })
+    }
 
 
 def totals(uow, village_ids=None, *, month: str | None = None, by_month: bool = True) -> list[dict]:

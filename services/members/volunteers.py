@@ -188,6 +188,12 @@ def update_volunteer(uow, volunteer_id: str, data: dict, village_ids=None) -> di
     return _dump(volunteer, skill_labels(uow))
 
 
+def profile_of_member(uow, member_id: str) -> dict | None:
+    """The volunteer profile of one person, whoever may see it (their RGPD export), or None."""
+    volunteer = uow.session.scalar(select(Volunteer).where(Volunteer.member_id == member_id))
+    return _dump(volunteer, skill_labels(uow)) if volunteer is not None else None
+
+
 def forget_member(uow, member_id: str) -> bool:
     """Erasure (RGPD) of a volunteer's profile, for the people service layer to call when it erases a
     member: skills, availability and villages go, the profile stays inactive and hidden; the hours

@@ -307,3 +307,27 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
     with database.unit_of_work() as uow:
         line = {l["skill"]: l for l in skills_map.village_skills_map(uow, b)["skills"]}["chauffeur"]
     assert line["demand"]["open_unmatched"] == 0 and line["status"] == "missing"
+
+
+def test_a_volunteers_profile_and_hours_are_in_their_export_and_go_with_their_erasure(network):
+    from services.members import people, volunteers
+
+    database, (a, b, _c), member_id = network
+    with database.unit_of_work() as uow:
+        volunteers.create_volunteer(uow, {**PROFILE, "member_id": member_id, "village_ids": [b]})
+    with database.unit_of_work() as uow:
+        time_bank.credit_help_request(uow, "members.on_help_request_completed", completed(member_id, a))
+
+    with database.unit_of_work() as uow:
+        export = people.export_member(uow, a, member_id)
+    assert export["volunteer"]["village_ids"] == sorted([a, b])
+    assert [s["skill"] for s in export["volunteer"]["skills"]] == ["jardinage", "lavage_vitres"]
+    assert export["time_bank"]["minutes"] == 90 and len(export["time_bank"]["history"]) == 1
+
+    with database.unit_of_work() as uow:
+        people.erase_member(uow, a, member_id)
+    with database.unit_of_work() as uow:
+        profile = volunteers.profile_of_member(uow, member_id)
+    assert profile["skills"] == [] and profile["availability"] == [] and profile["village_ids"] == [a]
+    assert profile["active"] is False and profile["network_visible"] is False
+    assert profile["first_name"] is None, "the person's name is gone with the member row"
