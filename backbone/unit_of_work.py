@@ -63,6 +63,19 @@ class UnitOfWork:
             processed_at=utcnow()).on_conflict_do_nothing())
         return result.rowcount == 1
 
+    def keep_latest(self, model, values: dict, *, key: str, stamp: str = "changed_at") -> None:
+        """Upsert one row of a read model, keeping whichever version is newest by `stamp`.
+
+        One `INSERT … ON CONFLICT DO UPDATE … WHERE older`: a duplicate or a late older event changes
+        nothing, and two changes handled at once cannot leave the older one (a read-then-write could,
+        on PostgreSQL)."""
+        insert = _INSERTS[self.session.get_bind().dialect.name]
+        statement = insert(model).values(**values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[getattr(model, key)],
+            set_={name: getattr(statement.excluded, name) for name in values if name != key},
+            where=getattr(model, stamp) < getattr(statement.excluded, stamp)))
+
     def commit(self) -> None:
         self.session.commit()
 

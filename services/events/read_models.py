@@ -1,11 +1,7 @@
 """What the events service keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.events.models import VillageStatus
-
-from services.events.models import KnownMember, KnownPartner, KnownVillage
+from services.events.models import KnownMember, KnownPartner, KnownVillage, VillageStatus
 from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
 
 
@@ -87,24 +83,13 @@ def member_data(uow, member_id: str) -> dict:
     return {"service": "events", "known_member": KnownMemberOutput().dump(row) if row else None}
 
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-
-
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
-    """Idempotent and order-proof: the latest status by `occurred_at` wins, so a duplicate or a late
-    older event changes nothing."""
+    """Idempotent and order-proof: the latest status by `occurred_at` wins."""
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    # one INSERT … ON CONFLICT DO UPDATE WHERE older: two changes handled at once cannot overwrite
-    # the newer one with the older (a read-then-write would, on PostgreSQL)
-    insert = _INSERTS[uow.session.get_bind().dialect.name]
-    statement = insert(VillageStatus).values(village_id=payload["village_id"], status=payload["to"],
-                                             reason=payload["reason"], changed_at=event["occurred_at"])
-    uow.session.execute(statement.on_conflict_do_update(
-        index_elements=[VillageStatus.village_id],
-        set_={"status": statement.excluded.status, "reason": statement.excluded.reason,
-              "changed_at": statement.excluded.changed_at},
-        where=VillageStatus.changed_at < statement.excluded.changed_at))
+    uow.keep_latest(VillageStatus, {"village_id": payload["village_id"], "status": payload["to"],
+                                    "reason": payload["reason"], "changed_at": event["occurred_at"]},
+                    key="village_id")
     uow.commit()
     return True

@@ -16,7 +16,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from backbone.errors import NotFound
-from services.members.models import HelpDemand, Member, Skill, Village, Volunteer, VolunteerSkill
+from services.members.models import HelpDemand, Member, Skill, Village, Volunteer
 from services.members.schemas.volunteers import NetworkSkillsMapOutput, VillageSkillsMapOutput
 from services.members.schemas.volunteers import SKILL_LEVELS
 from services.members.volunteers import served_village_ids

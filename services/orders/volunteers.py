@@ -1,12 +1,9 @@
 """Orders' read model of volunteers (from `volunteer.available`): whom a help request can be
 matched to. Event-carried state: no call to the members service when matching."""
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.orders.models import KnownMember, KnownVolunteer
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 _FIELDS = ("member_id", "home_village_id", "village_ids", "skills", "availability", "has_licence",
            "has_vehicle", "active")
 
@@ -17,13 +14,8 @@ def record_volunteer_available(uow, consumer: str, event: dict) -> bool:
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    insert = _INSERTS[uow.session.get_bind().dialect.name]
-    statement = insert(KnownVolunteer).values(volunteer_id=payload["volunteer_id"], changed_at=event["occurred_at"],
-                                              **{name: payload[name] for name in _FIELDS})
-    uow.session.execute(statement.on_conflict_do_update(
-        index_elements=[KnownVolunteer.volunteer_id],
-        set_={name: getattr(statement.excluded, name) for name in (*_FIELDS, "changed_at")},
-        where=KnownVolunteer.changed_at < statement.excluded.changed_at))
+    uow.keep_latest(KnownVolunteer, {"volunteer_id": payload["volunteer_id"], "changed_at": event["occurred_at"],
+                                     **{name: payload[name] for name in _FIELDS}}, key="volunteer_id")
     uow.commit()
     return True
 
