@@ -10,6 +10,8 @@ import re
 MESSAGES = {
     "invalid_input": ("Certaines informations sont invalides : voyez les champs signalés.",
                       "Some fields are invalid: see the fields listed."),
+    "body_too_large": ("Le contenu envoyé est trop gros (au plus {limit} Mo).",
+                       "The request body is too large (at most {limit} MB)."),
     "invalid_json": ("La requête doit contenir un objet JSON valide.", "The request body must be a valid JSON object."),
     "authentication_required": ("Connectez-vous pour continuer.", "Sign in to continue."),
     "token_expired": ("Votre session a expiré : reconnectez-vous.", "Your session has expired: sign in again."),

@@ -108,7 +108,12 @@ class WorkerContext(DependencyProvider):
         return worker_ctx
 
 
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a members CSV export of a whole village is far below this
+
+
 def _parse_body(request, schema_cls):
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise HttpError(413, "body_too_large", limit=MAX_BODY_BYTES // (1024 * 1024))
     raw = request.get_data(cache=True)
     if getattr(schema_cls, "content_type", None) == "text/csv":  # a file as the body itself
         try:

@@ -155,3 +155,10 @@ def test_openapi_is_generated_from_the_schemas(stack):
     assert spec["paths"]["/api/villages/{village_id}"]["get"]["x-roles"] == ["coordinator", "concierge"]
     docs = requests.get(stack.url("/api/docs"), timeout=10)
     assert docs.status_code == 200 and "/api/villages/{village_id}" in docs.text
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(stack):
+    coordinator = stack.login(COORDINATOR)
+    response = requests.post(stack.url("/api/villages"), headers={**coordinator, "Content-Type": "application/json"},
+                             data=b"{" + b" " * (5 * 1024 * 1024) + b"}", timeout=30)
+    assert response.status_code == 413 and response.json()["error"]["code"] == "body_too_large"
