@@ -45,6 +45,27 @@ MESSAGES = {
                           "This consent is not currently given: nothing to withdraw."),
     "import_refused": ("Rien n'a été importé : {count} problème(s) à corriger dans le fichier (détail par ligne).",
                        "Nothing was imported: {count} problem(s) to fix in the file (see each row)."),
+    # animations and suggestions (events service)
+    "already_registered": ("Cette personne est déjà inscrite (ou en liste d'attente) pour cette animation.",
+                           "This person is already registered (or waiting) for this animation."),
+    "animation_cancelled": ("Cette animation est annulée.", "This animation is cancelled."),
+    "animation_held": ("Cette animation a déjà eu lieu (l'appel est fait).",
+                       "This animation has already taken place (attendance taken)."),
+    "capacity_below_registrations": (
+        "La capacité ne peut pas descendre sous le nombre de personnes déjà inscrites.",
+        "The capacity cannot go below the number of people already registered."),
+    "already_volunteering": ("Ce·tte bénévole tient déjà un rôle à cette animation.",
+                             "This volunteer already holds a role at this animation."),
+    "role_full": ("Ce rôle est déjà pourvu : toutes les places de bénévoles sont prises.",
+                  "This role is already filled."),
+    "attendance_already_taken": ("L'appel a déjà été fait pour cette animation : les heures sont déjà créditées.",
+                                 "Attendance was already taken for this animation: hours are already credited."),
+    "already_supported": ("Cette personne soutient déjà cette suggestion.",
+                          "This person already supports this suggestion."),
+    "suggestion_status_transition": (
+        "Changement d'état refusé : une suggestion {current} ne peut pas passer à l'état {requested} "
+        "(possible : {allowed}).",
+        "Refused: a suggestion that is {current} cannot become {requested} (possible: {allowed})."),
     "service_unavailable": ("Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
                             "The {service} service is not answering right now; try again shortly."),
     "internal_error": ("Erreur interne ; l'équipe technique peut la retrouver avec la référence {request_id}.",
@@ -53,7 +74,9 @@ MESSAGES = {
 
 THINGS = {"village": ("Village", "Village"), "member": ("Habitant·e", "Member"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
           "partner": ("Partenaire", "Partner"), "stop": ("Arrêt", "Stop"),
-          "opening_exception": ("Exception d'horaires", "Opening exception")}
+          "opening_exception": ("Exception d'horaires", "Opening exception"),
+          "animation": ("Animation", "Animation"), "registration": ("Inscription", "Registration"),
+          "suggestion": ("Suggestion", "Suggestion")}
 
 # values shown inside messages (states, days), French and English
 VALUE_LABELS = {
@@ -62,6 +85,9 @@ VALUE_LABELS = {
     "monday": ("lundi", "monday"), "tuesday": ("mardi", "tuesday"), "wednesday": ("mercredi", "wednesday"),
     "thursday": ("jeudi", "thursday"), "friday": ("vendredi", "friday"), "saturday": ("samedi", "saturday"),
     "sunday": ("dimanche", "sunday"),
+    # suggestions' workflow
+    "new": ("« nouvelle »", "new"), "under_study": ("« à l'étude »", "under study"),
+    "planned": ("« prévue »", "planned"), "done": ("« réalisée »", "done"), "declined": ("« refusée »", "declined"),
 }
 _NONE = ("aucun", "none")
 
@@ -147,6 +173,18 @@ _FIELD_PATTERNS = [
     (r"Not a valid date \(use DD/MM/YYYY\)\.", "Date invalide (format JJ/MM/AAAA)."),
     (r"Not a valid amount in euros \(e\.g\. 15 or 12,50\)\.", "Montant en euros invalide (ex. 15 ou 12,50)."),
     (r"Same person as row (?P<a>\d+)\.", "Même personne que la ligne {a}."),
+    # animations and suggestions (events service)
+    (r"An animation lasts at most (?P<a>\d+) days\.", "Une animation dure au plus {a} jours."),
+    (r"A role is listed twice\.", "Un rôle est cité deux fois."),
+    (r"A co-organiser is listed twice\.", "Un co-organisateur est cité deux fois."),
+    (r"Unknown partner: (?P<a>.*)\.", "Partenaire inconnu : {a}."),
+    (r"Unknown member: (?P<a>.*)\.", "Habitant·e inconnu·e du réseau : {a}."),
+    (r"Unknown role: (?P<a>.*)\.", "Rôle inconnu pour cette animation : {a}."),
+    (r"Give a member or a guest, not both\.", "Indiquez un·e habitant·e ou un·e invité·e, pas les deux."),
+    (r"A guest needs a name and a phone\.", "Un·e invité·e a besoin d'un nom et d'un téléphone."),
+    (r"Holds no role at this animation: (?P<a>.*)\.", "Ne tient aucun rôle à cette animation : {a}."),
+    (r"Each volunteer appears once\.", "Chaque bénévole n'apparaît qu'une fois."),
+    (r"Give the reason for declining\.", "Indiquez le motif du refus."),
     (r"Already registered in this village: (?P<a>.*)\.", "Déjà inscrit·e dans ce village : {a}."),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]

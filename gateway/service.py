@@ -2,15 +2,18 @@
 route is declared on it and enforced in gateway/routing.py; errors become JSON in gateway/errors.py."""
 from backbone.rpc import ServiceRpc
 from gateway.routes.accounts import AccountRoutes
+from gateway.routes.animations import AnimationRoutes
 from gateway.routes.members import MemberRoutes
 from gateway.routes.network import NetworkRoutes
 from gateway.routes.partners import PartnerRoutes
+from gateway.routes.suggestions import SuggestionRoutes
 from gateway.routes.villages import VillageRoutes
 from gateway.routes.volunteers import VolunteerRoutes
 from gateway.routing import WorkerContext
 
 
-class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, MemberRoutes, VolunteerRoutes):
+class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, MemberRoutes, VolunteerRoutes,
+                     AnimationRoutes, SuggestionRoutes):
     name = "gateway"
 
     worker_ctx = WorkerContext()

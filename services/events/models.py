@@ -1,10 +1,12 @@
-"""The events service's tables. For now: its read models of villages and of possible co-organisers."""
+"""The events service's tables: animations and suggestions, and its read models of villages,
+possible co-organisers and members."""
+import uuid
 from datetime import datetime
 
-from sqlalchemy import MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from backbone.tables import UtcDateTime
+from backbone.tables import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -61,3 +63,110 @@ class VillageStatus(Base):
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Animation(Base):
+    """A community event in one village: scheduled, then held (attendance taken) or cancelled."""
+
+    __tablename__ = "animations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(160))
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled, held, cancelled
+    cancel_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    people_reached: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    co_organisers: Mapped[list["AnimationCoOrganiser"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    registrations: Mapped[list["Registration"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Registration.position")
+    roles: Mapped[list["VolunteerRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    role_volunteers: Mapped[list["RoleVolunteer"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AnimationCoOrganiser(Base):
+    __tablename__ = "animation_co_organisers"
+
+    animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class Registration(Base):
+    """One person for one animation: a known member or a guest (name and phone). `person_key` makes
+    one registration per person per animation (a cancelled one is reused if they come back)."""
+
+    __tablename__ = "animation_registrations"
+    __table_args__ = (UniqueConstraint("animation_id", "person_key", name="uq_animation_registrations_person"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), index=True)
+    person_key: Mapped[str] = mapped_column(String(60))
+    member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    guest_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    guest_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # registered, waiting, cancelled
+    position: Mapped[int] = mapped_column(Integer)   # first come, first served
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class VolunteerRole(Base):
+    """A role the animation needs volunteers for (accueil, buvette…) and how many."""
+
+    __tablename__ = "animation_roles"
+
+    animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(60), primary_key=True)
+    needed: Mapped[int] = mapped_column(Integer)
+
+
+class RoleVolunteer(Base):
+    """A volunteer holding a role at an animation (one role each)."""
+
+    __tablename__ = "animation_role_volunteers"
+
+    animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(60))
+
+
+class Suggestion(Base):
+    """A need or an idea an inhabitant expressed, recorded by the concierge, and how the hub answered."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new, under_study, planned, done, declined
+    decline_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # first move out of "new"
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    supports: Mapped[list["SuggestionSupport"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class SuggestionSupport(Base):
+    """One member supports a suggestion (once)."""
+
+    __tablename__ = "suggestion_supports"
+
+    suggestion_id: Mapped[str] = mapped_column(ForeignKey("suggestions.id"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    supported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,7 +1,9 @@
 """What the events service keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
-from services.events.models import KnownMember, KnownPartner, KnownVillage, VillageStatus
+from services.events.models import (
+    KnownMember, KnownPartner, KnownVillage, Registration, RoleVolunteer, Suggestion, SuggestionSupport, VillageStatus,
+)
 from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
 
 
@@ -80,7 +82,22 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
 def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
-    return {"service": "events", "known_member": KnownMemberOutput().dump(row) if row else None}
+    member_id = str(member_id)
+    registrations = uow.session.execute(
+        select(Registration.animation_id, Registration.status, Registration.registered_at)
+        .where(Registration.member_id == member_id)).all()
+    roles = uow.session.execute(select(RoleVolunteer.animation_id, RoleVolunteer.role)
+                                .where(RoleVolunteer.member_id == member_id)).all()
+    made = uow.session.execute(select(Suggestion.id, Suggestion.category, Suggestion.text)
+                               .where(Suggestion.member_id == member_id)).all()
+    supported = uow.session.scalars(select(SuggestionSupport.suggestion_id)
+                                    .where(SuggestionSupport.member_id == member_id)).all()
+    return {"service": "events", "known_member": KnownMemberOutput().dump(row) if row else None,
+            "registrations": [{"animation_id": a, "status": s, "registered_at": r.isoformat()}
+                              for a, s, r in registrations],
+            "volunteer_roles": [{"animation_id": a, "role": r} for a, r in roles],
+            "suggestions": [{"id": i, "category": c, "text": t} for i, c, t in made],
+            "supported_suggestions": list(supported)}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:

@@ -1,5 +1,7 @@
 """Shapes crossing the events service's boundary."""
-from marshmallow import Schema, fields
+from datetime import timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class KnownVillageOutput(Schema):
@@ -28,3 +30,209 @@ class KnownMemberOutput(Schema):
 
     def _tags(self, row):
         return [t for t in (row.tags or "").split(",") if t]
+
+
+# --- animations --------------------------------------------------------------------------------
+
+KIND_LABELS = {
+    "atelier": "Atelier", "cafe": "Café", "marche": "Marché",
+    "beaute": "Beauté avec vendeuses à domicile", "aide_numerique": "Aide numérique", "sortie": "Sortie",
+    "repas": "Repas partagé", "autre": "Autre",
+}
+ANIMATION_STATUS_LABELS = {"scheduled": "Prévue", "held": "Tenue", "cancelled": "Annulée"}
+REGISTRATION_STATUS_LABELS = {"registered": "Inscrit·e", "waiting": "Liste d'attente", "cancelled": "Désinscrit·e"}
+
+_id = fields.String(validate=validate.Length(min=1, max=36))
+
+
+class VolunteerRoleInput(Schema):
+    role = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                         metadata={"description": "accueil, buvette, animation…"})
+    needed = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=50))
+
+
+class AnimationInput(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(KIND_LABELS)))
+    title = fields.String(required=True, validate=validate.Length(min=2, max=160))
+    place = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+    co_organiser_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                                   validate=validate.Length(max=20),
+                                   metadata={"description": "Known partners co-organising it."})
+    roles = fields.List(fields.Nested(VolunteerRoleInput), load_default=list, validate=validate.Length(max=20),
+                        metadata={"description": "Volunteer roles needed."})
+
+    @validates_schema
+    def _dates(self, data, **_kwargs):
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("End must be after start.", "ends_at")
+        if data.get("ends_at") and data.get("starts_at") and data["ends_at"] - data["starts_at"] > timedelta(days=7):
+            raise ValidationError("An animation lasts at most 7 days.", "ends_at")
+        roles = [r["role"] for r in data.get("roles") or []]
+        if len(roles) != len(set(roles)):
+            raise ValidationError("A role is listed twice.", "roles")
+        ids = data.get("co_organiser_ids") or []
+        if len(ids) != len(set(ids)):
+            raise ValidationError("A co-organiser is listed twice.", "co_organiser_ids")
+
+
+class CapacityInput(Schema):
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+
+
+class CancelInput(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class RegistrationInput(Schema):
+    """A known member (`member_id`) or a guest (`guest_name` and `guest_phone`)."""
+    member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    guest_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=120))
+    guest_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+
+    @validates_schema
+    def _who(self, data, **_kwargs):
+        if data.get("member_id"):
+            if data.get("guest_name") or data.get("guest_phone"):
+                raise ValidationError("Give a member or a guest, not both.", "member_id")
+            return
+        errors = {}
+        if not data.get("guest_name"):
+            errors["guest_name"] = ["A guest needs a name and a phone."]
+        phone = data.get("guest_phone") or ""
+        if not phone:
+            errors["guest_phone"] = ["A guest needs a name and a phone."]
+        elif sum(c.isdigit() for c in phone) < 6 or not set(phone) <= set("0123456789 +.-()"):
+            errors["guest_phone"] = ["Not a valid phone number."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RoleFillInput(Schema):
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class AttendanceVolunteerInput(Schema):
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60))
+
+
+class AttendanceInput(Schema):
+    people_reached = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100000))
+    volunteers = fields.List(fields.Nested(AttendanceVolunteerInput), load_default=None, allow_none=True,
+                             metadata={"description": "Minutes given by each volunteer who held a role; when "
+                                                      "left out, every volunteer holding a role is credited the "
+                                                      "animation's duration."})
+
+
+class RegistrationOutput(Schema):
+    id = fields.String()
+    member_id = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    guest_name = fields.String(allow_none=True)
+    guest_phone = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    registered_at = fields.AwareDateTime()
+    promoted_at = fields.AwareDateTime(allow_none=True)
+
+
+class VolunteerRoleOutput(Schema):
+    role = fields.String()
+    needed = fields.Integer()
+    member_ids = fields.List(fields.String())
+
+
+class AnimationOutput(Schema):
+    id = fields.String()
+    village_id = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    title = fields.String()
+    place = fields.String()
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    capacity = fields.Integer()
+    status = fields.String()
+    status_label = fields.String()
+    cancel_reason = fields.String(allow_none=True)
+    people_reached = fields.Integer(allow_none=True)
+    co_organiser_ids = fields.List(fields.String())
+    registered = fields.Integer(metadata={"description": "Places taken."})
+    waiting = fields.Integer(metadata={"description": "People on the waiting list."})
+    registrations = fields.List(fields.Nested(RegistrationOutput))
+    roles = fields.List(fields.Nested(VolunteerRoleOutput))
+
+
+class KindOutput(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+CATEGORY_LABELS = {
+    "commerce": "Commerce et courses", "sante": "Santé", "mobilite": "Mobilité et transport",
+    "numerique": "Numérique", "services_publics": "Services publics", "animation": "Animation et lien social",
+    "aide_domicile": "Aide à domicile", "autre": "Autre",
+}
+SUGGESTION_STATUS_LABELS = {"new": "Nouvelle", "under_study": "À l'étude", "planned": "Prévue",
+                            "done": "Réalisée", "declined": "Refusée"}
+
+
+class SuggestionInput(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORY_LABELS)))
+    text = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36),
+                              metadata={"description": "The inhabitant who asked, when they are a member."})
+
+
+class SupportInput(Schema):
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class SuggestionStatusInput(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300))
+
+    @validates_schema
+    def _reason(self, data, **_kwargs):
+        if data.get("status") == "declined" and not data.get("reason"):
+            raise ValidationError("Give the reason for declining.", "reason")
+
+
+class SuggestionOutput(Schema):
+    id = fields.String()
+    village_id = fields.String()
+    category = fields.String()
+    category_label = fields.String()
+    text = fields.String()
+    member_id = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    decline_reason = fields.String(allow_none=True)
+    supports = fields.Integer(metadata={"description": "Members who support it."})
+    created_at = fields.AwareDateTime()
+    answered_at = fields.AwareDateTime(allow_none=True)
+
+
+class NetworkSignalOutput(Schema):
+    category = fields.String()
+    category_label = fields.String()
+    village_ids = fields.List(fields.String())
+    villages = fields.Integer()
+    suggestions = fields.Integer()
+    supports = fields.Integer()
+
+
+class SuggestionOverviewOutput(Schema):
+    signals = fields.List(fields.Nested(NetworkSignalOutput),
+                          metadata={"description": "Categories raised in at least 3 villages."})
+    categories = fields.List(fields.Nested(NetworkSignalOutput), metadata={"description": "Every category raised."})
+    median_answer_hours = fields.Float(allow_none=True,
+                                       metadata={"description": "Median time from new to a first answer."})
+    answered = fields.Integer()
+    open = fields.Integer()

@@ -1,10 +1,11 @@
-"""Entrypoints of the events service (animations and suggestions come next)."""
+"""Entrypoints of the events service: animations, suggestions, and the read models they stand on.
+Thin: the rules live in animations.py and suggestions.py."""
 from nameko.rpc import rpc
 
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider
 from backbone.health import service_health
-from services.events import read_models
+from services.events import animations, read_models, suggestions
 
 
 class EventsService:
@@ -52,6 +53,93 @@ class EventsService:
         """RGPD export: what events holds about one member."""
         with self.db.unit_of_work() as uow:
             return read_models.member_data(uow, str(member_id))
+
+    # --- animations ------------------------------------------------------------------------------
+
+    @rpc
+    def animation_kinds(self):
+        return animations.kinds()
+
+    @rpc
+    def create_animation(self, village_id, data):
+        with self.db.unit_of_work() as uow:
+            return animations.create_animation(uow, str(village_id), data)
+
+    @rpc
+    def list_animations(self, village_id, include_past=True):
+        with self.db.unit_of_work() as uow:
+            return animations.list_animations(uow, str(village_id), include_past=include_past)
+
+    @rpc
+    def get_animation(self, animation_id, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.get_animation(uow, animation_id, village_ids)
+
+    @rpc
+    def register(self, animation_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.register(uow, animation_id, data, village_ids)
+
+    @rpc
+    def cancel_registration(self, animation_id, registration_id, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.cancel_registration(uow, animation_id, registration_id, village_ids)
+
+    @rpc
+    def change_capacity(self, animation_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.change_capacity(uow, animation_id, data, village_ids)
+
+    @rpc
+    def fill_role(self, animation_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.fill_role(uow, animation_id, data, village_ids)
+
+    @rpc
+    def take_attendance(self, animation_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.take_attendance(uow, animation_id, data, village_ids)
+
+    @rpc
+    def cancel_animation(self, animation_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.cancel_animation(uow, animation_id, data, village_ids)
+
+    # --- suggestions -----------------------------------------------------------------------------
+
+    @rpc
+    def suggestion_categories(self):
+        return suggestions.categories()
+
+    @rpc
+    def create_suggestion(self, village_id, data):
+        with self.db.unit_of_work() as uow:
+            return suggestions.create_suggestion(uow, str(village_id), data)
+
+    @rpc
+    def list_suggestions(self, village_id, filters=None):
+        with self.db.unit_of_work() as uow:
+            return suggestions.list_suggestions(uow, str(village_id), filters)
+
+    @rpc
+    def get_suggestion(self, suggestion_id, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return suggestions.get_suggestion(uow, suggestion_id, village_ids)
+
+    @rpc
+    def support_suggestion(self, suggestion_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return suggestions.support(uow, suggestion_id, data, village_ids)
+
+    @rpc
+    def change_suggestion_status(self, suggestion_id, data, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return suggestions.change_status(uow, suggestion_id, data, village_ids)
+
+    @rpc
+    def suggestions_overview(self, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return suggestions.overview(uow, village_ids)
 
     @rpc
     def health(self):

@@ -7,6 +7,9 @@ from services.members.schemas import StaffAccountInput, VillageInput
 from services.members.schemas import (
     OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StopInput, VillageStatusInput, VillageUpdateInput,
 )
+from services.events.schemas import (
+    AnimationInput, AttendanceInput, RegistrationInput, SuggestionInput, SuggestionStatusInput,
+)
 from services.partners.schemas import PartnerInput
 
 
@@ -40,6 +43,24 @@ from services.partners.schemas import PartnerInput
                                "slots": [{"opens": "09:00", "closes": "12:00"}, {"opens": "10:00", "closes": "11:00"}]}),
     (StopInput(), {"name": "X", "coordinates": {"latitude": 12}, "position": -1, "weekly": "x"}),
     (OpeningStatusQuery(), {"at": "2025-06-03T10:00:00"}),
+    # animations and suggestions
+    (AnimationInput(), {"kind": "rave", "title": "", "place": "x", "starts_at": "2026-12-05T14:00:00",
+                        "ends_at": "demain", "capacity": 0, "roles": [{"role": "", "needed": 0}]}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T13:00:00+01:00"}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-25T13:00:00+01:00",
+                        "roles": [{"role": "accueil", "needed": 1}, {"role": "accueil", "needed": 2}]}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+                        "co_organiser_ids": ["a", "a"]}),
+    (RegistrationInput(), {}),
+    (RegistrationInput(), {"member_id": "m", "guest_name": "Paul"}),
+    (RegistrationInput(), {"guest_name": "Paul", "guest_phone": "pas de tel"}),
+    (AttendanceInput(), {"people_reached": -1, "volunteers": [{"member_id": "m", "minutes": 0}]}),
+    (SuggestionInput(), {"category": "ovni", "text": "x"}),
+    (SuggestionStatusInput(), {"status": "declined"}),
+    (SuggestionStatusInput(), {"status": "lost"}),
 ])
 def test_every_message_our_schemas_produce_has_a_french_translation(schema, data):
     with pytest.raises(ValidationError) as err:
@@ -69,3 +90,9 @@ def test_translation_keeps_the_shape_and_the_values():
 def test_every_code_has_french_and_english():
     for code, (french, english) in MESSAGES.items():
         assert french and english and french != english, code
+
+
+def test_the_events_service_own_messages_have_a_french_translation():
+    for english in ("Unknown partner: p1.", "Unknown member: m1.", "Unknown role: buvette.",
+                    "Holds no role at this animation: m1.", "Each volunteer appears once."):
+        assert translate(english) != english, english

@@ -29,3 +29,58 @@ class AnimationAttendedV1(Schema):
         seen = [v["member_id"] for v in data.get("volunteers") or []]
         if len(seen) != len(set(seen)):
             raise ValidationError("Each volunteer appears once.", "volunteers")
+
+
+def _d(text):
+    return {"description": text}
+
+
+@registry.register("animation.scheduled", 1, publisher="events",
+                   description="An animation was put on a village's calendar.")
+class AnimationScheduledV1(Schema):
+    animation_id = fields.String(required=True, metadata=_d("Id of the animation (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it takes place."))
+    kind = fields.String(required=True, metadata=_d("atelier, cafe, marche, beaute, aide_numerique, sortie, "
+                                                    "repas or autre."))
+    title = fields.String(required=True, metadata=_d("Title shown on the calendar."))
+    place = fields.String(required=True, metadata=_d("Where it takes place."))
+    starts_at = fields.AwareDateTime(required=True, metadata=_d("Start (timezone-aware)."))
+    ends_at = fields.AwareDateTime(required=True, metadata=_d("End (timezone-aware), after the start."))
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                              metadata=_d("Places offered."))
+    co_organiser_ids = fields.List(fields.String(), required=True, metadata=_d("Partners co-organising it."))
+
+
+@registry.register("animation.cancelled", 1, publisher="events",
+                   description="An animation was cancelled; the members registered (or waiting) are listed so "
+                               "that whoever contacts them can tell them.")
+class AnimationCancelledV1(Schema):
+    animation_id = fields.String(required=True, metadata=_d("Id of the animation (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it was to take place."))
+    title = fields.String(required=True, metadata=_d("Title of the animation."))
+    starts_at = fields.AwareDateTime(required=True, metadata=_d("When it was to start."))
+    reason = fields.String(required=True, allow_none=True, metadata=_d("Why, when the concierge said."))
+    member_ids = fields.List(fields.String(), required=True,
+                             metadata=_d("Members registered or on the waiting list (guests are called by "
+                                         "the concierge)."))
+
+
+@registry.register("suggestion.made", 1, publisher="events",
+                   description="An inhabitant's need or idea was recorded by a hub.")
+class SuggestionMadeV1(Schema):
+    suggestion_id = fields.String(required=True, metadata=_d("Id of the suggestion (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it was raised."))
+    category = fields.String(required=True, metadata=_d("commerce, sante, mobilite, numerique, services_publics, "
+                                                        "animation, aide_domicile or autre."))
+    text = fields.String(required=True, metadata=_d("The need or idea, as recorded."))
+
+
+@registry.register("suggestion.answered", 1, publisher="events",
+                   description="A suggestion moved along its workflow (under_study, planned, done or declined).")
+class SuggestionAnsweredV1(Schema):
+    suggestion_id = fields.String(required=True, metadata=_d("Id of the suggestion (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it was raised."))
+    category = fields.String(required=True, metadata=_d("Its category."))
+    status = fields.String(required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"]),
+                           metadata=_d("The new state."))
+    reason = fields.String(required=True, allow_none=True, metadata=_d("Why it was declined (else null)."))

@@ -1,0 +1,91 @@
+"""Routes about animations (events service): a village's calendar, registrations and the waiting
+list, volunteer roles, attendance, cancellation. A concierge acts on their own village
+(`scope="path:village_id"`), the coordinator on all; the path's village is passed on as the only
+village the service may touch, so an animation of another village is "not found"."""
+import json
+
+from gateway.routing import STAFF, route
+from services.events.schemas import (
+    AnimationInput, AnimationOutput, AttendanceInput, CancelInput, CapacityInput, KindOutput, RegistrationInput,
+    RoleFillInput,
+)
+
+_ANIMATION = "/api/villages/<village_id>/animations/<animation_id>"
+
+
+def _raw_json(call) -> dict:
+    """The body as sent (already validated by the route's schema): the service validates it again
+    and needs it JSON-serialisable (dates as text)."""
+    return json.loads(call.request.get_data(cache=True) or b"{}")
+
+
+def _here(call) -> list[str]:
+    return [call.params["village_id"]]
+
+
+class AnimationRoutes:
+    @route("GET", "/api/animation-kinds", tag="animations", roles=STAFF, response=KindOutput, many=True,
+           summary="Les sortes d'animations (atelier, café, marché…)")
+    def animation_kinds(self, call):
+        return self.events_rpc.animation_kinds()
+
+    @route("GET", "/api/villages/<village_id>/animations", tag="animations", roles=STAFF,
+           scope="path:village_id", response=AnimationOutput, many=True,
+           summary="Le calendrier des animations du village (?upcoming=1 : à venir seulement)")
+    def list_animations(self, call):
+        upcoming = call.request.args.get("upcoming") in ("1", "true", "oui")
+        return self.events_rpc.list_animations(call.params["village_id"], not upcoming)
+
+    @route("POST", "/api/villages/<village_id>/animations", tag="animations", roles=STAFF,
+           scope="path:village_id", body=AnimationInput, response=AnimationOutput, status=201, errors=(404,),
+           summary="Programmer une animation (co-organisateurs, capacité, rôles bénévoles)")
+    def create_animation(self, call):
+        """End after start, aware datetimes, capacity ≥ 1, co-organisers among the known partners
+        (an unknown one is named). Announces `animation.scheduled`."""
+        return self.events_rpc.create_animation(call.params["village_id"], _raw_json(call))
+
+    @route("GET", _ANIMATION, tag="animations", roles=STAFF, scope="path:village_id", response=AnimationOutput,
+           errors=(404,), summary="Une animation, ses inscriptions et sa liste d'attente")
+    def get_animation(self, call):
+        return self.events_rpc.get_animation(call.params["animation_id"], _here(call))
+
+    @route("POST", _ANIMATION + "/registrations", tag="animations", roles=STAFF, scope="path:village_id",
+           body=RegistrationInput, response=AnimationOutput, status=201, errors=(404, 409),
+           summary="Inscrire un·e habitant·e ou un·e invité·e (liste d'attente si c'est complet)")
+    def register(self, call):
+        """A member (`member_id`) or a guest (`guest_name`, `guest_phone`); once per person (409).
+        The answer's `registration` says whether it is a place or the waiting list."""
+        return self.events_rpc.register(call.params["animation_id"], _raw_json(call), _here(call))
+
+    @route("DELETE", _ANIMATION + "/registrations/<registration_id>", tag="animations", roles=STAFF,
+           scope="path:village_id", response=AnimationOutput, errors=(404, 409),
+           summary="Désinscrire : la place va à la première personne en attente")
+    def cancel_registration(self, call):
+        return self.events_rpc.cancel_registration(call.params["animation_id"], call.params["registration_id"],
+                                                   _here(call))
+
+    @route("PUT", _ANIMATION + "/capacity", tag="animations", roles=STAFF, scope="path:village_id",
+           body=CapacityInput, response=AnimationOutput, errors=(404, 409),
+           summary="Changer la capacité (jamais sous le nombre d'inscrits)")
+    def change_capacity(self, call):
+        return self.events_rpc.change_capacity(call.params["animation_id"], _raw_json(call), _here(call))
+
+    @route("POST", _ANIMATION + "/volunteers", tag="animations", roles=STAFF, scope="path:village_id",
+           body=RoleFillInput, response=AnimationOutput, errors=(404, 409),
+           summary="Confier un rôle à un·e bénévole")
+    def fill_role(self, call):
+        return self.events_rpc.fill_role(call.params["animation_id"], _raw_json(call), _here(call))
+
+    @route("POST", _ANIMATION + "/attendance", tag="animations", roles=STAFF, scope="path:village_id",
+           body=AttendanceInput, response=AnimationOutput, errors=(404, 409),
+           summary="Faire l'appel le jour même : les heures des bénévoles sont créditées")
+    def take_attendance(self, call):
+        """Once (a second time is a 409): publishes `animation.attended`, which credits each
+        volunteer's minutes in the time bank."""
+        return self.events_rpc.take_attendance(call.params["animation_id"], _raw_json(call), _here(call))
+
+    @route("POST", _ANIMATION + "/cancel", tag="animations", roles=STAFF, scope="path:village_id",
+           body=CancelInput, response=AnimationOutput, errors=(404, 409),
+           summary="Annuler l'animation (les inscrits sont annoncés pour être prévenus)")
+    def cancel_animation(self, call):
+        return self.events_rpc.cancel_animation(call.params["animation_id"], _raw_json(call), _here(call))

@@ -1,0 +1,148 @@
+"""Service layer for suggestions: what inhabitants ask for, recorded by the concierge, supported by
+other members (once each), answered through a workflow, and the coordinator's view across villages.
+
+Workflow: new → under_study → planned → done, or declined (with a reason) from any open state. A
+jump that skips a step is a 409 naming the current, requested and possible states.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
+from backbone.tables import utcnow
+from services.events.models import KnownMember, KnownVillage, Suggestion, SuggestionSupport
+from services.events.schemas import (
+    CATEGORY_LABELS, SUGGESTION_STATUS_LABELS, SuggestionInput, SuggestionOutput, SuggestionOverviewOutput,
+    SuggestionStatusInput, SupportInput,
+)
+
+TRANSITIONS = {
+    "new": ("under_study", "declined"),
+    "under_study": ("planned", "declined"),
+    "planned": ("done", "declined"),
+    "done": (),
+    "declined": (),
+}
+SIGNAL_VILLAGES = 3  # the same category raised in this many villages is a network signal
+
+
+def _dump(suggestion: Suggestion) -> dict:
+    return SuggestionOutput().dump({
+        "id": suggestion.id, "village_id": suggestion.village_id, "category": suggestion.category,
+        "category_label": CATEGORY_LABELS.get(suggestion.category, suggestion.category), "text": suggestion.text,
+        "member_id": suggestion.member_id, "status": suggestion.status,
+        "status_label": SUGGESTION_STATUS_LABELS[suggestion.status], "decline_reason": suggestion.decline_reason,
+        "supports": len(suggestion.supports), "created_at": suggestion.created_at,
+        "answered_at": suggestion.answered_at})
+
+
+def _find(uow, suggestion_id, village_ids, *, lock: bool = False) -> Suggestion:
+    query = select(Suggestion).where(Suggestion.id == str(suggestion_id))
+    if lock:
+        query = query.with_for_update()
+    suggestion = uow.session.scalars(query).first()
+    if suggestion is None or (village_ids is not None and suggestion.village_id not in village_ids):
+        raise NotFound("suggestion", str(suggestion_id))
+    return suggestion
+
+
+def _known_member(uow, member_id: str) -> None:
+    member = uow.session.get(KnownMember, member_id)
+    if member is None or member.erased_at is not None:
+        raise InvalidInput({"member_id": [f"Unknown member: {member_id}."]})
+
+
+def categories() -> list[dict]:
+    return [{"code": code, "label": label} for code, label in CATEGORY_LABELS.items()]
+
+
+def create_suggestion(uow, village_id: str, data: dict) -> dict:
+    data = load(SuggestionInput(), data)
+    if uow.session.get(KnownVillage, village_id) is None:
+        raise NotFound("village", village_id)
+    if data["member_id"]:
+        _known_member(uow, data["member_id"])
+    now = utcnow()
+    suggestion = Suggestion(village_id=village_id, category=data["category"], text=data["text"],
+                            member_id=data["member_id"], status="new", created_at=now, updated_at=now)
+    uow.session.add(suggestion)
+    uow.session.flush()
+    uow.record_event("suggestion.made", {"suggestion_id": suggestion.id, "village_id": village_id,
+                                         "category": suggestion.category, "text": suggestion.text},
+                     village_id=village_id)
+    uow.commit()
+    return _dump(suggestion)
+
+
+def get_suggestion(uow, suggestion_id, village_ids) -> dict:
+    return _dump(_find(uow, suggestion_id, village_ids))
+
+
+def list_suggestions(uow, village_id: str, filters: dict | None = None) -> list[dict]:
+    query = select(Suggestion).where(Suggestion.village_id == village_id)
+    for name in ("status", "category"):
+        if (filters or {}).get(name):
+            query = query.where(getattr(Suggestion, name) == filters[name])
+    return [_dump(s) for s in uow.session.scalars(query.order_by(Suggestion.created_at.desc())).all()]
+
+
+def support(uow, suggestion_id, data: dict, village_ids) -> dict:
+    """One support per member (twice: 409); an unknown member is refused naming `member_id`."""
+    data = load(SupportInput(), data)
+    suggestion = _find(uow, suggestion_id, village_ids, lock=True)
+    _known_member(uow, data["member_id"])
+    if any(s.member_id == data["member_id"] for s in suggestion.supports):
+        raise Conflict("already_supported", field="member_id", details={"member_id": data["member_id"]})
+    suggestion.supports.append(SuggestionSupport(member_id=data["member_id"]))
+    uow.commit()
+    return _dump(suggestion)
+
+
+def change_status(uow, suggestion_id, data: dict, village_ids) -> dict:
+    data = load(SuggestionStatusInput(), data)
+    suggestion = _find(uow, suggestion_id, village_ids, lock=True)
+    allowed = TRANSITIONS[suggestion.status]
+    if data["status"] not in allowed:
+        raise Conflict("suggestion_status_transition", field=None,
+                       details={"current": suggestion.status, "requested": data["status"], "allowed": list(allowed)})
+    now = utcnow()
+    suggestion.status, suggestion.updated_at = data["status"], now
+    suggestion.answered_at = suggestion.answered_at or now
+    if data["status"] == "declined":
+        suggestion.decline_reason = data["reason"]
+    uow.record_event("suggestion.answered", {
+        "suggestion_id": suggestion.id, "village_id": suggestion.village_id, "category": suggestion.category,
+        "status": data["status"], "reason": data["reason"]}, village_id=suggestion.village_id)
+    uow.commit()
+    return _dump(suggestion)
+
+
+def overview(uow, village_ids) -> dict:
+    """The coordinator's view: each category with the villages that raised it (a network signal
+    when at least SIGNAL_VILLAGES did), and the median time from new to a first answer."""
+    query = select(Suggestion)
+    if village_ids is not None:
+        query = query.where(Suggestion.village_id.in_(village_ids))
+    rows = uow.session.scalars(query).all()
+    by_category: dict[str, dict] = defaultdict(lambda: {"village_ids": set(), "suggestions": 0, "supports": 0})
+    delays = []
+    for s in rows:
+        entry = by_category[s.category]
+        entry["village_ids"].add(s.village_id)
+        entry["suggestions"] += 1
+        entry["supports"] += len(s.supports)
+        if s.answered_at is not None:
+            delays.append((s.answered_at - s.created_at).total_seconds() / 3600)
+    categories_ = sorted(({"category": c, "category_label": CATEGORY_LABELS.get(c, c),
+                           "village_ids": sorted(e["village_ids"]), "villages": len(e["village_ids"]),
+                           "suggestions": e["suggestions"], "supports": e["supports"]}
+                          for c, e in by_category.items()),
+                         key=lambda e: (-e["villages"], -e["suggestions"], e["category"]))
+    return SuggestionOverviewOutput().dump({
+        "signals": [c for c in categories_ if c["villages"] >= SIGNAL_VILLAGES], "categories": categories_,
+        "median_answer_hours": round(statistics.median(delays), 2) if delays else None,
+        "answered": len(delays), "open": sum(1 for s in rows if s.status in ("new", "under_study", "planned"))})

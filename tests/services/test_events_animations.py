@@ -1,0 +1,243 @@
+"""Animations and suggestions in the events service, on SQLite and PostgreSQL: capacity, the waiting
+list and its promotion, bad input named field by field, the suggestion workflow, the events each
+change writes to the outbox; and over real RPC, that the typed errors cross as themselves."""
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import select
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.tables import OutboxEvent
+from services.events import animations, read_models, suggestions
+from services.events.models import KnownMember, KnownPartner, KnownVillage, Suggestion
+from services.events.service import EventsService
+
+START = datetime(2026, 12, 5, 14, 0, tzinfo=timezone.utc)
+
+
+def outbox(database, type_):
+    with database.unit_of_work() as uow:
+        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id))
+        return [json.loads(r.body) for r in rows]
+
+
+@pytest.fixture
+def world(service_db):
+    """Three known villages, a partner, five members in the first village."""
+    database = service_db("events")
+    now = datetime.now(timezone.utc)
+    villages = [str(uuid.uuid4()) for _ in range(3)]
+    members = [str(uuid.uuid4()) for _ in range(5)]
+    partner = str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        for n, village in enumerate(villages):
+            uow.session.add(KnownVillage(id=village, slug=f"v{n}", name=f"Village {n}", commune="C", opened_at=now))
+        uow.session.add(KnownPartner(id=partner, name="Association des Aînés", kind="association", joined_at=now))
+        for n, member in enumerate(members):
+            uow.session.add(KnownMember(id=member, village_id=villages[0], display_name=f"Personne {n}",
+                                        registered_at=now))
+        uow.commit()
+    return database, villages, members, partner
+
+
+def animation_input(**change):
+    data = {"kind": "atelier", "title": "Atelier tricot", "place": "Salle des fêtes",
+            "starts_at": START.isoformat(), "ends_at": (START + timedelta(hours=2)).isoformat(), "capacity": 2,
+            "roles": [{"role": "accueil", "needed": 1}]}
+    data.update(change)
+    return data
+
+
+def test_full_animation_fills_the_waiting_list_and_promotes_first_come(world):
+    database, villages, members, partner = world
+    with database.unit_of_work() as uow:
+        created = animations.create_animation(uow, villages[0], animation_input(co_organiser_ids=[partner]))
+    aid = created["id"]
+    assert created["kind_label"] == "Atelier" and created["co_organiser_ids"] == [partner]
+    statuses = []
+    for member in members[:4]:
+        with database.unit_of_work() as uow:
+            statuses.append(animations.register(uow, aid, {"member_id": member}, None)["registration"]["status"])
+    assert statuses == ["registered", "registered", "waiting", "waiting"]
+    with database.unit_of_work() as uow:
+        guest = animations.register(uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None)
+    assert guest["registration"]["status"] == "waiting" and guest["waiting"] == 3
+
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
+        animations.register(uow, aid, {"member_id": members[2]}, None)
+    assert twice.value.reason == "already_registered" and twice.value.field == "member_id"
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as guest_twice:
+        animations.register(uow, aid, {"guest_name": "Jeanne Faure", "guest_phone": "0555123456"}, None)
+    assert guest_twice.value.field == "guest_phone"
+
+    first = next(r for r in guest["registrations"] if r["member_id"] == members[0])
+    with database.unit_of_work() as uow:
+        after = animations.cancel_registration(uow, aid, first["id"], None)
+    by_member = {r["member_id"]: r for r in after["registrations"]}
+    assert members[0] not in by_member
+    assert by_member[members[2]]["status"] == "registered" and by_member[members[2]]["promoted_at"]
+    assert by_member[members[3]]["status"] == "waiting"
+    assert (after["registered"], after["waiting"]) == (2, 2)
+
+    # capacity: never below the places taken; more places promote the next people waiting
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as below:
+        animations.change_capacity(uow, aid, {"capacity": 1}, None)
+    assert below.value.reason == "capacity_below_registrations" and below.value.field == "capacity"
+    with database.unit_of_work() as uow:
+        bigger = animations.change_capacity(uow, aid, {"capacity": 4}, None)
+    assert (bigger["registered"], bigger["waiting"]) == (4, 0)
+
+    # the one who cancelled may come back, at the end of the queue
+    with database.unit_of_work() as uow:
+        back = animations.register(uow, aid, {"member_id": members[0]}, None)
+    assert back["registration"]["status"] == "waiting"
+
+    assert [e["payload"]["animation_id"] for e in outbox(database, "animation.scheduled")] == [aid]
+
+
+def test_bad_animation_input_names_each_field(world):
+    database, villages, members, partner = world
+
+    def refused(data, village=None):
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.create_animation(uow, village or villages[0], data)
+        return err.value.errors
+
+    assert "ends_at" in refused(animation_input(ends_at=START.isoformat()))
+    assert "starts_at" in refused(animation_input(starts_at="2026-12-05T14:00:00"))  # naive
+    assert "capacity" in refused(animation_input(capacity=0))
+    assert "kind" in refused(animation_input(kind="rave"))
+    unknown = str(uuid.uuid4())
+    assert refused(animation_input(co_organiser_ids=[partner, unknown]))["co_organiser_ids"] == [
+        f"Unknown partner: {unknown}."]
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        animations.create_animation(uow, str(uuid.uuid4()), animation_input())
+    assert outbox(database, "animation.scheduled") == []
+
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(uow, villages[0], animation_input())["id"]
+    for data, field in [({"member_id": str(uuid.uuid4())}, "member_id"), ({"guest_name": "Paul"}, "guest_phone"),
+                        ({"guest_name": "Paul", "guest_phone": "pas de tel"}, "guest_phone")]:
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.register(uow, aid, data, None)
+        assert field in err.value.errors, data
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        animations.get_animation(uow, aid, [villages[1]])  # another village's concierge
+
+
+def test_roles_attendance_once_and_cancellation(world):
+    database, villages, members, _ = world
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(uow, villages[0], animation_input())["id"]
+    with database.unit_of_work() as uow:
+        animations.fill_role(uow, aid, {"member_id": members[4], "role": "accueil"}, None)
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as full:
+        animations.fill_role(uow, aid, {"member_id": members[3], "role": "accueil"}, None)
+    assert full.value.reason == "role_full"
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown_role:
+        animations.fill_role(uow, aid, {"member_id": members[3], "role": "buvette"}, None)
+    assert "role" in unknown_role.value.errors
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
+        animations.take_attendance(uow, aid, {"people_reached": 9, "volunteers": [
+            {"member_id": members[3], "minutes": 60}]}, None)
+    assert "volunteers" in stranger.value.errors
+
+    with database.unit_of_work() as uow:
+        held = animations.take_attendance(uow, aid, {"people_reached": 9}, None)
+    assert held["status"] == "held" and held["people_reached"] == 9
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
+        animations.take_attendance(uow, aid, {"people_reached": 9}, None)
+    assert again.value.reason == "attendance_already_taken"
+    [attended] = outbox(database, "animation.attended")
+    assert attended["payload"]["volunteers"] == [{"member_id": members[4], "role": "accueil", "minutes": 120}]
+
+    with database.unit_of_work() as uow:
+        other = animations.create_animation(uow, villages[0], animation_input(title="Café des aidants"))["id"]
+    for member in members[:3]:
+        with database.unit_of_work() as uow:
+            animations.register(uow, other, {"member_id": member}, None)
+    with database.unit_of_work() as uow:
+        cancelled = animations.cancel_animation(uow, other, {"reason": "Salle indisponible"}, None)
+    assert cancelled["status"] == "cancelled"
+    [event] = outbox(database, "animation.cancelled")
+    assert sorted(event["payload"]["member_ids"]) == sorted(members[:3])  # two registered, one waiting
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
+        animations.register(uow, other, {"member_id": members[3]}, None)
+    assert closed.value.reason == "animation_cancelled"
+
+
+def test_suggestion_workflow_supports_and_network_signals(world):
+    database, villages, members, _ = world
+    made = []
+    for village in villages:
+        with database.unit_of_work() as uow:
+            made.append(suggestions.create_suggestion(uow, village, {"category": "mobilite",
+                                                                      "text": "Un transport vers le marché"}))
+    with database.unit_of_work() as uow:
+        suggestions.create_suggestion(uow, villages[0], {"category": "sante", "text": "Une permanence infirmière",
+                                                         "member_id": members[0]})
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown:
+        suggestions.create_suggestion(uow, villages[0], {"category": "ovni", "text": "x",
+                                                         "member_id": str(uuid.uuid4())})
+    assert {"category", "text"} <= set(unknown.value.errors)
+
+    sid = made[0]["id"]
+    with database.unit_of_work() as uow:
+        assert suggestions.support(uow, sid, {"member_id": members[1]}, None)["supports"] == 1
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
+        suggestions.support(uow, sid, {"member_id": members[1]}, None)
+    assert twice.value.reason == "already_supported"
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
+        suggestions.support(uow, sid, {"member_id": str(uuid.uuid4())}, None)
+    assert "member_id" in stranger.value.errors
+
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as jump:
+        suggestions.change_status(uow, sid, {"status": "done"}, None)
+    assert jump.value.reason == "suggestion_status_transition" and jump.value.details == {
+        "current": "new", "requested": "done", "allowed": ["under_study", "declined"]}
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
+        suggestions.change_status(uow, made[1]["id"], {"status": "declined"}, None)
+    assert "reason" in no_reason.value.errors
+    for status in ("under_study", "planned", "done"):
+        with database.unit_of_work() as uow:
+            assert suggestions.change_status(uow, sid, {"status": status}, None)["status"] == status
+    with database.unit_of_work() as uow:
+        declined = suggestions.change_status(uow, made[1]["id"], {"status": "declined",
+                                                                 "reason": "Déjà assuré par la commune"}, None)
+    assert declined["decline_reason"] == "Déjà assuré par la commune"
+    with database.unit_of_work() as uow:  # answered two hours after it was made
+        row = uow.session.get(Suggestion, made[1]["id"])
+        row.answered_at = row.created_at + timedelta(hours=2)
+        uow.session.get(Suggestion, sid).answered_at = uow.session.get(Suggestion, sid).created_at + timedelta(hours=4)
+        uow.commit()
+
+    with database.unit_of_work() as uow:
+        view = suggestions.overview(uow, None)
+    [signal] = view["signals"]
+    assert signal["category"] == "mobilite" and signal["villages"] == 3 and signal["category_label"]
+    assert {c["category"] for c in view["categories"]} == {"mobilite", "sante"}
+    assert view["median_answer_hours"] == 3.0 and view["answered"] == 2
+    assert len(outbox(database, "suggestion.made")) == 4
+    assert [e["payload"]["status"] for e in outbox(database, "suggestion.answered")] == [
+        "under_study", "planned", "done", "declined"]
+    with database.unit_of_work() as uow:
+        export = read_models.member_data(uow, members[1])
+    assert export["supported_suggestions"] == [sid]
+
+
+def test_typed_errors_cross_rpc(container_factory, nameko_config, world):
+    database, villages, members, _ = world
+    container_factory(EventsService, nameko_config).start()
+    with ServiceRpcProxy("events", nameko_config, timeout=10) as events:
+        created = events.create_animation(villages[0], animation_input(capacity=1))
+        events.register(created["id"], {"member_id": members[0]}, [villages[0]])
+        with pytest.raises(Conflict):
+            events.register(created["id"], {"member_id": members[0]}, [villages[0]])
+        with pytest.raises(InvalidInput):
+            events.change_capacity(created["id"], {"capacity": 0}, None)
+        with pytest.raises(NotFound):
+            events.get_animation(created["id"], [villages[1]])
+        assert events.list_animations(villages[0])[0]["registered"] == 1
