@@ -1,0 +1,166 @@
+"""Issue 6 end to end over HTTP, on the demo network: an animation full at capacity puts the next
+person on the waiting list and promotes them when someone cancels; attendance credits the
+volunteers' hours in `members` once (taken twice); a suggestion raised in three villages is a
+network signal for the coordinator; bad input in French."""
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+
+COORDINATOR = "coordination@maillage.test"
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def get(stack, path, headers):
+    response = requests.get(stack.url(path), headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def post(stack, path, headers, body, expected=(200, 201)):
+    response = requests.post(stack.url(path), headers=headers, json=body, timeout=10)
+    assert response.status_code in (expected if isinstance(expected, tuple) else (expected,)), response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def villages(stack):
+    return {v["slug"]: v["id"] for v in get(stack, "/api/villages", stack.login(COORDINATOR))}
+
+
+def new_member(stack, village_id, headers) -> str:
+    """An inhabitant registered over HTTP, once the events service has heard of them."""
+    created = post(stack, f"/api/villages/{village_id}/members", headers,
+                   {"first_name": "Test", "last_name": f"Anim{uuid.uuid4().hex[:6]}",
+                    "phone": f"06 39 98 {uuid.uuid4().int % 90 + 10} {uuid.uuid4().int % 90 + 10}",
+                    "preferred_channel": "phone", "confirm_duplicate": True}, 201)
+    return created["id"]
+
+
+def animation_body(**change):
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    body = {"kind": "beaute", "title": "Après-midi beauté", "place": "Salle des fêtes",
+            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 2,
+            "roles": [{"role": "accueil", "needed": 1}]}
+    body.update(change)
+    return body
+
+
+def register(stack, path, headers, body):
+    """Registration retried while the events service has not yet heard of a new member (400)."""
+    def attempt():
+        response = requests.post(stack.url(path + "/registrations"), headers=headers, json=body, timeout=10)
+        return response if response.status_code != 400 else None
+    response = wait_until(attempt)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_full_animation_waiting_list_promotion_and_attendance_credited_once(stack, villages):
+    lucie = stack.login("lucie@maillage.test")
+    bourg = villages["bourg-aux-chenes"]
+    people = [new_member(stack, bourg, lucie) for _ in range(3)]
+    created = post(stack, f"/api/villages/{bourg}/animations", lucie, animation_body(), 201)
+    assert created["kind_label"] == "Beauté avec vendeuses à domicile"
+    path = f"/api/villages/{bourg}/animations/{created['id']}"
+
+    first = register(stack, path, lucie, {"member_id": people[0]})["registration"]
+    assert first["status"] == "registered"
+    assert register(stack, path, lucie, {"guest_name": "Mme Faure", "guest_phone": "06 39 98 11 22"}
+                    )["registration"]["status"] == "registered"
+    waiting = register(stack, path, lucie, {"member_id": people[1]})
+    assert waiting["registration"]["status"] == "waiting" and (waiting["registered"], waiting["waiting"]) == (2, 1)
+
+    twice = requests.post(stack.url(path + "/registrations"), headers=lucie, json={"member_id": people[0]},
+                          timeout=10)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_registered"
+    assert "déjà inscrite" in twice.json()["error"]["message"]
+    below = requests.put(stack.url(path + "/capacity"), headers=lucie, json={"capacity": 1}, timeout=10)
+    assert below.status_code == 409 and below.json()["error"]["code"] == "capacity_below_registrations"
+
+    cancelled = requests.delete(stack.url(f"{path}/registrations/{first['id']}"), headers=lucie, timeout=10)
+    assert cancelled.status_code == 200, cancelled.text
+    promoted = {r["member_id"]: r for r in cancelled.json()["registrations"]}[people[1]]
+    assert promoted["status"] == "registered" and promoted["promoted_at"]
+
+    # another village's concierge sees nothing of it
+    karim = stack.login("karim@maillage.test")
+    assert requests.get(stack.url(path), headers=karim, timeout=10).status_code == 403
+
+    # a volunteer holds a role; attendance taken twice credits their hours once
+    coordinator = stack.login(COORDINATOR)
+    bernard = {f"{v['first_name']} {v['last_name']}": v
+               for v in get(stack, "/api/volunteers", coordinator)}["Bernard Couderc"]
+    filled = post(stack, path + "/volunteers", lucie, {"member_id": bernard["member_id"], "role": "accueil"})
+    assert filled["roles"] == [{"role": "accueil", "needed": 1, "member_ids": [bernard["member_id"]]}]
+    held = post(stack, path + "/attendance", lucie, {"people_reached": 14,
+                                                     "volunteers": [{"member_id": bernard["member_id"],
+                                                                     "minutes": 135}]})
+    assert held["status"] == "held"
+    again = requests.post(stack.url(path + "/attendance"), headers=lucie, json={"people_reached": 14}, timeout=10)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "attendance_already_taken"
+
+    def lines():
+        hours = get(stack, f"/api/volunteers/{bernard['id']}/hours", coordinator)
+        return [line for line in hours["history"] if line["source_ref"] == created["id"]]
+    credited = wait_until(lines)
+    time.sleep(1.5)  # give a duplicate every chance to arrive
+    assert lines() == credited and len(credited) == 1
+    assert credited[0]["minutes"] == 135 and credited[0]["role"] == "accueil"
+
+
+def test_bad_animation_input_is_a_400_naming_each_field_in_french(stack, villages):
+    lucie = stack.login("lucie@maillage.test")
+    bourg = villages["bourg-aux-chenes"]
+    start = animation_body()["starts_at"]
+    response = requests.post(stack.url(f"/api/villages/{bourg}/animations"), headers=lucie, timeout=10,
+                             json=animation_body(capacity=0, kind="rave", starts_at="2026-12-05T14:00:00"))
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"capacity", "kind", "starts_at"}
+    response = requests.post(stack.url(f"/api/villages/{bourg}/animations"), headers=lucie, timeout=10,
+                             json=animation_body(ends_at=start))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"ends_at": ["La fin doit être après le début."]}
+    unknown = str(uuid.uuid4())
+    response = requests.post(stack.url(f"/api/villages/{bourg}/animations"), headers=lucie, timeout=10,
+                             json=animation_body(co_organiser_ids=[unknown]))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["co_organiser_ids"] == [f"Partenaire inconnu : {unknown}."]
+
+
+def test_a_suggestion_raised_in_three_villages_is_a_network_signal(stack, villages):
+    coordinator = stack.login(COORDINATOR)
+    lucie = stack.login("lucie@maillage.test")
+    made = [post(stack, f"/api/villages/{villages[slug]}/suggestions", coordinator,
+                 {"category": "numerique", "text": "De l'aide pour les démarches en ligne"}, 201)
+            for slug in ("bourg-aux-chenes", "saint-aubin-des-pres", "montcalvel")]
+    bourg = villages["bourg-aux-chenes"]
+    path = f"/api/villages/{bourg}/suggestions/{made[0]['id']}"
+
+    jump = requests.put(stack.url(path + "/status"), headers=lucie, json={"status": "done"}, timeout=10)
+    assert jump.status_code == 409
+    assert jump.json()["error"]["message"].startswith("Changement d'état refusé : une suggestion « nouvelle »")
+    stranger = requests.post(stack.url(path + "/supports"), headers=lucie, json={"member_id": str(uuid.uuid4())},
+                             timeout=10)
+    assert stranger.status_code == 400 and "member_id" in stranger.json()["error"]["fields"]
+    answered = requests.put(stack.url(path + "/status"), headers=lucie, json={"status": "under_study"}, timeout=10)
+    assert answered.status_code == 200 and answered.json()["status_label"] == "À l'étude"
+
+    assert requests.get(stack.url("/api/suggestions/overview"), headers=lucie, timeout=10).status_code == 403
+    overview = get(stack, "/api/suggestions/overview", coordinator)
+    signal = {s["category"]: s for s in overview["signals"]}["numerique"]
+    assert signal["villages"] >= 3 and {villages["montcalvel"], bourg} <= set(signal["village_ids"])
+    assert overview["median_answer_hours"] is not None
