@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from backbone.errors import Conflict
 
 log = logging.getLogger("maillage.demo")
 
+PARIS = ZoneInfo("Europe/Paris")
 DEMO_PASSWORD = "maillage-demo"  # demo accounts only; printed by `maillage run`
 
 VILLAGES = [
@@ -207,6 +210,64 @@ def _describe_places(rpc, village_ids: dict) -> None:
                 rpc.members.add_stop(village_id, stop)
 
 
+# Animations (events service): (slug, kind, title, place, days from today, hour, hours long,
+# capacity, co-organiser partner names, volunteer roles, inhabitants registered by phone)
+ANIMATIONS = [
+    ("bourg-aux-chenes", "beaute", "Après-midi beauté avec les vendeuses à domicile", "Salle des fêtes", 4, 14, 3,
+     12, ["Association Coups de main du Plateau"], [("accueil", 1)], ["01 99 00 10 01", "01 99 00 10 02"]),
+    ("bourg-aux-chenes", "aide_numerique", "Aide numérique : vos démarches en ligne", "La conciergerie", 8, 10, 2,
+     4, [], [("animation", 1)], ["06 39 98 10 03"]),
+    ("saint-aubin-des-pres", "marche", "Petit marché des producteurs", "Place de l'église", 6, 9, 4, 60,
+     ["GAEC des Trois Fontaines", "Commune de Saint-Aubin-des-Prés"], [("buvette", 2), ("installation", 2)], []),
+]
+
+# Suggestions (what inhabitants ask for): (slug, category, text)
+SUGGESTIONS = [
+    ("bourg-aux-chenes", "mobilite", "Un transport solidaire pour aller au marché de la ville le samedi"),
+    ("saint-aubin-des-pres", "mobilite", "Pouvoir aller chez le médecin sans dépendre des voisins"),
+    ("montcalvel", "mobilite", "Un covoiturage organisé vers la gare"),
+    ("bourg-aux-chenes", "sante", "Une permanence d'infirmière une fois par semaine"),
+    ("vialle-sur-lac", "commerce", "Du pain frais dans les casiers le dimanche"),
+]
+
+
+def _seed_animations_and_suggestions(rpc, village_ids: dict, propagation_timeout: float) -> None:
+    """Once: when the events service's calendars are still empty. It needs its read models first
+    (villages, partners, the members registered), filled from events: wait for them."""
+    if any(rpc.events.list_animations(village_ids[slug]) for slug in village_ids):
+        return
+    partners = {p["name"]: p["id"] for p in rpc.partners.list_partners()}
+    wanted_partners = {partners[n] for a in ANIMATIONS for n in a[8]}
+    members = {}
+    for slug, *_rest in ANIMATIONS:
+        for phone in _rest[-1]:
+            found = rpc.members.search_members(village_ids[slug], {"q": phone})
+            if found:
+                members[phone] = found[0]["id"]
+    deadline = time.monotonic() + propagation_timeout
+    while not (set(village_ids.values()) <= {v["id"] for v in rpc.events.known_villages()}
+               and wanted_partners <= {p["id"] for p in rpc.events.known_partners()}
+               and all(rpc.events.member_data(m)["known_member"] for m in members.values())):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the events service has not received the villages', partners' and members' "
+                               "events; are the relays running?")
+        time.sleep(0.3)
+    today = datetime.now(timezone.utc).astimezone(PARIS).replace(minute=0, second=0, microsecond=0)
+    for slug, kind, title, place, days, hour, hours, capacity, co_organisers, roles, phones in ANIMATIONS:
+        start = (today + timedelta(days=days)).replace(hour=hour)
+        animation = rpc.events.create_animation(village_ids[slug], {
+            "kind": kind, "title": title, "place": place, "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=hours)).isoformat(), "capacity": capacity,
+            "co_organiser_ids": [partners[n] for n in co_organisers],
+            "roles": [{"role": role, "needed": needed} for role, needed in roles]})
+        for phone in phones:
+            if phone in members:
+                rpc.events.register(animation["id"], {"member_id": members[phone]}, None)
+        log.info("animation scheduled: %s", title)
+    for slug, category, text in SUGGESTIONS:
+        rpc.events.create_suggestion(village_ids[slug], {"category": category, "text": text})
+
+
 def seed(rpc, propagation_timeout: float = 60.0) -> dict:
     """Create what is missing. Returns {slug: village id}."""
     existing = {v["slug"]: v["id"] for v in rpc.members.list_villages(None)}
@@ -236,4 +297,5 @@ def seed(rpc, propagation_timeout: float = 60.0) -> dict:
             log.info("partner registered: %s", name)
     _register_inhabitants(rpc, existing)
     _register_volunteers(rpc, existing)
+    _seed_animations_and_suggestions(rpc, existing, propagation_timeout)
     return existing

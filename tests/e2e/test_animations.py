@@ -100,21 +100,20 @@ def test_full_animation_waiting_list_promotion_and_attendance_credited_once(stac
     karim = stack.login("karim@maillage.test")
     assert requests.get(stack.url(path), headers=karim, timeout=10).status_code == 403
 
-    # a volunteer holds a role; attendance taken twice credits their hours once
-    coordinator = stack.login(COORDINATOR)
-    bernard = {f"{v['first_name']} {v['last_name']}": v
-               for v in get(stack, "/api/volunteers", coordinator)}["Bernard Couderc"]
-    filled = post(stack, path + "/volunteers", lucie, {"member_id": bernard["member_id"], "role": "accueil"})
-    assert filled["roles"] == [{"role": "accueil", "needed": 1, "member_ids": [bernard["member_id"]]}]
+    # a volunteer (a new one: the stack is shared) holds a role; attendance taken twice credits
+    # their hours once
+    volunteer = post(stack, "/api/volunteers", lucie, {"member_id": people[2]}, 201)
+    filled = post(stack, path + "/volunteers", lucie, {"member_id": volunteer["member_id"], "role": "accueil"})
+    assert filled["roles"] == [{"role": "accueil", "needed": 1, "member_ids": [volunteer["member_id"]]}]
     held = post(stack, path + "/attendance", lucie, {"people_reached": 14,
-                                                     "volunteers": [{"member_id": bernard["member_id"],
+                                                     "volunteers": [{"member_id": volunteer["member_id"],
                                                                      "minutes": 135}]})
     assert held["status"] == "held"
     again = requests.post(stack.url(path + "/attendance"), headers=lucie, json={"people_reached": 14}, timeout=10)
     assert again.status_code == 409 and again.json()["error"]["code"] == "attendance_already_taken"
 
     def lines():
-        hours = get(stack, f"/api/volunteers/{bernard['id']}/hours", coordinator)
+        hours = get(stack, f"/api/volunteers/{volunteer['id']}/hours", lucie)
         return [line for line in hours["history"] if line["source_ref"] == created["id"]]
     credited = wait_until(lines)
     time.sleep(1.5)  # give a duplicate every chance to arrive
@@ -164,3 +163,12 @@ def test_a_suggestion_raised_in_three_villages_is_a_network_signal(stack, villag
     signal = {s["category"]: s for s in overview["signals"]}["numerique"]
     assert signal["villages"] >= 3 and {villages["montcalvel"], bourg} <= set(signal["village_ids"])
     assert overview["median_answer_hours"] is not None
+
+
+def test_the_demo_has_a_calendar_and_suggestions(stack, villages):
+    lucie = stack.login("lucie@maillage.test")
+    calendar = get(stack, f"/api/villages/{villages['bourg-aux-chenes']}/animations?upcoming=1", lucie)
+    beauty = next(a for a in calendar if a["title"] == "Après-midi beauté avec les vendeuses à domicile")
+    assert beauty["registered"] == 2 and beauty["co_organiser_ids"]
+    overview = get(stack, "/api/suggestions/overview", stack.login(COORDINATOR))
+    assert "mobilite" in {s["category"] for s in overview["signals"]}
