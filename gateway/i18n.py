@@ -185,6 +185,12 @@ _FIELD_PATTERNS = [
     (r"Holds no role at this animation: (?P<a>.*)\.", "Ne tient aucun rôle à cette animation : {a}."),
     (r"Each volunteer appears once\.", "Chaque bénévole n'apparaît qu'une fois."),
     (r"Give the reason for declining\.", "Indiquez le motif du refus."),
+    (r"A recurrence must end: give an end date \(until\) or a number of occurrences \(count\)\.",
+     "Une répétition doit avoir une fin : indiquez une date de fin (until) ou un nombre de séances (count)."),
+    (r"Give an end date or a number of occurrences, not both\.",
+     "Indiquez une date de fin ou un nombre de séances, pas les deux."),
+    (r"The end date comes before the first occurrence\.", "La date de fin précède la première séance."),
+    (r"At most (?P<a>\d+) occurrences\.", "Au plus {a} séances."),
     (r"Already registered in this village: (?P<a>.*)\.", "Déjà inscrit·e dans ce village : {a}."),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]

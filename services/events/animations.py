@@ -9,7 +9,11 @@ Concurrency: registrations, cancellations and capacity changes lock the animatio
 """
 from __future__ import annotations
 
+import calendar
 import re
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -21,11 +25,12 @@ from services.events.models import (
     VolunteerRole,
 )
 from services.events.schemas import (
-    ANIMATION_STATUS_LABELS, KIND_LABELS, REGISTRATION_STATUS_LABELS, AnimationInput, AnimationOutput,
+    ANIMATION_STATUS_LABELS, KIND_LABELS, MAX_OCCURRENCES, REGISTRATION_STATUS_LABELS, AnimationInput, AnimationOutput,
     AttendanceInput, CancelInput, CapacityInput, RegistrationInput, RoleFillInput,
 )
 
 ACTIVE = ("registered", "waiting")
+LOCAL = ZoneInfo("Europe/Paris")  # the network's villages are in France
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -44,7 +49,8 @@ def _dump(uow, animation: Animation) -> dict:
     for holder in animation.role_volunteers:
         holders.setdefault(holder.role, []).append(holder.member_id)
     return AnimationOutput().dump({
-        "id": animation.id, "village_id": animation.village_id, "kind": animation.kind,
+        "id": animation.id, "series_id": animation.series_id, "village_id": animation.village_id,
+        "kind": animation.kind,
         "kind_label": KIND_LABELS.get(animation.kind, animation.kind), "title": animation.title,
         "place": animation.place, "starts_at": animation.starts_at, "ends_at": animation.ends_at,
         "capacity": animation.capacity, "status": animation.status,
@@ -97,9 +103,41 @@ def _known_member(uow, member_id: str, field: str = "member_id") -> KnownMember:
     return member
 
 
+def _add_months(moment, months: int):
+    """Same day of the month, or the month's last day when it has fewer (31 → 30, 28 or 29)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def occurrence_starts(starts_at, recurrence: dict | None) -> list:
+    """The start of every occurrence, the first included (one when there is no recurrence). Steps are
+    taken in the network's local time (Europe/Paris): a 14:00 workshop stays at 14:00 across a
+    daylight saving change."""
+    if not recurrence:
+        return [starts_at]
+    starts_at = starts_at.astimezone(LOCAL)
+    starts, n = [], 0
+    while True:
+        if recurrence["frequency"] == "weekly":
+            moment = starts_at + timedelta(weeks=n)
+        else:
+            moment = _add_months(starts_at, n)
+        if recurrence["count"] is not None and n >= recurrence["count"]:
+            break
+        if recurrence["until"] is not None and moment.date() > recurrence["until"]:
+            break
+        if len(starts) >= MAX_OCCURRENCES:
+            raise InvalidInput({"recurrence": [f"At most {MAX_OCCURRENCES} occurrences."]})
+        starts.append(moment)
+        n += 1
+    return starts
+
+
 def create_animation(uow, village_id: str, data: dict) -> dict:
     """Checks the village and each co-organiser are known (an unknown one is named); announces
-    `animation.scheduled`."""
+    `animation.scheduled` for each occurrence (a recurrence creates them all, sharing a `series_id`)."""
     data = load(AnimationInput(), data)
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
@@ -107,20 +145,28 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     unknown = [p for p in data["co_organiser_ids"] if p not in known]
     if unknown:
         raise InvalidInput({"co_organiser_ids": [f"Unknown partner: {', '.join(unknown)}."]})
-    animation = Animation(village_id=village_id, kind=data["kind"], title=data["title"], place=data["place"],
-                          starts_at=data["starts_at"], ends_at=data["ends_at"], capacity=data["capacity"],
-                          status="scheduled")
-    animation.co_organisers = [AnimationCoOrganiser(partner_id=p) for p in data["co_organiser_ids"]]
-    animation.roles = [VolunteerRole(role=r["role"], needed=r["needed"]) for r in data["roles"]]
-    uow.session.add(animation)
-    uow.session.flush()
-    uow.record_event("animation.scheduled", {
-        "animation_id": animation.id, "village_id": village_id, "kind": animation.kind, "title": animation.title,
-        "place": animation.place, "starts_at": data["starts_at"],
-        "ends_at": data["ends_at"], "capacity": animation.capacity,
-        "co_organiser_ids": data["co_organiser_ids"]}, village_id=village_id)
+    starts = occurrence_starts(data["starts_at"], data["recurrence"])
+    duration = data["ends_at"] - data["starts_at"]
+    series_id = str(uuid.uuid4()) if data["recurrence"] else None
+    created = []
+    for start in starts:
+        animation = Animation(village_id=village_id, series_id=series_id, kind=data["kind"], title=data["title"],
+                              place=data["place"], starts_at=start, ends_at=start + duration,
+                              capacity=data["capacity"], status="scheduled")
+        animation.co_organisers = [AnimationCoOrganiser(partner_id=p) for p in data["co_organiser_ids"]]
+        animation.roles = [VolunteerRole(role=r["role"], needed=r["needed"]) for r in data["roles"]]
+        uow.session.add(animation)
+        uow.session.flush()
+        uow.record_event("animation.scheduled", {
+            "animation_id": animation.id, "village_id": village_id, "kind": animation.kind,
+            "title": animation.title, "place": animation.place, "starts_at": start, "ends_at": start + duration,
+            "capacity": animation.capacity, "co_organiser_ids": data["co_organiser_ids"]}, village_id=village_id)
+        created.append(animation)
     uow.commit()
-    return _dump(uow, animation)
+    result = _dump(uow, created[0])
+    if series_id:
+        result["occurrences"] = [a["starts_at"] for a in AnimationOutput(many=True, only=("starts_at",)).dump(created)]
+    return result
 
 
 def _must_be_scheduled(animation: Animation) -> None:

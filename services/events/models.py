@@ -76,6 +76,7 @@ class Animation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
+    series_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # a recurrence
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(160))
     place: Mapped[str] = mapped_column(String(200))

@@ -51,6 +51,27 @@ class VolunteerRoleInput(Schema):
     needed = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=50))
 
 
+MAX_OCCURRENCES = 52
+
+
+class RecurrenceInput(Schema):
+    """Weekly or monthly, ending on a date (`until`) or after a number of occurrences (`count`):
+    a recurrence that never ends is refused."""
+    frequency = fields.String(required=True, validate=validate.OneOf(["weekly", "monthly"]))
+    until = fields.Date(load_default=None, allow_none=True, metadata={"description": "Last day it may happen."})
+    count = fields.Integer(load_default=None, allow_none=True, strict=True,
+                           validate=validate.Range(min=2, max=MAX_OCCURRENCES),
+                           metadata={"description": "Number of occurrences, the first included."})
+
+    @validates_schema
+    def _ends(self, data, **_kwargs):
+        if data.get("until") is None and data.get("count") is None:
+            raise ValidationError("A recurrence must end: give an end date (until) or a number of occurrences "
+                                  "(count).", "until")
+        if data.get("until") is not None and data.get("count") is not None:
+            raise ValidationError("Give an end date or a number of occurrences, not both.", "count")
+
+
 class AnimationInput(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(list(KIND_LABELS)))
     title = fields.String(required=True, validate=validate.Length(min=2, max=160))
@@ -63,9 +84,16 @@ class AnimationInput(Schema):
                                    metadata={"description": "Known partners co-organising it."})
     roles = fields.List(fields.Nested(VolunteerRoleInput), load_default=list, validate=validate.Length(max=20),
                         metadata={"description": "Volunteer roles needed."})
+    recurrence = fields.Nested(RecurrenceInput, load_default=None, allow_none=True,
+                               metadata={"description": "Repeat it (each occurrence is an animation of its own, "
+                                                        "with its own registrations)."})
 
     @validates_schema
     def _dates(self, data, **_kwargs):
+        recurrence = data.get("recurrence")
+        if recurrence and recurrence.get("until") and data.get("starts_at") \
+                and recurrence["until"] < data["starts_at"].date():
+            raise ValidationError("The end date comes before the first occurrence.", "recurrence")
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             raise ValidationError("End must be after start.", "ends_at")
         if data.get("ends_at") and data.get("starts_at") and data["ends_at"] - data["starts_at"] > timedelta(days=7):
@@ -148,6 +176,9 @@ class VolunteerRoleOutput(Schema):
 
 class AnimationOutput(Schema):
     id = fields.String()
+    series_id = fields.String(allow_none=True, metadata={"description": "Shared by the occurrences of a recurrence."})
+    occurrences = fields.List(fields.AwareDateTime(), metadata={
+        "description": "On creation of a recurrence: the start of every occurrence created."})
     village_id = fields.String()
     kind = fields.String()
     kind_label = fields.String()

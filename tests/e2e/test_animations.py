@@ -133,6 +133,13 @@ def test_bad_animation_input_is_a_400_naming_each_field_in_french(stack, village
                              json=animation_body(ends_at=start))
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"ends_at": ["La fin doit être après le début."]}
+    response = requests.post(stack.url(f"/api/villages/{bourg}/animations"), headers=lucie, timeout=10,
+                             json=animation_body(recurrence={"frequency": "weekly"}))  # never ends
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["recurrence"]["until"][0].startswith("Une répétition doit avoir une fin")
+    series = post(stack, f"/api/villages/{bourg}/animations", lucie,
+                  animation_body(recurrence={"frequency": "monthly", "count": 3}), 201)
+    assert len(series["occurrences"]) == 3 and series["series_id"]
     unknown = str(uuid.uuid4())
     response = requests.post(stack.url(f"/api/villages/{bourg}/animations"), headers=lucie, timeout=10,
                              json=animation_body(co_organiser_ids=[unknown]))

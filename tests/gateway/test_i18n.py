@@ -54,6 +54,18 @@ from services.partners.schemas import PartnerInput
     (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
                         "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
                         "co_organiser_ids": ["a", "a"]}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+                        "recurrence": {"frequency": "daily", "count": 1, "until": "demain"}}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+                        "recurrence": {"frequency": "weekly"}}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+                        "recurrence": {"frequency": "weekly", "count": 3, "until": "2027-01-01"}}),
+    (AnimationInput(), {"kind": "atelier", "title": "Tricot", "place": "Salle", "capacity": 3,
+                        "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+                        "recurrence": {"frequency": "weekly", "until": "2026-01-01"}}),
     (RegistrationInput(), {}),
     (RegistrationInput(), {"member_id": "m", "guest_name": "Paul"}),
     (RegistrationInput(), {"guest_name": "Paul", "guest_phone": "pas de tel"}),
@@ -94,5 +106,6 @@ def test_every_code_has_french_and_english():
 
 def test_the_events_service_own_messages_have_a_french_translation():
     for english in ("Unknown partner: p1.", "Unknown member: m1.", "Unknown role: buvette.",
-                    "Holds no role at this animation: m1.", "Each volunteer appears once."):
+                    "Holds no role at this animation: m1.", "Each volunteer appears once.",
+                    "At most 52 occurrences."):
         assert translate(english) != english, english

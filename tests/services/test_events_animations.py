@@ -241,3 +241,34 @@ def test_typed_errors_cross_rpc(container_factory, nameko_config, world):
         with pytest.raises(NotFound):
             events.get_animation(created["id"], [villages[1]])
         assert events.list_animations(villages[0])[0]["registered"] == 1
+
+
+def test_recurrence_creates_each_occurrence_and_must_end(world):
+    database, villages, _, _ = world
+    weekly = {"frequency": "weekly", "count": 3}
+    with database.unit_of_work() as uow:
+        first = animations.create_animation(uow, villages[0], animation_input(
+            starts_at="2026-10-15T14:00:00+02:00", ends_at="2026-10-15T16:00:00+02:00", recurrence=weekly))
+    # 14:00 in France each week, across the end of summer time (25 October)
+    assert first["occurrences"] == ["2026-10-15T14:00:00+02:00", "2026-10-22T14:00:00+02:00",
+                                    "2026-10-29T14:00:00+01:00"]
+    assert first["series_id"] and len(outbox(database, "animation.scheduled")) == 3
+    with database.unit_of_work() as uow:
+        monthly = animations.create_animation(uow, villages[0], animation_input(
+            starts_at="2027-01-31T10:00:00+01:00", ends_at="2027-01-31T12:00:00+01:00",
+            recurrence={"frequency": "monthly", "until": "2027-04-30"}))
+    assert [o[:10] for o in monthly["occurrences"]] == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
+    with database.unit_of_work() as uow:
+        assert len(animations.list_animations(uow, villages[0])) == 7
+
+    for recurrence, field in [({"frequency": "weekly"}, "until"),                        # never ends
+                              ({"frequency": "weekly", "count": 3, "until": "2027-01-01"}, "count"),
+                              ({"frequency": "daily", "count": 3}, "frequency"),
+                              ({"frequency": "weekly", "count": 53}, "count")]:
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
+        assert field in err.value.errors["recurrence"], recurrence
+    for recurrence in ({"frequency": "weekly", "until": "2026-01-01"}, {"frequency": "weekly", "until": "2028-12-31"}):
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
+        assert "recurrence" in err.value.errors

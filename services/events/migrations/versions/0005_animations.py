@@ -19,6 +19,7 @@ def upgrade():
     op.create_table('animations',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('village_id', sa.String(length=36), nullable=False),
+    sa.Column('series_id', sa.String(length=36), nullable=True),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('title', sa.String(length=160), nullable=False),
     sa.Column('place', sa.String(length=200), nullable=False),
@@ -34,6 +35,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_animations'))
     )
     with op.batch_alter_table('animations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_animations_series_id'), ['series_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_animations_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_animations_village_id'), ['village_id'], unique=False)
 
@@ -118,6 +120,7 @@ def downgrade():
     op.drop_table('suggestions')
     with op.batch_alter_table('animations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_animations_village_id'))
+        batch_op.drop_index(batch_op.f('ix_animations_series_id'))
         batch_op.drop_index(batch_op.f('ix_animations_starts_at'))
 
     op.drop_table('animations')
