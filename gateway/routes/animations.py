@@ -4,6 +4,9 @@ list, volunteer roles, attendance, cancellation. A concierge acts on their own v
 village the service may touch, so an animation of another village is "not found"."""
 import json
 
+from werkzeug.wrappers import Response
+
+from gateway.ical import calendar
 from gateway.routing import STAFF, route
 from services.events.schemas import (
     AnimationInput, AnimationOutput, AttendanceInput, CancelInput, CapacityInput, KindOutput, RegistrationInput,
@@ -89,3 +92,11 @@ class AnimationRoutes:
            summary="Annuler l'animation (les inscrits sont annoncés pour être prévenus)")
     def cancel_animation(self, call):
         return self.events_rpc.cancel_animation(call.params["animation_id"], _raw_json(call), _here(call))
+
+    @route("GET", "/api/villages/<village_id>/calendar.ics", tag="animations", errors=(404,),
+           summary="Le calendrier public des animations du village (iCalendar, à ajouter à un agenda)")
+    def village_calendar(self, call):
+        """Public on purpose: titles, places and times only, no registrations nor any personal data."""
+        feed = self.events_rpc.public_calendar(call.params["village_id"])
+        return Response(calendar(feed), mimetype="text/calendar",
+                        headers={"Content-Disposition": 'inline; filename="animations.ics"'})

@@ -90,6 +90,22 @@ def list_animations(uow, village_id: str, *, include_past: bool = True) -> list[
     return [_dump(uow, a) for a in uow.session.scalars(query).all()]
 
 
+def public_calendar(uow, village_id: str, *, days_back: int = 30) -> dict:
+    """What anyone may read of a village's calendar (the public iCalendar feed): no registrations,
+    no personal data. Held and scheduled animations from `days_back` days ago, cancelled ones
+    marked so (a calendar that subscribed removes them)."""
+    village = uow.session.get(KnownVillage, village_id)
+    if village is None:
+        raise NotFound("village", village_id)
+    rows = uow.session.scalars(select(Animation).where(
+        Animation.village_id == village_id, Animation.ends_at >= utcnow() - timedelta(days=days_back))
+        .order_by(Animation.starts_at)).all()
+    return {"village_id": village.id, "village_name": village.name, "animations": [{
+        "id": a.id, "title": a.title, "kind_label": KIND_LABELS.get(a.kind, a.kind), "place": a.place,
+        "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "status": a.status,
+        "updated_at": (a.cancelled_at or a.attended_at or a.created_at).isoformat()} for a in rows]}
+
+
 def kinds() -> list[dict]:
     return [{"code": code, "label": label} for code, label in KIND_LABELS.items()]
 

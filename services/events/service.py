@@ -71,6 +71,11 @@ class EventsService:
             return animations.list_animations(uow, str(village_id), include_past=include_past)
 
     @rpc
+    def public_calendar(self, village_id):
+        with self.db.unit_of_work() as uow:
+            return animations.public_calendar(uow, str(village_id))
+
+    @rpc
     def get_animation(self, animation_id, village_ids=None):
         with self.db.unit_of_work() as uow:
             return animations.get_animation(uow, animation_id, village_ids)

@@ -179,3 +179,13 @@ def test_the_demo_has_a_calendar_and_suggestions(stack, villages):
     assert beauty["registered"] == 2 and beauty["co_organiser_ids"]
     overview = get(stack, "/api/suggestions/overview", stack.login(COORDINATOR))
     assert "mobilite" in {s["category"] for s in overview["signals"]}
+
+
+def test_a_village_calendar_is_public_as_icalendar(stack, villages):
+    response = requests.get(stack.url(f"/api/villages/{villages['bourg-aux-chenes']}/calendar.ics"), timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/calendar")
+    text = response.text.replace("\r\n ", "")
+    assert text.startswith("BEGIN:VCALENDAR") and "SUMMARY:Aide numérique : vos démarches en ligne" in text
+    assert "Marcelle" not in text and "01 99 00" not in text  # nobody's registration shows
+    unknown = requests.get(stack.url(f"/api/villages/{uuid.uuid4()}/calendar.ics"), timeout=10)
+    assert unknown.status_code == 404

@@ -4,7 +4,9 @@ import re
 from gateway import service  # noqa: F401  (registers the routes)
 from gateway.routing import ROUTES
 
-PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/login"}
+PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/login",
+                # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
+                "/api/villages/<village_id>/calendar.ics"}
 
 
 def test_only_the_known_public_routes_are_public():

@@ -272,3 +272,18 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
             animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
         assert "recurrence" in err.value.errors
+
+
+def test_the_public_calendar_holds_no_personal_data(world):
+    database, villages, members, _ = world
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(uow, villages[0], animation_input(
+            starts_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
+            ends_at=(datetime.now(timezone.utc) + timedelta(days=1, hours=2)).isoformat()))["id"]
+    with database.unit_of_work() as uow:
+        animations.register(uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None)
+    with database.unit_of_work() as uow:
+        feed = animations.public_calendar(uow, villages[0])
+    assert [a["id"] for a in feed["animations"]] == [aid] and "Faure" not in json.dumps(feed)
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        animations.public_calendar(uow, str(uuid.uuid4()))

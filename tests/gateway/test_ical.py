@@ -1,0 +1,19 @@
+"""The iCalendar feed is valid RFC 5545 text: escaped, folded, cancelled events marked."""
+from gateway.ical import calendar
+
+
+def test_a_feed_escapes_folds_and_marks_cancelled_events():
+    feed = {"village_id": "v", "village_name": "Le Bourg-aux-Chênes", "animations": [
+        {"id": "a1", "title": "Café, tricot; et papotage " + "très long " * 10, "kind_label": "Café",
+         "place": "Salle des fêtes", "starts_at": "2026-12-05T14:00:00+01:00", "ends_at": "2026-12-05T16:00:00+01:00",
+         "status": "scheduled", "updated_at": "2026-11-28T10:00:00+00:00"},
+        {"id": "a2", "title": "Marché", "kind_label": "Marché", "place": "Place", "status": "cancelled",
+         "starts_at": "2026-12-06T09:00:00+00:00", "ends_at": "2026-12-06T12:00:00+00:00",
+         "updated_at": "2026-11-28T10:00:00+00:00"}]}
+    text = calendar(feed)
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "DTSTART:20261205T130000Z\r\n" in text and "STATUS:CANCELLED" in text
+    assert "SUMMARY:Café\\, tricot\\; et papotage" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    unfolded = text.replace("\r\n ", "")
+    assert "très long " * 9 in unfolded.replace("\\", "")
