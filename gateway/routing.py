@@ -64,6 +64,7 @@ class Call:
     body: dict | None
     principal: auth.Principal | None
     request_id: str
+    sent: dict | None = None   # the body as sent, once it passed the schema: JSON-ready for an RPC
 
     @property
     def village_ids(self) -> list[str] | None:
@@ -120,7 +121,7 @@ def _parse_body(request, schema_cls):
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # a spreadsheet's CSV export on Windows
             text = raw.decode("cp1252", errors="replace")
-        return load(schema_cls(), {"text": text})
+        return {"text": text}, load(schema_cls(), {"text": text})
     if not raw.strip():
         data = {}
     else:
@@ -130,7 +131,7 @@ def _parse_body(request, schema_cls):
             raise HttpError(400, "invalid_json") from None
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_json")
-    return load(schema_cls(), data)
+    return data, load(schema_cls(), data)
 
 
 def _check_role(spec: RouteSpec, principal: auth.Principal):
@@ -155,10 +156,10 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
             principal = auth.authenticate(request, service.partners_rpc)
         if principal is not None:
             _check_role(spec, principal)
-        body = _parse_body(request, spec.body) if spec.body else None
+        sent, body = _parse_body(request, spec.body) if spec.body else (None, None)
         if principal is not None:
             _check_village_scope(spec, principal, params, body)
-        result = handler(service, Call(request, params, body, principal, request_id))
+        result = handler(service, Call(request, params, body, principal, request_id, sent))
         if isinstance(result, Response):
             result.headers["X-Request-Id"] = request_id
             return result

@@ -2,8 +2,6 @@
 list, volunteer roles, attendance, cancellation. A concierge acts on their own village
 (`scope="path:village_id"`), the coordinator on all; the path's village is passed on as the only
 village the service may touch, so an animation of another village is "not found"."""
-import json
-
 from werkzeug.wrappers import Response
 
 from gateway.ical import calendar
@@ -14,12 +12,6 @@ from services.events.schemas import (
 )
 
 _ANIMATION = "/api/villages/<village_id>/animations/<animation_id>"
-
-
-def _raw_json(call) -> dict:
-    """The body as sent (already validated by the route's schema): the service validates it again
-    and needs it JSON-serialisable (dates as text)."""
-    return json.loads(call.request.get_data(cache=True) or b"{}")
 
 
 def _here(call) -> list[str]:
@@ -45,7 +37,7 @@ class AnimationRoutes:
     def create_animation(self, call):
         """End after start, aware datetimes, capacity ≥ 1, co-organisers among the known partners
         (an unknown one is named). Announces `animation.scheduled`."""
-        return self.events_rpc.create_animation(call.params["village_id"], _raw_json(call))
+        return self.events_rpc.create_animation(call.params["village_id"], call.sent)
 
     @route("GET", _ANIMATION, tag="animations", roles=STAFF, scope="path:village_id", response=AnimationOutput,
            errors=(404,), summary="Une animation, ses inscriptions et sa liste d'attente")
@@ -58,7 +50,7 @@ class AnimationRoutes:
     def register(self, call):
         """A member (`member_id`) or a guest (`guest_name`, `guest_phone`); once per person (409).
         The answer's `registration` says whether it is a place or the waiting list."""
-        return self.events_rpc.register(call.params["animation_id"], _raw_json(call), _here(call))
+        return self.events_rpc.register(call.params["animation_id"], call.sent, _here(call))
 
     @route("DELETE", _ANIMATION + "/registrations/<registration_id>", tag="animations", roles=STAFF,
            scope="path:village_id", response=AnimationOutput, errors=(404, 409),
@@ -71,13 +63,13 @@ class AnimationRoutes:
            body=CapacityInput, response=AnimationOutput, errors=(404, 409),
            summary="Changer la capacité (jamais sous le nombre d'inscrits)")
     def change_capacity(self, call):
-        return self.events_rpc.change_capacity(call.params["animation_id"], _raw_json(call), _here(call))
+        return self.events_rpc.change_capacity(call.params["animation_id"], call.sent, _here(call))
 
     @route("POST", _ANIMATION + "/volunteers", tag="animations", roles=STAFF, scope="path:village_id",
            body=RoleFillInput, response=AnimationOutput, errors=(404, 409),
            summary="Confier un rôle à un·e bénévole")
     def fill_role(self, call):
-        return self.events_rpc.fill_role(call.params["animation_id"], _raw_json(call), _here(call))
+        return self.events_rpc.fill_role(call.params["animation_id"], call.sent, _here(call))
 
     @route("POST", _ANIMATION + "/attendance", tag="animations", roles=STAFF, scope="path:village_id",
            body=AttendanceInput, response=AnimationOutput, errors=(404, 409),
@@ -85,13 +77,13 @@ class AnimationRoutes:
     def take_attendance(self, call):
         """Once (a second time is a 409): publishes `animation.attended`, which credits each
         volunteer's minutes in the time bank."""
-        return self.events_rpc.take_attendance(call.params["animation_id"], _raw_json(call), _here(call))
+        return self.events_rpc.take_attendance(call.params["animation_id"], call.sent, _here(call))
 
     @route("POST", _ANIMATION + "/cancel", tag="animations", roles=STAFF, scope="path:village_id",
            body=CancelInput, response=AnimationOutput, errors=(404, 409),
            summary="Annuler l'animation (les inscrits sont annoncés pour être prévenus)")
     def cancel_animation(self, call):
-        return self.events_rpc.cancel_animation(call.params["animation_id"], _raw_json(call), _here(call))
+        return self.events_rpc.cancel_animation(call.params["animation_id"], call.sent, _here(call))
 
     @route("GET", "/api/villages/<village_id>/calendar.ics", tag="animations", errors=(404,),
            summary="Le calendrier public des animations du village (iCalendar, à ajouter à un agenda)")

@@ -1,7 +1,6 @@
 """Routes about people (inhabitants; members service). Personal data is for the concierge of the
 member's home village only (`roles=CONCIERGE`, `scope="path:village_id"`); the coordinator sees
 counts, and the members who consented to be shared across the network."""
-import json
 from datetime import datetime, timezone
 
 from gateway import i18n
@@ -14,12 +13,6 @@ from services.members.schemas.people import (
 
 CONCIERGE = ("concierge",)
 _MEMBER = "/api/villages/<village_id>/members/<member_id>"
-
-
-def _raw_json(call) -> dict:
-    """The body as sent (already validated by the route's schema): the service validates it again
-    and needs it JSON-serialisable (dates as text)."""
-    return json.loads(call.request.get_data(cache=True) or b"{}")
 
 
 class MemberRoutes:
@@ -42,7 +35,7 @@ class MemberRoutes:
         """Phone numbers are stored in E.164. A likely duplicate (same phone, or same name in the
         village) is refused with 409 naming the existing member, unless `confirm_duplicate` is true.
         Announces `member.registered` (without contact details)."""
-        return self.members_rpc.register_member({**_raw_json(call), "village_id": call.params["village_id"]})
+        return self.members_rpc.register_member({**call.sent, "village_id": call.params["village_id"]})
 
     @route("POST", "/api/villages/<village_id>/members/import", tag="habitants", roles=CONCIERGE,
            scope="path:village_id", body=ImportInput, response=ImportReportOutput,
@@ -72,7 +65,7 @@ class MemberRoutes:
            errors=(404, 409))
     def update_member(self, call):
         return self.members_rpc.update_member(call.params["village_id"], call.params["member_id"],
-                                              _raw_json(call))
+                                              call.sent)
 
     @route("POST", _MEMBER + "/consents", tag="habitants", roles=CONCIERGE, scope="path:village_id",
            body=ConsentInput, response=MemberOutput, summary="Enregistrer un consentement", errors=(404,))

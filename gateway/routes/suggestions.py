@@ -1,18 +1,12 @@
 """Routes about suggestions (events service): what inhabitants ask for, recorded by the concierge,
 supported by other members, answered through a workflow; the coordinator's view across villages
 (network signals, how fast hubs answer)."""
-import json
-
 from gateway.routing import COORDINATOR, STAFF, route
 from services.events.schemas import (
     KindOutput, SuggestionInput, SuggestionOutput, SuggestionOverviewOutput, SuggestionStatusInput, SupportInput,
 )
 
 _SUGGESTION = "/api/villages/<village_id>/suggestions/<suggestion_id>"
-
-
-def _raw_json(call) -> dict:
-    return json.loads(call.request.get_data(cache=True) or b"{}")
 
 
 class SuggestionRoutes:
@@ -34,7 +28,7 @@ class SuggestionRoutes:
            summary="Noter une suggestion d'un·e habitant·e")
     def create_suggestion(self, call):
         """Announces `suggestion.made`."""
-        return self.events_rpc.create_suggestion(call.params["village_id"], _raw_json(call))
+        return self.events_rpc.create_suggestion(call.params["village_id"], call.sent)
 
     @route("GET", _SUGGESTION, tag="concertation", roles=STAFF, scope="path:village_id",
            response=SuggestionOutput, errors=(404,), summary="Une suggestion")
@@ -45,7 +39,7 @@ class SuggestionRoutes:
            body=SupportInput, response=SuggestionOutput, errors=(404, 409),
            summary="Un·e habitant·e soutient la suggestion (une fois)")
     def support_suggestion(self, call):
-        return self.events_rpc.support_suggestion(call.params["suggestion_id"], _raw_json(call),
+        return self.events_rpc.support_suggestion(call.params["suggestion_id"], call.sent,
                                                   [call.params["village_id"]])
 
     @route("PUT", _SUGGESTION + "/status", tag="concertation", roles=STAFF, scope="path:village_id",
@@ -53,7 +47,7 @@ class SuggestionRoutes:
            summary="Répondre : à l'étude → prévue → réalisée, ou refusée avec un motif")
     def change_suggestion_status(self, call):
         """A jump that skips a step is a 409 naming the states. Announces `suggestion.answered`."""
-        return self.events_rpc.change_suggestion_status(call.params["suggestion_id"], _raw_json(call),
+        return self.events_rpc.change_suggestion_status(call.params["suggestion_id"], call.sent,
                                                         [call.params["village_id"]])
 
     @route("GET", "/api/suggestions/overview", tag="concertation", roles=COORDINATOR,

@@ -8,11 +8,6 @@ from services.members.schemas import (
 )
 
 
-def _sent(call, schema):
-    """The validated body as JSON-ready data (dates back to ISO strings) for the RPC call."""
-    return schema().dump(call.body)
-
-
 _NO_CONTENT = 204
 
 
@@ -41,7 +36,7 @@ class VillageRoutes:
            response=VillageOutput, errors=(404,))
     def update_village(self, call):
         """Only the fields sent change; slug and kind stay as opened; status changes through `/status`."""
-        return self.members_rpc.update_village(call.params["village_id"], _sent(call, VillageUpdateInput))
+        return self.members_rpc.update_village(call.params["village_id"], call.sent)
 
     @route("POST", "/api/villages/<village_id>/status", summary="Changer l'état d'un village",
            tag="villages", roles=COORDINATOR, scope="path:village_id", body=VillageStatusInput,
@@ -49,7 +44,7 @@ class VillageRoutes:
     def change_village_status(self, call):
         """preparing → open ↔ paused → closed (closed is final); announced as `village.status_changed`.
         A transition from the wrong state is a 409 naming both states."""
-        return self.members_rpc.change_village_status(call.params["village_id"], _sent(call, VillageStatusInput))
+        return self.members_rpc.change_village_status(call.params["village_id"], call.sent)
 
     @route("GET", "/api/villages/<village_id>/opening-hours", summary="Horaires et permanences d'un village",
            tag="horaires", roles=STAFF, scope="path:village_id", response=OpeningHoursOutput, errors=(404,))
@@ -62,7 +57,7 @@ class VillageRoutes:
            response=OpeningHoursOutput, errors=(404,))
     def set_opening_hours(self, call):
         """Replaces the weekly slots; replaces the exceptions too when `exceptions` is sent."""
-        return self.members_rpc.set_opening_hours(call.params["village_id"], _sent(call, OpeningHoursInput))
+        return self.members_rpc.set_opening_hours(call.params["village_id"], call.sent)
 
     @route("POST", "/api/villages/<village_id>/opening-hours/exceptions",
            summary="Ajouter une fermeture ou des horaires exceptionnels", tag="horaires", roles=STAFF,
@@ -70,7 +65,7 @@ class VillageRoutes:
            errors=(404,))
     def add_opening_exception(self, call):
         return self.members_rpc.add_opening_exception(call.params["village_id"],
-                                                      _sent(call, OpeningExceptionInput))
+                                                      call.sent)
 
     @route("DELETE", "/api/villages/<village_id>/opening-hours/exceptions/<exception_id>",
            summary="Retirer une exception d'horaires", tag="horaires", roles=STAFF, scope="path:village_id",
@@ -96,14 +91,14 @@ class VillageRoutes:
            status=201, errors=(404, 409))
     def add_stop(self, call):
         """Only an itinerant village has stops (409 otherwise). Each stop has its own weekly times."""
-        return self.members_rpc.add_stop(call.params["village_id"], _sent(call, StopInput))
+        return self.members_rpc.add_stop(call.params["village_id"], call.sent)
 
     @route("PUT", "/api/villages/<village_id>/stops/<stop_id>", summary="Modifier un arrêt et ses horaires",
            tag="horaires", roles=STAFF, scope="path:village_id", body=StopInput, response=StopOutput,
            errors=(404, 409))
     def update_stop(self, call):
         return self.members_rpc.update_stop(call.params["village_id"], call.params["stop_id"],
-                                            _sent(call, StopInput))
+                                            call.sent)
 
     @route("DELETE", "/api/villages/<village_id>/stops/<stop_id>", summary="Retirer un arrêt",
            tag="horaires", roles=STAFF, scope="path:village_id", status=_NO_CONTENT, errors=(404,))
