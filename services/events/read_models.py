@@ -62,9 +62,13 @@ def record_member_registered(uow, consumer: str, event: dict) -> bool:
     return True
 
 
+ERASED_TEXT = "(texte effacé : la personne a demandé l'effacement de ses données)"
+
+
 def record_member_erased(uow, consumer: str, event: dict) -> bool:
-    """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet).
-    A redelivered erasure changes nothing."""
+    """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet)
+    and the free text of the suggestions raised for them (it may name them; the category stays
+    for the network's figures). A redelivered erasure changes nothing."""
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
@@ -75,6 +79,8 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     if row.erased_at is None:
         row.display_name, row.tags = None, None
         row.erased_at = event["occurred_at"]
+    for suggestion in uow.session.scalars(select(Suggestion).where(Suggestion.member_id == payload["member_id"])):
+        suggestion.text = ERASED_TEXT
     uow.commit()
     return True
 

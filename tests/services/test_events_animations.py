@@ -287,3 +287,25 @@ def test_the_public_calendar_holds_no_personal_data(world):
     assert [a["id"] for a in feed["animations"]] == [aid] and "Faure" not in json.dumps(feed)
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         animations.public_calendar(uow, str(uuid.uuid4()))
+
+
+def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
+    from backbone.contracts import build_envelope, parse_envelope
+
+    database, villages, members, _ = world
+    with database.unit_of_work() as uow:
+        theirs = suggestions.create_suggestion(uow, villages[0], {
+            "category": "sante", "text": "Mme Personne 0 voudrait une infirmière le mardi", "member_id": members[0]})
+    with database.unit_of_work() as uow:
+        other = suggestions.create_suggestion(uow, villages[0], {"category": "sante", "text": "Une permanence"})
+    erased = parse_envelope(build_envelope("member.erased", {"member_id": members[0], "village_id": villages[0]},
+                                           village_id=villages[0], source="members"))
+    for _ in range(2):  # a redelivery changes nothing more
+        with database.unit_of_work() as uow:
+            read_models.record_member_erased(uow, "events.on_member_erased", erased)
+    with database.unit_of_work() as uow:
+        texts = {s.id: (s.text, s.category) for s in uow.session.scalars(select(Suggestion))}
+    assert texts[theirs["id"]] == (read_models.ERASED_TEXT, "sante"), "the category stays for the figures"
+    assert texts[other["id"]] == ("Une permanence", "sante")
+    with database.unit_of_work() as uow:
+        assert read_models.member_data(uow, members[0])["suggestions"][0]["text"] == read_models.ERASED_TEXT
