@@ -1,22 +1,11 @@
 """The partners service's tables: partners, their API keys, and its read model of villages."""
-import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    })
+from services.partners.models.base import Base, new_id  # noqa: F401
 
 
 class Partner(Base):

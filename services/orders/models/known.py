@@ -1,17 +1,11 @@
 """The orders service's tables. For now: its read model of the network's villages."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    })
+from services.orders.models.base import Base, new_id  # noqa: F401
 
 
 class KnownVillage(Base):

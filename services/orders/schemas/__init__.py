@@ -1,0 +1,2 @@
+"""Shapes crossing the orders service's boundary, one module per area."""
+from services.orders.schemas.known import KnownVillageOutput, KnownMemberOutput  # noqa: F401
