@@ -24,7 +24,7 @@ def _type_name(field) -> str:
         name = f"list of {_type_name(field.inner)}"
     choices = getattr(field.validate, "choices", None) if field.validate else None
     if choices:
-        name += " (" + ", ".join(choices) + ")"
+        name += " (" + ", ".join(map(str, choices)) + ")"
     if field.allow_none:
         name += ", nullable"
     return name

@@ -1,4 +1,8 @@
-"""Service layer for partners and their API keys."""
+"""Service layer for partners and their API keys.
+
+A partner serves the villages listed for it (none: the whole network); its scope follows (village,
+cluster, network). A *shared supplier* is a partner with the relationship `supplier` serving more
+than one village (a cluster, or the whole network)."""
 import hashlib
 import hmac
 import secrets
@@ -6,18 +10,52 @@ import secrets
 from sqlalchemy import select
 
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import utcnow
-from services.partners.models import ApiKey, KnownVillage, Partner, PartnerVillage
+from services.partners.models import (
+    ApiKey, KnownVillage, Partner, PartnerContact, PartnerRelationship, PartnerVillage,
+)
 from services.partners.schemas import PartnerOutput
+from services.partners.schemas.partners import PartnerUpdateInput
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _dump(partner, village_ids) -> dict:
-    return PartnerOutput().dump({**{c: getattr(partner, c) for c in ("id", "name", "kind", "created_at")},
-                                 "village_ids": village_ids})
+def scope_of(village_ids) -> str:
+    return "network" if not village_ids else "village" if len(village_ids) == 1 else "cluster"
+
+
+def is_shared_supplier(relationships, village_ids) -> bool:
+    return "supplier" in relationships and scope_of(village_ids) != "village"
+
+
+def served_villages(uow, partner_id: str) -> list[str]:
+    """The villages a partner serves; empty: the whole network."""
+    return sorted(uow.session.scalars(
+        select(PartnerVillage.village_id).where(PartnerVillage.partner_id == partner_id)).all())
+
+
+def serves(uow, partner_id: str, village_id: str) -> bool:
+    villages = served_villages(uow, partner_id)
+    return village_id in villages if villages else uow.session.get(KnownVillage, village_id) is not None
+
+
+def relationships_of(uow, partner_id: str) -> list[str]:
+    return sorted(uow.session.scalars(
+        select(PartnerRelationship.relationship).where(PartnerRelationship.partner_id == partner_id)).all())
+
+
+def _dump(uow, partner, village_ids) -> dict:
+    relationships = relationships_of(uow, partner.id)
+    contacts = uow.session.scalars(select(PartnerContact).where(PartnerContact.partner_id == partner.id)
+                                   .order_by(PartnerContact.id)).all()
+    return PartnerOutput().dump({
+        **{c: getattr(partner, c) for c in ("id", "name", "kind", "siret", "created_at")},
+        "village_ids": sorted(village_ids), "relationships": relationships, "scope": scope_of(village_ids),
+        "shared_supplier": is_shared_supplier(relationships, village_ids),
+        "contacts": [{c: getattr(contact, c) for c in ("name", "role", "phone", "email")} for contact in contacts]})
 
 
 def register_partner(uow, data: dict) -> dict:
@@ -25,18 +63,24 @@ def register_partner(uow, data: dict) -> dict:
     unknown = [v for v in data["village_ids"] if uow.session.get(KnownVillage, v) is None]
     if unknown:
         raise InvalidInput({"village_ids": [f"Unknown village: {v}." for v in unknown]})
-    partner = Partner(name=data["name"], kind=data["kind"])
+    siret = data.get("siret")
+    partner = Partner(name=data["name"], kind=data["kind"], siret=siret.replace(" ", "") if siret else None)
     uow.session.add(partner)
     uow.session.flush()
     for village_id in data["village_ids"]:
         uow.session.add(PartnerVillage(partner_id=partner.id, village_id=village_id))
+    for relationship in data.get("relationships") or []:
+        uow.session.add(PartnerRelationship(partner_id=partner.id, relationship=relationship))
+    for contact in data.get("contacts") or []:
+        uow.session.add(PartnerContact(partner_id=partner.id, **contact))
+    uow.session.flush()
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     uow.session.add(ApiKey(id=key_id, partner_id=partner.id, secret_hash=_hash(secret)))
     uow.record_event("partner.joined", {"partner_id": partner.id, "name": partner.name,
                                         "kind": partner.kind, "village_ids": data["village_ids"]},
                      village_id=None)
     uow.commit()
-    return {"partner": _dump(partner, data["village_ids"]), "api_key": f"mlg_{key_id}_{secret}"}
+    return {"partner": _dump(uow, partner, data["village_ids"]), "api_key": f"mlg_{key_id}_{secret}"}
 
 
 def authenticate_api_key(uow, api_key: str) -> dict:
@@ -51,9 +95,39 @@ def get_partner(uow, partner_id: str) -> dict:
     partner = uow.session.get(Partner, partner_id)
     if partner is None:
         raise NotFound("partner", partner_id)
-    village_ids = uow.session.scalars(
-        select(PartnerVillage.village_id).where(PartnerVillage.partner_id == partner_id)).all()
-    return _dump(partner, list(village_ids))
+    return _dump(uow, partner, served_villages(uow, partner_id))
+
+
+def update_partner(uow, partner_id: str, data: dict) -> dict:
+    """Replace a partner's relationships, contacts or SIRET (what is given). When it becomes or stops
+    being a shared supplier, every village selling its offers gets its catalogue again."""
+    from services.partners import catalogues  # catalogues read partners: imported here, not at the top
+
+    data = load(PartnerUpdateInput(), data)
+    partner = uow.session.get(Partner, str(partner_id))
+    if partner is None:
+        raise NotFound("partner", str(partner_id))
+    served = served_villages(uow, partner.id)
+    was_shared = is_shared_supplier(relationships_of(uow, partner.id), served)
+    if "relationships" in data:
+        for row in uow.session.scalars(select(PartnerRelationship).where(PartnerRelationship.partner_id == partner.id)):
+            uow.session.delete(row)
+        uow.session.flush()
+        for relationship in data["relationships"]:
+            uow.session.add(PartnerRelationship(partner_id=partner.id, relationship=relationship))
+    if "contacts" in data:
+        for row in uow.session.scalars(select(PartnerContact).where(PartnerContact.partner_id == partner.id)):
+            uow.session.delete(row)
+        for contact in data["contacts"]:
+            uow.session.add(PartnerContact(partner_id=partner.id, **contact))
+    if "siret" in data:
+        partner.siret = data["siret"].replace(" ", "") if data["siret"] else None
+    uow.session.flush()
+    if is_shared_supplier(relationships_of(uow, partner.id), served) != was_shared:
+        for village_id in catalogues.villages_selling_partner(uow, partner.id):
+            catalogues.publish_catalogue(uow, village_id)
+    uow.commit()
+    return get_partner(uow, partner.id)
 
 
 def revoke_api_keys(uow, partner_id: str) -> int:
@@ -65,6 +139,8 @@ def revoke_api_keys(uow, partner_id: str) -> int:
     return len(keys)
 
 
-def list_partners(uow) -> list[dict]:
+def list_partners(uow, village_id: str | None = None) -> list[dict]:
+    """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too)."""
     ids = uow.session.scalars(select(Partner.id).order_by(Partner.name)).all()
-    return [get_partner(uow, partner_id) for partner_id in ids]
+    return [get_partner(uow, partner_id) for partner_id in ids
+            if village_id is None or serves(uow, partner_id, village_id)]

@@ -57,3 +57,73 @@ class CatalogueChangedV1(Schema):
     village_id = fields.String(required=True, metadata={"description": "Village whose catalogue this is."})
     items = fields.List(fields.Nested(CatalogueItemV1), required=True,
                         metadata={"description": "Every item of the village's catalogue, available or not."})
+
+
+# --- offers and campaigns (services/partners) ------------------------------------------------
+
+from marshmallow import ValidationError  # noqa: E402
+
+
+def _vat_rate(value):
+    if value not in VAT_RATES_PER_MILLE:
+        raise ValidationError("Must be one of: 0, 21, 55, 100, 200.")
+
+
+@registry.register("offer.published", 1, publisher="partners", village_scoped=False,
+                   description="A partner's offer was created or changed (price, days, villages, availability). "
+                               "Each village selling it also gets `catalogue.changed`.")
+class OfferPublishedV1(Schema):
+    offer_id = fields.String(required=True, metadata={"description": "Id of the offer (UUID)."})
+    partner_id = fields.String(required=True, metadata={"description": "The partner selling it."})
+    partner_name = fields.String(required=True, metadata={"description": "Name of that partner."})
+    name = fields.String(required=True, metadata={"description": "What is offered."})
+    kind = fields.String(required=True, validate=validate.OneOf(("product", "service")),
+                         metadata={"description": "product or service."})
+    unit = fields.String(required=True, metadata={"description": "Unit sold: piece, kg, litre, dozen, hour…"})
+    price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                                 metadata={"description": "Reference price, VAT included, in cents (a village may "
+                                                          "sell it at its own local price)."})
+    vat_rate = fields.Integer(required=True, strict=True, validate=_vat_rate,
+                              metadata={"description": "VAT rate in per mille: 0, 21, 55, 100 or 200 (55 = 5.5 %)."})
+    lead_time_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60),
+                                    metadata={"description": "Days between the order's cut-off and delivery."})
+    cutoff_time = fields.String(required=True, validate=HHMM, metadata={
+        "description": "Local time (Europe/Paris) when orders close."})
+    days = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
+                       metadata={"description": "Days of the week it is delivered or available."})
+    village_ids = fields.List(fields.String(), required=True,
+                              metadata={"description": "Villages where it is available."})
+    perishable = fields.Boolean(required=True, metadata={"description": "Perishable goods."})
+    available = fields.Boolean(required=True, metadata={"description": "False while the partner is out of it."})
+
+
+@registry.register("campaign.launched", 1, publisher="partners", village_scoped=False,
+                   description="A crowdfunding campaign for an installation or equipment was launched.")
+class CampaignLaunchedV1(Schema):
+    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign (UUID)."})
+    village_id = fields.String(required=True, allow_none=True,
+                               metadata={"description": "The village it is for; null: the whole network."})
+    title = fields.String(required=True, metadata={"description": "What it funds."})
+    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
+    deadline = fields.AwareDateTime(required=True, metadata={"description": "When pledges close (UTC)."})
+
+
+@registry.register("campaign.funded", 1, publisher="partners", village_scoped=False,
+                   description="A campaign reached its goal: it is closed and funded.")
+class CampaignFundedV1(Schema):
+    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
+    village_id = fields.String(required=True, allow_none=True, metadata={"description": "Its village, or null."})
+    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
+    pledged_cents = fields.Integer(required=True, strict=True, metadata={"description": "Total pledged, in cents."})
+    pledges = fields.Integer(required=True, strict=True, metadata={"description": "Number of pledges."})
+
+
+@registry.register("campaign.failed", 1, publisher="partners", village_scoped=False,
+                   description="A campaign's deadline passed under its goal: it is closed, not funded "
+                               "(pledgers are not charged).")
+class CampaignFailedV1(Schema):
+    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
+    village_id = fields.String(required=True, allow_none=True, metadata={"description": "Its village, or null."})
+    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
+    pledged_cents = fields.Integer(required=True, strict=True, metadata={"description": "Total pledged, in cents."})
+    pledges = fields.Integer(required=True, strict=True, metadata={"description": "Number of pledges."})

@@ -1,7 +1,9 @@
-"""The partners service's tables: partners, their API keys, and its read model of villages."""
+"""The partners service's tables: partners (relationships, contacts), their API keys, and its read
+model of villages. A partner's scope is not stored: it follows from the villages it serves (none:
+the whole network, one: a village, several: a cluster)."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -14,7 +16,28 @@ class Partner(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(40))
+    siret: Mapped[str | None] = mapped_column(String(14), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PartnerRelationship(Base):
+    """What a partner is to the network: supplier, logistics, client, funder, co_organiser (several)."""
+
+    __tablename__ = "partner_relationships"
+
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    relationship: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class PartnerContact(Base):
+    __tablename__ = "partner_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class PartnerVillage(Base):

@@ -1,15 +1,97 @@
-"""Shapes crossing the partners service's boundary."""
-from marshmallow import Schema, fields, validate
+"""Shapes crossing the partners service's boundary: partners, their contacts, API keys, villages."""
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 PARTNER_KINDS = ("producer", "artisan", "merchant", "service_provider", "association",
                  "social_enterprise", "local_authority", "national_company", "small_business")
+RELATIONSHIPS = ("supplier", "logistics", "client", "funder", "co_organiser")
+SCOPES = ("village", "cluster", "network")  # one village, several villages, every village (no list)
 API_KEY = validate.Regexp(r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error="Not a Maillage API key.")
+LA_POSTE_SIREN = "356000000"  # its establishments' SIRETs do not follow Luhn: their digits sum to a multiple of 5
+
+
+def siret_is_valid(siret: str) -> bool:
+    """14 digits passing the Luhn check; La Poste's establishments (SIREN 356000000) are the known
+    exception: the sum of their digits is a multiple of 5."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith(LA_POSTE_SIREN):
+        return sum(int(d) for d in siret) % 5 == 0
+    total = 0
+    for position, digit in enumerate(reversed(siret)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+class ContactInput(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+    email = fields.Email(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _reachable(self, data, **_kwargs):
+        if not data.get("phone") and not data.get("email"):
+            raise ValidationError("Give a phone number or an email.", "phone")
 
 
 class PartnerInput(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=160))
     kind = fields.String(required=True, validate=validate.OneOf(PARTNER_KINDS))
-    village_ids = fields.List(fields.String(validate=validate.Length(equal=36)), load_default=list)
+    village_ids = fields.List(fields.String(validate=validate.Length(equal=36)), load_default=list,
+                              metadata={"description": "Villages served; empty: the whole network."})
+    relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)), load_default=list,
+                                metadata={"description": "supplier, logistics, client, funder, co_organiser "
+                                                         "(several at once)."})
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCOPES),
+                          metadata={"description": "village (one), cluster (several), network (all, no "
+                                                   "village listed); deduced from village_ids when omitted."})
+    contacts = fields.List(fields.Nested(ContactInput), load_default=list, validate=validate.Length(max=20))
+    siret = fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "14 digits (spaces allowed), checked (Luhn)."})
+
+    @validates("siret")
+    def _siret(self, value, **_kwargs):
+        if value is not None and not siret_is_valid(value.replace(" ", "")):
+            raise ValidationError("Not a valid SIRET (14 digits, checked).")
+
+    @validates_schema
+    def _consistent(self, data, **_kwargs):
+        villages = data.get("village_ids") or []
+        if len(set(villages)) != len(villages):
+            raise ValidationError("A village is listed twice.", "village_ids")
+        if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
+            raise ValidationError("A relationship is listed twice.", "relationships")
+        scope = data.get("scope")
+        expected = {"network": len(villages) == 0, "village": len(villages) == 1, "cluster": len(villages) >= 2}
+        if scope is not None and not expected[scope]:
+            raise ValidationError(
+                "A village scope lists one village, a cluster several, the network none.", "scope")
+
+
+class PartnerUpdateInput(Schema):
+    """A partner's profile, replaced field by field (what is omitted stays). The villages it serves are
+    not changed here: they were announced with `partner.joined`."""
+
+    relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)))
+    contacts = fields.List(fields.Nested(ContactInput), validate=validate.Length(max=20))
+    siret = fields.String(allow_none=True)
+
+    _siret = PartnerInput._siret
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("Give relationships, contacts or a SIRET.", "relationships")
+        if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
+            raise ValidationError("A relationship is listed twice.", "relationships")
+
+
+class ContactOutput(Schema):
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
 
 
 class PartnerOutput(Schema):
@@ -17,6 +99,11 @@ class PartnerOutput(Schema):
     name = fields.String()
     kind = fields.String()
     village_ids = fields.List(fields.String())
+    relationships = fields.List(fields.String())
+    scope = fields.String(metadata={"description": "village, cluster or network"})
+    shared_supplier = fields.Boolean(metadata={"description": "A supplier serving several villages."})
+    contacts = fields.List(fields.Nested(ContactOutput))
+    siret = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
 
 
