@@ -42,3 +42,54 @@ def retry_delay() -> float:
 
 def rpc_timeout() -> float:
     return float(os.environ.get("MAILLAGE_RPC_TIMEOUT", "5"))
+
+
+# --- partner subscriptions (services/partners/deliveries.py) ---------------------------------
+
+PARTNERS_EXCHANGE = "maillage.partners"
+
+
+def webhook_max_attempts() -> int:
+    """Attempts at one delivery (webhook or AMQP feed) before it is parked with the last reason."""
+    return int(os.environ.get("MAILLAGE_WEBHOOK_MAX_ATTEMPTS", "8"))
+
+
+def webhook_retry_base() -> float:
+    """Seconds before the second attempt of a delivery, doubled each time up to webhook_retry_max()."""
+    return float(os.environ.get("MAILLAGE_WEBHOOK_RETRY_BASE", "30"))
+
+
+def webhook_retry_max() -> float:
+    return float(os.environ.get("MAILLAGE_WEBHOOK_RETRY_MAX", "3600"))
+
+
+def webhook_timeout() -> float:
+    return float(os.environ.get("MAILLAGE_WEBHOOK_TIMEOUT", "5"))
+
+
+def webhook_allow_private() -> bool:
+    """Whether webhooks may reach private, loopback or link-local addresses (our own network).
+    Off by default: a partner's URL must not become a way into the services; on for tests and a
+    developer's receiver on this machine."""
+    return os.environ.get("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0").lower() in ("1", "true", "yes")
+
+
+def rabbit_management_url() -> str:
+    """The broker's management HTTP API (partners' feed accounts); by default on AMQP_URI's host."""
+    from urllib.parse import urlsplit
+
+    explicit = os.environ.get("MAILLAGE_RABBIT_MANAGEMENT_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    return f"http://{urlsplit(amqp_uri()).hostname or '127.0.0.1'}:15672/api"
+
+
+def guest_retention_days() -> int:
+    """Days after an animation ends before its guests' names and phones are erased (events)."""
+    return int(os.environ.get("MAILLAGE_GUEST_RETENTION_DAYS", "30"))
+
+
+def notices_outbox() -> Path:
+    """Where the members service's notice sender writes the SMS and e-mails it would send (no real
+    SMS or mail gateway is plugged in yet): one JSON line per message."""
+    return Path(os.environ.get("MAILLAGE_NOTICES_OUTBOX", data_dir() / "notices-outbox.jsonl"))

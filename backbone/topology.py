@@ -2,6 +2,8 @@
 
 - `maillage.events` (topic): every event, routing key = event type. Its alternate exchange is the
   dead-letter exchange, so an event nobody subscribes to is kept, not silently dropped.
+- `maillage.partners` (topic): partners' AMQP feed, routing key `<partner_id>.<event type>`
+  (services/partners/feed.py); each partner's broker user may bind only to its own keys.
 - One durable quorum queue per handler (`<service>.<method>`), with a delivery limit and the
   dead-letter exchange: a message that keeps failing lands in `maillage.dead-letters`.
 """
@@ -79,6 +81,7 @@ def declare_pika(channel, subscriptions=()) -> None:
     channel.queue_bind(config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE, routing_key="#")
     channel.exchange_declare(config.EVENTS_EXCHANGE, exchange_type="topic", durable=True,
                              arguments=EVENTS_EXCHANGE_ARGS)
+    channel.exchange_declare(config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True)
     for queue_name, event_types in subscriptions:
         channel.queue_declare(queue_name, durable=True, arguments=handler_queue_arguments(queue_name))
         for event_type in event_types:

@@ -1,0 +1,463 @@
+"""Partner subscriptions in the partners service, on SQLite and PostgreSQL: who receives which event
+and what they see of it, one delivery per subscription and event (a redelivered event adds
+nothing), bad webhook input named field by field, and the sender against a real local HTTP
+endpoint (the reference subscriber's): signed bodies, exponential backoff, parking with the reason,
+the delivery log, redelivery on demand, and no double send while another sender holds a delivery."""
+import json
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from backbone.contracts import build_envelope, parse_envelope
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
+from examples.partner_subscriber.subscriber import SignatureError, serve_webhooks, verify_signature
+from services.partners import audience, deliveries, partners, read_models, subscriptions, webhooks
+from services.partners.models import Delivery, FeedAccount
+from services.partners.schemas import PartnerInput
+from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def village_opened(name):
+    village_id = str(uuid.uuid4())
+    return build_envelope("village.opened", {
+        "village_id": village_id, "slug": name.lower(), "name": name, "commune": name, "insee_code": "19164",
+        "kind": "fixed", "population": 600}, village_id=village_id, source="members")
+
+
+@pytest.fixture
+def world(service_db, monkeypatch):
+    """Two villages; partner `a` serves the first, `b` the second, `net` the whole network."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_RETRY_BASE", "10")
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_RETRY_MAX", "60")
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_MAX_ATTEMPTS", "3")
+    database = service_db("partners")
+    villages = [village_opened("Peyrelevade"), village_opened("Tarnac")]
+    with database.unit_of_work() as uow:
+        for envelope in villages:
+            read_models.record_village_opened(uow, "test", parse_envelope(envelope))
+    ids = {}
+    for key, village_ids in (("a", [villages[0]["village_id"]]), ("b", [villages[1]["village_id"]]), ("net", [])):
+        with database.unit_of_work() as uow:
+            created = partners.register_partner(uow, load(PartnerInput(), {
+                "name": f"Partenaire {key}", "kind": "producer", "village_ids": village_ids}))
+        ids[key] = created["partner"]["id"]
+    return database, [v["village_id"] for v in villages], ids
+
+
+def scheduled(village_id, co_organisers=()):
+    return parse_envelope(build_envelope("animation.scheduled", {
+        "animation_id": str(uuid.uuid4()), "village_id": village_id, "kind": "atelier", "title": "Atelier tricot",
+        "place": "Salle des fêtes", "starts_at": T0, "ends_at": T0 + timedelta(hours=2), "capacity": 12,
+        "co_organiser_ids": list(co_organisers)}, village_id=village_id, source="events"))
+
+
+def cancelled(village_id):
+    return parse_envelope(build_envelope("animation.cancelled", {
+        "animation_id": str(uuid.uuid4()), "village_id": village_id, "title": "Atelier tricot", "starts_at": T0,
+        "reason": "Salle indisponible", "member_ids": [str(uuid.uuid4())]}, village_id=village_id, source="events"))
+
+
+def webhook(database, partner_id, url, types=("animation.scheduled",)):
+    with database.unit_of_work() as uow:
+        return subscriptions.create_webhook(uow, partner_id, load(WebhookInput(), {"url": url,
+                                                                                  "event_types": list(types)}))
+
+
+def record(database, envelope):
+    with database.unit_of_work() as uow:
+        return subscriptions.record_deliveries(uow, "partners.on_partner_event", envelope)
+
+
+def rows(database):
+    with database.unit_of_work() as uow:
+        return uow.session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id)).all()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Endpoint:
+    """A partner's endpoint on 127.0.0.1 (the reference subscriber's server, which checks every
+    signature): down (nothing listens), failing (503) or up; what it accepted is in `received`."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/hooks/maillage"
+        self.failing = False
+        self.received = []
+        self.server = None
+
+    def _on_event(self, envelope):
+        if self.failing:
+            raise RuntimeError("our database is down")
+        self.received.append(envelope)
+
+    def up(self, secret):
+        self.server = serve_webhooks(self.port, secret, self._on_event, host="127.0.0.1")
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def down(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture
+def endpoint():
+    made = []
+
+    def make():
+        made.append(Endpoint())
+        return made[-1]
+
+    yield make
+    for item in made:
+        item.down()
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["ftp://example.org/hook", "javascript:alert(1)", "example.org/hook",
+                                 "http:///no-host", "file:///etc/passwd"])
+def test_a_webhook_url_must_be_http_or_https(url):
+    with pytest.raises(InvalidInput) as refused:
+        load(WebhookInput(), {"url": url, "event_types": ["animation.scheduled"]})
+    assert list(refused.value.errors) == ["url"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5672/", "http://localhost:15672/api/users", "http://10.0.0.7/h",
+                                 "http://[::1]/h", "http://169.254.169.254/latest/meta-data", "http://192.168.1.1/h"])
+def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
+    """A partner's URL must not become a way into the services, the broker's API or the cloud's
+    metadata: refused when written, and refused again before each attempt (a public name that
+    resolves inside)."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
+    with pytest.raises(InvalidInput) as refused:
+        load(WebhookInput(), {"url": url, "event_types": ["animation.scheduled"]})
+    assert list(refused.value.errors) == ["url"]
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    named = receiver.url.replace("127.0.0.1", "partner-hooks.example")  # a public-looking name…
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo",  # …that resolves inside
+                        lambda host, port, *rest, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                                                          ("127.0.0.1", port or 0))])
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    assert not outcome.ok and "internal address (127.0.0.1)" in outcome.error and receiver.received == []
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")  # the same attempt where it is allowed goes through
+    assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2).ok
+    assert len(receiver.received) == 1
+    assert load(WebhookInput(), {"url": "https://hooks.example.org/m", "event_types": ["animation.scheduled"]})
+
+
+def test_a_webhook_names_known_event_types_once():
+    with pytest.raises(InvalidInput) as unknown:
+        load(WebhookInput(), {"url": "https://example.org/h", "event_types": ["animation.scheduled", "member.erased"]})
+    assert unknown.value.errors == {"event_types": ["Unknown event type: member.erased."]}
+    with pytest.raises(InvalidInput) as twice:
+        load(WebhookInput(), {"url": "https://example.org/h", "event_types": ["village.opened", "village.opened"]})
+    assert twice.value.errors == {"event_types": ["An event type is listed twice."]}
+    with pytest.raises(InvalidInput) as none:
+        load(WebhookInput(), {"url": "https://example.org/h", "event_types": []})
+    assert list(none.value.errors) == ["event_types"]
+
+
+# --- audience and projection ---------------------------------------------------------------
+
+def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network(world):
+    database, villages, ids = world
+    with database.unit_of_work() as uow:
+        assert audience.concerned_partners(uow.session, scheduled(villages[0])) == {ids["a"], ids["net"]}
+        # naming a partner (a co-organiser) adds it, wherever it serves; an unknown id is ignored
+        named = scheduled(villages[0], co_organisers=[ids["b"], str(uuid.uuid4())])
+        assert audience.concerned_partners(uow.session, named) == {ids["a"], ids["b"], ids["net"]}
+        # types partners never receive reach nobody
+        erased = parse_envelope(build_envelope("member.erased", {"member_id": str(uuid.uuid4()),
+                                                                 "village_id": villages[0]},
+                                               village_id=villages[0], source="members"))
+        assert audience.concerned_partners(uow.session, erased) == set()
+        # a network-wide public event (no village) reaches every partner
+        launched = parse_envelope(build_envelope("campaign.launched", {
+            "campaign_id": str(uuid.uuid4()), "village_id": None, "title": "Un four à pain", "goal_cents": 500000,
+            "deadline": T0 + timedelta(days=30)}, village_id=None, source="partners"))
+        assert audience.concerned_partners(uow.session, launched) == set(ids.values())
+
+
+def test_a_round_reaches_only_its_driver(world):
+    database, villages, ids = world
+    envelope = parse_envelope(build_envelope("round.planned", {
+        "round_id": str(uuid.uuid4()), "date": T0.date(), "vehicle_id": str(uuid.uuid4()),
+        "vehicle_name": "Kangoo", "capacity": 20, "load": 3, "driver_partner_id": ids["b"],
+        "village_ids": villages, "distance_km": 31.5, "stops": []}, village_id=villages[0], source="orders"))
+    with database.unit_of_work() as uow:
+        assert audience.concerned_partners(uow.session, envelope) == {ids["b"]}
+
+
+def test_personal_data_never_leaves(world):
+    _database, villages, ids = world
+    sent = audience.project(cancelled(villages[0]), ids["a"])
+    assert "member_ids" not in sent["payload"]
+    assert sent["payload"]["title"] == "Atelier tricot" and sent["partner_id"] == ids["a"]
+    json.dumps(sent)  # JSON-ready: dates written back as text
+    suggestion = parse_envelope(build_envelope("suggestion.made", {
+        "suggestion_id": str(uuid.uuid4()), "village_id": villages[0], "category": "sante",
+        "text": "Mme Faure, 12 rue Haute, voudrait un médecin"}, village_id=villages[0], source="events"))
+    assert "text" not in audience.project(suggestion, ids["a"])["payload"]
+    parcel = parse_envelope(build_envelope("parcel.received", {
+        "parcel_id": str(uuid.uuid4()), "village_id": villages[0], "sender_kind": "la_poste", "place_kind": "shelf",
+        "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc), "member_id": str(uuid.uuid4()),
+        "pickup_code": "482193"},
+        village_id=villages[0], source="orders"))
+    assert not {"member_id", "pickup_code"} & set(audience.project(parcel, ids["a"])["payload"])
+
+
+def test_each_supplier_sees_only_its_own_lines_of_an_order(world):
+    database, villages, ids = world
+
+    def line(partner_id, name):
+        return {"line_id": str(uuid.uuid4()), "item_id": str(uuid.uuid4()), "partner_id": partner_id, "name": name,
+                "unit": "piece", "quantity": 2, "unit_price_cents": 350, "status": "pending"}
+
+    envelope = parse_envelope(build_envelope("order.placed", {
+        "order_id": str(uuid.uuid4()), "village_id": villages[0], "status": "placed", "fulfilment": "counter",
+        "delivery_date": T0.date(), "partner_ids": [ids["a"], ids["b"]], "total_cents": 1400, "reason": None,
+        "occurred_at": T0, "lines": [line(ids["a"], "Pain"), line(ids["b"], "Fromage")]},
+        village_id=villages[0], source="orders"))
+    with database.unit_of_work() as uow:
+        assert audience.concerned_partners(uow.session, envelope) == {ids["a"], ids["b"]}  # not public
+    assert [l["name"] for l in audience.project(envelope, ids["a"])["payload"]["lines"]] == ["Pain"]
+    assert [l["name"] for l in audience.project(envelope, ids["b"])["payload"]["lines"]] == ["Fromage"]
+
+
+def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(world):
+    database, villages, ids = world
+    envelope = parse_envelope(build_envelope("offer.published", {
+        "offer_id": str(uuid.uuid4()), "partner_id": ids["a"], "partner_name": "Partenaire a", "name": "Pain",
+        "kind": "product", "unit": "piece", "price_cents": 350, "vat_rate": 55, "lead_time_days": 1,
+        "cutoff_time": "18:00", "days": ["friday"], "village_ids": [villages[1]], "perishable": True,
+        "available": True}, village_id=None, source="partners"))
+    with database.unit_of_work() as uow:
+        assert audience.concerned_partners(uow.session, envelope) == {ids["a"], ids["b"], ids["net"]}
+
+
+def test_every_message_of_the_subscription_schemas_has_a_french_translation():
+    from gateway.i18n import translate
+
+    for schema, data in ((WebhookInput(), {"url": "ftp://x", "event_types": ["nope", "nope"]}),
+                         (WebhookInput(), {"url": "https://", "event_types": []}),
+                         (WebhookInput(), {"url": "https://x.org", "event_types": ["village.opened"] * 2}),
+                         (DeliveryQuery(), {"status": "lost", "page": 0, "per_page": "x"})):
+        with pytest.raises(InvalidInput) as refused:
+            load(schema, data)
+        for messages in refused.value.errors.values():
+            for english in messages if isinstance(messages, list) else [m for ms in messages.values() for m in ms]:
+                assert translate(english) != english, english
+
+
+def test_every_partner_type_has_a_contract():
+    from backbone.contracts import registry
+
+    assert set(audience.EVENT_TYPES) <= registry.types()
+
+
+# --- deliveries ----------------------------------------------------------------------------
+
+def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_nothing(world):
+    database, villages, ids = world
+    hook = webhook(database, ids["a"], "https://example.org/hooks")
+    assert hook["secret"].startswith("whsec_")
+    webhook(database, ids["b"], "https://example.org/b")  # another village's partner: not concerned
+    with database.unit_of_work() as uow:
+        uow.session.add(FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0))
+        uow.commit()
+    event = scheduled(villages[0])
+
+    assert record(database, event) == 2
+    assert record(database, event) == 0  # the same event again (at-least-once delivery)
+    assert record(database, cancelled(villages[0])) == 1  # the webhook did not ask for cancellations
+    made = rows(database)
+    assert sorted((r.channel, r.event_type) for r in made) == [
+        ("amqp", "animation.cancelled"), ("amqp", "animation.scheduled"), ("webhook", "animation.scheduled")]
+    assert {r.partner_id for r in made} == {ids["a"]}
+    assert all("member_ids" not in json.loads(r.body)["payload"] for r in made)
+
+
+def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(world, endpoint):
+    database, villages, ids = world
+    receiver = endpoint()
+    hook = webhook(database, ids["a"], receiver.url)
+    record(database, scheduled(villages[0]))
+
+    # down: nothing listens; the attempt is logged and the next one waits 10 s, then 20 s
+    assert deliveries.send_due(database, now=T0) == 1
+    assert deliveries.send_due(database, now=T0 + timedelta(seconds=9)) == 0
+    (row,) = rows(database)
+    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at == T0 + timedelta(seconds=10)
+    assert "ConnectionError" in row.last_error
+    # up but failing: 503
+    receiver.up(hook["secret"])
+    receiver.failing = True
+    assert deliveries.send_due(database, now=T0 + timedelta(seconds=10)) == 1
+    (row,) = rows(database)
+    assert row.attempts == 2 and row.next_attempt_at == T0 + timedelta(seconds=30) and row.last_error.startswith("HTTP 503")
+    # working again
+    receiver.failing = False
+    assert deliveries.send_due(database, now=T0 + timedelta(seconds=30)) == 1
+    assert deliveries.send_due(database, now=T0 + timedelta(hours=5)) == 0
+    (row,) = rows(database)
+    assert row.status == "delivered" and row.attempts == 3 and row.last_error is None
+    assert [e["event_id"] for e in receiver.received] == [row.event_id]
+    assert receiver.received[0]["payload"]["title"] == "Atelier tricot"
+
+    with database.unit_of_work() as uow:
+        detail = deliveries.get_delivery(uow, row.id, ids["a"])
+    assert [(a["ok"], a["status_code"]) for a in detail["log"]] == [(False, None), (False, 503), (True, 204)]
+    assert all(a["duration_ms"] >= 0 for a in detail["log"])
+
+
+def test_the_signature_covers_the_body_and_the_time():
+    body = b'{"event_id":"e1"}'
+    header = webhooks.signature("whsec_abc", 1_800_000_000, body)
+    assert header.startswith("t=1800000000,v1=")
+    assert verify_signature("whsec_abc", header, body, now=1_800_000_010) == 1_800_000_000
+    with pytest.raises(SignatureError, match="forged"):
+        verify_signature("whsec_other", header, body, now=1_800_000_010)
+    with pytest.raises(SignatureError, match="forged"):
+        verify_signature("whsec_abc", header, body + b" ", now=1_800_000_010)
+    with pytest.raises(SignatureError, match="stale"):
+        verify_signature("whsec_abc", header, body, now=1_800_000_000 + 301)
+
+
+def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(world, endpoint):
+    database, villages, ids = world
+    receiver = endpoint()
+    hook = webhook(database, ids["a"], receiver.url)
+    record(database, scheduled(villages[0]))
+    for seconds in (0, 10, 30):  # MAILLAGE_WEBHOOK_MAX_ATTEMPTS=3, pauses of 10 s then 20 s
+        assert deliveries.send_due(database, now=T0 + timedelta(seconds=seconds)) == 1
+    (row,) = rows(database)
+    assert row.status == "parked" and row.attempts == 3 and "ConnectionError" in row.last_error
+    assert deliveries.send_due(database, now=T0 + timedelta(days=1)) == 0  # parked: never again by itself
+
+    with database.unit_of_work() as uow:
+        parked = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"status": "parked"}))
+    assert [d["id"] for d in parked["items"]] == [row.id] and parked["items"][0]["last_error"] == row.last_error
+
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        deliveries.redeliver(uow, row.id, ids["b"])  # not b's delivery
+    with database.unit_of_work() as uow:
+        again = deliveries.redeliver(uow, row.id, ids["a"], now=T0 + timedelta(days=1))
+    assert again["status"] == "pending" and again["attempts"] == 0
+    receiver.up(hook["secret"])
+    assert deliveries.send_due(database, now=T0 + timedelta(days=1)) == 1
+    (row,) = rows(database)
+    assert row.status == "delivered" and len(receiver.received) == 1
+
+
+def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(world):
+    database, villages, ids = world
+    webhook(database, ids["a"], "https://example.org/a")
+    webhook(database, ids["net"], "https://example.org/net")
+    for _ in range(3):
+        record(database, scheduled(villages[0]))
+    with database.unit_of_work() as uow:
+        first = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"per_page": 2, "partner_id": ids["a"]}))
+        second = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"per_page": 2, "page": 2,
+                                                                        "partner_id": ids["a"]}))
+        everyone = deliveries.list_deliveries(uow, load(DeliveryQuery(), {}))
+    assert first["total"] == 3 and len(first["items"]) == 2 and len(second["items"]) == 1
+    assert {d["partner_id"] for d in first["items"] + second["items"]} == {ids["a"]}
+    assert everyone["total"] == 6
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        deliveries.get_delivery(uow, first["items"][0]["id"], ids["net"])
+    with pytest.raises(InvalidInput) as bad:
+        load(DeliveryQuery(), {"status": "lost", "per_page": 1000})
+    assert set(bad.value.errors) == {"status", "per_page"}
+
+
+def test_a_deleted_webhook_gets_nothing_more(world):
+    database, villages, ids = world
+    hook = webhook(database, ids["a"], "https://example.org/a")
+    record(database, scheduled(villages[0]))
+    with database.unit_of_work() as uow:
+        subscriptions.delete_webhook(uow, ids["a"], hook["id"])
+    with database.unit_of_work() as uow:
+        assert subscriptions.list_webhooks(uow, ids["a"]) == []
+    (row,) = rows(database)
+    assert row.status == "parked" and row.last_error == "webhook deleted"
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
+        deliveries.redeliver(uow, row.id, ids["a"])
+    assert refused.value.reason == "webhook_deleted"
+    assert record(database, scheduled(villages[0])) == 0
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        subscriptions.delete_webhook(uow, ids["b"], hook["id"])
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_delivery_another_sender_holds_is_skipped_not_sent_twice(world, endpoint):
+    database, villages, ids = world
+    receiver = endpoint()
+    hook = webhook(database, ids["a"], receiver.url)
+    receiver.up(hook["secret"])
+    record(database, scheduled(villages[0]))
+    with database.unit_of_work() as other:  # another partners instance is sending it right now
+        other.session.scalars(select(Delivery).with_for_update()).all()
+        assert deliveries.send_due(database, now=T0) == 0
+    assert deliveries.send_due(database, now=T0) == 1
+    assert len(receiver.received) == 1
+
+
+def test_a_feed_account_needs_the_brokers_management_api(world, monkeypatch):
+    database, _villages, ids = world
+    monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", f"http://127.0.0.1:{free_port()}/api")
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
+        subscriptions.create_feed_account(uow, ids["a"])
+    assert refused.value.reason == "feed_unavailable" and "unreachable" in refused.value.details["error"]
+    with database.unit_of_work() as uow:
+        assert uow.session.get(FeedAccount, ids["a"]) is None
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        subscriptions.create_feed_account(uow, str(uuid.uuid4()))
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_feed_event_is_sent_only_once_the_broker_routed_and_confirmed_it(world, amqp_uri):
+    import pika
+
+    from services.partners import feed
+
+    database, villages, ids = world
+    with database.unit_of_work() as uow:
+        uow.session.add(FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0))
+        uow.commit()
+    record(database, cancelled(villages[0]))
+    outlets = deliveries.Outlets(amqp_uri)
+    try:
+        # no queue is bound to the partner's keys yet: unroutable, so not sent
+        assert deliveries.send_due(database, now=T0, outlets=outlets) == 1
+        (row,) = rows(database)
+        assert row.status == "pending" and "Unroutable" in row.last_error
+        feed.declare_feed_queue(ids["a"], amqp_uri)
+        assert deliveries.send_due(database, now=T0 + timedelta(seconds=10), outlets=outlets) == 1
+    finally:
+        outlets.close()
+    (row,) = rows(database)
+    assert row.status == "delivered"
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        method, properties, body = connection.channel().basic_get(feed.feed_queue(ids["a"]), auto_ack=True)
+    finally:
+        connection.close()
+    assert method.routing_key == f"{ids['a']}.animation.cancelled" and properties.message_id == row.event_id
+    assert json.loads(body)["payload"]["title"] == "Atelier tricot" and "member_ids" not in json.loads(body)["payload"]
