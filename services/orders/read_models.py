@@ -1,6 +1,7 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
+from services.orders import ordering, parcels
 from services.orders.models import KnownMember, KnownVillage, VillageStatus
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
@@ -12,7 +13,7 @@ def record_village_opened(uow, consumer: str, event: dict) -> bool:
     payload = event["payload"]
     uow.session.merge(KnownVillage(
         id=payload["village_id"], slug=payload["slug"], name=payload["name"], kind=payload["kind"],
-        opened_at=event["occurred_at"],
+        latitude=payload.get("latitude"), longitude=payload.get("longitude"), opened_at=event["occurred_at"],
     ))
     uow.commit()
     return True
@@ -60,6 +61,8 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     if row.erased_at is None:
         row.display_name, row.tags = None, None
         row.erased_at = event["occurred_at"]
+    ordering.scrub_member(uow, payload["member_id"])  # addresses and notes; the orders stay, counted
+    parcels.scrub_member(uow, payload["member_id"])
     uow.commit()
     return True
 
@@ -67,7 +70,8 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
 def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
-    return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None}
+    return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None,
+            "orders": ordering.member_orders(uow, member_id), "parcels": parcels.member_parcels(uow, member_id)}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:

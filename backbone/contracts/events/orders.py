@@ -40,3 +40,203 @@ class HelpRequestCompletedV1(Schema):
     minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60),
                              metadata={"description": "Time given, in minutes."})
     completed_at = fields.AwareDateTime(required=True, metadata={"description": "When it was done (UTC)."})
+
+
+# --- rounds (tournées mutualisées): services/orders/rounds.py -------------------------------------
+
+ROUND_STOP_KINDS = ("home_delivery", "truck_stop", "supplier_pickup")
+
+
+class RoundStopV1(Schema):
+    stop_id = fields.String(required=True, metadata={"description": "Id of the stop (UUID)."})
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                              metadata={"description": "Position along the way, from 1."})
+    kind = fields.String(required=True, validate=validate.OneOf(ROUND_STOP_KINDS),
+                         metadata={"description": "home_delivery, truck_stop (itinerant village) or "
+                                                  "supplier_pickup."})
+    village_id = fields.String(required=True, allow_none=True,
+                               metadata={"description": "Village of the stop (null for a supplier pick-up)."})
+    order_id = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "The order delivered (home_delivery)."})
+    purchase_order_id = fields.String(load_default=None, allow_none=True,
+                                      metadata={"description": "The supplier order picked up (supplier_pickup)."})
+    supplier_name = fields.String(load_default=None, allow_none=True,
+                                  metadata={"description": "Where to pick up (supplier_pickup)."})
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                            metadata={"description": "Delivery address (home_delivery only; never a phone)."})
+    items_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                                 metadata={"description": "Crates or parcels loaded for this stop."})
+
+
+@registry.register("round.planned", 1, publisher="orders",
+                   description="A pooled delivery round (tournée) was planned for a date and a vehicle: its stops "
+                               "in order. Reaches the logistics partner who drives it (`driver_partner_id`).")
+class RoundPlannedV1(Schema):
+    round_id = fields.String(required=True, metadata={"description": "Id of the round (UUID)."})
+    date = fields.Date(required=True, metadata={"description": "Day of the round (YYYY-MM-DD)."})
+    vehicle_id = fields.String(required=True, metadata={"description": "Vehicle used."})
+    vehicle_name = fields.String(required=True, metadata={"description": "Name of the vehicle."})
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                              metadata={"description": "Crates/parcels the vehicle carries."})
+    load = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                          metadata={"description": "Crates/parcels loaded (never above capacity)."})
+    driver_member_id = fields.String(load_default=None, allow_none=True,
+                                     metadata={"description": "Member id of the volunteer driver, if a volunteer drives."})
+    driver_partner_id = fields.String(load_default=None, allow_none=True,
+                                      metadata={"description": "Logistics partner who drives, if a partner does."})
+    village_ids = fields.List(fields.String(), required=True, metadata={"description": "Villages served."})
+    distance_km = fields.Float(required=True, metadata={"description": "Estimated distance (as the crow flies)."})
+    stops = fields.List(fields.Nested(RoundStopV1), required=True, metadata={"description": "Stops, in order."})
+
+
+# --- the counter (guichet unique): orders, parcels, pooled supplier orders -------------------------
+# services/orders/ordering.py, parcels.py, supplier_orders.py. No member data travels: ids of orders
+# and parcels, never a name, an address or a phone; `partner_ids` / `supplier_partner_id` say which
+# partners an event concerns (the partner feed tells them).
+
+FULFILMENTS = ("counter", "locker", "truck_stop", "home_delivery")
+ORDER_STATUSES = ("placed", "confirmed", "ready", "collected", "delivered", "cancelled", "refused")
+
+
+class OrderLineV1(Schema):
+    line_id = fields.String(required=True, metadata={"description": "Id of the order line (UUID)."})
+    item_id = fields.String(required=True, metadata={"description": "Catalogue item ordered."})
+    partner_id = fields.String(required=True, metadata={"description": "Partner supplying it."})
+    name = fields.String(required=True, metadata={"description": "What is ordered."})
+    unit = fields.String(required=True, metadata={"description": "Unit (piece, kg…)."})
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                              metadata={"description": "How many units."})
+    unit_price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                                      metadata={"description": "Local price per unit when ordered, VAT included."})
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "confirmed", "refused")),
+                           metadata={"description": "pending (the supplier has not answered), confirmed, refused."})
+
+
+class OrderEventV1(Schema):
+    order_id = fields.String(required=True, metadata={"description": "Id of the order (UUID)."})
+    village_id = fields.String(required=True, metadata={"description": "Village where it was ordered."})
+    status = fields.String(required=True, validate=validate.OneOf(ORDER_STATUSES),
+                           metadata={"description": "The order's status after this change."})
+    fulfilment = fields.String(required=True, validate=validate.OneOf(FULFILMENTS),
+                               metadata={"description": "counter, locker, truck_stop or home_delivery."})
+    delivery_date = fields.Date(required=True, metadata={"description": "Day the goods are wanted (YYYY-MM-DD)."})
+    partner_ids = fields.List(fields.String(), required=True,
+                              metadata={"description": "Partners supplying its lines (whom it concerns)."})
+    total_cents = fields.Integer(required=True, strict=True, metadata={
+        "description": "Total of the lines not refused, VAT included, in cents."})
+    reason = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "Why (cancelled or refused orders)."})
+    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When the change happened (UTC)."})
+
+
+@registry.register("order.placed", 1, publisher="orders",
+                   description="An inhabitant placed an order at the counter: its lines, priced from the village's "
+                               "catalogue. Suppliers of its lines are in `partner_ids`.")
+class OrderPlacedV1(OrderEventV1):
+    lines = fields.List(fields.Nested(OrderLineV1), required=True, metadata={"description": "The order's lines."})
+
+
+@registry.register("order.confirmed", 1, publisher="orders",
+                   description="Every line of an order is confirmed (by its supplier, at placement for local "
+                               "partners, or when the pooled supplier order was sent).")
+class OrderConfirmedV1(OrderEventV1):
+    pass
+
+
+@registry.register("order.ready", 1, publisher="orders",
+                   description="An order is prepared: at the counter, in a locker compartment, on the truck, "
+                               "or ready to go on a round.")
+class OrderReadyV1(OrderEventV1):
+    pass
+
+
+@registry.register("order.collected", 1, publisher="orders",
+                   description="An inhabitant collected their order (counter, locker or truck stop).")
+class OrderCollectedV1(OrderEventV1):
+    pass
+
+
+@registry.register("order.delivered", 1, publisher="orders",
+                   description="An order was delivered at home on a round.")
+class OrderDeliveredV1(OrderEventV1):
+    pass
+
+
+@registry.register("order.cancelled", 1, publisher="orders",
+                   description="An order was cancelled at the counter (reason given).")
+class OrderCancelledV1(OrderEventV1):
+    pass
+
+
+@registry.register("order.refused", 1, publisher="orders",
+                   description="Every line of an order was refused by its suppliers (reason given).")
+class OrderRefusedV1(OrderEventV1):
+    pass
+
+
+PARCEL_SENDERS = ("carrier", "la_poste", "neighbour", "other")
+PARCEL_PLACES = ("shelf", "locker")
+
+
+class ParcelEventV1(Schema):
+    parcel_id = fields.String(required=True, metadata={"description": "Id of the parcel (UUID)."})
+    village_id = fields.String(required=True, metadata={"description": "Village where it waits."})
+    sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS),
+                                metadata={"description": "carrier, la_poste, neighbour or other."})
+    place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES),
+                               metadata={"description": "shelf or locker."})
+    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When it happened (UTC)."})
+
+
+@registry.register("parcel.received", 1, publisher="orders",
+                   description="A parcel or goods were left at the counter for an inhabitant. The members "
+                               "service tells them (SMS, e-mail or a call, as they consented), with the code "
+                               "to collect it; partners never receive the member or the code.")
+class ParcelReceivedV1(ParcelEventV1):
+    member_id = fields.String(metadata={"description": "The inhabitant it waits for (member id)."})
+    pickup_code = fields.String(validate=validate.Length(min=4, max=12),
+                                metadata={"description": "The code they give to collect it (for their notice only)."})
+
+
+@registry.register("parcel.handed_over", 1, publisher="orders",
+                   description="A parcel was handed over to its addressee (pickup code checked).")
+class ParcelHandedOverV1(ParcelEventV1):
+    pass
+
+
+@registry.register("parcel.returned", 1, publisher="orders",
+                   description="A parcel nobody collected went back to its sender.")
+class ParcelReturnedV1(ParcelEventV1):
+    reason = fields.String(load_default=None, allow_none=True, metadata={"description": "Why it went back."})
+
+
+class PurchaseOrderLineV1(Schema):
+    offer_id = fields.String(required=True, metadata={"description": "The supplier's offer (the same in every village)."})
+    name = fields.String(required=True, metadata={"description": "What is ordered."})
+    unit = fields.String(required=True, metadata={"description": "Unit."})
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                              metadata={"description": "Units, all villages together (or for this village)."})
+
+
+class PurchaseOrderVillageV1(Schema):
+    village_id = fields.String(required=True, metadata={"description": "A village of the cluster."})
+    lines = fields.List(fields.Nested(PurchaseOrderLineV1), required=True,
+                        metadata={"description": "What this village ordered."})
+
+
+@registry.register("purchase_order.sent", 1, publisher="orders", village_scoped=False,
+                   description="A pooled supplier order was closed at its cut-off and sent to the shared supplier "
+                               "(`supplier_partner_id`): every village's lines together, with the breakdown per "
+                               "village. No member data.")
+class PurchaseOrderSentV1(Schema):
+    purchase_order_id = fields.String(required=True, metadata={"description": "Id of the purchase order (UUID)."})
+    supplier_partner_id = fields.String(required=True, metadata={"description": "The shared supplier."})
+    supplier_name = fields.String(required=True, metadata={"description": "Its name."})
+    delivery_date = fields.Date(required=True, metadata={"description": "Delivery day of the cycle."})
+    cutoff_at = fields.AwareDateTime(required=True, metadata={"description": "Cut-off of the cycle (UTC)."})
+    sent_at = fields.AwareDateTime(required=True, metadata={"description": "When it was sent (UTC)."})
+    village_ids = fields.List(fields.String(), required=True, metadata={"description": "Villages of the cluster."})
+    lines = fields.List(fields.Nested(PurchaseOrderLineV1), required=True,
+                        metadata={"description": "Totals per item, all villages together."})
+    villages = fields.List(fields.Nested(PurchaseOrderVillageV1), required=True,
+                           metadata={"description": "The breakdown per village."})

@@ -1,0 +1,46 @@
+"""Routes of parcels at the counter (dépôt / retrait), orders service. A concierge acts on their own
+village (`scope="path:village_id"`); a parcel of another village is "not found"."""
+from gateway.routing import STAFF, route
+from gateway.schemas import NoBody
+from services.orders.schemas.parcels import HandOverInput, ParcelInput, ParcelOutput, ParcelReturnInput
+
+_PARCELS = "/api/villages/<village_id>/parcels"
+_PARCEL = _PARCELS + "/<parcel_id>"
+
+
+def _here(call) -> list[str]:
+    return [call.params["village_id"]]
+
+
+class ParcelRoutes:
+    @route("POST", _PARCELS, tag="colis", roles=STAFF, scope="path:village_id", body=ParcelInput,
+           response=ParcelOutput, status=201,
+           summary="Déposer un colis pour un·e habitant·e (le code de retrait est donné une fois)")
+    def receive_parcel(self, call):
+        return self.orders_rpc.receive_parcel(call.params["village_id"], call.sent)
+
+    @route("GET", _PARCELS, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput, many=True,
+           summary="Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)")
+    def list_parcels(self, call):
+        status = call.request.args.get("status")
+        return self.orders_rpc.list_parcels(call.params["village_id"], {"status": status} if status else {})
+
+    @route("GET", _PARCEL, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput,
+           errors=(404,), summary="Un colis")
+    def get_parcel(self, call):
+        return self.orders_rpc.get_parcel(call.params["parcel_id"], _here(call))
+
+    @route("POST", _PARCEL + "/handover", tag="colis", roles=STAFF, scope="path:village_id", body=HandOverInput,
+           response=ParcelOutput, errors=(404, 409), summary="Remettre un colis (avec son code de retrait)")
+    def hand_over_parcel(self, call):
+        return self.orders_rpc.hand_over_parcel(call.params["parcel_id"], call.sent, _here(call))
+
+    @route("POST", _PARCEL + "/remind", tag="colis", roles=STAFF, scope="path:village_id",
+           body=NoBody, response=ParcelOutput, errors=(404, 409), summary="Noter une relance de l'habitant·e")
+    def remind_parcel(self, call):
+        return self.orders_rpc.remind_parcel(call.params["parcel_id"], _here(call))
+
+    @route("POST", _PARCEL + "/return", tag="colis", roles=STAFF, scope="path:village_id", body=ParcelReturnInput,
+           response=ParcelOutput, errors=(404, 409), summary="Retourner un colis à l'expéditeur")
+    def return_parcel(self, call):
+        return self.orders_rpc.return_parcel(call.params["parcel_id"], call.sent, _here(call))

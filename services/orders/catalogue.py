@@ -1,0 +1,106 @@
+"""The catalogue read model: each village's catalogue as the last `catalogue.changed` described it
+(a whole snapshot each time; the newest by `occurred_at` wins and replaces the village's items), and
+the order cycle rules an order line is checked against, without calling the partners service.
+
+Order cycle: an item is delivered on its weekdays (`days`); an order for delivery day D must be
+placed before `cutoff_time` (Europe/Paris) on D − `lead_time_days`. Times are compared in UTC.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+
+from backbone.contracts.events.partners import WEEKDAYS
+from backbone.tables import utcnow
+from services.orders.models import CatalogueItem, CatalogueVersion
+from services.orders.schemas.catalogue import CatalogueItemOutput
+
+PARIS = ZoneInfo("Europe/Paris")
+ITEM_FIELDS = ("offer_id", "partner_id", "partner_name", "shared_supplier", "name", "kind", "unit", "price_cents",
+               "vat_rate", "lead_time_days", "cutoff_time", "days", "perishable", "available")
+LOOKAHEAD_DAYS = 70  # lead times are at most 60 days
+
+
+def record_catalogue_changed(uow, consumer: str, event: dict) -> bool:
+    """Idempotent and order-proof: a duplicate changes nothing (inbox); an older snapshot arriving
+    after a newer one is ignored. Returns True when this snapshot became the village's catalogue."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    village_id = payload["village_id"]
+    uow.keep_latest(CatalogueVersion, {"village_id": village_id, "event_id": event["event_id"],
+                                       "changed_at": event["occurred_at"]}, key="village_id")
+    current = uow.session.execute(select(CatalogueVersion.event_id)
+                                  .where(CatalogueVersion.village_id == village_id)).scalar_one()
+    won = current == event["event_id"]
+    if won:
+        uow.session.execute(delete(CatalogueItem).where(CatalogueItem.village_id == village_id))
+        for item in payload["items"]:
+            uow.session.add(CatalogueItem(village_id=village_id, item_id=item["item_id"],
+                                          **{name: item[name] for name in ITEM_FIELDS}))
+    uow.commit()
+    return won
+
+
+# --- the order cycle ------------------------------------------------------------------------------
+
+def cutoff_at(item: CatalogueItem, delivery_date: date) -> datetime:
+    """Until when (UTC) an order for `delivery_date` may be placed."""
+    hours, minutes = (int(part) for part in item.cutoff_time.split(":"))
+    local = datetime.combine(delivery_date - timedelta(days=item.lead_time_days), time(hours, minutes), PARIS)
+    return local.astimezone(timezone.utc)
+
+
+def delivered_on(item: CatalogueItem, delivery_date: date) -> bool:
+    return WEEKDAYS[delivery_date.weekday()] in item.days
+
+
+def problem(item: CatalogueItem, delivery_date: date, now: datetime) -> str | None:
+    """Why `item` cannot be ordered for `delivery_date` at `now` (English; the gateway translates), or None."""
+    if not item.available:
+        return f"Out of stock: {item.name}."
+    if not delivered_on(item, delivery_date):
+        return f"Not delivered on that day: {item.name} (days: {', '.join(item.days)})."
+    if now >= cutoff_at(item, delivery_date):
+        closed = cutoff_at(item, delivery_date).astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+        return f"Too late for that day: orders for {item.name} closed on {closed}."
+    return None
+
+
+def next_delivery(item: CatalogueItem, now: datetime) -> tuple[date | None, datetime | None]:
+    """The first delivery day an order placed at `now` can still make, and its cut-off."""
+    if not item.available or not item.days:
+        return None, None
+    today = now.astimezone(PARIS).date()
+    for offset in range(LOOKAHEAD_DAYS):
+        day = today + timedelta(days=offset)
+        if delivered_on(item, day) and now < cutoff_at(item, day):
+            return day, cutoff_at(item, day)
+    return None, None
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def items_of(uow, village_id: str, item_ids) -> dict[str, CatalogueItem]:
+    ids = list(set(item_ids))
+    if not ids:
+        return {}
+    return {row.item_id: row for row in uow.session.scalars(select(CatalogueItem).where(
+        CatalogueItem.village_id == village_id, CatalogueItem.item_id.in_(ids)))}
+
+
+def village_catalogue(uow, village_id: str, *, available_only: bool = False, now: datetime | None = None) -> list[dict]:
+    now = now or utcnow()
+    query = select(CatalogueItem).where(CatalogueItem.village_id == village_id)
+    if available_only:
+        query = query.where(CatalogueItem.available.is_(True))
+    rows = uow.session.scalars(query.order_by(CatalogueItem.partner_name, CatalogueItem.name)).all()
+    dumped = []
+    for row in rows:
+        day, cutoff = next_delivery(row, now)
+        dumped.append(CatalogueItemOutput().dump({
+            "item_id": row.item_id, "village_id": row.village_id, **{name: getattr(row, name) for name in ITEM_FIELDS},
+            "next_delivery_date": day, "next_cutoff_at": cutoff}))
+    return dumped

@@ -1,0 +1,69 @@
+"""Orders taken at the counter and their lines (with a price snapshot)."""
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backbone.tables import UtcDateTime, utcnow
+from services.orders.models.base import Base, new_id
+
+
+class Order(Base):
+    """An inhabitant's order. `status`: placed, confirmed, ready, collected, delivered, cancelled,
+    refused (services/orders/ordering.py: TRANSITIONS). `fulfilment`: counter, locker, truck_stop,
+    home_delivery."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_orders_idempotency"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="placed")
+    fulfilment: Mapped[str] = mapped_column(String(20))
+    delivery_date: Mapped[date] = mapped_column(Date, index=True)
+    delivery_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    truck_stop: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    locker_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    locker_compartment: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
+                                                    cascade="all, delete-orphan")
+
+
+class OrderLine(Base):
+    """One item of an order, priced as the catalogue said when it was placed. `status`: pending
+    (a shared supplier has not answered yet), confirmed, refused (`reason`)."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(String(36), ForeignKey("orders.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(36))
+    offer_id: Mapped[str] = mapped_column(String(36))
+    partner_id: Mapped[str] = mapped_column(String(36), index=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    purchase_order_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("purchase_orders.id"),
+                                                          nullable=True, index=True)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents

@@ -1,0 +1,31 @@
+"""Parcels and goods left at the counter for an inhabitant (dépôt / retrait)."""
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backbone.tables import UtcDateTime, utcnow
+from services.orders.models.base import Base, new_id
+
+
+class Parcel(Base):
+    """`status`: waiting, handed_over, returned. Collected with `pickup_code`; kept on a shelf or in
+    a locker compartment (`place_kind`, `place`)."""
+
+    __tablename__ = "parcels"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    sender_kind: Mapped[str] = mapped_column(String(20))
+    sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    place_kind: Mapped[str] = mapped_column(String(20))
+    place: Mapped[str] = mapped_column(String(60))
+    pickup_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    return_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)

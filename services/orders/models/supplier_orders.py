@@ -1,0 +1,26 @@
+"""Pooled purchase orders: one per shared supplier and delivery date, gathering the lines of every
+village that orders from it (the cluster of that cycle)."""
+from datetime import date, datetime
+
+from sqlalchemy import Date, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backbone.tables import UtcDateTime, utcnow
+from services.orders.models.base import Base, new_id
+
+
+class PurchaseOrder(Base):
+    """`open` while villages add lines, `sent` once closed at the cut-off (or earlier by the
+    coordinator), `empty` when closed with no line left to send."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (UniqueConstraint("supplier_partner_id", "delivery_date", name="uq_purchase_orders_cycle"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    supplier_partner_id: Mapped[str] = mapped_column(String(36), index=True)
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    delivery_date: Mapped[date] = mapped_column(Date, index=True)
+    cutoff_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

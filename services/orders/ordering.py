@@ -1,0 +1,414 @@
+"""Orders at the counter (guichet unique): placed by the concierge for a known member of the
+village, checked against the village's catalogue read model (never by calling partners), priced
+with a snapshot of the local price, then moved along a guarded state machine.
+
+States (TRANSITIONS):
+    placed → confirmed → ready → collected (counter, locker, truck stop) / delivered (home delivery)
+    placed | confirmed | ready → cancelled (reason)
+    placed → refused (every line refused by its supplier; the reasons given)
+
+Lines and confirmation:
+- a line of a local partner (not a shared supplier) is confirmed at placement: the hub sells it from
+  its own shelf or the producer's regular drop;
+- a line of a shared supplier is `pending` and joins the pooled purchase order of that supplier and
+  delivery day (supplier_orders.py). The supplier may confirm or refuse it through the partner API
+  until the cut-off; when the purchase order is sent at the cut-off, lines still pending are
+  confirmed (sending is the commitment);
+- an order is confirmed once every line not refused is confirmed; a refused line drops out of the
+  total; an order whose every line is refused is refused, with the reasons.
+Every transition records its event (order.placed, order.confirmed, …) in the same transaction.
+
+Home delivery (on a round) is for members who cannot come: tagged fragile, reduced_mobility or
+no_car (HOME_DELIVERY_TAGS, from `member.registered`); an address is required.
+
+Idempotency: `idempotency_key` is unique per village; the same key sent again (a double click at the
+counter) answers the order already made, and two at once cannot make two (unique constraint).
+
+Visibility: `village_ids` is what the caller may see (None: every village); an order elsewhere is
+"not found". A partner sees only orders with lines of its own, and only those lines.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
+from backbone.tables import utcnow
+from services.orders import catalogue
+from services.orders.models import KnownMember, Order, OrderLine
+from services.orders.schemas.orders import (
+    FULFILMENT_LABELS, LINE_STATUS_LABELS, STATUS_LABELS, CollectInput, LineAnswerInput,
+    OrderInput, OrderListQuery, OrderOutput, PartnerOrderOutput, ReadyInput, ReasonInput,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+TRANSITIONS = {
+    "placed": ("confirmed", "cancelled", "refused"),
+    "confirmed": ("ready", "cancelled"),
+    "ready": ("collected", "delivered", "cancelled"),
+    "collected": (), "delivered": (), "cancelled": (), "refused": (),
+}
+OPEN = ("placed", "confirmed", "ready")
+HOME_DELIVERY_TAGS = ("fragile", "reduced_mobility", "no_car")
+CLOSED_AT = {"collected", "delivered", "cancelled", "refused"}
+
+
+def today(now: datetime) -> date:
+    return now.astimezone(PARIS).date()
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def _names(uow, member_ids) -> dict[str, str | None]:
+    ids = list({m for m in member_ids if m})
+    if not ids:
+        return {}
+    return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
+
+
+def _line(line: OrderLine) -> dict:
+    return {"id": line.id, "item_id": line.item_id, "partner_id": line.partner_id, "partner_name": line.partner_name,
+            "name": line.name, "unit": line.unit, "quantity": line.quantity, "unit_price_cents": line.unit_price_cents,
+            "vat_rate": line.vat_rate, "total_cents": line.total_cents, "status": line.status,
+            "status_label": LINE_STATUS_LABELS[line.status], "reason": line.reason,
+            "purchase_order_id": line.purchase_order_id}
+
+
+def _dump(order: Order, names: dict) -> dict:
+    return OrderOutput().dump({
+        "id": order.id, "village_id": order.village_id, "member_id": order.member_id,
+        "member_name": names.get(order.member_id), "status": order.status, "status_label": STATUS_LABELS[order.status],
+        "fulfilment": order.fulfilment, "fulfilment_label": FULFILMENT_LABELS[order.fulfilment],
+        "delivery_date": order.delivery_date, "delivery_address": order.delivery_address,
+        "truck_stop": order.truck_stop, "locker_code": order.locker_code,
+        "locker_compartment": order.locker_compartment, "note": order.note, "total_cents": order.total_cents,
+        "reason": order.reason, "placed_at": order.placed_at, "confirmed_at": order.confirmed_at,
+        "ready_at": order.ready_at, "closed_at": order.closed_at, "lines": [_line(l) for l in order.lines]})
+
+
+def dump_orders(uow, orders) -> list[dict]:
+    names = _names(uow, [o.member_id for o in orders])
+    return [_dump(o, names) for o in orders]
+
+
+def _find(uow, order_id, village_ids, *, lock: bool = False) -> Order:
+    query = select(Order).where(Order.id == str(order_id))
+    if lock:
+        query = query.with_for_update()
+    order = uow.session.scalars(query).first()
+    if order is None or (village_ids is not None and order.village_id not in village_ids):
+        raise NotFound("order", str(order_id))
+    return order
+
+
+def get_order(uow, order_id, village_ids) -> dict:
+    return dump_orders(uow, [_find(uow, order_id, village_ids)])[0]
+
+
+def list_orders(uow, village_id: str, filters: dict | None = None) -> list[dict]:
+    filters = load(OrderListQuery(), filters or {})
+    query = select(Order).where(Order.village_id == village_id)
+    if filters["status"]:
+        query = query.where(Order.status == filters["status"])
+    if filters["delivery_date"]:
+        query = query.where(Order.delivery_date == filters["delivery_date"])
+    return dump_orders(uow, uow.session.scalars(query.order_by(Order.delivery_date, Order.placed_at)).all())
+
+
+# --- events --------------------------------------------------------------------------------------
+
+def _payload(order: Order, now: datetime) -> dict:
+    return {"order_id": order.id, "village_id": order.village_id, "status": order.status,
+            "fulfilment": order.fulfilment, "delivery_date": order.delivery_date,
+            "partner_ids": sorted({line.partner_id for line in order.lines}), "total_cents": order.total_cents,
+            "reason": order.reason, "occurred_at": now}
+
+
+def _move(uow, order: Order, to: str, now: datetime, *, reason: str | None = None) -> None:
+    """The one place a status changes: guarded by TRANSITIONS, and recorded as `order.<to>`."""
+    if to not in TRANSITIONS[order.status]:
+        raise Conflict("order_status_transition", field=None, details={
+            "current": order.status, "requested": to, "allowed": list(TRANSITIONS[order.status])})
+    order.status = to
+    if reason is not None:
+        order.reason = reason
+    if to == "confirmed":
+        order.confirmed_at = now
+    elif to == "ready":
+        order.ready_at = now
+    elif to in CLOSED_AT:
+        order.closed_at = now
+    uow.record_event(f"order.{to}", _payload(order, now), village_id=order.village_id)
+
+
+def _total(order: Order) -> int:
+    return sum(line.total_cents for line in order.lines if line.status != "refused")
+
+
+def settle(uow, order: Order, now: datetime) -> None:
+    """A placed order whose lines have all been answered becomes confirmed (or refused when none is
+    left). Called after any line changes."""
+    order.total_cents = _total(order)
+    if order.status != "placed":
+        return
+    active = [line for line in order.lines if line.status != "refused"]
+    if not active:
+        reasons = sorted({line.reason or "refused" for line in order.lines})
+        _move(uow, order, "refused", now, reason="; ".join(reasons)[:300])
+    elif all(line.status == "confirmed" for line in active):
+        _move(uow, order, "confirmed", now)
+
+
+# --- placing -------------------------------------------------------------------------------------
+
+def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
+    member = uow.session.get(KnownMember, member_id)
+    if member is None or member.erased_at is not None or member.village_id != village_id:
+        raise InvalidInput({"member_id": [f"Unknown member in this village: {member_id}."]})
+    return member
+
+
+def _existing(uow, village_id: str, key: str) -> Order | None:
+    return uow.session.scalars(select(Order).where(Order.village_id == village_id,
+                                                   Order.idempotency_key == key)).first()
+
+
+def _create(uow, village_id: str, data: dict, items: dict, now: datetime) -> str:
+    """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError)."""
+    from services.orders import supplier_orders  # supplier_orders settles orders: imported here, not above
+
+    errors = {}
+    order = Order(village_id=village_id, member_id=data["member_id"], idempotency_key=data["idempotency_key"],
+                  status="placed", fulfilment=data["fulfilment"], delivery_date=data["delivery_date"],
+                  delivery_address=data["delivery_address"] if data["fulfilment"] == "home_delivery" else None,
+                  truck_stop=data["truck_stop"] if data["fulfilment"] == "truck_stop" else None,
+                  locker_code=f"{secrets.randbelow(10 ** 6):06d}" if data["fulfilment"] == "locker" else None,
+                  note=data["note"], placed_at=now)
+    uow.session.add(order)
+    for index, wanted in enumerate(data["lines"]):
+        item = items[wanted["item_id"]]
+        line = OrderLine(position=index, item_id=item.item_id, offer_id=item.offer_id, partner_id=item.partner_id,
+                         partner_name=item.partner_name, name=item.name, unit=item.unit, quantity=wanted["quantity"],
+                         unit_price_cents=item.price_cents, vat_rate=item.vat_rate,
+                         status="pending" if item.shared_supplier else "confirmed")
+        order.lines.append(line)
+        if item.shared_supplier:
+            purchase_order = supplier_orders.cycle_for(uow, item, order.delivery_date, now)
+            if purchase_order is None:
+                errors[index] = {"item_id": [f"The supplier's order for that day is already sent: {item.name}."]}
+            else:
+                line.purchase_order_id = purchase_order.id
+    if errors:
+        raise InvalidInput({"lines": errors})
+    order.total_cents = _total(order)
+    uow.session.flush()
+    envelope = _payload(order, now)
+    envelope["lines"] = [{"line_id": l.id, "item_id": l.item_id, "partner_id": l.partner_id, "name": l.name,
+                          "unit": l.unit, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents,
+                          "status": l.status} for l in order.lines]
+    uow.record_event("order.placed", envelope, village_id=village_id)
+    settle(uow, order, now)
+    uow.commit()
+    return order.id
+
+
+def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict:
+    """Check every line against the village's catalogue and cycle, price it, attach shared
+    suppliers' lines to their pooled purchase order, record order.placed (and order.confirmed when
+    nothing awaits a supplier). The same idempotency key again answers the same order."""
+    now = now or utcnow()
+    data = load(OrderInput(), data)
+    existing = _existing(uow, village_id, data["idempotency_key"])
+    if existing is not None:
+        return get_order(uow, existing.id, [village_id])
+    member = _known_member(uow, data["member_id"], village_id)
+    if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(HOME_DELIVERY_TAGS):
+        raise InvalidInput({"fulfilment": ["Home delivery is for members who cannot come (fragile, reduced "
+                                           "mobility or without a car)."]})
+    if data["delivery_date"] < today(now):
+        raise InvalidInput({"delivery_date": ["The date is in the past."]})
+    items = catalogue.items_of(uow, village_id, [line["item_id"] for line in data["lines"]])
+    errors = {}
+    for index, line in enumerate(data["lines"]):
+        item = items.get(line["item_id"])
+        if item is None:
+            errors[index] = {"item_id": [f"Not in this village's catalogue: {line['item_id']}."]}
+            continue
+        why = catalogue.problem(item, data["delivery_date"], now)
+        if why:
+            errors[index] = {"item_id": [why]}
+    if errors:
+        raise InvalidInput({"lines": errors})
+
+    try:
+        order_id = _create(uow, village_id, data, items, now)
+    except IntegrityError:  # the same key committed meanwhile by a concurrent request: answer that order
+        uow.rollback()
+        existing = _existing(uow, village_id, data["idempotency_key"])
+        if existing is None:
+            raise
+        order_id = existing.id
+    return get_order(uow, order_id, [village_id])
+
+
+# --- the counter's transitions -------------------------------------------------------------------
+
+def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    data = load(ReadyInput(), data)
+    order = _find(uow, order_id, village_ids, lock=True)
+    if order.fulfilment == "locker":
+        if not data["compartment"]:
+            raise InvalidInput({"compartment": ["Say which locker compartment it is in."]})
+        order.locker_compartment = data["compartment"]
+    _move(uow, order, "ready", now)
+    uow.commit()
+    return get_order(uow, order.id, village_ids)
+
+
+def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
+    """Handed over at the counter, from the locker (its code asked) or at the truck's stop."""
+    now = now or utcnow()
+    data = load(CollectInput(), data)
+    order = _find(uow, order_id, village_ids, lock=True)
+    if order.fulfilment == "home_delivery":
+        raise Conflict("order_is_home_delivery", field="fulfilment")
+    if order.status == "ready" and order.fulfilment == "locker" and \
+            not secrets.compare_digest(str(data["code"] or ""), order.locker_code or ""):
+        raise Conflict("wrong_pickup_code", field="code")
+    _move(uow, order, "collected", now)
+    uow.commit()
+    return get_order(uow, order.id, village_ids)
+
+
+def mark_delivered(uow, order_id, now: datetime | None = None) -> None:
+    """A home delivery was made (a round's stop, or the concierge went). Records order.delivered;
+    does NOT commit: the caller's unit of work does (rounds complete a stop in the same transaction)."""
+    now = now or utcnow()
+    order = _find(uow, order_id, None, lock=True)
+    if order.fulfilment != "home_delivery":
+        raise Conflict("order_not_home_delivery", field="fulfilment")
+    _move(uow, order, "delivered", now)
+
+
+def deliver(uow, order_id, village_ids, now: datetime | None = None) -> dict:
+    _find(uow, order_id, village_ids)
+    mark_delivered(uow, order_id, now)
+    uow.commit()
+    return get_order(uow, order_id, village_ids)
+
+
+def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    data = load(ReasonInput(), data)
+    order = _find(uow, order_id, village_ids, lock=True)
+    _move(uow, order, "cancelled", now, reason=data["reason"])
+    uow.commit()
+    return get_order(uow, order.id, village_ids)
+
+
+# --- partners ------------------------------------------------------------------------------------
+
+def _partner_view(order: Order, partner_id: str) -> dict:
+    return PartnerOrderOutput().dump({
+        "id": order.id, "village_id": order.village_id, "status": order.status, "fulfilment": order.fulfilment,
+        "delivery_date": order.delivery_date, "placed_at": order.placed_at,
+        "lines": [_line(l) for l in order.lines if l.partner_id == partner_id]})
+
+
+def partner_orders(uow, partner_id: str, status: str | None = None) -> list[dict]:
+    """The orders with lines of `partner_id`, those lines only, newest delivery first."""
+    query = select(Order).join(OrderLine).where(OrderLine.partner_id == partner_id)
+    if status:
+        query = query.where(Order.status == status)
+    orders = uow.session.scalars(query.order_by(Order.delivery_date.desc(), Order.placed_at)).unique().all()
+    return [_partner_view(order, partner_id) for order in orders]
+
+
+def answer_line(uow, partner_id: str, order_id, line_id, decision: str, data, now: datetime | None = None) -> dict:
+    """A supplier confirms or refuses one of its lines, while it is pending and before the cut-off
+    of its purchase order. Refusing needs a reason."""
+    from services.orders.models import PurchaseOrder
+
+    now = now or utcnow()
+    data = load(LineAnswerInput(), data)
+    if decision == "refuse" and not data["reason"]:
+        raise InvalidInput({"reason": ["Give the reason for refusing."]})
+    order = uow.session.scalars(select(Order).where(Order.id == str(order_id)).with_for_update()).first()
+    line = next((l for l in order.lines if l.id == str(line_id)), None) if order else None
+    if line is None or line.partner_id != partner_id:
+        raise NotFound("order_line", str(line_id))
+    if line.status != "pending":
+        raise Conflict("line_already_answered", details={"status": line.status})
+    if order.status != "placed":
+        raise Conflict("order_not_awaiting", details={"status": order.status})
+    purchase_order = uow.session.get(PurchaseOrder, line.purchase_order_id) if line.purchase_order_id else None
+    if purchase_order is not None and (purchase_order.status != "open" or now >= purchase_order.cutoff_at):
+        raise Conflict("cutoff_passed")
+    line.status = "confirmed" if decision == "confirm" else "refused"
+    line.reason = data["reason"] if decision == "refuse" else None
+    settle(uow, order, now)
+    uow.commit()
+    return _partner_view(order, partner_id)
+
+
+# --- for rounds (engineer D's services/orders/rounds.py) ------------------------------------------
+
+def orders_for_round(uow, on_date: date, village_ids=None) -> list[dict]:
+    """Home deliveries due on `on_date`, confirmed or ready: what a round carries."""
+    query = select(Order).where(Order.fulfilment == "home_delivery", Order.delivery_date == on_date,
+                                Order.status.in_(("confirmed", "ready")))
+    if village_ids is not None:
+        query = query.where(Order.village_id.in_(list(village_ids)))
+    return [{"order_id": o.id, "village_id": o.village_id, "member_id": o.member_id, "address": o.delivery_address,
+             "items_count": sum(l.quantity for l in o.lines if l.status != "refused")}
+            for o in uow.session.scalars(query.order_by(Order.village_id, Order.placed_at)).all()]
+
+
+def purchase_orders_for_pickup(uow, on_date: date) -> list[dict]:
+    """Pooled supplier orders sent for delivery on `on_date`: what a round may pick up."""
+    from services.orders import supplier_orders
+    return supplier_orders.for_pickup(uow, on_date)
+
+
+# --- the counter's day ("Aujourd'hui") -----------------------------------------------------------
+
+def counter_today(uow, village_id: str, on_date: date, now: datetime | None = None) -> dict:
+    from services.orders import parcels
+
+    now = now or utcnow()
+    base = select(Order).where(Order.village_id == village_id)
+    to_prepare = uow.session.scalars(base.where(Order.status == "confirmed", Order.delivery_date <= on_date)
+                                     .order_by(Order.delivery_date, Order.placed_at)).all()
+    to_hand_over = uow.session.scalars(base.where(Order.status == "ready", Order.fulfilment != "home_delivery")
+                                       .order_by(Order.delivery_date, Order.placed_at)).all()
+    week = on_date + timedelta(days=7)
+    awaiting = uow.session.scalars(base.where(Order.status == "placed", Order.delivery_date <= week)
+                                   .order_by(Order.delivery_date, Order.placed_at)).all()
+    waiting = parcels.waiting_parcels(uow, village_id, now)
+    return {  # the lists are dumped already (OrderOutput, ParcelOutput): CounterTodayOutput documents the whole
+        "village_id": village_id, "date": on_date.isoformat(), "to_prepare": dump_orders(uow, to_prepare),
+        "to_hand_over": dump_orders(uow, to_hand_over), "awaiting_suppliers": dump_orders(uow, awaiting),
+        "parcels_waiting": waiting, "reminders_due": sum(1 for p in waiting if p["reminder_due"])}
+
+
+# --- RGPD (to be called from read_models' member.erased handler and member_data export) -----------
+
+def member_orders(uow, member_id: str) -> list[dict]:
+    """Every order of one member (RGPD export)."""
+    return dump_orders(uow, uow.session.scalars(select(Order).where(Order.member_id == str(member_id))
+                                                .order_by(Order.placed_at)).all())
+
+
+def scrub_member(uow, member_id: str) -> int:
+    """Erase what identifies a member in their orders (address, free note); the orders stay, for the
+    figures. Does not commit: the erasure's unit of work does. Returns how many orders were scrubbed."""
+    rows = uow.session.scalars(select(Order).where(Order.member_id == str(member_id))).all()
+    for order in rows:
+        order.delivery_address, order.note = None, None
+    return len(rows)

@@ -1,0 +1,179 @@
+"""Parcels at the counter (dépôt / retrait): a parcel or goods left for an inhabitant by a carrier,
+La Poste or a neighbour, kept on a shelf or in a locker compartment, handed over with its pickup
+code.
+
+- `waiting` → `handed_over` (the right code) or `returned` (to the sender);
+- a reminder is due `REMIND_AFTER_DAYS` days after it arrived, then again every
+  `REMIND_AFTER_DAYS` days after the last reminder (the concierge records it: `remind`);
+- after `RETURN_AFTER_DAYS` days it goes back to its sender: `return_overdue(now)` (a timer) returns
+  every parcel waiting that long; the concierge may return one earlier.
+Events: parcel.received, parcel.handed_over, parcel.returned (no member data, no code).
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
+from backbone.tables import utcnow
+from services.orders.models import KnownMember, Parcel
+from services.orders.schemas.parcels import (
+    SENDER_LABELS, STATUS_LABELS, HandOverInput, ParcelInput, ParcelListQuery, ParcelOutput, ParcelReturnInput,
+)
+
+REMIND_AFTER_DAYS = 3
+RETURN_AFTER_DAYS = 14
+RETURN_REASON = f"Not collected within {RETURN_AFTER_DAYS} days."
+
+
+def _flags(parcel: Parcel, now: datetime) -> dict:
+    waiting = parcel.status == "waiting"
+    since = parcel.reminded_at or parcel.received_at
+    return_due = waiting and now - parcel.received_at >= timedelta(days=RETURN_AFTER_DAYS)
+    return {"days_waiting": max(0, (now - parcel.received_at).days) if waiting else 0,
+            "return_due": return_due,
+            "reminder_due": waiting and not return_due and now - since >= timedelta(days=REMIND_AFTER_DAYS)}
+
+
+def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
+    return ParcelOutput().dump({
+        "id": parcel.id, "village_id": parcel.village_id, "member_id": parcel.member_id,
+        "member_name": names.get(parcel.member_id), "sender_kind": parcel.sender_kind,
+        "sender_label": SENDER_LABELS[parcel.sender_kind], "sender_name": parcel.sender_name,
+        "description": parcel.description, "place_kind": parcel.place_kind, "place": parcel.place,
+        "pickup_code": parcel.pickup_code, "status": parcel.status, "status_label": STATUS_LABELS[parcel.status],
+        "received_at": parcel.received_at, "reminders": parcel.reminders, "reminded_at": parcel.reminded_at,
+        "closed_at": parcel.closed_at, "return_reason": parcel.return_reason, **_flags(parcel, now)})
+
+
+def _dump_all(uow, parcels, now) -> list[dict]:
+    ids = list({p.member_id for p in parcels})
+    names = {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))} \
+        if ids else {}
+    return [_dump(p, names, now) for p in parcels]
+
+
+def _find(uow, parcel_id, village_ids, *, lock: bool = False) -> Parcel:
+    query = select(Parcel).where(Parcel.id == str(parcel_id))
+    if lock:
+        query = query.with_for_update()
+    parcel = uow.session.scalars(query).first()
+    if parcel is None or (village_ids is not None and parcel.village_id not in village_ids):
+        raise NotFound("parcel", str(parcel_id))
+    return parcel
+
+
+def _event(uow, type_: str, parcel: Parcel, now: datetime, **extra) -> None:
+    uow.record_event(type_, {"parcel_id": parcel.id, "village_id": parcel.village_id,
+                             "sender_kind": parcel.sender_kind, "place_kind": parcel.place_kind,
+                             "occurred_at": now, **extra}, village_id=parcel.village_id)
+
+
+def get_parcel(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
+    return _dump_all(uow, [_find(uow, parcel_id, village_ids)], now or utcnow())[0]
+
+
+def list_parcels(uow, village_id: str, filters: dict | None = None, now: datetime | None = None) -> list[dict]:
+    filters = load(ParcelListQuery(), filters or {})
+    rows = uow.session.scalars(select(Parcel).where(Parcel.village_id == village_id, Parcel.status == filters["status"])
+                               .order_by(Parcel.received_at)).all()
+    return _dump_all(uow, rows, now or utcnow())
+
+
+def waiting_parcels(uow, village_id: str, now: datetime) -> list[dict]:
+    return list_parcels(uow, village_id, {"status": "waiting"}, now)
+
+
+def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
+    """Record a parcel left for a known member of the village; its pickup code is made here and
+    shown once to the concierge (to give to the inhabitant)."""
+    now = now or utcnow()
+    data = load(ParcelInput(), data)
+    member = uow.session.get(KnownMember, data["member_id"])
+    if member is None or member.erased_at is not None or member.village_id != village_id:
+        raise InvalidInput({"member_id": [f"Unknown member in this village: {data['member_id']}."]})
+    parcel = Parcel(village_id=village_id, member_id=member.id, sender_kind=data["sender_kind"],
+                    sender_name=data["sender_name"], description=data["description"], place_kind=data["place_kind"],
+                    place=data["place"].strip(), pickup_code=f"{secrets.randbelow(10 ** 6):06d}", status="waiting",
+                    received_at=now, reminders=0)
+    uow.session.add(parcel)
+    uow.session.flush()
+    _event(uow, "parcel.received", parcel, now, member_id=parcel.member_id, pickup_code=parcel.pickup_code)
+    uow.commit()
+    return get_parcel(uow, parcel.id, [village_id], now)
+
+
+def _waiting(parcel: Parcel) -> None:
+    if parcel.status != "waiting":
+        raise Conflict("parcel_not_waiting", field="status", details={"status": parcel.status})
+
+
+def hand_over(uow, parcel_id, data, village_ids, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    data = load(HandOverInput(), data)
+    parcel = _find(uow, parcel_id, village_ids, lock=True)
+    _waiting(parcel)
+    if not secrets.compare_digest(data["code"].strip(), parcel.pickup_code):
+        raise Conflict("wrong_pickup_code", field="code")
+    parcel.status, parcel.closed_at = "handed_over", now
+    _event(uow, "parcel.handed_over", parcel, now)
+    uow.commit()
+    return get_parcel(uow, parcel.id, village_ids, now)
+
+
+def remind(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
+    """The concierge reminded the inhabitant (a call, a word at the counter)."""
+    now = now or utcnow()
+    parcel = _find(uow, parcel_id, village_ids, lock=True)
+    _waiting(parcel)
+    parcel.reminders += 1
+    parcel.reminded_at = now
+    uow.commit()
+    return get_parcel(uow, parcel.id, village_ids, now)
+
+
+def _return(uow, parcel: Parcel, reason: str | None, now: datetime) -> None:
+    parcel.status, parcel.closed_at, parcel.return_reason = "returned", now, reason
+    _event(uow, "parcel.returned", parcel, now, reason=reason)
+
+
+def return_to_sender(uow, parcel_id, data, village_ids, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    data = load(ParcelReturnInput(), data)
+    parcel = _find(uow, parcel_id, village_ids, lock=True)
+    _waiting(parcel)
+    _return(uow, parcel, data["reason"], now)
+    uow.commit()
+    return get_parcel(uow, parcel.id, village_ids, now)
+
+
+def return_overdue(uow, now: datetime | None = None) -> list[str]:
+    """Every parcel waiting for `RETURN_AFTER_DAYS` days goes back to its sender (the timer's work)."""
+    now = now or utcnow()
+    overdue = uow.session.scalars(select(Parcel).where(
+        Parcel.status == "waiting", Parcel.received_at <= now - timedelta(days=RETURN_AFTER_DAYS))
+        .with_for_update()).all()
+    for parcel in overdue:
+        _return(uow, parcel, RETURN_REASON, now)
+    uow.commit()
+    return [p.id for p in overdue]
+
+
+# --- RGPD (to be called from read_models' member.erased handler and member_data export) -----------
+
+def member_parcels(uow, member_id: str, now: datetime | None = None) -> list[dict]:
+    """Every parcel left for one member (RGPD export)."""
+    rows = uow.session.scalars(select(Parcel).where(Parcel.member_id == str(member_id))
+                               .order_by(Parcel.received_at)).all()
+    return _dump_all(uow, rows, now or utcnow())
+
+
+def scrub_member(uow, member_id: str) -> int:
+    """Erase the free text of a member's parcels (who sent it, what it is); does not commit."""
+    rows = uow.session.scalars(select(Parcel).where(Parcel.member_id == str(member_id))).all()
+    for parcel in rows:
+        parcel.sender_name, parcel.description = None, None
+    return len(rows)

@@ -1,0 +1,141 @@
+"""Shapes of orders at the counter: what the concierge sends, what comes back, the day's list."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from backbone.contracts.events.orders import FULFILMENTS
+from services.orders.schemas.parcels import ParcelOutput
+
+MAX_LINES = 50
+
+STATUS_LABELS = {"placed": "Passée", "confirmed": "Confirmée", "ready": "Prête", "collected": "Retirée",
+                 "delivered": "Livrée", "cancelled": "Annulée", "refused": "Refusée"}
+FULFILMENT_LABELS = {"counter": "Retrait au comptoir", "locker": "Casier", "truck_stop": "Arrêt du camion",
+                     "home_delivery": "Livraison à domicile"}
+LINE_STATUS_LABELS = {"pending": "En attente du fournisseur", "confirmed": "Confirmée", "refused": "Refusée"}
+
+
+class OrderLineInput(Schema):
+    item_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=999, error="A quantity is at least 1 (at most 999)."))
+
+
+class OrderInput(Schema):
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=80), metadata={
+        "description": "Chosen by the caller once per order (e.g. a UUID made when the form opens): the same key "
+                       "sent twice gives the same order, never two."})
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    delivery_date = fields.Date(required=True, metadata={"description": "Day the goods are wanted (YYYY-MM-DD)."})
+    fulfilment = fields.String(required=True, validate=validate.OneOf(FULFILMENTS))
+    delivery_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                                     metadata={"description": "Required for home_delivery."})
+    truck_stop = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
+                               metadata={"description": "The truck's stop (id or name); required for truck_stop."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    lines = fields.List(fields.Nested(OrderLineInput), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES, error="An order has 1 to 50 lines."))
+
+    @validates_schema
+    def _fulfilment(self, data, **kwargs):
+        if data.get("fulfilment") == "home_delivery" and not (data.get("delivery_address") or "").strip():
+            raise ValidationError("Home delivery needs an address.", "delivery_address")
+        if data.get("fulfilment") == "truck_stop" and not (data.get("truck_stop") or "").strip():
+            raise ValidationError("Say at which stop of the truck.", "truck_stop")
+        items = [line["item_id"] for line in data.get("lines") or []]
+        if len(items) != len(set(items)):
+            raise ValidationError("An item is listed twice: give one line with the total quantity.", "lines")
+
+
+class ReadyInput(Schema):
+    compartment = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40),
+                                metadata={"description": "Locker compartment (locker orders)."})
+
+
+class CollectInput(Schema):
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12),
+                         metadata={"description": "The locker code (locker orders)."})
+
+
+class ReasonInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
+
+
+class LineAnswerInput(Schema):
+    """A partner's answer to one of its order lines."""
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300),
+                           metadata={"description": "Required to refuse."})
+
+
+class OrderListQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(STATUS_LABELS)))
+    delivery_date = fields.Date(load_default=None, allow_none=True)
+
+
+class OrderLineOutput(Schema):
+    id = fields.String()
+    item_id = fields.String()
+    partner_id = fields.String()
+    partner_name = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    quantity = fields.Integer()
+    unit_price_cents = fields.Integer()
+    vat_rate = fields.Integer()
+    total_cents = fields.Integer()
+    status = fields.String(metadata={"description": "pending, confirmed or refused"})
+    status_label = fields.String()
+    reason = fields.String(allow_none=True)
+    purchase_order_id = fields.String(allow_none=True)
+
+
+class OrderOutput(Schema):
+    id = fields.String()
+    village_id = fields.String()
+    member_id = fields.String()
+    member_name = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    fulfilment = fields.String()
+    fulfilment_label = fields.String()
+    delivery_date = fields.Date()
+    delivery_address = fields.String(allow_none=True)
+    truck_stop = fields.String(allow_none=True)
+    locker_code = fields.String(allow_none=True, metadata={"description": "Code of the locker (locker orders)."})
+    locker_compartment = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    total_cents = fields.Integer()
+    reason = fields.String(allow_none=True)
+    placed_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    ready_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineOutput))
+
+
+class PartnerOrderOutput(Schema):
+    """An order as its supplier sees it: its own lines only, no member data."""
+    id = fields.String()
+    village_id = fields.String()
+    status = fields.String()
+    fulfilment = fields.String()
+    delivery_date = fields.Date()
+    placed_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(OrderLineOutput))
+
+
+class CounterTodayOutput(Schema):
+    """The counter's day ("Aujourd'hui"): what to prepare, what to hand over, what waits."""
+    village_id = fields.String()
+    date = fields.Date()
+    to_prepare = fields.List(fields.Nested(OrderOutput), metadata={
+        "description": "Confirmed orders due on or before the day: prepare them (then mark them ready)."})
+    to_hand_over = fields.List(fields.Nested(OrderOutput), metadata={
+        "description": "Ready orders to collect at the counter, the locker or the truck stop."})
+    awaiting_suppliers = fields.List(fields.Nested(OrderOutput), metadata={
+        "description": "Placed orders still waiting for a supplier's answer."})
+    parcels_waiting = fields.List(fields.Nested(ParcelOutput), metadata={
+        "description": "Parcels waiting, oldest first; `reminder_due` says whom to remind today."})
+    reminders_due = fields.Integer()
+
+
+class DayInput(Schema):
+    on_date = fields.Date(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD (default today)."})

@@ -1,0 +1,53 @@
+"""Shapes of parcels at the counter (dépôt / retrait)."""
+from marshmallow import Schema, fields, validate
+
+from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
+
+STATUS_LABELS = {"waiting": "En attente", "handed_over": "Remis", "returned": "Retourné à l'expéditeur"}
+SENDER_LABELS = {"carrier": "Transporteur", "la_poste": "La Poste", "neighbour": "Voisin·e", "other": "Autre"}
+
+
+class ParcelInput(Schema):
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS))
+    sender_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES))
+    place = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                          metadata={"description": "Shelf or locker compartment, e.g. B3."})
+
+
+class HandOverInput(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=12))
+
+
+class ParcelReturnInput(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class ParcelListQuery(Schema):
+    status = fields.String(load_default="waiting", validate=validate.OneOf(tuple(STATUS_LABELS)))
+
+
+class ParcelOutput(Schema):
+    id = fields.String()
+    village_id = fields.String()
+    member_id = fields.String()
+    member_name = fields.String(allow_none=True)
+    sender_kind = fields.String()
+    sender_label = fields.String()
+    sender_name = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    place_kind = fields.String()
+    place = fields.String()
+    pickup_code = fields.String(metadata={"description": "Given to the inhabitant; asked at the handover."})
+    status = fields.String()
+    status_label = fields.String()
+    received_at = fields.AwareDateTime()
+    days_waiting = fields.Integer()
+    reminders = fields.Integer()
+    reminded_at = fields.AwareDateTime(allow_none=True)
+    reminder_due = fields.Boolean()
+    return_due = fields.Boolean()
+    closed_at = fields.AwareDateTime(allow_none=True)
+    return_reason = fields.String(allow_none=True)

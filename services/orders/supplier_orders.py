@@ -1,0 +1,183 @@
+"""Pooled supplier orders (mutualisation, grappes): for each shared supplier and delivery day, one
+purchase order gathers the lines of every village that orders from it, with the breakdown per
+village. The villages that order in a cycle are that cycle's cluster.
+
+- A line of a shared supplier joins the open purchase order of (supplier, delivery day) when the
+  order is placed; the purchase order's cut-off is the earliest cut-off of its items.
+- `close_due(now)` (a timer) closes and sends every open purchase order whose cut-off has passed;
+  the coordinator may send one earlier (`send_now`). Sending confirms the lines still pending,
+  settles their orders, and records `purchase_order.sent` (supplier, lines, per-village breakdown;
+  no member data). A purchase order left with no line (every order cancelled or refused) closes
+  as `empty` and nothing is sent.
+- Lines of cancelled or refused orders, and refused lines, are left out of what is sent.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from backbone.errors import Conflict, NotFound
+from backbone.tables import utcnow
+from services.orders import catalogue, ordering
+from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder, new_id
+from services.orders.schemas.supplier_orders import PurchaseOrderOutput
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+LEFT_OUT = ("cancelled", "refused")
+
+
+def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> PurchaseOrder | None:
+    """The open purchase order of `item`'s supplier for `delivery_date` (made when it is the first
+    line), its cut-off lowered to this item's if earlier; None when it is already sent."""
+    insert = _INSERTS[uow.session.get_bind().dialect.name]
+    cutoff = catalogue.cutoff_at(item, delivery_date)
+    uow.session.execute(insert(PurchaseOrder).values(
+        id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
+        delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
+    purchase_order = uow.session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
+        .with_for_update().execution_options(populate_existing=True)).one()
+    if purchase_order.status != "open":
+        return None
+    if cutoff < purchase_order.cutoff_at:
+        purchase_order.cutoff_at = cutoff
+    return purchase_order
+
+
+def _active_lines(uow, purchase_order_ids) -> list[tuple[OrderLine, Order]]:
+    if not purchase_order_ids:
+        return []
+    return uow.session.execute(select(OrderLine, Order).join(Order, Order.id == OrderLine.order_id).where(
+        OrderLine.purchase_order_id.in_(list(purchase_order_ids)), OrderLine.status != "refused",
+        Order.status.not_in(LEFT_OUT)).order_by(Order.village_id, OrderLine.offer_id)).all()
+
+
+def _totals(lines) -> list[dict]:
+    """Quantities per offer of the supplier (each village's catalogue item names the same offer)."""
+    quantities, names = defaultdict(int), {}
+    for line in lines:
+        quantities[line.offer_id] += line.quantity
+        names[line.offer_id] = (line.name, line.unit)
+    return [{"offer_id": offer_id, "name": names[offer_id][0], "unit": names[offer_id][1], "quantity": quantity}
+            for offer_id, quantity in sorted(quantities.items(), key=lambda pair: (names[pair[0]][0], pair[0]))]
+
+
+def _breakdown(rows, village_ids=None) -> dict:
+    """Lines of one purchase order, all villages together and per village (only `village_ids`'
+    rows when given: a concierge sees their own village's part)."""
+    per_village, orders = defaultdict(list), defaultdict(set)
+    for line, order in rows:
+        per_village[order.village_id].append(line)
+        orders[order.village_id].add(order.id)
+    shown = sorted(v for v in per_village if village_ids is None or v in village_ids)
+    lines = [line for line, _order in rows if village_ids is None or _order.village_id in village_ids]
+    return {"village_ids": sorted(per_village) if village_ids is None else shown, "lines": _totals(lines),
+            "villages": [{"village_id": v, "orders": len(orders[v]), "lines": _totals(per_village[v])} for v in shown],
+            "items_count": sum(line.quantity for line in lines)}
+
+
+def _dump(purchase_order: PurchaseOrder, rows, village_ids=None) -> dict:
+    return PurchaseOrderOutput().dump({
+        "id": purchase_order.id, "supplier_partner_id": purchase_order.supplier_partner_id,
+        "supplier_name": purchase_order.supplier_name, "delivery_date": purchase_order.delivery_date,
+        "cutoff_at": purchase_order.cutoff_at, "status": purchase_order.status, "sent_at": purchase_order.sent_at,
+        **_breakdown(rows, village_ids)})
+
+
+def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, status=None) -> list[dict]:
+    """Newest delivery day first. With `village_ids` (a concierge), only purchase orders their
+    village takes part in, and only its part of the breakdown."""
+    query = select(PurchaseOrder)
+    if supplier_partner_id is not None:
+        query = query.where(PurchaseOrder.supplier_partner_id == supplier_partner_id)
+    if status:
+        query = query.where(PurchaseOrder.status == status)
+    purchase_orders = uow.session.scalars(query.order_by(PurchaseOrder.delivery_date.desc(),
+                                                         PurchaseOrder.supplier_name)).all()
+    rows_by = defaultdict(list)
+    for line, order in _active_lines(uow, [p.id for p in purchase_orders]):
+        rows_by[line.purchase_order_id].append((line, order))
+    result = []
+    for purchase_order in purchase_orders:
+        rows = rows_by[purchase_order.id]
+        if village_ids is not None and not any(order.village_id in village_ids for _line, order in rows):
+            continue
+        result.append(_dump(purchase_order, rows, village_ids))
+    return result
+
+
+def get_purchase_order(uow, purchase_order_id, *, village_ids=None, supplier_partner_id=None) -> dict:
+    purchase_order = uow.session.get(PurchaseOrder, str(purchase_order_id))
+    if purchase_order is None or supplier_partner_id not in (None, purchase_order.supplier_partner_id):
+        raise NotFound("purchase_order", str(purchase_order_id))
+    rows = _active_lines(uow, [purchase_order.id])
+    if village_ids is not None and not any(order.village_id in village_ids for _line, order in rows):
+        raise NotFound("purchase_order", str(purchase_order_id))
+    return _dump(purchase_order, rows, village_ids)
+
+
+def _send(uow, purchase_order: PurchaseOrder, now: datetime) -> bool:
+    rows = _active_lines(uow, [purchase_order.id])
+    purchase_order.sent_at = now
+    if not rows:
+        purchase_order.status = "empty"
+        return False
+    purchase_order.status = "sent"
+    for line, _order in rows:
+        if line.status == "pending":
+            line.status = "confirmed"
+    for order in {order.id: order for _line, order in rows}.values():
+        ordering.settle(uow, order, now)
+    breakdown = _breakdown(rows)
+    uow.record_event("purchase_order.sent", {
+        "purchase_order_id": purchase_order.id, "supplier_partner_id": purchase_order.supplier_partner_id,
+        "supplier_name": purchase_order.supplier_name, "delivery_date": purchase_order.delivery_date,
+        "cutoff_at": purchase_order.cutoff_at, "sent_at": now, "village_ids": breakdown["village_ids"],
+        "lines": breakdown["lines"],
+        "villages": [{"village_id": v["village_id"], "lines": v["lines"]} for v in breakdown["villages"]]},
+        village_id=None)
+    return True
+
+
+def close_due(uow, now: datetime | None = None) -> list[str]:
+    """Close and send every open purchase order whose cut-off has passed (the timer's work); one
+    transaction. Returns the ids of those sent."""
+    now = now or utcnow()
+    due = uow.session.scalars(select(PurchaseOrder).where(PurchaseOrder.status == "open",
+                                                          PurchaseOrder.cutoff_at <= now)
+                              .order_by(PurchaseOrder.cutoff_at).with_for_update()).all()
+    sent = [p.id for p in due if _send(uow, p, now)]
+    uow.commit()
+    return sent
+
+
+def send_now(uow, purchase_order_id, now: datetime | None = None) -> dict:
+    """The coordinator sends a purchase order before its cut-off (every village has ordered)."""
+    now = now or utcnow()
+    purchase_order = uow.session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == str(purchase_order_id))
+                                         .with_for_update()).first()
+    if purchase_order is None:
+        raise NotFound("purchase_order", str(purchase_order_id))
+    if purchase_order.status != "open":
+        raise Conflict("purchase_order_closed", details={"status": purchase_order.status})
+    if not _active_lines(uow, [purchase_order.id]):
+        raise Conflict("purchase_order_empty")
+    _send(uow, purchase_order, now)
+    uow.commit()
+    return get_purchase_order(uow, purchase_order.id)
+
+
+def for_pickup(uow, on_date: date) -> list[dict]:
+    purchase_orders = uow.session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.status == "sent", PurchaseOrder.delivery_date == on_date)
+        .order_by(PurchaseOrder.supplier_name)).all()
+    counts = defaultdict(int)
+    for line, _order in _active_lines(uow, [p.id for p in purchase_orders]):
+        counts[line.purchase_order_id] += line.quantity
+    return [{"purchase_order_id": p.id, "supplier_partner_id": p.supplier_partner_id,
+             "supplier_name": p.supplier_name, "delivery_date": p.delivery_date, "items_count": counts[p.id]}
+            for p in purchase_orders]

@@ -1,0 +1,334 @@
+"""Orders at the counter, on SQLite and PostgreSQL: checked against the village's catalogue read
+model, priced with a snapshot, idempotent on creation, a guarded state machine with one event per
+transition, bad input named field by field with nothing written; the partner's answers; the day's
+list; the figures; and over real RPC, that typed errors cross as themselves."""
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import func, select
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.tables import OutboxEvent
+from gateway.i18n import translate_field_errors
+from services.orders import figures, ordering, parcels
+from services.orders.models import Order
+from services.orders.service import OrdersService
+from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
+
+LATER = NOW + timedelta(hours=1)
+
+
+def outbox(database, prefix="order."):
+    with database.unit_of_work() as uow:
+        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type.startswith(prefix))
+                                   .order_by(OutboxEvent.id))
+        return [json.loads(r.body) for r in rows]
+
+
+def count_orders(database):
+    with database.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Order)).scalar_one()
+
+
+def order_input(w, *lines, **change):
+    data = {"idempotency_key": str(uuid.uuid4()), "member_id": w.alice, "delivery_date": THURSDAY.isoformat(),
+            "fulfilment": "counter", "lines": [{"item_id": i["item_id"], "quantity": q} for i, q in lines]}
+    data.update(change)
+    return data
+
+
+def place(w, village_id, data, now=NOW):
+    with w.db.unit_of_work() as uow:
+        return ordering.place_order(uow, village_id, data, now)
+
+
+def test_a_local_order_is_confirmed_at_once_and_keeps_its_price(counter_world):
+    w = counter_world
+    order = place(w, w.a, order_input(w, (w.bread, 2)))
+    assert order["status"] == "confirmed" and order["total_cents"] == 640 and order["member_name"] == "Alice Martin"
+    assert order["lines"][0]["status"] == "confirmed" and order["lines"][0]["unit_price_cents"] == 320
+    assert [e["type"] for e in outbox(w.db)] == ["order.placed", "order.confirmed"]
+    placed = outbox(w.db)[0]["payload"]
+    assert placed["partner_ids"] == [w.baker] and placed["lines"][0]["quantity"] == 2
+    assert "member_id" not in placed and "Alice" not in json.dumps(placed), "no member data travels"
+    w.publish(w.a, [dict(w.bread, price_cents=999)], NOW)   # a new price later does not touch the order
+    with w.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], [w.a])["total_cents"] == 640
+
+
+def test_the_same_idempotency_key_twice_makes_one_order(counter_world):
+    w = counter_world
+    data = order_input(w, (w.bread, 1))
+    first, second = place(w, w.a, data), place(w, w.a, dict(data))
+    assert first["id"] == second["id"] and count_orders(w.db) == 1
+    assert [e["type"] for e in outbox(w.db)].count("order.placed") == 1
+    other = place(w, w.b, order_input(w, (w.cheese_b, 1), idempotency_key=data["idempotency_key"], member_id=w.chloe))
+    assert other["id"] != first["id"], "a key is unique per village"
+
+
+def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(counter_world, monkeypatch):
+    """Two clicks at once: both pass the look-up, the second insert meets the unique key and answers
+    the first order (nothing of its own written)."""
+    w = counter_world
+    data = order_input(w, (w.bread, 1), (w.cheese, 1))
+    first = place(w, w.a, data)
+    calls = []
+    real = ordering._existing
+
+    def racing(uow, village_id, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(uow, village_id, key)   # the first look-up saw nothing yet
+
+    monkeypatch.setattr(ordering, "_existing", racing)
+    assert place(w, w.a, dict(data))["id"] == first["id"] and len(calls) == 2
+    assert count_orders(w.db) == 1 and [e["type"] for e in outbox(w.db)] == ["order.placed"]
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"lines": [{"item_id": "nope", "quantity": 1}]}, ("lines", 0, "item_id")),
+    ({"lines": [{"item_id": "B", "quantity": 1}]}, ("lines", 0, "item_id")),          # village B's item
+    ({"lines": [{"item_id": "bread", "quantity": 0}]}, ("lines", 0, "quantity")),
+    ({"lines": [{"item_id": "bread", "quantity": -3}]}, ("lines", 0, "quantity")),
+    ({"lines": []}, ("lines",)),
+    ({"lines": [{"item_id": "bread", "quantity": 1}, {"item_id": "bread", "quantity": 2}]}, ("lines",)),
+    ({"delivery_date": "2026-11-30"}, ("delivery_date",)),
+    ({"delivery_date": "hier"}, ("delivery_date",)),
+    ({"fulfilment": "home_delivery"}, ("delivery_address",)),
+    ({"fulfilment": "home_delivery", "delivery_address": "  "}, ("delivery_address",)),
+    ({"fulfilment": "truck_stop"}, ("truck_stop",)),
+    ({"fulfilment": "home_delivery", "delivery_address": "1 rue Basse", "member_id": "BRUNO"}, ("fulfilment",)),
+    ({"fulfilment": "drone"}, ("fulfilment",)),
+    ({"member_id": "C"}, ("member_id",)),                                             # a member of village B
+    ({"member_id": str(uuid.uuid4())}, ("member_id",)),
+    ({"idempotency_key": "x"}, ("idempotency_key",)),
+    ({"lines": [{"item_id": "soldout", "quantity": 1}]}, ("lines", 0, "item_id")),
+    ({"lines": [{"item_id": "fridays", "quantity": 1}]}, ("lines", 0, "item_id")),   # Thursday is not a Friday
+])
+def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, field):
+    w = counter_world
+    names = {"bread": w.bread["item_id"], "B": w.cheese_b["item_id"], "soldout": w.soldout["item_id"],
+             "fridays": w.fridays["item_id"], "C": w.chloe, "BRUNO": w.bruno}
+    data = order_input(w, (w.bread, 1))
+    for key, value in change.items():
+        if key == "lines":
+            value = [dict(line, item_id=names.get(line["item_id"], line["item_id"])) for line in value]
+        data[key] = names.get(value, value) if isinstance(value, str) else value
+    with pytest.raises(InvalidInput) as err:
+        place(w, w.a, data)
+    errors = err.value.errors
+    for key in field:
+        errors = errors[key]
+    assert errors and all(isinstance(m, str) for m in errors)
+    assert "é" in json.dumps(translate_field_errors(err.value.errors), ensure_ascii=False) or \
+        translate_field_errors(err.value.errors) != err.value.errors, "every message has its French"
+    assert count_orders(w.db) == 0 and outbox(w.db) == [], "nothing half-written"
+
+
+def test_too_late_for_a_shared_supplier_and_one_bad_line_spoils_nothing(counter_world):
+    w = counter_world
+    tomorrow = (NOW.date() + timedelta(days=1)).isoformat()   # cheese needs a day's lead, cut at noon
+    with pytest.raises(InvalidInput) as err:
+        place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 1), delivery_date=tomorrow), now=NOW + timedelta(hours=4))
+    assert list(err.value.errors["lines"]) == [1] and "Too late" in err.value.errors["lines"][1]["item_id"][0]
+    assert count_orders(w.db) == 0 and outbox(w.db, "") == []
+
+
+def test_the_counter_state_machine(counter_world):
+    w = counter_world
+    order = place(w, w.a, order_input(w, (w.bread, 1)))
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as early:
+        ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    assert early.value.reason == "order_status_transition" and early.value.details["current"] == "confirmed"
+    with w.db.unit_of_work() as uow:
+        assert ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)["status"] == "ready"
+    with w.db.unit_of_work() as uow:
+        done = ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    assert done["status"] == "collected" and done["closed_at"]
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict):
+        ordering.cancel(uow, order["id"], {"reason": "trop tard"}, [w.a], LATER)
+
+    cancelled = place(w, w.a, order_input(w, (w.bread, 1)))
+    with w.db.unit_of_work() as uow:
+        gone = ordering.cancel(uow, cancelled["id"], {"reason": "Changement d'avis"}, [w.a], LATER)
+    assert gone["status"] == "cancelled"
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as wrong:   # collect a cancelled order
+        ordering.collect(uow, cancelled["id"], {}, [w.a], LATER)
+    assert wrong.value.details == {"current": "cancelled", "requested": "collected", "allowed": []}
+    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
+        ordering.cancel(uow, order["id"], {}, [w.a], LATER)
+    assert "reason" in no_reason.value.errors
+    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # another village's order is not found
+        ordering.get_order(uow, order["id"], [w.b])
+    types = [e["type"] for e in outbox(w.db)]
+    assert types == ["order.placed", "order.confirmed", "order.ready", "order.collected",
+                     "order.placed", "order.confirmed", "order.cancelled"]
+    assert outbox(w.db)[-1]["payload"]["reason"] == "Changement d'avis"
+
+
+def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):
+    w = counter_world
+    order = place(w, w.a, order_input(w, (w.bread, 1), fulfilment="locker"))
+    assert len(order["locker_code"]) == 6
+    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_place:
+        ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)
+    assert "compartment" in no_place.value.errors
+    with w.db.unit_of_work() as uow:
+        assert ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [w.a], LATER)["locker_compartment"] == "C4"
+    wrong = "000000" if order["locker_code"] != "000000" else "111111"
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
+        ordering.collect(uow, order["id"], {"code": wrong}, [w.a], LATER)
+    assert err.value.reason == "wrong_pickup_code" and err.value.field == "code"
+    with w.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], [w.a])["status"] == "ready", "a wrong code changes nothing"
+        assert ordering.collect(uow, order["id"], {"code": order["locker_code"]}, [w.a], LATER)["status"] == "collected"
+
+
+def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_world):
+    w = counter_world
+    order = place(w, w.a, order_input(w, (w.bread, 3), fulfilment="home_delivery",
+                                     delivery_address="3 rue des Tilleuls, Peyrelevade"))
+    place(w, w.a, order_input(w, (w.bread, 1)))   # a counter order is not on the round
+    with w.db.unit_of_work() as uow:
+        assert ordering.orders_for_round(uow, THURSDAY) == [{
+            "order_id": order["id"], "village_id": w.a, "member_id": w.alice,
+            "address": "3 rue des Tilleuls, Peyrelevade", "items_count": 3}]
+        assert ordering.orders_for_round(uow, THURSDAY, [w.b]) == []
+        assert ordering.orders_for_round(uow, THURSDAY + timedelta(days=1)) == []
+    with w.db.unit_of_work() as uow:
+        ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
+        ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    assert err.value.reason == "order_is_home_delivery"
+    with w.db.unit_of_work() as uow:   # rounds call mark_delivered inside their own unit of work
+        ordering.mark_delivered(uow, order["id"], LATER)
+        uow.rollback()
+    with w.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], None)["status"] == "ready", "mark_delivered does not commit"
+        ordering.mark_delivered(uow, order["id"], LATER)
+        uow.commit()
+    with w.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], None)["status"] == "delivered"
+        assert ordering.orders_for_round(uow, THURSDAY) == []
+    assert outbox(w.db)[-1]["type"] == "order.delivered"
+
+
+def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_world):
+    w = counter_world
+    mixed = place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 2)))
+    assert mixed["status"] == "placed" and [l["status"] for l in mixed["lines"]] == ["confirmed", "pending"]
+    with w.db.unit_of_work() as uow:
+        seen = ordering.partner_orders(uow, w.cheese_maker)
+    assert [o["id"] for o in seen] == [mixed["id"]] and [l["name"] for l in seen[0]["lines"]] == ["Tomme"]
+    assert "member_id" not in seen[0]
+    cheese_line = mixed["lines"][1]["id"]
+    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # not its line
+        ordering.answer_line(uow, w.baker, mixed["id"], cheese_line, "confirm", {}, LATER)
+    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
+        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "refuse", {}, LATER)
+    assert "reason" in no_reason.value.errors
+    with w.db.unit_of_work() as uow:
+        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "confirm", {}, LATER)
+    with w.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, mixed["id"], [w.a])["status"] == "confirmed"
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
+        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "refuse", {"reason": "Plus de stock"},
+                             LATER)
+    assert twice.value.reason == "line_already_answered"
+
+    only_cheese = place(w, w.a, order_input(w, (w.cheese, 1), member_id=w.bruno))
+    with w.db.unit_of_work() as uow:
+        ordering.answer_line(uow, w.cheese_maker, only_cheese["id"], only_cheese["lines"][0]["id"], "refuse",
+                             {"reason": "Plus de tomme cette semaine"}, LATER)
+    with w.db.unit_of_work() as uow:
+        refused = ordering.get_order(uow, only_cheese["id"], [w.a])
+    assert refused["status"] == "refused" and refused["reason"] == "Plus de tomme cette semaine"
+    assert refused["total_cents"] == 0
+    last = outbox(w.db)[-1]
+    assert last["type"] == "order.refused" and last["payload"]["partner_ids"] == [w.cheese_maker]
+
+    dropped = place(w, w.a, order_input(w, (w.cheese, 1)))
+    with w.db.unit_of_work() as uow:
+        ordering.cancel(uow, dropped["id"], {"reason": "Partie chez sa fille"}, [w.a], LATER)
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as gone:
+        ordering.answer_line(uow, w.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER)
+    assert gone.value.reason == "order_not_awaiting" and gone.value.details == {"status": "cancelled"}
+
+    late = place(w, w.a, order_input(w, (w.cheese, 1)))
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as after_cutoff:   # Wednesday noon has passed
+        ordering.answer_line(uow, w.cheese_maker, late["id"], late["lines"][0]["id"], "confirm", {},
+                             datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc))
+    assert after_cutoff.value.reason == "cutoff_passed"
+
+
+def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_world):
+    w = counter_world
+    to_prepare = place(w, w.a, order_input(w, (w.bread, 1)))
+    ready = place(w, w.a, order_input(w, (w.bread, 2), member_id=w.bruno))
+    awaiting = place(w, w.a, order_input(w, (w.cheese, 1)))
+    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))   # another village
+    with w.db.unit_of_work() as uow:
+        ordering.mark_ready(uow, ready["id"], {}, [w.a], LATER)
+    with w.db.unit_of_work() as uow:
+        old = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": "la_poste", "place_kind": "shelf",
+                                         "place": "A1"}, NOW - timedelta(days=4))
+    with w.db.unit_of_work() as uow:
+        day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
+    assert [o["id"] for o in day["to_prepare"]] == [to_prepare["id"]]
+    assert [o["id"] for o in day["to_hand_over"]] == [ready["id"]]
+    assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]]
+    assert [p["id"] for p in day["parcels_waiting"]] == [old["id"]] and day["reminders_due"] == 1
+    assert day["parcels_waiting"][0]["member_name"] == "Alice Martin"
+    with w.db.unit_of_work() as uow:
+        assert ordering.counter_today(uow, w.a, THURSDAY - timedelta(days=1), LATER)["to_prepare"] == []
+
+
+def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
+    w = counter_world
+    sold = place(w, w.a, order_input(w, (w.bread, 2)))
+    place(w, w.a, order_input(w, (w.bread, 5)))        # placed, never collected: not a sale
+    for step in (ordering.mark_ready, ordering.collect):
+        with w.db.unit_of_work() as uow:
+            step(uow, sold["id"], {}, [w.a], LATER)
+    with w.db.unit_of_work() as uow:
+        parcel = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": "carrier", "place_kind": "shelf",
+                                            "place": "B2"}, NOW)
+    with w.db.unit_of_work() as uow:
+        parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [w.a], LATER)
+    with w.db.unit_of_work() as uow:
+        result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))
+        nothing_else = {"help_requests_done": 0, "help_minutes": 0, "help_requests_unmatched": 0,
+                        "rounds_planned": 0}
+        assert result["figures"][w.a] == {"orders": 2, "sales_cents": 640, "parcels_received": 1,
+                                          "parcels_handed_over": 1, **nothing_else}
+        assert result["figures"][w.b] == {"orders": 0, "sales_cents": 0, "parcels_received": 0,
+                                          "parcels_handed_over": 0, **nothing_else}
+        assert result["details"]["sales_by_partner"] == [{"village_id": w.a, "partner_id": w.baker,
+                                                          "partner_name": w.bread["partner_name"], "sales_cents": 640}]
+        assert list(figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]) == [w.b]
+        assert figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][w.a]["orders"] == 0
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_typed_errors_cross_rpc(container_factory, nameko_config, counter_world):
+    w = counter_world
+    container_factory(OrdersService, nameko_config).start()
+    with ServiceRpcProxy("orders", nameko_config, timeout=10) as orders:
+        with pytest.raises(InvalidInput) as bad:
+            orders.place_order(w.a, order_input(w, (w.bread, 0)))
+        assert "quantity" in bad.value.errors["lines"]["0"] or "quantity" in bad.value.errors["lines"][0]
+        with pytest.raises(NotFound):
+            orders.get_order(str(uuid.uuid4()), [w.a])
+        future = (datetime.now(timezone.utc).date() + timedelta(days=2)).isoformat()
+        made = orders.place_order(w.a, order_input(w, (w.bread, 1), delivery_date=future))
+        orders.cancel_order(made["id"], {"reason": "Erreur de saisie"}, [w.a])
+        with pytest.raises(Conflict) as wrong:
+            orders.collect_order(made["id"], {}, [w.a])
+        assert wrong.value.reason == "order_status_transition"
+        today = orders.counter_today(w.a, future)
+        assert today["date"] == future and today["to_prepare"] == []
+        with pytest.raises(InvalidInput):
+            orders.village_figures("2026-12-31", "2026-12-01")
