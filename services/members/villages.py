@@ -55,7 +55,7 @@ def open_village(uow, data: dict) -> dict:
     uow.record_event("village.opened", {
         "village_id": village.id, "slug": village.slug, "name": village.name,
         "commune": village.commune, "insee_code": village.insee_code, "kind": village.kind,
-        "population": village.population,
+        "population": village.population, "latitude": village.latitude, "longitude": village.longitude,
     }, village_id=village.id)
     if status != "open":
         village.status_changed_at = utcnow()

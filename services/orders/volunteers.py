@@ -5,7 +5,7 @@ from sqlalchemy import select
 from services.orders.models import KnownMember, KnownVolunteer
 
 _FIELDS = ("member_id", "home_village_id", "village_ids", "skills", "availability", "has_licence",
-           "has_vehicle", "active")
+           "has_vehicle", "max_distance_km", "active")
 
 
 def record_volunteer_available(uow, consumer: str, event: dict) -> bool:
@@ -35,5 +35,6 @@ def known_volunteers(uow, village_id: str | None = None, skill: str | None = Non
         found.append({"volunteer_id": row.volunteer_id, "member_id": row.member_id,
                       "home_village_id": row.home_village_id, "village_ids": row.village_ids,
                       "skills": row.skills, "availability": row.availability, "has_licence": row.has_licence,
-                      "has_vehicle": row.has_vehicle, "changed_at": row.changed_at.isoformat()})
+                      "has_vehicle": row.has_vehicle, "max_distance_km": row.max_distance_km,
+                      "changed_at": row.changed_at.isoformat()})
     return found

@@ -19,6 +19,11 @@ class VillageOpenedV1(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(VILLAGE_KINDS),
                          metadata={"description": "fixed hub, itinerant truck or locker box."})
     population = fields.Integer(required=True, allow_none=True, metadata={"description": "Inhabitants."})
+    # optional, no load_default: an event written before they existed reads back exactly as written
+    latitude = fields.Float(allow_none=True,
+                            metadata={"description": "Latitude of the hub (WGS 84), when known (rounds, distances)."})
+    longitude = fields.Float(allow_none=True,
+                             metadata={"description": "Longitude of the hub (WGS 84), when known."})
 
 
 # --- volunteers (services/members/volunteers.py) ----------------------------------------------

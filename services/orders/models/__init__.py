@@ -2,3 +2,9 @@
 on `Base.metadata` (what Alembic compares against)."""
 from services.orders.models.base import Base, new_id  # noqa: F401
 from services.orders.models.known import KnownVillage, KnownMember, VillageStatus, KnownVolunteer  # noqa: F401
+from services.orders.models.catalogue import CatalogueItem, CatalogueVersion  # noqa: F401
+from services.orders.models.supplier_orders import PurchaseOrder  # noqa: F401
+from services.orders.models.orders import Order, OrderLine  # noqa: F401
+from services.orders.models.parcels import Parcel  # noqa: F401
+from services.orders.models.help_requests import HelpRequest  # noqa: F401
+from services.orders.models.rounds import Round, RoundStop, Vehicle  # noqa: F401

@@ -1,7 +1,7 @@
 """The orders service's tables. For now: its read model of the network's villages."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -17,6 +17,8 @@ class KnownVillage(Base):
     slug: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)   # distances, rounds
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -62,5 +64,6 @@ class KnownVolunteer(Base):
     availability: Mapped[list] = mapped_column(JSON)  # [{"day", "start", "end"}]
     has_licence: Mapped[bool] = mapped_column(Boolean)
     has_vehicle: Mapped[bool] = mapped_column(Boolean)
+    max_distance_km: Mapped[int | None] = mapped_column(Integer, nullable=True)  # beyond the villages served
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,250 @@
+"""Service layer for help requests (coups de main): window washing, small gardening, DIY help,
+furniture removal… for an inhabitant, by a volunteer.
+
+The workflow (`TRANSITIONS`, a wrong step is a Conflict naming both states):
+
+    requested ─ assign ─▶ assigned ─ accept ─▶ accepted ─ done(minutes) ─▶ done ─ confirm ─▶ confirmed
+    unmatched ─ assign ─▶ assigned          (a volunteer turned up since)
+    requested / unmatched / assigned / accepted ─ cancel ─▶ cancelled
+
+Events (outbox, same transaction): `help_request.requested` when asked (demand signal of the skills
+map); `help_request.unmatched` when nobody can take it (missing-skill signal); and
+`help_request.completed` with the minutes once the requester confirmed: members credits the
+volunteer's time bank once (its inbox). Matching is `matching.rank_candidates` over the volunteers'
+read model; candidates are recomputed each time they are shown.
+
+Visibility: `village_ids` is what the caller may see (None: all); a request of another village is
+"not found".
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
+from backbone.tables import utcnow
+from services.orders import matching
+from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
+from services.orders.schemas.help_requests import (
+    HELP_STATUS_LABELS, AssignInput, DoneInput, HelpCancelInput, HelpRequestInput, HelpRequestOutput,
+)
+from services.orders.volunteers import known_volunteers
+
+TRANSITIONS = {
+    "requested": ("assigned", "cancelled"),
+    "unmatched": ("assigned", "cancelled"),
+    "assigned": ("accepted", "cancelled"),
+    "accepted": ("done", "cancelled"),
+    "done": ("confirmed",),
+    "confirmed": (),
+    "cancelled": (),
+}
+WAITING = ("requested", "unmatched")
+RECENT_WEEKS = 4  # "how much each volunteer already did": minutes given over the last weeks
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def _names(uow, member_ids) -> dict[str, str | None]:
+    ids = [m for m in member_ids if m]
+    if not ids:
+        return {}
+    return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
+
+
+def coordinates(uow) -> dict[str, tuple[float, float]]:
+    """Every known village's (latitude, longitude), when it has them."""
+    return {v.id: (v.latitude, v.longitude) for v in uow.session.scalars(select(KnownVillage))
+            if v.latitude is not None and v.longitude is not None}
+
+
+def recent_minutes(uow, now: datetime) -> dict[str, int]:
+    """Minutes each volunteer (member id) gave through help requests done in the last weeks."""
+    rows = uow.session.execute(
+        select(HelpRequest.volunteer_member_id, func.sum(HelpRequest.minutes))
+        .where(HelpRequest.status.in_(("done", "confirmed")),
+               HelpRequest.done_at >= now - timedelta(weeks=RECENT_WEEKS))
+        .group_by(HelpRequest.volunteer_member_id)).all()
+    return {member_id: int(total or 0) for member_id, total in rows}
+
+
+def _candidates(uow, request: HelpRequest, now: datetime) -> tuple[list[dict], str | None]:
+    candidates, why = matching.rank_candidates(
+        {"village_id": request.village_id, "skill": request.skill, "starts_at": request.starts_at,
+         "ends_at": request.ends_at},
+        known_volunteers(uow, None, request.skill), coordinates(uow), recent_minutes(uow, now))
+    names = _names(uow, [c["member_id"] for c in candidates])
+    for candidate in candidates:
+        candidate["display_name"] = names.get(candidate["member_id"])
+    return candidates, why
+
+
+def _paid_options(uow, village_id: str) -> list[dict]:
+    """Paid services of the village's catalogue (items of kind "service"), as an alternative."""
+    rows = uow.session.scalars(select(CatalogueItem).where(
+        CatalogueItem.village_id == village_id, CatalogueItem.kind == "service",
+        CatalogueItem.available.is_(True)).order_by(CatalogueItem.name)).all()
+    return [{"item_id": r.item_id, "name": r.name, "partner_id": r.partner_id, "partner_name": r.partner_name,
+             "price_cents": r.price_cents, "unit": r.unit} for r in rows]
+
+
+def _dump(uow, request: HelpRequest, *, now: datetime | None = None, with_options: bool = True) -> dict:
+    names = _names(uow, [request.requester_member_id, request.volunteer_member_id])
+    data = {column: getattr(request, column) for column in (
+        "id", "village_id", "requester_member_id", "skill", "place", "description", "starts_at", "ends_at",
+        "status", "volunteer_id", "volunteer_member_id", "minutes", "unmatched_reason", "cancel_reason",
+        "created_at", "assigned_at", "accepted_at", "done_at", "confirmed_at", "cancelled_at")}
+    data.update(status_label=HELP_STATUS_LABELS[request.status],
+                requester_name=names.get(request.requester_member_id),
+                volunteer_name=names.get(request.volunteer_member_id), candidates=[], paid_options=[])
+    if with_options and request.status in WAITING:
+        data["candidates"] = _candidates(uow, request, now or utcnow())[0]
+        data["paid_options"] = _paid_options(uow, request.village_id)
+    return HelpRequestOutput().dump(data)
+
+
+def _find(uow, help_request_id, village_ids, *, lock: bool = False) -> HelpRequest:
+    query = select(HelpRequest).where(HelpRequest.id == str(help_request_id))
+    if lock:
+        query = query.with_for_update()
+    request = uow.session.scalars(query).first()
+    if request is None or (village_ids is not None and request.village_id not in village_ids):
+        raise NotFound("help_request", str(help_request_id))
+    return request
+
+
+def get_help_request(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
+    return _dump(uow, _find(uow, help_request_id, village_ids), now=now)
+
+
+def list_help_requests(uow, village_id: str, status: str | None = None) -> list[dict]:
+    """A village's help requests, newest window first (candidates are shown on one request)."""
+    if status is not None and status not in HELP_STATUS_LABELS:
+        raise InvalidInput({"status": [f"Must be one of: {', '.join(HELP_STATUS_LABELS)}."]})
+    query = select(HelpRequest).where(HelpRequest.village_id == village_id)
+    if status:
+        query = query.where(HelpRequest.status == status)
+    rows = uow.session.scalars(query.order_by(HelpRequest.starts_at.desc())).all()
+    return [_dump(uow, row, with_options=False) for row in rows]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def create_help_request(uow, village_id: str, data: dict, now: datetime | None = None) -> dict:
+    """Checks the village, the requester (a known member of this village) and that the window is
+    not in the past; matches at once: with no candidate the request is `unmatched` and
+    `help_request.unmatched` is published beside `help_request.requested`."""
+    data = load(HelpRequestInput(), data)
+    now = now or utcnow()
+    if uow.session.get(KnownVillage, village_id) is None:
+        raise NotFound("village", village_id)
+    if data["starts_at"] < now:
+        raise InvalidInput({"starts_at": ["The date is in the past."]})
+    requester = uow.session.get(KnownMember, data["requester_member_id"])
+    if requester is None or requester.erased_at is not None or requester.village_id != village_id:
+        raise InvalidInput({"requester_member_id": [f"Unknown member: {data['requester_member_id']}."]})
+    request = HelpRequest(village_id=village_id, status="requested", created_at=now, **data)
+    uow.session.add(request)
+    uow.session.flush()
+    candidates, why = _candidates(uow, request, now)
+    uow.record_event("help_request.requested", {
+        "help_request_id": request.id, "village_id": village_id, "skill": request.skill, "requested_at": now},
+        village_id=village_id)
+    if not candidates:
+        request.status, request.unmatched_reason = "unmatched", matching.UNMATCHED_REASONS[why]
+        uow.record_event("help_request.unmatched", {
+            "help_request_id": request.id, "village_id": village_id, "skill": request.skill,
+            "reason": request.unmatched_reason}, village_id=village_id)
+    uow.commit()
+    return _dump(uow, request, now=now)
+
+
+def _move(request: HelpRequest, target: str) -> None:
+    allowed = TRANSITIONS[request.status]
+    if target not in allowed:
+        raise Conflict("help_request_transition", field="status",
+                       details={"current": request.status, "requested": target, "allowed": list(allowed)})
+    request.status = target
+
+
+def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
+    """The concierge picks one of the current candidates (anyone else is a 409 naming volunteer_id)."""
+    data = load(AssignInput(), data)
+    now = now or utcnow()
+    request = _find(uow, help_request_id, village_ids, lock=True)
+    _move(request, "assigned")
+    candidates, _why = _candidates(uow, request, now)
+    chosen = next((c for c in candidates if c["volunteer_id"] == data["volunteer_id"]), None)
+    if chosen is None:
+        raise Conflict("volunteer_not_candidate", field="volunteer_id",
+                       details={"volunteer_id": data["volunteer_id"]})
+    request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
+    request.assigned_at, request.unmatched_reason = now, None
+    uow.commit()
+    return _dump(uow, request, now=now)
+
+
+def accept(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
+    request = _find(uow, help_request_id, village_ids, lock=True)
+    _move(request, "accepted")
+    request.accepted_at = now or utcnow()
+    uow.commit()
+    return _dump(uow, request)
+
+
+def mark_done(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
+    """The volunteer did it; `minutes` (1–1440) is the time they gave."""
+    data = load(DoneInput(), data)
+    request = _find(uow, help_request_id, village_ids, lock=True)
+    _move(request, "done")
+    request.minutes, request.done_at = data["minutes"], now or utcnow()
+    uow.commit()
+    return _dump(uow, request)
+
+
+def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
+    """The requester confirmed: `help_request.completed` carries the minutes to the time bank (once:
+    a second confirmation is a 409, and members' inbox ignores a redelivery)."""
+    request = _find(uow, help_request_id, village_ids, lock=True)
+    _move(request, "confirmed")
+    request.confirmed_at = now or utcnow()
+    uow.record_event("help_request.completed", {
+        "help_request_id": request.id, "village_id": request.village_id, "member_id": request.volunteer_member_id,
+        "skill": request.skill, "minutes": request.minutes, "completed_at": request.done_at},
+        village_id=request.village_id)
+    uow.commit()
+    return _dump(uow, request)
+
+
+def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
+    data = load(HelpCancelInput(), data)
+    request = _find(uow, help_request_id, village_ids, lock=True)
+    _move(request, "cancelled")
+    request.cancelled_at, request.cancel_reason = now or utcnow(), data["reason"]
+    uow.commit()
+    return _dump(uow, request)
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def help_figures(uow, date_from, date_to, village_ids=None) -> dict[str, dict[str, int]]:
+    """Per village, over [date_from, date_to] (dates, inclusive, by the day the window starts, Europe/Paris):
+    help_requests_done (done or confirmed), help_minutes (their minutes), help_requests_unmatched
+    (still without a volunteer)."""
+    start = datetime.combine(date_from, datetime.min.time()).replace(tzinfo=matching.PARIS)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(tzinfo=matching.PARIS)
+    query = select(HelpRequest).where(HelpRequest.starts_at >= start, HelpRequest.starts_at < end)
+    if village_ids is not None:
+        query = query.where(HelpRequest.village_id.in_(village_ids))
+    figures: dict[str, dict[str, int]] = {}
+    for row in uow.session.scalars(query):
+        village = figures.setdefault(row.village_id, {"help_requests_done": 0, "help_minutes": 0,
+                                                      "help_requests_unmatched": 0})
+        if row.status in ("done", "confirmed"):
+            village["help_requests_done"] += 1
+            village["help_minutes"] += row.minutes or 0
+        elif row.status == "unmatched":
+            village["help_requests_unmatched"] += 1
+    return figures

@@ -1,0 +1,35 @@
+"""Help requests (coups de main): someone needs a hand with one skill, at a time and place; a
+volunteer is matched, accepts, does it, and the requester confirms (the minutes go to the time bank)."""
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backbone.tables import UtcDateTime, utcnow
+from services.orders.models.base import Base, new_id
+
+
+class HelpRequest(Base):
+    __tablename__ = "help_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    requester_member_id: Mapped[str] = mapped_column(String(36), index=True)
+    skill: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # requested | unmatched | assigned | accepted | done | confirmed | cancelled (help_requests.TRANSITIONS)
+    status: Mapped[str] = mapped_column(String(20))
+    volunteer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    volunteer_member_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unmatched_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

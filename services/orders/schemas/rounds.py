@@ -1,0 +1,96 @@
+"""Vehicles and rounds (tournées mutualisées) at the boundary."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ROUND_STATUS_LABELS = {"planned": "Prévue", "completed": "Terminée"}
+STOP_KIND_LABELS = {"home_delivery": "Livraison à domicile", "truck_stop": "Arrêt du camion",
+                    "supplier_pickup": "Enlèvement chez le fournisseur"}
+STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait"}
+MAX_CAPACITY = 1000
+
+
+class VehicleInput(Schema):
+    """Driven by a volunteer (`driver_member_id`, a member holding a licence) or a logistics partner
+    (`driver_partner_id`): exactly one of them."""
+    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    depot_village_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
+                                     metadata={"description": "Village where the vehicle starts and ends."})
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY),
+                              metadata={"description": "Crates / parcels it carries."})
+    driver_member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    driver_partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+
+    @validates_schema
+    def _one_driver(self, data, **_kwargs):
+        if bool(data.get("driver_member_id")) == bool(data.get("driver_partner_id")):
+            raise ValidationError("Give a volunteer driver or a logistics partner, one of them.", "driver_member_id")
+
+
+class VehicleOutput(Schema):
+    id = fields.String()
+    name = fields.String()
+    depot_village_id = fields.String()
+    capacity = fields.Integer()
+    driver_member_id = fields.String(allow_none=True)
+    driver_partner_id = fields.String(allow_none=True)
+    driver_name = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class RoundInput(Schema):
+    date = fields.Date(required=True, metadata={"description": "Day of the round (YYYY-MM-DD), today or later."})
+    vehicle_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=None,
+                              validate=validate.Length(min=1, max=30),
+                              metadata={"description": "Villages served (default: the path's village alone)."})
+    supplier_pickups = fields.Boolean(load_default=True, metadata={
+        "description": "Pick up the pooled supplier orders due that day (not yet on a round)."})
+
+    @validates_schema
+    def _villages(self, data, **_kwargs):
+        ids = data.get("village_ids") or []
+        if len(ids) != len(set(ids)):
+            raise ValidationError("A village is listed twice.", "village_ids")
+
+
+class StopCompleteInput(Schema):
+    """Nothing to send: the stop is done now."""
+
+
+class RoundStopOutput(Schema):
+    id = fields.String()
+    sequence = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    village_id = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    purchase_order_id = fields.String(allow_none=True)
+    member_id = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    supplier_name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    items_count = fields.Integer()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    done_at = fields.AwareDateTime(allow_none=True)
+
+
+class RoundOutput(Schema):
+    id = fields.String()
+    date = fields.Date()
+    vehicle_id = fields.String()
+    vehicle_name = fields.String()
+    depot_village_id = fields.String()
+    village_ids = fields.List(fields.String())
+    driver_member_id = fields.String(allow_none=True)
+    driver_partner_id = fields.String(allow_none=True)
+    capacity = fields.Integer()
+    load = fields.Integer()
+    distance_km = fields.Float()
+    status = fields.String()
+    status_label = fields.String()
+    planned_at = fields.AwareDateTime()
+    completed_at = fields.AwareDateTime(allow_none=True)
+    stops = fields.List(fields.Nested(RoundStopOutput))
