@@ -1,5 +1,6 @@
-"""A village's animations as an iCalendar feed (RFC 5545): what a phone's or a town hall's
-calendar subscribes to. Built from the events service's public view (no personal data)."""
+"""A village's animations, or the whole network's, as an iCalendar feed (RFC 5545): what a phone's
+or a town hall's calendar subscribes to. Built from the events service's public view: titles,
+places, times and the villages' names (host first, then those invited), no personal data."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -35,6 +36,8 @@ def calendar(feed: dict) -> str:
                   f"DTSTART:{_stamp(a['starts_at'])}", f"DTEND:{_stamp(a['ends_at'])}",
                   f"SUMMARY:{_text(a['title'])}", f"LOCATION:{_text(a['place'])}",
                   f"CATEGORIES:{_text(a['kind_label'])}",
+                  *([f"DESCRIPTION:{_text('Villages : ' + ', '.join(a['village_names']))}"]
+                    if a.get("village_names") else []),
                   f"STATUS:{'CANCELLED' if a['status'] == 'cancelled' else 'CONFIRMED'}", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -1,14 +1,16 @@
 """Routes about animations (events service): a village's calendar, registrations and the waiting
-list, volunteer roles, attendance, cancellation. A concierge acts on their own village
-(`scope="path:village_id"`), the coordinator on all; the path's village is passed on as the only
-village the service may touch, so an animation of another village is "not found"."""
+list, volunteer roles, attendance, cancellation, guests to call and guests' erasure, the public
+iCalendar feeds. A concierge acts on their own village (`scope="path:village_id"`), the
+coordinator on all; the path's village is passed on as the only village the service may touch, so
+an animation neither hosted by nor open to it is "not found". An invited village sees the
+animation and registers its own inhabitants; only the host village changes it (else 409)."""
 from werkzeug.wrappers import Response
 
 from gateway.ical import calendar
 from gateway.routing import STAFF, route
 from services.events.schemas import (
-    AnimationInput, AnimationOutput, AttendanceInput, CancelInput, CapacityInput, KindOutput, RegistrationInput,
-    RoleFillInput,
+    AnimationInput, AnimationOutput, AttendanceInput, CancelInput, CapacityInput, GuestEraseOutput, GuestToCallOutput,
+    KindOutput, RegistrationInput, RoleFillInput,
 )
 
 _ANIMATION = "/api/villages/<village_id>/animations/<animation_id>"
@@ -83,7 +85,27 @@ class AnimationRoutes:
            body=CancelInput, response=AnimationOutput, errors=(404, 409),
            summary="Annuler l'animation (les inscrits sont annoncés pour être prévenus)")
     def cancel_animation(self, call):
+        """By the host village. Members registered or waiting are told by the members service (see
+        `/api/villages/<village_id>/notices`); the answer's `guests_to_call` lists the guests
+        registered from this hub, with their phone, to call."""
         return self.events_rpc.cancel_animation(call.params["animation_id"], call.sent, _here(call))
+
+    @route("GET", _ANIMATION + "/guests-to-call", tag="animations", roles=STAFF, scope="path:village_id",
+           response=GuestToCallOutput, many=True, errors=(404,),
+           summary="Les invité·es à appeler après une annulation (nom et téléphone)")
+    def guests_to_call(self, call):
+        """The guests of a cancelled animation registered from this village's hub (empty while it is
+        not cancelled)."""
+        return self.events_rpc.guests_to_call(call.params["animation_id"], _here(call))
+
+    @route("DELETE", _ANIMATION + "/registrations/<registration_id>/guest", tag="animations", roles=STAFF,
+           scope="path:village_id", response=GuestEraseOutput, errors=(404, 409),
+           summary="Effacer le nom et le téléphone d'un·e invité·e, à sa demande (l'inscription reste comptée)")
+    def erase_guest(self, call):
+        """By the hub that registered the guest (or the host). Twice is a 409. Guests' data is also
+        erased automatically some days after the animation (MAILLAGE_GUEST_RETENTION_DAYS, 30)."""
+        return self.events_rpc.erase_guest(call.params["animation_id"], call.params["registration_id"],
+                                           _here(call))
 
     @route("GET", "/api/villages/<village_id>/calendar.ics", tag="animations", errors=(404,),
            summary="Le calendrier public des animations du village (iCalendar, à ajouter à un agenda)")
@@ -92,3 +114,11 @@ class AnimationRoutes:
         feed = self.events_rpc.public_calendar(call.params["village_id"])
         return Response(calendar(feed), mimetype="text/calendar",
                         headers={"Content-Disposition": 'inline; filename="animations.ics"'})
+
+    @route("GET", "/api/calendar.ics", tag="animations",
+           summary="Le calendrier public des animations de tout le réseau (iCalendar)")
+    def network_calendar(self, call):
+        """Public on purpose, like a village's: titles, places, times and the villages' names only."""
+        feed = self.events_rpc.public_network_calendar()
+        return Response(calendar(feed), mimetype="text/calendar",
+                        headers={"Content-Disposition": 'inline; filename="animations-reseau.ics"'})

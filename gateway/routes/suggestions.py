@@ -46,7 +46,9 @@ class SuggestionRoutes:
            body=SuggestionStatusInput, response=SuggestionOutput, errors=(404, 409),
            summary="Répondre : à l'étude → prévue → réalisée, ou refusée avec un motif")
     def change_suggestion_status(self, call):
-        """A jump that skips a step is a 409 naming the states. Announces `suggestion.answered`."""
+        """A jump that skips a step is a 409 naming the states. When planned or done, `answered_by`
+        names what answers it (`{"kind": "offer"|"animation"|"partner", "id": ...}`): one that points
+        to nothing is a 400. Announces `suggestion.answered`."""
         return self.events_rpc.change_suggestion_status(call.params["suggestion_id"], call.sent,
                                                         [call.params["village_id"]])
 

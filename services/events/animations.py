@@ -1,9 +1,17 @@
 """Service layer for animations: the calendar of a village, registrations with a waiting list
-promoted first come first served, volunteer roles, attendance and cancellation. Every change that
-others need to know is an event written in the same transaction (outbox).
+promoted first come first served, volunteer roles, attendance and cancellation, guests' data
+erased on request or after a retention period. Every change that others need to know is an event
+written in the same transaction (outbox).
+
+Several villages: an animation has a host village (`village_id`) and may invite others
+(`invited_village_ids`): it shows on each one's calendar and public feed, and each one's hub
+registers its own inhabitants. Only the host changes it (capacity, roles, attendance,
+cancellation); an invited village trying is a 409 `animation_hosted_elsewhere`.
 
 Visibility: `village_ids` is what the gateway says the caller may see (None: the coordinator, all
-villages); an animation of another village is "not found".
+villages); an animation neither hosted by nor open to one of them is "not found". Names and phones
+of the people registered show only to the hub that registered them: the host sees the others'
+registrations (status, hub) without them.
 Concurrency: registrations, cancellations and capacity changes lock the animation's row first
 (`SELECT … FOR UPDATE` on PostgreSQL), so two people cannot take the last place at once.
 """
@@ -21,12 +29,12 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.events.models import (
-    Animation, AnimationCoOrganiser, KnownMember, KnownPartner, KnownVillage, Registration, RoleVolunteer,
-    VolunteerRole,
+    Animation, AnimationCoOrganiser, AnimationVillage, KnownMember, KnownPartner, KnownVillage, Registration,
+    RoleVolunteer, VolunteerRole,
 )
 from services.events.schemas import (
     ANIMATION_STATUS_LABELS, KIND_LABELS, MAX_OCCURRENCES, REGISTRATION_STATUS_LABELS, AnimationInput, AnimationOutput,
-    AttendanceInput, CancelInput, CapacityInput, RegistrationInput, RoleFillInput,
+    AttendanceInput, CancelInput, CapacityInput, GuestEraseOutput, RegistrationInput, RoleFillInput,
 )
 
 ACTIVE = ("registered", "waiting")
@@ -42,68 +50,128 @@ def _names(uow, member_ids) -> dict[str, str | None]:
     return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
 
 
-def _dump(uow, animation: Animation) -> dict:
+def _hub(animation: Animation, registration: Registration) -> str:
+    return registration.village_id or animation.village_id
+
+
+def _shown(animation: Animation, registration: Registration, village_ids) -> bool:
+    """Whether the caller sees this registration's name and phone: its own hub's (or everything,
+    for the coordinator)."""
+    return village_ids is None or _hub(animation, registration) in village_ids
+
+
+def _guests_to_call(animation: Animation, village_ids) -> list[dict]:
+    """Guests registered (or waiting) from the caller's hubs, with their phone: nobody else can tell them."""
+    return [{"registration_id": r.id, "village_id": _hub(animation, r), "guest_name": r.guest_name,
+             "guest_phone": r.guest_phone, "status": r.status, "status_label": REGISTRATION_STATUS_LABELS[r.status]}
+            for r in animation.registrations
+            if r.status in ACTIVE and r.member_id is None and r.guest_erased_at is None
+            and _shown(animation, r, village_ids)]
+
+
+def _dump(uow, animation: Animation, village_ids=None) -> dict:
     registrations = [r for r in animation.registrations if r.status in ACTIVE]
-    names = _names(uow, [r.member_id for r in registrations])
+    names = _names(uow, [r.member_id for r in registrations if _shown(animation, r, village_ids)])
     holders: dict[str, list[str]] = {}
     for holder in animation.role_volunteers:
         holders.setdefault(holder.role, []).append(holder.member_id)
     return AnimationOutput().dump({
         "id": animation.id, "series_id": animation.series_id, "village_id": animation.village_id,
-        "kind": animation.kind,
+        "invited_village_ids": animation.village_ids[1:], "kind": animation.kind,
         "kind_label": KIND_LABELS.get(animation.kind, animation.kind), "title": animation.title,
         "place": animation.place, "starts_at": animation.starts_at, "ends_at": animation.ends_at,
         "capacity": animation.capacity, "status": animation.status,
         "status_label": ANIMATION_STATUS_LABELS[animation.status], "cancel_reason": animation.cancel_reason,
-        "people_reached": animation.people_reached,
+        "people_reached": animation.people_reached, "guests": animation.guests,
         "co_organiser_ids": sorted(c.partner_id for c in animation.co_organisers),
         "registered": sum(1 for r in registrations if r.status == "registered"),
         "waiting": sum(1 for r in registrations if r.status == "waiting"),
-        "registrations": [{
-            "id": r.id, "member_id": r.member_id, "display_name": names.get(r.member_id) if r.member_id else r.guest_name,
-            "guest_name": r.guest_name, "guest_phone": r.guest_phone, "status": r.status,
-            "status_label": REGISTRATION_STATUS_LABELS[r.status], "registered_at": r.registered_at,
-            "promoted_at": r.promoted_at} for r in registrations],
+        "registrations": [_dump_registration(r, names, _hub(animation, r), _shown(animation, r, village_ids))
+                          for r in registrations],
         "roles": [{"role": role.role, "needed": role.needed, "member_ids": sorted(holders.get(role.role, []))}
                   for role in sorted(animation.roles, key=lambda r: r.role)],
     })
 
 
-def _find(uow, animation_id, village_ids, *, lock: bool = False) -> Animation:
+def _dump_registration(r: Registration, names: dict, hub: str, shown: bool) -> dict:
+    row = {"id": r.id, "village_id": hub, "member_id": r.member_id, "status": r.status,
+           "status_label": REGISTRATION_STATUS_LABELS[r.status], "registered_at": r.registered_at,
+           "promoted_at": r.promoted_at, "present": r.present, "guest_erased": r.guest_erased_at is not None,
+           "display_name": None, "guest_name": None, "guest_phone": None}
+    if shown:
+        row.update(display_name=names.get(r.member_id) if r.member_id else r.guest_name,
+                   guest_name=r.guest_name, guest_phone=r.guest_phone)
+    return row
+
+
+def _find(uow, animation_id, village_ids, *, lock: bool = False, host: bool = False) -> Animation:
+    """The animation if the caller's villages host it or are invited; `host=True` (a change): the
+    caller must be the host village (or the coordinator)."""
     query = select(Animation).where(Animation.id == str(animation_id))
     if lock:
         query = query.with_for_update()
     animation = uow.session.scalars(query).first()
-    if animation is None or (village_ids is not None and animation.village_id not in village_ids):
+    if animation is None or (village_ids is not None and not set(animation.village_ids) & set(village_ids)):
         raise NotFound("animation", str(animation_id))
+    if host and village_ids is not None and animation.village_id not in village_ids:
+        raise Conflict("animation_hosted_elsewhere", details={"animation_id": animation.id,
+                                                              "host_village_id": animation.village_id})
     return animation
 
 
 def get_animation(uow, animation_id, village_ids) -> dict:
-    return _dump(uow, _find(uow, animation_id, village_ids))
+    return _dump(uow, _find(uow, animation_id, village_ids), village_ids)
+
+
+def _on_calendar_of(village_id: str):
+    """Animations hosted by the village or open to it."""
+    invited = select(AnimationVillage.animation_id).where(AnimationVillage.village_id == village_id)
+    return (Animation.village_id == village_id) | Animation.id.in_(invited)
 
 
 def list_animations(uow, village_id: str, *, include_past: bool = True) -> list[dict]:
-    query = select(Animation).where(Animation.village_id == village_id).order_by(Animation.starts_at)
+    """A village's calendar: what it hosts and what it is invited to."""
+    query = select(Animation).where(_on_calendar_of(village_id)).order_by(Animation.starts_at)
     if not include_past:
         query = query.where(Animation.ends_at >= utcnow())
-    return [_dump(uow, a) for a in uow.session.scalars(query).all()]
+    return [_dump(uow, a, [village_id]) for a in uow.session.scalars(query).all()]
+
+
+def _public_rows(uow, animations: list[Animation]) -> list[dict]:
+    names = {v.id: v.name for v in uow.session.scalars(select(KnownVillage))}
+    return [{"id": a.id, "title": a.title, "kind_label": KIND_LABELS.get(a.kind, a.kind), "place": a.place,
+             "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "status": a.status,
+             "village_names": [names.get(v, v) for v in a.village_ids],
+             "updated_at": (a.cancelled_at or a.attended_at or a.created_at).isoformat()} for a in animations]
 
 
 def public_calendar(uow, village_id: str, *, days_back: int = 30) -> dict:
     """What anyone may read of a village's calendar (the public iCalendar feed): no registrations,
-    no personal data. Held and scheduled animations from `days_back` days ago, cancelled ones
-    marked so (a calendar that subscribed removes them)."""
+    no personal data. Held and scheduled animations from `days_back` days ago, those it hosts and
+    those it is invited to, cancelled ones marked so (a calendar that subscribed removes them)."""
     village = uow.session.get(KnownVillage, village_id)
     if village is None:
         raise NotFound("village", village_id)
     rows = uow.session.scalars(select(Animation).where(
-        Animation.village_id == village_id, Animation.ends_at >= utcnow() - timedelta(days=days_back))
+        _on_calendar_of(village_id), Animation.ends_at >= utcnow() - timedelta(days=days_back))
         .order_by(Animation.starts_at)).all()
-    return {"village_id": village.id, "village_name": village.name, "animations": [{
-        "id": a.id, "title": a.title, "kind_label": KIND_LABELS.get(a.kind, a.kind), "place": a.place,
-        "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "status": a.status,
-        "updated_at": (a.cancelled_at or a.attended_at or a.created_at).isoformat()} for a in rows]}
+    return {"village_id": village.id, "village_name": village.name, "animations": _public_rows(uow, rows)}
+
+
+def public_network_calendar(uow, *, days_back: int = 30) -> dict:
+    """The whole network's calendar, public like a village's: titles, places, times and the
+    villages' names, nothing about who registered."""
+    rows = uow.session.scalars(select(Animation).where(Animation.ends_at >= utcnow() - timedelta(days=days_back))
+                               .order_by(Animation.starts_at)).all()
+    return {"village_id": None, "village_name": "réseau Maillage", "animations": _public_rows(uow, rows)}
+
+
+def guests_to_call(uow, animation_id, village_ids) -> list[dict]:
+    """The guests of a cancelled animation registered from the caller's hub, with their phone
+    (members are told by the members service's notices; guests are not members). Empty while the
+    animation is not cancelled."""
+    animation = _find(uow, animation_id, village_ids)
+    return _guests_to_call(animation, village_ids) if animation.status == "cancelled" else []
 
 
 def kinds() -> list[dict]:
@@ -161,6 +229,13 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     unknown = [p for p in data["co_organiser_ids"] if p not in known]
     if unknown:
         raise InvalidInput({"co_organiser_ids": [f"Unknown partner: {', '.join(unknown)}."]})
+    invited = data["invited_village_ids"]
+    if village_id in invited:
+        raise InvalidInput({"invited_village_ids": ["The host village is not invited: it hosts."]})
+    known_villages = set(uow.session.scalars(select(KnownVillage.id).where(KnownVillage.id.in_(invited))))
+    strangers = [v for v in invited if v not in known_villages]
+    if strangers:
+        raise InvalidInput({"invited_village_ids": [f"Unknown village: {', '.join(strangers)}."]})
     starts = occurrence_starts(data["starts_at"], data["recurrence"])
     duration = data["ends_at"] - data["starts_at"]
     series_id = str(uuid.uuid4()) if data["recurrence"] else None
@@ -171,15 +246,17 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
                               capacity=data["capacity"], status="scheduled")
         animation.co_organisers = [AnimationCoOrganiser(partner_id=p) for p in data["co_organiser_ids"]]
         animation.roles = [VolunteerRole(role=r["role"], needed=r["needed"]) for r in data["roles"]]
+        animation.invited = [AnimationVillage(village_id=v) for v in invited]
         uow.session.add(animation)
         uow.session.flush()
         uow.record_event("animation.scheduled", {
             "animation_id": animation.id, "village_id": village_id, "kind": animation.kind,
             "title": animation.title, "place": animation.place, "starts_at": start, "ends_at": start + duration,
-            "capacity": animation.capacity, "co_organiser_ids": data["co_organiser_ids"]}, village_id=village_id)
+            "capacity": animation.capacity, "co_organiser_ids": data["co_organiser_ids"],
+            "invited_village_ids": sorted(invited)}, village_id=village_id)
         created.append(animation)
     uow.commit()
-    result = _dump(uow, created[0])
+    result = _dump(uow, created[0], [village_id])
     if series_id:
         result["occurrences"] = [a["starts_at"] for a in AnimationOutput(many=True, only=("starts_at",)).dump(created)]
     return result
@@ -211,9 +288,11 @@ def _person_key(data: dict) -> tuple[str, str]:
 
 def register(uow, animation_id, data: dict, village_ids) -> dict:
     """A place if one is free, else the waiting list. One registration per person: twice is a 409
-    (a person who cancelled may come back: at the end of the queue)."""
+    (a person who cancelled may come back: at the end of the queue). The hub registering is the
+    caller's village (the host when the caller may act on it, else the invited village)."""
     data = load(RegistrationInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True)
+    hub = next(v for v in animation.village_ids if village_ids is None or v in village_ids)
     _must_be_scheduled(animation)
     if data.get("member_id"):
         _known_member(uow, data["member_id"])
@@ -229,34 +308,36 @@ def register(uow, animation_id, data: dict, village_ids) -> dict:
         existing = Registration(animation_id=animation.id, person_key=key, position=position, status=status)
         animation.registrations.append(existing)
     existing.status, existing.position, existing.registered_at = status, position, utcnow()
-    existing.member_id = data.get("member_id")
+    existing.member_id, existing.village_id = data.get("member_id"), hub
     existing.guest_name, existing.guest_phone = data.get("guest_name"), data.get("guest_phone")
     existing.promoted_at = existing.cancelled_at = None
     uow.session.flush()
     registration_id = existing.id
     uow.commit()
-    result = _dump(uow, animation)
+    result = _dump(uow, animation, village_ids)
     result["registration"] = next(r for r in result["registrations"] if r["id"] == registration_id)
     return result
 
 
 def cancel_registration(uow, animation_id, registration_id, village_ids) -> dict:
-    """The place freed goes to the first person waiting."""
+    """The place freed goes to the first person waiting. A hub cancels the registrations it made;
+    the host any."""
     animation = _find(uow, animation_id, village_ids, lock=True)
     _must_be_scheduled(animation)
     registration = next((r for r in animation.registrations if r.id == str(registration_id)), None)
-    if registration is None or registration.status == "cancelled":
+    if registration is None or registration.status == "cancelled" or not (
+            _shown(animation, registration, village_ids) or animation.village_id in village_ids):
         raise NotFound("registration", str(registration_id))
     registration.status, registration.cancelled_at = "cancelled", utcnow()
     _promote(animation)
     uow.commit()
-    return _dump(uow, animation)
+    return _dump(uow, animation, village_ids)
 
 
 def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
     """Never below the places already taken (409 naming `capacity`); more places promote people waiting."""
     data = load(CapacityInput(), data)
-    animation = _find(uow, animation_id, village_ids, lock=True)
+    animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     taken = sum(1 for r in animation.registrations if r.status == "registered")
     if data["capacity"] < taken:
@@ -265,12 +346,12 @@ def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
     animation.capacity = data["capacity"]
     _promote(animation)
     uow.commit()
-    return _dump(uow, animation)
+    return _dump(uow, animation, village_ids)
 
 
 def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
     data = load(RoleFillInput(), data)
-    animation = _find(uow, animation_id, village_ids, lock=True)
+    animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     role = next((r for r in animation.roles if r.role == data["role"]), None)
     if role is None:
@@ -283,21 +364,38 @@ def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
         raise Conflict("role_full", field="role", details={"role": role.role, "needed": role.needed})
     animation.role_volunteers.append(RoleVolunteer(member_id=data["member_id"], role=role.role))
     uow.commit()
-    return _dump(uow, animation)
+    return _dump(uow, animation, village_ids)
+
+
+def _count_present(animation: Animation, data: dict) -> tuple[int, int | None]:
+    """(people reached, guests) from the registrations marked present and the walk-ins; or the
+    head count alone (guests then unknown). Marks each active registration present or not."""
+    if data["present"] is None:
+        return data["people_reached"], None
+    active = {r.id: r for r in animation.registrations if r.status in ACTIVE}
+    strangers = [p for p in data["present"] if p not in active]
+    if strangers:
+        raise InvalidInput({"present": [f"Not a registration of this animation: {', '.join(strangers)}."]})
+    for registration in active.values():
+        registration.present = registration.id in data["present"]
+    came = [active[p] for p in data["present"]]
+    guests = sum(1 for r in came if r.member_id is None) + data["walk_ins"]
+    return sum(1 for r in came if r.member_id is not None) + guests, guests
 
 
 def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
-    """Once: the animation is held, `animation.attended` credits each volunteer's minutes (their
-    given minutes, or the animation's duration). A second attendance is a 409."""
+    """Once, by the host: the animation is held, `animation.attended` credits each volunteer's
+    minutes (their given minutes, or the animation's duration) and carries the people reached
+    (members present + guests present) and the guests. A second attendance is a 409."""
     data = load(AttendanceInput(), data)
-    animation = _find(uow, animation_id, village_ids, lock=True)
+    animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     if animation.status == "held":
         raise Conflict("attendance_already_taken", details={"animation_id": animation.id})
     _must_be_scheduled(animation)
-    roles = {h.member_id: h.role for h in animation.role_volunteers}
+    roles = {h.member_id: h for h in animation.role_volunteers}
     if data["volunteers"] is None:
         minutes = max(1, min(24 * 60, int((animation.ends_at - animation.starts_at).total_seconds() // 60)))
-        volunteers = [{"member_id": m, "role": r, "minutes": minutes} for m, r in sorted(roles.items())]
+        volunteers = [{"member_id": m, "role": h.role, "minutes": minutes} for m, h in sorted(roles.items())]
     else:
         strangers = [v["member_id"] for v in data["volunteers"] if v["member_id"] not in roles]
         if strangers:
@@ -305,20 +403,26 @@ def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
         ids = [v["member_id"] for v in data["volunteers"]]
         if len(ids) != len(set(ids)):
             raise InvalidInput({"volunteers": ["Each volunteer appears once."]})
-        volunteers = [{"member_id": v["member_id"], "role": roles[v["member_id"]], "minutes": v["minutes"]}
+        volunteers = [{"member_id": v["member_id"], "role": roles[v["member_id"]].role, "minutes": v["minutes"]}
                       for v in data["volunteers"]]
+    for volunteer in volunteers:
+        roles[volunteer["member_id"]].minutes = volunteer["minutes"]
+    people_reached, guests = _count_present(animation, data)
     animation.status, animation.attended_at = "held", utcnow()
-    animation.people_reached = data["people_reached"]
+    animation.people_reached, animation.guests = people_reached, guests
     uow.record_event("animation.attended", {"animation_id": animation.id, "village_id": animation.village_id,
-                                            "volunteers": volunteers}, village_id=animation.village_id)
+                                            "volunteers": volunteers, "people_reached": people_reached,
+                                            "guests": guests}, village_id=animation.village_id)
     uow.commit()
-    return _dump(uow, animation)
+    return _dump(uow, animation, village_ids)
 
 
 def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
-    """Announces `animation.cancelled` with the members registered or waiting, so they can be told."""
+    """By the host. Announces `animation.cancelled` with the members registered or waiting (the
+    members service tells each one); the answer lists the guests registered from the caller's hub,
+    with their phone, to call."""
     data = load(CancelInput(), data)
-    animation = _find(uow, animation_id, village_ids, lock=True)
+    animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     member_ids = sorted({r.member_id for r in animation.registrations if r.status in ACTIVE and r.member_id})
     animation.status, animation.cancelled_at, animation.cancel_reason = "cancelled", utcnow(), data["reason"]
@@ -327,4 +431,46 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
         "starts_at": animation.starts_at, "reason": data["reason"], "member_ids": member_ids},
         village_id=animation.village_id)
     uow.commit()
-    return _dump(uow, animation)
+    result = _dump(uow, animation, village_ids)
+    result["guests_to_call"] = _guests_to_call(animation, village_ids)
+    return result
+
+
+# --- guests' personal data -----------------------------------------------------------------------
+
+def _scrub_guest(registration: Registration, now) -> None:
+    """Name and phone go; the registration stays (its status counts in the figures)."""
+    registration.guest_name = registration.guest_phone = None
+    registration.person_key = f"erased:{registration.id}"
+    registration.guest_erased_at = now
+
+
+def erase_guest(uow, animation_id, registration_id, village_ids, *, now=None) -> dict:
+    """On the guest's request: by the hub that registered them (or the host). A member is erased
+    through the members service (`member.erased`), not here (409 `not_a_guest`); twice is a 409."""
+    animation = _find(uow, animation_id, village_ids, lock=True)
+    registration = next((r for r in animation.registrations if r.id == str(registration_id)), None)
+    if registration is None or not (_shown(animation, registration, village_ids)
+                                    or animation.village_id in village_ids):
+        raise NotFound("registration", str(registration_id))
+    if registration.member_id is not None:
+        raise Conflict("not_a_guest", details={"registration_id": registration.id})
+    if registration.guest_erased_at is not None:
+        raise Conflict("guest_already_erased", details={"registration_id": registration.id,
+                                                        "erased_at": registration.guest_erased_at.isoformat()})
+    _scrub_guest(registration, now or utcnow())
+    uow.commit()
+    return GuestEraseOutput().dump({"registration_id": registration.id,
+                                    "guest_erased_at": registration.guest_erased_at})
+
+
+def erase_expired_guests(uow, now, retention_days: int) -> int:
+    """The retention rule: guests' names and phones are erased `retention_days` after the animation
+    ended (held or cancelled alike). Returns how many were erased; run by a timer."""
+    rows = uow.session.scalars(select(Registration).join(Animation, Animation.id == Registration.animation_id).where(
+        Registration.member_id.is_(None), Registration.guest_erased_at.is_(None),
+        Animation.ends_at < now - timedelta(days=retention_days))).all()
+    for registration in rows:
+        _scrub_guest(registration, now)
+    uow.commit()
+    return len(rows)

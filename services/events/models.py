@@ -3,7 +3,7 @@ possible co-organisers and members."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from backbone.tables import UtcDateTime, utcnow
@@ -70,7 +70,8 @@ def _uuid() -> str:
 
 
 class Animation(Base):
-    """A community event in one village: scheduled, then held (attendance taken) or cancelled."""
+    """A community event hosted by one village (`village_id`), possibly open to others (`invited`):
+    scheduled, then held (attendance taken) or cancelled."""
 
     __tablename__ = "animations"
 
@@ -86,6 +87,7 @@ class Animation(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled, held, cancelled
     cancel_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     people_reached: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    guests: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of people_reached, not members
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -95,6 +97,22 @@ class Animation(Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="Registration.position")
     roles: Mapped[list["VolunteerRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     role_volunteers: Mapped[list["RoleVolunteer"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    invited: Mapped[list["AnimationVillage"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def village_ids(self) -> list[str]:
+        """The host village first, then the villages invited."""
+        return [self.village_id, *sorted(v.village_id for v in self.invited)]
+
+
+class AnimationVillage(Base):
+    """Another village invited to an animation: its inhabitants register from their own hub and it
+    shows on its calendar. Only the host village changes the animation."""
+
+    __tablename__ = "animation_villages"
+
+    animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
 
 
 class AnimationCoOrganiser(Base):
@@ -117,6 +135,9 @@ class Registration(Base):
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     guest_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     guest_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    guest_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # name and phone gone
+    village_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the hub that registered them
+    present: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # at attendance, when counted
     status: Mapped[str] = mapped_column(String(20))  # registered, waiting, cancelled
     position: Mapped[int] = mapped_column(Integer)   # first come, first served
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -142,6 +163,7 @@ class RoleVolunteer(Base):
     animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     role: Mapped[str] = mapped_column(String(60))
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # credited at attendance
 
 
 class Suggestion(Base):
@@ -158,6 +180,8 @@ class Suggestion(Base):
     decline_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # first move out of "new"
+    answered_by_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)  # offer, animation, partner
+    answered_by_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     supports: Mapped[list["SuggestionSupport"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -171,3 +195,15 @@ class SuggestionSupport(Base):
     suggestion_id: Mapped[str] = mapped_column(ForeignKey("suggestions.id"), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     supported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class KnownOffer(Base):
+    """A partner's offer (from `offer.published`, newest wins): what a suggestion may name as
+    answered by an offer."""
+
+    __tablename__ = "known_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

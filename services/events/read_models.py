@@ -2,7 +2,8 @@
 from sqlalchemy import select
 
 from services.events.models import (
-    KnownMember, KnownPartner, KnownVillage, Registration, RoleVolunteer, Suggestion, SuggestionSupport, VillageStatus,
+    KnownMember, KnownOffer, KnownPartner, KnownVillage, Registration, RoleVolunteer, Suggestion, SuggestionSupport,
+    VillageStatus,
 )
 from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
 
@@ -24,6 +25,17 @@ def record_partner_joined(uow, consumer: str, event: dict) -> bool:
     payload = event["payload"]
     uow.session.merge(KnownPartner(id=payload["partner_id"], name=payload["name"], kind=payload["kind"],
                                    joined_at=event["occurred_at"]))
+    uow.commit()
+    return True
+
+
+def record_offer_published(uow, consumer: str, event: dict) -> bool:
+    """Idempotent and order-proof: the newest version of an offer by `occurred_at` wins."""
+    if not uow.claim(consumer, event):
+        return False
+    payload = event["payload"]
+    uow.keep_latest(KnownOffer, {"id": payload["offer_id"], "partner_id": payload["partner_id"],
+                                 "name": payload["name"][:200], "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
     return True
 

@@ -84,6 +84,10 @@ class AnimationInput(Schema):
                                    metadata={"description": "Known partners co-organising it."})
     roles = fields.List(fields.Nested(VolunteerRoleInput), load_default=list, validate=validate.Length(max=20),
                         metadata={"description": "Volunteer roles needed."})
+    invited_village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
+                                      validate=validate.Length(max=30),
+                                      metadata={"description": "Other villages whose inhabitants may register from "
+                                                               "their own hub (it shows on their calendar too)."})
     recurrence = fields.Nested(RecurrenceInput, load_default=None, allow_none=True,
                                metadata={"description": "Repeat it (each occurrence is an animation of its own, "
                                                         "with its own registrations)."})
@@ -104,6 +108,9 @@ class AnimationInput(Schema):
         ids = data.get("co_organiser_ids") or []
         if len(ids) != len(set(ids)):
             raise ValidationError("A co-organiser is listed twice.", "co_organiser_ids")
+        invited = data.get("invited_village_ids") or []
+        if len(invited) != len(set(invited)):
+            raise ValidationError("A village is listed twice.", "invited_village_ids")
 
 
 class CapacityInput(Schema):
@@ -149,15 +156,43 @@ class AttendanceVolunteerInput(Schema):
 
 
 class AttendanceInput(Schema):
-    people_reached = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100000))
+    """Either the people present (`present`: registration ids, and `walk_ins` who came without
+    registering): people reached and guests are counted from them; or a head count
+    (`people_reached`) alone."""
+    people_reached = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                    validate=validate.Range(min=0, max=100000),
+                                    metadata={"description": "A head count, when the people present are not listed."})
+    present = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=None,
+                          allow_none=True, validate=validate.Length(max=10000),
+                          metadata={"description": "Registrations of the people who came."})
+    walk_ins = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=100000),
+                              metadata={"description": "Guests who came without registering."})
     volunteers = fields.List(fields.Nested(AttendanceVolunteerInput), load_default=None, allow_none=True,
                              metadata={"description": "Minutes given by each volunteer who held a role; when "
                                                       "left out, every volunteer holding a role is credited the "
                                                       "animation's duration."})
 
+    @validates_schema
+    def _counted(self, data, **_kwargs):
+        if data.get("present") is None and data.get("people_reached") is None:
+            raise ValidationError("Give the people present or a head count.", "people_reached")
+        if data.get("present") is not None and data.get("people_reached") is not None:
+            raise ValidationError("Give the people present or a head count, not both.", "people_reached")
+        if data.get("present") is None and data.get("walk_ins"):
+            raise ValidationError("People who came without registering are counted with the people present.",
+                                  "walk_ins")
+        present = data.get("present") or []
+        if len(present) != len(set(present)):
+            raise ValidationError("A registration is listed twice.", "present")
+
 
 class RegistrationOutput(Schema):
+    """Names and phones show only to the hub that registered the person (and the coordinator); the
+    host village sees the others' registrations without them."""
     id = fields.String()
+    village_id = fields.String(allow_none=True, metadata={"description": "The hub that registered them."})
+    present = fields.Boolean(allow_none=True)
+    guest_erased = fields.Boolean(metadata={"description": "A guest whose name and phone were erased."})
     member_id = fields.String(allow_none=True)
     display_name = fields.String(allow_none=True)
     guest_name = fields.String(allow_none=True)
@@ -166,6 +201,15 @@ class RegistrationOutput(Schema):
     status_label = fields.String()
     registered_at = fields.AwareDateTime()
     promoted_at = fields.AwareDateTime(allow_none=True)
+
+
+class GuestToCallOutput(Schema):
+    registration_id = fields.String()
+    village_id = fields.String(allow_none=True)
+    guest_name = fields.String(allow_none=True)
+    guest_phone = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
 
 
 class VolunteerRoleOutput(Schema):
@@ -179,7 +223,9 @@ class AnimationOutput(Schema):
     series_id = fields.String(allow_none=True, metadata={"description": "Shared by the occurrences of a recurrence."})
     occurrences = fields.List(fields.AwareDateTime(), metadata={
         "description": "On creation of a recurrence: the start of every occurrence created."})
-    village_id = fields.String()
+    village_id = fields.String(metadata={"description": "The host village (the only one that changes it)."})
+    invited_village_ids = fields.List(fields.String(), metadata={
+        "description": "Other villages whose inhabitants may register from their own hub."})
     kind = fields.String()
     kind_label = fields.String()
     title = fields.String()
@@ -191,11 +237,16 @@ class AnimationOutput(Schema):
     status_label = fields.String()
     cancel_reason = fields.String(allow_none=True)
     people_reached = fields.Integer(allow_none=True)
+    guests = fields.Integer(allow_none=True, metadata={"description": "Of the people reached, guests (not members)."})
     co_organiser_ids = fields.List(fields.String())
     registered = fields.Integer(metadata={"description": "Places taken."})
     waiting = fields.Integer(metadata={"description": "People on the waiting list."})
     registrations = fields.List(fields.Nested(RegistrationOutput))
     roles = fields.List(fields.Nested(VolunteerRoleOutput))
+    guests_to_call = fields.List(fields.Nested(GuestToCallOutput), metadata={
+        "description": "On cancellation: the guests registered from this hub, to call (they are not members: "
+                       "nobody else tells them)."})
+
 
 
 class KindOutput(Schema):
@@ -225,14 +276,27 @@ class SupportInput(Schema):
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
+ANSWER_KINDS = ("offer", "animation", "partner")
+
+
+class AnsweredByInput(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ANSWER_KINDS))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
 class SuggestionStatusInput(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"]))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300))
+    answered_by = fields.Nested(AnsweredByInput, load_default=None, allow_none=True,
+                                metadata={"description": "What answers it (when planned or done): an offer sold in "
+                                                         "a catalogue, an animation, or a known partner."})
 
     @validates_schema
     def _reason(self, data, **_kwargs):
         if data.get("status") == "declined" and not data.get("reason"):
             raise ValidationError("Give the reason for declining.", "reason")
+        if data.get("answered_by") and data.get("status") not in ("planned", "done"):
+            raise ValidationError("Only a planned or done suggestion is answered by something.", "answered_by")
 
 
 class SuggestionOutput(Schema):
@@ -248,6 +312,7 @@ class SuggestionOutput(Schema):
     supports = fields.Integer(metadata={"description": "Members who support it."})
     created_at = fields.AwareDateTime()
     answered_at = fields.AwareDateTime(allow_none=True)
+    answered_by = fields.Nested(AnsweredByInput, allow_none=True)
 
 
 class NetworkSignalOutput(Schema):
@@ -267,3 +332,8 @@ class SuggestionOverviewOutput(Schema):
                                        metadata={"description": "Median time from new to a first answer."})
     answered = fields.Integer()
     open = fields.Integer()
+
+
+class GuestEraseOutput(Schema):
+    registration_id = fields.String()
+    guest_erased_at = fields.AwareDateTime()

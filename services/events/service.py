@@ -1,11 +1,15 @@
 """Entrypoints of the events service: animations, suggestions, and the read models they stand on.
 Thin: the rules live in animations.py and suggestions.py."""
 from nameko.rpc import rpc
+from nameko.timer import timer
 
+from backbone import config
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider
+from backbone.figures import parse_period
 from backbone.health import service_health
-from services.events import animations, read_models, suggestions
+from backbone.tables import utcnow
+from services.events import animations, figures, read_models, suggestions
 
 
 class EventsService:
@@ -27,6 +31,11 @@ class EventsService:
     def on_partner_joined(self, event):
         with self.db.unit_of_work() as uow:
             read_models.record_partner_joined(uow, "events.on_partner_joined", event)
+
+    @consume_event("offer.published")
+    def on_offer_published(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_offer_published(uow, "events.on_offer_published", event)
 
     @rpc
     def known_villages(self):
@@ -74,6 +83,27 @@ class EventsService:
     def public_calendar(self, village_id):
         with self.db.unit_of_work() as uow:
             return animations.public_calendar(uow, str(village_id))
+
+    @rpc
+    def public_network_calendar(self):
+        with self.db.unit_of_work() as uow:
+            return animations.public_network_calendar(uow)
+
+    @rpc
+    def guests_to_call(self, animation_id, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.guests_to_call(uow, animation_id, village_ids)
+
+    @rpc
+    def erase_guest(self, animation_id, registration_id, village_ids=None):
+        with self.db.unit_of_work() as uow:
+            return animations.erase_guest(uow, animation_id, registration_id, village_ids)
+
+    @timer(interval=3600)
+    def erase_expired_guests(self):
+        """The retention rule for guests' names and phones (backbone.config.guest_retention_days)."""
+        with self.db.unit_of_work() as uow:
+            animations.erase_expired_guests(uow, utcnow(), config.guest_retention_days())
 
     @rpc
     def get_animation(self, animation_id, village_ids=None):
@@ -145,6 +175,13 @@ class EventsService:
     def suggestions_overview(self, village_ids=None):
         with self.db.unit_of_work() as uow:
             return suggestions.overview(uow, village_ids)
+
+    @rpc
+    def village_figures(self, date_from, date_to, village_ids=None):
+        """The coordinator's figures of this service (services/events/figures.py)."""
+        query = parse_period(date_from, date_to, village_ids)
+        with self.db.unit_of_work() as uow:
+            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 
     @rpc
     def health(self):

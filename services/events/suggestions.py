@@ -3,6 +3,11 @@ other members (once each), answered through a workflow, and the coordinator's vi
 
 Workflow: new → under_study → planned → done, or declined (with a reason) from any open state. A
 jump that skips a step is a 409 naming the current, requested and possible states.
+
+What answered it: when planned or done, `answered_by` may name an offer (known from
+`offer.published`), an animation (of this service) or a partner (known from `partner.joined`);
+one that points to nothing is refused naming `answered_by`. It stays when a later step does not
+name another; declining clears it.
 """
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ from sqlalchemy import select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
-from services.events.models import KnownMember, KnownVillage, Suggestion, SuggestionSupport
+from services.events.models import (
+    Animation, KnownMember, KnownOffer, KnownPartner, KnownVillage, Suggestion, SuggestionSupport,
+)
 from services.events.schemas import (
     CATEGORY_LABELS, SUGGESTION_STATUS_LABELS, SuggestionInput, SuggestionOutput, SuggestionOverviewOutput,
     SuggestionStatusInput, SupportInput,
@@ -37,7 +44,21 @@ def _dump(suggestion: Suggestion) -> dict:
         "member_id": suggestion.member_id, "status": suggestion.status,
         "status_label": SUGGESTION_STATUS_LABELS[suggestion.status], "decline_reason": suggestion.decline_reason,
         "supports": len(suggestion.supports), "created_at": suggestion.created_at,
-        "answered_at": suggestion.answered_at})
+        "answered_at": suggestion.answered_at, "answered_by": _answered_by(suggestion)})
+
+
+def _answered_by(suggestion: Suggestion) -> dict | None:
+    if suggestion.answered_by_kind is None:
+        return None
+    return {"kind": suggestion.answered_by_kind, "id": suggestion.answered_by_id}
+
+
+_ANSWER_MODELS = {"offer": KnownOffer, "animation": Animation, "partner": KnownPartner}
+
+
+def _check_answer(uow, answered_by: dict) -> None:
+    if uow.session.get(_ANSWER_MODELS[answered_by["kind"]], answered_by["id"]) is None:
+        raise InvalidInput({"answered_by": {"id": [f"Unknown {answered_by['kind']}: {answered_by['id']}."]}})
 
 
 def _find(uow, suggestion_id, village_ids, *, lock: bool = False) -> Suggestion:
@@ -109,14 +130,19 @@ def change_status(uow, suggestion_id, data: dict, village_ids) -> dict:
     if data["status"] not in allowed:
         raise Conflict("suggestion_status_transition", field=None,
                        details={"current": suggestion.status, "requested": data["status"], "allowed": list(allowed)})
+    if data["answered_by"]:
+        _check_answer(uow, data["answered_by"])
+        suggestion.answered_by_kind, suggestion.answered_by_id = data["answered_by"]["kind"], data["answered_by"]["id"]
     now = utcnow()
     suggestion.status, suggestion.updated_at = data["status"], now
     suggestion.answered_at = suggestion.answered_at or now
-    if data["status"] == "declined":
+    if data["status"] == "declined":  # what was planned to answer it no longer does
         suggestion.decline_reason = data["reason"]
+        suggestion.answered_by_kind = suggestion.answered_by_id = None
     uow.record_event("suggestion.answered", {
         "suggestion_id": suggestion.id, "village_id": suggestion.village_id, "category": suggestion.category,
-        "status": data["status"], "reason": data["reason"]}, village_id=suggestion.village_id)
+        "status": data["status"], "reason": data["reason"], "answered_by": _answered_by(suggestion)},
+        village_id=suggestion.village_id)
     uow.commit()
     return _dump(suggestion)
 

@@ -189,3 +189,108 @@ def test_a_village_calendar_is_public_as_icalendar(stack, villages):
     assert "Marcelle" not in text and "01 99 00" not in text  # nobody's registration shows
     unknown = requests.get(stack.url(f"/api/villages/{uuid.uuid4()}/calendar.ics"), timeout=10)
     assert unknown.status_code == 404
+
+
+def test_an_animation_open_to_other_villages(stack, villages):
+    """The demo's market in Saint-Aubin is open to Le Bourg and Montcalvel: on their calendars and
+    feeds; Le Bourg's concierge registers her inhabitants from her hub but cannot change it."""
+    lucie, karim = stack.login("lucie@maillage.test"), stack.login("karim@maillage.test")
+    bourg, host = villages["bourg-aux-chenes"], villages["saint-aubin-des-pres"]
+    market = next(a for a in get(stack, f"/api/villages/{bourg}/animations", lucie)
+                  if a["title"] == "Petit marché des producteurs")
+    assert market["village_id"] == host
+    assert set(market["invited_village_ids"]) == {bourg, villages["montcalvel"]}
+    assert requests.get(stack.url(f"/api/villages/{villages['vialle-sur-lac']}/animations/{market['id']}"),
+                        headers=stack.login("paul@maillage.test"), timeout=10).status_code == 404
+
+    person = new_member(stack, bourg, lucie)
+    path = f"/api/villages/{bourg}/animations/{market['id']}"
+    mine = register(stack, path, lucie, {"member_id": person})["registration"]
+    assert mine["village_id"] == bourg and mine["display_name"].startswith("Test Anim")
+    seen_by_host = get(stack, f"/api/villages/{host}/animations/{market['id']}", karim)
+    theirs = next(r for r in seen_by_host["registrations"] if r["id"] == mine["id"])
+    assert theirs["display_name"] is None and theirs["village_id"] == bourg  # not Karim's inhabitant
+
+    refused = requests.put(stack.url(path + "/capacity"), headers=lucie, json={"capacity": 80}, timeout=10)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "animation_hosted_elsewhere"
+    assert refused.json()["error"]["message"].startswith("Seul le village qui accueille")
+    changed = requests.put(stack.url(f"/api/villages/{host}/animations/{market['id']}/capacity"), headers=karim,
+                           json={"capacity": 80}, timeout=10)
+    assert changed.status_code == 200, changed.text
+
+    unknown = str(uuid.uuid4())
+    response = requests.post(stack.url(f"/api/villages/{host}/animations"), headers=karim, timeout=10,
+                             json=animation_body(invited_village_ids=[unknown]))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"invited_village_ids": [f"Village inconnu : {unknown}."]}
+
+    feed = requests.get(stack.url(f"/api/villages/{villages['montcalvel']}/calendar.ics"), timeout=10)
+    assert "SUMMARY:Petit marché des producteurs" in feed.text.replace("\r\n ", "")
+    network = requests.get(stack.url("/api/calendar.ics"), timeout=10)  # public: no login
+    assert network.status_code == 200 and network.headers["Content-Type"].startswith("text/calendar")
+    text = network.text.replace("\r\n ", "")
+    assert "SUMMARY:Petit marché des producteurs" in text and "SUMMARY:Après-midi beauté" in text
+    assert "Saint-Aubin-des-Prés\\, " in text
+    assert "Test" not in text and "06 39 98" not in text
+
+
+def test_a_cancellation_tells_members_and_lists_guests_to_call(stack, villages):
+    lucie = stack.login("lucie@maillage.test")
+    bourg = villages["bourg-aux-chenes"]
+    person = new_member(stack, bourg, lucie)  # no consent to be contacted: the concierge calls
+    created = post(stack, f"/api/villages/{bourg}/animations", lucie, animation_body(title="Atelier annulé"), 201)
+    path = f"/api/villages/{bourg}/animations/{created['id']}"
+    register(stack, path, lucie, {"member_id": person})
+    guest = register(stack, path, lucie, {"guest_name": "M. Invité", "guest_phone": "06 39 98 77 66"})["registration"]
+
+    cancelled = post(stack, path + "/cancel", lucie, {"reason": "Salle indisponible"})
+    assert cancelled["status"] == "cancelled"
+    assert [(g["guest_name"], g["guest_phone"]) for g in cancelled["guests_to_call"]] == [
+        ("M. Invité", "06 39 98 77 66")]
+    assert [g["registration_id"] for g in get(stack, path + "/guests-to-call", lucie)] == [guest["id"]]
+
+    def notice():
+        rows = get(stack, f"/api/villages/{bourg}/notices?status=to_send", lucie)
+        return next((n for n in rows if n["source_ref"] == created["id"]), None)
+    told = wait_until(notice)
+    assert told["member_id"] == person and told["channel"] == "call" and told["phone"]
+    assert "« Atelier annulé »" in told["message"] and "Salle indisponible" in told["message"]
+    done = post(stack, f"/api/villages/{bourg}/notices/{told['id']}/done", lucie, {})
+    assert done["status"] == "done"
+    again = requests.post(stack.url(f"/api/villages/{bourg}/notices/{told['id']}/done"), headers=lucie, timeout=10)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "notice_already_done"
+    karim = stack.login("karim@maillage.test")
+    assert requests.get(stack.url(f"/api/villages/{bourg}/notices"), headers=karim, timeout=10).status_code == 403
+
+    # the guest asks to be forgotten: once
+    erased = requests.delete(stack.url(f"{path}/registrations/{guest['id']}/guest"), headers=lucie, timeout=10)
+    assert erased.status_code == 200, erased.text
+    twice = requests.delete(stack.url(f"{path}/registrations/{guest['id']}/guest"), headers=lucie, timeout=10)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "guest_already_erased"
+    assert get(stack, path + "/guests-to-call", lucie) == []
+
+
+def test_attendance_counts_people_reached_and_a_suggestion_names_its_answer(stack, villages):
+    lucie = stack.login("lucie@maillage.test")
+    bourg = villages["bourg-aux-chenes"]
+    person = new_member(stack, bourg, lucie)
+    created = post(stack, f"/api/villages/{bourg}/animations", lucie, animation_body(capacity=5), 201)
+    path = f"/api/villages/{bourg}/animations/{created['id']}"
+    came = register(stack, path, lucie, {"member_id": person})["registration"]
+    guest = register(stack, path, lucie, {"guest_name": "Mme Passante", "guest_phone": "06 39 98 55 44"})
+    held = post(stack, path + "/attendance", lucie, {"present": [came["id"], guest["registration"]["id"]],
+                                                     "walk_ins": 1})
+    assert (held["people_reached"], held["guests"]) == (3, 2)
+
+    suggestion = post(stack, f"/api/villages/{bourg}/suggestions", lucie,
+                      {"category": "animation", "text": "Des ateliers pour se retrouver"}, 201)
+    spath = f"/api/villages/{bourg}/suggestions/{suggestion['id']}/status"
+    assert requests.put(stack.url(spath), headers=lucie, json={"status": "under_study"}, timeout=10).status_code == 200
+    nothing = str(uuid.uuid4())
+    response = requests.put(stack.url(spath), headers=lucie, timeout=10,
+                            json={"status": "planned", "answered_by": {"kind": "animation", "id": nothing}})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"answered_by": {"id": [f"Animation inconnue : {nothing}."]}}
+    planned = requests.put(stack.url(spath), headers=lucie, timeout=10,
+                           json={"status": "planned", "answered_by": {"kind": "animation", "id": created["id"]}})
+    assert planned.status_code == 200 and planned.json()["answered_by"] == {"kind": "animation", "id": created["id"]}

@@ -17,3 +17,13 @@ def test_a_feed_escapes_folds_and_marks_cancelled_events():
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     unfolded = text.replace("\r\n ", "")
     assert "très long " * 9 in unfolded.replace("\\", "")
+
+
+def test_the_villages_an_animation_is_open_to_are_named():
+    feed = {"village_id": None, "village_name": "réseau Maillage", "animations": [
+        {"id": "a1", "title": "Repas partagé", "kind_label": "Repas partagé", "place": "Salle des fêtes",
+         "starts_at": "2026-12-05T12:00:00+01:00", "ends_at": "2026-12-05T14:00:00+01:00", "status": "scheduled",
+         "updated_at": "2026-11-28T10:00:00+00:00", "village_names": ["Le Bourg-aux-Chênes", "Montcalvel"]}]}
+    text = calendar(feed).replace("\r\n ", "")
+    assert "X-WR-CALNAME:Animations — réseau Maillage" in text
+    assert "DESCRIPTION:Villages : Le Bourg-aux-Chênes\\, Montcalvel\r\n" in text

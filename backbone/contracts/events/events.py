@@ -23,6 +23,12 @@ class AnimationAttendedV1(Schema):
     village_id = fields.String(required=True, metadata={"description": "Village where it took place."})
     volunteers = fields.List(fields.Nested(AnimationVolunteer), required=True,
                              metadata={"description": "Each volunteer once, with role and minutes."})
+    people_reached = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0),
+                                    metadata={"description": "People who came (members present + guests present); "
+                                                             "null when it was not counted."})
+    guests = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0),
+                            metadata={"description": "Of whom guests (not members): registered guests present and "
+                                                     "people who came without registering; null when not counted."})
 
     @validates_schema
     def each_volunteer_once(self, data, **_kwargs):
@@ -49,6 +55,9 @@ class AnimationScheduledV1(Schema):
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
                               metadata=_d("Places offered."))
     co_organiser_ids = fields.List(fields.String(), required=True, metadata=_d("Partners co-organising it."))
+    invited_village_ids = fields.List(fields.String(), load_default=list,
+                                      metadata=_d("Other villages whose inhabitants may register from their own "
+                                                  "hub (the host village is `village_id`)."))
 
 
 @registry.register("animation.cancelled", 1, publisher="events",
@@ -75,6 +84,12 @@ class SuggestionMadeV1(Schema):
     text = fields.String(required=True, metadata=_d("The need or idea, as recorded."))
 
 
+class AnsweredBy(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["offer", "animation", "partner"]),
+                         metadata={"description": "offer, animation or partner."})
+    id = fields.String(required=True, metadata={"description": "Id of the offer, animation or partner."})
+
+
 @registry.register("suggestion.answered", 1, publisher="events",
                    description="A suggestion moved along its workflow (under_study, planned, done or declined).")
 class SuggestionAnsweredV1(Schema):
@@ -84,3 +99,6 @@ class SuggestionAnsweredV1(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"]),
                            metadata=_d("The new state."))
     reason = fields.String(required=True, allow_none=True, metadata=_d("Why it was declined (else null)."))
+    answered_by = fields.Nested(AnsweredBy, load_default=None, allow_none=True,
+                                metadata=_d("What answered it (planned or done): an offer, an animation or a partner; "
+                                            "null when not said."))

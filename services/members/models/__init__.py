@@ -7,3 +7,4 @@ from services.members.models.volunteers import (  # noqa: F401
     AvailabilitySlot, HelpDemand, Skill, TimeBankEntry, Volunteer, VolunteerSkill, VolunteerVillage,
 )
 from services.members.models.villages import OpeningException, OpeningSlot, Village, VillageStop  # noqa: F401
+from services.members.models.notices import Notice  # noqa: F401

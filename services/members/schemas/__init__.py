@@ -10,3 +10,4 @@ from services.members.schemas.opening_hours import (  # noqa: F401
     OpeningExceptionInput, OpeningExceptionOutput, OpeningHoursInput, OpeningHoursOutput,
     OpeningStatusOutput, OpeningStatusQuery, StopInput, StopOutput,
 )
+from services.members.schemas.notices import NoticeFiltersInput, NoticeOutput  # noqa: F401
