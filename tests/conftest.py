@@ -16,6 +16,16 @@ import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 
+from hypothesis import settings  # noqa: E402
+
+# Property tests (tests/properties, and beside some rules): `make test` explores the same examples
+# every run, so a red run means a change broke a rule, never the luck of the draw;
+# `HYPOTHESIS_PROFILE=explore make test` searches new ground with many more examples. Turn what it
+# finds into a plain test beside the rule.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1")
 RABBIT_MANAGEMENT = os.environ.get("TEST_RABBIT_MANAGEMENT", f"http://{RABBIT_HOST}:15672/api")
 RABBIT_AUTH = ("guest", "guest")
@@ -25,6 +35,9 @@ PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "data"))
+    # the tests' webhook receivers listen on 127.0.0.1, which production refuses (see
+    # test_partner_webhooks.py: test_a_webhook_never_reaches_inside_our_network)
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
 
 
 def make_vhost() -> str:
@@ -116,3 +129,6 @@ def service_db(backend, tmp_path, monkeypatch):
         database.dispose()
     for url in created:
         drop_pg_database(url)
+
+
+from tests.network import stack  # noqa: E402,F401  (one whole network per test session, shared)

@@ -1,5 +1,6 @@
 """The whole network started as `make run` starts it (`maillage run`), in its own vhost, data
-folder and port, driven over HTTP."""
+folder and port, driven over HTTP: `Stack`, and the session fixture `stack` (registered in
+tests/conftest.py, so that the end-to-end and browser tests share one network)."""
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ import requests
 
 from tests.conftest import RABBIT_HOST, drop_vhost, make_vhost
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -1,27 +1,29 @@
-"""Entrypoints of the members service (RPC only for now). Validation here, decisions in the
-service layer (villages.py, accounts.py)."""
+"""Entrypoints of the members service: RPC, event consumers and timers. Validation here, decisions in
+the service layer (villages.py, people.py, volunteers.py, notices.py…)."""
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider
 from backbone.errors import EXPECTED
+from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.schemas import load
-from services.members import skills_map, time_bank, volunteers
-from services.members.schemas.volunteers import (
-    MonthInput, VolunteerFiltersInput, VolunteerInput, VolunteerUpdateInput,
+from backbone.tables import utcnow
+from services.members import (
+    accounts, figures, notices, people, people_import, skills_map, time_bank, villages, volunteers,
 )
-from services.members import accounts, villages
-from services.members import people, people_import
+from services.members.schemas import (
+    CredentialsInput, OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StaffAccountInput, StopInput,
+    VillageIdsInput, VillageInput, VillageStatusInput, VillageUpdateInput,
+)
+from services.members.schemas.notices import NoticeFiltersInput
 from services.members.schemas.people import (
     ConsentInput, ImportInput, MemberInput, MemberSearchInput, MemberUpdateInput,
 )
-from services.members.schemas import CredentialsInput, StaffAccountInput, VillageIdsInput, VillageInput
-from services.members.schemas import (
-    OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StopInput, VillageStatusInput,
-    VillageUpdateInput,
+from services.members.schemas.volunteers import (
+    MonthInput, VolunteerFiltersInput, VolunteerInput, VolunteerUpdateInput,
 )
-
 
 class MembersService:
     name = "members"
@@ -260,6 +262,41 @@ class MembersService:
     def on_help_demand(self, event):
         with self.db.unit_of_work() as uow:
             time_bank.record_demand(uow, "members.on_help_demand", event)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def village_figures(self, date_from, date_to, village_ids=None):
+        """The coordinator's figures of this service (services/members/figures.py)."""
+        query = parse_period(date_from, date_to, village_ids)
+        with self.db.unit_of_work() as uow:
+            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
+
+    # --- notices: telling members an animation was cancelled, a parcel waits (notices.py) --------
+
+    @consume_event("animation.cancelled")
+    def on_animation_cancelled(self, event):
+        with self.db.unit_of_work() as uow:
+            notices.record_animation_cancelled(uow, "members.on_animation_cancelled", event)
+
+    @consume_event("parcel.received")
+    def on_parcel_received(self, event):
+        with self.db.unit_of_work() as uow:
+            notices.record_parcel_received(uow, "members.on_parcel_received", event)
+
+    @timer(interval=30)
+    def send_notices(self):
+        with self.db.unit_of_work() as uow:
+            notices.send_pending(uow, notices.default_sender(), utcnow())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_notices(self, village_id, filters=None):
+        wanted = load(NoticeFiltersInput(), filters or {})
+        with self.db.unit_of_work() as uow:
+            return notices.list_notices(uow, str(village_id), wanted["status"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_notice_done(self, village_id, notice_id):
+        with self.db.unit_of_work() as uow:
+            return notices.mark_done(uow, str(village_id), str(notice_id))
 
     @rpc
     def health(self):

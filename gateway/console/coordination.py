@@ -1,0 +1,97 @@
+"""The coordinator's view of every village: figures of a period (live), details, charts, CSV of
+every table, the PDF impact report; and the live streams (server-sent events) of both consoles."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from gateway.console import exports
+from gateway.console import figures as F
+from gateway.console.charts import bar_chart
+from backbone.errors import ServiceUnavailable
+from gateway.console.framework import COORDINATOR, PARIS, STAFF, error_page, page
+from gateway.console.live import LiveEvents
+
+
+def _stream_response(request, body) -> Response:
+    request.environ["eventlet.minimum_write_chunk_size"] = 1  # eventlet.wsgi buffers 4 KB otherwise
+    return Response(body, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class CoordinationPages:
+    live = LiveEvents()
+
+    def _figures(self, ctx):
+        date_from, date_to, errors = F.parse_period(ctx.args)
+        every = self.members_rpc.list_villages(None)
+        wanted = [v for v in ctx.args.getlist("village") if v]
+        chosen = [v for v in every if v["id"] in wanted] if wanted else every
+        village_ids = [v["id"] for v in chosen] if wanted else None
+        result = F.collect(self._proxies(), date_from, date_to, village_ids, chosen)
+        result["details"]["rounds"] = self._planned_rounds(village_ids, {v["id"]: v["name"] for v in every})
+        query = [("du", date_from.isoformat()), ("au", date_to.isoformat())] + [("village", v) for v in wanted]
+        return result, every, wanted, errors, urlencode(query)
+
+    def _planned_rounds(self, village_ids, names) -> list[dict]:
+        """Rounds from today on, touching the villages asked about (orders service)."""
+        try:
+            rounds = self.orders_rpc.list_rounds(village_ids, None)
+        except ServiceUnavailable:
+            return []
+        today = datetime.now(timezone.utc).astimezone(PARIS).date().isoformat()
+        return [{"date": r["date"], "vehicle_name": r["vehicle_name"],
+                 "villages": ", ".join(names.get(v, v) for v in r["village_ids"]),
+                 "stops": len(r["stops"]), "load": f"{r['load']} / {r['capacity']}",
+                 "distance_km": r["distance_km"], "status": r["status_label"]}
+                for r in sorted(rounds, key=lambda r: r["date"]) if r["date"] >= today]
+
+    @page("/console/coordination", roles=COORDINATOR)
+    def page_coordination(self, ctx):
+        result, every, wanted, errors, query = self._figures(ctx)
+        tables = F.grouped_tables(result)
+        details = [(name, F.DETAIL_LABELS.get(name, name), *F.detail_table(name, rows_))
+                   for name, rows_ in result["details"].items()]
+        charts = [bar_chart(c["title"], c["bars"], c["unit"], i) for i, c in enumerate(F.chart_series(result))]
+        tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
+        return ctx.render("coordination.html", result=result, tables=tables, details=details,
+                          charts=charts, tiles=tiles, every=every, wanted=wanted, errors=errors, query=query,
+                          fragment=ctx.args.get("fragment") == "1", status=400 if errors else 200)
+
+    @page("/console/coordination/export/<table>.csv", roles=COORDINATOR)
+    def page_coordination_csv(self, ctx):
+        result, *_ = self._figures(ctx)
+        tables = exports.csv_tables(result)
+        table = ctx.params["table"]
+        if table not in tables:
+            return error_page(404, "Introuvable", "Ce tableau n'existe pas pour cette période.", ctx.principal)
+        body = exports.to_csv(*tables[table])
+        name = f"maillage-{table}-{result['date_from']}-{result['date_to']}.csv"
+        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @page("/console/coordination/rapport", roles=COORDINATOR)
+    def page_report_form(self, ctx):
+        date_from, date_to, errors = F.parse_period(ctx.args)
+        every = self.members_rpc.list_villages(None)
+        return ctx.render("report.html", every=every, date_from=date_from, date_to=date_to, errors=errors)
+
+    @page("/console/coordination/rapport.pdf", roles=COORDINATOR)
+    def page_report_pdf(self, ctx):
+        result, every, wanted, errors, _ = self._figures(ctx)
+        if errors:
+            return ctx.render("report.html", every=every, date_from=result["date_from"], date_to=result["date_to"],
+                              errors=errors, status=400)
+        body = exports.pdf_report(result, (ctx.args.get("pour") or "").strip()[:120])
+        name = f"maillage-rapport-{result['date_from']}-{result['date_to']}.pdf"
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+    @page("/console/coordination/flux", roles=COORDINATOR)
+    def page_coordination_stream(self, ctx):
+        return _stream_response(ctx.request, self.live.stream(None))
+
+    @page("/console/villages/<village_id>/flux", roles=STAFF, village_scoped=True)
+    def page_village_stream(self, ctx):
+        return _stream_response(ctx.request, self.live.stream(ctx.params["village_id"]))

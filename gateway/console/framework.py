@@ -1,0 +1,264 @@
+"""`@page(...)`: every console page, and the one place that decides who may open it.
+
+    @page("/console/villages/<village_id>/habitants", roles=STAFF, village_scoped=True)
+    def page_members(self, ctx): return ctx.render("members.html", ...)
+
+For every request it: reads the session cookie (the gateway's signed staff token, HttpOnly,
+SameSite=Strict) and sends to the sign-in page when there is none or it expired; checks the role;
+checks the village (a concierge opens only their own village's pages: another village is a 403
+page, never its data); on POST checks the form's CSRF token (derived from the session token);
+renders the handler's answer; and turns every error into a page in French.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.wrappers import Request, Response
+
+from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from gateway import auth, i18n
+from gateway.errors import HttpError
+from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
+
+log = logging.getLogger("maillage.gateway.console")
+
+COOKIE = "maillage_console"
+PARIS = ZoneInfo("Europe/Paris")
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+__all__ = ["page", "Ctx", "STAFF", "COORDINATOR", "COOKIE", "form_errors", "redirect"]
+
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]
+_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def _as_local(value):
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(PARIS)
+    return value
+
+
+def french_date(value) -> str:
+    value = _as_local(value)
+    if isinstance(value, (date, datetime)):
+        return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return value or ""
+
+
+def french_time(value) -> str:
+    value = _as_local(value)
+    return value.strftime("%H h %M") if isinstance(value, datetime) else ""
+
+
+def french_number(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{int(value):,}".replace(",", "\u202f")
+
+
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+def labels(codes, mapping) -> str:
+    return ", ".join(mapping.get(code, code) for code in codes or []) or "—"
+
+
+templates.filters.update(french_date=french_date, french_time=french_time, number=french_number, labels=labels)
+
+
+def csrf_token(session_token: str) -> str:
+    return hmac.new(auth._secret().encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def redirect(location: str, cookies: dict | None = None) -> Response:
+    return Response("", status=303, headers={"Location": location})
+
+
+def set_session(response: Response, token: str | None) -> Response:
+    if token is None:
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
+    else:
+        response.set_cookie(COOKIE, token, max_age=auth.token_ttl(), path="/", httponly=True, samesite="Strict")
+    return response
+
+
+def form_errors(exc: Exception) -> dict[str, str]:
+    """Field -> French message, for errors shown beside the field ("_" is the whole form)."""
+    if isinstance(exc, InvalidInput):
+        french = i18n.translate_field_errors(exc.errors)
+        out = {}
+        for name, messages in (french.items() if isinstance(french, dict) else [("_", french)]):
+            out[name] = _flatten(messages)
+        out.setdefault("_", i18n.message("invalid_input")[0])
+        return out
+    if isinstance(exc, Conflict):
+        code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
+        details = exc.details if isinstance(getattr(exc, "details", None), dict) else {}
+        values = {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")}
+        try:
+            text = i18n.message(code, reason=exc.reason, **values)[0]
+        except (KeyError, IndexError):
+            text = i18n.message("conflict", reason=exc.reason)[0]
+        return {exc.field or "_": text, "_": text}
+    if isinstance(exc, NotFound):
+        return {"_": i18n.message("not_found", what=i18n.thing(exc.what)[0])[0]}
+    raise exc
+
+
+def filled(data: dict) -> dict:
+    """A form's answers without the empty ones: an empty required field is then "Champ obligatoire."."""
+    return {key: value for key, value in data.items() if value not in ("", None)}
+
+
+def _flatten(messages) -> str:
+    if isinstance(messages, str):
+        return messages
+    if isinstance(messages, dict):
+        return " ".join(_flatten(v) for v in messages.values())
+    return " ".join(_flatten(m) for m in messages)
+
+
+@dataclass
+class Ctx:
+    """What a page handler gets."""
+
+    request: Request
+    params: dict
+    principal: auth.Principal
+    token: str
+    request_id: str
+    nav: dict = field(default_factory=dict)
+
+    @property
+    def form(self):
+        return self.request.form
+
+    @property
+    def args(self):
+        return self.request.args
+
+    @property
+    def village_ids(self) -> list[str] | None:
+        if self.principal.role == "coordinator":
+            return None
+        return [self.principal.village_id] if self.principal.village_id else []
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.token)
+
+    def render(self, template: str, status: int = 200, **values) -> Response:
+        html = templates.get_template(template).render(
+            principal=self.principal, csrf=self.csrf, request=self.request, nav=self.nav, **values)
+        return Response(html, status=status, mimetype="text/html",
+                        headers={"Cache-Control": "no-store", "X-Request-Id": self.request_id})
+
+
+def error_page(status: int, title: str, text: str, principal=None, request_id=None) -> Response:
+    html = templates.get_template("error.html").render(status=status, title=title, text=text,
+                                                       principal=principal, request_id=request_id, nav={})
+    return Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+def forbidden_village(principal=None, request_id=None) -> Response:
+    return error_page(403, "Accès refusé", "Cette page appartient à un autre village : vous ne pouvez ouvrir "
+                      "que les pages de votre village.", principal, request_id)
+
+
+def _login_redirect(request) -> Response:
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return redirect("/console/connexion?suite=" + quote(target, safe=""))
+
+
+def _serve(handler, roles, village_scoped, service, request, params):
+    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+    service.worker_ctx.context_data["correlation_id"] = request_id
+    principal = None
+    try:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return _login_redirect(request)
+        try:
+            principal = auth.principal_from_token(token)
+        except HttpError:
+            return set_session(_login_redirect(request), None)
+        if principal.role not in roles:
+            return error_page(403, "Accès refusé", "Cette page est réservée à la coordination du réseau.",
+                              principal, request_id)
+        if village_scoped and principal.role != "coordinator" and params.get("village_id") != principal.village_id:
+            return forbidden_village(principal, request_id)
+        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), csrf_token(token)):
+            return error_page(403, "Formulaire expiré", "Ce formulaire n'est plus valable : rechargez la page "
+                              "et recommencez.", principal, request_id)
+        ctx = Ctx(request, params, principal, token, request_id)
+        ctx.nav = service._console_nav(ctx)
+        return handler(service, ctx)
+    except NotFound as exc:
+        what = i18n.thing(exc.what)[0]
+        return error_page(404, "Introuvable", i18n.message("not_found", what=what)[0], principal, request_id)
+    except ServiceUnavailable as exc:
+        return error_page(503, "Service indisponible", i18n.message("service_unavailable", service=exc.service)[0],
+                          principal, request_id)
+    except (InvalidInput, Conflict) as exc:
+        return error_page(400, "Demande refusée", form_errors(exc)["_"], principal, request_id)
+    except AuthenticationFailed:
+        return set_session(_login_redirect(request), None)
+    except Exception:  # noqa: BLE001  every error is a page, in one place
+        log.exception("console page failed [request %s]", request_id)
+        return error_page(500, "Erreur interne", i18n.message("internal_error", request_id=request_id)[0],
+                          principal, request_id)
+
+
+def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool = False):
+    """A console page. `village_scoped`: the path has `<village_id>`, and a concierge may open it
+    only for their own village."""
+    if village_scoped and "<village_id>" not in path:
+        raise ValueError(f"{path}: a village-scoped page needs <village_id> in its path")
+
+    def decorate(handler):
+        def entry(self, request, **params):
+            return _serve(handler, tuple(roles), village_scoped, self, request, params)
+
+        entry.__name__ = handler.__name__
+        entry.__doc__ = handler.__doc__
+        return RouteEntrypoint.decorator(methods, path)(entry)
+
+    return decorate
+
+
+def public(path: str, *, methods: str = "GET"):
+    """A page anyone may open (sign-in, static files)."""
+    def decorate(handler):
+        def entry(self, request, **params):
+            request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+            try:
+                return handler(self, request, **params)
+            except Exception:  # noqa: BLE001
+                log.exception("console page failed [request %s]", request_id)
+                return error_page(500, "Erreur interne",
+                                  i18n.message("internal_error", request_id=request_id)[0], None, request_id)
+
+        entry.__name__ = handler.__name__
+        entry.__doc__ = handler.__doc__
+        return RouteEntrypoint.decorator(methods, path)(entry)
+
+    return decorate

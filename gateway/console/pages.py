@@ -1,0 +1,9 @@
+"""Every console page, as one mixin for GatewayService (gateway/service.py)."""
+from gateway.console.concierge import ConciergePages
+from gateway.console.coordination import CoordinationPages
+from gateway.console.counter import CounterPages
+from gateway.console.session_pages import SessionPages
+
+
+class ConsolePages(SessionPages, ConciergePages, CounterPages, CoordinationPages):
+    """Sign-in, the concierge console of a village, its counter, the coordinator's view."""

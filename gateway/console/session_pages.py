@@ -1,0 +1,80 @@
+"""Sign-in, sign-out, the landing page by role, and the console's static files."""
+from __future__ import annotations
+
+import mimetypes
+import os
+
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
+from gateway import auth, i18n
+from gateway.console.framework import (
+    COOKIE, STATIC, STAFF, error_page, page, public, redirect, set_session, templates,
+)
+from gateway.errors import HttpError
+
+
+def landing_for(principal) -> str:
+    if principal.role == "coordinator":
+        return "/console/coordination"
+    return f"/console/villages/{principal.village_id}/aujourdhui"
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _login_form(email="", error=None, target=None, status=200) -> Response:
+    html = templates.get_template("login.html").render(email=email, error=error, suite=target or "",
+                                                       principal=None, nav={})
+    return Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+class SessionPages:
+    @public("/console")
+    def console_root(self, request):
+        token = request.cookies.get(COOKIE)
+        if token:
+            try:
+                return redirect(landing_for(auth.principal_from_token(token)))
+            except HttpError:
+                pass
+        return redirect("/console/connexion")
+
+    @public("/console/connexion", methods="GET,POST")
+    def console_login(self, request):
+        target = _safe_next(request.values.get("suite"))
+        if request.method == "GET":
+            return _login_form(target=target)
+        email = (request.form.get("email") or "").strip()
+        try:
+            account = self.members_rpc.authenticate({"email": email, "password": request.form.get("password", "")})
+        except (AuthenticationFailed, InvalidInput):
+            return _login_form(email, i18n.message("bad_credentials")[0], target, status=401)
+        except ServiceUnavailable as exc:
+            return _login_form(email, i18n.message("service_unavailable", service=exc.service)[0], target, 503)
+        token = auth.issue_token(account)
+        principal = auth.principal_from_token(token)
+        return set_session(redirect(target or landing_for(principal)), token)
+
+    @page("/console/deconnexion", methods="POST", roles=STAFF)
+    def console_logout(self, ctx):
+        return set_session(redirect("/console/connexion"), None)
+
+    @public("/console/static/<path:name>")
+    def console_static(self, request, name):
+        path = safe_join(str(STATIC), name)
+        if path is None or not name or not os.path.isfile(path):
+            return error_page(404, "Introuvable", "Ce fichier n'existe pas.")
+        with open(path, "rb") as handle:
+            body = handle.read()
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return Response(body, mimetype=mimetype, headers={"Cache-Control": "public, max-age=3600"})
+
+    @public("/console/<path:rest>", methods="GET,POST")
+    def console_not_found(self, request, rest):
+        """Any other address under /console: a page in French, not the API's JSON."""
+        return error_page(404, "Page introuvable", "Cette page n'existe pas. Revenez à votre accueil.")

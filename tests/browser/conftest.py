@@ -1,0 +1,88 @@
+"""Browser tests: headless Chromium (the distribution's, driven by Selenium through
+/usr/bin/chromedriver) at 1024×768 against the whole network started as `make run` starts it
+(the `stack` fixture, tests/network.py). Screenshots of the main pages go to var/screenshots/ for review."""
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+WAIT = 20  # seconds an explicit wait may last before the test fails
+
+
+def _browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1024,768", "--lang=fr-FR", "--force-device-scale-factor=1"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(1024, 768)
+    return driver
+
+
+class Browser:
+    """One person's browser on the network's consoles."""
+
+    def __init__(self, driver, base_url):
+        self.driver, self.base_url = driver, base_url
+
+    def open(self, path):
+        self.driver.get(self.base_url + path)
+
+    def wait(self, condition, timeout=WAIT):
+        """Until `condition` holds; a live page may replace elements while it is read."""
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)) \
+            .until(condition)
+
+    def find(self, css):
+        return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def click(self, css):
+        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, css))).click()
+
+    def text_of(self, css):
+        return self.find(css).text
+
+    def wait_text(self, css, text):
+        self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+    def log_in(self, email, password="maillage-demo"):
+        self.open("/console/connexion")
+        self.find("#email").send_keys(email)
+        self.find("#password").send_keys(password)
+        self.click("form button[type=submit]")
+        self.wait(lambda d: "/console/connexion" not in d.current_url)
+
+    def screenshot(self, name, full_page=False):
+        """The 1024×768 view; `full_page` also saves the whole page's length (`<name>-page.png`)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        if full_page:
+            height = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(1024, min(height + 140, 6000))
+            self.driver.save_screenshot(str(SCREENSHOTS / f"{name}-page.png"))
+            self.driver.set_window_size(1024, 768)
+
+
+@pytest.fixture
+def browsers(stack):  # noqa: F811
+    """`browsers()` opens a new browser (each its own session); all are closed after the test."""
+    opened = []
+
+    def make() -> Browser:
+        browser = Browser(_browser(), stack.base_url)
+        opened.append(browser)
+        return browser
+
+    yield make
+    for browser in opened:
+        browser.driver.quit()

@@ -1,0 +1,131 @@
+"""The concierge's forms over plain HTTP against the demo network (what the browser posts): each
+happy path once, and a bad answer shown beside its field, in French."""
+import datetime
+import html as html_lib
+import re
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+
+CONCIERGE = "lucie@maillage.test"
+
+
+def _errors(html):
+    return [html_lib.unescape(e) for e in re.findall(r'class="error"[^>]*>([^<]*)', html)]
+
+
+def _status(html, ident):
+    return re.findall(rf'id="{ident}">([^<]*)', html)
+
+
+@pytest.fixture
+def counter(stack):
+    session = requests.Session()
+    landing = session.post(stack.url("/console/connexion"), data={"email": CONCIERGE, "password": "maillage-demo"},
+                           timeout=10)
+    assert landing.status_code == 200 and landing.url.endswith("/aujourdhui")
+    cookie = landing.history[0].headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, "the session is out of scripts' reach"
+    home = landing.url.rsplit("/", 1)[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)', landing.text).group(1)
+
+    def post(path, **data):
+        return session.post(home + path if path.startswith("/") else path, data={"csrf": csrf, **data}, timeout=20)
+
+    page = session.get(home + "/coups-de-main", timeout=10).text
+    members = re.findall(r'<option value="([0-9a-f-]{36})"[^>]*>([^<]+)', page)
+    skills = re.findall(r'<option value="([a-z_]+)">', page)
+    post.get = lambda path: session.get(home + path, timeout=10)
+    return post, members, skills
+
+
+def test_a_help_request_is_booked_given_to_a_ranked_volunteer_and_done(counter):
+    post, members, skills = counter
+    missing = post("/coups-de-main", requester_member_id="", skill="", place="", day="", start="", end="")
+    assert missing.status_code == 400 and "Champ obligatoire." in _errors(missing.text)
+
+    day = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    for skill in skills:  # the first need some demo volunteer can meet
+        booked = post("/coups-de-main", requester_member_id=members[0][0], skill=skill, place="Chez elle", day=day,
+                      start="10:00", end="11:00")
+        candidates = re.findall(r'name="volunteer_id" value="([^"]+)"', booked.text)
+        if candidates:
+            break
+    assert candidates, "the demo network has volunteers to propose"
+    assert "Bénévoles proposés" in booked.text and _status(booked.text, "help-status") == ["Demandé"]
+    steps = [({"action": "assign", "volunteer_id": candidates[0]}, "Confié"), ({"action": "accept"}, "Accepté"),
+             ({"action": "done", "minutes": "45"}, "Fait"), ({"action": "confirm"}, "Confirmé")]
+    for data, status in steps:
+        answer = post(booked.url, **data)
+        assert _status(answer.text, "help-status") == [status], data
+
+
+def test_a_parcel_is_received_and_handed_over_with_its_code_only(counter):
+    post, members, _skills = counter
+    bad = post("/colis", member_id="", sender_kind="la_poste", place_kind="shelf", place="")
+    assert bad.status_code == 400 and "Champ obligatoire." in _errors(bad.text)
+    received = post("/colis", member_id=members[0][0], sender_kind="la_poste", place_kind="shelf", place="B3")
+    code = re.search(r'id="pickup-code">([^<]*)', received.text).group(1)
+    parcel = received.url.split("?")[0]
+    wrong = post(parcel, action="hand_over", code="0" if code != "0" else "1")
+    assert wrong.status_code == 400 and _errors(wrong.text) == ["Code de retrait incorrect : rien n'a été remis."]
+    assert _status(post(parcel, action="hand_over", code=code).text, "parcel-status") == ["Remis"]
+
+
+def test_suggestions_members_and_animations_forms(counter):
+    post, members, _skills = counter
+    bad = post("/suggestions", action="create", category="", text="x")
+    assert bad.status_code == 400 and "Champ obligatoire." in _errors(bad.text)
+    made = post("/suggestions", action="create", category="mobilite", text="Un bus le mardi matin")
+    suggestion_id = re.findall(r'name="suggestion_id" value="([^"]+)"', made.text)[0]
+    declined = post("/suggestions", action="answer", suggestion_id=suggestion_id, status="declined", reason="")
+    assert declined.status_code == 400 and "Indiquez le motif du refus." in _errors(declined.text)
+    assert post("/suggestions", action="support", suggestion_id=suggestion_id, member_id=members[1][0]).ok
+    twice = post("/suggestions", action="support", suggestion_id=suggestion_id, member_id=members[1][0])
+    assert twice.status_code == 400 and "soutient déjà" in twice.text
+
+    bad_member = post("/habitants", first_name="Jean", last_name="", phone="12")
+    assert bad_member.status_code == 400 and "Champ obligatoire." in _errors(bad_member.text)
+    registered = post("/habitants", first_name="Jean", last_name="Nouveau", phone="05 55 12 34 99",
+                      consents="contact")
+    assert "/habitants/" in registered.url and "Inscription enregistrée." in registered.text
+    withdrawn = post(registered.url.split("?")[0], action="withdraw", purpose="contact")
+    assert withdrawn.ok and "<strong>donné</strong>" not in withdrawn.text
+
+    calendar = post.get("/animations").text
+    animation = post.get("/animations/" + re.findall(r'/animations/([0-9a-f-]{36})', calendar)[0]).url
+    guest = post(animation, action="register", guest_name="X")
+    assert guest.status_code == 400 and _errors(guest.text)
+    first = post(animation, action="register", member_id=members[0][0])
+    assert first.ok and members[0][1] in first.text
+    again = post(animation, action="register", member_id=members[0][0])
+    assert again.status_code == 400 and "déjà inscrite" in again.text
+
+
+def test_a_wrong_password_is_said_in_french_and_gives_no_session(stack):
+    answer = requests.post(stack.url("/console/connexion"), data={"email": CONCIERGE, "password": "nope"},
+                           allow_redirects=False, timeout=10)
+    assert answer.status_code == 401 and "Adresse e-mail ou mot de passe incorrect." in html_lib.unescape(answer.text)
+    assert "Set-Cookie" not in answer.headers
+    elsewhere = requests.post(stack.url("/console/connexion"),
+                              data={"email": CONCIERGE, "password": "maillage-demo", "suite": "https://evil.example/"},
+                              allow_redirects=False, timeout=10)
+    assert elsewhere.headers["Location"].startswith("/console/villages/"), "never sent off-site after signing in"
+
+
+def test_an_animation_is_programmed_then_people_register_and_attendance_is_taken(counter):
+    post, members, _skills = counter
+    bad = post("/animations", kind="", title="Atelier", place="Salle", day="", start="", end="", capacity="0")
+    assert bad.status_code == 400 and "Champ obligatoire." in _errors(bad.text)
+    day = datetime.date.today().isoformat()
+    made = post("/animations", kind=re.findall(r'<option value="([a-z_]+)"', bad.text)[0], title="Atelier tricot",
+                place="Salle des fêtes", day=day, start="23:00", end="23:30", capacity="1")
+    assert "/animations/" in made.url and "Atelier tricot" in made.text
+    post(made.url, action="register", member_id=members[0][0])
+    waiting = post(made.url, action="register", member_id=members[1][0])
+    assert "1 en liste d'attente" in waiting.text, "full: the second person waits"
+    first = re.findall(r'name="present" value="([^"]+)"', waiting.text)
+    held = post(made.url, action="attendance", present=first, walk_ins="2")
+    assert held.ok and "L'appel est fait" in held.text

@@ -1,0 +1,168 @@
+"""The coordinator's figures merged from the services, the CSV exports (what French Excel opens as
+is) and the PDF impact report (its text read back through the fonts' ToUnicode maps)."""
+import csv
+import io
+import re
+import zlib
+from datetime import date
+
+import pytest
+
+from backbone.errors import InvalidInput, ServiceUnavailable
+from gateway.console import exports
+from gateway.console import figures as F
+from gateway.console.charts import bar_chart
+
+VILLAGES = [{"id": "a", "name": "Le Bourg-aux-Chênes"}, {"id": "b", "name": "Saint-Aubin-des-Prés"}]
+
+
+class Answers:
+    """A service answering `village_figures` with a fixed result (the merge is what is tested)."""
+
+    def __init__(self, answer=None, error=None):
+        self.answer, self.error, self.calls = answer, error, []
+
+    def village_figures(self, date_from, date_to, village_ids):
+        self.calls.append((date_from, date_to, village_ids))
+        if self.error:
+            raise self.error
+        return self.answer
+
+
+def _services(orders=None):
+    return {
+        "members": Answers({"figures": {"a": {"new_members": 3, "volunteer_minutes": 150},
+                                        "b": {"new_members": 1, "volunteer_minutes": 0}},
+                            "details": {"missing_skills": [{"village_id": "b", "village_name": "Saint-Aubin-des-Prés",
+                                                            "skill": "informatique", "label": "Informatique",
+                                                            "requested": 2, "unmatched": 1}]}}),
+        "orders": orders or Answers({"figures": {"a": {"orders": 2, "sales_cents": 4550}, "b": {"orders": 0,
+                                                                                               "sales_cents": 0}},
+                                     "details": {"sales_by_partner": [
+                                         {"village_id": "a", "partner_id": "p1", "partner_name": "Fromagerie",
+                                          "sales_cents": 4550}]}}),
+        "partners": Answers({"figures": {"a": {"brand_new_figure": 7}}, "details": {}}),
+        "events": Answers({"figures": {"a": {"attendance": 12, "median_answer_days": 2.5},
+                                       "b": {"attendance": 4, "median_answer_days": None}}, "details": {}}),
+    }
+
+
+def _collect(services, village_ids=None):
+    villages = [v for v in VILLAGES if village_ids is None or v["id"] in village_ids]
+    return F.collect(services, date(2026, 11, 1), date(2026, 11, 30), village_ids, villages)
+
+
+def test_figures_are_merged_per_village_labelled_in_french_and_unknown_names_kept():
+    services = _services()
+    result = _collect(services)
+    assert services["members"].calls == [("2026-11-01", "2026-11-30", None)]
+    assert result["rows"]["a"] == {"new_members": 3, "volunteer_minutes": 150, "orders": 2, "sales_cents": 4550,
+                                   "brand_new_figure": 7, "attendance": 12, "median_answer_days": 2.5}
+    assert result["totals"]["sales_cents"] == 4550 and result["totals"]["attendance"] == 16
+    assert "median_answer_days" not in result["totals"], "a median is not summed"
+    header, rows = F.village_table(result)
+    assert header[:3] == ["Village", "Commandes", "Ventes"] and "brand_new_figure" in header
+    assert rows[0][:3] == ["Le Bourg-aux-Chênes", "2", "45,50\u00a0€"] and rows[-1][0] == "Total"
+    assert rows[0][header.index("Heures de bénévolat")] == "2,5\u00a0h"
+    assert result["unavailable"] == []
+
+
+def test_a_service_without_figures_is_named_and_the_rest_shown():
+    result = _collect(_services(orders=Answers(error=ServiceUnavailable("orders", "timeout"))))
+    assert result["unavailable"] == ["orders"] and "orders" not in result["names"]
+    assert result["rows"]["a"]["new_members"] == 3
+    bad = _collect(_services(orders=Answers(error=InvalidInput({"date_to": ["x"]}))))
+    assert bad["unavailable"] == ["orders"]
+
+
+def test_details_keep_only_the_villages_asked_for():
+    result = _collect(_services(), ["a"])
+    assert result["details"]["missing_skills"] == [], "village b's row is left out"
+    assert [r["partner_name"] for r in result["details"]["sales_by_partner"]] == ["Fromagerie"]
+    assert result["details"]["sales_by_partner"][0]["village_name"] == "Le Bourg-aux-Chênes"
+
+
+def test_every_table_exports_as_csv_for_french_excel():
+    tables = exports.csv_tables(_collect(_services()))
+    assert set(tables) == {"villages", "missing_skills", "sales_by_partner"}
+    body = exports.to_csv(*tables["villages"])
+    assert body.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Village", "Commandes", "Ventes (€)"] and "Heures de bénévolat (h)" in rows[0]
+    assert rows[1][:3] == ["Le Bourg-aux-Chênes", "2", "45,50"], "bare numbers with a decimal comma"
+    sales = list(csv.reader(io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
+                            delimiter=";"))
+    assert sales == [["Village", "Partenaire", "Ventes (€)"], ["Le Bourg-aux-Chênes", "Fromagerie", "45,50"]]
+
+
+def test_a_period_is_read_from_the_query_with_errors_by_field():
+    assert F.parse_period({"du": "2026-11-01", "au": "2026-11-30"}) == (date(2026, 11, 1), date(2026, 11, 30), {})
+    assert set(F.parse_period({"du": "01/11/2026", "au": "2026-11-30"})[2]) == {"du"}
+    assert set(F.parse_period({"du": "2026-11-30", "au": "2026-11-01"})[2]) == {"au"}
+    first, last, errors = F.parse_period({})
+    assert first.day == 1 and first <= last and not errors
+
+
+def _pdf_texts(pdf: bytes) -> list[str]:
+    """The report's text, decoded once with each embedded font's ToUnicode map (or as latin-1)."""
+    streams = []
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            streams.append(zlib.decompress(raw))
+        except zlib.error:
+            streams.append(raw)
+    maps = [{int(a, 16): chr(int(b, 16)) for a, b in re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4,})>", s)}
+            for s in streams if b"beginbfchar" in s]
+    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+    strings = []
+    for stream in streams:
+        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", stream, re.S):
+            strings.append(re.sub(rb"\\([nrtbf()\\])", lambda m: escapes[m.group(1)], raw))
+    texts = [" ".join(s.decode("latin-1") for s in strings)]
+    for cmap in maps:
+        texts.append(" ".join("".join(cmap.get(int.from_bytes(s[i:i + 2], "big"), "?") for i in range(0, len(s) - 1, 2))
+                              for s in strings))
+    return texts
+
+
+def test_the_impact_report_is_a_pdf_naming_its_period_and_villages():
+    pdf = exports.pdf_report(_collect(_services()), "Commune de Bugeat")
+    assert pdf.startswith(b"%PDF-")
+    texts = _pdf_texts(pdf)
+    assert any("Le Bourg-aux-Chênes" in t and "Saint-Aubin-des-Prés" in t for t in texts)
+    assert any("Rapport d'impact" in t for t in texts), "the title (bold font)"
+    assert any("novembre 2026" in t and "Commune de Bugeat" in t for t in texts)
+    assert any("45,50\u00a0€" in t for t in texts), "the narrative and the table give the sales"
+
+
+def test_without_dejavu_the_report_falls_back_to_transliterated_core_fonts(monkeypatch):
+    monkeypatch.setattr(exports, "_font_file", lambda name: None)
+    pdf = exports.pdf_report(_collect(_services(), ["b"]))
+    assert pdf.startswith(b"%PDF-") and b"DejaVu" not in pdf
+    assert any("Saint-Aubin-des-Prés" in t for t in _pdf_texts(pdf)), "é is latin-1: kept"
+
+
+def test_narrative_sentences_use_the_figures_that_exist():
+    sentences = exports.narrative(_collect(_services()))
+    assert sentences[0].startswith("Sur la période, 2 village(s)")
+    assert any("45,50\u00a0€" in s and "2 commande(s)" in s for s in sentences)
+    assert any("16 participations" in s for s in sentences)
+
+
+@pytest.mark.parametrize("bars", [[("Le Bourg", 3.0), ("Saint-Aubin", 0.0)], []])
+def test_charts_are_inline_svg_with_a_text_alternative(bars):
+    svg = bar_chart("Commandes", bars, "", 0)
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert ("Le Bourg : 3" in svg) if bars else ("aucune donnée" in svg)
+
+
+def test_details_read_in_french_and_hide_codes_that_have_a_label():
+    rows = [{"village_id": "a", "village_name": "Le Bourg", "category": "mobilite", "category_label": "Mobilité",
+             "skill": "jardinage", "label": "Petit jardinage", "status": "running", "deadline": "2026-12-01",
+             "starts_at": "2026-12-02T10:00:00+00:00", "campaign_id": "c1"}]
+    header, [row] = F.detail_table("x", rows)
+    assert header == ["Village", "Catégorie", "Compétence", "État", "Échéance", "Début"]
+    assert row == ["Le Bourg", "Mobilité", "Petit jardinage", "en cours", "mardi 1 décembre 2026",
+                   "mercredi 2 décembre 2026, 11 h 00"]
+    csv_header, [csv_row] = F.detail_table("x", rows, F.csv_value, F.csv_label)
+    assert csv_row[-2:] == ["2026-12-01", "2026-12-02T10:00:00+00:00"], "the spreadsheet keeps sortable dates"
