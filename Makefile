@@ -23,10 +23,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -W ignore::DeprecationWarning $(PYTEST_ARGS)
 
-## figures: throughput, memory, start-up time (not part of the tests)
+## figures: throughput, memory, start-up time, the counter under load (not part of the tests; LOAD_ARGS="--users 20 --duration 60")
 bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/startup.py --compact
+	$(BIN)/python bench/load.py --backend sqlite $(LOAD_ARGS)
+	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS)
 
 catalogue: $(STAMP)
 	$(BIN)/maillage events-catalogue

@@ -1,0 +1,482 @@
+"""The whole network under a realistic counter load, over HTTP (issue #8, "proof").
+
+    .venv/bin/python bench/load.py                                   # SQLite, 20 users, 60 s
+    .venv/bin/python bench/load.py --backend postgresql --users 20 --duration 60
+    .venv/bin/python bench/load.py --duration 10 --users 5           # a quick look
+
+Starts the network as `maillage run` does (four services, four outbox relays, the gateway) in a
+private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
+service; loads the demo data (`maillage seed`); then N users work without pause for `--duration`
+seconds, each as the concierge of one of the demo villages, with this mix (weights):
+
+    counter reads    search an inhabitant 20, today's counter 10, the village catalogue 10
+    counter writes   an order 25, a parcel received 10, a help request 5, a registration 10
+    coordinator      dashboard reads 10 (every coordinator GET without path values found under
+                     /api/network, /api/suggestions/overview, /api/time-bank, /api/skills-map,
+                     or whose path says dashboard / figures)
+
+An operation whose route does not exist (yet) or cannot be prepared from the demo data is left out
+and named in the report.
+
+It prints and writes (bench/results/load-<backend>-<date>.md):
+- throughput: requests/s in all, and accepted writes/s per kind;
+- latency p50/p95/p99 per route (route template, not the URL);
+- event propagation: for every event written during the run, from its outbox row (the moment the
+  change was made) to its last consumer's inbox claim (the moment its effect is visible in every
+  read model), p50/p95/p99 per event type; and how long after the load stopped every queue was
+  empty (fully propagated);
+- the event pipeline's rate (inbox claims per second during the run) beside the broker's raw limit
+  for persistent confirmed messages, measured in the same run with plain pika
+  (bench/throughput.py `raw_batched`), and their ratio;
+- the resident memory (VmRSS from /proc) of every process, at rest (after the demo data) and
+  after the load.
+
+Asserts nothing: the targets of issue #8 are printed beside the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import throughput  # noqa: E402  (bench/throughput.py: vhost, databases, raw broker limit)
+
+RESULTS = ROOT / "bench" / "results"
+CONCIERGES = ["lucie@maillage.test", "karim@maillage.test", "jeanne@maillage.test", "paul@maillage.test"]
+COORDINATOR = "coordination@maillage.test"
+PASSWORD = "maillage-demo"
+DASHBOARD_PREFIXES = ("/api/network", "/api/suggestions/overview", "/api/time-bank", "/api/skills-map")
+TARGETS = [
+    ("counter routes p95 (20 users, PostgreSQL)", "< 100 ms"),
+    ("orders accepted and fully propagated", ">= 200 orders/s for a minute"),
+    ("event propagation p99", "< 250 ms"),
+    ("event pipeline / raw broker limit", ">= 0.5"),
+    ("whole network RSS at rest", "< 400 MB"),
+    ("coordinator dashboard p95 on national-scale data", "< 500 ms (bench/national_data.py)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# --- the network -----------------------------------------------------------------------------
+
+class Network:
+    """The whole network as processes, in its own vhost, data folder, port and databases."""
+
+    def __init__(self, backend: str, work: Path, vhost: throughput.Vhost):
+        self.backend, self.work, self.vhost = backend, work, vhost
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.databases: list[str] = []
+        self.runner = None
+
+    def start(self) -> float:
+        started = time.monotonic()
+        os.environ.update({"AMQP_URI": self.vhost.uri, "MAILLAGE_DATA_DIR": str(self.work / "data"),
+                           "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "GATEWAY_SECRET": "bench-" + self.vhost.name,
+                           "MAILLAGE_LOG_LEVEL": os.environ.get("MAILLAGE_LOG_LEVEL", "WARNING")})
+        (self.work / "data").mkdir(parents=True, exist_ok=True)
+        from backbone import config, migrations
+        from maillage.network import declare_topology
+        from maillage.runner import Network as Runner
+
+        if self.backend == "postgresql":
+            for service in config.SERVICES:
+                url = throughput.create_pg_database(f"bench_{service}")
+                self.databases.append(url)
+                os.environ[f"{service.upper()}_DATABASE_URL"] = url
+        for service in config.SERVICES:
+            migrations.upgrade(service)
+        declare_topology()
+        self.runner = Runner(self.work / "log")
+        self.runner.start()
+        self.runner.wait_healthy(self.base_url + "/health", 120)
+        seeded = subprocess.run([str(Path(sys.executable).parent / "maillage"), "seed"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        if seeded.returncode != 0:
+            raise RuntimeError(f"maillage seed failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-2000:]}")
+        return time.monotonic() - started
+
+    def memory(self) -> list[tuple[str, int, int | None]]:
+        return [(p.name, p.popen.pid, rss_kib(p.popen.pid)) for p in self.runner.processes]
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        for url in self.databases:
+            try:
+                throughput.drop_pg_database(url)
+            except Exception as exc:  # noqa: BLE001
+                print(f"  could not drop {url}: {exc}", file=sys.stderr)
+
+    def queues_empty(self) -> bool:
+        response = requests.get(f"{throughput.RABBIT_MANAGEMENT}/queues/{self.vhost.name}",
+                                auth=throughput.RABBIT_AUTH, timeout=10)
+        queues = [q for q in response.json() if q["name"] != "maillage.dead-letters"]
+        return all(q.get("messages", 0) == 0 for q in queues)
+
+
+# --- the mix ---------------------------------------------------------------------------------
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.statuses: dict[str, Counter] = defaultdict(Counter)
+        self.accepted: Counter = Counter()
+
+    def add(self, route: str, kind: str, seconds: float, status: int | str) -> None:
+        with self.lock:
+            self.latencies[route].append(seconds)
+            self.statuses[route][status] += 1
+            if isinstance(status, int) and 200 <= status < 300 and kind:
+                self.accepted[kind] += 1
+
+
+class Mix:
+    """Prepares, from the demo data, what each operation needs; then runs one at random."""
+
+    WEIGHTS = {"search": 20, "today": 10, "catalogue": 10, "order": 25, "parcel": 10, "help_request": 5,
+               "registration": 10, "dashboard": 10}
+    WRITES = {"order", "parcel", "help_request", "registration"}
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.paths = {(m.upper(), p) for p, ops in requests.get(base_url + "/api/openapi.json", timeout=10)
+                      .json()["paths"].items() for m in ops}
+        self.coordinator = self._login(COORDINATOR)
+        self.villages = []
+        for email in CONCIERGES:
+            headers = self._login(email)
+            village_id = requests.get(base_url + "/api/villages", headers=headers, timeout=10).json()[0]["id"]
+            self.villages.append(self._prepare(village_id, headers))
+        self.dashboard = sorted(p for m, p in self.paths if m == "GET" and "{" not in p and (
+            p.startswith(DASHBOARD_PREFIXES) or "dashboard" in p or "figures" in p))
+        self.left_out: dict[str, str] = {}
+        self._check()
+        self.numbers = itertools.count(1)
+
+    def _login(self, email: str) -> dict:
+        response = requests.post(self.base_url + "/api/auth/login", json={"email": email, "password": PASSWORD},
+                                 timeout=10)
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def _get(self, path: str, headers: dict):
+        response = requests.get(self.base_url + path, headers=headers, timeout=15)
+        return response.json() if response.status_code == 200 else None
+
+    def _prepare(self, village_id: str, headers: dict) -> dict:
+        members = self._get(f"/api/villages/{village_id}/members", headers) or []
+        catalogue = self._get(f"/api/villages/{village_id}/counter/catalogue?available=1", headers) or []
+        orderable = [i for i in catalogue if i.get("available") and i.get("next_delivery_date")]
+        skills = self._get("/api/skills", headers) or []
+        return {"id": village_id, "headers": headers, "members": [m["id"] for m in members],
+                "names": [m["display_name"].split()[0][:3] for m in members], "items": orderable,
+                "skills": [s.get("code") or s.get("skill") for s in skills]}
+
+    def _check(self) -> None:
+        needs = {"search": ("GET", "/api/villages/{village_id}/members"),
+                 "today": ("GET", "/api/villages/{village_id}/counter/today"),
+                 "catalogue": ("GET", "/api/villages/{village_id}/counter/catalogue"),
+                 "order": ("POST", "/api/villages/{village_id}/orders"),
+                 "parcel": ("POST", "/api/villages/{village_id}/parcels"),
+                 "help_request": ("POST", "/api/villages/{village_id}/help-requests"),
+                 "registration": ("POST", "/api/villages/{village_id}/members")}
+        for kind, route in needs.items():
+            if route not in self.paths:
+                self.left_out[kind] = f"no route {route[0]} {route[1]}"
+        if not any(v["members"] for v in self.villages):
+            for kind in ("order", "parcel", "help_request", "search"):
+                self.left_out.setdefault(kind, "no inhabitants in the demo villages")
+        if not any(v["items"] and v["members"] for v in self.villages):
+            self.left_out.setdefault("order", "no orderable catalogue item in the demo villages")
+        if not any(v["skills"] for v in self.villages):
+            self.left_out.setdefault("help_request", "no skills")
+        if not self.dashboard:
+            self.left_out["dashboard"] = "no coordinator dashboard route"
+        # an operation that cannot succeed once on a fresh network is left out, with its answer
+        for kind in list(self.WEIGHTS):
+            if kind in self.left_out:
+                continue
+            route, status, body = self.run(kind, random.Random(1), session=requests)
+            if not 200 <= status < 300:
+                self.left_out[kind] = f"{route} answered {status}: {body[:200]}"
+
+    def kinds(self):
+        return [k for k in self.WEIGHTS if k not in self.left_out]
+
+    def run(self, kind: str, rnd: random.Random, session) -> tuple[str, int, str]:
+        candidates = [v for v in self.villages if v["members"]] or self.villages
+        if kind == "order":
+            candidates = [v for v in candidates if v["items"]] or candidates
+        village = rnd.choice(candidates)
+        vid, headers = village["id"], village["headers"]
+        base = self.base_url
+        n = next(self.numbers) if hasattr(self, "numbers") else 0
+        if kind == "search":
+            route = "GET /api/villages/{village_id}/members?q="
+            response = session.get(f"{base}/api/villages/{vid}/members", params={"q": rnd.choice(village["names"])},
+                                   headers=headers, timeout=30)
+        elif kind == "today":
+            route = "GET /api/villages/{village_id}/counter/today"
+            response = session.get(f"{base}/api/villages/{vid}/counter/today", headers=headers, timeout=30)
+        elif kind == "catalogue":
+            route = "GET /api/villages/{village_id}/counter/catalogue"
+            response = session.get(f"{base}/api/villages/{vid}/counter/catalogue", headers=headers, timeout=30)
+        elif kind == "order":
+            route = "POST /api/villages/{village_id}/orders"
+            item = rnd.choice(village["items"])
+            response = session.post(f"{base}/api/villages/{vid}/orders", headers=headers, timeout=30, json={
+                "idempotency_key": str(uuid.uuid4()), "member_id": rnd.choice(village["members"]),
+                "delivery_date": item["next_delivery_date"], "fulfilment": "counter",
+                "lines": [{"item_id": item["item_id"], "quantity": rnd.randint(1, 3)}]})
+        elif kind == "parcel":
+            route = "POST /api/villages/{village_id}/parcels"
+            response = session.post(f"{base}/api/villages/{vid}/parcels", headers=headers, timeout=30, json={
+                "member_id": rnd.choice(village["members"]), "sender_kind": "la_poste", "place_kind": "shelf",
+                "place": f"B{rnd.randint(1, 9)}", "description": "Colis"})
+        elif kind == "help_request":
+            route = "POST /api/villages/{village_id}/help-requests"
+            start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=rnd.randint(1, 20))).replace(
+                minute=0, second=0, microsecond=0)
+            response = session.post(f"{base}/api/villages/{vid}/help-requests", headers=headers, timeout=30, json={
+                "requester_member_id": rnd.choice(village["members"]), "skill": rnd.choice(village["skills"]),
+                "place": "Chez la personne", "starts_at": start.isoformat(),
+                "ends_at": (start + dt.timedelta(hours=2)).isoformat()})
+        elif kind == "registration":
+            route = "POST /api/villages/{village_id}/members"
+            response = session.post(f"{base}/api/villages/{vid}/members", headers=headers, timeout=30, json={
+                "first_name": "Banc", "last_name": f"Charge{uuid.uuid4().hex[:8]}",
+                "phone": f"06 37 {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}",
+                "preferred_channel": "phone", "confirm_duplicate": True})
+        else:
+            path = rnd.choice(self.dashboard)
+            route = f"GET {path}"
+            response = session.get(base + path, headers=self.coordinator, timeout=30)
+        return route, response.status_code, response.text
+
+
+def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8) -> float:
+    kinds = mix.kinds()
+    weights = [mix.WEIGHTS[k] for k in kinds]
+    stop_at = time.monotonic() + duration
+
+    def user(n: int) -> None:
+        rnd = random.Random(seed * 1000 + n)
+        session = requests.Session()
+        while time.monotonic() < stop_at:
+            kind = rnd.choices(kinds, weights)[0]
+            started = time.perf_counter()
+            try:
+                route, status, _text = mix.run(kind, rnd, session)
+            except requests.RequestException as exc:
+                route, status = kind, type(exc).__name__
+            recorder.add(route, kind if kind in mix.WRITES else "", time.perf_counter() - started, status)
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started
+
+
+# --- events: outbox -> every consumer's inbox --------------------------------------------------
+
+def event_delays(since: dt.datetime, until: dt.datetime):
+    """{type: [seconds from outbox row to the last inbox claim]}, and the inbox claims per second."""
+    from sqlalchemy import select
+
+    from backbone import config
+    from backbone.db import Database
+    from backbone.tables import InboxEntry, OutboxEvent
+
+    written, claimed = {}, defaultdict(list)
+    claims_in_window = 0
+    for service in config.SERVICES:
+        database = Database(config.database_url(service), source="bench")
+        try:
+            with database.engine.connect() as conn:
+                for event_id, type_, created in conn.execute(
+                        select(OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.created_at)
+                        .where(OutboxEvent.created_at >= since)):
+                    written[event_id] = (type_, created)
+                for event_id, processed in conn.execute(
+                        select(InboxEntry.event_id, InboxEntry.processed_at).where(InboxEntry.processed_at >= since)):
+                    claimed[event_id].append(processed)
+                    if processed <= until:
+                        claims_in_window += 1
+        finally:
+            database.dispose()
+    delays = defaultdict(list)
+    for event_id, (type_, created) in written.items():
+        if claimed.get(event_id):
+            delays[type_].append((max(claimed[event_id]) - created).total_seconds())
+    unconsumed = Counter(type_ for event_id, (type_, _c) in written.items() if event_id not in claimed)
+    return delays, claims_in_window, unconsumed
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def ms(seconds: float) -> str:
+    return "-" if seconds != seconds else f"{seconds * 1000:,.0f}"
+
+
+def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed, raw,
+           memory_rest, memory_after) -> str:
+    lines = [f"# Load: {args.backend}, {args.users} users, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
+             "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
+             f"data in {startup:.1f} s.", ""]
+    total = sum(len(v) for v in recorder.latencies.values())
+    lines += ["## Throughput", "", f"- {total:,} requests in {elapsed:.1f} s: **{total / elapsed:,.1f} requests/s**"]
+    for kind in sorted(mix.WRITES):
+        if kind not in mix.left_out:
+            lines.append(f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s")
+    for kind, why in sorted(mix.left_out.items()):
+        lines.append(f"- left out: {kind} ({why})")
+    lines += ["", "## Latency per route (ms)", "", "| route | n | p50 | p95 | p99 | answers |", "|---|---:|---:|---:|---:|---|"]
+    for route in sorted(recorder.latencies):
+        values = recorder.latencies[route]
+        answers = ", ".join(f"{s}: {c}" for s, c in sorted(recorder.statuses[route].items(), key=str))
+        lines.append(f"| {route} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
+                     f"{ms(percentile(values, .99))} | {answers} |")
+    everything = [d for values in delays.values() for d in values]
+    lines += ["", "## Event propagation (outbox row → last consumer's inbox claim, ms)", "",
+              "| event | n | p50 | p95 | p99 |", "|---|---:|---:|---:|---:|"]
+    for type_ in sorted(delays):
+        values = delays[type_]
+        lines.append(f"| {type_} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
+                     f"{ms(percentile(values, .99))} |")
+    lines.append(f"| **all** | {len(everything):,} | {ms(percentile(everything, .5))} | "
+                 f"{ms(percentile(everything, .95))} | {ms(percentile(everything, .99))} |")
+    if unconsumed:
+        lines.append("")
+        lines.append("Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
+                     + ", ".join(f"{t} {c}" for t, c in sorted(unconsumed.items())))
+    lines.append("")
+    lines.append(f"Every queue empty {drained:.1f} s after the load stopped." if drained is not None
+                 else "The queues were NOT empty 120 s after the load stopped.")
+    pipeline = claims / elapsed
+    lines += ["", "## Event pipeline and the broker's raw limit", "",
+              f"- event pipeline during the run: {claims:,} inbox claims, **{pipeline:,.1f} events/s** "
+              "(what the load offered, not the pipeline's ceiling; bench/throughput.py measures that)",
+              f"- raw limit, plain pika, persistent messages, asynchronous confirms (N={args.raw_n:,}): "
+              f"**{raw:,.0f} msg/s**",
+              f"- ratio: {pipeline / raw:.3f}"]
+    lines += ["", "## Memory (VmRSS, MiB)", "", "| process | at rest | after the load |", "|---|---:|---:|"]
+    after = {name: kib for name, _pid, kib in memory_after}
+    for name, _pid, kib in memory_rest:
+        lines.append(f"| {name} | {(kib or 0) / 1024:,.1f} | {(after.get(name) or 0) / 1024:,.1f} |")
+    rest_total = sum(k or 0 for _n, _p, k in memory_rest) / 1024
+    after_total = sum(k or 0 for _n, _p, k in memory_after) / 1024
+    lines.append(f"| **whole network** | **{rest_total:,.1f}** | **{after_total:,.1f}** |")
+    lines += ["", "## Targets of issue #8", "", "| target | wanted |", "|---|---|"]
+    lines += [f"| {name} | {wanted} |" for name, wanted in TARGETS]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--raw-n", type=int, default=5000, help="messages for the raw broker limit")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
+    parser.add_argument("--no-write", action="store_true", help="print only, write no file under bench/results")
+    args = parser.parse_args(argv)
+
+    started_at = dt.datetime.now(dt.timezone.utc)
+    work = Path(tempfile.mkdtemp(prefix="maillage-load-"))
+    with throughput.Vhost() as vhost:
+        network = Network(args.backend, work, vhost)
+        try:
+            print(f"starting the network ({args.backend}) in {work} …", flush=True)
+            startup = network.start()
+            time.sleep(3)  # at rest: the demo data loaded, nothing asked
+            memory_rest = network.memory()
+            mix = Mix(network.base_url)
+            print(f"up in {startup:.1f} s; mix: {', '.join(mix.kinds())}"
+                  + (f"; left out: {', '.join(mix.left_out)}" if mix.left_out else ""), flush=True)
+            recorder = Recorder()
+            since = dt.datetime.now(dt.timezone.utc)
+            print(f"{args.users} users for {args.duration:.0f} s …", flush=True)
+            elapsed = run_load(mix, args.users, args.duration, recorder)
+            until = dt.datetime.now(dt.timezone.utc)
+            stopped = time.monotonic()
+            drained = None
+            while time.monotonic() - stopped < 120:
+                if network.queues_empty():
+                    drained = time.monotonic() - stopped
+                    break
+                time.sleep(0.2)
+            memory_after = network.memory()
+            delays, claims, unconsumed = event_delays(since, until)
+            print("raw broker limit …", flush=True)
+            raw = throughput.raw_batched(vhost.uri, args.raw_n)
+            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed,
+                          raw, memory_rest, memory_after)
+        finally:
+            network.stop()
+    print()
+    print(text)
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"load-{args.backend}-{started_at:%Y-%m-%d-%H%M}.md"
+        path.write_text(text)
+        print(f"written to {path.relative_to(ROOT)}")
+    if args.keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    sys.exit(main())
