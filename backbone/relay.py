@@ -11,12 +11,15 @@
   replica stands by, and takes over if the first dies or loses its database connection), which is
   what keeps the order.
 
-Run it with `maillage relay SERVICE`.
+Run it with `maillage relay SERVICE` (one process per service, as compose does), or several services'
+relays in one process, a thread each (`maillage relay members partners orders events`: the
+compact shape of a small machine, `run_relays`).
 """
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 import zlib
 from datetime import datetime, timezone
@@ -56,9 +59,10 @@ class OutboxRelay:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def run(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self.stop())
-        signal.signal(signal.SIGINT, lambda *_: self.stop())
+    def run(self, *, handle_signals: bool = True) -> None:
+        if handle_signals:  # only the main thread may; `run_relays` handles them for its threads
+            signal.signal(signal.SIGTERM, lambda *_: self.stop())
+            signal.signal(signal.SIGINT, lambda *_: self.stop())
         while not self._stopping:
             with self._single_active_relay() as lock:  # waits while another relay is active
                 self._lock = lock
@@ -294,6 +298,40 @@ class _AdvisoryLock:
             except SQLAlchemyError:
                 pass
             self.conn = None
+
+
+def run_relays(services: list[str]) -> int:
+    """The relays of `services` in this process, one thread each, until SIGTERM/SIGINT. A relay that
+    dies stops the others and the process exits with 1, so whoever supervises it restarts it
+    (never a process where one service's events silently stopped flowing)."""
+    relays = [OutboxRelay(service) for service in services]
+    if len(relays) == 1:
+        relays[0].run()
+        return 0
+    failed = []
+
+    def stop(*_):
+        for relay in relays:
+            relay.stop()
+
+    def run_one(relay):
+        try:
+            relay.run(handle_signals=False)
+        except Exception:  # noqa: BLE001  reported, then the whole process goes down
+            log.exception("%s relay died", relay.service)
+            failed.append(relay.service)
+            stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [threading.Thread(target=run_one, args=(relay,), name=f"{relay.service}-relay", daemon=True)
+               for relay in relays]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    return 1 if failed else 0
 
 
 def _safe(uri: str) -> str:

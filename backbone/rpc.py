@@ -1,14 +1,19 @@
 """RPC with a timeout: `ServiceRpc("members")` is nameko's RpcProxy whose calls give up after
 `MAILLAGE_RPC_TIMEOUT` seconds (or `timeout=`) with ServiceUnavailable, also raised when the
-target service is not running. Typed errors (backbone.errors) come back as themselves."""
+target service is not running, or when its database is unreachable (the service's own answer is a
+database error: the caller learns the service is down for now, not that something is broken).
+Typed errors (backbone.errors) come back as themselves."""
 from __future__ import annotations
 
 import eventlet
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import RpcProxy
 
 from backbone import config
 from backbone.errors import ServiceUnavailable
+
+# what a service raises when its database is away (SQLAlchemy's and the drivers' names)
+DATABASE_DOWN = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
 
 
 class TimedServiceProxy:
@@ -33,6 +38,10 @@ class TimedServiceProxy:
                     return reply.result()
             except eventlet.Timeout:
                 raise ServiceUnavailable(self._service, "timeout") from None
+            except RemoteError as exc:
+                if exc.exc_type in DATABASE_DOWN:
+                    raise ServiceUnavailable(self._service, "database") from None
+                raise
 
         call.__name__ = method
         return call

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/startup.py             # with the demo data, as `make run` does
     .venv/bin/python bench/startup.py --no-demo
+    .venv/bin/python bench/startup.py --compact   # `maillage run --compact`: two processes
 
 Runs `maillage run` in a temporary data folder, against a private RabbitMQ vhost, with the gateway on
 a free port; measures the seconds until `GET /health` answers 200 (and until the command says the
@@ -95,12 +96,13 @@ def describe(pid: int) -> str:
     argv = [a for a in argv if a]
     names = [Path(a).name for a in argv]
     if "nameko" in names and "run" in argv:
-        module = argv[-1]
-        return module.split(".")[1] if module.startswith("services.") else module.split(".")[0]
+        modules = [a for a in argv if ":" in a and not a.startswith("/")]
+        short = [m.split(".")[1] if m.startswith("services.") else m.split(".")[0] for m in modules]
+        return " + ".join(short) or "nameko"
     if "maillage" in names:
         rest = argv[names.index("maillage") + 1:]
         if rest[:1] == ["relay"] and len(rest) > 1:
-            return f"{rest[1]}-relay"
+            return " + ".join(rest[1:]) + (" relays" if len(rest) > 2 else "-relay")
         return "maillage " + " ".join(rest)
     return " ".join(names[:3])
 
@@ -112,6 +114,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="start without the demo data")
     parser.add_argument("--timeout", type=float, default=120, help="seconds allowed to come up")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs, SQLite files)")
+    parser.add_argument("--compact", action="store_true", help="the compact shape (services + gateway in one "
+                                                               "process, relays in another)")
     args = parser.parse_args(argv)
 
     from maillage.cli import main as cli
@@ -132,7 +136,8 @@ def main(argv=None) -> int:
     for name in list(env):
         if name.endswith("_DATABASE_URL") or name == "MAILLAGE_FAILPOINTS":
             del env[name]  # SQLite files in the temporary folder
-    command = [str(Path(sys.executable).parent / "maillage"), "run"] + (["--no-demo"] if args.no_demo else [])
+    command = ([str(Path(sys.executable).parent / "maillage"), "run"] + (["--no-demo"] if args.no_demo else [])
+               + (["--compact"] if args.compact else []))
 
     output_lines: list[str] = []
     up = {"at": None}

@@ -51,10 +51,12 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
         status = 404
     elif isinstance(exc, Conflict):
         code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
-        fields = {exc.field: [i18n.MESSAGES[code][1]]} if exc.field and code != "conflict" else None
         details = getattr(exc, "details", None)
         values = {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")} if isinstance(details, dict) else {}
-        status, body = 409, error_body(code, request_id, fields=fields, reason=exc.reason, **values)
+        status, body = 409, error_body(code, request_id, reason=exc.reason, **values)
+        if exc.field and code != "conflict":  # the same sentence, filled in, beside the field it is about
+            body["error"]["fields"] = {exc.field: [body["error"]["message"]]}
+            body["error"]["fields_en"] = {exc.field: [body["error"]["message_en"]]}
         if details:
             body["error"]["details"] = details
     elif isinstance(exc, AuthenticationFailed):

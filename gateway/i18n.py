@@ -66,20 +66,98 @@ MESSAGES = {
         "Changement d'état refusé : une suggestion {current} ne peut pas passer à l'état {requested} "
         "(possible : {allowed}).",
         "Refused: a suggestion that is {current} cannot become {requested} (possible: {allowed})."),
+    # the counter: orders, parcels, pooled supplier orders (orders service)
+    "order_status_transition": (
+        "Changement d'état refusé : une commande {current} ne peut pas passer à l'état {requested} "
+        "(possible : {allowed}).",
+        "Refused: an order that is {current} cannot become {requested} (possible: {allowed})."),
+    "order_is_home_delivery": ("Cette commande est livrée à domicile : elle ne se retire pas au comptoir.",
+                               "This order is delivered at home: it is not collected at the counter."),
+    "order_not_home_delivery": ("Cette commande n'est pas une livraison à domicile.",
+                                "This order is not a home delivery."),
+    "wrong_pickup_code": ("Code de retrait incorrect : rien n'a été remis.", "Wrong pickup code: nothing was handed over."),
+    "line_already_answered": ("Cette ligne de commande a déjà reçu une réponse.",
+                              "This order line has already been answered."),
+    "order_not_awaiting": ("Cette commande n'attend plus de réponse du fournisseur : elle est {status}.",
+                           "This order no longer awaits the supplier's answer: it is {status}."),
+    "cutoff_passed": ("L'heure limite de commande est passée : la commande au fournisseur est partie.",
+                      "The cut-off has passed: the supplier order is on its way."),
+    "purchase_order_closed": ("Cette commande mutualisée est déjà close.", "This pooled order is already closed."),
+    "purchase_order_empty": ("Cette commande mutualisée n'a aucune ligne à envoyer.",
+                             "This pooled order has no line to send."),
+    "parcel_not_waiting": ("Ce colis n'est plus en attente (déjà remis ou retourné).",
+                           "This parcel is no longer waiting (already handed over or returned)."),
+    "animation_hosted_elsewhere": (
+        "Seul le village qui accueille cette animation peut la modifier ; votre village y est invité.",
+        "Only the village hosting this animation may change it; your village is invited to it."),
+    "not_a_guest": ("Cette inscription est celle d'un·e habitant·e : son effacement passe par sa fiche.",
+                    "This registration is a member's: erase them from their record."),
+    "guest_already_erased": ("Le nom et le téléphone de cet·te invité·e sont déjà effacés.",
+                             "This guest's name and phone are already erased."),
+    "notice_not_a_call": ("Seul un appel se marque « fait » à la main : ce message part tout seul ({channel}).",
+                          "Only a call is marked done by hand: this message is sent by itself ({channel})."),
+    "notice_already_done": ("Cette personne est déjà marquée comme prévenue.", "This person is already marked as told."),
+    # offers, catalogues and campaigns (partners service)
+    "already_in_catalogue": ("Cette offre est déjà au catalogue du village : changez plutôt son prix local.",
+                             "This offer is already in the village's catalogue: change its local price instead."),
+    "offer_in_catalogue": ("Des villages vendent encore cette offre : retirez-la d'abord de leur catalogue.",
+                           "Villages still sell this offer: remove it from their catalogue first."),
+    "campaign_closed": ("Cette campagne est close (financée, échouée ou échue) : plus de promesse de don.",
+                        "This campaign is closed (funded, failed or past its deadline): no more pledges."),
+    # partners' subscriptions (webhooks, AMQP feed)
+    "webhook_deleted": ("Ce webhook a été supprimé : son envoi ne peut plus être refait.",
+                        "This webhook was deleted: its delivery cannot be sent again."),
+    "feed_unavailable": ("Le compte du flux AMQP n'a pas pu être créé : l'administration du courtier ne répond pas "
+                         "ou refuse ; réessayez plus tard.",
+                         "The AMQP feed account could not be created: the broker's management API is away or "
+                         "refused; try again later."),
+    # help requests (coups de main) and rounds (orders service)
+    "help_request_transition": (
+        "Changement d'état refusé : une demande de coup de main {current} ne peut pas passer à l'état "
+        "{requested} (possible : {allowed}).",
+        "Refused: a help request that is {current} cannot become {requested} (possible: {allowed})."),
+    "volunteer_not_candidate": (
+        "Ce·tte bénévole ne fait pas partie des candidat·es pour cette demande (compétence, disponibilité ou "
+        "distance) : choisissez dans la liste proposée.",
+        "This volunteer is not among the candidates for this request (skill, availability or distance): pick "
+        "one from the list."),
+    "vehicle_name_taken": ("Un véhicule porte déjà ce nom.", "A vehicle already has this name."),
+    "vehicle_already_on_round": ("Ce véhicule a déjà une tournée ce jour-là ({date}).",
+                                 "This vehicle already has a round that day ({date})."),
+    "round_without_stops": ("Rien à livrer ni à enlever ce jour-là ({date}) : pas de tournée.",
+                            "Nothing to deliver or pick up that day ({date}): no round."),
+    "round_over_capacity": (
+        "La tournée dépasse la capacité du véhicule : {load} caisses/colis pour {capacity} places "
+        "({overflow} de trop).",
+        "The round exceeds the vehicle's capacity: {load} crates/parcels for {capacity} places "
+        "({overflow} too many)."),
+    "round_changed_meanwhile": ("Une autre tournée vient de prendre ce véhicule ou ces arrêts : planifiez à nouveau.",
+                                "Another round just took this vehicle or these stops: plan again."),
+    "round_stop_done": ("Cet arrêt de la tournée est déjà fait.", "This stop of the round is already done."),
     "service_unavailable": ("Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
                             "The {service} service is not answering right now; try again shortly."),
     "internal_error": ("Erreur interne ; l'équipe technique peut la retrouver avec la référence {request_id}.",
                        "Internal error; operators can find it with reference {request_id}."),
 }
 
-THINGS = {"village": ("Village", "Village"), "member": ("Habitant·e", "Member"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
+THINGS = {"help_request": ("Demande de coup de main", "Help request"), "round": ("Tournée", "Round"),
+          "round_stop": ("Arrêt de tournée", "Round stop"), "vehicle": ("Véhicule", "Vehicle"),
+          "village": ("Village", "Village"), "member": ("Habitant·e", "Member"), "volunteer": ("Bénévole", "Volunteer"), "staff_account": ("Compte", "Account"),
           "partner": ("Partenaire", "Partner"), "stop": ("Arrêt", "Stop"),
           "opening_exception": ("Exception d'horaires", "Opening exception"),
           "animation": ("Animation", "Animation"), "registration": ("Inscription", "Registration"),
-          "suggestion": ("Suggestion", "Suggestion")}
+          "suggestion": ("Suggestion", "Suggestion"),
+          "offer": ("Offre", "Offer"), "catalogue_item": ("Article du catalogue", "Catalogue item"),
+          "campaign": ("Campagne", "Campaign"), "notice": ("Personne à prévenir", "Notice"),
+          "order": ("Commande", "Order"), "order_line": ("Ligne de commande", "Order line"),
+          "parcel": ("Colis", "Parcel"), "purchase_order": ("Commande mutualisée", "Pooled order"),
+          "webhook": ("Webhook", "Webhook"), "delivery": ("Envoi", "Delivery")}
 
 # values shown inside messages (states, days), French and English
 VALUE_LABELS = {
+    # help requests' workflow (besides confirmed, cancelled, done below)
+    "requested": ("« demandée »", "requested"), "unmatched": ("« sans bénévole »", "unmatched"),
+    "assigned": ("« confiée »", "assigned"), "accepted": ("« acceptée »", "accepted"),
     "preparing": ("« en préparation »", "preparing"), "open": ("« ouvert »", "open"),
     "paused": ("« en pause »", "paused"), "closed": ("« fermé »", "closed"),
     "monday": ("lundi", "monday"), "tuesday": ("mardi", "tuesday"), "wednesday": ("mercredi", "wednesday"),
@@ -88,6 +166,10 @@ VALUE_LABELS = {
     # suggestions' workflow
     "new": ("« nouvelle »", "new"), "under_study": ("« à l'étude »", "under study"),
     "planned": ("« prévue »", "planned"), "done": ("« réalisée »", "done"), "declined": ("« refusée »", "declined"),
+    # orders' state machine
+    "placed": ("« passée »", "placed"), "confirmed": ("« confirmée »", "confirmed"), "ready": ("« prête »", "ready"),
+    "collected": ("« retirée »", "collected"), "delivered": ("« livrée »", "delivered"),
+    "cancelled": ("« annulée »", "cancelled"), "refused": ("« refusée »", "refused"),
 }
 _NONE = ("aucun", "none")
 
@@ -101,6 +183,13 @@ def _label(value, language: int):
 
 # marshmallow's messages (and our schemas' own), English -> French; {name} captures are kept
 _FIELD_PATTERNS = [
+    # help requests and rounds (orders service)
+    (r"A help request lasts at most (?P<a>\d+) hours\.", "Un coup de main dure au plus {a} heures."),
+    (r"Give a volunteer driver or a logistics partner, one of them\.",
+     "Indiquez un·e bénévole chauffeur ou un partenaire logistique, l'un des deux."),
+    (r"Not an active volunteer: (?P<a>.*)\.", "Pas un·e bénévole en activité : {a}."),
+    (r"This volunteer has no driving licence\.", "Ce·tte bénévole n'a pas le permis de conduire."),
+    (r"Unknown vehicle: (?P<a>.*)\.", "Véhicule inconnu : {a}."),
     (r"Missing data for required field\.", "Champ obligatoire."),
     (r"Unknown field\.", "Champ inconnu."),
     (r"Field may not be null\.", "Ce champ ne peut pas être vide."),
@@ -175,6 +264,8 @@ _FIELD_PATTERNS = [
     (r"Same person as row (?P<a>\d+)\.", "Même personne que la ligne {a}."),
     # animations and suggestions (events service)
     (r"An animation lasts at most (?P<a>\d+) days\.", "Une animation dure au plus {a} jours."),
+    # coordinator's figures (services/*/figures.py)
+    (r"At most (?P<a>\d+) days\.", "Une période compte au plus {a} jours."),
     (r"A role is listed twice\.", "Un rôle est cité deux fois."),
     (r"A co-organiser is listed twice\.", "Un co-organisateur est cité deux fois."),
     (r"Unknown partner: (?P<a>.*)\.", "Partenaire inconnu : {a}."),
@@ -192,6 +283,68 @@ _FIELD_PATTERNS = [
     (r"The end date comes before the first occurrence\.", "La date de fin précède la première séance."),
     (r"At most (?P<a>\d+) occurrences\.", "Au plus {a} séances."),
     (r"Already registered in this village: (?P<a>.*)\.", "Déjà inscrit·e dans ce village : {a}."),
+    # animations across villages, attendance, answers (events service)
+    (r"The host village is not invited: it hosts\.", "Le village qui accueille n'est pas invité : il accueille."),
+    (r"Not a registration of this animation: (?P<a>.*)\.", "Pas une inscription de cette animation : {a}."),
+    (r"Give the people present or a head count\.", "Indiquez les personnes présentes ou un nombre de personnes."),
+    (r"Give the people present or a head count, not both\.",
+     "Indiquez les personnes présentes ou un nombre de personnes, pas les deux."),
+    (r"People who came without registering are counted with the people present\.",
+     "Les personnes venues sans inscription se comptent avec les personnes présentes."),
+    (r"A registration is listed twice\.", "Une inscription est citée deux fois."),
+    (r"Only a planned or done suggestion is answered by something\.",
+     "Seule une suggestion prévue ou réalisée a une réponse."),
+    (r"Unknown offer: (?P<a>.*)\.", "Offre inconnue : {a}."),
+    (r"Unknown animation: (?P<a>.*)\.", "Animation inconnue : {a}."),
+    # the counter: orders and parcels (orders service)
+    (r"A quantity is at least 1 \(at most (?P<a>\d+)\)\.", "Une quantité vaut au moins 1 (au plus {a})."),
+    (r"Home delivery needs an address\.", "Une livraison à domicile demande une adresse."),
+    (r"Home delivery is for members who cannot come \(fragile, reduced mobility or without a car\)\.",
+     "La livraison à domicile est pour les personnes qui ne peuvent pas venir (fragiles, à mobilité réduite ou "
+     "sans voiture)."),
+    (r"Say at which stop of the truck\.", "Indiquez à quel arrêt du camion."),
+    (r"An item is listed twice: give one line with the total quantity\.",
+     "Un article est cité deux fois : une seule ligne avec la quantité totale."),
+    (r"An order has 1 to (?P<a>\d+) lines\.", "Une commande compte de 1 à {a} lignes."),
+    (r"Say which locker compartment it is in\.", "Indiquez dans quel compartiment du casier elle se trouve."),
+    (r"Give the reason for refusing\.", "Indiquez le motif du refus."),
+    (r"Unknown member in this village: (?P<a>.*)\.", "Habitant·e inconnu·e dans ce village : {a}."),
+    (r"The date is in the past\.", "Cette date est déjà passée."),
+    (r"Not in this village's catalogue: (?P<a>.*)\.", "Absent du catalogue de ce village : {a}."),
+    (r"Out of stock: (?P<a>.*)\.", "En rupture : {a}."),
+    (r"Not delivered on that day: (?P<a>.*) \(days: (?P<b>.*)\)\.", "Pas livré ce jour-là : {a} (jours : {b})."),
+    (r"Too late for that day: orders for (?P<a>.*) closed on (?P<b>.*)\.",
+     "Trop tard pour ce jour-là : les commandes de {a} ont fermé le {b}."),
+    (r"The supplier's order for that day is already sent: (?P<a>.*)\.",
+     "La commande au fournisseur pour ce jour-là est déjà partie : {a}."),
+    # partners, offers, catalogues, funding (partners service)
+    (r"Not a valid SIRET \(14 digits, checked\)\.", "SIRET invalide (14 chiffres, clé de contrôle vérifiée)."),
+    (r"Give a phone number or an email\.", "Indiquez un téléphone ou un e-mail."),
+    (r"A relationship is listed twice\.", "Une relation est citée deux fois."),
+    (r"Give relationships, contacts or a SIRET\.", "Indiquez des relations, des contacts ou un SIRET."),
+    (r"A village scope lists one village, a cluster several, the network none\.",
+     "Une portée « village » cite un village, une grappe plusieurs, le réseau aucun."),
+    (r"A day is listed twice\.", "Un jour est cité deux fois."),
+    (r"Give a price or an availability\.", "Indiquez un prix ou une disponibilité."),
+    (r"Not served by this partner: (?P<a>.*)\.", "Village non servi par ce partenaire : {a}."),
+    (r"This offer is not available in this village: its partner does not serve it\.",
+     "Cette offre n'est pas proposée dans ce village : son partenaire ne le dessert pas."),
+    (r"A service contract lists the services bought\.", "Un contrat de prestation liste les services achetés."),
+    (r"A service contract has a period: give its end date\.",
+     "Un contrat de prestation a une période : indiquez sa date de fin."),
+    (r"A service contract names the local authority buying\.",
+     "Un contrat de prestation nomme la collectivité qui achète."),
+    (r"A service contract is bought by a local authority\.",
+     "Un contrat de prestation est acheté par une collectivité."),
+    (r"The deadline must be in the future\.", "L'échéance doit être dans le futur."),
+    (r"Give a member or a partner, not both\.", "Indiquez un·e habitant·e ou un partenaire, pas les deux."),
+    # partners' subscriptions
+    (r"A webhook URL starts with http:// or https://\.", "L'adresse d'un webhook commence par http:// ou https://."),
+    (r"A webhook URL names a host \(e\.g\. (?P<a>\S+)\)\.", "L'adresse d'un webhook nomme un serveur (ex. {a})."),
+    (r"A webhook URL must reach the partner on the internet, not an internal address\.",
+     "L'adresse d'un webhook doit joindre le partenaire sur internet, pas une adresse interne."),
+    (r"Unknown event type: (?P<a>.*)\.", "Type d'événement inconnu : {a}."),
+    (r"An event type is listed twice\.", "Un type d'événement est cité deux fois."),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]
 

@@ -156,8 +156,11 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
             principal = auth.authenticate(request, service.partners_rpc)
         if principal is not None:
             _check_role(spec, principal)
+        path_scoped = (spec.scope or "").startswith("path:")
+        if principal is not None and path_scoped:  # who may act here is told before what was wrong in the body
+            _check_village_scope(spec, principal, params, None)
         sent, body = _parse_body(request, spec.body) if spec.body else (None, None)
-        if principal is not None:
+        if principal is not None and not path_scoped:
             _check_village_scope(spec, principal, params, body)
         result = handler(service, Call(request, params, body, principal, request_id, sent))
         if isinstance(result, Response):

@@ -52,3 +52,8 @@ class ErrorDetail(Schema):
 
 class ErrorOutput(Schema):
     error = fields.Nested(ErrorDetail)
+
+
+class NoBody(Schema):
+    """An action that takes nothing more than its address: an empty JSON object, or no body at all
+    (any field sent is refused by name, as everywhere)."""

@@ -3,7 +3,7 @@
     maillage run                 the whole network on this machine, with demo data
     maillage migrate [SERVICE]   apply database migrations
     maillage topology            declare exchanges and every service's queues
-    maillage relay SERVICE       run one service's outbox relay
+    maillage relay SERVICE...    run services' outbox relays (one process; a thread each)
     maillage create-coordinator  create a coordinator account
     maillage seed                load the demo data (idempotent)
     maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
@@ -79,12 +79,13 @@ def topology():
 
 
 @main.command()
-@click.argument("service", type=click.Choice(config.SERVICES))
-def relay(service):
-    """Run the outbox relay of SERVICE (publishes its committed events)."""
-    from backbone.relay import OutboxRelay
+@click.argument("services", nargs=-1, required=True, type=click.Choice(config.SERVICES))
+def relay(services):
+    """Run the outbox relay of each SERVICE (publishes its committed events); several in one
+    process, a thread each, on a small machine."""
+    from backbone.relay import run_relays
 
-    OutboxRelay(service).run()
+    sys.exit(run_relays(list(dict.fromkeys(services))))
 
 
 @main.command("create-coordinator")
@@ -219,7 +220,9 @@ def dead_letters_discard(event_id, queue):
 @main.command()
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
 @click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for a healthy network.")
-def run(demo, timeout):
+@click.option("--compact", is_flag=True, help="Two processes instead of nine (services + gateway, relays): "
+                                              "a small machine's shape, about half the memory.")
+def run(demo, timeout, compact):
     """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
     from backbone import migrations
     from maillage import demo as demo_data
@@ -238,7 +241,7 @@ def run(demo, timeout):
     except TopologyMismatch as exc:
         _fail(str(exc))
     address = _gateway_address()
-    network = Network(config.data_dir().parent / "log")
+    network = Network(config.data_dir().parent / "log", compact=compact)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
@@ -249,6 +252,7 @@ def run(demo, timeout):
             with rpc_client() as rpc:
                 demo_data.seed(rpc)
         click.echo(f"\nMaillage is up at http://{address}/ ({time.monotonic() - started:.1f}s)")
+        click.echo(f"  consoles: http://{address}/console  (concierges' counter, coordination)")
         click.echo(f"  API docs: http://{address}/api/docs    health: http://{address}/health")
         click.echo(f"  logs: {network.log_dir}")
         if demo:

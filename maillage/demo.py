@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from backbone.errors import Conflict
+from backbone.errors import Conflict, InvalidInput
 
 log = logging.getLogger("maillage.demo")
 
@@ -132,7 +132,103 @@ PARTNERS = [
     ("La Poste", "national_company", []),
     ("Commune de Saint-Aubin-des-Prés", "local_authority", ["saint-aubin-des-pres"]),
     ("Association Coups de main du Plateau", "association", ["bourg-aux-chenes", "vialle-sur-lac"]),
+    ("Fromagerie du Plateau", "producer", ["bourg-aux-chenes"]),
+    ("Boulangerie Chastang", "artisan", ["saint-aubin-des-pres"]),
+    ("Rucher de Montcalvel", "producer", ["montcalvel"]),
+    ("Maraîchage des Sources", "producer", ["vialle-sur-lac"]),
 ]
+
+# What each partner is to the network, its SIRET (checked: Luhn; La Poste's rule) and a contact.
+# SIRETs are fictional but well formed; phone numbers are in ARCEP's ranges for fiction.
+PARTNER_PROFILES = {
+    "GAEC des Trois Fontaines": {"relationships": ["supplier", "co_organiser"], "siret": "48219376500013",
+                                 "contacts": [{"name": "Martine Lachaud", "role": "associée",
+                                               "phone": "01 99 00 50 01"}]},
+    "La Poste": {"relationships": ["logistics", "client"], "siret": "35600000000001"},
+    "Commune de Saint-Aubin-des-Prés": {"relationships": ["client", "funder", "co_organiser"],
+                                        "siret": "21684573900012",
+                                        "contacts": [{"name": "Secrétariat de mairie", "phone": "01 99 00 50 02"}]},
+    "Association Coups de main du Plateau": {"relationships": ["co_organiser"], "siret": "79134568200011"},
+    "Fromagerie du Plateau": {"relationships": ["supplier"], "siret": "52368914700016"},
+    "Boulangerie Chastang": {"relationships": ["supplier"], "siret": "31972645800015"},
+    "Rucher de Montcalvel": {"relationships": ["supplier"], "siret": "88423159600013"},
+    "Maraîchage des Sources": {"relationships": ["supplier"], "siret": "44709821300013"},
+}
+
+# Offers (partner, name, kind, unit, price in cents, VAT per mille, lead days, cut-off, days, perishable)
+# and each village's catalogue: (slug, partner, offer, local price). The GAEC is a shared supplier:
+# its yoghurts are sold in three villages at three local prices.
+OFFERS = [
+    ("GAEC des Trois Fontaines", "Yaourts fermiers (x4)", "product", "piece", 320, 55, 2, "18:00",
+     ["tuesday", "friday"], True),
+    ("GAEC des Trois Fontaines", "Lait cru (1 L)", "product", "litre", 130, 55, 1, "18:00", ["tuesday", "friday"],
+     True),
+    ("Fromagerie du Plateau", "Tomme du plateau", "product", "kg", 1850, 55, 2, "12:00", ["wednesday", "saturday"],
+     True),
+    ("Boulangerie Chastang", "Pain de campagne (1 kg)", "product", "piece", 450, 55, 1, "19:00",
+     ["tuesday", "wednesday", "thursday", "friday", "saturday"], True),
+    ("Rucher de Montcalvel", "Miel de châtaignier (500 g)", "product", "jar", 900, 55, 3, "18:00",
+     ["tuesday", "friday"], False),
+    ("Maraîchage des Sources", "Panier de légumes de saison", "product", "basket", 1500, 55, 2, "18:00",
+     ["wednesday", "saturday"], True),
+]
+CATALOGUES = [
+    ("bourg-aux-chenes", "GAEC des Trois Fontaines", "Yaourts fermiers (x4)", 320),
+    ("bourg-aux-chenes", "GAEC des Trois Fontaines", "Lait cru (1 L)", 130),
+    ("bourg-aux-chenes", "Fromagerie du Plateau", "Tomme du plateau", 1850),
+    ("saint-aubin-des-pres", "GAEC des Trois Fontaines", "Yaourts fermiers (x4)", 350),
+    ("saint-aubin-des-pres", "Boulangerie Chastang", "Pain de campagne (1 kg)", 450),
+    ("montcalvel", "GAEC des Trois Fontaines", "Yaourts fermiers (x4)", 340),
+    ("montcalvel", "Rucher de Montcalvel", "Miel de châtaignier (500 g)", 950),
+    ("vialle-sur-lac", "Maraîchage des Sources", "Panier de légumes de saison", 1500),
+]
+
+
+def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
+    """Offers and catalogues once (when the GAEC has no offer yet), funding sources once (when there
+    is none), the crowdfunding campaign once (when there is none)."""
+    partners = {p["name"]: p for p in rpc.partners.list_partners()}
+    if not rpc.partners.list_offers(partners["GAEC des Trois Fontaines"]["id"]):
+        offers = {}
+        for name, title, kind, unit, price, vat, lead, cutoff, days, perishable in OFFERS:
+            partner = partners[name]
+            served = partner["village_ids"] or list(village_ids.values())
+            offers[(name, title)] = rpc.partners.create_offer(partner["id"], {
+                "name": title, "kind": kind, "unit": unit, "price_cents": price, "vat_rate": vat,
+                "lead_time_days": lead, "cutoff_time": cutoff, "days": days, "village_ids": served,
+                "perishable": perishable})["id"]
+        for slug, name, title, price in CATALOGUES:
+            rpc.partners.add_catalogue_entry(village_ids[slug], {"offer_id": offers[(name, title)],
+                                                                 "price_cents": price})
+        log.info("catalogues filled: %d items in %d villages", len(CATALOGUES), len(village_ids))
+    year = datetime.now(timezone.utc).year
+    if not rpc.partners.list_funding_sources(None):
+        commune = partners["Commune de Saint-Aubin-des-Prés"]["id"]
+        for source in [
+            {"kind": "service_contract", "name": "Portage de courses et permanence administrative",
+             "village_id": village_ids["saint-aubin-des-pres"], "partner_id": commune, "amount_cents": 480000,
+             "starts_on": f"{year}-01-01", "ends_on": f"{year}-12-31",
+             "services": ["Portage de courses aux aînés", "Permanence administrative (France Services)"]},
+            {"kind": "public_grant", "name": "Région : soutien aux tiers-lieux ruraux", "amount_cents": 2500000,
+             "starts_on": f"{year}-03-01"},
+            {"kind": "membership_fees", "name": "Cotisations des adhérents", "amount_cents": 82000,
+             "village_id": village_ids["bourg-aux-chenes"], "starts_on": f"{year}-01-15"},
+        ]:
+            rpc.partners.add_funding_source(source)
+    if not rpc.partners.list_campaigns(None):
+        vialle = village_ids["vialle-sur-lac"]
+        campaign = rpc.partners.launch_campaign({
+            "title": "Des casiers réfrigérés à Vialle-sur-Lac", "village_id": vialle, "goal_cents": 850000,
+            "purpose": "Quatre casiers réfrigérés pour retirer produits frais et paniers à toute heure.",
+            "deadline": (datetime.now(timezone.utc) + timedelta(days=45)).replace(microsecond=0).isoformat()})
+        rpc.partners.pledge(campaign["id"], {"partner_id": partners["Association Coups de main du Plateau"]["id"],
+                                             "amount_cents": 50000}, None)
+        for phone, amount in (("06 39 98 40 02", 5000), ("01 99 00 40 01", 2000)):
+            found = rpc.members.search_members(vialle, {"q": phone})
+            if found:
+                rpc.partners.pledge(campaign["id"], {"member_id": found[0]["id"], "amount_cents": amount,
+                                                     "pledger_name": found[0].get("display_name")}, None)
+        log.info("crowdfunding campaign launched: %s", campaign["title"])
 
 
 def demo_accounts() -> list[tuple[str, str]]:
@@ -221,6 +317,9 @@ ANIMATIONS = [
      ["GAEC des Trois Fontaines", "Commune de Saint-Aubin-des-Prés"], [("buvette", 2), ("installation", 2)], []),
 ]
 
+# Animations open to other villages than their host's: title -> the villages invited
+INVITED = {"Petit marché des producteurs": ["bourg-aux-chenes", "montcalvel"]}
+
 # Suggestions (what inhabitants ask for): (slug, category, text)
 SUGGESTIONS = [
     ("bourg-aux-chenes", "mobilite", "Un transport solidaire pour aller au marché de la ville le samedi"),
@@ -259,6 +358,7 @@ def _seed_animations_and_suggestions(rpc, village_ids: dict, propagation_timeout
             "kind": kind, "title": title, "place": place, "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(hours=hours)).isoformat(), "capacity": capacity,
             "co_organiser_ids": [partners[n] for n in co_organisers],
+            "invited_village_ids": [village_ids[s] for s in INVITED.get(title, [])],
             "roles": [{"role": role, "needed": needed} for role, needed in roles]})
         for phone in phones:
             if phone in members:
@@ -268,12 +368,145 @@ def _seed_animations_and_suggestions(rpc, village_ids: dict, propagation_timeout
         rpc.events.create_suggestion(village_ids[slug], {"category": category, "text": text})
 
 
+# The counter (orders service): (slug, phone of the inhabitant, key, [(catalogue item, quantity)],
+# fulfilment, address, steps after placing). GAEC lines wait for the supplier and are pooled across
+# villages; local partners' lines are confirmed at once.
+COUNTER_ORDERS = [
+    ("bourg-aux-chenes", "01 99 00 10 01", "demo-bourg-1", [("Yaourts fermiers (x4)", 2), ("Lait cru (1 L)", 2)],
+     "home_delivery", "Le Bourg, 3 chemin des Chênes", []),
+    ("bourg-aux-chenes", "06 39 98 10 03", "demo-bourg-2", [("Tomme du plateau", 1)], "counter", None, ["ready"]),
+    ("saint-aubin-des-pres", "06 39 98 20 02", "demo-aubin-1", [("Pain de campagne (1 kg)", 2)], "counter", None,
+     ["ready", "collected"]),
+    ("saint-aubin-des-pres", "01 99 00 20 01", "demo-aubin-2",
+     [("Pain de campagne (1 kg)", 1), ("Yaourts fermiers (x4)", 1)], "home_delivery", "2 impasse du Lavoir", []),
+    ("saint-aubin-des-pres", "06 39 98 20 03", "demo-aubin-3", [("Pain de campagne (1 kg)", 1)], "counter", None,
+     ["cancelled"]),
+    ("montcalvel", "01 99 00 30 01", "demo-montcalvel-1", [("Yaourts fermiers (x4)", 1)], "truck_stop", None, []),
+]
+# Parcels waiting at the counter: (slug, phone, sender kind, sender, description, place kind, place)
+COUNTER_PARCELS = [
+    ("bourg-aux-chenes", "01 99 00 10 02", "la_poste", "La Poste", "Colissimo", "shelf", "A2"),
+    ("saint-aubin-des-pres", "06 39 98 20 03", "carrier", "Chronopost", "Petit colis", "shelf", "B1"),
+    ("saint-aubin-des-pres", "01 99 00 20 01", "neighbour", "Mme Lachaud", "Un panier de noix", "shelf", "B3"),
+]
+
+
+def _seed_counter(rpc, village_ids: dict, propagation_timeout: float) -> None:
+    """Orders in various states and parcels waiting, once (orders have idempotency keys; parcels
+    only where a village has none). Orders need the catalogues and the members in the orders
+    service's read models, filled from events: wait for them."""
+    people = {}
+    for slug, phone, *_rest in COUNTER_ORDERS + COUNTER_PARCELS:
+        found = rpc.members.search_members(village_ids[slug], {"q": phone})
+        if found:
+            people[(slug, phone)] = found[0]["id"]
+    wanted = {(slug, name) for slug, _p, _k, lines, *_r in COUNTER_ORDERS for name, _q in lines}
+    catalogues = {}
+    deadline = time.monotonic() + propagation_timeout
+    while True:
+        catalogues = {slug: {i["name"]: i for i in rpc.orders.village_catalogue(village_ids[slug])}
+                      for slug in {slug for slug, _n in wanted}}
+        if all(name in catalogues[slug] for slug, name in wanted) and \
+                all(rpc.orders.member_data(m)["known_member"] for m in people.values()):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("the orders service has not received the catalogues' and members' events; "
+                               "are the relays running?")
+        time.sleep(0.3)
+    for slug, phone, key, lines, fulfilment, address, steps in COUNTER_ORDERS:
+        if (slug, phone) not in people:
+            continue
+        items = [catalogues[slug][name] for name, _q in lines]
+        if any(i["next_delivery_date"] is None for i in items):
+            continue  # out of stock here
+        day = max(i["next_delivery_date"] for i in items)
+        extra = {"delivery_address": address} if fulfilment == "home_delivery" else {}
+        if fulfilment == "truck_stop":
+            extra = {"truck_stop": "Place de l'église"}
+        try:
+            order = rpc.orders.place_order(village_ids[slug], {
+                "idempotency_key": key, "member_id": people[(slug, phone)], "delivery_date": day,
+                "fulfilment": fulfilment, "lines": [{"item_id": i["item_id"], "quantity": q}
+                                                    for i, (_n, q) in zip(items, lines)], **extra})
+        except InvalidInput as exc:
+            log.warning("demo order %s not placed: %s", key, exc.errors)
+            continue
+        for step in steps:
+            try:
+                if step == "ready":
+                    rpc.orders.order_ready(order["id"], {}, None)
+                elif step == "collected":
+                    rpc.orders.collect_order(order["id"], {}, None)
+                elif step == "cancelled":
+                    rpc.orders.cancel_order(order["id"], {"reason": "Commande en double, annulée à sa demande"}, None)
+            except Conflict:
+                pass  # done on an earlier run
+    for slug, phone, sender_kind, sender, description, place_kind, place in COUNTER_PARCELS:
+        village_id = village_ids[slug]
+        if (slug, phone) in people and not any(p["place"] == place for p in rpc.orders.list_parcels(village_id)):
+            rpc.orders.receive_parcel(village_id, {
+                "member_id": people[(slug, phone)], "sender_kind": sender_kind, "sender_name": sender,
+                "description": description, "place_kind": place_kind, "place": place})
+    log.info("counter: %d orders, parcels waiting", len(COUNTER_ORDERS))
+
+
+# Logistics (orders service): the cooperative's van driven by Bernard (a volunteer with a licence),
+# and two help requests a volunteer can take: (slug, requester's phone, skill, place, weekday, start,
+# hours, description). None is completed here: hours are credited when a concierge confirms.
+VEHICLE = {"name": "Kangoo de la coopérative", "depot": "bourg-aux-chenes", "capacity": 24,
+           "driver_phone": "06 39 98 10 04"}
+HELP_REQUESTS = [
+    ("bourg-aux-chenes", "01 99 00 10 02", "debarras_meubles", "Chez M. Chassagne, 5 rue du Four", "saturday",
+     "09:30", 2, "Descendre une armoire au garage"),
+    ("vialle-sur-lac", "01 99 00 40 01", "lavage_vitres", "Chez M. Faurie, route du Lac", "tuesday", "18:00", 1,
+     "Laver les vitres du rez-de-chaussée"),
+]
+
+
+def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
+    """Once each: the van (when no vehicle has its name) and the help requests (when the Bourg has
+    none). Orders matches from its read models, filled from events: wait for them first."""
+    def member(slug, phone):
+        found = rpc.members.search_members(village_ids[slug], {"q": phone})
+        return found[0]["id"] if found else None
+
+    driver = member(VEHICLE["depot"], VEHICLE["driver_phone"])
+    requesters = {phone: member(slug, phone) for slug, phone, *_rest in HELP_REQUESTS}
+    deadline = time.monotonic() + propagation_timeout
+    while not (driver in {v["member_id"] for v in rpc.orders.known_volunteers()}
+               and all(rpc.orders.member_data(m)["known_member"] for m in requesters.values() if m)
+               and set(village_ids.values()) <= {v["id"] for v in rpc.orders.known_villages()}):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the orders service has not received the volunteers' and members' events; "
+                               "are the relays running?")
+        time.sleep(0.3)
+    if VEHICLE["name"] not in {v["name"] for v in rpc.orders.list_vehicles()}:
+        rpc.orders.create_vehicle({"name": VEHICLE["name"], "depot_village_id": village_ids[VEHICLE["depot"]],
+                                   "capacity": VEHICLE["capacity"], "driver_member_id": driver})
+        log.info("vehicle registered: %s", VEHICLE["name"])
+    if rpc.orders.list_help_requests(village_ids["bourg-aux-chenes"]):
+        return
+    today = datetime.now(timezone.utc).astimezone(PARIS)
+    for slug, phone, skill, place, weekday, start, hours, description in HELP_REQUESTS:
+        days_ahead = (WEEKDAYS.index(weekday) - today.weekday()) % 7 or 7
+        hour, minute = (int(x) for x in start.split(":"))
+        starts = (today + timedelta(days=days_ahead)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        rpc.orders.create_help_request(village_ids[slug], {
+            "requester_member_id": requesters[phone], "skill": skill, "place": place, "description": description,
+            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=hours)).isoformat()})
+        log.info("help request: %s (%s)", skill, slug)
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def seed(rpc, propagation_timeout: float = 60.0) -> dict:
     """Create what is missing. Returns {slug: village id}."""
     existing = {v["slug"]: v["id"] for v in rpc.members.list_villages(None)}
     for village in VILLAGES:
         if village["slug"] not in existing:
-            existing[village["slug"]] = rpc.members.open_village(village)["id"]
+            coordinates = PLACES.get(village["slug"], {}).get("coordinates")  # in village.opened (rounds)
+            existing[village["slug"]] = rpc.members.open_village({**village, "coordinates": coordinates})["id"]
             log.info("village opened: %s", village["name"])
     _describe_places(rpc, existing)
     _create_account(rpc, COORDINATOR)
@@ -293,9 +526,13 @@ def seed(rpc, propagation_timeout: float = 60.0) -> dict:
     for name, kind, slugs in PARTNERS:
         if name not in known_partners:
             rpc.partners.register_partner({"name": name, "kind": kind,
-                                           "village_ids": [existing[s] for s in slugs]})
+                                           "village_ids": [existing[s] for s in slugs],
+                                           **PARTNER_PROFILES.get(name, {})})
             log.info("partner registered: %s", name)
     _register_inhabitants(rpc, existing)
     _register_volunteers(rpc, existing)
+    _seed_catalogues_and_funding(rpc, existing)
+    _seed_counter(rpc, existing, propagation_timeout)
     _seed_animations_and_suggestions(rpc, existing, propagation_timeout)
+    _seed_logistics(rpc, existing, propagation_timeout)
     return existing

@@ -1,5 +1,9 @@
 """`maillage run`: the whole network on this machine, as processes (what docker-compose runs as
-containers): migrations, topology, four services, four outbox relays, the gateway, demo data."""
+containers): migrations, topology, four services, four outbox relays, the gateway, demo data.
+
+`maillage run --compact` is the same network in two processes, for a small machine (a village's box,
+an old laptop): the four services and the gateway in one nameko process (nameko runs several
+services in one process, each with its own workers and queues), the four relays in another."""
 from __future__ import annotations
 
 import os
@@ -49,21 +53,25 @@ class Process:
     log_path: Path | None = None
 
 
-def network_processes() -> list[Process]:
+def network_processes(compact: bool = False) -> list[Process]:
     bin_dir = Path(sys.executable).parent
     nameko, maillage = str(bin_dir / "nameko"), str(bin_dir / "maillage")
+    run = [nameko, "run", "--config", str(NAMEKO_CONFIG)]
+    if compact:
+        return [Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE]),
+                Process("relays", [maillage, "relay", *SERVICE_MODULES])]
     processes = []
     for name, target in SERVICE_MODULES.items():
-        processes.append(Process(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), target]))
+        processes.append(Process(name, [*run, target]))
         processes.append(Process(f"{name}-relay", [maillage, "relay", name]))
-    processes.append(Process("gateway", [nameko, "run", "--config", str(NAMEKO_CONFIG), GATEWAY_MODULE]))
+    processes.append(Process("gateway", [*run, GATEWAY_MODULE]))
     return processes
 
 
 class Network:
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, compact: bool = False):
         self.log_dir = log_dir
-        self.processes = network_processes()
+        self.processes = network_processes(compact)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@ from gateway.routing import ROUTES
 
 PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/login",
                 # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
-                "/api/villages/<village_id>/calendar.ics"}
+                "/api/villages/<village_id>/calendar.ics",
+                # the same for the whole network (with village names)
+                "/api/calendar.ics"}
 
 
 def test_only_the_known_public_routes_are_public():

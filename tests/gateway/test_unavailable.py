@@ -40,3 +40,31 @@ def test_a_route_whose_service_is_down_answers_503(gateway_url):
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "service_unavailable" and "partners" in error["message"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monkeypatch):
+    import os
+
+    import psycopg2
+
+    from tests.conftest import PG_ADMIN_DSN
+
+    name = os.environ["MEMBERS_DATABASE_URL"].rsplit("/", 1)[1]
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cursor:  # the members database refuses everyone for a while
+        cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    try:
+        response = requests.post(gateway_url + "/api/auth/login", json={"email": "a@b.fr", "password": "x" * 10},
+                                 timeout=20)
+        assert response.status_code == 503, response.text
+        error = response.json()["error"]
+        assert error["code"] == "service_unavailable" and "members" in error["message"]
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+    assert requests.post(gateway_url + "/api/auth/login", json={"email": "a@b.fr", "password": "x" * 10},
+                         timeout=20).status_code == 401  # back, and nothing else changed

@@ -1,0 +1,43 @@
+"""The coordinator's period, the same for every service's `village_figures(date_from, date_to,
+village_ids=None)` RPC: two dates ("YYYY-MM-DD", inclusive) on the network's wall clock
+(Europe/Paris), at most about three years apart, and the villages asked for (None: all).
+
+What each service counts stays in `services/<svc>/figures.py`; only the shape of the question is
+shared, so that every figure of one report covers exactly the same moments."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from backbone.schemas import load
+
+WALL_CLOCK = ZoneInfo("Europe/Paris")
+MAX_DAYS = 3 * 366
+
+
+class PeriodQuery(Schema):
+    date_from = fields.Date(required=True, metadata={"description": "First day (YYYY-MM-DD)."})
+    date_to = fields.Date(required=True, metadata={"description": "Last day, included (YYYY-MM-DD)."})
+    village_ids = fields.List(fields.String(), load_default=None, allow_none=True,
+                              metadata={"description": "Villages asked for; null for all."})
+
+    @validates_schema
+    def _period(self, data, **_kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise ValidationError("The end date must not be before the start date.", "date_to")
+        if (data["date_to"] - data["date_from"]).days > MAX_DAYS:
+            raise ValidationError(f"At most {MAX_DAYS} days.", "date_to")
+
+
+def parse_period(date_from, date_to, village_ids=None) -> dict:
+    """{"date_from": date, "date_to": date, "village_ids": list | None}, or InvalidInput naming the field."""
+    return load(PeriodQuery(), {"date_from": date_from, "date_to": date_to, "village_ids": village_ids})
+
+
+def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC: local midnight of the first day to local midnight after the last."""
+    start = datetime.combine(first, time.min, WALL_CLOCK).astimezone(timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time.min, WALL_CLOCK).astimezone(timezone.utc)
+    return start, end
