@@ -1,6 +1,8 @@
 """The whole network started as `make run` starts it (`maillage run`), in its own vhost, data
-folder and port, driven over HTTP: `Stack`, and the session fixture `stack` (registered in
-tests/conftest.py, so that the end-to-end and browser tests share one network)."""
+folder and port, driven over HTTP: `Stack`, `run_network`, and the end-to-end tests' session
+fixture `stack` (registered in tests/conftest.py). The browser tests have a network of their own
+(tests/browser/conftest.py): they take orders and book help, which would move the demo's counts
+under the end-to-end tests' feet."""
 import os
 import signal
 import socket
@@ -39,8 +41,13 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
+    """The end-to-end tests' network (their assertions count on the demo data as loaded)."""
+    yield from run_network(tmp_path_factory, "stack")
+
+
+def run_network(tmp_path_factory, name: str):
     vhost = make_vhost()
-    data_dir = tmp_path_factory.mktemp("stack") / "data"
+    data_dir = tmp_path_factory.mktemp(name) / "data"
     port = free_port()
     env = {**os.environ, "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
            "MAILLAGE_DATA_DIR": str(data_dir), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",

@@ -1,6 +1,6 @@
 """Browser tests: headless Chromium (the distribution's, driven by Selenium through
-/usr/bin/chromedriver) at 1024×768 against the whole network started as `make run` starts it
-(the `stack` fixture, tests/network.py). Screenshots of the main pages go to var/screenshots/ for review."""
+/usr/bin/chromedriver) at 1024×768 against a whole network of their own, started as `make run`
+starts it (tests/network.py). Screenshots of the main pages go to var/screenshots/ for review."""
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,15 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.network import run_network
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The browser tests' own network: they write (orders, help requests, animations), which the
+    end-to-end tests' counts must not see."""
+    yield from run_network(tmp_path_factory, "browser-stack")
 
 
 CHROMIUM = "/usr/bin/chromium"
