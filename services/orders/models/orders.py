@@ -35,8 +35,9 @@ class Order(Base):
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
+    # selectin: a list of orders loads all their lines in one more query, not one per order
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
-                                                    cascade="all, delete-orphan")
+                                                    cascade="all, delete-orphan", lazy="selectin")
 
 
 class OrderLine(Base):

@@ -43,7 +43,8 @@ class Round(Base):
     planned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    stops: Mapped[list["RoundStop"]] = relationship(order_by="RoundStop.sequence", cascade="all, delete-orphan")
+    stops: Mapped[list["RoundStop"]] = relationship(order_by="RoundStop.sequence", cascade="all, delete-orphan",
+                                                    lazy="selectin")
 
 
 class RoundStop(Base):
