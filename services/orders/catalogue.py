@@ -97,10 +97,10 @@ def village_catalogue(uow, village_id: str, *, available_only: bool = False, now
     if available_only:
         query = query.where(CatalogueItem.available.is_(True))
     rows = uow.session.scalars(query.order_by(CatalogueItem.partner_name, CatalogueItem.name)).all()
-    dumped = []
+    dumped, out = [], CatalogueItemOutput()
     for row in rows:
         day, cutoff = next_delivery(row, now)
-        dumped.append(CatalogueItemOutput().dump({
+        dumped.append(out.dump({
             "item_id": row.item_id, "village_id": row.village_id, **{name: getattr(row, name) for name in ITEM_FIELDS},
             "next_delivery_date": day, "next_cutoff_at": cutoff}))
     return dumped

@@ -79,8 +79,11 @@ def _line(line: OrderLine) -> dict:
             "purchase_order_id": line.purchase_order_id}
 
 
+_ORDER_OUT = OrderOutput()  # one instance: building a schema costs more than dumping with it
+
+
 def _dump(order: Order, names: dict) -> dict:
-    return OrderOutput().dump({
+    return _ORDER_OUT.dump({
         "id": order.id, "village_id": order.village_id, "member_id": order.member_id,
         "member_name": names.get(order.member_id), "status": order.status, "status_label": STATUS_LABELS[order.status],
         "fulfilment": order.fulfilment, "fulfilment_label": FULFILMENT_LABELS[order.fulfilment],

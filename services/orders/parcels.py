@@ -38,8 +38,11 @@ def _flags(parcel: Parcel, now: datetime) -> dict:
             "reminder_due": waiting and not return_due and now - since >= timedelta(days=REMIND_AFTER_DAYS)}
 
 
+_PARCEL_OUT = ParcelOutput()  # one instance: building a schema costs more than dumping with it
+
+
 def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
-    return ParcelOutput().dump({
+    return _PARCEL_OUT.dump({
         "id": parcel.id, "village_id": parcel.village_id, "member_id": parcel.member_id,
         "member_name": names.get(parcel.member_id), "sender_kind": parcel.sender_kind,
         "sender_label": SENDER_LABELS[parcel.sender_kind], "sender_name": parcel.sender_name,
