@@ -76,6 +76,19 @@ class UnitOfWork:
             set_={name: getattr(statement.excluded, name) for name in values if name != key},
             where=getattr(model, stamp) < getattr(statement.excluded, stamp)))
 
+    def ensure_row(self, model, values: dict):
+        """The row of `model` whose primary key is in `values`, created from `values` when missing,
+        locked for this transaction (PostgreSQL).
+
+        One `INSERT … ON CONFLICT DO NOTHING` first: when two consumers create the same row at once
+        (two events about one thing, handled in parallel), the second waits for the first and then
+        reads its row, instead of failing on the key and being retried after a pause."""
+        insert = _INSERTS[self.session.get_bind().dialect.name]
+        self.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+        key = tuple(values[column.name] for column in model.__table__.primary_key.columns)
+        return self.session.get(model, key if len(key) > 1 else key[0], populate_existing=True,
+                                with_for_update=True)
+
     def commit(self) -> None:
         self.session.commit()
 

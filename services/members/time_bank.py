@@ -70,11 +70,10 @@ def credit_animation(uow, consumer: str, envelope: dict) -> bool:
 # --- demand read model (help_request.requested / .unmatched) -----------------------------------
 
 def _demand(uow, help_request_id: str, village_id: str, skill: str) -> HelpDemand:
-    demand = uow.session.get(HelpDemand, help_request_id)
-    if demand is None:  # events may arrive in any order: whichever comes first creates the row
-        demand = HelpDemand(help_request_id=help_request_id, village_id=village_id, skill_code=skill)
-        uow.session.add(demand)
-    return demand
+    """Events may arrive in any order, and at once (requested and unmatched are published together):
+    whichever comes first creates the row, the other waits for it rather than failing on its key."""
+    return uow.ensure_row(HelpDemand, {"help_request_id": help_request_id, "village_id": village_id,
+                                       "skill_code": skill})
 
 
 def record_demand(uow, consumer: str, envelope: dict) -> bool:

@@ -1,5 +1,6 @@
 """Outbox and inbox on SQLite and PostgreSQL: change + events in one transaction, duplicates ignored."""
 import json
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -109,3 +110,35 @@ def test_a_concurrent_duplicate_waits_and_is_told_it_is_one(service_db):
     first.commit()
     first.close()
     assert waiting.wait() is False
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_consumers_creating_the_same_row_at_once_both_succeed(service_db):
+    """help_request.requested and help_request.unmatched are published together and handled in
+    parallel: both create the skills map's demand row. The second waits for the first and updates
+    its row, instead of failing on the key (which cost a retry pause)."""
+    import eventlet
+
+    from services.members.models import HelpDemand
+
+    db = service_db("members")
+    values = {"help_request_id": "hr-1", "village_id": "v-1", "skill_code": "jardinage"}
+    first = db.unit_of_work().__enter__()
+    first.ensure_row(HelpDemand, values).requested_at = None
+
+    def second():
+        with db.unit_of_work() as uow:
+            row = uow.ensure_row(HelpDemand, values)
+            row.unmatched_at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+            uow.commit()
+            return True
+
+    waiting = eventlet.spawn(second)
+    eventlet.sleep(0.3)
+    assert not waiting.dead, "the second creator waits for the first transaction"
+    first.commit()
+    first.close()
+    assert waiting.wait() is True
+    with db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(HelpDemand)).all()
+        assert [(r.help_request_id, r.unmatched_at is not None) for r in rows] == [("hr-1", True)]
