@@ -62,10 +62,7 @@ def record_member_registered(uow, consumer: str, event: dict) -> bool:
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    row = uow.session.get(KnownMember, payload["member_id"])
-    if row is None:
-        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
-        uow.session.add(row)
+    row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
         row.display_name = payload["display_name"]
         row.tags = ",".join(payload["tags"])
@@ -84,10 +81,7 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    row = uow.session.get(KnownMember, payload["member_id"])
-    if row is None:
-        row = KnownMember(id=payload["member_id"], village_id=payload["village_id"])
-        uow.session.add(row)
+    row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
         row.display_name, row.tags = None, None
         row.erased_at = event["occurred_at"]
