@@ -102,6 +102,33 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(network: "Network") -> dict[str, float]:
+    """CPU seconds so far of every process of the network, of PostgreSQL's and RabbitMQ's processes
+    (summed per program) and of this load generator."""
+    usage = {name: cpu_seconds(pid) for name, pid, _rss in network.memory()}
+    for program, label in (("postgres", "PostgreSQL"), ("beam.smp", "RabbitMQ")):
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if (entry / "comm").read_text().strip() == program:
+                        total += cpu_seconds(int(entry.name))
+                except OSError:
+                    continue
+        usage[label] = total
+    usage["load generator"] = sum(os.times()[:2])
+    return usage
+
+
 # --- the network -----------------------------------------------------------------------------
 
 class Network:
@@ -184,8 +211,9 @@ class Mix:
                "registration": 10, "dashboard": 10}
     WRITES = {"order", "parcel", "help_request", "registration"}
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, only: tuple[str, ...] | None = None):
         self.base_url = base_url
+        self.only = only
         self.paths = {(m.upper(), p) for p, ops in requests.get(base_url + "/api/openapi.json", timeout=10)
                       .json()["paths"].items() for m in ops}
         self.coordinator = self._login(COORDINATOR)
@@ -248,7 +276,7 @@ class Mix:
                 self.left_out[kind] = f"{route} answered {status}: {body[:200]}"
 
     def kinds(self):
-        return [k for k in self.WEIGHTS if k not in self.left_out]
+        return [k for k in self.WEIGHTS if k not in self.left_out and (self.only is None or k in self.only)]
 
     def run(self, kind: str, rnd: random.Random, session) -> tuple[str, int, str]:
         candidates = [v for v in self.villages if v["members"]] or self.villages
@@ -327,6 +355,17 @@ def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: in
     return time.monotonic() - started
 
 
+def start_profilers(py_spy: str, network: Network, work: Path, duration: float) -> list[subprocess.Popen]:
+    """py-spy on every process of the network for the load's duration (collapsed stacks, 100 Hz)."""
+    folder = work / "profile"
+    folder.mkdir(exist_ok=True)
+    return [subprocess.Popen([py_spy, "record", "--nonblocking", "--format", "raw", "--rate", "100",
+                              "--duration", str(int(duration)), "--pid", str(pid),
+                              "--output", str(folder / f"{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid, _rss in network.memory()]
+
+
 # --- events: outbox -> every consumer's inbox --------------------------------------------------
 
 def event_delays(since: dt.datetime, until: dt.datetime):
@@ -369,14 +408,14 @@ def ms(seconds: float) -> str:
 
 
 def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed, raw,
-           memory_rest, memory_after) -> str:
-    lines = [f"# Load: {args.backend}, {args.users} users, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
+           memory_rest, memory_after, cpu) -> str:
+    lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
              "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
              f"data in {startup:.1f} s.", ""]
     total = sum(len(v) for v in recorder.latencies.values())
     lines += ["## Throughput", "", f"- {total:,} requests in {elapsed:.1f} s: **{total / elapsed:,.1f} requests/s**"]
     for kind in sorted(mix.WRITES):
-        if kind not in mix.left_out:
+        if kind in mix.kinds():
             lines.append(f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s")
     for kind, why in sorted(mix.left_out.items()):
         lines.append(f"- left out: {kind} ({why})")
@@ -416,6 +455,15 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, c
     rest_total = sum(k or 0 for _n, _p, k in memory_rest) / 1024
     after_total = sum(k or 0 for _n, _p, k in memory_after) / 1024
     lines.append(f"| **whole network** | **{rest_total:,.1f}** | **{after_total:,.1f}** |")
+    busy = sum(cpu.values())
+    lines += ["", f"## CPU during the load ({os.cpu_count()} cores × {elapsed:.1f} s = {os.cpu_count() * elapsed:.0f} "
+              "CPU-seconds available)", "", "| process | CPU-seconds | share of the machine | ms per request |",
+              "|---|---:|---:|---:|"]
+    for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+        lines.append(f"| {name} | {seconds:,.1f} | {seconds / (os.cpu_count() * elapsed):.0%} | "
+                     f"{seconds * 1000 / max(total, 1):,.1f} |")
+    lines.append(f"| **all** | **{busy:,.1f}** | **{busy / (os.cpu_count() * elapsed):.0%}** | "
+                 f"**{busy * 1000 / max(total, 1):,.1f}** |")
     lines += ["", "## Targets of issue #8", "", "| target | wanted |", "|---|---|"]
     lines += [f"| {name} | {wanted} |" for name, wanted in TARGETS]
     return "\n".join(lines) + "\n"
@@ -427,6 +475,11 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--raw-n", type=int, default=5000, help="messages for the raw broker limit")
+    parser.add_argument("--mix", choices=("counter", "orders"), default="counter",
+                        help="counter: the realistic mix; orders: counter orders only (the 200 orders/s target)")
+    parser.add_argument("--profile", metavar="PY_SPY",
+                        help="path to py-spy: sample every process during the load, write collapsed stacks "
+                             "and each process's hottest functions to the work folder (use with --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
     parser.add_argument("--no-write", action="store_true", help="print only, write no file under bench/results")
     args = parser.parse_args(argv)
@@ -440,13 +493,18 @@ def main(argv=None) -> int:
             startup = network.start()
             time.sleep(3)  # at rest: the demo data loaded, nothing asked
             memory_rest = network.memory()
-            mix = Mix(network.base_url)
+            mix = Mix(network.base_url, only=("order",) if args.mix == "orders" else None)
             print(f"up in {startup:.1f} s; mix: {', '.join(mix.kinds())}"
                   + (f"; left out: {', '.join(mix.left_out)}" if mix.left_out else ""), flush=True)
             recorder = Recorder()
             since = dt.datetime.now(dt.timezone.utc)
             print(f"{args.users} users for {args.duration:.0f} s …", flush=True)
+            cpu_before = cpu_by_process(network)
+            profilers = start_profilers(args.profile, network, work, args.duration) if args.profile else []
             elapsed = run_load(mix, args.users, args.duration, recorder)
+            cpu_after = cpu_by_process(network)
+            for profiler in profilers:
+                profiler.wait(timeout=60)
             until = dt.datetime.now(dt.timezone.utc)
             stopped = time.monotonic()
             drained = None
@@ -460,14 +518,15 @@ def main(argv=None) -> int:
             print("raw broker limit …", flush=True)
             raw = throughput.raw_batched(vhost.uri, args.raw_n)
             text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed,
-                          raw, memory_rest, memory_after)
+                          raw, memory_rest, memory_after,
+                          {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after})
         finally:
             network.stop()
     print()
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"load-{args.backend}-{started_at:%Y-%m-%d-%H%M}.md"
+        path = RESULTS / f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}-{started_at:%Y-%m-%d-%H%M}.md"
         path.write_text(text)
         print(f"written to {path.relative_to(ROOT)}")
     if args.keep:

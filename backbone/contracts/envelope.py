@@ -55,23 +55,29 @@ def build_envelope(type: str, payload: dict, *, village_id: str | None, source: 
     contract = _payload_schema(type, version)
     if contract.village_scoped and not village_id:
         raise ContractError({"village_id": [f"{type} is village-scoped: village_id is required."]})
-    schema = contract.schema()
+    schema = contract.writer
     errors = {name: ["Unknown field."] for name in payload if name not in schema.fields}
-    errors.update(schema.validate(schema.dump(payload)))
+    written = schema.dump(payload)
+    errors.update(schema.validate(written))  # the written payload must read back (what consumers load)
     if errors:
         raise ContractError({"payload": errors})
-    envelope = {
-        "event_id": event_id or str(uuid.uuid4()),
+    occurred_at = occurred_at or datetime.now(timezone.utc)
+    if occurred_at.tzinfo is None:
+        raise ContractError({"occurred_at": ["Not a valid aware datetime."]})
+    try:
+        event_id = str(event_id) if event_id and uuid.UUID(str(event_id)) else str(uuid.uuid4())
+    except ValueError:
+        raise ContractError({"event_id": ["Not a valid UUID."]}) from None
+    return {
+        "event_id": event_id,
         "type": type,
         "version": version,
-        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "occurred_at": occurred_at.isoformat(),
         "village_id": village_id,
         "correlation_id": correlation_id,
         "source": source,
-        "payload": schema.dump(payload),
+        "payload": written,
     }
-    parse_envelope(envelope)  # the written event must read back
-    return envelope
 
 
 def parse_envelope(raw) -> dict:
@@ -84,7 +90,7 @@ def parse_envelope(raw) -> dict:
         raise ContractError(exc.messages) from None
     contract = _payload_schema(envelope["type"], envelope["version"])
     try:
-        envelope["payload"] = contract.schema(unknown=EXCLUDE).load(envelope["payload"])
+        envelope["payload"] = contract.reader.load(envelope["payload"])
     except ValidationError as exc:
         raise ContractError({"payload": exc.messages}) from None
     envelope["event_id"] = str(envelope["event_id"])

@@ -1,9 +1,9 @@
 """The one registry of event contracts: (type, version) -> marshmallow schema."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from marshmallow import Schema
+from marshmallow import EXCLUDE, Schema
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,13 @@ class Contract:
     publisher: str
     description: str
     village_scoped: bool = True
+    # one instance each, shared: building a marshmallow schema costs more than using it
+    writer: Schema = field(init=False, repr=False, compare=False)
+    reader: Schema = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "writer", self.schema())
+        object.__setattr__(self, "reader", self.schema(unknown=EXCLUDE))  # readers tolerate added fields
 
 
 class ContractRegistry:
@@ -38,8 +45,7 @@ class ContractRegistry:
         return self._contracts.get((type, version))
 
     def latest_version(self, type: str) -> int | None:
-        versions = [v for (t, v) in self._contracts if t == type]
-        return max(versions) if versions else None
+        return max((v for (t, v) in self._contracts if t == type), default=None)
 
     def all(self) -> list[Contract]:
         return sorted(self._contracts.values(), key=lambda c: (c.type, c.version))

@@ -181,8 +181,9 @@ def _existing(uow, village_id: str, key: str) -> Order | None:
                                                    Order.idempotency_key == key)).first()
 
 
-def _create(uow, village_id: str, data: dict, items: dict, now: datetime) -> str:
-    """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError)."""
+def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime) -> dict:
+    """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError);
+    returns the order as answered (dumped before the commit, which would expire what was loaded)."""
     from services.orders import supplier_orders  # supplier_orders settles orders: imported here, not above
 
     errors = {}
@@ -216,8 +217,9 @@ def _create(uow, village_id: str, data: dict, items: dict, now: datetime) -> str
                           "status": l.status} for l in order.lines]
     uow.record_event("order.placed", envelope, village_id=village_id)
     settle(uow, order, now)
+    answer = _dump(order, {member.id: member.display_name})
     uow.commit()
-    return order.id
+    return answer
 
 
 def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict:
@@ -249,14 +251,13 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
         raise InvalidInput({"lines": errors})
 
     try:
-        order_id = _create(uow, village_id, data, items, now)
+        return _create(uow, village_id, member, data, items, now)
     except IntegrityError:  # the same key committed meanwhile by a concurrent request: answer that order
         uow.rollback()
         existing = _existing(uow, village_id, data["idempotency_key"])
         if existing is None:
             raise
-        order_id = existing.id
-    return get_order(uow, order_id, [village_id])
+        return get_order(uow, existing.id, [village_id])
 
 
 # --- the counter's transitions -------------------------------------------------------------------

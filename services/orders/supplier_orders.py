@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,20 +32,24 @@ LEFT_OUT = ("cancelled", "refused")
 
 def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> PurchaseOrder | None:
     """The open purchase order of `item`'s supplier for `delivery_date` (made when it is the first
-    line), its cut-off lowered to this item's if earlier; None when it is already sent."""
+    line), its cut-off lowered to this item's if earlier; None when it is already sent.
+
+    Orders placed at once share the purchase order: each holds a SHARE lock on its row until it
+    commits, so they go on in parallel while sending it (FOR UPDATE in close_due and send_now) waits
+    for them, and an order placed after the sending sees it sent. Only lowering the cut-off (the
+    first line of an item with an earlier cut-off) takes the row exclusively."""
     insert = _INSERTS[uow.session.get_bind().dialect.name]
     cutoff = catalogue.cutoff_at(item, delivery_date)
     uow.session.execute(insert(PurchaseOrder).values(
         id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
         delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
-    purchase_order = uow.session.scalars(select(PurchaseOrder).where(
-        PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
-        .with_for_update().execution_options(populate_existing=True)).one()
-    if purchase_order.status != "open":
-        return None
-    if cutoff < purchase_order.cutoff_at:
-        purchase_order.cutoff_at = cutoff
-    return purchase_order
+    this_cycle = (PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
+    uow.session.execute(update(PurchaseOrder).where(*this_cycle, PurchaseOrder.status == "open",
+                                                    PurchaseOrder.cutoff_at > cutoff).values(cutoff_at=cutoff)
+                        .execution_options(synchronize_session=False))
+    purchase_order = uow.session.scalars(select(PurchaseOrder).where(*this_cycle).with_for_update(read=True)
+                                         .execution_options(populate_existing=True)).one()
+    return purchase_order if purchase_order.status == "open" else None
 
 
 def _active_lines(uow, purchase_order_ids) -> list[tuple[OrderLine, Order]]:

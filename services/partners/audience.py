@@ -116,7 +116,7 @@ def project(envelope: dict, partner_id: str) -> dict:
     without the fields its rule drops, and with only this partner's lines."""
     rule = RULES[envelope["type"]]
     contract = registry.get(envelope["type"], envelope["version"])
-    payload = contract.schema().dump(envelope["payload"])
+    payload = contract.writer.dump(envelope["payload"])
     for name in rule.drop:
         payload.pop(name, None)
     if isinstance(payload.get("lines"), list):

@@ -118,3 +118,34 @@ def test_refused_lines_are_left_out_and_an_empty_purchase_order_sends_nothing(co
         assert supplier_orders.close_due(uow, CUTOFF + timedelta(days=1)) == []
         (closed,) = supplier_orders.list_purchase_orders(uow, status="empty")
     assert closed["id"] == gone["lines"][0]["purchase_order_id"] and len(sent_events(w.db)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_them(counter_world):
+    """Placing holds a SHARE lock on the purchase order until commit: another order goes on
+    without waiting (it used to queue behind every order in flight), while sending waits."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from services.orders import catalogue
+
+    w = counter_world
+    place(w, w.a, order_input(w, (w.cheese, 1)))
+    with w.db.unit_of_work() as in_flight:   # an order of B between its purchase-order line and its commit
+        (item,) = catalogue.items_of(in_flight, w.b, [w.cheese_b["item_id"]]).values()
+        held = supplier_orders.cycle_for(in_flight, item, THURSDAY, NOW).id
+
+        with w.db.unit_of_work() as other:
+            other.session.execute(text("SET lock_timeout = '2s'"))
+            placed = ordering.place_order(other, w.a, order_input(w, (w.cheese, 2), member_id=w.bruno), NOW)
+        assert placed["lines"][0]["purchase_order_id"] == held, "not blocked by the order in flight"
+
+        with w.db.unit_of_work() as sender:
+            sender.session.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                supplier_orders.send_now(sender, held, NOW)
+        in_flight.rollback()
+
+    with w.db.unit_of_work() as sender:
+        sent = supplier_orders.send_now(sender, held, NOW)
+    assert sent["status"] == "sent" and sent["items_count"] == 3
