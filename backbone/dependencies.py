@@ -52,3 +52,41 @@ class DatabaseProvider(DependencyProvider):
         dependency = worker_ctx.service.__dict__.get(self.attr_name)
         if isinstance(dependency, WorkerDatabase):
             dependency.close()
+
+
+class OutboxRelayInProcess(DependencyProvider):
+    """The service's own outbox relay (backbone/relay.py), run as a green thread of its nameko
+    process when the configuration says `OUTBOX_RELAY: in-process` (deploy/nameko.yaml, from
+    MAILLAGE_OUTBOX_RELAY; the default of `maillage run` and compose). One process per service
+    instead of two: the relay is a loop waiting on its database and the broker, and a process of its
+    own cost ~68 MiB of memory for it. With `separate`, run `maillage relay SERVICE` beside it.
+
+    A relay that dies takes its process down with it (nameko kills a container whose managed thread
+    raised), so the supervisor restarts both: a service never runs with its events stuck. Replicas
+    each run one; on PostgreSQL one is active and the others stand by (the relay's advisory lock)."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.relay = None
+        self._thread = None
+
+    def start(self):
+        if self.container.config.get("OUTBOX_RELAY", "separate") != "in-process":
+            return
+        from backbone.relay import OutboxRelay
+
+        self.relay = OutboxRelay(self.service)
+        self._thread = self.container.spawn_managed_thread(
+            lambda: self.relay.run(handle_signals=False), identifier=f"{self.service}-outbox-relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+            self._thread.wait()
+
+    def kill(self):
+        if self.relay is not None:
+            self.relay.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.relay

@@ -133,7 +133,8 @@ class OutboxRelay:
         self._schedule_poll(0)
 
     def _on_channel_closed(self, channel, reason):
-        log.warning("%s relay: channel closed: %s", self.service, reason)
+        if not self._stopping:
+            log.warning("%s relay: channel closed: %s", self.service, reason)
         self._channel = None
         if self._connection.is_open:
             self._connection.close()

@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py --backend postgresql --users 20 --duration 60
     .venv/bin/python bench/load.py --duration 10 --users 5           # a quick look
 
-Starts the network as `maillage run` does (four services, four outbox relays, the gateway) in a
+Starts the network as `maillage run` does (four services, each with its outbox relay, the gateway) in a
 private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
 service; loads the demo data (`maillage seed`); then N users work without pause for `--duration`
 seconds, each as the concierge of one of the demo villages, with this mix (weights):

@@ -114,8 +114,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="start without the demo data")
     parser.add_argument("--timeout", type=float, default=120, help="seconds allowed to come up")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs, SQLite files)")
-    parser.add_argument("--compact", action="store_true", help="the compact shape (services + gateway in one "
-                                                               "process, relays in another)")
+    parser.add_argument("--compact", action="store_true", help="the compact shape (services, their relays and "
+                                                               "the gateway in one process)")
     args = parser.parse_args(argv)
 
     from maillage.cli import main as cli

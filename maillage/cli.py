@@ -220,8 +220,8 @@ def dead_letters_discard(event_id, queue):
 @main.command()
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
 @click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for a healthy network.")
-@click.option("--compact", is_flag=True, help="Two processes instead of nine (services + gateway, relays): "
-                                              "a small machine's shape, about half the memory.")
+@click.option("--compact", is_flag=True, help="One process instead of five (services with their relays, "
+                                              "gateway): a small machine's shape, about half the memory.")
 def run(demo, timeout, compact):
     """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
     from backbone import migrations

@@ -14,6 +14,11 @@ SERVICE_MODULES = {
     "events": "services.events.service:EventsService",
 }
 GATEWAY_MODULE = "gateway.service:GatewayService"
+# Only partners reaches hosts by name at run time (partners' webhooks): it keeps eventlet's green
+# DNS so that a slow resolver never stalls it. The other processes reach only the broker and their
+# database, once per connection, and skip it (EVENTLET_NO_GREENDNS=yes: dnspython is ~10 MiB of
+# memory per process); docker-compose.yml says the same per container.
+GREEN_DNS = {"partners"}
 
 
 def service_class(name: str):

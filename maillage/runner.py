@@ -1,9 +1,10 @@
 """`maillage run`: the whole network on this machine, as processes (what docker-compose runs as
-containers): migrations, topology, four services, four outbox relays, the gateway, demo data.
+containers): migrations, topology, four services (each running its own outbox relay), the gateway,
+demo data. With MAILLAGE_OUTBOX_RELAY=separate the relays run as four processes of their own.
 
-`maillage run --compact` is the same network in two processes, for a small machine (a village's box,
+`maillage run --compact` is the same network in one process, for a small machine (a village's box,
 an old laptop): the four services and the gateway in one nameko process (nameko runs several
-services in one process, each with its own workers and queues), the four relays in another."""
+services in one process, each with its own workers, queues and relay)."""
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ import pika
 import requests
 
 from backbone import config
-from maillage.network import GATEWAY_MODULE, SERVICE_MODULES
+from maillage.network import GATEWAY_MODULE, GREEN_DNS, SERVICE_MODULES
 
 NAMEKO_CONFIG = config.REPO_ROOT / "deploy" / "nameko.yaml"
 
@@ -49,6 +50,7 @@ def check_broker(uri: str) -> None:
 class Process:
     name: str
     argv: list[str]
+    green_dns: bool = False
     popen: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -57,13 +59,17 @@ def network_processes(compact: bool = False) -> list[Process]:
     bin_dir = Path(sys.executable).parent
     nameko, maillage = str(bin_dir / "nameko"), str(bin_dir / "maillage")
     run = [nameko, "run", "--config", str(NAMEKO_CONFIG)]
+    separate_relays = os.environ.get("MAILLAGE_OUTBOX_RELAY", "in-process") == "separate"
     if compact:
-        return [Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE]),
-                Process("relays", [maillage, "relay", *SERVICE_MODULES])]
+        processes = [Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE], green_dns=True)]
+        if separate_relays:
+            processes.append(Process("relays", [maillage, "relay", *SERVICE_MODULES]))
+        return processes
     processes = []
     for name, target in SERVICE_MODULES.items():
-        processes.append(Process(name, [*run, target]))
-        processes.append(Process(f"{name}-relay", [maillage, "relay", name]))
+        processes.append(Process(name, [*run, target], green_dns=name in GREEN_DNS))
+        if separate_relays:
+            processes.append(Process(f"{name}-relay", [maillage, "relay", name]))
     processes.append(Process("gateway", [*run, GATEWAY_MODULE]))
     return processes
 
@@ -79,7 +85,8 @@ class Network:
         for process in self.processes:
             process.log_path = self.log_dir / f"{process.name}.log"
             log_file = open(process.log_path, "ab")
-            process.popen = subprocess.Popen(process.argv, stdout=log_file, stderr=subprocess.STDOUT, env=env,
+            process.popen = subprocess.Popen(process.argv, stdout=log_file, stderr=subprocess.STDOUT,
+                                             env={**env, "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes"},
                                              cwd=config.REPO_ROOT, start_new_session=True)
             log_file.close()
 

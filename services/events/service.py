@@ -1,13 +1,13 @@
 """Entrypoints of the events service: animations, suggestions, and the read models they stand on.
 Thin: the rules live in animations.py and suggestions.py."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from backbone import config
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider
+from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.rpc import rpc
 from backbone.tables import utcnow
 from services.events import animations, figures, read_models, suggestions
 
@@ -16,6 +16,7 @@ class EventsService:
     name = "events"
 
     db = DatabaseProvider("events")
+    outbox_relay = OutboxRelayInProcess("events")
 
     @consume_event("village.opened")
     def on_village_opened(self, event):

@@ -1,13 +1,13 @@
 """Entrypoints of the members service: RPC, event consumers and timers. Validation here, decisions in
 the service layer (villages.py, people.py, volunteers.py, notices.py…)."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider
+from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.errors import EXPECTED
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.rpc import rpc
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.members import (
@@ -29,6 +29,7 @@ class MembersService:
     name = "members"
 
     db = DatabaseProvider("members")
+    outbox_relay = OutboxRelayInProcess("members")
 
     @rpc(expected_exceptions=EXPECTED)
     def open_village(self, data):

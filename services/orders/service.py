@@ -1,12 +1,12 @@
 """Entrypoints of the orders service."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider
+from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.errors import EXPECTED
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.rpc import rpc
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import (
@@ -19,6 +19,7 @@ class OrdersService:
     name = "orders"
 
     db = DatabaseProvider("orders")
+    outbox_relay = OutboxRelayInProcess("orders")
 
     @consume_event("village.opened")
     def on_village_opened(self, event):

@@ -1,12 +1,12 @@
 """Entrypoints of the partners service."""
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider
+from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.errors import EXPECTED
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.rpc import rpc
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.partners import campaigns, catalogues, figures, funding, offers, partners, read_models
@@ -19,6 +19,7 @@ class PartnersService:
     name = "partners"
 
     db = DatabaseProvider("partners")
+    outbox_relay = OutboxRelayInProcess("partners")
 
     @rpc(expected_exceptions=EXPECTED)
     def register_partner(self, data):

@@ -44,6 +44,7 @@ IMAGE_TOOLS = {
 # variables the Python runtime and pip read, not the project
 RUNTIME_VARIABLES = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR",
                      "PIP_DISABLE_PIP_VERSION_CHECK", "PATH"}
+LIBRARY_VARIABLES = {"EVENTLET_NO_GREENDNS"}  # read by a library at import, not by our code
 
 
 # --- reading the files -----------------------------------------------------------------------
@@ -209,8 +210,7 @@ def code_reads() -> list[tuple[str, bool, str]]:
 
 # --- the compose file ------------------------------------------------------------------------
 
-EXPECTED_SERVICES = {"rabbitmq", "postgres", "migrate", "seed", "gateway",
-                     *SERVICES, *(f"{s}-relay" for s in SERVICES)}
+EXPECTED_SERVICES = {"rabbitmq", "postgres", "migrate", "seed", "gateway", *SERVICES}
 
 
 def test_compose_file_parses_with_the_expected_containers(raw_compose, compose):
@@ -247,9 +247,9 @@ def test_services_scale_and_start_after_migrations(compose):
     services = compose["services"]
     assert services["migrate"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
                                                  "postgres": {"condition": "service_healthy"}}
-    for name in (*SERVICES, *(f"{s}-relay" for s in SERVICES), "gateway", "seed"):
+    for name in (*SERVICES, "gateway", "seed"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
-    for name in (*SERVICES, *(f"{s}-relay" for s in SERVICES)):
+    for name in SERVICES:
         assert not services[name].get("ports"), f"{name}: published ports forbid --scale"
         assert services[name]["restart"] == "unless-stopped"
     for one_shot in ("migrate", "seed"):
@@ -343,9 +343,27 @@ def test_maillage_commands_exist_with_those_arguments(compose):
     assert not bad, "; ".join(bad)
 
 
-def test_every_service_has_its_relay(compose):
-    relays = {name: line for name, line in _maillage_commands(compose) if name.endswith("-relay")}
-    assert relays == {f"{s}-relay": ["maillage", "relay", s] for s in SERVICES}
+def test_every_service_runs_its_relay_in_its_container(compose):
+    """No relay container: each service container runs its outbox relay (OUTBOX_RELAY in-process,
+    deploy/nameko.yaml), so a service never runs without one."""
+    assert not [name for name in compose["services"] if "relay" in name]
+    assert compose["services"]["orders"]["environment"]["MAILLAGE_OUTBOX_RELAY"] == "in-process"
+    nameko_yaml = NAMEKO_YAML.read_text()
+    assert "OUTBOX_RELAY: ${MAILLAGE_OUTBOX_RELAY:in-process}" in nameko_yaml
+    from services.orders.service import OrdersService
+    assert OrdersService.outbox_relay.service == "orders"
+
+
+def test_green_dns_where_the_local_run_has_it(compose):
+    """Compose and `maillage run` agree: eventlet's green DNS only in the services of GREEN_DNS."""
+    from maillage.network import GREEN_DNS
+    from maillage.runner import network_processes
+
+    for name in SERVICES:
+        wanted = "no" if name in GREEN_DNS else "yes"
+        assert _environment(compose["services"][name])["EVENTLET_NO_GREENDNS"] == wanted, name
+    assert _environment(compose["services"]["gateway"])["EVENTLET_NO_GREENDNS"] == "yes"
+    assert {p.name for p in network_processes() if p.green_dns} == GREEN_DNS
 
 
 # --- environment -----------------------------------------------------------------------------
@@ -355,7 +373,7 @@ def _set_variables(compose) -> dict[str, set[str]]:
     image_env = set(_dockerfile_env()) - RUNTIME_VARIABLES
     found: dict[str, set[str]] = {}
     for name, svc in _project_services(compose).items():
-        for variable in set(_environment(svc)) | image_env:
+        for variable in (set(_environment(svc)) - LIBRARY_VARIABLES) | image_env:
             found.setdefault(variable, set()).add(name)
     return found
 

@@ -30,7 +30,7 @@ from tests.deploy.test_compose import (COMPOSE_FILE, NAMEKO_YAML, ROOT, SERVICES
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
 
-LONG_RUNNING = (*SERVICES, *(f"{s}-relay" for s in SERVICES), "gateway")
+LONG_RUNNING = (*SERVICES, "gateway")
 
 
 def _free_port() -> int:

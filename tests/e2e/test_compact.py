@@ -1,6 +1,6 @@
-"""`maillage run --compact`: the same network in two processes (services + gateway in one nameko
-process, the four relays in one process): it comes up, loads the demo, an event crosses services,
-and nothing ends in dead letters."""
+"""`maillage run --compact`: the same network in one process (services, their outbox relays and the
+gateway in one nameko process): it comes up, loads the demo, an event crosses services, and nothing
+ends in dead letters."""
 import os
 import signal
 import subprocess
@@ -48,11 +48,10 @@ def _children(pid: int) -> list[str]:
             for child in out.split()]
 
 
-def test_the_compact_network_runs_in_two_processes_and_loses_nothing(compact):
+def test_the_compact_network_runs_in_one_process_and_loses_nothing(compact):
     base, vhost, process, log_path = compact
     children = _children(process.pid)
-    assert len(children) == 2, children
-    assert any("relay members partners orders events" in c for c in children), children
+    assert len(children) == 1 and "nameko run" in children[0], children
     assert requests.get(base + "/health", timeout=10).status_code == 200
 
     login = requests.post(base + "/api/auth/login", json={"email": "lucie@maillage.test",
@@ -64,7 +63,7 @@ def test_the_compact_network_runs_in_two_processes_and_loses_nothing(compact):
                             json={"first_name": "Compacte", "last_name": "Essai", "phone": "06 39 98 77 12"})
     assert created.status_code == 201, created.text
     member_id = created.json()["id"]
-    # member.registered crossed from members (relay thread) to orders and events (same process)
+    # member.registered crossed from members (its relay, a green thread) to orders and events
     deadline = time.monotonic() + 20
     while True:
         export = requests.get(base + f"/api/villages/{village['id']}/members/{member_id}/export", headers=auth,

@@ -136,7 +136,9 @@ def test_the_impact_report_is_a_pdf_naming_its_period_and_villages():
 
 
 def test_without_dejavu_the_report_falls_back_to_transliterated_core_fonts(monkeypatch):
-    monkeypatch.setattr(exports, "_font_file", lambda name: None)
+    from gateway.console import report_pdf
+
+    monkeypatch.setattr(report_pdf, "_font_file", lambda name: None)
     pdf = exports.pdf_report(_collect(_services(), ["b"]))
     assert pdf.startswith(b"%PDF-") and b"DejaVu" not in pdf
     assert any("Saint-Aubin-des-Prés" in t for t in _pdf_texts(pdf)), "é is latin-1: kept"
