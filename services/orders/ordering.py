@@ -40,7 +40,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import catalogue
-from services.orders.models import KnownMember, Order, OrderLine
+from services.orders.models import KnownMember, Order, OrderLine, new_id
 from services.orders.schemas.orders import (
     FULFILMENT_LABELS, LINE_STATUS_LABELS, STATUS_LABELS, CollectInput, LineAnswerInput,
     OrderInput, OrderListQuery, OrderOutput, PartnerOrderOutput, ReadyInput, ReasonInput,
@@ -183,34 +183,40 @@ def _existing(uow, village_id: str, key: str) -> Order | None:
 
 def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime) -> dict:
     """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError);
-    returns the order as answered (dumped before the commit, which would expire what was loaded)."""
+    returns the order as answered (dumped before the commit, which would expire what was loaded).
+
+    The shared suppliers' purchase orders are taken first; the order and its lines (ids given here)
+    are then added and settled in memory, so that each row is written once, with its final status,
+    at the commit."""
     from services.orders import supplier_orders  # supplier_orders settles orders: imported here, not above
 
-    errors = {}
-    order = Order(village_id=village_id, member_id=data["member_id"], idempotency_key=data["idempotency_key"],
-                  status="placed", fulfilment=data["fulfilment"], delivery_date=data["delivery_date"],
+    errors, cycles = {}, {}
+    for index, wanted in enumerate(data["lines"]):
+        item = items[wanted["item_id"]]
+        if item.shared_supplier:
+            purchase_order = supplier_orders.cycle_for(uow, item, data["delivery_date"], now)
+            if purchase_order is None:
+                errors[index] = {"item_id": [f"The supplier's order for that day is already sent: {item.name}."]}
+            else:
+                cycles[index] = purchase_order.id
+    if errors:
+        raise InvalidInput({"lines": errors})
+    order = Order(id=new_id(), village_id=village_id, member_id=data["member_id"],
+                  idempotency_key=data["idempotency_key"], status="placed", fulfilment=data["fulfilment"],
+                  delivery_date=data["delivery_date"],
                   delivery_address=data["delivery_address"] if data["fulfilment"] == "home_delivery" else None,
                   truck_stop=data["truck_stop"] if data["fulfilment"] == "truck_stop" else None,
                   locker_code=f"{secrets.randbelow(10 ** 6):06d}" if data["fulfilment"] == "locker" else None,
                   note=data["note"], placed_at=now)
-    uow.session.add(order)
     for index, wanted in enumerate(data["lines"]):
         item = items[wanted["item_id"]]
-        line = OrderLine(position=index, item_id=item.item_id, offer_id=item.offer_id, partner_id=item.partner_id,
-                         partner_name=item.partner_name, name=item.name, unit=item.unit, quantity=wanted["quantity"],
-                         unit_price_cents=item.price_cents, vat_rate=item.vat_rate,
-                         status="pending" if item.shared_supplier else "confirmed")
-        order.lines.append(line)
-        if item.shared_supplier:
-            purchase_order = supplier_orders.cycle_for(uow, item, order.delivery_date, now)
-            if purchase_order is None:
-                errors[index] = {"item_id": [f"The supplier's order for that day is already sent: {item.name}."]}
-            else:
-                line.purchase_order_id = purchase_order.id
-    if errors:
-        raise InvalidInput({"lines": errors})
+        order.lines.append(OrderLine(
+            id=new_id(), position=index, item_id=item.item_id, offer_id=item.offer_id, partner_id=item.partner_id,
+            partner_name=item.partner_name, name=item.name, unit=item.unit, quantity=wanted["quantity"],
+            unit_price_cents=item.price_cents, vat_rate=item.vat_rate,
+            status="pending" if item.shared_supplier else "confirmed", purchase_order_id=cycles.get(index)))
     order.total_cents = _total(order)
-    uow.session.flush()
+    uow.session.add(order)
     envelope = _payload(order, now)
     envelope["lines"] = [{"line_id": l.id, "item_id": l.item_id, "partner_id": l.partner_id, "name": l.name,
                           "unit": l.unit, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents,
