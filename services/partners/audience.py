@@ -104,8 +104,8 @@ def concerned_partners(session, envelope: dict) -> set[str]:
     if rule is None:
         return set()
     payload = envelope["payload"]
-    known = set(session.scalars(select(Partner.id)))
-    concerned = named_partners(payload) & known
+    named = named_partners(payload)
+    concerned = set(session.scalars(select(Partner.id).where(Partner.id.in_(named)))) if named else set()
     if rule.public:
         concerned |= partners_serving(session, villages_of(envelope))
     return concerned

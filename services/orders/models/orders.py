@@ -30,10 +30,10 @@ class Order(Base):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    placed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)  # figures of a period
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
     # selectin: a list of orders loads all their lines in one more query, not one per order
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
