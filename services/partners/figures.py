@@ -27,8 +27,7 @@ from sqlalchemy import func, select
 
 from backbone.figures import period_bounds
 from services.partners import funding, partners
-from services.partners.catalogues import catalogue_items
-from services.partners.models import Campaign, KnownVillage, Partner, Pledge
+from services.partners.models import Campaign, CatalogueEntry, KnownVillage, Offer, Partner, Pledge
 from services.partners.schemas.funding import FUNDING_KINDS
 
 
@@ -51,30 +50,38 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     campaign_query = select(Campaign).order_by(Campaign.deadline)
     if not everything:
         campaign_query = campaign_query.where(Campaign.village_id.in_(villages))
+    campaigns = uow.session.scalars(campaign_query).all()
+    # each sum in one grouped query (a query per campaign or per village does not hold at national scale)
+    pledged = dict(uow.session.execute(select(Pledge.campaign_id, func.sum(Pledge.amount_cents))
+                                       .group_by(Pledge.campaign_id)).all())
+    pledged_in_period = dict(uow.session.execute(
+        select(Pledge.campaign_id, func.sum(Pledge.amount_cents))
+        .where(Pledge.pledged_at >= since, Pledge.pledged_at < until).group_by(Pledge.campaign_id)).all())
     campaign_rows = []
-    for campaign in uow.session.scalars(campaign_query):
-        in_period = uow.session.scalar(select(func.coalesce(func.sum(Pledge.amount_cents), 0)).where(
-            Pledge.campaign_id == campaign.id, Pledge.pledged_at >= since, Pledge.pledged_at < until))
-        total = uow.session.scalar(select(func.coalesce(func.sum(Pledge.amount_cents), 0))
-                                   .where(Pledge.campaign_id == campaign.id))
+    for campaign in campaigns:
         if campaign.village_id in figures:
-            figures[campaign.village_id]["campaign_pledged_cents"] += in_period
+            figures[campaign.village_id]["campaign_pledged_cents"] += int(pledged_in_period.get(campaign.id) or 0)
             figures[campaign.village_id]["campaigns_running"] += campaign.status == "running"
         campaign_rows.append({"campaign_id": campaign.id, "village_id": campaign.village_id, "title": campaign.title,
-                              "goal_cents": campaign.goal_cents, "pledged_cents": total, "status": campaign.status,
-                              "deadline": campaign.deadline.isoformat()})
+                              "goal_cents": campaign.goal_cents, "pledged_cents": int(pledged.get(campaign.id) or 0),
+                              "status": campaign.status, "deadline": campaign.deadline.isoformat()})
 
-    for village_id in villages:
-        items = catalogue_items(uow, village_id)
-        figures[village_id]["catalogue_items"] = len(items)
-        figures[village_id]["shared_supplier_items"] = sum(1 for i in items if i["shared_supplier"])
-
-    suppliers = []
+    suppliers, shared = [], {}
     for partner in uow.session.scalars(select(Partner).order_by(Partner.name)):
         served = partners.served_villages(uow, partner.id)
-        if partners.is_shared_supplier(partners.relationships_of(uow, partner.id), served) and (
-                everything or not served or set(served) & set(villages)):
+        shared[partner.id] = partners.is_shared_supplier(partners.relationships_of(uow, partner.id), served)
+        if shared[partner.id] and (everything or not served or set(served) & set(villages)):
             suppliers.append({"partner_id": partner.id, "name": partner.name, "village_ids": served})
+
+    # every village's catalogue (catalogues.catalogue_items: its entries of offers of known partners)
+    for village_id, partner_id, count in uow.session.execute(
+            select(CatalogueEntry.village_id, Offer.partner_id, func.count())
+            .join(Offer, CatalogueEntry.offer_id == Offer.id).join(Partner, Offer.partner_id == Partner.id)
+            .group_by(CatalogueEntry.village_id, Offer.partner_id)).all():
+        if village_id in figures:
+            figures[village_id]["catalogue_items"] += count
+            if shared.get(partner_id):
+                figures[village_id]["shared_supplier_items"] += count
 
     names = {p.id: p.name for p in uow.session.scalars(select(Partner))}
     return {"figures": figures, "details": {
