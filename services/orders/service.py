@@ -186,6 +186,12 @@ class OrdersService:
         with self.db.unit_of_work() as uow:
             parcels.return_overdue(uow)
 
+    @timer(interval=600, eager=True)
+    def roll_up_figures(self):
+        """The days that are over, rolled up for the coordinator's figures (figures.roll_up)."""
+        with self.db.unit_of_work() as uow:
+            figures.roll_up(uow)
+
     @rpc(expected_exceptions=EXPECTED)
     def village_figures(self, date_from, date_to, village_ids=None):
         """The coordinator's figures of this service (services/orders/figures.py)."""

@@ -14,7 +14,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, ordering, parcels
-from services.orders.models import Order
+from services.orders.models import DailyOrders, Order
 from services.orders.service import OrdersService
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 
@@ -309,6 +309,43 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
                                                           "partner_name": w.bread["partner_name"], "sales_cents": 640}]
         assert list(figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]) == [w.b]
         assert figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][w.a]["orders"] == 0
+
+
+def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the_orders(counter_world):
+    """Days that are over are rolled up once (figures.roll_up, a timer); the figures of a period are
+    the same before and after, a day is counted once, and a day not over yet is never rolled up."""
+    w = counter_world
+    monday, tuesday = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), NOW
+    sold = place(w, w.a, order_input(w, (w.bread, 2)), monday)
+    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe), monday)
+    late = place(w, w.a, order_input(w, (w.bread, 3)), tuesday)
+    for order, when in ((sold, monday), (late, tuesday)):
+        for step in (ordering.mark_ready, ordering.collect):
+            with w.db.unit_of_work() as uow:
+                step(uow, order["id"], {}, [w.a], when + timedelta(hours=2))
+
+    def period(*village_ids):
+        with w.db.unit_of_work() as uow:
+            result = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None)
+        return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
+                result["details"]["sales_by_partner"])
+
+    before = period()
+    assert before[0][w.a] == (2, 640 + 960) and before[0][w.b] == (1, 0)
+    with w.db.unit_of_work() as uow:   # Tuesday 00:30 in Paris: Monday is over, but not for an hour yet
+        assert figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)) == []
+    with w.db.unit_of_work() as uow:   # Tuesday 09:00: Monday is rolled up, Tuesday is not over
+        assert figures.roll_up(uow, tuesday) == [date(2026, 11, 30)]
+    with w.db.unit_of_work() as uow:
+        assert figures.roll_up(uow, tuesday) == [], "a day is rolled up once"
+        daily = uow.session.scalars(select(DailyOrders)).all()
+        assert {(d.day, d.village_id, d.orders) for d in daily} == {(date(2026, 11, 30), w.a, 1),
+                                                                   (date(2026, 11, 30), w.b, 1)}
+    assert period() == before, "Monday from the roll-up, Tuesday from the orders"
+    assert period(w.b) == ({w.b: (1, 0)}, [])
+    with w.db.unit_of_work() as uow:   # a week later both days are rolled up: still the same figures
+        assert figures.roll_up(uow, tuesday + timedelta(days=7))[0] == date(2026, 12, 1)
+    assert period() == before
 
 
 @pytest.mark.broker

@@ -1,0 +1,39 @@
+"""Daily roll-ups of the coordinator's order figures (services/orders/figures.py): a year of a
+national network is millions of orders, too many to count at each look at the dashboard. A day is
+rolled up once it is over (Europe/Paris) and its orders can no longer change its figures: orders are
+counted on the day they were placed, sales on the day their order was collected or delivered (both
+final)."""
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.orders.models.base import Base
+
+
+class RolledDay(Base):
+    """A day whose figures are in daily_orders and daily_sales."""
+
+    __tablename__ = "rolled_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DailyOrders(Base):
+    __tablename__ = "daily_orders"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+
+
+class DailySales(Base):
+    """Sales (VAT included, refused lines left out) of the orders closed that day, per partner."""
+
+    __tablename__ = "daily_sales"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
