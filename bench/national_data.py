@@ -8,11 +8,27 @@ Starts the network on fresh PostgreSQL databases (one per service) in a private 
 demo data (accounts), then writes the national-scale data straight into each service's tables with
 COPY (as the services would hold it after the events went round: the villages and members in
 `members`, the villages in every read model, the members in the read models of `orders` and
-`events`, the orders with their lines in `orders`), ANALYZEs, and times, as the coordinator, every
-dashboard and export route (coordinator GET routes without path values under /api/network,
-/api/suggestions/overview, /api/time-bank, /api/skills-map, or whose path says dashboard, figures
-or export), `--repeat` times each: p50/p95/max. Prints and writes
-bench/results/national-<date>.md. Target: dashboard p95 < 500 ms.
+`events`, the orders with their lines in `orders`), ANALYZEs, and times, `--repeat` times each
+(p50/p95/max, the answers and their size):
+
+- the coordinator's console, signed in through its sign-in form (session cookie): the coordination
+  page (HTML) of the current month (what a coordinator lands on) and of the last 12 months, the
+  CSV exports of that page (the villages' table, the sales by partner), the impact report's form
+  and the PDF impact report of the last 12 months. An answer counts as a success only if it is a
+  200 of the right content type with the right body (a PDF starts with %PDF, a CSV with the
+  villages' header; a page or CSV whose figures are partly "unavailable" — a service's
+  `village_figures` RPC failed or timed out — is a failure, named in the table);
+- the coordinator's API dashboard and export routes (coordinator GET routes without path values
+  under /api/network, /api/suggestions/overview, /api/time-bank, /api/skills-map, or whose path
+  says dashboard, figures or export);
+- each service's `village_figures` RPC over the last 12 months, all villages (what the console
+  pages wait for, one service after the other).
+
+The orders are placed, spread evenly, over the last 12 months (the period timed: the 365 days up to
+today included, on the Europe/Paris wall clock), and closed at most 3 days after they were placed, never in the
+future; the script checks that the CSV export's total of orders and of sales equals what SQL counts
+in the orders database for that period. Prints and writes bench/results/national-<date>.md.
+Target: dashboard p95 < 500 ms.
 
 The tables are filled from the service's own SQLAlchemy models: a NOT NULL column this script does
 not know gets a plain value of its type, so the script keeps working as the models grow.
@@ -25,11 +41,13 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import requests
@@ -104,6 +122,14 @@ def copy_rows(conn, table, rows, known: list[str]) -> int:
     return total
 
 
+def last_12_months() -> tuple[dt.date, dt.date]:
+    """The period timed: the 365 days up to today included, Europe/Paris (the console's wall clock)."""
+    from backbone.figures import WALL_CLOCK
+
+    today = dt.datetime.now(WALL_CLOCK).date()
+    return today - dt.timedelta(days=364), today
+
+
 def generate(args, urls: dict) -> dict:
     import psycopg2
 
@@ -112,8 +138,14 @@ def generate(args, urls: dict) -> dict:
     from services.orders.models import Base as OrdersBase
     from services.partners.models import Base as PartnersBase
 
+    from backbone.figures import period_bounds
+
     rnd = random.Random(8)
     now = dt.datetime.now(dt.timezone.utc)
+    # the orders: placed evenly over the period timed (not before its first local midnight), and what
+    # happened to them afterwards (confirmed, closed) never later than now
+    period_start, _end = period_bounds(*last_12_months())
+    span_minutes = int((now - period_start).total_seconds() // 60) - 2
     timings = {}
     villages = []
     for n in range(args.villages):
@@ -169,7 +201,9 @@ def generate(args, urls: dict) -> dict:
         for n in range(args.orders):
             member = members[rnd.randrange(len(members))]
             order_id = str(uuid.uuid4())
-            placed = now - dt.timedelta(minutes=rnd.randint(1, 365 * 24 * 60))
+            placed = period_start + dt.timedelta(minutes=rnd.randint(1, span_minutes))
+            confirmed = min(placed + dt.timedelta(minutes=rnd.randint(5, 180)), now)
+            closed_at = min(placed + dt.timedelta(minutes=rnd.randint(60, 3 * 24 * 60)), now)
             status = rnd.choice(STATUSES)
             quantity = rnd.randint(1, 4)
             item = rnd.choice(products)
@@ -179,8 +213,8 @@ def generate(args, urls: dict) -> dict:
             closed = status in ("collected", "delivered", "cancelled")
             yield (order_id, member[1], member[0], f"national-{n}", status, "counter",
                    (placed + dt.timedelta(days=2)).date().isoformat(), quantity * item[4], placed.isoformat(),
-                   None if status == "placed" else (placed + dt.timedelta(hours=2)).isoformat(),
-                   (placed + dt.timedelta(days=2)).isoformat() if closed else None)
+                   None if status == "placed" else confirmed.isoformat(),
+                   closed_at.isoformat() if closed else None)
 
     started = time.monotonic()
     with psycopg2.connect(urls["orders"]) as conn:
@@ -197,7 +231,356 @@ def generate(args, urls: dict) -> dict:
             cursor.execute("ANALYZE")
         conn.close()
     timings["ANALYZE"] = time.monotonic() - started
+    # the days that are over, rolled up as the orders service's timer does (services/orders/figures.py)
+    from backbone.db import Database
+    from services.orders import figures as order_figures
+
+    started = time.monotonic()
+    database = Database(urls["orders"], source="orders")
+    with database.unit_of_work() as uow:
+        days = order_figures.roll_up(uow)
+    database.dispose()
+    timings[f"daily roll-up of the orders' figures ({len(days)} days)"] = time.monotonic() - started
     return timings
+
+
+def expected_figures(orders_url: str, period: tuple[dt.date, dt.date]) -> dict:
+    """What the orders service must count for the period, straight from SQL (the rules of
+    services/orders/figures.py): orders placed in it, sales of the orders collected or delivered in
+    it; and how many orders fall outside it."""
+    import psycopg2
+
+    from backbone.figures import period_bounds
+
+    start, end = period_bounds(*period)
+    with psycopg2.connect(orders_url) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FILTER (WHERE placed_at >= %s AND placed_at < %s), count(*) FROM orders",
+                       (start, end))
+        in_period, every = cursor.fetchone()
+        cursor.execute("SELECT coalesce(sum(l.quantity * l.unit_price_cents), 0) FROM order_lines l "
+                       "JOIN orders o ON o.id = l.order_id WHERE o.status IN ('collected', 'delivered') "
+                       "AND l.status <> 'refused' AND o.closed_at >= %s AND o.closed_at < %s", (start, end))
+        sales = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM orders WHERE closed_at > now() OR confirmed_at > now() "
+                       "OR placed_at > now()")
+        future = cursor.fetchone()[0]
+    conn.close()
+    return {"orders": in_period, "orders_outside": every - in_period, "sales_cents": int(sales),
+            "in_the_future": future}
+
+
+def csv_totals(body: bytes) -> dict[str, str]:
+    """The "Total" row of the villages' CSV export, by column header."""
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    total = next((r for r in rows[1:] if r and r[0] == "Total"), None)
+    return dict(zip(rows[0], total)) if rows and total else {}
+
+
+def check_figures(expected: dict, villages_csv: bytes | None) -> list[str]:
+    """Lines for the report: do the exported totals match SQL?"""
+    if not villages_csv:
+        return ["- no successful villages' CSV export to check the figures against: **not checked**"]
+    totals = csv_totals(villages_csv)
+    got_orders = totals.get("Commandes")
+    got_sales = totals.get("Ventes (€)")
+    want_sales = f"{expected['sales_cents'] / 100:.2f}".replace(".", ",")
+    lines = []
+    for what, got, want in (("orders placed in the period", got_orders, str(expected["orders"])),
+                            ("sales of the period (€)", got_sales, want_sales)):
+        verdict = "matches" if got == want else "**DOES NOT MATCH**"
+        lines.append(f"- {what}: SQL {want}, the CSV export's total {got}: {verdict}")
+    lines.append(f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed or closed "
+                 f"in the future: {expected['in_the_future']:,}")
+    return lines
+
+
+def console_session(base_url: str) -> requests.Session:
+    """The coordinator signed in to the console through its sign-in form (the session cookie)."""
+    session = requests.Session()
+    response = session.post(base_url + "/console/connexion", timeout=30, allow_redirects=False,
+                            data={"email": load.COORDINATOR, "password": load.PASSWORD})
+    if response.status_code != 303 or COOKIE not in response.cookies:
+        raise RuntimeError(f"console sign-in answered {response.status_code} without a session: {response.text[:300]}")
+    session.cookies.set(COOKIE, response.cookies[COOKIE])
+    return session
+
+
+COOKIE = "maillage_console"
+UNAVAILABLE_HTML = "Chiffres indisponibles pour le moment : "
+
+
+def check_html(response) -> str | None:
+    if not response.headers.get("Content-Type", "").startswith("text/html"):
+        return f"not HTML ({response.headers.get('Content-Type')})"
+    text = response.text
+    if UNAVAILABLE_HTML in text:
+        return "unavailable: " + text.split(UNAVAILABLE_HTML, 1)[1].split("<", 1)[0].rstrip(".")
+    if "<form" not in text or "connexion" in response.url:
+        return "not the page (sign-in form?)"
+    return None
+
+
+def check_coordination(response) -> str | None:
+    problem = check_html(response)
+    if problem is None and 'id="export-villages"' not in response.text:
+        return "no villages' table"
+    return problem
+
+
+def check_csv(response) -> str | None:
+    if not response.headers.get("Content-Type", "").startswith("text/csv"):
+        return f"not CSV ({response.headers.get('Content-Type')})"
+    if not response.content.startswith("\ufeff".encode()):
+        return "no BOM"
+    return None
+
+
+def villages_csv_check(columns: set[str]):
+    """The villages' CSV must have a "Total" row and a column for every figure the services
+    answered over RPC (a service unavailable to the gateway leaves its columns out, silently)."""
+    def check(response) -> str | None:
+        problem = check_csv(response)
+        if problem is None:
+            header = response.content.decode("utf-8-sig").split("\r\n", 1)[0].split(";")
+            missing = sorted(columns - set(header))
+            if header[:1] != ["Village"] or csv_totals(response.content).get("Village") != "Total":
+                return f"unexpected table: {';'.join(header[:4])}"
+            if missing:
+                return "missing columns: " + ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
+        return problem
+    return check
+
+
+def pdf_text(body: bytes) -> str:
+    """The text of a PDF written by fpdf2 (core fonts, or TrueType fonts in Identity-H with their
+    ToUnicode maps), enough to find a sentence in it."""
+    text = body.decode("latin-1")
+    objects = {int(m.group(1)): m.group(2) for m in re.finditer(r"(\d+) 0 obj(.*?)endobj", text, re.S)}
+
+    def stream(number: int) -> str:
+        raw = objects.get(number, "")
+        match = re.search(r"stream\r?\n(.*)\r?\nendstream", raw, re.S)
+        if not match:
+            return ""
+        data = match.group(1).encode("latin-1")
+        return (zlib.decompress(data) if "/FlateDecode" in raw else data).decode("latin-1")
+
+    cmaps = {}  # font resource name -> {code: text}
+    for resources in re.findall(r"/Font\s*<<(.*?)>>", text, re.S):
+        for name, number in re.findall(r"/(\w+)\s+(\d+) 0 R", resources):
+            unicode_map = re.search(r"/ToUnicode (\d+) 0 R", objects.get(int(number), ""))
+            mapping = {}
+            if unicode_map:
+                cmap = stream(int(unicode_map.group(1)))
+                for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+                    for code, value in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                        mapping[int(code, 16)] = bytes.fromhex(value).decode("utf-16-be", "replace")
+                for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+                    for low, high, value in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>",
+                                                       block):
+                        first = int(value, 16)
+                        for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                            mapping[code] = chr(first + offset)
+            cmaps[name] = mapping
+    out = []
+    for number, raw in objects.items():
+        if "stream" not in raw or "/Length1" in raw or "/FontFile" in raw:
+            continue
+        try:
+            content = stream(number)
+        except zlib.error:
+            continue
+        if "Tf" not in content:
+            continue
+        font = None
+        for token in re.finditer(r"/(\w+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f]*)>\s*Tj|\(((?:\\.|[^\\)])*)\)\s*Tj", content):
+            if token.group(1):
+                font = token.group(1)
+            elif token.group(2) is not None:
+                codes = token.group(2)
+                mapping = cmaps.get(font, {})
+                out.append("".join(mapping.get(int(codes[i:i + 4], 16), "?") for i in range(0, len(codes), 4)))
+            else:
+                raw = _unescape(token.group(3))
+                mapping = cmaps.get(font, {})
+                if mapping:
+                    out.append("".join(mapping.get(int.from_bytes(raw[i:i + 2], "big"), "?")
+                                       for i in range(0, len(raw) - 1, 2)))
+                else:
+                    out.append(raw.decode("latin-1"))
+        out.append("\n")
+    return " ".join(out)
+
+
+_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "f": b"\f", "(": b"(", ")": b")", "\\": b"\\"}
+
+
+def _unescape(literal: str) -> bytes:
+    """A PDF literal string's bytes (its backslash escapes undone)."""
+    out, i = bytearray(), 0
+    while i < len(literal):
+        char = literal[i]
+        if char == "\\" and i + 1 < len(literal):
+            nxt = literal[i + 1]
+            if nxt in _ESCAPES:
+                out += _ESCAPES[nxt]
+                i += 2
+                continue
+            octal = re.match(r"[0-7]{1,3}", literal[i + 1:])
+            if octal:
+                out.append(int(octal.group(0), 8) & 0xFF)
+                i += 1 + len(octal.group(0))
+                continue
+            i += 1
+            continue
+        out += char.encode("latin-1")
+        i += 1
+    return bytes(out)
+
+
+UNAVAILABLE_PDF = "Chiffres non disponibles pour ce rapport : "
+
+
+def check_pdf(response) -> str | None:
+    if not response.headers.get("Content-Type", "").startswith("application/pdf"):
+        return f"not PDF ({response.headers.get('Content-Type')})"
+    if not response.content.startswith(b"%PDF"):
+        return "does not start with %PDF"
+    if b"%%EOF" not in response.content[-64:]:
+        return "truncated (no %%EOF)"
+    text = pdf_text(response.content)
+    if UNAVAILABLE_PDF in text:
+        return "unavailable: " + text.split(UNAVAILABLE_PDF, 1)[1].split(".", 1)[0]
+    if "Rapport d'impact" not in text:
+        return "no text found in it"
+    return None
+
+
+def console_routes(period: tuple[dt.date, dt.date], columns: set[str]) -> list[tuple[str, str, dict | None, object]]:
+    """(label, path, query, check) of the coordinator's console pages timed."""
+    year = {"du": period[0].isoformat(), "au": period[1].isoformat()}
+    shown = f"?du={year['du']}&au={year['au']}"
+    return [
+        ("/console/coordination (this month)", "/console/coordination", None, check_coordination),
+        ("/console/coordination" + shown, "/console/coordination", year, check_coordination),
+        ("/console/coordination/export/villages.csv" + shown, "/console/coordination/export/villages.csv", year,
+         villages_csv_check(columns)),
+        ("/console/coordination/export/sales_by_partner.csv" + shown,
+         "/console/coordination/export/sales_by_partner.csv", year, check_csv),
+        ("/console/coordination/rapport" + shown, "/console/coordination/rapport", year, check_html),
+        ("/console/coordination/rapport.pdf" + shown, "/console/coordination/rapport.pdf", year, check_pdf),
+    ]
+
+
+def wait_idle(network, limit: float = 300.0) -> float:
+    """Wait until the network has stopped working — its processes use less than 30 % of a core over
+    half a second and none of its databases' connections is in a query or a transaction — at most
+    `limit` seconds; the seconds waited. After an answer whose figures timed out in the gateway, the
+    service is still computing them: the next call waits for it rather than piling another
+    computation on top (every call is timed alone, one after the other)."""
+    import psycopg2
+
+    started = time.monotonic()
+    pids = [pid for _name, pid, _rss in network.memory()]
+    names = [url.rsplit("/", 1)[1] for url in network.databases]
+    conn = psycopg2.connect(network.databases[0]) if names else None
+    try:
+        if conn is not None:
+            conn.autocommit = True
+        while time.monotonic() - started < limit:
+            before = sum(load.cpu_seconds(pid) for pid in pids)
+            time.sleep(0.5)
+            busy = sum(load.cpu_seconds(pid) for pid in pids) - before >= 0.15
+            if not busy and conn is not None:
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> "
+                                   "pg_backend_pid() AND state IN ('active', 'idle in transaction') AND "
+                                   "now() - query_start > interval '1 second'", (names,))
+                    busy = cursor.fetchone()[0] > 0
+            if not busy:
+                break
+    finally:
+        if conn is not None:
+            conn.close()
+    return time.monotonic() - started
+
+
+GIVE_UP = 3  # failures in a row after which a console page is not asked again
+
+
+def time_console(base_url: str, session: requests.Session, routes, repeat: int, network=None
+                 ) -> tuple[list[tuple], dict]:
+    """Each console page `repeat` times, redirects not followed (a redirect to the sign-in page is a
+    failure). Answers: "200" for a real success, else the status and what was wrong."""
+    results, last_good = [], {}
+    for label, path, params, check in routes:
+        timings, statuses, size, failures = [], {}, 0, 0
+        for done in range(repeat):
+            if failures >= GIVE_UP:
+                statuses[f"not asked again ({GIVE_UP} failures in a row)"] = repeat - done
+                break
+            started = time.perf_counter()
+            try:
+                response = session.get(base_url + path, params=params, timeout=300, allow_redirects=False)
+            except requests.RequestException as exc:
+                timings.append(time.perf_counter() - started)
+                statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
+                failures += 1
+                continue
+            timings.append(time.perf_counter() - started)
+            problem = None if response.status_code != 200 else check(response)
+            if response.status_code == 200 and problem is None:
+                answer = "200"
+                last_good[path] = response.content
+            elif response.status_code == 200:
+                answer = f"200 but {problem}"
+            else:
+                answer = f"{response.status_code} {response.headers.get('Location', '')}".strip()
+            statuses[answer] = statuses.get(answer, 0) + 1
+            size = len(response.content)
+            failures = 0 if answer == "200" else failures + 1
+            if answer != "200" and network is not None:
+                print(f"  {label}: {answer} in {timings[-1]:.1f} s; the network idle again after "
+                      f"{wait_idle(network):.1f} s", flush=True)
+        results.append((label, timings, statuses, size))
+    return results, last_good
+
+
+def time_village_figures(period: tuple[dt.date, dt.date], repeat: int) -> tuple[list[tuple], set[str]]:
+    """Each service's `village_figures` RPC over the period, all villages, straight over RPC; and
+    the villages' CSV columns their figures make."""
+    from backbone import config
+    from gateway.console import figures as F
+    from maillage.network import rpc_client
+
+    results, columns = [], set()
+    with rpc_client(timeout=600) as rpc:
+        for service in config.SERVICES:
+            timings, statuses, size = [], {}, 0
+            for _ in range(repeat):
+                if sum(timings) > 120:  # a very slow one: a few calls tell enough
+                    break
+                started = time.perf_counter()
+                try:
+                    answer = getattr(rpc, service).village_figures(period[0].isoformat(), period[1].isoformat(), None)
+                    status = "ok"
+                    size = len(json.dumps(answer))
+                    columns.update(F.csv_label(name) for values in answer["figures"].values() for name in values)
+                except Exception as exc:  # noqa: BLE001  named in the report
+                    status = type(exc).__name__
+                timings.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+            results.append((f"{service}.village_figures (last 12 months, all villages)", timings, statuses, size))
+    return results, columns
+
+
+def table_lines(results, prefix="") -> list[str]:
+    lines = ["| route | p50 | p95 | max | answers | bytes |", "|---|---:|---:|---:|---|---:|"]
+    for path, values, statuses, size in results:
+        lines.append(f"| {prefix}{path} | {load.ms(load.percentile(values, .5))} | "
+                     f"{load.ms(load.percentile(values, .95))} | {load.ms(max(values))} | "
+                     f"{json.dumps(statuses, ensure_ascii=False)} | {size:,} |")
+    return lines
 
 
 def dashboard_routes(base_url: str) -> list[str]:
@@ -240,6 +623,11 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="timings per route")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--only", metavar="TEXT", help="time only the console pages and API routes whose address "
+                        "contains TEXT (and each service's village_figures once)")
+    parser.add_argument("--hold", type=float, default=0, metavar="SECONDS",
+                        help="after the timings, keep the network and its databases up this long (or until the "
+                             "file <work>/hold is deleted), to profile by hand (EXPLAIN ANALYZE, py-spy)")
     args = parser.parse_args(argv)
     started_at = dt.datetime.now(dt.timezone.utc)
     work = Path(tempfile.mkdtemp(prefix="maillage-national-"))
@@ -252,24 +640,58 @@ def main(argv=None) -> int:
             urls = {s: config.database_url(s) for s in config.SERVICES}
             print(f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders …", flush=True)
             timings = generate(args, urls)
+            period = last_12_months()
+            expected = expected_figures(urls["orders"], period)
+            print(f"orders in the period {period[0]} – {period[1]}: {expected['orders']:,} "
+                  f"(outside: {expected['orders_outside']:,})", flush=True)
+            print("timing each service's village_figures …", flush=True)
+            rpc_results, columns = time_village_figures(period, 1 if args.only else min(args.repeat, 5))
+            session = console_session(network.base_url)
+            routes = [r for r in console_routes(period, columns) if not args.only or args.only in r[0]]
+            print(f"timing {len(routes)} console pages × {args.repeat} …", flush=True)
+            console_results, last_good = time_console(network.base_url, session, routes, args.repeat, network)
+            print("\n".join(table_lines(rpc_results) + table_lines(console_results, "GET ")), flush=True)
+            figures_check = check_figures(expected, last_good.get("/console/coordination/export/villages.csv"))
             login = requests.post(network.base_url + "/api/auth/login", timeout=10,
                                   json={"email": load.COORDINATOR, "password": load.PASSWORD})
             headers = {"Authorization": f"Bearer {login.json()['token']}"}
-            paths = dashboard_routes(network.base_url)
-            print(f"timing {len(paths)} routes × {args.repeat} …", flush=True)
+            paths = [p for p in dashboard_routes(network.base_url) if not args.only or args.only in p]
+            print(f"timing {len(paths)} API routes × {args.repeat} …", flush=True)
             results = time_routes(network.base_url, headers, paths, args.repeat)
+            if args.hold:
+                hold = work / "hold"
+                hold.touch()
+                print(f"holding {args.hold:.0f} s (delete {hold} to stop): databases {urls}; processes "
+                      + ", ".join(f"{name} {pid}" for name, pid, _rss in network.memory()), flush=True)
+                until = time.monotonic() + args.hold
+                while hold.exists() and time.monotonic() < until:
+                    time.sleep(1)
         finally:
             network.stop()
     lines = [f"# National scale — {started_at:%Y-%m-%d %H:%M} UTC", "",
              f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each) in "
              "PostgreSQL, plus the demo data. Written with COPY:", ""]
     lines += [f"- {what}: {seconds:.1f} s" for what, seconds in timings.items()]
-    lines += ["", f"## Coordinator dashboard and exports ({args.repeat} calls each, one after the other, ms)", "",
-              "| route | p50 | p95 | max | answers | bytes |", "|---|---:|---:|---:|---|---:|"]
-    for path, values, statuses, size in results:
-        lines.append(f"| GET {path} | {load.ms(load.percentile(values, .5))} | {load.ms(load.percentile(values, .95))} "
-                     f"| {load.ms(max(values))} | {json.dumps(statuses)} | {size:,} |")
-    lines += ["", "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data."]
+    slow = [label for label, values, _s, _b in console_results + results if load.percentile(values, .95) > 0.5]
+    failed = [label for label, _v, statuses, _b in console_results + results
+              if set(statuses) - {"200", 200}]
+    lines += ["", f"The period timed: {period[0]} – {period[1]} (the last 12 months, Europe/Paris).", "",
+              "## Do the pages show the data? (the villages' CSV export against SQL on the orders database)", ""]
+    lines += figures_check
+    lines += ["", f"## Coordinator console, signed in (session cookie) ({args.repeat} calls each, one after the other, "
+              "ms)", "", "Answers: \"200\" only for a 200 of the right type and body (HTML page with its figures "
+              "all available, CSV with its table, PDF starting with %PDF); anything else is named.", ""]
+    lines += table_lines(console_results, "GET ")
+    lines += ["", f"## Coordinator API dashboard and export routes ({args.repeat} calls each, ms)", ""]
+    lines += table_lines(results, "GET ")
+    lines += ["", f"## Each service's village_figures RPC ({min(args.repeat, 5)} calls each, ms)", "",
+              "What the console's coordination page, CSV and PDF wait for, one service after the other (the "
+              "gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then shows the service's figures "
+              "as unavailable).", ""]
+    lines += table_lines(rpc_results)
+    lines += ["", "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data.", "",
+              "- over the target (p95 > 500 ms): " + (", ".join(slow) if slow else "none"),
+              "- with answers other than a real success: " + (", ".join(failed) if failed else "none")]
     text = "\n".join(lines) + "\n"
     print()
     print(text)
@@ -286,4 +708,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the network, drop the databases
     sys.exit(main())
