@@ -21,6 +21,15 @@ def _stream_response(request, body) -> Response:
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _incomplete(result, ctx) -> Response:
+    """An export or a report is handed to a funder or a commune: one with a service's figures missing
+    would mislead, so none is made (the page itself shows what it has, with a warning)."""
+    missing = ", ".join(F.SERVICE_LABELS.get(s, s) for s in result["unavailable"])
+    return error_page(503, "Chiffres incomplets", f"Les chiffres suivants ne sont pas disponibles pour le moment : "
+                      f"{missing}. Un export incomplet induirait en erreur ; réessayez dans quelques minutes.",
+                      ctx.principal)
+
+
 class CoordinationPages:
     live = LiveEvents()
 
@@ -58,11 +67,14 @@ class CoordinationPages:
         tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
         return ctx.render("coordination.html", result=result, tables=tables, details=details,
                           charts=charts, tiles=tiles, every=every, wanted=wanted, errors=errors, query=query,
-                          fragment=ctx.args.get("fragment") == "1", status=400 if errors else 200)
+                          service_labels=F.SERVICE_LABELS, fragment=ctx.args.get("fragment") == "1",
+                          status=400 if errors else 200)
 
     @page("/console/coordination/export/<table>.csv", roles=COORDINATOR)
     def page_coordination_csv(self, ctx):
         result, *_ = self._figures(ctx)
+        if result["unavailable"]:
+            return _incomplete(result, ctx)
         tables = exports.csv_tables(result)
         table = ctx.params["table"]
         if table not in tables:
@@ -83,6 +95,8 @@ class CoordinationPages:
         if errors:
             return ctx.render("report.html", every=every, date_from=result["date_from"], date_to=result["date_to"],
                               errors=errors, status=400)
+        if result["unavailable"]:
+            return _incomplete(result, ctx)
         body = exports.pdf_report(result, (ctx.args.get("pour") or "").strip()[:120])
         name = f"maillage-rapport-{result['date_from']}-{result['date_to']}.pdf"
         return Response(body, mimetype="application/pdf",

@@ -12,6 +12,9 @@ from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console.framework import PARIS, french_date, french_time
 
 SERVICES = ("members", "orders", "partners", "events")
+# what a coordinator reads when a service's figures are missing
+SERVICE_LABELS = {"members": "habitants et bénévoles", "orders": "commandes, ventes et colis",
+                  "partners": "partenaires et financements", "events": "animations et suggestions"}
 
 # figure name -> French label; order here is the order of the columns
 FIGURE_LABELS = {

@@ -68,3 +68,26 @@ def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monke
         admin.close()
     assert requests.post(gateway_url + "/api/auth/login", json={"email": "a@b.fr", "password": "x" * 10},
                          timeout=20).status_code == 401  # back, and nothing else changed
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_exports_and_the_report_are_refused_while_a_service_s_figures_are_missing(gateway_url):
+    """A CSV or a PDF goes to a funder: incomplete, it would mislead, so it is refused in French
+    (503) naming what is missing; the page itself shows what it has, with the same warning."""
+    import uuid
+
+    from gateway import auth
+    from gateway.console.framework import COOKIE
+
+    cookies = {COOKIE: auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "village_id": None,
+                                          "full_name": "Coordination"})}
+    period = "?du=2026-01-01&au=2026-06-30"
+    for path in ("/console/coordination/export/villages.csv", "/console/coordination/rapport.pdf"):
+        response = requests.get(gateway_url + path + period, cookies=cookies, allow_redirects=False, timeout=30)
+        assert response.status_code == 503, (path, response.status_code)
+        assert "text/html" in response.headers["Content-Type"] and "Chiffres incomplets" in response.text
+        assert "commandes, ventes et colis" in response.text and "animations et suggestions" in response.text
+    page = requests.get(gateway_url + "/console/coordination" + period, cookies=cookies, allow_redirects=False,
+                        timeout=30)
+    assert page.status_code == 200 and "Chiffres indisponibles pour le moment" in page.text
+    assert "partenaires et financements" in page.text
