@@ -21,6 +21,9 @@ def _stream_response(request, body) -> Response:
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+DETAIL_ROWS_SHOWN = 200
+
+
 def _incomplete(result, ctx) -> Response:
     """An export or a report is handed to a funder or a commune: one with a service's figures missing
     would mislead, so none is made (the page itself shows what it has, with a warning)."""
@@ -61,8 +64,10 @@ class CoordinationPages:
     def page_coordination(self, ctx):
         result, every, wanted, errors, query = self._figures(ctx)
         tables = F.grouped_tables(result)
-        details = [(name, F.DETAIL_LABELS.get(name, name), *F.detail_table(name, rows_))
-                   for name, rows_ in result["details"].items()]
+        # a detail table shows its first rows on the page (a national network's sales by village and
+        # partner are tens of thousands); its CSV holds them all
+        details = [(name, F.DETAIL_LABELS.get(name, name), *F.detail_table(name, rows_[:DETAIL_ROWS_SHOWN]),
+                    len(rows_)) for name, rows_ in result["details"].items()]
         charts = [bar_chart(c["title"], c["bars"], c["unit"], i) for i, c in enumerate(F.chart_series(result))]
         tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
         return ctx.render("coordination.html", result=result, tables=tables, details=details,
