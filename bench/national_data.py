@@ -685,9 +685,9 @@ def main(argv=None) -> int:
     lines += ["", f"## Coordinator API dashboard and export routes ({args.repeat} calls each, ms)", ""]
     lines += table_lines(results, "GET ")
     lines += ["", f"## Each service's village_figures RPC ({min(args.repeat, 5)} calls each, ms)", "",
-              "What the console's coordination page, CSV and PDF wait for, one service after the other (the "
-              "gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then shows the service's figures "
-              "as unavailable).", ""]
+              "What the console's coordination page, CSV and PDF wait for: the four services are asked at once, "
+              "the slowest sets the time (the gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then "
+              "shows the service's figures as unavailable, and refuses the exports).", ""]
     lines += table_lines(rpc_results)
     lines += ["", "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data.", "",
               "- over the target (p95 > 500 ms): " + (", ".join(slow) if slow else "none"),
