@@ -51,14 +51,17 @@ class UnitOfWork:
         self.recorded.append(envelope)
         return envelope
 
+    def insert(self, model):
+        """`INSERT` for this database's dialect (PostgreSQL or SQLite), which knows `ON CONFLICT`."""
+        return _INSERTS[self.session.get_bind().dialect.name](model)
+
     def claim(self, consumer: str, envelope: dict) -> bool:
         """True the first time `consumer` sees this event; False for a duplicate delivery.
 
         One `INSERT … ON CONFLICT DO NOTHING`: on PostgreSQL a concurrent duplicate (another
         replica) waits for the first transaction, then finds the row and is told False.
         """
-        insert = _INSERTS[self.session.get_bind().dialect.name]
-        result = self.session.execute(insert(InboxEntry).values(
+        result = self.session.execute(self.insert(InboxEntry).values(
             consumer=consumer, event_id=envelope["event_id"], event_type=envelope["type"],
             processed_at=utcnow()).on_conflict_do_nothing())
         return result.rowcount == 1
@@ -69,8 +72,7 @@ class UnitOfWork:
         One `INSERT … ON CONFLICT DO UPDATE … WHERE older`: a duplicate or a late older event changes
         nothing, and two changes handled at once cannot leave the older one (a read-then-write could,
         on PostgreSQL)."""
-        insert = _INSERTS[self.session.get_bind().dialect.name]
-        statement = insert(model).values(**values)
+        statement = self.insert(model).values(**values)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[getattr(model, key)],
             set_={name: getattr(statement.excluded, name) for name in values if name != key},
@@ -83,8 +85,7 @@ class UnitOfWork:
         One `INSERT … ON CONFLICT DO NOTHING` first: when two consumers create the same row at once
         (two events about one thing, handled in parallel), the second waits for the first and then
         reads its row, instead of failing on the key and being retried after a pause."""
-        insert = _INSERTS[self.session.get_bind().dialect.name]
-        self.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+        self.session.execute(self.insert(model).values(**values).on_conflict_do_nothing())
         key = tuple(values[column.name] for column in model.__table__.primary_key.columns)
         return self.session.get(model, key if len(key) > 1 else key[0], populate_existing=True,
                                 with_for_update=True)

@@ -25,8 +25,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
@@ -41,7 +39,6 @@ SOLD = ("collected", "delivered")
 # a day is rolled up this long after its end (Europe/Paris): no transaction that began in it is
 # still open by then (an RPC gives up after seconds), so nothing can change its figures any more
 ROLL_UP_AFTER = timedelta(hours=1)
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 # --- counted from the orders (a period's days not rolled up yet, and the roll-up itself) ---------
@@ -81,10 +78,9 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= day)))
     uow.commit()
     done = []
-    insert = _INSERTS[uow.session.get_bind().dialect.name]
     while day <= last:
         if day not in rolled:
-            claimed = uow.session.execute(insert(RolledDay).values(day=day).on_conflict_do_nothing()).rowcount
+            claimed = uow.session.execute(uow.insert(RolledDay).values(day=day).on_conflict_do_nothing()).rowcount
             if claimed == 1:
                 start, end = period_bounds(day, day)
                 uow.session.add_all(DailyOrders(day=day, village_id=v, orders=n)

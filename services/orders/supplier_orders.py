@@ -17,8 +17,6 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
@@ -26,7 +24,6 @@ from services.orders import catalogue, ordering
 from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder, new_id
 from services.orders.schemas.supplier_orders import PurchaseOrderOutput
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 LEFT_OUT = ("cancelled", "refused")
 
 
@@ -38,9 +35,8 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
     commits, so they go on in parallel while sending it (FOR UPDATE in close_due and send_now) waits
     for them, and an order placed after the sending sees it sent. Only lowering the cut-off (the
     first line of an item with an earlier cut-off) takes the row exclusively."""
-    insert = _INSERTS[uow.session.get_bind().dialect.name]
     cutoff = catalogue.cutoff_at(item, delivery_date)
-    uow.session.execute(insert(PurchaseOrder).values(
+    uow.session.execute(uow.insert(PurchaseOrder).values(
         id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
         delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
     this_cycle = (PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
