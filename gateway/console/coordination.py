@@ -36,13 +36,13 @@ def _incomplete(result, ctx) -> Response:
 class CoordinationPages:
     live = LiveEvents()
 
-    def _figures(self, ctx):
+    def _figures(self, ctx, details: tuple[str, ...] = ()):
         date_from, date_to, errors = F.parse_period(ctx.args)
         every = self.members_rpc.list_villages(None)
         wanted = [v for v in ctx.args.getlist("village") if v]
         chosen = [v for v in every if v["id"] in wanted] if wanted else every
         village_ids = [v["id"] for v in chosen] if wanted else None
-        result = F.collect(self._proxies(), date_from, date_to, village_ids, chosen)
+        result = F.collect(self._proxies(), date_from, date_to, village_ids, chosen, details)
         result["details"]["rounds"] = self._planned_rounds(village_ids, {v["id"]: v["name"] for v in every})
         query = [("du", date_from.isoformat()), ("au", date_to.isoformat())] + [("village", v) for v in wanted]
         return result, every, wanted, errors, urlencode(query)
@@ -72,16 +72,17 @@ class CoordinationPages:
         tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
         return ctx.render("coordination.html", result=result, tables=tables, details=details,
                           charts=charts, tiles=tiles, every=every, wanted=wanted, errors=errors, query=query,
+                          export_only=[(name, F.DETAIL_LABELS[name]) for name in F.EXPORT_ONLY_DETAILS],
                           service_labels=F.SERVICE_LABELS, fragment=ctx.args.get("fragment") == "1",
                           status=400 if errors else 200)
 
     @page("/console/coordination/export/<table>.csv", roles=COORDINATOR)
     def page_coordination_csv(self, ctx):
-        result, *_ = self._figures(ctx)
+        table = ctx.params["table"]
+        result, *_ = self._figures(ctx, (table,) if table in F.EXPORT_ONLY_DETAILS else ())
         if result["unavailable"]:
             return _incomplete(result, ctx)
         tables = exports.csv_tables(result)
-        table = ctx.params["table"]
         if table not in tables:
             return error_page(404, "Introuvable", "Ce tableau n'existe pas pour cette période.", ctx.principal)
         body = exports.to_csv(*tables[table])

@@ -1,5 +1,5 @@
-"""The coordinator's figures: each service's `village_figures(date_from, date_to, village_ids)`
-merged per village, labelled in French (unknown names are shown as they are)."""
+"""The coordinator's figures: each service's `village_figures(date_from, date_to, village_ids,
+details)` merged per village, labelled in French (unknown names are shown as they are)."""
 from __future__ import annotations
 
 import re
@@ -43,7 +43,8 @@ FIGURE_LABELS = {
 }
 DETAIL_LABELS = {
     "volunteer_pool": "Vivier de bénévoles (par compétence)", "missing_skills": "Compétences manquantes",
-    "sales_by_partner": "Ventes par partenaire", "shared_suppliers": "Fournisseurs partagés",
+    "partner_sales": "Ventes par partenaire", "sales_by_partner": "Ventes par village et partenaire",
+    "shared_suppliers": "Fournisseurs partagés",
     "supplier_orders": "Commandes groupées", "rounds": "Tournées prévues", "recurring_needs": "Besoins récurrents",
     "network_signals": "Besoins récurrents (plusieurs villages)", "campaigns": "Campagnes",
     "funding": "Financements", "partners": "Partenaires", "funding_sources": "Financements reçus",
@@ -62,6 +63,9 @@ COLUMN_LABELS = {
     "vehicle_name": "Véhicule", "load": "Chargement", "distance_km": "Distance (km)",
     "capacity": "Places", "registered": "Inscrits", "waiting": "En attente", "invited_village_ids": "Villages invités",
 }
+# details too large for every look at the page (a national year of sales by village and partner is
+# tens of thousands of rows): asked for by their CSV export only, which the page links to
+EXPORT_ONLY_DETAILS = ("sales_by_partner",)
 # figures to draw rather than read (the first present ones)
 CHART_FIGURES = ("sales_cents", "orders", "volunteer_minutes", "attendance", "animation_attendance",
                  "help_requests_done", "new_members")
@@ -168,9 +172,11 @@ def parse_period(args) -> tuple[date, date, dict]:
     return values["du"], values["au"], errors
 
 
-def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str] | None, villages: list[dict]) -> dict:
-    """Every service's figures for the period, merged. A service that has no `village_figures` yet,
-    or does not answer, is listed in `unavailable` and the rest is shown."""
+def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str] | None, villages: list[dict],
+            details: tuple[str, ...] = ()) -> dict:
+    """Every service's figures for the period, merged, with the optional `details` named (see
+    EXPORT_ONLY_DETAILS). A service that has no `village_figures` yet, or does not answer, is listed
+    in `unavailable` and the rest is shown."""
     rows: dict[str, dict] = {v["id"]: {} for v in villages}
     village_names = {v["id"]: v["name"] for v in villages}
     names: list[str] = []
@@ -179,7 +185,8 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
 
     def ask(service):  # the four services at once: the page waits for the slowest, not for the sum
         try:
-            return proxies[service].village_figures(date_from.isoformat(), date_to.isoformat(), village_ids)
+            return proxies[service].village_figures(date_from.isoformat(), date_to.isoformat(), village_ids,
+                                                    list(details))
         except (MethodNotFound, RemoteError, ServiceUnavailable, InvalidInput):
             return None
 

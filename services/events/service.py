@@ -178,9 +178,9 @@ class EventsService:
             return suggestions.overview(uow, village_ids)
 
     @rpc
-    def village_figures(self, date_from, date_to, village_ids=None):
+    def village_figures(self, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/events/figures.py)."""
-        query = parse_period(date_from, date_to, village_ids)
+        query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
             return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 

@@ -265,9 +265,9 @@ class MembersService:
             time_bank.record_demand(uow, "members.on_help_demand", event)
 
     @rpc(expected_exceptions=EXPECTED)
-    def village_figures(self, date_from, date_to, village_ids=None):
+    def village_figures(self, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/members/figures.py)."""
-        query = parse_period(date_from, date_to, village_ids)
+        query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
             return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 

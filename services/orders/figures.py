@@ -1,5 +1,5 @@
 """The orders service's part of the coordinator's figures: `village_figures(date_from, date_to,
-village_ids=None)` -> {"figures": {village_id: {name: number}}, "details": {name: [rows]}}.
+village_ids=None, details=())` -> {"figures": {village_id: {name: number}}, "details": {name: [rows]}}.
 
 A period is two dates ("YYYY-MM-DD", inclusive) on the wall clock of Europe/Paris. Every village
 asked for (all known villages when `village_ids` is None) has a line, with zeros when nothing happened.
@@ -15,22 +15,28 @@ Figures (per village):
 - `help_requests_unmatched`: those still without anyone able to take them (a missing skill);
 - `rounds_planned`: delivery rounds of the period serving the village (`rounds.round_figures`).
 
-Details (no personal data):
-- `sales_by_partner`: per village and partner, the sales of the period (same rule as
-  `sales_cents`): the economic activity kept in the territory
-  (village_id, partner_id, partner_name, sales_cents).
+Details (no personal data; sales by the same rule as `sales_cents`: the economic activity kept in
+the territory):
+- `partner_sales`: per partner, the villages asked for together, largest first
+  (partner_id, partner_name, sales_cents): always;
+- `sales_by_partner`: per village and partner (village_id, partner_id, partner_name, sales_cents),
+  only when `details` names it (tens of thousands of rows for a national network's year: the
+  export that asks for it, not every look at the page).
+
+The days that are over are read from the daily roll-up (`roll_up`, a timer of the service); the
+others (today, yesterday's first hour) are counted from the orders.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
 from services.orders.models import (
-    DailyOrders, DailySales, KnownVillage, Order, OrderLine, Parcel, RolledDay,
+    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, Order, OrderLine, Parcel, RolledDay,
 )
 
 FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over",
@@ -65,6 +71,26 @@ def _sales(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple[
 
 # --- the daily roll-up (a timer of the service) --------------------------------------------------
 
+def _roll_up_day(uow, day: date) -> None:
+    """The three daily tables' rows of one day, written with one INSERT each."""
+    start, end = period_bounds(day, day)
+    villages = {v: {"day": day, "village_id": v, "orders": int(n), "sales_cents": 0}
+                for v, n in _orders_placed(uow, start, end)}
+    by_partner: dict[str, dict] = {}
+    sold = _sales(uow, start, end)
+    for village_id, partner_id, name, cents in sold:
+        villages.setdefault(village_id, {"day": day, "village_id": village_id, "orders": 0, "sales_cents": 0})
+        villages[village_id]["sales_cents"] += cents
+        partner = by_partner.setdefault(partner_id, {"day": day, "partner_id": partner_id, "partner_name": name,
+                                                     "sales_cents": 0})
+        partner["sales_cents"] += cents
+    for model, rows in ((DailyVillage, list(villages.values())), (DailyPartnerSales, list(by_partner.values())),
+                        (DailySales, [{"day": day, "village_id": v, "partner_id": p, "partner_name": name,
+                                       "sales_cents": cents} for v, p, name, cents in sold])):
+        if rows:
+            uow.session.execute(insert(model), rows)
+
+
 def roll_up(uow, now: datetime | None = None) -> list[date]:
     """Roll up every day that is over and not rolled up yet, from the first order's day on, one
     transaction per day; returns the days rolled up. Replicas may run it at once: a day is claimed
@@ -82,11 +108,7 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
         if day not in rolled:
             claimed = uow.session.execute(uow.insert(RolledDay).values(day=day).on_conflict_do_nothing()).rowcount
             if claimed == 1:
-                start, end = period_bounds(day, day)
-                uow.session.add_all(DailyOrders(day=day, village_id=v, orders=n)
-                                    for v, n in _orders_placed(uow, start, end))
-                uow.session.add_all(DailySales(day=day, village_id=v, partner_id=p, partner_name=name, sales_cents=c)
-                                    for v, p, name, c in _sales(uow, start, end))
+                _roll_up_day(uow, day)
                 uow.commit()
                 done.append(day)
             else:
@@ -108,14 +130,30 @@ def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[t
     return spans
 
 
-def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict:
+def _rolled_sales(uow, rolled: set[date], wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
+    """(village or None, partner, partner name, cents) summed over the rolled days: per village and
+    partner from daily_sales, or per partner (from daily_partner_sales when every village is asked)."""
+    model = DailySales if by_village or wanted is not None else DailyPartnerSales
+    keys = (model.village_id, model.partner_id) if by_village else (model.partner_id,)
+    query = (select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
+             .where(model.day.in_(rolled)).group_by(*keys))
+    if wanted is not None:
+        query = query.where(model.village_id.in_(wanted))
+    rows = uow.session.execute(query).all()
+    if by_village:
+        return [(v, p, n, int(c)) for v, p, n, c in rows]
+    return [(None, p, n, int(c)) for p, n, c in rows]
+
+
+def village_figures(uow, date_from: date, date_to: date, village_ids=None, details=()) -> dict:
     if village_ids is None:
         ids = list(uow.session.scalars(select(KnownVillage.id)).all())
     else:
         ids = list(village_ids)
     figures = {v: {name: 0 for name in FIGURES} for v in ids}
+    empty = {"partner_sales": [], **({"sales_by_partner": []} if "sales_by_partner" in details else {})}
     if not ids:
-        return {"figures": {}, "details": {"sales_by_partner": []}}
+        return {"figures": {}, "details": empty}
     start, end = period_bounds(date_from, date_to)
     wanted = None if village_ids is None else ids
     # the days rolled up, from the daily tables; the others (today…) counted from the orders. The
@@ -123,28 +161,27 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     # meanwhile is counted once, from the orders
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= date_from,
                                                                  RolledDay.day <= date_to)))
-    orders_query = select(DailyOrders.village_id, func.sum(DailyOrders.orders)).where(DailyOrders.day.in_(rolled))
-    sales_query = select(DailySales.village_id, DailySales.partner_id, func.max(DailySales.partner_name),
-                         func.sum(DailySales.sales_cents)).where(DailySales.day.in_(rolled))
+    village_query = (select(DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents))
+                     .where(DailyVillage.day.in_(rolled)))
     if wanted is not None:
-        orders_query = orders_query.where(DailyOrders.village_id.in_(wanted))
-        sales_query = sales_query.where(DailySales.village_id.in_(wanted))
-    placed = list(uow.session.execute(orders_query.group_by(DailyOrders.village_id)).all())
-    sold = [(v, p, n, int(c)) for v, p, n, c in
-            uow.session.execute(sales_query.group_by(DailySales.village_id, DailySales.partner_id)).all()]
+        village_query = village_query.where(DailyVillage.village_id.in_(wanted))
+    totals = [(v, int(n), int(c)) for v, n, c in uow.session.execute(village_query.group_by(DailyVillage.village_id))]
+    by_village = "sales_by_partner" in details
+    sold = _rolled_sales(uow, rolled, wanted, by_village)
     for span_start, span_end in _unrolled_spans(rolled, date_from, date_to):
-        placed += _orders_placed(uow, span_start, span_end, wanted)
-        sold += _sales(uow, span_start, span_end, wanted)
+        live_sales = _sales(uow, span_start, span_end, wanted)
+        totals += [(v, int(n), 0) for v, n in _orders_placed(uow, span_start, span_end, wanted)]
+        totals += [(v, 0, c) for v, _p, _n, c in live_sales]
+        sold += [(v if by_village else None, p, n, c) for v, p, n, c in live_sales]
 
-    for village_id, count in placed:
+    for village_id, count, cents in totals:
         if village_id in figures:
-            figures[village_id]["orders"] += int(count)
-    by_partner, partner_names = {}, {}
-    for village_id, partner_id, partner_name, cents in sold:
-        if village_id in figures:
+            figures[village_id]["orders"] += count
             figures[village_id]["sales_cents"] += cents
-            by_partner[(village_id, partner_id)] = by_partner.get((village_id, partner_id), 0) + cents
-            partner_names[partner_id] = partner_name
+    summed, partner_names = {}, {}
+    for village_id, partner_id, partner_name, cents in sold:
+        summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
+        partner_names[partner_id] = partner_name
 
     for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
         query = select(Parcel.village_id, func.count()).where(Parcel.village_id.in_(ids), column >= start, column < end)
@@ -159,6 +196,17 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
             if village_id in figures:
                 figures[village_id].update(values)
 
-    rows = [{"village_id": village_id, "partner_id": partner_id, "partner_name": partner_names[partner_id],
-             "sales_cents": cents} for (village_id, partner_id), cents in sorted(by_partner.items())]
-    return {"figures": figures, "details": {"sales_by_partner": rows}}
+    if by_village:
+        per_partner: dict[str, int] = {}
+        for (_village_id, partner_id), cents in summed.items():
+            per_partner[partner_id] = per_partner.get(partner_id, 0) + cents
+        rows = [{"village_id": village_id, "partner_id": partner_id, "partner_name": partner_names[partner_id],
+                 "sales_cents": cents} for (village_id, partner_id), cents in sorted(summed.items())
+                if village_id in figures]
+        found_details = {"sales_by_partner": rows}
+    else:
+        per_partner = {partner_id: cents for (_none, partner_id), cents in summed.items()}
+        found_details = {}
+    partner_rows = [{"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
+                    for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))]
+    return {"figures": figures, "details": {"partner_sales": partner_rows, **found_details}}

@@ -193,11 +193,12 @@ class OrdersService:
             figures.roll_up(uow)
 
     @rpc(expected_exceptions=EXPECTED)
-    def village_figures(self, date_from, date_to, village_ids=None):
+    def village_figures(self, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/orders/figures.py)."""
-        query = parse_period(date_from, date_to, village_ids)
+        query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
-            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
+            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"],
+                                          query["details"])
 
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py ---------
 

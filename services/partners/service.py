@@ -138,9 +138,9 @@ class PartnersService:
             campaigns.close_expired(uow, utcnow())
 
     @rpc(expected_exceptions=EXPECTED)
-    def village_figures(self, date_from, date_to, village_ids=None):
+    def village_figures(self, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/partners/figures.py)."""
-        query = parse_period(date_from, date_to, village_ids)
+        query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
             return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 

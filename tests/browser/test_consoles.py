@@ -97,3 +97,8 @@ def test_the_main_pages_open_for_review(stack, browsers):
     assert report.status_code == 200 and report.content.startswith(b"%PDF-")
     export = session.get(stack.url("/console/coordination/export/villages.csv"), timeout=30)
     assert export.status_code == 200 and export.content.startswith("\ufeffVillage;".encode())
+    page = session.get(stack.url("/console/coordination"), timeout=30)
+    assert page.status_code == 200 and 'id="h-partner_sales"' in page.text  # the partners, every village together
+    assert 'id="export-sales_by_partner"' in page.text  # by village and partner: its export only, asked for there
+    by_partner = session.get(stack.url("/console/coordination/export/sales_by_partner.csv"), timeout=30)
+    assert by_partner.status_code == 200 and by_partner.headers["Content-Type"].startswith("text/csv")

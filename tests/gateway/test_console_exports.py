@@ -22,8 +22,8 @@ class Answers:
     def __init__(self, answer=None, error=None):
         self.answer, self.error, self.calls = answer, error, []
 
-    def village_figures(self, date_from, date_to, village_ids):
-        self.calls.append((date_from, date_to, village_ids))
+    def village_figures(self, date_from, date_to, village_ids, details):
+        self.calls.append((date_from, date_to, village_ids, details))
         if self.error:
             raise self.error
         return self.answer
@@ -55,7 +55,7 @@ def _collect(services, village_ids=None):
 def test_figures_are_merged_per_village_labelled_in_french_and_unknown_names_kept():
     services = _services()
     result = _collect(services)
-    assert services["members"].calls == [("2026-11-01", "2026-11-30", None)]
+    assert services["members"].calls == [("2026-11-01", "2026-11-30", None, [])]
     assert result["rows"]["a"] == {"new_members": 3, "volunteer_minutes": 150, "orders": 2, "sales_cents": 4550,
                                    "brand_new_figure": 7, "attendance": 12, "median_answer_days": 2.5}
     assert result["totals"]["sales_cents"] == 4550 and result["totals"]["attendance"] == 16

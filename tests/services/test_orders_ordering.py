@@ -14,7 +14,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, ordering, parcels
-from services.orders.models import DailyOrders, Order
+from services.orders.models import DailyPartnerSales, DailySales, DailyVillage, Order
 from services.orders.service import OrdersService
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 
@@ -298,7 +298,7 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
     with w.db.unit_of_work() as uow:
         parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
-        result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))
+        result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1), None, ["sales_by_partner"])
         nothing_else = {"help_requests_done": 0, "help_minutes": 0, "help_requests_unmatched": 0,
                         "rounds_planned": 0}
         assert result["figures"][w.a] == {"orders": 2, "sales_cents": 640, "parcels_received": 1,
@@ -307,6 +307,10 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
                                           "parcels_handed_over": 0, **nothing_else}
         assert result["details"]["sales_by_partner"] == [{"village_id": w.a, "partner_id": w.baker,
                                                           "partner_name": w.bread["partner_name"], "sales_cents": 640}]
+        assert result["details"]["partner_sales"] == [{"partner_id": w.baker, "partner_name": w.bread["partner_name"],
+                                                       "sales_cents": 640}]
+        assert "sales_by_partner" not in figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))["details"], \
+            "the detail by village and partner only when asked for"
         assert list(figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]) == [w.b]
         assert figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][w.a]["orders"] == 0
 
@@ -326,9 +330,11 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
 
     def period(*village_ids):
         with w.db.unit_of_work() as uow:
-            result = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None)
+            result = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None,
+                                             ["sales_by_partner"])
+            summary = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None)
         return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
-                result["details"]["sales_by_partner"])
+                result["details"]["sales_by_partner"], summary["details"]["partner_sales"])
 
     before = period()
     assert before[0][w.a] == (2, 640 + 960) and before[0][w.b] == (1, 0)
@@ -338,11 +344,17 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
         assert figures.roll_up(uow, tuesday) == [date(2026, 11, 30)]
     with w.db.unit_of_work() as uow:
         assert figures.roll_up(uow, tuesday) == [], "a day is rolled up once"
-        daily = uow.session.scalars(select(DailyOrders)).all()
-        assert {(d.day, d.village_id, d.orders) for d in daily} == {(date(2026, 11, 30), w.a, 1),
-                                                                   (date(2026, 11, 30), w.b, 1)}
+        daily = uow.session.scalars(select(DailyVillage)).all()
+        assert {(d.day, d.village_id, d.orders, d.sales_cents) for d in daily} == {(date(2026, 11, 30), w.a, 1, 640),
+                                                                                  (date(2026, 11, 30), w.b, 1, 0)}
+        assert {(d.village_id, d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailySales))} == {
+            (w.a, w.baker, 640)}
+        assert {(d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailyPartnerSales))} == {
+            (w.baker, 640)}
     assert period() == before, "Monday from the roll-up, Tuesday from the orders"
-    assert period(w.b) == ({w.b: (1, 0)}, [])
+    assert period(w.b) == ({w.b: (1, 0)}, [], [])
+    assert period(w.a)[2] == before[2] == [{"partner_id": w.baker, "partner_name": w.bread["partner_name"],
+                                            "sales_cents": 640 + 960}], "a village's partners from daily_sales"
     with w.db.unit_of_work() as uow:   # a week later both days are rolled up: still the same figures
         assert figures.roll_up(uow, tuesday + timedelta(days=7))[0] == date(2026, 12, 1)
     assert period() == before

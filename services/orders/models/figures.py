@@ -12,19 +12,23 @@ from services.orders.models.base import Base
 
 
 class RolledDay(Base):
-    """A day whose figures are in daily_orders and daily_sales."""
+    """A day whose figures are in daily_villages, daily_sales and daily_partner_sales."""
 
     __tablename__ = "rolled_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class DailyOrders(Base):
-    __tablename__ = "daily_orders"
+class DailyVillage(Base):
+    """Per village and day: the orders placed, and the sales of the orders closed (what the
+    villages' table of a period sums: a year of a national network is 365,000 small rows)."""
+
+    __tablename__ = "daily_villages"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class DailySales(Base):
@@ -34,6 +38,17 @@ class DailySales(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyPartnerSales(Base):
+    """Per partner and day, every village together: what the coordination page shows of the partners."""
+
+    __tablename__ = "daily_partner_sales"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_name: Mapped[str] = mapped_column(String(200))
     sales_cents: Mapped[int] = mapped_column(BigInteger)
