@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+import eventlet
+
 from werkzeug.wrappers import Response
 
 from gateway.console import exports
@@ -22,6 +24,9 @@ def _stream_response(request, body) -> Response:
 
 
 DETAIL_ROWS_SHOWN = 200
+# the villages' tables show this many villages a page (a national network has a thousand); the
+# totals are the whole selection's, and the CSV has every village
+VILLAGES_PER_PAGE = 100
 
 
 def _incomplete(result, ctx) -> Response:
@@ -37,25 +42,33 @@ class CoordinationPages:
     live = LiveEvents()
 
     def _figures(self, ctx, details: tuple[str, ...] = ()):
+        """The period's figures, the villages and the rounds to come, all asked at once."""
         date_from, date_to, errors = F.parse_period(ctx.args)
-        every = self.members_rpc.list_villages(None)
         wanted = [v for v in ctx.args.getlist("village") if v]
-        chosen = [v for v in every if v["id"] in wanted] if wanted else every
-        village_ids = [v["id"] for v in chosen] if wanted else None
-        result = F.collect(self._proxies(), date_from, date_to, village_ids, chosen, details)
-        result["details"]["rounds"] = self._planned_rounds(village_ids, {v["id"]: v["name"] for v in every})
+        upcoming = eventlet.spawn(self._upcoming_rounds, wanted or None)
+        listed = {}
+
+        def chosen():
+            listed["every"] = self.members_rpc.village_names(None)
+            return [v for v in listed["every"] if v["id"] in wanted] if wanted else listed["every"]
+
+        result = F.collect(self._proxies(), date_from, date_to, wanted or None, chosen, details)
+        every = listed["every"]
+        names = {v["id"]: v["name"] for v in every}
+        result["details"]["rounds"] = [{**r, "villages": ", ".join(names.get(v, v) for v in r["villages"])}
+                                       for r in upcoming.wait()]
         query = [("du", date_from.isoformat()), ("au", date_to.isoformat())] + [("village", v) for v in wanted]
         return result, every, wanted, errors, urlencode(query)
 
-    def _planned_rounds(self, village_ids, names) -> list[dict]:
-        """Rounds from today on, touching the villages asked about (orders service)."""
+    def _upcoming_rounds(self, village_ids) -> list[dict]:
+        """Rounds from today on, touching the villages asked about (orders service), with their
+        villages' ids (named by the caller)."""
         try:
             rounds = self.orders_rpc.list_rounds(village_ids, None)
         except ServiceUnavailable:
             return []
         today = datetime.now(timezone.utc).astimezone(PARIS).date().isoformat()
-        return [{"date": r["date"], "vehicle_name": r["vehicle_name"],
-                 "villages": ", ".join(names.get(v, v) for v in r["village_ids"]),
+        return [{"date": r["date"], "vehicle_name": r["vehicle_name"], "villages": r["village_ids"],
                  "stops": len(r["stops"]), "load": f"{r['load']} / {r['capacity']}",
                  "distance_km": r["distance_km"], "status": r["status_label"]}
                 for r in sorted(rounds, key=lambda r: r["date"]) if r["date"] >= today]
@@ -63,7 +76,12 @@ class CoordinationPages:
     @page("/console/coordination", roles=COORDINATOR)
     def page_coordination(self, ctx):
         result, every, wanted, errors, query = self._figures(ctx)
-        tables = F.grouped_tables(result)
+        number, pages, page_errors = F.parse_page(ctx.args, len(result["villages"]), VILLAGES_PER_PAGE)
+        errors = {**errors, **page_errors}
+        first = (number - 1) * VILLAGES_PER_PAGE
+        tables = F.grouped_tables({**result, "villages": result["villages"][first:first + VILLAGES_PER_PAGE]})
+        pager = {"number": number, "pages": pages, "first": first + 1,
+                 "last": min(first + VILLAGES_PER_PAGE, len(result["villages"])), "count": len(result["villages"])}
         # a detail table shows its first rows on the page (a national network's sales by village and
         # partner are tens of thousands); its CSV holds them all
         details = [(name, F.DETAIL_LABELS.get(name, name), *F.detail_table(name, rows_[:DETAIL_ROWS_SHOWN]),
@@ -72,6 +90,7 @@ class CoordinationPages:
         tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
         return ctx.render("coordination.html", result=result, tables=tables, details=details,
                           charts=charts, tiles=tiles, every=every, wanted=wanted, errors=errors, query=query,
+                          pager=pager,
                           export_only=[(name, F.DETAIL_LABELS[name]) for name in F.EXPORT_ONLY_DETAILS],
                           service_labels=F.SERVICE_LABELS, fragment=ctx.args.get("fragment") == "1",
                           status=400 if errors else 200)
@@ -92,7 +111,7 @@ class CoordinationPages:
     @page("/console/coordination/rapport", roles=COORDINATOR)
     def page_report_form(self, ctx):
         date_from, date_to, errors = F.parse_period(ctx.args)
-        every = self.members_rpc.list_villages(None)
+        every = self.members_rpc.village_names(None)
         return ctx.render("report.html", every=every, date_from=date_from, date_to=date_to, errors=errors)
 
     @page("/console/coordination/rapport.pdf", roles=COORDINATOR)

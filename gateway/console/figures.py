@@ -3,10 +3,11 @@ details)` merged per village, labelled in French (unknown names are shown as the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import eventlet
-from nameko.exceptions import MethodNotFound, RemoteError
+from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
 from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console.framework import PARIS, french_date, french_time
@@ -152,6 +153,18 @@ def this_month() -> tuple[date, date]:
     return today.replace(day=1), today
 
 
+def parse_page(args, count: int, per_page: int) -> tuple[int, int, dict]:
+    """`page` (1, 2…) of a table of `count` rows: (page, pages, errors by field, in French); a page
+    past the last gives the last."""
+    pages = max(1, -(-count // per_page))
+    raw = (args.get("page") or "").strip()
+    if not raw:
+        return 1, pages, {}
+    if not raw.isdigit() or int(raw) < 1:
+        return 1, pages, {"page": "Numéro de page invalide (1, 2, 3…)."}
+    return min(int(raw), pages), pages, {}
+
+
 def parse_period(args) -> tuple[date, date, dict]:
     """`du` and `au` (YYYY-MM-DD) from a query string; errors by field, in French."""
     first, last = this_month()
@@ -172,25 +185,30 @@ def parse_period(args) -> tuple[date, date, dict]:
     return values["du"], values["au"], errors
 
 
-def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str] | None, villages: list[dict],
-            details: tuple[str, ...] = ()) -> dict:
+def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str] | None,
+            villages: list[dict] | Callable[[], list[dict]], details: tuple[str, ...] = ()) -> dict:
     """Every service's figures for the period, merged, with the optional `details` named (see
-    EXPORT_ONLY_DETAILS). A service that has no `village_figures` yet, or does not answer, is listed
-    in `unavailable` and the rest is shown."""
-    rows: dict[str, dict] = {v["id"]: {} for v in villages}
-    village_names = {v["id"]: v["name"] for v in villages}
+    EXPORT_ONLY_DETAILS), for `villages` (or what a function gives: it is called once the services
+    are asked, so that both are waited for together). A service that has no `village_figures` yet,
+    or does not answer, is listed in `unavailable` and the rest is shown."""
     names: list[str] = []
-    details: dict[str, list] = {}
+    merged: dict[str, list] = {}
     unavailable: list[str] = []
 
     def ask(service):  # the four services at once: the page waits for the slowest, not for the sum
+        # `details` only when there are some: a service not upgraded yet still answers the page
+        extra = (list(details),) if details else ()
         try:
-            return proxies[service].village_figures(date_from.isoformat(), date_to.isoformat(), village_ids,
-                                                    list(details))
-        except (MethodNotFound, RemoteError, ServiceUnavailable, InvalidInput):
+            return proxies[service].village_figures(date_from.isoformat(), date_to.isoformat(), village_ids, *extra)
+        except (MethodNotFound, IncorrectSignature, RemoteError, ServiceUnavailable, InvalidInput):
             return None
 
-    for service, answer in zip(SERVICES, eventlet.GreenPool(len(SERVICES)).imap(ask, SERVICES)):
+    answers = eventlet.GreenPool(len(SERVICES)).imap(ask, SERVICES)
+    if callable(villages):
+        villages = villages()
+    rows: dict[str, dict] = {v["id"]: {} for v in villages}
+    village_names = {v["id"]: v["name"] for v in villages}
+    for service, answer in zip(SERVICES, answers):
         if answer is None:
             unavailable.append(service)
             continue
@@ -203,7 +221,7 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
                     names.append(name)
         for name, detail_rows in (answer.get("details") or {}).items():
             if isinstance(detail_rows, list):
-                details.setdefault(name, []).extend(
+                merged.setdefault(name, []).extend(
                     _named(r, village_names) for r in detail_rows if not isinstance(r, dict) or village_ids is None
                     or r.get("village_id") in (None, *village_ids))
     order = list(FIGURE_LABELS)
@@ -213,7 +231,7 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
         values = [rows[v][name] for v in rows if isinstance(rows[v].get(name), (int, float))]
         if values and not (name.startswith("median") or name.endswith("_median") or name.endswith("_share")):
             totals[name] = sum(values)
-    return {"villages": villages, "names": names, "rows": rows, "totals": totals, "details": details,
+    return {"villages": villages, "names": names, "rows": rows, "totals": totals, "details": merged,
             "unavailable": unavailable, "date_from": date_from, "date_to": date_to}
 
 
@@ -298,11 +316,19 @@ def detail_table(name: str, rows: list, fmt=readable, head=column_label) -> tupl
     return header, [[fmt(k, row.get(k)) if isinstance(row, dict) else str(row) for k in keys] for row in rows]
 
 
-def chart_series(result: dict, limit: int = 3) -> list[dict]:
+# a chart draws at most this many villages: the largest, when the network has more
+CHART_BARS = 15
+
+
+def chart_series(result: dict, limit: int = 3, bars: int = CHART_BARS) -> list[dict]:
     charts = []
     for name in CHART_FIGURES:
         if name in result["names"] and len(charts) < limit:
-            charts.append({"name": name, "title": label(name), "unit": chart_unit(name),
-                           "bars": [(v["name"], chart_value(name, result["rows"].get(v["id"], {}).get(name)))
-                                    for v in result["villages"]]})
+            values = [(v["name"], chart_value(name, result["rows"].get(v["id"], {}).get(name)))
+                      for v in result["villages"]]
+            title = label(name)
+            if len(values) > bars:
+                values = sorted(values, key=lambda bar: -bar[1])[:bars]
+                title += f" : les {bars} premiers villages"
+            charts.append({"name": name, "title": title, "unit": chart_unit(name), "bars": values})
     return charts

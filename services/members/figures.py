@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from backbone.figures import period_bounds
 from services.members import skills_map
@@ -33,27 +33,30 @@ from services.members.volunteers import served_village_ids
 
 
 def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict:
-    villages_query = select(Village).order_by(Village.name)
+    villages_query = select(Village.id, Village.name).order_by(Village.name)
     if village_ids is not None:
         villages_query = villages_query.where(Village.id.in_(village_ids))
-    villages = uow.session.scalars(villages_query).all()
+    villages = uow.session.execute(villages_query).all()
     ids = [v.id for v in villages]
     figures = {v.id: {"members": 0, "new_members": 0, "volunteer_minutes": 0, "active_volunteers": 0,
                       "volunteers": 0, "missing_skills": 0} for v in villages}
     if not ids:
         return {"figures": {}, "details": {"volunteer_pool": [], "missing_skills": []}}
 
-    live = Member.erased_at.is_(None)
+    # every village asked for: no list of a thousand ids for the database to match
+    in_villages = Member.village_id.in_(ids) if village_ids is not None else true()
     for village_id, count in uow.session.execute(
-            select(Member.village_id, func.count()).where(live, Member.village_id.in_(ids),
+            select(Member.village_id, func.count()).where(Member.erased_at.is_(None), in_villages,
                                                           Member.joined_on <= date_to)
             .group_by(Member.village_id)).all():
-        figures[village_id]["members"] = count
+        if village_id in figures:
+            figures[village_id]["members"] = count
     for village_id, count in uow.session.execute(
-            select(Member.village_id, func.count()).where(Member.village_id.in_(ids),
-                                                          Member.joined_on >= date_from, Member.joined_on <= date_to)
+            select(Member.village_id, func.count()).where(in_villages, Member.joined_on >= date_from,
+                                                          Member.joined_on <= date_to)
             .group_by(Member.village_id)).all():
-        figures[village_id]["new_members"] = count
+        if village_id in figures:
+            figures[village_id]["new_members"] = count
 
     start, end = period_bounds(date_from, date_to)
     people = defaultdict(set)
@@ -65,7 +68,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     for village_id, members in people.items():
         figures[village_id]["active_volunteers"] = len(members)
 
-    network = skills_map.network_skills_map(uow)
+    network = skills_map.network_skills_lines(uow)
     names = {v.id: v.name for v in villages}
     pool_rows, missing_rows = [], []
     for volunteer in uow.session.scalars(

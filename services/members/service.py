@@ -113,6 +113,13 @@ class MembersService:
             return villages.list_villages(uow, ids)
 
     @rpc(expected_exceptions=EXPECTED)
+    def village_names(self, village_ids=None):
+        """Id, slug, name and status of the villages (list_villages is the whole record)."""
+        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
+        with self.db.unit_of_work() as uow:
+            return villages.village_names(uow, ids)
+
+    @rpc(expected_exceptions=EXPECTED)
     def create_staff_account(self, data):
         with self.db.unit_of_work() as uow:
             return accounts.create_staff_account(uow, load(StaffAccountInput(), data))

@@ -100,13 +100,18 @@ def village_skills_map(uow, village_id: str) -> dict:
 def network_skills_map(uow) -> dict:
     """The network line counts each volunteer once however many villages they serve; a skill is
     missing for the network when no one anywhere has it; each village has its own map."""
+    return NetworkSkillsMapOutput().dump(network_skills_lines(uow))
+
+
+def network_skills_lines(uow) -> dict:
+    """network_skills_map before its dump (the coordinator's figures read it as it is)."""
     skills = {s.code: s for s in uow.session.scalars(select(Skill)).all()}
     supply, partners = _supply(uow), partner_supply(uow)
     demand_rows = uow.session.scalars(select(HelpDemand)).all()
     by_village = defaultdict(list)
     for row in demand_rows:
         by_village[row.village_id].append(row)
-    villages = uow.session.scalars(select(Village).order_by(Village.name)).all()
+    villages = uow.session.execute(select(Village.id, Village.name).order_by(Village.name)).all()
     network_supply: dict = defaultdict(lambda: defaultdict(set))
     for code, level, volunteer_id, _served in supply:
         network_supply[code][level].add(volunteer_id)
@@ -115,7 +120,7 @@ def network_skills_map(uow) -> dict:
         for code, offers in per_skill.items():
             network_partners[code].extend(offers)
     lines = _lines(skills, network_supply, network_partners, _demand(demand_rows))
-    return NetworkSkillsMapOutput().dump({
+    return {
         "skills": lines, "missing": [l["skill"] for l in lines if l["status"] == "missing"],
         "villages": [_village_map(v, skills, supply, partners, by_village.get(v.id, [])) for v in villages],
-    })
+    }

@@ -20,10 +20,11 @@ from backbone.tables import utcnow
 from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
 from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
 from services.members.schemas import (
-    OpeningExceptionOutput, OpeningHoursOutput, OpeningStatusOutput, StopOutput, VillageOutput,
+    OpeningExceptionOutput, OpeningHoursOutput, OpeningStatusOutput, StopOutput, VillageNameOutput, VillageOutput,
 )
 
 _out = VillageOutput()
+_name_out = VillageNameOutput()
 
 # the status lifecycle: which status may follow which (closed is final)
 TRANSITIONS = {
@@ -86,6 +87,14 @@ def list_villages(uow, village_ids=None) -> list[dict]:
     if village_ids is not None:
         query = query.where(Village.id.in_(village_ids))
     return _out.dump(uow.session.scalars(query).all(), many=True)
+
+
+def village_names(uow, village_ids=None) -> list[dict]:
+    """Id, slug, name and status of the villages, by name: for pages listing every village."""
+    query = select(Village.id, Village.slug, Village.name, Village.status).order_by(Village.name)
+    if village_ids is not None:
+        query = query.where(Village.id.in_(village_ids))
+    return _name_out.dump([row._asdict() for row in uow.session.execute(query)], many=True)
 
 
 def update_village(uow, village_id: str, changes: dict) -> dict:

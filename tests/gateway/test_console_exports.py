@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 
+from nameko.exceptions import IncorrectSignature
+
 from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console import exports
 from gateway.console import figures as F
@@ -22,8 +24,8 @@ class Answers:
     def __init__(self, answer=None, error=None):
         self.answer, self.error, self.calls = answer, error, []
 
-    def village_figures(self, date_from, date_to, village_ids, details):
-        self.calls.append((date_from, date_to, village_ids, details))
+    def village_figures(self, date_from, date_to, village_ids, *details):
+        self.calls.append((date_from, date_to, village_ids, *details))
         if self.error:
             raise self.error
         return self.answer
@@ -55,7 +57,7 @@ def _collect(services, village_ids=None):
 def test_figures_are_merged_per_village_labelled_in_french_and_unknown_names_kept():
     services = _services()
     result = _collect(services)
-    assert services["members"].calls == [("2026-11-01", "2026-11-30", None, [])]
+    assert services["members"].calls == [("2026-11-01", "2026-11-30", None)]
     assert result["rows"]["a"] == {"new_members": 3, "volunteer_minutes": 150, "orders": 2, "sales_cents": 4550,
                                    "brand_new_figure": 7, "attendance": 12, "median_answer_days": 2.5}
     assert result["totals"]["sales_cents"] == 4550 and result["totals"]["attendance"] == 16
@@ -73,6 +75,14 @@ def test_a_service_without_figures_is_named_and_the_rest_shown():
     assert result["rows"]["a"]["new_members"] == 3
     bad = _collect(_services(orders=Answers(error=InvalidInput({"date_to": ["x"]}))))
     assert bad["unavailable"] == ["orders"]
+    older = _collect(_services(orders=Answers(error=IncorrectSignature("takes 4 positional arguments"))))
+    assert older["unavailable"] == ["orders"], "a service not upgraded yet is named, the page still shows"
+
+
+def test_optional_details_are_asked_for_only_when_wanted():
+    services = _services()
+    F.collect(services, date(2026, 11, 1), date(2026, 11, 30), None, VILLAGES, ("sales_by_partner",))
+    assert services["orders"].calls == [("2026-11-01", "2026-11-30", None, ["sales_by_partner"])]
 
 
 def test_details_keep_only_the_villages_asked_for():

@@ -97,3 +97,16 @@ def test_a_concierge_of_an_unknown_village_is_refused(members):
         rpc.create_staff_account({"email": "a@b.fr", "full_name": "Alex", "password": "long enough password",
                                   "role": "concierge", "village_id": "00000000-0000-0000-0000-000000000000"})
     assert _count(database, StaffAccount) == 0
+
+
+def test_village_names_list_every_village_by_name_and_check_the_ids(members):
+    rpc, _database = members
+    second = rpc.open_village({**VILLAGE, "slug": "bugeat", "name": "Bugeat", "insee_code": "19033"})
+    first = rpc.open_village(VILLAGE)
+    assert rpc.village_names(None) == [
+        {"id": second["id"], "slug": "bugeat", "name": "Bugeat", "status": "open"},
+        {"id": first["id"], "slug": "peyrelevade", "name": "Peyrelevade", "status": "open"}]
+    assert [v["id"] for v in rpc.village_names([first["id"]])] == [first["id"]]
+    with pytest.raises(InvalidInput) as bad:
+        rpc.village_names("not a list")
+    assert "village_ids" in bad.value.errors

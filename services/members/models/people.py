@@ -44,6 +44,7 @@ class Member(Base):
     __table_args__ = (
         Index("ix_members_village_search_name", "village_id", "search_name"),
         Index("ix_members_village_phone", "village_id", "phone"),
+        Index("ix_members_joined_on", "joined_on"),  # the coordinator's new members of a period
     )
 
 

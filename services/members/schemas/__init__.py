@@ -3,7 +3,7 @@ from services.members.schemas.accounts import (  # noqa: F401
     ROLES, CredentialsInput, StaffAccountInput, StaffAccountOutput,
 )
 from services.members.schemas.villages import (  # noqa: F401
-    INSEE, POSTCODE, SLUG, VILLAGE_SERVICES, VillageIdsInput, VillageInput, VillageOutput,
+    INSEE, POSTCODE, SLUG, VILLAGE_SERVICES, VillageIdsInput, VillageInput, VillageNameOutput, VillageOutput,
     VillageStatusInput, VillageUpdateInput,
 )
 from services.members.schemas.opening_hours import (  # noqa: F401

@@ -74,6 +74,15 @@ class VillageStatusInput(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
+class VillageNameOutput(Schema):
+    """A village in a list of every village (a national network has a thousand)."""
+
+    id = fields.String()
+    slug = fields.String()
+    name = fields.String()
+    status = fields.String()
+
+
 class VillageOutput(Schema):
     id = fields.String()
     slug = fields.String()
