@@ -184,14 +184,17 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         partner_names[partner_id] = partner_name
 
     for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
-        query = select(Parcel.village_id, func.count()).where(Parcel.village_id.in_(ids), column >= start, column < end)
+        query = select(Parcel.village_id, func.count()).where(column >= start, column < end)
+        if wanted is not None:
+            query = query.where(Parcel.village_id.in_(wanted))
         if name == "parcels_handed_over":
             query = query.where(Parcel.status == "handed_over")
         for village_id, count in uow.session.execute(query.group_by(Parcel.village_id)).all():
-            figures[village_id][name] = count
+            if village_id in figures:
+                figures[village_id][name] = count
 
-    for found in (help_requests.help_figures(uow, date_from, date_to, ids),
-                  rounds.round_figures(uow, date_from, date_to, ids)):
+    for found in (help_requests.help_figures(uow, date_from, date_to, wanted),
+                  rounds.round_figures(uow, date_from, date_to, wanted)):
         for village_id, values in found.items():
             if village_id in figures:
                 figures[village_id].update(values)
