@@ -297,8 +297,10 @@ def check_figures(expected: dict, villages_csv: bytes | None) -> list[str]:
 def console_session(base_url: str) -> requests.Session:
     """The coordinator signed in to the console through its sign-in form (the session cookie)."""
     session = requests.Session()
+    form = session.get(base_url + "/console/connexion", timeout=30)
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
     response = session.post(base_url + "/console/connexion", timeout=30, allow_redirects=False,
-                            data={"email": load.COORDINATOR, "password": load.PASSWORD})
+                            data={"email": load.COORDINATOR, "password": load.PASSWORD, "csrf": token})
     if response.status_code != 303 or COOKIE not in response.cookies:
         raise RuntimeError(f"console sign-in answered {response.status_code} without a session: {response.text[:300]}")
     session.cookies.set(COOKIE, response.cookies[COOKIE])

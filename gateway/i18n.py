@@ -17,6 +17,8 @@ MESSAGES = {
     "token_expired": ("Votre session a expiré : reconnectez-vous.", "Your session has expired: sign in again."),
     "token_invalid": ("Jeton de connexion invalide : reconnectez-vous.", "Invalid token: sign in again."),
     "bad_credentials": ("Adresse e-mail ou mot de passe incorrect.", "Wrong email or password."),
+    "login_form_expired": ("La page de connexion a expiré ou ne vient pas d'ici : saisissez à nouveau vos identifiants.",
+                           "The sign-in page expired or did not come from here: enter your credentials again."),
     "bad_api_key": ("Clé d'API inconnue ou révoquée.", "Unknown or revoked API key."),
     "role_forbidden": ("Votre rôle ({role}) ne permet pas cette action ; rôles autorisés : {allowed}.",
                        "Your role ({role}) may not do this; allowed roles: {allowed}."),

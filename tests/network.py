@@ -4,6 +4,7 @@ fixture `stack` (registered in tests/conftest.py). The browser tests have a netw
 (tests/browser/conftest.py): they take orders and book help, which would move the demo's counts
 under the end-to-end tests' feet."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +38,13 @@ class Stack:
                                  timeout=10)
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def console_sign_in(self, session, email, password="maillage-demo", allow_redirects=True, **form):
+        """POST the console's sign-in form as a browser does: the form first (its cookie and token)."""
+        page = session.get(self.url("/console/connexion"), timeout=10)
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+        return session.post(self.url("/console/connexion"), timeout=10, allow_redirects=allow_redirects,
+                            data={"email": email, "password": password, "csrf": token, **form})
 
 
 @pytest.fixture(scope="session")

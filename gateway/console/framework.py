@@ -89,6 +89,15 @@ def csrf_token(session_token: str) -> str:
     return hmac.new(auth._secret().encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
 
 
+# the sign-in form's own token: a nonce in a cookie only this page gets (SameSite=Strict), and its
+# signature in the form. Another site's form cannot sign someone into an account of its choosing
+LOGIN_COOKIE = "maillage_connexion"
+
+
+def login_csrf_token(nonce: str) -> str:
+    return hmac.new(auth._secret().encode(), b"login:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
 def redirect(location: str, cookies: dict | None = None) -> Response:
     return Response("", status=303, headers={"Location": location})
 

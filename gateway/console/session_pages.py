@@ -1,8 +1,10 @@
 """Sign-in, sign-out, the landing page by role, and the console's static files."""
 from __future__ import annotations
 
+import hmac
 import mimetypes
 import os
+import secrets
 
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
@@ -10,7 +12,7 @@ from werkzeug.wrappers import Response
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
 from gateway import auth, i18n
 from gateway.console.framework import (
-    COOKIE, STATIC, STAFF, error_page, page, public, redirect, set_session, templates,
+    COOKIE, LOGIN_COOKIE, STATIC, STAFF, error_page, login_csrf_token, page, public, redirect, set_session, templates,
 )
 from gateway.errors import HttpError
 
@@ -27,10 +29,13 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-def _login_form(email="", error=None, target=None, status=200) -> Response:
+def _login_form(nonce: str, email="", error=None, target=None, status=200) -> Response:
     html = templates.get_template("login.html").render(email=email, error=error, suite=target or "",
-                                                       principal=None, nav={})
-    return Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+                                                       csrf=login_csrf_token(nonce), principal=None, nav={})
+    response = Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, path="/console/connexion", httponly=True,
+                        samesite="Strict")
+    return response
 
 
 class SessionPages:
@@ -47,15 +52,18 @@ class SessionPages:
     @public("/console/connexion", methods="GET,POST")
     def console_login(self, request):
         target = _safe_next(request.values.get("suite"))
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
         if request.method == "GET":
-            return _login_form(target=target)
+            return _login_form(nonce or secrets.token_urlsafe(24), target=target)
         email = (request.form.get("email") or "").strip()
+        if not nonce or not hmac.compare_digest(request.form.get("csrf", ""), login_csrf_token(nonce)):
+            return _login_form(secrets.token_urlsafe(24), email, i18n.message("login_form_expired")[0], target, 400)
         try:
             account = self.members_rpc.authenticate({"email": email, "password": request.form.get("password", "")})
         except (AuthenticationFailed, InvalidInput):
-            return _login_form(email, i18n.message("bad_credentials")[0], target, status=401)
+            return _login_form(nonce, email, i18n.message("bad_credentials")[0], target, status=401)
         except ServiceUnavailable as exc:
-            return _login_form(email, i18n.message("service_unavailable", service=exc.service)[0], target, 503)
+            return _login_form(nonce, email, i18n.message("service_unavailable", service=exc.service)[0], target, 503)
         token = auth.issue_token(account)
         principal = auth.principal_from_token(token)
         return set_session(redirect(target or landing_for(principal)), token)

@@ -91,8 +91,7 @@ def test_the_main_pages_open_for_review(stack, browsers):
     coordinator.screenshot("coordination-rapport")
 
     session = requests.Session()
-    session.post(stack.url("/console/connexion"), data={"email": COORDINATOR, "password": "maillage-demo"},
-                 timeout=10)
+    stack.console_sign_in(session, COORDINATOR)
     report = session.get(stack.url("/console/coordination/rapport.pdf"), timeout=30)
     assert report.status_code == 200 and report.content.startswith(b"%PDF-")
     export = session.get(stack.url("/console/coordination/export/villages.csv"), timeout=30)

@@ -23,8 +23,7 @@ def _status(html, ident):
 @pytest.fixture
 def counter(stack):
     session = requests.Session()
-    landing = session.post(stack.url("/console/connexion"), data={"email": CONCIERGE, "password": "maillage-demo"},
-                           timeout=10)
+    landing = stack.console_sign_in(session, CONCIERGE)
     assert landing.status_code == 200 and landing.url.endswith("/aujourdhui")
     cookie = landing.history[0].headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, "the session is out of scripts' reach"
@@ -105,14 +104,25 @@ def test_suggestions_members_and_animations_forms(counter):
 
 
 def test_a_wrong_password_is_said_in_french_and_gives_no_session(stack):
-    answer = requests.post(stack.url("/console/connexion"), data={"email": CONCIERGE, "password": "nope"},
-                           allow_redirects=False, timeout=10)
+    answer = stack.console_sign_in(requests.Session(), CONCIERGE, "nope", allow_redirects=False)
     assert answer.status_code == 401 and "Adresse e-mail ou mot de passe incorrect." in html_lib.unescape(answer.text)
-    assert "Set-Cookie" not in answer.headers
-    elsewhere = requests.post(stack.url("/console/connexion"),
-                              data={"email": CONCIERGE, "password": "maillage-demo", "suite": "https://evil.example/"},
-                              allow_redirects=False, timeout=10)
+    assert "maillage_console=" not in answer.headers.get("Set-Cookie", ""), "no session"
+    elsewhere = stack.console_sign_in(requests.Session(), CONCIERGE, suite="https://evil.example/",
+                                      allow_redirects=False)
     assert elsewhere.headers["Location"].startswith("/console/villages/"), "never sent off-site after signing in"
+
+
+def test_a_sign_in_form_from_another_site_signs_no_one_in(stack):
+    """Login CSRF: a form posted from elsewhere has neither the sign-in page's cookie nor its token."""
+    forged = requests.post(stack.url("/console/connexion"), data={"email": CONCIERGE, "password": "maillage-demo"},
+                           allow_redirects=False, timeout=10)
+    assert forged.status_code == 400 and "La page de connexion a expiré" in html_lib.unescape(forged.text)
+    assert "maillage_console=" not in forged.headers.get("Set-Cookie", "")
+    session = requests.Session()
+    session.get(stack.url("/console/connexion"), timeout=10)   # the page's cookie, but another token
+    wrong = session.post(stack.url("/console/connexion"), allow_redirects=False, timeout=10,
+                         data={"email": CONCIERGE, "password": "maillage-demo", "csrf": "0" * 64})
+    assert wrong.status_code == 400 and "maillage_console=" not in wrong.headers.get("Set-Cookie", "")
 
 
 def test_an_animation_is_programmed_then_people_register_and_attendance_is_taken(counter):
