@@ -2,19 +2,22 @@
 every table, the PDF impact report; and the live streams (server-sent events) of both consoles."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import eventlet
-
+from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from gateway.console import exports
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
-from backbone.errors import ServiceUnavailable
+from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console.framework import COORDINATOR, PARIS, STAFF, error_page, page
 from gateway.console.live import LiveEvents
+
+log = logging.getLogger(__name__)
 
 
 def _stream_response(request, body) -> Response:
@@ -65,7 +68,8 @@ class CoordinationPages:
         villages' ids (named by the caller)."""
         try:
             rounds = self.orders_rpc.list_rounds(village_ids, None)
-        except ServiceUnavailable:
+        except (ServiceUnavailable, RemoteError, InvalidInput):  # a detail of the page: the figures still show
+            log.warning("the rounds to come are left off the coordination page", exc_info=True)
             return []
         today = datetime.now(timezone.utc).astimezone(PARIS).date().isoformat()
         return [{"date": r["date"], "vehicle_name": r["vehicle_name"], "villages": r["village_ids"],

@@ -160,7 +160,7 @@ def parse_page(args, count: int, per_page: int) -> tuple[int, int, dict]:
     raw = (args.get("page") or "").strip()
     if not raw:
         return 1, pages, {}
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:  # "²" is a digit to str.isdigit
         return 1, pages, {"page": "Numéro de page invalide (1, 2, 3…)."}
     return min(int(raw), pages), pages, {}
 
