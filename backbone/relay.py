@@ -146,14 +146,35 @@ class OutboxRelay:
         self._delivery_tag = 0
         self._cursor = 0                       # highest outbox id handed to the broker
         self._poll_scheduled = False
+        self._poll_timer = None
+        self._nudged = False
 
     def _schedule_poll(self, delay: float):
         if not self._poll_scheduled and self._connection is not None:
             self._poll_scheduled = True
-            self._connection.ioloop.call_later(delay, self._poll)
+            self._poll_timer = self._connection.ioloop.call_later(delay, self._poll)
+
+    def nudge(self) -> None:
+        """Look at the outbox now rather than at the next poll: a worker of the same process calls
+        it right after committing events (`OUTBOX_RELAY: in-process`), so an event does not wait up
+        to `poll_interval` for its turn. The only method other threads may call, with `stop`."""
+        connection = self._connection
+        if connection is not None and not self._nudged and self._channel is not None:
+            self._nudged = True
+            connection.ioloop.add_callback_threadsafe(self._poll_now)
+
+    def _poll_now(self):
+        self._nudged = False
+        if self._poll_timer is not None and self._connection is not None:  # a poll waits its turn: now
+            self._connection.ioloop.remove_timeout(self._poll_timer)
+            self._poll_scheduled = False
+            self._poll()
+        # no poll waiting: one is running, or the window of unconfirmed messages is full and the
+        # confirms will poll again
 
     def _poll(self):
         self._poll_scheduled = False
+        self._poll_timer = None
         if self._stopping or self._channel is None or not self._channel.is_open:
             return
         now = time.monotonic()

@@ -12,6 +12,8 @@ Nothing is written unless `commit()` is called; events reach the broker only thr
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,20 +22,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from backbone.contracts import build_envelope
 from backbone.tables import InboxEntry, OutboxEvent, utcnow
 
+log = logging.getLogger(__name__)
+
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None):
+    def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None,
+                 after_events_committed: Callable[[], None] | None = None):
         self._session_factory = session_factory
         self.source = source
         self.correlation_id = correlation_id
         self.session: Session | None = None
         self.recorded: list[dict] = []
+        # called after a commit that wrote events (the in-process relay's nudge); never fails a commit
+        self._after_events_committed = after_events_committed
+        self._committed_events = 0
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
         self.recorded = []
+        self._committed_events = 0
         return self
 
     def __exit__(self, *exc_info):
@@ -92,6 +101,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self._after_events_committed is not None and len(self.recorded) > self._committed_events:
+            self._committed_events = len(self.recorded)
+            try:
+                self._after_events_committed()
+            except Exception:  # noqa: BLE001  the events are committed: the relay's poll still finds them
+                log.warning("could not nudge the outbox relay", exc_info=True)
 
     def rollback(self) -> None:
         if self.session is not None:

@@ -261,3 +261,28 @@ def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over
     assert {b["payload"]["village_id"] for b in bodies} == written
     assert len(tap.drain()) == 10, "one active relay: nothing published twice"
     assert active.proc.poll() is None and standby.proc.poll() is None, "both relays stay alive"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_an_in_process_relay_publishes_a_workers_events_at_once_not_at_its_next_poll(
+        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    """`OUTBOX_RELAY: in-process`: the worker that commits events nudges its process's relay. With a
+    poll every 30 s, two villages opened over RPC reach the broker within seconds, one after the other."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from backbone.dependencies import OutboxRelayInProcess
+    from services.members.service import MembersService
+    from tests.reliability.support import village_input
+
+    members = service_db("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
+                                                       "OUTBOX_POLL_INTERVAL": 30})
+    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
+    with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
+        for n in (1, 2):
+            opened = rpc.open_village(village_input())
+            bodies = tap.wait_for(n, timeout=10)
+            assert bodies[-1]["payload"]["village_id"] == opened["id"]
+    wait_until(lambda: pending(members) == 0, message="both rows marked published")
