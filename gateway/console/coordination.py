@@ -27,6 +27,9 @@ def _stream_response(request, body) -> Response:
 
 
 DETAIL_ROWS_SHOWN = 200
+# seconds the services have to compute an export-only detail (a national year of sales by village
+# and partner is ~50,000 rows summed from ~1.5 million daily ones); the page keeps MAILLAGE_RPC_TIMEOUT
+EXPORT_RPC_TIMEOUT = 30.0
 # the villages' tables show this many villages a page (a national network has a thousand); the
 # totals are the whole selection's, and the CSV has every village
 VILLAGES_PER_PAGE = 100
@@ -55,7 +58,10 @@ class CoordinationPages:
             listed["every"] = self.members_rpc.village_names(None)
             return [v for v in listed["every"] if v["id"] in wanted] if wanted else listed["every"]
 
-        result = F.collect(self._proxies(), date_from, date_to, wanted or None, chosen, details)
+        proxies = self._proxies()
+        if details:  # an export-only detail: a download may take seconds, the page may not
+            proxies = {service: proxy.with_timeout(EXPORT_RPC_TIMEOUT) for service, proxy in proxies.items()}
+        result = F.collect(proxies, date_from, date_to, wanted or None, chosen, details)
         every = listed["every"]
         names = {v["id"]: v["name"] for v in every}
         result["details"]["rounds"] = [{**r, "villages": ", ".join(names.get(v, v) for v in r["villages"])}
