@@ -29,11 +29,16 @@ def _item(uow, entry: CatalogueEntry, offer: Offer, partner: Partner, shared: di
             "available": entry.available and offer.available}
 
 
+def entries_of_known_partners(query):
+    """`query` (over catalogue entries) joined to each entry's offer and that offer's partner: what a
+    catalogue holds (catalogue_items; the coordinator's figures count the same rows)."""
+    return query.join(Offer, CatalogueEntry.offer_id == Offer.id).join(Partner, Offer.partner_id == Partner.id)
+
+
 def catalogue_items(uow, village_id: str) -> list[dict]:
     """The village's whole catalogue, by partner then name: the items of `catalogue.changed`."""
     rows = uow.session.execute(
-        select(CatalogueEntry, Offer, Partner).join(Offer, CatalogueEntry.offer_id == Offer.id)
-        .join(Partner, Offer.partner_id == Partner.id).where(CatalogueEntry.village_id == village_id)
+        entries_of_known_partners(select(CatalogueEntry, Offer, Partner)).where(CatalogueEntry.village_id == village_id)
         .order_by(Partner.name, Offer.name, CatalogueEntry.id)).all()
     shared: dict = {}
     return [_item(uow, entry, offer, partner, shared) for entry, offer, partner in rows]

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from backbone.figures import period_bounds
 from services.partners import funding, partners
+from services.partners.catalogues import entries_of_known_partners
 from services.partners.models import Campaign, CatalogueEntry, KnownVillage, Offer, Partner, Pledge
 from services.partners.schemas.funding import FUNDING_KINDS
 
@@ -73,10 +74,10 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
         if shared[partner.id] and (everything or not served or set(served) & set(villages)):
             suppliers.append({"partner_id": partner.id, "name": partner.name, "village_ids": served})
 
-    # every village's catalogue (catalogues.catalogue_items: its entries of offers of known partners)
+    # every village's catalogue, counted in one query over the rows catalogue_items lists
     for village_id, partner_id, count in uow.session.execute(
-            select(CatalogueEntry.village_id, Offer.partner_id, func.count())
-            .join(Offer, CatalogueEntry.offer_id == Offer.id).join(Partner, Offer.partner_id == Partner.id)
+            entries_of_known_partners(select(CatalogueEntry.village_id, Offer.partner_id, func.count())
+                                      .select_from(CatalogueEntry))
             .group_by(CatalogueEntry.village_id, Offer.partner_id)).all():
         if village_id in figures:
             figures[village_id]["catalogue_items"] += count
