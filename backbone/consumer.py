@@ -12,6 +12,14 @@ with a delivery limit and the dead-letter exchange. For each message it:
   the process dies on every attempt).
 
 Handlers stay idempotent by claiming the event in their unit of work (`uow.claim`).
+
+`@consume_event(..., batch=N)` hands the handler a list of events instead of one, so that it can
+claim and write them in one transaction (`uow.claim_many`): one commit for many events is what
+lets a busy consumer keep up. Batches form only under load: a message that arrives while fewer
+than BATCHES_IN_FLIGHT batches of this handler are running starts one at once (no waiting for
+company); those arriving meanwhile wait, and the next batch takes up to N of them. A batch
+that fails is not retried as a whole: each of its events is run again alone, with the retries
+and dead-lettering above, so one poison event never holds back the others.
 """
 from __future__ import annotations
 
@@ -47,8 +55,12 @@ class RawQueueConsumer(QueueConsumer):
         for provider in self._providers:
             consumer = consumer_cls(queues=[provider.queue],
                                     on_message=partial(self.handle_message, provider, None))
-            consumer.qos(prefetch_count=self.prefetch_count)
             self._consumers[provider] = consumer
+        # one channel: the last qos before consuming holds for all its consumers, so the largest
+        # prefetch any handler needs (a batching one wants room for a batch waiting while another runs)
+        prefetch = max([self.prefetch_count] + [getattr(p, "prefetch_count", 0) for p in self._providers])
+        for consumer in self._consumers.values():
+            consumer.qos(prefetch_count=prefetch)
         return self._consumers.values()
 
     def stop(self):
@@ -87,11 +99,18 @@ class RawQueueConsumer(QueueConsumer):
 
 class EventConsumer(Consumer):
     queue_consumer = RawQueueConsumer()
+    BATCHES_IN_FLIGHT = 2
 
-    def __init__(self, *event_types: str, **kwargs):
+    def __init__(self, *event_types: str, batch: int = 0, **kwargs):
         if not event_types:
             raise ValueError("consume_event needs at least one event type")
+        if batch < 0:
+            raise ValueError("batch is a number of events (0: one event per call)")
         self.event_types = event_types
+        self.batch = batch
+        self.prefetch_count = batch * (self.BATCHES_IN_FLIGHT + 1)
+        self._waiting: list[tuple[dict, object]] = []
+        self._batches_running = 0
         super().__init__(queue=None, requeue_on_error=True, **kwargs)
 
     @property
@@ -102,6 +121,12 @@ class EventConsumer(Consumer):
         self.queue = topology.handler_queue(self.container.service_name, self.method_name,
                                             self.event_types)
         super().setup()
+
+    def stop(self):
+        waiting, self._waiting = self._waiting, []
+        for _envelope, message in waiting:  # taken from the queue but not started: back to it
+            self.queue_consumer.requeue_message(message)
+        super().stop()
 
     def handle_message(self, _body, message):
         try:
@@ -118,13 +143,51 @@ class EventConsumer(Consumer):
             log.error("invalid event on %s, dead-lettered: %s", self.queue_name, exc)
             self._dead_letter_and_ack(message, f"invalid event: {exc}")
             return
+        if self.batch:
+            self._waiting.append((envelope, message))
+            self._start_batches()
+            return
+        self._spawn(envelope, envelope, partial(self.handle_result, message), [message])
+
+    def _spawn(self, argument, envelope: dict, handle_result, messages) -> None:
         context_data = {"correlation_id": envelope["correlation_id"] or envelope["event_id"],
                         "event_id": envelope["event_id"]}
         try:
-            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
-                                        handle_result=partial(self.handle_result, message))
+            self.container.spawn_worker(self, (argument,), {}, context_data=context_data,
+                                        handle_result=handle_result)
         except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
+            for message in messages:
+                self.queue_consumer.requeue_message(message)
+
+    # --- batches ---------------------------------------------------------------------------------
+
+    def _start_batches(self) -> None:
+        while self._waiting and self._batches_running < self.BATCHES_IN_FLIGHT:
+            taken, self._waiting = self._waiting[:self.batch], self._waiting[self.batch:]
+            self._batches_running += 1
+            self._spawn([envelope for envelope, _message in taken], taken[0][0],
+                        partial(self._batch_done, taken), [message for _envelope, message in taken])
+
+    def _batch_done(self, taken, worker_ctx, result, exc_info):
+        self._batches_running -= 1
+        if exc_info is None:
+            for _envelope, message in taken:
+                self.queue_consumer.ack_message(message)
+        self._start_batches()  # before a failure's pause below: the waiting events go on meanwhile
+        if exc_info is None:
+            return result, exc_info
+        if len(taken) == 1:
+            self.handle_message_processed(taken[0][1], result, exc_info)
+        else:
+            log.warning("a batch of %d events failed on %s (%s); each is run again alone",
+                        len(taken), self.queue_name, exc_info[1])
+            for envelope, message in taken:
+                self._spawn([envelope], envelope, partial(self._alone_done, message), [message])
+        return result, exc_info
+
+    def _alone_done(self, message, worker_ctx, result, exc_info):
+        self.handle_message_processed(message, result, exc_info)
+        return result, exc_info
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:

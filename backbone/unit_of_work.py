@@ -75,6 +75,18 @@ class UnitOfWork:
             processed_at=utcnow()).on_conflict_do_nothing())
         return result.rowcount == 1
 
+    def claim_many(self, consumer: str, envelopes: list[dict]) -> list[dict]:
+        """The events of `envelopes` that `consumer` sees for the first time, in their order (a
+        batch's `claim`: one `INSERT … ON CONFLICT DO NOTHING RETURNING` for all of them)."""
+        unique = list({envelope["event_id"]: envelope for envelope in envelopes}.values())  # keys keep first places
+        if not unique:
+            return []
+        now = utcnow()
+        claimed = set(self.session.scalars(self.insert(InboxEntry).values([
+            {"consumer": consumer, "event_id": envelope["event_id"], "event_type": envelope["type"],
+             "processed_at": now} for envelope in unique]).on_conflict_do_nothing().returning(InboxEntry.event_id)))
+        return [envelope for envelope in unique if envelope["event_id"] in claimed]
+
     def keep_latest(self, model, values: dict, *, key: str, stamp: str = "changed_at") -> None:
         """Upsert one row of a read model, keeping whichever version is newest by `stamp`.
 

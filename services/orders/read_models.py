@@ -8,15 +8,20 @@ from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
 def record_village_opened(uow, consumer: str, event: dict) -> bool:
     """Idempotent: a duplicate delivery changes nothing and returns False."""
-    if not uow.claim(consumer, event):
-        return False
-    payload = event["payload"]
-    uow.session.merge(KnownVillage(
-        id=payload["village_id"], slug=payload["slug"], name=payload["name"], kind=payload["kind"],
-        latitude=payload.get("latitude"), longitude=payload.get("longitude"), opened_at=event["occurred_at"],
-    ))
+    return record_villages_opened(uow, consumer, [event]) == 1
+
+
+def record_villages_opened(uow, consumer: str, events: list[dict]) -> int:
+    """The villages of `events` not seen yet, in one transaction; how many they were."""
+    claimed = uow.claim_many(consumer, events)
+    for event in claimed:
+        payload = event["payload"]
+        uow.session.merge(KnownVillage(
+            id=payload["village_id"], slug=payload["slug"], name=payload["name"], kind=payload["kind"],
+            latitude=payload.get("latitude"), longitude=payload.get("longitude"), opened_at=event["occurred_at"],
+        ))
     uow.commit()
-    return True
+    return len(claimed)
 
 
 def known_villages(uow) -> list[dict]:

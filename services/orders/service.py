@@ -14,6 +14,8 @@ from services.orders import (
 )
 from services.orders.schemas.orders import DayInput
 
+EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
+
 
 class OrdersService:
     name = "orders"
@@ -21,10 +23,11 @@ class OrdersService:
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
 
-    @consume_event("village.opened")
-    def on_village_opened(self, event):
+    @consume_event("village.opened", batch=EVENT_BATCH)
+    def on_village_opened(self, events):
+        """Villages open in bursts (an import, the national data): in batches, one commit each."""
         with self.db.unit_of_work() as uow:
-            read_models.record_village_opened(uow, "orders.on_village_opened", event)
+            read_models.record_villages_opened(uow, "orders.on_village_opened", events)
 
     @consume_event("village.status_changed")
     def on_village_status_changed(self, event):

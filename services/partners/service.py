@@ -14,6 +14,7 @@ from services.partners.schemas import ApiKeyInput, PartnerInput
 from services.partners import audience, deliveries, subscriptions
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
+EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
 
 class PartnersService:
     name = "partners"
@@ -161,11 +162,12 @@ class PartnersService:
 
     # --- subscriptions: webhooks, AMQP feed, deliveries (services/partners/subscriptions.py) ---
 
-    @consume_event(*audience.EVENT_TYPES)
-    def on_partner_event(self, event):
-        """Every type partners may receive (audience.RULES): one delivery per subscription concerned."""
+    @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH)
+    def on_partner_event(self, events):
+        """Every type partners may receive (audience.RULES): one delivery per subscription concerned.
+        Each order makes two or three of these events: they come in batches, one commit each."""
         with self.db.unit_of_work() as uow:
-            subscriptions.record_deliveries(uow, "partners.on_partner_event", event)
+            subscriptions.record_deliveries(uow, "partners.on_partner_event", events)
 
     @timer(interval=0.5)
     def send_deliveries(self):

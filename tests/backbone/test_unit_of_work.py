@@ -70,6 +70,26 @@ def test_a_duplicate_event_has_one_effect(service_db):
         assert uow.session.scalar(select(func.count()).select_from(InboxEntry)) == 1
 
 
+def test_a_batch_claims_each_new_event_once_in_its_order(service_db):
+    from backbone.contracts import build_envelope, parse_envelope
+
+    db = service_db("orders")
+    events = [parse_envelope(build_envelope("village.opened", VILLAGE | {"slug": f"v{n}"},
+                                            village_id=VILLAGE["village_id"], source="members")) for n in range(4)]
+    with db.unit_of_work() as uow:
+        assert uow.claim("orders.on_village_opened", events[1])
+        uow.commit()
+    with db.unit_of_work() as uow:
+        claimed = uow.claim_many("orders.on_village_opened", [events[3], events[0], events[1], events[3], events[2]])
+        assert [e["event_id"] for e in claimed] == [events[3]["event_id"], events[0]["event_id"], events[2]["event_id"]]
+        assert uow.claim_many("other.consumer", events[:1]) == events[:1], "claims are per consumer"
+        assert uow.claim_many("orders.on_village_opened", []) == []
+        uow.commit()
+    with db.unit_of_work() as uow:
+        assert uow.claim_many("orders.on_village_opened", events) == []
+        assert uow.session.scalar(select(func.count()).select_from(InboxEntry)) == 5
+
+
 def test_the_inbox_row_rolls_back_with_a_failed_effect(service_db):
     db = service_db("orders")
     event = _envelope()

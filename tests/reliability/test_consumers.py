@@ -263,3 +263,73 @@ def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_qu
     assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1
     wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
     assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
+
+
+# --- 5. batches --------------------------------------------------------------------------------
+
+POISON_NAME = "Village empoisonné"
+
+
+class BatchingService:
+    """Takes village.opened in batches of up to 10; slow enough for events to queue up meanwhile;
+    a batch holding the poison village fails."""
+
+    name = "batching"
+    batches: list = []
+
+    db = DatabaseProvider("orders")
+
+    @consume_event("village.opened", batch=10)
+    def on_village_opened(self, events):
+        import eventlet
+
+        self.batches.append([event["payload"]["name"] for event in events])
+        eventlet.sleep(0.1)
+        if any(event["payload"]["name"] == POISON_NAME for event in events):
+            raise RuntimeError("poison in the batch")
+        with self.db.unit_of_work() as uow:
+            read_models.record_villages_opened(uow, "batching.on_village_opened", events)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_events_queued_up_are_handled_in_batches_each_once(amqp_uri, nameko_config, service_db, start_container,
+                                                          broker_client, monkeypatch):
+    monkeypatch.setattr(BatchingService, "batches", [])
+    orders = service_db("orders")
+    _container, _workers = start_container(BatchingService, nameko_config)
+    client = broker_client(amqp_uri)
+    envelopes = [village_envelope(name=f"Village {n}") for n in range(40)]
+    for envelope in envelopes:
+        client.publish_envelope(envelope)
+    client.publish_envelope(envelopes[0])  # a duplicate delivery among them
+
+    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 40, message="the 40 events claimed")
+    batches = BatchingService.batches
+    assert max(len(batch) for batch in batches) == 10, "events that queued up came ten at a time"
+    assert len(batches) < 20
+    assert sorted(name for batch in batches for name in batch) == sorted(
+        [f"Village {n}" for n in range(40)] + ["Village 0"])
+    assert count(orders, KnownVillage) == 40
+    assert _letters(amqp_uri) == {}
+
+
+def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead_lettered(
+        amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "2")
+    monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.1")
+    monkeypatch.setattr(BatchingService, "batches", [])
+    orders = service_db("orders")
+    _container, _workers = start_container(BatchingService, nameko_config)
+    client = broker_client(amqp_uri)
+    poison = village_envelope(name=POISON_NAME)
+    envelopes = [village_envelope(name=f"Village {n}") for n in range(12)]
+    for envelope in envelopes[:6] + [poison] + envelopes[6:]:
+        client.publish_envelope(envelope)
+
+    letters = wait_until(lambda: _letters(amqp_uri), message="the poison in the dead-letter queue")
+    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 12, message="the 12 others claimed")
+    assert list(letters) == [poison["event_id"]]
+    assert "poison in the batch" in letters[poison["event_id"]].reason
+    assert any(len(batch) > 1 and POISON_NAME in batch for batch in BatchingService.batches), \
+        "the poison failed a batch of several"
+    assert count(orders, KnownVillage) == 12
