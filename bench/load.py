@@ -369,23 +369,26 @@ def start_profilers(py_spy: str, network: Network, work: Path, duration: float) 
 # --- events: outbox -> every consumer's inbox --------------------------------------------------
 
 def event_delays(since: dt.datetime, until: dt.datetime):
-    """{type: [seconds from outbox row to the last inbox claim]}, and the inbox claims per second."""
+    """{type: [seconds from outbox row to the last inbox claim]}, [seconds from outbox row to its
+    publication by the relay], the inbox claims in the window, and the events no consumer claimed."""
     from sqlalchemy import select
 
     from backbone import config
     from backbone.db import Database
     from backbone.tables import InboxEntry, OutboxEvent
 
-    written, claimed = {}, defaultdict(list)
+    written, claimed, published = {}, defaultdict(list), {}
     claims_in_window = 0
     for service in config.SERVICES:
         database = Database(config.database_url(service), source="bench")
         try:
             with database.engine.connect() as conn:
-                for event_id, type_, created in conn.execute(
-                        select(OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.created_at)
+                for event_id, type_, created, published_at in conn.execute(
+                        select(OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.created_at, OutboxEvent.published_at)
                         .where(OutboxEvent.created_at >= since)):
                     written[event_id] = (type_, created)
+                    if published_at is not None:
+                        published[event_id] = (published_at - created).total_seconds()
                 for event_id, processed in conn.execute(
                         select(InboxEntry.event_id, InboxEntry.processed_at).where(InboxEntry.processed_at >= since)):
                     claimed[event_id].append(processed)
@@ -393,12 +396,14 @@ def event_delays(since: dt.datetime, until: dt.datetime):
                         claims_in_window += 1
         finally:
             database.dispose()
-    delays = defaultdict(list)
+    delays, relayed = defaultdict(list), []
     for event_id, (type_, created) in written.items():
         if claimed.get(event_id):
             delays[type_].append((max(claimed[event_id]) - created).total_seconds())
+            if event_id in published:  # the relay's part of it (the rest: broker and consumers)
+                relayed.append(published[event_id])
     unconsumed = Counter(type_ for event_id, (type_, _c) in written.items() if event_id not in claimed)
-    return delays, claims_in_window, unconsumed
+    return delays, relayed, claims_in_window, unconsumed
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -407,7 +412,7 @@ def ms(seconds: float) -> str:
     return "-" if seconds != seconds else f"{seconds * 1000:,.0f}"
 
 
-def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed, raw,
+def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, claims, unconsumed, raw,
            memory_rest, memory_after, cpu) -> str:
     lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
              "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
@@ -428,12 +433,12 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, c
     everything = [d for values in delays.values() for d in values]
     lines += ["", "## Event propagation (outbox row → last consumer's inbox claim, ms)", "",
               "| event | n | p50 | p95 | p99 |", "|---|---:|---:|---:|---:|"]
-    for type_ in sorted(delays):
-        values = delays[type_]
-        lines.append(f"| {type_} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
-                     f"{ms(percentile(values, .99))} |")
-    lines.append(f"| **all** | {len(everything):,} | {ms(percentile(everything, .5))} | "
-                 f"{ms(percentile(everything, .95))} | {ms(percentile(everything, .99))} |")
+    def row(name, values):
+        return (f"| {name} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
+                f"{ms(percentile(values, .99))} |")
+
+    lines += [row(type_, delays[type_]) for type_ in sorted(delays)]
+    lines += [row("**all**", everything), row("(of which outbox row → published by the relay)", relayed)]
     if unconsumed:
         lines.append("")
         lines.append("Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
@@ -514,10 +519,10 @@ def main(argv=None) -> int:
                     break
                 time.sleep(0.2)
             memory_after = network.memory()
-            delays, claims, unconsumed = event_delays(since, until)
+            delays, relayed, claims, unconsumed = event_delays(since, until)
             print("raw broker limit …", flush=True)
             raw = throughput.raw_batched(vhost.uri, args.raw_n)
-            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, claims, unconsumed,
+            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, claims, unconsumed,
                           raw, memory_rest, memory_after,
                           {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after})
         finally:
