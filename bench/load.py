@@ -400,7 +400,7 @@ def event_delays(since: dt.datetime, until: dt.datetime):
     for event_id, (type_, created) in written.items():
         if claimed.get(event_id):
             delays[type_].append((max(claimed[event_id]) - created).total_seconds())
-            if event_id in published:  # the relay's part of it (the rest: broker and consumers)
+            if event_id in published:  # when the relay recorded the broker's confirm (after delivery, often)
                 relayed.append(published[event_id])
     unconsumed = Counter(type_ for event_id, (type_, _c) in written.items() if event_id not in claimed)
     return delays, relayed, claims_in_window, unconsumed
@@ -438,7 +438,7 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, r
                 f"{ms(percentile(values, .99))} |")
 
     lines += [row(type_, delays[type_]) for type_ in sorted(delays)]
-    lines += [row("**all**", everything), row("(of which outbox row → published by the relay)", relayed)]
+    lines += [row("**all**", everything), row("(outbox row → its confirm recorded by the relay)", relayed)]
     if unconsumed:
         lines.append("")
         lines.append("Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
