@@ -271,6 +271,7 @@ _FIELD_PATTERNS = [
     (r"A role is listed twice\.", "Un rôle est cité deux fois."),
     (r"A co-organiser is listed twice\.", "Un co-organisateur est cité deux fois."),
     (r"Unknown partner: (?P<a>.*)\.", "Partenaire inconnu : {a}."),
+    (r"Not a logistics partner: (?P<a>.*)\.", "Ce partenaire ne fait pas de logistique : {a}."),
     (r"Unknown member: (?P<a>.*)\.", "Habitant·e inconnu·e du réseau : {a}."),
     (r"Unknown role: (?P<a>.*)\.", "Rôle inconnu pour cette animation : {a}."),
     (r"Give a member or a guest, not both\.", "Indiquez un·e habitant·e ou un·e invité·e, pas les deux."),

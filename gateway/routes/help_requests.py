@@ -3,6 +3,7 @@ proposed for each (with their reasons), and the workflow requested → assigned 
 confirmed (the minutes then go to the volunteer's time bank) or cancelled. A concierge acts on their
 own village (`scope="path:village_id"`), the coordinator on all; a request of another village is
 "not found"."""
+from backbone.errors import InvalidInput
 from gateway.routing import STAFF, route
 from services.orders.schemas.help_requests import (
     AcceptInput, AssignInput, ConfirmInput, DoneInput, HelpCancelInput, HelpRequestInput, HelpRequestOutput,
@@ -23,7 +24,11 @@ class HelpRequestRoutes:
     def create_help_request(self, call):
         """The requester is a member of the village; the window is not in the past and lasts at most
         12 hours. The answer lists the volunteers proposed, best first, each with its reasons; with
-        none the request is « sans bénévole » (a missing-skill signal for the skills map)."""
+        none the request is « sans bénévole » (a missing-skill signal for the skills map). The skill
+        is one of the network's taxonomy (`GET /api/skills`, kept by members): another is refused."""
+        skill = call.sent["skill"]
+        if skill not in {known["code"] for known in self.members_rpc.list_skills()}:
+            raise InvalidInput({"skill": [f"Unknown skill: {skill}."]})
         return self.orders_rpc.create_help_request(call.params["village_id"], call.sent)
 
     @route("GET", _REQUESTS, tag="coups de main", roles=STAFF, scope="path:village_id", response=HelpRequestOutput,

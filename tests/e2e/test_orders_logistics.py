@@ -159,6 +159,16 @@ def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
                                                                "relationships": ["logistics"]}, 201)
         keys[name] = (created["partner"]["id"], created["api_key"])
     partner_id, api_key = keys["Transports Faure"]
+    producer = post(stack, "/api/partners", coordinator, {"name": f"Ferme {uuid.uuid4().hex[:4]}", "kind": "producer",
+                                                          "village_ids": [], "relationships": ["supplier"]}, 201)
+    for driver, message in ((str(uuid.uuid4()), "Partenaire inconnu"),
+                            (producer["partner"]["id"], "Ce partenaire ne fait pas de logistique")):
+        refused = requests.post(stack.url("/api/vehicles"), headers=coordinator, timeout=10, json={
+            "name": f"Porteur {uuid.uuid4().hex[:4]}", "depot_village_id": truck_village, "capacity": 40,
+            "driver_partner_id": driver})
+        assert refused.status_code == 400, refused.text
+        assert list(refused.json()["error"]["fields"]) == ["driver_partner_id"]
+        assert refused.json()["error"]["fields"]["driver_partner_id"][0].startswith(message)
     truck = post(stack, "/api/vehicles", coordinator, {
         "name": f"Porteur {uuid.uuid4().hex[:4]}", "depot_village_id": truck_village, "capacity": 40,
         "driver_partner_id": partner_id}, 201)
@@ -200,6 +210,11 @@ def test_a_help_request_is_matched_done_and_credited_once(stack, villages):
                          json={**body, "starts_at": (start - timedelta(days=5)).isoformat(),
                                "ends_at": (start - timedelta(days=5, hours=-1)).isoformat()})
     assert past.status_code == 400 and past.json()["error"]["fields"]["starts_at"] == ["Cette date est déjà passée."]
+    unknown = requests.post(stack.url(f"/api/villages/{vialle}/help-requests"), headers=paul, timeout=10,
+                            json={**body, "skill": "astrologie"})
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["fields"] == {
+        "skill": ["Compétence inconnue : astrologie (voir la liste des compétences du réseau)."]}
     created = retry_post(stack, f"/api/villages/{vialle}/help-requests", paul, body)
     path = f"/api/villages/{vialle}/help-requests/{created['id']}"
     seen = wait_until(lambda: (h := get(stack, path, paul)) and
