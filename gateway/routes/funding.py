@@ -1,6 +1,7 @@
 """Routes about funding (partners service): funding sources per village or for the network (a
 commune's service contract among them) and crowdfunding campaigns with their pledges. The
 coordinator manages them; a concierge reads their own village's (`scope="path:village_id"`)."""
+from backbone.errors import InvalidInput, NotFound
 from gateway.routing import COORDINATOR, STAFF, route
 from services.partners.schemas import (
     CampaignInput, CampaignOutput, FundingSourceInput, FundingSourceOutput, PledgeInput,
@@ -48,7 +49,13 @@ class FundingRoutes:
            summary="Enregistrer une promesse de don (habitant·e ou partenaire)")
     def pledge(self, call):
         """The pledge reaching the goal funds and closes the campaign (`campaign.funded`); a closed
-        campaign takes no pledge (409)."""
+        campaign takes no pledge (409). A member pledging is one of the network's (members knows)."""
+        member_id = call.sent.get("member_id")
+        if member_id:
+            try:
+                self.members_rpc.village_of_member(member_id)
+            except NotFound:
+                raise InvalidInput({"member_id": [f"Unknown member: {member_id}."]}) from None
         return self.partners_rpc.pledge(call.params["campaign_id"], call.sent, None)
 
     @route("GET", "/api/villages/<village_id>/campaigns", tag="financements", roles=STAFF,

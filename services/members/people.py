@@ -77,6 +77,14 @@ def _likely_duplicates(uow, village_id: str, search_name: str | None, phone: str
     return found
 
 
+def village_of_member(uow, member_id: str) -> str:
+    """The village of a member of the network (not erased): otherwise NotFound."""
+    member = uow.session.get(Member, str(member_id))
+    if member is None or member.erased_at:
+        raise NotFound("member", str(member_id))
+    return member.village_id
+
+
 def get_member(uow, village_id: str, member_id: str) -> dict:
     member = _member_in(uow, village_id, member_id)
     return _out.dump(_as_dict(member, _likely_duplicates(uow, village_id, member.search_name, member.phone,

@@ -154,6 +154,12 @@ class MembersService:
             return people.get_member(uow, str(village_id), str(member_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    def village_of_member(self, member_id):
+        """Where a member lives: a check the gateway makes for a user (a pledge naming a member)."""
+        with self.db.unit_of_work() as uow:
+            return people.village_of_member(uow, str(member_id))
+
+    @rpc(expected_exceptions=EXPECTED)
     def update_member(self, village_id, member_id, data):
         changes = load(MemberUpdateInput(), data)
         with self.db.unit_of_work() as uow:

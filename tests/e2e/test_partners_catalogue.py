@@ -124,7 +124,11 @@ def test_a_campaign_funded_by_the_pledge_reaching_its_goal_takes_no_more(stack, 
     deadline = (datetime.now(timezone.utc) + timedelta(days=20)).replace(microsecond=0).isoformat()
     campaign = call(stack, "POST", "/api/campaigns", coordinator, {
         "title": "Un four à pain partagé", "village_id": bourg, "goal_cents": 30000, "deadline": deadline}, 201)
-    member = str(uuid.uuid4())
+    unknown = str(uuid.uuid4())
+    refused = call(stack, "POST", f"/api/campaigns/{campaign['id']}/pledges", coordinator,
+                   {"member_id": unknown, "amount_cents": 20000}, 400)
+    assert refused["error"]["fields"] == {"member_id": [f"Habitant·e inconnu·e du réseau : {unknown}."]}
+    member = call(stack, "GET", f"/api/villages/{bourg}/members?q=", stack.login(LUCIE))[0]["id"]
     half = call(stack, "POST", f"/api/campaigns/{campaign['id']}/pledges", coordinator,
                 {"member_id": member, "pledger_name": "Raymond C.", "amount_cents": 20000}, 201)
     assert half["progress_percent"] == 66 and half["status"] == "running"

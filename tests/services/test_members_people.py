@@ -214,7 +214,10 @@ def test_export_then_erase(members):
                                          tags=["fragile"], consents=["contact"]))
     exported = rpc.export_member(village_id, member["id"])
     assert exported["email"] == "h@example.org" and exported["consents"][0]["purpose"] == "contact"
+    assert rpc.village_of_member(member["id"]) == village_id
     erased = rpc.erase_member(village_id, member["id"])
+    with pytest.raises(NotFound):
+        rpc.village_of_member(member["id"])  # an erased member pledges nothing any more
     assert rpc.erase_member(village_id, member["id"]) == erased, "erasing twice changes nothing"
     with database.unit_of_work() as uow:
         row = uow.session.get(Member, member["id"])
