@@ -12,14 +12,17 @@ def record_village_opened(uow, consumer: str, event: dict) -> bool:
 
 
 def record_villages_opened(uow, consumer: str, events: list[dict]) -> int:
-    """The villages of `events` not seen yet, in one transaction; how many they were."""
+    """The villages of `events` not seen yet, in one transaction (one upsert for all); how many they were."""
     claimed = uow.claim_many(consumer, events)
-    for event in claimed:
-        payload = event["payload"]
-        uow.session.merge(KnownVillage(
-            id=payload["village_id"], slug=payload["slug"], name=payload["name"], kind=payload["kind"],
-            latitude=payload.get("latitude"), longitude=payload.get("longitude"), opened_at=event["occurred_at"],
-        ))
+    rows = {event["payload"]["village_id"]: {
+        "id": event["payload"]["village_id"], "slug": event["payload"]["slug"], "name": event["payload"]["name"],
+        "kind": event["payload"]["kind"], "latitude": event["payload"].get("latitude"),
+        "longitude": event["payload"].get("longitude"), "opened_at": event["occurred_at"]} for event in claimed}
+    if rows:
+        statement = uow.insert(KnownVillage).values(list(rows.values()))
+        uow.session.execute(statement.on_conflict_do_update(
+            index_elements=[KnownVillage.id],
+            set_={name: getattr(statement.excluded, name) for name in next(iter(rows.values())) if name != "id"}))
     uow.commit()
     return len(claimed)
 
