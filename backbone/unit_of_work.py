@@ -82,9 +82,12 @@ class UnitOfWork:
         if not unique:
             return []
         now = utcnow()
-        claimed = set(self.session.scalars(self.insert(InboxEntry).values([
-            {"consumer": consumer, "event_id": envelope["event_id"], "event_type": envelope["type"],
-             "processed_at": now} for envelope in unique]).on_conflict_do_nothing().returning(InboxEntry.event_id)))
+        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), not a VALUES list
+        # whose length would make a new statement to compile for every size of batch
+        claimed = set(self.session.scalars(
+            self.insert(InboxEntry.__table__).on_conflict_do_nothing().returning(InboxEntry.event_id),
+            [{"consumer": consumer, "event_id": envelope["event_id"], "event_type": envelope["type"],
+              "processed_at": now} for envelope in unique]))
         return [envelope for envelope in unique if envelope["event_id"] in claimed]
 
     def keep_latest(self, model, values: dict, *, key: str, stamp: str = "changed_at") -> None:

@@ -100,14 +100,26 @@ def partners_serving(session, village_ids: list[str]) -> set[str]:
 
 def concerned_partners(session, envelope: dict) -> set[str]:
     """Every partner `envelope` concerns (empty for a type partners never receive)."""
-    rule = RULES.get(envelope["type"])
-    if rule is None:
-        return set()
-    payload = envelope["payload"]
-    named = named_partners(payload)
-    concerned = set(session.scalars(select(Partner.id).where(Partner.id.in_(named)))) if named else set()
-    if rule.public:
-        concerned |= partners_serving(session, villages_of(envelope))
+    return concerned_partners_of(session, [envelope])[envelope["event_id"]]
+
+
+def concerned_partners_of(session, envelopes: list[dict]) -> dict[str, set[str]]:
+    """{event id: every partner it concerns} for a batch of events, asking the database once for
+    the partners they name and once for each set of villages their public events are about."""
+    ruled = [(envelope, RULES[envelope["type"]]) for envelope in envelopes if envelope["type"] in RULES]
+    named = {envelope["event_id"]: named_partners(envelope["payload"]) for envelope, _rule in ruled}
+    wanted = set().union(*named.values())
+    known = set(session.scalars(select(Partner.id).where(Partner.id.in_(wanted)))) if wanted else set()
+    serving: dict[tuple[str, ...], set[str]] = {}
+    concerned = {envelope["event_id"]: set() for envelope in envelopes}
+    for envelope, rule in ruled:
+        partners = named[envelope["event_id"]] & known
+        if rule.public:
+            villages = tuple(sorted(villages_of(envelope)))
+            if villages not in serving:
+                serving[villages] = partners_serving(session, list(villages))
+            partners |= serving[villages]
+        concerned[envelope["event_id"]] = partners
     return concerned
 
 

@@ -89,28 +89,29 @@ def create_feed_account(uow, partner_id: str) -> dict:
 
 def record_deliveries(uow, consumer: str, events: list[dict]) -> int:
     """For each partner an event concerns: one delivery per webhook subscribed to its type and one
-    for its feed account; all of `events` in one transaction. Idempotent: a redelivered event is
-    claimed once and adds nothing."""
-    now = utcnow()
-    created = sum(_add_deliveries(uow, event, now) for event in uow.claim_many(consumer, events))
+    for its feed account; all of `events` in one transaction, the partners' webhooks and feeds read
+    once for the batch. Idempotent: a redelivered event is claimed once and adds nothing."""
+    claimed = uow.claim_many(consumer, events)
+    concerned = audience.concerned_partners_of(uow.session, claimed)
+    partners = set().union(*concerned.values())
+    hooks, feeds = [], set()
+    if partners:
+        hooks = uow.session.scalars(select(WebhookSubscription).where(
+            WebhookSubscription.partner_id.in_(partners), WebhookSubscription.deleted_at.is_(None))).all()
+        feeds = set(uow.session.scalars(select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))))
+    now, created = utcnow(), 0
+    for event in claimed:
+        here = concerned[event["event_id"]]
+        targets = [(hook.partner_id, "webhook", hook.id, hook.id) for hook in hooks
+                   if hook.partner_id in here and event["type"] in json.loads(hook.event_types)]
+        targets += [(partner_id, "amqp", FEED_TARGET.format(partner_id=partner_id), None)
+                    for partner_id in feeds & here]
+        for partner_id, channel, target, subscription_id in sorted(targets):
+            body = json.dumps(audience.project(event, partner_id), separators=(",", ":"), ensure_ascii=False)
+            uow.session.add(Delivery(partner_id=partner_id, channel=channel, target=target,
+                                     subscription_id=subscription_id, event_id=event["event_id"],
+                                     event_type=event["type"], body=body, status="pending", attempts=0,
+                                     next_attempt_at=now, created_at=now))
+        created += len(targets)
     uow.commit()
     return created
-
-
-def _add_deliveries(uow, event: dict, now) -> int:
-    partners = audience.concerned_partners(uow.session, event)
-    if not partners:
-        return 0
-    hooks = uow.session.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.partner_id.in_(partners), WebhookSubscription.deleted_at.is_(None))).all()
-    feeds = set(uow.session.scalars(select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))))
-    targets = [(hook.partner_id, "webhook", hook.id, hook.id) for hook in hooks
-               if event["type"] in json.loads(hook.event_types)]
-    targets += [(partner_id, "amqp", FEED_TARGET.format(partner_id=partner_id), None) for partner_id in feeds]
-    for partner_id, channel, target, subscription_id in sorted(targets):
-        body = json.dumps(audience.project(event, partner_id), separators=(",", ":"), ensure_ascii=False)
-        uow.session.add(Delivery(partner_id=partner_id, channel=channel, target=target,
-                                 subscription_id=subscription_id, event_id=event["event_id"],
-                                 event_type=event["type"], body=body, status="pending", attempts=0,
-                                 next_attempt_at=now, created_at=now))
-    return len(targets)

@@ -293,6 +293,30 @@ def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_no
     assert all("member_ids" not in json.loads(r.body)["payload"] for r in made)
 
 
+def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
+    database, villages, ids = world
+    for partner in ("a", "b", "net"):
+        webhook(database, ids[partner], f"https://example.org/{partner}", types=("animation.scheduled",
+                                                                                 "animation.cancelled"))
+    with database.unit_of_work() as uow:
+        uow.session.add(FeedAccount(partner_id=ids["b"], username=f"partner-{ids['b']}", created_at=T0))
+        uow.commit()
+    events = [scheduled(villages[0]), cancelled(villages[1]), scheduled(villages[1]), cancelled(villages[0])]
+    with database.unit_of_work() as uow:
+        assert subscriptions.record_deliveries(uow, "partners.on_partner_event", events[:1]) == 2  # a, net
+    batched = [events[0]] + events[1:] + [events[2]]  # one already claimed, one twice in the batch
+    with database.unit_of_work() as uow:
+        assert subscriptions.record_deliveries(uow, "partners.on_partner_event", batched) == 8
+    made = rows(database)
+    by_event = {(r.event_id, r.partner_id, r.channel) for r in made}
+    assert len(made) == len(by_event) == 10
+    for event, village_partner in zip(events, ("a", "b", "b", "a")):
+        expected = {(event["event_id"], ids[village_partner], "webhook"), (event["event_id"], ids["net"], "webhook")}
+        if village_partner == "b":
+            expected.add((event["event_id"], ids["b"], "amqp"))
+        assert {d for d in by_event if d[0] == event["event_id"]} == expected, event["type"]
+
+
 def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(world, endpoint):
     database, villages, ids = world
     receiver = endpoint()
