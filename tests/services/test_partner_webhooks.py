@@ -4,6 +4,7 @@ nothing), bad webhook input named field by field, and the sender against a real 
 endpoint (the reference subscriber's): signed bodies, exponential backoff, parking with the reason,
 the delivery log, redelivery on demand, and no double send while another sender holds a delivery."""
 import json
+import os
 import socket
 import threading
 import uuid
@@ -159,6 +160,78 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
     assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2).ok
     assert len(receiver.received) == 1
     assert load(WebhookInput(), {"url": "https://hooks.example.org/m", "event_types": ["animation.scheduled"]})
+
+
+def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatch, endpoint):
+    """DNS rebinding: the name answers a public address to the check, then our own address. The
+    connection goes to the address checked, never to the second answer."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    named = receiver.url.replace("127.0.0.1", "rebinding.example")
+    real, asked = socket.getaddrinfo, []
+
+    def rebinding(host, port, *rest, **kw):
+        if host != "rebinding.example":
+            return real(host, port, *rest, **kw)
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("1.1.1.1" if len(asked) == 1 else "127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=0.5)
+    assert not outcome.ok and receiver.received == [], "nothing reached the address of the second answer"
+    assert asked == ["rebinding.example"], "the name was resolved once, for the check"
+
+
+HTTPS_ATTEMPT = """
+import eventlet
+eventlet.monkey_patch()  # first, as `nameko run` does for the partners service
+import json, socket, sys
+from services.partners import webhooks
+webhooks.DEFAULT_CA_BUNDLE_PATH = sys.argv[2]
+socket.getaddrinfo = lambda host, port, *rest, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+outcome = webhooks.post(sys.argv[1], "whsec_x", b'{"event_id": "e1", "type": "animation.scheduled", "payload": {}}',
+                        event_id="e1", event_type="animation.scheduled", timeout=5)
+print(json.dumps({"ok": outcome.ok, "error": outcome.error}))
+"""
+
+
+@pytest.mark.parametrize("certified", ["hooks.partner.example", "someone-else.example"])
+def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_path):
+    """Over TLS the connection made to the address checked still presents the endpoint's name (SNI)
+    and checks the certificate against it: a certificate for another name is refused. The attempt
+    runs in a process patched by eventlet first, as the partners service is."""
+    import ssl
+    import subprocess
+    import sys
+
+    import trustme
+
+    from examples.partner_subscriber.subscriber import serve_webhooks
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    received, port = [], free_port()
+    server = serve_webhooks(port, "whsec_x", received.append, host="127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(certified).configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        attempt = subprocess.run([sys.executable, "-c", HTTPS_ATTEMPT, f"https://hooks.partner.example:{port}/hooks/maillage",
+                                  str(ca_file)], capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert attempt.returncode == 0, attempt.stderr[-2000:]
+    outcome = json.loads(attempt.stdout.strip().splitlines()[-1])
+    if certified == "hooks.partner.example":
+        assert outcome["ok"] and len(received) == 1, outcome["error"]
+    else:
+        assert not outcome["ok"] and "doesn't match" in outcome["error"] and received == []
 
 
 def test_a_webhook_names_known_event_types_once():
