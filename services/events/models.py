@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
 
 
 class KnownVillage(Base):
-    """A village where animations may happen (from `village.opened`)."""
+    """A village where animations may happen (from `village.opened` and `village.updated`)."""
 
     __tablename__ = "known_villages"
 
@@ -26,6 +26,7 @@ class KnownVillage(Base):
     name: Mapped[str] = mapped_column(String(120))
     commune: Mapped[str] = mapped_column(String(120))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
 
 
 class KnownPartner(Base):

@@ -42,6 +42,13 @@ def _apply_coordinates(target, data: dict) -> None:
         target.longitude = coordinates.get("longitude")
 
 
+def _described(village: Village) -> dict:
+    """The village as the other services keep it (`village.opened`, `village.updated`)."""
+    return {"village_id": village.id, "slug": village.slug, "name": village.name, "commune": village.commune,
+            "insee_code": village.insee_code, "kind": village.kind, "population": village.population,
+            "latitude": village.latitude, "longitude": village.longitude}
+
+
 def open_village(uow, data: dict) -> dict:
     """Create a village hub and announce it (`village.opened`) in the same transaction; a village
     created `preparing` also announces that status (`village.status_changed` from null)."""
@@ -53,11 +60,7 @@ def open_village(uow, data: dict) -> dict:
     _apply_coordinates(village, data)
     uow.session.add(village)
     uow.session.flush()
-    uow.record_event("village.opened", {
-        "village_id": village.id, "slug": village.slug, "name": village.name,
-        "commune": village.commune, "insee_code": village.insee_code, "kind": village.kind,
-        "population": village.population, "latitude": village.latitude, "longitude": village.longitude,
-    }, village_id=village.id)
+    uow.record_event("village.opened", _described(village), village_id=village.id)
     if status != "open":
         village.status_changed_at = utcnow()
         uow.record_event("village.status_changed", {"village_id": village.id, "from": None, "to": status,
@@ -98,12 +101,17 @@ def village_names(uow, village_ids=None) -> list[dict]:
 
 
 def update_village(uow, village_id: str, changes: dict) -> dict:
-    """Address, coordinates, population, services offered… (slug, kind and status change elsewhere)."""
+    """Address, coordinates, population, services offered… (slug, kind and status change elsewhere).
+    A change to what the other services keep of the village is told them (`village.updated`)."""
     village = _village(uow, village_id)
+    before = _described(village)
     changes = dict(changes)
     _apply_coordinates(village, changes)
     for name, value in changes.items():
         setattr(village, name, list(value) if name == "services" else value)
+    if _described(village) != before:
+        uow.record_event("village.updated", _described(village) | {"opened_at": village.created_at},
+                         village_id=village.id)
     uow.commit()
     return _out.dump(village)
 

@@ -6,23 +6,29 @@ from services.orders.models import KnownMember, KnownVillage, VillageStatus
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
 
-def record_village_opened(uow, consumer: str, event: dict) -> bool:
-    """Idempotent: a duplicate delivery changes nothing and returns False."""
-    return record_villages_opened(uow, consumer, [event]) == 1
+def record_village(uow, consumer: str, event: dict) -> bool:
+    """`village.opened` or `village.updated`; a duplicate delivery changes nothing and returns False."""
+    return record_villages(uow, consumer, [event]) == 1
 
 
-def record_villages_opened(uow, consumer: str, events: list[dict]) -> int:
-    """The villages of `events` not seen yet, in one transaction (one upsert for all); how many they were."""
+def record_villages(uow, consumer: str, events: list[dict]) -> int:
+    """`village.opened` and `village.updated` not seen yet, in one transaction (one upsert for all);
+    how many they were. Order-proof: a village keeps its latest description by `occurred_at`."""
     claimed = uow.claim_many(consumer, events)
-    rows = {event["payload"]["village_id"]: {
-        "id": event["payload"]["village_id"], "slug": event["payload"]["slug"], "name": event["payload"]["name"],
-        "kind": event["payload"]["kind"], "latitude": event["payload"].get("latitude"),
-        "longitude": event["payload"].get("longitude"), "opened_at": event["occurred_at"]} for event in claimed}
+    rows: dict[str, dict] = {}
+    for event in claimed:
+        payload = event["payload"]
+        row = {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "kind": payload["kind"],
+               "latitude": payload.get("latitude"), "longitude": payload.get("longitude"),
+               "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
+        if row["id"] not in rows or rows[row["id"]]["changed_at"] < row["changed_at"]:
+            rows[row["id"]] = row
     if rows:
         statement = uow.insert(KnownVillage).values(list(rows.values()))
         uow.session.execute(statement.on_conflict_do_update(
             index_elements=[KnownVillage.id],
-            set_={name: getattr(statement.excluded, name) for name in next(iter(rows.values())) if name != "id"}))
+            set_={name: getattr(statement.excluded, name) for name in next(iter(rows.values())) if name != "id"},
+            where=KnownVillage.changed_at < statement.excluded.changed_at))
     uow.commit()
     return len(claimed)
 

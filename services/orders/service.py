@@ -27,7 +27,12 @@ class OrdersService:
     def on_village_opened(self, events):
         """Villages open in bursts (an import, the national data): in batches, one commit each."""
         with self.db.unit_of_work() as uow:
-            read_models.record_villages_opened(uow, "orders.on_village_opened", events)
+            read_models.record_villages(uow, "orders.on_village_opened", events)
+
+    @consume_event("village.updated")
+    def on_village_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_villages(uow, "orders.on_village_updated", [event])
 
     @consume_event("village.status_changed")
     def on_village_status_changed(self, event):

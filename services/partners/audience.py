@@ -37,6 +37,7 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     "village.opened": Rule(public=True),
+    "village.updated": Rule(public=True),
     "village.status_changed": Rule(public=True),
     "animation.scheduled": Rule(public=True),
     "animation.cancelled": Rule(public=True, drop=("member_ids",)),

@@ -5,14 +5,15 @@ from services.partners.models import KnownVillage, VillageStatus
 from services.partners.schemas import KnownVillageOutput
 
 
-def record_village_opened(uow, consumer: str, event: dict) -> bool:
-    """Idempotent: a duplicate delivery changes nothing and returns False."""
+def record_village(uow, consumer: str, event: dict) -> bool:
+    """`village.opened` or `village.updated`. Idempotent (a duplicate delivery changes nothing and
+    returns False) and order-proof: a village keeps its latest description by `occurred_at`."""
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    uow.session.merge(KnownVillage(id=payload["village_id"], slug=payload["slug"], name=payload["name"],
-                                   commune=payload["commune"], insee_code=payload["insee_code"],
-                                   opened_at=event["occurred_at"]))
+    uow.keep_latest(KnownVillage, {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"],
+                       "commune": payload["commune"], "insee_code": payload["insee_code"],
+                       "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
     return True
 

@@ -148,7 +148,12 @@ class PartnersService:
     @consume_event("village.opened")
     def on_village_opened(self, event):
         with self.db.unit_of_work() as uow:
-            read_models.record_village_opened(uow, "partners.on_village_opened", event)
+            read_models.record_village(uow, "partners.on_village_opened", event)
+
+    @consume_event("village.updated")
+    def on_village_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village(uow, "partners.on_village_updated", event)
 
     @consume_event("village.status_changed")
     def on_village_status_changed(self, event):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from backbone.contracts import ContractError
 from backbone.tables import InboxEntry, OutboxEvent
 from services.orders.models import KnownVillage
-from services.orders.read_models import record_village_opened
+from services.orders.read_models import record_village
 from tests.backbone.test_contracts import VILLAGE
 
 
@@ -62,9 +62,9 @@ def test_a_duplicate_event_has_one_effect(service_db):
     db = service_db("orders")
     event = _envelope()
     with db.unit_of_work() as uow:
-        assert record_village_opened(uow, "orders.on_village_opened", event) is True
+        assert record_village(uow, "orders.on_village_opened", event) is True
     with db.unit_of_work() as uow:
-        assert record_village_opened(uow, "orders.on_village_opened", event) is False
+        assert record_village(uow, "orders.on_village_opened", event) is False
     with db.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(KnownVillage)) == 1
         assert uow.session.scalar(select(func.count()).select_from(InboxEntry)) == 1
@@ -103,7 +103,7 @@ def test_the_inbox_row_rolls_back_with_a_failed_effect(service_db):
 def test_timestamps_come_back_aware(service_db):
     db = service_db("orders")
     with db.unit_of_work() as uow:
-        record_village_opened(uow, "orders.on_village_opened", _envelope())
+        record_village(uow, "orders.on_village_opened", _envelope())
     with db.unit_of_work() as uow:
         village = uow.session.scalar(select(KnownVillage))
         assert village.opened_at.utcoffset() is not None

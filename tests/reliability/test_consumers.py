@@ -32,7 +32,7 @@ class FlakyService:
         if FAILING["on"]:
             raise RuntimeError("supplier API unreachable")
         with self.db.unit_of_work() as uow:
-            read_models.record_village_opened(uow, "flaky.on_village_opened", event)
+            read_models.record_village(uow, "flaky.on_village_opened", event)
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ class BrieflyFailingService:
         if len(self.attempts) <= 2:
             raise RuntimeError("database restarting")
         with self.db.unit_of_work() as uow:
-            read_models.record_village_opened(uow, "brief.on_village_opened", event)
+            read_models.record_village(uow, "brief.on_village_opened", event)
 
 
 def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_db,
@@ -288,7 +288,7 @@ class BatchingService:
         if any(event["payload"]["name"] == POISON_NAME for event in events):
             raise RuntimeError("poison in the batch")
         with self.db.unit_of_work() as uow:
-            read_models.record_villages_opened(uow, "batching.on_village_opened", events)
+            read_models.record_villages(uow, "batching.on_village_opened", events)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

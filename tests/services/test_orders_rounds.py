@@ -279,7 +279,7 @@ def test_village_coordinates_come_with_village_opened(service_db):
             "insee_code": "19164", "kind": "fixed", "population": 800, **extra}, village_id=village_id,
             source="members"))
         with database.unit_of_work() as uow:
-            assert read_models.record_village_opened(uow, "orders.on_village_opened", envelope)
+            assert read_models.record_village(uow, "orders.on_village_opened", envelope)
     with database.unit_of_work() as uow:
         placed = uow.session.get(KnownVillage, with_place)
         assert (placed.latitude, placed.longitude) == (45.6231, 2.0412)

@@ -42,7 +42,7 @@ def world(service_db, monkeypatch):
     villages = [village_opened("Peyrelevade"), village_opened("Tarnac")]
     with database.unit_of_work() as uow:
         for envelope in villages:
-            read_models.record_village_opened(uow, "test", parse_envelope(envelope))
+            read_models.record_village(uow, "test", parse_envelope(envelope))
     ids = {}
     for key, village_ids in (("a", [villages[0]["village_id"]]), ("b", [villages[1]["village_id"]]), ("net", [])):
         with database.unit_of_work() as uow:

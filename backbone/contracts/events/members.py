@@ -26,6 +26,15 @@ class VillageOpenedV1(Schema):
                              metadata={"description": "Longitude of the hub (WGS 84), when known."})
 
 
+@registry.register("village.updated", 1, publisher="members",
+                   description="A village's description changed (its name, commune, population or position): "
+                               "the whole description as `village.opened` gives it, with when it opened, so "
+                               "a reader that missed the opening can still record it. Readers keep the "
+                               "latest by `occurred_at`.")
+class VillageUpdatedV1(VillageOpenedV1):
+    opened_at = fields.AwareDateTime(required=True, metadata={"description": "When the village joined the network."})
+
+
 # --- volunteers (services/members/volunteers.py) ----------------------------------------------
 
 SKILL_LEVELS = ("debutant", "confirme", "expert")

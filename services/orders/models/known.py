@@ -9,7 +9,7 @@ from services.orders.models.base import Base, new_id  # noqa: F401
 
 
 class KnownVillage(Base):
-    """A village as orders needs it (event-carried state from `village.opened`)."""
+    """A village as orders needs it (event-carried state from `village.opened` and `village.updated`)."""
 
     __tablename__ = "known_villages"
 
@@ -20,6 +20,7 @@ class KnownVillage(Base):
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)   # distances, rounds
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

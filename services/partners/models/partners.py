@@ -62,7 +62,7 @@ class ApiKey(Base):
 
 
 class KnownVillage(Base):
-    """A village as partners needs it (event-carried state from `village.opened`)."""
+    """A village as partners needs it (event-carried state from `village.opened` and `village.updated`)."""
 
     __tablename__ = "known_villages"
 
@@ -72,6 +72,7 @@ class KnownVillage(Base):
     commune: Mapped[str] = mapped_column(String(120))
     insee_code: Mapped[str] = mapped_column(String(5))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
 
 
 class VillageStatus(Base):
