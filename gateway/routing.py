@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from marshmallow import Schema
 from nameko.extensions import DependencyProvider
@@ -121,7 +122,7 @@ def _parse_body(request, schema_cls):
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:  # a spreadsheet's CSV export on Windows
             text = raw.decode("cp1252", errors="replace")
-        return {"text": text}, load(schema_cls(), {"text": text})
+        return {"text": text}, load(_schema(schema_cls), {"text": text})
     if not raw.strip():
         data = {}
     else:
@@ -131,7 +132,15 @@ def _parse_body(request, schema_cls):
             raise HttpError(400, "invalid_json") from None
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_json")
-    return data, load(schema_cls(), data)
+    return data, load(_schema(schema_cls), data)
+
+
+@cache
+def _schema(schema_cls) -> Schema:
+    """One instance per body schema, made once (building one copies all its fields: a tenth of a
+    request's time in the gateway). Loading keeps nothing on the instance, and a green thread cannot
+    switch in the middle of a load (no I/O in it), so requests share it."""
+    return schema_cls()
 
 
 def _check_role(spec: RouteSpec, principal: auth.Principal):
