@@ -6,6 +6,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
+def same_as(column: str):
+    """A column default: the value the same INSERT gives `column` (e.g. a read model's `changed_at`
+    starts as its `opened_at`)."""
+    return lambda context: context.get_current_parameters()[column]
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime, same_as, utcnow
 
 
 class Base(DeclarativeBase):
@@ -26,7 +26,8 @@ class KnownVillage(Base):
     name: Mapped[str] = mapped_column(String(120))
     commune: Mapped[str] = mapped_column(String(120))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
+    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
 
 
 class KnownPartner(Base):

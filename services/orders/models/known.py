@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime, same_as, utcnow
 from services.orders.models.base import Base, new_id  # noqa: F401
 
 
@@ -20,7 +20,8 @@ class KnownVillage(Base):
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)   # distances, rounds
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
+    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

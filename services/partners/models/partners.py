@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime, same_as, utcnow
 from services.partners.models.base import Base, new_id  # noqa: F401
 
 
@@ -72,7 +72,8 @@ class KnownVillage(Base):
     commune: Mapped[str] = mapped_column(String(120))
     insee_code: Mapped[str] = mapped_column(String(5))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the latest event applied (opened or updated)
+    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
 
 
 class VillageStatus(Base):
