@@ -176,9 +176,9 @@ def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
     return member
 
 
-def _existing(uow, village_id: str, key: str) -> Order | None:
-    return uow.session.scalars(select(Order).where(Order.village_id == village_id,
-                                                   Order.idempotency_key == key)).first()
+def _existing(uow, village_id: str, key: str) -> str | None:
+    """The id of the order already placed with this idempotency key, if any."""
+    return uow.session.scalar(select(Order.id).where(Order.village_id == village_id, Order.idempotency_key == key))
 
 
 def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime) -> dict:
@@ -236,7 +236,7 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
     data = load(OrderInput(), data)
     existing = _existing(uow, village_id, data["idempotency_key"])
     if existing is not None:
-        return get_order(uow, existing.id, [village_id])
+        return get_order(uow, existing, [village_id])
     member = _known_member(uow, data["member_id"], village_id)
     if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(HOME_DELIVERY_TAGS):
         raise InvalidInput({"fulfilment": ["Home delivery is for members who cannot come (fragile, reduced "
@@ -263,7 +263,7 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
         existing = _existing(uow, village_id, data["idempotency_key"])
         if existing is None:
             raise
-        return get_order(uow, existing.id, [village_id])
+        return get_order(uow, existing, [village_id])
 
 
 # --- the counter's transitions -------------------------------------------------------------------

@@ -36,15 +36,19 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
     for them, and an order placed after the sending sees it sent. Only lowering the cut-off (the
     first line of an item with an earlier cut-off) takes the row exclusively."""
     cutoff = catalogue.cutoff_at(item, delivery_date)
-    uow.session.execute(uow.insert(PurchaseOrder).values(
-        id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
-        delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
     this_cycle = (PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
-    uow.session.execute(update(PurchaseOrder).where(*this_cycle, PurchaseOrder.status == "open",
-                                                    PurchaseOrder.cutoff_at > cutoff).values(cutoff_at=cutoff)
-                        .execution_options(synchronize_session=False))
-    purchase_order = uow.session.scalars(select(PurchaseOrder).where(*this_cycle).with_for_update(read=True)
-                                         .execution_options(populate_existing=True)).one()
+    shared = (select(PurchaseOrder).where(*this_cycle).with_for_update(read=True)
+              .execution_options(populate_existing=True))
+    # the usual case, one statement: the cycle exists and its cut-off is not later than this item's
+    purchase_order = uow.session.scalars(shared.where(PurchaseOrder.cutoff_at <= cutoff)).first()
+    if purchase_order is None:  # the first line of the cycle, or an earlier cut-off to set
+        uow.session.execute(uow.insert(PurchaseOrder).values(
+            id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
+            delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
+        uow.session.execute(update(PurchaseOrder).where(*this_cycle, PurchaseOrder.status == "open",
+                                                        PurchaseOrder.cutoff_at > cutoff).values(cutoff_at=cutoff)
+                            .execution_options(synchronize_session=False))
+        purchase_order = uow.session.scalars(shared).one()
     return purchase_order if purchase_order.status == "open" else None
 
 

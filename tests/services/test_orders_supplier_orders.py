@@ -149,3 +149,31 @@ def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_th
     with w.db.unit_of_work() as sender:
         sent = supplier_orders.send_now(sender, held, NOW)
     assert sent["status"] == "sent" and sent["items_count"] == 3
+
+
+def test_an_earlier_cutoff_lowers_the_cycles_and_a_later_one_leaves_it(service_db):
+    from services.orders.models import CatalogueItem, PurchaseOrder
+    from tests.services.test_orders_catalogue import item
+
+    database = service_db("orders")
+    supplier = "f0f0f0f0-0000-4000-8000-000000000001"
+
+    def cycle(cutoff_time):
+        line = CatalogueItem(**item("Tomme", supplier, shared=True, lead_time_days=1, cutoff_time=cutoff_time),
+                             village_id="v")
+        with database.unit_of_work() as uow:
+            found = supplier_orders.cycle_for(uow, line, THURSDAY, NOW)
+            uow.commit()
+            return found and (found.id, found.cutoff_at)
+
+    first_id, noon = cycle("12:00")
+    assert noon == datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
+    assert cycle("18:00") == (first_id, noon), "a later cut-off leaves the cycle's"
+    assert cycle("08:00") == (first_id, datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)), "an earlier one lowers it"
+    assert cycle("12:00")[1] == datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)
+    with database.unit_of_work() as uow:
+        uow.session.get(PurchaseOrder, first_id).status = "sent"
+        uow.commit()
+    assert cycle("18:00") is None and cycle("06:00") is None, "a sent cycle takes no line, whatever its cut-off"
+    with database.unit_of_work() as uow:
+        assert uow.session.get(PurchaseOrder, first_id).cutoff_at == datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)
