@@ -3,6 +3,9 @@
     .venv/bin/python bench/load.py                                   # SQLite, 20 users, 60 s
     .venv/bin/python bench/load.py --backend postgresql --users 20 --duration 60
     .venv/bin/python bench/load.py --duration 10 --users 5           # a quick look
+    .venv/bin/python bench/load.py --backend postgresql --mix orders --users 40   # the 200 orders/s target
+                                      # (20 users working without pause wait on each other's answers:
+                                      # ~150 orders/s with the machine not yet full; 40 fill it)
 
 Starts the network as `maillage run` does (four services, each with its outbox relay, the gateway) in a
 private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
