@@ -43,6 +43,14 @@ log = logging.getLogger(__name__)
 DEAD_LETTER_HEADERS = ("x-maillage-reason", "x-maillage-queue", "x-maillage-dead-at", "x-maillage-attempts")
 
 
+def _consume_with_prefetch(consume, consumer, prefetch: int, *args, **kwargs):
+    """Each consumer's own prefetch: the channel's qos holds for the consumers started after it, so
+    it is set just before each starts (a batching handler wants room for a batch waiting while
+    another runs; the others keep the container's `max_workers`)."""
+    consumer.qos(prefetch_count=prefetch)
+    return consume(*args, **kwargs)
+
+
 class RawQueueConsumer(QueueConsumer):
     """Hands raw messages to the entrypoint: decoding is the entrypoint's job, so a body that is
     not JSON becomes a dead letter instead of an exception in the consumer loop."""
@@ -55,12 +63,9 @@ class RawQueueConsumer(QueueConsumer):
         for provider in self._providers:
             consumer = consumer_cls(queues=[provider.queue],
                                     on_message=partial(self.handle_message, provider, None))
+            prefetch = max(self.prefetch_count, getattr(provider, "prefetch_count", 0))
+            consumer.consume = partial(_consume_with_prefetch, consumer.consume, consumer, prefetch)
             self._consumers[provider] = consumer
-        # one channel: the last qos before consuming holds for all its consumers, so the largest
-        # prefetch any handler needs (a batching one wants room for a batch waiting while another runs)
-        prefetch = max([self.prefetch_count] + [getattr(p, "prefetch_count", 0) for p in self._providers])
-        for consumer in self._consumers.values():
-            consumer.qos(prefetch_count=prefetch)
         return self._consumers.values()
 
     def stop(self):

@@ -333,3 +333,35 @@ def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead
     assert any(len(batch) > 1 and POISON_NAME in batch for batch in BatchingService.batches), \
         "the poison failed a batch of several"
     assert count(orders, KnownVillage) == 12
+
+
+class MixedService:
+    """A batching handler beside one event at a time, in one container."""
+
+    name = "mixed"
+
+    @consume_event("village.opened", batch=10)
+    def on_village_opened(self, events):
+        pass
+
+    @consume_event("village.status_changed")
+    def on_village_status_changed(self, event):
+        pass
+
+
+def test_only_a_batching_handler_takes_more_messages_ahead(amqp_uri, nameko_config, start_container):
+    """A batching handler may hold a batch waiting while others run (batch × 3 here); a handler taking
+    one event at a time keeps the container's max_workers, so the messages kept in memory stay few."""
+    import requests
+
+    from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
+
+    start_container(MixedService, nameko_config)
+    vhost = amqp_uri.rsplit("/", 1)[1]
+
+    def prefetch():
+        consumers = requests.get(f"{RABBIT_MANAGEMENT}/consumers/{vhost}", auth=RABBIT_AUTH, timeout=10).json()
+        return {c["queue"]["name"]: c["prefetch_count"] for c in consumers if c["queue"]["name"].startswith("mixed.")}
+
+    assert wait_until(lambda: len(prefetch()) == 2 and prefetch(), timeout=30, message="both consumers listed") == {
+        "mixed.on_village_opened": 30, "mixed.on_village_status_changed": nameko_config["max_workers"]}

@@ -197,6 +197,24 @@ print(json.dumps({"ok": outcome.ok, "error": outcome.error}))
 """
 
 
+def _certificate_authority(folder, certified: str):
+    """A CA (ca.pem) and a server certificate for the name `certified` it signed (server.pem,
+    server.key), made with the openssl command."""
+    import subprocess
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+            "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Maillage test CA")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={certified}")
+    (folder / "san.cnf").write_text(f"subjectAltName=DNS:{certified}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "1", "-out", "server.pem", "-extfile", "san.cnf")
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
 @pytest.mark.parametrize("certified", ["hooks.partner.example", "someone-else.example"])
 def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_path):
     """Over TLS the connection made to the address checked still presents the endpoint's name (SNI)
@@ -206,17 +224,13 @@ def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_
     import subprocess
     import sys
 
-    import trustme
-
     from examples.partner_subscriber.subscriber import serve_webhooks
 
-    ca = trustme.CA()
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
+    ca_file, certificate, key = _certificate_authority(tmp_path, certified)
     received, port = [], free_port()
     server = serve_webhooks(port, "whsec_x", received.append, host="127.0.0.1")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(certified).configure_cert(context)
+    context.load_cert_chain(certificate, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
