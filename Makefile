@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py --compact
 	$(BIN)/python bench/load.py --backend sqlite $(LOAD_ARGS)
 	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS)
+	$(BIN)/python bench/load.py --backend postgresql --think 1 $(LOAD_ARGS)
+	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS) --mix orders --users 40
 
 catalogue: $(STAMP)
 	$(BIN)/maillage events-catalogue

@@ -9,7 +9,8 @@
 
 Starts the network as `maillage run` does (four services, each with its outbox relay, the gateway) in a
 private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
-service; loads the demo data (`maillage seed`); then N users work without pause for `--duration`
+service; loads the demo data (`maillage seed`); then N users work without pause (or, with `--think S`,
+pausing S seconds on average between two actions, as a concierge serving people does) for `--duration`
 seconds, each as the concierge of one of the demo villages, with this mix (weights):
 
     counter reads    search an inhabitant 20, today's counter 10, the village catalogue 10
@@ -332,7 +333,9 @@ class Mix:
         return route, response.status_code, response.text
 
 
-def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8) -> float:
+def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8, think: float = 0.0) -> float:
+    """`users` threads working for `duration` seconds; with `think`, each pauses between two actions
+    for a random time averaging `think` seconds (exponential: a concierge serving someone)."""
     kinds = mix.kinds()
     weights = [mix.WEIGHTS[k] for k in kinds]
     stop_at = time.monotonic() + duration
@@ -348,6 +351,8 @@ def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: in
             except requests.RequestException as exc:
                 route, status = kind, type(exc).__name__
             recorder.add(route, kind if kind in mix.WRITES else "", time.perf_counter() - started, status)
+            if think:
+                time.sleep(min(rnd.expovariate(1 / think), max(0.0, stop_at - time.monotonic())))
 
     threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
     started = time.monotonic()
@@ -417,7 +422,8 @@ def ms(seconds: float) -> str:
 
 def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, claims, unconsumed, raw,
            memory_rest, memory_after, cpu) -> str:
-    lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
+    pace = f", pausing {args.think:g} s on average between actions" if args.think else ", without pause"
+    lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
              "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
              f"data in {startup:.1f} s.", ""]
     total = sum(len(v) for v in recorder.latencies.values())
@@ -481,6 +487,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="each user pauses this long on average between two actions (default: no pause)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--raw-n", type=int, default=5000, help="messages for the raw broker limit")
     parser.add_argument("--mix", choices=("counter", "orders"), default="counter",
@@ -509,7 +517,7 @@ def main(argv=None) -> int:
             print(f"{args.users} users for {args.duration:.0f} s …", flush=True)
             cpu_before = cpu_by_process(network)
             profilers = start_profilers(args.profile, network, work, args.duration) if args.profile else []
-            elapsed = run_load(mix, args.users, args.duration, recorder)
+            elapsed = run_load(mix, args.users, args.duration, recorder, think=args.think)
             cpu_after = cpu_by_process(network)
             for profiler in profilers:
                 profiler.wait(timeout=60)
@@ -534,7 +542,8 @@ def main(argv=None) -> int:
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}-{started_at:%Y-%m-%d-%H%M}.md"
+        path = RESULTS / (f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}"
+                          f"{'-think' if args.think else ''}-{started_at:%Y-%m-%d-%H%M}.md")
         path.write_text(text)
         print(f"written to {path.relative_to(ROOT)}")
     if args.keep:
