@@ -14,9 +14,9 @@ def record_village(uow, consumer: str, event: dict) -> bool:
     if not uow.claim(consumer, event):
         return False
     payload = event["payload"]
-    uow.keep_latest(KnownVillage, {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"],
-                       "commune": payload["commune"], "opened_at": payload.get("opened_at") or event["occurred_at"],
-                       "changed_at": event["occurred_at"]}, key="id")
+    uow.keep_latest(KnownVillage, {
+        "id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "commune": payload["commune"],
+        "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
     return True
 
