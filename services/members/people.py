@@ -49,10 +49,18 @@ def _as_dict(member: Member, duplicates=()) -> dict:
     }
 
 
+def _member(uow, member_id: str, *, erased_ok: bool = False) -> Member:
+    """The member (not erased, unless `erased_ok`): otherwise NotFound."""
+    member = uow.session.get(Member, str(member_id))
+    if member is None or (member.erased_at and not erased_ok):
+        raise NotFound("member", str(member_id))
+    return member
+
+
 def _member_in(uow, village_id: str, member_id: str, *, erased_ok: bool = False) -> Member:
     """The member, if it belongs to `village_id` (and is not erased): otherwise NotFound."""
-    member = uow.session.get(Member, str(member_id))
-    if member is None or member.village_id != village_id or (member.erased_at and not erased_ok):
+    member = _member(uow, member_id, erased_ok=erased_ok)
+    if member.village_id != village_id:
         raise NotFound("member", str(member_id))
     return member
 
@@ -79,10 +87,7 @@ def _likely_duplicates(uow, village_id: str, search_name: str | None, phone: str
 
 def village_of_member(uow, member_id: str) -> str:
     """The village of a member of the network (not erased): otherwise NotFound."""
-    member = uow.session.get(Member, str(member_id))
-    if member is None or member.erased_at:
-        raise NotFound("member", str(member_id))
-    return member.village_id
+    return _member(uow, member_id).village_id
 
 
 def get_member(uow, village_id: str, member_id: str) -> dict:

@@ -32,7 +32,7 @@ class OrdersService:
     @consume_event("village.updated")
     def on_village_updated(self, event):
         with self.db.unit_of_work() as uow:
-            read_models.record_villages(uow, "orders.on_village_updated", [event])
+            read_models.record_village(uow, "orders.on_village_updated", event)
 
     @consume_event("village.status_changed")
     def on_village_status_changed(self, event):

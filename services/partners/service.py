@@ -16,6 +16,7 @@ from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
 
+
 class PartnersService:
     name = "partners"
 

@@ -79,17 +79,25 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
     headers = {"Host": parts.netloc.rpartition("@")[2], "Content-Type": "application/json", "User-Agent": USER_AGENT,
                "X-Maillage-Event-Id": event_id, "X-Maillage-Event-Type": event_type,
                SIGNATURE_HEADER: signature(secret, timestamp, body)}
-    pool = _pool(parts.scheme, addresses[0], port, host, timeout)
-    try:
-        response = pool.urlopen("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
-                                headers=headers, redirect=False, retries=False, assert_same_host=False)
-    except urllib3.exceptions.HTTPError as exc:
-        return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
-    finally:
-        pool.close()
-    ok = 200 <= response.status < 300
-    return Outcome(ok, _ms(started), status_code=response.status,
-                   error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500])
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    failure: Exception | str = f"{host} has no address"
+    for address in dict.fromkeys(addresses):  # each address checked, in the resolver's order, until one answers
+        pool = _pool(parts.scheme, address, port, host, timeout)
+        try:
+            response = pool.urlopen("POST", target, body=body, headers=headers, redirect=False, retries=False,
+                                    assert_same_host=False)
+        except urllib3.exceptions.ConnectTimeoutError as exc:  # no connection there (refused, unreachable…)
+            failure = exc
+            continue
+        except urllib3.exceptions.HTTPError as exc:
+            return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            pool.close()
+        ok = 200 <= response.status < 300
+        return Outcome(ok, _ms(started), status_code=response.status,
+                       error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500])
+    reason = failure if isinstance(failure, str) else f"{type(failure).__name__}: {failure}"
+    return Outcome(False, _ms(started), error=reason[:500])
 
 
 def _pool(scheme: str, address: str, port: int, host: str, timeout: float) -> urllib3.HTTPConnectionPool:

@@ -184,6 +184,20 @@ def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatc
     assert asked == ["rebinding.example"], "the name was resolved once, for the check"
 
 
+def test_an_address_that_does_not_answer_is_passed_for_the_next_one_checked(monkeypatch, endpoint):
+    """A name with several addresses (IPv6 and IPv4, several servers): the attempt goes on to the
+    next checked address when one refuses the connection, as a browser does."""
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    named = receiver.url.replace("127.0.0.1", "two-addresses.example")
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *rest, **kw: [  # nothing listens on the first
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+        for address in (("127.0.0.2", "127.0.0.1") if host == "two-addresses.example" else (host,))])
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    assert outcome.ok and len(receiver.received) == 1, outcome.error
+
+
 HTTPS_ATTEMPT = """
 import eventlet
 eventlet.monkey_patch()  # first, as `nameko run` does for the partners service
