@@ -10,7 +10,7 @@ from backbone.unit_of_work import UnitOfWork
 _green_patched = False
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     global _green_patched
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg2://" + url.split("://", 1)[1]  # psycopg2: green under eventlet
@@ -34,7 +34,7 @@ def make_engine(url: str) -> Engine:
 
             patch_psycopg()
         _green_patched = True
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=10)
 
 
 class Database:

@@ -2,6 +2,7 @@
 
 - pika's asynchronous connection with publisher confirms; rows are marked published only once
   the broker confirmed them (batched, `multiple` acks), so a crash anywhere re-sends, never loses;
+  the marking runs in a thread of its own (`_Marker`), so publishing never waits for that UPDATE;
 - rows go out in outbox order on one channel, which keeps each village's publication order;
 - while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
   events wait; writes go on meanwhile, they only fill the outbox;
@@ -43,7 +44,9 @@ class OutboxRelay:
     def __init__(self, service: str, *, database_url: str | None = None, amqp_uri: str | None = None,
                  batch_size: int = 500, max_in_flight: int = 2000, poll_interval: float = 0.1):
         self.service = service
-        self.engine = make_engine(database_url or config.database_url(service))
+        # no ping before each use: a query that fails is retried by the relay itself, which makes the
+        # pool reconnect; the ping would be one more round trip for every poll and every mark
+        self.engine = make_engine(database_url or config.database_url(service), pre_ping=False)
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
@@ -55,6 +58,7 @@ class OutboxRelay:
         self._backoff = 0.5
         self._connection = None
         self._channel = None
+        self._marker = _Marker(self.engine, service)
         self._reset_flight()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -63,12 +67,16 @@ class OutboxRelay:
         if handle_signals:  # only the main thread may; `run_relays` handles them for its threads
             signal.signal(signal.SIGTERM, lambda *_: self.stop())
             signal.signal(signal.SIGINT, lambda *_: self.stop())
-        while not self._stopping:
-            with self._single_active_relay() as lock:  # waits while another relay is active
-                self._lock = lock
-                while not self._stopping and lock.held():
-                    self._publish_until_disconnected()
-        self.engine.dispose()
+        self._marker.start()
+        try:
+            while not self._stopping:
+                with self._single_active_relay() as lock:  # waits while another relay is active
+                    self._lock = lock
+                    while not self._stopping and lock.held():
+                        self._publish_until_disconnected()
+        finally:
+            self._marker.stop()  # marks what the broker confirmed before going
+            self.engine.dispose()
 
     def _publish_until_disconnected(self) -> None:
         self._connection = pika.SelectConnection(
@@ -199,17 +207,20 @@ class OutboxRelay:
             return  # confirms will call us again
         limit = min(self.batch_size, room)
         if not self._in_flight:
-            # everything handed over is confirmed and marked: scan from the start again, or a row
-            # that committed after a row with a larger id (concurrent writers, PostgreSQL
-            # sequences) would stay below the cursor and never be published
+            # everything handed over is confirmed: scan from the start again, or a row that
+            # committed after a row with a larger id (concurrent writers, PostgreSQL sequences)
+            # would stay below the cursor and never be published
             self._cursor = 0
+        confirmed = self._marker.unmarked()  # before the SELECT: a mark committed after it is in here
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,
                        OutboxEvent.body)
                 .where(OutboxEvent.published_at.is_(None), OutboxEvent.id > self._cursor)
-                .order_by(OutboxEvent.id).limit(limit)
+                .order_by(OutboxEvent.id).limit(limit + len(confirmed))
             ).all()
+        full = len(rows) == limit + len(confirmed)
+        rows = [row for row in rows if row.id not in confirmed][:limit]
         for row in rows:
             failpoints.hit("relay.before_publish")
             self._channel.basic_publish(
@@ -221,7 +232,7 @@ class OutboxRelay:
             self._delivery_tag += 1
             self._in_flight[self._delivery_tag] = row.id
             self._cursor = row.id
-        self._schedule_poll(0 if len(rows) == limit else self.poll_interval)
+        self._schedule_poll(0 if full else self.poll_interval)
 
     def _on_confirm(self, frame):
         method = frame.method
@@ -237,19 +248,8 @@ class OutboxRelay:
             self._schedule_poll(REFUSED_PAUSE)
             return
         failpoints.hit("relay.after_confirm")
-        try:
-            self._mark_published(row_ids)
-        except SQLAlchemyError as exc:  # they were delivered: re-sent later, the inbox absorbs it
-            log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
-                        self.service, len(row_ids), type(exc).__name__)
+        self._marker.add(row_ids)
         self._schedule_poll(0)
-
-    def _mark_published(self, row_ids):
-        now = datetime.now(timezone.utc)
-        with self.engine.begin() as conn:
-            for start in range(0, len(row_ids), 500):
-                conn.execute(update(OutboxEvent).where(OutboxEvent.id.in_(row_ids[start:start + 500]))
-                             .values(published_at=now))
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -261,6 +261,71 @@ class OutboxRelay:
     def _single_active_relay(self):
         return _AdvisoryLock(self.engine, self.service, self) if self.engine.dialect.name == "postgresql" \
             else _NoLock()
+
+
+class _Marker:
+    """Marks the rows the broker confirmed as published, in a thread of its own (a green thread in
+    a nameko process): the publishing loop hands it their ids and goes on at once, instead of
+    waiting for an UPDATE and a commit at every confirm. The ids handed over and not yet marked are
+    `unmarked()`: the loop does not select them again meanwhile. A mark that fails leaves them
+    pending: they are sent again later, and the consumers' inboxes absorb the copy."""
+
+    def __init__(self, engine, service: str):
+        self.engine, self.service = engine, service
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._waiting: list[int] = []
+        self._unmarked: set[int] = set()
+        self._stopping = False
+        self._thread = None
+
+    def start(self) -> None:
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"{self.service}-relay-marker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Marks what was handed over, then ends."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def add(self, row_ids: list[int]) -> None:
+        with self._lock:
+            self._waiting.extend(row_ids)
+            self._unmarked.update(row_ids)
+        self._wake.set()
+
+    def unmarked(self) -> set[int]:
+        with self._lock:
+            return set(self._unmarked)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                row_ids, self._waiting = self._waiting, []
+            if row_ids:
+                try:
+                    self._mark_published(row_ids)
+                except SQLAlchemyError as exc:
+                    log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
+                                self.service, len(row_ids), type(exc).__name__)
+                with self._lock:
+                    self._unmarked.difference_update(row_ids)
+            if self._stopping and not self._waiting:
+                return
+
+    def _mark_published(self, row_ids: list[int]) -> None:
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # a mark lost in a crash only sends the rows again
+                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            for start in range(0, len(row_ids), 500):
+                conn.execute(update(OutboxEvent).where(OutboxEvent.id.in_(row_ids[start:start + 500]))
+                             .values(published_at=now))
 
 
 class _NoLock:

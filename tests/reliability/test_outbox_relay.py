@@ -3,6 +3,7 @@ publication order, and rows marked published only once the broker confirmed them
 import json
 import random
 import signal
+import time
 import uuid
 
 import pytest
@@ -188,6 +189,31 @@ def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_db,
     bodies = tap.wait_for(2, timeout=10)
     assert {b["payload"]["village_id"] for b in bodies} == {first, second["id"]}
     wait_until(lambda: pending(members) == 0, message="the late row to be published")
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_relay_does_not_resend_confirmed_rows_while_their_mark_waits(amqp_uri, service_db, relay, broker_client):
+    """Rows are marked published apart from the publishing loop. While that UPDATE waits (here on a
+    lock the test holds on the first row), the relay goes on publishing new rows, and must not send
+    the confirmed but not yet marked ones again at its next polls."""
+    members = service_db("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    written = [open_village(members)["id"]]
+    with members.engine.connect() as blocker:
+        blocker.execute(text("SELECT id FROM outbox FOR UPDATE"))
+        process = relay("members")
+        tap.wait_for(1)
+        written += [open_village(members)["id"] for _ in range(5)]
+        tap.wait_for(6)
+        time.sleep(1.0)  # ten polls at least: a re-sent row would arrive meanwhile
+        assert pending(members) == 6, "the marks wait for the test's lock"
+        assert len(tap.drain()) == 6, "a confirmed row was sent again while its mark waited"
+        blocker.rollback()
+    wait_until(lambda: pending(members) == 0, message="the marks to go through once the lock is gone")
+    bodies = tap.drain()
+    assert len(bodies) == 6 and len({b["event_id"] for b in bodies}) == 6
+    assert {b["payload"]["village_id"] for b in bodies} == set(written)
+    assert process.returncode is None, process.output()
 
 
 def open_village_uncommitted(uow) -> str:
