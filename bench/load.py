@@ -378,7 +378,8 @@ def start_profilers(py_spy: str, network: Network, work: Path, duration: float) 
 
 def event_delays(since: dt.datetime, until: dt.datetime):
     """{type: [seconds from outbox row to the last inbox claim]}, [seconds from outbox row to its
-    publication by the relay], the inbox claims in the window, and the events no consumer claimed."""
+    publication by the relay], {consuming service: [seconds from outbox row to its inbox claim]}, the
+    inbox claims in the window, and the events no consumer claimed."""
     from sqlalchemy import select
 
     from backbone import config
@@ -386,6 +387,7 @@ def event_delays(since: dt.datetime, until: dt.datetime):
     from backbone.tables import InboxEntry, OutboxEvent
 
     written, claimed, published = {}, defaultdict(list), {}
+    claimed_by = defaultdict(dict)  # consuming service -> {event_id: its inbox claim}
     claims_in_window = 0
     for service in config.SERVICES:
         database = Database(config.database_url(service), source="bench")
@@ -400,18 +402,22 @@ def event_delays(since: dt.datetime, until: dt.datetime):
                 for event_id, processed in conn.execute(
                         select(InboxEntry.event_id, InboxEntry.processed_at).where(InboxEntry.processed_at >= since)):
                     claimed[event_id].append(processed)
+                    claimed_by[service][event_id] = processed
                     if processed <= until:
                         claims_in_window += 1
         finally:
             database.dispose()
-    delays, relayed = defaultdict(list), []
+    delays, relayed, per_consumer = defaultdict(list), [], defaultdict(list)
+    for service, claims in claimed_by.items():
+        per_consumer[service] = [(processed - written[event_id][1]).total_seconds()
+                                 for event_id, processed in claims.items() if event_id in written]
     for event_id, (type_, created) in written.items():
         if claimed.get(event_id):
             delays[type_].append((max(claimed[event_id]) - created).total_seconds())
             if event_id in published:  # when the relay recorded the broker's confirm (after delivery, often)
                 relayed.append(published[event_id])
     unconsumed = Counter(type_ for event_id, (type_, _c) in written.items() if event_id not in claimed)
-    return delays, relayed, claims_in_window, unconsumed
+    return delays, relayed, per_consumer, claims_in_window, unconsumed
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -420,7 +426,7 @@ def ms(seconds: float) -> str:
     return "-" if seconds != seconds else f"{seconds * 1000:,.0f}"
 
 
-def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, claims, unconsumed, raw,
+def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, per_consumer, claims, unconsumed, raw,
            memory_rest, memory_after, cpu) -> str:
     pace = f", pausing {args.think:g} s on average between actions" if args.think else ", without pause"
     lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
@@ -448,6 +454,7 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, r
 
     lines += [row(type_, delays[type_]) for type_ in sorted(delays)]
     lines += [row("**all**", everything), row("(outbox row → its confirm recorded by the relay)", relayed)]
+    lines += [row(f"(outbox row → {service}'s inbox claim)", per_consumer[service]) for service in sorted(per_consumer)]
     if unconsumed:
         lines.append("")
         lines.append("Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
@@ -530,10 +537,10 @@ def main(argv=None) -> int:
                     break
                 time.sleep(0.2)
             memory_after = network.memory()
-            delays, relayed, claims, unconsumed = event_delays(since, until)
+            delays, relayed, per_consumer, claims, unconsumed = event_delays(since, until)
             print("raw broker limit …", flush=True)
             raw = throughput.raw_batched(vhost.uri, args.raw_n)
-            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, claims, unconsumed,
+            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, per_consumer, claims, unconsumed,
                           raw, memory_rest, memory_after,
                           {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after})
         finally:
