@@ -119,10 +119,11 @@ def search_members(uow, village_id: str, q: str = "", limit: int = 20) -> list[d
     phones = {m.phone for m in members if m.phone}
     names = {m.search_name for m in members if m.search_name}
     twins = []
-    if members:
-        twins = uow.session.scalars(select(Member).where(
-            Member.village_id == village_id, Member.erased_at.is_(None),
-            or_(Member.phone.in_(phones or {""}), Member.search_name.in_(names or {""})))).all()
+    if members:  # the columns a duplicate's line needs, not whole members with their tags and consents
+        twins = uow.session.execute(select(
+            Member.id, Member.first_name, Member.last_name, Member.erased_at, Member.phone, Member.search_name,
+        ).where(Member.village_id == village_id, Member.erased_at.is_(None),
+                or_(Member.phone.in_(phones or {""}), Member.search_name.in_(names or {""})))).all()
     rows = []
     for member in members:
         duplicates = [{"member_id": t.id, "display_name": display_name(t),
