@@ -1,16 +1,20 @@
 """One database per service: its engine and its units of work (nameko's side: backbone/dependencies.py)."""
 from __future__ import annotations
 
-from sqlalchemy import create_engine, event, text
+import time
+
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from backbone.unit_of_work import UnitOfWork
 
 _green_patched = False
+# a pooled connection idle longer than this is checked (SELECT 1) before it is handed out
+PING_AFTER_IDLE = 2.0
 
 
-def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
+def make_engine(url: str) -> Engine:
     global _green_patched
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg2://" + url.split("://", 1)[1]  # psycopg2: green under eventlet
@@ -34,7 +38,31 @@ def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
 
             patch_psycopg()
         _green_patched = True
-    return create_engine(url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """SQLAlchemy's `pool_pre_ping`, only for a connection that sat in the pool a while: under load each
+    unit of work would otherwise pay a round trip to the database for nothing (a connection used a
+    moment ago is alive). A dead one is replaced before use (the pool tries a fresh one); one that
+    died in the last seconds fails its first statement, which invalidates the whole pool, and the
+    caller's retry (an event's redelivery, the next request) gets a fresh connection."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("checked_in_at", 0.0) <= PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs (no transaction left open)
+        except Exception as error:  # noqa: BLE001  any failure: this connection is not to be used
+            raise exc.DisconnectionError(f"connection dead before use: {error}") from error
 
 
 class Database:

@@ -44,9 +44,7 @@ class OutboxRelay:
     def __init__(self, service: str, *, database_url: str | None = None, amqp_uri: str | None = None,
                  batch_size: int = 500, max_in_flight: int = 2000, poll_interval: float = 0.1):
         self.service = service
-        # no ping before each use: a query that fails is retried by the relay itself, which makes the
-        # pool reconnect; the ping would be one more round trip for every poll and every mark
-        self.engine = make_engine(database_url or config.database_url(service), pre_ping=False)
+        self.engine = make_engine(database_url or config.database_url(service))
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
