@@ -7,15 +7,23 @@ Typed errors (backbone.errors) come back as themselves.
 `rpc` is nameko's RPC entrypoint, its reply published without a publisher confirm: a reply goes to
 the caller's own transient queue, and a reply lost with its connection ends in the caller's timeout
 either way, so waiting for the broker's acknowledgement of every reply bought nothing but a round
-trip per call."""
+trip per call.
+
+Requests are transient messages, and only the calls to a service not yet reached wait for the
+broker's confirm: that confirm (with `mandatory`) is what tells at once that no service listens
+(UnknownService: "not running"). Once a confirmed call reached the service's queue, which is
+durable, later calls go without it, until a call times out (the queue may be gone with a reset
+broker: the next call asks again). A request lost with the broker ends in the caller's timeout, as
+a confirmed one whose service died would."""
 from __future__ import annotations
 
 import eventlet
+from kombu.entity import TRANSIENT_DELIVERY_MODE
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY, \
     SERIALIZER_CONFIG_KEY
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
+from nameko.rpc import MethodProxy, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
 
 from backbone import config
 from backbone.errors import ServiceUnavailable
@@ -25,13 +33,14 @@ DATABASE_DOWN = {"OperationalError", "InterfaceError", "DisconnectionError", "Pe
 
 
 class TimedServiceProxy:
-    def __init__(self, proxy, service: str, timeout: float):
+    def __init__(self, proxy, provider: "ServiceRpc", timeout: float):
         self._proxy = proxy
-        self._service = service
+        self._provider = provider
+        self._service = provider.target_service
         self._timeout = timeout
 
     def with_timeout(self, seconds: float) -> "TimedServiceProxy":
-        return TimedServiceProxy(self._proxy, self._service, seconds)
+        return TimedServiceProxy(self._proxy, self._provider, seconds)
 
     def __getattr__(self, method):
         method_proxy = getattr(self._proxy, method)
@@ -41,10 +50,12 @@ class TimedServiceProxy:
                 reply = method_proxy.call_async(*args, **kwargs)
             except UnknownService:
                 raise ServiceUnavailable(self._service, "not running") from None
+            self._provider.reached = True  # confirmed or not, the queue is there (or was)
             try:
                 with eventlet.Timeout(self._timeout):
                     return reply.result()
             except eventlet.Timeout:
+                self._provider.reached = False  # the next call asks the broker again
                 raise ServiceUnavailable(self._service, "timeout") from None
             except RemoteError as exc:
                 if exc.exc_type in DATABASE_DOWN:
@@ -55,18 +66,36 @@ class TimedServiceProxy:
         return call
 
 
-class ServiceRpc(RpcProxy):
-    def __init__(self, target_service: str, timeout: float | None = None, **options):
-        super().__init__(target_service, **options)
-        self.timeout = timeout
-
-    def get_dependency(self, worker_ctx):
-        return TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service,
-                                 self.timeout or config.rpc_timeout())
-
-
 class _UnconfirmedPublisher(Publisher):
     use_confirms = False
+
+
+class _UnconfirmedRequestPublisher(_UnconfirmedPublisher):
+    def publish(self, payload, **kwargs):
+        kwargs["mandatory"] = False  # nameko asks for it; without a confirm nothing would read the return
+        return super().publish(payload, **kwargs)
+
+
+class _UnconfirmedMethodProxy(MethodProxy):
+    publisher_cls = _UnconfirmedRequestPublisher
+
+
+class _UnconfirmedServiceProxy(ServiceProxy):
+    def __getattr__(self, name):
+        return _UnconfirmedMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
+                                       **self.options)
+
+
+class ServiceRpc(RpcProxy):
+    def __init__(self, target_service: str, timeout: float | None = None, **options):
+        super().__init__(target_service, delivery_mode=TRANSIENT_DELIVERY_MODE, **options)
+        self.timeout = timeout
+        self.reached = False  # a call reached the service's queue since the last timeout
+
+    def get_dependency(self, worker_ctx):
+        proxy_cls = _UnconfirmedServiceProxy if self.reached else ServiceProxy
+        proxy = proxy_cls(worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
+        return TimedServiceProxy(proxy, self, self.timeout or config.rpc_timeout())
 
 
 class _Responder(Responder):
