@@ -45,7 +45,9 @@ def test_a_help_request_is_booked_given_to_a_ranked_volunteer_and_done(counter):
     missing = post("/coups-de-main", requester_member_id="", skill="", place="", day="", start="", end="")
     assert missing.status_code == 400 and "Champ obligatoire." in _errors(missing.text)
 
-    day = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    # next Monday: the demo's Bernard volunteers on Monday mornings (any other day, 10:00 may find nobody)
+    today = datetime.date.today()
+    day = (today + datetime.timedelta(days=(0 - today.weekday()) % 7 or 7)).isoformat()
     for skill in skills:  # the first need some demo volunteer can meet
         booked = post("/coups-de-main", requester_member_id=members[0][0], skill=skill, place="Chez elle", day=day,
                       start="10:00", end="11:00")
