@@ -16,8 +16,9 @@ Handlers stay idempotent by claiming the event in their unit of work (`uow.claim
 `@consume_event(..., batch=N)` hands the handler a list of events instead of one, so that it can
 claim and write them in one transaction (`uow.claim_many`): one commit for many events is what
 lets a busy consumer keep up. Batches form only under load: a message that arrives while fewer
-than BATCHES_IN_FLIGHT batches of this handler are running starts one at once (no waiting for
-company); those arriving meanwhile wait, and the next batch takes up to N of them. A batch
+than BATCHES_IN_FLIGHT batches of this handler are running starts one at once, with the messages
+read in the same go (an order's events come together; no waiting for company); those arriving
+meanwhile wait, and the next batch takes up to N of them. A batch
 that fails is not retried as a whole: each of its events is run again alone, with the retries
 and dead-lettering above, so one poison event never holds back the others.
 """
@@ -116,6 +117,7 @@ class EventConsumer(Consumer):
         self.prefetch_count = batch * (self.BATCHES_IN_FLIGHT + 1)
         self._waiting: list[tuple[dict, object]] = []
         self._batches_running = 0
+        self._start_scheduled = False
         super().__init__(queue=None, requeue_on_error=True, **kwargs)
 
     @property
@@ -150,7 +152,9 @@ class EventConsumer(Consumer):
             return
         if self.batch:
             self._waiting.append((envelope, message))
-            self._start_batches()
+            if not self._start_scheduled:  # after the messages already read with this one: one batch
+                self._start_scheduled = True
+                eventlet.spawn_n(self._start_batches_soon)
             return
         self._spawn(envelope, envelope, partial(self.handle_result, message), [message])
 
@@ -165,6 +169,10 @@ class EventConsumer(Consumer):
                 self.queue_consumer.requeue_message(message)
 
     # --- batches ---------------------------------------------------------------------------------
+
+    def _start_batches_soon(self) -> None:
+        self._start_scheduled = False
+        self._start_batches()
 
     def _start_batches(self) -> None:
         while self._waiting and self._batches_running < self.BATCHES_IN_FLIGHT:

@@ -313,6 +313,23 @@ def test_events_queued_up_are_handled_in_batches_each_once(amqp_uri, nameko_conf
     assert _letters(amqp_uri) == {}
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_events_read_together_make_one_batch_even_when_nothing_runs(amqp_uri, nameko_config, service_db,
+                                                                   start_container, broker_client, monkeypatch):
+    """An order's events reach a consumer together: the ones read in the same go are one batch (one
+    transaction), not one batch each, although no batch was running to make them wait."""
+    monkeypatch.setattr(BatchingService, "batches", [])
+    orders = service_db("orders")
+    first, _workers = start_container(BatchingService, nameko_config)  # declares the queue
+    first.stop()
+    client = broker_client(amqp_uri)
+    for n in range(3):  # they wait in the queue, and are pushed together to the next consumer
+        client.publish_envelope(village_envelope(name=f"Village {n}"))
+    start_container(BatchingService, nameko_config)
+    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 3, message="the 3 events claimed")
+    assert BatchingService.batches == [["Village 0", "Village 1", "Village 2"]]
+
+
 def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead_lettered(
         amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "2")
