@@ -311,6 +311,9 @@ class _Marker:
                 except SQLAlchemyError as exc:
                     log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
                                 self.service, len(row_ids), type(exc).__name__)
+                except Exception:  # noqa: BLE001  never a dead marker: the rows stay pending, re-sent
+                    log.exception("%s relay: could not mark %d events published; they will be re-sent",
+                                  self.service, len(row_ids))
                 with self._lock:
                     self._unmarked.difference_update(row_ids)
             if self._stopping and not self._waiting:
