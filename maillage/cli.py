@@ -68,11 +68,12 @@ def migrate(services):
 @main.command()
 def topology():
     """Declare the exchanges, the dead-letter queue and every service's queues."""
-    from maillage.network import TopologyMismatch, declare_topology
+    from maillage.network import BrokerUnreachable, TopologyMismatch, check_broker, declare_topology
 
     try:
+        check_broker(config.amqp_uri())
         queues = declare_topology()
-    except TopologyMismatch as exc:
+    except (BrokerUnreachable, TopologyMismatch) as exc:
         _fail(str(exc))
     for queue in queues:
         click.echo(f"queue {queue}")
@@ -224,22 +225,16 @@ def dead_letters_discard(event_id, queue):
                                               "gateway): a small machine's shape, about half the memory.")
 def run(demo, timeout, compact):
     """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
-    from backbone import migrations
     from maillage import demo as demo_data
-    from maillage.network import TopologyMismatch, declare_topology, rpc_client
-    from maillage.runner import BrokerUnreachable, Network, check_broker
+    from maillage.runner import Network
 
     started = time.monotonic()
-    try:
-        check_broker(config.amqp_uri())
-    except BrokerUnreachable as exc:
-        _fail(str(exc))
-    for service in config.SERVICES:
-        migrations.upgrade(service)
-    try:
-        declare_topology()
-    except TopologyMismatch as exc:
-        _fail(str(exc))
+    # each set-up step is a command of its own process: what it imports (Alembic, every model, the
+    # RPC client) goes with it, and this process, up as long as the network, stays small
+    for step in (["topology"], ["migrate"]):  # topology first: it says how to get a broker if none
+        failed = _step(step)
+        if failed:
+            _fail(failed)
     address = _gateway_address()
     network = Network(config.data_dir().parent / "log", compact=compact)
     stop = {"now": False}
@@ -249,8 +244,9 @@ def run(demo, timeout, compact):
     try:
         network.wait_healthy(f"http://{address}/health", timeout)
         if demo:
-            with rpc_client() as rpc:
-                demo_data.seed(rpc)
+            failed = _step(["seed"])
+            if failed:
+                raise RuntimeError(failed)
         click.echo(f"\nMaillage is up at http://{address}/ ({time.monotonic() - started:.1f}s)")
         click.echo(f"  consoles: http://{address}/console  (concierges' counter, coordination)")
         click.echo(f"  API docs: http://{address}/api/docs    health: http://{address}/health")
@@ -271,6 +267,16 @@ def run(demo, timeout, compact):
         sys.exit(1)
     network.stop()
     click.echo("stopped")
+
+
+def _step(args: list[str]) -> str | None:
+    """Runs `maillage ARGS` in a process of its own; None when it succeeded, else what it said."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "maillage.cli", *args], capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    return (done.stdout + done.stderr).strip() or f"maillage {' '.join(args)} failed ({done.returncode})"
 
 
 def _gateway_address() -> str:

@@ -40,6 +40,31 @@ def consumers_by_event_type() -> dict[str, list[str]]:
     return consumers
 
 
+BROKER_HELP = """RabbitMQ is not reachable at {uri} ({error}).
+Maillage needs a RabbitMQ broker. Start one, then run this again:
+  - with Docker:            docker compose up -d rabbitmq
+                            then AMQP_URI=amqp://maillage:maillage@127.0.0.1:5672/ (compose's broker user)
+  - with Debian/Ubuntu:     sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached
+  - elsewhere:              set AMQP_URI=amqp://user:password@host:5672/ to an existing broker"""
+
+
+class BrokerUnreachable(Exception):
+    pass
+
+
+def check_broker(uri: str) -> None:
+    import pika
+
+    params = pika.URLParameters(uri)
+    params.socket_timeout = params.blocked_connection_timeout = 3
+    params.connection_attempts = 1
+    try:
+        pika.BlockingConnection(params).close()
+    except Exception as exc:  # noqa: BLE001
+        safe_uri = f"{params.host}:{params.port}{params.virtual_host and '/' + params.virtual_host}"
+        raise BrokerUnreachable(BROKER_HELP.format(uri=safe_uri, error=type(exc).__name__)) from None
+
+
 def declare_topology(amqp_uri: str | None = None) -> list[str]:
     """Declare exchanges, the dead-letter queue and every service's queues (subscribers before
     publishers). Returns the queue names."""

@@ -7,44 +7,21 @@ an old laptop): the four services and the gateway in one nameko process (nameko 
 services in one process, each with its own workers, queues and relay)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-import pika
-import requests
 
 from backbone import config
 from maillage.network import GATEWAY_MODULE, GREEN_DNS, SERVICE_MODULES
 
 NAMEKO_CONFIG = config.REPO_ROOT / "deploy" / "nameko.yaml"
-
-BROKER_HELP = """RabbitMQ is not reachable at {uri} ({error}).
-Maillage needs a RabbitMQ broker. Start one, then run this again:
-  - with Docker:            docker compose up -d rabbitmq
-                            then AMQP_URI=amqp://maillage:maillage@127.0.0.1:5672/ (compose's broker user)
-  - with Debian/Ubuntu:     sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached
-  - elsewhere:              set AMQP_URI=amqp://user:password@host:5672/ to an existing broker"""
-
-
-class BrokerUnreachable(Exception):
-    pass
-
-
-def check_broker(uri: str) -> None:
-    params = pika.URLParameters(uri)
-    params.socket_timeout = params.blocked_connection_timeout = 3
-    params.connection_attempts = 1
-    try:
-        pika.BlockingConnection(params).close()
-    except Exception as exc:  # noqa: BLE001
-        safe_uri = f"{params.host}:{params.port}{params.virtual_host and '/' + params.virtual_host}"
-        raise BrokerUnreachable(BROKER_HELP.format(uri=safe_uri, error=type(exc).__name__)) from None
-
 
 @dataclass
 class Process:
@@ -101,11 +78,14 @@ class Network:
             if dead:
                 raise RuntimeError(self._death_report(dead))
             try:
-                response = requests.get(health_url, timeout=5)
-                if response.status_code == 200:
-                    return
-                last = ", ".join(response.json().get("down", [])) or str(response.status_code)
-            except requests.RequestException as exc:
+                with urllib.request.urlopen(health_url, timeout=5):
+                    return  # 200
+            except urllib.error.HTTPError as exc:  # 503: names what is down
+                try:
+                    last = ", ".join(json.loads(exc.read()).get("down", [])) or str(exc.code)
+                except ValueError:
+                    last = str(exc.code)
+            except (OSError, ValueError) as exc:
                 last = type(exc).__name__
             time.sleep(0.3)
         raise RuntimeError(f"the network did not become healthy in {timeout:.0f}s (down: {last}); "
