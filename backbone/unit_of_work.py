@@ -90,16 +90,24 @@ class UnitOfWork:
               "processed_at": now} for envelope in unique]))
         return [envelope for envelope in unique if envelope["event_id"] in claimed]
 
-    def keep_latest(self, model, values: dict, *, key: str, stamp: str = "changed_at") -> None:
-        """Upsert one row of a read model, keeping whichever version is newest by `stamp`.
+    def keep_latest(self, model, values: dict | list[dict], *, key: str, stamp: str = "changed_at") -> None:
+        """Upsert rows of a read model (one dict, or a batch's list of dicts with the same names),
+        keeping whichever version of each row is newest by `stamp`.
 
         One `INSERT … ON CONFLICT DO UPDATE … WHERE older`: a duplicate or a late older event changes
         nothing, and two changes handled at once cannot leave the older one (a read-then-write could,
-        on PostgreSQL)."""
-        statement = self.insert(model).values(**values)
+        on PostgreSQL). Within a batch, the newest version of each row is the one sent."""
+        newest: dict = {}
+        for row in [values] if isinstance(values, dict) else values:
+            if row[key] not in newest or newest[row[key]][stamp] < row[stamp]:
+                newest[row[key]] = row
+        if not newest:
+            return
+        rows = list(newest.values())
+        statement = self.insert(model).values(rows)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[getattr(model, key)],
-            set_={name: getattr(statement.excluded, name) for name in values if name != key},
+            set_={name: getattr(statement.excluded, name) for name in rows[0] if name != key},
             where=getattr(model, stamp) < getattr(statement.excluded, stamp)))
 
     def ensure_row(self, model, values: dict):

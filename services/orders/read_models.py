@@ -15,20 +15,12 @@ def record_villages(uow, consumer: str, events: list[dict]) -> int:
     """`village.opened` and `village.updated` not seen yet, in one transaction (one upsert for all);
     how many they were. Order-proof: a village keeps its latest description by `occurred_at`."""
     claimed = uow.claim_many(consumer, events)
-    rows: dict[str, dict] = {}
-    for event in claimed:
-        payload = event["payload"]
-        row = {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "kind": payload["kind"],
-               "latitude": payload.get("latitude"), "longitude": payload.get("longitude"),
-               "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
-        if row["id"] not in rows or rows[row["id"]]["changed_at"] < row["changed_at"]:
-            rows[row["id"]] = row
-    if rows:
-        statement = uow.insert(KnownVillage).values(list(rows.values()))
-        uow.session.execute(statement.on_conflict_do_update(
-            index_elements=[KnownVillage.id],
-            set_={name: getattr(statement.excluded, name) for name in next(iter(rows.values())) if name != "id"},
-            where=KnownVillage.changed_at < statement.excluded.changed_at))
+    uow.keep_latest(KnownVillage, [
+        {"id": event["payload"]["village_id"], "slug": event["payload"]["slug"], "name": event["payload"]["name"],
+         "kind": event["payload"]["kind"], "latitude": event["payload"].get("latitude"),
+         "longitude": event["payload"].get("longitude"),
+         "opened_at": event["payload"].get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
+        for event in claimed], key="id")
     uow.commit()
     return len(claimed)
 

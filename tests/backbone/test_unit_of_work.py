@@ -162,3 +162,24 @@ def test_two_consumers_creating_the_same_row_at_once_both_succeed(service_db):
     with db.unit_of_work() as uow:
         rows = uow.session.scalars(select(HelpDemand)).all()
         assert [(r.help_request_id, r.unmatched_at is not None) for r in rows] == [("hr-1", True)]
+
+
+def test_keep_latest_takes_a_batch_and_keeps_each_row_s_newest_version(service_db):
+    db = service_db("orders")
+
+    def village(name, day):
+        at = datetime(2026, 11, day, tzinfo=timezone.utc)
+        return {"id": "v-1", "slug": "v-1", "name": name, "kind": "itinerant", "opened_at": at, "changed_at": at}
+
+    with db.unit_of_work() as uow:
+        uow.keep_latest(KnownVillage, village("Le 10", 10), key="id")
+        uow.commit()
+    with db.unit_of_work() as uow:  # within the batch the newest wins, and it is newer than the row
+        uow.keep_latest(KnownVillage, [village("Le 12", 12), village("Le 11", 11)], key="id")
+        uow.keep_latest(KnownVillage, [], key="id")  # nothing to write
+        uow.commit()
+    with db.unit_of_work() as uow:  # a batch older than the row changes nothing
+        uow.keep_latest(KnownVillage, [village("Le 9", 9)], key="id")
+        uow.commit()
+    with db.unit_of_work() as uow:
+        assert uow.session.scalars(select(KnownVillage.name)).all() == ["Le 12"]
