@@ -99,11 +99,6 @@ def partners_serving(session, village_ids: list[str]) -> set[str]:
     return here | (every - serving_some)
 
 
-def concerned_partners(session, envelope: dict) -> set[str]:
-    """Every partner `envelope` concerns (empty for a type partners never receive)."""
-    return concerned_partners_of(session, [envelope])[envelope["event_id"]]
-
-
 def concerned_partners_of(session, envelopes: list[dict]) -> dict[str, set[str]]:
     """{event id: every partner it concerns} for a batch of events, asking the database once for
     the partners they name and once for each set of villages their public events are about."""
