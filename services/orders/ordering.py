@@ -22,7 +22,7 @@ Home delivery (on a round) is for members who cannot come: tagged fragile, reduc
 no_car (HOME_DELIVERY_TAGS, from `member.registered`); an address is required.
 
 Idempotency: `idempotency_key` is unique per village; the same key sent again (a double click at the
-counter) answers the order already made, and two at once cannot make two (unique constraint).
+counter, a retry) answers the order already made, and two at once cannot make two (unique constraint).
 
 Visibility: `village_ids` is what the caller may see (None: every village); an order elsewhere is
 "not found". A partner sees only orders with lines of its own, and only those lines.
@@ -231,12 +231,24 @@ def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, 
 def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict:
     """Check every line against the village's catalogue and cycle, price it, attach shared
     suppliers' lines to their pooled purchase order, record order.placed (and order.confirmed when
-    nothing awaits a supplier). The same idempotency key again answers the same order."""
+    nothing awaits a supplier). The same idempotency key again answers the same order.
+
+    The key is looked up only when the order cannot be made (its checks fail, or the unique key
+    clashes): a key sent again answers its order even once the checks no longer pass (a retry
+    after the cut-off, a member since erased), and a new order saves that statement."""
     now = now or utcnow()
     data = load(OrderInput(), data)
-    existing = _existing(uow, village_id, data["idempotency_key"])
-    if existing is not None:
+    try:
+        return _check_and_create(uow, village_id, data, now)
+    except (InvalidInput, IntegrityError):  # IntegrityError: the same key committed by a concurrent request
+        uow.rollback()
+        existing = _existing(uow, village_id, data["idempotency_key"])
+        if existing is None:
+            raise
         return get_order(uow, existing, [village_id])
+
+
+def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = _known_member(uow, data["member_id"], village_id)
     if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(HOME_DELIVERY_TAGS):
         raise InvalidInput({"fulfilment": ["Home delivery is for members who cannot come (fragile, reduced "
@@ -255,15 +267,7 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
             errors[index] = {"item_id": [why]}
     if errors:
         raise InvalidInput({"lines": errors})
-
-    try:
-        return _create(uow, village_id, member, data, items, now)
-    except IntegrityError:  # the same key committed meanwhile by a concurrent request: answer that order
-        uow.rollback()
-        existing = _existing(uow, village_id, data["idempotency_key"])
-        if existing is None:
-            raise
-        return get_order(uow, existing, [village_id])
+    return _create(uow, village_id, member, data, items, now)
 
 
 # --- the counter's transitions -------------------------------------------------------------------

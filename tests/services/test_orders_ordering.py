@@ -70,21 +70,36 @@ def test_the_same_idempotency_key_twice_makes_one_order(counter_world):
 
 
 def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(counter_world, monkeypatch):
-    """Two clicks at once: both pass the look-up, the second insert meets the unique key and answers
-    the first order (nothing of its own written)."""
+    """Two clicks at once: the second insert meets the unique key and answers the first order
+    (nothing of its own written). The key is looked up only then: a new order does not ask."""
     w = counter_world
     data = order_input(w, (w.bread, 1), (w.cheese, 1))
-    first = place(w, w.a, data)
     calls = []
     real = ordering._existing
 
-    def racing(uow, village_id, key):
+    def counted(uow, village_id, key):
         calls.append(key)
-        return None if len(calls) == 1 else real(uow, village_id, key)   # the first look-up saw nothing yet
+        return real(uow, village_id, key)
 
-    monkeypatch.setattr(ordering, "_existing", racing)
-    assert place(w, w.a, dict(data))["id"] == first["id"] and len(calls) == 2
+    monkeypatch.setattr(ordering, "_existing", counted)
+    first = place(w, w.a, data)
+    assert calls == [], "a new order is not looked up first"
+    assert place(w, w.a, dict(data))["id"] == first["id"] and calls == [data["idempotency_key"]]
     assert count_orders(w.db) == 1 and [e["type"] for e in outbox(w.db)] == ["order.placed"]
+
+
+def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_world):
+    """A retry after the delivery day passed, or after the member was erased, is still the same
+    order: it answers it rather than the check's error; a new key gets the error."""
+    w = counter_world
+    data = order_input(w, (w.bread, 1))
+    first = place(w, w.a, data)
+    too_late = datetime.combine(THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)
+    assert place(w, w.a, dict(data), now=too_late)["id"] == first["id"]
+    with pytest.raises(InvalidInput) as error:
+        place(w, w.a, order_input(w, (w.bread, 1)), now=too_late)
+    assert "delivery_date" in error.value.errors
+    assert count_orders(w.db) == 1
 
 
 @pytest.mark.parametrize("change, field", [
