@@ -33,7 +33,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backbone.errors import Conflict, InvalidInput, NotFound
@@ -392,24 +392,32 @@ def purchase_orders_for_pickup(uow, on_date: date) -> list[dict]:
 
 # --- the counter's day ("Aujourd'hui") -----------------------------------------------------------
 
+AWAITING_SHOWN = 20  # orders awaiting suppliers listed on the counter's day (all of them are counted)
+
+
 def counter_today(uow, village_id: str, on_date: date, now: datetime | None = None) -> dict:
     from services.orders import parcels
 
     now = now or utcnow()
     week = on_date + timedelta(days=7)
-    # the three lists in one query (and one for their lines, one for the names)
-    orders = uow.session.scalars(select(Order).where(Order.village_id == village_id, or_(
+    in_village = Order.village_id == village_id
+    # what to prepare and to hand over in one query; what awaits suppliers (the coming week) has
+    # no bound of its own: its first AWAITING_SHOWN, earliest first, and its count in the same rows
+    at_counter = uow.session.scalars(select(Order).where(in_village, or_(
         and_(Order.status == "confirmed", Order.delivery_date <= on_date),           # to prepare
         and_(Order.status == "ready", Order.fulfilment != "home_delivery"),         # to hand over
-        and_(Order.status == "placed", Order.delivery_date <= week),                # awaiting suppliers
     )).order_by(Order.delivery_date, Order.placed_at)).all()
+    awaiting = uow.session.execute(
+        select(Order, func.count().over()).where(in_village, Order.status == "placed", Order.delivery_date <= week)
+        .order_by(Order.delivery_date, Order.placed_at).limit(AWAITING_SHOWN)).all()
     lists = {"confirmed": [], "ready": [], "placed": []}
-    for order in dump_orders(uow, orders):
+    for order in dump_orders(uow, [*at_counter, *(order for order, _count in awaiting)]):
         lists[order["status"]].append(order)
     waiting = parcels.waiting_parcels(uow, village_id, now)
     return {  # the lists are dumped already (OrderOutput, ParcelOutput): CounterTodayOutput documents the whole
         "village_id": village_id, "date": on_date.isoformat(), "to_prepare": lists["confirmed"],
         "to_hand_over": lists["ready"], "awaiting_suppliers": lists["placed"],
+        "awaiting_suppliers_count": awaiting[0][1] if awaiting else 0,
         "parcels_waiting": waiting, "reminders_due": sum(1 for p in waiting if p["reminder_due"])}
 
 

@@ -202,3 +202,17 @@ def test_an_order_line_error_is_shown_beside_its_item_in_french():
     errors = _line_errors({0: {"item_id": ["Out of stock: Lait cru."]}, "1": {"quantity": ["Not a valid integer."]}},
                           [{"item_id": "lait"}, {"item_id": "tomme"}])
     assert errors == {"qty-lait": "En rupture : Lait cru.", "qty-tomme": "Nombre entier attendu."}
+
+
+def test_the_counter_day_says_how_many_orders_await_suppliers_not_how_many_it_lists():
+    """The orders service lists the first few awaiting suppliers and counts them all: the page
+    gives the count."""
+    from gateway.console.framework import templates
+    counter = {"to_prepare": [], "to_hand_over": [], "awaiting_suppliers": [{"id": "o1"}], "awaiting_suppliers_count": 137,
+               "parcels_waiting": [], "reminders_due": 0, "round_stops": [], "help_to_assign": [], "help_today": [],
+               "skill_labels": {}}
+    html = templates.get_template("_counter_today.html").render(village={"id": A}, counter=counter)
+    assert "137 commande(s) attendent la réponse d'un fournisseur" in html
+    counter.update(awaiting_suppliers=[], awaiting_suppliers_count=0)
+    assert "attendent la réponse" not in templates.get_template("_counter_today.html").render(village={"id": A},
+                                                                                               counter=counter)

@@ -293,11 +293,25 @@ def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_
         day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
     assert [o["id"] for o in day["to_prepare"]] == [to_prepare["id"]]
     assert [o["id"] for o in day["to_hand_over"]] == [ready["id"]]
-    assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]]
+    assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]] and day["awaiting_suppliers_count"] == 1
     assert [p["id"] for p in day["parcels_waiting"]] == [old["id"]] and day["reminders_due"] == 1
     assert day["parcels_waiting"][0]["member_name"] == "Alice Martin"
     with w.db.unit_of_work() as uow:
         assert ordering.counter_today(uow, w.a, THURSDAY - timedelta(days=1), LATER)["to_prepare"] == []
+
+
+def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_them_all(counter_world, monkeypatch):
+    """However many wait (hundreds in a busy week), the day shows the earliest few and their number."""
+    w = counter_world
+    monkeypatch.setattr(ordering, "AWAITING_SHOWN", 2)
+    placed = [place(w, w.a, order_input(w, (w.cheese, 1)), NOW + timedelta(minutes=i)) for i in range(3)]
+    with w.db.unit_of_work() as uow:
+        day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
+    assert [o["id"] for o in day["awaiting_suppliers"]] == [o["id"] for o in placed[:2]]
+    assert day["awaiting_suppliers_count"] == 3
+    with w.db.unit_of_work() as uow:
+        other = ordering.counter_today(uow, w.b, THURSDAY, LATER)
+    assert other["awaiting_suppliers"] == [] and other["awaiting_suppliers_count"] == 0
 
 
 def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):

@@ -131,7 +131,10 @@ class CounterTodayOutput(Schema):
     to_hand_over = fields.List(fields.Nested(OrderOutput), metadata={
         "description": "Ready orders to collect at the counter, the locker or the truck stop."})
     awaiting_suppliers = fields.List(fields.Nested(OrderOutput), metadata={
-        "description": "Placed orders still waiting for a supplier's answer."})
+        "description": "Placed orders for the coming week still waiting for a supplier's answer: the first 20, "
+                       "earliest delivery first (all of them: GET /api/villages/{village_id}/orders?status=placed)."})
+    awaiting_suppliers_count = fields.Integer(metadata={
+        "description": "How many placed orders for the coming week wait for a supplier's answer."})
     parcels_waiting = fields.List(fields.Nested(ParcelOutput), metadata={
         "description": "Parcels waiting, oldest first; `reminder_due` says whom to remind today."})
     reminders_due = fields.Integer()
