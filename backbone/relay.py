@@ -3,7 +3,12 @@
 - pika's asynchronous connection with publisher confirms; rows are marked published only once
   the broker confirmed them (batched, `multiple` acks), so a crash anywhere re-sends, never loses;
   the marking runs in a thread of its own (`_Marker`), so publishing never waits for that UPDATE;
-- rows go out in outbox order on one channel, which keeps each village's publication order;
+- rows go out in outbox order on one channel; in a service's own process (`OUTBOX_RELAY:
+  in-process`) the workers hand over the rows they just committed (`nudge`), which go out as they
+  are, without being read back, while nothing else waits; the poll remains the safety net and the
+  way for rows written elsewhere (another replica, the command line) and for a backlog. Consumers
+  never rely on the order of events (they keep the newest by `occurred_at`, and replicas consume in
+  parallel);
 - while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
   events wait; writes go on meanwhile, they only fill the outbox;
 - events the broker refuses (a full queue) stay pending and are re-sent after a pause; a database
@@ -23,6 +28,7 @@ import signal
 import threading
 import time
 import zlib
+from collections import deque
 from datetime import datetime, timezone
 
 import pika
@@ -38,6 +44,9 @@ log = logging.getLogger("maillage.relay")
 LOCK_CHECK_INTERVAL = 5.0   # seconds between checks that this relay still holds its lock
 REFUSED_PAUSE = 1.0         # seconds to wait after the broker refused events
 DATABASE_RETRY = 2.0        # seconds to wait when the database does not answer
+RECENT_IDS = 20_000         # ids published on a connection remembered, so a handed row is not sent twice
+MARK_GATHER = 0.05          # seconds the marker gathers confirms before marking them in one transaction
+MAX_HANDED = 5_000          # commits' rows waiting in memory for the relay, beyond which the poll finds them
 
 
 class OutboxRelay:
@@ -150,22 +159,36 @@ class OutboxRelay:
     def _reset_flight(self):
         self._in_flight: dict[int, int] = {}   # delivery tag -> outbox row id
         self._delivery_tag = 0
-        self._cursor = 0                       # highest outbox id handed to the broker
+        self._cursor = 0                       # highest outbox id selected and handed to the broker
         self._poll_scheduled = False
         self._poll_timer = None
         self._nudged = False
+        self._handed: deque[list[tuple]] = deque()  # rows workers committed, not yet published (nudge)
+        self._handed_in_flight: set[int] = set()  # ids of handed rows sent and not yet confirmed
+        self._backlog = True                   # the last SELECT found more than one batch: rely on it
+        self._selected_at = 0.0                # monotonic time of the last SELECT
+        self._recent: deque[int] = deque(maxlen=RECENT_IDS)  # ids published on this connection
+        self._recent_ids: set[int] = set()
 
     def _schedule_poll(self, delay: float):
         if not self._poll_scheduled and self._connection is not None:
             self._poll_scheduled = True
             self._poll_timer = self._connection.ioloop.call_later(delay, self._poll)
 
-    def nudge(self) -> None:
-        """Look at the outbox now rather than at the next poll: a worker of the same process calls
-        it right after committing events (`OUTBOX_RELAY: in-process`), so an event does not wait up
-        to `poll_interval` for its turn. The only method other threads may call, with `stop`."""
+    def nudge(self, rows: list[tuple] | None = None) -> None:
+        """Publish now rather than at the next poll: a worker of the same process calls it right
+        after committing events (`OUTBOX_RELAY: in-process`), with the rows it committed (`id,
+        event_id, type, village_id, body`), so an event neither waits up to `poll_interval` for its
+        turn nor is read back from the database. Rows handed while the relay is not publishing are
+        left to the poll. The only method other threads may call, with `stop`."""
         connection = self._connection
-        if connection is not None and not self._nudged and self._channel is not None:
+        if connection is None or self._channel is None:
+            return
+        if rows and len(self._handed) < MAX_HANDED:
+            self._handed.append(rows)
+        elif rows:  # the broker holds us back (no confirms): the SELECT will find them, memory stays flat
+            self._backlog = True
+        if not self._nudged:
             self._nudged = True
             connection.ioloop.add_callback_threadsafe(self._poll_now)
 
@@ -203,13 +226,22 @@ class OutboxRelay:
         room = self.max_in_flight - len(self._in_flight)
         if room <= 0:
             return  # confirms will call us again
+        if self._handed and not self._backlog and time.monotonic() - self._selected_at < self.poll_interval:
+            self._publish_handed(room)
+            self._schedule_poll(0 if self._handed else self.poll_interval)
+            return
+        # a backlog, or the poll's turn (rows written elsewhere): the SELECT finds the handed rows too
+        self._handed.clear()
+        self._selected_at = time.monotonic()
         limit = min(self.batch_size, room)
-        if not self._in_flight:
-            # everything handed over is confirmed: scan from the start again, or a row that
+        if len(self._in_flight) == len(self._handed_in_flight):
+            # every selected row sent is confirmed: scan from the start again, or a row that
             # committed after a row with a larger id (concurrent writers, PostgreSQL sequences)
             # would stay below the cursor and never be published
             self._cursor = 0
-        confirmed = self._marker.unmarked()  # before the SELECT: a mark committed after it is in here
+        # before the SELECT: a mark committed after it is in here; handed rows in flight are not
+        # below the cursor
+        confirmed = self._marker.unmarked() | self._handed_in_flight
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,
@@ -218,25 +250,49 @@ class OutboxRelay:
                 .order_by(OutboxEvent.id).limit(limit + len(confirmed))
             ).all()
         full = len(rows) == limit + len(confirmed)
-        rows = [row for row in rows if row.id not in confirmed][:limit]
-        for row in rows:
-            failpoints.hit("relay.before_publish")
-            self._channel.basic_publish(
-                config.EVENTS_EXCHANGE, row.type, row.body.encode(),
-                pika.BasicProperties(content_type="application/json", delivery_mode=2,
-                                     message_id=row.event_id, type=row.type,
-                                     headers={"village_id": row.village_id, "source": self.service}),
-            )
-            self._delivery_tag += 1
-            self._in_flight[self._delivery_tag] = row.id
+        self._backlog = full
+        for row in [row for row in rows if row.id not in confirmed][:limit]:
+            self._publish(row.id, row.event_id, row.type, row.village_id, row.body)
             self._cursor = row.id
         self._schedule_poll(0 if full else self.poll_interval)
+
+    def _publish_handed(self, room: int):
+        """The rows workers handed over, up to `room`, but those already sent (found by a poll
+        between their commit and their handing over)."""
+        rows = []
+        while self._handed and len(rows) < room:
+            rows.extend(self._handed.popleft())
+        if len(rows) > room:
+            self._handed.appendleft(rows[room:])
+            rows = rows[:room]
+        unmarked = self._marker.unmarked()
+        for row in sorted(rows):
+            row_id = row[0]
+            if row_id in self._recent_ids or row_id in unmarked:
+                continue
+            self._publish(*row)
+            self._handed_in_flight.add(row_id)
+
+    def _publish(self, row_id: int, event_id: str, type_: str, village_id: str | None, body: str):
+        failpoints.hit("relay.before_publish")
+        self._channel.basic_publish(
+            config.EVENTS_EXCHANGE, type_, body.encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=event_id,
+                                 type=type_, headers={"village_id": village_id, "source": self.service}),
+        )
+        self._delivery_tag += 1
+        self._in_flight[self._delivery_tag] = row_id
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_ids.discard(self._recent[0])
+        self._recent.append(row_id)
+        self._recent_ids.add(row_id)
 
     def _on_confirm(self, frame):
         method = frame.method
         tag = method.delivery_tag
         tags = [t for t in self._in_flight if t <= tag] if method.multiple else [tag]
         row_ids = [self._in_flight.pop(t) for t in tags if t in self._in_flight]
+        self._handed_in_flight.difference_update(row_ids)
         if isinstance(method, pika.spec.Basic.Nack):
             # a queue refused them (full, or unavailable): they stay pending and go out again once
             # nothing is in flight; pause a little rather than hammer the broker
@@ -247,7 +303,8 @@ class OutboxRelay:
             return
         failpoints.hit("relay.after_confirm")
         self._marker.add(row_ids)
-        self._schedule_poll(0)
+        # a backlog, or handed rows waiting for room: at once; else the poll's turn is soon enough
+        self._schedule_poll(0 if self._backlog or self._handed else self.poll_interval)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -302,6 +359,8 @@ class _Marker:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            if not self._stopping:  # gather the confirms of a moment: one UPDATE for them, not one each
+                time.sleep(MARK_GATHER)
             self._wake.clear()
             with self._lock:
                 row_ids, self._waiting = self._waiting, []

@@ -29,20 +29,21 @@ _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None,
-                 after_events_committed: Callable[[], None] | None = None):
+                 after_events_committed: Callable[[list[tuple]], None] | None = None):
         self._session_factory = session_factory
         self.source = source
         self.correlation_id = correlation_id
         self.session: Session | None = None
         self.recorded: list[dict] = []
-        # called after a commit that wrote events (the in-process relay's nudge); never fails a commit
+        # called after a commit that wrote events, with their rows (the in-process relay's nudge:
+        # id, event_id, type, village_id, body); never fails a commit
         self._after_events_committed = after_events_committed
-        self._committed_events = 0
+        self._outbox: list[OutboxEvent] = []  # rows added since the last commit or rollback
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
         self.recorded = []
-        self._committed_events = 0
+        self._outbox = []
         return self
 
     def __exit__(self, *exc_info):
@@ -53,10 +54,10 @@ class UnitOfWork:
         """Validate the event against its contract and add it to the outbox in this transaction."""
         envelope = build_envelope(type, payload, village_id=village_id, source=self.source,
                                   version=version, correlation_id=self.correlation_id)
-        self.session.add(OutboxEvent(
-            event_id=envelope["event_id"], type=envelope["type"], version=envelope["version"],
-            village_id=envelope["village_id"], body=json.dumps(envelope, separators=(",", ":")),
-        ))
+        row = OutboxEvent(event_id=envelope["event_id"], type=envelope["type"], version=envelope["version"],
+                          village_id=envelope["village_id"], body=json.dumps(envelope, separators=(",", ":")))
+        self.session.add(row)
+        self._outbox.append(row)
         self.recorded.append(envelope)
         return envelope
 
@@ -123,15 +124,20 @@ class UnitOfWork:
                                 with_for_update=True)
 
     def commit(self) -> None:
+        rows, self._outbox = self._outbox, []
+        if self._after_events_committed is None or not rows:
+            self.session.commit()
+            return
+        self.session.flush()  # the rows' ids, read before the commit expires them
+        committed = [(row.id, row.event_id, row.type, row.village_id, row.body) for row in rows]
         self.session.commit()
-        if self._after_events_committed is not None and len(self.recorded) > self._committed_events:
-            self._committed_events = len(self.recorded)
-            try:
-                self._after_events_committed()
-            except Exception:  # noqa: BLE001  the events are committed: the relay's poll still finds them
-                log.warning("could not nudge the outbox relay", exc_info=True)
+        try:
+            self._after_events_committed(committed)
+        except Exception:  # noqa: BLE001  the events are committed: the relay's poll still finds them
+            log.warning("could not nudge the outbox relay", exc_info=True)
 
     def rollback(self) -> None:
+        self._outbox = []
         if self.session is not None:
             self.session.rollback()
 

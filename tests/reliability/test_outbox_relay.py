@@ -312,3 +312,76 @@ def test_an_in_process_relay_publishes_a_workers_events_at_once_not_at_its_next_
             bodies = tap.wait_for(n, timeout=10)
             assert bodies[-1]["payload"]["village_id"] == opened["id"]
     wait_until(lambda: pending(members) == 0, message="both rows marked published")
+
+
+def _outbox_selects(engine) -> list[str]:
+    """The relay's reads of outbox rows (its polls), recorded from now on."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM outbox" in statement and "body" in statement:
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_an_in_process_relay_publishes_the_rows_a_worker_hands_over_without_reading_them_back(
+        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    """The worker hands its committed rows to the relay with the nudge: they go out as they are,
+    without a SELECT of the outbox; handed again (a poll found them first), they are not sent twice."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from backbone.dependencies import OutboxRelayInProcess
+    from services.members.service import MembersService
+    from tests.reliability.support import village_input
+
+    members = service_db("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
+                                                       "OUTBOX_POLL_INTERVAL": 30})
+    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
+    selects = _outbox_selects(relay.engine)
+    with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
+        opened = [rpc.open_village(village_input())["id"] for _ in range(3)]
+    bodies = tap.wait_for(3, timeout=10)
+    assert [b["payload"]["village_id"] for b in bodies] == opened
+    assert selects == [], "handed rows are published without reading the outbox"
+    wait_until(lambda: pending(members) == 0, message="the rows marked published")
+
+    rows = [(r.id, r.event_id, r.type, r.village_id, r.body) for r in outbox_rows(members)]
+    relay.nudge(rows)  # the same rows again, as if a poll had sent them before their worker handed them
+    time.sleep(0.5)
+    assert len(tap.drain()) == 3, "a row already sent is not sent again"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_workers_hand_theirs(
+        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    """Rows no worker of this process hands over (another replica's, the command line's) are found
+    by the poll, also while this process's workers keep handing theirs."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from backbone.dependencies import OutboxRelayInProcess
+    from services.members.service import MembersService
+    from tests.reliability.support import village_input
+
+    members = service_db("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
+                                                       "OUTBOX_POLL_INTERVAL": 0.5})
+    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing")
+    elsewhere = open_village(members)["id"]  # committed here, outside the container: nobody hands it over
+    handed = []
+    with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            handed.append(rpc.open_village(village_input())["id"])
+    bodies = tap.wait_for(len(handed) + 1, timeout=10)
+    assert {b["payload"]["village_id"] for b in bodies} == {elsewhere, *handed}
+    wait_until(lambda: pending(members) == 0, message="every row marked published")
+    assert len(tap.drain()) == len(handed) + 1, "nothing sent twice"
