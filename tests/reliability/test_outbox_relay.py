@@ -7,12 +7,13 @@ import time
 import uuid
 
 import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import text
 
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
 from tests.reliability.support import (
-    count, inbox_count, open_village, outbox_rows, pending, wait_until,
+    count, inbox_count, open_village, outbox_rows, pending, village_input, wait_until,
 )
 
 pytestmark = pytest.mark.broker
@@ -218,7 +219,6 @@ def test_relay_does_not_resend_confirmed_rows_while_their_mark_waits(amqp_uri, s
 
 def open_village_uncommitted(uow) -> str:
     from services.members import villages
-    from tests.reliability.support import village_input
 
     original_commit = uow.commit
     uow.commit = lambda: uow.session.flush()
@@ -289,22 +289,24 @@ def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over
     assert active.proc.poll() is None and standby.proc.poll() is None, "both relays stay alive"
 
 
+def _in_process_relay(start_container, nameko_config, *, poll_interval: float):
+    """The members service in a nameko container with its relay in-process; that relay."""
+    from backbone.dependencies import OutboxRelayInProcess
+    from services.members.service import MembersService
+
+    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
+                                                       "OUTBOX_POLL_INTERVAL": poll_interval})
+    return next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_an_in_process_relay_publishes_a_workers_events_at_once_not_at_its_next_poll(
         amqp_uri, nameko_config, service_db, start_container, broker_client):
     """`OUTBOX_RELAY: in-process`: the worker that commits events nudges its process's relay. With a
     poll every 30 s, two villages opened over RPC reach the broker within seconds, one after the other."""
-    from nameko.standalone.rpc import ServiceRpcProxy
-
-    from backbone.dependencies import OutboxRelayInProcess
-    from services.members.service import MembersService
-    from tests.reliability.support import village_input
-
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
-    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
-                                                       "OUTBOX_POLL_INTERVAL": 30})
-    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
     wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         for n in (1, 2):
@@ -332,17 +334,9 @@ def test_an_in_process_relay_publishes_the_rows_a_worker_hands_over_without_read
         amqp_uri, nameko_config, service_db, start_container, broker_client):
     """The worker hands its committed rows to the relay with the nudge: they go out as they are,
     without a SELECT of the outbox; handed again (a poll found them first), they are not sent twice."""
-    from nameko.standalone.rpc import ServiceRpcProxy
-
-    from backbone.dependencies import OutboxRelayInProcess
-    from services.members.service import MembersService
-    from tests.reliability.support import village_input
-
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
-    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
-                                                       "OUTBOX_POLL_INTERVAL": 30})
-    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
     wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
     selects = _outbox_selects(relay.engine)
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
@@ -363,17 +357,9 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
         amqp_uri, nameko_config, service_db, start_container, broker_client):
     """Rows no worker of this process hands over (another replica's, the command line's) are found
     by the poll, also while this process's workers keep handing theirs."""
-    from nameko.standalone.rpc import ServiceRpcProxy
-
-    from backbone.dependencies import OutboxRelayInProcess
-    from services.members.service import MembersService
-    from tests.reliability.support import village_input
-
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
-    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
-                                                       "OUTBOX_POLL_INTERVAL": 0.5})
-    relay = next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
+    relay = _in_process_relay(start_container, nameko_config, poll_interval=0.5)
     wait_until(lambda: relay._poll_timer is not None, message="the relay publishing")
     elsewhere = open_village(members)["id"]  # committed here, outside the container: nobody hands it over
     handed = []
