@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
 from services.orders.schemas.parcels import SENDER_LABELS
@@ -57,7 +58,7 @@ class CounterPages:
                                and datetime.fromisoformat(h["starts_at"]).astimezone(PARIS).date() == today]}
 
     def _skill_labels(self) -> dict:
-        return {s["code"]: s["label"] for s in self.members_rpc.list_skills()}
+        return {s["code"]: s["label"] for s in known_skills(self.members_rpc)}
 
     # --- orders --------------------------------------------------------------------------------
 
@@ -198,7 +199,7 @@ class CounterPages:
                         errors[target] = errors[source]
         requests_ = self.orders_rpc.list_help_requests(village_id, None)
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
-        skills = self.members_rpc.list_skills()
+        skills = known_skills(self.members_rpc)
         return ctx.render("help_requests.html", open_requests=[r for r in requests_ if r["status"] in OPEN_HELP],
                           closed_requests=[r for r in requests_ if r["status"] not in OPEN_HELP][:20],
                           members=members, skills=skills, errors=errors, values=values, today=_today(),

@@ -5,6 +5,7 @@ own village (`scope="path:village_id"`), the coordinator on all; a request of an
 "not found"."""
 from backbone.errors import InvalidInput
 from gateway.routing import STAFF, route
+from gateway.skills import known_skills
 from services.orders.schemas.help_requests import (
     AcceptInput, AssignInput, ConfirmInput, DoneInput, HelpCancelInput, HelpRequestInput, HelpRequestOutput,
 )
@@ -27,7 +28,7 @@ class HelpRequestRoutes:
         none the request is « sans bénévole » (a missing-skill signal for the skills map). The skill
         is one of the network's taxonomy (`GET /api/skills`, kept by members): another is refused."""
         skill = call.sent["skill"]
-        if skill not in {known["code"] for known in self.members_rpc.list_skills()}:
+        if skill not in {known["code"] for known in known_skills(self.members_rpc)}:
             raise InvalidInput({"skill": [f"Unknown skill: {skill}."]})
         return self.orders_rpc.create_help_request(call.params["village_id"], call.sent)
 

@@ -6,6 +6,7 @@ caller sees follows from `call.village_ids` (the members service filters by it):
 - the coordinator sees the volunteers who opted in network-wide, every village's time bank totals
   and the network's skills map (counts only, no personal data)."""
 from gateway.routing import COORDINATOR, STAFF, route
+from gateway.skills import known_skills
 from services.members.schemas.volunteers import (
     NetworkSkillsMapOutput, SkillOutput, TimeBankTotalOutput, VillageSkillsMapOutput, VolunteerHoursOutput,
     VolunteerInput, VolunteerOutput, VolunteerUpdateInput,
@@ -16,7 +17,7 @@ class VolunteerRoutes:
     @route("GET", "/api/skills", summary="Les compétences du réseau (taxonomie commune)", tag="bénévoles",
            roles=STAFF, response=SkillOutput, many=True)
     def list_skills(self, call):
-        return self.members_rpc.list_skills()
+        return known_skills(self.members_rpc)
 
     @route("GET", "/api/volunteers", tag="bénévoles", roles=STAFF, response=VolunteerOutput, many=True,
            summary="Les bénévoles visibles (?skill=jardinage, ?village_id=…)", errors=(400,))
