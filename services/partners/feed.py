@@ -88,14 +88,16 @@ def create_account(partner_id: str, *, amqp_uri: str | None = None, management_u
         (f"{base}/permissions/{quote(host, safe='')}/{quote(name, safe='')}", permissions(partner_id)),
         (f"{base}/topic-permissions/{quote(host, safe='')}/{quote(name, safe='')}", topic_permissions(partner_id)),
     ]
-    for url, body in calls:
-        try:
-            response = requests.put(url, json=body, auth=auth, timeout=config.rpc_timeout())
-        except requests.RequestException as exc:
-            raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
-        if response.status_code not in (200, 201, 204):
-            raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
-                                        f"{response.text[:200]}")
+    with requests.Session() as session:
+        session.trust_env = False  # the broker is inside our network: never through HTTP(S)_PROXY
+        for url, body in calls:
+            try:
+                response = session.put(url, json=body, auth=auth, timeout=config.rpc_timeout())
+            except requests.RequestException as exc:
+                raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
+            if response.status_code not in (200, 201, 204):
+                raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
+                                            f"{response.text[:200]}")
     try:
         declare_feed_queue(partner_id, amqp_uri)
     except pika.exceptions.AMQPError as exc:

@@ -9,12 +9,17 @@ The endpoint's name is resolved once per attempt, its addresses checked (never i
 network), and the connection made to the address checked, the name kept for the Host header, TLS
 SNI and the certificate: a name that answers a public address to the check and an internal one to
 the connection (DNS rebinding) reaches nothing inside.
+
+Where the operator's network goes out through a proxy, `HTTPS_PROXY` / `HTTP_PROXY` (or their
+lowercase names) are honoured, and `NO_PROXY`: the proxy is asked for the address checked (CONNECT
+to it for https), never for the name, so the check above still holds.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import ipaddress
+import os
 import secrets
 import socket
 import time
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, should_bypass_proxies
 
 from backbone import config
 
@@ -80,19 +85,21 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
                "X-Maillage-Event-Id": event_id, "X-Maillage-Event-Type": event_type,
                SIGNATURE_HEADER: signature(secret, timestamp, body)}
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = proxy_for(url)
     failure: Exception | str = f"{host} has no address"
     for address in dict.fromkeys(addresses):  # each address checked, in the resolver's order, until one answers
-        pool = _pool(parts.scheme, address, port, host, timeout)
+        connections = _connections(parts.scheme, host, timeout, proxy)
+        netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         try:
-            response = pool.urlopen("POST", target, body=body, headers=headers, redirect=False, retries=False,
-                                    assert_same_host=False)
+            response = connections.urlopen("POST", f"{parts.scheme}://{netloc}{target}", body=body, headers=headers,
+                                           redirect=False, retries=False)
         except urllib3.exceptions.ConnectTimeoutError as exc:  # no connection there (refused, unreachable…)
             failure = exc
             continue
         except urllib3.exceptions.HTTPError as exc:
             return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
         finally:
-            pool.close()
+            connections.clear()
         ok = 200 <= response.status < 300
         return Outcome(ok, _ms(started), status_code=response.status,
                        error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500])
@@ -100,13 +107,30 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
     return Outcome(False, _ms(started), error=reason[:500])
 
 
-def _pool(scheme: str, address: str, port: int, host: str, timeout: float) -> urllib3.HTTPConnectionPool:
-    """A connection to `address` (the one checked), speaking to `host` (its name for TLS)."""
-    if scheme == "https":
-        return urllib3.HTTPSConnectionPool(address, port, timeout=timeout, maxsize=1, server_hostname=host,
-                                           assert_hostname=host, cert_reqs="CERT_REQUIRED",
-                                           ca_certs=DEFAULT_CA_BUNDLE_PATH)
-    return urllib3.HTTPConnectionPool(address, port, timeout=timeout, maxsize=1)
+def proxy_for(url: str) -> str | None:
+    """The operator's proxy for `url`: HTTPS_PROXY for https, HTTP_PROXY for http (or their
+    lowercase names), None when unset or when NO_PROXY names the host."""
+    if url.startswith("https:"):
+        proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
+    else:
+        proxy = os.environ.get("HTTP_PROXY") or os.environ.get("http_proxy")
+    no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
+    if not proxy or should_bypass_proxies(url, no_proxy=no_proxy):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _connections(scheme: str, host: str, timeout: float, proxy: str | None) -> urllib3.PoolManager:
+    """Connections to the address in the URL given them (the one checked), speaking to `host`
+    (its name for TLS: SNI and the certificate), directly or through `proxy`."""
+    tls = {"server_hostname": host, "assert_hostname": host, "cert_reqs": "CERT_REQUIRED",
+           "ca_certs": DEFAULT_CA_BUNDLE_PATH} if scheme == "https" else {}
+    if proxy is None:
+        return urllib3.PoolManager(num_pools=1, maxsize=1, timeout=timeout, **tls)
+    parsed = urllib3.util.parse_url(proxy)
+    credentials = urllib3.util.make_headers(proxy_basic_auth=parsed.auth) if parsed.auth else None
+    return urllib3.ProxyManager(parsed._replace(auth=None).url, num_pools=1, maxsize=1, timeout=timeout,
+                                proxy_headers=credentials, **tls)
 
 
 def _ms(started: float) -> int:

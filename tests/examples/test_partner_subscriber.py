@@ -2,8 +2,11 @@
 forged, malformed and stale webhooks with a clear reason, its webhook receiver answers 400 to them,
 and its AMQP consumer reads a partner's feed on the real broker, as the partner's own user."""
 import json
+import os
+import socket
 import threading
 import uuid
+from unittest import mock
 
 import pika
 import pytest
@@ -79,6 +82,19 @@ def partner_accounts(amqp_uri):
     yield make
     for name in made:
         requests.delete(f"{RABBIT_MANAGEMENT}/users/{name}", auth=RABBIT_AUTH, timeout=10)
+
+
+@pytest.mark.broker
+def test_a_feed_account_is_made_on_our_broker_even_with_a_proxy_for_the_outside(partner_accounts):
+    """HTTP(S)_PROXY is the way out to partners' endpoints; the broker's management API is inside
+    and is never asked through it (here the proxy does not even answer)."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    proxies = {name: nowhere for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    with mock.patch.dict(os.environ, {**proxies, "NO_PROXY": "", "no_proxy": ""}):  # the fixtures' calls go direct
+        _partner_id, own_uri = partner_accounts()
+    pika.BlockingConnection(pika.URLParameters(own_uri)).close()
 
 
 @pytest.mark.broker

@@ -6,9 +6,11 @@ the delivery log, redelivery on demand, and no double send while another sender 
 import json
 import os
 import socket
+import socketserver
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -260,6 +262,132 @@ def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_
         assert outcome["ok"] and len(received) == 1, outcome["error"]
     else:
         assert not outcome["ok"] and "doesn't match" in outcome["error"] and received == []
+
+
+class Proxy(socketserver.ThreadingTCPServer):
+    """An operator's outgoing proxy on 127.0.0.1: CONNECT tunnels (https) and absolute-form requests
+    (http), relayed to where they ask; `asked` holds each request line."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _ProxyRequest)
+        self.asked = []
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+
+
+class _ProxyRequest(socketserver.BaseRequestHandler):
+    def handle(self):
+        client, head = self.request, b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(65536)
+            if not chunk:
+                return
+            head += chunk
+        line, _, rest = head.partition(b"\r\n")
+        method, target, version = line.decode().split(" ")
+        self.server.asked.append(f"{method} {target}")
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+            upstream = socket.create_connection((host.strip("[]"), int(port)))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            rest = rest.partition(b"\r\n\r\n")[2]
+        else:
+            parts = urlsplit(target)
+            upstream = socket.create_connection((parts.hostname, parts.port or 80))
+            rest = f"{method} {parts.path or '/'} {version}\r\n".encode() + rest
+        with upstream:
+            if rest:
+                upstream.sendall(rest)
+            back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+            back.start()
+            _pipe(client, upstream)
+            back.join(timeout=10)
+
+
+def _pipe(source, sink):
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        try:
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def proxy(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    made = Proxy()
+    yield made
+    made.close()
+
+
+def _resolving_to_this_machine(monkeypatch, name):
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *rest, **kw: (
+        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))] if host == name
+        else real(host, port, *rest, **kw)))
+
+
+def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(monkeypatch, endpoint, proxy):
+    """HTTP_PROXY is honoured; the proxy is asked for the address checked, not the name (which it
+    would resolve again, maybe inside); NO_PROXY names the hosts reached directly."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    _resolving_to_this_machine(monkeypatch, "hooks.partner.example")
+    named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5)
+    assert outcome.ok and len(receiver.received) == 1, outcome.error
+    assert proxy.asked == [f"POST http://127.0.0.1:{receiver.port}/hooks/maillage"]
+
+    monkeypatch.setenv("NO_PROXY", "partner.example")
+    assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5).ok
+    assert len(receiver.received) == 2 and len(proxy.asked) == 1, "reached directly"
+
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")  # the check holds behind a proxy too
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5)
+    assert not outcome.ok and "internal address" in outcome.error and len(proxy.asked) == 1
+
+
+def test_https_behind_the_operators_proxy_tunnels_to_the_address_checked_and_verifies_the_name(tmp_path, proxy):
+    """HTTPS_PROXY: a CONNECT to the address checked, then TLS with the endpoint's name (SNI and the
+    certificate), in a process patched by eventlet as the partners service is."""
+    import ssl
+    import subprocess
+    import sys
+
+    ca_file, certificate, key = _certificate_authority(tmp_path, "hooks.partner.example")
+    received, port = [], free_port()
+    server = serve_webhooks(port, "whsec_x", received.append, host="127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        attempt = subprocess.run([sys.executable, "-c", HTTPS_ATTEMPT, f"https://hooks.partner.example:{port}/hooks/maillage",
+                                  str(ca_file)], capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1", "HTTPS_PROXY": proxy.url})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert attempt.returncode == 0, attempt.stderr[-2000:]
+    outcome = json.loads(attempt.stdout.strip().splitlines()[-1])
+    assert outcome["ok"] and len(received) == 1, outcome["error"]
+    assert proxy.asked == [f"CONNECT 127.0.0.1:{port}"]
 
 
 def test_a_webhook_names_known_event_types_once():
