@@ -90,7 +90,10 @@ def _paid_options(uow, village_id: str) -> list[dict]:
              "price_cents": r.price_cents, "unit": r.unit} for r in rows]
 
 
-def _dump(uow, request: HelpRequest, *, now: datetime | None = None, with_options: bool = True) -> dict:
+def _dump(uow, request: HelpRequest, *, now: datetime | None = None, with_options: bool = True,
+          candidates: list[dict] | None = None) -> dict:
+    """The request as answered; while it waits, with its candidates (ranked now unless given) and
+    the village's paid services."""
     names = _names(uow, [request.requester_member_id, request.volunteer_member_id])
     data = {column: getattr(request, column) for column in (
         "id", "village_id", "requester_member_id", "skill", "place", "description", "starts_at", "ends_at",
@@ -100,7 +103,7 @@ def _dump(uow, request: HelpRequest, *, now: datetime | None = None, with_option
                 requester_name=names.get(request.requester_member_id),
                 volunteer_name=names.get(request.volunteer_member_id), candidates=[], paid_options=[])
     if with_options and request.status in WAITING:
-        data["candidates"] = _candidates(uow, request, now or utcnow())[0]
+        data["candidates"] = candidates if candidates is not None else _candidates(uow, request, now or utcnow())[0]
         data["paid_options"] = _paid_options(uow, request.village_id)
     return HelpRequestOutput().dump(data)
 
@@ -157,8 +160,10 @@ def create_help_request(uow, village_id: str, data: dict, now: datetime | None =
         uow.record_event("help_request.unmatched", {
             "help_request_id": request.id, "village_id": village_id, "skill": request.skill,
             "reason": request.unmatched_reason}, village_id=village_id)
+    # dumped before the commit (which would expire what was loaded), with the candidates just ranked
+    answer = _dump(uow, request, now=now, candidates=candidates)
     uow.commit()
-    return _dump(uow, request, now=now)
+    return answer
 
 
 def _move(request: HelpRequest, target: str) -> None:

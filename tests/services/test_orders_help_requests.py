@@ -132,6 +132,22 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     assert again["candidates"][-1]["recent_minutes"] == 95
 
 
+def test_a_new_request_ranks_its_candidates_once_and_answers_them(world, monkeypatch):
+    """The answer carries the candidates ranked for the request, not ranked a second time."""
+    from services.orders import matching
+
+    database, bourg, _aubin, requester, _stranger, _people = world
+    calls, real = [], matching.rank_candidates
+    monkeypatch.setattr(matching, "rank_candidates", lambda *args: calls.append(args) or real(*args))
+    with database.unit_of_work() as uow:
+        created = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+    assert len(calls) == 1
+    with database.unit_of_work() as uow:
+        again = help_requests.get_help_request(uow, created["id"], [bourg], now=NOW)
+    assert created["candidates"] == again["candidates"] and len(created["candidates"]) == 3
+    assert created["paid_options"] == again["paid_options"] and created["id"] == again["id"]
+
+
 def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
