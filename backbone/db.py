@@ -74,9 +74,10 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
-    def unit_of_work(self, correlation_id: str | None = None, after_events_committed=None) -> UnitOfWork:
+    def unit_of_work(self, correlation_id: str | None = None, after_events_committed=None,
+                     deadline: float | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, source=self.source, correlation_id=correlation_id,
-                          after_events_committed=after_events_committed)
+                          after_events_committed=after_events_committed, deadline=deadline)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

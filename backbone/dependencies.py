@@ -7,21 +7,24 @@ from nameko.extensions import DependencyProvider
 
 from backbone import config
 from backbone.db import Database
+from backbone.rpc import call_deadline
 from backbone.unit_of_work import UnitOfWork
 
 
 class WorkerDatabase:
     """What a nameko worker sees as `self.db`: units of work tied to this worker's correlation id."""
 
-    def __init__(self, database: Database, correlation_id: str | None, relay=None):
+    def __init__(self, database: Database, correlation_id: str | None, relay=None, deadline: float | None = None):
         self._database = database
         self._correlation_id = correlation_id
         self._relay = relay
+        self._deadline = deadline
         self._open: list[UnitOfWork] = []
 
     def unit_of_work(self) -> UnitOfWork:
         uow = self._database.unit_of_work(correlation_id=self._correlation_id,
-                                          after_events_committed=self._relay.nudge if self._relay else None)
+                                          after_events_committed=self._relay.nudge if self._relay else None,
+                                          deadline=self._deadline)
         self._open.append(uow)
         return uow
 
@@ -50,7 +53,8 @@ class DatabaseProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         correlation_id = worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id
-        return WorkerDatabase(self.database, correlation_id, self._relay_in_process())
+        return WorkerDatabase(self.database, correlation_id, self._relay_in_process(),
+                              deadline=call_deadline(worker_ctx))
 
     def _relay_in_process(self):
         """The service's own relay when it runs in this process (OutboxRelayInProcess), else None:

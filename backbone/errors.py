@@ -49,4 +49,13 @@ class ServiceUnavailable(Exception):
         self.reason = reason
 
 
-EXPECTED = (InvalidInput, NotFound, Conflict, AuthenticationFailed)
+class CallerGaveUp(Exception):
+    """A unit of work done for an RPC call was not committed: its caller had stopped waiting (the
+    call's deadline passed), and was told the service did not answer."""
+
+    def __init__(self, late_by: float):
+        super().__init__(f"the caller stopped waiting {late_by:.2f} s ago: nothing was committed")
+        self.late_by = late_by
+
+
+EXPECTED = (InvalidInput, NotFound, Conflict, AuthenticationFailed, CallerGaveUp)

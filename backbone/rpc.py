@@ -14,8 +14,16 @@ broker's confirm: that confirm (with `mandatory`) is what tells at once that no 
 (UnknownService: "not running"). Once a confirmed call reached the service's queue, which is
 durable, later calls go without it, until a call times out (the queue may be gone with a reset
 broker: the next call asks again). A request lost with the broker ends in the caller's timeout, as
-a confirmed one whose service died would."""
+a confirmed one whose service died would.
+
+Each call carries its deadline (`rpc_deadline` in nameko's context headers: the epoch second after
+which the caller no longer waits, less DEADLINE_MARGIN for the answer's way back, and never later
+than the deadline of the call being served). The called service's units of work refuse to commit
+after it (backbone/unit_of_work.py): a caller told "the service did not answer" can trust that
+nothing was done, and try again."""
 from __future__ import annotations
+
+import time
 
 import eventlet
 from kombu.entity import TRANSIENT_DELIVERY_MODE
@@ -31,21 +39,38 @@ from backbone.errors import ServiceUnavailable
 # what a service raises when its database is away (SQLAlchemy's and the drivers' names)
 DATABASE_DOWN = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
 
+DEADLINE_KEY = "rpc_deadline"  # in the worker's context data, sent with each call as a header
+DEADLINE_MARGIN = 0.25         # seconds left for the answer's way back to the caller
+
+
+def call_deadline(worker_ctx) -> float | None:
+    """The deadline of the RPC call this worker serves (epoch seconds), None for other work."""
+    value = worker_ctx.context_data.get(DEADLINE_KEY)
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
 
 class TimedServiceProxy:
-    def __init__(self, proxy, provider: "ServiceRpc", timeout: float):
+    def __init__(self, proxy, provider: "ServiceRpc", timeout: float, served_deadline: float | None = None):
         self._proxy = proxy
         self._provider = provider
         self._service = provider.target_service
         self._timeout = timeout
+        self._served_deadline = served_deadline  # the deadline of the call this worker serves, if any
 
     def with_timeout(self, seconds: float) -> "TimedServiceProxy":
-        return TimedServiceProxy(self._proxy, self._provider, seconds)
+        return TimedServiceProxy(self._proxy, self._provider, seconds, self._served_deadline)
 
     def __getattr__(self, method):
         method_proxy = getattr(self._proxy, method)
 
         def call(*args, **kwargs):
+            deadline = time.time() + self._timeout - DEADLINE_MARGIN
+            if self._served_deadline is not None:
+                deadline = min(deadline, self._served_deadline)
+            method_proxy.worker_ctx.data[DEADLINE_KEY] = deadline  # context_data is a copy of it
             try:
                 reply = method_proxy.call_async(*args, **kwargs)
             except UnknownService:
@@ -95,7 +120,7 @@ class ServiceRpc(RpcProxy):
     def get_dependency(self, worker_ctx):
         proxy_cls = _UnconfirmedServiceProxy if self.reached else ServiceProxy
         proxy = proxy_cls(worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
-        return TimedServiceProxy(proxy, self, self.timeout or config.rpc_timeout())
+        return TimedServiceProxy(proxy, self, self.timeout or config.rpc_timeout(), call_deadline(worker_ctx))
 
 
 class _Responder(Responder):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -20,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from backbone.contracts import build_envelope
+from backbone.errors import CallerGaveUp
 from backbone.tables import InboxEntry, OutboxEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,8 @@ _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None,
-                 after_events_committed: Callable[[list[tuple]], None] | None = None):
+                 after_events_committed: Callable[[list[tuple]], None] | None = None,
+                 deadline: float | None = None):
         self._session_factory = session_factory
         self.source = source
         self.correlation_id = correlation_id
@@ -39,6 +42,10 @@ class UnitOfWork:
         # id, event_id, type, village_id, body); never fails a commit
         self._after_events_committed = after_events_committed
         self._outbox: list[OutboxEvent] = []  # rows added since the last commit or rollback
+        # work done for an RPC call: the time (epoch seconds) after which its caller no longer waits
+        # (backbone/rpc.py); a commit later than that is refused, so that what the caller was told
+        # ("the service did not answer") stays true
+        self.deadline = deadline
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
@@ -124,6 +131,11 @@ class UnitOfWork:
                                 with_for_update=True)
 
     def commit(self) -> None:
+        if self.deadline is not None and time.time() > self.deadline:
+            late_by = time.time() - self.deadline
+            self.rollback()
+            log.warning("%s: not committed, the caller stopped waiting %.2f s ago", self.source, late_by)
+            raise CallerGaveUp(late_by)
         rows, self._outbox = self._outbox, []
         if self._after_events_committed is None or not rows:
             self.session.commit()

@@ -73,3 +73,84 @@ def test_unknown_then_reached_then_lost_again(container_factory, nameko_config, 
         assert caller.ask("g") == {"unavailable": "not running"}, "after a timeout the broker is asked again"
         assert time.monotonic() - started < 1.0
         assert confirmed_publishes == {"confirmed": 3, "unconfirmed": 4}
+
+
+class Opener:
+    name = "opener"
+    members = backbone_rpc.ServiceRpc("members", timeout=1.0)
+
+    @nameko_rpc
+    def open(self, data):
+        try:
+            return {"opened": self.members.open_village(data)["id"]}
+        except ServiceUnavailable as exc:
+            return {"unavailable": exc.reason}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_config, service_db, monkeypatch):
+    """The caller waits 1 s; the service takes 1.5 s: the caller is told the service did not answer,
+    and the service, finishing after the call's deadline, commits nothing (no village, no event) —
+    so trying again does not make it twice. In time, the same call commits."""
+    import eventlet
+    from sqlalchemy import text
+
+    from services.members import villages
+    from services.members.service import MembersService
+    from tests.reliability.support import village_input
+
+    members = service_db("members")
+    slow = {"seconds": 1.5}
+    real = villages.open_village
+
+    def open_slowly(uow, data):
+        eventlet.sleep(slow["seconds"])
+        return real(uow, data)
+
+    monkeypatch.setattr(villages, "open_village", open_slowly)
+    container_factory(MembersService, nameko_config).start()
+    container_factory(Opener, nameko_config).start()
+
+    def written():
+        with members.engine.connect() as conn:
+            return (conn.execute(text("SELECT count(*) FROM villages")).scalar_one(),
+                    conn.execute(text("SELECT count(*) FROM outbox")).scalar_one())
+
+    with ServiceRpcProxy("opener", nameko_config, timeout=10) as opener:
+        assert opener.open(village_input()) == {"unavailable": "timeout"}
+        time.sleep(1.0)  # the service finishes its work meanwhile
+        assert written() == (0, 0), "work the caller gave up on was committed"
+        slow["seconds"] = 0
+        assert "opened" in opener.open(village_input())
+        assert written() == (1, 1)
+
+
+def test_a_call_made_while_serving_one_keeps_the_earlier_deadline():
+    """A service serving a call with 0.3 s left gives its own calls no more than that; a call made
+    outside any call (an HTTP request, an event) has its own timeout less the answer's margin."""
+    class Reply:
+        def result(self):
+            return "ok"
+
+    class Method:
+        def __init__(self, data):
+            self.worker_ctx = type("Ctx", (), {"data": data})()
+
+        def call_async(self, *args, **kwargs):
+            return Reply()
+
+    class Proxy:
+        def __init__(self):
+            self.data = {}
+
+        def __getattr__(self, name):
+            return Method(self.data)
+
+    provider = type("Provider", (), {"target_service": "members", "reached": False})()
+    now = time.time()
+    serving = Proxy()
+    assert backbone_rpc.TimedServiceProxy(serving, provider, 5.0, served_deadline=now + 0.3).say() == "ok"
+    assert serving.data[backbone_rpc.DEADLINE_KEY] == now + 0.3
+    free = Proxy()
+    backbone_rpc.TimedServiceProxy(free, provider, 5.0).with_timeout(2.0).say()
+    assert abs(free.data[backbone_rpc.DEADLINE_KEY] - (now + 2.0 - backbone_rpc.DEADLINE_MARGIN)) < 0.5

@@ -51,6 +51,25 @@ def test_uncommitted_work_is_rolled_back(service_db):
     assert _outbox(db) == []
 
 
+def test_work_for_a_caller_that_stopped_waiting_is_not_committed(service_db):
+    """A unit of work with an RPC call's deadline commits before it, never after: the caller was
+    told the service did not answer, and nothing of it is written."""
+    import time
+
+    from backbone.errors import CallerGaveUp
+
+    db = service_db("members")
+    with db.unit_of_work(deadline=time.time() - 0.1) as uow:
+        uow.record_event("village.opened", VILLAGE, village_id=VILLAGE["village_id"])
+        with pytest.raises(CallerGaveUp):
+            uow.commit()
+    assert _outbox(db) == []
+    with db.unit_of_work(deadline=time.time() + 5) as uow:
+        uow.record_event("village.opened", VILLAGE, village_id=VILLAGE["village_id"])
+        uow.commit()
+    assert len(_outbox(db)) == 1
+
+
 def _envelope():
     from backbone.contracts import build_envelope, parse_envelope
 
