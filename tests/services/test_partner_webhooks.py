@@ -231,16 +231,13 @@ def _certificate_authority(folder, certified: str):
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
-@pytest.mark.parametrize("certified", ["hooks.partner.example", "someone-else.example"])
-def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_path):
-    """Over TLS the connection made to the address checked still presents the endpoint's name (SNI)
-    and checks the certificate against it: a certificate for another name is refused. The attempt
-    runs in a process patched by eventlet first, as the partners service is."""
+def _https_attempt(tmp_path, certified: str, **env) -> tuple[dict, list, int]:
+    """A webhook POSTed to https://hooks.partner.example:<port>/… (resolved to this machine) whose
+    server presents a certificate for `certified`, from a process patched by eventlet first as the
+    partners service is, with `env` added: its outcome, what the server received, its port."""
     import ssl
     import subprocess
     import sys
-
-    from examples.partner_subscriber.subscriber import serve_webhooks
 
     ca_file, certificate, key = _certificate_authority(tmp_path, certified)
     received, port = [], free_port()
@@ -252,12 +249,19 @@ def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_
     try:
         attempt = subprocess.run([sys.executable, "-c", HTTPS_ATTEMPT, f"https://hooks.partner.example:{port}/hooks/maillage",
                                   str(ca_file)], capture_output=True, text=True, timeout=60,
-                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1"})
+                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1", **env})
     finally:
         server.shutdown()
         server.server_close()
     assert attempt.returncode == 0, attempt.stderr[-2000:]
-    outcome = json.loads(attempt.stdout.strip().splitlines()[-1])
+    return json.loads(attempt.stdout.strip().splitlines()[-1]), received, port
+
+
+@pytest.mark.parametrize("certified", ["hooks.partner.example", "someone-else.example"])
+def test_https_goes_to_the_address_checked_and_verifies_the_name(certified, tmp_path):
+    """Over TLS the connection made to the address checked still presents the endpoint's name (SNI)
+    and checks the certificate against it: a certificate for another name is refused."""
+    outcome, received, _port = _https_attempt(tmp_path, certified)
     if certified == "hooks.partner.example":
         assert outcome["ok"] and len(received) == 1, outcome["error"]
     else:
@@ -365,27 +369,8 @@ def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(mo
 
 def test_https_behind_the_operators_proxy_tunnels_to_the_address_checked_and_verifies_the_name(tmp_path, proxy):
     """HTTPS_PROXY: a CONNECT to the address checked, then TLS with the endpoint's name (SNI and the
-    certificate), in a process patched by eventlet as the partners service is."""
-    import ssl
-    import subprocess
-    import sys
-
-    ca_file, certificate, key = _certificate_authority(tmp_path, "hooks.partner.example")
-    received, port = [], free_port()
-    server = serve_webhooks(port, "whsec_x", received.append, host="127.0.0.1")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certificate, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        attempt = subprocess.run([sys.executable, "-c", HTTPS_ATTEMPT, f"https://hooks.partner.example:{port}/hooks/maillage",
-                                  str(ca_file)], capture_output=True, text=True, timeout=60,
-                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1", "HTTPS_PROXY": proxy.url})
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert attempt.returncode == 0, attempt.stderr[-2000:]
-    outcome = json.loads(attempt.stdout.strip().splitlines()[-1])
+    certificate)."""
+    outcome, received, port = _https_attempt(tmp_path, "hooks.partner.example", HTTPS_PROXY=proxy.url)
     assert outcome["ok"] and len(received) == 1, outcome["error"]
     assert proxy.asked == [f"CONNECT 127.0.0.1:{port}"]
 
