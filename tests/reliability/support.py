@@ -135,14 +135,24 @@ class WorkerLog:
 
     def __init__(self, container):
         self.results: list[tuple[str, object]] = []
+        self.handled: list[tuple[str, object, int]] = []  # (method, exc_info, events in its argument)
         original = container._worker_result
 
         def record(worker_ctx, result, exc_info):
             self.results.append((worker_ctx.entrypoint.method_name, exc_info))
+            argument = worker_ctx.args[0] if worker_ctx.args else None
+            self.handled.append((worker_ctx.entrypoint.method_name, exc_info,
+                                 len(argument) if isinstance(argument, list) else 1))
             return original(worker_ctx, result, exc_info)
 
         container._worker_result = record
 
     def runs(self, method: str, ok: bool | None = None) -> int:
         return sum(1 for name, exc_info in self.results
+                   if name == method and (ok is None or (exc_info is None) == ok))
+
+    def events(self, method: str, ok: bool | None = None) -> int:
+        """Events handled by `method`'s workers: a batching handler's worker may take several (two
+        copies read in the same go make one batch)."""
+        return sum(n for name, exc_info, n in self.handled
                    if name == method and (ok is None or (exc_info is None) == ok))
