@@ -257,21 +257,19 @@ class OutboxRelay:
         self._schedule_poll(0 if full else self.poll_interval)
 
     def _publish_handed(self, room: int):
-        """The rows workers handed over, up to `room`, but those already sent (found by a poll
-        between their commit and their handing over)."""
+        """The rows workers handed over, up to `room`, but those already sent on this connection
+        (found by a poll between their commit and their handing over; what was handed before a
+        reconnection is dropped with the flight, for the poll)."""
         rows = []
         while self._handed and len(rows) < room:
             rows.extend(self._handed.popleft())
         if len(rows) > room:
             self._handed.appendleft(rows[room:])
             rows = rows[:room]
-        unmarked = self._marker.unmarked()
         for row in sorted(rows):
-            row_id = row[0]
-            if row_id in self._recent_ids or row_id in unmarked:
-                continue
-            self._publish(*row)
-            self._handed_in_flight.add(row_id)
+            if row[0] not in self._recent_ids:
+                self._publish(*row)
+                self._handed_in_flight.add(row[0])
 
     def _publish(self, row_id: int, event_id: str, type_: str, village_id: str | None, body: str):
         failpoints.hit("relay.before_publish")

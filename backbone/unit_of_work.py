@@ -37,7 +37,6 @@ class UnitOfWork:
         self.source = source
         self.correlation_id = correlation_id
         self.session: Session | None = None
-        self.recorded: list[dict] = []
         # called after a commit that wrote events, with their rows (the in-process relay's nudge:
         # id, event_id, type, village_id, body); never fails a commit
         self._after_events_committed = after_events_committed
@@ -49,7 +48,6 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
-        self.recorded = []
         self._outbox = []
         return self
 
@@ -65,7 +63,6 @@ class UnitOfWork:
                           village_id=envelope["village_id"], body=json.dumps(envelope, separators=(",", ":")))
         self.session.add(row)
         self._outbox.append(row)
-        self.recorded.append(envelope)
         return envelope
 
     def insert(self, model):

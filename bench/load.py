@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import itertools
 import os
 import random
@@ -52,12 +53,11 @@ import sys
 import tempfile
 import threading
 import time
-import http.client
-import json
 import urllib.parse
 import uuid
 import warnings
 from collections import Counter, defaultdict
+from json import dumps as json_dumps  # `json` is requests' argument name in LightSession.post
 from pathlib import Path
 
 import requests
@@ -355,7 +355,7 @@ class LightSession:
         return self._request("GET", url, None, headers or {}, timeout)
 
     def post(self, url, json=None, headers=None, timeout=30):  # noqa: A002  (requests' name)
-        body = _json_bytes(json)
+        body = json_dumps(json).encode()
         return self._request("POST", url, body, {**(headers or {}), "Content-Type": "application/json"}, timeout)
 
     def _request(self, method, url, body, headers, timeout):
@@ -372,10 +372,6 @@ class LightSession:
             self._connection.close()
             self._connection = None
             raise requests.ConnectionError(str(exc)) from exc
-
-
-def _json_bytes(value) -> bytes:
-    return json.dumps(value).encode()
 
 
 def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8, think: float = 0.0) -> float:

@@ -15,14 +15,16 @@ def record_villages(uow, consumer: str, events: list[dict]) -> int:
     """`village.opened` and `village.updated` not seen yet, in one transaction (one upsert for all);
     how many they were. Order-proof: a village keeps its latest description by `occurred_at`."""
     claimed = uow.claim_many(consumer, events)
-    uow.keep_latest(KnownVillage, [
-        {"id": event["payload"]["village_id"], "slug": event["payload"]["slug"], "name": event["payload"]["name"],
-         "kind": event["payload"]["kind"], "latitude": event["payload"].get("latitude"),
-         "longitude": event["payload"].get("longitude"),
-         "opened_at": event["payload"].get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
-        for event in claimed], key="id")
+    uow.keep_latest(KnownVillage, [_village_row(event) for event in claimed], key="id")
     uow.commit()
     return len(claimed)
+
+
+def _village_row(event: dict) -> dict:
+    payload = event["payload"]
+    return {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "kind": payload["kind"],
+            "latitude": payload.get("latitude"), "longitude": payload.get("longitude"),
+            "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
 
 
 def known_villages(uow) -> list[dict]:
