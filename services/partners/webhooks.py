@@ -88,7 +88,11 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
     proxy = proxy_for(url)
     failure: Exception | str = f"{host} has no address"
     for address in dict.fromkeys(addresses):  # each address checked, in the resolver's order, until one answers
-        connections = _connections(parts.scheme, host, timeout, proxy)
+        try:
+            connections = _connections(parts.scheme, host, timeout, proxy)
+        except ValueError as exc:  # the operator's setting, not the endpoint: said as such, retried later
+            variable = "HTTPS_PROXY" if parts.scheme == "https" else "HTTP_PROXY"
+            return Outcome(False, 0, error=f"{variable} is not a usable proxy ({proxy}): {exc}"[:500])
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         try:
             response = connections.urlopen("POST", f"{parts.scheme}://{netloc}{target}", body=body, headers=headers,

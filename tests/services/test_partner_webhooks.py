@@ -367,6 +367,18 @@ def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(mo
     assert not outcome.ok and "internal address" in outcome.error and len(proxy.asked) == 1
 
 
+def test_a_proxy_setting_that_is_not_a_proxy_is_the_attempts_error_not_a_crash(monkeypatch, endpoint, proxy):
+    """HTTP_PROXY set to something urllib3 cannot use (a SOCKS address): the attempt fails with
+    the variable named, as an outcome (retried later, shown in the delivery log)."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    outcome = webhooks.post(receiver.url, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    assert not outcome.ok and outcome.error.startswith("HTTP_PROXY is not a usable proxy") and receiver.received == []
+
+
 def test_https_behind_the_operators_proxy_tunnels_to_the_address_checked_and_verifies_the_name(tmp_path, proxy):
     """HTTPS_PROXY: a CONNECT to the address checked, then TLS with the endpoint's name (SNI and the
     certificate)."""
