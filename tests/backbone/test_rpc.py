@@ -77,7 +77,7 @@ def test_unknown_then_reached_then_lost_again(container_factory, nameko_config, 
 
 class Opener:
     name = "opener"
-    members = backbone_rpc.ServiceRpc("members", timeout=1.0)
+    members = backbone_rpc.ServiceRpc("members", timeout=2.0)
 
     @nameko_rpc
     def open(self, data):
@@ -89,7 +89,7 @@ class Opener:
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_config, service_db, monkeypatch):
-    """The caller waits 1 s; the service takes 1.5 s: the caller is told the service did not answer,
+    """The caller waits 2 s; the service takes 3 s: the caller is told the service did not answer,
     and the service, finishing after the call's deadline, commits nothing (no village, no event) —
     so trying again does not make it twice. In time, the same call commits."""
     import eventlet
@@ -100,7 +100,7 @@ def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_
     from tests.reliability.support import village_input
 
     members = service_db("members")
-    slow = {"seconds": 1.5}
+    slow = {"seconds": 3.0}
     real = villages.open_village
 
     def open_slowly(uow, data):
@@ -118,7 +118,7 @@ def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_
 
     with ServiceRpcProxy("opener", nameko_config, timeout=10) as opener:
         assert opener.open(village_input()) == {"unavailable": "timeout"}
-        time.sleep(1.0)  # the service finishes its work meanwhile
+        time.sleep(1.5)  # the service finishes its work meanwhile
         assert written() == (0, 0), "work the caller gave up on was committed"
         slow["seconds"] = 0
         assert "opened" in opener.open(village_input())
