@@ -22,6 +22,12 @@ def _here(ctx) -> list[str]:
     return [ctx.params["village_id"]]
 
 
+def _form_key(ctx) -> str:
+    """The idempotency key of the form on the page: the one it was sent with (shown again with its
+    errors), or a new one. The same form sent twice then records one order, parcel or help request."""
+    return ctx.form.get("idempotency_key") or str(uuid.uuid4())
+
+
 def _today() -> date:
     return datetime.now(timezone.utc).astimezone(PARIS).date()
 
@@ -88,7 +94,7 @@ class CounterPages:
                          if i["item_id"] in chosen and i["next_delivery_date"]]
                 wanted = max(dates) if dates else _today().isoformat()
             values = {k: ctx.form.get(k, "") for k in ("fulfilment", "delivery_address", "truck_stop", "note")}
-            data = filled({"idempotency_key": ctx.form.get("idempotency_key") or str(uuid.uuid4()),
+            data = filled({"idempotency_key": _form_key(ctx),
                            "member_id": member_id, "delivery_date": wanted, "fulfilment": values["fulfilment"],
                            "delivery_address": values["delivery_address"].strip(),
                            "truck_stop": values["truck_stop"].strip(), "note": values["note"].strip()})
@@ -113,8 +119,7 @@ class CounterPages:
         stops = self.members_rpc.list_stops(village_id) if member else []
         return ctx.render("order_new.html", member=member, query=query, found=found, catalogue=catalogue, stops=stops,
                           fulfilments=FULFILMENT_LABELS, errors=errors, values=values,
-                          idempotency_key=ctx.form.get("idempotency_key") or str(uuid.uuid4()),
-                          status=400 if errors else 200)
+                          idempotency_key=_form_key(ctx), status=400 if errors else 200)
 
     @page(V + "/commandes/<order_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_order(self, ctx):
@@ -149,14 +154,16 @@ class CounterPages:
             values = {k: ctx.form.get(k, "").strip() for k in ("member_id", "sender_kind", "sender_name",
                                                                  "description", "place_kind", "place")}
             try:
-                parcel = self.orders_rpc.receive_parcel(village_id, filled(values))
+                parcel = self.orders_rpc.receive_parcel(village_id,
+                                                        filled(dict(values, idempotency_key=_form_key(ctx))))
                 return redirect(f"/console/villages/{village_id}/colis/{parcel['id']}?recu=1")
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
         return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS,
-                          places=PLACE_LABELS, errors=errors, values=values, status=400 if errors else 200)
+                          places=PLACE_LABELS, errors=errors, values=values, idempotency_key=_form_key(ctx),
+                          status=400 if errors else 200)
 
     @page(V + "/colis/<parcel_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_parcel(self, ctx):
@@ -185,7 +192,8 @@ class CounterPages:
         if ctx.request.method == "POST":
             values = {k: ctx.form.get(k, "").strip() for k in ("requester_member_id", "skill", "place", "description",
                                                                  "day", "start", "end")}
-            data = filled({"requester_member_id": values["requester_member_id"], "skill": values["skill"],
+            data = filled({"idempotency_key": _form_key(ctx),
+                           "requester_member_id": values["requester_member_id"], "skill": values["skill"],
                            "place": values["place"], "description": values["description"],
                            "starts_at": _aware(values["day"], values["start"]) or values["start"],
                            "ends_at": _aware(values["day"], values["end"]) or values["end"]})
@@ -203,7 +211,7 @@ class CounterPages:
         return ctx.render("help_requests.html", open_requests=[r for r in requests_ if r["status"] in OPEN_HELP],
                           closed_requests=[r for r in requests_ if r["status"] not in OPEN_HELP][:20],
                           members=members, skills=skills, errors=errors, values=values, today=_today(),
-                          skill_labels={s["code"]: s["label"] for s in skills},
+                          skill_labels={s["code"]: s["label"] for s in skills}, idempotency_key=_form_key(ctx),
                           status=400 if errors else 200)
 
     @page(V + "/coups-de-main/<help_request_id>", methods="GET,POST", roles=STAFF, village_scoped=True)

@@ -26,6 +26,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import matching
+from services.orders.idempotency import made_once
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import (
     HELP_STATUS_LABELS, AssignInput, DoneInput, HelpCancelInput, HelpRequestInput, HelpRequestOutput,
@@ -138,9 +139,16 @@ def list_help_requests(uow, village_id: str, status: str | None = None) -> list[
 def create_help_request(uow, village_id: str, data: dict, now: datetime | None = None) -> dict:
     """Checks the village, the requester (a known member of this village) and that the window is
     not in the past; matches at once: with no candidate the request is `unmatched` and
-    `help_request.unmatched` is published beside `help_request.requested`."""
+    `help_request.unmatched` is published beside `help_request.requested`. The same idempotency key
+    again answers the same request (`idempotency.made_once`)."""
     data = load(HelpRequestInput(), data)
     now = now or utcnow()
+    return made_once(uow, HelpRequest, village_id, data["idempotency_key"],
+                     lambda: _create(uow, village_id, data, now),
+                     lambda request_id: get_help_request(uow, request_id, [village_id], now))
+
+
+def _create(uow, village_id: str, data: dict, now: datetime) -> dict:
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     if data["starts_at"] < now:

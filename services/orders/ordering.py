@@ -34,12 +34,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import catalogue
+from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Order, OrderLine, new_id
 from services.orders.schemas.orders import (
     FULFILMENT_LABELS, LINE_STATUS_LABELS, STATUS_LABELS, CollectInput, LineAnswerInput,
@@ -176,11 +176,6 @@ def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
     return member
 
 
-def _existing(uow, village_id: str, key: str) -> str | None:
-    """The id of the order already placed with this idempotency key, if any."""
-    return uow.session.scalar(select(Order.id).where(Order.village_id == village_id, Order.idempotency_key == key))
-
-
 def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime) -> dict:
     """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError);
     returns the order as answered (dumped before the commit, which would expire what was loaded).
@@ -233,19 +228,12 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
     suppliers' lines to their pooled purchase order, record order.placed (and order.confirmed when
     nothing awaits a supplier). The same idempotency key again answers the same order.
 
-    The key is looked up only when the order cannot be made (its checks fail, or the unique key
-    clashes): a key sent again answers its order even once the checks no longer pass (a retry
-    after the cut-off, a member since erased), and a new order saves that statement."""
+    The key is looked up only when the order cannot be made (`idempotency.made_once`)."""
     now = now or utcnow()
     data = load(OrderInput(), data)
-    try:
-        return _check_and_create(uow, village_id, data, now)
-    except (InvalidInput, IntegrityError):  # IntegrityError: the same key committed by a concurrent request
-        uow.rollback()
-        existing = _existing(uow, village_id, data["idempotency_key"])
-        if existing is None:
-            raise
-        return get_order(uow, existing, [village_id])
+    return made_once(uow, Order, village_id, data["idempotency_key"],
+                     lambda: _check_and_create(uow, village_id, data, now),
+                     lambda order_id: get_order(uow, order_id, [village_id]))
 
 
 def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import utcnow
+from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Parcel
 from services.orders.schemas.parcels import (
     SENDER_LABELS, STATUS_LABELS, HandOverInput, ParcelInput, ParcelListQuery, ParcelOutput, ParcelReturnInput,
@@ -92,14 +93,21 @@ def waiting_parcels(uow, village_id: str, now: datetime) -> list[dict]:
 
 def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
     """Record a parcel left for a known member of the village; its pickup code is made here and
-    shown once to the concierge (to give to the inhabitant)."""
+    shown once to the concierge (to give to the inhabitant). The same idempotency key again answers
+    the same parcel (`idempotency.made_once`)."""
     now = now or utcnow()
     data = load(ParcelInput(), data)
+    return made_once(uow, Parcel, village_id, data["idempotency_key"], lambda: _receive(uow, village_id, data, now),
+                     lambda parcel_id: get_parcel(uow, parcel_id, [village_id], now))
+
+
+def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = uow.session.get(KnownMember, data["member_id"])
     if member is None or member.erased_at is not None or member.village_id != village_id:
         raise InvalidInput({"member_id": [f"Unknown member in this village: {data['member_id']}."]})
-    parcel = Parcel(village_id=village_id, member_id=member.id, sender_kind=data["sender_kind"],
-                    sender_name=data["sender_name"], description=data["description"], place_kind=data["place_kind"],
+    parcel = Parcel(village_id=village_id, member_id=member.id, idempotency_key=data["idempotency_key"],
+                    sender_kind=data["sender_kind"], sender_name=data["sender_name"],
+                    description=data["description"], place_kind=data["place_kind"],
                     place=data["place"].strip(), pickup_code=f"{secrets.randbelow(10 ** 6):06d}", status="waiting",
                     received_at=now, reminders=0)
     uow.session.add(parcel)

@@ -71,6 +71,22 @@ def test_a_concierge_of_village_a_cannot_open_a_page_of_village_b(stack, browser
     assert "réservée à la coordination" in concierge.text_of("[role=alert]")
 
 
+def test_a_form_sent_is_not_sent_again_by_a_second_click(browsers):
+    """Two submits of "Recevoir un colis" in a row (a double click): the second is held back while
+    the first's answer is on its way, and the button says it is busy. (The page's own listener on
+    `window` counts what would leave and keeps the page where it is.)"""
+    concierge = browsers()
+    concierge.log_in(CONCIERGE)
+    concierge.driver.get(concierge.driver.current_url.replace("/aujourdhui", "/colis"))
+    sent = concierge.driver.execute_script("""
+        var form = document.querySelector("form[method=post] input[name=idempotency_key]").form;
+        var count = 0;
+        window.addEventListener("submit", function (e) { if (!e.defaultPrevented) { count++; } e.preventDefault(); });
+        form.requestSubmit(); form.requestSubmit(); form.requestSubmit();
+        return [count, form.querySelector("button[type=submit]").getAttribute("aria-disabled")];""")
+    assert sent == [1, "true"]
+
+
 def test_the_main_pages_open_for_review(stack, browsers):
     concierge = browsers()
     concierge.open("/console")

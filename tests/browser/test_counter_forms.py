@@ -75,6 +75,24 @@ def test_a_parcel_is_received_and_handed_over_with_its_code_only(counter):
     assert _status(post(parcel, action="hand_over", code=code).text, "parcel-status") == ["Remis"]
 
 
+def test_a_form_sent_twice_records_one_parcel_and_one_help_request(counter):
+    """The same form posted twice (a double click the page could not hold back, or a retry after
+    no answer) carries the same idempotency key: one parcel, one help request, the second post
+    answering the first's page."""
+    post, members, skills = counter
+    for path, data in (("/colis", {"member_id": members[0][0], "sender_kind": "neighbour", "place_kind": "shelf",
+                                   "place": "C7"}),
+                       ("/coups-de-main", {"requester_member_id": members[0][0], "skill": skills[0],
+                                           "place": "Chez elle", "day": "2030-01-07", "start": "10:00",
+                                           "end": "11:00"})):
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', post.get(path).text).group(1)
+        first, second = post(path, idempotency_key=key, **data), post(path, idempotency_key=key, **data)
+        assert first.status_code == second.status_code == 200 and first.history and second.history
+        assert first.url.split("?")[0] == second.url.split("?")[0], path
+        third = post(path, idempotency_key=post.get(path).text.split('name="idempotency_key" value="')[1][:36], **data)
+        assert third.url.split("?")[0] != first.url.split("?")[0], "a new form is a new one"
+
+
 def test_suggestions_members_and_animations_forms(counter):
     post, members, _skills = counter
     bad = post("/suggestions", action="create", category="", text="x")

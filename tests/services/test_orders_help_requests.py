@@ -148,6 +148,31 @@ def test_a_new_request_ranks_its_candidates_once_and_answers_them(world, monkeyp
     assert created["paid_options"] == again["paid_options"] and created["id"] == again["id"]
 
 
+def test_the_same_idempotency_key_twice_makes_one_request(world):
+    """A form sent twice, or a call retried after its answer was lost, records one request and one
+    event: the second answers the first (even once the window is past); a key is unique per village;
+    without a key, each call is a new request."""
+    database, bourg, aubin, requester, stranger, _people = world
+    key = str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        first = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key), now=NOW)
+    with database.unit_of_work() as uow:
+        again = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key), now=NOW)
+    with database.unit_of_work() as uow:
+        late = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key),
+                                                 now=SATURDAY + timedelta(days=1))
+    assert first["id"] == again["id"] == late["id"] and again["candidates"]
+    assert len(outbox(database, "help_request.requested")) == 1
+    with database.unit_of_work() as uow:
+        other = help_requests.create_help_request(uow, aubin, body(stranger, idempotency_key=key), now=NOW)
+    assert other["id"] != first["id"], "a key is unique per village"
+    for _ in range(2):
+        with database.unit_of_work() as uow:
+            help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+    with database.unit_of_work() as uow:
+        assert len(help_requests.list_help_requests(uow, bourg)) == 3
+
+
 def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
@@ -188,6 +213,7 @@ def test_bad_input_is_named_and_nothing_is_half_written(world):
         (body(requester, place=""), "place"),
         (body(str(uuid.uuid4())), "requester_member_id"),
         (body(stranger), "requester_member_id"),  # a member of another village
+        (body(requester, idempotency_key="court"), "idempotency_key"),
     ]
     for data, field in cases:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:

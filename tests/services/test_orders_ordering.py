@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
-from services.orders import figures, ordering, parcels
+from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import DailyPartnerSales, DailySales, DailyVillage, Order
 from services.orders.service import OrdersService
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
@@ -75,13 +75,13 @@ def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(co
     w = counter_world
     data = order_input(w, (w.bread, 1), (w.cheese, 1))
     calls = []
-    real = ordering._existing
+    real = idempotency._existing
 
-    def counted(uow, village_id, key):
+    def counted(uow, model, village_id, key):
         calls.append(key)
-        return real(uow, village_id, key)
+        return real(uow, model, village_id, key)
 
-    monkeypatch.setattr(ordering, "_existing", counted)
+    monkeypatch.setattr(idempotency, "_existing", counted)
     first = place(w, w.a, data)
     assert calls == [], "a new order is not looked up first"
     assert place(w, w.a, dict(data))["id"] == first["id"] and calls == [data["idempotency_key"]]

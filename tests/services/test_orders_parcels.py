@@ -57,6 +57,21 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     assert parcel["pickup_code"] not in json.dumps(handed_over) and "member_id" not in handed_over
 
 
+def test_the_same_idempotency_key_twice_receives_one_parcel(counter_world):
+    """"Recevoir un colis" sent twice (a double click, a retry after a lost answer) records one
+    parcel and one event, and answers it with its code; a key is unique per village; without a key,
+    each call is a new parcel."""
+    w = counter_world
+    key = str(uuid.uuid4())
+    first, again = receive(w, idempotency_key=key), receive(w, idempotency_key=key, when=NOW + timedelta(minutes=1))
+    assert again["id"] == first["id"] and again["pickup_code"] == first["pickup_code"]
+    assert [e["type"] for e in events(w.db)] == ["parcel.received"]
+    assert receive(w, w.b, idempotency_key=key, member_id=w.chloe)["id"] != first["id"], "unique per village"
+    receive(w), receive(w)
+    with w.db.unit_of_work() as uow:
+        assert len(parcels.list_parcels(uow, w.a, {}, NOW)) == 3
+
+
 @pytest.mark.parametrize("change, field", [
     ({"member_id": str(uuid.uuid4())}, "member_id"),
     ({"member_id": "CHLOE"}, "member_id"),   # a member of another village
@@ -64,6 +79,7 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     ({"place_kind": "cellar"}, "place_kind"),
     ({"place": ""}, "place"),
     ({"place": None}, "place"),
+    ({"idempotency_key": "court"}, "idempotency_key"),
 ])
 def test_bad_parcels_name_the_field_and_write_nothing(counter_world, change, field):
     w = counter_world

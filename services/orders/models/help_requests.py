@@ -2,7 +2,7 @@
 volunteer is matched, accepts, does it, and the requester confirms (the minutes go to the time bank)."""
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -11,10 +11,12 @@ from services.orders.models.base import Base, new_id
 
 class HelpRequest(Base):
     __tablename__ = "help_requests"
+    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_help_requests_idempotency"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     requester_member_id: Mapped[str] = mapped_column(String(36), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
     skill: Mapped[str] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
     place: Mapped[str] = mapped_column(String(200))

@@ -1,7 +1,7 @@
 """Parcels and goods left at the counter for an inhabitant (dépôt / retrait)."""
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -13,10 +13,12 @@ class Parcel(Base):
     a locker compartment (`place_kind`, `place`)."""
 
     __tablename__ = "parcels"
+    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_parcels_idempotency"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     member_id: Mapped[str] = mapped_column(String(36), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
     sender_kind: Mapped[str] = mapped_column(String(20))
     sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     description: Mapped[str | None] = mapped_column(String(300), nullable=True)

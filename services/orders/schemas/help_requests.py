@@ -4,6 +4,7 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import SKILL_CODE
+from services.orders.schemas.keys import idempotency_key_field
 
 HELP_STATUS_LABELS = {
     "requested": "Demandé", "unmatched": "Sans bénévole", "assigned": "Confié", "accepted": "Accepté",
@@ -13,6 +14,7 @@ MAX_WINDOW_HOURS = 12
 
 
 class HelpRequestInput(Schema):
+    idempotency_key = idempotency_key_field("help request", required=False)
     requester_member_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
                                         metadata={"description": "The inhabitant who needs a hand."})
     skill = fields.String(required=True, validate=SKILL_CODE,

@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import FULFILMENTS
+from services.orders.schemas.keys import idempotency_key_field
 from services.orders.schemas.parcels import ParcelOutput
 
 MAX_LINES = 50
@@ -20,9 +21,7 @@ class OrderLineInput(Schema):
 
 
 class OrderInput(Schema):
-    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=80), metadata={
-        "description": "Chosen by the caller once per order (e.g. a UUID made when the form opens): the same key "
-                       "sent twice gives the same order, never two."})
+    idempotency_key = idempotency_key_field("order", required=True)
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     delivery_date = fields.Date(required=True, metadata={"description": "Day the goods are wanted (YYYY-MM-DD)."})
     fulfilment = fields.String(required=True, validate=validate.OneOf(FULFILMENTS))

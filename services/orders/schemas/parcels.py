@@ -2,12 +2,14 @@
 from marshmallow import Schema, fields, validate
 
 from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
+from services.orders.schemas.keys import idempotency_key_field
 
 STATUS_LABELS = {"waiting": "En attente", "handed_over": "Remis", "returned": "Retourné à l'expéditeur"}
 SENDER_LABELS = {"carrier": "Transporteur", "la_poste": "La Poste", "neighbour": "Voisin·e", "other": "Autre"}
 
 
 class ParcelInput(Schema):
+    idempotency_key = idempotency_key_field("parcel", required=False)
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS))
     sender_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
