@@ -15,12 +15,26 @@ seconds, each as the concierge of one of the demo villages, with this mix (weigh
 
     counter reads    search an inhabitant 20, today's counter 10, the village catalogue 10
     counter writes   an order 25, a parcel received 10, a help request 5, a registration 10
+    hand-overs       an order made ready 25, an order collected 25, a parcel handed over with its
+                     pickup code 12
     coordinator      dashboard reads 10 (every coordinator GET without path values found under
                      /api/network, /api/suggestions/overview, /api/time-bank, /api/skills-map,
                      or whose path says dashboard / figures)
 
+Hand-overs move on what the run itself placed or received, oldest first, per village (thread-safe
+queues): an order answered `confirmed` is queued to be made ready, then to be collected at the
+counter; a parcel received, to be handed over with the pickup code its POST answered. An order whose
+lines await a shared supplier stays `placed` (it cannot be made ready) and is not queued. A hand-over
+drawn when no village has anything for it sends nothing and is not recorded: the user draws again
+(so the other kinds keep their proportions). Their weights are at or a little above what feeds them,
+so the queues stay short and, in steady state, about as many orders are collected as are confirmed at
+placement and as many parcels handed over as received; the counter's day ("today") no longer grows
+all run long. Results files written before 2026-11-29 05:00 UTC were made without hand-overs: their
+`today` figures are not comparable with later ones.
+
 An operation whose route does not exist (yet) or cannot be prepared from the demo data is left out
-and named in the report.
+and named in the report; a hand-over is checked on an order or parcel the check places or receives
+first. `--mix orders` runs orders only, without hand-overs.
 
 It prints and writes (bench/results/load-<backend>-<date>.md):
 - throughput: requests/s in all, and accepted writes/s per kind;
@@ -56,8 +70,9 @@ import time
 import urllib.parse
 import uuid
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from json import dumps as json_dumps  # `json` is requests' argument name in LightSession.post
+from json import loads as json_loads
 from pathlib import Path
 
 import requests
@@ -215,8 +230,11 @@ class Mix:
     """Prepares, from the demo data, what each operation needs; then runs one at random."""
 
     WEIGHTS = {"search": 20, "today": 10, "catalogue": 10, "order": 25, "parcel": 10, "help_request": 5,
-               "registration": 10, "dashboard": 10}
-    WRITES = {"order", "parcel", "help_request", "registration"}
+               "registration": 10, "dashboard": 10, "ready": 25, "collect": 25, "parcel_hand_over": 12}
+    WRITES = {"order", "parcel", "help_request", "registration", "ready", "collect", "parcel_hand_over"}
+    # an accepted write of the key is queued, in its village, for the hand-over of the value
+    NEXT_STEP = {"order": "ready", "ready": "collect", "parcel": "parcel_hand_over"}
+    FED_BY = {step: kind for kind, step in NEXT_STEP.items()}
 
     def __init__(self, base_url: str, only: tuple[str, ...] | None = None):
         self.base_url = base_url
@@ -232,7 +250,13 @@ class Mix:
         self.dashboard = sorted(p for m, p in self.paths if m == "GET" and "{" not in p and (
             p.startswith(DASHBOARD_PREFIXES) or "dashboard" in p or "figures" in p))
         self.left_out: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.awaiting_supplier = 0  # orders placed by the run that await a shared supplier (not queued)
+        self.queueing = set(self.NEXT_STEP)  # the kinds whose accepted writes are queued for a hand-over
         self._check()
+        # queued only for the hand-overs that run (`--mix orders`: none); what the check placed is not counted
+        self.queueing = {kind for kind, step in self.NEXT_STEP.items() if step in self.kinds()}
+        self.awaiting_supplier = 0
         self.numbers = itertools.count(1)
 
     def _login(self, email: str) -> dict:
@@ -252,7 +276,8 @@ class Mix:
         skills = self._get("/api/skills", headers) or []
         return {"id": village_id, "headers": headers, "members": [m["id"] for m in members],
                 "names": [m["display_name"].split()[0][:3] for m in members], "items": orderable,
-                "skills": [s.get("code") or s.get("skill") for s in skills]}
+                "skills": [s.get("code") or s.get("skill") for s in skills],
+                "queues": {step: deque() for step in self.FED_BY}}  # (id, pickup code) oldest first, per hand-over
 
     def _check(self) -> None:
         needs = {"search": ("GET", "/api/villages/{village_id}/members"),
@@ -261,7 +286,10 @@ class Mix:
                  "order": ("POST", "/api/villages/{village_id}/orders"),
                  "parcel": ("POST", "/api/villages/{village_id}/parcels"),
                  "help_request": ("POST", "/api/villages/{village_id}/help-requests"),
-                 "registration": ("POST", "/api/villages/{village_id}/members")}
+                 "registration": ("POST", "/api/villages/{village_id}/members"),
+                 "ready": ("POST", "/api/villages/{village_id}/orders/{order_id}/ready"),
+                 "collect": ("POST", "/api/villages/{village_id}/orders/{order_id}/collect"),
+                 "parcel_hand_over": ("POST", "/api/villages/{village_id}/parcels/{parcel_id}/handover")}
         for kind, route in needs.items():
             if route not in self.paths:
                 self.left_out[kind] = f"no route {route[0]} {route[1]}"
@@ -275,21 +303,53 @@ class Mix:
         if not self.dashboard:
             self.left_out["dashboard"] = "no coordinator dashboard route"
         # an operation that cannot succeed once on a fresh network is left out, with its answer
+        # (a hand-over, on an order or parcel the check places or receives first)
         for kind in list(self.WEIGHTS):
+            if self.FED_BY.get(kind) in self.left_out:
+                self.left_out.setdefault(kind, f"needs {self.FED_BY[kind]}, left out")
             if kind in self.left_out:
                 continue
-            route, status, body = self.run(kind, random.Random(1), session=requests)
+            result = self._check_run(kind, 1)
+            if result is None:
+                self.left_out[kind] = f"nothing to hand over: {self.FED_BY[kind]} queued nothing in 8 tries"
+                continue
+            route, status, body = result
             if not 200 <= status < 300:
                 self.left_out[kind] = f"{route} answered {status}: {body[:200]}"
+
+    def _check_run(self, kind: str, seed: int) -> tuple[str, int, str] | None:
+        """`kind` once, for the check. A hand-over with nothing queued first runs what feeds it, with
+        other draws up to 8 times (an order awaiting a shared supplier is not queued); None if that
+        never queued anything."""
+        for attempt in range(seed, seed + 8):
+            result = self.run(kind, random.Random(attempt), session=requests)
+            if result is not None:
+                return result
+            fed = self._check_run(self.FED_BY[kind], attempt)
+            if fed is None or not 200 <= fed[1] < 300:
+                return fed
+        return None
 
     def kinds(self):
         return [k for k in self.WEIGHTS if k not in self.left_out and (self.only is None or k in self.only)]
 
-    def run(self, kind: str, rnd: random.Random, session) -> tuple[str, int, str]:
-        candidates = [v for v in self.villages if v["members"]] or self.villages
-        if kind == "order":
-            candidates = [v for v in candidates if v["items"]] or candidates
-        village = rnd.choice(candidates)
+    def run(self, kind: str, rnd: random.Random, session) -> tuple[str, int, str] | None:
+        """One operation: (route template, status, body); None, with nothing sent, for a hand-over
+        when no village has anything queued for it."""
+        if kind in self.FED_BY:  # a hand-over: the oldest the run left for it, in a village that has one
+            waiting = [v for v in self.villages if v["queues"][kind]]
+            if not waiting:
+                return None
+            village = rnd.choice(waiting)
+            try:
+                thing_id, code = village["queues"][kind].popleft()
+            except IndexError:  # another user took the last one meanwhile
+                return None
+        else:
+            candidates = [v for v in self.villages if v["members"]] or self.villages
+            if kind == "order":
+                candidates = [v for v in candidates if v["items"]] or candidates
+            village = rnd.choice(candidates)
         vid, headers = village["id"], village["headers"]
         base = self.base_url
         n = next(self.numbers) if hasattr(self, "numbers") else 0
@@ -329,10 +389,29 @@ class Mix:
                 "first_name": "Banc", "last_name": f"Charge{uuid.uuid4().hex[:8]}",
                 "phone": f"06 37 {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}",
                 "preferred_channel": "phone", "confirm_duplicate": True})
+        elif kind == "ready":
+            route = "POST /api/villages/{village_id}/orders/{order_id}/ready"
+            response = session.post(f"{base}/api/villages/{vid}/orders/{thing_id}/ready", headers=headers,
+                                    timeout=30, json={})
+        elif kind == "collect":
+            route = "POST /api/villages/{village_id}/orders/{order_id}/collect"
+            response = session.post(f"{base}/api/villages/{vid}/orders/{thing_id}/collect", headers=headers,
+                                    timeout=30, json={})
+        elif kind == "parcel_hand_over":
+            route = "POST /api/villages/{village_id}/parcels/{parcel_id}/handover"
+            response = session.post(f"{base}/api/villages/{vid}/parcels/{thing_id}/handover", headers=headers,
+                                    timeout=30, json={"code": code})
         else:
             path = rnd.choice(self.dashboard)
             route = f"GET {path}"
             response = session.get(base + path, headers=self.coordinator, timeout=30)
+        if kind in self.queueing and 200 <= response.status_code < 300:
+            answer = json_loads(response.text)
+            if kind == "order" and answer["status"] != "confirmed":  # awaits a shared supplier: cannot be made ready
+                with self.lock:
+                    self.awaiting_supplier += 1
+            else:
+                village["queues"][self.NEXT_STEP[kind]].append((answer["id"], answer.get("pickup_code")))
         return route, response.status_code, response.text
 
 
@@ -388,9 +467,12 @@ def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: in
             kind = rnd.choices(kinds, weights)[0]
             started = time.perf_counter()
             try:
-                route, status, _text = mix.run(kind, rnd, session)
+                result = mix.run(kind, rnd, session)
             except requests.RequestException as exc:
-                route, status = kind, type(exc).__name__
+                result = kind, type(exc).__name__, ""
+            if result is None:  # a hand-over with nothing to hand over: nothing sent nor recorded, draw again
+                continue
+            route, status, _text = result
             recorder.add(route, kind if kind in mix.WRITES else "", time.perf_counter() - started, status)
             if think:
                 time.sleep(min(rnd.expovariate(1 / think), max(0.0, stop_at - time.monotonic())))
@@ -478,6 +560,10 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, r
     for kind in sorted(mix.WRITES):
         if kind in mix.kinds():
             lines.append(f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s")
+    if mix.queueing:
+        queued = ", ".join(f"{step} {sum(len(v['queues'][step]) for v in mix.villages):,}" for step in mix.FED_BY)
+        lines.append(f"- left for a hand-over when the load stopped: {queued}; orders awaiting a shared supplier "
+                     f"(not to be made ready at the counter): {mix.awaiting_supplier:,}")
     for kind, why in sorted(mix.left_out.items()):
         lines.append(f"- left out: {kind} ({why})")
     lines += ["", "## Latency per route (ms)", "", "| route | n | p50 | p95 | p99 | answers |", "|---|---:|---:|---:|---:|---|"]
