@@ -113,6 +113,14 @@ def get_order(uow, order_id, village_ids) -> dict:
     return dump_orders(uow, [_find(uow, order_id, village_ids)])[0]
 
 
+def _commit_and_answer(uow, order: Order) -> dict:
+    """Commit a change of the order and answer it as it now is, dumped before the commit (which
+    would expire what was loaded: reading it again would cost its two queries)."""
+    answer = dump_orders(uow, [order])[0]
+    uow.commit()
+    return answer
+
+
 def list_orders(uow, village_id: str, filters: dict | None = None) -> list[dict]:
     filters = load(OrderListQuery(), filters or {})
     query = select(Order).where(Order.village_id == village_id)
@@ -269,8 +277,7 @@ def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) ->
             raise InvalidInput({"compartment": ["Say which locker compartment it is in."]})
         order.locker_compartment = data["compartment"]
     _move(uow, order, "ready", now)
-    uow.commit()
-    return get_order(uow, order.id, village_ids)
+    return _commit_and_answer(uow, order)
 
 
 def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
@@ -284,11 +291,10 @@ def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> di
             not secrets.compare_digest(str(data["code"] or ""), order.locker_code or ""):
         raise Conflict("wrong_pickup_code", field="code")
     _move(uow, order, "collected", now)
-    uow.commit()
-    return get_order(uow, order.id, village_ids)
+    return _commit_and_answer(uow, order)
 
 
-def mark_delivered(uow, order_id, now: datetime | None = None) -> None:
+def mark_delivered(uow, order_id, now: datetime | None = None) -> Order:
     """A home delivery was made (a round's stop, or the concierge went). Records order.delivered;
     does NOT commit: the caller's unit of work does (rounds complete a stop in the same transaction)."""
     now = now or utcnow()
@@ -296,13 +302,12 @@ def mark_delivered(uow, order_id, now: datetime | None = None) -> None:
     if order.fulfilment != "home_delivery":
         raise Conflict("order_not_home_delivery", field="fulfilment")
     _move(uow, order, "delivered", now)
+    return order
 
 
 def deliver(uow, order_id, village_ids, now: datetime | None = None) -> dict:
     _find(uow, order_id, village_ids)
-    mark_delivered(uow, order_id, now)
-    uow.commit()
-    return get_order(uow, order_id, village_ids)
+    return _commit_and_answer(uow, mark_delivered(uow, order_id, now))
 
 
 def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
@@ -310,8 +315,7 @@ def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dic
     data = load(ReasonInput(), data)
     order = _find(uow, order_id, village_ids, lock=True)
     _move(uow, order, "cancelled", now, reason=data["reason"])
-    uow.commit()
-    return get_order(uow, order.id, village_ids)
+    return _commit_and_answer(uow, order)
 
 
 # --- partners ------------------------------------------------------------------------------------

@@ -87,6 +87,14 @@ def list_parcels(uow, village_id: str, filters: dict | None = None, now: datetim
     return _dump_all(uow, rows, now or utcnow())
 
 
+def _commit_and_answer(uow, parcel: Parcel, now: datetime) -> dict:
+    """Commit a change of the parcel and answer it as it now is, dumped before the commit (which
+    would expire what was loaded: reading it again would cost a query)."""
+    answer = _dump_all(uow, [parcel], now)[0]
+    uow.commit()
+    return answer
+
+
 def waiting_parcels(uow, village_id: str, now: datetime) -> list[dict]:
     return list_parcels(uow, village_id, {"status": "waiting"}, now)
 
@@ -113,8 +121,7 @@ def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
     uow.session.add(parcel)
     uow.session.flush()
     _event(uow, "parcel.received", parcel, now, member_id=parcel.member_id, pickup_code=parcel.pickup_code)
-    uow.commit()
-    return get_parcel(uow, parcel.id, [village_id], now)
+    return _commit_and_answer(uow, parcel, now)
 
 
 def _waiting(parcel: Parcel) -> None:
@@ -131,8 +138,7 @@ def hand_over(uow, parcel_id, data, village_ids, now: datetime | None = None) ->
         raise Conflict("wrong_pickup_code", field="code")
     parcel.status, parcel.closed_at = "handed_over", now
     _event(uow, "parcel.handed_over", parcel, now)
-    uow.commit()
-    return get_parcel(uow, parcel.id, village_ids, now)
+    return _commit_and_answer(uow, parcel, now)
 
 
 def remind(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
@@ -142,8 +148,7 @@ def remind(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
     _waiting(parcel)
     parcel.reminders += 1
     parcel.reminded_at = now
-    uow.commit()
-    return get_parcel(uow, parcel.id, village_ids, now)
+    return _commit_and_answer(uow, parcel, now)
 
 
 def _return(uow, parcel: Parcel, reason: str | None, now: datetime) -> None:
@@ -157,8 +162,7 @@ def return_to_sender(uow, parcel_id, data, village_ids, now: datetime | None = N
     parcel = _find(uow, parcel_id, village_ids, lock=True)
     _waiting(parcel)
     _return(uow, parcel, data["reason"], now)
-    uow.commit()
-    return get_parcel(uow, parcel.id, village_ids, now)
+    return _commit_and_answer(uow, parcel, now)
 
 
 def return_overdue(uow, now: datetime | None = None) -> list[str]:

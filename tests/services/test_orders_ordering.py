@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -181,6 +181,36 @@ def test_the_counter_state_machine(counter_world):
     assert types == ["order.placed", "order.confirmed", "order.ready", "order.collected",
                      "order.placed", "order.confirmed", "order.cancelled"]
     assert outbox(w.db)[-1]["payload"]["reason"] == "Changement d'avis"
+
+
+def selects_from(database, table, action):
+    """The SELECTs of `table` that `action()` sends, and its answer."""
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        answer = action()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    return [s for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} "], answer
+
+
+def test_a_transition_answers_the_order_as_committed_without_reading_it_again(counter_world):
+    w = counter_world
+    order = place(w, w.a, order_input(w, (w.bread, 2)))
+    for move, status in ((lambda uow: ordering.mark_ready(uow, order["id"], {}, [w.a], LATER), "ready"),
+                         (lambda uow: ordering.collect(uow, order["id"], {}, [w.a], LATER), "collected")):
+        def act():
+            with w.db.unit_of_work() as uow:
+                return move(uow)
+
+        orders_read, answer = selects_from(w.db, "orders", act)
+        assert answer["status"] == status and len(orders_read) == 1, orders_read
+        with w.db.unit_of_work() as uow:
+            assert answer == ordering.get_order(uow, order["id"], [w.a])
 
 
 def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):

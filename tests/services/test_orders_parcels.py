@@ -72,6 +72,25 @@ def test_the_same_idempotency_key_twice_receives_one_parcel(counter_world):
         assert len(parcels.list_parcels(uow, w.a, {}, NOW)) == 3
 
 
+def test_a_parcel_is_answered_as_committed_without_reading_it_again(counter_world):
+    from tests.services.test_orders_ordering import selects_from
+
+    w = counter_world
+    read, parcel = selects_from(w.db, "parcels", lambda: receive(w))
+    assert read == []
+    with w.db.unit_of_work() as uow:
+        assert parcel == parcels.get_parcel(uow, parcel["id"], [w.a], NOW)
+
+    def hand_over():
+        with w.db.unit_of_work() as uow:
+            return parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [w.a], NOW)
+
+    read, done = selects_from(w.db, "parcels", hand_over)
+    assert done["status"] == "handed_over" and len(read) == 1, read
+    with w.db.unit_of_work() as uow:
+        assert done == parcels.get_parcel(uow, parcel["id"], [w.a], NOW)
+
+
 @pytest.mark.parametrize("change, field", [
     ({"member_id": str(uuid.uuid4())}, "member_id"),
     ({"member_id": "CHLOE"}, "member_id"),   # a member of another village
