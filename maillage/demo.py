@@ -441,12 +441,14 @@ def _seed_counter(rpc, village_ids: dict, propagation_timeout: float) -> None:
                     rpc.orders.cancel_order(order["id"], {"reason": "Commande en double, annulée à sa demande"}, None)
             except Conflict:
                 pass  # done on an earlier run
+    carriers = {p["name"]: p["id"] for p in rpc.partners.list_partners() if "logistics" in p["relationships"]}
     for slug, phone, sender_kind, sender, description, place_kind, place in COUNTER_PARCELS:
         village_id = village_ids[slug]
         if (slug, phone) in people and not any(p["place"] == place for p in rpc.orders.list_parcels(village_id)):
-            rpc.orders.receive_parcel(village_id, {
+            rpc.orders.receive_parcel(village_id, {  # La Poste, a partner, is told of its parcel's events
                 "member_id": people[(slug, phone)], "sender_kind": sender_kind, "sender_name": sender,
-                "description": description, "place_kind": place_kind, "place": place})
+                "partner_id": carriers.get(sender), "description": description, "place_kind": place_kind,
+                "place": place})
     log.info("counter: %d orders, parcels waiting", len(COUNTER_ORDERS))
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.logistics import check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
@@ -152,8 +153,9 @@ class CounterPages:
         errors, values = {}, {}
         if ctx.request.method == "POST":
             values = {k: ctx.form.get(k, "").strip() for k in ("member_id", "sender_kind", "sender_name",
-                                                                 "description", "place_kind", "place")}
+                                                                 "partner_id", "description", "place_kind", "place")}
             try:
+                check_logistics_partner(self.partners_rpc, "partner_id", values["partner_id"])
                 parcel = self.orders_rpc.receive_parcel(village_id,
                                                         filled(dict(values, idempotency_key=_form_key(ctx))))
                 return redirect(f"/console/villages/{village_id}/colis/{parcel['id']}?recu=1")
@@ -161,7 +163,8 @@ class CounterPages:
                 errors = form_errors(exc)
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
-        return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS,
+        carriers = [p for p in self.partners_rpc.list_partners(village_id) if "logistics" in p["relationships"]]
+        return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS, carriers=carriers,
                           places=PLACE_LABELS, errors=errors, values=values, idempotency_key=_form_key(ctx),
                           status=400 if errors else 200)
 

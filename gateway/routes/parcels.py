@@ -1,5 +1,6 @@
 """Routes of parcels at the counter (dépôt / retrait), orders service. A concierge acts on their own
 village (`scope="path:village_id"`); a parcel of another village is "not found"."""
+from gateway.logistics import check_logistics_partner
 from gateway.routing import STAFF, route
 from gateway.schemas import NoBody
 from services.orders.schemas.parcels import HandOverInput, ParcelInput, ParcelOutput, ParcelReturnInput
@@ -17,6 +18,9 @@ class ParcelRoutes:
            response=ParcelOutput, status=201,
            summary="Déposer un colis pour un·e habitant·e (le code de retrait est donné une fois)")
     def receive_parcel(self, call):
+        """`partner_id`, when given, is a logistics partner of the network (La Poste, a carrier): it is
+        told of the parcel's events (feed, webhooks), never of the member nor the code."""
+        check_logistics_partner(self.partners_rpc, "partner_id", call.sent.get("partner_id"))
         return self.orders_rpc.receive_parcel(call.params["village_id"], call.sent)
 
     @route("GET", _PARCELS, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput, many=True,

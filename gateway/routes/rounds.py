@@ -7,7 +7,7 @@
   rounds passing through their village (other villages' addresses hidden) and completes its stops.
 - A logistics partner (API key) sees the rounds it drives, and completes their stops.
 """
-from backbone.errors import InvalidInput, NotFound
+from gateway.logistics import check_logistics_partner
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from services.orders.schemas.rounds import RoundInput, RoundOutput, StopCompleteInput, VehicleInput, VehicleOutput
 
@@ -30,14 +30,7 @@ class RoundRoutes:
     def create_vehicle(self, call):
         """Capacity ≥ 1; exactly one driver: a volunteer holding a licence (`driver_member_id`) or a
         logistics partner (`driver_partner_id`, known to partners with the logistics relationship)."""
-        partner_id = call.sent.get("driver_partner_id")
-        if partner_id:
-            try:
-                partner = self.partners_rpc.get_partner(partner_id)
-            except NotFound:
-                raise InvalidInput({"driver_partner_id": [f"Unknown partner: {partner_id}."]}) from None
-            if "logistics" not in partner["relationships"]:
-                raise InvalidInput({"driver_partner_id": [f"Not a logistics partner: {partner['name']}."]})
+        check_logistics_partner(self.partners_rpc, "driver_partner_id", call.sent.get("driver_partner_id"))
         return self.orders_rpc.create_vehicle(call.sent)
 
     @route("POST", _ROUNDS, tag="tournées", roles=STAFF, scope="path:village_id", body=RoundInput,

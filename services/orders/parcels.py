@@ -7,7 +7,9 @@ code.
   `REMIND_AFTER_DAYS` days after the last reminder (the concierge records it: `remind`);
 - after `RETURN_AFTER_DAYS` days it goes back to its sender: `return_overdue(now)` (a timer) returns
   every parcel waiting that long; the concierge may return one earlier.
-Events: parcel.received, parcel.handed_over, parcel.returned (no member data, no code).
+Events: parcel.received, parcel.handed_over, parcel.returned (no member data, no code, except
+parcel.received's member and code for the members service's notice); `partner_id` names the
+logistics partner who brought it (La Poste, a carrier of the network), whose feed receives them.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
         "id": parcel.id, "village_id": parcel.village_id, "member_id": parcel.member_id,
         "member_name": names.get(parcel.member_id), "sender_kind": parcel.sender_kind,
         "sender_label": SENDER_LABELS[parcel.sender_kind], "sender_name": parcel.sender_name,
+        "partner_id": parcel.partner_id,
         "description": parcel.description, "place_kind": parcel.place_kind, "place": parcel.place,
         "pickup_code": parcel.pickup_code, "status": parcel.status, "status_label": STATUS_LABELS[parcel.status],
         "received_at": parcel.received_at, "reminders": parcel.reminders, "reminded_at": parcel.reminded_at,
@@ -73,7 +76,8 @@ def _find(uow, parcel_id, village_ids, *, lock: bool = False) -> Parcel:
 def _event(uow, type_: str, parcel: Parcel, now: datetime, **extra) -> None:
     uow.record_event(type_, {"parcel_id": parcel.id, "village_id": parcel.village_id,
                              "sender_kind": parcel.sender_kind, "place_kind": parcel.place_kind,
-                             "occurred_at": now, **extra}, village_id=parcel.village_id)
+                             "partner_id": parcel.partner_id, "occurred_at": now, **extra},
+                     village_id=parcel.village_id)
 
 
 def get_parcel(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
@@ -115,6 +119,7 @@ def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
         raise InvalidInput({"member_id": [f"Unknown member in this village: {data['member_id']}."]})
     parcel = Parcel(village_id=village_id, member_id=member.id, idempotency_key=data["idempotency_key"],
                     sender_kind=data["sender_kind"], sender_name=data["sender_name"],
+                    partner_id=data["partner_id"],
                     description=data["description"], place_kind=data["place_kind"],
                     place=data["place"].strip(), pickup_code=f"{secrets.randbelow(10 ** 6):06d}", status="waiting",
                     received_at=now, reminders=0)

@@ -13,7 +13,8 @@ registered to a cancelled animation, an inhabitant's own words in a suggestion),
 listing lines of several partners (`lines[].partner_id`) each partner sees only its own lines.
 Nothing here carries a member's phone: contracts keep contact details in the members service, and
 the one address that travels (a home delivery stop of `round.planned`) goes only to the driver.
-`parcel.*` and `round.stop_completed` name no partner: no partner receives them (yet).
+`parcel.*` reach the logistics partner who brought the parcel (`partner_id`, when one did), without
+the member nor the pickup code; `round.stop_completed` names no partner: no partner receives it (yet).
 
 Adding a type is one line in RULES (its contract must exist in backbone/contracts/events/).
 """
@@ -57,7 +58,7 @@ RULES: dict[str, Rule] = {
     "order.refused": Rule(),
     "purchase_order.sent": Rule(),
     "round.planned": Rule(),
-    # a parcel names no partner yet (a carrier is a kind, not a partner id): routed, told to nobody
+    # the partner who brought the parcel (`partner_id`), if one did; never the member nor the code
     "parcel.received": Rule(drop=("member_id", "pickup_code")),
     "parcel.handed_over": Rule(),
     "parcel.returned": Rule(),

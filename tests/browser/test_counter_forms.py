@@ -67,7 +67,14 @@ def test_a_parcel_is_received_and_handed_over_with_its_code_only(counter):
     post, members, _skills = counter
     bad = post("/colis", member_id="", sender_kind="la_poste", place_kind="shelf", place="")
     assert bad.status_code == 400 and "Champ obligatoire." in _errors(bad.text)
-    received = post("/colis", member_id=members[0][0], sender_kind="la_poste", place_kind="shelf", place="B3")
+    page = post.get("/colis").text
+    la_poste = re.search(r'<select id="partner_id" name="partner_id"[^>]*>.*?<option value="([^"]+)">La Poste<', page,
+                         re.S).group(1)
+    forged = post("/colis", member_id=members[0][0], sender_kind="la_poste", place_kind="shelf", place="B3",
+                  partner_id=members[0][0])
+    assert forged.status_code == 400 and _errors(forged.text) == [f"Partenaire inconnu : {members[0][0]}."]
+    received = post("/colis", member_id=members[0][0], sender_kind="la_poste", place_kind="shelf", place="B3",
+                    partner_id=la_poste)
     code = re.search(r'id="pickup-code">([^<]*)', received.text).group(1)
     parcel = received.url.split("?")[0]
     wrong = post(parcel, action="hand_over", code="0" if code != "0" else "1")

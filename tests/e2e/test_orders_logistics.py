@@ -191,6 +191,49 @@ def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
     assert done.status_code == 200 and done.json()["status"] == "completed"
 
 
+def test_a_carrier_partner_is_told_of_the_parcels_it_brought_and_nothing_personal(stack, villages):
+    """A parcel received from a logistics partner (`partner_id`) reaches its webhook subscription:
+    received then handed over, without the member nor the pickup code; a parcel of another carrier
+    does not; a partner unknown or without the logistics relationship is refused, naming the field."""
+    coordinator, lucie = stack.login(COORDINATOR), stack.login("lucie@maillage.test")
+    bourg = villages["bourg-aux-chenes"]
+    carriers = {}
+    for name in ("Relais Colis Creuse", "Messageries du Plateau"):
+        created = post(stack, "/api/partners", coordinator, {"name": f"{name} {uuid.uuid4().hex[:4]}",
+                                                               "kind": "small_business", "village_ids": [],
+                                                               "relationships": ["logistics"]}, 201)
+        carriers[name] = (created["partner"]["id"], {"X-API-Key": created["api_key"]})
+    carrier, carrier_key = carriers["Relais Colis Creuse"]
+    post(stack, "/api/partner/webhooks", carrier_key, {"url": "https://hooks.relais-colis.example/maillage",
+                                                       "event_types": ["parcel.received", "parcel.handed_over"]}, 201)
+    member = new_member(stack, bourg, lucie)
+    parcel = {"member_id": member, "sender_kind": "carrier", "place_kind": "shelf", "place": "R1"}
+    producer = next(p for p in get(stack, "/api/partners", coordinator) if "logistics" not in p["relationships"])
+    for partner_id, message in ((str(uuid.uuid4()), "Partenaire inconnu"),
+                                (producer["id"], "Ce partenaire ne fait pas de logistique")):
+        refused = requests.post(stack.url(f"/api/villages/{bourg}/parcels"), headers=lucie, timeout=10,
+                                json={**parcel, "partner_id": partner_id})
+        assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["partner_id"]
+        assert refused.json()["error"]["fields"]["partner_id"][0].startswith(message)
+    mine = retry_post(stack, f"/api/villages/{bourg}/parcels", lucie, {**parcel, "partner_id": carrier})
+    assert mine["partner_id"] == carrier
+    other = post(stack, f"/api/villages/{bourg}/parcels", lucie,
+                 {**parcel, "place": "R2", "partner_id": carriers["Messageries du Plateau"][0]}, 201)
+    post(stack, f"/api/villages/{bourg}/parcels/{mine['id']}/handover", lucie, {"code": mine["pickup_code"]})
+
+    def told():
+        listed = [d for d in get(stack, "/api/partner/deliveries", carrier_key)["items"]
+                  if d["event_type"].startswith("parcel.")]
+        return listed if len(listed) >= 2 else None
+
+    listed = wait_until(told)
+    bodies = [get(stack, f"/api/partner/deliveries/{d['id']}", carrier_key)["body"] for d in listed]
+    assert sorted(b["type"] for b in bodies) == ["parcel.handed_over", "parcel.received"]
+    assert {b["payload"]["parcel_id"] for b in bodies} == {mine["id"]}, "not another carrier's parcel"
+    for body in bodies:
+        assert not {"member_id", "pickup_code"} & set(body["payload"])
+
+
 def test_a_help_request_is_matched_done_and_credited_once(stack, villages):
     paul = stack.login("paul@maillage.test")
     vialle = villages["vialle-sur-lac"]

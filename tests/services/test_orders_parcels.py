@@ -54,6 +54,7 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     # services/partners/audience.py drops it); nothing after the handover repeats it
     received, handed_over = (e["payload"] for e in sent)
     assert (received["member_id"], received["pickup_code"]) == (w.alice, parcel["pickup_code"])
+    assert received["partner_id"] is None and handed_over["partner_id"] is None, "brought by no partner"
     assert parcel["pickup_code"] not in json.dumps(handed_over) and "member_id" not in handed_over
 
 
@@ -70,6 +71,17 @@ def test_the_same_idempotency_key_twice_receives_one_parcel(counter_world):
     receive(w), receive(w)
     with w.db.unit_of_work() as uow:
         assert len(parcels.list_parcels(uow, w.a, {}, NOW)) == 3
+
+
+def test_a_parcel_names_the_partner_who_brought_it_in_each_event(counter_world):
+    w = counter_world
+    la_poste = str(uuid.uuid4())
+    parcel = receive(w, partner_id=la_poste)
+    assert parcel["partner_id"] == la_poste
+    with w.db.unit_of_work() as uow:
+        parcels.return_to_sender(uow, parcel["id"], {}, [w.a], NOW + timedelta(days=1))
+    assert [(e["type"], e["payload"]["partner_id"]) for e in events(w.db)] == [
+        ("parcel.received", la_poste), ("parcel.returned", la_poste)]
 
 
 def test_a_parcel_is_answered_as_committed_without_reading_it_again(counter_world):
@@ -99,6 +111,7 @@ def test_a_parcel_is_answered_as_committed_without_reading_it_again(counter_worl
     ({"place": ""}, "place"),
     ({"place": None}, "place"),
     ({"idempotency_key": "court"}, "idempotency_key"),
+    ({"partner_id": ""}, "partner_id"),
 ])
 def test_bad_parcels_name_the_field_and_write_nothing(counter_world, change, field):
     w = counter_world

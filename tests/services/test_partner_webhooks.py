@@ -430,6 +430,20 @@ def test_a_round_reaches_only_its_driver(world):
         assert _concerned(uow.session, envelope) == {ids["b"]}
 
 
+def test_a_parcel_reaches_only_the_partner_who_brought_it(world):
+    database, villages, ids = world
+
+    def parcel(partner_id):
+        return parse_envelope(build_envelope("parcel.handed_over", {
+            "parcel_id": str(uuid.uuid4()), "village_id": villages[0], "sender_kind": "la_poste",
+            "place_kind": "shelf", "partner_id": partner_id, "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc)},
+            village_id=villages[0], source="orders"))
+
+    with database.unit_of_work() as uow:
+        assert _concerned(uow.session, parcel(ids["b"])) == {ids["b"]}
+        assert _concerned(uow.session, parcel(None)) == set(), "a neighbour's parcel: nobody"
+
+
 def test_personal_data_never_leaves(world):
     _database, villages, ids = world
     sent = audience.project(cancelled(villages[0]), ids["a"])

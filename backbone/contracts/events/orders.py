@@ -185,13 +185,17 @@ class ParcelEventV1(Schema):
                                 metadata={"description": "carrier, la_poste, neighbour or other."})
     place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES),
                                metadata={"description": "shelf or locker."})
+    partner_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "The logistics partner who brought it (La Poste, a carrier of the network), if one did: "
+                       "its feed and webhooks receive the parcel's events."})
     occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When it happened (UTC)."})
 
 
 @registry.register("parcel.received", 1, publisher="orders",
                    description="A parcel or goods were left at the counter for an inhabitant. The members "
                                "service tells them (SMS, e-mail or a call, as they consented), with the code "
-                               "to collect it; partners never receive the member or the code.")
+                               "to collect it; the partner who brought it (`partner_id`) is told, never "
+                               "the member or the code.")
 class ParcelReceivedV1(ParcelEventV1):
     member_id = fields.String(metadata={"description": "The inhabitant it waits for (member id)."})
     pickup_code = fields.String(validate=validate.Length(min=4, max=12),
@@ -199,13 +203,15 @@ class ParcelReceivedV1(ParcelEventV1):
 
 
 @registry.register("parcel.handed_over", 1, publisher="orders",
-                   description="A parcel was handed over to its addressee (pickup code checked).")
+                   description="A parcel was handed over to its addressee (pickup code checked); the partner "
+                               "who brought it (`partner_id`) is told.")
 class ParcelHandedOverV1(ParcelEventV1):
     pass
 
 
 @registry.register("parcel.returned", 1, publisher="orders",
-                   description="A parcel nobody collected went back to its sender.")
+                   description="A parcel nobody collected went back to its sender; the partner who brought it "
+                               "(`partner_id`) is told.")
 class ParcelReturnedV1(ParcelEventV1):
     reason = fields.String(load_default=None, allow_none=True, metadata={"description": "Why it went back."})
 

@@ -10,7 +10,8 @@ from services.orders.models.base import Base, new_id
 
 class Parcel(Base):
     """`status`: waiting, handed_over, returned. Collected with `pickup_code`; kept on a shelf or in
-    a locker compartment (`place_kind`, `place`)."""
+    a locker compartment (`place_kind`, `place`). `partner_id`: the logistics partner who brought it
+    (La Poste, a carrier of the network), told of its events; none for a neighbour or an unknown carrier."""
 
     __tablename__ = "parcels"
     __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_parcels_idempotency"),)
@@ -21,6 +22,7 @@ class Parcel(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
     sender_kind: Mapped[str] = mapped_column(String(20))
     sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the logistics partner who brought it
     description: Mapped[str | None] = mapped_column(String(300), nullable=True)
     place_kind: Mapped[str] = mapped_column(String(20))
     place: Mapped[str] = mapped_column(String(60))

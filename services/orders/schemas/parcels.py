@@ -13,6 +13,10 @@ class ParcelInput(Schema):
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS))
     sender_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36), metadata={
+        "description": "The logistics partner who brought it (La Poste, a carrier of the network; "
+                       "`GET /api/partners`), if one did: it is told of the parcel's events (never of the "
+                       "member nor the code)."})
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES))
     place = fields.String(required=True, validate=validate.Length(min=1, max=60),
@@ -39,6 +43,7 @@ class ParcelOutput(Schema):
     sender_kind = fields.String()
     sender_label = fields.String()
     sender_name = fields.String(allow_none=True)
+    partner_id = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     place_kind = fields.String()
     place = fields.String()

@@ -1,0 +1,19 @@
+"""A logistics partner named in a request (the driver of a vehicle, the carrier who brought a
+parcel) is checked with the partners service before the orders service records it: orders keeps no
+list of partners of its own."""
+from __future__ import annotations
+
+from backbone.errors import InvalidInput, NotFound
+
+
+def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) -> None:
+    """Nothing to check without a partner; an unknown partner, or one without the logistics
+    relationship, is bad input naming `field`."""
+    if not partner_id:
+        return
+    try:
+        partner = partners_rpc.get_partner(partner_id)
+    except NotFound:
+        raise InvalidInput({field: [f"Unknown partner: {partner_id}."]}) from None
+    if "logistics" not in partner["relationships"]:
+        raise InvalidInput({field: [f"Not a logistics partner: {partner['name']}."]})
