@@ -149,15 +149,21 @@ def test_a_fragile_members_delivery_goes_on_a_round_and_is_delivered(stack, vill
     assert twice.status_code == 409 and twice.json()["error"]["message"] == "Cet arrêt de la tournée est déjà fait."
 
 
-def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
-    coordinator = stack.login(COORDINATOR)
-    truck_village = villages["montcalvel"]
-    keys = {}
-    for name in ("Transports Faure", "Taxi Colis Limousin"):
+def logistics_partners(stack, coordinator, *names) -> dict[str, tuple[str, str]]:
+    """New logistics partners serving the whole network: {name: (partner id, API key)}."""
+    made = {}
+    for name in names:
         created = post(stack, "/api/partners", coordinator, {"name": f"{name} {uuid.uuid4().hex[:4]}",
                                                                "kind": "small_business", "village_ids": [],
                                                                "relationships": ["logistics"]}, 201)
-        keys[name] = (created["partner"]["id"], created["api_key"])
+        made[name] = (created["partner"]["id"], created["api_key"])
+    return made
+
+
+def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
+    coordinator = stack.login(COORDINATOR)
+    truck_village = villages["montcalvel"]
+    keys = logistics_partners(stack, coordinator, "Transports Faure", "Taxi Colis Limousin")
     partner_id, api_key = keys["Transports Faure"]
     producer = post(stack, "/api/partners", coordinator, {"name": f"Ferme {uuid.uuid4().hex[:4]}", "kind": "producer",
                                                           "village_ids": [], "relationships": ["supplier"]}, 201)
@@ -197,13 +203,8 @@ def test_a_carrier_partner_is_told_of_the_parcels_it_brought_and_nothing_persona
     does not; a partner unknown or without the logistics relationship is refused, naming the field."""
     coordinator, lucie = stack.login(COORDINATOR), stack.login("lucie@maillage.test")
     bourg = villages["bourg-aux-chenes"]
-    carriers = {}
-    for name in ("Relais Colis Creuse", "Messageries du Plateau"):
-        created = post(stack, "/api/partners", coordinator, {"name": f"{name} {uuid.uuid4().hex[:4]}",
-                                                               "kind": "small_business", "village_ids": [],
-                                                               "relationships": ["logistics"]}, 201)
-        carriers[name] = (created["partner"]["id"], {"X-API-Key": created["api_key"]})
-    carrier, carrier_key = carriers["Relais Colis Creuse"]
+    carriers = logistics_partners(stack, coordinator, "Relais Colis Creuse", "Messageries du Plateau")
+    carrier, carrier_key = carriers["Relais Colis Creuse"][0], {"X-API-Key": carriers["Relais Colis Creuse"][1]}
     post(stack, "/api/partner/webhooks", carrier_key, {"url": "https://hooks.relais-colis.example/maillage",
                                                        "event_types": ["parcel.received", "parcel.handed_over"]}, 201)
     member = new_member(stack, bourg, lucie)
