@@ -1,6 +1,6 @@
-"""A logistics partner named in a request (the driver of a vehicle, the carrier who brought a
-parcel) is checked with the partners service before the orders service records it: orders keeps no
-list of partners of its own."""
+"""Logistics partners as the counter and the rounds name them. A logistics partner named in a
+request (the driver of a vehicle, the carrier who brought a parcel) is checked with the partners
+service before the orders service records it: orders keeps no list of partners of its own."""
 from __future__ import annotations
 
 from backbone.errors import InvalidInput, NotFound
@@ -17,3 +17,9 @@ def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) ->
         raise InvalidInput({field: [f"Unknown partner: {partner_id}."]}) from None
     if "logistics" not in partner["relationships"]:
         raise InvalidInput({field: [f"Not a logistics partner: {partner['name']}."]})
+
+
+def carriers_of(partners_rpc, village_id: str) -> list[dict]:
+    """The logistics partners serving a village (those serving the whole network too), by name."""
+    return [{"id": p["id"], "name": p["name"]} for p in partners_rpc.list_partners(village_id)
+            if "logistics" in p["relationships"]]

@@ -36,6 +36,11 @@ class PartnerCreatedOutput(Schema):
     api_key = fields.String(metadata={"description": "Montrée une seule fois : à transmettre au partenaire."})
 
 
+class CarrierOutput(Schema):
+    id = fields.String(metadata={"description": "The partner's id: a parcel's `partner_id`."})
+    name = fields.String()
+
+
 class ReadModelsOutput(Schema):
     service = fields.String()
     village_ids = fields.List(fields.String())

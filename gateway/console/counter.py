@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
-from gateway.logistics import check_logistics_partner
+from gateway.logistics import carriers_of, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
@@ -163,8 +163,8 @@ class CounterPages:
                 errors = form_errors(exc)
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
-        carriers = [p for p in self.partners_rpc.list_partners(village_id) if "logistics" in p["relationships"]]
-        return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS, carriers=carriers,
+        return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS,
+                          carriers=carriers_of(self.partners_rpc, village_id),
                           places=PLACE_LABELS, errors=errors, values=values, idempotency_key=_form_key(ctx),
                           status=400 if errors else 200)
 

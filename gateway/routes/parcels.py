@@ -1,8 +1,8 @@
 """Routes of parcels at the counter (dépôt / retrait), orders service. A concierge acts on their own
 village (`scope="path:village_id"`); a parcel of another village is "not found"."""
-from gateway.logistics import check_logistics_partner
+from gateway.logistics import carriers_of, check_logistics_partner
 from gateway.routing import STAFF, route
-from gateway.schemas import NoBody
+from gateway.schemas import CarrierOutput, NoBody
 from services.orders.schemas.parcels import HandOverInput, ParcelInput, ParcelOutput, ParcelReturnInput
 
 _PARCELS = "/api/villages/<village_id>/parcels"
@@ -22,6 +22,12 @@ class ParcelRoutes:
         told of the parcel's events (feed, webhooks), never of the member nor the code."""
         check_logistics_partner(self.partners_rpc, "partner_id", call.sent.get("partner_id"))
         return self.orders_rpc.receive_parcel(call.params["village_id"], call.sent)
+
+    @route("GET", "/api/villages/<village_id>/carriers", tag="colis", roles=STAFF, scope="path:village_id",
+           response=CarrierOutput, many=True,
+           summary="Les transporteurs partenaires du village (le `partner_id` d'un colis qu'ils apportent)")
+    def list_carriers(self, call):
+        return carriers_of(self.partners_rpc, call.params["village_id"])
 
     @route("GET", _PARCELS, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput, many=True,
            summary="Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)")

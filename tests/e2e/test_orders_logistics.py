@@ -210,6 +210,8 @@ def test_a_carrier_partner_is_told_of_the_parcels_it_brought_and_nothing_persona
     member = new_member(stack, bourg, lucie)
     parcel = {"member_id": member, "sender_kind": "carrier", "place_kind": "shelf", "place": "R1"}
     producer = next(p for p in get(stack, "/api/partners", coordinator) if "logistics" not in p["relationships"])
+    offered = {c["id"]: c["name"] for c in get(stack, f"/api/villages/{bourg}/carriers", lucie)}
+    assert carrier in offered and "La Poste" in offered.values() and producer["id"] not in offered
     for partner_id, message in ((str(uuid.uuid4()), "Partenaire inconnu"),
                                 (producer["id"], "Ce partenaire ne fait pas de logistique")):
         refused = requests.post(stack.url(f"/api/villages/{bourg}/parcels"), headers=lucie, timeout=10,

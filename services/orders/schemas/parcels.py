@@ -14,8 +14,8 @@ class ParcelInput(Schema):
     sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS))
     sender_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36), metadata={
-        "description": "The logistics partner who brought it (La Poste, a carrier of the network; "
-                       "`GET /api/partners`), if one did: it is told of the parcel's events (never of the "
+        "description": "The logistics partner who brought it (La Poste, a carrier of the network: "
+                       "`GET /api/villages/{village_id}/carriers`), if one did: it is told of the parcel's events (never of the "
                        "member nor the code)."})
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES))
