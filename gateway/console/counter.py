@@ -184,7 +184,16 @@ class CounterPages:
                 errors = form_errors(exc)
         parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
         return ctx.render("parcel.html", parcel=parcel, errors=errors, received=ctx.args.get("recu") == "1",
-                          status=400 if errors else 200)
+                          carrier=self._carrier_name(parcel["partner_id"]), status=400 if errors else 200)
+
+    def _carrier_name(self, partner_id: str | None) -> str | None:
+        """The name of the partner who brought a parcel (its id if partners no longer know it)."""
+        if not partner_id:
+            return None
+        try:
+            return self.partners_rpc.get_partner(partner_id)["name"]
+        except NotFound:
+            return partner_id
 
     # --- help requests -------------------------------------------------------------------------
 

@@ -75,6 +75,7 @@ def test_a_parcel_is_received_and_handed_over_with_its_code_only(counter):
     assert forged.status_code == 400 and _errors(forged.text) == [f"Partenaire inconnu : {members[0][0]}."]
     received = post("/colis", member_id=members[0][0], sender_kind="la_poste", place_kind="shelf", place="B3",
                     partner_id=la_poste)
+    assert re.findall(r'id="parcel-carrier">([^<]*)', received.text) == ["La Poste"]
     code = re.search(r'id="pickup-code">([^<]*)', received.text).group(1)
     parcel = received.url.split("?")[0]
     wrong = post(parcel, action="hand_over", code="0" if code != "0" else "1")
