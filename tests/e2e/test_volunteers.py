@@ -64,10 +64,16 @@ def test_each_sees_the_volunteers_they_should(stack, villages):
                              json={"has_vehicle": False})
     assert refused.status_code == 404
     lucie = stack.login("lucie@maillage.test")
-    changed = requests.patch(stack.url(f"/api/volunteers/{bernard['id']}"), headers=lucie, timeout=10,
-                             json={"availability": [{"day": "friday", "start": "09:00", "end": "12:00"}]})
-    assert changed.status_code == 200, changed.text
-    assert changed.json()["availability"][0]["day_label"] == "vendredi"
+    before = [{k: slot[k] for k in ("day", "start", "end")} for slot in bernard["availability"]]
+    try:
+        changed = requests.patch(stack.url(f"/api/volunteers/{bernard['id']}"), headers=lucie, timeout=10,
+                                 json={"availability": [{"day": "friday", "start": "09:00", "end": "12:00"}]})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["availability"][0]["day_label"] == "vendredi"
+    finally:  # the stack is shared: the demo's help request is matched on Bernard's own hours
+        restored = requests.patch(stack.url(f"/api/volunteers/{bernard['id']}"), headers=lucie, timeout=10,
+                                  json={"availability": before})
+        assert restored.status_code == 200, restored.text
     sandrine = by_name(get(stack, "/api/volunteers", coordinator))["Sandrine Rebière"]
     assert requests.get(stack.url(f"/api/volunteers/{sandrine['id']}"), headers=lucie, timeout=10).status_code == 404
 
