@@ -3,7 +3,7 @@ request (the driver of a vehicle, the carrier who brought a parcel) is checked w
 service before the orders service records it: orders keeps no list of partners of its own."""
 from __future__ import annotations
 
-from backbone.errors import InvalidInput, NotFound
+from backbone.errors import InvalidInput, NotFound, ServiceUnavailable
 
 
 def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) -> None:
@@ -23,3 +23,23 @@ def carriers_of(partners_rpc, village_id: str) -> list[dict]:
     """The logistics partners serving a village (those serving the whole network too), by name."""
     return [{"id": p["id"], "name": p["name"]} for p in partners_rpc.list_partners(village_id)
             if "logistics" in p["relationships"]]
+
+
+def carriers_offered(partners_rpc, village_id: str) -> list[dict]:
+    """The carriers a counter's parcel form offers: none when the partners service does not answer
+    (the concierge still records the parcel, without its carrier)."""
+    try:
+        return carriers_of(partners_rpc, village_id)
+    except ServiceUnavailable:
+        return []
+
+
+def carrier_name(partners_rpc, partner_id: str | None) -> str | None:
+    """The name of the partner who brought a parcel, for its page; a plain label when the partners
+    service does not answer or no longer knows it (the page still shows)."""
+    if not partner_id:
+        return None
+    try:
+        return partners_rpc.get_partner(partner_id)["name"]
+    except (NotFound, ServiceUnavailable):
+        return "un transporteur partenaire"

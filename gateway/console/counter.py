@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
-from gateway.logistics import carriers_of, check_logistics_partner
+from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
@@ -164,7 +164,7 @@ class CounterPages:
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
         return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS,
-                          carriers=carriers_of(self.partners_rpc, village_id),
+                          carriers=carriers_offered(self.partners_rpc, village_id),
                           places=PLACE_LABELS, errors=errors, values=values, idempotency_key=_form_key(ctx),
                           status=400 if errors else 200)
 
@@ -184,16 +184,7 @@ class CounterPages:
                 errors = form_errors(exc)
         parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
         return ctx.render("parcel.html", parcel=parcel, errors=errors, received=ctx.args.get("recu") == "1",
-                          carrier=self._carrier_name(parcel["partner_id"]), status=400 if errors else 200)
-
-    def _carrier_name(self, partner_id: str | None) -> str | None:
-        """The name of the partner who brought a parcel (its id if partners no longer know it)."""
-        if not partner_id:
-            return None
-        try:
-            return self.partners_rpc.get_partner(partner_id)["name"]
-        except NotFound:
-            return partner_id
+                          carrier=carrier_name(self.partners_rpc, parcel["partner_id"]), status=400 if errors else 200)
 
     # --- help requests -------------------------------------------------------------------------
 
