@@ -6,10 +6,12 @@ import signal
 import time
 import uuid
 
+import pika
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import text
 
+from backbone.relay import _OneWritePerMessage
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
 from tests.reliability.support import (
@@ -371,3 +373,31 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
     assert {b["payload"]["village_id"] for b in bodies} == {elsewhere, *handed}
     wait_until(lambda: pending(members) == 0, message="every row marked published")
     assert len(tap.drain()) == len(handed) + 1, "nothing sent twice"
+
+
+def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(amqp_uri):
+    """pika would write a message's method, header and body frames one by one (three send() calls);
+    the relay's connection joins them, and the broker still reads every message whole, a body
+    larger than a frame included."""
+    bodies = [b"x" * 10, b"y" * 2_000, b"z" * 300_000]  # the last one spans several body frames
+    writes, received = [], []
+
+    def on_channel(channel):
+        channel.queue_declare("one-write", exclusive=True, callback=lambda _frame: publish(channel))
+
+    def publish(channel):
+        emit = connection._adapter_emit_data
+        connection._adapter_emit_data = lambda data: (writes.append(len(data)), emit(data))
+        for body in bodies:
+            channel.basic_publish("", "one-write", body)
+        connection._adapter_emit_data = emit
+        channel.basic_consume("one-write", lambda ch, method, _props, body: (
+            received.append(body), ch.basic_ack(method.delivery_tag),
+            len(received) == len(bodies) and connection.close()))
+
+    connection = _OneWritePerMessage(pika.URLParameters(amqp_uri),
+                                     on_open_callback=lambda c: c.channel(on_open_callback=on_channel))
+    connection.ioloop.call_later(10, connection.ioloop.stop)
+    connection.ioloop.start()
+    assert len(writes) == len(bodies), f"one write per message, not per frame: {writes}"
+    assert received == bodies
