@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from backbone import config
 from backbone.errors import Conflict, NotFound
@@ -65,6 +66,12 @@ def choose_channel(member: Member) -> str:
     return "email" if member.email else "call"
 
 
+def _member_to_tell(uow, member_id: str) -> Member | None:
+    """The member with their consents and contacts (what `choose_channel` reads), without their
+    profile tags, which a notice does not need (a query fewer per notice)."""
+    return uow.session.get(Member, member_id, options=[lazyload(Member.tags)])
+
+
 def _cancelled_message(payload: dict) -> str:
     starts = payload["starts_at"]
     if isinstance(starts, str):
@@ -83,7 +90,7 @@ def record_animation_cancelled(uow, consumer: str, envelope: dict) -> bool:
     payload = envelope["payload"]
     message = _cancelled_message(payload)
     for member_id in payload["member_ids"]:
-        member = uow.session.get(Member, member_id)
+        member = _member_to_tell(uow, member_id)
         if member is None or member.erased_at is not None:
             log.info("animation %s cancelled: member %s unknown or erased, not told",
                      payload["animation_id"], member_id)
@@ -114,7 +121,7 @@ def record_parcel_received(uow, consumer: str, envelope: dict) -> bool:
     if not uow.claim(consumer, envelope):
         return False
     payload = envelope["payload"]
-    member = uow.session.get(Member, payload["member_id"]) if payload.get("member_id") else None
+    member = _member_to_tell(uow, payload["member_id"]) if payload.get("member_id") else None
     if member is None or member.erased_at is not None:
         log.info("parcel %s: no member to tell", payload["parcel_id"])
     else:
