@@ -174,6 +174,15 @@ def _create(uow, village_id: str, data: dict, now: datetime) -> dict:
     return answer
 
 
+def _commit_and_answer(uow, request: HelpRequest) -> dict:
+    """Commit a change of the request and answer it as it now is, dumped before the commit: read
+    after it, the names would open a transaction of their own (a connection taken again from the
+    pool, and a rollback)."""
+    answer = _dump(uow, request)
+    uow.commit()
+    return answer
+
+
 def _move(request: HelpRequest, target: str) -> None:
     allowed = TRANSITIONS[request.status]
     if target not in allowed:
@@ -195,16 +204,14 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
                        details={"volunteer_id": data["volunteer_id"]})
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
     request.assigned_at, request.unmatched_reason = now, None
-    uow.commit()
-    return _dump(uow, request, now=now)
+    return _commit_and_answer(uow, request)
 
 
 def accept(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
     request = _find(uow, help_request_id, village_ids, lock=True)
     _move(request, "accepted")
     request.accepted_at = now or utcnow()
-    uow.commit()
-    return _dump(uow, request)
+    return _commit_and_answer(uow, request)
 
 
 def mark_done(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
@@ -213,8 +220,7 @@ def mark_done(uow, help_request_id, data: dict, village_ids, now: datetime | Non
     request = _find(uow, help_request_id, village_ids, lock=True)
     _move(request, "done")
     request.minutes, request.done_at = data["minutes"], now or utcnow()
-    uow.commit()
-    return _dump(uow, request)
+    return _commit_and_answer(uow, request)
 
 
 def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
@@ -227,8 +233,7 @@ def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> d
         "help_request_id": request.id, "village_id": request.village_id, "member_id": request.volunteer_member_id,
         "skill": request.skill, "minutes": request.minutes, "completed_at": request.done_at},
         village_id=request.village_id)
-    uow.commit()
-    return _dump(uow, request)
+    return _commit_and_answer(uow, request)
 
 
 def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
@@ -236,8 +241,7 @@ def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     request = _find(uow, help_request_id, village_ids, lock=True)
     _move(request, "cancelled")
     request.cancelled_at, request.cancel_reason = now or utcnow(), data["reason"]
-    uow.commit()
-    return _dump(uow, request)
+    return _commit_and_answer(uow, request)
 
 
 # --- figures -----------------------------------------------------------------------------------

@@ -114,8 +114,9 @@ def get_order(uow, order_id, village_ids) -> dict:
 
 
 def _commit_and_answer(uow, order: Order) -> dict:
-    """Commit a change of the order and answer it as it now is, dumped before the commit (which
-    would expire what was loaded: reading it again would cost its two queries)."""
+    """Commit a change of the order and answer it as it now is, dumped before the commit: read
+    after it, its lines and names would open a transaction of their own (a connection taken again
+    from the pool, and a rollback)."""
     answer = dump_orders(uow, [order])[0]
     uow.commit()
     return answer

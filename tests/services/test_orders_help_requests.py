@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event as sqlalchemy_event, func, select
 
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
@@ -100,8 +100,19 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
         assigned = help_requests.assign(uow, hid, {"volunteer_id": sandrine_id}, [bourg], now=NOW)
     assert assigned["status"] == "assigned" and assigned["volunteer_name"] == "Sandrine Rebière"
     assert assigned["candidates"] == []
+    talk = []
+
+    def statement(_conn, _cursor, text, *_rest):
+        talk.append(text.split()[0].upper())
+
+    sqlalchemy_event.listen(database.engine, "before_cursor_execute", statement)
+    sqlalchemy_event.listen(database.engine, "commit", lambda _conn: talk.append("COMMIT"))
     with database.unit_of_work() as uow:
-        help_requests.accept(uow, hid, [bourg], now=NOW)
+        accepted = help_requests.accept(uow, hid, [bourg], now=NOW)
+    sqlalchemy_event.remove(database.engine, "before_cursor_execute", statement)
+    assert accepted["status"] == "accepted" and accepted["volunteer_name"] == "Sandrine Rebière"
+    assert accepted["accepted_at"] is not None
+    assert talk[-1] == "COMMIT", f"answered as written, nothing read after the commit: {talk}"
     for minutes in (0, -30, 1441, "90", 1.5):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
             help_requests.mark_done(uow, hid, {"minutes": minutes}, [bourg], now=NOW)
