@@ -3,6 +3,7 @@ that concerns a partner into deliveries (one per subscription, sent by services/
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -87,7 +88,7 @@ def create_feed_account(uow, partner_id: str) -> dict:
 
 # --- events -> deliveries ------------------------------------------------------------------
 
-def record_deliveries(uow, consumer: str, events: list[dict]) -> int:
+def record_deliveries(uow, consumer: str, events: list[dict], now: datetime | None = None) -> int:
     """For each partner an event concerns: one delivery per webhook subscribed to its type and one
     for its feed account; all of `events` in one transaction, the partners' webhooks and feeds read
     once for the batch. Idempotent: a redelivered event is claimed once and adds nothing."""
@@ -99,7 +100,7 @@ def record_deliveries(uow, consumer: str, events: list[dict]) -> int:
         hooks = uow.session.scalars(select(WebhookSubscription).where(
             WebhookSubscription.partner_id.in_(partners), WebhookSubscription.deleted_at.is_(None))).all()
         feeds = set(uow.session.scalars(select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))))
-    now, created = utcnow(), 0
+    now, created = now or utcnow(), 0
     for event in claimed:
         here = concerned[event["event_id"]]
         targets = [(hook.partner_id, "webhook", hook.id, hook.id) for hook in hooks

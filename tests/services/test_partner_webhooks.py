@@ -75,7 +75,7 @@ def webhook(database, partner_id, url, types=("animation.scheduled",)):
 
 def record(database, envelope):
     with database.unit_of_work() as uow:
-        return subscriptions.record_deliveries(uow, "partners.on_partner_event", [envelope])
+        return subscriptions.record_deliveries(uow, "partners.on_partner_event", [envelope], now=T0)
 
 
 def rows(database):
