@@ -109,11 +109,14 @@ class UnitOfWork:
         if not newest:
             return
         rows = list(newest.values())
-        statement = self.insert(model).values(rows)
+        table = model.__table__
+        statement = self.insert(table)
+        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), as `claim_many`:
+        # a VALUES list made a new statement to compile for every size of batch
         self.session.execute(statement.on_conflict_do_update(
-            index_elements=[getattr(model, key)],
-            set_={name: getattr(statement.excluded, name) for name in rows[0] if name != key},
-            where=getattr(model, stamp) < getattr(statement.excluded, stamp)))
+            index_elements=[table.c[key]],
+            set_={name: statement.excluded[name] for name in rows[0] if name != key},
+            where=table.c[stamp] < statement.excluded[stamp]), rows)
 
     def ensure_row(self, model, values: dict):
         """The row of `model` whose primary key is in `values`, created from `values` when missing,
