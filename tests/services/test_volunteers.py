@@ -193,10 +193,13 @@ def completed(member_id, village_id, help_request_id=None, minutes=90, skill="la
         "completed_at": datetime.fromisoformat(when)}, village_id=village_id, source="orders"))
 
 
+ATTENDED_AT = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)  # a fixed day, not the day the test runs
+
+
 def attended(village_id, volunteers):
     return parse_envelope(build_envelope("animation.attended", {
         "animation_id": str(uuid.uuid4()), "village_id": village_id, "volunteers": volunteers},
-        village_id=village_id, source="events"))
+        village_id=village_id, source="events", occurred_at=ATTENDED_AT))
 
 
 def demand(type_, village_id, skill, help_request_id=None):
