@@ -408,4 +408,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the subprocesses, drop the databases
     sys.exit(main())
