@@ -9,6 +9,10 @@
   way for rows written elsewhere (another replica, the command line) and for a backlog. Consumers
   never rely on the order of events (they keep the newest by `occurred_at`, and replicas consume in
   parallel);
+- a poll that finds nothing doubles the wait before the next one, up to `IDLE_POLL_INTERVAL` (1 s):
+  a relay at rest reads its outbox about once a second, not ten times; a row found or handed over
+  brings the wait back to `poll_interval`. After a quiet time, a row written elsewhere (another
+  replica, the command line, every row with relays of their own) waits up to that second;
 - while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
   events wait; writes go on meanwhile, they only fill the outbox;
 - events the broker refuses (a full queue) stay pending and are re-sent after a pause; a database
@@ -47,6 +51,7 @@ DATABASE_RETRY = 2.0        # seconds to wait when the database does not answer
 RECENT_IDS = 20_000         # ids published on a connection remembered, so a handed row is not sent twice
 MARK_GATHER = 0.05          # seconds the marker gathers confirms before marking them in one transaction
 MAX_HANDED = 5_000          # commits' rows waiting in memory for the relay, beyond which the poll finds them
+IDLE_POLL_INTERVAL = 1.0    # seconds: the longest wait between two polls, reached by polls that find nothing
 
 
 class OutboxRelay:
@@ -162,6 +167,7 @@ class OutboxRelay:
         self._cursor = 0                       # highest outbox id selected and handed to the broker
         self._poll_scheduled = False
         self._poll_timer = None
+        self._wait = self.poll_interval        # until the next poll: doubled by each poll finding nothing
         self._nudged = False
         self._handed: deque[list[tuple]] = deque()  # rows workers committed, not yet published (nudge)
         self._handed_in_flight: set[int] = set()  # ids of handed rows sent and not yet confirmed
@@ -228,7 +234,8 @@ class OutboxRelay:
             return  # confirms will call us again
         if self._handed and not self._backlog and time.monotonic() - self._selected_at < self.poll_interval:
             self._publish_handed(room)
-            self._schedule_poll(0 if self._handed else self.poll_interval)
+            self._wait = self.poll_interval
+            self._schedule_poll(0 if self._handed else self._wait)
             return
         # a backlog, or the poll's turn (rows written elsewhere): the SELECT finds the handed rows too
         self._handed.clear()
@@ -251,10 +258,13 @@ class OutboxRelay:
             ).all()
         full = len(rows) == limit + len(confirmed)
         self._backlog = full
-        for row in [row for row in rows if row.id not in confirmed][:limit]:
+        found = [row for row in rows if row.id not in confirmed][:limit]
+        for row in found:
             self._publish(row.id, row.event_id, row.type, row.village_id, row.body)
             self._cursor = row.id
-        self._schedule_poll(0 if full else self.poll_interval)
+        self._wait = self.poll_interval if found or self._in_flight else \
+            min(self._wait * 2, max(IDLE_POLL_INTERVAL, self.poll_interval))
+        self._schedule_poll(0 if full else self._wait)
 
     def _publish_handed(self, room: int):
         """The rows workers handed over, up to `room`, but those already sent on this connection
@@ -302,7 +312,7 @@ class OutboxRelay:
         failpoints.hit("relay.after_confirm")
         self._marker.add(row_ids)
         # a backlog, or handed rows waiting for room: at once; else the poll's turn is soon enough
-        self._schedule_poll(0 if self._backlog or self._handed else self.poll_interval)
+        self._schedule_poll(0 if self._backlog or self._handed else self._wait)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -375,6 +375,25 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
     assert len(tap.drain()) == len(handed) + 1, "nothing sent twice"
 
 
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_row_written_elsewhere(
+        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    """Polls that find nothing space out (0.1 s doubling up to 1 s): at rest, a relay reads its outbox
+    about once a second, not ten times; a row nobody hands over is still published within that second."""
+    members = service_db("members")
+    tap = broker_client(amqp_uri).tap("village.opened")
+    relay = _in_process_relay(start_container, nameko_config, poll_interval=0.1)
+    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing")
+    time.sleep(2)  # the waits have grown to their longest
+    selects = _outbox_selects(relay.engine)
+    time.sleep(3)
+    assert 2 <= len(selects) <= 4, f"{len(selects)} polls in 3 s at rest"
+    written = time.monotonic()
+    village = open_village(members)["id"]  # committed outside the container: nobody hands it over
+    assert tap.wait_for(1, timeout=5)[0]["payload"]["village_id"] == village
+    assert time.monotonic() - written < 2, "published at the next poll, within a second or so"
+
 def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(amqp_uri):
     """pika would write a message's method, header and body frames one by one (three send() calls);
     the relay's connection joins them, and the broker still reads every message whole, a body
