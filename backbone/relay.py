@@ -11,8 +11,9 @@
   parallel);
 - a poll that finds nothing doubles the wait before the next one, up to `IDLE_POLL_INTERVAL` (1 s):
   a relay at rest reads its outbox about once a second, not ten times; a row found or handed over
-  brings the wait back to `poll_interval`. After a quiet time, a row written elsewhere (another
-  replica, the command line, every row with relays of their own) waits up to that second;
+  brings the wait back to `poll_interval`. After a quiet time, a row no worker hands over (another
+  replica's, the command line's; every row when relays run as processes of their own) waits up to
+  that second;
 - while the broker is away it retries with exponential backoff (0.5 s to 30 s) and says how many
   events wait; writes go on meanwhile, they only fill the outbox;
 - events the broker refuses (a full queue) stay pending and are re-sent after a pause; a database
