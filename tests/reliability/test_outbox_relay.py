@@ -375,7 +375,6 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
     assert len(tap.drain()) == len(handed) + 1, "nothing sent twice"
 
 
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_row_written_elsewhere(
         amqp_uri, nameko_config, service_db, start_container, broker_client):
@@ -393,6 +392,7 @@ def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_
     village = open_village(members)["id"]  # committed outside the container: nobody hands it over
     assert tap.wait_for(1, timeout=5)[0]["payload"]["village_id"] == village
     assert time.monotonic() - written < 2, "published at the next poll, within a second or so"
+
 
 def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(amqp_uri):
     """pika would write a message's method, header and body frames one by one (three send() calls);

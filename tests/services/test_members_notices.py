@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event as sqlalchemy_event, func, select
+from sqlalchemy import func, select
 
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, NotFound
@@ -16,6 +16,7 @@ from services.members import notices, people, villages
 from services.members.models import Notice
 from services.members.schemas import VillageInput
 from services.members.schemas.people import MemberInput
+from tests.services.statements import statements_during
 
 VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
            "postcode": "19290", "kind": "fixed", "population": 800}
@@ -154,12 +155,13 @@ def parcel_received(member_id, village_id, *, parcel_id=None, code="4821"):
 def test_a_parcel_waiting_tells_its_member_once_with_the_code_and_the_village(world):
     database, village, _other, people_ = world
     event = parcel_received(people_["sms"], village)
-    statements = []
-    sqlalchemy_event.listen(database.engine, "before_cursor_execute",
-                            lambda _c, _cur, statement, *_rest: statements.append(statement))
-    for _ in range(2):  # a redelivery tells nobody twice
-        with database.unit_of_work() as uow:
-            notices.record_parcel_received(uow, "members.on_parcel_received", event)
+
+    def tell_twice():  # a redelivery tells nobody twice
+        for _ in range(2):
+            with database.unit_of_work() as uow:
+                notices.record_parcel_received(uow, "members.on_parcel_received", event)
+
+    statements, _answer = statements_during(database, tell_twice)
     assert not [s for s in statements if "member_tags" in s], "a notice does not read the member's tags"
     with database.unit_of_work() as uow:
         rows = uow.session.scalars(select(Notice).where(Notice.source_type == "parcel.received")).all()

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event as sqlalchemy_event, func, select
+from sqlalchemy import func, select
 
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
@@ -16,6 +16,7 @@ from services.orders import help_requests, volunteers
 from gateway.i18n import translate
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import AssignInput, DoneInput, HelpRequestInput
+from tests.services.statements import statements_during
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -100,16 +101,12 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
         assigned = help_requests.assign(uow, hid, {"volunteer_id": sandrine_id}, [bourg], now=NOW)
     assert assigned["status"] == "assigned" and assigned["volunteer_name"] == "Sandrine Rebière"
     assert assigned["candidates"] == []
-    talk = []
 
-    def statement(_conn, _cursor, text, *_rest):
-        talk.append(text.split()[0].upper())
+    def accept():
+        with database.unit_of_work() as uow:
+            return help_requests.accept(uow, hid, [bourg], now=NOW)
 
-    sqlalchemy_event.listen(database.engine, "before_cursor_execute", statement)
-    sqlalchemy_event.listen(database.engine, "commit", lambda _conn: talk.append("COMMIT"))
-    with database.unit_of_work() as uow:
-        accepted = help_requests.accept(uow, hid, [bourg], now=NOW)
-    sqlalchemy_event.remove(database.engine, "before_cursor_execute", statement)
+    talk, accepted = statements_during(database, accept)
     assert accepted["status"] == "accepted" and accepted["volunteer_name"] == "Sandrine Rebière"
     assert accepted["accepted_at"] is not None
     assert talk[-1] == "COMMIT", f"answered as written, nothing read after the commit: {talk}"

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -16,6 +16,7 @@ from gateway.i18n import translate_field_errors
 from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import DailyPartnerSales, DailySales, DailyVillage, Order
 from services.orders.service import OrdersService
+from tests.services.statements import selects_from
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 
 LATER = NOW + timedelta(hours=1)
@@ -181,21 +182,6 @@ def test_the_counter_state_machine(counter_world):
     assert types == ["order.placed", "order.confirmed", "order.ready", "order.collected",
                      "order.placed", "order.confirmed", "order.cancelled"]
     assert outbox(w.db)[-1]["payload"]["reason"] == "Changement d'avis"
-
-
-def selects_from(database, table, action):
-    """The SELECTs of `table` that `action()` sends, and its answer."""
-    statements = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(database.engine, "before_cursor_execute", seen)
-    try:
-        answer = action()
-    finally:
-        event.remove(database.engine, "before_cursor_execute", seen)
-    return [s for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} "], answer
 
 
 def test_a_transition_answers_the_order_as_committed_without_reading_it_again(counter_world):
