@@ -106,6 +106,7 @@ class RawQueueConsumer(QueueConsumer):
 class EventConsumer(Consumer):
     queue_consumer = RawQueueConsumer()
     BATCHES_IN_FLIGHT = 2
+    GATHER_SECONDS = 0.005  # when no batch runs, how long the first event waits for the ones behind it
 
     def __init__(self, *event_types: str, batch: int = 0, **kwargs):
         if not event_types:
@@ -171,6 +172,10 @@ class EventConsumer(Consumer):
     # --- batches ---------------------------------------------------------------------------------
 
     def _start_batches_soon(self) -> None:
+        if not self._batches_running and len(self._waiting) < self.batch:
+            # Nothing runs to hold the events back: the broker pushes the ones behind this one in
+            # separate reads when the machine is busy, and each would become a batch of its own.
+            eventlet.sleep(self.GATHER_SECONDS)
         self._start_scheduled = False
         self._start_batches()
 

@@ -330,6 +330,24 @@ def test_events_read_together_make_one_batch_even_when_nothing_runs(amqp_uri, na
     assert BatchingService.batches == [["Village 0", "Village 1", "Village 2"]]
 
 
+def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(amqp_uri, nameko_config, service_db,
+                                                                       start_container, broker_client, monkeypatch):
+    """When no batch runs, the first event waits a moment for the ones behind it (pushed by the broker
+    in separate reads on a busy machine): published one by one, each confirmed, they are one batch.
+    The window is widened here so that the test does not depend on the machine's speed."""
+    from backbone.consumer import EventConsumer
+
+    monkeypatch.setattr(BatchingService, "batches", [])
+    monkeypatch.setattr(EventConsumer, "GATHER_SECONDS", 1.0)
+    orders = service_db("orders")
+    start_container(BatchingService, nameko_config)
+    client = broker_client(amqp_uri)
+    for n in range(3):  # each waits for the broker's confirm: they arrive apart
+        client.publish_envelope(village_envelope(name=f"Village {n}"))
+    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 3, message="the 3 events claimed")
+    assert BatchingService.batches == [["Village 0", "Village 1", "Village 2"]]
+
+
 def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead_lettered(
         amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "2")
