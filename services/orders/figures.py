@@ -23,20 +23,22 @@ the territory):
   only when `details` names it (tens of thousands of rows for a national network's year: the
   export that asks for it, not every look at the page).
 
-The days that are over are read from the daily roll-up (`roll_up`, a timer of the service); the
-others (today, yesterday's first hour) are counted from the orders.
+The days that are over are read from the daily roll-up (`roll_up`, a timer of the service), and the
+whole months of the period that are rolled up from the monthly one; the other days (today,
+yesterday's first hour) are counted from the orders.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Date, func, insert, literal, select
 
 from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, Order, OrderLine, Parcel, RolledDay,
+    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlyVillage, Order,
+    OrderLine, Parcel, RolledDay, RolledMonth,
 )
 
 FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over",
@@ -93,28 +95,69 @@ def _roll_up_day(uow, day: date) -> None:
 
 def roll_up(uow, now: datetime | None = None) -> list[date]:
     """Roll up every day that is over and not rolled up yet, from the first order's day on, one
-    transaction per day; returns the days rolled up. Replicas may run it at once: a day is claimed
-    in `rolled_days` first, and the one that finds it claimed leaves it."""
+    transaction per day; then every month whose days with orders are all rolled up. Returns the
+    days rolled up. Replicas may run it at once: a day (a month) is claimed in `rolled_days`
+    (`rolled_months`) first, and the one that finds it claimed leaves it."""
     now = now or utcnow()
     first_placed = uow.session.scalar(select(func.min(Order.placed_at)))
     if first_placed is None:
         return []
-    day = first_placed.astimezone(WALL_CLOCK).date()
+    first = day = first_placed.astimezone(WALL_CLOCK).date()
     last = (now - ROLL_UP_AFTER).astimezone(WALL_CLOCK).date() - timedelta(days=1)
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= day)))
     uow.commit()
     done = []
     while day <= last:
         if day not in rolled:
-            claimed = uow.session.execute(uow.insert(RolledDay).values(day=day).on_conflict_do_nothing()).rowcount
-            if claimed == 1:
+            if _claim(uow, RolledDay, day=day):
                 _roll_up_day(uow, day)
                 uow.commit()
                 done.append(day)
-            else:
-                uow.rollback()
         day += timedelta(days=1)
+    _roll_up_months(uow, first, last, rolled | set(done))
     return done
+
+
+def _claim(uow, claims, **key) -> bool:
+    """Whether this transaction took the day (month) to roll up; rolled back if another did."""
+    if uow.session.execute(uow.insert(claims).values(**key).on_conflict_do_nothing()).rowcount == 1:
+        return True
+    uow.rollback()
+    return False
+
+
+def _month_after(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _roll_up_months(uow, first: date, last: date, rolled: set[date]) -> None:
+    """Each month over by `last` whose days from `first` on are all in `rolled` (committed) and not
+    rolled up yet: its daily rows summed, one transaction per month. The days before the first
+    order have no orders, so a month may start before it."""
+    rolled_months = set(uow.session.scalars(select(RolledMonth.month)))
+    uow.commit()
+    month = first.replace(day=1)
+    while (after := _month_after(month)) <= last + timedelta(days=1):
+        start = max(month, first)
+        complete = all(start + timedelta(days=n) in rolled for n in range((after - start).days))
+        if month not in rolled_months and complete and _claim(uow, RolledMonth, month=month):
+            _sum_month(uow, month, after)
+            uow.commit()
+        month = after
+
+
+def _sum_month(uow, month: date, after: date) -> None:
+    """The month's rows of monthly_villages and monthly_partner_sales, summed from the daily ones."""
+    first_day = literal(month, Date)
+    uow.session.execute(insert(MonthlyVillage).from_select(
+        ["month", "village_id", "orders", "sales_cents"],
+        select(first_day, DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents))
+        .where(DailyVillage.day >= month, DailyVillage.day < after).group_by(DailyVillage.village_id)))
+    uow.session.execute(insert(MonthlyPartnerSales).from_select(
+        ["month", "partner_id", "partner_name", "sales_cents"],
+        select(first_day, DailyPartnerSales.partner_id, func.max(DailyPartnerSales.partner_name),
+               func.sum(DailyPartnerSales.sales_cents))
+        .where(DailyPartnerSales.day >= month, DailyPartnerSales.day < after).group_by(DailyPartnerSales.partner_id)))
 
 
 def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[tuple[datetime, datetime]]:
@@ -130,19 +173,54 @@ def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[t
     return spans
 
 
-def _rolled_sales(uow, rolled: set[date], wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
-    """(village or None, partner, partner name, cents) summed over the rolled days: per village and
-    partner from daily_sales, or per partner (from daily_partner_sales when every village is asked)."""
-    model = DailySales if by_village or wanted is not None else DailyPartnerSales
-    keys = (model.village_id, model.partner_id) if by_village else (model.partner_id,)
-    query = (select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
-             .where(model.day.in_(rolled)).group_by(*keys))
-    if wanted is not None:
-        query = query.where(model.village_id.in_(wanted))
-    rows = uow.session.execute(query).all()
-    if by_village:
-        return [(v, p, n, int(c)) for v, p, n, c in rows]
-    return [(None, p, n, int(c)) for p, n, c in rows]
+def _whole_months(uow, date_from: date, date_to: date) -> dict[date, set[date]]:
+    """{first day: its days} of the months rolled up that lie whole within the period."""
+    months = {}
+    for month in uow.session.scalars(select(RolledMonth.month).where(RolledMonth.month >= date_from,
+                                                                     RolledMonth.month <= date_to)):
+        after = _month_after(month)
+        if after - timedelta(days=1) <= date_to:
+            months[month] = {month + timedelta(days=n) for n in range((after - month).days)}
+    return months
+
+
+def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, int, int]]:
+    """(village, orders, cents) summed over the months given (monthly_villages) and the days given
+    (daily_villages)."""
+    totals = []
+    for model, period_column, periods in ((MonthlyVillage, MonthlyVillage.month, months),
+                                          (DailyVillage, DailyVillage.day, days)):
+        if not periods:
+            continue
+        query = (select(model.village_id, func.sum(model.orders), func.sum(model.sales_cents))
+                 .where(period_column.in_(sorted(periods))))
+        if wanted is not None:
+            query = query.where(model.village_id.in_(wanted))
+        totals += [(v, int(n), int(c)) for v, n, c in uow.session.execute(query.group_by(model.village_id))]
+    return totals
+
+
+def _rolled_sales(uow, months, days, rolled, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
+    """(village or None, partner, partner name, cents) summed over what is rolled up: per village and
+    partner from daily_sales over every rolled day, or per partner when every village is asked, from
+    monthly_partner_sales over the months given and daily_partner_sales over the days given."""
+    if by_village or wanted is not None:
+        sources = [(DailySales, DailySales.day, rolled)]
+    else:
+        sources = [(MonthlyPartnerSales, MonthlyPartnerSales.month, months),
+                   (DailyPartnerSales, DailyPartnerSales.day, days)]
+    sold = []
+    for model, period_column, periods in sources:
+        if not periods:
+            continue
+        keys = (model.village_id, model.partner_id) if by_village else (model.partner_id,)
+        query = (select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
+                 .where(period_column.in_(sorted(periods))).group_by(*keys))
+        if wanted is not None:
+            query = query.where(model.village_id.in_(wanted))
+        rows = uow.session.execute(query).all()
+        sold += [(v, p, n, int(c)) for v, p, n, c in rows] if by_village else [(None, p, n, int(c)) for p, n, c in rows]
+    return sold
 
 
 def village_figures(uow, date_from: date, date_to: date, village_ids=None, details=()) -> dict:
@@ -156,19 +234,17 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         return {"figures": {}, "details": empty}
     start, end = period_bounds(date_from, date_to)
     wanted = None if village_ids is None else ids
-    # the days rolled up, from the daily tables; the others (today…) counted from the orders. The
-    # rolled days are read first and the daily rows taken for those days only: a day rolled up
-    # meanwhile is counted once, from the orders
+    # the months and days rolled up, from the roll-up tables; the other days (today…) counted from the
+    # orders. What is rolled up is read first and the roll-up rows taken for those months and days
+    # only: a day rolled up meanwhile is counted once, from the orders
+    months = _whole_months(uow, date_from, date_to)
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= date_from,
                                                                  RolledDay.day <= date_to)))
-    village_query = (select(DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents))
-                     .where(DailyVillage.day.in_(rolled)))
-    if wanted is not None:
-        village_query = village_query.where(DailyVillage.village_id.in_(wanted))
-    totals = [(v, int(n), int(c)) for v, n, c in uow.session.execute(village_query.group_by(DailyVillage.village_id))]
+    in_months = set().union(*months.values())
+    totals = _rolled_totals(uow, set(months), rolled - in_months, wanted)
     by_village = "sales_by_partner" in details
-    sold = _rolled_sales(uow, rolled, wanted, by_village)
-    for span_start, span_end in _unrolled_spans(rolled, date_from, date_to):
+    sold = _rolled_sales(uow, set(months), rolled - in_months, rolled, wanted, by_village)
+    for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
         live_sales = _sales(uow, span_start, span_end, wanted)
         totals += [(v, int(n), 0) for v, n in _orders_placed(uow, span_start, span_end, wanted)]
         totals += [(v, 0, c) for v, _p, _n, c in live_sales]

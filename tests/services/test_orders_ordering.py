@@ -14,9 +14,11 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, idempotency, ordering, parcels
-from services.orders.models import DailyPartnerSales, DailySales, DailyVillage, Order
+from services.orders.models import (
+    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlyVillage, Order, RolledMonth,
+)
 from services.orders.service import OrdersService
-from tests.services.statements import selects_from
+from tests.services.statements import selects_from, statements_during
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 
 LATER = NOW + timedelta(hours=1)
@@ -403,6 +405,52 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
     with w.db.unit_of_work() as uow:   # a week later both days are rolled up: still the same figures
         assert figures.roll_up(uow, tuesday + timedelta(days=7))[0] == date(2026, 12, 1)
     assert period() == before
+
+
+def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_same(counter_world):
+    """A month whose days are all rolled up is summed into the monthly tables; a period reads its
+    whole months from them, the rest of its days from the daily ones or the orders, and gives the
+    same figures as counted from the orders."""
+    w = counter_world
+    first_order = datetime(2026, 10, 12, 9, 0, tzinfo=timezone.utc)  # October from its 12th on
+    for when, village, line, member in ((first_order, w.a, (w.bread, 2), w.alice),
+                                        (datetime(2026, 10, 31, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 1), w.alice),
+                                        (datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc), w.b, (w.cheese_b, 1), w.chloe),
+                                        (datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 4), w.alice)):
+        order = place(w, village, order_input(w, line, member_id=member), when)
+        for step in (ordering.mark_ready, ordering.collect) if village == w.a else ():  # B's waits for its supplier
+            with w.db.unit_of_work() as uow:
+                step(uow, order["id"], {}, [village], when + timedelta(hours=2))
+    periods = [(date(2026, 10, 1), date(2026, 11, 30)), (date(2026, 10, 20), date(2026, 12, 1)),
+               (date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 11, 2), date(2026, 11, 30))]
+
+    def figures_of(date_from, date_to, *village_ids):
+        with w.db.unit_of_work() as uow:
+            result = figures.village_figures(uow, date_from, date_to, list(village_ids) or None)
+        return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
+                result["details"]["partner_sales"])
+
+    counted = {period: (figures_of(*period), figures_of(*period, w.a)) for period in periods}
+    assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7), w.b: (1, 0)}
+    with w.db.unit_of_work() as uow:   # November 30th is over but not for an hour: only October is whole
+        figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
+        assert list(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1)]
+    with w.db.unit_of_work() as uow:
+        figures.roll_up(uow, NOW)
+        figures.roll_up(uow, NOW)
+        assert sorted(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1), date(2026, 11, 1)]
+        monthly = {(m.month, m.village_id): (m.orders, m.sales_cents) for m in uow.session.scalars(select(MonthlyVillage))}
+        assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3) and monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4)
+        assert {(m.month, m.sales_cents) for m in uow.session.scalars(select(MonthlyPartnerSales))
+                if m.partner_id == w.baker} == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
+    for period in periods:
+        assert (figures_of(*period), figures_of(*period, w.a)) == counted[period], period
+    with w.db.unit_of_work() as uow:   # what the figures read for a whole month: its monthly rows
+        statements, _figures = statements_during(
+            w.db, lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30)))
+    read = {table for table in ("monthly_villages", "monthly_partner_sales", "daily_villages", "daily_partner_sales",
+                                "orders") if any(f"FROM {table} " in f"{s} " for s in statements)}
+    assert read == {"monthly_villages", "monthly_partner_sales"}
 
 
 @pytest.mark.broker

@@ -2,7 +2,8 @@
 national network is millions of orders, too many to count at each look at the dashboard. A day is
 rolled up once it is over (Europe/Paris) and its orders can no longer change its figures: orders are
 counted on the day they were placed, sales on the day their order was collected or delivered (both
-final)."""
+final). A month whose days are all rolled up is rolled up again, from the daily rows, so that a
+year is read from twelve rows per village rather than 365."""
 from datetime import date
 
 from sqlalchemy import BigInteger, Date, Integer, String
@@ -49,6 +50,37 @@ class DailyPartnerSales(Base):
     __tablename__ = "daily_partner_sales"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class RolledMonth(Base):
+    """A month (its first day) whose figures are in monthly_villages and monthly_partner_sales:
+    rolled up once each of its days with orders is in rolled_days."""
+
+    __tablename__ = "rolled_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class MonthlyVillage(Base):
+    """daily_villages summed over a month (`month` is its first day)."""
+
+    __tablename__ = "monthly_villages"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonthlyPartnerSales(Base):
+    """daily_partner_sales summed over a month (`month` is its first day)."""
+
+    __tablename__ = "monthly_partner_sales"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_name: Mapped[str] = mapped_column(String(200))
     sales_cents: Mapped[int] = mapped_column(BigInteger)
