@@ -191,7 +191,7 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
     EXPORT_ONLY_DETAILS), for `villages` (or what a function gives: it is called once the services
     are asked, so that both are waited for together). A service that has no `village_figures` yet,
     or does not answer, is listed in `unavailable` and the rest is shown."""
-    names: list[str] = []
+    named: dict[str, None] = {}  # the figures' names, in the order they first come
     merged: dict[str, list] = {}
     unavailable: list[str] = []
 
@@ -213,18 +213,17 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
             unavailable.append(service)
             continue
         for village_id, figures in (answer.get("figures") or {}).items():
-            if village_id not in rows:
-                continue
-            for name, value in figures.items():
-                rows[village_id][name] = value
-                if name not in names:
-                    names.append(name)
+            row = rows.get(village_id)
+            if row is not None:
+                row.update(figures)
+                named.update(dict.fromkeys(figures))
         for name, detail_rows in (answer.get("details") or {}).items():
             if isinstance(detail_rows, list):
                 merged.setdefault(name, []).extend(
                     _named(r, village_names) for r in detail_rows if not isinstance(r, dict) or village_ids is None
                     or r.get("village_id") in (None, *village_ids))
     order = list(FIGURE_LABELS)
+    names = list(named)
     names.sort(key=lambda n: order.index(n) if n in order else len(order))
     totals = {}
     for name in names:
