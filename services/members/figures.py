@@ -28,8 +28,7 @@ from sqlalchemy import func, select, true
 
 from backbone.figures import period_bounds
 from services.members import skills_map
-from services.members.models import Member, TimeBankEntry, Village, Volunteer
-from services.members.volunteers import served_village_ids
+from services.members.models import Member, TimeBankEntry, Village
 
 
 def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict:
@@ -45,18 +44,15 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
 
     # every village asked for: no list of a thousand ids for the database to match
     in_villages = Member.village_id.in_(ids) if village_ids is not None else true()
-    for village_id, count in uow.session.execute(
-            select(Member.village_id, func.count()).where(Member.erased_at.is_(None), in_villages,
-                                                          Member.joined_on <= date_to)
+    # both counts in one pass over the members (a national network has hundreds of thousands)
+    present = func.count().filter(Member.erased_at.is_(None))
+    joined = func.count().filter(Member.joined_on >= date_from)
+    for village_id, members, new_members in uow.session.execute(
+            select(Member.village_id, present, joined).where(in_villages, Member.joined_on <= date_to)
             .group_by(Member.village_id)).all():
         if village_id in figures:
-            figures[village_id]["members"] = count
-    for village_id, count in uow.session.execute(
-            select(Member.village_id, func.count()).where(in_villages, Member.joined_on >= date_from,
-                                                          Member.joined_on <= date_to)
-            .group_by(Member.village_id)).all():
-        if village_id in figures:
-            figures[village_id]["new_members"] = count
+            figures[village_id]["members"] = members
+            figures[village_id]["new_members"] = new_members
 
     start, end = period_bounds(date_from, date_to)
     people = defaultdict(set)
@@ -68,25 +64,19 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     for village_id, members in people.items():
         figures[village_id]["active_volunteers"] = len(members)
 
-    network = skills_map.network_skills_lines(uow)
-    names = {v.id: v.name for v in villages}
+    volunteers = skills_map.active_volunteers(uow)
+    for village_id, count in skills_map.volunteers_per_village(volunteers).items():
+        if village_id in figures:
+            figures[village_id]["volunteers"] = count
     pool_rows, missing_rows = [], []
-    for volunteer in uow.session.scalars(
-            select(Volunteer).join(Member, Member.id == Volunteer.member_id)
-            .where(Volunteer.active.is_(True), Member.erased_at.is_(None))).unique().all():
-        for village_id in served_village_ids(volunteer):
-            if village_id in figures:
-                figures[village_id]["volunteers"] += 1
-    for village_map in network["villages"]:
-        village_id = village_map["village_id"]
-        if village_id not in figures:
-            continue
+    for village_map in skills_map.network_skills_lines(uow, villages, volunteers)["villages"]:
+        village_id, village_name = village_map["village_id"], village_map["village_name"]
         for line in village_map["skills"]:
             if line["supply"]["volunteers"]:
-                pool_rows.append({"village_id": village_id, "village_name": names[village_id], "skill": line["skill"],
+                pool_rows.append({"village_id": village_id, "village_name": village_name, "skill": line["skill"],
                                   "label": line["label"], "volunteers": line["supply"]["volunteers"]})
             if line["status"] == "missing":
-                missing_rows.append({"village_id": village_id, "village_name": names[village_id],
+                missing_rows.append({"village_id": village_id, "village_name": village_name,
                                      "skill": line["skill"], "label": line["label"],
                                      "requested": line["demand"]["requested"],
                                      "unmatched": line["demand"]["unmatched"]})

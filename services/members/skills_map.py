@@ -11,9 +11,10 @@ village and for the network. A skill is *missing* where there is demand and no s
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from backbone.errors import NotFound
 from services.members.models import HelpDemand, Member, Skill, Village, Volunteer
@@ -28,12 +29,41 @@ def partner_supply(uow) -> dict[str, dict[str, list[dict]]]:
     return {}
 
 
-def _supply(uow):
-    """[(skill, level, volunteer id, served village ids)] of active, not erased volunteers."""
-    volunteers = uow.session.scalars(
+def active_volunteers(uow) -> list[Volunteer]:
+    """The active volunteers whose member is not erased, with their member, skills and served
+    villages: the supply the map counts (the coordinator's figures count them per village too)."""
+    return uow.session.scalars(
         select(Volunteer).join(Member, Member.id == Volunteer.member_id)
-        .where(Volunteer.active.is_(True), Member.erased_at.is_(None))).unique().all()
-    return [(s.skill_code, s.level, v.id, served_village_ids(v)) for v in volunteers for s in v.skills]
+        .where(Volunteer.active.is_(True), Member.erased_at.is_(None))
+        # what the map does not read: their availability, the member's tags and consents
+        .options(lazyload(Volunteer.slots), joinedload(Volunteer.member).lazyload(Member.tags),
+                 joinedload(Volunteer.member).lazyload(Member.consents))).unique().all()
+
+
+def volunteers_per_village(volunteers) -> Counter:
+    """{village id: how many of `volunteers` serve it (home or chosen)}, with skills or without."""
+    return Counter(village_id for volunteer in volunteers for village_id in served_village_ids(volunteer))
+
+
+def _network_supply(volunteers) -> dict:
+    """{skill code: {level: {volunteer id}}} of `volunteers`, wherever they serve."""
+    supply: dict = defaultdict(lambda: defaultdict(set))
+    for volunteer in volunteers:
+        for skill in volunteer.skills:
+            supply[skill.skill_code][skill.level].add(volunteer.id)
+    return supply
+
+
+def _supply_by_village(volunteers) -> dict:
+    """{village id: {skill code: {level: {volunteer id}}}}: who among `volunteers` has which skill
+    within reach of each village they serve (no key for a village no one with a skill serves)."""
+    supply: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
+    for volunteer in volunteers:
+        served = served_village_ids(volunteer)
+        for skill in volunteer.skills:
+            for village_id in served:
+                supply[village_id][skill.skill_code][skill.level].add(volunteer.id)
+    return supply
 
 
 def _line(code, skills, volunteers_by_level, partners, demand):
@@ -79,22 +109,26 @@ def _demand(rows):
 
 
 def _village_map(village, skills, supply, partners, demand_rows):
-    by_skill: dict = defaultdict(lambda: defaultdict(set))
-    for code, level, volunteer_id, served in supply:
-        if village.id in served:
-            by_skill[code][level].add(volunteer_id)
-    lines = _lines(skills, by_skill, partners.get(village.id, {}), _demand(demand_rows))
+    """The map of `village` (an (id, name) row): `supply` = {skill code: {level: {volunteer id}}} of
+    the volunteers within its reach, `partners` = {skill code: [partner service]} of the village."""
+    lines = _lines(skills, supply, partners, _demand(demand_rows))
     return {"village_id": village.id, "village_name": village.name, "skills": lines,
             "missing": [l["skill"] for l in lines if l["status"] == "missing"]}
+
+
+def _skills(uow) -> dict:
+    """{skill code: Skill} of the network's taxonomy."""
+    return {s.code: s for s in uow.session.scalars(select(Skill)).all()}
 
 
 def village_skills_map(uow, village_id: str) -> dict:
     village = uow.session.get(Village, village_id)
     if village is None:
         raise NotFound("village", village_id)
-    skills = {s.code: s for s in uow.session.scalars(select(Skill)).all()}
     demand_rows = uow.session.scalars(select(HelpDemand).where(HelpDemand.village_id == village_id)).all()
-    return VillageSkillsMapOutput().dump(_village_map(village, skills, _supply(uow), partner_supply(uow), demand_rows))
+    supply = _supply_by_village(active_volunteers(uow)).get(village_id, {})
+    partners = partner_supply(uow).get(village_id, {})
+    return VillageSkillsMapOutput().dump(_village_map(village, _skills(uow), supply, partners, demand_rows))
 
 
 def network_skills_map(uow) -> dict:
@@ -103,24 +137,28 @@ def network_skills_map(uow) -> dict:
     return NetworkSkillsMapOutput().dump(network_skills_lines(uow))
 
 
-def network_skills_lines(uow) -> dict:
-    """network_skills_map before its dump (the coordinator's figures read it as it is)."""
-    skills = {s.code: s for s in uow.session.scalars(select(Skill)).all()}
-    supply, partners = _supply(uow), partner_supply(uow)
+def network_skills_lines(uow, villages=None, volunteers=None) -> dict:
+    """network_skills_map before its dump (the coordinator's figures read it as it is).
+
+    `villages`: the (id, name) rows whose maps to draw, in that order (default: every village, by
+    name); `volunteers`: what `active_volunteers(uow)` returns, when the caller has it already."""
+    if villages is None:
+        villages = uow.session.execute(select(Village.id, Village.name).order_by(Village.name)).all()
+    if volunteers is None:
+        volunteers = active_volunteers(uow)
+    skills, partners = _skills(uow), partner_supply(uow)
     demand_rows = uow.session.scalars(select(HelpDemand)).all()
-    by_village = defaultdict(list)
+    demand_by_village = defaultdict(list)
     for row in demand_rows:
-        by_village[row.village_id].append(row)
-    villages = uow.session.execute(select(Village.id, Village.name).order_by(Village.name)).all()
-    network_supply: dict = defaultdict(lambda: defaultdict(set))
-    for code, level, volunteer_id, _served in supply:
-        network_supply[code][level].add(volunteer_id)
+        demand_by_village[row.village_id].append(row)
+    supply_by_village = _supply_by_village(volunteers)
     network_partners: dict = defaultdict(list)
     for per_skill in partners.values():
         for code, offers in per_skill.items():
             network_partners[code].extend(offers)
-    lines = _lines(skills, network_supply, network_partners, _demand(demand_rows))
+    lines = _lines(skills, _network_supply(volunteers), network_partners, _demand(demand_rows))
     return {
         "skills": lines, "missing": [l["skill"] for l in lines if l["status"] == "missing"],
-        "villages": [_village_map(v, skills, supply, partners, by_village.get(v.id, [])) for v in villages],
+        "villages": [_village_map(v, skills, supply_by_village.get(v.id, {}), partners.get(v.id, {}),
+                                  demand_by_village.get(v.id, [])) for v in villages],
     }

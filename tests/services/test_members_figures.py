@@ -5,9 +5,10 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone.errors import InvalidInput
-from services.members import figures
+from services.members import figures, skills_map
 from services.members.models import HelpDemand, Member, TimeBankEntry, Volunteer, VolunteerSkill, VolunteerVillage
 from services.members.service import MembersService
+from tests.services.statements import selects_from
 from tests.services.test_volunteers import add_member, add_village
 
 
@@ -52,6 +53,8 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
                                joined_on=date(2026, 3, 10)))
         uow.session.add(Member(village_id=a, first_name="Plus", last_name="Tard", phone="+33555000002",
                                joined_on=date(2026, 4, 2)))
+        uow.session.add(Member(village_id=a, first_name="Partie", last_name="Depuis", phone="+33555000003",
+                               joined_on=date(2026, 3, 12), erased_at=datetime(2026, 3, 20, tzinfo=timezone.utc)))
         uow.commit()
     volunteer_member = add_member(database, b, "Paul", "Aide")
     _volunteer(database, volunteer_member, skills=["jardinage"], serves=[a])
@@ -65,7 +68,8 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
     fa, fb = result["figures"][a], result["figures"][b]
-    assert fa["new_members"] == 1 and fa["members"] == 2, "joined on 2 April is not in March"
+    assert fa["new_members"] == 2 and fa["members"] == 2, \
+        "joined on 2 April is not in March; an erased member joined in March, but is no longer counted"
     assert fa["volunteer_minutes"] == 90 and fa["active_volunteers"] == 1, "Paris days, not UTC days"
     assert fa["volunteers"] == 1 and fb["volunteers"] == 1, "a volunteer counts in every village they serve"
     assert fb == {"members": 1, "new_members": 0, "volunteer_minutes": 0, "active_volunteers": 0,
@@ -78,6 +82,41 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
         only_b = figures.village_figures(uow, date(2026, 2, 1), date(2026, 2, 28), [b])
     assert list(only_b["figures"]) == [b] and only_b["figures"][b]["volunteer_minutes"] == 45
     assert all(r["village_id"] == b for r in only_b["details"]["volunteer_pool"])
+
+
+def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(network):
+    database, a, b = network
+    c = add_village(database, "Croze")
+    _volunteer(database, add_member(database, a, "Sans", "Competence"), serves=[b])   # no skill: A and B
+    _volunteer(database, add_member(database, c, "Claire", "Fil"), skills=["couture"], serves=[b])
+    _add(database, HelpDemand(help_request_id="r1", village_id=a, skill_code="couture",
+                              requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+
+    with database.unit_of_work() as uow:
+        result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
+    assert {v: f["volunteers"] for v, f in result["figures"].items()} == {a: 1, b: 2, c: 1}
+    assert {v: f["missing_skills"] for v, f in result["figures"].items()} == {a: 1, b: 0, c: 0}
+    pool = [(r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]]
+    assert pool == [(b, "couture", 1), (c, "couture", 1)], "within reach of B and C, not of A"
+    assert [(r["village_id"], r["skill"], r["requested"]) for r in result["details"]["missing_skills"]] == \
+        [(a, "couture", 1)]
+
+    with database.unit_of_work() as uow:  # each village's own map is its line of the network map
+        network_map = skills_map.network_skills_map(uow)
+        assert network_map["villages"] == [skills_map.village_skills_map(uow, v) for v in (a, b, c)]
+    assert {l["skill"]: l["supply"]["volunteers"] for l in network_map["skills"]} == {"couture": 1}
+
+
+def test_figures_read_the_villages_and_the_volunteers_once(network):
+    database, a, b = network
+    _volunteer(database, add_member(database, a), skills=["jardinage"], serves=[b])
+    with database.unit_of_work() as uow:
+        def read():
+            return figures.village_figures(uow, date(2026, 1, 1), date(2026, 1, 31))
+
+        volunteers_read, _ = selects_from(database, "volunteers", read)
+        villages_read, _ = selects_from(database, "villages", read)
+    assert len(volunteers_read) == 1 and len(villages_read) == 1
 
 
 @pytest.mark.broker
