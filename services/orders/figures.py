@@ -96,8 +96,8 @@ def _roll_up_day(uow, day: date) -> None:
 def roll_up(uow, now: datetime | None = None) -> list[date]:
     """Roll up every day that is over and not rolled up yet, from the first order's day on, one
     transaction per day; then every month whose days (from the first order's on) are all rolled
-    up. Returns the days rolled up. Replicas may run it at once: a day (a month) is claimed in `rolled_days`
-    (`rolled_months`) first, and the one that finds it claimed leaves it."""
+    up. Returns the days rolled up. Replicas may run it at once: a day (a month) is claimed in
+    `rolled_days` (`rolled_months`) first, and the one that finds it claimed leaves it."""
     now = now or utcnow()
     first_placed = uow.session.scalar(select(func.min(Order.placed_at)))
     if first_placed is None:
