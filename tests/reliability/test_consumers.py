@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from backbone.consumer import consume_event
+from backbone.consumer import EventConsumer, consume_event
 from backbone.contracts import build_envelope
 from backbone.dependencies import DatabaseProvider
 from backbone.dead_letters import DeadLetterQueue
@@ -335,8 +335,6 @@ def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(amqp_ur
     """When no batch runs, the first event waits a moment for the ones behind it (pushed by the broker
     in separate reads on a busy machine): published one by one, each confirmed, they are one batch.
     The window is widened here so that the test does not depend on the machine's speed."""
-    from backbone.consumer import EventConsumer
-
     monkeypatch.setattr(BatchingService, "batches", [])
     monkeypatch.setattr(EventConsumer, "GATHER_SECONDS", 1.0)
     orders = service_db("orders")
@@ -350,8 +348,6 @@ def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(amqp_ur
 
 def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead_lettered(
         amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
-    from backbone.consumer import EventConsumer
-
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "2")
     monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.1")
     monkeypatch.setattr(BatchingService, "batches", [])
