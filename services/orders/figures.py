@@ -37,8 +37,8 @@ from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlyVillage, Order,
-    OrderLine, Parcel, RolledDay, RolledMonth,
+    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage,
+    Order, OrderLine, Parcel, RolledDay, RolledMonth,
 )
 
 FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over",
@@ -147,7 +147,8 @@ def _roll_up_months(uow, first: date, last: date, rolled: set[date]) -> None:
 
 
 def _sum_month(uow, month: date, after: date) -> None:
-    """The month's rows of monthly_villages and monthly_partner_sales, summed from the daily ones."""
+    """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from the
+    daily ones."""
     first_day = literal(month, Date)
     uow.session.execute(insert(MonthlyVillage).from_select(
         ["month", "village_id", "orders", "sales_cents"],
@@ -158,6 +159,11 @@ def _sum_month(uow, month: date, after: date) -> None:
         select(first_day, DailyPartnerSales.partner_id, func.max(DailyPartnerSales.partner_name),
                func.sum(DailyPartnerSales.sales_cents))
         .where(DailyPartnerSales.day >= month, DailyPartnerSales.day < after).group_by(DailyPartnerSales.partner_id)))
+    uow.session.execute(insert(MonthlySales).from_select(
+        ["month", "village_id", "partner_id", "partner_name", "sales_cents"],
+        select(first_day, DailySales.village_id, DailySales.partner_id, func.max(DailySales.partner_name),
+               func.sum(DailySales.sales_cents))
+        .where(DailySales.day >= month, DailySales.day < after).group_by(DailySales.village_id, DailySales.partner_id)))
 
 
 def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[tuple[datetime, datetime]]:
@@ -200,12 +206,12 @@ def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, int, int]]:
     return totals
 
 
-def _rolled_sales(uow, months, days, rolled, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
-    """(village or None, partner, partner name, cents) summed over what is rolled up: per village and
-    partner from daily_sales over every rolled day, or per partner when every village is asked, from
-    monthly_partner_sales over the months given and daily_partner_sales over the days given."""
+def _rolled_sales(uow, months, days, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
+    """(village or None, partner, partner name, cents) summed over the months given and the days
+    given: per village and partner (monthly_sales and daily_sales), or per partner when every
+    village is asked (monthly_partner_sales and daily_partner_sales)."""
     if by_village or wanted is not None:
-        sources = [(DailySales, DailySales.day, rolled)]
+        sources = [(MonthlySales, MonthlySales.month, months), (DailySales, DailySales.day, days)]
     else:
         sources = [(MonthlyPartnerSales, MonthlyPartnerSales.month, months),
                    (DailyPartnerSales, DailyPartnerSales.day, days)]
@@ -243,7 +249,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     in_months = set().union(*months.values())
     totals = _rolled_totals(uow, set(months), rolled - in_months, wanted)
     by_village = "sales_by_partner" in details
-    sold = _rolled_sales(uow, set(months), rolled - in_months, rolled, wanted, by_village)
+    sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, by_village)
     for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
         live_sales = _sales(uow, span_start, span_end, wanted)
         totals += [(v, int(n), 0) for v, n in _orders_placed(uow, span_start, span_end, wanted)]

@@ -15,7 +15,7 @@ from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlyVillage, Order, RolledMonth,
+    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage, Order, RolledMonth,
 )
 from services.orders.service import OrdersService
 from tests.services.statements import selects_from, statements_during
@@ -426,12 +426,13 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
 
     def figures_of(date_from, date_to, *village_ids):
         with w.db.unit_of_work() as uow:
-            result = figures.village_figures(uow, date_from, date_to, list(village_ids) or None)
+            result = figures.village_figures(uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",))
         return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
-                result["details"]["partner_sales"])
+                result["details"]["partner_sales"], result["details"]["sales_by_partner"])
 
     counted = {period: (figures_of(*period), figures_of(*period, w.a)) for period in periods}
     assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7), w.b: (1, 0)}
+    assert [(r["village_id"], r["sales_cents"]) for r in counted[periods[1]][0][2]] == [(w.a, 320 * 5)]
     with w.db.unit_of_work() as uow:   # November 30th is over but not for an hour: only October is whole
         figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
         assert list(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1)]
@@ -443,14 +444,22 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3) and monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4)
         assert {(m.month, m.sales_cents) for m in uow.session.scalars(select(MonthlyPartnerSales))
                 if m.partner_id == w.baker} == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
+        by_village = {(m.month, m.village_id, m.partner_id, m.sales_cents) for m in uow.session.scalars(select(MonthlySales))}
+        assert by_village == {(date(2026, 10, 1), w.a, w.baker, 320 * 3), (date(2026, 11, 1), w.a, w.baker, 320 * 4)}
     for period in periods:
         assert (figures_of(*period), figures_of(*period, w.a)) == counted[period], period
-    with w.db.unit_of_work() as uow:   # what the figures read for a whole month: its monthly rows
-        statements, _figures = statements_during(
-            w.db, lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30)))
-    read = {table for table in ("monthly_villages", "monthly_partner_sales", "daily_villages", "daily_partner_sales",
-                                "orders") if any(f"FROM {table} " in f"{s} " for s in statements)}
-    assert read == {"monthly_villages", "monthly_partner_sales"}
+    tables = ("monthly_villages", "monthly_partner_sales", "monthly_sales", "daily_villages", "daily_partner_sales",
+              "daily_sales", "orders")
+
+    def read_for(*args):   # what the figures read for a whole month: its monthly rows
+        with w.db.unit_of_work() as uow:
+            statements, _figures = statements_during(
+                w.db, lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30), *args))
+        return {table for table in tables if any(f"FROM {table} " in f"{s} " for s in statements)}
+
+    assert read_for() == {"monthly_villages", "monthly_partner_sales"}
+    assert read_for(None, ("sales_by_partner",)) == {"monthly_villages", "monthly_sales"}
+    assert read_for([w.a]) == {"monthly_villages", "monthly_sales"}
 
 
 @pytest.mark.broker

@@ -56,7 +56,8 @@ class DailyPartnerSales(Base):
 
 
 class RolledMonth(Base):
-    """A month (its first day) whose figures are in monthly_villages and monthly_partner_sales:
+    """A month (its first day) whose figures are in monthly_villages, monthly_partner_sales and
+    monthly_sales:
     rolled up once each of its days (from the first order's day on) is in rolled_days."""
 
     __tablename__ = "rolled_months"
@@ -81,6 +82,19 @@ class MonthlyPartnerSales(Base):
     __tablename__ = "monthly_partner_sales"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonthlySales(Base):
+    """daily_sales summed over a month (`month` is its first day): the sales by village and partner
+    of a period's whole months (a national year is ~550,000 rows here, ~1.5 million daily)."""
+
+    __tablename__ = "monthly_sales"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_name: Mapped[str] = mapped_column(String(200))
     sales_cents: Mapped[int] = mapped_column(BigInteger)
