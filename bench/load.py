@@ -71,6 +71,7 @@ import urllib.parse
 import uuid
 import warnings
 from collections import Counter, defaultdict, deque
+from dataclasses import replace
 from json import dumps as json_dumps  # `json` is requests' argument name in LightSession.post
 from json import loads as json_loads
 from pathlib import Path
@@ -156,8 +157,9 @@ def cpu_by_process(network: "Network") -> dict[str, float]:
 class Network:
     """The whole network as processes, in its own vhost, data folder, port and databases."""
 
-    def __init__(self, backend: str, work: Path, vhost: throughput.Vhost):
+    def __init__(self, backend: str, work: Path, vhost: throughput.Vhost, replicas: dict[str, int] | None = None):
         self.backend, self.work, self.vhost = backend, work, vhost
+        self.replicas = replicas or {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.databases: list[str] = []
@@ -182,6 +184,9 @@ class Network:
             migrations.upgrade(service)
         declare_topology()
         self.runner = Runner(self.work / "log")
+        for process in list(self.runner.processes):  # competing consumers, as `docker compose up --scale`
+            self.runner.processes += [replace(process, name=f"{process.name}-{n}", argv=list(process.argv))
+                                      for n in range(2, self.replicas.get(process.name, 1) + 1)]
         self.runner.start()
         self.runner.wait_healthy(self.base_url + "/health", 120)
         seeded = subprocess.run([str(Path(sys.executable).parent / "maillage"), "seed"], cwd=ROOT,
@@ -552,6 +557,7 @@ def ms(seconds: float) -> str:
 def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, per_consumer, claims, unconsumed, raw,
            memory_rest, memory_after, cpu) -> str:
     pace = f", pausing {args.think:g} s on average between actions" if args.think else ", without pause"
+    pace += "".join(f", {name} ×{count}" for name, count in args.replicas if count > 1)
     lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
              "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
              f"data in {startup:.1f} s.", ""]
@@ -617,6 +623,17 @@ def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, r
     return "\n".join(lines) + "\n"
 
 
+def replicas_arg(text: str) -> tuple[str, int]:
+    """`orders=2` -> ("orders", 2)."""
+    from backbone import config
+
+    name, _, count = text.partition("=")
+    if name not in (*config.SERVICES, "gateway") or not count.isdigit() or not 1 <= int(count) <= 8:
+        raise argparse.ArgumentTypeError(f"expected SERVICE=N with SERVICE one of {', '.join(config.SERVICES)}, "
+                                         f"gateway and N from 1 to 8, not {text!r}")
+    return name, int(count)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -630,6 +647,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", metavar="PY_SPY",
                         help="path to py-spy: sample every process during the load, write collapsed stacks "
                              "and each process's hottest functions to the work folder (use with --keep)")
+    parser.add_argument("--replicas", type=replicas_arg, action="append", default=[], metavar="SERVICE=N",
+                        help="run N processes of that service (or the gateway), competing on its queues "
+                             "(repeatable; default one each)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
     parser.add_argument("--no-write", action="store_true", help="print only, write no file under bench/results")
     args = parser.parse_args(argv)
@@ -637,7 +657,7 @@ def main(argv=None) -> int:
     started_at = dt.datetime.now(dt.timezone.utc)
     work = Path(tempfile.mkdtemp(prefix="maillage-load-"))
     with throughput.Vhost() as vhost:
-        network = Network(args.backend, work, vhost)
+        network = Network(args.backend, work, vhost, dict(args.replicas))
         try:
             print(f"starting the network ({args.backend}) in {work} …", flush=True)
             startup = network.start()
@@ -677,7 +697,9 @@ def main(argv=None) -> int:
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / (f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}"
-                          f"{'-think' if args.think else ''}-{started_at:%Y-%m-%d-%H%M}.md")
+                          f"{'-think' if args.think else ''}"
+                          f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}"
+                          f"-{started_at:%Y-%m-%d-%H%M}.md")
         path.write_text(text)
         print(f"written to {path.relative_to(ROOT)}")
     if args.keep:

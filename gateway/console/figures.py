@@ -45,6 +45,7 @@ FIGURE_LABELS = {
 DETAIL_LABELS = {
     "volunteer_pool": "Vivier de bénévoles (par compétence)", "missing_skills": "Compétences manquantes",
     "partner_sales": "Ventes par partenaire", "sales_by_partner": "Ventes par village et partenaire",
+    "parcels_by_sender": "Colis par expéditeur",
     "shared_suppliers": "Fournisseurs partagés",
     "supplier_orders": "Commandes groupées", "rounds": "Tournées prévues", "recurring_needs": "Besoins récurrents",
     "network_signals": "Besoins récurrents (plusieurs villages)", "campaigns": "Campagnes",
@@ -62,6 +63,7 @@ COLUMN_LABELS = {
     "deadline": "Échéance", "received_on": "Reçu le", "starts_on": "Du", "ends_on": "Au", "services": "Services",
     "category_label": "Catégorie", "kind_label": "Type", "status_label": "État",
     "vehicle_name": "Véhicule", "load": "Chargement", "distance_km": "Distance (km)",
+    "sender_kind_label": "Expéditeur", "sender_name": "Nom de l'expéditeur", "parcels_returned": "Colis retournés",
     "capacity": "Places", "registered": "Inscrits", "waiting": "En attente", "invited_village_ids": "Villages invités",
 }
 # details too large for every look at the page (a national year of sales by village and partner is

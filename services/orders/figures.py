@@ -19,6 +19,9 @@ Details (no personal data; sales by the same rule as `sales_cents`: the economic
 the territory):
 - `partner_sales`: per partner, the villages asked for together, largest first
   (partner_id, partner_name, sales_cents): always;
+- `parcels_by_sender`: per sender (La Poste, a carrier by its name, neighbours…), the villages asked
+  for together (sender_kind, sender_kind_label, sender_name, parcels_received, parcels_handed_over,
+  parcels_returned), most parcels first, by the same rules as the villages' parcel figures: always;
 - `sales_by_partner`: per village and partner (village_id, partner_id, partner_name, sales_cents),
   only when `details` names it (tens of thousands of rows for a national network's year: the
   export that asks for it, not every look at the page).
@@ -36,6 +39,7 @@ from sqlalchemy import Date, func, insert, literal, select
 from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
+from services.orders.schemas.parcels import SENDER_LABELS
 from services.orders.models import (
     DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage,
     Order, OrderLine, Parcel, RolledDay, RolledMonth,
@@ -235,7 +239,8 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     else:
         ids = list(village_ids)
     figures = {v: {name: 0 for name in FIGURES} for v in ids}
-    empty = {"partner_sales": [], **({"sales_by_partner": []} if "sales_by_partner" in details else {})}
+    empty = {"partner_sales": [], "parcels_by_sender": [],
+             **({"sales_by_partner": []} if "sales_by_partner" in details else {})}
     if not ids:
         return {"figures": {}, "details": empty}
     start, end = period_bounds(date_from, date_to)
@@ -265,6 +270,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
         partner_names[partner_id] = partner_name
 
+    parcel_rows = _parcels_by_sender(uow, start, end, wanted)
     for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
         query = select(Parcel.village_id, func.count()).where(column >= start, column < end)
         if wanted is not None:
@@ -294,4 +300,28 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         found_details = {}
     partner_rows = [{"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
                     for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))]
-    return {"figures": figures, "details": {"partner_sales": partner_rows, **found_details}}
+    return {"figures": figures, "details": {"partner_sales": partner_rows, "parcels_by_sender": parcel_rows,
+                                            **found_details}}
+
+
+def _parcels_by_sender(uow, start: datetime, end: datetime, wanted) -> list[dict]:
+    """Parcels received, handed over and returned in [start, end), per sender kind and name (a
+    carrier's name as the counters typed it, case and spaces aside)."""
+    name = func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))
+    counts: dict[tuple[str, str], dict] = {}
+    for column, figure, status in ((Parcel.received_at, "parcels_received", None),
+                                   (Parcel.closed_at, "parcels_handed_over", "handed_over"),
+                                   (Parcel.closed_at, "parcels_returned", "returned")):
+        query = (select(Parcel.sender_kind, name, func.max(Parcel.sender_name), func.count())
+                 .where(column >= start, column < end).group_by(Parcel.sender_kind, name))
+        if status:
+            query = query.where(Parcel.status == status)
+        if wanted is not None:
+            query = query.where(Parcel.village_id.in_(wanted))
+        for kind, key, shown, count in uow.session.execute(query).all():
+            row = counts.setdefault((kind, key), {
+                "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind),
+                "sender_name": (shown or "").strip(), "parcels_received": 0, "parcels_handed_over": 0,
+                "parcels_returned": 0})
+            row[figure] = count
+    return sorted(counts.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))

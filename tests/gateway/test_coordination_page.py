@@ -71,7 +71,12 @@ class FakeOrders:
                    for v in villages}
         found = {"partner_sales": [{"partner_id": f"p{n:03d}", "partner_name": f"Partenaire {n:03d}",
                                     "sales_cents": 100 * (PARTNER_COUNT + 1 - n)}
-                                   for n in range(1, PARTNER_COUNT + 1)]}
+                                   for n in range(1, PARTNER_COUNT + 1)],
+                 "parcels_by_sender": [
+                     {"sender_kind": "la_poste", "sender_kind_label": "La Poste", "sender_name": "",
+                      "parcels_received": 12, "parcels_handed_over": 10, "parcels_returned": 1},
+                     {"sender_kind": "carrier", "sender_kind_label": "Transporteur", "sender_name": "Chronopost",
+                      "parcels_received": 3, "parcels_handed_over": 3, "parcels_returned": 0}]}
         if details is not _ABSENT and "sales_by_partner" in (details or ()):
             found["sales_by_partner"] = [
                 {"village_id": "v002", "partner_id": "p001", "partner_name": "Fromagerie du Causse",
@@ -294,6 +299,21 @@ def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(gateway):
     assert export.status_code == 200
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert len(lines) == 1 + 250 and lines[-1] == ["Partenaire 250", "1,00"]
+
+
+def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(gateway):
+    dom = _dom(_get(gateway, f"/console/coordination?{PERIOD}").text)
+    section = next(s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-parcels_by_sender")
+    assert next(section.iter("h2")).text() == "Colis par expéditeur"
+    table = dom.by_id("table-parcels_by_sender")
+    assert [th.text() for th in table.iter("th")] == ["Expéditeur", "Nom de l'expéditeur", "Colis reçus",
+                                                     "Colis remis", "Colis retournés"]
+    assert _body_rows(table) == [["La Poste", "", "12", "10", "1"], ["Transporteur", "Chronopost", "3", "3", "0"]]
+    export = _get(gateway, f"/console/coordination/export/parcels_by_sender.csv?{PERIOD}")
+    assert export.status_code == 200
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert lines == [["Expéditeur", "Nom de l'expéditeur", "Colis reçus", "Colis remis", "Colis retournés"],
+                     ["La Poste", "", "12", "10", "1"], ["Transporteur", "Chronopost", "3", "3", "0"]]
 
 
 def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):

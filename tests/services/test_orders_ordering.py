@@ -362,6 +362,39 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
         assert figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][w.a]["orders"] == 0
 
 
+def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_figures(counter_world):
+    """La Poste and each carrier (its name as typed, case and spaces aside) get a line: parcels
+    received, handed over and returned in the period, for the villages asked for."""
+    w = counter_world
+
+    def receive(village, member, kind, name=None, when=NOW):
+        with w.db.unit_of_work() as uow:
+            return parcels.receive(uow, village, {"member_id": member, "sender_kind": kind, "sender_name": name,
+                                                  "place_kind": "shelf", "place": "B2"}, when)
+
+    handed = receive(w.a, w.alice, "carrier", "Chronopost")
+    receive(w.a, w.alice, "carrier", " chronopost ")
+    returned = receive(w.a, w.alice, "la_poste")
+    receive(w.b, w.chloe, "la_poste")
+    receive(w.a, w.alice, "neighbour", when=NOW - timedelta(days=30))   # before the period
+    with w.db.unit_of_work() as uow:
+        parcels.hand_over(uow, handed["id"], {"code": handed["pickup_code"]}, [w.a], LATER)
+    with w.db.unit_of_work() as uow:
+        parcels.return_to_sender(uow, returned["id"], {"reason": "Refusé"}, [w.a], LATER)
+
+    def by_sender(*village_ids):
+        with w.db.unit_of_work() as uow:
+            result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1), list(village_ids) or None)
+        return [(r["sender_kind_label"], r["sender_name"], r["parcels_received"], r["parcels_handed_over"],
+                 r["parcels_returned"]) for r in result["details"]["parcels_by_sender"]], result["figures"]
+
+    lines, village_figures = by_sender()
+    assert lines == [("La Poste", "", 2, 0, 1), ("Transporteur", "Chronopost", 2, 1, 0)]
+    assert sum(line[2] for line in lines) == sum(f["parcels_received"] for f in village_figures.values())
+    assert sum(line[3] for line in lines) == sum(f["parcels_handed_over"] for f in village_figures.values())
+    assert by_sender(w.b)[0] == [("La Poste", "", 1, 0, 0)]
+
+
 def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the_orders(counter_world):
     """Days that are over are rolled up once (figures.roll_up, a timer); the figures of a period are
     the same before and after, a day is counted once, and a day not over yet is never rolled up."""
