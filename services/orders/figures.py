@@ -19,8 +19,9 @@ Details (no personal data; sales by the same rule as `sales_cents`: the economic
 the territory):
 - `partner_sales`: per partner, the villages asked for together, largest first
   (partner_id, partner_name, sales_cents): always;
-- `parcels_by_sender`: per sender (La Poste, a carrier by its name, neighbours…), the villages asked
-  for together (sender_kind, sender_kind_label, sender_name, parcels_received, parcels_handed_over,
+- `parcels_by_sender`: per kind of sender (La Poste, neighbours…) and, for carriers, per carrier's
+  name (a company's; a neighbour's name is personal and left out), the villages asked for together
+  (sender_kind, sender_kind_label, sender_name, parcels_received, parcels_handed_over,
   parcels_returned), most parcels first, by the same rules as the villages' parcel figures: always;
 - `sales_by_partner`: per village and partner (village_id, partner_id, partner_name, sales_cents),
   only when `details` names it (tens of thousands of rows for a national network's year: the
@@ -34,16 +35,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, func, insert, literal, select
+from sqlalchemy import Date, case, func, insert, literal, select
 
 from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
-from services.orders.schemas.parcels import SENDER_LABELS
 from services.orders.models import (
     DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage,
     Order, OrderLine, Parcel, RolledDay, RolledMonth,
 )
+from services.orders.schemas.parcels import SENDER_LABELS
 
 FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over",
            "help_requests_done", "help_minutes", "help_requests_unmatched", "rounds_planned")
@@ -305,23 +306,26 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
 
 
 def _parcels_by_sender(uow, start: datetime, end: datetime, wanted) -> list[dict]:
-    """Parcels received, handed over and returned in [start, end), per sender kind and name (a
-    carrier's name as the counters typed it, case and spaces aside)."""
-    name = func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))
+    """Parcels received, handed over and returned in [start, end), per sender kind and, for a
+    carrier, its name as the counters typed it (case and spaces aside). Other senders' names (a
+    neighbour's) are not read."""
+    carrier = Parcel.sender_kind == "carrier"
+    shown = case((carrier, Parcel.sender_name), else_=None)
+    name = case((carrier, func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))), else_="")
     counts: dict[tuple[str, str], dict] = {}
     for column, figure, status in ((Parcel.received_at, "parcels_received", None),
                                    (Parcel.closed_at, "parcels_handed_over", "handed_over"),
                                    (Parcel.closed_at, "parcels_returned", "returned")):
-        query = (select(Parcel.sender_kind, name, func.max(Parcel.sender_name), func.count())
+        query = (select(Parcel.sender_kind, name, func.max(shown), func.count())
                  .where(column >= start, column < end).group_by(Parcel.sender_kind, name))
         if status:
             query = query.where(Parcel.status == status)
         if wanted is not None:
             query = query.where(Parcel.village_id.in_(wanted))
-        for kind, key, shown, count in uow.session.execute(query).all():
+        for kind, key, typed, count in uow.session.execute(query).all():
             row = counts.setdefault((kind, key), {
                 "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind),
-                "sender_name": (shown or "").strip(), "parcels_received": 0, "parcels_handed_over": 0,
+                "sender_name": (typed or "").strip(), "parcels_received": 0, "parcels_handed_over": 0,
                 "parcels_returned": 0})
             row[figure] = count
     return sorted(counts.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))

@@ -363,8 +363,9 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
 
 
 def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_figures(counter_world):
-    """La Poste and each carrier (its name as typed, case and spaces aside) get a line: parcels
-    received, handed over and returned in the period, for the villages asked for."""
+    """La Poste, each carrier (its name as typed, case and spaces aside) and neighbours (without
+    their names) get a line: parcels received, handed over and returned in the period, for the
+    villages asked for."""
     w = counter_world
 
     def receive(village, member, kind, name=None, when=NOW):
@@ -377,6 +378,7 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
     returned = receive(w.a, w.alice, "la_poste")
     receive(w.b, w.chloe, "la_poste")
     receive(w.a, w.alice, "neighbour", when=NOW - timedelta(days=30))   # before the period
+    receive(w.a, w.alice, "neighbour", "Mme Besse")                     # a person: her name stays out
     with w.db.unit_of_work() as uow:
         parcels.hand_over(uow, handed["id"], {"code": handed["pickup_code"]}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
@@ -389,7 +391,7 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
                  r["parcels_returned"]) for r in result["details"]["parcels_by_sender"]], result["figures"]
 
     lines, village_figures = by_sender()
-    assert lines == [("La Poste", "", 2, 0, 1), ("Transporteur", "Chronopost", 2, 1, 0)]
+    assert lines == [("La Poste", "", 2, 0, 1), ("Transporteur", "Chronopost", 2, 1, 0), ("Voisin·e", "", 1, 0, 0)]
     assert sum(line[2] for line in lines) == sum(f["parcels_received"] for f in village_figures.values())
     assert sum(line[3] for line in lines) == sum(f["parcels_handed_over"] for f in village_figures.values())
     assert by_sender(w.b)[0] == [("La Poste", "", 1, 0, 0)]

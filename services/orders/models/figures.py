@@ -57,8 +57,7 @@ class DailyPartnerSales(Base):
 
 class RolledMonth(Base):
     """A month (its first day) whose figures are in monthly_villages, monthly_partner_sales and
-    monthly_sales:
-    rolled up once each of its days (from the first order's day on) is in rolled_days."""
+    monthly_sales: rolled up once each of its days (from the first order's day on) is in rolled_days."""
 
     __tablename__ = "rolled_months"
 
