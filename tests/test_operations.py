@@ -105,42 +105,36 @@ def test_every_service_has_one_migration_head(service):
     assert len(heads) == 1, f"{service} has several heads {heads}: add a merge revision"
 
 
-def test_orders_migration_0015_has_the_months_rolled_up_again_into_monthly_sales(db_url):
-    """0015 adds monthly_sales and forgets the months rolled up before it: the next roll-up sums
-    them again into the three monthly tables, and the figures read them whole."""
+def test_orders_migration_0015_forgets_what_was_rolled_up_for_the_timer_to_roll_it_up_again(db_url):
+    """0015 adds monthly_sales, the parcels to daily_villages and monthly_villages, and
+    daily_parcel_senders; the days and months rolled up before (without parcels) are forgotten, so
+    that a period counts them from the orders and parcels until the timer rolls them up again."""
     from datetime import date
 
-    from sqlalchemy import select, text
+    from sqlalchemy import text
 
     from backbone.db import Database
     from services.orders import figures
-    from services.orders.models import MonthlySales
 
     migrations.upgrade("orders", db_url, "0014_monthly_figures")
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
     with engine.begin() as connection:   # October rolled up by the code before 0015
-        for day in range(1, 32):
-            connection.execute(text("INSERT INTO rolled_days (day) VALUES (:day)"), {"day": date(2026, 10, day)})
+        connection.execute(text("INSERT INTO rolled_days (day) VALUES ('2026-10-05')"))
         connection.execute(text("INSERT INTO daily_sales VALUES ('2026-10-05', 'v1', 'p1', 'Fournil', 1200)"))
+        connection.execute(text("INSERT INTO daily_partner_sales VALUES ('2026-10-05', 'p1', 'Fournil', 1200)"))
         connection.execute(text("INSERT INTO daily_villages VALUES ('2026-10-05', 'v1', 3, 1200)"))
         connection.execute(text("INSERT INTO rolled_months (month) VALUES ('2026-10-01')"))
         connection.execute(text("INSERT INTO monthly_villages VALUES ('2026-10-01', 'v1', 3, 1200)"))
+        connection.execute(text("INSERT INTO monthly_partner_sales VALUES ('2026-10-01', 'p1', 'Fournil', 1200)"))
     engine.dispose()
 
     migrations.upgrade("orders", db_url)
     db = Database(db_url, "orders")
     with db.unit_of_work() as uow:
-        assert uow.session.execute(text("SELECT count(*) FROM rolled_months")).scalar() == 0
-        assert uow.session.execute(text("SELECT count(*) FROM monthly_villages")).scalar() == 0
-    with db.unit_of_work() as uow:   # the timer's next run (its first order is of October 5th)
-        figures._roll_up_months(uow, date(2026, 10, 5), date(2026, 11, 3),
-                                {date(2026, 10, day) for day in range(1, 32)})
-    with db.unit_of_work() as uow:
-        summed = uow.session.execute(select(MonthlySales.month, MonthlySales.village_id, MonthlySales.partner_id,
-                                            MonthlySales.sales_cents)).all()
-        assert summed == [(date(2026, 10, 1), "v1", "p1", 1200)]
+        for table in ("rolled_days", "daily_villages", "daily_sales", "daily_partner_sales", "rolled_months",
+                      "monthly_villages", "monthly_partner_sales", "monthly_sales", "daily_parcel_senders"):
+            assert uow.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
         result = figures.village_figures(uow, date(2026, 10, 1), date(2026, 10, 31), ["v1"], ("sales_by_partner",))
-    assert result["figures"]["v1"]["orders"] == 3 and result["figures"]["v1"]["sales_cents"] == 1200
-    assert result["details"]["sales_by_partner"] == [
-        {"village_id": "v1", "partner_id": "p1", "partner_name": "Fournil", "sales_cents": 1200}]
+    assert result["figures"]["v1"]["orders"] == 0, "no order in the database: nothing left from the old rows"
+    assert result["details"]["sales_by_partner"] == []
     db.dispose()

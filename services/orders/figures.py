@@ -41,8 +41,8 @@ from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage,
-    Order, OrderLine, Parcel, RolledDay, RolledMonth,
+    DailyParcelSender, DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales,
+    MonthlyVillage, Order, OrderLine, Parcel, RolledDay, RolledMonth,
 )
 from services.orders.schemas.parcels import SENDER_LABELS
 
@@ -76,38 +76,97 @@ def _sales(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple[
             uow.session.execute(query.group_by(Order.village_id, OrderLine.partner_id)).all()]
 
 
+def _parcels(uow, start: datetime, end: datetime, village_ids=None) -> dict[str, dict[str, int]]:
+    """{village: {"parcels_received": n, "parcels_handed_over": n}} of [start, end): parcels left at
+    the counter, and parcels handed over to their addressee."""
+    counted: dict[str, dict[str, int]] = {}
+    for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
+        query = select(Parcel.village_id, func.count()).where(column >= start, column < end)
+        if village_ids is not None:
+            query = query.where(Parcel.village_id.in_(village_ids))
+        if name == "parcels_handed_over":
+            query = query.where(Parcel.status == "handed_over")
+        for village_id, count in uow.session.execute(query.group_by(Parcel.village_id)).all():
+            counted.setdefault(village_id, {"parcels_received": 0, "parcels_handed_over": 0})[name] = count
+    return counted
+
+
+PARCEL_FIGURES = (("parcels_received", None), ("parcels_handed_over", "handed_over"),
+                  ("parcels_returned", "returned"))
+
+
+def _spelling(one: str, other: str | None) -> str:
+    """The spelling of a carrier's name shown: the first in sort order, an empty one aside."""
+    return min(name for name in (one, other or "") if name) if (one or other) else ""
+
+
+def _parcel_senders(uow, start: datetime, end: datetime, village_ids=None) -> dict[tuple[str, str], dict]:
+    """{(sender kind, sender key): {"sender_name", "parcels_received", "parcels_handed_over",
+    "parcels_returned"}} of [start, end). A carrier is keyed by its name as the counters typed it,
+    lower case and trimmed, and shown in its first spelling in sort order ("DPD" before "dpd");
+    the names of other senders (a neighbour's) are not read."""
+    carrier = Parcel.sender_kind == "carrier"
+    key = case((carrier, func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))), else_="")
+    shown = case((carrier, func.trim(Parcel.sender_name)), else_=None)
+    counted: dict[tuple[str, str], dict] = {}
+    for name, status in PARCEL_FIGURES:
+        column = Parcel.received_at if status is None else Parcel.closed_at
+        query = (select(Parcel.sender_kind, key, func.min(shown), func.count())
+                 .where(column >= start, column < end).group_by(Parcel.sender_kind, key))
+        if status:
+            query = query.where(Parcel.status == status)
+        if village_ids is not None:
+            query = query.where(Parcel.village_id.in_(village_ids))
+        for kind, sender_key, typed, count in uow.session.execute(query).all():
+            row = counted.setdefault((kind, sender_key), {"sender_name": typed or "", "parcels_received": 0,
+                                                          "parcels_handed_over": 0, "parcels_returned": 0})
+            row["sender_name"], row[name] = _spelling(row["sender_name"], typed), count
+    return counted
+
+
 # --- the daily roll-up (a timer of the service) --------------------------------------------------
 
 def _roll_up_day(uow, day: date) -> None:
-    """The three daily tables' rows of one day, written with one INSERT each."""
+    """The four daily tables' rows of one day, written with one INSERT each."""
     start, end = period_bounds(day, day)
-    villages = {v: {"day": day, "village_id": v, "orders": int(n), "sales_cents": 0}
-                for v, n in _orders_placed(uow, start, end)}
+    villages: dict[str, dict] = {}
+
+    def village(village_id):
+        return villages.setdefault(village_id, {"day": day, "village_id": village_id, "orders": 0, "sales_cents": 0,
+                                                "parcels_received": 0, "parcels_handed_over": 0})
+
+    for village_id, count in _orders_placed(uow, start, end):
+        village(village_id)["orders"] = int(count)
     by_partner: dict[str, dict] = {}
     sold = _sales(uow, start, end)
     for village_id, partner_id, name, cents in sold:
-        villages.setdefault(village_id, {"day": day, "village_id": village_id, "orders": 0, "sales_cents": 0})
-        villages[village_id]["sales_cents"] += cents
+        village(village_id)["sales_cents"] += cents
         partner = by_partner.setdefault(partner_id, {"day": day, "partner_id": partner_id, "partner_name": name,
                                                      "sales_cents": 0})
         partner["sales_cents"] += cents
+    for village_id, counts in _parcels(uow, start, end).items():
+        village(village_id).update(counts)
+    senders = [{"day": day, "sender_kind": kind, "sender_key": key, **counts}
+               for (kind, key), counts in _parcel_senders(uow, start, end).items()]
     for model, rows in ((DailyVillage, list(villages.values())), (DailyPartnerSales, list(by_partner.values())),
                         (DailySales, [{"day": day, "village_id": v, "partner_id": p, "partner_name": name,
-                                       "sales_cents": cents} for v, p, name, cents in sold])):
+                                       "sales_cents": cents} for v, p, name, cents in sold]),
+                        (DailyParcelSender, senders)):
         if rows:
             uow.session.execute(insert(model), rows)
 
 
 def roll_up(uow, now: datetime | None = None) -> list[date]:
-    """Roll up every day that is over and not rolled up yet, from the first order's day on, one
-    transaction per day; then every month whose days (from the first order's on) are all rolled
-    up. Returns the days rolled up. Replicas may run it at once: a day (a month) is claimed in
-    `rolled_days` (`rolled_months`) first, and the one that finds it claimed leaves it."""
+    """Roll up every day that is over and not rolled up yet, from the first order's (or parcel's)
+    day on, one transaction per day; then every month whose days (from that first day on) are all
+    rolled up. Returns the days rolled up. Replicas may run it at once: a day (a month) is claimed
+    in `rolled_days` (`rolled_months`) first, and the one that finds it claimed leaves it."""
     now = now or utcnow()
-    first_placed = uow.session.scalar(select(func.min(Order.placed_at)))
-    if first_placed is None:
+    firsts = [moment for moment in (uow.session.scalar(select(func.min(Order.placed_at))),
+                                    uow.session.scalar(select(func.min(Parcel.received_at)))) if moment is not None]
+    if not firsts:
         return []
-    first = day = first_placed.astimezone(WALL_CLOCK).date()
+    first = day = min(firsts).astimezone(WALL_CLOCK).date()
     last = (now - ROLL_UP_AFTER).astimezone(WALL_CLOCK).date() - timedelta(days=1)
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= day)))
     uow.commit()
@@ -153,11 +212,12 @@ def _roll_up_months(uow, first: date, last: date, rolled: set[date]) -> None:
 
 def _sum_month(uow, month: date, after: date) -> None:
     """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from the
-    daily ones."""
+    daily ones (parcels per sender stay daily: a few rows a day)."""
     first_day = literal(month, Date)
     uow.session.execute(insert(MonthlyVillage).from_select(
-        ["month", "village_id", "orders", "sales_cents"],
-        select(first_day, DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents))
+        ["month", "village_id", "orders", "sales_cents", "parcels_received", "parcels_handed_over"],
+        select(first_day, DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents),
+               func.sum(DailyVillage.parcels_received), func.sum(DailyVillage.parcels_handed_over))
         .where(DailyVillage.day >= month, DailyVillage.day < after).group_by(DailyVillage.village_id)))
     uow.session.execute(insert(MonthlyPartnerSales).from_select(
         ["month", "partner_id", "partner_name", "sales_cents"],
@@ -195,20 +255,39 @@ def _whole_months(uow, date_from: date, date_to: date) -> dict[date, set[date]]:
     return months
 
 
-def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, int, int]]:
-    """(village, orders, cents) summed over the months given (monthly_villages) and the days given
-    (daily_villages)."""
+ROLLED_FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over")
+
+
+def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, dict[str, int]]]:
+    """(village, {figure: value}) for the ROLLED_FIGURES summed over the months given
+    (monthly_villages) and the days given (daily_villages)."""
     totals = []
     for model, period_column, periods in ((MonthlyVillage, MonthlyVillage.month, months),
                                           (DailyVillage, DailyVillage.day, days)):
         if not periods:
             continue
-        query = (select(model.village_id, func.sum(model.orders), func.sum(model.sales_cents))
+        query = (select(model.village_id, *(func.sum(getattr(model, name)) for name in ROLLED_FIGURES))
                  .where(period_column.in_(sorted(periods))))
         if wanted is not None:
             query = query.where(model.village_id.in_(wanted))
-        totals += [(v, int(n), int(c)) for v, n, c in uow.session.execute(query.group_by(model.village_id))]
+        totals += [(v, {name: int(value) for name, value in zip(ROLLED_FIGURES, values)})
+                   for v, *values in uow.session.execute(query.group_by(model.village_id))]
     return totals
+
+
+def _rolled_senders(uow, days) -> dict[tuple[str, str], dict]:
+    """_parcel_senders' counts over the days given, from daily_parcel_senders (every village)."""
+    counted: dict[tuple[str, str], dict] = {}
+    if not days:
+        return counted
+    figures_ = [name for name, _status in PARCEL_FIGURES]
+    senders = DailyParcelSender
+    query = (select(senders.sender_kind, senders.sender_key, func.min(senders.sender_name),
+                    *(func.sum(getattr(senders, name)) for name in figures_))
+             .where(senders.day.in_(sorted(days))).group_by(senders.sender_kind, senders.sender_key))
+    for kind, key, typed, *values in uow.session.execute(query):
+        counted[(kind, key)] = {"sender_name": typed, **{name: int(v) for name, v in zip(figures_, values)}}
+    return counted
 
 
 def _rolled_sales(uow, months, days, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
@@ -256,31 +335,25 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     totals = _rolled_totals(uow, set(months), rolled - in_months, wanted)
     by_village = "sales_by_partner" in details
     sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, by_village)
+    # parcels per sender: every village's from the daily rows; a few villages' from their parcels
+    senders = [_rolled_senders(uow, rolled)] if wanted is None else [_parcel_senders(uow, start, end, wanted)]
     for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
         live_sales = _sales(uow, span_start, span_end, wanted)
-        totals += [(v, int(n), 0) for v, n in _orders_placed(uow, span_start, span_end, wanted)]
-        totals += [(v, 0, c) for v, _p, _n, c in live_sales]
+        totals += [(v, {"orders": int(n)}) for v, n in _orders_placed(uow, span_start, span_end, wanted)]
+        totals += [(v, {"sales_cents": c}) for v, _p, _n, c in live_sales]
+        totals += list(_parcels(uow, span_start, span_end, wanted).items())
         sold += [(v if by_village else None, p, n, c) for v, p, n, c in live_sales]
+        if wanted is None:
+            senders.append(_parcel_senders(uow, span_start, span_end))
 
-    for village_id, count, cents in totals:
+    for village_id, values in totals:
         if village_id in figures:
-            figures[village_id]["orders"] += count
-            figures[village_id]["sales_cents"] += cents
+            for name, value in values.items():
+                figures[village_id][name] += value
     summed, partner_names = {}, {}
     for village_id, partner_id, partner_name, cents in sold:
         summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
         partner_names[partner_id] = partner_name
-
-    parcel_rows = _parcels_by_sender(uow, start, end, wanted)
-    for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
-        query = select(Parcel.village_id, func.count()).where(column >= start, column < end)
-        if wanted is not None:
-            query = query.where(Parcel.village_id.in_(wanted))
-        if name == "parcels_handed_over":
-            query = query.where(Parcel.status == "handed_over")
-        for village_id, count in uow.session.execute(query.group_by(Parcel.village_id)).all():
-            if village_id in figures:
-                figures[village_id][name] = count
 
     for found in (help_requests.help_figures(uow, date_from, date_to, wanted),
                   rounds.round_figures(uow, date_from, date_to, wanted)):
@@ -301,31 +374,19 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         found_details = {}
     partner_rows = [{"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
                     for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))]
-    return {"figures": figures, "details": {"partner_sales": partner_rows, "parcels_by_sender": parcel_rows,
+    return {"figures": figures, "details": {"partner_sales": partner_rows, "parcels_by_sender": _sender_rows(senders),
                                             **found_details}}
 
 
-def _parcels_by_sender(uow, start: datetime, end: datetime, wanted) -> list[dict]:
-    """Parcels received, handed over and returned in [start, end), per sender kind and, for a
-    carrier, its name as the counters typed it (case and spaces aside). Other senders' names (a
-    neighbour's) are not read."""
-    carrier = Parcel.sender_kind == "carrier"
-    shown = case((carrier, Parcel.sender_name), else_=None)
-    name = case((carrier, func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))), else_="")
-    counts: dict[tuple[str, str], dict] = {}
-    for column, figure, status in ((Parcel.received_at, "parcels_received", None),
-                                   (Parcel.closed_at, "parcels_handed_over", "handed_over"),
-                                   (Parcel.closed_at, "parcels_returned", "returned")):
-        query = (select(Parcel.sender_kind, name, func.max(shown), func.count())
-                 .where(column >= start, column < end).group_by(Parcel.sender_kind, name))
-        if status:
-            query = query.where(Parcel.status == status)
-        if wanted is not None:
-            query = query.where(Parcel.village_id.in_(wanted))
-        for kind, key, typed, count in uow.session.execute(query).all():
-            row = counts.setdefault((kind, key), {
-                "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind),
-                "sender_name": (typed or "").strip(), "parcels_received": 0, "parcels_handed_over": 0,
-                "parcels_returned": 0})
-            row[figure] = count
-    return sorted(counts.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))
+def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
+    """The parcels_by_sender detail: the counts of each part of the period added up, most parcels first."""
+    summed: dict[tuple[str, str], dict] = {}
+    for part in counts:
+        for (kind, key), values in part.items():
+            row = summed.setdefault((kind, key), {
+                "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind), "sender_name": "",
+                **{name: 0 for name, _status in PARCEL_FIGURES}})
+            row["sender_name"] = _spelling(row["sender_name"], values["sender_name"])
+            for name, _status in PARCEL_FIGURES:
+                row[name] += values[name]
+    return sorted(summed.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))

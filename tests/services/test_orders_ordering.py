@@ -15,7 +15,8 @@ from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage, Order, RolledMonth,
+    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage, Order, RolledDay,
+    RolledMonth,
 )
 from services.orders.service import OrdersService
 from tests.services.statements import selects_from, statements_during
@@ -444,9 +445,23 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
 
 def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_same(counter_world):
     """A month whose days are all rolled up is summed into the monthly tables; a period reads its
-    whole months from them, the rest of its days from the daily ones or the orders, and gives the
-    same figures as counted from the orders."""
+    whole months from them, the rest of its days from the daily ones or the orders and parcels, and
+    gives the same figures as counted from the orders and parcels."""
     w = counter_world
+    # parcels from October 10th (before the first order): a carrier's handed over two days later, La
+    # Poste's returned, one received on November 30th
+    for received, kind, name, close in ((datetime(2026, 10, 10, 9, 0, tzinfo=timezone.utc), "carrier", "DPD",
+                                         parcels.hand_over),
+                                        (datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc), "la_poste", None,
+                                         parcels.return_to_sender),
+                                        (datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), "carrier", "dpd ", None)):
+        with w.db.unit_of_work() as uow:
+            parcel = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": kind, "sender_name": name,
+                                                "place_kind": "shelf", "place": "B2"}, received)
+        if close:
+            with w.db.unit_of_work() as uow:
+                close(uow, parcel["id"], {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
+                      [w.a], received + timedelta(days=2))
     first_order = datetime(2026, 10, 12, 9, 0, tzinfo=timezone.utc)  # October from its 12th on
     for when, village, line, member in ((first_order, w.a, (w.bread, 2), w.alice),
                                         (datetime(2026, 10, 31, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 1), w.alice),
@@ -462,11 +477,16 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     def figures_of(date_from, date_to, *village_ids):
         with w.db.unit_of_work() as uow:
             result = figures.village_figures(uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",))
-        return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
-                result["details"]["partner_sales"], result["details"]["sales_by_partner"])
+        return ({v: (f["orders"], f["sales_cents"], f["parcels_received"], f["parcels_handed_over"])
+                 for v, f in result["figures"].items()},
+                result["details"]["partner_sales"], result["details"]["sales_by_partner"],
+                [(r["sender_kind"], r["sender_name"], r["parcels_received"], r["parcels_handed_over"],
+                  r["parcels_returned"]) for r in result["details"]["parcels_by_sender"]])
 
     counted = {period: (figures_of(*period), figures_of(*period, w.a)) for period in periods}
-    assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7), w.b: (1, 0)}
+    assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7, 3, 1), w.b: (1, 0, 0, 0)}
+    assert counted[periods[0]][0][3] == [("carrier", "DPD", 2, 1, 0), ("la_poste", "", 1, 0, 1)]
+    assert counted[periods[2]][1][3] == [("la_poste", "", 1, 0, 1), ("carrier", "dpd", 1, 0, 0)]
     assert [(r["village_id"], r["sales_cents"]) for r in counted[periods[1]][0][2]] == [(w.a, 320 * 5)]
     with w.db.unit_of_work() as uow:   # November 30th is over but not for an hour: only October is whole
         figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
@@ -475,8 +495,11 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         figures.roll_up(uow, NOW)
         figures.roll_up(uow, NOW)
         assert sorted(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1), date(2026, 11, 1)]
-        monthly = {(m.month, m.village_id): (m.orders, m.sales_cents) for m in uow.session.scalars(select(MonthlyVillage))}
-        assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3) and monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4)
+        monthly = {(m.month, m.village_id): (m.orders, m.sales_cents, m.parcels_received, m.parcels_handed_over)
+                   for m in uow.session.scalars(select(MonthlyVillage))}
+        assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3, 1, 1)
+        assert monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4, 2, 0)
+        assert uow.session.scalar(select(func.min(RolledDay.day))) == date(2026, 10, 10), "from the first parcel"
         assert {(m.month, m.sales_cents) for m in uow.session.scalars(select(MonthlyPartnerSales))
                 if m.partner_id == w.baker} == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
         by_village = {(m.month, m.village_id, m.partner_id, m.sales_cents) for m in uow.session.scalars(select(MonthlySales))}
@@ -484,7 +507,7 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     for period in periods:
         assert (figures_of(*period), figures_of(*period, w.a)) == counted[period], period
     tables = ("monthly_villages", "monthly_partner_sales", "monthly_sales", "daily_villages", "daily_partner_sales",
-              "daily_sales", "orders")
+              "daily_sales", "daily_parcel_senders", "orders", "parcels")
 
     def read_for(*args):   # what the figures read for a whole month: its monthly rows
         with w.db.unit_of_work() as uow:
@@ -492,9 +515,9 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
                 w.db, lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30), *args))
         return {table for table in tables if any(f"FROM {table} " in f"{s} " for s in statements)}
 
-    assert read_for() == {"monthly_villages", "monthly_partner_sales"}
-    assert read_for(None, ("sales_by_partner",)) == {"monthly_villages", "monthly_sales"}
-    assert read_for([w.a]) == {"monthly_villages", "monthly_sales"}
+    assert read_for() == {"monthly_villages", "monthly_partner_sales", "daily_parcel_senders"}
+    assert read_for(None, ("sales_by_partner",)) == {"monthly_villages", "monthly_sales", "daily_parcel_senders"}
+    assert read_for([w.a]) == {"monthly_villages", "monthly_sales", "parcels"}, "a few villages' senders: their parcels"
 
 
 @pytest.mark.broker

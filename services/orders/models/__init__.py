@@ -9,6 +9,6 @@ from services.orders.models.parcels import Parcel  # noqa: F401
 from services.orders.models.help_requests import HelpRequest  # noqa: F401
 from services.orders.models.rounds import Round, RoundStop, Vehicle  # noqa: F401
 from services.orders.models.figures import (  # noqa: F401
-    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage, RolledDay,
-    RolledMonth,
+    DailyParcelSender, DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales,
+    MonthlyVillage, RolledDay, RolledMonth,
 )

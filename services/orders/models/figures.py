@@ -2,7 +2,8 @@
 national network is millions of orders, too many to count at each look at the dashboard. A day is
 rolled up once it is over (Europe/Paris) and its orders can no longer change its figures: orders are
 counted on the day they were placed, sales on the day their order was collected or delivered (both
-final). A month whose days are all rolled up is rolled up again, from the daily rows, so that a
+final); parcels on the day they were received, handed over or returned (a national year of parcels
+left at relay points is millions too). A month whose days are all rolled up is rolled up again, from the daily rows, so that a
 year is read from twelve rows per village rather than 365."""
 from datetime import date
 
@@ -13,7 +14,8 @@ from services.orders.models.base import Base
 
 
 class RolledDay(Base):
-    """A day whose figures are in daily_villages, daily_sales and daily_partner_sales."""
+    """A day whose figures are in daily_villages, daily_sales, daily_partner_sales and
+    daily_parcel_senders."""
 
     __tablename__ = "rolled_days"
 
@@ -21,8 +23,9 @@ class RolledDay(Base):
 
 
 class DailyVillage(Base):
-    """Per village and day: the orders placed, and the sales of the orders closed (what the
-    villages' table of a period sums: a year of a national network is 365,000 small rows)."""
+    """Per village and day: the orders placed, the sales of the orders closed, the parcels received
+    and handed over (what the villages' table of a period sums: a year of a national network is
+    365,000 small rows)."""
 
     __tablename__ = "daily_villages"
 
@@ -30,6 +33,24 @@ class DailyVillage(Base):
     village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
     sales_cents: Mapped[int] = mapped_column(BigInteger)
+    parcels_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parcels_handed_over: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DailyParcelSender(Base):
+    """Per day and sender, every village together: parcels received, handed over and returned. A
+    carrier is keyed by its name as typed, lower case and trimmed (`sender_key`; `sender_name` is one
+    spelling of it); other senders by their kind alone (a neighbour's name is personal)."""
+
+    __tablename__ = "daily_parcel_senders"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sender_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sender_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sender_name: Mapped[str] = mapped_column(String(200))
+    parcels_received: Mapped[int] = mapped_column(Integer)
+    parcels_handed_over: Mapped[int] = mapped_column(Integer)
+    parcels_returned: Mapped[int] = mapped_column(Integer)
 
 
 class DailySales(Base):
@@ -73,6 +94,8 @@ class MonthlyVillage(Base):
     village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
     sales_cents: Mapped[int] = mapped_column(BigInteger)
+    parcels_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parcels_handed_over: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MonthlyPartnerSales(Base):
