@@ -28,8 +28,8 @@ class Parcel(Base):
     place: Mapped[str] = mapped_column(String(60))
     pickup_code: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), default="waiting")
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)  # the day's figures
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     return_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)

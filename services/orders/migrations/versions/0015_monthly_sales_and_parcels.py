@@ -31,6 +31,10 @@ def upgrade():
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column('parcels_received', sa.Integer(), server_default='0', nullable=False))
             batch_op.add_column(sa.Column('parcels_handed_over', sa.Integer(), server_default='0', nullable=False))
+    # the roll-up of a day and the figures of the days not rolled up read the parcels of a day: a
+    # national network's parcels table is millions of rows
+    op.create_index('ix_parcels_received_at', 'parcels', ['received_at'])
+    op.create_index('ix_parcels_closed_at', 'parcels', ['closed_at'])
     op.create_table('monthly_sales',
                     sa.Column('month', sa.Date(), nullable=False),
                     sa.Column('village_id', sa.String(length=36), nullable=False),
@@ -50,6 +54,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_parcels_closed_at', 'parcels')
+    op.drop_index('ix_parcels_received_at', 'parcels')
     op.drop_table('daily_parcel_senders')
     op.drop_table('monthly_sales')
     for table in ('monthly_villages', 'daily_villages'):
