@@ -70,6 +70,8 @@ KINDS = ["fixed", "itinerant", "locker"]
 STATUSES = ["collected"] * 70 + ["delivered"] * 10 + ["cancelled"] * 5 + ["ready"] * 5 + ["confirmed"] * 5 + \
     ["placed"] * 5
 CLOSED = ("collected", "delivered", "cancelled")
+SENDER_KINDS = ["la_poste", "carrier", "la_poste", "carrier", "neighbour", "other"]
+CARRIERS = ["Chronopost", "DPD", "GLS", "Colis Privé", "UPS", "Mondial Relay"]
 
 
 def plain_value(column):
@@ -229,6 +231,28 @@ def generate(args, urls: dict) -> dict:
         copy_rows(conn, OrdersBase.metadata.tables["order_lines"], csv.reader(lines_file), line_columns)
     lines_file.close()
     timings["orders and their lines"] = time.monotonic() - started
+
+    parcel_columns = ["id", "village_id", "member_id", "sender_kind", "sender_name", "place_kind", "place",
+                      "pickup_code", "status", "received_at", "closed_at"]
+
+    def parcel_rows():
+        # left at the counters in the order they came, by La Poste, carriers and neighbours; handed over
+        # within days (one in twenty sent back), those whose day has not come yet still waiting
+        receptions = sorted(rnd.randint(1, span_minutes) for _ in range(args.parcels))
+        for n, minute in enumerate(receptions):
+            member = members[rnd.randrange(len(members))]
+            received = period_start + dt.timedelta(minutes=minute)
+            closed = received + dt.timedelta(minutes=rnd.randint(30, 6 * 24 * 60))
+            kind = SENDER_KINDS[n % len(SENDER_KINDS)]
+            status = "waiting" if closed > now else "returned" if n % 20 == 0 else "handed_over"
+            yield (str(uuid.uuid4()), member[1], member[0], kind, rnd.choice(CARRIERS) if kind == "carrier" else None,
+                   "shelf", f"A{n % 40}", f"{n % 1_000_000:06d}", status, received.isoformat(),
+                   None if status == "waiting" else closed.isoformat())
+
+    started = time.monotonic()
+    with psycopg2.connect(urls["orders"]) as conn:
+        copy_rows(conn, OrdersBase.metadata.tables["parcels"], parcel_rows(), parcel_columns)
+    timings["parcels"] = time.monotonic() - started
     started = time.monotonic()
     for url in urls.values():
         conn = psycopg2.connect(url)
@@ -277,9 +301,13 @@ def expected_figures(orders_url: str, period: tuple[dt.date, dt.date]) -> dict:
         cursor.execute("SELECT count(*) FROM orders WHERE closed_at > now() OR confirmed_at > now() "
                        "OR placed_at > now()")
         future = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FILTER (WHERE received_at >= %s AND received_at < %s), "
+                       "count(*) FILTER (WHERE status = 'handed_over' AND closed_at >= %s AND closed_at < %s) "
+                       "FROM parcels", (start, end, start, end))
+        received, handed_over = cursor.fetchone()
     conn.close()
     return {"orders": in_period, "orders_outside": every - in_period, "sales_cents": int(sales),
-            "in_the_future": future}
+            "in_the_future": future, "parcels_received": received, "parcels_handed_over": handed_over}
 
 
 def csv_totals(body: bytes) -> dict[str, str]:
@@ -299,7 +327,11 @@ def check_figures(expected: dict, villages_csv: bytes | None) -> list[str]:
     want_sales = f"{expected['sales_cents'] / 100:.2f}".replace(".", ",")
     lines = []
     for what, got, want in (("orders placed in the period", got_orders, str(expected["orders"])),
-                            ("sales of the period (€)", got_sales, want_sales)):
+                            ("sales of the period (€)", got_sales, want_sales),
+                            ("parcels received in the period", totals.get("Colis reçus"),
+                             str(expected["parcels_received"])),
+                            ("parcels handed over in the period", totals.get("Colis remis"),
+                             str(expected["parcels_handed_over"]))):
         verdict = "matches" if got == want else "**DOES NOT MATCH**"
         lines.append(f"- {what}: SQL {want}, the CSV export's total {got}: {verdict}")
     lines.append(f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed or closed "
@@ -635,6 +667,8 @@ def main(argv=None) -> int:
     parser.add_argument("--villages", type=int, default=1000)
     parser.add_argument("--members", type=int, default=300_000)
     parser.add_argument("--orders", type=int, default=2_000_000)
+    parser.add_argument("--parcels", type=int, default=1_000_000,
+                        help="parcels left at the counters over the year (La Poste, carriers, neighbours)")
     parser.add_argument("--repeat", type=int, default=20, help="timings per route")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-write", action="store_true")
@@ -653,7 +687,7 @@ def main(argv=None) -> int:
             network.start()
             from backbone import config
             urls = {s: config.database_url(s) for s in config.SERVICES}
-            print(f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders …", flush=True)
+            print(f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders, {args.parcels:,} parcels …", flush=True)
             timings = generate(args, urls)
             period = last_12_months()
             expected = expected_figures(urls["orders"], period)
@@ -684,7 +718,7 @@ def main(argv=None) -> int:
         finally:
             network.stop()
     lines = [f"# National scale — {started_at:%Y-%m-%d %H:%M} UTC", "",
-             f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each) in "
+             f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each), {args.parcels:,} parcels in "
              "PostgreSQL, plus the demo data. Written with COPY:", ""]
     lines += [f"- {what}: {seconds:.1f} s" for what, seconds in timings.items()]
     slow = [label for label, values, _s, _b in console_results + results if load.percentile(values, .95) > 0.5]
