@@ -29,7 +29,8 @@ the territory):
 
 The days that are over are read from the daily roll-up (`roll_up`, a timer of the service), and the
 whole months of the period that are rolled up from the monthly one; the other days (today,
-yesterday's first hour) are counted from the orders.
+yesterday's first hour) are counted from the orders and parcels. Parcels per sender are read from
+the daily roll-up when every village is asked, from the parcels of the villages asked otherwise.
 """
 from __future__ import annotations
 
@@ -326,8 +327,8 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     start, end = period_bounds(date_from, date_to)
     wanted = None if village_ids is None else ids
     # the months and days rolled up, from the roll-up tables; the other days (today…) counted from the
-    # orders. What is rolled up is read first and the roll-up rows taken for those months and days
-    # only: a day rolled up meanwhile is counted once, from the orders
+    # orders and parcels. What is rolled up is read first and the roll-up rows taken for those months
+    # and days only: a day rolled up meanwhile is counted once, from the orders and parcels
     months = _whole_months(uow, date_from, date_to)
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= date_from,
                                                                  RolledDay.day <= date_to)))
