@@ -77,28 +77,40 @@ def _sales(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple[
             uow.session.execute(query.group_by(Order.village_id, OrderLine.partner_id)).all()]
 
 
+PARCEL_FIGURES = (("parcels_received", None), ("parcels_handed_over", "handed_over"),
+                  ("parcels_returned", "returned"))   # (figure, status: None for every parcel received)
+SENDER_FIGURES = tuple(name for name, _status in PARCEL_FIGURES)
+VILLAGE_PARCEL_FIGURES = ("parcels_received", "parcels_handed_over")   # returned: per sender only
+
+
+def _parcel_counts(uow, start: datetime, end: datetime, village_ids, names, keys, shown=()):
+    """(figure, rows) for each figure of `names`: the parcels received in [start, end) or, for the
+    others, closed then with the figure's status, counted per `keys` (rows: *keys, *shown, count)."""
+    for name, status in PARCEL_FIGURES:
+        if name not in names:
+            continue
+        column = Parcel.received_at if status is None else Parcel.closed_at
+        query = select(*keys, *shown, func.count()).where(column >= start, column < end)
+        if status:
+            query = query.where(Parcel.status == status)
+        if village_ids is not None:
+            query = query.where(Parcel.village_id.in_(village_ids))
+        yield name, uow.session.execute(query.group_by(*keys)).all()
+
+
 def _parcels(uow, start: datetime, end: datetime, village_ids=None) -> dict[str, dict[str, int]]:
     """{village: {"parcels_received": n, "parcels_handed_over": n}} of [start, end): parcels left at
     the counter, and parcels handed over to their addressee."""
     counted: dict[str, dict[str, int]] = {}
-    for column, name in ((Parcel.received_at, "parcels_received"), (Parcel.closed_at, "parcels_handed_over")):
-        query = select(Parcel.village_id, func.count()).where(column >= start, column < end)
-        if village_ids is not None:
-            query = query.where(Parcel.village_id.in_(village_ids))
-        if name == "parcels_handed_over":
-            query = query.where(Parcel.status == "handed_over")
-        for village_id, count in uow.session.execute(query.group_by(Parcel.village_id)).all():
-            counted.setdefault(village_id, {"parcels_received": 0, "parcels_handed_over": 0})[name] = count
+    for name, rows in _parcel_counts(uow, start, end, village_ids, VILLAGE_PARCEL_FIGURES, (Parcel.village_id,)):
+        for village_id, count in rows:
+            counted.setdefault(village_id, dict.fromkeys(VILLAGE_PARCEL_FIGURES, 0))[name] = count
     return counted
 
 
-PARCEL_FIGURES = (("parcels_received", None), ("parcels_handed_over", "handed_over"),
-                  ("parcels_returned", "returned"))
-
-
-def _spelling(one: str, other: str | None) -> str:
+def _spelling(one: str | None, other: str | None) -> str:
     """The spelling of a carrier's name shown: the first in sort order, an empty one aside."""
-    return min(name for name in (one, other or "") if name) if (one or other) else ""
+    return min((name for name in (one, other) if name), default="")
 
 
 def _parcel_senders(uow, start: datetime, end: datetime, village_ids=None) -> dict[tuple[str, str], dict]:
@@ -110,17 +122,10 @@ def _parcel_senders(uow, start: datetime, end: datetime, village_ids=None) -> di
     key = case((carrier, func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))), else_="")
     shown = case((carrier, func.trim(Parcel.sender_name)), else_=None)
     counted: dict[tuple[str, str], dict] = {}
-    for name, status in PARCEL_FIGURES:
-        column = Parcel.received_at if status is None else Parcel.closed_at
-        query = (select(Parcel.sender_kind, key, func.min(shown), func.count())
-                 .where(column >= start, column < end).group_by(Parcel.sender_kind, key))
-        if status:
-            query = query.where(Parcel.status == status)
-        if village_ids is not None:
-            query = query.where(Parcel.village_id.in_(village_ids))
-        for kind, sender_key, typed, count in uow.session.execute(query).all():
-            row = counted.setdefault((kind, sender_key), {"sender_name": typed or "", "parcels_received": 0,
-                                                          "parcels_handed_over": 0, "parcels_returned": 0})
+    for name, rows in _parcel_counts(uow, start, end, village_ids, SENDER_FIGURES, (Parcel.sender_kind, key),
+                                     (func.min(shown),)):
+        for kind, sender_key, typed, count in rows:
+            row = counted.setdefault((kind, sender_key), {"sender_name": "", **dict.fromkeys(SENDER_FIGURES, 0)})
             row["sender_name"], row[name] = _spelling(row["sender_name"], typed), count
     return counted
 
@@ -278,17 +283,15 @@ def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, dict[str, int]]
 
 def _rolled_senders(uow, days) -> dict[tuple[str, str], dict]:
     """_parcel_senders' counts over the days given, from daily_parcel_senders (every village)."""
-    counted: dict[tuple[str, str], dict] = {}
     if not days:
-        return counted
-    figures_ = [name for name, _status in PARCEL_FIGURES]
-    senders = DailyParcelSender
-    query = (select(senders.sender_kind, senders.sender_key, func.min(senders.sender_name),
-                    *(func.sum(getattr(senders, name)) for name in figures_))
-             .where(senders.day.in_(sorted(days))).group_by(senders.sender_kind, senders.sender_key))
-    for kind, key, typed, *values in uow.session.execute(query):
-        counted[(kind, key)] = {"sender_name": typed, **{name: int(v) for name, v in zip(figures_, values)}}
-    return counted
+        return {}
+    query = (select(DailyParcelSender.sender_kind, DailyParcelSender.sender_key,
+                    func.min(DailyParcelSender.sender_name),
+                    *(func.sum(getattr(DailyParcelSender, name)) for name in SENDER_FIGURES))
+             .where(DailyParcelSender.day.in_(sorted(days)))
+             .group_by(DailyParcelSender.sender_kind, DailyParcelSender.sender_key))
+    return {(kind, key): {"sender_name": typed, **{name: int(v) for name, v in zip(SENDER_FIGURES, values)}}
+            for kind, key, typed, *values in uow.session.execute(query)}
 
 
 def _rolled_sales(uow, months, days, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
@@ -386,8 +389,8 @@ def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
         for (kind, key), values in part.items():
             row = summed.setdefault((kind, key), {
                 "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind), "sender_name": "",
-                **{name: 0 for name, _status in PARCEL_FIGURES}})
+                **dict.fromkeys(SENDER_FIGURES, 0)})
             row["sender_name"] = _spelling(row["sender_name"], values["sender_name"])
-            for name, _status in PARCEL_FIGURES:
+            for name in SENDER_FIGURES:
                 row[name] += values[name]
     return sorted(summed.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))

@@ -52,5 +52,4 @@
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-filterable]"), equip);
   });
-  window.maillageFilter = { plain: plain, apply: apply, equip: equip, FILTER_FROM: FILTER_FROM };
 })();

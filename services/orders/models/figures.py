@@ -3,8 +3,8 @@ national network is millions of orders, too many to count at each look at the da
 rolled up once it is over (Europe/Paris) and its orders can no longer change its figures: orders are
 counted on the day they were placed, sales on the day their order was collected or delivered (both
 final); parcels on the day they were received, handed over or returned (a national year of parcels
-left at relay points is millions too). A month whose days are all rolled up is rolled up again, from the daily rows, so that a
-year is read from twelve rows per village rather than 365."""
+left at relay points is millions too). A month whose days are all rolled up is rolled up again,
+from the daily rows, so that a year is read from twelve rows per village rather than 365."""
 from datetime import date
 
 from sqlalchemy import BigInteger, Date, Integer, String
@@ -78,7 +78,8 @@ class DailyPartnerSales(Base):
 
 class RolledMonth(Base):
     """A month (its first day) whose figures are in monthly_villages, monthly_partner_sales and
-    monthly_sales: rolled up once each of its days (from the first order's day on) is in rolled_days."""
+    monthly_sales: rolled up once each of its days (from the first order's or parcel's day on) is in
+    rolled_days."""
 
     __tablename__ = "rolled_months"
 
