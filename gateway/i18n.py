@@ -273,6 +273,8 @@ _FIELD_PATTERNS = [
     (r"Unknown partner: (?P<a>.*)\.", "Partenaire inconnu : {a}."),
     (r"Not a logistics partner: (?P<a>.*)\.", "Ce partenaire ne fait pas de logistique : {a}."),
     (r"Unknown member: (?P<a>.*)\.", "Habitant·e inconnu·e du réseau : {a}."),
+    (r"Not a member of the villages of this animation: (?P<a>.*)\.",
+     "Cette personne n'habite aucun des villages de cette animation que vous servez : {a}."),
     (r"Unknown role: (?P<a>.*)\.", "Rôle inconnu pour cette animation : {a}."),
     (r"Give a member or a guest, not both\.", "Indiquez un·e habitant·e ou un·e invité·e, pas les deux."),
     (r"A guest needs a name and a phone\.", "Un·e invité·e a besoin d'un nom et d'un téléphone."),

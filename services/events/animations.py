@@ -187,6 +187,16 @@ def _known_member(uow, member_id: str, field: str = "member_id") -> KnownMember:
     return member
 
 
+def _member_of(uow, member_id: str, village_ids) -> KnownMember:
+    """The member if they live in one of `village_ids`. A member of another village is refused
+    like an unknown one there: their hub alone may register them, and the answer would show their
+    name to a hub that has no business knowing it."""
+    member = _known_member(uow, member_id)
+    if member.village_id not in village_ids:
+        raise InvalidInput({"member_id": [f"Not a member of the villages of this animation: {member_id}."]})
+    return member
+
+
 def _add_months(moment, months: int):
     """Same day of the month, or the month's last day when it has fewer (31 → 30, 28 or 29)."""
     month_index = moment.month - 1 + months
@@ -289,13 +299,16 @@ def _person_key(data: dict) -> tuple[str, str]:
 def register(uow, animation_id, data: dict, village_ids) -> dict:
     """A place if one is free, else the waiting list. One registration per person: twice is a 409
     (a person who cancelled may come back: at the end of the queue). The hub registering is the
-    caller's village (the host when the caller may act on it, else the invited village)."""
+    caller's village (the host when the caller may act on it, else the invited village); a member
+    must live in the host or an invited village that the caller acts for (else 400 naming
+    `member_id`, without their name), and their own village is their hub."""
     data = load(RegistrationInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True)
     hub = next(v for v in animation.village_ids if village_ids is None or v in village_ids)
     _must_be_scheduled(animation)
     if data.get("member_id"):
-        _known_member(uow, data["member_id"])
+        allowed = [v for v in animation.village_ids if village_ids is None or v in village_ids]
+        hub = _member_of(uow, data["member_id"], allowed).village_id
     key, field = _person_key(data)
     existing = next((r for r in animation.registrations if r.person_key == key), None)
     if existing is not None and existing.status in ACTIVE:

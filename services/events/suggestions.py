@@ -71,10 +71,14 @@ def _find(uow, suggestion_id, village_ids, *, lock: bool = False) -> Suggestion:
     return suggestion
 
 
-def _known_member(uow, member_id: str) -> None:
+def _known_member(uow, member_id: str, village_id: str) -> None:
+    """A suggestion's author and supporters live in its village: another village's member is
+    refused like an unknown one (their hub alone records what they ask for)."""
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None:
         raise InvalidInput({"member_id": [f"Unknown member: {member_id}."]})
+    if member.village_id != village_id:
+        raise InvalidInput({"member_id": [f"Unknown member in this village: {member_id}."]})
 
 
 def categories() -> list[dict]:
@@ -86,7 +90,7 @@ def create_suggestion(uow, village_id: str, data: dict) -> dict:
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     if data["member_id"]:
-        _known_member(uow, data["member_id"])
+        _known_member(uow, data["member_id"], village_id)
     now = utcnow()
     suggestion = Suggestion(village_id=village_id, category=data["category"], text=data["text"],
                             member_id=data["member_id"], status="new", created_at=now, updated_at=now)
@@ -115,7 +119,7 @@ def support(uow, suggestion_id, data: dict, village_ids) -> dict:
     """One support per member (twice: 409); an unknown member is refused naming `member_id`."""
     data = load(SupportInput(), data)
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
-    _known_member(uow, data["member_id"])
+    _known_member(uow, data["member_id"], suggestion.village_id)
     if any(s.member_id == data["member_id"] for s in suggestion.supports):
         raise Conflict("already_supported", field="member_id", details={"member_id": data["member_id"]})
     suggestion.supports.append(SuggestionSupport(member_id=data["member_id"]))

@@ -118,6 +118,52 @@ def test_invited_villages_must_be_known_and_not_the_host(world):
     assert outbox(database, "animation.scheduled") == []
 
 
+def test_another_villages_member_is_refused_without_their_name(world):
+    """Issue 21: a hub registers, and records suggestions for, its own inhabitants only; a member id
+    of a village the caller does not serve is a 400 naming `member_id`, and nothing answers with
+    their name."""
+    database, (host, guest_village, other), members, _ = world
+    outsider = str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        uow.session.add(KnownMember(id=outsider, village_id=other, display_name="Lucienne Outsider",
+                                    registered_at=datetime.now(timezone.utc)))
+        uow.commit()
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(uow, host, animation_input(invited_village_ids=[guest_village]))["id"]
+
+    refused = [(outsider, [host]), (outsider, None),  # of no village of the animation, even for the coordinator
+               (members[guest_village][0], [host]),  # the invited village's inhabitant, registered by the host
+               (members[host][0], [guest_village])]  # and the other way round
+    for member, caller in refused:
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.register(uow, aid, {"member_id": member}, caller)
+        assert list(err.value.errors) == ["member_id"], (member, caller)
+        assert "Lucienne" not in json.dumps(err.value.errors) and "Personne" not in json.dumps(err.value.errors)
+    with database.unit_of_work() as uow:
+        assert animations.get_animation(uow, aid, None)["registrations"] == []
+
+    # the coordinator registering an invited village's inhabitant: their own hub sees their name, the host does not
+    with database.unit_of_work() as uow:
+        done = animations.register(uow, aid, {"member_id": members[guest_village][0]}, None)
+    assert done["registration"]["village_id"] == guest_village
+    with database.unit_of_work() as uow:
+        [seen_by_host] = animations.get_animation(uow, aid, [host])["registrations"]
+    assert seen_by_host["display_name"] is None
+
+    with database.unit_of_work() as uow:
+        made = suggestions.create_suggestion(uow, host, {"category": "mobilite", "text": "Un bus"})["id"]
+    for action in (lambda uow: suggestions.create_suggestion(uow, host, {"category": "sante", "text": "Un médecin",
+                                                                         "member_id": outsider}),
+                   lambda uow: suggestions.support(uow, made, {"member_id": outsider}, [host]),
+                   lambda uow: suggestions.support(uow, made, {"member_id": members[guest_village][0]}, None)):
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            action(uow)
+        assert list(err.value.errors) == ["member_id"] and "Lucienne" not in json.dumps(err.value.errors)
+    with database.unit_of_work() as uow:
+        assert suggestions.support(uow, made, {"member_id": members[host][0]}, [host])["supports"] == 1
+        assert [s["id"] for s in suggestions.list_suggestions(uow, host)] == [made]
+
+
 def test_attendance_counts_people_reached_from_those_present(world):
     database, (host, guest_village, _), members, _ = world
     with database.unit_of_work() as uow:
