@@ -1,12 +1,15 @@
 """Routes about notices (members service): the concierge's list "à prévenir" — members to tell
 that an animation was cancelled, by SMS or e-mail (sent by the service) or by a call the
-concierge makes and marks done."""
-from gateway.routing import STAFF, route
+concierge makes and marks done.
+
+The list names people with their phone and e-mail: it is for the concierge of the village only
+(the coordinator sees aggregates, not personal data: 403, as for the members' routes)."""
+from gateway.routing import route
 from services.members.schemas.notices import NoticeDoneInput, NoticeOutput
 
 
 class NoticeRoutes:
-    @route("GET", "/api/villages/<village_id>/notices", tag="notices", roles=STAFF, scope="path:village_id",
+    @route("GET", "/api/villages/<village_id>/notices", tag="notices", roles=("concierge",), scope="path:village_id",
            response=NoticeOutput, many=True,
            summary="À prévenir : les habitant·es à informer (?status=to_send, sent ou done)")
     def list_notices(self, call):
@@ -15,7 +18,7 @@ class NoticeRoutes:
         status = call.request.args.get("status")
         return self.members_rpc.list_notices(call.params["village_id"], {"status": status} if status else {})
 
-    @route("POST", "/api/villages/<village_id>/notices/<notice_id>/done", tag="notices", roles=STAFF,
+    @route("POST", "/api/villages/<village_id>/notices/<notice_id>/done", tag="notices", roles=("concierge",),
            scope="path:village_id", body=NoticeDoneInput, response=NoticeOutput, errors=(404, 409),
            summary="J'ai appelé : la personne est prévenue")
     def mark_notice_done(self, call):

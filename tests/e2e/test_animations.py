@@ -261,6 +261,11 @@ def test_a_cancellation_tells_members_and_lists_guests_to_call(stack, villages):
     assert again.status_code == 409 and again.json()["error"]["code"] == "notice_already_done"
     karim = stack.login("karim@maillage.test")
     assert requests.get(stack.url(f"/api/villages/{bourg}/notices"), headers=karim, timeout=10).status_code == 403
+    coordinator = stack.login(COORDINATOR)  # aggregates, not people's phones and e-mails
+    refused = requests.get(stack.url(f"/api/villages/{bourg}/notices"), headers=coordinator, timeout=10)
+    assert refused.status_code == 403 and "06 39" not in refused.text and told["phone"] not in refused.text
+    assert requests.post(stack.url(f"/api/villages/{bourg}/notices/{told['id']}/done"), headers=coordinator,
+                         timeout=10).status_code == 403
 
     # the guest asks to be forgotten: once
     erased = requests.delete(stack.url(f"{path}/registrations/{guest['id']}/guest"), headers=lucie, timeout=10)
