@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
+from backbone.csv_cells import safe_cell
 from gateway.console import figures as F
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:
+    """Every cell, header included, through `safe_cell`: names typed by people never run as formulas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

