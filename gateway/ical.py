@@ -3,12 +3,18 @@ or a town hall's calendar subscribes to. Built from the events service's public 
 places, times and the villages' names (host first, then those invited), no personal data."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+
+# every way text may break a line (a lone CR too: some readers split on it), and the other control
+# characters RFC 5545 forbids in TEXT (tab aside): a title must never start a property of its own
+_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _BREAK.sub(r"\\n", _CONTROL.sub("", value))
 
 
 def _stamp(iso: str) -> str:
