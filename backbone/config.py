@@ -89,6 +89,18 @@ def guest_retention_days() -> int:
     return int(os.environ.get("MAILLAGE_GUEST_RETENTION_DAYS", "30"))
 
 
+def outbox_retention_days() -> int:
+    """Days a published outbox row (an event body, which may name a person) is kept before the
+    daily purge deletes it (backbone/retention.py)."""
+    return int(os.environ.get("MAILLAGE_OUTBOX_RETENTION_DAYS", "7"))
+
+
+def delivery_retention_days() -> int:
+    """Days a settled partner delivery keeps its body (a copy of the event sent) before the daily
+    purge empties it; the delivery's log line stays (partners, deliveries.py)."""
+    return int(os.environ.get("MAILLAGE_DELIVERY_RETENTION_DAYS", "30"))
+
+
 def notices_outbox() -> Path:
     """Where the members service's notice sender writes the SMS and e-mails it would send (no real
     SMS or mail gateway is plugged in yet): one JSON line per message."""

@@ -84,18 +84,21 @@ class MemberRoutes:
            summary="RGPD : toutes les données sur une personne (JSON)", errors=(404,))
     def export_member(self, call):
         """The members service's record (identity, contact, tags, membership, consents with their
-        history) and what the orders and events services hold about the person."""
+        history, notices) and what every other service holds about the person: orders, parcels,
+        help requests and round stops (orders), registrations and suggestions (events), pledges
+        (partners)."""
         village_id, member_id = call.params["village_id"], call.params["member_id"]
         member = self.members_rpc.export_member(village_id, member_id)
         return {"exported_at": datetime.now(timezone.utc).isoformat(), "member": member,
                 "orders": self.orders_rpc.member_data(member_id),
-                "events": self.events_rpc.member_data(member_id)}
+                "events": self.events_rpc.member_data(member_id),
+                "partners": self.partners_rpc.member_data(member_id)}
 
     @route("DELETE", _MEMBER, tag="habitants", roles=CONCIERGE, scope="path:village_id", errors=(404,),
            summary="RGPD : effacer une personne (anonymisée dans chaque service)")
     def erase_member(self, call):
         """Clears names, phone, email, address and profile in the members service and announces
-        `member.erased`: orders and events anonymise their copies. Erasing twice changes nothing."""
+        `member.erased`: orders, events and partners anonymise their copies. Erasing twice changes nothing."""
         return self.members_rpc.erase_member(call.params["village_id"], call.params["member_id"])
 
     @route("GET", "/api/network/members/stats", tag="habitants", roles=COORDINATOR,

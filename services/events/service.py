@@ -8,6 +8,7 @@ from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc
+from backbone import retention
 from backbone.tables import utcnow
 from services.events import animations, figures, read_models, suggestions
 
@@ -17,6 +18,13 @@ class EventsService:
 
     db = DatabaseProvider("events")
     outbox_relay = OutboxRelayInProcess("events")
+
+    @timer(interval=3600, eager=True)
+    def purge_expired_personal_data(self):
+        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
+        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
+        with self.db.unit_of_work() as uow:
+            retention.purge_expired(uow, utcnow())
 
     @consume_event("village.opened")
     def on_village_opened(self, event):

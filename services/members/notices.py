@@ -17,6 +17,7 @@ Guests (not members) are not here: the events service lists them for the concier
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 from datetime import datetime
@@ -145,8 +146,33 @@ class OutboxFileSender:
     def send(self, channel: str, to: str, text: str, notice_id: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)  # an erasure may be rewriting the file (forget)
             out.write(json.dumps({"notice_id": notice_id, "channel": channel, "to": to, "text": text,
                                   "at": utcnow().isoformat()}, ensure_ascii=False) + "\n")
+
+
+    def forget(self, notice_ids, contacts) -> int:
+        """Erasure: drop the lines of these notices or sent to these contacts (phone, e-mail);
+        how many went. The file is rewritten in place under the lock `send` takes."""
+        notice_ids, contacts = set(notice_ids), {c for c in contacts if c}
+        if not self.path.exists() or not (notice_ids or contacts):
+            return 0
+        with self.path.open("r+", encoding="utf-8") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            lines = file.readlines()
+            kept = [line for line in lines if not _names_them(line, notice_ids, contacts)]
+            file.seek(0)
+            file.writelines(kept)
+            file.truncate()
+        return len(lines) - len(kept)
+
+
+def _names_them(line: str, notice_ids: set, contacts: set) -> bool:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return any(c in line for c in contacts)
+    return entry.get("notice_id") in notice_ids or entry.get("to") in contacts
 
 
 def default_sender() -> OutboxFileSender:
@@ -219,3 +245,24 @@ def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = No
     notice.status, notice.done_at = "done", now or utcnow()
     uow.commit()
     return _dump(notice, uow.session.get(Member, notice.member_id))
+
+
+# --- RGPD: one person's notices ------------------------------------------------------------------
+
+def member_notices(uow, member_id: str) -> list[dict]:
+    """Every notice made for one member (RGPD export)."""
+    member = uow.session.get(Member, str(member_id))
+    rows = uow.session.scalars(select(Notice).where(Notice.member_id == str(member_id))
+                               .order_by(Notice.created_at)).all()
+    return [_dump(notice, member) for notice in rows]
+
+
+def forget_member(uow, member: Member, sender=None) -> int:
+    """Erasure: the member's notices go (nobody can be told any more; what was told says where
+    they are awaited and the pickup code), and so do the lines the sender wrote for them. Call it
+    before the member's contacts are cleared; does not commit. Returns how many notices went."""
+    rows = uow.session.scalars(select(Notice).where(Notice.member_id == member.id)).all()
+    (sender or default_sender()).forget([n.id for n in rows], [member.phone, member.email])
+    for notice in rows:
+        uow.session.delete(notice)
+    return len(rows)

@@ -9,9 +9,10 @@ import re
 
 from sqlalchemy import func, or_, select
 
+from backbone import retention
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import utcnow
-from services.members import time_bank, volunteers
+from services.members import notices, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
 from services.members.schemas.people import (
     SERVICE_TAGS, MemberOutput, MemberSummaryOutput, SharedMemberOutput, display_phone, normalise_name,
@@ -236,7 +237,8 @@ def export_member(uow, village_id: str, member_id: str) -> dict:
     and their time-bank lines (the gateway adds the other services')."""
     member = _member_in(uow, village_id, member_id)
     return {**_out.dump(_as_dict(member)), "volunteer": volunteers.profile_of_member(uow, member.id),
-            "time_bank": time_bank.member_ledger(uow, member.id)}
+            "time_bank": time_bank.member_ledger(uow, member.id),
+            "notices": notices.member_notices(uow, member.id)}
 
 
 def erase_member(uow, village_id: str, member_id: str) -> dict:
@@ -244,6 +246,8 @@ def erase_member(uow, village_id: str, member_id: str) -> dict:
     `member.erased` so every service anonymises its copy. Erasing twice changes nothing."""
     member = _member_in(uow, village_id, member_id, erased_ok=True)
     if member.erased_at is None:
+        notices.forget_member(uow, member)  # reads the contacts about to be cleared
+        retention.scrub_outbox(uow.session, [member.id])  # member.registered sent with the name
         for name in _PERSONAL_FIELDS:
             setattr(member, name, None)
         member.search_name = None

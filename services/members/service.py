@@ -9,6 +9,7 @@ from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc
 from backbone.schemas import load
+from backbone import retention
 from backbone.tables import utcnow
 from services.members import (
     accounts, figures, notices, people, people_import, skills_map, time_bank, villages, volunteers,
@@ -30,6 +31,13 @@ class MembersService:
 
     db = DatabaseProvider("members")
     outbox_relay = OutboxRelayInProcess("members")
+
+    @timer(interval=3600, eager=True)
+    def purge_expired_personal_data(self):
+        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
+        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
+        with self.db.unit_of_work() as uow:
+            retention.purge_expired(uow, utcnow())
 
     @rpc(expected_exceptions=EXPECTED)
     def open_village(self, data):

@@ -265,3 +265,26 @@ def help_figures(uow, date_from, date_to, village_ids=None) -> dict[str, dict[st
         elif row.status == "unmatched":
             village["help_requests_unmatched"] += 1
     return figures
+
+
+# --- RGPD: one person's help requests -----------------------------------------------------------
+
+ERASED_PLACE = ""  # `place` is required while the request lives; erased, it says nothing
+
+
+def member_help_requests(uow, member_id: str) -> list[dict]:
+    """The help requests one member asked for or gave a hand to (RGPD export), without candidates."""
+    rows = uow.session.scalars(select(HelpRequest).where(
+        (HelpRequest.requester_member_id == str(member_id)) | (HelpRequest.volunteer_member_id == str(member_id)))
+        .order_by(HelpRequest.created_at)).all()
+    return [_dump(uow, row, with_options=False) for row in rows]
+
+
+def scrub_member(uow, member_id: str) -> int:
+    """Erase where and what a member asked a hand for (place, description, the reasons written about
+    it); the request stays, counted in the figures. Does not commit. Returns how many were scrubbed."""
+    rows = uow.session.scalars(select(HelpRequest).where(HelpRequest.requester_member_id == str(member_id))).all()
+    for request in rows:
+        request.place, request.description = ERASED_PLACE, None
+        request.unmatched_reason, request.cancel_reason = None, None
+    return len(rows)

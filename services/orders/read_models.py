@@ -1,8 +1,9 @@
 """What orders keeps of other services' facts, fed by their events."""
 from sqlalchemy import select
 
-from services.orders import ordering, parcels
-from services.orders.models import KnownMember, KnownVillage, VillageStatus
+from backbone import retention
+from services.orders import help_requests, ordering, parcels, rounds
+from services.orders.models import KnownMember, KnownVillage, Order, VillageStatus
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
 
@@ -63,8 +64,14 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     if row.erased_at is None:
         row.display_name, row.tags = None, None
         row.erased_at = event["occurred_at"]
-    ordering.scrub_member(uow, payload["member_id"])  # addresses and notes; the orders stay, counted
-    parcels.scrub_member(uow, payload["member_id"])
+    member_id = payload["member_id"]
+    ordering.scrub_member(uow, member_id)  # addresses and notes; the orders stay, counted
+    parcels.scrub_member(uow, member_id)
+    help_requests.scrub_member(uow, member_id)
+    rounds.scrub_member(uow, member_id)
+    # events already sent still name them: by id, or by their orders' ids (a round's stop)
+    order_ids = uow.session.scalars(select(Order.id).where(Order.member_id == member_id)).all()
+    retention.scrub_outbox(uow.session, [member_id, *order_ids])
     uow.commit()
     return True
 
@@ -73,7 +80,9 @@ def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
     return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None,
-            "orders": ordering.member_orders(uow, member_id), "parcels": parcels.member_parcels(uow, member_id)}
+            "orders": ordering.member_orders(uow, member_id), "parcels": parcels.member_parcels(uow, member_id),
+            "help_requests": help_requests.member_help_requests(uow, member_id),
+            "round_stops": rounds.member_round_stops(uow, member_id)}
 
 
 def record_village_status_changed(uow, consumer: str, event: dict) -> bool:

@@ -217,3 +217,24 @@ def round_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict
             if village_ids is None or village_id in village_ids:
                 figures.setdefault(village_id, {"rounds_planned": 0})["rounds_planned"] += 1
     return figures
+
+
+# --- RGPD: one person's round stops --------------------------------------------------------------
+
+def member_round_stops(uow, member_id: str) -> list[dict]:
+    """The home-delivery stops made for one member (RGPD export)."""
+    rows = uow.session.execute(select(RoundStop, Round.on_date).join(Round, Round.id == RoundStop.round_id)
+                               .where(RoundStop.member_id == str(member_id)).order_by(Round.on_date)).all()
+    return [{"stop_id": stop.id, "round_id": stop.round_id, "date": on_date.isoformat(), "kind": stop.kind,
+             "order_id": stop.order_id, "address": stop.address, "latitude": stop.latitude,
+             "longitude": stop.longitude, "status": stop.status,
+             "done_at": stop.done_at.isoformat() if stop.done_at else None} for stop, on_date in rows]
+
+
+def scrub_member(uow, member_id: str) -> int:
+    """Erase where a member lives from the stops of their home deliveries (address and position);
+    the stop stays in its round. Does not commit. Returns how many stops were scrubbed."""
+    rows = uow.session.scalars(select(RoundStop).where(RoundStop.member_id == str(member_id))).all()
+    for stop in rows:
+        stop.address, stop.latitude, stop.longitude = None, None, None
+    return len(rows)

@@ -8,6 +8,7 @@ from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc
 from backbone.schemas import load
+from backbone import retention
 from backbone.tables import utcnow
 from services.orders import (
     catalogue, figures, help_requests, ordering, parcels, read_models, rounds, supplier_orders, vehicles, volunteers,
@@ -22,6 +23,13 @@ class OrdersService:
 
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
+
+    @timer(interval=3600, eager=True)
+    def purge_expired_personal_data(self):
+        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
+        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
+        with self.db.unit_of_work() as uow:
+            retention.purge_expired(uow, utcnow())
 
     @consume_event("village.opened", batch=EVENT_BATCH)
     def on_village_opened(self, events):

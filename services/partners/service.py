@@ -8,10 +8,11 @@ from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc
 from backbone.schemas import load
+from backbone import config, retention
 from backbone.tables import utcnow
 from services.partners import campaigns, catalogues, figures, funding, offers, partners, read_models
 from services.partners.schemas import ApiKeyInput, PartnerInput
-from services.partners import audience, deliveries, subscriptions
+from services.partners import audience, deliveries, erasure, subscriptions
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
@@ -22,6 +23,14 @@ class PartnersService:
 
     db = DatabaseProvider("partners")
     outbox_relay = OutboxRelayInProcess("partners")
+
+    @timer(interval=3600, eager=True)
+    def purge_expired_personal_data(self):
+        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
+        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
+        with self.db.unit_of_work() as uow:
+            erasure.purge_delivery_bodies(uow, utcnow(), config.delivery_retention_days())
+            retention.purge_expired(uow, utcnow())
 
     @rpc(expected_exceptions=EXPECTED)
     def register_partner(self, data):
@@ -165,6 +174,19 @@ class PartnersService:
     def known_villages(self):
         with self.db.unit_of_work() as uow:
             return read_models.known_villages(uow)
+
+    # --- RGPD: one inhabitant's data (services/partners/erasure.py) ---
+
+    @consume_event("member.erased")
+    def on_member_erased(self, event):
+        with self.db.unit_of_work() as uow:
+            erasure.record_member_erased(uow, "partners.on_member_erased", event)
+
+    @rpc
+    def member_data(self, member_id):
+        """RGPD export: what partners holds about one member (their pledges)."""
+        with self.db.unit_of_work() as uow:
+            return erasure.member_data(uow, str(member_id))
 
     # --- subscriptions: webhooks, AMQP feed, deliveries (services/partners/subscriptions.py) ---
 

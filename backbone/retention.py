@@ -1,0 +1,96 @@
+"""Personal data kept no longer than needed, in the backbone's own tables: published outbox rows are
+purged after a retention period, and an erasure scrubs the erased person from the bodies still kept.
+
+A service's daily timer calls `purge_published_outbox`; its `member.erased` handler (or, in the
+members service, the erasure itself) calls `scrub_outbox`. Rows not yet published are never touched:
+they must leave as they were written (the relay, services/*/relay.py, owns them until then).
+
+`scrub_json` is shared with the stores that keep event bodies of their own (partners' deliveries).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+
+from backbone import config
+from backbone.tables import OutboxEvent
+
+# Keys of an event body that hold what identifies a person (names, contacts, places, free text
+# they wrote or that was written about them, their profile tags, where they live).
+PERSONAL_KEYS = frozenset({
+    "display_name", "first_name", "last_name", "name", "full_name", "phone", "email", "address",
+    "delivery_address", "postcode", "city", "place", "description", "note", "text", "tags",
+    "pledger_name", "guest_name", "guest_phone", "sender_name", "latitude", "longitude", "to",
+})
+
+
+def _mentions(value: dict, needles: frozenset[str]) -> bool:
+    return any(isinstance(v, str) and v in needles for v in value.values()) or any(
+        isinstance(v, list) and any(isinstance(x, str) and x in needles for x in v) for v in value.values())
+
+
+def scrub_json(value, needles) -> tuple[object, bool]:
+    """`value` with the personal keys emptied in every object that names one of `needles` (a member
+    id, their orders' ids), and in what such an object holds; whether anything changed. Objects that
+    name nobody erased (another member's stop on the same round) keep their data."""
+    needles = frozenset(needles)
+    changed = False
+
+    def walk(node, inside: bool):
+        nonlocal changed
+        if isinstance(node, dict):
+            inside = inside or _mentions(node, needles)
+            out = {}
+            for key, item in node.items():
+                if inside and key in PERSONAL_KEYS and item not in (None, "", []):
+                    out[key], changed = None, True
+                else:
+                    out[key] = walk(item, inside)
+            return out
+        if isinstance(node, list):
+            return [walk(item, inside) for item in node]
+        return node
+
+    return walk(value, False), changed
+
+
+def scrub_text(body: str, needles) -> str | None:
+    """A JSON body scrubbed of the people in `needles`, or None when it names none of them."""
+    if not any(needle in body for needle in needles):
+        return None
+    scrubbed, changed = scrub_json(json.loads(body), needles)
+    return json.dumps(scrubbed) if changed else None
+
+
+def scrub_outbox(session, needles) -> int:
+    """Scrub the published outbox rows that name one of `needles`; how many changed. Does not
+    commit: the erasure's unit of work does."""
+    needles = [str(n) for n in needles if n]
+    if not needles:
+        return 0
+    rows = session.scalars(select(OutboxEvent).where(
+        OutboxEvent.published_at.is_not(None), or_(*(OutboxEvent.body.contains(n) for n in needles)))).all()
+    changed = 0
+    for row in rows:
+        body = scrub_text(row.body, needles)
+        if body is not None:
+            row.body, changed = body, changed + 1
+    return changed
+
+
+def purge_published_outbox(session, now: datetime, retention_days: int) -> int:
+    """Delete the outbox rows published more than `retention_days` ago; how many. Does not commit."""
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None),
+                                                       OutboxEvent.published_at < cutoff))
+    return result.rowcount or 0
+
+
+def purge_expired(uow, now: datetime) -> int:
+    """The daily purge every service runs (a timer in its service.py): published outbox rows older
+    than MAILLAGE_OUTBOX_RETENTION_DAYS go. Commits; returns how many went."""
+    purged = purge_published_outbox(uow.session, now, config.outbox_retention_days())
+    uow.commit()
+    return purged

@@ -1,0 +1,78 @@
+"""RGPD in the partners service: what it holds about one inhabitant (their pledges, and the copies
+of events sent to partners that name them), for the export and for `member.erased`.
+
+Erasure keeps the figures: a pledge keeps its amount and campaign, without the pledger's name; a
+delivery keeps its log line, its body emptied of what names the person (backbone/retention.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from backbone import retention
+from services.partners.models import Delivery, Pledge
+
+# How `member.erased` reaches every table here that holds a member id or personal data
+# (tests/services/test_erasure_rules.py fails on a table without a rule).
+ERASURE: dict[str, str] = {
+    "pledges": "pledger_name emptied; the amount stays, counted (record_member_erased)",
+    "deliveries": "bodies naming the member scrubbed (scrub_deliveries); every settled body emptied after "
+                  "MAILLAGE_DELIVERY_RETENTION_DAYS (purge_delivery_bodies)",
+    "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all published "
+              "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
+    "partner_contacts": "not an inhabitant's: a partner's contact, edited by the partner",
+    "partners": "not personal: organisations", "funding_sources": "not personal: funders",
+    "offers": "not personal: products", "known_villages": "not personal: villages",
+}
+
+
+def member_pledges(uow, member_id: str) -> list[dict]:
+    rows = uow.session.scalars(select(Pledge).where(Pledge.member_id == str(member_id))
+                               .order_by(Pledge.pledged_at)).all()
+    return [{"id": p.id, "campaign_id": p.campaign_id, "amount_cents": p.amount_cents,
+             "pledger_name": p.pledger_name, "pledged_at": p.pledged_at.isoformat()} for p in rows]
+
+
+def member_data(uow, member_id: str) -> dict:
+    """Everything this service holds about one member (RGPD export)."""
+    return {"service": "partners", "pledges": member_pledges(uow, str(member_id))}
+
+
+def scrub_deliveries(uow, needles) -> int:
+    """Empty what names these people in the bodies of the deliveries kept; how many changed."""
+    needles = [str(n) for n in needles if n]
+    if not needles:
+        return 0
+    changed = 0
+    rows = uow.session.scalars(select(Delivery).where(or_(*(Delivery.body.contains(n) for n in needles)))).all()
+    for delivery in rows:
+        body = retention.scrub_text(delivery.body, needles)
+        if body is not None:
+            delivery.body, changed = body, changed + 1
+    return changed
+
+
+def record_member_erased(uow, consumer: str, event: dict) -> bool:
+    """`member.erased`: the pledger's name goes from their pledges (amounts stay, counted), and the
+    person from the deliveries and published events kept. A redelivered erasure changes nothing."""
+    if not uow.claim(consumer, event):
+        return False
+    member_id = event["payload"]["member_id"]
+    for pledge in uow.session.scalars(select(Pledge).where(Pledge.member_id == member_id)):
+        pledge.pledger_name = None
+    scrub_deliveries(uow, [member_id])
+    retention.scrub_outbox(uow.session, [member_id])
+    uow.commit()
+    return True
+
+
+PURGED_BODY = ""  # a settled delivery past its retention: the log line stays, the copy of the event goes
+
+
+def purge_delivery_bodies(uow, now, retention_days: int) -> int:
+    """Empty the bodies of deliveries settled (delivered or parked) more than `retention_days` ago;
+    how many. Does not commit."""
+    result = uow.session.execute(update(Delivery).where(
+        Delivery.status.in_(("delivered", "parked")), Delivery.settled_at < now - timedelta(days=retention_days),
+        Delivery.body != PURGED_BODY).values(body=PURGED_BODY))
+    return result.rowcount or 0
