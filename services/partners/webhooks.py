@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
+import logging
 import os
 import secrets
 import socket
@@ -30,7 +30,12 @@ import urllib3
 from requests.utils import DEFAULT_CA_BUNDLE_PATH, should_bypass_proxies
 
 from backbone import config
+from services.partners.addresses import internal_address
 
+log = logging.getLogger(__name__)
+
+# the delivery's error, which the partner reads: it never says which of our addresses it was
+REFUSED_INTERNAL = "refusé : adresse interne (refused: internal address)"
 SIGNATURE_HEADER = "X-Maillage-Signature"
 USER_AGENT = "Maillage-Webhooks/1"
 
@@ -55,16 +60,6 @@ class Outcome:
     error: str | None = None
 
 
-def internal_address(addresses: list[str]) -> str | None:
-    """The first of `addresses` that is private, loopback, link-local, reserved or multicast (a
-    webhook must not reach inside our own network), else None."""
-    for text in addresses:
-        address = ipaddress.ip_address(text.split("%")[0])
-        if not address.is_global or address.is_multicast:
-            return str(address)
-    return None
-
-
 def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, timeout: float,
          now: float | None = None) -> Outcome:
     """POST `body` to `url`, signed now; never raises for the endpoint's faults (they are outcomes)."""
@@ -78,8 +73,9 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
         return Outcome(False, _ms(started), error=f"{host} does not resolve: {exc}"[:500])
     if not config.webhook_allow_private():
         inside = internal_address(addresses)
-        if inside is not None:
-            return Outcome(False, 0, error=f"refused: {host} is an internal address ({inside})")
+        if inside is not None:  # the operator's log names it; the partner reads the delivery's error
+            log.warning("webhook refused: %s resolves to the internal address %s", host, inside)
+            return Outcome(False, 0, error=REFUSED_INTERNAL)
     timestamp = int(now if now is not None else time.time())
     headers = {"Host": parts.netloc.rpartition("@")[2], "Content-Type": "application/json", "User-Agent": USER_AGENT,
                "X-Maillage-Event-Id": event_id, "X-Maillage-Event-Type": event_type,

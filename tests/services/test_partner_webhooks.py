@@ -3,6 +3,7 @@ and what they see of it, one delivery per subscription and event (a redelivered 
 nothing), bad webhook input named field by field, and the sender against a real local HTTP
 endpoint (the reference subscriber's): signed bodies, exponential backoff, parking with the reason,
 the delivery log, redelivery on demand, and no double send while another sender holds a delivery."""
+import ipaddress
 import json
 import os
 import socket
@@ -157,11 +158,52 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
                                                           ("127.0.0.1", port or 0))])
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
-    assert not outcome.ok and "internal address (127.0.0.1)" in outcome.error and receiver.received == []
+    assert not outcome.ok and outcome.error == "refusé : adresse interne (refused: internal address)"
+    assert "127.0.0.1" not in outcome.error and receiver.received == []
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")  # the same attempt where it is allowed goes through
     assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2).ok
     assert len(receiver.received) == 1
     assert load(WebhookInput(), {"url": "https://hooks.example.org/m", "event_types": ["animation.scheduled"]})
+
+
+INSIDE_IN_IPV6 = ["64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b::a00:7",  # NAT64 to 127.0.0.1, metadata, 10/8
+                  "64:ff9b:1::a00:7", "64:ff9b:1:0:808:8:800::",  # the local-use NAT64 prefix, whatever it carries
+                  "2002:7f00:1::1", "2002:a9fe:a9fe::", "2002:c0a8:101::1",  # 6to4 of 127.0.0.1, metadata, 192.168
+                  "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:7f00:1:0:0:f5ff:fffe",  # Teredo
+                  "::ffff:127.0.0.1", "::ffff:a9fe:a9fe", "::ffff:10.0.0.7",  # IPv4-mapped
+                  "::127.0.0.1", "::a9fe:a9fe", "::10.0.0.7"]  # IPv4-compatible
+
+
+@pytest.mark.parametrize("inside", INSIDE_IN_IPV6)
+def test_ipv6_forms_carrying_an_internal_ipv4_address_are_internal(inside, monkeypatch, endpoint):
+    """Issue 21: NAT64, 6to4, Teredo, IPv4-mapped and IPv4-compatible addresses are judged by the
+    IPv4 address they carry, written in the URL or answered by the resolver; the partner is told
+    "refusé : adresse interne", never which address."""
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
+    with pytest.raises(InvalidInput) as refused:
+        load(WebhookInput(), {"url": f"http://[{inside}]:8080/h", "event_types": ["animation.scheduled"]})
+    assert list(refused.value.errors) == ["url"]
+    receiver = endpoint()
+    receiver.up("whsec_x")
+    asked = []
+
+    def resolve(host, port, *rest, **kw):
+        asked.append(host)
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (inside, port or 0, 0, 0))]
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", resolve)
+    named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
+    body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
+    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    assert asked == ["hooks.partner.example"] and not outcome.ok and receiver.received == []
+    assert outcome.error == "refusé : adresse interne (refused: internal address)"
+    assert inside not in outcome.error and str(ipaddress.ip_address(inside)) not in outcome.error
+
+
+@pytest.mark.parametrize("outside", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "2606:4700::1111"])
+def test_ipv6_forms_carrying_a_public_ipv4_address_stay_allowed(outside, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
+    assert load(WebhookInput(), {"url": f"https://[{outside}]/h", "event_types": ["animation.scheduled"]})
+    assert webhooks.internal_address([outside]) is None
 
 
 def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatch, endpoint):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from backbone import config
+from services.partners.addresses import is_internal
 
 DELIVERY_STATUSES = ("pending", "delivered", "parked")
 CHANNELS = ("webhook", "amqp")
@@ -32,7 +33,7 @@ def _internal_literal(host: str) -> bool:
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host).is_global
+        return is_internal(ipaddress.ip_address(host))
     except ValueError:
         return False
 
