@@ -40,6 +40,16 @@ class AuthenticationFailed(Exception):
         self.reason = reason
 
 
+@deserialize_to_instance
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins for this e-mail or this address: the next one is refused for
+    `retry_after` seconds, whether or not the account exists."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = int(retry_after)
+
+
 class ServiceUnavailable(Exception):
     """A service did not answer in time or is not running."""
 
@@ -58,4 +68,4 @@ class CallerGaveUp(Exception):
         self.late_by = late_by
 
 
-EXPECTED = (InvalidInput, NotFound, Conflict, AuthenticationFailed, CallerGaveUp)
+EXPECTED = (InvalidInput, NotFound, Conflict, AuthenticationFailed, TooManyAttempts, CallerGaveUp)

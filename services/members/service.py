@@ -18,6 +18,9 @@ from services.members.schemas import (
     CredentialsInput, OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StaffAccountInput, StopInput,
     VillageIdsInput, VillageInput, VillageStatusInput, VillageUpdateInput,
 )
+from services.members.schemas.accounts import (
+    AccountStatusInput, PasswordChangeInput, PasswordResetInput, SessionEndInput,
+)
 from services.members.schemas.notices import NoticeFiltersInput
 from services.members.schemas.people import (
     ConsentInput, ImportInput, MemberInput, MemberSearchInput, MemberUpdateInput,
@@ -136,7 +139,48 @@ class MembersService:
     def authenticate(self, credentials):
         creds = load(CredentialsInput(), credentials)
         with self.db.unit_of_work() as uow:
-            return accounts.authenticate(uow, creds["email"], creds["password"])
+            return accounts.authenticate(uow, creds["email"], creds["password"], creds["client_address"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_staff_accounts(self):
+        with self.db.unit_of_work() as uow:
+            return accounts.list_staff_accounts(uow)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def staff_session_state(self, account_id):
+        with self.db.unit_of_work() as uow:
+            return accounts.session_state(uow, str(account_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_staff_session(self, account_id, data):
+        session = load(SessionEndInput(), data)
+        with self.db.unit_of_work() as uow:
+            return accounts.end_session(uow, str(account_id), session["token_id"], session["expires_at"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_staff_password(self, account_id, data):
+        change = load(PasswordChangeInput(), data)
+        with self.db.unit_of_work() as uow:
+            return accounts.change_password(uow, str(account_id), change["current_password"],
+                                            change["new_password"], change["client_address"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_staff_password_reset(self, account_id):
+        with self.db.unit_of_work() as uow:
+            return accounts.start_password_reset(uow, str(account_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def complete_staff_password_reset(self, data):
+        reset = load(PasswordResetInput(), data)
+        with self.db.unit_of_work() as uow:
+            return accounts.complete_password_reset(uow, reset["email"], reset["code"], reset["new_password"],
+                                                    reset["client_address"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_staff_account_status(self, account_id, data, acting_account_id=None):
+        status = load(AccountStatusInput(), data)
+        with self.db.unit_of_work() as uow:
+            return accounts.set_disabled(uow, str(account_id), not status["active"], acting_account_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_staff_account(self, account_id):

@@ -25,8 +25,35 @@ class StaffAccountOutput(Schema):
     full_name = fields.String()
     role = fields.String()
     village_id = fields.String(allow_none=True)
+    active = fields.Function(lambda account: account.disabled_at is None)
 
 
 class CredentialsInput(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+NEW_PASSWORD = dict(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+
+
+class PasswordChangeInput(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(**NEW_PASSWORD)
+    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class PasswordResetInput(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=100))
+    new_password = fields.String(**NEW_PASSWORD)
+    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class SessionEndInput(Schema):
+    token_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class AccountStatusInput(Schema):
+    active = fields.Boolean(required=True)
