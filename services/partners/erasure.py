@@ -5,6 +5,7 @@ Erasure keeps the figures: a pledge keeps its amount and campaign, without the p
 delivery keeps its log line, its body emptied of what names the person (backbone/retention.py)."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -52,6 +53,26 @@ def scrub_deliveries(uow, needles) -> int:
     return changed
 
 
+def scrub_settled_home_stops(uow, village_id: str) -> int:
+    """A round's home-delivery stops reach the driver with an address and an order id, never the
+    member's id: this service cannot tell which stop was the erased person's. So the copies already
+    sent (delivered or parked) of the rounds through their village lose every home address of that
+    village; a pending one keeps them until sent (the driver needs them), then goes by retention."""
+    changed = 0
+    for delivery in uow.session.scalars(select(Delivery).where(
+            Delivery.event_type == "round.planned", Delivery.status.in_(("delivered", "parked")),
+            Delivery.body.contains(village_id))):
+        body = json.loads(delivery.body)
+        stops = (body.get("payload") or {}).get("stops") or []
+        home = [s for s in stops if s.get("kind") == "home_delivery" and s.get("village_id") == village_id
+                and any(s.get(k) is not None for k in ("address", "latitude", "longitude"))]
+        for stop in home:
+            stop.update({k: None for k in ("address", "latitude", "longitude") if k in stop})
+        if home:
+            delivery.body, changed = json.dumps(body), changed + 1
+    return changed
+
+
 def record_member_erased(uow, consumer: str, event: dict) -> bool:
     """`member.erased`: the pledger's name goes from their pledges (amounts stay, counted), and the
     person from the deliveries and published events kept. A redelivered erasure changes nothing."""
@@ -61,6 +82,7 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     for pledge in uow.session.scalars(select(Pledge).where(Pledge.member_id == member_id)):
         pledge.pledger_name = None
     scrub_deliveries(uow, [member_id])
+    scrub_settled_home_stops(uow, event["payload"]["village_id"])
     retention.scrub_outbox(uow.session, [member_id])
     uow.commit()
     return True

@@ -1,0 +1,189 @@
+"""RGPD erasure reaches every store (issue 21), on the real broker and both databases: a person with
+an order delivered at home, a parcel, a help request, a round stop, a suggestion, a pledge, a notice
+(and its line in the notices outbox file), a partner's delivery of their round, and published events
+naming them, is erased; then every table of every service's database is searched for their name,
+phone, e-mail and address, and nothing is found. The export, before, lists every store."""
+import json
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from backbone import config
+from backbone.contracts import build_envelope
+from backbone.schemas import load
+from backbone.tables import OutboxEvent, utcnow
+from services.events.models import Suggestion
+from services.events.service import EventsService
+from services.members import notices, people
+from services.members.models.notices import Notice
+from services.members.schemas.people import MemberInput
+from services.orders.models import HelpRequest, KnownMember, Order, Parcel, Round, RoundStop, Vehicle
+from services.orders.service import OrdersService
+from services.partners import erasure as partners_erasure
+from services.partners.models import Campaign, Delivery, Partner, Pledge
+from services.partners.service import PartnersService
+from tests.reliability.support import inbox_count, open_village, pending, wait_until
+
+pytestmark = pytest.mark.broker
+
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+FIRST, LAST = "Honorine", "Chabrat-Lavergne"
+PHONE = "06 41 27 83 95"            # stored +33641278395
+EMAIL = "honorine.chabrat@exemple.fr"
+ADDRESS = "12 chemin des Tilleuls-Bleus"
+TRACES = (FIRST, LAST, "641278395", "41 27 83 95", EMAIL, "Tilleuls-Bleus")
+
+
+def _published(uow, event_type, payload, village_id):
+    """An event this service sent already (the relay marked it), as it stays in the outbox table."""
+    envelope = build_envelope(event_type, payload, village_id=village_id, source="test")
+    uow.session.add(OutboxEvent(event_id=envelope["event_id"], type=event_type, version=1, village_id=village_id,
+                                body=json.dumps(envelope, default=str), published_at=utcnow()))
+    return envelope
+
+
+def _give_orders_a_life(orders, village_id, member_id):
+    now, today = utcnow(), date.today()
+    with orders.unit_of_work() as uow:
+        order = Order(village_id=village_id, member_id=member_id, idempotency_key=str(uuid.uuid4()),
+                      status="delivered", fulfilment="home_delivery", delivery_date=today,
+                      delivery_address=ADDRESS, note=f"sonner chez {FIRST} {LAST}", total_cents=1200)
+        uow.session.add(order)
+        uow.session.add(Parcel(village_id=village_id, member_id=member_id, idempotency_key=str(uuid.uuid4()),
+                               sender_kind="neighbour", sender_name=f"sa sœur {LAST}",
+                               description=f"pour {FIRST}", place_kind="shelf", place="A1", pickup_code="4321"))
+        uow.session.add(HelpRequest(village_id=village_id, requester_member_id=member_id, skill="jardinage",
+                                    description=f"{FIRST} ne peut plus tondre", place=ADDRESS, status="requested",
+                                    starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=2)))
+        vehicle = Vehicle(name=f"Kangoo {uuid.uuid4().hex[:6]}", depot_village_id=village_id, capacity=20)
+        uow.session.add(vehicle)
+        uow.session.flush()
+        round_ = Round(vehicle_id=vehicle.id, on_date=today, depot_village_id=village_id, village_ids=[village_id],
+                       capacity=20, load=1, distance_km=4.2, status="completed")
+        uow.session.add(round_)
+        uow.session.flush()
+        stop = RoundStop(round_id=round_.id, sequence=1, kind="home_delivery", village_id=village_id,
+                         order_id=order.id, member_id=member_id, address=ADDRESS, items_count=1,
+                         latitude=45.8123, longitude=1.9876, status="done")
+        uow.session.add(stop)
+        uow.session.flush()
+        planned = _published(uow, "round.planned", {
+            "round_id": round_.id, "date": today, "vehicle_id": vehicle.id, "vehicle_name": vehicle.name,
+            "capacity": 20, "load": 1, "driver_member_id": None, "driver_partner_id": None,
+            "village_ids": [village_id], "distance_km": 4.2,
+            "stops": [{"stop_id": stop.id, "sequence": 1, "kind": "home_delivery", "village_id": village_id,
+                       "order_id": order.id, "purchase_order_id": None, "supplier_name": None,
+                       "address": ADDRESS, "items_count": 1}]}, village_id)
+        uow.commit()
+    return planned
+
+
+def _give_partners_a_life(partners, village_id, member_id, planned):
+    with partners.unit_of_work() as uow:
+        partner = Partner(name="Transports du Plateau", kind="logistics")
+        campaign = Campaign(village_id=village_id, title="Un four à pain", purpose="Le four du bourg",
+                            goal_cents=500000, deadline=utcnow() + timedelta(days=30), status="running")
+        uow.session.add_all([partner, campaign])
+        uow.session.flush()
+        uow.session.add(Pledge(campaign_id=campaign.id, member_id=member_id, pledger_name=f"{FIRST} {LAST}",
+                               amount_cents=2000))
+        # the driver's copy of the round, sent already: an address and an order id, no member id
+        uow.session.add(Delivery(partner_id=partner.id, channel="amqp", target=f"feed:{partner.id}",
+                                 event_id=planned["event_id"], event_type="round.planned",
+                                 body=json.dumps(planned, default=str), status="delivered", attempts=1,
+                                 settled_at=utcnow()))
+        uow.commit()
+
+
+def _give_events_a_life(events, village_id, member_id):
+    with events.unit_of_work() as uow:
+        uow.session.add(Suggestion(village_id=village_id, category="commerce", member_id=member_id,
+                                   text=f"{FIRST} {LAST} voudrait un marché le jeudi"))
+        uow.commit()
+
+
+def _traces_in(database) -> list[str]:
+    """Every cell of every table holding one of the person's traces: "table: value"."""
+    found = []
+    with database.engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                cells = " | ".join(str(value) for value in row)
+                found += [f"{table}: {trace}" for trace in TRACES if trace in cells]
+    return found
+
+
+@BOTH
+def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices_file(
+        amqp_uri, nameko_config, service_db, relay, start_container):
+    members, orders = service_db("members"), service_db("orders")
+    events, partners = service_db("events"), service_db("partners")
+    for service_cls in (OrdersService, EventsService, PartnersService):  # subscribers before publishers
+        start_container(service_cls, nameko_config)
+    village = open_village(members)
+    with members.unit_of_work() as uow:
+        member = people.register_member(uow, load(MemberInput(), {
+            "village_id": village["id"], "first_name": FIRST, "last_name": LAST, "phone": PHONE,
+            "email": EMAIL, "address": ADDRESS, "consents": ["contact"]}))
+        uow.session.add(Notice(village_id=village["id"], member_id=member["id"], source_type="parcel.received",
+                               source_ref=str(uuid.uuid4()), channel="sms", status="to_send",
+                               message="Maillage : un colis vous attend. Code de retrait : 4321."))
+        uow.commit()
+    with members.unit_of_work() as uow:
+        assert notices.send_pending(uow, notices.default_sender(), utcnow()) == 1
+    assert "641278395" in config.notices_outbox().read_text()
+    relay("members")
+    wait_until(lambda: _known(orders, member["id"]), message="orders to know the member")
+    _give_events_a_life(events, village["id"], member["id"])
+    planned = _give_orders_a_life(orders, village["id"], member["id"])
+    _give_partners_a_life(partners, village["id"], member["id"], planned)
+    wait_until(lambda: pending(members) == 0, message="the relay to publish member.registered")
+    with members.unit_of_work() as uow:  # member.registered, published, names them
+        uow.session.execute(OutboxEvent.__table__.update().values(published_at=utcnow()))
+        uow.commit()
+    for database in (members, orders, events, partners):
+        assert _traces_in(database), "the person is there before the erasure"
+
+    with members.unit_of_work() as uow:
+        people.erase_member(uow, village["id"], member["id"])
+    for database, consumer in ((orders, "orders.on_member_erased"), (events, "events.on_member_erased"),
+                               (partners, "partners.on_member_erased")):
+        wait_until(lambda d=database, c=consumer: inbox_count(d, c) == 1, message=f"{consumer} to erase")
+
+    left = {name: _traces_in(db) for name, db in
+            (("members", members), ("orders", orders), ("events", events), ("partners", partners))}
+    assert left == {"members": [], "orders": [], "events": [], "partners": []}, left
+    outbox_file = config.notices_outbox().read_text()
+    assert not [t for t in TRACES if t in outbox_file], outbox_file
+    # the figures keep their shape: the order, the help request, the stop and the pledge stay
+    with orders.unit_of_work() as uow:
+        assert uow.session.scalar(select(Order.total_cents).where(Order.member_id == member["id"])) == 1200
+        assert uow.session.scalars(select(RoundStop).where(RoundStop.member_id == member["id"])).one()
+    with partners.unit_of_work() as uow:
+        assert uow.session.scalars(select(Pledge.amount_cents)).all() == [2000]
+
+
+def _known(orders, member_id) -> bool:
+    with orders.unit_of_work() as uow:
+        row = uow.session.get(KnownMember, member_id)
+        return row is not None and row.display_name is not None
+
+
+@BOTH
+def test_partners_erase_once_a_redelivered_erasure_changes_nothing(service_db):
+    """Through the inbox, like orders and events: the second delivery is ignored."""
+    partners = service_db("partners")
+    member_id, village_id = str(uuid.uuid4()), str(uuid.uuid4())
+    erased = build_envelope("member.erased", {"member_id": member_id, "village_id": village_id},
+                            village_id=village_id, source="members")
+    from backbone.contracts import parse_envelope
+    envelope = parse_envelope(json.loads(json.dumps(erased, default=str)))
+    with partners.unit_of_work() as uow:
+        assert partners_erasure.record_member_erased(uow, "partners.on_member_erased", envelope)
+    with partners.unit_of_work() as uow:
+        assert not partners_erasure.record_member_erased(uow, "partners.on_member_erased", envelope)
+    assert inbox_count(partners, "partners.on_member_erased") == 1
+
