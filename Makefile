@@ -19,8 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/maillage run
 
-## every test (needs RabbitMQ with its management plugin, and PostgreSQL)
+## every test: brings up RabbitMQ (with its management plugin), PostgreSQL and Chromium where it can,
+## or stops at once with one line saying what is missing (tests/services_up.sh)
 test: $(STAMP)
+	@bash tests/services_up.sh
 	$(BIN)/python -m pytest -W ignore::DeprecationWarning $(PYTEST_ARGS)
 
 ## figures: throughput, memory, start-up time, the counter under load (not part of the tests; LOAD_ARGS="--users 20 --duration 60")

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What the tests need running on this machine, brought up where it can be, or one clear line and exit 1:
+# RabbitMQ with its management plugin (the tests create a vhost each through it) and PostgreSQL.
+# Used by `make test` and so by CI; a machine where both already run is left as it is.
+set -uo pipefail
+
+fail() { echo "make test: $*" >&2; exit 1; }
+
+if ! command -v rabbitmq-diagnostics >/dev/null 2>&1; then
+  fail "RabbitMQ is not installed (apt-get install rabbitmq-server, or point TEST_RABBIT_HOST at one)"
+fi
+if ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+  echo "starting RabbitMQ"
+  rabbitmq-server -detached >/dev/null 2>&1 || fail "could not start RabbitMQ (rabbitmq-server -detached)"
+  for _ in $(seq 1 60); do rabbitmq-diagnostics -q ping >/dev/null 2>&1 && break; sleep 1; done
+  rabbitmq-diagnostics -q ping >/dev/null 2>&1 || fail "RabbitMQ did not start within 60 s"
+fi
+if ! curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1; then
+  echo "enabling RabbitMQ's management plugin (the tests create a vhost each through it)"
+  rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 \
+    || fail "could not enable rabbitmq_management (run: rabbitmq-plugins enable rabbitmq_management)"
+  for _ in $(seq 1 60); do
+    curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 && break; sleep 1
+  done
+  curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 \
+    || fail "RabbitMQ's management API does not answer on 127.0.0.1:15672"
+fi
+
+if ! command -v pg_isready >/dev/null 2>&1; then
+  fail "PostgreSQL is not installed (apt-get install postgresql): database tests run on it too"
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
+  echo "starting PostgreSQL"
+  cluster="$(ls /etc/postgresql 2>/dev/null | head -n1)"
+  [ -n "$cluster" ] || fail "no PostgreSQL cluster under /etc/postgresql"
+  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start >/dev/null 2>&1 \
+    || fail "could not start PostgreSQL (pg_ctlcluster $cluster main start)"
+  for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && break; sleep 1; done
+  pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || fail "PostgreSQL did not start within 60 s"
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -Atc "select 1" >/dev/null 2>&1 \
+  || fail "PostgreSQL answers but user postgres cannot connect from 127.0.0.1 (trust or TEST_PG_ADMIN_DSN)"
+
+# the consoles' browser tests drive the distribution's Chromium through its chromedriver
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Chromium and its driver (browser tests of the consoles)"
+    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } \
+      || fail "could not install chromium and chromium-driver (apt-get install chromium chromium-driver)"
+  else
+    fail "the browser tests need chromium and chromedriver (apt-get install chromium chromium-driver)"
+  fi
+fi
+exit 0
