@@ -9,6 +9,8 @@ SERVICES = ("members", "partners", "orders", "events")
 EVENTS_EXCHANGE = "maillage.events"
 DEAD_LETTER_EXCHANGE = "maillage.dead-letter"
 DEAD_LETTER_QUEUE = "maillage.dead-letters"
+# set by `maillage run` for its processes: the file where it tells what it knows of them
+SUPERVISOR_STATUS_ENV = "MAILLAGE_SUPERVISOR_STATUS"
 
 
 def amqp_uri() -> str:

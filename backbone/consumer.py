@@ -34,9 +34,10 @@ import eventlet
 from kombu import Connection
 from kombu.pools import producers
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 
 from backbone import config, topology
+from backbone.broker import SafeQueueConsumer
 from backbone.contracts import ContractError, parse_envelope
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _consume_with_prefetch(consume, consumer, prefetch: int, *args, **kwargs):
     return consume(*args, **kwargs)
 
 
-class RawQueueConsumer(QueueConsumer):
+class RawQueueConsumer(SafeQueueConsumer):
     """Hands raw messages to the entrypoint: decoding is the entrypoint's job, so a body that is
     not JSON becomes a dead letter instead of an exception in the consumer loop."""
 

@@ -16,6 +16,13 @@ durable, later calls go without it, until a call times out (the queue may be gon
 broker: the next call asks again). A request lost with the broker ends in the caller's timeout, as
 a confirmed one whose service died would.
 
+The broker may go away at any moment (a restart, a lost connection). A request that cannot be
+published fails fast (one quick retry, `REQUEST_RETRY_POLICY`) as ServiceUnavailable("broker"); a
+reply that cannot be published is logged and dropped, never fatal to the service: its caller's
+timeout answers (503) and the service goes on, its consumers reconnecting by themselves. Reply
+queues are auto-delete (and expire soon after their last use): a process that dies leaves none
+behind holding replies nobody will read.
+
 Each call carries its deadline (`rpc_deadline` in nameko's context headers: the epoch second after
 which the caller no longer waits, less DEADLINE_MARGIN for the answer's way back, and never later
 than the deadline of the call being served). The called service's units of work refuse to commit
@@ -23,6 +30,7 @@ after it (backbone/unit_of_work.py): a caller told "the service did not answer" 
 nothing was done, and try again."""
 from __future__ import annotations
 
+import logging
 import time
 
 import eventlet
@@ -31,16 +39,24 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY, \
     SERIALIZER_CONFIG_KEY
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import MethodProxy, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
+from nameko.rpc import MethodProxy, ReplyListener, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, \
+    get_rpc_exchange
 
 from backbone import config
+from backbone.broker import BROKER_ERRORS, SafeQueueConsumer
 from backbone.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 # what a service raises when its database is away (SQLAlchemy's and the drivers' names)
 DATABASE_DOWN = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
 
 DEADLINE_KEY = "rpc_deadline"  # in the worker's context data, sent with each call as a header
 DEADLINE_MARGIN = 0.25         # seconds left for the answer's way back to the caller
+# a request or a reply is published at once or not at all: a broker that is away must not hold a
+# worker for kombu's default ~12 s of retries (the caller stops waiting long before)
+REQUEST_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
+REPLY_QUEUE_EXPIRES_MS = 60_000  # a reply queue unused this long goes (nameko's default: 5 min)
 
 
 def call_deadline(worker_ctx) -> float | None:
@@ -72,9 +88,13 @@ class TimedServiceProxy:
                 deadline = min(deadline, self._served_deadline)
             method_proxy.worker_ctx.data[DEADLINE_KEY] = deadline  # context_data is a copy of it
             try:
-                reply = method_proxy.call_async(*args, **kwargs)
+                with eventlet.Timeout(self._timeout):
+                    reply = method_proxy.call_async(*args, **kwargs)
             except UnknownService:
                 raise ServiceUnavailable(self._service, "not running") from None
+            except (eventlet.Timeout, *BROKER_ERRORS):
+                self._provider.reached = False
+                raise ServiceUnavailable(self._service, "broker") from None
             self._provider.reached = True  # confirmed or not, the queue is there (or was)
             try:
                 with eventlet.Timeout(self._timeout):
@@ -93,6 +113,7 @@ class TimedServiceProxy:
 
 class _UnconfirmedPublisher(Publisher):
     use_confirms = False
+    retry_policy = REQUEST_RETRY_POLICY
 
 
 class _UnconfirmedRequestPublisher(_UnconfirmedPublisher):
@@ -111,8 +132,22 @@ class _UnconfirmedServiceProxy(ServiceProxy):
                                        **self.options)
 
 
+class _ReplyListener(ReplyListener):
+    """nameko's reply listener on an auto-delete queue that also expires: it goes with its process."""
+
+    queue_consumer = SafeQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.queue.auto_delete = True
+        self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), "x-expires": REPLY_QUEUE_EXPIRES_MS}
+
+
 class ServiceRpc(RpcProxy):
+    rpc_reply_listener = _ReplyListener()
+
     def __init__(self, target_service: str, timeout: float | None = None, **options):
+        options.setdefault("retry_policy", REQUEST_RETRY_POLICY)
         super().__init__(target_service, delivery_mode=TRANSIENT_DELIVERY_MODE, **options)
         self.timeout = timeout
         self.reached = False  # a call reached the service's queue since the last timeout
@@ -128,12 +163,18 @@ class _Responder(Responder):
 
 
 class _RpcConsumer(RpcConsumer):
+    queue_consumer = SafeQueueConsumer()
+
     def handle_result(self, message, result, exc_info):
         config_ = self.container.config
         responder = _Responder(config_[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config_),
                                config_.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
                                ssl=config_.get(AMQP_SSL_CONFIG_KEY), login_method=config_.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        except BROKER_ERRORS as exc:  # the caller's timeout answers it; the service goes on
+            log.warning("could not send the reply of %s (broker unreachable: %s); its caller's timeout answers",
+                        self.method_name, type(exc).__name__)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 

@@ -11,6 +11,7 @@ import logging
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
 from werkzeug.wrappers import Response
 
+from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway import i18n
 
@@ -40,6 +41,8 @@ def error_body(code: str, request_id: str | None, *, fields=None, **values) -> d
 
 
 def response_for(exc: Exception, request_id: str | None, path: str = "", method: str = "") -> Response:
+    if isinstance(exc, BROKER_ONLY_ERRORS):  # the broker went away under a call: a fault, not a bug
+        exc = ServiceUnavailable("réseau", "broker")
     if isinstance(exc, HttpError):
         status, body = exc.status, error_body(exc.code, request_id, **exc.values)
     elif isinstance(exc, InvalidInput):
@@ -74,6 +77,8 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
         log.exception("unexpected error [request %s]", request_id, exc_info=exc)
         status, body = 500, error_body("internal_error", request_id)
     headers = {"X-Request-Id": request_id} if request_id else None
+    if status == 503:
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="maillage"'}
     return json_response(body, status, headers)

@@ -224,7 +224,8 @@ def dead_letters_discard(event_id, queue):
 @click.option("--compact", is_flag=True, help="One process instead of five (services with their relays, "
                                               "gateway): a small machine's shape, about half the memory.")
 def run(demo, timeout, compact):
-    """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C."""
+    """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C; a
+    process that exits is started again (with growing pauses while it keeps dying)."""
     from maillage import demo as demo_data
     from maillage.runner import Network
 
@@ -236,7 +237,8 @@ def run(demo, timeout, compact):
         if failed:
             _fail(failed)
     address = _gateway_address()
-    network = Network(config.data_dir().parent / "log", compact=compact)
+    network = Network(config.data_dir().parent / "log", compact=compact,
+                      report=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} supervisor: {line}", err=True))
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
@@ -255,11 +257,9 @@ def run(demo, timeout, compact):
             click.echo(f"  demo accounts (password '{demo_data.DEMO_PASSWORD}'):")
             for email, where in demo_data.demo_accounts():
                 click.echo(f"    {email:32} {where}")
-        click.echo("Ctrl-C stops everything.")
+        click.echo("Ctrl-C stops everything; a process that exits meanwhile is started again.")
         while not stop["now"]:
-            dead = network.dead()
-            if dead:
-                raise RuntimeError(network._death_report(dead))
+            network.supervise()
             time.sleep(0.5)
     except RuntimeError as exc:
         click.echo(str(exc), err=True)

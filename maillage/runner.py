@@ -4,11 +4,18 @@ demo data. With MAILLAGE_OUTBOX_RELAY=separate the relays run as four processes 
 
 `maillage run --compact` is the same network in one process, for a small machine (a village's box,
 an old laptop): the four services and the gateway in one nameko process (nameko runs several
-services in one process, each with its own workers, queues and relay)."""
+services in one process, each with its own workers, queues and relay).
+
+`Network` supervises its processes: one that exits is started again after a pause that grows
+while it keeps dying (RESTART_FIRST doubled up to RESTART_MAX; back to RESTART_FIRST once it ran
+STABLE_AFTER seconds), and each exit is reported with its last error. Only the operator's stop
+stops the network. What the supervisor knows is written to a status file (`status_path`, given to
+every process as MAILLAGE_SUPERVISOR_STATUS) that the gateway's `/health` shows."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +29,11 @@ from backbone import config
 from maillage.network import GATEWAY_MODULE, GREEN_DNS, SERVICE_MODULES
 
 NAMEKO_CONFIG = config.REPO_ROOT / "deploy" / "nameko.yaml"
+RESTART_FIRST = 0.5   # seconds before a process that exited is started again
+RESTART_MAX = 30.0    # the pause doubles while it keeps dying, up to this
+STABLE_AFTER = 60.0   # a process that ran this long was well: its next restart is quick again
+KEEPS_DYING = 3       # exits in a row, each before STABLE_AFTER, that /health reports
+
 
 @dataclass
 class Process:
@@ -30,6 +42,35 @@ class Process:
     green_dns: bool = False
     popen: subprocess.Popen | None = None
     log_path: Path | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    exits_in_a_row: int = 0
+    restart_at: float | None = None   # set while it waits to be started again
+    last_exit: int | None = None
+    last_error: str | None = None
+
+    def state(self) -> dict:
+        return {"state": "restarting" if self.restart_at is not None else "running",
+                "pid": self.popen.pid if self.popen and self.restart_at is None else None,
+                "restarts": self.restarts, "exits_in_a_row": self.exits_in_a_row,
+                "keeps_dying": self.exits_in_a_row >= KEEPS_DYING,
+                "last_exit": self.last_exit, "last_error": self.last_error}
+
+
+_ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")
+
+
+def last_error(log_path: Path | None) -> str | None:
+    """The last line of a process's log that names an error (the last line otherwise)."""
+    if log_path is None or not log_path.exists():
+        return None
+    with open(log_path, "rb") as log:
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 16384))
+        lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        return None
+    errors = [line for line in lines if _ERROR_LINE.search(line)]
+    return (errors or lines)[-1][:300]
 
 
 def network_processes(compact: bool = False) -> list[Process]:
@@ -52,34 +93,85 @@ def network_processes(compact: bool = False) -> list[Process]:
 
 
 class Network:
-    def __init__(self, log_dir: Path, compact: bool = False):
+    def __init__(self, log_dir: Path, compact: bool = False, report=None):
         self.log_dir = log_dir
         self.processes = network_processes(compact)
+        self.status_path = log_dir / "supervisor.json"
+        self.report = report or (lambda line: None)  # where supervision is told (the run's output)
+        self.stopping = False
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         for process in self.processes:
             process.log_path = self.log_dir / f"{process.name}.log"
-            log_file = open(process.log_path, "ab")
-            process.popen = subprocess.Popen(process.argv, stdout=log_file, stderr=subprocess.STDOUT,
-                                             env={**env, "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes"},
+            self._spawn(process)
+        self.write_status()
+
+    def _spawn(self, process: Process) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", config.SUPERVISOR_STATUS_ENV: str(self.status_path),
+               "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes"}
+        with open(process.log_path, "ab") as log_file:
+            process.popen = subprocess.Popen(process.argv, stdout=log_file, stderr=subprocess.STDOUT, env=env,
                                              cwd=config.REPO_ROOT, start_new_session=True)
-            log_file.close()
+        process.started_at = time.monotonic()
 
     def dead(self) -> list[Process]:
         return [p for p in self.processes if p.popen is not None and p.popen.poll() is not None]
 
+    def supervise(self) -> None:
+        """One look at every process: an exit is reported and its restart scheduled; a restart
+        that is due is done. Called about twice a second for as long as the network runs."""
+        if self.stopping:
+            return
+        now = time.monotonic()
+        changed = False
+        for process in self.processes:
+            if process.restart_at is None and process.popen is not None and process.popen.poll() is not None:
+                ran = now - process.started_at
+                process.exits_in_a_row = 1 if ran >= STABLE_AFTER else process.exits_in_a_row + 1
+                process.last_exit = process.popen.returncode
+                process.last_error = last_error(process.log_path)
+                delay = min(RESTART_FIRST * 2 ** (process.exits_in_a_row - 1), RESTART_MAX)
+                process.restart_at = now + delay
+                self.report(f"{process.name} exited with {process.last_exit} after {ran:.1f}s "
+                            f"(exit {process.exits_in_a_row} in a row; last error: {process.last_error}); "
+                            f"restarting in {delay:.1f}s")
+                changed = True
+            elif process.restart_at is not None and now >= process.restart_at:
+                process.restart_at = None
+                process.restarts += 1
+                self._spawn(process)
+                self.report(f"{process.name} restarted (pid {process.popen.pid}, restart {process.restarts})")
+                changed = True
+        if changed:
+            self.write_status()
+
+    def status(self) -> dict:
+        return {process.name: process.state() for process in self.processes}
+
+    def write_status(self) -> None:
+        """Atomically, so that a reader never sees half a file."""
+        temporary = self.status_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"processes": self.status(), "written_at": time.time()}))
+        temporary.replace(self.status_path)
+
     def wait_healthy(self, health_url: str, timeout: float) -> None:
+        """Until `/health` says every service answers, restarting what exits meanwhile; a process that keeps dying
+        before the network was ever up fails the start with its last lines."""
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
-            dead = self.dead()
-            if dead:
-                raise RuntimeError(self._death_report(dead))
+            self.supervise()
+            failing = [p for p in self.processes if p.exits_in_a_row >= KEEPS_DYING]
+            if failing:
+                raise RuntimeError(self._death_report(failing))
             try:
-                with urllib.request.urlopen(health_url, timeout=5):
-                    return  # 200
+                with urllib.request.urlopen(health_url, timeout=5) as response:
+                    body = json.loads(response.read())
+                not_ok = [name for name, check in body.get("checks", {}).items() if check.get("status") != "ok"]
+                if not not_ok:  # every service answers (events may still be waiting in queues)
+                    return
+                last = ", ".join(not_ok)
             except urllib.error.HTTPError as exc:  # 503: names what is down
                 try:
                     last = ", ".join(json.loads(exc.read()).get("down", [])) or str(exc.code)
@@ -88,19 +180,21 @@ class Network:
             except (OSError, ValueError) as exc:
                 last = type(exc).__name__
             time.sleep(0.3)
-        raise RuntimeError(f"the network did not become healthy in {timeout:.0f}s (down: {last}); "
+        raise RuntimeError(f"the network did not become healthy in {timeout:.0f}s (not ok: {last}); "
                            f"logs in {self.log_dir}")
 
     def _death_report(self, dead) -> str:
         lines = []
         for process in dead:
             tail = process.log_path.read_text(errors="replace").splitlines()[-15:]
-            lines.append(f"{process.name} exited with {process.popen.returncode}; last lines of "
+            lines.append(f"{process.name} exited with {process.last_exit} ({process.exits_in_a_row} times in a row); last lines of "
                          f"{process.log_path}:\n  " + "\n  ".join(tail))
         return "\n".join(lines)
 
     def stop(self, grace: float = 10.0) -> None:
+        self.stopping = True
         for process in self.processes:
+            process.restart_at = None
             if process.popen and process.popen.poll() is None:
                 process.popen.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace

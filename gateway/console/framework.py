@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
+from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway import auth, i18n
 from gateway.errors import HttpError
@@ -185,7 +186,10 @@ class Ctx:
 def error_page(status: int, title: str, text: str, principal=None, request_id=None) -> Response:
     html = templates.get_template("error.html").render(status=status, title=title, text=text,
                                                        principal=principal, request_id=request_id, nav={})
-    return Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
 def forbidden_village(principal=None, request_id=None) -> Response:
@@ -226,6 +230,9 @@ def _serve(handler, roles, village_scoped, service, request, params):
         return error_page(404, "Introuvable", i18n.message("not_found", what=what)[0], principal, request_id)
     except ServiceUnavailable as exc:
         return error_page(503, "Service indisponible", i18n.message("service_unavailable", service=exc.service)[0],
+                          principal, request_id)
+    except BROKER_ONLY_ERRORS:  # the broker went away under the page: a fault, not a bug
+        return error_page(503, "Service indisponible", i18n.message("service_unavailable", service="réseau")[0],
                           principal, request_id)
     except (InvalidInput, Conflict) as exc:
         return error_page(400, "Demande refusée", form_errors(exc)["_"], principal, request_id)

@@ -4,7 +4,7 @@ from werkzeug.wrappers import Response
 from backbone import config
 from gateway import auth
 from gateway.errors import json_response
-from gateway.health import CHECK_TIMEOUT, network_health
+from gateway.health import CHECK_DEADLINE, network_health
 from gateway.openapi import build_spec, docs_page, home_page
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from gateway.schemas import LoginInput, PrincipalOutput, ReadModelsOutput, TokenOutput
@@ -17,8 +17,9 @@ class NetworkRoutes:
 
     @route("GET", "/health", summary="État du réseau : courtier, services, bases de données", tag="operations")
     def health(self, call):
-        """200 when the broker, every service and every database answer; 503 naming what is down."""
-        proxies = {name: proxy.with_timeout(CHECK_TIMEOUT) for name, proxy in self._proxies().items()}
+        """Within a second: 503 when orders cannot be taken (broker, orders or its database down),
+        200 "degraded" when something else lags, 200 "ok" otherwise (gateway/health.py)."""
+        proxies = {name: proxy.with_timeout(CHECK_DEADLINE) for name, proxy in self._proxies().items()}
         status, body = network_health(config.amqp_uri(), proxies)
         return json_response(body, status)
 
