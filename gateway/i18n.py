@@ -212,6 +212,7 @@ _FIELD_PATTERNS = [
     (r"Longer than maximum length (?P<a>\d+)\.", "Au plus {a} caractères."),
     (r"Length must be (?P<a>\d+)\.", "La longueur doit être de {a} caractères."),
     (r"Must be one of: (?P<a>.*)\.", "Valeur attendue parmi : {a}."),
+    (r"Nested too deeply: at most (?P<a>\d+) levels\.", "Trop de niveaux imbriqués : au plus {a}."),
     (r"Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.",
      "Doit être compris entre {a} et {b}."),
     (r"Must be greater than or equal to (?P<a>\S+)\.", "Doit être supérieur ou égal à {a}."),

@@ -13,7 +13,6 @@ what the OpenAPI document is generated from.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -26,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from backbone.schemas import load
-from gateway import auth
+from gateway import auth, json_body
 from gateway.errors import HttpError, json_response, response_for
 
 PUBLIC = ()
@@ -127,7 +126,7 @@ def _parse_body(request, schema_cls):
         data = {}
     else:
         try:
-            data = json.loads(raw)
+            data = json_body.parse(raw)  # nested at most json_body.MAX_DEPTH levels (else 400 naming the field)
         except ValueError:
             raise HttpError(400, "invalid_json") from None
     if not isinstance(data, dict):

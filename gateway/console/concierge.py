@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.console.form_values import whole_number
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -34,8 +35,8 @@ def _aware(day: str, clock: str) -> str | None:
 
 
 def _number(raw: str):
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else (raw or None)
+    value = whole_number(raw)
+    return None if value == "" else value
 
 
 def _attendance(form) -> dict:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.console.form_values import whole_number
 from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
@@ -87,7 +88,7 @@ class CounterPages:
             for item in catalogue:
                 raw = (ctx.form.get(f"qty-{item['item_id']}") or "").strip()
                 if raw and raw != "0":
-                    lines.append({"item_id": item["item_id"], "quantity": int(raw) if raw.isdigit() else raw})
+                    lines.append({"item_id": item["item_id"], "quantity": whole_number(raw)})
             chosen = {line["item_id"] for line in lines}
             wanted = (ctx.form.get("delivery_date") or "").strip()
             if not wanted:  # left empty: the first day every chosen item can come
@@ -231,7 +232,7 @@ class CounterPages:
                     self.orders_rpc.accept_help_request(request_id, _here(ctx))
                 elif action == "done":
                     raw = ctx.form.get("minutes", "").strip()
-                    self.orders_rpc.help_request_done(request_id, {"minutes": int(raw) if raw.isdigit() else raw},
+                    self.orders_rpc.help_request_done(request_id, {"minutes": whole_number(raw)},
                                                       _here(ctx))
                 elif action == "confirm":
                     self.orders_rpc.confirm_help_request(request_id, _here(ctx))

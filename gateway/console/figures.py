@@ -162,7 +162,8 @@ def parse_page(args, count: int, per_page: int) -> tuple[int, int, dict]:
     raw = (args.get("page") or "").strip()
     if not raw:
         return 1, pages, {}
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:  # "²" is a digit to str.isdigit
+    # "²" is a digit to str.isdigit; past 4,300 digits int() itself refuses (and a 500 would follow)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         return 1, pages, {"page": "Numéro de page invalide (1, 2, 3…)."}
     return min(int(raw), pages), pages, {}
 

@@ -147,6 +147,43 @@ def test_a_partner_signs_in_with_its_api_key_and_only_reaches_partner_routes(sta
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_forbidden"
 
 
+@pytest.mark.parametrize("levels", [33, 100_000])
+def test_a_body_nested_too_deeply_is_a_400_naming_the_field(stack, levels):
+    """Issue 21: deep JSON on the anonymous sign-in route answered 500 (RecursionError)."""
+    body = '{"email": ' + "[" * levels + "]" * levels + ', "password": "x"}'
+    response = requests.post(stack.url("/api/auth/login"), data=body, timeout=10,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text[:300]
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert error["fields"] == {"email": ["Trop de niveaux imbriqués : au plus 32."]}
+    assert error["fields_en"] == {"email": ["Nested too deeply: at most 32 levels."]}
+    shallow = '{"email": ' + "[" * 31 + "]" * 31 + ', "password": "x"}'  # deep enough to be read, then refused as a list
+    response = requests.post(stack.url("/api/auth/login"), data=shallow, timeout=10,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "Nested" not in response.text
+
+
+def test_page_numbers_are_bounded_with_a_400_naming_the_field(stack):
+    """Issue 21: `?page=10**20` overflowed the database's OFFSET (500)."""
+    coordinator = stack.login(COORDINATOR)
+    partner = requests.post(stack.url("/api/partners"), headers=coordinator, timeout=10,
+                            json={"name": f"Pages {uuid.uuid4().hex[:6]}", "kind": "association"})
+    assert partner.status_code == 201, partner.text
+    key = {"X-API-Key": partner.json()["api_key"]}
+    for path, headers in (("/api/partner/deliveries", key), ("/api/deliveries", coordinator)):
+        for page, field in ((str(10 ** 20), "page"), ("9" * 5000, "page"), ("0", "page"), ("1000000", "per_page")):
+            response = requests.get(stack.url(f"{path}?{field}={page}"), headers=headers, timeout=10)
+            assert response.status_code == 400, (path, field, page[:20], response.text[:300])
+            assert list(response.json()["error"]["fields"]) == [field]
+        assert requests.get(stack.url(f"{path}?page=10000&per_page=200"), headers=headers,
+                            timeout=10).json()["items"] == []
+    session = requests.Session()
+    stack.console_sign_in(session, COORDINATOR)
+    response = session.get(stack.url("/console/coordination?page=" + "9" * 5000), timeout=30)
+    assert response.status_code == 400 and "Numéro de page invalide" in response.text  # the page, with the error
+
+
 def test_openapi_is_generated_from_the_schemas(stack):
     spec = requests.get(stack.url("/api/openapi.json"), timeout=10).json()
     assert spec["openapi"].startswith("3.")

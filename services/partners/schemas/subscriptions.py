@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from backbone import config
+from backbone.schemas import PageQuery
 from services.partners.addresses import is_internal
 
 DELIVERY_STATUSES = ("pending", "delivered", "parked")
@@ -69,9 +70,7 @@ class NoInput(Schema):
     """An action without fields (the body may be empty)."""
 
 
-class DeliveryQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+class DeliveryQuery(PageQuery):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY_STATUSES))
     partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36))
 
