@@ -54,9 +54,13 @@ def test_an_erased_member_is_gone_from_every_read_model_and_a_redelivery_changes
     assert _row(orders, OrdersKnownMember, member["id"])["tags"] == "fragile,no_car", \
         "only the tags other services need travel"
 
+    # kept to replay late: once erased, the outbox keeps this event (published) without the name
+    wait_until(lambda: pending(members) == 0, message="the relay to mark member.registered published")
+    registration = _envelope(members, "member.registered")
     with members.unit_of_work() as uow:
         people.erase_member(uow, village["id"], member["id"])
     wait_until(lambda: pending(members) == 0, message="the relay to publish member.erased")
+    assert "Vergne" not in json.dumps(_envelope(members, "member.registered"))
 
     def erased_everywhere():
         return all((_row(db, model, member["id"]) or {}).get("erased_at")
@@ -70,7 +74,7 @@ def test_an_erased_member_is_gone_from_every_read_model_and_a_redelivery_changes
     # the broker redelivers the erasure, and a stale registration arrives late
     client = broker_client(amqp_uri)
     client.publish_envelope(_envelope(members, "member.erased"))
-    client.publish_envelope(_envelope(members, "member.registered"))
+    client.publish_envelope(registration)
     for log in (orders_log, events_log):
         wait_until(lambda log=log: log.runs("on_member_erased", ok=True) == 2
                    and log.runs("on_member_registered", ok=True) == 2, message="the redeliveries to be handled")
