@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as Rou
 from werkzeug.wrappers import Response
 
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
-from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable, TooManyAttempts
 from gateway import i18n
 
 log = logging.getLogger("maillage.gateway")
@@ -65,6 +65,10 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
     elif isinstance(exc, AuthenticationFailed):
         code = exc.reason if exc.reason in i18n.MESSAGES else "bad_credentials"
         status, body = 401, error_body(code, request_id)
+    elif isinstance(exc, TooManyAttempts):
+        wait, wait_en = i18n.duration(exc.retry_after)
+        status, body = 429, error_body("too_many_attempts", request_id, wait=wait, wait_en=wait_en)
+        body["error"]["retry_after"] = exc.retry_after
     elif isinstance(exc, ServiceUnavailable):
         status, body = 503, error_body("service_unavailable", request_id, service=exc.service)
     elif isinstance(exc, MethodNotAllowed):
@@ -81,4 +85,6 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
         headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="maillage"'}
+    if status == 429:
+        headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
     return json_response(body, status, headers)

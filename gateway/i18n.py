@@ -19,6 +19,16 @@ MESSAGES = {
     "bad_credentials": ("Adresse e-mail ou mot de passe incorrect.", "Wrong email or password."),
     "login_form_expired": ("La page de connexion a expiré ou ne vient pas d'ici : saisissez à nouveau vos identifiants.",
                            "The sign-in page expired or did not come from here: enter your credentials again."),
+    "too_many_attempts": ("Trop de tentatives de connexion : réessayez dans {wait}.",
+                          "Too many sign-in attempts: try again in {wait_en}."),
+    "token_revoked": ("Cette session a été fermée (déconnexion, mot de passe changé ou compte désactivé) : "
+                      "reconnectez-vous.",
+                      "This session was ended (signed out, password changed or account disabled): sign in again."),
+    "bad_current_password": ("Le mot de passe actuel est incorrect.", "The current password is wrong."),
+    "bad_reset_code": ("Ce code de réinitialisation est inconnu, déjà utilisé ou expiré : demandez-en un nouveau "
+                       "à la coordination.",
+                       "This reset code is unknown, already used or expired: ask the coordination for a new one."),
+    "cannot_disable_self": ("Vous ne pouvez pas désactiver votre propre compte.", "You cannot disable your own account."),
     "bad_api_key": ("Clé d'API inconnue ou révoquée.", "Unknown or revoked API key."),
     "role_forbidden": ("Votre rôle ({role}) ne permet pas cette action ; rôles autorisés : {allowed}.",
                        "Your role ({role}) may not do this; allowed roles: {allowed}."),
@@ -359,6 +369,15 @@ def message(code: str, **values) -> tuple[str, str]:
     french, english = MESSAGES[code]
     return (french.format(**{k: _label(v, 0) for k, v in values.items()}),
             english.format(**{k: _label(v, 1) for k, v in values.items()}))
+
+
+def duration(seconds: int) -> tuple[str, str]:
+    """A wait, in words: (fr, en), e.g. ("4 secondes", "4 seconds"), ("15 minutes", "15 minutes")."""
+    seconds = max(1, int(seconds))
+    if seconds < 60:
+        return (f"{seconds} seconde{'s' if seconds > 1 else ''}", f"{seconds} second{'s' if seconds > 1 else ''}")
+    minutes = -(-seconds // 60)
+    return (f"{minutes} minute{'s' if minutes > 1 else ''}", f"{minutes} minute{'s' if minutes > 1 else ''}")
 
 
 def thing(what: str) -> tuple[str, str]:

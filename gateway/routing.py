@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from backbone.schemas import load
 from gateway import auth, json_body
 from gateway.errors import HttpError, json_response, response_for
+from gateway.web_security import add_security_headers
 
 PUBLIC = ()
 STAFF = ("coordinator", "concierge")
@@ -87,6 +88,7 @@ class JsonWsgiApp(WsgiApp):
         except HTTPException as exc:
             response = response_for(exc, request.headers.get("X-Request-Id") or str(uuid.uuid4()),
                                     path=request.path, method=request.method)
+        add_security_headers(response)
         return response(environ, start_response)
 
 
@@ -161,7 +163,7 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
     try:
         principal = None
         if spec.roles:
-            principal = auth.authenticate(request, service.partners_rpc)
+            principal = auth.authenticate(request, service.partners_rpc, service.members_rpc)
         if principal is not None:
             _check_role(spec, principal)
         path_scoped = (spec.scope or "").startswith("path:")

@@ -237,6 +237,10 @@ def run(demo, timeout, compact):
         if failed:
             _fail(failed)
     address = _gateway_address()
+    if demo:  # the gateway's sign-in page then lists the demo accounts (gateway/console/session_pages.py)
+        import os
+
+        os.environ["MAILLAGE_DEMO"] = "1"
     network = Network(config.data_dir().parent / "log", compact=compact,
                       report=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} supervisor: {line}", err=True))
     stop = {"now": False}

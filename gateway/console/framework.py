@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway import auth, i18n
+from gateway import auth, i18n, web_security
 from gateway.errors import HttpError
 from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
 
@@ -105,9 +105,10 @@ def redirect(location: str, cookies: dict | None = None) -> Response:
 
 def set_session(response: Response, token: str | None) -> Response:
     if token is None:
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict", secure=web_security.https())
     else:
-        response.set_cookie(COOKIE, token, max_age=auth.token_ttl(), path="/", httponly=True, samesite="Strict")
+        response.set_cookie(COOKIE, token, max_age=auth.token_ttl(), path="/", httponly=True, samesite="Strict",
+                            secure=web_security.https())
     return response
 
 
@@ -211,7 +212,7 @@ def _serve(handler, roles, village_scoped, service, request, params):
         if not token:
             return _login_redirect(request)
         try:
-            principal = auth.principal_from_token(token)
+            principal = auth.principal_from_token(token, service.members_rpc)
         except HttpError:
             return set_session(_login_redirect(request), None)
         if principal.role not in roles:

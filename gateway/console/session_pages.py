@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import mimetypes
 import os
 import secrets
@@ -9,12 +10,14 @@ import secrets
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
-from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
-from gateway import auth, i18n
+from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable, TooManyAttempts
+from gateway import auth, i18n, web_security
 from gateway.console.framework import (
     COOKIE, LOGIN_COOKIE, STATIC, STAFF, error_page, login_csrf_token, page, public, redirect, set_session, templates,
 )
 from gateway.errors import HttpError
+
+log = logging.getLogger("maillage.gateway.console")
 
 
 def landing_for(principal) -> str:
@@ -29,12 +32,19 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def demo_run() -> bool:
+    """A trial network with the demo data (`maillage run` sets MAILLAGE_DEMO=1 when it loads it):
+    only there does the sign-in page show the demo accounts and their shared password."""
+    return os.environ.get("MAILLAGE_DEMO") == "1"
+
+
 def _login_form(nonce: str, email="", error=None, target=None, status=200) -> Response:
     html = templates.get_template("login.html").render(email=email, error=error, suite=target or "",
-                                                       csrf=login_csrf_token(nonce), principal=None, nav={})
+                                                       csrf=login_csrf_token(nonce), principal=None, nav={},
+                                                       demo=demo_run())
     response = Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, path="/console/connexion", httponly=True,
-                        samesite="Strict")
+                        samesite="Strict", secure=web_security.https())
     return response
 
 
@@ -44,7 +54,7 @@ class SessionPages:
         token = request.cookies.get(COOKIE)
         if token:
             try:
-                return redirect(landing_for(auth.principal_from_token(token)))
+                return redirect(landing_for(auth.principal_from_token(token, self.members_rpc)))
             except HttpError:
                 pass
         return redirect("/console/connexion")
@@ -59,7 +69,14 @@ class SessionPages:
         if not nonce or not hmac.compare_digest(request.form.get("csrf", ""), login_csrf_token(nonce)):
             return _login_form(secrets.token_urlsafe(24), email, i18n.message("login_form_expired")[0], target, 400)
         try:
-            account = self.members_rpc.authenticate({"email": email, "password": request.form.get("password", "")})
+            account = self.members_rpc.authenticate({"email": email, "password": request.form.get("password", ""),
+                                                     "client_address": auth.client_address(request)})
+        except TooManyAttempts as exc:
+            wait, wait_en = i18n.duration(exc.retry_after)
+            text = i18n.message("too_many_attempts", wait=wait, wait_en=wait_en)[0]
+            response = _login_form(nonce, email, text, target, 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except (AuthenticationFailed, InvalidInput):
             return _login_form(nonce, email, i18n.message("bad_credentials")[0], target, status=401)
         except ServiceUnavailable as exc:
@@ -70,6 +87,15 @@ class SessionPages:
 
     @page("/console/deconnexion", methods="POST", roles=STAFF)
     def console_logout(self, ctx):
+        """Ends this session at the members service too: the token is refused from now on, even if
+        copied elsewhere."""
+        principal = ctx.principal
+        try:
+            self.members_rpc.end_staff_session(principal.id, {"token_id": principal.token_id,
+                                                              "expires_at": principal.expires_at.isoformat()})
+        except ServiceUnavailable:  # the cookie still goes; the token itself expires in its time
+            log.warning("sign-out of %s not recorded: members did not answer", principal.id)
+        auth.forget_session_state(principal.id)
         return set_session(redirect("/console/connexion"), None)
 
     @public("/console/static/<path:name>")

@@ -6,6 +6,7 @@ from gateway import auth
 from gateway.errors import json_response
 from gateway.health import CHECK_DEADLINE, network_health
 from gateway.openapi import build_spec, docs_page, home_page
+from gateway.routes.accounts import token_answer
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from gateway.schemas import LoginInput, PrincipalOutput, ReadModelsOutput, TokenOutput
 
@@ -33,11 +34,11 @@ class NetworkRoutes:
         return Response(docs_page(), mimetype="text/html")
 
     @route("POST", "/api/auth/login", summary="Se connecter (personnel)", tag="authentification",
-           body=LoginInput, response=TokenOutput, errors=(401,))
+           body=LoginInput, response=TokenOutput, errors=(401, 429))
     def login(self, call):
         """Checks the password (argon2, members service) and returns a signed token that expires."""
-        account = self.members_rpc.authenticate(call.body)
-        return {"token": auth.issue_token(account), "expires_in": auth.token_ttl(), "account": account}
+        account = self.members_rpc.authenticate({**call.sent, "client_address": auth.client_address(call.request)})
+        return token_answer(account)
 
     @route("GET", "/api/me", summary="Qui suis-je ?", tag="authentification",
            roles=STAFF + PARTNER, response=PrincipalOutput)

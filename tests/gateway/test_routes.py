@@ -5,6 +5,8 @@ from gateway import service  # noqa: F401  (registers the routes)
 from gateway.routing import ROUTES
 
 PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/login",
+                # a new password with the one-time code a coordinator gave (services/members/accounts.py)
+                "/api/auth/password-reset",
                 # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
                 "/api/villages/<village_id>/calendar.ics",
                 # the same for the whole network (with village names)

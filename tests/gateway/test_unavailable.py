@@ -1,4 +1,5 @@
 """A service that is down gets a 503 naming it, never a hang (gateway + members only, real broker)."""
+import os
 import socket
 
 import pytest
@@ -74,13 +75,16 @@ def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monke
 def test_exports_and_the_report_are_refused_while_a_service_s_figures_are_missing(gateway_url):
     """A CSV or a PDF goes to a funder: incomplete, it would mislead, so it is refused in French
     (503) naming what is missing; the page itself shows what it has, with the same warning."""
-    import uuid
+    from nameko.standalone.rpc import ServiceRpcProxy
 
     from gateway import auth
     from gateway.console.framework import COOKIE
 
-    cookies = {COOKIE: auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "village_id": None,
-                                          "full_name": "Coordination"})}
+    with ServiceRpcProxy("members", {"AMQP_URI": os.environ["AMQP_URI"]}, timeout=30) as members:
+        # a real account: the gateway checks a token's account with members (sessions can be ended)
+        account = members.create_staff_account({"email": "coordination@maillage.test", "full_name": "Coordination",
+                                                "password": "mot-de-passe-test", "role": "coordinator"})
+    cookies = {COOKIE: auth.issue_token(account)}
     period = "?du=2026-01-01&au=2026-06-30"
     for path in ("/console/coordination/export/villages.csv", "/console/coordination/rapport.pdf"):
         response = requests.get(gateway_url + path + period, cookies=cookies, allow_redirects=False, timeout=30)

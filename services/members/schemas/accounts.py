@@ -57,3 +57,25 @@ class SessionEndInput(Schema):
 
 class AccountStatusInput(Schema):
     active = fields.Boolean(required=True)
+
+
+# what a caller sends to the gateway: the client address is the gateway's to tell, never the caller's
+class PasswordChangeBody(PasswordChangeInput):
+    class Meta:
+        exclude = ("client_address",)
+
+
+class PasswordResetBody(PasswordResetInput):
+    class Meta:
+        exclude = ("client_address",)
+
+
+class PasswordResetStarted(Schema):
+    account = fields.Nested(StaffAccountOutput)
+    reset_code = fields.String(metadata={"description": "Code à usage unique, montré une seule fois : à remettre "
+                                                        "à la personne (valable 24 h)."})
+    expires_at = fields.String()
+
+
+class SignedOut(Schema):
+    signed_out = fields.Boolean()
