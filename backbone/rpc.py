@@ -173,8 +173,8 @@ class _RpcConsumer(RpcConsumer):
         try:
             result, exc_info = responder.send_response(result, exc_info)
         except BROKER_ERRORS as exc:  # the caller's timeout answers it; the service goes on
-            log.warning("could not send the reply of %s (broker unreachable: %s); its caller's timeout answers",
-                        self.method_name, type(exc).__name__)
+            log.warning("could not send the reply to %s (broker unreachable: %s); its caller's timeout answers",
+                        message.delivery_info.get("routing_key"), type(exc).__name__)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 

@@ -154,3 +154,59 @@ def test_a_call_made_while_serving_one_keeps_the_earlier_deadline():
     free = Proxy()
     backbone_rpc.TimedServiceProxy(free, provider, 5.0).with_timeout(2.0).say()
     assert abs(free.data[backbone_rpc.DEADLINE_KEY] - (now + 2.0 - backbone_rpc.DEADLINE_MARGIN)) < 0.5
+
+
+def _queues(amqp_uri: str) -> list[str]:
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    listed = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    listed.raise_for_status()
+    return [queue["name"] for queue in listed.json()]
+
+
+def test_a_caller_s_reply_queue_goes_with_its_process(container_factory, nameko_config, amqp_uri):
+    """A killed gateway must not leave a reply queue behind holding replies nobody will read:
+    the queue is auto-delete, so it goes when its consumer's connection does."""
+    container_factory(Echo, nameko_config).start()
+    caller = container_factory(Caller, nameko_config)
+    caller.start()
+    with ServiceRpcProxy("caller", nameko_config, timeout=10) as proxy:
+        assert proxy.ask("a") == {"answer": "a"}
+    assert [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")], "the caller has a reply queue"
+    caller.kill()  # its connection closes, as with a SIGKILL
+    deadline = time.monotonic() + 10
+    while [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")]
+
+
+class ServedEcho:
+    """Echo served through backbone's entrypoint, as every service is."""
+    name = "echo"
+
+    @backbone_rpc.rpc
+    def say(self, word):
+        return word
+
+
+def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(container_factory, nameko_config, monkeypatch):
+    """The broker went away just as the answer was being sent: the caller's timeout answers, and
+    the service goes on serving (before, the exception stopped its container: the whole process)."""
+    from kombu.exceptions import OperationalError
+
+    failing = {"replies": 1}
+    original = backbone_rpc._Responder.send_response
+
+    def send_response(self, result, exc_info):
+        if failing["replies"]:
+            failing["replies"] -= 1
+            raise OperationalError("[Errno 111] Connection refused")
+        return original(self, result, exc_info)
+
+    monkeypatch.setattr(backbone_rpc._Responder, "send_response", send_response)
+    echo = container_factory(ServedEcho, nameko_config)
+    echo.start()
+    container_factory(Caller, nameko_config).start()
+    with ServiceRpcProxy("caller", nameko_config, timeout=10) as caller:
+        assert caller.ask("lost") == {"unavailable": "timeout"}
+        assert caller.ask("again") == {"answer": "again"}
+    assert echo._died.ready() is False, "the service is still running"
