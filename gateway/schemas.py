@@ -36,6 +36,15 @@ class PartnerCreatedOutput(Schema):
     api_key = fields.String(metadata={"description": "Montrée une seule fois : à transmettre au partenaire."})
 
 
+class ApiKeyRotated(Schema):
+    api_key = fields.String(metadata={"description": "La nouvelle clé, montrée cette seule fois."})
+    revoked = fields.Integer(metadata={"description": "Combien d'anciennes clés ont été révoquées."})
+
+
+class ApiKeysRevoked(Schema):
+    revoked = fields.Integer()
+
+
 class CarrierOutput(Schema):
     id = fields.String(metadata={"description": "The partner's id: a parcel's `partner_id`."})
     name = fields.String()

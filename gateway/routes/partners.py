@@ -2,7 +2,7 @@
 role PARTNER) manages its own offers under /api/partner/...; the coordinator registers partners and
 may manage any partner's offers under /api/partners/...; staff read the partners serving a village."""
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
-from gateway.schemas import PartnerCreatedOutput
+from gateway.schemas import ApiKeyRotated, ApiKeysRevoked, NoBody, PartnerCreatedOutput
 from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput, PartnerInput, PartnerOutput
 from services.partners.schemas.partners import PartnerUpdateInput
 
@@ -17,6 +17,23 @@ class PartnerRoutes:
         """Kind, relationships (supplier, logistics, client, funder, co_organiser: several at once), villages
         served (none: the whole network; the scope follows), contacts, SIRET (checked)."""
         return self.partners_rpc.register_partner(call.sent)
+
+    @route("POST", "/api/partners/<partner_id>/api-key", summary="Nouvelle clé d'API d'un partenaire (l'ancienne "
+           "est révoquée ; la nouvelle est montrée une fois)", tag="partenaires", roles=COORDINATOR, body=NoBody,
+           response=ApiKeyRotated, status=201, errors=(404,))
+    def rotate_partner_api_key(self, call):
+        return self.partners_rpc.rotate_api_key(call.params["partner_id"])
+
+    @route("POST", "/api/partners/<partner_id>/api-key/revoke", summary="Révoquer les clés d'API d'un partenaire",
+           tag="partenaires", roles=COORDINATOR, body=NoBody, response=ApiKeysRevoked, errors=(404,))
+    def revoke_partner_api_keys(self, call):
+        return self.partners_rpc.revoke_api_keys(call.params["partner_id"])
+
+    @route("POST", "/api/partner/api-key", summary="Changer ma clé d'API (l'ancienne cesse de fonctionner ; la "
+           "nouvelle est montrée une fois)", tag="partenaires", roles=PARTNER, body=NoBody, response=ApiKeyRotated,
+           status=201)
+    def rotate_own_api_key(self, call):
+        return self.partners_rpc.rotate_api_key(call.principal.id)
 
     @route("GET", "/api/partner/me", summary="Le partenaire appelant (par clé d'API)", tag="partenaires",
            roles=PARTNER, response=PartnerOutput)

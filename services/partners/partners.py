@@ -74,13 +74,29 @@ def register_partner(uow, data: dict) -> dict:
     for contact in data.get("contacts") or []:
         uow.session.add(PartnerContact(partner_id=partner.id, **contact))
     uow.session.flush()
-    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    uow.session.add(ApiKey(id=key_id, partner_id=partner.id, secret_hash=_hash(secret)))
+    api_key = _issue_key(uow, partner.id)
     uow.record_event("partner.joined", {"partner_id": partner.id, "name": partner.name,
                                         "kind": partner.kind, "village_ids": data["village_ids"]},
                      village_id=None)
     uow.commit()
-    return {"partner": _dump(uow, partner, data["village_ids"]), "api_key": f"mlg_{key_id}_{secret}"}
+    return {"partner": _dump(uow, partner, data["village_ids"]), "api_key": api_key}
+
+
+def _issue_key(uow, partner_id: str) -> str:
+    """A new key: only its SHA-256 is kept; the key itself is returned to be shown once."""
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    uow.session.add(ApiKey(id=key_id, partner_id=partner_id, secret_hash=_hash(secret)))
+    return f"mlg_{key_id}_{secret}"
+
+
+def rotate_api_key(uow, partner_id: str) -> dict:
+    """A new key for the partner, every older one revoked in the same transaction."""
+    if uow.session.get(Partner, partner_id) is None:
+        raise NotFound("partner", partner_id)
+    revoked = _revoke(uow, partner_id)
+    api_key = _issue_key(uow, partner_id)
+    uow.commit()
+    return {"api_key": api_key, "revoked": revoked}
 
 
 def authenticate_api_key(uow, api_key: str) -> dict:
@@ -130,13 +146,21 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
     return get_partner(uow, partner.id)
 
 
-def revoke_api_keys(uow, partner_id: str) -> int:
+def _revoke(uow, partner_id: str) -> int:
     keys = uow.session.scalars(select(ApiKey).where(ApiKey.partner_id == partner_id,
                                                     ApiKey.revoked_at.is_(None))).all()
     for key in keys:
         key.revoked_at = utcnow()
-    uow.commit()
     return len(keys)
+
+
+def revoke_api_keys(uow, partner_id: str) -> int:
+    """Every key of the partner stops working (until the coordinator issues a new one)."""
+    if uow.session.get(Partner, partner_id) is None:
+        raise NotFound("partner", partner_id)
+    revoked = _revoke(uow, partner_id)
+    uow.commit()
+    return revoked
 
 
 def list_partners(uow, village_id: str | None = None) -> list[dict]:

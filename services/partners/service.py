@@ -38,6 +38,16 @@ class PartnersService:
             return partners.register_partner(uow, load(PartnerInput(), data))
 
     @rpc(expected_exceptions=EXPECTED)
+    def rotate_api_key(self, partner_id):
+        with self.db.unit_of_work() as uow:
+            return partners.rotate_api_key(uow, str(partner_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke_api_keys(self, partner_id):
+        with self.db.unit_of_work() as uow:
+            return {"revoked": partners.revoke_api_keys(uow, str(partner_id))}
+
+    @rpc(expected_exceptions=EXPECTED)
     def authenticate_api_key(self, api_key):
         key = load(ApiKeyInput(), {"api_key": api_key})["api_key"]
         with self.db.unit_of_work() as uow:

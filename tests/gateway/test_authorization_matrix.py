@@ -179,10 +179,20 @@ EMAIL_OF = {"concierge_a": CONCIERGE_OF[VILLAGE_A], "concierge_b": CONCIERGE_OF[
             "coordinator": "coordination@maillage.test"}
 
 
+def _new_partner_key(world) -> str:
+    created = requests.post(world["stack"].url("/api/partners"), headers=world["headers"]["coordinator"],
+                            timeout=15, json={"name": f"Partenaire jetable {uuid.uuid4().hex[:6]}",
+                                              "kind": "association"})
+    assert created.status_code == 201, created.text
+    return created.json()["api_key"]
+
+
 def _call(world, route, caller, values, body: dict | None = None):
     kwargs = {"headers": dict(world["headers"][caller]), "timeout": 20, "allow_redirects": False}
     if route.path in ENDS_THE_SESSION and caller in EMAIL_OF:
         kwargs["headers"] = world["stack"].login(EMAIL_OF[caller])
+    if route.path == "/api/partner/api-key" and caller == "partner":  # a rotation revokes the key used
+        kwargs["headers"] = {"X-API-Key": _new_partner_key(world)}
     if route.body is not None:
         kwargs["json"] = {} if body is None else body
     response = requests.request(route.method, world["stack"].url(_path(route, values)), **kwargs)

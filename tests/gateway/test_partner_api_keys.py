@@ -1,0 +1,88 @@
+"""A partner's API key can be rotated (a new one shown once, the old one refused at once) by the
+coordinator or by the partner itself, and revoked by the coordinator (real gateway and partners
+service, real broker; SQLite and PostgreSQL)."""
+import socket
+import uuid
+
+import pytest
+import requests
+
+from backbone.contracts import build_envelope, parse_envelope
+from backbone.schemas import load
+from gateway import auth
+from gateway.service import GatewayService
+from services.partners import partners, read_models
+from services.partners.schemas import PartnerInput
+from services.partners.service import PartnersService
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def api(container_factory, nameko_config, service_db, monkeypatch):
+    monkeypatch.setenv("GATEWAY_SECRET", "keys-test")
+    database = service_db("partners")
+    village_id = str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        read_models.record_village(uow, "setup", parse_envelope(build_envelope("village.opened", {
+            "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
+            "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
+    created = {}
+    for name in ("Ferme du Plateau", "Boulangerie Faure"):
+        with database.unit_of_work() as uow:
+            done = partners.register_partner(uow, load(PartnerInput(), {"name": name, "kind": "producer",
+                                                                          "village_ids": [village_id]}))
+        created[name] = (done["partner"]["id"], done["api_key"])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    for cls in (PartnersService, GatewayService):
+        container_factory(cls, config).start()
+    coordinator = {"Authorization": "Bearer " + auth.issue_token(
+        {"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})}
+    return {"base": f"http://127.0.0.1:{port}", "partners": list(created.values()), "coordinator": coordinator}
+
+
+def _me(api, key):
+    return requests.get(api["base"] + "/api/partner/me", headers={"X-API-Key": key}, timeout=30)
+
+
+def _post(api, path, headers):
+    return requests.post(api["base"] + path, headers=headers, json={}, timeout=30)
+
+
+def test_the_coordinator_rotates_a_key_and_the_old_one_is_refused(api):
+    (partner_id, old), (_, other) = api["partners"]
+    rotated = _post(api, f"/api/partners/{partner_id}/api-key", api["coordinator"])
+    assert rotated.status_code == 201, rotated.text
+    assert rotated.json()["revoked"] == 1
+    refused = _me(api, old)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "bad_api_key"
+    assert _me(api, rotated.json()["api_key"]).json()["id"] == partner_id
+    assert _me(api, other).status_code == 200  # another partner's key is untouched
+
+
+def test_a_partner_rotates_its_own_key(api):
+    (partner_id, old), (other_id, other) = api["partners"]
+    rotated = _post(api, "/api/partner/api-key", {"X-API-Key": old})
+    assert rotated.status_code == 201, rotated.text
+    assert _me(api, old).status_code == 401
+    new = rotated.json()["api_key"]
+    assert _me(api, new).json()["id"] == partner_id
+    # never another partner's key
+    assert _post(api, f"/api/partners/{other_id}/api-key", {"X-API-Key": new}).status_code == 403
+    assert _me(api, other).status_code == 200
+
+
+def test_the_coordinator_revokes_a_partners_keys(api):
+    (partner_id, key), _ = api["partners"]
+    revoked = _post(api, f"/api/partners/{partner_id}/api-key/revoke", api["coordinator"])
+    assert revoked.status_code == 200 and revoked.json() == {"revoked": 1}
+    assert _me(api, key).status_code == 401
+    assert _post(api, f"/api/partners/{partner_id}/api-key/revoke", {"X-API-Key": key}).status_code == 401
+
+
+def test_an_unknown_partner_is_a_404(api):
+    unknown = _post(api, f"/api/partners/{uuid.uuid4()}/api-key", api["coordinator"])
+    assert unknown.status_code == 404 and unknown.json()["error"]["message"].endswith("introuvable.")
