@@ -69,6 +69,22 @@ def webhook_timeout() -> float:
     return float(os.environ.get("MAILLAGE_WEBHOOK_TIMEOUT", "5"))
 
 
+def webhook_deadline() -> float:
+    """Seconds one webhook attempt may take in all (resolving, connecting, sending, the answer):
+    the socket timeout alone lets an endpoint that drips a byte now and then hold a sender forever."""
+    return float(os.environ.get("MAILLAGE_WEBHOOK_DEADLINE", "15"))
+
+
+def webhook_workers() -> int:
+    """Deliveries sent at once by one partners process (green threads)."""
+    return max(1, int(os.environ.get("MAILLAGE_WEBHOOK_WORKERS", "8")))
+
+
+def webhook_per_partner() -> int:
+    """Deliveries sent at once to one partner: a slow partner never takes every sender."""
+    return max(1, int(os.environ.get("MAILLAGE_WEBHOOK_PER_PARTNER", "2")))
+
+
 def webhook_allow_private() -> bool:
     """Whether webhooks may reach private, loopback or link-local addresses (our own network).
     Off by default: a partner's URL must not become a way into the services; on for tests and a

@@ -1,9 +1,12 @@
 """Sending deliveries (webhooks and the AMQP feed), their log, and redelivery on demand.
 
-`send_due` is what the partners service's timer runs: it takes due pending deliveries one at a
-time (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several partners instances never send the same
-one), sends it, logs the attempt (HTTP status or error, duration) and, in the same transaction,
-marks it delivered or schedules the next attempt after an exponential pause
+`send_due` is what the partners service's timer runs: it sends due pending deliveries several at
+a time (MAILLAGE_WEBHOOK_WORKERS green threads), at most MAILLAGE_WEBHOOK_PER_PARTNER at once to
+one partner, so a partner whose endpoint is slow holds a few senders for at most an attempt's
+deadline (MAILLAGE_WEBHOOK_DEADLINE) and the others' deliveries go on. Each sender takes its
+delivery in its own transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several partners
+instances never send the same one), sends it, logs the attempt (HTTP status or error, duration)
+and, in the same transaction, marks it delivered or schedules the next attempt after an exponential pause
 (MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most MAILLAGE_WEBHOOK_RETRY_MAX); after
 MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reason. Everything is
 in the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
@@ -14,7 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from datetime import datetime, timedelta
+
+import eventlet
+import eventlet.queue
+from eventlet.semaphore import Semaphore
 
 from sqlalchemy import func, select
 
@@ -28,6 +36,7 @@ from services.partners.schemas.subscriptions import (
 )
 
 log = logging.getLogger("maillage.partners.deliveries")
+POLL_SECONDS = 0.5  # while a slow endpoint holds senders, deliveries that fall due meanwhile are looked for
 
 
 class Outlets:
@@ -36,6 +45,7 @@ class Outlets:
     def __init__(self, amqp_uri: str | None = None, timeout: float | None = None):
         self.timeout = config.webhook_timeout() if timeout is None else timeout
         self.publisher = feed.FeedPublisher(amqp_uri)
+        self.publishing = Semaphore(1)
 
     def webhook(self, subscription: WebhookSubscription, delivery: Delivery) -> webhooks.Outcome:
         started = time.monotonic()
@@ -47,12 +57,13 @@ class Outlets:
 
     def amqp(self, delivery: Delivery) -> webhooks.Outcome:
         started = time.monotonic()
-        try:
-            self.publisher.publish(delivery.partner_id, delivery.event_type, delivery.event_id,
-                                   delivery.body.encode())
-        except Exception as exc:  # noqa: BLE001  unroutable, refused, broker away: an outcome
-            self.publisher.close()
-            return webhooks.Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
+        with self.publishing:  # one broker connection: senders publish on it one after another
+            try:
+                self.publisher.publish(delivery.partner_id, delivery.event_type, delivery.event_id,
+                                       delivery.body.encode())
+            except Exception as exc:  # noqa: BLE001  unroutable, refused, broker away: an outcome
+                self.publisher.close()
+                return webhooks.Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
         return webhooks.Outcome(True, _ms(started))
 
     def close(self) -> None:
@@ -64,28 +75,83 @@ def retry_delay(attempts: int) -> float:
     return min(config.webhook_retry_base() * 2 ** (attempts - 1), config.webhook_retry_max())
 
 
-def send_due(db, *, now: datetime | None = None, limit: int = 20, outlets: Outlets | None = None) -> int:
-    """Send up to `limit` due deliveries; returns how many were attempted."""
+def send_due(db, *, now: datetime | None = None, limit: int = 100, outlets: Outlets | None = None,
+             workers: int | None = None, per_partner: int | None = None) -> int:
+    """Send up to `limit` due deliveries, `workers` at once and at most `per_partner` at once to
+    one partner; returns how many were attempted (a delivery another instance holds is skipped)."""
     own = outlets is None
     outlets = outlets or Outlets()
-    sent = 0
+    workers = workers or config.webhook_workers()
+    per_partner = per_partner or config.webhook_per_partner()
+    pool, finished = eventlet.GreenPool(workers), eventlet.queue.LightQueue()
+    busy: Counter = Counter()  # partner id -> deliveries being sent to it now
+    tried: set[str] = set()
+    started = attempted = 0
+
+    def send(delivery_id: str, partner_id: str) -> None:
+        done = False
+        try:
+            done = _send_one(db, delivery_id, outlets, now)
+        except Exception:  # noqa: BLE001  the database failed under this one: the others go on
+            log.exception("delivery %s could not be sent or recorded", delivery_id)
+        finally:
+            finished.put((partner_id, done))
+
     try:
-        while sent < limit:
-            with db.unit_of_work() as uow:
-                at = now or utcnow()
-                delivery = uow.session.scalars(
-                    select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= at)
-                    .order_by(Delivery.next_attempt_at, Delivery.id).limit(1)
-                    .with_for_update(skip_locked=True)).first()
-                if delivery is None:
-                    break
-                _attempt(uow, delivery, outlets, at)
-                uow.commit()
-                sent += 1
+        while True:
+            candidate = None
+            if started < limit and pool.free():
+                full = [partner for partner, count in busy.items() if count >= per_partner]
+                candidate = _next_due(db, now, tried, full)
+            if candidate is not None:
+                delivery_id, partner_id = candidate
+                tried.add(delivery_id)
+                busy[partner_id] += 1
+                started += 1
+                pool.spawn_n(send, delivery_id, partner_id)
+                continue
+            if not sum(busy.values()):
+                break
+            try:  # one finished (its partner and its place are free again), or look for new ones
+                partner_id, done = finished.get(timeout=POLL_SECONDS)
+            except eventlet.queue.Empty:
+                continue
+            busy[partner_id] -= 1
+            attempted += done
     finally:
+        pool.waitall()
         if own:
             outlets.close()
-    return sent
+    return attempted
+
+
+def _next_due(db, now: datetime | None, tried: set[str], full: list[str]) -> tuple[str, str] | None:
+    """The oldest due pending delivery not yet tried in this round, to a partner with a place free."""
+    with db.unit_of_work() as uow:
+        query = (select(Delivery.id, Delivery.partner_id)
+                 .where(Delivery.status == "pending", Delivery.next_attempt_at <= (now or utcnow())))
+        if tried:
+            query = query.where(Delivery.id.not_in(tried))
+        if full:
+            query = query.where(Delivery.partner_id.not_in(full))
+        row = uow.session.execute(query.order_by(Delivery.next_attempt_at, Delivery.id).limit(1)).first()
+    return (row.id, row.partner_id) if row else None
+
+
+def _send_one(db, delivery_id: str, outlets: Outlets, now: datetime | None) -> bool:
+    """One attempt at one delivery, in its own transaction holding the row; False when another
+    sender holds it or it is no longer due."""
+    with db.unit_of_work() as uow:
+        at = now or utcnow()
+        delivery = uow.session.scalars(
+            select(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
+                                   Delivery.next_attempt_at <= at)
+            .with_for_update(skip_locked=True)).first()
+        if delivery is None:
+            return False
+        _attempt(uow, delivery, outlets, at)
+        uow.commit()
+    return True
 
 
 def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import eventlet
 import urllib3
 from requests.utils import DEFAULT_CA_BUNDLE_PATH, should_bypass_proxies
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 # the delivery's error, which the partner reads: it never says which of our addresses it was
 REFUSED_INTERNAL = "refusé : adresse interne (refused: internal address)"
 SIGNATURE_HEADER = "X-Maillage-Signature"
+MAX_ANSWER_BYTES = 64 * 1024
 USER_AGENT = "Maillage-Webhooks/1"
 
 
@@ -60,13 +62,34 @@ class Outcome:
     error: str | None = None
 
 
+class _DeadlinePassed(Exception):
+    """Raised in the attempt's green thread when its deadline passes, wherever it waits."""
+
+
 def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, timeout: float,
-         now: float | None = None) -> Outcome:
-    """POST `body` to `url`, signed now; never raises for the endpoint's faults (they are outcomes)."""
+         now: float | None = None, deadline: float | None = None) -> Outcome:
+    """POST `body` to `url`, signed now; never raises for the endpoint's faults (they are outcomes).
+
+    `timeout` bounds each wait on the socket; `deadline` (MAILLAGE_WEBHOOK_DEADLINE) the whole
+    attempt, for an endpoint that drips its answer a byte at a time never waits `timeout` at once.
+    At most MAX_ANSWER_BYTES of the answer's body are read: the status says delivered or not."""
+    deadline = config.webhook_deadline() if deadline is None else deadline
+    started = time.monotonic()
+    timer = eventlet.Timeout(deadline, _DeadlinePassed())
+    try:
+        return _post(url, secret, body, event_id=event_id, event_type=event_type, timeout=timeout, now=now,
+                     started=started, ends_at=started + deadline)
+    except _DeadlinePassed:
+        return Outcome(False, _ms(started), error=f"no complete answer within {deadline:g} s (deadline)")
+    finally:
+        timer.cancel()
+
+
+def _post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, timeout: float,
+          now: float | None, started: float, ends_at: float) -> Outcome:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    started = time.monotonic()
     try:
         addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
     except OSError as exc:
@@ -92,7 +115,7 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         try:
             response = connections.urlopen("POST", f"{parts.scheme}://{netloc}{target}", body=body, headers=headers,
-                                           redirect=False, retries=False)
+                                           redirect=False, retries=False, preload_content=False)
         except urllib3.exceptions.ConnectTimeoutError as exc:  # no connection there (refused, unreachable…)
             failure = exc
             continue
@@ -100,11 +123,28 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
             return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
         finally:
             connections.clear()
+        _skim(response, ends_at)
         ok = 200 <= response.status < 300
         return Outcome(ok, _ms(started), status_code=response.status,
                        error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500])
     reason = failure if isinstance(failure, str) else f"{type(failure).__name__}: {failure}"
     return Outcome(False, _ms(started), error=reason[:500])
+
+
+def _skim(response, ends_at: float) -> None:
+    """Read at most MAX_ANSWER_BYTES of the answer's body, before `ends_at`, then drop the
+    connection: a partner answering 200 MB costs us 64 KiB (the rest is never read)."""
+    read = 0
+    try:
+        while read < MAX_ANSWER_BYTES and time.monotonic() < ends_at:
+            chunk = response.read(min(16384, MAX_ANSWER_BYTES - read))
+            if not chunk:
+                break
+            read += len(chunk)
+    except (urllib3.exceptions.HTTPError, OSError):  # the status is in: a broken body changes nothing
+        pass
+    finally:
+        response.close()
 
 
 def proxy_for(url: str) -> str | None:
