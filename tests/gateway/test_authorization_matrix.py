@@ -123,6 +123,9 @@ def _resources(stack, village_id, other_village_id, headers) -> dict:
     if created.status_code == 201:
         ids["exception_id"] = created.json()["id"]
     _counter_things(stack, village_id, headers["coordinator"], ids)
+    notice = _first_id(stack, f"/api/villages/{village_id}/notices", headers["concierge"])  # theirs alone
+    if notice:
+        ids["notice_id"] = notice
     volunteers = _get(stack, f"/api/volunteers?village_id={village_id}", headers["coordinator"])
     # one the other village's concierge must not see: neither living there nor serving it
     own = [v for v in volunteers if other_village_id not in v["village_ids"]
