@@ -19,6 +19,7 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templa
 
 ERROR_STATUSES = {400: "Données invalides (champs nommés)", 401: "Non authentifié",
                   403: "Rôle ou village non autorisé", 404: "Introuvable", 409: "Conflit",
+                  429: "Trop de tentatives : réessayer après le délai de l'en-tête Retry-After",
                   503: "Un service ne répond pas"}
 
 
