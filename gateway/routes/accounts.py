@@ -61,8 +61,7 @@ class AccountRoutes:
            roles=STAFF, body=PasswordChangeBody, response=TokenOutput, errors=(401, 429))
     def change_password(self, call):
         """Every session of the account ends, this one too: the answer holds a new token."""
-        account = self.members_rpc.change_staff_password(
-            call.principal.id, {**call.sent, "client_address": auth.client_address(call.request)})
+        account = self.members_rpc.change_staff_password(call.principal.id, call.sent)
         auth.forget_session_state(call.principal.id)
         return token_answer(account)
 

@@ -98,11 +98,12 @@ def end_session(uow, account_id: str, token_id: str, expires_at: datetime) -> No
     uow.commit()
 
 
-def change_password(uow, account_id: str, current: str, new: str, client_address: str | None = None) -> dict:
+def change_password(uow, account_id: str, current: str, new: str) -> dict:
     """The account's own change, with its current password: every session of the account ends
     (the gateway gives the caller a new token)."""
     account = _get(uow, account_id)
-    keys = sign_in_throttle.keys_for(account.email, client_address)
+    # the caller is signed in: guesses at the current password count against the account only
+    keys = sign_in_throttle.keys_for(account.email, None)
     sign_in_throttle.refuse_if_locked(uow, keys)
     if not verify_password(account.password_hash, current):
         sign_in_throttle.record_failure(uow, keys)

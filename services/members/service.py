@@ -162,7 +162,7 @@ class MembersService:
         change = load(PasswordChangeInput(), data)
         with self.db.unit_of_work() as uow:
             return accounts.change_password(uow, str(account_id), change["current_password"],
-                                            change["new_password"], change["client_address"])
+                                            change["new_password"])
 
     @rpc(expected_exceptions=EXPECTED)
     def start_staff_password_reset(self, account_id):

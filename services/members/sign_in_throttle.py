@@ -9,6 +9,7 @@ start afresh."""
 from __future__ import annotations
 
 import math
+import os
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -18,7 +19,7 @@ from backbone.tables import utcnow
 from services.members.models import SignInThrottle
 
 LIMIT = 5
-ADDRESS_LIMIT = 20
+ADDRESS_LIMIT = 20  # MAILLAGE_SIGNIN_ADDRESS_LIMIT: a large counter behind one address may need more
 MAX_LOCK = timedelta(minutes=15)
 FORGET_AFTER = timedelta(hours=24)
 
@@ -31,7 +32,9 @@ def keys_for(email: str, client_address: str | None) -> list[str]:
 
 
 def _limit(key: str) -> int:
-    return LIMIT if key.startswith("account:") else ADDRESS_LIMIT
+    if key.startswith("account:"):
+        return LIMIT
+    return int(os.environ.get("MAILLAGE_SIGNIN_ADDRESS_LIMIT", str(ADDRESS_LIMIT)))
 
 
 def refuse_if_locked(uow, keys: list[str]) -> None:

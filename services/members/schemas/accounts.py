@@ -40,7 +40,6 @@ NEW_PASSWORD = dict(required=True, load_only=True, validate=validate.Length(min=
 class PasswordChangeInput(Schema):
     current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
     new_password = fields.String(**NEW_PASSWORD)
-    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
 class PasswordResetInput(Schema):
@@ -60,9 +59,7 @@ class AccountStatusInput(Schema):
 
 
 # what a caller sends to the gateway: the client address is the gateway's to tell, never the caller's
-class PasswordChangeBody(PasswordChangeInput):
-    class Meta:
-        exclude = ("client_address",)
+PasswordChangeBody = PasswordChangeInput
 
 
 class PasswordResetBody(PasswordResetInput):
