@@ -102,6 +102,42 @@ def rabbit_management_url() -> str:
     return f"http://{urlsplit(amqp_uri()).hostname or '127.0.0.1'}:15672/api"
 
 
+def rabbit_management_auth(amqp_uri_: str | None = None) -> tuple[str, str]:
+    """Who the partners service is on the management API when it makes a partner's broker user
+    (only an administrator may): MAILLAGE_RABBIT_MANAGEMENT_USER and _PASSWORD, by default
+    AMQP_URI's user (one user for everything in a local trial)."""
+    from urllib.parse import unquote, urlsplit
+
+    user = os.environ.get("MAILLAGE_RABBIT_MANAGEMENT_USER")
+    if user:
+        return user, os.environ.get("MAILLAGE_RABBIT_MANAGEMENT_PASSWORD", "")
+    parts = urlsplit(amqp_uri_ or amqp_uri())
+    return unquote(parts.username or "guest"), unquote(parts.password or "guest")
+
+
+def partners_vhost(amqp_uri_: str | None = None) -> str:
+    """The vhost where partners' broker users and feed queues live (`/partners` in compose, fed by
+    the broker's shovel from the services' `maillage.partners`); by default AMQP_URI's own vhost,
+    for a local trial on one vhost without the shovel plugin."""
+    from urllib.parse import unquote, urlsplit
+
+    explicit = os.environ.get("MAILLAGE_PARTNERS_VHOST")
+    if explicit:
+        return explicit
+    path = urlsplit(amqp_uri_ or amqp_uri()).path
+    return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def feed_max_length() -> int:
+    """Messages a partner's feed queue keeps; past it the oldest are dropped (never a refused publish)."""
+    return int(os.environ.get("MAILLAGE_FEED_MAX_LENGTH", "10000"))
+
+
+def feed_max_bytes() -> int:
+    """Bytes of message bodies a partner's feed queue keeps; past it the oldest are dropped."""
+    return int(os.environ.get("MAILLAGE_FEED_MAX_BYTES", str(50 * 1024 * 1024)))
+
+
 def guest_retention_days() -> int:
     """Days after an animation ends before its guests' names and phones are erased (events)."""
     return int(os.environ.get("MAILLAGE_GUEST_RETENTION_DAYS", "30"))
@@ -117,6 +153,12 @@ def delivery_retention_days() -> int:
     """Days a settled partner delivery keeps its body (a copy of the event sent) before the daily
     purge empties it; the delivery's log line stays (partners, deliveries.py)."""
     return int(os.environ.get("MAILLAGE_DELIVERY_RETENTION_DAYS", "30"))
+
+
+def dead_letter_retention_days() -> int:
+    """Days a dead letter (a whole event body, which may name a person) stays in the dead-letter
+    queue for operators to replay before the daily purge removes it (backbone/dead_letters.py)."""
+    return int(os.environ.get("MAILLAGE_DEAD_LETTER_RETENTION_DAYS", "30"))
 
 
 def notices_outbox() -> Path:

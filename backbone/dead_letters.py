@@ -3,15 +3,24 @@
 A dead letter is a message that a handler rejected too often, that broke its contract, or that no
 queue subscribed to (it came through the alternate exchange). Listing does not consume: messages
 are fetched unacknowledged and given back when the channel closes.
+
+Dead letters keep whole event bodies, names and addresses included (docs/rgpd.md): `purge` removes
+those older than MAILLAGE_DEAD_LETTER_RETENTION_DAYS and `scrub` empties the personal fields of
+those naming an erased person (backbone.retention.scrub_json), keeping them replayable.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import pika
 
 from backbone import config
+from backbone.retention import scrub_text
+
+# Stamped by the purge on a letter it cannot date (no header, no envelope): its age counts from then.
+FIRST_SEEN_HEADER = "x-maillage-dead-letter-seen"
 
 
 @dataclass
@@ -25,6 +34,7 @@ class DeadLetter:
     body: bytes = field(repr=False)
     headers: dict = field(default_factory=dict, repr=False)
     content_type: str | None = None
+    routing_key: str | None = field(default=None, repr=False)
 
     def as_dict(self, with_body=False) -> dict:
         data = {"event_id": self.event_id, "event_type": self.event_type, "origin_queue": self.origin_queue,
@@ -63,7 +73,37 @@ def _describe(method, properties, body) -> DeadLetter:
         event_id=properties.message_id, event_type=properties.type or (None if origin else method.routing_key),
         origin_queue=origin, reason=_plain(reason), dead_at=dead_at,
         attempts=headers.get("x-maillage-attempts") or (deaths[0].get("count") if deaths else None),
-        body=body, headers=headers, content_type=properties.content_type)
+        body=body, headers=headers, content_type=properties.content_type,
+        routing_key=method.routing_key)
+
+
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        try:
+            return _parse_time(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+def dead_since(letter: DeadLetter) -> datetime | None:
+    """When the letter died: our consumer's header, else the broker's x-death time, else the stamp
+    the purge put on it, else when its event occurred; None when nothing tells."""
+    deaths = letter.headers.get("x-death") or []
+    for value in (letter.headers.get("x-maillage-dead-at"), deaths[0].get("time") if deaths else None,
+                  letter.headers.get(FIRST_SEEN_HEADER)):
+        when = _parse_time(value)
+        if when is not None:
+            return when
+    try:
+        envelope = json.loads(letter.body)
+    except ValueError:
+        return None
+    return _parse_time(envelope.get("occurred_at")) if isinstance(envelope, dict) else None
 
 
 class DeadLetterQueue:
@@ -130,3 +170,64 @@ class DeadLetterQueue:
         finally:
             connection.close()  # everything not acked goes back to the queue
         return taken
+
+    # --- retention and erasure --------------------------------------------------------------------
+
+    def purge(self, now: datetime, retention_days: int) -> int:
+        """Remove the dead letters older than `retention_days`; how many went. A letter that nothing
+        dates is stamped with `now` and goes `retention_days` later."""
+        cutoff = now - timedelta(days=retention_days)
+
+        def decide(letter):
+            since = dead_since(letter)
+            if since is None:
+                return "rewrite", letter.body, {**letter.headers, FIRST_SEEN_HEADER: now.isoformat()}
+            return ("drop",) if since < cutoff else ("keep",)
+
+        return self._sweep(decide)["drop"]
+
+    def scrub(self, needles) -> int:
+        """Empty the personal fields of every dead letter naming one of `needles` (member ids); how
+        many changed. The letter stays in the queue, with its headers, and can still be replayed."""
+        needles = [str(n) for n in needles if n]
+        if not needles:
+            return 0
+
+        def decide(letter):
+            try:
+                body = scrub_text(letter.body.decode("utf-8"), needles)
+            except ValueError:  # not JSON (nor UTF-8): it cannot be scrubbed field by field
+                body = None if not any(n.encode() in letter.body for n in needles) else b""
+            if body is None:
+                return ("keep",)
+            return "rewrite", body.encode("utf-8") if isinstance(body, str) else body, letter.headers
+
+        return self._sweep(decide)["rewrite"]
+
+    def _sweep(self, decide) -> dict[str, int]:
+        """Fetch every letter, then act on each as `decide(letter)` says: keep it, drop it, or
+        rewrite it (a new copy published to the queue and confirmed before the old one is acked,
+        so a failure halfway leaves the old copy, never none)."""
+        counts = {"keep": 0, "drop": 0, "rewrite": 0}
+        connection, channel = self._connect()
+        try:
+            fetched = self._fetch_all(channel)  # all of them first: a rewritten copy is never seen twice
+            channel.confirm_delivery()
+            for tag, letter in fetched:
+                action, *rewrite = decide(letter)
+                if action == "rewrite":
+                    body, headers = rewrite
+                    headers = {k: v for k, v in headers.items() if k != "x-delivery-count"}
+                    # through the dead-letter exchange with its routing key: an unroutable letter
+                    # still says which event type nobody subscribed to
+                    channel.basic_publish(config.DEAD_LETTER_EXCHANGE, letter.routing_key or "", body,
+                                          pika.BasicProperties(
+                                              content_type=letter.content_type, delivery_mode=2,
+                                              message_id=letter.event_id, type=letter.event_type,
+                                              headers=headers), mandatory=True)
+                if action != "keep":
+                    channel.basic_ack(tag)
+                counts[action] += 1
+        finally:
+            connection.close()  # what was kept goes back to the queue
+        return counts

@@ -12,7 +12,7 @@ from backbone.schemas import load
 from backbone import retention
 from backbone.tables import utcnow
 from services.members import (
-    accounts, figures, notices, people, people_import, skills_map, time_bank, villages, volunteers,
+    accounts, erasure, figures, notices, people, people_import, skills_map, time_bank, villages, volunteers,
 )
 from services.members.schemas import (
     CredentialsInput, OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StaffAccountInput, StopInput,
@@ -41,6 +41,9 @@ class MembersService:
         (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
         with self.db.unit_of_work() as uow:
             retention.purge_expired(uow, utcnow())
+            # the dead letters too (any service's events, so one service sweeps them: this one,
+            # which knows who was erased)
+            erasure.sweep_dead_letters(uow, utcnow())
 
     @rpc(expected_exceptions=EXPECTED)
     def open_village(self, data):
@@ -244,7 +247,9 @@ class MembersService:
     @rpc(expected_exceptions=EXPECTED)
     def erase_member(self, village_id, member_id):
         with self.db.unit_of_work() as uow:
-            return people.erase_member(uow, str(village_id), str(member_id))
+            erased = people.erase_member(uow, str(village_id), str(member_id))
+        erasure.scrub_dead_letters([erased["member_id"]])  # at once, not at the next hourly sweep
+        return erased
 
     @rpc(expected_exceptions=EXPECTED)
     def shared_members(self, village_ids=None):
