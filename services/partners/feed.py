@@ -1,13 +1,25 @@
 """Partners' AMQP feed: their broker accounts, and publishing to `maillage.partners`.
 
-Each partner gets a broker user `partner-<partner_id>` (created through the management HTTP API,
-MAILLAGE_RABBIT_MANAGEMENT_URL, with AMQP_URI's credentials, in AMQP_URI's vhost) that may:
+Partners live on a vhost of their own (MAILLAGE_PARTNERS_VHOST, `/partners` in compose), never on
+the services' vhost: the partners service publishes on the services' `maillage.partners`, and the
+broker's shovel (maillage/broker_definitions.py) carries each message to the exchange of the same
+name on the partners' vhost. In a local trial (the setting unset) both are AMQP_URI's vhost.
+
+Each partner gets a broker user `partner-<partner_id>` on the partners' vhost only (made through
+the management HTTP API, MAILLAGE_RABBIT_MANAGEMENT_URL, as MAILLAGE_RABBIT_MANAGEMENT_USER: only
+an administrator may make users) that may:
 
 - create, bind and consume only queues named `partner-<partner_id>.<anything>` (vhost permissions:
   configure and write `^partner-<id>\\.`, read those and the exchange `maillage.partners`);
 - bind them to `maillage.partners` only with routing keys starting with `<partner_id>.` (topic
   permissions: RabbitMQ checks a queue.bind's routing key against the topic *read* pattern), so it
-  can never receive another partner's events; it cannot publish anywhere.
+  can never receive another partner's events; it cannot publish anywhere;
+- hold at most FEED_MAX_CONNECTIONS connections and FEED_MAX_CHANNELS channels (user limits).
+
+Every `partner-*` queue of that vhost keeps at most MAILLAGE_FEED_MAX_LENGTH messages and
+MAILLAGE_FEED_MAX_BYTES bytes, dropping the oldest (a policy, so it holds for the queues a partner
+declares itself, with or without arguments): a dormant partner never fills the broker's disk nor
+refuses a publish.
 
 Events are published with routing key `<partner_id>.<event type>`, persistent, mandatory, with
 publisher confirms. A queue `partner-<id>.feed` bound to `<id>.#` is declared with the account,
@@ -50,6 +62,18 @@ def vhost(amqp_uri: str | None = None) -> str:
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
+FEED_MAX_CONNECTIONS = 2
+FEED_MAX_CHANNELS = 8
+FEED_POLICY_NAME = "maillage-partner-feeds"
+
+
+def feed_policy() -> dict:
+    """The policy on the partners' vhost bounding every partner queue, oldest messages dropped."""
+    return {"pattern": "^partner-", "apply-to": "queues", "priority": 0,
+            "definition": {"max-length": config.feed_max_length(), "max-length-bytes": config.feed_max_bytes(),
+                           "overflow": "drop-head"}}
+
+
 def permissions(partner_id: str) -> dict:
     """The vhost permissions of a partner's user (regular expressions on resource names)."""
     own = "^" + re.escape(f"partner-{partner_id}.")
@@ -74,34 +98,38 @@ class Account:
     vhost: str
 
 
-def create_account(partner_id: str, *, amqp_uri: str | None = None, management_url: str | None = None) -> Account:
-    """Create (or reset the password of) the partner's broker user, set its permissions, and declare
-    its feed queue. Returns the password, which is stored nowhere else."""
-    amqp_uri = amqp_uri or config.amqp_uri()
+def create_account(partner_id: str, *, amqp_uri: str | None = None, management_url: str | None = None,
+                   partners_vhost: str | None = None) -> Account:
+    """Create (or reset the password of) the partner's broker user on the partners' vhost, set its
+    permissions and limits, and declare its feed queue there. Returns the password, which is
+    stored nowhere else."""
     base = (management_url or config.rabbit_management_url()).rstrip("/")
-    parts = urlsplit(amqp_uri)
-    auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
-    name, host = username(partner_id), vhost(amqp_uri)
+    auth = config.rabbit_management_auth(amqp_uri)
+    name, host = username(partner_id), partners_vhost or config.partners_vhost(amqp_uri)
     password = secrets.token_urlsafe(24)
+    h, u, q = quote(host, safe=""), quote(name, safe=""), quote(feed_queue(partner_id), safe="")
+    x = quote(config.PARTNERS_EXCHANGE, safe="")
     calls = [
-        (f"{base}/users/{quote(name, safe='')}", {"password": password, "tags": ""}),
-        (f"{base}/permissions/{quote(host, safe='')}/{quote(name, safe='')}", permissions(partner_id)),
-        (f"{base}/topic-permissions/{quote(host, safe='')}/{quote(name, safe='')}", topic_permissions(partner_id)),
+        ("put", f"{base}/exchanges/{h}/{x}", {"type": "topic", "durable": True}),
+        ("put", f"{base}/policies/{h}/{FEED_POLICY_NAME}", feed_policy()),
+        ("put", f"{base}/users/{u}", {"password": password, "tags": ""}),
+        ("put", f"{base}/permissions/{h}/{u}", permissions(partner_id)),
+        ("put", f"{base}/topic-permissions/{h}/{u}", topic_permissions(partner_id)),
+        ("put", f"{base}/user-limits/{u}/max-connections", {"value": FEED_MAX_CONNECTIONS}),
+        ("put", f"{base}/user-limits/{u}/max-channels", {"value": FEED_MAX_CHANNELS}),
+        ("put", f"{base}/queues/{h}/{q}", {"durable": True, "auto_delete": False, "arguments": {}}),
+        ("post", f"{base}/bindings/{h}/e/{x}/q/{q}", {"routing_key": f"{partner_id}.#", "arguments": {}}),
     ]
     with requests.Session() as session:
         session.trust_env = False  # the broker is inside our network: never through HTTP(S)_PROXY
-        for url, body in calls:
+        for method, url, body in calls:
             try:
-                response = session.put(url, json=body, auth=auth, timeout=config.rpc_timeout())
+                response = session.request(method, url, json=body, auth=auth, timeout=config.rpc_timeout())
             except requests.RequestException as exc:
                 raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
             if response.status_code not in (200, 201, 204):
                 raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
                                             f"{response.text[:200]}")
-    try:
-        declare_feed_queue(partner_id, amqp_uri)
-    except pika.exceptions.AMQPError as exc:
-        raise BrokerManagementError(f"the feed queue could not be declared: {exc!r}") from None
     return Account(name, password, host)
 
 
