@@ -208,7 +208,7 @@ def definitions(passwords: dict[str, str], *, services_vhost: str = "/", partner
 
 def passwords_from_environment(environ=None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
-    return {role: environ.get(password_variable(role), "") for role in ROLES}
+    return {role: environ.get(f"RABBITMQ_{role.upper()}_PASSWORD", "") for role in ROLES}
 
 
 def apply(document: dict, management_url: str, auth: tuple[str, str]) -> None:

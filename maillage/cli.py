@@ -9,6 +9,7 @@
     maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
     maillage dead-letters ...    list, show, replay, discard dead letters
     maillage events-catalogue    write docs/events.md, the event catalogue for partners
+    maillage broker-definitions  the broker's users and permissions (--apply: import them)
 """
 from __future__ import annotations
 
@@ -157,6 +158,36 @@ def events_catalogue(output):
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(render_markdown(consumers_by_event_type()))
     click.echo(f"written {output}")
+
+
+@main.command("broker-definitions")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Import them into the broker (management API, MAILLAGE_RABBIT_MANAGEMENT_URL) as "
+                   "RABBITMQ_OPERATOR_PASSWORD's user.")
+@click.option("--output", type=click.File("w"), help="Write the definitions document (JSON) there.")
+@click.option("--services-vhost", default="/", show_default=True)
+@click.option("--partners-vhost", default="/partners", show_default=True)
+def broker_definitions_command(apply_, output, services_vhost, partners_vhost):
+    """The broker's users, vhosts, permissions, partners' shovel and queue limits (passwords from
+    RABBITMQ_<ROLE>_PASSWORD); prints the permission matrix."""
+    from maillage import broker_definitions as broker
+
+    if apply_ or output:
+        try:
+            document = broker.definitions(broker.passwords_from_environment(), services_vhost=services_vhost,
+                                          partners_vhost=partners_vhost)
+        except ValueError as exc:
+            _fail(f"broker definitions: {exc}")
+        if output:
+            json.dump(document, output, indent=2)
+        if apply_:
+            try:
+                broker.apply(document, config.rabbit_management_url(),
+                             (broker.username("operator"), broker.passwords_from_environment()["operator"]))
+            except Exception as exc:  # noqa: BLE001  unreachable or refused: say so and stop
+                _fail(f"broker definitions not applied: {exc}")
+            click.echo("broker definitions applied", err=True)
+    click.echo(broker.matrix(services_vhost, partners_vhost))
 
 
 @main.group("dead-letters")

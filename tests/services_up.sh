@@ -25,6 +25,12 @@ if ! curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1
   curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 \
     || fail "RabbitMQ's management API does not answer on 127.0.0.1:15672"
 fi
+# the partners' feed reaches their own vhost through a shovel (tests/deploy/test_broker_users.py)
+if ! rabbitmq-plugins is_enabled rabbitmq_shovel >/dev/null 2>&1; then
+  echo "enabling RabbitMQ's shovel plugin (partners' feed on their own vhost)"
+  rabbitmq-plugins enable rabbitmq_shovel >/dev/null 2>&1 \
+    || fail "could not enable rabbitmq_shovel (run: rabbitmq-plugins enable rabbitmq_shovel)"
+fi
 
 if ! command -v pg_isready >/dev/null 2>&1; then
   fail "PostgreSQL is not installed (apt-get install postgresql): database tests run on it too"

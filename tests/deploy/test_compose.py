@@ -85,10 +85,16 @@ def raw_compose() -> dict:
     return yaml.safe_load(COMPOSE_FILE.read_text())
 
 
+# what an operator must set: compose refuses to start without each of them (${VAR:?message})
+SECRETS = {"GATEWAY_SECRET": "s3cret", "POSTGRES_PASSWORD": "pg-pass", "MAILLAGE_DOMAIN": "maillage.example.org",
+           **{f"RABBITMQ_{role.upper()}_PASSWORD": f"{role}-pass"
+              for role in (*SERVICES, "gateway", "operator", "feeds")}}
+
+
 @pytest.fixture(scope="module")
 def compose(raw_compose) -> dict:
-    """The file with anchors merged and ${...} replaced by their defaults."""
-    return _resolved(raw_compose)
+    """The file with anchors merged and ${...} replaced by their defaults (the secrets by SECRETS)."""
+    return _resolved(raw_compose, SECRETS)
 
 
 def _environment(service: dict) -> dict:
@@ -210,7 +216,8 @@ def code_reads() -> list[tuple[str, bool, str]]:
 
 # --- the compose file ------------------------------------------------------------------------
 
-EXPECTED_SERVICES = {"rabbitmq", "postgres", "migrate", "seed", "gateway", *SERVICES}
+EXPECTED_SERVICES = {"rabbitmq", "postgres", "broker-setup", "migrate", "seed", "gateway", "caddy", *SERVICES}
+THIRD_PARTY = {"rabbitmq", "postgres", "caddy"}
 
 
 def test_compose_file_parses_with_the_expected_containers(raw_compose, compose):
@@ -236,7 +243,7 @@ def test_broker_and_database_have_health_checks_and_volumes(compose):
 
 def test_every_project_container_runs_the_one_image(compose):
     project = _project_services(compose)
-    assert set(project) == EXPECTED_SERVICES - {"rabbitmq", "postgres"}
+    assert set(project) == EXPECTED_SERVICES - THIRD_PARTY
     assert len({svc["image"] for svc in project.values()}) == 1
     for name, svc in project.items():
         assert svc["build"]["context"] == "."
@@ -245,22 +252,81 @@ def test_every_project_container_runs_the_one_image(compose):
 
 def test_services_scale_and_start_after_migrations(compose):
     services = compose["services"]
-    assert services["migrate"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
+    assert services["broker-setup"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+    assert services["migrate"]["depends_on"] == {"broker-setup": {"condition": "service_completed_successfully"},
                                                  "postgres": {"condition": "service_healthy"}}
     for name in (*SERVICES, "gateway", "seed"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
     for name in SERVICES:
         assert not services[name].get("ports"), f"{name}: published ports forbid --scale"
         assert services[name]["restart"] == "unless-stopped"
-    for one_shot in ("migrate", "seed"):
+    for one_shot in ("broker-setup", "migrate", "seed"):
         assert services[one_shot]["restart"] == "no"
     assert services["seed"]["depends_on"]["gateway"] == {"condition": "service_healthy"}
 
 
-def test_gateway_listens_on_all_interfaces_and_publishes_8000(compose):
-    gateway = compose["services"]["gateway"]
-    assert _environment(gateway)["GATEWAY_ADDRESS"] == "0.0.0.0:8000"
-    assert "8000:8000" in gateway["ports"]
+def test_gateway_listens_on_the_compose_network_behind_caddy(compose):
+    gateway, caddy = compose["services"]["gateway"], compose["services"]["caddy"]
+    env = _environment(gateway)
+    assert env["GATEWAY_ADDRESS"] == "0.0.0.0:8000"
+    assert env["GATEWAY_PUBLIC_URL"] == f"https://{SECRETS['MAILLAGE_DOMAIN']}"
+    assert env["GATEWAY_TRUSTED_PROXIES"]
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert re.search(r"^\s*reverse_proxy gateway:8000\s*$", caddyfile, re.M)
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
+    assert caddy["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+
+
+def test_no_port_is_published_but_the_proxys(compose):
+    published = {name: svc["ports"] for name, svc in compose["services"].items() if svc.get("ports")}
+    assert published == {"caddy": ["80:80", "443:443", "443:443/udp"]}
+
+
+def _without(variable):
+    return {k: v for k, v in SECRETS.items() if k != variable}
+
+
+@pytest.mark.parametrize("variable", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(raw_compose, variable):
+    with pytest.raises(KeyError, match=variable):
+        _resolved(raw_compose, _without(variable))
+
+
+def test_no_secret_has_a_default():
+    text = COMPOSE_FILE.read_text()
+    for variable in SECRETS:
+        assert not re.search(r"\$\{" + variable + r"(:?-)", text), f"{variable} has a default"
+
+
+def test_every_container_is_on_the_broker_as_its_own_generated_user(compose):
+    from maillage import broker_definitions
+
+    users = {u["name"] for u in broker_definitions.definitions(
+        {role: "x" for role in broker_definitions.ROLES})["users"]}
+    for name, svc in _project_services(compose).items():
+        amqp = urlsplit(_environment(svc)["AMQP_URI"])
+        role = name if name in (*SERVICES, "gateway") else "operator"
+        assert amqp.username == broker_definitions.username(role) in users, name
+        assert amqp.password == SECRETS[broker_definitions.password_variable(role)], name
+    partners = _environment(compose["services"]["partners"])
+    assert partners["MAILLAGE_PARTNERS_VHOST"] == "/partners"
+    assert partners["MAILLAGE_RABBIT_MANAGEMENT_USER"] == broker_definitions.username("feeds")
+    assert partners["MAILLAGE_RABBIT_MANAGEMENT_PASSWORD"] == SECRETS["RABBITMQ_FEEDS_PASSWORD"]
+
+
+def test_broker_setup_applies_the_generated_definitions_with_every_password(compose):
+    from maillage import broker_definitions
+
+    setup = compose["services"]["broker-setup"]
+    assert _command_lines(setup) == [["maillage", "broker-definitions", "--apply"]]
+    env = _environment(setup)
+    assert broker_definitions.passwords_from_environment(env) == {
+        role: SECRETS[broker_definitions.password_variable(role)] for role in broker_definitions.ROLES}
+    rabbit = compose["services"]["rabbitmq"]
+    assert _environment(rabbit)["RABBITMQ_DEFAULT_USER"] == broker_definitions.username("operator")
+    plugins = (ROOT / "deploy" / "rabbitmq" / "enabled_plugins").read_text()
+    assert "rabbitmq_shovel" in plugins and "rabbitmq_management" in plugins
+    assert "./deploy/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in rabbit["volumes"]
 
 
 def test_migrate_migrates_then_declares_the_topology(compose):
@@ -413,7 +479,7 @@ def test_each_service_database_url_is_set(compose):
 def test_shared_settings_agree_across_containers(compose):
     # the delivery limit is an argument of the quorum queues every container declares: a
     # container with another value would fail to declare them (PRECONDITION_FAILED)
-    for variable in ("AMQP_URI", "MAILLAGE_DELIVERY_LIMIT", "MAILLAGE_RPC_TIMEOUT"):
+    for variable in ("MAILLAGE_DELIVERY_LIMIT", "MAILLAGE_RPC_TIMEOUT"):
         values = {_environment(svc).get(variable) for svc in _project_services(compose).values()}
         assert len(values) == 1, (variable, values)
 
@@ -425,9 +491,10 @@ def test_credentials_match_the_broker_and_the_database(compose):
         env = _environment(svc)
         amqp = urlsplit(env["AMQP_URI"])
         assert (amqp.hostname, amqp.port or 5672) == ("rabbitmq", 5672), name
-        assert (amqp.username, amqp.password) == (rabbit_env["RABBITMQ_DEFAULT_USER"],
-                                                  rabbit_env["RABBITMQ_DEFAULT_PASS"]), name
         assert amqp.username != "guest", "RabbitMQ refuses guest from other hosts (containers)"
+        if name not in (*SERVICES, "gateway"):  # the one-shots are the operators, the broker's first user
+            assert (amqp.username, amqp.password) == (rabbit_env["RABBITMQ_DEFAULT_USER"],
+                                                      rabbit_env["RABBITMQ_DEFAULT_PASS"]), name
         for service in SERVICES:
             url = urlsplit(env[f"{service.upper()}_DATABASE_URL"])
             assert (url.hostname, url.port) == ("postgres", 5432), (name, service)
@@ -596,7 +663,7 @@ def test_docker_compose_config_accepts_the_file():
     if cli is None:
         pytest.skip("neither the `docker compose` plugin nor docker-compose is installed "
                     "(apt-get install docker-compose gives 1.29, which validates without an engine)")
-    env = {k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}
+    env = {**{k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}, **SECRETS}
     check = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "-q"],
                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert check.returncode == 0, check.stderr
