@@ -19,7 +19,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg2://" + url.split("://", 1)[1]  # psycopg2: green under eventlet
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # hide_parameters: a failed statement's error (logged, dead-lettered) never quotes the values
+        # it wrote, names and phones included (backbone/log_privacy.py)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -38,7 +40,7 @@ def make_engine(url: str) -> Engine:
 
             patch_psycopg()
         _green_patched = True
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
     _ping_after_idle(engine)
     return engine
 

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from backbone.schemas import load
 from gateway import auth, json_body
+from gateway.access_log import QuerylessLogProtocol
 from gateway.errors import HttpError, json_response, response_for
 from gateway.web_security import add_security_headers
 
@@ -95,6 +96,10 @@ class JsonWsgiApp(WsgiApp):
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=QuerylessLogProtocol, debug=False):
+        # the access log without query strings: they hold what people searched (gateway/access_log.py)
+        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
 
 class RouteEntrypoint(HttpRequestHandler):

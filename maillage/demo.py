@@ -122,7 +122,7 @@ def _register_volunteers(rpc, village_ids: dict) -> None:
                 "skills": [{"skill": code, "level": level} for code, level in skills],
                 "availability": [{"day": day, "start": start, "end": end} for day, start, end in slots],
                 "max_distance_km": km, "has_licence": licence, "has_vehicle": vehicle, "network_visible": network})
-            log.info("volunteer registered: %s %s", first, last)
+            log.info("volunteer registered: member %s", found[0]["id"])  # ids in logs, never names
         except Conflict:
             pass  # already a volunteer: the demo is idempotent
 
