@@ -1,11 +1,15 @@
-"""Password hashing (argon2) off the service's event loop.
+"""Password hashing (argon2) off the service's event loop, and never a backlog of it.
 
 One argon2 check costs ~160 ms of CPU and 64 MiB. Run inside the eventlet hub, it stops every other
 call of the members service for that long: a few anonymous sign-ins a second would stall the whole
 service. Each hash or check runs in eventlet's pool of OS threads (argon2-cffi releases the GIL
-while it works), and at most MAILLAGE_HASH_CONCURRENCY of them at once (default 2) so that a burst
-of sign-ins queues here instead of taking 64 MiB each; the green threads waiting for a slot cost
-nothing to the other calls."""
+while it works), at most MAILLAGE_HASH_CONCURRENCY of them at once (default 2) so that a burst
+does not take 64 MiB each.
+
+A sign-in that would wait behind more than MAILLAGE_HASH_QUEUE others (default 4) is refused at once
+(`HashingBusy`, told to the caller as "try again in a second") instead of waiting: waiting, it would
+hold one of the service's workers (max_workers) and the gateway's, and a flood of sign-ins faster
+than the CPU can check them would fill both, leaving none for the counter's calls."""
 from __future__ import annotations
 
 import os
@@ -17,11 +21,27 @@ from eventlet.semaphore import Semaphore
 
 _hasher = PasswordHasher()
 _slots = Semaphore(max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", "2"))))
+_MAX_WAITING = max(0, int(os.environ.get("MAILLAGE_HASH_QUEUE", "4")))
+_waiting = 0
 
 
-def _off_loop(function, *args):
-    with _slots:
+class HashingBusy(Exception):
+    """Too many password checks already waiting for the CPU."""
+
+
+def _off_loop(function, *args, shed: bool = False):
+    global _waiting
+    if shed and _slots.locked() and _waiting >= _MAX_WAITING:
+        raise HashingBusy()
+    _waiting += 1
+    try:
+        _slots.acquire()
+    finally:
+        _waiting -= 1
+    try:
         return tpool.execute(function, *args)
+    finally:
+        _slots.release()
 
 
 def hash_password(password: str) -> str:
@@ -35,8 +55,9 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    return _off_loop(_verify, password_hash, password)
+def verify_password(password_hash: str, password: str, *, shed: bool = False) -> bool:
+    """`shed`: an anonymous caller's check, refused with HashingBusy rather than queued long."""
+    return _off_loop(_verify, password_hash, password, shed=shed)
 
 
 def needs_rehash(password_hash: str) -> bool:

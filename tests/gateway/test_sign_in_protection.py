@@ -126,3 +126,28 @@ def _sign_in_with(proxy, number, finished):
         proxy.authenticate({"email": f"inconnu{number}@maillage.test", "password": "faux"})
     except AuthenticationFailed:
         finished.append(f"sign-in {number}")
+
+
+def test_a_flood_of_sign_ins_is_told_to_come_back_instead_of_queueing_for_the_cpu(members):
+    """Twelve at once: a few are checked, the others answered at once "try again in a second"
+    (they would otherwise hold the service's workers for seconds, and the gateway's)."""
+    rpc, database, config = members
+    answers = []
+
+    def sign_in(proxy, number):
+        try:
+            proxy.authenticate({"email": f"inconnu{number}@maillage.test", "password": "faux"})
+        except AuthenticationFailed:
+            answers.append("checked")
+        except TooManyAttempts as refused:
+            answers.append(("come back", refused.retry_after))
+
+    proxies = [ServiceRpcProxy("members", config, timeout=60) for _ in range(12)]
+    threads = [eventlet.spawn(sign_in, proxy.start(), number) for number, proxy in enumerate(proxies)]
+    for thread in threads:
+        thread.wait()
+    for proxy in proxies:
+        proxy.stop()
+    assert len(answers) == 12
+    assert answers.count("checked") >= 2
+    assert ("come back", 1) in answers, answers
