@@ -1,13 +1,22 @@
 """RGPD erasure reaches every store (issue 21), on the real broker and both databases: a person with
 an order delivered at home, a parcel, a help request, a round stop, a suggestion, a pledge, a notice
 (and its line in the notices outbox file), a partner's delivery of their round, and published events
-naming them, is erased; then every table of every service's database is searched for their name,
-phone, e-mail and address, and nothing is found. The export, before, lists every store."""
+naming them, and a dead letter naming them, is erased; then every table of every service's database,
+every message in every queue of the broker (the dead letters included) and the log files of the
+processes (the services' as deploy/nameko.yaml configures them, the relay's) are searched for their
+name, phone, e-mail and address, and nothing is found. The export, before, lists every store."""
 import json
+import logging
+import logging.config
+import re
 import uuid
 from datetime import date, timedelta
+from urllib.parse import quote, urlsplit
 
+import pika
 import pytest
+import requests
+import yaml
 from sqlalchemy import inspect, select, text
 
 from backbone import config
@@ -16,6 +25,8 @@ from backbone.schemas import load
 from backbone.tables import OutboxEvent, utcnow
 from services.events.models import Suggestion
 from services.events.service import EventsService
+from backbone.topology import declare_pika
+from services.members import erasure as members_erasure
 from services.members import notices, people
 from services.members.models.notices import Notice
 from services.members.schemas.people import MemberInput
@@ -24,6 +35,8 @@ from services.orders.service import OrdersService
 from services.partners import erasure as partners_erasure
 from services.partners.models import Campaign, Delivery, Partner, Pledge
 from services.partners.service import PartnersService
+from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.reliability.conftest import REPO
 from tests.reliability.support import inbox_count, open_village, pending, wait_until
 
 pytestmark = pytest.mark.broker
@@ -116,9 +129,68 @@ def _traces_in(database) -> list[str]:
     return found
 
 
+@pytest.fixture
+def services_log(tmp_path):
+    """The in-process services log as `nameko run --config deploy/nameko.yaml` makes them log
+    (its formatter and filters), into a file; the root logger is given back at the end."""
+    path = tmp_path / "services.log"
+    text_ = re.sub(r"\$\{[A-Z_]+:([^}]*)\}", r"\1", (REPO / "deploy" / "nameko.yaml").read_text())
+    logging_config = yaml.safe_load(text_)["LOGGING"]
+    console = logging_config["handlers"]["console"]
+    console.update({"class": "logging.FileHandler", "filename": str(path), "encoding": "utf-8"})
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logging.config.dictConfig(logging_config)
+    yield path
+    for handler in root.handlers:
+        handler.close()
+    root.handlers[:], _ = saved
+    root.setLevel(saved[1])
+
+
+def _bury_a_dead_letter(amqp_uri, envelope):
+    """A member.registered that a handler kept failing on, as backbone/consumer.py dead-letters it."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        declare_pika(channel)
+        channel.confirm_delivery()
+        channel.basic_publish(config.DEAD_LETTER_EXCHANGE, "orders--on_member_registered",
+                              json.dumps(envelope, default=str).encode(), pika.BasicProperties(
+                                  content_type="application/json", delivery_mode=2, type=envelope["type"],
+                                  message_id=envelope["event_id"], headers={
+                                      "x-maillage-queue": "orders--on_member_registered",
+                                      "x-maillage-reason": "handler failed 5 times: OperationalError",
+                                      "x-maillage-dead-at": utcnow().isoformat(), "x-maillage-attempts": 5}))
+    finally:
+        connection.close()
+
+
+def _traces_in_the_broker(amqp_uri) -> tuple[list[str], int]:
+    """Every message of every queue of the test's vhost read (and put back) through the management
+    API: the traces found ("queue: trace") and how many messages were read."""
+    vhost = quote(urlsplit(amqp_uri).path[1:], safe="")
+    queues = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10).json()
+    found, read = [], 0
+    for queue in queues:
+        messages = requests.post(
+            f"{RABBIT_MANAGEMENT}/queues/{vhost}/{quote(queue['name'], safe='')}/get", auth=RABBIT_AUTH,
+            timeout=30, json={"count": 100000, "ackmode": "ack_requeue_true", "encoding": "auto"}).json()
+        for message in messages:
+            read += 1
+            seen = message["payload"] + json.dumps(message.get("properties", {}), ensure_ascii=False)
+            found += [f"{queue['name']}: {trace}" for trace in TRACES if trace in seen]
+    return found, read
+
+
+def _traces_in_files(paths) -> list[str]:
+    return [f"{path.name}: {trace}" for path in paths for trace in TRACES
+            if trace in path.read_text(encoding="utf-8", errors="replace")]
+
+
 @BOTH
 def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices_file(
-        amqp_uri, nameko_config, service_db, relay, start_container):
+        amqp_uri, nameko_config, service_db, relay, start_container, services_log, tmp_path):
     members, orders = service_db("members"), service_db("orders")
     events, partners = service_db("events"), service_db("partners")
     for service_cls in (OrdersService, EventsService, PartnersService):  # subscribers before publishers
@@ -146,9 +218,15 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
         uow.commit()
     for database in (members, orders, events, partners):
         assert _traces_in(database), "the person is there before the erasure"
+    with members.unit_of_work() as uow:
+        registered = json.loads(uow.session.scalars(select(OutboxEvent.body).where(
+            OutboxEvent.type == "member.registered")).one())
+    _bury_a_dead_letter(amqp_uri, registered)
+    assert _traces_in_the_broker(amqp_uri)[0], "the dead letter names the person before the erasure"
 
     with members.unit_of_work() as uow:
         people.erase_member(uow, village["id"], member["id"])
+    members_erasure.scrub_dead_letters([member["id"]])  # what the members service's erase_member does next
     for database, consumer in ((orders, "orders.on_member_erased"), (events, "events.on_member_erased"),
                                (partners, "partners.on_member_erased")):
         wait_until(lambda d=database, c=consumer: inbox_count(d, c) == 1, message=f"{consumer} to erase")
@@ -158,6 +236,11 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
     assert left == {"members": [], "orders": [], "events": [], "partners": []}, left
     outbox_file = config.notices_outbox().read_text()
     assert not [t for t in TRACES if t in outbox_file], outbox_file
+    in_the_broker, read = _traces_in_the_broker(amqp_uri)
+    assert read >= 1 and in_the_broker == [], in_the_broker  # the dead letter stays, scrubbed
+    logs = [services_log, *tmp_path.glob("relay-*.log")]
+    assert services_log.stat().st_size > 0 and len(logs) >= 2, logs
+    assert _traces_in_files(logs) == [], _traces_in_files(logs)
     # the figures keep their shape: the order, the help request, the stop and the pledge stay
     with orders.unit_of_work() as uow:
         assert uow.session.scalar(select(Order.total_cents).where(Order.member_id == member["id"])) == 1200
