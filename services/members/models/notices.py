@@ -2,7 +2,7 @@
 cancelled), one row per person and thing to tell, with the channel chosen and where it stands."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.tables import UtcDateTime, utcnow
@@ -12,7 +12,13 @@ from services.members.models.base import Base, new_id
 class Notice(Base):
     """`channel`: sms, email, or call (the concierge calls: no consent to be contacted, or no usable
     contact). `status`: to_send → sent (sms, email: by the sender) or to_send → done (a call the
-    concierge made). One per (source event type, source id, member)."""
+    concierge made). One per (source event type, source id, member): a message is sent once per
+    event and recipient.
+
+    A failed sending counts in `attempts`, says why in `last_error` and waits until
+    `next_attempt_at` (growing pauses; SMS also wait for the end of the quiet hours); after the
+    limit it is parked (`parked_at`) and becomes a call. `template` and `context` (JSON) are what
+    the message is made of: the e-mail's subject and HTML part are rendered from them when sent."""
 
     __tablename__ = "member_notices"
     __table_args__ = (UniqueConstraint("source_type", "source_ref", "member_id", name="uq_member_notices_source"),)
@@ -29,3 +35,8 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    template: Mapped[str | None] = mapped_column(String(60), nullable=True)  # notices/<template>.txt…
+    context: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, what the template reads
