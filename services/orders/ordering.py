@@ -155,7 +155,11 @@ def _move(uow, order: Order, to: str, now: datetime, *, reason: str | None = Non
         order.ready_at = now
     elif to in CLOSED_AT:
         order.closed_at = now
-    uow.record_event(f"order.{to}", _payload(order, now), village_id=order.village_id)
+    payload = _payload(order, now)
+    if to == "ready":  # the members service tells the inhabitant where and how to collect it
+        payload.update(member_id=order.member_id, locker_compartment=order.locker_compartment,
+                       locker_code=order.locker_code, truck_stop=order.truck_stop)
+    uow.record_event(f"order.{to}", payload, village_id=order.village_id)
 
 
 def _total(order: Order) -> int:

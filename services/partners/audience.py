@@ -51,7 +51,7 @@ RULES: dict[str, Rule] = {
     "campaign.failed": Rule(public=True),
     "order.placed": Rule(),
     "order.confirmed": Rule(),
-    "order.ready": Rule(),
+    "order.ready": Rule(drop=("member_id", "locker_compartment", "locker_code", "truck_stop")),
     "order.collected": Rule(),
     "order.delivered": Rule(),
     "order.cancelled": Rule(),

@@ -147,7 +147,18 @@ class OrderConfirmedV1(OrderEventV1):
                    description="An order is prepared: at the counter, in a locker compartment, on the truck, "
                                "or ready to go on a round.")
 class OrderReadyV1(OrderEventV1):
-    pass
+    # added compatibly (optional): what the members service needs to tell the inhabitant; dropped
+    # from what partners receive (services/partners/audience.py)
+    member_id = fields.String(load_default=None, allow_none=True,
+                              metadata={"description": "The inhabitant who ordered (member id): told by the "
+                                                       "members service, never sent to partners."})
+    locker_compartment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                                       metadata={"description": "Locker compartment it waits in (locker)."})
+    locker_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12),
+                                metadata={"description": "Code that opens the compartment (for the inhabitant's "
+                                                         "notice only)."})
+    truck_stop = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
+                               metadata={"description": "The truck's stop where it is handed over (truck_stop)."})
 
 
 @registry.register("order.collected", 1, publisher="orders",
