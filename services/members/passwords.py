@@ -3,8 +3,10 @@
 One argon2 check costs ~160 ms of CPU and 64 MiB. Run inside the eventlet hub, it stops every other
 call of the members service for that long: a few anonymous sign-ins a second would stall the whole
 service. Each hash or check runs in eventlet's pool of OS threads (argon2-cffi releases the GIL
-while it works), at most MAILLAGE_HASH_CONCURRENCY of them at once (default 2) so that a burst
-does not take 64 MiB each.
+while it works), at most MAILLAGE_HASH_CONCURRENCY of them at once (default: half the cores, at
+least one) so that a burst neither takes 64 MiB each nor every core from the service's other calls
+(bench/signin.py on 2 cores: with two at once the members search's p95 rose to 114 ms under 20
+wrong sign-ins a second; with one, 37 ms).
 
 A sign-in that would wait behind more than MAILLAGE_HASH_QUEUE others (default 4) is refused at once
 (`HashingBusy`, told to the caller as "try again in a second") instead of waiting: waiting, it would
@@ -20,7 +22,7 @@ from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
 _hasher = PasswordHasher()
-_slots = Semaphore(max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", "2"))))
+_slots = Semaphore(max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", str((os.cpu_count() or 2) // 2)))))
 _MAX_WAITING = max(0, int(os.environ.get("MAILLAGE_HASH_QUEUE", "4")))
 _waiting = 0
 
