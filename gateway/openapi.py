@@ -10,6 +10,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from backbone.schemas import MAX_PAGE, MAX_PER_PAGE
 from gateway.routing import ROUTES, RouteSpec
 from gateway.schemas import ErrorOutput
 
@@ -37,6 +38,13 @@ def _operation(spec: RouteSpec) -> dict:
     if params:
         operation["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
                                    for p in params]
+    if spec.paged:  # gateway/paging.py: the next page is in the Link header
+        operation.setdefault("parameters", []).extend(
+            {"in": "query", "name": name, "required": False, "description": text,
+             "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}}
+            for name, text, maximum, default in (("page", "page (1, 2…)", MAX_PAGE, 1),
+                                                 ("per_page", "lignes par page / rows per page", MAX_PER_PAGE, 50)))
+        operation["x-paged"] = True
     if spec.body is not None:
         if getattr(spec.body, "content_type", None) == "text/csv":
             content = {"text/csv": {"schema": {"type": "string"}}}
@@ -47,6 +55,9 @@ def _operation(spec: RouteSpec) -> dict:
     if spec.response is not None:
         schema = {"type": "array", "items": spec.response} if spec.many else spec.response
         ok["content"] = {"application/json": {"schema": schema}}
+    if spec.paged:
+        ok["headers"] = {"Link": {"description": 'rel="next" when another page follows, rel="prev" past the first',
+                                  "schema": {"type": "string"}}}
     operation["responses"][str(spec.status)] = ok
     statuses = set(spec.errors)
     if spec.body:

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from backbone.schemas import load
-from gateway import auth, json_body
+from gateway import auth, json_body, paging
 from gateway.access_log import QuerylessLogProtocol
 from gateway.errors import HttpError, json_response, response_for
 from gateway.web_security import add_security_headers
@@ -52,6 +52,7 @@ class RouteSpec:
     description: str = ""
     local: bool = False                  # answers without calling a service (no 503)
     errors: tuple = ()                   # further error statuses worth documenting
+    paged: bool = False                  # ?page=&per_page=, cut by the service (gateway/paging.py)
 
 
 ROUTES: list[RouteSpec] = []
@@ -67,6 +68,7 @@ class Call:
     principal: auth.Principal | None
     request_id: str
     sent: dict | None = None   # the body as sent, once it passed the schema: JSON-ready for an RPC
+    window: dict | None = None  # a paged route's window ({"limit", "offset"}), passed to the service
 
     @property
     def village_ids(self) -> list[str] | None:
@@ -177,20 +179,26 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
         sent, body = _parse_body(request, spec.body) if spec.body else (None, None)
         if principal is not None and not path_scoped:
             _check_village_scope(spec, principal, params, body)
-        result = handler(service, Call(request, params, body, principal, request_id, sent))
+        page, window = paging.window_for(request) if spec.paged else (None, None)
+        result = handler(service, Call(request, params, body, principal, request_id, sent, window))
         if isinstance(result, Response):
             result.headers["X-Request-Id"] = request_id
             return result
-        return json_response(result, spec.status, {"X-Request-Id": request_id})
+        headers = {"X-Request-Id": request_id}
+        if page is not None:
+            result, links = paging.cut(request, page, result)
+            headers.update(links)
+        return json_response(result, spec.status, headers)
     except Exception as exc:  # noqa: BLE001  every error becomes JSON, in one place
         return response_for(exc, request_id, path=request.path)
 
 
 def route(method: str, path: str, *, summary: str, tag: str, roles=PUBLIC, scope=None, body=None,
-          response=None, many=False, status=200, description="", local=False, errors=()):
+          response=None, many=False, status=200, description="", local=False, errors=(), paged=False):
     def decorate(handler):
         spec = RouteSpec(method, path, handler.__name__, summary, tag, tuple(roles), scope, body, response,
-                         many, status, description or (handler.__doc__ or "").strip(), local, tuple(errors))
+                         many, status, description or (handler.__doc__ or "").strip(), local, tuple(errors),
+                         paged)
         ROUTES.append(spec)
 
         def entry(self, request, **params):

@@ -33,9 +33,11 @@ class HelpRequestRoutes:
         return self.orders_rpc.create_help_request(call.params["village_id"], call.sent)
 
     @route("GET", _REQUESTS, tag="coups de main", roles=STAFF, scope="path:village_id", response=HelpRequestOutput,
-           many=True, errors=(400,), summary="Les demandes de coups de main du village (?status=requested…)")
+           many=True, errors=(400,), paged=True,
+           summary="Les demandes de coups de main du village (?status=requested…)")
     def list_help_requests(self, call):
-        return self.orders_rpc.list_help_requests(call.params["village_id"], call.request.args.get("status"))
+        return self.orders_rpc.list_help_requests(call.params["village_id"], call.request.args.get("status"),
+                                                  call.window)
 
     @route("GET", _REQUEST, tag="coups de main", roles=STAFF, scope="path:village_id", response=HelpRequestOutput,
            errors=(404,), summary="Une demande, avec les bénévoles proposé·es (et pourquoi) tant qu'elle attend")

@@ -35,11 +35,11 @@ class OrderRoutes:
         return self.orders_rpc.place_order(call.params["village_id"], call.sent)
 
     @route("GET", _ORDERS, tag="comptoir", roles=STAFF, scope="path:village_id", response=OrderOutput, many=True,
-           summary="Les commandes du village (?status=…&date=AAAA-MM-JJ)")
+           paged=True, summary="Les commandes du village (?status=…&date=AAAA-MM-JJ)")
     def list_orders(self, call):
         args = call.request.args
         filters = {k: v for k, v in (("status", args.get("status")), ("delivery_date", args.get("date"))) if v}
-        return self.orders_rpc.list_orders(call.params["village_id"], filters)
+        return self.orders_rpc.list_orders(call.params["village_id"], filters, call.window)
 
     @route("GET", _ORDER, tag="comptoir", roles=STAFF, scope="path:village_id", response=OrderOutput,
            errors=(404,), summary="Une commande et ses lignes")

@@ -30,10 +30,11 @@ class ParcelRoutes:
         return carriers_of(self.partners_rpc, call.params["village_id"])
 
     @route("GET", _PARCELS, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput, many=True,
-           summary="Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)")
+           paged=True, summary="Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)")
     def list_parcels(self, call):
         status = call.request.args.get("status")
-        return self.orders_rpc.list_parcels(call.params["village_id"], {"status": status} if status else {})
+        return self.orders_rpc.list_parcels(call.params["village_id"], {"status": status} if status else {},
+                                            call.window)
 
     @route("GET", _PARCEL, tag="colis", roles=STAFF, scope="path:village_id", response=ParcelOutput,
            errors=(404,), summary="Un colis")

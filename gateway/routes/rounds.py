@@ -44,14 +44,14 @@ class RoundRoutes:
         return self.orders_rpc.plan_round(call.params["village_id"], call.sent, call.village_ids)
 
     @route("GET", _ROUNDS, tag="tournées", roles=STAFF, scope="path:village_id", response=RoundOutput, many=True,
-           errors=(400,), summary="Les tournées qui passent par le village (?date=2026-12-03)")
+           errors=(400,), paged=True, summary="Les tournées qui passent par le village (?date=2026-12-03)")
     def list_village_rounds(self, call):
-        return self.orders_rpc.list_rounds(_here(call), call.request.args.get("date"))
+        return self.orders_rpc.list_rounds(_here(call), call.request.args.get("date"), None, call.window)
 
     @route("GET", "/api/rounds", tag="tournées", roles=COORDINATOR, response=RoundOutput, many=True, errors=(400,),
-           summary="Toutes les tournées du réseau (?date=2026-12-03)")
+           paged=True, summary="Toutes les tournées du réseau (?date=2026-12-03)")
     def list_all_rounds(self, call):
-        return self.orders_rpc.list_rounds(None, call.request.args.get("date"))
+        return self.orders_rpc.list_rounds(None, call.request.args.get("date"), None, call.window)
 
     @route("GET", _ROUND, tag="tournées", roles=STAFF, scope="path:village_id", response=RoundOutput, errors=(404,),
            summary="Une tournée et ses arrêts dans l'ordre")
@@ -68,9 +68,9 @@ class RoundRoutes:
                                                    call.village_ids)
 
     @route("GET", "/api/partner/rounds", tag="partenaires", roles=PARTNER, response=RoundOutput, many=True,
-           errors=(400,), summary="Les tournées que le partenaire logistique conduit (?date=2026-12-03)")
+           errors=(400,), paged=True, summary="Les tournées que le partenaire logistique conduit (?date=2026-12-03)")
     def partner_rounds(self, call):
-        return self.orders_rpc.list_rounds(None, call.request.args.get("date"), call.principal.id)
+        return self.orders_rpc.list_rounds(None, call.request.args.get("date"), call.principal.id, call.window)
 
     @route("POST", "/api/partner/rounds/<round_id>/stops/<stop_id>/complete", tag="partenaires", roles=PARTNER,
            body=StopCompleteInput, response=RoundOutput, errors=(404, 409),

@@ -14,10 +14,10 @@ _LINE = "/api/partner/orders/<order_id>/lines/<line_id>"
 
 class SupplierOrderRoutes:
     @route("GET", "/api/purchase-orders", tag="commandes fournisseurs", roles=COORDINATOR,
-           response=PurchaseOrderOutput, many=True,
+           response=PurchaseOrderOutput, many=True, paged=True,
            summary="Les commandes mutualisées aux fournisseurs partagés (?status=open|sent|empty)")
     def list_purchase_orders(self, call):
-        return self.orders_rpc.list_purchase_orders(None, None, call.request.args.get("status"))
+        return self.orders_rpc.list_purchase_orders(None, None, call.request.args.get("status"), call.window)
 
     @route("GET", "/api/purchase-orders/<purchase_order_id>", tag="commandes fournisseurs", roles=COORDINATOR,
            response=PurchaseOrderOutput, errors=(404,), summary="Une commande mutualisée, village par village")
@@ -32,18 +32,18 @@ class SupplierOrderRoutes:
         return self.orders_rpc.send_purchase_order(call.params["purchase_order_id"])
 
     @route("GET", "/api/villages/<village_id>/purchase-orders", tag="commandes fournisseurs", roles=STAFF,
-           scope="path:village_id", response=PurchaseOrderOutput, many=True,
+           scope="path:village_id", response=PurchaseOrderOutput, many=True, paged=True,
            summary="Les commandes mutualisées où le village a des lignes (sa part seulement)")
     def village_purchase_orders(self, call):
         return self.orders_rpc.list_purchase_orders([call.params["village_id"]], None,
-                                                    call.request.args.get("status"))
+                                                    call.request.args.get("status"), call.window)
 
     # --- the partner API (API key) ---------------------------------------------------------------
 
     @route("GET", "/api/partner/orders", tag="partenaires", roles=PARTNER, response=PartnerOrderOutput, many=True,
-           summary="Les commandes adressées au partenaire (ses lignes seulement ; ?status=placed…)")
+           paged=True, summary="Les commandes adressées au partenaire (ses lignes seulement ; ?status=placed…)")
     def partner_orders(self, call):
-        return self.orders_rpc.partner_orders(call.principal.id, call.request.args.get("status"))
+        return self.orders_rpc.partner_orders(call.principal.id, call.request.args.get("status"), call.window)
 
     @route("POST", _LINE + "/confirm", tag="partenaires", roles=PARTNER, body=LineAnswerInput,
            response=PartnerOrderOutput, errors=(404, 409), summary="Confirmer une ligne de commande")
@@ -58,6 +58,7 @@ class SupplierOrderRoutes:
                                                  call.params["line_id"], "refuse", call.sent)
 
     @route("GET", "/api/partner/purchase-orders", tag="partenaires", roles=PARTNER, response=PurchaseOrderOutput,
-           many=True, summary="Les commandes mutualisées adressées au partenaire")
+           many=True, paged=True, summary="Les commandes mutualisées adressées au partenaire")
     def partner_purchase_orders(self, call):
-        return self.orders_rpc.list_purchase_orders(None, call.principal.id, call.request.args.get("status"))
+        return self.orders_rpc.list_purchase_orders(None, call.principal.id, call.request.args.get("status"),
+                                                    call.window)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import matching
@@ -123,14 +124,14 @@ def get_help_request(uow, help_request_id, village_ids, now: datetime | None = N
     return _dump(uow, _find(uow, help_request_id, village_ids), now=now)
 
 
-def list_help_requests(uow, village_id: str, status: str | None = None) -> list[dict]:
+def list_help_requests(uow, village_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
     """A village's help requests, newest window first (candidates are shown on one request)."""
     if status is not None and status not in HELP_STATUS_LABELS:
         raise InvalidInput({"status": [f"Must be one of: {', '.join(HELP_STATUS_LABELS)}."]})
     query = select(HelpRequest).where(HelpRequest.village_id == village_id)
     if status:
         query = query.where(HelpRequest.status == status)
-    rows = uow.session.scalars(query.order_by(HelpRequest.starts_at.desc())).all()
+    rows = uow.session.scalars(windowed(query.order_by(HelpRequest.starts_at.desc()), window, HelpRequest.id)).all()
     return [_dump(uow, row, with_options=False) for row in rows]
 
 

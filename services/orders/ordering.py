@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import catalogue
@@ -122,14 +123,15 @@ def _commit_and_answer(uow, order: Order) -> dict:
     return answer
 
 
-def list_orders(uow, village_id: str, filters: dict | None = None) -> list[dict]:
+def list_orders(uow, village_id: str, filters: dict | None = None, window: dict | None = None) -> list[dict]:
     filters = load(OrderListQuery(), filters or {})
     query = select(Order).where(Order.village_id == village_id)
     if filters["status"]:
         query = query.where(Order.status == filters["status"])
     if filters["delivery_date"]:
         query = query.where(Order.delivery_date == filters["delivery_date"])
-    return dump_orders(uow, uow.session.scalars(query.order_by(Order.delivery_date, Order.placed_at)).all())
+    query = windowed(query.order_by(Order.delivery_date, Order.placed_at), window, Order.id)
+    return dump_orders(uow, uow.session.scalars(query).all())
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -332,12 +334,14 @@ def _partner_view(order: Order, partner_id: str) -> dict:
         "lines": [_line(l) for l in order.lines if l.partner_id == partner_id]})
 
 
-def partner_orders(uow, partner_id: str, status: str | None = None) -> list[dict]:
+def partner_orders(uow, partner_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
     """The orders with lines of `partner_id`, those lines only, newest delivery first."""
-    query = select(Order).join(OrderLine).where(OrderLine.partner_id == partner_id)
+    # one row per order (not per line), so that a page holds whole orders
+    query = select(Order).where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.partner_id == partner_id)))
     if status:
         query = query.where(Order.status == status)
-    orders = uow.session.scalars(query.order_by(Order.delivery_date.desc(), Order.placed_at)).unique().all()
+    query = windowed(query.order_by(Order.delivery_date.desc(), Order.placed_at), window, Order.id)
+    orders = uow.session.scalars(query).all()
     return [_partner_view(order, partner_id) for order in orders]
 
 

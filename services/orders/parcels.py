@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders.idempotency import made_once
@@ -84,10 +85,12 @@ def get_parcel(uow, parcel_id, village_ids, now: datetime | None = None) -> dict
     return _dump_all(uow, [_find(uow, parcel_id, village_ids)], now or utcnow())[0]
 
 
-def list_parcels(uow, village_id: str, filters: dict | None = None, now: datetime | None = None) -> list[dict]:
+def list_parcels(uow, village_id: str, filters: dict | None = None, now: datetime | None = None,
+                 window: dict | None = None) -> list[dict]:
     filters = load(ParcelListQuery(), filters or {})
-    rows = uow.session.scalars(select(Parcel).where(Parcel.village_id == village_id, Parcel.status == filters["status"])
-                               .order_by(Parcel.received_at)).all()
+    rows = uow.session.scalars(windowed(
+        select(Parcel).where(Parcel.village_id == village_id, Parcel.status == filters["status"])
+        .order_by(Parcel.received_at), window, Parcel.id)).all()
     return _dump_all(uow, rows, now or utcnow())
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.orders import ordering
@@ -62,6 +63,14 @@ def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dic
         "planned_at": round_.planned_at, "completed_at": round_.completed_at, "stops": stops})
 
 
+def _touching(village_ids):
+    """In SQL, what `_visible` says: the depot, or one of the villages served (a JSON list, the same
+    text on SQLite and PostgreSQL: `["id", …]`), so that a page is cut in the query."""
+    served = cast(Round.village_ids, String)
+    return or_(Round.depot_village_id.in_(list(village_ids)),
+               *(served.like(f'%"{village_id}"%') for village_id in village_ids)) if village_ids else false()
+
+
 def _visible(round_: Round, village_ids) -> bool:
     return village_ids is None or bool(set(village_ids) & ({round_.depot_village_id} | set(round_.village_ids)))
 
@@ -82,14 +91,17 @@ def get_round(uow, round_id, village_ids=None, partner_id: str | None = None) ->
                  partner=partner_id is not None)
 
 
-def list_rounds(uow, village_ids=None, on_date: date | None = None, partner_id: str | None = None) -> list[dict]:
+def list_rounds(uow, village_ids=None, on_date: date | None = None, partner_id: str | None = None,
+                window: dict | None = None) -> list[dict]:
     """Rounds touching the villages the caller may see (or driven by `partner_id`), by date."""
     query = select(Round).order_by(Round.on_date.desc(), Round.planned_at)
     if on_date is not None:
         query = query.where(Round.on_date == on_date)
     if partner_id is not None:
         query = query.where(Round.driver_partner_id == partner_id)
-    rows = [r for r in uow.session.scalars(query).all() if partner_id is not None or _visible(r, village_ids)]
+    elif village_ids is not None:
+        query = query.where(_touching(village_ids))
+    rows = uow.session.scalars(windowed(query, window, Round.id)).all()
     return [_dump(uow, r, village_ids, partner=partner_id is not None) for r in rows]
 
 

@@ -97,9 +97,9 @@ class OrdersService:
             return ordering.place_order(uow, str(village_id), data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_orders(self, village_id, filters=None):
+    def list_orders(self, village_id, filters=None, window=None):
         with self.db.unit_of_work() as uow:
-            return ordering.list_orders(uow, str(village_id), filters)
+            return ordering.list_orders(uow, str(village_id), filters, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_order(self, order_id, village_ids=None):
@@ -134,9 +134,9 @@ class OrdersService:
             return ordering.counter_today(uow, str(village_id), on_date or ordering.today(utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
-    def partner_orders(self, partner_id, status=None):
+    def partner_orders(self, partner_id, status=None, window=None):
         with self.db.unit_of_work() as uow:
-            return ordering.partner_orders(uow, str(partner_id), status)
+            return ordering.partner_orders(uow, str(partner_id), status, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def answer_order_line(self, partner_id, order_id, line_id, decision, data=None):
@@ -149,9 +149,9 @@ class OrdersService:
             return parcels.receive(uow, str(village_id), data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_parcels(self, village_id, filters=None):
+    def list_parcels(self, village_id, filters=None, window=None):
         with self.db.unit_of_work() as uow:
-            return parcels.list_parcels(uow, str(village_id), filters)
+            return parcels.list_parcels(uow, str(village_id), filters, window=window)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_parcel(self, parcel_id, village_ids=None):
@@ -174,10 +174,11 @@ class OrdersService:
             return parcels.return_to_sender(uow, parcel_id, data, village_ids)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_purchase_orders(self, village_ids=None, supplier_partner_id=None, status=None):
+    def list_purchase_orders(self, village_ids=None, supplier_partner_id=None, status=None, window=None):
         with self.db.unit_of_work() as uow:
             return supplier_orders.list_purchase_orders(uow, village_ids=village_ids,
-                                                        supplier_partner_id=supplier_partner_id, status=status)
+                                                        supplier_partner_id=supplier_partner_id, status=status,
+                                                        window=window)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_purchase_order(self, purchase_order_id, village_ids=None, supplier_partner_id=None):
@@ -224,9 +225,9 @@ class OrdersService:
             return help_requests.create_help_request(uow, str(village_id), data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_help_requests(self, village_id, status=None):
+    def list_help_requests(self, village_id, status=None, window=None):
         with self.db.unit_of_work() as uow:
-            return help_requests.list_help_requests(uow, str(village_id), status)
+            return help_requests.list_help_requests(uow, str(village_id), status, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_help_request(self, help_request_id, village_ids=None):
@@ -274,9 +275,10 @@ class OrdersService:
             return rounds.plan_round(uow, str(village_id), data, village_ids)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_rounds(self, village_ids=None, on_date=None, partner_id=None):
+    def list_rounds(self, village_ids=None, on_date=None, partner_id=None, window=None):
         with self.db.unit_of_work() as uow:
-            return rounds.list_rounds(uow, village_ids, load(DayInput(), {"on_date": on_date})["on_date"], partner_id)
+            return rounds.list_rounds(uow, village_ids, load(DayInput(), {"on_date": on_date})["on_date"], partner_id,
+                                      window)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_round(self, round_id, village_ids=None, partner_id=None):

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from backbone.errors import Conflict, NotFound
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.orders import catalogue, ordering
 from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder, new_id
@@ -92,7 +93,8 @@ def _dump(purchase_order: PurchaseOrder, rows, village_ids=None) -> dict:
         **_breakdown(rows, village_ids)})
 
 
-def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, status=None) -> list[dict]:
+def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, status=None,
+                         window: dict | None = None) -> list[dict]:
     """Newest delivery day first. With `village_ids` (a concierge), only purchase orders their
     village takes part in, and only its part of the breakdown."""
     query = select(PurchaseOrder)
@@ -100,8 +102,13 @@ def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, sta
         query = query.where(PurchaseOrder.supplier_partner_id == supplier_partner_id)
     if status:
         query = query.where(PurchaseOrder.status == status)
-    purchase_orders = uow.session.scalars(query.order_by(PurchaseOrder.delivery_date.desc(),
-                                                         PurchaseOrder.supplier_name)).all()
+    if village_ids is not None:  # in SQL what the loop below checks, so that a page is cut in the query
+        query = query.where(PurchaseOrder.id.in_(
+            select(OrderLine.purchase_order_id).join(Order, Order.id == OrderLine.order_id).where(
+                OrderLine.status != "refused", Order.status.not_in(LEFT_OUT), Order.village_id.in_(list(village_ids)))))
+    purchase_orders = uow.session.scalars(windowed(query.order_by(PurchaseOrder.delivery_date.desc(),
+                                                                  PurchaseOrder.supplier_name), window,
+                                                   PurchaseOrder.id)).all()
     rows_by = defaultdict(list)
     for line, order in _active_lines(uow, [p.id for p in purchase_orders]):
         rows_by[line.purchase_order_id].append((line, order))

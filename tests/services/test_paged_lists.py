@@ -1,0 +1,84 @@
+"""Every list is cut in the database (issue 21), on SQLite and PostgreSQL: walked page by page as
+the gateway asks (gateway/paging.py: one row more than the page, to know whether another follows),
+the pages hold at most `per_page` rows, say truthfully whether more follow, and together give the
+whole list once, in its order — even when rows tie on the sort key (same hour, same day)."""
+from datetime import date
+
+import pytest
+
+from backbone.errors import InvalidInput
+from services.orders import ordering, parcels, rounds
+from services.orders.models import Round, Vehicle
+from tests.services.test_orders_catalogue import NOW, counter_world  # noqa: F401
+from tests.services.test_orders_ordering import order_input, place
+from tests.services.test_orders_parcels import receive
+
+
+def walk(fetch, per_page=2):
+    """`fetch(window)` page after page; the ids of the whole list and of each page."""
+    pages, page = [], 0
+    while True:
+        rows = fetch({"limit": per_page + 1, "offset": page * per_page})
+        pages.append([row["id"] for row in rows[:per_page]])
+        if len(rows) <= per_page:
+            return pages
+        page += 1
+
+
+def check_pages(database, listing, expected_count, per_page=2):
+    with database.unit_of_work() as uow:
+        whole = [row["id"] for row in listing(uow, None)]
+    assert len(whole) == expected_count
+
+    def fetch(window):
+        with database.unit_of_work() as uow:
+            return listing(uow, window)
+
+    pages = walk(fetch, per_page)
+    assert all(0 < len(p) <= per_page for p in pages), pages
+    assert len(pages) == -(-expected_count // per_page), "no empty page, none missing"
+    assert [row_id for p in pages for row_id in p] == whole, "each row once, in the list's order"
+
+
+def test_orders_and_a_partners_orders_are_cut_in_pages(counter_world):
+    w = counter_world
+    for _ in range(5):  # placed at the same instant, delivered the same day: only the id tells them apart
+        place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 1)))
+    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))
+    check_pages(w.db, lambda uow, window: ordering.list_orders(uow, w.a, {}, window), 5)
+    # one row per order though each has two lines
+    check_pages(w.db, lambda uow, window: ordering.partner_orders(uow, w.baker, None, window), 5)
+    check_pages(w.db, lambda uow, window: ordering.partner_orders(uow, w.cheese_maker, None, window), 6, per_page=4)
+
+
+def test_parcels_received_at_the_same_instant_are_cut_in_pages(counter_world):
+    w = counter_world
+    for _ in range(5):
+        receive(w)
+    check_pages(w.db, lambda uow, window: parcels.list_parcels(uow, w.a, {"status": "waiting"}, NOW, window), 5)
+
+
+def test_rounds_touching_a_village_are_chosen_and_cut_in_the_query(counter_world):
+    w = counter_world
+    other = "0" * 36
+    with w.db.unit_of_work() as uow:
+        for n, (depot, served) in enumerate(((w.a, [w.a]), (other, [other, w.a]), (other, [w.b, w.a]),
+                                             (other, [other]), (w.b, [w.b]))):
+            van = Vehicle(name=f"Kangoo {n}", depot_village_id=other, capacity=20)  # one round a day each
+            uow.session.add(van)
+            uow.session.flush()
+            uow.session.add(Round(vehicle_id=van.id, on_date=date(2026, 12, 3), depot_village_id=depot,
+                                  village_ids=served, capacity=20, load=0, distance_km=0.0, status="planned"))
+        uow.commit()
+    check_pages(w.db, lambda uow, window: rounds.list_rounds(uow, [w.a], None, None, window), 3)
+    check_pages(w.db, lambda uow, window: rounds.list_rounds(uow, [w.b], None, None, window), 2, per_page=1)
+    check_pages(w.db, lambda uow, window: rounds.list_rounds(uow, None, None, None, window), 5)
+
+
+@pytest.mark.parametrize("window, field", [({"limit": 0}, "limit"), ({"limit": 202}, "limit"),
+                                           ({"limit": 10, "offset": -1}, "offset"),
+                                           ({"limit": 10, "offset": 10 ** 20}, "offset")])
+def test_a_window_out_of_bounds_is_refused_naming_its_field(counter_world, window, field):
+    with counter_world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as refused:
+        ordering.list_orders(uow, counter_world.a, {}, window)
+    assert field in refused.value.errors
