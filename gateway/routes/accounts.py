@@ -25,9 +25,9 @@ class AccountRoutes:
         return self.members_rpc.create_staff_account(call.body)
 
     @route("GET", "/api/staff", summary="Les comptes du personnel (actifs ou désactivés)", tag="comptes",
-           roles=COORDINATOR, response=StaffAccountOutput, many=True)
+           roles=COORDINATOR, response=StaffAccountOutput, many=True, paged=True)
     def list_staff_accounts(self, call):
-        return self.members_rpc.list_staff_accounts()
+        return self.members_rpc.list_staff_accounts(call.window)
 
     @route("POST", "/api/staff/<account_id>/status", summary="Désactiver ou réactiver un compte", tag="comptes",
            roles=COORDINATOR, body=AccountStatusInput, response=StaffAccountOutput, errors=(404, 409))

@@ -27,11 +27,11 @@ class AnimationRoutes:
         return self.events_rpc.animation_kinds()
 
     @route("GET", "/api/villages/<village_id>/animations", tag="animations", roles=STAFF,
-           scope="path:village_id", response=AnimationOutput, many=True,
+           scope="path:village_id", response=AnimationOutput, many=True, paged=True,
            summary="Le calendrier des animations du village (?upcoming=1 : à venir seulement)")
     def list_animations(self, call):
         upcoming = call.request.args.get("upcoming") in ("1", "true", "oui")
-        return self.events_rpc.list_animations(call.params["village_id"], not upcoming)
+        return self.events_rpc.list_animations(call.params["village_id"], not upcoming, call.window)
 
     @route("POST", "/api/villages/<village_id>/animations", tag="animations", roles=STAFF,
            scope="path:village_id", body=AnimationInput, response=AnimationOutput, status=201, errors=(404,),

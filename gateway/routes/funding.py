@@ -10,9 +10,9 @@ from services.partners.schemas import (
 
 class FundingRoutes:
     @route("GET", "/api/funding", tag="financements", roles=COORDINATOR, response=FundingSourceOutput, many=True,
-           summary="Les sources de financement du réseau et des villages")
+           paged=True, summary="Les sources de financement du réseau et des villages")
     def list_funding(self, call):
-        return self.partners_rpc.list_funding_sources(None)
+        return self.partners_rpc.list_funding_sources(None, call.window)
 
     @route("POST", "/api/funding", tag="financements", roles=COORDINATOR, body=FundingSourceInput,
            response=FundingSourceOutput, status=201,
@@ -24,14 +24,14 @@ class FundingRoutes:
         return self.partners_rpc.add_funding_source(call.sent)
 
     @route("GET", "/api/villages/<village_id>/funding", tag="financements", roles=STAFF, scope="path:village_id",
-           response=FundingSourceOutput, many=True, summary="Les financements du village")
+           response=FundingSourceOutput, many=True, paged=True, summary="Les financements du village")
     def village_funding(self, call):
-        return self.partners_rpc.list_funding_sources([call.params["village_id"]])
+        return self.partners_rpc.list_funding_sources([call.params["village_id"]], call.window)
 
     @route("GET", "/api/campaigns", tag="financements", roles=COORDINATOR, response=CampaignOutput, many=True,
-           summary="Les campagnes de financement participatif")
+           paged=True, summary="Les campagnes de financement participatif")
     def list_campaigns(self, call):
-        return self.partners_rpc.list_campaigns(None)
+        return self.partners_rpc.list_campaigns(None, call.window)
 
     @route("POST", "/api/campaigns", tag="financements", roles=COORDINATOR, body=CampaignInput,
            response=CampaignOutput, status=201, summary="Lancer une campagne de financement participatif")
@@ -59,7 +59,7 @@ class FundingRoutes:
         return self.partners_rpc.pledge(call.params["campaign_id"], call.sent, None)
 
     @route("GET", "/api/villages/<village_id>/campaigns", tag="financements", roles=STAFF,
-           scope="path:village_id", response=CampaignOutput, many=True,
+           scope="path:village_id", response=CampaignOutput, many=True, paged=True,
            summary="Les campagnes de financement du village")
     def village_campaigns(self, call):
-        return self.partners_rpc.list_campaigns([call.params["village_id"]])
+        return self.partners_rpc.list_campaigns([call.params["village_id"]], call.window)

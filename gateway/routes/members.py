@@ -107,10 +107,10 @@ class MemberRoutes:
         return self.members_rpc.member_stats(None)
 
     @route("GET", "/api/network/members/shared", tag="habitants", roles=STAFF, response=SharedMemberOutput,
-           many=True, summary="Habitant·es qui acceptent d'être connu·es dans tout le réseau")
+           many=True, paged=True, summary="Habitant·es qui acceptent d'être connu·es dans tout le réseau")
     def shared_members(self, call):
         """Only members whose `share_with_network` consent is current; name and profile, never
         contact details."""
-        return self.members_rpc.shared_members(None)
+        return self.members_rpc.shared_members(None, call.window)
 
 

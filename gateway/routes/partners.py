@@ -41,14 +41,14 @@ class PartnerRoutes:
         return self.partners_rpc.get_partner(call.principal.id)
 
     @route("GET", "/api/partners", summary="Les partenaires (?village_id= : ceux qui servent ce village)",
-           tag="partenaires", roles=COORDINATOR, response=PartnerOutput, many=True)
+           tag="partenaires", roles=COORDINATOR, response=PartnerOutput, many=True, paged=True)
     def list_partners(self, call):
-        return self.partners_rpc.list_partners(call.request.args.get("village_id") or None)
+        return self.partners_rpc.list_partners(call.request.args.get("village_id") or None, call.window)
 
     @route("GET", "/api/villages/<village_id>/partners", summary="Les partenaires qui servent le village",
-           tag="partenaires", roles=STAFF, scope="path:village_id", response=PartnerOutput, many=True)
+           tag="partenaires", roles=STAFF, scope="path:village_id", response=PartnerOutput, many=True, paged=True)
     def village_partners(self, call):
-        return self.partners_rpc.list_partners(call.params["village_id"])
+        return self.partners_rpc.list_partners(call.params["village_id"], call.window)
 
     @route("GET", "/api/partners/<partner_id>", summary="Un partenaire", tag="partenaires", roles=COORDINATOR,
            response=PartnerOutput, errors=(404,))
@@ -64,9 +64,9 @@ class PartnerRoutes:
     # --- a partner's own offers (by API key) ------------------------------------------------------
 
     @route("GET", "/api/partner/offers", summary="Mes offres et leur disponibilité", tag="offres",
-           roles=PARTNER, response=OfferOutput, many=True)
+           roles=PARTNER, response=OfferOutput, many=True, paged=True)
     def my_offers(self, call):
-        return self.partners_rpc.list_offers(call.principal.id)
+        return self.partners_rpc.list_offers(call.principal.id, call.window)
 
     @route("POST", "/api/partner/offers", summary="Publier une offre (produit ou service)", tag="offres",
            roles=PARTNER, body=OfferInput, response=OfferOutput, status=201)
@@ -95,9 +95,9 @@ class PartnerRoutes:
     # --- any partner's offers (the coordinator, on a partner's behalf) -----------------------------
 
     @route("GET", "/api/partners/<partner_id>/offers", summary="Les offres d'un partenaire", tag="offres",
-           roles=COORDINATOR, response=OfferOutput, many=True, errors=(404,))
+           roles=COORDINATOR, response=OfferOutput, many=True, errors=(404,), paged=True)
     def partner_offers(self, call):
-        return self.partners_rpc.list_offers(call.params["partner_id"])
+        return self.partners_rpc.list_offers(call.params["partner_id"], call.window)
 
     @route("POST", "/api/partners/<partner_id>/offers", summary="Publier une offre pour un partenaire",
            tag="offres", roles=COORDINATOR, body=OfferInput, response=OfferOutput, status=201, errors=(404,))

@@ -16,12 +16,12 @@ class SuggestionRoutes:
         return self.events_rpc.suggestion_categories()
 
     @route("GET", "/api/villages/<village_id>/suggestions", tag="concertation", roles=STAFF,
-           scope="path:village_id", response=SuggestionOutput, many=True,
+           scope="path:village_id", response=SuggestionOutput, many=True, paged=True,
            summary="Les suggestions du village (?status=new, ?category=mobilite)")
     def list_suggestions(self, call):
         args = call.request.args
         filters = {name: args.get(name) for name in ("status", "category") if args.get(name)}
-        return self.events_rpc.list_suggestions(call.params["village_id"], filters)
+        return self.events_rpc.list_suggestions(call.params["village_id"], filters, call.window)
 
     @route("POST", "/api/villages/<village_id>/suggestions", tag="concertation", roles=STAFF,
            scope="path:village_id", body=SuggestionInput, response=SuggestionOutput, status=201, errors=(404,),

@@ -19,14 +19,14 @@ class VolunteerRoutes:
     def list_skills(self, call):
         return known_skills(self.members_rpc)
 
-    @route("GET", "/api/volunteers", tag="bénévoles", roles=STAFF, response=VolunteerOutput, many=True,
+    @route("GET", "/api/volunteers", tag="bénévoles", roles=STAFF, response=VolunteerOutput, many=True, paged=True,
            summary="Les bénévoles visibles (?skill=jardinage, ?village_id=…)", errors=(400,))
     def list_volunteers(self, call):
         """A concierge: the volunteers of their village and those who serve it. The coordinator: the
         volunteers who opted in to be visible network-wide."""
         args = call.request.args
         filters = {name: args.get(name) for name in ("skill", "village_id") if args.get(name)}
-        return self.members_rpc.list_volunteers(call.village_ids, filters)
+        return self.members_rpc.list_volunteers(call.village_ids, filters, call.window)
 
     @route("POST", "/api/volunteers", tag="bénévoles", roles=STAFF, body=VolunteerInput,
            response=VolunteerOutput, status=201, errors=(404, 409),

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.events.models import (
@@ -129,12 +130,12 @@ def _on_calendar_of(village_id: str):
     return (Animation.village_id == village_id) | Animation.id.in_(invited)
 
 
-def list_animations(uow, village_id: str, *, include_past: bool = True) -> list[dict]:
+def list_animations(uow, village_id: str, *, include_past: bool = True, window: dict | None = None) -> list[dict]:
     """A village's calendar: what it hosts and what it is invited to."""
     query = select(Animation).where(_on_calendar_of(village_id)).order_by(Animation.starts_at)
     if not include_past:
         query = query.where(Animation.ends_at >= utcnow())
-    return [_dump(uow, a, [village_id]) for a in uow.session.scalars(query).all()]
+    return [_dump(uow, a, [village_id]) for a in uow.session.scalars(windowed(query, window, Animation.id)).all()]
 
 
 def _public_rows(uow, animations: list[Animation]) -> list[dict]:

@@ -89,9 +89,9 @@ class EventsService:
             return animations.create_animation(uow, str(village_id), data)
 
     @rpc
-    def list_animations(self, village_id, include_past=True):
+    def list_animations(self, village_id, include_past=True, window=None):
         with self.db.unit_of_work() as uow:
-            return animations.list_animations(uow, str(village_id), include_past=include_past)
+            return animations.list_animations(uow, str(village_id), include_past=include_past, window=window)
 
     @rpc
     def public_calendar(self, village_id):
@@ -166,9 +166,9 @@ class EventsService:
             return suggestions.create_suggestion(uow, str(village_id), data)
 
     @rpc
-    def list_suggestions(self, village_id, filters=None):
+    def list_suggestions(self, village_id, filters=None, window=None):
         with self.db.unit_of_work() as uow:
-            return suggestions.list_suggestions(uow, str(village_id), filters)
+            return suggestions.list_suggestions(uow, str(village_id), filters, window)
 
     @rpc
     def get_suggestion(self, suggestion_id, village_ids=None):

@@ -17,6 +17,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.events.models import (
@@ -107,12 +108,13 @@ def get_suggestion(uow, suggestion_id, village_ids) -> dict:
     return _dump(_find(uow, suggestion_id, village_ids))
 
 
-def list_suggestions(uow, village_id: str, filters: dict | None = None) -> list[dict]:
+def list_suggestions(uow, village_id: str, filters: dict | None = None, window: dict | None = None) -> list[dict]:
     query = select(Suggestion).where(Suggestion.village_id == village_id)
     for name in ("status", "category"):
         if (filters or {}).get(name):
             query = query.where(getattr(Suggestion, name) == filters[name])
-    return [_dump(s) for s in uow.session.scalars(query.order_by(Suggestion.created_at.desc())).all()]
+    query = windowed(query.order_by(Suggestion.created_at.desc()), window, Suggestion.id)
+    return [_dump(s) for s in uow.session.scalars(query).all()]
 
 
 def support(uow, suggestion_id, data: dict, village_ids) -> dict:

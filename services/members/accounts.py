@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from backbone.errors import AuthenticationFailed, Conflict, NotFound, TooManyAttempts
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members import sign_in_throttle
 from services.members.models import RevokedSession, StaffAccount, Village
@@ -78,8 +79,9 @@ def get_staff_account(uow, account_id: str) -> dict:
     return _out.dump(_get(uow, account_id))
 
 
-def list_staff_accounts(uow) -> list[dict]:
-    accounts = uow.session.scalars(select(StaffAccount).order_by(StaffAccount.role, StaffAccount.email)).all()
+def list_staff_accounts(uow, window: dict | None = None) -> list[dict]:
+    accounts = uow.session.scalars(windowed(select(StaffAccount).order_by(StaffAccount.role, StaffAccount.email),
+                                            window, StaffAccount.id)).all()
     return [_out.dump(account) for account in accounts]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 
 from backbone import retention
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members import notices, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
@@ -262,7 +263,7 @@ def erase_member(uow, village_id: str, member_id: str) -> dict:
 
 # --- across villages -----------------------------------------------------------------------------
 
-def shared_members(uow, village_ids=None) -> list[dict]:
+def shared_members(uow, village_ids=None, window: dict | None = None) -> list[dict]:
     """Members who consent to be known across the network (`share_with_network`, not withdrawn):
     name and profile only, never contact details. Withdrawing the consent removes them at once."""
     query = (select(Member).join(Consent).where(
@@ -270,7 +271,8 @@ def shared_members(uow, village_ids=None) -> list[dict]:
         .order_by(Member.search_name).distinct())
     if village_ids is not None:
         query = query.where(Member.village_id.in_(village_ids))
-    return SharedMemberOutput(many=True).dump([_as_dict(m) for m in uow.session.scalars(query).all()])
+    members = uow.session.scalars(windowed(query, window, Member.id)).all()
+    return SharedMemberOutput(many=True).dump([_as_dict(m) for m in members])
 
 
 def member_stats(uow, village_ids=None) -> dict:

@@ -145,9 +145,9 @@ class MembersService:
             return accounts.authenticate(uow, creds["email"], creds["password"], creds["client_address"])
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_staff_accounts(self):
+    def list_staff_accounts(self, window=None):
         with self.db.unit_of_work() as uow:
-            return accounts.list_staff_accounts(uow)
+            return accounts.list_staff_accounts(uow, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def staff_session_state(self, account_id):
@@ -252,10 +252,10 @@ class MembersService:
         return erased
 
     @rpc(expected_exceptions=EXPECTED)
-    def shared_members(self, village_ids=None):
+    def shared_members(self, village_ids=None, window=None):
         ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
         with self.db.unit_of_work() as uow:
-            return people.shared_members(uow, ids)
+            return people.shared_members(uow, ids, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def member_stats(self, village_ids=None):
@@ -292,11 +292,11 @@ class MembersService:
             return volunteers.get_volunteer(uow, str(volunteer_id), ids)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_volunteers(self, village_ids=None, filters=None):
+    def list_volunteers(self, village_ids=None, filters=None, window=None):
         ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
         wanted = load(VolunteerFiltersInput(), filters or {})
         with self.db.unit_of_work() as uow:
-            return volunteers.list_volunteers(uow, ids, **wanted)
+            return volunteers.list_volunteers(uow, ids, **wanted, window=window)
 
     @rpc(expected_exceptions=EXPECTED)
     def volunteer_hours(self, volunteer_id, village_ids=None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members.models import (
     AvailabilitySlot, Consent, Member, Skill, Village, Volunteer, VolunteerSkill, VolunteerVillage,
@@ -96,7 +97,8 @@ def get_volunteer(uow, volunteer_id: str, village_ids=None) -> dict:
     return _dump(_find(uow, volunteer_id, village_ids), skill_labels(uow))
 
 
-def list_volunteers(uow, village_ids=None, *, skill: str | None = None, village_id: str | None = None) -> list[dict]:
+def list_volunteers(uow, village_ids=None, *, skill: str | None = None, village_id: str | None = None,
+                    window: dict | None = None) -> list[dict]:
     """Visible volunteers, by name; `skill` keeps those who have it, `village_id` those serving it."""
     query = _visible(select(Volunteer), village_ids).order_by(Member.last_name, Member.first_name, Volunteer.id)
     if skill:
@@ -106,7 +108,7 @@ def list_volunteers(uow, village_ids=None, *, skill: str | None = None, village_
         serving = select(VolunteerVillage.volunteer_id).where(VolunteerVillage.village_id == village_id)
         query = query.where(or_(Member.village_id == village_id, Volunteer.id.in_(serving)))
     skills = skill_labels(uow)
-    return [_dump(v, skills) for v in uow.session.scalars(query).unique().all()]
+    return [_dump(v, skills) for v in uow.session.scalars(windowed(query, window)).unique().all()]
 
 
 # --- writing -----------------------------------------------------------------------------------

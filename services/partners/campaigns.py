@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.partners.models import Campaign, KnownVillage, Partner, Pledge
@@ -111,8 +112,8 @@ def get_campaign(uow, campaign_id, village_ids=None) -> dict:
     return _dump(uow, _find(uow, campaign_id, village_ids))
 
 
-def list_campaigns(uow, village_ids=None) -> list[dict]:
+def list_campaigns(uow, village_ids=None, window: dict | None = None) -> list[dict]:
     query = select(Campaign).order_by(Campaign.deadline)
     if village_ids is not None:
         query = query.where(Campaign.village_id.in_(list(village_ids)))
-    return [_dump(uow, c) for c in uow.session.scalars(query)]
+    return [_dump(uow, c) for c in uow.session.scalars(windowed(query, window, Campaign.id))]

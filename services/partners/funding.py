@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backbone.errors import InvalidInput
+from backbone.paging import windowed
 from backbone.schemas import load
 from services.partners.models import FundingSource, KnownVillage, Partner
 from services.partners.schemas import FundingSourceInput, FundingSourceOutput
@@ -37,12 +38,12 @@ def add_funding_source(uow, data: dict) -> dict:
     return _dump(uow, source)
 
 
-def list_funding_sources(uow, village_ids=None) -> list[dict]:
+def list_funding_sources(uow, village_ids=None, window: dict | None = None) -> list[dict]:
     """Every source (None), or those of the villages given (a village's concierge)."""
     query = select(FundingSource).order_by(FundingSource.received_on, FundingSource.name)
     if village_ids is not None:
         query = query.where(FundingSource.village_id.in_(list(village_ids)))
-    return [_dump(uow, s) for s in uow.session.scalars(query)]
+    return [_dump(uow, s) for s in uow.session.scalars(windowed(query, window, FundingSource.id))]
 
 
 def sources_received(uow, date_from, date_to, village_ids=None):

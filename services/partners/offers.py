@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.partners import catalogues, partners
@@ -118,9 +119,10 @@ def get_offer(uow, partner_id: str, offer_id: str) -> dict:
     return _dump(uow, _offer(uow, partner_id, offer_id), _partner(uow, partner_id))
 
 
-def list_offers(uow, partner_id: str) -> list[dict]:
+def list_offers(uow, partner_id: str, window: dict | None = None) -> list[dict]:
     partner = _partner(uow, partner_id)
-    rows = uow.session.scalars(select(Offer).where(Offer.partner_id == partner.id).order_by(Offer.name)).all()
+    rows = uow.session.scalars(windowed(select(Offer).where(Offer.partner_id == partner.id).order_by(Offer.name),
+                                        window, Offer.id)).all()
     return [_dump(uow, offer, partner) for offer in rows]
 
 

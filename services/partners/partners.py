@@ -7,9 +7,10 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
+from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.partners.models import (
@@ -163,8 +164,17 @@ def revoke_api_keys(uow, partner_id: str) -> int:
     return revoked
 
 
-def list_partners(uow, village_id: str | None = None) -> list[dict]:
+def _serving(village_id: str):
+    """In SQL, what `serves` says: the partner lists the village, or lists none (the whole network)
+    and the village is known."""
+    network_wide = Partner.id.not_in(select(PartnerVillage.partner_id)) & exists().where(KnownVillage.id == village_id)
+    return or_(Partner.id.in_(select(PartnerVillage.partner_id).where(PartnerVillage.village_id == village_id)),
+               network_wide)
+
+
+def list_partners(uow, village_id: str | None = None, window: dict | None = None) -> list[dict]:
     """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too)."""
-    ids = uow.session.scalars(select(Partner.id).order_by(Partner.name)).all()
-    return [get_partner(uow, partner_id) for partner_id in ids
-            if village_id is None or serves(uow, partner_id, village_id)]
+    query = select(Partner.id).order_by(Partner.name)
+    if village_id is not None:
+        query = query.where(_serving(village_id))
+    return [get_partner(uow, partner_id) for partner_id in uow.session.scalars(windowed(query, window, Partner.id))]

@@ -64,9 +64,9 @@ class PartnersService:
             return partners.update_partner(uow, str(partner_id), data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_partners(self, village_id=None):
+    def list_partners(self, village_id=None, window=None):
         with self.db.unit_of_work() as uow:
-            return partners.list_partners(uow, village_id)
+            return partners.list_partners(uow, village_id, window)
 
     # --- offers and village catalogues (offers.py, catalogues.py) -------------------------------
 
@@ -91,9 +91,9 @@ class PartnersService:
             return offers.get_offer(uow, str(partner_id), str(offer_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_offers(self, partner_id):
+    def list_offers(self, partner_id, window=None):
         with self.db.unit_of_work() as uow:
-            return offers.list_offers(uow, str(partner_id))
+            return offers.list_offers(uow, str(partner_id), window)
 
     @rpc(expected_exceptions=EXPECTED)
     def village_offers(self, village_id):
@@ -128,9 +128,9 @@ class PartnersService:
             return funding.add_funding_source(uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_funding_sources(self, village_ids=None):
+    def list_funding_sources(self, village_ids=None, window=None):
         with self.db.unit_of_work() as uow:
-            return funding.list_funding_sources(uow, village_ids)
+            return funding.list_funding_sources(uow, village_ids, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def launch_campaign(self, data):
@@ -148,9 +148,9 @@ class PartnersService:
             return campaigns.get_campaign(uow, str(campaign_id), village_ids)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_campaigns(self, village_ids=None):
+    def list_campaigns(self, village_ids=None, window=None):
         with self.db.unit_of_work() as uow:
-            return campaigns.list_campaigns(uow, village_ids)
+            return campaigns.list_campaigns(uow, village_ids, window)
 
     @timer(interval=60)
     def close_expired_campaigns(self):

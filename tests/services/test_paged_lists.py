@@ -82,3 +82,89 @@ def test_a_window_out_of_bounds_is_refused_naming_its_field(counter_world, windo
     with counter_world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as refused:
         ordering.list_orders(uow, counter_world.a, {}, window)
     assert field in refused.value.errors
+
+
+# --- events ------------------------------------------------------------------------------------
+
+def test_animations_and_suggestions_are_cut_in_pages(service_db):
+    from services.events import animations, suggestions
+    from services.events.models import Animation, AnimationVillage, Suggestion
+
+    events = service_db("events")
+    here, elsewhere = "1" * 36, "2" * 36
+    with events.unit_of_work() as uow:
+        for n in range(5):  # same hour: the id tells them apart
+            hosted = Animation(village_id=here if n % 2 else elsewhere, kind="atelier", title=f"Atelier {n}",
+                               place="Salle", starts_at=NOW, ends_at=NOW, capacity=10)
+            uow.session.add(hosted)
+            uow.session.flush()
+            if n % 2 == 0 and n:  # invited from elsewhere
+                uow.session.add(AnimationVillage(animation_id=hosted.id, village_id=here))
+            uow.session.add(Suggestion(village_id=here, category="commerce", text=f"Idée {n}", created_at=NOW))
+        uow.commit()
+    check_pages(events, lambda uow, window: animations.list_animations(uow, here, window=window), 4, per_page=3)
+    check_pages(events, lambda uow, window: suggestions.list_suggestions(uow, here, {}, window), 5)
+
+
+# --- partners ----------------------------------------------------------------------------------
+
+def test_partners_offers_campaigns_and_funding_are_cut_in_pages(service_db):
+    from services.partners import campaigns, funding, offers, partners
+    from services.partners.models import Campaign, FundingSource, KnownVillage, Offer, Partner, PartnerVillage
+
+    db = service_db("partners")
+    here, elsewhere = "1" * 36, "2" * 36
+    with db.unit_of_work() as uow:
+        uow.session.add(KnownVillage(id=here, slug="ici", name="Ici", commune="Ici", insee_code="19164",
+                                     opened_at=NOW, changed_at=NOW))
+        uow.session.flush()
+        made = []
+        for n, serves in enumerate(([here], [], [elsewhere], [here, elsewhere], [], [elsewhere])):
+            partner = Partner(name="Ferme du Plateau", kind="producer")  # the same name: the id orders them
+            uow.session.add(partner)
+            uow.session.flush()
+            uow.session.add_all(PartnerVillage(partner_id=partner.id, village_id=v) for v in serves)
+            made.append(partner)
+        for n in range(5):
+            uow.session.add(Offer(partner_id=made[0].id, name="Tomme", kind="product", unit="kg", price_cents=100,
+                                  vat_rate=55, lead_time_days=1, cutoff_time="12:00", days=["friday"],
+                                  perishable=True, available=True))
+            uow.session.add(Campaign(village_id=here, title="Four à pain", purpose="Un four", goal_cents=100,
+                                     deadline=NOW, status="running"))
+            uow.session.add(FundingSource(village_id=here, kind="grant", name="Région", amount_cents=100,
+                                          starts_on=NOW.date(), received_on=NOW.date(), services=[]))
+        uow.commit()
+    # serving "here": listed there, or network-wide (no village listed) once the village is known
+    check_pages(db, lambda uow, window: partners.list_partners(uow, here, window), 4, per_page=3)
+    check_pages(db, lambda uow, window: partners.list_partners(uow, elsewhere, window), 3)
+    check_pages(db, lambda uow, window: partners.list_partners(uow, None, window), 6, per_page=4)
+    check_pages(db, lambda uow, window: offers.list_offers(uow, made[0].id, window), 5)
+    check_pages(db, lambda uow, window: campaigns.list_campaigns(uow, [here], window), 5)
+    check_pages(db, lambda uow, window: funding.list_funding_sources(uow, None, window), 5)
+
+
+# --- members -----------------------------------------------------------------------------------
+
+def test_staff_accounts_and_shared_members_are_cut_in_pages(service_db):
+    from datetime import date as day
+
+    from services.members import accounts, people
+    from services.members.models import Consent, Member, StaffAccount
+    from services.members.models.villages import Village
+
+    db = service_db("members")
+    with db.unit_of_work() as uow:
+        village = Village(slug="ici", name="Ici", commune="Ici", insee_code="19164", postcode="19290", kind="fixed")
+        uow.session.add(village)
+        uow.session.flush()
+        for n in range(5):
+            uow.session.add(StaffAccount(email=f"c{n}@exemple.fr", full_name="Camille", password_hash="x",
+                                         role="concierge", village_id=village.id))
+            member = Member(village_id=village.id, first_name="Jean", last_name="Martin", search_name="jean martin",
+                            joined_on=day(2026, 1, 1))  # namesakes: the id orders them
+            uow.session.add(member)
+            uow.session.flush()
+            uow.session.add(Consent(member_id=member.id, purpose="share_with_network"))
+        uow.commit()
+    check_pages(db, lambda uow, window: accounts.list_staff_accounts(uow, window), 5)
+    check_pages(db, lambda uow, window: people.shared_members(uow, None, window), 5)
