@@ -87,6 +87,10 @@ def add_entry(uow, village_id: str, data: dict) -> dict:
     offer = uow.session.get(Offer, data["offer_id"])
     if offer is None:
         raise InvalidInput({"offer_id": [f"Unknown offer: {data['offer_id']}."]})
+    # a shared lock: a removal of the partner committing now waits for this entry, then withdraws it
+    if uow.session.scalars(select(Partner.ended_at).where(Partner.id == offer.partner_id)
+                           .with_for_update(read=True)).first() is not None:
+        raise Conflict("partner_ended", field="offer_id")
     if not offer_available_in(uow, offer, village_id):
         raise InvalidInput({"offer_id": ["This offer is not available in this village: its partner does not "
                                          "serve it."]})

@@ -30,7 +30,7 @@ from backbone import config
 from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
 from services.partners import feed, webhooks
-from services.partners.models import Delivery, DeliveryAttempt, WebhookSubscription
+from services.partners.models import Delivery, DeliveryAttempt, Partner, WebhookSubscription
 from services.partners.schemas.subscriptions import (
     DeliveryDetailOutput, DeliveryOutput, DeliveryPageOutput,
 )
@@ -155,6 +155,10 @@ def _send_one(db, delivery_id: str, outlets: Outlets, now: datetime | None) -> b
 
 
 def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
+    partner = uow.session.get(Partner, delivery.partner_id)
+    if partner.ended_at is not None:  # recorded as the removal committed: it parks its pending ones itself
+        delivery.status, delivery.settled_at, delivery.last_error = "parked", at, "partner removed"
+        return
     if delivery.channel == "webhook":
         subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
         if subscription is None or subscription.deleted_at is not None:
@@ -218,6 +222,8 @@ def get_delivery(uow, delivery_id: str, partner_id: str | None) -> dict:
 def redeliver(uow, delivery_id: str, partner_id: str | None, *, now: datetime | None = None) -> dict:
     """Send a delivery again as soon as possible, with a fresh budget of attempts."""
     row = _own(uow, delivery_id, partner_id)
+    if uow.session.get(Partner, row.partner_id).ended_at is not None:
+        raise Conflict("partner_ended", field="delivery_id")
     if row.channel == "webhook":
         subscription = uow.session.get(WebhookSubscription, row.subscription_id)
         if subscription is None or subscription.deleted_at is not None:

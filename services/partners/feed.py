@@ -24,6 +24,9 @@ refuses a publish.
 Events are published with routing key `<partner_id>.<event type>`, persistent, mandatory, with
 publisher confirms. A queue `partner-<id>.feed` bound to `<id>.#` is declared with the account,
 so the feed keeps events while the partner is away.
+
+When the partnership ends, `delete_account` deletes the user and every `partner-<id>.*` queue
+(services/partners/removal.py calls it after the removal commits, and retries it until it succeeds).
 """
 from __future__ import annotations
 
@@ -131,6 +134,40 @@ def create_account(partner_id: str, *, amqp_uri: str | None = None, management_u
                 raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
                                             f"{response.text[:200]}")
     return Account(name, password, host)
+
+
+def delete_account(partner_id: str, *, amqp_uri: str | None = None, management_url: str | None = None,
+                   partners_vhost: str | None = None) -> list[str]:
+    """Delete the partner's broker user, close its connections and delete every queue of the
+    partners' vhost it could own (`partner-<id>.*`: its feed queue and those it declared itself).
+    What is already gone counts as done, so it can be called again until it succeeds. Returns the
+    queues deleted."""
+    base = (management_url or config.rabbit_management_url()).rstrip("/")
+    auth = config.rabbit_management_auth(amqp_uri)
+    host = partners_vhost or config.partners_vhost(amqp_uri)
+    h, u = quote(host, safe=""), quote(username(partner_id), safe="")
+    prefix = f"partner-{partner_id}."
+    with requests.Session() as session:
+        session.trust_env = False  # the broker is inside our network: never through HTTP(S)_PROXY
+
+        def call(method, url, gone_is_fine=True):
+            try:
+                response = session.request(method, url, auth=auth, timeout=config.rpc_timeout())
+            except requests.RequestException as exc:
+                raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
+            if response.status_code not in (200, 201, 204) and not (gone_is_fine and response.status_code == 404):
+                raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
+                                            f"{response.text[:200]}")
+            return response
+
+        # the user first: the broker closes its connections (CONNECTION_FORCED), and it can neither
+        # sign in again nor declare a queue while they go
+        call("delete", f"{base}/users/{u}")
+        queues = [q["name"] for q in call("get", f"{base}/queues/{h}?columns=name", gone_is_fine=False).json()
+                  if q["name"].startswith(prefix)]
+        for queue in queues:
+            call("delete", f"{base}/queues/{h}/{quote(queue, safe='')}")
+    return queues
 
 
 def declare_feed_queue(partner_id: str, amqp_uri: str | None = None) -> None:

@@ -14,7 +14,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
-from services.partners import catalogues, partners
+from services.partners import catalogues, partners, removal
 from services.partners.models import KnownVillage, Offer, OfferVillage, Partner
 from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput
 
@@ -69,7 +69,7 @@ def _publish(uow, offer: Offer, partner: Partner, *, catalogue_changed: bool) ->
 
 def create_offer(uow, partner_id: str, data: dict) -> dict:
     data = load(OfferInput(), data)
-    partner = _partner(uow, partner_id)
+    partner = removal.active_partner(uow, partner_id)
     _check_villages(uow, partner, data["village_ids"])
     offer = Offer(partner_id=partner.id, **{f: data[f] for f in FIELDS})
     uow.session.add(offer)
@@ -85,7 +85,7 @@ def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     """Replace the offer's terms. A village may leave its villages only once no catalogue sells it
     there (409 naming those villages); every village selling it gets its new catalogue."""
     data = load(OfferInput(), data)
-    partner = _partner(uow, partner_id)
+    partner = removal.active_partner(uow, partner_id)
     offer = _offer(uow, partner_id, offer_id)
     _check_villages(uow, partner, data["village_ids"])
     still_sold = [v for v in catalogues.villages_selling(uow, offer.id) if v not in data["village_ids"]]
@@ -107,7 +107,7 @@ def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
 def set_availability(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     """The partner is out of it (or has it again): unavailable in every village selling it."""
     data = load(AvailabilityInput(), data)
-    partner = _partner(uow, partner_id)
+    partner = removal.active_partner(uow, partner_id)
     offer = _offer(uow, partner_id, offer_id)
     offer.available, offer.updated_at = data["available"], utcnow()
     _publish(uow, offer, partner, catalogue_changed=True)
@@ -127,11 +127,13 @@ def list_offers(uow, partner_id: str, window: dict | None = None) -> list[dict]:
 
 
 def offers_in_village(uow, village_id: str) -> list[dict]:
-    """Offers a village may sell (available there), by partner then name: what a concierge picks from."""
+    """Offers a village may sell (available there, of a partner whose partnership goes on), by partner
+    then name: what a concierge picks from."""
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     rows = uow.session.execute(
         select(Offer, Partner).join(OfferVillage, OfferVillage.offer_id == Offer.id)
-        .join(Partner, Partner.id == Offer.partner_id).where(OfferVillage.village_id == village_id)
+        .join(Partner, Partner.id == Offer.partner_id)
+        .where(OfferVillage.village_id == village_id, Partner.ended_at.is_(None))
         .order_by(Partner.name, Offer.name)).all()
     return [_dump(uow, offer, partner) for offer, partner in rows]

@@ -53,7 +53,7 @@ def _dump(uow, partner, village_ids) -> dict:
     contacts = uow.session.scalars(select(PartnerContact).where(PartnerContact.partner_id == partner.id)
                                    .order_by(PartnerContact.id)).all()
     return PartnerOutput().dump({
-        **{c: getattr(partner, c) for c in ("id", "name", "kind", "siret", "created_at")},
+        **{c: getattr(partner, c) for c in ("id", "name", "kind", "siret", "created_at", "ended_at", "end_reason")},
         "village_ids": sorted(village_ids), "relationships": relationships, "scope": scope_of(village_ids),
         "shared_supplier": is_shared_supplier(relationships, village_ids),
         "contacts": [{c: getattr(contact, c) for c in ("name", "role", "phone", "email")} for contact in contacts]})
@@ -91,9 +91,11 @@ def _issue_key(uow, partner_id: str) -> str:
 
 
 def rotate_api_key(uow, partner_id: str) -> dict:
-    """A new key for the partner, every older one revoked in the same transaction."""
-    if uow.session.get(Partner, partner_id) is None:
-        raise NotFound("partner", partner_id)
+    """A new key for the partner, every older one revoked in the same transaction; none for a
+    partner whose partnership ended (409)."""
+    from services.partners import removal  # removal uses this module: imported here, not at the top
+
+    removal.active_partner(uow, partner_id)
     revoked = _revoke(uow, partner_id)
     api_key = _issue_key(uow, partner_id)
     uow.commit()
@@ -104,6 +106,8 @@ def authenticate_api_key(uow, api_key: str) -> dict:
     _prefix, key_id, secret = api_key.split("_", 2)
     key = uow.session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        raise AuthenticationFailed("bad_api_key")
+    if uow.session.get(Partner, key.partner_id).ended_at is not None:  # its keys were revoked with it, too
         raise AuthenticationFailed("bad_api_key")
     return get_partner(uow, key.partner_id)
 
@@ -172,9 +176,13 @@ def _serving(village_id: str):
                network_wide)
 
 
-def list_partners(uow, village_id: str | None = None, window: dict | None = None) -> list[dict]:
-    """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too)."""
+def list_partners(uow, village_id: str | None = None, window: dict | None = None,
+                  include_ended: bool = False) -> list[dict]:
+    """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too).
+    Those whose partnership ended only with `include_ended`."""
     query = select(Partner.id).order_by(Partner.name)
+    if not include_ended:
+        query = query.where(Partner.ended_at.is_(None))
     if village_id is not None:
         query = query.where(_serving(village_id))
     return [get_partner(uow, partner_id) for partner_id in uow.session.scalars(windowed(query, window, Partner.id))]

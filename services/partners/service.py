@@ -12,7 +12,8 @@ from backbone import config, retention
 from backbone.tables import utcnow
 from services.partners import campaigns, catalogues, figures, funding, offers, partners, read_models
 from services.partners.schemas import ApiKeyInput, PartnerInput
-from services.partners import audience, deliveries, erasure, subscriptions
+from services.partners import audience, deliveries, erasure, removal, subscriptions
+from services.partners.schemas.partners import PartnerRemovalInput, PartnerRemovedOutput
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
@@ -48,6 +49,17 @@ class PartnersService:
             return {"revoked": partners.revoke_api_keys(uow, str(partner_id))}
 
     @rpc(expected_exceptions=EXPECTED)
+    def remove_partner(self, partner_id, data):
+        """The partnership ends (services/partners/removal.py): one transaction, then its broker feed."""
+        reason = load(PartnerRemovalInput(), data)["reason"].strip()
+        return PartnerRemovedOutput().dump(removal.remove_partner(self.db, str(partner_id), reason))
+
+    @timer(interval=60)
+    def delete_ended_feeds(self):
+        """The broker feeds of removed partners that could not be deleted at the removal (broker away)."""
+        removal.delete_ended_feeds(self.db)
+
+    @rpc(expected_exceptions=EXPECTED)
     def authenticate_api_key(self, api_key):
         key = load(ApiKeyInput(), {"api_key": api_key})["api_key"]
         with self.db.unit_of_work() as uow:
@@ -64,9 +76,9 @@ class PartnersService:
             return partners.update_partner(uow, str(partner_id), data)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_partners(self, village_id=None, window=None):
+    def list_partners(self, village_id=None, window=None, include_ended=False):
         with self.db.unit_of_work() as uow:
-            return partners.list_partners(uow, village_id, window)
+            return partners.list_partners(uow, village_id, window, bool(include_ended))
 
     # --- offers and village catalogues (offers.py, catalogues.py) -------------------------------
 

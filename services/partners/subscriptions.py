@@ -11,7 +11,7 @@ from backbone import config
 from backbone.contracts import registry
 from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
-from services.partners import audience, feed, webhooks
+from services.partners import audience, feed, removal, webhooks
 from services.partners.models import Delivery, FeedAccount, Partner, WebhookSubscription
 from services.partners.schemas.subscriptions import FeedAccountOutput, WebhookCreatedOutput, WebhookOutput
 
@@ -34,7 +34,7 @@ def _dump_webhook(row: WebhookSubscription, schema=WebhookOutput) -> dict:
 
 def create_webhook(uow, partner_id: str, data: dict) -> dict:
     """A webhook for `data["event_types"]` at `data["url"]`; its signing secret is shown this once."""
-    _partner(uow, partner_id)
+    removal.active_partner(uow, partner_id)
     row = WebhookSubscription(partner_id=partner_id, url=data["url"], event_types=json.dumps(data["event_types"]),
                               secret=webhooks.new_secret(), created_at=utcnow())
     uow.session.add(row)
@@ -72,7 +72,7 @@ def event_types() -> list[dict]:
 
 def create_feed_account(uow, partner_id: str) -> dict:
     """The partner's broker user (its password shown this once; asking again sets a new one)."""
-    _partner(uow, partner_id)
+    removal.active_partner(uow, partner_id)
     try:
         account = feed.create_account(partner_id)
     except feed.BrokerManagementError as exc:
@@ -95,6 +95,9 @@ def record_deliveries(uow, consumer: str, events: list[dict], now: datetime | No
     claimed = uow.claim_many(consumer, events)
     concerned = audience.concerned_partners_of(uow.session, claimed)
     partners = set().union(*concerned.values())
+    if partners:  # a partner whose partnership ended receives nothing more
+        partners -= set(uow.session.scalars(select(Partner.id).where(Partner.id.in_(partners),
+                                                                     Partner.ended_at.is_not(None))))
     hooks, feeds = [], set()
     if partners:
         hooks = uow.session.scalars(select(WebhookSubscription).where(

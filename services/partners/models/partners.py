@@ -18,6 +18,11 @@ class Partner(Base):
     kind: Mapped[str] = mapped_column(String(40))
     siret: Mapped[str | None] = mapped_column(String(14), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the partnership ended (services/partners/removal.py): the row stays for figures and history
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # its broker user and feed queues deleted; NULL while an ended partner's feed is still to delete
+    feed_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class PartnerRelationship(Base):

@@ -105,6 +105,37 @@ class PartnerOutput(Schema):
     contacts = fields.List(fields.Nested(ContactOutput))
     siret = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Fin du partenariat (null : en cours)."})
+    end_reason = fields.String(allow_none=True, metadata={"description": "Motif de la fin du partenariat."})
+
+
+class PartnerListQuery(Schema):
+    include_ended = fields.Boolean(load_default=False, metadata={
+        "description": "Aussi les partenaires dont le partenariat a pris fin (la coordination)."})
+
+
+class PartnerRemovalInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300), metadata={
+        "description": "Motif de la fin du partenariat (3 à 300 caractères) ; gardé avec le partenaire et "
+                       "dans le journal de ses envois mis de côté."})
+
+    @validates("reason")
+    def _not_blank(self, value, **_kwargs):
+        if len(value.strip()) < 3:
+            raise ValidationError("Give the reason the partnership ends (at least 3 characters).")
+
+
+class PartnerRemovedOutput(Schema):
+    partner_id = fields.String()
+    ended_at = fields.AwareDateTime()
+    end_reason = fields.String()
+    api_keys_revoked = fields.Integer()
+    webhooks_disabled = fields.Integer()
+    deliveries_parked = fields.Integer()
+    catalogues_changed = fields.List(fields.String(), metadata={"description": "Villages dont le catalogue a changé."})
+    feed_deleted = fields.Boolean(metadata={"description": "Son compte et ses files du flux AMQP sont supprimés "
+                                                           "(sinon : réessayé par le service jusqu'à ce que le "
+                                                           "courtier réponde)."})
 
 
 class ApiKeyInput(Schema):
