@@ -114,6 +114,10 @@ MESSAGES = {
                              "This offer is already in the village's catalogue: change its local price instead."),
     "offer_in_catalogue": ("Des villages vendent encore cette offre : retirez-la d'abord de leur catalogue.",
                            "Villages still sell this offer: remove it from their catalogue first."),
+    "partner_ended": ("Ce partenariat a pris fin : plus d'offre, de catalogue, d'abonnement ni de clé pour ce "
+                      "partenaire.",
+                      "This partnership has ended: no more offers, catalogue entries, subscriptions or keys for "
+                      "this partner."),
     "campaign_closed": ("Cette campagne est close (financée, échouée ou échue) : plus de promesse de don.",
                         "This campaign is closed (funded, failed or past its deadline): no more pledges."),
     # partners' subscriptions (webhooks, AMQP feed)
@@ -353,6 +357,8 @@ _FIELD_PATTERNS = [
     (r"A service contract is bought by a local authority\.",
      "Un contrat de prestation est acheté par une collectivité."),
     (r"The deadline must be in the future\.", "L'échéance doit être dans le futur."),
+    (r"Give the reason the partnership ends \(at least 3 characters\)\.",
+     "Indiquez le motif de la fin du partenariat (au moins 3 caractères)."),
     (r"Give a member or a partner, not both\.", "Indiquez un·e habitant·e ou un partenaire, pas les deux."),
     # partners' subscriptions
     (r"A webhook URL starts with http:// or https://\.", "L'adresse d'un webhook commence par http:// ou https://."),

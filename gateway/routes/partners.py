@@ -1,10 +1,13 @@
 """Routes about partners, their API keys and their offers (partners service). A partner (API key,
 role PARTNER) manages its own offers under /api/partner/...; the coordinator registers partners and
 may manage any partner's offers under /api/partners/...; staff read the partners serving a village."""
+from backbone.schemas import load
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from gateway.schemas import ApiKeyRotated, ApiKeysRevoked, NoBody, PartnerCreatedOutput
 from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput, PartnerInput, PartnerOutput
-from services.partners.schemas.partners import PartnerUpdateInput
+from services.partners.schemas.partners import (
+    PartnerListQuery, PartnerRemovalInput, PartnerRemovedOutput, PartnerUpdateInput,
+)
 
 _MY_OFFER = "/api/partner/offers/<offer_id>"
 _OFFER = "/api/partners/<partner_id>/offers/<offer_id>"
@@ -20,7 +23,7 @@ class PartnerRoutes:
 
     @route("POST", "/api/partners/<partner_id>/api-key", summary="Nouvelle clé d'API d'un partenaire (l'ancienne "
            "est révoquée ; la nouvelle est montrée une fois)", tag="partenaires", roles=COORDINATOR, body=NoBody,
-           response=ApiKeyRotated, status=201, errors=(404,))
+           response=ApiKeyRotated, status=201, errors=(404, 409))
     def rotate_partner_api_key(self, call):
         return self.partners_rpc.rotate_api_key(call.params["partner_id"])
 
@@ -28,6 +31,17 @@ class PartnerRoutes:
            tag="partenaires", roles=COORDINATOR, body=NoBody, response=ApiKeysRevoked, errors=(404,))
     def revoke_partner_api_keys(self, call):
         return self.partners_rpc.revoke_api_keys(call.params["partner_id"])
+
+    @route("POST", "/api/partners/<partner_id>/removal", summary="Mettre fin à un partenariat (motif obligatoire)",
+           tag="partenaires", roles=COORDINATOR, body=PartnerRemovalInput, response=PartnerRemovedOutput,
+           errors=(404,))
+    def remove_partner(self, call):
+        """In one go: the partner is marked ended with the reason, its API keys revoked, its webhooks
+        disabled and their pending deliveries set aside, its offers withdrawn from every village
+        catalogue (each announces `catalogue.changed`); then its AMQP feed (broker user and queues) is
+        deleted, or retried by the service until the broker answers (`feed_deleted`). Its history,
+        figures and offers stay. Removing it again answers the same."""
+        return self.partners_rpc.remove_partner(call.params["partner_id"], call.sent)
 
     @route("POST", "/api/partner/api-key", summary="Changer ma clé d'API (l'ancienne cesse de fonctionner ; la "
            "nouvelle est montrée une fois)", tag="partenaires", roles=PARTNER, body=NoBody, response=ApiKeyRotated,
@@ -40,10 +54,13 @@ class PartnerRoutes:
     def partner_me(self, call):
         return self.partners_rpc.get_partner(call.principal.id)
 
-    @route("GET", "/api/partners", summary="Les partenaires (?village_id= : ceux qui servent ce village)",
+    @route("GET", "/api/partners", summary="Les partenaires (?village_id= : ceux qui servent ce village ; "
+           "?include_ended=1 : aussi ceux dont le partenariat a pris fin)",
            tag="partenaires", roles=COORDINATOR, response=PartnerOutput, many=True, paged=True)
     def list_partners(self, call):
-        return self.partners_rpc.list_partners(call.request.args.get("village_id") or None, call.window)
+        include_ended = load(PartnerListQuery(), {"include_ended": call.request.args.get("include_ended", "0")})
+        return self.partners_rpc.list_partners(call.request.args.get("village_id") or None, call.window,
+                                               include_ended["include_ended"])
 
     @route("GET", "/api/villages/<village_id>/partners", summary="Les partenaires qui servent le village",
            tag="partenaires", roles=STAFF, scope="path:village_id", response=PartnerOutput, many=True, paged=True)
@@ -100,7 +117,7 @@ class PartnerRoutes:
         return self.partners_rpc.list_offers(call.params["partner_id"], call.window)
 
     @route("POST", "/api/partners/<partner_id>/offers", summary="Publier une offre pour un partenaire",
-           tag="offres", roles=COORDINATOR, body=OfferInput, response=OfferOutput, status=201, errors=(404,))
+           tag="offres", roles=COORDINATOR, body=OfferInput, response=OfferOutput, status=201, errors=(404, 409))
     def create_partner_offer(self, call):
         return self.partners_rpc.create_offer(call.params["partner_id"], call.sent)
 
@@ -110,7 +127,7 @@ class PartnerRoutes:
         return self.partners_rpc.update_offer(call.params["partner_id"], call.params["offer_id"], call.sent)
 
     @route("PUT", _OFFER + "/availability", summary="Disponibilité de l'offre d'un partenaire", tag="offres",
-           roles=COORDINATOR, body=AvailabilityInput, response=OfferOutput, errors=(404,))
+           roles=COORDINATOR, body=AvailabilityInput, response=OfferOutput, errors=(404, 409))
     def set_partner_offer_availability(self, call):
         return self.partners_rpc.set_offer_availability(call.params["partner_id"], call.params["offer_id"],
                                                         call.sent)

@@ -11,6 +11,7 @@ from services.events.schemas import (
     AnimationInput, AttendanceInput, RegistrationInput, SuggestionInput, SuggestionStatusInput,
 )
 from services.partners.schemas import PartnerInput
+from services.partners.schemas.partners import PartnerRemovalInput
 
 
 @pytest.mark.parametrize("schema, data", [
@@ -21,6 +22,9 @@ from services.partners.schemas import PartnerInput
     (StaffAccountInput(), {"email": "a@b.fr", "password": "x" * 12, "role": "coordinator", "full_name": "Ab",
                            "village_id": "v"}),
     (PartnerInput(), {"name": "A", "kind": "alien", "village_ids": "nope"}),
+    (PartnerRemovalInput(), {}),
+    (PartnerRemovalInput(), {"reason": "   \t  "}),
+    (PartnerRemovalInput(), {"reason": "x" * 301}),
     # places
     (VillageInput(), {"slug": "ok", "name": "Ok", "commune": "Ok", "insee_code": "19164", "postcode": "19290",
                       "kind": "fixed", "services": ["cafe", "cafe"], "status": "closed"}),

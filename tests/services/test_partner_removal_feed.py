@@ -1,0 +1,162 @@
+"""The end of a partnership through the running gateway and partners service, on the real broker and
+its management API (SQLite and PostgreSQL): the partner's AMQP feed (its broker user, its feed queue
+and a queue it declared itself) is gone after the removal and its open connection closed; with the
+management API away the removal still stands and the service's timer deletes the feed once it
+answers; the route wants a French reason, answers a second call the same, and an ended partner is
+refused (401 for its key, 409 in French for new offers) and listed only when asked."""
+import socket
+import uuid
+
+import pika
+import pytest
+import requests
+from nameko.testing.services import entrypoint_hook
+
+from backbone.contracts import build_envelope, parse_envelope
+from backbone.schemas import load
+from gateway import auth
+from gateway.service import GatewayService
+from services.partners import feed, partners, read_models
+from services.partners.models import Partner
+from services.partners.schemas import PartnerInput
+from services.partners.service import PartnersService
+from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
+
+pytestmark = pytest.mark.broker
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def api(container_factory, nameko_config, service_db, amqp_uri, monkeypatch):
+    monkeypatch.setenv("GATEWAY_SECRET", "removal-test")
+    database = service_db("partners")
+    village_id = str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
+            "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
+            "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
+    with database.unit_of_work() as uow:
+        created = partners.register_partner(uow, load(PartnerInput(), {
+            "name": "Ferme du Plateau", "kind": "producer", "village_ids": [village_id]}))
+    port = free_port()
+    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    containers = {cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)}
+    for container in containers.values():
+        container.start()
+    coordinator = {"Authorization": "Bearer " + auth.issue_token(
+        {"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})}
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    partner_id = created["partner"]["id"]
+    yield {"base": f"http://127.0.0.1:{port}", "db": database, "partner_id": partner_id, "village_id": village_id,
+           "key": {"X-API-Key": created["api_key"]}, "coordinator": coordinator, "vhost": vhost,
+           "partners": containers[PartnersService]}
+    requests.delete(f"{RABBIT_MANAGEMENT}/users/{feed.username(partner_id)}", auth=RABBIT_AUTH, timeout=10)
+
+
+def open_feed(api):
+    """The partner opens its feed (over the API, by key) and connects: consuming its feed queue and
+    a queue it declared itself."""
+    account = requests.post(api["base"] + "/api/partner/feed", headers=api["key"], json={}, timeout=30)
+    assert account.status_code == 201, account.text
+    account = account.json()
+    connection = pika.BlockingConnection(pika.URLParameters(
+        f"amqp://{account['username']}:{account['password']}@{RABBIT_HOST}:5672/{api['vhost']}"))
+    channel = connection.channel()
+    spare = f"partner-{api['partner_id']}.spare"
+    channel.queue_declare(spare, durable=True)
+    channel.basic_consume(account["queue"], lambda *_: None)
+    return account, connection, spare
+
+
+def broker_has(api, what: str, name: str) -> bool:
+    path = f"users/{name}" if what == "user" else f"queues/{api['vhost']}/{requests.utils.quote(name, safe='')}"
+    return requests.get(f"{RABBIT_MANAGEMENT}/{path}", auth=RABBIT_AUTH, timeout=10).status_code == 200
+
+
+def remove(api, reason="Fin du contrat d'approvisionnement", headers=None):
+    return requests.post(f"{api['base']}/api/partners/{api['partner_id']}/removal",
+                         headers=headers or api["coordinator"], json={"reason": reason}, timeout=60)
+
+
+def feed_gone(api, account, spare) -> bool:
+    return not any((broker_has(api, "user", account["username"]), broker_has(api, "queue", account["queue"]),
+                    broker_has(api, "queue", spare)))
+
+
+def test_a_removal_deletes_the_partners_broker_user_and_queues(api):
+    account, connection, spare = open_feed(api)
+    assert broker_has(api, "user", account["username"]) and broker_has(api, "queue", spare)
+    removed = remove(api)
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["feed_deleted"] is True and removed.json()["api_keys_revoked"] == 1
+    assert feed_gone(api, account, spare)
+    with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as closed:  # its open connection is closed
+        connection.process_data_events(time_limit=2)
+    assert closed.value.reply_code == 320
+    with pytest.raises(pika.exceptions.ProbableAuthenticationError):  # and it cannot come back
+        pika.BlockingConnection(pika.URLParameters(
+            f"amqp://{account['username']}:{account['password']}@{RABBIT_HOST}:5672/{api['vhost']}"))
+    with api["db"].unit_of_work() as uow:
+        assert uow.session.get(Partner, api["partner_id"]).feed_deleted_at is not None
+
+
+def test_with_the_management_api_away_the_removal_stands_and_the_timer_deletes_the_feed_later(api, monkeypatch):
+    account, connection, spare = open_feed(api)
+    connection.close()
+    monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", f"http://127.0.0.1:{free_port()}/api")
+    removed = remove(api)
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["feed_deleted"] is False and removed.json()["end_reason"] == "Fin du contrat " \
+                                                                                      "d'approvisionnement"
+    assert requests.get(api["base"] + "/api/partner/me", headers=api["key"], timeout=30).status_code == 401
+    assert broker_has(api, "user", account["username"]), "nothing could reach the broker"
+    with entrypoint_hook(api["partners"], "delete_ended_feeds") as timer:  # still away: kept for later
+        timer()
+    assert broker_has(api, "user", account["username"])
+    monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", RABBIT_MANAGEMENT)  # it answers again
+    with entrypoint_hook(api["partners"], "delete_ended_feeds") as timer:
+        timer()
+    assert feed_gone(api, account, spare)
+    with api["db"].unit_of_work() as uow:
+        assert uow.session.get(Partner, api["partner_id"]).feed_deleted_at is not None
+
+
+def test_the_removal_route_wants_a_reason_and_answers_twice_the_same(api):
+    for body in ({}, {"reason": "  "}):
+        refused = requests.post(f"{api['base']}/api/partners/{api['partner_id']}/removal", headers=api["coordinator"],
+                                json=body, timeout=30)
+        assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"], refused.text
+    assert requests.get(api["base"] + "/api/partner/me", headers=api["key"], timeout=30).status_code == 200
+    unknown = requests.post(f"{api['base']}/api/partners/{uuid.uuid4()}/removal", headers=api["coordinator"],
+                            json={"reason": "Fin du contrat"}, timeout=30)
+    assert unknown.status_code == 404
+    first, again = remove(api), remove(api, "Un autre motif")
+    assert first.status_code == again.status_code == 200
+    assert {k: again.json()[k] for k in ("ended_at", "end_reason")} == {k: first.json()[k] for k in ("ended_at",
+                                                                                                      "end_reason")}
+    # the partner's own key: refused at once, for its removal as for the rest
+    assert remove(api, headers=api["key"]).status_code == 401
+
+
+def test_an_ended_partner_is_refused_in_french_and_listed_only_when_asked(api):
+    assert remove(api).status_code == 200
+    offer = requests.post(f"{api['base']}/api/partners/{api['partner_id']}/offers", headers=api["coordinator"],
+                          timeout=30, json={"name": "Yaourts", "kind": "product", "unit": "piece", "price_cents": 250,
+                                            "vat_rate": 55, "lead_time_days": 2, "cutoff_time": "18:00",
+                                            "days": ["friday"], "village_ids": [api["village_id"]],
+                                            "perishable": True})
+    assert offer.status_code == 409, offer.text
+    assert offer.json()["error"]["code"] == "partner_ended"
+    assert offer.json()["error"]["message"].startswith("Ce partenariat a pris fin")
+    listed = requests.get(api["base"] + "/api/partners", headers=api["coordinator"], timeout=30).json()
+    assert api["partner_id"] not in [p["id"] for p in listed]
+    everyone = requests.get(api["base"] + "/api/partners?include_ended=1", headers=api["coordinator"], timeout=30)
+    ended = [p for p in everyone.json() if p["id"] == api["partner_id"]]
+    assert ended and ended[0]["end_reason"] == "Fin du contrat d'approvisionnement" and ended[0]["ended_at"]
+    bad = requests.get(api["base"] + "/api/partners?include_ended=peut-etre", headers=api["coordinator"], timeout=30)
+    assert bad.status_code == 400 and "include_ended" in bad.json()["error"]["fields"]
