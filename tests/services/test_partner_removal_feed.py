@@ -80,7 +80,8 @@ def broker_has(api, what: str, name: str) -> bool:
 
 def remove(api, reason="Fin du contrat d'approvisionnement", headers=None):
     return requests.post(f"{api['base']}/api/partners/{api['partner_id']}/removal",
-                         headers=headers or api["coordinator"], json={"reason": reason}, timeout=60)
+                         headers=api["coordinator"] if headers is None else headers, json={"reason": reason},
+                         timeout=60)
 
 
 def feed_gone(api, account, spare) -> bool:
@@ -124,6 +125,17 @@ def test_with_the_management_api_away_the_removal_stands_and_the_timer_deletes_t
     assert feed_gone(api, account, spare)
     with api["db"].unit_of_work() as uow:
         assert uow.session.get(Partner, api["partner_id"]).feed_deleted_at is not None
+
+
+def test_only_the_coordinator_removes_a_partner(api):
+    concierge = {"Authorization": "Bearer " + auth.issue_token(
+        {"id": str(uuid.uuid4()), "role": "concierge", "full_name": "Lucie", "village_id": api["village_id"]})}
+    for headers in (concierge, api["key"]):  # the partner itself neither
+        refused = remove(api, headers=headers)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_forbidden", refused.text
+    assert remove(api, headers={}).status_code == 401
+    with api["db"].unit_of_work() as uow:
+        assert uow.session.get(Partner, api["partner_id"]).ended_at is None
 
 
 def test_the_removal_route_wants_a_reason_and_answers_twice_the_same(api):
