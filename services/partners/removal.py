@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import eventlet
 from sqlalchemy import select, update
 
+from backbone import config
 from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
 from services.partners import catalogues, feed
@@ -79,17 +81,27 @@ def end_partnership(uow, partner_id: str, reason: str, *, now: datetime | None =
     return _answer(partner, revoked=revoked, webhooks=len(hooks), parked=parked, villages=villages)
 
 
-def delete_feed(uow, partner_id: str, delete=feed.delete_account) -> bool:
+def delete_feed(uow, partner_id: str, delete=feed.delete_account, budget: float | None = None) -> bool:
     """Delete an ended partner's broker user and queues and record it; False (and a warning) while
-    the broker's management API is away or refuses, for the timer to try again."""
+    the broker's management API is away, refuses or takes longer than `budget` seconds, for the
+    timer to try again."""
     partner = uow.session.get(Partner, str(partner_id))
     if partner is None or partner.ended_at is None or partner.feed_deleted_at is not None:
         return partner is not None and partner.feed_deleted_at is not None
+    timer = eventlet.Timeout(budget)
     try:
         queues = delete(partner.id)
     except feed.BrokerManagementError as exc:
         log.warning("the feed of removed partner %s is not deleted yet (tried again later): %s", partner.id, exc)
         return False
+    except eventlet.Timeout as exc:
+        if exc is not timer:
+            raise
+        log.warning("the feed of removed partner %s is not deleted yet: the broker's management API took more "
+                    "than %s s (tried again later)", partner.id, budget)
+        return False
+    finally:
+        timer.cancel()
     partner.feed_deleted_at = utcnow()
     uow.commit()
     log.info("feed of removed partner %s deleted: broker user and queues %s", partner.id, queues)
@@ -97,12 +109,14 @@ def delete_feed(uow, partner_id: str, delete=feed.delete_account) -> bool:
 
 
 def remove_partner(db, partner_id: str, reason: str, delete=feed.delete_account) -> dict:
-    """End the partnership, then delete its feed (or leave that to the timer)."""
+    """End the partnership, then delete its feed (or leave that to the timer). The feed gets half
+    the caller's RPC timeout: a management API that hangs must not turn a committed removal into
+    the caller's 503."""
     with db.unit_of_work() as uow:
         answer = end_partnership(uow, partner_id, reason)
     if not answer["feed_deleted"]:
         with db.unit_of_work() as uow:
-            answer["feed_deleted"] = delete_feed(uow, partner_id, delete)
+            answer["feed_deleted"] = delete_feed(uow, partner_id, delete, budget=config.rpc_timeout() / 2)
     return answer
 
 

@@ -138,6 +138,26 @@ def test_only_the_coordinator_removes_a_partner(api):
         assert uow.session.get(Partner, api["partner_id"]).ended_at is None
 
 
+def test_a_management_api_that_hangs_leaves_a_committed_removal_answered_not_a_503(api, monkeypatch):
+    """It accepts the connection and never answers: the removal still answers within the RPC timeout."""
+    account, connection, spare = open_feed(api)
+    connection.close()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/api")
+        removed = remove(api)
+    finally:
+        silent.close()
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["feed_deleted"] is False and broker_has(api, "user", account["username"])
+    monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", RABBIT_MANAGEMENT)
+    with entrypoint_hook(api["partners"], "delete_ended_feeds") as timer:
+        timer()
+    assert feed_gone(api, account, spare)
+
+
 def test_the_removal_route_wants_a_reason_and_answers_twice_the_same(api):
     for body in ({}, {"reason": "  "}):
         refused = requests.post(f"{api['base']}/api/partners/{api['partner_id']}/removal", headers=api["coordinator"],
