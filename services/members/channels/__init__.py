@@ -23,9 +23,10 @@ class SendFailed(Exception):
     """The provider did not take the message (refused, unreachable, timed out): `reason` is what
     the delivery log shows, never a password or an API key."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, unreachable: bool = False):
         super().__init__(reason)
         self.reason = reason[:300]
+        self.unreachable = unreachable  # the provider could not be reached at all: the others would wait too
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,10 @@ class SmtpSender:
             raise
         except smtplib.SMTPResponseException as exc:
             raise SendFailed(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}") from None
-        except (smtplib.SMTPException, OSError) as exc:
+        except smtplib.SMTPException as exc:
             raise SendFailed(f"SMTP: {type(exc).__name__}: {exc}") from None
+        except OSError as exc:  # refused, timed out, no route, TLS handshake
+            raise SendFailed(f"SMTP: {type(exc).__name__}: {exc}", unreachable=True) from None
         if refused:
             raise SendFailed(f"SMTP: recipient refused: {refused}")
 

@@ -44,6 +44,6 @@ class BrevoSmsSender:
             answer = self.http.post(self.url, json=body, timeout=self.timeout, allow_redirects=False,
                                     headers={"api-key": self.api_key, "accept": "application/json"})
         except requests.RequestException as exc:
-            raise SendFailed(f"SMS: {type(exc).__name__}") from None
+            raise SendFailed(f"SMS: {type(exc).__name__}", unreachable=True) from None
         if answer.status_code != 201:
             raise SendFailed(f"SMS: HTTP {answer.status_code}: {answer.text[:200]}")
