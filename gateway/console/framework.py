@@ -245,6 +245,19 @@ def _serve(handler, roles, village_scoped, service, request, params):
                           principal, request_id)
 
 
+@dataclass(frozen=True)
+class PageSpec:
+    """What the authorisation matrix (tests/gateway/test_authorization_matrix.py) reads of a page."""
+    path: str
+    methods: tuple[str, ...]
+    roles: tuple[str, ...]      # empty: a public page
+    village_scoped: bool
+    handler_name: str
+
+
+PAGES: list[PageSpec] = []  # every console page, filled by @page and @public
+
+
 def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool = False):
     """A console page. `village_scoped`: the path has `<village_id>`, and a concierge may open it
     only for their own village."""
@@ -252,6 +265,8 @@ def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool =
         raise ValueError(f"{path}: a village-scoped page needs <village_id> in its path")
 
     def decorate(handler):
+        PAGES.append(PageSpec(path, tuple(methods.split(",")), tuple(roles), village_scoped, handler.__name__))
+
         def entry(self, request, **params):
             return _serve(handler, tuple(roles), village_scoped, self, request, params)
 
@@ -265,6 +280,8 @@ def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool =
 def public(path: str, *, methods: str = "GET"):
     """A page anyone may open (sign-in, static files)."""
     def decorate(handler):
+        PAGES.append(PageSpec(path, tuple(methods.split(",")), (), False, handler.__name__))
+
         def entry(self, request, **params):
             request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
             try:

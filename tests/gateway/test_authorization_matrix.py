@@ -1,5 +1,6 @@
-"""Who may call what, for every route of the gateway: generated from the route table
-(`gateway.routing.ROUTES`), so a new route is covered the day it is added.
+"""Who may call what, for every route of the gateway and every page of the consoles: generated from
+the route table (`gateway.routing.ROUTES`) and the page table (`gateway.console.framework.PAGES`), so
+a new route or page is covered the day it is added (the console's rules are further down).
 
 Every route × every caller (nobody, the concierge of village A, the concierge of village B, the
 coordinator, a partner by API key), on a private copy of the demo network (it writes), with real
@@ -249,3 +250,121 @@ def test_the_matrix_knows_real_things_of_both_villages(world):
         assert {"member_id", "animation_id", "registration_id", "suggestion_id", "exception_id"} <= set(
             world["ids"][village])
     assert "stop_id" in world["ids"][world["b"]]
+
+
+# --- the console's pages -----------------------------------------------------------------------
+#
+# Every page of the web consoles (`gateway.console.framework.PAGES`, filled by @page and @public)
+# × every method × every caller: nobody and a partner (its API key opens no console page) are sent
+# to the sign-in page; a role the page does not list gets 403; the concierge of B on a page of
+# village A gets 403; an allowed caller is neither refused nor sent to sign in; never a 5xx. Writes
+# (POST) carry the caller's own CSRF token, so that only who the caller is decides.
+
+from dataclasses import dataclass  # noqa: E402
+
+from gateway.console.framework import PAGES  # noqa: E402
+
+@dataclass
+class Opened:
+    status_code: int
+    headers: dict
+    text: str
+
+
+CONSOLE_CONSTANT_PARAMS = {"table": "villages", "name": "maillage.css", "rest": "ancienne-page"}
+SIGNS_OUT = {"/console/deconnexion"}
+
+
+def _page_id(spec_and_method) -> str:
+    spec, method = spec_and_method
+    return f"{method} {spec.path}"
+
+
+PAGE_CALLS = [(spec, method) for spec in PAGES for method in spec.methods]
+
+
+def _console_session(stack, email):
+    session = requests.Session()
+    signed_in = stack.console_sign_in(session, email, allow_redirects=False)
+    assert signed_in.status_code == 303, signed_in.text[:300]
+    landing = session.get(stack.url(signed_in.headers["Location"]), timeout=15)
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', landing.text)
+    assert landing.status_code == 200 and token, landing.text[:300]
+    return session, token.group(1)
+
+
+@pytest.fixture(scope="module")
+def consoles(world):
+    return {caller: _console_session(world["stack"], email) for caller, email in EMAIL_OF.items()}
+
+
+def _console_path(spec, values: dict) -> str:
+    def fill(match):
+        name = match.group(1)
+        return values.get(name) or CONSOLE_CONSTANT_PARAMS.get(name) or str(uuid.uuid4())
+    return PARAM.sub(fill, spec.path)
+
+
+def _open(world, consoles, spec, method, caller, values):
+    stack = world["stack"]
+    if caller in ("anonymous", "partner"):
+        session, csrf = requests.Session(), ""
+        session.headers.update(world["headers"][caller])  # the partner's X-API-Key
+    elif spec.path in SIGNS_OUT:  # ends the session it is called with: a session of its own
+        session, csrf = _console_session(stack, EMAIL_OF[caller])
+    else:
+        session, csrf = consoles[caller]
+    data = {"csrf": csrf} if method == "POST" else None
+    with session.request(method, stack.url(_console_path(spec, values)), data=data, timeout=30,
+                         allow_redirects=False, stream=True) as response:
+        # a live feed (text/event-stream) never ends: its status and headers are the answer
+        live = "event-stream" in response.headers.get("Content-Type", "")
+        opened = Opened(response.status_code, response.headers, "" if live else response.text)
+    assert opened.status_code < 500, f"{caller}: {opened.status_code} {opened.text[:500]}"
+    return opened
+
+
+def _to_sign_in(response) -> bool:
+    return response.status_code in (302, 303) and response.headers["Location"].startswith("/console/connexion")
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("spec, method", PAGE_CALLS, ids=map(_page_id, PAGE_CALLS))
+def test_caller_on_a_console_page_of_village_a(world, consoles, spec, method, caller):
+    response = _open(world, consoles, spec, method, caller, world["ids"][world["a"]])
+    status, text = response.status_code, response.text[:300]
+    if not spec.roles:  # the console's entry may send a stranger on to sign in: never a refusal
+        assert status not in (401, 403), f"public page answered {status}: {text}"
+    elif caller in ("anonymous", "partner"):
+        assert _to_sign_in(response), f"{status} {response.headers.get('Location')}: {text}"
+    elif ROLE_OF[caller] not in spec.roles:
+        assert status == 403, f"{status}: {text}"
+    elif caller == "concierge_b" and spec.village_scoped:
+        assert status == 403, f"concierge of B on A's page: {status}: {text}"
+    elif spec.path in SIGNS_OUT:  # signed out, and so sent to sign in again (tests/gateway/test_sessions.py)
+        assert _to_sign_in(response) and "Max-Age=0" in response.headers.get("Set-Cookie", ""), \
+            f"{status}: {response.headers}"
+    else:
+        assert status != 403 and not _to_sign_in(response), f"allowed caller refused: {status}: {text}"
+
+
+CONSOLE_CROSS = [(spec, "GET") for spec in PAGES if spec.village_scoped and "GET" in spec.methods
+                 and any(name != "village_id" for name in PARAM.findall(spec.path))]
+
+
+@pytest.mark.parametrize("spec, method", CONSOLE_CROSS, ids=map(_page_id, CONSOLE_CROSS))
+def test_concierge_of_a_never_opens_a_thing_of_b_through_its_own_village_page(world, consoles, spec, method):
+    """`/console/villages/A/habitants/<a member of B>`: the path names A, the thing is B's."""
+    names = [n for n in PARAM.findall(spec.path) if n != "village_id"]
+    if not all(n in world["ids"][world["b"]] for n in names):
+        pytest.skip(f"village B has no {', '.join(names)} in the demo data")
+    response = _open(world, consoles, spec, method, "concierge_a", {**world["ids"][world["b"]],
+                                                                      "village_id": world["a"]})
+    assert not 200 <= response.status_code < 300, f"{response.status_code}: {response.text[:300]}"
+
+
+def test_the_console_matrix_covers_every_page_and_its_writes():
+    """Generated from the pages themselves: each @page and @public is here, POSTs included."""
+    assert {spec.path for spec, _ in PAGE_CALLS} >= {"/console/deconnexion", "/console/coordination",
+                                                     "/console/villages/<village_id>/habitants/<member_id>"}
+    assert sum(method == "POST" for _, method in PAGE_CALLS) >= 10
