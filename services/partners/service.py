@@ -178,16 +178,19 @@ class PartnersService:
             return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 
     @consume_event("village.opened")
-    def on_village_opened(self, uow, event):
-        read_models.record_village(uow, event)
+    def on_village_opened(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village(uow, "partners.on_village_opened", event)
 
     @consume_event("village.updated")
-    def on_village_updated(self, uow, event):
-        read_models.record_village(uow, event)
+    def on_village_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village(uow, "partners.on_village_updated", event)
 
     @consume_event("village.status_changed")
-    def on_village_status_changed(self, uow, event):
-        read_models.record_village_status_changed(uow, event)
+    def on_village_status_changed(self, event):
+        with self.db.unit_of_work() as uow:
+            read_models.record_village_status_changed(uow, "partners.on_village_status_changed", event)
 
     @rpc
     def known_villages(self):
@@ -197,8 +200,9 @@ class PartnersService:
     # --- RGPD: one inhabitant's data (services/partners/erasure.py) ---
 
     @consume_event("member.erased")
-    def on_member_erased(self, uow, event):
-        erasure.record_member_erased(uow, event)
+    def on_member_erased(self, event):
+        with self.db.unit_of_work() as uow:
+            erasure.record_member_erased(uow, "partners.on_member_erased", event)
 
     @rpc
     def member_data(self, member_id):
@@ -209,10 +213,11 @@ class PartnersService:
     # --- subscriptions: webhooks, AMQP feed, deliveries (services/partners/subscriptions.py) ---
 
     @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH)
-    def on_partner_event(self, uow, events):
+    def on_partner_event(self, events):
         """Every type partners may receive (audience.RULES): one delivery per subscription concerned.
         Each order makes two or three of these events: they come in batches, one commit each."""
-        subscriptions.record_deliveries(uow, events)
+        with self.db.unit_of_work() as uow:
+            subscriptions.record_deliveries(uow, "partners.on_partner_event", events)
 
     @timer(interval=0.5)
     def send_deliveries(self):
