@@ -11,24 +11,31 @@ with a delivery limit and the dead-letter exchange. For each message it:
   message itself with the error as reason (the queue's own delivery limit is the safety net if
   the process dies on every attempt).
 
-Handlers stay idempotent by claiming the event in their unit of work (`uow.claim`).
+The inbox is part of consuming: before calling the handler, `consume_event` opens a unit of work
+through the service's `db` dependency and claims `(consumer, event_id)` in it, the consumer being
+the handler's queue `<service>.<method>`; the handler is called as `handler(self, uow, event)` and
+the unit of work is committed when it returns. A duplicate is acknowledged without calling the
+handler; a handler that raises commits nothing, its claim included (`claim_and_handle`). The
+handler runs inside the transaction holding its claim: it should not wait on the network meanwhile
+(on SQLite that transaction holds the database's write lock).
 
-`@consume_event(..., batch=N)` hands the handler a list of events instead of one, so that it can
-claim and write them in one transaction (`uow.claim_many`): one commit for many events is what
-lets a busy consumer keep up. Batches form only under load: a message that arrives while fewer
-than BATCHES_IN_FLIGHT batches of this handler are running starts one at once, with the messages
-read in the same go (an order's events come together; no waiting for company); those arriving
-meanwhile wait, and the next batch takes up to N of them. A batch
-that fails is not retried as a whole: each of its events is run again alone, with the retries
-and dead-lettering above, so one poison event never holds back the others.
+`@consume_event(..., batch=N)` hands the handler a list of events instead of one, the new ones of
+the batch only (`uow.claim_many`), so that it writes them in one transaction: one commit for many
+events is what lets a busy consumer keep up. Batches form only under load: a message that arrives
+while fewer than BATCHES_IN_FLIGHT batches of this handler are running starts one at once, with the
+messages read in the same go (an order's events come together; no waiting for company); those
+arriving meanwhile wait, and the next batch takes up to N of them. A batch that fails is not retried
+as a whole: each of its events is run again alone, with the retries and dead-lettering above, so
+one poison event never holds back the others.
 """
 from __future__ import annotations
 
 import json
 import logging
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import partial
+from functools import partial, wraps
 
 import eventlet
 from kombu import Connection
@@ -39,6 +46,7 @@ from nameko.messaging import Consumer
 from backbone import config, topology
 from backbone.broker import SafeQueueConsumer
 from backbone.contracts import ContractError, parse_envelope
+from backbone.dependencies import DatabaseProvider
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +135,22 @@ class EventConsumer(Consumer):
         return topology.handler_queue_name(self.container.service_name, self.method_name)
 
     def setup(self):
+        self._check_inbox_names()
         self.queue = topology.handler_queue(self.container.service_name, self.method_name,
                                             self.event_types)
         super().setup()
+
+    def _check_inbox_names(self) -> None:
+        """The handler's wrapper claims under `<service name>.<function name>` and through `db`:
+        both must be this queue's and the service's (checked once, at start, not on each event)."""
+        service_cls = self.container.service_cls
+        if not isinstance(getattr(service_cls, "db", None), DatabaseProvider):
+            raise TypeError(f"{service_cls.__name__}.{self.method_name}: @consume_event claims events in "
+                            f"the service's database, declared as `db = DatabaseProvider(...)`")
+        handler_name = getattr(service_cls, self.method_name).__name__
+        if handler_name != self.method_name:
+            raise TypeError(f"{service_cls.__name__}.{self.method_name} is the handler {handler_name}: "
+                            f"its events would be claimed under another name than its queue's")
 
     def stop(self):
         waiting, self._waiting = self._waiting, []
@@ -233,4 +254,39 @@ class EventConsumer(Consumer):
         self.queue_consumer.ack_message(message)
 
 
-consume_event = EventConsumer.decorator
+def claim_and_handle(uow, consumer: str, handle: Callable, event: dict | list[dict]) -> bool:
+    """The inbox around a handler: claim `event` (a batch: the list of events) for `consumer` in
+    `uow`, call `handle(uow, what is new)` and commit. Returns whether `handle` ran: False for a
+    duplicate (a batch: nothing new), which is left alone. When `handle` raises, nothing is
+    committed, the claim included, so that the redelivered event is handled again."""
+    if isinstance(event, list):
+        new = uow.claim_many(consumer, event)
+        if not new:
+            return False
+    elif uow.claim(consumer, event):
+        new = event
+    else:
+        return False
+    handle(uow, new)
+    uow.commit()
+    return True
+
+
+def consume_event(*event_types: str, batch: int = 0):
+    """`@consume_event("village.opened")` on `def on_village_opened(self, uow, event)`: the method
+    consumes its queue and is called once per event, in the unit of work holding the event's claim
+    (see the module's docstring; `batch=N`: `(self, uow, events)` with the new events only)."""
+
+    def decorate(handler: Callable) -> Callable:
+        @wraps(handler)
+        def consume(service, event):
+            consumer = topology.handler_queue_name(service.name, handler.__name__)
+            with service.db.unit_of_work() as uow:
+                if not claim_and_handle(uow, consumer, partial(handler, service), event):
+                    log.info("%s: %s already handled, ignored", consumer,
+                             ", ".join(e["event_id"] for e in event) if isinstance(event, list)
+                             else event["event_id"])
+
+        return EventConsumer.decorator(*event_types, batch=batch)(consume)
+
+    return decorate

@@ -1,13 +1,13 @@
 """A unit of work: one transaction holding a change, the events it causes and the inbox record.
 
     with db.unit_of_work() as uow:
-        if not uow.claim("orders.on_village_opened", envelope):
-            return                      # already processed: a duplicate delivery
         uow.session.add(...)
         uow.record_event("village.opened", payload, village_id=...)
         uow.commit()
 
 Nothing is written unless `commit()` is called; events reach the broker only through the outbox relay.
+An event handler's unit of work also holds the event's inbox record (`claim`, `claim_many`), which
+`@consume_event` writes before calling the handler (backbone/consumer.py).
 """
 from __future__ import annotations
 

@@ -8,38 +8,29 @@ from services.events.models import (
 from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
 
 
-def record_village(uow, consumer: str, event: dict) -> bool:
-    """`village.opened` or `village.updated`. Idempotent (a duplicate delivery changes nothing and
-    returns False) and order-proof: a village keeps its latest description by `occurred_at`."""
-    if not uow.claim(consumer, event):
-        return False
+def record_village(uow, event: dict) -> None:
+    """`village.opened` or `village.updated`. Order-proof: a village keeps its latest description
+    by `occurred_at`."""
     payload = event["payload"]
     uow.keep_latest(KnownVillage, {
         "id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "commune": payload["commune"],
         "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
-    return True
 
 
-def record_partner_joined(uow, consumer: str, event: dict) -> bool:
-    if not uow.claim(consumer, event):
-        return False
+def record_partner_joined(uow, event: dict) -> None:
     payload = event["payload"]
     uow.session.merge(KnownPartner(id=payload["partner_id"], name=payload["name"], kind=payload["kind"],
                                    joined_at=event["occurred_at"]))
     uow.commit()
-    return True
 
 
-def record_offer_published(uow, consumer: str, event: dict) -> bool:
+def record_offer_published(uow, event: dict) -> None:
     """Idempotent and order-proof: the newest version of an offer by `occurred_at` wins."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     uow.keep_latest(KnownOffer, {"id": payload["offer_id"], "partner_id": payload["partner_id"],
                                  "name": payload["name"][:200], "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
-    return True
 
 
 def known_villages(uow) -> list[dict]:
@@ -58,11 +49,9 @@ def known_partners(uow) -> list[dict]:
 
 # --- members (event-carried state; anonymised on member.erased) ----------------------------------
 
-def record_member_registered(uow, consumer: str, event: dict) -> bool:
+def record_member_registered(uow, event: dict) -> None:
     """Idempotent; a registration arriving after the erasure (out of order) does not bring the
     name back."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
@@ -70,18 +59,15 @@ def record_member_registered(uow, consumer: str, event: dict) -> bool:
         row.tags = ",".join(payload["tags"])
         row.registered_at = event["occurred_at"]
     uow.commit()
-    return True
 
 
 ERASED_TEXT = "(texte effacé : la personne a demandé l'effacement de ses données)"
 
 
-def record_member_erased(uow, consumer: str, event: dict) -> bool:
+def record_member_erased(uow, event: dict) -> None:
     """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet)
     and the free text of the suggestions raised for them (it may name them; the category stays
     for the network's figures). A redelivered erasure changes nothing."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
@@ -90,7 +76,6 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     for suggestion in uow.session.scalars(select(Suggestion).where(Suggestion.member_id == payload["member_id"])):
         suggestion.text = ERASED_TEXT
     uow.commit()
-    return True
 
 
 def member_data(uow, member_id: str) -> dict:
@@ -114,13 +99,10 @@ def member_data(uow, member_id: str) -> dict:
             "supported_suggestions": list(supported)}
 
 
-def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
+def record_village_status_changed(uow, event: dict) -> None:
     """Idempotent and order-proof: the latest status by `occurred_at` wins."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     uow.keep_latest(VillageStatus, {"village_id": payload["village_id"], "status": payload["to"],
                                     "reason": payload["reason"], "changed_at": event["occurred_at"]},
                     key="village_id")
     uow.commit()
-    return True

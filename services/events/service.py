@@ -27,29 +27,24 @@ class EventsService:
             retention.purge_expired(uow, utcnow())
 
     @consume_event("village.opened")
-    def on_village_opened(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "events.on_village_opened", event)
+    def on_village_opened(self, uow, event):
+        read_models.record_village(uow, event)
 
     @consume_event("village.updated")
-    def on_village_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "events.on_village_updated", event)
+    def on_village_updated(self, uow, event):
+        read_models.record_village(uow, event)
 
     @consume_event("village.status_changed")
-    def on_village_status_changed(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village_status_changed(uow, "events.on_village_status_changed", event)
+    def on_village_status_changed(self, uow, event):
+        read_models.record_village_status_changed(uow, event)
 
     @consume_event("partner.joined")
-    def on_partner_joined(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_partner_joined(uow, "events.on_partner_joined", event)
+    def on_partner_joined(self, uow, event):
+        read_models.record_partner_joined(uow, event)
 
     @consume_event("offer.published")
-    def on_offer_published(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_offer_published(uow, "events.on_offer_published", event)
+    def on_offer_published(self, uow, event):
+        read_models.record_offer_published(uow, event)
 
     @rpc
     def known_villages(self):
@@ -62,14 +57,12 @@ class EventsService:
             return read_models.known_partners(uow)
 
     @consume_event("member.registered")
-    def on_member_registered(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_member_registered(uow, "events.on_member_registered", event)
+    def on_member_registered(self, uow, event):
+        read_models.record_member_registered(uow, event)
 
     @consume_event("member.erased")
-    def on_member_erased(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_member_erased(uow, "events.on_member_erased", event)
+    def on_member_erased(self, uow, event):
+        read_models.record_member_erased(uow, event)
 
     @rpc
     def member_data(self, member_id):

@@ -84,10 +84,8 @@ def _cancelled_message(payload: dict) -> str:
     return (text + " Votre conciergerie.")[:600]
 
 
-def record_animation_cancelled(uow, consumer: str, envelope: dict) -> bool:
+def record_animation_cancelled(uow, envelope: dict) -> None:
     """One notice per member registered or waiting; unknown or erased members are skipped."""
-    if not uow.claim(consumer, envelope):
-        return False
     payload = envelope["payload"]
     message = _cancelled_message(payload)
     for member_id in payload["member_ids"]:
@@ -105,7 +103,6 @@ def record_animation_cancelled(uow, consumer: str, envelope: dict) -> bool:
                                source_ref=payload["animation_id"], channel=choose_channel(member),
                                status="to_send", message=message, created_at=utcnow()))
     uow.commit()
-    return True
 
 
 def _parcel_message(village: Village | None, payload: dict) -> str:
@@ -116,11 +113,9 @@ def _parcel_message(village: Village | None, payload: dict) -> str:
     return text + " Votre conciergerie."
 
 
-def record_parcel_received(uow, consumer: str, envelope: dict) -> bool:
+def record_parcel_received(uow, envelope: dict) -> None:
     """One notice for the member the parcel waits for (none for an unknown or erased member, or an
     event without a member). A redelivery tells nobody twice."""
-    if not uow.claim(consumer, envelope):
-        return False
     payload = envelope["payload"]
     member = _member_to_tell(uow, payload["member_id"]) if payload.get("member_id") else None
     if member is None or member.erased_at is not None:
@@ -131,7 +126,6 @@ def record_parcel_received(uow, consumer: str, envelope: dict) -> bool:
                                message=_parcel_message(uow.session.get(Village, payload["village_id"]), payload),
                                created_at=utcnow()))
     uow.commit()
-    return True
 
 
 # --- sending ---------------------------------------------------------------------------------------

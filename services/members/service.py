@@ -320,19 +320,16 @@ class MembersService:
             return skills_map.village_skills_map(uow, str(village_id))
 
     @consume_event("help_request.completed")
-    def on_help_request_completed(self, event):
-        with self.db.unit_of_work() as uow:
-            time_bank.credit_help_request(uow, "members.on_help_request_completed", event)
+    def on_help_request_completed(self, uow, event):
+        time_bank.credit_help_request(uow, event)
 
     @consume_event("animation.attended")
-    def on_animation_attended(self, event):
-        with self.db.unit_of_work() as uow:
-            time_bank.credit_animation(uow, "members.on_animation_attended", event)
+    def on_animation_attended(self, uow, event):
+        time_bank.credit_animation(uow, event)
 
     @consume_event("help_request.requested", "help_request.unmatched")
-    def on_help_demand(self, event):
-        with self.db.unit_of_work() as uow:
-            time_bank.record_demand(uow, "members.on_help_demand", event)
+    def on_help_demand(self, uow, event):
+        time_bank.record_demand(uow, event)
 
     @rpc(expected_exceptions=EXPECTED)
     def village_figures(self, date_from, date_to, village_ids=None, details=None):
@@ -344,14 +341,12 @@ class MembersService:
     # --- notices: telling members an animation was cancelled, a parcel waits (notices.py) --------
 
     @consume_event("animation.cancelled")
-    def on_animation_cancelled(self, event):
-        with self.db.unit_of_work() as uow:
-            notices.record_animation_cancelled(uow, "members.on_animation_cancelled", event)
+    def on_animation_cancelled(self, uow, event):
+        notices.record_animation_cancelled(uow, event)
 
     @consume_event("parcel.received")
-    def on_parcel_received(self, event):
-        with self.db.unit_of_work() as uow:
-            notices.record_parcel_received(uow, "members.on_parcel_received", event)
+    def on_parcel_received(self, uow, event):
+        notices.record_parcel_received(uow, event)
 
     @timer(interval=30)
     def send_notices(self):

@@ -1,7 +1,7 @@
 """The time bank: an hours ledger credited from other services' events, idempotently.
 
-Twice over: the inbox (`uow.claim`, one row per consumer and event id, same transaction as the
-lines) makes a redelivered event a no-op; and a ledger line is unique per (source event, member)
+Twice over: the inbox (`@consume_event` claims each event in the transaction of its lines) makes
+a redelivered event a no-op; and a ledger line is unique per (source event, member)
 and per (source, member) — a help request or an animation republished under a new event id does
 not credit the same person twice either.
 """
@@ -41,30 +41,24 @@ def _credit(uow, envelope: dict, *, member_id: str, village_id: str, minutes: in
     return True
 
 
-def credit_help_request(uow, consumer: str, envelope: dict) -> bool:
+def credit_help_request(uow, envelope: dict) -> None:
     """`help_request.completed`: the volunteer's minutes, once; the demand is marked answered."""
-    if not uow.claim(consumer, envelope):
-        return False
     p = envelope["payload"]
     _credit(uow, envelope, member_id=p["member_id"], village_id=p["village_id"], minutes=p["minutes"],
             source_ref=p["help_request_id"], occurred_at=p["completed_at"], skill=p["skill"])
     demand = _demand(uow, p["help_request_id"], p["village_id"], p["skill"])
     demand.completed_at = demand.completed_at or p["completed_at"]
     uow.commit()
-    return True
 
 
-def credit_animation(uow, consumer: str, envelope: dict) -> bool:
+def credit_animation(uow, envelope: dict) -> None:
     """`animation.attended`: each volunteer who held a role, once."""
-    if not uow.claim(consumer, envelope):
-        return False
     p = envelope["payload"]
     for volunteer in p["volunteers"]:
         _credit(uow, envelope, member_id=volunteer["member_id"], village_id=p["village_id"],
                 minutes=volunteer["minutes"], source_ref=p["animation_id"], occurred_at=envelope["occurred_at"],
                 role=volunteer["role"])
     uow.commit()
-    return True
 
 
 # --- demand read model (help_request.requested / .unmatched) -----------------------------------
@@ -76,9 +70,7 @@ def _demand(uow, help_request_id: str, village_id: str, skill: str) -> HelpDeman
                                        "skill_code": skill})
 
 
-def record_demand(uow, consumer: str, envelope: dict) -> bool:
-    if not uow.claim(consumer, envelope):
-        return False
+def record_demand(uow, envelope: dict) -> None:
     p = envelope["payload"]
     demand = _demand(uow, p["help_request_id"], p["village_id"], p["skill"])
     if envelope["type"] == "help_request.requested":
@@ -87,7 +79,6 @@ def record_demand(uow, consumer: str, envelope: dict) -> bool:
     else:
         demand.unmatched_at = demand.unmatched_at or envelope["occurred_at"]
     uow.commit()
-    return True
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -23,11 +23,9 @@ ITEM_FIELDS = ("offer_id", "partner_id", "partner_name", "shared_supplier", "nam
 LOOKAHEAD_DAYS = 70  # lead times are at most 60 days
 
 
-def record_catalogue_changed(uow, consumer: str, event: dict) -> bool:
-    """Idempotent and order-proof: a duplicate changes nothing (inbox); an older snapshot arriving
-    after a newer one is ignored. Returns True when this snapshot became the village's catalogue."""
-    if not uow.claim(consumer, event):
-        return False
+def record_catalogue_changed(uow, event: dict) -> bool:
+    """Order-proof: an older snapshot arriving after a newer one is ignored. Returns True when this
+    snapshot became the village's catalogue."""
     payload = event["payload"]
     village_id = payload["village_id"]
     uow.keep_latest(CatalogueVersion, {"village_id": village_id, "event_id": event["event_id"],

@@ -7,18 +7,16 @@ from services.orders.models import KnownMember, KnownVillage, Order, VillageStat
 from services.orders.schemas import KnownMemberOutput, KnownVillageOutput
 
 
-def record_village(uow, consumer: str, event: dict) -> bool:
-    """`village.opened` or `village.updated`; a duplicate delivery changes nothing and returns False."""
-    return record_villages(uow, consumer, [event]) == 1
+def record_village(uow, event: dict) -> None:
+    """`village.opened` or `village.updated`."""
+    record_villages(uow, [event])
 
 
-def record_villages(uow, consumer: str, events: list[dict]) -> int:
-    """`village.opened` and `village.updated` not seen yet, in one transaction (one upsert for all);
-    how many they were. Order-proof: a village keeps its latest description by `occurred_at`."""
-    claimed = uow.claim_many(consumer, events)
-    uow.keep_latest(KnownVillage, [_village_row(event) for event in claimed], key="id")
+def record_villages(uow, events: list[dict]) -> None:
+    """`village.opened` and `village.updated`, in one transaction (one upsert for all). Order-proof:
+    a village keeps its latest description by `occurred_at`."""
+    uow.keep_latest(KnownVillage, [_village_row(event) for event in events], key="id")
     uow.commit()
-    return len(claimed)
 
 
 def _village_row(event: dict) -> dict:
@@ -39,11 +37,9 @@ def known_villages(uow) -> list[dict]:
 
 # --- members (event-carried state; anonymised on member.erased) ----------------------------------
 
-def record_member_registered(uow, consumer: str, event: dict) -> bool:
+def record_member_registered(uow, event: dict) -> None:
     """Idempotent; a registration arriving after the erasure (out of order) does not bring the
     name back."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
@@ -51,14 +47,11 @@ def record_member_registered(uow, consumer: str, event: dict) -> bool:
         row.tags = ",".join(payload["tags"])
         row.registered_at = event["occurred_at"]
     uow.commit()
-    return True
 
 
-def record_member_erased(uow, consumer: str, event: dict) -> bool:
+def record_member_erased(uow, event: dict) -> None:
     """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet).
     A redelivered erasure changes nothing."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
     if row.erased_at is None:
@@ -73,7 +66,6 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     order_ids = uow.session.scalars(select(Order.id).where(Order.member_id == member_id)).all()
     retention.scrub_outbox(uow.session, [member_id, *order_ids])
     uow.commit()
-    return True
 
 
 def member_data(uow, member_id: str) -> dict:
@@ -85,13 +77,10 @@ def member_data(uow, member_id: str) -> dict:
             "round_stops": rounds.member_round_stops(uow, member_id)}
 
 
-def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
+def record_village_status_changed(uow, event: dict) -> None:
     """Idempotent and order-proof: the latest status by `occurred_at` wins."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     uow.keep_latest(VillageStatus, {"village_id": payload["village_id"], "status": payload["to"],
                                     "reason": payload["reason"], "changed_at": event["occurred_at"]},
                     key="village_id")
     uow.commit()
-    return True

@@ -32,20 +32,17 @@ class OrdersService:
             retention.purge_expired(uow, utcnow())
 
     @consume_event("village.opened", batch=EVENT_BATCH)
-    def on_village_opened(self, events):
+    def on_village_opened(self, uow, events):
         """Villages open in bursts (an import, the national data): in batches, one commit each."""
-        with self.db.unit_of_work() as uow:
-            read_models.record_villages(uow, "orders.on_village_opened", events)
+        read_models.record_villages(uow, events)
 
     @consume_event("village.updated")
-    def on_village_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "orders.on_village_updated", event)
+    def on_village_updated(self, uow, event):
+        read_models.record_village(uow, event)
 
     @consume_event("village.status_changed")
-    def on_village_status_changed(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village_status_changed(uow, "orders.on_village_status_changed", event)
+    def on_village_status_changed(self, uow, event):
+        read_models.record_village_status_changed(uow, event)
 
     @rpc
     def known_villages(self):
@@ -53,14 +50,12 @@ class OrdersService:
             return read_models.known_villages(uow)
 
     @consume_event("member.registered")
-    def on_member_registered(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_member_registered(uow, "orders.on_member_registered", event)
+    def on_member_registered(self, uow, event):
+        read_models.record_member_registered(uow, event)
 
     @consume_event("member.erased")
-    def on_member_erased(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_member_erased(uow, "orders.on_member_erased", event)
+    def on_member_erased(self, uow, event):
+        read_models.record_member_erased(uow, event)
 
     @rpc
     def member_data(self, member_id):
@@ -69,9 +64,8 @@ class OrdersService:
             return read_models.member_data(uow, str(member_id))
 
     @consume_event("volunteer.available")
-    def on_volunteer_available(self, event):
-        with self.db.unit_of_work() as uow:
-            volunteers.record_volunteer_available(uow, "orders.on_volunteer_available", event)
+    def on_volunteer_available(self, uow, event):
+        volunteers.record_volunteer_available(uow, event)
 
     @rpc
     def known_volunteers(self, village_id=None, skill=None):
@@ -82,9 +76,8 @@ class OrdersService:
     # --- the counter: catalogue, orders, parcels, pooled supplier orders (ordering.py & co) -------
 
     @consume_event("catalogue.changed")
-    def on_catalogue_changed(self, event):
-        with self.db.unit_of_work() as uow:
-            catalogue.record_catalogue_changed(uow, "orders.on_catalogue_changed", event)
+    def on_catalogue_changed(self, uow, event):
+        catalogue.record_catalogue_changed(uow, event)
 
     @rpc(expected_exceptions=EXPECTED)
     def village_catalogue(self, village_id, available_only=False):

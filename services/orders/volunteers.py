@@ -8,16 +8,13 @@ _FIELDS = ("member_id", "home_village_id", "village_ids", "skills", "availabilit
            "has_vehicle", "max_distance_km", "active")
 
 
-def record_volunteer_available(uow, consumer: str, event: dict) -> bool:
+def record_volunteer_available(uow, event: dict) -> None:
     """Idempotent and order-proof: the latest profile by `occurred_at` wins (one upsert, so two
     changes handled at once on PostgreSQL cannot leave the older one)."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     uow.keep_latest(KnownVolunteer, {"volunteer_id": payload["volunteer_id"], "changed_at": event["occurred_at"],
                                      **{name: payload[name] for name in _FIELDS}}, key="volunteer_id")
     uow.commit()
-    return True
 
 
 def known_volunteers(uow, village_id: str | None = None, skill: str | None = None) -> list[dict]:

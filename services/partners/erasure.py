@@ -73,11 +73,9 @@ def scrub_settled_home_stops(uow, village_id: str) -> int:
     return changed
 
 
-def record_member_erased(uow, consumer: str, event: dict) -> bool:
+def record_member_erased(uow, event: dict) -> None:
     """`member.erased`: the pledger's name goes from their pledges (amounts stay, counted), and the
     person from the deliveries and published events kept. A redelivered erasure changes nothing."""
-    if not uow.claim(consumer, event):
-        return False
     member_id = event["payload"]["member_id"]
     for pledge in uow.session.scalars(select(Pledge).where(Pledge.member_id == member_id)):
         pledge.pledger_name = None
@@ -85,7 +83,6 @@ def record_member_erased(uow, consumer: str, event: dict) -> bool:
     scrub_settled_home_stops(uow, event["payload"]["village_id"])
     retention.scrub_outbox(uow.session, [member_id])
     uow.commit()
-    return True
 
 
 PURGED_BODY = ""  # a settled delivery past its retention: the log line stays, the copy of the event goes

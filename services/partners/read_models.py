@@ -5,18 +5,15 @@ from services.partners.models import KnownVillage, VillageStatus
 from services.partners.schemas import KnownVillageOutput
 
 
-def record_village(uow, consumer: str, event: dict) -> bool:
-    """`village.opened` or `village.updated`. Idempotent (a duplicate delivery changes nothing and
-    returns False) and order-proof: a village keeps its latest description by `occurred_at`."""
-    if not uow.claim(consumer, event):
-        return False
+def record_village(uow, event: dict) -> None:
+    """`village.opened` or `village.updated`. Order-proof: a village keeps its latest description
+    by `occurred_at`."""
     payload = event["payload"]
     uow.keep_latest(KnownVillage, {
         "id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "commune": payload["commune"],
         "insee_code": payload["insee_code"], "opened_at": payload.get("opened_at") or event["occurred_at"],
         "changed_at": event["occurred_at"]}, key="id")
     uow.commit()
-    return True
 
 
 def known_villages(uow) -> list[dict]:
@@ -28,13 +25,10 @@ def known_villages(uow) -> list[dict]:
     return villages
 
 
-def record_village_status_changed(uow, consumer: str, event: dict) -> bool:
+def record_village_status_changed(uow, event: dict) -> None:
     """Idempotent and order-proof: the latest status by `occurred_at` wins."""
-    if not uow.claim(consumer, event):
-        return False
     payload = event["payload"]
     uow.keep_latest(VillageStatus, {"village_id": payload["village_id"], "status": payload["to"],
                                     "reason": payload["reason"], "changed_at": event["occurred_at"]},
                     key="village_id")
     uow.commit()
-    return True

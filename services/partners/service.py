@@ -178,19 +178,16 @@ class PartnersService:
             return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
 
     @consume_event("village.opened")
-    def on_village_opened(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "partners.on_village_opened", event)
+    def on_village_opened(self, uow, event):
+        read_models.record_village(uow, event)
 
     @consume_event("village.updated")
-    def on_village_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "partners.on_village_updated", event)
+    def on_village_updated(self, uow, event):
+        read_models.record_village(uow, event)
 
     @consume_event("village.status_changed")
-    def on_village_status_changed(self, event):
-        with self.db.unit_of_work() as uow:
-            read_models.record_village_status_changed(uow, "partners.on_village_status_changed", event)
+    def on_village_status_changed(self, uow, event):
+        read_models.record_village_status_changed(uow, event)
 
     @rpc
     def known_villages(self):
@@ -200,9 +197,8 @@ class PartnersService:
     # --- RGPD: one inhabitant's data (services/partners/erasure.py) ---
 
     @consume_event("member.erased")
-    def on_member_erased(self, event):
-        with self.db.unit_of_work() as uow:
-            erasure.record_member_erased(uow, "partners.on_member_erased", event)
+    def on_member_erased(self, uow, event):
+        erasure.record_member_erased(uow, event)
 
     @rpc
     def member_data(self, member_id):
@@ -213,11 +209,10 @@ class PartnersService:
     # --- subscriptions: webhooks, AMQP feed, deliveries (services/partners/subscriptions.py) ---
 
     @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH)
-    def on_partner_event(self, events):
+    def on_partner_event(self, uow, events):
         """Every type partners may receive (audience.RULES): one delivery per subscription concerned.
         Each order makes two or three of these events: they come in batches, one commit each."""
-        with self.db.unit_of_work() as uow:
-            subscriptions.record_deliveries(uow, "partners.on_partner_event", events)
+        subscriptions.record_deliveries(uow, events)
 
     @timer(interval=0.5)
     def send_deliveries(self):

@@ -88,12 +88,11 @@ def create_feed_account(uow, partner_id: str) -> dict:
 
 # --- events -> deliveries ------------------------------------------------------------------
 
-def record_deliveries(uow, consumer: str, events: list[dict], now: datetime | None = None) -> int:
+def record_deliveries(uow, events: list[dict], now: datetime | None = None) -> int:
     """For each partner an event concerns: one delivery per webhook subscribed to its type and one
     for its feed account; all of `events` in one transaction, the partners' webhooks and feeds read
-    once for the batch. Idempotent: a redelivered event is claimed once and adds nothing."""
-    claimed = uow.claim_many(consumer, events)
-    concerned = audience.concerned_partners_of(uow.session, claimed)
+    once for the batch."""
+    concerned = audience.concerned_partners_of(uow.session, events)
     partners = set().union(*concerned.values())
     if partners:  # a partner whose partnership ended receives nothing more
         partners -= set(uow.session.scalars(select(Partner.id).where(Partner.id.in_(partners),
@@ -104,7 +103,7 @@ def record_deliveries(uow, consumer: str, events: list[dict], now: datetime | No
             WebhookSubscription.partner_id.in_(partners), WebhookSubscription.deleted_at.is_(None))).all()
         feeds = set(uow.session.scalars(select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))))
     now, created = now or utcnow(), 0
-    for event in claimed:
+    for event in events:
         here = concerned[event["event_id"]]
         targets = [(hook.partner_id, "webhook", hook.id, hook.id) for hook in hooks
                    if hook.partner_id in here and event["type"] in json.loads(hook.event_types)]

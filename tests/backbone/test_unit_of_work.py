@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import ContractError
 from backbone.tables import InboxEntry, OutboxEvent
 from services.orders.models import KnownVillage
@@ -81,9 +82,9 @@ def test_a_duplicate_event_has_one_effect(service_db):
     db = service_db("orders")
     event = _envelope()
     with db.unit_of_work() as uow:
-        assert record_village(uow, "orders.on_village_opened", event) is True
+        assert claim_and_handle(uow, "orders.on_village_opened", record_village, event) is True
     with db.unit_of_work() as uow:
-        assert record_village(uow, "orders.on_village_opened", event) is False
+        assert claim_and_handle(uow, "orders.on_village_opened", record_village, event) is False
     with db.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(KnownVillage)) == 1
         assert uow.session.scalar(select(func.count()).select_from(InboxEntry)) == 1
@@ -122,7 +123,7 @@ def test_the_inbox_row_rolls_back_with_a_failed_effect(service_db):
 def test_timestamps_come_back_aware(service_db):
     db = service_db("orders")
     with db.unit_of_work() as uow:
-        record_village(uow, "orders.on_village_opened", _envelope())
+        claim_and_handle(uow, "orders.on_village_opened", record_village, _envelope())
     with db.unit_of_work() as uow:
         village = uow.session.scalar(select(KnownVillage))
         assert village.opened_at.utcoffset() is not None

@@ -24,7 +24,7 @@ def api(container_factory, nameko_config, service_db, monkeypatch):
     database = service_db("partners")
     village_id = str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        read_models.record_village(uow, "setup", parse_envelope(build_envelope("village.opened", {
+        read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
             "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
             "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
     created = {}

@@ -2,6 +2,7 @@
 import uuid
 
 import pytest
+from nameko.extensions import DependencyProvider
 
 from backbone.consumer import EventConsumer, consume_event
 from backbone.contracts import build_envelope
@@ -28,11 +29,10 @@ class FlakyService:
     db = DatabaseProvider("orders")
 
     @consume_event("village.opened")
-    def on_village_opened(self, event):
+    def on_village_opened(self, uow, event):
         if FAILING["on"]:
             raise RuntimeError("supplier API unreachable")
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "flaky.on_village_opened", event)
+        read_models.record_village(uow, event)
 
 
 @pytest.fixture
@@ -77,14 +77,13 @@ class BrieflyFailingService:
     db = DatabaseProvider("orders")
 
     @consume_event("village.opened")
-    def on_village_opened(self, event):
+    def on_village_opened(self, uow, event):
         import time
 
         self.attempts.append(time.monotonic())
         if len(self.attempts) <= 2:
             raise RuntimeError("database restarting")
-        with self.db.unit_of_work() as uow:
-            read_models.record_village(uow, "brief.on_village_opened", event)
+        read_models.record_village(uow, event)
 
 
 def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_db,
@@ -270,6 +269,17 @@ def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_qu
 POISON_NAME = "Village empoisonné"
 
 
+class SlowStart(DependencyProvider):
+    """Each worker waits a tenth of a second before its handler (and its transaction) starts: time
+    for events to queue up meanwhile. Not in the handler: on SQLite a handler that yields holds the
+    write lock of its claim, and the other batch's claim would block the whole process on it."""
+
+    def worker_setup(self, worker_ctx):
+        import eventlet
+
+        eventlet.sleep(0.1)
+
+
 class BatchingService:
     """Takes village.opened in batches of up to 10; slow enough for events to queue up meanwhile;
     a batch holding the poison village fails."""
@@ -278,17 +288,14 @@ class BatchingService:
     batches: list = []
 
     db = DatabaseProvider("orders")
+    slow = SlowStart()
 
     @consume_event("village.opened", batch=10)
-    def on_village_opened(self, events):
-        import eventlet
-
+    def on_village_opened(self, uow, events):
         self.batches.append([event["payload"]["name"] for event in events])
-        eventlet.sleep(0.1)
         if any(event["payload"]["name"] == POISON_NAME for event in events):
             raise RuntimeError("poison in the batch")
-        with self.db.unit_of_work() as uow:
-            read_models.record_villages(uow, "batching.on_village_opened", events)
+        read_models.record_villages(uow, events)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -307,8 +314,8 @@ def test_events_queued_up_are_handled_in_batches_each_once(amqp_uri, nameko_conf
     batches = BatchingService.batches
     assert max(len(batch) for batch in batches) == 10, "events that queued up came ten at a time"
     assert len(batches) < 20
-    assert sorted(name for batch in batches for name in batch) == sorted(
-        [f"Village {n}" for n in range(40)] + ["Village 0"])
+    assert sorted(name for batch in batches for name in batch) == sorted(f"Village {n}" for n in range(40)), \
+        "the duplicate never reached the handler"
     assert count(orders, KnownVillage) == 40
     assert _letters(amqp_uri) == {}
 
@@ -376,12 +383,14 @@ class MixedService:
 
     name = "mixed"
 
+    db = DatabaseProvider("orders")
+
     @consume_event("village.opened", batch=10)
-    def on_village_opened(self, events):
+    def on_village_opened(self, uow, events):
         pass
 
     @consume_event("village.status_changed")
-    def on_village_status_changed(self, event):
+    def on_village_status_changed(self, uow, event):
         pass
 
 

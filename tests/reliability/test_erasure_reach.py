@@ -19,6 +19,7 @@ import requests
 import yaml
 from sqlalchemy import inspect, select, text
 
+from backbone.consumer import claim_and_handle
 from backbone import config
 from backbone.contracts import build_envelope
 from backbone.schemas import load
@@ -265,8 +266,8 @@ def test_partners_erase_once_a_redelivered_erasure_changes_nothing(service_db):
     from backbone.contracts import parse_envelope
     envelope = parse_envelope(json.loads(json.dumps(erased, default=str)))
     with partners.unit_of_work() as uow:
-        assert partners_erasure.record_member_erased(uow, "partners.on_member_erased", envelope)
+        assert claim_and_handle(uow, "partners.on_member_erased", partners_erasure.record_member_erased, envelope)
     with partners.unit_of_work() as uow:
-        assert not partners_erasure.record_member_erased(uow, "partners.on_member_erased", envelope)
+        assert not claim_and_handle(uow, "partners.on_member_erased", partners_erasure.record_member_erased, envelope)
     assert inbox_count(partners, "partners.on_member_erased") == 1
 

@@ -108,6 +108,6 @@ def test_an_erasure_that_overtakes_the_registration_leaves_a_tombstone(service_d
     for envelope, handler in ((erased, read_models.record_member_erased),
                               (registered, read_models.record_member_registered)):
         with orders.unit_of_work() as uow:
-            handler(uow, "orders.test", parse_envelope(json.loads(json.dumps(envelope))))
+            handler(uow, parse_envelope(json.loads(json.dumps(envelope))))
     row = _row(orders, OrdersKnownMember, member_id)
     assert row["display_name"] is None and row["erased_at"] is not None

@@ -54,7 +54,7 @@ def network(amqp_uri, nameko_config, service_db, start_container, broker_client,
             "village_id": village_id, "slug": name.lower(), "name": name, "commune": name,
             "insee_code": "19164", "kind": "fixed", "population": 600}, village_id=village_id, source="members")
         with database.unit_of_work() as uow:
-            read_models.record_village(uow, "setup", parse_envelope(envelope))
+            read_models.record_village(uow, parse_envelope(envelope))
         village_ids.append(village_id)
     ids = []
     for village_id in village_ids:

@@ -9,6 +9,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
+from backbone.consumer import claim_and_handle
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from services.events import animations, read_models, suggestions
@@ -302,7 +303,7 @@ def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
                                            village_id=villages[0], source="members"))
     for _ in range(2):  # a redelivery changes nothing more
         with database.unit_of_work() as uow:
-            read_models.record_member_erased(uow, "events.on_member_erased", erased)
+            claim_and_handle(uow, "events.on_member_erased", read_models.record_member_erased, erased)
     with database.unit_of_work() as uow:
         texts = {s.id: (s.text, s.category) for s in uow.session.scalars(select(Suggestion))}
     assert texts[theirs["id"]] == (read_models.ERASED_TEXT, "sante"), "the category stays for the figures"

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -295,7 +296,7 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
         village_id=None, source="partners"))
     for _ in range(2):  # a redelivery changes nothing
         with database.unit_of_work() as uow:
-            read_models.record_offer_published(uow, "events.on_offer_published", published)
+            claim_and_handle(uow, "events.on_offer_published", read_models.record_offer_published, published)
 
     made = []
     for n in range(3):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, NotFound
 from backbone.schemas import load
@@ -66,10 +67,10 @@ def test_one_notice_per_member_with_the_channel_their_consents_and_contacts_allo
     event = cancelled([*who.values(), stranger])
     for _ in range(2):  # a redelivery tells nobody twice
         with database.unit_of_work() as uow:
-            notices.record_animation_cancelled(uow, "members.on_animation_cancelled", event)
+            claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, event)
     with database.unit_of_work() as uow:  # the same animation under a new event id: not twice either
-        notices.record_animation_cancelled(uow, "members.on_animation_cancelled",
-                                           cancelled(list(who.values()), animation_id=event["payload"]["animation_id"]))
+        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled,
+                         cancelled(list(who.values()), animation_id=event["payload"]["animation_id"]))
     rows = _notices(database)
     assert stranger not in rows and len(rows) == 6
     channels = {key: rows[member_id].channel for key, member_id in who.items()}
@@ -84,7 +85,7 @@ def test_one_notice_per_member_with_the_channel_their_consents_and_contacts_allo
 def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(world, tmp_path):
     database, village, _, who = world
     with database.unit_of_work() as uow:
-        notices.record_animation_cancelled(uow, "members.on_animation_cancelled", cancelled(list(who.values())))
+        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled(list(who.values())))
     outbox_file = tmp_path / "outbox.jsonl"
     sender = notices.OutboxFileSender(outbox_file)
     with database.unit_of_work() as uow:
@@ -112,7 +113,7 @@ def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(w
 
     # a failing sender leaves the message to send and counts the attempt
     with database.unit_of_work() as uow:
-        notices.record_animation_cancelled(uow, "members.on_animation_cancelled", cancelled([who["sms"]]))
+        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled([who["sms"]]))
     with database.unit_of_work() as uow:
         assert notices.send_pending(uow, Broken(), NOW) == 0
     with database.unit_of_work() as uow:
@@ -123,7 +124,7 @@ def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(w
 def test_a_call_is_marked_done_once_by_its_village(world):
     database, village, other, who = world
     with database.unit_of_work() as uow:
-        notices.record_animation_cancelled(uow, "members.on_animation_cancelled", cancelled(list(who.values())))
+        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled(list(who.values())))
     rows = _notices(database)
     call, sms = rows[who["phone"]].id, rows[who["sms"]].id
     with database.unit_of_work() as uow, pytest.raises(NotFound):
@@ -159,7 +160,7 @@ def test_a_parcel_waiting_tells_its_member_once_with_the_code_and_the_village(wo
     def tell_twice():  # a redelivery tells nobody twice
         for _ in range(2):
             with database.unit_of_work() as uow:
-                notices.record_parcel_received(uow, "members.on_parcel_received", event)
+                claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received, event)
 
     statements, _answer = statements_during(database, tell_twice)
     assert not [s for s in statements if "member_tags" in s], "a notice does not read the member's tags"
@@ -173,7 +174,7 @@ def test_a_parcel_waiting_tells_its_member_once_with_the_code_and_the_village(wo
 def test_a_parcel_for_nobody_known_tells_nobody(world):
     database, village, _other, _people = world
     with database.unit_of_work() as uow:
-        assert notices.record_parcel_received(uow, "members.on_parcel_received",
-                                              parcel_received(str(uuid.uuid4()), village))
+        assert claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received,
+                                parcel_received(str(uuid.uuid4()), village))
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Notice)) == 0

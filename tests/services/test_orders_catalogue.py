@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone import topology
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.dead_letters import DeadLetterQueue
@@ -66,7 +67,7 @@ class World:
 
     def publish(self, village_id, items, occurred_at):
         with self.db.unit_of_work() as uow:
-            return catalogue.record_catalogue_changed(uow, CONSUMER, catalogue_event(village_id, items, occurred_at))
+            return catalogue.record_catalogue_changed(uow, catalogue_event(village_id, items, occurred_at))
 
 
 @pytest.fixture
@@ -84,9 +85,9 @@ def test_the_newest_catalogue_replaces_the_village_items_and_duplicates_change_n
     assert set(_items(w.db, w.a)) == {"Pain de campagne", "Tomme", "Œufs", "Poisson"}
     newer = catalogue_event(w.a, [dict(w.bread, price_cents=350)], NOW)
     with w.db.unit_of_work() as uow:
-        assert catalogue.record_catalogue_changed(uow, CONSUMER, newer)
+        assert claim_and_handle(uow, CONSUMER, catalogue.record_catalogue_changed, newer)
     with w.db.unit_of_work() as uow:  # the same event again: the inbox says no
-        assert not catalogue.record_catalogue_changed(uow, CONSUMER, newer)
+        assert not claim_and_handle(uow, CONSUMER, catalogue.record_catalogue_changed, newer)
     assert {n: i["price_cents"] for n, i in _items(w.db, w.a).items()} == {"Pain de campagne": 350}
     # an older snapshot arriving late is ignored
     assert not w.publish(w.a, [w.bread, w.cheese], NOW - timedelta(hours=1))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -40,7 +41,7 @@ def available(database, name, villages, skills, *, km=None, slots=(("saturday", 
         "has_licence": True, "has_vehicle": True, "network_visible": True, "active": True},
         village_id=villages[0], source="members"))
     with database.unit_of_work() as uow:
-        volunteers.record_volunteer_available(uow, "orders.on_volunteer_available", envelope)
+        claim_and_handle(uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope)
         uow.session.add(KnownMember(id=member_id, village_id=villages[0], display_name=name, registered_at=NOW))
         uow.commit()
     return volunteer_id, member_id

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -37,7 +38,7 @@ def driver(database, village_id, licence=True):
         "max_distance_km": 30, "has_licence": licence, "has_vehicle": False, "network_visible": True,
         "active": True}, village_id=village_id, source="members"))
     with database.unit_of_work() as uow:
-        volunteers.record_volunteer_available(uow, "orders.on_volunteer_available", envelope)
+        claim_and_handle(uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope)
     return member_id
 
 
@@ -279,7 +280,7 @@ def test_village_coordinates_come_with_village_opened(service_db):
             "insee_code": "19164", "kind": "fixed", "population": 800, **extra}, village_id=village_id,
             source="members"))
         with database.unit_of_work() as uow:
-            assert read_models.record_village(uow, "orders.on_village_opened", envelope)
+            assert claim_and_handle(uow, "orders.on_village_opened", read_models.record_village, envelope)
     with database.unit_of_work() as uow:
         placed = uow.session.get(KnownVillage, with_place)
         assert (placed.latitude, placed.longitude) == (45.6231, 2.0412)

@@ -3,6 +3,7 @@ SQLite and PostgreSQL."""
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from services.orders import read_models, volunteers
 
@@ -27,28 +28,28 @@ def test_the_latest_profile_wins_and_duplicates_change_nothing(service_db):
     first = available(volunteer_id, [a, b], ["jardinage"], now)
     newer = available(volunteer_id, [a], ["jardinage", "bricolage"], now + timedelta(minutes=5))
     with orders.unit_of_work() as uow:
-        assert volunteers.record_volunteer_available(uow, CONSUMER, first)
+        assert claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, first)
     with orders.unit_of_work() as uow:
-        assert not volunteers.record_volunteer_available(uow, CONSUMER, first)
+        assert not claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, first)
     with orders.unit_of_work() as uow:
-        volunteers.record_volunteer_available(uow, CONSUMER, newer)
+        claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, newer)
     with orders.unit_of_work() as uow:  # an older profile arriving late does not overwrite
-        volunteers.record_volunteer_available(uow, CONSUMER, available(volunteer_id, [a, b], [], now - timedelta(1)))
+        claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, available(volunteer_id, [a, b], [], now - timedelta(1)))
     with orders.unit_of_work() as uow:
         assert [v["volunteer_id"] for v in volunteers.known_volunteers(uow, a, "bricolage")] == [volunteer_id]
         assert volunteers.known_volunteers(uow, b) == []
     with orders.unit_of_work() as uow:  # an erased member is no longer offered for matching
-        read_models.record_member_erased(uow, "orders.on_member_erased", parse_envelope(build_envelope(
+        claim_and_handle(uow, "orders.on_member_erased", read_models.record_member_erased, parse_envelope(build_envelope(
             "member.erased", {"member_id": "m-" + volunteer_id[:8], "village_id": a}, village_id=a,
             source="members")))
         assert volunteers.known_volunteers(uow, a) == []
     other = str(uuid.uuid4())
     with orders.unit_of_work() as uow:
-        volunteers.record_volunteer_available(uow, CONSUMER, available(other, [a], ["bricolage"], now))
+        claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, available(other, [a], ["bricolage"], now))
     with orders.unit_of_work() as uow:
         assert [v["volunteer_id"] for v in volunteers.known_volunteers(uow, a)] == [other]
     with orders.unit_of_work() as uow:
-        volunteers.record_volunteer_available(uow, CONSUMER, available(
+        claim_and_handle(uow, CONSUMER, volunteers.record_volunteer_available, available(
             other, [a], ["bricolage"], now + timedelta(minutes=9), active=False))
     with orders.unit_of_work() as uow:
         assert volunteers.known_volunteers(uow) == []

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
@@ -45,7 +46,7 @@ def world(service_db, monkeypatch):
     villages = [village_opened("Peyrelevade"), village_opened("Tarnac")]
     with database.unit_of_work() as uow:
         for envelope in villages:
-            read_models.record_village(uow, "test", parse_envelope(envelope))
+            read_models.record_village(uow, parse_envelope(envelope))
     ids = {}
     for key, village_ids in (("a", [villages[0]["village_id"]]), ("b", [villages[1]["village_id"]]), ("net", [])):
         with database.unit_of_work() as uow:
@@ -75,8 +76,16 @@ def webhook(database, partner_id, url, types=("animation.scheduled",)):
 
 
 def record(database, envelope):
+    return record_batch(database, [envelope], now=T0)
+
+
+def record_batch(database, events, now=None) -> int:
+    """How many deliveries `on_partner_event` makes of a batch (its duplicates make none)."""
+    made = []
     with database.unit_of_work() as uow:
-        return subscriptions.record_deliveries(uow, "partners.on_partner_event", [envelope], now=T0)
+        claim_and_handle(uow, "partners.on_partner_event",
+                         lambda uow, new: made.append(subscriptions.record_deliveries(uow, new, now=now)), events)
+    return sum(made)
 
 
 def rows(database):
@@ -584,11 +593,9 @@ def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
         uow.session.add(FeedAccount(partner_id=ids["b"], username=f"partner-{ids['b']}", created_at=T0))
         uow.commit()
     events = [scheduled(villages[0]), cancelled(villages[1]), scheduled(villages[1]), cancelled(villages[0])]
-    with database.unit_of_work() as uow:
-        assert subscriptions.record_deliveries(uow, "partners.on_partner_event", events[:1]) == 2  # a, net
+    assert record_batch(database, events[:1]) == 2  # a, net
     batched = [events[0]] + events[1:] + [events[2]]  # one already claimed, one twice in the batch
-    with database.unit_of_work() as uow:
-        assert subscriptions.record_deliveries(uow, "partners.on_partner_event", batched) == 8
+    assert record_batch(database, batched) == 8
     made = rows(database)
     by_event = {(r.event_id, r.partner_id, r.channel) for r in made}
     assert len(made) == len(by_event) == 10

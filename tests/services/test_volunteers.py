@@ -11,6 +11,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
@@ -214,22 +215,22 @@ def test_the_time_bank_credits_each_source_once(network):
     other = add_member(database, b, "Jean", "Moulin")
     event = completed(member_id, a)
     with database.unit_of_work() as uow:
-        assert time_bank.credit_help_request(uow, "members.on_help_request_completed", event)
+        assert claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, event)
     with database.unit_of_work() as uow:
-        assert not time_bank.credit_help_request(uow, "members.on_help_request_completed", event), "duplicate"
+        assert not claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, event), "duplicate"
     republished = completed(member_id, a, help_request_id=event["payload"]["help_request_id"])
     with database.unit_of_work() as uow:  # same help request under a new event id: not credited again
-        time_bank.credit_help_request(uow, "members.on_help_request_completed", republished)
+        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, republished)
     assert count(database, TimeBankEntry) == 1
 
     show = attended(b, [{"member_id": member_id, "role": "accueil", "minutes": 120},
                         {"member_id": other, "role": "buvette", "minutes": 60}])
     for _ in range(2):
         with database.unit_of_work() as uow:
-            time_bank.credit_animation(uow, "members.on_animation_attended", show)
+            claim_and_handle(uow, "members.on_animation_attended", time_bank.credit_animation, show)
     with database.unit_of_work() as uow:
-        time_bank.credit_help_request(uow, "members.on_help_request_completed",
-                                      completed(member_id, a, minutes=30, when="2026-12-01T09:00:00+00:00"))
+        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request,
+                         completed(member_id, a, minutes=30, when="2026-12-01T09:00:00+00:00"))
     assert count(database, TimeBankEntry) == 4
     assert count(database, TimeBankEntry, TimeBankEntry.member_id == member_id) == 3
 
@@ -284,8 +285,8 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
                      demand("help_request.unmatched", c, "couture"),   # unmatched before requested: fine
                      demand("help_request.requested", a, "debarras_meubles")):
         with database.unit_of_work() as uow:
-            time_bank.record_demand(uow, "members.on_help_demand", envelope)
-            assert not time_bank.record_demand(uow, "members.on_help_demand", envelope)
+            claim_and_handle(uow, "members.on_help_demand", time_bank.record_demand, envelope)
+            assert not claim_and_handle(uow, "members.on_help_demand", time_bank.record_demand, envelope)
 
     with database.unit_of_work() as uow:
         village_b = skills_map.village_skills_map(uow, b)
@@ -305,8 +306,8 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
     assert per_village == {a: ["debarras_meubles"], b: ["chauffeur"], c: ["couture"]}
 
     with database.unit_of_work() as uow:  # a completed request answers the unmatched one
-        time_bank.credit_help_request(uow, "members.on_help_request_completed",
-                                      completed(member_id, b, help_request_id=unmatched, skill="chauffeur"))
+        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request,
+                         completed(member_id, b, help_request_id=unmatched, skill="chauffeur"))
     with database.unit_of_work() as uow:
         line = {l["skill"]: l for l in skills_map.village_skills_map(uow, b)["skills"]}["chauffeur"]
     assert line["demand"]["open_unmatched"] == 0 and line["status"] == "missing"
@@ -319,7 +320,7 @@ def test_a_volunteers_profile_and_hours_are_in_their_export_and_go_with_their_er
     with database.unit_of_work() as uow:
         volunteers.create_volunteer(uow, {**PROFILE, "member_id": member_id, "village_ids": [b]})
     with database.unit_of_work() as uow:
-        time_bank.credit_help_request(uow, "members.on_help_request_completed", completed(member_id, a))
+        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, completed(member_id, a))
 
     with database.unit_of_work() as uow:
         export = people.export_member(uow, a, member_id)
