@@ -1,43 +1,47 @@
 """Notices: telling members what concerns them: an animation they registered for (or were waiting
 for) was cancelled (`animation.cancelled`, from the events service); a parcel waits for them at the
-counter, with its pickup code (`parcel.received`, from the orders service).
+counter, with its pickup code (`parcel.received`); their order is ready, where and when to collect
+it (`order.ready`, from the orders service).
 
-- The consumer (inbox: a redelivered event tells nobody twice; and one notice per animation and
+- The consumer (inbox: a redelivered event tells nobody twice; and one notice per source and
   member whatever the event id) writes one notice per member, with the channel chosen from the
-  member's consents and contacts (`choose_channel`).
-- A sender adapter sends the SMS and e-mails; a timer runs `send_pending`. No real SMS or mail
-  gateway is plugged in here: `OutboxFileSender` writes each message as one JSON line to a local
-  file (backbone.config.notices_outbox()). A real gateway is a class with the same `send` method,
-  returned by `default_sender()`. Sending is at least once: a crash between the write and the
-  commit sends that batch again.
+  member's consents and contacts (`choose_channel`) and its text from the templates
+  (`notice_templates`, files the network edits).
+- A timer runs `send_pending` with the channels configured (`channels/`: SMTP e-mail, Brevo SMS;
+  a trial run writes them to a file). SMS wait for the end of the quiet hours (20:00–08:00
+  Europe/Paris); a provider that fails is tried again after growing pauses, and after
+  `max_attempts()` the notice is parked and becomes a call.
 - Calls are for the concierge: the list "à prévenir" of their village (`list_notices`), and
-  `mark_done` once they called.
+  `mark_done` once they called; what was sent, failed or parked: `delivery_log`.
 
 Guests (not members) are not here: the events service lists them for the concierge to call.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-from datetime import datetime
-from pathlib import Path
+import os
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
-from backbone import config
 from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
+from services.members import channels, notice_templates, opt_out, villages
+from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the trial run's sender
 from services.members.models import Member, Village
 from services.members.models.notices import Notice
-from services.members.schemas.notices import NOTICE_CHANNELS, NOTICE_STATUSES, NoticeOutput
+from services.members.schemas.notices import (
+    DELIVERY_OUTCOMES, NOTICE_CHANNELS, NOTICE_SOURCES, NOTICE_STATUSES, DeliveryLogOutput, NoticeOutput,
+)
 from services.members.schemas.people import display_phone
 
 log = logging.getLogger("maillage.members.notices")
 LOCAL = ZoneInfo("Europe/Paris")
 MOBILE_PREFIXES = ("+336", "+337")  # French mobiles: the numbers that receive SMS
+QUIET_STARTS, QUIET_ENDS = 20, 8  # no SMS from 20:00 to 08:00, Europe/Paris
 
 
 def _has_contact_consent(member: Member) -> bool:
@@ -73,21 +77,27 @@ def _member_to_tell(uow, member_id: str) -> Member | None:
     return uow.session.get(Member, member_id, options=[lazyload(Member.tags)])
 
 
-def _cancelled_message(payload: dict) -> str:
+def _new_notice(member: Member, source_type: str, source_ref: str, template: str, context: dict) -> Notice:
+    """A notice to send: its text (the SMS, the call list's line) rendered now from the template;
+    the e-mail's subject and HTML part are rendered from the same context when it is sent."""
+    return Notice(village_id=member.village_id, member_id=member.id, source_type=source_type,
+                  source_ref=source_ref, channel=choose_channel(member), status="to_send",
+                  message=notice_templates.render_text(template, context)[:600], template=template,
+                  context=json.dumps(context, ensure_ascii=False), created_at=utcnow())
+
+
+def _cancelled_context(payload: dict) -> dict:
     starts = payload["starts_at"]
     if isinstance(starts, str):
         starts = datetime.fromisoformat(starts)
-    when = starts.astimezone(LOCAL).strftime("%d/%m à %Hh%M")
-    text = f"Maillage : l'animation « {payload['title']} » du {when} est annulée."
-    if payload.get("reason"):
-        text += f" Motif : {payload['reason']}."
-    return (text + " Votre conciergerie.")[:600]
+    return {"title": payload["title"], "when": starts.astimezone(LOCAL).strftime("%d/%m à %Hh%M"),
+            "reason": payload.get("reason")}
 
 
 def record_animation_cancelled(uow, envelope: dict) -> None:
     """One notice per member registered or waiting; unknown or erased members are skipped."""
     payload = envelope["payload"]
-    message = _cancelled_message(payload)
+    context = _cancelled_context(payload)
     for member_id in payload["member_ids"]:
         member = _member_to_tell(uow, member_id)
         if member is None or member.erased_at is not None:
@@ -99,18 +109,14 @@ def record_animation_cancelled(uow, envelope: dict) -> None:
             Notice.member_id == member_id))
         if already is not None:
             continue
-        uow.session.add(Notice(village_id=member.village_id, member_id=member_id, source_type=envelope["type"],
-                               source_ref=payload["animation_id"], channel=choose_channel(member),
-                               status="to_send", message=message, created_at=utcnow()))
+        uow.session.add(_new_notice(member, envelope["type"], payload["animation_id"], "animation_cancelled",
+                                    context))
     uow.commit()
 
 
-def _parcel_message(village: Village | None, payload: dict) -> str:
-    where = f"à la conciergerie de {village.name}" if village is not None else "à votre conciergerie"
-    text = f"Maillage : un colis vous attend {where}."
-    if payload.get("pickup_code"):
-        text += f" Code de retrait : {payload['pickup_code']}."
-    return text + " Votre conciergerie."
+def _parcel_context(village: Village | None, payload: dict) -> dict:
+    return {"village_name": village.name if village is not None else None,
+            "pickup_code": payload.get("pickup_code")}
 
 
 def record_parcel_received(uow, envelope: dict) -> None:
@@ -120,83 +126,156 @@ def record_parcel_received(uow, envelope: dict) -> None:
     member = _member_to_tell(uow, payload["member_id"]) if payload.get("member_id") else None
     if member is None or member.erased_at is not None:
         log.info("parcel %s: no member to tell", payload["parcel_id"])
-    else:
-        uow.session.add(Notice(village_id=member.village_id, member_id=member.id, source_type=envelope["type"],
-                               source_ref=payload["parcel_id"], channel=choose_channel(member), status="to_send",
-                               message=_parcel_message(uow.session.get(Village, payload["village_id"]), payload),
-                               created_at=utcnow()))
+    elif not _already(uow, envelope["type"], payload["parcel_id"], member.id):
+        uow.session.add(_new_notice(member, envelope["type"], payload["parcel_id"], "parcel_received",
+                                    _parcel_context(uow.session.get(Village, payload["village_id"]), payload)))
     uow.commit()
+
+
+# --- order ready -----------------------------------------------------------------------------------
+
+FRENCH_DAYS = {"monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi", "thursday": "jeudi",
+               "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche"}
+FULFILMENT_LABELS = {"counter": "à la conciergerie", "locker": "au casier", "truck_stop": "au camion",
+                     "home_delivery": "livraison à domicile"}
+
+
+def _hours_lines(uow, village_id: str) -> list[str]:
+    weekly = villages.get_opening_hours(uow, village_id)["weekly"]
+    return [f"{FRENCH_DAYS[s['day']]} {s['opens'].replace(':', 'h')}–{s['closes'].replace(':', 'h')}" for s in weekly]
+
+
+def _order_context(uow, village: Village | None, payload: dict, now: datetime) -> dict:
+    context = {"village_name": None, "place": None, "hours": [], "next_opening": None,
+               "fulfilment": payload["fulfilment"], "fulfilment_label": FULFILMENT_LABELS[payload["fulfilment"]],
+               "locker_compartment": payload.get("locker_compartment"), "locker_code": payload.get("locker_code"),
+               "truck_stop": payload.get("truck_stop"), "delivery_date": str(payload["delivery_date"])}
+    if village is not None:
+        context.update(village_name=village.name, hours=_hours_lines(uow, village.id),
+                       place=", ".join(p for p in (village.street, f"{village.postcode} {village.commune}") if p))
+        status = villages.get_opening_status(uow, village.id, now)
+        if not status["open"] and status["next_opening"]:
+            opening = datetime.fromisoformat(status["next_opening"]).astimezone(LOCAL)
+            context["next_opening"] = f"{FRENCH_DAYS[opening.strftime('%A').lower()]} {opening:%d/%m à %Hh%M}"
+    return context
+
+
+def record_order_ready(uow, envelope: dict) -> None:
+    """`order.ready`: the member who ordered is told where and when to collect it (the locker's
+    compartment and code when there is one). An event without `member_id` (published before the
+    field existed) tells nobody: the counter still has the order."""
+    payload = envelope["payload"]
+    member = _member_to_tell(uow, payload["member_id"]) if payload.get("member_id") else None
+    if member is None or member.erased_at is not None:
+        log.info("order %s ready: no member to tell", payload["order_id"])
+        return
+    if _already(uow, envelope["type"], payload["order_id"], member.id):
+        return
+    context = _order_context(uow, uow.session.get(Village, payload["village_id"]), payload, utcnow())
+    uow.session.add(_new_notice(member, envelope["type"], payload["order_id"], "order_ready", context))
+    uow.commit()
+
+
+def _already(uow, source_type: str, source_ref: str, member_id: str) -> bool:
+    return uow.session.scalar(select(Notice.id).where(
+        Notice.source_type == source_type, Notice.source_ref == source_ref, Notice.member_id == member_id)) is not None
 
 
 # --- sending ---------------------------------------------------------------------------------------
 
-class OutboxFileSender:
-    """Writes each message as a JSON line to a local file instead of sending it (no SMS or mail
-    gateway here). A real sender has the same `send(channel, to, text, notice_id)`."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def send(self, channel: str, to: str, text: str, notice_id: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            fcntl.flock(out, fcntl.LOCK_EX)  # an erasure may be rewriting the file (forget)
-            out.write(json.dumps({"notice_id": notice_id, "channel": channel, "to": to, "text": text,
-                                  "at": utcnow().isoformat()}, ensure_ascii=False) + "\n")
+def default_sender() -> channels.Channels:
+    """The channels configured for this process (`channels.configured()`)."""
+    return channels.configured()
 
 
-    def forget(self, notice_ids, contacts) -> int:
-        """Erasure: drop the lines of these notices or sent to these contacts (phone, e-mail);
-        how many went. The file is rewritten in place under the lock `send` takes."""
-        notice_ids, contacts = set(notice_ids), {c for c in contacts if c}
-        if not self.path.exists() or not (notice_ids or contacts):
-            return 0
-        with self.path.open("r+", encoding="utf-8") as file:
-            fcntl.flock(file, fcntl.LOCK_EX)
-            lines = file.readlines()
-            kept = [line for line in lines if not _names_them(line, notice_ids, contacts)]
-            file.seek(0)
-            file.writelines(kept)
-            file.truncate()
-        return len(lines) - len(kept)
+def max_attempts() -> int:
+    """MAILLAGE_NOTICE_MAX_ATTEMPTS (6): failed sendings before a notice is parked and called."""
+    return max(1, int(os.environ.get("MAILLAGE_NOTICE_MAX_ATTEMPTS", "6")))
 
 
-def _names_them(line: str, notice_ids: set, contacts: set) -> bool:
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return any(c in line for c in contacts)
-    return entry.get("notice_id") in notice_ids or entry.get("to") in contacts
+def retry_pause(attempts: int) -> timedelta:
+    """After the n-th failure: MAILLAGE_NOTICE_RETRY_BASE (60 s) doubled each time, at most 6 h."""
+    base = float(os.environ.get("MAILLAGE_NOTICE_RETRY_BASE", "60"))
+    return timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 3600))
 
 
-def default_sender() -> OutboxFileSender:
-    return OutboxFileSender(config.notices_outbox())
+def sms_allowed_from(now: datetime) -> datetime:
+    """No SMS between 20:00 and 08:00 Europe/Paris: when one may leave, `now` or the next 08:00."""
+    local = now.astimezone(LOCAL)
+    if QUIET_ENDS <= local.hour < QUIET_STARTS:
+        return now
+    day = local.date() if local.hour < QUIET_ENDS else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(QUIET_ENDS), tzinfo=LOCAL).astimezone(timezone.utc)
+
+
+def unsubscribe_url(member_id: str) -> str:
+    return f"{opt_out.public_url()}/desabonnement?jeton={opt_out.token_for(member_id)}"
+
+
+def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
+    if notice.channel == "sms" or not notice.template:
+        return channels.Outgoing(notice.id, notice.channel, to, notice.message, subject="Maillage")
+    context = {**json.loads(notice.context or "{}"), "unsubscribe_url": unsubscribe_url(notice.member_id)}
+    subject, text, html = notice_templates.render_email(notice.template, context)
+    return channels.Outgoing(notice.id, "email", to, text, subject=subject, html=html,
+                             unsubscribe_url=context["unsubscribe_url"])
+
+
+def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -> None:
+    notice.channel, notice.next_attempt_at, notice.last_error = "call", None, why[:300]
+    if parked:
+        notice.parked_at = now
+
+
+def _next_due(uow, now: datetime, channels_up) -> Notice | None:
+    """The oldest SMS or e-mail due, locked: replicas share the work, never a message."""
+    return uow.session.scalars(
+        select(Notice).where(Notice.status == "to_send", Notice.channel.in_(tuple(channels_up)),
+                             or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
+        .order_by(Notice.created_at, Notice.id).limit(1).with_for_update(skip_locked=True)).first()
 
 
 def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
-    """Send the SMS and e-mails waiting; returns how many were sent. A contact that vanished since
-    (erased, number removed) turns the notice into a call; a sender error leaves it to send (the
-    next run retries) and counts the attempt."""
-    rows = uow.session.scalars(select(Notice).where(Notice.status == "to_send", Notice.channel.in_(("sms", "email")))
-                               .order_by(Notice.created_at).limit(limit)
-                               .with_for_update(skip_locked=True)).all()  # replicas share the work
-    sent = 0
-    for notice in rows:
+    """Send the SMS and e-mails due; returns how many were sent. Each notice is sent and committed
+    on its own (a crash re-sends at most the one message in flight).
+    - a contact that vanished (erased, number removed) or a channel without a sender → a call;
+    - an SMS in the quiet hours waits until 08:00 (Europe/Paris);
+    - a failure counts an attempt, says why, and waits a growing pause; after `max_attempts()` the
+      notice is parked and becomes a call on the concierge's list;
+    - a provider that cannot be reached at all is not tried again in this run: its other messages
+      wait for the next one (they would each wait for the same timeout), their attempts untouched."""
+    sent, channels_up = 0, {"sms", "email"}
+    for _ in range(limit):
+        notice = _next_due(uow, now, channels_up) if channels_up else None
+        if notice is None:
+            break
         member = uow.session.get(Member, notice.member_id)
         to = None if member is None or member.erased_at is not None else (
             member.phone if notice.channel == "sms" else member.email)
-        if not to:
-            notice.channel = "call"
-            continue
-        try:
-            sender.send(notice.channel, to, notice.message, notice.id)
-        except Exception:  # noqa: BLE001  one failing message does not stop the others
-            log.exception("notice %s: sending by %s failed", notice.id, notice.channel)
-            notice.attempts += 1
-            continue
-        notice.status, notice.sent_at = "sent", now
-        sent += 1
-    uow.commit()
+        if not to or (notice.channel == "sms" and not _mobile(member)):
+            _to_call(notice, now, "plus de coordonnée utilisable / no usable contact any more")
+        elif hasattr(sender, "has") and not sender.has(notice.channel):
+            _to_call(notice, now, f"aucun envoi {notice.channel} configuré / no {notice.channel} sender configured")
+        elif notice.channel == "sms" and sms_allowed_from(now) > now:
+            notice.next_attempt_at = sms_allowed_from(now)
+        else:
+            try:
+                sender.send(_outgoing(notice, to))
+            except Exception as exc:  # noqa: BLE001  one failing message does not stop the others
+                why = exc.reason if isinstance(exc, channels.SendFailed) else f"{type(exc).__name__}: {exc}"
+                log.warning("notice %s: sending by %s failed (%s)", notice.id, notice.channel, why)
+                if getattr(exc, "unreachable", False):
+                    channels_up.discard(notice.channel)
+                notice.attempts += 1
+                notice.last_error = why[:300]
+                if notice.attempts >= max_attempts():
+                    _to_call(notice, now, f"abandonné après {notice.attempts} essais : {why}", parked=True)
+                else:
+                    notice.next_attempt_at = now + retry_pause(notice.attempts)
+            else:
+                notice.status, notice.sent_at, notice.next_attempt_at = "sent", now, None
+                sent += 1
+        uow.commit()
     return sent
 
 
@@ -212,7 +291,8 @@ def _dump(notice: Notice, member: Member | None) -> dict:
         "source_ref": notice.source_ref, "channel": notice.channel, "channel_label": NOTICE_CHANNELS[notice.channel],
         "status": notice.status, "status_label": NOTICE_STATUSES[notice.status], "message": notice.message,
         "attempts": notice.attempts, "created_at": notice.created_at, "sent_at": notice.sent_at,
-        "done_at": notice.done_at})
+        "done_at": notice.done_at, "next_attempt_at": notice.next_attempt_at, "last_error": notice.last_error,
+        "parked_at": notice.parked_at})
 
 
 def list_notices(uow, village_id: str, status: str | None = None) -> list[dict]:
@@ -239,6 +319,43 @@ def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = No
     notice.status, notice.done_at = "done", now or utcnow()
     uow.commit()
     return _dump(notice, uow.session.get(Member, notice.member_id))
+
+
+# --- the delivery log ------------------------------------------------------------------------------
+
+def _outcome(notice: Notice) -> str:
+    if notice.status == "sent":
+        return "sent"
+    if notice.status == "done":
+        return "called"
+    if notice.parked_at is not None:
+        return "parked"
+    if notice.channel == "call":
+        return "to_call"
+    return "failed" if notice.attempts else "waiting"
+
+
+def delivery_log(uow, village_id: str, outcome: str | None = None, *, limit: int = 500) -> list[dict]:
+    """The village's notices as sent, failed, parked or called, with why; newest first. Members
+    erased since are not there (their notices went with them)."""
+    rows = uow.session.execute(
+        select(Notice, Member).join(Member, Member.id == Notice.member_id)
+        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
+        .order_by(Notice.created_at.desc(), Notice.id).limit(limit)).all()
+    lines = []
+    for notice, member in rows:
+        what = _outcome(notice)
+        if outcome and what != outcome:
+            continue
+        lines.append(DeliveryLogOutput().dump({
+            "notice_id": notice.id, "member_id": notice.member_id,
+            "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip(),
+            "source_type": notice.source_type, "source_label": NOTICE_SOURCES.get(notice.source_type, notice.source_type),
+            "channel": notice.channel, "channel_label": NOTICE_CHANNELS[notice.channel], "outcome": what,
+            "outcome_label": DELIVERY_OUTCOMES[what], "attempts": notice.attempts, "why": notice.last_error,
+            "created_at": notice.created_at, "sent_at": notice.sent_at, "next_attempt_at": notice.next_attempt_at,
+            "parked_at": notice.parked_at, "done_at": notice.done_at}))
+    return lines
 
 
 # --- RGPD: one person's notices ------------------------------------------------------------------

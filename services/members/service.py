@@ -21,7 +21,8 @@ from services.members.schemas import (
 from services.members.schemas.accounts import (
     AccountStatusInput, PasswordChangeInput, PasswordResetInput, SessionEndInput,
 )
-from services.members.schemas.notices import NoticeFiltersInput
+from services.members import opt_out
+from services.members.schemas.notices import DeliveryLogFiltersInput, NoticeFiltersInput
 from services.members.schemas.people import (
     ConsentInput, ImportInput, MemberInput, MemberSearchInput, MemberUpdateInput,
 )
@@ -348,7 +349,11 @@ class MembersService:
     def on_parcel_received(self, uow, event):
         notices.record_parcel_received(uow, event)
 
-    @timer(interval=30)
+    @consume_event("order.ready")
+    def on_order_ready(self, uow, event):
+        notices.record_order_ready(uow, event)
+
+    @timer(interval=30, eager=True)  # eager: the channels chosen (or the trial run) are logged at start-up
     def send_notices(self):
         with self.db.unit_of_work() as uow:
             notices.send_pending(uow, notices.default_sender(), utcnow())
@@ -363,6 +368,18 @@ class MembersService:
     def mark_notice_done(self, village_id, notice_id):
         with self.db.unit_of_work() as uow:
             return notices.mark_done(uow, str(village_id), str(notice_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def notice_delivery_log(self, village_id, filters=None):
+        wanted = load(DeliveryLogFiltersInput(), filters or {})
+        with self.db.unit_of_work() as uow:
+            return notices.delivery_log(uow, str(village_id), wanted["outcome"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def opt_out(self, token):
+        """The opt-out link of an e-mail: withdraws the member's consent to be contacted."""
+        with self.db.unit_of_work() as uow:
+            return opt_out.withdraw_contact(uow, str(token or ""))
 
     @rpc
     def health(self):

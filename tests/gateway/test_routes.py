@@ -10,7 +10,9 @@ PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/log
                 # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
                 "/api/villages/<village_id>/calendar.ics",
                 # the same for the whole network (with village names)
-                "/api/calendar.ics"}
+                "/api/calendar.ics",
+                # the opt-out link of the notices' e-mails: a page, and its button (a signed token)
+                "/desabonnement"}
 
 
 def test_only_the_known_public_routes_are_public():
