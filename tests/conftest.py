@@ -9,8 +9,12 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (nameko's pytest plugin no longer does it)
 
+import json  # noqa: E402
 import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import psycopg2  # noqa: E402
 import pytest  # noqa: E402
@@ -129,6 +133,39 @@ def service_db(backend, tmp_path, monkeypatch):
         database.dispose()
     for url in created:
         drop_pg_database(url)
+
+
+
+def _smtp_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """`smtp_server(*options)`: a real SMTP server (aiosmtpd, in its own process: eventlet breaks it
+    in this one) on a free port, writing what it receives as JSON lines (tests/services/smtp_capture.py
+    says its options); returns (port, received)."""
+    started = []
+
+    def start(*options):
+        port, out = _smtp_port(), tmp_path / f"smtp-{len(started)}.jsonl"
+        process = subprocess.Popen([sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out),
+                                    *options], cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True)
+        started.append(process)
+        assert process.stdout.readline().strip() == "ready"
+
+        def received():
+            return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        return port, received
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(10)
 
 
 from tests.network import stack  # noqa: E402,F401  (one whole network per test session, shared)

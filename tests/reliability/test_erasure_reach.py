@@ -29,6 +29,7 @@ from services.events.service import EventsService
 from backbone.topology import declare_pika
 from services.members import erasure as members_erasure
 from services.members import notices, people
+from services.members.channels.email import SmtpSender, parse_smtp_url
 from services.members.models.notices import Notice
 from services.members.schemas.people import MemberInput
 from services.orders.models import HelpRequest, KnownMember, Order, Parcel, Round, RoundStop, Vehicle
@@ -191,7 +192,7 @@ def _traces_in_files(paths) -> list[str]:
 
 @BOTH
 def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices_file(
-        amqp_uri, nameko_config, service_db, relay, start_container, services_log, tmp_path):
+        amqp_uri, nameko_config, service_db, relay, start_container, services_log, tmp_path, smtp_server):
     members, orders = service_db("members"), service_db("orders")
     events, partners = service_db("events"), service_db("partners")
     for service_cls in (OrdersService, EventsService, PartnersService):  # subscribers before publishers
@@ -208,6 +209,16 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
     with members.unit_of_work() as uow:
         assert notices.send_pending(uow, notices.default_sender(), utcnow()) == 1
     assert "641278395" in config.notices_outbox().read_text()
+    # an e-mail the mail server refuses, quoting her address in its answer (which the log repeats)
+    port, _received = smtp_server("--refuse-recipients")
+    with members.unit_of_work() as uow:
+        uow.session.add(Notice(village_id=village["id"], member_id=member["id"], source_type="parcel.received",
+                               source_ref=str(uuid.uuid4()), channel="email", status="to_send",
+                               message="Maillage : un colis vous attend."))
+        uow.commit()
+    with members.unit_of_work() as uow:
+        sender = SmtpSender(parse_smtp_url(f"smtp://127.0.0.1:{port}"), "conciergerie@example.org")
+        assert notices.send_pending(uow, sender, utcnow()) == 0
     relay("members")
     wait_until(lambda: _known(orders, member["id"]), message="orders to know the member")
     _give_events_a_life(events, village["id"], member["id"])

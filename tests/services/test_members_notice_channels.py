@@ -10,7 +10,6 @@ import email.policy
 import json
 import socket
 import subprocess
-import sys
 import threading
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from backbone.config import REPO_ROOT
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import InvalidInput
 from backbone.schemas import load
@@ -94,27 +92,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(tmp_path):
-    started = []
-
-    def start(*options):
-        port, out = _free_port(), tmp_path / f"smtp-{len(started)}.jsonl"
-        process = subprocess.Popen([sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out),
-                                    *options], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
-        started.append(process)
-        assert process.stdout.readline().strip() == "ready"
-
-        def received():
-            return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-        return port, received
-
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture
