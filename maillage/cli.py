@@ -55,6 +55,24 @@ def _running_services():
         _fail("a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)")
 
 
+def _wait_for_services(seconds: float) -> None:
+    """Until every service answers its `health()` call, or `seconds` pass (then the seed says which)."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    from maillage.network import rpc_client
+
+    deadline = time.monotonic() + seconds
+    waiting = list(config.SERVICES)
+    while waiting and time.monotonic() < deadline:
+        try:
+            with rpc_client(timeout=2) as rpc:
+                waiting = [name for name in waiting if getattr(rpc, name).health().get("database") != "ok"]
+        except (UnknownService, RpcTimeout, OSError):
+            pass
+        if waiting:
+            time.sleep(0.5)
+
+
 @main.command()
 @click.argument("services", nargs=-1, type=click.Choice(config.SERVICES))
 def migrate(services):
@@ -110,10 +128,14 @@ def create_coordinator(email, full_name, password):
 
 
 @main.command()
-def seed():
+@click.option("--wait", "wait_seconds", default=90.0, show_default=True,
+              help="Seconds to wait for every service to answer (compose starts it once the gateway is up, "
+                   "which answers before every service does).")
+def seed(wait_seconds):
     """Load the demo data through the running services (idempotent)."""
     from maillage import demo
 
+    _wait_for_services(wait_seconds)
     with _running_services() as rpc:
         villages = demo.seed(rpc)
     click.echo(f"demo data present: {len(villages)} villages")

@@ -87,6 +87,7 @@ def raw_compose() -> dict:
 
 # what an operator must set: compose refuses to start without each of them (${VAR:?message})
 SECRETS = {"GATEWAY_SECRET": "s3cret", "POSTGRES_PASSWORD": "pg-pass", "MAILLAGE_DOMAIN": "maillage.example.org",
+           "MAILLAGE_OPT_OUT_SECRET": "opt-out-s3cret",
            **{f"RABBITMQ_{role.upper()}_PASSWORD": f"{role}-pass"
               for role in (*SERVICES, "gateway", "operator", "feeds")}}
 

@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from backbone.db import make_engine
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.deploy.test_compose import (COMPOSE_FILE, NAMEKO_YAML, ROOT, SERVICES, _dockerfile_env,
+from tests.deploy.test_compose import (COMPOSE_FILE, NAMEKO_YAML, ROOT, SECRETS, SERVICES, _dockerfile_env,
                                        _environment, _project_services, _resolved)
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
@@ -97,7 +97,7 @@ class Containers:
 
 
 def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
-    compose = _resolved(yaml.safe_load(COMPOSE_FILE.read_text()))
+    compose = _resolved(yaml.safe_load(COMPOSE_FILE.read_text()), SECRETS)
     project = _project_services(compose)
     site = _install_like_the_image(tmp_path)
     workdir = tmp_path / "app"
