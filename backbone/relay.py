@@ -2,7 +2,7 @@
 
 - pika's asynchronous connection with publisher confirms; rows are marked published only once
   the broker confirmed them (batched, `multiple` acks), so a crash anywhere re-sends, never loses;
-  the marking runs in a thread of its own (`_Marker`), so publishing never waits for that UPDATE;
+  the marking runs in a thread of its own (`PublishedMarker`), so publishing never waits for that UPDATE;
 - rows go out in outbox order on one channel; in a service's own process (`OUTBOX_RELAY:
   in-process`) the workers hand over the rows they just committed (`nudge`), which go out as they
   are, without being read back, while nothing else waits; the poll remains the safety net and the
@@ -22,6 +22,11 @@
   replica stands by, and takes over if the first dies or loses its database connection), which is
   what keeps the order.
 
+`OutboxRelay` runs the connection and decides what goes out when; its parts, each usable alone:
+`OutboxReader`, `HandedRows` and `PublishedMarker` (backbone/relay_outbox.py: reading the outbox,
+rows handed over after commit, marking), `ConfirmedPublisher` (backbone/relay_publisher.py: the
+channel and its confirms) and the lock (backbone/relay_lock.py).
+
 Run it with `maillage relay SERVICE` (one process per service, as compose does), or several services'
 relays in one process, a thread each (`maillage relay members partners orders events`: the
 compact shape of a small machine, `run_relays`).
@@ -32,26 +37,21 @@ import logging
 import signal
 import threading
 import time
-import zlib
-from collections import deque
-from datetime import datetime, timezone
 
 import pika
-from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from backbone import config, failpoints, topology
 from backbone.db import make_engine
-from backbone.tables import OutboxEvent
+from backbone.relay_lock import single_active_relay
+from backbone.relay_outbox import HandedRows, OutboxReader, PublishedMarker
+from backbone.relay_publisher import ConfirmedPublisher
 
 log = logging.getLogger("maillage.relay")
 
 LOCK_CHECK_INTERVAL = 5.0   # seconds between checks that this relay still holds its lock
 REFUSED_PAUSE = 1.0         # seconds to wait after the broker refused events
 DATABASE_RETRY = 2.0        # seconds to wait when the database does not answer
-RECENT_IDS = 20_000         # ids published on a connection remembered, so a handed row is not sent twice
-MARK_GATHER = 0.05          # seconds the marker gathers confirms before marking them in one transaction
-MAX_HANDED = 5_000          # commits' rows waiting in memory for the relay, beyond which the poll finds them
 IDLE_POLL_INTERVAL = 1.0    # seconds: the longest wait between two polls, reached by polls that find nothing
 
 
@@ -71,7 +71,9 @@ class OutboxRelay:
         self._backoff = 0.5
         self._connection = None
         self._channel = None
-        self._marker = _Marker(self.engine, service)
+        self._reader = OutboxReader(self.engine)
+        self._handed = HandedRows()
+        self._marker = PublishedMarker(self.engine, service)
         self._reset_flight()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -83,7 +85,9 @@ class OutboxRelay:
         self._marker.start()
         try:
             while not self._stopping:
-                with self._single_active_relay() as lock:  # waits while another relay is active
+                # waits while another relay is active
+                with single_active_relay(self.engine, self.service, stopping=lambda: self._stopping,
+                                         sleep=self._sleep) as lock:
                     self._lock = lock
                     while not self._stopping and lock.held():
                         self._publish_until_disconnected()
@@ -119,9 +123,7 @@ class OutboxRelay:
             return "unknown (database unreachable)"
 
     def pending_count(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(OutboxEvent)
-                                .where(OutboxEvent.published_at.is_(None))).scalar_one()
+        return self._reader.pending_count()
 
     # --- connection ------------------------------------------------------------------------
 
@@ -141,6 +143,7 @@ class OutboxRelay:
 
     def _on_channel_open(self, channel):
         self._channel = channel
+        self._publisher = ConfirmedPublisher(channel, self.service)
         channel.add_on_close_callback(self._on_channel_closed)
         topology.declare_pika_async(channel, on_done=self._on_topology_ready)
 
@@ -163,19 +166,17 @@ class OutboxRelay:
     # --- publishing ------------------------------------------------------------------------
 
     def _reset_flight(self):
-        self._in_flight: dict[int, int] = {}   # delivery tag -> outbox row id
-        self._delivery_tag = 0
-        self._cursor = 0                       # highest outbox id selected and handed to the broker
+        """A new connection starts afresh: nothing in flight, the outbox read from its start, what
+        workers handed over left to the poll."""
+        self._publisher: ConfirmedPublisher | None = None
+        self._reader.rewind()
+        self._handed.clear()
         self._poll_scheduled = False
         self._poll_timer = None
         self._wait = self.poll_interval        # until the next poll: doubled by each poll finding nothing
         self._nudged = False
-        self._handed: deque[list[tuple]] = deque()  # rows workers committed, not yet published (nudge)
-        self._handed_in_flight: set[int] = set()  # ids of handed rows sent and not yet confirmed
         self._backlog = True                   # the last SELECT found more than one batch: rely on it
         self._selected_at = 0.0                # monotonic time of the last SELECT
-        self._recent: deque[int] = deque(maxlen=RECENT_IDS)  # ids published on this connection
-        self._recent_ids: set[int] = set()
 
     def _schedule_poll(self, delay: float):
         if not self._poll_scheduled and self._connection is not None:
@@ -191,10 +192,8 @@ class OutboxRelay:
         connection = self._connection
         if connection is None or self._channel is None:
             return
-        if rows and len(self._handed) < MAX_HANDED:
-            self._handed.append(rows)
-        elif rows:  # the broker holds us back (no confirms): the SELECT will find them, memory stays flat
-            self._backlog = True
+        if rows and not self._handed.hand(rows):
+            self._backlog = True  # the broker holds us back (no confirms): the SELECT will find them
         if not self._nudged:
             self._nudged = True
             connection.ioloop.add_callback_threadsafe(self._poll_now)
@@ -230,7 +229,8 @@ class OutboxRelay:
             self._schedule_poll(DATABASE_RETRY)
 
     def _publish_pending(self):
-        room = self.max_in_flight - len(self._in_flight)
+        publisher = self._publisher
+        room = self.max_in_flight - publisher.in_flight
         if room <= 0:
             return  # confirms will call us again
         if self._handed and not self._backlog and time.monotonic() - self._selected_at < self.poll_interval:
@@ -242,28 +242,16 @@ class OutboxRelay:
         self._handed.clear()
         self._selected_at = time.monotonic()
         limit = min(self.batch_size, room)
-        if len(self._in_flight) == len(self._handed_in_flight):
-            # every selected row sent is confirmed: scan from the start again, or a row that
-            # committed after a row with a larger id (concurrent writers, PostgreSQL sequences)
-            # would stay below the cursor and never be published
-            self._cursor = 0
+        if publisher.only_handed_in_flight():
+            self._reader.rewind()
         # before the SELECT: a mark committed after it is in here; handed rows in flight are not
         # below the cursor
-        confirmed = self._marker.unmarked() | self._handed_in_flight
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,
-                       OutboxEvent.body)
-                .where(OutboxEvent.published_at.is_(None), OutboxEvent.id > self._cursor)
-                .order_by(OutboxEvent.id).limit(limit + len(confirmed))
-            ).all()
-        full = len(rows) == limit + len(confirmed)
+        found, full = self._reader.read(limit, self._marker.unmarked() | publisher.handed_in_flight())
         self._backlog = full
-        found = [row for row in rows if row.id not in confirmed][:limit]
         for row in found:
-            self._publish(row.id, row.event_id, row.type, row.village_id, row.body)
-            self._cursor = row.id
-        self._wait = self.poll_interval if found or self._in_flight else \
+            publisher.publish(row.id, row.event_id, row.type, row.village_id, row.body)
+            self._reader.advance_to(row.id)
+        self._wait = self.poll_interval if found or publisher.in_flight else \
             min(self._wait * 2, max(IDLE_POLL_INTERVAL, self.poll_interval))
         self._schedule_poll(0 if full else self._wait)
 
@@ -271,37 +259,13 @@ class OutboxRelay:
         """The rows workers handed over, up to `room`, but those already sent on this connection
         (found by a poll between their commit and their handing over; what was handed before a
         reconnection is dropped with the flight, for the poll)."""
-        rows = []
-        while self._handed and len(rows) < room:
-            rows.extend(self._handed.popleft())
-        if len(rows) > room:
-            self._handed.appendleft(rows[room:])
-            rows = rows[:room]
-        for row in sorted(rows):
-            if row[0] not in self._recent_ids:
-                self._publish(*row)
-                self._handed_in_flight.add(row[0])
-
-    def _publish(self, row_id: int, event_id: str, type_: str, village_id: str | None, body: str):
-        failpoints.hit("relay.before_publish")
-        self._channel.basic_publish(
-            config.EVENTS_EXCHANGE, type_, body.encode(),
-            pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=event_id,
-                                 type=type_, headers={"village_id": village_id, "source": self.service}),
-        )
-        self._delivery_tag += 1
-        self._in_flight[self._delivery_tag] = row_id
-        if len(self._recent) == self._recent.maxlen:
-            self._recent_ids.discard(self._recent[0])
-        self._recent.append(row_id)
-        self._recent_ids.add(row_id)
+        for row in self._handed.take(room):
+            if not self._publisher.sent_lately(row[0]):
+                self._publisher.publish(*row, handed=True)
 
     def _on_confirm(self, frame):
         method = frame.method
-        tag = method.delivery_tag
-        tags = [t for t in self._in_flight if t <= tag] if method.multiple else [tag]
-        row_ids = [self._in_flight.pop(t) for t in tags if t in self._in_flight]
-        self._handed_in_flight.difference_update(row_ids)
+        row_ids = self._publisher.settle(method)
         if isinstance(method, pika.spec.Basic.Nack):
             # a queue refused them (full, or unavailable): they stay pending and go out again once
             # nothing is in flight; pause a little rather than hammer the broker
@@ -322,10 +286,6 @@ class OutboxRelay:
         while not self._stopping and time.monotonic() < end:
             time.sleep(0.1)
 
-    def _single_active_relay(self):
-        return _AdvisoryLock(self.engine, self.service, self) if self.engine.dialect.name == "postgresql" \
-            else _NoLock()
-
 
 class _OneWritePerMessage(pika.SelectConnection):
     """pika writes each frame of a message (method, header, body) with a send() of its own; joined,
@@ -334,135 +294,6 @@ class _OneWritePerMessage(pika.SelectConnection):
 
     def _output_marshaled_frames(self, marshaled_frames):
         super()._output_marshaled_frames([b"".join(marshaled_frames)])
-
-
-class _Marker:
-    """Marks the rows the broker confirmed as published, in a thread of its own (a green thread in
-    a nameko process): the publishing loop hands it their ids and goes on at once, instead of
-    waiting for an UPDATE and a commit at every confirm. The ids handed over and not yet marked are
-    `unmarked()`: the loop does not select them again meanwhile. A mark that fails leaves them
-    pending: they are sent again later, and the consumers' inboxes absorb the copy."""
-
-    def __init__(self, engine, service: str):
-        self.engine, self.service = engine, service
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._waiting: list[int] = []
-        self._unmarked: set[int] = set()
-        self._stopping = False
-        self._thread = None
-
-    def start(self) -> None:
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"{self.service}-relay-marker", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Marks what was handed over, then ends."""
-        self._stopping = True
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def add(self, row_ids: list[int]) -> None:
-        with self._lock:
-            self._waiting.extend(row_ids)
-            self._unmarked.update(row_ids)
-        self._wake.set()
-
-    def unmarked(self) -> set[int]:
-        with self._lock:
-            return set(self._unmarked)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            if not self._stopping:  # gather the confirms of a moment: one UPDATE for them, not one each
-                time.sleep(MARK_GATHER)
-            self._wake.clear()
-            with self._lock:
-                row_ids, self._waiting = self._waiting, []
-            if row_ids:
-                try:
-                    self._mark_published(row_ids)
-                except SQLAlchemyError as exc:
-                    log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
-                                self.service, len(row_ids), type(exc).__name__)
-                except Exception:  # noqa: BLE001  never a dead marker: the rows stay pending, re-sent
-                    log.exception("%s relay: could not mark %d events published; they will be re-sent",
-                                  self.service, len(row_ids))
-                with self._lock:
-                    self._unmarked.difference_update(row_ids)
-            if self._stopping and not self._waiting:
-                return
-
-    def _mark_published(self, row_ids: list[int]) -> None:
-        now = datetime.now(timezone.utc)
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # a mark lost in a crash only sends the rows again
-                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            for start in range(0, len(row_ids), 500):
-                conn.execute(update(OutboxEvent).where(OutboxEvent.id.in_(row_ids[start:start + 500]))
-                             .values(published_at=now))
-
-
-class _NoLock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def held(self) -> bool:
-        return True
-
-
-class _AdvisoryLock:
-    """A PostgreSQL session advisory lock held on its own connection: one active relay per database."""
-
-    def __init__(self, engine, service, relay):
-        self.engine, self.key, self.relay = engine, zlib.crc32(f"outbox-relay:{service}".encode()), relay
-        self.conn = None
-
-    def __enter__(self):
-        while not self.relay._stopping:
-            try:
-                self.conn = self.engine.connect()
-                if self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
-                    self.conn.commit()
-                    return self
-                self.conn.rollback()
-                log.info("another relay is active for this database; standing by")
-            except SQLAlchemyError as exc:
-                log.warning("cannot take the relay lock (%s); retrying", type(exc).__name__)
-            self._close()
-            self.relay._sleep(5)
-        return self
-
-    def held(self) -> bool:
-        """False once the lock's connection is gone (the database restarted): the lock went with it."""
-        if self.conn is None:
-            return False
-        try:
-            self.conn.execute(text("SELECT 1"))
-            self.conn.commit()
-            return True
-        except SQLAlchemyError:
-            log.error("lost the relay lock (its database connection dropped); publishing stops until "
-                      "the lock is taken again")
-            return False
-
-    def __exit__(self, *exc):
-        self._close()
-        return False
-
-    def _close(self):
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            except SQLAlchemyError:
-                pass
-            self.conn = None
 
 
 def run_relays(services: list[str]) -> int:
