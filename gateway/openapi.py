@@ -60,7 +60,7 @@ def _operation(spec: RouteSpec) -> dict:
                                   "schema": {"type": "string"}}}
     operation["responses"][str(spec.status)] = ok
     statuses = set(spec.errors)
-    if spec.body:
+    if spec.body or spec.paged:  # a body or a page number out of bounds: 400 naming the field
         statuses.add(400)
     if spec.roles:
         statuses |= {401, 403}
