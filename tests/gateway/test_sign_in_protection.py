@@ -126,6 +126,8 @@ def _sign_in_with(proxy, number, finished):
         proxy.authenticate({"email": f"inconnu{number}@maillage.test", "password": "faux"})
     except AuthenticationFailed:
         finished.append(f"sign-in {number}")
+    except TooManyAttempts:  # beyond MAILLAGE_HASH_QUEUE waiting: told at once to come back
+        finished.append(f"sign-in {number} refused")
 
 
 def test_a_flood_of_sign_ins_is_told_to_come_back_instead_of_queueing_for_the_cpu(members):

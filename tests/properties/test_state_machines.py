@@ -149,7 +149,8 @@ def test_an_order_moves_only_along_its_transitions(moves):
     ordering = _orders()
     assert _reachable(ordering.TRANSITIONS, "placed") == set(ordering.TRANSITIONS)
     order = SimpleNamespace(id="o1", village_id="v1", status="placed", fulfilment="counter", delivery_date=None,
-                            lines=[], total_cents=0, reason=None, confirmed_at=None, ready_at=None, closed_at=None)
+                            lines=[], total_cents=0, reason=None, confirmed_at=None, ready_at=None, closed_at=None,
+                            member_id="m1", locker_compartment=None, locker_code=None, truck_stop=None)
     uow, expected = _Recorder(), []
     for n, requested in enumerate(moves):
         now = datetime(2026, 12, 1, 9, n, tzinfo=timezone.utc)
