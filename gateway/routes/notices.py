@@ -21,13 +21,13 @@ OPT_OUT_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 
 class NoticeRoutes:
     @route("GET", "/api/villages/<village_id>/notices", tag="notices", roles=("concierge",), scope="path:village_id",
-           response=NoticeOutput, many=True,
+           response=NoticeOutput, many=True, paged=True,
            summary="À prévenir : les habitant·es à informer (?status=to_send, sent ou done)")
     def list_notices(self, call):
-        """Calls to make first. SMS and e-mails go out by themselves (no real gateway is plugged in
-        yet: they are written to the notices outbox file)."""
+        """Calls to make first. SMS and e-mails go out by themselves (services/members/channels)."""
         status = call.request.args.get("status")
-        return self.members_rpc.list_notices(call.params["village_id"], {"status": status} if status else {})
+        return self.members_rpc.list_notices(call.params["village_id"], {"status": status} if status else {},
+                                             call.window)
 
     @route("POST", "/api/villages/<village_id>/notices/<notice_id>/done", tag="notices", roles=("concierge",),
            scope="path:village_id", body=NoticeDoneInput, response=NoticeOutput, errors=(404, 409),
@@ -37,14 +37,15 @@ class NoticeRoutes:
         return self.members_rpc.mark_notice_done(call.params["village_id"], call.params["notice_id"])
 
     @route("GET", "/api/villages/<village_id>/notices/log", tag="notices", roles=("concierge",), scope="path:village_id",
-           response=DeliveryLogOutput, many=True,
+           response=DeliveryLogOutput, many=True, paged=True,
            summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, failed, parked, "
                    "to_call ou called), et pourquoi")
     def notice_delivery_log(self, call):
         """Newest first; `why` is the provider's answer to the last failure. A notice parked after too many
         failures is on the list « à prévenir » as a call."""
         outcome = call.request.args.get("outcome")
-        return self.members_rpc.notice_delivery_log(call.params["village_id"], {"outcome": outcome} if outcome else {})
+        return self.members_rpc.notice_delivery_log(call.params["village_id"], {"outcome": outcome} if outcome else {},
+                                                    call.window)
 
     @route("GET", "/desabonnement", tag="notices", summary="Page du lien de désabonnement des e-mails")
     def opt_out_page(self, call):

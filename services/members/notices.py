@@ -24,10 +24,11 @@ import os
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import lazyload
 
 from backbone.errors import Conflict, NotFound
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members import channels, notice_templates, opt_out, villages
 from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the trial run's sender
@@ -295,16 +296,16 @@ def _dump(notice: Notice, member: Member | None) -> dict:
         "parked_at": notice.parked_at})
 
 
-def list_notices(uow, village_id: str, status: str | None = None) -> list[dict]:
+def list_notices(uow, village_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
     """The village's notices ("à prévenir": status to_send), calls first, oldest first; members
-    erased since are left out."""
+    erased since are left out. `window`: one page of it, cut in the query (backbone/paging.py)."""
     query = (select(Notice, Member).join(Member, Member.id == Notice.member_id)
              .where(Notice.village_id == village_id, Member.erased_at.is_(None)))
     if status:
         query = query.where(Notice.status == status)
-    rows = uow.session.execute(query.order_by(Notice.created_at, Notice.id)).all()
-    rows = sorted(rows, key=lambda row: (row[0].status != "to_send", row[0].channel != "call"))
-    return [_dump(notice, member) for notice, member in rows]
+    query = windowed(query, window, case((Notice.status == "to_send", 0), else_=1),
+                     case((Notice.channel == "call", 0), else_=1), Notice.created_at, Notice.id)
+    return [_dump(notice, member) for notice, member in uow.session.execute(query).all()]
 
 
 def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = None) -> dict:
@@ -335,18 +336,32 @@ def _outcome(notice: Notice) -> str:
     return "failed" if notice.attempts else "waiting"
 
 
-def delivery_log(uow, village_id: str, outcome: str | None = None, *, limit: int = 500) -> list[dict]:
+def _outcome_is(outcome: str):
+    """`_outcome` as a SQL condition, so that the log is filtered (and cut in pages) by the query."""
+    open_ = and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.is_(None))
+    return {"sent": Notice.status == "sent",
+            "called": Notice.status == "done",
+            "parked": and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.isnot(None)),
+            "to_call": and_(open_, Notice.channel == "call"),
+            "failed": and_(open_, Notice.channel != "call", Notice.attempts > 0),
+            "waiting": and_(open_, Notice.channel != "call", or_(Notice.attempts == 0, Notice.attempts.is_(None))),
+            }[outcome]
+
+
+def delivery_log(uow, village_id: str, outcome: str | None = None, window: dict | None = None,
+                 *, limit: int = 500) -> list[dict]:
     """The village's notices as sent, failed, parked or called, with why; newest first. Members
-    erased since are not there (their notices went with them)."""
-    rows = uow.session.execute(
-        select(Notice, Member).join(Member, Member.id == Notice.member_id)
-        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
-        .order_by(Notice.created_at.desc(), Notice.id).limit(limit)).all()
+    erased since are not there (their notices went with them). Without a window, the newest
+    `limit` lines."""
+    query = (select(Notice, Member).join(Member, Member.id == Notice.member_id)
+             .where(Notice.village_id == village_id, Member.erased_at.is_(None)))
+    if outcome:
+        query = query.where(_outcome_is(outcome))
+    query = windowed(query, window, Notice.created_at.desc(), Notice.id)
+    rows = uow.session.execute(query if window is not None else query.limit(limit)).all()
     lines = []
     for notice, member in rows:
         what = _outcome(notice)
-        if outcome and what != outcome:
-            continue
         lines.append(DeliveryLogOutput().dump({
             "notice_id": notice.id, "member_id": notice.member_id,
             "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip(),

@@ -359,10 +359,10 @@ class MembersService:
             notices.send_pending(uow, notices.default_sender(), utcnow())
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_notices(self, village_id, filters=None):
+    def list_notices(self, village_id, filters=None, window=None):
         wanted = load(NoticeFiltersInput(), filters or {})
         with self.db.unit_of_work() as uow:
-            return notices.list_notices(uow, str(village_id), wanted["status"])
+            return notices.list_notices(uow, str(village_id), wanted["status"], window)
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_notice_done(self, village_id, notice_id):
@@ -370,10 +370,10 @@ class MembersService:
             return notices.mark_done(uow, str(village_id), str(notice_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def notice_delivery_log(self, village_id, filters=None):
+    def notice_delivery_log(self, village_id, filters=None, window=None):
         wanted = load(DeliveryLogFiltersInput(), filters or {})
         with self.db.unit_of_work() as uow:
-            return notices.delivery_log(uow, str(village_id), wanted["outcome"])
+            return notices.delivery_log(uow, str(village_id), wanted["outcome"], window)
 
     @rpc(expected_exceptions=EXPECTED)
     def opt_out(self, token):

@@ -168,3 +168,51 @@ def test_staff_accounts_and_shared_members_are_cut_in_pages(service_db):
         uow.commit()
     check_pages(db, lambda uow, window: accounts.list_staff_accounts(uow, window), 5)
     check_pages(db, lambda uow, window: people.shared_members(uow, None, window), 5)
+
+
+def test_a_village_s_notices_and_their_delivery_log_are_cut_in_pages(service_db):
+    """The call list keeps its order (what is still to do first, calls before messages, oldest
+    first) and the log its outcome filter when both are cut in the query: the filter was applied
+    after the log's 500 newest rows before, so older parked notices could not be found."""
+    from datetime import date as day, datetime, timezone
+
+    from services.members import notices
+    from services.members.models import Member
+    from services.members.models.notices import Notice
+    from services.members.models.villages import Village
+
+    db = service_db("members")
+    same_instant = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    states = [("sms", "sent", 0, False), ("call", "to_send", 0, False), ("email", "to_send", 2, False),
+              ("sms", "to_send", 6, True), ("call", "done", 0, False), ("email", "to_send", 0, False),
+              ("call", "to_send", 0, False)]
+    with db.unit_of_work() as uow:
+        village = Village(slug="ici", name="Ici", commune="Ici", insee_code="19164", postcode="19290", kind="fixed")
+        uow.session.add(village)
+        uow.session.flush()
+        for n, (channel, status, attempts, parked) in enumerate(states):
+            member = Member(village_id=village.id, first_name="Jean", last_name=f"Martin{n}",
+                            search_name=f"jean martin{n}", joined_on=day(2026, 1, 1))
+            uow.session.add(member)
+            uow.session.flush()
+            uow.session.add(Notice(village_id=village.id, member_id=member.id, source_type="parcel.received",
+                                   source_ref=str(n), channel=channel, status=status, message="m", attempts=attempts,
+                                   created_at=same_instant, parked_at=same_instant if parked else None))
+        uow.commit()
+    village_id = village.id
+    check_pages(db, lambda uow, window: notices.list_notices(uow, village_id, None, window), len(states))
+    with db.unit_of_work() as uow:
+        listed = notices.list_notices(uow, village_id)
+    assert [(n["status"], n["channel"]) for n in listed][:2] == [("to_send", "call"), ("to_send", "call")]
+    assert [n["status"] for n in listed][-2:] in (["sent", "done"], ["done", "sent"])
+
+    def log(uow, window, outcome=None):
+        return [{**line, "id": line["notice_id"]} for line in notices.delivery_log(uow, village_id, outcome, window)]
+
+    check_pages(db, log, len(states))
+    with db.unit_of_work() as uow:
+        every = log(uow, None)
+        for outcome in ("sent", "called", "parked", "to_call", "failed", "waiting"):
+            assert [line["id"] for line in log(uow, None, outcome)] == \
+                   [line["id"] for line in every if line["outcome"] == outcome], outcome
+        assert {line["outcome"] for line in every} == {"sent", "called", "parked", "to_call", "failed", "waiting"}
