@@ -13,9 +13,9 @@ _NO_CONTENT = 204
 
 class VillageRoutes:
     @route("GET", "/api/villages", summary="Les villages visibles (tous pour la coordination, le sien pour un·e concierge)",
-           tag="villages", roles=STAFF, response=VillageOutput, many=True)
+           tag="villages", roles=STAFF, response=VillageOutput, many=True, paged=True)
     def list_villages(self, call):
-        return self.members_rpc.list_villages(call.village_ids)
+        return self.members_rpc.list_villages(call.village_ids, call.window)
 
     @route("POST", "/api/villages", summary="Ouvrir un village dans le réseau", tag="villages",
            roles=COORDINATOR, body=VillageInput, response=VillageOutput, status=201,

@@ -122,10 +122,10 @@ class MembersService:
             return villages.get_opening_status(uow, str(village_id), moment)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_villages(self, village_ids=None):
+    def list_villages(self, village_ids=None, window=None):
         ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
         with self.db.unit_of_work() as uow:
-            return villages.list_villages(uow, ids)
+            return villages.list_villages(uow, ids, window)
 
     @rpc(expected_exceptions=EXPECTED)
     def village_names(self, village_ids=None):

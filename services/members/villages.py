@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 
 from backbone.errors import Conflict, NotFound
+from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
 from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
@@ -85,11 +86,12 @@ def find_village_by_slug(uow, slug: str) -> dict | None:
     return _out.dump(village) if village else None
 
 
-def list_villages(uow, village_ids=None) -> list[dict]:
-    query = select(Village).order_by(Village.name)
+def list_villages(uow, village_ids=None, window: dict | None = None) -> list[dict]:
+    """By name; `window`: one page of them, cut in the query (backbone/paging.py)."""
+    query = select(Village)
     if village_ids is not None:
         query = query.where(Village.id.in_(village_ids))
-    return _out.dump(uow.session.scalars(query).all(), many=True)
+    return _out.dump(uow.session.scalars(windowed(query, window, Village.name, Village.id)).all(), many=True)
 
 
 def village_names(uow, village_ids=None) -> list[dict]:

@@ -216,3 +216,18 @@ def test_a_village_s_notices_and_their_delivery_log_are_cut_in_pages(service_db)
             assert [line["id"] for line in log(uow, None, outcome)] == \
                    [line["id"] for line in every if line["outcome"] == outcome], outcome
         assert {line["outcome"] for line in every} == {"sent", "called", "parked", "to_call", "failed", "waiting"}
+
+
+def test_villages_are_cut_in_pages_by_name(service_db):
+    """A national network has a thousand villages: the list is cut in pages like the others (namesakes
+    ordered by their id)."""
+    from services.members import villages
+    from services.members.models.villages import Village
+
+    db = service_db("members")
+    with db.unit_of_work() as uow:
+        for n in range(5):
+            uow.session.add(Village(slug=f"saint-martin-{n}", name="Saint-Martin" if n % 2 else f"Aubusson {n}",
+                                    commune="Ici", insee_code="19164", postcode="19290", kind="fixed"))
+        uow.commit()
+    check_pages(db, lambda uow, window: villages.list_villages(uow, None, window), 5)
