@@ -60,17 +60,19 @@ class Process:
 _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")
 
 
-def last_error(log_path: Path | None) -> str | None:
-    """The last line of a process's log that names an error (the last line otherwise)."""
+def last_error(log_path: Path | None, returncode: int | None = None) -> str | None:
+    """The last line of a process's log that names an error; for a process killed by a signal
+    without one, the signal; the last line otherwise."""
+    killed = f"killed by {signal.Signals(-returncode).name}" if returncode is not None and returncode < 0 else None
     if log_path is None or not log_path.exists():
-        return None
+        return killed
     with open(log_path, "rb") as log:
         log.seek(max(0, log.seek(0, os.SEEK_END) - 16384))
         lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    if not lines:
-        return None
     errors = [line for line in lines if _ERROR_LINE.search(line)]
-    return (errors or lines)[-1][:300]
+    if errors:
+        return errors[-1][:300]
+    return killed or (lines[-1][:300] if lines else None)
 
 
 def network_processes(compact: bool = False) -> list[Process]:
@@ -130,7 +132,7 @@ class Network:
                 ran = now - process.started_at
                 process.exits_in_a_row = 1 if ran >= STABLE_AFTER else process.exits_in_a_row + 1
                 process.last_exit = process.popen.returncode
-                process.last_error = last_error(process.log_path)
+                process.last_error = last_error(process.log_path, process.last_exit)
                 delay = min(RESTART_FIRST * 2 ** (process.exits_in_a_row - 1), RESTART_MAX)
                 process.restart_at = now + delay
                 self.report(f"{process.name} exited with {process.last_exit} after {ran:.1f}s "

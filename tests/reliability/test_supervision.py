@@ -80,3 +80,12 @@ def test_a_process_that_ran_long_enough_restarts_quickly_again(network, monkeypa
     _supervise_until(network, lambda: flaky.restart_at is not None)
     assert flaky.exits_in_a_row == 1
     assert flaky.restart_at - time.monotonic() <= runner.RESTART_FIRST
+
+
+def test_a_process_killed_by_a_signal_is_said_so(tmp_path):
+    log = tmp_path / "orders.log"
+    log.write_text("INFO maillage.relay: orders relay: publishing\n")
+    assert runner.last_error(log, -9) == "killed by SIGKILL"
+    log.write_text("kombu.exceptions.OperationalError: [Errno 111] Connection refused\nINFO later\n")
+    assert runner.last_error(log, -9) == "kombu.exceptions.OperationalError: [Errno 111] Connection refused"
+    assert runner.last_error(tmp_path / "missing.log", -15) == "killed by SIGTERM"
