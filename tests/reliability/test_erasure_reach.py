@@ -206,8 +206,10 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
                                source_ref=str(uuid.uuid4()), channel="sms", status="to_send",
                                message="Maillage : un colis vous attend. Code de retrait : 4321."))
         uow.commit()
+    # sent in daytime whatever the hour of the run: SMS wait out the quiet hours (20:00-08:00 in Paris)
+    daytime = (utcnow() + timedelta(days=1)).replace(hour=9, minute=0)
     with members.unit_of_work() as uow:
-        assert notices.send_pending(uow, notices.default_sender(), utcnow()) == 1
+        assert notices.send_pending(uow, notices.default_sender(), daytime) == 1
     assert "641278395" in config.notices_outbox().read_text()
     # an e-mail the mail server refuses, quoting her address in its answer (which the log repeats)
     port, _received = smtp_server("--refuse-recipients")
@@ -218,7 +220,7 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
         uow.commit()
     with members.unit_of_work() as uow:
         sender = SmtpSender(parse_smtp_url(f"smtp://127.0.0.1:{port}"), "conciergerie@example.org")
-        assert notices.send_pending(uow, sender, utcnow()) == 0
+        assert notices.send_pending(uow, sender, daytime) == 0
     relay("members")
     wait_until(lambda: _known(orders, member["id"]), message="orders to know the member")
     _give_events_a_life(events, village["id"], member["id"])
