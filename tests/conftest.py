@@ -136,7 +136,7 @@ def service_db(backend, tmp_path, monkeypatch):
 
 
 
-def _smtp_port() -> int:
+def _free_port() -> int:
     import socket
 
     with socket.socket() as sock:
@@ -152,7 +152,7 @@ def smtp_server(tmp_path):
     started = []
 
     def start(*options):
-        port, out = _smtp_port(), tmp_path / f"smtp-{len(started)}.jsonl"
+        port, out = _free_port(), tmp_path / f"smtp-{len(started)}.jsonl"
         process = subprocess.Popen([sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out),
                                     *options], cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True)
         started.append(process)
@@ -166,6 +166,49 @@ def smtp_server(tmp_path):
     for process in started:
         process.terminate()
         process.wait(10)
+
+
+
+@pytest.fixture
+def partners_api(container_factory, nameko_config, service_db):
+    """`partners_api(*names)`: the partners service and the gateway running on the real broker (a
+    port of their own), a village known to partners, and one producer serving it per name. Returns
+    `base` (the gateway's URL), `db`, `village_id`, `partners` ([(id, API key)] in the names' order),
+    `coordinator` (a coordinator's bearer token) and `containers` (by service class)."""
+    from types import SimpleNamespace
+
+    from backbone.contracts import build_envelope, parse_envelope
+    from backbone.schemas import load
+    from gateway import auth
+    from gateway.service import GatewayService
+    from services.partners import partners, read_models
+    from services.partners.schemas import PartnerInput
+    from services.partners.service import PartnersService
+
+    def start(*names):
+        database = service_db("partners")
+        village_id = str(uuid.uuid4())
+        with database.unit_of_work() as uow:
+            read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
+                "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
+                "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id,
+                source="members")))
+        registered = []
+        for name in names:
+            with database.unit_of_work() as uow:
+                created = partners.register_partner(uow, load(PartnerInput(), {
+                    "name": name, "kind": "producer", "village_ids": [village_id]}))
+            registered.append((created["partner"]["id"], created["api_key"]))
+        port = _free_port()
+        config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+        containers = {cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)}
+        for container in containers.values():
+            container.start()
+        coordinator = auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})
+        return SimpleNamespace(base=f"http://127.0.0.1:{port}", db=database, village_id=village_id,
+                               partners=registered, coordinator=coordinator, containers=containers)
+
+    return start
 
 
 from tests.network import stack  # noqa: E402,F401  (one whole network per test session, shared)

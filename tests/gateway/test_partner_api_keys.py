@@ -1,47 +1,21 @@
 """A partner's API key can be rotated (a new one shown once, the old one refused at once) by the
 coordinator or by the partner itself, and revoked by the coordinator (real gateway and partners
 service, real broker; SQLite and PostgreSQL)."""
-import socket
 import uuid
 
 import pytest
 import requests
 
-from backbone.contracts import build_envelope, parse_envelope
-from backbone.schemas import load
-from gateway import auth
-from gateway.service import GatewayService
-from services.partners import partners, read_models
-from services.partners.schemas import PartnerInput
-from services.partners.service import PartnersService
 
 pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def api(container_factory, nameko_config, service_db, monkeypatch):
+def api(partners_api, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "keys-test")
-    database = service_db("partners")
-    village_id = str(uuid.uuid4())
-    with database.unit_of_work() as uow:
-        read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
-            "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
-            "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
-    created = {}
-    for name in ("Ferme du Plateau", "Boulangerie Faure"):
-        with database.unit_of_work() as uow:
-            done = partners.register_partner(uow, load(PartnerInput(), {"name": name, "kind": "producer",
-                                                                          "village_ids": [village_id]}))
-        created[name] = (done["partner"]["id"], done["api_key"])
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (PartnersService, GatewayService):
-        container_factory(cls, config).start()
-    coordinator = {"Authorization": "Bearer " + auth.issue_token(
-        {"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})}
-    return {"base": f"http://127.0.0.1:{port}", "partners": list(created.values()), "coordinator": coordinator}
+    started = partners_api("Ferme du Plateau", "Boulangerie Faure")
+    return {"base": started.base, "partners": started.partners,
+            "coordinator": {"Authorization": "Bearer " + started.coordinator}}
 
 
 def _me(api, key):

@@ -12,13 +12,9 @@ import pytest
 import requests
 from nameko.testing.services import entrypoint_hook
 
-from backbone.contracts import build_envelope, parse_envelope
-from backbone.schemas import load
 from gateway import auth
-from gateway.service import GatewayService
-from services.partners import feed, partners, read_models
+from services.partners import feed
 from services.partners.models import Partner
-from services.partners.schemas import PartnerInput
 from services.partners.service import PartnersService
 from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
 
@@ -32,29 +28,13 @@ def free_port():
 
 
 @pytest.fixture
-def api(container_factory, nameko_config, service_db, amqp_uri, monkeypatch):
+def api(partners_api, amqp_uri, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "removal-test")
-    database = service_db("partners")
-    village_id = str(uuid.uuid4())
-    with database.unit_of_work() as uow:
-        read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
-            "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
-            "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
-    with database.unit_of_work() as uow:
-        created = partners.register_partner(uow, load(PartnerInput(), {
-            "name": "Ferme du Plateau", "kind": "producer", "village_ids": [village_id]}))
-    port = free_port()
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    containers = {cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)}
-    for container in containers.values():
-        container.start()
-    coordinator = {"Authorization": "Bearer " + auth.issue_token(
-        {"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})}
-    vhost = amqp_uri.rsplit("/", 1)[1]
-    partner_id = created["partner"]["id"]
-    yield {"base": f"http://127.0.0.1:{port}", "db": database, "partner_id": partner_id, "village_id": village_id,
-           "key": {"X-API-Key": created["api_key"]}, "coordinator": coordinator, "vhost": vhost,
-           "partners": containers[PartnersService]}
+    started = partners_api("Ferme du Plateau")
+    (partner_id, key), = started.partners
+    yield {"base": started.base, "db": started.db, "partner_id": partner_id, "village_id": started.village_id,
+           "key": {"X-API-Key": key}, "coordinator": {"Authorization": "Bearer " + started.coordinator},
+           "vhost": amqp_uri.rsplit("/", 1)[1], "partners": started.containers[PartnersService]}
     requests.delete(f"{RABBIT_MANAGEMENT}/users/{feed.username(partner_id)}", auth=RABBIT_AUTH, timeout=10)
 
 

@@ -1,7 +1,6 @@
 """Subscriptions over HTTP (gateway + partners, real broker): a partner manages its own webhooks and
 reads its own deliveries only, bad input is named field by field in French and English, the
 coordinator reads everyone's deliveries, and the feed account comes with its password once."""
-import socket
 import uuid
 from datetime import timedelta
 
@@ -9,12 +8,7 @@ import pytest
 import requests
 
 from backbone import topology
-from backbone.contracts import build_envelope, parse_envelope
-from backbone.schemas import load
-from gateway import auth
-from gateway.service import GatewayService
-from services.partners import partners, read_models
-from services.partners.schemas import PartnerInput
+from backbone.contracts import build_envelope
 from services.partners.service import PartnersService
 from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
 from tests.reliability.support import Broker, wait_until
@@ -24,34 +18,18 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def api(container_factory, nameko_config, service_db, amqp_uri, monkeypatch):
+def api(partners_api, amqp_uri, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "test")
     monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", RABBIT_MANAGEMENT)
     monkeypatch.setenv("MAILLAGE_WEBHOOK_RETRY_BASE", "60")
-    database = service_db("partners")
-    village_id = str(uuid.uuid4())
-    with database.unit_of_work() as uow:
-        read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
-            "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
-            "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id, source="members")))
-    keys = {}
-    for name in ("Ferme du Plateau", "Boulangerie Faure"):
-        with database.unit_of_work() as uow:
-            created = partners.register_partner(uow, load(PartnerInput(), {"name": name, "kind": "producer",
-                                                                             "village_ids": [village_id]}))
-        keys[created["partner"]["id"]] = created["api_key"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (PartnersService, GatewayService):
-        container_factory(cls, config).start()
-    (first, first_key), (second, second_key) = keys.items()
-    coordinator = auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})
+    started = partners_api("Ferme du Plateau", "Boulangerie Faure")
+    keys = dict(started.partners)
+    (first, first_key), (second, second_key) = started.partners
+    coordinator, village_id, base = started.coordinator, started.village_id, started.base
 
     def call(method, path, who=first_key, **kwargs):
         headers = {"Authorization": f"Bearer {who}"} if who == coordinator else {"X-API-Key": who}
-        return requests.request(method, f"http://127.0.0.1:{port}{path}", headers=headers, timeout=20, **kwargs)
+        return requests.request(method, f"{base}{path}", headers=headers, timeout=20, **kwargs)
 
     yield {"call": call, "first": first, "second": second, "second_key": second_key, "coordinator": coordinator,
            "village_id": village_id, "amqp_uri": amqp_uri}
