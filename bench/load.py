@@ -692,14 +692,19 @@ def main(argv=None) -> int:
                           {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after})
         finally:
             network.stop()
+    name = (f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}{'-think' if args.think else ''}"
+            f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}")
+    return finish(text, name, started_at, args, work)
+
+
+def finish(text: str, name: str, started_at, args, work: Path) -> int:
+    """A benchmark's ending: the figures printed, written to bench/results/<name>-<date>.md unless
+    --no-write, its work folder removed unless --keep."""
     print()
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / (f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}"
-                          f"{'-think' if args.think else ''}"
-                          f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}"
-                          f"-{started_at:%Y-%m-%d-%H%M}.md")
+        path = RESULTS / f"{name}-{started_at:%Y-%m-%d-%H%M}.md"
         path.write_text(text)
         print(f"written to {path.relative_to(ROOT)}")
     if args.keep:

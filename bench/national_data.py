@@ -43,7 +43,6 @@ import io
 import json
 import random
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -60,7 +59,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402  (bench/load.py: the network, percentiles)
 import throughput  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 CHUNK = 50_000
 FIRST = ["Marie", "Jean", "Anne", "Pierre", "Jeanne", "Louis", "Suzanne", "Marcel", "Odette", "René", "Lucie",
          "Bernard", "Élodie", "Karim", "Inès", "Paul"]
@@ -741,19 +739,7 @@ def main(argv=None) -> int:
     lines += ["", "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data.", "",
               "- over the target (p95 > 500 ms): " + (", ".join(slow) if slow else "none"),
               "- with answers other than a real success: " + (", ".join(failed) if failed else "none")]
-    text = "\n".join(lines) + "\n"
-    print()
-    print(text)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"national-{started_at:%Y-%m-%d-%H%M}.md"
-        path.write_text(text)
-        print(f"written to {path.relative_to(ROOT)}")
-    if args.keep:
-        print(f"work folder kept: {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return load.finish("\n".join(lines) + "\n", "national", started_at, args, work)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import argparse
 import concurrent.futures
 import datetime as dt
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -44,9 +43,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import throughput  # noqa: E402
-from load import Network, percentile  # noqa: E402
+from load import Network, finish, percentile  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 CONCIERGE, PASSWORD = "lucie@maillage.test", "maillage-demo"
 TARGET = "counter routes p95 < 100 ms while 20 wrong sign-ins a second arrive"
 
@@ -152,19 +150,7 @@ def main(argv=None) -> int:
                       phase(base, f"one address: {args.rate:g} wrong sign-ins/s", args.duration, args.rate, False)]
         finally:
             network.stop()
-    text = report(args, started_at, phases)
-    print()
-    print(text)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"signin-{args.backend}-{started_at:%Y-%m-%d-%H%M}.md"
-        path.write_text(text)
-        print(f"written to {path.relative_to(ROOT)}")
-    if args.keep:
-        print(f"work folder kept: {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return finish(report(args, started_at, phases), f"signin-{args.backend}", started_at, args, work)
 
 
 if __name__ == "__main__":
