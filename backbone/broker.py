@@ -4,6 +4,7 @@ A broker restart or a dropped connection surfaces as any of BROKER_ERRORS, at an
 a reply or an event, acking, requeueing. None of them may kill a service: a message whose
 connection is gone is given back by the broker (it was never acked) and comes again once the
 consumer has reconnected, which nameko's consumer (kombu's ConsumerMixin) does by itself."""
+
 from __future__ import annotations
 
 import logging
@@ -14,11 +15,18 @@ from nameko.messaging import QueueConsumer
 
 log = logging.getLogger(__name__)
 
-BROKER_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError,
-                 amqp.exceptions.RecoverableChannelError, OSError)
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.ConnectionError,
+    amqp.exceptions.RecoverableChannelError,
+    OSError,
+)
 # what can only come from the broker (no file or socket error of another kind): an HTTP answer's net
-BROKER_ONLY_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError,
-                      amqp.exceptions.RecoverableChannelError)
+BROKER_ONLY_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.ConnectionError,
+    amqp.exceptions.RecoverableChannelError,
+)
 RETRY_AFTER_SECONDS = 5  # told to a caller when a service or the broker is away
 
 
@@ -30,12 +38,16 @@ class SafeQueueConsumer(QueueConsumer):
         try:
             super().ack_message(message)
         except BROKER_ERRORS as exc:
-            log.warning("could not ack a message (connection lost: %s); the broker delivers it again",
-                        type(exc).__name__)
+            log.warning(
+                "could not ack a message (connection lost: %s); the broker delivers it again",
+                type(exc).__name__,
+            )
 
     def requeue_message(self, message):
         try:
             super().requeue_message(message)
         except BROKER_ERRORS as exc:
-            log.warning("could not requeue a message (connection lost: %s); the broker delivers it again",
-                        type(exc).__name__)
+            log.warning(
+                "could not requeue a message (connection lost: %s); the broker delivers it again",
+                type(exc).__name__,
+            )

@@ -1,4 +1,5 @@
 """Settings read from the environment, the same names locally and in docker-compose."""
+
 import os
 from pathlib import Path
 

@@ -28,6 +28,7 @@ arriving meanwhile wait, and the next batch takes up to N of them. A batch that 
 as a whole: each of its events is run again alone, with the retries and dead-lettering above, so
 one poison event never holds back the others.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,12 @@ from backbone.dependencies import DatabaseProvider
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_HEADERS = ("x-maillage-reason", "x-maillage-queue", "x-maillage-dead-at", "x-maillage-attempts")
+DEAD_LETTER_HEADERS = (
+    "x-maillage-reason",
+    "x-maillage-queue",
+    "x-maillage-dead-at",
+    "x-maillage-attempts",
+)
 
 
 def _consume_with_prefetch(consume, consumer, prefetch: int, *args, **kwargs):
@@ -71,8 +77,9 @@ class RawQueueConsumer(SafeQueueConsumer):
         topology.dead_letter_queue()(channel).declare()
         topology.events_exchange()(channel).declare()
         for provider in self._providers:
-            consumer = consumer_cls(queues=[provider.queue],
-                                    on_message=partial(self.handle_message, provider, None))
+            consumer = consumer_cls(
+                queues=[provider.queue], on_message=partial(self.handle_message, provider, None)
+            )
             prefetch = max(self.prefetch_count, getattr(provider, "prefetch_count", 0))
             consumer.consume = partial(_consume_with_prefetch, consumer.consume, consumer, prefetch)
             self._consumers[provider] = consumer
@@ -93,29 +100,40 @@ class RawQueueConsumer(SafeQueueConsumer):
 
     def dead_letter(self, message, queue_name: str, reason: str, attempts: int) -> None:
         headers = dict(message.headers or {})
-        headers.update({
-            "x-maillage-reason": reason[:4000],
-            "x-maillage-queue": queue_name,
-            "x-maillage-dead-at": datetime.now(timezone.utc).isoformat(),
-            "x-maillage-attempts": attempts,
-        })
+        headers.update(
+            {
+                "x-maillage-reason": reason[:4000],
+                "x-maillage-queue": queue_name,
+                "x-maillage-dead-at": datetime.now(timezone.utc).isoformat(),
+                "x-maillage-attempts": attempts,
+            }
+        )
         if self._dead_letter_connection is None:
-            self._dead_letter_connection = Connection(self.amqp_uri,
-                                                      transport_options={"confirm_publish": True})
+            self._dead_letter_connection = Connection(
+                self.amqp_uri, transport_options={"confirm_publish": True}
+            )
         with producers[self._dead_letter_connection].acquire(block=True) as producer:
             producer.publish(
-                message.body, exchange=config.DEAD_LETTER_EXCHANGE, routing_key=queue_name,
-                headers=headers, delivery_mode=2, retry=True, retry_policy={"max_retries": 3},
+                message.body,
+                exchange=config.DEAD_LETTER_EXCHANGE,
+                routing_key=queue_name,
+                headers=headers,
+                delivery_mode=2,
+                retry=True,
+                retry_policy={"max_retries": 3},
                 content_type=message.content_type or "application/octet-stream",
                 content_encoding=message.content_encoding or "binary",
-                message_id=message.properties.get("message_id"), type=message.properties.get("type"),
+                message_id=message.properties.get("message_id"),
+                type=message.properties.get("type"),
             )
 
 
 class EventConsumer(Consumer):
     queue_consumer = RawQueueConsumer()
     BATCHES_IN_FLIGHT = 2
-    GATHER_SECONDS = 0.005  # when no batch runs, how long the first event waits for the ones behind it
+    GATHER_SECONDS = (
+        0.005  # when no batch runs, how long the first event waits for the ones behind it
+    )
 
     def __init__(self, *event_types: str, batch: int = 0, **kwargs):
         if not event_types:
@@ -136,8 +154,9 @@ class EventConsumer(Consumer):
 
     def setup(self):
         self._check_inbox_names()
-        self.queue = topology.handler_queue(self.container.service_name, self.method_name,
-                                            self.event_types)
+        self.queue = topology.handler_queue(
+            self.container.service_name, self.method_name, self.event_types
+        )
         super().setup()
 
     def _check_inbox_names(self) -> None:
@@ -145,12 +164,16 @@ class EventConsumer(Consumer):
         both must be this queue's and the service's (checked once, at start, not on each event)."""
         service_cls = self.container.service_cls
         if not isinstance(getattr(service_cls, "db", None), DatabaseProvider):
-            raise TypeError(f"{service_cls.__name__}.{self.method_name}: @consume_event claims events in "
-                            f"the service's database, declared as `db = DatabaseProvider(...)`")
+            raise TypeError(
+                f"{service_cls.__name__}.{self.method_name}: @consume_event claims events in "
+                f"the service's database, declared as `db = DatabaseProvider(...)`"
+            )
         handler_name = getattr(service_cls, self.method_name).__name__
         if handler_name != self.method_name:
-            raise TypeError(f"{service_cls.__name__}.{self.method_name} is the handler {handler_name}: "
-                            f"its events would be claimed under another name than its queue's")
+            raise TypeError(
+                f"{service_cls.__name__}.{self.method_name} is the handler {handler_name}: "
+                f"its events would be claimed under another name than its queue's"
+            )
 
     def stop(self):
         waiting, self._waiting = self._waiting, []
@@ -162,31 +185,40 @@ class EventConsumer(Consumer):
         try:
             raw = json.loads(message.body)
         except ValueError as exc:  # includes bodies that are not UTF-8
-            log.error("invalid event on %s, dead-lettered: the body is not JSON: %s", self.queue_name, exc)
+            log.error(
+                "invalid event on %s, dead-lettered: the body is not JSON: %s", self.queue_name, exc
+            )
             self._dead_letter_and_ack(message, f"invalid event: the body is not JSON ({exc})")
             return
         try:
             envelope = parse_envelope(raw)
             if envelope["type"] not in self.event_types:
-                raise ContractError({"type": [f"{self.queue_name} does not consume {envelope['type']}."]})
+                raise ContractError(
+                    {"type": [f"{self.queue_name} does not consume {envelope['type']}."]}
+                )
         except (ValueError, ContractError) as exc:
             log.error("invalid event on %s, dead-lettered: %s", self.queue_name, exc)
             self._dead_letter_and_ack(message, f"invalid event: {exc}")
             return
         if self.batch:
             self._waiting.append((envelope, message))
-            if not self._start_scheduled:  # after the messages already read with this one: one batch
+            if (
+                not self._start_scheduled
+            ):  # after the messages already read with this one: one batch
                 self._start_scheduled = True
                 eventlet.spawn_n(self._start_batches_soon)
             return
         self._spawn(envelope, envelope, partial(self.handle_result, message), [message])
 
     def _spawn(self, argument, envelope: dict, handle_result, messages) -> None:
-        context_data = {"correlation_id": envelope["correlation_id"] or envelope["event_id"],
-                        "event_id": envelope["event_id"]}
+        context_data = {
+            "correlation_id": envelope["correlation_id"] or envelope["event_id"],
+            "event_id": envelope["event_id"],
+        }
         try:
-            self.container.spawn_worker(self, (argument,), {}, context_data=context_data,
-                                        handle_result=handle_result)
+            self.container.spawn_worker(
+                self, (argument,), {}, context_data=context_data, handle_result=handle_result
+            )
         except ContainerBeingKilled:
             for message in messages:
                 self.queue_consumer.requeue_message(message)
@@ -203,10 +235,14 @@ class EventConsumer(Consumer):
 
     def _start_batches(self) -> None:
         while self._waiting and self._batches_running < self.BATCHES_IN_FLIGHT:
-            taken, self._waiting = self._waiting[:self.batch], self._waiting[self.batch:]
+            taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch :]
             self._batches_running += 1
-            self._spawn([envelope for envelope, _message in taken], taken[0][0],
-                        partial(self._batch_done, taken), [message for _envelope, message in taken])
+            self._spawn(
+                [envelope for envelope, _message in taken],
+                taken[0][0],
+                partial(self._batch_done, taken),
+                [message for _envelope, message in taken],
+            )
 
     def _batch_done(self, taken, worker_ctx, result, exc_info):
         self._batches_running -= 1
@@ -219,8 +255,12 @@ class EventConsumer(Consumer):
         if len(taken) == 1:
             self.handle_message_processed(taken[0][1], result, exc_info)
         else:
-            log.warning("a batch of %d events failed on %s (%s); each is run again alone",
-                        len(taken), self.queue_name, exc_info[1])
+            log.warning(
+                "a batch of %d events failed on %s (%s); each is run again alone",
+                len(taken),
+                self.queue_name,
+                exc_info[1],
+            )
             for envelope, message in taken:
                 self._spawn([envelope], envelope, partial(self._alone_done, message), [message])
         return result, exc_info
@@ -237,10 +277,14 @@ class EventConsumer(Consumer):
         if attempts >= config.delivery_limit():
             reason = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
             log.error("%s failed %d times, dead-lettered: %s", self.queue_name, attempts, reason)
-            self._dead_letter_and_ack(message, f"handler failed {attempts} times: {reason}", attempts)
+            self._dead_letter_and_ack(
+                message, f"handler failed {attempts} times: {reason}", attempts
+            )
         else:
             delay = min(config.retry_delay() * 2 ** (attempts - 1), 30.0)
-            log.warning("%s failed (attempt %d), requeued in %.1fs", self.queue_name, attempts, delay)
+            log.warning(
+                "%s failed (attempt %d), requeued in %.1fs", self.queue_name, attempts, delay
+            )
             eventlet.sleep(delay)  # ride out a short outage (a database restarting) before retrying
             self.queue_consumer.requeue_message(message)
 
@@ -283,9 +327,13 @@ def consume_event(*event_types: str, batch: int = 0):
             consumer = topology.handler_queue_name(service.name, handler.__name__)
             with service.db.unit_of_work() as uow:
                 if not claim_and_handle(uow, consumer, partial(handler, service), event):
-                    log.info("%s: %s already handled, ignored", consumer,
-                             ", ".join(e["event_id"] for e in event) if isinstance(event, list)
-                             else event["event_id"])
+                    log.info(
+                        "%s: %s already handled, ignored",
+                        consumer,
+                        ", ".join(e["event_id"] for e in event)
+                        if isinstance(event, list)
+                        else event["event_id"],
+                    )
 
         return EventConsumer.decorator(*event_types, batch=batch)(consume)
 

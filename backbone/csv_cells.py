@@ -6,6 +6,7 @@ OWASP's advice: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage ret
 single quote in front, which spreadsheets show as text. A plain number (`-12,50`, `+3`) is left as
 it is: it cannot run, and quoting it would turn the figures into text nobody can add up.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,6 +17,10 @@ _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 def safe_cell(value):
     """The value as a spreadsheet may read it: text that would start a formula is quoted."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS) or _NUMBER.fullmatch(value):
+    if (
+        not isinstance(value, str)
+        or not value.startswith(FORMULA_STARTS)
+        or _NUMBER.fullmatch(value)
+    ):
         return value
     return "'" + value

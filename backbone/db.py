@@ -1,4 +1,5 @@
 """One database per service: its engine and its units of work (nameko's side: backbone/dependencies.py)."""
+
 from __future__ import annotations
 
 import time
@@ -21,7 +22,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: a failed statement's error (logged, dead-lettered) never quotes the values
         # it wrote, names and phones included (backbone/log_privacy.py)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -62,7 +65,9 @@ def _ping_after_idle(engine: Engine) -> None:
         if time.monotonic() - record.info.get("checked_in_at", 0.0) <= PING_AFTER_IDLE:
             return
         try:
-            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs (no transaction left open)
+            engine.dialect.do_ping(
+                dbapi_connection
+            )  # what pool_pre_ping runs (no transaction left open)
         except Exception as error:  # noqa: BLE001  any failure: this connection is not to be used
             raise exc.DisconnectionError(f"connection dead before use: {error}") from error
 
@@ -76,10 +81,19 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
-    def unit_of_work(self, correlation_id: str | None = None, after_events_committed=None,
-                     deadline: float | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, source=self.source, correlation_id=correlation_id,
-                          after_events_committed=after_events_committed, deadline=deadline)
+    def unit_of_work(
+        self,
+        correlation_id: str | None = None,
+        after_events_committed=None,
+        deadline: float | None = None,
+    ) -> UnitOfWork:
+        return UnitOfWork(
+            self.session_factory,
+            source=self.source,
+            correlation_id=correlation_id,
+            after_events_committed=after_events_committed,
+            deadline=deadline,
+        )
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

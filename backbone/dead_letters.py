@@ -8,6 +8,7 @@ Dead letters keep whole event bodies, names and addresses included (docs/rgpd.md
 those older than MAILLAGE_DEAD_LETTER_RETENTION_DAYS and `scrub` empties the personal fields of
 those naming an erased person (backbone.retention.scrub_json), keeping them replayable.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,14 @@ class DeadLetter:
     routing_key: str | None = field(default=None, repr=False)
 
     def as_dict(self, with_body=False) -> dict:
-        data = {"event_id": self.event_id, "event_type": self.event_type, "origin_queue": self.origin_queue,
-                "reason": self.reason, "dead_at": self.dead_at, "attempts": self.attempts}
+        data = {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "origin_queue": self.origin_queue,
+            "reason": self.reason,
+            "dead_at": self.dead_at,
+            "attempts": self.attempts,
+        }
         if with_body:
             try:
                 data["body"] = json.loads(self.body)
@@ -70,11 +77,17 @@ def _describe(method, properties, body) -> DeadLetter:
         reason = f"unroutable: no queue subscribes to {method.routing_key}"
     dead_at = headers.get("x-maillage-dead-at") or (str(deaths[0].get("time")) if deaths else None)
     return DeadLetter(
-        event_id=properties.message_id, event_type=properties.type or (None if origin else method.routing_key),
-        origin_queue=origin, reason=_plain(reason), dead_at=dead_at,
+        event_id=properties.message_id,
+        event_type=properties.type or (None if origin else method.routing_key),
+        origin_queue=origin,
+        reason=_plain(reason),
+        dead_at=dead_at,
         attempts=headers.get("x-maillage-attempts") or (deaths[0].get("count") if deaths else None),
-        body=body, headers=headers, content_type=properties.content_type,
-        routing_key=method.routing_key)
+        body=body,
+        headers=headers,
+        content_type=properties.content_type,
+        routing_key=method.routing_key,
+    )
 
 
 def _parse_time(value) -> datetime | None:
@@ -94,8 +107,11 @@ def dead_since(letter: DeadLetter) -> datetime | None:
     """When the letter died: our consumer's header, else the broker's x-death time, else the stamp
     the purge put on it, else when its event occurred; None when nothing tells."""
     deaths = letter.headers.get("x-death") or []
-    for value in (letter.headers.get("x-maillage-dead-at"), deaths[0].get("time") if deaths else None,
-                  letter.headers.get(FIRST_SEEN_HEADER)):
+    for value in (
+        letter.headers.get("x-maillage-dead-at"),
+        deaths[0].get("time") if deaths else None,
+        letter.headers.get(FIRST_SEEN_HEADER),
+    ):
         when = _parse_time(value)
         if when is not None:
             return when
@@ -157,14 +173,31 @@ class DeadLetterQueue:
                 if letter.event_id != event_id or (queue and letter.origin_queue != queue):
                     continue
                 if resend:
-                    headers = {k: v for k, v in letter.headers.items()
-                               if not k.startswith("x-maillage-") and k not in ("x-death", "x-delivery-count")}
+                    headers = {
+                        k: v
+                        for k, v in letter.headers.items()
+                        if not k.startswith("x-maillage-")
+                        and k not in ("x-death", "x-delivery-count")
+                    }
                     headers["x-maillage-replayed"] = True
-                    exchange, routing_key = ("", letter.origin_queue) if letter.origin_queue \
+                    exchange, routing_key = (
+                        ("", letter.origin_queue)
+                        if letter.origin_queue
                         else (config.EVENTS_EXCHANGE, letter.event_type)
-                    channel.basic_publish(exchange, routing_key, letter.body, pika.BasicProperties(
-                        content_type=letter.content_type, delivery_mode=2, message_id=letter.event_id,
-                        type=letter.event_type, headers=headers), mandatory=True)
+                    )
+                    channel.basic_publish(
+                        exchange,
+                        routing_key,
+                        letter.body,
+                        pika.BasicProperties(
+                            content_type=letter.content_type,
+                            delivery_mode=2,
+                            message_id=letter.event_id,
+                            type=letter.event_type,
+                            headers=headers,
+                        ),
+                        mandatory=True,
+                    )
                 channel.basic_ack(tag)
                 taken += 1
         finally:
@@ -181,7 +214,11 @@ class DeadLetterQueue:
         def decide(letter):
             since = dead_since(letter)
             if since is None:
-                return "rewrite", letter.body, {**letter.headers, FIRST_SEEN_HEADER: now.isoformat()}
+                return (
+                    "rewrite",
+                    letter.body,
+                    {**letter.headers, FIRST_SEEN_HEADER: now.isoformat()},
+                )
             return ("drop",) if since < cutoff else ("keep",)
 
         return self._sweep(decide)["drop"]
@@ -200,7 +237,11 @@ class DeadLetterQueue:
                 body = None if not any(n.encode() in letter.body for n in needles) else b""
             if body is None:
                 return ("keep",)
-            return "rewrite", body.encode("utf-8") if isinstance(body, str) else body, letter.headers
+            return (
+                "rewrite",
+                body.encode("utf-8") if isinstance(body, str) else body,
+                letter.headers,
+            )
 
         return self._sweep(decide)["rewrite"]
 
@@ -211,7 +252,9 @@ class DeadLetterQueue:
         counts = {"keep": 0, "drop": 0, "rewrite": 0}
         connection, channel = self._connect()
         try:
-            fetched = self._fetch_all(channel)  # all of them first: a rewritten copy is never seen twice
+            fetched = self._fetch_all(
+                channel
+            )  # all of them first: a rewritten copy is never seen twice
             channel.confirm_delivery()
             for tag, letter in fetched:
                 action, *rewrite = decide(letter)
@@ -220,11 +263,19 @@ class DeadLetterQueue:
                     headers = {k: v for k, v in headers.items() if k != "x-delivery-count"}
                     # through the dead-letter exchange with its routing key: an unroutable letter
                     # still says which event type nobody subscribed to
-                    channel.basic_publish(config.DEAD_LETTER_EXCHANGE, letter.routing_key or "", body,
-                                          pika.BasicProperties(
-                                              content_type=letter.content_type, delivery_mode=2,
-                                              message_id=letter.event_id, type=letter.event_type,
-                                              headers=headers), mandatory=True)
+                    channel.basic_publish(
+                        config.DEAD_LETTER_EXCHANGE,
+                        letter.routing_key or "",
+                        body,
+                        pika.BasicProperties(
+                            content_type=letter.content_type,
+                            delivery_mode=2,
+                            message_id=letter.event_id,
+                            type=letter.event_type,
+                            headers=headers,
+                        ),
+                        mandatory=True,
+                    )
                 if action != "keep":
                     channel.basic_ack(tag)
                 counts[action] += 1

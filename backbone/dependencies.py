@@ -1,6 +1,7 @@
 """nameko dependencies of the backbone: `DatabaseProvider`, a session per worker, and
 `OutboxRelayInProcess`, the service's outbox relay as a green thread (nudged by the workers'
 commits that wrote events)."""
+
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
@@ -14,7 +15,13 @@ from backbone.unit_of_work import UnitOfWork
 class WorkerDatabase:
     """What a nameko worker sees as `self.db`: units of work tied to this worker's correlation id."""
 
-    def __init__(self, database: Database, correlation_id: str | None, relay=None, deadline: float | None = None):
+    def __init__(
+        self,
+        database: Database,
+        correlation_id: str | None,
+        relay=None,
+        deadline: float | None = None,
+    ):
         self._database = database
         self._correlation_id = correlation_id
         self._relay = relay
@@ -22,9 +29,11 @@ class WorkerDatabase:
         self._open: list[UnitOfWork] = []
 
     def unit_of_work(self) -> UnitOfWork:
-        uow = self._database.unit_of_work(correlation_id=self._correlation_id,
-                                          after_events_committed=self._relay.nudge if self._relay else None,
-                                          deadline=self._deadline)
+        uow = self._database.unit_of_work(
+            correlation_id=self._correlation_id,
+            after_events_committed=self._relay.nudge if self._relay else None,
+            deadline=self._deadline,
+        )
         self._open.append(uow)
         return uow
 
@@ -53,8 +62,12 @@ class DatabaseProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         correlation_id = worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id
-        return WorkerDatabase(self.database, correlation_id, self._relay_in_process(),
-                              deadline=call_deadline(worker_ctx))
+        return WorkerDatabase(
+            self.database,
+            correlation_id,
+            self._relay_in_process(),
+            deadline=call_deadline(worker_ctx),
+        )
 
     def _relay_in_process(self):
         """The service's own relay when it runs in this process (OutboxRelayInProcess), else None:
@@ -93,10 +106,13 @@ class OutboxRelayInProcess(DependencyProvider):
 
         # the workers nudge it after each commit that wrote events; the poll is the safety net (events
         # written elsewhere: another replica's workers, the command line)
-        self.relay = OutboxRelay(self.service,
-                                 poll_interval=float(self.container.config.get("OUTBOX_POLL_INTERVAL", 0.1)))
+        self.relay = OutboxRelay(
+            self.service,
+            poll_interval=float(self.container.config.get("OUTBOX_POLL_INTERVAL", 0.1)),
+        )
         self._thread = self.container.spawn_managed_thread(
-            lambda: self.relay.run(handle_signals=False), identifier=f"{self.service}-outbox-relay")
+            lambda: self.relay.run(handle_signals=False), identifier=f"{self.service}-outbox-relay"
+        )
 
     def stop(self):
         if self.relay is not None:

@@ -2,6 +2,7 @@
 
 The gateway maps each to one HTTP status in one place (gateway/errors.py).
 """
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -30,7 +31,9 @@ class Conflict(Exception):
         super().__init__(reason, field, details)
         self.reason = reason
         self.field = field
-        self.details = details  # what it clashes with (e.g. {"member_id", "name"}), shown to the caller
+        self.details = (
+            details  # what it clashes with (e.g. {"member_id", "name"}), shown to the caller
+        )
 
 
 @deserialize_to_instance

@@ -5,6 +5,7 @@ of the optional (large) details wanted, which a service gives when it has them.
 
 What each service counts stays in `services/<svc>/figures.py`; only the shape of the question is
 shared, so that every figure of one report covers exactly the same moments."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,13 +22,25 @@ MAX_DAYS = 3 * 366
 
 class PeriodQuery(Schema):
     date_from = fields.Date(required=True, metadata={"description": "First day (YYYY-MM-DD)."})
-    date_to = fields.Date(required=True, metadata={"description": "Last day, included (YYYY-MM-DD)."})
-    village_ids = fields.List(fields.String(), load_default=None, allow_none=True,
-                              metadata={"description": "Villages asked for; null for all."})
-    details = fields.List(fields.String(validate=Length(1, 60)), load_default=(), allow_none=False,
-                          validate=Length(max=10),
-                          metadata={"description": "Optional details wanted (e.g. sales_by_partner); a service "
-                                                   "ignores a name it does not have."})
+    date_to = fields.Date(
+        required=True, metadata={"description": "Last day, included (YYYY-MM-DD)."}
+    )
+    village_ids = fields.List(
+        fields.String(),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Villages asked for; null for all."},
+    )
+    details = fields.List(
+        fields.String(validate=Length(1, 60)),
+        load_default=(),
+        allow_none=False,
+        validate=Length(max=10),
+        metadata={
+            "description": "Optional details wanted (e.g. sales_by_partner); a service "
+            "ignores a name it does not have."
+        },
+    )
 
     @validates_schema
     def _period(self, data, **_kwargs):
@@ -40,8 +53,15 @@ class PeriodQuery(Schema):
 def parse_period(date_from, date_to, village_ids=None, details=None) -> dict:
     """{"date_from": date, "date_to": date, "village_ids": list | None, "details": list}, or
     InvalidInput naming the field."""
-    return load(PeriodQuery(), {"date_from": date_from, "date_to": date_to, "village_ids": village_ids,
-                                "details": details if details is not None else []})
+    return load(
+        PeriodQuery(),
+        {
+            "date_from": date_from,
+            "date_to": date_to,
+            "village_ids": village_ids,
+            "details": details if details is not None else [],
+        },
+    )
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:

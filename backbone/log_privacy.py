@@ -10,6 +10,7 @@ by `PrivateDataFilter` (on every handler of deploy/nameko.yaml's LOGGING):
 The gateway's access log drops query strings itself (gateway/access_log.py), and SQLAlchemy is told
 to keep statement parameters out of its errors (backbone/db.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,9 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # French numbers as typed (05 55 12 34 56, 05.55.12.34.56) and international ones (+33555123456,
 # +33 5 55 12 34 56, 0033…); not a UUID's last group nor an IP address (no letter, dot or hyphen
 # right before, and the shapes differ)
-PHONE = re.compile(r"(?<![\w.+-])(?:(?:\+|00)\d{1,3}(?:[ .-]?\d){8,12}|0\d(?:[ .-]?\d{2}){4})(?![\w-])")
+PHONE = re.compile(
+    r"(?<![\w.+-])(?:(?:\+|00)\d{1,3}(?:[ .-]?\d){8,12}|0\d(?:[ .-]?\d{2}){4})(?![\w-])"
+)
 
 
 def mask_contacts(text: str) -> str:
@@ -33,8 +36,15 @@ class PrivateDataFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "nameko.containers" and str(record.msg).startswith("(expected)"):
-            worker, exc = (tuple(record.args) + (None, None))[:2] if isinstance(record.args, tuple) else (None, None)
-            record.msg, record.args = "(expected) error handling worker %s: %s", (worker, _kind(exc))
+            worker, exc = (
+                (tuple(record.args) + (None, None))[:2]
+                if isinstance(record.args, tuple)
+                else (None, None)
+            )
+            record.msg, record.args = (
+                "(expected) error handling worker %s: %s",
+                (worker, _kind(exc)),
+            )
             record.exc_info, record.exc_text = None, None
             return True
         try:

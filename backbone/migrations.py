@@ -2,6 +2,7 @@
 
 Each service's `env.py` calls `run(metadata)`; operators call `upgrade(service)`
 (`maillage migrate`). The backbone's tables (outbox, inbox) are part of every history."""
+
 from __future__ import annotations
 
 from alembic import command, context
@@ -14,8 +15,12 @@ from backbone.tables import BackboneBase
 
 def alembic_config(service: str, database_url: str | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(config.REPO_ROOT / "services" / service / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", (database_url or config.database_url(service)).replace("%", "%%"))
+    cfg.set_main_option(
+        "script_location", str(config.REPO_ROOT / "services" / service / "migrations")
+    )
+    cfg.set_main_option(
+        "sqlalchemy.url", (database_url or config.database_url(service)).replace("%", "%%")
+    )
     cfg.attributes["service"] = service
     return cfg
 
@@ -46,8 +51,12 @@ def run(service_metadata) -> None:
         return
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target, render_as_batch=True,
-                          render_item=_render_item)
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            render_as_batch=True,
+            render_item=_render_item,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

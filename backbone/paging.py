@@ -8,6 +8,7 @@ as it comes by RPC; without one (the consoles' calls) the list is whole, as befo
 Rows are cut in a stable order: each query's ORDER BY ends with a unique column, so a row never
 shows on two pages nor on none while nothing changes.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -17,7 +18,9 @@ from backbone.schemas import MAX_PAGE, MAX_PER_PAGE, load
 
 class WindowInput(Schema):
     limit = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PER_PAGE + 1))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_PAGE * MAX_PER_PAGE))
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=MAX_PAGE * MAX_PER_PAGE)
+    )
 
 
 def windowed(query, window: dict | None, *unique_order):

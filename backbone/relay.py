@@ -31,6 +31,7 @@ Run it with `maillage relay SERVICE` (one process per service, as compose does),
 relays in one process, a thread each (`maillage relay members partners orders events`: the
 compact shape of a small machine, `run_relays`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,15 +50,25 @@ from backbone.relay_publisher import ConfirmedPublisher
 
 log = logging.getLogger("maillage.relay")
 
-LOCK_CHECK_INTERVAL = 5.0   # seconds between checks that this relay still holds its lock
-REFUSED_PAUSE = 1.0         # seconds to wait after the broker refused events
-DATABASE_RETRY = 2.0        # seconds to wait when the database does not answer
-IDLE_POLL_INTERVAL = 1.0    # seconds: the longest wait between two polls, reached by polls that find nothing
+LOCK_CHECK_INTERVAL = 5.0  # seconds between checks that this relay still holds its lock
+REFUSED_PAUSE = 1.0  # seconds to wait after the broker refused events
+DATABASE_RETRY = 2.0  # seconds to wait when the database does not answer
+IDLE_POLL_INTERVAL = (
+    1.0  # seconds: the longest wait between two polls, reached by polls that find nothing
+)
 
 
 class OutboxRelay:
-    def __init__(self, service: str, *, database_url: str | None = None, amqp_uri: str | None = None,
-                 batch_size: int = 500, max_in_flight: int = 2000, poll_interval: float = 0.1):
+    def __init__(
+        self,
+        service: str,
+        *,
+        database_url: str | None = None,
+        amqp_uri: str | None = None,
+        batch_size: int = 500,
+        max_in_flight: int = 2000,
+        poll_interval: float = 0.1,
+    ):
         self.service = service
         self.engine = make_engine(database_url or config.database_url(service))
         self.amqp_uri = amqp_uri or config.amqp_uri()
@@ -86,8 +97,9 @@ class OutboxRelay:
         try:
             while not self._stopping:
                 # waits while another relay is active
-                with single_active_relay(self.engine, self.service, stopping=lambda: self._stopping,
-                                         sleep=self._sleep) as lock:
+                with single_active_relay(
+                    self.engine, self.service, stopping=lambda: self._stopping, sleep=self._sleep
+                ) as lock:
                     self._lock = lock
                     while not self._stopping and lock.held():
                         self._publish_until_disconnected()
@@ -104,8 +116,13 @@ class OutboxRelay:
         )
         self._connection.ioloop.start()
         if not self._stopping:
-            log.warning("%s relay: broker unreachable at %s; %s events waiting; retrying in %.1fs",
-                        self.service, _safe(self.amqp_uri), self._pending_or_unknown(), self._backoff)
+            log.warning(
+                "%s relay: broker unreachable at %s; %s events waiting; retrying in %.1fs",
+                self.service,
+                _safe(self.amqp_uri),
+                self._pending_or_unknown(),
+                self._backoff,
+            )
             self._sleep(self._backoff)
             self._backoff = min(self._backoff * 2, 30.0)
 
@@ -148,8 +165,9 @@ class OutboxRelay:
         topology.declare_pika_async(channel, on_done=self._on_topology_ready)
 
     def _on_topology_ready(self):
-        self._channel.confirm_delivery(ack_nack_callback=self._on_confirm,
-                                       callback=lambda _frame: self._start_publishing())
+        self._channel.confirm_delivery(
+            ack_nack_callback=self._on_confirm, callback=lambda _frame: self._start_publishing()
+        )
 
     def _start_publishing(self):
         self._backoff = 0.5
@@ -173,10 +191,10 @@ class OutboxRelay:
         self._handed.clear()
         self._poll_scheduled = False
         self._poll_timer = None
-        self._wait = self.poll_interval        # until the next poll: doubled by each poll finding nothing
+        self._wait = self.poll_interval  # until the next poll: doubled by each poll finding nothing
         self._nudged = False
-        self._backlog = True                   # the last SELECT found more than one batch: rely on it
-        self._selected_at = 0.0                # monotonic time of the last SELECT
+        self._backlog = True  # the last SELECT found more than one batch: rely on it
+        self._selected_at = 0.0  # monotonic time of the last SELECT
 
     def _schedule_poll(self, delay: float):
         if not self._poll_scheduled and self._connection is not None:
@@ -193,14 +211,18 @@ class OutboxRelay:
         if connection is None or self._channel is None:
             return
         if rows and not self._handed.hand(rows):
-            self._backlog = True  # the broker holds us back (no confirms): the SELECT will find them
+            self._backlog = (
+                True  # the broker holds us back (no confirms): the SELECT will find them
+            )
         if not self._nudged:
             self._nudged = True
             connection.ioloop.add_callback_threadsafe(self._poll_now)
 
     def _poll_now(self):
         self._nudged = False
-        if self._poll_timer is not None and self._connection is not None:  # a poll waits its turn: now
+        if (
+            self._poll_timer is not None and self._connection is not None
+        ):  # a poll waits its turn: now
             self._connection.ioloop.remove_timeout(self._poll_timer)
             self._poll_scheduled = False
             self._poll()
@@ -224,8 +246,12 @@ class OutboxRelay:
         try:
             self._publish_pending()
         except SQLAlchemyError as exc:
-            log.warning("%s relay: database unavailable (%s); retrying in %.0fs", self.service,
-                        type(exc).__name__, DATABASE_RETRY)
+            log.warning(
+                "%s relay: database unavailable (%s); retrying in %.0fs",
+                self.service,
+                type(exc).__name__,
+                DATABASE_RETRY,
+            )
             self._schedule_poll(DATABASE_RETRY)
 
     def _publish_pending(self):
@@ -233,7 +259,11 @@ class OutboxRelay:
         room = self.max_in_flight - publisher.in_flight
         if room <= 0:
             return  # confirms will call us again
-        if self._handed and not self._backlog and time.monotonic() - self._selected_at < self.poll_interval:
+        if (
+            self._handed
+            and not self._backlog
+            and time.monotonic() - self._selected_at < self.poll_interval
+        ):
             self._publish_handed(room)
             self._wait = self.poll_interval
             self._schedule_poll(0 if self._handed else self._wait)
@@ -246,13 +276,18 @@ class OutboxRelay:
             self._reader.rewind()
         # before the SELECT: a mark committed after it is in here; handed rows in flight are not
         # below the cursor
-        found, full = self._reader.read(limit, self._marker.unmarked() | publisher.handed_in_flight())
+        found, full = self._reader.read(
+            limit, self._marker.unmarked() | publisher.handed_in_flight()
+        )
         self._backlog = full
         for row in found:
             publisher.publish(row.id, row.event_id, row.type, row.village_id, row.body)
             self._reader.advance_to(row.id)
-        self._wait = self.poll_interval if found or publisher.in_flight else \
-            min(self._wait * 2, max(IDLE_POLL_INTERVAL, self.poll_interval))
+        self._wait = (
+            self.poll_interval
+            if found or publisher.in_flight
+            else min(self._wait * 2, max(IDLE_POLL_INTERVAL, self.poll_interval))
+        )
         self._schedule_poll(0 if full else self._wait)
 
     def _publish_handed(self, room: int):
@@ -269,8 +304,11 @@ class OutboxRelay:
         if isinstance(method, pika.spec.Basic.Nack):
             # a queue refused them (full, or unavailable): they stay pending and go out again once
             # nothing is in flight; pause a little rather than hammer the broker
-            log.error("%s relay: broker refused %d events; they stay pending and will be re-sent",
-                      self.service, len(row_ids))
+            log.error(
+                "%s relay: broker refused %d events; they stay pending and will be re-sent",
+                self.service,
+                len(row_ids),
+            )
             self._paused_until = time.monotonic() + REFUSED_PAUSE
             self._schedule_poll(REFUSED_PAUSE)
             return
@@ -320,8 +358,10 @@ def run_relays(services: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    threads = [threading.Thread(target=run_one, args=(relay,), name=f"{relay.service}-relay", daemon=True)
-               for relay in relays]
+    threads = [
+        threading.Thread(target=run_one, args=(relay,), name=f"{relay.service}-relay", daemon=True)
+        for relay in relays
+    ]
     for thread in threads:
         thread.start()
     while any(thread.is_alive() for thread in threads):

@@ -2,6 +2,7 @@
 advisory lock held on a connection of its own; a second replica's relay stands by and takes over
 when the first dies or loses its database connection. SQLite has one process per database file:
 no lock (`NoLock`)."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,15 @@ class AdvisoryLock:
     """`with AdvisoryLock(...) as lock:` waits until it holds the service's lock (or `stopping()`
     says to give up), and releases it at the end; `held()` tells whether it still does."""
 
-    def __init__(self, engine, service: str, *, stopping: Callable[[], bool],
-                 sleep: Callable[[float], None], retry: float = STANDBY_RETRY):
+    def __init__(
+        self,
+        engine,
+        service: str,
+        *,
+        stopping: Callable[[], bool],
+        sleep: Callable[[float], None],
+        retry: float = STANDBY_RETRY,
+    ):
         self.engine = engine
         self.key = zlib.crc32(f"outbox-relay:{service}".encode())
         self._stopping, self._sleep, self._retry = stopping, sleep, retry
@@ -31,7 +39,9 @@ class AdvisoryLock:
         while not self._stopping():
             try:
                 self._conn = self.engine.connect()
-                if self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
+                if self._conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
+                ).scalar():
                     self._conn.commit()
                     return self
                 self._conn.rollback()
@@ -51,8 +61,10 @@ class AdvisoryLock:
             self._conn.commit()
             return True
         except SQLAlchemyError:
-            log.error("lost the relay lock (its database connection dropped); publishing stops until "
-                      "the lock is taken again")
+            log.error(
+                "lost the relay lock (its database connection dropped); publishing stops until "
+                "the lock is taken again"
+            )
             return False
 
     def __exit__(self, *exc) -> bool:
@@ -79,7 +91,9 @@ class NoLock:
         return True
 
 
-def single_active_relay(engine, service: str, *, stopping: Callable[[], bool], sleep: Callable[[float], None]):
+def single_active_relay(
+    engine, service: str, *, stopping: Callable[[], bool], sleep: Callable[[float], None]
+):
     """The lock that keeps one relay active for `service`'s database (none needed on SQLite)."""
     if engine.dialect.name == "postgresql":
         return AdvisoryLock(engine, service, stopping=stopping, sleep=sleep)

@@ -1,5 +1,6 @@
 """The outbox side of the relay (backbone/relay.py): the pending rows it reads, the rows workers hand
 it right after their commit, and the marking of the rows the broker confirmed."""
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,9 @@ from backbone.tables import OutboxEvent
 log = logging.getLogger("maillage.relay")
 
 MARK_GATHER = 0.05  # seconds the marker gathers confirms before marking them in one transaction
-MAX_HANDED = 5_000  # commits' rows waiting in memory for the relay, beyond which the poll finds them
+MAX_HANDED = (
+    5_000  # commits' rows waiting in memory for the relay, beyond which the poll finds them
+)
 
 
 class OutboxReader:
@@ -40,18 +43,27 @@ class OutboxReader:
         those of `skip` (sent or confirmed, not marked yet); and whether more were left behind."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.village_id,
-                       OutboxEvent.body)
+                select(
+                    OutboxEvent.id,
+                    OutboxEvent.event_id,
+                    OutboxEvent.type,
+                    OutboxEvent.village_id,
+                    OutboxEvent.body,
+                )
                 .where(OutboxEvent.published_at.is_(None), OutboxEvent.id > self.cursor)
-                .order_by(OutboxEvent.id).limit(limit + len(skip))
+                .order_by(OutboxEvent.id)
+                .limit(limit + len(skip))
             ).all()
         full = len(rows) == limit + len(skip)
         return [row for row in rows if row.id not in skip][:limit], full
 
     def pending_count(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(OutboxEvent)
-                                .where(OutboxEvent.published_at.is_(None))).scalar_one()
+            return conn.execute(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None))
+            ).scalar_one()
 
 
 class HandedRows:
@@ -104,7 +116,9 @@ class PublishedMarker:
 
     def start(self) -> None:
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"{self.service}-relay-marker", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"{self.service}-relay-marker", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -127,7 +141,9 @@ class PublishedMarker:
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            if not self._stopping:  # gather the confirms of a moment: one UPDATE for them, not one each
+            if (
+                not self._stopping
+            ):  # gather the confirms of a moment: one UPDATE for them, not one each
                 time.sleep(self._gather)
             self._wake.clear()
             with self._lock:
@@ -136,11 +152,18 @@ class PublishedMarker:
                 try:
                     self._mark_published(row_ids)
                 except SQLAlchemyError as exc:
-                    log.warning("%s relay: could not mark %d events published (%s); they will be re-sent",
-                                self.service, len(row_ids), type(exc).__name__)
+                    log.warning(
+                        "%s relay: could not mark %d events published (%s); they will be re-sent",
+                        self.service,
+                        len(row_ids),
+                        type(exc).__name__,
+                    )
                 except Exception:  # noqa: BLE001  never a dead marker: the rows stay pending, re-sent
-                    log.exception("%s relay: could not mark %d events published; they will be re-sent",
-                                  self.service, len(row_ids))
+                    log.exception(
+                        "%s relay: could not mark %d events published; they will be re-sent",
+                        self.service,
+                        len(row_ids),
+                    )
                 with self._lock:
                     self._unmarked.difference_update(row_ids)
             if self._stopping and not self._waiting:
@@ -149,8 +172,13 @@ class PublishedMarker:
     def _mark_published(self, row_ids: list[int]) -> None:
         now = datetime.now(timezone.utc)
         with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # a mark lost in a crash only sends the rows again
+            if (
+                conn.dialect.name == "postgresql"
+            ):  # a mark lost in a crash only sends the rows again
                 conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             for start in range(0, len(row_ids), 500):
-                conn.execute(update(OutboxEvent).where(OutboxEvent.id.in_(row_ids[start:start + 500]))
-                             .values(published_at=now))
+                conn.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(row_ids[start : start + 500]))
+                    .values(published_at=now)
+                )

@@ -1,5 +1,6 @@
 """The relay's publisher (backbone/relay.py): outbox rows published on one channel in confirm
 mode, each kept until the broker confirms or refuses it."""
+
 from __future__ import annotations
 
 from collections import deque
@@ -25,13 +26,28 @@ class ConfirmedPublisher:
         self._recent: deque[int] = deque(maxlen=remember)
         self._recent_ids: set[int] = set()
 
-    def publish(self, row_id: int, event_id: str, type_: str, village_id: str | None, body: str, *,
-                handed: bool = False) -> None:
+    def publish(
+        self,
+        row_id: int,
+        event_id: str,
+        type_: str,
+        village_id: str | None,
+        body: str,
+        *,
+        handed: bool = False,
+    ) -> None:
         failpoints.hit("relay.before_publish")
         self.channel.basic_publish(
-            config.EVENTS_EXCHANGE, type_, body.encode(),
-            pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=event_id,
-                                 type=type_, headers={"village_id": village_id, "source": self.service}),
+            config.EVENTS_EXCHANGE,
+            type_,
+            body.encode(),
+            pika.BasicProperties(
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=event_id,
+                type=type_,
+                headers={"village_id": village_id, "source": self.service},
+            ),
         )
         self._delivery_tag += 1
         self._in_flight[self._delivery_tag] = row_id

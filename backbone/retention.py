@@ -7,6 +7,7 @@ they must leave as they were written (the relay, services/*/relay.py, owns them 
 
 `scrub_json` is shared with the stores that keep event bodies of their own (partners' deliveries).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,40 @@ from backbone.tables import OutboxEvent
 
 # Keys of an event body that hold what identifies a person (names, contacts, places, free text
 # they wrote or that was written about them, their profile tags, where they live).
-PERSONAL_KEYS = frozenset({
-    "display_name", "first_name", "last_name", "name", "full_name", "phone", "email", "address",
-    "delivery_address", "postcode", "city", "place", "description", "note", "text", "tags",
-    "pledger_name", "guest_name", "guest_phone", "sender_name", "latitude", "longitude", "to",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "display_name",
+        "first_name",
+        "last_name",
+        "name",
+        "full_name",
+        "phone",
+        "email",
+        "address",
+        "delivery_address",
+        "postcode",
+        "city",
+        "place",
+        "description",
+        "note",
+        "text",
+        "tags",
+        "pledger_name",
+        "guest_name",
+        "guest_phone",
+        "sender_name",
+        "latitude",
+        "longitude",
+        "to",
+    }
+)
 
 
 def _mentions(value: dict, needles: frozenset[str]) -> bool:
     return any(isinstance(v, str) and v in needles for v in value.values()) or any(
-        isinstance(v, list) and any(isinstance(x, str) and x in needles for x in v) for v in value.values())
+        isinstance(v, list) and any(isinstance(x, str) and x in needles for x in v)
+        for v in value.values()
+    )
 
 
 def scrub_json(value, needles) -> tuple[object, bool]:
@@ -70,8 +95,12 @@ def scrub_outbox(session, needles) -> int:
     needles = [str(n) for n in needles if n]
     if not needles:
         return 0
-    rows = session.scalars(select(OutboxEvent).where(
-        OutboxEvent.published_at.is_not(None), or_(*(OutboxEvent.body.contains(n) for n in needles)))).all()
+    rows = session.scalars(
+        select(OutboxEvent).where(
+            OutboxEvent.published_at.is_not(None),
+            or_(*(OutboxEvent.body.contains(n) for n in needles)),
+        )
+    ).all()
     changed = 0
     for row in rows:
         body = scrub_text(row.body, needles)
@@ -83,8 +112,11 @@ def scrub_outbox(session, needles) -> int:
 def purge_published_outbox(session, now: datetime, retention_days: int) -> int:
     """Delete the outbox rows published more than `retention_days` ago; how many. Does not commit."""
     cutoff = now - timedelta(days=retention_days)
-    result = session.execute(delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None),
-                                                       OutboxEvent.published_at < cutoff))
+    result = session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff
+        )
+    )
     return result.rowcount or 0
 
 

@@ -28,6 +28,7 @@ which the caller no longer waits, less DEADLINE_MARGIN for the answer's way back
 than the deadline of the call being served). The called service's units of work refuse to commit
 after it (backbone/unit_of_work.py): a caller told "the service did not answer" can trust that
 nothing was done, and try again."""
+
 from __future__ import annotations
 
 import logging
@@ -36,11 +37,24 @@ import time
 import eventlet
 from kombu.entity import TRANSIENT_DELIVERY_MODE
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY, \
-    SERIALIZER_CONFIG_KEY
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import MethodProxy, ReplyListener, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, \
-    get_rpc_exchange
+from nameko.rpc import (
+    MethodProxy,
+    ReplyListener,
+    Responder,
+    Rpc,
+    RpcConsumer,
+    RpcProxy,
+    ServiceProxy,
+    get_rpc_exchange,
+)
 
 from backbone import config
 from backbone.broker import BROKER_ERRORS, SafeQueueConsumer
@@ -52,10 +66,15 @@ log = logging.getLogger(__name__)
 DATABASE_DOWN = {"OperationalError", "InterfaceError", "DisconnectionError", "PendingRollbackError"}
 
 DEADLINE_KEY = "rpc_deadline"  # in the worker's context data, sent with each call as a header
-DEADLINE_MARGIN = 0.25         # seconds left for the answer's way back to the caller
+DEADLINE_MARGIN = 0.25  # seconds left for the answer's way back to the caller
 # a request or a reply is published at once or not at all: a broker that is away must not hold a
 # worker for kombu's default ~12 s of retries (the caller stops waiting long before)
-REQUEST_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
+REQUEST_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.1,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 REPLY_QUEUE_EXPIRES_MS = 60_000  # a reply queue unused this long goes (nameko's default: 5 min)
 
 
@@ -69,12 +88,16 @@ def call_deadline(worker_ctx) -> float | None:
 
 
 class TimedServiceProxy:
-    def __init__(self, proxy, provider: "ServiceRpc", timeout: float, served_deadline: float | None = None):
+    def __init__(
+        self, proxy, provider: "ServiceRpc", timeout: float, served_deadline: float | None = None
+    ):
         self._proxy = proxy
         self._provider = provider
         self._service = provider.target_service
         self._timeout = timeout
-        self._served_deadline = served_deadline  # the deadline of the call this worker serves, if any
+        self._served_deadline = (
+            served_deadline  # the deadline of the call this worker serves, if any
+        )
 
     def with_timeout(self, seconds: float) -> "TimedServiceProxy":
         return TimedServiceProxy(self._proxy, self._provider, seconds, self._served_deadline)
@@ -118,7 +141,9 @@ class _UnconfirmedPublisher(Publisher):
 
 class _UnconfirmedRequestPublisher(_UnconfirmedPublisher):
     def publish(self, payload, **kwargs):
-        kwargs["mandatory"] = False  # nameko asks for it; without a confirm nothing would read the return
+        kwargs["mandatory"] = (
+            False  # nameko asks for it; without a confirm nothing would read the return
+        )
         return super().publish(payload, **kwargs)
 
 
@@ -128,8 +153,9 @@ class _UnconfirmedMethodProxy(MethodProxy):
 
 class _UnconfirmedServiceProxy(ServiceProxy):
     def __getattr__(self, name):
-        return _UnconfirmedMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
-                                       **self.options)
+        return _UnconfirmedMethodProxy(
+            self.worker_ctx, self.service_name, name, self.reply_listener, **self.options
+        )
 
 
 class _ReplyListener(ReplyListener):
@@ -140,7 +166,10 @@ class _ReplyListener(ReplyListener):
     def setup(self):
         super().setup()
         self.queue.auto_delete = True
-        self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), "x-expires": REPLY_QUEUE_EXPIRES_MS}
+        self.queue.queue_arguments = {
+            **(self.queue.queue_arguments or {}),
+            "x-expires": REPLY_QUEUE_EXPIRES_MS,
+        }
 
 
 class ServiceRpc(RpcProxy):
@@ -155,7 +184,9 @@ class ServiceRpc(RpcProxy):
     def get_dependency(self, worker_ctx):
         proxy_cls = _UnconfirmedServiceProxy if self.reached else ServiceProxy
         proxy = proxy_cls(worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
-        return TimedServiceProxy(proxy, self, self.timeout or config.rpc_timeout(), call_deadline(worker_ctx))
+        return TimedServiceProxy(
+            proxy, self, self.timeout or config.rpc_timeout(), call_deadline(worker_ctx)
+        )
 
 
 class _Responder(Responder):
@@ -167,14 +198,22 @@ class _RpcConsumer(RpcConsumer):
 
     def handle_result(self, message, result, exc_info):
         config_ = self.container.config
-        responder = _Responder(config_[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config_),
-                               config_.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
-                               ssl=config_.get(AMQP_SSL_CONFIG_KEY), login_method=config_.get(LOGIN_METHOD_CONFIG_KEY))
+        responder = _Responder(
+            config_[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config_),
+            config_.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config_.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config_.get(LOGIN_METHOD_CONFIG_KEY),
+        )
         try:
             result, exc_info = responder.send_response(result, exc_info)
         except BROKER_ERRORS as exc:  # the caller's timeout answers it; the service goes on
-            log.warning("could not send the reply to %s (broker unreachable: %s); its caller's timeout answers",
-                        message.delivery_info.get("routing_key"), type(exc).__name__)
+            log.warning(
+                "could not send the reply to %s (broker unreachable: %s); its caller's timeout answers",
+                message.delivery_info.get("routing_key"),
+                type(exc).__name__,
+            )
         self.queue_consumer.ack_message(message)
         return result, exc_info
 

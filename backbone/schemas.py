@@ -1,9 +1,12 @@
 """Helpers for validating input at every boundary with marshmallow."""
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backbone.errors import InvalidInput
 
-MAX_PAGE = 10_000  # 2 million rows at the largest page size: past it, a number is a mistake or a probe
+MAX_PAGE = (
+    10_000  # 2 million rows at the largest page size: past it, a number is a mistake or a probe
+)
 MAX_PER_PAGE = 200
 
 

@@ -1,4 +1,5 @@
 """The backbone's own tables, created in every service's database by its migrations."""
+
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text
@@ -36,11 +37,13 @@ class UtcDateTime(TypeDecorator):
 
 
 class BackboneBase(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "pk": "pk_%(table_name)s",
-    })
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 class OutboxEvent(BackboneBase):

@@ -7,6 +7,7 @@
 - One durable quorum queue per handler (`<service>.<method>`), with a delivery limit and the
   dead-letter exchange: a message that keeps failing lands in `maillage.dead-letters`.
 """
+
 from __future__ import annotations
 
 from kombu import Exchange, Queue, binding
@@ -40,8 +41,11 @@ DEAD_LETTER_QUEUE_ARGS = {"x-queue-type": "quorum"}
 
 # --- kombu (inside nameko services) -------------------------------------------------------
 
+
 def events_exchange() -> Exchange:
-    return Exchange(config.EVENTS_EXCHANGE, type="topic", durable=True, arguments=EVENTS_EXCHANGE_ARGS)
+    return Exchange(
+        config.EVENTS_EXCHANGE, type="topic", durable=True, arguments=EVENTS_EXCHANGE_ARGS
+    )
 
 
 def dead_letter_exchange() -> Exchange:
@@ -49,15 +53,24 @@ def dead_letter_exchange() -> Exchange:
 
 
 def dead_letter_queue() -> Queue:
-    return Queue(config.DEAD_LETTER_QUEUE, exchange=dead_letter_exchange(), routing_key="#",
-                 durable=True, queue_arguments=DEAD_LETTER_QUEUE_ARGS)
+    return Queue(
+        config.DEAD_LETTER_QUEUE,
+        exchange=dead_letter_exchange(),
+        routing_key="#",
+        durable=True,
+        queue_arguments=DEAD_LETTER_QUEUE_ARGS,
+    )
 
 
 def handler_queue(service: str, method: str, event_types) -> Queue:
     name = handler_queue_name(service, method)
     exchange = events_exchange()
-    return Queue(name, bindings=[binding(exchange, routing_key=t) for t in event_types],
-                 durable=True, queue_arguments=handler_queue_arguments(name))
+    return Queue(
+        name,
+        bindings=[binding(exchange, routing_key=t) for t in event_types],
+        durable=True,
+        queue_arguments=handler_queue_arguments(name),
+    )
 
 
 def declare_kombu(connection, queues=()) -> None:
@@ -74,16 +87,20 @@ def declare_kombu(connection, queues=()) -> None:
 
 # --- pika (relay, operators' CLI, benchmarks) ----------------------------------------------
 
+
 def declare_pika(channel, subscriptions=()) -> None:
     """Same topology with pika. `subscriptions` is an iterable of (queue name, event types)."""
     channel.exchange_declare(config.DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True)
     channel.queue_declare(config.DEAD_LETTER_QUEUE, durable=True, arguments=DEAD_LETTER_QUEUE_ARGS)
     channel.queue_bind(config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE, routing_key="#")
-    channel.exchange_declare(config.EVENTS_EXCHANGE, exchange_type="topic", durable=True,
-                             arguments=EVENTS_EXCHANGE_ARGS)
+    channel.exchange_declare(
+        config.EVENTS_EXCHANGE, exchange_type="topic", durable=True, arguments=EVENTS_EXCHANGE_ARGS
+    )
     channel.exchange_declare(config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True)
     for queue_name, event_types in subscriptions:
-        channel.queue_declare(queue_name, durable=True, arguments=handler_queue_arguments(queue_name))
+        channel.queue_declare(
+            queue_name, durable=True, arguments=handler_queue_arguments(queue_name)
+        )
         for event_type in event_types:
             channel.queue_bind(queue_name, config.EVENTS_EXCHANGE, routing_key=event_type)
 
@@ -91,14 +108,22 @@ def declare_pika(channel, subscriptions=()) -> None:
 def declare_pika_async(channel, on_done, subscriptions=()) -> None:
     """`declare_pika` for pika's asynchronous channel: runs the declarations in order, then `on_done()`."""
     steps = [
-        lambda cb: channel.exchange_declare(config.DEAD_LETTER_EXCHANGE, exchange_type="topic",
-                                            durable=True, callback=cb),
-        lambda cb: channel.queue_declare(config.DEAD_LETTER_QUEUE, durable=True,
-                                         arguments=DEAD_LETTER_QUEUE_ARGS, callback=cb),
-        lambda cb: channel.queue_bind(config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE,
-                                      routing_key="#", callback=cb),
-        lambda cb: channel.exchange_declare(config.EVENTS_EXCHANGE, exchange_type="topic",
-                                            durable=True, arguments=EVENTS_EXCHANGE_ARGS, callback=cb),
+        lambda cb: channel.exchange_declare(
+            config.DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True, callback=cb
+        ),
+        lambda cb: channel.queue_declare(
+            config.DEAD_LETTER_QUEUE, durable=True, arguments=DEAD_LETTER_QUEUE_ARGS, callback=cb
+        ),
+        lambda cb: channel.queue_bind(
+            config.DEAD_LETTER_QUEUE, config.DEAD_LETTER_EXCHANGE, routing_key="#", callback=cb
+        ),
+        lambda cb: channel.exchange_declare(
+            config.EVENTS_EXCHANGE,
+            exchange_type="topic",
+            durable=True,
+            arguments=EVENTS_EXCHANGE_ARGS,
+            callback=cb,
+        ),
     ]
 
     def run(index, _frame=None):
@@ -121,5 +146,7 @@ def subscriptions_of(service_cls) -> list[tuple[str, tuple[str, ...]]]:
         method = getattr(service_cls, method_name, None)
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventConsumer):
-                found.append((handler_queue_name(service_cls.name, method_name), entrypoint.event_types))
+                found.append(
+                    (handler_queue_name(service_cls.name, method_name), entrypoint.event_types)
+                )
     return found

@@ -9,6 +9,7 @@ Nothing is written unless `commit()` is called; events reach the broker only thr
 An event handler's unit of work also holds the event's inbox record (`claim`, `claim_many`), which
 `@consume_event` writes before calling the handler (backbone/consumer.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,15 @@ _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, *, source: str, correlation_id: str | None = None,
-                 after_events_committed: Callable[[list[tuple]], None] | None = None,
-                 deadline: float | None = None):
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        *,
+        source: str,
+        correlation_id: str | None = None,
+        after_events_committed: Callable[[list[tuple]], None] | None = None,
+        deadline: float | None = None,
+    ):
         self._session_factory = session_factory
         self.source = source
         self.correlation_id = correlation_id
@@ -54,13 +61,25 @@ class UnitOfWork:
     def __exit__(self, *exc_info):
         self.close()
 
-    def record_event(self, type: str, payload: dict, *, village_id: str | None,
-                     version: int | None = None) -> dict:
+    def record_event(
+        self, type: str, payload: dict, *, village_id: str | None, version: int | None = None
+    ) -> dict:
         """Validate the event against its contract and add it to the outbox in this transaction."""
-        envelope = build_envelope(type, payload, village_id=village_id, source=self.source,
-                                  version=version, correlation_id=self.correlation_id)
-        row = OutboxEvent(event_id=envelope["event_id"], type=envelope["type"], version=envelope["version"],
-                          village_id=envelope["village_id"], body=json.dumps(envelope, separators=(",", ":")))
+        envelope = build_envelope(
+            type,
+            payload,
+            village_id=village_id,
+            source=self.source,
+            version=version,
+            correlation_id=self.correlation_id,
+        )
+        row = OutboxEvent(
+            event_id=envelope["event_id"],
+            type=envelope["type"],
+            version=envelope["version"],
+            village_id=envelope["village_id"],
+            body=json.dumps(envelope, separators=(",", ":")),
+        )
         self.session.add(row)
         self._outbox.append(row)
         return envelope
@@ -75,27 +94,50 @@ class UnitOfWork:
         One `INSERT … ON CONFLICT DO NOTHING`: on PostgreSQL a concurrent duplicate (another
         replica) waits for the first transaction, then finds the row and is told False.
         """
-        result = self.session.execute(self.insert(InboxEntry).values(
-            consumer=consumer, event_id=envelope["event_id"], event_type=envelope["type"],
-            processed_at=utcnow()).on_conflict_do_nothing())
+        result = self.session.execute(
+            self.insert(InboxEntry)
+            .values(
+                consumer=consumer,
+                event_id=envelope["event_id"],
+                event_type=envelope["type"],
+                processed_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
         return result.rowcount == 1
 
     def claim_many(self, consumer: str, envelopes: list[dict]) -> list[dict]:
         """The events of `envelopes` that `consumer` sees for the first time, in their order (a
         batch's `claim`: one `INSERT … ON CONFLICT DO NOTHING RETURNING` for all of them)."""
-        unique = list({envelope["event_id"]: envelope for envelope in envelopes}.values())  # keys keep first places
+        unique = list(
+            {envelope["event_id"]: envelope for envelope in envelopes}.values()
+        )  # keys keep first places
         if not unique:
             return []
         now = utcnow()
         # executemany (one cached statement, sent as one INSERT by insertmanyvalues), not a VALUES list
         # whose length would make a new statement to compile for every size of batch
-        claimed = set(self.session.scalars(
-            self.insert(InboxEntry.__table__).on_conflict_do_nothing().returning(InboxEntry.event_id),
-            [{"consumer": consumer, "event_id": envelope["event_id"], "event_type": envelope["type"],
-              "processed_at": now} for envelope in unique]))
+        claimed = set(
+            self.session.scalars(
+                self.insert(InboxEntry.__table__)
+                .on_conflict_do_nothing()
+                .returning(InboxEntry.event_id),
+                [
+                    {
+                        "consumer": consumer,
+                        "event_id": envelope["event_id"],
+                        "event_type": envelope["type"],
+                        "processed_at": now,
+                    }
+                    for envelope in unique
+                ],
+            )
+        )
         return [envelope for envelope in unique if envelope["event_id"] in claimed]
 
-    def keep_latest(self, model, values: dict | list[dict], *, key: str, stamp: str = "changed_at") -> None:
+    def keep_latest(
+        self, model, values: dict | list[dict], *, key: str, stamp: str = "changed_at"
+    ) -> None:
         """Upsert rows of a read model (one dict, or a batch's list of dicts with the same names),
         keeping whichever version of each row is newest by `stamp`.
 
@@ -113,10 +155,14 @@ class UnitOfWork:
         statement = self.insert(table)
         # executemany (one cached statement, sent as one INSERT by insertmanyvalues), as `claim_many`:
         # a VALUES list made a new statement to compile for every size of batch
-        self.session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_={name: statement.excluded[name] for name in rows[0] if name != key},
-            where=table.c[stamp] < statement.excluded[stamp]), rows)
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c[key]],
+                set_={name: statement.excluded[name] for name in rows[0] if name != key},
+                where=table.c[stamp] < statement.excluded[stamp],
+            ),
+            rows,
+        )
 
     def ensure_row(self, model, values: dict):
         """The row of `model` whose primary key is in `values`, created from `values` when missing,
@@ -127,14 +173,17 @@ class UnitOfWork:
         reads its row, instead of failing on the key and being retried after a pause."""
         self.session.execute(self.insert(model).values(**values).on_conflict_do_nothing())
         key = tuple(values[column.name] for column in model.__table__.primary_key.columns)
-        return self.session.get(model, key if len(key) > 1 else key[0], populate_existing=True,
-                                with_for_update=True)
+        return self.session.get(
+            model, key if len(key) > 1 else key[0], populate_existing=True, with_for_update=True
+        )
 
     def commit(self) -> None:
         if self.deadline is not None and time.time() > self.deadline:
             late_by = time.time() - self.deadline
             self.rollback()
-            log.warning("%s: not committed, the caller stopped waiting %.2f s ago", self.source, late_by)
+            log.warning(
+                "%s: not committed, the caller stopped waiting %.2f s ago", self.source, late_by
+            )
             raise CallerGaveUp(late_by)
         rows, self._outbox = self._outbox, []
         if self._after_events_committed is None or not rows:

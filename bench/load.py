@@ -51,6 +51,7 @@ It prints and writes (bench/results/load-<backend>-<date>.md):
 
 Asserts nothing: the targets of issue #8 are printed beside the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,10 +87,20 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import throughput  # noqa: E402  (bench/throughput.py: vhost, databases, raw broker limit)
 
 RESULTS = ROOT / "bench" / "results"
-CONCIERGES = ["lucie@maillage.test", "karim@maillage.test", "jeanne@maillage.test", "paul@maillage.test"]
+CONCIERGES = [
+    "lucie@maillage.test",
+    "karim@maillage.test",
+    "jeanne@maillage.test",
+    "paul@maillage.test",
+]
 COORDINATOR = "coordination@maillage.test"
 PASSWORD = "maillage-demo"
-DASHBOARD_PREFIXES = ("/api/network", "/api/suggestions/overview", "/api/time-bank", "/api/skills-map")
+DASHBOARD_PREFIXES = (
+    "/api/network",
+    "/api/suggestions/overview",
+    "/api/time-bank",
+    "/api/skills-map",
+)
 TARGETS = [
     ("counter routes p95 (20 users, PostgreSQL)", "< 100 ms"),
     ("orders accepted and fully propagated", ">= 200 orders/s for a minute"),
@@ -154,10 +165,17 @@ def cpu_by_process(network: "Network") -> dict[str, float]:
 
 # --- the network -----------------------------------------------------------------------------
 
+
 class Network:
     """The whole network as processes, in its own vhost, data folder, port and databases."""
 
-    def __init__(self, backend: str, work: Path, vhost: throughput.Vhost, replicas: dict[str, int] | None = None):
+    def __init__(
+        self,
+        backend: str,
+        work: Path,
+        vhost: throughput.Vhost,
+        replicas: dict[str, int] | None = None,
+    ):
         self.backend, self.work, self.vhost = backend, work, vhost
         self.replicas = replicas or {}
         self.port = free_port()
@@ -167,9 +185,15 @@ class Network:
 
     def start(self) -> float:
         started = time.monotonic()
-        os.environ.update({"AMQP_URI": self.vhost.uri, "MAILLAGE_DATA_DIR": str(self.work / "data"),
-                           "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}", "GATEWAY_SECRET": "bench-" + self.vhost.name,
-                           "MAILLAGE_LOG_LEVEL": os.environ.get("MAILLAGE_LOG_LEVEL", "WARNING")})
+        os.environ.update(
+            {
+                "AMQP_URI": self.vhost.uri,
+                "MAILLAGE_DATA_DIR": str(self.work / "data"),
+                "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
+                "GATEWAY_SECRET": "bench-" + self.vhost.name,
+                "MAILLAGE_LOG_LEVEL": os.environ.get("MAILLAGE_LOG_LEVEL", "WARNING"),
+            }
+        )
         (self.work / "data").mkdir(parents=True, exist_ok=True)
         from backbone import config, migrations
         from maillage.network import declare_topology
@@ -184,15 +208,26 @@ class Network:
             migrations.upgrade(service)
         declare_topology()
         self.runner = Runner(self.work / "log")
-        for process in list(self.runner.processes):  # competing consumers, as `docker compose up --scale`
-            self.runner.processes += [replace(process, name=f"{process.name}-{n}", argv=list(process.argv))
-                                      for n in range(2, self.replicas.get(process.name, 1) + 1)]
+        for process in list(
+            self.runner.processes
+        ):  # competing consumers, as `docker compose up --scale`
+            self.runner.processes += [
+                replace(process, name=f"{process.name}-{n}", argv=list(process.argv))
+                for n in range(2, self.replicas.get(process.name, 1) + 1)
+            ]
         self.runner.start()
         self.runner.wait_healthy(self.base_url + "/health", 120)
-        seeded = subprocess.run([str(Path(sys.executable).parent / "maillage"), "seed"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
+        seeded = subprocess.run(
+            [str(Path(sys.executable).parent / "maillage"), "seed"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if seeded.returncode != 0:
-            raise RuntimeError(f"maillage seed failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-2000:]}")
+            raise RuntimeError(
+                f"maillage seed failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-2000:]}"
+            )
         return time.monotonic() - started
 
     def memory(self) -> list[tuple[str, int, int | None]]:
@@ -208,13 +243,17 @@ class Network:
                 print(f"  could not drop {url}: {exc}", file=sys.stderr)
 
     def queues_empty(self) -> bool:
-        response = requests.get(f"{throughput.RABBIT_MANAGEMENT}/queues/{self.vhost.name}",
-                                auth=throughput.RABBIT_AUTH, timeout=10)
+        response = requests.get(
+            f"{throughput.RABBIT_MANAGEMENT}/queues/{self.vhost.name}",
+            auth=throughput.RABBIT_AUTH,
+            timeout=10,
+        )
         queues = [q for q in response.json() if q["name"] != "maillage.dead-letters"]
         return all(q.get("messages", 0) == 0 for q in queues)
 
 
 # --- the mix ---------------------------------------------------------------------------------
+
 
 class Recorder:
     def __init__(self):
@@ -234,9 +273,28 @@ class Recorder:
 class Mix:
     """Prepares, from the demo data, what each operation needs; then runs one at random."""
 
-    WEIGHTS = {"search": 20, "today": 10, "catalogue": 10, "order": 25, "parcel": 10, "help_request": 5,
-               "registration": 10, "dashboard": 10, "ready": 25, "collect": 25, "parcel_hand_over": 12}
-    WRITES = {"order", "parcel", "help_request", "registration", "ready", "collect", "parcel_hand_over"}
+    WEIGHTS = {
+        "search": 20,
+        "today": 10,
+        "catalogue": 10,
+        "order": 25,
+        "parcel": 10,
+        "help_request": 5,
+        "registration": 10,
+        "dashboard": 10,
+        "ready": 25,
+        "collect": 25,
+        "parcel_hand_over": 12,
+    }
+    WRITES = {
+        "order",
+        "parcel",
+        "help_request",
+        "registration",
+        "ready",
+        "collect",
+        "parcel_hand_over",
+    }
     # an accepted write of the key is queued, in its village, for the hand-over of the value
     NEXT_STEP = {"order": "ready", "ready": "collect", "parcel": "parcel_hand_over"}
     FED_BY = {step: kind for kind, step in NEXT_STEP.items()}
@@ -244,20 +302,36 @@ class Mix:
     def __init__(self, base_url: str, only: tuple[str, ...] | None = None):
         self.base_url = base_url
         self.only = only
-        self.paths = {(m.upper(), p) for p, ops in requests.get(base_url + "/api/openapi.json", timeout=10)
-                      .json()["paths"].items() for m in ops}
+        self.paths = {
+            (m.upper(), p)
+            for p, ops in requests.get(base_url + "/api/openapi.json", timeout=10)
+            .json()["paths"]
+            .items()
+            for m in ops
+        }
         self.coordinator = self._login(COORDINATOR)
         self.villages = []
         for email in CONCIERGES:
             headers = self._login(email)
-            village_id = requests.get(base_url + "/api/villages", headers=headers, timeout=10).json()[0]["id"]
+            village_id = requests.get(
+                base_url + "/api/villages", headers=headers, timeout=10
+            ).json()[0]["id"]
             self.villages.append(self._prepare(village_id, headers))
-        self.dashboard = sorted(p for m, p in self.paths if m == "GET" and "{" not in p and (
-            p.startswith(DASHBOARD_PREFIXES) or "dashboard" in p or "figures" in p))
+        self.dashboard = sorted(
+            p
+            for m, p in self.paths
+            if m == "GET"
+            and "{" not in p
+            and (p.startswith(DASHBOARD_PREFIXES) or "dashboard" in p or "figures" in p)
+        )
         self.left_out: dict[str, str] = {}
         self.lock = threading.Lock()
-        self.awaiting_supplier = 0  # orders placed by the run that await a shared supplier (not queued)
-        self.queueing = set(self.NEXT_STEP)  # the kinds whose accepted writes are queued for a hand-over
+        self.awaiting_supplier = (
+            0  # orders placed by the run that await a shared supplier (not queued)
+        )
+        self.queueing = set(
+            self.NEXT_STEP
+        )  # the kinds whose accepted writes are queued for a hand-over
         self._check()
         # queued only for the hand-overs that run (`--mix orders`: none); what the check placed is not counted
         self.queueing = {kind for kind, step in self.NEXT_STEP.items() if step in self.kinds()}
@@ -265,8 +339,11 @@ class Mix:
         self.numbers = itertools.count(1)
 
     def _login(self, email: str) -> dict:
-        response = requests.post(self.base_url + "/api/auth/login", json={"email": email, "password": PASSWORD},
-                                 timeout=10)
+        response = requests.post(
+            self.base_url + "/api/auth/login",
+            json={"email": email, "password": PASSWORD},
+            timeout=10,
+        )
         response.raise_for_status()
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -276,25 +353,34 @@ class Mix:
 
     def _prepare(self, village_id: str, headers: dict) -> dict:
         members = self._get(f"/api/villages/{village_id}/members", headers) or []
-        catalogue = self._get(f"/api/villages/{village_id}/counter/catalogue?available=1", headers) or []
+        catalogue = (
+            self._get(f"/api/villages/{village_id}/counter/catalogue?available=1", headers) or []
+        )
         orderable = [i for i in catalogue if i.get("available") and i.get("next_delivery_date")]
         skills = self._get("/api/skills", headers) or []
-        return {"id": village_id, "headers": headers, "members": [m["id"] for m in members],
-                "names": [m["display_name"].split()[0][:3] for m in members], "items": orderable,
-                "skills": [s.get("code") or s.get("skill") for s in skills],
-                "queues": {step: deque() for step in self.FED_BY}}  # (id, pickup code) oldest first, per hand-over
+        return {
+            "id": village_id,
+            "headers": headers,
+            "members": [m["id"] for m in members],
+            "names": [m["display_name"].split()[0][:3] for m in members],
+            "items": orderable,
+            "skills": [s.get("code") or s.get("skill") for s in skills],
+            "queues": {step: deque() for step in self.FED_BY},
+        }  # (id, pickup code) oldest first, per hand-over
 
     def _check(self) -> None:
-        needs = {"search": ("GET", "/api/villages/{village_id}/members"),
-                 "today": ("GET", "/api/villages/{village_id}/counter/today"),
-                 "catalogue": ("GET", "/api/villages/{village_id}/counter/catalogue"),
-                 "order": ("POST", "/api/villages/{village_id}/orders"),
-                 "parcel": ("POST", "/api/villages/{village_id}/parcels"),
-                 "help_request": ("POST", "/api/villages/{village_id}/help-requests"),
-                 "registration": ("POST", "/api/villages/{village_id}/members"),
-                 "ready": ("POST", "/api/villages/{village_id}/orders/{order_id}/ready"),
-                 "collect": ("POST", "/api/villages/{village_id}/orders/{order_id}/collect"),
-                 "parcel_hand_over": ("POST", "/api/villages/{village_id}/parcels/{parcel_id}/handover")}
+        needs = {
+            "search": ("GET", "/api/villages/{village_id}/members"),
+            "today": ("GET", "/api/villages/{village_id}/counter/today"),
+            "catalogue": ("GET", "/api/villages/{village_id}/counter/catalogue"),
+            "order": ("POST", "/api/villages/{village_id}/orders"),
+            "parcel": ("POST", "/api/villages/{village_id}/parcels"),
+            "help_request": ("POST", "/api/villages/{village_id}/help-requests"),
+            "registration": ("POST", "/api/villages/{village_id}/members"),
+            "ready": ("POST", "/api/villages/{village_id}/orders/{order_id}/ready"),
+            "collect": ("POST", "/api/villages/{village_id}/orders/{order_id}/collect"),
+            "parcel_hand_over": ("POST", "/api/villages/{village_id}/parcels/{parcel_id}/handover"),
+        }
         for kind, route in needs.items():
             if route not in self.paths:
                 self.left_out[kind] = f"no route {route[0]} {route[1]}"
@@ -316,7 +402,9 @@ class Mix:
                 continue
             result = self._check_run(kind, 1)
             if result is None:
-                self.left_out[kind] = f"nothing to hand over: {self.FED_BY[kind]} queued nothing in 8 tries"
+                self.left_out[kind] = (
+                    f"nothing to hand over: {self.FED_BY[kind]} queued nothing in 8 tries"
+                )
                 continue
             route, status, body = result
             if not 200 <= status < 300:
@@ -336,12 +424,18 @@ class Mix:
         return None
 
     def kinds(self):
-        return [k for k in self.WEIGHTS if k not in self.left_out and (self.only is None or k in self.only)]
+        return [
+            k
+            for k in self.WEIGHTS
+            if k not in self.left_out and (self.only is None or k in self.only)
+        ]
 
     def run(self, kind: str, rnd: random.Random, session) -> tuple[str, int, str] | None:
         """One operation: (route template, status, body); None, with nothing sent, for a hand-over
         when no village has anything queued for it."""
-        if kind in self.FED_BY:  # a hand-over: the oldest the run left for it, in a village that has one
+        if (
+            kind in self.FED_BY
+        ):  # a hand-over: the oldest the run left for it, in a village that has one
             waiting = [v for v in self.villages if v["queues"][kind]]
             if not waiting:
                 return None
@@ -360,63 +454,121 @@ class Mix:
         n = next(self.numbers) if hasattr(self, "numbers") else 0
         if kind == "search":
             route = "GET /api/villages/{village_id}/members?q="
-            response = session.get(f"{base}/api/villages/{vid}/members", params={"q": rnd.choice(village["names"])},
-                                   headers=headers, timeout=30)
+            response = session.get(
+                f"{base}/api/villages/{vid}/members",
+                params={"q": rnd.choice(village["names"])},
+                headers=headers,
+                timeout=30,
+            )
         elif kind == "today":
             route = "GET /api/villages/{village_id}/counter/today"
-            response = session.get(f"{base}/api/villages/{vid}/counter/today", headers=headers, timeout=30)
+            response = session.get(
+                f"{base}/api/villages/{vid}/counter/today", headers=headers, timeout=30
+            )
         elif kind == "catalogue":
             route = "GET /api/villages/{village_id}/counter/catalogue"
-            response = session.get(f"{base}/api/villages/{vid}/counter/catalogue", headers=headers, timeout=30)
+            response = session.get(
+                f"{base}/api/villages/{vid}/counter/catalogue", headers=headers, timeout=30
+            )
         elif kind == "order":
             route = "POST /api/villages/{village_id}/orders"
             item = rnd.choice(village["items"])
-            response = session.post(f"{base}/api/villages/{vid}/orders", headers=headers, timeout=30, json={
-                "idempotency_key": str(uuid.uuid4()), "member_id": rnd.choice(village["members"]),
-                "delivery_date": item["next_delivery_date"], "fulfilment": "counter",
-                "lines": [{"item_id": item["item_id"], "quantity": rnd.randint(1, 3)}]})
+            response = session.post(
+                f"{base}/api/villages/{vid}/orders",
+                headers=headers,
+                timeout=30,
+                json={
+                    "idempotency_key": str(uuid.uuid4()),
+                    "member_id": rnd.choice(village["members"]),
+                    "delivery_date": item["next_delivery_date"],
+                    "fulfilment": "counter",
+                    "lines": [{"item_id": item["item_id"], "quantity": rnd.randint(1, 3)}],
+                },
+            )
         elif kind == "parcel":
             route = "POST /api/villages/{village_id}/parcels"
-            response = session.post(f"{base}/api/villages/{vid}/parcels", headers=headers, timeout=30, json={
-                "member_id": rnd.choice(village["members"]), "sender_kind": "la_poste", "place_kind": "shelf",
-                "place": f"B{rnd.randint(1, 9)}", "description": "Colis"})
+            response = session.post(
+                f"{base}/api/villages/{vid}/parcels",
+                headers=headers,
+                timeout=30,
+                json={
+                    "member_id": rnd.choice(village["members"]),
+                    "sender_kind": "la_poste",
+                    "place_kind": "shelf",
+                    "place": f"B{rnd.randint(1, 9)}",
+                    "description": "Colis",
+                },
+            )
         elif kind == "help_request":
             route = "POST /api/villages/{village_id}/help-requests"
-            start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=rnd.randint(1, 20))).replace(
-                minute=0, second=0, microsecond=0)
-            response = session.post(f"{base}/api/villages/{vid}/help-requests", headers=headers, timeout=30, json={
-                "requester_member_id": rnd.choice(village["members"]), "skill": rnd.choice(village["skills"]),
-                "place": "Chez la personne", "starts_at": start.isoformat(),
-                "ends_at": (start + dt.timedelta(hours=2)).isoformat()})
+            start = (
+                dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=rnd.randint(1, 20))
+            ).replace(minute=0, second=0, microsecond=0)
+            response = session.post(
+                f"{base}/api/villages/{vid}/help-requests",
+                headers=headers,
+                timeout=30,
+                json={
+                    "requester_member_id": rnd.choice(village["members"]),
+                    "skill": rnd.choice(village["skills"]),
+                    "place": "Chez la personne",
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + dt.timedelta(hours=2)).isoformat(),
+                },
+            )
         elif kind == "registration":
             route = "POST /api/villages/{village_id}/members"
-            response = session.post(f"{base}/api/villages/{vid}/members", headers=headers, timeout=30, json={
-                "first_name": "Banc", "last_name": f"Charge{uuid.uuid4().hex[:8]}",
-                "phone": f"06 37 {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}",
-                "preferred_channel": "phone", "confirm_duplicate": True})
+            response = session.post(
+                f"{base}/api/villages/{vid}/members",
+                headers=headers,
+                timeout=30,
+                json={
+                    "first_name": "Banc",
+                    "last_name": f"Charge{uuid.uuid4().hex[:8]}",
+                    "phone": f"06 37 {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}",
+                    "preferred_channel": "phone",
+                    "confirm_duplicate": True,
+                },
+            )
         elif kind == "ready":
             route = "POST /api/villages/{village_id}/orders/{order_id}/ready"
-            response = session.post(f"{base}/api/villages/{vid}/orders/{thing_id}/ready", headers=headers,
-                                    timeout=30, json={})
+            response = session.post(
+                f"{base}/api/villages/{vid}/orders/{thing_id}/ready",
+                headers=headers,
+                timeout=30,
+                json={},
+            )
         elif kind == "collect":
             route = "POST /api/villages/{village_id}/orders/{order_id}/collect"
-            response = session.post(f"{base}/api/villages/{vid}/orders/{thing_id}/collect", headers=headers,
-                                    timeout=30, json={})
+            response = session.post(
+                f"{base}/api/villages/{vid}/orders/{thing_id}/collect",
+                headers=headers,
+                timeout=30,
+                json={},
+            )
         elif kind == "parcel_hand_over":
             route = "POST /api/villages/{village_id}/parcels/{parcel_id}/handover"
-            response = session.post(f"{base}/api/villages/{vid}/parcels/{thing_id}/handover", headers=headers,
-                                    timeout=30, json={"code": code})
+            response = session.post(
+                f"{base}/api/villages/{vid}/parcels/{thing_id}/handover",
+                headers=headers,
+                timeout=30,
+                json={"code": code},
+            )
         else:
             path = rnd.choice(self.dashboard)
             route = f"GET {path}"
             response = session.get(base + path, headers=self.coordinator, timeout=30)
         if kind in self.queueing and 200 <= response.status_code < 300:
             answer = json_loads(response.text)
-            if kind == "order" and answer["status"] != "confirmed":  # awaits a shared supplier: cannot be made ready
+            if (
+                kind == "order" and answer["status"] != "confirmed"
+            ):  # awaits a shared supplier: cannot be made ready
                 with self.lock:
                     self.awaiting_supplier += 1
             else:
-                village["queues"][self.NEXT_STEP[kind]].append((answer["id"], answer.get("pickup_code")))
+                village["queues"][self.NEXT_STEP[kind]].append(
+                    (answer["id"], answer.get("pickup_code"))
+                )
         return route, response.status_code, response.text
 
 
@@ -440,25 +592,38 @@ class LightSession:
 
     def post(self, url, json=None, headers=None, timeout=30):  # noqa: A002  (requests' name)
         body = json_dumps(json).encode()
-        return self._request("POST", url, body, {**(headers or {}), "Content-Type": "application/json"}, timeout)
+        return self._request(
+            "POST", url, body, {**(headers or {}), "Content-Type": "application/json"}, timeout
+        )
 
     def _request(self, method, url, body, headers, timeout):
         parts = urllib.parse.urlsplit(url)
         if self._connection is None or self._address != parts.netloc:
-            self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+            self._connection = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=timeout
+            )
             self._address = parts.netloc
         try:
-            self._connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
-                                     body=body, headers=headers)
+            self._connection.request(
+                method,
+                parts.path + (f"?{parts.query}" if parts.query else ""),
+                body=body,
+                headers=headers,
+            )
             response = self._connection.getresponse()
             return self.Response(response.status, response.read().decode())
-        except (OSError, http.client.HTTPException) as exc:  # recorded as this error; a new connection next
+        except (
+            OSError,
+            http.client.HTTPException,
+        ) as exc:  # recorded as this error; a new connection next
             self._connection.close()
             self._connection = None
             raise requests.ConnectionError(str(exc)) from exc
 
 
-def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8, think: float = 0.0) -> float:
+def run_load(
+    mix: Mix, users: int, duration: float, recorder: Recorder, seed: int = 8, think: float = 0.0
+) -> float:
     """`users` threads working for `duration` seconds; with `think`, each pauses between two actions
     for a random time averaging `think` seconds (exponential: a concierge serving someone)."""
     kinds = mix.kinds()
@@ -475,10 +640,14 @@ def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: in
                 result = mix.run(kind, rnd, session)
             except requests.RequestException as exc:
                 result = kind, type(exc).__name__, ""
-            if result is None:  # a hand-over with nothing to hand over: nothing sent nor recorded, draw again
+            if (
+                result is None
+            ):  # a hand-over with nothing to hand over: nothing sent nor recorded, draw again
                 continue
             route, status, _text = result
-            recorder.add(route, kind if kind in mix.WRITES else "", time.perf_counter() - started, status)
+            recorder.add(
+                route, kind if kind in mix.WRITES else "", time.perf_counter() - started, status
+            )
             if think:
                 time.sleep(min(rnd.expovariate(1 / think), max(0.0, stop_at - time.monotonic())))
 
@@ -491,18 +660,38 @@ def run_load(mix: Mix, users: int, duration: float, recorder: Recorder, seed: in
     return time.monotonic() - started
 
 
-def start_profilers(py_spy: str, network: Network, work: Path, duration: float) -> list[subprocess.Popen]:
+def start_profilers(
+    py_spy: str, network: Network, work: Path, duration: float
+) -> list[subprocess.Popen]:
     """py-spy on every process of the network for the load's duration (collapsed stacks, 100 Hz)."""
     folder = work / "profile"
     folder.mkdir(exist_ok=True)
-    return [subprocess.Popen([py_spy, "record", "--nonblocking", "--format", "raw", "--rate", "100",
-                              "--duration", str(int(duration)), "--pid", str(pid),
-                              "--output", str(folder / f"{name}.txt")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for name, pid, _rss in network.memory()]
+    return [
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--rate",
+                "100",
+                "--duration",
+                str(int(duration)),
+                "--pid",
+                str(pid),
+                "--output",
+                str(folder / f"{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid, _rss in network.memory()
+    ]
 
 
 # --- events: outbox -> every consumer's inbox --------------------------------------------------
+
 
 def event_delays(since: dt.datetime, until: dt.datetime):
     """{type: [seconds from outbox row to the last inbox claim]}, [seconds from outbox row to its
@@ -522,13 +711,21 @@ def event_delays(since: dt.datetime, until: dt.datetime):
         try:
             with database.engine.connect() as conn:
                 for event_id, type_, created, published_at in conn.execute(
-                        select(OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.created_at, OutboxEvent.published_at)
-                        .where(OutboxEvent.created_at >= since)):
+                    select(
+                        OutboxEvent.event_id,
+                        OutboxEvent.type,
+                        OutboxEvent.created_at,
+                        OutboxEvent.published_at,
+                    ).where(OutboxEvent.created_at >= since)
+                ):
                     written[event_id] = (type_, created)
                     if published_at is not None:
                         published[event_id] = (published_at - created).total_seconds()
                 for event_id, processed in conn.execute(
-                        select(InboxEntry.event_id, InboxEntry.processed_at).where(InboxEntry.processed_at >= since)):
+                    select(InboxEntry.event_id, InboxEntry.processed_at).where(
+                        InboxEntry.processed_at >= since
+                    )
+                ):
                     claimed[event_id].append(processed)
                     claimed_by[service][event_id] = processed
                     if processed <= until:
@@ -537,87 +734,179 @@ def event_delays(since: dt.datetime, until: dt.datetime):
             database.dispose()
     delays, relayed, per_consumer = defaultdict(list), [], defaultdict(list)
     for service, claims in claimed_by.items():
-        per_consumer[service] = [(processed - written[event_id][1]).total_seconds()
-                                 for event_id, processed in claims.items() if event_id in written]
+        per_consumer[service] = [
+            (processed - written[event_id][1]).total_seconds()
+            for event_id, processed in claims.items()
+            if event_id in written
+        ]
     for event_id, (type_, created) in written.items():
         if claimed.get(event_id):
             delays[type_].append((max(claimed[event_id]) - created).total_seconds())
-            if event_id in published:  # when the relay recorded the broker's confirm (after delivery, often)
+            if (
+                event_id in published
+            ):  # when the relay recorded the broker's confirm (after delivery, often)
                 relayed.append(published[event_id])
-    unconsumed = Counter(type_ for event_id, (type_, _c) in written.items() if event_id not in claimed)
+    unconsumed = Counter(
+        type_ for event_id, (type_, _c) in written.items() if event_id not in claimed
+    )
     return delays, relayed, per_consumer, claims_in_window, unconsumed
 
 
 # --- report ----------------------------------------------------------------------------------
 
+
 def ms(seconds: float) -> str:
     return "-" if seconds != seconds else f"{seconds * 1000:,.0f}"
 
 
-def report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, per_consumer, claims, unconsumed, raw,
-           memory_rest, memory_after, cpu) -> str:
-    pace = f", pausing {args.think:g} s on average between actions" if args.think else ", without pause"
+def report(
+    args,
+    started_at,
+    startup,
+    mix,
+    recorder,
+    elapsed,
+    drained,
+    delays,
+    relayed,
+    per_consumer,
+    claims,
+    unconsumed,
+    raw,
+    memory_rest,
+    memory_after,
+    cpu,
+) -> str:
+    pace = (
+        f", pausing {args.think:g} s on average between actions"
+        if args.think
+        else ", without pause"
+    )
     pace += "".join(f", {name} ×{count}" for name, count in args.replicas if count > 1)
-    lines = [f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
-             "", f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
-             f"data in {startup:.1f} s.", ""]
+    lines = [
+        f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
+        f"data in {startup:.1f} s.",
+        "",
+    ]
     total = sum(len(v) for v in recorder.latencies.values())
-    lines += ["## Throughput", "", f"- {total:,} requests in {elapsed:.1f} s: **{total / elapsed:,.1f} requests/s**"]
+    lines += [
+        "## Throughput",
+        "",
+        f"- {total:,} requests in {elapsed:.1f} s: **{total / elapsed:,.1f} requests/s**",
+    ]
     for kind in sorted(mix.WRITES):
         if kind in mix.kinds():
-            lines.append(f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s")
+            lines.append(
+                f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s"
+            )
     if mix.queueing:
-        queued = ", ".join(f"{step} {sum(len(v['queues'][step]) for v in mix.villages):,}" for step in mix.FED_BY)
-        lines.append(f"- left for a hand-over when the load stopped: {queued}; orders awaiting a shared supplier "
-                     f"(not to be made ready at the counter): {mix.awaiting_supplier:,}")
+        queued = ", ".join(
+            f"{step} {sum(len(v['queues'][step]) for v in mix.villages):,}" for step in mix.FED_BY
+        )
+        lines.append(
+            f"- left for a hand-over when the load stopped: {queued}; orders awaiting a shared supplier "
+            f"(not to be made ready at the counter): {mix.awaiting_supplier:,}"
+        )
     for kind, why in sorted(mix.left_out.items()):
         lines.append(f"- left out: {kind} ({why})")
-    lines += ["", "## Latency per route (ms)", "", "| route | n | p50 | p95 | p99 | answers |", "|---|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "## Latency per route (ms)",
+        "",
+        "| route | n | p50 | p95 | p99 | answers |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for route in sorted(recorder.latencies):
         values = recorder.latencies[route]
-        answers = ", ".join(f"{s}: {c}" for s, c in sorted(recorder.statuses[route].items(), key=str))
-        lines.append(f"| {route} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
-                     f"{ms(percentile(values, .99))} | {answers} |")
+        answers = ", ".join(
+            f"{s}: {c}" for s, c in sorted(recorder.statuses[route].items(), key=str)
+        )
+        lines.append(
+            f"| {route} | {len(values):,} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} | "
+            f"{ms(percentile(values, 0.99))} | {answers} |"
+        )
     everything = [d for values in delays.values() for d in values]
-    lines += ["", "## Event propagation (outbox row → last consumer's inbox claim, ms)", "",
-              "| event | n | p50 | p95 | p99 |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Event propagation (outbox row → last consumer's inbox claim, ms)",
+        "",
+        "| event | n | p50 | p95 | p99 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+
     def row(name, values):
-        return (f"| {name} | {len(values):,} | {ms(percentile(values, .5))} | {ms(percentile(values, .95))} | "
-                f"{ms(percentile(values, .99))} |")
+        return (
+            f"| {name} | {len(values):,} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} | "
+            f"{ms(percentile(values, 0.99))} |"
+        )
 
     lines += [row(type_, delays[type_]) for type_ in sorted(delays)]
-    lines += [row("**all**", everything), row("(outbox row → its confirm recorded by the relay)", relayed)]
-    lines += [row(f"(outbox row → {service}'s inbox claim)", per_consumer[service]) for service in sorted(per_consumer)]
+    lines += [
+        row("**all**", everything),
+        row("(outbox row → its confirm recorded by the relay)", relayed),
+    ]
+    lines += [
+        row(f"(outbox row → {service}'s inbox claim)", per_consumer[service])
+        for service in sorted(per_consumer)
+    ]
     if unconsumed:
         lines.append("")
-        lines.append("Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
-                     + ", ".join(f"{t} {c}" for t, c in sorted(unconsumed.items())))
+        lines.append(
+            "Written but claimed by no consumer (no subscriber, or a consumer that ignores it): "
+            + ", ".join(f"{t} {c}" for t, c in sorted(unconsumed.items()))
+        )
     lines.append("")
-    lines.append(f"Every queue empty {drained:.1f} s after the load stopped." if drained is not None
-                 else "The queues were NOT empty 120 s after the load stopped.")
+    lines.append(
+        f"Every queue empty {drained:.1f} s after the load stopped."
+        if drained is not None
+        else "The queues were NOT empty 120 s after the load stopped."
+    )
     pipeline = claims / elapsed
-    lines += ["", "## Event pipeline and the broker's raw limit", "",
-              f"- event pipeline during the run: {claims:,} inbox claims, **{pipeline:,.1f} events/s** "
-              "(what the load offered, not the pipeline's ceiling; bench/throughput.py measures that)",
-              f"- raw limit, plain pika, persistent messages, asynchronous confirms (N={args.raw_n:,}): "
-              f"**{raw:,.0f} msg/s**",
-              f"- ratio: {pipeline / raw:.3f}"]
-    lines += ["", "## Memory (VmRSS, MiB)", "", "| process | at rest | after the load |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "## Event pipeline and the broker's raw limit",
+        "",
+        f"- event pipeline during the run: {claims:,} inbox claims, **{pipeline:,.1f} events/s** "
+        "(what the load offered, not the pipeline's ceiling; bench/throughput.py measures that)",
+        f"- raw limit, plain pika, persistent messages, asynchronous confirms (N={args.raw_n:,}): "
+        f"**{raw:,.0f} msg/s**",
+        f"- ratio: {pipeline / raw:.3f}",
+    ]
+    lines += [
+        "",
+        "## Memory (VmRSS, MiB)",
+        "",
+        "| process | at rest | after the load |",
+        "|---|---:|---:|",
+    ]
     after = {name: kib for name, _pid, kib in memory_after}
     for name, _pid, kib in memory_rest:
-        lines.append(f"| {name} | {(kib or 0) / 1024:,.1f} | {(after.get(name) or 0) / 1024:,.1f} |")
+        lines.append(
+            f"| {name} | {(kib or 0) / 1024:,.1f} | {(after.get(name) or 0) / 1024:,.1f} |"
+        )
     rest_total = sum(k or 0 for _n, _p, k in memory_rest) / 1024
     after_total = sum(k or 0 for _n, _p, k in memory_after) / 1024
     lines.append(f"| **whole network** | **{rest_total:,.1f}** | **{after_total:,.1f}** |")
     busy = sum(cpu.values())
-    lines += ["", f"## CPU during the load ({os.cpu_count()} cores × {elapsed:.1f} s = {os.cpu_count() * elapsed:.0f} "
-              "CPU-seconds available)", "", "| process | CPU-seconds | share of the machine | ms per request |",
-              "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        f"## CPU during the load ({os.cpu_count()} cores × {elapsed:.1f} s = {os.cpu_count() * elapsed:.0f} "
+        "CPU-seconds available)",
+        "",
+        "| process | CPU-seconds | share of the machine | ms per request |",
+        "|---|---:|---:|---:|",
+    ]
     for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
-        lines.append(f"| {name} | {seconds:,.1f} | {seconds / (os.cpu_count() * elapsed):.0%} | "
-                     f"{seconds * 1000 / max(total, 1):,.1f} |")
-    lines.append(f"| **all** | **{busy:,.1f}** | **{busy / (os.cpu_count() * elapsed):.0%}** | "
-                 f"**{busy * 1000 / max(total, 1):,.1f}** |")
+        lines.append(
+            f"| {name} | {seconds:,.1f} | {seconds / (os.cpu_count() * elapsed):.0%} | "
+            f"{seconds * 1000 / max(total, 1):,.1f} |"
+        )
+    lines.append(
+        f"| **all** | **{busy:,.1f}** | **{busy / (os.cpu_count() * elapsed):.0%}** | "
+        f"**{busy * 1000 / max(total, 1):,.1f}** |"
+    )
     lines += ["", "## Targets of issue #8", "", "| target | wanted |", "|---|---|"]
     lines += [f"| {name} | {wanted} |" for name, wanted in TARGETS]
     return "\n".join(lines) + "\n"
@@ -629,8 +918,10 @@ def replicas_arg(text: str) -> tuple[str, int]:
 
     name, _, count = text.partition("=")
     if name not in (*config.SERVICES, "gateway") or not count.isdigit() or not 1 <= int(count) <= 8:
-        raise argparse.ArgumentTypeError(f"expected SERVICE=N with SERVICE one of {', '.join(config.SERVICES)}, "
-                                         f"gateway and N from 1 to 8, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=N with SERVICE one of {', '.join(config.SERVICES)}, "
+            f"gateway and N from 1 to 8, not {text!r}"
+        )
     return name, int(count)
 
 
@@ -638,20 +929,42 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
-                        help="each user pauses this long on average between two actions (default: no pause)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="each user pauses this long on average between two actions (default: no pause)",
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--raw-n", type=int, default=5000, help="messages for the raw broker limit")
-    parser.add_argument("--mix", choices=("counter", "orders"), default="counter",
-                        help="counter: the realistic mix; orders: counter orders only (the 200 orders/s target)")
-    parser.add_argument("--profile", metavar="PY_SPY",
-                        help="path to py-spy: sample every process during the load, write collapsed stacks "
-                             "and each process's hottest functions to the work folder (use with --keep)")
-    parser.add_argument("--replicas", type=replicas_arg, action="append", default=[], metavar="SERVICE=N",
-                        help="run N processes of that service (or the gateway), competing on its queues "
-                             "(repeatable; default one each)")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
-    parser.add_argument("--no-write", action="store_true", help="print only, write no file under bench/results")
+    parser.add_argument(
+        "--mix",
+        choices=("counter", "orders"),
+        default="counter",
+        help="counter: the realistic mix; orders: counter orders only (the 200 orders/s target)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PY_SPY",
+        help="path to py-spy: sample every process during the load, write collapsed stacks "
+        "and each process's hottest functions to the work folder (use with --keep)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=replicas_arg,
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="run N processes of that service (or the gateway), competing on its queues "
+        "(repeatable; default one each)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (logs, SQLite files)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only, write no file under bench/results"
+    )
     args = parser.parse_args(argv)
 
     started_at = dt.datetime.now(dt.timezone.utc)
@@ -664,13 +977,18 @@ def main(argv=None) -> int:
             time.sleep(3)  # at rest: the demo data loaded, nothing asked
             memory_rest = network.memory()
             mix = Mix(network.base_url, only=("order",) if args.mix == "orders" else None)
-            print(f"up in {startup:.1f} s; mix: {', '.join(mix.kinds())}"
-                  + (f"; left out: {', '.join(mix.left_out)}" if mix.left_out else ""), flush=True)
+            print(
+                f"up in {startup:.1f} s; mix: {', '.join(mix.kinds())}"
+                + (f"; left out: {', '.join(mix.left_out)}" if mix.left_out else ""),
+                flush=True,
+            )
             recorder = Recorder()
             since = dt.datetime.now(dt.timezone.utc)
             print(f"{args.users} users for {args.duration:.0f} s …", flush=True)
             cpu_before = cpu_by_process(network)
-            profilers = start_profilers(args.profile, network, work, args.duration) if args.profile else []
+            profilers = (
+                start_profilers(args.profile, network, work, args.duration) if args.profile else []
+            )
             elapsed = run_load(mix, args.users, args.duration, recorder, think=args.think)
             cpu_after = cpu_by_process(network)
             for profiler in profilers:
@@ -687,13 +1005,30 @@ def main(argv=None) -> int:
             delays, relayed, per_consumer, claims, unconsumed = event_delays(since, until)
             print("raw broker limit …", flush=True)
             raw = throughput.raw_batched(vhost.uri, args.raw_n)
-            text = report(args, started_at, startup, mix, recorder, elapsed, drained, delays, relayed, per_consumer, claims, unconsumed,
-                          raw, memory_rest, memory_after,
-                          {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after})
+            text = report(
+                args,
+                started_at,
+                startup,
+                mix,
+                recorder,
+                elapsed,
+                drained,
+                delays,
+                relayed,
+                per_consumer,
+                claims,
+                unconsumed,
+                raw,
+                memory_rest,
+                memory_after,
+                {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after},
+            )
         finally:
             network.stop()
-    name = (f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}{'-think' if args.think else ''}"
-            f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}")
+    name = (
+        f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}{'-think' if args.think else ''}"
+        f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}"
+    )
     return finish(text, name, started_at, args, work)
 
 

@@ -34,6 +34,7 @@ Target: dashboard p95 < 500 ms.
 The tables are filled from the service's own SQLAlchemy models: a NOT NULL column this script does
 not know gets a plain value of its type, so the script keeps working as the models grow.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,13 +61,49 @@ import load  # noqa: E402  (bench/load.py: the network, percentiles)
 import throughput  # noqa: E402
 
 CHUNK = 50_000
-FIRST = ["Marie", "Jean", "Anne", "Pierre", "Jeanne", "Louis", "Suzanne", "Marcel", "Odette", "René", "Lucie",
-         "Bernard", "Élodie", "Karim", "Inès", "Paul"]
-LAST = ["Martin", "Bernard", "Couderc", "Vergne", "Mazière", "Faure", "Roux", "Chassagne", "Bourdarias", "Lafarge",
-        "Peyrot", "Delpech", "Meunier", "Tixier"]
+FIRST = [
+    "Marie",
+    "Jean",
+    "Anne",
+    "Pierre",
+    "Jeanne",
+    "Louis",
+    "Suzanne",
+    "Marcel",
+    "Odette",
+    "René",
+    "Lucie",
+    "Bernard",
+    "Élodie",
+    "Karim",
+    "Inès",
+    "Paul",
+]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Couderc",
+    "Vergne",
+    "Mazière",
+    "Faure",
+    "Roux",
+    "Chassagne",
+    "Bourdarias",
+    "Lafarge",
+    "Peyrot",
+    "Delpech",
+    "Meunier",
+    "Tixier",
+]
 KINDS = ["fixed", "itinerant", "locker"]
-STATUSES = ["collected"] * 70 + ["delivered"] * 10 + ["cancelled"] * 5 + ["ready"] * 5 + ["confirmed"] * 5 + \
-    ["placed"] * 5
+STATUSES = (
+    ["collected"] * 70
+    + ["delivered"] * 10
+    + ["cancelled"] * 5
+    + ["ready"] * 5
+    + ["confirmed"] * 5
+    + ["placed"] * 5
+)
 CLOSED = ("collected", "delivered", "cancelled")
 SENDER_KINDS = ["la_poste", "carrier", "la_poste", "carrier", "neighbour", "other"]
 CARRIERS = ["Chronopost", "DPD", "GLS", "Colis Privé", "UPS", "Mondial Relay"]
@@ -94,8 +131,14 @@ def plain_value(column):
 
 def copy_rows(conn, table, rows, known: list[str]) -> int:
     """COPY `rows` (tuples in the order of `known`) into `table`, filling its other NOT NULL columns."""
-    extra = [c for c in table.columns if c.name not in known and not c.nullable and c.server_default is None
-             and not (c.primary_key and c.autoincrement is True and c.type.python_type is int)]
+    extra = [
+        c
+        for c in table.columns
+        if c.name not in known
+        and not c.nullable
+        and c.server_default is None
+        and not (c.primary_key and c.autoincrement is True and c.type.python_type is int)
+    ]
     columns = [c for c in known if c in table.columns] + [c.name for c in extra]
     keep = [i for i, c in enumerate(known) if c in table.columns]
     fillers = [plain_value(c) for c in extra]
@@ -105,8 +148,10 @@ def copy_rows(conn, table, rows, known: list[str]) -> int:
 
         def flush():
             buffer.seek(0)
-            cursor.copy_expert(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')',
-                               buffer)
+            cursor.copy_expert(
+                f"COPY \"{table.name}\" ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                buffer,
+            )
 
         writer = csv.writer(buffer)
         for row in rows:
@@ -151,27 +196,61 @@ def generate(args, urls: dict) -> dict:
     timings = {}
     villages = []
     for n in range(args.villages):
-        villages.append({"id": str(uuid.uuid4()), "slug": f"national-{n:04d}", "name": f"Village national {n}",
-                         "commune": f"Commune {n}", "insee_code": f"{10000 + n:05d}"[-5:], "postcode": "19290",
-                         "kind": KINDS[n % 3], "population": rnd.randint(400, 1000), "status": "open",
-                         "latitude": 45 + rnd.random() * 2, "longitude": 1 + rnd.random() * 3,
-                         "opened_at": (now - dt.timedelta(days=800)).isoformat(),
-                         "created_at": (now - dt.timedelta(days=800)).isoformat(),
-                         "recorded_at": (now - dt.timedelta(days=800)).isoformat(), "services": "[]"})
+        villages.append(
+            {
+                "id": str(uuid.uuid4()),
+                "slug": f"national-{n:04d}",
+                "name": f"Village national {n}",
+                "commune": f"Commune {n}",
+                "insee_code": f"{10000 + n:05d}"[-5:],
+                "postcode": "19290",
+                "kind": KINDS[n % 3],
+                "population": rnd.randint(400, 1000),
+                "status": "open",
+                "latitude": 45 + rnd.random() * 2,
+                "longitude": 1 + rnd.random() * 3,
+                "opened_at": (now - dt.timedelta(days=800)).isoformat(),
+                "created_at": (now - dt.timedelta(days=800)).isoformat(),
+                "recorded_at": (now - dt.timedelta(days=800)).isoformat(),
+                "services": "[]",
+            }
+        )
     village_columns = list(villages[0])
 
     def village_rows():
         return (tuple(v[c] for c in village_columns) for v in villages)
 
-    member_columns = ["id", "village_id", "first_name", "last_name", "search_name", "phone", "preferred_channel",
-                      "joined_on", "fee_cents", "created_at", "updated_at"]
+    member_columns = [
+        "id",
+        "village_id",
+        "first_name",
+        "last_name",
+        "search_name",
+        "phone",
+        "preferred_channel",
+        "joined_on",
+        "fee_cents",
+        "created_at",
+        "updated_at",
+    ]
     members = []
     for n in range(args.members):
         first, last = rnd.choice(FIRST), rnd.choice(LAST)
-        members.append((str(uuid.uuid4()), villages[n % len(villages)]["id"], first, f"{last}{n}",
-                        f"{first} {last}{n}".lower(), f"+3363{n:07d}"[:12], "phone",
-                        (now - dt.timedelta(days=rnd.randint(1, 700))).date().isoformat(), 0,
-                        now.isoformat(), now.isoformat()))
+        members.append(
+            (
+                str(uuid.uuid4()),
+                villages[n % len(villages)]["id"],
+                first,
+                f"{last}{n}",
+                f"{first} {last}{n}".lower(),
+                f"+3363{n:07d}"[:12],
+                "phone",
+                (now - dt.timedelta(days=rnd.randint(1, 700))).date().isoformat(),
+                0,
+                now.isoformat(),
+                now.isoformat(),
+            )
+        )
 
     def known_member_rows():
         return ((m[0], m[1], f"{m[2]} {m[3]}", "", m[9]) for m in members)
@@ -180,22 +259,62 @@ def generate(args, urls: dict) -> dict:
     with psycopg2.connect(urls["members"]) as conn:
         copy_rows(conn, MembersBase.metadata.tables["villages"], village_rows(), village_columns)
         copy_rows(conn, MembersBase.metadata.tables["members"], iter(members), member_columns)
-    for service, base in (("orders", OrdersBase), ("events", EventsBase), ("partners", PartnersBase)):
+    for service, base in (
+        ("orders", OrdersBase),
+        ("events", EventsBase),
+        ("partners", PartnersBase),
+    ):
         with psycopg2.connect(urls[service]) as conn:
             copy_rows(conn, base.metadata.tables["known_villages"], village_rows(), village_columns)
             if "known_members" in base.metadata.tables:
-                copy_rows(conn, base.metadata.tables["known_members"], known_member_rows(),
-                          ["id", "village_id", "display_name", "tags", "registered_at"])
+                copy_rows(
+                    conn,
+                    base.metadata.tables["known_members"],
+                    known_member_rows(),
+                    ["id", "village_id", "display_name", "tags", "registered_at"],
+                )
     timings["villages and members"] = time.monotonic() - started
 
-    order_columns = ["id", "village_id", "member_id", "idempotency_key", "status", "fulfilment", "delivery_date",
-                     "total_cents", "placed_at", "confirmed_at", "closed_at"]
-    line_columns = ["id", "order_id", "position", "item_id", "offer_id", "partner_id", "partner_name", "name", "unit",
-                    "quantity", "unit_price_cents", "vat_rate", "status"]
+    order_columns = [
+        "id",
+        "village_id",
+        "member_id",
+        "idempotency_key",
+        "status",
+        "fulfilment",
+        "delivery_date",
+        "total_cents",
+        "placed_at",
+        "confirmed_at",
+        "closed_at",
+    ]
+    line_columns = [
+        "id",
+        "order_id",
+        "position",
+        "item_id",
+        "offer_id",
+        "partner_id",
+        "partner_name",
+        "name",
+        "unit",
+        "quantity",
+        "unit_price_cents",
+        "vat_rate",
+        "status",
+    ]
     partners = [(str(uuid.uuid4()), f"Producteur {n}") for n in range(50)]
-    products = [(str(uuid.uuid4()), str(uuid.uuid4()), name, unit, price) for name, unit, price in
-                [("Pain de campagne", "pièce", 320), ("Œufs fermiers", "douzaine", 450), ("Fromage", "pièce", 690),
-                 ("Légumes de saison", "panier", 1200), ("Lait", "litre", 130), ("Médicaments", "sachet", 0)]]
+    products = [
+        (str(uuid.uuid4()), str(uuid.uuid4()), name, unit, price)
+        for name, unit, price in [
+            ("Pain de campagne", "pièce", 320),
+            ("Œufs fermiers", "douzaine", 450),
+            ("Fromage", "pièce", 690),
+            ("Légumes de saison", "panier", 1200),
+            ("Lait", "litre", 130),
+            ("Médicaments", "sachet", 0),
+        ]
+    ]
     lines_file = tempfile.TemporaryFile("w+", newline="")  # 2,000,000 lines do not stay in memory
     lines = csv.writer(lines_file)
 
@@ -215,23 +334,60 @@ def generate(args, urls: dict) -> dict:
             quantity = rnd.randint(1, 4)
             item = rnd.choice(products)
             partner = partners[n % len(partners)]
-            lines.writerow((str(uuid.uuid4()), order_id, 1, item[0], item[1], partner[0], partner[1], item[2], item[3],
-                          quantity, item[4], 55, "refused" if status == "refused" else "confirmed"))
-            yield (order_id, member[1], member[0], f"national-{n}", status, "counter",
-                   (placed + dt.timedelta(days=2)).date().isoformat(), quantity * item[4], placed.isoformat(),
-                   None if status == "placed" else confirmed.isoformat(),
-                   closed_at.isoformat() if status in CLOSED else None)
+            lines.writerow(
+                (
+                    str(uuid.uuid4()),
+                    order_id,
+                    1,
+                    item[0],
+                    item[1],
+                    partner[0],
+                    partner[1],
+                    item[2],
+                    item[3],
+                    quantity,
+                    item[4],
+                    55,
+                    "refused" if status == "refused" else "confirmed",
+                )
+            )
+            yield (
+                order_id,
+                member[1],
+                member[0],
+                f"national-{n}",
+                status,
+                "counter",
+                (placed + dt.timedelta(days=2)).date().isoformat(),
+                quantity * item[4],
+                placed.isoformat(),
+                None if status == "placed" else confirmed.isoformat(),
+                closed_at.isoformat() if status in CLOSED else None,
+            )
 
     started = time.monotonic()
     with psycopg2.connect(urls["orders"]) as conn:
         copy_rows(conn, OrdersBase.metadata.tables["orders"], order_rows(), order_columns)
         lines_file.seek(0)
-        copy_rows(conn, OrdersBase.metadata.tables["order_lines"], csv.reader(lines_file), line_columns)
+        copy_rows(
+            conn, OrdersBase.metadata.tables["order_lines"], csv.reader(lines_file), line_columns
+        )
     lines_file.close()
     timings["orders and their lines"] = time.monotonic() - started
 
-    parcel_columns = ["id", "village_id", "member_id", "sender_kind", "sender_name", "place_kind", "place",
-                      "pickup_code", "status", "received_at", "closed_at"]
+    parcel_columns = [
+        "id",
+        "village_id",
+        "member_id",
+        "sender_kind",
+        "sender_name",
+        "place_kind",
+        "place",
+        "pickup_code",
+        "status",
+        "received_at",
+        "closed_at",
+    ]
 
     def parcel_rows():
         # left at the counters in the order they came, by La Poste, carriers and neighbours; handed over
@@ -243,9 +399,19 @@ def generate(args, urls: dict) -> dict:
             closed = received + dt.timedelta(minutes=rnd.randint(30, 6 * 24 * 60))
             kind = SENDER_KINDS[n % len(SENDER_KINDS)]
             status = "waiting" if closed > now else "returned" if n % 20 == 0 else "handed_over"
-            yield (str(uuid.uuid4()), member[1], member[0], kind, rnd.choice(CARRIERS) if kind == "carrier" else None,
-                   "shelf", f"A{n % 40}", f"{n % 1_000_000:06d}", status, received.isoformat(),
-                   None if status == "waiting" else closed.isoformat())
+            yield (
+                str(uuid.uuid4()),
+                member[1],
+                member[0],
+                kind,
+                rnd.choice(CARRIERS) if kind == "carrier" else None,
+                "shelf",
+                f"A{n % 40}",
+                f"{n % 1_000_000:06d}",
+                status,
+                received.isoformat(),
+                None if status == "waiting" else closed.isoformat(),
+            )
 
     started = time.monotonic()
     with psycopg2.connect(urls["orders"]) as conn:
@@ -268,7 +434,9 @@ def generate(args, urls: dict) -> dict:
     with database.unit_of_work() as uow:
         days = order_figures.roll_up(uow)
     database.dispose()
-    timings[f"roll-up of the orders' figures ({len(days)} days, then their whole months)"] = time.monotonic() - started
+    timings[f"roll-up of the orders' figures ({len(days)} days, then their whole months)"] = (
+        time.monotonic() - started
+    )
     started = time.monotonic()
     conn = psycopg2.connect(urls["orders"])
     conn.autocommit = True
@@ -289,23 +457,39 @@ def expected_figures(orders_url: str, period: tuple[dt.date, dt.date]) -> dict:
 
     start, end = period_bounds(*period)
     with psycopg2.connect(orders_url) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT count(*) FILTER (WHERE placed_at >= %s AND placed_at < %s), count(*) FROM orders",
-                       (start, end))
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE placed_at >= %s AND placed_at < %s), count(*) FROM orders",
+            (start, end),
+        )
         in_period, every = cursor.fetchone()
-        cursor.execute("SELECT coalesce(sum(l.quantity * l.unit_price_cents), 0) FROM order_lines l "
-                       "JOIN orders o ON o.id = l.order_id WHERE o.status IN ('collected', 'delivered') "
-                       "AND l.status <> 'refused' AND o.closed_at >= %s AND o.closed_at < %s", (start, end))
+        cursor.execute(
+            "SELECT coalesce(sum(l.quantity * l.unit_price_cents), 0) FROM order_lines l "
+            "JOIN orders o ON o.id = l.order_id WHERE o.status IN ('collected', 'delivered') "
+            "AND l.status <> 'refused' AND o.closed_at >= %s AND o.closed_at < %s",
+            (start, end),
+        )
         sales = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM orders WHERE closed_at > now() OR confirmed_at > now() "
-                       "OR placed_at > now()")
+        cursor.execute(
+            "SELECT count(*) FROM orders WHERE closed_at > now() OR confirmed_at > now() "
+            "OR placed_at > now()"
+        )
         future = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FILTER (WHERE received_at >= %s AND received_at < %s), "
-                       "count(*) FILTER (WHERE status = 'handed_over' AND closed_at >= %s AND closed_at < %s) "
-                       "FROM parcels", (start, end, start, end))
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE received_at >= %s AND received_at < %s), "
+            "count(*) FILTER (WHERE status = 'handed_over' AND closed_at >= %s AND closed_at < %s) "
+            "FROM parcels",
+            (start, end, start, end),
+        )
         received, handed_over = cursor.fetchone()
     conn.close()
-    return {"orders": in_period, "orders_outside": every - in_period, "sales_cents": int(sales),
-            "in_the_future": future, "parcels_received": received, "parcels_handed_over": handed_over}
+    return {
+        "orders": in_period,
+        "orders_outside": every - in_period,
+        "sales_cents": int(sales),
+        "in_the_future": future,
+        "parcels_received": received,
+        "parcels_handed_over": handed_over,
+    }
 
 
 def csv_totals(body: bytes) -> dict[str, str]:
@@ -318,22 +502,34 @@ def csv_totals(body: bytes) -> dict[str, str]:
 def check_figures(expected: dict, villages_csv: bytes | None) -> list[str]:
     """Lines for the report: do the exported totals match SQL?"""
     if not villages_csv:
-        return ["- no successful villages' CSV export to check the figures against: **not checked**"]
+        return [
+            "- no successful villages' CSV export to check the figures against: **not checked**"
+        ]
     totals = csv_totals(villages_csv)
     got_orders = totals.get("Commandes")
     got_sales = totals.get("Ventes (€)")
     want_sales = f"{expected['sales_cents'] / 100:.2f}".replace(".", ",")
     lines = []
-    for what, got, want in (("orders placed in the period", got_orders, str(expected["orders"])),
-                            ("sales of the period (€)", got_sales, want_sales),
-                            ("parcels received in the period", totals.get("Colis reçus"),
-                             str(expected["parcels_received"])),
-                            ("parcels handed over in the period", totals.get("Colis remis"),
-                             str(expected["parcels_handed_over"]))):
+    for what, got, want in (
+        ("orders placed in the period", got_orders, str(expected["orders"])),
+        ("sales of the period (€)", got_sales, want_sales),
+        (
+            "parcels received in the period",
+            totals.get("Colis reçus"),
+            str(expected["parcels_received"]),
+        ),
+        (
+            "parcels handed over in the period",
+            totals.get("Colis remis"),
+            str(expected["parcels_handed_over"]),
+        ),
+    ):
         verdict = "matches" if got == want else "**DOES NOT MATCH**"
         lines.append(f"- {what}: SQL {want}, the CSV export's total {got}: {verdict}")
-    lines.append(f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed or closed "
-                 f"in the future: {expected['in_the_future']:,}")
+    lines.append(
+        f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed or closed "
+        f"in the future: {expected['in_the_future']:,}"
+    )
     return lines
 
 
@@ -342,10 +538,16 @@ def console_session(base_url: str) -> requests.Session:
     session = requests.Session()
     form = session.get(base_url + "/console/connexion", timeout=30)
     token = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
-    response = session.post(base_url + "/console/connexion", timeout=30, allow_redirects=False,
-                            data={"email": load.COORDINATOR, "password": load.PASSWORD, "csrf": token})
+    response = session.post(
+        base_url + "/console/connexion",
+        timeout=30,
+        allow_redirects=False,
+        data={"email": load.COORDINATOR, "password": load.PASSWORD, "csrf": token},
+    )
     if response.status_code != 303 or COOKIE not in response.cookies:
-        raise RuntimeError(f"console sign-in answered {response.status_code} without a session: {response.text[:300]}")
+        raise RuntimeError(
+            f"console sign-in answered {response.status_code} without a session: {response.text[:300]}"
+        )
     session.cookies.set(COOKIE, response.cookies[COOKIE])
     return session
 
@@ -383,6 +585,7 @@ def check_csv(response) -> str | None:
 def villages_csv_check(columns: set[str]):
     """The villages' CSV must have a "Total" row and a column for every figure the services
     answered over RPC (a service unavailable to the gateway leaves its columns out, silently)."""
+
     def check(response) -> str | None:
         problem = check_csv(response)
         if problem is None:
@@ -391,8 +594,11 @@ def villages_csv_check(columns: set[str]):
             if header[:1] != ["Village"] or csv_totals(response.content).get("Village") != "Total":
                 return f"unexpected table: {';'.join(header[:4])}"
             if missing:
-                return "missing columns: " + ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
+                return (
+                    "missing columns: " + ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
+                )
         return problem
+
     return check
 
 
@@ -400,7 +606,9 @@ def pdf_text(body: bytes) -> str:
     """The text of a PDF written by fpdf2 (core fonts, or TrueType fonts in Identity-H with their
     ToUnicode maps), enough to find a sentence in it."""
     text = body.decode("latin-1")
-    objects = {int(m.group(1)): m.group(2) for m in re.finditer(r"(\d+) 0 obj(.*?)endobj", text, re.S)}
+    objects = {
+        int(m.group(1)): m.group(2) for m in re.finditer(r"(\d+) 0 obj(.*?)endobj", text, re.S)
+    }
 
     def stream(number: int) -> str:
         raw = objects.get(number, "")
@@ -421,8 +629,9 @@ def pdf_text(body: bytes) -> str:
                     for code, value in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
                         mapping[int(code, 16)] = bytes.fromhex(value).decode("utf-16-be", "replace")
                 for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
-                    for low, high, value in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>",
-                                                       block):
+                    for low, high, value in re.findall(
+                        r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+                    ):
                         first = int(value, 16)
                         for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
                             mapping[code] = chr(first + offset)
@@ -438,26 +647,45 @@ def pdf_text(body: bytes) -> str:
         if "Tf" not in content:
             continue
         font = None
-        for token in re.finditer(r"/(\w+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f]*)>\s*Tj|\(((?:\\.|[^\\)])*)\)\s*Tj", content):
+        for token in re.finditer(
+            r"/(\w+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f]*)>\s*Tj|\(((?:\\.|[^\\)])*)\)\s*Tj", content
+        ):
             if token.group(1):
                 font = token.group(1)
             elif token.group(2) is not None:
                 codes = token.group(2)
                 mapping = cmaps.get(font, {})
-                out.append("".join(mapping.get(int(codes[i:i + 4], 16), "?") for i in range(0, len(codes), 4)))
+                out.append(
+                    "".join(
+                        mapping.get(int(codes[i : i + 4], 16), "?") for i in range(0, len(codes), 4)
+                    )
+                )
             else:
                 raw = _unescape(token.group(3))
                 mapping = cmaps.get(font, {})
                 if mapping:
-                    out.append("".join(mapping.get(int.from_bytes(raw[i:i + 2], "big"), "?")
-                                       for i in range(0, len(raw) - 1, 2)))
+                    out.append(
+                        "".join(
+                            mapping.get(int.from_bytes(raw[i : i + 2], "big"), "?")
+                            for i in range(0, len(raw) - 1, 2)
+                        )
+                    )
                 else:
                     out.append(raw.decode("latin-1"))
         out.append("\n")
     return " ".join(out)
 
 
-_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "f": b"\f", "(": b"(", ")": b")", "\\": b"\\"}
+_ESCAPES = {
+    "n": b"\n",
+    "r": b"\r",
+    "t": b"\t",
+    "b": b"\b",
+    "f": b"\f",
+    "(": b"(",
+    ")": b")",
+    "\\": b"\\",
+}
 
 
 def _unescape(literal: str) -> bytes:
@@ -471,7 +699,7 @@ def _unescape(literal: str) -> bytes:
                 out += _ESCAPES[nxt]
                 i += 2
                 continue
-            octal = re.match(r"[0-7]{1,3}", literal[i + 1:])
+            octal = re.match(r"[0-7]{1,3}", literal[i + 1 :])
             if octal:
                 out.append(int(octal.group(0), 8) & 0xFF)
                 i += 1 + len(octal.group(0))
@@ -501,19 +729,39 @@ def check_pdf(response) -> str | None:
     return None
 
 
-def console_routes(period: tuple[dt.date, dt.date], columns: set[str]) -> list[tuple[str, str, dict | None, object]]:
+def console_routes(
+    period: tuple[dt.date, dt.date], columns: set[str]
+) -> list[tuple[str, str, dict | None, object]]:
     """(label, path, query, check) of the coordinator's console pages timed."""
     year = {"du": period[0].isoformat(), "au": period[1].isoformat()}
     shown = f"?du={year['du']}&au={year['au']}"
     return [
         ("/console/coordination (this month)", "/console/coordination", None, check_coordination),
         ("/console/coordination" + shown, "/console/coordination", year, check_coordination),
-        ("/console/coordination/export/villages.csv" + shown, "/console/coordination/export/villages.csv", year,
-         villages_csv_check(columns)),
-        ("/console/coordination/export/sales_by_partner.csv" + shown,
-         "/console/coordination/export/sales_by_partner.csv", year, check_csv),
-        ("/console/coordination/rapport" + shown, "/console/coordination/rapport", year, check_html),
-        ("/console/coordination/rapport.pdf" + shown, "/console/coordination/rapport.pdf", year, check_pdf),
+        (
+            "/console/coordination/export/villages.csv" + shown,
+            "/console/coordination/export/villages.csv",
+            year,
+            villages_csv_check(columns),
+        ),
+        (
+            "/console/coordination/export/sales_by_partner.csv" + shown,
+            "/console/coordination/export/sales_by_partner.csv",
+            year,
+            check_csv,
+        ),
+        (
+            "/console/coordination/rapport" + shown,
+            "/console/coordination/rapport",
+            year,
+            check_html,
+        ),
+        (
+            "/console/coordination/rapport.pdf" + shown,
+            "/console/coordination/rapport.pdf",
+            year,
+            check_pdf,
+        ),
     ]
 
 
@@ -538,9 +786,12 @@ def wait_idle(network, limit: float = 300.0) -> float:
             busy = sum(load.cpu_seconds(pid) for pid in pids) - before >= 0.15
             if not busy and conn is not None:
                 with conn.cursor() as cursor:
-                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> "
-                                   "pg_backend_pid() AND state IN ('active', 'idle in transaction') AND "
-                                   "now() - query_start > interval '1 second'", (names,))
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> "
+                        "pg_backend_pid() AND state IN ('active', 'idle in transaction') AND "
+                        "now() - query_start > interval '1 second'",
+                        (names,),
+                    )
                     busy = cursor.fetchone()[0] > 0
             if not busy:
                 break
@@ -553,8 +804,9 @@ def wait_idle(network, limit: float = 300.0) -> float:
 GIVE_UP = 3  # failures in a row after which a console page is not asked again
 
 
-def time_console(base_url: str, session: requests.Session, routes, repeat: int, network=None
-                 ) -> tuple[list[tuple], dict]:
+def time_console(
+    base_url: str, session: requests.Session, routes, repeat: int, network=None
+) -> tuple[list[tuple], dict]:
     """Each console page `repeat` times, redirects not followed (a redirect to the sign-in page is a
     failure). Answers: "200" for a real success, else the status and what was wrong."""
     results, last_good = [], {}
@@ -566,7 +818,9 @@ def time_console(base_url: str, session: requests.Session, routes, repeat: int, 
                 break
             started = time.perf_counter()
             try:
-                response = session.get(base_url + path, params=params, timeout=300, allow_redirects=False)
+                response = session.get(
+                    base_url + path, params=params, timeout=300, allow_redirects=False
+                )
             except requests.RequestException as exc:
                 timings.append(time.perf_counter() - started)
                 statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
@@ -585,13 +839,18 @@ def time_console(base_url: str, session: requests.Session, routes, repeat: int, 
             size = len(response.content)
             failures = 0 if answer == "200" else failures + 1
             if answer != "200" and network is not None:
-                print(f"  {label}: {answer} in {timings[-1]:.1f} s; the network idle again after "
-                      f"{wait_idle(network):.1f} s", flush=True)
+                print(
+                    f"  {label}: {answer} in {timings[-1]:.1f} s; the network idle again after "
+                    f"{wait_idle(network):.1f} s",
+                    flush=True,
+                )
         results.append((label, timings, statuses, size))
     return results, last_good
 
 
-def time_village_figures(period: tuple[dt.date, dt.date], repeat: int) -> tuple[list[tuple], set[str]]:
+def time_village_figures(
+    period: tuple[dt.date, dt.date], repeat: int
+) -> tuple[list[tuple], set[str]]:
     """Each service's `village_figures` RPC over the period, all villages, straight over RPC; and
     the villages' CSV columns their figures make."""
     from backbone import config
@@ -607,24 +866,39 @@ def time_village_figures(period: tuple[dt.date, dt.date], repeat: int) -> tuple[
                     break
                 started = time.perf_counter()
                 try:
-                    answer = getattr(rpc, service).village_figures(period[0].isoformat(), period[1].isoformat(), None)
+                    answer = getattr(rpc, service).village_figures(
+                        period[0].isoformat(), period[1].isoformat(), None
+                    )
                     status = "ok"
                     size = len(json.dumps(answer))
-                    columns.update(F.csv_label(name) for values in answer["figures"].values() for name in values)
+                    columns.update(
+                        F.csv_label(name)
+                        for values in answer["figures"].values()
+                        for name in values
+                    )
                 except Exception as exc:  # noqa: BLE001  named in the report
                     status = type(exc).__name__
                 timings.append(time.perf_counter() - started)
                 statuses[status] = statuses.get(status, 0) + 1
-            results.append((f"{service}.village_figures (last 12 months, all villages)", timings, statuses, size))
+            results.append(
+                (
+                    f"{service}.village_figures (last 12 months, all villages)",
+                    timings,
+                    statuses,
+                    size,
+                )
+            )
     return results, columns
 
 
 def table_lines(results, prefix="") -> list[str]:
     lines = ["| route | p50 | p95 | max | answers | bytes |", "|---|---:|---:|---:|---|---:|"]
     for path, values, statuses, size in results:
-        lines.append(f"| {prefix}{path} | {load.ms(load.percentile(values, .5))} | "
-                     f"{load.ms(load.percentile(values, .95))} | {load.ms(max(values))} | "
-                     f"{json.dumps(statuses, ensure_ascii=False)} | {size:,} |")
+        lines.append(
+            f"| {prefix}{path} | {load.ms(load.percentile(values, 0.5))} | "
+            f"{load.ms(load.percentile(values, 0.95))} | {load.ms(max(values))} | "
+            f"{json.dumps(statuses, ensure_ascii=False)} | {size:,} |"
+        )
     return lines
 
 
@@ -635,14 +909,19 @@ def dashboard_routes(base_url: str) -> list[str]:
         get = operations.get("get")
         if not get or "{" in path or "coordinator" not in get.get("x-roles", []):
             continue
-        if path.startswith(load.DASHBOARD_PREFIXES) or any(w in path for w in ("dashboard", "figures", "export")):
+        if path.startswith(load.DASHBOARD_PREFIXES) or any(
+            w in path for w in ("dashboard", "figures", "export")
+        ):
             found.append(path)
     return sorted(found)
 
 
 def time_routes(base_url: str, headers: dict, paths: list[str], repeat: int) -> list[tuple]:
     today = dt.date.today()
-    dates = {"date_from": (today - dt.timedelta(days=365)).isoformat(), "date_to": today.isoformat()}
+    dates = {
+        "date_from": (today - dt.timedelta(days=365)).isoformat(),
+        "date_to": today.isoformat(),
+    }
     results = []
     for path in paths:
         params = None
@@ -656,7 +935,9 @@ def time_routes(base_url: str, headers: dict, paths: list[str], repeat: int) -> 
             timings.append(time.perf_counter() - started)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             size = len(response.content)
-        results.append((path + ("?date_from=…&date_to=…" if params else ""), timings, statuses, size))
+        results.append(
+            (path + ("?date_from=…&date_to=…" if params else ""), timings, statuses, size)
+        )
     return results
 
 
@@ -665,16 +946,29 @@ def main(argv=None) -> int:
     parser.add_argument("--villages", type=int, default=1000)
     parser.add_argument("--members", type=int, default=300_000)
     parser.add_argument("--orders", type=int, default=2_000_000)
-    parser.add_argument("--parcels", type=int, default=1_000_000,
-                        help="parcels left at the counters over the year (La Poste, carriers, neighbours)")
+    parser.add_argument(
+        "--parcels",
+        type=int,
+        default=1_000_000,
+        help="parcels left at the counters over the year (La Poste, carriers, neighbours)",
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timings per route")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--only", metavar="TEXT", help="time only the console pages and API routes whose address "
-                        "contains TEXT (and each service's village_figures once)")
-    parser.add_argument("--hold", type=float, default=0, metavar="SECONDS",
-                        help="after the timings, keep the network and its databases up this long (or until the "
-                             "file <work>/hold is deleted), to profile by hand (EXPLAIN ANALYZE, py-spy)")
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="time only the console pages and API routes whose address "
+        "contains TEXT (and each service's village_figures once)",
+    )
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="after the timings, keep the network and its databases up this long (or until the "
+        "file <work>/hold is deleted), to profile by hand (EXPLAIN ANALYZE, py-spy)",
+    )
     args = parser.parse_args(argv)
     started_at = dt.datetime.now(dt.timezone.utc)
     work = Path(tempfile.mkdtemp(prefix="maillage-national-"))
@@ -684,61 +978,122 @@ def main(argv=None) -> int:
             print(f"starting the network (PostgreSQL) in {work} …", flush=True)
             network.start()
             from backbone import config
+
             urls = {s: config.database_url(s) for s in config.SERVICES}
-            print(f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders, {args.parcels:,} parcels …", flush=True)
+            print(
+                f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders, {args.parcels:,} parcels …",
+                flush=True,
+            )
             timings = generate(args, urls)
             period = last_12_months()
             expected = expected_figures(urls["orders"], period)
-            print(f"orders in the period {period[0]} – {period[1]}: {expected['orders']:,} "
-                  f"(outside: {expected['orders_outside']:,})", flush=True)
+            print(
+                f"orders in the period {period[0]} – {period[1]}: {expected['orders']:,} "
+                f"(outside: {expected['orders_outside']:,})",
+                flush=True,
+            )
             print("timing each service's village_figures …", flush=True)
-            rpc_results, columns = time_village_figures(period, 1 if args.only else min(args.repeat, 5))
+            rpc_results, columns = time_village_figures(
+                period, 1 if args.only else min(args.repeat, 5)
+            )
             session = console_session(network.base_url)
-            routes = [r for r in console_routes(period, columns) if not args.only or args.only in r[0]]
+            routes = [
+                r for r in console_routes(period, columns) if not args.only or args.only in r[0]
+            ]
             print(f"timing {len(routes)} console pages × {args.repeat} …", flush=True)
-            console_results, last_good = time_console(network.base_url, session, routes, args.repeat, network)
-            print("\n".join(table_lines(rpc_results) + table_lines(console_results, "GET ")), flush=True)
-            figures_check = check_figures(expected, last_good.get("/console/coordination/export/villages.csv"))
-            login = requests.post(network.base_url + "/api/auth/login", timeout=10,
-                                  json={"email": load.COORDINATOR, "password": load.PASSWORD})
+            console_results, last_good = time_console(
+                network.base_url, session, routes, args.repeat, network
+            )
+            print(
+                "\n".join(table_lines(rpc_results) + table_lines(console_results, "GET ")),
+                flush=True,
+            )
+            figures_check = check_figures(
+                expected, last_good.get("/console/coordination/export/villages.csv")
+            )
+            login = requests.post(
+                network.base_url + "/api/auth/login",
+                timeout=10,
+                json={"email": load.COORDINATOR, "password": load.PASSWORD},
+            )
             headers = {"Authorization": f"Bearer {login.json()['token']}"}
-            paths = [p for p in dashboard_routes(network.base_url) if not args.only or args.only in p]
+            paths = [
+                p for p in dashboard_routes(network.base_url) if not args.only or args.only in p
+            ]
             print(f"timing {len(paths)} API routes × {args.repeat} …", flush=True)
             results = time_routes(network.base_url, headers, paths, args.repeat)
             if args.hold:
                 hold = work / "hold"
                 hold.touch()
-                print(f"holding {args.hold:.0f} s (delete {hold} to stop): databases {urls}; processes "
-                      + ", ".join(f"{name} {pid}" for name, pid, _rss in network.memory()), flush=True)
+                print(
+                    f"holding {args.hold:.0f} s (delete {hold} to stop): databases {urls}; processes "
+                    + ", ".join(f"{name} {pid}" for name, pid, _rss in network.memory()),
+                    flush=True,
+                )
                 until = time.monotonic() + args.hold
                 while hold.exists() and time.monotonic() < until:
                     time.sleep(1)
         finally:
             network.stop()
-    lines = [f"# National scale — {started_at:%Y-%m-%d %H:%M} UTC", "",
-             f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each), {args.parcels:,} parcels in "
-             "PostgreSQL, plus the demo data. Written with COPY:", ""]
+    lines = [
+        f"# National scale — {started_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each), {args.parcels:,} parcels in "
+        "PostgreSQL, plus the demo data. Written with COPY:",
+        "",
+    ]
     lines += [f"- {what}: {seconds:.1f} s" for what, seconds in timings.items()]
-    slow = [label for label, values, _s, _b in console_results + results if load.percentile(values, .95) > 0.5]
-    failed = [label for label, _v, statuses, _b in console_results + results
-              if set(statuses) - {"200", 200}]
-    lines += ["", f"The period timed: {period[0]} – {period[1]} (the last 12 months, Europe/Paris).", "",
-              "## Do the pages show the data? (the villages' CSV export against SQL on the orders database)", ""]
+    slow = [
+        label
+        for label, values, _s, _b in console_results + results
+        if load.percentile(values, 0.95) > 0.5
+    ]
+    failed = [
+        label
+        for label, _v, statuses, _b in console_results + results
+        if set(statuses) - {"200", 200}
+    ]
+    lines += [
+        "",
+        f"The period timed: {period[0]} – {period[1]} (the last 12 months, Europe/Paris).",
+        "",
+        "## Do the pages show the data? (the villages' CSV export against SQL on the orders database)",
+        "",
+    ]
     lines += figures_check
-    lines += ["", f"## Coordinator console, signed in (session cookie) ({args.repeat} calls each, one after the other, "
-              "ms)", "", "Answers: \"200\" only for a 200 of the right type and body (HTML page with its figures "
-              "all available, CSV with its table, PDF starting with %PDF); anything else is named.", ""]
+    lines += [
+        "",
+        f"## Coordinator console, signed in (session cookie) ({args.repeat} calls each, one after the other, "
+        "ms)",
+        "",
+        'Answers: "200" only for a 200 of the right type and body (HTML page with its figures '
+        "all available, CSV with its table, PDF starting with %PDF); anything else is named.",
+        "",
+    ]
     lines += table_lines(console_results, "GET ")
-    lines += ["", f"## Coordinator API dashboard and export routes ({args.repeat} calls each, ms)", ""]
+    lines += [
+        "",
+        f"## Coordinator API dashboard and export routes ({args.repeat} calls each, ms)",
+        "",
+    ]
     lines += table_lines(results, "GET ")
-    lines += ["", f"## Each service's village_figures RPC ({min(args.repeat, 5)} calls each, ms)", "",
-              "What the console's coordination page, CSV and PDF wait for: the four services are asked at once, "
-              "the slowest sets the time (the gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then "
-              "shows the service's figures as unavailable, and refuses the exports).", ""]
+    lines += [
+        "",
+        f"## Each service's village_figures RPC ({min(args.repeat, 5)} calls each, ms)",
+        "",
+        "What the console's coordination page, CSV and PDF wait for: the four services are asked at once, "
+        "the slowest sets the time (the gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then "
+        "shows the service's figures as unavailable, and refuses the exports).",
+        "",
+    ]
     lines += table_lines(rpc_results)
-    lines += ["", "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data.", "",
-              "- over the target (p95 > 500 ms): " + (", ".join(slow) if slow else "none"),
-              "- with answers other than a real success: " + (", ".join(failed) if failed else "none")]
+    lines += [
+        "",
+        "Target (issue #8): coordinator dashboard p95 < 500 ms on national-scale data.",
+        "",
+        "- over the target (p95 > 500 ms): " + (", ".join(slow) if slow else "none"),
+        "- with answers other than a real success: " + (", ".join(failed) if failed else "none"),
+    ]
     return load.finish("\n".join(lines) + "\n", "national", started_at, args, work)
 
 

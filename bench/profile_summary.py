@@ -17,6 +17,7 @@ samples left out): every sample is CPU spent by that process. For each process t
 
 Shares are of the process's samples; multiply by its CPU-seconds (load.py's CPU table) for time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,25 @@ from collections import Counter
 from pathlib import Path
 
 PROJECT_PACKAGES = ("services", "backbone", "gateway", "maillage")
-LIBRARIES = ("sqlalchemy", "psycopg2", "psycogreen", "kombu", "amqp", "nameko", "eventlet", "marshmallow",
-             "werkzeug", "jinja2", "pika", "json", "greenlet", "logging", "socket", "uuid", "datetime")
+LIBRARIES = (
+    "sqlalchemy",
+    "psycopg2",
+    "psycogreen",
+    "kombu",
+    "amqp",
+    "nameko",
+    "eventlet",
+    "marshmallow",
+    "werkzeug",
+    "jinja2",
+    "pika",
+    "json",
+    "greenlet",
+    "logging",
+    "socket",
+    "uuid",
+    "datetime",
+)
 NO_FRAME = "(no Python frame)"
 LINE_NUMBER = re.compile(r" \((\S+?):\d+\)$")
 
@@ -47,7 +65,7 @@ def library_of(frame: str) -> str:
     path = path_of(frame)
     top = path.split("/", 1)[0]
     if top in PROJECT_PACKAGES:
-        return "/".join(path.split("/")[:2])           # e.g. services/orders, backbone/relay.py
+        return "/".join(path.split("/")[:2])  # e.g. services/orders, backbone/relay.py
     for library in LIBRARIES:
         if top in (library, library + ".py"):
             return library
@@ -82,7 +100,13 @@ def summarise(samples, under: str | None = None, top: int = 12) -> list[str]:
     def table(counter):
         return [f"  {100 * n / total:5.1f} %  {name}" for name, n in counter.most_common(top)]
 
-    lines = [f"{total:,} samples", "self time by library:", *table(by_library), "by entry point:", *table(by_entry)]
+    lines = [
+        f"{total:,} samples",
+        "self time by library:",
+        *table(by_library),
+        "by entry point:",
+        *table(by_entry),
+    ]
     if under:
         inside = sum(children.values())
         lines += [f"under {under}: {100 * inside / total:.1f} % of the process", *table(children)]
@@ -91,8 +115,14 @@ def summarise(samples, under: str | None = None, top: int = 12) -> list[str]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="the profile folder (<work>/profile of bench/load.py --keep --profile)")
-    parser.add_argument("--process", action="append", help="only this process (repeatable); default: all")
+    parser.add_argument(
+        "folder",
+        type=Path,
+        help="the profile folder (<work>/profile of bench/load.py --keep --profile)",
+    )
+    parser.add_argument(
+        "--process", action="append", help="only this process (repeatable); default: all"
+    )
     parser.add_argument("--under", help="also break down the children of this frame")
     parser.add_argument("--top", type=int, default=12, help="rows per table")
     args = parser.parse_args(argv)

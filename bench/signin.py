@@ -21,6 +21,7 @@ It prints, per phase, the counter routes' p50/p95/p99 and the sign-in answers by
 bench/results/signin-<backend>-<date>.md. Asserts nothing: the target (counter p95 < 100 ms with 20
 wrong sign-ins a second) is printed beside the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,31 +52,47 @@ TARGET = "counter routes p95 < 100 ms while 20 wrong sign-ins a second arrive"
 
 def counter_client(base: str, stop: threading.Event, timings: dict[str, list[float]]) -> None:
     session = requests.Session()
-    token = session.post(f"{base}/api/auth/login", json={"email": CONCIERGE, "password": PASSWORD},
-                         timeout=30).json()["token"]
+    token = session.post(
+        f"{base}/api/auth/login", json={"email": CONCIERGE, "password": PASSWORD}, timeout=30
+    ).json()["token"]
     session.headers["Authorization"] = f"Bearer {token}"
     village_id = session.get(f"{base}/api/me", timeout=30).json()["village_id"]
-    routes = {"GET /api/villages/{village_id}/members?q=": f"{base}/api/villages/{village_id}/members?q=mar",
-              "GET /api/villages/{village_id}/counter/today": f"{base}/api/villages/{village_id}/counter/today"}
+    routes = {
+        "GET /api/villages/{village_id}/members?q=": f"{base}/api/villages/{village_id}/members?q=mar",
+        "GET /api/villages/{village_id}/counter/today": f"{base}/api/villages/{village_id}/counter/today",
+    }
     while not stop.is_set():
         for route, url in routes.items():
             started = time.perf_counter()
             response = session.get(url, timeout=30)
             elapsed = time.perf_counter() - started
-            timings.setdefault(route if response.status_code == 200 else f"{route} → {response.status_code}",
-                               []).append(elapsed)
+            timings.setdefault(
+                route if response.status_code == 200 else f"{route} → {response.status_code}", []
+            ).append(elapsed)
             time.sleep(0.05)
 
 
-def attacker(base: str, rate: float, stop: threading.Event, statuses: Counter, spread: bool) -> None:
+def attacker(
+    base: str, rate: float, stop: threading.Event, statuses: Counter, spread: bool
+) -> None:
     """`rate` wrong sign-ins a second on a fixed schedule, whatever the answers' delay."""
+
     def attempt(number: int) -> None:
-        headers = {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-                   if spread else "203.0.113.66"}
+        headers = {
+            "X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+            if spread
+            else "203.0.113.66"
+        }
         try:
-            response = requests.post(f"{base}/api/auth/login", headers=headers, timeout=60,
-                                     json={"email": f"intrus-{uuid.uuid4().hex[:10]}@example.org",
-                                           "password": "devine-moi"})
+            response = requests.post(
+                f"{base}/api/auth/login",
+                headers=headers,
+                timeout=60,
+                json={
+                    "email": f"intrus-{uuid.uuid4().hex[:10]}@example.org",
+                    "password": "devine-moi",
+                },
+            )
             statuses[response.status_code] += 1
         except requests.RequestException as exc:
             statuses[type(exc).__name__] += 1
@@ -108,21 +125,40 @@ def ms(seconds: float) -> str:
 
 
 def report(args, started_at, phases) -> str:
-    lines = [f"# Sign-in protection benchmark — {started_at:%Y-%m-%d %H:%M} UTC", "",
-             f"`bench/signin.py --backend {args.backend} --rate {args.rate:g} --duration {args.duration:g}` "
-             f"on {os.cpu_count()} cores. Target: {TARGET}.", ""]
+    lines = [
+        f"# Sign-in protection benchmark — {started_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"`bench/signin.py --backend {args.backend} --rate {args.rate:g} --duration {args.duration:g}` "
+        f"on {os.cpu_count()} cores. Target: {TARGET}.",
+        "",
+    ]
     for result in phases:
-        lines += [f"## {result['name']}", "", "| route | requests | p50 ms | p95 ms | p99 ms |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"## {result['name']}",
+            "",
+            "| route | requests | p50 ms | p95 ms | p99 ms |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for route, values in sorted(result["timings"].items()):
-            lines.append(f"| {route} | {len(values)} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} "
-                         f"| {ms(percentile(values, 0.99))} |")
+            lines.append(
+                f"| {route} | {len(values)} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} "
+                f"| {ms(percentile(values, 0.99))} |"
+            )
         every = [v for values in result["timings"].values() for v in values]
-        lines.append(f"| all counter requests | {len(every)} | {ms(percentile(every, 0.5))} "
-                     f"| **{ms(percentile(every, 0.95))}** | {ms(percentile(every, 0.99))} |")
+        lines.append(
+            f"| all counter requests | {len(every)} | {ms(percentile(every, 0.5))} "
+            f"| **{ms(percentile(every, 0.95))}** | {ms(percentile(every, 0.99))} |"
+        )
         if result["statuses"]:
-            answered = ", ".join(f"{status}: {count}" for status, count in sorted(result["statuses"].items(), key=str))
-            lines += ["", f"Wrong sign-ins answered: {answered} "
-                          f"({sum(result['statuses'].values()) / args.duration:.1f}/s)."]
+            answered = ", ".join(
+                f"{status}: {count}"
+                for status, count in sorted(result["statuses"].items(), key=str)
+            )
+            lines += [
+                "",
+                f"Wrong sign-ins answered: {answered} "
+                f"({sum(result['statuses'].values()) / args.duration:.1f}/s).",
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -132,8 +168,12 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rate", type=float, default=20.0, help="wrong sign-ins a second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of each phase")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
-    parser.add_argument("--no-write", action="store_true", help="print only, write no file under bench/results")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (logs, SQLite files)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only, write no file under bench/results"
+    )
     args = parser.parse_args(argv)
     os.environ["GATEWAY_TRUSTED_PROXIES"] = "127.0.0.1"
     started_at = dt.datetime.now(dt.timezone.utc)
@@ -144,13 +184,28 @@ def main(argv=None) -> int:
             print(f"starting the network ({args.backend}) in {work} …", flush=True)
             print(f"up in {network.start():.1f} s", flush=True)
             base = network.base_url
-            phases = [phase(base, "quiet", args.duration, None, False),
-                      phase(base, f"distributed: {args.rate:g} wrong sign-ins/s, each from another address",
-                            args.duration, args.rate, True),
-                      phase(base, f"one address: {args.rate:g} wrong sign-ins/s", args.duration, args.rate, False)]
+            phases = [
+                phase(base, "quiet", args.duration, None, False),
+                phase(
+                    base,
+                    f"distributed: {args.rate:g} wrong sign-ins/s, each from another address",
+                    args.duration,
+                    args.rate,
+                    True,
+                ),
+                phase(
+                    base,
+                    f"one address: {args.rate:g} wrong sign-ins/s",
+                    args.duration,
+                    args.rate,
+                    False,
+                ),
+            ]
         finally:
             network.stop()
-    return finish(report(args, started_at, phases), f"signin-{args.backend}", started_at, args, work)
+    return finish(
+        report(args, started_at, phases), f"signin-{args.backend}", started_at, args, work
+    )
 
 
 if __name__ == "__main__":

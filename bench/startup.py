@@ -10,6 +10,7 @@ network is up, demo data loaded); then sums the resident memory (RSS) of the who
 prints it per process. Stops the network with SIGINT (then SIGTERM, then SIGKILL for what is left)
 and deletes the vhost. Prints figures; asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,10 @@ sys.path.insert(0, str(ROOT))
 RABBIT_HOST = os.environ.get("BENCH_RABBIT_HOST", "127.0.0.1")
 RABBIT_PORT = int(os.environ.get("BENCH_RABBIT_PORT", "5672"))
 RABBIT_MANAGEMENT = os.environ.get("BENCH_RABBIT_MANAGEMENT", f"http://{RABBIT_HOST}:15672/api")
-RABBIT_AUTH = (os.environ.get("BENCH_RABBIT_USER", "guest"), os.environ.get("BENCH_RABBIT_PASSWORD", "guest"))
+RABBIT_AUTH = (
+    os.environ.get("BENCH_RABBIT_USER", "guest"),
+    os.environ.get("BENCH_RABBIT_PASSWORD", "guest"),
+)
 UP_LINE = "Maillage is up"
 
 
@@ -44,6 +48,7 @@ def free_port() -> int:
 
 
 # --- the process tree and its memory ---------------------------------------------------------
+
 
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
@@ -100,7 +105,7 @@ def describe(pid: int) -> str:
         short = [m.split(".")[1] if m.startswith("services.") else m.split(".")[0] for m in modules]
         return " + ".join(short) or "nameko"
     if "maillage" in names:
-        rest = argv[names.index("maillage") + 1:]
+        rest = argv[names.index("maillage") + 1 :]
         if rest[:1] == ["relay"] and len(rest) > 1:
             return " + ".join(rest[1:]) + (" relays" if len(rest) > 2 else "-relay")
         return "maillage " + " ".join(rest)
@@ -109,41 +114,70 @@ def describe(pid: int) -> str:
 
 # --- main ------------------------------------------------------------------------------------
 
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-demo", action="store_true", help="start without the demo data")
     parser.add_argument("--timeout", type=float, default=120, help="seconds allowed to come up")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder (logs, SQLite files)")
-    parser.add_argument("--compact", action="store_true", help="the compact shape (services, their relays and "
-                                                               "the gateway in one process)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data folder (logs, SQLite files)"
+    )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="the compact shape (services, their relays and the gateway in one process)",
+    )
     args = parser.parse_args(argv)
 
     from maillage.cli import main as cli
 
     if "run" not in cli.commands:
-        print("`maillage run` does not exist yet (maillage/cli.py): nothing to measure.", file=sys.stderr)
+        print(
+            "`maillage run` does not exist yet (maillage/cli.py): nothing to measure.",
+            file=sys.stderr,
+        )
         return 2
 
     workdir = Path(tempfile.mkdtemp(prefix="maillage-startup-"))
     vhost = f"bench-{uuid.uuid4().hex[:10]}"
-    requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_MANAGEMENT}/permissions/{vhost}/{RABBIT_AUTH[0]}", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    requests.put(
+        f"{RABBIT_MANAGEMENT}/vhosts/{vhost}", auth=RABBIT_AUTH, timeout=10
+    ).raise_for_status()
+    requests.put(
+        f"{RABBIT_MANAGEMENT}/permissions/{vhost}/{RABBIT_AUTH[0]}",
+        auth=RABBIT_AUTH,
+        timeout=10,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
     port = free_port()
-    env = {**os.environ, "MAILLAGE_DATA_DIR": str(workdir / "data"), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "AMQP_URI": f"amqp://{RABBIT_AUTH[0]}:{RABBIT_AUTH[1]}@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "MAILLAGE_DATA_DIR": str(workdir / "data"),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+        "AMQP_URI": f"amqp://{RABBIT_AUTH[0]}:{RABBIT_AUTH[1]}@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}",
+        "PYTHONUNBUFFERED": "1",
+    }
     for name in list(env):
         if name.endswith("_DATABASE_URL") or name == "MAILLAGE_FAILPOINTS":
             del env[name]  # SQLite files in the temporary folder
-    command = ([str(Path(sys.executable).parent / "maillage"), "run"] + (["--no-demo"] if args.no_demo else [])
-               + (["--compact"] if args.compact else []))
+    command = (
+        [str(Path(sys.executable).parent / "maillage"), "run"]
+        + (["--no-demo"] if args.no_demo else [])
+        + (["--compact"] if args.compact else [])
+    )
 
     output_lines: list[str] = []
     up = {"at": None}
     started = time.perf_counter()
-    popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, bufsize=1)
+    popen = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
 
     def read():
         for line in popen.stdout:
@@ -168,7 +202,10 @@ def main(argv=None) -> int:
             time.sleep(0.1)
         if healthy_at is None:
             print("".join(output_lines[-30:]), file=sys.stderr)
-            print(f"the network did not answer 200 on {url} within {args.timeout:.0f}s", file=sys.stderr)
+            print(
+                f"the network did not answer 200 on {url} within {args.timeout:.0f}s",
+                file=sys.stderr,
+            )
             return 1
         while up["at"] is None and popen.poll() is None and time.perf_counter() < deadline:
             time.sleep(0.1)
@@ -186,12 +223,18 @@ def main(argv=None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     total = sum(r[2] for r in memory)
-    print(f"`maillage run`{' --no-demo' if args.no_demo else ''}, gateway on 127.0.0.1:{port}, vhost {vhost}")
+    print(
+        f"`maillage run`{' --no-demo' if args.no_demo else ''}, gateway on 127.0.0.1:{port}, vhost {vhost}"
+    )
     print(f"  GET /health answered 200 after {healthy_at - started:6.1f} s")
     if up["at"] is not None:
-        print(f"  '{UP_LINE}' printed after     {up['at'] - started:6.1f} s"
-              f"{'' if args.no_demo else ' (demo data loaded)'}")
-    print(f"  resident memory of the process tree: {total / 2**20:.0f} MiB in {len(memory)} processes")
+        print(
+            f"  '{UP_LINE}' printed after     {up['at'] - started:6.1f} s"
+            f"{'' if args.no_demo else ' (demo data loaded)'}"
+        )
+    print(
+        f"  resident memory of the process tree: {total / 2**20:.0f} MiB in {len(memory)} processes"
+    )
     print()
     print(f"  {'process':<24} {'pid':>8} {'RSS MiB':>8}")
     for name, pid, rss in memory:
@@ -221,7 +264,11 @@ def stop(popen: subprocess.Popen, tree: list[int]) -> None:
         popen.kill()
         popen.wait()
     # the children run in their own sessions: end, by pid, any that outlived their parent
-    leftovers = [pid for pid, started in identity.items() if started is not None and start_time(pid) == started]
+    leftovers = [
+        pid
+        for pid, started in identity.items()
+        if started is not None and start_time(pid) == started
+    ]
     for pid in leftovers:
         try:
             os.kill(pid, signal.SIGTERM)

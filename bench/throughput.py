@@ -16,6 +16,7 @@
 Everything happens in a private vhost (created and deleted through the management API) and in
 temporary databases; the subprocesses are stopped at the end. Prints figures; asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,10 @@ sys.path.insert(0, str(ROOT))
 RABBIT_HOST = os.environ.get("BENCH_RABBIT_HOST", "127.0.0.1")
 RABBIT_PORT = int(os.environ.get("BENCH_RABBIT_PORT", "5672"))
 RABBIT_MANAGEMENT = os.environ.get("BENCH_RABBIT_MANAGEMENT", f"http://{RABBIT_HOST}:15672/api")
-RABBIT_AUTH = (os.environ.get("BENCH_RABBIT_USER", "guest"), os.environ.get("BENCH_RABBIT_PASSWORD", "guest"))
+RABBIT_AUTH = (
+    os.environ.get("BENCH_RABBIT_USER", "guest"),
+    os.environ.get("BENCH_RABBIT_PASSWORD", "guest"),
+)
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 BIN = Path(sys.executable).parent
@@ -52,6 +56,7 @@ ORDERS_QUEUE = "orders.on_village_opened"
 
 # --- broker and databases --------------------------------------------------------------------
 
+
 class Vhost:
     def __init__(self):
         self.name = f"bench-{uuid.uuid4().hex[:10]}"
@@ -59,9 +64,15 @@ class Vhost:
         self.uri = f"amqp://{user}:{password}@{RABBIT_HOST}:{RABBIT_PORT}/{self.name}"
 
     def __enter__(self):
-        requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{self.name}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-        requests.put(f"{RABBIT_MANAGEMENT}/permissions/{self.name}/{RABBIT_AUTH[0]}", auth=RABBIT_AUTH,
-                     timeout=10, json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        requests.put(
+            f"{RABBIT_MANAGEMENT}/vhosts/{self.name}", auth=RABBIT_AUTH, timeout=10
+        ).raise_for_status()
+        requests.put(
+            f"{RABBIT_MANAGEMENT}/permissions/{self.name}/{RABBIT_AUTH[0]}",
+            auth=RABBIT_AUTH,
+            timeout=10,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
         return self
 
     def __exit__(self, *exc):
@@ -69,7 +80,9 @@ class Vhost:
         return False
 
     def queue(self, name: str) -> dict | None:
-        response = requests.get(f"{RABBIT_MANAGEMENT}/queues/{self.name}/{name}", auth=RABBIT_AUTH, timeout=10)
+        response = requests.get(
+            f"{RABBIT_MANAGEMENT}/queues/{self.name}/{name}", auth=RABBIT_AUTH, timeout=10
+        )
         return response.json() if response.status_code == 200 else None
 
 
@@ -102,27 +115,47 @@ RAW_QUEUE_ARGS = {"x-queue-type": "quorum"}
 
 def _body(i: int) -> bytes:
     # about the size of a village.opened envelope
-    return (b'{"event_id":"%s","type":"bench.raw","version":1,"seq":%d,"payload":"' % (
-        str(uuid.uuid4()).encode(), i)) + b"x" * 300 + b'"}'
+    return (
+        (
+            b'{"event_id":"%s","type":"bench.raw","version":1,"seq":%d,"payload":"'
+            % (str(uuid.uuid4()).encode(), i)
+        )
+        + b"x" * 300
+        + b'"}'
+    )
 
 
 def raw_batched(uri: str, n: int, max_in_flight: int = 2000) -> float:
     """Asynchronous confirms as the relay does them: up to `max_in_flight` unconfirmed messages,
     the broker acks many at once. Returns confirmed messages per second."""
-    state = {"published": 0, "confirmed": 0, "nacked": 0, "start": None, "end": None, "outstanding": set()}
+    state = {
+        "published": 0,
+        "confirmed": 0,
+        "nacked": 0,
+        "start": None,
+        "end": None,
+        "outstanding": set(),
+    }
     connection = None
 
     def publish_more(channel):
         while state["published"] < n and len(state["outstanding"]) < max_in_flight:
-            channel.basic_publish("", "bench.raw.batched", _body(state["published"]),
-                                  pika.BasicProperties(delivery_mode=2, content_type="application/json"))
+            channel.basic_publish(
+                "",
+                "bench.raw.batched",
+                _body(state["published"]),
+                pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+            )
             state["published"] += 1
             state["outstanding"].add(state["published"])
 
     def on_confirm(frame):
         method = frame.method
-        done = {t for t in state["outstanding"] if t <= method.delivery_tag} if method.multiple \
+        done = (
+            {t for t in state["outstanding"] if t <= method.delivery_tag}
+            if method.multiple
             else {method.delivery_tag}
+        )
         state["outstanding"] -= done
         state["confirmed"] += len(done)
         if isinstance(method, pika.spec.Basic.Nack):
@@ -145,7 +178,9 @@ def raw_batched(uri: str, n: int, max_in_flight: int = 2000) -> float:
 
     def on_channel(channel):
         channel_ref.append(channel)
-        channel.queue_declare("bench.raw.batched", durable=True, arguments=RAW_QUEUE_ARGS, callback=on_declared)
+        channel.queue_declare(
+            "bench.raw.batched", durable=True, arguments=RAW_QUEUE_ARGS, callback=on_declared
+        )
 
     def on_open(conn):
         conn.channel(on_open_callback=on_channel)
@@ -154,9 +189,12 @@ def raw_batched(uri: str, n: int, max_in_flight: int = 2000) -> float:
         conn.ioloop.stop()
         raise SystemExit(f"cannot reach RabbitMQ: {error}")
 
-    connection = pika.SelectConnection(pika.URLParameters(uri), on_open_callback=on_open,
-                                       on_open_error_callback=on_error,
-                                       on_close_callback=lambda conn, _reason: conn.ioloop.stop())
+    connection = pika.SelectConnection(
+        pika.URLParameters(uri),
+        on_open_callback=on_open,
+        on_open_error_callback=on_error,
+        on_close_callback=lambda conn, _reason: conn.ioloop.stop(),
+    )
     connection.ioloop.start()
     if state["end"] is None:
         raise RuntimeError(f"batched publishing stopped after {state['confirmed']} confirms")
@@ -174,8 +212,12 @@ def raw_sync(uri: str, n: int) -> float:
         channel.confirm_delivery()
         start = time.perf_counter()
         for i in range(n):
-            channel.basic_publish("", "bench.raw.sync", _body(i),
-                                  pika.BasicProperties(delivery_mode=2, content_type="application/json"))
+            channel.basic_publish(
+                "",
+                "bench.raw.sync",
+                _body(i),
+                pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+            )
         elapsed = time.perf_counter() - start
         channel.queue_delete("bench.raw.sync")
         channel.queue_delete("bench.raw.batched")
@@ -186,17 +228,27 @@ def raw_sync(uri: str, n: int) -> float:
 
 # --- (b) outbox -> relay -> consumer ---------------------------------------------------------
 
+
 class Proc:
     """A subprocess whose output is kept (and scanned for a line) by a reader thread."""
 
-    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path, watch_for: str | None = None):
+    def __init__(
+        self, name: str, argv: list[str], env: dict, log_path: Path, watch_for: str | None = None
+    ):
         self.name = name
         self.seen_at: float | None = None
         self._watch_for = watch_for
         self._log = open(log_path, "w")
         self.log_path = log_path
-        self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, bufsize=1)
+        self.popen = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -216,7 +268,9 @@ class Proc:
         if self.popen.poll() is not None:
             self._reader.join(2)
             tail = self.log_path.read_text(errors="replace").splitlines()[-20:]
-            raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n  " + "\n  ".join(tail))
+            raise RuntimeError(
+                f"{self.name} exited with {self.popen.returncode}:\n  " + "\n  ".join(tail)
+            )
 
     def stop(self, grace: float = 10.0):
         if self.popen.poll() is None:
@@ -256,9 +310,18 @@ def write_villages(members_url: str, n: int) -> float:
     start = time.perf_counter()
     try:
         for i in range(n):
-            data = load(schema, {"slug": f"bench-{run}-{i}", "name": f"Village {i}", "commune": f"Commune {i}",
-                                 "insee_code": f"{19000 + i % 999:05d}", "postcode": "19290",
-                                 "kind": kinds[i % 3], "population": 300 + i % 900})
+            data = load(
+                schema,
+                {
+                    "slug": f"bench-{run}-{i}",
+                    "name": f"Village {i}",
+                    "commune": f"Commune {i}",
+                    "insee_code": f"{19000 + i % 999:05d}",
+                    "postcode": "19290",
+                    "kind": kinds[i % 3],
+                    "population": 300 + i % 900,
+                },
+            )
             with database.unit_of_work() as uow:
                 villages.open_village(uow, data)
         return n / (time.perf_counter() - start)
@@ -277,26 +340,53 @@ def full_path(vhost: Vhost, n: int, database: str, workdir: Path, timeout: float
     workdir.mkdir(parents=True, exist_ok=True)
     created = []
     if database == "postgresql":
-        members_url, orders_url = create_pg_database("bench_members"), create_pg_database("bench_orders")
+        members_url, orders_url = (
+            create_pg_database("bench_members"),
+            create_pg_database("bench_orders"),
+        )
         created = [members_url, orders_url]
     else:
-        members_url, orders_url = f"sqlite:///{workdir / 'members.db'}", f"sqlite:///{workdir / 'orders.db'}"
+        members_url, orders_url = (
+            f"sqlite:///{workdir / 'members.db'}",
+            f"sqlite:///{workdir / 'orders.db'}",
+        )
     procs = []
     engines = []
     try:
         migrations.upgrade("members", members_url)
         migrations.upgrade("orders", orders_url)
-        env = {**os.environ, "AMQP_URI": vhost.uri, "MEMBERS_DATABASE_URL": members_url,
-               "ORDERS_DATABASE_URL": orders_url, "MAILLAGE_DATA_DIR": str(workdir / "data"),
-               "MAILLAGE_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "AMQP_URI": vhost.uri,
+            "MEMBERS_DATABASE_URL": members_url,
+            "ORDERS_DATABASE_URL": orders_url,
+            "MAILLAGE_DATA_DIR": str(workdir / "data"),
+            "MAILLAGE_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("MAILLAGE_FAILPOINTS", None)
 
         # the subscriber first: its queue must exist before anything is published
-        orders = Proc("orders service", [str(BIN / "nameko"), "run", "--config", "deploy/nameko.yaml",
-                                         "services.orders.service:OrdersService"], env, workdir / "orders.log")
+        orders = Proc(
+            "orders service",
+            [
+                str(BIN / "nameko"),
+                "run",
+                "--config",
+                "deploy/nameko.yaml",
+                "services.orders.service:OrdersService",
+            ],
+            env,
+            workdir / "orders.log",
+        )
         procs.append(orders)
-        _wait(lambda: (vhost.queue(ORDERS_QUEUE) or {}).get("consumers", 0) >= 1, 60,
-              f"the orders service to consume {ORDERS_QUEUE}", procs, interval=0.2)
+        _wait(
+            lambda: (vhost.queue(ORDERS_QUEUE) or {}).get("consumers", 0) >= 1,
+            60,
+            f"the orders service to consume {ORDERS_QUEUE}",
+            procs,
+            interval=0.2,
+        )
 
         write_rate = write_villages(members_url, n)
 
@@ -307,14 +397,21 @@ def full_path(vhost: Vhost, n: int, database: str, workdir: Path, timeout: float
             with engine.connect() as conn:
                 return conn.execute(query).scalar_one()
 
-        pending_q = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+        pending_q = (
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+        )
         villages_q = select(func.count()).select_from(KnownVillage)
         inbox_q = select(func.count()).select_from(InboxEntry)
         assert count(members_engine, pending_q) == n
 
         orders_cpu_before = orders.cpu_seconds()
-        relay = Proc("members relay", [str(BIN / "maillage"), "relay", "members"], env, workdir / "relay.log",
-                     watch_for="relay: publishing to")
+        relay = Proc(
+            "members relay",
+            [str(BIN / "maillage"), "relay", "members"],
+            env,
+            workdir / "relay.log",
+            watch_for="relay: publishing to",
+        )
         procs.append(relay)
         _wait(lambda: relay.seen_at, 60, "the relay to connect", procs, interval=0.01)
 
@@ -330,18 +427,26 @@ def full_path(vhost: Vhost, n: int, database: str, workdir: Path, timeout: float
                 consumed_at = time.perf_counter()
                 break
             if time.perf_counter() > deadline:
-                raise RuntimeError(f"only {done}/{n} villages reached orders in {timeout:.0f}s; logs in {workdir}")
+                raise RuntimeError(
+                    f"only {done}/{n} villages reached orders in {timeout:.0f}s; logs in {workdir}"
+                )
             time.sleep(0.02)
         if published_at is None:
             published_at = consumed_at  # the last confirms were marked while we polled orders
         orders_cpu = orders.cpu_seconds() - orders_cpu_before
         relay_cpu = relay.cpu_seconds()
         inbox = count(orders_engine, inbox_q)
-        return {"database": database, "n": n, "write_rate": write_rate,
-                "relay_rate": n / (published_at - relay.seen_at),
-                "end_to_end_rate": n / (consumed_at - relay.seen_at),
-                "seconds": consumed_at - relay.seen_at, "inbox_rows": inbox,
-                "consumer_cpu_ms": 1000 * orders_cpu / n, "relay_cpu_ms": 1000 * relay_cpu / n}
+        return {
+            "database": database,
+            "n": n,
+            "write_rate": write_rate,
+            "relay_rate": n / (published_at - relay.seen_at),
+            "end_to_end_rate": n / (consumed_at - relay.seen_at),
+            "seconds": consumed_at - relay.seen_at,
+            "inbox_rows": inbox,
+            "consumer_cpu_ms": 1000 * orders_cpu / n,
+            "relay_cpu_ms": 1000 * relay_cpu / n,
+        }
     finally:
         for proc in reversed(procs):
             proc.stop()
@@ -353,16 +458,27 @@ def full_path(vhost: Vhost, n: int, database: str, workdir: Path, timeout: float
 
 # --- main ------------------------------------------------------------------------------------
 
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="events per measure (default 2000)")
-    parser.add_argument("--sync-n", type=int, default=None,
-                        help="messages for the synchronous-confirm measure (default: N)")
-    parser.add_argument("--postgres", action="store_true", help="also run the full path on PostgreSQL")
+    parser.add_argument(
+        "--sync-n",
+        type=int,
+        default=None,
+        help="messages for the synchronous-confirm measure (default: N)",
+    )
+    parser.add_argument(
+        "--postgres", action="store_true", help="also run the full path on PostgreSQL"
+    )
     parser.add_argument("--skip-raw", action="store_true")
     parser.add_argument("--skip-full", action="store_true")
-    parser.add_argument("--timeout", type=float, default=120, help="seconds allowed for one full-path run")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, SQLite files)")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="seconds allowed for one full-path run"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (logs, SQLite files)"
+    )
     args = parser.parse_args(argv)
     sync_n = args.sync_n or args.n
 
@@ -373,24 +489,44 @@ def main(argv=None) -> int:
             print(f"RabbitMQ {RABBIT_HOST}:{RABBIT_PORT}, private vhost {vhost.name}", flush=True)
             if not args.skip_raw:
                 batched = raw_batched(vhost.uri, args.n)
-                rows.append(("raw publish, async batched confirms", args.n, "-", f"{batched:,.0f} msg/s"))
+                rows.append(
+                    ("raw publish, async batched confirms", args.n, "-", f"{batched:,.0f} msg/s")
+                )
                 print(f"  raw batched: {batched:,.0f} msg/s", flush=True)
                 sync = raw_sync(vhost.uri, sync_n)
-                rows.append(("raw publish, sync confirm per message", sync_n, "-", f"{sync:,.0f} msg/s"))
+                rows.append(
+                    ("raw publish, sync confirm per message", sync_n, "-", f"{sync:,.0f} msg/s")
+                )
                 print(f"  raw sync: {sync:,.0f} msg/s", flush=True)
             if not args.skip_full:
                 for database in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
                     result = full_path(vhost, args.n, database, workdir / database, args.timeout)
-                    print(f"  full path on {database}: {result['end_to_end_rate']:,.0f} events/s "
-                          f"({result['seconds']:.2f}s, {result['inbox_rows']} inbox rows; CPU per event: "
-                          f"consumer {result['consumer_cpu_ms']:.2f} ms, relay {result['relay_cpu_ms']:.2f} ms "
-                          f"incl. its start)", flush=True)
+                    print(
+                        f"  full path on {database}: {result['end_to_end_rate']:,.0f} events/s "
+                        f"({result['seconds']:.2f}s, {result['inbox_rows']} inbox rows; CPU per event: "
+                        f"consumer {result['consumer_cpu_ms']:.2f} ms, relay {result['relay_cpu_ms']:.2f} ms "
+                        f"incl. its start)",
+                        flush=True,
+                    )
                     rows += [
-                        ("service layer writes (village + outbox row)", args.n, database,
-                         f"{result['write_rate']:,.0f} events/s"),
-                        ("outbox -> relay (all confirmed)", args.n, database, f"{result['relay_rate']:,.0f} events/s"),
-                        ("outbox -> relay -> orders consumer", args.n, database,
-                         f"{result['end_to_end_rate']:,.0f} events/s"),
+                        (
+                            "service layer writes (village + outbox row)",
+                            args.n,
+                            database,
+                            f"{result['write_rate']:,.0f} events/s",
+                        ),
+                        (
+                            "outbox -> relay (all confirmed)",
+                            args.n,
+                            database,
+                            f"{result['relay_rate']:,.0f} events/s",
+                        ),
+                        (
+                            "outbox -> relay -> orders consumer",
+                            args.n,
+                            database,
+                            f"{result['end_to_end_rate']:,.0f} events/s",
+                        ),
                     ]
     finally:
         if args.keep:
@@ -408,5 +544,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the subprocesses, drop the databases
+    signal.signal(
+        signal.SIGTERM, lambda *_: sys.exit(1)
+    )  # stop the subprocesses, drop the databases
     sys.exit(main())

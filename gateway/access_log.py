@@ -4,6 +4,7 @@ A query string holds what people typed (`?q=Vergne`, a phone number searched at 
 log keeps the method, path, status, size and time, never the terms (docs/rgpd.md). eventlet.wsgi
 logs the request line as the client sent it, so the protocol hands it a line without the query.
 """
+
 from nameko.web.server import HttpOnlyProtocol
 
 

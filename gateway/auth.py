@@ -11,6 +11,7 @@ token against them, asking members at most every GATEWAY_SESSION_CHECK_SECONDS (
 account, so an ended session stops within that time on every gateway replica (at once on the one
 that ended it). While members does not answer, the last state seen is used (or, never seen, the
 signature alone): staff keep working through a members outage."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -35,18 +36,23 @@ STAFF_ROLES = ("coordinator", "concierge")
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str                 # "staff" or "partner"
+    kind: str  # "staff" or "partner"
     id: str
-    role: str                 # coordinator | concierge | partner
+    role: str  # coordinator | concierge | partner
     village_id: str | None = None
     name: str | None = None
-    token_id: str | None = None      # staff: this token's id (signing out ends it)
-    session_version: int = 0         # staff: the account's session version when it was issued
+    token_id: str | None = None  # staff: this token's id (signing out ends it)
+    session_version: int = 0  # staff: the account's session version when it was issued
     issued_at: float | None = None
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "role": self.role, "village_id": self.village_id,
-                "name": self.name}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "role": self.role,
+            "village_id": self.village_id,
+            "name": self.name,
+        }
 
     @property
     def expires_at(self) -> datetime:
@@ -65,7 +71,9 @@ def _secret() -> str:
     secret = os.environ.get("GATEWAY_SECRET")
     if secret:
         return secret
-    path = config.data_dir() / "gateway-secret"  # local runs: one generated secret, kept across restarts
+    path = (
+        config.data_dir() / "gateway-secret"
+    )  # local runs: one generated secret, kept across restarts
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
@@ -77,9 +85,16 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(account: dict) -> str:
-    return _serializer().dumps({"sub": account["id"], "role": account["role"],
-                                "village_id": account.get("village_id"), "name": account.get("full_name"),
-                                "sv": int(account.get("session_version") or 0), "jti": secrets.token_urlsafe(16)})
+    return _serializer().dumps(
+        {
+            "sub": account["id"],
+            "role": account["role"],
+            "village_id": account.get("village_id"),
+            "name": account.get("full_name"),
+            "sv": int(account.get("session_version") or 0),
+            "jti": secrets.token_urlsafe(16),
+        }
+    )
 
 
 def principal_from_token(token: str, members_rpc=None) -> Principal:
@@ -91,8 +106,16 @@ def principal_from_token(token: str, members_rpc=None) -> Principal:
         raise HttpError(401, "token_expired") from None
     except BadSignature:
         raise HttpError(401, "token_invalid") from None
-    principal = Principal("staff", claims["sub"], claims["role"], claims.get("village_id"), claims.get("name"),
-                          claims.get("jti"), int(claims.get("sv") or 0), issued.timestamp())
+    principal = Principal(
+        "staff",
+        claims["sub"],
+        claims["role"],
+        claims.get("village_id"),
+        claims.get("name"),
+        claims.get("jti"),
+        int(claims.get("sv") or 0),
+        issued.timestamp(),
+    )
     if members_rpc is not None:
         check_session(principal, members_rpc)
     return principal
@@ -129,13 +152,18 @@ def check_session(principal: Principal, members_rpc) -> None:
     state = _state(principal.id, members_rpc)
     if state is None:
         return
-    if (not state["active"] or principal.session_version != state["session_version"]
-            or principal.token_id in state["revoked"]):
+    if (
+        not state["active"]
+        or principal.session_version != state["session_version"]
+        or principal.token_id in state["revoked"]
+    ):
         raise HttpError(401, "token_revoked")
 
 
 def _trusted_proxies() -> list:
-    names = [n.strip() for n in os.environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",") if n.strip()]
+    names = [
+        n.strip() for n in os.environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",") if n.strip()
+    ]
     return [ipaddress.ip_network(n, strict=False) for n in names]
 
 
@@ -143,9 +171,17 @@ def client_address(request) -> str | None:
     """The caller's address: the connection's, or, when it comes from a reverse proxy listed in
     GATEWAY_TRUSTED_PROXIES, the last address that proxy saw (X-Forwarded-For's rightmost entry)."""
     remote = request.remote_addr
-    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    forwarded = [
+        part.strip()
+        for part in request.headers.get("X-Forwarded-For", "").split(",")
+        if part.strip()
+    ]
     try:
-        if forwarded and remote and any(ipaddress.ip_address(remote) in net for net in _trusted_proxies()):
+        if (
+            forwarded
+            and remote
+            and any(ipaddress.ip_address(remote) in net for net in _trusted_proxies())
+        ):
             return forwarded[-1][:100]
     except ValueError:
         pass
@@ -155,7 +191,7 @@ def client_address(request) -> str | None:
 def authenticate(request, partners_rpc, members_rpc=None) -> Principal:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        return principal_from_token(header[len("Bearer "):].strip(), members_rpc)
+        return principal_from_token(header[len("Bearer ") :].strip(), members_rpc)
     api_key = request.headers.get("X-API-Key")
     if api_key:
         try:
@@ -164,4 +200,3 @@ def authenticate(request, partners_rpc, members_rpc=None) -> Principal:
             raise HttpError(401, "bad_api_key") from None
         return Principal("partner", partner["id"], "partner", None, partner["name"])
     raise HttpError(401, "authentication_required")
-

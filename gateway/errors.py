@@ -3,6 +3,7 @@
 Body: {"error": {"code", "message" (French), "message_en", "fields" (French), "fields_en",
 "request_id"}}.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as Rou
 from werkzeug.wrappers import Response
 
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
-from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable, TooManyAttempts
+from backbone.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    TooManyAttempts,
+)
 from gateway import i18n
 
 log = logging.getLogger("maillage.gateway")
@@ -27,8 +35,12 @@ class HttpError(Exception):
 
 
 def json_response(payload, status=200, headers=None) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), status=status, headers=headers,
-                    mimetype="application/json")
+    return Response(
+        json.dumps(payload, ensure_ascii=False),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
+    )
 
 
 def error_body(code: str, request_id: str | None, *, fields=None, **values) -> dict:
@@ -40,7 +52,9 @@ def error_body(code: str, request_id: str | None, *, fields=None, **values) -> d
     return {"error": body}
 
 
-def response_for(exc: Exception, request_id: str | None, path: str = "", method: str = "") -> Response:
+def response_for(
+    exc: Exception, request_id: str | None, path: str = "", method: str = ""
+) -> Response:
     if isinstance(exc, BROKER_ONLY_ERRORS):  # the broker went away under a call: a fault, not a bug
         exc = ServiceUnavailable("réseau", "broker")
     if isinstance(exc, HttpError):
@@ -55,9 +69,19 @@ def response_for(exc: Exception, request_id: str | None, path: str = "", method:
     elif isinstance(exc, Conflict):
         code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
         details = getattr(exc, "details", None)
-        values = {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")} if isinstance(details, dict) else {}
+        values = (
+            {
+                k: v
+                for k, v in details.items()
+                if k not in ("reason", "request_id", "fields", "code")
+            }
+            if isinstance(details, dict)
+            else {}
+        )
         status, body = 409, error_body(code, request_id, reason=exc.reason, **values)
-        if exc.field and code != "conflict":  # the same sentence, filled in, beside the field it is about
+        if (
+            exc.field and code != "conflict"
+        ):  # the same sentence, filled in, beside the field it is about
             body["error"]["fields"] = {exc.field: [body["error"]["message"]]}
             body["error"]["fields_en"] = {exc.field: [body["error"]["message_en"]]}
         if details:

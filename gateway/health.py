@@ -10,6 +10,7 @@ deadline (CHECK_DEADLINE). The answer tells apart
   restarting, a process that keeps dying, calls or events waiting, dead letters to look at;
 - **ok** (200).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,10 +22,10 @@ from kombu import Connection
 
 from backbone import config
 
-CHECK_DEADLINE = 0.8        # seconds each check may take; /health answers within 1 s
-ESSENTIAL = ("orders",)     # without it no order is taken at the counter
-RPC_BACKLOG = 20            # calls waiting in a service's RPC queue: it is behind
-OUTBOX_BACKLOG = 200        # events not yet published by a service's relay: it is behind
+CHECK_DEADLINE = 0.8  # seconds each check may take; /health answers within 1 s
+ESSENTIAL = ("orders",)  # without it no order is taken at the counter
+RPC_BACKLOG = 20  # calls waiting in a service's RPC queue: it is behind
+OUTBOX_BACKLOG = 200  # events not yet published by a service's relay: it is behind
 
 
 def _within_deadline(check, *args) -> dict:
@@ -81,7 +82,9 @@ def supervised_processes() -> dict:
 def network_health(amqp_uri: str, proxies: dict) -> tuple[int, dict]:
     pool = eventlet.GreenPool()
     broker = pool.spawn(_within_deadline, check_broker, amqp_uri, list(proxies))
-    services = {name: pool.spawn(_within_deadline, check_service, proxy) for name, proxy in proxies.items()}
+    services = {
+        name: pool.spawn(_within_deadline, check_service, proxy) for name, proxy in proxies.items()
+    }
     checks = {"broker": broker.wait(), **{name: gt.wait() for name, gt in services.items()}}
     processes = supervised_processes()
     down = [name for name, check in checks.items() if check["status"] != "ok"]
@@ -96,14 +99,21 @@ def network_health(amqp_uri: str, proxies: dict) -> tuple[int, dict]:
             degraded.append(f"{name}: {check['outbox_pending']} events waiting in its outbox")
     for name, process in processes.items():
         if process.get("keeps_dying"):
-            degraded.append(f"{name}: keeps dying ({process.get('exits_in_a_row')} exits in a row; "
-                            f"last error: {process.get('last_error')})")
+            degraded.append(
+                f"{name}: keeps dying ({process.get('exits_in_a_row')} exits in a row; "
+                f"last error: {process.get('last_error')})"
+            )
         elif process.get("state") == "restarting":
             degraded.append(f"{name}: restarting")
     cannot_take_orders = "broker" in down or any(name in down for name in ESSENTIAL)
     status = "down" if cannot_take_orders else "degraded" if degraded else "ok"
-    body = {"status": status, "down": down, "degraded": degraded, "checks": checks,
-            "services": list(config.SERVICES)}
+    body = {
+        "status": status,
+        "down": down,
+        "degraded": degraded,
+        "checks": checks,
+        "services": list(config.SERVICES),
+    }
     if processes:
         body["processes"] = processes
     return (503 if cannot_take_orders else 200), body

@@ -1,6 +1,7 @@
 """A village's animations, or the whole network's, as an iCalendar feed (RFC 5545): what a phone's
 or a town hall's calendar subscribes to. Built from the events service's public view: titles,
 places, times and the villages' names (host first, then those invited), no personal data."""
+
 from __future__ import annotations
 
 import re
@@ -35,15 +36,31 @@ def _fold(line: str) -> str:
 
 
 def calendar(feed: dict) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Maillage//Animations//FR", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_text('Animations — ' + feed['village_name'])}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Maillage//Animations//FR",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text('Animations — ' + feed['village_name'])}",
+    ]
     for a in feed["animations"]:
-        lines += ["BEGIN:VEVENT", f"UID:{a['id']}@maillage", f"DTSTAMP:{_stamp(a['updated_at'])}",
-                  f"DTSTART:{_stamp(a['starts_at'])}", f"DTEND:{_stamp(a['ends_at'])}",
-                  f"SUMMARY:{_text(a['title'])}", f"LOCATION:{_text(a['place'])}",
-                  f"CATEGORIES:{_text(a['kind_label'])}",
-                  *([f"DESCRIPTION:{_text('Villages : ' + ', '.join(a['village_names']))}"]
-                    if a.get("village_names") else []),
-                  f"STATUS:{'CANCELLED' if a['status'] == 'cancelled' else 'CONFIRMED'}", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{a['id']}@maillage",
+            f"DTSTAMP:{_stamp(a['updated_at'])}",
+            f"DTSTART:{_stamp(a['starts_at'])}",
+            f"DTEND:{_stamp(a['ends_at'])}",
+            f"SUMMARY:{_text(a['title'])}",
+            f"LOCATION:{_text(a['place'])}",
+            f"CATEGORIES:{_text(a['kind_label'])}",
+            *(
+                [f"DESCRIPTION:{_text('Villages : ' + ', '.join(a['village_names']))}"]
+                if a.get("village_names")
+                else []
+            ),
+            f"STATUS:{'CANCELLED' if a['status'] == 'cancelled' else 'CONFIRMED'}",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -2,6 +2,7 @@
 schema, an RPC or a log line (Python's parser and every recursive walk after it would raise
 RecursionError, a 500, on a few kilobytes of `[[[[…`). Refused as a 400 naming the top-level
 field that holds the nesting, like any invalid field."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ def _depth(value) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
         if children is None:
             continue
         deepest = max(deepest, level)

@@ -1,6 +1,7 @@
 """Logistics partners as the counter and the rounds name them. A logistics partner named in a
 request (the driver of a vehicle, the carrier who brought a parcel) is checked with the partners
 service before the orders service records it: orders keeps no list of partners of its own."""
+
 from __future__ import annotations
 
 from backbone.errors import InvalidInput, NotFound, ServiceUnavailable
@@ -21,8 +22,11 @@ def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) ->
 
 def carriers_of(partners_rpc, village_id: str) -> list[dict]:
     """The logistics partners serving a village (those serving the whole network too), by name."""
-    return [{"id": p["id"], "name": p["name"]} for p in partners_rpc.list_partners(village_id)
-            if "logistics" in p["relationships"]]
+    return [
+        {"id": p["id"], "name": p["name"]}
+        for p in partners_rpc.list_partners(village_id)
+        if "logistics" in p["relationships"]
+    ]
 
 
 def carriers_offered(partners_rpc, village_id: str) -> list[dict]:

@@ -1,5 +1,6 @@
 """The OpenAPI 3 document, generated from the routes (gateway/routing.py) and their marshmallow
 schemas with apispec, and the readable docs page rendered from it."""
+
 from __future__ import annotations
 
 import re
@@ -15,35 +16,58 @@ from gateway.routing import ROUTES, RouteSpec
 from gateway.schemas import ErrorOutput
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
 
-ERROR_STATUSES = {400: "Données invalides (champs nommés)", 401: "Non authentifié",
-                  403: "Rôle ou village non autorisé", 404: "Introuvable", 409: "Conflit",
-                  429: "Trop de tentatives : réessayer après le délai de l'en-tête Retry-After",
-                  503: "Un service ne répond pas"}
+ERROR_STATUSES = {
+    400: "Données invalides (champs nommés)",
+    401: "Non authentifié",
+    403: "Rôle ou village non autorisé",
+    404: "Introuvable",
+    409: "Conflit",
+    429: "Trop de tentatives : réessayer après le délai de l'en-tête Retry-After",
+    503: "Un service ne répond pas",
+}
 
 
 def _operation(spec: RouteSpec) -> dict:
-    operation = {"summary": spec.summary, "tags": [spec.tag], "operationId": spec.handler_name,
-                 "responses": {}}
+    operation = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": spec.handler_name,
+        "responses": {},
+    }
     if spec.description:
         operation["description"] = spec.description
     if spec.roles:
-        operation["security"] = [{"bearerAuth": []}] if "partner" not in spec.roles else [{"apiKey": []}]
+        operation["security"] = (
+            [{"bearerAuth": []}] if "partner" not in spec.roles else [{"apiKey": []}]
+        )
         operation["x-roles"] = list(spec.roles)
         if spec.scope:
             operation["x-village-scope"] = spec.scope
     params = _PARAM.findall(spec.path)
     if params:
-        operation["parameters"] = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
-                                   for p in params]
+        operation["parameters"] = [
+            {"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+            for p in params
+        ]
     if spec.paged:  # gateway/paging.py: the next page is in the Link header
         operation.setdefault("parameters", []).extend(
-            {"in": "query", "name": name, "required": False, "description": text,
-             "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}}
-            for name, text, maximum, default in (("page", "page (1, 2…)", MAX_PAGE, 1),
-                                                 ("per_page", "lignes par page / rows per page", MAX_PER_PAGE, 50)))
+            {
+                "in": "query",
+                "name": name,
+                "required": False,
+                "description": text,
+                "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+            }
+            for name, text, maximum, default in (
+                ("page", "page (1, 2…)", MAX_PAGE, 1),
+                ("per_page", "lignes par page / rows per page", MAX_PER_PAGE, 50),
+            )
+        )
         operation["x-paged"] = True
     if spec.body is not None:
         if getattr(spec.body, "content_type", None) == "text/csv":
@@ -56,8 +80,12 @@ def _operation(spec: RouteSpec) -> dict:
         schema = {"type": "array", "items": spec.response} if spec.many else spec.response
         ok["content"] = {"application/json": {"schema": schema}}
     if spec.paged:
-        ok["headers"] = {"Link": {"description": 'rel="next" when another page follows, rel="prev" past the first',
-                                  "schema": {"type": "string"}}}
+        ok["headers"] = {
+            "Link": {
+                "description": 'rel="next" when another page follows, rel="prev" past the first',
+                "schema": {"type": "string"},
+            }
+        }
     operation["responses"][str(spec.status)] = ok
     statuses = set(spec.errors)
     if spec.body or spec.paged:  # a body or a page number out of bounds: 400 naming the field
@@ -69,23 +97,33 @@ def _operation(spec: RouteSpec) -> dict:
     for status in sorted(statuses):
         operation["responses"][str(status)] = {
             "description": ERROR_STATUSES[status],
-            "content": {"application/json": {"schema": "ErrorOutput"}}}
+            "content": {"application/json": {"schema": "ErrorOutput"}},
+        }
     return operation
 
 
 @lru_cache(maxsize=1)
 def build_spec() -> dict:
-    spec = APISpec(title="Maillage", version="0.1.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "API du réseau des conciergeries de territoire. Erreurs en JSON : "
-                                        "`error.message` (français), `error.message_en`, `error.fields`."})
+    spec = APISpec(
+        title="Maillage",
+        version="0.1.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "API du réseau des conciergeries de territoire. Erreurs en JSON : "
+            "`error.message` (français), `error.message_en`, `error.fields`."
+        },
+    )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    spec.components.security_scheme(
+        "apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    )
     spec.components.schema("ErrorOutput", schema=ErrorOutput)
     paths: dict[str, dict] = {}
     for route_spec in ROUTES:
-        paths.setdefault(_PARAM.sub(r"{\1}", route_spec.path), {})[route_spec.method.lower()] = \
+        paths.setdefault(_PARAM.sub(r"{\1}", route_spec.path), {})[route_spec.method.lower()] = (
             _operation(route_spec)
+        )
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

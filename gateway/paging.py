@@ -6,6 +6,7 @@ relative links that keep the other query parameters). No `next`: this is the las
 The service cuts the page in its query (backbone/paging.py): the gateway asks one row more than
 the page to know whether a next page exists, and drops it.
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
@@ -30,7 +31,7 @@ def cut(request, page: dict, rows: list) -> tuple[list, dict]:
         links.append(f'<{_url(request, page["page"] + 1, page["per_page"])}>; rel="next"')
     if page["page"] > 1:
         links.append(f'<{_url(request, page["page"] - 1, page["per_page"])}>; rel="prev"')
-    return rows[:page["per_page"]], ({"Link": ", ".join(links)} if links else {})
+    return rows[: page["per_page"]], ({"Link": ", ".join(links)} if links else {})
 
 
 def _url(request, page: int, per_page: int) -> str:

@@ -11,6 +11,7 @@ JSON body with the route's schema; calls the handler with a `Call`; returns its 
 (services answer already serialised by the response schema the route documents); and turns every error into JSON (gateway/errors.py). The routes are also
 what the OpenAPI document is generated from.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -44,15 +45,15 @@ class RouteSpec:
     summary: str
     tag: str
     roles: tuple = PUBLIC
-    scope: str | None = None            # "path:<param>" or "body:<field>": the village acted on
+    scope: str | None = None  # "path:<param>" or "body:<field>": the village acted on
     body: type[Schema] | None = None
     response: type[Schema] | None = None
     many: bool = False
     status: int = 200
     description: str = ""
-    local: bool = False                  # answers without calling a service (no 503)
-    errors: tuple = ()                   # further error statuses worth documenting
-    paged: bool = False                  # ?page=&per_page=, cut by the service (gateway/paging.py)
+    local: bool = False  # answers without calling a service (no 503)
+    errors: tuple = ()  # further error statuses worth documenting
+    paged: bool = False  # ?page=&per_page=, cut by the service (gateway/paging.py)
 
 
 ROUTES: list[RouteSpec] = []
@@ -67,8 +68,10 @@ class Call:
     body: dict | None
     principal: auth.Principal | None
     request_id: str
-    sent: dict | None = None   # the body as sent, once it passed the schema: JSON-ready for an RPC
-    window: dict | None = None  # a paged route's window ({"limit", "offset"}), passed to the service
+    sent: dict | None = None  # the body as sent, once it passed the schema: JSON-ready for an RPC
+    window: dict | None = (
+        None  # a paged route's window ({"limit", "offset"}), passed to the service
+    )
 
     @property
     def village_ids(self) -> list[str] | None:
@@ -89,8 +92,12 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            response = response_for(exc, request.headers.get("X-Request-Id") or str(uuid.uuid4()),
-                                    path=request.path, method=request.method)
+            response = response_for(
+                exc,
+                request.headers.get("X-Request-Id") or str(uuid.uuid4()),
+                path=request.path,
+                method=request.method,
+            )
         add_security_headers(response)
         return response(environ, start_response)
 
@@ -135,7 +142,9 @@ def _parse_body(request, schema_cls):
         data = {}
     else:
         try:
-            data = json_body.parse(raw)  # nested at most json_body.MAX_DEPTH levels (else 400 naming the field)
+            data = json_body.parse(
+                raw
+            )  # nested at most json_body.MAX_DEPTH levels (else 400 naming the field)
         except ValueError:
             raise HttpError(400, "invalid_json") from None
     if not isinstance(data, dict):
@@ -156,7 +165,9 @@ def _check_role(spec: RouteSpec, principal: auth.Principal):
         raise HttpError(403, "role_forbidden", role=principal.role, allowed=", ".join(spec.roles))
 
 
-def _check_village_scope(spec: RouteSpec, principal: auth.Principal, params: dict, body: dict | None):
+def _check_village_scope(
+    spec: RouteSpec, principal: auth.Principal, params: dict, body: dict | None
+):
     if spec.scope and principal.role != "coordinator":
         where, name = spec.scope.split(":", 1)
         village_id = params.get(name) if where == "path" else (body or {}).get(name)
@@ -174,7 +185,9 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
         if principal is not None:
             _check_role(spec, principal)
         path_scoped = (spec.scope or "").startswith("path:")
-        if principal is not None and path_scoped:  # who may act here is told before what was wrong in the body
+        if (
+            principal is not None and path_scoped
+        ):  # who may act here is told before what was wrong in the body
             _check_village_scope(spec, principal, params, None)
         sent, body = _parse_body(request, spec.body) if spec.body else (None, None)
         if principal is not None and not path_scoped:
@@ -193,12 +206,41 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
         return response_for(exc, request_id, path=request.path)
 
 
-def route(method: str, path: str, *, summary: str, tag: str, roles=PUBLIC, scope=None, body=None,
-          response=None, many=False, status=200, description="", local=False, errors=(), paged=False):
+def route(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    roles=PUBLIC,
+    scope=None,
+    body=None,
+    response=None,
+    many=False,
+    status=200,
+    description="",
+    local=False,
+    errors=(),
+    paged=False,
+):
     def decorate(handler):
-        spec = RouteSpec(method, path, handler.__name__, summary, tag, tuple(roles), scope, body, response,
-                         many, status, description or (handler.__doc__ or "").strip(), local, tuple(errors),
-                         paged)
+        spec = RouteSpec(
+            method,
+            path,
+            handler.__name__,
+            summary,
+            tag,
+            tuple(roles),
+            scope,
+            body,
+            response,
+            many,
+            status,
+            description or (handler.__doc__ or "").strip(),
+            local,
+            tuple(errors),
+            paged,
+        )
         ROUTES.append(spec)
 
         def entry(self, request, **params):
@@ -209,4 +251,3 @@ def route(method: str, path: str, *, summary: str, tag: str, roles=PUBLIC, scope
         return RouteEntrypoint.decorator(method, path)(entry)
 
     return decorate
-

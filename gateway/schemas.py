@@ -1,12 +1,18 @@
 """Shapes of the gateway's own HTTP bodies. Bodies that go to a service use that service's schemas
 (services/<svc>/schemas.py), so the API document and the service validate with the same schema."""
+
 from marshmallow import Schema, fields, validate
 
 
 class LoginInput(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254),
-                          metadata={"description": "Adresse e-mail du compte."})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "Adresse e-mail du compte."},
+    )
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
 
 
 class AccountOutput(Schema):
@@ -18,7 +24,9 @@ class AccountOutput(Schema):
 
 
 class TokenOutput(Schema):
-    token = fields.String(metadata={"description": "Jeton à envoyer dans `Authorization: Bearer …`."})
+    token = fields.String(
+        metadata={"description": "Jeton à envoyer dans `Authorization: Bearer …`."}
+    )
     expires_in = fields.Integer(metadata={"description": "Durée de validité, en secondes."})
     account = fields.Nested(AccountOutput)
 
@@ -33,12 +41,16 @@ class PrincipalOutput(Schema):
 
 class PartnerCreatedOutput(Schema):
     partner = fields.Dict()
-    api_key = fields.String(metadata={"description": "Montrée une seule fois : à transmettre au partenaire."})
+    api_key = fields.String(
+        metadata={"description": "Montrée une seule fois : à transmettre au partenaire."}
+    )
 
 
 class ApiKeyRotated(Schema):
     api_key = fields.String(metadata={"description": "La nouvelle clé, montrée cette seule fois."})
-    revoked = fields.Integer(metadata={"description": "Combien d'anciennes clés ont été révoquées."})
+    revoked = fields.Integer(
+        metadata={"description": "Combien d'anciennes clés ont été révoquées."}
+    )
 
 
 class ApiKeysRevoked(Schema):
@@ -56,10 +68,14 @@ class ReadModelsOutput(Schema):
 
 
 class ErrorDetail(Schema):
-    code = fields.String(metadata={"description": "Stable code, e.g. invalid_input, village_forbidden."})
+    code = fields.String(
+        metadata={"description": "Stable code, e.g. invalid_input, village_forbidden."}
+    )
     message = fields.String(metadata={"description": "Message en français."})
     message_en = fields.String(metadata={"description": "The same in English."})
-    field_errors = fields.Dict(data_key="fields", metadata={"description": "Champ -> messages (français)."})
+    field_errors = fields.Dict(
+        data_key="fields", metadata={"description": "Champ -> messages (français)."}
+    )
     fields_en = fields.Dict(metadata={"description": "Field -> messages (English)."})
     request_id = fields.String()
 

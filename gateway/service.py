@@ -1,5 +1,6 @@
 """The gateway: one nameko service made of the route modules in gateway/routes/. Who may call each
 route is declared on it and enforced in gateway/routing.py; errors become JSON in gateway/errors.py."""
+
 from backbone.rpc import ServiceRpc
 from gateway.console.pages import ConsolePages
 from gateway.routes.accounts import AccountRoutes
@@ -22,9 +23,26 @@ from gateway.routes.volunteers import VolunteerRoutes
 from gateway.routing import WorkerContext
 
 
-class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes, MemberRoutes, VolunteerRoutes,
-                     AnimationRoutes, SuggestionRoutes, OrderRoutes, ParcelRoutes, SupplierOrderRoutes, NoticeRoutes,
-                     CatalogueRoutes, FundingRoutes, SubscriptionRoutes, HelpRequestRoutes, RoundRoutes, ConsolePages):
+class GatewayService(
+    NetworkRoutes,
+    VillageRoutes,
+    AccountRoutes,
+    PartnerRoutes,
+    MemberRoutes,
+    VolunteerRoutes,
+    AnimationRoutes,
+    SuggestionRoutes,
+    OrderRoutes,
+    ParcelRoutes,
+    SupplierOrderRoutes,
+    NoticeRoutes,
+    CatalogueRoutes,
+    FundingRoutes,
+    SubscriptionRoutes,
+    HelpRequestRoutes,
+    RoundRoutes,
+    ConsolePages,
+):
     name = "gateway"
 
     worker_ctx = WorkerContext()
@@ -34,5 +52,9 @@ class GatewayService(NetworkRoutes, VillageRoutes, AccountRoutes, PartnerRoutes,
     events_rpc = ServiceRpc("events")
 
     def _proxies(self):
-        return {"members": self.members_rpc, "partners": self.partners_rpc,
-                "orders": self.orders_rpc, "events": self.events_rpc}
+        return {
+            "members": self.members_rpc,
+            "partners": self.partners_rpc,
+            "orders": self.orders_rpc,
+            "events": self.events_rpc,
+        }

@@ -2,6 +2,7 @@
 skills on the console pages). Members keeps it; it is seeded by members' migrations and changes
 only with a release, so the gateway asks for it once and keeps it SKILLS_TTL seconds instead of
 asking at every help request."""
+
 from __future__ import annotations
 
 import time

@@ -29,6 +29,7 @@ binding from, a topic exchange):
   administrator. The feeds' user makes partners' users through the management API, which only an
   administrator may do (RabbitMQ has no narrower tag for it): see docs/security.md.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,11 +44,11 @@ from urllib.parse import quote
 from backbone import config
 
 RPC_EXCHANGE = "nameko-rpc"
-OUTBOUND_QUEUE = "maillage.partners.outbound"   # the shovel's source on the services' vhost
+OUTBOUND_QUEUE = "maillage.partners.outbound"  # the shovel's source on the services' vhost
 SHOVEL_NAME = "maillage-partners-feed"
 USER_PREFIX = "maillage-"
 UUID_KEY = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-NOTHING = "^$"   # RabbitMQ's way to grant nothing on one of configure/write/read
+NOTHING = "^$"  # RabbitMQ's way to grant nothing on one of configure/write/read
 # feed messages waiting for the shovel (only while it reconnects): past this the partners service's
 # publish is refused and its delivery stays pending (retried), the network goes on
 OUTBOUND_MAX_LENGTH = 100_000
@@ -68,6 +69,7 @@ def _e(name: str) -> str:
 @dataclass(frozen=True)
 class Grant:
     """One user's rights on one vhost, and its topic permissions there (exchange -> (write, read))."""
+
     configure: str
     write: str
     read: str
@@ -86,8 +88,17 @@ def _event_types_by_publisher() -> dict[str, list[str]]:
 
 def service_grant(service: str) -> Grant:
     own_queues = rf"rpc-{_e(service)}|{_e(service)}\..*"
-    shared = "|".join(map(_e, (RPC_EXCHANGE, config.EVENTS_EXCHANGE, config.DEAD_LETTER_EXCHANGE,
-                               config.DEAD_LETTER_QUEUE)))
+    shared = "|".join(
+        map(
+            _e,
+            (
+                RPC_EXCHANGE,
+                config.EVENTS_EXCHANGE,
+                config.DEAD_LETTER_EXCHANGE,
+                config.DEAD_LETTER_QUEUE,
+            ),
+        )
+    )
     partners = _e(config.PARTNERS_EXCHANGE) if service == "partners" else None
     extra = [partners] if partners else []
     types = _event_types_by_publisher().get(service, [])
@@ -96,7 +107,10 @@ def service_grant(service: str) -> Grant:
         config.EVENTS_EXCHANGE: (_names(*map(_e, types)) if types else NOTHING, ".*"),
         config.DEAD_LETTER_EXCHANGE: (rf"^{_e(service)}\.", r"^#$"),
     }
-    read = [own_queues, *map(_e, (RPC_EXCHANGE, config.EVENTS_EXCHANGE, config.DEAD_LETTER_EXCHANGE))]
+    read = [
+        own_queues,
+        *map(_e, (RPC_EXCHANGE, config.EVENTS_EXCHANGE, config.DEAD_LETTER_EXCHANGE)),
+    ]
     if partners:
         topics[config.PARTNERS_EXCHANGE] = (r"^[^.]+\..+$", NOTHING)
     if service == DEAD_LETTER_KEEPER:
@@ -118,8 +132,10 @@ def gateway_grant() -> Grant:
         configure=_names(own_queues, _e(RPC_EXCHANGE), _e(config.EVENTS_EXCHANGE)),
         write=_names(own_queues, _e(RPC_EXCHANGE)),
         read=_names(own_queues, _e(RPC_EXCHANGE), _e(config.EVENTS_EXCHANGE)),
-        topics={RPC_EXCHANGE: (rf"^({services})\.[A-Za-z_][A-Za-z0-9_]*$", UUID_KEY),
-                config.EVENTS_EXCHANGE: (NOTHING, ".*")},
+        topics={
+            RPC_EXCHANGE: (rf"^({services})\.[A-Za-z_][A-Za-z0-9_]*$", UUID_KEY),
+            config.EVENTS_EXCHANGE: (NOTHING, ".*"),
+        },
     )
 
 
@@ -157,8 +173,13 @@ def _uri_vhost(vhost: str) -> str:
     return "amqp:///" + quote(vhost, safe="")
 
 
-def definitions(passwords: dict[str, str], *, services_vhost: str = "/", partners_vhost: str = "/partners",
-                prefix: str = USER_PREFIX) -> dict:
+def definitions(
+    passwords: dict[str, str],
+    *,
+    services_vhost: str = "/",
+    partners_vhost: str = "/partners",
+    prefix: str = USER_PREFIX,
+) -> dict:
     """The definitions document. `passwords`: role -> password, for every role in ROLES."""
     from services.partners import feed
 
@@ -168,41 +189,103 @@ def definitions(passwords: dict[str, str], *, services_vhost: str = "/", partner
     users, permissions, topic_permissions = [], [], []
     for role, by_vhost in grants(services_vhost, partners_vhost).items():
         name = username(role, prefix)
-        users.append({"name": name, "password_hash": password_hash(passwords[role]),
-                      "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": TAGS.get(role, "")})
+        users.append(
+            {
+                "name": name,
+                "password_hash": password_hash(passwords[role]),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": TAGS.get(role, ""),
+            }
+        )
         for vhost, grant in by_vhost.items():
-            permissions.append({"user": name, "vhost": vhost, "configure": grant.configure,
-                                "write": grant.write, "read": grant.read})
+            permissions.append(
+                {
+                    "user": name,
+                    "vhost": vhost,
+                    "configure": grant.configure,
+                    "write": grant.write,
+                    "read": grant.read,
+                }
+            )
             for exchange, (write, read) in grant.topics.items():
-                topic_permissions.append({"user": name, "vhost": vhost, "exchange": exchange,
-                                          "write": write, "read": read})
+                topic_permissions.append(
+                    {
+                        "user": name,
+                        "vhost": vhost,
+                        "exchange": exchange,
+                        "write": write,
+                        "read": read,
+                    }
+                )
 
     def exchange(vhost, name):
-        return {"name": name, "vhost": vhost, "type": "topic", "durable": True, "auto_delete": False,
-                "internal": False, "arguments": {}}
+        return {
+            "name": name,
+            "vhost": vhost,
+            "type": "topic",
+            "durable": True,
+            "auto_delete": False,
+            "internal": False,
+            "arguments": {},
+        }
 
     return {
         "vhosts": [{"name": services_vhost}, {"name": partners_vhost}],
         "users": users,
         "permissions": permissions,
         "topic_permissions": topic_permissions,
-        "exchanges": [exchange(services_vhost, config.PARTNERS_EXCHANGE),
-                      exchange(partners_vhost, config.PARTNERS_EXCHANGE)],
-        "queues": [{"name": OUTBOUND_QUEUE, "vhost": services_vhost, "durable": True, "auto_delete": False,
-                    "arguments": {}}],
-        "bindings": [{"source": config.PARTNERS_EXCHANGE, "vhost": services_vhost, "destination": OUTBOUND_QUEUE,
-                      "destination_type": "queue", "routing_key": "#", "arguments": {}}],
+        "exchanges": [
+            exchange(services_vhost, config.PARTNERS_EXCHANGE),
+            exchange(partners_vhost, config.PARTNERS_EXCHANGE),
+        ],
+        "queues": [
+            {
+                "name": OUTBOUND_QUEUE,
+                "vhost": services_vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": {},
+            }
+        ],
+        "bindings": [
+            {
+                "source": config.PARTNERS_EXCHANGE,
+                "vhost": services_vhost,
+                "destination": OUTBOUND_QUEUE,
+                "destination_type": "queue",
+                "routing_key": "#",
+                "arguments": {},
+            }
+        ],
         "policies": [
-            {"vhost": services_vhost, "name": "maillage-partners-outbound", "pattern": f"^{_e(OUTBOUND_QUEUE)}$",
-             "apply-to": "queues", "priority": 0,
-             "definition": {"max-length": OUTBOUND_MAX_LENGTH, "overflow": "reject-publish"}},
+            {
+                "vhost": services_vhost,
+                "name": "maillage-partners-outbound",
+                "pattern": f"^{_e(OUTBOUND_QUEUE)}$",
+                "apply-to": "queues",
+                "priority": 0,
+                "definition": {"max-length": OUTBOUND_MAX_LENGTH, "overflow": "reject-publish"},
+            },
             {"vhost": partners_vhost, "name": feed.FEED_POLICY_NAME, **feed.feed_policy()},
         ],
         # the broker runs it; URIs without a host are its own node, so no password is needed
-        "parameters": [{"vhost": services_vhost, "component": "shovel", "name": SHOVEL_NAME, "value": {
-            "src-protocol": "amqp091", "src-uri": _uri_vhost(services_vhost), "src-queue": OUTBOUND_QUEUE,
-            "dest-protocol": "amqp091", "dest-uri": _uri_vhost(partners_vhost),
-            "dest-exchange": config.PARTNERS_EXCHANGE, "ack-mode": "on-confirm", "reconnect-delay": 5}}],
+        "parameters": [
+            {
+                "vhost": services_vhost,
+                "component": "shovel",
+                "name": SHOVEL_NAME,
+                "value": {
+                    "src-protocol": "amqp091",
+                    "src-uri": _uri_vhost(services_vhost),
+                    "src-queue": OUTBOUND_QUEUE,
+                    "dest-protocol": "amqp091",
+                    "dest-uri": _uri_vhost(partners_vhost),
+                    "dest-exchange": config.PARTNERS_EXCHANGE,
+                    "ack-mode": "on-confirm",
+                    "reconnect-delay": 5,
+                },
+            }
+        ],
     }
 
 
@@ -218,28 +301,44 @@ def apply(document: dict, management_url: str, auth: tuple[str, str]) -> None:
 
     with requests.Session() as session:
         session.trust_env = False  # the broker is inside our network
-        response = session.post(f"{management_url.rstrip('/')}/definitions", json=document, auth=auth, timeout=30)
+        response = session.post(
+            f"{management_url.rstrip('/')}/definitions", json=document, auth=auth, timeout=30
+        )
     if response.status_code not in (200, 201, 204):
-        raise RuntimeError(f"the broker refused the definitions ({response.status_code}): {response.text[:300]}")
+        raise RuntimeError(
+            f"the broker refused the definitions ({response.status_code}): {response.text[:300]}"
+        )
 
 
 # --- the matrix, for people ------------------------------------------------------------------
 
+
 def matrix(services_vhost: str = "/", partners_vhost: str = "/partners") -> str:
     """The permission matrix as a Markdown table (docs/security.md prints the same)."""
-    lines = ["| user | vhost | configure | write | read | topic: exchange → write / read |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| user | vhost | configure | write | read | topic: exchange → write / read |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
 
     def cell(text):
         return "`" + text.replace("|", "\\|") + "`"
 
     for role, by_vhost in grants(services_vhost, partners_vhost).items():
         for vhost, grant in by_vhost.items():
-            topics = "<br>".join(f"{cell(x)} → {cell(w)} / {cell(r)}" for x, (w, r) in grant.topics.items()) or "—"
+            topics = (
+                "<br>".join(
+                    f"{cell(x)} → {cell(w)} / {cell(r)}" for x, (w, r) in grant.topics.items()
+                )
+                or "—"
+            )
             name = username(role) + (f" ({TAGS[role]})" if role in TAGS else "")
-            lines.append(f"| {name} | {cell(vhost)} | {cell(grant.configure)} | {cell(grant.write)} | "
-                         f"{cell(grant.read)} | {topics} |")
-    lines.append("| partner-&lt;id&gt; (made by the partners service) | `/partners` | `^partner-<id>\\.` | "
-                 "`^partner-<id>\\.` | `^(partner-<id>\\..*\\|maillage.partners)$` | "
-                 "`maillage.partners` → `^$` / `^<id>\\.` |")
+            lines.append(
+                f"| {name} | {cell(vhost)} | {cell(grant.configure)} | {cell(grant.write)} | "
+                f"{cell(grant.read)} | {topics} |"
+            )
+    lines.append(
+        "| partner-&lt;id&gt; (made by the partners service) | `/partners` | `^partner-<id>\\.` | "
+        "`^partner-<id>\\.` | `^(partner-<id>\\..*\\|maillage.partners)$` | "
+        "`maillage.partners` → `^$` / `^<id>\\.` |"
+    )
     return "\n".join(lines)

@@ -1,16 +1,17 @@
 """`maillage`: the operators' command line.
 
-    maillage run                 the whole network on this machine, with demo data
-    maillage migrate [SERVICE]   apply database migrations
-    maillage topology            declare exchanges and every service's queues
-    maillage relay SERVICE...    run services' outbox relays (one process; a thread each)
-    maillage create-coordinator  create a coordinator account
-    maillage seed                load the demo data (idempotent)
-    maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
-    maillage dead-letters ...    list, show, replay, discard dead letters
-    maillage events-catalogue    write docs/events.md, the event catalogue for partners
-    maillage broker-definitions  the broker's users and permissions (--apply: import them)
+maillage run                 the whole network on this machine, with demo data
+maillage migrate [SERVICE]   apply database migrations
+maillage topology            declare exchanges and every service's queues
+maillage relay SERVICE...    run services' outbox relays (one process; a thread each)
+maillage create-coordinator  create a coordinator account
+maillage seed                load the demo data (idempotent)
+maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
+maillage dead-letters ...    list, show, replay, discard dead letters
+maillage events-catalogue    write docs/events.md, the event catalogue for partners
+maillage broker-definitions  the broker's users and permissions (--apply: import them)
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,10 @@ from backbone import config
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose):
     """Maillage operations."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("pika").setLevel(logging.WARNING)
 
 
@@ -50,9 +53,13 @@ def _running_services():
         with rpc_client() as rpc:
             yield rpc
     except UnknownService as exc:
-        _fail(f"the {exc.args[0]} service is not answering: start the network (make run, or docker compose up)")
+        _fail(
+            f"the {exc.args[0]} service is not answering: start the network (make run, or docker compose up)"
+        )
     except RpcTimeout:
-        _fail("a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)")
+        _fail(
+            "a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)"
+        )
 
 
 def _wait_for_services(seconds: float) -> None:
@@ -66,7 +73,9 @@ def _wait_for_services(seconds: float) -> None:
     while waiting and time.monotonic() < deadline:
         try:
             with rpc_client(timeout=2) as rpc:
-                waiting = [name for name in waiting if getattr(rpc, name).health().get("database") != "ok"]
+                waiting = [
+                    name for name in waiting if getattr(rpc, name).health().get("database") != "ok"
+                ]
         except (UnknownService, RpcTimeout, OSError):
             pass
         if waiting:
@@ -119,18 +128,32 @@ def create_coordinator(email, full_name, password):
     try:
         with _running_services() as rpc:
             account = rpc.members.create_staff_account(
-                {"email": email, "full_name": full_name, "password": password, "role": "coordinator"})
+                {
+                    "email": email,
+                    "full_name": full_name,
+                    "password": password,
+                    "role": "coordinator",
+                }
+            )
     except InvalidInput as exc:
-        _fail("invalid: " + "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()))
+        _fail(
+            "invalid: "
+            + "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
+        )
     except Conflict:
         _fail(f"an account already exists for {email}")
     click.echo(f"coordinator created: {account['email']} ({account['id']})")
 
 
 @main.command()
-@click.option("--wait", "wait_seconds", default=90.0, show_default=True,
-              help="Seconds to wait for every service to answer (compose starts it once the gateway is up, "
-                   "which answers before every service does).")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=90.0,
+    show_default=True,
+    help="Seconds to wait for every service to answer (compose starts it once the gateway is up, "
+    "which answers before every service does).",
+)
 def seed(wait_seconds):
     """Load the demo data through the running services (idempotent)."""
     from maillage import demo
@@ -143,7 +166,12 @@ def seed(wait_seconds):
 
 @main.command("import-members")
 @click.argument("file", type=click.File("rb"))
-@click.option("--village", "slug", required=True, help="Short name (slug) of the village, e.g. bourg-aux-chenes.")
+@click.option(
+    "--village",
+    "slug",
+    required=True,
+    help="Short name (slug) of the village, e.g. bourg-aux-chenes.",
+)
 def import_members(file, slug):
     """Import inhabitants from a CSV file as a spreadsheet exports it (French headers, `;` or `,`,
     UTF-8 or Windows-1252). All or nothing: any bad row and nothing is imported; the report says
@@ -160,18 +188,27 @@ def import_members(file, slug):
         try:
             report = rpc.members.import_members(village["id"], {"text": text})
         except InvalidInput as exc:
-            _fail("fichier refusé : " + json.dumps(translate_field_errors(exc.errors), ensure_ascii=False))
+            _fail(
+                "fichier refusé : "
+                + json.dumps(translate_field_errors(exc.errors), ensure_ascii=False)
+            )
     problems = import_problems(report["problems"])
     if problems:
         for problem in problems:
-            click.echo(f"ligne {problem['row']}, {problem['column']} : {problem['message']}", err=True)
+            click.echo(
+                f"ligne {problem['row']}, {problem['column']} : {problem['message']}", err=True
+            )
         _fail(f"rien n'a été importé : {len(problems)} problème(s) à corriger dans {file.name}")
     click.echo(f"{report['imported']} habitant·es importé·es dans {village['name']}")
 
 
 @main.command("events-catalogue")
-@click.option("--output", type=click.Path(dir_okay=False), default=str(config.REPO_ROOT / "docs" / "events.md"),
-              show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=str(config.REPO_ROOT / "docs" / "events.md"),
+    show_default=True,
+)
 def events_catalogue(output):
     """Write the event catalogue (Markdown) from the contract registry."""
     from backbone.contracts.catalogue import render_markdown
@@ -183,9 +220,13 @@ def events_catalogue(output):
 
 
 @main.command("broker-definitions")
-@click.option("--apply", "apply_", is_flag=True,
-              help="Import them into the broker (management API, MAILLAGE_RABBIT_MANAGEMENT_URL) as "
-                   "RABBITMQ_OPERATOR_PASSWORD's user.")
+@click.option(
+    "--apply",
+    "apply_",
+    is_flag=True,
+    help="Import them into the broker (management API, MAILLAGE_RABBIT_MANAGEMENT_URL) as "
+    "RABBITMQ_OPERATOR_PASSWORD's user.",
+)
 @click.option("--output", type=click.File("w"), help="Write the definitions document (JSON) there.")
 @click.option("--services-vhost", default="/", show_default=True)
 @click.option("--partners-vhost", default="/partners", show_default=True)
@@ -196,16 +237,22 @@ def broker_definitions_command(apply_, output, services_vhost, partners_vhost):
 
     if apply_ or output:
         try:
-            document = broker.definitions(broker.passwords_from_environment(), services_vhost=services_vhost,
-                                          partners_vhost=partners_vhost)
+            document = broker.definitions(
+                broker.passwords_from_environment(),
+                services_vhost=services_vhost,
+                partners_vhost=partners_vhost,
+            )
         except ValueError as exc:
             _fail(f"broker definitions: {exc}")
         if output:
             json.dump(document, output, indent=2)
         if apply_:
             try:
-                broker.apply(document, config.rabbit_management_url(),
-                             (broker.username("operator"), broker.passwords_from_environment()["operator"]))
+                broker.apply(
+                    document,
+                    config.rabbit_management_url(),
+                    (broker.username("operator"), broker.passwords_from_environment()["operator"]),
+                )
             except Exception as exc:  # noqa: BLE001  unreachable or refused: say so and stop
                 _fail(f"broker definitions not applied: {exc}")
             click.echo("broker definitions applied", err=True)
@@ -230,8 +277,10 @@ def dead_letters_list(as_json):
     if not letters:
         click.echo("no dead letters")
     for letter in letters:
-        click.echo(f"{letter.event_id}  {letter.event_type or '?'}  from {letter.origin_queue or '-'}  "
-                   f"at {letter.dead_at or '?'}\n    {letter.reason}")
+        click.echo(
+            f"{letter.event_id}  {letter.event_type or '?'}  from {letter.origin_queue or '-'}  "
+            f"at {letter.dead_at or '?'}\n    {letter.reason}"
+        )
 
 
 @dead_letters.command("show")
@@ -242,7 +291,9 @@ def dead_letters_show(event_id):
     letter = DeadLetterQueue().show(event_id)
     if letter is None:
         _fail(f"no dead letter with event id {event_id}")
-    click.echo(json.dumps(letter.as_dict(with_body=True), indent=2, ensure_ascii=False, default=str))
+    click.echo(
+        json.dumps(letter.as_dict(with_body=True), indent=2, ensure_ascii=False, default=str)
+    )
 
 
 @dead_letters.command("replay")
@@ -273,9 +324,15 @@ def dead_letters_discard(event_id, queue):
 
 @main.command()
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data.")
-@click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for a healthy network.")
-@click.option("--compact", is_flag=True, help="One process instead of five (services with their relays, "
-                                              "gateway): a small machine's shape, about half the memory.")
+@click.option(
+    "--timeout", default=90.0, show_default=True, help="Seconds to wait for a healthy network."
+)
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="One process instead of five (services with their relays, "
+    "gateway): a small machine's shape, about half the memory.",
+)
 def run(demo, timeout, compact):
     """Run the whole network here: services, relays, gateway (and demo data) until Ctrl-C; a
     process that exits is started again (with growing pauses while it keeps dying)."""
@@ -290,12 +347,17 @@ def run(demo, timeout, compact):
         if failed:
             _fail(failed)
     address = _gateway_address()
-    if demo:  # the gateway's sign-in page then lists the demo accounts (gateway/console/session_pages.py)
+    if (
+        demo
+    ):  # the gateway's sign-in page then lists the demo accounts (gateway/console/session_pages.py)
         import os
 
         os.environ["MAILLAGE_DEMO"] = "1"
-    network = Network(config.data_dir().parent / "log", compact=compact,
-                      report=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} supervisor: {line}", err=True))
+    network = Network(
+        config.data_dir().parent / "log",
+        compact=compact,
+        report=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} supervisor: {line}", err=True),
+    )
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
@@ -330,10 +392,14 @@ def _step(args: list[str]) -> str | None:
     """Runs `maillage ARGS` in a process of its own; None when it succeeded, else what it said."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "maillage.cli", *args], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "maillage.cli", *args], capture_output=True, text=True
+    )
     if done.returncode == 0:
         return None
-    return (done.stdout + done.stderr).strip() or f"maillage {' '.join(args)} failed ({done.returncode})"
+    return (
+        done.stdout + done.stderr
+    ).strip() or f"maillage {' '.join(args)} failed ({done.returncode})"
 
 
 def _gateway_address() -> str:

@@ -1,5 +1,6 @@
 """The composition root: every service of the network, where its code lives, and the RPC client
 operators' commands use."""
+
 from __future__ import annotations
 
 import importlib
@@ -62,7 +63,9 @@ def check_broker(uri: str) -> None:
         pika.BlockingConnection(params).close()
     except Exception as exc:  # noqa: BLE001
         safe_uri = f"{params.host}:{params.port}{params.virtual_host and '/' + params.virtual_host}"
-        raise BrokerUnreachable(BROKER_HELP.format(uri=safe_uri, error=type(exc).__name__)) from None
+        raise BrokerUnreachable(
+            BROKER_HELP.format(uri=safe_uri, error=type(exc).__name__)
+        ) from None
 
 
 def declare_topology(amqp_uri: str | None = None) -> list[str]:
@@ -81,7 +84,8 @@ def declare_topology(amqp_uri: str | None = None) -> list[str]:
             raise TopologyMismatch(
                 f"the broker already has a queue or exchange declared differently: {exc.reply_text}\n"
                 "A quorum queue's arguments cannot change. Once its messages are handled (or moved), "
-                "delete it (`rabbitmqctl delete_queue NAME`) and run `maillage topology` again.") from None
+                "delete it (`rabbitmqctl delete_queue NAME`) and run `maillage topology` again."
+            ) from None
         raise
     finally:
         if connection.is_open:
@@ -99,6 +103,8 @@ def rpc_client(timeout: float | None = None):
     import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy({"AMQP_URI": config.amqp_uri(), "serializer": "json"},
-                         timeout=timeout or config.rpc_timeout()) as proxy:
+    with ClusterRpcProxy(
+        {"AMQP_URI": config.amqp_uri(), "serializer": "json"},
+        timeout=timeout or config.rpc_timeout(),
+    ) as proxy:
         yield proxy

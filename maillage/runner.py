@@ -11,6 +11,7 @@ while it keeps dying (RESTART_FIRST doubled up to RESTART_MAX; back to RESTART_F
 STABLE_AFTER seconds), and each exit is reported with its last error. Only the operator's stop
 stops the network. What the supervisor knows is written to a status file (`status_path`, given to
 every process as MAILLAGE_SUPERVISOR_STATUS) that the gateway's `/health` shows."""
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,10 @@ from backbone import config
 from maillage.network import GATEWAY_MODULE, GREEN_DNS, SERVICE_MODULES
 
 NAMEKO_CONFIG = config.REPO_ROOT / "deploy" / "nameko.yaml"
-RESTART_FIRST = 0.5   # seconds before a process that exited is started again
-RESTART_MAX = 30.0    # the pause doubles while it keeps dying, up to this
-STABLE_AFTER = 60.0   # a process that ran this long was well: its next restart is quick again
-KEEPS_DYING = 3       # exits in a row, each before STABLE_AFTER, that /health reports
+RESTART_FIRST = 0.5  # seconds before a process that exited is started again
+RESTART_MAX = 30.0  # the pause doubles while it keeps dying, up to this
+STABLE_AFTER = 60.0  # a process that ran this long was well: its next restart is quick again
+KEEPS_DYING = 3  # exits in a row, each before STABLE_AFTER, that /health reports
 
 
 @dataclass
@@ -45,16 +46,20 @@ class Process:
     started_at: float = 0.0
     restarts: int = 0
     exits_in_a_row: int = 0
-    restart_at: float | None = None   # set while it waits to be started again
+    restart_at: float | None = None  # set while it waits to be started again
     last_exit: int | None = None
     last_error: str | None = None
 
     def state(self) -> dict:
-        return {"state": "restarting" if self.restart_at is not None else "running",
-                "pid": self.popen.pid if self.popen and self.restart_at is None else None,
-                "restarts": self.restarts, "exits_in_a_row": self.exits_in_a_row,
-                "keeps_dying": self.exits_in_a_row >= KEEPS_DYING,
-                "last_exit": self.last_exit, "last_error": self.last_error}
+        return {
+            "state": "restarting" if self.restart_at is not None else "running",
+            "pid": self.popen.pid if self.popen and self.restart_at is None else None,
+            "restarts": self.restarts,
+            "exits_in_a_row": self.exits_in_a_row,
+            "keeps_dying": self.exits_in_a_row >= KEEPS_DYING,
+            "last_exit": self.last_exit,
+            "last_error": self.last_error,
+        }
 
 
 _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")
@@ -63,12 +68,20 @@ _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")
 def last_error(log_path: Path | None, returncode: int | None = None) -> str | None:
     """The last line of a process's log that names an error; for a process killed by a signal
     without one, the signal; the last line otherwise."""
-    killed = f"killed by {signal.Signals(-returncode).name}" if returncode is not None and returncode < 0 else None
+    killed = (
+        f"killed by {signal.Signals(-returncode).name}"
+        if returncode is not None and returncode < 0
+        else None
+    )
     if log_path is None or not log_path.exists():
         return killed
     with open(log_path, "rb") as log:
         log.seek(max(0, log.seek(0, os.SEEK_END) - 16384))
-        lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        lines = [
+            line.strip()
+            for line in log.read().decode("utf-8", "replace").splitlines()
+            if line.strip()
+        ]
     errors = [line for line in lines if _ERROR_LINE.search(line)]
     if errors:
         return errors[-1][:300]
@@ -81,7 +94,9 @@ def network_processes(compact: bool = False) -> list[Process]:
     run = [nameko, "run", "--config", str(NAMEKO_CONFIG)]
     separate_relays = os.environ.get("MAILLAGE_OUTBOX_RELAY", "in-process") == "separate"
     if compact:
-        processes = [Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE], green_dns=True)]
+        processes = [
+            Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE], green_dns=True)
+        ]
         if separate_relays:
             processes.append(Process("relays", [maillage, "relay", *SERVICE_MODULES]))
         return processes
@@ -110,11 +125,21 @@ class Network:
         self.write_status()
 
     def _spawn(self, process: Process) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", config.SUPERVISOR_STATUS_ENV: str(self.status_path),
-               "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes"}
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            config.SUPERVISOR_STATUS_ENV: str(self.status_path),
+            "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes",
+        }
         with open(process.log_path, "ab") as log_file:
-            process.popen = subprocess.Popen(process.argv, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                             cwd=config.REPO_ROOT, start_new_session=True)
+            process.popen = subprocess.Popen(
+                process.argv,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=config.REPO_ROOT,
+                start_new_session=True,
+            )
         process.started_at = time.monotonic()
 
     def dead(self) -> list[Process]:
@@ -128,22 +153,30 @@ class Network:
         now = time.monotonic()
         changed = False
         for process in self.processes:
-            if process.restart_at is None and process.popen is not None and process.popen.poll() is not None:
+            if (
+                process.restart_at is None
+                and process.popen is not None
+                and process.popen.poll() is not None
+            ):
                 ran = now - process.started_at
                 process.exits_in_a_row = 1 if ran >= STABLE_AFTER else process.exits_in_a_row + 1
                 process.last_exit = process.popen.returncode
                 process.last_error = last_error(process.log_path, process.last_exit)
                 delay = min(RESTART_FIRST * 2 ** (process.exits_in_a_row - 1), RESTART_MAX)
                 process.restart_at = now + delay
-                self.report(f"{process.name} exited with {process.last_exit} after {ran:.1f}s "
-                            f"(exit {process.exits_in_a_row} in a row; last error: {process.last_error}); "
-                            f"restarting in {delay:.1f}s")
+                self.report(
+                    f"{process.name} exited with {process.last_exit} after {ran:.1f}s "
+                    f"(exit {process.exits_in_a_row} in a row; last error: {process.last_error}); "
+                    f"restarting in {delay:.1f}s"
+                )
                 changed = True
             elif process.restart_at is not None and now >= process.restart_at:
                 process.restart_at = None
                 process.restarts += 1
                 self._spawn(process)
-                self.report(f"{process.name} restarted (pid {process.popen.pid}, restart {process.restarts})")
+                self.report(
+                    f"{process.name} restarted (pid {process.popen.pid}, restart {process.restarts})"
+                )
                 changed = True
         if changed:
             self.write_status()
@@ -170,7 +203,11 @@ class Network:
             try:
                 with urllib.request.urlopen(health_url, timeout=5) as response:
                     body = json.loads(response.read())
-                not_ok = [name for name, check in body.get("checks", {}).items() if check.get("status") != "ok"]
+                not_ok = [
+                    name
+                    for name, check in body.get("checks", {}).items()
+                    if check.get("status") != "ok"
+                ]
                 if not not_ok:  # every service answers (events may still be waiting in queues)
                     return
                 last = ", ".join(not_ok)
@@ -182,15 +219,19 @@ class Network:
             except (OSError, ValueError) as exc:
                 last = type(exc).__name__
             time.sleep(0.3)
-        raise RuntimeError(f"the network did not become healthy in {timeout:.0f}s (not ok: {last}); "
-                           f"logs in {self.log_dir}")
+        raise RuntimeError(
+            f"the network did not become healthy in {timeout:.0f}s (not ok: {last}); "
+            f"logs in {self.log_dir}"
+        )
 
     def _death_report(self, dead) -> str:
         lines = []
         for process in dead:
             tail = process.log_path.read_text(errors="replace").splitlines()[-15:]
-            lines.append(f"{process.name} exited with {process.last_exit} ({process.exits_in_a_row} times in a row); last lines of "
-                         f"{process.log_path}:\n  " + "\n  ".join(tail))
+            lines.append(
+                f"{process.name} exited with {process.last_exit} ({process.exits_in_a_row} times in a row); last lines of "
+                f"{process.log_path}:\n  " + "\n  ".join(tail)
+            )
         return "\n".join(lines)
 
     def stop(self, grace: float = 10.0) -> None:

@@ -5,6 +5,7 @@
 - `backend` / `db_url` / `service_db`: every database test runs twice, on SQLite files and on fresh
   PostgreSQL databases.
 """
+
 import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (nameko's pytest plugin no longer does it)
@@ -46,9 +47,15 @@ def _isolated_data_dir(tmp_path, monkeypatch):
 
 def make_vhost() -> str:
     name = f"test-{uuid.uuid4().hex[:12]}"
-    requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_MANAGEMENT}/permissions/{name}/guest", auth=RABBIT_AUTH, timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    requests.put(
+        f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10
+    ).raise_for_status()
+    requests.put(
+        f"{RABBIT_MANAGEMENT}/permissions/{name}/guest",
+        auth=RABBIT_AUTH,
+        timeout=10,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
     return name
 
 
@@ -135,7 +142,6 @@ def service_db(backend, tmp_path, monkeypatch):
         drop_pg_database(url)
 
 
-
 def _free_port() -> int:
     import socket
 
@@ -153,20 +159,26 @@ def smtp_server(tmp_path):
 
     def start(*options):
         port, out = _free_port(), tmp_path / f"smtp-{len(started)}.jsonl"
-        process = subprocess.Popen([sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out),
-                                    *options], cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out), *options],
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         started.append(process)
         assert process.stdout.readline().strip() == "ready"
 
         def received():
-            return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+            return (
+                [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+            )
+
         return port, received
 
     yield start
     for process in started:
         process.terminate()
         process.wait(10)
-
 
 
 @pytest.fixture
@@ -189,24 +201,54 @@ def partners_api(container_factory, nameko_config, service_db):
         database = service_db("partners")
         village_id = str(uuid.uuid4())
         with database.unit_of_work() as uow:
-            read_models.record_village(uow, parse_envelope(build_envelope("village.opened", {
-                "village_id": village_id, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
-                "insee_code": "19265", "kind": "fixed", "population": 330}, village_id=village_id,
-                source="members")))
+            read_models.record_village(
+                uow,
+                parse_envelope(
+                    build_envelope(
+                        "village.opened",
+                        {
+                            "village_id": village_id,
+                            "slug": "tarnac",
+                            "name": "Tarnac",
+                            "commune": "Tarnac",
+                            "insee_code": "19265",
+                            "kind": "fixed",
+                            "population": 330,
+                        },
+                        village_id=village_id,
+                        source="members",
+                    )
+                ),
+            )
         registered = []
         for name in names:
             with database.unit_of_work() as uow:
-                created = partners.register_partner(uow, load(PartnerInput(), {
-                    "name": name, "kind": "producer", "village_ids": [village_id]}))
+                created = partners.register_partner(
+                    uow,
+                    load(
+                        PartnerInput(),
+                        {"name": name, "kind": "producer", "village_ids": [village_id]},
+                    ),
+                )
             registered.append((created["partner"]["id"], created["api_key"]))
         port = _free_port()
         config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-        containers = {cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)}
+        containers = {
+            cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)
+        }
         for container in containers.values():
             container.start()
-        coordinator = auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"})
-        return SimpleNamespace(base=f"http://127.0.0.1:{port}", db=database, village_id=village_id,
-                               partners=registered, coordinator=coordinator, containers=containers)
+        coordinator = auth.issue_token(
+            {"id": str(uuid.uuid4()), "role": "coordinator", "full_name": "Coordination"}
+        )
+        return SimpleNamespace(
+            base=f"http://127.0.0.1:{port}",
+            db=database,
+            village_id=village_id,
+            partners=registered,
+            coordinator=coordinator,
+            containers=containers,
+        )
 
     return start
 

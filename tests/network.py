@@ -3,6 +3,7 @@ folder and port, driven over HTTP: `Stack`, `run_network`, and the end-to-end te
 fixture `stack` (registered in tests/conftest.py). The browser tests have a network of their own
 (tests/browser/conftest.py): they take orders and book help, which would move the demo's counts
 under the end-to-end tests' feet."""
+
 import os
 import re
 import signal
@@ -28,23 +29,35 @@ def free_port() -> int:
 
 class Stack:
     def __init__(self, base_url, amqp_uri, data_dir, process):
-        self.base_url, self.amqp_uri, self.data_dir, self.process = base_url, amqp_uri, data_dir, process
+        self.base_url, self.amqp_uri, self.data_dir, self.process = (
+            base_url,
+            amqp_uri,
+            data_dir,
+            process,
+        )
 
     def url(self, path):
         return self.base_url + path
 
     def login(self, email, password="maillage-demo"):
-        response = requests.post(self.url("/api/auth/login"), json={"email": email, "password": password},
-                                 timeout=10)
+        response = requests.post(
+            self.url("/api/auth/login"), json={"email": email, "password": password}, timeout=10
+        )
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
-    def console_sign_in(self, session, email, password="maillage-demo", allow_redirects=True, **form):
+    def console_sign_in(
+        self, session, email, password="maillage-demo", allow_redirects=True, **form
+    ):
         """POST the console's sign-in form as a browser does: the form first (its cookie and token)."""
         page = session.get(self.url("/console/connexion"), timeout=10)
         token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
-        return session.post(self.url("/console/connexion"), timeout=10, allow_redirects=allow_redirects,
-                            data={"email": email, "password": password, "csrf": token, **form})
+        return session.post(
+            self.url("/console/connexion"),
+            timeout=10,
+            allow_redirects=allow_redirects,
+            data={"email": email, "password": password, "csrf": token, **form},
+        )
 
 
 @pytest.fixture(scope="session")
@@ -57,17 +70,28 @@ def run_network(tmp_path_factory, name: str):
     vhost = make_vhost()
     data_dir = tmp_path_factory.mktemp(name) / "data"
     port = free_port()
-    env = {**os.environ, "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
-           "MAILLAGE_DATA_DIR": str(data_dir), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "GATEWAY_SECRET": "test-secret-" + vhost}
+    env = {
+        **os.environ,
+        "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
+        "MAILLAGE_DATA_DIR": str(data_dir),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+        "GATEWAY_SECRET": "test-secret-" + vhost,
+    }
     log_path = data_dir.parent / "run.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "90"],
-                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "90"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while True:
         if process.poll() is not None:
-            pytest.fail(f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            pytest.fail(
+                f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+            )
         if b"Maillage is up" in log_path.read_bytes():
             break
         if time.monotonic() > deadline:

@@ -1,4 +1,5 @@
 """Operators' side: migrations on SQLite and PostgreSQL, the CLI's input checks, the catalogue."""
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
@@ -11,7 +12,11 @@ from maillage.cli import main
 def test_every_service_migrates_to_head_and_has_outbox_and_inbox(db_url, service):
     migrations.upgrade(service, db_url)
     migrations.upgrade(service, db_url)  # twice: idempotent
-    tables = set(inspect(create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))).get_table_names())
+    tables = set(
+        inspect(
+            create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
+        ).get_table_names()
+    )
     assert {"outbox", "inbox", "alembic_version"} <= tables
 
 
@@ -29,8 +34,9 @@ def test_migrations_match_the_models(db_url, service):
     models = importlib.import_module(f"services.{service}.models")
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection),
-                                [models.Base.metadata, BackboneBase.metadata])
+        diff = compare_metadata(
+            MigrationContext.configure(connection), [models.Base.metadata, BackboneBase.metadata]
+        )
     engine.dispose()
     assert diff == [], f"{service}: {diff}"
 
@@ -44,15 +50,19 @@ def test_the_committed_event_catalogue_is_current(tmp_path):
     output = tmp_path / "events.md"
     result = CliRunner().invoke(main, ["events-catalogue", "--output", str(output)])
     assert result.exit_code == 0, result.output
-    assert output.read_text() == (config.REPO_ROOT / "docs" / "events.md").read_text(), \
+    assert output.read_text() == (config.REPO_ROOT / "docs" / "events.md").read_text(), (
         "docs/events.md is stale: run `maillage events-catalogue`"
+    )
 
 
 def test_run_says_how_to_get_a_broker_when_there_is_none(monkeypatch):
     monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
-    assert "RabbitMQ is not reachable" in result.output and "docker compose up -d rabbitmq" in result.output
+    assert (
+        "RabbitMQ is not reachable" in result.output
+        and "docker compose up -d rabbitmq" in result.output
+    )
 
 
 @pytest.mark.broker
@@ -69,25 +79,37 @@ def test_replaying_an_unknown_dead_letter_fails_clearly(amqp_uri):
 
 @pytest.mark.broker
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_create_coordinator_checks_its_input_and_refuses_duplicates(container_factory, nameko_config, service_db):
+def test_create_coordinator_checks_its_input_and_refuses_duplicates(
+    container_factory, nameko_config, service_db
+):
     from services.members.service import MembersService
 
     service_db("members")
     container_factory(MembersService, nameko_config).start()
     runner = CliRunner()
-    bad = runner.invoke(main, ["create-coordinator", "--email", "not-an-email", "--password", "long enough pass"])
+    bad = runner.invoke(
+        main, ["create-coordinator", "--email", "not-an-email", "--password", "long enough pass"]
+    )
     assert bad.exit_code == 1 and "email: Not a valid email address." in bad.output
-    short = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "short"])
+    short = runner.invoke(
+        main, ["create-coordinator", "--email", "c@maillage.test", "--password", "short"]
+    )
     assert short.exit_code == 1 and "password" in short.output
-    ok = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"])
+    ok = runner.invoke(
+        main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"]
+    )
     assert ok.exit_code == 0 and "coordinator created: c@maillage.test" in ok.output
-    again = runner.invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"])
+    again = runner.invoke(
+        main, ["create-coordinator", "--email", "c@maillage.test", "--password", "long enough pass"]
+    )
     assert again.exit_code == 1 and "already exists" in again.output
 
 
 @pytest.mark.broker
 def test_create_coordinator_says_when_members_is_not_running(amqp_uri):
-    result = CliRunner().invoke(main, ["create-coordinator", "--email", "c@maillage.test", "--password", "x" * 12])
+    result = CliRunner().invoke(
+        main, ["create-coordinator", "--email", "c@maillage.test", "--password", "x" * 12]
+    )
     assert result.exit_code == 1 and "members service is not answering" in result.output
 
 
@@ -118,23 +140,44 @@ def test_orders_migration_0015_forgets_what_was_rolled_up_for_the_timer_to_roll_
 
     migrations.upgrade("orders", db_url, "0014_monthly_figures")
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
-    with engine.begin() as connection:   # October rolled up by the code before 0015
+    with engine.begin() as connection:  # October rolled up by the code before 0015
         connection.execute(text("INSERT INTO rolled_days (day) VALUES ('2026-10-05')"))
-        connection.execute(text("INSERT INTO daily_sales VALUES ('2026-10-05', 'v1', 'p1', 'Fournil', 1200)"))
-        connection.execute(text("INSERT INTO daily_partner_sales VALUES ('2026-10-05', 'p1', 'Fournil', 1200)"))
+        connection.execute(
+            text("INSERT INTO daily_sales VALUES ('2026-10-05', 'v1', 'p1', 'Fournil', 1200)")
+        )
+        connection.execute(
+            text("INSERT INTO daily_partner_sales VALUES ('2026-10-05', 'p1', 'Fournil', 1200)")
+        )
         connection.execute(text("INSERT INTO daily_villages VALUES ('2026-10-05', 'v1', 3, 1200)"))
         connection.execute(text("INSERT INTO rolled_months (month) VALUES ('2026-10-01')"))
-        connection.execute(text("INSERT INTO monthly_villages VALUES ('2026-10-01', 'v1', 3, 1200)"))
-        connection.execute(text("INSERT INTO monthly_partner_sales VALUES ('2026-10-01', 'p1', 'Fournil', 1200)"))
+        connection.execute(
+            text("INSERT INTO monthly_villages VALUES ('2026-10-01', 'v1', 3, 1200)")
+        )
+        connection.execute(
+            text("INSERT INTO monthly_partner_sales VALUES ('2026-10-01', 'p1', 'Fournil', 1200)")
+        )
     engine.dispose()
 
     migrations.upgrade("orders", db_url)
     db = Database(db_url, "orders")
     with db.unit_of_work() as uow:
-        for table in ("rolled_days", "daily_villages", "daily_sales", "daily_partner_sales", "rolled_months",
-                      "monthly_villages", "monthly_partner_sales", "monthly_sales", "daily_parcel_senders"):
+        for table in (
+            "rolled_days",
+            "daily_villages",
+            "daily_sales",
+            "daily_partner_sales",
+            "rolled_months",
+            "monthly_villages",
+            "monthly_partner_sales",
+            "monthly_sales",
+            "daily_parcel_senders",
+        ):
             assert uow.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
-        result = figures.village_figures(uow, date(2026, 10, 1), date(2026, 10, 31), ["v1"], ("sales_by_partner",))
-    assert result["figures"]["v1"]["orders"] == 0, "no order in the database: nothing left from the old rows"
+        result = figures.village_figures(
+            uow, date(2026, 10, 1), date(2026, 10, 31), ["v1"], ("sales_by_partner",)
+        )
+    assert result["figures"]["v1"]["orders"] == 0, (
+        "no order in the database: nothing left from the old rows"
+    )
     assert result["details"]["sales_by_partner"] == []
     db.dispose()

@@ -3,6 +3,7 @@
 Writers call `build_envelope`, readers call `parse_envelope`; both validate.
 The event schemas themselves live in `backbone/contracts/events/`, one module per publishing service.
 """
+
 from backbone.contracts.envelope import (  # noqa: F401
     ContractError,
     EnvelopeSchema,

@@ -1,4 +1,5 @@
 """The envelope every event travels in (DESIGN.md, "The backbone")."""
+
 from __future__ import annotations
 
 import uuid
@@ -25,14 +26,42 @@ class ContractError(Exception):
 class EnvelopeSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # readers tolerate envelope fields added later
-    event_id = fields.UUID(required=True, metadata={"description": "Unique id of this event; consumers deduplicate on it."})
-    type = fields.String(required=True, validate=EVENT_TYPE, metadata={"description": "Event type, also the routing key, e.g. `village.opened`."})
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata={"description": "Version of the payload schema."})
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "When it happened (UTC, ISO 8601)."})
-    village_id = fields.String(required=True, allow_none=True, metadata={"description": "Village concerned, or null when network-wide."})
-    correlation_id = fields.String(required=True, allow_none=True, metadata={"description": "Ties together everything caused by one request."})
-    source = fields.String(required=True, metadata={"description": "Service that published the event."})
-    payload = fields.Dict(required=True, metadata={"description": "The event's fields, per its (type, version) schema."})
+
+    event_id = fields.UUID(
+        required=True,
+        metadata={"description": "Unique id of this event; consumers deduplicate on it."},
+    )
+    type = fields.String(
+        required=True,
+        validate=EVENT_TYPE,
+        metadata={"description": "Event type, also the routing key, e.g. `village.opened`."},
+    )
+    version = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Version of the payload schema."},
+    )
+    occurred_at = fields.AwareDateTime(
+        required=True, metadata={"description": "When it happened (UTC, ISO 8601)."}
+    )
+    village_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Village concerned, or null when network-wide."},
+    )
+    correlation_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Ties together everything caused by one request."},
+    )
+    source = fields.String(
+        required=True, metadata={"description": "Service that published the event."}
+    )
+    payload = fields.Dict(
+        required=True,
+        metadata={"description": "The event's fields, per its (type, version) schema."},
+    )
 
 
 _envelope_schema = EnvelopeSchema()
@@ -45,9 +74,17 @@ def _payload_schema(type: str, version: int):
     return contract
 
 
-def build_envelope(type: str, payload: dict, *, village_id: str | None, source: str,
-                   version: int | None = None, correlation_id: str | None = None,
-                   event_id: str | None = None, occurred_at: datetime | None = None) -> dict:
+def build_envelope(
+    type: str,
+    payload: dict,
+    *,
+    village_id: str | None,
+    source: str,
+    version: int | None = None,
+    correlation_id: str | None = None,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict:
     """Validate `payload` against its contract and wrap it; returns the JSON-ready envelope."""
     version = version or registry.latest_version(type)
     if version is None:
@@ -58,7 +95,9 @@ def build_envelope(type: str, payload: dict, *, village_id: str | None, source: 
     schema = contract.writer
     errors = {name: ["Unknown field."] for name in payload if name not in schema.fields}
     written = schema.dump(payload)
-    errors.update(schema.validate(written))  # the written payload must read back (what consumers load)
+    errors.update(
+        schema.validate(written)
+    )  # the written payload must read back (what consumers load)
     if errors:
         raise ContractError({"payload": errors})
     occurred_at = occurred_at or datetime.now(timezone.utc)

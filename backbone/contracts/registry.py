@@ -1,4 +1,5 @@
 """The one registry of event contracts: (type, version) -> marshmallow schema."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,23 +21,33 @@ class Contract:
 
     def __post_init__(self):
         object.__setattr__(self, "writer", self.schema())
-        object.__setattr__(self, "reader", self.schema(unknown=EXCLUDE))  # readers tolerate added fields
+        object.__setattr__(
+            self, "reader", self.schema(unknown=EXCLUDE)
+        )  # readers tolerate added fields
 
 
 class ContractRegistry:
     def __init__(self):
         self._contracts: dict[tuple[str, int], Contract] = {}
 
-    def register(self, type: str, version: int, *, publisher: str, description: str,
-                 village_scoped: bool = True):
+    def register(
+        self,
+        type: str,
+        version: int,
+        *,
+        publisher: str,
+        description: str,
+        village_scoped: bool = True,
+    ):
         """Class decorator: `@registry.register("village.opened", 1, publisher="members", ...)`."""
 
         def decorate(schema_cls: type[Schema]) -> type[Schema]:
             key = (type, version)
             if key in self._contracts:
                 raise ValueError(f"contract {type} v{version} is already registered")
-            self._contracts[key] = Contract(type, version, schema_cls, publisher, description,
-                                            village_scoped)
+            self._contracts[key] = Contract(
+                type, version, schema_cls, publisher, description, village_scoped
+            )
             return schema_cls
 
         return decorate

@@ -11,6 +11,7 @@ Standard library plus pika only, so a partner can copy this file as it is.
 Each event is a JSON envelope (`event_id`, `type`, `version`, `occurred_at`, `village_id`,
 `partner_id`, `payload`). Delivery is at least once: deduplicate on `event_id`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,14 @@ SIGNATURE_HEADER = "X-Maillage-Signature"
 
 # --- webhooks -----------------------------------------------------------------------------
 
+
 class SignatureError(Exception):
     """The webhook's signature is missing, malformed, stale or forged: reject the request."""
 
 
-def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: int = 300,
-                     now: float | None = None) -> int:
+def verify_signature(
+    secret: str, header: str | None, body: bytes, tolerance_s: int = 300, now: float | None = None
+) -> int:
     """Check `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` against
     the raw body; returns the timestamp, or raises SignatureError saying what is wrong."""
     if not header:
@@ -43,21 +46,29 @@ def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: 
     for item in header.split(","):
         key, sep, value = item.strip().partition("=")
         if not sep or not value:
-            raise SignatureError(f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)")
+            raise SignatureError(
+                f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)"
+            )
         parts.setdefault(key, []).append(value)
     if "t" not in parts or "v1" not in parts:
-        raise SignatureError(f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)")
+        raise SignatureError(
+            f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)"
+        )
     try:
         timestamp = int(parts["t"][0])
     except ValueError:
         raise SignatureError(f"malformed signature timestamp: {parts['t'][0]!r}") from None
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     if not any(hmac.compare_digest(expected, candidate) for candidate in parts["v1"]):
         raise SignatureError("forged signature: it does not match the body and your secret")
     age = (time.time() if now is None else now) - timestamp
     if abs(age) > tolerance_s:
-        raise SignatureError(f"stale signature: signed {int(age)} s ago (tolerance {tolerance_s} s); "
-                             "a replay is refused")
+        raise SignatureError(
+            f"stale signature: signed {int(age)} s ago (tolerance {tolerance_s} s); "
+            "a replay is refused"
+        )
     return timestamp
 
 
@@ -102,6 +113,7 @@ def serve_webhooks(port: int, secret: str, on_event, host: str = "0.0.0.0") -> T
 
 # --- the AMQP feed ------------------------------------------------------------------------
 
+
 def feed_queue(partner_id: str, name: str = "feed") -> str:
     """Your queues are named `partner-<id>.<name>`; `partner-<id>.feed` (bound to `<id>.#`) exists
     from the start."""
@@ -121,8 +133,13 @@ def open_feed(amqp_uri: str, partner_id: str, binding_keys=("#",), queue_name: s
     return connection, channel, queue
 
 
-def consume(channel, queue: str, on_event, max_messages: int | None = None,
-            inactivity_timeout: float | None = None) -> int:
+def consume(
+    channel,
+    queue: str,
+    on_event,
+    max_messages: int | None = None,
+    inactivity_timeout: float | None = None,
+) -> int:
     """Hand each event to `on_event(envelope)` and ack it after; stops after `max_messages`, or
     when nothing came for `inactivity_timeout` seconds. Returns how many were handled."""
     handled = 0
@@ -146,17 +163,25 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     feed = commands.add_parser("feed", help="consume the AMQP feed")
-    feed.add_argument("--uri", required=True, help="amqp://partner-<id>:<password>@host:5672/<vhost>")
+    feed.add_argument(
+        "--uri", required=True, help="amqp://partner-<id>:<password>@host:5672/<vhost>"
+    )
     feed.add_argument("--partner", required=True, help="your partner id")
     feed.add_argument("--key", action="append", help="binding key after your prefix (default: #)")
-    feed.add_argument("--queue", default="feed", help="your queue's name after partner-<id>. (default: feed, "
-                                                       "which already receives everything)")
+    feed.add_argument(
+        "--queue",
+        default="feed",
+        help="your queue's name after partner-<id>. (default: feed, "
+        "which already receives everything)",
+    )
     hook = commands.add_parser("webhook", help="receive webhooks")
     hook.add_argument("--port", type=int, default=8081)
     hook.add_argument("--secret", required=True)
     args = parser.parse_args(argv)
     if args.command == "feed":
-        connection, channel, queue = open_feed(args.uri, args.partner, args.key or ("#",), args.queue)
+        connection, channel, queue = open_feed(
+            args.uri, args.partner, args.key or ("#",), args.queue
+        )
         try:
             consume(channel, queue, _print)
         except KeyboardInterrupt:

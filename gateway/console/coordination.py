@@ -1,5 +1,6 @@
 """The coordinator's view of every village: figures of a period (live), details, charts, CSV of
 every table, the PDF impact report; and the live streams (server-sent events) of both consoles."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 
 def _stream_response(request, body) -> Response:
     request.environ["eventlet.minimum_write_chunk_size"] = 1  # eventlet.wsgi buffers 4 KB otherwise
-    return Response(body, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 DETAIL_ROWS_SHOWN = 200
@@ -39,9 +43,13 @@ def _incomplete(result, ctx) -> Response:
     """An export or a report is handed to a funder or a commune: one with a service's figures missing
     would mislead, so none is made (the page itself shows what it has, with a warning)."""
     missing = ", ".join(F.SERVICE_LABELS.get(s, s) for s in result["unavailable"])
-    return error_page(503, "Chiffres incomplets", f"Les chiffres suivants ne sont pas disponibles pour le moment : "
-                      f"{missing}. Un export incomplet induirait en erreur ; réessayez dans quelques minutes.",
-                      ctx.principal)
+    return error_page(
+        503,
+        "Chiffres incomplets",
+        f"Les chiffres suivants ne sont pas disponibles pour le moment : "
+        f"{missing}. Un export incomplet induirait en erreur ; réessayez dans quelques minutes.",
+        ctx.principal,
+    )
 
 
 class CoordinationPages:
@@ -60,13 +68,20 @@ class CoordinationPages:
 
         proxies = self._proxies()
         if details:  # an export-only detail: a download may take seconds, the page may not
-            proxies = {service: proxy.with_timeout(EXPORT_RPC_TIMEOUT) for service, proxy in proxies.items()}
+            proxies = {
+                service: proxy.with_timeout(EXPORT_RPC_TIMEOUT)
+                for service, proxy in proxies.items()
+            }
         result = F.collect(proxies, date_from, date_to, wanted or None, chosen, details)
         every = listed["every"]
         names = {v["id"]: v["name"] for v in every}
-        result["details"]["rounds"] = [{**r, "villages": ", ".join(names.get(v, v) for v in r["villages"])}
-                                       for r in upcoming.wait()]
-        query = [("du", date_from.isoformat()), ("au", date_to.isoformat())] + [("village", v) for v in wanted]
+        result["details"]["rounds"] = [
+            {**r, "villages": ", ".join(names.get(v, v) for v in r["villages"])}
+            for r in upcoming.wait()
+        ]
+        query = [("du", date_from.isoformat()), ("au", date_to.isoformat())] + [
+            ("village", v) for v in wanted
+        ]
         return result, every, wanted, errors, urlencode(query)
 
     def _upcoming_rounds(self, village_ids) -> list[dict]:
@@ -74,36 +89,83 @@ class CoordinationPages:
         villages' ids (named by the caller)."""
         try:
             rounds = self.orders_rpc.list_rounds(village_ids, None)
-        except (ServiceUnavailable, RemoteError, InvalidInput):  # a detail of the page: the figures still show
+        except (
+            ServiceUnavailable,
+            RemoteError,
+            InvalidInput,
+        ):  # a detail of the page: the figures still show
             log.warning("the rounds to come are left off the coordination page", exc_info=True)
             return []
         today = datetime.now(timezone.utc).astimezone(PARIS).date().isoformat()
-        return [{"date": r["date"], "vehicle_name": r["vehicle_name"], "villages": r["village_ids"],
-                 "stops": len(r["stops"]), "load": f"{r['load']} / {r['capacity']}",
-                 "distance_km": r["distance_km"], "status": r["status_label"]}
-                for r in sorted(rounds, key=lambda r: r["date"]) if r["date"] >= today]
+        return [
+            {
+                "date": r["date"],
+                "vehicle_name": r["vehicle_name"],
+                "villages": r["village_ids"],
+                "stops": len(r["stops"]),
+                "load": f"{r['load']} / {r['capacity']}",
+                "distance_km": r["distance_km"],
+                "status": r["status_label"],
+            }
+            for r in sorted(rounds, key=lambda r: r["date"])
+            if r["date"] >= today
+        ]
 
     @page("/console/coordination", roles=COORDINATOR)
     def page_coordination(self, ctx):
         result, every, wanted, errors, query = self._figures(ctx)
-        number, pages, page_errors = F.parse_page(ctx.args, len(result["villages"]), VILLAGES_PER_PAGE)
+        number, pages, page_errors = F.parse_page(
+            ctx.args, len(result["villages"]), VILLAGES_PER_PAGE
+        )
         errors = {**errors, **page_errors}
         first = (number - 1) * VILLAGES_PER_PAGE
-        tables = F.grouped_tables({**result, "villages": result["villages"][first:first + VILLAGES_PER_PAGE]})
-        pager = {"number": number, "pages": pages, "first": first + 1,
-                 "last": min(first + VILLAGES_PER_PAGE, len(result["villages"])), "count": len(result["villages"])}
+        tables = F.grouped_tables(
+            {**result, "villages": result["villages"][first : first + VILLAGES_PER_PAGE]}
+        )
+        pager = {
+            "number": number,
+            "pages": pages,
+            "first": first + 1,
+            "last": min(first + VILLAGES_PER_PAGE, len(result["villages"])),
+            "count": len(result["villages"]),
+        }
         # a detail table shows its first rows on the page (a national network's sales by village and
         # partner are tens of thousands); its CSV holds them all
-        details = [(name, F.DETAIL_LABELS.get(name, name), *F.detail_table(name, rows_[:DETAIL_ROWS_SHOWN]),
-                    len(rows_)) for name, rows_ in result["details"].items()]
-        charts = [bar_chart(c["title"], c["bars"], c["unit"], i) for i, c in enumerate(F.chart_series(result))]
-        tiles = [(F.label(n), F.display(n, result["totals"][n])) for n in result["names"] if n in result["totals"]][:8]
-        return ctx.render("coordination.html", result=result, tables=tables, details=details,
-                          charts=charts, tiles=tiles, every=every, wanted=wanted, errors=errors, query=query,
-                          pager=pager,
-                          export_only=[(name, F.DETAIL_LABELS[name]) for name in F.EXPORT_ONLY_DETAILS],
-                          service_labels=F.SERVICE_LABELS, fragment=ctx.args.get("fragment") == "1",
-                          status=400 if errors else 200)
+        details = [
+            (
+                name,
+                F.DETAIL_LABELS.get(name, name),
+                *F.detail_table(name, rows_[:DETAIL_ROWS_SHOWN]),
+                len(rows_),
+            )
+            for name, rows_ in result["details"].items()
+        ]
+        charts = [
+            bar_chart(c["title"], c["bars"], c["unit"], i)
+            for i, c in enumerate(F.chart_series(result))
+        ]
+        tiles = [
+            (F.label(n), F.display(n, result["totals"][n]))
+            for n in result["names"]
+            if n in result["totals"]
+        ][:8]
+        return ctx.render(
+            "coordination.html",
+            result=result,
+            tables=tables,
+            details=details,
+            charts=charts,
+            tiles=tiles,
+            every=every,
+            wanted=wanted,
+            errors=errors,
+            query=query,
+            pager=pager,
+            export_only=[(name, F.DETAIL_LABELS[name]) for name in F.EXPORT_ONLY_DETAILS],
+            service_labels=F.SERVICE_LABELS,
+            fragment=ctx.args.get("fragment") == "1",
+            status=400 if errors else 200,
+        )
 
     @page("/console/coordination/export/<table>.csv", roles=COORDINATOR)
     def page_coordination_csv(self, ctx):
@@ -113,29 +175,46 @@ class CoordinationPages:
             return _incomplete(result, ctx)
         tables = exports.csv_tables(result)
         if table not in tables:
-            return error_page(404, "Introuvable", "Ce tableau n'existe pas pour cette période.", ctx.principal)
+            return error_page(
+                404, "Introuvable", "Ce tableau n'existe pas pour cette période.", ctx.principal
+            )
         body = exports.to_csv(*tables[table])
         name = f"maillage-{table}-{result['date_from']}-{result['date_to']}.csv"
-        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @page("/console/coordination/rapport", roles=COORDINATOR)
     def page_report_form(self, ctx):
         date_from, date_to, errors = F.parse_period(ctx.args)
         every = self.members_rpc.village_names(None)
-        return ctx.render("report.html", every=every, date_from=date_from, date_to=date_to, errors=errors)
+        return ctx.render(
+            "report.html", every=every, date_from=date_from, date_to=date_to, errors=errors
+        )
 
     @page("/console/coordination/rapport.pdf", roles=COORDINATOR)
     def page_report_pdf(self, ctx):
         result, every, wanted, errors, _ = self._figures(ctx)
         if errors:
-            return ctx.render("report.html", every=every, date_from=result["date_from"], date_to=result["date_to"],
-                              errors=errors, status=400)
+            return ctx.render(
+                "report.html",
+                every=every,
+                date_from=result["date_from"],
+                date_to=result["date_to"],
+                errors=errors,
+                status=400,
+            )
         if result["unavailable"]:
             return _incomplete(result, ctx)
         body = exports.pdf_report(result, (ctx.args.get("pour") or "").strip()[:120])
         name = f"maillage-rapport-{result['date_from']}-{result['date_to']}.pdf"
-        return Response(body, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return Response(
+            body,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
 
     @page("/console/coordination/flux", roles=COORDINATOR)
     def page_coordination_stream(self, ctx):

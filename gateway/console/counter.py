@@ -1,6 +1,7 @@
 """The counter of one village (orders service): take an order for an inhabitant from the village
 catalogue and hand it over; receive a parcel and hand it over with its code; book a help request
 and choose among the ranked volunteers; today's round stops. Village-scoped like every concierge page."""
+
 from __future__ import annotations
 
 import uuid
@@ -37,7 +38,9 @@ def _today() -> date:
 def _aware(day: str, clock: str) -> str | None:
     """A date and a wall-clock time in Europe/Paris as an aware ISO datetime (None when unreadable)."""
     try:
-        return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), PARIS).isoformat()
+        return datetime.combine(
+            date.fromisoformat(day), time.fromisoformat(clock), PARIS
+        ).isoformat()
     except ValueError:
         return None
 
@@ -48,7 +51,9 @@ def _line_errors(problems: dict, lines: list[dict]) -> dict:
     for index, problem in problems.items():
         if str(index).isdigit() and int(index) < len(lines) and isinstance(problem, dict):
             messages = form_errors(InvalidInput(problem))
-            out[f"qty-{lines[int(index)]['item_id']}"] = " ".join(v for k, v in messages.items() if k != "_")
+            out[f"qty-{lines[int(index)]['item_id']}"] = " ".join(
+                v for k, v in messages.items() if k != "_"
+            )
     return out
 
 
@@ -57,13 +62,27 @@ class CounterPages:
         """What "Aujourd'hui" shows from the orders service."""
         counter = self.orders_rpc.counter_today(village_id, today.isoformat())
         rounds = self.orders_rpc.list_rounds([village_id], today.isoformat())
-        stops = [dict(stop, round_vehicle=r["vehicle_name"]) for r in rounds for stop in r["stops"]
-                 if stop.get("village_id") in (None, village_id) and stop.get("kind") != "depot"]
+        stops = [
+            dict(stop, round_vehicle=r["vehicle_name"])
+            for r in rounds
+            for stop in r["stops"]
+            if stop.get("village_id") in (None, village_id) and stop.get("kind") != "depot"
+        ]
         help_requests = self.orders_rpc.list_help_requests(village_id, None)
-        return {**counter, "round_stops": stops, "skill_labels": self._skill_labels(),
-                "help_to_assign": [h for h in help_requests if h["status"] in ("requested", "unmatched")],
-                "help_today": [h for h in help_requests if h["status"] in ("assigned", "accepted")
-                               and datetime.fromisoformat(h["starts_at"]).astimezone(PARIS).date() == today]}
+        return {
+            **counter,
+            "round_stops": stops,
+            "skill_labels": self._skill_labels(),
+            "help_to_assign": [
+                h for h in help_requests if h["status"] in ("requested", "unmatched")
+            ],
+            "help_today": [
+                h
+                for h in help_requests
+                if h["status"] in ("assigned", "accepted")
+                and datetime.fromisoformat(h["starts_at"]).astimezone(PARIS).date() == today
+            ],
+        }
 
     def _skill_labels(self) -> dict:
         return {s["code"]: s["label"] for s in known_skills(self.members_rpc)}
@@ -73,8 +92,9 @@ class CounterPages:
     @page(V + "/commandes", roles=STAFF, village_scoped=True)
     def page_orders(self, ctx):
         status = ctx.args.get("etat") or None
-        orders = self.orders_rpc.list_orders(ctx.params["village_id"],
-                                             {"status": status} if status in STATUS_LABELS else {})
+        orders = self.orders_rpc.list_orders(
+            ctx.params["village_id"], {"status": status} if status in STATUS_LABELS else {}
+        )
         return ctx.render("orders.html", orders=orders, status=status, status_labels=STATUS_LABELS)
 
     @page(V + "/commandes/nouvelle", methods="GET,POST", roles=STAFF, village_scoped=True)
@@ -92,20 +112,37 @@ class CounterPages:
             chosen = {line["item_id"] for line in lines}
             wanted = (ctx.form.get("delivery_date") or "").strip()
             if not wanted:  # left empty: the first day every chosen item can come
-                dates = [i["next_delivery_date"] for i in catalogue
-                         if i["item_id"] in chosen and i["next_delivery_date"]]
+                dates = [
+                    i["next_delivery_date"]
+                    for i in catalogue
+                    if i["item_id"] in chosen and i["next_delivery_date"]
+                ]
                 wanted = max(dates) if dates else _today().isoformat()
-            values = {k: ctx.form.get(k, "") for k in ("fulfilment", "delivery_address", "truck_stop", "note")}
-            data = filled({"idempotency_key": _form_key(ctx),
-                           "member_id": member_id, "delivery_date": wanted, "fulfilment": values["fulfilment"],
-                           "delivery_address": values["delivery_address"].strip(),
-                           "truck_stop": values["truck_stop"].strip(), "note": values["note"].strip()})
+            values = {
+                k: ctx.form.get(k, "")
+                for k in ("fulfilment", "delivery_address", "truck_stop", "note")
+            }
+            data = filled(
+                {
+                    "idempotency_key": _form_key(ctx),
+                    "member_id": member_id,
+                    "delivery_date": wanted,
+                    "fulfilment": values["fulfilment"],
+                    "delivery_address": values["delivery_address"].strip(),
+                    "truck_stop": values["truck_stop"].strip(),
+                    "note": values["note"].strip(),
+                }
+            )
             data["lines"] = lines
-            values.update(delivery_date=ctx.form.get("delivery_date", ""), lines={l["item_id"]: l["quantity"]
-                                                                                  for l in lines})
+            values.update(
+                delivery_date=ctx.form.get("delivery_date", ""),
+                lines={l["item_id"]: l["quantity"] for l in lines},
+            )
             try:
                 order = self.orders_rpc.place_order(village_id, data)
-                return redirect(f"/console/villages/{village_id}/commandes/{order['id']}?nouvelle=1")
+                return redirect(
+                    f"/console/villages/{village_id}/commandes/{order['id']}?nouvelle=1"
+                )
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
                 if isinstance(exc, InvalidInput) and isinstance(exc.errors.get("lines"), dict):
@@ -117,11 +154,25 @@ class CounterPages:
             except NotFound:
                 member_id = None
         query = (ctx.args.get("q") or "").strip()
-        found = self.members_rpc.search_members(village_id, {"q": query, "limit": 20}) if query and not member else []
+        found = (
+            self.members_rpc.search_members(village_id, {"q": query, "limit": 20})
+            if query and not member
+            else []
+        )
         stops = self.members_rpc.list_stops(village_id) if member else []
-        return ctx.render("order_new.html", member=member, query=query, found=found, catalogue=catalogue, stops=stops,
-                          fulfilments=FULFILMENT_LABELS, errors=errors, values=values,
-                          idempotency_key=_form_key(ctx), status=400 if errors else 200)
+        return ctx.render(
+            "order_new.html",
+            member=member,
+            query=query,
+            found=found,
+            catalogue=catalogue,
+            stops=stops,
+            fulfilments=FULFILMENT_LABELS,
+            errors=errors,
+            values=values,
+            idempotency_key=_form_key(ctx),
+            status=400 if errors else 200,
+        )
 
     @page(V + "/commandes/<order_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_order(self, ctx):
@@ -131,20 +182,32 @@ class CounterPages:
             action = ctx.form.get("action")
             try:
                 if action == "ready":
-                    self.orders_rpc.order_ready(order_id, {"compartment": ctx.form.get("compartment") or None},
-                                                _here(ctx))
+                    self.orders_rpc.order_ready(
+                        order_id, {"compartment": ctx.form.get("compartment") or None}, _here(ctx)
+                    )
                 elif action == "hand_over":
-                    self.orders_rpc.collect_order(order_id, {"code": ctx.form.get("code") or None}, _here(ctx))
+                    self.orders_rpc.collect_order(
+                        order_id, {"code": ctx.form.get("code") or None}, _here(ctx)
+                    )
                 elif action == "deliver":
                     self.orders_rpc.deliver_order(order_id, _here(ctx))
                 elif action == "cancel":
-                    self.orders_rpc.cancel_order(order_id, {"reason": ctx.form.get("reason", "").strip()}, _here(ctx))
-                return redirect(f"/console/villages/{ctx.params['village_id']}/commandes/{order_id}")
+                    self.orders_rpc.cancel_order(
+                        order_id, {"reason": ctx.form.get("reason", "").strip()}, _here(ctx)
+                    )
+                return redirect(
+                    f"/console/villages/{ctx.params['village_id']}/commandes/{order_id}"
+                )
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         order = self.orders_rpc.get_order(order_id, _here(ctx))
-        return ctx.render("order.html", order=order, errors=errors, created=ctx.args.get("nouvelle") == "1",
-                          status=400 if errors else 200)
+        return ctx.render(
+            "order.html",
+            order=order,
+            errors=errors,
+            created=ctx.args.get("nouvelle") == "1",
+            status=400 if errors else 200,
+        )
 
     # --- parcels -------------------------------------------------------------------------------
 
@@ -153,21 +216,40 @@ class CounterPages:
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
         if ctx.request.method == "POST":
-            values = {k: ctx.form.get(k, "").strip() for k in ("member_id", "sender_kind", "sender_name",
-                                                                 "partner_id", "description", "place_kind", "place")}
+            values = {
+                k: ctx.form.get(k, "").strip()
+                for k in (
+                    "member_id",
+                    "sender_kind",
+                    "sender_name",
+                    "partner_id",
+                    "description",
+                    "place_kind",
+                    "place",
+                )
+            }
             try:
                 check_logistics_partner(self.partners_rpc, "partner_id", values["partner_id"])
-                parcel = self.orders_rpc.receive_parcel(village_id,
-                                                        filled(dict(values, idempotency_key=_form_key(ctx))))
+                parcel = self.orders_rpc.receive_parcel(
+                    village_id, filled(dict(values, idempotency_key=_form_key(ctx)))
+                )
                 return redirect(f"/console/villages/{village_id}/colis/{parcel['id']}?recu=1")
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
-        return ctx.render("parcels.html", parcels=parcels, members=members, senders=SENDER_LABELS,
-                          carriers=carriers_offered(self.partners_rpc, village_id),
-                          places=PLACE_LABELS, errors=errors, values=values, idempotency_key=_form_key(ctx),
-                          status=400 if errors else 200)
+        return ctx.render(
+            "parcels.html",
+            parcels=parcels,
+            members=members,
+            senders=SENDER_LABELS,
+            carriers=carriers_offered(self.partners_rpc, village_id),
+            places=PLACE_LABELS,
+            errors=errors,
+            values=values,
+            idempotency_key=_form_key(ctx),
+            status=400 if errors else 200,
+        )
 
     @page(V + "/colis/<parcel_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_parcel(self, ctx):
@@ -177,15 +259,23 @@ class CounterPages:
             action = ctx.form.get("action")
             try:
                 if action == "hand_over":
-                    self.orders_rpc.hand_over_parcel(parcel_id, {"code": ctx.form.get("code", "").strip()}, _here(ctx))
+                    self.orders_rpc.hand_over_parcel(
+                        parcel_id, {"code": ctx.form.get("code", "").strip()}, _here(ctx)
+                    )
                 elif action == "remind":
                     self.orders_rpc.remind_parcel(parcel_id, _here(ctx))
                 return redirect(f"/console/villages/{ctx.params['village_id']}/colis/{parcel_id}")
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
-        return ctx.render("parcel.html", parcel=parcel, errors=errors, received=ctx.args.get("recu") == "1",
-                          carrier=carrier_name(self.partners_rpc, parcel["partner_id"]), status=400 if errors else 200)
+        return ctx.render(
+            "parcel.html",
+            parcel=parcel,
+            errors=errors,
+            received=ctx.args.get("recu") == "1",
+            carrier=carrier_name(self.partners_rpc, parcel["partner_id"]),
+            status=400 if errors else 200,
+        )
 
     # --- help requests -------------------------------------------------------------------------
 
@@ -194,13 +284,29 @@ class CounterPages:
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
         if ctx.request.method == "POST":
-            values = {k: ctx.form.get(k, "").strip() for k in ("requester_member_id", "skill", "place", "description",
-                                                                 "day", "start", "end")}
-            data = filled({"idempotency_key": _form_key(ctx),
-                           "requester_member_id": values["requester_member_id"], "skill": values["skill"],
-                           "place": values["place"], "description": values["description"],
-                           "starts_at": _aware(values["day"], values["start"]) or values["start"],
-                           "ends_at": _aware(values["day"], values["end"]) or values["end"]})
+            values = {
+                k: ctx.form.get(k, "").strip()
+                for k in (
+                    "requester_member_id",
+                    "skill",
+                    "place",
+                    "description",
+                    "day",
+                    "start",
+                    "end",
+                )
+            }
+            data = filled(
+                {
+                    "idempotency_key": _form_key(ctx),
+                    "requester_member_id": values["requester_member_id"],
+                    "skill": values["skill"],
+                    "place": values["place"],
+                    "description": values["description"],
+                    "starts_at": _aware(values["day"], values["start"]) or values["start"],
+                    "ends_at": _aware(values["day"], values["end"]) or values["end"],
+                }
+            )
             try:
                 request = self.orders_rpc.create_help_request(village_id, data)
                 return redirect(f"/console/villages/{village_id}/coups-de-main/{request['id']}")
@@ -212,13 +318,23 @@ class CounterPages:
         requests_ = self.orders_rpc.list_help_requests(village_id, None)
         members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
         skills = known_skills(self.members_rpc)
-        return ctx.render("help_requests.html", open_requests=[r for r in requests_ if r["status"] in OPEN_HELP],
-                          closed_requests=[r for r in requests_ if r["status"] not in OPEN_HELP][:20],
-                          members=members, skills=skills, errors=errors, values=values, today=_today(),
-                          skill_labels={s["code"]: s["label"] for s in skills}, idempotency_key=_form_key(ctx),
-                          status=400 if errors else 200)
+        return ctx.render(
+            "help_requests.html",
+            open_requests=[r for r in requests_ if r["status"] in OPEN_HELP],
+            closed_requests=[r for r in requests_ if r["status"] not in OPEN_HELP][:20],
+            members=members,
+            skills=skills,
+            errors=errors,
+            values=values,
+            today=_today(),
+            skill_labels={s["code"]: s["label"] for s in skills},
+            idempotency_key=_form_key(ctx),
+            status=400 if errors else 200,
+        )
 
-    @page(V + "/coups-de-main/<help_request_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(
+        V + "/coups-de-main/<help_request_id>", methods="GET,POST", roles=STAFF, village_scoped=True
+    )
     def page_help_request(self, ctx):
         request_id = ctx.params["help_request_id"]
         errors = {}
@@ -226,23 +342,33 @@ class CounterPages:
             action = ctx.form.get("action")
             try:
                 if action == "assign":
-                    self.orders_rpc.assign_help_request(request_id, {"volunteer_id": ctx.form.get("volunteer_id", "")},
-                                                        _here(ctx))
+                    self.orders_rpc.assign_help_request(
+                        request_id, {"volunteer_id": ctx.form.get("volunteer_id", "")}, _here(ctx)
+                    )
                 elif action == "accept":
                     self.orders_rpc.accept_help_request(request_id, _here(ctx))
                 elif action == "done":
                     raw = ctx.form.get("minutes", "").strip()
-                    self.orders_rpc.help_request_done(request_id, {"minutes": whole_number(raw)},
-                                                      _here(ctx))
+                    self.orders_rpc.help_request_done(
+                        request_id, {"minutes": whole_number(raw)}, _here(ctx)
+                    )
                 elif action == "confirm":
                     self.orders_rpc.confirm_help_request(request_id, _here(ctx))
                 elif action == "cancel":
-                    self.orders_rpc.cancel_help_request(request_id, {"reason": ctx.form.get("reason") or None},
-                                                        _here(ctx))
-                return redirect(f"/console/villages/{ctx.params['village_id']}/coups-de-main/{request_id}")
+                    self.orders_rpc.cancel_help_request(
+                        request_id, {"reason": ctx.form.get("reason") or None}, _here(ctx)
+                    )
+                return redirect(
+                    f"/console/villages/{ctx.params['village_id']}/coups-de-main/{request_id}"
+                )
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         help_request = self.orders_rpc.get_help_request(request_id, _here(ctx))
-        return ctx.render("help_request.html", help=help_request, errors=errors, labels=HELP_STATUS_LABELS,
-                          skill_labels=self._skill_labels(),
-                          status=400 if errors else 200)
+        return ctx.render(
+            "help_request.html",
+            help=help_request,
+            errors=errors,
+            labels=HELP_STATUS_LABELS,
+            skill_labels=self._skill_labels(),
+            status=400 if errors else 200,
+        )

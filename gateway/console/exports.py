@@ -1,5 +1,6 @@
 """Exports of the coordinator's figures: CSV of every table (UTF-8 with BOM, `;` separator, French
 headers: what French Excel opens as is) and the PDF impact report (fpdf2) for a funder or a commune."""
+
 from __future__ import annotations
 
 import csv
@@ -36,27 +37,44 @@ def narrative(result: dict) -> list[str]:
             sentence += f" pour {F.display('orders', totals['orders'])} commande(s)"
         sentences.append(sentence + ", autant d'activité économique gardée sur le territoire.")
     elif "orders" in totals:
-        sentences.append(f"{F.display('orders', totals['orders'])} commande(s) ont été passées dans les points relais.")
+        sentences.append(
+            f"{F.display('orders', totals['orders'])} commande(s) ont été passées dans les points relais."
+        )
     if totals.get("volunteer_minutes"):
-        who = f" par {totals['active_volunteers']} bénévole(s)" if totals.get("active_volunteers") else ""
-        sentences.append(f"{F.display('volunteer_minutes', totals['volunteer_minutes'])} de bénévolat ont été "
-                         f"données{who}.")
-    for name, text in (("help_requests_done", "coup(s) de main ont été rendus entre habitants"),
-                       ("attendance", "participations aux animations ont été comptées"),
-                       ("parcels_received", "colis ont été reçus pour les habitants"),
-                       ("funding_total_cents", "de financements ont été reçus"),
-                       ("people_reached", "participations aux animations ont été comptées"),
-                       ("parcels", "colis ont été reçus pour les habitants"),
-                       ("suggestions_answered", "suggestion(s) d'habitants ont reçu une réponse")):
+        who = (
+            f" par {totals['active_volunteers']} bénévole(s)"
+            if totals.get("active_volunteers")
+            else ""
+        )
+        sentences.append(
+            f"{F.display('volunteer_minutes', totals['volunteer_minutes'])} de bénévolat ont été "
+            f"données{who}."
+        )
+    for name, text in (
+        ("help_requests_done", "coup(s) de main ont été rendus entre habitants"),
+        ("attendance", "participations aux animations ont été comptées"),
+        ("parcels_received", "colis ont été reçus pour les habitants"),
+        ("funding_total_cents", "de financements ont été reçus"),
+        ("people_reached", "participations aux animations ont été comptées"),
+        ("parcels", "colis ont été reçus pour les habitants"),
+        ("suggestions_answered", "suggestion(s) d'habitants ont reçu une réponse"),
+    ):
         if totals.get(name):
             sentences.append(f"{F.display(name, totals[name])} {text}.")
     if totals.get("new_members") is not None:
-        sentences.append(f"{F.display('new_members', totals['new_members'])} nouvel(le)s habitant(e)s ont adhéré"
-                         + (f" ; {F.display('members', totals['members'])} habitant(e)s sont inscrit(e)s en tout."
-                            if totals.get("members") else "."))
+        sentences.append(
+            f"{F.display('new_members', totals['new_members'])} nouvel(le)s habitant(e)s ont adhéré"
+            + (
+                f" ; {F.display('members', totals['members'])} habitant(e)s sont inscrit(e)s en tout."
+                if totals.get("members")
+                else "."
+            )
+        )
     if totals.get("missing_skills"):
-        sentences.append(f"{totals['missing_skills']} besoin(s) en compétences restent sans bénévole : "
-                         "une piste pour la prochaine campagne de recrutement.")
+        sentences.append(
+            f"{totals['missing_skills']} besoin(s) en compétences restent sans bénévole : "
+            "une piste pour la prochaine campagne de recrutement."
+        )
     return sentences
 
 

@@ -1,5 +1,6 @@
 """The coordinator's figures: each service's `village_figures(date_from, date_to, village_ids,
 details)` merged per village, labelled in French (unknown names are shown as they are)."""
+
 from __future__ import annotations
 
 import re
@@ -14,64 +15,144 @@ from gateway.console.framework import PARIS, french_date, french_time
 
 SERVICES = ("members", "orders", "partners", "events")
 # what a coordinator reads when a service's figures are missing
-SERVICE_LABELS = {"members": "habitants et bénévoles", "orders": "commandes, ventes et colis",
-                  "partners": "partenaires et financements", "events": "animations et suggestions"}
+SERVICE_LABELS = {
+    "members": "habitants et bénévoles",
+    "orders": "commandes, ventes et colis",
+    "partners": "partenaires et financements",
+    "events": "animations et suggestions",
+}
 
 # figure name -> French label; order here is the order of the columns
 FIGURE_LABELS = {
-    "orders": "Commandes", "orders_handed_over": "Commandes remises", "sales_cents": "Ventes",
-    "local_sales_cents": "Ventes aux partenaires du territoire", "local_share": "Part locale",
-    "parcels": "Colis reçus", "parcels_received": "Colis reçus", "parcels_handed_over": "Colis remis",
-    "help_requests": "Coups de main demandés", "help_requests_done": "Coups de main rendus",
-    "help_requests_completed": "Coups de main rendus", "help_requests_unmatched": "Coups de main sans bénévole",
-    "rounds": "Tournées", "round_stops": "Arrêts de tournée", "home_deliveries": "Livraisons à domicile",
-    "volunteer_minutes": "Heures de bénévolat", "active_volunteers": "Bénévoles actifs",
-    "volunteers": "Bénévoles (vivier)", "animations": "Animations", "animations_held": "Animations tenues",
-    "animation_attendance": "Participants aux animations", "people_reached": "Participants aux animations",
-    "registrations": "Inscriptions", "members": "Habitants inscrits", "new_members": "Nouveaux habitants",
-    "suggestions": "Suggestions", "suggestions_made": "Suggestions reçues",
-    "suggestions_answered": "Suggestions répondues", "median_answer_days": "Délai médian de réponse (jours)",
-    "answer_days_median": "Délai médian de réponse (jours)", "missing_skills": "Compétences manquantes",
-    "partners": "Partenaires", "offers": "Offres", "campaigns": "Campagnes", "funding_cents": "Financements",
-    "attendance": "Participants aux animations", "help_minutes": "Heures de coups de main",
+    "orders": "Commandes",
+    "orders_handed_over": "Commandes remises",
+    "sales_cents": "Ventes",
+    "local_sales_cents": "Ventes aux partenaires du territoire",
+    "local_share": "Part locale",
+    "parcels": "Colis reçus",
+    "parcels_received": "Colis reçus",
+    "parcels_handed_over": "Colis remis",
+    "help_requests": "Coups de main demandés",
+    "help_requests_done": "Coups de main rendus",
+    "help_requests_completed": "Coups de main rendus",
+    "help_requests_unmatched": "Coups de main sans bénévole",
+    "rounds": "Tournées",
+    "round_stops": "Arrêts de tournée",
+    "home_deliveries": "Livraisons à domicile",
+    "volunteer_minutes": "Heures de bénévolat",
+    "active_volunteers": "Bénévoles actifs",
+    "volunteers": "Bénévoles (vivier)",
+    "animations": "Animations",
+    "animations_held": "Animations tenues",
+    "animation_attendance": "Participants aux animations",
+    "people_reached": "Participants aux animations",
+    "registrations": "Inscriptions",
+    "members": "Habitants inscrits",
+    "new_members": "Nouveaux habitants",
+    "suggestions": "Suggestions",
+    "suggestions_made": "Suggestions reçues",
+    "suggestions_answered": "Suggestions répondues",
+    "median_answer_days": "Délai médian de réponse (jours)",
+    "answer_days_median": "Délai médian de réponse (jours)",
+    "missing_skills": "Compétences manquantes",
+    "partners": "Partenaires",
+    "offers": "Offres",
+    "campaigns": "Campagnes",
+    "funding_cents": "Financements",
+    "attendance": "Participants aux animations",
+    "help_minutes": "Heures de coups de main",
     "rounds_planned": "Tournées prévues",
     "volunteer_minutes_at_animations": "Heures de bénévolat aux animations",
-    "funding_total_cents": "Financements reçus", "funding_public_grant_cents": "Subventions publiques",
-    "funding_private_sponsor_cents": "Mécénat", "funding_membership_fees_cents": "Cotisations",
-    "funding_sales_margin_cents": "Marge sur ventes", "funding_service_contract_cents": "Contrats de service",
-    "campaign_pledged_cents": "Promesses de dons (campagnes)", "campaigns_running": "Campagnes en cours",
-    "catalogue_items": "Articles au catalogue", "shared_supplier_items": "Articles de fournisseurs partagés",
+    "funding_total_cents": "Financements reçus",
+    "funding_public_grant_cents": "Subventions publiques",
+    "funding_private_sponsor_cents": "Mécénat",
+    "funding_membership_fees_cents": "Cotisations",
+    "funding_sales_margin_cents": "Marge sur ventes",
+    "funding_service_contract_cents": "Contrats de service",
+    "campaign_pledged_cents": "Promesses de dons (campagnes)",
+    "campaigns_running": "Campagnes en cours",
+    "catalogue_items": "Articles au catalogue",
+    "shared_supplier_items": "Articles de fournisseurs partagés",
 }
 DETAIL_LABELS = {
-    "volunteer_pool": "Vivier de bénévoles (par compétence)", "missing_skills": "Compétences manquantes",
-    "partner_sales": "Ventes par partenaire", "sales_by_partner": "Ventes par village et partenaire",
+    "volunteer_pool": "Vivier de bénévoles (par compétence)",
+    "missing_skills": "Compétences manquantes",
+    "partner_sales": "Ventes par partenaire",
+    "sales_by_partner": "Ventes par village et partenaire",
     "parcels_by_sender": "Colis par expéditeur",
     "shared_suppliers": "Fournisseurs partagés",
-    "supplier_orders": "Commandes groupées", "rounds": "Tournées prévues", "recurring_needs": "Besoins récurrents",
-    "network_signals": "Besoins récurrents (plusieurs villages)", "campaigns": "Campagnes",
-    "funding": "Financements", "partners": "Partenaires", "funding_sources": "Financements reçus",
+    "supplier_orders": "Commandes groupées",
+    "rounds": "Tournées prévues",
+    "recurring_needs": "Besoins récurrents",
+    "network_signals": "Besoins récurrents (plusieurs villages)",
+    "campaigns": "Campagnes",
+    "funding": "Financements",
+    "partners": "Partenaires",
+    "funding_sources": "Financements reçus",
     "upcoming_animations": "Animations à venir",
 }
 COLUMN_LABELS = {
-    "village_id": "Id du village", "village_name": "Village", "skill": "Code compétence", "label": "Compétence",
-    "volunteers": "Bénévoles", "requested": "Demandes", "unmatched": "Sans bénévole", "partner_id": "Id partenaire",
-    "partner_name": "Partenaire", "name": "Nom", "orders": "Commandes", "sales_cents": "Ventes",
-    "amount_cents": "Montant", "villages": "Villages", "category": "Catégorie", "count": "Nombre",
-    "status": "État", "date": "Date", "starts_at": "Début", "ends_at": "Fin", "title": "Titre",
-    "funder": "Financeur", "local": "Du territoire", "kind": "Type", "stops": "Arrêts",
-    "village_ids": "Villages", "suggestions": "Suggestions", "goal_cents": "Objectif", "pledged_cents": "Promis",
-    "deadline": "Échéance", "received_on": "Reçu le", "starts_on": "Du", "ends_on": "Au", "services": "Services",
-    "category_label": "Catégorie", "kind_label": "Type", "status_label": "État",
-    "vehicle_name": "Véhicule", "load": "Chargement", "distance_km": "Distance (km)",
-    "sender_kind_label": "Expéditeur", "sender_name": "Nom de l'expéditeur", "parcels_returned": "Colis retournés",
-    "capacity": "Places", "registered": "Inscrits", "waiting": "En attente", "invited_village_ids": "Villages invités",
+    "village_id": "Id du village",
+    "village_name": "Village",
+    "skill": "Code compétence",
+    "label": "Compétence",
+    "volunteers": "Bénévoles",
+    "requested": "Demandes",
+    "unmatched": "Sans bénévole",
+    "partner_id": "Id partenaire",
+    "partner_name": "Partenaire",
+    "name": "Nom",
+    "orders": "Commandes",
+    "sales_cents": "Ventes",
+    "amount_cents": "Montant",
+    "villages": "Villages",
+    "category": "Catégorie",
+    "count": "Nombre",
+    "status": "État",
+    "date": "Date",
+    "starts_at": "Début",
+    "ends_at": "Fin",
+    "title": "Titre",
+    "funder": "Financeur",
+    "local": "Du territoire",
+    "kind": "Type",
+    "stops": "Arrêts",
+    "village_ids": "Villages",
+    "suggestions": "Suggestions",
+    "goal_cents": "Objectif",
+    "pledged_cents": "Promis",
+    "deadline": "Échéance",
+    "received_on": "Reçu le",
+    "starts_on": "Du",
+    "ends_on": "Au",
+    "services": "Services",
+    "category_label": "Catégorie",
+    "kind_label": "Type",
+    "status_label": "État",
+    "vehicle_name": "Véhicule",
+    "load": "Chargement",
+    "distance_km": "Distance (km)",
+    "sender_kind_label": "Expéditeur",
+    "sender_name": "Nom de l'expéditeur",
+    "parcels_returned": "Colis retournés",
+    "capacity": "Places",
+    "registered": "Inscrits",
+    "waiting": "En attente",
+    "invited_village_ids": "Villages invités",
 }
 # details too large for every look at the page (a national year of sales by village and partner is
 # tens of thousands of rows): asked for by their CSV export only, which the page links to
 EXPORT_ONLY_DETAILS = ("sales_by_partner",)
 # figures to draw rather than read (the first present ones)
-CHART_FIGURES = ("sales_cents", "orders", "volunteer_minutes", "attendance", "animation_attendance",
-                 "help_requests_done", "new_members")
+CHART_FIGURES = (
+    "sales_cents",
+    "orders",
+    "volunteer_minutes",
+    "attendance",
+    "animation_attendance",
+    "help_requests_done",
+    "new_members",
+)
 
 
 def label(name: str) -> str:
@@ -84,17 +165,59 @@ def column_label(name: str) -> str:
 
 # the page shows the villages' figures as a few narrow tables, by theme (the CSV has them all)
 GROUPS = (
-    ("activite", "Activité économique et colis", ("orders", "orders_handed_over", "sales_cents", "local_sales_cents",
-                                                 "local_share", "parcels", "parcels_received", "parcels_handed_over",
-                                                 "rounds", "rounds_planned", "round_stops", "home_deliveries")),
-    ("entraide", "Entraide et bénévolat", ("help_requests", "help_requests_done", "help_minutes",
-                                          "help_requests_completed",
-                                          "help_requests_unmatched", "volunteer_minutes", "active_volunteers",
-                                          "volunteers", "missing_skills", "volunteer_minutes_at_animations")),
-    ("vie-locale", "Vie locale : habitants, animations, suggestions", (
-        "members", "new_members", "animations", "animations_held", "attendance", "animation_attendance",
-        "people_reached", "registrations", "suggestions", "suggestions_made", "suggestions_answered",
-        "median_answer_days", "answer_days_median")),
+    (
+        "activite",
+        "Activité économique et colis",
+        (
+            "orders",
+            "orders_handed_over",
+            "sales_cents",
+            "local_sales_cents",
+            "local_share",
+            "parcels",
+            "parcels_received",
+            "parcels_handed_over",
+            "rounds",
+            "rounds_planned",
+            "round_stops",
+            "home_deliveries",
+        ),
+    ),
+    (
+        "entraide",
+        "Entraide et bénévolat",
+        (
+            "help_requests",
+            "help_requests_done",
+            "help_minutes",
+            "help_requests_completed",
+            "help_requests_unmatched",
+            "volunteer_minutes",
+            "active_volunteers",
+            "volunteers",
+            "missing_skills",
+            "volunteer_minutes_at_animations",
+        ),
+    ),
+    (
+        "vie-locale",
+        "Vie locale : habitants, animations, suggestions",
+        (
+            "members",
+            "new_members",
+            "animations",
+            "animations_held",
+            "attendance",
+            "animation_attendance",
+            "people_reached",
+            "registrations",
+            "suggestions",
+            "suggestions_made",
+            "suggestions_answered",
+            "median_answer_days",
+            "answer_days_median",
+        ),
+    ),
 )
 
 
@@ -109,8 +232,13 @@ def grouped_tables(result: dict) -> list[tuple[str, str, list[str], list[list]]]
             tables.append((ident, title, *village_table({**result, "names": names})))
     rest = [n for n in result["names"] if n not in placed]
     if rest:
-        tables.append(("financements", "Financements, campagnes et catalogue",
-                       *village_table({**result, "names": rest})))
+        tables.append(
+            (
+                "financements",
+                "Financements, campagnes et catalogue",
+                *village_table({**result, "names": rest}),
+            )
+        )
     return tables
 
 
@@ -188,8 +316,14 @@ def parse_period(args) -> tuple[date, date, dict]:
     return values["du"], values["au"], errors
 
 
-def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str] | None,
-            villages: list[dict] | Callable[[], list[dict]], details: tuple[str, ...] = ()) -> dict:
+def collect(
+    proxies: dict,
+    date_from: date,
+    date_to: date,
+    village_ids: list[str] | None,
+    villages: list[dict] | Callable[[], list[dict]],
+    details: tuple[str, ...] = (),
+) -> dict:
     """Every service's figures for the period, merged, with the optional `details` named (see
     EXPORT_ONLY_DETAILS), for `villages` (or what a function gives: it is called once the services
     are asked, so that both are waited for together). A service that has no `village_figures` yet,
@@ -202,7 +336,9 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
         # `details` only when there are some: a service not upgraded yet still answers the page
         extra = (list(details),) if details else ()
         try:
-            return proxies[service].village_figures(date_from.isoformat(), date_to.isoformat(), village_ids, *extra)
+            return proxies[service].village_figures(
+                date_from.isoformat(), date_to.isoformat(), village_ids, *extra
+            )
         except (MethodNotFound, IncorrectSignature, RemoteError, ServiceUnavailable, InvalidInput):
             return None
 
@@ -223,18 +359,32 @@ def collect(proxies: dict, date_from: date, date_to: date, village_ids: list[str
         for name, detail_rows in (answer.get("details") or {}).items():
             if isinstance(detail_rows, list):
                 merged.setdefault(name, []).extend(
-                    _named(r, village_names) for r in detail_rows if not isinstance(r, dict) or village_ids is None
-                    or r.get("village_id") in (None, *village_ids))
+                    _named(r, village_names)
+                    for r in detail_rows
+                    if not isinstance(r, dict)
+                    or village_ids is None
+                    or r.get("village_id") in (None, *village_ids)
+                )
     order = list(FIGURE_LABELS)
     names = list(named)
     names.sort(key=lambda n: order.index(n) if n in order else len(order))
     totals = {}
     for name in names:
         values = [rows[v][name] for v in rows if isinstance(rows[v].get(name), (int, float))]
-        if values and not (name.startswith("median") or name.endswith("_median") or name.endswith("_share")):
+        if values and not (
+            name.startswith("median") or name.endswith("_median") or name.endswith("_share")
+        ):
             totals[name] = sum(values)
-    return {"villages": villages, "names": names, "rows": rows, "totals": totals, "details": merged,
-            "unavailable": unavailable, "date_from": date_from, "date_to": date_to}
+    return {
+        "villages": villages,
+        "names": names,
+        "rows": rows,
+        "totals": totals,
+        "details": merged,
+        "unavailable": unavailable,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
 
 
 def csv_value(name: str, value):
@@ -253,7 +403,9 @@ def csv_value(name: str, value):
 
 
 def csv_label(name: str) -> str:
-    return column_label(name) + (" (€)" if name.endswith("_cents") else " (h)" if name.endswith("_minutes") else "")
+    return column_label(name) + (
+        " (€)" if name.endswith("_cents") else " (h)" if name.endswith("_minutes") else ""
+    )
 
 
 def _named(row, village_names: dict):
@@ -278,17 +430,32 @@ def village_table(result: dict, fmt=display, head=label) -> tuple[list[str], lis
         figures = result["rows"].get(village["id"], {})
         rows.append([village["name"]] + [fmt(n, figures.get(n)) for n in result["names"]])
     if result["villages"]:
-        rows.append(["Total"] + [fmt(n, result["totals"].get(n)) if n in result["totals"] else ""
-                                 for n in result["names"]])
+        rows.append(
+            ["Total"]
+            + [
+                fmt(n, result["totals"].get(n)) if n in result["totals"] else ""
+                for n in result["names"]
+            ]
+        )
     return header, rows
 
 
 # codes some details carry as they are, in French
-VALUE_LABELS = {"running": "en cours", "funded": "financée", "failed": "échouée", "scheduled": "prévue",
-                "held": "tenue", "cancelled": "annulée", "planned": "prévue", "done": "faite",
-                "public_grant": "subvention publique", "private_sponsor": "mécénat",
-                "membership_fees": "cotisations", "sales_margin": "marge sur ventes",
-                "service_contract": "contrat de prestation"}
+VALUE_LABELS = {
+    "running": "en cours",
+    "funded": "financée",
+    "failed": "échouée",
+    "scheduled": "prévue",
+    "held": "tenue",
+    "cancelled": "annulée",
+    "planned": "prévue",
+    "done": "faite",
+    "public_grant": "subvention publique",
+    "private_sponsor": "mécénat",
+    "membership_fees": "cotisations",
+    "sales_margin": "marge sur ventes",
+    "service_contract": "contrat de prestation",
+}
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}.*)?$")
 
 
@@ -312,10 +479,14 @@ def _shown_keys(rows: list) -> list[str]:
     return [k for k in keys if f"{k}_label" not in keys and not (k == "skill" and "label" in keys)]
 
 
-def detail_table(name: str, rows: list, fmt=readable, head=column_label) -> tuple[list[str], list[list]]:
+def detail_table(
+    name: str, rows: list, fmt=readable, head=column_label
+) -> tuple[list[str], list[list]]:
     keys = _shown_keys(rows)
     header = [head(k) for k in keys]
-    return header, [[fmt(k, row.get(k)) if isinstance(row, dict) else str(row) for k in keys] for row in rows]
+    return header, [
+        [fmt(k, row.get(k)) if isinstance(row, dict) else str(row) for k in keys] for row in rows
+    ]
 
 
 # a chart draws at most this many villages: the largest, when the network has more
@@ -326,8 +497,10 @@ def chart_series(result: dict, limit: int = 3, bars: int = CHART_BARS) -> list[d
     charts = []
     for name in CHART_FIGURES:
         if name in result["names"] and len(charts) < limit:
-            values = [(v["name"], chart_value(name, result["rows"].get(v["id"], {}).get(name)))
-                      for v in result["villages"]]
+            values = [
+                (v["name"], chart_value(name, result["rows"].get(v["id"], {}).get(name)))
+                for v in result["villages"]
+            ]
             title = label(name)
             if len(values) > bars:
                 values = sorted(values, key=lambda bar: -bar[1])[:bars]

@@ -1,6 +1,7 @@
 """Numbers typed in the consoles' forms, read without surprises: "12" is 12; anything else ("²",
 which str.isdigit accepts, a 5,000-digit number, which int() refuses) goes to the service as typed,
 whose schema answers "Not a valid integer." beside the field instead of a 500 here."""
+
 from __future__ import annotations
 
 MAX_DIGITS = 9

@@ -9,6 +9,7 @@ checks the village (a concierge opens only their own village's pages: another vi
 page, never its data); on POST checks the form's CSRF token (derived from the session token);
 renders the handler's answer; and turns every error into a page in French.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
-from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from backbone.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+)
 from gateway import auth, i18n, web_security
 from gateway.errors import HttpError
 from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
@@ -39,8 +46,20 @@ STATIC = HERE / "static"
 
 __all__ = ["page", "Ctx", "STAFF", "COORDINATOR", "COOKIE", "form_errors", "redirect"]
 
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 _DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
@@ -78,16 +97,24 @@ def french_number(value) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
 def labels(codes, mapping) -> str:
     return ", ".join(mapping.get(code, code) for code in codes or []) or "—"
 
 
-templates.filters.update(french_date=french_date, french_time=french_time, number=french_number, labels=labels)
+templates.filters.update(
+    french_date=french_date, french_time=french_time, number=french_number, labels=labels
+)
 
 
 def csrf_token(session_token: str) -> str:
-    return hmac.new(auth._secret().encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        auth._secret().encode(), b"csrf:" + session_token.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 # the sign-in form's own token: a nonce in a cookie only this page gets (SameSite=Strict), and its
@@ -105,10 +132,19 @@ def redirect(location: str, cookies: dict | None = None) -> Response:
 
 def set_session(response: Response, token: str | None) -> Response:
     if token is None:
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict", secure=web_security.https())
+        response.delete_cookie(
+            COOKIE, path="/", httponly=True, samesite="Strict", secure=web_security.https()
+        )
     else:
-        response.set_cookie(COOKIE, token, max_age=auth.token_ttl(), path="/", httponly=True, samesite="Strict",
-                            secure=web_security.https())
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=auth.token_ttl(),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=web_security.https(),
+        )
     return response
 
 
@@ -117,14 +153,16 @@ def form_errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, InvalidInput):
         french = i18n.translate_field_errors(exc.errors)
         out = {}
-        for name, messages in (french.items() if isinstance(french, dict) else [("_", french)]):
+        for name, messages in french.items() if isinstance(french, dict) else [("_", french)]:
             out[name] = _flatten(messages)
         out.setdefault("_", i18n.message("invalid_input")[0])
         return out
     if isinstance(exc, Conflict):
         code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
         details = exc.details if isinstance(getattr(exc, "details", None), dict) else {}
-        values = {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")}
+        values = {
+            k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")
+        }
         try:
             text = i18n.message(code, reason=exc.reason, **values)[0]
         except (KeyError, IndexError):
@@ -179,14 +217,20 @@ class Ctx:
 
     def render(self, template: str, status: int = 200, **values) -> Response:
         html = templates.get_template(template).render(
-            principal=self.principal, csrf=self.csrf, request=self.request, nav=self.nav, **values)
-        return Response(html, status=status, mimetype="text/html",
-                        headers={"Cache-Control": "no-store", "X-Request-Id": self.request_id})
+            principal=self.principal, csrf=self.csrf, request=self.request, nav=self.nav, **values
+        )
+        return Response(
+            html,
+            status=status,
+            mimetype="text/html",
+            headers={"Cache-Control": "no-store", "X-Request-Id": self.request_id},
+        )
 
 
 def error_page(status: int, title: str, text: str, principal=None, request_id=None) -> Response:
-    html = templates.get_template("error.html").render(status=status, title=title, text=text,
-                                                       principal=principal, request_id=request_id, nav={})
+    html = templates.get_template("error.html").render(
+        status=status, title=title, text=text, principal=principal, request_id=request_id, nav={}
+    )
     headers = {"Cache-Control": "no-store"}
     if status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -194,8 +238,14 @@ def error_page(status: int, title: str, text: str, principal=None, request_id=No
 
 
 def forbidden_village(principal=None, request_id=None) -> Response:
-    return error_page(403, "Accès refusé", "Cette page appartient à un autre village : vous ne pouvez ouvrir "
-                      "que les pages de votre village.", principal, request_id)
+    return error_page(
+        403,
+        "Accès refusé",
+        "Cette page appartient à un autre village : vous ne pouvez ouvrir "
+        "que les pages de votre village.",
+        principal,
+        request_id,
+    )
 
 
 def _login_redirect(request) -> Response:
@@ -216,41 +266,75 @@ def _serve(handler, roles, village_scoped, service, request, params):
         except HttpError:
             return set_session(_login_redirect(request), None)
         if principal.role not in roles:
-            return error_page(403, "Accès refusé", "Cette page est réservée à la coordination du réseau.",
-                              principal, request_id)
-        if village_scoped and principal.role != "coordinator" and params.get("village_id") != principal.village_id:
+            return error_page(
+                403,
+                "Accès refusé",
+                "Cette page est réservée à la coordination du réseau.",
+                principal,
+                request_id,
+            )
+        if (
+            village_scoped
+            and principal.role != "coordinator"
+            and params.get("village_id") != principal.village_id
+        ):
             return forbidden_village(principal, request_id)
-        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), csrf_token(token)):
-            return error_page(403, "Formulaire expiré", "Ce formulaire n'est plus valable : rechargez la page "
-                              "et recommencez.", principal, request_id)
+        if request.method == "POST" and not hmac.compare_digest(
+            request.form.get("csrf", ""), csrf_token(token)
+        ):
+            return error_page(
+                403,
+                "Formulaire expiré",
+                "Ce formulaire n'est plus valable : rechargez la page et recommencez.",
+                principal,
+                request_id,
+            )
         ctx = Ctx(request, params, principal, token, request_id)
         ctx.nav = service._console_nav(ctx)
         return handler(service, ctx)
     except NotFound as exc:
         what = i18n.thing(exc.what)[0]
-        return error_page(404, "Introuvable", i18n.message("not_found", what=what)[0], principal, request_id)
+        return error_page(
+            404, "Introuvable", i18n.message("not_found", what=what)[0], principal, request_id
+        )
     except ServiceUnavailable as exc:
-        return error_page(503, "Service indisponible", i18n.message("service_unavailable", service=exc.service)[0],
-                          principal, request_id)
+        return error_page(
+            503,
+            "Service indisponible",
+            i18n.message("service_unavailable", service=exc.service)[0],
+            principal,
+            request_id,
+        )
     except BROKER_ONLY_ERRORS:  # the broker went away under the page: a fault, not a bug
-        return error_page(503, "Service indisponible", i18n.message("service_unavailable", service="réseau")[0],
-                          principal, request_id)
+        return error_page(
+            503,
+            "Service indisponible",
+            i18n.message("service_unavailable", service="réseau")[0],
+            principal,
+            request_id,
+        )
     except (InvalidInput, Conflict) as exc:
         return error_page(400, "Demande refusée", form_errors(exc)["_"], principal, request_id)
     except AuthenticationFailed:
         return set_session(_login_redirect(request), None)
     except Exception:  # noqa: BLE001  every error is a page, in one place
         log.exception("console page failed [request %s]", request_id)
-        return error_page(500, "Erreur interne", i18n.message("internal_error", request_id=request_id)[0],
-                          principal, request_id)
+        return error_page(
+            500,
+            "Erreur interne",
+            i18n.message("internal_error", request_id=request_id)[0],
+            principal,
+            request_id,
+        )
 
 
 @dataclass(frozen=True)
 class PageSpec:
     """What the authorisation matrix (tests/gateway/test_authorization_matrix.py) reads of a page."""
+
     path: str
     methods: tuple[str, ...]
-    roles: tuple[str, ...]      # empty: a public page
+    roles: tuple[str, ...]  # empty: a public page
     village_scoped: bool
     handler_name: str
 
@@ -265,7 +349,11 @@ def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool =
         raise ValueError(f"{path}: a village-scoped page needs <village_id> in its path")
 
     def decorate(handler):
-        PAGES.append(PageSpec(path, tuple(methods.split(",")), tuple(roles), village_scoped, handler.__name__))
+        PAGES.append(
+            PageSpec(
+                path, tuple(methods.split(",")), tuple(roles), village_scoped, handler.__name__
+            )
+        )
 
         def entry(self, request, **params):
             return _serve(handler, tuple(roles), village_scoped, self, request, params)
@@ -279,6 +367,7 @@ def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool =
 
 def public(path: str, *, methods: str = "GET"):
     """A page anyone may open (sign-in, static files)."""
+
     def decorate(handler):
         PAGES.append(PageSpec(path, tuple(methods.split(",")), (), False, handler.__name__))
 
@@ -288,8 +377,13 @@ def public(path: str, *, methods: str = "GET"):
                 return handler(self, request, **params)
             except Exception:  # noqa: BLE001
                 log.exception("console page failed [request %s]", request_id)
-                return error_page(500, "Erreur interne",
-                                  i18n.message("internal_error", request_id=request_id)[0], None, request_id)
+                return error_page(
+                    500,
+                    "Erreur interne",
+                    i18n.message("internal_error", request_id=request_id)[0],
+                    None,
+                    request_id,
+                )
 
         entry.__name__ = handler.__name__
         entry.__doc__ = handler.__doc__

@@ -7,6 +7,7 @@ falls to the alternate exchange, i.e. the dead letters. Each event becomes a sma
 (type + village id) handed to the subscribed pages: the coordinator's gets every village's, a
 concierge's only their own village's. The page then re-fetches its figures.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,23 @@ from backbone.contracts import registry
 log = logging.getLogger("maillage.gateway.live")
 
 # event families the coordinator's figures and the concierge's "today" are computed from
-LIVE_FAMILIES = ("order", "parcel", "supplier_order", "help_request", "round", "delivery", "animation",
-                 "registration", "suggestion", "member", "volunteer", "campaign", "funding", "offer")
-STREAM_SECONDS = 300      # a stream ends after this long; EventSource reconnects by itself
+LIVE_FAMILIES = (
+    "order",
+    "parcel",
+    "supplier_order",
+    "help_request",
+    "round",
+    "delivery",
+    "animation",
+    "registration",
+    "suggestion",
+    "member",
+    "volunteer",
+    "campaign",
+    "funding",
+    "offer",
+)
+STREAM_SECONDS = 300  # a stream ends after this long; EventSource reconnects by itself
 HEARTBEAT_SECONDS = 15
 
 
@@ -39,7 +54,7 @@ def live_types() -> list[str]:
 
 class Subscription:
     def __init__(self, village_id: str | None):
-        self.village_id = village_id          # None: every village (the coordinator)
+        self.village_id = village_id  # None: every village (the coordinator)
         self.queue = LightQueue(maxsize=100)
 
 
@@ -71,7 +86,9 @@ class Hub:
     def publish(self, change: dict) -> None:
         self.received += 1
         for subscription in list(self.subscriptions):
-            if subscription.village_id is None or subscription.village_id == change.get("village_id"):
+            if subscription.village_id is None or subscription.village_id == change.get(
+                "village_id"
+            ):
                 try:
                     subscription.queue.put_nowait(change)
                 except Full:  # a page that does not read: it will re-fetch anyway
@@ -112,8 +129,13 @@ def change_from(body) -> dict | None:
 
 def live_queue(types) -> Queue:
     exchange = topology.events_exchange()
-    return Queue(f"gateway.live.{uuid.uuid4().hex[:12]}", bindings=[binding(exchange, routing_key=t) for t in types],
-                 exclusive=True, auto_delete=True, durable=False)
+    return Queue(
+        f"gateway.live.{uuid.uuid4().hex[:12]}",
+        bindings=[binding(exchange, routing_key=t) for t in types],
+        exclusive=True,
+        auto_delete=True,
+        durable=False,
+    )
 
 
 class LiveEvents(DependencyProvider):

@@ -1,4 +1,5 @@
 """Every console page, as one mixin for GatewayService (gateway/service.py)."""
+
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages

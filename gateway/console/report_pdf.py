@@ -1,4 +1,5 @@
 """The PDF impact report (fpdf2) for a funder or a commune: what exports.pdf_report renders."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -10,8 +11,12 @@ from gateway.console import figures as F
 from gateway.console.exports import narrative
 from gateway.console.framework import french_date
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-             "/usr/local/share/fonts")
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+)
 
 
 def _font_file(name: str) -> Path | None:
@@ -24,15 +29,25 @@ def _font_file(name: str) -> Path | None:
 
 def _ascii(text: str) -> str:
     """For the core fonts (latin-1 only): keep what latin-1 has, transliterate the rest."""
-    text = text.replace("\u202f", " ").replace("\u00a0", " ").replace("·", ".").replace("€", "EUR") \
-        .replace("—", "-").replace("–", "-").replace("’", "'").replace("…", "...")
+    text = (
+        text.replace("\u202f", " ")
+        .replace("\u00a0", " ")
+        .replace("·", ".")
+        .replace("€", "EUR")
+        .replace("—", "-")
+        .replace("–", "-")
+        .replace("’", "'")
+        .replace("…", "...")
+    )
     out = []
     for char in text:
         try:
             char.encode("latin-1")
             out.append(char)
         except UnicodeEncodeError:
-            out.append(unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?")
+            out.append(
+                unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
+            )
     return "".join(out)
 
 
@@ -51,8 +66,14 @@ class Report(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font(self.family_name, "", 8)
-        self.cell(0, 6, self.clean(f"Maillage — réseau des conciergeries de territoire — page {self.page_no()}"),
-                  align="C")
+        self.cell(
+            0,
+            6,
+            self.clean(
+                f"Maillage — réseau des conciergeries de territoire — page {self.page_no()}"
+            ),
+            align="C",
+        )
 
     def text_line(self, text: str, size=11, bold=False, height=6):
         self.set_font(self.family_name, "B" if bold else "", size)
@@ -80,7 +101,9 @@ class Report(FPDF):
             if self.get_y() > self.h - 25:
                 self.add_page()
             for i, (width, text) in enumerate(zip(widths, row)):
-                self.cell(width, 6, self.clean(str(text))[:40], border=1, align="L" if i == 0 else "R")
+                self.cell(
+                    width, 6, self.clean(str(text))[:40], border=1, align="L" if i == 0 else "R"
+                )
             self.ln(6)
         self.ln(3)
 
@@ -111,7 +134,9 @@ def render(result: dict, audience: str = "") -> bytes:
     pdf.set_title("Rapport d'impact — Maillage")
     pdf.add_page()
     pdf.text_line("Rapport d'impact", size=20, bold=True, height=10)
-    pdf.text_line(f"Du {french_date(result['date_from'])} au {french_date(result['date_to'])}", size=12)
+    pdf.text_line(
+        f"Du {french_date(result['date_from'])} au {french_date(result['date_to'])}", size=12
+    )
     if audience:
         pdf.text_line(f"À l'attention de : {audience}", size=11)
     pdf.text_line("Villages : " + ", ".join(v["name"] for v in result["villages"]), size=11)
@@ -127,7 +152,13 @@ def render(result: dict, audience: str = "") -> bytes:
     step = 6  # columns per table, so that each stays readable on A4
     names = header[1:]
     for start in range(0, max(len(names), 1), step):
-        pdf.table([header[0]] + names[start:start + step], [[r[0]] + r[1 + start:1 + start + step] for r in rows])
+        pdf.table(
+            [header[0]] + names[start : start + step],
+            [[r[0]] + r[1 + start : 1 + start + step] for r in rows],
+        )
     if result["unavailable"]:
-        pdf.text_line("Chiffres non disponibles pour ce rapport : " + ", ".join(result["unavailable"]) + ".", size=9)
+        pdf.text_line(
+            "Chiffres non disponibles pour ce rapport : " + ", ".join(result["unavailable"]) + ".",
+            size=9,
+        )
     return bytes(pdf.output())

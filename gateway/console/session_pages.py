@@ -1,4 +1,5 @@
 """Sign-in, sign-out, the landing page by role, and the console's static files."""
+
 from __future__ import annotations
 
 import hmac
@@ -13,7 +14,17 @@ from werkzeug.wrappers import Response
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable, TooManyAttempts
 from gateway import auth, i18n, web_security
 from gateway.console.framework import (
-    COOKIE, LOGIN_COOKIE, STATIC, STAFF, error_page, login_csrf_token, page, public, redirect, set_session, templates,
+    COOKIE,
+    LOGIN_COOKIE,
+    STATIC,
+    STAFF,
+    error_page,
+    login_csrf_token,
+    page,
+    public,
+    redirect,
+    set_session,
+    templates,
 )
 from gateway.errors import HttpError
 
@@ -27,7 +38,12 @@ def landing_for(principal) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and target.startswith("/console/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return None
 
@@ -39,12 +55,27 @@ def demo_run() -> bool:
 
 
 def _login_form(nonce: str, email="", error=None, target=None, status=200) -> Response:
-    html = templates.get_template("login.html").render(email=email, error=error, suite=target or "",
-                                                       csrf=login_csrf_token(nonce), principal=None, nav={},
-                                                       demo=demo_run())
-    response = Response(html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
-    response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, path="/console/connexion", httponly=True,
-                        samesite="Strict", secure=web_security.https())
+    html = templates.get_template("login.html").render(
+        email=email,
+        error=error,
+        suite=target or "",
+        csrf=login_csrf_token(nonce),
+        principal=None,
+        nav={},
+        demo=demo_run(),
+    )
+    response = Response(
+        html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        path="/console/connexion",
+        httponly=True,
+        samesite="Strict",
+        secure=web_security.https(),
+    )
     return response
 
 
@@ -66,11 +97,20 @@ class SessionPages:
         if request.method == "GET":
             return _login_form(nonce or secrets.token_urlsafe(24), target=target)
         email = (request.form.get("email") or "").strip()
-        if not nonce or not hmac.compare_digest(request.form.get("csrf", ""), login_csrf_token(nonce)):
-            return _login_form(secrets.token_urlsafe(24), email, i18n.message("login_form_expired")[0], target, 400)
+        if not nonce or not hmac.compare_digest(
+            request.form.get("csrf", ""), login_csrf_token(nonce)
+        ):
+            return _login_form(
+                secrets.token_urlsafe(24), email, i18n.message("login_form_expired")[0], target, 400
+            )
         try:
-            account = self.members_rpc.authenticate({"email": email, "password": request.form.get("password", ""),
-                                                     "client_address": auth.client_address(request)})
+            account = self.members_rpc.authenticate(
+                {
+                    "email": email,
+                    "password": request.form.get("password", ""),
+                    "client_address": auth.client_address(request),
+                }
+            )
         except TooManyAttempts as exc:
             wait, wait_en = i18n.duration(exc.retry_after)
             text = i18n.message("too_many_attempts", wait=wait, wait_en=wait_en)[0]
@@ -80,7 +120,13 @@ class SessionPages:
         except (AuthenticationFailed, InvalidInput):
             return _login_form(nonce, email, i18n.message("bad_credentials")[0], target, status=401)
         except ServiceUnavailable as exc:
-            return _login_form(nonce, email, i18n.message("service_unavailable", service=exc.service)[0], target, 503)
+            return _login_form(
+                nonce,
+                email,
+                i18n.message("service_unavailable", service=exc.service)[0],
+                target,
+                503,
+            )
         token = auth.issue_token(account)
         principal = auth.principal_from_token(token)
         return set_session(redirect(target or landing_for(principal)), token)
@@ -91,8 +137,10 @@ class SessionPages:
         copied elsewhere."""
         principal = ctx.principal
         try:
-            self.members_rpc.end_staff_session(principal.id, {"token_id": principal.token_id,
-                                                              "expires_at": principal.expires_at.isoformat()})
+            self.members_rpc.end_staff_session(
+                principal.id,
+                {"token_id": principal.token_id, "expires_at": principal.expires_at.isoformat()},
+            )
         except ServiceUnavailable:  # the cookie still goes; the token itself expires in its time
             log.warning("sign-out of %s not recorded: members did not answer", principal.id)
         auth.forget_session_state(principal.id)
@@ -111,4 +159,6 @@ class SessionPages:
     @public("/console/<path:rest>", methods="GET,POST")
     def console_not_found(self, request, rest):
         """Any other address under /console: a page in French, not the API's JSON."""
-        return error_page(404, "Page introuvable", "Cette page n'existe pas. Revenez à votre accueil.")
+        return error_page(
+            404, "Page introuvable", "Cette page n'existe pas. Revenez à votre accueil."
+        )

@@ -1,4 +1,5 @@
 """Routes about the network itself: pages, health, API documentation, sign-in, operations."""
+
 from werkzeug.wrappers import Response
 
 from backbone import config
@@ -16,42 +17,86 @@ class NetworkRoutes:
     def home(self, call):
         return Response(home_page(), mimetype="text/html")
 
-    @route("GET", "/health", summary="État du réseau : courtier, services, bases de données", tag="operations")
+    @route(
+        "GET",
+        "/health",
+        summary="État du réseau : courtier, services, bases de données",
+        tag="operations",
+    )
     def health(self, call):
         """Within a second: 503 when orders cannot be taken (broker, orders or its database down),
         200 "degraded" when something else lags, 200 "ok" otherwise (gateway/health.py)."""
-        proxies = {name: proxy.with_timeout(CHECK_DEADLINE) for name, proxy in self._proxies().items()}
+        proxies = {
+            name: proxy.with_timeout(CHECK_DEADLINE) for name, proxy in self._proxies().items()
+        }
         status, body = network_health(config.amqp_uri(), proxies)
         return json_response(body, status)
 
-    @route("GET", "/api/openapi.json", summary="Le document OpenAPI 3 de cette API", tag="documentation",
-           local=True)
+    @route(
+        "GET",
+        "/api/openapi.json",
+        summary="Le document OpenAPI 3 de cette API",
+        tag="documentation",
+        local=True,
+    )
     def openapi(self, call):
         return json_response(build_spec())
 
-    @route("GET", "/api/docs", summary="La documentation lisible de cette API", tag="documentation", local=True)
+    @route(
+        "GET",
+        "/api/docs",
+        summary="La documentation lisible de cette API",
+        tag="documentation",
+        local=True,
+    )
     def docs(self, call):
         return Response(docs_page(), mimetype="text/html")
 
-    @route("POST", "/api/auth/login", summary="Se connecter (personnel)", tag="authentification",
-           body=LoginInput, response=TokenOutput, errors=(401, 429))
+    @route(
+        "POST",
+        "/api/auth/login",
+        summary="Se connecter (personnel)",
+        tag="authentification",
+        body=LoginInput,
+        response=TokenOutput,
+        errors=(401, 429),
+    )
     def login(self, call):
         """Checks the password (argon2, members service) and returns a signed token that expires."""
-        account = self.members_rpc.authenticate({**call.sent, "client_address": auth.client_address(call.request)})
+        account = self.members_rpc.authenticate(
+            {**call.sent, "client_address": auth.client_address(call.request)}
+        )
         return token_answer(account)
 
-    @route("GET", "/api/me", summary="Qui suis-je ?", tag="authentification",
-           roles=STAFF + PARTNER, response=PrincipalOutput)
+    @route(
+        "GET",
+        "/api/me",
+        summary="Qui suis-je ?",
+        tag="authentification",
+        roles=STAFF + PARTNER,
+        response=PrincipalOutput,
+    )
     def me(self, call):
         return call.principal.as_dict()
 
-    @route("GET", "/api/ops/read-models", summary="Villages connus de chaque service (propagation des événements)",
-           tag="operations", roles=COORDINATOR, response=ReadModelsOutput, many=True)
+    @route(
+        "GET",
+        "/api/ops/read-models",
+        summary="Villages connus de chaque service (propagation des événements)",
+        tag="operations",
+        roles=COORDINATOR,
+        response=ReadModelsOutput,
+        many=True,
+    )
     def read_models(self, call):
         """Each service's read model of villages, as built from `village.opened` events."""
         members = [v["id"] for v in self.members_rpc.list_villages(None)]
         known = [{"service": "members", "village_ids": members}]
         for name in ("partners", "orders", "events"):
-            known.append({"service": name,
-                          "village_ids": [v["id"] for v in self._proxies()[name].known_villages()]})
+            known.append(
+                {
+                    "service": name,
+                    "village_ids": [v["id"] for v in self._proxies()[name].known_villages()],
+                }
+            )
         return known

@@ -4,13 +4,18 @@ concierge makes and marks done.
 
 The list names people with their phone and e-mail: it is for the concierge of the village only
 (the coordinator sees aggregates, not personal data: 403, as for the members' routes)."""
+
 from html import escape
 
 from werkzeug.wrappers import Response
 
 from gateway.routing import route
 from services.members.schemas.notices import (
-    DeliveryLogOutput, NoticeDoneInput, NoticeOutput, OptOutInput, OptOutOutput,
+    DeliveryLogOutput,
+    NoticeDoneInput,
+    NoticeOutput,
+    OptOutInput,
+    OptOutOutput,
 )
 
 OPT_OUT_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -20,51 +25,94 @@ OPT_OUT_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 
 
 class NoticeRoutes:
-    @route("GET", "/api/villages/<village_id>/notices", tag="notices", roles=("concierge",), scope="path:village_id",
-           response=NoticeOutput, many=True, paged=True,
-           summary="À prévenir : les habitant·es à informer (?status=to_send, sent ou done)")
+    @route(
+        "GET",
+        "/api/villages/<village_id>/notices",
+        tag="notices",
+        roles=("concierge",),
+        scope="path:village_id",
+        response=NoticeOutput,
+        many=True,
+        paged=True,
+        summary="À prévenir : les habitant·es à informer (?status=to_send, sent ou done)",
+    )
     def list_notices(self, call):
         """Calls to make first. SMS and e-mails go out by themselves (services/members/channels)."""
         status = call.request.args.get("status")
-        return self.members_rpc.list_notices(call.params["village_id"], {"status": status} if status else {},
-                                             call.window)
+        return self.members_rpc.list_notices(
+            call.params["village_id"], {"status": status} if status else {}, call.window
+        )
 
-    @route("POST", "/api/villages/<village_id>/notices/<notice_id>/done", tag="notices", roles=("concierge",),
-           scope="path:village_id", body=NoticeDoneInput, response=NoticeOutput, errors=(404, 409),
-           summary="J'ai appelé : la personne est prévenue")
+    @route(
+        "POST",
+        "/api/villages/<village_id>/notices/<notice_id>/done",
+        tag="notices",
+        roles=("concierge",),
+        scope="path:village_id",
+        body=NoticeDoneInput,
+        response=NoticeOutput,
+        errors=(404, 409),
+        summary="J'ai appelé : la personne est prévenue",
+    )
     def mark_notice_done(self, call):
         """Only a call (409 for an SMS or e-mail), once (409)."""
-        return self.members_rpc.mark_notice_done(call.params["village_id"], call.params["notice_id"])
+        return self.members_rpc.mark_notice_done(
+            call.params["village_id"], call.params["notice_id"]
+        )
 
-    @route("GET", "/api/villages/<village_id>/notices/log", tag="notices", roles=("concierge",), scope="path:village_id",
-           response=DeliveryLogOutput, many=True, paged=True,
-           summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, failed, parked, "
-                   "to_call ou called), et pourquoi")
+    @route(
+        "GET",
+        "/api/villages/<village_id>/notices/log",
+        tag="notices",
+        roles=("concierge",),
+        scope="path:village_id",
+        response=DeliveryLogOutput,
+        many=True,
+        paged=True,
+        summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, failed, parked, "
+        "to_call ou called), et pourquoi",
+    )
     def notice_delivery_log(self, call):
         """Newest first; `why` is the provider's answer to the last failure. A notice parked after too many
         failures is on the list « à prévenir » as a call."""
         outcome = call.request.args.get("outcome")
-        return self.members_rpc.notice_delivery_log(call.params["village_id"], {"outcome": outcome} if outcome else {},
-                                                    call.window)
+        return self.members_rpc.notice_delivery_log(
+            call.params["village_id"], {"outcome": outcome} if outcome else {}, call.window
+        )
 
-    @route("GET", "/desabonnement", tag="notices", summary="Page du lien de désabonnement des e-mails")
+    @route(
+        "GET", "/desabonnement", tag="notices", summary="Page du lien de désabonnement des e-mails"
+    )
     def opt_out_page(self, call):
         """Public: the link of every e-mail. Opening it changes nothing (mail scanners open links): the
         button does."""
         token = call.request.args.get("jeton", "")
-        body = ("<p>Vous ne recevrez plus de SMS ni d'e-mails de votre conciergerie ; elle pourra encore vous "
-                "appeler quand quelque chose vous concerne (un colis, une commande).</p>"
-                f'<form method="post" action="/desabonnement?jeton={escape(token, quote=True)}">'
-                '<button type="submit">Ne plus recevoir de messages</button></form>')
+        body = (
+            "<p>Vous ne recevrez plus de SMS ni d'e-mails de votre conciergerie ; elle pourra encore vous "
+            "appeler quand quelque chose vous concerne (un colis, une commande).</p>"
+            f'<form method="post" action="/desabonnement?jeton={escape(token, quote=True)}">'
+            '<button type="submit">Ne plus recevoir de messages</button></form>'
+        )
         return Response(OPT_OUT_PAGE.format(body=body), mimetype="text/html")
 
-    @route("POST", "/desabonnement", tag="notices", body=OptOutInput, response=OptOutOutput, errors=(400,),
-           summary="Désabonnement : retire le consentement à être contacté·e (lien signé d'un e-mail)")
+    @route(
+        "POST",
+        "/desabonnement",
+        tag="notices",
+        body=OptOutInput,
+        response=OptOutOutput,
+        errors=(400,),
+        summary="Désabonnement : retire le consentement à être contacté·e (lien signé d'un e-mail)",
+    )
     def opt_out(self, call):
         """The token of the link (`?jeton=`, or `token` in the body) names the person; a token that is
         not ours is 400. The page's button posts an empty body."""
-        result = self.members_rpc.opt_out(call.body.get("token") or call.request.args.get("jeton", ""))
+        result = self.members_rpc.opt_out(
+            call.body.get("token") or call.request.args.get("jeton", "")
+        )
         if "text/html" in (call.request.headers.get("Accept") or ""):
-            return Response(OPT_OUT_PAGE.format(body="<p>C'est fait : vous ne recevrez plus de messages.</p>"),
-                            mimetype="text/html")
+            return Response(
+                OPT_OUT_PAGE.format(body="<p>C'est fait : vous ne recevrez plus de messages.</p>"),
+                mimetype="text/html",
+            )
         return result

@@ -1,59 +1,122 @@
 """Routes about suggestions (events service): what inhabitants ask for, recorded by the concierge,
 supported by other members, answered through a workflow; the coordinator's view across villages
 (network signals, how fast hubs answer)."""
+
 from gateway.routing import COORDINATOR, STAFF, route
 from services.events.schemas import (
-    KindOutput, SuggestionInput, SuggestionOutput, SuggestionOverviewOutput, SuggestionStatusInput, SupportInput,
+    KindOutput,
+    SuggestionInput,
+    SuggestionOutput,
+    SuggestionOverviewOutput,
+    SuggestionStatusInput,
+    SupportInput,
 )
 
 _SUGGESTION = "/api/villages/<village_id>/suggestions/<suggestion_id>"
 
 
 class SuggestionRoutes:
-    @route("GET", "/api/suggestion-categories", tag="concertation", roles=STAFF, response=KindOutput, many=True,
-           summary="Les catégories de suggestions")
+    @route(
+        "GET",
+        "/api/suggestion-categories",
+        tag="concertation",
+        roles=STAFF,
+        response=KindOutput,
+        many=True,
+        summary="Les catégories de suggestions",
+    )
     def suggestion_categories(self, call):
         return self.events_rpc.suggestion_categories()
 
-    @route("GET", "/api/villages/<village_id>/suggestions", tag="concertation", roles=STAFF,
-           scope="path:village_id", response=SuggestionOutput, many=True, paged=True,
-           summary="Les suggestions du village (?status=new, ?category=mobilite)")
+    @route(
+        "GET",
+        "/api/villages/<village_id>/suggestions",
+        tag="concertation",
+        roles=STAFF,
+        scope="path:village_id",
+        response=SuggestionOutput,
+        many=True,
+        paged=True,
+        summary="Les suggestions du village (?status=new, ?category=mobilite)",
+    )
     def list_suggestions(self, call):
         args = call.request.args
         filters = {name: args.get(name) for name in ("status", "category") if args.get(name)}
         return self.events_rpc.list_suggestions(call.params["village_id"], filters, call.window)
 
-    @route("POST", "/api/villages/<village_id>/suggestions", tag="concertation", roles=STAFF,
-           scope="path:village_id", body=SuggestionInput, response=SuggestionOutput, status=201, errors=(404,),
-           summary="Noter une suggestion d'un·e habitant·e")
+    @route(
+        "POST",
+        "/api/villages/<village_id>/suggestions",
+        tag="concertation",
+        roles=STAFF,
+        scope="path:village_id",
+        body=SuggestionInput,
+        response=SuggestionOutput,
+        status=201,
+        errors=(404,),
+        summary="Noter une suggestion d'un·e habitant·e",
+    )
     def create_suggestion(self, call):
         """Announces `suggestion.made`."""
         return self.events_rpc.create_suggestion(call.params["village_id"], call.sent)
 
-    @route("GET", _SUGGESTION, tag="concertation", roles=STAFF, scope="path:village_id",
-           response=SuggestionOutput, errors=(404,), summary="Une suggestion")
+    @route(
+        "GET",
+        _SUGGESTION,
+        tag="concertation",
+        roles=STAFF,
+        scope="path:village_id",
+        response=SuggestionOutput,
+        errors=(404,),
+        summary="Une suggestion",
+    )
     def get_suggestion(self, call):
-        return self.events_rpc.get_suggestion(call.params["suggestion_id"], [call.params["village_id"]])
+        return self.events_rpc.get_suggestion(
+            call.params["suggestion_id"], [call.params["village_id"]]
+        )
 
-    @route("POST", _SUGGESTION + "/supports", tag="concertation", roles=STAFF, scope="path:village_id",
-           body=SupportInput, response=SuggestionOutput, errors=(404, 409),
-           summary="Un·e habitant·e soutient la suggestion (une fois)")
+    @route(
+        "POST",
+        _SUGGESTION + "/supports",
+        tag="concertation",
+        roles=STAFF,
+        scope="path:village_id",
+        body=SupportInput,
+        response=SuggestionOutput,
+        errors=(404, 409),
+        summary="Un·e habitant·e soutient la suggestion (une fois)",
+    )
     def support_suggestion(self, call):
-        return self.events_rpc.support_suggestion(call.params["suggestion_id"], call.sent,
-                                                  [call.params["village_id"]])
+        return self.events_rpc.support_suggestion(
+            call.params["suggestion_id"], call.sent, [call.params["village_id"]]
+        )
 
-    @route("PUT", _SUGGESTION + "/status", tag="concertation", roles=STAFF, scope="path:village_id",
-           body=SuggestionStatusInput, response=SuggestionOutput, errors=(404, 409),
-           summary="Répondre : à l'étude → prévue → réalisée, ou refusée avec un motif")
+    @route(
+        "PUT",
+        _SUGGESTION + "/status",
+        tag="concertation",
+        roles=STAFF,
+        scope="path:village_id",
+        body=SuggestionStatusInput,
+        response=SuggestionOutput,
+        errors=(404, 409),
+        summary="Répondre : à l'étude → prévue → réalisée, ou refusée avec un motif",
+    )
     def change_suggestion_status(self, call):
         """A jump that skips a step is a 409 naming the states. When planned or done, `answered_by`
         names what answers it (`{"kind": "offer"|"animation"|"partner", "id": ...}`): one that points
         to nothing is a 400. Announces `suggestion.answered`."""
-        return self.events_rpc.change_suggestion_status(call.params["suggestion_id"], call.sent,
-                                                        [call.params["village_id"]])
+        return self.events_rpc.change_suggestion_status(
+            call.params["suggestion_id"], call.sent, [call.params["village_id"]]
+        )
 
-    @route("GET", "/api/suggestions/overview", tag="concertation", roles=COORDINATOR,
-           response=SuggestionOverviewOutput,
-           summary="Signaux du réseau : besoins soulevés dans plusieurs villages, délai médian de réponse")
+    @route(
+        "GET",
+        "/api/suggestions/overview",
+        tag="concertation",
+        roles=COORDINATOR,
+        response=SuggestionOverviewOutput,
+        summary="Signaux du réseau : besoins soulevés dans plusieurs villages, délai médian de réponse",
+    )
     def suggestions_overview(self, call):
         return self.events_rpc.suggestions_overview(None)

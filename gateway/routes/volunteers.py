@@ -5,22 +5,45 @@ caller sees follows from `call.village_ids` (the members service filters by it):
 - a concierge manages the volunteers whose home village is theirs and sees those who serve it;
 - the coordinator sees the volunteers who opted in network-wide, every village's time bank totals
   and the network's skills map (counts only, no personal data)."""
+
 from gateway.routing import COORDINATOR, STAFF, route
 from gateway.skills import known_skills
 from services.members.schemas.volunteers import (
-    NetworkSkillsMapOutput, SkillOutput, TimeBankTotalOutput, VillageSkillsMapOutput, VolunteerHoursOutput,
-    VolunteerInput, VolunteerOutput, VolunteerUpdateInput,
+    NetworkSkillsMapOutput,
+    SkillOutput,
+    TimeBankTotalOutput,
+    VillageSkillsMapOutput,
+    VolunteerHoursOutput,
+    VolunteerInput,
+    VolunteerOutput,
+    VolunteerUpdateInput,
 )
 
 
 class VolunteerRoutes:
-    @route("GET", "/api/skills", summary="Les compétences du réseau (taxonomie commune)", tag="bénévoles",
-           roles=STAFF, response=SkillOutput, many=True)
+    @route(
+        "GET",
+        "/api/skills",
+        summary="Les compétences du réseau (taxonomie commune)",
+        tag="bénévoles",
+        roles=STAFF,
+        response=SkillOutput,
+        many=True,
+    )
     def list_skills(self, call):
         return known_skills(self.members_rpc)
 
-    @route("GET", "/api/volunteers", tag="bénévoles", roles=STAFF, response=VolunteerOutput, many=True, paged=True,
-           summary="Les bénévoles visibles (?skill=jardinage, ?village_id=…)", errors=(400,))
+    @route(
+        "GET",
+        "/api/volunteers",
+        tag="bénévoles",
+        roles=STAFF,
+        response=VolunteerOutput,
+        many=True,
+        paged=True,
+        summary="Les bénévoles visibles (?skill=jardinage, ?village_id=…)",
+        errors=(400,),
+    )
     def list_volunteers(self, call):
         """A concierge: the volunteers of their village and those who serve it. The coordinator: the
         volunteers who opted in to be visible network-wide."""
@@ -28,48 +51,99 @@ class VolunteerRoutes:
         filters = {name: args.get(name) for name in ("skill", "village_id") if args.get(name)}
         return self.members_rpc.list_volunteers(call.village_ids, filters, call.window)
 
-    @route("POST", "/api/volunteers", tag="bénévoles", roles=STAFF, body=VolunteerInput,
-           response=VolunteerOutput, status=201, errors=(404, 409),
-           summary="Inscrire un·e habitant·e comme bénévole (compétences, disponibilités, villages servis)")
+    @route(
+        "POST",
+        "/api/volunteers",
+        tag="bénévoles",
+        roles=STAFF,
+        body=VolunteerInput,
+        response=VolunteerOutput,
+        status=201,
+        errors=(404, 409),
+        summary="Inscrire un·e habitant·e comme bénévole (compétences, disponibilités, villages servis)",
+    )
     def create_volunteer(self, call):
         """The member must belong to the concierge's village (else 404). Unknown skills or villages,
         inverted or overlapping slots: 400 naming the field. Announces `volunteer.available`."""
         return self.members_rpc.create_volunteer(call.body, call.village_ids)
 
-    @route("GET", "/api/volunteers/<volunteer_id>", tag="bénévoles", roles=STAFF, response=VolunteerOutput,
-           summary="Un·e bénévole", errors=(404,))
+    @route(
+        "GET",
+        "/api/volunteers/<volunteer_id>",
+        tag="bénévoles",
+        roles=STAFF,
+        response=VolunteerOutput,
+        summary="Un·e bénévole",
+        errors=(404,),
+    )
     def get_volunteer(self, call):
         return self.members_rpc.get_volunteer(call.params["volunteer_id"], call.village_ids)
 
-    @route("PATCH", "/api/volunteers/<volunteer_id>", tag="bénévoles", roles=STAFF, body=VolunteerUpdateInput,
-           response=VolunteerOutput, summary="Modifier un·e bénévole (les champs envoyés remplacent les anciens)",
-           errors=(404,))
+    @route(
+        "PATCH",
+        "/api/volunteers/<volunteer_id>",
+        tag="bénévoles",
+        roles=STAFF,
+        body=VolunteerUpdateInput,
+        response=VolunteerOutput,
+        summary="Modifier un·e bénévole (les champs envoyés remplacent les anciens)",
+        errors=(404,),
+    )
     def update_volunteer(self, call):
         """Only the concierge of the volunteer's home village (or the coordinator, for those who
         opted in). Announces `volunteer.available` again."""
-        return self.members_rpc.update_volunteer(call.params["volunteer_id"], call.body, call.village_ids)
+        return self.members_rpc.update_volunteer(
+            call.params["volunteer_id"], call.body, call.village_ids
+        )
 
-    @route("GET", "/api/volunteers/<volunteer_id>/hours", tag="banque de temps", roles=STAFF,
-           response=VolunteerHoursOutput, summary="Heures données par un·e bénévole : solde et historique",
-           errors=(404,))
+    @route(
+        "GET",
+        "/api/volunteers/<volunteer_id>/hours",
+        tag="banque de temps",
+        roles=STAFF,
+        response=VolunteerHoursOutput,
+        summary="Heures données par un·e bénévole : solde et historique",
+        errors=(404,),
+    )
     def volunteer_hours(self, call):
         return self.members_rpc.volunteer_hours(call.params["volunteer_id"], call.village_ids)
 
-    @route("GET", "/api/time-bank", tag="banque de temps", roles=STAFF, response=TimeBankTotalOutput,
-           many=True, summary="Heures données par village, par mois et au total (?month=2026-11)", errors=(400,))
+    @route(
+        "GET",
+        "/api/time-bank",
+        tag="banque de temps",
+        roles=STAFF,
+        response=TimeBankTotalOutput,
+        many=True,
+        summary="Heures données par village, par mois et au total (?month=2026-11)",
+        errors=(400,),
+    )
     def time_bank_totals(self, call):
         """The coordinator: every village. A concierge: their own village."""
         return self.members_rpc.time_bank_totals(call.village_ids, call.request.args.get("month"))
 
-    @route("GET", "/api/skills-map", tag="compétences", roles=COORDINATOR, response=NetworkSkillsMapOutput,
-           summary="Carte des compétences du réseau : offre, demande, compétences manquantes")
+    @route(
+        "GET",
+        "/api/skills-map",
+        tag="compétences",
+        roles=COORDINATOR,
+        response=NetworkSkillsMapOutput,
+        summary="Carte des compétences du réseau : offre, demande, compétences manquantes",
+    )
     def network_skills_map(self, call):
         """Supply (volunteers serving each village, counted once for the network) against demand
         (help requests, unanswered ones): `missing` lists the skills asked for with no one in reach."""
         return self.members_rpc.skills_map(None)
 
-    @route("GET", "/api/villages/<village_id>/skills-map", tag="compétences", roles=STAFF,
-           scope="path:village_id", response=VillageSkillsMapOutput, errors=(404,),
-           summary="Carte des compétences d'un village")
+    @route(
+        "GET",
+        "/api/villages/<village_id>/skills-map",
+        tag="compétences",
+        roles=STAFF,
+        scope="path:village_id",
+        response=VillageSkillsMapOutput,
+        errors=(404,),
+        summary="Carte des compétences d'un village",
+    )
     def village_skills_map(self, call):
         return self.members_rpc.skills_map(call.params["village_id"])

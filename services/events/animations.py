@@ -15,6 +15,7 @@ registrations (status, hub) without them.
 Concurrency: registrations, cancellations and capacity changes lock the animation's row first
 (`SELECT … FOR UPDATE` on PostgreSQL), so two people cannot take the last place at once.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -30,12 +31,29 @@ from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.events.models import (
-    Animation, AnimationCoOrganiser, AnimationVillage, KnownMember, KnownPartner, KnownVillage, Registration,
-    RoleVolunteer, VolunteerRole,
+    Animation,
+    AnimationCoOrganiser,
+    AnimationVillage,
+    KnownMember,
+    KnownPartner,
+    KnownVillage,
+    Registration,
+    RoleVolunteer,
+    VolunteerRole,
 )
 from services.events.schemas import (
-    ANIMATION_STATUS_LABELS, KIND_LABELS, MAX_OCCURRENCES, REGISTRATION_STATUS_LABELS, AnimationInput, AnimationOutput,
-    AttendanceInput, CancelInput, CapacityInput, GuestEraseOutput, RegistrationInput, RoleFillInput,
+    ANIMATION_STATUS_LABELS,
+    KIND_LABELS,
+    MAX_OCCURRENCES,
+    REGISTRATION_STATUS_LABELS,
+    AnimationInput,
+    AnimationOutput,
+    AttendanceInput,
+    CancelInput,
+    CapacityInput,
+    GuestEraseOutput,
+    RegistrationInput,
+    RoleFillInput,
 )
 
 ACTIVE = ("registered", "waiting")
@@ -44,11 +62,15 @@ LOCAL = ZoneInfo("Europe/Paris")  # the network's villages are in France
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def _names(uow, member_ids) -> dict[str, str | None]:
     ids = [m for m in member_ids if m]
     if not ids:
         return {}
-    return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
+    return {
+        m.id: m.display_name
+        for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))
+    }
 
 
 def _hub(animation: Animation, registration: Registration) -> str:
@@ -63,11 +85,21 @@ def _shown(animation: Animation, registration: Registration, village_ids) -> boo
 
 def _guests_to_call(animation: Animation, village_ids) -> list[dict]:
     """Guests registered (or waiting) from the caller's hubs, with their phone: nobody else can tell them."""
-    return [{"registration_id": r.id, "village_id": _hub(animation, r), "guest_name": r.guest_name,
-             "guest_phone": r.guest_phone, "status": r.status, "status_label": REGISTRATION_STATUS_LABELS[r.status]}
-            for r in animation.registrations
-            if r.status in ACTIVE and r.member_id is None and r.guest_erased_at is None
-            and _shown(animation, r, village_ids)]
+    return [
+        {
+            "registration_id": r.id,
+            "village_id": _hub(animation, r),
+            "guest_name": r.guest_name,
+            "guest_phone": r.guest_phone,
+            "status": r.status,
+            "status_label": REGISTRATION_STATUS_LABELS[r.status],
+        }
+        for r in animation.registrations
+        if r.status in ACTIVE
+        and r.member_id is None
+        and r.guest_erased_at is None
+        and _shown(animation, r, village_ids)
+    ]
 
 
 def _dump(uow, animation: Animation, village_ids=None) -> dict:
@@ -76,32 +108,64 @@ def _dump(uow, animation: Animation, village_ids=None) -> dict:
     holders: dict[str, list[str]] = {}
     for holder in animation.role_volunteers:
         holders.setdefault(holder.role, []).append(holder.member_id)
-    return AnimationOutput().dump({
-        "id": animation.id, "series_id": animation.series_id, "village_id": animation.village_id,
-        "invited_village_ids": animation.village_ids[1:], "kind": animation.kind,
-        "kind_label": KIND_LABELS.get(animation.kind, animation.kind), "title": animation.title,
-        "place": animation.place, "starts_at": animation.starts_at, "ends_at": animation.ends_at,
-        "capacity": animation.capacity, "status": animation.status,
-        "status_label": ANIMATION_STATUS_LABELS[animation.status], "cancel_reason": animation.cancel_reason,
-        "people_reached": animation.people_reached, "guests": animation.guests,
-        "co_organiser_ids": sorted(c.partner_id for c in animation.co_organisers),
-        "registered": sum(1 for r in registrations if r.status == "registered"),
-        "waiting": sum(1 for r in registrations if r.status == "waiting"),
-        "registrations": [_dump_registration(r, names, _hub(animation, r), _shown(animation, r, village_ids))
-                          for r in registrations],
-        "roles": [{"role": role.role, "needed": role.needed, "member_ids": sorted(holders.get(role.role, []))}
-                  for role in sorted(animation.roles, key=lambda r: r.role)],
-    })
+    return AnimationOutput().dump(
+        {
+            "id": animation.id,
+            "series_id": animation.series_id,
+            "village_id": animation.village_id,
+            "invited_village_ids": animation.village_ids[1:],
+            "kind": animation.kind,
+            "kind_label": KIND_LABELS.get(animation.kind, animation.kind),
+            "title": animation.title,
+            "place": animation.place,
+            "starts_at": animation.starts_at,
+            "ends_at": animation.ends_at,
+            "capacity": animation.capacity,
+            "status": animation.status,
+            "status_label": ANIMATION_STATUS_LABELS[animation.status],
+            "cancel_reason": animation.cancel_reason,
+            "people_reached": animation.people_reached,
+            "guests": animation.guests,
+            "co_organiser_ids": sorted(c.partner_id for c in animation.co_organisers),
+            "registered": sum(1 for r in registrations if r.status == "registered"),
+            "waiting": sum(1 for r in registrations if r.status == "waiting"),
+            "registrations": [
+                _dump_registration(r, names, _hub(animation, r), _shown(animation, r, village_ids))
+                for r in registrations
+            ],
+            "roles": [
+                {
+                    "role": role.role,
+                    "needed": role.needed,
+                    "member_ids": sorted(holders.get(role.role, [])),
+                }
+                for role in sorted(animation.roles, key=lambda r: r.role)
+            ],
+        }
+    )
 
 
 def _dump_registration(r: Registration, names: dict, hub: str, shown: bool) -> dict:
-    row = {"id": r.id, "village_id": hub, "member_id": r.member_id, "status": r.status,
-           "status_label": REGISTRATION_STATUS_LABELS[r.status], "registered_at": r.registered_at,
-           "promoted_at": r.promoted_at, "present": r.present, "guest_erased": r.guest_erased_at is not None,
-           "display_name": None, "guest_name": None, "guest_phone": None}
+    row = {
+        "id": r.id,
+        "village_id": hub,
+        "member_id": r.member_id,
+        "status": r.status,
+        "status_label": REGISTRATION_STATUS_LABELS[r.status],
+        "registered_at": r.registered_at,
+        "promoted_at": r.promoted_at,
+        "present": r.present,
+        "guest_erased": r.guest_erased_at is not None,
+        "display_name": None,
+        "guest_name": None,
+        "guest_phone": None,
+    }
     if shown:
-        row.update(display_name=names.get(r.member_id) if r.member_id else r.guest_name,
-                   guest_name=r.guest_name, guest_phone=r.guest_phone)
+        row.update(
+            display_name=names.get(r.member_id) if r.member_id else r.guest_name,
+            guest_name=r.guest_name,
+            guest_phone=r.guest_phone,
+        )
     return row
 
 
@@ -112,11 +176,15 @@ def _find(uow, animation_id, village_ids, *, lock: bool = False, host: bool = Fa
     if lock:
         query = query.with_for_update()
     animation = uow.session.scalars(query).first()
-    if animation is None or (village_ids is not None and not set(animation.village_ids) & set(village_ids)):
+    if animation is None or (
+        village_ids is not None and not set(animation.village_ids) & set(village_ids)
+    ):
         raise NotFound("animation", str(animation_id))
     if host and village_ids is not None and animation.village_id not in village_ids:
-        raise Conflict("animation_hosted_elsewhere", details={"animation_id": animation.id,
-                                                              "host_village_id": animation.village_id})
+        raise Conflict(
+            "animation_hosted_elsewhere",
+            details={"animation_id": animation.id, "host_village_id": animation.village_id},
+        )
     return animation
 
 
@@ -130,20 +198,35 @@ def _on_calendar_of(village_id: str):
     return (Animation.village_id == village_id) | Animation.id.in_(invited)
 
 
-def list_animations(uow, village_id: str, *, include_past: bool = True, window: dict | None = None) -> list[dict]:
+def list_animations(
+    uow, village_id: str, *, include_past: bool = True, window: dict | None = None
+) -> list[dict]:
     """A village's calendar: what it hosts and what it is invited to."""
     query = select(Animation).where(_on_calendar_of(village_id)).order_by(Animation.starts_at)
     if not include_past:
         query = query.where(Animation.ends_at >= utcnow())
-    return [_dump(uow, a, [village_id]) for a in uow.session.scalars(windowed(query, window, Animation.id)).all()]
+    return [
+        _dump(uow, a, [village_id])
+        for a in uow.session.scalars(windowed(query, window, Animation.id)).all()
+    ]
 
 
 def _public_rows(uow, animations: list[Animation]) -> list[dict]:
     names = {v.id: v.name for v in uow.session.scalars(select(KnownVillage))}
-    return [{"id": a.id, "title": a.title, "kind_label": KIND_LABELS.get(a.kind, a.kind), "place": a.place,
-             "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "status": a.status,
-             "village_names": [names.get(v, v) for v in a.village_ids],
-             "updated_at": (a.cancelled_at or a.attended_at or a.created_at).isoformat()} for a in animations]
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "kind_label": KIND_LABELS.get(a.kind, a.kind),
+            "place": a.place,
+            "starts_at": a.starts_at.isoformat(),
+            "ends_at": a.ends_at.isoformat(),
+            "status": a.status,
+            "village_names": [names.get(v, v) for v in a.village_ids],
+            "updated_at": (a.cancelled_at or a.attended_at or a.created_at).isoformat(),
+        }
+        for a in animations
+    ]
 
 
 def public_calendar(uow, village_id: str, *, days_back: int = 30) -> dict:
@@ -153,18 +236,33 @@ def public_calendar(uow, village_id: str, *, days_back: int = 30) -> dict:
     village = uow.session.get(KnownVillage, village_id)
     if village is None:
         raise NotFound("village", village_id)
-    rows = uow.session.scalars(select(Animation).where(
-        _on_calendar_of(village_id), Animation.ends_at >= utcnow() - timedelta(days=days_back))
-        .order_by(Animation.starts_at)).all()
-    return {"village_id": village.id, "village_name": village.name, "animations": _public_rows(uow, rows)}
+    rows = uow.session.scalars(
+        select(Animation)
+        .where(
+            _on_calendar_of(village_id), Animation.ends_at >= utcnow() - timedelta(days=days_back)
+        )
+        .order_by(Animation.starts_at)
+    ).all()
+    return {
+        "village_id": village.id,
+        "village_name": village.name,
+        "animations": _public_rows(uow, rows),
+    }
 
 
 def public_network_calendar(uow, *, days_back: int = 30) -> dict:
     """The whole network's calendar, public like a village's: titles, places, times and the
     villages' names, nothing about who registered."""
-    rows = uow.session.scalars(select(Animation).where(Animation.ends_at >= utcnow() - timedelta(days=days_back))
-                               .order_by(Animation.starts_at)).all()
-    return {"village_id": None, "village_name": "réseau Maillage", "animations": _public_rows(uow, rows)}
+    rows = uow.session.scalars(
+        select(Animation)
+        .where(Animation.ends_at >= utcnow() - timedelta(days=days_back))
+        .order_by(Animation.starts_at)
+    ).all()
+    return {
+        "village_id": None,
+        "village_name": "réseau Maillage",
+        "animations": _public_rows(uow, rows),
+    }
 
 
 def guests_to_call(uow, animation_id, village_ids) -> list[dict]:
@@ -181,6 +279,7 @@ def kinds() -> list[dict]:
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 def _known_member(uow, member_id: str, field: str = "member_id") -> KnownMember:
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None:
@@ -194,7 +293,9 @@ def _member_of(uow, member_id: str, village_ids) -> KnownMember:
     name to a hub that has no business knowing it."""
     member = _known_member(uow, member_id)
     if member.village_id not in village_ids:
-        raise InvalidInput({"member_id": [f"Not a member of the villages of this animation: {member_id}."]})
+        raise InvalidInput(
+            {"member_id": [f"Not a member of the villages of this animation: {member_id}."]}
+        )
     return member
 
 
@@ -236,14 +337,20 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     data = load(AnimationInput(), data)
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
-    known = set(uow.session.scalars(select(KnownPartner.id).where(KnownPartner.id.in_(data["co_organiser_ids"]))))
+    known = set(
+        uow.session.scalars(
+            select(KnownPartner.id).where(KnownPartner.id.in_(data["co_organiser_ids"]))
+        )
+    )
     unknown = [p for p in data["co_organiser_ids"] if p not in known]
     if unknown:
         raise InvalidInput({"co_organiser_ids": [f"Unknown partner: {', '.join(unknown)}."]})
     invited = data["invited_village_ids"]
     if village_id in invited:
         raise InvalidInput({"invited_village_ids": ["The host village is not invited: it hosts."]})
-    known_villages = set(uow.session.scalars(select(KnownVillage.id).where(KnownVillage.id.in_(invited))))
+    known_villages = set(
+        uow.session.scalars(select(KnownVillage.id).where(KnownVillage.id.in_(invited)))
+    )
     strangers = [v for v in invited if v not in known_villages]
     if strangers:
         raise InvalidInput({"invited_village_ids": [f"Unknown village: {', '.join(strangers)}."]})
@@ -252,24 +359,47 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     series_id = str(uuid.uuid4()) if data["recurrence"] else None
     created = []
     for start in starts:
-        animation = Animation(village_id=village_id, series_id=series_id, kind=data["kind"], title=data["title"],
-                              place=data["place"], starts_at=start, ends_at=start + duration,
-                              capacity=data["capacity"], status="scheduled")
-        animation.co_organisers = [AnimationCoOrganiser(partner_id=p) for p in data["co_organiser_ids"]]
+        animation = Animation(
+            village_id=village_id,
+            series_id=series_id,
+            kind=data["kind"],
+            title=data["title"],
+            place=data["place"],
+            starts_at=start,
+            ends_at=start + duration,
+            capacity=data["capacity"],
+            status="scheduled",
+        )
+        animation.co_organisers = [
+            AnimationCoOrganiser(partner_id=p) for p in data["co_organiser_ids"]
+        ]
         animation.roles = [VolunteerRole(role=r["role"], needed=r["needed"]) for r in data["roles"]]
         animation.invited = [AnimationVillage(village_id=v) for v in invited]
         uow.session.add(animation)
         uow.session.flush()
-        uow.record_event("animation.scheduled", {
-            "animation_id": animation.id, "village_id": village_id, "kind": animation.kind,
-            "title": animation.title, "place": animation.place, "starts_at": start, "ends_at": start + duration,
-            "capacity": animation.capacity, "co_organiser_ids": data["co_organiser_ids"],
-            "invited_village_ids": sorted(invited)}, village_id=village_id)
+        uow.record_event(
+            "animation.scheduled",
+            {
+                "animation_id": animation.id,
+                "village_id": village_id,
+                "kind": animation.kind,
+                "title": animation.title,
+                "place": animation.place,
+                "starts_at": start,
+                "ends_at": start + duration,
+                "capacity": animation.capacity,
+                "co_organiser_ids": data["co_organiser_ids"],
+                "invited_village_ids": sorted(invited),
+            },
+            village_id=village_id,
+        )
         created.append(animation)
     uow.commit()
     result = _dump(uow, created[0], [village_id])
     if series_id:
-        result["occurrences"] = [a["starts_at"] for a in AnimationOutput(many=True, only=("starts_at",)).dump(created)]
+        result["occurrences"] = [
+            a["starts_at"] for a in AnimationOutput(many=True, only=("starts_at",)).dump(created)
+        ]
     return result
 
 
@@ -283,8 +413,9 @@ def _must_be_scheduled(animation: Animation) -> None:
 def _promote(animation: Animation) -> None:
     """Fill free places from the waiting list, first come first served."""
     taken = sum(1 for r in animation.registrations if r.status == "registered")
-    for registration in sorted((r for r in animation.registrations if r.status == "waiting"),
-                               key=lambda r: r.position):
+    for registration in sorted(
+        (r for r in animation.registrations if r.status == "waiting"), key=lambda r: r.position
+    ):
         if taken >= animation.capacity:
             break
         registration.status, registration.promoted_at = "registered", utcnow()
@@ -313,13 +444,18 @@ def register(uow, animation_id, data: dict, village_ids) -> dict:
     key, field = _person_key(data)
     existing = next((r for r in animation.registrations if r.person_key == key), None)
     if existing is not None and existing.status in ACTIVE:
-        raise Conflict("already_registered", field=field,
-                       details={"registration_id": existing.id, "status": existing.status})
+        raise Conflict(
+            "already_registered",
+            field=field,
+            details={"registration_id": existing.id, "status": existing.status},
+        )
     taken = sum(1 for r in animation.registrations if r.status == "registered")
     status = "registered" if taken < animation.capacity else "waiting"
     position = max((r.position for r in animation.registrations), default=0) + 1
     if existing is None:
-        existing = Registration(animation_id=animation.id, person_key=key, position=position, status=status)
+        existing = Registration(
+            animation_id=animation.id, person_key=key, position=position, status=status
+        )
         animation.registrations.append(existing)
     existing.status, existing.position, existing.registered_at = status, position, utcnow()
     existing.member_id, existing.village_id = data.get("member_id"), hub
@@ -339,8 +475,11 @@ def cancel_registration(uow, animation_id, registration_id, village_ids) -> dict
     animation = _find(uow, animation_id, village_ids, lock=True)
     _must_be_scheduled(animation)
     registration = next((r for r in animation.registrations if r.id == str(registration_id)), None)
-    if registration is None or registration.status == "cancelled" or not (
-            _shown(animation, registration, village_ids) or animation.village_id in village_ids):
+    if (
+        registration is None
+        or registration.status == "cancelled"
+        or not (_shown(animation, registration, village_ids) or animation.village_id in village_ids)
+    ):
         raise NotFound("registration", str(registration_id))
     registration.status, registration.cancelled_at = "cancelled", utcnow()
     _promote(animation)
@@ -355,8 +494,11 @@ def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
     _must_be_scheduled(animation)
     taken = sum(1 for r in animation.registrations if r.status == "registered")
     if data["capacity"] < taken:
-        raise Conflict("capacity_below_registrations", field="capacity",
-                       details={"registered": taken, "requested": data["capacity"]})
+        raise Conflict(
+            "capacity_below_registrations",
+            field="capacity",
+            details={"registered": taken, "requested": data["capacity"]},
+        )
     animation.capacity = data["capacity"]
     _promote(animation)
     uow.commit()
@@ -375,7 +517,9 @@ def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
     if current is not None:
         raise Conflict("already_volunteering", field="member_id", details={"role": current.role})
     if sum(1 for h in animation.role_volunteers if h.role == role.role) >= role.needed:
-        raise Conflict("role_full", field="role", details={"role": role.role, "needed": role.needed})
+        raise Conflict(
+            "role_full", field="role", details={"role": role.role, "needed": role.needed}
+        )
     animation.role_volunteers.append(RoleVolunteer(member_id=data["member_id"], role=role.role))
     uow.commit()
     return _dump(uow, animation, village_ids)
@@ -389,7 +533,9 @@ def _count_present(animation: Animation, data: dict) -> tuple[int, int | None]:
     active = {r.id: r for r in animation.registrations if r.status in ACTIVE}
     strangers = [p for p in data["present"] if p not in active]
     if strangers:
-        raise InvalidInput({"present": [f"Not a registration of this animation: {', '.join(strangers)}."]})
+        raise InvalidInput(
+            {"present": [f"Not a registration of this animation: {', '.join(strangers)}."]}
+        )
     for registration in active.values():
         registration.present = registration.id in data["present"]
     came = [active[p] for p in data["present"]]
@@ -408,25 +554,45 @@ def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
     _must_be_scheduled(animation)
     roles = {h.member_id: h for h in animation.role_volunteers}
     if data["volunteers"] is None:
-        minutes = max(1, min(24 * 60, int((animation.ends_at - animation.starts_at).total_seconds() // 60)))
-        volunteers = [{"member_id": m, "role": h.role, "minutes": minutes} for m, h in sorted(roles.items())]
+        minutes = max(
+            1, min(24 * 60, int((animation.ends_at - animation.starts_at).total_seconds() // 60))
+        )
+        volunteers = [
+            {"member_id": m, "role": h.role, "minutes": minutes} for m, h in sorted(roles.items())
+        ]
     else:
         strangers = [v["member_id"] for v in data["volunteers"] if v["member_id"] not in roles]
         if strangers:
-            raise InvalidInput({"volunteers": [f"Holds no role at this animation: {', '.join(strangers)}."]})
+            raise InvalidInput(
+                {"volunteers": [f"Holds no role at this animation: {', '.join(strangers)}."]}
+            )
         ids = [v["member_id"] for v in data["volunteers"]]
         if len(ids) != len(set(ids)):
             raise InvalidInput({"volunteers": ["Each volunteer appears once."]})
-        volunteers = [{"member_id": v["member_id"], "role": roles[v["member_id"]].role, "minutes": v["minutes"]}
-                      for v in data["volunteers"]]
+        volunteers = [
+            {
+                "member_id": v["member_id"],
+                "role": roles[v["member_id"]].role,
+                "minutes": v["minutes"],
+            }
+            for v in data["volunteers"]
+        ]
     for volunteer in volunteers:
         roles[volunteer["member_id"]].minutes = volunteer["minutes"]
     people_reached, guests = _count_present(animation, data)
     animation.status, animation.attended_at = "held", utcnow()
     animation.people_reached, animation.guests = people_reached, guests
-    uow.record_event("animation.attended", {"animation_id": animation.id, "village_id": animation.village_id,
-                                            "volunteers": volunteers, "people_reached": people_reached,
-                                            "guests": guests}, village_id=animation.village_id)
+    uow.record_event(
+        "animation.attended",
+        {
+            "animation_id": animation.id,
+            "village_id": animation.village_id,
+            "volunteers": volunteers,
+            "people_reached": people_reached,
+            "guests": guests,
+        },
+        village_id=animation.village_id,
+    )
     uow.commit()
     return _dump(uow, animation, village_ids)
 
@@ -438,12 +604,26 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
     data = load(CancelInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
-    member_ids = sorted({r.member_id for r in animation.registrations if r.status in ACTIVE and r.member_id})
-    animation.status, animation.cancelled_at, animation.cancel_reason = "cancelled", utcnow(), data["reason"]
-    uow.record_event("animation.cancelled", {
-        "animation_id": animation.id, "village_id": animation.village_id, "title": animation.title,
-        "starts_at": animation.starts_at, "reason": data["reason"], "member_ids": member_ids},
-        village_id=animation.village_id)
+    member_ids = sorted(
+        {r.member_id for r in animation.registrations if r.status in ACTIVE and r.member_id}
+    )
+    animation.status, animation.cancelled_at, animation.cancel_reason = (
+        "cancelled",
+        utcnow(),
+        data["reason"],
+    )
+    uow.record_event(
+        "animation.cancelled",
+        {
+            "animation_id": animation.id,
+            "village_id": animation.village_id,
+            "title": animation.title,
+            "starts_at": animation.starts_at,
+            "reason": data["reason"],
+            "member_ids": member_ids,
+        },
+        village_id=animation.village_id,
+    )
     uow.commit()
     result = _dump(uow, animation, village_ids)
     result["guests_to_call"] = _guests_to_call(animation, village_ids)
@@ -451,6 +631,7 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
 
 
 # --- guests' personal data -----------------------------------------------------------------------
+
 
 def _scrub_guest(registration: Registration, now) -> None:
     """Name and phone go; the registration stays (its status counts in the figures)."""
@@ -464,26 +645,39 @@ def erase_guest(uow, animation_id, registration_id, village_ids, *, now=None) ->
     through the members service (`member.erased`), not here (409 `not_a_guest`); twice is a 409."""
     animation = _find(uow, animation_id, village_ids, lock=True)
     registration = next((r for r in animation.registrations if r.id == str(registration_id)), None)
-    if registration is None or not (_shown(animation, registration, village_ids)
-                                    or animation.village_id in village_ids):
+    if registration is None or not (
+        _shown(animation, registration, village_ids) or animation.village_id in village_ids
+    ):
         raise NotFound("registration", str(registration_id))
     if registration.member_id is not None:
         raise Conflict("not_a_guest", details={"registration_id": registration.id})
     if registration.guest_erased_at is not None:
-        raise Conflict("guest_already_erased", details={"registration_id": registration.id,
-                                                        "erased_at": registration.guest_erased_at.isoformat()})
+        raise Conflict(
+            "guest_already_erased",
+            details={
+                "registration_id": registration.id,
+                "erased_at": registration.guest_erased_at.isoformat(),
+            },
+        )
     _scrub_guest(registration, now or utcnow())
     uow.commit()
-    return GuestEraseOutput().dump({"registration_id": registration.id,
-                                    "guest_erased_at": registration.guest_erased_at})
+    return GuestEraseOutput().dump(
+        {"registration_id": registration.id, "guest_erased_at": registration.guest_erased_at}
+    )
 
 
 def erase_expired_guests(uow, now, retention_days: int) -> int:
     """The retention rule: guests' names and phones are erased `retention_days` after the animation
     ended (held or cancelled alike). Returns how many were erased; run by a timer."""
-    rows = uow.session.scalars(select(Registration).join(Animation, Animation.id == Registration.animation_id).where(
-        Registration.member_id.is_(None), Registration.guest_erased_at.is_(None),
-        Animation.ends_at < now - timedelta(days=retention_days))).all()
+    rows = uow.session.scalars(
+        select(Registration)
+        .join(Animation, Animation.id == Registration.animation_id)
+        .where(
+            Registration.member_id.is_(None),
+            Registration.guest_erased_at.is_(None),
+            Animation.ends_at < now - timedelta(days=retention_days),
+        )
+    ).all()
     for registration in rows:
         _scrub_guest(registration, now)
     uow.commit()

@@ -21,6 +21,7 @@ Details:
   the villages asked about: id, village_id (host), invited_village_ids, title, kind, starts_at,
   capacity, registered, waiting.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -35,11 +36,19 @@ from services.events.models import Animation, KnownVillage, Suggestion
 from services.events.schemas import CATEGORY_LABELS, KIND_LABELS
 from services.events.suggestions import SIGNAL_VILLAGES
 
-FIGURES = ("animations_held", "attendance", "volunteer_minutes_at_animations", "suggestions_made",
-           "suggestions_answered", "median_answer_days")
+FIGURES = (
+    "animations_held",
+    "attendance",
+    "volunteer_minutes_at_animations",
+    "suggestions_made",
+    "suggestions_answered",
+    "median_answer_days",
+)
 
 
-def village_figures(uow, date_from: date, date_to: date, village_ids=None, *, now: datetime | None = None) -> dict:
+def village_figures(
+    uow, date_from: date, date_to: date, village_ids=None, *, now: datetime | None = None
+) -> dict:
     start, end = period_bounds(date_from, date_to)
     now = now or utcnow()
     if village_ids is None:
@@ -47,44 +56,90 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, *, no
     wanted = set(village_ids)
     figures = {v: {name: 0 for name in FIGURES} for v in village_ids}
 
-    held = uow.session.scalars(select(Animation).where(
-        Animation.status == "held", Animation.village_id.in_(wanted),
-        Animation.starts_at >= start, Animation.starts_at < end)).all()
+    held = uow.session.scalars(
+        select(Animation).where(
+            Animation.status == "held",
+            Animation.village_id.in_(wanted),
+            Animation.starts_at >= start,
+            Animation.starts_at < end,
+        )
+    ).all()
     for a in held:
         row = figures[a.village_id]
         row["animations_held"] += 1
         row["attendance"] += a.people_reached or 0
         row["volunteer_minutes_at_animations"] += sum(h.minutes or 0 for h in a.role_volunteers)
 
-    made = uow.session.scalars(select(Suggestion).where(
-        Suggestion.village_id.in_(wanted), Suggestion.created_at >= start, Suggestion.created_at < end)).all()
+    made = uow.session.scalars(
+        select(Suggestion).where(
+            Suggestion.village_id.in_(wanted),
+            Suggestion.created_at >= start,
+            Suggestion.created_at < end,
+        )
+    ).all()
     by_category: dict[str, dict] = defaultdict(lambda: {"village_ids": set(), "suggestions": 0})
     for s in made:
         figures[s.village_id]["suggestions_made"] += 1
         by_category[s.category]["village_ids"].add(s.village_id)
         by_category[s.category]["suggestions"] += 1
 
-    answered = uow.session.scalars(select(Suggestion).where(
-        Suggestion.village_id.in_(wanted), Suggestion.answered_at >= start, Suggestion.answered_at < end)).all()
+    answered = uow.session.scalars(
+        select(Suggestion).where(
+            Suggestion.village_id.in_(wanted),
+            Suggestion.answered_at >= start,
+            Suggestion.answered_at < end,
+        )
+    ).all()
     delays: dict[str, list[float]] = defaultdict(list)
     for s in answered:
         figures[s.village_id]["suggestions_answered"] += 1
         delays[s.village_id].append((s.answered_at - s.created_at).total_seconds() / 86400)
     for village_id, row in figures.items():
-        row["median_answer_days"] = round(statistics.median(delays[village_id]), 2) if delays[village_id] else None
+        row["median_answer_days"] = (
+            round(statistics.median(delays[village_id]), 2) if delays[village_id] else None
+        )
 
-    recurring = sorted(({"category": c, "category_label": CATEGORY_LABELS.get(c, c),
-                         "villages": len(e["village_ids"]), "village_ids": sorted(e["village_ids"]),
-                         "suggestions": e["suggestions"]}
-                        for c, e in by_category.items() if len(e["village_ids"]) >= SIGNAL_VILLAGES),
-                       key=lambda e: (-e["villages"], -e["suggestions"], e["category"]))
-    upcoming = [a for a in uow.session.scalars(select(Animation).where(
-        Animation.status == "scheduled", Animation.starts_at >= now).order_by(Animation.starts_at))
-        if set(a.village_ids) & wanted]
-    return {"figures": figures, "details": {
-        "recurring_needs": recurring,
-        "upcoming_animations": [{
-            "id": a.id, "village_id": a.village_id, "invited_village_ids": a.village_ids[1:], "title": a.title,
-            "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "starts_at": a.starts_at.isoformat(),
-            "capacity": a.capacity, "registered": sum(1 for r in a.registrations if r.status == "registered"),
-            "waiting": sum(1 for r in a.registrations if r.status == "waiting")} for a in upcoming]}}
+    recurring = sorted(
+        (
+            {
+                "category": c,
+                "category_label": CATEGORY_LABELS.get(c, c),
+                "villages": len(e["village_ids"]),
+                "village_ids": sorted(e["village_ids"]),
+                "suggestions": e["suggestions"],
+            }
+            for c, e in by_category.items()
+            if len(e["village_ids"]) >= SIGNAL_VILLAGES
+        ),
+        key=lambda e: (-e["villages"], -e["suggestions"], e["category"]),
+    )
+    upcoming = [
+        a
+        for a in uow.session.scalars(
+            select(Animation)
+            .where(Animation.status == "scheduled", Animation.starts_at >= now)
+            .order_by(Animation.starts_at)
+        )
+        if set(a.village_ids) & wanted
+    ]
+    return {
+        "figures": figures,
+        "details": {
+            "recurring_needs": recurring,
+            "upcoming_animations": [
+                {
+                    "id": a.id,
+                    "village_id": a.village_id,
+                    "invited_village_ids": a.village_ids[1:],
+                    "title": a.title,
+                    "kind": a.kind,
+                    "kind_label": KIND_LABELS.get(a.kind, a.kind),
+                    "starts_at": a.starts_at.isoformat(),
+                    "capacity": a.capacity,
+                    "registered": sum(1 for r in a.registrations if r.status == "registered"),
+                    "waiting": sum(1 for r in a.registrations if r.status == "waiting"),
+                }
+                for a in upcoming
+            ],
+        },
+    }

@@ -1,5 +1,6 @@
 """The events service's tables: animations and suggestions, and its read models of villages,
 possible co-organisers and members."""
+
 import uuid
 from datetime import datetime
 
@@ -10,10 +11,14 @@ from backbone.tables import UtcDateTime, same_as, utcnow
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    })
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 class KnownVillage(Base):
@@ -79,27 +84,42 @@ class Animation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
-    series_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # a recurrence
+    series_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, index=True
+    )  # a recurrence
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(160))
     place: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled, held, cancelled
+    status: Mapped[str] = mapped_column(
+        String(20), default="scheduled"
+    )  # scheduled, held, cancelled
     cancel_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     people_reached: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    guests: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of people_reached, not members
+    guests: Mapped[int | None] = mapped_column(
+        Integer, nullable=True
+    )  # of people_reached, not members
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    co_organisers: Mapped[list["AnimationCoOrganiser"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    co_organisers: Mapped[list["AnimationCoOrganiser"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
     registrations: Mapped[list["Registration"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="Registration.position")
-    roles: Mapped[list["VolunteerRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    role_volunteers: Mapped[list["RoleVolunteer"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    invited: Mapped[list["AnimationVillage"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin", order_by="Registration.position"
+    )
+    roles: Mapped[list["VolunteerRole"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    role_volunteers: Mapped[list["RoleVolunteer"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    invited: Mapped[list["AnimationVillage"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def village_ids(self) -> list[str]:
@@ -129,7 +149,9 @@ class Registration(Base):
     one registration per person per animation (a cancelled one is reused if they come back)."""
 
     __tablename__ = "animation_registrations"
-    __table_args__ = (UniqueConstraint("animation_id", "person_key", name="uq_animation_registrations_person"),)
+    __table_args__ = (
+        UniqueConstraint("animation_id", "person_key", name="uq_animation_registrations_person"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), index=True)
@@ -137,11 +159,17 @@ class Registration(Base):
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     guest_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     guest_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    guest_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # name and phone gone
-    village_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the hub that registered them
-    present: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # at attendance, when counted
+    guest_erased_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True
+    )  # name and phone gone
+    village_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True
+    )  # the hub that registered them
+    present: Mapped[bool | None] = mapped_column(
+        Boolean, nullable=True
+    )  # at attendance, when counted
     status: Mapped[str] = mapped_column(String(20))  # registered, waiting, cancelled
-    position: Mapped[int] = mapped_column(Integer)   # first come, first served
+    position: Mapped[int] = mapped_column(Integer)  # first come, first served
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     promoted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -178,15 +206,23 @@ class Suggestion(Base):
     category: Mapped[str] = mapped_column(String(30), index=True)
     text: Mapped[str] = mapped_column(String(1000))
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="new")  # new, under_study, planned, done, declined
+    status: Mapped[str] = mapped_column(
+        String(20), default="new"
+    )  # new, under_study, planned, done, declined
     decline_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # first move out of "new"
-    answered_by_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)  # offer, animation, partner
+    answered_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, nullable=True
+    )  # first move out of "new"
+    answered_by_kind: Mapped[str | None] = mapped_column(
+        String(20), nullable=True
+    )  # offer, animation, partner
     answered_by_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    supports: Mapped[list["SuggestionSupport"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    supports: Mapped[list["SuggestionSupport"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class SuggestionSupport(Base):

@@ -1,4 +1,5 @@
 """Shapes crossing the events service's boundary."""
+
 from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -35,19 +36,31 @@ class KnownMemberOutput(Schema):
 # --- animations --------------------------------------------------------------------------------
 
 KIND_LABELS = {
-    "atelier": "Atelier", "cafe": "Café", "marche": "Marché",
-    "beaute": "Beauté avec vendeuses à domicile", "aide_numerique": "Aide numérique", "sortie": "Sortie",
-    "repas": "Repas partagé", "autre": "Autre",
+    "atelier": "Atelier",
+    "cafe": "Café",
+    "marche": "Marché",
+    "beaute": "Beauté avec vendeuses à domicile",
+    "aide_numerique": "Aide numérique",
+    "sortie": "Sortie",
+    "repas": "Repas partagé",
+    "autre": "Autre",
 }
 ANIMATION_STATUS_LABELS = {"scheduled": "Prévue", "held": "Tenue", "cancelled": "Annulée"}
-REGISTRATION_STATUS_LABELS = {"registered": "Inscrit·e", "waiting": "Liste d'attente", "cancelled": "Désinscrit·e"}
+REGISTRATION_STATUS_LABELS = {
+    "registered": "Inscrit·e",
+    "waiting": "Liste d'attente",
+    "cancelled": "Désinscrit·e",
+}
 
 _id = fields.String(validate=validate.Length(min=1, max=36))
 
 
 class VolunteerRoleInput(Schema):
-    role = fields.String(required=True, validate=validate.Length(min=1, max=60),
-                         metadata={"description": "accueil, buvette, animation…"})
+    role = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "accueil, buvette, animation…"},
+    )
     needed = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=50))
 
 
@@ -57,17 +70,27 @@ MAX_OCCURRENCES = 52
 class RecurrenceInput(Schema):
     """Weekly or monthly, ending on a date (`until`) or after a number of occurrences (`count`):
     a recurrence that never ends is refused."""
+
     frequency = fields.String(required=True, validate=validate.OneOf(["weekly", "monthly"]))
-    until = fields.Date(load_default=None, allow_none=True, metadata={"description": "Last day it may happen."})
-    count = fields.Integer(load_default=None, allow_none=True, strict=True,
-                           validate=validate.Range(min=2, max=MAX_OCCURRENCES),
-                           metadata={"description": "Number of occurrences, the first included."})
+    until = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "Last day it may happen."}
+    )
+    count = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=2, max=MAX_OCCURRENCES),
+        metadata={"description": "Number of occurrences, the first included."},
+    )
 
     @validates_schema
     def _ends(self, data, **_kwargs):
         if data.get("until") is None and data.get("count") is None:
-            raise ValidationError("A recurrence must end: give an end date (until) or a number of occurrences "
-                                  "(count).", "until")
+            raise ValidationError(
+                "A recurrence must end: give an end date (until) or a number of occurrences "
+                "(count).",
+                "until",
+            )
         if data.get("until") is not None and data.get("count") is not None:
             raise ValidationError("Give an end date or a number of occurrences, not both.", "count")
 
@@ -79,28 +102,54 @@ class AnimationInput(Schema):
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
-    co_organiser_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
-                                   validate=validate.Length(max=20),
-                                   metadata={"description": "Known partners co-organising it."})
-    roles = fields.List(fields.Nested(VolunteerRoleInput), load_default=list, validate=validate.Length(max=20),
-                        metadata={"description": "Volunteer roles needed."})
-    invited_village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
-                                      validate=validate.Length(max=30),
-                                      metadata={"description": "Other villages whose inhabitants may register from "
-                                                               "their own hub (it shows on their calendar too)."})
-    recurrence = fields.Nested(RecurrenceInput, load_default=None, allow_none=True,
-                               metadata={"description": "Repeat it (each occurrence is an animation of its own, "
-                                                        "with its own registrations)."})
+    co_organiser_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Known partners co-organising it."},
+    )
+    roles = fields.List(
+        fields.Nested(VolunteerRoleInput),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Volunteer roles needed."},
+    )
+    invited_village_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=list,
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "Other villages whose inhabitants may register from "
+            "their own hub (it shows on their calendar too)."
+        },
+    )
+    recurrence = fields.Nested(
+        RecurrenceInput,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Repeat it (each occurrence is an animation of its own, "
+            "with its own registrations)."
+        },
+    )
 
     @validates_schema
     def _dates(self, data, **_kwargs):
         recurrence = data.get("recurrence")
-        if recurrence and recurrence.get("until") and data.get("starts_at") \
-                and recurrence["until"] < data["starts_at"].date():
+        if (
+            recurrence
+            and recurrence.get("until")
+            and data.get("starts_at")
+            and recurrence["until"] < data["starts_at"].date()
+        ):
             raise ValidationError("The end date comes before the first occurrence.", "recurrence")
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             raise ValidationError("End must be after start.", "ends_at")
-        if data.get("ends_at") and data.get("starts_at") and data["ends_at"] - data["starts_at"] > timedelta(days=7):
+        if (
+            data.get("ends_at")
+            and data.get("starts_at")
+            and data["ends_at"] - data["starts_at"] > timedelta(days=7)
+        ):
             raise ValidationError("An animation lasts at most 7 days.", "ends_at")
         roles = [r["role"] for r in data.get("roles") or []]
         if len(roles) != len(set(roles)):
@@ -123,9 +172,16 @@ class CancelInput(Schema):
 
 class RegistrationInput(Schema):
     """A known member (`member_id`) or a guest (`guest_name` and `guest_phone`)."""
-    member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
-    guest_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=120))
-    guest_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+
+    member_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+    guest_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=2, max=120)
+    )
+    guest_phone = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=6, max=30)
+    )
 
     @validates_schema
     def _who(self, data, **_kwargs):
@@ -152,35 +208,60 @@ class RoleFillInput(Schema):
 
 class AttendanceVolunteerInput(Schema):
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60))
+    minutes = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=24 * 60)
+    )
 
 
 class AttendanceInput(Schema):
     """Either the people present (`present`: registration ids, and `walk_ins` who came without
     registering): people reached and guests are counted from them; or a head count
     (`people_reached`) alone."""
-    people_reached = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                    validate=validate.Range(min=0, max=100000),
-                                    metadata={"description": "A head count, when the people present are not listed."})
-    present = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=None,
-                          allow_none=True, validate=validate.Length(max=10000),
-                          metadata={"description": "Registrations of the people who came."})
-    walk_ins = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=100000),
-                              metadata={"description": "Guests who came without registering."})
-    volunteers = fields.List(fields.Nested(AttendanceVolunteerInput), load_default=None, allow_none=True,
-                             metadata={"description": "Minutes given by each volunteer who held a role; when "
-                                                      "left out, every volunteer holding a role is credited the "
-                                                      "animation's duration."})
+
+    people_reached = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=100000),
+        metadata={"description": "A head count, when the people present are not listed."},
+    )
+    present = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10000),
+        metadata={"description": "Registrations of the people who came."},
+    )
+    walk_ins = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=validate.Range(min=0, max=100000),
+        metadata={"description": "Guests who came without registering."},
+    )
+    volunteers = fields.List(
+        fields.Nested(AttendanceVolunteerInput),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Minutes given by each volunteer who held a role; when "
+            "left out, every volunteer holding a role is credited the "
+            "animation's duration."
+        },
+    )
 
     @validates_schema
     def _counted(self, data, **_kwargs):
         if data.get("present") is None and data.get("people_reached") is None:
             raise ValidationError("Give the people present or a head count.", "people_reached")
         if data.get("present") is not None and data.get("people_reached") is not None:
-            raise ValidationError("Give the people present or a head count, not both.", "people_reached")
+            raise ValidationError(
+                "Give the people present or a head count, not both.", "people_reached"
+            )
         if data.get("present") is None and data.get("walk_ins"):
-            raise ValidationError("People who came without registering are counted with the people present.",
-                                  "walk_ins")
+            raise ValidationError(
+                "People who came without registering are counted with the people present.",
+                "walk_ins",
+            )
         present = data.get("present") or []
         if len(present) != len(set(present)):
             raise ValidationError("A registration is listed twice.", "present")
@@ -189,10 +270,15 @@ class AttendanceInput(Schema):
 class RegistrationOutput(Schema):
     """Names and phones show only to the hub that registered the person (and the coordinator); the
     host village sees the others' registrations without them."""
+
     id = fields.String()
-    village_id = fields.String(allow_none=True, metadata={"description": "The hub that registered them."})
+    village_id = fields.String(
+        allow_none=True, metadata={"description": "The hub that registered them."}
+    )
     present = fields.Boolean(allow_none=True)
-    guest_erased = fields.Boolean(metadata={"description": "A guest whose name and phone were erased."})
+    guest_erased = fields.Boolean(
+        metadata={"description": "A guest whose name and phone were erased."}
+    )
     member_id = fields.String(allow_none=True)
     display_name = fields.String(allow_none=True)
     guest_name = fields.String(allow_none=True)
@@ -220,12 +306,24 @@ class VolunteerRoleOutput(Schema):
 
 class AnimationOutput(Schema):
     id = fields.String()
-    series_id = fields.String(allow_none=True, metadata={"description": "Shared by the occurrences of a recurrence."})
-    occurrences = fields.List(fields.AwareDateTime(), metadata={
-        "description": "On creation of a recurrence: the start of every occurrence created."})
-    village_id = fields.String(metadata={"description": "The host village (the only one that changes it)."})
-    invited_village_ids = fields.List(fields.String(), metadata={
-        "description": "Other villages whose inhabitants may register from their own hub."})
+    series_id = fields.String(
+        allow_none=True, metadata={"description": "Shared by the occurrences of a recurrence."}
+    )
+    occurrences = fields.List(
+        fields.AwareDateTime(),
+        metadata={
+            "description": "On creation of a recurrence: the start of every occurrence created."
+        },
+    )
+    village_id = fields.String(
+        metadata={"description": "The host village (the only one that changes it)."}
+    )
+    invited_village_ids = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Other villages whose inhabitants may register from their own hub."
+        },
+    )
     kind = fields.String()
     kind_label = fields.String()
     title = fields.String()
@@ -237,16 +335,21 @@ class AnimationOutput(Schema):
     status_label = fields.String()
     cancel_reason = fields.String(allow_none=True)
     people_reached = fields.Integer(allow_none=True)
-    guests = fields.Integer(allow_none=True, metadata={"description": "Of the people reached, guests (not members)."})
+    guests = fields.Integer(
+        allow_none=True, metadata={"description": "Of the people reached, guests (not members)."}
+    )
     co_organiser_ids = fields.List(fields.String())
     registered = fields.Integer(metadata={"description": "Places taken."})
     waiting = fields.Integer(metadata={"description": "People on the waiting list."})
     registrations = fields.List(fields.Nested(RegistrationOutput))
     roles = fields.List(fields.Nested(VolunteerRoleOutput))
-    guests_to_call = fields.List(fields.Nested(GuestToCallOutput), metadata={
-        "description": "On cancellation: the guests registered from this hub, to call (they are not members: "
-                       "nobody else tells them)."})
-
+    guests_to_call = fields.List(
+        fields.Nested(GuestToCallOutput),
+        metadata={
+            "description": "On cancellation: the guests registered from this hub, to call (they are not members: "
+            "nobody else tells them)."
+        },
+    )
 
 
 class KindOutput(Schema):
@@ -257,19 +360,33 @@ class KindOutput(Schema):
 # --- suggestions -------------------------------------------------------------------------------
 
 CATEGORY_LABELS = {
-    "commerce": "Commerce et courses", "sante": "Santé", "mobilite": "Mobilité et transport",
-    "numerique": "Numérique", "services_publics": "Services publics", "animation": "Animation et lien social",
-    "aide_domicile": "Aide à domicile", "autre": "Autre",
+    "commerce": "Commerce et courses",
+    "sante": "Santé",
+    "mobilite": "Mobilité et transport",
+    "numerique": "Numérique",
+    "services_publics": "Services publics",
+    "animation": "Animation et lien social",
+    "aide_domicile": "Aide à domicile",
+    "autre": "Autre",
 }
-SUGGESTION_STATUS_LABELS = {"new": "Nouvelle", "under_study": "À l'étude", "planned": "Prévue",
-                            "done": "Réalisée", "declined": "Refusée"}
+SUGGESTION_STATUS_LABELS = {
+    "new": "Nouvelle",
+    "under_study": "À l'étude",
+    "planned": "Prévue",
+    "done": "Réalisée",
+    "declined": "Refusée",
+}
 
 
 class SuggestionInput(Schema):
     category = fields.String(required=True, validate=validate.OneOf(list(CATEGORY_LABELS)))
     text = fields.String(required=True, validate=validate.Length(min=3, max=1000))
-    member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36),
-                              metadata={"description": "The inhabitant who asked, when they are a member."})
+    member_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "The inhabitant who asked, when they are a member."},
+    )
 
 
 class SupportInput(Schema):
@@ -285,18 +402,30 @@ class AnsweredByInput(Schema):
 
 
 class SuggestionStatusInput(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"]))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300))
-    answered_by = fields.Nested(AnsweredByInput, load_default=None, allow_none=True,
-                                metadata={"description": "What answers it (when planned or done): an offer sold in "
-                                                         "a catalogue, an animation, or a known partner."})
+    status = fields.String(
+        required=True, validate=validate.OneOf(["under_study", "planned", "done", "declined"])
+    )
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=3, max=300)
+    )
+    answered_by = fields.Nested(
+        AnsweredByInput,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "What answers it (when planned or done): an offer sold in "
+            "a catalogue, an animation, or a known partner."
+        },
+    )
 
     @validates_schema
     def _reason(self, data, **_kwargs):
         if data.get("status") == "declined" and not data.get("reason"):
             raise ValidationError("Give the reason for declining.", "reason")
         if data.get("answered_by") and data.get("status") not in ("planned", "done"):
-            raise ValidationError("Only a planned or done suggestion is answered by something.", "answered_by")
+            raise ValidationError(
+                "Only a planned or done suggestion is answered by something.", "answered_by"
+            )
 
 
 class SuggestionOutput(Schema):
@@ -325,11 +454,16 @@ class NetworkSignalOutput(Schema):
 
 
 class SuggestionOverviewOutput(Schema):
-    signals = fields.List(fields.Nested(NetworkSignalOutput),
-                          metadata={"description": "Categories raised in at least 3 villages."})
-    categories = fields.List(fields.Nested(NetworkSignalOutput), metadata={"description": "Every category raised."})
-    median_answer_hours = fields.Float(allow_none=True,
-                                       metadata={"description": "Median time from new to a first answer."})
+    signals = fields.List(
+        fields.Nested(NetworkSignalOutput),
+        metadata={"description": "Categories raised in at least 3 villages."},
+    )
+    categories = fields.List(
+        fields.Nested(NetworkSignalOutput), metadata={"description": "Every category raised."}
+    )
+    median_answer_hours = fields.Float(
+        allow_none=True, metadata={"description": "Median time from new to a first answer."}
+    )
     answered = fields.Integer()
     open = fields.Integer()
 

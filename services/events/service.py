@@ -1,5 +1,6 @@
 """Entrypoints of the events service: animations, suggestions, and the read models they stand on.
 Thin: the rules live in animations.py and suggestions.py."""
+
 from nameko.timer import timer
 
 from backbone import config
@@ -84,7 +85,9 @@ class EventsService:
     @rpc
     def list_animations(self, village_id, include_past=True, window=None):
         with self.db.unit_of_work() as uow:
-            return animations.list_animations(uow, str(village_id), include_past=include_past, window=window)
+            return animations.list_animations(
+                uow, str(village_id), include_past=include_past, window=window
+            )
 
     @rpc
     def public_calendar(self, village_id):
@@ -188,7 +191,9 @@ class EventsService:
         """The coordinator's figures of this service (services/events/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
-            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
+            return figures.village_figures(
+                uow, query["date_from"], query["date_to"], query["village_ids"]
+            )
 
     @rpc
     def health(self):

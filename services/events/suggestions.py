@@ -9,6 +9,7 @@ What answered it: when planned or done, `answered_by` may name an offer (known f
 one that points to nothing is refused naming `answered_by`. It stays when a later step does not
 name another; declining clears it.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -21,11 +22,22 @@ from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.events.models import (
-    Animation, KnownMember, KnownOffer, KnownPartner, KnownVillage, Suggestion, SuggestionSupport,
+    Animation,
+    KnownMember,
+    KnownOffer,
+    KnownPartner,
+    KnownVillage,
+    Suggestion,
+    SuggestionSupport,
 )
 from services.events.schemas import (
-    CATEGORY_LABELS, SUGGESTION_STATUS_LABELS, SuggestionInput, SuggestionOutput, SuggestionOverviewOutput,
-    SuggestionStatusInput, SupportInput,
+    CATEGORY_LABELS,
+    SUGGESTION_STATUS_LABELS,
+    SuggestionInput,
+    SuggestionOutput,
+    SuggestionOverviewOutput,
+    SuggestionStatusInput,
+    SupportInput,
 )
 
 TRANSITIONS = {
@@ -39,13 +51,23 @@ SIGNAL_VILLAGES = 3  # the same category raised in this many villages is a netwo
 
 
 def _dump(suggestion: Suggestion) -> dict:
-    return SuggestionOutput().dump({
-        "id": suggestion.id, "village_id": suggestion.village_id, "category": suggestion.category,
-        "category_label": CATEGORY_LABELS.get(suggestion.category, suggestion.category), "text": suggestion.text,
-        "member_id": suggestion.member_id, "status": suggestion.status,
-        "status_label": SUGGESTION_STATUS_LABELS[suggestion.status], "decline_reason": suggestion.decline_reason,
-        "supports": len(suggestion.supports), "created_at": suggestion.created_at,
-        "answered_at": suggestion.answered_at, "answered_by": _answered_by(suggestion)})
+    return SuggestionOutput().dump(
+        {
+            "id": suggestion.id,
+            "village_id": suggestion.village_id,
+            "category": suggestion.category,
+            "category_label": CATEGORY_LABELS.get(suggestion.category, suggestion.category),
+            "text": suggestion.text,
+            "member_id": suggestion.member_id,
+            "status": suggestion.status,
+            "status_label": SUGGESTION_STATUS_LABELS[suggestion.status],
+            "decline_reason": suggestion.decline_reason,
+            "supports": len(suggestion.supports),
+            "created_at": suggestion.created_at,
+            "answered_at": suggestion.answered_at,
+            "answered_by": _answered_by(suggestion),
+        }
+    )
 
 
 def _answered_by(suggestion: Suggestion) -> dict | None:
@@ -59,7 +81,9 @@ _ANSWER_MODELS = {"offer": KnownOffer, "animation": Animation, "partner": KnownP
 
 def _check_answer(uow, answered_by: dict) -> None:
     if uow.session.get(_ANSWER_MODELS[answered_by["kind"]], answered_by["id"]) is None:
-        raise InvalidInput({"answered_by": {"id": [f"Unknown {answered_by['kind']}: {answered_by['id']}."]}})
+        raise InvalidInput(
+            {"answered_by": {"id": [f"Unknown {answered_by['kind']}: {answered_by['id']}."]}}
+        )
 
 
 def _find(uow, suggestion_id, village_ids, *, lock: bool = False) -> Suggestion:
@@ -93,13 +117,27 @@ def create_suggestion(uow, village_id: str, data: dict) -> dict:
     if data["member_id"]:
         _known_member(uow, data["member_id"], village_id)
     now = utcnow()
-    suggestion = Suggestion(village_id=village_id, category=data["category"], text=data["text"],
-                            member_id=data["member_id"], status="new", created_at=now, updated_at=now)
+    suggestion = Suggestion(
+        village_id=village_id,
+        category=data["category"],
+        text=data["text"],
+        member_id=data["member_id"],
+        status="new",
+        created_at=now,
+        updated_at=now,
+    )
     uow.session.add(suggestion)
     uow.session.flush()
-    uow.record_event("suggestion.made", {"suggestion_id": suggestion.id, "village_id": village_id,
-                                         "category": suggestion.category, "text": suggestion.text},
-                     village_id=village_id)
+    uow.record_event(
+        "suggestion.made",
+        {
+            "suggestion_id": suggestion.id,
+            "village_id": village_id,
+            "category": suggestion.category,
+            "text": suggestion.text,
+        },
+        village_id=village_id,
+    )
     uow.commit()
     return _dump(suggestion)
 
@@ -108,7 +146,9 @@ def get_suggestion(uow, suggestion_id, village_ids) -> dict:
     return _dump(_find(uow, suggestion_id, village_ids))
 
 
-def list_suggestions(uow, village_id: str, filters: dict | None = None, window: dict | None = None) -> list[dict]:
+def list_suggestions(
+    uow, village_id: str, filters: dict | None = None, window: dict | None = None
+) -> list[dict]:
     query = select(Suggestion).where(Suggestion.village_id == village_id)
     for name in ("status", "category"):
         if (filters or {}).get(name):
@@ -123,7 +163,9 @@ def support(uow, suggestion_id, data: dict, village_ids) -> dict:
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
     _known_member(uow, data["member_id"], suggestion.village_id)
     if any(s.member_id == data["member_id"] for s in suggestion.supports):
-        raise Conflict("already_supported", field="member_id", details={"member_id": data["member_id"]})
+        raise Conflict(
+            "already_supported", field="member_id", details={"member_id": data["member_id"]}
+        )
     suggestion.supports.append(SuggestionSupport(member_id=data["member_id"]))
     uow.commit()
     return _dump(suggestion)
@@ -134,21 +176,39 @@ def change_status(uow, suggestion_id, data: dict, village_ids) -> dict:
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
     allowed = TRANSITIONS[suggestion.status]
     if data["status"] not in allowed:
-        raise Conflict("suggestion_status_transition", field=None,
-                       details={"current": suggestion.status, "requested": data["status"], "allowed": list(allowed)})
+        raise Conflict(
+            "suggestion_status_transition",
+            field=None,
+            details={
+                "current": suggestion.status,
+                "requested": data["status"],
+                "allowed": list(allowed),
+            },
+        )
     if data["answered_by"]:
         _check_answer(uow, data["answered_by"])
-        suggestion.answered_by_kind, suggestion.answered_by_id = data["answered_by"]["kind"], data["answered_by"]["id"]
+        suggestion.answered_by_kind, suggestion.answered_by_id = (
+            data["answered_by"]["kind"],
+            data["answered_by"]["id"],
+        )
     now = utcnow()
     suggestion.status, suggestion.updated_at = data["status"], now
     suggestion.answered_at = suggestion.answered_at or now
     if data["status"] == "declined":  # what was planned to answer it no longer does
         suggestion.decline_reason = data["reason"]
         suggestion.answered_by_kind = suggestion.answered_by_id = None
-    uow.record_event("suggestion.answered", {
-        "suggestion_id": suggestion.id, "village_id": suggestion.village_id, "category": suggestion.category,
-        "status": data["status"], "reason": data["reason"], "answered_by": _answered_by(suggestion)},
-        village_id=suggestion.village_id)
+    uow.record_event(
+        "suggestion.answered",
+        {
+            "suggestion_id": suggestion.id,
+            "village_id": suggestion.village_id,
+            "category": suggestion.category,
+            "status": data["status"],
+            "reason": data["reason"],
+            "answered_by": _answered_by(suggestion),
+        },
+        village_id=suggestion.village_id,
+    )
     uow.commit()
     return _dump(suggestion)
 
@@ -160,7 +220,9 @@ def overview(uow, village_ids) -> dict:
     if village_ids is not None:
         query = query.where(Suggestion.village_id.in_(village_ids))
     rows = uow.session.scalars(query).all()
-    by_category: dict[str, dict] = defaultdict(lambda: {"village_ids": set(), "suggestions": 0, "supports": 0})
+    by_category: dict[str, dict] = defaultdict(
+        lambda: {"village_ids": set(), "suggestions": 0, "supports": 0}
+    )
     delays = []
     for s in rows:
         entry = by_category[s.category]
@@ -169,12 +231,26 @@ def overview(uow, village_ids) -> dict:
         entry["supports"] += len(s.supports)
         if s.answered_at is not None:
             delays.append((s.answered_at - s.created_at).total_seconds() / 3600)
-    categories_ = sorted(({"category": c, "category_label": CATEGORY_LABELS.get(c, c),
-                           "village_ids": sorted(e["village_ids"]), "villages": len(e["village_ids"]),
-                           "suggestions": e["suggestions"], "supports": e["supports"]}
-                          for c, e in by_category.items()),
-                         key=lambda e: (-e["villages"], -e["suggestions"], e["category"]))
-    return SuggestionOverviewOutput().dump({
-        "signals": [c for c in categories_ if c["villages"] >= SIGNAL_VILLAGES], "categories": categories_,
-        "median_answer_hours": round(statistics.median(delays), 2) if delays else None,
-        "answered": len(delays), "open": sum(1 for s in rows if s.status in ("new", "under_study", "planned"))})
+    categories_ = sorted(
+        (
+            {
+                "category": c,
+                "category_label": CATEGORY_LABELS.get(c, c),
+                "village_ids": sorted(e["village_ids"]),
+                "villages": len(e["village_ids"]),
+                "suggestions": e["suggestions"],
+                "supports": e["supports"],
+            }
+            for c, e in by_category.items()
+        ),
+        key=lambda e: (-e["villages"], -e["suggestions"], e["category"]),
+    )
+    return SuggestionOverviewOutput().dump(
+        {
+            "signals": [c for c in categories_ if c["villages"] >= SIGNAL_VILLAGES],
+            "categories": categories_,
+            "median_answer_hours": round(statistics.median(delays), 2) if delays else None,
+            "answered": len(delays),
+            "open": sum(1 for s in rows if s.status in ("new", "under_study", "planned")),
+        }
+    )

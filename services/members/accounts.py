@@ -2,6 +2,7 @@
 event loop), sign-in checks throttled per e-mail and per client address (sign_in_throttle.py), and
 what ends sessions: a token is issued under the account's `session_version`; changing or resetting
 the password and disabling the account raise it; signing out records the token's id."""
+
 import hashlib
 import hmac
 import secrets
@@ -14,7 +15,13 @@ from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members import sign_in_throttle
 from services.members.models import RevokedSession, StaffAccount, Village
-from services.members.passwords import DUMMY_HASH, HashingBusy, hash_password, needs_rehash, verify_password
+from services.members.passwords import (
+    DUMMY_HASH,
+    HashingBusy,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from services.members.schemas import StaffAccountOutput
 
 _out = StaffAccountOutput()
@@ -22,7 +29,9 @@ RESET_CODE_LIFETIME = timedelta(hours=24)
 
 
 def _by_email(uow, email: str):
-    return uow.session.scalar(select(StaffAccount).where(func.lower(StaffAccount.email) == email.strip().lower()))
+    return uow.session.scalar(
+        select(StaffAccount).where(func.lower(StaffAccount.email) == email.strip().lower())
+    )
 
 
 def _get(uow, account_id: str) -> StaffAccount:
@@ -43,9 +52,14 @@ def create_staff_account(uow, data: dict) -> dict:
         raise Conflict("email_taken", "email")
     if data.get("village_id") and uow.session.get(Village, data["village_id"]) is None:
         raise NotFound("village", data["village_id"])
-    account = StaffAccount(email=email, full_name=data["full_name"], role=data["role"],
-                           village_id=data.get("village_id"), session_version=0,
-                           password_hash=hash_password(data["password"]))
+    account = StaffAccount(
+        email=email,
+        full_name=data["full_name"],
+        role=data["role"],
+        village_id=data.get("village_id"),
+        session_version=0,
+        password_hash=hash_password(data["password"]),
+    )
     uow.session.add(account)
     uow.commit()
     return _out.dump(account)
@@ -59,7 +73,9 @@ def authenticate(uow, email: str, password: str, client_address: str | None = No
     sign_in_throttle.refuse_if_locked(uow, keys)
     account = _by_email(uow, email)
     try:
-        right = verify_password(account.password_hash if account else DUMMY_HASH, password, shed=True)
+        right = verify_password(
+            account.password_hash if account else DUMMY_HASH, password, shed=True
+        )
     except HashingBusy:  # more sign-ins than the CPU checks: this one is told to come back
         raise TooManyAttempts(1) from None
     if not right or account is None:
@@ -80,26 +96,40 @@ def get_staff_account(uow, account_id: str) -> dict:
 
 
 def list_staff_accounts(uow, window: dict | None = None) -> list[dict]:
-    accounts = uow.session.scalars(windowed(select(StaffAccount).order_by(StaffAccount.role, StaffAccount.email),
-                                            window, StaffAccount.id)).all()
+    accounts = uow.session.scalars(
+        windowed(
+            select(StaffAccount).order_by(StaffAccount.role, StaffAccount.email),
+            window,
+            StaffAccount.id,
+        )
+    ).all()
     return [_out.dump(account) for account in accounts]
 
 
 def session_state(uow, account_id: str) -> dict:
     """What the gateway checks a token against (and caches for at most a minute)."""
     account = _get(uow, account_id)
-    revoked = uow.session.scalars(select(RevokedSession.token_id).where(
-        RevokedSession.account_id == account_id, RevokedSession.expires_at > utcnow())).all()
-    return {"active": account.disabled_at is None, "session_version": account.session_version,
-            "revoked": sorted(revoked)}
+    revoked = uow.session.scalars(
+        select(RevokedSession.token_id).where(
+            RevokedSession.account_id == account_id, RevokedSession.expires_at > utcnow()
+        )
+    ).all()
+    return {
+        "active": account.disabled_at is None,
+        "session_version": account.session_version,
+        "revoked": sorted(revoked),
+    }
 
 
 def end_session(uow, account_id: str, token_id: str, expires_at: datetime) -> None:
     """Signing out: this token is refused from now on (the account's other sessions go on)."""
     _get(uow, account_id)
     uow.session.execute(delete(RevokedSession).where(RevokedSession.expires_at <= utcnow()))
-    uow.session.execute(uow.insert(RevokedSession).values(
-        token_id=token_id, account_id=account_id, expires_at=expires_at).on_conflict_do_nothing())
+    uow.session.execute(
+        uow.insert(RevokedSession)
+        .values(token_id=token_id, account_id=account_id, expires_at=expires_at)
+        .on_conflict_do_nothing()
+    )
     uow.commit()
 
 
@@ -139,16 +169,28 @@ def start_password_reset(uow, account_id: str) -> dict:
     account.reset_expires_at = utcnow() + RESET_CODE_LIFETIME
     account.session_version += 1
     uow.commit()
-    return {"account": _out.dump(account), "reset_code": code, "expires_at": account.reset_expires_at.isoformat()}
+    return {
+        "account": _out.dump(account),
+        "reset_code": code,
+        "expires_at": account.reset_expires_at.isoformat(),
+    }
 
 
-def complete_password_reset(uow, email: str, code: str, new: str, client_address: str | None = None) -> dict:
+def complete_password_reset(
+    uow, email: str, code: str, new: str, client_address: str | None = None
+) -> dict:
     keys = sign_in_throttle.keys_for(email, client_address)
     sign_in_throttle.refuse_if_locked(uow, keys)
     account = _by_email(uow, email)
-    expected = account.reset_code_hash if account is not None and account.reset_code_hash else "0" * 64
-    valid = (hmac.compare_digest(expected, _code_hash(code)) and account is not None
-             and account.reset_expires_at is not None and account.reset_expires_at > utcnow())
+    expected = (
+        account.reset_code_hash if account is not None and account.reset_code_hash else "0" * 64
+    )
+    valid = (
+        hmac.compare_digest(expected, _code_hash(code))
+        and account is not None
+        and account.reset_expires_at is not None
+        and account.reset_expires_at > utcnow()
+    )
     if not valid:
         sign_in_throttle.record_failure(uow, keys)
         uow.commit()

@@ -5,6 +5,7 @@ tests/services/test_erasure_rules.py.
 Beyond the tables: the dead letters in the broker (whole event bodies) are swept by
 `sweep_dead_letters`, hourly and right after each erasure.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,10 @@ ERASURE: dict[str, str] = {
     "volunteers": "profile emptied and hidden (volunteers.forget_member)",
     "time_bank_entries": "kept: hours against an id only (the network's figures)",
     "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all published "
-              "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
+    "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
     "staff_accounts": "not an inhabitant's: staff accounts, removed by the coordinator",
-    "villages": "not personal: a hub's public address", "village_stops": "not personal: the truck's stops",
+    "villages": "not personal: a hub's public address",
+    "village_stops": "not personal: the truck's stops",
 }
 
 
@@ -42,8 +44,10 @@ def scrub_dead_letters(member_ids, queue: DeadLetterQueue | None = None) -> int:
     try:
         return (queue or DeadLetterQueue()).scrub(member_ids)
     except Exception as exc:  # noqa: BLE001 — the erasure itself is committed; the sweep retries
-        log.warning("dead letters not scrubbed after an erasure, the broker did not answer: %s",
-                    type(exc).__name__)
+        log.warning(
+            "dead letters not scrubbed after an erasure, the broker did not answer: %s",
+            type(exc).__name__,
+        )
         return 0
 
 
@@ -60,6 +64,9 @@ def sweep_dead_letters(uow, now: datetime, queue: DeadLetterQueue | None = None)
         log.warning("dead letters not swept, the broker did not answer: %s", type(exc).__name__)
         return {"purged": 0, "scrubbed": 0}
     if purged or scrubbed:
-        log.info("dead letters swept: %d past retention removed, %d naming an erased member scrubbed",
-                 purged, scrubbed)
+        log.info(
+            "dead letters swept: %d past retention removed, %d naming an erased member scrubbed",
+            purged,
+            scrubbed,
+        )
     return {"purged": purged, "scrubbed": scrubbed}

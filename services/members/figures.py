@@ -19,6 +19,7 @@ Details (no personal data, counts only):
 - `missing_skills`: per village, each missing skill with its demand
   (village_id, village_name, skill, label, requested, unmatched).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,8 +38,17 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
         villages_query = villages_query.where(Village.id.in_(village_ids))
     villages = uow.session.execute(villages_query).all()
     ids = [v.id for v in villages]
-    figures = {v.id: {"members": 0, "new_members": 0, "volunteer_minutes": 0, "active_volunteers": 0,
-                      "volunteers": 0, "missing_skills": 0} for v in villages}
+    figures = {
+        v.id: {
+            "members": 0,
+            "new_members": 0,
+            "volunteer_minutes": 0,
+            "active_volunteers": 0,
+            "volunteers": 0,
+            "missing_skills": 0,
+        }
+        for v in villages
+    }
     if not ids:
         return {"figures": {}, "details": {"volunteer_pool": [], "missing_skills": []}}
 
@@ -48,17 +58,23 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     present = func.count().filter(Member.erased_at.is_(None))
     joined = func.count().filter(Member.joined_on >= date_from)
     for village_id, members, new_members in uow.session.execute(
-            select(Member.village_id, present, joined).where(in_villages, Member.joined_on <= date_to)
-            .group_by(Member.village_id)).all():
+        select(Member.village_id, present, joined)
+        .where(in_villages, Member.joined_on <= date_to)
+        .group_by(Member.village_id)
+    ).all():
         if village_id in figures:
             figures[village_id]["members"] = members
             figures[village_id]["new_members"] = new_members
 
     start, end = period_bounds(date_from, date_to)
     people = defaultdict(set)
-    for line in uow.session.scalars(select(TimeBankEntry).where(
-            TimeBankEntry.village_id.in_(ids), TimeBankEntry.occurred_at >= start,
-            TimeBankEntry.occurred_at < end)).all():
+    for line in uow.session.scalars(
+        select(TimeBankEntry).where(
+            TimeBankEntry.village_id.in_(ids),
+            TimeBankEntry.occurred_at >= start,
+            TimeBankEntry.occurred_at < end,
+        )
+    ).all():
         figures[line.village_id]["volunteer_minutes"] += line.minutes
         people[line.village_id].add(line.member_id)
     for village_id, members in people.items():
@@ -73,12 +89,28 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
         village_id, village_name = village_map["village_id"], village_map["village_name"]
         for line in village_map["skills"]:
             if line["supply"]["volunteers"]:
-                pool_rows.append({"village_id": village_id, "village_name": village_name, "skill": line["skill"],
-                                  "label": line["label"], "volunteers": line["supply"]["volunteers"]})
+                pool_rows.append(
+                    {
+                        "village_id": village_id,
+                        "village_name": village_name,
+                        "skill": line["skill"],
+                        "label": line["label"],
+                        "volunteers": line["supply"]["volunteers"],
+                    }
+                )
             if line["status"] == "missing":
-                missing_rows.append({"village_id": village_id, "village_name": village_name,
-                                     "skill": line["skill"], "label": line["label"],
-                                     "requested": line["demand"]["requested"],
-                                     "unmatched": line["demand"]["unmatched"]})
+                missing_rows.append(
+                    {
+                        "village_id": village_id,
+                        "village_name": village_name,
+                        "skill": line["skill"],
+                        "label": line["label"],
+                        "requested": line["demand"]["requested"],
+                        "unmatched": line["demand"]["unmatched"],
+                    }
+                )
         figures[village_id]["missing_skills"] = len(village_map["missing"])
-    return {"figures": figures, "details": {"volunteer_pool": pool_rows, "missing_skills": missing_rows}}
+    return {
+        "figures": figures,
+        "details": {"volunteer_pool": pool_rows, "missing_skills": missing_rows},
+    }

@@ -3,6 +3,7 @@ code: `templates/notices/<name>.txt` (the SMS, the call list's line and the e-ma
 part), `<name>.subject.txt` (the e-mail's subject) and `<name>.html` (its HTML part).
 `MAILLAGE_TEMPLATES_DIR` names a directory searched first: a file there replaces the one shipped
 (`<dir>/notices/order_ready.txt`…), the others stay."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ def _environment() -> Environment:
         _environments[override] = Environment(
             loader=FileSystemLoader([p for p in (override, SHIPPED) if p]),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-            keep_trailing_newline=False, auto_reload=True)
+            keep_trailing_newline=False,
+            auto_reload=True,
+        )
     return _environments[override]
 
 
@@ -36,5 +39,7 @@ def render_text(name: str, context: dict) -> str:
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
     """(subject, plain text with the opt-out footer, HTML)."""
     subject = " ".join(render(name, "subject.txt", context).split())
-    text = render(name, "txt", context) + _environment().get_template("notices/_footer.txt").render(**context)
+    text = render(name, "txt", context) + _environment().get_template("notices/_footer.txt").render(
+        **context
+    )
     return subject, text.rstrip() + "\n", render(name, "html", context)

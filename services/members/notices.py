@@ -16,6 +16,7 @@ it (`order.ready`, from the orders service).
 
 Guests (not members) are not here: the events service lists them for the concierge to call.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,12 @@ from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the
 from services.members.models import Member, Village
 from services.members.models.notices import Notice
 from services.members.schemas.notices import (
-    DELIVERY_OUTCOMES, NOTICE_CHANNELS, NOTICE_SOURCES, NOTICE_STATUSES, DeliveryLogOutput, NoticeOutput,
+    DELIVERY_OUTCOMES,
+    NOTICE_CHANNELS,
+    NOTICE_SOURCES,
+    NOTICE_STATUSES,
+    DeliveryLogOutput,
+    NoticeOutput,
 )
 from services.members.schemas.people import display_phone
 
@@ -78,21 +84,34 @@ def _member_to_tell(uow, member_id: str) -> Member | None:
     return uow.session.get(Member, member_id, options=[lazyload(Member.tags)])
 
 
-def _new_notice(member: Member, source_type: str, source_ref: str, template: str, context: dict) -> Notice:
+def _new_notice(
+    member: Member, source_type: str, source_ref: str, template: str, context: dict
+) -> Notice:
     """A notice to send: its text (the SMS, the call list's line) rendered now from the template;
     the e-mail's subject and HTML part are rendered from the same context when it is sent."""
-    return Notice(village_id=member.village_id, member_id=member.id, source_type=source_type,
-                  source_ref=source_ref, channel=choose_channel(member), status="to_send",
-                  message=notice_templates.render_text(template, context)[:600], template=template,
-                  context=json.dumps(context, ensure_ascii=False), created_at=utcnow())
+    return Notice(
+        village_id=member.village_id,
+        member_id=member.id,
+        source_type=source_type,
+        source_ref=source_ref,
+        channel=choose_channel(member),
+        status="to_send",
+        message=notice_templates.render_text(template, context)[:600],
+        template=template,
+        context=json.dumps(context, ensure_ascii=False),
+        created_at=utcnow(),
+    )
 
 
 def _cancelled_context(payload: dict) -> dict:
     starts = payload["starts_at"]
     if isinstance(starts, str):
         starts = datetime.fromisoformat(starts)
-    return {"title": payload["title"], "when": starts.astimezone(LOCAL).strftime("%d/%m à %Hh%M"),
-            "reason": payload.get("reason")}
+    return {
+        "title": payload["title"],
+        "when": starts.astimezone(LOCAL).strftime("%d/%m à %Hh%M"),
+        "reason": payload.get("reason"),
+    }
 
 
 def record_animation_cancelled(uow, envelope: dict) -> None:
@@ -102,22 +121,34 @@ def record_animation_cancelled(uow, envelope: dict) -> None:
     for member_id in payload["member_ids"]:
         member = _member_to_tell(uow, member_id)
         if member is None or member.erased_at is not None:
-            log.info("animation %s cancelled: member %s unknown or erased, not told",
-                     payload["animation_id"], member_id)
+            log.info(
+                "animation %s cancelled: member %s unknown or erased, not told",
+                payload["animation_id"],
+                member_id,
+            )
             continue
-        already = uow.session.scalar(select(Notice.id).where(
-            Notice.source_type == envelope["type"], Notice.source_ref == payload["animation_id"],
-            Notice.member_id == member_id))
+        already = uow.session.scalar(
+            select(Notice.id).where(
+                Notice.source_type == envelope["type"],
+                Notice.source_ref == payload["animation_id"],
+                Notice.member_id == member_id,
+            )
+        )
         if already is not None:
             continue
-        uow.session.add(_new_notice(member, envelope["type"], payload["animation_id"], "animation_cancelled",
-                                    context))
+        uow.session.add(
+            _new_notice(
+                member, envelope["type"], payload["animation_id"], "animation_cancelled", context
+            )
+        )
     uow.commit()
 
 
 def _parcel_context(village: Village | None, payload: dict) -> dict:
-    return {"village_name": village.name if village is not None else None,
-            "pickup_code": payload.get("pickup_code")}
+    return {
+        "village_name": village.name if village is not None else None,
+        "pickup_code": payload.get("pickup_code"),
+    }
 
 
 def record_parcel_received(uow, envelope: dict) -> None:
@@ -128,36 +159,72 @@ def record_parcel_received(uow, envelope: dict) -> None:
     if member is None or member.erased_at is not None:
         log.info("parcel %s: no member to tell", payload["parcel_id"])
     elif not _already(uow, envelope["type"], payload["parcel_id"], member.id):
-        uow.session.add(_new_notice(member, envelope["type"], payload["parcel_id"], "parcel_received",
-                                    _parcel_context(uow.session.get(Village, payload["village_id"]), payload)))
+        uow.session.add(
+            _new_notice(
+                member,
+                envelope["type"],
+                payload["parcel_id"],
+                "parcel_received",
+                _parcel_context(uow.session.get(Village, payload["village_id"]), payload),
+            )
+        )
     uow.commit()
 
 
 # --- order ready -----------------------------------------------------------------------------------
 
-FRENCH_DAYS = {"monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi", "thursday": "jeudi",
-               "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche"}
-FULFILMENT_LABELS = {"counter": "à la conciergerie", "locker": "au casier", "truck_stop": "au camion",
-                     "home_delivery": "livraison à domicile"}
+FRENCH_DAYS = {
+    "monday": "lundi",
+    "tuesday": "mardi",
+    "wednesday": "mercredi",
+    "thursday": "jeudi",
+    "friday": "vendredi",
+    "saturday": "samedi",
+    "sunday": "dimanche",
+}
+FULFILMENT_LABELS = {
+    "counter": "à la conciergerie",
+    "locker": "au casier",
+    "truck_stop": "au camion",
+    "home_delivery": "livraison à domicile",
+}
 
 
 def _hours_lines(uow, village_id: str) -> list[str]:
     weekly = villages.get_opening_hours(uow, village_id)["weekly"]
-    return [f"{FRENCH_DAYS[s['day']]} {s['opens'].replace(':', 'h')}–{s['closes'].replace(':', 'h')}" for s in weekly]
+    return [
+        f"{FRENCH_DAYS[s['day']]} {s['opens'].replace(':', 'h')}–{s['closes'].replace(':', 'h')}"
+        for s in weekly
+    ]
 
 
 def _order_context(uow, village: Village | None, payload: dict, now: datetime) -> dict:
-    context = {"village_name": None, "place": None, "hours": [], "next_opening": None,
-               "fulfilment": payload["fulfilment"], "fulfilment_label": FULFILMENT_LABELS[payload["fulfilment"]],
-               "locker_compartment": payload.get("locker_compartment"), "locker_code": payload.get("locker_code"),
-               "truck_stop": payload.get("truck_stop"), "delivery_date": str(payload["delivery_date"])}
+    context = {
+        "village_name": None,
+        "place": None,
+        "hours": [],
+        "next_opening": None,
+        "fulfilment": payload["fulfilment"],
+        "fulfilment_label": FULFILMENT_LABELS[payload["fulfilment"]],
+        "locker_compartment": payload.get("locker_compartment"),
+        "locker_code": payload.get("locker_code"),
+        "truck_stop": payload.get("truck_stop"),
+        "delivery_date": str(payload["delivery_date"]),
+    }
     if village is not None:
-        context.update(village_name=village.name, hours=_hours_lines(uow, village.id),
-                       place=", ".join(p for p in (village.street, f"{village.postcode} {village.commune}") if p))
+        context.update(
+            village_name=village.name,
+            hours=_hours_lines(uow, village.id),
+            place=", ".join(
+                p for p in (village.street, f"{village.postcode} {village.commune}") if p
+            ),
+        )
         status = villages.get_opening_status(uow, village.id, now)
         if not status["open"] and status["next_opening"]:
             opening = datetime.fromisoformat(status["next_opening"]).astimezone(LOCAL)
-            context["next_opening"] = f"{FRENCH_DAYS[opening.strftime('%A').lower()]} {opening:%d/%m à %Hh%M}"
+            context["next_opening"] = (
+                f"{FRENCH_DAYS[opening.strftime('%A').lower()]} {opening:%d/%m à %Hh%M}"
+            )
     return context
 
 
@@ -172,17 +239,30 @@ def record_order_ready(uow, envelope: dict) -> None:
         return
     if _already(uow, envelope["type"], payload["order_id"], member.id):
         return
-    context = _order_context(uow, uow.session.get(Village, payload["village_id"]), payload, utcnow())
-    uow.session.add(_new_notice(member, envelope["type"], payload["order_id"], "order_ready", context))
+    context = _order_context(
+        uow, uow.session.get(Village, payload["village_id"]), payload, utcnow()
+    )
+    uow.session.add(
+        _new_notice(member, envelope["type"], payload["order_id"], "order_ready", context)
+    )
     uow.commit()
 
 
 def _already(uow, source_type: str, source_ref: str, member_id: str) -> bool:
-    return uow.session.scalar(select(Notice.id).where(
-        Notice.source_type == source_type, Notice.source_ref == source_ref, Notice.member_id == member_id)) is not None
+    return (
+        uow.session.scalar(
+            select(Notice.id).where(
+                Notice.source_type == source_type,
+                Notice.source_ref == source_ref,
+                Notice.member_id == member_id,
+            )
+        )
+        is not None
+    )
 
 
 # --- sending ---------------------------------------------------------------------------------------
+
 
 def default_sender() -> channels.Channels:
     """The channels configured for this process (`channels.configured()`)."""
@@ -216,10 +296,20 @@ def unsubscribe_url(member_id: str) -> str:
 def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
     if notice.channel == "sms" or not notice.template:
         return channels.Outgoing(notice.id, notice.channel, to, notice.message, subject="Maillage")
-    context = {**json.loads(notice.context or "{}"), "unsubscribe_url": unsubscribe_url(notice.member_id)}
+    context = {
+        **json.loads(notice.context or "{}"),
+        "unsubscribe_url": unsubscribe_url(notice.member_id),
+    }
     subject, text, html = notice_templates.render_email(notice.template, context)
-    return channels.Outgoing(notice.id, "email", to, text, subject=subject, html=html,
-                             unsubscribe_url=context["unsubscribe_url"])
+    return channels.Outgoing(
+        notice.id,
+        "email",
+        to,
+        text,
+        subject=subject,
+        html=html,
+        unsubscribe_url=context["unsubscribe_url"],
+    )
 
 
 def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -> None:
@@ -231,9 +321,16 @@ def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -
 def _next_due(uow, now: datetime, channels_up) -> Notice | None:
     """The oldest SMS or e-mail due, locked: replicas share the work, never a message."""
     return uow.session.scalars(
-        select(Notice).where(Notice.status == "to_send", Notice.channel.in_(tuple(channels_up)),
-                             or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now))
-        .order_by(Notice.created_at, Notice.id).limit(1).with_for_update(skip_locked=True)).first()
+        select(Notice)
+        .where(
+            Notice.status == "to_send",
+            Notice.channel.in_(tuple(channels_up)),
+            or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
+        )
+        .order_by(Notice.created_at, Notice.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
 
 
 def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
@@ -251,26 +348,42 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
         if notice is None:
             break
         member = uow.session.get(Member, notice.member_id)
-        to = None if member is None or member.erased_at is not None else (
-            member.phone if notice.channel == "sms" else member.email)
+        to = (
+            None
+            if member is None or member.erased_at is not None
+            else (member.phone if notice.channel == "sms" else member.email)
+        )
         if not to or (notice.channel == "sms" and not _mobile(member)):
             _to_call(notice, now, "plus de coordonnée utilisable / no usable contact any more")
         elif hasattr(sender, "has") and not sender.has(notice.channel):
-            _to_call(notice, now, f"aucun envoi {notice.channel} configuré / no {notice.channel} sender configured")
+            _to_call(
+                notice,
+                now,
+                f"aucun envoi {notice.channel} configuré / no {notice.channel} sender configured",
+            )
         elif notice.channel == "sms" and sms_allowed_from(now) > now:
             notice.next_attempt_at = sms_allowed_from(now)
         else:
             try:
                 sender.send(_outgoing(notice, to))
             except Exception as exc:  # noqa: BLE001  one failing message does not stop the others
-                why = exc.reason if isinstance(exc, channels.SendFailed) else f"{type(exc).__name__}: {exc}"
+                why = (
+                    exc.reason
+                    if isinstance(exc, channels.SendFailed)
+                    else f"{type(exc).__name__}: {exc}"
+                )
                 log.warning("notice %s: sending by %s failed (%s)", notice.id, notice.channel, why)
                 if getattr(exc, "unreachable", False):
                     channels_up.discard(notice.channel)
                 notice.attempts += 1
                 notice.last_error = why[:300]
                 if notice.attempts >= max_attempts():
-                    _to_call(notice, now, f"abandonné après {notice.attempts} essais : {why}", parked=True)
+                    _to_call(
+                        notice,
+                        now,
+                        f"abandonné après {notice.attempts} essais : {why}",
+                        parked=True,
+                    )
                 else:
                     notice.next_attempt_at = now + retry_pause(notice.attempts)
             else:
@@ -282,29 +395,57 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
 
 # --- the concierge's list --------------------------------------------------------------------------
 
+
 def _dump(notice: Notice, member: Member | None) -> dict:
     alive = member is not None and member.erased_at is None
-    return NoticeOutput().dump({
-        "id": notice.id, "village_id": notice.village_id, "member_id": notice.member_id,
-        "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip() if alive else None,
-        "phone": display_phone(member.phone) if alive and member.phone else None,
-        "email": member.email if alive else None, "source_type": notice.source_type,
-        "source_ref": notice.source_ref, "channel": notice.channel, "channel_label": NOTICE_CHANNELS[notice.channel],
-        "status": notice.status, "status_label": NOTICE_STATUSES[notice.status], "message": notice.message,
-        "attempts": notice.attempts, "created_at": notice.created_at, "sent_at": notice.sent_at,
-        "done_at": notice.done_at, "next_attempt_at": notice.next_attempt_at, "last_error": notice.last_error,
-        "parked_at": notice.parked_at})
+    return NoticeOutput().dump(
+        {
+            "id": notice.id,
+            "village_id": notice.village_id,
+            "member_id": notice.member_id,
+            "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip()
+            if alive
+            else None,
+            "phone": display_phone(member.phone) if alive and member.phone else None,
+            "email": member.email if alive else None,
+            "source_type": notice.source_type,
+            "source_ref": notice.source_ref,
+            "channel": notice.channel,
+            "channel_label": NOTICE_CHANNELS[notice.channel],
+            "status": notice.status,
+            "status_label": NOTICE_STATUSES[notice.status],
+            "message": notice.message,
+            "attempts": notice.attempts,
+            "created_at": notice.created_at,
+            "sent_at": notice.sent_at,
+            "done_at": notice.done_at,
+            "next_attempt_at": notice.next_attempt_at,
+            "last_error": notice.last_error,
+            "parked_at": notice.parked_at,
+        }
+    )
 
 
-def list_notices(uow, village_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
+def list_notices(
+    uow, village_id: str, status: str | None = None, window: dict | None = None
+) -> list[dict]:
     """The village's notices ("à prévenir": status to_send), calls first, oldest first; members
     erased since are left out. `window`: one page of it, cut in the query (backbone/paging.py)."""
-    query = (select(Notice, Member).join(Member, Member.id == Notice.member_id)
-             .where(Notice.village_id == village_id, Member.erased_at.is_(None)))
+    query = (
+        select(Notice, Member)
+        .join(Member, Member.id == Notice.member_id)
+        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
+    )
     if status:
         query = query.where(Notice.status == status)
-    query = windowed(query, window, case((Notice.status == "to_send", 0), else_=1),
-                     case((Notice.channel == "call", 0), else_=1), Notice.created_at, Notice.id)
+    query = windowed(
+        query,
+        window,
+        case((Notice.status == "to_send", 0), else_=1),
+        case((Notice.channel == "call", 0), else_=1),
+        Notice.created_at,
+        Notice.id,
+    )
     return [_dump(notice, member) for notice, member in uow.session.execute(query).all()]
 
 
@@ -324,6 +465,7 @@ def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = No
 
 # --- the delivery log ------------------------------------------------------------------------------
 
+
 def _outcome(notice: Notice) -> str:
     if notice.status == "sent":
         return "sent"
@@ -339,22 +481,34 @@ def _outcome(notice: Notice) -> str:
 def _outcome_is(outcome: str):
     """`_outcome` as a SQL condition, so that the log is filtered (and cut in pages) by the query."""
     open_ = and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.is_(None))
-    return {"sent": Notice.status == "sent",
-            "called": Notice.status == "done",
-            "parked": and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.isnot(None)),
-            "to_call": and_(open_, Notice.channel == "call"),
-            "failed": and_(open_, Notice.channel != "call", Notice.attempts > 0),
-            "waiting": and_(open_, Notice.channel != "call", or_(Notice.attempts == 0, Notice.attempts.is_(None))),
-            }[outcome]
+    return {
+        "sent": Notice.status == "sent",
+        "called": Notice.status == "done",
+        "parked": and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.isnot(None)),
+        "to_call": and_(open_, Notice.channel == "call"),
+        "failed": and_(open_, Notice.channel != "call", Notice.attempts > 0),
+        "waiting": and_(
+            open_, Notice.channel != "call", or_(Notice.attempts == 0, Notice.attempts.is_(None))
+        ),
+    }[outcome]
 
 
-def delivery_log(uow, village_id: str, outcome: str | None = None, window: dict | None = None,
-                 *, limit: int = 500) -> list[dict]:
+def delivery_log(
+    uow,
+    village_id: str,
+    outcome: str | None = None,
+    window: dict | None = None,
+    *,
+    limit: int = 500,
+) -> list[dict]:
     """The village's notices as sent, failed, parked or called, with why; newest first. Members
     erased since are not there (their notices went with them). Without a window, the newest
     `limit` lines."""
-    query = (select(Notice, Member).join(Member, Member.id == Notice.member_id)
-             .where(Notice.village_id == village_id, Member.erased_at.is_(None)))
+    query = (
+        select(Notice, Member)
+        .join(Member, Member.id == Notice.member_id)
+        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
+    )
     if outcome:
         query = query.where(_outcome_is(outcome))
     query = windowed(query, window, Notice.created_at.desc(), Notice.id)
@@ -362,24 +516,40 @@ def delivery_log(uow, village_id: str, outcome: str | None = None, window: dict 
     lines = []
     for notice, member in rows:
         what = _outcome(notice)
-        lines.append(DeliveryLogOutput().dump({
-            "notice_id": notice.id, "member_id": notice.member_id,
-            "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip(),
-            "source_type": notice.source_type, "source_label": NOTICE_SOURCES.get(notice.source_type, notice.source_type),
-            "channel": notice.channel, "channel_label": NOTICE_CHANNELS[notice.channel], "outcome": what,
-            "outcome_label": DELIVERY_OUTCOMES[what], "attempts": notice.attempts, "why": notice.last_error,
-            "created_at": notice.created_at, "sent_at": notice.sent_at, "next_attempt_at": notice.next_attempt_at,
-            "parked_at": notice.parked_at, "done_at": notice.done_at}))
+        lines.append(
+            DeliveryLogOutput().dump(
+                {
+                    "notice_id": notice.id,
+                    "member_id": notice.member_id,
+                    "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip(),
+                    "source_type": notice.source_type,
+                    "source_label": NOTICE_SOURCES.get(notice.source_type, notice.source_type),
+                    "channel": notice.channel,
+                    "channel_label": NOTICE_CHANNELS[notice.channel],
+                    "outcome": what,
+                    "outcome_label": DELIVERY_OUTCOMES[what],
+                    "attempts": notice.attempts,
+                    "why": notice.last_error,
+                    "created_at": notice.created_at,
+                    "sent_at": notice.sent_at,
+                    "next_attempt_at": notice.next_attempt_at,
+                    "parked_at": notice.parked_at,
+                    "done_at": notice.done_at,
+                }
+            )
+        )
     return lines
 
 
 # --- RGPD: one person's notices ------------------------------------------------------------------
 
+
 def member_notices(uow, member_id: str) -> list[dict]:
     """Every notice made for one member (RGPD export)."""
     member = uow.session.get(Member, str(member_id))
-    rows = uow.session.scalars(select(Notice).where(Notice.member_id == str(member_id))
-                               .order_by(Notice.created_at)).all()
+    rows = uow.session.scalars(
+        select(Notice).where(Notice.member_id == str(member_id)).order_by(Notice.created_at)
+    ).all()
     return [_dump(notice, member) for notice in rows]
 
 

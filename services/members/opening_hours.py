@@ -8,6 +8,7 @@ the exception that starts latest (the most specific) gives the day's hours.
 Every comparison is made in UTC: two aware datetimes with the same `ZoneInfo` compare by wall time,
 which is wrong across a change of daylight saving time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ HORIZON_DAYS = 400  # how far ahead "next opening" looks (a closure may last a s
 
 @dataclass(frozen=True)
 class Slot:
-    opens: str   # "HH:MM"
+    opens: str  # "HH:MM"
     closes: str  # "HH:MM" or "24:00", after `opens`
 
 
@@ -85,8 +86,12 @@ def _merged(intervals) -> Iterator[tuple[datetime, datetime]]:
         yield current
 
 
-def opening_status(weekly: Weekly, exceptions: Iterable[ScheduleException], at: datetime,
-                   horizon_days: int = HORIZON_DAYS) -> dict:
+def opening_status(
+    weekly: Weekly,
+    exceptions: Iterable[ScheduleException],
+    at: datetime,
+    horizon_days: int = HORIZON_DAYS,
+) -> dict:
     """{"open": bool, "until": datetime | None, "next_opening": datetime | None} at `at`.
 
     `until` is when it closes (None when no closing is planned within the horizon);
@@ -106,9 +111,11 @@ def opening_status(weekly: Weekly, exceptions: Iterable[ScheduleException], at: 
             continue
         if start <= now:
             following = next(merged, None)
-            return {"open": True,
-                    "until": None if end >= horizon_end else end.astimezone(PARIS),
-                    "next_opening": following[0].astimezone(PARIS) if following else None}
+            return {
+                "open": True,
+                "until": None if end >= horizon_end else end.astimezone(PARIS),
+                "next_opening": following[0].astimezone(PARIS) if following else None,
+            }
         return {"open": False, "until": None, "next_opening": start.astimezone(PARIS)}
     return {"open": False, "until": None, "next_opening": None}
 

@@ -2,6 +2,7 @@
 the member's id signed (itsdangerous) with `MAILLAGE_OPT_OUT_SECRET` (local runs: one secret
 generated in the data directory). Following it withdraws the member's `contact` consent: from then
 on they are only called by the concierge when something concerns them (`choose_channel`)."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,11 @@ SALT = "maillage-opt-out"
 
 def public_url() -> str:
     """The network's public address (MAILLAGE_PUBLIC_URL, else GATEWAY_PUBLIC_URL)."""
-    url = os.environ.get("MAILLAGE_PUBLIC_URL") or os.environ.get("GATEWAY_PUBLIC_URL") or "http://localhost:8000"
+    url = (
+        os.environ.get("MAILLAGE_PUBLIC_URL")
+        or os.environ.get("GATEWAY_PUBLIC_URL")
+        or "http://localhost:8000"
+    )
     return url.strip().rstrip("/")
 
 
@@ -45,7 +50,9 @@ def withdraw_contact(uow, token: str) -> dict:
     try:
         member_id = URLSafeSerializer(_secret(), salt=SALT).loads(str(token or ""))
     except BadSignature:
-        raise InvalidInput({"token": ["Lien de désabonnement invalide. / Invalid opt-out link."]}) from None
+        raise InvalidInput(
+            {"token": ["Lien de désabonnement invalide. / Invalid opt-out link."]}
+        ) from None
     member = uow.session.get(Member, str(member_id))
     if member is None or member.erased_at is not None:
         return {"withdrawn": False}

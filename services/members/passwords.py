@@ -12,6 +12,7 @@ A sign-in that would wait behind more than MAILLAGE_HASH_QUEUE others (default 4
 (`HashingBusy`, told to the caller as "try again in a second") instead of waiting: waiting, it would
 hold one of the service's workers (max_workers) and the gateway's, and a flood of sign-ins faster
 than the CPU can check them would fill both, leaving none for the counter's calls."""
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,9 @@ from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
 _hasher = PasswordHasher()
-_slots = Semaphore(max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", str((os.cpu_count() or 2) // 2)))))
+_slots = Semaphore(
+    max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", str((os.cpu_count() or 2) // 2))))
+)
 _MAX_WAITING = max(0, int(os.environ.get("MAILLAGE_HASH_QUEUE", "4")))
 _waiting = 0
 

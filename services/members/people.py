@@ -3,6 +3,7 @@ search, edits, consents, RGPD export and erasure, and figures for the coordinato
 
 A member belongs to one home village; every call names the village it acts in (the gateway checks
 the caller may act there) and a member of another village is "not found" from it."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,12 @@ from backbone.tables import utcnow
 from services.members import notices, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
 from services.members.schemas.people import (
-    SERVICE_TAGS, MemberOutput, MemberSummaryOutput, SharedMemberOutput, display_phone, normalise_name,
+    SERVICE_TAGS,
+    MemberOutput,
+    MemberSummaryOutput,
+    SharedMemberOutput,
+    display_phone,
+    normalise_name,
     normalise_phone,
 )
 
@@ -28,6 +34,7 @@ _SCALAR_FIELDS = _PERSONAL_FIELDS + ("preferred_channel", "joined_on", "fee_cent
 
 
 # --- reading -------------------------------------------------------------------------------------
+
 
 def display_name(member: Member) -> str:
     if member.erased_at is not None:
@@ -42,12 +49,19 @@ def _active_purposes(member: Member) -> set[str]:
 def _as_dict(member: Member, duplicates=()) -> dict:
     return {
         **{name: getattr(member, name) for name in _SCALAR_FIELDS},
-        "id": member.id, "village_id": member.village_id, "display_name": display_name(member),
-        "phone_display": display_phone(member.phone), "tags": sorted(t.tag for t in member.tags),
-        "consents": [{"purpose": c.purpose, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at}
-                     for c in member.consents],
+        "id": member.id,
+        "village_id": member.village_id,
+        "display_name": display_name(member),
+        "phone_display": display_phone(member.phone),
+        "tags": sorted(t.tag for t in member.tags),
+        "consents": [
+            {"purpose": c.purpose, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at}
+            for c in member.consents
+        ],
         "shared_with_network": "share_with_network" in _active_purposes(member),
-        "likely_duplicates": list(duplicates), "created_at": member.created_at, "erased_at": member.erased_at,
+        "likely_duplicates": list(duplicates),
+        "created_at": member.created_at,
+        "erased_at": member.erased_at,
     }
 
 
@@ -67,8 +81,9 @@ def _member_in(uow, village_id: str, member_id: str, *, erased_ok: bool = False)
     return member
 
 
-def _likely_duplicates(uow, village_id: str, search_name: str | None, phone: str | None,
-                       exclude_id: str | None = None) -> list[dict]:
+def _likely_duplicates(
+    uow, village_id: str, search_name: str | None, phone: str | None, exclude_id: str | None = None
+) -> list[dict]:
     """Members of the village with the same normalised phone or the same normalised name."""
     clauses = []
     if phone:
@@ -77,7 +92,9 @@ def _likely_duplicates(uow, village_id: str, search_name: str | None, phone: str
         clauses.append(Member.search_name == search_name)
     if not clauses:
         return []
-    query = select(Member).where(Member.village_id == village_id, Member.erased_at.is_(None), or_(*clauses))
+    query = select(Member).where(
+        Member.village_id == village_id, Member.erased_at.is_(None), or_(*clauses)
+    )
     if exclude_id:
         query = query.where(Member.id != exclude_id)
     found = []
@@ -94,8 +111,11 @@ def village_of_member(uow, member_id: str) -> str:
 
 def get_member(uow, village_id: str, member_id: str) -> dict:
     member = _member_in(uow, village_id, member_id)
-    return _out.dump(_as_dict(member, _likely_duplicates(uow, village_id, member.search_name, member.phone,
-                                                          member.id)))
+    return _out.dump(
+        _as_dict(
+            member, _likely_duplicates(uow, village_id, member.search_name, member.phone, member.id)
+        )
+    )
 
 
 _PHONE_LIKE = re.compile(r"^[\d\s.+()/-]+$")
@@ -121,22 +141,41 @@ def search_members(uow, village_id: str, q: str = "", limit: int = 20) -> list[d
     phones = {m.phone for m in members if m.phone}
     names = {m.search_name for m in members if m.search_name}
     twins = []
-    if members:  # the columns a duplicate's line needs, not whole members with their tags and consents
-        twins = uow.session.execute(select(
-            Member.id, Member.first_name, Member.last_name, Member.erased_at, Member.phone, Member.search_name,
-        ).where(Member.village_id == village_id, Member.erased_at.is_(None),
-                or_(Member.phone.in_(phones or {""}), Member.search_name.in_(names or {""})))).all()
+    if (
+        members
+    ):  # the columns a duplicate's line needs, not whole members with their tags and consents
+        twins = uow.session.execute(
+            select(
+                Member.id,
+                Member.first_name,
+                Member.last_name,
+                Member.erased_at,
+                Member.phone,
+                Member.search_name,
+            ).where(
+                Member.village_id == village_id,
+                Member.erased_at.is_(None),
+                or_(Member.phone.in_(phones or {""}), Member.search_name.in_(names or {""})),
+            )
+        ).all()
     rows = []
     for member in members:
-        duplicates = [{"member_id": t.id, "display_name": display_name(t),
-                       "reason": "same_phone" if member.phone and t.phone == member.phone else "same_name"}
-                      for t in twins if t.id != member.id
-                      and ((member.phone and t.phone == member.phone) or t.search_name == member.search_name)]
+        duplicates = [
+            {
+                "member_id": t.id,
+                "display_name": display_name(t),
+                "reason": "same_phone" if member.phone and t.phone == member.phone else "same_name",
+            }
+            for t in twins
+            if t.id != member.id
+            and ((member.phone and t.phone == member.phone) or t.search_name == member.search_name)
+        ]
         rows.append(_as_dict(member, duplicates))
     return _summary.dump(rows, many=True)
 
 
 # --- writing -------------------------------------------------------------------------------------
+
 
 def _check_village(uow, village_id: str) -> None:
     if uow.session.get(Village, village_id) is None:
@@ -146,9 +185,15 @@ def _check_village(uow, village_id: str) -> None:
 def _refuse_duplicates(duplicates: list[dict]) -> None:
     if duplicates:
         first = duplicates[0]
-        raise Conflict("duplicate_member", None,
-                       {"member_id": first["member_id"], "name": first["display_name"],
-                        "match": first["reason"]})
+        raise Conflict(
+            "duplicate_member",
+            None,
+            {
+                "member_id": first["member_id"],
+                "name": first["display_name"],
+                "match": first["reason"],
+            },
+        )
 
 
 def new_member(uow, data: dict) -> tuple[Member, list[dict]]:
@@ -158,18 +203,30 @@ def new_member(uow, data: dict) -> tuple[Member, list[dict]]:
     duplicates = _likely_duplicates(uow, data["village_id"], search_name, data.get("phone"))
     if not data.get("confirm_duplicate"):
         _refuse_duplicates(duplicates)
-    member = Member(village_id=data["village_id"], search_name=search_name,
-                    **{name: data.get(name) for name in _SCALAR_FIELDS})
+    member = Member(
+        village_id=data["village_id"],
+        search_name=search_name,
+        **{name: data.get(name) for name in _SCALAR_FIELDS},
+    )
     member.first_name, member.last_name = data["first_name"].strip(), data["last_name"].strip()
     member.tags = [MemberTag(tag=tag) for tag in data.get("tags", [])]
     now = utcnow()
-    member.consents = [Consent(purpose=purpose, given_at=now) for purpose in dict.fromkeys(data.get("consents", []))]
+    member.consents = [
+        Consent(purpose=purpose, given_at=now)
+        for purpose in dict.fromkeys(data.get("consents", []))
+    ]
     uow.session.add(member)
     uow.session.flush()
-    uow.record_event("member.registered", {
-        "member_id": member.id, "village_id": member.village_id, "display_name": display_name(member),
-        "tags": sorted(t.tag for t in member.tags if t.tag in SERVICE_TAGS),
-    }, village_id=member.village_id)
+    uow.record_event(
+        "member.registered",
+        {
+            "member_id": member.id,
+            "village_id": member.village_id,
+            "display_name": display_name(member),
+            "tags": sorted(t.tag for t in member.tags if t.tag in SERVICE_TAGS),
+        },
+        village_id=member.village_id,
+    )
     return member, duplicates
 
 
@@ -187,7 +244,11 @@ def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
     member = _member_in(uow, village_id, member_id)
     for name in _SCALAR_FIELDS:
         if name in data:
-            setattr(member, name, data[name].strip() if name in ("first_name", "last_name") else data[name])
+            setattr(
+                member,
+                name,
+                data[name].strip() if name in ("first_name", "last_name") else data[name],
+            )
     if "tags" in data:
         member.tags = [MemberTag(tag=tag) for tag in data["tags"]]
     errors = {}
@@ -204,7 +265,9 @@ def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
     member.search_name = normalise_name(f"{member.first_name} {member.last_name}")
     duplicates = []
     if {"first_name", "last_name", "phone"} & set(data):
-        duplicates = _likely_duplicates(uow, village_id, member.search_name, member.phone, member.id)
+        duplicates = _likely_duplicates(
+            uow, village_id, member.search_name, member.phone, member.id
+        )
         if not data.get("confirm_duplicate"):
             _refuse_duplicates(duplicates)
     uow.commit()
@@ -233,13 +296,17 @@ def withdraw_consent(uow, village_id: str, member_id: str, purpose: str) -> dict
 
 # --- RGPD ----------------------------------------------------------------------------------------
 
+
 def export_member(uow, village_id: str, member_id: str) -> dict:
     """Everything the members service holds about one person: their record, their volunteer profile
     and their time-bank lines (the gateway adds the other services')."""
     member = _member_in(uow, village_id, member_id)
-    return {**_out.dump(_as_dict(member)), "volunteer": volunteers.profile_of_member(uow, member.id),
-            "time_bank": time_bank.member_ledger(uow, member.id),
-            "notices": notices.member_notices(uow, member.id)}
+    return {
+        **_out.dump(_as_dict(member)),
+        "volunteer": volunteers.profile_of_member(uow, member.id),
+        "time_bank": time_bank.member_ledger(uow, member.id),
+        "notices": notices.member_notices(uow, member.id),
+    }
 
 
 def erase_member(uow, village_id: str, member_id: str) -> dict:
@@ -255,20 +322,32 @@ def erase_member(uow, village_id: str, member_id: str) -> dict:
         member.tags = []
         member.erased_at = utcnow()
         volunteers.forget_member(uow, member.id)
-        uow.record_event("member.erased", {"member_id": member.id, "village_id": member.village_id},
-                         village_id=member.village_id)
+        uow.record_event(
+            "member.erased",
+            {"member_id": member.id, "village_id": member.village_id},
+            village_id=member.village_id,
+        )
         uow.commit()
     return {"member_id": member.id, "erased_at": member.erased_at.isoformat()}
 
 
 # --- across villages -----------------------------------------------------------------------------
 
+
 def shared_members(uow, village_ids=None, window: dict | None = None) -> list[dict]:
     """Members who consent to be known across the network (`share_with_network`, not withdrawn):
     name and profile only, never contact details. Withdrawing the consent removes them at once."""
-    query = (select(Member).join(Consent).where(
-        Member.erased_at.is_(None), Consent.purpose == "share_with_network", Consent.withdrawn_at.is_(None))
-        .order_by(Member.search_name).distinct())
+    query = (
+        select(Member)
+        .join(Consent)
+        .where(
+            Member.erased_at.is_(None),
+            Consent.purpose == "share_with_network",
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Member.search_name)
+        .distinct()
+    )
     if village_ids is not None:
         query = query.where(Member.village_id.in_(village_ids))
     members = uow.session.scalars(windowed(query, window, Member.id)).all()
@@ -279,18 +358,37 @@ def member_stats(uow, village_ids=None) -> dict:
     """Counts per village and per tag: no personal data."""
     live = Member.erased_at.is_(None)
     where = [Member.village_id.in_(village_ids)] if village_ids is not None else []
-    by_village = dict(uow.session.execute(
-        select(Member.village_id, func.count()).where(live, *where).group_by(Member.village_id)).all())
+    by_village = dict(
+        uow.session.execute(
+            select(Member.village_id, func.count()).where(live, *where).group_by(Member.village_id)
+        ).all()
+    )
     by_village_and_tag: dict[str, dict[str, int]] = {}
     by_tag: dict[str, int] = {}
     for village_id, tag, count in uow.session.execute(
-            select(Member.village_id, MemberTag.tag, func.count()).join(MemberTag)
-            .where(live, *where).group_by(Member.village_id, MemberTag.tag)).all():
+        select(Member.village_id, MemberTag.tag, func.count())
+        .join(MemberTag)
+        .where(live, *where)
+        .group_by(Member.village_id, MemberTag.tag)
+    ).all():
         by_village_and_tag.setdefault(village_id, {})[tag] = count
         by_tag[tag] = by_tag.get(tag, 0) + count
-    erased = uow.session.scalar(select(func.count()).select_from(Member).where(
-        Member.erased_at.is_not(None), *where))
-    sharing = uow.session.scalar(select(func.count(func.distinct(Member.id))).select_from(Member).join(Consent).where(
-        live, Consent.purpose == "share_with_network", Consent.withdrawn_at.is_(None), *where))
-    return {"total": sum(by_village.values()), "erased": erased, "by_village": by_village, "by_tag": by_tag,
-            "by_village_and_tag": by_village_and_tag, "sharing_with_network": sharing}
+    erased = uow.session.scalar(
+        select(func.count()).select_from(Member).where(Member.erased_at.is_not(None), *where)
+    )
+    sharing = uow.session.scalar(
+        select(func.count(func.distinct(Member.id)))
+        .select_from(Member)
+        .join(Consent)
+        .where(
+            live, Consent.purpose == "share_with_network", Consent.withdrawn_at.is_(None), *where
+        )
+    )
+    return {
+        "total": sum(by_village.values()),
+        "erased": erased,
+        "by_village": by_village,
+        "by_tag": by_tag,
+        "by_village_and_tag": by_village_and_tag,
+        "sharing_with_network": sharing,
+    }

@@ -5,6 +5,7 @@ All or nothing: every row is checked (fields, duplicates inside the file and aga
 village's members); if any row has a problem nothing is written and the report lists each
 problem with its line number and field. Messages are English here and translated to French by
 the one catalogue (gateway/i18n.py), like every field error."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,13 @@ from datetime import datetime
 from backbone.errors import InvalidInput
 from backbone.schemas import load
 from services.members.people import _check_village, _likely_duplicates, new_member
-from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS, MemberInput, normalise_name
+from services.members.schemas.people import (
+    CHANNELS,
+    CONSENT_PURPOSES,
+    TAGS,
+    MemberInput,
+    normalise_name,
+)
 
 MAX_ROWS = 5000
 
@@ -34,32 +41,83 @@ def _key(text: str) -> str:
 
 # header as typed (normalised: no accents, case, spaces or punctuation) -> field
 HEADERS = {
-    "nom": "last_name", "nomdefamille": "last_name", "prenom": "first_name",
-    "telephone": "phone", "tel": "phone", "portable": "phone", "mobile": "phone",
-    "email": "email", "mail": "email", "courriel": "email", "adressemail": "email", "adresseemail": "email",
-    "adresse": "address", "codepostal": "postcode", "cp": "postcode", "commune": "city", "ville": "city",
-    "profil": "tags", "etiquettes": "tags", "tags": "tags",
-    "canal": "preferred_channel", "canalprefere": "preferred_channel", "contactprefere": "preferred_channel",
-    "datedadhesion": "joined_on", "adhesion": "joined_on", "adhesionle": "joined_on",
-    "cotisation": "fee_cents", "cotisationeuros": "fee_cents",
-    "renouvellement": "renewal_on", "datederenouvellement": "renewal_on",
-    "consentements": "consents", "consentement": "consents",
+    "nom": "last_name",
+    "nomdefamille": "last_name",
+    "prenom": "first_name",
+    "telephone": "phone",
+    "tel": "phone",
+    "portable": "phone",
+    "mobile": "phone",
+    "email": "email",
+    "mail": "email",
+    "courriel": "email",
+    "adressemail": "email",
+    "adresseemail": "email",
+    "adresse": "address",
+    "codepostal": "postcode",
+    "cp": "postcode",
+    "commune": "city",
+    "ville": "city",
+    "profil": "tags",
+    "etiquettes": "tags",
+    "tags": "tags",
+    "canal": "preferred_channel",
+    "canalprefere": "preferred_channel",
+    "contactprefere": "preferred_channel",
+    "datedadhesion": "joined_on",
+    "adhesion": "joined_on",
+    "adhesionle": "joined_on",
+    "cotisation": "fee_cents",
+    "cotisationeuros": "fee_cents",
+    "renouvellement": "renewal_on",
+    "datederenouvellement": "renewal_on",
+    "consentements": "consents",
+    "consentement": "consents",
 }
 REQUIRED = ("last_name", "first_name")
 
-_TAG_WORDS = {_key(french): code for code, french in TAGS.items()} | {_key(code): code for code in TAGS} | {
-    _key("mobilité réduite"): "reduced_mobility", _key("pmr"): "reduced_mobility",
-    _key("vit seul"): "living_alone", _key("vit seule"): "living_alone", _key("seul"): "living_alone",
-    _key("seule"): "living_alone", _key("malentendant"): "hearing_impaired",
-    _key("malentendante"): "hearing_impaired", _key("active"): "commuter", _key("actif/active"): "commuter"}
-_CHANNEL_WORDS = {_key(french): code for code, french in CHANNELS.items()} | {_key(code): code for code in CHANNELS} | {
-    _key("tel"): "phone", _key("téléphone"): "phone", _key("texto"): "sms", _key("mail"): "email",
-    _key("courriel"): "email", _key("comptoir"): "counter", _key("guichet"): "counter", _key("accueil"): "counter"}
-_CONSENT_WORDS = {_key(french): code for code, french in CONSENT_PURPOSES.items()} | {
-    _key(code): code for code in CONSENT_PURPOSES} | {
-    _key("partage réseau"): "share_with_network", _key("réseau"): "share_with_network",
-    _key("partage"): "share_with_network", _key("photo"): "photos", _key("newsletter"): "newsletter",
-    _key("lettre"): "newsletter"}
+_TAG_WORDS = (
+    {_key(french): code for code, french in TAGS.items()}
+    | {_key(code): code for code in TAGS}
+    | {
+        _key("mobilité réduite"): "reduced_mobility",
+        _key("pmr"): "reduced_mobility",
+        _key("vit seul"): "living_alone",
+        _key("vit seule"): "living_alone",
+        _key("seul"): "living_alone",
+        _key("seule"): "living_alone",
+        _key("malentendant"): "hearing_impaired",
+        _key("malentendante"): "hearing_impaired",
+        _key("active"): "commuter",
+        _key("actif/active"): "commuter",
+    }
+)
+_CHANNEL_WORDS = (
+    {_key(french): code for code, french in CHANNELS.items()}
+    | {_key(code): code for code in CHANNELS}
+    | {
+        _key("tel"): "phone",
+        _key("téléphone"): "phone",
+        _key("texto"): "sms",
+        _key("mail"): "email",
+        _key("courriel"): "email",
+        _key("comptoir"): "counter",
+        _key("guichet"): "counter",
+        _key("accueil"): "counter",
+    }
+)
+_CONSENT_WORDS = (
+    {_key(french): code for code, french in CONSENT_PURPOSES.items()}
+    | {_key(code): code for code in CONSENT_PURPOSES}
+    | {
+        _key("partage réseau"): "share_with_network",
+        _key("réseau"): "share_with_network",
+        _key("partage"): "share_with_network",
+        _key("photo"): "photos",
+        _key("newsletter"): "newsletter",
+        _key("lettre"): "newsletter",
+    }
+)
 
 
 class _RowError(Exception):
@@ -91,7 +149,13 @@ def _date(cell: str, field: str) -> str:
 
 
 def _euros(cell: str, field: str) -> int:
-    text = cell.replace("€", "").replace("EUR", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    text = (
+        cell.replace("€", "")
+        .replace("EUR", "")
+        .replace("\u00a0", "")
+        .replace(" ", "")
+        .replace(",", ".")
+    )
     if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
         raise _RowError(field, "Not a valid amount in euros (e.g. 15 or 12,50).")
     return round(float(text) * 100)
@@ -140,7 +204,11 @@ def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     first = next((line for line in lines if line.strip()), "")
     if not first:
         raise InvalidInput({"file": ["The file is empty."]})
-    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("," if "," in first else ";")
+    delimiter = (
+        ";"
+        if first.count(";") >= first.count(",") and ";" in first
+        else ("," if "," in first else ";")
+    )
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader)
     fields, unknown = [], []
@@ -155,7 +223,10 @@ def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     missing = [name for name in REQUIRED if name not in fields]
     if missing:
         problems.setdefault("header", []).append(
-            "Missing column: " + ", ".join({"last_name": "Nom", "first_name": "Prénom"}[m] for m in missing) + ".")
+            "Missing column: "
+            + ", ".join({"last_name": "Nom", "first_name": "Prénom"}[m] for m in missing)
+            + "."
+        )
     if problems:
         raise InvalidInput(problems)
     rows = []
@@ -174,14 +245,22 @@ def import_members(uow, village_id: str, text: str) -> dict:
     try:
         fields, rows = parse(text)
     except InvalidInput as exc:
-        problems = [{"row": 1, "field": field, "message_en": message} for field, message in _flatten(exc.errors)]
+        problems = [
+            {"row": 1, "field": field, "message_en": message}
+            for field, message in _flatten(exc.errors)
+        ]
         return {"imported": 0, "rows": 0, "problems": problems, "member_ids": []}
     problems, inputs = [], []
     seen_phones, seen_names = {}, {}
     for line, cells in rows:
         if len(cells) > len(fields):
-            problems.append({"row": line, "field": "file",
-                             "message_en": f"More cells than columns ({len(cells)} for {len(fields)})."})
+            problems.append(
+                {
+                    "row": line,
+                    "field": "file",
+                    "message_en": f"More cells than columns ({len(cells)} for {len(fields)}).",
+                }
+            )
             continue
         raw = {field: cell for field, cell in zip(fields, cells) if field}
         try:
@@ -190,24 +269,38 @@ def import_members(uow, village_id: str, text: str) -> dict:
             problems.append({"row": line, "field": exc.field, "message_en": exc.message})
             continue
         except InvalidInput as exc:
-            problems += [{"row": line, "field": field, "message_en": message}
-                         for field, message in _flatten(exc.errors)]
+            problems += [
+                {"row": line, "field": field, "message_en": message}
+                for field, message in _flatten(exc.errors)
+            ]
             continue
         name = normalise_name(f"{data['first_name']} {data['last_name']}")
         twin = seen_phones.get(data["phone"]) if data.get("phone") else None
         if twin is None:
             twin = seen_names.get(name)
         if twin is not None:
-            problems.append({"row": line, "field": "phone" if data.get("phone") and seen_phones.get(data["phone"])
-                             else "last_name", "message_en": f"Same person as row {twin}."})
+            problems.append(
+                {
+                    "row": line,
+                    "field": "phone"
+                    if data.get("phone") and seen_phones.get(data["phone"])
+                    else "last_name",
+                    "message_en": f"Same person as row {twin}.",
+                }
+            )
             continue
         if data.get("phone"):
             seen_phones[data["phone"]] = line
         seen_names[name] = line
         existing = _likely_duplicates(uow, village_id, name, data.get("phone"))
         if existing:
-            problems.append({"row": line, "field": "phone" if existing[0]["reason"] == "same_phone" else "last_name",
-                             "message_en": f"Already registered in this village: {existing[0]['display_name']}."})
+            problems.append(
+                {
+                    "row": line,
+                    "field": "phone" if existing[0]["reason"] == "same_phone" else "last_name",
+                    "message_en": f"Already registered in this village: {existing[0]['display_name']}.",
+                }
+            )
             continue
         inputs.append(data)
     if not rows and not problems:
@@ -220,5 +313,3 @@ def import_members(uow, village_id: str, text: str) -> dict:
         ids.append(member.id)
     uow.commit()
     return {"imported": len(ids), "rows": len(rows), "problems": [], "member_ids": ids}
-
-

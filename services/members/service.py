@@ -1,5 +1,6 @@
 """Entrypoints of the members service: RPC, event consumers and timers. Validation here, decisions in
 the service layer (villages.py, people.py, volunteers.py, notices.py…)."""
+
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
@@ -12,23 +13,51 @@ from backbone.schemas import load
 from backbone import retention
 from backbone.tables import utcnow
 from services.members import (
-    accounts, erasure, figures, notices, people, people_import, skills_map, time_bank, villages, volunteers,
+    accounts,
+    erasure,
+    figures,
+    notices,
+    people,
+    people_import,
+    skills_map,
+    time_bank,
+    villages,
+    volunteers,
 )
 from services.members.schemas import (
-    CredentialsInput, OpeningExceptionInput, OpeningHoursInput, OpeningStatusQuery, StaffAccountInput, StopInput,
-    VillageIdsInput, VillageInput, VillageStatusInput, VillageUpdateInput,
+    CredentialsInput,
+    OpeningExceptionInput,
+    OpeningHoursInput,
+    OpeningStatusQuery,
+    StaffAccountInput,
+    StopInput,
+    VillageIdsInput,
+    VillageInput,
+    VillageStatusInput,
+    VillageUpdateInput,
 )
 from services.members.schemas.accounts import (
-    AccountStatusInput, PasswordChangeInput, PasswordResetInput, SessionEndInput,
+    AccountStatusInput,
+    PasswordChangeInput,
+    PasswordResetInput,
+    SessionEndInput,
 )
 from services.members import opt_out
 from services.members.schemas.notices import DeliveryLogFiltersInput, NoticeFiltersInput
 from services.members.schemas.people import (
-    ConsentInput, ImportInput, MemberInput, MemberSearchInput, MemberUpdateInput,
+    ConsentInput,
+    ImportInput,
+    MemberInput,
+    MemberSearchInput,
+    MemberUpdateInput,
 )
 from services.members.schemas.volunteers import (
-    MonthInput, VolunteerFiltersInput, VolunteerInput, VolunteerUpdateInput,
+    MonthInput,
+    VolunteerFiltersInput,
+    VolunteerInput,
+    VolunteerUpdateInput,
 )
+
 
 class MembersService:
     name = "members"
@@ -143,7 +172,9 @@ class MembersService:
     def authenticate(self, credentials):
         creds = load(CredentialsInput(), credentials)
         with self.db.unit_of_work() as uow:
-            return accounts.authenticate(uow, creds["email"], creds["password"], creds["client_address"])
+            return accounts.authenticate(
+                uow, creds["email"], creds["password"], creds["client_address"]
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_staff_accounts(self, window=None):
@@ -159,14 +190,17 @@ class MembersService:
     def end_staff_session(self, account_id, data):
         session = load(SessionEndInput(), data)
         with self.db.unit_of_work() as uow:
-            return accounts.end_session(uow, str(account_id), session["token_id"], session["expires_at"])
+            return accounts.end_session(
+                uow, str(account_id), session["token_id"], session["expires_at"]
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def change_staff_password(self, account_id, data):
         change = load(PasswordChangeInput(), data)
         with self.db.unit_of_work() as uow:
-            return accounts.change_password(uow, str(account_id), change["current_password"],
-                                            change["new_password"])
+            return accounts.change_password(
+                uow, str(account_id), change["current_password"], change["new_password"]
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def start_staff_password_reset(self, account_id):
@@ -177,14 +211,17 @@ class MembersService:
     def complete_staff_password_reset(self, data):
         reset = load(PasswordResetInput(), data)
         with self.db.unit_of_work() as uow:
-            return accounts.complete_password_reset(uow, reset["email"], reset["code"], reset["new_password"],
-                                                    reset["client_address"])
+            return accounts.complete_password_reset(
+                uow, reset["email"], reset["code"], reset["new_password"], reset["client_address"]
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def set_staff_account_status(self, account_id, data, acting_account_id=None):
         status = load(AccountStatusInput(), data)
         with self.db.unit_of_work() as uow:
-            return accounts.set_disabled(uow, str(account_id), not status["active"], acting_account_id)
+            return accounts.set_disabled(
+                uow, str(account_id), not status["active"], acting_account_id
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_staff_account(self, account_id):
@@ -337,7 +374,9 @@ class MembersService:
         """The coordinator's figures of this service (services/members/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
-            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
+            return figures.village_figures(
+                uow, query["date_from"], query["date_to"], query["village_ids"]
+            )
 
     # --- notices: telling members an animation was cancelled, a parcel waits (notices.py) --------
 
@@ -353,7 +392,9 @@ class MembersService:
     def on_order_ready(self, uow, event):
         notices.record_order_ready(uow, event)
 
-    @timer(interval=30, eager=True)  # eager: the channels chosen (or the trial run) are logged at start-up
+    @timer(
+        interval=30, eager=True
+    )  # eager: the channels chosen (or the trial run) are logged at start-up
     def send_notices(self):
         with self.db.unit_of_work() as uow:
             notices.send_pending(uow, notices.default_sender(), utcnow())

@@ -6,6 +6,7 @@ for 1 s, then 2 s, 4 s… up to 15 min; an address, shared by a village's counte
 ADDRESS_LIMIT failures first. A success forgets the e-mail's failures (not the address's: signing
 into one's own account must not buy more guesses at others'). Failures older than FORGET_AFTER
 start afresh."""
+
 from __future__ import annotations
 
 import math
@@ -19,7 +20,9 @@ from backbone.tables import utcnow
 from services.members.models import SignInThrottle
 
 LIMIT = 5
-ADDRESS_LIMIT = 20  # MAILLAGE_SIGNIN_ADDRESS_LIMIT: a large counter behind one address may need more
+ADDRESS_LIMIT = (
+    20  # MAILLAGE_SIGNIN_ADDRESS_LIMIT: a large counter behind one address may need more
+)
 MAX_LOCK = timedelta(minutes=15)
 FORGET_AFTER = timedelta(hours=24)
 
@@ -39,8 +42,11 @@ def _limit(key: str) -> int:
 
 def refuse_if_locked(uow, keys: list[str]) -> None:
     now = utcnow()
-    until = uow.session.scalars(select(SignInThrottle.locked_until).where(
-        SignInThrottle.key.in_(keys), SignInThrottle.locked_until > now)).all()
+    until = uow.session.scalars(
+        select(SignInThrottle.locked_until).where(
+            SignInThrottle.key.in_(keys), SignInThrottle.locked_until > now
+        )
+    ).all()
     if until:
         raise TooManyAttempts(max(1, math.ceil((max(until) - now).total_seconds())))
 
@@ -49,9 +55,14 @@ def record_failure(uow, keys: list[str]) -> None:
     now = utcnow()
     for key in keys:
         # the row exists first, then is locked: concurrent failures (other replicas) all count
-        uow.session.execute(uow.insert(SignInThrottle).values(
-            key=key, failures=0, last_failure_at=now).on_conflict_do_nothing())
-        row = uow.session.scalar(select(SignInThrottle).where(SignInThrottle.key == key).with_for_update())
+        uow.session.execute(
+            uow.insert(SignInThrottle)
+            .values(key=key, failures=0, last_failure_at=now)
+            .on_conflict_do_nothing()
+        )
+        row = uow.session.scalar(
+            select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
+        )
         if now - row.last_failure_at > FORGET_AFTER:
             row.failures = 0
         row.failures += 1

@@ -9,6 +9,7 @@ village and for the network. A skill is *missing* where there is demand and no s
 - Demand: the `help_demand` read model fed by `help_request.requested` / `.unmatched` /
   `.completed` (suggestions will join when `suggestion.made` carries a skill).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -32,17 +33,28 @@ def partner_supply(uow) -> dict[str, dict[str, list[dict]]]:
 def active_volunteers(uow) -> list[Volunteer]:
     """The active volunteers whose member is not erased, with their member, skills and served
     villages: the supply the map counts (the coordinator's figures count them per village too)."""
-    return uow.session.scalars(
-        select(Volunteer).join(Member, Member.id == Volunteer.member_id)
-        .where(Volunteer.active.is_(True), Member.erased_at.is_(None))
-        # what the map does not read: their availability, the member's tags and consents
-        .options(lazyload(Volunteer.slots), joinedload(Volunteer.member).lazyload(Member.tags),
-                 joinedload(Volunteer.member).lazyload(Member.consents))).unique().all()
+    return (
+        uow.session.scalars(
+            select(Volunteer)
+            .join(Member, Member.id == Volunteer.member_id)
+            .where(Volunteer.active.is_(True), Member.erased_at.is_(None))
+            # what the map does not read: their availability, the member's tags and consents
+            .options(
+                lazyload(Volunteer.slots),
+                joinedload(Volunteer.member).lazyload(Member.tags),
+                joinedload(Volunteer.member).lazyload(Member.consents),
+            )
+        )
+        .unique()
+        .all()
+    )
 
 
 def volunteers_per_village(volunteers) -> Counter:
     """{village id: how many of `volunteers` serve it (home or chosen)}, with skills or without."""
-    return Counter(village_id for volunteer in volunteers for village_id in served_village_ids(volunteer))
+    return Counter(
+        village_id for volunteer in volunteers for village_id in served_village_ids(volunteer)
+    )
 
 
 def _network_supply(volunteers) -> dict:
@@ -79,18 +91,32 @@ def _line(code, skills, volunteers_by_level, partners, demand):
         status = "covered"
     else:
         status = "available"
-    return {"skill": code, "label": skill.label if skill else code, "category": skill.category if skill else None,
-            "supply": {"volunteers": volunteers,
-                       "levels": {level: len(volunteers_by_level.get(level, ())) for level in SKILL_LEVELS},
-                       "partners": partners},
-            "demand": demand, "status": status}
+    return {
+        "skill": code,
+        "label": skill.label if skill else code,
+        "category": skill.category if skill else None,
+        "supply": {
+            "volunteers": volunteers,
+            "levels": {level: len(volunteers_by_level.get(level, ())) for level in SKILL_LEVELS},
+            "partners": partners,
+        },
+        "demand": demand,
+        "status": status,
+    }
 
 
 def _lines(skills, supply_by_skill, partners_by_skill, demand_by_skill):
     codes = set(supply_by_skill) | set(partners_by_skill) | set(demand_by_skill)
-    lines = [_line(code, skills, supply_by_skill.get(code, {}), partners_by_skill.get(code, []),
-                   demand_by_skill.get(code, {"requested": 0, "unmatched": 0, "open_unmatched": 0}))
-             for code in codes]
+    lines = [
+        _line(
+            code,
+            skills,
+            supply_by_skill.get(code, {}),
+            partners_by_skill.get(code, []),
+            demand_by_skill.get(code, {"requested": 0, "unmatched": 0, "open_unmatched": 0}),
+        )
+        for code in codes
+    ]
     order = {"missing": 0, "short": 1, "covered": 2, "available": 3}
     lines.sort(key=lambda l: (order[l["status"]], l["label"]))
     return lines
@@ -112,8 +138,12 @@ def _village_map(village, skills, supply, partners, demand_rows):
     """The map of `village` (an (id, name) row): `supply` = {skill code: {level: {volunteer id}}} of
     the volunteers within its reach, `partners` = {skill code: [partner service]} of the village."""
     lines = _lines(skills, supply, partners, _demand(demand_rows))
-    return {"village_id": village.id, "village_name": village.name, "skills": lines,
-            "missing": [l["skill"] for l in lines if l["status"] == "missing"]}
+    return {
+        "village_id": village.id,
+        "village_name": village.name,
+        "skills": lines,
+        "missing": [l["skill"] for l in lines if l["status"] == "missing"],
+    }
 
 
 def _skills(uow) -> dict:
@@ -125,10 +155,14 @@ def village_skills_map(uow, village_id: str) -> dict:
     village = uow.session.get(Village, village_id)
     if village is None:
         raise NotFound("village", village_id)
-    demand_rows = uow.session.scalars(select(HelpDemand).where(HelpDemand.village_id == village_id)).all()
+    demand_rows = uow.session.scalars(
+        select(HelpDemand).where(HelpDemand.village_id == village_id)
+    ).all()
     supply = _supply_by_village(active_volunteers(uow)).get(village_id, {})
     partners = partner_supply(uow).get(village_id, {})
-    return VillageSkillsMapOutput().dump(_village_map(village, _skills(uow), supply, partners, demand_rows))
+    return VillageSkillsMapOutput().dump(
+        _village_map(village, _skills(uow), supply, partners, demand_rows)
+    )
 
 
 def network_skills_map(uow) -> dict:
@@ -143,7 +177,9 @@ def network_skills_lines(uow, villages=None, volunteers=None) -> dict:
     `villages`: the (id, name) rows whose maps to draw, in that order (default: every village, by
     name); `volunteers`: what `active_volunteers(uow)` returns, when the caller has it already."""
     if villages is None:
-        villages = uow.session.execute(select(Village.id, Village.name).order_by(Village.name)).all()
+        villages = uow.session.execute(
+            select(Village.id, Village.name).order_by(Village.name)
+        ).all()
     if volunteers is None:
         volunteers = active_volunteers(uow)
     skills, partners = _skills(uow), partner_supply(uow)
@@ -158,7 +194,16 @@ def network_skills_lines(uow, villages=None, volunteers=None) -> dict:
             network_partners[code].extend(offers)
     lines = _lines(skills, _network_supply(volunteers), network_partners, _demand(demand_rows))
     return {
-        "skills": lines, "missing": [l["skill"] for l in lines if l["status"] == "missing"],
-        "villages": [_village_map(v, skills, supply_by_village.get(v.id, {}), partners.get(v.id, {}),
-                                  demand_by_village.get(v.id, [])) for v in villages],
+        "skills": lines,
+        "missing": [l["skill"] for l in lines if l["status"] == "missing"],
+        "villages": [
+            _village_map(
+                v,
+                skills,
+                supply_by_village.get(v.id, {}),
+                partners.get(v.id, {}),
+                demand_by_village.get(v.id, []),
+            )
+            for v in villages
+        ],
     }

@@ -9,6 +9,7 @@ Exceptions apply to the whole village: a closure closes the counter and every st
 special hours replace the village's own hours (for a truck, its combined hours) but not each
 stop's times.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -21,7 +22,12 @@ from backbone.tables import utcnow
 from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
 from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
 from services.members.schemas import (
-    OpeningExceptionOutput, OpeningHoursOutput, OpeningStatusOutput, StopOutput, VillageNameOutput, VillageOutput,
+    OpeningExceptionOutput,
+    OpeningHoursOutput,
+    OpeningStatusOutput,
+    StopOutput,
+    VillageNameOutput,
+    VillageOutput,
 )
 
 _out = VillageOutput()
@@ -45,9 +51,17 @@ def _apply_coordinates(target, data: dict) -> None:
 
 def _described(village: Village) -> dict:
     """The village as the other services keep it (`village.opened`, `village.updated`)."""
-    return {"village_id": village.id, "slug": village.slug, "name": village.name, "commune": village.commune,
-            "insee_code": village.insee_code, "kind": village.kind, "population": village.population,
-            "latitude": village.latitude, "longitude": village.longitude}
+    return {
+        "village_id": village.id,
+        "slug": village.slug,
+        "name": village.name,
+        "commune": village.commune,
+        "insee_code": village.insee_code,
+        "kind": village.kind,
+        "population": village.population,
+        "latitude": village.latitude,
+        "longitude": village.longitude,
+    }
 
 
 def open_village(uow, data: dict) -> dict:
@@ -64,8 +78,11 @@ def open_village(uow, data: dict) -> dict:
     uow.record_event("village.opened", _described(village), village_id=village.id)
     if status != "open":
         village.status_changed_at = utcnow()
-        uow.record_event("village.status_changed", {"village_id": village.id, "from": None, "to": status,
-                                                    "reason": None}, village_id=village.id)
+        uow.record_event(
+            "village.status_changed",
+            {"village_id": village.id, "from": None, "to": status, "reason": None},
+            village_id=village.id,
+        )
     uow.commit()
     return _out.dump(village)
 
@@ -91,7 +108,9 @@ def list_villages(uow, village_ids=None, window: dict | None = None) -> list[dic
     query = select(Village)
     if village_ids is not None:
         query = query.where(Village.id.in_(village_ids))
-    return _out.dump(uow.session.scalars(windowed(query, window, Village.name, Village.id)).all(), many=True)
+    return _out.dump(
+        uow.session.scalars(windowed(query, window, Village.name, Village.id)).all(), many=True
+    )
 
 
 def village_names(uow, village_ids=None) -> list[dict]:
@@ -112,8 +131,11 @@ def update_village(uow, village_id: str, changes: dict) -> dict:
     for name, value in changes.items():
         setattr(village, name, list(value) if name == "services" else value)
     if _described(village) != before:
-        uow.record_event("village.updated", _described(village) | {"opened_at": village.created_at},
-                         village_id=village.id)
+        uow.record_event(
+            "village.updated",
+            _described(village) | {"opened_at": village.created_at},
+            village_id=village.id,
+        )
     uow.commit()
     return _out.dump(village)
 
@@ -123,20 +145,39 @@ def change_status(uow, village_id: str, status: str, reason: str | None = None) 
     village = _village(uow, village_id)
     current = village.status
     if status not in TRANSITIONS.get(current, ()):
-        raise Conflict("village_status_transition", None,
-                       {"current": current, "requested": status, "allowed": list(TRANSITIONS.get(current, ()))})
+        raise Conflict(
+            "village_status_transition",
+            None,
+            {
+                "current": current,
+                "requested": status,
+                "allowed": list(TRANSITIONS.get(current, ())),
+            },
+        )
     village.status, village.status_reason, village.status_changed_at = status, reason, utcnow()
-    uow.record_event("village.status_changed", {"village_id": village.id, "from": current, "to": status,
-                                                "reason": reason}, village_id=village.id)
+    uow.record_event(
+        "village.status_changed",
+        {"village_id": village.id, "from": current, "to": status, "reason": reason},
+        village_id=village.id,
+    )
     uow.commit()
     return _out.dump(village)
 
 
 # --- opening hours and stops -------------------------------------------------------------------
 
+
 def _slot_rows(village_id: str, stop_id: str | None, weekly: list[dict]) -> list[OpeningSlot]:
-    return [OpeningSlot(village_id=village_id, stop_id=stop_id, day=DAYS.index(s["day"]),
-                        opens=s["opens"], closes=s["closes"]) for s in weekly]
+    return [
+        OpeningSlot(
+            village_id=village_id,
+            stop_id=stop_id,
+            day=DAYS.index(s["day"]),
+            opens=s["opens"],
+            closes=s["closes"],
+        )
+        for s in weekly
+    ]
 
 
 def _weekly_out(slots) -> list[dict]:
@@ -145,14 +186,25 @@ def _weekly_out(slots) -> list[dict]:
 
 
 def _exception_row(village_id: str, data: dict) -> OpeningException:
-    return OpeningException(village_id=village_id, start_date=data["start"], end_date=data.get("end") or data["start"],
-                            closed=data["closed"], label=data.get("label"),
-                            slots=[{"opens": s["opens"], "closes": s["closes"]} for s in data.get("slots") or []])
+    return OpeningException(
+        village_id=village_id,
+        start_date=data["start"],
+        end_date=data.get("end") or data["start"],
+        closed=data["closed"],
+        label=data.get("label"),
+        slots=[{"opens": s["opens"], "closes": s["closes"]} for s in data.get("slots") or []],
+    )
 
 
 def _exception_data(row: OpeningException) -> dict:
-    return {"id": row.id, "start": row.start_date, "end": row.end_date, "closed": row.closed,
-            "label": row.label, "slots": row.slots or []}
+    return {
+        "id": row.id,
+        "start": row.start_date,
+        "end": row.end_date,
+        "closed": row.closed,
+        "label": row.label,
+        "slots": row.slots or [],
+    }
 
 
 def _exception_out(row: OpeningException) -> dict:
@@ -160,45 +212,71 @@ def _exception_out(row: OpeningException) -> dict:
 
 
 def _slots(uow, village_id: str):
-    return uow.session.scalars(select(OpeningSlot).where(OpeningSlot.village_id == village_id)).all()
+    return uow.session.scalars(
+        select(OpeningSlot).where(OpeningSlot.village_id == village_id)
+    ).all()
 
 
 def _stops(uow, village_id: str):
-    return uow.session.scalars(select(VillageStop).where(VillageStop.village_id == village_id)
-                               .order_by(VillageStop.position, VillageStop.name)).all()
+    return uow.session.scalars(
+        select(VillageStop)
+        .where(VillageStop.village_id == village_id)
+        .order_by(VillageStop.position, VillageStop.name)
+    ).all()
 
 
 def _exceptions(uow, village_id: str):
-    return uow.session.scalars(select(OpeningException).where(OpeningException.village_id == village_id)
-                               .order_by(OpeningException.start_date)).all()
+    return uow.session.scalars(
+        select(OpeningException)
+        .where(OpeningException.village_id == village_id)
+        .order_by(OpeningException.start_date)
+    ).all()
 
 
 def _stop_out(stop: VillageStop, slots) -> dict:
-    coordinates = None if stop.latitude is None else {"latitude": stop.latitude, "longitude": stop.longitude}
-    return StopOutput().dump({"id": stop.id, "village_id": stop.village_id, "name": stop.name,
-                              "commune": stop.commune, "coordinates": coordinates, "position": stop.position,
-                              "weekly": _weekly_out(s for s in slots if s.stop_id == stop.id)})
+    coordinates = (
+        None if stop.latitude is None else {"latitude": stop.latitude, "longitude": stop.longitude}
+    )
+    return StopOutput().dump(
+        {
+            "id": stop.id,
+            "village_id": stop.village_id,
+            "name": stop.name,
+            "commune": stop.commune,
+            "coordinates": coordinates,
+            "position": stop.position,
+            "weekly": _weekly_out(s for s in slots if s.stop_id == stop.id),
+        }
+    )
 
 
 def get_opening_hours(uow, village_id: str) -> dict:
     _village(uow, village_id)
     slots = _slots(uow, village_id)
-    return OpeningHoursOutput().dump({
-        "village_id": village_id, "timezone": PARIS.key,
-        "weekly": _weekly_out(s for s in slots if s.stop_id is None),
-        "exceptions": [_exception_data(e) for e in _exceptions(uow, village_id)],
-        "stops": [_stop_out(stop, slots) for stop in _stops(uow, village_id)],
-    })
+    return OpeningHoursOutput().dump(
+        {
+            "village_id": village_id,
+            "timezone": PARIS.key,
+            "weekly": _weekly_out(s for s in slots if s.stop_id is None),
+            "exceptions": [_exception_data(e) for e in _exceptions(uow, village_id)],
+            "stops": [_stop_out(stop, slots) for stop in _stops(uow, village_id)],
+        }
+    )
 
 
 def set_opening_hours(uow, village_id: str, data: dict) -> dict:
     """Replace the village's weekly slots; and its exceptions when `exceptions` is given."""
     _village(uow, village_id)
-    uow.session.execute(delete(OpeningSlot).where(OpeningSlot.village_id == village_id,
-                                                  OpeningSlot.stop_id.is_(None)))
+    uow.session.execute(
+        delete(OpeningSlot).where(
+            OpeningSlot.village_id == village_id, OpeningSlot.stop_id.is_(None)
+        )
+    )
     uow.session.add_all(_slot_rows(village_id, None, data["weekly"]))
     if data.get("exceptions") is not None:
-        uow.session.execute(delete(OpeningException).where(OpeningException.village_id == village_id))
+        uow.session.execute(
+            delete(OpeningException).where(OpeningException.village_id == village_id)
+        )
         uow.session.add_all([_exception_row(village_id, e) for e in data["exceptions"]])
     uow.commit()
     return get_opening_hours(uow, village_id)
@@ -289,23 +367,44 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
     village = _village(uow, village_id)
     at = at or datetime.now(timezone.utc)
     slots = _slots(uow, village_id)
-    exceptions = [ScheduleException(e.start_date, e.end_date, e.closed,
-                                    tuple(Slot(s["opens"], s["closes"]) for s in e.slots or []))
-                  for e in _exceptions(uow, village_id)]
+    exceptions = [
+        ScheduleException(
+            e.start_date,
+            e.end_date,
+            e.closed,
+            tuple(Slot(s["opens"], s["closes"]) for s in e.slots or []),
+        )
+        for e in _exceptions(uow, village_id)
+    ]
     closures = [e for e in exceptions if e.closed]
     active = village.status == "open"
     closed = {"open": False, "until": None, "next_opening": None}
 
     def answer(weekly, which):
         status = opening_status(weekly, which, at) if active else closed
-        return {"open": status["open"], "until": _iso(status["until"]),
-                "next_opening": _iso(status["next_opening"])}
+        return {
+            "open": status["open"],
+            "until": _iso(status["until"]),
+            "next_opening": _iso(status["next_opening"]),
+        }
 
     # the village's own hours; a truck's are its stops' times together with its own
     own = [s for s in slots if s.stop_id is None or village.kind == "itinerant"]
-    stops = [{"stop_id": stop.id, "name": stop.name, "commune": stop.commune,
-              **answer(_weekly(s for s in slots if s.stop_id == stop.id), closures)}
-             for stop in _stops(uow, village_id)]
-    return OpeningStatusOutput().dump({"village_id": village.id, "status": village.status,
-                                       "at": at.astimezone(PARIS).isoformat(),
-                                       **answer(_weekly(own), exceptions), "stops": stops})
+    stops = [
+        {
+            "stop_id": stop.id,
+            "name": stop.name,
+            "commune": stop.commune,
+            **answer(_weekly(s for s in slots if s.stop_id == stop.id), closures),
+        }
+        for stop in _stops(uow, village_id)
+    ]
+    return OpeningStatusOutput().dump(
+        {
+            "village_id": village.id,
+            "status": village.status,
+            "at": at.astimezone(PARIS).isoformat(),
+            **answer(_weekly(own), exceptions),
+            "stops": stops,
+        }
+    )

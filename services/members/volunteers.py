@@ -9,6 +9,7 @@ Visibility (`village_ids` is what the gateway says the caller may see; None is t
 - manage: a concierge manages the volunteers whose home village is theirs; the coordinator
   those who opted in. Anything else is "not found": a concierge never learns it exists.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
@@ -17,10 +18,21 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.tables import utcnow
 from services.members.models import (
-    AvailabilitySlot, Consent, Member, Skill, Village, Volunteer, VolunteerSkill, VolunteerVillage,
+    AvailabilitySlot,
+    Consent,
+    Member,
+    Skill,
+    Village,
+    Volunteer,
+    VolunteerSkill,
+    VolunteerVillage,
 )
 from services.members.schemas.volunteers import (
-    CATEGORY_LABELS, DAY_LABELS, LEVEL_LABELS, SkillOutput, VolunteerOutput,
+    CATEGORY_LABELS,
+    DAY_LABELS,
+    LEVEL_LABELS,
+    SkillOutput,
+    VolunteerOutput,
 )
 
 _out = VolunteerOutput()
@@ -28,23 +40,33 @@ _out = VolunteerOutput()
 
 # --- taxonomy ----------------------------------------------------------------------------------
 
+
 def skill_labels(uow) -> dict[str, Skill]:
     return {skill.code: skill for skill in uow.session.scalars(select(Skill)).all()}
 
 
 def list_skills(uow) -> list[dict]:
     skills = uow.session.scalars(select(Skill).order_by(Skill.category, Skill.label)).all()
-    return SkillOutput(many=True).dump([
-        {"code": s.code, "label": s.label, "category": s.category,
-         "category_label": CATEGORY_LABELS.get(s.category, s.category)} for s in skills])
+    return SkillOutput(many=True).dump(
+        [
+            {
+                "code": s.code,
+                "label": s.label,
+                "category": s.category,
+                "category_label": CATEGORY_LABELS.get(s.category, s.category),
+            }
+            for s in skills
+        ]
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 SHARING = "share_with_network"  # the consent purpose (schemas/people.py CONSENT_PURPOSES)
 
-_shares = exists().where(and_(Consent.member_id == Member.id, Consent.purpose == SHARING,
-                              Consent.withdrawn_at.is_(None)))
+_shares = exists().where(
+    and_(Consent.member_id == Member.id, Consent.purpose == SHARING, Consent.withdrawn_at.is_(None))
+)
 
 
 def _consents(member: Member) -> bool:
@@ -61,13 +83,16 @@ def _visible(query, village_ids, *, manage: bool = False):
         return query.where(Volunteer.network_visible.is_(True), _shares)
     if manage:
         return query.where(Member.village_id.in_(village_ids))
-    serving = select(VolunteerVillage.volunteer_id).where(VolunteerVillage.village_id.in_(village_ids))
+    serving = select(VolunteerVillage.volunteer_id).where(
+        VolunteerVillage.village_id.in_(village_ids)
+    )
     return query.where(or_(Member.village_id.in_(village_ids), Volunteer.id.in_(serving)))
 
 
 def _find(uow, volunteer_id: str, village_ids, *, manage: bool = False) -> Volunteer:
-    volunteer = uow.session.scalar(_visible(select(Volunteer), village_ids, manage=manage)
-                                   .where(Volunteer.id == volunteer_id))
+    volunteer = uow.session.scalar(
+        _visible(select(Volunteer), village_ids, manage=manage).where(Volunteer.id == volunteer_id)
+    )
     if volunteer is None:
         raise NotFound("volunteer", volunteer_id)
     return volunteer
@@ -79,33 +104,69 @@ def served_village_ids(volunteer: Volunteer) -> list[str]:
 
 def _dump(volunteer: Volunteer, skills: dict[str, Skill]) -> dict:
     member = volunteer.member
-    return _out.dump({
-        "id": volunteer.id, "member_id": volunteer.member_id,
-        "first_name": member.first_name, "last_name": member.last_name,
-        "home_village_id": member.village_id, "village_ids": served_village_ids(volunteer),
-        "skills": [{"skill": s.skill_code, "label": skills[s.skill_code].label if s.skill_code in skills else s.skill_code,
-                    "level": s.level, "level_label": LEVEL_LABELS.get(s.level, s.level)} for s in volunteer.skills],
-        "availability": [{"day": s.day, "day_label": DAY_LABELS.get(s.day, s.day), "start": s.starts_at,
-                          "end": s.ends_at} for s in volunteer.slots],
-        "max_distance_km": volunteer.max_distance_km, "has_licence": volunteer.has_licence,
-        "has_vehicle": volunteer.has_vehicle, "network_visible": _shared(volunteer),
-        "active": volunteer.active, "created_at": volunteer.created_at, "updated_at": volunteer.updated_at,
-    })
+    return _out.dump(
+        {
+            "id": volunteer.id,
+            "member_id": volunteer.member_id,
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "home_village_id": member.village_id,
+            "village_ids": served_village_ids(volunteer),
+            "skills": [
+                {
+                    "skill": s.skill_code,
+                    "label": skills[s.skill_code].label if s.skill_code in skills else s.skill_code,
+                    "level": s.level,
+                    "level_label": LEVEL_LABELS.get(s.level, s.level),
+                }
+                for s in volunteer.skills
+            ],
+            "availability": [
+                {
+                    "day": s.day,
+                    "day_label": DAY_LABELS.get(s.day, s.day),
+                    "start": s.starts_at,
+                    "end": s.ends_at,
+                }
+                for s in volunteer.slots
+            ],
+            "max_distance_km": volunteer.max_distance_km,
+            "has_licence": volunteer.has_licence,
+            "has_vehicle": volunteer.has_vehicle,
+            "network_visible": _shared(volunteer),
+            "active": volunteer.active,
+            "created_at": volunteer.created_at,
+            "updated_at": volunteer.updated_at,
+        }
+    )
 
 
 def get_volunteer(uow, volunteer_id: str, village_ids=None) -> dict:
     return _dump(_find(uow, volunteer_id, village_ids), skill_labels(uow))
 
 
-def list_volunteers(uow, village_ids=None, *, skill: str | None = None, village_id: str | None = None,
-                    window: dict | None = None) -> list[dict]:
+def list_volunteers(
+    uow,
+    village_ids=None,
+    *,
+    skill: str | None = None,
+    village_id: str | None = None,
+    window: dict | None = None,
+) -> list[dict]:
     """Visible volunteers, by name; `skill` keeps those who have it, `village_id` those serving it."""
-    query = _visible(select(Volunteer), village_ids).order_by(Member.last_name, Member.first_name, Volunteer.id)
+    query = _visible(select(Volunteer), village_ids).order_by(
+        Member.last_name, Member.first_name, Volunteer.id
+    )
     if skill:
-        query = query.where(Volunteer.id.in_(select(VolunteerSkill.volunteer_id)
-                                             .where(VolunteerSkill.skill_code == skill)))
+        query = query.where(
+            Volunteer.id.in_(
+                select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill_code == skill)
+            )
+        )
     if village_id:
-        serving = select(VolunteerVillage.volunteer_id).where(VolunteerVillage.village_id == village_id)
+        serving = select(VolunteerVillage.volunteer_id).where(
+            VolunteerVillage.village_id == village_id
+        )
         query = query.where(or_(Member.village_id == village_id, Volunteer.id.in_(serving)))
     skills = skill_labels(uow)
     return [_dump(v, skills) for v in uow.session.scalars(windowed(query, window)).unique().all()]
@@ -113,17 +174,23 @@ def list_volunteers(uow, village_ids=None, *, skill: str | None = None, village_
 
 # --- writing -----------------------------------------------------------------------------------
 
+
 def _check_references(uow, data: dict) -> None:
     """Unknown skills and villages, each named by its field and position (like marshmallow)."""
     errors: dict = {}
     known_skills = set(uow.session.scalars(select(Skill.code)).all())
-    bad = {i: {"skill": [f"Unknown skill: {item['skill']}."]}
-           for i, item in enumerate(data.get("skills") or []) if item["skill"] not in known_skills}
+    bad = {
+        i: {"skill": [f"Unknown skill: {item['skill']}."]}
+        for i, item in enumerate(data.get("skills") or [])
+        if item["skill"] not in known_skills
+    }
     if bad:
         errors["skills"] = bad
     village_ids = data.get("village_ids") or []
     if village_ids:
-        known = set(uow.session.scalars(select(Village.id).where(Village.id.in_(village_ids))).all())
+        known = set(
+            uow.session.scalars(select(Village.id).where(Village.id.in_(village_ids))).all()
+        )
         bad = {i: [f"Unknown village: {v}."] for i, v in enumerate(village_ids) if v not in known}
         if bad:
             errors["village_ids"] = bad
@@ -133,15 +200,21 @@ def _check_references(uow, data: dict) -> None:
 
 def _apply(volunteer: Volunteer, home_village_id: str, data: dict) -> None:
     if data.get("network_visible") and not _consents(volunteer.member):
-        volunteer.member.consents.append(Consent(purpose=SHARING, given_at=utcnow()))  # the opt-in, dated
+        volunteer.member.consents.append(
+            Consent(purpose=SHARING, given_at=utcnow())
+        )  # the opt-in, dated
     for name in ("max_distance_km", "has_licence", "has_vehicle", "network_visible", "active"):
         if name in data:
             setattr(volunteer, name, data[name])
     if "skills" in data:
-        volunteer.skills = [VolunteerSkill(skill_code=s["skill"], level=s["level"]) for s in data["skills"]]
+        volunteer.skills = [
+            VolunteerSkill(skill_code=s["skill"], level=s["level"]) for s in data["skills"]
+        ]
     if "availability" in data:
-        volunteer.slots = [AvailabilitySlot(day=s["day"], starts_at=s["start"], ends_at=s["end"])
-                           for s in data["availability"]]
+        volunteer.slots = [
+            AvailabilitySlot(day=s["day"], starts_at=s["start"], ends_at=s["end"])
+            for s in data["availability"]
+        ]
     if "village_ids" in data:
         wanted = {home_village_id, *data["village_ids"]}
         kept = [v for v in volunteer.villages if v.village_id in wanted]
@@ -150,28 +223,48 @@ def _apply(volunteer: Volunteer, home_village_id: str, data: dict) -> None:
 
 
 def _announce(uow, volunteer: Volunteer) -> None:
-    uow.record_event("volunteer.available", {
-        "volunteer_id": volunteer.id, "member_id": volunteer.member_id,
-        "home_village_id": volunteer.member.village_id, "village_ids": served_village_ids(volunteer),
-        "skills": [{"skill": s.skill_code, "level": s.level} for s in volunteer.skills],
-        "availability": [{"day": s.day, "start": s.starts_at, "end": s.ends_at} for s in volunteer.slots],
-        "max_distance_km": volunteer.max_distance_km, "has_licence": volunteer.has_licence,
-        "has_vehicle": volunteer.has_vehicle, "network_visible": _shared(volunteer),
-        "active": volunteer.active,
-    }, village_id=volunteer.member.village_id)
+    uow.record_event(
+        "volunteer.available",
+        {
+            "volunteer_id": volunteer.id,
+            "member_id": volunteer.member_id,
+            "home_village_id": volunteer.member.village_id,
+            "village_ids": served_village_ids(volunteer),
+            "skills": [{"skill": s.skill_code, "level": s.level} for s in volunteer.skills],
+            "availability": [
+                {"day": s.day, "start": s.starts_at, "end": s.ends_at} for s in volunteer.slots
+            ],
+            "max_distance_km": volunteer.max_distance_km,
+            "has_licence": volunteer.has_licence,
+            "has_vehicle": volunteer.has_vehicle,
+            "network_visible": _shared(volunteer),
+            "active": volunteer.active,
+        },
+        village_id=volunteer.member.village_id,
+    )
 
 
 def create_volunteer(uow, data: dict, village_ids=None) -> dict:
     """A member becomes a volunteer (once: a volunteer serving three villages is one person)."""
     member = uow.session.get(Member, data["member_id"])
-    if member is None or member.erased_at is not None or (
-            village_ids is not None and member.village_id not in village_ids):
+    if (
+        member is None
+        or member.erased_at is not None
+        or (village_ids is not None and member.village_id not in village_ids)
+    ):
         raise NotFound("member", data["member_id"])
     if uow.session.scalar(select(Volunteer.id).where(Volunteer.member_id == member.id)) is not None:
         raise Conflict("already_volunteer", "member_id")
     _check_references(uow, data)
-    volunteer = Volunteer(member_id=member.id, member=member, max_distance_km=None, has_licence=False,
-                          has_vehicle=False, network_visible=False, active=True)
+    volunteer = Volunteer(
+        member_id=member.id,
+        member=member,
+        max_distance_km=None,
+        has_licence=False,
+        has_vehicle=False,
+        network_visible=False,
+        active=True,
+    )
     _apply(volunteer, member.village_id, {**data, "village_ids": data.get("village_ids") or []})
     uow.session.add(volunteer)
     uow.session.flush()
@@ -204,6 +297,11 @@ def forget_member(uow, member_id: str) -> bool:
     if volunteer is None:
         return False
     volunteer.skills, volunteer.slots, volunteer.villages = [], [], []
-    volunteer.active, volunteer.network_visible, volunteer.has_licence, volunteer.has_vehicle = False, False, False, False
+    volunteer.active, volunteer.network_visible, volunteer.has_licence, volunteer.has_vehicle = (
+        False,
+        False,
+        False,
+        False,
+    )
     volunteer.max_distance_km = None
     return True

@@ -5,6 +5,7 @@ the order cycle rules an order line is checked against, without calling the part
 Order cycle: an item is delivered on its weekdays (`days`); an order for delivery day D must be
 placed before `cutoff_time` (Europe/Paris) on D − `lead_time_days`. Times are compared in UTC.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -18,8 +19,22 @@ from services.orders.models import CatalogueItem, CatalogueVersion
 from services.orders.schemas.catalogue import CatalogueItemOutput
 
 PARIS = ZoneInfo("Europe/Paris")
-ITEM_FIELDS = ("offer_id", "partner_id", "partner_name", "shared_supplier", "name", "kind", "unit", "price_cents",
-               "vat_rate", "lead_time_days", "cutoff_time", "days", "perishable", "available")
+ITEM_FIELDS = (
+    "offer_id",
+    "partner_id",
+    "partner_name",
+    "shared_supplier",
+    "name",
+    "kind",
+    "unit",
+    "price_cents",
+    "vat_rate",
+    "lead_time_days",
+    "cutoff_time",
+    "days",
+    "perishable",
+    "available",
+)
 LOOKAHEAD_DAYS = 70  # lead times are at most 60 days
 
 
@@ -28,26 +43,42 @@ def record_catalogue_changed(uow, event: dict) -> bool:
     snapshot became the village's catalogue."""
     payload = event["payload"]
     village_id = payload["village_id"]
-    uow.keep_latest(CatalogueVersion, {"village_id": village_id, "event_id": event["event_id"],
-                                       "changed_at": event["occurred_at"]}, key="village_id")
-    current = uow.session.execute(select(CatalogueVersion.event_id)
-                                  .where(CatalogueVersion.village_id == village_id)).scalar_one()
+    uow.keep_latest(
+        CatalogueVersion,
+        {
+            "village_id": village_id,
+            "event_id": event["event_id"],
+            "changed_at": event["occurred_at"],
+        },
+        key="village_id",
+    )
+    current = uow.session.execute(
+        select(CatalogueVersion.event_id).where(CatalogueVersion.village_id == village_id)
+    ).scalar_one()
     won = current == event["event_id"]
     if won:
         uow.session.execute(delete(CatalogueItem).where(CatalogueItem.village_id == village_id))
         for item in payload["items"]:
-            uow.session.add(CatalogueItem(village_id=village_id, item_id=item["item_id"],
-                                          **{name: item[name] for name in ITEM_FIELDS}))
+            uow.session.add(
+                CatalogueItem(
+                    village_id=village_id,
+                    item_id=item["item_id"],
+                    **{name: item[name] for name in ITEM_FIELDS},
+                )
+            )
     uow.commit()
     return won
 
 
 # --- the order cycle ------------------------------------------------------------------------------
 
+
 def cutoff_at(item: CatalogueItem, delivery_date: date) -> datetime:
     """Until when (UTC) an order for `delivery_date` may be placed."""
     hours, minutes = (int(part) for part in item.cutoff_time.split(":"))
-    local = datetime.combine(delivery_date - timedelta(days=item.lead_time_days), time(hours, minutes), PARIS)
+    local = datetime.combine(
+        delivery_date - timedelta(days=item.lead_time_days), time(hours, minutes), PARIS
+    )
     return local.astimezone(timezone.utc)
 
 
@@ -81,15 +112,24 @@ def next_delivery(item: CatalogueItem, now: datetime) -> tuple[date | None, date
 
 # --- reading --------------------------------------------------------------------------------------
 
+
 def items_of(uow, village_id: str, item_ids) -> dict[str, CatalogueItem]:
     ids = list(set(item_ids))
     if not ids:
         return {}
-    return {row.item_id: row for row in uow.session.scalars(select(CatalogueItem).where(
-        CatalogueItem.village_id == village_id, CatalogueItem.item_id.in_(ids)))}
+    return {
+        row.item_id: row
+        for row in uow.session.scalars(
+            select(CatalogueItem).where(
+                CatalogueItem.village_id == village_id, CatalogueItem.item_id.in_(ids)
+            )
+        )
+    }
 
 
-def village_catalogue(uow, village_id: str, *, available_only: bool = False, now: datetime | None = None) -> list[dict]:
+def village_catalogue(
+    uow, village_id: str, *, available_only: bool = False, now: datetime | None = None
+) -> list[dict]:
     now = now or utcnow()
     query = select(CatalogueItem).where(CatalogueItem.village_id == village_id)
     if available_only:
@@ -98,7 +138,15 @@ def village_catalogue(uow, village_id: str, *, available_only: bool = False, now
     dumped, out = [], CatalogueItemOutput()
     for row in rows:
         day, cutoff = next_delivery(row, now)
-        dumped.append(out.dump({
-            "item_id": row.item_id, "village_id": row.village_id, **{name: getattr(row, name) for name in ITEM_FIELDS},
-            "next_delivery_date": day, "next_cutoff_at": cutoff}))
+        dumped.append(
+            out.dump(
+                {
+                    "item_id": row.item_id,
+                    "village_id": row.village_id,
+                    **{name: getattr(row, name) for name in ITEM_FIELDS},
+                    "next_delivery_date": day,
+                    "next_cutoff_at": cutoff,
+                }
+            )
+        )
     return dumped

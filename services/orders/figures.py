@@ -32,6 +32,7 @@ whole months of the period that are rolled up from the monthly one; the other da
 yesterday's first hour) are counted from the orders and parcels. Parcels per sender are read from
 the daily roll-up when every village is asked, from the parcels of the villages asked otherwise.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -42,13 +43,32 @@ from backbone.figures import WALL_CLOCK, period_bounds
 from backbone.tables import utcnow
 from services.orders import help_requests, rounds
 from services.orders.models import (
-    DailyParcelSender, DailyPartnerSales, DailySales, DailyVillage, KnownVillage, MonthlyPartnerSales, MonthlySales,
-    MonthlyVillage, Order, OrderLine, Parcel, RolledDay, RolledMonth,
+    DailyParcelSender,
+    DailyPartnerSales,
+    DailySales,
+    DailyVillage,
+    KnownVillage,
+    MonthlyPartnerSales,
+    MonthlySales,
+    MonthlyVillage,
+    Order,
+    OrderLine,
+    Parcel,
+    RolledDay,
+    RolledMonth,
 )
 from services.orders.schemas.parcels import SENDER_LABELS
 
-FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over",
-           "help_requests_done", "help_minutes", "help_requests_unmatched", "rounds_planned")
+FIGURES = (
+    "orders",
+    "sales_cents",
+    "parcels_received",
+    "parcels_handed_over",
+    "help_requests_done",
+    "help_minutes",
+    "help_requests_unmatched",
+    "rounds_planned",
+)
 SOLD = ("collected", "delivered")
 # a day is rolled up this long after its end (Europe/Paris): no transaction that began in it is
 # still open by then (an RPC gives up after seconds), so nothing can change its figures any more
@@ -57,30 +77,53 @@ ROLL_UP_AFTER = timedelta(hours=1)
 
 # --- counted from the orders (a period's days not rolled up yet, and the roll-up itself) ---------
 
+
 def _orders_placed(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple[str, int]]:
-    query = select(Order.village_id, func.count()).where(Order.placed_at >= start, Order.placed_at < end)
+    query = select(Order.village_id, func.count()).where(
+        Order.placed_at >= start, Order.placed_at < end
+    )
     if village_ids is not None:
         query = query.where(Order.village_id.in_(village_ids))
     return uow.session.execute(query.group_by(Order.village_id)).all()
 
 
-def _sales(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple[str, str, str, int]]:
+def _sales(
+    uow, start: datetime, end: datetime, village_ids=None
+) -> list[tuple[str, str, str, int]]:
     """(village, partner, partner name, cents) of the orders collected or delivered in [start, end),
     refused lines left out; summed by the database."""
-    query = (select(Order.village_id, OrderLine.partner_id, func.max(OrderLine.partner_name),
-                    func.sum(OrderLine.quantity * OrderLine.unit_price_cents)).join(Order)
-             .where(Order.status.in_(SOLD), OrderLine.status != "refused",
-                    Order.closed_at >= start, Order.closed_at < end))
+    query = (
+        select(
+            Order.village_id,
+            OrderLine.partner_id,
+            func.max(OrderLine.partner_name),
+            func.sum(OrderLine.quantity * OrderLine.unit_price_cents),
+        )
+        .join(Order)
+        .where(
+            Order.status.in_(SOLD),
+            OrderLine.status != "refused",
+            Order.closed_at >= start,
+            Order.closed_at < end,
+        )
+    )
     if village_ids is not None:
         query = query.where(Order.village_id.in_(village_ids))
-    return [(v, p, n, int(c)) for v, p, n, c in
-            uow.session.execute(query.group_by(Order.village_id, OrderLine.partner_id)).all()]
+    return [
+        (v, p, n, int(c))
+        for v, p, n, c in uow.session.execute(
+            query.group_by(Order.village_id, OrderLine.partner_id)
+        ).all()
+    ]
 
 
-PARCEL_FIGURES = (("parcels_received", None), ("parcels_handed_over", "handed_over"),
-                  ("parcels_returned", "returned"))   # (figure, status: None for every parcel received)
+PARCEL_FIGURES = (
+    ("parcels_received", None),
+    ("parcels_handed_over", "handed_over"),
+    ("parcels_returned", "returned"),
+)  # (figure, status: None for every parcel received)
 SENDER_FIGURES = tuple(name for name, _status in PARCEL_FIGURES)
-VILLAGE_PARCEL_FIGURES = ("parcels_received", "parcels_handed_over")   # returned: per sender only
+VILLAGE_PARCEL_FIGURES = ("parcels_received", "parcels_handed_over")  # returned: per sender only
 
 
 def _parcel_counts(uow, start: datetime, end: datetime, village_ids, names, keys, shown=()):
@@ -102,7 +145,9 @@ def _parcels(uow, start: datetime, end: datetime, village_ids=None) -> dict[str,
     """{village: {"parcels_received": n, "parcels_handed_over": n}} of [start, end): parcels left at
     the counter, and parcels handed over to their addressee."""
     counted: dict[str, dict[str, int]] = {}
-    for name, rows in _parcel_counts(uow, start, end, village_ids, VILLAGE_PARCEL_FIGURES, (Parcel.village_id,)):
+    for name, rows in _parcel_counts(
+        uow, start, end, village_ids, VILLAGE_PARCEL_FIGURES, (Parcel.village_id,)
+    ):
         for village_id, count in rows:
             counted.setdefault(village_id, dict.fromkeys(VILLAGE_PARCEL_FIGURES, 0))[name] = count
     return counted
@@ -113,7 +158,9 @@ def _spelling(one: str | None, other: str | None) -> str:
     return min((name for name in (one, other) if name), default="")
 
 
-def _parcel_senders(uow, start: datetime, end: datetime, village_ids=None) -> dict[tuple[str, str], dict]:
+def _parcel_senders(
+    uow, start: datetime, end: datetime, village_ids=None
+) -> dict[tuple[str, str], dict]:
     """{(sender kind, sender key): {"sender_name", "parcels_received", "parcels_handed_over",
     "parcels_returned"}} of [start, end). A carrier is keyed by its name as the counters typed it,
     lower case and trimmed, and shown in its first spelling in sort order ("DPD" before "dpd");
@@ -122,15 +169,19 @@ def _parcel_senders(uow, start: datetime, end: datetime, village_ids=None) -> di
     key = case((carrier, func.lower(func.trim(func.coalesce(Parcel.sender_name, "")))), else_="")
     shown = case((carrier, func.trim(Parcel.sender_name)), else_=None)
     counted: dict[tuple[str, str], dict] = {}
-    for name, rows in _parcel_counts(uow, start, end, village_ids, SENDER_FIGURES, (Parcel.sender_kind, key),
-                                     (func.min(shown),)):
+    for name, rows in _parcel_counts(
+        uow, start, end, village_ids, SENDER_FIGURES, (Parcel.sender_kind, key), (func.min(shown),)
+    ):
         for kind, sender_key, typed, count in rows:
-            row = counted.setdefault((kind, sender_key), {"sender_name": "", **dict.fromkeys(SENDER_FIGURES, 0)})
+            row = counted.setdefault(
+                (kind, sender_key), {"sender_name": "", **dict.fromkeys(SENDER_FIGURES, 0)}
+            )
             row["sender_name"], row[name] = _spelling(row["sender_name"], typed), count
     return counted
 
 
 # --- the daily roll-up (a timer of the service) --------------------------------------------------
+
 
 def _roll_up_day(uow, day: date) -> None:
     """The four daily tables' rows of one day, written with one INSERT each."""
@@ -138,8 +189,17 @@ def _roll_up_day(uow, day: date) -> None:
     villages: dict[str, dict] = {}
 
     def village(village_id):
-        return villages.setdefault(village_id, {"day": day, "village_id": village_id, "orders": 0, "sales_cents": 0,
-                                                "parcels_received": 0, "parcels_handed_over": 0})
+        return villages.setdefault(
+            village_id,
+            {
+                "day": day,
+                "village_id": village_id,
+                "orders": 0,
+                "sales_cents": 0,
+                "parcels_received": 0,
+                "parcels_handed_over": 0,
+            },
+        )
 
     for village_id, count in _orders_placed(uow, start, end):
         village(village_id)["orders"] = int(count)
@@ -147,17 +207,35 @@ def _roll_up_day(uow, day: date) -> None:
     sold = _sales(uow, start, end)
     for village_id, partner_id, name, cents in sold:
         village(village_id)["sales_cents"] += cents
-        partner = by_partner.setdefault(partner_id, {"day": day, "partner_id": partner_id, "partner_name": name,
-                                                     "sales_cents": 0})
+        partner = by_partner.setdefault(
+            partner_id,
+            {"day": day, "partner_id": partner_id, "partner_name": name, "sales_cents": 0},
+        )
         partner["sales_cents"] += cents
     for village_id, counts in _parcels(uow, start, end).items():
         village(village_id).update(counts)
-    senders = [{"day": day, "sender_kind": kind, "sender_key": key, **counts}
-               for (kind, key), counts in _parcel_senders(uow, start, end).items()]
-    for model, rows in ((DailyVillage, list(villages.values())), (DailyPartnerSales, list(by_partner.values())),
-                        (DailySales, [{"day": day, "village_id": v, "partner_id": p, "partner_name": name,
-                                       "sales_cents": cents} for v, p, name, cents in sold]),
-                        (DailyParcelSender, senders)):
+    senders = [
+        {"day": day, "sender_kind": kind, "sender_key": key, **counts}
+        for (kind, key), counts in _parcel_senders(uow, start, end).items()
+    ]
+    for model, rows in (
+        (DailyVillage, list(villages.values())),
+        (DailyPartnerSales, list(by_partner.values())),
+        (
+            DailySales,
+            [
+                {
+                    "day": day,
+                    "village_id": v,
+                    "partner_id": p,
+                    "partner_name": name,
+                    "sales_cents": cents,
+                }
+                for v, p, name, cents in sold
+            ],
+        ),
+        (DailyParcelSender, senders),
+    ):
         if rows:
             uow.session.execute(insert(model), rows)
 
@@ -168,8 +246,14 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
     rolled up. Returns the days rolled up. Replicas may run it at once: a day (a month) is claimed
     in `rolled_days` (`rolled_months`) first, and the one that finds it claimed leaves it."""
     now = now or utcnow()
-    firsts = [moment for moment in (uow.session.scalar(select(func.min(Order.placed_at))),
-                                    uow.session.scalar(select(func.min(Parcel.received_at)))) if moment is not None]
+    firsts = [
+        moment
+        for moment in (
+            uow.session.scalar(select(func.min(Order.placed_at))),
+            uow.session.scalar(select(func.min(Parcel.received_at))),
+        )
+        if moment is not None
+    ]
     if not firsts:
         return []
     first = day = min(firsts).astimezone(WALL_CLOCK).date()
@@ -220,24 +304,60 @@ def _sum_month(uow, month: date, after: date) -> None:
     """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from the
     daily ones (parcels per sender stay daily: a few rows a day)."""
     first_day = literal(month, Date)
-    uow.session.execute(insert(MonthlyVillage).from_select(
-        ["month", "village_id", "orders", "sales_cents", "parcels_received", "parcels_handed_over"],
-        select(first_day, DailyVillage.village_id, func.sum(DailyVillage.orders), func.sum(DailyVillage.sales_cents),
-               func.sum(DailyVillage.parcels_received), func.sum(DailyVillage.parcels_handed_over))
-        .where(DailyVillage.day >= month, DailyVillage.day < after).group_by(DailyVillage.village_id)))
-    uow.session.execute(insert(MonthlyPartnerSales).from_select(
-        ["month", "partner_id", "partner_name", "sales_cents"],
-        select(first_day, DailyPartnerSales.partner_id, func.max(DailyPartnerSales.partner_name),
-               func.sum(DailyPartnerSales.sales_cents))
-        .where(DailyPartnerSales.day >= month, DailyPartnerSales.day < after).group_by(DailyPartnerSales.partner_id)))
-    uow.session.execute(insert(MonthlySales).from_select(
-        ["month", "village_id", "partner_id", "partner_name", "sales_cents"],
-        select(first_day, DailySales.village_id, DailySales.partner_id, func.max(DailySales.partner_name),
-               func.sum(DailySales.sales_cents))
-        .where(DailySales.day >= month, DailySales.day < after).group_by(DailySales.village_id, DailySales.partner_id)))
+    uow.session.execute(
+        insert(MonthlyVillage).from_select(
+            [
+                "month",
+                "village_id",
+                "orders",
+                "sales_cents",
+                "parcels_received",
+                "parcels_handed_over",
+            ],
+            select(
+                first_day,
+                DailyVillage.village_id,
+                func.sum(DailyVillage.orders),
+                func.sum(DailyVillage.sales_cents),
+                func.sum(DailyVillage.parcels_received),
+                func.sum(DailyVillage.parcels_handed_over),
+            )
+            .where(DailyVillage.day >= month, DailyVillage.day < after)
+            .group_by(DailyVillage.village_id),
+        )
+    )
+    uow.session.execute(
+        insert(MonthlyPartnerSales).from_select(
+            ["month", "partner_id", "partner_name", "sales_cents"],
+            select(
+                first_day,
+                DailyPartnerSales.partner_id,
+                func.max(DailyPartnerSales.partner_name),
+                func.sum(DailyPartnerSales.sales_cents),
+            )
+            .where(DailyPartnerSales.day >= month, DailyPartnerSales.day < after)
+            .group_by(DailyPartnerSales.partner_id),
+        )
+    )
+    uow.session.execute(
+        insert(MonthlySales).from_select(
+            ["month", "village_id", "partner_id", "partner_name", "sales_cents"],
+            select(
+                first_day,
+                DailySales.village_id,
+                DailySales.partner_id,
+                func.max(DailySales.partner_name),
+                func.sum(DailySales.sales_cents),
+            )
+            .where(DailySales.day >= month, DailySales.day < after)
+            .group_by(DailySales.village_id, DailySales.partner_id),
+        )
+    )
 
 
-def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[tuple[datetime, datetime]]:
+def _unrolled_spans(
+    rolled: set[date], date_from: date, date_to: date
+) -> list[tuple[datetime, datetime]]:
     """[start, end) of each run of days of the period not in `rolled` (usually today, or nothing)."""
     spans, day, first = [], date_from, None
     while day <= date_to + timedelta(days=1):
@@ -253,8 +373,11 @@ def _unrolled_spans(rolled: set[date], date_from: date, date_to: date) -> list[t
 def _whole_months(uow, date_from: date, date_to: date) -> dict[date, set[date]]:
     """{first day: its days} of the months rolled up that lie whole within the period."""
     months = {}
-    for month in uow.session.scalars(select(RolledMonth.month).where(RolledMonth.month >= date_from,
-                                                                     RolledMonth.month <= date_to)):
+    for month in uow.session.scalars(
+        select(RolledMonth.month).where(
+            RolledMonth.month >= date_from, RolledMonth.month <= date_to
+        )
+    ):
         after = _month_after(month)
         if after - timedelta(days=1) <= date_to:
             months[month] = {month + timedelta(days=n) for n in range((after - month).days)}
@@ -268,16 +391,21 @@ def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, dict[str, int]]
     """(village, {figure: value}) for the ROLLED_FIGURES summed over the months given
     (monthly_villages) and the days given (daily_villages)."""
     totals = []
-    for model, period_column, periods in ((MonthlyVillage, MonthlyVillage.month, months),
-                                          (DailyVillage, DailyVillage.day, days)):
+    for model, period_column, periods in (
+        (MonthlyVillage, MonthlyVillage.month, months),
+        (DailyVillage, DailyVillage.day, days),
+    ):
         if not periods:
             continue
-        query = (select(model.village_id, *(func.sum(getattr(model, name)) for name in ROLLED_FIGURES))
-                 .where(period_column.in_(sorted(periods))))
+        query = select(
+            model.village_id, *(func.sum(getattr(model, name)) for name in ROLLED_FIGURES)
+        ).where(period_column.in_(sorted(periods)))
         if wanted is not None:
             query = query.where(model.village_id.in_(wanted))
-        totals += [(v, {name: int(value) for name, value in zip(ROLLED_FIGURES, values)})
-                   for v, *values in uow.session.execute(query.group_by(model.village_id))]
+        totals += [
+            (v, {name: int(value) for name, value in zip(ROLLED_FIGURES, values)})
+            for v, *values in uow.session.execute(query.group_by(model.village_id))
+        ]
     return totals
 
 
@@ -285,35 +413,56 @@ def _rolled_senders(uow, days) -> dict[tuple[str, str], dict]:
     """_parcel_senders' counts over the days given, from daily_parcel_senders (every village)."""
     if not days:
         return {}
-    query = (select(DailyParcelSender.sender_kind, DailyParcelSender.sender_key,
-                    func.min(DailyParcelSender.sender_name),
-                    *(func.sum(getattr(DailyParcelSender, name)) for name in SENDER_FIGURES))
-             .where(DailyParcelSender.day.in_(sorted(days)))
-             .group_by(DailyParcelSender.sender_kind, DailyParcelSender.sender_key))
-    return {(kind, key): {"sender_name": typed, **{name: int(v) for name, v in zip(SENDER_FIGURES, values)}}
-            for kind, key, typed, *values in uow.session.execute(query)}
+    query = (
+        select(
+            DailyParcelSender.sender_kind,
+            DailyParcelSender.sender_key,
+            func.min(DailyParcelSender.sender_name),
+            *(func.sum(getattr(DailyParcelSender, name)) for name in SENDER_FIGURES),
+        )
+        .where(DailyParcelSender.day.in_(sorted(days)))
+        .group_by(DailyParcelSender.sender_kind, DailyParcelSender.sender_key)
+    )
+    return {
+        (kind, key): {
+            "sender_name": typed,
+            **{name: int(v) for name, v in zip(SENDER_FIGURES, values)},
+        }
+        for kind, key, typed, *values in uow.session.execute(query)
+    }
 
 
-def _rolled_sales(uow, months, days, wanted, by_village: bool) -> list[tuple[str | None, str, str, int]]:
+def _rolled_sales(
+    uow, months, days, wanted, by_village: bool
+) -> list[tuple[str | None, str, str, int]]:
     """(village or None, partner, partner name, cents) summed over the months given and the days
     given: per village and partner (monthly_sales and daily_sales), or per partner when every
     village is asked (monthly_partner_sales and daily_partner_sales)."""
     if by_village or wanted is not None:
         sources = [(MonthlySales, MonthlySales.month, months), (DailySales, DailySales.day, days)]
     else:
-        sources = [(MonthlyPartnerSales, MonthlyPartnerSales.month, months),
-                   (DailyPartnerSales, DailyPartnerSales.day, days)]
+        sources = [
+            (MonthlyPartnerSales, MonthlyPartnerSales.month, months),
+            (DailyPartnerSales, DailyPartnerSales.day, days),
+        ]
     sold = []
     for model, period_column, periods in sources:
         if not periods:
             continue
         keys = (model.village_id, model.partner_id) if by_village else (model.partner_id,)
-        query = (select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
-                 .where(period_column.in_(sorted(periods))).group_by(*keys))
+        query = (
+            select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
+            .where(period_column.in_(sorted(periods)))
+            .group_by(*keys)
+        )
         if wanted is not None:
             query = query.where(model.village_id.in_(wanted))
         rows = uow.session.execute(query).all()
-        sold += [(v, p, n, int(c)) for v, p, n, c in rows] if by_village else [(None, p, n, int(c)) for p, n, c in rows]
+        sold += (
+            [(v, p, n, int(c)) for v, p, n, c in rows]
+            if by_village
+            else [(None, p, n, int(c)) for p, n, c in rows]
+        )
     return sold
 
 
@@ -323,8 +472,11 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     else:
         ids = list(village_ids)
     figures = {v: {name: 0 for name in FIGURES} for v in ids}
-    empty = {"partner_sales": [], "parcels_by_sender": [],
-             **({"sales_by_partner": []} if "sales_by_partner" in details else {})}
+    empty = {
+        "partner_sales": [],
+        "parcels_by_sender": [],
+        **({"sales_by_partner": []} if "sales_by_partner" in details else {}),
+    }
     if not ids:
         return {"figures": {}, "details": empty}
     start, end = period_bounds(date_from, date_to)
@@ -333,17 +485,26 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     # orders and parcels. What is rolled up is read first and the roll-up rows taken for those months
     # and days only: a day rolled up meanwhile is counted once, from the orders and parcels
     months = _whole_months(uow, date_from, date_to)
-    rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= date_from,
-                                                                 RolledDay.day <= date_to)))
+    rolled = set(
+        uow.session.scalars(
+            select(RolledDay.day).where(RolledDay.day >= date_from, RolledDay.day <= date_to)
+        )
+    )
     in_months = set().union(*months.values())
     totals = _rolled_totals(uow, set(months), rolled - in_months, wanted)
     by_village = "sales_by_partner" in details
     sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, by_village)
     # parcels per sender: every village's from the daily rows; a few villages' from their parcels
-    senders = [_rolled_senders(uow, rolled)] if wanted is None else [_parcel_senders(uow, start, end, wanted)]
+    senders = (
+        [_rolled_senders(uow, rolled)]
+        if wanted is None
+        else [_parcel_senders(uow, start, end, wanted)]
+    )
     for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
         live_sales = _sales(uow, span_start, span_end, wanted)
-        totals += [(v, {"orders": int(n)}) for v, n in _orders_placed(uow, span_start, span_end, wanted)]
+        totals += [
+            (v, {"orders": int(n)}) for v, n in _orders_placed(uow, span_start, span_end, wanted)
+        ]
         totals += [(v, {"sales_cents": c}) for v, _p, _n, c in live_sales]
         totals += list(_parcels(uow, span_start, span_end, wanted).items())
         sold += [(v if by_village else None, p, n, c) for v, p, n, c in live_sales]
@@ -359,8 +520,10 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
         partner_names[partner_id] = partner_name
 
-    for found in (help_requests.help_figures(uow, date_from, date_to, wanted),
-                  rounds.round_figures(uow, date_from, date_to, wanted)):
+    for found in (
+        help_requests.help_figures(uow, date_from, date_to, wanted),
+        rounds.round_figures(uow, date_from, date_to, wanted),
+    ):
         for village_id, values in found.items():
             if village_id in figures:
                 figures[village_id].update(values)
@@ -369,17 +532,32 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         per_partner: dict[str, int] = {}
         for (_village_id, partner_id), cents in summed.items():
             per_partner[partner_id] = per_partner.get(partner_id, 0) + cents
-        rows = [{"village_id": village_id, "partner_id": partner_id, "partner_name": partner_names[partner_id],
-                 "sales_cents": cents} for (village_id, partner_id), cents in sorted(summed.items())
-                if village_id in figures]
+        rows = [
+            {
+                "village_id": village_id,
+                "partner_id": partner_id,
+                "partner_name": partner_names[partner_id],
+                "sales_cents": cents,
+            }
+            for (village_id, partner_id), cents in sorted(summed.items())
+            if village_id in figures
+        ]
         found_details = {"sales_by_partner": rows}
     else:
         per_partner = {partner_id: cents for (_none, partner_id), cents in summed.items()}
         found_details = {}
-    partner_rows = [{"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
-                    for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))]
-    return {"figures": figures, "details": {"partner_sales": partner_rows, "parcels_by_sender": _sender_rows(senders),
-                                            **found_details}}
+    partner_rows = [
+        {"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
+        for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return {
+        "figures": figures,
+        "details": {
+            "partner_sales": partner_rows,
+            "parcels_by_sender": _sender_rows(senders),
+            **found_details,
+        },
+    }
 
 
 def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
@@ -387,10 +565,19 @@ def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
     summed: dict[tuple[str, str], dict] = {}
     for part in counts:
         for (kind, key), values in part.items():
-            row = summed.setdefault((kind, key), {
-                "sender_kind": kind, "sender_kind_label": SENDER_LABELS.get(kind, kind), "sender_name": "",
-                **dict.fromkeys(SENDER_FIGURES, 0)})
+            row = summed.setdefault(
+                (kind, key),
+                {
+                    "sender_kind": kind,
+                    "sender_kind_label": SENDER_LABELS.get(kind, kind),
+                    "sender_name": "",
+                    **dict.fromkeys(SENDER_FIGURES, 0),
+                },
+            )
             row["sender_name"] = _spelling(row["sender_name"], values["sender_name"])
             for name in SENDER_FIGURES:
                 row[name] += values[name]
-    return sorted(summed.values(), key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]))
+    return sorted(
+        summed.values(),
+        key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]),
+    )

@@ -16,6 +16,7 @@ read model; candidates are recomputed each time they are shown.
 Visibility: `village_ids` is what the caller may see (None: all); a request of another village is
 "not found".
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -30,7 +31,12 @@ from services.orders import matching
 from services.orders.idempotency import made_once
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import (
-    HELP_STATUS_LABELS, AssignInput, DoneInput, HelpCancelInput, HelpRequestInput, HelpRequestOutput,
+    HELP_STATUS_LABELS,
+    AssignInput,
+    DoneInput,
+    HelpCancelInput,
+    HelpRequestInput,
+    HelpRequestOutput,
 )
 from services.orders.volunteers import known_volunteers
 
@@ -49,34 +55,51 @@ RECENT_WEEKS = 4  # "how much each volunteer already did": minutes given over th
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def _names(uow, member_ids) -> dict[str, str | None]:
     ids = [m for m in member_ids if m]
     if not ids:
         return {}
-    return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
+    return {
+        m.id: m.display_name
+        for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))
+    }
 
 
 def coordinates(uow) -> dict[str, tuple[float, float]]:
     """Every known village's (latitude, longitude), when it has them."""
-    return {v.id: (v.latitude, v.longitude) for v in uow.session.scalars(select(KnownVillage))
-            if v.latitude is not None and v.longitude is not None}
+    return {
+        v.id: (v.latitude, v.longitude)
+        for v in uow.session.scalars(select(KnownVillage))
+        if v.latitude is not None and v.longitude is not None
+    }
 
 
 def recent_minutes(uow, now: datetime) -> dict[str, int]:
     """Minutes each volunteer (member id) gave through help requests done in the last weeks."""
     rows = uow.session.execute(
         select(HelpRequest.volunteer_member_id, func.sum(HelpRequest.minutes))
-        .where(HelpRequest.status.in_(("done", "confirmed")),
-               HelpRequest.done_at >= now - timedelta(weeks=RECENT_WEEKS))
-        .group_by(HelpRequest.volunteer_member_id)).all()
+        .where(
+            HelpRequest.status.in_(("done", "confirmed")),
+            HelpRequest.done_at >= now - timedelta(weeks=RECENT_WEEKS),
+        )
+        .group_by(HelpRequest.volunteer_member_id)
+    ).all()
     return {member_id: int(total or 0) for member_id, total in rows}
 
 
 def _candidates(uow, request: HelpRequest, now: datetime) -> tuple[list[dict], str | None]:
     candidates, why = matching.rank_candidates(
-        {"village_id": request.village_id, "skill": request.skill, "starts_at": request.starts_at,
-         "ends_at": request.ends_at},
-        known_volunteers(uow, None, request.skill), coordinates(uow), recent_minutes(uow, now))
+        {
+            "village_id": request.village_id,
+            "skill": request.skill,
+            "starts_at": request.starts_at,
+            "ends_at": request.ends_at,
+        },
+        known_volunteers(uow, None, request.skill),
+        coordinates(uow),
+        recent_minutes(uow, now),
+    )
     names = _names(uow, [c["member_id"] for c in candidates])
     for candidate in candidates:
         candidate["display_name"] = names.get(candidate["member_id"])
@@ -85,27 +108,75 @@ def _candidates(uow, request: HelpRequest, now: datetime) -> tuple[list[dict], s
 
 def _paid_options(uow, village_id: str) -> list[dict]:
     """Paid services of the village's catalogue (items of kind "service"), as an alternative."""
-    rows = uow.session.scalars(select(CatalogueItem).where(
-        CatalogueItem.village_id == village_id, CatalogueItem.kind == "service",
-        CatalogueItem.available.is_(True)).order_by(CatalogueItem.name)).all()
-    return [{"item_id": r.item_id, "name": r.name, "partner_id": r.partner_id, "partner_name": r.partner_name,
-             "price_cents": r.price_cents, "unit": r.unit} for r in rows]
+    rows = uow.session.scalars(
+        select(CatalogueItem)
+        .where(
+            CatalogueItem.village_id == village_id,
+            CatalogueItem.kind == "service",
+            CatalogueItem.available.is_(True),
+        )
+        .order_by(CatalogueItem.name)
+    ).all()
+    return [
+        {
+            "item_id": r.item_id,
+            "name": r.name,
+            "partner_id": r.partner_id,
+            "partner_name": r.partner_name,
+            "price_cents": r.price_cents,
+            "unit": r.unit,
+        }
+        for r in rows
+    ]
 
 
-def _dump(uow, request: HelpRequest, *, now: datetime | None = None, with_options: bool = True,
-          candidates: list[dict] | None = None) -> dict:
+def _dump(
+    uow,
+    request: HelpRequest,
+    *,
+    now: datetime | None = None,
+    with_options: bool = True,
+    candidates: list[dict] | None = None,
+) -> dict:
     """The request as answered; while it waits, with its candidates (ranked now unless given) and
     the village's paid services."""
     names = _names(uow, [request.requester_member_id, request.volunteer_member_id])
-    data = {column: getattr(request, column) for column in (
-        "id", "village_id", "requester_member_id", "skill", "place", "description", "starts_at", "ends_at",
-        "status", "volunteer_id", "volunteer_member_id", "minutes", "unmatched_reason", "cancel_reason",
-        "created_at", "assigned_at", "accepted_at", "done_at", "confirmed_at", "cancelled_at")}
-    data.update(status_label=HELP_STATUS_LABELS[request.status],
-                requester_name=names.get(request.requester_member_id),
-                volunteer_name=names.get(request.volunteer_member_id), candidates=[], paid_options=[])
+    data = {
+        column: getattr(request, column)
+        for column in (
+            "id",
+            "village_id",
+            "requester_member_id",
+            "skill",
+            "place",
+            "description",
+            "starts_at",
+            "ends_at",
+            "status",
+            "volunteer_id",
+            "volunteer_member_id",
+            "minutes",
+            "unmatched_reason",
+            "cancel_reason",
+            "created_at",
+            "assigned_at",
+            "accepted_at",
+            "done_at",
+            "confirmed_at",
+            "cancelled_at",
+        )
+    }
+    data.update(
+        status_label=HELP_STATUS_LABELS[request.status],
+        requester_name=names.get(request.requester_member_id),
+        volunteer_name=names.get(request.volunteer_member_id),
+        candidates=[],
+        paid_options=[],
+    )
     if with_options and request.status in WAITING:
-        data["candidates"] = candidates if candidates is not None else _candidates(uow, request, now or utcnow())[0]
+        data["candidates"] = (
+            candidates if candidates is not None else _candidates(uow, request, now or utcnow())[0]
+        )
         data["paid_options"] = _paid_options(uow, request.village_id)
     return HelpRequestOutput().dump(data)
 
@@ -124,18 +195,23 @@ def get_help_request(uow, help_request_id, village_ids, now: datetime | None = N
     return _dump(uow, _find(uow, help_request_id, village_ids), now=now)
 
 
-def list_help_requests(uow, village_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
+def list_help_requests(
+    uow, village_id: str, status: str | None = None, window: dict | None = None
+) -> list[dict]:
     """A village's help requests, newest window first (candidates are shown on one request)."""
     if status is not None and status not in HELP_STATUS_LABELS:
         raise InvalidInput({"status": [f"Must be one of: {', '.join(HELP_STATUS_LABELS)}."]})
     query = select(HelpRequest).where(HelpRequest.village_id == village_id)
     if status:
         query = query.where(HelpRequest.status == status)
-    rows = uow.session.scalars(windowed(query.order_by(HelpRequest.starts_at.desc()), window, HelpRequest.id)).all()
+    rows = uow.session.scalars(
+        windowed(query.order_by(HelpRequest.starts_at.desc()), window, HelpRequest.id)
+    ).all()
     return [_dump(uow, row, with_options=False) for row in rows]
 
 
 # --- writing -----------------------------------------------------------------------------------
+
 
 def create_help_request(uow, village_id: str, data: dict, now: datetime | None = None) -> dict:
     """Checks the village, the requester (a known member of this village) and that the window is
@@ -144,9 +220,14 @@ def create_help_request(uow, village_id: str, data: dict, now: datetime | None =
     again answers the same request (`idempotency.made_once`)."""
     data = load(HelpRequestInput(), data)
     now = now or utcnow()
-    return made_once(uow, HelpRequest, village_id, data["idempotency_key"],
-                     lambda: _create(uow, village_id, data, now),
-                     lambda request_id: get_help_request(uow, request_id, [village_id], now))
+    return made_once(
+        uow,
+        HelpRequest,
+        village_id,
+        data["idempotency_key"],
+        lambda: _create(uow, village_id, data, now),
+        lambda request_id: get_help_request(uow, request_id, [village_id], now),
+    )
 
 
 def _create(uow, village_id: str, data: dict, now: datetime) -> dict:
@@ -156,19 +237,35 @@ def _create(uow, village_id: str, data: dict, now: datetime) -> dict:
         raise InvalidInput({"starts_at": ["The date is in the past."]})
     requester = uow.session.get(KnownMember, data["requester_member_id"])
     if requester is None or requester.erased_at is not None or requester.village_id != village_id:
-        raise InvalidInput({"requester_member_id": [f"Unknown member: {data['requester_member_id']}."]})
+        raise InvalidInput(
+            {"requester_member_id": [f"Unknown member: {data['requester_member_id']}."]}
+        )
     request = HelpRequest(village_id=village_id, status="requested", created_at=now, **data)
     uow.session.add(request)
     uow.session.flush()
     candidates, why = _candidates(uow, request, now)
-    uow.record_event("help_request.requested", {
-        "help_request_id": request.id, "village_id": village_id, "skill": request.skill, "requested_at": now},
-        village_id=village_id)
+    uow.record_event(
+        "help_request.requested",
+        {
+            "help_request_id": request.id,
+            "village_id": village_id,
+            "skill": request.skill,
+            "requested_at": now,
+        },
+        village_id=village_id,
+    )
     if not candidates:
         request.status, request.unmatched_reason = "unmatched", matching.UNMATCHED_REASONS[why]
-        uow.record_event("help_request.unmatched", {
-            "help_request_id": request.id, "village_id": village_id, "skill": request.skill,
-            "reason": request.unmatched_reason}, village_id=village_id)
+        uow.record_event(
+            "help_request.unmatched",
+            {
+                "help_request_id": request.id,
+                "village_id": village_id,
+                "skill": request.skill,
+                "reason": request.unmatched_reason,
+            },
+            village_id=village_id,
+        )
     # dumped before the commit (which would expire what was loaded), with the candidates just ranked
     answer = _dump(uow, request, now=now, candidates=candidates)
     uow.commit()
@@ -187,8 +284,11 @@ def _commit_and_answer(uow, request: HelpRequest) -> dict:
 def _move(request: HelpRequest, target: str) -> None:
     allowed = TRANSITIONS[request.status]
     if target not in allowed:
-        raise Conflict("help_request_transition", field="status",
-                       details={"current": request.status, "requested": target, "allowed": list(allowed)})
+        raise Conflict(
+            "help_request_transition",
+            field="status",
+            details={"current": request.status, "requested": target, "allowed": list(allowed)},
+        )
     request.status = target
 
 
@@ -201,8 +301,11 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     candidates, _why = _candidates(uow, request, now)
     chosen = next((c for c in candidates if c["volunteer_id"] == data["volunteer_id"]), None)
     if chosen is None:
-        raise Conflict("volunteer_not_candidate", field="volunteer_id",
-                       details={"volunteer_id": data["volunteer_id"]})
+        raise Conflict(
+            "volunteer_not_candidate",
+            field="volunteer_id",
+            details={"volunteer_id": data["volunteer_id"]},
+        )
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
     request.assigned_at, request.unmatched_reason = now, None
     return _commit_and_answer(uow, request)
@@ -230,10 +333,18 @@ def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> d
     request = _find(uow, help_request_id, village_ids, lock=True)
     _move(request, "confirmed")
     request.confirmed_at = now or utcnow()
-    uow.record_event("help_request.completed", {
-        "help_request_id": request.id, "village_id": request.village_id, "member_id": request.volunteer_member_id,
-        "skill": request.skill, "minutes": request.minutes, "completed_at": request.done_at},
-        village_id=request.village_id)
+    uow.record_event(
+        "help_request.completed",
+        {
+            "help_request_id": request.id,
+            "village_id": request.village_id,
+            "member_id": request.volunteer_member_id,
+            "skill": request.skill,
+            "minutes": request.minutes,
+            "completed_at": request.done_at,
+        },
+        village_id=request.village_id,
+    )
     return _commit_and_answer(uow, request)
 
 
@@ -247,19 +358,24 @@ def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None =
 
 # --- figures -----------------------------------------------------------------------------------
 
+
 def help_figures(uow, date_from, date_to, village_ids=None) -> dict[str, dict[str, int]]:
     """Per village, over [date_from, date_to] (dates, inclusive, by the day the window starts, Europe/Paris):
     help_requests_done (done or confirmed), help_minutes (their minutes), help_requests_unmatched
     (still without a volunteer)."""
     start = datetime.combine(date_from, datetime.min.time()).replace(tzinfo=matching.PARIS)
-    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(tzinfo=matching.PARIS)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(
+        tzinfo=matching.PARIS
+    )
     query = select(HelpRequest).where(HelpRequest.starts_at >= start, HelpRequest.starts_at < end)
     if village_ids is not None:
         query = query.where(HelpRequest.village_id.in_(village_ids))
     figures: dict[str, dict[str, int]] = {}
     for row in uow.session.scalars(query):
-        village = figures.setdefault(row.village_id, {"help_requests_done": 0, "help_minutes": 0,
-                                                      "help_requests_unmatched": 0})
+        village = figures.setdefault(
+            row.village_id,
+            {"help_requests_done": 0, "help_minutes": 0, "help_requests_unmatched": 0},
+        )
         if row.status in ("done", "confirmed"):
             village["help_requests_done"] += 1
             village["help_minutes"] += row.minutes or 0
@@ -275,16 +391,23 @@ ERASED_PLACE = ""  # `place` is required while the request lives; erased, it say
 
 def member_help_requests(uow, member_id: str) -> list[dict]:
     """The help requests one member asked for or gave a hand to (RGPD export), without candidates."""
-    rows = uow.session.scalars(select(HelpRequest).where(
-        (HelpRequest.requester_member_id == str(member_id)) | (HelpRequest.volunteer_member_id == str(member_id)))
-        .order_by(HelpRequest.created_at)).all()
+    rows = uow.session.scalars(
+        select(HelpRequest)
+        .where(
+            (HelpRequest.requester_member_id == str(member_id))
+            | (HelpRequest.volunteer_member_id == str(member_id))
+        )
+        .order_by(HelpRequest.created_at)
+    ).all()
     return [_dump(uow, row, with_options=False) for row in rows]
 
 
 def scrub_member(uow, member_id: str) -> int:
     """Erase where and what a member asked a hand for (place, description, the reasons written about
     it); the request stays, counted in the figures. Does not commit. Returns how many were scrubbed."""
-    rows = uow.session.scalars(select(HelpRequest).where(HelpRequest.requester_member_id == str(member_id))).all()
+    rows = uow.session.scalars(
+        select(HelpRequest).where(HelpRequest.requester_member_id == str(member_id))
+    ).all()
     for request in rows:
         request.place, request.description = ERASED_PLACE, None
         request.unmatched_reason, request.cancel_reason = None, None

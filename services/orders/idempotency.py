@@ -6,6 +6,7 @@ The key is looked up only when the write cannot be made: its checks fail (a key 
 what it made even once the checks no longer pass: a retry after the cut-off, a member since erased)
 or the unique key clashes (the same key committed by a concurrent request). A new write saves that
 statement."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -16,8 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from backbone.errors import InvalidInput
 
 
-def made_once(uow, model, village_id: str, key: str | None, make: Callable[[], dict],
-              answer: Callable[[str], dict]) -> dict:
+def made_once(
+    uow,
+    model,
+    village_id: str,
+    key: str | None,
+    make: Callable[[], dict],
+    answer: Callable[[str], dict],
+) -> dict:
     """`make()` the write and answer it; if it cannot be made and `key` already made a row of
     `model` in this village, `answer(its id)` instead."""
     try:
@@ -34,4 +41,6 @@ def made_once(uow, model, village_id: str, key: str | None, make: Callable[[], d
 
 def _existing(uow, model, village_id: str, key: str) -> str | None:
     """The id of the row of `model` this key already made in this village, if any."""
-    return uow.session.scalar(select(model.id).where(model.village_id == village_id, model.idempotency_key == key))
+    return uow.session.scalar(
+        select(model.id).where(model.village_id == village_id, model.idempotency_key == key)
+    )

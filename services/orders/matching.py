@@ -14,6 +14,7 @@ coordinates). Candidates are ranked:
 Each candidate carries its reasons, in French, as shown to the concierge. When there is none,
 `unmatched_reason` says why (nobody with the skill, nobody free then, nobody in reach).
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,10 @@ UNMATCHED_REASONS = {
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (latitude, longitude) points, in km."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
@@ -85,8 +89,9 @@ def _reach(volunteer: dict, village_id: str, coordinates: dict) -> float | None:
     return distance if distance <= limit else None
 
 
-def rank_candidates(request: dict, volunteers: list[dict], coordinates: dict,
-                    recent_minutes: dict) -> tuple[list[dict], str | None]:
+def rank_candidates(
+    request: dict, volunteers: list[dict], coordinates: dict, recent_minutes: dict
+) -> tuple[list[dict], str | None]:
     """`request`: {village_id, skill, starts_at, ends_at}; `volunteers`: the read model's dicts;
     `coordinates`: {village_id: (lat, lon)}; `recent_minutes`: {member_id: minutes given lately}.
     Returns (candidates best first, None) or ([], the code of why nobody matched)."""
@@ -96,11 +101,15 @@ def rank_candidates(request: dict, volunteers: list[dict], coordinates: dict,
     for volunteer in volunteers:
         if not volunteer.get("active", True):
             continue
-        level = next((s["level"] for s in volunteer["skills"] if s["skill"] == request["skill"]), None)
+        level = next(
+            (s["level"] for s in volunteer["skills"] if s["skill"] == request["skill"]), None
+        )
         if level is None:
             continue
         with_skill += 1
-        minutes = available_minutes(volunteer["availability"], request["starts_at"], request["ends_at"])
+        minutes = available_minutes(
+            volunteer["availability"], request["starts_at"], request["ends_at"]
+        )
         if minutes <= 0:
             continue
         available += 1
@@ -111,19 +120,42 @@ def rank_candidates(request: dict, volunteers: list[dict], coordinates: dict,
         given = int(recent_minutes.get(volunteer["member_id"], 0))
         reasons = [
             f"Compétence {request['skill']} : niveau {LEVEL_LABELS.get(level, level)}.",
-            "Disponible sur tout le créneau." if coverage >= 100 else f"Disponible sur {coverage} % du créneau.",
-            "Dessert ce village." if distance == 0 else
-            f"Habite à {distance:.1f} km (accepte jusqu'à {volunteer['max_distance_km']} km).",
-            "N'a pas encore donné de temps ces dernières semaines." if given == 0 else
-            f"A déjà donné {given} min ces dernières semaines.",
+            "Disponible sur tout le créneau."
+            if coverage >= 100
+            else f"Disponible sur {coverage} % du créneau.",
+            "Dessert ce village."
+            if distance == 0
+            else f"Habite à {distance:.1f} km (accepte jusqu'à {volunteer['max_distance_km']} km).",
+            "N'a pas encore donné de temps ces dernières semaines."
+            if given == 0
+            else f"A déjà donné {given} min ces dernières semaines.",
         ]
-        found.append({"volunteer_id": volunteer["volunteer_id"], "member_id": volunteer["member_id"],
-                      "level": level, "coverage_percent": coverage, "distance_km": round(distance, 1),
-                      "serves_village": distance == 0, "recent_minutes": given, "reasons": reasons})
-    found.sort(key=lambda c: (c["recent_minutes"], -c["coverage_percent"], c["distance_km"],
-                              -LEVELS.get(c["level"], 0), c["volunteer_id"]))
+        found.append(
+            {
+                "volunteer_id": volunteer["volunteer_id"],
+                "member_id": volunteer["member_id"],
+                "level": level,
+                "coverage_percent": coverage,
+                "distance_km": round(distance, 1),
+                "serves_village": distance == 0,
+                "recent_minutes": given,
+                "reasons": reasons,
+            }
+        )
+    found.sort(
+        key=lambda c: (
+            c["recent_minutes"],
+            -c["coverage_percent"],
+            c["distance_km"],
+            -LEVELS.get(c["level"], 0),
+            c["volunteer_id"],
+        )
+    )
     for rank, candidate in enumerate(found, start=1):
         candidate["rank"] = rank
     if found:
         return found, None
-    return [], "no_skill" if not with_skill else "not_available" if not available else "out_of_reach"
+    return (
+        [],
+        "no_skill" if not with_skill else "not_available" if not available else "out_of_reach",
+    )

@@ -27,6 +27,7 @@ counter, a retry) answers the order already made, and two at once cannot make tw
 Visibility: `village_ids` is what the caller may see (None: every village); an order elsewhere is
 "not found". A partner sees only orders with lines of its own, and only those lines.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -43,8 +44,17 @@ from services.orders import catalogue
 from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Order, OrderLine, new_id
 from services.orders.schemas.orders import (
-    FULFILMENT_LABELS, LINE_STATUS_LABELS, STATUS_LABELS, CollectInput, LineAnswerInput,
-    OrderInput, OrderListQuery, OrderOutput, PartnerOrderOutput, ReadyInput, ReasonInput,
+    FULFILMENT_LABELS,
+    LINE_STATUS_LABELS,
+    STATUS_LABELS,
+    CollectInput,
+    LineAnswerInput,
+    OrderInput,
+    OrderListQuery,
+    OrderOutput,
+    PartnerOrderOutput,
+    ReadyInput,
+    ReasonInput,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -52,7 +62,10 @@ TRANSITIONS = {
     "placed": ("confirmed", "cancelled", "refused"),
     "confirmed": ("ready", "cancelled"),
     "ready": ("collected", "delivered", "cancelled"),
-    "collected": (), "delivered": (), "cancelled": (), "refused": (),
+    "collected": (),
+    "delivered": (),
+    "cancelled": (),
+    "refused": (),
 }
 OPEN = ("placed", "confirmed", "ready")
 HOME_DELIVERY_TAGS = ("fragile", "reduced_mobility", "no_car")
@@ -65,34 +78,65 @@ def today(now: datetime) -> date:
 
 # --- reading -------------------------------------------------------------------------------------
 
+
 def _names(uow, member_ids) -> dict[str, str | None]:
     ids = list({m for m in member_ids if m})
     if not ids:
         return {}
-    return {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))}
+    return {
+        m.id: m.display_name
+        for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))
+    }
 
 
 def _line(line: OrderLine) -> dict:
-    return {"id": line.id, "item_id": line.item_id, "partner_id": line.partner_id, "partner_name": line.partner_name,
-            "name": line.name, "unit": line.unit, "quantity": line.quantity, "unit_price_cents": line.unit_price_cents,
-            "vat_rate": line.vat_rate, "total_cents": line.total_cents, "status": line.status,
-            "status_label": LINE_STATUS_LABELS[line.status], "reason": line.reason,
-            "purchase_order_id": line.purchase_order_id}
+    return {
+        "id": line.id,
+        "item_id": line.item_id,
+        "partner_id": line.partner_id,
+        "partner_name": line.partner_name,
+        "name": line.name,
+        "unit": line.unit,
+        "quantity": line.quantity,
+        "unit_price_cents": line.unit_price_cents,
+        "vat_rate": line.vat_rate,
+        "total_cents": line.total_cents,
+        "status": line.status,
+        "status_label": LINE_STATUS_LABELS[line.status],
+        "reason": line.reason,
+        "purchase_order_id": line.purchase_order_id,
+    }
 
 
 _ORDER_OUT = OrderOutput()  # one instance: building a schema costs more than dumping with it
 
 
 def _dump(order: Order, names: dict) -> dict:
-    return _ORDER_OUT.dump({
-        "id": order.id, "village_id": order.village_id, "member_id": order.member_id,
-        "member_name": names.get(order.member_id), "status": order.status, "status_label": STATUS_LABELS[order.status],
-        "fulfilment": order.fulfilment, "fulfilment_label": FULFILMENT_LABELS[order.fulfilment],
-        "delivery_date": order.delivery_date, "delivery_address": order.delivery_address,
-        "truck_stop": order.truck_stop, "locker_code": order.locker_code,
-        "locker_compartment": order.locker_compartment, "note": order.note, "total_cents": order.total_cents,
-        "reason": order.reason, "placed_at": order.placed_at, "confirmed_at": order.confirmed_at,
-        "ready_at": order.ready_at, "closed_at": order.closed_at, "lines": [_line(l) for l in order.lines]})
+    return _ORDER_OUT.dump(
+        {
+            "id": order.id,
+            "village_id": order.village_id,
+            "member_id": order.member_id,
+            "member_name": names.get(order.member_id),
+            "status": order.status,
+            "status_label": STATUS_LABELS[order.status],
+            "fulfilment": order.fulfilment,
+            "fulfilment_label": FULFILMENT_LABELS[order.fulfilment],
+            "delivery_date": order.delivery_date,
+            "delivery_address": order.delivery_address,
+            "truck_stop": order.truck_stop,
+            "locker_code": order.locker_code,
+            "locker_compartment": order.locker_compartment,
+            "note": order.note,
+            "total_cents": order.total_cents,
+            "reason": order.reason,
+            "placed_at": order.placed_at,
+            "confirmed_at": order.confirmed_at,
+            "ready_at": order.ready_at,
+            "closed_at": order.closed_at,
+            "lines": [_line(l) for l in order.lines],
+        }
+    )
 
 
 def dump_orders(uow, orders) -> list[dict]:
@@ -123,7 +167,9 @@ def _commit_and_answer(uow, order: Order) -> dict:
     return answer
 
 
-def list_orders(uow, village_id: str, filters: dict | None = None, window: dict | None = None) -> list[dict]:
+def list_orders(
+    uow, village_id: str, filters: dict | None = None, window: dict | None = None
+) -> list[dict]:
     filters = load(OrderListQuery(), filters or {})
     query = select(Order).where(Order.village_id == village_id)
     if filters["status"]:
@@ -136,18 +182,33 @@ def list_orders(uow, village_id: str, filters: dict | None = None, window: dict 
 
 # --- events --------------------------------------------------------------------------------------
 
+
 def _payload(order: Order, now: datetime) -> dict:
-    return {"order_id": order.id, "village_id": order.village_id, "status": order.status,
-            "fulfilment": order.fulfilment, "delivery_date": order.delivery_date,
-            "partner_ids": sorted({line.partner_id for line in order.lines}), "total_cents": order.total_cents,
-            "reason": order.reason, "occurred_at": now}
+    return {
+        "order_id": order.id,
+        "village_id": order.village_id,
+        "status": order.status,
+        "fulfilment": order.fulfilment,
+        "delivery_date": order.delivery_date,
+        "partner_ids": sorted({line.partner_id for line in order.lines}),
+        "total_cents": order.total_cents,
+        "reason": order.reason,
+        "occurred_at": now,
+    }
 
 
 def _move(uow, order: Order, to: str, now: datetime, *, reason: str | None = None) -> None:
     """The one place a status changes: guarded by TRANSITIONS, and recorded as `order.<to>`."""
     if to not in TRANSITIONS[order.status]:
-        raise Conflict("order_status_transition", field=None, details={
-            "current": order.status, "requested": to, "allowed": list(TRANSITIONS[order.status])})
+        raise Conflict(
+            "order_status_transition",
+            field=None,
+            details={
+                "current": order.status,
+                "requested": to,
+                "allowed": list(TRANSITIONS[order.status]),
+            },
+        )
     order.status = to
     if reason is not None:
         order.reason = reason
@@ -159,8 +220,12 @@ def _move(uow, order: Order, to: str, now: datetime, *, reason: str | None = Non
         order.closed_at = now
     payload = _payload(order, now)
     if to == "ready":  # the members service tells the inhabitant where and how to collect it
-        payload.update(member_id=order.member_id, locker_compartment=order.locker_compartment,
-                       locker_code=order.locker_code, truck_stop=order.truck_stop)
+        payload.update(
+            member_id=order.member_id,
+            locker_compartment=order.locker_compartment,
+            locker_code=order.locker_code,
+            truck_stop=order.truck_stop,
+        )
     uow.record_event(f"order.{to}", payload, village_id=order.village_id)
 
 
@@ -184,6 +249,7 @@ def settle(uow, order: Order, now: datetime) -> None:
 
 # --- placing -------------------------------------------------------------------------------------
 
+
 def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None or member.village_id != village_id:
@@ -191,14 +257,18 @@ def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
     return member
 
 
-def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime) -> dict:
+def _create(
+    uow, village_id: str, member: KnownMember, data: dict, items: dict, now: datetime
+) -> dict:
     """Write the order, its lines and events, and commit (a unique key clash raises IntegrityError);
     returns the order as answered (dumped before the commit, which would expire what was loaded).
 
     The shared suppliers' purchase orders are taken first; the order and its lines (ids given here)
     are then added and settled in memory, so that each row is written once, with its final status,
     at the commit."""
-    from services.orders import supplier_orders  # supplier_orders settles orders: imported here, not above
+    from services.orders import (
+        supplier_orders,
+    )  # supplier_orders settles orders: imported here, not above
 
     errors, cycles = {}, {}
     for index, wanted in enumerate(data["lines"]):
@@ -206,31 +276,64 @@ def _create(uow, village_id: str, member: KnownMember, data: dict, items: dict, 
         if item.shared_supplier:
             purchase_order = supplier_orders.cycle_for(uow, item, data["delivery_date"], now)
             if purchase_order is None:
-                errors[index] = {"item_id": [f"The supplier's order for that day is already sent: {item.name}."]}
+                errors[index] = {
+                    "item_id": [f"The supplier's order for that day is already sent: {item.name}."]
+                }
             else:
                 cycles[index] = purchase_order.id
     if errors:
         raise InvalidInput({"lines": errors})
-    order = Order(id=new_id(), village_id=village_id, member_id=data["member_id"],
-                  idempotency_key=data["idempotency_key"], status="placed", fulfilment=data["fulfilment"],
-                  delivery_date=data["delivery_date"],
-                  delivery_address=data["delivery_address"] if data["fulfilment"] == "home_delivery" else None,
-                  truck_stop=data["truck_stop"] if data["fulfilment"] == "truck_stop" else None,
-                  locker_code=f"{secrets.randbelow(10 ** 6):06d}" if data["fulfilment"] == "locker" else None,
-                  note=data["note"], placed_at=now)
+    order = Order(
+        id=new_id(),
+        village_id=village_id,
+        member_id=data["member_id"],
+        idempotency_key=data["idempotency_key"],
+        status="placed",
+        fulfilment=data["fulfilment"],
+        delivery_date=data["delivery_date"],
+        delivery_address=data["delivery_address"]
+        if data["fulfilment"] == "home_delivery"
+        else None,
+        truck_stop=data["truck_stop"] if data["fulfilment"] == "truck_stop" else None,
+        locker_code=f"{secrets.randbelow(10**6):06d}" if data["fulfilment"] == "locker" else None,
+        note=data["note"],
+        placed_at=now,
+    )
     for index, wanted in enumerate(data["lines"]):
         item = items[wanted["item_id"]]
-        order.lines.append(OrderLine(
-            id=new_id(), position=index, item_id=item.item_id, offer_id=item.offer_id, partner_id=item.partner_id,
-            partner_name=item.partner_name, name=item.name, unit=item.unit, quantity=wanted["quantity"],
-            unit_price_cents=item.price_cents, vat_rate=item.vat_rate,
-            status="pending" if item.shared_supplier else "confirmed", purchase_order_id=cycles.get(index)))
+        order.lines.append(
+            OrderLine(
+                id=new_id(),
+                position=index,
+                item_id=item.item_id,
+                offer_id=item.offer_id,
+                partner_id=item.partner_id,
+                partner_name=item.partner_name,
+                name=item.name,
+                unit=item.unit,
+                quantity=wanted["quantity"],
+                unit_price_cents=item.price_cents,
+                vat_rate=item.vat_rate,
+                status="pending" if item.shared_supplier else "confirmed",
+                purchase_order_id=cycles.get(index),
+            )
+        )
     order.total_cents = _total(order)
     uow.session.add(order)
     envelope = _payload(order, now)
-    envelope["lines"] = [{"line_id": l.id, "item_id": l.item_id, "partner_id": l.partner_id, "name": l.name,
-                          "unit": l.unit, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents,
-                          "status": l.status} for l in order.lines]
+    envelope["lines"] = [
+        {
+            "line_id": l.id,
+            "item_id": l.item_id,
+            "partner_id": l.partner_id,
+            "name": l.name,
+            "unit": l.unit,
+            "quantity": l.quantity,
+            "unit_price_cents": l.unit_price_cents,
+            "status": l.status,
+        }
+        for l in order.lines
+    ]
     uow.record_event("order.placed", envelope, village_id=village_id)
     settle(uow, order, now)
     answer = _dump(order, {member.id: member.display_name})
@@ -246,16 +349,29 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
     The key is looked up only when the order cannot be made (`idempotency.made_once`)."""
     now = now or utcnow()
     data = load(OrderInput(), data)
-    return made_once(uow, Order, village_id, data["idempotency_key"],
-                     lambda: _check_and_create(uow, village_id, data, now),
-                     lambda order_id: get_order(uow, order_id, [village_id]))
+    return made_once(
+        uow,
+        Order,
+        village_id,
+        data["idempotency_key"],
+        lambda: _check_and_create(uow, village_id, data, now),
+        lambda order_id: get_order(uow, order_id, [village_id]),
+    )
 
 
 def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = _known_member(uow, data["member_id"], village_id)
-    if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(HOME_DELIVERY_TAGS):
-        raise InvalidInput({"fulfilment": ["Home delivery is for members who cannot come (fragile, reduced "
-                                           "mobility or without a car)."]})
+    if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(
+        HOME_DELIVERY_TAGS
+    ):
+        raise InvalidInput(
+            {
+                "fulfilment": [
+                    "Home delivery is for members who cannot come (fragile, reduced "
+                    "mobility or without a car)."
+                ]
+            }
+        )
     if data["delivery_date"] < today(now):
         raise InvalidInput({"delivery_date": ["The date is in the past."]})
     items = catalogue.items_of(uow, village_id, [line["item_id"] for line in data["lines"]])
@@ -274,6 +390,7 @@ def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
 
 
 # --- the counter's transitions -------------------------------------------------------------------
+
 
 def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
     now = now or utcnow()
@@ -294,8 +411,11 @@ def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> di
     order = _find(uow, order_id, village_ids, lock=True)
     if order.fulfilment == "home_delivery":
         raise Conflict("order_is_home_delivery", field="fulfilment")
-    if order.status == "ready" and order.fulfilment == "locker" and \
-            not secrets.compare_digest(str(data["code"] or ""), order.locker_code or ""):
+    if (
+        order.status == "ready"
+        and order.fulfilment == "locker"
+        and not secrets.compare_digest(str(data["code"] or ""), order.locker_code or "")
+    ):
         raise Conflict("wrong_pickup_code", field="code")
     _move(uow, order, "collected", now)
     return _commit_and_answer(uow, order)
@@ -327,17 +447,29 @@ def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dic
 
 # --- partners ------------------------------------------------------------------------------------
 
+
 def _partner_view(order: Order, partner_id: str) -> dict:
-    return PartnerOrderOutput().dump({
-        "id": order.id, "village_id": order.village_id, "status": order.status, "fulfilment": order.fulfilment,
-        "delivery_date": order.delivery_date, "placed_at": order.placed_at,
-        "lines": [_line(l) for l in order.lines if l.partner_id == partner_id]})
+    return PartnerOrderOutput().dump(
+        {
+            "id": order.id,
+            "village_id": order.village_id,
+            "status": order.status,
+            "fulfilment": order.fulfilment,
+            "delivery_date": order.delivery_date,
+            "placed_at": order.placed_at,
+            "lines": [_line(l) for l in order.lines if l.partner_id == partner_id],
+        }
+    )
 
 
-def partner_orders(uow, partner_id: str, status: str | None = None, window: dict | None = None) -> list[dict]:
+def partner_orders(
+    uow, partner_id: str, status: str | None = None, window: dict | None = None
+) -> list[dict]:
     """The orders with lines of `partner_id`, those lines only, newest delivery first."""
     # one row per order (not per line), so that a page holds whole orders
-    query = select(Order).where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.partner_id == partner_id)))
+    query = select(Order).where(
+        Order.id.in_(select(OrderLine.order_id).where(OrderLine.partner_id == partner_id))
+    )
     if status:
         query = query.where(Order.status == status)
     query = windowed(query.order_by(Order.delivery_date.desc(), Order.placed_at), window, Order.id)
@@ -345,7 +477,9 @@ def partner_orders(uow, partner_id: str, status: str | None = None, window: dict
     return [_partner_view(order, partner_id) for order in orders]
 
 
-def answer_line(uow, partner_id: str, order_id, line_id, decision: str, data, now: datetime | None = None) -> dict:
+def answer_line(
+    uow, partner_id: str, order_id, line_id, decision: str, data, now: datetime | None = None
+) -> dict:
     """A supplier confirms or refuses one of its lines, while it is pending and before the cut-off
     of its purchase order. Refusing needs a reason."""
     from services.orders.models import PurchaseOrder
@@ -354,7 +488,9 @@ def answer_line(uow, partner_id: str, order_id, line_id, decision: str, data, no
     data = load(LineAnswerInput(), data)
     if decision == "refuse" and not data["reason"]:
         raise InvalidInput({"reason": ["Give the reason for refusing."]})
-    order = uow.session.scalars(select(Order).where(Order.id == str(order_id)).with_for_update()).first()
+    order = uow.session.scalars(
+        select(Order).where(Order.id == str(order_id)).with_for_update()
+    ).first()
     line = next((l for l in order.lines if l.id == str(line_id)), None) if order else None
     if line is None or line.partner_id != partner_id:
         raise NotFound("order_line", str(line_id))
@@ -362,8 +498,12 @@ def answer_line(uow, partner_id: str, order_id, line_id, decision: str, data, no
         raise Conflict("line_already_answered", details={"status": line.status})
     if order.status != "placed":
         raise Conflict("order_not_awaiting", details={"status": order.status})
-    purchase_order = uow.session.get(PurchaseOrder, line.purchase_order_id) if line.purchase_order_id else None
-    if purchase_order is not None and (purchase_order.status != "open" or now >= purchase_order.cutoff_at):
+    purchase_order = (
+        uow.session.get(PurchaseOrder, line.purchase_order_id) if line.purchase_order_id else None
+    )
+    if purchase_order is not None and (
+        purchase_order.status != "open" or now >= purchase_order.cutoff_at
+    ):
         raise Conflict("cutoff_passed")
     line.status = "confirmed" if decision == "confirm" else "refused"
     line.reason = data["reason"] if decision == "refuse" else None
@@ -374,26 +514,40 @@ def answer_line(uow, partner_id: str, order_id, line_id, decision: str, data, no
 
 # --- for rounds (engineer D's services/orders/rounds.py) ------------------------------------------
 
+
 def orders_for_round(uow, on_date: date, village_ids=None) -> list[dict]:
     """Home deliveries due on `on_date`, confirmed or ready: what a round carries."""
-    query = select(Order).where(Order.fulfilment == "home_delivery", Order.delivery_date == on_date,
-                                Order.status.in_(("confirmed", "ready")))
+    query = select(Order).where(
+        Order.fulfilment == "home_delivery",
+        Order.delivery_date == on_date,
+        Order.status.in_(("confirmed", "ready")),
+    )
     if village_ids is not None:
         query = query.where(Order.village_id.in_(list(village_ids)))
-    return [{"order_id": o.id, "village_id": o.village_id, "member_id": o.member_id, "address": o.delivery_address,
-             "items_count": sum(l.quantity for l in o.lines if l.status != "refused")}
-            for o in uow.session.scalars(query.order_by(Order.village_id, Order.placed_at)).all()]
+    return [
+        {
+            "order_id": o.id,
+            "village_id": o.village_id,
+            "member_id": o.member_id,
+            "address": o.delivery_address,
+            "items_count": sum(l.quantity for l in o.lines if l.status != "refused"),
+        }
+        for o in uow.session.scalars(query.order_by(Order.village_id, Order.placed_at)).all()
+    ]
 
 
 def purchase_orders_for_pickup(uow, on_date: date) -> list[dict]:
     """Pooled supplier orders sent for delivery on `on_date`: what a round may pick up."""
     from services.orders import supplier_orders
+
     return supplier_orders.for_pickup(uow, on_date)
 
 
 # --- the counter's day ("Aujourd'hui") -----------------------------------------------------------
 
-AWAITING_SHOWN = 20  # orders awaiting suppliers listed on the counter's day (all of them are counted)
+AWAITING_SHOWN = (
+    20  # orders awaiting suppliers listed on the counter's day (all of them are counted)
+)
 
 
 def counter_today(uow, village_id: str, on_date: date, now: datetime | None = None) -> dict:
@@ -404,30 +558,50 @@ def counter_today(uow, village_id: str, on_date: date, now: datetime | None = No
     in_village = Order.village_id == village_id
     # what to prepare and to hand over in one query; what awaits suppliers (the coming week) has
     # no bound of its own: its first AWAITING_SHOWN, earliest first, and its count in the same rows
-    at_counter = uow.session.scalars(select(Order).where(in_village, or_(
-        and_(Order.status == "confirmed", Order.delivery_date <= on_date),           # to prepare
-        and_(Order.status == "ready", Order.fulfilment != "home_delivery"),         # to hand over
-    )).order_by(Order.delivery_date, Order.placed_at)).all()
+    at_counter = uow.session.scalars(
+        select(Order)
+        .where(
+            in_village,
+            or_(
+                and_(Order.status == "confirmed", Order.delivery_date <= on_date),  # to prepare
+                and_(Order.status == "ready", Order.fulfilment != "home_delivery"),  # to hand over
+            ),
+        )
+        .order_by(Order.delivery_date, Order.placed_at)
+    ).all()
     awaiting = uow.session.execute(
-        select(Order, func.count().over()).where(in_village, Order.status == "placed", Order.delivery_date <= week)
-        .order_by(Order.delivery_date, Order.placed_at).limit(AWAITING_SHOWN)).all()
+        select(Order, func.count().over())
+        .where(in_village, Order.status == "placed", Order.delivery_date <= week)
+        .order_by(Order.delivery_date, Order.placed_at)
+        .limit(AWAITING_SHOWN)
+    ).all()
     lists = {"confirmed": [], "ready": [], "placed": []}
     for order in dump_orders(uow, [*at_counter, *(order for order, _count in awaiting)]):
         lists[order["status"]].append(order)
     waiting = parcels.waiting_parcels(uow, village_id, now)
     return {  # the lists are dumped already (OrderOutput, ParcelOutput): CounterTodayOutput documents the whole
-        "village_id": village_id, "date": on_date.isoformat(), "to_prepare": lists["confirmed"],
-        "to_hand_over": lists["ready"], "awaiting_suppliers": lists["placed"],
+        "village_id": village_id,
+        "date": on_date.isoformat(),
+        "to_prepare": lists["confirmed"],
+        "to_hand_over": lists["ready"],
+        "awaiting_suppliers": lists["placed"],
         "awaiting_suppliers_count": awaiting[0][1] if awaiting else 0,
-        "parcels_waiting": waiting, "reminders_due": sum(1 for p in waiting if p["reminder_due"])}
+        "parcels_waiting": waiting,
+        "reminders_due": sum(1 for p in waiting if p["reminder_due"]),
+    }
 
 
 # --- RGPD (to be called from read_models' member.erased handler and member_data export) -----------
 
+
 def member_orders(uow, member_id: str) -> list[dict]:
     """Every order of one member (RGPD export)."""
-    return dump_orders(uow, uow.session.scalars(select(Order).where(Order.member_id == str(member_id))
-                                                .order_by(Order.placed_at)).all())
+    return dump_orders(
+        uow,
+        uow.session.scalars(
+            select(Order).where(Order.member_id == str(member_id)).order_by(Order.placed_at)
+        ).all(),
+    )
 
 
 def scrub_member(uow, member_id: str) -> int:

@@ -11,6 +11,7 @@ Events: parcel.received, parcel.handed_over, parcel.returned (no member data, no
 parcel.received's member and code for the members service's notice); `partner_id` names the
 logistics partner who brought it (La Poste, a carrier of the network), whose feed receives them.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -25,7 +26,13 @@ from backbone.tables import utcnow
 from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Parcel
 from services.orders.schemas.parcels import (
-    SENDER_LABELS, STATUS_LABELS, HandOverInput, ParcelInput, ParcelListQuery, ParcelOutput, ParcelReturnInput,
+    SENDER_LABELS,
+    STATUS_LABELS,
+    HandOverInput,
+    ParcelInput,
+    ParcelListQuery,
+    ParcelOutput,
+    ParcelReturnInput,
 )
 
 REMIND_AFTER_DAYS = 3
@@ -37,30 +44,55 @@ def _flags(parcel: Parcel, now: datetime) -> dict:
     waiting = parcel.status == "waiting"
     since = parcel.reminded_at or parcel.received_at
     return_due = waiting and now - parcel.received_at >= timedelta(days=RETURN_AFTER_DAYS)
-    return {"days_waiting": max(0, (now - parcel.received_at).days) if waiting else 0,
-            "return_due": return_due,
-            "reminder_due": waiting and not return_due and now - since >= timedelta(days=REMIND_AFTER_DAYS)}
+    return {
+        "days_waiting": max(0, (now - parcel.received_at).days) if waiting else 0,
+        "return_due": return_due,
+        "reminder_due": waiting
+        and not return_due
+        and now - since >= timedelta(days=REMIND_AFTER_DAYS),
+    }
 
 
 _PARCEL_OUT = ParcelOutput()  # one instance: building a schema costs more than dumping with it
 
 
 def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
-    return _PARCEL_OUT.dump({
-        "id": parcel.id, "village_id": parcel.village_id, "member_id": parcel.member_id,
-        "member_name": names.get(parcel.member_id), "sender_kind": parcel.sender_kind,
-        "sender_label": SENDER_LABELS[parcel.sender_kind], "sender_name": parcel.sender_name,
-        "partner_id": parcel.partner_id,
-        "description": parcel.description, "place_kind": parcel.place_kind, "place": parcel.place,
-        "pickup_code": parcel.pickup_code, "status": parcel.status, "status_label": STATUS_LABELS[parcel.status],
-        "received_at": parcel.received_at, "reminders": parcel.reminders, "reminded_at": parcel.reminded_at,
-        "closed_at": parcel.closed_at, "return_reason": parcel.return_reason, **_flags(parcel, now)})
+    return _PARCEL_OUT.dump(
+        {
+            "id": parcel.id,
+            "village_id": parcel.village_id,
+            "member_id": parcel.member_id,
+            "member_name": names.get(parcel.member_id),
+            "sender_kind": parcel.sender_kind,
+            "sender_label": SENDER_LABELS[parcel.sender_kind],
+            "sender_name": parcel.sender_name,
+            "partner_id": parcel.partner_id,
+            "description": parcel.description,
+            "place_kind": parcel.place_kind,
+            "place": parcel.place,
+            "pickup_code": parcel.pickup_code,
+            "status": parcel.status,
+            "status_label": STATUS_LABELS[parcel.status],
+            "received_at": parcel.received_at,
+            "reminders": parcel.reminders,
+            "reminded_at": parcel.reminded_at,
+            "closed_at": parcel.closed_at,
+            "return_reason": parcel.return_reason,
+            **_flags(parcel, now),
+        }
+    )
 
 
 def _dump_all(uow, parcels, now) -> list[dict]:
     ids = list({p.member_id for p in parcels})
-    names = {m.id: m.display_name for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))} \
-        if ids else {}
+    names = (
+        {
+            m.id: m.display_name
+            for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
     return [_dump(p, names, now) for p in parcels]
 
 
@@ -75,22 +107,42 @@ def _find(uow, parcel_id, village_ids, *, lock: bool = False) -> Parcel:
 
 
 def _event(uow, type_: str, parcel: Parcel, now: datetime, **extra) -> None:
-    uow.record_event(type_, {"parcel_id": parcel.id, "village_id": parcel.village_id,
-                             "sender_kind": parcel.sender_kind, "place_kind": parcel.place_kind,
-                             "partner_id": parcel.partner_id, "occurred_at": now, **extra},
-                     village_id=parcel.village_id)
+    uow.record_event(
+        type_,
+        {
+            "parcel_id": parcel.id,
+            "village_id": parcel.village_id,
+            "sender_kind": parcel.sender_kind,
+            "place_kind": parcel.place_kind,
+            "partner_id": parcel.partner_id,
+            "occurred_at": now,
+            **extra,
+        },
+        village_id=parcel.village_id,
+    )
 
 
 def get_parcel(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:
     return _dump_all(uow, [_find(uow, parcel_id, village_ids)], now or utcnow())[0]
 
 
-def list_parcels(uow, village_id: str, filters: dict | None = None, now: datetime | None = None,
-                 window: dict | None = None) -> list[dict]:
+def list_parcels(
+    uow,
+    village_id: str,
+    filters: dict | None = None,
+    now: datetime | None = None,
+    window: dict | None = None,
+) -> list[dict]:
     filters = load(ParcelListQuery(), filters or {})
-    rows = uow.session.scalars(windowed(
-        select(Parcel).where(Parcel.village_id == village_id, Parcel.status == filters["status"])
-        .order_by(Parcel.received_at), window, Parcel.id)).all()
+    rows = uow.session.scalars(
+        windowed(
+            select(Parcel)
+            .where(Parcel.village_id == village_id, Parcel.status == filters["status"])
+            .order_by(Parcel.received_at),
+            window,
+            Parcel.id,
+        )
+    ).all()
     return _dump_all(uow, rows, now or utcnow())
 
 
@@ -112,23 +164,45 @@ def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
     the same parcel (`idempotency.made_once`)."""
     now = now or utcnow()
     data = load(ParcelInput(), data)
-    return made_once(uow, Parcel, village_id, data["idempotency_key"], lambda: _receive(uow, village_id, data, now),
-                     lambda parcel_id: get_parcel(uow, parcel_id, [village_id], now))
+    return made_once(
+        uow,
+        Parcel,
+        village_id,
+        data["idempotency_key"],
+        lambda: _receive(uow, village_id, data, now),
+        lambda parcel_id: get_parcel(uow, parcel_id, [village_id], now),
+    )
 
 
 def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = uow.session.get(KnownMember, data["member_id"])
     if member is None or member.erased_at is not None or member.village_id != village_id:
         raise InvalidInput({"member_id": [f"Unknown member in this village: {data['member_id']}."]})
-    parcel = Parcel(village_id=village_id, member_id=member.id, idempotency_key=data["idempotency_key"],
-                    sender_kind=data["sender_kind"], sender_name=data["sender_name"],
-                    partner_id=data["partner_id"],
-                    description=data["description"], place_kind=data["place_kind"],
-                    place=data["place"].strip(), pickup_code=f"{secrets.randbelow(10 ** 6):06d}", status="waiting",
-                    received_at=now, reminders=0)
+    parcel = Parcel(
+        village_id=village_id,
+        member_id=member.id,
+        idempotency_key=data["idempotency_key"],
+        sender_kind=data["sender_kind"],
+        sender_name=data["sender_name"],
+        partner_id=data["partner_id"],
+        description=data["description"],
+        place_kind=data["place_kind"],
+        place=data["place"].strip(),
+        pickup_code=f"{secrets.randbelow(10**6):06d}",
+        status="waiting",
+        received_at=now,
+        reminders=0,
+    )
     uow.session.add(parcel)
     uow.session.flush()
-    _event(uow, "parcel.received", parcel, now, member_id=parcel.member_id, pickup_code=parcel.pickup_code)
+    _event(
+        uow,
+        "parcel.received",
+        parcel,
+        now,
+        member_id=parcel.member_id,
+        pickup_code=parcel.pickup_code,
+    )
     return _commit_and_answer(uow, parcel, now)
 
 
@@ -176,9 +250,14 @@ def return_to_sender(uow, parcel_id, data, village_ids, now: datetime | None = N
 def return_overdue(uow, now: datetime | None = None) -> list[str]:
     """Every parcel waiting for `RETURN_AFTER_DAYS` days goes back to its sender (the timer's work)."""
     now = now or utcnow()
-    overdue = uow.session.scalars(select(Parcel).where(
-        Parcel.status == "waiting", Parcel.received_at <= now - timedelta(days=RETURN_AFTER_DAYS))
-        .with_for_update()).all()
+    overdue = uow.session.scalars(
+        select(Parcel)
+        .where(
+            Parcel.status == "waiting",
+            Parcel.received_at <= now - timedelta(days=RETURN_AFTER_DAYS),
+        )
+        .with_for_update()
+    ).all()
     for parcel in overdue:
         _return(uow, parcel, RETURN_REASON, now)
     uow.commit()
@@ -187,10 +266,12 @@ def return_overdue(uow, now: datetime | None = None) -> list[str]:
 
 # --- RGPD (to be called from read_models' member.erased handler and member_data export) -----------
 
+
 def member_parcels(uow, member_id: str, now: datetime | None = None) -> list[dict]:
     """Every parcel left for one member (RGPD export)."""
-    rows = uow.session.scalars(select(Parcel).where(Parcel.member_id == str(member_id))
-                               .order_by(Parcel.received_at)).all()
+    rows = uow.session.scalars(
+        select(Parcel).where(Parcel.member_id == str(member_id)).order_by(Parcel.received_at)
+    ).all()
     return _dump_all(uow, rows, now or utcnow())
 
 

@@ -1,4 +1,5 @@
 """What orders keeps of other services' facts, fed by their events."""
+
 from sqlalchemy import select
 
 from backbone import retention
@@ -21,9 +22,16 @@ def record_villages(uow, events: list[dict]) -> None:
 
 def _village_row(event: dict) -> dict:
     payload = event["payload"]
-    return {"id": payload["village_id"], "slug": payload["slug"], "name": payload["name"], "kind": payload["kind"],
-            "latitude": payload.get("latitude"), "longitude": payload.get("longitude"),
-            "opened_at": payload.get("opened_at") or event["occurred_at"], "changed_at": event["occurred_at"]}
+    return {
+        "id": payload["village_id"],
+        "slug": payload["slug"],
+        "name": payload["name"],
+        "kind": payload["kind"],
+        "latitude": payload.get("latitude"),
+        "longitude": payload.get("longitude"),
+        "opened_at": payload.get("opened_at") or event["occurred_at"],
+        "changed_at": event["occurred_at"],
+    }
 
 
 def known_villages(uow) -> list[dict]:
@@ -31,17 +39,22 @@ def known_villages(uow) -> list[dict]:
     statuses = {row.village_id: row.status for row in uow.session.scalars(select(VillageStatus))}
     villages = KnownVillageOutput(many=True).dump(rows)
     for village in villages:
-        village["status"] = statuses.get(village["id"], "open")  # opened villages are open until told
+        village["status"] = statuses.get(
+            village["id"], "open"
+        )  # opened villages are open until told
     return villages
 
 
 # --- members (event-carried state; anonymised on member.erased) ----------------------------------
 
+
 def record_member_registered(uow, event: dict) -> None:
     """Idempotent; a registration arriving after the erasure (out of order) does not bring the
     name back."""
     payload = event["payload"]
-    row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
+    row = uow.ensure_row(
+        KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]}
+    )
     if row.erased_at is None:
         row.display_name = payload["display_name"]
         row.tags = ",".join(payload["tags"])
@@ -53,7 +66,9 @@ def record_member_erased(uow, event: dict) -> None:
     """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet).
     A redelivered erasure changes nothing."""
     payload = event["payload"]
-    row = uow.ensure_row(KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]})
+    row = uow.ensure_row(
+        KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]}
+    )
     if row.erased_at is None:
         row.display_name, row.tags = None, None
         row.erased_at = event["occurred_at"]
@@ -71,16 +86,27 @@ def record_member_erased(uow, event: dict) -> None:
 def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
     row = uow.session.get(KnownMember, str(member_id))
-    return {"service": "orders", "known_member": KnownMemberOutput().dump(row) if row else None,
-            "orders": ordering.member_orders(uow, member_id), "parcels": parcels.member_parcels(uow, member_id),
-            "help_requests": help_requests.member_help_requests(uow, member_id),
-            "round_stops": rounds.member_round_stops(uow, member_id)}
+    return {
+        "service": "orders",
+        "known_member": KnownMemberOutput().dump(row) if row else None,
+        "orders": ordering.member_orders(uow, member_id),
+        "parcels": parcels.member_parcels(uow, member_id),
+        "help_requests": help_requests.member_help_requests(uow, member_id),
+        "round_stops": rounds.member_round_stops(uow, member_id),
+    }
 
 
 def record_village_status_changed(uow, event: dict) -> None:
     """Idempotent and order-proof: the latest status by `occurred_at` wins."""
     payload = event["payload"]
-    uow.keep_latest(VillageStatus, {"village_id": payload["village_id"], "status": payload["to"],
-                                    "reason": payload["reason"], "changed_at": event["occurred_at"]},
-                    key="village_id")
+    uow.keep_latest(
+        VillageStatus,
+        {
+            "village_id": payload["village_id"],
+            "status": payload["to"],
+            "reason": payload["reason"],
+            "changed_at": event["occurred_at"],
+        },
+        key="village_id",
+    )
     uow.commit()

@@ -10,6 +10,7 @@ Stops are dicts with at least `kind` (home_delivery, truck_stop, supplier_pickup
   comes back to the depot. Stops whose coordinates are unknown go last, in the order given.
 - Distance: as the crow flies (haversine), depot → stops → depot, in km.
 """
+
 from __future__ import annotations
 
 from backbone.errors import Conflict
@@ -49,9 +50,10 @@ def two_opt(depot: Point, points: list[Point], order: list[int]) -> list[int]:
         improved = False
         for i in range(len(order) - 1):
             for j in range(i + 1, len(order)):
-                candidate = order[:i] + order[i:j + 1][::-1] + order[j + 1:]
-                if tour_length(depot, [points[k] for k in candidate]) + 1e-9 < \
-                        tour_length(depot, [points[k] for k in order]):
+                candidate = order[:i] + order[i : j + 1][::-1] + order[j + 1 :]
+                if tour_length(depot, [points[k] for k in candidate]) + 1e-9 < tour_length(
+                    depot, [points[k] for k in order]
+                ):
                     order, improved = candidate, True
     return order
 
@@ -61,8 +63,11 @@ def build_round(depot: Point | None, stops: list[dict], capacity: int) -> dict:
     load exceeds `capacity`."""
     load = sum(int(stop["items_count"]) for stop in stops)
     if load > capacity:
-        raise Conflict("round_over_capacity", field="capacity",
-                       details={"capacity": capacity, "load": load, "overflow": load - capacity})
+        raise Conflict(
+            "round_over_capacity",
+            field="capacity",
+            details={"capacity": capacity, "load": load, "overflow": load - capacity},
+        )
     pickups = [s for s in stops if s["kind"] == "supplier_pickup"]
     others = [s for s in stops if s["kind"] != "supplier_pickup"]
     placed = [s for s in others if _where(s) is not None]
@@ -76,5 +81,7 @@ def build_round(depot: Point | None, stops: list[dict], capacity: int) -> dict:
     else:
         unplaced = placed + unplaced
         placed = []
-    ordered = [dict(stop, sequence=n) for n, stop in enumerate(pickups + placed + unplaced, start=1)]
+    ordered = [
+        dict(stop, sequence=n) for n, stop in enumerate(pickups + placed + unplaced, start=1)
+    ]
     return {"stops": ordered, "load": load, "distance_km": round(distance, 1)}

@@ -12,6 +12,7 @@ Visibility: `village_ids` is what the caller may see (None: all). A round is see
 one of its villages; a concierge sees the address and name of their own village's deliveries only.
 A partner sees the rounds it drives.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -28,71 +29,128 @@ from services.orders.matching import PARIS
 from services.orders.models import KnownMember, KnownVillage, Round, RoundStop, Vehicle
 from services.orders.round_building import build_round
 from services.orders.schemas.rounds import (
-    ROUND_STATUS_LABELS, STOP_KIND_LABELS, STOP_STATUS_LABELS, RoundInput, RoundOutput,
+    ROUND_STATUS_LABELS,
+    STOP_KIND_LABELS,
+    STOP_STATUS_LABELS,
+    RoundInput,
+    RoundOutput,
 )
 
 
 # --- reading -----------------------------------------------------------------------------------
+
 
 def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dict:
     """A partner (the driver) gets what the delivery needs, as in `round.planned`: addresses, not who
     lives there."""
     vehicle = uow.session.get(Vehicle, round_.vehicle_id)
     member_ids = [s.member_id for s in round_.stops if s.member_id]
-    names = {m.id: m.display_name for m in uow.session.scalars(
-        select(KnownMember).where(KnownMember.id.in_(member_ids)))} if member_ids else {}
+    names = (
+        {
+            m.id: m.display_name
+            for m in uow.session.scalars(select(KnownMember).where(KnownMember.id.in_(member_ids)))
+        }
+        if member_ids
+        else {}
+    )
     stops = []
     for stop in round_.stops:
         own = village_ids is None or stop.village_id in village_ids
-        stops.append({
-            "id": stop.id, "sequence": stop.sequence, "kind": stop.kind, "kind_label": STOP_KIND_LABELS[stop.kind],
-            "village_id": stop.village_id, "order_id": stop.order_id if own else None,
-            "purchase_order_id": stop.purchase_order_id,
-            "member_id": stop.member_id if own and not partner else None,
-            "display_name": names.get(stop.member_id) if own and not partner else None,
-            "supplier_name": stop.supplier_name,
-            "address": stop.address if own else None, "items_count": stop.items_count, "latitude": stop.latitude,
-            "longitude": stop.longitude, "status": stop.status, "status_label": STOP_STATUS_LABELS[stop.status],
-            "done_at": stop.done_at})
-    return RoundOutput().dump({
-        "id": round_.id, "date": round_.on_date, "vehicle_id": round_.vehicle_id, "vehicle_name": vehicle.name,
-        "depot_village_id": round_.depot_village_id, "village_ids": round_.village_ids,
-        "driver_member_id": round_.driver_member_id, "driver_partner_id": round_.driver_partner_id,
-        "capacity": round_.capacity, "load": round_.load, "distance_km": round_.distance_km,
-        "status": round_.status, "status_label": ROUND_STATUS_LABELS[round_.status],
-        "planned_at": round_.planned_at, "completed_at": round_.completed_at, "stops": stops})
+        stops.append(
+            {
+                "id": stop.id,
+                "sequence": stop.sequence,
+                "kind": stop.kind,
+                "kind_label": STOP_KIND_LABELS[stop.kind],
+                "village_id": stop.village_id,
+                "order_id": stop.order_id if own else None,
+                "purchase_order_id": stop.purchase_order_id,
+                "member_id": stop.member_id if own and not partner else None,
+                "display_name": names.get(stop.member_id) if own and not partner else None,
+                "supplier_name": stop.supplier_name,
+                "address": stop.address if own else None,
+                "items_count": stop.items_count,
+                "latitude": stop.latitude,
+                "longitude": stop.longitude,
+                "status": stop.status,
+                "status_label": STOP_STATUS_LABELS[stop.status],
+                "done_at": stop.done_at,
+            }
+        )
+    return RoundOutput().dump(
+        {
+            "id": round_.id,
+            "date": round_.on_date,
+            "vehicle_id": round_.vehicle_id,
+            "vehicle_name": vehicle.name,
+            "depot_village_id": round_.depot_village_id,
+            "village_ids": round_.village_ids,
+            "driver_member_id": round_.driver_member_id,
+            "driver_partner_id": round_.driver_partner_id,
+            "capacity": round_.capacity,
+            "load": round_.load,
+            "distance_km": round_.distance_km,
+            "status": round_.status,
+            "status_label": ROUND_STATUS_LABELS[round_.status],
+            "planned_at": round_.planned_at,
+            "completed_at": round_.completed_at,
+            "stops": stops,
+        }
+    )
 
 
 def _touching(village_ids):
     """In SQL, what `_visible` says: the depot, or one of the villages served (a JSON list, the same
     text on SQLite and PostgreSQL: `["id", …]`), so that a page is cut in the query."""
     served = cast(Round.village_ids, String)
-    return or_(Round.depot_village_id.in_(list(village_ids)),
-               *(served.like(f'%"{village_id}"%') for village_id in village_ids)) if village_ids else false()
+    return (
+        or_(
+            Round.depot_village_id.in_(list(village_ids)),
+            *(served.like(f'%"{village_id}"%') for village_id in village_ids),
+        )
+        if village_ids
+        else false()
+    )
 
 
 def _visible(round_: Round, village_ids) -> bool:
-    return village_ids is None or bool(set(village_ids) & ({round_.depot_village_id} | set(round_.village_ids)))
+    return village_ids is None or bool(
+        set(village_ids) & ({round_.depot_village_id} | set(round_.village_ids))
+    )
 
 
-def _find(uow, round_id, village_ids, *, partner_id: str | None = None, lock: bool = False) -> Round:
+def _find(
+    uow, round_id, village_ids, *, partner_id: str | None = None, lock: bool = False
+) -> Round:
     query = select(Round).where(Round.id == str(round_id))
     if lock:
         query = query.with_for_update()
     round_ = uow.session.scalars(query).first()
-    if round_ is None or (partner_id is not None and round_.driver_partner_id != partner_id) \
-            or (partner_id is None and not _visible(round_, village_ids)):
+    if (
+        round_ is None
+        or (partner_id is not None and round_.driver_partner_id != partner_id)
+        or (partner_id is None and not _visible(round_, village_ids))
+    ):
         raise NotFound("round", str(round_id))
     return round_
 
 
 def get_round(uow, round_id, village_ids=None, partner_id: str | None = None) -> dict:
-    return _dump(uow, _find(uow, round_id, village_ids, partner_id=partner_id), village_ids,
-                 partner=partner_id is not None)
+    return _dump(
+        uow,
+        _find(uow, round_id, village_ids, partner_id=partner_id),
+        village_ids,
+        partner=partner_id is not None,
+    )
 
 
-def list_rounds(uow, village_ids=None, on_date: date | None = None, partner_id: str | None = None,
-                window: dict | None = None) -> list[dict]:
+def list_rounds(
+    uow,
+    village_ids=None,
+    on_date: date | None = None,
+    partner_id: str | None = None,
+    window: dict | None = None,
+) -> list[dict]:
     """Rounds touching the villages the caller may see (or driven by `partner_id`), by date."""
     query = select(Round).order_by(Round.on_date.desc(), Round.planned_at)
     if on_date is not None:
@@ -107,39 +165,75 @@ def list_rounds(uow, village_ids=None, on_date: date | None = None, partner_id: 
 
 # --- planning ----------------------------------------------------------------------------------
 
+
 def _where(village: KnownVillage | None) -> dict:
-    return {"latitude": village.latitude if village else None, "longitude": village.longitude if village else None}
+    return {
+        "latitude": village.latitude if village else None,
+        "longitude": village.longitude if village else None,
+    }
 
 
-def candidate_stops(uow, on_date: date, village_ids: list[str], supplier_pickups: bool) -> list[dict]:
+def candidate_stops(
+    uow, on_date: date, village_ids: list[str], supplier_pickups: bool
+) -> list[dict]:
     """Home deliveries of those villages due that day, a truck stop per itinerant village, and the
     pooled supplier orders to pick up — none already on a round."""
-    villages = {v.id: v for v in uow.session.scalars(select(KnownVillage).where(KnownVillage.id.in_(village_ids)))}
-    that_day = select(RoundStop).join(Round, Round.id == RoundStop.round_id).where(Round.on_date == on_date)
+    villages = {
+        v.id: v
+        for v in uow.session.scalars(select(KnownVillage).where(KnownVillage.id.in_(village_ids)))
+    }
+    that_day = (
+        select(RoundStop)
+        .join(Round, Round.id == RoundStop.round_id)
+        .where(Round.on_date == on_date)
+    )
     on_rounds = uow.session.scalars(that_day).all()
     taken_orders = {s.order_id for s in on_rounds if s.order_id}
     taken_pickups = {s.purchase_order_id for s in on_rounds if s.purchase_order_id}
     stops = []
     for order in ordering.orders_for_round(uow, on_date, village_ids):
         if order["order_id"] not in taken_orders:
-            stops.append({"kind": "home_delivery", "village_id": order["village_id"], "order_id": order["order_id"],
-                          "member_id": order["member_id"], "address": order["address"],
-                          "items_count": order["items_count"], **_where(villages.get(order["village_id"]))})
+            stops.append(
+                {
+                    "kind": "home_delivery",
+                    "village_id": order["village_id"],
+                    "order_id": order["order_id"],
+                    "member_id": order["member_id"],
+                    "address": order["address"],
+                    "items_count": order["items_count"],
+                    **_where(villages.get(order["village_id"])),
+                }
+            )
     for village_id in village_ids:
         if villages[village_id].kind == "itinerant":
-            stops.append({"kind": "truck_stop", "village_id": village_id, "items_count": 0,
-                          **_where(villages[village_id])})
+            stops.append(
+                {
+                    "kind": "truck_stop",
+                    "village_id": village_id,
+                    "items_count": 0,
+                    **_where(villages[village_id]),
+                }
+            )
     if supplier_pickups:
         for pickup in ordering.purchase_orders_for_pickup(uow, on_date):
             if pickup["purchase_order_id"] not in taken_pickups:
-                stops.append({"kind": "supplier_pickup", "village_id": None,
-                              "purchase_order_id": pickup["purchase_order_id"],
-                              "supplier_name": pickup["supplier_name"], "items_count": pickup["items_count"],
-                              "latitude": None, "longitude": None})
+                stops.append(
+                    {
+                        "kind": "supplier_pickup",
+                        "village_id": None,
+                        "purchase_order_id": pickup["purchase_order_id"],
+                        "supplier_name": pickup["supplier_name"],
+                        "items_count": pickup["items_count"],
+                        "latitude": None,
+                        "longitude": None,
+                    }
+                )
     return stops
 
 
-def plan_round(uow, village_id: str, data: dict, village_ids=None, now: datetime | None = None) -> dict:
+def plan_round(
+    uow, village_id: str, data: dict, village_ids=None, now: datetime | None = None
+) -> dict:
     """A round for `data["date"]` (today or later, Europe/Paris) with a vehicle, serving
     `data["village_ids"]` (default: `village_id`), all of them villages the caller may act on.
     One round per vehicle and day (409); nothing to carry (409); over the vehicle's capacity (409
@@ -161,42 +255,111 @@ def plan_round(uow, village_id: str, data: dict, village_ids=None, now: datetime
     vehicle = uow.session.get(Vehicle, data["vehicle_id"])
     if vehicle is None or not vehicle.active:
         raise InvalidInput({"vehicle_id": [f"Unknown vehicle: {data['vehicle_id']}."]})
-    if uow.session.scalar(select(Round.id).where(Round.vehicle_id == vehicle.id,
-                                                 Round.on_date == data["date"])) is not None:
-        raise Conflict("vehicle_already_on_round", field="vehicle_id",
-                       details={"vehicle": vehicle.name, "date": data["date"].isoformat()})
+    if (
+        uow.session.scalar(
+            select(Round.id).where(Round.vehicle_id == vehicle.id, Round.on_date == data["date"])
+        )
+        is not None
+    ):
+        raise Conflict(
+            "vehicle_already_on_round",
+            field="vehicle_id",
+            details={"vehicle": vehicle.name, "date": data["date"].isoformat()},
+        )
     stops = candidate_stops(uow, data["date"], served, data["supplier_pickups"])
     if not stops:
-        raise Conflict("round_without_stops", field="date", details={"date": data["date"].isoformat()})
+        raise Conflict(
+            "round_without_stops", field="date", details={"date": data["date"].isoformat()}
+        )
     depot = uow.session.get(KnownVillage, vehicle.depot_village_id)
-    depot_point = (depot.latitude, depot.longitude) if depot and depot.latitude is not None else None
+    depot_point = (
+        (depot.latitude, depot.longitude) if depot and depot.latitude is not None else None
+    )
     built = build_round(depot_point, stops, vehicle.capacity)
-    round_ = Round(vehicle_id=vehicle.id, on_date=data["date"], depot_village_id=vehicle.depot_village_id,
-                   village_ids=served, driver_member_id=vehicle.driver_member_id,
-                   driver_partner_id=vehicle.driver_partner_id, capacity=vehicle.capacity, load=built["load"],
-                   distance_km=built["distance_km"], status="planned", planned_at=now)
-    round_.stops = [RoundStop(status="pending", **{k: s.get(k) for k in (
-        "sequence", "kind", "village_id", "order_id", "purchase_order_id", "member_id", "supplier_name", "address",
-        "items_count", "latitude", "longitude")}) for s in built["stops"]]
+    round_ = Round(
+        vehicle_id=vehicle.id,
+        on_date=data["date"],
+        depot_village_id=vehicle.depot_village_id,
+        village_ids=served,
+        driver_member_id=vehicle.driver_member_id,
+        driver_partner_id=vehicle.driver_partner_id,
+        capacity=vehicle.capacity,
+        load=built["load"],
+        distance_km=built["distance_km"],
+        status="planned",
+        planned_at=now,
+    )
+    round_.stops = [
+        RoundStop(
+            status="pending",
+            **{
+                k: s.get(k)
+                for k in (
+                    "sequence",
+                    "kind",
+                    "village_id",
+                    "order_id",
+                    "purchase_order_id",
+                    "member_id",
+                    "supplier_name",
+                    "address",
+                    "items_count",
+                    "latitude",
+                    "longitude",
+                )
+            },
+        )
+        for s in built["stops"]
+    ]
     uow.session.add(round_)
     try:
         uow.session.flush()
     except IntegrityError:  # another round took the vehicle or one of these stops meanwhile
-        raise Conflict("round_changed_meanwhile", details={"date": data["date"].isoformat()}) from None
-    uow.record_event("round.planned", {
-        "round_id": round_.id, "date": round_.on_date, "vehicle_id": vehicle.id, "vehicle_name": vehicle.name,
-        "capacity": round_.capacity, "load": round_.load, "driver_member_id": round_.driver_member_id,
-        "driver_partner_id": round_.driver_partner_id, "village_ids": served, "distance_km": round_.distance_km,
-        "stops": [{"stop_id": s.id, "sequence": s.sequence, "kind": s.kind, "village_id": s.village_id,
-                   "order_id": s.order_id, "purchase_order_id": s.purchase_order_id,
-                   "supplier_name": s.supplier_name, "address": s.address, "items_count": s.items_count}
-                  for s in round_.stops]}, village_id=vehicle.depot_village_id)
+        raise Conflict(
+            "round_changed_meanwhile", details={"date": data["date"].isoformat()}
+        ) from None
+    uow.record_event(
+        "round.planned",
+        {
+            "round_id": round_.id,
+            "date": round_.on_date,
+            "vehicle_id": vehicle.id,
+            "vehicle_name": vehicle.name,
+            "capacity": round_.capacity,
+            "load": round_.load,
+            "driver_member_id": round_.driver_member_id,
+            "driver_partner_id": round_.driver_partner_id,
+            "village_ids": served,
+            "distance_km": round_.distance_km,
+            "stops": [
+                {
+                    "stop_id": s.id,
+                    "sequence": s.sequence,
+                    "kind": s.kind,
+                    "village_id": s.village_id,
+                    "order_id": s.order_id,
+                    "purchase_order_id": s.purchase_order_id,
+                    "supplier_name": s.supplier_name,
+                    "address": s.address,
+                    "items_count": s.items_count,
+                }
+                for s in round_.stops
+            ],
+        },
+        village_id=vehicle.depot_village_id,
+    )
     uow.commit()
     return _dump(uow, round_, village_ids)
 
 
-def complete_stop(uow, round_id, stop_id, village_ids=None, partner_id: str | None = None,
-                  now: datetime | None = None) -> dict:
+def complete_stop(
+    uow,
+    round_id,
+    stop_id,
+    village_ids=None,
+    partner_id: str | None = None,
+    now: datetime | None = None,
+) -> dict:
     """A stop done (once: again is a 409). A concierge completes the stops of their own village (and
     the pick-ups of a round leaving from it); the coordinator and the driving partner any. A home delivery marks its order delivered in the
     same transaction (`order.delivered`); the last stop completes the round. (No event of its own:
@@ -204,8 +367,12 @@ def complete_stop(uow, round_id, stop_id, village_ids=None, partner_id: str | No
     now = now or utcnow()
     round_ = _find(uow, round_id, village_ids, partner_id=partner_id, lock=True)
     stop = next((s for s in round_.stops if s.id == str(stop_id)), None)
-    where = stop.village_id or round_.depot_village_id if stop is not None else None  # a pick-up: the depot's
-    if stop is None or (partner_id is None and village_ids is not None and where not in village_ids):
+    where = (
+        stop.village_id or round_.depot_village_id if stop is not None else None
+    )  # a pick-up: the depot's
+    if stop is None or (
+        partner_id is None and village_ids is not None and where not in village_ids
+    ):
         raise NotFound("round_stop", str(stop_id))
     if stop.status == "done":
         raise Conflict("round_stop_done", details={"sequence": stop.sequence})
@@ -221,10 +388,15 @@ def complete_stop(uow, round_id, stop_id, village_ids=None, partner_id: str | No
 
 # --- figures -----------------------------------------------------------------------------------
 
-def round_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict[str, dict[str, int]]:
+
+def round_figures(
+    uow, date_from: date, date_to: date, village_ids=None
+) -> dict[str, dict[str, int]]:
     """Per village served, rounds_planned: the rounds of [date_from, date_to] that serve it."""
     figures: dict[str, dict[str, int]] = {}
-    for round_ in uow.session.scalars(select(Round).where(Round.on_date >= date_from, Round.on_date <= date_to)):
+    for round_ in uow.session.scalars(
+        select(Round).where(Round.on_date >= date_from, Round.on_date <= date_to)
+    ):
         for village_id in round_.village_ids:
             if village_ids is None or village_id in village_ids:
                 figures.setdefault(village_id, {"rounds_planned": 0})["rounds_planned"] += 1
@@ -233,14 +405,30 @@ def round_figures(uow, date_from: date, date_to: date, village_ids=None) -> dict
 
 # --- RGPD: one person's round stops --------------------------------------------------------------
 
+
 def member_round_stops(uow, member_id: str) -> list[dict]:
     """The home-delivery stops made for one member (RGPD export)."""
-    rows = uow.session.execute(select(RoundStop, Round.on_date).join(Round, Round.id == RoundStop.round_id)
-                               .where(RoundStop.member_id == str(member_id)).order_by(Round.on_date)).all()
-    return [{"stop_id": stop.id, "round_id": stop.round_id, "date": on_date.isoformat(), "kind": stop.kind,
-             "order_id": stop.order_id, "address": stop.address, "latitude": stop.latitude,
-             "longitude": stop.longitude, "status": stop.status,
-             "done_at": stop.done_at.isoformat() if stop.done_at else None} for stop, on_date in rows]
+    rows = uow.session.execute(
+        select(RoundStop, Round.on_date)
+        .join(Round, Round.id == RoundStop.round_id)
+        .where(RoundStop.member_id == str(member_id))
+        .order_by(Round.on_date)
+    ).all()
+    return [
+        {
+            "stop_id": stop.id,
+            "round_id": stop.round_id,
+            "date": on_date.isoformat(),
+            "kind": stop.kind,
+            "order_id": stop.order_id,
+            "address": stop.address,
+            "latitude": stop.latitude,
+            "longitude": stop.longitude,
+            "status": stop.status,
+            "done_at": stop.done_at.isoformat() if stop.done_at else None,
+        }
+        for stop, on_date in rows
+    ]
 
 
 def scrub_member(uow, member_id: str) -> int:

@@ -1,4 +1,5 @@
 """Entrypoints of the orders service."""
+
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
@@ -11,7 +12,16 @@ from backbone.schemas import load
 from backbone import retention
 from backbone.tables import utcnow
 from services.orders import (
-    catalogue, figures, help_requests, ordering, parcels, read_models, rounds, supplier_orders, vehicles, volunteers,
+    catalogue,
+    figures,
+    help_requests,
+    ordering,
+    parcels,
+    read_models,
+    rounds,
+    supplier_orders,
+    vehicles,
+    volunteers,
 )
 from services.orders.schemas.orders import DayInput
 
@@ -82,7 +92,9 @@ class OrdersService:
     @rpc(expected_exceptions=EXPECTED)
     def village_catalogue(self, village_id, available_only=False):
         with self.db.unit_of_work() as uow:
-            return catalogue.village_catalogue(uow, str(village_id), available_only=bool(available_only))
+            return catalogue.village_catalogue(
+                uow, str(village_id), available_only=bool(available_only)
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def place_order(self, village_id, data):
@@ -167,17 +179,27 @@ class OrdersService:
             return parcels.return_to_sender(uow, parcel_id, data, village_ids)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_purchase_orders(self, village_ids=None, supplier_partner_id=None, status=None, window=None):
+    def list_purchase_orders(
+        self, village_ids=None, supplier_partner_id=None, status=None, window=None
+    ):
         with self.db.unit_of_work() as uow:
-            return supplier_orders.list_purchase_orders(uow, village_ids=village_ids,
-                                                        supplier_partner_id=supplier_partner_id, status=status,
-                                                        window=window)
+            return supplier_orders.list_purchase_orders(
+                uow,
+                village_ids=village_ids,
+                supplier_partner_id=supplier_partner_id,
+                status=status,
+                window=window,
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_purchase_order(self, purchase_order_id, village_ids=None, supplier_partner_id=None):
         with self.db.unit_of_work() as uow:
-            return supplier_orders.get_purchase_order(uow, purchase_order_id, village_ids=village_ids,
-                                                      supplier_partner_id=supplier_partner_id)
+            return supplier_orders.get_purchase_order(
+                uow,
+                purchase_order_id,
+                village_ids=village_ids,
+                supplier_partner_id=supplier_partner_id,
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def send_purchase_order(self, purchase_order_id):
@@ -207,8 +229,9 @@ class OrdersService:
         """The coordinator's figures of this service (services/orders/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
-            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"],
-                                          query["details"])
+            return figures.village_figures(
+                uow, query["date_from"], query["date_to"], query["village_ids"], query["details"]
+            )
 
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py ---------
 
@@ -270,8 +293,13 @@ class OrdersService:
     @rpc(expected_exceptions=EXPECTED)
     def list_rounds(self, village_ids=None, on_date=None, partner_id=None, window=None):
         with self.db.unit_of_work() as uow:
-            return rounds.list_rounds(uow, village_ids, load(DayInput(), {"on_date": on_date})["on_date"], partner_id,
-                                      window)
+            return rounds.list_rounds(
+                uow,
+                village_ids,
+                load(DayInput(), {"on_date": on_date})["on_date"],
+                partner_id,
+                window,
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_round(self, round_id, village_ids=None, partner_id=None):

@@ -11,6 +11,7 @@ village. The villages that order in a cycle are that cycle's cluster.
   as `empty` and nothing is sent.
 - Lines of cancelled or refused orders, and refused lines, are left out of what is sent.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,18 +38,38 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
     for them, and an order placed after the sending sees it sent. Only lowering the cut-off (the
     first line of an item with an earlier cut-off) takes the row exclusively."""
     cutoff = catalogue.cutoff_at(item, delivery_date)
-    this_cycle = (PurchaseOrder.supplier_partner_id == item.partner_id, PurchaseOrder.delivery_date == delivery_date)
-    shared = (select(PurchaseOrder).where(*this_cycle).with_for_update(read=True)
-              .execution_options(populate_existing=True))
+    this_cycle = (
+        PurchaseOrder.supplier_partner_id == item.partner_id,
+        PurchaseOrder.delivery_date == delivery_date,
+    )
+    shared = (
+        select(PurchaseOrder)
+        .where(*this_cycle)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     # the usual case, one statement: the cycle exists and its cut-off is not later than this item's
     purchase_order = uow.session.scalars(shared.where(PurchaseOrder.cutoff_at <= cutoff)).first()
     if purchase_order is None:  # the first line of the cycle, or an earlier cut-off to set
-        uow.session.execute(uow.insert(PurchaseOrder).values(
-            id=new_id(), supplier_partner_id=item.partner_id, supplier_name=item.partner_name,
-            delivery_date=delivery_date, cutoff_at=cutoff, status="open", created_at=now).on_conflict_do_nothing())
-        uow.session.execute(update(PurchaseOrder).where(*this_cycle, PurchaseOrder.status == "open",
-                                                        PurchaseOrder.cutoff_at > cutoff).values(cutoff_at=cutoff)
-                            .execution_options(synchronize_session=False))
+        uow.session.execute(
+            uow.insert(PurchaseOrder)
+            .values(
+                id=new_id(),
+                supplier_partner_id=item.partner_id,
+                supplier_name=item.partner_name,
+                delivery_date=delivery_date,
+                cutoff_at=cutoff,
+                status="open",
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+        )
+        uow.session.execute(
+            update(PurchaseOrder)
+            .where(*this_cycle, PurchaseOrder.status == "open", PurchaseOrder.cutoff_at > cutoff)
+            .values(cutoff_at=cutoff)
+            .execution_options(synchronize_session=False)
+        )
         purchase_order = uow.session.scalars(shared).one()
     return purchase_order if purchase_order.status == "open" else None
 
@@ -56,9 +77,16 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
 def _active_lines(uow, purchase_order_ids) -> list[tuple[OrderLine, Order]]:
     if not purchase_order_ids:
         return []
-    return uow.session.execute(select(OrderLine, Order).join(Order, Order.id == OrderLine.order_id).where(
-        OrderLine.purchase_order_id.in_(list(purchase_order_ids)), OrderLine.status != "refused",
-        Order.status.not_in(LEFT_OUT)).order_by(Order.village_id, OrderLine.offer_id)).all()
+    return uow.session.execute(
+        select(OrderLine, Order)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            OrderLine.purchase_order_id.in_(list(purchase_order_ids)),
+            OrderLine.status != "refused",
+            Order.status.not_in(LEFT_OUT),
+        )
+        .order_by(Order.village_id, OrderLine.offer_id)
+    ).all()
 
 
 def _totals(lines) -> list[dict]:
@@ -67,8 +95,17 @@ def _totals(lines) -> list[dict]:
     for line in lines:
         quantities[line.offer_id] += line.quantity
         names[line.offer_id] = (line.name, line.unit)
-    return [{"offer_id": offer_id, "name": names[offer_id][0], "unit": names[offer_id][1], "quantity": quantity}
-            for offer_id, quantity in sorted(quantities.items(), key=lambda pair: (names[pair[0]][0], pair[0]))]
+    return [
+        {
+            "offer_id": offer_id,
+            "name": names[offer_id][0],
+            "unit": names[offer_id][1],
+            "quantity": quantity,
+        }
+        for offer_id, quantity in sorted(
+            quantities.items(), key=lambda pair: (names[pair[0]][0], pair[0])
+        )
+    ]
 
 
 def _breakdown(rows, village_ids=None) -> dict:
@@ -79,22 +116,38 @@ def _breakdown(rows, village_ids=None) -> dict:
         per_village[order.village_id].append(line)
         orders[order.village_id].add(order.id)
     shown = sorted(v for v in per_village if village_ids is None or v in village_ids)
-    lines = [line for line, _order in rows if village_ids is None or _order.village_id in village_ids]
-    return {"village_ids": sorted(per_village) if village_ids is None else shown, "lines": _totals(lines),
-            "villages": [{"village_id": v, "orders": len(orders[v]), "lines": _totals(per_village[v])} for v in shown],
-            "items_count": sum(line.quantity for line in lines)}
+    lines = [
+        line for line, _order in rows if village_ids is None or _order.village_id in village_ids
+    ]
+    return {
+        "village_ids": sorted(per_village) if village_ids is None else shown,
+        "lines": _totals(lines),
+        "villages": [
+            {"village_id": v, "orders": len(orders[v]), "lines": _totals(per_village[v])}
+            for v in shown
+        ],
+        "items_count": sum(line.quantity for line in lines),
+    }
 
 
 def _dump(purchase_order: PurchaseOrder, rows, village_ids=None) -> dict:
-    return PurchaseOrderOutput().dump({
-        "id": purchase_order.id, "supplier_partner_id": purchase_order.supplier_partner_id,
-        "supplier_name": purchase_order.supplier_name, "delivery_date": purchase_order.delivery_date,
-        "cutoff_at": purchase_order.cutoff_at, "status": purchase_order.status, "sent_at": purchase_order.sent_at,
-        **_breakdown(rows, village_ids)})
+    return PurchaseOrderOutput().dump(
+        {
+            "id": purchase_order.id,
+            "supplier_partner_id": purchase_order.supplier_partner_id,
+            "supplier_name": purchase_order.supplier_name,
+            "delivery_date": purchase_order.delivery_date,
+            "cutoff_at": purchase_order.cutoff_at,
+            "status": purchase_order.status,
+            "sent_at": purchase_order.sent_at,
+            **_breakdown(rows, village_ids),
+        }
+    )
 
 
-def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, status=None,
-                         window: dict | None = None) -> list[dict]:
+def list_purchase_orders(
+    uow, *, village_ids=None, supplier_partner_id=None, status=None, window: dict | None = None
+) -> list[dict]:
     """Newest delivery day first. With `village_ids` (a concierge), only purchase orders their
     village takes part in, and only its part of the breakdown."""
     query = select(PurchaseOrder)
@@ -102,31 +155,54 @@ def list_purchase_orders(uow, *, village_ids=None, supplier_partner_id=None, sta
         query = query.where(PurchaseOrder.supplier_partner_id == supplier_partner_id)
     if status:
         query = query.where(PurchaseOrder.status == status)
-    if village_ids is not None:  # in SQL what the loop below checks, so that a page is cut in the query
-        query = query.where(PurchaseOrder.id.in_(
-            select(OrderLine.purchase_order_id).join(Order, Order.id == OrderLine.order_id).where(
-                OrderLine.status != "refused", Order.status.not_in(LEFT_OUT), Order.village_id.in_(list(village_ids)))))
-    purchase_orders = uow.session.scalars(windowed(query.order_by(PurchaseOrder.delivery_date.desc(),
-                                                                  PurchaseOrder.supplier_name), window,
-                                                   PurchaseOrder.id)).all()
+    if (
+        village_ids is not None
+    ):  # in SQL what the loop below checks, so that a page is cut in the query
+        query = query.where(
+            PurchaseOrder.id.in_(
+                select(OrderLine.purchase_order_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    OrderLine.status != "refused",
+                    Order.status.not_in(LEFT_OUT),
+                    Order.village_id.in_(list(village_ids)),
+                )
+            )
+        )
+    purchase_orders = uow.session.scalars(
+        windowed(
+            query.order_by(PurchaseOrder.delivery_date.desc(), PurchaseOrder.supplier_name),
+            window,
+            PurchaseOrder.id,
+        )
+    ).all()
     rows_by = defaultdict(list)
     for line, order in _active_lines(uow, [p.id for p in purchase_orders]):
         rows_by[line.purchase_order_id].append((line, order))
     result = []
     for purchase_order in purchase_orders:
         rows = rows_by[purchase_order.id]
-        if village_ids is not None and not any(order.village_id in village_ids for _line, order in rows):
+        if village_ids is not None and not any(
+            order.village_id in village_ids for _line, order in rows
+        ):
             continue
         result.append(_dump(purchase_order, rows, village_ids))
     return result
 
 
-def get_purchase_order(uow, purchase_order_id, *, village_ids=None, supplier_partner_id=None) -> dict:
+def get_purchase_order(
+    uow, purchase_order_id, *, village_ids=None, supplier_partner_id=None
+) -> dict:
     purchase_order = uow.session.get(PurchaseOrder, str(purchase_order_id))
-    if purchase_order is None or supplier_partner_id not in (None, purchase_order.supplier_partner_id):
+    if purchase_order is None or supplier_partner_id not in (
+        None,
+        purchase_order.supplier_partner_id,
+    ):
         raise NotFound("purchase_order", str(purchase_order_id))
     rows = _active_lines(uow, [purchase_order.id])
-    if village_ids is not None and not any(order.village_id in village_ids for _line, order in rows):
+    if village_ids is not None and not any(
+        order.village_id in village_ids for _line, order in rows
+    ):
         raise NotFound("purchase_order", str(purchase_order_id))
     return _dump(purchase_order, rows, village_ids)
 
@@ -144,13 +220,23 @@ def _send(uow, purchase_order: PurchaseOrder, now: datetime) -> bool:
     for order in {order.id: order for _line, order in rows}.values():
         ordering.settle(uow, order, now)
     breakdown = _breakdown(rows)
-    uow.record_event("purchase_order.sent", {
-        "purchase_order_id": purchase_order.id, "supplier_partner_id": purchase_order.supplier_partner_id,
-        "supplier_name": purchase_order.supplier_name, "delivery_date": purchase_order.delivery_date,
-        "cutoff_at": purchase_order.cutoff_at, "sent_at": now, "village_ids": breakdown["village_ids"],
-        "lines": breakdown["lines"],
-        "villages": [{"village_id": v["village_id"], "lines": v["lines"]} for v in breakdown["villages"]]},
-        village_id=None)
+    uow.record_event(
+        "purchase_order.sent",
+        {
+            "purchase_order_id": purchase_order.id,
+            "supplier_partner_id": purchase_order.supplier_partner_id,
+            "supplier_name": purchase_order.supplier_name,
+            "delivery_date": purchase_order.delivery_date,
+            "cutoff_at": purchase_order.cutoff_at,
+            "sent_at": now,
+            "village_ids": breakdown["village_ids"],
+            "lines": breakdown["lines"],
+            "villages": [
+                {"village_id": v["village_id"], "lines": v["lines"]} for v in breakdown["villages"]
+            ],
+        },
+        village_id=None,
+    )
     return True
 
 
@@ -158,9 +244,12 @@ def close_due(uow, now: datetime | None = None) -> list[str]:
     """Close and send every open purchase order whose cut-off has passed (the timer's work); one
     transaction. Returns the ids of those sent."""
     now = now or utcnow()
-    due = uow.session.scalars(select(PurchaseOrder).where(PurchaseOrder.status == "open",
-                                                          PurchaseOrder.cutoff_at <= now)
-                              .order_by(PurchaseOrder.cutoff_at).with_for_update()).all()
+    due = uow.session.scalars(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.status == "open", PurchaseOrder.cutoff_at <= now)
+        .order_by(PurchaseOrder.cutoff_at)
+        .with_for_update()
+    ).all()
     sent = [p.id for p in due if _send(uow, p, now)]
     uow.commit()
     return sent
@@ -169,8 +258,9 @@ def close_due(uow, now: datetime | None = None) -> list[str]:
 def send_now(uow, purchase_order_id, now: datetime | None = None) -> dict:
     """The coordinator sends a purchase order before its cut-off (every village has ordered)."""
     now = now or utcnow()
-    purchase_order = uow.session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == str(purchase_order_id))
-                                         .with_for_update()).first()
+    purchase_order = uow.session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.id == str(purchase_order_id)).with_for_update()
+    ).first()
     if purchase_order is None:
         raise NotFound("purchase_order", str(purchase_order_id))
     if purchase_order.status != "open":
@@ -183,12 +273,21 @@ def send_now(uow, purchase_order_id, now: datetime | None = None) -> dict:
 
 
 def for_pickup(uow, on_date: date) -> list[dict]:
-    purchase_orders = uow.session.scalars(select(PurchaseOrder).where(
-        PurchaseOrder.status == "sent", PurchaseOrder.delivery_date == on_date)
-        .order_by(PurchaseOrder.supplier_name)).all()
+    purchase_orders = uow.session.scalars(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.status == "sent", PurchaseOrder.delivery_date == on_date)
+        .order_by(PurchaseOrder.supplier_name)
+    ).all()
     counts = defaultdict(int)
     for line, _order in _active_lines(uow, [p.id for p in purchase_orders]):
         counts[line.purchase_order_id] += line.quantity
-    return [{"purchase_order_id": p.id, "supplier_partner_id": p.supplier_partner_id,
-             "supplier_name": p.supplier_name, "delivery_date": p.delivery_date, "items_count": counts[p.id]}
-            for p in purchase_orders]
+    return [
+        {
+            "purchase_order_id": p.id,
+            "supplier_partner_id": p.supplier_partner_id,
+            "supplier_name": p.supplier_name,
+            "delivery_date": p.delivery_date,
+            "items_count": counts[p.id],
+        }
+        for p in purchase_orders
+    ]

@@ -1,5 +1,6 @@
 """The network's vehicles (a small table): name, depot village, capacity in crates/parcels, and
 who drives: a volunteer holding a licence (from the volunteers' read model) or a logistics partner."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,9 +16,24 @@ def _dump(uow, vehicle: Vehicle) -> dict:
     if vehicle.driver_member_id:
         member = uow.session.get(KnownMember, vehicle.driver_member_id)
         name = member.display_name if member else None
-    return VehicleOutput().dump({**{c: getattr(vehicle, c) for c in (
-        "id", "name", "depot_village_id", "capacity", "driver_member_id", "driver_partner_id", "active",
-        "created_at")}, "driver_name": name})
+    return VehicleOutput().dump(
+        {
+            **{
+                c: getattr(vehicle, c)
+                for c in (
+                    "id",
+                    "name",
+                    "depot_village_id",
+                    "capacity",
+                    "driver_member_id",
+                    "driver_partner_id",
+                    "active",
+                    "created_at",
+                )
+            },
+            "driver_name": name,
+        }
+    )
 
 
 def create_vehicle(uow, data: dict) -> dict:
@@ -27,10 +43,16 @@ def create_vehicle(uow, data: dict) -> dict:
     if uow.session.get(KnownVillage, data["depot_village_id"]) is None:
         raise InvalidInput({"depot_village_id": [f"Unknown village: {data['depot_village_id']}."]})
     if data["driver_member_id"]:
-        volunteer = uow.session.scalars(select(KnownVolunteer).where(
-            KnownVolunteer.member_id == data["driver_member_id"], KnownVolunteer.active.is_(True))).first()
+        volunteer = uow.session.scalars(
+            select(KnownVolunteer).where(
+                KnownVolunteer.member_id == data["driver_member_id"],
+                KnownVolunteer.active.is_(True),
+            )
+        ).first()
         if volunteer is None:
-            raise InvalidInput({"driver_member_id": [f"Not an active volunteer: {data['driver_member_id']}."]})
+            raise InvalidInput(
+                {"driver_member_id": [f"Not an active volunteer: {data['driver_member_id']}."]}
+            )
         if not volunteer.has_licence:
             raise InvalidInput({"driver_member_id": ["This volunteer has no driving licence."]})
     if uow.session.scalar(select(Vehicle.id).where(Vehicle.name == data["name"])) is not None:

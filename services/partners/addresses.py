@@ -12,6 +12,7 @@ they carry too, for a NAT64 gateway, a 6to4 relay or the host's own stack would 
 the operator's prefix length, and IANA marks the block not globally reachable, so it is refused
 whole. An address that Python's `ipaddress` already judges internal stays internal.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -18,6 +18,7 @@ the member nor the pickup code; `round.stop_completed` names no partner: no part
 
 Adding a type is one line in RULES (its contract must exist in backbone/contracts/events/).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,13 +28,19 @@ from sqlalchemy import select
 from backbone.contracts import registry
 from services.partners.models import Partner, PartnerVillage
 
-NAMING_FIELDS = ("partner_id", "supplier_partner_id", "driver_partner_id", "partner_ids", "co_organiser_ids")
+NAMING_FIELDS = (
+    "partner_id",
+    "supplier_partner_id",
+    "driver_partner_id",
+    "partner_ids",
+    "co_organiser_ids",
+)
 
 
 @dataclass(frozen=True)
 class Rule:
-    public: bool = False            # village-wide: every partner serving the village gets it
-    drop: tuple[str, ...] = ()      # payload fields that never leave (personal data)
+    public: bool = False  # village-wide: every partner serving the village gets it
+    drop: tuple[str, ...] = ()  # payload fields that never leave (personal data)
 
 
 RULES: dict[str, Rule] = {
@@ -96,17 +103,25 @@ def partners_serving(session, village_ids: list[str]) -> set[str]:
     if not village_ids:
         return every
     serving_some = set(session.scalars(select(PartnerVillage.partner_id).distinct()))
-    here = set(session.scalars(select(PartnerVillage.partner_id).where(PartnerVillage.village_id.in_(village_ids))))
+    here = set(
+        session.scalars(
+            select(PartnerVillage.partner_id).where(PartnerVillage.village_id.in_(village_ids))
+        )
+    )
     return here | (every - serving_some)
 
 
 def concerned_partners_of(session, envelopes: list[dict]) -> dict[str, set[str]]:
     """{event id: every partner it concerns} for a batch of events, asking the database once for
     the partners they name and once for each set of villages their public events are about."""
-    ruled = [(envelope, RULES[envelope["type"]]) for envelope in envelopes if envelope["type"] in RULES]
+    ruled = [
+        (envelope, RULES[envelope["type"]]) for envelope in envelopes if envelope["type"] in RULES
+    ]
     named = {envelope["event_id"]: named_partners(envelope["payload"]) for envelope, _rule in ruled}
     wanted = set().union(*named.values())
-    known = set(session.scalars(select(Partner.id).where(Partner.id.in_(wanted)))) if wanted else set()
+    known = (
+        set(session.scalars(select(Partner.id).where(Partner.id.in_(wanted)))) if wanted else set()
+    )
     serving: dict[tuple[str, ...], set[str]] = {}
     concerned = {envelope["event_id"]: set() for envelope in envelopes}
     for envelope, rule in ruled:
@@ -129,12 +144,19 @@ def project(envelope: dict, partner_id: str) -> dict:
     for name in rule.drop:
         payload.pop(name, None)
     if isinstance(payload.get("lines"), list):
-        payload["lines"] = [line for line in payload["lines"]
-                            if not isinstance(line, dict) or line.get("partner_id") in (None, partner_id)]
+        payload["lines"] = [
+            line
+            for line in payload["lines"]
+            if not isinstance(line, dict) or line.get("partner_id") in (None, partner_id)
+        ]
     return {
-        "event_id": envelope["event_id"], "type": envelope["type"], "version": envelope["version"],
-        "occurred_at": _iso(envelope["occurred_at"]), "village_id": envelope.get("village_id"),
-        "partner_id": partner_id, "payload": payload,
+        "event_id": envelope["event_id"],
+        "type": envelope["type"],
+        "version": envelope["version"],
+        "occurred_at": _iso(envelope["occurred_at"]),
+        "village_id": envelope.get("village_id"),
+        "partner_id": partner_id,
+        "payload": payload,
     }
 
 

@@ -7,6 +7,7 @@ Visibility: `village_ids` is what the caller may see (None: every campaign, netw
 a campaign outside it is "not found". A pledge locks the campaign's row first (`SELECT … FOR
 UPDATE` on PostgreSQL), so two pledges cannot both miss that the goal is reached.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -20,24 +21,58 @@ from services.partners.schemas import CampaignInput, CampaignOutput, PledgeInput
 
 
 def _pledges(uow, campaign_id: str) -> list[Pledge]:
-    return uow.session.scalars(select(Pledge).where(Pledge.campaign_id == campaign_id)
-                               .order_by(Pledge.pledged_at, Pledge.id)).all()
+    return uow.session.scalars(
+        select(Pledge)
+        .where(Pledge.campaign_id == campaign_id)
+        .order_by(Pledge.pledged_at, Pledge.id)
+    ).all()
 
 
 def pledged_cents(uow, campaign_id: str) -> int:
-    return uow.session.scalar(select(func.coalesce(func.sum(Pledge.amount_cents), 0))
-                              .where(Pledge.campaign_id == campaign_id))
+    return uow.session.scalar(
+        select(func.coalesce(func.sum(Pledge.amount_cents), 0)).where(
+            Pledge.campaign_id == campaign_id
+        )
+    )
 
 
 def _dump(uow, campaign: Campaign) -> dict:
     pledges = _pledges(uow, campaign.id)
     pledged = sum(p.amount_cents for p in pledges)
-    return CampaignOutput().dump({
-        **{c: getattr(campaign, c) for c in ("id", "title", "purpose", "village_id", "goal_cents", "deadline",
-                                             "status", "launched_at", "closed_at")},
-        "pledged_cents": pledged, "progress_percent": pledged * 100 // campaign.goal_cents,
-        "pledges": [{c: getattr(p, c) for c in ("id", "amount_cents", "member_id", "partner_id", "pledger_name",
-                                                "pledged_at")} for p in pledges]})
+    return CampaignOutput().dump(
+        {
+            **{
+                c: getattr(campaign, c)
+                for c in (
+                    "id",
+                    "title",
+                    "purpose",
+                    "village_id",
+                    "goal_cents",
+                    "deadline",
+                    "status",
+                    "launched_at",
+                    "closed_at",
+                )
+            },
+            "pledged_cents": pledged,
+            "progress_percent": pledged * 100 // campaign.goal_cents,
+            "pledges": [
+                {
+                    c: getattr(p, c)
+                    for c in (
+                        "id",
+                        "amount_cents",
+                        "member_id",
+                        "partner_id",
+                        "pledger_name",
+                        "pledged_at",
+                    )
+                }
+                for p in pledges
+            ],
+        }
+    )
 
 
 def _find(uow, campaign_id, village_ids, *, lock: bool = False) -> Campaign:
@@ -60,9 +95,17 @@ def launch_campaign(uow, data: dict, now=None) -> dict:
     campaign = Campaign(**data, status="running", launched_at=now)
     uow.session.add(campaign)
     uow.session.flush()
-    uow.record_event("campaign.launched", {"campaign_id": campaign.id, "village_id": campaign.village_id,
-                                           "title": campaign.title, "goal_cents": campaign.goal_cents,
-                                           "deadline": campaign.deadline}, village_id=campaign.village_id)
+    uow.record_event(
+        "campaign.launched",
+        {
+            "campaign_id": campaign.id,
+            "village_id": campaign.village_id,
+            "title": campaign.title,
+            "goal_cents": campaign.goal_cents,
+            "deadline": campaign.deadline,
+        },
+        village_id=campaign.village_id,
+    )
     uow.commit()
     return _dump(uow, campaign)
 
@@ -70,10 +113,17 @@ def launch_campaign(uow, data: dict, now=None) -> dict:
 def _close(uow, campaign: Campaign, status: str, now) -> None:
     campaign.status, campaign.closed_at = status, now
     pledges = _pledges(uow, campaign.id)
-    uow.record_event(f"campaign.{status}", {
-        "campaign_id": campaign.id, "village_id": campaign.village_id, "goal_cents": campaign.goal_cents,
-        "pledged_cents": sum(p.amount_cents for p in pledges), "pledges": len(pledges)},
-        village_id=campaign.village_id)
+    uow.record_event(
+        f"campaign.{status}",
+        {
+            "campaign_id": campaign.id,
+            "village_id": campaign.village_id,
+            "goal_cents": campaign.goal_cents,
+            "pledged_cents": sum(p.amount_cents for p in pledges),
+            "pledges": len(pledges),
+        },
+        village_id=campaign.village_id,
+    )
 
 
 def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
@@ -82,7 +132,9 @@ def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
     now = now or utcnow()
     campaign = _find(uow, campaign_id, village_ids, lock=True)
     if campaign.status != "running" or campaign.deadline <= now:
-        raise Conflict("campaign_closed", details={"campaign_id": campaign.id, "status": campaign.status})
+        raise Conflict(
+            "campaign_closed", details={"campaign_id": campaign.id, "status": campaign.status}
+        )
     if data["partner_id"]:
         partner = uow.session.get(Partner, data["partner_id"])
         if partner is None:
@@ -99,8 +151,12 @@ def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
 def close_expired(uow, now) -> list[str]:
     """Fail every running campaign whose deadline has passed (under its goal: a funded one is
     already closed). Returns the ids failed; run again, it finds nothing more to do."""
-    expired = uow.session.scalars(select(Campaign).where(Campaign.status == "running", Campaign.deadline <= now)
-                                  .order_by(Campaign.deadline).with_for_update()).all()
+    expired = uow.session.scalars(
+        select(Campaign)
+        .where(Campaign.status == "running", Campaign.deadline <= now)
+        .order_by(Campaign.deadline)
+        .with_for_update()
+    ).all()
     for campaign in expired:
         _close(uow, campaign, "failed", now)
     ids = [c.id for c in expired]

@@ -6,6 +6,7 @@ catalogue in the same unit of work (`publish_catalogue`), so the orders service 
 without ever calling partners. Visibility: the gateway passes the path's village; an entry of
 another village is "not found".
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -20,26 +21,43 @@ from services.partners.schemas import CatalogueEntryInput, CatalogueEntryUpdate
 
 def _item(uow, entry: CatalogueEntry, offer: Offer, partner: Partner, shared: dict) -> dict:
     if partner.id not in shared:
-        shared[partner.id] = partners.is_shared_supplier(partners.relationships_of(uow, partner.id),
-                                                         partners.served_villages(uow, partner.id))
-    return {"item_id": entry.id, "offer_id": offer.id, "partner_id": partner.id, "partner_name": partner.name,
-            "shared_supplier": shared[partner.id], "name": offer.name, "kind": offer.kind, "unit": offer.unit,
-            "price_cents": entry.price_cents, "vat_rate": offer.vat_rate, "lead_time_days": offer.lead_time_days,
-            "cutoff_time": offer.cutoff_time, "days": list(offer.days), "perishable": offer.perishable,
-            "available": entry.available and offer.available}
+        shared[partner.id] = partners.is_shared_supplier(
+            partners.relationships_of(uow, partner.id), partners.served_villages(uow, partner.id)
+        )
+    return {
+        "item_id": entry.id,
+        "offer_id": offer.id,
+        "partner_id": partner.id,
+        "partner_name": partner.name,
+        "shared_supplier": shared[partner.id],
+        "name": offer.name,
+        "kind": offer.kind,
+        "unit": offer.unit,
+        "price_cents": entry.price_cents,
+        "vat_rate": offer.vat_rate,
+        "lead_time_days": offer.lead_time_days,
+        "cutoff_time": offer.cutoff_time,
+        "days": list(offer.days),
+        "perishable": offer.perishable,
+        "available": entry.available and offer.available,
+    }
 
 
 def entries_of_known_partners(query):
     """`query` (over catalogue entries) joined to each entry's offer and that offer's partner: what a
     catalogue holds (catalogue_items; the coordinator's figures count the same rows)."""
-    return query.join(Offer, CatalogueEntry.offer_id == Offer.id).join(Partner, Offer.partner_id == Partner.id)
+    return query.join(Offer, CatalogueEntry.offer_id == Offer.id).join(
+        Partner, Offer.partner_id == Partner.id
+    )
 
 
 def catalogue_items(uow, village_id: str) -> list[dict]:
     """The village's whole catalogue, by partner then name: the items of `catalogue.changed`."""
     rows = uow.session.execute(
-        entries_of_known_partners(select(CatalogueEntry, Offer, Partner)).where(CatalogueEntry.village_id == village_id)
-        .order_by(Partner.name, Offer.name, CatalogueEntry.id)).all()
+        entries_of_known_partners(select(CatalogueEntry, Offer, Partner))
+        .where(CatalogueEntry.village_id == village_id)
+        .order_by(Partner.name, Offer.name, CatalogueEntry.id)
+    ).all()
     shared: dict = {}
     return [_item(uow, entry, offer, partner, shared) for entry, offer, partner in rows]
 
@@ -50,19 +68,34 @@ def publish_catalogue(uow, village_id: str) -> dict:
     It locks the village's row first (`SELECT … FOR UPDATE` on PostgreSQL): two changes to one
     village's catalogue at once are serialised, so the later snapshot (by `occurred_at`) holds both."""
     uow.session.flush()
-    uow.session.execute(select(KnownVillage.id).where(KnownVillage.id == village_id).with_for_update())
-    return uow.record_event("catalogue.changed", {"village_id": village_id,
-                                                  "items": catalogue_items(uow, village_id)}, village_id=village_id)
+    uow.session.execute(
+        select(KnownVillage.id).where(KnownVillage.id == village_id).with_for_update()
+    )
+    return uow.record_event(
+        "catalogue.changed",
+        {"village_id": village_id, "items": catalogue_items(uow, village_id)},
+        village_id=village_id,
+    )
 
 
 def villages_selling(uow, offer_id: str) -> list[str]:
-    return sorted(uow.session.scalars(select(CatalogueEntry.village_id)
-                                      .where(CatalogueEntry.offer_id == offer_id)).all())
+    return sorted(
+        uow.session.scalars(
+            select(CatalogueEntry.village_id).where(CatalogueEntry.offer_id == offer_id)
+        ).all()
+    )
 
 
 def villages_selling_partner(uow, partner_id: str) -> list[str]:
-    return sorted(set(uow.session.scalars(select(CatalogueEntry.village_id).join(
-        Offer, Offer.id == CatalogueEntry.offer_id).where(Offer.partner_id == partner_id))))
+    return sorted(
+        set(
+            uow.session.scalars(
+                select(CatalogueEntry.village_id)
+                .join(Offer, Offer.id == CatalogueEntry.offer_id)
+                .where(Offer.partner_id == partner_id)
+            )
+        )
+    )
 
 
 def _known_village(uow, village_id: str) -> None:
@@ -88,18 +121,34 @@ def add_entry(uow, village_id: str, data: dict) -> dict:
     if offer is None:
         raise InvalidInput({"offer_id": [f"Unknown offer: {data['offer_id']}."]})
     # a shared lock: a removal of the partner committing now waits for this entry, then withdraws it
-    if uow.session.scalars(select(Partner.ended_at).where(Partner.id == offer.partner_id)
-                           .with_for_update(read=True)).first() is not None:
+    if (
+        uow.session.scalars(
+            select(Partner.ended_at)
+            .where(Partner.id == offer.partner_id)
+            .with_for_update(read=True)
+        ).first()
+        is not None
+    ):
         raise Conflict("partner_ended", field="offer_id")
     if not offer_available_in(uow, offer, village_id):
-        raise InvalidInput({"offer_id": ["This offer is not available in this village: its partner does not "
-                                         "serve it."]})
-    existing = uow.session.scalars(select(CatalogueEntry).where(
-        CatalogueEntry.village_id == village_id, CatalogueEntry.offer_id == offer.id)).first()
+        raise InvalidInput(
+            {
+                "offer_id": [
+                    "This offer is not available in this village: its partner does not serve it."
+                ]
+            }
+        )
+    existing = uow.session.scalars(
+        select(CatalogueEntry).where(
+            CatalogueEntry.village_id == village_id, CatalogueEntry.offer_id == offer.id
+        )
+    ).first()
     if existing is not None:
         raise Conflict("already_in_catalogue", field="offer_id", details={"item_id": existing.id})
     price = offer.price_cents if data["price_cents"] is None else data["price_cents"]
-    entry = CatalogueEntry(village_id=village_id, offer_id=offer.id, price_cents=price, available=data["available"])
+    entry = CatalogueEntry(
+        village_id=village_id, offer_id=offer.id, price_cents=price, available=data["available"]
+    )
     uow.session.add(entry)
     try:
         uow.session.flush()

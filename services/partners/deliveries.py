@@ -12,6 +12,7 @@ MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reas
 in the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
 between a 2xx and the commit sends again): receivers deduplicate on `X-Maillage-Event-Id`.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,15 @@ from backbone.tables import utcnow
 from services.partners import feed, webhooks
 from services.partners.models import Delivery, DeliveryAttempt, Partner, WebhookSubscription
 from services.partners.schemas.subscriptions import (
-    DeliveryDetailOutput, DeliveryOutput, DeliveryPageOutput,
+    DeliveryDetailOutput,
+    DeliveryOutput,
+    DeliveryPageOutput,
 )
 
 log = logging.getLogger("maillage.partners.deliveries")
-POLL_SECONDS = 0.5  # while a slow endpoint holds senders, deliveries that fall due meanwhile are looked for
+POLL_SECONDS = (
+    0.5  # while a slow endpoint holds senders, deliveries that fall due meanwhile are looked for
+)
 
 
 class Outlets:
@@ -50,8 +55,14 @@ class Outlets:
     def webhook(self, subscription: WebhookSubscription, delivery: Delivery) -> webhooks.Outcome:
         started = time.monotonic()
         try:
-            return webhooks.post(subscription.url, subscription.secret, delivery.body.encode(),
-                                 event_id=delivery.event_id, event_type=delivery.event_type, timeout=self.timeout)
+            return webhooks.post(
+                subscription.url,
+                subscription.secret,
+                delivery.body.encode(),
+                event_id=delivery.event_id,
+                event_type=delivery.event_type,
+                timeout=self.timeout,
+            )
         except Exception as exc:  # noqa: BLE001  whatever the URL does, it is this attempt's outcome
             return webhooks.Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
 
@@ -59,11 +70,17 @@ class Outlets:
         started = time.monotonic()
         with self.publishing:  # one broker connection: senders publish on it one after another
             try:
-                self.publisher.publish(delivery.partner_id, delivery.event_type, delivery.event_id,
-                                       delivery.body.encode())
+                self.publisher.publish(
+                    delivery.partner_id,
+                    delivery.event_type,
+                    delivery.event_id,
+                    delivery.body.encode(),
+                )
             except Exception as exc:  # noqa: BLE001  unroutable, refused, broker away: an outcome
                 self.publisher.close()
-                return webhooks.Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
+                return webhooks.Outcome(
+                    False, _ms(started), error=f"{type(exc).__name__}: {exc}"[:500]
+                )
         return webhooks.Outcome(True, _ms(started))
 
     def close(self) -> None:
@@ -75,8 +92,15 @@ def retry_delay(attempts: int) -> float:
     return min(config.webhook_retry_base() * 2 ** (attempts - 1), config.webhook_retry_max())
 
 
-def send_due(db, *, now: datetime | None = None, limit: int = 100, outlets: Outlets | None = None,
-             workers: int | None = None, per_partner: int | None = None) -> int:
+def send_due(
+    db,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    outlets: Outlets | None = None,
+    workers: int | None = None,
+    per_partner: int | None = None,
+) -> int:
     """Send up to `limit` due deliveries, `workers` at once and at most `per_partner` at once to
     one partner; returns how many were attempted (a delivery another instance holds is skipped)."""
     own = outlets is None
@@ -128,13 +152,16 @@ def send_due(db, *, now: datetime | None = None, limit: int = 100, outlets: Outl
 def _next_due(db, now: datetime | None, tried: set[str], full: list[str]) -> tuple[str, str] | None:
     """The oldest due pending delivery not yet tried in this round, to a partner with a place free."""
     with db.unit_of_work() as uow:
-        query = (select(Delivery.id, Delivery.partner_id)
-                 .where(Delivery.status == "pending", Delivery.next_attempt_at <= (now or utcnow())))
+        query = select(Delivery.id, Delivery.partner_id).where(
+            Delivery.status == "pending", Delivery.next_attempt_at <= (now or utcnow())
+        )
         if tried:
             query = query.where(Delivery.id.not_in(tried))
         if full:
             query = query.where(Delivery.partner_id.not_in(full))
-        row = uow.session.execute(query.order_by(Delivery.next_attempt_at, Delivery.id).limit(1)).first()
+        row = uow.session.execute(
+            query.order_by(Delivery.next_attempt_at, Delivery.id).limit(1)
+        ).first()
     return (row.id, row.partner_id) if row else None
 
 
@@ -144,9 +171,14 @@ def _send_one(db, delivery_id: str, outlets: Outlets, now: datetime | None) -> b
     with db.unit_of_work() as uow:
         at = now or utcnow()
         delivery = uow.session.scalars(
-            select(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
-                                   Delivery.next_attempt_at <= at)
-            .with_for_update(skip_locked=True)).first()
+            select(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= at,
+            )
+            .with_for_update(skip_locked=True)
+        ).first()
         if delivery is None:
             return False
         _attempt(uow, delivery, outlets, at)
@@ -156,20 +188,33 @@ def _send_one(db, delivery_id: str, outlets: Outlets, now: datetime | None) -> b
 
 def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
     partner = uow.session.get(Partner, delivery.partner_id)
-    if partner.ended_at is not None:  # recorded as the removal committed: it parks its pending ones itself
+    if (
+        partner.ended_at is not None
+    ):  # recorded as the removal committed: it parks its pending ones itself
         delivery.status, delivery.settled_at, delivery.last_error = "parked", at, "partner removed"
         return
     if delivery.channel == "webhook":
         subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
         if subscription is None or subscription.deleted_at is not None:
-            delivery.status, delivery.settled_at, delivery.last_error = "parked", at, "webhook deleted"
+            delivery.status, delivery.settled_at, delivery.last_error = (
+                "parked",
+                at,
+                "webhook deleted",
+            )
             return
         outcome = outlets.webhook(subscription, delivery)
     else:
         outcome = outlets.amqp(delivery)
-    uow.session.add(DeliveryAttempt(delivery_id=delivery.id, attempted_at=at, ok=outcome.ok,
-                                    status_code=outcome.status_code, error=outcome.error,
-                                    duration_ms=outcome.duration_ms))
+    uow.session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            attempted_at=at,
+            ok=outcome.ok,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+        )
+    )
     delivery.attempts += 1
     if outcome.ok:
         delivery.status, delivery.settled_at, delivery.last_error = "delivered", at, None
@@ -177,13 +222,20 @@ def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
     delivery.last_error = outcome.error
     if delivery.attempts >= config.webhook_max_attempts():
         delivery.status, delivery.settled_at = "parked", at
-        log.warning("delivery %s (%s to partner %s) parked after %d attempts: %s", delivery.id,
-                    delivery.event_type, delivery.partner_id, delivery.attempts, outcome.error)
+        log.warning(
+            "delivery %s (%s to partner %s) parked after %d attempts: %s",
+            delivery.id,
+            delivery.event_type,
+            delivery.partner_id,
+            delivery.attempts,
+            outcome.error,
+        )
     else:
         delivery.next_attempt_at = at + timedelta(seconds=retry_delay(delivery.attempts))
 
 
 # --- reading the log, redelivering -----------------------------------------------------------
+
 
 def _fields(row: Delivery) -> dict:
     return {name: getattr(row, name) for name in DeliveryOutput().fields}
@@ -197,10 +249,21 @@ def list_deliveries(uow, query: dict) -> dict:
     if query.get("status"):
         where.append(Delivery.status == query["status"])
     total = uow.session.scalar(select(func.count()).select_from(Delivery).where(*where))
-    rows = uow.session.scalars(select(Delivery).where(*where).order_by(Delivery.created_at.desc(), Delivery.id)
-                               .offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])).all()
-    return DeliveryPageOutput().dump({"items": [_fields(row) for row in rows], "page": query["page"],
-                                      "per_page": query["per_page"], "total": total})
+    rows = uow.session.scalars(
+        select(Delivery)
+        .where(*where)
+        .order_by(Delivery.created_at.desc(), Delivery.id)
+        .offset((query["page"] - 1) * query["per_page"])
+        .limit(query["per_page"])
+    ).all()
+    return DeliveryPageOutput().dump(
+        {
+            "items": [_fields(row) for row in rows],
+            "page": query["page"],
+            "per_page": query["per_page"],
+            "total": total,
+        }
+    )
 
 
 def _own(uow, delivery_id: str, partner_id: str | None) -> Delivery:
@@ -213,13 +276,19 @@ def _own(uow, delivery_id: str, partner_id: str | None) -> Delivery:
 def get_delivery(uow, delivery_id: str, partner_id: str | None) -> dict:
     """One delivery with the event as sent and every attempt (`partner_id` None: the coordinator)."""
     row = _own(uow, delivery_id, partner_id)
-    attempts = uow.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == row.id)
-                                   .order_by(DeliveryAttempt.id)).all()
-    return DeliveryDetailOutput().dump({**_fields(row), "body": json.loads(row.body),
-                                        "log": attempts})
+    attempts = uow.session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id == row.id)
+        .order_by(DeliveryAttempt.id)
+    ).all()
+    return DeliveryDetailOutput().dump(
+        {**_fields(row), "body": json.loads(row.body), "log": attempts}
+    )
 
 
-def redeliver(uow, delivery_id: str, partner_id: str | None, *, now: datetime | None = None) -> dict:
+def redeliver(
+    uow, delivery_id: str, partner_id: str | None, *, now: datetime | None = None
+) -> dict:
     """Send a delivery again as soon as possible, with a fresh budget of attempts."""
     row = _own(uow, delivery_id, partner_id)
     if uow.session.get(Partner, row.partner_id).ended_at is not None:

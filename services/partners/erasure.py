@@ -3,6 +3,7 @@ of events sent to partners that name them), for the export and for `member.erase
 
 Erasure keeps the figures: a pledge keeps its amount and campaign, without the pledger's name; a
 delivery keeps its log line, its body emptied of what names the person (backbone/retention.py)."""
+
 from __future__ import annotations
 
 import json
@@ -18,20 +19,31 @@ from services.partners.models import Delivery, Pledge
 ERASURE: dict[str, str] = {
     "pledges": "pledger_name emptied; the amount stays, counted (record_member_erased)",
     "deliveries": "bodies naming the member scrubbed (scrub_deliveries); every settled body emptied after "
-                  "MAILLAGE_DELIVERY_RETENTION_DAYS (purge_delivery_bodies)",
+    "MAILLAGE_DELIVERY_RETENTION_DAYS (purge_delivery_bodies)",
     "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all published "
-              "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
+    "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
     "partner_contacts": "not an inhabitant's: a partner's contact, edited by the partner",
-    "partners": "not personal: organisations", "funding_sources": "not personal: funders",
-    "offers": "not personal: products", "known_villages": "not personal: villages",
+    "partners": "not personal: organisations",
+    "funding_sources": "not personal: funders",
+    "offers": "not personal: products",
+    "known_villages": "not personal: villages",
 }
 
 
 def member_pledges(uow, member_id: str) -> list[dict]:
-    rows = uow.session.scalars(select(Pledge).where(Pledge.member_id == str(member_id))
-                               .order_by(Pledge.pledged_at)).all()
-    return [{"id": p.id, "campaign_id": p.campaign_id, "amount_cents": p.amount_cents,
-             "pledger_name": p.pledger_name, "pledged_at": p.pledged_at.isoformat()} for p in rows]
+    rows = uow.session.scalars(
+        select(Pledge).where(Pledge.member_id == str(member_id)).order_by(Pledge.pledged_at)
+    ).all()
+    return [
+        {
+            "id": p.id,
+            "campaign_id": p.campaign_id,
+            "amount_cents": p.amount_cents,
+            "pledger_name": p.pledger_name,
+            "pledged_at": p.pledged_at.isoformat(),
+        }
+        for p in rows
+    ]
 
 
 def member_data(uow, member_id: str) -> dict:
@@ -45,7 +57,9 @@ def scrub_deliveries(uow, needles) -> int:
     if not needles:
         return 0
     changed = 0
-    rows = uow.session.scalars(select(Delivery).where(or_(*(Delivery.body.contains(n) for n in needles)))).all()
+    rows = uow.session.scalars(
+        select(Delivery).where(or_(*(Delivery.body.contains(n) for n in needles)))
+    ).all()
     for delivery in rows:
         body = retention.scrub_text(delivery.body, needles)
         if body is not None:
@@ -59,13 +73,22 @@ def scrub_settled_home_stops(uow, village_id: str) -> int:
     sent (delivered or parked) of the rounds through their village lose every home address of that
     village; a pending one keeps them until sent (the driver needs them), then goes by retention."""
     changed = 0
-    for delivery in uow.session.scalars(select(Delivery).where(
-            Delivery.event_type == "round.planned", Delivery.status.in_(("delivered", "parked")),
-            Delivery.body.contains(village_id))):
+    for delivery in uow.session.scalars(
+        select(Delivery).where(
+            Delivery.event_type == "round.planned",
+            Delivery.status.in_(("delivered", "parked")),
+            Delivery.body.contains(village_id),
+        )
+    ):
         body = json.loads(delivery.body)
         stops = (body.get("payload") or {}).get("stops") or []
-        home = [s for s in stops if s.get("kind") == "home_delivery" and s.get("village_id") == village_id
-                and any(s.get(k) is not None for k in ("address", "latitude", "longitude"))]
+        home = [
+            s
+            for s in stops
+            if s.get("kind") == "home_delivery"
+            and s.get("village_id") == village_id
+            and any(s.get(k) is not None for k in ("address", "latitude", "longitude"))
+        ]
         for stop in home:
             stop.update({k: None for k in ("address", "latitude", "longitude") if k in stop})
         if home:
@@ -85,13 +108,21 @@ def record_member_erased(uow, event: dict) -> None:
     uow.commit()
 
 
-PURGED_BODY = ""  # a settled delivery past its retention: the log line stays, the copy of the event goes
+PURGED_BODY = (
+    ""  # a settled delivery past its retention: the log line stays, the copy of the event goes
+)
 
 
 def purge_delivery_bodies(uow, now, retention_days: int) -> int:
     """Empty the bodies of deliveries settled (delivered or parked) more than `retention_days` ago;
     how many. Does not commit."""
-    result = uow.session.execute(update(Delivery).where(
-        Delivery.status.in_(("delivered", "parked")), Delivery.settled_at < now - timedelta(days=retention_days),
-        Delivery.body != PURGED_BODY).values(body=PURGED_BODY))
+    result = uow.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.status.in_(("delivered", "parked")),
+            Delivery.settled_at < now - timedelta(days=retention_days),
+            Delivery.body != PURGED_BODY,
+        )
+        .values(body=PURGED_BODY)
+    )
     return result.rowcount or 0

@@ -28,6 +28,7 @@ so the feed keeps events while the partner is away.
 When the partnership ends, `delete_account` deletes the user and every `partner-<id>.*` queue
 (services/partners/removal.py calls it after the removal commits, and retries it until it succeeds).
 """
+
 from __future__ import annotations
 
 import re
@@ -72,16 +73,26 @@ FEED_POLICY_NAME = "maillage-partner-feeds"
 
 def feed_policy() -> dict:
     """The policy on the partners' vhost bounding every partner queue, oldest messages dropped."""
-    return {"pattern": "^partner-", "apply-to": "queues", "priority": 0,
-            "definition": {"max-length": config.feed_max_length(), "max-length-bytes": config.feed_max_bytes(),
-                           "overflow": "drop-head"}}
+    return {
+        "pattern": "^partner-",
+        "apply-to": "queues",
+        "priority": 0,
+        "definition": {
+            "max-length": config.feed_max_length(),
+            "max-length-bytes": config.feed_max_bytes(),
+            "overflow": "drop-head",
+        },
+    }
 
 
 def permissions(partner_id: str) -> dict:
     """The vhost permissions of a partner's user (regular expressions on resource names)."""
     own = "^" + re.escape(f"partner-{partner_id}.")
-    return {"configure": own, "write": own,
-            "read": f"^(partner-{re.escape(partner_id)}\\..*|{re.escape(config.PARTNERS_EXCHANGE)})$"}
+    return {
+        "configure": own,
+        "write": own,
+        "read": f"^(partner-{re.escape(partner_id)}\\..*|{re.escape(config.PARTNERS_EXCHANGE)})$",
+    }
 
 
 def topic_permissions(partner_id: str) -> dict:
@@ -101,8 +112,13 @@ class Account:
     vhost: str
 
 
-def create_account(partner_id: str, *, amqp_uri: str | None = None, management_url: str | None = None,
-                   partners_vhost: str | None = None) -> Account:
+def create_account(
+    partner_id: str,
+    *,
+    amqp_uri: str | None = None,
+    management_url: str | None = None,
+    partners_vhost: str | None = None,
+) -> Account:
     """Create (or reset the password of) the partner's broker user on the partners' vhost, set its
     permissions and limits, and declare its feed queue there. Returns the password, which is
     stored nowhere else."""
@@ -121,23 +137,38 @@ def create_account(partner_id: str, *, amqp_uri: str | None = None, management_u
         ("put", f"{base}/user-limits/{u}/max-connections", {"value": FEED_MAX_CONNECTIONS}),
         ("put", f"{base}/user-limits/{u}/max-channels", {"value": FEED_MAX_CHANNELS}),
         ("put", f"{base}/queues/{h}/{q}", {"durable": True, "auto_delete": False, "arguments": {}}),
-        ("post", f"{base}/bindings/{h}/e/{x}/q/{q}", {"routing_key": f"{partner_id}.#", "arguments": {}}),
+        (
+            "post",
+            f"{base}/bindings/{h}/e/{x}/q/{q}",
+            {"routing_key": f"{partner_id}.#", "arguments": {}},
+        ),
     ]
     with requests.Session() as session:
         session.trust_env = False  # the broker is inside our network: never through HTTP(S)_PROXY
         for method, url, body in calls:
             try:
-                response = session.request(method, url, json=body, auth=auth, timeout=config.rpc_timeout())
+                response = session.request(
+                    method, url, json=body, auth=auth, timeout=config.rpc_timeout()
+                )
             except requests.RequestException as exc:
-                raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
+                raise BrokerManagementError(
+                    f"the broker's management API is unreachable: {exc}"
+                ) from None
             if response.status_code not in (200, 201, 204):
-                raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
-                                            f"{response.text[:200]}")
+                raise BrokerManagementError(
+                    f"the broker's management API answered {response.status_code}: "
+                    f"{response.text[:200]}"
+                )
     return Account(name, password, host)
 
 
-def delete_account(partner_id: str, *, amqp_uri: str | None = None, management_url: str | None = None,
-                   partners_vhost: str | None = None) -> list[str]:
+def delete_account(
+    partner_id: str,
+    *,
+    amqp_uri: str | None = None,
+    management_url: str | None = None,
+    partners_vhost: str | None = None,
+) -> list[str]:
     """Delete the partner's broker user, close its connections and delete every queue of the
     partners' vhost it could own (`partner-<id>.*`: its feed queue and those it declared itself).
     What is already gone counts as done, so it can be called again until it succeeds. Returns the
@@ -154,17 +185,26 @@ def delete_account(partner_id: str, *, amqp_uri: str | None = None, management_u
             try:
                 response = session.request(method, url, auth=auth, timeout=config.rpc_timeout())
             except requests.RequestException as exc:
-                raise BrokerManagementError(f"the broker's management API is unreachable: {exc}") from None
-            if response.status_code not in (200, 201, 204) and not (gone_is_fine and response.status_code == 404):
-                raise BrokerManagementError(f"the broker's management API answered {response.status_code}: "
-                                            f"{response.text[:200]}")
+                raise BrokerManagementError(
+                    f"the broker's management API is unreachable: {exc}"
+                ) from None
+            if response.status_code not in (200, 201, 204) and not (
+                gone_is_fine and response.status_code == 404
+            ):
+                raise BrokerManagementError(
+                    f"the broker's management API answered {response.status_code}: "
+                    f"{response.text[:200]}"
+                )
             return response
 
         # the user first: the broker closes its connections (CONNECTION_FORCED), and it can neither
         # sign in again nor declare a queue while they go
         call("delete", f"{base}/users/{u}")
-        queues = [q["name"] for q in call("get", f"{base}/queues/{h}?columns=name", gone_is_fine=False).json()
-                  if q["name"].startswith(prefix)]
+        queues = [
+            q["name"]
+            for q in call("get", f"{base}/queues/{h}?columns=name", gone_is_fine=False).json()
+            if q["name"].startswith(prefix)
+        ]
         for queue in queues:
             call("delete", f"{base}/queues/{h}/{quote(queue, safe='')}")
     return queues
@@ -176,7 +216,9 @@ def declare_feed_queue(partner_id: str, amqp_uri: str | None = None) -> None:
         channel = connection.channel()
         channel.exchange_declare(config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True)
         channel.queue_declare(feed_queue(partner_id), durable=True)
-        channel.queue_bind(feed_queue(partner_id), config.PARTNERS_EXCHANGE, routing_key=f"{partner_id}.#")
+        channel.queue_bind(
+            feed_queue(partner_id), config.PARTNERS_EXCHANGE, routing_key=f"{partner_id}.#"
+        )
     finally:
         if connection.is_open:
             connection.close()
@@ -196,12 +238,22 @@ class FeedPublisher:
             self.close()
             self._connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
             self._channel = self._connection.channel()
-            self._channel.exchange_declare(config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True)
+            self._channel.exchange_declare(
+                config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True
+            )
             self._channel.confirm_delivery()
         self._channel.basic_publish(
-            config.PARTNERS_EXCHANGE, routing_key(partner_id, event_type), body,
-            pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=event_id,
-                                 type=event_type), mandatory=True)
+            config.PARTNERS_EXCHANGE,
+            routing_key(partner_id, event_type),
+            body,
+            pika.BasicProperties(
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=event_id,
+                type=event_type,
+            ),
+            mandatory=True,
+        )
 
     def close(self) -> None:
         if self._connection is not None and self._connection.is_open:

@@ -2,6 +2,7 @@
 sponsors, membership fees, sales margin, and a local authority's service contract (services bought,
 amount, period: the commune is a client, not only a funder). `village_ids` is what the caller may
 see (None: everything, network-wide sources included)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,10 +16,27 @@ from services.partners.schemas import FundingSourceInput, FundingSourceOutput
 
 def _dump(uow, source: FundingSource) -> dict:
     partner = uow.session.get(Partner, source.partner_id) if source.partner_id else None
-    return FundingSourceOutput().dump({
-        **{c: getattr(source, c) for c in ("id", "kind", "name", "village_id", "partner_id", "amount_cents",
-                                           "starts_on", "ends_on", "received_on", "created_at")},
-        "services": list(source.services), "partner_name": partner.name if partner else None})
+    return FundingSourceOutput().dump(
+        {
+            **{
+                c: getattr(source, c)
+                for c in (
+                    "id",
+                    "kind",
+                    "name",
+                    "village_id",
+                    "partner_id",
+                    "amount_cents",
+                    "starts_on",
+                    "ends_on",
+                    "received_on",
+                    "created_at",
+                )
+            },
+            "services": list(source.services),
+            "partner_name": partner.name if partner else None,
+        }
+    )
 
 
 def add_funding_source(uow, data: dict) -> dict:
@@ -30,8 +48,10 @@ def add_funding_source(uow, data: dict) -> dict:
         raise InvalidInput({"partner_id": [f"Unknown partner: {data['partner_id']}."]})
     if data["kind"] == "service_contract" and partner.kind != "local_authority":
         raise InvalidInput({"partner_id": ["A service contract is bought by a local authority."]})
-    source = FundingSource(**{k: v for k, v in data.items() if k != "received_on"},
-                           received_on=data["received_on"] or data["starts_on"])
+    source = FundingSource(
+        **{k: v for k, v in data.items() if k != "received_on"},
+        received_on=data["received_on"] or data["starts_on"],
+    )
     uow.session.add(source)
     uow.session.flush()
     uow.commit()
@@ -48,7 +68,9 @@ def list_funding_sources(uow, village_ids=None, window: dict | None = None) -> l
 
 def sources_received(uow, date_from, date_to, village_ids=None):
     """Sources received in [date_from, date_to] (figures), village ones only when `village_ids` is given."""
-    query = select(FundingSource).where(FundingSource.received_on >= date_from, FundingSource.received_on <= date_to)
+    query = select(FundingSource).where(
+        FundingSource.received_on >= date_from, FundingSource.received_on <= date_to
+    )
     if village_ids is not None:
         query = query.where(FundingSource.village_id.in_(list(village_ids)))
     return uow.session.scalars(query.order_by(FundingSource.received_on)).all()

@@ -6,6 +6,7 @@ village). Creating or changing an offer writes `offer.published`; a change also 
 `partner_id` is whose offers the caller may touch (the partner itself, or the one a coordinator
 named): an offer of another partner is "not found".
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -18,23 +19,44 @@ from services.partners import catalogues, partners, removal
 from services.partners.models import KnownVillage, Offer, OfferVillage, Partner
 from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput
 
-FIELDS = ("name", "kind", "unit", "price_cents", "vat_rate", "lead_time_days", "cutoff_time", "days",
-          "perishable", "available")
+FIELDS = (
+    "name",
+    "kind",
+    "unit",
+    "price_cents",
+    "vat_rate",
+    "lead_time_days",
+    "cutoff_time",
+    "days",
+    "perishable",
+    "available",
+)
 
 
 def _villages(uow, offer_id: str) -> list[str]:
-    return sorted(uow.session.scalars(select(OfferVillage.village_id).where(OfferVillage.offer_id == offer_id)))
+    return sorted(
+        uow.session.scalars(
+            select(OfferVillage.village_id).where(OfferVillage.offer_id == offer_id)
+        )
+    )
 
 
 def _payload(uow, offer: Offer, partner: Partner) -> dict:
-    return {"offer_id": offer.id, "partner_id": partner.id, "partner_name": partner.name,
-            **{f: getattr(offer, f) for f in FIELDS}, "days": list(offer.days),
-            "village_ids": _villages(uow, offer.id)}
+    return {
+        "offer_id": offer.id,
+        "partner_id": partner.id,
+        "partner_name": partner.name,
+        **{f: getattr(offer, f) for f in FIELDS},
+        "days": list(offer.days),
+        "village_ids": _villages(uow, offer.id),
+    }
 
 
 def _dump(uow, offer: Offer, partner: Partner) -> dict:
     payload = _payload(uow, offer, partner)
-    return OfferOutput().dump({**payload, "id": payload.pop("offer_id"), "updated_at": offer.updated_at})
+    return OfferOutput().dump(
+        {**payload, "id": payload.pop("offer_id"), "updated_at": offer.updated_at}
+    )
 
 
 def _partner(uow, partner_id: str) -> Partner:
@@ -53,8 +75,11 @@ def _offer(uow, partner_id: str, offer_id: str) -> Offer:
 
 def _check_villages(uow, partner: Partner, village_ids: list[str]) -> None:
     served = partners.served_villages(uow, partner.id)
-    wrong = [v for v in village_ids
-             if (v not in served if served else uow.session.get(KnownVillage, v) is None)]
+    wrong = [
+        v
+        for v in village_ids
+        if (v not in served if served else uow.session.get(KnownVillage, v) is None)
+    ]
     if wrong:
         raise InvalidInput({"village_ids": [f"Not served by this partner: {v}." for v in wrong]})
 
@@ -88,9 +113,13 @@ def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     partner = removal.active_partner(uow, partner_id)
     offer = _offer(uow, partner_id, offer_id)
     _check_villages(uow, partner, data["village_ids"])
-    still_sold = [v for v in catalogues.villages_selling(uow, offer.id) if v not in data["village_ids"]]
+    still_sold = [
+        v for v in catalogues.villages_selling(uow, offer.id) if v not in data["village_ids"]
+    ]
     if still_sold:
-        raise Conflict("offer_in_catalogue", field="village_ids", details={"village_ids": still_sold})
+        raise Conflict(
+            "offer_in_catalogue", field="village_ids", details={"village_ids": still_sold}
+        )
     for field in FIELDS:
         setattr(offer, field, data[field])
     offer.updated_at = utcnow()
@@ -121,8 +150,13 @@ def get_offer(uow, partner_id: str, offer_id: str) -> dict:
 
 def list_offers(uow, partner_id: str, window: dict | None = None) -> list[dict]:
     partner = _partner(uow, partner_id)
-    rows = uow.session.scalars(windowed(select(Offer).where(Offer.partner_id == partner.id).order_by(Offer.name),
-                                        window, Offer.id)).all()
+    rows = uow.session.scalars(
+        windowed(
+            select(Offer).where(Offer.partner_id == partner.id).order_by(Offer.name),
+            window,
+            Offer.id,
+        )
+    ).all()
     return [_dump(uow, offer, partner) for offer in rows]
 
 
@@ -132,8 +166,10 @@ def offers_in_village(uow, village_id: str) -> list[dict]:
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     rows = uow.session.execute(
-        select(Offer, Partner).join(OfferVillage, OfferVillage.offer_id == Offer.id)
+        select(Offer, Partner)
+        .join(OfferVillage, OfferVillage.offer_id == Offer.id)
         .join(Partner, Partner.id == Offer.partner_id)
         .where(OfferVillage.village_id == village_id, Partner.ended_at.is_(None))
-        .order_by(Partner.name, Offer.name)).all()
+        .order_by(Partner.name, Offer.name)
+    ).all()
     return [_dump(uow, offer, partner) for offer, partner in rows]

@@ -3,6 +3,7 @@
 A partner serves the villages listed for it (none: the whole network); its scope follows (village,
 cluster, network). A *shared supplier* is a partner with the relationship `supplier` serving more
 than one village (a cluster, or the whole network)."""
+
 import hashlib
 import hmac
 import secrets
@@ -14,7 +15,12 @@ from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import utcnow
 from services.partners.models import (
-    ApiKey, KnownVillage, Partner, PartnerContact, PartnerRelationship, PartnerVillage,
+    ApiKey,
+    KnownVillage,
+    Partner,
+    PartnerContact,
+    PartnerRelationship,
+    PartnerVillage,
 )
 from services.partners.schemas import PartnerOutput
 from services.partners.schemas.partners import PartnerUpdateInput
@@ -34,29 +40,55 @@ def is_shared_supplier(relationships, village_ids) -> bool:
 
 def served_villages(uow, partner_id: str) -> list[str]:
     """The villages a partner serves; empty: the whole network."""
-    return sorted(uow.session.scalars(
-        select(PartnerVillage.village_id).where(PartnerVillage.partner_id == partner_id)).all())
+    return sorted(
+        uow.session.scalars(
+            select(PartnerVillage.village_id).where(PartnerVillage.partner_id == partner_id)
+        ).all()
+    )
 
 
 def serves(uow, partner_id: str, village_id: str) -> bool:
     villages = served_villages(uow, partner_id)
-    return village_id in villages if villages else uow.session.get(KnownVillage, village_id) is not None
+    return (
+        village_id in villages
+        if villages
+        else uow.session.get(KnownVillage, village_id) is not None
+    )
 
 
 def relationships_of(uow, partner_id: str) -> list[str]:
-    return sorted(uow.session.scalars(
-        select(PartnerRelationship.relationship).where(PartnerRelationship.partner_id == partner_id)).all())
+    return sorted(
+        uow.session.scalars(
+            select(PartnerRelationship.relationship).where(
+                PartnerRelationship.partner_id == partner_id
+            )
+        ).all()
+    )
 
 
 def _dump(uow, partner, village_ids) -> dict:
     relationships = relationships_of(uow, partner.id)
-    contacts = uow.session.scalars(select(PartnerContact).where(PartnerContact.partner_id == partner.id)
-                                   .order_by(PartnerContact.id)).all()
-    return PartnerOutput().dump({
-        **{c: getattr(partner, c) for c in ("id", "name", "kind", "siret", "created_at", "ended_at", "end_reason")},
-        "village_ids": sorted(village_ids), "relationships": relationships, "scope": scope_of(village_ids),
-        "shared_supplier": is_shared_supplier(relationships, village_ids),
-        "contacts": [{c: getattr(contact, c) for c in ("name", "role", "phone", "email")} for contact in contacts]})
+    contacts = uow.session.scalars(
+        select(PartnerContact)
+        .where(PartnerContact.partner_id == partner.id)
+        .order_by(PartnerContact.id)
+    ).all()
+    return PartnerOutput().dump(
+        {
+            **{
+                c: getattr(partner, c)
+                for c in ("id", "name", "kind", "siret", "created_at", "ended_at", "end_reason")
+            },
+            "village_ids": sorted(village_ids),
+            "relationships": relationships,
+            "scope": scope_of(village_ids),
+            "shared_supplier": is_shared_supplier(relationships, village_ids),
+            "contacts": [
+                {c: getattr(contact, c) for c in ("name", "role", "phone", "email")}
+                for contact in contacts
+            ],
+        }
+    )
 
 
 def register_partner(uow, data: dict) -> dict:
@@ -65,7 +97,9 @@ def register_partner(uow, data: dict) -> dict:
     if unknown:
         raise InvalidInput({"village_ids": [f"Unknown village: {v}." for v in unknown]})
     siret = data.get("siret")
-    partner = Partner(name=data["name"], kind=data["kind"], siret=siret.replace(" ", "") if siret else None)
+    partner = Partner(
+        name=data["name"], kind=data["kind"], siret=siret.replace(" ", "") if siret else None
+    )
     uow.session.add(partner)
     uow.session.flush()
     for village_id in data["village_ids"]:
@@ -76,9 +110,16 @@ def register_partner(uow, data: dict) -> dict:
         uow.session.add(PartnerContact(partner_id=partner.id, **contact))
     uow.session.flush()
     api_key = _issue_key(uow, partner.id)
-    uow.record_event("partner.joined", {"partner_id": partner.id, "name": partner.name,
-                                        "kind": partner.kind, "village_ids": data["village_ids"]},
-                     village_id=None)
+    uow.record_event(
+        "partner.joined",
+        {
+            "partner_id": partner.id,
+            "name": partner.name,
+            "kind": partner.kind,
+            "village_ids": data["village_ids"],
+        },
+        village_id=None,
+    )
     uow.commit()
     return {"partner": _dump(uow, partner, data["village_ids"]), "api_key": api_key}
 
@@ -105,9 +146,15 @@ def rotate_api_key(uow, partner_id: str) -> dict:
 def authenticate_api_key(uow, api_key: str) -> dict:
     _prefix, key_id, secret = api_key.split("_", 2)
     key = uow.session.get(ApiKey, key_id)
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+    if (
+        key is None
+        or key.revoked_at is not None
+        or not hmac.compare_digest(key.secret_hash, _hash(secret))
+    ):
         raise AuthenticationFailed("bad_api_key")
-    if uow.session.get(Partner, key.partner_id).ended_at is not None:  # its keys were revoked with it, too
+    if (
+        uow.session.get(Partner, key.partner_id).ended_at is not None
+    ):  # its keys were revoked with it, too
         raise AuthenticationFailed("bad_api_key")
     return get_partner(uow, key.partner_id)
 
@@ -122,7 +169,9 @@ def get_partner(uow, partner_id: str) -> dict:
 def update_partner(uow, partner_id: str, data: dict) -> dict:
     """Replace a partner's relationships, contacts or SIRET (what is given). When it becomes or stops
     being a shared supplier, every village selling its offers gets its catalogue again."""
-    from services.partners import catalogues  # catalogues read partners: imported here, not at the top
+    from services.partners import (
+        catalogues,
+    )  # catalogues read partners: imported here, not at the top
 
     data = load(PartnerUpdateInput(), data)
     partner = uow.session.get(Partner, str(partner_id))
@@ -131,13 +180,17 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
     served = served_villages(uow, partner.id)
     was_shared = is_shared_supplier(relationships_of(uow, partner.id), served)
     if "relationships" in data:
-        for row in uow.session.scalars(select(PartnerRelationship).where(PartnerRelationship.partner_id == partner.id)):
+        for row in uow.session.scalars(
+            select(PartnerRelationship).where(PartnerRelationship.partner_id == partner.id)
+        ):
             uow.session.delete(row)
         uow.session.flush()
         for relationship in data["relationships"]:
             uow.session.add(PartnerRelationship(partner_id=partner.id, relationship=relationship))
     if "contacts" in data:
-        for row in uow.session.scalars(select(PartnerContact).where(PartnerContact.partner_id == partner.id)):
+        for row in uow.session.scalars(
+            select(PartnerContact).where(PartnerContact.partner_id == partner.id)
+        ):
             uow.session.delete(row)
         for contact in data["contacts"]:
             uow.session.add(PartnerContact(partner_id=partner.id, **contact))
@@ -152,8 +205,9 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
 
 
 def _revoke(uow, partner_id: str) -> int:
-    keys = uow.session.scalars(select(ApiKey).where(ApiKey.partner_id == partner_id,
-                                                    ApiKey.revoked_at.is_(None))).all()
+    keys = uow.session.scalars(
+        select(ApiKey).where(ApiKey.partner_id == partner_id, ApiKey.revoked_at.is_(None))
+    ).all()
     for key in keys:
         key.revoked_at = utcnow()
     return len(keys)
@@ -171,13 +225,20 @@ def revoke_api_keys(uow, partner_id: str) -> int:
 def _serving(village_id: str):
     """In SQL, what `serves` says: the partner lists the village, or lists none (the whole network)
     and the village is known."""
-    network_wide = Partner.id.not_in(select(PartnerVillage.partner_id)) & exists().where(KnownVillage.id == village_id)
-    return or_(Partner.id.in_(select(PartnerVillage.partner_id).where(PartnerVillage.village_id == village_id)),
-               network_wide)
+    network_wide = Partner.id.not_in(select(PartnerVillage.partner_id)) & exists().where(
+        KnownVillage.id == village_id
+    )
+    return or_(
+        Partner.id.in_(
+            select(PartnerVillage.partner_id).where(PartnerVillage.village_id == village_id)
+        ),
+        network_wide,
+    )
 
 
-def list_partners(uow, village_id: str | None = None, window: dict | None = None,
-                  include_ended: bool = False) -> list[dict]:
+def list_partners(
+    uow, village_id: str | None = None, window: dict | None = None, include_ended: bool = False
+) -> list[dict]:
     """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too).
     Those whose partnership ended only with `include_ended`."""
     query = select(Partner.id).order_by(Partner.name)
@@ -185,4 +246,7 @@ def list_partners(uow, village_id: str | None = None, window: dict | None = None
         query = query.where(Partner.ended_at.is_(None))
     if village_id is not None:
         query = query.where(_serving(village_id))
-    return [get_partner(uow, partner_id) for partner_id in uow.session.scalars(windowed(query, window, Partner.id))]
+    return [
+        get_partner(uow, partner_id)
+        for partner_id in uow.session.scalars(windowed(query, window, Partner.id))
+    ]

@@ -12,6 +12,7 @@ commit, and `feed_deleted_at` says it was done. While the broker or its manageme
 the removal stands all the same (the keys, webhooks and deliveries stopped in the database) and the
 timer tries the feed again until it goes. An ended partner is refused (409 `partner_ended`) new
 offers, catalogue entries, webhooks, a feed account or a key, and receives nothing more."""
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ PARKED_PREFIX = "partner removed: "  # a parked delivery's last_error, followed 
 def active_partner(uow, partner_id: str) -> Partner:
     """The partner, refused when its partnership ended. Read with a shared lock (PostgreSQL), so a
     removal committing at the same time waits for this change or this change for it."""
-    partner = uow.session.scalars(select(Partner).where(Partner.id == str(partner_id))
-                                  .with_for_update(read=True)).first()
+    partner = uow.session.scalars(
+        select(Partner).where(Partner.id == str(partner_id)).with_for_update(read=True)
+    ).first()
     if partner is None:
         raise NotFound("partner", str(partner_id))
     if partner.ended_at is not None:
@@ -44,17 +46,32 @@ def active_partner(uow, partner_id: str) -> Partner:
     return partner
 
 
-def _answer(partner: Partner, *, revoked: int = 0, webhooks: int = 0, parked: int = 0,
-            villages: list[str] | None = None) -> dict:
-    return {"partner_id": partner.id, "ended_at": partner.ended_at, "end_reason": partner.end_reason,
-            "api_keys_revoked": revoked, "webhooks_disabled": webhooks, "deliveries_parked": parked,
-            "catalogues_changed": villages or [], "feed_deleted": partner.feed_deleted_at is not None}
+def _answer(
+    partner: Partner,
+    *,
+    revoked: int = 0,
+    webhooks: int = 0,
+    parked: int = 0,
+    villages: list[str] | None = None,
+) -> dict:
+    return {
+        "partner_id": partner.id,
+        "ended_at": partner.ended_at,
+        "end_reason": partner.end_reason,
+        "api_keys_revoked": revoked,
+        "webhooks_disabled": webhooks,
+        "deliveries_parked": parked,
+        "catalogues_changed": villages or [],
+        "feed_deleted": partner.feed_deleted_at is not None,
+    }
 
 
 def end_partnership(uow, partner_id: str, reason: str, *, now: datetime | None = None) -> dict:
     """The transaction of a removal. A partner already ended is answered as it stands (its first
     reason kept), changing nothing: removing twice is removing once."""
-    partner = uow.session.scalars(select(Partner).where(Partner.id == str(partner_id)).with_for_update()).first()
+    partner = uow.session.scalars(
+        select(Partner).where(Partner.id == str(partner_id)).with_for_update()
+    ).first()
     if partner is None:
         raise NotFound("partner", str(partner_id))
     if partner.ended_at is not None:
@@ -62,18 +79,25 @@ def end_partnership(uow, partner_id: str, reason: str, *, now: datetime | None =
     now = now or utcnow()
     partner.ended_at, partner.end_reason = now, reason
     revoked = _revoke(uow, partner.id)
-    hooks = uow.session.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.partner_id == partner.id, WebhookSubscription.deleted_at.is_(None))).all()
+    hooks = uow.session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.partner_id == partner.id, WebhookSubscription.deleted_at.is_(None)
+        )
+    ).all()
     for hook in hooks:
         hook.deleted_at = now
     # one UPDATE: a delivery a sender holds and settles meanwhile is left as it settled
     parked = uow.session.execute(
-        update(Delivery).where(Delivery.partner_id == partner.id, Delivery.status == "pending")
+        update(Delivery)
+        .where(Delivery.partner_id == partner.id, Delivery.status == "pending")
         .values(status="parked", settled_at=now, last_error=(PARKED_PREFIX + reason)[:500])
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     villages = catalogues.villages_selling_partner(uow, partner.id)
     offer_ids = select(Offer.id).where(Offer.partner_id == partner.id)
-    for entry in uow.session.scalars(select(CatalogueEntry).where(CatalogueEntry.offer_id.in_(offer_ids))):
+    for entry in uow.session.scalars(
+        select(CatalogueEntry).where(CatalogueEntry.offer_id.in_(offer_ids))
+    ):
         uow.session.delete(entry)
     for village_id in villages:
         catalogues.publish_catalogue(uow, village_id)
@@ -81,7 +105,9 @@ def end_partnership(uow, partner_id: str, reason: str, *, now: datetime | None =
     return _answer(partner, revoked=revoked, webhooks=len(hooks), parked=parked, villages=villages)
 
 
-def delete_feed(uow, partner_id: str, delete=feed.delete_account, budget: float | None = None) -> bool:
+def delete_feed(
+    uow, partner_id: str, delete=feed.delete_account, budget: float | None = None
+) -> bool:
     """Delete an ended partner's broker user and queues and record it; False (and a warning) while
     the broker's management API is away, refuses or takes longer than `budget` seconds, for the
     timer to try again."""
@@ -92,13 +118,21 @@ def delete_feed(uow, partner_id: str, delete=feed.delete_account, budget: float 
     try:
         queues = delete(partner.id)
     except feed.BrokerManagementError as exc:
-        log.warning("the feed of removed partner %s is not deleted yet (tried again later): %s", partner.id, exc)
+        log.warning(
+            "the feed of removed partner %s is not deleted yet (tried again later): %s",
+            partner.id,
+            exc,
+        )
         return False
     except eventlet.Timeout as exc:
         if exc is not timer:
             raise
-        log.warning("the feed of removed partner %s is not deleted yet: the broker's management API took more "
-                    "than %s s (tried again later)", partner.id, budget)
+        log.warning(
+            "the feed of removed partner %s is not deleted yet: the broker's management API took more "
+            "than %s s (tried again later)",
+            partner.id,
+            budget,
+        )
         return False
     finally:
         timer.cancel()
@@ -116,15 +150,21 @@ def remove_partner(db, partner_id: str, reason: str, delete=feed.delete_account)
         answer = end_partnership(uow, partner_id, reason)
     if not answer["feed_deleted"]:
         with db.unit_of_work() as uow:
-            answer["feed_deleted"] = delete_feed(uow, partner_id, delete, budget=config.rpc_timeout() / 2)
+            answer["feed_deleted"] = delete_feed(
+                uow, partner_id, delete, budget=config.rpc_timeout() / 2
+            )
     return answer
 
 
 def ended_feeds(uow) -> list[str]:
     """Partners ended whose feed is not deleted yet, oldest removal first."""
-    return list(uow.session.scalars(select(Partner.id).where(Partner.ended_at.is_not(None),
-                                                             Partner.feed_deleted_at.is_(None))
-                                    .order_by(Partner.ended_at)))
+    return list(
+        uow.session.scalars(
+            select(Partner.id)
+            .where(Partner.ended_at.is_not(None), Partner.feed_deleted_at.is_(None))
+            .order_by(Partner.ended_at)
+        )
+    )
 
 
 def delete_ended_feeds(db, delete=feed.delete_account) -> int:

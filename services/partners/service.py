@@ -1,4 +1,5 @@
 """Entrypoints of the partners service."""
+
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
@@ -175,7 +176,9 @@ class PartnersService:
         """The coordinator's figures of this service (services/partners/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
         with self.db.unit_of_work() as uow:
-            return figures.village_figures(uow, query["date_from"], query["date_to"], query["village_ids"])
+            return figures.village_figures(
+                uow, query["date_from"], query["date_to"], query["village_ids"]
+            )
 
     @consume_event("village.opened")
     def on_village_opened(self, uow, event):

@@ -1,5 +1,6 @@
 """Service layer of partners' subscriptions: webhooks, the AMQP feed account, and turning each event
 that concerns a partner into deliveries (one per subscription, sent by services/partners/deliveries.py)."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,11 @@ from backbone.errors import Conflict, NotFound
 from backbone.tables import utcnow
 from services.partners import audience, feed, removal, webhooks
 from services.partners.models import Delivery, FeedAccount, Partner, WebhookSubscription
-from services.partners.schemas.subscriptions import FeedAccountOutput, WebhookCreatedOutput, WebhookOutput
+from services.partners.schemas.subscriptions import (
+    FeedAccountOutput,
+    WebhookCreatedOutput,
+    WebhookOutput,
+)
 
 FEED_TARGET = "feed:{partner_id}"
 
@@ -26,26 +31,43 @@ def _partner(uow, partner_id: str) -> Partner:
 
 
 def _dump_webhook(row: WebhookSubscription, schema=WebhookOutput) -> dict:
-    return schema().dump({"id": row.id, "url": row.url, "event_types": json.loads(row.event_types),
-                          "created_at": row.created_at, "secret": row.secret})
+    return schema().dump(
+        {
+            "id": row.id,
+            "url": row.url,
+            "event_types": json.loads(row.event_types),
+            "created_at": row.created_at,
+            "secret": row.secret,
+        }
+    )
 
 
 # --- webhooks ------------------------------------------------------------------------------
 
+
 def create_webhook(uow, partner_id: str, data: dict) -> dict:
     """A webhook for `data["event_types"]` at `data["url"]`; its signing secret is shown this once."""
     removal.active_partner(uow, partner_id)
-    row = WebhookSubscription(partner_id=partner_id, url=data["url"], event_types=json.dumps(data["event_types"]),
-                              secret=webhooks.new_secret(), created_at=utcnow())
+    row = WebhookSubscription(
+        partner_id=partner_id,
+        url=data["url"],
+        event_types=json.dumps(data["event_types"]),
+        secret=webhooks.new_secret(),
+        created_at=utcnow(),
+    )
     uow.session.add(row)
     uow.commit()
     return _dump_webhook(row, WebhookCreatedOutput)
 
 
 def list_webhooks(uow, partner_id: str) -> list[dict]:
-    rows = uow.session.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.partner_id == partner_id, WebhookSubscription.deleted_at.is_(None))
-        .order_by(WebhookSubscription.created_at)).all()
+    rows = uow.session.scalars(
+        select(WebhookSubscription)
+        .where(
+            WebhookSubscription.partner_id == partner_id, WebhookSubscription.deleted_at.is_(None)
+        )
+        .order_by(WebhookSubscription.created_at)
+    ).all()
     return [_dump_webhook(row) for row in rows]
 
 
@@ -56,19 +78,23 @@ def delete_webhook(uow, partner_id: str, subscription_id: str) -> dict:
         raise NotFound("webhook", subscription_id)
     now = utcnow()
     row.deleted_at = now
-    for delivery in uow.session.scalars(select(Delivery).where(Delivery.subscription_id == row.id,
-                                                               Delivery.status == "pending")):
+    for delivery in uow.session.scalars(
+        select(Delivery).where(Delivery.subscription_id == row.id, Delivery.status == "pending")
+    ):
         delivery.status, delivery.settled_at, delivery.last_error = "parked", now, "webhook deleted"
     uow.commit()
     return _dump_webhook(row)
 
 
 def event_types() -> list[dict]:
-    return [{"type": t, "description": registry.get(t, registry.latest_version(t)).description}
-            for t in audience.EVENT_TYPES]
+    return [
+        {"type": t, "description": registry.get(t, registry.latest_version(t)).description}
+        for t in audience.EVENT_TYPES
+    ]
 
 
 # --- the AMQP feed -------------------------------------------------------------------------
+
 
 def create_feed_account(uow, partner_id: str) -> dict:
     """The partner's broker user (its password shown this once; asking again sets a new one)."""
@@ -78,15 +104,25 @@ def create_feed_account(uow, partner_id: str) -> dict:
     except feed.BrokerManagementError as exc:
         raise Conflict("feed_unavailable", details={"error": str(exc)}) from None
     if uow.session.get(FeedAccount, partner_id) is None:
-        uow.session.add(FeedAccount(partner_id=partner_id, username=account.username, created_at=utcnow()))
+        uow.session.add(
+            FeedAccount(partner_id=partner_id, username=account.username, created_at=utcnow())
+        )
     uow.commit()
-    return FeedAccountOutput().dump({
-        "username": account.username, "password": account.password, "vhost": account.vhost,
-        "exchange": config.PARTNERS_EXCHANGE, "routing_key_prefix": feed.routing_prefix(partner_id),
-        "queue": feed.feed_queue(partner_id), "queue_pattern": f"partner-{partner_id}.*"})
+    return FeedAccountOutput().dump(
+        {
+            "username": account.username,
+            "password": account.password,
+            "vhost": account.vhost,
+            "exchange": config.PARTNERS_EXCHANGE,
+            "routing_key_prefix": feed.routing_prefix(partner_id),
+            "queue": feed.feed_queue(partner_id),
+            "queue_pattern": f"partner-{partner_id}.*",
+        }
+    )
 
 
 # --- events -> deliveries ------------------------------------------------------------------
+
 
 def record_deliveries(uow, events: list[dict], now: datetime | None = None) -> int:
     """For each partner an event concerns: one delivery per webhook subscribed to its type and one
@@ -95,26 +131,55 @@ def record_deliveries(uow, events: list[dict], now: datetime | None = None) -> i
     concerned = audience.concerned_partners_of(uow.session, events)
     partners = set().union(*concerned.values())
     if partners:  # a partner whose partnership ended receives nothing more
-        partners -= set(uow.session.scalars(select(Partner.id).where(Partner.id.in_(partners),
-                                                                     Partner.ended_at.is_not(None))))
+        partners -= set(
+            uow.session.scalars(
+                select(Partner.id).where(Partner.id.in_(partners), Partner.ended_at.is_not(None))
+            )
+        )
     hooks, feeds = [], set()
     if partners:
-        hooks = uow.session.scalars(select(WebhookSubscription).where(
-            WebhookSubscription.partner_id.in_(partners), WebhookSubscription.deleted_at.is_(None))).all()
-        feeds = set(uow.session.scalars(select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))))
+        hooks = uow.session.scalars(
+            select(WebhookSubscription).where(
+                WebhookSubscription.partner_id.in_(partners),
+                WebhookSubscription.deleted_at.is_(None),
+            )
+        ).all()
+        feeds = set(
+            uow.session.scalars(
+                select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))
+            )
+        )
     now, created = now or utcnow(), 0
     for event in events:
         here = concerned[event["event_id"]]
-        targets = [(hook.partner_id, "webhook", hook.id, hook.id) for hook in hooks
-                   if hook.partner_id in here and event["type"] in json.loads(hook.event_types)]
-        targets += [(partner_id, "amqp", FEED_TARGET.format(partner_id=partner_id), None)
-                    for partner_id in feeds & here]
+        targets = [
+            (hook.partner_id, "webhook", hook.id, hook.id)
+            for hook in hooks
+            if hook.partner_id in here and event["type"] in json.loads(hook.event_types)
+        ]
+        targets += [
+            (partner_id, "amqp", FEED_TARGET.format(partner_id=partner_id), None)
+            for partner_id in feeds & here
+        ]
         for partner_id, channel, target, subscription_id in sorted(targets):
-            body = json.dumps(audience.project(event, partner_id), separators=(",", ":"), ensure_ascii=False)
-            uow.session.add(Delivery(partner_id=partner_id, channel=channel, target=target,
-                                     subscription_id=subscription_id, event_id=event["event_id"],
-                                     event_type=event["type"], body=body, status="pending", attempts=0,
-                                     next_attempt_at=now, created_at=now))
+            body = json.dumps(
+                audience.project(event, partner_id), separators=(",", ":"), ensure_ascii=False
+            )
+            uow.session.add(
+                Delivery(
+                    partner_id=partner_id,
+                    channel=channel,
+                    target=target,
+                    subscription_id=subscription_id,
+                    event_id=event["event_id"],
+                    event_type=event["type"],
+                    body=body,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
         created += len(targets)
     uow.commit()
     return created

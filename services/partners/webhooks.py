@@ -14,6 +14,7 @@ Where the operator's network goes out through a proxy, `HTTPS_PROXY` / `HTTP_PRO
 lowercase names) are honoured, and `NO_PROXY`: the proxy is asked for the address checked (CONNECT
 to it for https), never for the name, so the check above still holds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,17 @@ class _DeadlinePassed(Exception):
     """Raised in the attempt's green thread when its deadline passes, wherever it waits."""
 
 
-def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, timeout: float,
-         now: float | None = None, deadline: float | None = None) -> Outcome:
+def post(
+    url: str,
+    secret: str,
+    body: bytes,
+    *,
+    event_id: str,
+    event_type: str,
+    timeout: float,
+    now: float | None = None,
+    deadline: float | None = None,
+) -> Outcome:
     """POST `body` to `url`, signed now; never raises for the endpoint's faults (they are outcomes).
 
     `timeout` bounds each wait on the socket; `deadline` (MAILLAGE_WEBHOOK_DEADLINE) the whole
@@ -77,16 +87,37 @@ def post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, 
     started = time.monotonic()
     timer = eventlet.Timeout(deadline, _DeadlinePassed())
     try:
-        return _post(url, secret, body, event_id=event_id, event_type=event_type, timeout=timeout, now=now,
-                     started=started, ends_at=started + deadline)
+        return _post(
+            url,
+            secret,
+            body,
+            event_id=event_id,
+            event_type=event_type,
+            timeout=timeout,
+            now=now,
+            started=started,
+            ends_at=started + deadline,
+        )
     except _DeadlinePassed:
-        return Outcome(False, _ms(started), error=f"no complete answer within {deadline:g} s (deadline)")
+        return Outcome(
+            False, _ms(started), error=f"no complete answer within {deadline:g} s (deadline)"
+        )
     finally:
         timer.cancel()
 
 
-def _post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str, timeout: float,
-          now: float | None, started: float, ends_at: float) -> Outcome:
+def _post(
+    url: str,
+    secret: str,
+    body: bytes,
+    *,
+    event_id: str,
+    event_type: str,
+    timeout: float,
+    now: float | None,
+    started: float,
+    ends_at: float,
+) -> Outcome:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -96,27 +127,49 @@ def _post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str,
         return Outcome(False, _ms(started), error=f"{host} does not resolve: {exc}"[:500])
     if not config.webhook_allow_private():
         inside = internal_address(addresses)
-        if inside is not None:  # the operator's log names it; the partner reads the delivery's error
+        if (
+            inside is not None
+        ):  # the operator's log names it; the partner reads the delivery's error
             log.warning("webhook refused: %s resolves to the internal address %s", host, inside)
             return Outcome(False, 0, error=REFUSED_INTERNAL)
     timestamp = int(now if now is not None else time.time())
-    headers = {"Host": parts.netloc.rpartition("@")[2], "Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-Maillage-Event-Id": event_id, "X-Maillage-Event-Type": event_type,
-               SIGNATURE_HEADER: signature(secret, timestamp, body)}
+    headers = {
+        "Host": parts.netloc.rpartition("@")[2],
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Maillage-Event-Id": event_id,
+        "X-Maillage-Event-Type": event_type,
+        SIGNATURE_HEADER: signature(secret, timestamp, body),
+    }
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     proxy = proxy_for(url)
     failure: Exception | str = f"{host} has no address"
-    for address in dict.fromkeys(addresses):  # each address checked, in the resolver's order, until one answers
+    for address in dict.fromkeys(
+        addresses
+    ):  # each address checked, in the resolver's order, until one answers
         try:
             connections = _connections(parts.scheme, host, timeout, proxy)
-        except ValueError as exc:  # the operator's setting, not the endpoint: said as such, retried later
+        except (
+            ValueError
+        ) as exc:  # the operator's setting, not the endpoint: said as such, retried later
             variable = "HTTPS_PROXY" if parts.scheme == "https" else "HTTP_PROXY"
-            return Outcome(False, 0, error=f"{variable} is not a usable proxy ({proxy}): {exc}"[:500])
+            return Outcome(
+                False, 0, error=f"{variable} is not a usable proxy ({proxy}): {exc}"[:500]
+            )
         netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         try:
-            response = connections.urlopen("POST", f"{parts.scheme}://{netloc}{target}", body=body, headers=headers,
-                                           redirect=False, retries=False, preload_content=False)
-        except urllib3.exceptions.ConnectTimeoutError as exc:  # no connection there (refused, unreachable…)
+            response = connections.urlopen(
+                "POST",
+                f"{parts.scheme}://{netloc}{target}",
+                body=body,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+            )
+        except (
+            urllib3.exceptions.ConnectTimeoutError
+        ) as exc:  # no connection there (refused, unreachable…)
             failure = exc
             continue
         except urllib3.exceptions.HTTPError as exc:
@@ -125,8 +178,12 @@ def _post(url: str, secret: str, body: bytes, *, event_id: str, event_type: str,
             connections.clear()
         _skim(response, ends_at)
         ok = 200 <= response.status < 300
-        return Outcome(ok, _ms(started), status_code=response.status,
-                       error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500])
+        return Outcome(
+            ok,
+            _ms(started),
+            status_code=response.status,
+            error=None if ok else f"HTTP {response.status} {response.reason or ''}".strip()[:500],
+        )
     reason = failure if isinstance(failure, str) else f"{type(failure).__name__}: {failure}"
     return Outcome(False, _ms(started), error=reason[:500])
 
@@ -141,7 +198,10 @@ def _skim(response, ends_at: float) -> None:
             if not chunk:
                 break
             read += len(chunk)
-    except (urllib3.exceptions.HTTPError, OSError):  # the status is in: a broken body changes nothing
+    except (
+        urllib3.exceptions.HTTPError,
+        OSError,
+    ):  # the status is in: a broken body changes nothing
         pass
     finally:
         response.close()
@@ -163,14 +223,28 @@ def proxy_for(url: str) -> str | None:
 def _connections(scheme: str, host: str, timeout: float, proxy: str | None) -> urllib3.PoolManager:
     """Connections to the address in the URL given them (the one checked), speaking to `host`
     (its name for TLS: SNI and the certificate), directly or through `proxy`."""
-    tls = {"server_hostname": host, "assert_hostname": host, "cert_reqs": "CERT_REQUIRED",
-           "ca_certs": DEFAULT_CA_BUNDLE_PATH} if scheme == "https" else {}
+    tls = (
+        {
+            "server_hostname": host,
+            "assert_hostname": host,
+            "cert_reqs": "CERT_REQUIRED",
+            "ca_certs": DEFAULT_CA_BUNDLE_PATH,
+        }
+        if scheme == "https"
+        else {}
+    )
     if proxy is None:
         return urllib3.PoolManager(num_pools=1, maxsize=1, timeout=timeout, **tls)
     parsed = urllib3.util.parse_url(proxy)
     credentials = urllib3.util.make_headers(proxy_basic_auth=parsed.auth) if parsed.auth else None
-    return urllib3.ProxyManager(parsed._replace(auth=None).url, num_pools=1, maxsize=1, timeout=timeout,
-                                proxy_headers=credentials, **tls)
+    return urllib3.ProxyManager(
+        parsed._replace(auth=None).url,
+        num_pools=1,
+        maxsize=1,
+        timeout=timeout,
+        proxy_headers=credentials,
+        **tls,
+    )
 
 
 def _ms(started: float) -> int:

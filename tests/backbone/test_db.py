@@ -1,5 +1,6 @@
 """The connection pool on PostgreSQL: a connection that sat idle is checked before use (a dead one is
 replaced, the caller sees nothing); one used a moment ago is handed out without a round trip."""
+
 import psycopg2
 import pytest
 from sqlalchemy import text
@@ -15,8 +16,10 @@ def _terminate_backends(url: str) -> int:
     admin = psycopg2.connect(PG_ADMIN_DSN)
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
-                       (url.rsplit("/", 1)[1],))
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            (url.rsplit("/", 1)[1],),
+        )
         killed = cursor.fetchone()[0]
     admin.close()
     return killed
@@ -50,7 +53,9 @@ def test_an_idle_connection_killed_by_the_server_is_replaced_before_use(db_url, 
         pings = _pings(engine, monkeypatch)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend_pid
-        assert pings[0] == "dead", "the dead connection was found by the ping, not by the caller's query"
+        assert pings[0] == "dead", (
+            "the dead connection was found by the ping, not by the caller's query"
+        )
     finally:
         engine.dispose()
 

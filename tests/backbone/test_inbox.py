@@ -1,6 +1,7 @@
 """The inbox around a handler (`claim_and_handle`, what `@consume_event` runs for each event), on
 SQLite and PostgreSQL: a handler sees each event once, a batch only its new events, and a handler
 that fails leaves no claim behind."""
+
 import uuid
 
 import pytest
@@ -18,9 +19,14 @@ CONSUMER = "orders.on_village_opened"
 
 def _event(n: int = 0) -> dict:
     village_id = str(uuid.uuid4())
-    return parse_envelope(build_envelope("village.opened", VILLAGE | {"village_id": village_id, "slug": f"v{n}",
-                                                                      "name": f"Village {n}"},
-                                         village_id=village_id, source="members"))
+    return parse_envelope(
+        build_envelope(
+            "village.opened",
+            VILLAGE | {"village_id": village_id, "slug": f"v{n}", "name": f"Village {n}"},
+            village_id=village_id,
+            source="members",
+        )
+    )
 
 
 def _claims(database) -> list[str]:
@@ -41,9 +47,16 @@ class Handler:
 
     def __call__(self, uow, event_or_events):
         self.given.append(event_or_events)
-        uow.keep_latest(KnownVillage, [read_models._village_row(e) for e in
-                                       (event_or_events if isinstance(event_or_events, list) else [event_or_events])],
-                        key="id")
+        uow.keep_latest(
+            KnownVillage,
+            [
+                read_models._village_row(e)
+                for e in (
+                    event_or_events if isinstance(event_or_events, list) else [event_or_events]
+                )
+            ],
+            key="id",
+        )
         if self.fail:
             raise RuntimeError("the handler failed")
 
@@ -85,7 +98,9 @@ def test_a_handler_that_raises_leaves_no_claim_and_runs_again(service_db, batch)
     with database.unit_of_work() as uow:
         with pytest.raises(RuntimeError):
             claim_and_handle(uow, CONSUMER, Handler(fail=True), argument)
-    assert _claims(database) == [] and _villages(database) == 0, "nothing of the failed attempt is kept"
+    assert _claims(database) == [] and _villages(database) == 0, (
+        "nothing of the failed attempt is kept"
+    )
     fixed = Handler()
     with database.unit_of_work() as uow:
         assert claim_and_handle(uow, CONSUMER, fixed, argument) is True

@@ -1,6 +1,7 @@
 """The outbox relay's parts, each alone (the relay as a whole, against the real broker and killed
 between commit and publish, is tests/reliability/test_outbox_relay.py): reading the outbox, the rows
 handed over after commit, the publisher and its confirms, the marking, the advisory lock."""
+
 import uuid
 
 import pika
@@ -19,7 +20,9 @@ def _write_events(database, n: int) -> list[int]:
     for _ in range(n):
         village_id = str(uuid.uuid4())
         with database.unit_of_work() as uow:
-            uow.record_event("village.opened", VILLAGE | {"village_id": village_id}, village_id=village_id)
+            uow.record_event(
+                "village.opened", VILLAGE | {"village_id": village_id}, village_id=village_id
+            )
             uow.commit()
     with database.unit_of_work() as uow:
         ids = list(uow.session.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)))
@@ -27,6 +30,7 @@ def _write_events(database, n: int) -> list[int]:
 
 
 # --- reading the outbox ----------------------------------------------------------------------------
+
 
 def test_the_reader_reads_pending_rows_in_outbox_order_from_its_cursor(service_db):
     database = service_db("members")
@@ -39,7 +43,9 @@ def test_the_reader_reads_pending_rows_in_outbox_order_from_its_cursor(service_d
     assert rows[0].type == "village.opened" and rows[0].event_id and rows[0].body
     reader.advance_to(rows[-1].id)
     rows, more = reader.read(10, skip={ids[3]})
-    assert [row.id for row in rows] == [ids[2], ids[4]] and not more, "above the cursor, the skipped one left out"
+    assert [row.id for row in rows] == [ids[2], ids[4]] and not more, (
+        "above the cursor, the skipped one left out"
+    )
     reader.rewind()
     assert [row.id for row in reader.read(10, skip=set())[0]] == ids
 
@@ -57,6 +63,7 @@ def test_the_reader_leaves_published_rows(service_db):
 
 
 # --- rows handed over after commit -----------------------------------------------------------------
+
 
 def _row(row_id: int) -> tuple:
     return (row_id, f"event-{row_id}", "village.opened", None, "{}")
@@ -83,6 +90,7 @@ def test_handed_rows_are_bounded_and_the_rest_is_left_to_the_poll():
 
 # --- the publisher and its confirms -----------------------------------------------------------------
 
+
 class RecordingChannel:
     def __init__(self):
         self.published = []
@@ -98,13 +106,18 @@ def test_the_publisher_keeps_each_row_until_the_broker_confirms_it():
         publisher.publish(*_row(row_id))
     publisher.publish(*_row(13), handed=True)
     assert [p[2] for p in channel.published] == ["event-10", "event-11", "event-12", "event-13"]
-    assert channel.published[0][1] == "village.opened" and channel.published[0][3]["source"] == "members"
+    assert (
+        channel.published[0][1] == "village.opened"
+        and channel.published[0][3]["source"] == "members"
+    )
     assert publisher.in_flight == 4 and publisher.handed_in_flight() == {13}
     assert not publisher.only_handed_in_flight()
 
     assert publisher.settle(pika.spec.Basic.Ack(delivery_tag=2, multiple=True)) == [10, 11]
     assert publisher.settle(pika.spec.Basic.Nack(delivery_tag=3, multiple=False)) == [12]
-    assert publisher.settle(pika.spec.Basic.Ack(delivery_tag=3, multiple=False)) == [], "settled once"
+    assert publisher.settle(pika.spec.Basic.Ack(delivery_tag=3, multiple=False)) == [], (
+        "settled once"
+    )
     assert publisher.in_flight == 1 and publisher.only_handed_in_flight()
     assert publisher.settle(pika.spec.Basic.Ack(delivery_tag=4, multiple=False)) == [13]
     assert publisher.in_flight == 0 and publisher.handed_in_flight() == set()
@@ -120,10 +133,12 @@ def test_the_publisher_remembers_what_it_sent_lately():
 
 # --- one active relay per database ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_sqlite_needs_no_lock(service_db):
-    lock = single_active_relay(service_db("members").engine, "members", stopping=lambda: False,
-                               sleep=lambda _s: None)
+    lock = single_active_relay(
+        service_db("members").engine, "members", stopping=lambda: False, sleep=lambda _s: None
+    )
     assert isinstance(lock, NoLock)
     with lock:
         assert lock.held()
@@ -157,7 +172,11 @@ def test_the_lock_is_lost_with_its_connection(service_db):
     with AdvisoryLock(engine, "members", stopping=lambda: False, sleep=lambda _s: None) as lock:
         assert lock.held()
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                              "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            )
             conn.commit()
         assert not lock.held()

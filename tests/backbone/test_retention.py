@@ -1,5 +1,6 @@
 """Retention (issue 21): published outbox rows and settled delivery bodies are purged after their
 period; rows not yet published, and deliveries not yet settled, are never touched."""
+
 import json
 from datetime import timedelta
 
@@ -13,14 +14,23 @@ from services.partners.models import Delivery, Partner
 
 def _row(uow, name, published_days_ago):
     now = utcnow()
-    uow.session.add(OutboxEvent(event_id=name.ljust(36, "0"), type="member.registered", version=1,
-                                body=json.dumps({"payload": {"display_name": name}}),
-                                created_at=now - timedelta(days=30),
-                                published_at=None if published_days_ago is None else now - timedelta(
-                                    days=published_days_ago)))
+    uow.session.add(
+        OutboxEvent(
+            event_id=name.ljust(36, "0"),
+            type="member.registered",
+            version=1,
+            body=json.dumps({"payload": {"display_name": name}}),
+            created_at=now - timedelta(days=30),
+            published_at=None
+            if published_days_ago is None
+            else now - timedelta(days=published_days_ago),
+        )
+    )
 
 
-def test_published_outbox_rows_older_than_the_retention_go_and_pending_ones_stay(service_db, monkeypatch):
+def test_published_outbox_rows_older_than_the_retention_go_and_pending_ones_stay(
+    service_db, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_OUTBOX_RETENTION_DAYS", "7")
     orders = service_db("orders")
     with orders.unit_of_work() as uow:
@@ -31,7 +41,10 @@ def test_published_outbox_rows_older_than_the_retention_go_and_pending_ones_stay
     with orders.unit_of_work() as uow:
         assert retention.purge_expired(uow, utcnow()) == 1
     with orders.unit_of_work() as uow:
-        left = sorted(json.loads(b)["payload"]["display_name"] for b in uow.session.scalars(select(OutboxEvent.body)))
+        left = sorted(
+            json.loads(b)["payload"]["display_name"]
+            for b in uow.session.scalars(select(OutboxEvent.body))
+        )
     assert left == ["pending", "recent"]
 
 
@@ -42,11 +55,24 @@ def test_settled_delivery_bodies_older_than_the_retention_are_emptied(service_db
         partner = Partner(name="Transports du Plateau", kind="logistics")
         uow.session.add(partner)
         uow.session.flush()
-        for event_id, status, settled in (("a", "delivered", 31), ("b", "parked", 31), ("c", "delivered", 29),
-                                          ("d", "pending", None)):
-            uow.session.add(Delivery(partner_id=partner.id, channel="amqp", target=f"feed:{partner.id}",
-                                     event_id=event_id, event_type="round.planned", body='{"address": "x"}',
-                                     status=status, settled_at=None if settled is None else now - timedelta(days=settled)))
+        for event_id, status, settled in (
+            ("a", "delivered", 31),
+            ("b", "parked", 31),
+            ("c", "delivered", 29),
+            ("d", "pending", None),
+        ):
+            uow.session.add(
+                Delivery(
+                    partner_id=partner.id,
+                    channel="amqp",
+                    target=f"feed:{partner.id}",
+                    event_id=event_id,
+                    event_type="round.planned",
+                    body='{"address": "x"}',
+                    status=status,
+                    settled_at=None if settled is None else now - timedelta(days=settled),
+                )
+            )
         uow.commit()
     with partners.unit_of_work() as uow:
         assert erasure.purge_delivery_bodies(uow, now, 30) == 2
@@ -57,9 +83,17 @@ def test_settled_delivery_bodies_older_than_the_retention_are_emptied(service_db
 
 
 def test_scrubbing_empties_only_what_names_the_erased_person():
-    body = {"payload": {"stops": [{"order_id": "o1", "address": "12 rue A", "items_count": 1},
-                                  {"order_id": "o2", "address": "3 rue B", "items_count": 2}],
-                        "village_id": "v"}}
+    body = {
+        "payload": {
+            "stops": [
+                {"order_id": "o1", "address": "12 rue A", "items_count": 1},
+                {"order_id": "o2", "address": "3 rue B", "items_count": 2},
+            ],
+            "village_id": "v",
+        }
+    }
     scrubbed, changed = retention.scrub_json(body, ["o1"])
-    assert changed and scrubbed["payload"]["stops"] == [{"order_id": "o1", "address": None, "items_count": 1},
-                                                        {"order_id": "o2", "address": "3 rue B", "items_count": 2}]
+    assert changed and scrubbed["payload"]["stops"] == [
+        {"order_id": "o1", "address": None, "items_count": 1},
+        {"order_id": "o2", "address": "3 rue B", "items_count": 2},
+    ]

@@ -1,5 +1,6 @@
 """ServiceRpc on the real broker: a service not running is said at once; once its queue was reached,
 calls go without waiting for the broker's confirm; after a timeout, the next call asks again."""
+
 import time
 
 import pytest
@@ -49,7 +50,9 @@ def confirmed_publishes(monkeypatch):
     return counts
 
 
-def test_unknown_then_reached_then_lost_again(container_factory, nameko_config, amqp_uri, confirmed_publishes):
+def test_unknown_then_reached_then_lost_again(
+    container_factory, nameko_config, amqp_uri, confirmed_publishes
+):
     container_factory(Caller, nameko_config).start()
     with ServiceRpcProxy("caller", nameko_config, timeout=10) as caller:
         started = time.monotonic()
@@ -62,15 +65,20 @@ def test_unknown_then_reached_then_lost_again(container_factory, nameko_config, 
         assert confirmed_publishes == {"confirmed": 2, "unconfirmed": 0}
         for word in "cde":
             assert caller.ask(word) == {"answer": word}
-        assert confirmed_publishes == {"confirmed": 2, "unconfirmed": 3}, "the queue is known: no confirm"
+        assert confirmed_publishes == {"confirmed": 2, "unconfirmed": 3}, (
+            "the queue is known: no confirm"
+        )
 
         echo.stop()  # and its queue goes, as with a broker reset
         vhost = amqp_uri.rsplit("/", 1)[1]
-        requests.delete(f"{RABBIT_MANAGEMENT}/queues/{vhost}/rpc-echo", auth=RABBIT_AUTH,
-                        timeout=10).raise_for_status()
+        requests.delete(
+            f"{RABBIT_MANAGEMENT}/queues/{vhost}/rpc-echo", auth=RABBIT_AUTH, timeout=10
+        ).raise_for_status()
         assert caller.ask("f") == {"unavailable": "timeout"}, "sent without confirm: nobody answers"
         started = time.monotonic()
-        assert caller.ask("g") == {"unavailable": "not running"}, "after a timeout the broker is asked again"
+        assert caller.ask("g") == {"unavailable": "not running"}, (
+            "after a timeout the broker is asked again"
+        )
         assert time.monotonic() - started < 1.0
         assert confirmed_publishes == {"confirmed": 3, "unconfirmed": 4}
 
@@ -88,7 +96,9 @@ class Opener:
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_config, service_db, monkeypatch):
+def test_a_call_its_caller_gave_up_on_commits_nothing(
+    container_factory, nameko_config, service_db, monkeypatch
+):
     """The caller waits 2 s; the service takes 3 s: the caller is told the service did not answer,
     and the service, finishing after the call's deadline, commits nothing (no village, no event) —
     so trying again does not make it twice. In time, the same call commits."""
@@ -113,8 +123,10 @@ def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_
 
     def written():
         with members.engine.connect() as conn:
-            return (conn.execute(text("SELECT count(*) FROM villages")).scalar_one(),
-                    conn.execute(text("SELECT count(*) FROM outbox")).scalar_one())
+            return (
+                conn.execute(text("SELECT count(*) FROM villages")).scalar_one(),
+                conn.execute(text("SELECT count(*) FROM outbox")).scalar_one(),
+            )
 
     with ServiceRpcProxy("opener", nameko_config, timeout=10) as opener:
         assert opener.open(village_input()) == {"unavailable": "timeout"}
@@ -128,6 +140,7 @@ def test_a_call_its_caller_gave_up_on_commits_nothing(container_factory, nameko_
 def test_a_call_made_while_serving_one_keeps_the_earlier_deadline():
     """A service serving a call with 0.3 s left gives its own calls no more than that; a call made
     outside any call (an HTTP request, an event) has its own timeout less the answer's margin."""
+
     class Reply:
         def result(self):
             return "ok"
@@ -149,11 +162,16 @@ def test_a_call_made_while_serving_one_keeps_the_earlier_deadline():
     provider = type("Provider", (), {"target_service": "members", "reached": False})()
     now = time.time()
     serving = Proxy()
-    assert backbone_rpc.TimedServiceProxy(serving, provider, 5.0, served_deadline=now + 0.3).say() == "ok"
+    assert (
+        backbone_rpc.TimedServiceProxy(serving, provider, 5.0, served_deadline=now + 0.3).say()
+        == "ok"
+    )
     assert serving.data[backbone_rpc.DEADLINE_KEY] == now + 0.3
     free = Proxy()
     backbone_rpc.TimedServiceProxy(free, provider, 5.0).with_timeout(2.0).say()
-    assert abs(free.data[backbone_rpc.DEADLINE_KEY] - (now + 2.0 - backbone_rpc.DEADLINE_MARGIN)) < 0.5
+    assert (
+        abs(free.data[backbone_rpc.DEADLINE_KEY] - (now + 2.0 - backbone_rpc.DEADLINE_MARGIN)) < 0.5
+    )
 
 
 def _queues(amqp_uri: str) -> list[str]:
@@ -171,16 +189,21 @@ def test_a_caller_s_reply_queue_goes_with_its_process(container_factory, nameko_
     caller.start()
     with ServiceRpcProxy("caller", nameko_config, timeout=10) as proxy:
         assert proxy.ask("a") == {"answer": "a"}
-    assert [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")], "the caller has a reply queue"
+    assert [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")], (
+        "the caller has a reply queue"
+    )
     caller.kill()  # its connection closes, as with a SIGKILL
     deadline = time.monotonic() + 10
-    while [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")] and time.monotonic() < deadline:
+    while [
+        q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")
+    ] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")]
 
 
 class ServedEcho:
     """Echo served through backbone's entrypoint, as every service is."""
+
     name = "echo"
 
     @backbone_rpc.rpc
@@ -188,7 +211,9 @@ class ServedEcho:
         return word
 
 
-def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(container_factory, nameko_config, monkeypatch):
+def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(
+    container_factory, nameko_config, monkeypatch
+):
     """The broker went away just as the answer was being sent: the caller's timeout answers, and
     the service goes on serving (before, the exception stopped its container: the whole process)."""
     from kombu.exceptions import OperationalError

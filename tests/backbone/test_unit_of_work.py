@@ -1,4 +1,5 @@
 """Outbox and inbox on SQLite and PostgreSQL: change + events in one transaction, duplicates ignored."""
+
 import json
 from datetime import datetime, timezone
 
@@ -23,8 +24,9 @@ def test_change_and_event_commit_together(service_db):
 
     db = service_db("members")
     with db.unit_of_work() as uow:
-        village = villages.open_village(uow, {k: v for k, v in VILLAGE.items() if k != "village_id"}
-                                        | {"postcode": "19290"})
+        village = villages.open_village(
+            uow, {k: v for k, v in VILLAGE.items() if k != "village_id"} | {"postcode": "19290"}
+        )
     rows = _outbox(db)
     assert [r.type for r in rows] == ["village.opened"]
     body = json.loads(rows[0].body)
@@ -37,7 +39,9 @@ def test_nothing_is_written_when_the_event_breaks_its_contract(service_db):
     db = service_db("members")
     with pytest.raises(ContractError):
         with db.unit_of_work() as uow:
-            uow.session.add(Village(slug="x", name="X", commune="X", insee_code="1", postcode="1", kind="fixed"))
+            uow.session.add(
+                Village(slug="x", name="X", commune="X", insee_code="1", postcode="1", kind="fixed")
+            )
             uow.record_event("village.opened", {"village_id": "x"}, village_id="x")
             uow.commit()
     with db.unit_of_work() as uow:
@@ -74,8 +78,11 @@ def test_work_for_a_caller_that_stopped_waiting_is_not_committed(service_db):
 def _envelope():
     from backbone.contracts import build_envelope, parse_envelope
 
-    return parse_envelope(build_envelope("village.opened", VILLAGE, village_id=VILLAGE["village_id"],
-                                         source="members"))
+    return parse_envelope(
+        build_envelope(
+            "village.opened", VILLAGE, village_id=VILLAGE["village_id"], source="members"
+        )
+    )
 
 
 def test_a_duplicate_event_has_one_effect(service_db):
@@ -94,14 +101,29 @@ def test_a_batch_claims_each_new_event_once_in_its_order(service_db):
     from backbone.contracts import build_envelope, parse_envelope
 
     db = service_db("orders")
-    events = [parse_envelope(build_envelope("village.opened", VILLAGE | {"slug": f"v{n}"},
-                                            village_id=VILLAGE["village_id"], source="members")) for n in range(4)]
+    events = [
+        parse_envelope(
+            build_envelope(
+                "village.opened",
+                VILLAGE | {"slug": f"v{n}"},
+                village_id=VILLAGE["village_id"],
+                source="members",
+            )
+        )
+        for n in range(4)
+    ]
     with db.unit_of_work() as uow:
         assert uow.claim("orders.on_village_opened", events[1])
         uow.commit()
     with db.unit_of_work() as uow:
-        claimed = uow.claim_many("orders.on_village_opened", [events[3], events[0], events[1], events[3], events[2]])
-        assert [e["event_id"] for e in claimed] == [events[3]["event_id"], events[0]["event_id"], events[2]["event_id"]]
+        claimed = uow.claim_many(
+            "orders.on_village_opened", [events[3], events[0], events[1], events[3], events[2]]
+        )
+        assert [e["event_id"] for e in claimed] == [
+            events[3]["event_id"],
+            events[0]["event_id"],
+            events[2]["event_id"],
+        ]
         assert uow.claim_many("other.consumer", events[:1]) == events[:1], "claims are per consumer"
         assert uow.claim_many("orders.on_village_opened", []) == []
         uow.commit()
@@ -117,7 +139,9 @@ def test_the_inbox_row_rolls_back_with_a_failed_effect(service_db):
         assert uow.claim("orders.on_village_opened", event)
         # no commit: the handler failed
     with db.unit_of_work() as uow:
-        assert uow.claim("orders.on_village_opened", event), "a failed attempt must not count as processed"
+        assert uow.claim("orders.on_village_opened", event), (
+            "a failed attempt must not count as processed"
+        )
 
 
 def test_timestamps_come_back_aware(service_db):
@@ -189,7 +213,14 @@ def test_keep_latest_takes_a_batch_and_keeps_each_row_s_newest_version(service_d
 
     def village(name, day):
         at = datetime(2026, 11, day, tzinfo=timezone.utc)
-        return {"id": "v-1", "slug": "v-1", "name": name, "kind": "itinerant", "opened_at": at, "changed_at": at}
+        return {
+            "id": "v-1",
+            "slug": "v-1",
+            "name": name,
+            "kind": "itinerant",
+            "opened_at": at,
+            "changed_at": at,
+        }
 
     with db.unit_of_work() as uow:
         uow.keep_latest(KnownVillage, village("Le 10", 10), key="id")

@@ -1,6 +1,7 @@
 """Browser tests: headless Chromium (the distribution's, driven by Selenium through
 /usr/bin/chromedriver) at 1024×768 against a whole network of their own, started as `make run`
 starts it (tests/network.py). Screenshots of the main pages go to var/screenshots/ for review."""
+
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,15 @@ WAIT = 20  # seconds an explicit wait may last before the test fails
 def _browser() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1024,768", "--lang=fr-FR", "--force-device-scale-factor=1"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1024,768",
+        "--lang=fr-FR",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_window_size(1024, 768)
@@ -49,8 +57,9 @@ class Browser:
 
     def wait(self, condition, timeout=WAIT):
         """Until `condition` holds; a live page may replace elements while it is read."""
-        return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)) \
-            .until(condition)
+        return WebDriverWait(
+            self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(condition)
 
     def find(self, css):
         return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, css)))

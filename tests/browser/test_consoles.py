@@ -1,18 +1,21 @@
 """The consoles in a real browser, against the demo network: a concierge's day at the counter, the
 coordinator seeing it counted live, and a concierge kept out of another village's pages."""
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
-CONCIERGE = "lucie@maillage.test"       # Le Bourg-aux-Chênes
+CONCIERGE = "lucie@maillage.test"  # Le Bourg-aux-Chênes
 COORDINATOR = "coordination@maillage.test"
 
 
 def _orders_total(browser) -> int:
     """The network's orders of the period, read from the coordinator's table (its Total row)."""
-    headers = [th.text for th in browser.driver.find_elements(By.CSS_SELECTOR, "#table-activite thead th")]
+    headers = [
+        th.text for th in browser.driver.find_elements(By.CSS_SELECTOR, "#table-activite thead th")
+    ]
     cells = browser.driver.find_elements(By.CSS_SELECTOR, "#table-activite tbody tr:last-child > *")
     if not cells or cells[0].text != "Total" or "Commandes" not in headers:
         return None  # being replaced by a live refresh: read it again
@@ -28,7 +31,9 @@ def test_a_concierge_takes_an_order_and_hands_it_over_and_the_coordinator_sees_i
     coordinator, concierge = browsers(), browsers()
     coordinator.log_in(COORDINATOR)
     assert coordinator.driver.current_url.endswith("/console/coordination")
-    coordinator.find('#live-figures[data-connected="1"]')     # the page listens to the network's events
+    coordinator.find(
+        '#live-figures[data-connected="1"]'
+    )  # the page listens to the network's events
     before = coordinator.wait(lambda _d: _read(_orders_total(coordinator)))[0]
     coordinator.screenshot("coordination")
 
@@ -57,8 +62,12 @@ def test_a_concierge_takes_an_order_and_hands_it_over_and_the_coordinator_sees_i
 
 
 def test_a_concierge_of_village_a_cannot_open_a_page_of_village_b(stack, browsers):
-    villages = requests.get(stack.url("/api/villages"), headers=stack.login(COORDINATOR), timeout=10).json()
-    own = requests.get(stack.url("/api/me"), headers=stack.login(CONCIERGE), timeout=10).json()["village_id"]
+    villages = requests.get(
+        stack.url("/api/villages"), headers=stack.login(COORDINATOR), timeout=10
+    ).json()
+    own = requests.get(stack.url("/api/me"), headers=stack.login(CONCIERGE), timeout=10).json()[
+        "village_id"
+    ]
     other = next(v for v in villages if v["id"] != own)
     concierge = browsers()
     concierge.log_in(CONCIERGE)
@@ -94,10 +103,20 @@ def test_the_main_pages_open_for_review(stack, browsers):
     concierge.screenshot("connexion")
     concierge.log_in(CONCIERGE)
     home = concierge.driver.current_url.rsplit("/", 1)[0]
-    for page in ("habitants", "benevoles", "animations", "suggestions", "colis", "coups-de-main", "commandes"):
+    for page in (
+        "habitants",
+        "benevoles",
+        "animations",
+        "suggestions",
+        "colis",
+        "coups-de-main",
+        "commandes",
+    ):
         concierge.driver.get(f"{home}/{page}")
         concierge.find("main h1")
-        assert not concierge.driver.find_elements(By.CSS_SELECTOR, "[data-status]"), page  # no error page
+        assert not concierge.driver.find_elements(By.CSS_SELECTOR, "[data-status]"), (
+            page
+        )  # no error page
         concierge.screenshot(f"concierge-{page}")
 
     coordinator = browsers()
@@ -113,7 +132,15 @@ def test_the_main_pages_open_for_review(stack, browsers):
     export = session.get(stack.url("/console/coordination/export/villages.csv"), timeout=30)
     assert export.status_code == 200 and export.content.startswith("\ufeffVillage;".encode())
     page = session.get(stack.url("/console/coordination"), timeout=30)
-    assert page.status_code == 200 and 'id="h-partner_sales"' in page.text  # the partners, every village together
-    assert 'id="export-sales_by_partner"' in page.text  # by village and partner: its export only, asked for there
-    by_partner = session.get(stack.url("/console/coordination/export/sales_by_partner.csv"), timeout=30)
-    assert by_partner.status_code == 200 and by_partner.headers["Content-Type"].startswith("text/csv")
+    assert (
+        page.status_code == 200 and 'id="h-partner_sales"' in page.text
+    )  # the partners, every village together
+    assert (
+        'id="export-sales_by_partner"' in page.text
+    )  # by village and partner: its export only, asked for there
+    by_partner = session.get(
+        stack.url("/console/coordination/export/sales_by_partner.csv"), timeout=30
+    )
+    assert by_partner.status_code == 200 and by_partner.headers["Content-Type"].startswith(
+        "text/csv"
+    )

@@ -5,6 +5,7 @@ What a container would run is checked against the code: every command names a re
 needs is set), the database names agree, the health checks work. `docker compose config` (or
 docker-compose 1.29) validates the file where the CLI is installed; it needs no engine.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,12 +43,18 @@ IMAGE_TOOLS = {
 }
 
 # variables the Python runtime and pip read, not the project
-RUNTIME_VARIABLES = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR",
-                     "PIP_DISABLE_PIP_VERSION_CHECK", "PATH"}
+RUNTIME_VARIABLES = {
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+    "PIP_NO_CACHE_DIR",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PATH",
+}
 LIBRARY_VARIABLES = {"EVENTLET_NO_GREENDNS"}  # read by a library at import, not by our code
 
 
 # --- reading the files -----------------------------------------------------------------------
+
 
 def _interpolate(value: str, env: dict | None = None) -> str:
     """Compose's variable substitution: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $$."""
@@ -86,10 +93,16 @@ def raw_compose() -> dict:
 
 
 # what an operator must set: compose refuses to start without each of them (${VAR:?message})
-SECRETS = {"GATEWAY_SECRET": "s3cret", "POSTGRES_PASSWORD": "pg-pass", "MAILLAGE_DOMAIN": "maillage.example.org",
-           "MAILLAGE_OPT_OUT_SECRET": "opt-out-s3cret",
-           **{f"RABBITMQ_{role.upper()}_PASSWORD": f"{role}-pass"
-              for role in (*SERVICES, "gateway", "operator", "feeds")}}
+SECRETS = {
+    "GATEWAY_SECRET": "s3cret",
+    "POSTGRES_PASSWORD": "pg-pass",
+    "MAILLAGE_DOMAIN": "maillage.example.org",
+    "MAILLAGE_OPT_OUT_SECRET": "opt-out-s3cret",
+    **{
+        f"RABBITMQ_{role.upper()}_PASSWORD": f"{role}-pass"
+        for role in (*SERVICES, "gateway", "operator", "feeds")
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +120,11 @@ def _environment(service: dict) -> dict:
 
 def _project_services(compose) -> dict:
     """The containers that run our image (built from deploy/Dockerfile)."""
-    return {name: svc for name, svc in compose["services"].items()
-            if (svc.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"}
+    return {
+        name: svc
+        for name, svc in compose["services"].items()
+        if (svc.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"
+    }
 
 
 def _command_lines(service: dict) -> list[list[str]]:
@@ -152,20 +168,24 @@ def _exec_form(rest: str) -> list[str]:
 
 # --- which environment variables the code reads ----------------------------------------------
 
+
 def _name_pattern(node) -> str | None:
     """A regex for the variable name in `node`: a literal, or an f-string such as
     f"{service.upper()}_DATABASE_URL" (the braces match any name part)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return re.escape(node.value)
     if isinstance(node, ast.JoinedStr):
-        return "".join(re.escape(part.value) if isinstance(part, ast.Constant) else "[A-Z0-9_]+"
-                       for part in node.values)
+        return "".join(
+            re.escape(part.value) if isinstance(part, ast.Constant) else "[A-Z0-9_]+"
+            for part in node.values
+        )
     return None
 
 
 def _is_environ(node) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ") or \
-        (isinstance(node, ast.Name) and node.id == "environ")
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
 
 
 def _python_reads(path: Path) -> list[tuple[str, bool, str]]:
@@ -174,24 +194,38 @@ def _python_reads(path: Path) -> list[tuple[str, bool, str]]:
     reads = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
-        if isinstance(node, ast.Subscript) and _is_environ(node.value) and isinstance(node.ctx, ast.Load):
+        if (
+            isinstance(node, ast.Subscript)
+            and _is_environ(node.value)
+            and isinstance(node.ctx, ast.Load)
+        ):
             pattern = _name_pattern(node.slice)
             if pattern:
                 reads.append((pattern, True, where))
         elif isinstance(node, ast.Call):
             func = node.func
-            is_get = isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault") \
+            is_get = (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("get", "setdefault")
                 and _is_environ(func.value)
-            is_getenv = isinstance(func, ast.Attribute) and func.attr == "getenv" or \
-                isinstance(func, ast.Name) and func.id == "getenv"
+            )
+            is_getenv = (
+                isinstance(func, ast.Attribute)
+                and func.attr == "getenv"
+                or isinstance(func, ast.Name)
+                and func.id == "getenv"
+            )
             if (is_get or is_getenv) and node.args:
                 pattern = _name_pattern(node.args[0])
                 if pattern:
                     reads.append((pattern, False, where))
             for keyword in node.keywords:
                 if keyword.arg == "envvar":
-                    values = keyword.value.elts if isinstance(keyword.value, (ast.List, ast.Tuple)) \
+                    values = (
+                        keyword.value.elts
+                        if isinstance(keyword.value, (ast.List, ast.Tuple))
                         else [keyword.value]
+                    )
                     reads.extend((p, False, where) for p in map(_name_pattern, values) if p)
         elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
             pattern = _name_pattern(node.left)
@@ -202,8 +236,10 @@ def _python_reads(path: Path) -> list[tuple[str, bool, str]]:
 
 def _nameko_yaml_reads() -> list[tuple[str, bool, str]]:
     """nameko's ${NAME} / ${NAME:default} placeholders: required when there is no default."""
-    return [(re.escape(m.group(1)), m.group(2) is None, "deploy/nameko.yaml")
-            for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}", NAMEKO_YAML.read_text())]
+    return [
+        (re.escape(m.group(1)), m.group(2) is None, "deploy/nameko.yaml")
+        for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}", NAMEKO_YAML.read_text())
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -217,16 +253,28 @@ def code_reads() -> list[tuple[str, bool, str]]:
 
 # --- the compose file ------------------------------------------------------------------------
 
-EXPECTED_SERVICES = {"rabbitmq", "postgres", "broker-setup", "migrate", "seed", "gateway", "caddy", *SERVICES}
+EXPECTED_SERVICES = {
+    "rabbitmq",
+    "postgres",
+    "broker-setup",
+    "migrate",
+    "seed",
+    "gateway",
+    "caddy",
+    *SERVICES,
+}
 THIRD_PARTY = {"rabbitmq", "postgres", "caddy"}
 
 
 def test_compose_file_parses_with_the_expected_containers(raw_compose, compose):
     assert isinstance(raw_compose, dict) and "services" in raw_compose
-    assert EXPECTED_SERVICES <= set(compose["services"]), \
+    assert EXPECTED_SERVICES <= set(compose["services"]), (
         f"missing: {sorted(EXPECTED_SERVICES - set(compose['services']))}"
+    )
     assert set(compose["volumes"]) >= {"rabbitmq-data", "postgres-data"}
-    assert any(key.startswith("x-") for key in raw_compose), "shared settings come from YAML anchors"
+    assert any(key.startswith("x-") for key in raw_compose), (
+        "shared settings come from YAML anchors"
+    )
 
 
 def test_broker_and_database_have_health_checks_and_volumes(compose):
@@ -234,12 +282,16 @@ def test_broker_and_database_have_health_checks_and_volumes(compose):
     assert re.fullmatch(r"rabbitmq:3\.(10|11|12|13)-management", rabbit["image"])
     assert rabbit["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
     assert any(v.endswith(":/var/lib/rabbitmq") for v in rabbit["volumes"])
-    assert rabbit.get("hostname"), "a fixed hostname keeps the node name, hence its data, across recreation"
+    assert rabbit.get("hostname"), (
+        "a fixed hostname keeps the node name, hence its data, across recreation"
+    )
     assert postgres["image"] == "postgres:15"
     assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
     assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
-    assert any(v.startswith("./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/")
-               for v in postgres["volumes"])
+    assert any(
+        v.startswith("./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/")
+        for v in postgres["volumes"]
+    )
 
 
 def test_every_project_container_runs_the_one_image(compose):
@@ -254,10 +306,14 @@ def test_every_project_container_runs_the_one_image(compose):
 def test_services_scale_and_start_after_migrations(compose):
     services = compose["services"]
     assert services["broker-setup"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
-    assert services["migrate"]["depends_on"] == {"broker-setup": {"condition": "service_completed_successfully"},
-                                                 "postgres": {"condition": "service_healthy"}}
+    assert services["migrate"]["depends_on"] == {
+        "broker-setup": {"condition": "service_completed_successfully"},
+        "postgres": {"condition": "service_healthy"},
+    }
     for name in (*SERVICES, "gateway", "seed"):
-        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
     for name in SERVICES:
         assert not services[name].get("ports"), f"{name}: published ports forbid --scale"
         assert services[name]["restart"] == "unless-stopped"
@@ -279,7 +335,9 @@ def test_gateway_listens_on_the_compose_network_behind_caddy(compose):
 
 
 def test_no_port_is_published_but_the_proxys(compose):
-    published = {name: svc["ports"] for name, svc in compose["services"].items() if svc.get("ports")}
+    published = {
+        name: svc["ports"] for name, svc in compose["services"].items() if svc.get("ports")
+    }
     assert published == {"caddy": ["80:80", "443:443", "443:443/udp"]}
 
 
@@ -302,8 +360,12 @@ def test_no_secret_has_a_default():
 def test_every_container_is_on_the_broker_as_its_own_generated_user(compose):
     from maillage import broker_definitions
 
-    users = {u["name"] for u in broker_definitions.definitions(
-        {role: "x" for role in broker_definitions.ROLES})["users"]}
+    users = {
+        u["name"]
+        for u in broker_definitions.definitions({role: "x" for role in broker_definitions.ROLES})[
+            "users"
+        ]
+    }
     for name, svc in _project_services(compose).items():
         amqp = urlsplit(_environment(svc)["AMQP_URI"])
         role = name if name in (*SERVICES, "gateway") else "operator"
@@ -322,7 +384,9 @@ def test_broker_setup_applies_the_generated_definitions_with_every_password(comp
     assert _command_lines(setup) == [["maillage", "broker-definitions", "--apply"]]
     env = _environment(setup)
     assert broker_definitions.passwords_from_environment(env) == {
-        role: SECRETS[broker_definitions.password_variable(role)] for role in broker_definitions.ROLES}
+        role: SECRETS[broker_definitions.password_variable(role)]
+        for role in broker_definitions.ROLES
+    }
     rabbit = compose["services"]["rabbitmq"]
     assert _environment(rabbit)["RABBITMQ_DEFAULT_USER"] == broker_definitions.username("operator")
     plugins = (ROOT / "deploy" / "rabbitmq" / "enabled_plugins").read_text()
@@ -331,10 +395,14 @@ def test_broker_setup_applies_the_generated_definitions_with_every_password(comp
 
 
 def test_migrate_migrates_then_declares_the_topology(compose):
-    assert _command_lines(compose["services"]["migrate"]) == [["maillage", "migrate"], ["maillage", "topology"]]
+    assert _command_lines(compose["services"]["migrate"]) == [
+        ["maillage", "migrate"],
+        ["maillage", "topology"],
+    ]
 
 
 # --- commands name real things -----------------------------------------------------------------
+
 
 def _nameko_commands(compose):
     for name, svc in sorted(_project_services(compose).items()):
@@ -349,8 +417,11 @@ def _maillage_commands(compose):
             if line[0] == "maillage":
                 yield name, line
     # the operators' commands the file's header documents (`docker compose run --rm X maillage ...`)
-    for match in re.finditer(r"^#.*docker compose run (?:--?[\w-]+ )*[\w-]+ (maillage .*?)\s*$",
-                             COMPOSE_FILE.read_text(), re.M):
+    for match in re.finditer(
+        r"^#.*docker compose run (?:--?[\w-]+ )*[\w-]+ (maillage .*?)\s*$",
+        COMPOSE_FILE.read_text(),
+        re.M,
+    ):
         yield "header comment", shlex.split(match.group(1))
 
 
@@ -358,7 +429,9 @@ def test_every_container_runs_a_command_the_image_has(compose):
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for name, svc in _project_services(compose).items():
         for line in _command_lines(svc):
-            assert line[0] in {*scripts, "nameko"}, f"{name}: {line[0]} is not installed by the image"
+            assert line[0] in {*scripts, "nameko"}, (
+                f"{name}: {line[0]} is not installed by the image"
+            )
 
 
 def test_nameko_commands_run_like_locally(compose):
@@ -371,23 +444,33 @@ def test_nameko_commands_run_like_locally(compose):
     assert modules == {**{s: [SERVICE_MODULES[s]] for s in SERVICES}, "gateway": [GATEWAY_MODULE]}
 
 
-@pytest.mark.parametrize("target", [f"services.{s}.service" for s in SERVICES] + ["gateway.service"],
-                         ids=lambda t: t.split(".")[-2] if t.startswith("services") else "gateway")
+@pytest.mark.parametrize(
+    "target",
+    [f"services.{s}.service" for s in SERVICES] + ["gateway.service"],
+    ids=lambda t: t.split(".")[-2] if t.startswith("services") else "gateway",
+)
 def test_nameko_target_exists_and_is_a_service(target):
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
     from maillage.network import GATEWAY_MODULE, SERVICE_MODULES
 
-    full = next(t for t in [*SERVICE_MODULES.values(), GATEWAY_MODULE] if t.startswith(target + ":"))
+    full = next(
+        t for t in [*SERVICE_MODULES.values(), GATEWAY_MODULE] if t.startswith(target + ":")
+    )
     module, cls_name = full.split(":")
     try:
         loaded = importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        pytest.fail(f"docker-compose.yml runs `nameko run ... {full}` but it cannot be imported: {exc}")
+        pytest.fail(
+            f"docker-compose.yml runs `nameko run ... {full}` but it cannot be imported: {exc}"
+        )
     cls = getattr(loaded, cls_name, None)
     # what `nameko run module:Class` needs: a class with a `name` whose methods carry entrypoints
     assert inspect.isclass(cls) and isinstance(getattr(cls, "name", None), str), full
-    assert any(getattr(m, ENTRYPOINT_EXTENSIONS_ATTR, None) for _m, m in inspect.getmembers(cls, inspect.isfunction)), full
+    assert any(
+        getattr(m, ENTRYPOINT_EXTENSIONS_ATTR, None)
+        for _m, m in inspect.getmembers(cls, inspect.isfunction)
+    ), full
 
 
 def test_maillage_commands_exist_with_those_arguments(compose):
@@ -403,7 +486,9 @@ def test_maillage_commands_exist_with_those_arguments(compose):
             missing.append(f"`maillage {command_name}` (used by {name})")
             continue
         try:
-            command.make_context(command_name, list(args), parent=click.Context(main, info_name="maillage"))
+            command.make_context(
+                command_name, list(args), parent=click.Context(main, info_name="maillage")
+            )
         except click.ClickException as exc:
             bad.append(f"`{' '.join(line)}` ({name}): {exc.format_message()}")
     assert not missing, "maillage/cli.py lacks: " + ", ".join(missing)
@@ -418,6 +503,7 @@ def test_every_service_runs_its_relay_in_its_container(compose):
     nameko_yaml = NAMEKO_YAML.read_text()
     assert "OUTBOX_RELAY: ${MAILLAGE_OUTBOX_RELAY:in-process}" in nameko_yaml
     from services.orders.service import OrdersService
+
     assert OrdersService.outbox_relay.service == "orders"
 
 
@@ -435,6 +521,7 @@ def test_green_dns_where_the_local_run_has_it(compose):
 
 # --- environment -----------------------------------------------------------------------------
 
+
 def _set_variables(compose) -> dict[str, set[str]]:
     """{variable: containers setting it} over our containers, the image's ENV included."""
     image_env = set(_dockerfile_env()) - RUNTIME_VARIABLES
@@ -446,10 +533,15 @@ def _set_variables(compose) -> dict[str, set[str]]:
 
 
 def test_every_variable_set_is_read_by_the_code(compose, code_reads):
-    unread = sorted(variable for variable in _set_variables(compose)
-                    if not any(re.fullmatch(pattern, variable) for pattern, _req, _where in code_reads))
-    assert not unread, (f"set in docker-compose.yml or deploy/Dockerfile but read nowhere in "
-                        f"{', '.join(CODE_DIRS)} or deploy/nameko.yaml: {unread}")
+    unread = sorted(
+        variable
+        for variable in _set_variables(compose)
+        if not any(re.fullmatch(pattern, variable) for pattern, _req, _where in code_reads)
+    )
+    assert not unread, (
+        f"set in docker-compose.yml or deploy/Dockerfile but read nowhere in "
+        f"{', '.join(CODE_DIRS)} or deploy/nameko.yaml: {unread}"
+    )
 
 
 def test_every_variable_the_code_needs_is_set(compose, code_reads):
@@ -473,7 +565,10 @@ def test_each_service_database_url_is_set(compose):
         env = _environment(svc)
         for service in SERVICES:
             # config.database_url() falls back to a SQLite file inside the container otherwise
-            assert env.get(f"{service.upper()}_DATABASE_URL", "").startswith("postgresql://"), (name, service)
+            assert env.get(f"{service.upper()}_DATABASE_URL", "").startswith("postgresql://"), (
+                name,
+                service,
+            )
         assert env["AMQP_URI"].startswith("amqp://"), name
 
 
@@ -493,26 +588,42 @@ def test_credentials_match_the_broker_and_the_database(compose):
         amqp = urlsplit(env["AMQP_URI"])
         assert (amqp.hostname, amqp.port or 5672) == ("rabbitmq", 5672), name
         assert amqp.username != "guest", "RabbitMQ refuses guest from other hosts (containers)"
-        if name not in (*SERVICES, "gateway"):  # the one-shots are the operators, the broker's first user
-            assert (amqp.username, amqp.password) == (rabbit_env["RABBITMQ_DEFAULT_USER"],
-                                                      rabbit_env["RABBITMQ_DEFAULT_PASS"]), name
+        if name not in (
+            *SERVICES,
+            "gateway",
+        ):  # the one-shots are the operators, the broker's first user
+            assert (amqp.username, amqp.password) == (
+                rabbit_env["RABBITMQ_DEFAULT_USER"],
+                rabbit_env["RABBITMQ_DEFAULT_PASS"],
+            ), name
         for service in SERVICES:
             url = urlsplit(env[f"{service.upper()}_DATABASE_URL"])
             assert (url.hostname, url.port) == ("postgres", 5432), (name, service)
-            assert (url.username, url.password) == (pg_env["POSTGRES_USER"], pg_env["POSTGRES_PASSWORD"])
+            assert (url.username, url.password) == (
+                pg_env["POSTGRES_USER"],
+                pg_env["POSTGRES_PASSWORD"],
+            )
 
 
 def test_init_script_creates_exactly_the_databases_the_urls_name(compose):
-    created = set(re.findall(r"^\s*CREATE DATABASE\s+\"?(\w+)\"?\s*;", INIT_SQL.read_text(), re.I | re.M))
-    named = {urlsplit(value).path.lstrip("/")
-             for svc in _project_services(compose).values()
-             for variable, value in _environment(svc).items() if variable.endswith("_DATABASE_URL")}
+    created = set(
+        re.findall(r"^\s*CREATE DATABASE\s+\"?(\w+)\"?\s*;", INIT_SQL.read_text(), re.I | re.M)
+    )
+    named = {
+        urlsplit(value).path.lstrip("/")
+        for svc in _project_services(compose).values()
+        for variable, value in _environment(svc).items()
+        if variable.endswith("_DATABASE_URL")
+    }
     assert created == named == set(SERVICES)
     postgres_db = _environment(compose["services"]["postgres"])["POSTGRES_DB"]
-    assert postgres_db not in created, "the image creates POSTGRES_DB itself; CREATE DATABASE would fail"
+    assert postgres_db not in created, (
+        "the image creates POSTGRES_DB itself; CREATE DATABASE would fail"
+    )
 
 
 # --- health checks ---------------------------------------------------------------------------
+
 
 def test_health_check_commands_exist_in_their_images(compose):
     for name, svc in compose["services"].items():
@@ -525,7 +636,9 @@ def test_health_check_commands_exist_in_their_images(compose):
             assert program == "python", f"{name}: only python is sure to be in python:3.11-slim"
         else:
             image = svc["image"].split(":")[0]
-            assert program in IMAGE_TOOLS[image], f"{name}: {program} is not shipped in {svc['image']}"
+            assert program in IMAGE_TOOLS[image], (
+                f"{name}: {program} is not shipped in {svc['image']}"
+            )
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
@@ -552,7 +665,9 @@ def test_gateway_health_check_exits_by_the_status_of_health(compose, status, hea
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         local = code.replace(f"127.0.0.1:{port}", f"127.0.0.1:{server.server_address[1]}")
-        result = subprocess.run([sys.executable, "-I", "-c", local], capture_output=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", local], capture_output=True, timeout=30
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -560,12 +675,16 @@ def test_gateway_health_check_exits_by_the_status_of_health(compose, status, hea
 
 
 def test_gateway_serves_health():
-    sources = " ".join(p.read_text() for p in (ROOT / "gateway").rglob("*.py")) \
-        if (ROOT / "gateway").is_dir() else ""
+    sources = (
+        " ".join(p.read_text() for p in (ROOT / "gateway").rglob("*.py"))
+        if (ROOT / "gateway").is_dir()
+        else ""
+    )
     assert re.search(r"""["']/health["']""", sources), "gateway/ has no GET /health route yet"
 
 
 # --- the Dockerfile --------------------------------------------------------------------------
+
 
 def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
     instructions = _dockerfile_instructions()
@@ -573,7 +692,9 @@ def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(rest for k, rest in instructions if k == "RUN")
     assert '"setuptools<81"' in runs, "nameko's command needs pkg_resources"
-    assert re.search(r"pip install (/\S+|\.)(\s|$)", runs), "the project is installed from pyproject.toml"
+    assert re.search(r"pip install (/\S+|\.)(\s|$)", runs), (
+        "the project is installed from pyproject.toml"
+    )
     user = [rest for k, rest in instructions if k == "USER"]
     assert user and user[-1].split(":")[0] not in ("root", "0")
     assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
@@ -601,17 +722,23 @@ def test_dockerfile_default_command_is_real():
             assert command[0] in {*scripts, "nameko", "python"}, command
             if command[0] == "maillage" and len(command) > 1 and not command[1].startswith("-"):
                 from maillage.cli import main
+
                 assert command[1] in main.commands, command
 
 
 def test_build_context_keeps_what_pip_install_needs():
     """deploy/Dockerfile.dockerignore lets through only a whitelist: it must hold every package
     pyproject.toml installs."""
-    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert lines[0] == "*"
     allowed = {line[1:] for line in lines if line.startswith("!")}
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
     packages = {pattern.rstrip("*") for pattern in include}
     assert {"pyproject.toml", "deploy/nameko.yaml"} | packages <= allowed
     for package in packages:
@@ -629,25 +756,51 @@ def test_installed_package_migrates_without_the_source_tree(tmp_path):
         if (ROOT / package).is_dir():
             shutil.copytree(ROOT / package, source / package, ignore=ignore)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(source)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     app = tmp_path / "app"
     (app / "deploy").mkdir(parents=True)
     shutil.copy(NAMEKO_YAML, app / "deploy" / "nameko.yaml")
     env = {**os.environ, "PYTHONPATH": str(site), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
     env.pop("AMQP_URI", None)
-    script = ("import backbone.config as c, services.orders.service, maillage.cli as m, sys;"
-              "print(c.REPO_ROOT); sys.argv = ['maillage', 'migrate']; m.main()")
-    result = subprocess.run([sys.executable, "-c", script], cwd=app, env=env, capture_output=True,
-                            text=True, timeout=120)
+    script = (
+        "import backbone.config as c, services.orders.service, maillage.cli as m, sys;"
+        "print(c.REPO_ROOT); sys.argv = ['maillage', 'migrate']; m.main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.splitlines()[0] == str(site), "the code ran from the source tree, not the package"
+    assert result.stdout.splitlines()[0] == str(site), (
+        "the code ran from the source tree, not the package"
+    )
     for service in SERVICES:
         assert (tmp_path / "data" / f"{service}.db").stat().st_size > 0
         assert f"{service}: database at head" in result.stdout
 
 
 # --- docker compose itself (no engine needed) ------------------------------------------------
+
 
 def _compose_cli() -> list[str] | None:
     for candidate in (["docker", "compose"], ["docker-compose"]):
@@ -662,12 +815,26 @@ def _compose_cli() -> list[str] | None:
 def test_docker_compose_config_accepts_the_file():
     cli = _compose_cli()
     if cli is None:
-        pytest.skip("neither the `docker compose` plugin nor docker-compose is installed "
-                    "(apt-get install docker-compose gives 1.29, which validates without an engine)")
+        pytest.skip(
+            "neither the `docker compose` plugin nor docker-compose is installed "
+            "(apt-get install docker-compose gives 1.29, which validates without an engine)"
+        )
     env = {**{k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}, **SECRETS}
-    check = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "-q"],
-                           capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    check = subprocess.run(
+        [*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert check.returncode == 0, check.stderr
-    listed = subprocess.run([*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "--services"],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    listed = subprocess.run(
+        [*cli, "-f", str(COMPOSE_FILE), "--profile", "demo", "config", "--services"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert set(listed.stdout.split()) == EXPECTED_SERVICES

@@ -7,6 +7,7 @@ RabbitMQ, the databases are fresh local PostgreSQL databases, the gateway takes 
 Then: the gateway's own health check passes, `maillage seed` (the demo one-shot) succeeds, and the
 villages it opened travel through the outbox relays into the other services' read models.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,17 @@ from sqlalchemy import text
 
 from backbone.db import make_engine
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.deploy.test_compose import (COMPOSE_FILE, NAMEKO_YAML, ROOT, SECRETS, SERVICES, _dockerfile_env,
-                                       _environment, _project_services, _resolved)
+from tests.deploy.test_compose import (
+    COMPOSE_FILE,
+    NAMEKO_YAML,
+    ROOT,
+    SECRETS,
+    SERVICES,
+    _dockerfile_env,
+    _environment,
+    _project_services,
+    _resolved,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
 
@@ -48,8 +58,23 @@ def _install_like_the_image(tmp_path: Path) -> Path:
     for package in ("backbone", "services", "gateway", "maillage"):
         shutil.copytree(ROOT / package, source / package, ignore=ignore)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(source)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     return site
 
 
@@ -65,16 +90,25 @@ class Containers:
         return command
 
     def run_once(self, name: str, command: list[str], env: dict, timeout: float = 120) -> str:
-        result = subprocess.run(self.argv(command), cwd=self.workdir, env=env, capture_output=True, text=True,
-                                timeout=timeout)
-        assert result.returncode == 0, f"{name} exited with {result.returncode}:\n{result.stdout[-2000:]}" \
-                                       f"\n{result.stderr[-3000:]}"
+        result = subprocess.run(
+            self.argv(command),
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, (
+            f"{name} exited with {result.returncode}:\n{result.stdout[-2000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
         return result.stdout
 
     def start(self, name: str, command: list[str], env: dict) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")
-        self.running[name] = subprocess.Popen(self.argv(command), cwd=self.workdir, env=env, stdout=log,
-                                              stderr=subprocess.STDOUT)
+        self.running[name] = subprocess.Popen(
+            self.argv(command), cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
 
     def check_alive(self) -> None:
@@ -109,10 +143,18 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
     databases = {service: create_pg_database() for service in SERVICES}
     port = _free_port()
     image_env = {**_dockerfile_env(), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
-    base_env = {key: value for key, value in os.environ.items()
-                if not key.endswith("_DATABASE_URL") and key not in ("MAILLAGE_FAILPOINTS", "GATEWAY_SECRET")}
-    base_env.update({"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                     "PYTHONPATH": str(site)})
+    base_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("_DATABASE_URL")
+        and key not in ("MAILLAGE_FAILPOINTS", "GATEWAY_SECRET")
+    }
+    base_env.update(
+        {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(site),
+        }
+    )
 
     def env_of(name: str) -> dict:
         env = {**base_env, **image_env}
@@ -149,13 +191,19 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
             containers.start(name, project[name]["command"], env_of(name))
 
         # the gateway's health check, run as Docker runs it, until it passes
-        check = [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-                 for part in compose["services"]["gateway"]["healthcheck"]["test"][1:]]
+        check = [
+            part.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+            for part in compose["services"]["gateway"]["healthcheck"]["test"][1:]
+        ]
         deadline = time.monotonic() + 90
         while True:
             containers.check_alive()
-            if subprocess.run(containers.argv(check), env=env_of("gateway"), capture_output=True,
-                              timeout=30).returncode == 0:
+            if (
+                subprocess.run(
+                    containers.argv(check), env=env_of("gateway"), capture_output=True, timeout=30
+                ).returncode
+                == 0
+            ):
                 break
             assert time.monotonic() < deadline, "the gateway's health check did not pass in 90 s"
             time.sleep(0.5)
@@ -170,10 +218,15 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
         deadline = time.monotonic() + 30
         while True:
             containers.check_alive()
-            counts = {service: count(service, "known_villages") for service in ("orders", "events", "partners")}
+            counts = {
+                service: count(service, "known_villages")
+                for service in ("orders", "events", "partners")
+            }
             if all(count == opened for count in counts.values()):
                 break
-            assert time.monotonic() < deadline, f"{opened} villages opened, read models hold {counts}"
+            assert time.monotonic() < deadline, (
+                f"{opened} villages opened, read models hold {counts}"
+            )
             time.sleep(0.3)
     finally:
         containers.stop()

@@ -1,6 +1,7 @@
 """`maillage run --compact`: the same network in one process (services, their outbox relays and the
 gateway in one nameko process): it comes up, loads the demo, an event crosses services, and nothing
 ends in dead letters."""
+
 import os
 import signal
 import subprocess
@@ -20,13 +21,22 @@ pytestmark = [pytest.mark.stack, pytest.mark.broker]
 @pytest.fixture
 def compact(tmp_path):
     vhost, port = make_vhost(), free_port()
-    env = {**os.environ, "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
-           "MAILLAGE_DATA_DIR": str(tmp_path / "data"), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "GATEWAY_SECRET": "compact-" + vhost}
+    env = {
+        **os.environ,
+        "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
+        "MAILLAGE_DATA_DIR": str(tmp_path / "data"),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+        "GATEWAY_SECRET": "compact-" + vhost,
+    }
     log_path = tmp_path / "run.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "maillage"), "run", "--compact",
-                                    "--timeout", "90"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "maillage"), "run", "--compact", "--timeout", "90"],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 120
     while b"Maillage is up" not in log_path.read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -43,9 +53,13 @@ def compact(tmp_path):
 
 
 def _children(pid: int) -> list[str]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for child in out.split()]
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout
+    return [
+        Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        for child in out.split()
+    ]
 
 
 def test_the_compact_network_runs_in_one_process_and_loses_nothing(compact):
@@ -54,25 +68,40 @@ def test_the_compact_network_runs_in_one_process_and_loses_nothing(compact):
     assert len(children) == 1 and "nameko run" in children[0], children
     assert requests.get(base + "/health", timeout=10).status_code == 200
 
-    login = requests.post(base + "/api/auth/login", json={"email": "lucie@maillage.test",
-                                                          "password": "maillage-demo"}, timeout=10).json()
+    login = requests.post(
+        base + "/api/auth/login",
+        json={"email": "lucie@maillage.test", "password": "maillage-demo"},
+        timeout=10,
+    ).json()
     auth = {"Authorization": f"Bearer {login['token']}"}
-    village = next(v for v in requests.get(base + "/api/villages", headers=auth, timeout=10).json()
-                   if v["slug"] == "bourg-aux-chenes")
-    created = requests.post(base + f"/api/villages/{village['id']}/members", headers=auth, timeout=10,
-                            json={"first_name": "Compacte", "last_name": "Essai", "phone": "06 39 98 77 12"})
+    village = next(
+        v
+        for v in requests.get(base + "/api/villages", headers=auth, timeout=10).json()
+        if v["slug"] == "bourg-aux-chenes"
+    )
+    created = requests.post(
+        base + f"/api/villages/{village['id']}/members",
+        headers=auth,
+        timeout=10,
+        json={"first_name": "Compacte", "last_name": "Essai", "phone": "06 39 98 77 12"},
+    )
     assert created.status_code == 201, created.text
     member_id = created.json()["id"]
     # member.registered crossed from members (its relay, a green thread) to orders and events
     deadline = time.monotonic() + 20
     while True:
-        export = requests.get(base + f"/api/villages/{village['id']}/members/{member_id}/export", headers=auth,
-                              timeout=10)
+        export = requests.get(
+            base + f"/api/villages/{village['id']}/members/{member_id}/export",
+            headers=auth,
+            timeout=10,
+        )
         assert export.status_code == 200, export.text
         body = export.json()
         if body["orders"]["known_member"] and body["events"]["known_member"]:
             break
         assert time.monotonic() < deadline, body
         time.sleep(0.3)
-    dead = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}/maillage.dead-letters", auth=RABBIT_AUTH, timeout=10)
+    dead = requests.get(
+        f"{RABBIT_MANAGEMENT}/queues/{vhost}/maillage.dead-letters", auth=RABBIT_AUTH, timeout=10
+    )
     assert dead.json().get("messages", 0) == 0, log_path.read_text()[-2000:]

@@ -2,6 +2,7 @@
 body stays a list of at most `per_page` rows, `Link: <…>; rel="next"` leads to the rest (keeping
 the other parameters), the pages together are the whole list, and a page number out of bounds is a
 400 naming it."""
+
 import pytest
 import requests
 
@@ -11,8 +12,11 @@ pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 
 def _links(answer) -> dict:
-    return {link["rel"]: link["url"] for link in requests.utils.parse_header_links(answer.headers.get("Link", ""))
-            if "rel" in link}
+    return {
+        link["rel"]: link["url"]
+        for link in requests.utils.parse_header_links(answer.headers.get("Link", ""))
+        if "rel" in link
+    }
 
 
 def test_a_list_walked_page_by_page_is_the_whole_list(stack):
@@ -34,16 +38,22 @@ def test_a_list_walked_page_by_page_is_the_whole_list(stack):
     assert walked == expected
 
 
-@pytest.mark.parametrize("args, field", [("per_page=201", "per_page"), ("page=0", "page"),
-                                         ("page=100000000000000000000", "page")])
+@pytest.mark.parametrize(
+    "args, field",
+    [("per_page=201", "per_page"), ("page=0", "page"), ("page=100000000000000000000", "page")],
+)
 def test_a_page_out_of_bounds_is_a_400_naming_it(stack, args, field):
-    answer = requests.get(stack.url(f"/api/rounds?{args}"), headers=stack.login(COORDINATOR), timeout=10)
+    answer = requests.get(
+        stack.url(f"/api/rounds?{args}"), headers=stack.login(COORDINATOR), timeout=10
+    )
     assert answer.status_code == 400 and field in answer.json()["error"]["fields"], answer.text
 
 
 def test_the_api_documents_the_page_parameters(stack):
     spec = requests.get(stack.url("/api/openapi.json"), timeout=10).json()
-    names = {p["name"] for p in spec["paths"]["/api/villages/{village_id}/orders"]["get"]["parameters"]}
+    names = {
+        p["name"] for p in spec["paths"]["/api/villages/{village_id}/orders"]["get"]["parameters"]
+    }
     assert {"page", "per_page"} <= names
 
 
@@ -53,11 +63,19 @@ def test_the_links_keep_the_other_parameters():
 
     from gateway import paging
 
-    request = Request(EnvironBuilder(path="/api/rounds", query_string="date=2026-12-03&page=2&per_page=2").get_environ())
+    request = Request(
+        EnvironBuilder(
+            path="/api/rounds", query_string="date=2026-12-03&page=2&per_page=2"
+        ).get_environ()
+    )
     page, window = paging.window_for(request)
     assert window == {"limit": 3, "offset": 2}
     rows, headers = paging.cut(request, page, [{"id": n} for n in range(3)])
     assert rows == [{"id": 0}, {"id": 1}]
-    assert headers["Link"] == ('</api/rounds?date=2026-12-03&page=3&per_page=2>; rel="next", '
-                               '</api/rounds?date=2026-12-03&page=1&per_page=2>; rel="prev"')
-    assert paging.cut(request, page, [{"id": 0}])[1] == {"Link": '</api/rounds?date=2026-12-03&page=1&per_page=2>; rel="prev"'}
+    assert headers["Link"] == (
+        '</api/rounds?date=2026-12-03&page=3&per_page=2>; rel="next", '
+        '</api/rounds?date=2026-12-03&page=1&per_page=2>; rel="prev"'
+    )
+    assert paging.cut(request, page, [{"id": 0}])[1] == {
+        "Link": '</api/rounds?date=2026-12-03&page=1&per_page=2>; rel="prev"'
+    }

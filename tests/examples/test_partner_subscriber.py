@@ -1,6 +1,7 @@
 """The reference partner subscriber (examples/partner_subscriber/): its signature check refuses
 forged, malformed and stale webhooks with a clear reason, its webhook receiver answers 400 to them,
 and its AMQP consumer reads a partner's feed on the real broker, as the partner's own user."""
+
 import json
 import os
 import socket
@@ -14,7 +15,11 @@ import requests
 
 from backbone import config
 from examples.partner_subscriber.subscriber import (
-    SignatureError, consume, open_feed, serve_webhooks, verify_signature,
+    SignatureError,
+    consume,
+    open_feed,
+    serve_webhooks,
+    verify_signature,
 )
 from services.partners import feed, webhooks
 from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
@@ -29,19 +34,22 @@ def test_a_good_signature_passes_and_gives_its_time():
     assert verify_signature(SECRET, header, BODY, now=NOW) == NOW - 20
 
 
-@pytest.mark.parametrize("header, body, reason", [
-    (webhooks.signature("whsec_someone-else", NOW, BODY), BODY, "forged"),
-    (webhooks.signature(SECRET, NOW, BODY), BODY.replace(b"scheduled", b"cancelled"), "forged"),
-    ("t=%d,v1=%s" % (NOW, "0" * 64), BODY, "forged"),
-    (webhooks.signature(SECRET, NOW - 301, BODY), BODY, "stale"),
-    (webhooks.signature(SECRET, NOW + 301, BODY), BODY, "stale"),
-    (None, BODY, "missing"),
-    ("", BODY, "missing"),
-    ("v1=abc", BODY, "malformed"),
-    ("t=now,v1=abc", BODY, "malformed"),
-    ("t=1800000000;v1=abc", BODY, "malformed"),
-    ("sha256=abcdef", BODY, "malformed"),
-])
+@pytest.mark.parametrize(
+    "header, body, reason",
+    [
+        (webhooks.signature("whsec_someone-else", NOW, BODY), BODY, "forged"),
+        (webhooks.signature(SECRET, NOW, BODY), BODY.replace(b"scheduled", b"cancelled"), "forged"),
+        ("t=%d,v1=%s" % (NOW, "0" * 64), BODY, "forged"),
+        (webhooks.signature(SECRET, NOW - 301, BODY), BODY, "stale"),
+        (webhooks.signature(SECRET, NOW + 301, BODY), BODY, "stale"),
+        (None, BODY, "missing"),
+        ("", BODY, "missing"),
+        ("v1=abc", BODY, "malformed"),
+        ("t=now,v1=abc", BODY, "malformed"),
+        ("t=1800000000;v1=abc", BODY, "malformed"),
+        ("sha256=abcdef", BODY, "malformed"),
+    ],
+)
 def test_forged_malformed_and_stale_signatures_are_refused_with_the_reason(header, body, reason):
     with pytest.raises(SignatureError, match=reason):
         verify_signature(SECRET, header, body, now=NOW)
@@ -53,13 +61,19 @@ def test_the_webhook_receiver_refuses_a_forged_request_and_accepts_a_signed_one(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        forged = requests.post(url, data=BODY, timeout=5, headers={
-            "X-Maillage-Signature": webhooks.signature("whsec_guess", NOW, BODY)})
+        forged = requests.post(
+            url,
+            data=BODY,
+            timeout=5,
+            headers={"X-Maillage-Signature": webhooks.signature("whsec_guess", NOW, BODY)},
+        )
         assert forged.status_code == 400 and "forged signature" in forged.text
         unsigned = requests.post(url, data=BODY, timeout=5)
         assert unsigned.status_code == 400 and "missing X-Maillage-Signature" in unsigned.text
         assert received == []
-        outcome = webhooks.post(url, SECRET, BODY, event_id="3f0c", event_type="animation.scheduled", timeout=5)
+        outcome = webhooks.post(
+            url, SECRET, BODY, event_id="3f0c", event_type="animation.scheduled", timeout=5
+        )
         assert outcome.ok and outcome.status_code == 204
         assert received == [json.loads(BODY)]
     finally:
@@ -74,7 +88,9 @@ def partner_accounts(amqp_uri):
 
     def make():
         partner_id = str(uuid.uuid4())
-        account = feed.create_account(partner_id, amqp_uri=amqp_uri, management_url=RABBIT_MANAGEMENT)
+        account = feed.create_account(
+            partner_id, amqp_uri=amqp_uri, management_url=RABBIT_MANAGEMENT
+        )
         made.append(account.username)
         host = amqp_uri.rsplit("/", 1)[1]
         return partner_id, f"amqp://{account.username}:{account.password}@127.0.0.1:5672/{host}"
@@ -92,7 +108,9 @@ def test_a_feed_account_is_made_on_our_broker_even_with_a_proxy_for_the_outside(
         unused.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}"
     proxies = {name: nowhere for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
-    with mock.patch.dict(os.environ, {**proxies, "NO_PROXY": "", "no_proxy": ""}):  # the fixtures' calls go direct
+    with mock.patch.dict(
+        os.environ, {**proxies, "NO_PROXY": "", "no_proxy": ""}
+    ):  # the fixtures' calls go direct
         _partner_id, own_uri = partner_accounts()
     pika.BlockingConnection(pika.URLParameters(own_uri)).close()
 
@@ -101,15 +119,22 @@ def test_a_feed_account_is_made_on_our_broker_even_with_a_proxy_for_the_outside(
 def test_the_subscriber_reads_its_own_feed_as_the_partners_user(amqp_uri, partner_accounts):
     partner_id, own_uri = partner_accounts()
     other_id, _ = partner_accounts()
-    orders_connection, orders_channel, orders_queue = open_feed(own_uri, partner_id, binding_keys=("order.*",),
-                                                                queue_name="orders")
+    orders_connection, orders_channel, orders_queue = open_feed(
+        own_uri, partner_id, binding_keys=("order.*",), queue_name="orders"
+    )
     publisher = feed.FeedPublisher(amqp_uri)
     try:
-        for event_id, partner, event_type in (("e-1", partner_id, "animation.scheduled"),
-                                              ("e-other", other_id, "order.placed"),
-                                              ("e-2", partner_id, "order.placed")):
-            publisher.publish(partner, event_type, event_id,
-                              json.dumps({"event_id": event_id, "partner_id": partner}).encode())
+        for event_id, partner, event_type in (
+            ("e-1", partner_id, "animation.scheduled"),
+            ("e-other", other_id, "order.placed"),
+            ("e-2", partner_id, "order.placed"),
+        ):
+            publisher.publish(
+                partner,
+                event_type,
+                event_id,
+                json.dumps({"event_id": event_id, "partner_id": partner}).encode(),
+            )
     finally:
         publisher.close()
 
@@ -119,7 +144,12 @@ def test_the_subscriber_reads_its_own_feed_as_the_partners_user(amqp_uri, partne
         assert consume(channel, queue, received.append, max_messages=5, inactivity_timeout=2) == 2
         assert [e["event_id"] for e in received] == ["e-1", "e-2"]
         assert channel.queue_declare(queue, passive=True).method.message_count == 0  # acked
-        assert consume(orders_channel, orders_queue, orders.append, max_messages=5, inactivity_timeout=2) == 1
+        assert (
+            consume(
+                orders_channel, orders_queue, orders.append, max_messages=5, inactivity_timeout=2
+            )
+            == 1
+        )
         assert [e["event_id"] for e in orders] == ["e-2"]
     finally:
         connection.close()
@@ -144,15 +174,42 @@ def test_the_subscriber_cannot_read_anything_else(amqp_uri, partner_accounts):
     connection, _channel, _queue = open_feed(own_uri, partner_id)  # its own keys: fine
     connection.close()
     # another partner's keys
-    other_keys = refused(lambda ch: ch.queue_bind(f"partner-{partner_id}.feed", config.PARTNERS_EXCHANGE,
-                                                  routing_key=f"{other_id}.#"))
+    other_keys = refused(
+        lambda ch: ch.queue_bind(
+            f"partner-{partner_id}.feed", config.PARTNERS_EXCHANGE, routing_key=f"{other_id}.#"
+        )
+    )
     assert other_keys.reply_code == 403 and "ACCESS_REFUSED" in other_keys.reply_text
     # every key at once, another partner's queue, the services' own exchange, publishing
-    assert refused(lambda ch: ch.queue_bind(f"partner-{partner_id}.feed", config.PARTNERS_EXCHANGE,
-                                            routing_key="#")).reply_code == 403
-    assert refused(lambda ch: ch.queue_declare(f"partner-{other_id}.mine", durable=True)).reply_code == 403
+    assert (
+        refused(
+            lambda ch: ch.queue_bind(
+                f"partner-{partner_id}.feed", config.PARTNERS_EXCHANGE, routing_key="#"
+            )
+        ).reply_code
+        == 403
+    )
+    assert (
+        refused(lambda ch: ch.queue_declare(f"partner-{other_id}.mine", durable=True)).reply_code
+        == 403
+    )
     assert refused(lambda ch: ch.basic_get(f"partner-{other_id}.feed")).reply_code == 403
-    assert refused(lambda ch: ch.queue_bind(f"partner-{partner_id}.feed", config.EVENTS_EXCHANGE,
-                                            routing_key="#")).reply_code == 403
-    assert refused(lambda ch: (ch.confirm_delivery(), ch.basic_publish(
-        config.PARTNERS_EXCHANGE, f"{partner_id}.animation.scheduled", b"{}"))).reply_code == 403
+    assert (
+        refused(
+            lambda ch: ch.queue_bind(
+                f"partner-{partner_id}.feed", config.EVENTS_EXCHANGE, routing_key="#"
+            )
+        ).reply_code
+        == 403
+    )
+    assert (
+        refused(
+            lambda ch: (
+                ch.confirm_delivery(),
+                ch.basic_publish(
+                    config.PARTNERS_EXCHANGE, f"{partner_id}.animation.scheduled", b"{}"
+                ),
+            )
+        ).reply_code
+        == 403
+    )

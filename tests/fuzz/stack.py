@@ -1,6 +1,7 @@
 """A private copy of the whole network (`maillage run` with demo data) for tests that write a lot
 (the authorisation matrix, the OpenAPI fuzzer): the e2e `stack` is shared by the e2e tests and must
 stay as the demo left it. Own vhost, data folder, port and secret; stopped at the end."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,21 +23,32 @@ def private_stack(base: Path, timeout: float = 150):
     vhost = make_vhost()
     data_dir = base / "data"
     port = free_port()
-    env = {**os.environ, "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
-           "MAILLAGE_DATA_DIR": str(data_dir), "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "GATEWAY_SECRET": "test-secret-" + vhost,
-           # every request comes from 127.0.0.1, and the fuzzer signs in wrongly on purpose: the
-           # address's lock would turn the tests' own sign-ins into 429s
-           "MAILLAGE_SIGNIN_ADDRESS_LIMIT": "1000000"}
+    env = {
+        **os.environ,
+        "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
+        "MAILLAGE_DATA_DIR": str(data_dir),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+        "GATEWAY_SECRET": "test-secret-" + vhost,
+        # every request comes from 127.0.0.1, and the fuzzer signs in wrongly on purpose: the
+        # address's lock would turn the tests' own sign-ins into 429s
+        "MAILLAGE_SIGNIN_ADDRESS_LIMIT": "1000000",
+    }
     log_path = base / "run.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "120"],
-                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "120"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + timeout
         while b"Maillage is up" not in log_path.read_bytes():
             if process.poll() is not None:
-                pytest.fail(f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(
+                    f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+                )
             if time.monotonic() > deadline:
                 pytest.fail(f"maillage run did not come up:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)

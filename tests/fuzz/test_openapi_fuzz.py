@@ -11,6 +11,7 @@ The operations come from `gateway.openapi.build_spec()`, the very document `/api
 serves (checked below), so that each operation is its own test. (schemathesis' own pytest loader,
 `from_fixture`, does not work with pytest 9: it reads `request.node._nodeid`.)
 """
+
 from __future__ import annotations
 
 import os
@@ -45,20 +46,25 @@ def fuzz_stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def callers(fuzz_stack):
-    return {"coordinator": fuzz_stack.login("coordination@maillage.test"),
-            "concierge": fuzz_stack.login("lucie@maillage.test")}
+    return {
+        "coordinator": fuzz_stack.login("coordination@maillage.test"),
+        "concierge": fuzz_stack.login("lucie@maillage.test"),
+    }
 
 
 @pytest.fixture(scope="module")
 def home_village(fuzz_stack, callers):
-    response = requests.get(fuzz_stack.url("/api/villages"), headers=callers["concierge"], timeout=15)
+    response = requests.get(
+        fuzz_stack.url("/api/villages"), headers=callers["concierge"], timeout=15
+    )
     return response.json()[0]["id"]
 
 
 def test_the_served_document_is_the_one_fuzzed(fuzz_stack):
     served = requests.get(fuzz_stack.url("/api/openapi.json"), timeout=15).json()
     assert {(op, path) for path, ops in served["paths"].items() for op in ops} == {
-        (op.method, op.path) for op in OPERATIONS}
+        (op.method, op.path) for op in OPERATIONS
+    }
 
 
 # a sign-out or a password change ends the caller's sessions (and wrong current passwords lock
@@ -68,9 +74,18 @@ ENDS_THE_SESSION = {"/api/auth/logout", "/api/auth/password"}
 
 def _throwaway_account(stack, callers, who, village_id) -> dict:
     email, password = f"fuzz-{uuid.uuid4().hex[:12]}@maillage.test", "mot-de-passe-jetable"
-    created = requests.post(stack.url("/api/staff"), headers=callers["coordinator"], timeout=15, json={
-        "email": email, "full_name": "Compte jetable", "password": password, "role": who,
-        "village_id": village_id if who == "concierge" else None})
+    created = requests.post(
+        stack.url("/api/staff"),
+        headers=callers["coordinator"],
+        timeout=15,
+        json={
+            "email": email,
+            "full_name": "Compte jetable",
+            "password": password,
+            "role": who,
+            "village_id": village_id if who == "concierge" else None,
+        },
+    )
     assert created.status_code == 201, created.text
     return stack.login(email, password)
 
@@ -78,20 +93,29 @@ def _throwaway_account(stack, callers, who, village_id) -> dict:
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
 def test_every_operation_answers_as_documented(operation, fuzz_stack, callers, home_village):
     in_village = {"village_id": home_village} if "{village_id}" in operation.path else None
-    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                         operation.as_strategy(GenerationMode.POSITIVE, path_parameters=in_village),
-                         operation.as_strategy(GenerationMode.NEGATIVE),
-                         operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=in_village))
+    strategy = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.POSITIVE, path_parameters=in_village),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=in_village),
+    )
 
     @given(case=strategy)
-    @settings(max_examples=4 * EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=4 * EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def answers_as_documented(case):
         for who, headers in callers.items():
             if operation.path in ENDS_THE_SESSION:
                 headers = _throwaway_account(fuzz_stack, callers, who, home_village)
             try:
-                case.call_and_validate(base_url=fuzz_stack.base_url, headers=headers, checks=CHECKS, timeout=20)
+                case.call_and_validate(
+                    base_url=fuzz_stack.base_url, headers=headers, checks=CHECKS, timeout=20
+                )
             except AssertionError as exc:
                 raise AssertionError(f"as the {who}: {exc}") from exc
 

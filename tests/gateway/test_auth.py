@@ -1,4 +1,5 @@
 """Tokens are signed and expire."""
+
 import pytest
 
 from gateway import auth

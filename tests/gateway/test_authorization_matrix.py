@@ -15,6 +15,7 @@ depend on the body being valid):
 - a route that names no village but a thing of A (a volunteer): never 2xx for the concierge of B;
 - never a 5xx.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,12 @@ from tests.fuzz.stack import private_stack
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 CALLERS = ("anonymous", "concierge_a", "concierge_b", "coordinator", "partner")
-ROLE_OF = {"concierge_a": "concierge", "concierge_b": "concierge", "coordinator": "coordinator",
-           "partner": "partner"}
+ROLE_OF = {
+    "concierge_a": "concierge",
+    "concierge_b": "concierge",
+    "coordinator": "coordinator",
+    "partner": "partner",
+}
 VILLAGE_A, VILLAGE_B = "bourg-aux-chenes", "montcalvel"  # a fixed hub; a truck with stops
 CONCIERGE_OF = {VILLAGE_A: "lucie@maillage.test", VILLAGE_B: "jeanne@maillage.test"}
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -49,14 +54,27 @@ def _get(stack, path, headers):
 
 
 def _add_animation(stack, village_id, headers) -> None:
-    created = requests.post(stack.url(f"/api/villages/{village_id}/animations"), headers=headers, timeout=15,
-                            json={"kind": "atelier", "title": "Atelier de la matrice", "place": "Salle des fêtes",
-                                  "starts_at": "2030-06-01T14:00:00+00:00", "ends_at": "2030-06-01T16:00:00+00:00",
-                                  "capacity": 5, "roles": []})
+    created = requests.post(
+        stack.url(f"/api/villages/{village_id}/animations"),
+        headers=headers,
+        timeout=15,
+        json={
+            "kind": "atelier",
+            "title": "Atelier de la matrice",
+            "place": "Salle des fêtes",
+            "starts_at": "2030-06-01T14:00:00+00:00",
+            "ends_at": "2030-06-01T16:00:00+00:00",
+            "capacity": 5,
+            "roles": [],
+        },
+    )
     assert created.status_code == 201, created.text
-    registered = requests.post(stack.url(f"/api/villages/{village_id}/animations/{created.json()['id']}/registrations"),
-                               headers=headers, timeout=15,
-                               json={"guest_name": "Mme Matrice", "guest_phone": "05 55 00 11 22"})
+    registered = requests.post(
+        stack.url(f"/api/villages/{village_id}/animations/{created.json()['id']}/registrations"),
+        headers=headers,
+        timeout=15,
+        json={"guest_name": "Mme Matrice", "guest_phone": "05 55 00 11 22"},
+    )
     assert registered.status_code == 201, registered.text
 
 
@@ -76,23 +94,55 @@ def _counter_things(stack, village_id, headers, ids) -> None:
     """Best effort (these areas are young): a catalogue item, an order, a parcel, a help request,
     a notice and a round of the village, for the routes that name them."""
     here = f"/api/villages/{village_id}"
-    items = requests.get(stack.url(here + "/counter/catalogue?available=1"), headers=headers, timeout=15)
-    items = [i for i in items.json() if i.get("next_delivery_date")] if items.status_code == 200 else []
-    found = {"notice_id": _first_id(stack, here + "/notices", headers),
-             "round_id": _first_id(stack, here + "/rounds", headers)}
+    items = requests.get(
+        stack.url(here + "/counter/catalogue?available=1"), headers=headers, timeout=15
+    )
+    items = (
+        [i for i in items.json() if i.get("next_delivery_date")] if items.status_code == 200 else []
+    )
+    found = {
+        "notice_id": _first_id(stack, here + "/notices", headers),
+        "round_id": _first_id(stack, here + "/rounds", headers),
+    }
     if items:
         found["item_id"] = items[0]["item_id"]
-        found["order_id"] = _created_id(stack, here + "/orders", headers, {
-            "idempotency_key": f"matrix-{uuid.uuid4()}", "member_id": ids["member_id"],
-            "delivery_date": items[0]["next_delivery_date"], "fulfilment": "counter",
-            "lines": [{"item_id": items[0]["item_id"], "quantity": 1}]})
-    found["parcel_id"] = _created_id(stack, here + "/parcels", headers, {
-        "member_id": ids["member_id"], "sender_kind": "la_poste", "place_kind": "shelf", "place": "B3"})
+        found["order_id"] = _created_id(
+            stack,
+            here + "/orders",
+            headers,
+            {
+                "idempotency_key": f"matrix-{uuid.uuid4()}",
+                "member_id": ids["member_id"],
+                "delivery_date": items[0]["next_delivery_date"],
+                "fulfilment": "counter",
+                "lines": [{"item_id": items[0]["item_id"], "quantity": 1}],
+            },
+        )
+    found["parcel_id"] = _created_id(
+        stack,
+        here + "/parcels",
+        headers,
+        {
+            "member_id": ids["member_id"],
+            "sender_kind": "la_poste",
+            "place_kind": "shelf",
+            "place": "B3",
+        },
+    )
     skill = _first_id(stack, "/api/skills", headers, key="code")
     if skill:
-        found["help_request_id"] = _created_id(stack, here + "/help-requests", headers, {
-            "requester_member_id": ids["member_id"], "skill": skill, "place": "Chez elle",
-            "starts_at": "2030-06-03T08:00:00+00:00", "ends_at": "2030-06-03T10:00:00+00:00"})
+        found["help_request_id"] = _created_id(
+            stack,
+            here + "/help-requests",
+            headers,
+            {
+                "requester_member_id": ids["member_id"],
+                "skill": skill,
+                "place": "Chez elle",
+                "starts_at": "2030-06-03T08:00:00+00:00",
+                "ends_at": "2030-06-03T10:00:00+00:00",
+            },
+        )
     ids.update({name: value for name, value in found.items() if value})
 
 
@@ -102,7 +152,9 @@ def _resources(stack, village_id, other_village_id, headers) -> dict:
     members = _get(stack, f"/api/villages/{village_id}/members", headers["concierge"])
     ids["member_id"] = members[0]["id"]
     animations = _get(stack, f"/api/villages/{village_id}/animations", headers["coordinator"])
-    if not any(a["registrations"] for a in animations):  # one with a registration, whatever the demo holds
+    if not any(
+        a["registrations"] for a in animations
+    ):  # one with a registration, whatever the demo holds
         _add_animation(stack, village_id, headers["coordinator"])
         animations = _get(stack, f"/api/villages/{village_id}/animations", headers["coordinator"])
     with_registrations = [a for a in animations if a["registrations"]]
@@ -117,20 +169,27 @@ def _resources(stack, village_id, other_village_id, headers) -> dict:
     stops = _get(stack, f"/api/villages/{village_id}/stops", headers["coordinator"])
     if stops:
         ids["stop_id"] = stops[0]["id"]
-    created = requests.post(stack.url(f"/api/villages/{village_id}/opening-hours/exceptions"),
-                            headers=headers["coordinator"], timeout=15,
-                            json={"start": "2030-08-10", "end": "2030-08-20", "closed": True,
-                                  "label": "Congés"})
+    created = requests.post(
+        stack.url(f"/api/villages/{village_id}/opening-hours/exceptions"),
+        headers=headers["coordinator"],
+        timeout=15,
+        json={"start": "2030-08-10", "end": "2030-08-20", "closed": True, "label": "Congés"},
+    )
     if created.status_code == 201:
         ids["exception_id"] = created.json()["id"]
     _counter_things(stack, village_id, headers["coordinator"], ids)
-    notice = _first_id(stack, f"/api/villages/{village_id}/notices", headers["concierge"])  # theirs alone
+    notice = _first_id(
+        stack, f"/api/villages/{village_id}/notices", headers["concierge"]
+    )  # theirs alone
     if notice:
         ids["notice_id"] = notice
     volunteers = _get(stack, f"/api/volunteers?village_id={village_id}", headers["coordinator"])
     # one the other village's concierge must not see: neither living there nor serving it
-    own = [v for v in volunteers if other_village_id not in v["village_ids"]
-           and v.get("home_village_id") != other_village_id]
+    own = [
+        v
+        for v in volunteers
+        if other_village_id not in v["village_ids"] and v.get("home_village_id") != other_village_id
+    ]
     if own:
         ids["volunteer_id"] = own[0]["id"]
     return ids
@@ -142,15 +201,28 @@ def world(tmp_path_factory):
         coordinator = stack.login("coordination@maillage.test")
         villages = {v["slug"]: v["id"] for v in _get(stack, "/api/villages", coordinator)}
         a, b = villages[VILLAGE_A], villages[VILLAGE_B]
-        headers = {"anonymous": {}, "coordinator": coordinator,
-                   "concierge_a": stack.login(CONCIERGE_OF[VILLAGE_A]),
-                   "concierge_b": stack.login(CONCIERGE_OF[VILLAGE_B])}
-        partner = requests.post(stack.url("/api/partners"), headers=coordinator, timeout=15,
-                                json={"name": "Matrice des droits", "kind": "association"})
+        headers = {
+            "anonymous": {},
+            "coordinator": coordinator,
+            "concierge_a": stack.login(CONCIERGE_OF[VILLAGE_A]),
+            "concierge_b": stack.login(CONCIERGE_OF[VILLAGE_B]),
+        }
+        partner = requests.post(
+            stack.url("/api/partners"),
+            headers=coordinator,
+            timeout=15,
+            json={"name": "Matrice des droits", "kind": "association"},
+        )
         assert partner.status_code == 201, partner.text
         headers["partner"] = {"X-API-Key": partner.json()["api_key"]}
-        ids = {a: _resources(stack, a, b, {"concierge": headers["concierge_a"], "coordinator": coordinator}),
-               b: _resources(stack, b, a, {"concierge": headers["concierge_b"], "coordinator": coordinator})}
+        ids = {
+            a: _resources(
+                stack, a, b, {"concierge": headers["concierge_a"], "coordinator": coordinator}
+            ),
+            b: _resources(
+                stack, b, a, {"concierge": headers["concierge_b"], "coordinator": coordinator}
+            ),
+        }
         yield {"stack": stack, "headers": headers, "a": a, "b": b, "ids": ids}
 
 
@@ -159,17 +231,29 @@ def _path(route, values: dict) -> str:
         name = match.group(1)
         if name in values:
             return values[name]
-        return CONSTANT_PARAMS.get(name, str(uuid.uuid4()))  # a parameter this test does not know yet
+        return CONSTANT_PARAMS.get(
+            name, str(uuid.uuid4())
+        )  # a parameter this test does not know yet
+
     return PARAM.sub(fill, route.path)
 
 
 def _valid_body(route, ids: dict) -> dict | None:
     """The first of a few plain bodies that the route's schema accepts (checked here, without a
     call), so that a write reaches the service and its own tenancy check; None when none fits."""
-    candidates = [{}, {"reason": "Vérification des droits"}, {"capacity": 40}, {"purpose": "photos"},
-                  {"status": "under_study"}, {"guest_name": "Mme Droits", "guest_phone": "05 55 00 00 01"},
-                  {"member_id": ids.get("member_id")}, {"code": "ABC123"}, {"people_reached": 3},
-                  {"minutes": 60}, {"note": "Vérification des droits"}]
+    candidates = [
+        {},
+        {"reason": "Vérification des droits"},
+        {"capacity": 40},
+        {"purpose": "photos"},
+        {"status": "under_study"},
+        {"guest_name": "Mme Droits", "guest_phone": "05 55 00 00 01"},
+        {"member_id": ids.get("member_id")},
+        {"code": "ABC123"},
+        {"people_reached": 3},
+        {"minutes": 60},
+        {"note": "Vérification des droits"},
+    ]
     for body in candidates:
         if getattr(route.body, "content_type", None) is None and not route.body().validate(body):
             return body
@@ -179,14 +263,20 @@ def _valid_body(route, ids: dict) -> dict | None:
 # routes that end the caller's own session: called with a token of their own, so that the
 # matrix's tokens stay valid for the routes after them
 ENDS_THE_SESSION = {"/api/auth/logout", "/api/auth/password"}
-EMAIL_OF = {"concierge_a": CONCIERGE_OF[VILLAGE_A], "concierge_b": CONCIERGE_OF[VILLAGE_B],
-            "coordinator": "coordination@maillage.test"}
+EMAIL_OF = {
+    "concierge_a": CONCIERGE_OF[VILLAGE_A],
+    "concierge_b": CONCIERGE_OF[VILLAGE_B],
+    "coordinator": "coordination@maillage.test",
+}
 
 
 def _new_partner_key(world) -> str:
-    created = requests.post(world["stack"].url("/api/partners"), headers=world["headers"]["coordinator"],
-                            timeout=15, json={"name": f"Partenaire jetable {uuid.uuid4().hex[:6]}",
-                                              "kind": "association"})
+    created = requests.post(
+        world["stack"].url("/api/partners"),
+        headers=world["headers"]["coordinator"],
+        timeout=15,
+        json={"name": f"Partenaire jetable {uuid.uuid4().hex[:6]}", "kind": "association"},
+    )
     assert created.status_code == 201, created.text
     return created.json()["api_key"]
 
@@ -195,7 +285,9 @@ def _call(world, route, caller, values, body: dict | None = None):
     kwargs = {"headers": dict(world["headers"][caller]), "timeout": 20, "allow_redirects": False}
     if route.path in ENDS_THE_SESSION and caller in EMAIL_OF:
         kwargs["headers"] = world["stack"].login(EMAIL_OF[caller])
-    if route.path == "/api/partner/api-key" and caller == "partner":  # a rotation revokes the key used
+    if (
+        route.path == "/api/partner/api-key" and caller == "partner"
+    ):  # a rotation revokes the key used
         kwargs["headers"] = {"X-API-Key": _new_partner_key(world)}
     if route.body is not None:
         kwargs["json"] = {} if body is None else body
@@ -227,7 +319,11 @@ def test_caller_on_a_route_of_village_a(world, route, caller):
         assert status not in (401, 403), f"allowed caller refused: {status}: {text}"
 
 
-CROSS = [r for r in ROUTES if r.scope == "path:village_id" and _names_a_thing(r) and "concierge" in r.roles]
+CROSS = [
+    r
+    for r in ROUTES
+    if r.scope == "path:village_id" and _names_a_thing(r) and "concierge" in r.roles
+]
 
 
 @pytest.mark.parametrize("route", CROSS, ids=_route_id)
@@ -247,8 +343,13 @@ def test_concierge_of_a_never_reaches_a_thing_of_b_through_its_own_village(world
 def test_the_matrix_knows_real_things_of_both_villages(world):
     """Without real ids, the cross-village checks would only ever see unknown ids."""
     for village in (world["a"], world["b"]):
-        assert {"member_id", "animation_id", "registration_id", "suggestion_id", "exception_id"} <= set(
-            world["ids"][village])
+        assert {
+            "member_id",
+            "animation_id",
+            "registration_id",
+            "suggestion_id",
+            "exception_id",
+        } <= set(world["ids"][village])
     assert "stop_id" in world["ids"][world["b"]]
 
 
@@ -263,6 +364,7 @@ def test_the_matrix_knows_real_things_of_both_villages(world):
 from dataclasses import dataclass  # noqa: E402
 
 from gateway.console.framework import PAGES  # noqa: E402
+
 
 @dataclass
 class Opened:
@@ -302,6 +404,7 @@ def _console_path(spec, values: dict) -> str:
     def fill(match):
         name = match.group(1)
         return values.get(name) or CONSOLE_CONSTANT_PARAMS.get(name) or str(uuid.uuid4())
+
     return PARAM.sub(fill, spec.path)
 
 
@@ -315,8 +418,14 @@ def _open(world, consoles, spec, method, caller, values):
     else:
         session, csrf = consoles[caller]
     data = {"csrf": csrf} if method == "POST" else None
-    with session.request(method, stack.url(_console_path(spec, values)), data=data, timeout=30,
-                         allow_redirects=False, stream=True) as response:
+    with session.request(
+        method,
+        stack.url(_console_path(spec, values)),
+        data=data,
+        timeout=30,
+        allow_redirects=False,
+        stream=True,
+    ) as response:
         # a live feed (text/event-stream) never ends: its status and headers are the answer
         live = "event-stream" in response.headers.get("Content-Type", "")
         opened = Opened(response.status_code, response.headers, "" if live else response.text)
@@ -325,7 +434,9 @@ def _open(world, consoles, spec, method, caller, values):
 
 
 def _to_sign_in(response) -> bool:
-    return response.status_code in (302, 303) and response.headers["Location"].startswith("/console/connexion")
+    return response.status_code in (302, 303) and response.headers["Location"].startswith(
+        "/console/connexion"
+    )
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -341,30 +452,51 @@ def test_caller_on_a_console_page_of_village_a(world, consoles, spec, method, ca
         assert status == 403, f"{status}: {text}"
     elif caller == "concierge_b" and spec.village_scoped:
         assert status == 403, f"concierge of B on A's page: {status}: {text}"
-    elif spec.path in SIGNS_OUT:  # signed out, and so sent to sign in again (tests/gateway/test_sessions.py)
-        assert _to_sign_in(response) and "Max-Age=0" in response.headers.get("Set-Cookie", ""), \
+    elif (
+        spec.path in SIGNS_OUT
+    ):  # signed out, and so sent to sign in again (tests/gateway/test_sessions.py)
+        assert _to_sign_in(response) and "Max-Age=0" in response.headers.get("Set-Cookie", ""), (
             f"{status}: {response.headers}"
+        )
     else:
-        assert status != 403 and not _to_sign_in(response), f"allowed caller refused: {status}: {text}"
+        assert status != 403 and not _to_sign_in(response), (
+            f"allowed caller refused: {status}: {text}"
+        )
 
 
-CONSOLE_CROSS = [(spec, "GET") for spec in PAGES if spec.village_scoped and "GET" in spec.methods
-                 and any(name != "village_id" for name in PARAM.findall(spec.path))]
+CONSOLE_CROSS = [
+    (spec, "GET")
+    for spec in PAGES
+    if spec.village_scoped
+    and "GET" in spec.methods
+    and any(name != "village_id" for name in PARAM.findall(spec.path))
+]
 
 
 @pytest.mark.parametrize("spec, method", CONSOLE_CROSS, ids=map(_page_id, CONSOLE_CROSS))
-def test_concierge_of_a_never_opens_a_thing_of_b_through_its_own_village_page(world, consoles, spec, method):
+def test_concierge_of_a_never_opens_a_thing_of_b_through_its_own_village_page(
+    world, consoles, spec, method
+):
     """`/console/villages/A/habitants/<a member of B>`: the path names A, the thing is B's."""
     names = [n for n in PARAM.findall(spec.path) if n != "village_id"]
     if not all(n in world["ids"][world["b"]] for n in names):
         pytest.skip(f"village B has no {', '.join(names)} in the demo data")
-    response = _open(world, consoles, spec, method, "concierge_a", {**world["ids"][world["b"]],
-                                                                      "village_id": world["a"]})
+    response = _open(
+        world,
+        consoles,
+        spec,
+        method,
+        "concierge_a",
+        {**world["ids"][world["b"]], "village_id": world["a"]},
+    )
     assert not 200 <= response.status_code < 300, f"{response.status_code}: {response.text[:300]}"
 
 
 def test_the_console_matrix_covers_every_page_and_its_writes():
     """Generated from the pages themselves: each @page and @public is here, POSTs included."""
-    assert {spec.path for spec, _ in PAGE_CALLS} >= {"/console/deconnexion", "/console/coordination",
-                                                     "/console/villages/<village_id>/habitants/<member_id>"}
+    assert {spec.path for spec, _ in PAGE_CALLS} >= {
+        "/console/deconnexion",
+        "/console/coordination",
+        "/console/villages/<village_id>/habitants/<member_id>",
+    }
     assert sum(method == "POST" for _, method in PAGE_CALLS) >= 10

@@ -1,5 +1,6 @@
 """Issue 21, bad input that hurt: bodies nested without end, numbers longer than int() reads, page
 numbers past what a database's OFFSET holds. Each is a 400 (or a form error) naming the field."""
+
 import pytest
 
 from backbone.errors import InvalidInput
@@ -33,18 +34,30 @@ def test_a_body_of_32_levels_is_read():
 
 def test_numbers_typed_in_a_form_never_break_int():
     assert whole_number(" 12 ") == 12 and whole_number("²") == "²" and whole_number("") == ""
-    assert whole_number("9" * 5000) == "9" * 5000  # left to the service's schema: "Not a valid integer."
-    assert parse_page({"page": "9" * 5000}, 30, 10) == (1, 3, {"page": "Numéro de page invalide (1, 2, 3…)."})
+    assert (
+        whole_number("9" * 5000) == "9" * 5000
+    )  # left to the service's schema: "Not a valid integer."
+    assert parse_page({"page": "9" * 5000}, 30, 10) == (
+        1,
+        3,
+        {"page": "Numéro de page invalide (1, 2, 3…)."},
+    )
     assert parse_page({"page": "7"}, 30, 10)[0] == 3
 
 
 def test_a_page_number_past_the_bound_is_refused_and_the_last_one_reads(service_db):
-    for query, field in (({"page": str(10 ** 20)}, "page"), ({"page": "9" * 5000}, "page"),
-                         ({"per_page": "201"}, "per_page"), ({"page": str(MAX_PAGE + 1)}, "page")):
+    for query, field in (
+        ({"page": str(10**20)}, "page"),
+        ({"page": "9" * 5000}, "page"),
+        ({"per_page": "201"}, "per_page"),
+        ({"page": str(MAX_PAGE + 1)}, "page"),
+    ):
         with pytest.raises(InvalidInput) as refused:
             load(DeliveryQuery(), query)
         assert list(refused.value.errors) == [field]
     database = service_db("partners")
     with database.unit_of_work() as uow:  # the largest page allowed fits the database's OFFSET
-        page = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"page": str(MAX_PAGE), "per_page": "200"}))
+        page = deliveries.list_deliveries(
+            uow, load(DeliveryQuery(), {"page": str(MAX_PAGE), "per_page": "200"})
+        )
     assert page["items"] == [] and page["page"] == MAX_PAGE

@@ -1,6 +1,7 @@
 """The consoles' gatekeeping and live feed, on a real gateway container and the real broker:
 who may open which page (session cookie, role, village, CSRF), the static files, and the live feed
 (an exclusive queue bound to the figures' event types only; a concierge hears their village only)."""
+
 import json
 import socket
 import uuid
@@ -26,14 +27,18 @@ def _free_port() -> int:
 
 
 def _token(role, village_id=None):
-    return auth.issue_token({"id": str(uuid.uuid4()), "role": role, "village_id": village_id, "full_name": "Test"})
+    return auth.issue_token(
+        {"id": str(uuid.uuid4()), "role": role, "village_id": village_id, "full_name": "Test"}
+    )
 
 
 @pytest.fixture
 def gateway(container_factory, nameko_config, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "console-test")
     port = _free_port()
-    container = container_factory(GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+    container = container_factory(
+        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    )
     container.start()
     live = next(e for e in container.extensions if isinstance(e, LiveEvents))
     live.ready.wait()
@@ -50,7 +55,9 @@ def test_who_may_open_which_page(gateway):
     base, _live, _uri = gateway
     anonymous = _get(base, f"/console/villages/{A}/aujourdhui")
     assert anonymous.status_code == 303
-    assert anonymous.headers["Location"].startswith("/console/connexion?suite=%2Fconsole%2Fvillages%2Fvillage-a")
+    assert anonymous.headers["Location"].startswith(
+        "/console/connexion?suite=%2Fconsole%2Fvillages%2Fvillage-a"
+    )
 
     other_village = _get(base, f"/console/villages/{B}/habitants", "concierge", A)
     assert other_village.status_code == 403 and "autre village" in other_village.text
@@ -59,12 +66,21 @@ def test_who_may_open_which_page(gateway):
     coordination = _get(base, "/console/coordination", "concierge", A)
     assert coordination.status_code == 403 and "réservée à la coordination" in coordination.text
 
-    forged = requests.get(base + "/console/coordination", cookies={COOKIE: "forged"}, allow_redirects=False, timeout=10)
+    forged = requests.get(
+        base + "/console/coordination",
+        cookies={COOKIE: "forged"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert forged.status_code == 303 and "connexion" in forged.headers["Location"]
     assert COOKIE in forged.headers.get("Set-Cookie", ""), "a bad session cookie is removed"
 
     login_page = requests.get(base + "/console/connexion", timeout=10)
-    assert login_page.status_code == 200 and 'lang="fr"' in login_page.text and "Aller au contenu" in login_page.text
+    assert (
+        login_page.status_code == 200
+        and 'lang="fr"' in login_page.text
+        and "Aller au contenu" in login_page.text
+    )
 
 
 @pytest.mark.broker
@@ -72,8 +88,13 @@ def test_a_form_without_its_csrf_token_is_refused(gateway):
     base, _live, _uri = gateway
     cookies = {COOKIE: _token("concierge", A)}
     for form in ({}, {"csrf": "not-the-token"}):
-        answer = requests.post(f"{base}/console/villages/{A}/suggestions", data={"action": "create", **form},
-                               cookies=cookies, allow_redirects=False, timeout=10)
+        answer = requests.post(
+            f"{base}/console/villages/{A}/suggestions",
+            data={"action": "create", **form},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=10,
+        )
         assert answer.status_code == 403 and "Formulaire expiré" in answer.text
 
 
@@ -85,24 +106,43 @@ def test_static_files_are_served_by_the_gateway_and_nothing_else(gateway):
     assert ":focus-visible" in css.text
     js = requests.get(base + "/console/static/console.js", timeout=10)
     assert js.status_code == 200 and "EventSource" in js.text
-    for path in ("/console/static/../framework.py", "/console/static/%2e%2e/framework.py", "/console/static/nope.css"):
+    for path in (
+        "/console/static/../framework.py",
+        "/console/static/%2e%2e/framework.py",
+        "/console/static/nope.css",
+    ):
         assert requests.get(base + path, timeout=10).status_code == 404, path
 
 
 def _publish(uri, type_, village_id):
-    body = json.dumps({"event_id": str(uuid.uuid4()), "type": type_, "version": 1, "village_id": village_id,
-                       "payload": {}})
+    body = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": type_,
+            "version": 1,
+            "village_id": village_id,
+            "payload": {},
+        }
+    )
     with Connection(uri) as connection:
         with producers[connection].acquire(block=True) as producer:
-            producer.publish(body, exchange=topology.events_exchange(), routing_key=type_,
-                             content_type="application/json", content_encoding="utf-8", mandatory=False)
+            producer.publish(
+                body,
+                exchange=topology.events_exchange(),
+                routing_key=type_,
+                content_type="application/json",
+                content_encoding="utf-8",
+                mandatory=False,
+            )
 
 
 class Stream:
     """A server-sent events stream read line by line."""
 
     def __init__(self, base, path, role, village_id=None):
-        self.response = requests.get(base + path, cookies={COOKIE: _token(role, village_id)}, stream=True, timeout=30)
+        self.response = requests.get(
+            base + path, cookies={COOKIE: _token(role, village_id)}, stream=True, timeout=30
+        )
         assert self.response.status_code == 200, self.response.text
         assert self.response.headers["Content-Type"].startswith("text/event-stream")
         self.lines = self.response.iter_lines(decode_unicode=True)
@@ -111,7 +151,7 @@ class Stream:
     def next_change(self) -> dict:
         for line in self.lines:
             if line.startswith("data: "):
-                return json.loads(line[len("data: "):])
+                return json.loads(line[len("data: ") :])
         raise AssertionError("the stream ended")
 
     def close(self):
@@ -128,12 +168,14 @@ def test_the_live_feed_hears_the_figures_event_types_only_and_each_page_its_own_
     concierge = Stream(base, f"/console/villages/{A}/flux", "concierge", A)
     assert _get(base, f"/console/villages/{B}/flux", "concierge", A).status_code == 403
 
-    _publish(uri, "catalogue.changed", A)      # not a figure's event: not heard, still dead-lettered
+    _publish(uri, "catalogue.changed", A)  # not a figure's event: not heard, still dead-lettered
     _publish(uri, "order.placed", B)
     _publish(uri, "animation.attended", A)
     assert coordinator.next_change() == {"type": "order.placed", "village_id": B}
     assert coordinator.next_change() == {"type": "animation.attended", "village_id": A}
-    assert concierge.next_change() == {"type": "animation.attended", "village_id": A}, "not village B's"
+    assert concierge.next_change() == {"type": "animation.attended", "village_id": A}, (
+        "not village B's"
+    )
     coordinator.close()
     concierge.close()
 
@@ -149,13 +191,17 @@ def test_the_live_queue_is_exclusive_auto_delete_and_bound_to_named_types(gatewa
     _base, live, uri = gateway
     vhost = uri.rsplit("/", 1)[1]
     api = f"http://{uri.split('@')[1].split(':')[0]}:15672/api"
-    queues = [q for q in requests.get(f"{api}/queues/{vhost}", auth=("guest", "guest"), timeout=10).json()
-              if q["name"].startswith("gateway.live.")]
+    queues = [
+        q
+        for q in requests.get(f"{api}/queues/{vhost}", auth=("guest", "guest"), timeout=10).json()
+        if q["name"].startswith("gateway.live.")
+    ]
     assert len(queues) == 1
     queue = queues[0]
     assert queue["exclusive"] and queue["auto_delete"] and not queue["durable"]
-    bindings = requests.get(f"{api}/queues/{vhost}/{queue['name']}/bindings", auth=("guest", "guest"),
-                            timeout=10).json()
+    bindings = requests.get(
+        f"{api}/queues/{vhost}/{queue['name']}/bindings", auth=("guest", "guest"), timeout=10
+    ).json()
     keys = {b["routing_key"] for b in bindings if b["source"] == config.EVENTS_EXCHANGE}
     assert keys == set(live_types())
 
@@ -168,8 +214,14 @@ def test_a_hub_hands_each_stream_its_villages_changes_and_ends_them_when_the_gat
     assert next(village_a).startswith("retry:") and next(everything).startswith("retry:")
     hub.publish({"type": "order.placed", "village_id": B})
     hub.publish({"type": "order.placed", "village_id": A})
-    assert json.loads(next(everything).split("data: ")[1]) == {"type": "order.placed", "village_id": B}
-    assert json.loads(next(village_a).split("data: ")[1]) == {"type": "order.placed", "village_id": A}
+    assert json.loads(next(everything).split("data: ")[1]) == {
+        "type": "order.placed",
+        "village_id": B,
+    }
+    assert json.loads(next(village_a).split("data: ")[1]) == {
+        "type": "order.placed",
+        "village_id": A,
+    }
     hub.close()
     with pytest.raises(StopIteration):
         next(everything)
@@ -184,8 +236,13 @@ def test_signing_out_forgets_the_session_and_unknown_pages_answer_in_french(gate
     token = _token("concierge", A)
     from gateway.console.framework import csrf_token
 
-    out = requests.post(base + "/console/deconnexion", data={"csrf": csrf_token(token)}, cookies={COOKIE: token},
-                        allow_redirects=False, timeout=10)
+    out = requests.post(
+        base + "/console/deconnexion",
+        data={"csrf": csrf_token(token)},
+        cookies={COOKIE: token},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert out.status_code == 303 and out.headers["Location"] == "/console/connexion"
     assert f"{COOKIE}=;" in out.headers["Set-Cookie"] and "HttpOnly" in out.headers["Set-Cookie"]
     login = requests.get(base + "/console/connexion", timeout=10)
@@ -193,14 +250,18 @@ def test_signing_out_forgets_the_session_and_unknown_pages_answer_in_french(gate
     unknown = _get(base, "/console/nulle-part/ici", "concierge", A)
     assert unknown.status_code == 404 and "Page introuvable" in unknown.text
     assert unknown.headers["Content-Type"].startswith("text/html")
-    assert _get(base, "/console/static/console.css").status_code == 200, "the catch-all does not hide files"
+    assert _get(base, "/console/static/console.css").status_code == 200, (
+        "the catch-all does not hide files"
+    )
 
 
 def test_an_order_line_error_is_shown_beside_its_item_in_french():
     from gateway.console.counter import _line_errors
 
-    errors = _line_errors({0: {"item_id": ["Out of stock: Lait cru."]}, "1": {"quantity": ["Not a valid integer."]}},
-                          [{"item_id": "lait"}, {"item_id": "tomme"}])
+    errors = _line_errors(
+        {0: {"item_id": ["Out of stock: Lait cru."]}, "1": {"quantity": ["Not a valid integer."]}},
+        [{"item_id": "lait"}, {"item_id": "tomme"}],
+    )
     assert errors == {"qty-lait": "En rupture : Lait cru.", "qty-tomme": "Nombre entier attendu."}
 
 
@@ -208,11 +269,22 @@ def test_the_counter_day_says_how_many_orders_await_suppliers_not_how_many_it_li
     """The orders service lists the first few awaiting suppliers and counts them all: the page
     gives the count."""
     from gateway.console.framework import templates
-    counter = {"to_prepare": [], "to_hand_over": [], "awaiting_suppliers": [{"id": "o1"}], "awaiting_suppliers_count": 137,
-               "parcels_waiting": [], "reminders_due": 0, "round_stops": [], "help_to_assign": [], "help_today": [],
-               "skill_labels": {}}
+
+    counter = {
+        "to_prepare": [],
+        "to_hand_over": [],
+        "awaiting_suppliers": [{"id": "o1"}],
+        "awaiting_suppliers_count": 137,
+        "parcels_waiting": [],
+        "reminders_due": 0,
+        "round_stops": [],
+        "help_to_assign": [],
+        "help_today": [],
+        "skill_labels": {},
+    }
     html = templates.get_template("_counter_today.html").render(village={"id": A}, counter=counter)
     assert "137 commande(s) attendent la réponse d'un fournisseur" in html
     counter.update(awaiting_suppliers=[], awaiting_suppliers_count=0)
-    assert "attendent la réponse" not in templates.get_template("_counter_today.html").render(village={"id": A},
-                                                                                               counter=counter)
+    assert "attendent la réponse" not in templates.get_template("_counter_today.html").render(
+        village={"id": A}, counter=counter
+    )

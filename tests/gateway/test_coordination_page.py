@@ -3,6 +3,7 @@ the four services replaced by small fakes answering what the page asks (a nation
 villages, 250 partners): the villages' tables by pages of VILLAGES_PER_PAGE with the Total of the
 whole selection, charts of the CHART_BARS largest villages, a detail's first DETAIL_ROWS_SHOWN rows,
 and the export-only detail `sales_by_partner` asked for by its CSV only."""
+
 import csv
 import io
 import socket
@@ -26,13 +27,15 @@ PERIOD = "du=2026-01-01&au=2026-06-30"
 VILLAGE_COUNT = 150
 PARTNER_COUNT = 250
 # village i (1…150): "Village 001"…, its orders i, its sales 100·i cents except the largest
-VILLAGES = [{"id": f"v{i:03d}", "slug": f"village-{i:03d}", "name": f"Village {i:03d}", "status": "active"}
-            for i in range(1, VILLAGE_COUNT + 1)]
-LARGEST = "v007"          # on the first page, far from the villages whose sales come next
+VILLAGES = [
+    {"id": f"v{i:03d}", "slug": f"village-{i:03d}", "name": f"Village {i:03d}", "status": "active"}
+    for i in range(1, VILLAGE_COUNT + 1)
+]
+LARGEST = "v007"  # on the first page, far from the villages whose sales come next
 LARGEST_SALES = 10_000_000
 
-CALLS: list[tuple] = []   # (service, method, args as the service received them)
-_ABSENT = object()        # `details` not sent at all (the page), as opposed to sent
+CALLS: list[tuple] = []  # (service, method, args as the service received them)
+_ABSENT = object()  # `details` not sent at all (the page), as opposed to sent
 
 
 def _number(village_id: str) -> int:
@@ -40,8 +43,13 @@ def _number(village_id: str) -> int:
 
 
 def _record(service, date_from, date_to, village_ids, details):
-    CALLS.append((service, "village_figures",
-                  (date_from, date_to, village_ids) + (() if details is _ABSENT else (details,))))
+    CALLS.append(
+        (
+            service,
+            "village_figures",
+            (date_from, date_to, village_ids) + (() if details is _ABSENT else (details,)),
+        )
+    )
     return [v for v in VILLAGES if village_ids is None or v["id"] in village_ids]
 
 
@@ -56,8 +64,16 @@ class FakeMembers:
     @rpc
     def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
         villages = _record("members", date_from, date_to, village_ids, details)
-        return {"figures": {v["id"]: {"new_members": _number(v["id"]) % 3, "volunteer_minutes": 60 * _number(v["id"])}
-                            for v in villages}, "details": {}}
+        return {
+            "figures": {
+                v["id"]: {
+                    "new_members": _number(v["id"]) % 3,
+                    "volunteer_minutes": 60 * _number(v["id"]),
+                }
+                for v in villages
+            },
+            "details": {},
+        }
 
 
 class FakeOrders:
@@ -66,23 +82,56 @@ class FakeOrders:
     @rpc
     def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
         villages = _record("orders", date_from, date_to, village_ids, details)
-        figures = {v["id"]: {"orders": _number(v["id"]),
-                             "sales_cents": LARGEST_SALES if v["id"] == LARGEST else 100 * _number(v["id"])}
-                   for v in villages}
-        found = {"partner_sales": [{"partner_id": f"p{n:03d}", "partner_name": f"Partenaire {n:03d}",
-                                    "sales_cents": 100 * (PARTNER_COUNT + 1 - n)}
-                                   for n in range(1, PARTNER_COUNT + 1)],
-                 "parcels_by_sender": [
-                     {"sender_kind": "la_poste", "sender_kind_label": "La Poste", "sender_name": "",
-                      "parcels_received": 12, "parcels_handed_over": 10, "parcels_returned": 1},
-                     {"sender_kind": "carrier", "sender_kind_label": "Transporteur", "sender_name": "Chronopost",
-                      "parcels_received": 3, "parcels_handed_over": 3, "parcels_returned": 0}]}
+        figures = {
+            v["id"]: {
+                "orders": _number(v["id"]),
+                "sales_cents": LARGEST_SALES if v["id"] == LARGEST else 100 * _number(v["id"]),
+            }
+            for v in villages
+        }
+        found = {
+            "partner_sales": [
+                {
+                    "partner_id": f"p{n:03d}",
+                    "partner_name": f"Partenaire {n:03d}",
+                    "sales_cents": 100 * (PARTNER_COUNT + 1 - n),
+                }
+                for n in range(1, PARTNER_COUNT + 1)
+            ],
+            "parcels_by_sender": [
+                {
+                    "sender_kind": "la_poste",
+                    "sender_kind_label": "La Poste",
+                    "sender_name": "",
+                    "parcels_received": 12,
+                    "parcels_handed_over": 10,
+                    "parcels_returned": 1,
+                },
+                {
+                    "sender_kind": "carrier",
+                    "sender_kind_label": "Transporteur",
+                    "sender_name": "Chronopost",
+                    "parcels_received": 3,
+                    "parcels_handed_over": 3,
+                    "parcels_returned": 0,
+                },
+            ],
+        }
         if details is not _ABSENT and "sales_by_partner" in (details or ()):
             found["sales_by_partner"] = [
-                {"village_id": "v002", "partner_id": "p001", "partner_name": "Fromagerie du Causse",
-                 "sales_cents": 4550},
-                {"village_id": "v149", "partner_id": "p002", "partner_name": "Boulangerie Martin",
-                 "sales_cents": 1200}]
+                {
+                    "village_id": "v002",
+                    "partner_id": "p001",
+                    "partner_name": "Fromagerie du Causse",
+                    "sales_cents": 4550,
+                },
+                {
+                    "village_id": "v149",
+                    "partner_id": "p002",
+                    "partner_name": "Boulangerie Martin",
+                    "sales_cents": 1200,
+                },
+            ]
         return {"figures": figures, "details": found}
 
     @rpc
@@ -97,7 +146,10 @@ class FakePartners:
     @rpc
     def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
         villages = _record("partners", date_from, date_to, village_ids, details)
-        return {"figures": {v["id"]: {"funding_total_cents": 5000} for v in villages}, "details": {}}
+        return {
+            "figures": {v["id"]: {"funding_total_cents": 5000} for v in villages},
+            "details": {},
+        }
 
 
 class FakeEvents:
@@ -106,7 +158,10 @@ class FakeEvents:
     @rpc
     def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
         villages = _record("events", date_from, date_to, village_ids, details)
-        return {"figures": {v["id"]: {"attendance": _number(v["id"]) % 7} for v in villages}, "details": {}}
+        return {
+            "figures": {v["id"]: {"attendance": _number(v["id"]) % 7} for v in villages},
+            "details": {},
+        }
 
 
 @pytest.fixture
@@ -129,14 +184,34 @@ def gateway(nameko_config, container_factory, monkeypatch):
 
 
 def _get(base, path):
-    token = auth.issue_token({"id": str(uuid.uuid4()), "role": "coordinator", "village_id": None,
-                              "full_name": "Coordination"})
+    token = auth.issue_token(
+        {
+            "id": str(uuid.uuid4()),
+            "role": "coordinator",
+            "village_id": None,
+            "full_name": "Coordination",
+        }
+    )
     return requests.get(base + path, cookies={COOKIE: token}, allow_redirects=False, timeout=30)
 
 
 # --- a small DOM of the page (the standard library's parser; no dependency) -------------------------
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class Node:
@@ -191,8 +266,14 @@ def _dom(html: str) -> Node:
 
 def _body_rows(table: Node) -> list[list[str]]:
     body = next(table.iter("tbody"))
-    return [[cell.text().strip() for cell in row.children if isinstance(cell, Node) and cell.tag in ("th", "td")]
-            for row in body.iter("tr")]
+    return [
+        [
+            cell.text().strip()
+            for cell in row.children
+            if isinstance(cell, Node) and cell.tag in ("th", "td")
+        ]
+        for row in body.iter("tr")
+    ]
 
 
 def _villages_table(dom: Node) -> tuple[list[str], list[list[str]]]:
@@ -209,11 +290,14 @@ def _assert_every_service_answered(response):
 
 # --- the tests ---------------------------------------------------------------------------------------
 
+
 def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(gateway):
     assert VILLAGES_PER_PAGE == 100
     total_orders = F.display("orders", sum(range(1, VILLAGE_COUNT + 1)))
     assert total_orders == "11\u202f325"
-    total_sales = F.display("sales_cents", 100 * (sum(range(1, VILLAGE_COUNT + 1)) - 7) + LARGEST_SALES)
+    total_sales = F.display(
+        "sales_cents", 100 * (sum(range(1, VILLAGE_COUNT + 1)) - 7) + LARGEST_SALES
+    )
     assert total_sales == "111\u202f318,00\u00a0€"
 
     first = _get(gateway, f"/console/coordination?{PERIOD}")
@@ -224,8 +308,14 @@ def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(g
     assert header[:3] == ["Village", "Commandes", "Ventes"]
     assert len(rows) == 101 and rows[-1][0] == "Total"
     assert [r[0] for r in rows[:-1]] == [f"Village {i:03d}" for i in range(1, 101)]
-    assert rows[-1][:3] == ["Total", total_orders, total_sales], "the Total counts the 150 villages, not the 100 shown"
-    assert dom.by_id("villages-shown").text().startswith("Villages 1 à 100 sur 150 (ordre alphabétique)")
+    assert rows[-1][:3] == ["Total", total_orders, total_sales], (
+        "the Total counts the 150 villages, not the 100 shown"
+    )
+    assert (
+        dom.by_id("villages-shown")
+        .text()
+        .startswith("Villages 1 à 100 sur 150 (ordre alphabétique)")
+    )
     following = dom.by_id("next-villages")
     assert following is not None and following.text() == "Villages suivants"
     assert following.attrs["href"] == f"/console/coordination?{PERIOD}&page=2"
@@ -291,7 +381,9 @@ def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(gateway):
     assert rows[0][0] == "Partenaire 001" and rows[-1][0] == "Partenaire 200"
     assert "Partenaire 201" not in response.text
     assert "Les 200 premières lignes sur 250 : le CSV les contient toutes." in response.text
-    section = next(s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-partner_sales")
+    section = next(
+        s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-partner_sales"
+    )
     link = next(a for a in section.iter("a") if "partner_sales.csv" in a.attrs.get("href", ""))
     assert link.attrs["href"] == f"/console/coordination/export/partner_sales.csv?{PERIOD}"
 
@@ -303,17 +395,30 @@ def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(gateway):
 
 def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(gateway):
     dom = _dom(_get(gateway, f"/console/coordination?{PERIOD}").text)
-    section = next(s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-parcels_by_sender")
+    section = next(
+        s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-parcels_by_sender"
+    )
     assert next(section.iter("h2")).text() == "Colis par expéditeur"
     table = dom.by_id("table-parcels_by_sender")
-    assert [th.text() for th in table.iter("th")] == ["Expéditeur", "Nom de l'expéditeur", "Colis reçus",
-                                                     "Colis remis", "Colis retournés"]
-    assert _body_rows(table) == [["La Poste", "", "12", "10", "1"], ["Transporteur", "Chronopost", "3", "3", "0"]]
+    assert [th.text() for th in table.iter("th")] == [
+        "Expéditeur",
+        "Nom de l'expéditeur",
+        "Colis reçus",
+        "Colis remis",
+        "Colis retournés",
+    ]
+    assert _body_rows(table) == [
+        ["La Poste", "", "12", "10", "1"],
+        ["Transporteur", "Chronopost", "3", "3", "0"],
+    ]
     export = _get(gateway, f"/console/coordination/export/parcels_by_sender.csv?{PERIOD}")
     assert export.status_code == 200
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
-    assert lines == [["Expéditeur", "Nom de l'expéditeur", "Colis reçus", "Colis remis", "Colis retournés"],
-                     ["La Poste", "", "12", "10", "1"], ["Transporteur", "Chronopost", "3", "3", "0"]]
+    assert lines == [
+        ["Expéditeur", "Nom de l'expéditeur", "Colis reçus", "Colis remis", "Colis retournés"],
+        ["La Poste", "", "12", "10", "1"],
+        ["Transporteur", "Chronopost", "3", "3", "0"],
+    ]
 
 
 def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):
@@ -322,21 +427,30 @@ def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):
     _assert_every_service_answered(page)
     figures_calls = [c for c in CALLS if c[1] == "village_figures"]
     assert {c[0] for c in figures_calls} == {"members", "orders", "partners", "events"}
-    assert [c[2] for c in figures_calls if c[0] == "orders"] == [("2026-01-01", "2026-06-30", None)], \
-        "the page asks with 3 arguments, no details"
+    assert [c[2] for c in figures_calls if c[0] == "orders"] == [
+        ("2026-01-01", "2026-06-30", None)
+    ], "the page asks with 3 arguments, no details"
     assert all(len(c[2]) == 3 for c in figures_calls)
     assert ("orders", "list_rounds", (None, None)) in CALLS
     dom = _dom(page.text)
     link = dom.by_id("export-sales_by_partner")
-    assert link is not None and link.attrs["href"] == f"/console/coordination/export/sales_by_partner.csv?{PERIOD}"
+    assert (
+        link is not None
+        and link.attrs["href"] == f"/console/coordination/export/sales_by_partner.csv?{PERIOD}"
+    )
     assert dom.by_id("table-sales_by_partner") is None and dom.by_id("h-sales_by_partner") is None
-    assert dom.by_id("table-partner_sales") is not None, "the page shows sales by partner (all villages)"
+    assert dom.by_id("table-partner_sales") is not None, (
+        "the page shows sales by partner (all villages)"
+    )
 
     CALLS.clear()
     export = _get(gateway, f"/console/coordination/export/sales_by_partner.csv?{PERIOD}")
     assert export.status_code == 200, export.text[:2000]
     assert export.headers["Content-Type"].startswith("text/csv")
-    assert 'filename="maillage-sales_by_partner-2026-01-01-2026-06-30.csv"' in export.headers["Content-Disposition"]
+    assert (
+        'filename="maillage-sales_by_partner-2026-01-01-2026-06-30.csv"'
+        in export.headers["Content-Disposition"]
+    )
     orders_calls = [c[2] for c in CALLS if c[:2] == ("orders", "village_figures")]
     assert orders_calls == [("2026-01-01", "2026-06-30", None, ["sales_by_partner"])]
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))

@@ -1,6 +1,7 @@
 """The logistics partners as the counter names them (gateway/logistics.py): checked before a parcel
 or a vehicle names one; offered and named on the counter's pages, which still show when the partners
 service does not answer."""
+
 import pytest
 
 from backbone.errors import InvalidInput, NotFound, ServiceUnavailable
@@ -32,8 +33,10 @@ def test_a_named_partner_must_be_a_known_logistics_partner():
     partners = Partners(POSTE, FARM)
     logistics.check_logistics_partner(partners, "partner_id", None)
     logistics.check_logistics_partner(partners, "partner_id", "p1")
-    for partner_id, message in (("nope", "Unknown partner: nope."),
-                                ("p2", "Not a logistics partner: Ferme des Combes.")):
+    for partner_id, message in (
+        ("nope", "Unknown partner: nope."),
+        ("p2", "Not a logistics partner: Ferme des Combes."),
+    ):
         with pytest.raises(InvalidInput) as bad:
             logistics.check_logistics_partner(partners, "partner_id", partner_id)
         assert bad.value.errors == {"partner_id": [message]}
@@ -48,5 +51,7 @@ def test_the_counter_offers_and_names_carriers_and_still_shows_without_the_partn
     down = Partners(POSTE, down=True)
     assert logistics.carriers_offered(down, "v") == []
     assert logistics.carrier_name(down, "p1") == "un transporteur partenaire"
-    with pytest.raises(ServiceUnavailable):  # the API says the service is away rather than an empty list
+    with pytest.raises(
+        ServiceUnavailable
+    ):  # the API says the service is away rather than an empty list
         logistics.carriers_of(down, "v")

@@ -1,5 +1,6 @@
 """People's routes, checked over the route table: personal data is for concierges of the member's
 village only; the import takes the CSV file itself and is documented so."""
+
 from gateway import service  # noqa: F401  (registers the routes)
 from gateway.openapi import build_spec, docs_page
 from gateway.routing import ROUTES

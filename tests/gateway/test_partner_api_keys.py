@@ -1,6 +1,7 @@
 """A partner's API key can be rotated (a new one shown once, the old one refused at once) by the
 coordinator or by the partner itself, and revoked by the coordinator (real gateway and partners
 service, real broker; SQLite and PostgreSQL)."""
+
 import uuid
 
 import pytest
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.broker
 def api(partners_api, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "keys-test")
     started = partners_api("Ferme du Plateau", "Boulangerie Faure")
-    return {"base": started.base, "partners": started.partners,
-            "coordinator": {"Authorization": "Bearer " + started.coordinator}}
+    return {
+        "base": started.base,
+        "partners": started.partners,
+        "coordinator": {"Authorization": "Bearer " + started.coordinator},
+    }
 
 
 def _me(api, key):
@@ -54,9 +58,14 @@ def test_the_coordinator_revokes_a_partners_keys(api):
     revoked = _post(api, f"/api/partners/{partner_id}/api-key/revoke", api["coordinator"])
     assert revoked.status_code == 200 and revoked.json() == {"revoked": 1}
     assert _me(api, key).status_code == 401
-    assert _post(api, f"/api/partners/{partner_id}/api-key/revoke", {"X-API-Key": key}).status_code == 401
+    assert (
+        _post(api, f"/api/partners/{partner_id}/api-key/revoke", {"X-API-Key": key}).status_code
+        == 401
+    )
 
 
 def test_an_unknown_partner_is_a_404(api):
     unknown = _post(api, f"/api/partners/{uuid.uuid4()}/api-key", api["coordinator"])
-    assert unknown.status_code == 404 and unknown.json()["error"]["message"].endswith("introuvable.")
+    assert unknown.status_code == 404 and unknown.json()["error"]["message"].endswith(
+        "introuvable."
+    )

@@ -1,18 +1,25 @@
 """The rules every route must follow, checked over the route table itself."""
+
 import re
 
 from gateway import service  # noqa: F401  (registers the routes)
 from gateway.routing import ROUTES
 
-PUBLIC_PATHS = {"/", "/health", "/api/openapi.json", "/api/docs", "/api/auth/login",
-                # a new password with the one-time code a coordinator gave (services/members/accounts.py)
-                "/api/auth/password-reset",
-                # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
-                "/api/villages/<village_id>/calendar.ics",
-                # the same for the whole network (with village names)
-                "/api/calendar.ics",
-                # the opt-out link of the notices' e-mails: a page, and its button (a signed token)
-                "/desabonnement"}
+PUBLIC_PATHS = {
+    "/",
+    "/health",
+    "/api/openapi.json",
+    "/api/docs",
+    "/api/auth/login",
+    # a new password with the one-time code a coordinator gave (services/members/accounts.py)
+    "/api/auth/password-reset",
+    # a village's animations as iCalendar, for anyone's agenda: titles, places, times only
+    "/api/villages/<village_id>/calendar.ics",
+    # the same for the whole network (with village names)
+    "/api/calendar.ics",
+    # the opt-out link of the notices' e-mails: a page, and its button (a signed token)
+    "/desabonnement",
+}
 
 
 def test_only_the_known_public_routes_are_public():

@@ -2,6 +2,7 @@
 Content-Security-Policy without inline script and with frame-ancestors 'none', nosniff and a
 Referrer-Policy; the console's cookies are Secure when GATEWAY_PUBLIC_URL is https; the sign-in
 page lists the demo accounts only in a demo run (MAILLAGE_DEMO=1, set by `maillage run`)."""
+
 import re
 import socket
 from pathlib import Path
@@ -31,14 +32,26 @@ def start_gateway(container_factory, nameko_config, monkeypatch):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         port = _free_port()
-        container_factory(GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}).start()
+        container_factory(
+            GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+        ).start()
         return f"http://127.0.0.1:{port}"
 
     return start
 
 
-@pytest.mark.parametrize("path", ["/api/openapi.json", "/api/villages", "/api/nulle-part", "/console/connexion",
-                                  "/console/static/console.js", "/console/coordination", "/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/openapi.json",
+        "/api/villages",
+        "/api/nulle-part",
+        "/console/connexion",
+        "/console/static/console.js",
+        "/console/coordination",
+        "/",
+    ],
+)
 def test_every_answer_carries_the_security_headers(start_gateway, path):
     base = start_gateway()
     response = requests.get(base + path, timeout=30, allow_redirects=False)
@@ -47,7 +60,11 @@ def test_every_answer_carries_the_security_headers(start_gateway, path):
     assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
-    assert response.headers.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin")
+    assert response.headers.get("Referrer-Policy") in (
+        "same-origin",
+        "no-referrer",
+        "strict-origin",
+    )
 
 
 def test_no_console_template_holds_an_inline_script_or_handler():
@@ -68,8 +85,13 @@ def test_cookies_are_secure_when_the_public_address_is_https(start_gateway):
     base = start_gateway(GATEWAY_PUBLIC_URL="https://maillage.example.org")
     _, page = _sign_in_form(base)
     assert "secure" in page.headers["Set-Cookie"].lower()
-    token_cookie = requests.post(base + "/console/deconnexion", timeout=30, allow_redirects=False,
-                                 cookies={COOKIE: "x"}, data={"csrf": csrf_token("x")})
+    token_cookie = requests.post(
+        base + "/console/deconnexion",
+        timeout=30,
+        allow_redirects=False,
+        cookies={COOKIE: "x"},
+        data={"csrf": csrf_token("x")},
+    )
     assert "secure" in token_cookie.headers["Set-Cookie"].lower()
     assert page.headers.get("Strict-Transport-Security")
 

@@ -3,6 +3,7 @@ PostgreSQL): signing out, a password change, a coordinator's reset and disabling
 make the tokens concerned worthless; another gateway replica learns it within
 GATEWAY_SESSION_CHECK_SECONDS; the sign-in answers 429 with Retry-After after repeated failures
 (API and console), the same for an unknown e-mail."""
+
 import hashlib
 import re
 import socket
@@ -36,20 +37,41 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
     database = service_db("members")
     container_factory(MembersService, nameko_config).start()
     port = _free_port()
-    container_factory(GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}).start()
+    container_factory(
+        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    ).start()
     with ServiceRpcProxy("members", nameko_config, timeout=30) as members:
-        village = members.open_village({"slug": "tarnac", "name": "Tarnac", "commune": "Tarnac",
-                                        "insee_code": "19265", "postcode": "19170", "kind": "fixed"})
+        village = members.open_village(
+            {
+                "slug": "tarnac",
+                "name": "Tarnac",
+                "commune": "Tarnac",
+                "insee_code": "19265",
+                "postcode": "19170",
+                "kind": "fixed",
+            }
+        )
         ids = {}
-        for email, role, village_id in ((COORDINATOR, "coordinator", None), (CONCIERGE, "concierge", village["id"])):
-            ids[email] = members.create_staff_account({"email": email, "full_name": "Personne " + role,
-                                                       "password": PASSWORD, "role": role,
-                                                       "village_id": village_id})["id"]
+        for email, role, village_id in (
+            (COORDINATOR, "coordinator", None),
+            (CONCIERGE, "concierge", village["id"]),
+        ):
+            ids[email] = members.create_staff_account(
+                {
+                    "email": email,
+                    "full_name": "Personne " + role,
+                    "password": PASSWORD,
+                    "role": role,
+                    "village_id": village_id,
+                }
+            )["id"]
         yield {"base": f"http://127.0.0.1:{port}", "members": members, "ids": ids, "db": database}
 
 
 def _login(net, email, password=PASSWORD):
-    return requests.post(net["base"] + "/api/auth/login", json={"email": email, "password": password}, timeout=30)
+    return requests.post(
+        net["base"] + "/api/auth/login", json={"email": email, "password": password}, timeout=30
+    )
 
 
 def _bearer(net, email, password=PASSWORD):
@@ -78,11 +100,15 @@ def test_signing_out_ends_that_token_only(net):
 
 def test_a_password_change_ends_every_session_and_gives_a_new_token(net):
     old = _bearer(net, CONCIERGE)
-    wrong = _post(net, "/api/auth/password", old, current_password="pas-le-bon", new_password=NEW_PASSWORD)
+    wrong = _post(
+        net, "/api/auth/password", old, current_password="pas-le-bon", new_password=NEW_PASSWORD
+    )
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "bad_current_password"
     short = _post(net, "/api/auth/password", old, current_password=PASSWORD, new_password="court")
     assert short.status_code == 400 and "new_password" in short.json()["error"]["fields"]
-    changed = _post(net, "/api/auth/password", old, current_password=PASSWORD, new_password=NEW_PASSWORD)
+    changed = _post(
+        net, "/api/auth/password", old, current_password=PASSWORD, new_password=NEW_PASSWORD
+    )
     assert changed.status_code == 200, changed.text
     assert _me(net, old).status_code == 401
     assert _me(net, {"Authorization": "Bearer " + changed.json()["token"]}).status_code == 200
@@ -99,7 +125,10 @@ def test_disabling_an_account_ends_its_sessions_and_its_sign_in(net):
     assert disabled.status_code == 200 and disabled.json()["active"] is False
     assert _me(net, concierge).status_code == 401
     assert _login(net, CONCIERGE).status_code == 401
-    assert _post(net, f"/api/staff/{account}/status", coordinator, active=True).json()["active"] is True
+    assert (
+        _post(net, f"/api/staff/{account}/status", coordinator, active=True).json()["active"]
+        is True
+    )
     assert _login(net, CONCIERGE).status_code == 200
     itself = _post(net, f"/api/staff/{net['ids'][COORDINATOR]}/status", coordinator, active=False)
     assert itself.status_code == 409 and itself.json()["error"]["code"] == "cannot_disable_self"
@@ -113,15 +142,27 @@ def test_a_coordinators_reset_gives_a_one_time_code_and_ends_the_sessions(net):
     assert started.status_code == 201, started.text
     code = started.json()["reset_code"]
     with net["db"].unit_of_work() as uow:  # kept hashed, never as given
-        assert uow.session.get(StaffAccount, net["ids"][CONCIERGE]).reset_code_hash == hashlib.sha256(
-            code.encode()).hexdigest()
+        assert (
+            uow.session.get(StaffAccount, net["ids"][CONCIERGE]).reset_code_hash
+            == hashlib.sha256(code.encode()).hexdigest()
+        )
     assert _me(net, concierge).status_code == 401
-    wrong = _post(net, "/api/auth/password-reset", email=CONCIERGE, code="pas-le-code", new_password=NEW_PASSWORD)
+    wrong = _post(
+        net,
+        "/api/auth/password-reset",
+        email=CONCIERGE,
+        code="pas-le-code",
+        new_password=NEW_PASSWORD,
+    )
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "bad_reset_code"
-    done = _post(net, "/api/auth/password-reset", email=CONCIERGE, code=code, new_password=NEW_PASSWORD)
+    done = _post(
+        net, "/api/auth/password-reset", email=CONCIERGE, code=code, new_password=NEW_PASSWORD
+    )
     assert done.status_code == 200, done.text
     assert _login(net, CONCIERGE, NEW_PASSWORD).status_code == 200
-    again = _post(net, "/api/auth/password-reset", email=CONCIERGE, code=code, new_password="encore-un-autre")
+    again = _post(
+        net, "/api/auth/password-reset", email=CONCIERGE, code=code, new_password="encore-un-autre"
+    )
     assert again.status_code == 401  # used once
 
 
@@ -144,7 +185,10 @@ def test_repeated_failures_answer_429_with_when_to_retry_the_same_for_unknown_em
     for answer in answers.values():
         assert answer.status_code == 429
         assert answer.headers["Retry-After"] == "1"
-        assert answer.json()["error"]["message"] == "Trop de tentatives de connexion : réessayez dans 1 seconde."
+        assert (
+            answer.json()["error"]["message"]
+            == "Trop de tentatives de connexion : réessayez dans 1 seconde."
+        )
     time.sleep(1.1)
     assert _login(net, CONCIERGE, PASSWORD).status_code == 200
 
@@ -154,8 +198,12 @@ def test_the_console_sign_in_form_answers_429_too(net):
     page = session.get(net["base"] + "/console/connexion", timeout=30)
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
     for expected in (401,) * 5 + (429,):
-        answer = session.post(net["base"] + "/console/connexion", timeout=30, allow_redirects=False,
-                              data={"email": CONCIERGE, "password": "pas-le-bon", "csrf": csrf})
+        answer = session.post(
+            net["base"] + "/console/connexion",
+            timeout=30,
+            allow_redirects=False,
+            data={"email": CONCIERGE, "password": "pas-le-bon", "csrf": csrf},
+        )
         assert answer.status_code == expected
     assert answer.headers["Retry-After"] == "1" and "réessayez dans 1 seconde" in answer.text
 
@@ -164,18 +212,29 @@ def test_signing_out_of_the_console_ends_the_token_even_if_it_was_copied(net):
     session = requests.Session()
     page = session.get(net["base"] + "/console/connexion", timeout=30)
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
-    signed_in = session.post(net["base"] + "/console/connexion", timeout=30, allow_redirects=False,
-                             data={"email": COORDINATOR, "password": PASSWORD, "csrf": csrf})
+    signed_in = session.post(
+        net["base"] + "/console/connexion",
+        timeout=30,
+        allow_redirects=False,
+        data={"email": COORDINATOR, "password": PASSWORD, "csrf": csrf},
+    )
     assert signed_in.status_code == 303
     token = session.cookies[COOKIE]
     form_csrf = _console_csrf(net, token)
-    out = session.post(net["base"] + "/console/deconnexion", data={"csrf": form_csrf}, timeout=30,
-                       allow_redirects=False)
+    out = session.post(
+        net["base"] + "/console/deconnexion",
+        data={"csrf": form_csrf},
+        timeout=30,
+        allow_redirects=False,
+    )
     assert out.status_code == 303, out.text[:300]
-    replayed = requests.get(net["base"] + "/api/me", headers={"Authorization": "Bearer " + token}, timeout=30)
+    replayed = requests.get(
+        net["base"] + "/api/me", headers={"Authorization": "Bearer " + token}, timeout=30
+    )
     assert replayed.status_code == 401
 
 
 def _console_csrf(net, token):
     from gateway.console.framework import csrf_token
+
     return csrf_token(token)

@@ -2,6 +2,7 @@
 attempts counted per e-mail and per address in the members database, growing locks answered as
 TooManyAttempts (the same whether the account exists or not), a success forgetting the e-mail's
 failures; and argon2 run off the event loop, so wrong sign-ins do not hold up other calls."""
+
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -22,8 +23,14 @@ def members(container_factory, nameko_config, service_db):
     database = service_db("members")
     container_factory(MembersService, nameko_config).start()
     with ServiceRpcProxy("members", nameko_config, timeout=30) as proxy:
-        proxy.create_staff_account({"email": EMAIL, "full_name": "Lucie Martin", "password": PASSWORD,
-                                    "role": "coordinator"})
+        proxy.create_staff_account(
+            {
+                "email": EMAIL,
+                "full_name": "Lucie Martin",
+                "password": PASSWORD,
+                "role": "coordinator",
+            }
+        )
         yield proxy, database, nameko_config
 
 
@@ -49,7 +56,8 @@ def _lock_seconds(database, key) -> float:
 
 @pytest.mark.parametrize("email", [EMAIL, "personne@maillage.test"], ids=["known", "unknown"])
 def test_five_failures_lock_the_email_even_with_the_right_password_and_the_same_way_for_unknown_ones(
-        members, email):
+    members, email
+):
     rpc, database, _ = members
     _fail(rpc, email, 5)
     with pytest.raises(TooManyAttempts) as refused:
@@ -90,7 +98,9 @@ def test_one_address_trying_many_emails_is_locked_too(members):
     with pytest.raises(TooManyAttempts):
         rpc.authenticate({"email": EMAIL, "password": PASSWORD, "client_address": "203.0.113.9"})
     # another address is not held back by it
-    assert rpc.authenticate({"email": EMAIL, "password": PASSWORD, "client_address": "198.51.100.4"})
+    assert rpc.authenticate(
+        {"email": EMAIL, "password": PASSWORD, "client_address": "198.51.100.4"}
+    )
 
 
 def test_the_counts_are_kept_in_the_members_database(members):
@@ -109,7 +119,10 @@ def test_wrong_sign_ins_do_not_hold_up_the_other_calls(members):
     finished = []
     proxies = [ServiceRpcProxy("members", config, timeout=60) for _ in range(6)]
     # connected beforehand: the six requests then leave together
-    threads = [eventlet.spawn(_sign_in_with, proxy.start(), number, finished) for number, proxy in enumerate(proxies)]
+    threads = [
+        eventlet.spawn(_sign_in_with, proxy.start(), number, finished)
+        for number, proxy in enumerate(proxies)
+    ]
     eventlet.sleep(0.05)  # the six requests are in the service's hands
     rpc.list_villages(None)
     finished.append("cheap call")
@@ -145,7 +158,9 @@ def test_a_flood_of_sign_ins_is_told_to_come_back_instead_of_queueing_for_the_cp
             answers.append(("come back", refused.retry_after))
 
     proxies = [ServiceRpcProxy("members", config, timeout=60) for _ in range(12)]
-    threads = [eventlet.spawn(sign_in, proxy.start(), number) for number, proxy in enumerate(proxies)]
+    threads = [
+        eventlet.spawn(sign_in, proxy.start(), number) for number, proxy in enumerate(proxies)
+    ]
     for thread in threads:
         thread.wait()
     for proxy in proxies:

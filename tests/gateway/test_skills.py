@@ -1,4 +1,5 @@
 """The gateway keeps the skills taxonomy a while rather than asking members at every help request."""
+
 import pytest
 
 from gateway import skills
@@ -31,7 +32,9 @@ def test_the_taxonomy_is_asked_once_then_kept_until_its_time_runs_out(monkeypatc
     clock[0] += skills.SKILLS_TTL - 1
     assert skills.known_skills(members) == [{"code": "garden"}] and members.calls == 1
     clock[0] += 2
-    assert skills.known_skills(members) == [{"code": "garden"}, {"code": "it"}] and members.calls == 2
+    assert (
+        skills.known_skills(members) == [{"code": "garden"}, {"code": "it"}] and members.calls == 2
+    )
 
 
 def test_a_failed_answer_is_not_kept():

@@ -1,4 +1,5 @@
 """A service that is down gets a 503 naming it, never a hang (gateway + members only, real broker)."""
+
 import os
 import socket
 import time
@@ -32,13 +33,18 @@ def test_health_names_what_is_down(gateway_url):
     assert response.status_code == 503
     body = response.json()
     assert set(body["down"]) == {"partners", "orders", "events"}
-    assert body["checks"]["members"]["status"] == "ok" and body["checks"]["broker"]["status"] == "ok"
+    assert (
+        body["checks"]["members"]["status"] == "ok" and body["checks"]["broker"]["status"] == "ok"
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_route_whose_service_is_down_answers_503(gateway_url):
-    response = requests.get(gateway_url + "/api/partner/me", headers={"X-API-Key": "mlg_0123456789abcdef_" + "x" * 40},
-                            timeout=20)
+    response = requests.get(
+        gateway_url + "/api/partner/me",
+        headers={"X-API-Key": "mlg_0123456789abcdef_" + "x" * 40},
+        timeout=20,
+    )
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "service_unavailable" and "partners" in error["message"]
@@ -57,10 +63,15 @@ def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monke
     admin.autocommit = True
     with admin.cursor() as cursor:  # the members database refuses everyone for a while
         cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
     try:
-        response = requests.post(gateway_url + "/api/auth/login", json={"email": "a@b.fr", "password": "x" * 10},
-                                 timeout=20)
+        response = requests.post(
+            gateway_url + "/api/auth/login",
+            json={"email": "a@b.fr", "password": "x" * 10},
+            timeout=20,
+        )
         assert response.status_code == 503, response.text
         error = response.json()["error"]
         assert error["code"] == "service_unavailable" and "members" in error["message"]
@@ -68,8 +79,14 @@ def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monke
         with admin.cursor() as cursor:
             cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         admin.close()
-    assert requests.post(gateway_url + "/api/auth/login", json={"email": "a@b.fr", "password": "x" * 10},
-                         timeout=20).status_code == 401  # back, and nothing else changed
+    assert (
+        requests.post(
+            gateway_url + "/api/auth/login",
+            json={"email": "a@b.fr", "password": "x" * 10},
+            timeout=20,
+        ).status_code
+        == 401
+    )  # back, and nothing else changed
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -83,25 +100,46 @@ def test_exports_and_the_report_are_refused_while_a_service_s_figures_are_missin
 
     with ServiceRpcProxy("members", {"AMQP_URI": os.environ["AMQP_URI"]}, timeout=30) as members:
         # a real account: the gateway checks a token's account with members (sessions can be ended)
-        account = members.create_staff_account({"email": "coordination@maillage.test", "full_name": "Coordination",
-                                                "password": "mot-de-passe-test", "role": "coordinator"})
+        account = members.create_staff_account(
+            {
+                "email": "coordination@maillage.test",
+                "full_name": "Coordination",
+                "password": "mot-de-passe-test",
+                "role": "coordinator",
+            }
+        )
     cookies = {COOKIE: auth.issue_token(account)}
     period = "?du=2026-01-01&au=2026-06-30"
     for path in ("/console/coordination/export/villages.csv", "/console/coordination/rapport.pdf"):
-        response = requests.get(gateway_url + path + period, cookies=cookies, allow_redirects=False, timeout=30)
+        response = requests.get(
+            gateway_url + path + period, cookies=cookies, allow_redirects=False, timeout=30
+        )
         assert response.status_code == 503, (path, response.status_code)
-        assert "text/html" in response.headers["Content-Type"] and "Chiffres incomplets" in response.text
-        assert "commandes, ventes et colis" in response.text and "animations et suggestions" in response.text
-    page = requests.get(gateway_url + "/console/coordination" + period, cookies=cookies, allow_redirects=False,
-                        timeout=30)
+        assert (
+            "text/html" in response.headers["Content-Type"]
+            and "Chiffres incomplets" in response.text
+        )
+        assert (
+            "commandes, ventes et colis" in response.text
+            and "animations et suggestions" in response.text
+        )
+    page = requests.get(
+        gateway_url + "/console/coordination" + period,
+        cookies=cookies,
+        allow_redirects=False,
+        timeout=30,
+    )
     assert page.status_code == 200 and "Chiffres indisponibles pour le moment" in page.text
     assert "partenaires et financements" in page.text
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_503_says_when_to_try_again(gateway_url):
-    response = requests.get(gateway_url + "/api/partner/me", headers={"X-API-Key": "mlg_0123456789abcdef_" + "x" * 40},
-                            timeout=20)
+    response = requests.get(
+        gateway_url + "/api/partner/me",
+        headers={"X-API-Key": "mlg_0123456789abcdef_" + "x" * 40},
+        timeout=20,
+    )
     assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
     assert "réessayez" in response.json()["error"]["message"]
 
@@ -112,8 +150,9 @@ def _declare_rpc_queue_without_consumer(amqp_uri: str, service: str) -> None:
 
     with Connection(amqp_uri) as connection:
         exchange = Exchange("nameko-rpc", type="topic", durable=True)
-        Queue(f"rpc-{service}", exchange=exchange, routing_key=f"{service}.*", durable=True)(connection.channel()) \
-            .declare()
+        Queue(f"rpc-{service}", exchange=exchange, routing_key=f"{service}.*", durable=True)(
+            connection.channel()
+        ).declare()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -159,15 +198,39 @@ def test_health_tells_degraded_from_down(gateway_with_orders):
     import json
 
     url, status = gateway_with_orders
-    status.write_text(json.dumps({"processes": {
-        "partners": {"state": "restarting", "pid": None, "restarts": 4, "exits_in_a_row": 4, "keeps_dying": True,
-                     "last_exit": 1, "last_error": "OperationalError: could not connect"},
-        "orders": {"state": "running", "pid": 12, "restarts": 0, "exits_in_a_row": 0, "keeps_dying": False,
-                   "last_exit": None, "last_error": None}}}))
+    status.write_text(
+        json.dumps(
+            {
+                "processes": {
+                    "partners": {
+                        "state": "restarting",
+                        "pid": None,
+                        "restarts": 4,
+                        "exits_in_a_row": 4,
+                        "keeps_dying": True,
+                        "last_exit": 1,
+                        "last_error": "OperationalError: could not connect",
+                    },
+                    "orders": {
+                        "state": "running",
+                        "pid": 12,
+                        "restarts": 0,
+                        "exits_in_a_row": 0,
+                        "keeps_dying": False,
+                        "last_exit": None,
+                        "last_error": None,
+                    },
+                }
+            }
+        )
+    )
     response = requests.get(url + "/health", timeout=20)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "degraded" and set(body["down"]) == {"partners", "events"}
     assert "partners: not answering" in body["degraded"]
-    assert any("partners: keeps dying" in reason and "could not connect" in reason for reason in body["degraded"])
+    assert any(
+        "partners: keeps dying" in reason and "could not connect" in reason
+        for reason in body["degraded"]
+    )
     assert body["processes"]["partners"]["restarts"] == 4

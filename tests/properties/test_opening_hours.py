@@ -7,6 +7,7 @@ moments, many of them around the changes of daylight saving time in Europe/Paris
   time of the schedule (wall clock in Paris, also across a change of time);
 - when open, it closes after now, and opens again after it closes.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -14,7 +15,15 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.members.opening_hours import PARIS, ScheduleException, Slot, _instant, minutes, opening_status, slots_on
+from services.members.opening_hours import (
+    PARIS,
+    ScheduleException,
+    Slot,
+    _instant,
+    minutes,
+    opening_status,
+    slots_on,
+)
 
 
 def _hhmm(total: int) -> str:
@@ -38,14 +47,23 @@ def exception(draw):
     start = draw(DAYS)
     end = start + timedelta(days=draw(st.integers(0, 20)))
     closed = draw(st.booleans())
-    return ScheduleException(start, end, closed, () if closed else tuple(draw(st.lists(slot(), max_size=2))))
+    return ScheduleException(
+        start, end, closed, () if closed else tuple(draw(st.lists(slot(), max_size=2)))
+    )
 
 
 # moments anywhere in the year, and many within hours of the changes of time (29 March, 25 October 2026)
-around_dst = st.sampled_from([datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
-                              datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc)]).flatmap(
-    lambda change: st.integers(-36 * 60, 36 * 60).map(lambda m: change + timedelta(minutes=m)))
-anywhere = st.datetimes(datetime(2026, 3, 20), datetime(2027, 3, 31), timezones=st.just(timezone.utc))
+around_dst = st.sampled_from(
+    [
+        datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
+        datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc),
+    ]
+).flatmap(
+    lambda change: st.integers(-36 * 60, 36 * 60).map(lambda m: change + timedelta(minutes=m))
+)
+anywhere = st.datetimes(
+    datetime(2026, 3, 20), datetime(2027, 3, 31), timezones=st.just(timezone.utc)
+)
 moments = st.one_of(around_dst, anywhere).map(lambda at: at.replace(second=0, microsecond=0))
 
 
@@ -59,8 +77,12 @@ def _open_at(schedule, exceptions, at: datetime) -> bool:
 
 
 @settings(max_examples=300, deadline=None)
-@given(schedule=weekly, exceptions=st.lists(exception(), max_size=3), at=moments,
-       as_paris=st.booleans())
+@given(
+    schedule=weekly,
+    exceptions=st.lists(exception(), max_size=3),
+    at=moments,
+    as_paris=st.booleans(),
+)
 def test_open_now_and_next_opening(schedule, exceptions, at, as_paris):
     asked = at.astimezone(PARIS) if as_paris else at
     status = opening_status(schedule, exceptions, asked)
@@ -76,7 +98,9 @@ def test_open_now_and_next_opening(schedule, exceptions, at, as_paris):
         assert following.tzinfo is not None and following > at
         assert opening_status(schedule, exceptions, following)["open"]
         local = following.astimezone(PARIS)
-        assert local.strftime("%H:%M") in {s.opens for s in slots_on(local.date(), schedule, exceptions)}
+        assert local.strftime("%H:%M") in {
+            s.opens for s in slots_on(local.date(), schedule, exceptions)
+        }
 
 
 @settings(max_examples=100, deadline=None)
@@ -86,7 +110,9 @@ def test_a_weekly_schedule_without_exceptions_always_opens_again_within_a_week(s
     if status["open"] and status["until"] is None:  # open round the clock, every day: never closes
         assert status["next_opening"] is None
         return
-    assert status["next_opening"] is not None and at < status["next_opening"] <= at + timedelta(days=8)
+    assert status["next_opening"] is not None and at < status["next_opening"] <= at + timedelta(
+        days=8
+    )
 
 
 def test_open_round_the_clock_never_closes_nor_opens_again():

@@ -7,6 +7,7 @@
 - an order's status (orders, `ordering.TRANSITIONS`) through `ordering._move`, the one place an
   order's status changes: same rule, plus the time stamps of the move.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,19 @@ from services.events.models import KnownVillage
 from services.members import villages
 from tests.reliability.support import open_village
 
-DB_SETTINGS = settings(max_examples=15, deadline=None,
-                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+DB_SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _events(database, type_: str, key: str, value: str) -> list[dict]:
     with database.unit_of_work() as uow:
-        bodies = [json.loads(r.body) for r in uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_))]
+        bodies = [
+            json.loads(r.body)
+            for r in uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_))
+        ]
     return [b for b in bodies if b["payload"].get(key) == value]
 
 
@@ -46,8 +53,9 @@ def _reachable(transitions: dict, start: str) -> set:
     return seen
 
 
-@pytest.mark.parametrize("transitions, start", [(villages.TRANSITIONS, "preparing"),
-                                                (suggestions.TRANSITIONS, "new")])
+@pytest.mark.parametrize(
+    "transitions, start", [(villages.TRANSITIONS, "preparing"), (suggestions.TRANSITIONS, "new")]
+)
 def test_every_state_is_reachable_and_names_only_known_states(transitions, start):
     assert _reachable(transitions, start) == set(transitions)
     assert all(set(targets) <= set(transitions) for targets in transitions.values())
@@ -71,7 +79,10 @@ def test_a_village_moves_only_along_its_transitions(members_db, moves):
     for requested in moves:
         with members_db.unit_of_work() as uow:
             if requested in villages.TRANSITIONS[state]:
-                assert villages.change_status(uow, village["id"], requested, "raison")["status"] == requested
+                assert (
+                    villages.change_status(uow, village["id"], requested, "raison")["status"]
+                    == requested
+                )
                 state, recorded = requested, recorded + 1
             else:
                 with pytest.raises(Conflict) as refused:
@@ -96,8 +107,15 @@ def events_village(service_db):
     database = service_db("events")
     village_id = str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        uow.session.add(KnownVillage(id=village_id, slug="v", name="Village", commune="C",
-                                     opened_at=datetime.now(timezone.utc)))
+        uow.session.add(
+            KnownVillage(
+                id=village_id,
+                slug="v",
+                name="Village",
+                commune="C",
+                opened_at=datetime.now(timezone.utc),
+            )
+        )
         uow.commit()
     return database, village_id
 
@@ -107,7 +125,9 @@ def events_village(service_db):
 def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
     database, village_id = events_village
     with database.unit_of_work() as uow:
-        made = suggestions.create_suggestion(uow, village_id, {"category": "mobilite", "text": "Un bus le mardi"})
+        made = suggestions.create_suggestion(
+            uow, village_id, {"category": "mobilite", "text": "Un bus le mardi"}
+        )
     state, recorded = made["status"], 0
     for requested in moves:
         data = {"status": requested, "reason": "Pas de budget" if requested == "declined" else None}
@@ -118,8 +138,11 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
             else:
                 with pytest.raises(Conflict) as refused:
                     suggestions.change_status(uow, made["id"], data, None)
-                assert refused.value.details == {"current": state, "requested": requested,
-                                                 "allowed": list(suggestions.TRANSITIONS[state])}
+                assert refused.value.details == {
+                    "current": state,
+                    "requested": requested,
+                    "allowed": list(suggestions.TRANSITIONS[state]),
+                }
         with database.unit_of_work() as uow:
             assert suggestions.get_suggestion(uow, made["id"], None)["status"] == state
     assert len(_events(database, "suggestion.answered", "suggestion_id", made["id"])) == recorded
@@ -127,8 +150,10 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
 
 # --- an order's status ---------------------------------------------------------------------------
 
+
 def _orders():
     from services.orders import ordering
+
     return ordering
 
 
@@ -143,14 +168,34 @@ class _Recorder:
 
 
 @settings(max_examples=200, deadline=None)
-@given(moves=st.lists(st.sampled_from(["placed", "confirmed", "ready", "collected", "delivered", "cancelled",
-                                       "refused"]), max_size=8))
+@given(
+    moves=st.lists(
+        st.sampled_from(
+            ["placed", "confirmed", "ready", "collected", "delivered", "cancelled", "refused"]
+        ),
+        max_size=8,
+    )
+)
 def test_an_order_moves_only_along_its_transitions(moves):
     ordering = _orders()
     assert _reachable(ordering.TRANSITIONS, "placed") == set(ordering.TRANSITIONS)
-    order = SimpleNamespace(id="o1", village_id="v1", status="placed", fulfilment="counter", delivery_date=None,
-                            lines=[], total_cents=0, reason=None, confirmed_at=None, ready_at=None, closed_at=None,
-                            member_id="m1", locker_compartment=None, locker_code=None, truck_stop=None)
+    order = SimpleNamespace(
+        id="o1",
+        village_id="v1",
+        status="placed",
+        fulfilment="counter",
+        delivery_date=None,
+        lines=[],
+        total_cents=0,
+        reason=None,
+        confirmed_at=None,
+        ready_at=None,
+        closed_at=None,
+        member_id="m1",
+        locker_compartment=None,
+        locker_code=None,
+        truck_stop=None,
+    )
     uow, expected = _Recorder(), []
     for n, requested in enumerate(moves):
         now = datetime(2026, 12, 1, 9, n, tzinfo=timezone.utc)

@@ -8,6 +8,7 @@ checked after every step against a plain model of the rule:
 - one active registration per person (twice: Conflict); the capacity never goes below the people
   registered (Conflict, nothing changed).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -31,20 +32,31 @@ def village(service_db):
     village_id, members = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(PEOPLE)]
     now = datetime.now(timezone.utc)
     with database.unit_of_work() as uow:
-        uow.session.add(KnownVillage(id=village_id, slug="v", name="Village", commune="C", opened_at=now))
+        uow.session.add(
+            KnownVillage(id=village_id, slug="v", name="Village", commune="C", opened_at=now)
+        )
         for n, member in enumerate(members):
-            uow.session.add(KnownMember(id=member, village_id=village_id, display_name=f"Personne {n}",
-                                        registered_at=now))
+            uow.session.add(
+                KnownMember(
+                    id=member,
+                    village_id=village_id,
+                    display_name=f"Personne {n}",
+                    registered_at=now,
+                )
+            )
         uow.commit()
     return database, village_id, members
 
 
-steps = st.lists(st.one_of(
-    st.tuples(st.just("register"), st.integers(0, PEOPLE - 1)),
-    st.tuples(st.just("guest"), st.integers(0, 2)),
-    st.tuples(st.just("cancel"), st.integers(0, PEOPLE + 2)),
-    st.tuples(st.just("capacity"), st.integers(1, 6)),
-), max_size=14)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.integers(0, PEOPLE - 1)),
+        st.tuples(st.just("guest"), st.integers(0, 2)),
+        st.tuples(st.just("cancel"), st.integers(0, PEOPLE + 2)),
+        st.tuples(st.just("capacity"), st.integers(1, 6)),
+    ),
+    max_size=14,
+)
 
 
 class Model:
@@ -64,7 +76,9 @@ class Model:
     def register(self, person) -> bool:
         if any(p == person for p, _s in self.queue):
             return False
-        self.queue.append([person, "registered" if self.registered() < self.capacity else "waiting"])
+        self.queue.append(
+            [person, "registered" if self.registered() < self.capacity else "waiting"]
+        )
         return True
 
     def cancel(self, person) -> None:
@@ -79,25 +93,43 @@ class Model:
         return True
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(capacity=st.integers(1, 3), steps=steps)
 def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
     database, village_id, members = village
     with database.unit_of_work() as uow:
-        animation = animations.create_animation(uow, village_id, {
-            "kind": "atelier", "title": "Atelier", "place": "Salle", "starts_at": START.isoformat(),
-            "ends_at": (START + timedelta(hours=2)).isoformat(), "capacity": capacity, "roles": []})
+        animation = animations.create_animation(
+            uow,
+            village_id,
+            {
+                "kind": "atelier",
+                "title": "Atelier",
+                "place": "Salle",
+                "starts_at": START.isoformat(),
+                "ends_at": (START + timedelta(hours=2)).isoformat(),
+                "capacity": capacity,
+                "roles": [],
+            },
+        )
     model, ids = Model(capacity), {}  # ids: person -> registration id
     guests = [("Mme Faure", "05 55 12 34 5%d" % n) for n in range(3)]
     for action, n in steps:
         with database.unit_of_work() as uow:
             if action in ("register", "guest"):
                 person = f"m{n}" if action == "register" else f"g{n}"
-                data = {"member_id": members[n]} if action == "register" else \
-                    {"guest_name": guests[n][0], "guest_phone": guests[n][1]}
+                data = (
+                    {"member_id": members[n]}
+                    if action == "register"
+                    else {"guest_name": guests[n][0], "guest_phone": guests[n][1]}
+                )
                 if model.register(person):
-                    ids[person] = animations.register(uow, animation["id"], data, None)["registration"]["id"]
+                    ids[person] = animations.register(uow, animation["id"], data, None)[
+                        "registration"
+                    ]["id"]
                 else:
                     with pytest.raises(Conflict):
                         animations.register(uow, animation["id"], data, None)
@@ -117,7 +149,11 @@ def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
                     assert refused.value.field == "capacity"
         with database.unit_of_work() as uow:
             seen = animations.get_animation(uow, animation["id"], None)
-        status = {r["id"]: r["status"] for r in seen["registrations"] if r["status"] in ("registered", "waiting")}
+        status = {
+            r["id"]: r["status"]
+            for r in seen["registrations"]
+            if r["status"] in ("registered", "waiting")
+        }
         assert status == {ids[p]: s for p, s in model.queue}, (steps, seen["registrations"])
         assert seen["capacity"] == model.capacity
         assert seen["registered"] <= seen["capacity"]

@@ -3,6 +3,7 @@ plain pika client, nameko containers, and a private RabbitMQ node that a test ma
 
 Everything here talks to real brokers and databases; every process started is killed at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,7 @@ MAILLAGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "maill
 
 # --- databases -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def backend(request):
     """Here the engine defaults to SQLite; parametrize with indirect=True to run on PostgreSQL too."""
@@ -32,6 +34,7 @@ def backend(request):
 
 
 # --- broker clients --------------------------------------------------------------------------
+
 
 @pytest.fixture
 def broker_client():
@@ -72,12 +75,18 @@ def start_container(container_factory):
 
 # --- the relay, as a real process ------------------------------------------------------------
 
+
 class RelayProcess:
     def __init__(self, service: str, log_path: Path, env: dict):
         self.service, self.log_path = service, log_path
         self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen([*MAILLAGE, "relay", service], cwd=REPO, env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*MAILLAGE, "relay", service],
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     @property
     def returncode(self):
@@ -91,7 +100,9 @@ class RelayProcess:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"the {self.service} relay did not exit within {timeout}s:\n{self.output()}")
+            raise AssertionError(
+                f"the {self.service} relay did not exit within {timeout}s:\n{self.output()}"
+            )
 
     def stop(self, timeout: float = 10) -> None:
         if self.proc.poll() is None:
@@ -110,7 +121,9 @@ def relay(tmp_path):
     subprocess with the test's environment (AMQP_URI, <SERVICE>_DATABASE_URL); killed at the end."""
     started: list[RelayProcess] = []
 
-    def start(service: str, *, failpoints: str | None = None, amqp_uri: str | None = None) -> RelayProcess:
+    def start(
+        service: str, *, failpoints: str | None = None, amqp_uri: str | None = None
+    ) -> RelayProcess:
         env = dict(os.environ)
         env.pop("MAILLAGE_FAILPOINTS", None)
         if failpoints:
@@ -128,6 +141,7 @@ def relay(tmp_path):
 
 
 # --- a private RabbitMQ node -----------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -156,38 +170,54 @@ class PrivateRabbit:
         self.pid_file = base / "node.pid"
         self.server = _rabbit_script("rabbitmq-server")
         self.ctl = _rabbit_script("rabbitmqctl")
-        (base / "enabled_plugins").write_text("[].\n")  # no management: 15672 belongs to the shared broker
+        (base / "enabled_plugins").write_text(
+            "[].\n"
+        )  # no management: 15672 belongs to the shared broker
         (base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
-        (base / "rabbitmq-env.conf").write_text("")   # not /etc/rabbitmq/rabbitmq-env.conf (its NODENAME)
-        self.env = dict(os.environ,
-                        HOME=str(base),  # its own Erlang cookie
-                        RABBITMQ_NODENAME=self.node,
-                        RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
-                        RABBITMQ_NODE_PORT=str(self.port),
-                        RABBITMQ_DIST_PORT=str(self.dist_port),
-                        RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
-                        RABBITMQ_LOG_BASE=str(base / "log"),
-                        RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "enabled_plugins"),
-                        RABBITMQ_CONFIG_FILE=str(base / "rabbitmq.conf"),
-                        RABBITMQ_ADVANCED_CONFIG_FILE=str(base / "advanced.config"),
-                        RABBITMQ_CONF_ENV_FILE=str(base / "rabbitmq-env.conf"),
-                        RABBITMQ_PID_FILE=str(self.pid_file),
-                        ERL_EPMD_ADDRESS="127.0.0.1")
+        (base / "rabbitmq-env.conf").write_text(
+            ""
+        )  # not /etc/rabbitmq/rabbitmq-env.conf (its NODENAME)
+        self.env = dict(
+            os.environ,
+            HOME=str(base),  # its own Erlang cookie
+            RABBITMQ_NODENAME=self.node,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
+            RABBITMQ_LOG_BASE=str(base / "log"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "enabled_plugins"),
+            RABBITMQ_CONFIG_FILE=str(base / "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=str(base / "advanced.config"),
+            RABBITMQ_CONF_ENV_FILE=str(base / "rabbitmq-env.conf"),
+            RABBITMQ_PID_FILE=str(self.pid_file),
+            ERL_EPMD_ADDRESS="127.0.0.1",
+        )
 
     def ctl_run(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-        return subprocess.run([self.ctl, "-n", self.node, *args], env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [self.ctl, "-n", self.node, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def start(self) -> None:
         if not (self.server and self.ctl):
             raise RuntimeError("rabbitmq-server / rabbitmqctl not found")
-        started = subprocess.run([self.server, "-detached"], env=self.env, capture_output=True, text=True,
-                                 timeout=60)
+        started = subprocess.run(
+            [self.server, "-detached"], env=self.env, capture_output=True, text=True, timeout=60
+        )
         if started.returncode != 0:
-            raise RuntimeError(f"rabbitmq-server -detached failed: {started.stderr or started.stdout}")
+            raise RuntimeError(
+                f"rabbitmq-server -detached failed: {started.stderr or started.stdout}"
+            )
         waited = self.ctl_run("wait", str(self.pid_file), "--timeout", "60")
         if waited.returncode != 0:
-            raise RuntimeError(f"node did not start: {waited.stdout}{waited.stderr}\n{self.log_tail()}")
+            raise RuntimeError(
+                f"node did not start: {waited.stdout}{waited.stderr}\n{self.log_tail()}"
+            )
         self.wait_port(open_=True)
 
     def wait_port(self, open_: bool, timeout: float = 30) -> None:
@@ -196,8 +226,12 @@ class PrivateRabbit:
                 sock.settimeout(0.5)
                 return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
-        wait_until(lambda: is_open() == open_, timeout, interval=0.1,
-                   message=f"port {self.port} {'open' if open_ else 'closed'}")
+        wait_until(
+            lambda: is_open() == open_,
+            timeout,
+            interval=0.1,
+            message=f"port {self.port} {'open' if open_ else 'closed'}",
+        )
 
     def stop_app(self) -> None:
         result = self.ctl_run("stop_app")
@@ -250,4 +284,3 @@ def private_rabbit(tmp_path_factory):
     node.stop()
     # data of a stopped node; keep the logs if the test failed (tmp_path retention)
     shutil.rmtree(base / "mnesia", ignore_errors=True)
-

@@ -1,4 +1,5 @@
 """Helpers of the reliability tests: bounded waits, plain pika taps and publishers, DB counts."""
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,14 @@ def wait_until(predicate, timeout: float = 20, interval: float = 0.05, message: 
         if last:
             return last
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message} (last value: {last!r})")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {message} (last value: {last!r})"
+            )
         time.sleep(interval)
 
 
 # --- database --------------------------------------------------------------------------------
+
 
 def count(database, model, *where) -> int:
     with database.engine.connect() as conn:
@@ -49,13 +53,20 @@ def inbox_count(database, consumer: str | None = None) -> int:
     return count(database, InboxEntry, *([InboxEntry.consumer == consumer] if consumer else []))
 
 
-_seq = iter(range(1, 10 ** 9))
+_seq = iter(range(1, 10**9))
 
 
 def village_input(**overrides) -> dict:
     n = next(_seq)
-    data = {"slug": f"village-{uuid.uuid4().hex[:8]}-{n}", "name": f"Village {n}", "commune": "Peyrelevade",
-            "insee_code": "19164", "postcode": "19290", "kind": "fixed", "population": 800}
+    data = {
+        "slug": f"village-{uuid.uuid4().hex[:8]}-{n}",
+        "name": f"Village {n}",
+        "commune": "Peyrelevade",
+        "insee_code": "19164",
+        "postcode": "19290",
+        "kind": "fixed",
+        "population": 800,
+    }
     data.update(overrides)
     return data
 
@@ -70,14 +81,22 @@ def open_village(members_db, **overrides) -> dict:
 
 def village_envelope(**payload_overrides) -> dict:
     village_id = str(uuid.uuid4())
-    payload = {"village_id": village_id, "slug": f"v-{village_id[:8]}", "name": "Faux-la-Montagne",
-               "commune": "Faux-la-Montagne", "insee_code": "23076", "kind": "fixed", "population": 400}
+    payload = {
+        "village_id": village_id,
+        "slug": f"v-{village_id[:8]}",
+        "name": "Faux-la-Montagne",
+        "commune": "Faux-la-Montagne",
+        "insee_code": "23076",
+        "kind": "fixed",
+        "population": 400,
+    }
     envelope = build_envelope("village.opened", payload, village_id=village_id, source="members")
     envelope["payload"].update(payload_overrides)
     return envelope
 
 
 # --- broker ----------------------------------------------------------------------------------
+
 
 class Broker:
     """A plain pika connection for the test itself: publish raw bodies, tap routing keys."""
@@ -88,18 +107,34 @@ class Broker:
         topology.declare_pika(self.channel, subscriptions)
         self.channel.confirm_delivery()
 
-    def publish(self, body, routing_key: str, *, message_id: str | None = None, type: str | None = None,
-                exchange: str = config.EVENTS_EXCHANGE, mandatory: bool = False) -> None:
+    def publish(
+        self,
+        body,
+        routing_key: str,
+        *,
+        message_id: str | None = None,
+        type: str | None = None,
+        exchange: str = config.EVENTS_EXCHANGE,
+        mandatory: bool = False,
+    ) -> None:
         if isinstance(body, dict):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
-        self.channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(
-            content_type="application/json", delivery_mode=2, message_id=message_id, type=type),
-            mandatory=mandatory)
+        self.channel.basic_publish(
+            exchange,
+            routing_key,
+            body,
+            pika.BasicProperties(
+                content_type="application/json", delivery_mode=2, message_id=message_id, type=type
+            ),
+            mandatory=mandatory,
+        )
 
     def publish_envelope(self, envelope: dict) -> None:
-        self.publish(envelope, envelope["type"], message_id=envelope["event_id"], type=envelope["type"])
+        self.publish(
+            envelope, envelope["type"], message_id=envelope["event_id"], type=envelope["type"]
+        )
 
     def tap(self, *routing_keys: str) -> "Tap":
         """A private queue bound to `routing_keys` on the events exchange: what the broker routed."""
@@ -135,24 +170,37 @@ class WorkerLog:
 
     def __init__(self, container):
         self.results: list[tuple[str, object]] = []
-        self.handled: list[tuple[str, object, int]] = []  # (method, exc_info, events in its argument)
+        self.handled: list[
+            tuple[str, object, int]
+        ] = []  # (method, exc_info, events in its argument)
         original = container._worker_result
 
         def record(worker_ctx, result, exc_info):
             self.results.append((worker_ctx.entrypoint.method_name, exc_info))
             argument = worker_ctx.args[0] if worker_ctx.args else None
-            self.handled.append((worker_ctx.entrypoint.method_name, exc_info,
-                                 len(argument) if isinstance(argument, list) else 1))
+            self.handled.append(
+                (
+                    worker_ctx.entrypoint.method_name,
+                    exc_info,
+                    len(argument) if isinstance(argument, list) else 1,
+                )
+            )
             return original(worker_ctx, result, exc_info)
 
         container._worker_result = record
 
     def runs(self, method: str, ok: bool | None = None) -> int:
-        return sum(1 for name, exc_info in self.results
-                   if name == method and (ok is None or (exc_info is None) == ok))
+        return sum(
+            1
+            for name, exc_info in self.results
+            if name == method and (ok is None or (exc_info is None) == ok)
+        )
 
     def events(self, method: str, ok: bool | None = None) -> int:
         """Events handled by `method`'s workers: a batching handler's worker may take several (two
         copies read in the same go make one batch)."""
-        return sum(n for name, exc_info, n in self.handled
-                   if name == method and (ok is None or (exc_info is None) == ok))
+        return sum(
+            n
+            for name, exc_info, n in self.handled
+            if name == method and (ok is None or (exc_info is None) == ok)
+        )

@@ -1,4 +1,5 @@
 """Consumers against the real broker: duplicates, poison messages, invalid payloads, unroutable events."""
+
 import uuid
 
 import pytest
@@ -12,7 +13,14 @@ from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
-from tests.reliability.support import count, inbox_count, open_village, pending, village_envelope, wait_until
+from tests.reliability.support import (
+    count,
+    inbox_count,
+    open_village,
+    pending,
+    village_envelope,
+    wait_until,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -47,9 +55,11 @@ def _letters(amqp_uri):
 
 # --- 3. duplicates -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_db, start_container,
-                                             broker_client):
+def test_a_duplicate_delivery_has_one_effect(
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     orders = service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
@@ -60,13 +70,16 @@ def test_a_duplicate_delivery_has_one_effect(amqp_uri, nameko_config, service_db
 
     # both copies are handled to the end, in one batch or two (on PostgreSQL two concurrent copies
     # race on the inbox key: the second waits for the first transaction, then finds it processed)
-    wait_until(lambda: workers.events(HANDLER, ok=True) == 2, message="both copies to be acknowledged")
+    wait_until(
+        lambda: workers.events(HANDLER, ok=True) == 2, message="both copies to be acknowledged"
+    )
     assert count(orders, KnownVillage) == 1
     assert inbox_count(orders, "orders.on_village_opened") == 1
     assert _letters(amqp_uri) == {}, "a duplicate is not an error"
 
 
 # --- 4. poison messages ------------------------------------------------------------------------
+
 
 class BrieflyFailingService:
     """Fails the first two times (a database restarting, say), then works."""
@@ -86,8 +99,9 @@ class BrieflyFailingService:
         read_models.record_village(uow, event)
 
 
-def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, nameko_config, service_db,
-                                                                     start_container, broker_client, monkeypatch):
+def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "5")
     monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.3")
     monkeypatch.setattr(BrieflyFailingService, "attempts", [])
@@ -98,12 +112,15 @@ def test_a_brief_failure_is_retried_after_a_pause_and_processed_once(amqp_uri, n
     wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the event to be processed")
     attempts = BrieflyFailingService.attempts
     assert len(attempts) == 3 and workers.runs(HANDLER, ok=False) == 2
-    assert attempts[1] - attempts[0] >= 0.3 and attempts[2] - attempts[1] >= 0.6, "retries are spaced, doubling"
+    assert attempts[1] - attempts[0] >= 0.3 and attempts[2] - attempts[1] >= 0.6, (
+        "retries are spaced, doubling"
+    )
     assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
 
-def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_config, service_db,
-                                                              start_container, broker_client, failing,
-                                                              monkeypatch):
+
+def test_a_poison_message_is_dead_lettered_then_replayed_once(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, failing, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
     orders = service_db("orders")
     _container, workers = start_container(FlakyService, nameko_config)
@@ -111,7 +128,9 @@ def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_c
     envelope = village_envelope()
     client.publish_envelope(envelope)
 
-    letters = wait_until(lambda: _letters(amqp_uri), message="the poison message in the dead-letter queue")
+    letters = wait_until(
+        lambda: _letters(amqp_uri), message="the poison message in the dead-letter queue"
+    )
     letter = letters[envelope["event_id"]]
     assert len(letters) == 1
     assert letter.origin_queue == "flaky.on_village_opened"
@@ -119,20 +138,27 @@ def test_a_poison_message_is_dead_lettered_then_replayed_once(amqp_uri, nameko_c
     assert "RuntimeError: supplier API unreachable" in letter.reason
     assert letter.attempts == 3
     # the worker is recorded just after its message was dead-lettered: wait for it
-    wait_until(lambda: workers.runs(HANDLER, ok=False) == 3, message="three failed attempts recorded")
+    wait_until(
+        lambda: workers.runs(HANDLER, ok=False) == 3, message="three failed attempts recorded"
+    )
     assert count(orders, KnownVillage) == 0
 
     failing["on"] = False  # the handler is fixed
     assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1
 
-    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
+    wait_until(
+        lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed"
+    )
     assert count(orders, KnownVillage) == 1 and inbox_count(orders) == 1
     assert _letters(amqp_uri) == {}, "the dead-letter queue is empty after the replay"
-    assert workers.runs(HANDLER) == 4, "exactly MAILLAGE_DELIVERY_LIMIT failures, then processed once"
+    assert workers.runs(HANDLER) == 4, (
+        "exactly MAILLAGE_DELIVERY_LIMIT failures, then processed once"
+    )
 
 
-def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_db, start_container,
-                                        broker_client, failing, monkeypatch):
+def test_a_dead_letter_can_be_discarded(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, failing, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
     orders = service_db("orders")
     _container, workers = start_container(FlakyService, nameko_config)
@@ -153,20 +179,27 @@ def test_a_dead_letter_can_be_discarded(amqp_uri, nameko_config, service_db, sta
 
 # --- 5. invalid payloads -----------------------------------------------------------------------
 
-def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(amqp_uri, nameko_config,
-                                                                           service_db, start_container,
-                                                                           broker_client):
+
+def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     orders = service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
 
     boat = village_envelope(kind="boat")
     client.publish_envelope(boat)
-    client.publish(b"<village>not JSON</village>", "village.opened", message_id="not-json-1",
-                   type="village.opened")
+    client.publish(
+        b"<village>not JSON</village>",
+        "village.opened",
+        message_id="not-json-1",
+        type="village.opened",
+    )
 
-    letters = wait_until(lambda: len(_letters(amqp_uri)) == 2 and _letters(amqp_uri),
-                         message="both invalid messages dead-lettered")
+    letters = wait_until(
+        lambda: len(_letters(amqp_uri)) == 2 and _letters(amqp_uri),
+        message="both invalid messages dead-lettered",
+    )
     contract = letters[boat["event_id"]]
     assert contract.origin_queue == "orders.on_village_opened"
     assert contract.reason.startswith("invalid event") and "kind" in contract.reason
@@ -179,27 +212,48 @@ def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(amqp_
 
     valid = village_envelope()
     client.publish_envelope(valid)
-    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the next valid event to be processed")
+    wait_until(
+        lambda: workers.runs(HANDLER, ok=True) == 1, message="the next valid event to be processed"
+    )
     assert count(orders, KnownVillage) == 1
     assert set(_letters(amqp_uri)) == {boat["event_id"], "not-json-1"}
 
 
 # --- 6. unroutable events ----------------------------------------------------------------------
 
-def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config, service_db,
-                                                        start_container, broker_client):
+
+def test_an_event_nobody_subscribes_to_is_dead_lettered(
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     service_db("orders")
-    _container, workers = start_container(OrdersService, nameko_config)  # subscribes to village.opened only
+    _container, workers = start_container(
+        OrdersService, nameko_config
+    )  # subscribes to village.opened only
     client = broker_client(amqp_uri)
     partner_id = str(uuid.uuid4())
-    envelope = build_envelope("partner.joined", {"partner_id": partner_id, "name": "Biocoop de Felletin",
-                                                 "kind": "producer", "village_ids": []},
-                              village_id=None, source="partners")
+    envelope = build_envelope(
+        "partner.joined",
+        {
+            "partner_id": partner_id,
+            "name": "Biocoop de Felletin",
+            "kind": "producer",
+            "village_ids": [],
+        },
+        village_id=None,
+        source="partners",
+    )
     # mandatory + confirms: the broker would return it if the alternate exchange did not take it
-    client.publish(envelope, "partner.joined", message_id=envelope["event_id"], type="partner.joined",
-                   mandatory=True)
+    client.publish(
+        envelope,
+        "partner.joined",
+        message_id=envelope["event_id"],
+        type="partner.joined",
+        mandatory=True,
+    )
 
-    letters = wait_until(lambda: _letters(amqp_uri), message="the unroutable event in the dead-letter queue")
+    letters = wait_until(
+        lambda: _letters(amqp_uri), message="the unroutable event in the dead-letter queue"
+    )
     letter = letters[envelope["event_id"]]
     assert letter.reason.startswith("unroutable"), letter.reason
     assert "partner.joined" in letter.reason
@@ -209,14 +263,15 @@ def test_an_event_nobody_subscribes_to_is_dead_lettered(amqp_uri, nameko_config,
 
 
 def test_the_relay_dead_letters_what_nobody_subscribes_to_and_it_can_be_replayed(
-        amqp_uri, nameko_config, service_db, relay, start_container):
+    amqp_uri, nameko_config, service_db, relay, start_container
+):
     members, orders = service_db("members"), service_db("orders")
-    village = open_village(members)   # no service subscribes to village.opened in this vhost yet
+    village = open_village(members)  # no service subscribes to village.opened in this vhost yet
     relay("members")
 
     wait_until(lambda: pending(members) == 0, message="the relay to publish")
     letters = wait_until(lambda: _letters(amqp_uri), message="the event in the dead-letter queue")
-    (event_id, letter), = letters.items()
+    ((event_id, letter),) = letters.items()
     assert letter.reason.startswith("unroutable") and letter.event_type == "village.opened"
     assert letter.origin_queue is None
     assert letter.as_dict(with_body=True)["body"]["payload"]["village_id"] == village["id"]
@@ -224,14 +279,18 @@ def test_the_relay_dead_letters_what_nobody_subscribes_to_and_it_can_be_replayed
     # the subscriber comes (late); the operator replays the event through the events exchange
     _container, workers = start_container(OrdersService, nameko_config)
     assert DeadLetterQueue(amqp_uri).replay(event_id) == 1
-    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
+    wait_until(
+        lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed"
+    )
     assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
 
 
 # --- the queue's own delivery limit: a consumer that dies on every attempt ------------------------
 
+
 def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_queue(
-        amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     """When the process dies before it can ack or dead-letter (so our consumer code never decides),
     the quorum queue's delivery limit is the safety net: the message lands in the dead-letter queue."""
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
@@ -256,11 +315,15 @@ def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_qu
     letter = letters[envelope["event_id"]]
     assert letter.origin_queue == queue
     assert "delivery_limit" in letter.reason, letter.reason
-    assert takes == BROKER_DELIVERY_LIMIT + 1, "delivered 1 + x-delivery-limit times, then dead-lettered"
+    assert takes == BROKER_DELIVERY_LIMIT + 1, (
+        "delivered 1 + x-delivery-limit times, then dead-lettered"
+    )
 
     _container, workers = start_container(OrdersService, nameko_config)
     assert DeadLetterQueue(amqp_uri).replay(envelope["event_id"]) == 1
-    wait_until(lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed")
+    wait_until(
+        lambda: workers.runs(HANDLER, ok=True) == 1, message="the replayed event to be processed"
+    )
     assert count(orders, KnownVillage) == 1 and _letters(amqp_uri) == {}
 
 
@@ -299,8 +362,9 @@ class BatchingService:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_events_queued_up_are_handled_in_batches_each_once(amqp_uri, nameko_config, service_db, start_container,
-                                                          broker_client, monkeypatch):
+def test_events_queued_up_are_handled_in_batches_each_once(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     monkeypatch.setattr(BatchingService, "batches", [])
     orders = service_db("orders")
     _container, _workers = start_container(BatchingService, nameko_config)
@@ -310,19 +374,24 @@ def test_events_queued_up_are_handled_in_batches_each_once(amqp_uri, nameko_conf
         client.publish_envelope(envelope)
     client.publish_envelope(envelopes[0])  # a duplicate delivery among them
 
-    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 40, message="the 40 events claimed")
+    wait_until(
+        lambda: inbox_count(orders, "batching.on_village_opened") == 40,
+        message="the 40 events claimed",
+    )
     batches = BatchingService.batches
     assert max(len(batch) for batch in batches) == 10, "events that queued up came ten at a time"
     assert len(batches) < 20
-    assert sorted(name for batch in batches for name in batch) == sorted(f"Village {n}" for n in range(40)), \
-        "the duplicate never reached the handler"
+    assert sorted(name for batch in batches for name in batch) == sorted(
+        f"Village {n}" for n in range(40)
+    ), "the duplicate never reached the handler"
     assert count(orders, KnownVillage) == 40
     assert _letters(amqp_uri) == {}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_events_read_together_make_one_batch_even_when_nothing_runs(amqp_uri, nameko_config, service_db,
-                                                                   start_container, broker_client, monkeypatch):
+def test_events_read_together_make_one_batch_even_when_nothing_runs(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     """An order's events reach a consumer together: the ones read in the same go are one batch (one
     transaction), not one batch each, although no batch was running to make them wait."""
     monkeypatch.setattr(BatchingService, "batches", [])
@@ -333,12 +402,16 @@ def test_events_read_together_make_one_batch_even_when_nothing_runs(amqp_uri, na
     for n in range(3):  # they wait in the queue, and are pushed together to the next consumer
         client.publish_envelope(village_envelope(name=f"Village {n}"))
     start_container(BatchingService, nameko_config)
-    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 3, message="the 3 events claimed")
+    wait_until(
+        lambda: inbox_count(orders, "batching.on_village_opened") == 3,
+        message="the 3 events claimed",
+    )
     assert BatchingService.batches == [["Village 0", "Village 1", "Village 2"]]
 
 
-def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(amqp_uri, nameko_config, service_db,
-                                                                       start_container, broker_client, monkeypatch):
+def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     """When no batch runs, the first event waits a moment for the ones behind it (pushed by the broker
     in separate reads on a busy machine): published one by one, each confirmed, they are one batch.
     The window is widened here so that the test does not depend on the machine's speed."""
@@ -349,12 +422,16 @@ def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(amqp_ur
     client = broker_client(amqp_uri)
     for n in range(3):  # each waits for the broker's confirm: they arrive apart
         client.publish_envelope(village_envelope(name=f"Village {n}"))
-    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 3, message="the 3 events claimed")
+    wait_until(
+        lambda: inbox_count(orders, "batching.on_village_opened") == 3,
+        message="the 3 events claimed",
+    )
     assert BatchingService.batches == [["Village 0", "Village 1", "Village 2"]]
 
 
 def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead_lettered(
-        amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch):
+    amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "2")
     monkeypatch.setenv("MAILLAGE_RETRY_DELAY", "0.1")
     monkeypatch.setattr(BatchingService, "batches", [])
@@ -370,11 +447,15 @@ def test_a_failing_batch_is_run_again_event_by_event_and_only_the_poison_is_dead
         client.publish_envelope(envelope)
 
     letters = wait_until(lambda: _letters(amqp_uri), message="the poison in the dead-letter queue")
-    wait_until(lambda: inbox_count(orders, "batching.on_village_opened") == 12, message="the 12 others claimed")
+    wait_until(
+        lambda: inbox_count(orders, "batching.on_village_opened") == 12,
+        message="the 12 others claimed",
+    )
     assert list(letters) == [poison["event_id"]]
     assert "poison in the batch" in letters[poison["event_id"]].reason
-    assert any(len(batch) > 1 and POISON_NAME in batch for batch in BatchingService.batches), \
+    assert any(len(batch) > 1 and POISON_NAME in batch for batch in BatchingService.batches), (
         "the poison failed a batch of several"
+    )
     assert count(orders, KnownVillage) == 12
 
 
@@ -394,7 +475,9 @@ class MixedService:
         pass
 
 
-def test_only_a_batching_handler_takes_more_messages_ahead(amqp_uri, nameko_config, start_container):
+def test_only_a_batching_handler_takes_more_messages_ahead(
+    amqp_uri, nameko_config, start_container
+):
     """A batching handler may hold a batch waiting while others run (batch × 3 here); a handler taking
     one event at a time keeps the container's max_workers, so the messages kept in memory stay few."""
     import requests
@@ -405,8 +488,18 @@ def test_only_a_batching_handler_takes_more_messages_ahead(amqp_uri, nameko_conf
     vhost = amqp_uri.rsplit("/", 1)[1]
 
     def prefetch():
-        consumers = requests.get(f"{RABBIT_MANAGEMENT}/consumers/{vhost}", auth=RABBIT_AUTH, timeout=10).json()
-        return {c["queue"]["name"]: c["prefetch_count"] for c in consumers if c["queue"]["name"].startswith("mixed.")}
+        consumers = requests.get(
+            f"{RABBIT_MANAGEMENT}/consumers/{vhost}", auth=RABBIT_AUTH, timeout=10
+        ).json()
+        return {
+            c["queue"]["name"]: c["prefetch_count"]
+            for c in consumers
+            if c["queue"]["name"].startswith("mixed.")
+        }
 
-    assert wait_until(lambda: len(prefetch()) == 2 and prefetch(), timeout=30, message="both consumers listed") == {
-        "mixed.on_village_opened": 30, "mixed.on_village_status_changed": nameko_config["max_workers"]}
+    assert wait_until(
+        lambda: len(prefetch()) == 2 and prefetch(), timeout=30, message="both consumers listed"
+    ) == {
+        "mixed.on_village_opened": 30,
+        "mixed.on_village_status_changed": nameko_config["max_workers"],
+    }

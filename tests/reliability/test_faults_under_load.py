@@ -18,6 +18,7 @@ poisoned event this test sends on purpose (a `member.registered` that breaks its
 Bounded (a few seconds of load around each fault, about a minute in all) so that it runs in
 `make test`; deselect with `-m "not faults"`.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -42,14 +43,27 @@ from backbone.db import Database
 from backbone.dead_letters import DeadLetterQueue
 from maillage.network import declare_topology
 from maillage.runner import Network
-from tests.conftest import PG_ADMIN_DSN, RABBIT_HOST, create_pg_database, drop_pg_database, drop_vhost, make_vhost
+from tests.conftest import (
+    PG_ADMIN_DSN,
+    RABBIT_HOST,
+    create_pg_database,
+    drop_pg_database,
+    drop_vhost,
+    make_vhost,
+)
 from tests.reliability.support import Broker, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.broker]
 
 REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"
-KILLED_IN_TURN = ["members", "orders", "events", "partners", "gateway"]  # each service with its outbox relay
+KILLED_IN_TURN = [
+    "members",
+    "orders",
+    "events",
+    "partners",
+    "gateway",
+]  # each service with its outbox relay
 
 
 def _free_port() -> int:
@@ -87,16 +101,24 @@ class RunningNetwork:
     def restart(self, name: str) -> None:
         process = self.process(name)
         with open(process.log_path, "ab") as log:
-            process.popen = subprocess.Popen(process.argv, stdout=log, stderr=subprocess.STDOUT,
-                                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=config.REPO_ROOT,
-                                             start_new_session=True)
+            process.popen = subprocess.Popen(
+                process.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                cwd=config.REPO_ROOT,
+                start_new_session=True,
+            )
 
     def stop(self) -> None:
         self.network.stop()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + "\n".join(p.log_path.read_text(errors="replace").splitlines()[-20:])
-                         for p in self.network.processes if p.log_path and p.log_path.exists())
+        return "\n".join(
+            f"--- {p.name}\n" + "\n".join(p.log_path.read_text(errors="replace").splitlines()[-20:])
+            for p in self.network.processes
+            if p.log_path and p.log_path.exists()
+        )
 
 
 @pytest.fixture
@@ -121,8 +143,13 @@ def running_network(backend, tmp_path, monkeypatch):
             migrations.upgrade(service)
         declare_topology()
         network.start()
-        seeded = subprocess.run([str(Path(sys.executable).parent / "maillage"), "seed"], cwd=REPO,
-                                capture_output=True, text=True, timeout=180)
+        seeded = subprocess.run(
+            [str(Path(sys.executable).parent / "maillage"), "seed"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert seeded.returncode == 0, seeded.stdout + seeded.stderr
         yield network
     finally:
@@ -137,21 +164,33 @@ class CounterLoad:
 
     def __init__(self, base_url: str, workers: int = 3):
         self.base_url, self.workers = base_url, workers
-        login = requests.post(base_url + "/api/auth/login", json={"email": CONCIERGE, "password": "maillage-demo"},
-                              timeout=10)
+        login = requests.post(
+            base_url + "/api/auth/login",
+            json={"email": CONCIERGE, "password": "maillage-demo"},
+            timeout=10,
+        )
         assert login.status_code == 200, login.text
         self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        self.village_id = requests.get(base_url + "/api/villages", headers=self.headers, timeout=10).json()[0]["id"]
+        self.village_id = requests.get(
+            base_url + "/api/villages", headers=self.headers, timeout=10
+        ).json()[0]["id"]
         self.accepted: list[str] = []
         self.orders: list[str] = []  # ids of the orders accepted
         self.keys_sent: set[str] = set()
         self.refused: dict[str, int] = {}
-        members = requests.get(f"{base_url}/api/villages/{self.village_id}/members", headers=self.headers,
-                               timeout=10).json()
-        catalogue = requests.get(f"{base_url}/api/villages/{self.village_id}/counter/catalogue?available=1",
-                                 headers=self.headers, timeout=10)
-        items = [i for i in (catalogue.json() if catalogue.status_code == 200 else [])
-                 if i.get("available") and i.get("next_delivery_date")]
+        members = requests.get(
+            f"{base_url}/api/villages/{self.village_id}/members", headers=self.headers, timeout=10
+        ).json()
+        catalogue = requests.get(
+            f"{base_url}/api/villages/{self.village_id}/counter/catalogue?available=1",
+            headers=self.headers,
+            timeout=10,
+        )
+        items = [
+            i
+            for i in (catalogue.json() if catalogue.status_code == 200 else [])
+            if i.get("available") and i.get("next_delivery_date")
+        ]
         self.order_stuff = ([m["id"] for m in members], items) if members and items else None
         self._numbers = itertools.count(1)
         self._stop = threading.Event()
@@ -162,22 +201,34 @@ class CounterLoad:
         (as the counter's form does), so that a retry never makes a second order."""
         members, items = self.order_stuff
         item = items[n % len(items)]
-        body = {"idempotency_key": f"faults-{uuid.uuid4()}", "member_id": members[n % len(members)],
-                "delivery_date": item["next_delivery_date"], "fulfilment": "counter",
-                "lines": [{"item_id": item["item_id"], "quantity": 1}]}
+        body = {
+            "idempotency_key": f"faults-{uuid.uuid4()}",
+            "member_id": members[n % len(members)],
+            "delivery_date": item["next_delivery_date"],
+            "fulfilment": "counter",
+            "lines": [{"item_id": item["item_id"], "quantity": 1}],
+        }
         self.keys_sent.add(body["idempotency_key"])
         for _attempt in range(5):
             try:
-                response = requests.post(f"{self.base_url}/api/villages/{self.village_id}/orders", json=body,
-                                         headers=self.headers, timeout=15)
+                response = requests.post(
+                    f"{self.base_url}/api/villages/{self.village_id}/orders",
+                    json=body,
+                    headers=self.headers,
+                    timeout=15,
+                )
             except requests.RequestException as exc:
-                self.refused["order " + type(exc).__name__] = self.refused.get("order " + type(exc).__name__, 0) + 1
+                self.refused["order " + type(exc).__name__] = (
+                    self.refused.get("order " + type(exc).__name__, 0) + 1
+                )
                 time.sleep(0.5)
                 continue
             if response.status_code in (200, 201):
                 self.orders.append(response.json()["id"])
                 return
-            self.refused[f"order {response.status_code}"] = self.refused.get(f"order {response.status_code}", 0) + 1
+            self.refused[f"order {response.status_code}"] = (
+                self.refused.get(f"order {response.status_code}", 0) + 1
+            )
             if response.status_code < 500:
                 return
             time.sleep(0.5)
@@ -187,11 +238,20 @@ class CounterLoad:
         if self.order_stuff and n % 2:
             self._order(n)
             return
-        body = {"first_name": "Charge", "last_name": f"Panne{n:05d}", "phone": f"06 38 {n // 10000 % 100:02d} "
-                f"{n // 100 % 100:02d} {n % 100:02d}", "preferred_channel": "phone", "confirm_duplicate": True}
+        body = {
+            "first_name": "Charge",
+            "last_name": f"Panne{n:05d}",
+            "phone": f"06 38 {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}",
+            "preferred_channel": "phone",
+            "confirm_duplicate": True,
+        }
         try:
-            response = requests.post(f"{self.base_url}/api/villages/{self.village_id}/members", json=body,
-                                     headers=self.headers, timeout=15)
+            response = requests.post(
+                f"{self.base_url}/api/villages/{self.village_id}/members",
+                json=body,
+                headers=self.headers,
+                timeout=15,
+            )
         except requests.RequestException as exc:
             self.refused[type(exc).__name__] = self.refused.get(type(exc).__name__, 0) + 1
             time.sleep(0.1)
@@ -199,7 +259,9 @@ class CounterLoad:
         if response.status_code == 201:
             self.accepted.append(response.json()["id"])
         else:
-            self.refused[str(response.status_code)] = self.refused.get(str(response.status_code), 0) + 1
+            self.refused[str(response.status_code)] = (
+                self.refused.get(str(response.status_code), 0) + 1
+            )
             time.sleep(0.1)
 
     def _run(self) -> None:
@@ -218,8 +280,12 @@ class CounterLoad:
             thread.join(timeout=30)
 
     def more_than(self, n: int, timeout: float = 60, why: str = "") -> None:
-        wait_until(lambda: len(self.accepted) > n, timeout, interval=0.1,
-                   message=f"the counter to register people again {why} (refused so far: {self.refused})")
+        wait_until(
+            lambda: len(self.accepted) > n,
+            timeout,
+            interval=0.1,
+            message=f"the counter to register people again {why} (refused so far: {self.refused})",
+        )
 
 
 def _rows(service: str, query: str) -> list:
@@ -245,31 +311,58 @@ def _check_orders(load: CounterLoad) -> None:
     orders = set(load.orders)
     assert orders, f"no order was accepted (refused: {load.refused})"
     assert orders <= set(_ids("orders", "SELECT id FROM orders")), "accepted means written"
-    keys = _ids("orders", "SELECT idempotency_key FROM orders WHERE idempotency_key LIKE 'faults-%'")
+    keys = _ids(
+        "orders", "SELECT idempotency_key FROM orders WHERE idempotency_key LIKE 'faults-%'"
+    )
     assert len(keys) == len(set(keys)), "one order per idempotency key, retries included"
-    assert set(keys) <= load.keys_sent  # (an order whose every answer was lost is there, unknown to the counter)
-    wait_until(lambda: _scalar("orders", "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
-               timeout=90, message="the orders outbox to be empty")
+    assert (
+        set(keys) <= load.keys_sent
+    )  # (an order whose every answer was lost is there, unknown to the counter)
+    wait_until(
+        lambda: _scalar("orders", "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
+        timeout=90,
+        message="the orders outbox to be empty",
+    )
     placed = {}
     database = Database(config.database_url("orders"), source="faults-test")
     try:
         with database.engine.connect() as conn:
-            for event_id, body in conn.execute(text("SELECT event_id, body FROM outbox WHERE type = 'order.placed'")):
+            for event_id, body in conn.execute(
+                text("SELECT event_id, body FROM outbox WHERE type = 'order.placed'")
+            ):
                 placed[json.loads(body)["payload"]["order_id"]] = event_id
     finally:
         database.dispose()
     assert orders <= set(placed), "every accepted order announced"
     wanted = {placed[o] for o in orders}
-    wait_until(lambda: wanted <= set(_ids("partners", "SELECT event_id FROM inbox "
-                                                      "WHERE consumer = 'partners.on_partner_event'")),
-               timeout=90, message="every order.placed claimed by the partners' consumer")
+    wait_until(
+        lambda: (
+            wanted
+            <= set(
+                _ids(
+                    "partners",
+                    "SELECT event_id FROM inbox WHERE consumer = 'partners.on_partner_event'",
+                )
+            )
+        ),
+        timeout=90,
+        message="every order.placed claimed by the partners' consumer",
+    )
 
 
 def _send_poison(amqp_uri: str) -> str:
     """A `member.registered` that breaks its contract (no display name): real poison."""
-    envelope = build_envelope("member.registered", {"member_id": str(uuid.uuid4()), "village_id": str(uuid.uuid4()),
-                                                    "display_name": "x", "tags": []},
-                              village_id=str(uuid.uuid4()), source="members")
+    envelope = build_envelope(
+        "member.registered",
+        {
+            "member_id": str(uuid.uuid4()),
+            "village_id": str(uuid.uuid4()),
+            "display_name": "x",
+            "tags": [],
+        },
+        village_id=str(uuid.uuid4()),
+        source="members",
+    )
     del envelope["payload"]["display_name"]
     broker = Broker(amqp_uri)
     try:
@@ -284,22 +377,35 @@ def _check_nothing_lost(load: CounterLoad, poison_id: str) -> None:
     accepted = set(load.accepted)
     assert len(accepted) == len(load.accepted), "the gateway never gives one id twice"
     assert accepted <= set(_ids("members", "SELECT id FROM members")), "accepted means written"
-    wait_until(lambda: _scalar("members", "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
-               timeout=90, message="the members outbox to be empty")
+    wait_until(
+        lambda: _scalar("members", "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
+        timeout=90,
+        message="the members outbox to be empty",
+    )
     for service in ("orders", "events"):
-        wait_until(lambda s=service: accepted <= set(_ids(s, "SELECT id FROM known_members")), timeout=90,
-                   message=f"every accepted member in the {service} read model")
+        wait_until(
+            lambda s=service: accepted <= set(_ids(s, "SELECT id FROM known_members")),
+            timeout=90,
+            message=f"every accepted member in the {service} read model",
+        )
     members = set(_ids("members", "SELECT id FROM members"))
     for service in ("orders", "events"):
         known = _ids(service, "SELECT id FROM known_members")
-        assert len(known) == len(set(known)) and set(known) == members, f"{service}: exactly the members, once"
-        claims = _scalar(service, f"SELECT count(*) FROM inbox WHERE consumer = '{service}.on_member_registered'")
-        assert claims == len(members), f"{service}: one inbox claim per member ({claims} for {len(members)})"
+        assert len(known) == len(set(known)) and set(known) == members, (
+            f"{service}: exactly the members, once"
+        )
+        claims = _scalar(
+            service, f"SELECT count(*) FROM inbox WHERE consumer = '{service}.on_member_registered'"
+        )
+        assert claims == len(members), (
+            f"{service}: one inbox claim per member ({claims} for {len(members)})"
+        )
     if load.order_stuff:
         _check_orders(load)
     letters = DeadLetterQueue().list()
-    assert letters and {letter.event_id for letter in letters} == {poison_id}, \
-        [letter.as_dict() for letter in letters if letter.event_id != poison_id]
+    assert letters and {letter.event_id for letter in letters} == {poison_id}, [
+        letter.as_dict() for letter in letters if letter.event_id != poison_id
+    ]
 
 
 def test_killing_each_process_in_turn_loses_nothing(running_network):
@@ -311,12 +417,16 @@ def test_killing_each_process_in_turn_loses_nothing(running_network):
         for name in KILLED_IN_TURN:
             before = len(load.accepted)
             running_network.kill(name)
-            time.sleep(1.0)  # the counter goes on (or fails, when the gateway or members is the one down)
+            time.sleep(
+                1.0
+            )  # the counter goes on (or fails, when the gateway or members is the one down)
             running_network.restart(name)
             try:
                 running_network.wait_healthy()
             except RuntimeError as exc:
-                raise AssertionError(f"after killing {name}: {exc}\n{running_network.logs()}") from None
+                raise AssertionError(
+                    f"after killing {name}: {exc}\n{running_network.logs()}"
+                ) from None
             load.more_than(before + 5, why=f"after {name} was killed and restarted")
     finally:
         load.stop()
@@ -332,8 +442,11 @@ def _database_down(url: str, seconds: float) -> None:
     try:
         with admin.cursor() as cursor:
             cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                           "AND pid <> pg_backend_pid()", (name,))
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                "AND pid <> pg_backend_pid()",
+                (name,),
+            )
             time.sleep(seconds)
             cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     finally:

@@ -1,5 +1,6 @@
 """The outbox relay as a real process against the real broker: crashes between commit and publish,
 publication order, and rows marked published only once the broker confirmed them."""
+
 import json
 import random
 import signal
@@ -15,7 +16,13 @@ from backbone.relay import _OneWritePerMessage
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
 from tests.reliability.support import (
-    count, inbox_count, open_village, outbox_rows, pending, village_input, wait_until,
+    count,
+    inbox_count,
+    open_village,
+    outbox_rows,
+    pending,
+    village_input,
+    wait_until,
 )
 
 pytestmark = pytest.mark.broker
@@ -30,10 +37,13 @@ def _village_ids(database):
 
 
 @BOTH
-def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_config, service_db, relay,
-                                                          start_container, broker_client):
+def test_crash_before_publish_then_restart_has_one_effect(
+    amqp_uri, nameko_config, service_db, relay, start_container, broker_client
+):
     members, orders = service_db("members"), service_db("orders")
-    _container, workers = start_container(OrdersService, nameko_config)  # subscribers before publishers
+    _container, workers = start_container(
+        OrdersService, nameko_config
+    )  # subscribers before publishers
     tap = broker_client(amqp_uri).tap("village.opened")
 
     village = open_village(members)
@@ -47,7 +57,9 @@ def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_confi
     restarted = relay("members")
     wait_until(lambda: pending(members) == 0, message="the restarted relay to publish the row")
     assert len(tap.wait_for(1)) == 1 and tap.bodies[0]["payload"]["village_id"] == village["id"]
-    wait_until(lambda: workers.runs(HANDLER) == 1, message="the orders consumer to handle the event")
+    wait_until(
+        lambda: workers.runs(HANDLER) == 1, message="the orders consumer to handle the event"
+    )
     assert workers.runs(HANDLER, ok=True) == 1
     assert _village_ids(orders) == {village["id"]}
     assert inbox_count(orders) == 1
@@ -55,8 +67,9 @@ def test_crash_before_publish_then_restart_has_one_effect(amqp_uri, nameko_confi
 
 
 @BOTH
-def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(amqp_uri, nameko_config, service_db,
-                                                                     relay, start_container, broker_client):
+def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(
+    amqp_uri, nameko_config, service_db, relay, start_container, broker_client
+):
     members, orders = service_db("members"), service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     tap = broker_client(amqp_uri).tap("village.opened")
@@ -69,7 +82,9 @@ def test_crash_after_confirm_resends_and_the_inbox_keeps_one_effect(amqp_uri, na
     wait_until(lambda: workers.runs(HANDLER) == 1, message="the first delivery to be handled")
 
     relay("members")
-    wait_until(lambda: pending(members) == 0, message="the restarted relay to re-send and mark the row")
+    wait_until(
+        lambda: pending(members) == 0, message="the restarted relay to re-send and mark the row"
+    )
     bodies = tap.wait_for(2)
     assert len(bodies) == 2, "the broker routed the event twice"
     assert bodies[0]["event_id"] == bodies[1]["event_id"]
@@ -87,10 +102,19 @@ def _write_interleaved(members, village_ids, n, rng, counters):
         counters[village_id] += 1
         seq = counters[village_id]
         with members.unit_of_work() as uow:
-            uow.record_event("village.opened", {
-                "village_id": village_id, "slug": f"s-{village_id[:8]}-{seq}", "name": f"{seq}",
-                "commune": "Gentioux", "insee_code": "23090", "kind": "itinerant", "population": seq,
-            }, village_id=village_id)
+            uow.record_event(
+                "village.opened",
+                {
+                    "village_id": village_id,
+                    "slug": f"s-{village_id[:8]}-{seq}",
+                    "name": f"{seq}",
+                    "commune": "Gentioux",
+                    "insee_code": "23090",
+                    "kind": "itinerant",
+                    "population": seq,
+                },
+                village_id=village_id,
+            )
             uow.commit()
 
 
@@ -102,9 +126,9 @@ def test_relay_keeps_each_village_order(amqp_uri, service_db, relay, broker_clie
     counters = {v: 0 for v in village_ids}
     rng = random.Random(7206)
 
-    _write_interleaved(members, village_ids, 120, rng, counters)   # a backlog...
+    _write_interleaved(members, village_ids, 120, rng, counters)  # a backlog...
     process = relay("members")
-    _write_interleaved(members, village_ids, 80, rng, counters)    # ...and writes while it runs
+    _write_interleaved(members, village_ids, 80, rng, counters)  # ...and writes while it runs
 
     bodies = tap.wait_for(200, timeout=30)
     wait_until(lambda: pending(members) == 0, message="every row marked published")
@@ -117,7 +141,11 @@ def test_relay_keeps_each_village_order(amqp_uri, service_db, relay, broker_clie
     for body in bodies:
         received[body["village_id"]].append(body["payload"]["population"])
     for village_id in village_ids:
-        assert received[village_id] == outbox_order[village_id] == list(range(1, counters[village_id] + 1))
+        assert (
+            received[village_id]
+            == outbox_order[village_id]
+            == list(range(1, counters[village_id] + 1))
+        )
     assert process.returncode is None, process.output()
 
 
@@ -130,7 +158,9 @@ def test_relay_marks_every_row_once_published(amqp_uri, service_db, relay, broke
 
     wait_until(lambda: pending(members) == 0, message="every row marked published")
     rows = outbox_rows(members)
-    assert len(rows) == 30 and all(r.published_at is not None and r.published_at >= r.created_at for r in rows)
+    assert len(rows) == 30 and all(
+        r.published_at is not None and r.published_at >= r.created_at for r in rows
+    )
     bodies = tap.wait_for(30)
     assert len(tap.drain()) == len(rows), "one message per row, no more"
     assert {b["payload"]["village_id"] for b in bodies} == written
@@ -142,14 +172,17 @@ def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_db, relay
     those rows must stay pending and be re-sent later, never marked on a nack."""
     members = service_db("members")
     client = broker_client(amqp_uri)
-    client.channel.queue_declare("test.bounded", durable=True,
-                                 arguments={"x-max-length": 4, "x-overflow": "reject-publish"})
+    client.channel.queue_declare(
+        "test.bounded", durable=True, arguments={"x-max-length": 4, "x-overflow": "reject-publish"}
+    )
     client.channel.queue_bind("test.bounded", "maillage.events", routing_key="village.opened")
     written = [open_village(members)["id"] for _ in range(10)]
     process = relay("members")
 
-    wait_until(lambda: process.output().count("broker refused") >= 2,
-               message="the relay to be refused and to try again")
+    wait_until(
+        lambda: process.output().count("broker refused") >= 2,
+        message="the relay to be refused and to try again",
+    )
     assert pending(members) >= 6, "at most the 4 events the queue took may be marked"
     received = []
 
@@ -160,7 +193,9 @@ def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_db, relay
                 return
             received.append(json.loads(body)["payload"]["village_id"])
 
-    marked = {json.loads(r.body)["payload"]["village_id"] for r in outbox_rows(members) if r.published_at}
+    marked = {
+        json.loads(r.body)["payload"]["village_id"] for r in outbox_rows(members) if r.published_at
+    }
     drain()
     assert marked <= set(received), "a row was marked published although the broker refused it"
 
@@ -168,13 +203,20 @@ def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_db, relay
         drain()
         return pending(members) == 0 and len(set(received)) == 10
 
-    wait_until(all_through, timeout=30, interval=0.2, message="the refused events to be re-sent once there is room")
+    wait_until(
+        all_through,
+        timeout=30,
+        interval=0.2,
+        message="the refused events to be re-sent once there is room",
+    )
     assert set(received) == set(written)
     assert process.returncode is None, process.output()
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_db, relay, broker_client):
+def test_relay_publishes_a_row_committed_after_a_later_one(
+    amqp_uri, service_db, relay, broker_client
+):
     """On PostgreSQL ids come from a sequence: two concurrent transactions may commit out of id order.
     The row that commits last with the smaller id must still be published (not skipped)."""
     members = service_db("members")
@@ -184,8 +226,8 @@ def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_db,
 
     slow = members.unit_of_work()
     with slow:
-        first = open_village_uncommitted(slow)             # takes id N, not committed yet
-        second = open_village(members)                     # takes id N+1, committed
+        first = open_village_uncommitted(slow)  # takes id N, not committed yet
+        second = open_village(members)  # takes id N+1, committed
         tap.wait_for(1)
         wait_until(lambda: pending(members) == 0, message="the later row to be published")
         slow.commit()
@@ -195,7 +237,9 @@ def test_relay_publishes_a_row_committed_after_a_later_one(amqp_uri, service_db,
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_relay_does_not_resend_confirmed_rows_while_their_mark_waits(amqp_uri, service_db, relay, broker_client):
+def test_relay_does_not_resend_confirmed_rows_while_their_mark_waits(
+    amqp_uri, service_db, relay, broker_client
+):
     """Rows are marked published apart from the publishing loop. While that UPDATE waits (here on a
     lock the test holds on the first row), the relay goes on publishing new rows, and must not send
     the confirmed but not yet marked ones again at its next polls."""
@@ -212,7 +256,9 @@ def test_relay_does_not_resend_confirmed_rows_while_their_mark_waits(amqp_uri, s
         assert pending(members) == 6, "the marks wait for the test's lock"
         assert len(tap.drain()) == 6, "a confirmed row was sent again while its mark waited"
         blocker.rollback()
-    wait_until(lambda: pending(members) == 0, message="the marks to go through once the lock is gone")
+    wait_until(
+        lambda: pending(members) == 0, message="the marks to go through once the lock is gone"
+    )
     bodies = tap.drain()
     assert len(bodies) == 6 and len({b["event_id"] for b in bodies}) == 6
     assert {b["payload"]["village_id"] for b in bodies} == set(written)
@@ -257,7 +303,8 @@ def test_a_second_relay_stands_by_and_takes_over(amqp_uri, service_db, relay, br
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over(
-        amqp_uri, service_db, relay, broker_client):
+    amqp_uri, service_db, relay, broker_client
+):
     """The lock lives on a database connection: when that connection drops (database restart,
     terminated backend), the relay must notice, stop publishing and compete for the lock again;
     one relay is active afterwards and everything is published once."""
@@ -270,18 +317,26 @@ def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over
 
     database_name = members.url.rsplit("/", 1)[1]
     with members.engine.connect() as conn:  # end the session holding the advisory lock
-        terminated = conn.execute(text(
-            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND a.datname = :db"), {"db": database_name}).all()
+        terminated = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND a.datname = :db"
+            ),
+            {"db": database_name},
+        ).all()
         conn.commit()
     assert terminated, "the active relay's lock was found"
 
-    wait_until(lambda: "lost the relay lock" in active.output(), timeout=20,
-               message="the first relay to notice it lost its lock")
+    wait_until(
+        lambda: "lost the relay lock" in active.output(),
+        timeout=20,
+        message="the first relay to notice it lost its lock",
+    )
 
     def one_relay_active_again():
         # either may win the lock back: the standby, or the first one once it reconnects
         return "publishing to" in standby.output() or active.output().count("publishing to") >= 2
+
     wait_until(one_relay_active_again, timeout=20, message="a relay to hold the lock again")
     written = {open_village(members)["id"] for _ in range(10)}
     wait_until(lambda: pending(members) == 0, timeout=30, message="the events to be published")
@@ -296,20 +351,25 @@ def _in_process_relay(start_container, nameko_config, *, poll_interval: float):
     from backbone.dependencies import OutboxRelayInProcess
     from services.members.service import MembersService
 
-    container, _log = start_container(MembersService, {**nameko_config, "OUTBOX_RELAY": "in-process",
-                                                       "OUTBOX_POLL_INTERVAL": poll_interval})
+    container, _log = start_container(
+        MembersService,
+        {**nameko_config, "OUTBOX_RELAY": "in-process", "OUTBOX_POLL_INTERVAL": poll_interval},
+    )
     return next(d for d in container.dependencies if isinstance(d, OutboxRelayInProcess)).relay
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_an_in_process_relay_publishes_a_workers_events_at_once_not_at_its_next_poll(
-        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     """`OUTBOX_RELAY: in-process`: the worker that commits events nudges its process's relay. With a
     poll every 30 s, two villages opened over RPC reach the broker within seconds, one after the other."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
-    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
+    wait_until(
+        lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s"
+    )
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         for n in (1, 2):
             opened = rpc.open_village(village_input())
@@ -325,21 +385,29 @@ def _outbox_selects(engine) -> list[str]:
     seen = []
 
     def record(_conn, _cursor, statement, _params, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM outbox" in statement and "body" in statement:
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "FROM outbox" in statement
+            and "body" in statement
+        ):
             seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
     return seen
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_an_in_process_relay_publishes_the_rows_a_worker_hands_over_without_reading_them_back(
-        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     """The worker hands its committed rows to the relay with the nudge: they go out as they are,
     without a SELECT of the outbox; handed again (a poll found them first), they are not sent twice."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
-    wait_until(lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s")
+    wait_until(
+        lambda: relay._poll_timer is not None, message="the relay publishing, its next poll in 30 s"
+    )
     selects = _outbox_selects(relay.engine)
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         opened = [rpc.open_village(village_input())["id"] for _ in range(3)]
@@ -349,21 +417,26 @@ def test_an_in_process_relay_publishes_the_rows_a_worker_hands_over_without_read
     wait_until(lambda: pending(members) == 0, message="the rows marked published")
 
     rows = [(r.id, r.event_id, r.type, r.village_id, r.body) for r in outbox_rows(members)]
-    relay.nudge(rows)  # the same rows again, as if a poll had sent them before their worker handed them
+    relay.nudge(
+        rows
+    )  # the same rows again, as if a poll had sent them before their worker handed them
     time.sleep(0.5)
     assert len(tap.drain()) == 3, "a row already sent is not sent again"
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_workers_hand_theirs(
-        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     """Rows no worker of this process hands over (another replica's, the command line's) are found
     by the poll, also while this process's workers keep handing theirs."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=0.5)
     wait_until(lambda: relay._poll_timer is not None, message="the relay publishing")
-    elsewhere = open_village(members)["id"]  # committed here, outside the container: nobody hands it over
+    elsewhere = open_village(members)[
+        "id"
+    ]  # committed here, outside the container: nobody hands it over
     handed = []
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         deadline = time.monotonic() + 2
@@ -377,7 +450,8 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_row_written_elsewhere(
-        amqp_uri, nameko_config, service_db, start_container, broker_client):
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
     """Polls that find nothing space out (0.1 s doubling up to 1 s): at rest, a relay reads its outbox
     about once a second, not ten times; a row nobody hands over is still published within that second."""
     members = service_db("members")
@@ -394,7 +468,9 @@ def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_
     assert time.monotonic() - written < 2, "published at the next poll, within a second or so"
 
 
-def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(amqp_uri):
+def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(
+    amqp_uri,
+):
     """pika would write a message's method, header and body frames one by one (three send() calls);
     the relay's connection joins them, and the broker still reads every message whole, a body
     larger than a frame included."""
@@ -410,12 +486,19 @@ def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_read
         for body in bodies:
             channel.basic_publish("", "one-write", body)
         connection._adapter_emit_data = emit
-        channel.basic_consume("one-write", lambda ch, method, _props, body: (
-            received.append(body), ch.basic_ack(method.delivery_tag),
-            len(received) == len(bodies) and connection.close()))
+        channel.basic_consume(
+            "one-write",
+            lambda ch, method, _props, body: (
+                received.append(body),
+                ch.basic_ack(method.delivery_tag),
+                len(received) == len(bodies) and connection.close(),
+            ),
+        )
 
-    connection = _OneWritePerMessage(pika.URLParameters(amqp_uri),
-                                     on_open_callback=lambda c: c.channel(on_open_callback=on_channel))
+    connection = _OneWritePerMessage(
+        pika.URLParameters(amqp_uri),
+        on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+    )
     connection.ioloop.call_later(10, connection.ioloop.stop)
     connection.ioloop.start()
     assert len(writes) == len(bodies), f"one write per message, not per frame: {writes}"

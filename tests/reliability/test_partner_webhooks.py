@@ -3,6 +3,7 @@ receives events from `maillage.events`; a partner's webhook endpoint that was do
 listening, then answering 503) receives the signed event exactly once when it is back, even when
 the event was published twice and the service restarted in between; a partner's AMQP feed reaches
 its own broker user, and a second partner's user cannot bind to the first partner's keys."""
+
 import uuid
 from datetime import timedelta
 
@@ -50,33 +51,76 @@ def network(amqp_uri, nameko_config, service_db, start_container, broker_client,
     village_ids = []
     for name in ("Peyrelevade", "Tarnac"):
         village_id = str(uuid.uuid4())
-        envelope = build_envelope("village.opened", {
-            "village_id": village_id, "slug": name.lower(), "name": name, "commune": name,
-            "insee_code": "19164", "kind": "fixed", "population": 600}, village_id=village_id, source="members")
+        envelope = build_envelope(
+            "village.opened",
+            {
+                "village_id": village_id,
+                "slug": name.lower(),
+                "name": name,
+                "commune": name,
+                "insee_code": "19164",
+                "kind": "fixed",
+                "population": 600,
+            },
+            village_id=village_id,
+            source="members",
+        )
         with database.unit_of_work() as uow:
             read_models.record_village(uow, parse_envelope(envelope))
         village_ids.append(village_id)
     ids = []
     for village_id in village_ids:
         with database.unit_of_work() as uow:
-            ids.append(partners.register_partner(uow, load(PartnerInput(), {
-                "name": "Ferme du Plateau", "kind": "producer", "village_ids": [village_id]}))["partner"]["id"])
+            ids.append(
+                partners.register_partner(
+                    uow,
+                    load(
+                        PartnerInput(),
+                        {
+                            "name": "Ferme du Plateau",
+                            "kind": "producer",
+                            "village_ids": [village_id],
+                        },
+                    ),
+                )["partner"]["id"]
+            )
     client = broker_client(amqp_uri, topology.subscriptions_of(PartnersService))
 
     def start():
         return start_container(PartnersService, nameko_config)[0]
 
-    yield {"db": database, "village_id": village_ids[0], "partner_id": ids[0], "other_id": ids[1],
-           "client": client, "start": start, "config": nameko_config}
+    yield {
+        "db": database,
+        "village_id": village_ids[0],
+        "partner_id": ids[0],
+        "other_id": ids[1],
+        "client": client,
+        "start": start,
+        "config": nameko_config,
+    }
     for partner_id in ids:
-        requests.delete(f"{RABBIT_MANAGEMENT}/users/partner-{partner_id}", auth=RABBIT_AUTH, timeout=10)
+        requests.delete(
+            f"{RABBIT_MANAGEMENT}/users/partner-{partner_id}", auth=RABBIT_AUTH, timeout=10
+        )
 
 
 def scheduled(village_id):
-    return build_envelope("animation.scheduled", {
-        "animation_id": str(uuid.uuid4()), "village_id": village_id, "kind": "atelier", "title": "Atelier tricot",
-        "place": "Salle des fêtes", "starts_at": T0, "ends_at": T0 + timedelta(hours=2), "capacity": 12,
-        "co_organiser_ids": []}, village_id=village_id, source="events")
+    return build_envelope(
+        "animation.scheduled",
+        {
+            "animation_id": str(uuid.uuid4()),
+            "village_id": village_id,
+            "kind": "atelier",
+            "title": "Atelier tricot",
+            "place": "Salle des fêtes",
+            "starts_at": T0,
+            "ends_at": T0 + timedelta(hours=2),
+            "capacity": 12,
+            "co_organiser_ids": [],
+        },
+        village_id=village_id,
+        source="events",
+    )
 
 
 def delivery(database, channel="webhook"):
@@ -90,22 +134,32 @@ def delivery(database, channel="webhook"):
 def test_a_webhook_that_was_down_receives_the_signed_event_once(network, endpoint, amqp_uri):
     network["start"]()
     with ServiceRpcProxy("partners", network["config"]) as rpc:
-        hook = rpc.create_webhook(network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]})
+        hook = rpc.create_webhook(
+            network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]}
+        )
     event = scheduled(network["village_id"])
     network["client"].publish_envelope(event)
     network["client"].publish_envelope(event)  # at least once: the same event twice
 
     # down: nothing listens; the service keeps trying, with growing pauses
-    wait_until(lambda: (d := delivery(network["db"])) is not None and d.attempts >= 2, timeout=30,
-               message="two failed attempts while nothing listens")
+    wait_until(
+        lambda: (d := delivery(network["db"])) is not None and d.attempts >= 2,
+        timeout=30,
+        message="two failed attempts while nothing listens",
+    )
     assert "ConnectionError" in delivery(network["db"]).last_error
     # up, but answering 503 for a while
     endpoint.failing = True
     endpoint.up(hook["secret"])
-    wait_until(lambda: (delivery(network["db"]).last_error or "").startswith("HTTP 503"), timeout=30,
-               message="an attempt answered 503")
+    wait_until(
+        lambda: (delivery(network["db"]).last_error or "").startswith("HTTP 503"),
+        timeout=30,
+        message="an attempt answered 503",
+    )
     endpoint.failing = False
-    wait_until(lambda: delivery(network["db"]).status == "delivered", timeout=30, message="the delivery")
+    wait_until(
+        lambda: delivery(network["db"]).status == "delivered", timeout=30, message="the delivery"
+    )
 
     with ServiceRpcProxy("partners", network["config"]) as rpc:
         row_id = delivery(network["db"]).id
@@ -123,17 +177,26 @@ def test_a_webhook_that_was_down_receives_the_signed_event_once(network, endpoin
 def test_a_delivery_survives_a_restart_of_the_service(network, endpoint):
     container = network["start"]()
     with ServiceRpcProxy("partners", network["config"]) as rpc:
-        hook = rpc.create_webhook(network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]})
+        hook = rpc.create_webhook(
+            network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]}
+        )
     event = scheduled(network["village_id"])
     network["client"].publish_envelope(event)
-    wait_until(lambda: (d := delivery(network["db"])) is not None and d.attempts >= 1, timeout=30,
-               message="a failed attempt")
+    wait_until(
+        lambda: (d := delivery(network["db"])) is not None and d.attempts >= 1,
+        timeout=30,
+        message="a failed attempt",
+    )
     container.kill()  # the partners service dies with the delivery pending
     assert delivery(network["db"]).status == "pending"
 
     endpoint.up(hook["secret"])
     network["start"]()
-    wait_until(lambda: delivery(network["db"]).status == "delivered", timeout=30, message="the delivery after restart")
+    wait_until(
+        lambda: delivery(network["db"]).status == "delivered",
+        timeout=30,
+        message="the delivery after restart",
+    )
     assert [e["event_id"] for e in endpoint.received] == [event["event_id"]]
 
 
@@ -143,15 +206,33 @@ def test_a_partners_feed_reaches_only_its_own_user(network):
     with ServiceRpcProxy("partners", network["config"]) as rpc:
         account = rpc.create_feed_account(partner_id)
         other = rpc.create_feed_account(other_id)
-    assert account["username"] == f"partner-{partner_id}" and account["routing_key_prefix"] == f"{partner_id}."
-    assert account["exchange"] == config.PARTNERS_EXCHANGE and account["queue"] == f"partner-{partner_id}.feed"
-    cancelled = build_envelope("animation.cancelled", {
-        "animation_id": str(uuid.uuid4()), "village_id": network["village_id"], "title": "Atelier tricot",
-        "starts_at": T0, "reason": None, "member_ids": [str(uuid.uuid4())]},
-        village_id=network["village_id"], source="events")
+    assert (
+        account["username"] == f"partner-{partner_id}"
+        and account["routing_key_prefix"] == f"{partner_id}."
+    )
+    assert (
+        account["exchange"] == config.PARTNERS_EXCHANGE
+        and account["queue"] == f"partner-{partner_id}.feed"
+    )
+    cancelled = build_envelope(
+        "animation.cancelled",
+        {
+            "animation_id": str(uuid.uuid4()),
+            "village_id": network["village_id"],
+            "title": "Atelier tricot",
+            "starts_at": T0,
+            "reason": None,
+            "member_ids": [str(uuid.uuid4())],
+        },
+        village_id=network["village_id"],
+        source="events",
+    )
     network["client"].publish_envelope(cancelled)
-    wait_until(lambda: (d := delivery(network["db"], "amqp")) is not None and d.status == "delivered", timeout=30,
-               message="the feed delivery confirmed by the broker")
+    wait_until(
+        lambda: (d := delivery(network["db"], "amqp")) is not None and d.status == "delivered",
+        timeout=30,
+        message="the feed delivery confirmed by the broker",
+    )
 
     vhost = account["vhost"]
 
@@ -164,7 +245,9 @@ def test_a_partners_feed_reaches_only_its_own_user(network):
         assert consume(channel, queue, received.append, max_messages=1, inactivity_timeout=10) == 1
     finally:
         connection.close()
-    assert received[0]["event_id"] == cancelled["event_id"] and received[0]["partner_id"] == partner_id
+    assert (
+        received[0]["event_id"] == cancelled["event_id"] and received[0]["partner_id"] == partner_id
+    )
     assert "member_ids" not in received[0]["payload"]
 
     # the second partner's user: refused on the first partner's keys, fine on its own
@@ -172,9 +255,13 @@ def test_a_partners_feed_reaches_only_its_own_user(network):
     try:
         channel = connection.channel()
         with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
-            channel.queue_bind(f"partner-{other_id}.feed", config.PARTNERS_EXCHANGE, routing_key=f"{partner_id}.#")
+            channel.queue_bind(
+                f"partner-{other_id}.feed", config.PARTNERS_EXCHANGE, routing_key=f"{partner_id}.#"
+            )
         assert refused.value.reply_code == 403 and "ACCESS_REFUSED" in refused.value.reply_text
         channel = connection.channel()
-        channel.queue_bind(f"partner-{other_id}.feed", config.PARTNERS_EXCHANGE, routing_key=f"{other_id}.order.*")
+        channel.queue_bind(
+            f"partner-{other_id}.feed", config.PARTNERS_EXCHANGE, routing_key=f"{other_id}.order.*"
+        )
     finally:
         connection.close()

@@ -9,6 +9,7 @@ by the partners' consumer, no dead letter, no 500; and after each fault the netw
 again within RECOVERY_SECONDS. The figures of each fault (seconds without a 2xx, what clients saw)
 are printed: `pytest -s tests/reliability/test_self_healing.py`.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,8 @@ pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.broker]
 REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"
 KILLED_IN_TURN = ["members", "partners", "orders", "events", "gateway"]
-RECOVERY_SECONDS = 15      # the issue's bound: orders taken again this soon after a fault ends
-BROKER_AWAY_SECONDS = 10   # how long the broker node stays stopped
+RECOVERY_SECONDS = 15  # the issue's bound: orders taken again this soon after a fault ends
+BROKER_AWAY_SECONDS = 10  # how long the broker node stays stopped
 CLIENTS = 3
 
 
@@ -58,8 +59,13 @@ class Supervised:
         self.base_url = "http://" + env["GATEWAY_ADDRESS"]
         self.log_path = base / "run.log"
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "120"],
-                                        env=env, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "120"],
+            env=env,
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         self.status_path = Path(env["MAILLAGE_DATA_DIR"]).parent / "log" / "supervisor.json"
 
     def wait_up(self) -> None:
@@ -96,24 +102,35 @@ class OrderLoad:
 
     def __init__(self, base_url: str):
         self.base_url = base_url
-        login = requests.post(base_url + "/api/auth/login", json={"email": CONCIERGE, "password": "maillage-demo"},
-                              timeout=10)
+        login = requests.post(
+            base_url + "/api/auth/login",
+            json={"email": CONCIERGE, "password": "maillage-demo"},
+            timeout=10,
+        )
         assert login.status_code == 200, login.text
         self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        self.village_id = requests.get(base_url + "/api/villages", headers=self.headers, timeout=10).json()[0]["id"]
-        members = requests.get(f"{base_url}/api/villages/{self.village_id}/members", headers=self.headers,
-                               timeout=10).json()
-        catalogue = requests.get(f"{base_url}/api/villages/{self.village_id}/counter/catalogue?available=1",
-                                 headers=self.headers, timeout=10).json()
+        self.village_id = requests.get(
+            base_url + "/api/villages", headers=self.headers, timeout=10
+        ).json()[0]["id"]
+        members = requests.get(
+            f"{base_url}/api/villages/{self.village_id}/members", headers=self.headers, timeout=10
+        ).json()
+        catalogue = requests.get(
+            f"{base_url}/api/villages/{self.village_id}/counter/catalogue?available=1",
+            headers=self.headers,
+            timeout=10,
+        ).json()
         self.members = [m["id"] for m in members]
         self.items = [i for i in catalogue if i.get("available") and i.get("next_delivery_date")]
         assert self.members and self.items, "the demo village has members and a catalogue"
         self.asked: set[str] = set()
-        self.placed: dict[str, str] = {}       # idempotency key -> order id
+        self.placed: dict[str, str] = {}  # idempotency key -> order id
         self.answers: list[tuple[float, str]] = []  # (when, 2xx / 503 / 500 / ConnectionError…)
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(CLIENTS)]
+        self._threads = [
+            threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(CLIENTS)
+        ]
 
     def _note(self, outcome: str) -> None:
         with self._lock:
@@ -122,16 +139,24 @@ class OrderLoad:
     def _order(self, n: int) -> None:
         item = self.items[n % len(self.items)]
         key = f"heal-{uuid.uuid4()}"
-        body = {"idempotency_key": key, "member_id": self.members[n % len(self.members)],
-                "delivery_date": item["next_delivery_date"], "fulfilment": "counter",
-                "lines": [{"item_id": item["item_id"], "quantity": 1}]}
+        body = {
+            "idempotency_key": key,
+            "member_id": self.members[n % len(self.members)],
+            "delivery_date": item["next_delivery_date"],
+            "fulfilment": "counter",
+            "lines": [{"item_id": item["item_id"], "quantity": 1}],
+        }
         with self._lock:
             self.asked.add(key)
         give_up = time.monotonic() + self.RETRY_FOR
         while time.monotonic() < give_up:
             try:
-                response = requests.post(f"{self.base_url}/api/villages/{self.village_id}/orders", json=body,
-                                         headers=self.headers, timeout=10)
+                response = requests.post(
+                    f"{self.base_url}/api/villages/{self.village_id}/orders",
+                    json=body,
+                    headers=self.headers,
+                    timeout=10,
+                )
             except requests.RequestException as exc:
                 self._note(type(exc).__name__)
                 time.sleep(0.3)
@@ -166,16 +191,26 @@ class OrderLoad:
 
     def wait_success_after(self, moment: float, why: str) -> float:
         """Seconds from `moment` to the first order taken after it."""
+
         def first():
             with self._lock:
-                return min((t for t, outcome in self.answers if outcome == "2xx" and t > moment), default=None)
+                return min(
+                    (t for t, outcome in self.answers if outcome == "2xx" and t > moment),
+                    default=None,
+                )
 
-        return wait_until(first, timeout=90, interval=0.1,
-                          message=f"an order taken after {why}") - moment
+        return (
+            wait_until(first, timeout=90, interval=0.1, message=f"an order taken after {why}")
+            - moment
+        )
 
     def outcomes_between(self, start: float, end: float) -> dict:
         with self._lock:
-            return dict(Counter(outcome for t, outcome in self.answers if start <= t <= end and outcome != "2xx"))
+            return dict(
+                Counter(
+                    outcome for t, outcome in self.answers if start <= t <= end and outcome != "2xx"
+                )
+            )
 
 
 def _rows(service: str, query: str) -> list:
@@ -190,15 +225,24 @@ def _rows(service: str, query: str) -> list:
 @pytest.fixture
 def supervised_network(backend, private_rabbit, tmp_path, monkeypatch):
     data = tmp_path / "data"
-    env = {**os.environ, "AMQP_URI": private_rabbit.amqp_uri, "MAILLAGE_DATA_DIR": str(data),
-           "GATEWAY_ADDRESS": f"127.0.0.1:{_free_port()}", "GATEWAY_SECRET": "self-healing-" + uuid.uuid4().hex,
-           "MAILLAGE_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "AMQP_URI": private_rabbit.amqp_uri,
+        "MAILLAGE_DATA_DIR": str(data),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{_free_port()}",
+        "GATEWAY_SECRET": "self-healing-" + uuid.uuid4().hex,
+        "MAILLAGE_LOG_LEVEL": "INFO",
+    }
     created = []
     if backend == "postgresql":
         for service in config.SERVICES:
             created.append(create_pg_database())
             env[f"{service.upper()}_DATABASE_URL"] = created[-1]
-    for name in ("AMQP_URI", "MAILLAGE_DATA_DIR", *[f"{s.upper()}_DATABASE_URL" for s in config.SERVICES]):
+    for name in (
+        "AMQP_URI",
+        "MAILLAGE_DATA_DIR",
+        *[f"{s.upper()}_DATABASE_URL" for s in config.SERVICES],
+    ):
         if name in env:
             monkeypatch.setenv(name, env[name])  # for the checks made from this process
     network = Supervised(tmp_path, env)
@@ -223,8 +267,12 @@ def _kill(network: Supervised, name: str) -> float:
     assert pid, f"{name} is running: {network.processes()[name]}"
     os.kill(pid, signal.SIGKILL)
     moment = time.monotonic()
-    wait_until(lambda: network.pid(name) not in (None, pid), timeout=30, interval=0.1,
-               message=f"the supervisor to start {name} again")
+    wait_until(
+        lambda: network.pid(name) not in (None, pid),
+        timeout=30,
+        interval=0.1,
+        message=f"the supervisor to start {name} again",
+    )
     return moment
 
 
@@ -237,7 +285,9 @@ def test_the_network_heals_itself_under_load(supervised_network, private_rabbit)
     try:
         load.wait_success_after(time.monotonic(), "the load started")
         faults = [("broker restart", lambda: _restart_broker(private_rabbit))]
-        faults += [(f"SIGKILL {name}", lambda name=name: _kill(network, name)) for name in KILLED_IN_TURN]
+        faults += [
+            (f"SIGKILL {name}", lambda name=name: _kill(network, name)) for name in KILLED_IN_TURN
+        ]
         for label, fault in faults:
             time.sleep(2)  # orders flow before each fault
             began = time.monotonic()
@@ -245,41 +295,74 @@ def test_the_network_heals_itself_under_load(supervised_network, private_rabbit)
             fault_over = fault()
             recovered_in = load.wait_success_after(fault_over, label)
             back = fault_over + recovered_in
-            figures.append((label, back - last_before, recovered_in, load.outcomes_between(began, back)))
+            figures.append(
+                (label, back - last_before, recovered_in, load.outcomes_between(began, back))
+            )
             assert recovered_in < RECOVERY_SECONDS, (label, recovered_in, network.output())
             if label == "broker restart":
                 time.sleep(2)
-                exited = {name: p for name, p in network.processes().items() if p["restarts"] or p["last_exit"]}
-                assert not exited, f"a broker restart kills no process: {exited}\n{network.output()}"
+                exited = {
+                    name: p
+                    for name, p in network.processes().items()
+                    if p["restarts"] or p["last_exit"]
+                }
+                assert not exited, (
+                    f"a broker restart kills no process: {exited}\n{network.output()}"
+                )
         time.sleep(2)
     finally:
         load.stop()
 
-    print("\nfault | seconds without a 2xx | taken again after the fault ended | errors seen by clients")
+    print(
+        "\nfault | seconds without a 2xx | taken again after the fault ended | errors seen by clients"
+    )
     for label, gap, recovered_in, errors in figures:
         print(f"{label} | {gap:.1f} | {recovered_in:.1f} | {errors or '-'}")
 
     outcomes = Counter(outcome for _t, outcome in load.answers)
     assert outcomes["500"] == 0, outcomes
-    assert load.asked == set(load.placed), f"every order asked was taken in the end ({len(load.asked)} asked)"
-    stored = _rows("orders", "SELECT idempotency_key, id FROM orders WHERE idempotency_key LIKE 'heal-%'")
+    assert load.asked == set(load.placed), (
+        f"every order asked was taken in the end ({len(load.asked)} asked)"
+    )
+    stored = _rows(
+        "orders", "SELECT idempotency_key, id FROM orders WHERE idempotency_key LIKE 'heal-%'"
+    )
     keys = [key for key, _id in stored]
     assert len(keys) == len(set(keys)) and set(keys) == load.asked, "each order stored once"
     assert {order_id for _key, order_id in stored} == set(load.placed.values())
-    wait_until(lambda: _rows("orders", "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0,
-               timeout=90, message="the orders outbox published")
-    placed_events = {json.loads(body)["payload"]["order_id"]: event_id for event_id, body in
-                     _rows("orders", "SELECT event_id, body FROM outbox WHERE type = 'order.placed'")}
+    wait_until(
+        lambda: (
+            _rows("orders", "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0
+        ),
+        timeout=90,
+        message="the orders outbox published",
+    )
+    placed_events = {
+        json.loads(body)["payload"]["order_id"]: event_id
+        for event_id, body in _rows(
+            "orders", "SELECT event_id, body FROM outbox WHERE type = 'order.placed'"
+        )
+    }
     ours = {placed_events[order_id] for order_id in load.placed.values()}
     assert len(ours) == len(load.placed), "one order.placed per order"
 
     def claimed():
-        return [row[0] for row in _rows("partners", "SELECT event_id FROM inbox WHERE consumer = "
-                                                    "'partners.on_partner_event'") if row[0] in ours]
+        return [
+            row[0]
+            for row in _rows(
+                "partners",
+                "SELECT event_id FROM inbox WHERE consumer = 'partners.on_partner_event'",
+            )
+            if row[0] in ours
+        ]
 
-    wait_until(lambda: set(claimed()) == ours, timeout=90, message="every order.placed claimed by partners")
+    wait_until(
+        lambda: set(claimed()) == ours, timeout=90, message="every order.placed claimed by partners"
+    )
     assert len(claimed()) == len(ours), "each consumed once"
     letters = DeadLetterQueue(private_rabbit.amqp_uri).list()
     assert not letters, [letter.as_dict() for letter in letters]
-    print(f"asked {len(load.asked)} / stored {len(stored)} / published {len(ours)} / consumed {len(claimed())} "
-          f"/ lost {len(load.asked - set(keys))} / doubled {len(keys) - len(set(keys))}; answers {dict(outcomes)}")
+    print(
+        f"asked {len(load.asked)} / stored {len(stored)} / published {len(ours)} / consumed {len(claimed())} "
+        f"/ lost {len(load.asked - set(keys))} / doubled {len(keys) - len(set(keys))}; answers {dict(outcomes)}"
+    )

@@ -1,5 +1,6 @@
 """The time bank against the real broker (issue 3's DONE criterion): an event delivered twice
 credits the hours once; `animation.attended` credits each volunteer once."""
+
 import uuid
 from datetime import datetime, timezone
 
@@ -33,16 +34,27 @@ def _totals(database):
 def test_a_completed_help_request_delivered_twice_credits_the_hours_once(members, amqp_uri):
     database, workers, client = members
     village_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = build_envelope("help_request.completed", {
-        "help_request_id": str(uuid.uuid4()), "village_id": village_id, "member_id": member_id,
-        "skill": "lavage_vitres", "minutes": 90, "completed_at": datetime.now(timezone.utc)},
-        village_id=village_id, source="orders")
+    envelope = build_envelope(
+        "help_request.completed",
+        {
+            "help_request_id": str(uuid.uuid4()),
+            "village_id": village_id,
+            "member_id": member_id,
+            "skill": "lavage_vitres",
+            "minutes": 90,
+            "completed_at": datetime.now(timezone.utc),
+        },
+        village_id=village_id,
+        source="orders",
+    )
 
     client.publish_envelope(envelope)
     client.publish_envelope(envelope)  # the same envelope again: an at-least-once redelivery
 
-    wait_until(lambda: workers.runs("on_help_request_completed", ok=True) == 2,
-               message="both copies to be handled and acknowledged")
+    wait_until(
+        lambda: workers.runs("on_help_request_completed", ok=True) == 2,
+        message="both copies to be handled and acknowledged",
+    )
     assert count(database, TimeBankEntry) == 1
     assert inbox_count(database, "members.on_help_request_completed") == 1
     assert _totals(database)[village_id]["minutes"] == 90
@@ -53,16 +65,26 @@ def test_a_completed_help_request_delivered_twice_credits_the_hours_once(members
 def test_an_animation_credits_each_volunteer_once(members, amqp_uri):
     database, workers, client = members
     village_id, alice, bruno = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = build_envelope("animation.attended", {
-        "animation_id": str(uuid.uuid4()), "village_id": village_id, "volunteers": [
-            {"member_id": alice, "role": "accueil", "minutes": 120},
-            {"member_id": bruno, "role": "atelier couture", "minutes": 150}]},
-        village_id=village_id, source="events")
+    envelope = build_envelope(
+        "animation.attended",
+        {
+            "animation_id": str(uuid.uuid4()),
+            "village_id": village_id,
+            "volunteers": [
+                {"member_id": alice, "role": "accueil", "minutes": 120},
+                {"member_id": bruno, "role": "atelier couture", "minutes": 150},
+            ],
+        },
+        village_id=village_id,
+        source="events",
+    )
 
     client.publish_envelope(envelope)
     client.publish_envelope(envelope)
 
-    wait_until(lambda: workers.runs("on_animation_attended", ok=True) == 2, message="both copies handled")
+    wait_until(
+        lambda: workers.runs("on_animation_attended", ok=True) == 2, message="both copies handled"
+    )
     assert count(database, TimeBankEntry) == 2
     assert count(database, TimeBankEntry, TimeBankEntry.member_id == alice) == 1
     totals = _totals(database)[village_id]

@@ -7,6 +7,7 @@ asyncio, which the test process's eventlet monkey-patching breaks.
 Each message received is written to OUT as one JSON line: envelope, data, whether the session was
 encrypted (STARTTLS) and who logged in. `--fail N` answers 451 to the first N messages; `--refuse-recipients` refuses every recipient the
 way Postfix does, quoting the address (`550 5.1.1 <a@b>: Recipient address rejected`)."""
+
 import json
 import ssl
 import sys
@@ -54,21 +55,35 @@ def main(argv):
             if seen["count"] <= fail:
                 return "451 4.3.0 try again later"
             with open(out, "a", encoding="utf-8") as file:
-                file.write(json.dumps({
-                    "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                    "data": envelope.content.decode("utf-8"), "tls": session.ssl is not None,
-                    "login": _login(session)}) + "\n")
+                file.write(
+                    json.dumps(
+                        {
+                            "mail_from": envelope.mail_from,
+                            "rcpt_tos": envelope.rcpt_tos,
+                            "data": envelope.content.decode("utf-8"),
+                            "tls": session.ssl is not None,
+                            "login": _login(session),
+                        }
+                    )
+                    + "\n"
+                )
             return "250 OK"
 
     def authenticator(server, session, envelope, mechanism, data):
-        ok = auth is not None and data.login.decode() == auth[0] and data.password.decode() == auth[1]
+        ok = (
+            auth is not None
+            and data.login.decode() == auth[0]
+            and data.password.decode() == auth[1]
+        )
         return AuthResult(success=ok, handled=False, auth_data=data)
 
     if tls is not None:
         options.update(tls_context=tls)
     if auth is not None:
         options.update(authenticator=authenticator, auth_require_tls=True)
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=port, server_hostname="localhost", **options
+    )
     controller.start()
     print("ready", flush=True)
     try:

@@ -1,6 +1,7 @@
 """Animations and suggestions in the events service, on SQLite and PostgreSQL: capacity, the waiting
 list and its promotion, bad input named field by field, the suggestion workflow, the events each
 change writes to the outbox; and over real RPC, that the typed errors cross as themselves."""
+
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -21,7 +22,9 @@ START = datetime(2026, 12, 5, 14, 0, tzinfo=timezone.utc)
 
 def outbox(database, type_):
     with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id))
+        rows = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
+        )
         return [json.loads(r.body) for r in rows]
 
 
@@ -35,19 +38,39 @@ def world(service_db):
     partner = str(uuid.uuid4())
     with database.unit_of_work() as uow:
         for n, village in enumerate(villages):
-            uow.session.add(KnownVillage(id=village, slug=f"v{n}", name=f"Village {n}", commune="C", opened_at=now))
-        uow.session.add(KnownPartner(id=partner, name="Association des Aînés", kind="association", joined_at=now))
+            uow.session.add(
+                KnownVillage(
+                    id=village, slug=f"v{n}", name=f"Village {n}", commune="C", opened_at=now
+                )
+            )
+        uow.session.add(
+            KnownPartner(
+                id=partner, name="Association des Aînés", kind="association", joined_at=now
+            )
+        )
         for n, member in enumerate(members):
-            uow.session.add(KnownMember(id=member, village_id=villages[0], display_name=f"Personne {n}",
-                                        registered_at=now))
+            uow.session.add(
+                KnownMember(
+                    id=member,
+                    village_id=villages[0],
+                    display_name=f"Personne {n}",
+                    registered_at=now,
+                )
+            )
         uow.commit()
     return database, villages, members, partner
 
 
 def animation_input(**change):
-    data = {"kind": "atelier", "title": "Atelier tricot", "place": "Salle des fêtes",
-            "starts_at": START.isoformat(), "ends_at": (START + timedelta(hours=2)).isoformat(), "capacity": 2,
-            "roles": [{"role": "accueil", "needed": 1}]}
+    data = {
+        "kind": "atelier",
+        "title": "Atelier tricot",
+        "place": "Salle des fêtes",
+        "starts_at": START.isoformat(),
+        "ends_at": (START + timedelta(hours=2)).isoformat(),
+        "capacity": 2,
+        "roles": [{"role": "accueil", "needed": 1}],
+    }
     data.update(change)
     return data
 
@@ -55,23 +78,31 @@ def animation_input(**change):
 def test_full_animation_fills_the_waiting_list_and_promotes_first_come(world):
     database, villages, members, partner = world
     with database.unit_of_work() as uow:
-        created = animations.create_animation(uow, villages[0], animation_input(co_organiser_ids=[partner]))
+        created = animations.create_animation(
+            uow, villages[0], animation_input(co_organiser_ids=[partner])
+        )
     aid = created["id"]
     assert created["kind_label"] == "Atelier" and created["co_organiser_ids"] == [partner]
     statuses = []
     for member in members[:4]:
         with database.unit_of_work() as uow:
-            statuses.append(animations.register(uow, aid, {"member_id": member}, None)["registration"]["status"])
+            statuses.append(
+                animations.register(uow, aid, {"member_id": member}, None)["registration"]["status"]
+            )
     assert statuses == ["registered", "registered", "waiting", "waiting"]
     with database.unit_of_work() as uow:
-        guest = animations.register(uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None)
+        guest = animations.register(
+            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None
+        )
     assert guest["registration"]["status"] == "waiting" and guest["waiting"] == 3
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
         animations.register(uow, aid, {"member_id": members[2]}, None)
     assert twice.value.reason == "already_registered" and twice.value.field == "member_id"
     with database.unit_of_work() as uow, pytest.raises(Conflict) as guest_twice:
-        animations.register(uow, aid, {"guest_name": "Jeanne Faure", "guest_phone": "0555123456"}, None)
+        animations.register(
+            uow, aid, {"guest_name": "Jeanne Faure", "guest_phone": "0555123456"}, None
+        )
     assert guest_twice.value.field == "guest_phone"
 
     first = next(r for r in guest["registrations"] if r["member_id"] == members[0])
@@ -113,15 +144,19 @@ def test_bad_animation_input_names_each_field(world):
     assert "kind" in refused(animation_input(kind="rave"))
     unknown = str(uuid.uuid4())
     assert refused(animation_input(co_organiser_ids=[partner, unknown]))["co_organiser_ids"] == [
-        f"Unknown partner: {unknown}."]
+        f"Unknown partner: {unknown}."
+    ]
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         animations.create_animation(uow, str(uuid.uuid4()), animation_input())
     assert outbox(database, "animation.scheduled") == []
 
     with database.unit_of_work() as uow:
         aid = animations.create_animation(uow, villages[0], animation_input())["id"]
-    for data, field in [({"member_id": str(uuid.uuid4())}, "member_id"), ({"guest_name": "Paul"}, "guest_phone"),
-                        ({"guest_name": "Paul", "guest_phone": "pas de tel"}, "guest_phone")]:
+    for data, field in [
+        ({"member_id": str(uuid.uuid4())}, "member_id"),
+        ({"guest_name": "Paul"}, "guest_phone"),
+        ({"guest_name": "Paul", "guest_phone": "pas de tel"}, "guest_phone"),
+    ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
             animations.register(uow, aid, data, None)
         assert field in err.value.errors, data
@@ -142,8 +177,12 @@ def test_roles_attendance_once_and_cancellation(world):
         animations.fill_role(uow, aid, {"member_id": members[3], "role": "buvette"}, None)
     assert "role" in unknown_role.value.errors
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
-        animations.take_attendance(uow, aid, {"people_reached": 9, "volunteers": [
-            {"member_id": members[3], "minutes": 60}]}, None)
+        animations.take_attendance(
+            uow,
+            aid,
+            {"people_reached": 9, "volunteers": [{"member_id": members[3], "minutes": 60}]},
+            None,
+        )
     assert "volunteers" in stranger.value.errors
 
     with database.unit_of_work() as uow:
@@ -153,10 +192,14 @@ def test_roles_attendance_once_and_cancellation(world):
         animations.take_attendance(uow, aid, {"people_reached": 9}, None)
     assert again.value.reason == "attendance_already_taken"
     [attended] = outbox(database, "animation.attended")
-    assert attended["payload"]["volunteers"] == [{"member_id": members[4], "role": "accueil", "minutes": 120}]
+    assert attended["payload"]["volunteers"] == [
+        {"member_id": members[4], "role": "accueil", "minutes": 120}
+    ]
 
     with database.unit_of_work() as uow:
-        other = animations.create_animation(uow, villages[0], animation_input(title="Café des aidants"))["id"]
+        other = animations.create_animation(
+            uow, villages[0], animation_input(title="Café des aidants")
+        )["id"]
     for member in members[:3]:
         with database.unit_of_work() as uow:
             animations.register(uow, other, {"member_id": member}, None)
@@ -164,7 +207,9 @@ def test_roles_attendance_once_and_cancellation(world):
         cancelled = animations.cancel_animation(uow, other, {"reason": "Salle indisponible"}, None)
     assert cancelled["status"] == "cancelled"
     [event] = outbox(database, "animation.cancelled")
-    assert sorted(event["payload"]["member_ids"]) == sorted(members[:3])  # two registered, one waiting
+    assert sorted(event["payload"]["member_ids"]) == sorted(
+        members[:3]
+    )  # two registered, one waiting
     with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
         animations.register(uow, other, {"member_id": members[3]}, None)
     assert closed.value.reason == "animation_cancelled"
@@ -175,14 +220,21 @@ def test_suggestion_workflow_supports_and_network_signals(world):
     made = []
     for village in villages:
         with database.unit_of_work() as uow:
-            made.append(suggestions.create_suggestion(uow, village, {"category": "mobilite",
-                                                                      "text": "Un transport vers le marché"}))
+            made.append(
+                suggestions.create_suggestion(
+                    uow, village, {"category": "mobilite", "text": "Un transport vers le marché"}
+                )
+            )
     with database.unit_of_work() as uow:
-        suggestions.create_suggestion(uow, villages[0], {"category": "sante", "text": "Une permanence infirmière",
-                                                         "member_id": members[0]})
+        suggestions.create_suggestion(
+            uow,
+            villages[0],
+            {"category": "sante", "text": "Une permanence infirmière", "member_id": members[0]},
+        )
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown:
-        suggestions.create_suggestion(uow, villages[0], {"category": "ovni", "text": "x",
-                                                         "member_id": str(uuid.uuid4())})
+        suggestions.create_suggestion(
+            uow, villages[0], {"category": "ovni", "text": "x", "member_id": str(uuid.uuid4())}
+        )
     assert {"category", "text"} <= set(unknown.value.errors)
 
     sid = made[0]["id"]
@@ -198,7 +250,10 @@ def test_suggestion_workflow_supports_and_network_signals(world):
     with database.unit_of_work() as uow, pytest.raises(Conflict) as jump:
         suggestions.change_status(uow, sid, {"status": "done"}, None)
     assert jump.value.reason == "suggestion_status_transition" and jump.value.details == {
-        "current": "new", "requested": "done", "allowed": ["under_study", "declined"]}
+        "current": "new",
+        "requested": "done",
+        "allowed": ["under_study", "declined"],
+    }
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
         suggestions.change_status(uow, made[1]["id"], {"status": "declined"}, None)
     assert "reason" in no_reason.value.errors
@@ -206,13 +261,16 @@ def test_suggestion_workflow_supports_and_network_signals(world):
         with database.unit_of_work() as uow:
             assert suggestions.change_status(uow, sid, {"status": status}, None)["status"] == status
     with database.unit_of_work() as uow:
-        declined = suggestions.change_status(uow, made[1]["id"], {"status": "declined",
-                                                                 "reason": "Déjà assuré par la commune"}, None)
+        declined = suggestions.change_status(
+            uow, made[1]["id"], {"status": "declined", "reason": "Déjà assuré par la commune"}, None
+        )
     assert declined["decline_reason"] == "Déjà assuré par la commune"
     with database.unit_of_work() as uow:  # answered two hours after it was made
         row = uow.session.get(Suggestion, made[1]["id"])
         row.answered_at = row.created_at + timedelta(hours=2)
-        uow.session.get(Suggestion, sid).answered_at = uow.session.get(Suggestion, sid).created_at + timedelta(hours=4)
+        uow.session.get(Suggestion, sid).answered_at = uow.session.get(
+            Suggestion, sid
+        ).created_at + timedelta(hours=4)
         uow.commit()
 
     with database.unit_of_work() as uow:
@@ -223,7 +281,11 @@ def test_suggestion_workflow_supports_and_network_signals(world):
     assert view["median_answer_hours"] == 3.0 and view["answered"] == 2
     assert len(outbox(database, "suggestion.made")) == 4
     assert [e["payload"]["status"] for e in outbox(database, "suggestion.answered")] == [
-        "under_study", "planned", "done", "declined"]
+        "under_study",
+        "planned",
+        "done",
+        "declined",
+    ]
     with database.unit_of_work() as uow:
         export = read_models.member_data(uow, members[1])
     assert export["supported_suggestions"] == [sid]
@@ -248,28 +310,54 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
     database, villages, _, _ = world
     weekly = {"frequency": "weekly", "count": 3}
     with database.unit_of_work() as uow:
-        first = animations.create_animation(uow, villages[0], animation_input(
-            starts_at="2026-10-15T14:00:00+02:00", ends_at="2026-10-15T16:00:00+02:00", recurrence=weekly))
+        first = animations.create_animation(
+            uow,
+            villages[0],
+            animation_input(
+                starts_at="2026-10-15T14:00:00+02:00",
+                ends_at="2026-10-15T16:00:00+02:00",
+                recurrence=weekly,
+            ),
+        )
     # 14:00 in France each week, across the end of summer time (25 October)
-    assert first["occurrences"] == ["2026-10-15T14:00:00+02:00", "2026-10-22T14:00:00+02:00",
-                                    "2026-10-29T14:00:00+01:00"]
+    assert first["occurrences"] == [
+        "2026-10-15T14:00:00+02:00",
+        "2026-10-22T14:00:00+02:00",
+        "2026-10-29T14:00:00+01:00",
+    ]
     assert first["series_id"] and len(outbox(database, "animation.scheduled")) == 3
     with database.unit_of_work() as uow:
-        monthly = animations.create_animation(uow, villages[0], animation_input(
-            starts_at="2027-01-31T10:00:00+01:00", ends_at="2027-01-31T12:00:00+01:00",
-            recurrence={"frequency": "monthly", "until": "2027-04-30"}))
-    assert [o[:10] for o in monthly["occurrences"]] == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
+        monthly = animations.create_animation(
+            uow,
+            villages[0],
+            animation_input(
+                starts_at="2027-01-31T10:00:00+01:00",
+                ends_at="2027-01-31T12:00:00+01:00",
+                recurrence={"frequency": "monthly", "until": "2027-04-30"},
+            ),
+        )
+    assert [o[:10] for o in monthly["occurrences"]] == [
+        "2027-01-31",
+        "2027-02-28",
+        "2027-03-31",
+        "2027-04-30",
+    ]
     with database.unit_of_work() as uow:
         assert len(animations.list_animations(uow, villages[0])) == 7
 
-    for recurrence, field in [({"frequency": "weekly"}, "until"),                        # never ends
-                              ({"frequency": "weekly", "count": 3, "until": "2027-01-01"}, "count"),
-                              ({"frequency": "daily", "count": 3}, "frequency"),
-                              ({"frequency": "weekly", "count": 53}, "count")]:
+    for recurrence, field in [
+        ({"frequency": "weekly"}, "until"),  # never ends
+        ({"frequency": "weekly", "count": 3, "until": "2027-01-01"}, "count"),
+        ({"frequency": "daily", "count": 3}, "frequency"),
+        ({"frequency": "weekly", "count": 53}, "count"),
+    ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
             animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
         assert field in err.value.errors["recurrence"], recurrence
-    for recurrence in ({"frequency": "weekly", "until": "2026-01-01"}, {"frequency": "weekly", "until": "2028-12-31"}):
+    for recurrence in (
+        {"frequency": "weekly", "until": "2026-01-01"},
+        {"frequency": "weekly", "until": "2028-12-31"},
+    ):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
             animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
         assert "recurrence" in err.value.errors
@@ -278,11 +366,18 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
 def test_the_public_calendar_holds_no_personal_data(world):
     database, villages, members, _ = world
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, villages[0], animation_input(
-            starts_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
-            ends_at=(datetime.now(timezone.utc) + timedelta(days=1, hours=2)).isoformat()))["id"]
+        aid = animations.create_animation(
+            uow,
+            villages[0],
+            animation_input(
+                starts_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
+                ends_at=(datetime.now(timezone.utc) + timedelta(days=1, hours=2)).isoformat(),
+            ),
+        )["id"]
     with database.unit_of_work() as uow:
-        animations.register(uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None)
+        animations.register(
+            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None
+        )
     with database.unit_of_work() as uow:
         feed = animations.public_calendar(uow, villages[0])
     assert [a["id"] for a in feed["animations"]] == [aid] and "Faure" not in json.dumps(feed)
@@ -295,18 +390,40 @@ def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
 
     database, villages, members, _ = world
     with database.unit_of_work() as uow:
-        theirs = suggestions.create_suggestion(uow, villages[0], {
-            "category": "sante", "text": "Mme Personne 0 voudrait une infirmière le mardi", "member_id": members[0]})
+        theirs = suggestions.create_suggestion(
+            uow,
+            villages[0],
+            {
+                "category": "sante",
+                "text": "Mme Personne 0 voudrait une infirmière le mardi",
+                "member_id": members[0],
+            },
+        )
     with database.unit_of_work() as uow:
-        other = suggestions.create_suggestion(uow, villages[0], {"category": "sante", "text": "Une permanence"})
-    erased = parse_envelope(build_envelope("member.erased", {"member_id": members[0], "village_id": villages[0]},
-                                           village_id=villages[0], source="members"))
+        other = suggestions.create_suggestion(
+            uow, villages[0], {"category": "sante", "text": "Une permanence"}
+        )
+    erased = parse_envelope(
+        build_envelope(
+            "member.erased",
+            {"member_id": members[0], "village_id": villages[0]},
+            village_id=villages[0],
+            source="members",
+        )
+    )
     for _ in range(2):  # a redelivery changes nothing more
         with database.unit_of_work() as uow:
-            claim_and_handle(uow, "events.on_member_erased", read_models.record_member_erased, erased)
+            claim_and_handle(
+                uow, "events.on_member_erased", read_models.record_member_erased, erased
+            )
     with database.unit_of_work() as uow:
         texts = {s.id: (s.text, s.category) for s in uow.session.scalars(select(Suggestion))}
-    assert texts[theirs["id"]] == (read_models.ERASED_TEXT, "sante"), "the category stays for the figures"
+    assert texts[theirs["id"]] == (read_models.ERASED_TEXT, "sante"), (
+        "the category stays for the figures"
+    )
     assert texts[other["id"]] == ("Une permanence", "sante")
     with database.unit_of_work() as uow:
-        assert read_models.member_data(uow, members[0])["suggestions"][0]["text"] == read_models.ERASED_TEXT
+        assert (
+            read_models.member_data(uow, members[0])["suggestions"][0]["text"]
+            == read_models.ERASED_TEXT
+        )

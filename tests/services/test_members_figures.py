@@ -1,4 +1,5 @@
 """The members service's coordinator figures (services/members/figures.py), on SQLite and PostgreSQL."""
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -6,7 +7,14 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone.errors import InvalidInput
 from services.members import figures, skills_map
-from services.members.models import HelpDemand, Member, TimeBankEntry, Volunteer, VolunteerSkill, VolunteerVillage
+from services.members.models import (
+    HelpDemand,
+    Member,
+    TimeBankEntry,
+    Volunteer,
+    VolunteerSkill,
+    VolunteerVillage,
+)
 from services.members.service import MembersService
 from tests.services.statements import selects_from
 from tests.services.test_volunteers import add_member, add_village
@@ -25,7 +33,9 @@ def _volunteer(database, member_id, skills=(), serves=()):
         uow.session.add(volunteer)
         uow.session.flush()
         for code in skills:
-            uow.session.add(VolunteerSkill(volunteer_id=volunteer.id, skill_code=code, level="confirme"))
+            uow.session.add(
+                VolunteerSkill(volunteer_id=volunteer.id, skill_code=code, level="confirme")
+            )
         for village_id in serves:
             uow.session.add(VolunteerVillage(volunteer_id=volunteer.id, village_id=village_id))
         uow.commit()
@@ -33,9 +43,15 @@ def _volunteer(database, member_id, skills=(), serves=()):
 
 
 def _credit(member_id, village_id, minutes, when, ref):
-    return TimeBankEntry(member_id=member_id, village_id=village_id, minutes=minutes,
-                         source_type="help_request.completed", source_ref=ref, source_event_id=ref,
-                         occurred_at=when)
+    return TimeBankEntry(
+        member_id=member_id,
+        village_id=village_id,
+        minutes=minutes,
+        source_type="help_request.completed",
+        source_ref=ref,
+        source_event_id=ref,
+        occurred_at=when,
+    )
 
 
 @pytest.fixture
@@ -47,36 +63,80 @@ def network(service_db):
 
 def test_figures_count_the_period_only_per_village_with_zeros(network):
     database, a, b = network
-    old = add_member(database, a, "Ancien", "Habitant")          # joined 2026-01-05
+    old = add_member(database, a, "Ancien", "Habitant")  # joined 2026-01-05
     with database.unit_of_work() as uow:
-        uow.session.add(Member(village_id=a, first_name="Nouvelle", last_name="Venue", phone="+33555000001",
-                               joined_on=date(2026, 3, 10)))
-        uow.session.add(Member(village_id=a, first_name="Plus", last_name="Tard", phone="+33555000002",
-                               joined_on=date(2026, 4, 2)))
-        uow.session.add(Member(village_id=a, first_name="Partie", last_name="Depuis", phone="+33555000003",
-                               joined_on=date(2026, 3, 12), erased_at=datetime(2026, 3, 20, tzinfo=timezone.utc)))
+        uow.session.add(
+            Member(
+                village_id=a,
+                first_name="Nouvelle",
+                last_name="Venue",
+                phone="+33555000001",
+                joined_on=date(2026, 3, 10),
+            )
+        )
+        uow.session.add(
+            Member(
+                village_id=a,
+                first_name="Plus",
+                last_name="Tard",
+                phone="+33555000002",
+                joined_on=date(2026, 4, 2),
+            )
+        )
+        uow.session.add(
+            Member(
+                village_id=a,
+                first_name="Partie",
+                last_name="Depuis",
+                phone="+33555000003",
+                joined_on=date(2026, 3, 12),
+                erased_at=datetime(2026, 3, 20, tzinfo=timezone.utc),
+            )
+        )
         uow.commit()
     volunteer_member = add_member(database, b, "Paul", "Aide")
     _volunteer(database, volunteer_member, skills=["jardinage"], serves=[a])
-    _add(database,
-         _credit(volunteer_member, a, 90, datetime(2026, 3, 5, 10, tzinfo=timezone.utc), "h1"),
-         _credit(old, a, 30, datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "h2"),  # 1 April in Paris (UTC+2)
-         _credit(volunteer_member, b, 45, datetime(2026, 2, 28, 10, tzinfo=timezone.utc), "h3"),
-         HelpDemand(help_request_id="r1", village_id=b, skill_code="informatique",
-                    requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+    _add(
+        database,
+        _credit(volunteer_member, a, 90, datetime(2026, 3, 5, 10, tzinfo=timezone.utc), "h1"),
+        _credit(
+            old, a, 30, datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "h2"
+        ),  # 1 April in Paris (UTC+2)
+        _credit(volunteer_member, b, 45, datetime(2026, 2, 28, 10, tzinfo=timezone.utc), "h3"),
+        HelpDemand(
+            help_request_id="r1",
+            village_id=b,
+            skill_code="informatique",
+            requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        ),
+    )
 
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
     fa, fb = result["figures"][a], result["figures"][b]
-    assert fa["new_members"] == 2 and fa["members"] == 2, \
+    assert fa["new_members"] == 2 and fa["members"] == 2, (
         "joined on 2 April is not in March; an erased member joined in March, but is no longer counted"
-    assert fa["volunteer_minutes"] == 90 and fa["active_volunteers"] == 1, "Paris days, not UTC days"
-    assert fa["volunteers"] == 1 and fb["volunteers"] == 1, "a volunteer counts in every village they serve"
-    assert fb == {"members": 1, "new_members": 0, "volunteer_minutes": 0, "active_volunteers": 0,
-                  "volunteers": 1, "missing_skills": 1}
-    assert [(r["village_id"], r["skill"]) for r in result["details"]["missing_skills"]] == [(b, "informatique")]
-    assert {(r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]} == \
-        {(a, "jardinage", 1), (b, "jardinage", 1)}
+    )
+    assert fa["volunteer_minutes"] == 90 and fa["active_volunteers"] == 1, (
+        "Paris days, not UTC days"
+    )
+    assert fa["volunteers"] == 1 and fb["volunteers"] == 1, (
+        "a volunteer counts in every village they serve"
+    )
+    assert fb == {
+        "members": 1,
+        "new_members": 0,
+        "volunteer_minutes": 0,
+        "active_volunteers": 0,
+        "volunteers": 1,
+        "missing_skills": 1,
+    }
+    assert [(r["village_id"], r["skill"]) for r in result["details"]["missing_skills"]] == [
+        (b, "informatique")
+    ]
+    assert {
+        (r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]
+    } == {(a, "jardinage", 1), (b, "jardinage", 1)}
 
     with database.unit_of_work() as uow:
         only_b = figures.village_figures(uow, date(2026, 2, 1), date(2026, 2, 28), [b])
@@ -87,19 +147,31 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
 def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(network):
     database, a, b = network
     c = add_village(database, "Croze")
-    _volunteer(database, add_member(database, a, "Sans", "Competence"), serves=[b])   # no skill: A and B
+    _volunteer(
+        database, add_member(database, a, "Sans", "Competence"), serves=[b]
+    )  # no skill: A and B
     _volunteer(database, add_member(database, c, "Claire", "Fil"), skills=["couture"], serves=[b])
-    _add(database, HelpDemand(help_request_id="r1", village_id=a, skill_code="couture",
-                              requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+    _add(
+        database,
+        HelpDemand(
+            help_request_id="r1",
+            village_id=a,
+            skill_code="couture",
+            requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        ),
+    )
 
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
     assert {v: f["volunteers"] for v, f in result["figures"].items()} == {a: 1, b: 2, c: 1}
     assert {v: f["missing_skills"] for v, f in result["figures"].items()} == {a: 1, b: 0, c: 0}
-    pool = [(r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]]
+    pool = [
+        (r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]
+    ]
     assert pool == [(b, "couture", 1), (c, "couture", 1)], "within reach of B and C, not of A"
-    assert [(r["village_id"], r["skill"], r["requested"]) for r in result["details"]["missing_skills"]] == \
-        [(a, "couture", 1)]
+    assert [
+        (r["village_id"], r["skill"], r["requested"]) for r in result["details"]["missing_skills"]
+    ] == [(a, "couture", 1)]
 
     with database.unit_of_work() as uow:  # each village's own map is its line of the network map
         network_map = skills_map.network_skills_map(uow)
@@ -111,6 +183,7 @@ def test_figures_read_the_villages_and_the_volunteers_once(network):
     database, a, b = network
     _volunteer(database, add_member(database, a), skills=["jardinage"], serves=[b])
     with database.unit_of_work() as uow:
+
         def read():
             return figures.village_figures(uow, date(2026, 1, 1), date(2026, 1, 31))
 
@@ -126,7 +199,15 @@ def test_figures_over_rpc(container_factory, nameko_config, network):
     container_factory(MembersService, nameko_config).start()
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         result = rpc.village_figures("2026-01-01", "2026-01-31", [a])
-        assert result["figures"] == {a: {"members": 1, "new_members": 1, "volunteer_minutes": 0,
-                                         "active_volunteers": 0, "volunteers": 0, "missing_skills": 0}}
+        assert result["figures"] == {
+            a: {
+                "members": 1,
+                "new_members": 1,
+                "volunteer_minutes": 0,
+                "active_volunteers": 0,
+                "volunteers": 0,
+                "missing_skills": 0,
+            }
+        }
         with pytest.raises(InvalidInput):
             rpc.village_figures("2026-01-31", "2026-01-01")

@@ -5,6 +5,7 @@ fails then recovers (each message once); no SMS in the quiet hours (fixed clock)
 keeps failing parks the notice onto the call list and the delivery log says why; the templates
 are files the network can replace; `order.ready` tells the member where and with which code; the
 opt-out link withdraws the consent to be contacted."""
+
 import email
 import email.policy
 import json
@@ -30,8 +31,16 @@ from services.members.schemas.people import MemberInput
 from services.partners import audience
 
 PARIS = ZoneInfo("Europe/Paris")
-VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
-           "postcode": "19290", "kind": "fixed", "population": 800, "street": "2 place de l'Église"}
+VILLAGE = {
+    "slug": "peyrelevade",
+    "name": "Peyrelevade",
+    "commune": "Peyrelevade",
+    "insee_code": "19164",
+    "postcode": "19290",
+    "kind": "fixed",
+    "population": 800,
+    "street": "2 place de l'Église",
+}
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)  # 10:00 in Paris, a Tuesday
 
 
@@ -46,33 +55,78 @@ def world(service_db):
     database = service_db("members")
     with database.unit_of_work() as uow:
         village = villages.open_village(uow, load(VillageInput(), VILLAGE))["id"]
-        villages.set_opening_hours(uow, village, load(OpeningHoursInput(), {"weekly": [
-            {"day": "tuesday", "opens": "14:00", "closes": "18:00"},
-            {"day": "saturday", "opens": "09:00", "closes": "12:00"}]}))
+        villages.set_opening_hours(
+            uow,
+            village,
+            load(
+                OpeningHoursInput(),
+                {
+                    "weekly": [
+                        {"day": "tuesday", "opens": "14:00", "closes": "18:00"},
+                        {"day": "saturday", "opens": "09:00", "closes": "12:00"},
+                    ]
+                },
+            ),
+        )
     who = {}
     for key, extra in [
-        ("email", {"email": "jeanne@example.org", "preferred_channel": "email", "consents": ["contact"]}),
+        (
+            "email",
+            {"email": "jeanne@example.org", "preferred_channel": "email", "consents": ["contact"]},
+        ),
         ("sms", {"phone": "06 39 98 10 01", "preferred_channel": "sms", "consents": ["contact"]}),
         ("sms2", {"phone": "07 39 98 10 02", "preferred_channel": "sms", "consents": ["contact"]}),
     ]:
         with database.unit_of_work() as uow:
-            who[key] = people.register_member(uow, load(MemberInput(), {
-                "village_id": village, "first_name": "Personne", "last_name": key, **extra}))["id"]
+            who[key] = people.register_member(
+                uow,
+                load(
+                    MemberInput(),
+                    {"village_id": village, "first_name": "Personne", "last_name": key, **extra},
+                ),
+            )["id"]
     return database, village, who
 
 
 def parcel_received(member_id, village_id, *, code="4821"):
-    return parse_envelope(build_envelope("parcel.received", {
-        "parcel_id": str(uuid.uuid4()), "village_id": village_id, "sender_kind": "la_poste",
-        "place_kind": "shelf", "occurred_at": NOW, "member_id": member_id, "pickup_code": code},
-        village_id=village_id, source="orders"))
+    return parse_envelope(
+        build_envelope(
+            "parcel.received",
+            {
+                "parcel_id": str(uuid.uuid4()),
+                "village_id": village_id,
+                "sender_kind": "la_poste",
+                "place_kind": "shelf",
+                "occurred_at": NOW,
+                "member_id": member_id,
+                "pickup_code": code,
+            },
+            village_id=village_id,
+            source="orders",
+        )
+    )
 
 
 def order_ready(member_id, village_id, **extra):
-    return parse_envelope(build_envelope("order.ready", {
-        "order_id": str(uuid.uuid4()), "village_id": village_id, "status": "ready", "fulfilment": "locker",
-        "delivery_date": date(2026, 12, 1), "partner_ids": [], "total_cents": 1250, "occurred_at": NOW,
-        "member_id": member_id, **extra}, village_id=village_id, source="orders"))
+    return parse_envelope(
+        build_envelope(
+            "order.ready",
+            {
+                "order_id": str(uuid.uuid4()),
+                "village_id": village_id,
+                "status": "ready",
+                "fulfilment": "locker",
+                "delivery_date": date(2026, 12, 1),
+                "partner_ids": [],
+                "total_cents": 1250,
+                "occurred_at": NOW,
+                "member_id": member_id,
+                **extra,
+            },
+            village_id=village_id,
+            source="orders",
+        )
+    )
 
 
 def tell(database, record, event):
@@ -88,6 +142,7 @@ def rows(database):
 
 # --- a real SMTP server -------------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -97,17 +152,40 @@ def _free_port() -> int:
 @pytest.fixture
 def certificate(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-def test_an_email_reaches_a_real_smtp_server_with_text_html_and_the_opt_out_link(world, smtp_server, monkeypatch):
+def test_an_email_reaches_a_real_smtp_server_with_text_html_and_the_opt_out_link(
+    world, smtp_server, monkeypatch
+):
     database, village, who = world
     port, received = smtp_server()
     monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setenv("MAILLAGE_MAIL_FROM", "Conciergerie Maillage <conciergerie@maillage.example.org>")
+    monkeypatch.setenv(
+        "MAILLAGE_MAIL_FROM", "Conciergerie Maillage <conciergerie@maillage.example.org>"
+    )
     sender = channels.from_config()
     assert not sender.trial and sender.has("email") and not sender.has("sms")
     tell(database, notices.record_parcel_received, parcel_received(who["email"], village))
@@ -116,7 +194,10 @@ def test_an_email_reaches_a_real_smtp_server_with_text_html_and_the_opt_out_link
     with database.unit_of_work() as uow:
         assert notices.send_pending(uow, sender, NOW + timedelta(hours=1)) == 0  # once
     [got] = received()
-    assert got["rcpt_tos"] == ["jeanne@example.org"] and got["mail_from"] == "conciergerie@maillage.example.org"
+    assert (
+        got["rcpt_tos"] == ["jeanne@example.org"]
+        and got["mail_from"] == "conciergerie@maillage.example.org"
+    )
     message = email.message_from_string(got["data"], policy=email.policy.default)
     assert message["Subject"] == "Un colis vous attend à Peyrelevade"
     assert message.get_content_type() == "multipart/alternative"
@@ -133,20 +214,27 @@ def test_an_email_reaches_a_real_smtp_server_with_text_html_and_the_opt_out_link
     assert rows(database)[who["sms"]].channel == "call"
 
 
-def test_starttls_when_offered_and_no_password_in_clear(world, smtp_server, certificate, monkeypatch):
+def test_starttls_when_offered_and_no_password_in_clear(
+    world, smtp_server, certificate, monkeypatch
+):
     database, village, who = world
     cert, key = certificate
     port, received = smtp_server("--tls", str(cert), str(key), "--auth", "maillage:s3cr%t")
     message = channels.Outgoing("n1", "email", "jeanne@example.org", "Bonjour", subject="Essai")
-    secure = SmtpSender(parse_smtp_url(f"smtp://maillage:s3cr%25t@localhost:{port}"), "conciergerie@example.org",
-                        cafile=str(cert))
+    secure = SmtpSender(
+        parse_smtp_url(f"smtp://maillage:s3cr%25t@localhost:{port}"),
+        "conciergerie@example.org",
+        cafile=str(cert),
+    )
     secure.send(message)
     [got] = received()
     assert got["tls"] is True and got["login"] == "maillage"
     # a server that offers no STARTTLS never gets the password
     plain_port, plain_received = smtp_server()
-    plain = SmtpSender(parse_smtp_url(f"smtp://maillage:s3cr%25t@127.0.0.1:{plain_port}"),
-                       "conciergerie@example.org")
+    plain = SmtpSender(
+        parse_smtp_url(f"smtp://maillage:s3cr%25t@127.0.0.1:{plain_port}"),
+        "conciergerie@example.org",
+    )
     with pytest.raises(channels.SendFailed) as refused:
         plain.send(message)
     assert "STARTTLS" in refused.value.reason and plain_received() == []
@@ -167,13 +255,17 @@ def test_an_smtp_server_that_refuses_then_takes_delivers_once(world, smtp_server
     notice = rows(database)[who["email"]]
     assert notice.attempts == 1 and notice.last_error.startswith("SMTP 451")
     with database.unit_of_work() as uow:
-        assert notices.send_pending(uow, channels.from_config(), NOW + timedelta(seconds=30)) == 0  # pausing
+        assert (
+            notices.send_pending(uow, channels.from_config(), NOW + timedelta(seconds=30)) == 0
+        )  # pausing
         assert notices.send_pending(uow, channels.from_config(), NOW + timedelta(minutes=1)) == 1
         assert notices.send_pending(uow, channels.from_config(), NOW + timedelta(hours=2)) == 0
     assert len(received()) == 1 and rows(database)[who["email"]].status == "sent"
 
 
-def test_an_unreachable_smtp_server_costs_one_attempt_per_run_not_one_per_message(world, monkeypatch):
+def test_an_unreachable_smtp_server_costs_one_attempt_per_run_not_one_per_message(
+    world, monkeypatch
+):
     database, village, who = world
     monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{_free_port()}")  # nobody listens
     monkeypatch.setenv("MAILLAGE_MAIL_FROM", "conciergerie@maillage.example.org")
@@ -185,10 +277,13 @@ def test_an_unreachable_smtp_server_costs_one_attempt_per_run_not_one_per_messag
         told = uow.session.scalars(select(Notice).order_by(Notice.created_at, Notice.id)).all()
         assert sorted(n.attempts for n in told) == [0, 0, 1]
         assert all(n.status == "to_send" and n.channel == "email" for n in told)
-        assert next(n for n in told if n.attempts).last_error.startswith("SMTP: ConnectionRefusedError")
+        assert next(n for n in told if n.attempts).last_error.startswith(
+            "SMTP: ConnectionRefusedError"
+        )
 
 
 # --- Brevo's transactional SMS API, served locally ----------------------------------------------
+
 
 @pytest.fixture
 def brevo():
@@ -200,8 +295,14 @@ def brevo():
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state["requests"].append({"path": self.path, "api_key": self.headers.get("api-key"),
-                                      "content_type": self.headers.get("Content-Type"), "body": body})
+            state["requests"].append(
+                {
+                    "path": self.path,
+                    "api_key": self.headers.get("api-key"),
+                    "content_type": self.headers.get("Content-Type"),
+                    "body": body,
+                }
+            )
             if state["fail"] > 0:
                 state["fail"] -= 1
                 status, answer = 502, {"code": "bad_gateway", "message": "upstream down"}
@@ -235,8 +336,12 @@ def test_brevo_fails_then_recovers_and_each_sms_is_delivered_once(world, brevo, 
     database, village, who = world
     sender = channels.from_config()
     assert sender.has("sms") and not sender.has("email")
-    tell(database, notices.record_parcel_received, parcel_received(who["sms"], village, code="7305"))
-    tell(database, notices.record_parcel_received, parcel_received(who["sms2"], village, code="1188"))
+    tell(
+        database, notices.record_parcel_received, parcel_received(who["sms"], village, code="7305")
+    )
+    tell(
+        database, notices.record_parcel_received, parcel_received(who["sms2"], village, code="1188")
+    )
     brevo["fail"] = 3  # both fail once, the first fails again
     at = NOW
     for _ in range(6):
@@ -248,7 +353,10 @@ def test_brevo_fails_then_recovers_and_each_sms_is_delivered_once(world, brevo, 
     first = delivered[0]
     assert first["path"] == "/v3/transactionalSMS/sms" and first["api_key"] == "xkeysib-test"
     assert first["content_type"] == "application/json"
-    assert {k: first["body"][k] for k in ("sender", "type")} == {"sender": "Maillage", "type": "transactional"}
+    assert {k: first["body"][k] for k in ("sender", "type")} == {
+        "sender": "Maillage",
+        "type": "transactional",
+    }
     ok = brevo["requests"][3:]
     assert sorted(r["body"]["recipient"] for r in ok) == ["33639981001", "33739981002"]
     assert any("Code de retrait : 7305" in r["body"]["content"] for r in ok)
@@ -263,22 +371,34 @@ def test_no_sms_between_20h_and_8h_paris_it_waits_for_8h(world, brevo, sms_confi
     tell(database, notices.record_parcel_received, parcel_received(who["sms"], village))
     for at in (evening, datetime(2026, 12, 2, 7, 59, tzinfo=PARIS)):
         with database.unit_of_work() as uow:
-            assert notices.send_pending(uow, channels.from_config(), at.astimezone(timezone.utc)) == 0
+            assert (
+                notices.send_pending(uow, channels.from_config(), at.astimezone(timezone.utc)) == 0
+            )
     assert brevo["requests"] == []
     notice = rows(database)[who["sms"]]
     assert notice.next_attempt_at == datetime(2026, 12, 2, 8, tzinfo=PARIS) and notice.attempts == 0
     with database.unit_of_work() as uow:
-        assert notices.send_pending(uow, channels.from_config(),
-                                    datetime(2026, 12, 2, 8, tzinfo=PARIS).astimezone(timezone.utc)) == 1
+        assert (
+            notices.send_pending(
+                uow,
+                channels.from_config(),
+                datetime(2026, 12, 2, 8, tzinfo=PARIS).astimezone(timezone.utc),
+            )
+            == 1
+        )
     assert len(brevo["requests"]) == 1
     # in summer too (UTC+2), and an e-mail is not held back
-    assert notices.sms_allowed_from(datetime(2026, 7, 1, 5, 59, tzinfo=timezone.utc)) == \
-        datetime(2026, 7, 1, 8, tzinfo=PARIS)
-    assert notices.sms_allowed_from(datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)) == \
-        datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)
+    assert notices.sms_allowed_from(datetime(2026, 7, 1, 5, 59, tzinfo=timezone.utc)) == datetime(
+        2026, 7, 1, 8, tzinfo=PARIS
+    )
+    assert notices.sms_allowed_from(datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)) == datetime(
+        2026, 7, 1, 6, 0, tzinfo=timezone.utc
+    )
 
 
-def test_a_provider_that_keeps_failing_parks_the_notice_onto_the_call_list(world, brevo, sms_config, monkeypatch):
+def test_a_provider_that_keeps_failing_parks_the_notice_onto_the_call_list(
+    world, brevo, sms_config, monkeypatch
+):
     database, village, who = world
     monkeypatch.setenv("MAILLAGE_NOTICE_MAX_ATTEMPTS", "3")
     brevo["fail"] = 100
@@ -301,19 +421,31 @@ def test_a_provider_that_keeps_failing_parks_the_notice_onto_the_call_list(world
     assert [line["notice_id"] for line in parked] == [notice.id]
     [line] = log
     assert line["outcome_label"] == "abandonné après plusieurs échecs : à appeler"
-    assert line["attempts"] == 3 and "HTTP 502" in line["why"] and line["source_label"] == "colis arrivé"
+    assert (
+        line["attempts"] == 3
+        and "HTTP 502" in line["why"]
+        and line["source_label"] == "colis arrivé"
+    )
 
 
 # --- what is said ---------------------------------------------------------------------------------
 
-def test_order_ready_tells_where_when_and_the_locker_code_and_partners_never_see_it(world, monkeypatch):
+
+def test_order_ready_tells_where_when_and_the_locker_code_and_partners_never_see_it(
+    world, monkeypatch
+):
     database, village, who = world
     monkeypatch.setattr(notices, "utcnow", lambda: NOW)  # Tuesday 10:00: opens at 14:00
     event = order_ready(who["sms"], village, locker_compartment="B3", locker_code="482913")
     tell(database, notices.record_order_ready, event)
     # the same order told again under another event id: not twice
-    tell(database, notices.record_order_ready, parse_envelope(build_envelope(
-        "order.ready", event["payload"], village_id=village, source="orders")))
+    tell(
+        database,
+        notices.record_order_ready,
+        parse_envelope(
+            build_envelope("order.ready", event["payload"], village_id=village, source="orders")
+        ),
+    )
     tell(database, notices.record_order_ready, order_ready(None, village))  # an older event: nobody
     [notice] = rows(database).values()
     assert notice.member_id == who["sms"] and notice.source_type == "order.ready"
@@ -330,10 +462,16 @@ def test_templates_are_files_the_network_can_replace(world, tmp_path, monkeypatc
     database, village, who = world
     (tmp_path / "notices").mkdir()
     (tmp_path / "notices" / "parcel_received.txt").write_text(
-        "Bonjour ! Votre colis est arrivé ({{ pickup_code }}). À bientôt à {{ village_name }}.")
+        "Bonjour ! Votre colis est arrivé ({{ pickup_code }}). À bientôt à {{ village_name }}."
+    )
     monkeypatch.setenv("MAILLAGE_TEMPLATES_DIR", str(tmp_path))
-    tell(database, notices.record_parcel_received, parcel_received(who["sms"], village, code="9911"))
-    assert rows(database)[who["sms"]].message == "Bonjour ! Votre colis est arrivé (9911). À bientôt à Peyrelevade."
+    tell(
+        database, notices.record_parcel_received, parcel_received(who["sms"], village, code="9911")
+    )
+    assert (
+        rows(database)[who["sms"]].message
+        == "Bonjour ! Votre colis est arrivé (9911). À bientôt à Peyrelevade."
+    )
 
 
 def test_the_opt_out_link_withdraws_the_consent_to_be_contacted(world):
@@ -344,7 +482,9 @@ def test_the_opt_out_link_withdraws_the_consent_to_be_contacted(world):
     with database.unit_of_work() as uow:
         assert opt_out.withdraw_contact(uow, opt_out.token_for(who["email"])) == {"withdrawn": True}
     with database.unit_of_work() as uow:
-        assert opt_out.withdraw_contact(uow, opt_out.token_for(who["email"])) == {"withdrawn": False}
+        assert opt_out.withdraw_contact(uow, opt_out.token_for(who["email"])) == {
+            "withdrawn": False
+        }
     tell(database, notices.record_parcel_received, parcel_received(who["email"], village))
     assert rows(database)[who["email"]].channel == "call", "no more e-mails: the concierge calls"
 
@@ -358,4 +498,6 @@ def test_a_trial_run_writes_to_the_file_and_says_so(monkeypatch, tmp_path, caplo
     assert configured.trial and configured.has("sms") and configured.has("email")
     assert "trial run" in caplog.text and "outbox.jsonl" in caplog.text
     with pytest.raises(ValueError, match="MAILLAGE_SMS_SENDER"):
-        channels.from_config({"MAILLAGE_SMS_API_KEY": "k", "MAILLAGE_SMS_SENDER": "Beaucoup trop long"})
+        channels.from_config(
+            {"MAILLAGE_SMS_API_KEY": "k", "MAILLAGE_SMS_SENDER": "Beaucoup trop long"}
+        )

@@ -2,6 +2,7 @@
 notice per member whatever the redeliveries, the channel chosen from consents and contacts, the
 sender adapter (a local outbox file here), the concierge's list and the calls marked done; bad
 input refused."""
+
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -19,8 +20,15 @@ from services.members.schemas import VillageInput
 from services.members.schemas.people import MemberInput
 from tests.services.statements import statements_during
 
-VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
-           "postcode": "19290", "kind": "fixed", "population": 800}
+VILLAGE = {
+    "slug": "peyrelevade",
+    "name": "Peyrelevade",
+    "commune": "Peyrelevade",
+    "insee_code": "19164",
+    "postcode": "19290",
+    "kind": "fixed",
+    "population": 800,
+}
 OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "insee_code": "19265"}
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
 
@@ -34,26 +42,66 @@ def world(service_db):
         other = villages.open_village(uow, load(VillageInput(), OTHER))["id"]
     people_ = {}
     for key, village_id, extra in [
-        ("sms", village, {"phone": "06 39 98 10 01", "preferred_channel": "sms", "consents": ["contact"]}),
-        ("email", village, {"email": "jeanne@example.org", "preferred_channel": "email", "consents": ["contact"]}),
+        (
+            "sms",
+            village,
+            {"phone": "06 39 98 10 01", "preferred_channel": "sms", "consents": ["contact"]},
+        ),
+        (
+            "email",
+            village,
+            {"email": "jeanne@example.org", "preferred_channel": "email", "consents": ["contact"]},
+        ),
         ("no_consent", village, {"phone": "06 39 98 10 02", "preferred_channel": "sms"}),
-        ("landline", village, {"phone": "01 99 00 10 03", "preferred_channel": "sms", "consents": ["contact"]}),
-        ("phone", village, {"phone": "06 39 98 10 04", "preferred_channel": "phone", "consents": ["contact"]}),
-        ("elsewhere", other, {"phone": "06 39 98 10 05", "preferred_channel": "sms", "consents": ["contact"]}),
+        (
+            "landline",
+            village,
+            {"phone": "01 99 00 10 03", "preferred_channel": "sms", "consents": ["contact"]},
+        ),
+        (
+            "phone",
+            village,
+            {"phone": "06 39 98 10 04", "preferred_channel": "phone", "consents": ["contact"]},
+        ),
+        (
+            "elsewhere",
+            other,
+            {"phone": "06 39 98 10 05", "preferred_channel": "sms", "consents": ["contact"]},
+        ),
     ]:
         with database.unit_of_work() as uow:
-            people_[key] = people.register_member(uow, load(MemberInput(), {
-                "village_id": village_id, "first_name": "Personne", "last_name": key.replace("_", " "),
-                **extra}))["id"]
+            people_[key] = people.register_member(
+                uow,
+                load(
+                    MemberInput(),
+                    {
+                        "village_id": village_id,
+                        "first_name": "Personne",
+                        "last_name": key.replace("_", " "),
+                        **extra,
+                    },
+                ),
+            )["id"]
     return database, village, other, people_
 
 
 def cancelled(member_ids, *, animation_id=None, reason="Salle indisponible"):
     host = str(uuid.uuid4())
-    return parse_envelope(build_envelope("animation.cancelled", {
-        "animation_id": animation_id or str(uuid.uuid4()), "village_id": host,
-        "title": "Atelier tricot", "starts_at": datetime(2026, 12, 5, 13, tzinfo=timezone.utc), "reason": reason,
-        "member_ids": member_ids}, village_id=host, source="events"))
+    return parse_envelope(
+        build_envelope(
+            "animation.cancelled",
+            {
+                "animation_id": animation_id or str(uuid.uuid4()),
+                "village_id": host,
+                "title": "Atelier tricot",
+                "starts_at": datetime(2026, 12, 5, 13, tzinfo=timezone.utc),
+                "reason": reason,
+                "member_ids": member_ids,
+            },
+            village_id=host,
+            source="events",
+        )
+    )
 
 
 def _notices(database):
@@ -67,25 +115,47 @@ def test_one_notice_per_member_with_the_channel_their_consents_and_contacts_allo
     event = cancelled([*who.values(), stranger])
     for _ in range(2):  # a redelivery tells nobody twice
         with database.unit_of_work() as uow:
-            claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, event)
-    with database.unit_of_work() as uow:  # the same animation under a new event id: not twice either
-        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled,
-                         cancelled(list(who.values()), animation_id=event["payload"]["animation_id"]))
+            claim_and_handle(
+                uow, "members.on_animation_cancelled", notices.record_animation_cancelled, event
+            )
+    with (
+        database.unit_of_work() as uow
+    ):  # the same animation under a new event id: not twice either
+        claim_and_handle(
+            uow,
+            "members.on_animation_cancelled",
+            notices.record_animation_cancelled,
+            cancelled(list(who.values()), animation_id=event["payload"]["animation_id"]),
+        )
     rows = _notices(database)
     assert stranger not in rows and len(rows) == 6
     channels = {key: rows[member_id].channel for key, member_id in who.items()}
-    assert channels == {"sms": "sms", "email": "email", "no_consent": "call", "landline": "call", "phone": "call",
-                        "elsewhere": "sms"}
+    assert channels == {
+        "sms": "sms",
+        "email": "email",
+        "no_consent": "call",
+        "landline": "call",
+        "phone": "call",
+        "elsewhere": "sms",
+    }
     assert {rows[m].village_id for m in who.values() if m != who["elsewhere"]} == {village}
     assert rows[who["elsewhere"]].village_id == other, "told by their own village's concierge"
     message = rows[who["sms"]].message
-    assert "« Atelier tricot » du 05/12 à 14h00 est annulée" in message and "Salle indisponible" in message
+    assert (
+        "« Atelier tricot » du 05/12 à 14h00 est annulée" in message
+        and "Salle indisponible" in message
+    )
 
 
 def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(world, tmp_path):
     database, village, _, who = world
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled(list(who.values())))
+        claim_and_handle(
+            uow,
+            "members.on_animation_cancelled",
+            notices.record_animation_cancelled,
+            cancelled(list(who.values())),
+        )
     outbox_file = tmp_path / "outbox.jsonl"
     sender = notices.OutboxFileSender(outbox_file)
     with database.unit_of_work() as uow:
@@ -94,7 +164,10 @@ def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(w
         assert notices.send_pending(uow, sender, NOW + timedelta(minutes=1)) == 0
     lines = [json.loads(line) for line in outbox_file.read_text().splitlines()]
     assert sorted((m["channel"], m["to"]) for m in lines) == [
-        ("email", "jeanne@example.org"), ("sms", "+33639981001"), ("sms", "+33639981005")]
+        ("email", "jeanne@example.org"),
+        ("sms", "+33639981001"),
+        ("sms", "+33639981005"),
+    ]
 
     class Broken:
         def send(self, *args):
@@ -106,25 +179,40 @@ def test_the_sender_sends_sms_and_emails_once_and_calls_stay_for_the_concierge(w
         listed = notices.list_notices(uow, village, "to_send")
     assert [n["channel"] for n in listed] == ["call", "call"]  # erased people are left out
     assert {n["display_name"] for n in listed} == {"Personne landline", "Personne phone"}
-    assert next(n for n in listed if n["display_name"] == "Personne phone")["phone"] == "06 39 98 10 04"
+    assert (
+        next(n for n in listed if n["display_name"] == "Personne phone")["phone"]
+        == "06 39 98 10 04"
+    )
     with database.unit_of_work() as uow:
         everything = notices.list_notices(uow, village)
     assert [n["status"] for n in everything] == ["to_send", "to_send", "sent", "sent"]
 
     # a failing sender leaves the message to send and counts the attempt
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled([who["sms"]]))
+        claim_and_handle(
+            uow,
+            "members.on_animation_cancelled",
+            notices.record_animation_cancelled,
+            cancelled([who["sms"]]),
+        )
     with database.unit_of_work() as uow:
         assert notices.send_pending(uow, Broken(), NOW) == 0
     with database.unit_of_work() as uow:
-        waiting = [n for n in notices.list_notices(uow, village, "to_send") if n["channel"] == "sms"]
+        waiting = [
+            n for n in notices.list_notices(uow, village, "to_send") if n["channel"] == "sms"
+        ]
     assert len(waiting) == 1 and waiting[0]["attempts"] == 1
 
 
 def test_a_call_is_marked_done_once_by_its_village(world):
     database, village, other, who = world
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "members.on_animation_cancelled", notices.record_animation_cancelled, cancelled(list(who.values())))
+        claim_and_handle(
+            uow,
+            "members.on_animation_cancelled",
+            notices.record_animation_cancelled,
+            cancelled(list(who.values())),
+        )
     rows = _notices(database)
     call, sms = rows[who["phone"]].id, rows[who["sms"]].id
     with database.unit_of_work() as uow, pytest.raises(NotFound):
@@ -141,16 +229,34 @@ def test_a_call_is_marked_done_once_by_its_village(world):
         notices.mark_done(uow, village, call)
     assert twice.value.reason == "notice_already_done"
     with database.unit_of_work() as uow:
-        assert notices.list_notices(uow, other) and all(n["village_id"] == other
-                                                        for n in notices.list_notices(uow, other))
-        assert uow.session.scalar(select(func.count()).select_from(Notice).where(Notice.status == "done")) == 1
+        assert notices.list_notices(uow, other) and all(
+            n["village_id"] == other for n in notices.list_notices(uow, other)
+        )
+        assert (
+            uow.session.scalar(
+                select(func.count()).select_from(Notice).where(Notice.status == "done")
+            )
+            == 1
+        )
 
 
 def parcel_received(member_id, village_id, *, parcel_id=None, code="4821"):
-    return parse_envelope(build_envelope("parcel.received", {
-        "parcel_id": parcel_id or str(uuid.uuid4()), "village_id": village_id, "sender_kind": "la_poste",
-        "place_kind": "shelf", "occurred_at": NOW, "member_id": member_id, "pickup_code": code},
-        village_id=village_id, source="orders"))
+    return parse_envelope(
+        build_envelope(
+            "parcel.received",
+            {
+                "parcel_id": parcel_id or str(uuid.uuid4()),
+                "village_id": village_id,
+                "sender_kind": "la_poste",
+                "place_kind": "shelf",
+                "occurred_at": NOW,
+                "member_id": member_id,
+                "pickup_code": code,
+            },
+            village_id=village_id,
+            source="orders",
+        )
+    )
 
 
 def test_a_parcel_waiting_tells_its_member_once_with_the_code_and_the_village(world):
@@ -160,21 +266,32 @@ def test_a_parcel_waiting_tells_its_member_once_with_the_code_and_the_village(wo
     def tell_twice():  # a redelivery tells nobody twice
         for _ in range(2):
             with database.unit_of_work() as uow:
-                claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received, event)
+                claim_and_handle(
+                    uow, "members.on_parcel_received", notices.record_parcel_received, event
+                )
 
     statements, _answer = statements_during(database, tell_twice)
-    assert not [s for s in statements if "member_tags" in s], "a notice does not read the member's tags"
+    assert not [s for s in statements if "member_tags" in s], (
+        "a notice does not read the member's tags"
+    )
     with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(Notice).where(Notice.source_type == "parcel.received")).all()
+        rows = uow.session.scalars(
+            select(Notice).where(Notice.source_type == "parcel.received")
+        ).all()
         assert [(n.member_id, n.channel, n.source_ref) for n in rows] == [
-            (people_["sms"], "sms", event["payload"]["parcel_id"])]
+            (people_["sms"], "sms", event["payload"]["parcel_id"])
+        ]
         assert "Peyrelevade" in rows[0].message and "4821" in rows[0].message
 
 
 def test_a_parcel_for_nobody_known_tells_nobody(world):
     database, village, _other, _people = world
     with database.unit_of_work() as uow:
-        assert claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received,
-                                parcel_received(str(uuid.uuid4()), village))
+        assert claim_and_handle(
+            uow,
+            "members.on_parcel_received",
+            notices.record_parcel_received,
+            parcel_received(str(uuid.uuid4()), village),
+        )
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Notice)) == 0

@@ -1,6 +1,7 @@
 """People in the members service over real RPC, on SQLite and PostgreSQL: phone numbers in any
 format, duplicates, the counter search, the all-or-nothing CSV import, consents and RGPD erasure.
 Each bad input is refused naming its field; nothing is half-written."""
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
@@ -13,8 +14,15 @@ from services.members.service import MembersService
 
 pytestmark = pytest.mark.broker
 
-VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
-           "postcode": "19290", "kind": "fixed", "population": 800}
+VILLAGE = {
+    "slug": "peyrelevade",
+    "name": "Peyrelevade",
+    "commune": "Peyrelevade",
+    "insee_code": "19164",
+    "postcode": "19290",
+    "kind": "fixed",
+    "population": 800,
+}
 OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "insee_code": "19265"}
 
 
@@ -33,25 +41,42 @@ def _count(database, model=Member, *where):
 
 
 def _person(village_id, **overrides):
-    return {"village_id": village_id, "first_name": "Hélène", "last_name": "Le Bœuf",
-            "phone": "05 55 12 34 56", **overrides}
+    return {
+        "village_id": village_id,
+        "first_name": "Hélène",
+        "last_name": "Le Bœuf",
+        "phone": "05 55 12 34 56",
+        **overrides,
+    }
 
 
 # --- unit: normalisations ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", ["05 55 12 34 56", "0555123456", "05.55.12.34.56", "+33 5 55 12 34 56",
-                                   "0033555123456", "(05) 55-12-34-56"])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "05 55 12 34 56",
+        "0555123456",
+        "05.55.12.34.56",
+        "+33 5 55 12 34 56",
+        "0033555123456",
+        "(05) 55-12-34-56",
+    ],
+)
 def test_french_numbers_in_any_format_become_e164(typed):
     assert normalise_phone(typed) == "+33555123456"
 
 
 def test_mobiles_and_the_fiction_ranges_are_accepted():
     assert normalise_phone("06 12 34 56 78") == "+33612345678"
-    assert normalise_phone("06 39 98 12 34") == "+33639981234"   # ARCEP: reserved for fiction
+    assert normalise_phone("06 39 98 12 34") == "+33639981234"  # ARCEP: reserved for fiction
     assert normalise_phone("01 99 00 12 34") == "+33199001234"
 
 
-@pytest.mark.parametrize("typed", ["0612", "12345", "06 12 34 56 78 90", "bonjour", "+33 0 00 00 00 00"])
+@pytest.mark.parametrize(
+    "typed", ["0612", "12345", "06 12 34 56 78 90", "bonjour", "+33 0 00 00 00 00"]
+)
 def test_invalid_numbers_are_refused(typed):
     with pytest.raises(ValueError):
         normalise_phone(typed)
@@ -63,42 +88,57 @@ def test_names_are_compared_without_accents_case_or_punctuation():
 
 # --- registration --------------------------------------------------------------------------------
 
+
 def test_register_a_member_and_announce_it_without_contact_details(members):
     rpc, database, village_id = members
-    member = rpc.register_member(_person(village_id, tags=["fragile", "family"], email="h@example.org",
-                                         consents=["contact", "share_with_network"], fee_cents=1500))
+    member = rpc.register_member(
+        _person(
+            village_id,
+            tags=["fragile", "family"],
+            email="h@example.org",
+            consents=["contact", "share_with_network"],
+            fee_cents=1500,
+        )
+    )
     assert member["phone"] == "+33555123456" and member["phone_display"] == "05 55 12 34 56"
     assert member["tags"] == ["family", "fragile"] and member["shared_with_network"] is True
     assert [c["purpose"] for c in member["consents"]] == ["contact", "share_with_network"]
     with database.unit_of_work() as uow:
-        event = uow.session.scalars(select(OutboxEvent)
-                                    .where(OutboxEvent.type == "member.registered")).one()
+        event = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == "member.registered")
+        ).one()
     assert "555123456" not in event.body and "h@example.org" not in event.body
     assert '"tags":["fragile"]' in event.body, "family is not needed by other services"
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"phone": "0612"}, "phone"),
-    ({"phone": "not a number"}, "phone"),
-    ({"postcode": "1929"}, "postcode"),
-    ({"email": "nobody"}, "email"),
-    ({"tags": ["rich"]}, "tags"),
-    ({"preferred_channel": "pigeon"}, "preferred_channel"),
-    ({"consents": ["sell_my_data"]}, "consents"),
-    ({"first_name": ""}, "first_name"),
-    ({"last_name": "--"}, "last_name"),
-    ({"fee_cents": -5}, "fee_cents"),
-    ({"joined_on": "2024-05-01", "renewal_on": "2024-01-01"}, "renewal_on"),
-    ({"preferred_channel": "email"}, "email"),
-    ({"phone": None}, "phone"),
-    ({"age": 81}, "age"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"phone": "0612"}, "phone"),
+        ({"phone": "not a number"}, "phone"),
+        ({"postcode": "1929"}, "postcode"),
+        ({"email": "nobody"}, "email"),
+        ({"tags": ["rich"]}, "tags"),
+        ({"preferred_channel": "pigeon"}, "preferred_channel"),
+        ({"consents": ["sell_my_data"]}, "consents"),
+        ({"first_name": ""}, "first_name"),
+        ({"last_name": "--"}, "last_name"),
+        ({"fee_cents": -5}, "fee_cents"),
+        ({"joined_on": "2024-05-01", "renewal_on": "2024-01-01"}, "renewal_on"),
+        ({"preferred_channel": "email"}, "email"),
+        ({"phone": None}, "phone"),
+        ({"age": 81}, "age"),
+    ],
+)
 def test_bad_members_are_refused_naming_the_field(members, overrides, field):
     rpc, database, village_id = members
     with pytest.raises(InvalidInput) as err:
         rpc.register_member(_person(village_id, **overrides))
     assert field in err.value.errors, err.value.errors
-    assert _count(database) == 0 and _count(database, OutboxEvent, OutboxEvent.type == "member.registered") == 0
+    assert (
+        _count(database) == 0
+        and _count(database, OutboxEvent, OutboxEvent.type == "member.registered") == 0
+    )
 
 
 def test_an_unknown_village_is_refused(members):
@@ -109,10 +149,13 @@ def test_an_unknown_village_is_refused(members):
     assert _count(database) == 0
 
 
-@pytest.mark.parametrize("twin, match", [
-    ({"first_name": "Paul", "last_name": "Autre", "phone": "+33 5 55 12 34 56"}, "same_phone"),
-    ({"first_name": "HELENE", "last_name": "le boeuf", "phone": "06 12 34 56 78"}, "same_name"),
-])
+@pytest.mark.parametrize(
+    "twin, match",
+    [
+        ({"first_name": "Paul", "last_name": "Autre", "phone": "+33 5 55 12 34 56"}, "same_phone"),
+        ({"first_name": "HELENE", "last_name": "le boeuf", "phone": "06 12 34 56 78"}, "same_name"),
+    ],
+)
 def test_a_likely_duplicate_needs_confirmation(members, twin, match):
     rpc, database, village_id = members
     first = rpc.register_member(_person(village_id))
@@ -135,13 +178,22 @@ def test_the_same_person_in_another_village_is_not_a_duplicate_there(members):
 
 # --- the counter search --------------------------------------------------------------------------
 
+
 def test_search_by_name_or_phone_in_the_callers_village_only(members):
     rpc, _database, village_id = members
     other = rpc.open_village(OTHER)["id"]
     helene = rpc.register_member(_person(village_id))
-    rpc.register_member({"village_id": village_id, "first_name": "Jean", "last_name": "Mazière",
-                         "phone": "06 39 98 00 01"})
-    rpc.register_member(_person(other, first_name="Hélène", last_name="Lebœuf", phone="05 55 00 00 00"))
+    rpc.register_member(
+        {
+            "village_id": village_id,
+            "first_name": "Jean",
+            "last_name": "Mazière",
+            "phone": "06 39 98 00 01",
+        }
+    )
+    rpc.register_member(
+        _person(other, first_name="Hélène", last_name="Lebœuf", phone="05 55 00 00 00")
+    )
 
     def ids(q):
         return [m["id"] for m in rpc.search_members(village_id, {"q": q})]
@@ -150,36 +202,48 @@ def test_search_by_name_or_phone_in_the_callers_village_only(members):
     assert ids("0555123456") == ids("+33 5 55 12 34 56") == ids("05.55.12.34.56") == [helene["id"]]
     assert ids("34 56") == [helene["id"]], "the last digits are enough"
     assert len(ids("")) == 2 and ids("maziere") and ids("nobody") == []
-    assert "phone" not in rpc.search_members(village_id, {"q": "helene"})[0], "the list shows the display form"
+    assert "phone" not in rpc.search_members(village_id, {"q": "helene"})[0], (
+        "the list shows the display form"
+    )
 
 
 def test_search_flags_likely_duplicates(members):
     rpc, _database, village_id = members
     first = rpc.register_member(_person(village_id))
-    second = rpc.register_member(_person(village_id, phone="06 12 34 56 78", confirm_duplicate=True))
+    second = rpc.register_member(
+        _person(village_id, phone="06 12 34 56 78", confirm_duplicate=True)
+    )
     found = {m["id"]: m for m in rpc.search_members(village_id, {"q": "helene"})}
     assert found[first["id"]]["likely_duplicates"][0] == {
-        "member_id": second["id"], "display_name": "Hélène Le Bœuf", "reason": "same_name"}
+        "member_id": second["id"],
+        "display_name": "Hélène Le Bœuf",
+        "reason": "same_name",
+    }
 
 
 def test_a_member_of_another_village_is_not_found_from_here(members):
     rpc, _database, village_id = members
     other = rpc.open_village(OTHER)["id"]
     stranger = rpc.register_member(_person(other))
-    for call in (lambda: rpc.get_member(village_id, stranger["id"]),
-                 lambda: rpc.export_member(village_id, stranger["id"]),
-                 lambda: rpc.erase_member(village_id, stranger["id"]),
-                 lambda: rpc.update_member(village_id, stranger["id"], {"first_name": "X"})):
+    for call in (
+        lambda: rpc.get_member(village_id, stranger["id"]),
+        lambda: rpc.export_member(village_id, stranger["id"]),
+        lambda: rpc.erase_member(village_id, stranger["id"]),
+        lambda: rpc.update_member(village_id, stranger["id"], {"first_name": "X"}),
+    ):
         with pytest.raises(NotFound):
             call()
 
 
 # --- edits and consents --------------------------------------------------------------------------
 
+
 def test_edit_a_member(members):
     rpc, _database, village_id = members
     member = rpc.register_member(_person(village_id))
-    edited = rpc.update_member(village_id, member["id"], {"phone": "+33 6 12 34 56 78", "tags": ["senior"]})
+    edited = rpc.update_member(
+        village_id, member["id"], {"phone": "+33 6 12 34 56 78", "tags": ["senior"]}
+    )
     assert edited["phone"] == "+33612345678" and edited["tags"] == ["senior"]
     with pytest.raises(InvalidInput) as err:
         rpc.update_member(village_id, member["id"], {"phone": "123"})
@@ -208,10 +272,18 @@ def test_withdrawing_share_with_network_keeps_history_and_stops_sharing(members)
 
 # --- RGPD ----------------------------------------------------------------------------------------
 
+
 def test_export_then_erase(members):
     rpc, database, village_id = members
-    member = rpc.register_member(_person(village_id, email="h@example.org", address="2 place de l'Église",
-                                         tags=["fragile"], consents=["contact"]))
+    member = rpc.register_member(
+        _person(
+            village_id,
+            email="h@example.org",
+            address="2 place de l'Église",
+            tags=["fragile"],
+            consents=["contact"],
+        )
+    )
     exported = rpc.export_member(village_id, member["id"])
     assert exported["email"] == "h@example.org" and exported["consents"][0]["purpose"] == "contact"
     assert rpc.village_of_member(member["id"]) == village_id
@@ -221,9 +293,17 @@ def test_export_then_erase(members):
     assert rpc.erase_member(village_id, member["id"]) == erased, "erasing twice changes nothing"
     with database.unit_of_work() as uow:
         row = uow.session.get(Member, member["id"])
-        assert (row.first_name, row.last_name, row.phone, row.email, row.address, row.tags) == \
-            (None, None, None, None, None, [])
-        events = uow.session.scalars(select(OutboxEvent.type).where(OutboxEvent.type == "member.erased")).all()
+        assert (row.first_name, row.last_name, row.phone, row.email, row.address, row.tags) == (
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+        )
+        events = uow.session.scalars(
+            select(OutboxEvent.type).where(OutboxEvent.type == "member.erased")
+        ).all()
     assert len(events) == 1
     with pytest.raises(NotFound):
         rpc.get_member(village_id, member["id"])
@@ -235,7 +315,9 @@ def test_export_then_erase(members):
 def test_stats_hold_no_personal_data(members):
     rpc, _database, village_id = members
     rpc.register_member(_person(village_id, tags=["fragile", "reduced_mobility"]))
-    rpc.register_member(_person(village_id, first_name="Jean", phone="06 12 34 56 78", tags=["fragile"]))
+    rpc.register_member(
+        _person(village_id, first_name="Jean", phone="06 12 34 56 78", tags=["fragile"])
+    )
     stats = rpc.member_stats(None)
     assert stats["total"] == 2 and stats["by_village"] == {village_id: 2}
     assert stats["by_tag"] == {"fragile": 2, "reduced_mobility": 1}
@@ -275,18 +357,21 @@ def test_a_windows_export_with_commas_is_read(members):
 def test_one_bad_row_and_nothing_is_imported_with_each_problem_named(members):
     rpc, database, village_id = members
     rpc.register_member(_person(village_id))
-    text = ("Nom;Prénom;Téléphone;Code postal;Profil;Date d'adhésion\n"
-            "Vergne;Marcelle;01 99 00 10 01;19290;fragile;12/01/2024\n"      # 2: fine
-            "Durand;Jules;0612;1929;;\n"                                      # 3: phone, postcode
-            "Soulier;Fernand;01 99 00 30 01;;riche;31/02/2024\n"              # 4: tag, date
-            "Vergne;Marcelle;01 99 00 10 99;;;\n"                             # 5: same name as row 2
-            "Le Boeuf;Helene;05 55 12 34 56;;;\n"                             # 6: already registered
-            ";Sans nom;01 99 00 30 09;;;\n")                                  # 7: last name missing
+    text = (
+        "Nom;Prénom;Téléphone;Code postal;Profil;Date d'adhésion\n"
+        "Vergne;Marcelle;01 99 00 10 01;19290;fragile;12/01/2024\n"  # 2: fine
+        "Durand;Jules;0612;1929;;\n"  # 3: phone, postcode
+        "Soulier;Fernand;01 99 00 30 01;;riche;31/02/2024\n"  # 4: tag, date
+        "Vergne;Marcelle;01 99 00 10 99;;;\n"  # 5: same name as row 2
+        "Le Boeuf;Helene;05 55 12 34 56;;;\n"  # 6: already registered
+        ";Sans nom;01 99 00 30 09;;;\n"
+    )  # 7: last name missing
     report = rpc.import_members(village_id, {"text": text})
     assert report["imported"] == 0 and report["member_ids"] == []
     problems = {(p["row"], p["field"]): p["message_en"] for p in report["problems"]}
     assert problems == {
-        (3, "phone"): "Not a valid phone number.", (3, "postcode"): "A postcode has 5 digits.",
+        (3, "phone"): "Not a valid phone number.",
+        (3, "postcode"): "A postcode has 5 digits.",
         (4, "tags"): "Unknown profile: riche.",
         (5, "last_name"): "Same person as row 2.",
         (6, "phone"): "Already registered in this village: Hélène Le Bœuf.",
@@ -299,7 +384,9 @@ def test_a_file_without_the_required_columns_is_refused(members):
     rpc, database, village_id = members
     report = rpc.import_members(village_id, {"text": "Nom;Age\nVergne;81\n"})
     assert {(p["field"], p["message_en"]) for p in report["problems"]} == {
-        ("header", "Unknown column: Age."), ("header", "Missing column: Prénom.")}
+        ("header", "Unknown column: Age."),
+        ("header", "Missing column: Prénom."),
+    }
     with pytest.raises(InvalidInput):
         rpc.import_members(village_id, {"text": ""})
     with pytest.raises(NotFound):

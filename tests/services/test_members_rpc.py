@@ -1,5 +1,6 @@
 """The members service over real RPC: validation errors cross as typed errors naming the fields;
 nothing is half-written; a village and its event commit together."""
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
@@ -11,8 +12,15 @@ from services.members.service import MembersService
 
 pytestmark = pytest.mark.broker
 
-VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
-           "postcode": "19290", "kind": "fixed", "population": 800}
+VILLAGE = {
+    "slug": "peyrelevade",
+    "name": "Peyrelevade",
+    "commune": "Peyrelevade",
+    "insee_code": "19164",
+    "postcode": "19290",
+    "kind": "fixed",
+    "population": 800,
+}
 
 
 @pytest.fixture
@@ -35,14 +43,17 @@ def test_open_village_writes_the_village_and_its_event(members):
     assert _count(database, Village) == 1 and _count(database, OutboxEvent) == 1
 
 
-@pytest.mark.parametrize("data, fields", [
-    ({**VILLAGE, "insee_code": "1916"}, {"insee_code"}),
-    ({**VILLAGE, "postcode": "19 290"}, {"postcode"}),
-    ({**VILLAGE, "kind": "boat", "population": -3}, {"kind", "population"}),
-    ({k: v for k, v in VILLAGE.items() if k != "name"}, {"name"}),
-    ({**VILLAGE, "mayor": "x"}, {"mayor"}),
-    ("not an object", {"_schema"}),
-])
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({**VILLAGE, "insee_code": "1916"}, {"insee_code"}),
+        ({**VILLAGE, "postcode": "19 290"}, {"postcode"}),
+        ({**VILLAGE, "kind": "boat", "population": -3}, {"kind", "population"}),
+        ({k: v for k, v in VILLAGE.items() if k != "name"}, {"name"}),
+        ({**VILLAGE, "mayor": "x"}, {"mayor"}),
+        ("not an object", {"_schema"}),
+    ],
+)
 def test_invalid_villages_are_refused_naming_the_fields(members, data, fields):
     rpc, database = members
     with pytest.raises(InvalidInput) as err:
@@ -63,26 +74,39 @@ def test_a_taken_slug_is_a_conflict_and_writes_nothing(members):
 def test_staff_accounts_hash_passwords_and_check_them(members):
     rpc, database = members
     village = rpc.open_village(VILLAGE)
-    account = rpc.create_staff_account({"email": "Lucie@Example.fr", "full_name": "Lucie", "role": "concierge",
-                                        "village_id": village["id"], "password": "correct horse battery"})
+    account = rpc.create_staff_account(
+        {
+            "email": "Lucie@Example.fr",
+            "full_name": "Lucie",
+            "role": "concierge",
+            "village_id": village["id"],
+            "password": "correct horse battery",
+        }
+    )
     assert account["email"] == "lucie@example.fr" and "password" not in account
     with database.unit_of_work() as uow:
         stored = uow.session.scalar(select(StaffAccount))
         assert stored.password_hash.startswith("$argon2") and "correct" not in stored.password_hash
-    assert rpc.authenticate({"email": "LUCIE@example.fr", "password": "correct horse battery"})["id"] == account["id"]
+    assert (
+        rpc.authenticate({"email": "LUCIE@example.fr", "password": "correct horse battery"})["id"]
+        == account["id"]
+    )
     with pytest.raises(AuthenticationFailed):
         rpc.authenticate({"email": "lucie@example.fr", "password": "wrong password"})
     with pytest.raises(AuthenticationFailed):
         rpc.authenticate({"email": "nobody@example.fr", "password": "whatever"})
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"role": "concierge"}, "village_id"),
-    ({"role": "coordinator", "village_id": "x"}, "village_id"),
-    ({"role": "mayor"}, "role"),
-    ({"role": "coordinator", "password": "short"}, "password"),
-    ({"role": "coordinator", "email": "not-an-email"}, "email"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"role": "concierge"}, "village_id"),
+        ({"role": "coordinator", "village_id": "x"}, "village_id"),
+        ({"role": "mayor"}, "role"),
+        ({"role": "coordinator", "password": "short"}, "password"),
+        ({"role": "coordinator", "email": "not-an-email"}, "email"),
+    ],
+)
 def test_invalid_staff_accounts_name_the_field(members, data, field):
     rpc, _database = members
     base = {"email": "a@b.fr", "full_name": "Alex", "password": "long enough password"}
@@ -94,18 +118,28 @@ def test_invalid_staff_accounts_name_the_field(members, data, field):
 def test_a_concierge_of_an_unknown_village_is_refused(members):
     rpc, database = members
     with pytest.raises(NotFound):
-        rpc.create_staff_account({"email": "a@b.fr", "full_name": "Alex", "password": "long enough password",
-                                  "role": "concierge", "village_id": "00000000-0000-0000-0000-000000000000"})
+        rpc.create_staff_account(
+            {
+                "email": "a@b.fr",
+                "full_name": "Alex",
+                "password": "long enough password",
+                "role": "concierge",
+                "village_id": "00000000-0000-0000-0000-000000000000",
+            }
+        )
     assert _count(database, StaffAccount) == 0
 
 
 def test_village_names_list_every_village_by_name_and_check_the_ids(members):
     rpc, _database = members
-    second = rpc.open_village({**VILLAGE, "slug": "bugeat", "name": "Bugeat", "insee_code": "19033"})
+    second = rpc.open_village(
+        {**VILLAGE, "slug": "bugeat", "name": "Bugeat", "insee_code": "19033"}
+    )
     first = rpc.open_village(VILLAGE)
     assert rpc.village_names(None) == [
         {"id": second["id"], "slug": "bugeat", "name": "Bugeat", "status": "open"},
-        {"id": first["id"], "slug": "peyrelevade", "name": "Peyrelevade", "status": "open"}]
+        {"id": first["id"], "slug": "peyrelevade", "name": "Peyrelevade", "status": "open"},
+    ]
     assert [v["id"] for v in rpc.village_names([first["id"]])] == [first["id"]]
     with pytest.raises(InvalidInput) as bad:
         rpc.village_names("not a list")

@@ -1,6 +1,7 @@
 """Help requests in the orders service, on SQLite and PostgreSQL: matching over the volunteers' read
 model, the guarded workflow, the events it writes to the outbox (requested, unmatched, completed
 once), bad input named field by field with nothing half-written, and the figures."""
+
 import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -32,17 +33,37 @@ def outbox(database, type_=None):
         return [json.loads(r.body) for r in uow.session.scalars(query)]
 
 
-def available(database, name, villages, skills, *, km=None, slots=(("saturday", "09:00", "12:00"),)):
+def available(
+    database, name, villages, skills, *, km=None, slots=(("saturday", "09:00", "12:00"),)
+):
     volunteer_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = parse_envelope(build_envelope("volunteer.available", {
-        "volunteer_id": volunteer_id, "member_id": member_id, "home_village_id": villages[0],
-        "village_ids": villages, "skills": [{"skill": s, "level": "confirme"} for s in skills],
-        "availability": [{"day": d, "start": a, "end": b} for d, a, b in slots], "max_distance_km": km,
-        "has_licence": True, "has_vehicle": True, "network_visible": True, "active": True},
-        village_id=villages[0], source="members"))
+    envelope = parse_envelope(
+        build_envelope(
+            "volunteer.available",
+            {
+                "volunteer_id": volunteer_id,
+                "member_id": member_id,
+                "home_village_id": villages[0],
+                "village_ids": villages,
+                "skills": [{"skill": s, "level": "confirme"} for s in skills],
+                "availability": [{"day": d, "start": a, "end": b} for d, a, b in slots],
+                "max_distance_km": km,
+                "has_licence": True,
+                "has_vehicle": True,
+                "network_visible": True,
+                "active": True,
+            },
+            village_id=villages[0],
+            source="members",
+        )
+    )
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope)
-        uow.session.add(KnownMember(id=member_id, village_id=villages[0], display_name=name, registered_at=NOW))
+        claim_and_handle(
+            uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope
+        )
+        uow.session.add(
+            KnownMember(id=member_id, village_id=villages[0], display_name=name, registered_at=NOW)
+        )
         uow.commit()
     return volunteer_id, member_id
 
@@ -55,23 +76,58 @@ def world(service_db):
     bourg, aubin = str(uuid.uuid4()), str(uuid.uuid4())
     requester, stranger = str(uuid.uuid4()), str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        uow.session.add(KnownVillage(id=bourg, slug="bourg", name="Le Bourg", kind="fixed", latitude=45.6231,
-                                     longitude=2.0412, opened_at=NOW))
-        uow.session.add(KnownVillage(id=aubin, slug="aubin", name="Saint-Aubin", kind="fixed", latitude=45.9412,
-                                     longitude=2.0935, opened_at=NOW))
-        uow.session.add(KnownMember(id=requester, village_id=bourg, display_name="Marcelle Vergne", registered_at=NOW))
-        uow.session.add(KnownMember(id=stranger, village_id=aubin, display_name="Germaine Peyrat", registered_at=NOW))
+        uow.session.add(
+            KnownVillage(
+                id=bourg,
+                slug="bourg",
+                name="Le Bourg",
+                kind="fixed",
+                latitude=45.6231,
+                longitude=2.0412,
+                opened_at=NOW,
+            )
+        )
+        uow.session.add(
+            KnownVillage(
+                id=aubin,
+                slug="aubin",
+                name="Saint-Aubin",
+                kind="fixed",
+                latitude=45.9412,
+                longitude=2.0935,
+                opened_at=NOW,
+            )
+        )
+        uow.session.add(
+            KnownMember(
+                id=requester, village_id=bourg, display_name="Marcelle Vergne", registered_at=NOW
+            )
+        )
+        uow.session.add(
+            KnownMember(
+                id=stranger, village_id=aubin, display_name="Germaine Peyrat", registered_at=NOW
+            )
+        )
         uow.commit()
-    people = {"bernard": available(database, "Bernard Couderc", [bourg], ["debarras_meubles", "bricolage"]),
-              "sandrine": available(database, "Sandrine Rebière", [bourg], ["bricolage"]),
-              "thierry": available(database, "Thierry Lachaud", [aubin], ["bricolage"], km=40)}
+    people = {
+        "bernard": available(
+            database, "Bernard Couderc", [bourg], ["debarras_meubles", "bricolage"]
+        ),
+        "sandrine": available(database, "Sandrine Rebière", [bourg], ["bricolage"]),
+        "thierry": available(database, "Thierry Lachaud", [aubin], ["bricolage"], km=40),
+    }
     return database, bourg, aubin, requester, stranger, people
 
 
 def body(requester, **change):
-    data = {"requester_member_id": requester, "skill": "bricolage", "place": "3 rue du Lavoir",
-            "description": "Fixer une étagère", "starts_at": SATURDAY.isoformat(),
-            "ends_at": (SATURDAY + timedelta(hours=2)).isoformat()}
+    data = {
+        "requester_member_id": requester,
+        "skill": "bricolage",
+        "place": "3 rue du Lavoir",
+        "description": "Fixer une étagère",
+        "starts_at": SATURDAY.isoformat(),
+        "ends_at": (SATURDAY + timedelta(hours=2)).isoformat(),
+    }
     data.update(change)
     return data
 
@@ -83,7 +139,10 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     assert created["status"] == "requested" and created["status_label"] == "Demandé"
     assert created["requester_name"] == "Marcelle Vergne"
     ranked = [c["display_name"] for c in created["candidates"]]
-    assert set(ranked[:2]) == {"Bernard Couderc", "Sandrine Rebière"} and ranked[2] == "Thierry Lachaud"
+    assert (
+        set(ranked[:2]) == {"Bernard Couderc", "Sandrine Rebière"}
+        and ranked[2] == "Thierry Lachaud"
+    )
     assert created["candidates"][2]["reasons"][2].startswith("Habite à")
     requested = outbox(database, "help_request.requested")
     assert [e["payload"]["help_request_id"] for e in requested] == [created["id"]]
@@ -91,11 +150,18 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as stranger:
         help_requests.assign(uow, hid, {"volunteer_id": str(uuid.uuid4())}, [bourg], now=NOW)
-    assert stranger.value.reason == "volunteer_not_candidate" and stranger.value.field == "volunteer_id"
+    assert (
+        stranger.value.reason == "volunteer_not_candidate"
+        and stranger.value.field == "volunteer_id"
+    )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as early:
         help_requests.mark_done(uow, hid, {"minutes": 60}, [bourg], now=NOW)
     assert early.value.reason == "help_request_transition"
-    assert early.value.details == {"current": "requested", "requested": "done", "allowed": ["assigned", "cancelled"]}
+    assert early.value.details == {
+        "current": "requested",
+        "requested": "done",
+        "allowed": ["assigned", "cancelled"],
+    }
 
     sandrine_id, sandrine_member = people["sandrine"]
     with database.unit_of_work() as uow:
@@ -116,9 +182,13 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
             help_requests.mark_done(uow, hid, {"minutes": minutes}, [bourg], now=NOW)
         assert "minutes" in bad.value.errors
     with database.unit_of_work() as uow:
-        done = help_requests.mark_done(uow, hid, {"minutes": 95}, [bourg], now=SATURDAY + timedelta(hours=2))
+        done = help_requests.mark_done(
+            uow, hid, {"minutes": 95}, [bourg], now=SATURDAY + timedelta(hours=2)
+        )
     assert done["status"] == "done" and done["minutes"] == 95
-    assert outbox(database, "help_request.completed") == [], "credited only once the requester confirmed"
+    assert outbox(database, "help_request.completed") == [], (
+        "credited only once the requester confirmed"
+    )
     with database.unit_of_work() as uow:
         confirmed = help_requests.confirm(uow, hid, [bourg], now=SATURDAY + timedelta(hours=3))
     assert confirmed["status"] == "confirmed"
@@ -127,16 +197,28 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     completed = outbox(database, "help_request.completed")
     assert len(completed) == 1
     assert completed[0]["payload"] | {} == {
-        "help_request_id": hid, "village_id": bourg, "member_id": sandrine_member, "skill": "bricolage",
-        "minutes": 95, "completed_at": completed[0]["payload"]["completed_at"]}
+        "help_request_id": hid,
+        "village_id": bourg,
+        "member_id": sandrine_member,
+        "skill": "bricolage",
+        "minutes": 95,
+        "completed_at": completed[0]["payload"]["completed_at"],
+    }
     assert completed[0]["village_id"] == bourg
 
     # Sandrine gave 95 minutes lately: the next request proposes the others first
     with database.unit_of_work() as uow:
         next_week = SATURDAY + timedelta(weeks=1)
-        again = help_requests.create_help_request(uow, bourg, body(
-            requester, starts_at=next_week.isoformat(), ends_at=(next_week + timedelta(hours=2)).isoformat()),
-            now=NOW + timedelta(days=5))
+        again = help_requests.create_help_request(
+            uow,
+            bourg,
+            body(
+                requester,
+                starts_at=next_week.isoformat(),
+                ends_at=(next_week + timedelta(hours=2)).isoformat(),
+            ),
+            now=NOW + timedelta(days=5),
+        )
     assert again["candidates"][-1]["display_name"] == "Sandrine Rebière"
     assert again["candidates"][-1]["recent_minutes"] == 95
 
@@ -147,7 +229,9 @@ def test_a_new_request_ranks_its_candidates_once_and_answers_them(world, monkeyp
 
     database, bourg, _aubin, requester, _stranger, _people = world
     calls, real = [], matching.rank_candidates
-    monkeypatch.setattr(matching, "rank_candidates", lambda *args: calls.append(args) or real(*args))
+    monkeypatch.setattr(
+        matching, "rank_candidates", lambda *args: calls.append(args) or real(*args)
+    )
     with database.unit_of_work() as uow:
         created = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
     assert len(calls) == 1
@@ -164,16 +248,23 @@ def test_the_same_idempotency_key_twice_makes_one_request(world):
     database, bourg, aubin, requester, stranger, _people = world
     key = str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        first = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key), now=NOW)
+        first = help_requests.create_help_request(
+            uow, bourg, body(requester, idempotency_key=key), now=NOW
+        )
     with database.unit_of_work() as uow:
-        again = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key), now=NOW)
+        again = help_requests.create_help_request(
+            uow, bourg, body(requester, idempotency_key=key), now=NOW
+        )
     with database.unit_of_work() as uow:
-        late = help_requests.create_help_request(uow, bourg, body(requester, idempotency_key=key),
-                                                 now=SATURDAY + timedelta(days=1))
+        late = help_requests.create_help_request(
+            uow, bourg, body(requester, idempotency_key=key), now=SATURDAY + timedelta(days=1)
+        )
     assert first["id"] == again["id"] == late["id"] and again["candidates"]
     assert len(outbox(database, "help_request.requested")) == 1
     with database.unit_of_work() as uow:
-        other = help_requests.create_help_request(uow, aubin, body(stranger, idempotency_key=key), now=NOW)
+        other = help_requests.create_help_request(
+            uow, aubin, body(stranger, idempotency_key=key), now=NOW
+        )
     assert other["id"] != first["id"], "a key is unique per village"
     for _ in range(2):
         with database.unit_of_work() as uow:
@@ -185,7 +276,9 @@ def test_the_same_idempotency_key_twice_makes_one_request(world):
 def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
-        created = help_requests.create_help_request(uow, bourg, body(requester, skill="couture"), now=NOW)
+        created = help_requests.create_help_request(
+            uow, bourg, body(requester, skill="couture"), now=NOW
+        )
     assert created["status"] == "unmatched" and created["candidates"] == []
     assert created["unmatched_reason"] == "Aucun·e bénévole n'a cette compétence."
     unmatched = outbox(database, "help_request.unmatched")
@@ -196,8 +289,16 @@ def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     # Nobody free on Monday morning either
     monday = datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
     with database.unit_of_work() as uow:
-        later = help_requests.create_help_request(uow, bourg, body(
-            requester, starts_at=monday.isoformat(), ends_at=(monday + timedelta(hours=1)).isoformat()), now=NOW)
+        later = help_requests.create_help_request(
+            uow,
+            bourg,
+            body(
+                requester,
+                starts_at=monday.isoformat(),
+                ends_at=(monday + timedelta(hours=1)).isoformat(),
+            ),
+            now=NOW,
+        )
     assert later["unmatched_reason"] == "Personne n'est disponible sur ce créneau."
 
     # a volunteer who turns up later can still be assigned
@@ -206,15 +307,25 @@ def test_nobody_can_take_it_is_a_missing_skill_signal(world):
         seen = help_requests.get_help_request(uow, created["id"], [bourg], now=NOW)
     assert [c["volunteer_id"] for c in seen["candidates"]] == [couturiere]
     with database.unit_of_work() as uow:
-        assert help_requests.assign(uow, created["id"], {"volunteer_id": couturiere}, [bourg],
-                                    now=NOW)["unmatched_reason"] is None
+        assert (
+            help_requests.assign(
+                uow, created["id"], {"volunteer_id": couturiere}, [bourg], now=NOW
+            )["unmatched_reason"]
+            is None
+        )
 
 
 def test_bad_input_is_named_and_nothing_is_half_written(world):
     database, bourg, aubin, requester, stranger, _people = world
     cases = [
-        (body(requester, starts_at=(NOW - timedelta(days=1)).isoformat(),
-              ends_at=(NOW - timedelta(hours=20)).isoformat()), "starts_at"),
+        (
+            body(
+                requester,
+                starts_at=(NOW - timedelta(days=1)).isoformat(),
+                ends_at=(NOW - timedelta(hours=20)).isoformat(),
+            ),
+            "starts_at",
+        ),
         (body(requester, ends_at=SATURDAY.isoformat()), "ends_at"),
         (body(requester, ends_at=(SATURDAY + timedelta(hours=13)).isoformat()), "ends_at"),
         (body(requester, starts_at="2026-12-05T10:00:00"), "starts_at"),
@@ -243,7 +354,9 @@ def test_bad_input_is_named_and_nothing_is_half_written(world):
     with database.unit_of_work() as uow, pytest.raises(Conflict):
         help_requests.accept(uow, created["id"], [bourg])
     with database.unit_of_work() as uow:
-        cancelled = help_requests.cancel(uow, created["id"], {"reason": "Sa fille est venue"}, [bourg])
+        cancelled = help_requests.cancel(
+            uow, created["id"], {"reason": "Sa fille est venue"}, [bourg]
+        )
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "Sa fille est venue"
     with database.unit_of_work() as uow, pytest.raises(Conflict) as after:
         help_requests.assign(uow, created["id"], {"volunteer_id": "x"}, [bourg], now=NOW)
@@ -261,56 +374,119 @@ def test_figures_count_help_given_and_requests_unanswered(world):
     with database.unit_of_work() as uow:
         hid = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)["id"]
         help_requests.create_help_request(uow, bourg, body(requester, skill="couture"), now=NOW)
-    for step in (lambda uow: help_requests.assign(uow, hid, {"volunteer_id": people["bernard"][0]}, None, now=NOW),
-                 lambda uow: help_requests.accept(uow, hid, None),
-                 lambda uow: help_requests.mark_done(uow, hid, {"minutes": 120}, None)):
+    for step in (
+        lambda uow: help_requests.assign(
+            uow, hid, {"volunteer_id": people["bernard"][0]}, None, now=NOW
+        ),
+        lambda uow: help_requests.accept(uow, hid, None),
+        lambda uow: help_requests.mark_done(uow, hid, {"minutes": 120}, None),
+    ):
         with database.unit_of_work() as uow:
             step(uow)
     with database.unit_of_work() as uow:
         figures = help_requests.help_figures(uow, date(2026, 12, 1), date(2026, 12, 31))
-        assert figures == {bourg: {"help_requests_done": 1, "help_minutes": 120, "help_requests_unmatched": 1}}
+        assert figures == {
+            bourg: {"help_requests_done": 1, "help_minutes": 120, "help_requests_unmatched": 1}
+        }
         assert help_requests.help_figures(uow, date(2026, 12, 6), date(2026, 12, 31)) == {}
-        assert help_requests.help_figures(uow, date(2026, 12, 1), date(2026, 12, 31), [str(uuid.uuid4())]) == {}
+        assert (
+            help_requests.help_figures(
+                uow, date(2026, 12, 1), date(2026, 12, 31), [str(uuid.uuid4())]
+            )
+            == {}
+        )
 
 
 def test_max_distance_comes_from_the_volunteer_event(world):
     database, _bourg, aubin, _requester, _stranger, people = world
     with database.unit_of_work() as uow:
-        thierry = next(v for v in volunteers.known_volunteers(uow, aubin) if v["volunteer_id"] == people["thierry"][0])
+        thierry = next(
+            v
+            for v in volunteers.known_volunteers(uow, aubin)
+            if v["volunteer_id"] == people["thierry"][0]
+        )
     assert thierry["max_distance_km"] == 40
 
 
 def test_paid_services_of_the_catalogue_are_offered_beside_the_volunteers(world):
     database, bourg, aubin, requester, _stranger, _people = world
     with database.unit_of_work() as uow:
-        for village_id, item, kind, available in ((bourg, "Lavage de vitres (1 h)", "service", True),
-                                                  (bourg, "Tomme du plateau", "product", True),
-                                                  (bourg, "Tonte de pelouse", "service", False),
-                                                  (aubin, "Petits travaux (1 h)", "service", True)):
-            uow.session.add(CatalogueItem(
-                village_id=village_id, item_id=str(uuid.uuid4()), offer_id=str(uuid.uuid4()), partner_id="p-asso",
-                partner_name="Association Coups de main du Plateau", shared_supplier=False, name=item, kind=kind,
-                unit="hour", price_cents=1800, vat_rate=200, lead_time_days=1, cutoff_time="18:00", days=[],
-                perishable=False, available=available))
+        for village_id, item, kind, available in (
+            (bourg, "Lavage de vitres (1 h)", "service", True),
+            (bourg, "Tomme du plateau", "product", True),
+            (bourg, "Tonte de pelouse", "service", False),
+            (aubin, "Petits travaux (1 h)", "service", True),
+        ):
+            uow.session.add(
+                CatalogueItem(
+                    village_id=village_id,
+                    item_id=str(uuid.uuid4()),
+                    offer_id=str(uuid.uuid4()),
+                    partner_id="p-asso",
+                    partner_name="Association Coups de main du Plateau",
+                    shared_supplier=False,
+                    name=item,
+                    kind=kind,
+                    unit="hour",
+                    price_cents=1800,
+                    vat_rate=200,
+                    lead_time_days=1,
+                    cutoff_time="18:00",
+                    days=[],
+                    perishable=False,
+                    available=available,
+                )
+            )
         uow.commit()
     with database.unit_of_work() as uow:
-        created = help_requests.create_help_request(uow, bourg, body(requester, skill="couture"), now=NOW)
+        created = help_requests.create_help_request(
+            uow, bourg, body(requester, skill="couture"), now=NOW
+        )
     assert created["status"] == "unmatched"
     assert [(o["name"], o["partner_name"], o["price_cents"]) for o in created["paid_options"]] == [
-        ("Lavage de vitres (1 h)", "Association Coups de main du Plateau", 1800)]
+        ("Lavage de vitres (1 h)", "Association Coups de main du Plateau", 1800)
+    ]
 
 
-@pytest.mark.parametrize("schema, data", [
-    (HelpRequestInput(), {"requester_member_id": "", "skill": "Couture!", "place": "x", "starts_at": "demain",
-                          "ends_at": "2026-12-05T10:00:00", "extra": 1}),
-    (HelpRequestInput(), {"requester_member_id": "m", "skill": "couture", "place": "Chez elle",
-                          "starts_at": "2026-12-05T10:00:00+01:00", "ends_at": "2026-12-05T09:00:00+01:00"}),
-    (HelpRequestInput(), {"requester_member_id": "m", "skill": "couture", "place": "Chez elle",
-                          "starts_at": "2026-12-05T10:00:00+01:00", "ends_at": "2026-12-06T10:00:00+01:00"}),
-    (AssignInput(), {}),
-    (DoneInput(), {"minutes": 0}),
-    (DoneInput(), {"minutes": "soixante"}),
-])
+@pytest.mark.parametrize(
+    "schema, data",
+    [
+        (
+            HelpRequestInput(),
+            {
+                "requester_member_id": "",
+                "skill": "Couture!",
+                "place": "x",
+                "starts_at": "demain",
+                "ends_at": "2026-12-05T10:00:00",
+                "extra": 1,
+            },
+        ),
+        (
+            HelpRequestInput(),
+            {
+                "requester_member_id": "m",
+                "skill": "couture",
+                "place": "Chez elle",
+                "starts_at": "2026-12-05T10:00:00+01:00",
+                "ends_at": "2026-12-05T09:00:00+01:00",
+            },
+        ),
+        (
+            HelpRequestInput(),
+            {
+                "requester_member_id": "m",
+                "skill": "couture",
+                "place": "Chez elle",
+                "starts_at": "2026-12-05T10:00:00+01:00",
+                "ends_at": "2026-12-06T10:00:00+01:00",
+            },
+        ),
+        (AssignInput(), {}),
+        (DoneInput(), {"minutes": 0}),
+        (DoneInput(), {"minutes": "soixante"}),
+    ],
+)
 def test_every_message_of_these_schemas_reads_in_french(schema, data):
     from marshmallow import ValidationError
 
@@ -327,6 +503,9 @@ def test_every_message_of_these_schemas_reads_in_french(schema, data):
         else:
             yield errors
 
-    for english in [*strings(err.value.messages), "The date is in the past.", "Unknown member: m1."]:
+    for english in [
+        *strings(err.value.messages),
+        "The date is in the past.",
+        "Unknown member: m1.",
+    ]:
         assert translate(english) != english, f"no French for {english!r}"
-

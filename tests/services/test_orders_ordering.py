@@ -2,6 +2,7 @@
 model, priced with a snapshot, idempotent on creation, a guarded state machine with one event per
 transition, bad input named field by field with nothing written; the partner's answers; the day's
 list; the figures; and over real RPC, that typed errors cross as themselves."""
+
 import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +16,14 @@ from backbone.tables import OutboxEvent
 from gateway.i18n import translate_field_errors
 from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import (
-    DailyPartnerSales, DailySales, DailyVillage, MonthlyPartnerSales, MonthlySales, MonthlyVillage, Order, RolledDay,
+    DailyPartnerSales,
+    DailySales,
+    DailyVillage,
+    MonthlyPartnerSales,
+    MonthlySales,
+    MonthlyVillage,
+    Order,
+    RolledDay,
     RolledMonth,
 )
 from services.orders.service import OrdersService
@@ -27,8 +35,9 @@ LATER = NOW + timedelta(hours=1)
 
 def outbox(database, prefix="order."):
     with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type.startswith(prefix))
-                                   .order_by(OutboxEvent.id))
+        rows = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type.startswith(prefix)).order_by(OutboxEvent.id)
+        )
         return [json.loads(r.body) for r in rows]
 
 
@@ -38,8 +47,13 @@ def count_orders(database):
 
 
 def order_input(w, *lines, **change):
-    data = {"idempotency_key": str(uuid.uuid4()), "member_id": w.alice, "delivery_date": THURSDAY.isoformat(),
-            "fulfilment": "counter", "lines": [{"item_id": i["item_id"], "quantity": q} for i, q in lines]}
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "member_id": w.alice,
+        "delivery_date": THURSDAY.isoformat(),
+        "fulfilment": "counter",
+        "lines": [{"item_id": i["item_id"], "quantity": q} for i, q in lines],
+    }
     data.update(change)
     return data
 
@@ -52,13 +66,21 @@ def place(w, village_id, data, now=NOW):
 def test_a_local_order_is_confirmed_at_once_and_keeps_its_price(counter_world):
     w = counter_world
     order = place(w, w.a, order_input(w, (w.bread, 2)))
-    assert order["status"] == "confirmed" and order["total_cents"] == 640 and order["member_name"] == "Alice Martin"
-    assert order["lines"][0]["status"] == "confirmed" and order["lines"][0]["unit_price_cents"] == 320
+    assert (
+        order["status"] == "confirmed"
+        and order["total_cents"] == 640
+        and order["member_name"] == "Alice Martin"
+    )
+    assert (
+        order["lines"][0]["status"] == "confirmed" and order["lines"][0]["unit_price_cents"] == 320
+    )
     assert [e["type"] for e in outbox(w.db)] == ["order.placed", "order.confirmed"]
     placed = outbox(w.db)[0]["payload"]
     assert placed["partner_ids"] == [w.baker] and placed["lines"][0]["quantity"] == 2
     assert "member_id" not in placed and "Alice" not in json.dumps(placed), "no member data travels"
-    w.publish(w.a, [dict(w.bread, price_cents=999)], NOW)   # a new price later does not touch the order
+    w.publish(
+        w.a, [dict(w.bread, price_cents=999)], NOW
+    )  # a new price later does not touch the order
     with w.db.unit_of_work() as uow:
         assert ordering.get_order(uow, order["id"], [w.a])["total_cents"] == 640
 
@@ -69,11 +91,17 @@ def test_the_same_idempotency_key_twice_makes_one_order(counter_world):
     first, second = place(w, w.a, data), place(w, w.a, dict(data))
     assert first["id"] == second["id"] and count_orders(w.db) == 1
     assert [e["type"] for e in outbox(w.db)].count("order.placed") == 1
-    other = place(w, w.b, order_input(w, (w.cheese_b, 1), idempotency_key=data["idempotency_key"], member_id=w.chloe))
+    other = place(
+        w,
+        w.b,
+        order_input(w, (w.cheese_b, 1), idempotency_key=data["idempotency_key"], member_id=w.chloe),
+    )
     assert other["id"] != first["id"], "a key is unique per village"
 
 
-def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(counter_world, monkeypatch):
+def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(
+    counter_world, monkeypatch
+):
     """Two clicks at once: the second insert meets the unique key and answers the first order
     (nothing of its own written). The key is looked up only then: a new order does not ask."""
     w = counter_world
@@ -98,7 +126,9 @@ def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_wo
     w = counter_world
     data = order_input(w, (w.bread, 1))
     first = place(w, w.a, data)
-    too_late = datetime.combine(THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)
+    too_late = datetime.combine(
+        THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc
+    )
     assert place(w, w.a, dict(data), now=too_late)["id"] == first["id"]
     with pytest.raises(InvalidInput) as error:
         place(w, w.a, order_input(w, (w.bread, 1)), now=too_late)
@@ -106,34 +136,58 @@ def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_wo
     assert count_orders(w.db) == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"lines": [{"item_id": "nope", "quantity": 1}]}, ("lines", 0, "item_id")),
-    ({"lines": [{"item_id": "B", "quantity": 1}]}, ("lines", 0, "item_id")),          # village B's item
-    ({"lines": [{"item_id": "bread", "quantity": 0}]}, ("lines", 0, "quantity")),
-    ({"lines": [{"item_id": "bread", "quantity": -3}]}, ("lines", 0, "quantity")),
-    ({"lines": []}, ("lines",)),
-    ({"lines": [{"item_id": "bread", "quantity": 1}, {"item_id": "bread", "quantity": 2}]}, ("lines",)),
-    ({"delivery_date": "2026-11-30"}, ("delivery_date",)),
-    ({"delivery_date": "hier"}, ("delivery_date",)),
-    ({"fulfilment": "home_delivery"}, ("delivery_address",)),
-    ({"fulfilment": "home_delivery", "delivery_address": "  "}, ("delivery_address",)),
-    ({"fulfilment": "truck_stop"}, ("truck_stop",)),
-    ({"fulfilment": "home_delivery", "delivery_address": "1 rue Basse", "member_id": "BRUNO"}, ("fulfilment",)),
-    ({"fulfilment": "drone"}, ("fulfilment",)),
-    ({"member_id": "C"}, ("member_id",)),                                             # a member of village B
-    ({"member_id": str(uuid.uuid4())}, ("member_id",)),
-    ({"idempotency_key": "x"}, ("idempotency_key",)),
-    ({"lines": [{"item_id": "soldout", "quantity": 1}]}, ("lines", 0, "item_id")),
-    ({"lines": [{"item_id": "fridays", "quantity": 1}]}, ("lines", 0, "item_id")),   # Thursday is not a Friday
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"lines": [{"item_id": "nope", "quantity": 1}]}, ("lines", 0, "item_id")),
+        ({"lines": [{"item_id": "B", "quantity": 1}]}, ("lines", 0, "item_id")),  # village B's item
+        ({"lines": [{"item_id": "bread", "quantity": 0}]}, ("lines", 0, "quantity")),
+        ({"lines": [{"item_id": "bread", "quantity": -3}]}, ("lines", 0, "quantity")),
+        ({"lines": []}, ("lines",)),
+        (
+            {"lines": [{"item_id": "bread", "quantity": 1}, {"item_id": "bread", "quantity": 2}]},
+            ("lines",),
+        ),
+        ({"delivery_date": "2026-11-30"}, ("delivery_date",)),
+        ({"delivery_date": "hier"}, ("delivery_date",)),
+        ({"fulfilment": "home_delivery"}, ("delivery_address",)),
+        ({"fulfilment": "home_delivery", "delivery_address": "  "}, ("delivery_address",)),
+        ({"fulfilment": "truck_stop"}, ("truck_stop",)),
+        (
+            {
+                "fulfilment": "home_delivery",
+                "delivery_address": "1 rue Basse",
+                "member_id": "BRUNO",
+            },
+            ("fulfilment",),
+        ),
+        ({"fulfilment": "drone"}, ("fulfilment",)),
+        ({"member_id": "C"}, ("member_id",)),  # a member of village B
+        ({"member_id": str(uuid.uuid4())}, ("member_id",)),
+        ({"idempotency_key": "x"}, ("idempotency_key",)),
+        ({"lines": [{"item_id": "soldout", "quantity": 1}]}, ("lines", 0, "item_id")),
+        (
+            {"lines": [{"item_id": "fridays", "quantity": 1}]},
+            ("lines", 0, "item_id"),
+        ),  # Thursday is not a Friday
+    ],
+)
 def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, field):
     w = counter_world
-    names = {"bread": w.bread["item_id"], "B": w.cheese_b["item_id"], "soldout": w.soldout["item_id"],
-             "fridays": w.fridays["item_id"], "C": w.chloe, "BRUNO": w.bruno}
+    names = {
+        "bread": w.bread["item_id"],
+        "B": w.cheese_b["item_id"],
+        "soldout": w.soldout["item_id"],
+        "fridays": w.fridays["item_id"],
+        "C": w.chloe,
+        "BRUNO": w.bruno,
+    }
     data = order_input(w, (w.bread, 1))
     for key, value in change.items():
         if key == "lines":
-            value = [dict(line, item_id=names.get(line["item_id"], line["item_id"])) for line in value]
+            value = [
+                dict(line, item_id=names.get(line["item_id"], line["item_id"])) for line in value
+            ]
         data[key] = names.get(value, value) if isinstance(value, str) else value
     with pytest.raises(InvalidInput) as err:
         place(w, w.a, data)
@@ -141,17 +195,29 @@ def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, fiel
     for key in field:
         errors = errors[key]
     assert errors and all(isinstance(m, str) for m in errors)
-    assert "é" in json.dumps(translate_field_errors(err.value.errors), ensure_ascii=False) or \
-        translate_field_errors(err.value.errors) != err.value.errors, "every message has its French"
+    assert (
+        "é" in json.dumps(translate_field_errors(err.value.errors), ensure_ascii=False)
+        or translate_field_errors(err.value.errors) != err.value.errors
+    ), "every message has its French"
     assert count_orders(w.db) == 0 and outbox(w.db) == [], "nothing half-written"
 
 
 def test_too_late_for_a_shared_supplier_and_one_bad_line_spoils_nothing(counter_world):
     w = counter_world
-    tomorrow = (NOW.date() + timedelta(days=1)).isoformat()   # cheese needs a day's lead, cut at noon
+    tomorrow = (
+        NOW.date() + timedelta(days=1)
+    ).isoformat()  # cheese needs a day's lead, cut at noon
     with pytest.raises(InvalidInput) as err:
-        place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 1), delivery_date=tomorrow), now=NOW + timedelta(hours=4))
-    assert list(err.value.errors["lines"]) == [1] and "Too late" in err.value.errors["lines"][1]["item_id"][0]
+        place(
+            w,
+            w.a,
+            order_input(w, (w.bread, 1), (w.cheese, 1), delivery_date=tomorrow),
+            now=NOW + timedelta(hours=4),
+        )
+    assert (
+        list(err.value.errors["lines"]) == [1]
+        and "Too late" in err.value.errors["lines"][1]["item_id"][0]
+    )
     assert count_orders(w.db) == 0 and outbox(w.db, "") == []
 
 
@@ -160,7 +226,10 @@ def test_the_counter_state_machine(counter_world):
     order = place(w, w.a, order_input(w, (w.bread, 1)))
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as early:
         ordering.collect(uow, order["id"], {}, [w.a], LATER)
-    assert early.value.reason == "order_status_transition" and early.value.details["current"] == "confirmed"
+    assert (
+        early.value.reason == "order_status_transition"
+        and early.value.details["current"] == "confirmed"
+    )
     with w.db.unit_of_work() as uow:
         assert ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)["status"] == "ready"
     with w.db.unit_of_work() as uow:
@@ -173,25 +242,38 @@ def test_the_counter_state_machine(counter_world):
     with w.db.unit_of_work() as uow:
         gone = ordering.cancel(uow, cancelled["id"], {"reason": "Changement d'avis"}, [w.a], LATER)
     assert gone["status"] == "cancelled"
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as wrong:   # collect a cancelled order
+    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as wrong:  # collect a cancelled order
         ordering.collect(uow, cancelled["id"], {}, [w.a], LATER)
     assert wrong.value.details == {"current": "cancelled", "requested": "collected", "allowed": []}
     with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
         ordering.cancel(uow, order["id"], {}, [w.a], LATER)
     assert "reason" in no_reason.value.errors
-    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # another village's order is not found
+    with (
+        w.db.unit_of_work() as uow,
+        pytest.raises(NotFound),
+    ):  # another village's order is not found
         ordering.get_order(uow, order["id"], [w.b])
     types = [e["type"] for e in outbox(w.db)]
-    assert types == ["order.placed", "order.confirmed", "order.ready", "order.collected",
-                     "order.placed", "order.confirmed", "order.cancelled"]
+    assert types == [
+        "order.placed",
+        "order.confirmed",
+        "order.ready",
+        "order.collected",
+        "order.placed",
+        "order.confirmed",
+        "order.cancelled",
+    ]
     assert outbox(w.db)[-1]["payload"]["reason"] == "Changement d'avis"
 
 
 def test_a_transition_answers_the_order_as_committed_without_reading_it_again(counter_world):
     w = counter_world
     order = place(w, w.a, order_input(w, (w.bread, 2)))
-    for move, status in ((lambda uow: ordering.mark_ready(uow, order["id"], {}, [w.a], LATER), "ready"),
-                         (lambda uow: ordering.collect(uow, order["id"], {}, [w.a], LATER), "collected")):
+    for move, status in (
+        (lambda uow: ordering.mark_ready(uow, order["id"], {}, [w.a], LATER), "ready"),
+        (lambda uow: ordering.collect(uow, order["id"], {}, [w.a], LATER), "collected"),
+    ):
+
         def act():
             with w.db.unit_of_work() as uow:
                 return move(uow)
@@ -210,25 +292,51 @@ def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):
         ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)
     assert "compartment" in no_place.value.errors
     with w.db.unit_of_work() as uow:
-        assert ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [w.a], LATER)["locker_compartment"] == "C4"
+        assert (
+            ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [w.a], LATER)[
+                "locker_compartment"
+            ]
+            == "C4"
+        )
     wrong = "000000" if order["locker_code"] != "000000" else "111111"
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
         ordering.collect(uow, order["id"], {"code": wrong}, [w.a], LATER)
     assert err.value.reason == "wrong_pickup_code" and err.value.field == "code"
     with w.db.unit_of_work() as uow:
-        assert ordering.get_order(uow, order["id"], [w.a])["status"] == "ready", "a wrong code changes nothing"
-        assert ordering.collect(uow, order["id"], {"code": order["locker_code"]}, [w.a], LATER)["status"] == "collected"
+        assert ordering.get_order(uow, order["id"], [w.a])["status"] == "ready", (
+            "a wrong code changes nothing"
+        )
+        assert (
+            ordering.collect(uow, order["id"], {"code": order["locker_code"]}, [w.a], LATER)[
+                "status"
+            ]
+            == "collected"
+        )
 
 
 def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_world):
     w = counter_world
-    order = place(w, w.a, order_input(w, (w.bread, 3), fulfilment="home_delivery",
-                                     delivery_address="3 rue des Tilleuls, Peyrelevade"))
-    place(w, w.a, order_input(w, (w.bread, 1)))   # a counter order is not on the round
+    order = place(
+        w,
+        w.a,
+        order_input(
+            w,
+            (w.bread, 3),
+            fulfilment="home_delivery",
+            delivery_address="3 rue des Tilleuls, Peyrelevade",
+        ),
+    )
+    place(w, w.a, order_input(w, (w.bread, 1)))  # a counter order is not on the round
     with w.db.unit_of_work() as uow:
-        assert ordering.orders_for_round(uow, THURSDAY) == [{
-            "order_id": order["id"], "village_id": w.a, "member_id": w.alice,
-            "address": "3 rue des Tilleuls, Peyrelevade", "items_count": 3}]
+        assert ordering.orders_for_round(uow, THURSDAY) == [
+            {
+                "order_id": order["id"],
+                "village_id": w.a,
+                "member_id": w.alice,
+                "address": "3 rue des Tilleuls, Peyrelevade",
+                "items_count": 3,
+            }
+        ]
         assert ordering.orders_for_round(uow, THURSDAY, [w.b]) == []
         assert ordering.orders_for_round(uow, THURSDAY + timedelta(days=1)) == []
     with w.db.unit_of_work() as uow:
@@ -236,11 +344,13 @@ def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_wo
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
         ordering.collect(uow, order["id"], {}, [w.a], LATER)
     assert err.value.reason == "order_is_home_delivery"
-    with w.db.unit_of_work() as uow:   # rounds call mark_delivered inside their own unit of work
+    with w.db.unit_of_work() as uow:  # rounds call mark_delivered inside their own unit of work
         ordering.mark_delivered(uow, order["id"], LATER)
         uow.rollback()
     with w.db.unit_of_work() as uow:
-        assert ordering.get_order(uow, order["id"], None)["status"] == "ready", "mark_delivered does not commit"
+        assert ordering.get_order(uow, order["id"], None)["status"] == "ready", (
+            "mark_delivered does not commit"
+        )
         ordering.mark_delivered(uow, order["id"], LATER)
         uow.commit()
     with w.db.unit_of_work() as uow:
@@ -252,13 +362,18 @@ def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_wo
 def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_world):
     w = counter_world
     mixed = place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 2)))
-    assert mixed["status"] == "placed" and [l["status"] for l in mixed["lines"]] == ["confirmed", "pending"]
+    assert mixed["status"] == "placed" and [l["status"] for l in mixed["lines"]] == [
+        "confirmed",
+        "pending",
+    ]
     with w.db.unit_of_work() as uow:
         seen = ordering.partner_orders(uow, w.cheese_maker)
-    assert [o["id"] for o in seen] == [mixed["id"]] and [l["name"] for l in seen[0]["lines"]] == ["Tomme"]
+    assert [o["id"] for o in seen] == [mixed["id"]] and [l["name"] for l in seen[0]["lines"]] == [
+        "Tomme"
+    ]
     assert "member_id" not in seen[0]
     cheese_line = mixed["lines"][1]["id"]
-    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # not its line
+    with w.db.unit_of_work() as uow, pytest.raises(NotFound):  # not its line
         ordering.answer_line(uow, w.baker, mixed["id"], cheese_line, "confirm", {}, LATER)
     with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
         ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "refuse", {}, LATER)
@@ -268,14 +383,28 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
     with w.db.unit_of_work() as uow:
         assert ordering.get_order(uow, mixed["id"], [w.a])["status"] == "confirmed"
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "refuse", {"reason": "Plus de stock"},
-                             LATER)
+        ordering.answer_line(
+            uow,
+            w.cheese_maker,
+            mixed["id"],
+            cheese_line,
+            "refuse",
+            {"reason": "Plus de stock"},
+            LATER,
+        )
     assert twice.value.reason == "line_already_answered"
 
     only_cheese = place(w, w.a, order_input(w, (w.cheese, 1), member_id=w.bruno))
     with w.db.unit_of_work() as uow:
-        ordering.answer_line(uow, w.cheese_maker, only_cheese["id"], only_cheese["lines"][0]["id"], "refuse",
-                             {"reason": "Plus de tomme cette semaine"}, LATER)
+        ordering.answer_line(
+            uow,
+            w.cheese_maker,
+            only_cheese["id"],
+            only_cheese["lines"][0]["id"],
+            "refuse",
+            {"reason": "Plus de tomme cette semaine"},
+            LATER,
+        )
     with w.db.unit_of_work() as uow:
         refused = ordering.get_order(uow, only_cheese["id"], [w.a])
     assert refused["status"] == "refused" and refused["reason"] == "Plus de tomme cette semaine"
@@ -287,13 +416,27 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
     with w.db.unit_of_work() as uow:
         ordering.cancel(uow, dropped["id"], {"reason": "Partie chez sa fille"}, [w.a], LATER)
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as gone:
-        ordering.answer_line(uow, w.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER)
-    assert gone.value.reason == "order_not_awaiting" and gone.value.details == {"status": "cancelled"}
+        ordering.answer_line(
+            uow, w.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER
+        )
+    assert gone.value.reason == "order_not_awaiting" and gone.value.details == {
+        "status": "cancelled"
+    }
 
     late = place(w, w.a, order_input(w, (w.cheese, 1)))
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as after_cutoff:   # Wednesday noon has passed
-        ordering.answer_line(uow, w.cheese_maker, late["id"], late["lines"][0]["id"], "confirm", {},
-                             datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc))
+    with (
+        w.db.unit_of_work() as uow,
+        pytest.raises(Conflict) as after_cutoff,
+    ):  # Wednesday noon has passed
+        ordering.answer_line(
+            uow,
+            w.cheese_maker,
+            late["id"],
+            late["lines"][0]["id"],
+            "confirm",
+            {},
+            datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc),
+        )
     assert after_cutoff.value.reason == "cutoff_passed"
 
 
@@ -302,28 +445,41 @@ def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_
     to_prepare = place(w, w.a, order_input(w, (w.bread, 1)))
     ready = place(w, w.a, order_input(w, (w.bread, 2), member_id=w.bruno))
     awaiting = place(w, w.a, order_input(w, (w.cheese, 1)))
-    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))   # another village
+    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))  # another village
     with w.db.unit_of_work() as uow:
         ordering.mark_ready(uow, ready["id"], {}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
-        old = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": "la_poste", "place_kind": "shelf",
-                                         "place": "A1"}, NOW - timedelta(days=4))
+        old = parcels.receive(
+            uow,
+            w.a,
+            {"member_id": w.alice, "sender_kind": "la_poste", "place_kind": "shelf", "place": "A1"},
+            NOW - timedelta(days=4),
+        )
     with w.db.unit_of_work() as uow:
         day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
     assert [o["id"] for o in day["to_prepare"]] == [to_prepare["id"]]
     assert [o["id"] for o in day["to_hand_over"]] == [ready["id"]]
-    assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]] and day["awaiting_suppliers_count"] == 1
+    assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]] and day[
+        "awaiting_suppliers_count"
+    ] == 1
     assert [p["id"] for p in day["parcels_waiting"]] == [old["id"]] and day["reminders_due"] == 1
     assert day["parcels_waiting"][0]["member_name"] == "Alice Martin"
     with w.db.unit_of_work() as uow:
-        assert ordering.counter_today(uow, w.a, THURSDAY - timedelta(days=1), LATER)["to_prepare"] == []
+        assert (
+            ordering.counter_today(uow, w.a, THURSDAY - timedelta(days=1), LATER)["to_prepare"]
+            == []
+        )
 
 
-def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_them_all(counter_world, monkeypatch):
+def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_them_all(
+    counter_world, monkeypatch
+):
     """However many wait (hundreds in a busy week), the day shows the earliest few and their number."""
     w = counter_world
     monkeypatch.setattr(ordering, "AWAITING_SHOWN", 2)
-    placed = [place(w, w.a, order_input(w, (w.cheese, 1)), NOW + timedelta(minutes=i)) for i in range(3)]
+    placed = [
+        place(w, w.a, order_input(w, (w.cheese, 1)), NOW + timedelta(minutes=i)) for i in range(3)
+    ]
     with w.db.unit_of_work() as uow:
         day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
     assert [o["id"] for o in day["awaiting_suppliers"]] == [o["id"] for o in placed[:2]]
@@ -336,31 +492,67 @@ def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_th
 def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
     w = counter_world
     sold = place(w, w.a, order_input(w, (w.bread, 2)))
-    place(w, w.a, order_input(w, (w.bread, 5)))        # placed, never collected: not a sale
+    place(w, w.a, order_input(w, (w.bread, 5)))  # placed, never collected: not a sale
     for step in (ordering.mark_ready, ordering.collect):
         with w.db.unit_of_work() as uow:
             step(uow, sold["id"], {}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
-        parcel = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": "carrier", "place_kind": "shelf",
-                                            "place": "B2"}, NOW)
+        parcel = parcels.receive(
+            uow,
+            w.a,
+            {"member_id": w.alice, "sender_kind": "carrier", "place_kind": "shelf", "place": "B2"},
+            NOW,
+        )
     with w.db.unit_of_work() as uow:
         parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
-        result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1), None, ["sales_by_partner"])
-        nothing_else = {"help_requests_done": 0, "help_minutes": 0, "help_requests_unmatched": 0,
-                        "rounds_planned": 0}
-        assert result["figures"][w.a] == {"orders": 2, "sales_cents": 640, "parcels_received": 1,
-                                          "parcels_handed_over": 1, **nothing_else}
-        assert result["figures"][w.b] == {"orders": 0, "sales_cents": 0, "parcels_received": 0,
-                                          "parcels_handed_over": 0, **nothing_else}
-        assert result["details"]["sales_by_partner"] == [{"village_id": w.a, "partner_id": w.baker,
-                                                          "partner_name": w.bread["partner_name"], "sales_cents": 640}]
-        assert result["details"]["partner_sales"] == [{"partner_id": w.baker, "partner_name": w.bread["partner_name"],
-                                                       "sales_cents": 640}]
-        assert "sales_by_partner" not in figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))["details"], \
-            "the detail by village and partner only when asked for"
-        assert list(figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]) == [w.b]
-        assert figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][w.a]["orders"] == 0
+        result = figures.village_figures(
+            uow, date(2026, 12, 1), date(2026, 12, 1), None, ["sales_by_partner"]
+        )
+        nothing_else = {
+            "help_requests_done": 0,
+            "help_minutes": 0,
+            "help_requests_unmatched": 0,
+            "rounds_planned": 0,
+        }
+        assert result["figures"][w.a] == {
+            "orders": 2,
+            "sales_cents": 640,
+            "parcels_received": 1,
+            "parcels_handed_over": 1,
+            **nothing_else,
+        }
+        assert result["figures"][w.b] == {
+            "orders": 0,
+            "sales_cents": 0,
+            "parcels_received": 0,
+            "parcels_handed_over": 0,
+            **nothing_else,
+        }
+        assert result["details"]["sales_by_partner"] == [
+            {
+                "village_id": w.a,
+                "partner_id": w.baker,
+                "partner_name": w.bread["partner_name"],
+                "sales_cents": 640,
+            }
+        ]
+        assert result["details"]["partner_sales"] == [
+            {"partner_id": w.baker, "partner_name": w.bread["partner_name"], "sales_cents": 640}
+        ]
+        assert (
+            "sales_by_partner"
+            not in figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))["details"]
+        ), "the detail by village and partner only when asked for"
+        assert list(
+            figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]
+        ) == [w.b]
+        assert (
+            figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][
+                w.a
+            ]["orders"]
+            == 0
+        )
 
 
 def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_figures(counter_world):
@@ -371,15 +563,25 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
 
     def receive(village, member, kind, name=None, when=NOW):
         with w.db.unit_of_work() as uow:
-            return parcels.receive(uow, village, {"member_id": member, "sender_kind": kind, "sender_name": name,
-                                                  "place_kind": "shelf", "place": "B2"}, when)
+            return parcels.receive(
+                uow,
+                village,
+                {
+                    "member_id": member,
+                    "sender_kind": kind,
+                    "sender_name": name,
+                    "place_kind": "shelf",
+                    "place": "B2",
+                },
+                when,
+            )
 
     handed = receive(w.a, w.alice, "carrier", "Chronopost")
     receive(w.a, w.alice, "carrier", " chronopost ")
     returned = receive(w.a, w.alice, "la_poste")
     receive(w.b, w.chloe, "la_poste")
-    receive(w.a, w.alice, "neighbour", when=NOW - timedelta(days=30))   # before the period
-    receive(w.a, w.alice, "neighbour", "Mme Besse")                     # a person: her name stays out
+    receive(w.a, w.alice, "neighbour", when=NOW - timedelta(days=30))  # before the period
+    receive(w.a, w.alice, "neighbour", "Mme Besse")  # a person: her name stays out
     with w.db.unit_of_work() as uow:
         parcels.hand_over(uow, handed["id"], {"code": handed["pickup_code"]}, [w.a], LATER)
     with w.db.unit_of_work() as uow:
@@ -387,18 +589,38 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
 
     def by_sender(*village_ids):
         with w.db.unit_of_work() as uow:
-            result = figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1), list(village_ids) or None)
-        return [(r["sender_kind_label"], r["sender_name"], r["parcels_received"], r["parcels_handed_over"],
-                 r["parcels_returned"]) for r in result["details"]["parcels_by_sender"]], result["figures"]
+            result = figures.village_figures(
+                uow, date(2026, 12, 1), date(2026, 12, 1), list(village_ids) or None
+            )
+        return [
+            (
+                r["sender_kind_label"],
+                r["sender_name"],
+                r["parcels_received"],
+                r["parcels_handed_over"],
+                r["parcels_returned"],
+            )
+            for r in result["details"]["parcels_by_sender"]
+        ], result["figures"]
 
     lines, village_figures = by_sender()
-    assert lines == [("La Poste", "", 2, 0, 1), ("Transporteur", "Chronopost", 2, 1, 0), ("Voisin·e", "", 1, 0, 0)]
-    assert sum(line[2] for line in lines) == sum(f["parcels_received"] for f in village_figures.values())
-    assert sum(line[3] for line in lines) == sum(f["parcels_handed_over"] for f in village_figures.values())
+    assert lines == [
+        ("La Poste", "", 2, 0, 1),
+        ("Transporteur", "Chronopost", 2, 1, 0),
+        ("Voisin·e", "", 1, 0, 0),
+    ]
+    assert sum(line[2] for line in lines) == sum(
+        f["parcels_received"] for f in village_figures.values()
+    )
+    assert sum(line[3] for line in lines) == sum(
+        f["parcels_handed_over"] for f in village_figures.values()
+    )
     assert by_sender(w.b)[0] == [("La Poste", "", 1, 0, 0)]
 
 
-def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the_orders(counter_world):
+def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the_orders(
+    counter_world,
+):
     """Days that are over are rolled up once (figures.roll_up, a timer); the figures of a period are
     the same before and after, a day is counted once, and a day not over yet is never rolled up."""
     w = counter_world
@@ -413,32 +635,58 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
 
     def period(*village_ids):
         with w.db.unit_of_work() as uow:
-            result = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None,
-                                             ["sales_by_partner"])
-            summary = figures.village_figures(uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None)
-        return ({v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
-                result["details"]["sales_by_partner"], summary["details"]["partner_sales"])
+            result = figures.village_figures(
+                uow,
+                date(2026, 11, 30),
+                date(2026, 12, 1),
+                list(village_ids) or None,
+                ["sales_by_partner"],
+            )
+            summary = figures.village_figures(
+                uow, date(2026, 11, 30), date(2026, 12, 1), list(village_ids) or None
+            )
+        return (
+            {v: (f["orders"], f["sales_cents"]) for v, f in result["figures"].items()},
+            result["details"]["sales_by_partner"],
+            summary["details"]["partner_sales"],
+        )
 
     before = period()
     assert before[0][w.a] == (2, 640 + 960) and before[0][w.b] == (1, 0)
-    with w.db.unit_of_work() as uow:   # Tuesday 00:30 in Paris: Monday is over, but not for an hour yet
+    with (
+        w.db.unit_of_work() as uow
+    ):  # Tuesday 00:30 in Paris: Monday is over, but not for an hour yet
         assert figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)) == []
-    with w.db.unit_of_work() as uow:   # Tuesday 09:00: Monday is rolled up, Tuesday is not over
+    with w.db.unit_of_work() as uow:  # Tuesday 09:00: Monday is rolled up, Tuesday is not over
         assert figures.roll_up(uow, tuesday) == [date(2026, 11, 30)]
     with w.db.unit_of_work() as uow:
         assert figures.roll_up(uow, tuesday) == [], "a day is rolled up once"
         daily = uow.session.scalars(select(DailyVillage)).all()
-        assert {(d.day, d.village_id, d.orders, d.sales_cents) for d in daily} == {(date(2026, 11, 30), w.a, 1, 640),
-                                                                                  (date(2026, 11, 30), w.b, 1, 0)}
-        assert {(d.village_id, d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailySales))} == {
-            (w.a, w.baker, 640)}
-        assert {(d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailyPartnerSales))} == {
-            (w.baker, 640)}
+        assert {(d.day, d.village_id, d.orders, d.sales_cents) for d in daily} == {
+            (date(2026, 11, 30), w.a, 1, 640),
+            (date(2026, 11, 30), w.b, 1, 0),
+        }
+        assert {
+            (d.village_id, d.partner_id, d.sales_cents)
+            for d in uow.session.scalars(select(DailySales))
+        } == {(w.a, w.baker, 640)}
+        assert {
+            (d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailyPartnerSales))
+        } == {(w.baker, 640)}
     assert period() == before, "Monday from the roll-up, Tuesday from the orders"
     assert period(w.b) == ({w.b: (1, 0)}, [], [])
-    assert period(w.a)[2] == before[2] == [{"partner_id": w.baker, "partner_name": w.bread["partner_name"],
-                                            "sales_cents": 640 + 960}], "a village's partners from daily_sales"
-    with w.db.unit_of_work() as uow:   # a week later both days are rolled up: still the same figures
+    assert (
+        period(w.a)[2]
+        == before[2]
+        == [
+            {
+                "partner_id": w.baker,
+                "partner_name": w.bread["partner_name"],
+                "sales_cents": 640 + 960,
+            }
+        ]
+    ), "a village's partners from daily_sales"
+    with w.db.unit_of_work() as uow:  # a week later both days are rolled up: still the same figures
         assert figures.roll_up(uow, tuesday + timedelta(days=7))[0] == date(2026, 12, 1)
     assert period() == before
 
@@ -450,74 +698,159 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     w = counter_world
     # parcels from October 10th (before the first order): a carrier's handed over two days later, La
     # Poste's returned, one received on November 30th
-    for received, kind, name, close in ((datetime(2026, 10, 10, 9, 0, tzinfo=timezone.utc), "carrier", "DPD",
-                                         parcels.hand_over),
-                                        (datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc), "la_poste", None,
-                                         parcels.return_to_sender),
-                                        (datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), "carrier", "dpd ", None)):
+    for received, kind, name, close in (
+        (datetime(2026, 10, 10, 9, 0, tzinfo=timezone.utc), "carrier", "DPD", parcels.hand_over),
+        (
+            datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc),
+            "la_poste",
+            None,
+            parcels.return_to_sender,
+        ),
+        (datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), "carrier", "dpd ", None),
+    ):
         with w.db.unit_of_work() as uow:
-            parcel = parcels.receive(uow, w.a, {"member_id": w.alice, "sender_kind": kind, "sender_name": name,
-                                                "place_kind": "shelf", "place": "B2"}, received)
+            parcel = parcels.receive(
+                uow,
+                w.a,
+                {
+                    "member_id": w.alice,
+                    "sender_kind": kind,
+                    "sender_name": name,
+                    "place_kind": "shelf",
+                    "place": "B2",
+                },
+                received,
+            )
         if close:
             with w.db.unit_of_work() as uow:
-                close(uow, parcel["id"], {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
-                      [w.a], received + timedelta(days=2))
+                close(
+                    uow,
+                    parcel["id"],
+                    {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
+                    [w.a],
+                    received + timedelta(days=2),
+                )
     first_order = datetime(2026, 10, 12, 9, 0, tzinfo=timezone.utc)  # October from its 12th on
-    for when, village, line, member in ((first_order, w.a, (w.bread, 2), w.alice),
-                                        (datetime(2026, 10, 31, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 1), w.alice),
-                                        (datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc), w.b, (w.cheese_b, 1), w.chloe),
-                                        (datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 4), w.alice)):
+    for when, village, line, member in (
+        (first_order, w.a, (w.bread, 2), w.alice),
+        (datetime(2026, 10, 31, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 1), w.alice),
+        (datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc), w.b, (w.cheese_b, 1), w.chloe),
+        (datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 4), w.alice),
+    ):
         order = place(w, village, order_input(w, line, member_id=member), when)
-        for step in (ordering.mark_ready, ordering.collect) if village == w.a else ():  # B's waits for its supplier
+        for step in (
+            (ordering.mark_ready, ordering.collect) if village == w.a else ()
+        ):  # B's waits for its supplier
             with w.db.unit_of_work() as uow:
                 step(uow, order["id"], {}, [village], when + timedelta(hours=2))
-    periods = [(date(2026, 10, 1), date(2026, 11, 30)), (date(2026, 10, 20), date(2026, 12, 1)),
-               (date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 11, 2), date(2026, 11, 30))]
+    periods = [
+        (date(2026, 10, 1), date(2026, 11, 30)),
+        (date(2026, 10, 20), date(2026, 12, 1)),
+        (date(2026, 11, 1), date(2026, 11, 30)),
+        (date(2026, 11, 2), date(2026, 11, 30)),
+    ]
 
     def figures_of(date_from, date_to, *village_ids):
         with w.db.unit_of_work() as uow:
-            result = figures.village_figures(uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",))
-        return ({v: (f["orders"], f["sales_cents"], f["parcels_received"], f["parcels_handed_over"])
-                 for v, f in result["figures"].items()},
-                result["details"]["partner_sales"], result["details"]["sales_by_partner"],
-                [(r["sender_kind"], r["sender_name"], r["parcels_received"], r["parcels_handed_over"],
-                  r["parcels_returned"]) for r in result["details"]["parcels_by_sender"]])
+            result = figures.village_figures(
+                uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",)
+            )
+        return (
+            {
+                v: (f["orders"], f["sales_cents"], f["parcels_received"], f["parcels_handed_over"])
+                for v, f in result["figures"].items()
+            },
+            result["details"]["partner_sales"],
+            result["details"]["sales_by_partner"],
+            [
+                (
+                    r["sender_kind"],
+                    r["sender_name"],
+                    r["parcels_received"],
+                    r["parcels_handed_over"],
+                    r["parcels_returned"],
+                )
+                for r in result["details"]["parcels_by_sender"]
+            ],
+        )
 
     counted = {period: (figures_of(*period), figures_of(*period, w.a)) for period in periods}
     assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7, 3, 1), w.b: (1, 0, 0, 0)}
     assert counted[periods[0]][0][3] == [("carrier", "DPD", 2, 1, 0), ("la_poste", "", 1, 0, 1)]
     assert counted[periods[2]][1][3] == [("la_poste", "", 1, 0, 1), ("carrier", "dpd", 1, 0, 0)]
-    assert [(r["village_id"], r["sales_cents"]) for r in counted[periods[1]][0][2]] == [(w.a, 320 * 5)]
-    with w.db.unit_of_work() as uow:   # November 30th is over but not for an hour: only October is whole
+    assert [(r["village_id"], r["sales_cents"]) for r in counted[periods[1]][0][2]] == [
+        (w.a, 320 * 5)
+    ]
+    with (
+        w.db.unit_of_work() as uow
+    ):  # November 30th is over but not for an hour: only October is whole
         figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
         assert list(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1)]
     with w.db.unit_of_work() as uow:
         figures.roll_up(uow, NOW)
         figures.roll_up(uow, NOW)
-        assert sorted(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1), date(2026, 11, 1)]
-        monthly = {(m.month, m.village_id): (m.orders, m.sales_cents, m.parcels_received, m.parcels_handed_over)
-                   for m in uow.session.scalars(select(MonthlyVillage))}
+        assert sorted(uow.session.scalars(select(RolledMonth.month))) == [
+            date(2026, 10, 1),
+            date(2026, 11, 1),
+        ]
+        monthly = {
+            (m.month, m.village_id): (
+                m.orders,
+                m.sales_cents,
+                m.parcels_received,
+                m.parcels_handed_over,
+            )
+            for m in uow.session.scalars(select(MonthlyVillage))
+        }
         assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3, 1, 1)
         assert monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4, 2, 0)
-        assert uow.session.scalar(select(func.min(RolledDay.day))) == date(2026, 10, 10), "from the first parcel"
-        assert {(m.month, m.sales_cents) for m in uow.session.scalars(select(MonthlyPartnerSales))
-                if m.partner_id == w.baker} == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
-        by_village = {(m.month, m.village_id, m.partner_id, m.sales_cents) for m in uow.session.scalars(select(MonthlySales))}
-        assert by_village == {(date(2026, 10, 1), w.a, w.baker, 320 * 3), (date(2026, 11, 1), w.a, w.baker, 320 * 4)}
+        assert uow.session.scalar(select(func.min(RolledDay.day))) == date(2026, 10, 10), (
+            "from the first parcel"
+        )
+        assert {
+            (m.month, m.sales_cents)
+            for m in uow.session.scalars(select(MonthlyPartnerSales))
+            if m.partner_id == w.baker
+        } == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
+        by_village = {
+            (m.month, m.village_id, m.partner_id, m.sales_cents)
+            for m in uow.session.scalars(select(MonthlySales))
+        }
+        assert by_village == {
+            (date(2026, 10, 1), w.a, w.baker, 320 * 3),
+            (date(2026, 11, 1), w.a, w.baker, 320 * 4),
+        }
     for period in periods:
         assert (figures_of(*period), figures_of(*period, w.a)) == counted[period], period
-    tables = ("monthly_villages", "monthly_partner_sales", "monthly_sales", "daily_villages", "daily_partner_sales",
-              "daily_sales", "daily_parcel_senders", "orders", "parcels")
+    tables = (
+        "monthly_villages",
+        "monthly_partner_sales",
+        "monthly_sales",
+        "daily_villages",
+        "daily_partner_sales",
+        "daily_sales",
+        "daily_parcel_senders",
+        "orders",
+        "parcels",
+    )
 
-    def read_for(*args):   # what the figures read for a whole month: its monthly rows
+    def read_for(*args):  # what the figures read for a whole month: its monthly rows
         with w.db.unit_of_work() as uow:
             statements, _figures = statements_during(
-                w.db, lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30), *args))
+                w.db,
+                lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30), *args),
+            )
         return {table for table in tables if any(f"FROM {table} " in f"{s} " for s in statements)}
 
     assert read_for() == {"monthly_villages", "monthly_partner_sales", "daily_parcel_senders"}
-    assert read_for(None, ("sales_by_partner",)) == {"monthly_villages", "monthly_sales", "daily_parcel_senders"}
-    assert read_for([w.a]) == {"monthly_villages", "monthly_sales", "parcels"}, "a few villages' senders: their parcels"
+    assert read_for(None, ("sales_by_partner",)) == {
+        "monthly_villages",
+        "monthly_sales",
+        "daily_parcel_senders",
+    }
+    assert read_for([w.a]) == {"monthly_villages", "monthly_sales", "parcels"}, (
+        "a few villages' senders: their parcels"
+    )
 
 
 @pytest.mark.broker
@@ -528,7 +861,10 @@ def test_typed_errors_cross_rpc(container_factory, nameko_config, counter_world)
     with ServiceRpcProxy("orders", nameko_config, timeout=10) as orders:
         with pytest.raises(InvalidInput) as bad:
             orders.place_order(w.a, order_input(w, (w.bread, 0)))
-        assert "quantity" in bad.value.errors["lines"]["0"] or "quantity" in bad.value.errors["lines"][0]
+        assert (
+            "quantity" in bad.value.errors["lines"]["0"]
+            or "quantity" in bad.value.errors["lines"][0]
+        )
         with pytest.raises(NotFound):
             orders.get_order(str(uuid.uuid4()), [w.a])
         future = (datetime.now(timezone.utc).date() + timedelta(days=2)).isoformat()

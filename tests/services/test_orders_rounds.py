@@ -2,6 +2,7 @@
 day's home deliveries, truck stops and supplier pick-ups, ordered along the way, within capacity;
 `round.planned` carrying addresses (never a phone); stop-by-stop completion delivering the order in
 the same transaction; bad input named, wrong steps refused, nothing half-written."""
+
 import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -17,7 +18,13 @@ from gateway.i18n import translate
 from services.orders import read_models, rounds, vehicles, volunteers
 from services.orders.schemas.rounds import RoundInput, VehicleInput
 from services.orders.models import (
-    KnownMember, KnownVillage, Order, OrderLine, PurchaseOrder, Round, RoundStop,
+    KnownMember,
+    KnownVillage,
+    Order,
+    OrderLine,
+    PurchaseOrder,
+    Round,
+    RoundStop,
 )
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -26,30 +33,79 @@ DAY = date(2026, 12, 3)
 
 def outbox(database, type_):
     with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id))
+        rows = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
+        )
         return [json.loads(r.body) for r in rows]
 
 
 def driver(database, village_id, licence=True):
     member_id = str(uuid.uuid4())
-    envelope = parse_envelope(build_envelope("volunteer.available", {
-        "volunteer_id": str(uuid.uuid4()), "member_id": member_id, "home_village_id": village_id,
-        "village_ids": [village_id], "skills": [{"skill": "chauffeur", "level": "confirme"}], "availability": [],
-        "max_distance_km": 30, "has_licence": licence, "has_vehicle": False, "network_visible": True,
-        "active": True}, village_id=village_id, source="members"))
+    envelope = parse_envelope(
+        build_envelope(
+            "volunteer.available",
+            {
+                "volunteer_id": str(uuid.uuid4()),
+                "member_id": member_id,
+                "home_village_id": village_id,
+                "village_ids": [village_id],
+                "skills": [{"skill": "chauffeur", "level": "confirme"}],
+                "availability": [],
+                "max_distance_km": 30,
+                "has_licence": licence,
+                "has_vehicle": False,
+                "network_visible": True,
+                "active": True,
+            },
+            village_id=village_id,
+            source="members",
+        )
+    )
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope)
+        claim_and_handle(
+            uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope
+        )
     return member_id
 
 
-def home_order(uow, village_id, member_id, items, *, status="ready", address="2 impasse des Tilleuls",
-               fulfilment="home_delivery", purchase_order_id=None):
-    order = Order(village_id=village_id, member_id=member_id, idempotency_key=str(uuid.uuid4()), status=status,
-                  fulfilment=fulfilment, delivery_date=DAY, delivery_address=address, total_cents=100 * items,
-                  placed_at=NOW)
-    order.lines = [OrderLine(position=1, item_id="i1", offer_id="o1", partner_id="p1", partner_name="GAEC", name="Œufs",
-                             unit="boîte", quantity=items, unit_price_cents=100, vat_rate=550, status="confirmed",
-                             purchase_order_id=purchase_order_id)]
+def home_order(
+    uow,
+    village_id,
+    member_id,
+    items,
+    *,
+    status="ready",
+    address="2 impasse des Tilleuls",
+    fulfilment="home_delivery",
+    purchase_order_id=None,
+):
+    order = Order(
+        village_id=village_id,
+        member_id=member_id,
+        idempotency_key=str(uuid.uuid4()),
+        status=status,
+        fulfilment=fulfilment,
+        delivery_date=DAY,
+        delivery_address=address,
+        total_cents=100 * items,
+        placed_at=NOW,
+    )
+    order.lines = [
+        OrderLine(
+            position=1,
+            item_id="i1",
+            offer_id="o1",
+            partner_id="p1",
+            partner_name="GAEC",
+            name="Œufs",
+            unit="boîte",
+            quantity=items,
+            unit_price_cents=100,
+            vat_rate=550,
+            status="confirmed",
+            purchase_order_id=purchase_order_id,
+        )
+    ]
     uow.session.add(order)
     uow.session.flush()
     return order.id
@@ -63,45 +119,113 @@ def world(service_db):
     bourg, aubin, truck = (str(uuid.uuid4()) for _ in range(3))
     marcelle, germaine = str(uuid.uuid4()), str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        for vid, slug, kind, lat, lon in ((bourg, "bourg", "fixed", 45.6231, 2.0412),
-                                          (aubin, "aubin", "fixed", 45.9412, 2.0935),
-                                          (truck, "montcalvel", "itinerant", 45.5127, 1.9544)):
-            uow.session.add(KnownVillage(id=vid, slug=slug, name=slug.title(), kind=kind, latitude=lat, longitude=lon,
-                                         opened_at=NOW))
-        uow.session.add(KnownMember(id=marcelle, village_id=bourg, display_name="Marcelle Vergne", tags="fragile",
-                                    registered_at=NOW))
-        uow.session.add(KnownMember(id=germaine, village_id=aubin, display_name="Germaine Peyrat", tags="fragile",
-                                    registered_at=NOW))
-        purchase = PurchaseOrder(supplier_partner_id="p1", supplier_name="GAEC des Trois Fontaines",
-                                 delivery_date=DAY, cutoff_at=NOW, status="sent")
+        for vid, slug, kind, lat, lon in (
+            (bourg, "bourg", "fixed", 45.6231, 2.0412),
+            (aubin, "aubin", "fixed", 45.9412, 2.0935),
+            (truck, "montcalvel", "itinerant", 45.5127, 1.9544),
+        ):
+            uow.session.add(
+                KnownVillage(
+                    id=vid,
+                    slug=slug,
+                    name=slug.title(),
+                    kind=kind,
+                    latitude=lat,
+                    longitude=lon,
+                    opened_at=NOW,
+                )
+            )
+        uow.session.add(
+            KnownMember(
+                id=marcelle,
+                village_id=bourg,
+                display_name="Marcelle Vergne",
+                tags="fragile",
+                registered_at=NOW,
+            )
+        )
+        uow.session.add(
+            KnownMember(
+                id=germaine,
+                village_id=aubin,
+                display_name="Germaine Peyrat",
+                tags="fragile",
+                registered_at=NOW,
+            )
+        )
+        purchase = PurchaseOrder(
+            supplier_partner_id="p1",
+            supplier_name="GAEC des Trois Fontaines",
+            delivery_date=DAY,
+            cutoff_at=NOW,
+            status="sent",
+        )
         uow.session.add(purchase)
         uow.session.flush()
-        orders = {"bourg": home_order(uow, bourg, marcelle, 2),
-                  "aubin": home_order(uow, aubin, germaine, 3, address="Le Moulin, route de Felletin"),
-                  "counter": home_order(uow, bourg, marcelle, 4, fulfilment="counter", address=None,
-                                        purchase_order_id=purchase.id)}
+        orders = {
+            "bourg": home_order(uow, bourg, marcelle, 2),
+            "aubin": home_order(uow, aubin, germaine, 3, address="Le Moulin, route de Felletin"),
+            "counter": home_order(
+                uow,
+                bourg,
+                marcelle,
+                4,
+                fulfilment="counter",
+                address=None,
+                purchase_order_id=purchase.id,
+            ),
+        }
         purchase_id = purchase.id
         uow.commit()
     member = driver(database, bourg)
     with database.unit_of_work() as uow:
-        van = vehicles.create_vehicle(uow, {"name": "Kangoo du Bourg", "depot_village_id": bourg, "capacity": 12,
-                                            "driver_member_id": member})
+        van = vehicles.create_vehicle(
+            uow,
+            {
+                "name": "Kangoo du Bourg",
+                "depot_village_id": bourg,
+                "capacity": 12,
+                "driver_member_id": member,
+            },
+        )
     return database, bourg, aubin, truck, orders, purchase_id, van, member
 
 
 def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop(world):
     database, bourg, aubin, truck, orders, purchase_id, van, member = world
     with database.unit_of_work() as uow:
-        planned = rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"],
-                                                 "village_ids": [bourg, aubin, truck]}, None, now=NOW)
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            {
+                "date": DAY.isoformat(),
+                "vehicle_id": van["id"],
+                "village_ids": [bourg, aubin, truck],
+            },
+            None,
+            now=NOW,
+        )
     kinds = [(s["kind"], s["village_id"]) for s in planned["stops"]]
-    assert kinds == [("supplier_pickup", None), ("home_delivery", bourg), ("truck_stop", truck),
-                     ("home_delivery", aubin)] or kinds == [("supplier_pickup", None), ("home_delivery", bourg),
-                                                            ("home_delivery", aubin), ("truck_stop", truck)]
-    assert planned["load"] == 2 + 3 + 4 and planned["capacity"] == 12 and planned["distance_km"] > 60
+    assert kinds == [
+        ("supplier_pickup", None),
+        ("home_delivery", bourg),
+        ("truck_stop", truck),
+        ("home_delivery", aubin),
+    ] or kinds == [
+        ("supplier_pickup", None),
+        ("home_delivery", bourg),
+        ("home_delivery", aubin),
+        ("truck_stop", truck),
+    ]
+    assert (
+        planned["load"] == 2 + 3 + 4 and planned["capacity"] == 12 and planned["distance_km"] > 60
+    )
     assert planned["driver_member_id"] == member and planned["status"] == "planned"
     delivery = next(s for s in planned["stops"] if s["order_id"] == orders["bourg"])
-    assert delivery["display_name"] == "Marcelle Vergne" and delivery["address"] == "2 impasse des Tilleuls"
+    assert (
+        delivery["display_name"] == "Marcelle Vergne"
+        and delivery["address"] == "2 impasse des Tilleuls"
+    )
 
     [event] = outbox(database, "round.planned")
     payload = event["payload"]
@@ -109,7 +233,9 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
     assert payload["driver_member_id"] == member and payload["driver_partner_id"] is None
     assert [s["sequence"] for s in payload["stops"]] == [1, 2, 3, 4]
     assert {s["address"] for s in payload["stops"] if s["kind"] == "home_delivery"} == {
-        "2 impasse des Tilleuls", "Le Moulin, route de Felletin"}
+        "2 impasse des Tilleuls",
+        "Le Moulin, route de Felletin",
+    }
     assert "phone" not in json.dumps(payload)
 
     # Saint-Aubin's concierge sees the round, their own delivery's address only
@@ -127,7 +253,9 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
     assert after["status"] == "planned"
     with database.unit_of_work() as uow:
         assert uow.session.get(Order, orders["bourg"]).status == "delivered"
-    assert [e["payload"]["order_id"] for e in outbox(database, "order.delivered")] == [orders["bourg"]]
+    assert [e["payload"]["order_id"] for e in outbox(database, "order.delivered")] == [
+        orders["bourg"]
+    ]
     with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
         rounds.complete_stop(uow, planned["id"], delivery["id"], [bourg])
     assert twice.value.reason == "round_stop_done"
@@ -140,7 +268,9 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
     assert len(outbox(database, "order.delivered")) == 2
 
     with database.unit_of_work() as uow:
-        assert rounds.round_figures(uow, DAY, DAY) == {v: {"rounds_planned": 1} for v in (bourg, aubin, truck)}
+        assert rounds.round_figures(uow, DAY, DAY) == {
+            v: {"rounds_planned": 1} for v in (bourg, aubin, truck)
+        }
         assert rounds.round_figures(uow, DAY, DAY, [aubin]) == {aubin: {"rounds_planned": 1}}
         assert rounds.round_figures(uow, DAY + timedelta(days=1), DAY + timedelta(days=9)) == {}
 
@@ -149,11 +279,23 @@ def test_a_partner_driven_round_is_seen_by_that_partner_only(world):
     database, bourg, aubin, _truck, orders, _purchase, _van, _member = world
     partner = str(uuid.uuid4())
     with database.unit_of_work() as uow:
-        truck = vehicles.create_vehicle(uow, {"name": "Camion Transports Faure", "depot_village_id": aubin,
-                                              "capacity": 40, "driver_partner_id": partner})
+        truck = vehicles.create_vehicle(
+            uow,
+            {
+                "name": "Camion Transports Faure",
+                "depot_village_id": aubin,
+                "capacity": 40,
+                "driver_partner_id": partner,
+            },
+        )
     with database.unit_of_work() as uow:
-        planned = rounds.plan_round(uow, aubin, {"date": DAY.isoformat(), "vehicle_id": truck["id"],
-                                                 "supplier_pickups": False}, [aubin], now=NOW)
+        planned = rounds.plan_round(
+            uow,
+            aubin,
+            {"date": DAY.isoformat(), "vehicle_id": truck["id"], "supplier_pickups": False},
+            [aubin],
+            now=NOW,
+        )
     assert [s["order_id"] for s in planned["stops"]] == [orders["aubin"]]
     assert outbox(database, "round.planned")[0]["payload"]["driver_partner_id"] == partner
     with database.unit_of_work() as uow:
@@ -167,7 +309,9 @@ def test_a_partner_driven_round_is_seen_by_that_partner_only(world):
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         rounds.get_round(uow, planned["id"], [bourg])
     with database.unit_of_work() as uow:
-        done = rounds.complete_stop(uow, planned["id"], planned["stops"][0]["id"], partner_id=partner, now=NOW)
+        done = rounds.complete_stop(
+            uow, planned["id"], planned["stops"][0]["id"], partner_id=partner, now=NOW
+        )
     assert done["status"] == "completed"
 
 
@@ -185,18 +329,33 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
             rounds.plan_round(uow, bourg, data, None, now=NOW)
         assert field in bad.value.errors, (field, bad.value.errors)
-    with database.unit_of_work() as uow, pytest.raises(NotFound):  # a concierge's round stays in their village
+    with (
+        database.unit_of_work() as uow,
+        pytest.raises(NotFound),
+    ):  # a concierge's round stays in their village
         rounds.plan_round(uow, bourg, {**today, "village_ids": [aubin]}, [bourg], now=NOW)
     with database.unit_of_work() as uow, pytest.raises(Conflict) as empty:
         rounds.plan_round(uow, bourg, today, None, now=NOW)
     assert empty.value.reason == "round_without_stops"
 
     with database.unit_of_work() as uow:
-        small = vehicles.create_vehicle(uow, {"name": "Vélo cargo", "depot_village_id": bourg, "capacity": 6,
-                                              "driver_member_id": driver(database, bourg)})
+        small = vehicles.create_vehicle(
+            uow,
+            {
+                "name": "Vélo cargo",
+                "depot_village_id": bourg,
+                "capacity": 6,
+                "driver_member_id": driver(database, bourg),
+            },
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as over:
-        rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"],
-                                       "village_ids": [bourg, aubin]}, None, now=NOW)
+        rounds.plan_round(
+            uow,
+            bourg,
+            {"date": DAY.isoformat(), "vehicle_id": small["id"], "village_ids": [bourg, aubin]},
+            None,
+            now=NOW,
+        )
     assert over.value.reason == "round_over_capacity" and over.value.field == "capacity"
     assert over.value.details == {"capacity": 6, "load": 9, "overflow": 3}
     with database.unit_of_work() as uow:
@@ -205,12 +364,21 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
     assert outbox(database, "round.planned") == []
 
     with database.unit_of_work() as uow:
-        rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW)
+        rounds.plan_round(
+            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
-        rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW)
+        rounds.plan_round(
+            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW
+        )
     assert again.value.reason == "vehicle_already_on_round" and again.value.field == "vehicle_id"
-    with database.unit_of_work() as uow, pytest.raises(Conflict):  # the Bourg's delivery is on a round already
-        rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"]}, None, now=NOW)
+    with (
+        database.unit_of_work() as uow,
+        pytest.raises(Conflict),
+    ):  # the Bourg's delivery is on a round already
+        rounds.plan_round(
+            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"]}, None, now=NOW
+        )
 
 
 def test_an_order_taken_by_another_round_meanwhile_is_refused_whole(world):
@@ -218,15 +386,37 @@ def test_an_order_taken_by_another_round_meanwhile_is_refused_whole(world):
     round of another day holds it), the unique order on round_stops refuses the second one."""
     database, bourg, _aubin, _truck, orders, _purchase, van, _member = world
     with database.unit_of_work() as uow:
-        other = Round(vehicle_id=van["id"], on_date=DAY + timedelta(days=1), depot_village_id=bourg,
-                      village_ids=[bourg], capacity=12, load=2, distance_km=0, status="planned", planned_at=NOW)
-        other.stops = [RoundStop(sequence=1, kind="home_delivery", village_id=bourg, order_id=orders["bourg"],
-                                 items_count=2, status="pending")]
+        other = Round(
+            vehicle_id=van["id"],
+            on_date=DAY + timedelta(days=1),
+            depot_village_id=bourg,
+            village_ids=[bourg],
+            capacity=12,
+            load=2,
+            distance_km=0,
+            status="planned",
+            planned_at=NOW,
+        )
+        other.stops = [
+            RoundStop(
+                sequence=1,
+                kind="home_delivery",
+                village_id=bourg,
+                order_id=orders["bourg"],
+                items_count=2,
+                status="pending",
+            )
+        ]
         uow.session.add(other)
         uow.commit()
     with database.unit_of_work() as uow, pytest.raises(Conflict) as raced:
-        rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"],
-                                       "supplier_pickups": False}, [bourg], now=NOW)
+        rounds.plan_round(
+            uow,
+            bourg,
+            {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            [bourg],
+            now=NOW,
+        )
     assert raced.value.reason == "round_changed_meanwhile"
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Round)) == 1
@@ -239,8 +429,13 @@ def test_a_delivery_not_ready_cannot_be_completed_and_the_stop_stays_pending(wor
         uow.session.get(Order, orders["bourg"]).status = "confirmed"
         uow.commit()
     with database.unit_of_work() as uow:
-        planned = rounds.plan_round(uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"],
-                                                 "supplier_pickups": False}, [bourg], now=NOW)
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            [bourg],
+            now=NOW,
+        )
     stop = planned["stops"][0]
     with database.unit_of_work() as uow, pytest.raises(Conflict):
         rounds.complete_stop(uow, planned["id"], stop["id"], [bourg], now=NOW)
@@ -252,14 +447,22 @@ def test_a_delivery_not_ready_cannot_be_completed_and_the_stop_stays_pending(wor
 def test_vehicles_need_a_capacity_and_one_licensed_driver(world):
     database, bourg, _aubin, _truck, _orders, _purchase, van, member = world
     no_licence = driver(database, bourg, licence=False)
-    base = {"name": "Camionnette", "depot_village_id": bourg, "capacity": 10, "driver_member_id": member}
-    cases = [({**base, "capacity": 0}, "capacity"), ({**base, "capacity": -3}, "capacity"),
-             ({**base, "capacity": "10"}, "capacity"),
-             ({**base, "driver_partner_id": "p1"}, "driver_member_id"),
-             ({**base, "driver_member_id": None}, "driver_member_id"),
-             ({**base, "depot_village_id": str(uuid.uuid4())}, "depot_village_id"),
-             ({**base, "driver_member_id": str(uuid.uuid4())}, "driver_member_id"),
-             ({**base, "driver_member_id": no_licence}, "driver_member_id")]
+    base = {
+        "name": "Camionnette",
+        "depot_village_id": bourg,
+        "capacity": 10,
+        "driver_member_id": member,
+    }
+    cases = [
+        ({**base, "capacity": 0}, "capacity"),
+        ({**base, "capacity": -3}, "capacity"),
+        ({**base, "capacity": "10"}, "capacity"),
+        ({**base, "driver_partner_id": "p1"}, "driver_member_id"),
+        ({**base, "driver_member_id": None}, "driver_member_id"),
+        ({**base, "depot_village_id": str(uuid.uuid4())}, "depot_village_id"),
+        ({**base, "driver_member_id": str(uuid.uuid4())}, "driver_member_id"),
+        ({**base, "driver_member_id": no_licence}, "driver_member_id"),
+    ]
     for data, field in cases:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
             vehicles.create_vehicle(uow, data)
@@ -274,26 +477,66 @@ def test_vehicles_need_a_capacity_and_one_licensed_driver(world):
 def test_village_coordinates_come_with_village_opened(service_db):
     database = service_db("orders")
     with_place, without = str(uuid.uuid4()), str(uuid.uuid4())
-    for village_id, extra in ((with_place, {"latitude": 45.6231, "longitude": 2.0412}), (without, {})):
-        envelope = parse_envelope(build_envelope("village.opened", {
-            "village_id": village_id, "slug": village_id[:8], "name": "Village", "commune": "Commune",
-            "insee_code": "19164", "kind": "fixed", "population": 800, **extra}, village_id=village_id,
-            source="members"))
+    for village_id, extra in (
+        (with_place, {"latitude": 45.6231, "longitude": 2.0412}),
+        (without, {}),
+    ):
+        envelope = parse_envelope(
+            build_envelope(
+                "village.opened",
+                {
+                    "village_id": village_id,
+                    "slug": village_id[:8],
+                    "name": "Village",
+                    "commune": "Commune",
+                    "insee_code": "19164",
+                    "kind": "fixed",
+                    "population": 800,
+                    **extra,
+                },
+                village_id=village_id,
+                source="members",
+            )
+        )
         with database.unit_of_work() as uow:
-            assert claim_and_handle(uow, "orders.on_village_opened", read_models.record_village, envelope)
+            assert claim_and_handle(
+                uow, "orders.on_village_opened", read_models.record_village, envelope
+            )
     with database.unit_of_work() as uow:
         placed = uow.session.get(KnownVillage, with_place)
         assert (placed.latitude, placed.longitude) == (45.6231, 2.0412)
-        assert uow.session.get(KnownVillage, without).latitude is None, "an event from before coordinates"
+        assert uow.session.get(KnownVillage, without).latitude is None, (
+            "an event from before coordinates"
+        )
 
 
-@pytest.mark.parametrize("schema, data", [
-    (VehicleInput(), {"name": "", "depot_village_id": "", "capacity": 0, "driver_member_id": "m",
-                      "driver_partner_id": "p", "extra": 1}),
-    (VehicleInput(), {"name": "Van", "depot_village_id": "v", "capacity": "10"}),
-    (RoundInput(), {"date": "demain", "vehicle_id": "", "village_ids": ["a", "a"], "supplier_pickups": "peut-être"}),
-    (RoundInput(), {}),
-])
+@pytest.mark.parametrize(
+    "schema, data",
+    [
+        (
+            VehicleInput(),
+            {
+                "name": "",
+                "depot_village_id": "",
+                "capacity": 0,
+                "driver_member_id": "m",
+                "driver_partner_id": "p",
+                "extra": 1,
+            },
+        ),
+        (VehicleInput(), {"name": "Van", "depot_village_id": "v", "capacity": "10"}),
+        (
+            RoundInput(),
+            {
+                "date": "demain",
+                "vehicle_id": "",
+                "village_ids": ["a", "a"],
+                "supplier_pickups": "peut-être",
+            },
+        ),
+        (RoundInput(), {}),
+    ],
+)
 def test_every_message_of_these_schemas_reads_in_french(schema, data):
     from marshmallow import ValidationError
 
@@ -310,8 +553,12 @@ def test_every_message_of_these_schemas_reads_in_french(schema, data):
         else:
             yield errors
 
-    own = ["Unknown vehicle: v1.", "Not an active volunteer: m1.", "This volunteer has no driving licence.",
-           "Unknown village: v1.", "The date is in the past."]
+    own = [
+        "Unknown vehicle: v1.",
+        "Not an active volunteer: m1.",
+        "This volunteer has no driving licence.",
+        "Unknown village: v1.",
+        "The date is in the past.",
+    ]
     for english in [*strings(err.value.messages), *own]:
         assert translate(english) != english, f"no French for {english!r}"
-

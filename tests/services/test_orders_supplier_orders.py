@@ -2,6 +2,7 @@
 shared supplier for a day gather into one purchase order with a per-village breakdown; the cut-off
 (a timer's work, given `now`) sends it once, confirms what was pending and settles the orders;
 cancelled orders and refused lines are left out; a concierge sees their own village's part."""
+
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -14,13 +15,19 @@ from services.orders import ordering, supplier_orders
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 from tests.services.test_orders_ordering import order_input, place
 
-CUTOFF = datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)   # Wednesday noon in Paris, for Thursday
+CUTOFF = datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)  # Wednesday noon in Paris, for Thursday
 
 
 def sent_events(database):
     with database.unit_of_work() as uow:
-        return [json.loads(r.body) for r in uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == "purchase_order.sent").order_by(OutboxEvent.id))]
+        return [
+            json.loads(r.body)
+            for r in uow.session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == "purchase_order.sent")
+                .order_by(OutboxEvent.id)
+            )
+        ]
 
 
 def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counter_world):
@@ -41,10 +48,11 @@ def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counte
     by_village = {v["village_id"]: v for v in po["villages"]}
     assert by_village[w.a]["orders"] == 2 and by_village[w.a]["lines"][0]["quantity"] == 3
     assert by_village[w.b]["lines"][0]["quantity"] == 3
-    assert po["items_count"] == 6 and po["lines"] == [{"offer_id": w.cheese["offer_id"], "name": "Tomme", "unit": "kg",
-                                                       "quantity": 6}], "one offer, whatever the village"
+    assert po["items_count"] == 6 and po["lines"] == [
+        {"offer_id": w.cheese["offer_id"], "name": "Tomme", "unit": "kg", "quantity": 6}
+    ], "one offer, whatever the village"
 
-    with w.db.unit_of_work() as uow:   # a concierge of A sees A's part only
+    with w.db.unit_of_work() as uow:  # a concierge of A sees A's part only
         (mine,) = supplier_orders.list_purchase_orders(uow, village_ids=[w.a])
     assert mine["village_ids"] == [w.a] and mine["items_count"] == 3
 
@@ -58,16 +66,31 @@ def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counte
     payload = event["payload"]
     assert event["village_id"] is None and payload["supplier_partner_id"] == w.cheese_maker
     assert payload["village_ids"] == sorted([w.a, w.b])
-    assert {v["village_id"]: sum(l["quantity"] for l in v["lines"]) for v in payload["villages"]} == {w.a: 3, w.b: 3}
+    assert {
+        v["village_id"]: sum(l["quantity"] for l in v["lines"]) for v in payload["villages"]
+    } == {w.a: 3, w.b: 3}
     text = json.dumps(payload)
     assert w.alice not in text and "Alice" not in text and in_a["id"] not in text, "no member data"
 
     with w.db.unit_of_work() as uow:
-        statuses = {o: ordering.get_order(uow, o, None)["status"] for o in (in_a["id"], again_a["id"], in_b["id"])}
-        assert statuses == {in_a["id"]: "confirmed", again_a["id"]: "confirmed", in_b["id"]: "confirmed"}
-        assert ordering.purchase_orders_for_pickup(uow, THURSDAY) == [{
-            "purchase_order_id": po["id"], "supplier_partner_id": w.cheese_maker,
-            "supplier_name": w.cheese["partner_name"], "delivery_date": THURSDAY, "items_count": 6}]
+        statuses = {
+            o: ordering.get_order(uow, o, None)["status"]
+            for o in (in_a["id"], again_a["id"], in_b["id"])
+        }
+        assert statuses == {
+            in_a["id"]: "confirmed",
+            again_a["id"]: "confirmed",
+            in_b["id"]: "confirmed",
+        }
+        assert ordering.purchase_orders_for_pickup(uow, THURSDAY) == [
+            {
+                "purchase_order_id": po["id"],
+                "supplier_partner_id": w.cheese_maker,
+                "supplier_name": w.cheese["partner_name"],
+                "delivery_date": THURSDAY,
+                "items_count": 6,
+            }
+        ]
         assert ordering.purchase_orders_for_pickup(uow, THURSDAY + timedelta(days=1)) == []
 
 
@@ -81,14 +104,16 @@ def test_the_coordinator_sends_early_and_later_orders_for_that_day_are_refused(c
     with w.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
         supplier_orders.send_now(uow, po["id"], NOW)
     assert twice.value.reason == "purchase_order_closed"
-    with pytest.raises(InvalidInput) as err:   # before the cut-off, but the supplier's order has left
+    with pytest.raises(
+        InvalidInput
+    ) as err:  # before the cut-off, but the supplier's order has left
         place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))
     assert "already sent" in err.value.errors["lines"][0]["item_id"][0]
     with w.db.unit_of_work() as uow, pytest.raises(NotFound):
         supplier_orders.send_now(uow, "nope", NOW)
-    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # village B has no line in it
+    with w.db.unit_of_work() as uow, pytest.raises(NotFound):  # village B has no line in it
         supplier_orders.get_purchase_order(uow, po["id"], village_ids=[w.b])
-    with w.db.unit_of_work() as uow, pytest.raises(NotFound):   # nor is it the baker's
+    with w.db.unit_of_work() as uow, pytest.raises(NotFound):  # nor is it the baker's
         supplier_orders.get_purchase_order(uow, po["id"], supplier_partner_id=w.baker)
     assert len(sent_events(w.db)) == 1
 
@@ -98,12 +123,21 @@ def test_refused_lines_are_left_out_and_an_empty_purchase_order_sends_nothing(co
     kept = place(w, w.a, order_input(w, (w.cheese, 2)))
     refused = place(w, w.b, order_input(w, (w.cheese_b, 4), member_id=w.chloe))
     with w.db.unit_of_work() as uow:
-        ordering.answer_line(uow, w.cheese_maker, refused["id"], refused["lines"][0]["id"], "refuse",
-                             {"reason": "Pas de livraison à B cette semaine"}, NOW)
+        ordering.answer_line(
+            uow,
+            w.cheese_maker,
+            refused["id"],
+            refused["lines"][0]["id"],
+            "refuse",
+            {"reason": "Pas de livraison à B cette semaine"},
+            NOW,
+        )
     with w.db.unit_of_work() as uow:
         supplier_orders.close_due(uow, CUTOFF)
     (event,) = sent_events(w.db)
-    assert event["payload"]["village_ids"] == [w.a] and event["payload"]["lines"][0]["quantity"] == 2
+    assert (
+        event["payload"]["village_ids"] == [w.a] and event["payload"]["lines"][0]["quantity"] == 2
+    )
     with w.db.unit_of_work() as uow:
         assert ordering.get_order(uow, kept["id"], None)["status"] == "confirmed"
 
@@ -131,13 +165,17 @@ def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_th
 
     w = counter_world
     place(w, w.a, order_input(w, (w.cheese, 1)))
-    with w.db.unit_of_work() as in_flight:   # an order of B between its purchase-order line and its commit
+    with (
+        w.db.unit_of_work() as in_flight
+    ):  # an order of B between its purchase-order line and its commit
         (item,) = catalogue.items_of(in_flight, w.b, [w.cheese_b["item_id"]]).values()
         held = supplier_orders.cycle_for(in_flight, item, THURSDAY, NOW).id
 
         with w.db.unit_of_work() as other:
             other.session.execute(text("SET lock_timeout = '2s'"))
-            placed = ordering.place_order(other, w.a, order_input(w, (w.cheese, 2), member_id=w.bruno), NOW)
+            placed = ordering.place_order(
+                other, w.a, order_input(w, (w.cheese, 2), member_id=w.bruno), NOW
+            )
         assert placed["lines"][0]["purchase_order_id"] == held, "not blocked by the order in flight"
 
         with w.db.unit_of_work() as sender:
@@ -159,8 +197,10 @@ def test_an_earlier_cutoff_lowers_the_cycles_and_a_later_one_leaves_it(service_d
     supplier = "f0f0f0f0-0000-4000-8000-000000000001"
 
     def cycle(cutoff_time):
-        line = CatalogueItem(**item("Tomme", supplier, shared=True, lead_time_days=1, cutoff_time=cutoff_time),
-                             village_id="v")
+        line = CatalogueItem(
+            **item("Tomme", supplier, shared=True, lead_time_days=1, cutoff_time=cutoff_time),
+            village_id="v",
+        )
         with database.unit_of_work() as uow:
             found = supplier_orders.cycle_for(uow, line, THURSDAY, NOW)
             uow.commit()
@@ -169,11 +209,17 @@ def test_an_earlier_cutoff_lowers_the_cycles_and_a_later_one_leaves_it(service_d
     first_id, noon = cycle("12:00")
     assert noon == datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
     assert cycle("18:00") == (first_id, noon), "a later cut-off leaves the cycle's"
-    assert cycle("08:00") == (first_id, datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)), "an earlier one lowers it"
+    assert cycle("08:00") == (first_id, datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)), (
+        "an earlier one lowers it"
+    )
     assert cycle("12:00")[1] == datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)
     with database.unit_of_work() as uow:
         uow.session.get(PurchaseOrder, first_id).status = "sent"
         uow.commit()
-    assert cycle("18:00") is None and cycle("06:00") is None, "a sent cycle takes no line, whatever its cut-off"
+    assert cycle("18:00") is None and cycle("06:00") is None, (
+        "a sent cycle takes no line, whatever its cut-off"
+    )
     with database.unit_of_work() as uow:
-        assert uow.session.get(PurchaseOrder, first_id).cutoff_at == datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)
+        assert uow.session.get(PurchaseOrder, first_id).cutoff_at == datetime(
+            2026, 12, 2, 7, 0, tzinfo=timezone.utc
+        )

@@ -2,6 +2,7 @@
 others' deliveries. Each attempt has a total deadline and reads at most 64 KiB of the answer;
 deliveries to different partners go out in parallel, at most MAILLAGE_WEBHOOK_PER_PARTNER at once
 to one partner. Real local HTTP servers, the partners database on SQLite and PostgreSQL."""
+
 import socket
 import threading
 import time
@@ -14,7 +15,12 @@ from services.partners import deliveries, partners
 from services.partners.models import Delivery, DeliveryAttempt
 from services.partners.schemas import PartnerInput
 from tests.services.test_partner_webhooks import (  # noqa: F401  (fixtures)
-    T0, endpoint, record, scheduled, webhook, world,
+    T0,
+    endpoint,
+    record,
+    scheduled,
+    webhook,
+    world,
 )
 
 HUGE = 200 * 1024 * 1024
@@ -83,7 +89,9 @@ def drip(conn) -> int:
 
 def huge(conn) -> int:
     """200 OK and 200 MB of body, as fast as the reader takes them: bytes handed to the socket."""
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % HUGE)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % HUGE
+    )
     chunk, sent = b"0" * 65536, 0
     try:
         while sent < HUGE:
@@ -94,14 +102,21 @@ def huge(conn) -> int:
     return sent
 
 
-def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(world, endpoint, monkeypatch):
+def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(
+    world, endpoint, monkeypatch
+):
     database, villages, ids = world
     monkeypatch.setenv("MAILLAGE_WEBHOOK_TIMEOUT", "1")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_DEADLINE", "1.5")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_PER_PARTNER", "1")
     with database.unit_of_work() as uow:
-        prompt_id = partners.register_partner(uow, load(PartnerInput(), {
-            "name": "Partenaire rapide", "kind": "producer", "village_ids": [villages[0]]}))["partner"]["id"]
+        prompt_id = partners.register_partner(
+            uow,
+            load(
+                PartnerInput(),
+                {"name": "Partenaire rapide", "kind": "producer", "village_ids": [villages[0]]},
+            ),
+        )["partner"]["id"]
     slow, big = RawServer(drip), RawServer(huge)
     prompt = endpoint()
     webhook(database, ids["a"], slow.url)
@@ -112,8 +127,11 @@ def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(world, en
     for _ in range(2):
         record(database, scheduled(villages[0]))
     with database.unit_of_work() as uow:  # the prompt partner's deliveries fall due last
-        uow.session.execute(update(Delivery).where(Delivery.partner_id == prompt_id)
-                            .values(next_attempt_at=T0 + timedelta(seconds=1)))
+        uow.session.execute(
+            update(Delivery)
+            .where(Delivery.partner_id == prompt_id)
+            .values(next_attempt_at=T0 + timedelta(seconds=1))
+        )
         uow.commit()
 
     began = time.monotonic()
@@ -128,14 +146,20 @@ def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(world, en
     with database.unit_of_work() as uow:
         by_partner = {}
         for delivery in uow.session.scalars(select(Delivery)):
-            attempts = uow.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery.id))
+            attempts = uow.session.scalars(
+                select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery.id)
+            )
             by_partner.setdefault(delivery.partner_id, []).append((delivery, list(attempts)))
     for delivery, [attempt] in by_partner[ids["a"]]:  # cut at the deadline, tried again later
         assert delivery.status == "pending" and "deadline" in delivery.last_error
         assert 1400 <= attempt.duration_ms < 3000
-    first, second = slow.requests  # one delivery at a time to one partner (MAILLAGE_WEBHOOK_PER_PARTNER=1)
+    first, second = (
+        slow.requests
+    )  # one delivery at a time to one partner (MAILLAGE_WEBHOOK_PER_PARTNER=1)
     assert second - first >= 1.4, slow.requests
-    for delivery, [attempt] in by_partner[ids["net"]]:  # 200 answered: delivered, without reading 200 MB
+    for delivery, [attempt] in by_partner[
+        ids["net"]
+    ]:  # 200 answered: delivered, without reading 200 MB
         assert delivery.status == "delivered" and attempt.status_code == 200
     assert len(big.sent) == 2 and max(big.sent) < HUGE // 4, big.sent
     assert [d.status for d, _ in by_partner[prompt_id]] == ["delivered", "delivered"]

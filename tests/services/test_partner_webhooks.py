@@ -3,6 +3,7 @@ and what they see of it, one delivery per subscription and event (a redelivered 
 nothing), bad webhook input named field by field, and the sender against a real local HTTP
 endpoint (the reference subscriber's): signed bodies, exponential backoff, parking with the reason,
 the delivery log, redelivery on demand, and no double send while another sender holds a delivery."""
+
 import ipaddress
 import json
 import os
@@ -31,9 +32,20 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 def village_opened(name):
     village_id = str(uuid.uuid4())
-    return build_envelope("village.opened", {
-        "village_id": village_id, "slug": name.lower(), "name": name, "commune": name, "insee_code": "19164",
-        "kind": "fixed", "population": 600}, village_id=village_id, source="members")
+    return build_envelope(
+        "village.opened",
+        {
+            "village_id": village_id,
+            "slug": name.lower(),
+            "name": name,
+            "commune": name,
+            "insee_code": "19164",
+            "kind": "fixed",
+            "population": 600,
+        },
+        village_id=village_id,
+        source="members",
+    )
 
 
 @pytest.fixture
@@ -48,31 +60,67 @@ def world(service_db, monkeypatch):
         for envelope in villages:
             read_models.record_village(uow, parse_envelope(envelope))
     ids = {}
-    for key, village_ids in (("a", [villages[0]["village_id"]]), ("b", [villages[1]["village_id"]]), ("net", [])):
+    for key, village_ids in (
+        ("a", [villages[0]["village_id"]]),
+        ("b", [villages[1]["village_id"]]),
+        ("net", []),
+    ):
         with database.unit_of_work() as uow:
-            created = partners.register_partner(uow, load(PartnerInput(), {
-                "name": f"Partenaire {key}", "kind": "producer", "village_ids": village_ids}))
+            created = partners.register_partner(
+                uow,
+                load(
+                    PartnerInput(),
+                    {"name": f"Partenaire {key}", "kind": "producer", "village_ids": village_ids},
+                ),
+            )
         ids[key] = created["partner"]["id"]
     return database, [v["village_id"] for v in villages], ids
 
 
 def scheduled(village_id, co_organisers=()):
-    return parse_envelope(build_envelope("animation.scheduled", {
-        "animation_id": str(uuid.uuid4()), "village_id": village_id, "kind": "atelier", "title": "Atelier tricot",
-        "place": "Salle des fêtes", "starts_at": T0, "ends_at": T0 + timedelta(hours=2), "capacity": 12,
-        "co_organiser_ids": list(co_organisers)}, village_id=village_id, source="events"))
+    return parse_envelope(
+        build_envelope(
+            "animation.scheduled",
+            {
+                "animation_id": str(uuid.uuid4()),
+                "village_id": village_id,
+                "kind": "atelier",
+                "title": "Atelier tricot",
+                "place": "Salle des fêtes",
+                "starts_at": T0,
+                "ends_at": T0 + timedelta(hours=2),
+                "capacity": 12,
+                "co_organiser_ids": list(co_organisers),
+            },
+            village_id=village_id,
+            source="events",
+        )
+    )
 
 
 def cancelled(village_id):
-    return parse_envelope(build_envelope("animation.cancelled", {
-        "animation_id": str(uuid.uuid4()), "village_id": village_id, "title": "Atelier tricot", "starts_at": T0,
-        "reason": "Salle indisponible", "member_ids": [str(uuid.uuid4())]}, village_id=village_id, source="events"))
+    return parse_envelope(
+        build_envelope(
+            "animation.cancelled",
+            {
+                "animation_id": str(uuid.uuid4()),
+                "village_id": village_id,
+                "title": "Atelier tricot",
+                "starts_at": T0,
+                "reason": "Salle indisponible",
+                "member_ids": [str(uuid.uuid4())],
+            },
+            village_id=village_id,
+            source="events",
+        )
+    )
 
 
 def webhook(database, partner_id, url, types=("animation.scheduled",)):
     with database.unit_of_work() as uow:
-        return subscriptions.create_webhook(uow, partner_id, load(WebhookInput(), {"url": url,
-                                                                                  "event_types": list(types)}))
+        return subscriptions.create_webhook(
+            uow, partner_id, load(WebhookInput(), {"url": url, "event_types": list(types)})
+        )
 
 
 def record(database, envelope):
@@ -83,14 +131,20 @@ def record_batch(database, events, now=None) -> int:
     """How many deliveries `on_partner_event` makes of a batch (its duplicates make none)."""
     made = []
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "partners.on_partner_event",
-                         lambda uow, new: made.append(subscriptions.record_deliveries(uow, new, now=now)), events)
+        claim_and_handle(
+            uow,
+            "partners.on_partner_event",
+            lambda uow, new: made.append(subscriptions.record_deliveries(uow, new, now=now)),
+            events,
+        )
     return sum(made)
 
 
 def rows(database):
     with database.unit_of_work() as uow:
-        return uow.session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id)).all()
+        return uow.session.scalars(
+            select(Delivery).order_by(Delivery.created_at, Delivery.id)
+        ).all()
 
 
 def free_port():
@@ -141,16 +195,34 @@ def endpoint():
 
 # --- bad input ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["ftp://example.org/hook", "javascript:alert(1)", "example.org/hook",
-                                 "http:///no-host", "file:///etc/passwd"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/hook",
+        "javascript:alert(1)",
+        "example.org/hook",
+        "http:///no-host",
+        "file:///etc/passwd",
+    ],
+)
 def test_a_webhook_url_must_be_http_or_https(url):
     with pytest.raises(InvalidInput) as refused:
         load(WebhookInput(), {"url": url, "event_types": ["animation.scheduled"]})
     assert list(refused.value.errors) == ["url"]
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:5672/", "http://localhost:15672/api/users", "http://10.0.0.7/h",
-                                 "http://[::1]/h", "http://169.254.169.254/latest/meta-data", "http://192.168.1.1/h"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5672/",
+        "http://localhost:15672/api/users",
+        "http://10.0.0.7/h",
+        "http://[::1]/h",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.1.1/h",
+    ],
+)
 def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
     """A partner's URL must not become a way into the services, the broker's API or the cloud's
     metadata: refused when written, and refused again before each attempt (a public name that
@@ -162,25 +234,52 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
     receiver = endpoint()
     receiver.up("whsec_x")
     named = receiver.url.replace("127.0.0.1", "partner-hooks.example")  # a public-looking name…
-    monkeypatch.setattr(webhooks.socket, "getaddrinfo",  # …that resolves inside
-                        lambda host, port, *rest, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                                                          ("127.0.0.1", port or 0))])
+    monkeypatch.setattr(
+        webhooks.socket,
+        "getaddrinfo",  # …that resolves inside
+        lambda host, port, *rest, **kw: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port or 0))
+        ],
+    )
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
-    assert not outcome.ok and outcome.error == "refusé : adresse interne (refused: internal address)"
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+    )
+    assert (
+        not outcome.ok and outcome.error == "refusé : adresse interne (refused: internal address)"
+    )
     assert "127.0.0.1" not in outcome.error and receiver.received == []
-    monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")  # the same attempt where it is allowed goes through
-    assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2).ok
+    monkeypatch.setenv(
+        "MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1"
+    )  # the same attempt where it is allowed goes through
+    assert webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+    ).ok
     assert len(receiver.received) == 1
-    assert load(WebhookInput(), {"url": "https://hooks.example.org/m", "event_types": ["animation.scheduled"]})
+    assert load(
+        WebhookInput(),
+        {"url": "https://hooks.example.org/m", "event_types": ["animation.scheduled"]},
+    )
 
 
-INSIDE_IN_IPV6 = ["64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b::a00:7",  # NAT64 to 127.0.0.1, metadata, 10/8
-                  "64:ff9b:1::a00:7", "64:ff9b:1:0:808:8:800::",  # the local-use NAT64 prefix, whatever it carries
-                  "2002:7f00:1::1", "2002:a9fe:a9fe::", "2002:c0a8:101::1",  # 6to4 of 127.0.0.1, metadata, 192.168
-                  "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:7f00:1:0:0:f5ff:fffe",  # Teredo
-                  "::ffff:127.0.0.1", "::ffff:a9fe:a9fe", "::ffff:10.0.0.7",  # IPv4-mapped
-                  "::127.0.0.1", "::a9fe:a9fe", "::10.0.0.7"]  # IPv4-compatible
+INSIDE_IN_IPV6 = [
+    "64:ff9b::7f00:1",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b::a00:7",  # NAT64 to 127.0.0.1, metadata, 10/8
+    "64:ff9b:1::a00:7",
+    "64:ff9b:1:0:808:8:800::",  # the local-use NAT64 prefix, whatever it carries
+    "2002:7f00:1::1",
+    "2002:a9fe:a9fe::",
+    "2002:c0a8:101::1",  # 6to4 of 127.0.0.1, metadata, 192.168
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    "2001:0:7f00:1:0:0:f5ff:fffe",  # Teredo
+    "::ffff:127.0.0.1",
+    "::ffff:a9fe:a9fe",
+    "::ffff:10.0.0.7",  # IPv4-mapped
+    "::127.0.0.1",
+    "::a9fe:a9fe",
+    "::10.0.0.7",
+]  # IPv4-compatible
 
 
 @pytest.mark.parametrize("inside", INSIDE_IN_IPV6)
@@ -190,7 +289,10 @@ def test_ipv6_forms_carrying_an_internal_ipv4_address_are_internal(inside, monke
     "refusé : adresse interne", never which address."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
     with pytest.raises(InvalidInput) as refused:
-        load(WebhookInput(), {"url": f"http://[{inside}]:8080/h", "event_types": ["animation.scheduled"]})
+        load(
+            WebhookInput(),
+            {"url": f"http://[{inside}]:8080/h", "event_types": ["animation.scheduled"]},
+        )
     assert list(refused.value.errors) == ["url"]
     receiver = endpoint()
     receiver.up("whsec_x")
@@ -199,19 +301,26 @@ def test_ipv6_forms_carrying_an_internal_ipv4_address_are_internal(inside, monke
     def resolve(host, port, *rest, **kw):
         asked.append(host)
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (inside, port or 0, 0, 0))]
+
     monkeypatch.setattr(webhooks.socket, "getaddrinfo", resolve)
     named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+    )
     assert asked == ["hooks.partner.example"] and not outcome.ok and receiver.received == []
     assert outcome.error == "refusé : adresse interne (refused: internal address)"
     assert inside not in outcome.error and str(ipaddress.ip_address(inside)) not in outcome.error
 
 
-@pytest.mark.parametrize("outside", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "2606:4700::1111"])
+@pytest.mark.parametrize(
+    "outside", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "2606:4700::1111"]
+)
 def test_ipv6_forms_carrying_a_public_ipv4_address_stay_allowed(outside, monkeypatch):
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
-    assert load(WebhookInput(), {"url": f"https://[{outside}]/h", "event_types": ["animation.scheduled"]})
+    assert load(
+        WebhookInput(), {"url": f"https://[{outside}]/h", "event_types": ["animation.scheduled"]}
+    )
     assert webhooks.internal_address([outside]) is None
 
 
@@ -228,12 +337,24 @@ def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatc
         if host != "rebinding.example":
             return real(host, port, *rest, **kw)
         asked.append(host)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("1.1.1.1" if len(asked) == 1 else "127.0.0.1", port))]
+        return [
+            (
+                socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                ("1.1.1.1" if len(asked) == 1 else "127.0.0.1", port),
+            )
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=0.5)
-    assert not outcome.ok and receiver.received == [], "nothing reached the address of the second answer"
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=0.5
+    )
+    assert not outcome.ok and receiver.received == [], (
+        "nothing reached the address of the second answer"
+    )
     assert asked == ["rebinding.example"], "the name was resolved once, for the check"
 
 
@@ -243,11 +364,20 @@ def test_an_address_that_does_not_answer_is_passed_for_the_next_one_checked(monk
     receiver = endpoint()
     receiver.up("whsec_x")
     named = receiver.url.replace("127.0.0.1", "two-addresses.example")
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *rest, **kw: [  # nothing listens on the first
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
-        for address in (("127.0.0.2", "127.0.0.1") if host == "two-addresses.example" else (host,))])
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *rest, **kw: [  # nothing listens on the first
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in (
+                ("127.0.0.2", "127.0.0.1") if host == "two-addresses.example" else (host,)
+            )
+        ],
+    )
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+    )
     assert outcome.ok and len(receiver.received) == 1, outcome.error
 
 
@@ -272,13 +402,55 @@ def _certificate_authority(folder, certified: str):
     def openssl(*args):
         subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
 
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Maillage test CA")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={certified}")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=Maillage test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        f"/CN={certified}",
+    )
     (folder / "san.cnf").write_text(f"subjectAltName=DNS:{certified}\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "1", "-out", "server.pem", "-extfile", "san.cnf")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-out",
+        "server.pem",
+        "-extfile",
+        "san.cnf",
+    )
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
@@ -298,9 +470,19 @@ def _https_attempt(tmp_path, certified: str, **env) -> tuple[dict, list, int]:
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        attempt = subprocess.run([sys.executable, "-c", HTTPS_ATTEMPT, f"https://hooks.partner.example:{port}/hooks/maillage",
-                                  str(ca_file)], capture_output=True, text=True, timeout=60,
-                                 env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1", **env})
+        attempt = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                HTTPS_ATTEMPT,
+                f"https://hooks.partner.example:{port}/hooks/maillage",
+                str(ca_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "MAILLAGE_WEBHOOK_ALLOW_PRIVATE": "1", **env},
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -329,7 +511,9 @@ class Proxy(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _ProxyRequest)
         self.asked = []
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self):
         self.shutdown()
@@ -389,12 +573,20 @@ def proxy(monkeypatch):
 
 def _resolving_to_this_machine(monkeypatch, name):
     real = socket.getaddrinfo
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *rest, **kw: (
-        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))] if host == name
-        else real(host, port, *rest, **kw)))
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *rest, **kw: (
+            [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+            if host == name
+            else real(host, port, *rest, **kw)
+        ),
+    )
 
 
-def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(monkeypatch, endpoint, proxy):
+def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(
+    monkeypatch, endpoint, proxy
+):
     """HTTP_PROXY is honoured; the proxy is asked for the address checked, not the name (which it
     would resolve again, maybe inside); NO_PROXY names the hosts reached directly."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
@@ -404,21 +596,29 @@ def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(mo
     named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5)
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+    )
     assert outcome.ok and len(receiver.received) == 1, outcome.error
     assert proxy.asked == [f"POST http://127.0.0.1:{receiver.port}/hooks/maillage"]
 
     monkeypatch.setenv("NO_PROXY", "partner.example")
-    assert webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5).ok
+    assert webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+    ).ok
     assert len(receiver.received) == 2 and len(proxy.asked) == 1, "reached directly"
 
     monkeypatch.delenv("NO_PROXY")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")  # the check holds behind a proxy too
-    outcome = webhooks.post(named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5)
+    outcome = webhooks.post(
+        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+    )
     assert not outcome.ok and "internal address" in outcome.error and len(proxy.asked) == 1
 
 
-def test_a_proxy_setting_that_is_not_a_proxy_is_the_attempts_error_not_a_crash(monkeypatch, endpoint, proxy):
+def test_a_proxy_setting_that_is_not_a_proxy_is_the_attempts_error_not_a_crash(
+    monkeypatch, endpoint, proxy
+):
     """HTTP_PROXY set to something urllib3 cannot use (a SOCKS address): the attempt fails with
     the variable named, as an outcome (retried later, shown in the delivery log)."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
@@ -426,24 +626,43 @@ def test_a_proxy_setting_that_is_not_a_proxy_is_the_attempts_error_not_a_crash(m
     receiver.up("whsec_x")
     monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
-    outcome = webhooks.post(receiver.url, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2)
-    assert not outcome.ok and outcome.error.startswith("HTTP_PROXY is not a usable proxy") and receiver.received == []
+    outcome = webhooks.post(
+        receiver.url, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+    )
+    assert (
+        not outcome.ok
+        and outcome.error.startswith("HTTP_PROXY is not a usable proxy")
+        and receiver.received == []
+    )
 
 
-def test_https_behind_the_operators_proxy_tunnels_to_the_address_checked_and_verifies_the_name(tmp_path, proxy):
+def test_https_behind_the_operators_proxy_tunnels_to_the_address_checked_and_verifies_the_name(
+    tmp_path, proxy
+):
     """HTTPS_PROXY: a CONNECT to the address checked, then TLS with the endpoint's name (SNI and the
     certificate)."""
-    outcome, received, port = _https_attempt(tmp_path, "hooks.partner.example", HTTPS_PROXY=proxy.url)
+    outcome, received, port = _https_attempt(
+        tmp_path, "hooks.partner.example", HTTPS_PROXY=proxy.url
+    )
     assert outcome["ok"] and len(received) == 1, outcome["error"]
     assert proxy.asked == [f"CONNECT 127.0.0.1:{port}"]
 
 
 def test_a_webhook_names_known_event_types_once():
     with pytest.raises(InvalidInput) as unknown:
-        load(WebhookInput(), {"url": "https://example.org/h", "event_types": ["animation.scheduled", "member.erased"]})
+        load(
+            WebhookInput(),
+            {
+                "url": "https://example.org/h",
+                "event_types": ["animation.scheduled", "member.erased"],
+            },
+        )
     assert unknown.value.errors == {"event_types": ["Unknown event type: member.erased."]}
     with pytest.raises(InvalidInput) as twice:
-        load(WebhookInput(), {"url": "https://example.org/h", "event_types": ["village.opened", "village.opened"]})
+        load(
+            WebhookInput(),
+            {"url": "https://example.org/h", "event_types": ["village.opened", "village.opened"]},
+        )
     assert twice.value.errors == {"event_types": ["An event type is listed twice."]}
     with pytest.raises(InvalidInput) as none:
         load(WebhookInput(), {"url": "https://example.org/h", "event_types": []})
@@ -451,6 +670,7 @@ def test_a_webhook_names_known_event_types_once():
 
 
 # --- audience and projection ---------------------------------------------------------------
+
 
 def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network(world):
     database, villages, ids = world
@@ -460,23 +680,54 @@ def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network
         named = scheduled(villages[0], co_organisers=[ids["b"], str(uuid.uuid4())])
         assert _concerned(uow.session, named) == {ids["a"], ids["b"], ids["net"]}
         # types partners never receive reach nobody
-        erased = parse_envelope(build_envelope("member.erased", {"member_id": str(uuid.uuid4()),
-                                                                 "village_id": villages[0]},
-                                               village_id=villages[0], source="members"))
+        erased = parse_envelope(
+            build_envelope(
+                "member.erased",
+                {"member_id": str(uuid.uuid4()), "village_id": villages[0]},
+                village_id=villages[0],
+                source="members",
+            )
+        )
         assert _concerned(uow.session, erased) == set()
         # a network-wide public event (no village) reaches every partner
-        launched = parse_envelope(build_envelope("campaign.launched", {
-            "campaign_id": str(uuid.uuid4()), "village_id": None, "title": "Un four à pain", "goal_cents": 500000,
-            "deadline": T0 + timedelta(days=30)}, village_id=None, source="partners"))
+        launched = parse_envelope(
+            build_envelope(
+                "campaign.launched",
+                {
+                    "campaign_id": str(uuid.uuid4()),
+                    "village_id": None,
+                    "title": "Un four à pain",
+                    "goal_cents": 500000,
+                    "deadline": T0 + timedelta(days=30),
+                },
+                village_id=None,
+                source="partners",
+            )
+        )
         assert _concerned(uow.session, launched) == set(ids.values())
 
 
 def test_a_round_reaches_only_its_driver(world):
     database, villages, ids = world
-    envelope = parse_envelope(build_envelope("round.planned", {
-        "round_id": str(uuid.uuid4()), "date": T0.date(), "vehicle_id": str(uuid.uuid4()),
-        "vehicle_name": "Kangoo", "capacity": 20, "load": 3, "driver_partner_id": ids["b"],
-        "village_ids": villages, "distance_km": 31.5, "stops": []}, village_id=villages[0], source="orders"))
+    envelope = parse_envelope(
+        build_envelope(
+            "round.planned",
+            {
+                "round_id": str(uuid.uuid4()),
+                "date": T0.date(),
+                "vehicle_id": str(uuid.uuid4()),
+                "vehicle_name": "Kangoo",
+                "capacity": 20,
+                "load": 3,
+                "driver_partner_id": ids["b"],
+                "village_ids": villages,
+                "distance_km": 31.5,
+                "stops": [],
+            },
+            village_id=villages[0],
+            source="orders",
+        )
+    )
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, envelope) == {ids["b"]}
 
@@ -485,10 +736,21 @@ def test_a_parcel_reaches_only_the_partner_who_brought_it(world):
     database, villages, ids = world
 
     def parcel(partner_id):
-        return parse_envelope(build_envelope("parcel.handed_over", {
-            "parcel_id": str(uuid.uuid4()), "village_id": villages[0], "sender_kind": "la_poste",
-            "place_kind": "shelf", "partner_id": partner_id, "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc)},
-            village_id=villages[0], source="orders"))
+        return parse_envelope(
+            build_envelope(
+                "parcel.handed_over",
+                {
+                    "parcel_id": str(uuid.uuid4()),
+                    "village_id": villages[0],
+                    "sender_kind": "la_poste",
+                    "place_kind": "shelf",
+                    "partner_id": partner_id,
+                    "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
+                },
+                village_id=villages[0],
+                source="orders",
+            )
+        )
 
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, parcel(ids["b"])) == {ids["b"]}
@@ -501,15 +763,36 @@ def test_personal_data_never_leaves(world):
     assert "member_ids" not in sent["payload"]
     assert sent["payload"]["title"] == "Atelier tricot" and sent["partner_id"] == ids["a"]
     json.dumps(sent)  # JSON-ready: dates written back as text
-    suggestion = parse_envelope(build_envelope("suggestion.made", {
-        "suggestion_id": str(uuid.uuid4()), "village_id": villages[0], "category": "sante",
-        "text": "Mme Faure, 12 rue Haute, voudrait un médecin"}, village_id=villages[0], source="events"))
+    suggestion = parse_envelope(
+        build_envelope(
+            "suggestion.made",
+            {
+                "suggestion_id": str(uuid.uuid4()),
+                "village_id": villages[0],
+                "category": "sante",
+                "text": "Mme Faure, 12 rue Haute, voudrait un médecin",
+            },
+            village_id=villages[0],
+            source="events",
+        )
+    )
     assert "text" not in audience.project(suggestion, ids["a"])["payload"]
-    parcel = parse_envelope(build_envelope("parcel.received", {
-        "parcel_id": str(uuid.uuid4()), "village_id": villages[0], "sender_kind": "la_poste", "place_kind": "shelf",
-        "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc), "member_id": str(uuid.uuid4()),
-        "pickup_code": "482193"},
-        village_id=villages[0], source="orders"))
+    parcel = parse_envelope(
+        build_envelope(
+            "parcel.received",
+            {
+                "parcel_id": str(uuid.uuid4()),
+                "village_id": villages[0],
+                "sender_kind": "la_poste",
+                "place_kind": "shelf",
+                "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
+                "member_id": str(uuid.uuid4()),
+                "pickup_code": "482193",
+            },
+            village_id=villages[0],
+            source="orders",
+        )
+    )
     assert not {"member_id", "pickup_code"} & set(audience.project(parcel, ids["a"])["payload"])
 
 
@@ -517,27 +800,69 @@ def test_each_supplier_sees_only_its_own_lines_of_an_order(world):
     database, villages, ids = world
 
     def line(partner_id, name):
-        return {"line_id": str(uuid.uuid4()), "item_id": str(uuid.uuid4()), "partner_id": partner_id, "name": name,
-                "unit": "piece", "quantity": 2, "unit_price_cents": 350, "status": "pending"}
+        return {
+            "line_id": str(uuid.uuid4()),
+            "item_id": str(uuid.uuid4()),
+            "partner_id": partner_id,
+            "name": name,
+            "unit": "piece",
+            "quantity": 2,
+            "unit_price_cents": 350,
+            "status": "pending",
+        }
 
-    envelope = parse_envelope(build_envelope("order.placed", {
-        "order_id": str(uuid.uuid4()), "village_id": villages[0], "status": "placed", "fulfilment": "counter",
-        "delivery_date": T0.date(), "partner_ids": [ids["a"], ids["b"]], "total_cents": 1400, "reason": None,
-        "occurred_at": T0, "lines": [line(ids["a"], "Pain"), line(ids["b"], "Fromage")]},
-        village_id=villages[0], source="orders"))
+    envelope = parse_envelope(
+        build_envelope(
+            "order.placed",
+            {
+                "order_id": str(uuid.uuid4()),
+                "village_id": villages[0],
+                "status": "placed",
+                "fulfilment": "counter",
+                "delivery_date": T0.date(),
+                "partner_ids": [ids["a"], ids["b"]],
+                "total_cents": 1400,
+                "reason": None,
+                "occurred_at": T0,
+                "lines": [line(ids["a"], "Pain"), line(ids["b"], "Fromage")],
+            },
+            village_id=villages[0],
+            source="orders",
+        )
+    )
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, envelope) == {ids["a"], ids["b"]}  # not public
     assert [l["name"] for l in audience.project(envelope, ids["a"])["payload"]["lines"]] == ["Pain"]
-    assert [l["name"] for l in audience.project(envelope, ids["b"])["payload"]["lines"]] == ["Fromage"]
+    assert [l["name"] for l in audience.project(envelope, ids["b"])["payload"]["lines"]] == [
+        "Fromage"
+    ]
 
 
 def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(world):
     database, villages, ids = world
-    envelope = parse_envelope(build_envelope("offer.published", {
-        "offer_id": str(uuid.uuid4()), "partner_id": ids["a"], "partner_name": "Partenaire a", "name": "Pain",
-        "kind": "product", "unit": "piece", "price_cents": 350, "vat_rate": 55, "lead_time_days": 1,
-        "cutoff_time": "18:00", "days": ["friday"], "village_ids": [villages[1]], "perishable": True,
-        "available": True}, village_id=None, source="partners"))
+    envelope = parse_envelope(
+        build_envelope(
+            "offer.published",
+            {
+                "offer_id": str(uuid.uuid4()),
+                "partner_id": ids["a"],
+                "partner_name": "Partenaire a",
+                "name": "Pain",
+                "kind": "product",
+                "unit": "piece",
+                "price_cents": 350,
+                "vat_rate": 55,
+                "lead_time_days": 1,
+                "cutoff_time": "18:00",
+                "days": ["friday"],
+                "village_ids": [villages[1]],
+                "perishable": True,
+                "available": True,
+            },
+            village_id=None,
+            source="partners",
+        )
+    )
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, envelope) == {ids["a"], ids["b"], ids["net"]}
 
@@ -545,14 +870,20 @@ def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(world
 def test_every_message_of_the_subscription_schemas_has_a_french_translation():
     from gateway.i18n import translate
 
-    for schema, data in ((WebhookInput(), {"url": "ftp://x", "event_types": ["nope", "nope"]}),
-                         (WebhookInput(), {"url": "https://", "event_types": []}),
-                         (WebhookInput(), {"url": "https://x.org", "event_types": ["village.opened"] * 2}),
-                         (DeliveryQuery(), {"status": "lost", "page": 0, "per_page": "x"})):
+    for schema, data in (
+        (WebhookInput(), {"url": "ftp://x", "event_types": ["nope", "nope"]}),
+        (WebhookInput(), {"url": "https://", "event_types": []}),
+        (WebhookInput(), {"url": "https://x.org", "event_types": ["village.opened"] * 2}),
+        (DeliveryQuery(), {"status": "lost", "page": 0, "per_page": "x"}),
+    ):
         with pytest.raises(InvalidInput) as refused:
             load(schema, data)
         for messages in refused.value.errors.values():
-            for english in messages if isinstance(messages, list) else [m for ms in messages.values() for m in ms]:
+            for english in (
+                messages
+                if isinstance(messages, list)
+                else [m for ms in messages.values() for m in ms]
+            ):
                 assert translate(english) != english, english
 
 
@@ -564,22 +895,30 @@ def test_every_partner_type_has_a_contract():
 
 # --- deliveries ----------------------------------------------------------------------------
 
+
 def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_nothing(world):
     database, villages, ids = world
     hook = webhook(database, ids["a"], "https://example.org/hooks")
     assert hook["secret"].startswith("whsec_")
     webhook(database, ids["b"], "https://example.org/b")  # another village's partner: not concerned
     with database.unit_of_work() as uow:
-        uow.session.add(FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0))
+        uow.session.add(
+            FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0)
+        )
         uow.commit()
     event = scheduled(villages[0])
 
     assert record(database, event) == 2
     assert record(database, event) == 0  # the same event again (at-least-once delivery)
-    assert record(database, cancelled(villages[0])) == 1  # the webhook did not ask for cancellations
+    assert (
+        record(database, cancelled(villages[0])) == 1
+    )  # the webhook did not ask for cancellations
     made = rows(database)
     assert sorted((r.channel, r.event_type) for r in made) == [
-        ("amqp", "animation.cancelled"), ("amqp", "animation.scheduled"), ("webhook", "animation.scheduled")]
+        ("amqp", "animation.cancelled"),
+        ("amqp", "animation.scheduled"),
+        ("webhook", "animation.scheduled"),
+    ]
     assert {r.partner_id for r in made} == {ids["a"]}
     assert all("member_ids" not in json.loads(r.body)["payload"] for r in made)
 
@@ -587,12 +926,23 @@ def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_no
 def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
     database, villages, ids = world
     for partner in ("a", "b", "net"):
-        webhook(database, ids[partner], f"https://example.org/{partner}", types=("animation.scheduled",
-                                                                                 "animation.cancelled"))
+        webhook(
+            database,
+            ids[partner],
+            f"https://example.org/{partner}",
+            types=("animation.scheduled", "animation.cancelled"),
+        )
     with database.unit_of_work() as uow:
-        uow.session.add(FeedAccount(partner_id=ids["b"], username=f"partner-{ids['b']}", created_at=T0))
+        uow.session.add(
+            FeedAccount(partner_id=ids["b"], username=f"partner-{ids['b']}", created_at=T0)
+        )
         uow.commit()
-    events = [scheduled(villages[0]), cancelled(villages[1]), scheduled(villages[1]), cancelled(villages[0])]
+    events = [
+        scheduled(villages[0]),
+        cancelled(villages[1]),
+        scheduled(villages[1]),
+        cancelled(villages[0]),
+    ]
     assert record_batch(database, events[:1]) == 2  # a, net
     batched = [events[0]] + events[1:] + [events[2]]  # one already claimed, one twice in the batch
     assert record_batch(database, batched) == 8
@@ -600,7 +950,10 @@ def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
     by_event = {(r.event_id, r.partner_id, r.channel) for r in made}
     assert len(made) == len(by_event) == 10
     for event, village_partner in zip(events, ("a", "b", "b", "a")):
-        expected = {(event["event_id"], ids[village_partner], "webhook"), (event["event_id"], ids["net"], "webhook")}
+        expected = {
+            (event["event_id"], ids[village_partner], "webhook"),
+            (event["event_id"], ids["net"], "webhook"),
+        }
         if village_partner == "b":
             expected.add((event["event_id"], ids["b"], "amqp"))
         assert {d for d in by_event if d[0] == event["event_id"]} == expected, event["type"]
@@ -616,14 +969,22 @@ def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(world, e
     assert deliveries.send_due(database, now=T0) == 1
     assert deliveries.send_due(database, now=T0 + timedelta(seconds=9)) == 0
     (row,) = rows(database)
-    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at == T0 + timedelta(seconds=10)
+    assert (
+        row.status == "pending"
+        and row.attempts == 1
+        and row.next_attempt_at == T0 + timedelta(seconds=10)
+    )
     assert "ConnectionError" in row.last_error
     # up but failing: 503
     receiver.up(hook["secret"])
     receiver.failing = True
     assert deliveries.send_due(database, now=T0 + timedelta(seconds=10)) == 1
     (row,) = rows(database)
-    assert row.attempts == 2 and row.next_attempt_at == T0 + timedelta(seconds=30) and row.last_error.startswith("HTTP 503")
+    assert (
+        row.attempts == 2
+        and row.next_attempt_at == T0 + timedelta(seconds=30)
+        and row.last_error.startswith("HTTP 503")
+    )
     # working again
     receiver.failing = False
     assert deliveries.send_due(database, now=T0 + timedelta(seconds=30)) == 1
@@ -635,7 +996,11 @@ def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(world, e
 
     with database.unit_of_work() as uow:
         detail = deliveries.get_delivery(uow, row.id, ids["a"])
-    assert [(a["ok"], a["status_code"]) for a in detail["log"]] == [(False, None), (False, 503), (True, 204)]
+    assert [(a["ok"], a["status_code"]) for a in detail["log"]] == [
+        (False, None),
+        (False, 503),
+        (True, 204),
+    ]
     assert all(a["duration_ms"] >= 0 for a in detail["log"])
 
 
@@ -661,11 +1026,15 @@ def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(world, 
         assert deliveries.send_due(database, now=T0 + timedelta(seconds=seconds)) == 1
     (row,) = rows(database)
     assert row.status == "parked" and row.attempts == 3 and "ConnectionError" in row.last_error
-    assert deliveries.send_due(database, now=T0 + timedelta(days=1)) == 0  # parked: never again by itself
+    assert (
+        deliveries.send_due(database, now=T0 + timedelta(days=1)) == 0
+    )  # parked: never again by itself
 
     with database.unit_of_work() as uow:
         parked = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"status": "parked"}))
-    assert [d["id"] for d in parked["items"]] == [row.id] and parked["items"][0]["last_error"] == row.last_error
+    assert [d["id"] for d in parked["items"]] == [row.id] and parked["items"][0][
+        "last_error"
+    ] == row.last_error
 
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         deliveries.redeliver(uow, row.id, ids["b"])  # not b's delivery
@@ -685,9 +1054,12 @@ def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(world):
     for _ in range(3):
         record(database, scheduled(villages[0]))
     with database.unit_of_work() as uow:
-        first = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"per_page": 2, "partner_id": ids["a"]}))
-        second = deliveries.list_deliveries(uow, load(DeliveryQuery(), {"per_page": 2, "page": 2,
-                                                                        "partner_id": ids["a"]}))
+        first = deliveries.list_deliveries(
+            uow, load(DeliveryQuery(), {"per_page": 2, "partner_id": ids["a"]})
+        )
+        second = deliveries.list_deliveries(
+            uow, load(DeliveryQuery(), {"per_page": 2, "page": 2, "partner_id": ids["a"]})
+        )
         everyone = deliveries.list_deliveries(uow, load(DeliveryQuery(), {}))
     assert first["total"] == 3 and len(first["items"]) == 2 and len(second["items"]) == 1
     assert {d["partner_id"] for d in first["items"] + second["items"]} == {ids["a"]}
@@ -736,7 +1108,10 @@ def test_a_feed_account_needs_the_brokers_management_api(world, monkeypatch):
     monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", f"http://127.0.0.1:{free_port()}/api")
     with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
         subscriptions.create_feed_account(uow, ids["a"])
-    assert refused.value.reason == "feed_unavailable" and "unreachable" in refused.value.details["error"]
+    assert (
+        refused.value.reason == "feed_unavailable"
+        and "unreachable" in refused.value.details["error"]
+    )
     with database.unit_of_work() as uow:
         assert uow.session.get(FeedAccount, ids["a"]) is None
     with database.unit_of_work() as uow, pytest.raises(NotFound):
@@ -752,7 +1127,9 @@ def test_a_feed_event_is_sent_only_once_the_broker_routed_and_confirmed_it(world
 
     database, villages, ids = world
     with database.unit_of_work() as uow:
-        uow.session.add(FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0))
+        uow.session.add(
+            FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0)
+        )
         uow.commit()
     record(database, cancelled(villages[0]))
     outlets = deliveries.Outlets(amqp_uri)
@@ -769,11 +1146,19 @@ def test_a_feed_event_is_sent_only_once_the_broker_routed_and_confirmed_it(world
     assert row.status == "delivered"
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
-        method, properties, body = connection.channel().basic_get(feed.feed_queue(ids["a"]), auto_ack=True)
+        method, properties, body = connection.channel().basic_get(
+            feed.feed_queue(ids["a"]), auto_ack=True
+        )
     finally:
         connection.close()
-    assert method.routing_key == f"{ids['a']}.animation.cancelled" and properties.message_id == row.event_id
-    assert json.loads(body)["payload"]["title"] == "Atelier tricot" and "member_ids" not in json.loads(body)["payload"]
+    assert (
+        method.routing_key == f"{ids['a']}.animation.cancelled"
+        and properties.message_id == row.event_id
+    )
+    assert (
+        json.loads(body)["payload"]["title"] == "Atelier tricot"
+        and "member_ids" not in json.loads(body)["payload"]
+    )
 
 
 def _concerned(session, envelope: dict) -> set[str]:

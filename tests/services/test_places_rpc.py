@@ -1,5 +1,6 @@
 """Places over real RPC (SQLite and PostgreSQL): a village's details, its guarded status lifecycle
 and its event, opening hours with exceptions, truck stops, and "open now / next opening"."""
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
@@ -11,11 +12,19 @@ from services.members.service import MembersService
 
 pytestmark = pytest.mark.broker
 
-VILLAGE = {"slug": "peyrelevade", "name": "Peyrelevade", "commune": "Peyrelevade", "insee_code": "19164",
-           "postcode": "19290", "kind": "fixed", "population": 800}
+VILLAGE = {
+    "slug": "peyrelevade",
+    "name": "Peyrelevade",
+    "commune": "Peyrelevade",
+    "insee_code": "19164",
+    "postcode": "19290",
+    "kind": "fixed",
+    "population": 800,
+}
 TRUCK = {**VILLAGE, "slug": "montcalvel", "name": "Montcalvel (camion)", "kind": "itinerant"}
-WEEK = [{"day": d, "opens": "09:00", "closes": "12:00"} for d in ("tuesday", "wednesday", "saturday")] + \
-       [{"day": "tuesday", "opens": "14:00", "closes": "18:30"}]
+WEEK = [
+    {"day": d, "opens": "09:00", "closes": "12:00"} for d in ("tuesday", "wednesday", "saturday")
+] + [{"day": "tuesday", "opens": "14:00", "closes": "18:30"}]
 
 
 @pytest.fixture
@@ -40,25 +49,47 @@ def _events(database, type_):
 
 def test_a_village_has_an_address_coordinates_and_services(members):
     rpc, _db = members
-    village = rpc.open_village({**VILLAGE, "street": "2 place de l'Église",
-                                "coordinates": {"latitude": 45.61, "longitude": 2.04}, "services": ["grocery", "cafe"]})
-    assert village["address"] == {"street": "2 place de l'Église", "postcode": "19290", "commune": "Peyrelevade"}
+    village = rpc.open_village(
+        {
+            **VILLAGE,
+            "street": "2 place de l'Église",
+            "coordinates": {"latitude": 45.61, "longitude": 2.04},
+            "services": ["grocery", "cafe"],
+        }
+    )
+    assert village["address"] == {
+        "street": "2 place de l'Église",
+        "postcode": "19290",
+        "commune": "Peyrelevade",
+    }
     assert village["coordinates"] == {"latitude": 45.61, "longitude": 2.04}
-    assert village["services"] == [{"code": "grocery", "label": "Épicerie"}, {"code": "cafe", "label": "Café"}]
-    updated = rpc.update_village(village["id"], {"services": ["parcel_relay", "bread_depot"], "population": 780,
-                                                 "coordinates": None})
+    assert village["services"] == [
+        {"code": "grocery", "label": "Épicerie"},
+        {"code": "cafe", "label": "Café"},
+    ]
+    updated = rpc.update_village(
+        village["id"],
+        {"services": ["parcel_relay", "bread_depot"], "population": 780, "coordinates": None},
+    )
     assert [s["label"] for s in updated["services"]] == ["Point relais colis", "Dépôt de pain"]
-    assert updated["population"] == 780 and updated["coordinates"] is None and updated["street"] == "2 place de l'Église"
+    assert (
+        updated["population"] == 780
+        and updated["coordinates"] is None
+        and updated["street"] == "2 place de l'Église"
+    )
     assert rpc.get_village(village["id"])["services"] == updated["services"]
 
 
-@pytest.mark.parametrize("data, fields", [
-    ({"coordinates": {"latitude": 91, "longitude": 2}}, {"coordinates"}),
-    ({"services": ["grocery", "spa"]}, {"services"}),
-    ({"services": ["cafe", "cafe"]}, {"services"}),
-    ({"slug": "other", "kind": "locker", "postcode": "1"}, {"slug", "kind", "postcode"}),
-    ({"status": "closed"}, {"status"}),
-])
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({"coordinates": {"latitude": 91, "longitude": 2}}, {"coordinates"}),
+        ({"services": ["grocery", "spa"]}, {"services"}),
+        ({"services": ["cafe", "cafe"]}, {"services"}),
+        ({"slug": "other", "kind": "locker", "postcode": "1"}, {"slug", "kind", "postcode"}),
+        ({"status": "closed"}, {"status"}),
+    ],
+)
 def test_bad_village_changes_are_refused_naming_the_fields(members, data, fields):
     rpc, _db = members
     village = rpc.open_village(VILLAGE)
@@ -75,9 +106,15 @@ def test_status_lifecycle_is_guarded_and_published(members):
     with pytest.raises(Conflict) as err:
         rpc.change_village_status(village["id"], {"status": "paused"})
     assert err.value.reason == "village_status_transition"
-    assert err.value.details == {"current": "preparing", "requested": "paused", "allowed": ["open", "closed"]}
+    assert err.value.details == {
+        "current": "preparing",
+        "requested": "paused",
+        "allowed": ["open", "closed"],
+    }
     for status in ("open", "paused", "open", "closed"):
-        village = rpc.change_village_status(village["id"], {"status": status, "reason": f"vers {status}"})
+        village = rpc.change_village_status(
+            village["id"], {"status": status, "reason": f"vers {status}"}
+        )
     assert village["status"] == "closed" and village["status_reason"] == "vers closed"
     assert _events(database, "village.status_changed") == 5
     with pytest.raises(Conflict) as err:  # closed is final
@@ -94,8 +131,13 @@ def test_status_lifecycle_is_guarded_and_published(members):
 def test_opening_hours_with_an_exception_and_the_opening_status(members):
     rpc, database = members
     village = rpc.open_village(VILLAGE)
-    hours = rpc.set_opening_hours(village["id"], {"weekly": WEEK, "exceptions": [
-        {"start": "2025-06-10", "closed": True, "label": "Formation"}]})
+    hours = rpc.set_opening_hours(
+        village["id"],
+        {
+            "weekly": WEEK,
+            "exceptions": [{"start": "2025-06-10", "closed": True, "label": "Formation"}],
+        },
+    )
     assert hours["timezone"] == "Europe/Paris" and len(hours["weekly"]) == 4
     assert hours["exceptions"][0]["end"] == "2025-06-10"
     status = rpc.opening_status(village["id"], "2025-06-03T10:00:00+02:00")  # a Tuesday morning
@@ -104,8 +146,9 @@ def test_opening_hours_with_an_exception_and_the_opening_status(members):
     closed_day = rpc.opening_status(village["id"], "2025-06-10T10:00:00+02:00")
     assert not closed_day["open"] and closed_day["next_opening"] == "2025-06-11T09:00:00+02:00"
 
-    added = rpc.add_opening_exception(village["id"], {"start": "2025-08-04", "end": "2025-08-17",
-                                                      "label": "Congés d'été"})
+    added = rpc.add_opening_exception(
+        village["id"], {"start": "2025-08-04", "end": "2025-08-17", "label": "Congés d'été"}
+    )
     assert _count(database, OpeningException) == 2
     rpc.remove_opening_exception(village["id"], added["id"])
     assert _count(database, OpeningException) == 1
@@ -118,15 +161,28 @@ def test_opening_hours_with_an_exception_and_the_opening_status(members):
     assert paused["status"] == "paused" and not paused["open"] and paused["next_opening"] is None
 
 
-@pytest.mark.parametrize("data, fields", [
-    ({"weekly": [{"day": "funday", "opens": "9h", "closes": "25:00"}]}, {"weekly"}),
-    ({"weekly": [{"day": "monday", "opens": "12:00", "closes": "09:00"}]}, {"weekly"}),
-    ({"weekly": [{"day": "monday", "opens": "09:00", "closes": "12:00"},
-                 {"day": "monday", "opens": "11:00", "closes": "13:00"}]}, {"weekly"}),
-    ({"weekly": [], "exceptions": [{"start": "2025-06-10", "end": "2025-06-01"}]}, {"exceptions"}),
-    ({"weekly": [], "exceptions": [{"start": "2025-06-10", "closed": False}]}, {"exceptions"}),
-    ({}, {"weekly"}),
-])
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({"weekly": [{"day": "funday", "opens": "9h", "closes": "25:00"}]}, {"weekly"}),
+        ({"weekly": [{"day": "monday", "opens": "12:00", "closes": "09:00"}]}, {"weekly"}),
+        (
+            {
+                "weekly": [
+                    {"day": "monday", "opens": "09:00", "closes": "12:00"},
+                    {"day": "monday", "opens": "11:00", "closes": "13:00"},
+                ]
+            },
+            {"weekly"},
+        ),
+        (
+            {"weekly": [], "exceptions": [{"start": "2025-06-10", "end": "2025-06-01"}]},
+            {"exceptions"},
+        ),
+        ({"weekly": [], "exceptions": [{"start": "2025-06-10", "closed": False}]}, {"exceptions"}),
+        ({}, {"weekly"}),
+    ],
+)
 def test_bad_opening_hours_are_refused_and_nothing_is_written(members, data, fields):
     rpc, database = members
     village = rpc.open_village(VILLAGE)
@@ -144,14 +200,31 @@ def test_the_stops_of_a_truck_have_their_own_times_and_closures_apply(members):
     assert err.value.reason == "village_not_itinerant"
 
     truck = rpc.open_village(TRUCK)
-    church = rpc.add_stop(truck["id"], {"name": "Place de l'église", "commune": "Montcalvel", "position": 1,
-                                        "coordinates": {"latitude": 45.5, "longitude": 1.9},
-                                        "weekly": [{"day": "tuesday", "opens": "09:00", "closes": "11:00"}]})
-    hamlet = rpc.add_stop(truck["id"], {"name": "Hameau des Bordes", "commune": "Montcalvel", "position": 2,
-                                        "weekly": [{"day": "tuesday", "opens": "11:30", "closes": "12:30"}]})
+    church = rpc.add_stop(
+        truck["id"],
+        {
+            "name": "Place de l'église",
+            "commune": "Montcalvel",
+            "position": 1,
+            "coordinates": {"latitude": 45.5, "longitude": 1.9},
+            "weekly": [{"day": "tuesday", "opens": "09:00", "closes": "11:00"}],
+        },
+    )
+    hamlet = rpc.add_stop(
+        truck["id"],
+        {
+            "name": "Hameau des Bordes",
+            "commune": "Montcalvel",
+            "position": 2,
+            "weekly": [{"day": "tuesday", "opens": "11:30", "closes": "12:30"}],
+        },
+    )
     status = rpc.opening_status(truck["id"], "2025-06-03T10:00:00+02:00")
     by_stop = {s["stop_id"]: s for s in status["stops"]}
-    assert by_stop[church["id"]]["open"] and by_stop[church["id"]]["until"] == "2025-06-03T11:00:00+02:00"
+    assert (
+        by_stop[church["id"]]["open"]
+        and by_stop[church["id"]]["until"] == "2025-06-03T11:00:00+02:00"
+    )
     assert not by_stop[hamlet["id"]]["open"]
     assert by_stop[hamlet["id"]]["next_opening"] == "2025-06-03T11:30:00+02:00"
     assert status["open"] and status["until"] == "2025-06-03T11:00:00+02:00"  # the truck: any stop
@@ -161,11 +234,25 @@ def test_the_stops_of_a_truck_have_their_own_times_and_closures_apply(members):
     assert not broken_down["open"] and not any(s["open"] for s in broken_down["stops"])
     assert broken_down["stops"][0]["next_opening"] == "2025-06-10T09:00:00+02:00"
 
-    moved = rpc.update_stop(truck["id"], hamlet["id"], {"name": "Hameau des Bordes", "commune": "Montcalvel",
-                                                        "position": 2, "weekly": [{"day": "friday", "opens": "15:00", "closes": "16:00"}]})
+    moved = rpc.update_stop(
+        truck["id"],
+        hamlet["id"],
+        {
+            "name": "Hameau des Bordes",
+            "commune": "Montcalvel",
+            "position": 2,
+            "weekly": [{"day": "friday", "opens": "15:00", "closes": "16:00"}],
+        },
+    )
     assert moved["weekly"] == [{"day": "friday", "opens": "15:00", "closes": "16:00"}]
-    assert [s["name"] for s in rpc.list_stops(truck["id"])] == ["Place de l'église", "Hameau des Bordes"]
-    assert [s["name"] for s in rpc.get_opening_hours(truck["id"])["stops"]] == ["Place de l'église", "Hameau des Bordes"]
+    assert [s["name"] for s in rpc.list_stops(truck["id"])] == [
+        "Place de l'église",
+        "Hameau des Bordes",
+    ]
+    assert [s["name"] for s in rpc.get_opening_hours(truck["id"])["stops"]] == [
+        "Place de l'église",
+        "Hameau des Bordes",
+    ]
     rpc.remove_stop(truck["id"], hamlet["id"])
     assert _count(database, VillageStop) == 1 and _count(database, OpeningSlot) == 1
     with pytest.raises(NotFound):

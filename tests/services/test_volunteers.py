@@ -3,6 +3,7 @@
 Over real RPC for what people send (bad input names its field; nothing is half-written), through
 the service layer for the event handlers' effects (the broker side is in
 tests/reliability/test_time_bank.py)."""
+
 import json
 import uuid
 from datetime import date, datetime, timezone
@@ -19,14 +20,21 @@ from services.members import skills_map, time_bank
 from services.members.models import Member, TimeBankEntry, Village, Volunteer
 from services.members.service import MembersService
 
-_n = iter(range(1, 10 ** 6))
+_n = iter(range(1, 10**6))
 
 
 def add_village(database, name="Le Bourg") -> str:
     n = next(_n)
     with database.unit_of_work() as uow:
-        village = Village(slug=f"v-{n}-{uuid.uuid4().hex[:6]}", name=f"{name} {n}", commune=name,
-                          insee_code="19164", postcode="19290", kind="fixed", population=600)
+        village = Village(
+            slug=f"v-{n}-{uuid.uuid4().hex[:6]}",
+            name=f"{name} {n}",
+            commune=name,
+            insee_code="19164",
+            postcode="19290",
+            kind="fixed",
+            population=600,
+        )
         uow.session.add(village)
         uow.commit()
         return village.id
@@ -34,8 +42,13 @@ def add_village(database, name="Le Bourg") -> str:
 
 def add_member(database, village_id, first="Marie", last="Dupont") -> str:
     with database.unit_of_work() as uow:
-        member = Member(village_id=village_id, first_name=first, last_name=last, phone="+33555000000",
-                        joined_on=date(2026, 1, 5))
+        member = Member(
+            village_id=village_id,
+            first_name=first,
+            last_name=last,
+            phone="+33555000000",
+            joined_on=date(2026, 1, 5),
+        )
         uow.session.add(member)
         uow.commit()
         return member.id
@@ -51,7 +64,9 @@ def count(database, model, *where):
 
 def outbox(database, type_):
     with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id))
+        rows = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
+        )
         return [json.loads(r.body) for r in rows]
 
 
@@ -59,7 +74,11 @@ def outbox(database, type_):
 def network(service_db):
     """Three villages, a member in the first."""
     database = service_db("members")
-    a, b, c = add_village(database, "Alleyrat"), add_village(database, "Bugeat"), add_village(database, "Croze")
+    a, b, c = (
+        add_village(database, "Alleyrat"),
+        add_village(database, "Bugeat"),
+        add_village(database, "Croze"),
+    )
     return database, (a, b, c), add_member(database, a)
 
 
@@ -70,11 +89,21 @@ def members(container_factory, nameko_config, network):
         yield proxy, network
 
 
-PROFILE = {"skills": [{"skill": "jardinage", "level": "confirme"}, {"skill": "lavage_vitres", "level": "debutant"}],
-           "availability": [{"day": "monday", "start": "09:00", "end": "12:00"},
-                            {"day": "monday", "start": "14:00", "end": "17:30"},
-                            {"day": "thursday", "start": "10:00", "end": "12:00"}],
-           "max_distance_km": 15, "has_licence": True, "has_vehicle": True, "network_visible": True}
+PROFILE = {
+    "skills": [
+        {"skill": "jardinage", "level": "confirme"},
+        {"skill": "lavage_vitres", "level": "debutant"},
+    ],
+    "availability": [
+        {"day": "monday", "start": "09:00", "end": "12:00"},
+        {"day": "monday", "start": "14:00", "end": "17:30"},
+        {"day": "thursday", "start": "10:00", "end": "12:00"},
+    ],
+    "max_distance_km": 15,
+    "has_licence": True,
+    "has_vehicle": True,
+    "network_visible": True,
+}
 
 
 @pytest.mark.broker
@@ -82,20 +111,30 @@ def test_a_volunteer_serving_three_villages_is_one_person_announced_without_phon
     rpc, (database, (a, b, c), member_id) = members
     volunteer = rpc.create_volunteer({**PROFILE, "member_id": member_id, "village_ids": [b, c]})
     assert volunteer["home_village_id"] == a and set(volunteer["village_ids"]) == {a, b, c}
-    assert volunteer["skills"][0] == {"skill": "jardinage", "label": "Petit jardinage", "level": "confirme",
-                                      "level_label": "confirmé"}
+    assert volunteer["skills"][0] == {
+        "skill": "jardinage",
+        "label": "Petit jardinage",
+        "level": "confirme",
+        "level_label": "confirmé",
+    }
     assert volunteer["availability"][0]["day_label"] == "lundi"
     assert count(database, Volunteer) == 1
     [event] = outbox(database, "volunteer.available")
     assert event["village_id"] == a and set(event["payload"]["village_ids"]) == {a, b, c}
-    assert event["payload"]["skills"] == [{"skill": "jardinage", "level": "confirme"},
-                                          {"skill": "lavage_vitres", "level": "debutant"}]
+    assert event["payload"]["skills"] == [
+        {"skill": "jardinage", "level": "confirme"},
+        {"skill": "lavage_vitres", "level": "debutant"},
+    ]
     assert event["payload"]["has_licence"] is True and "+33" not in json.dumps(event)
     parse_envelope(event)
 
-    again = rpc.update_volunteer(volunteer["id"], {"skills": [{"skill": "bricolage", "level": "expert"}],
-                                                   "village_ids": [c]})
-    assert [s["skill"] for s in again["skills"]] == ["bricolage"] and set(again["village_ids"]) == {a, c}
+    again = rpc.update_volunteer(
+        volunteer["id"], {"skills": [{"skill": "bricolage", "level": "expert"}], "village_ids": [c]}
+    )
+    assert [s["skill"] for s in again["skills"]] == ["bricolage"] and set(again["village_ids"]) == {
+        a,
+        c,
+    }
     assert again["availability"] == volunteer["availability"], "what is not sent is kept"
     events = outbox(database, "volunteer.available")
     assert len(events) == 2 and set(events[1]["payload"]["village_ids"]) == {a, c}
@@ -106,20 +145,53 @@ def test_a_volunteer_serving_three_villages_is_one_person_announced_without_phon
 
 
 @pytest.mark.broker
-@pytest.mark.parametrize("change, path", [
-    ({"skills": [{"skill": "jardinage", "level": "expert"}, {"skill": "astrologie", "level": "expert"}]},
-     ("skills", "1", "skill")),
-    ({"skills": [{"skill": "jardinage", "level": "maitre"}]}, ("skills", "0", "level")),
-    ({"skills": [{"skill": "jardinage", "level": "expert"}, {"skill": "jardinage", "level": "debutant"}]},
-     ("skills", "1", "skill")),
-    ({"availability": [{"day": "tuesday", "start": "12:00", "end": "09:00"}]}, ("availability", "0", "end")),
-    ({"availability": [{"day": "tuesday", "start": "09:00", "end": "12:00"},
-                       {"day": "tuesday", "start": "11:00", "end": "13:00"}]}, ("availability", "1", "start")),
-    ({"availability": [{"day": "mardi", "start": "09:00", "end": "12:00"}]}, ("availability", "0", "day")),
-    ({"availability": [{"day": "tuesday", "start": "9h", "end": "12:00"}]}, ("availability", "0", "start")),
-    ({"village_ids": ["00000000-0000-0000-0000-000000000000"]}, ("village_ids", "0")),
-    ({"max_distance_km": -2}, ("max_distance_km",)),
-])
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        (
+            {
+                "skills": [
+                    {"skill": "jardinage", "level": "expert"},
+                    {"skill": "astrologie", "level": "expert"},
+                ]
+            },
+            ("skills", "1", "skill"),
+        ),
+        ({"skills": [{"skill": "jardinage", "level": "maitre"}]}, ("skills", "0", "level")),
+        (
+            {
+                "skills": [
+                    {"skill": "jardinage", "level": "expert"},
+                    {"skill": "jardinage", "level": "debutant"},
+                ]
+            },
+            ("skills", "1", "skill"),
+        ),
+        (
+            {"availability": [{"day": "tuesday", "start": "12:00", "end": "09:00"}]},
+            ("availability", "0", "end"),
+        ),
+        (
+            {
+                "availability": [
+                    {"day": "tuesday", "start": "09:00", "end": "12:00"},
+                    {"day": "tuesday", "start": "11:00", "end": "13:00"},
+                ]
+            },
+            ("availability", "1", "start"),
+        ),
+        (
+            {"availability": [{"day": "mardi", "start": "09:00", "end": "12:00"}]},
+            ("availability", "0", "day"),
+        ),
+        (
+            {"availability": [{"day": "tuesday", "start": "9h", "end": "12:00"}]},
+            ("availability", "0", "start"),
+        ),
+        ({"village_ids": ["00000000-0000-0000-0000-000000000000"]}, ("village_ids", "0")),
+        ({"max_distance_km": -2}, ("max_distance_km",)),
+    ],
+)
 def test_bad_volunteer_input_names_the_field_and_writes_nothing(members, change, path):
     rpc, (database, _villages, member_id) = members
     with pytest.raises(InvalidInput) as err:
@@ -136,30 +208,53 @@ def test_slots_that_touch_are_fine_and_an_unknown_member_is_not_found(members):
     rpc, (database, _villages, member_id) = members
     with pytest.raises(NotFound):
         rpc.create_volunteer({"member_id": str(uuid.uuid4())})
-    volunteer = rpc.create_volunteer({"member_id": member_id, "availability": [
-        {"day": "friday", "start": "09:00", "end": "12:00"}, {"day": "friday", "start": "12:00", "end": "14:00"}]})
+    volunteer = rpc.create_volunteer(
+        {
+            "member_id": member_id,
+            "availability": [
+                {"day": "friday", "start": "09:00", "end": "12:00"},
+                {"day": "friday", "start": "12:00", "end": "14:00"},
+            ],
+        }
+    )
     assert len(volunteer["availability"]) == 2
     with pytest.raises(InvalidInput) as err:
-        rpc.update_volunteer(volunteer["id"], {"availability": [
-            {"day": "friday", "start": "09:00", "end": "12:00"}, {"day": "friday", "start": "08:00", "end": "10:00"}]})
+        rpc.update_volunteer(
+            volunteer["id"],
+            {
+                "availability": [
+                    {"day": "friday", "start": "09:00", "end": "12:00"},
+                    {"day": "friday", "start": "08:00", "end": "10:00"},
+                ]
+            },
+        )
     assert "availability" in err.value.errors
-    assert len(rpc.get_volunteer(volunteer["id"], [volunteer["home_village_id"]])["availability"]) == 2
+    assert (
+        len(rpc.get_volunteer(volunteer["id"], [volunteer["home_village_id"]])["availability"]) == 2
+    )
 
 
 @pytest.mark.broker
 def test_who_sees_and_manages_which_volunteer(members):
     rpc, (database, (a, b, c), member_id) = members
-    shared = rpc.create_volunteer({"member_id": member_id, "village_ids": [b], "network_visible": False},
-                                  village_ids=[a])
-    private = rpc.create_volunteer({"member_id": add_member(database, c, "Paul", "Roux"), "network_visible": True})
+    shared = rpc.create_volunteer(
+        {"member_id": member_id, "village_ids": [b], "network_visible": False}, village_ids=[a]
+    )
+    private = rpc.create_volunteer(
+        {"member_id": add_member(database, c, "Paul", "Roux"), "network_visible": True}
+    )
     # a concierge of C may not make a volunteer of a member of A
     with pytest.raises(NotFound):
-        rpc.create_volunteer({"member_id": add_member(database, a, "Léa", "Petit")}, village_ids=[c])
+        rpc.create_volunteer(
+            {"member_id": add_member(database, a, "Léa", "Petit")}, village_ids=[c]
+        )
 
     assert [v["id"] for v in rpc.list_volunteers([a])] == [shared["id"]]
     assert [v["id"] for v in rpc.list_volunteers([b])] == [shared["id"]], "B sees who serves B"
     assert [v["id"] for v in rpc.list_volunteers([c])] == [private["id"]]
-    assert [v["id"] for v in rpc.list_volunteers(None)] == [private["id"]], "coordinator: opted-in only"
+    assert [v["id"] for v in rpc.list_volunteers(None)] == [private["id"]], (
+        "coordinator: opted-in only"
+    )
     assert [v["id"] for v in rpc.list_volunteers(None, {"village_id": c})] == [private["id"]]
     assert rpc.list_volunteers([a], {"skill": "cuisine"}) == []
 
@@ -180,31 +275,64 @@ def test_who_sees_and_manages_which_volunteer(members):
         people.withdraw_consent(uow, c, private["member_id"], "share_with_network")
     assert rpc.list_volunteers(None) == []
     assert rpc.get_volunteer(private["id"], [c])["network_visible"] is False
-    assert rpc.update_volunteer(private["id"], {"network_visible": True}, [c])["network_visible"] is True
+    assert (
+        rpc.update_volunteer(private["id"], {"network_visible": True}, [c])["network_visible"]
+        is True
+    )
     assert [v["id"] for v in rpc.list_volunteers(None)] == [private["id"]]
 
 
 # --- time bank and skills map (service layer, the events' effects) --------------------------------
 
-def completed(member_id, village_id, help_request_id=None, minutes=90, skill="lavage_vitres",
-              when="2026-11-03T10:00:00+00:00"):
-    return parse_envelope(build_envelope("help_request.completed", {
-        "help_request_id": help_request_id or str(uuid.uuid4()), "village_id": village_id,
-        "member_id": member_id, "skill": skill, "minutes": minutes,
-        "completed_at": datetime.fromisoformat(when)}, village_id=village_id, source="orders"))
+
+def completed(
+    member_id,
+    village_id,
+    help_request_id=None,
+    minutes=90,
+    skill="lavage_vitres",
+    when="2026-11-03T10:00:00+00:00",
+):
+    return parse_envelope(
+        build_envelope(
+            "help_request.completed",
+            {
+                "help_request_id": help_request_id or str(uuid.uuid4()),
+                "village_id": village_id,
+                "member_id": member_id,
+                "skill": skill,
+                "minutes": minutes,
+                "completed_at": datetime.fromisoformat(when),
+            },
+            village_id=village_id,
+            source="orders",
+        )
+    )
 
 
-ATTENDED_AT = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)  # a fixed day, not the day the test runs
+ATTENDED_AT = datetime(
+    2026, 11, 20, 15, 0, tzinfo=timezone.utc
+)  # a fixed day, not the day the test runs
 
 
 def attended(village_id, volunteers):
-    return parse_envelope(build_envelope("animation.attended", {
-        "animation_id": str(uuid.uuid4()), "village_id": village_id, "volunteers": volunteers},
-        village_id=village_id, source="events", occurred_at=ATTENDED_AT))
+    return parse_envelope(
+        build_envelope(
+            "animation.attended",
+            {"animation_id": str(uuid.uuid4()), "village_id": village_id, "volunteers": volunteers},
+            village_id=village_id,
+            source="events",
+            occurred_at=ATTENDED_AT,
+        )
+    )
 
 
 def demand(type_, village_id, skill, help_request_id=None):
-    payload = {"help_request_id": help_request_id or str(uuid.uuid4()), "village_id": village_id, "skill": skill}
+    payload = {
+        "help_request_id": help_request_id or str(uuid.uuid4()),
+        "village_id": village_id,
+        "skill": skill,
+    }
     if type_ == "help_request.requested":
         payload["requested_at"] = datetime.now(timezone.utc)
     return parse_envelope(build_envelope(type_, payload, village_id=village_id, source="orders"))
@@ -215,28 +343,50 @@ def test_the_time_bank_credits_each_source_once(network):
     other = add_member(database, b, "Jean", "Moulin")
     event = completed(member_id, a)
     with database.unit_of_work() as uow:
-        assert claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, event)
+        assert claim_and_handle(
+            uow, "members.on_help_request_completed", time_bank.credit_help_request, event
+        )
     with database.unit_of_work() as uow:
-        assert not claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, event), "duplicate"
+        assert not claim_and_handle(
+            uow, "members.on_help_request_completed", time_bank.credit_help_request, event
+        ), "duplicate"
     republished = completed(member_id, a, help_request_id=event["payload"]["help_request_id"])
-    with database.unit_of_work() as uow:  # same help request under a new event id: not credited again
-        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, republished)
+    with (
+        database.unit_of_work() as uow
+    ):  # same help request under a new event id: not credited again
+        claim_and_handle(
+            uow, "members.on_help_request_completed", time_bank.credit_help_request, republished
+        )
     assert count(database, TimeBankEntry) == 1
 
-    show = attended(b, [{"member_id": member_id, "role": "accueil", "minutes": 120},
-                        {"member_id": other, "role": "buvette", "minutes": 60}])
+    show = attended(
+        b,
+        [
+            {"member_id": member_id, "role": "accueil", "minutes": 120},
+            {"member_id": other, "role": "buvette", "minutes": 60},
+        ],
+    )
     for _ in range(2):
         with database.unit_of_work() as uow:
             claim_and_handle(uow, "members.on_animation_attended", time_bank.credit_animation, show)
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request,
-                         completed(member_id, a, minutes=30, when="2026-12-01T09:00:00+00:00"))
+        claim_and_handle(
+            uow,
+            "members.on_help_request_completed",
+            time_bank.credit_help_request,
+            completed(member_id, a, minutes=30, when="2026-12-01T09:00:00+00:00"),
+        )
     assert count(database, TimeBankEntry) == 4
     assert count(database, TimeBankEntry, TimeBankEntry.member_id == member_id) == 3
 
     with database.unit_of_work() as uow:
-        volunteer = Volunteer(member_id=member_id, network_visible=True, has_licence=False, has_vehicle=False,
-                              active=True)
+        volunteer = Volunteer(
+            member_id=member_id,
+            network_visible=True,
+            has_licence=False,
+            has_vehicle=False,
+            active=True,
+        )
         uow.session.add(volunteer)
         uow.commit()
         volunteer_id = volunteer.id
@@ -244,7 +394,9 @@ def test_the_time_bank_credits_each_source_once(network):
         hours = time_bank.volunteer_hours(uow, volunteer_id, [a])
         totals = time_bank.totals(uow)
         november = time_bank.totals(uow, [a], month="2026-11")
-    assert hours["minutes"] == 90 + 120 + 30 and hours["hours"] == 4.0 and len(hours["history"]) == 3
+    assert (
+        hours["minutes"] == 90 + 120 + 30 and hours["hours"] == 4.0 and len(hours["history"]) == 3
+    )
     assert hours["history"][0]["occurred_at"].startswith("2026-12-01")
     by_key = {(t["village_id"], t["month"]): t for t in totals}
     assert by_key[(a, None)]["minutes"] == 120 and by_key[(a, "2026-11")]["minutes"] == 90
@@ -258,14 +410,33 @@ def test_invalid_animation_events_are_refused_by_their_contract():
 
     village = str(uuid.uuid4())
     with pytest.raises(ContractError):
-        build_envelope("animation.attended", {"animation_id": "x", "village_id": village, "volunteers": [
-            {"member_id": "m", "role": "accueil", "minutes": 60},
-            {"member_id": "m", "role": "buvette", "minutes": 60}]}, village_id=village, source="events")
+        build_envelope(
+            "animation.attended",
+            {
+                "animation_id": "x",
+                "village_id": village,
+                "volunteers": [
+                    {"member_id": "m", "role": "accueil", "minutes": 60},
+                    {"member_id": "m", "role": "buvette", "minutes": 60},
+                ],
+            },
+            village_id=village,
+            source="events",
+        )
     with pytest.raises(ContractError):
-        build_envelope("help_request.completed", {"help_request_id": "h", "village_id": village, "member_id": "m",
-                                                  "skill": "jardinage", "minutes": 0,
-                                                  "completed_at": datetime.now(timezone.utc)},
-                       village_id=village, source="orders")
+        build_envelope(
+            "help_request.completed",
+            {
+                "help_request_id": "h",
+                "village_id": village,
+                "member_id": "m",
+                "skill": "jardinage",
+                "minutes": 0,
+                "completed_at": datetime.now(timezone.utc),
+            },
+            village_id=village,
+            source="orders",
+        )
 
 
 def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(network):
@@ -273,20 +444,37 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
     from services.members import volunteers
 
     with database.unit_of_work() as uow:  # a gardener of A who also serves B
-        volunteers.create_volunteer(uow, {"member_id": member_id, "village_ids": [b], "network_visible": False,
-                                          "skills": [{"skill": "jardinage", "level": "expert"}]})
+        volunteers.create_volunteer(
+            uow,
+            {
+                "member_id": member_id,
+                "village_ids": [b],
+                "network_visible": False,
+                "skills": [{"skill": "jardinage", "level": "expert"}],
+            },
+        )
     with database.unit_of_work() as uow:
-        volunteers.create_volunteer(uow, {"member_id": add_member(database, c, "Yves", "Bois"), "village_ids": [],
-                                          "skills": [{"skill": "chauffeur", "level": "confirme"}]})
+        volunteers.create_volunteer(
+            uow,
+            {
+                "member_id": add_member(database, c, "Yves", "Bois"),
+                "village_ids": [],
+                "skills": [{"skill": "chauffeur", "level": "confirme"}],
+            },
+        )
     unmatched = str(uuid.uuid4())
-    for envelope in (demand("help_request.requested", b, "jardinage"),
-                     demand("help_request.requested", b, "chauffeur", unmatched),
-                     demand("help_request.unmatched", b, "chauffeur", unmatched),
-                     demand("help_request.unmatched", c, "couture"),   # unmatched before requested: fine
-                     demand("help_request.requested", a, "debarras_meubles")):
+    for envelope in (
+        demand("help_request.requested", b, "jardinage"),
+        demand("help_request.requested", b, "chauffeur", unmatched),
+        demand("help_request.unmatched", b, "chauffeur", unmatched),
+        demand("help_request.unmatched", c, "couture"),  # unmatched before requested: fine
+        demand("help_request.requested", a, "debarras_meubles"),
+    ):
         with database.unit_of_work() as uow:
             claim_and_handle(uow, "members.on_help_demand", time_bank.record_demand, envelope)
-            assert not claim_and_handle(uow, "members.on_help_demand", time_bank.record_demand, envelope)
+            assert not claim_and_handle(
+                uow, "members.on_help_demand", time_bank.record_demand, envelope
+            )
 
     with database.unit_of_work() as uow:
         village_b = skills_map.village_skills_map(uow, b)
@@ -300,14 +488,22 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
 
     network_lines = {l["skill"]: l for l in network_map["skills"]}
     assert set(network_map["missing"]) == {"couture", "debarras_meubles"}
-    assert network_lines["chauffeur"]["status"] == "short", "someone has it, yet a request went unanswered"
-    assert network_lines["jardinage"]["supply"]["volunteers"] == 1, "one person, however many villages"
+    assert network_lines["chauffeur"]["status"] == "short", (
+        "someone has it, yet a request went unanswered"
+    )
+    assert network_lines["jardinage"]["supply"]["volunteers"] == 1, (
+        "one person, however many villages"
+    )
     per_village = {v["village_id"]: v["missing"] for v in network_map["villages"]}
     assert per_village == {a: ["debarras_meubles"], b: ["chauffeur"], c: ["couture"]}
 
     with database.unit_of_work() as uow:  # a completed request answers the unmatched one
-        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request,
-                         completed(member_id, b, help_request_id=unmatched, skill="chauffeur"))
+        claim_and_handle(
+            uow,
+            "members.on_help_request_completed",
+            time_bank.credit_help_request,
+            completed(member_id, b, help_request_id=unmatched, skill="chauffeur"),
+        )
     with database.unit_of_work() as uow:
         line = {l["skill"]: l for l in skills_map.village_skills_map(uow, b)["skills"]}["chauffeur"]
     assert line["demand"]["open_unmatched"] == 0 and line["status"] == "missing"
@@ -320,7 +516,12 @@ def test_a_volunteers_profile_and_hours_are_in_their_export_and_go_with_their_er
     with database.unit_of_work() as uow:
         volunteers.create_volunteer(uow, {**PROFILE, "member_id": member_id, "village_ids": [b]})
     with database.unit_of_work() as uow:
-        claim_and_handle(uow, "members.on_help_request_completed", time_bank.credit_help_request, completed(member_id, a))
+        claim_and_handle(
+            uow,
+            "members.on_help_request_completed",
+            time_bank.credit_help_request,
+            completed(member_id, a),
+        )
 
     with database.unit_of_work() as uow:
         export = people.export_member(uow, a, member_id)
@@ -332,6 +533,8 @@ def test_a_volunteers_profile_and_hours_are_in_their_export_and_go_with_their_er
         people.erase_member(uow, a, member_id)
     with database.unit_of_work() as uow:
         profile = volunteers.profile_of_member(uow, member_id)
-    assert profile["skills"] == [] and profile["availability"] == [] and profile["village_ids"] == [a]
+    assert (
+        profile["skills"] == [] and profile["availability"] == [] and profile["village_ids"] == [a]
+    )
     assert profile["active"] is False and profile["network_visible"] is False
     assert profile["first_name"] is None, "the person's name is gone with the member row"

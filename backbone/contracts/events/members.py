@@ -1,4 +1,5 @@
 """Events published by the members service."""
+
 from marshmallow import Schema, fields, validate
 
 from backbone.contracts.registry import registry
@@ -7,32 +8,55 @@ VILLAGE_KINDS = ("fixed", "itinerant", "locker")
 VILLAGE_STATUSES = ("preparing", "open", "paused", "closed")
 
 
-@registry.register("village.opened", 1, publisher="members",
-                   description="A village hub joined the network. Every service records it in its read model.")
+@registry.register(
+    "village.opened",
+    1,
+    publisher="members",
+    description="A village hub joined the network. Every service records it in its read model.",
+)
 class VillageOpenedV1(Schema):
     village_id = fields.String(required=True, metadata={"description": "Id of the village (UUID)."})
-    slug = fields.String(required=True, metadata={"description": "Short readable name used in addresses."})
+    slug = fields.String(
+        required=True, metadata={"description": "Short readable name used in addresses."}
+    )
     name = fields.String(required=True, metadata={"description": "Name of the village hub."})
     commune = fields.String(required=True, metadata={"description": "Commune where it stands."})
-    insee_code = fields.String(required=True, validate=validate.Regexp(r"^(\d{5}|2[AB]\d{3})$"),
-                               metadata={"description": "INSEE code of the commune."})
-    kind = fields.String(required=True, validate=validate.OneOf(VILLAGE_KINDS),
-                         metadata={"description": "fixed hub, itinerant truck or locker box."})
-    population = fields.Integer(required=True, allow_none=True, metadata={"description": "Inhabitants."})
+    insee_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^(\d{5}|2[AB]\d{3})$"),
+        metadata={"description": "INSEE code of the commune."},
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(VILLAGE_KINDS),
+        metadata={"description": "fixed hub, itinerant truck or locker box."},
+    )
+    population = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Inhabitants."}
+    )
     # optional, no load_default: an event written before they existed reads back exactly as written
-    latitude = fields.Float(allow_none=True,
-                            metadata={"description": "Latitude of the hub (WGS 84), when known (rounds, distances)."})
-    longitude = fields.Float(allow_none=True,
-                             metadata={"description": "Longitude of the hub (WGS 84), when known."})
+    latitude = fields.Float(
+        allow_none=True,
+        metadata={"description": "Latitude of the hub (WGS 84), when known (rounds, distances)."},
+    )
+    longitude = fields.Float(
+        allow_none=True, metadata={"description": "Longitude of the hub (WGS 84), when known."}
+    )
 
 
-@registry.register("village.updated", 1, publisher="members",
-                   description="A village's description changed (its name, commune, population or position): "
-                               "the whole description as `village.opened` gives it, with when it opened, so "
-                               "a reader that missed the opening can still record it. Readers keep the "
-                               "latest by `occurred_at`.")
+@registry.register(
+    "village.updated",
+    1,
+    publisher="members",
+    description="A village's description changed (its name, commune, population or position): "
+    "the whole description as `village.opened` gives it, with when it opened, so "
+    "a reader that missed the opening can still record it. Readers keep the "
+    "latest by `occurred_at`.",
+)
 class VillageUpdatedV1(VillageOpenedV1):
-    opened_at = fields.AwareDateTime(required=True, metadata={"description": "When the village joined the network."})
+    opened_at = fields.AwareDateTime(
+        required=True, metadata={"description": "When the village joined the network."}
+    )
 
 
 # --- volunteers (services/members/volunteers.py) ----------------------------------------------
@@ -43,75 +67,156 @@ HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", error="Use HH:MM (e
 
 
 class VolunteerSkillV1(Schema):
-    skill = fields.String(required=True, metadata={"description": "Skill code from the network taxonomy."})
-    level = fields.String(required=True, validate=validate.OneOf(SKILL_LEVELS),
-                          metadata={"description": "débutant, confirmé or expert."})
+    skill = fields.String(
+        required=True, metadata={"description": "Skill code from the network taxonomy."}
+    )
+    level = fields.String(
+        required=True,
+        validate=validate.OneOf(SKILL_LEVELS),
+        metadata={"description": "débutant, confirmé or expert."},
+    )
 
 
 class AvailabilitySlotV1(Schema):
-    day = fields.String(required=True, validate=validate.OneOf(WEEKDAYS), metadata={"description": "Day of the week."})
-    start = fields.String(required=True, validate=HHMM, metadata={"description": "Start, local time HH:MM."})
-    end = fields.String(required=True, validate=HHMM, metadata={"description": "End, local time HH:MM."})
+    day = fields.String(
+        required=True,
+        validate=validate.OneOf(WEEKDAYS),
+        metadata={"description": "Day of the week."},
+    )
+    start = fields.String(
+        required=True, validate=HHMM, metadata={"description": "Start, local time HH:MM."}
+    )
+    end = fields.String(
+        required=True, validate=HHMM, metadata={"description": "End, local time HH:MM."}
+    )
 
 
-@registry.register("volunteer.available", 1, publisher="members",
-                   description="A volunteer's profile as matching needs it, sent when they join and "
-                               "whenever it changes (the latest one wins). No contact details: "
-                               "those stay in the members service.")
+@registry.register(
+    "volunteer.available",
+    1,
+    publisher="members",
+    description="A volunteer's profile as matching needs it, sent when they join and "
+    "whenever it changes (the latest one wins). No contact details: "
+    "those stay in the members service.",
+)
 class VolunteerAvailableV1(Schema):
-    volunteer_id = fields.String(required=True, metadata={"description": "Id of the volunteer (UUID)."})
-    member_id = fields.String(required=True, metadata={"description": "Member id of the volunteer."})
+    volunteer_id = fields.String(
+        required=True, metadata={"description": "Id of the volunteer (UUID)."}
+    )
+    member_id = fields.String(
+        required=True, metadata={"description": "Member id of the volunteer."}
+    )
     home_village_id = fields.String(required=True, metadata={"description": "Their home village."})
-    village_ids = fields.List(fields.String(), required=True,
-                              metadata={"description": "Every village they serve, home village included."})
-    skills = fields.List(fields.Nested(VolunteerSkillV1), required=True,
-                         metadata={"description": "Skills with their level."})
-    availability = fields.List(fields.Nested(AvailabilitySlotV1), required=True,
-                               metadata={"description": "Weekly availability slots."})
-    max_distance_km = fields.Integer(required=True, allow_none=True,
-                                     metadata={"description": "Distance they accept to travel, in km."})
-    has_licence = fields.Boolean(required=True, metadata={"description": "Holds a driving licence."})
+    village_ids = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Every village they serve, home village included."},
+    )
+    skills = fields.List(
+        fields.Nested(VolunteerSkillV1),
+        required=True,
+        metadata={"description": "Skills with their level."},
+    )
+    availability = fields.List(
+        fields.Nested(AvailabilitySlotV1),
+        required=True,
+        metadata={"description": "Weekly availability slots."},
+    )
+    max_distance_km = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Distance they accept to travel, in km."},
+    )
+    has_licence = fields.Boolean(
+        required=True, metadata={"description": "Holds a driving licence."}
+    )
     has_vehicle = fields.Boolean(required=True, metadata={"description": "Has a vehicle (rounds)."})
-    network_visible = fields.Boolean(required=True,
-                                     metadata={"description": "Opted in to be visible to other villages."})
-    active = fields.Boolean(required=True, metadata={"description": "False once they stop volunteering."})
+    network_visible = fields.Boolean(
+        required=True, metadata={"description": "Opted in to be visible to other villages."}
+    )
+    active = fields.Boolean(
+        required=True, metadata={"description": "False once they stop volunteering."}
+    )
 
 
 # "from" is a Python keyword: the contract is built from a dict so its fields keep their names.
 VillageStatusChangedV1 = registry.register(
-    "village.status_changed", 1, publisher="members",
+    "village.status_changed",
+    1,
+    publisher="members",
     description="A village's status changed (preparing → open ↔ paused → closed; closed is final). "
-                "Readers keep the latest by `occurred_at`.",
-)(Schema.from_dict({
-    "village_id": fields.String(required=True, metadata={"description": "Id of the village (UUID)."}),
-    "from": fields.String(required=True, allow_none=True, validate=validate.OneOf(VILLAGE_STATUSES),
-                          metadata={"description": "Status before; null when the village was just created."}),
-    "to": fields.String(required=True, validate=validate.OneOf(VILLAGE_STATUSES),
-                        metadata={"description": "Status now."}),
-    "reason": fields.String(required=True, allow_none=True,
-                            metadata={"description": "Why (free text from the coordinator), or null."}),
-}, name="VillageStatusChangedV1"))
+    "Readers keep the latest by `occurred_at`.",
+)(
+    Schema.from_dict(
+        {
+            "village_id": fields.String(
+                required=True, metadata={"description": "Id of the village (UUID)."}
+            ),
+            "from": fields.String(
+                required=True,
+                allow_none=True,
+                validate=validate.OneOf(VILLAGE_STATUSES),
+                metadata={"description": "Status before; null when the village was just created."},
+            ),
+            "to": fields.String(
+                required=True,
+                validate=validate.OneOf(VILLAGE_STATUSES),
+                metadata={"description": "Status now."},
+            ),
+            "reason": fields.String(
+                required=True,
+                allow_none=True,
+                metadata={"description": "Why (free text from the coordinator), or null."},
+            ),
+        },
+        name="VillageStatusChangedV1",
+    )
+)
 
 
-MEMBER_SERVICE_TAGS = ("reduced_mobility", "fragile", "living_alone", "no_car", "hearing_impaired", "commuter")
+MEMBER_SERVICE_TAGS = (
+    "reduced_mobility",
+    "fragile",
+    "living_alone",
+    "no_car",
+    "hearing_impaired",
+    "commuter",
+)
 
 
-@registry.register("member.registered", 1, publisher="members",
-                   description="An inhabitant joined a village. Carries only what other services need to "
-                               "serve them (no phone, email or address).")
+@registry.register(
+    "member.registered",
+    1,
+    publisher="members",
+    description="An inhabitant joined a village. Carries only what other services need to "
+    "serve them (no phone, email or address).",
+)
 class MemberRegisteredV1(Schema):
     member_id = fields.String(required=True, metadata={"description": "Id of the member (UUID)."})
     village_id = fields.String(required=True, metadata={"description": "Home village."})
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=170),
-                                 metadata={"description": "First and last name, as shown at the counter."})
-    tags = fields.List(fields.String(validate=validate.OneOf(MEMBER_SERVICE_TAGS)), required=True,
-                       metadata={"description": "Profile tags that matter for deliveries and home help: "
-                                                + ", ".join(MEMBER_SERVICE_TAGS) + "."})
+    display_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=170),
+        metadata={"description": "First and last name, as shown at the counter."},
+    )
+    tags = fields.List(
+        fields.String(validate=validate.OneOf(MEMBER_SERVICE_TAGS)),
+        required=True,
+        metadata={
+            "description": "Profile tags that matter for deliveries and home help: "
+            + ", ".join(MEMBER_SERVICE_TAGS)
+            + "."
+        },
+    )
 
 
-@registry.register("member.erased", 1, publisher="members",
-                   description="RGPD erasure: every service anonymises what it holds about this member "
-                               "(idempotently; the id stays so history keeps its shape).")
+@registry.register(
+    "member.erased",
+    1,
+    publisher="members",
+    description="RGPD erasure: every service anonymises what it holds about this member "
+    "(idempotently; the id stays so history keeps its shape).",
+)
 class MemberErasedV1(Schema):
     member_id = fields.String(required=True, metadata={"description": "Id of the erased member."})
     village_id = fields.String(required=True, metadata={"description": "Home village."})

@@ -1,17 +1,28 @@
 """Events published by the partners service."""
+
 from marshmallow import Schema, fields, validate
 
 from backbone.contracts.registry import registry
 
 
-@registry.register("partner.joined", 1, publisher="partners", village_scoped=False,
-                   description="An organisation (producer, shop, La Poste, a commune…) joined the network.")
+@registry.register(
+    "partner.joined",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="An organisation (producer, shop, La Poste, a commune…) joined the network.",
+)
 class PartnerJoinedV1(Schema):
     partner_id = fields.String(required=True, metadata={"description": "Id of the partner (UUID)."})
     name = fields.String(required=True, metadata={"description": "Name of the organisation."})
-    kind = fields.String(required=True, metadata={"description": "producer, local_authority, national_company…"})
-    village_ids = fields.List(fields.String(), required=True,
-                              metadata={"description": "Villages it serves; empty means the whole network."})
+    kind = fields.String(
+        required=True, metadata={"description": "producer, local_authority, national_company…"}
+    )
+    village_ids = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Villages it serves; empty means the whole network."},
+    )
 
 
 # --- catalogues (services/partners): what the orders service needs to take an order without ever
@@ -24,39 +35,87 @@ HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (e.g. 18:0
 
 
 class CatalogueItemV1(Schema):
-    item_id = fields.String(required=True, metadata={"description": "Id of the catalogue entry (UUID): what an "
-                                                                    "order line names."})
-    offer_id = fields.String(required=True, metadata={"description": "The partner's offer it sells."})
+    item_id = fields.String(
+        required=True,
+        metadata={"description": "Id of the catalogue entry (UUID): what an order line names."},
+    )
+    offer_id = fields.String(
+        required=True, metadata={"description": "The partner's offer it sells."}
+    )
     partner_id = fields.String(required=True, metadata={"description": "The partner supplying it."})
     partner_name = fields.String(required=True, metadata={"description": "Name of that partner."})
-    shared_supplier = fields.Boolean(required=True, metadata={
-        "description": "True when the partner supplies several villages (its lines are pooled per cycle)."})
-    name = fields.String(required=True, metadata={"description": "What is sold (as shown at the counter)."})
-    kind = fields.String(required=True, validate=validate.OneOf(("product", "service")),
-                         metadata={"description": "product or service."})
-    unit = fields.String(required=True, metadata={"description": "Unit sold: piece, kg, litre, dozen, hour…"})
-    price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
-                                 metadata={"description": "Local price in this village, VAT included, in cents."})
-    vat_rate = fields.Integer(required=True, strict=True, validate=validate.OneOf(VAT_RATES_PER_MILLE),
-                              metadata={"description": "VAT rate in per mille (55 = 5.5 %)."})
-    lead_time_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60),
-                                    metadata={"description": "Days between the order's cut-off and delivery."})
-    cutoff_time = fields.String(required=True, validate=HHMM, metadata={
-        "description": "Local time (Europe/Paris) when orders close, `lead_time_days` before a delivery day."})
-    days = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
-                       metadata={"description": "Days of the week it is delivered or available here."})
-    perishable = fields.Boolean(required=True, metadata={"description": "Perishable goods (kept cold, quick)."})
-    available = fields.Boolean(required=True, metadata={"description": "False while it is out of stock here."})
+    shared_supplier = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when the partner supplies several villages (its lines are pooled per cycle)."
+        },
+    )
+    name = fields.String(
+        required=True, metadata={"description": "What is sold (as shown at the counter)."}
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("product", "service")),
+        metadata={"description": "product or service."},
+    )
+    unit = fields.String(
+        required=True, metadata={"description": "Unit sold: piece, kg, litre, dozen, hour…"}
+    )
+    price_cents = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Local price in this village, VAT included, in cents."},
+    )
+    vat_rate = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.OneOf(VAT_RATES_PER_MILLE),
+        metadata={"description": "VAT rate in per mille (55 = 5.5 %)."},
+    )
+    lead_time_days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "Days between the order's cut-off and delivery."},
+    )
+    cutoff_time = fields.String(
+        required=True,
+        validate=HHMM,
+        metadata={
+            "description": "Local time (Europe/Paris) when orders close, `lead_time_days` before a delivery day."
+        },
+    )
+    days = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAYS)),
+        required=True,
+        metadata={"description": "Days of the week it is delivered or available here."},
+    )
+    perishable = fields.Boolean(
+        required=True, metadata={"description": "Perishable goods (kept cold, quick)."}
+    )
+    available = fields.Boolean(
+        required=True, metadata={"description": "False while it is out of stock here."}
+    )
 
 
-@registry.register("catalogue.changed", 1, publisher="partners",
-                   description="A village's catalogue changed (an item added, removed, repriced, out of stock, or "
-                               "an offer it sells changed). Carries the whole catalogue of the village: readers "
-                               "keep the newest by `occurred_at` and replace what they had.")
+@registry.register(
+    "catalogue.changed",
+    1,
+    publisher="partners",
+    description="A village's catalogue changed (an item added, removed, repriced, out of stock, or "
+    "an offer it sells changed). Carries the whole catalogue of the village: readers "
+    "keep the newest by `occurred_at` and replace what they had.",
+)
 class CatalogueChangedV1(Schema):
-    village_id = fields.String(required=True, metadata={"description": "Village whose catalogue this is."})
-    items = fields.List(fields.Nested(CatalogueItemV1), required=True,
-                        metadata={"description": "Every item of the village's catalogue, available or not."})
+    village_id = fields.String(
+        required=True, metadata={"description": "Village whose catalogue this is."}
+    )
+    items = fields.List(
+        fields.Nested(CatalogueItemV1),
+        required=True,
+        metadata={"description": "Every item of the village's catalogue, available or not."},
+    )
 
 
 # --- offers and campaigns (services/partners) ------------------------------------------------
@@ -69,61 +128,134 @@ def _vat_rate(value):
         raise ValidationError("Must be one of: 0, 21, 55, 100, 200.")
 
 
-@registry.register("offer.published", 1, publisher="partners", village_scoped=False,
-                   description="A partner's offer was created or changed (price, days, villages, availability). "
-                               "Each village selling it also gets `catalogue.changed`.")
+@registry.register(
+    "offer.published",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A partner's offer was created or changed (price, days, villages, availability). "
+    "Each village selling it also gets `catalogue.changed`.",
+)
 class OfferPublishedV1(Schema):
     offer_id = fields.String(required=True, metadata={"description": "Id of the offer (UUID)."})
     partner_id = fields.String(required=True, metadata={"description": "The partner selling it."})
     partner_name = fields.String(required=True, metadata={"description": "Name of that partner."})
     name = fields.String(required=True, metadata={"description": "What is offered."})
-    kind = fields.String(required=True, validate=validate.OneOf(("product", "service")),
-                         metadata={"description": "product or service."})
-    unit = fields.String(required=True, metadata={"description": "Unit sold: piece, kg, litre, dozen, hour…"})
-    price_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
-                                 metadata={"description": "Reference price, VAT included, in cents (a village may "
-                                                          "sell it at its own local price)."})
-    vat_rate = fields.Integer(required=True, strict=True, validate=_vat_rate,
-                              metadata={"description": "VAT rate in per mille: 0, 21, 55, 100 or 200 (55 = 5.5 %)."})
-    lead_time_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=60),
-                                    metadata={"description": "Days between the order's cut-off and delivery."})
-    cutoff_time = fields.String(required=True, validate=HHMM, metadata={
-        "description": "Local time (Europe/Paris) when orders close."})
-    days = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
-                       metadata={"description": "Days of the week it is delivered or available."})
-    village_ids = fields.List(fields.String(), required=True,
-                              metadata={"description": "Villages where it is available."})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("product", "service")),
+        metadata={"description": "product or service."},
+    )
+    unit = fields.String(
+        required=True, metadata={"description": "Unit sold: piece, kg, litre, dozen, hour…"}
+    )
+    price_cents = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Reference price, VAT included, in cents (a village may "
+            "sell it at its own local price)."
+        },
+    )
+    vat_rate = fields.Integer(
+        required=True,
+        strict=True,
+        validate=_vat_rate,
+        metadata={"description": "VAT rate in per mille: 0, 21, 55, 100 or 200 (55 = 5.5 %)."},
+    )
+    lead_time_days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "Days between the order's cut-off and delivery."},
+    )
+    cutoff_time = fields.String(
+        required=True,
+        validate=HHMM,
+        metadata={"description": "Local time (Europe/Paris) when orders close."},
+    )
+    days = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAYS)),
+        required=True,
+        metadata={"description": "Days of the week it is delivered or available."},
+    )
+    village_ids = fields.List(
+        fields.String(), required=True, metadata={"description": "Villages where it is available."}
+    )
     perishable = fields.Boolean(required=True, metadata={"description": "Perishable goods."})
-    available = fields.Boolean(required=True, metadata={"description": "False while the partner is out of it."})
+    available = fields.Boolean(
+        required=True, metadata={"description": "False while the partner is out of it."}
+    )
 
 
-@registry.register("campaign.launched", 1, publisher="partners", village_scoped=False,
-                   description="A crowdfunding campaign for an installation or equipment was launched.")
+@registry.register(
+    "campaign.launched",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A crowdfunding campaign for an installation or equipment was launched.",
+)
 class CampaignLaunchedV1(Schema):
-    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign (UUID)."})
-    village_id = fields.String(required=True, allow_none=True,
-                               metadata={"description": "The village it is for; null: the whole network."})
+    campaign_id = fields.String(
+        required=True, metadata={"description": "Id of the campaign (UUID)."}
+    )
+    village_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The village it is for; null: the whole network."},
+    )
     title = fields.String(required=True, metadata={"description": "What it funds."})
-    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
-    deadline = fields.AwareDateTime(required=True, metadata={"description": "When pledges close (UTC)."})
+    goal_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Goal, in cents."}
+    )
+    deadline = fields.AwareDateTime(
+        required=True, metadata={"description": "When pledges close (UTC)."}
+    )
 
 
-@registry.register("campaign.funded", 1, publisher="partners", village_scoped=False,
-                   description="A campaign reached its goal: it is closed and funded.")
+@registry.register(
+    "campaign.funded",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A campaign reached its goal: it is closed and funded.",
+)
 class CampaignFundedV1(Schema):
     campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
-    village_id = fields.String(required=True, allow_none=True, metadata={"description": "Its village, or null."})
-    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
-    pledged_cents = fields.Integer(required=True, strict=True, metadata={"description": "Total pledged, in cents."})
-    pledges = fields.Integer(required=True, strict=True, metadata={"description": "Number of pledges."})
+    village_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "Its village, or null."}
+    )
+    goal_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Goal, in cents."}
+    )
+    pledged_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Total pledged, in cents."}
+    )
+    pledges = fields.Integer(
+        required=True, strict=True, metadata={"description": "Number of pledges."}
+    )
 
 
-@registry.register("campaign.failed", 1, publisher="partners", village_scoped=False,
-                   description="A campaign's deadline passed under its goal: it is closed, not funded "
-                               "(pledgers are not charged).")
+@registry.register(
+    "campaign.failed",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A campaign's deadline passed under its goal: it is closed, not funded "
+    "(pledgers are not charged).",
+)
 class CampaignFailedV1(Schema):
     campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
-    village_id = fields.String(required=True, allow_none=True, metadata={"description": "Its village, or null."})
-    goal_cents = fields.Integer(required=True, strict=True, metadata={"description": "Goal, in cents."})
-    pledged_cents = fields.Integer(required=True, strict=True, metadata={"description": "Total pledged, in cents."})
-    pledges = fields.Integer(required=True, strict=True, metadata={"description": "Number of pledges."})
+    village_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "Its village, or null."}
+    )
+    goal_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Goal, in cents."}
+    )
+    pledged_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Total pledged, in cents."}
+    )
+    pledges = fields.Integer(
+        required=True, strict=True, metadata={"description": "Number of pledges."}
+    )

@@ -8,6 +8,7 @@
 The user and password are percent-encoded in the URL (`%40` for @). `MAILLAGE_MAIL_FROM` is the
 sender's address; `MAILLAGE_SMTP_CA_FILE` a CA bundle when the server's certificate is signed by
 a private authority; `MAILLAGE_SMTP_TIMEOUT` (seconds, 20)."""
+
 from __future__ import annotations
 
 import smtplib
@@ -35,7 +36,9 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     """The settings of `MAILLAGE_SMTP_URL`, or ValueError naming the variable."""
     parts = urlsplit(url)
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise ValueError("MAILLAGE_SMTP_URL: expected smtp://[user:password@]host[:port] or smtps://…")
+        raise ValueError(
+            "MAILLAGE_SMTP_URL: expected smtp://[user:password@]host[:port] or smtps://…"
+        )
     try:
         port = parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError as exc:
@@ -54,8 +57,9 @@ def build_message(message: Outgoing, mail_from: str) -> EmailMessage:
     mail["To"] = message.to
     mail["Subject"] = message.subject or "Maillage"
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(idstring=message.notice_id, domain=parseaddr(mail_from)[1].rpartition("@")[2]
-                                    or None)
+    mail["Message-ID"] = make_msgid(
+        idstring=message.notice_id, domain=parseaddr(mail_from)[1].rpartition("@")[2] or None
+    )
     if message.unsubscribe_url:
         # a page with a button, not one-click (RFC 8058): the gateway takes JSON bodies only
         mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
@@ -66,19 +70,30 @@ def build_message(message: Outgoing, mail_from: str) -> EmailMessage:
 
 
 class SmtpSender:
-    def __init__(self, settings: SmtpSettings, mail_from: str, *, cafile: str | None = None,
-                 timeout: float = 20):
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        mail_from: str,
+        *,
+        cafile: str | None = None,
+        timeout: float = 20,
+    ):
         if "@" not in parseaddr(mail_from)[1]:
-            raise ValueError("MAILLAGE_MAIL_FROM: an e-mail address is needed, e.g. "
-                             "Maillage <conciergerie@example.org>")
+            raise ValueError(
+                "MAILLAGE_MAIL_FROM: an e-mail address is needed, e.g. "
+                "Maillage <conciergerie@example.org>"
+            )
         self.settings, self.mail_from, self.timeout = settings, mail_from, timeout
         self.tls = ssl.create_default_context(cafile=cafile)
 
     @classmethod
     def from_environ(cls, environ) -> "SmtpSender":
-        return cls(parse_smtp_url(environ["MAILLAGE_SMTP_URL"]), environ.get("MAILLAGE_MAIL_FROM", ""),
-                   cafile=environ.get("MAILLAGE_SMTP_CA_FILE") or None,
-                   timeout=float(environ.get("MAILLAGE_SMTP_TIMEOUT", "20")))
+        return cls(
+            parse_smtp_url(environ["MAILLAGE_SMTP_URL"]),
+            environ.get("MAILLAGE_MAIL_FROM", ""),
+            cafile=environ.get("MAILLAGE_SMTP_CA_FILE") or None,
+            timeout=float(environ.get("MAILLAGE_SMTP_TIMEOUT", "20")),
+        )
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -98,8 +113,10 @@ class SmtpSender:
                     encrypted = True
                 if self.settings.user:
                     if not encrypted:
-                        raise SendFailed("le serveur SMTP ne propose pas STARTTLS : le mot de passe n'est pas "
-                                         "envoyé en clair / no STARTTLS offered, password not sent in clear")
+                        raise SendFailed(
+                            "le serveur SMTP ne propose pas STARTTLS : le mot de passe n'est pas "
+                            "envoyé en clair / no STARTTLS offered, password not sent in clear"
+                        )
                     smtp.login(self.settings.user, self.settings.password)
                 refused = smtp.send_message(mail)
         except SendFailed:

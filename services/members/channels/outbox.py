@@ -1,5 +1,6 @@
 """The trial run's "channel": each message is written as one JSON line to a local file instead of
 being sent (`MAILLAGE_NOTICES_OUTBOX`). Only the default when no real channel is configured."""
+
 from __future__ import annotations
 
 import fcntl
@@ -17,9 +18,20 @@ class OutboxFileSender:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             fcntl.flock(out, fcntl.LOCK_EX)  # an erasure may be rewriting the file (forget)
-            out.write(json.dumps({"notice_id": message.notice_id, "channel": message.channel, "to": message.to,
-                                  "subject": message.subject, "text": message.text, "at": utcnow().isoformat()},
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "notice_id": message.notice_id,
+                        "channel": message.channel,
+                        "to": message.to,
+                        "subject": message.subject,
+                        "text": message.text,
+                        "at": utcnow().isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
     def forget(self, notice_ids, contacts) -> int:
         """Erasure: drop the lines of these notices or sent to these contacts (phone, e-mail);

@@ -6,6 +6,7 @@ with a `messageId`. The recipient is the number with its country code and no "+"
 `MAILLAGE_SMS_API_KEY` (the key), `MAILLAGE_SMS_SENDER` (the name shown: at most 11 letters or
 digits, or 15 digits), `MAILLAGE_SMS_BASE_URL` (https://api.brevo.com; tests point it at a local
 server), `MAILLAGE_SMS_TIMEOUT` (seconds, 10)."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ class BrevoSmsSender:
         if not api_key:
             raise ValueError("MAILLAGE_SMS_API_KEY: the provider's API key is needed")
         if not SENDER_NAME.match(sender or ""):
-            raise ValueError("MAILLAGE_SMS_SENDER: at most 11 letters, digits or spaces (or 15 digits), "
-                             f"got {sender!r}")
+            raise ValueError(
+                "MAILLAGE_SMS_SENDER: at most 11 letters, digits or spaces (or 15 digits), "
+                f"got {sender!r}"
+            )
         if not base_url.startswith(("https://", "http://")):
             raise ValueError("MAILLAGE_SMS_BASE_URL: an http(s) URL is expected")
         self.api_key, self.sender, self.timeout = api_key, sender, timeout
@@ -33,16 +36,30 @@ class BrevoSmsSender:
 
     @classmethod
     def from_environ(cls, environ) -> "BrevoSmsSender":
-        return cls(environ["MAILLAGE_SMS_API_KEY"], environ.get("MAILLAGE_SMS_SENDER", "Maillage"),
-                   base_url=environ.get("MAILLAGE_SMS_BASE_URL") or BREVO,
-                   timeout=float(environ.get("MAILLAGE_SMS_TIMEOUT", "10")))
+        return cls(
+            environ["MAILLAGE_SMS_API_KEY"],
+            environ.get("MAILLAGE_SMS_SENDER", "Maillage"),
+            base_url=environ.get("MAILLAGE_SMS_BASE_URL") or BREVO,
+            timeout=float(environ.get("MAILLAGE_SMS_TIMEOUT", "10")),
+        )
 
     def send(self, message: Outgoing) -> None:
-        body = {"sender": self.sender, "recipient": message.to.lstrip("+"), "content": message.text,
-                "type": "transactional", "unicodeEnabled": True, "tag": "maillage"}
+        body = {
+            "sender": self.sender,
+            "recipient": message.to.lstrip("+"),
+            "content": message.text,
+            "type": "transactional",
+            "unicodeEnabled": True,
+            "tag": "maillage",
+        }
         try:
-            answer = self.http.post(self.url, json=body, timeout=self.timeout, allow_redirects=False,
-                                    headers={"api-key": self.api_key, "accept": "application/json"})
+            answer = self.http.post(
+                self.url,
+                json=body,
+                timeout=self.timeout,
+                allow_redirects=False,
+                headers={"api-key": self.api_key, "accept": "application/json"},
+            )
         except requests.RequestException as exc:
             raise SendFailed(f"SMS: {type(exc).__name__}", unreachable=True) from None
         if answer.status_code != 201:

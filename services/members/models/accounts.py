@@ -1,5 +1,6 @@
 """Staff accounts: the people who sign in to the consoles; what ends their sessions; the sign-in
 attempt counters."""
+
 from datetime import datetime
 
 from sqlalchemy import Integer, String

@@ -1,5 +1,6 @@
 """Notices: telling people something that concerns them (an animation they registered for was
 cancelled), one row per person and thing to tell, with the channel chosen and where it stands."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
@@ -21,14 +22,18 @@ class Notice(Base):
     the message is made of: the e-mail's subject and HTML part are rendered from them when sent."""
 
     __tablename__ = "member_notices"
-    __table_args__ = (UniqueConstraint("source_type", "source_ref", "member_id", name="uq_member_notices_source"),)
+    __table_args__ = (
+        UniqueConstraint("source_type", "source_ref", "member_id", name="uq_member_notices_source"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    village_id: Mapped[str] = mapped_column(String(36), index=True)  # the member's village: its concierge tells
+    village_id: Mapped[str] = mapped_column(
+        String(36), index=True
+    )  # the member's village: its concierge tells
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
-    source_type: Mapped[str] = mapped_column(String(60))   # animation.cancelled
-    source_ref: Mapped[str] = mapped_column(String(36))    # the animation's id
-    channel: Mapped[str] = mapped_column(String(10))       # sms, email, call
+    source_type: Mapped[str] = mapped_column(String(60))  # animation.cancelled
+    source_ref: Mapped[str] = mapped_column(String(36))  # the animation's id
+    channel: Mapped[str] = mapped_column(String(10))  # sms, email, call
     status: Mapped[str] = mapped_column(String(10), default="to_send")  # to_send, sent, done
     message: Mapped[str] = mapped_column(String(600))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -38,5 +43,9 @@ class Notice(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    template: Mapped[str | None] = mapped_column(String(60), nullable=True)  # notices/<template>.txt…
-    context: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, what the template reads
+    template: Mapped[str | None] = mapped_column(
+        String(60), nullable=True
+    )  # notices/<template>.txt…
+    context: Mapped[str | None] = mapped_column(
+        Text, nullable=True
+    )  # JSON, what the template reads

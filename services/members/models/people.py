@@ -2,6 +2,7 @@
 
 Personal data (RGPD): names, phone, email and address live only here; erasure clears them and
 sets `erased_at` (the row stays so that history — orders, hours — still points at an id)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
@@ -36,10 +37,14 @@ class Member(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     tags: Mapped[list["MemberTag"]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+    )
     consents: Mapped[list["Consent"]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", lazy="selectin",
-        order_by="Consent.given_at")
+        back_populates="member",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Consent.given_at",
+    )
 
     __table_args__ = (
         Index("ix_members_village_search_name", "village_id", "search_name"),

@@ -1,5 +1,6 @@
 """Villages: the hubs of the network (fixed hub, itinerant truck, locker box), the stops of a
 truck, and their opening hours (weekly slots and exceptions)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
@@ -54,7 +55,9 @@ class OpeningSlot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     village_id: Mapped[str] = mapped_column(ForeignKey("villages.id"), index=True)
-    stop_id: Mapped[str | None] = mapped_column(ForeignKey("village_stops.id"), nullable=True, index=True)
+    stop_id: Mapped[str | None] = mapped_column(
+        ForeignKey("village_stops.id"), nullable=True, index=True
+    )
     day: Mapped[int] = mapped_column(Integer)
     opens: Mapped[str] = mapped_column(String(5))
     closes: Mapped[str] = mapped_column(String(5))

@@ -2,6 +2,7 @@
 
 A volunteer is a member (`members.id`) who gives time: one row per person however many villages
 they serve. Contact details stay on the member; these tables hold what matching needs."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -37,11 +38,14 @@ class Volunteer(Base):
 
     member: Mapped[Member] = relationship(lazy="joined")
     skills: Mapped[list["VolunteerSkill"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill_code")
+        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill_code"
+    )
     slots: Mapped[list["AvailabilitySlot"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="AvailabilitySlot.id")
+        cascade="all, delete-orphan", lazy="selectin", order_by="AvailabilitySlot.id"
+    )
     villages: Mapped[list["VolunteerVillage"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerVillage.village_id")
+        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerVillage.village_id"
+    )
 
 
 class VolunteerSkill(Base):
@@ -80,11 +84,15 @@ class TimeBankEntry(Base):
     __tablename__ = "time_bank_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    member_id: Mapped[str] = mapped_column(String(36), index=True)  # as the event says; no FK (ledger)
+    member_id: Mapped[str] = mapped_column(
+        String(36), index=True
+    )  # as the event says; no FK (ledger)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     minutes: Mapped[int] = mapped_column(Integer)
-    source_type: Mapped[str] = mapped_column(String(60))   # help_request.completed, animation.attended
-    source_ref: Mapped[str] = mapped_column(String(36))    # help_request_id, animation_id
+    source_type: Mapped[str] = mapped_column(
+        String(60)
+    )  # help_request.completed, animation.attended
+    source_ref: Mapped[str] = mapped_column(String(36))  # help_request_id, animation_id
     source_event_id: Mapped[str] = mapped_column(String(36))
     skill_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     role: Mapped[str | None] = mapped_column(String(60), nullable=True)

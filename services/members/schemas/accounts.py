@@ -1,4 +1,5 @@
 """Shapes of staff accounts at the members service's boundary."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 ROLES = ("coordinator", "concierge")
@@ -7,7 +8,9 @@ ROLES = ("coordinator", "concierge")
 class StaffAccountInput(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     full_name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=10, max=200)
+    )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     village_id = fields.String(load_default=None, allow_none=True)
 
@@ -16,7 +19,9 @@ class StaffAccountInput(Schema):
         if data.get("role") == "concierge" and not data.get("village_id"):
             raise ValidationError("A concierge belongs to one village.", "village_id")
         if data.get("role") == "coordinator" and data.get("village_id"):
-            raise ValidationError("A coordinator serves the whole network, not one village.", "village_id")
+            raise ValidationError(
+                "A coordinator serves the whole network, not one village.", "village_id"
+            )
 
 
 class StaffAccountOutput(Schema):
@@ -30,15 +35,21 @@ class StaffAccountOutput(Schema):
 
 class CredentialsInput(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
+    client_address = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=100)
+    )
 
 
 NEW_PASSWORD = dict(required=True, load_only=True, validate=validate.Length(min=10, max=200))
 
 
 class PasswordChangeInput(Schema):
-    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
     new_password = fields.String(**NEW_PASSWORD)
 
 
@@ -46,7 +57,9 @@ class PasswordResetInput(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=100))
     new_password = fields.String(**NEW_PASSWORD)
-    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    client_address = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=100)
+    )
 
 
 class SessionEndInput(Schema):
@@ -69,8 +82,12 @@ class PasswordResetBody(PasswordResetInput):
 
 class PasswordResetStarted(Schema):
     account = fields.Nested(StaffAccountOutput)
-    reset_code = fields.String(metadata={"description": "Code à usage unique, montré une seule fois : à remettre "
-                                                        "à la personne (valable 24 h)."})
+    reset_code = fields.String(
+        metadata={
+            "description": "Code à usage unique, montré une seule fois : à remettre "
+            "à la personne (valable 24 h)."
+        }
+    )
     expires_at = fields.String()
 
 

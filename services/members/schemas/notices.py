@@ -1,19 +1,30 @@
 """Shapes of notices (telling members something: an animation cancelled, a parcel, an order ready)
 and of their delivery log."""
+
 from marshmallow import Schema, fields, validate
 
 NOTICE_CHANNELS = {"sms": "SMS", "email": "e-mail", "call": "appel de la conciergerie"}
 NOTICE_STATUSES = {"to_send": "à prévenir", "sent": "envoyé", "done": "prévenu·e"}
-NOTICE_SOURCES = {"animation.cancelled": "animation annulée", "parcel.received": "colis arrivé",
-                  "order.ready": "commande prête"}
+NOTICE_SOURCES = {
+    "animation.cancelled": "animation annulée",
+    "parcel.received": "colis arrivé",
+    "order.ready": "commande prête",
+}
 # what became of a notice, in the delivery log
-DELIVERY_OUTCOMES = {"sent": "envoyé", "waiting": "en attente d'envoi", "failed": "échec, nouvel essai prévu",
-                     "parked": "abandonné après plusieurs échecs : à appeler", "to_call": "à appeler",
-                     "called": "appelé·e"}
+DELIVERY_OUTCOMES = {
+    "sent": "envoyé",
+    "waiting": "en attente d'envoi",
+    "failed": "échec, nouvel essai prévu",
+    "parked": "abandonné après plusieurs échecs : à appeler",
+    "to_call": "à appeler",
+    "called": "appelé·e",
+}
 
 
 class NoticeFiltersInput(Schema):
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(NOTICE_STATUSES)))
+    status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(tuple(NOTICE_STATUSES))
+    )
 
 
 class NoticeDoneInput(Schema):
@@ -25,32 +36,47 @@ class NoticeOutput(Schema):
     village_id = fields.String()
     member_id = fields.String()
     display_name = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={"description": "To call (channel call) or the SMS number."})
+    phone = fields.String(
+        allow_none=True, metadata={"description": "To call (channel call) or the SMS number."}
+    )
     email = fields.String(allow_none=True)
     source_type = fields.String(metadata={"description": "What it tells: animation.cancelled."})
     source_ref = fields.String(metadata={"description": "Id of what it is about (the animation)."})
     channel = fields.String(metadata={"description": "sms, email or call (by the concierge)."})
     channel_label = fields.String()
-    status = fields.String(metadata={"description": "to_send, sent (sms, email) or done (a call made)."})
+    status = fields.String(
+        metadata={"description": "to_send, sent (sms, email) or done (a call made)."}
+    )
     status_label = fields.String()
     message = fields.String()
     attempts = fields.Integer(metadata={"description": "Sending attempts that failed."})
     created_at = fields.AwareDateTime()
     sent_at = fields.AwareDateTime(allow_none=True)
     done_at = fields.AwareDateTime(allow_none=True)
-    next_attempt_at = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "When it is tried again (after a failure, or 08:00 for an SMS in the quiet hours)."})
-    last_error = fields.String(allow_none=True, metadata={"description": "Why the last sending failed."})
-    parked_at = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "When it was given up after too many failures and became a call."})
+    next_attempt_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When it is tried again (after a failure, or 08:00 for an SMS in the quiet hours)."
+        },
+    )
+    last_error = fields.String(
+        allow_none=True, metadata={"description": "Why the last sending failed."}
+    )
+    parked_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When it was given up after too many failures and became a call."},
+    )
 
 
 class DeliveryLogFiltersInput(Schema):
-    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(DELIVERY_OUTCOMES)))
+    outcome = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(tuple(DELIVERY_OUTCOMES))
+    )
 
 
 class DeliveryLogOutput(Schema):
     """One line of a village's delivery log: what was sent, failed or parked, and why."""
+
     notice_id = fields.String()
     member_id = fields.String()
     display_name = fields.String(allow_none=True)
@@ -58,10 +84,14 @@ class DeliveryLogOutput(Schema):
     source_label = fields.String(metadata={"description": "What it told, in French."})
     channel = fields.String()
     channel_label = fields.String()
-    outcome = fields.String(metadata={"description": "sent, waiting, failed, parked, to_call or called."})
+    outcome = fields.String(
+        metadata={"description": "sent, waiting, failed, parked, to_call or called."}
+    )
     outcome_label = fields.String()
     attempts = fields.Integer()
-    why = fields.String(allow_none=True, metadata={"description": "The provider's answer to the last failure."})
+    why = fields.String(
+        allow_none=True, metadata={"description": "The provider's answer to the last failure."}
+    )
     created_at = fields.AwareDateTime()
     sent_at = fields.AwareDateTime(allow_none=True)
     next_attempt_at = fields.AwareDateTime(allow_none=True)
@@ -71,8 +101,11 @@ class DeliveryLogOutput(Schema):
 
 class OptOutInput(Schema):
     """The token of the opt-out link; it may come in the address instead (`?jeton=`): an empty body."""
+
     token = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class OptOutOutput(Schema):
-    withdrawn = fields.Boolean(metadata={"description": "Whether a consent to be contacted was withdrawn now."})
+    withdrawn = fields.Boolean(
+        metadata={"description": "Whether a consent to be contacted was withdrawn now."}
+    )

@@ -1,4 +1,5 @@
 """Shapes of opening hours, exceptions and truck stops at the members service's boundary."""
+
 from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -6,7 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.members.opening_hours import DAYS, Slot, minutes, overlapping
 
 OPENS = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time is written HH:MM (e.g. 09:30).")
-CLOSES = validate.Regexp(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time is written HH:MM (e.g. 09:30).")
+CLOSES = validate.Regexp(
+    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time is written HH:MM (e.g. 09:30)."
+)
 MAX_EXCEPTION_DAYS = 366
 
 
@@ -21,7 +24,11 @@ class SlotInput(Schema):
 
     @validates_schema
     def closes_after_opening(self, data, **_kwargs):
-        if "opens" in data and "closes" in data and minutes(data["closes"]) <= minutes(data["opens"]):
+        if (
+            "opens" in data
+            and "closes" in data
+            and minutes(data["closes"]) <= minutes(data["opens"])
+        ):
             raise ValidationError("Closing time must be after opening time.", "closes")
 
 
@@ -33,15 +40,21 @@ def _check_weekly(slots, field="weekly"):
     for day in DAYS:
         clash = overlapping(Slot(s["opens"], s["closes"]) for s in slots if s["day"] == day)
         if clash:
-            raise ValidationError(f"Slots overlap on {day}: {clash[0].opens}-{clash[0].closes} and "
-                                  f"{clash[1].opens}-{clash[1].closes}.", field)
+            raise ValidationError(
+                f"Slots overlap on {day}: {clash[0].opens}-{clash[0].closes} and "
+                f"{clash[1].opens}-{clash[1].closes}.",
+                field,
+            )
 
 
 def _check_day(slots, field="slots"):
     clash = overlapping(Slot(s["opens"], s["closes"]) for s in slots)
     if clash:
-        raise ValidationError(f"Slots overlap: {clash[0].opens}-{clash[0].closes} and "
-                              f"{clash[1].opens}-{clash[1].closes}.", field)
+        raise ValidationError(
+            f"Slots overlap: {clash[0].opens}-{clash[0].closes} and "
+            f"{clash[1].opens}-{clash[1].closes}.",
+            field,
+        )
 
 
 WEEKLY = dict(validate=validate.Length(max=7 * 6))
@@ -49,11 +62,14 @@ WEEKLY = dict(validate=validate.Length(max=7 * 6))
 
 class OpeningExceptionInput(Schema):
     """A date (`start`) or a range (`start`..`end`, inclusive): closed, or open at `slots` only."""
+
     start = fields.Date(required=True)
     end = fields.Date(load_default=None, allow_none=True)
     closed = fields.Boolean(load_default=True)
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
-    slots = fields.List(fields.Nested(SlotInput), load_default=list, validate=validate.Length(max=6))
+    slots = fields.List(
+        fields.Nested(SlotInput), load_default=list, validate=validate.Length(max=6)
+    )
 
     @validates_schema
     def consistent(self, data, **_kwargs):
@@ -62,10 +78,14 @@ class OpeningExceptionInput(Schema):
             if end < start:
                 raise ValidationError("The end date must not be before the start date.", "end")
             if end - start >= timedelta(days=MAX_EXCEPTION_DAYS):
-                raise ValidationError(f"An exception lasts at most {MAX_EXCEPTION_DAYS} days.", "end")
+                raise ValidationError(
+                    f"An exception lasts at most {MAX_EXCEPTION_DAYS} days.", "end"
+                )
         slots = data.get("slots") or []
         if data.get("closed", True) and slots:
-            raise ValidationError("A closed day has no hours: set closed to false for special hours.", "slots")
+            raise ValidationError(
+                "A closed day has no hours: set closed to false for special hours.", "slots"
+            )
         if not data.get("closed", True) and not slots:
             raise ValidationError("Give the special hours, or mark the day closed.", "slots")
         _check_day(slots)
@@ -73,9 +93,14 @@ class OpeningExceptionInput(Schema):
 
 class OpeningHoursInput(Schema):
     """The weekly schedule of a village; `exceptions`, when given, replace the existing ones."""
+
     weekly = fields.List(fields.Nested(WeeklySlotInput), required=True, **WEEKLY)
-    exceptions = fields.List(fields.Nested(OpeningExceptionInput), load_default=None, allow_none=True,
-                             validate=validate.Length(max=100))
+    exceptions = fields.List(
+        fields.Nested(OpeningExceptionInput),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+    )
 
     @validates_schema
     def no_overlap(self, data, **_kwargs):
@@ -84,6 +109,7 @@ class OpeningHoursInput(Schema):
 
 class StopInput(Schema):
     """A stop of an itinerant truck and its weekly times."""
+
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     commune = fields.String(required=True, validate=validate.Length(min=2, max=120))
     coordinates = fields.Nested(CoordinatesInput, load_default=None, allow_none=True)
@@ -100,6 +126,7 @@ class OpeningStatusQuery(Schema):
 
 
 # --- outputs -----------------------------------------------------------------------------------
+
 
 class SlotOutput(Schema):
     opens = fields.String()

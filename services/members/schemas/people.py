@@ -1,5 +1,6 @@
 """Shapes of members (inhabitants) at the members service's boundary, and the normalisations the
 counter relies on: phone numbers to E.164 (`phonenumbers`), names to a searchable form."""
+
 import re
 import unicodedata
 from datetime import date
@@ -48,7 +49,11 @@ def normalise_phone(text: str) -> str:
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if phonenumbers.is_valid_number(number):
         return e164
-    if phonenumbers.is_possible_number(number) and e164.startswith(_FICTION_PREFIXES) and len(e164) == 12:
+    if (
+        phonenumbers.is_possible_number(number)
+        and e164.startswith(_FICTION_PREFIXES)
+        and len(e164) == 12
+    ):
         return e164
     raise ValueError(PHONE_ERROR)
 
@@ -59,8 +64,10 @@ def display_phone(e164: str | None) -> str | None:
         return None
     if e164.startswith("+33") and len(e164) == 12:
         digits = "0" + e164[3:]
-        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
-    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
 
 
 def normalise_name(text: str | None) -> str:
@@ -105,7 +112,11 @@ class _MemberFields(Schema):
 
     @validates_schema
     def coherent(self, data, partial=None, **_kwargs):
-        if data.get("joined_on") and data.get("renewal_on") and data["renewal_on"] < data["joined_on"]:
+        if (
+            data.get("joined_on")
+            and data.get("renewal_on")
+            and data["renewal_on"] < data["joined_on"]
+        ):
             raise ValidationError("The renewal date comes before the date joined.", "renewal_on")
         channel = data.get("preferred_channel")
         if channel in ("phone", "sms") and "phone" in data and not data["phone"]:
@@ -132,11 +143,15 @@ class MemberInput(_MemberFields):
     postcode = fields.String(load_default=None, allow_none=True, validate=POSTCODE)
     city = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
     tags = fields.List(fields.String(validate=validate.OneOf(tuple(TAGS))), load_default=list)
-    preferred_channel = fields.String(load_default="phone", validate=validate.OneOf(tuple(CHANNELS)))
+    preferred_channel = fields.String(
+        load_default="phone", validate=validate.OneOf(tuple(CHANNELS))
+    )
     joined_on = fields.Date(load_default=date.today)
     fee_cents = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
     renewal_on = fields.Date(load_default=None, allow_none=True)
-    consents = fields.List(fields.String(validate=validate.OneOf(tuple(CONSENT_PURPOSES))), load_default=list)
+    consents = fields.List(
+        fields.String(validate=validate.OneOf(tuple(CONSENT_PURPOSES))), load_default=list
+    )
 
     @validates_schema
     def reachable(self, data, **_kwargs):
@@ -250,6 +265,7 @@ class MemberStatsOutput(Schema):
     erased = fields.Integer()
     by_village = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_tag = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_village_and_tag = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(),
-                                                                               values=fields.Integer()))
+    by_village_and_tag = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer())
+    )
     sharing_with_network = fields.Integer()

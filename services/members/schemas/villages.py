@@ -1,11 +1,16 @@
 """Shapes of villages at the members service's boundary."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import VILLAGE_KINDS, VILLAGE_STATUSES
 from services.members.schemas.opening_hours import CoordinatesInput
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase letters, digits and dashes.")
-INSEE = validate.Regexp(r"^(\d{5}|2[AB]\d{3})$", error="An INSEE code has 5 characters (e.g. 19031).")
+SLUG = validate.Regexp(
+    r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase letters, digits and dashes."
+)
+INSEE = validate.Regexp(
+    r"^(\d{5}|2[AB]\d{3})$", error="An INSEE code has 5 characters (e.g. 19031)."
+)
 POSTCODE = validate.Regexp(r"^\d{5}$", error="A postcode has 5 digits.")
 
 # What a hub may offer: code -> French label (the one fixed list of the network)
@@ -39,11 +44,18 @@ class VillageInput(Schema):
     insee_code = fields.String(required=True, validate=INSEE)
     postcode = fields.String(required=True, validate=POSTCODE)
     kind = fields.String(required=True, validate=validate.OneOf(VILLAGE_KINDS))
-    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
-    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=200))
+    population = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000)
+    )
+    street = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=2, max=200)
+    )
     coordinates = fields.Nested(CoordinatesInput, load_default=None, allow_none=True)
-    services = fields.List(fields.String(validate=validate.OneOf(tuple(VILLAGE_SERVICES))),
-                           load_default=list, validate=validate.Length(max=len(VILLAGE_SERVICES)))
+    services = fields.List(
+        fields.String(validate=validate.OneOf(tuple(VILLAGE_SERVICES))),
+        load_default=list,
+        validate=validate.Length(max=len(VILLAGE_SERVICES)),
+    )
     status = fields.String(load_default="open", validate=validate.OneOf(("preparing", "open")))
 
     @validates_schema
@@ -54,6 +66,7 @@ class VillageInput(Schema):
 class VillageUpdateInput(Schema):
     """What the coordinator may change on a village; absent fields stay as they are (slug and kind
     are fixed once opened: stops and read models hang on them)."""
+
     name = fields.String(validate=validate.Length(min=2, max=120))
     commune = fields.String(validate=validate.Length(min=2, max=120))
     insee_code = fields.String(validate=INSEE)
@@ -61,8 +74,10 @@ class VillageUpdateInput(Schema):
     population = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
     street = fields.String(allow_none=True, validate=validate.Length(min=2, max=200))
     coordinates = fields.Nested(CoordinatesInput, allow_none=True)
-    services = fields.List(fields.String(validate=validate.OneOf(tuple(VILLAGE_SERVICES))),
-                           validate=validate.Length(max=len(VILLAGE_SERVICES)))
+    services = fields.List(
+        fields.String(validate=validate.OneOf(tuple(VILLAGE_SERVICES))),
+        validate=validate.Length(max=len(VILLAGE_SERVICES)),
+    )
 
     @validates_schema
     def unique_services(self, data, **_kwargs):
@@ -98,9 +113,14 @@ class VillageOutput(Schema):
     created_at = fields.AwareDateTime()
     street = fields.String(allow_none=True)
     address = fields.Method("_address", metadata={"description": "street, postcode, commune"})
-    coordinates = fields.Method("_coordinates", allow_none=True,
-                                metadata={"description": "latitude, longitude (WGS 84), or null"})
-    services = fields.Method("_services", metadata={"description": "services offered: code and French label"})
+    coordinates = fields.Method(
+        "_coordinates",
+        allow_none=True,
+        metadata={"description": "latitude, longitude (WGS 84), or null"},
+    )
+    services = fields.Method(
+        "_services", metadata={"description": "services offered: code and French label"}
+    )
 
     def _address(self, village):
         return {"street": village.street, "postcode": village.postcode, "commune": village.commune}
@@ -111,7 +131,10 @@ class VillageOutput(Schema):
         return {"latitude": village.latitude, "longitude": village.longitude}
 
     def _services(self, village):
-        return [{"code": code, "label": VILLAGE_SERVICES.get(code, code)} for code in village.services or []]
+        return [
+            {"code": code, "label": VILLAGE_SERVICES.get(code, code)}
+            for code in village.services or []
+        ]
 
 
 class VillageIdsInput(Schema):

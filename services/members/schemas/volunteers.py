@@ -3,16 +3,30 @@
 What a schema can check alone is checked here (levels, days, HH:MM, inverted or overlapping slots,
 a skill listed twice); what needs the database (unknown skill, unknown village, the member) is
 checked by the service layer (services/members/volunteers.py), with the same field-naming shape."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import HHMM, SKILL_LEVELS, WEEKDAYS
 
-DAY_LABELS = {"monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi", "thursday": "jeudi",
-              "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche"}
+DAY_LABELS = {
+    "monday": "lundi",
+    "tuesday": "mardi",
+    "wednesday": "mercredi",
+    "thursday": "jeudi",
+    "friday": "vendredi",
+    "saturday": "samedi",
+    "sunday": "dimanche",
+}
 LEVEL_LABELS = {"debutant": "débutant", "confirme": "confirmé", "expert": "expert"}
-CATEGORY_LABELS = {"maison": "Maison", "jardin": "Jardin", "mobilite": "Mobilité", "numerique": "Numérique",
-                   "administratif": "Démarches", "cuisine_couture": "Cuisine et couture",
-                   "lien_social": "Lien social"}
+CATEGORY_LABELS = {
+    "maison": "Maison",
+    "jardin": "Jardin",
+    "mobilite": "Mobilité",
+    "numerique": "Numérique",
+    "administratif": "Démarches",
+    "cuisine_couture": "Cuisine et couture",
+    "lien_social": "Lien social",
+}
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM (e.g. 2026-11).")
 
 
@@ -48,8 +62,16 @@ def _check_slots(slots):
     errors = {}
     for index, slot in enumerate(slots or []):
         for earlier in (slots or [])[:index]:
-            if earlier["day"] == slot["day"] and slot["start"] < earlier["end"] and earlier["start"] < slot["end"]:
-                errors[index] = {"start": [f"Overlaps the slot {earlier['start']}–{earlier['end']} of the same day."]}
+            if (
+                earlier["day"] == slot["day"]
+                and slot["start"] < earlier["end"]
+                and earlier["start"] < slot["end"]
+            ):
+                errors[index] = {
+                    "start": [
+                        f"Overlaps the slot {earlier['start']}–{earlier['end']} of the same day."
+                    ]
+                }
                 break
     if errors:
         raise ValidationError(errors, "availability")
@@ -67,23 +89,39 @@ class _VolunteerFields(Schema):
 
 class VolunteerInput(_VolunteerFields):
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    skills = fields.List(fields.Nested(SkillLevelInput), load_default=list, validate=validate.Length(max=30))
-    availability = fields.List(fields.Nested(AvailabilitySlotInput), load_default=list, validate=validate.Length(max=28))
-    village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=list,
-                              validate=validate.Length(max=20),
-                              metadata={"description": "Other villages served (the home village always is)."})
-    max_distance_km = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=200))
+    skills = fields.List(
+        fields.Nested(SkillLevelInput), load_default=list, validate=validate.Length(max=30)
+    )
+    availability = fields.List(
+        fields.Nested(AvailabilitySlotInput), load_default=list, validate=validate.Length(max=28)
+    )
+    village_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Other villages served (the home village always is)."},
+    )
+    max_distance_km = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=200)
+    )
     has_licence = fields.Boolean(load_default=False)
     has_vehicle = fields.Boolean(load_default=False)
-    network_visible = fields.Boolean(load_default=False,
-                                     metadata={"description": "Visible to the other villages and the coordination."})
+    network_visible = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Visible to the other villages and the coordination."},
+    )
 
 
 class VolunteerUpdateInput(_VolunteerFields):
     """Every field optional: what is given replaces what was there (lists replace whole lists)."""
+
     skills = fields.List(fields.Nested(SkillLevelInput), validate=validate.Length(max=30))
-    availability = fields.List(fields.Nested(AvailabilitySlotInput), validate=validate.Length(max=28))
-    village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), validate=validate.Length(max=20))
+    availability = fields.List(
+        fields.Nested(AvailabilitySlotInput), validate=validate.Length(max=28)
+    )
+    village_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)), validate=validate.Length(max=20)
+    )
     max_distance_km = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=200))
     has_licence = fields.Boolean()
     has_vehicle = fields.Boolean()
@@ -101,6 +139,7 @@ class MonthInput(Schema):
 
 
 # --- outputs ---------------------------------------------------------------------------------
+
 
 class SkillOutput(Schema):
     code = fields.String()
@@ -129,7 +168,9 @@ class VolunteerOutput(Schema):
     first_name = fields.String(allow_none=True)
     last_name = fields.String(allow_none=True)
     home_village_id = fields.String()
-    village_ids = fields.List(fields.String(), metadata={"description": "Every village served, home included."})
+    village_ids = fields.List(
+        fields.String(), metadata={"description": "Every village served, home included."}
+    )
     skills = fields.List(fields.Nested(VolunteerSkillOutput))
     availability = fields.List(fields.Nested(AvailabilitySlotOutput))
     max_distance_km = fields.Integer(allow_none=True)
@@ -162,7 +203,9 @@ class VolunteerHoursOutput(Schema):
 class TimeBankTotalOutput(Schema):
     village_id = fields.String()
     village_name = fields.String(allow_none=True)
-    month = fields.String(allow_none=True, metadata={"description": "YYYY-MM; null for the all-time total."})
+    month = fields.String(
+        allow_none=True, metadata={"description": "YYYY-MM; null for the all-time total."}
+    )
     minutes = fields.Integer()
     hours = fields.Float()
     volunteers = fields.Integer(metadata={"description": "Distinct volunteers credited."})
@@ -172,12 +215,16 @@ class TimeBankTotalOutput(Schema):
 class SkillSupplyOutput(Schema):
     volunteers = fields.Integer()
     levels = fields.Dict(keys=fields.String(), values=fields.Integer())
-    partners = fields.List(fields.Dict(), metadata={"description": "Partners' services (hook: none yet)."})
+    partners = fields.List(
+        fields.Dict(), metadata={"description": "Partners' services (hook: none yet)."}
+    )
 
 
 class SkillDemandOutput(Schema):
     requested = fields.Integer(metadata={"description": "Help requests asking for it."})
-    unmatched = fields.Integer(metadata={"description": "Requests for which no volunteer was found."})
+    unmatched = fields.Integer(
+        metadata={"description": "Requests for which no volunteer was found."}
+    )
     open_unmatched = fields.Integer(metadata={"description": "Unmatched and still not completed."})
 
 
@@ -187,15 +234,21 @@ class SkillMapLineOutput(Schema):
     category = fields.String(allow_none=True)
     supply = fields.Nested(SkillSupplyOutput)
     demand = fields.Nested(SkillDemandOutput)
-    status = fields.String(metadata={"description": "missing (demand, no supply within reach), short "
-                                                     "(unanswered requests despite supply), covered, available."})
+    status = fields.String(
+        metadata={
+            "description": "missing (demand, no supply within reach), short "
+            "(unanswered requests despite supply), covered, available."
+        }
+    )
 
 
 class VillageSkillsMapOutput(Schema):
     village_id = fields.String()
     village_name = fields.String()
     skills = fields.List(fields.Nested(SkillMapLineOutput))
-    missing = fields.List(fields.String(), metadata={"description": "Skill codes with demand and no supply."})
+    missing = fields.List(
+        fields.String(), metadata={"description": "Skill codes with demand and no supply."}
+    )
 
 
 class NetworkSkillsMapOutput(Schema):

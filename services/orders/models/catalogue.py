@@ -1,5 +1,6 @@
 """The orders service's read model of each village's catalogue (from `catalogue.changed`): what an
 order is checked against, without ever calling the partners service."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Integer, String

@@ -5,6 +5,7 @@ counted on the day they were placed, sales on the day their order was collected 
 final); parcels on the day they were received, handed over or returned (a national year of parcels
 left at relay points is millions too). A month whose days are all rolled up is rolled up again,
 from the daily rows, so that a year is read from twelve rows per village rather than 365."""
+
 from datetime import date
 
 from sqlalchemy import BigInteger, Date, Integer, String

@@ -1,5 +1,6 @@
 """Help requests (coups de main): someone needs a hand with one skill, at a time and place; a
 volunteer is matched, accepts, does it, and the requester confirms (the minutes go to the time bank)."""
+
 from datetime import datetime
 
 from sqlalchemy import Integer, String, UniqueConstraint
@@ -11,7 +12,9 @@ from services.orders.models.base import Base, new_id
 
 class HelpRequest(Base):
     __tablename__ = "help_requests"
-    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_help_requests_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "idempotency_key", name="uq_help_requests_idempotency"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)

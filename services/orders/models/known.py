@@ -1,4 +1,5 @@
 """The orders service's tables. For now: its read model of the network's villages."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, Integer, String
@@ -17,7 +18,7 @@ class KnownVillage(Base):
     slug: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
-    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)   # distances, rounds
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)  # distances, rounds
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # of the latest event applied (opened or updated); a row written without it changed when it opened
@@ -62,10 +63,12 @@ class KnownVolunteer(Base):
     member_id: Mapped[str] = mapped_column(String(36), index=True)
     home_village_id: Mapped[str] = mapped_column(String(36))
     village_ids: Mapped[list] = mapped_column(JSON)
-    skills: Mapped[list] = mapped_column(JSON)        # [{"skill", "level"}]
+    skills: Mapped[list] = mapped_column(JSON)  # [{"skill", "level"}]
     availability: Mapped[list] = mapped_column(JSON)  # [{"day", "start", "end"}]
     has_licence: Mapped[bool] = mapped_column(Boolean)
     has_vehicle: Mapped[bool] = mapped_column(Boolean)
-    max_distance_km: Mapped[int | None] = mapped_column(Integer, nullable=True)  # beyond the villages served
+    max_distance_km: Mapped[int | None] = mapped_column(
+        Integer, nullable=True
+    )  # beyond the villages served
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

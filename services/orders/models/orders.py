@@ -1,4 +1,5 @@
 """Orders taken at the counter and their lines (with a price snapshot)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
@@ -14,7 +15,9 @@ class Order(Base):
     home_delivery."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_orders_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "idempotency_key", name="uq_orders_idempotency"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -30,14 +33,20 @@ class Order(Base):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    placed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)  # figures of a period
+    placed_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=utcnow, index=True
+    )  # figures of a period
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
     # selectin: a list of orders loads all their lines in one more query, not one per order
-    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
-                                                    cascade="all, delete-orphan", lazy="selectin")
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order",
+        order_by="OrderLine.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
 
 
 class OrderLine(Base):
@@ -60,8 +69,9 @@ class OrderLine(Base):
     vat_rate: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    purchase_order_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("purchase_orders.id"),
-                                                          nullable=True, index=True)
+    purchase_order_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("purchase_orders.id"), nullable=True, index=True
+    )
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -1,4 +1,5 @@
 """Parcels and goods left at the counter for an inhabitant (dépôt / retrait)."""
+
 from datetime import datetime
 
 from sqlalchemy import Integer, String, UniqueConstraint
@@ -14,7 +15,9 @@ class Parcel(Base):
     (La Poste, a carrier of the network), told of its events; none for a neighbour or an unknown carrier."""
 
     __tablename__ = "parcels"
-    __table_args__ = (UniqueConstraint("village_id", "idempotency_key", name="uq_parcels_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "idempotency_key", name="uq_parcels_idempotency"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -22,13 +25,17 @@ class Parcel(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
     sender_kind: Mapped[str] = mapped_column(String(20))
     sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the logistics partner who brought it
+    partner_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True
+    )  # the logistics partner who brought it
     description: Mapped[str | None] = mapped_column(String(300), nullable=True)
     place_kind: Mapped[str] = mapped_column(String(20))
     place: Mapped[str] = mapped_column(String(60))
     pickup_code: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), default="waiting")
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)  # the day's figures
+    received_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=utcnow, index=True
+    )  # the day's figures
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)

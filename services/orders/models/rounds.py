@@ -1,5 +1,6 @@
 """Vehicles and pooled delivery rounds (tournées mutualisées): one round per vehicle and date,
 its stops in order along the way."""
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
@@ -43,8 +44,9 @@ class Round(Base):
     planned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    stops: Mapped[list["RoundStop"]] = relationship(order_by="RoundStop.sequence", cascade="all, delete-orphan",
-                                                    lazy="selectin")
+    stops: Mapped[list["RoundStop"]] = relationship(
+        order_by="RoundStop.sequence", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class RoundStop(Base):

@@ -1,5 +1,6 @@
 """Pooled purchase orders: one per shared supplier and delivery date, gathering the lines of every
 village that orders from it (the cluster of that cycle)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Date, String, UniqueConstraint
@@ -14,7 +15,9 @@ class PurchaseOrder(Base):
     coordinator), `empty` when closed with no line left to send."""
 
     __tablename__ = "purchase_orders"
-    __table_args__ = (UniqueConstraint("supplier_partner_id", "delivery_date", name="uq_purchase_orders_cycle"),)
+    __table_args__ = (
+        UniqueConstraint("supplier_partner_id", "delivery_date", name="uq_purchase_orders_cycle"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     supplier_partner_id: Mapped[str] = mapped_column(String(36), index=True)

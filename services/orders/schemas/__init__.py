@@ -1,4 +1,5 @@
 """Shapes crossing the orders service's boundary, one module per area."""
+
 from services.orders.schemas.known import KnownVillageOutput, KnownMemberOutput  # noqa: F401
 from services.orders.schemas.catalogue import CatalogueItemOutput  # noqa: F401
 from services.orders.schemas.orders import OrderInput, OrderOutput, CounterTodayOutput  # noqa: F401

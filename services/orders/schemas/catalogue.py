@@ -1,4 +1,5 @@
 """Shapes of the catalogue read model (what the counter may sell in a village)."""
+
 from marshmallow import Schema, fields
 
 
@@ -8,7 +9,9 @@ class CatalogueItemOutput(Schema):
     offer_id = fields.String()
     partner_id = fields.String()
     partner_name = fields.String()
-    shared_supplier = fields.Boolean(metadata={"description": "Lines are pooled per supplier and delivery day."})
+    shared_supplier = fields.Boolean(
+        metadata={"description": "Lines are pooled per supplier and delivery day."}
+    )
     name = fields.String()
     kind = fields.String()
     unit = fields.String()
@@ -19,7 +22,15 @@ class CatalogueItemOutput(Schema):
     days = fields.List(fields.String(), metadata={"description": "Weekdays it is delivered."})
     perishable = fields.Boolean()
     available = fields.Boolean()
-    next_delivery_date = fields.Date(allow_none=True, metadata={
-        "description": "The first day an order placed now can be delivered (null when out of stock)."})
-    next_cutoff_at = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "Until when (UTC) an order for `next_delivery_date` may be placed."})
+    next_delivery_date = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The first day an order placed now can be delivered (null when out of stock)."
+        },
+    )
+    next_cutoff_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "Until when (UTC) an order for `next_delivery_date` may be placed."
+        },
+    )

@@ -1,4 +1,5 @@
 """Help requests (coups de main) at the boundary: what a concierge sends, what they read back."""
+
 from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -7,23 +8,43 @@ from backbone.contracts.events.orders import SKILL_CODE
 from services.orders.schemas.keys import idempotency_key_field
 
 HELP_STATUS_LABELS = {
-    "requested": "Demandé", "unmatched": "Sans bénévole", "assigned": "Confié", "accepted": "Accepté",
-    "done": "Fait", "confirmed": "Confirmé", "cancelled": "Annulé",
+    "requested": "Demandé",
+    "unmatched": "Sans bénévole",
+    "assigned": "Confié",
+    "accepted": "Accepté",
+    "done": "Fait",
+    "confirmed": "Confirmé",
+    "cancelled": "Annulé",
 }
 MAX_WINDOW_HOURS = 12
 
 
 class HelpRequestInput(Schema):
     idempotency_key = idempotency_key_field("help request", required=False)
-    requester_member_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                                        metadata={"description": "The inhabitant who needs a hand."})
-    skill = fields.String(required=True, validate=SKILL_CODE,
-                          metadata={"description": "Skill code (`GET /api/skills`): lavage_vitres, jardinage…"})
-    place = fields.String(required=True, validate=validate.Length(min=2, max=200),
-                          metadata={"description": "Where (the requester's address, or a place)."})
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "Window start (timezone-aware)."})
-    ends_at = fields.AwareDateTime(required=True, metadata={"description": "Window end, after the start."})
+    requester_member_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "The inhabitant who needs a hand."},
+    )
+    skill = fields.String(
+        required=True,
+        validate=SKILL_CODE,
+        metadata={"description": "Skill code (`GET /api/skills`): lavage_vitres, jardinage…"},
+    )
+    place = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "Where (the requester's address, or a place)."},
+    )
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    starts_at = fields.AwareDateTime(
+        required=True, metadata={"description": "Window start (timezone-aware)."}
+    )
+    ends_at = fields.AwareDateTime(
+        required=True, metadata={"description": "Window end, after the start."}
+    )
 
     @validates_schema
     def _window(self, data, **_kwargs):
@@ -31,12 +52,17 @@ class HelpRequestInput(Schema):
             if data["ends_at"] <= data["starts_at"]:
                 raise ValidationError("End must be after start.", "ends_at")
             if data["ends_at"] - data["starts_at"] > timedelta(hours=MAX_WINDOW_HOURS):
-                raise ValidationError(f"A help request lasts at most {MAX_WINDOW_HOURS} hours.", "ends_at")
+                raise ValidationError(
+                    f"A help request lasts at most {MAX_WINDOW_HOURS} hours.", "ends_at"
+                )
 
 
 class AssignInput(Schema):
-    volunteer_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                                 metadata={"description": "One of the request's candidates."})
+    volunteer_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "One of the request's candidates."},
+    )
 
 
 class AcceptInput(Schema):
@@ -44,8 +70,12 @@ class AcceptInput(Schema):
 
 
 class DoneInput(Schema):
-    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=24 * 60),
-                             metadata={"description": "Time the volunteer gave, in minutes."})
+    minutes = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=24 * 60),
+        metadata={"description": "Time the volunteer gave, in minutes."},
+    )
 
 
 class ConfirmInput(Schema):
@@ -66,7 +96,9 @@ class CandidateOutput(Schema):
     distance_km = fields.Float()
     serves_village = fields.Boolean()
     recent_minutes = fields.Integer()
-    reasons = fields.List(fields.String(), metadata={"description": "Why they are proposed, in French."})
+    reasons = fields.List(
+        fields.String(), metadata={"description": "Why they are proposed, in French."}
+    )
 
 
 class PaidOptionOutput(Schema):
@@ -102,7 +134,13 @@ class HelpRequestOutput(Schema):
     done_at = fields.AwareDateTime(allow_none=True)
     confirmed_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
-    candidates = fields.List(fields.Nested(CandidateOutput), metadata={
-        "description": "Volunteers who could do it, best first (only while it waits for one)."})
-    paid_options = fields.List(fields.Nested(PaidOptionOutput), metadata={
-        "description": "Paid services of the village's catalogue, as an alternative."})
+    candidates = fields.List(
+        fields.Nested(CandidateOutput),
+        metadata={
+            "description": "Volunteers who could do it, best first (only while it waits for one)."
+        },
+    )
+    paid_options = fields.List(
+        fields.Nested(PaidOptionOutput),
+        metadata={"description": "Paid services of the village's catalogue, as an alternative."},
+    )

@@ -1,4 +1,5 @@
 """Shapes crossing the orders service's boundary."""
+
 from marshmallow import Schema, fields
 
 

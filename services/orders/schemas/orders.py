@@ -1,4 +1,5 @@
 """Shapes of orders at the counter: what the concierge sends, what comes back, the day's list."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import FULFILMENTS
@@ -7,51 +8,95 @@ from services.orders.schemas.parcels import ParcelOutput
 
 MAX_LINES = 50
 
-STATUS_LABELS = {"placed": "Passée", "confirmed": "Confirmée", "ready": "Prête", "collected": "Retirée",
-                 "delivered": "Livrée", "cancelled": "Annulée", "refused": "Refusée"}
-FULFILMENT_LABELS = {"counter": "Retrait au comptoir", "locker": "Casier", "truck_stop": "Arrêt du camion",
-                     "home_delivery": "Livraison à domicile"}
-LINE_STATUS_LABELS = {"pending": "En attente du fournisseur", "confirmed": "Confirmée", "refused": "Refusée"}
+STATUS_LABELS = {
+    "placed": "Passée",
+    "confirmed": "Confirmée",
+    "ready": "Prête",
+    "collected": "Retirée",
+    "delivered": "Livrée",
+    "cancelled": "Annulée",
+    "refused": "Refusée",
+}
+FULFILMENT_LABELS = {
+    "counter": "Retrait au comptoir",
+    "locker": "Casier",
+    "truck_stop": "Arrêt du camion",
+    "home_delivery": "Livraison à domicile",
+}
+LINE_STATUS_LABELS = {
+    "pending": "En attente du fournisseur",
+    "confirmed": "Confirmée",
+    "refused": "Refusée",
+}
 
 
 class OrderLineInput(Schema):
     item_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    quantity = fields.Integer(required=True, strict=True,
-                              validate=validate.Range(min=1, max=999, error="A quantity is at least 1 (at most 999)."))
+    quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=999, error="A quantity is at least 1 (at most 999)."),
+    )
 
 
 class OrderInput(Schema):
     idempotency_key = idempotency_key_field("order", required=True)
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    delivery_date = fields.Date(required=True, metadata={"description": "Day the goods are wanted (YYYY-MM-DD)."})
+    delivery_date = fields.Date(
+        required=True, metadata={"description": "Day the goods are wanted (YYYY-MM-DD)."}
+    )
     fulfilment = fields.String(required=True, validate=validate.OneOf(FULFILMENTS))
-    delivery_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
-                                     metadata={"description": "Required for home_delivery."})
-    truck_stop = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
-                               metadata={"description": "The truck's stop (id or name); required for truck_stop."})
+    delivery_address = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": "Required for home_delivery."},
+    )
+    truck_stop = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=120),
+        metadata={"description": "The truck's stop (id or name); required for truck_stop."},
+    )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    lines = fields.List(fields.Nested(OrderLineInput), required=True,
-                        validate=validate.Length(min=1, max=MAX_LINES, error="An order has 1 to 50 lines."))
+    lines = fields.List(
+        fields.Nested(OrderLineInput),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_LINES, error="An order has 1 to 50 lines."),
+    )
 
     @validates_schema
     def _fulfilment(self, data, **kwargs):
-        if data.get("fulfilment") == "home_delivery" and not (data.get("delivery_address") or "").strip():
+        if (
+            data.get("fulfilment") == "home_delivery"
+            and not (data.get("delivery_address") or "").strip()
+        ):
             raise ValidationError("Home delivery needs an address.", "delivery_address")
         if data.get("fulfilment") == "truck_stop" and not (data.get("truck_stop") or "").strip():
             raise ValidationError("Say at which stop of the truck.", "truck_stop")
         items = [line["item_id"] for line in data.get("lines") or []]
         if len(items) != len(set(items)):
-            raise ValidationError("An item is listed twice: give one line with the total quantity.", "lines")
+            raise ValidationError(
+                "An item is listed twice: give one line with the total quantity.", "lines"
+            )
 
 
 class ReadyInput(Schema):
-    compartment = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40),
-                                metadata={"description": "Locker compartment (locker orders)."})
+    compartment = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Locker compartment (locker orders)."},
+    )
 
 
 class CollectInput(Schema):
-    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12),
-                         metadata={"description": "The locker code (locker orders)."})
+    code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=12),
+        metadata={"description": "The locker code (locker orders)."},
+    )
 
 
 class ReasonInput(Schema):
@@ -60,12 +105,19 @@ class ReasonInput(Schema):
 
 class LineAnswerInput(Schema):
     """A partner's answer to one of its order lines."""
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300),
-                           metadata={"description": "Required to refuse."})
+
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={"description": "Required to refuse."},
+    )
 
 
 class OrderListQuery(Schema):
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(STATUS_LABELS)))
+    status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(tuple(STATUS_LABELS))
+    )
     delivery_date = fields.Date(load_default=None, allow_none=True)
 
 
@@ -98,7 +150,9 @@ class OrderOutput(Schema):
     delivery_date = fields.Date()
     delivery_address = fields.String(allow_none=True)
     truck_stop = fields.String(allow_none=True)
-    locker_code = fields.String(allow_none=True, metadata={"description": "Code of the locker (locker orders)."})
+    locker_code = fields.String(
+        allow_none=True, metadata={"description": "Code of the locker (locker orders)."}
+    )
     locker_compartment = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     total_cents = fields.Integer()
@@ -112,6 +166,7 @@ class OrderOutput(Schema):
 
 class PartnerOrderOutput(Schema):
     """An order as its supplier sees it: its own lines only, no member data."""
+
     id = fields.String()
     village_id = fields.String()
     status = fields.String()
@@ -123,21 +178,43 @@ class PartnerOrderOutput(Schema):
 
 class CounterTodayOutput(Schema):
     """The counter's day ("Aujourd'hui"): what to prepare, what to hand over, what waits."""
+
     village_id = fields.String()
     date = fields.Date()
-    to_prepare = fields.List(fields.Nested(OrderOutput), metadata={
-        "description": "Confirmed orders due on or before the day: prepare them (then mark them ready)."})
-    to_hand_over = fields.List(fields.Nested(OrderOutput), metadata={
-        "description": "Ready orders to collect at the counter, the locker or the truck stop."})
-    awaiting_suppliers = fields.List(fields.Nested(OrderOutput), metadata={
-        "description": "Placed orders for the coming week still waiting for a supplier's answer: the first 20, "
-                       "earliest delivery first (all of them: GET /api/villages/{village_id}/orders?status=placed)."})
-    awaiting_suppliers_count = fields.Integer(metadata={
-        "description": "How many placed orders for the coming week wait for a supplier's answer."})
-    parcels_waiting = fields.List(fields.Nested(ParcelOutput), metadata={
-        "description": "Parcels waiting, oldest first; `reminder_due` says whom to remind today."})
+    to_prepare = fields.List(
+        fields.Nested(OrderOutput),
+        metadata={
+            "description": "Confirmed orders due on or before the day: prepare them (then mark them ready)."
+        },
+    )
+    to_hand_over = fields.List(
+        fields.Nested(OrderOutput),
+        metadata={
+            "description": "Ready orders to collect at the counter, the locker or the truck stop."
+        },
+    )
+    awaiting_suppliers = fields.List(
+        fields.Nested(OrderOutput),
+        metadata={
+            "description": "Placed orders for the coming week still waiting for a supplier's answer: the first 20, "
+            "earliest delivery first (all of them: GET /api/villages/{village_id}/orders?status=placed)."
+        },
+    )
+    awaiting_suppliers_count = fields.Integer(
+        metadata={
+            "description": "How many placed orders for the coming week wait for a supplier's answer."
+        }
+    )
+    parcels_waiting = fields.List(
+        fields.Nested(ParcelOutput),
+        metadata={
+            "description": "Parcels waiting, oldest first; `reminder_due` says whom to remind today."
+        },
+    )
     reminders_due = fields.Integer()
 
 
 class DayInput(Schema):
-    on_date = fields.Date(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD (default today)."})
+    on_date = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD (default today)."}
+    )

@@ -1,26 +1,49 @@
 """Shapes of parcels at the counter (dépôt / retrait)."""
+
 from marshmallow import Schema, fields, validate
 
 from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
 from services.orders.schemas.keys import idempotency_key_field
 
-STATUS_LABELS = {"waiting": "En attente", "handed_over": "Remis", "returned": "Retourné à l'expéditeur"}
-SENDER_LABELS = {"carrier": "Transporteur", "la_poste": "La Poste", "neighbour": "Voisin·e", "other": "Autre"}
+STATUS_LABELS = {
+    "waiting": "En attente",
+    "handed_over": "Remis",
+    "returned": "Retourné à l'expéditeur",
+}
+SENDER_LABELS = {
+    "carrier": "Transporteur",
+    "la_poste": "La Poste",
+    "neighbour": "Voisin·e",
+    "other": "Autre",
+}
 
 
 class ParcelInput(Schema):
     idempotency_key = idempotency_key_field("parcel", required=False)
     member_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     sender_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_SENDERS))
-    sender_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36), metadata={
-        "description": "The logistics partner who brought it (La Poste, a carrier of the network: "
-                       "`GET /api/villages/{village_id}/carriers`), if one did: it is told of the parcel's events (never of the "
-                       "member nor the code)."})
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    sender_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    partner_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={
+            "description": "The logistics partner who brought it (La Poste, a carrier of the network: "
+            "`GET /api/villages/{village_id}/carriers`), if one did: it is told of the parcel's events (never of the "
+            "member nor the code)."
+        },
+    )
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=300)
+    )
     place_kind = fields.String(required=True, validate=validate.OneOf(PARCEL_PLACES))
-    place = fields.String(required=True, validate=validate.Length(min=1, max=60),
-                          metadata={"description": "Shelf or locker compartment, e.g. B3."})
+    place = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "Shelf or locker compartment, e.g. B3."},
+    )
 
 
 class HandOverInput(Schema):
@@ -47,7 +70,9 @@ class ParcelOutput(Schema):
     description = fields.String(allow_none=True)
     place_kind = fields.String()
     place = fields.String()
-    pickup_code = fields.String(metadata={"description": "Given to the inhabitant; asked at the handover."})
+    pickup_code = fields.String(
+        metadata={"description": "Given to the inhabitant; asked at the handover."}
+    )
     status = fields.String()
     status_label = fields.String()
     received_at = fields.AwareDateTime()

@@ -1,9 +1,13 @@
 """Vehicles and rounds (tournées mutualisées) at the boundary."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 ROUND_STATUS_LABELS = {"planned": "Prévue", "completed": "Terminée"}
-STOP_KIND_LABELS = {"home_delivery": "Livraison à domicile", "truck_stop": "Arrêt du camion",
-                    "supplier_pickup": "Enlèvement chez le fournisseur"}
+STOP_KIND_LABELS = {
+    "home_delivery": "Livraison à domicile",
+    "truck_stop": "Arrêt du camion",
+    "supplier_pickup": "Enlèvement chez le fournisseur",
+}
 STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait"}
 MAX_CAPACITY = 1000
 
@@ -11,18 +15,32 @@ MAX_CAPACITY = 1000
 class VehicleInput(Schema):
     """Driven by a volunteer (`driver_member_id`, a member holding a licence) or a logistics partner
     (`driver_partner_id`): exactly one of them."""
+
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    depot_village_id = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                                     metadata={"description": "Village where the vehicle starts and ends."})
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY),
-                              metadata={"description": "Crates / parcels it carries."})
-    driver_member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
-    driver_partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    depot_village_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "Village where the vehicle starts and ends."},
+    )
+    capacity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_CAPACITY),
+        metadata={"description": "Crates / parcels it carries."},
+    )
+    driver_member_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+    driver_partner_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
 
     @validates_schema
     def _one_driver(self, data, **_kwargs):
         if bool(data.get("driver_member_id")) == bool(data.get("driver_partner_id")):
-            raise ValidationError("Give a volunteer driver or a logistics partner, one of them.", "driver_member_id")
+            raise ValidationError(
+                "Give a volunteer driver or a logistics partner, one of them.", "driver_member_id"
+            )
 
 
 class VehicleOutput(Schema):
@@ -38,13 +56,22 @@ class VehicleOutput(Schema):
 
 
 class RoundInput(Schema):
-    date = fields.Date(required=True, metadata={"description": "Day of the round (YYYY-MM-DD), today or later."})
+    date = fields.Date(
+        required=True, metadata={"description": "Day of the round (YYYY-MM-DD), today or later."}
+    )
     vehicle_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    village_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=None,
-                              validate=validate.Length(min=1, max=30),
-                              metadata={"description": "Villages served (default: the path's village alone)."})
-    supplier_pickups = fields.Boolean(load_default=True, metadata={
-        "description": "Pick up the pooled supplier orders due that day (not yet on a round)."})
+    village_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        load_default=None,
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "Villages served (default: the path's village alone)."},
+    )
+    supplier_pickups = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Pick up the pooled supplier orders due that day (not yet on a round)."
+        },
+    )
 
     @validates_schema
     def _villages(self, data, **_kwargs):

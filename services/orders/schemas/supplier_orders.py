@@ -1,9 +1,12 @@
 """Shapes of pooled supplier orders (one per shared supplier and delivery day)."""
+
 from marshmallow import Schema, fields
 
 
 class PurchaseOrderLineOutput(Schema):
-    offer_id = fields.String(metadata={"description": "The supplier's offer (the same in every village)."})
+    offer_id = fields.String(
+        metadata={"description": "The supplier's offer (the same in every village)."}
+    )
     name = fields.String()
     unit = fields.String()
     quantity = fields.Integer()
@@ -11,7 +14,9 @@ class PurchaseOrderLineOutput(Schema):
 
 class PurchaseOrderVillageOutput(Schema):
     village_id = fields.String()
-    orders = fields.Integer(metadata={"description": "Orders of this village in the purchase order."})
+    orders = fields.Integer(
+        metadata={"description": "Orders of this village in the purchase order."}
+    )
     lines = fields.List(fields.Nested(PurchaseOrderLineOutput))
 
 
@@ -21,11 +26,17 @@ class PurchaseOrderOutput(Schema):
     supplier_name = fields.String()
     delivery_date = fields.Date()
     cutoff_at = fields.AwareDateTime()
-    status = fields.String(metadata={"description": "open, sent or empty (closed with nothing to send)"})
+    status = fields.String(
+        metadata={"description": "open, sent or empty (closed with nothing to send)"}
+    )
     sent_at = fields.AwareDateTime(allow_none=True)
     village_ids = fields.List(fields.String())
-    lines = fields.List(fields.Nested(PurchaseOrderLineOutput), metadata={"description": "All villages together."})
-    villages = fields.List(fields.Nested(PurchaseOrderVillageOutput), metadata={"description": "Per village."})
+    lines = fields.List(
+        fields.Nested(PurchaseOrderLineOutput), metadata={"description": "All villages together."}
+    )
+    villages = fields.List(
+        fields.Nested(PurchaseOrderVillageOutput), metadata={"description": "Per village."}
+    )
     items_count = fields.Integer()
 
 

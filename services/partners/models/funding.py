@@ -1,5 +1,6 @@
 """Funding: sources per village or for the network (grants, sponsors, fees, margin, a local
 authority's service contract), and crowdfunding campaigns with their pledges."""
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String
@@ -13,7 +14,9 @@ class FundingSource(Base):
     __tablename__ = "funding_sources"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    village_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # None: the network
+    village_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, index=True
+    )  # None: the network
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(160))
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
@@ -21,7 +24,7 @@ class FundingSource(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     received_on: Mapped[date] = mapped_column(Date)
-    services: Mapped[list] = mapped_column(JSON)             # a service contract's services bought
+    services: Mapped[list] = mapped_column(JSON)  # a service contract's services bought
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -34,7 +37,7 @@ class Campaign(Base):
     purpose: Mapped[str] = mapped_column(String(1000))
     goal_cents: Mapped[int] = mapped_column(Integer)
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(10))          # running, funded, failed
+    status: Mapped[str] = mapped_column(String(10))  # running, funded, failed
     launched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

@@ -1,5 +1,6 @@
 """Offers (what a partner sells, and in which villages) and each village's catalogue (the offers a
 village sells, at its local price, available or not)."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -15,15 +16,15 @@ class Offer(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
     name: Mapped[str] = mapped_column(String(160))
-    kind: Mapped[str] = mapped_column(String(10))           # product or service
+    kind: Mapped[str] = mapped_column(String(10))  # product or service
     unit: Mapped[str] = mapped_column(String(20))
-    price_cents: Mapped[int] = mapped_column(Integer)        # reference price, VAT included
-    vat_rate: Mapped[int] = mapped_column(Integer)           # per mille
+    price_cents: Mapped[int] = mapped_column(Integer)  # reference price, VAT included
+    vat_rate: Mapped[int] = mapped_column(Integer)  # per mille
     lead_time_days: Mapped[int] = mapped_column(Integer)
-    cutoff_time: Mapped[str] = mapped_column(String(5))      # HH:MM, Europe/Paris
-    days: Mapped[list] = mapped_column(JSON)                 # ["tuesday", "friday"]
+    cutoff_time: Mapped[str] = mapped_column(String(5))  # HH:MM, Europe/Paris
+    days: Mapped[list] = mapped_column(JSON)  # ["tuesday", "friday"]
     perishable: Mapped[bool] = mapped_column(Boolean)
-    available: Mapped[bool] = mapped_column(Boolean)         # the partner's own stock
+    available: Mapped[bool] = mapped_column(Boolean)  # the partner's own stock
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -46,6 +47,6 @@ class CatalogueEntry(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
-    price_cents: Mapped[int] = mapped_column(Integer)        # local price, VAT included
-    available: Mapped[bool] = mapped_column(Boolean)         # in stock here
+    price_cents: Mapped[int] = mapped_column(Integer)  # local price, VAT included
+    available: Mapped[bool] = mapped_column(Boolean)  # in stock here
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

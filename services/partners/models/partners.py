@@ -1,6 +1,7 @@
 """The partners service's tables: partners (relationships, contacts), their API keys, and its read
 model of villages. A partner's scope is not stored: it follows from the villages it serves (none:
 the whole network, one: a village, several: a cluster)."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String

@@ -1,5 +1,6 @@
 """Partner subscriptions: webhooks, AMQP feed accounts, and the deliveries of events to both, with
 their log of attempts. Deliveries live here (the partners database), so a restart loses none."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -46,7 +47,9 @@ class Delivery(Base):
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
     channel: Mapped[str] = mapped_column(String(10))  # webhook | amqp
     target: Mapped[str] = mapped_column(String(60))
-    subscription_id: Mapped[str | None] = mapped_column(ForeignKey("webhook_subscriptions.id"), nullable=True)
+    subscription_id: Mapped[str | None] = mapped_column(
+        ForeignKey("webhook_subscriptions.id"), nullable=True
+    )
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)

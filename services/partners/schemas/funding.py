@@ -1,29 +1,57 @@
 """Shapes of funding sources (per village or for the network) and of crowdfunding campaigns."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-FUNDING_KINDS = ("public_grant", "private_sponsor", "membership_fees", "sales_margin", "service_contract")
+FUNDING_KINDS = (
+    "public_grant",
+    "private_sponsor",
+    "membership_fees",
+    "sales_margin",
+    "service_contract",
+)
 CAMPAIGN_STATUSES = ("running", "funded", "failed")
 AMOUNT = validate.Range(min=1, max=1_000_000_000)
 VILLAGE_ID = validate.Length(equal=36)
 
 
 class FundingSourceInput(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(FUNDING_KINDS),
-                         metadata={"description": "public_grant, private_sponsor, membership_fees, sales_margin, "
-                                                  "service_contract (a local authority buying services: a client)."})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(FUNDING_KINDS),
+        metadata={
+            "description": "public_grant, private_sponsor, membership_fees, sales_margin, "
+            "service_contract (a local authority buying services: a client)."
+        },
+    )
     name = fields.String(required=True, validate=validate.Length(min=2, max=160))
-    village_id = fields.String(load_default=None, allow_none=True, validate=VILLAGE_ID,
-                               metadata={"description": "The village funded; none: the whole network."})
-    partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36),
-                               metadata={"description": "The funder or client (required for a service contract: "
-                                                        "a local authority)."})
+    village_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=VILLAGE_ID,
+        metadata={"description": "The village funded; none: the whole network."},
+    )
+    partner_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=36),
+        metadata={
+            "description": "The funder or client (required for a service contract: "
+            "a local authority)."
+        },
+    )
     amount_cents = fields.Integer(required=True, strict=True, validate=AMOUNT)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
-    received_on = fields.Date(load_default=None, allow_none=True,
-                              metadata={"description": "When the money came in (the start date when omitted)."})
-    services = fields.List(fields.String(validate=validate.Length(min=2, max=160)), load_default=list,
-                           metadata={"description": "Services bought (a service contract)."})
+    received_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "When the money came in (the start date when omitted)."},
+    )
+    services = fields.List(
+        fields.String(validate=validate.Length(min=2, max=160)),
+        load_default=list,
+        metadata={"description": "Services bought (a service contract)."},
+    )
 
     @validates_schema
     def _consistent(self, data, **_kwargs):
@@ -33,9 +61,13 @@ class FundingSourceInput(Schema):
             if not data.get("services"):
                 raise ValidationError("A service contract lists the services bought.", "services")
             if not data.get("ends_on"):
-                raise ValidationError("A service contract has a period: give its end date.", "ends_on")
+                raise ValidationError(
+                    "A service contract has a period: give its end date.", "ends_on"
+                )
             if not data.get("partner_id"):
-                raise ValidationError("A service contract names the local authority buying.", "partner_id")
+                raise ValidationError(
+                    "A service contract names the local authority buying.", "partner_id"
+                )
 
 
 class FundingSourceOutput(Schema):
@@ -55,19 +87,32 @@ class FundingSourceOutput(Schema):
 
 class CampaignInput(Schema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=160))
-    purpose = fields.String(load_default="", validate=validate.Length(max=1000),
-                            metadata={"description": "The installation or equipment funded."})
-    village_id = fields.String(load_default=None, allow_none=True, validate=VILLAGE_ID,
-                               metadata={"description": "The village it is for; none: the whole network."})
+    purpose = fields.String(
+        load_default="",
+        validate=validate.Length(max=1000),
+        metadata={"description": "The installation or equipment funded."},
+    )
+    village_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=VILLAGE_ID,
+        metadata={"description": "The village it is for; none: the whole network."},
+    )
     goal_cents = fields.Integer(required=True, strict=True, validate=AMOUNT)
     deadline = fields.AwareDateTime(required=True)
 
 
 class PledgeInput(Schema):
     amount_cents = fields.Integer(required=True, strict=True, validate=AMOUNT)
-    member_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36))
-    partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36))
-    pledger_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=160))
+    member_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(equal=36)
+    )
+    partner_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(equal=36)
+    )
+    pledger_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=2, max=160)
+    )
 
     @validates_schema
     def _one_pledger(self, data, **_kwargs):
@@ -91,7 +136,9 @@ class CampaignOutput(Schema):
     village_id = fields.String(allow_none=True)
     goal_cents = fields.Integer()
     pledged_cents = fields.Integer()
-    progress_percent = fields.Integer(metadata={"description": "Pledged over goal, in percent (may exceed 100)."})
+    progress_percent = fields.Integer(
+        metadata={"description": "Pledged over goal, in percent (may exceed 100)."}
+    )
     deadline = fields.AwareDateTime()
     status = fields.String(metadata={"description": "running, funded or failed"})
     launched_at = fields.AwareDateTime()

@@ -1,11 +1,23 @@
 """Shapes crossing the partners service's boundary: partners, their contacts, API keys, villages."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-PARTNER_KINDS = ("producer", "artisan", "merchant", "service_provider", "association",
-                 "social_enterprise", "local_authority", "national_company", "small_business")
+PARTNER_KINDS = (
+    "producer",
+    "artisan",
+    "merchant",
+    "service_provider",
+    "association",
+    "social_enterprise",
+    "local_authority",
+    "national_company",
+    "small_business",
+)
 RELATIONSHIPS = ("supplier", "logistics", "client", "funder", "co_organiser")
 SCOPES = ("village", "cluster", "network")  # one village, several villages, every village (no list)
-API_KEY = validate.Regexp(r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error="Not a Maillage API key.")
+API_KEY = validate.Regexp(
+    r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error="Not a Maillage API key."
+)
 LA_POSTE_SIREN = "356000000"  # its establishments' SIRETs do not follow Luhn: their digits sum to a multiple of 5
 
 
@@ -26,7 +38,9 @@ def siret_is_valid(siret: str) -> bool:
 class ContactInput(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=6, max=30))
+    phone = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=6, max=30)
+    )
     email = fields.Email(load_default=None, allow_none=True)
 
     @validates_schema
@@ -38,17 +52,35 @@ class ContactInput(Schema):
 class PartnerInput(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=160))
     kind = fields.String(required=True, validate=validate.OneOf(PARTNER_KINDS))
-    village_ids = fields.List(fields.String(validate=validate.Length(equal=36)), load_default=list,
-                              metadata={"description": "Villages served; empty: the whole network."})
-    relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)), load_default=list,
-                                metadata={"description": "supplier, logistics, client, funder, co_organiser "
-                                                         "(several at once)."})
-    scope = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCOPES),
-                          metadata={"description": "village (one), cluster (several), network (all, no "
-                                                   "village listed); deduced from village_ids when omitted."})
-    contacts = fields.List(fields.Nested(ContactInput), load_default=list, validate=validate.Length(max=20))
-    siret = fields.String(load_default=None, allow_none=True,
-                          metadata={"description": "14 digits (spaces allowed), checked (Luhn)."})
+    village_ids = fields.List(
+        fields.String(validate=validate.Length(equal=36)),
+        load_default=list,
+        metadata={"description": "Villages served; empty: the whole network."},
+    )
+    relationships = fields.List(
+        fields.String(validate=validate.OneOf(RELATIONSHIPS)),
+        load_default=list,
+        metadata={
+            "description": "supplier, logistics, client, funder, co_organiser (several at once)."
+        },
+    )
+    scope = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(SCOPES),
+        metadata={
+            "description": "village (one), cluster (several), network (all, no "
+            "village listed); deduced from village_ids when omitted."
+        },
+    )
+    contacts = fields.List(
+        fields.Nested(ContactInput), load_default=list, validate=validate.Length(max=20)
+    )
+    siret = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "14 digits (spaces allowed), checked (Luhn)."},
+    )
 
     @validates("siret")
     def _siret(self, value, **_kwargs):
@@ -63,10 +95,15 @@ class PartnerInput(Schema):
         if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
             raise ValidationError("A relationship is listed twice.", "relationships")
         scope = data.get("scope")
-        expected = {"network": len(villages) == 0, "village": len(villages) == 1, "cluster": len(villages) >= 2}
+        expected = {
+            "network": len(villages) == 0,
+            "village": len(villages) == 1,
+            "cluster": len(villages) >= 2,
+        }
         if scope is not None and not expected[scope]:
             raise ValidationError(
-                "A village scope lists one village, a cluster several, the network none.", "scope")
+                "A village scope lists one village, a cluster several, the network none.", "scope"
+            )
 
 
 class PartnerUpdateInput(Schema):
@@ -101,23 +138,38 @@ class PartnerOutput(Schema):
     village_ids = fields.List(fields.String())
     relationships = fields.List(fields.String())
     scope = fields.String(metadata={"description": "village, cluster or network"})
-    shared_supplier = fields.Boolean(metadata={"description": "A supplier serving several villages."})
+    shared_supplier = fields.Boolean(
+        metadata={"description": "A supplier serving several villages."}
+    )
     contacts = fields.List(fields.Nested(ContactOutput))
     siret = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
-    ended_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Fin du partenariat (null : en cours)."})
-    end_reason = fields.String(allow_none=True, metadata={"description": "Motif de la fin du partenariat."})
+    ended_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Fin du partenariat (null : en cours)."}
+    )
+    end_reason = fields.String(
+        allow_none=True, metadata={"description": "Motif de la fin du partenariat."}
+    )
 
 
 class PartnerListQuery(Schema):
-    include_ended = fields.Boolean(load_default=False, metadata={
-        "description": "Aussi les partenaires dont le partenariat a pris fin (la coordination)."})
+    include_ended = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Aussi les partenaires dont le partenariat a pris fin (la coordination)."
+        },
+    )
 
 
 class PartnerRemovalInput(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=300), metadata={
-        "description": "Motif de la fin du partenariat (3 à 300 caractères) ; gardé avec le partenaire et "
-                       "dans le journal de ses envois mis de côté."})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={
+            "description": "Motif de la fin du partenariat (3 à 300 caractères) ; gardé avec le partenaire et "
+            "dans le journal de ses envois mis de côté."
+        },
+    )
 
     @validates("reason")
     def _not_blank(self, value, **_kwargs):
@@ -132,10 +184,16 @@ class PartnerRemovedOutput(Schema):
     api_keys_revoked = fields.Integer()
     webhooks_disabled = fields.Integer()
     deliveries_parked = fields.Integer()
-    catalogues_changed = fields.List(fields.String(), metadata={"description": "Villages dont le catalogue a changé."})
-    feed_deleted = fields.Boolean(metadata={"description": "Son compte et ses files du flux AMQP sont supprimés "
-                                                           "(sinon : réessayé par le service jusqu'à ce que le "
-                                                           "courtier réponde)."})
+    catalogues_changed = fields.List(
+        fields.String(), metadata={"description": "Villages dont le catalogue a changé."}
+    )
+    feed_deleted = fields.Boolean(
+        metadata={
+            "description": "Son compte et ses files du flux AMQP sont supprimés "
+            "(sinon : réessayé par le service jusqu'à ce que le "
+            "courtier réponde)."
+        }
+    )
 
 
 class ApiKeyInput(Schema):

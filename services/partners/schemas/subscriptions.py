@@ -1,4 +1,5 @@
 """Shapes of partners' subscriptions: webhooks, deliveries and their log, the AMQP feed account."""
+
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -23,9 +24,13 @@ def check_webhook_url(value: str) -> None:
     if parts.scheme not in ("http", "https"):
         raise ValidationError("A webhook URL starts with http:// or https://.")
     if not parts.hostname:
-        raise ValidationError("A webhook URL names a host (e.g. https://example.org/hooks/maillage).")
+        raise ValidationError(
+            "A webhook URL names a host (e.g. https://example.org/hooks/maillage)."
+        )
     if not config.webhook_allow_private() and _internal_literal(parts.hostname):
-        raise ValidationError("A webhook URL must reach the partner on the internet, not an internal address.")
+        raise ValidationError(
+            "A webhook URL must reach the partner on the internet, not an internal address."
+        )
 
 
 def _internal_literal(host: str) -> bool:
@@ -40,10 +45,17 @@ def _internal_literal(host: str) -> bool:
 
 
 class WebhookInput(Schema):
-    url = fields.String(required=True, validate=[validate.Length(max=2000), check_webhook_url],
-                        metadata={"description": "Where events are POSTed (http or https)."})
-    event_types = fields.List(fields.String(), required=True, validate=validate.Length(min=1),
-                              metadata={"description": "Event types wanted (see GET /api/partner/event-types)."})
+    url = fields.String(
+        required=True,
+        validate=[validate.Length(max=2000), check_webhook_url],
+        metadata={"description": "Where events are POSTed (http or https)."},
+    )
+    event_types = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Event types wanted (see GET /api/partner/event-types)."},
+    )
 
     @validates("event_types")
     def known_types(self, value, **_kwargs):
@@ -63,7 +75,9 @@ class WebhookOutput(Schema):
 
 
 class WebhookCreatedOutput(WebhookOutput):
-    secret = fields.String(metadata={"description": "Signs every body (HMAC-SHA256); shown this once."})
+    secret = fields.String(
+        metadata={"description": "Signs every body (HMAC-SHA256); shown this once."}
+    )
 
 
 class NoInput(Schema):
@@ -71,8 +85,12 @@ class NoInput(Schema):
 
 
 class DeliveryQuery(PageQuery):
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY_STATUSES))
-    partner_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=36))
+    status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY_STATUSES)
+    )
+    partner_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(equal=36)
+    )
 
 
 class AttemptOutput(Schema):
@@ -93,15 +111,19 @@ class DeliveryOutput(Schema):
     status = fields.String(metadata={"description": "pending, delivered or parked"})
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime(allow_none=True)
-    last_error = fields.String(allow_none=True, metadata={"description": "Why the last attempt failed "
-                                                                         "(the reason it is parked)."})
+    last_error = fields.String(
+        allow_none=True,
+        metadata={"description": "Why the last attempt failed (the reason it is parked)."},
+    )
     created_at = fields.AwareDateTime()
     settled_at = fields.AwareDateTime(allow_none=True)
 
 
 class DeliveryDetailOutput(DeliveryOutput):
     body = fields.Raw(metadata={"description": "The event as sent."})
-    log = fields.List(fields.Nested(AttemptOutput), metadata={"description": "Every attempt, oldest first."})
+    log = fields.List(
+        fields.Nested(AttemptOutput), metadata={"description": "Every attempt, oldest first."}
+    )
 
 
 class DeliveryPageOutput(Schema):
@@ -113,7 +135,9 @@ class DeliveryPageOutput(Schema):
 
 class FeedAccountOutput(Schema):
     username = fields.String()
-    password = fields.String(metadata={"description": "Shown this once; asking again sets a new one."})
+    password = fields.String(
+        metadata={"description": "Shown this once; asking again sets a new one."}
+    )
     vhost = fields.String()
     exchange = fields.String()
     routing_key_prefix = fields.String(metadata={"description": "Keys are <prefix><event type>."})
