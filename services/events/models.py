@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, same_as, utcnow
 
 
@@ -197,7 +198,21 @@ class RoleVolunteer(Base):
 
 
 class Suggestion(Base):
-    """A need or an idea an inhabitant expressed, recorded by the concierge, and how the hub answered."""
+    """A need or an idea an inhabitant expressed, recorded by the concierge, and how the hub answered.
+    Its `status` moves along `LIFECYCLE`: new → under_study → planned → done, or declined (with a
+    reason) from any open state; a jump that skips a step is refused."""
+
+    LIFECYCLE = Lifecycle(
+        reason="suggestion_status_transition",
+        transitions={
+            "new": ("under_study", "declined"),
+            "under_study": ("planned", "declined"),
+            "planned": ("done", "declined"),
+            "done": (),
+            "declined": (),
+        },
+        stamps={status: "updated_at" for status in ("under_study", "planned", "done", "declined")},
+    )
 
     __tablename__ = "suggestions"
 
@@ -223,6 +238,41 @@ class Suggestion(Base):
     supports: Mapped[list["SuggestionSupport"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+
+    def move_to(
+        self,
+        status: str,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        answered_by: dict | None = None,
+    ) -> list[Event]:
+        """Guarded by `LIFECYCLE`, told as `suggestion.answered`. `answered_by` (an offer, an
+        animation or a partner, checked to exist by the caller) replaces what answered it; declined,
+        nothing answers it any more and `reason` says why."""
+        self.LIFECYCLE.move(self, status, now)
+        if answered_by:
+            self.answered_by_kind, self.answered_by_id = answered_by["kind"], answered_by["id"]
+        self.answered_at = self.answered_at or now
+        if status == "declined":  # what was planned to answer it no longer does
+            self.decline_reason = reason
+            self.answered_by_kind = self.answered_by_id = None
+        payload = {
+            "suggestion_id": self.id,
+            "village_id": self.village_id,
+            "category": self.category,
+            "status": status,
+            "reason": reason,
+            "answered_by": self.answered_by,
+        }
+        return [Event("suggestion.answered", payload, self.village_id)]
+
+    @property
+    def answered_by(self) -> dict | None:
+        """What answered it ({"kind", "id"}), if anything does."""
+        if self.answered_by_kind is None:
+            return None
+        return {"kind": self.answered_by_kind, "id": self.answered_by_id}
 
 
 class SuggestionSupport(Base):

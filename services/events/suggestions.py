@@ -1,8 +1,9 @@
 """Service layer for suggestions: what inhabitants ask for, recorded by the concierge, supported by
 other members (once each), answered through a workflow, and the coordinator's view across villages.
 
-Workflow: new → under_study → planned → done, or declined (with a reason) from any open state. A
-jump that skips a step is a 409 naming the current, requested and possible states.
+Workflow (`Suggestion.LIFECYCLE`, `Suggestion.move_to`): new → under_study → planned → done, or
+declined (with a reason) from any open state. A jump that skips a step is a 409 naming the current,
+requested and possible states.
 
 What answered it: when planned or done, `answered_by` may name an offer (known from
 `offer.published`), an animation (of this service) or a partner (known from `partner.joined`);
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
+from backbone.state_machine import record_events
 from backbone.tables import utcnow
 from services.events.models import (
     Animation,
@@ -40,13 +42,6 @@ from services.events.schemas import (
     SupportInput,
 )
 
-TRANSITIONS = {
-    "new": ("under_study", "declined"),
-    "under_study": ("planned", "declined"),
-    "planned": ("done", "declined"),
-    "done": (),
-    "declined": (),
-}
 SIGNAL_VILLAGES = 3  # the same category raised in this many villages is a network signal
 
 
@@ -65,15 +60,9 @@ def _dump(suggestion: Suggestion) -> dict:
             "supports": len(suggestion.supports),
             "created_at": suggestion.created_at,
             "answered_at": suggestion.answered_at,
-            "answered_by": _answered_by(suggestion),
+            "answered_by": suggestion.answered_by,
         }
     )
-
-
-def _answered_by(suggestion: Suggestion) -> dict | None:
-    if suggestion.answered_by_kind is None:
-        return None
-    return {"kind": suggestion.answered_by_kind, "id": suggestion.answered_by_id}
 
 
 _ANSWER_MODELS = {"offer": KnownOffer, "animation": Animation, "partner": KnownPartner}
@@ -174,41 +163,13 @@ def support(uow, suggestion_id, data: dict, village_ids) -> dict:
 def change_status(uow, suggestion_id, data: dict, village_ids) -> dict:
     data = load(SuggestionStatusInput(), data)
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
-    allowed = TRANSITIONS[suggestion.status]
-    if data["status"] not in allowed:
-        raise Conflict(
-            "suggestion_status_transition",
-            field=None,
-            details={
-                "current": suggestion.status,
-                "requested": data["status"],
-                "allowed": list(allowed),
-            },
-        )
+    Suggestion.LIFECYCLE.check(suggestion.status, data["status"])  # a wrong step before the answer
     if data["answered_by"]:
         _check_answer(uow, data["answered_by"])
-        suggestion.answered_by_kind, suggestion.answered_by_id = (
-            data["answered_by"]["kind"],
-            data["answered_by"]["id"],
-        )
-    now = utcnow()
-    suggestion.status, suggestion.updated_at = data["status"], now
-    suggestion.answered_at = suggestion.answered_at or now
-    if data["status"] == "declined":  # what was planned to answer it no longer does
-        suggestion.decline_reason = data["reason"]
-        suggestion.answered_by_kind = suggestion.answered_by_id = None
-    uow.record_event(
-        "suggestion.answered",
-        {
-            "suggestion_id": suggestion.id,
-            "village_id": suggestion.village_id,
-            "category": suggestion.category,
-            "status": data["status"],
-            "reason": data["reason"],
-            "answered_by": _answered_by(suggestion),
-        },
-        village_id=suggestion.village_id,
+    events = suggestion.move_to(
+        data["status"], utcnow(), reason=data["reason"], answered_by=data["answered_by"]
     )
+    record_events(uow, events)
     uow.commit()
     return _dump(suggestion)
 

@@ -1,7 +1,8 @@
 """Service layer for villages: what may be created or changed, and the events it causes.
 
 Places: the village itself (address, coordinates, services offered), its status lifecycle
-(`preparing → open ↔ paused → closed`, closed is final, published as `village.status_changed`),
+(`Village.LIFECYCLE`: preparing → open ↔ paused → closed, closed is final, published as
+`village.status_changed`),
 the stops of an itinerant truck, and opening hours (weekly slots and exceptions). "Is it open?"
 is answered by the pure `opening_hours.opening_status`.
 
@@ -18,6 +19,7 @@ from sqlalchemy import delete, select
 
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
+from backbone.state_machine import record_events
 from backbone.tables import utcnow
 from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
 from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
@@ -32,14 +34,6 @@ from services.members.schemas import (
 
 _out = VillageOutput()
 _name_out = VillageNameOutput()
-
-# the status lifecycle: which status may follow which (closed is final)
-TRANSITIONS = {
-    "preparing": ("open", "closed"),
-    "open": ("paused", "closed"),
-    "paused": ("open", "closed"),
-    "closed": (),
-}
 
 
 def _apply_coordinates(target, data: dict) -> None:
@@ -141,25 +135,9 @@ def update_village(uow, village_id: str, changes: dict) -> dict:
 
 
 def change_status(uow, village_id: str, status: str, reason: str | None = None) -> dict:
-    """The guarded state machine: a wrong transition is a Conflict naming both states."""
+    """Along `Village.LIFECYCLE`: a wrong transition is a Conflict naming both states."""
     village = _village(uow, village_id)
-    current = village.status
-    if status not in TRANSITIONS.get(current, ()):
-        raise Conflict(
-            "village_status_transition",
-            None,
-            {
-                "current": current,
-                "requested": status,
-                "allowed": list(TRANSITIONS.get(current, ())),
-            },
-        )
-    village.status, village.status_reason, village.status_changed_at = status, reason, utcnow()
-    uow.record_event(
-        "village.status_changed",
-        {"village_id": village.id, "from": current, "to": status, "reason": reason},
-        village_id=village.id,
-    )
+    record_events(uow, village.move_to(status, utcnow(), reason=reason))
     uow.commit()
     return _out.dump(village)
 

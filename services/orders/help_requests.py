@@ -1,11 +1,8 @@
 """Service layer for help requests (coups de main): window washing, small gardening, DIY help,
 furniture removal… for an inhabitant, by a volunteer.
 
-The workflow (`TRANSITIONS`, a wrong step is a Conflict naming both states):
-
-    requested ─ assign ─▶ assigned ─ accept ─▶ accepted ─ done(minutes) ─▶ done ─ confirm ─▶ confirmed
-    unmatched ─ assign ─▶ assigned          (a volunteer turned up since)
-    requested / unmatched / assigned / accepted ─ cancel ─▶ cancelled
+The workflow is the model's (`HelpRequest.LIFECYCLE`, `HelpRequest.move_to`): requested (or
+unmatched) → assigned → accepted → done (minutes) → confirmed, or cancelled before it is done.
 
 Events (outbox, same transaction): `help_request.requested` when asked (demand signal of the skills
 map); `help_request.unmatched` when nobody can take it (missing-skill signal); and
@@ -26,6 +23,7 @@ from sqlalchemy import func, select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
+from backbone.state_machine import record_events
 from backbone.tables import utcnow
 from services.orders import matching
 from services.orders.idempotency import made_once
@@ -40,15 +38,6 @@ from services.orders.schemas.help_requests import (
 )
 from services.orders.volunteers import known_volunteers
 
-TRANSITIONS = {
-    "requested": ("assigned", "cancelled"),
-    "unmatched": ("assigned", "cancelled"),
-    "assigned": ("accepted", "cancelled"),
-    "accepted": ("done", "cancelled"),
-    "done": ("confirmed",),
-    "confirmed": (),
-    "cancelled": (),
-}
 WAITING = ("requested", "unmatched")
 RECENT_WEEKS = 4  # "how much each volunteer already did": minutes given over the last weeks
 
@@ -281,23 +270,12 @@ def _commit_and_answer(uow, request: HelpRequest) -> dict:
     return answer
 
 
-def _move(request: HelpRequest, target: str) -> None:
-    allowed = TRANSITIONS[request.status]
-    if target not in allowed:
-        raise Conflict(
-            "help_request_transition",
-            field="status",
-            details={"current": request.status, "requested": target, "allowed": list(allowed)},
-        )
-    request.status = target
-
-
 def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
     """The concierge picks one of the current candidates (anyone else is a 409 naming volunteer_id)."""
     data = load(AssignInput(), data)
     now = now or utcnow()
     request = _find(uow, help_request_id, village_ids, lock=True)
-    _move(request, "assigned")
+    HelpRequest.LIFECYCLE.check(request.status, "assigned")  # a wrong step before who is asked
     candidates, _why = _candidates(uow, request, now)
     chosen = next((c for c in candidates if c["volunteer_id"] == data["volunteer_id"]), None)
     if chosen is None:
@@ -306,15 +284,15 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
             field="volunteer_id",
             details={"volunteer_id": data["volunteer_id"]},
         )
+    record_events(uow, request.move_to("assigned", now))
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
-    request.assigned_at, request.unmatched_reason = now, None
+    request.unmatched_reason = None
     return _commit_and_answer(uow, request)
 
 
 def accept(uow, help_request_id, village_ids, now: datetime | None = None) -> dict:
     request = _find(uow, help_request_id, village_ids, lock=True)
-    _move(request, "accepted")
-    request.accepted_at = now or utcnow()
+    record_events(uow, request.move_to("accepted", now or utcnow()))
     return _commit_and_answer(uow, request)
 
 
@@ -322,8 +300,8 @@ def mark_done(uow, help_request_id, data: dict, village_ids, now: datetime | Non
     """The volunteer did it; `minutes` (1–1440) is the time they gave."""
     data = load(DoneInput(), data)
     request = _find(uow, help_request_id, village_ids, lock=True)
-    _move(request, "done")
-    request.minutes, request.done_at = data["minutes"], now or utcnow()
+    record_events(uow, request.move_to("done", now or utcnow()))
+    request.minutes = data["minutes"]
     return _commit_and_answer(uow, request)
 
 
@@ -331,28 +309,15 @@ def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> d
     """The requester confirmed: `help_request.completed` carries the minutes to the time bank (once:
     a second confirmation is a 409, and members' inbox ignores a redelivery)."""
     request = _find(uow, help_request_id, village_ids, lock=True)
-    _move(request, "confirmed")
-    request.confirmed_at = now or utcnow()
-    uow.record_event(
-        "help_request.completed",
-        {
-            "help_request_id": request.id,
-            "village_id": request.village_id,
-            "member_id": request.volunteer_member_id,
-            "skill": request.skill,
-            "minutes": request.minutes,
-            "completed_at": request.done_at,
-        },
-        village_id=request.village_id,
-    )
+    record_events(uow, request.move_to("confirmed", now or utcnow()))
     return _commit_and_answer(uow, request)
 
 
 def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
     data = load(HelpCancelInput(), data)
     request = _find(uow, help_request_id, village_ids, lock=True)
-    _move(request, "cancelled")
-    request.cancelled_at, request.cancel_reason = now or utcnow(), data["reason"]
+    record_events(uow, request.move_to("cancelled", now or utcnow()))
+    request.cancel_reason = data["reason"]
     return _commit_and_answer(uow, request)
 
 

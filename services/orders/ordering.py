@@ -1,11 +1,7 @@
 """Orders at the counter (guichet unique): placed by the concierge for a known member of the
 village, checked against the village's catalogue read model (never by calling partners), priced
-with a snapshot of the local price, then moved along a guarded state machine.
-
-States (TRANSITIONS):
-    placed → confirmed → ready → collected (counter, locker, truck stop) / delivered (home delivery)
-    placed | confirmed | ready → cancelled (reason)
-    placed → refused (every line refused by its supplier; the reasons given)
+with a snapshot of the local price, then moved along its guarded state machine (`Order.LIFECYCLE`,
+`Order.move_to`: which status may follow which, and the event each move records).
 
 Lines and confirmation:
 - a line of a local partner (not a shared supplier) is confirmed at placement: the hub sells it from
@@ -39,6 +35,7 @@ from sqlalchemy import and_, func, or_, select
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
+from backbone.state_machine import record_events
 from backbone.tables import utcnow
 from services.orders import catalogue
 from services.orders.idempotency import made_once
@@ -58,18 +55,7 @@ from services.orders.schemas.orders import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-TRANSITIONS = {
-    "placed": ("confirmed", "cancelled", "refused"),
-    "confirmed": ("ready", "cancelled"),
-    "ready": ("collected", "delivered", "cancelled"),
-    "collected": (),
-    "delivered": (),
-    "cancelled": (),
-    "refused": (),
-}
-OPEN = ("placed", "confirmed", "ready")
 HOME_DELIVERY_TAGS = ("fragile", "reduced_mobility", "no_car")
-CLOSED_AT = {"collected", "delivered", "cancelled", "refused"}
 
 
 def today(now: datetime) -> date:
@@ -180,55 +166,6 @@ def list_orders(
     return dump_orders(uow, uow.session.scalars(query).all())
 
 
-# --- events --------------------------------------------------------------------------------------
-
-
-def _payload(order: Order, now: datetime) -> dict:
-    return {
-        "order_id": order.id,
-        "village_id": order.village_id,
-        "status": order.status,
-        "fulfilment": order.fulfilment,
-        "delivery_date": order.delivery_date,
-        "partner_ids": sorted({line.partner_id for line in order.lines}),
-        "total_cents": order.total_cents,
-        "reason": order.reason,
-        "occurred_at": now,
-    }
-
-
-def _move(uow, order: Order, to: str, now: datetime, *, reason: str | None = None) -> None:
-    """The one place a status changes: guarded by TRANSITIONS, and recorded as `order.<to>`."""
-    if to not in TRANSITIONS[order.status]:
-        raise Conflict(
-            "order_status_transition",
-            field=None,
-            details={
-                "current": order.status,
-                "requested": to,
-                "allowed": list(TRANSITIONS[order.status]),
-            },
-        )
-    order.status = to
-    if reason is not None:
-        order.reason = reason
-    if to == "confirmed":
-        order.confirmed_at = now
-    elif to == "ready":
-        order.ready_at = now
-    elif to in CLOSED_AT:
-        order.closed_at = now
-    payload = _payload(order, now)
-    if to == "ready":  # the members service tells the inhabitant where and how to collect it
-        payload.update(
-            member_id=order.member_id,
-            locker_compartment=order.locker_compartment,
-            locker_code=order.locker_code,
-            truck_stop=order.truck_stop,
-        )
-    uow.record_event(f"order.{to}", payload, village_id=order.village_id)
-
-
 def _total(order: Order) -> int:
     return sum(line.total_cents for line in order.lines if line.status != "refused")
 
@@ -242,9 +179,9 @@ def settle(uow, order: Order, now: datetime) -> None:
     active = [line for line in order.lines if line.status != "refused"]
     if not active:
         reasons = sorted({line.reason or "refused" for line in order.lines})
-        _move(uow, order, "refused", now, reason="; ".join(reasons)[:300])
+        record_events(uow, order.move_to("refused", now, reason="; ".join(reasons)[:300]))
     elif all(line.status == "confirmed" for line in active):
-        _move(uow, order, "confirmed", now)
+        record_events(uow, order.move_to("confirmed", now))
 
 
 # --- placing -------------------------------------------------------------------------------------
@@ -320,7 +257,7 @@ def _create(
         )
     order.total_cents = _total(order)
     uow.session.add(order)
-    envelope = _payload(order, now)
+    envelope = order.event_payload(now)
     envelope["lines"] = [
         {
             "line_id": l.id,
@@ -400,7 +337,7 @@ def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) ->
         if not data["compartment"]:
             raise InvalidInput({"compartment": ["Say which locker compartment it is in."]})
         order.locker_compartment = data["compartment"]
-    _move(uow, order, "ready", now)
+    record_events(uow, order.move_to("ready", now))
     return _commit_and_answer(uow, order)
 
 
@@ -417,7 +354,7 @@ def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> di
         and not secrets.compare_digest(str(data["code"] or ""), order.locker_code or "")
     ):
         raise Conflict("wrong_pickup_code", field="code")
-    _move(uow, order, "collected", now)
+    record_events(uow, order.move_to("collected", now))
     return _commit_and_answer(uow, order)
 
 
@@ -428,7 +365,7 @@ def mark_delivered(uow, order_id, now: datetime | None = None) -> Order:
     order = _find(uow, order_id, None, lock=True)
     if order.fulfilment != "home_delivery":
         raise Conflict("order_not_home_delivery", field="fulfilment")
-    _move(uow, order, "delivered", now)
+    record_events(uow, order.move_to("delivered", now))
     return order
 
 
@@ -441,7 +378,7 @@ def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dic
     now = now or utcnow()
     data = load(ReasonInput(), data)
     order = _find(uow, order_id, village_ids, lock=True)
-    _move(uow, order, "cancelled", now, reason=data["reason"])
+    record_events(uow, order.move_to("cancelled", now, reason=data["reason"]))
     return _commit_and_answer(uow, order)
 
 

@@ -6,11 +6,28 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, utcnow
 from services.members.models.base import Base, new_id
 
+_VILLAGE_TRANSITIONS = {
+    "preparing": ("open", "closed"),
+    "open": ("paused", "closed"),
+    "paused": ("open", "closed"),
+    "closed": (),
+}
+
 
 class Village(Base):
+    """A hub of the network. Its `status` moves along `LIFECYCLE`: preparing → open ↔ paused →
+    closed, closed being final; each move is told as `village.status_changed`."""
+
+    LIFECYCLE = Lifecycle(
+        reason="village_status_transition",
+        transitions=_VILLAGE_TRANSITIONS,
+        stamps=dict.fromkeys(_VILLAGE_TRANSITIONS, "status_changed_at"),
+    )
+
     __tablename__ = "villages"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -30,6 +47,13 @@ class Village(Base):
     services: Mapped[list] = mapped_column(JSON, default=list)
     status_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def move_to(self, status: str, now: datetime, *, reason: str | None = None) -> list[Event]:
+        """Guarded by `LIFECYCLE`; the reason (or none) replaces the last one."""
+        before = self.LIFECYCLE.move(self, status, now)
+        self.status_reason = reason
+        payload = {"village_id": self.id, "from": before, "to": status, "reason": reason}
+        return [Event("village.status_changed", payload, self.id)]
 
 
 class VillageStop(Base):

@@ -6,11 +6,42 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, utcnow
 from services.orders.models.base import Base, new_id
 
 
 class HelpRequest(Base):
+    """One request for a hand. Its `status` moves along `LIFECYCLE` (a wrong step is a Conflict
+    naming both states):
+
+        requested ─ assign ─▶ assigned ─ accept ─▶ accepted ─ done ─▶ done ─ confirm ─▶ confirmed
+        unmatched ─ assign ─▶ assigned          (a volunteer turned up since)
+        requested / unmatched / assigned / accepted ─ cancel ─▶ cancelled
+
+    `unmatched` is where a request starts when nobody could take it (help_requests.py)."""
+
+    LIFECYCLE = Lifecycle(
+        reason="help_request_transition",
+        field="status",
+        transitions={
+            "requested": ("assigned", "cancelled"),
+            "unmatched": ("assigned", "cancelled"),
+            "assigned": ("accepted", "cancelled"),
+            "accepted": ("done", "cancelled"),
+            "done": ("confirmed",),
+            "confirmed": (),
+            "cancelled": (),
+        },
+        stamps={
+            "assigned": "assigned_at",
+            "accepted": "accepted_at",
+            "done": "done_at",
+            "confirmed": "confirmed_at",
+            "cancelled": "cancelled_at",
+        },
+    )
+
     __tablename__ = "help_requests"
     __table_args__ = (
         UniqueConstraint("village_id", "idempotency_key", name="uq_help_requests_idempotency"),
@@ -25,7 +56,6 @@ class HelpRequest(Base):
     place: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # requested | unmatched | assigned | accepted | done | confirmed | cancelled (help_requests.TRANSITIONS)
     status: Mapped[str] = mapped_column(String(20))
     volunteer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     volunteer_member_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
@@ -38,3 +68,19 @@ class HelpRequest(Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def move_to(self, status: str, now: datetime) -> list[Event]:
+        """Guarded by `LIFECYCLE` and time-stamped. Confirmed, it tells `help_request.completed`
+        with the minutes given, which members credits to the volunteer's time bank."""
+        self.LIFECYCLE.move(self, status, now)
+        if status != "confirmed":
+            return []
+        payload = {
+            "help_request_id": self.id,
+            "village_id": self.village_id,
+            "member_id": self.volunteer_member_id,
+            "skill": self.skill,
+            "minutes": self.minutes,
+            "completed_at": self.done_at,
+        }
+        return [Event("help_request.completed", payload, self.village_id)]

@@ -5,14 +5,37 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, utcnow
 from services.orders.models.base import Base, new_id
 
 
 class Order(Base):
-    """An inhabitant's order. `status`: placed, confirmed, ready, collected, delivered, cancelled,
-    refused (services/orders/ordering.py: TRANSITIONS). `fulfilment`: counter, locker, truck_stop,
-    home_delivery."""
+    """An inhabitant's order. `status` moves along `LIFECYCLE`:
+
+        placed → confirmed → ready → collected (counter, locker, truck stop) / delivered (home)
+        placed | confirmed | ready → cancelled (reason)
+        placed → refused (every line refused by its supplier; the reasons given)
+
+    `fulfilment`: counter, locker, truck_stop, home_delivery."""
+
+    LIFECYCLE = Lifecycle(
+        reason="order_status_transition",
+        transitions={
+            "placed": ("confirmed", "cancelled", "refused"),
+            "confirmed": ("ready", "cancelled"),
+            "ready": ("collected", "delivered", "cancelled"),
+            "collected": (),
+            "delivered": (),
+            "cancelled": (),
+            "refused": (),
+        },
+        stamps={
+            "confirmed": "confirmed_at",
+            "ready": "ready_at",
+            **dict.fromkeys(("collected", "delivered", "cancelled", "refused"), "closed_at"),
+        },
+    )
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -47,6 +70,38 @@ class Order(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def move_to(self, status: str, now: datetime, *, reason: str | None = None) -> list[Event]:
+        """The one place an order's status changes: guarded by `LIFECYCLE`, time-stamped, and
+        told as `order.<status>`; `reason` (a cancellation's, a refusal's) is kept with it."""
+        self.LIFECYCLE.move(self, status, now)
+        if reason is not None:
+            self.reason = reason
+        payload = self.event_payload(now)
+        if (
+            status == "ready"
+        ):  # the members service tells the inhabitant where and how to collect it
+            payload.update(
+                member_id=self.member_id,
+                locker_compartment=self.locker_compartment,
+                locker_code=self.locker_code,
+                truck_stop=self.truck_stop,
+            )
+        return [Event(f"order.{status}", payload, self.village_id)]
+
+    def event_payload(self, now: datetime) -> dict:
+        """What every `order.*` event says of the order as it now is."""
+        return {
+            "order_id": self.id,
+            "village_id": self.village_id,
+            "status": self.status,
+            "fulfilment": self.fulfilment,
+            "delivery_date": self.delivery_date,
+            "partner_ids": sorted({line.partner_id for line in self.lines}),
+            "total_cents": self.total_cents,
+            "reason": self.reason,
+            "occurred_at": now,
+        }
 
 
 class OrderLine(Base):
