@@ -1,19 +1,18 @@
 """The guarded state machines under random sequences of requested moves (hypothesis):
 
-- a village's status (members, `villages.TRANSITIONS`) and a suggestion's workflow (events,
-  `suggestions.TRANSITIONS`), through their service layers on SQLite and PostgreSQL: an allowed move
+- a village's status (members, `Village.LIFECYCLE`) and a suggestion's workflow (events,
+  `Suggestion.LIFECYCLE`), through their service layers on SQLite and PostgreSQL: an allowed move
   changes the state and records exactly one event naming it; a refused one is a Conflict naming the
   current and requested states, and changes nothing (no state, no event);
-- an order's status (orders, `ordering.TRANSITIONS`) through `ordering._move`, the one place an
-  order's status changes: same rule, plus the time stamps of the move.
+- an order's status (orders, `Order.LIFECYCLE`) through `Order.move_to`, the one place an order's
+  status changes, without a database: same rule, plus the time stamps of the move.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
-from types import SimpleNamespace
+from datetime import date, datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,10 +20,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backbone.errors import Conflict
+from backbone.state_machine import record_events
 from backbone.tables import OutboxEvent
+from backbone.testing import FakeUnitOfWork
 from services.events import suggestions
-from services.events.models import KnownVillage
+from services.events.models import KnownVillage, Suggestion
 from services.members import villages
+from services.members.models import Village
+from services.orders.models import Order
+
+VILLAGE_TRANSITIONS = Village.LIFECYCLE.transitions
+SUGGESTION_TRANSITIONS = Suggestion.LIFECYCLE.transitions
+ORDER_TRANSITIONS = Order.LIFECYCLE.transitions
 from tests.reliability.support import open_village
 
 DB_SETTINGS = settings(
@@ -54,7 +61,12 @@ def _reachable(transitions: dict, start: str) -> set:
 
 
 @pytest.mark.parametrize(
-    "transitions, start", [(villages.TRANSITIONS, "preparing"), (suggestions.TRANSITIONS, "new")]
+    "transitions, start",
+    [
+        (VILLAGE_TRANSITIONS, "preparing"),
+        (SUGGESTION_TRANSITIONS, "new"),
+        (ORDER_TRANSITIONS, "placed"),
+    ],
 )
 def test_every_state_is_reachable_and_names_only_known_states(transitions, start):
     assert _reachable(transitions, start) == set(transitions)
@@ -63,7 +75,7 @@ def test_every_state_is_reachable_and_names_only_known_states(transitions, start
 
 # --- a village's status --------------------------------------------------------------------------
 
-VILLAGE_STATES = sorted(villages.TRANSITIONS)
+VILLAGE_STATES = sorted(VILLAGE_TRANSITIONS)
 
 
 @pytest.fixture
@@ -78,7 +90,7 @@ def test_a_village_moves_only_along_its_transitions(members_db, moves):
     state, recorded = village["status"], 0
     for requested in moves:
         with members_db.unit_of_work() as uow:
-            if requested in villages.TRANSITIONS[state]:
+            if requested in VILLAGE_TRANSITIONS[state]:
                 assert (
                     villages.change_status(uow, village["id"], requested, "raison")["status"]
                     == requested
@@ -94,7 +106,7 @@ def test_a_village_moves_only_along_its_transitions(members_db, moves):
             assert villages.get_village(uow, village["id"])["status"] == state
     changes = _events(members_db, "village.status_changed", "village_id", village["id"])
     assert len(changes) == recorded
-    assert all(c["payload"]["to"] in villages.TRANSITIONS[c["payload"]["from"]] for c in changes)
+    assert all(c["payload"]["to"] in VILLAGE_TRANSITIONS[c["payload"]["from"]] for c in changes)
 
 
 # --- a suggestion's workflow ---------------------------------------------------------------------
@@ -132,7 +144,7 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
     for requested in moves:
         data = {"status": requested, "reason": "Pas de budget" if requested == "declined" else None}
         with database.unit_of_work() as uow:
-            if requested in suggestions.TRANSITIONS[state]:
+            if requested in SUGGESTION_TRANSITIONS[state]:
                 assert suggestions.change_status(uow, made["id"], data, None)["status"] == requested
                 state, recorded = requested, recorded + 1
             else:
@@ -141,7 +153,7 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
                 assert refused.value.details == {
                     "current": state,
                     "requested": requested,
-                    "allowed": list(suggestions.TRANSITIONS[state]),
+                    "allowed": list(SUGGESTION_TRANSITIONS[state]),
                 }
         with database.unit_of_work() as uow:
             assert suggestions.get_suggestion(uow, made["id"], None)["status"] == state
@@ -151,66 +163,36 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
 # --- an order's status ---------------------------------------------------------------------------
 
 
-def _orders():
-    from services.orders import ordering
-
-    return ordering
-
-
-class _Recorder:
-    """What `_move` needs of a unit of work: somewhere to record the event."""
-
-    def __init__(self):
-        self.events = []
-
-    def record_event(self, type_, payload, village_id=None):
-        self.events.append((type_, payload, village_id))
+ORDER_STAMPS = {"confirmed": "confirmed_at", "ready": "ready_at"}  # any other move closes it
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    moves=st.lists(
-        st.sampled_from(
-            ["placed", "confirmed", "ready", "collected", "delivered", "cancelled", "refused"]
-        ),
-        max_size=8,
-    )
-)
+@given(moves=st.lists(st.sampled_from(sorted(ORDER_TRANSITIONS)), max_size=8))
 def test_an_order_moves_only_along_its_transitions(moves):
-    ordering = _orders()
-    assert _reachable(ordering.TRANSITIONS, "placed") == set(ordering.TRANSITIONS)
-    order = SimpleNamespace(
+    order = Order(
         id="o1",
-        village_id="v1",
+        village_id=str(uuid.UUID(int=1)),
+        member_id="m1",
         status="placed",
         fulfilment="counter",
-        delivery_date=None,
-        lines=[],
+        delivery_date=date(2026, 12, 2),
         total_cents=0,
-        reason=None,
-        confirmed_at=None,
-        ready_at=None,
-        closed_at=None,
-        member_id="m1",
-        locker_compartment=None,
-        locker_code=None,
-        truck_stop=None,
     )
-    uow, expected = _Recorder(), []
+    uow, expected = FakeUnitOfWork("orders"), []
     for n, requested in enumerate(moves):
         now = datetime(2026, 12, 1, 9, n, tzinfo=timezone.utc)
         before = order.status
-        if requested in ordering.TRANSITIONS[before]:
-            ordering._move(uow, order, requested, now)
+        if requested in ORDER_TRANSITIONS[before]:
+            record_events(uow, order.move_to(requested, now))
             expected.append(f"order.{requested}")
             assert order.status == requested
-            stamp = {"confirmed": "confirmed_at", "ready": "ready_at"}.get(requested, "closed_at")
-            assert getattr(order, stamp) == now
+            assert getattr(order, ORDER_STAMPS.get(requested, "closed_at")) == now
         else:
             with pytest.raises(Conflict) as refused:
-                ordering._move(uow, order, requested, now)
+                order.move_to(requested, now)
             assert refused.value.reason == "order_status_transition"
+            assert refused.value.details["current"] == before
             assert order.status == before
-    assert [type_ for type_, _payload, _village in uow.events] == expected
+    assert [type_ for type_, _payload in uow.pending_events] == expected
     if order.status in ("collected", "delivered", "cancelled", "refused"):
-        assert ordering.TRANSITIONS[order.status] == ()
+        assert ORDER_TRANSITIONS[order.status] == ()
