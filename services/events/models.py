@@ -198,9 +198,9 @@ class RoleVolunteer(Base):
 
 
 class Suggestion(Base):
-    """A need or an idea an inhabitant expressed, recorded by the concierge, and how the hub answered.
-    Its `status` moves along `LIFECYCLE`: new → under_study → planned → done, or declined (with a
-    reason) from any open state; a jump that skips a step is refused."""
+    """A need or an idea an inhabitant expressed, recorded by the concierge, and how the hub
+    answered. Its `status` moves along `LIFECYCLE`: new → under_study → planned → done, or declined
+    (with a reason) from any open state; a jump that skips a step is refused."""
 
     LIFECYCLE = Lifecycle(
         reason="suggestion_status_transition",
