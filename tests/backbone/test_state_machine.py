@@ -4,7 +4,7 @@ lets the rules be tested without a database (backbone/testing.py)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +15,7 @@ from backbone.state_machine import Event, Lifecycle, record_events
 from backbone.testing import FakeUnitOfWork
 from services.orders.models import Order
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DOOR = Lifecycle(
     reason="door_transition",
     field="status",

@@ -4,7 +4,7 @@ unit of work in memory: each step in its turn, time-stamped, and the minutes tol
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from backbone.testing import FakeUnitOfWork
 from services.orders import help_requests
 from services.orders.models import HelpRequest
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 VILLAGE = str(uuid.uuid4())
 VOLUNTEER = str(uuid.uuid4())
 

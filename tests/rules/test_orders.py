@@ -4,7 +4,7 @@ of work in memory: what may follow what, what each move tells, and what a refusa
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,8 +13,8 @@ from backbone.testing import FakeUnitOfWork
 from services.orders import ordering
 from services.orders.models import Order, OrderLine
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-LATER = datetime(2026, 12, 1, 11, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)
 VILLAGE = str(uuid.uuid4())
 BAKER, FARM = str(uuid.uuid4()), str(uuid.uuid4())
 

@@ -4,7 +4,7 @@ work in memory: one step at a time, what answered it, and why it was declined.""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ BUS = KnownOffer(
     id=str(uuid.uuid4()),
     partner_id=str(uuid.uuid4()),
     name="Navette du mardi",
-    changed_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+    changed_at=datetime(2026, 11, 1, tzinfo=UTC),
 )
 
 
