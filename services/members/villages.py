@@ -2,9 +2,8 @@
 
 Places: the village itself (address, coordinates, services offered), its status lifecycle
 (`Village.LIFECYCLE`: preparing → open ↔ paused → closed, closed is final, published as
-`village.status_changed`),
-the stops of an itinerant truck, and opening hours (weekly slots and exceptions). "Is it open?"
-is answered by the pure `opening_hours.opening_status`.
+`village.status_changed`), the stops of an itinerant truck, and opening hours (weekly slots and
+exceptions). "Is it open?" is answered by the pure `opening_hours.opening_status`.
 
 Exceptions apply to the whole village: a closure closes the counter and every stop of the truck;
 special hours replace the village's own hours (for a truck, its combined hours) but not each

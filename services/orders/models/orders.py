@@ -78,9 +78,8 @@ class Order(Base):
         if reason is not None:
             self.reason = reason
         payload = self.event_payload(now)
-        if (
-            status == "ready"
-        ):  # the members service tells the inhabitant where and how to collect it
+        if status == "ready":
+            # the members service tells the inhabitant where and how to collect it
             payload.update(
                 member_id=self.member_id,
                 locker_compartment=self.locker_compartment,
