@@ -27,12 +27,18 @@ Each call carries its deadline (`rpc_deadline` in nameko's context headers: the 
 which the caller no longer waits, less DEADLINE_MARGIN for the answer's way back, and never later
 than the deadline of the call being served). The called service's units of work refuse to commit
 after it (backbone/unit_of_work.py): a caller told "the service did not answer" can trust that
-nothing was done, and try again."""
+nothing was done, and try again.
+
+`@rpc_method(...)` is the one shape of a service's RPC method (`rpc` with the service's
+conventions, as `@consume_event` is for event handlers): see its docstring."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
+from collections.abc import Callable
+from functools import wraps
 
 import eventlet
 from kombu.entity import TRANSIENT_DELIVERY_MODE
@@ -58,7 +64,8 @@ from nameko.rpc import (
 
 from backbone import config
 from backbone.broker import BROKER_ERRORS, SafeQueueConsumer
-from backbone.errors import ServiceUnavailable
+from backbone.errors import EXPECTED, ServiceUnavailable
+from backbone.schemas import load
 
 log = logging.getLogger(__name__)
 
@@ -223,3 +230,63 @@ class _Rpc(Rpc):
 
 
 rpc = _Rpc.decorator
+
+
+def rpc_method(
+    *,
+    schema: type | tuple[type, ...] = (),
+    inputs: dict[str, type] | None = None,
+    unit_of_work: bool = True,
+) -> Callable:
+    """A service's RPC method: `@rpc_method(inputs={"data": VillageInput})` on
+    `def open_village(self, uow, data)`. Callers name it and pass its arguments as ever (without
+    `uow`); for each call it:
+
+    - validates the arguments with marshmallow, before any database work: `schema` (one schema or
+      several, in order) has fields named after the method's parameters, which are loaded
+      together and replaced by what the schema made of them; `inputs` maps a parameter to the
+      schema of its whole value (a dict; None is an empty one). A bad argument is InvalidInput
+      naming its fields (backbone/schemas.py: `load`);
+    - opens a unit of work through the service's `db` dependency and passes it as `uow`, closed
+      when the method returns (committing is the service layer's decision, as it decides what
+      was done; `unit_of_work=False` for a method without one, which has no `uow` parameter);
+    - declares the project's errors as expected (backbone.errors.EXPECTED): nameko logs them as
+      the caller's mistakes, not as failures of the service.
+
+    The method seen by nameko has the caller's signature, so that a call with wrong arguments is
+    refused before a worker starts, as for a plain `rpc` method."""
+    argument_schemas = schema if isinstance(schema, tuple) else (schema,)
+    input_schemas = dict(inputs or {})
+
+    def decorate(method: Callable) -> Callable:
+        parameters = list(inspect.signature(method).parameters.values())
+        if unit_of_work:
+            if len(parameters) < 2 or parameters[1].name != "uow":
+                raise TypeError(f"{method.__name__}: an rpc_method takes (self, uow, ...)")
+            del parameters[1]
+        public = inspect.Signature(parameters)
+        argument_fields = [list(cls().fields) for cls in argument_schemas]
+        named = {name for names in argument_fields for name in names} | set(input_schemas)
+        unknown = named - set(public.parameters)
+        if unknown:
+            raise TypeError(f"{method.__name__} has no parameter {', '.join(sorted(unknown))}")
+
+        @wraps(method)
+        def call(service, *args, **kwargs):
+            bound = public.bind(service, *args, **kwargs)
+            bound.apply_defaults()
+            values = bound.arguments
+            for cls, names in zip(argument_schemas, argument_fields):
+                loaded = load(cls(), {name: values[name] for name in names})
+                values.update({name: loaded[name] for name in names})
+            for name, cls in input_schemas.items():
+                values[name] = load(cls(), values[name])
+            if not unit_of_work:
+                return method(*bound.args, **bound.kwargs)
+            with service.db.unit_of_work() as uow:
+                return method(service, uow, *bound.args[1:], **bound.kwargs)
+
+        call.__signature__ = public  # what nameko checks a call's arguments against
+        return rpc(expected_exceptions=EXPECTED)(call)
+
+    return decorate
