@@ -1,6 +1,8 @@
-"""Every error the gateway returns, as JSON, in one place: exception -> HTTP status and body.
+"""Every error the gateway answers, in one place: the error table (exception -> HTTP status,
+message code, headers), used by the API (JSON, `response_for`) and by the console (French pages,
+gateway/console/framework.py). The messages themselves are gateway/i18n.py's.
 
-Body: {"error": {"code", "message" (French), "message_en", "fields" (French), "fields_en",
+API body: {"error": {"code", "message" (French), "message_en", "fields" (French), "fields_en",
 "request_id"}}.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
 from werkzeug.wrappers import Response
@@ -52,63 +55,107 @@ def error_body(code: str, request_id: str | None, *, fields=None, **values) -> d
     return {"error": body}
 
 
+@dataclass(frozen=True)
+class ErrorKind:
+    """One row of the error table. `code`: the message of the answer (gateway/i18n.py); with
+    `reason_is_code`, the exception's own `reason` when it names a message. `page`: the status
+    and title of the console's page for it; None when no page shows it (the console signs in
+    again after AuthenticationFailed; anything else is an internal error there)."""
+
+    status: int
+    code: str
+    page: tuple[int, str] | None = None
+    reason_is_code: bool = False
+
+    def code_for(self, exc: Exception) -> str:
+        reason = getattr(exc, "reason", None)
+        return reason if self.reason_is_code and reason in i18n.MESSAGES else self.code
+
+
+REFUSED = (400, "Demande refusée")  # the console shows a refused form again, whatever the reason
+
+ERRORS: dict[type[Exception], ErrorKind] = {
+    InvalidInput: ErrorKind(400, "invalid_input", REFUSED),
+    NotFound: ErrorKind(404, "not_found", (404, "Introuvable")),
+    Conflict: ErrorKind(409, "conflict", REFUSED, reason_is_code=True),
+    AuthenticationFailed: ErrorKind(401, "bad_credentials", reason_is_code=True),
+    TooManyAttempts: ErrorKind(429, "too_many_attempts"),
+    ServiceUnavailable: ErrorKind(503, "service_unavailable", (503, "Service indisponible")),
+    MethodNotAllowed: ErrorKind(405, "method_not_allowed"),
+    RouteNotFound: ErrorKind(404, "route_not_found"),
+}
+INTERNAL_ERROR = ErrorKind(500, "internal_error", (500, "Erreur interne"))
+
+
+def classify(exc: Exception) -> tuple[Exception, ErrorKind]:
+    """The error as answered (the broker going away under a call is the network being
+    unavailable: a fault, not a bug) and its row of the table."""
+    if isinstance(exc, BROKER_ONLY_ERRORS):
+        exc = ServiceUnavailable("réseau", "broker")
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            return exc, ERRORS[cls]
+    if isinstance(exc, HttpError):
+        return exc, ErrorKind(exc.status, exc.code)
+    if isinstance(exc, HTTPException):
+        return exc, ErrorKind(exc.code or 500, INTERNAL_ERROR.code)
+    return exc, INTERNAL_ERROR
+
+
+def error_headers(status: int, exc: Exception | None = None) -> dict[str, str]:
+    """The headers an error answer of `status` carries, whatever made it (an exception or a
+    page): when to try again, how to sign in."""
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if status == 429:
+        return {"Retry-After": str(getattr(exc, "retry_after", RETRY_AFTER_SECONDS))}
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="maillage"'}
+    return {}
+
+
+def conflict_values(exc: Conflict) -> dict:
+    """What a Conflict's message is filled in with: its details, but for the body's own keys."""
+    details = getattr(exc, "details", None)
+    if not isinstance(details, dict):
+        return {}
+    return {k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")}
+
+
 def response_for(
     exc: Exception, request_id: str | None, path: str = "", method: str = ""
 ) -> Response:
-    if isinstance(exc, BROKER_ONLY_ERRORS):  # the broker went away under a call: a fault, not a bug
-        exc = ServiceUnavailable("réseau", "broker")
+    exc, kind = classify(exc)
+    code = kind.code_for(exc)
     if isinstance(exc, HttpError):
-        status, body = exc.status, error_body(exc.code, request_id, **exc.values)
+        body = error_body(code, request_id, **exc.values)
     elif isinstance(exc, InvalidInput):
-        status, body = 400, error_body("invalid_input", request_id, fields=exc.errors)
+        body = error_body(code, request_id, fields=exc.errors)
     elif isinstance(exc, NotFound):
         french, english = i18n.thing(exc.what)
-        body = error_body("not_found", request_id, what=french)
-        body["error"]["message_en"] = i18n.message("not_found", what=english)[1]
-        status = 404
+        body = error_body(code, request_id, what=french)
+        body["error"]["message_en"] = i18n.message(code, what=english)[1]
     elif isinstance(exc, Conflict):
-        code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
-        details = getattr(exc, "details", None)
-        values = (
-            {
-                k: v
-                for k, v in details.items()
-                if k not in ("reason", "request_id", "fields", "code")
-            }
-            if isinstance(details, dict)
-            else {}
-        )
-        status, body = 409, error_body(code, request_id, reason=exc.reason, **values)
-        if (
-            exc.field and code != "conflict"
-        ):  # the same sentence, filled in, beside the field it is about
+        body = error_body(code, request_id, reason=exc.reason, **conflict_values(exc))
+        if exc.field and code != kind.code:  # the same sentence, filled in, beside its field
             body["error"]["fields"] = {exc.field: [body["error"]["message"]]}
             body["error"]["fields_en"] = {exc.field: [body["error"]["message_en"]]}
-        if details:
-            body["error"]["details"] = details
-    elif isinstance(exc, AuthenticationFailed):
-        code = exc.reason if exc.reason in i18n.MESSAGES else "bad_credentials"
-        status, body = 401, error_body(code, request_id)
+        if getattr(exc, "details", None):
+            body["error"]["details"] = exc.details
     elif isinstance(exc, TooManyAttempts):
         wait, wait_en = i18n.duration(exc.retry_after)
-        status, body = 429, error_body("too_many_attempts", request_id, wait=wait, wait_en=wait_en)
+        body = error_body(code, request_id, wait=wait, wait_en=wait_en)
         body["error"]["retry_after"] = exc.retry_after
     elif isinstance(exc, ServiceUnavailable):
-        status, body = 503, error_body("service_unavailable", request_id, service=exc.service)
+        body = error_body(code, request_id, service=exc.service)
     elif isinstance(exc, MethodNotAllowed):
-        status, body = 405, error_body("method_not_allowed", request_id, method=method)
+        body = error_body(code, request_id, method=method)
     elif isinstance(exc, RouteNotFound):
-        status, body = 404, error_body("route_not_found", request_id, path=path)
-    elif isinstance(exc, HTTPException):
-        status, body = exc.code or 500, error_body("internal_error", request_id)
+        body = error_body(code, request_id, path=path)
     else:
-        log.exception("unexpected error [request %s]", request_id, exc_info=exc)
-        status, body = 500, error_body("internal_error", request_id)
-    headers = {"X-Request-Id": request_id} if request_id else None
-    if status == 503:
-        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
-    if status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="maillage"'}
-    if status == 429:
-        headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
-    return json_response(body, status, headers)
+        if kind is INTERNAL_ERROR:
+            log.exception("unexpected error [request %s]", request_id, exc_info=exc)
+        body = error_body(code, request_id)
+    headers = {"X-Request-Id": request_id} if request_id else {}
+    headers.update(error_headers(kind.status, exc))
+    return json_response(body, kind.status, headers or None)

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
-from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import (
     AuthenticationFailed,
     Conflict,
@@ -34,7 +33,7 @@ from backbone.errors import (
     ServiceUnavailable,
 )
 from gateway import auth, i18n, web_security
-from gateway.errors import HttpError
+from gateway.errors import INTERNAL_ERROR, HttpError, classify, conflict_values, error_headers
 from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
 
 log = logging.getLogger("maillage.gateway.console")
@@ -158,13 +157,9 @@ def form_errors(exc: Exception) -> dict[str, str]:
         out.setdefault("_", i18n.message("invalid_input")[0])
         return out
     if isinstance(exc, Conflict):
-        code = exc.reason if exc.reason in i18n.MESSAGES else "conflict"
-        details = exc.details if isinstance(getattr(exc, "details", None), dict) else {}
-        values = {
-            k: v for k, v in details.items() if k not in ("reason", "request_id", "fields", "code")
-        }
+        code = classify(exc)[1].code_for(exc)
         try:
-            text = i18n.message(code, reason=exc.reason, **values)[0]
+            text = i18n.message(code, reason=exc.reason, **conflict_values(exc))[0]
         except (KeyError, IndexError):
             text = i18n.message("conflict", reason=exc.reason)[0]
         return {exc.field or "_": text, "_": text}
@@ -231,9 +226,7 @@ def error_page(status: int, title: str, text: str, principal=None, request_id=No
     html = templates.get_template("error.html").render(
         status=status, title=title, text=text, principal=principal, request_id=request_id, nav={}
     )
-    headers = {"Cache-Control": "no-store"}
-    if status == 503:
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    headers = {"Cache-Control": "no-store", **error_headers(status)}
     return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
@@ -292,40 +285,27 @@ def _serve(handler, roles, village_scoped, service, request, params):
         ctx = Ctx(request, params, principal, token, request_id)
         ctx.nav = service._console_nav(ctx)
         return handler(service, ctx)
-    except NotFound as exc:
-        what = i18n.thing(exc.what)[0]
-        return error_page(
-            404, "Introuvable", i18n.message("not_found", what=what)[0], principal, request_id
-        )
-    except ServiceUnavailable as exc:
-        return error_page(
-            503,
-            "Service indisponible",
-            i18n.message("service_unavailable", service=exc.service)[0],
-            principal,
-            request_id,
-        )
-    except BROKER_ONLY_ERRORS:  # the broker went away under the page: a fault, not a bug
-        return error_page(
-            503,
-            "Service indisponible",
-            i18n.message("service_unavailable", service="réseau")[0],
-            principal,
-            request_id,
-        )
-    except (InvalidInput, Conflict) as exc:
-        return error_page(400, "Demande refusée", form_errors(exc)["_"], principal, request_id)
     except AuthenticationFailed:
         return set_session(_login_redirect(request), None)
-    except Exception:  # noqa: BLE001  every error is a page, in one place
-        log.exception("console page failed [request %s]", request_id)
-        return error_page(
-            500,
-            "Erreur interne",
-            i18n.message("internal_error", request_id=request_id)[0],
-            principal,
-            request_id,
-        )
+    except Exception as exc:  # noqa: BLE001  every error is a page, in one place
+        return _page_for_error(exc, principal, request_id)
+
+
+def _page_for_error(exc: Exception, principal, request_id: str) -> Response:
+    """The French page of an error, with the status and title of its row of the error table
+    (gateway/errors.py)."""
+    exc, kind = classify(exc)
+    if kind.page is None:
+        kind = INTERNAL_ERROR
+    if kind is INTERNAL_ERROR:
+        log.error("console page failed [request %s]", request_id, exc_info=exc)
+        text = i18n.message(kind.code, request_id=request_id)[0]
+    elif isinstance(exc, ServiceUnavailable):
+        text = i18n.message(kind.code, service=exc.service)[0]
+    else:
+        text = form_errors(exc)["_"]
+    status, title = kind.page
+    return error_page(status, title, text, principal, request_id)
 
 
 @dataclass(frozen=True)
