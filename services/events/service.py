@@ -8,7 +8,7 @@ from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
-from backbone.rpc import rpc
+from backbone.rpc import rpc_method
 from backbone import retention
 from backbone.tables import utcnow
 from services.events import animations, figures, read_models, suggestions
@@ -47,15 +47,13 @@ class EventsService:
     def on_offer_published(self, uow, event):
         read_models.record_offer_published(uow, event)
 
-    @rpc
-    def known_villages(self):
-        with self.db.unit_of_work() as uow:
-            return read_models.known_villages(uow)
+    @rpc_method()
+    def known_villages(self, uow):
+        return read_models.known_villages(uow)
 
-    @rpc
-    def known_partners(self):
-        with self.db.unit_of_work() as uow:
-            return read_models.known_partners(uow)
+    @rpc_method()
+    def known_partners(self, uow):
+        return read_models.known_partners(uow)
 
     @consume_event("member.registered")
     def on_member_registered(self, uow, event):
@@ -65,49 +63,42 @@ class EventsService:
     def on_member_erased(self, uow, event):
         read_models.record_member_erased(uow, event)
 
-    @rpc
-    def member_data(self, member_id):
+    @rpc_method()
+    def member_data(self, uow, member_id):
         """RGPD export: what events holds about one member."""
-        with self.db.unit_of_work() as uow:
-            return read_models.member_data(uow, str(member_id))
+        return read_models.member_data(uow, str(member_id))
 
     # --- animations ------------------------------------------------------------------------------
 
-    @rpc
+    @rpc_method(unit_of_work=False)
     def animation_kinds(self):
         return animations.kinds()
 
-    @rpc
-    def create_animation(self, village_id, data):
-        with self.db.unit_of_work() as uow:
-            return animations.create_animation(uow, str(village_id), data)
+    @rpc_method()
+    def create_animation(self, uow, village_id, data):
+        return animations.create_animation(uow, str(village_id), data)
 
-    @rpc
-    def list_animations(self, village_id, include_past=True, window=None):
-        with self.db.unit_of_work() as uow:
-            return animations.list_animations(
-                uow, str(village_id), include_past=include_past, window=window
-            )
+    @rpc_method()
+    def list_animations(self, uow, village_id, include_past=True, window=None):
+        return animations.list_animations(
+            uow, str(village_id), include_past=include_past, window=window
+        )
 
-    @rpc
-    def public_calendar(self, village_id):
-        with self.db.unit_of_work() as uow:
-            return animations.public_calendar(uow, str(village_id))
+    @rpc_method()
+    def public_calendar(self, uow, village_id):
+        return animations.public_calendar(uow, str(village_id))
 
-    @rpc
-    def public_network_calendar(self):
-        with self.db.unit_of_work() as uow:
-            return animations.public_network_calendar(uow)
+    @rpc_method()
+    def public_network_calendar(self, uow):
+        return animations.public_network_calendar(uow)
 
-    @rpc
-    def guests_to_call(self, animation_id, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.guests_to_call(uow, animation_id, village_ids)
+    @rpc_method()
+    def guests_to_call(self, uow, animation_id, village_ids=None):
+        return animations.guests_to_call(uow, animation_id, village_ids)
 
-    @rpc
-    def erase_guest(self, animation_id, registration_id, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.erase_guest(uow, animation_id, registration_id, village_ids)
+    @rpc_method()
+    def erase_guest(self, uow, animation_id, registration_id, village_ids=None):
+        return animations.erase_guest(uow, animation_id, registration_id, village_ids)
 
     @timer(interval=3600)
     def erase_expired_guests(self):
@@ -115,86 +106,72 @@ class EventsService:
         with self.db.unit_of_work() as uow:
             animations.erase_expired_guests(uow, utcnow(), config.guest_retention_days())
 
-    @rpc
-    def get_animation(self, animation_id, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.get_animation(uow, animation_id, village_ids)
+    @rpc_method()
+    def get_animation(self, uow, animation_id, village_ids=None):
+        return animations.get_animation(uow, animation_id, village_ids)
 
-    @rpc
-    def register(self, animation_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.register(uow, animation_id, data, village_ids)
+    @rpc_method()
+    def register(self, uow, animation_id, data, village_ids=None):
+        return animations.register(uow, animation_id, data, village_ids)
 
-    @rpc
-    def cancel_registration(self, animation_id, registration_id, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.cancel_registration(uow, animation_id, registration_id, village_ids)
+    @rpc_method()
+    def cancel_registration(self, uow, animation_id, registration_id, village_ids=None):
+        return animations.cancel_registration(uow, animation_id, registration_id, village_ids)
 
-    @rpc
-    def change_capacity(self, animation_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.change_capacity(uow, animation_id, data, village_ids)
+    @rpc_method()
+    def change_capacity(self, uow, animation_id, data, village_ids=None):
+        return animations.change_capacity(uow, animation_id, data, village_ids)
 
-    @rpc
-    def fill_role(self, animation_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.fill_role(uow, animation_id, data, village_ids)
+    @rpc_method()
+    def fill_role(self, uow, animation_id, data, village_ids=None):
+        return animations.fill_role(uow, animation_id, data, village_ids)
 
-    @rpc
-    def take_attendance(self, animation_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.take_attendance(uow, animation_id, data, village_ids)
+    @rpc_method()
+    def take_attendance(self, uow, animation_id, data, village_ids=None):
+        return animations.take_attendance(uow, animation_id, data, village_ids)
 
-    @rpc
-    def cancel_animation(self, animation_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return animations.cancel_animation(uow, animation_id, data, village_ids)
+    @rpc_method()
+    def cancel_animation(self, uow, animation_id, data, village_ids=None):
+        return animations.cancel_animation(uow, animation_id, data, village_ids)
 
     # --- suggestions -----------------------------------------------------------------------------
 
-    @rpc
+    @rpc_method(unit_of_work=False)
     def suggestion_categories(self):
         return suggestions.categories()
 
-    @rpc
-    def create_suggestion(self, village_id, data):
-        with self.db.unit_of_work() as uow:
-            return suggestions.create_suggestion(uow, str(village_id), data)
+    @rpc_method()
+    def create_suggestion(self, uow, village_id, data):
+        return suggestions.create_suggestion(uow, str(village_id), data)
 
-    @rpc
-    def list_suggestions(self, village_id, filters=None, window=None):
-        with self.db.unit_of_work() as uow:
-            return suggestions.list_suggestions(uow, str(village_id), filters, window)
+    @rpc_method()
+    def list_suggestions(self, uow, village_id, filters=None, window=None):
+        return suggestions.list_suggestions(uow, str(village_id), filters, window)
 
-    @rpc
-    def get_suggestion(self, suggestion_id, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return suggestions.get_suggestion(uow, suggestion_id, village_ids)
+    @rpc_method()
+    def get_suggestion(self, uow, suggestion_id, village_ids=None):
+        return suggestions.get_suggestion(uow, suggestion_id, village_ids)
 
-    @rpc
-    def support_suggestion(self, suggestion_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return suggestions.support(uow, suggestion_id, data, village_ids)
+    @rpc_method()
+    def support_suggestion(self, uow, suggestion_id, data, village_ids=None):
+        return suggestions.support(uow, suggestion_id, data, village_ids)
 
-    @rpc
-    def change_suggestion_status(self, suggestion_id, data, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return suggestions.change_status(uow, suggestion_id, data, village_ids)
+    @rpc_method()
+    def change_suggestion_status(self, uow, suggestion_id, data, village_ids=None):
+        return suggestions.change_status(uow, suggestion_id, data, village_ids)
 
-    @rpc
-    def suggestions_overview(self, village_ids=None):
-        with self.db.unit_of_work() as uow:
-            return suggestions.overview(uow, village_ids)
+    @rpc_method()
+    def suggestions_overview(self, uow, village_ids=None):
+        return suggestions.overview(uow, village_ids)
 
-    @rpc
-    def village_figures(self, date_from, date_to, village_ids=None, details=None):
+    @rpc_method()
+    def village_figures(self, uow, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/events/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
-        with self.db.unit_of_work() as uow:
-            return figures.village_figures(
-                uow, query["date_from"], query["date_to"], query["village_ids"]
-            )
+        return figures.village_figures(
+            uow, query["date_from"], query["date_to"], query["village_ids"]
+        )
 
-    @rpc
+    @rpc_method(unit_of_work=False)
     def health(self):
         return service_health(self.db, self.name)

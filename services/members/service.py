@@ -1,15 +1,14 @@
-"""Entrypoints of the members service: RPC, event consumers and timers. Validation here, decisions in
-the service layer (villages.py, people.py, volunteers.py, notices.py…)."""
+"""Entrypoints of the members service: RPC, event consumers and timers. Each RPC method declares
+the schemas of its input (backbone/rpc.py: `rpc_method`); the decisions are the service layer's
+(villages.py, people.py, volunteers.py, notices.py…)."""
 
 from nameko.timer import timer
 
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
-from backbone.errors import EXPECTED
 from backbone.figures import parse_period
 from backbone.health import service_health
-from backbone.rpc import rpc
-from backbone.schemas import load
+from backbone.rpc import rpc_method
 from backbone import retention
 from backbone.tables import utcnow
 from services.members import (
@@ -75,287 +74,207 @@ class MembersService:
             # which knows who was erased)
             erasure.sweep_dead_letters(uow, utcnow())
 
-    @rpc(expected_exceptions=EXPECTED)
-    def open_village(self, data):
-        with self.db.unit_of_work() as uow:
-            return villages.open_village(uow, load(VillageInput(), data))
+    @rpc_method(inputs={"data": VillageInput})
+    def open_village(self, uow, data):
+        return villages.open_village(uow, data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_village(self, village_id):
-        with self.db.unit_of_work() as uow:
-            return villages.get_village(uow, str(village_id))
+    @rpc_method()
+    def get_village(self, uow, village_id):
+        return villages.get_village(uow, str(village_id))
 
     # --- places: a village's details, status, opening hours, truck stops ---------------------
 
-    @rpc(expected_exceptions=EXPECTED)
-    def update_village(self, village_id, data):
-        changes = load(VillageUpdateInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.update_village(uow, str(village_id), changes)
+    @rpc_method(inputs={"data": VillageUpdateInput})
+    def update_village(self, uow, village_id, data):
+        return villages.update_village(uow, str(village_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def change_village_status(self, village_id, data):
-        change = load(VillageStatusInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.change_status(uow, str(village_id), change["status"], change["reason"])
+    @rpc_method(inputs={"data": VillageStatusInput})
+    def change_village_status(self, uow, village_id, data):
+        return villages.change_status(uow, str(village_id), data["status"], data["reason"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_opening_hours(self, village_id):
-        with self.db.unit_of_work() as uow:
-            return villages.get_opening_hours(uow, str(village_id))
+    @rpc_method()
+    def get_opening_hours(self, uow, village_id):
+        return villages.get_opening_hours(uow, str(village_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def set_opening_hours(self, village_id, data):
-        hours = load(OpeningHoursInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.set_opening_hours(uow, str(village_id), hours)
+    @rpc_method(inputs={"data": OpeningHoursInput})
+    def set_opening_hours(self, uow, village_id, data):
+        return villages.set_opening_hours(uow, str(village_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def add_opening_exception(self, village_id, data):
-        exception = load(OpeningExceptionInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.add_exception(uow, str(village_id), exception)
+    @rpc_method(inputs={"data": OpeningExceptionInput})
+    def add_opening_exception(self, uow, village_id, data):
+        return villages.add_exception(uow, str(village_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def remove_opening_exception(self, village_id, exception_id):
-        with self.db.unit_of_work() as uow:
-            villages.remove_exception(uow, str(village_id), str(exception_id))
+    @rpc_method()
+    def remove_opening_exception(self, uow, village_id, exception_id):
+        villages.remove_exception(uow, str(village_id), str(exception_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_stops(self, village_id):
-        with self.db.unit_of_work() as uow:
-            return villages.list_stops(uow, str(village_id))
+    @rpc_method()
+    def list_stops(self, uow, village_id):
+        return villages.list_stops(uow, str(village_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def add_stop(self, village_id, data):
-        stop = load(StopInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.add_stop(uow, str(village_id), stop)
+    @rpc_method(inputs={"data": StopInput})
+    def add_stop(self, uow, village_id, data):
+        return villages.add_stop(uow, str(village_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def update_stop(self, village_id, stop_id, data):
-        stop = load(StopInput(), data)
-        with self.db.unit_of_work() as uow:
-            return villages.update_stop(uow, str(village_id), str(stop_id), stop)
+    @rpc_method(inputs={"data": StopInput})
+    def update_stop(self, uow, village_id, stop_id, data):
+        return villages.update_stop(uow, str(village_id), str(stop_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def remove_stop(self, village_id, stop_id):
-        with self.db.unit_of_work() as uow:
-            villages.remove_stop(uow, str(village_id), str(stop_id))
+    @rpc_method()
+    def remove_stop(self, uow, village_id, stop_id):
+        villages.remove_stop(uow, str(village_id), str(stop_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def opening_status(self, village_id, at=None):
+    @rpc_method(schema=OpeningStatusQuery)
+    def opening_status(self, uow, village_id, at=None):
         """`at`: an ISO 8601 datetime with its offset (default: now)."""
-        moment = load(OpeningStatusQuery(), {"at": at})["at"]
-        with self.db.unit_of_work() as uow:
-            return villages.get_opening_status(uow, str(village_id), moment)
+        return villages.get_opening_status(uow, str(village_id), at)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_villages(self, village_ids=None, window=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return villages.list_villages(uow, ids, window)
+    @rpc_method(schema=VillageIdsInput)
+    def list_villages(self, uow, village_ids=None, window=None):
+        return villages.list_villages(uow, village_ids, window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def village_names(self, village_ids=None):
+    @rpc_method(schema=VillageIdsInput)
+    def village_names(self, uow, village_ids=None):
         """Id, slug, name and status of the villages (list_villages is the whole record)."""
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return villages.village_names(uow, ids)
+        return villages.village_names(uow, village_ids)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def create_staff_account(self, data):
-        with self.db.unit_of_work() as uow:
-            return accounts.create_staff_account(uow, load(StaffAccountInput(), data))
+    @rpc_method(inputs={"data": StaffAccountInput})
+    def create_staff_account(self, uow, data):
+        return accounts.create_staff_account(uow, data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def authenticate(self, credentials):
-        creds = load(CredentialsInput(), credentials)
-        with self.db.unit_of_work() as uow:
-            return accounts.authenticate(
-                uow, creds["email"], creds["password"], creds["client_address"]
-            )
+    @rpc_method(inputs={"credentials": CredentialsInput})
+    def authenticate(self, uow, credentials):
+        return accounts.authenticate(
+            uow, credentials["email"], credentials["password"], credentials["client_address"]
+        )
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_staff_accounts(self, window=None):
-        with self.db.unit_of_work() as uow:
-            return accounts.list_staff_accounts(uow, window)
+    @rpc_method()
+    def list_staff_accounts(self, uow, window=None):
+        return accounts.list_staff_accounts(uow, window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def staff_session_state(self, account_id):
-        with self.db.unit_of_work() as uow:
-            return accounts.session_state(uow, str(account_id))
+    @rpc_method()
+    def staff_session_state(self, uow, account_id):
+        return accounts.session_state(uow, str(account_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def end_staff_session(self, account_id, data):
-        session = load(SessionEndInput(), data)
-        with self.db.unit_of_work() as uow:
-            return accounts.end_session(
-                uow, str(account_id), session["token_id"], session["expires_at"]
-            )
+    @rpc_method(inputs={"data": SessionEndInput})
+    def end_staff_session(self, uow, account_id, data):
+        return accounts.end_session(uow, str(account_id), data["token_id"], data["expires_at"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def change_staff_password(self, account_id, data):
-        change = load(PasswordChangeInput(), data)
-        with self.db.unit_of_work() as uow:
-            return accounts.change_password(
-                uow, str(account_id), change["current_password"], change["new_password"]
-            )
+    @rpc_method(inputs={"data": PasswordChangeInput})
+    def change_staff_password(self, uow, account_id, data):
+        return accounts.change_password(
+            uow, str(account_id), data["current_password"], data["new_password"]
+        )
 
-    @rpc(expected_exceptions=EXPECTED)
-    def start_staff_password_reset(self, account_id):
-        with self.db.unit_of_work() as uow:
-            return accounts.start_password_reset(uow, str(account_id))
+    @rpc_method()
+    def start_staff_password_reset(self, uow, account_id):
+        return accounts.start_password_reset(uow, str(account_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def complete_staff_password_reset(self, data):
-        reset = load(PasswordResetInput(), data)
-        with self.db.unit_of_work() as uow:
-            return accounts.complete_password_reset(
-                uow, reset["email"], reset["code"], reset["new_password"], reset["client_address"]
-            )
+    @rpc_method(inputs={"data": PasswordResetInput})
+    def complete_staff_password_reset(self, uow, data):
+        return accounts.complete_password_reset(
+            uow, data["email"], data["code"], data["new_password"], data["client_address"]
+        )
 
-    @rpc(expected_exceptions=EXPECTED)
-    def set_staff_account_status(self, account_id, data, acting_account_id=None):
-        status = load(AccountStatusInput(), data)
-        with self.db.unit_of_work() as uow:
-            return accounts.set_disabled(
-                uow, str(account_id), not status["active"], acting_account_id
-            )
+    @rpc_method(inputs={"data": AccountStatusInput})
+    def set_staff_account_status(self, uow, account_id, data, acting_account_id=None):
+        return accounts.set_disabled(uow, str(account_id), not data["active"], acting_account_id)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_staff_account(self, account_id):
-        with self.db.unit_of_work() as uow:
-            return accounts.get_staff_account(uow, str(account_id))
+    @rpc_method()
+    def get_staff_account(self, uow, account_id):
+        return accounts.get_staff_account(uow, str(account_id))
 
     # --- people (inhabitants); every call names the village it acts in ---------------------
 
-    @rpc(expected_exceptions=EXPECTED)
-    def register_member(self, data):
-        with self.db.unit_of_work() as uow:
-            return people.register_member(uow, load(MemberInput(), data))
+    @rpc_method(inputs={"data": MemberInput})
+    def register_member(self, uow, data):
+        return people.register_member(uow, data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def search_members(self, village_id, query=None):
-        params = load(MemberSearchInput(), query or {})
-        with self.db.unit_of_work() as uow:
-            return people.search_members(uow, str(village_id), params["q"], params["limit"])
+    @rpc_method(inputs={"query": MemberSearchInput})
+    def search_members(self, uow, village_id, query=None):
+        return people.search_members(uow, str(village_id), query["q"], query["limit"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_member(self, village_id, member_id):
-        with self.db.unit_of_work() as uow:
-            return people.get_member(uow, str(village_id), str(member_id))
+    @rpc_method()
+    def get_member(self, uow, village_id, member_id):
+        return people.get_member(uow, str(village_id), str(member_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def village_of_member(self, member_id):
+    @rpc_method()
+    def village_of_member(self, uow, member_id):
         """Where a member lives: a check the gateway makes for a user (a pledge naming a member)."""
-        with self.db.unit_of_work() as uow:
-            return people.village_of_member(uow, str(member_id))
+        return people.village_of_member(uow, str(member_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, village_id, member_id, data):
-        changes = load(MemberUpdateInput(), data)
-        with self.db.unit_of_work() as uow:
-            return people.update_member(uow, str(village_id), str(member_id), changes)
+    @rpc_method(inputs={"data": MemberUpdateInput})
+    def update_member(self, uow, village_id, member_id, data):
+        return people.update_member(uow, str(village_id), str(member_id), data)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def give_consent(self, village_id, member_id, data):
-        purpose = load(ConsentInput(), data)["purpose"]
-        with self.db.unit_of_work() as uow:
-            return people.give_consent(uow, str(village_id), str(member_id), purpose)
+    @rpc_method(inputs={"data": ConsentInput})
+    def give_consent(self, uow, village_id, member_id, data):
+        return people.give_consent(uow, str(village_id), str(member_id), data["purpose"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def withdraw_consent(self, village_id, member_id, data):
-        purpose = load(ConsentInput(), data)["purpose"]
-        with self.db.unit_of_work() as uow:
-            return people.withdraw_consent(uow, str(village_id), str(member_id), purpose)
+    @rpc_method(inputs={"data": ConsentInput})
+    def withdraw_consent(self, uow, village_id, member_id, data):
+        return people.withdraw_consent(uow, str(village_id), str(member_id), data["purpose"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def import_members(self, village_id, data):
+    @rpc_method(inputs={"data": ImportInput})
+    def import_members(self, uow, village_id, data):
         """A CSV text; returns the per-row report (nothing written when any row has a problem)."""
-        text = load(ImportInput(), data)["text"]
-        with self.db.unit_of_work() as uow:
-            return people_import.import_members(uow, str(village_id), text)
+        return people_import.import_members(uow, str(village_id), data["text"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def export_member(self, village_id, member_id):
-        with self.db.unit_of_work() as uow:
-            return people.export_member(uow, str(village_id), str(member_id))
+    @rpc_method()
+    def export_member(self, uow, village_id, member_id):
+        return people.export_member(uow, str(village_id), str(member_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def erase_member(self, village_id, member_id):
-        with self.db.unit_of_work() as uow:
-            erased = people.erase_member(uow, str(village_id), str(member_id))
+    @rpc_method()
+    def erase_member(self, uow, village_id, member_id):
+        erased = people.erase_member(uow, str(village_id), str(member_id))
         erasure.scrub_dead_letters([erased["member_id"]])  # at once, not at the next hourly sweep
         return erased
 
-    @rpc(expected_exceptions=EXPECTED)
-    def shared_members(self, village_ids=None, window=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return people.shared_members(uow, ids, window)
+    @rpc_method(schema=VillageIdsInput)
+    def shared_members(self, uow, village_ids=None, window=None):
+        return people.shared_members(uow, village_ids, window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def member_stats(self, village_ids=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return people.member_stats(uow, ids)
+    @rpc_method(schema=VillageIdsInput)
+    def member_stats(self, uow, village_ids=None):
+        return people.member_stats(uow, village_ids)
 
     # --- volunteers, time bank, skills map (volunteers.py, time_bank.py, skills_map.py) -------
     # `village_ids`: what the caller may see, as the gateway says (None: the coordinator).
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_skills(self):
-        with self.db.unit_of_work() as uow:
-            return volunteers.list_skills(uow)
+    @rpc_method()
+    def list_skills(self, uow):
+        return volunteers.list_skills(uow)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def create_volunteer(self, data, village_ids=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        volunteer = load(VolunteerInput(), data)
-        with self.db.unit_of_work() as uow:
-            return volunteers.create_volunteer(uow, volunteer, ids)
+    @rpc_method(schema=VillageIdsInput, inputs={"data": VolunteerInput})
+    def create_volunteer(self, uow, data, village_ids=None):
+        return volunteers.create_volunteer(uow, data, village_ids)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def update_volunteer(self, volunteer_id, data, village_ids=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        changes = load(VolunteerUpdateInput(), data)
-        with self.db.unit_of_work() as uow:
-            return volunteers.update_volunteer(uow, str(volunteer_id), changes, ids)
+    @rpc_method(schema=VillageIdsInput, inputs={"data": VolunteerUpdateInput})
+    def update_volunteer(self, uow, volunteer_id, data, village_ids=None):
+        return volunteers.update_volunteer(uow, str(volunteer_id), data, village_ids)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_volunteer(self, volunteer_id, village_ids=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return volunteers.get_volunteer(uow, str(volunteer_id), ids)
+    @rpc_method(schema=VillageIdsInput)
+    def get_volunteer(self, uow, volunteer_id, village_ids=None):
+        return volunteers.get_volunteer(uow, str(volunteer_id), village_ids)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_volunteers(self, village_ids=None, filters=None, window=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        wanted = load(VolunteerFiltersInput(), filters or {})
-        with self.db.unit_of_work() as uow:
-            return volunteers.list_volunteers(uow, ids, **wanted, window=window)
+    @rpc_method(schema=VillageIdsInput, inputs={"filters": VolunteerFiltersInput})
+    def list_volunteers(self, uow, village_ids=None, filters=None, window=None):
+        return volunteers.list_volunteers(uow, village_ids, **filters, window=window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def volunteer_hours(self, volunteer_id, village_ids=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        with self.db.unit_of_work() as uow:
-            return time_bank.volunteer_hours(uow, str(volunteer_id), ids)
+    @rpc_method(schema=VillageIdsInput)
+    def volunteer_hours(self, uow, volunteer_id, village_ids=None):
+        return time_bank.volunteer_hours(uow, str(volunteer_id), village_ids)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def time_bank_totals(self, village_ids=None, month=None):
-        ids = load(VillageIdsInput(), {"village_ids": village_ids})["village_ids"]
-        wanted = load(MonthInput(), {"month": month})
-        with self.db.unit_of_work() as uow:
-            return time_bank.totals(uow, ids, month=wanted["month"])
+    @rpc_method(schema=(VillageIdsInput, MonthInput))
+    def time_bank_totals(self, uow, village_ids=None, month=None):
+        return time_bank.totals(uow, village_ids, month=month)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def skills_map(self, village_id=None):
+    @rpc_method()
+    def skills_map(self, uow, village_id=None):
         """The map of one village, or the network's (with every village's) when none is given."""
-        with self.db.unit_of_work() as uow:
-            if village_id is None:
-                return skills_map.network_skills_map(uow)
-            return skills_map.village_skills_map(uow, str(village_id))
+        if village_id is None:
+            return skills_map.network_skills_map(uow)
+        return skills_map.village_skills_map(uow, str(village_id))
 
     @consume_event("help_request.completed")
     def on_help_request_completed(self, uow, event):
@@ -369,14 +288,13 @@ class MembersService:
     def on_help_demand(self, uow, event):
         time_bank.record_demand(uow, event)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def village_figures(self, date_from, date_to, village_ids=None, details=None):
+    @rpc_method()
+    def village_figures(self, uow, date_from, date_to, village_ids=None, details=None):
         """The coordinator's figures of this service (services/members/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
-        with self.db.unit_of_work() as uow:
-            return figures.village_figures(
-                uow, query["date_from"], query["date_to"], query["village_ids"]
-            )
+        return figures.village_figures(
+            uow, query["date_from"], query["date_to"], query["village_ids"]
+        )
 
     # --- notices: telling members an animation was cancelled, a parcel waits (notices.py) --------
 
@@ -399,29 +317,23 @@ class MembersService:
         with self.db.unit_of_work() as uow:
             notices.send_pending(uow, notices.default_sender(), utcnow())
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_notices(self, village_id, filters=None, window=None):
-        wanted = load(NoticeFiltersInput(), filters or {})
-        with self.db.unit_of_work() as uow:
-            return notices.list_notices(uow, str(village_id), wanted["status"], window)
+    @rpc_method(inputs={"filters": NoticeFiltersInput})
+    def list_notices(self, uow, village_id, filters=None, window=None):
+        return notices.list_notices(uow, str(village_id), filters["status"], window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def mark_notice_done(self, village_id, notice_id):
-        with self.db.unit_of_work() as uow:
-            return notices.mark_done(uow, str(village_id), str(notice_id))
+    @rpc_method()
+    def mark_notice_done(self, uow, village_id, notice_id):
+        return notices.mark_done(uow, str(village_id), str(notice_id))
 
-    @rpc(expected_exceptions=EXPECTED)
-    def notice_delivery_log(self, village_id, filters=None, window=None):
-        wanted = load(DeliveryLogFiltersInput(), filters or {})
-        with self.db.unit_of_work() as uow:
-            return notices.delivery_log(uow, str(village_id), wanted["outcome"], window)
+    @rpc_method(inputs={"filters": DeliveryLogFiltersInput})
+    def notice_delivery_log(self, uow, village_id, filters=None, window=None):
+        return notices.delivery_log(uow, str(village_id), filters["outcome"], window)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def opt_out(self, token):
+    @rpc_method()
+    def opt_out(self, uow, token):
         """The opt-out link of an e-mail: withdraws the member's consent to be contacted."""
-        with self.db.unit_of_work() as uow:
-            return opt_out.withdraw_contact(uow, str(token or ""))
+        return opt_out.withdraw_contact(uow, str(token or ""))
 
-    @rpc
+    @rpc_method(unit_of_work=False)
     def health(self):
         return service_health(self.db, self.name)
