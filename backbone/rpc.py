@@ -232,6 +232,22 @@ class _Rpc(Rpc):
 rpc = _Rpc.decorator
 
 
+class _UnitOfWorkRpc(_Rpc):
+    """`rpc` for a method given a unit of work: the service must have the `db` it comes from
+    (checked once, at start, as @consume_event does, not at the first call)."""
+
+    def setup(self):
+        from backbone.dependencies import DatabaseProvider  # which imports this module
+
+        service_cls = self.container.service_cls
+        if not isinstance(getattr(service_cls, "db", None), DatabaseProvider):
+            raise TypeError(
+                f"{service_cls.__name__}.{self.method_name}: an rpc_method takes its unit of work "
+                f"from the service's database, declared as `db = DatabaseProvider(...)`"
+            )
+        super().setup()
+
+
 def rpc_method(
     *,
     schema: type | tuple[type, ...] = (),
@@ -287,6 +303,7 @@ def rpc_method(
                 return method(service, uow, *bound.args[1:], **bound.kwargs)
 
         call.__signature__ = public  # what nameko checks a call's arguments against
-        return rpc(expected_exceptions=EXPECTED)(call)
+        entrypoint = _UnitOfWorkRpc if unit_of_work else _Rpc
+        return entrypoint.decorator(expected_exceptions=EXPECTED)(call)
 
     return decorate

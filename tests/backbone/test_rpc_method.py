@@ -91,6 +91,19 @@ def test_the_projects_errors_are_expected_and_cross_as_themselves(notes):
         assert get_extension(container, Rpc, method_name=method).expected_exceptions == EXPECTED
 
 
+class NoDatabase:
+    name = "no_database"
+
+    @rpc_method()
+    def count(self, uow):
+        return 0
+
+
+def test_a_service_without_its_database_does_not_start(container_factory, nameko_config):
+    with pytest.raises(TypeError, match="db = DatabaseProvider"):
+        container_factory(NoDatabase, nameko_config).start()
+
+
 def test_a_method_declared_wrongly_is_refused_at_import():
     with pytest.raises(TypeError, match="takes \\(self, uow"):
 
