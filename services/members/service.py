@@ -138,6 +138,17 @@ class MembersService:
         """Id, slug, name and status of the villages (list_villages is the whole record)."""
         return villages.village_names(uow, village_ids)
 
+    @rpc_method()
+    def public_villages(self, uow):
+        """The network's villages as anyone may see them (the public list, gateway /villages)."""
+        return villages.public_villages(uow)
+
+    @rpc_method(schema=OpeningStatusQuery)
+    def public_village(self, uow, slug, at=None):
+        """A village's public page, its members' part: the village, hours, stops, open now?
+        `at`: an ISO 8601 datetime with its offset (default: now)."""
+        return villages.public_village(uow, str(slug), at)
+
     @rpc_method(inputs={"data": StaffAccountInput})
     def create_staff_account(self, uow, data):
         return accounts.create_staff_account(uow, data)

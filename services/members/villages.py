@@ -385,3 +385,51 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
             "stops": stops,
         }
     )
+
+
+# --- what anyone may read: the public page of a village and the network's list -----------------
+
+# a village's public face: no status reason (written for the staff), no population nor INSEE code
+PUBLIC_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "commune",
+    "postcode",
+    "kind",
+    "status",
+    "address",
+    "coordinates",
+    "services",
+    "public_phone",
+    "public_email",
+)
+_public_out = VillageOutput(only=PUBLIC_FIELDS)
+
+
+def public_villages(uow) -> list[dict]:
+    """The network's villages as the public sees them, by name; closed ones are no longer listed
+    (their page still says so)."""
+    rows = uow.session.scalars(
+        select(Village).where(Village.status != "closed").order_by(Village.name, Village.id)
+    ).all()
+    return _public_out.dump(rows, many=True)
+
+
+def public_village(uow, slug: str, at: datetime | None = None) -> dict:
+    """Everything a village's public page shows of the members service in one answer: the village,
+    its weekly hours, the exceptions not yet over, its truck's stops, and "open now / next opening"
+    at `at` (default: now). Nothing about people."""
+    village = uow.session.scalar(select(Village).where(Village.slug == slug))
+    if village is None:
+        raise NotFound("village", slug)
+    at = at or datetime.now(timezone.utc)
+    hours = get_opening_hours(uow, village.id)
+    today = at.astimezone(PARIS).date().isoformat()
+    return {
+        "village": _public_out.dump(village),
+        "weekly": hours["weekly"],
+        "exceptions": [e for e in hours["exceptions"] if e["end"] >= today],
+        "stops": hours["stops"],
+        "opening": get_opening_status(uow, village.id, at),
+    }

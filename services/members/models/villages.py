@@ -47,6 +47,9 @@ class Village(Base):
     services: Mapped[list] = mapped_column(JSON, default=list)
     status_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the hub's own contact, shown on its public page (E.164): never a staff member's own
+    public_phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    public_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     def move_to(self, status: str, now: datetime, *, reason: str | None = None) -> list[Event]:
         """Guarded by `LIFECYCLE`; the reason (or none) replaces the last one."""

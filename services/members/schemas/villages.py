@@ -31,6 +31,20 @@ VILLAGE_SERVICES = {
 }
 
 
+class PublicPhone(fields.String):
+    """The hub's public phone number as typed; loaded as E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # imported here: the people schemas import this module (POSTCODE)
+        from services.members.schemas.people import normalise_phone
+
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_phone(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 def _unique_services(data):
     services = data.get("services") or []
     if len(set(services)) != len(services):
@@ -57,6 +71,10 @@ class VillageInput(Schema):
         validate=validate.Length(max=len(VILLAGE_SERVICES)),
     )
     status = fields.String(load_default="open", validate=validate.OneOf(("preparing", "open")))
+    public_phone = PublicPhone(load_default=None, allow_none=True)
+    public_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254)
+    )
 
     @validates_schema
     def unique_services(self, data, **_kwargs):
@@ -78,6 +96,8 @@ class VillageUpdateInput(Schema):
         fields.String(validate=validate.OneOf(tuple(VILLAGE_SERVICES))),
         validate=validate.Length(max=len(VILLAGE_SERVICES)),
     )
+    public_phone = PublicPhone(allow_none=True)
+    public_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
     @validates_schema
     def unique_services(self, data, **_kwargs):
@@ -120,6 +140,12 @@ class VillageOutput(Schema):
     )
     services = fields.Method(
         "_services", metadata={"description": "services offered: code and French label"}
+    )
+    public_phone = fields.String(
+        allow_none=True, metadata={"description": "the hub's public phone (E.164), or null"}
+    )
+    public_email = fields.String(
+        allow_none=True, metadata={"description": "the hub's public e-mail, or null"}
     )
 
     def _address(self, village):
