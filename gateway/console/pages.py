@@ -3,8 +3,10 @@
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
+from gateway.console.public_pages import PublicPages
 from gateway.console.session_pages import SessionPages
 
 
-class ConsolePages(SessionPages, ConciergePages, CounterPages, CoordinationPages):
-    """Sign-in, the concierge console of a village, its counter, the coordinator's view."""
+class ConsolePages(SessionPages, ConciergePages, CounterPages, CoordinationPages, PublicPages):
+    """Sign-in, the concierge console of a village, its counter, the coordinator's view, and the
+    villages' public pages."""
