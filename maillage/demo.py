@@ -544,7 +544,8 @@ def _create_account(rpc, data) -> None:
         pass  # already there
 
 
-# Places: address, coordinates (fictional villages on the Millevaches plateau), services offered,
+# Places: address, the hub's public phone and e-mail (the locker box has none: its page says to
+# come by), coordinates (fictional villages on the Millevaches plateau), services offered,
 # opening hours (a morning and an afternoon permanence, closed Sunday afternoon and Monday), one
 # holiday closure, and the stops of the Montcalvel truck with their weekly times.
 def _week(morning, afternoon, sunday=("09:00", "12:00"), saturday_afternoon=None):
@@ -560,6 +561,8 @@ def _week(morning, afternoon, sunday=("09:00", "12:00"), saturday_afternoon=None
 PLACES = {
     "bourg-aux-chenes": {
         "street": "1 place de la Mairie",
+        "public_phone": "01 99 00 90 01",
+        "public_email": "bourg-aux-chenes@conciergeries.example.org",
         "coordinates": {"latitude": 45.6231, "longitude": 2.0412},
         "services": [
             "grocery",
@@ -575,6 +578,8 @@ PLACES = {
     },
     "saint-aubin-des-pres": {
         "street": "4 rue des Écoles",
+        "public_phone": "01 99 00 90 02",
+        "public_email": "saint-aubin@conciergeries.example.org",
         "coordinates": {"latitude": 45.9412, "longitude": 2.0935},
         "services": [
             "grocery",
@@ -588,6 +593,7 @@ PLACES = {
     },
     "montcalvel": {
         "street": "Parking de la salle des fêtes",
+        "public_phone": "06 39 98 90 03",
         "coordinates": {"latitude": 45.5127, "longitude": 1.9544},
         "services": ["grocery", "bread_depot", "parcel_relay", "help_at_home"],
         "weekly": [],
@@ -648,9 +654,8 @@ def _describe_places(rpc, village_ids: dict) -> None:
     """Set every time (replaces, so running twice changes nothing); stops only when there are none."""
     for slug, place in PLACES.items():
         village_id = village_ids[slug]
-        rpc.members.update_village(
-            village_id, {k: place[k] for k in ("street", "coordinates", "services")}
-        )
+        described = ("street", "coordinates", "services", "public_phone", "public_email")
+        rpc.members.update_village(village_id, {k: place[k] for k in described if k in place})
         rpc.members.set_opening_hours(
             village_id,
             {
