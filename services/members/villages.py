@@ -227,18 +227,26 @@ def _stop_out(stop: VillageStop, slots) -> dict:
     )
 
 
-def get_opening_hours(uow, village_id: str) -> dict:
-    _village(uow, village_id)
-    slots = _slots(uow, village_id)
+def _schedule(uow, village_id: str) -> tuple:
+    """A village's slots, exceptions and stops, read once for its hours and its "open now?"."""
+    return _slots(uow, village_id), _exceptions(uow, village_id), _stops(uow, village_id)
+
+
+def _hours_out(village_id: str, slots, exceptions, stops) -> dict:
     return OpeningHoursOutput().dump(
         {
             "village_id": village_id,
             "timezone": PARIS.key,
             "weekly": _weekly_out(s for s in slots if s.stop_id is None),
-            "exceptions": [_exception_data(e) for e in _exceptions(uow, village_id)],
-            "stops": [_stop_out(stop, slots) for stop in _stops(uow, village_id)],
+            "exceptions": [_exception_data(e) for e in exceptions],
+            "stops": [_stop_out(stop, slots) for stop in stops],
         }
     )
+
+
+def get_opening_hours(uow, village_id: str) -> dict:
+    _village(uow, village_id)
+    return _hours_out(village_id, *_schedule(uow, village_id))
 
 
 def set_opening_hours(uow, village_id: str, data: dict) -> dict:
@@ -342,8 +350,10 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
     """Open now? until when? next opening? for the village and each stop of its truck. A village
     that is not `open` (preparing, paused, closed) is closed whatever its hours."""
     village = _village(uow, village_id)
-    at = at or datetime.now(timezone.utc)
-    slots = _slots(uow, village_id)
+    return _status_out(village, *_schedule(uow, village_id), at or datetime.now(timezone.utc))
+
+
+def _status_out(village: Village, slots, exception_rows, stop_rows, at: datetime) -> dict:
     exceptions = [
         ScheduleException(
             e.start_date,
@@ -351,7 +361,7 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
             e.closed,
             tuple(Slot(s["opens"], s["closes"]) for s in e.slots or []),
         )
-        for e in _exceptions(uow, village_id)
+        for e in exception_rows
     ]
     closures = [e for e in exceptions if e.closed]
     active = village.status == "open"
@@ -374,7 +384,7 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
             "commune": stop.commune,
             **answer(_weekly(s for s in slots if s.stop_id == stop.id), closures),
         }
-        for stop in _stops(uow, village_id)
+        for stop in stop_rows
     ]
     return OpeningStatusOutput().dump(
         {
@@ -424,12 +434,13 @@ def public_village(uow, slug: str, at: datetime | None = None) -> dict:
     if village is None:
         raise NotFound("village", slug)
     at = at or datetime.now(timezone.utc)
-    hours = get_opening_hours(uow, village.id)
+    schedule = _schedule(uow, village.id)
+    hours = _hours_out(village.id, *schedule)
     today = at.astimezone(PARIS).date().isoformat()
     return {
         "village": _public_out.dump(village),
         "weekly": hours["weekly"],
         "exceptions": [e for e in hours["exceptions"] if e["end"] >= today],
         "stops": hours["stops"],
-        "opening": get_opening_status(uow, village.id, at),
+        "opening": _status_out(village, *schedule, at),
     }
