@@ -144,6 +144,12 @@ def guest_retention_days() -> int:
     return int(os.environ.get("MAILLAGE_GUEST_RETENTION_DAYS", "30"))
 
 
+def public_page_cache_seconds() -> float:
+    """Seconds the gateway keeps a public page (`/villages`, `/village/<slug>`) before building it
+    again; 0 builds every request. The page already tells caches on the way a minute."""
+    return max(0.0, float(os.environ.get("MAILLAGE_PUBLIC_CACHE_SECONDS", "30")))
+
+
 def outbox_retention_days() -> int:
     """Days a published outbox row (an event body, which may name a person) is kept before the
     daily purge deletes it (backbone/retention.py)."""

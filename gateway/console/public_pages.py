@@ -10,21 +10,21 @@ The village's contact is the hub's own phone and e-mail, shown only when the net
 
 from __future__ import annotations
 
-import logging
+import time
 import uuid
 from datetime import date, datetime, timezone
 
 import eventlet
+from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
+from backbone import config
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import NotFound, ServiceUnavailable
 from gateway.console.framework import PARIS, french_date, public, templates
 from services.members.opening_hours import DAYS
 from services.members.schemas.people import display_phone
 from services.members.schemas.villages import VILLAGE_SERVICES
-
-log = logging.getLogger("maillage.gateway.public")
 
 CACHE = "public, max-age=60"  # "open now" may change within the minute, not within the second
 UPCOMING_ANIMATIONS = 12  # a page stays short; the calendar feed has them all
@@ -60,7 +60,7 @@ UNIT_LABELS = {
 UNAVAILABLE = (ServiceUnavailable, *BROKER_ONLY_ERRORS)
 
 
-# --- French wording --------------------------------------------------------------------------------
+# --- French wording -------------------------------------------------------------------------------
 
 
 def clock(hhmm: str) -> str:
@@ -126,7 +126,7 @@ def price(cents: int, unit: str) -> str:
 templates.filters.update(clock=clock, price=price, phone=display_phone)
 
 
-# --- what each service tells ---------------------------------------------------------------------
+# --- what each service tells ----------------------------------------------------------------------
 
 
 def _upcoming(feed: dict, now: datetime) -> list[dict]:
@@ -167,12 +167,54 @@ def _unavailable(request_id: str) -> Response:
     )
 
 
+class PageCache:
+    """Whole public pages kept a few seconds (MAILLAGE_PUBLIC_CACHE_SECONDS): anyone may open them,
+    crawlers included, and each costs three services a call. Only complete pages are kept (not a
+    404, nor a page with a part missing), so the entries are at most one per village and the list;
+    "open now" is at most that many seconds late, as the minute caches on the way are told."""
+
+    MAX_ENTRIES = 10_000  # far above a national network's villages: a bound, never reached
+
+    def __init__(self, seconds: float, clock=time.monotonic):
+        self.seconds, self.clock = seconds, clock
+        self.pages: dict[str, tuple[float, str]] = {}
+
+    def get(self, key: str) -> str | None:
+        kept = self.pages.get(key)
+        if kept is None or kept[0] <= self.clock():
+            return None
+        return kept[1]
+
+    def keep(self, key: str, html: str) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self.pages) >= self.MAX_ENTRIES:
+            self.pages.clear()
+        self.pages[key] = (self.clock() + self.seconds, html)
+
+
+class PublicPageCache(DependencyProvider):
+    """One PageCache per gateway process, shared by its workers (green threads: no lock needed,
+    nothing in get/keep yields)."""
+
+    def setup(self):
+        self.cache = PageCache(config.public_page_cache_seconds())
+
+    def get_dependency(self, worker_ctx):
+        return self.cache
+
+
 class PublicPages:
     """`/villages` and `/village/<slug>`: anyone, no session, no script."""
+
+    public_cache = PublicPageCache()
 
     @public("/villages")
     def public_village_list(self, request):
         request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        kept = self.public_cache.get("/villages")
+        if kept is not None:
+            return _answer(kept, request_id=request_id)
         try:
             villages = self.members_rpc.public_villages()
         except UNAVAILABLE:
@@ -180,11 +222,15 @@ class PublicPages:
         html = templates.get_template("public/villages.html").render(
             villages=villages, kinds=KIND_LABELS, notes=LIST_NOTES
         )
+        self.public_cache.keep("/villages", html)
         return _answer(html, request_id=request_id)
 
     @public("/village/<slug>")
     def public_village_page(self, request, slug):
         request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        kept = self.public_cache.get("/village/" + slug)
+        if kept is not None:
+            return _answer(kept, request_id=request_id)
         self.worker_ctx.context_data["correlation_id"] = request_id
         now = datetime.now(timezone.utc)
         try:
@@ -225,6 +271,8 @@ class PublicPages:
             moment=lambda iso: moment(iso, now),
             today=french_date(now),
         )
+        if catalogue is not None and calendar is not None:
+            self.public_cache.keep("/village/" + slug, html)
         return _answer(html, request_id=request_id)
 
     def _public_parts(self, village_id: str, now: datetime):
