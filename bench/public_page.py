@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import throughput  # noqa: E402
-from load import Network, finish, percentile  # noqa: E402
+import throughput
+from load import Network, finish, percentile
 
 TARGET = "a village's public page p95 < 100 ms; every page < 50 KB"
 VILLAGE_ROUTE, LIST_ROUTE = "GET /village/<slug>", "GET /villages"
@@ -91,10 +91,12 @@ def report(args, started_at, seen: dict) -> str:
     lines = [
         f"# Public pages benchmark — {started_at:%Y-%m-%d %H:%M} UTC",
         "",
-        f"`bench/public_page.py --backend {args.backend} --visitors {args.visitors} "
-        f"--duration {args.duration:g} --cache-seconds {args.cache_seconds:g}` on "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end. "
-        f"Target: {TARGET}.",
+        (
+            f"`bench/public_page.py --backend {args.backend} --visitors {args.visitors} "
+            f"--duration {args.duration:g} --cache-seconds {args.cache_seconds:g}` on "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end. "
+            f"Target: {TARGET}."
+        ),
         "",
         "| route | requests | req/s | p50 ms | p95 ms | p99 ms | largest bytes |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -128,7 +130,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ["MAILLAGE_PUBLIC_CACHE_SECONDS"] = f"{args.cache_seconds:g}"
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     work = Path(tempfile.mkdtemp(prefix="maillage-public-"))
     with throughput.Vhost() as vhost:
         network = Network(args.backend, work, vhost)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -232,7 +232,7 @@ class PublicPages:
         if kept is not None:
             return _answer(kept, request_id=request_id)
         self.worker_ctx.context_data["correlation_id"] = request_id
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             place = self.members_rpc.public_village(slug)
         except NotFound:

@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from maillage.demo import CONCIERGES, INHABITANTS, VOLUNTEERS, VILLAGES
+from maillage.demo import CONCIERGES, INHABITANTS, VILLAGES, VOLUNTEERS
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
@@ -60,9 +60,7 @@ def test_the_truck_shows_its_stops_and_the_locker_box_how_to_reach_it(stack):
 
 
 def test_no_personal_data_on_any_public_page(stack):
-    pages = [_page(stack, "/villages")] + [
-        _page(stack, f"/village/{v['slug']}") for v in VILLAGES
-    ]
+    pages = [_page(stack, "/villages")] + [_page(stack, f"/village/{v['slug']}") for v in VILLAGES]
     secrets = []
     for people in INHABITANTS.values():
         for first, last, phone, *_rest in people:

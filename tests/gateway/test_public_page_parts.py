@@ -1,7 +1,7 @@
 """The public pages' pure parts: how hours, moments and prices are said in French, and the page
 cache (a page kept for its seconds, then built again; none kept when the setting is 0)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gateway.console.public_pages import (
     PageCache,
@@ -13,7 +13,7 @@ from gateway.console.public_pages import (
     weekly_rows,
 )
 
-NOW = datetime(2026, 12, 8, 9, 30, tzinfo=timezone.utc)  # a Tuesday, 10:30 in Paris
+NOW = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # a Tuesday, 10:30 in Paris
 
 
 def test_times_are_said_the_french_way():

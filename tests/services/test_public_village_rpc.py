@@ -3,7 +3,7 @@ kept as E.164; what the public page gets (no population, INSEE code nor status r
 already over left out); the network's list without closed villages; a closed or not-yet-open
 village answers "closed" whatever its hours; an unknown slug is not found."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -51,7 +51,7 @@ def test_the_hubs_own_contact_is_checked_and_kept_as_e164(members):
 
 def test_the_public_view_of_a_village_tells_nothing_meant_for_the_staff(members):
     village = members.open_village({**VILLAGE, "public_email": "bourg@example.org"})
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     members.set_opening_hours(
         village["id"],
         {

@@ -5,9 +5,8 @@ Revision ID: 0010_village_public_contact
 Revises: 0009_notice_delivery
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0010_village_public_contact"
 down_revision = "0009_notice_delivery"
