@@ -28,9 +28,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 WAIT = 20  # seconds an explicit wait may last before the test fails
 
 
-def _browser() -> webdriver.Chrome:
+def _browser(javascript: bool = True) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    if not javascript:  # the pages that must work as plain HTML are opened so
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     for argument in (
         "--headless=new",
         "--no-sandbox",
@@ -93,11 +97,12 @@ class Browser:
 
 @pytest.fixture
 def browsers(stack):  # noqa: F811
-    """`browsers()` opens a new browser (each its own session); all are closed after the test."""
+    """`browsers()` opens a new browser (each its own session; `browsers(javascript=False)` one
+    that runs no script); all are closed after the test."""
     opened = []
 
-    def make() -> Browser:
-        browser = Browser(_browser(), stack.base_url)
+    def make(javascript: bool = True) -> Browser:
+        browser = Browser(_browser(javascript), stack.base_url)
         opened.append(browser)
         return browser
 
