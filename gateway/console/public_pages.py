@@ -142,8 +142,11 @@ def _catalogue_by_producer(items: list[dict]) -> list[tuple[str, list[dict]]]:
     return list(groups.items())
 
 
-def _answer(html: str, status: int = 200, request_id: str | None = None) -> Response:
-    headers = {"Cache-Control": CACHE if status == 200 else "no-store"}
+def _answer(
+    html: str, status: int = 200, request_id: str | None = None, cacheable: bool = True
+) -> Response:
+    """`cacheable`: a page with a part missing is not kept by caches on the way either."""
+    headers = {"Cache-Control": CACHE if status == 200 and cacheable else "no-store"}
     if request_id:
         headers["X-Request-Id"] = request_id
     if status == 503:
@@ -271,9 +274,10 @@ class PublicPages:
             moment=lambda iso: moment(iso, now),
             today=french_date(now),
         )
-        if catalogue is not None and calendar is not None:
+        complete = catalogue is not None and calendar is not None
+        if complete:
             self.public_cache.keep("/village/" + slug, html)
-        return _answer(html, request_id=request_id)
+        return _answer(html, request_id=request_id, cacheable=complete)
 
     def _public_parts(self, village_id: str, now: datetime):
         """The catalogue (orders) and the upcoming animations (events), asked at the same time; a

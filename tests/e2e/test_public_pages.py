@@ -42,6 +42,10 @@ def test_a_village_page_has_hours_animations_catalogue_and_contact(stack):
     assert "Yaourts fermiers (x4)" in text and "3,20\u00a0€ / " in text
     assert "Tomme du plateau" in text and "GAEC des Trois Fontaines" in text
     assert "momentanément indisponible" not in text
+    assert (
+        requests.get(stack.url("/village/bourg-aux-chenes"), timeout=10).headers["Cache-Control"]
+        == "public, max-age=60"
+    )
     assert "01 99 00 90 01" in text and "bourg-aux-chenes@conciergeries.example.org" in text
     assert "3,50\u00a0€ / " in _page(stack, "/village/saint-aubin-des-pres")
 
