@@ -35,7 +35,7 @@ import json
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial, wraps
 
 import eventlet
@@ -104,7 +104,7 @@ class RawQueueConsumer(SafeQueueConsumer):
             {
                 "x-maillage-reason": reason[:4000],
                 "x-maillage-queue": queue_name,
-                "x-maillage-dead-at": datetime.now(timezone.utc).isoformat(),
+                "x-maillage-dead-at": datetime.now(UTC).isoformat(),
                 "x-maillage-attempts": attempts,
             }
         )

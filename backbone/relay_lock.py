@@ -35,7 +35,7 @@ class AdvisoryLock:
         self._stopping, self._sleep, self._retry = stopping, sleep, retry
         self._conn = None
 
-    def __enter__(self) -> "AdvisoryLock":
+    def __enter__(self) -> AdvisoryLock:
         while not self._stopping():
             try:
                 self._conn = self.engine.connect()
@@ -81,7 +81,7 @@ class AdvisoryLock:
 
 
 class NoLock:
-    def __enter__(self) -> "NoLock":
+    def __enter__(self) -> NoLock:
         return self
 
     def __exit__(self, *exc) -> bool:

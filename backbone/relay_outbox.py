@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -170,7 +170,7 @@ class PublishedMarker:
                 return
 
     def _mark_published(self, row_ids: list[int]) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.engine.begin() as conn:
             if (
                 conn.dialect.name == "postgresql"

@@ -96,7 +96,7 @@ def call_deadline(worker_ctx) -> float | None:
 
 class TimedServiceProxy:
     def __init__(
-        self, proxy, provider: "ServiceRpc", timeout: float, served_deadline: float | None = None
+        self, proxy, provider: ServiceRpc, timeout: float, served_deadline: float | None = None
     ):
         self._proxy = proxy
         self._provider = provider
@@ -106,7 +106,7 @@ class TimedServiceProxy:
             served_deadline  # the deadline of the call this worker serves, if any
         )
 
-    def with_timeout(self, seconds: float) -> "TimedServiceProxy":
+    def with_timeout(self, seconds: float) -> TimedServiceProxy:
         return TimedServiceProxy(self._proxy, self._provider, seconds, self._served_deadline)
 
     def __getattr__(self, method):

@@ -53,7 +53,7 @@ class UnitOfWork:
         # ("the service did not answer") stays true
         self.deadline = deadline
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._outbox = []
         return self

@@ -145,7 +145,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_by_process(network: "Network") -> dict[str, float]:
+def cpu_by_process(network: Network) -> dict[str, float]:
     """CPU seconds so far of every process of the network, of PostgreSQL's and RabbitMQ's processes
     (summed per program) and of this load generator."""
     usage = {name: cpu_seconds(pid) for name, pid, _rss in network.memory()}
@@ -501,9 +501,9 @@ class Mix:
             )
         elif kind == "help_request":
             route = "POST /api/villages/{village_id}/help-requests"
-            start = (
-                dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=rnd.randint(1, 20))
-            ).replace(minute=0, second=0, microsecond=0)
+            start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=rnd.randint(1, 20))).replace(
+                minute=0, second=0, microsecond=0
+            )
             response = session.post(
                 f"{base}/api/villages/{vid}/help-requests",
                 headers=headers,
@@ -967,7 +967,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
 
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     work = Path(tempfile.mkdtemp(prefix="maillage-load-"))
     with throughput.Vhost() as vhost:
         network = Network(args.backend, work, vhost, dict(args.replicas))
@@ -983,7 +983,7 @@ def main(argv=None) -> int:
                 flush=True,
             )
             recorder = Recorder()
-            since = dt.datetime.now(dt.timezone.utc)
+            since = dt.datetime.now(dt.UTC)
             print(f"{args.users} users for {args.duration:.0f} s …", flush=True)
             cpu_before = cpu_by_process(network)
             profilers = (
@@ -993,7 +993,7 @@ def main(argv=None) -> int:
             cpu_after = cpu_by_process(network)
             for profiler in profilers:
                 profiler.wait(timeout=60)
-            until = dt.datetime.now(dt.timezone.utc)
+            until = dt.datetime.now(dt.UTC)
             stopped = time.monotonic()
             drained = None
             while time.monotonic() - stopped < 120:

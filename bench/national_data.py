@@ -120,7 +120,7 @@ def plain_value(column):
     if isinstance(python_type, (Integer, Numeric, Float)):
         return 0
     if isinstance(python_type, DateTime):
-        return dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc).isoformat()
+        return dt.datetime(2026, 1, 1, tzinfo=dt.UTC).isoformat()
     if isinstance(python_type, Date):
         return "2026-01-01"
     if isinstance(python_type, JSON):
@@ -180,15 +180,14 @@ def last_12_months() -> tuple[dt.date, dt.date]:
 def generate(args, urls: dict) -> dict:
     import psycopg2
 
+    from backbone.figures import period_bounds
     from services.events.models import Base as EventsBase
     from services.members.models import Base as MembersBase
     from services.orders.models import Base as OrdersBase
     from services.partners.models import Base as PartnersBase
 
-    from backbone.figures import period_bounds
-
     rnd = random.Random(8)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     # the orders: placed evenly over the period timed (not before its first local midnight), and what
     # happened to them afterwards (confirmed, closed) never later than now
     period_start, _end = period_bounds(*last_12_months())
@@ -970,7 +969,7 @@ def main(argv=None) -> int:
         "file <work>/hold is deleted), to profile by hand (EXPLAIN ANALYZE, py-spy)",
     )
     args = parser.parse_args(argv)
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     work = Path(tempfile.mkdtemp(prefix="maillage-national-"))
     with throughput.Vhost() as vhost:
         network = load.Network("postgresql", work, vhost)

@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ["GATEWAY_TRUSTED_PROXIES"] = "127.0.0.1"
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     work = Path(tempfile.mkdtemp(prefix="maillage-signin-"))
     with throughput.Vhost() as vhost:
         network = Network(args.backend, work, vhost)

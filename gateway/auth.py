@@ -20,7 +20,7 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from nameko.exceptions import MethodNotFound, RemoteError
@@ -56,7 +56,7 @@ class Principal:
 
     @property
     def expires_at(self) -> datetime:
-        return datetime.fromtimestamp((self.issued_at or time.time()) + token_ttl(), timezone.utc)
+        return datetime.fromtimestamp((self.issued_at or time.time()) + token_ttl(), UTC)
 
 
 def token_ttl() -> int:

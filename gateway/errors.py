@@ -12,7 +12,8 @@ import json
 import logging
 from dataclasses import dataclass
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Response
 
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS

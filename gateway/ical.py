@@ -5,7 +5,7 @@ places, times and the villages' names (host first, then those invited), no perso
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # every way text may break a line (a lone CR too: some readers split on it), and the other control
 # characters RFC 5545 forbids in TEXT (tab aside): a title must never start a property of its own
@@ -19,7 +19,7 @@ def _text(value: str) -> str:
 
 
 def _stamp(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _fold(line: str) -> str:

@@ -13,11 +13,11 @@ from gateway.routes.network import NetworkRoutes
 from gateway.routes.notices import NoticeRoutes
 from gateway.routes.orders import OrderRoutes
 from gateway.routes.parcels import ParcelRoutes
-from gateway.routes.rounds import RoundRoutes
-from gateway.routes.supplier_orders import SupplierOrderRoutes
 from gateway.routes.partners import PartnerRoutes
-from gateway.routes.suggestions import SuggestionRoutes
+from gateway.routes.rounds import RoundRoutes
 from gateway.routes.subscriptions import SubscriptionRoutes
+from gateway.routes.suggestions import SuggestionRoutes
+from gateway.routes.supplier_orders import SupplierOrderRoutes
 from gateway.routes.villages import VillageRoutes
 from gateway.routes.volunteers import VolunteerRoutes
 from gateway.routing import WorkerContext

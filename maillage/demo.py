@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from backbone.errors import Conflict, InvalidInput
@@ -463,7 +463,7 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
                 village_ids[slug], {"offer_id": offers[(name, title)], "price_cents": price}
             )
         log.info("catalogues filled: %d items in %d villages", len(CATALOGUES), len(village_ids))
-    year = datetime.now(timezone.utc).year
+    year = datetime.now(UTC).year
     if not rpc.partners.list_funding_sources(None):
         commune = partners["Commune de Saint-Aubin-des-Prés"]["id"]
         for source in [
@@ -503,7 +503,7 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
                 "village_id": vialle,
                 "goal_cents": 850000,
                 "purpose": "Quatre casiers réfrigérés pour retirer produits frais et paniers à toute heure.",
-                "deadline": (datetime.now(timezone.utc) + timedelta(days=45))
+                "deadline": (datetime.now(UTC) + timedelta(days=45))
                 .replace(microsecond=0)
                 .isoformat(),
             }
@@ -756,7 +756,7 @@ def _seed_animations_and_suggestions(rpc, village_ids: dict, propagation_timeout
                 "events; are the relays running?"
             )
         time.sleep(0.3)
-    today = datetime.now(timezone.utc).astimezone(PARIS).replace(minute=0, second=0, microsecond=0)
+    today = datetime.now(UTC).astimezone(PARIS).replace(minute=0, second=0, microsecond=0)
     for (
         slug,
         kind,
@@ -1034,7 +1034,7 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
         log.info("vehicle registered: %s", VEHICLE["name"])
     if rpc.orders.list_help_requests(village_ids["bourg-aux-chenes"]):
         return
-    today = datetime.now(timezone.utc).astimezone(PARIS)
+    today = datetime.now(UTC).astimezone(PARIS)
     for slug, phone, skill, place, weekday, start, hours, description in HELP_REQUESTS:
         days_ahead = (WEEKDAYS.index(weekday) - today.weekday()) % 7 or 7
         hour, minute = (int(x) for x in start.split(":"))

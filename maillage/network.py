@@ -100,8 +100,9 @@ class TopologyMismatch(Exception):
 @contextmanager
 def rpc_client(timeout: float | None = None):
     """A standalone nameko RPC client; typed errors come back as backbone.errors classes."""
-    import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
     from nameko.standalone.rpc import ClusterRpcProxy
+
+    import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
 
     with ClusterRpcProxy(
         {"AMQP_URI": config.amqp_uri(), "serializer": "json"},

@@ -8,20 +8,19 @@
 
 import eventlet
 
-eventlet.monkey_patch()  # noqa: E402  (nameko's pytest plugin no longer does it)
+eventlet.monkey_patch()  # before any import below; nameko's pytest plugin does not patch
 
-import json  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
-import psycopg2  # noqa: E402
-import pytest  # noqa: E402
-import requests  # noqa: E402
-
-from hypothesis import settings  # noqa: E402
+import psycopg2
+import pytest
+import requests
+from hypothesis import settings
 
 # Property tests (tests/properties, and beside some rules): `make test` explores the same examples
 # every run, so a red run means a change broke a rule, never the luck of the draw;
@@ -253,4 +252,4 @@ def partners_api(container_factory, nameko_config, service_db):
     return start
 
 
-from tests.network import stack  # noqa: E402,F401  (one whole network per test session, shared)
+from tests.network import stack  # noqa: F401  (a fixture: one whole network per test session, shared)

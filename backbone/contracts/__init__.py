@@ -4,11 +4,11 @@ Writers call `build_envelope`, readers call `parse_envelope`; both validate.
 The event schemas themselves live in `backbone/contracts/events/`, one module per publishing service.
 """
 
-from backbone.contracts.envelope import (  # noqa: F401
+from backbone.contracts import events  # registers every contract
+from backbone.contracts.envelope import (
     ContractError,
     EnvelopeSchema,
     build_envelope,
     parse_envelope,
 )
-from backbone.contracts.registry import registry  # noqa: F401
-from backbone.contracts import events  # noqa: F401  (registers every contract)
+from backbone.contracts.registry import registry

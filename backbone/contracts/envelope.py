@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -100,7 +100,7 @@ def build_envelope(
     )  # the written payload must read back (what consumers load)
     if errors:
         raise ContractError({"payload": errors})
-    occurred_at = occurred_at or datetime.now(timezone.utc)
+    occurred_at = occurred_at or datetime.now(UTC)
     if occurred_at.tzinfo is None:
         raise ContractError({"occurred_at": ["Not a valid aware datetime."]})
     try:

@@ -5,12 +5,11 @@ village is "not found"."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-
+from datetime import UTC, date, datetime, time
 
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
 from gateway.console.form_values import whole_number
+from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -25,7 +24,7 @@ SUGGESTION_NEXT = {
 
 
 def _today():
-    return datetime.now(timezone.utc).astimezone(PARIS).date()
+    return datetime.now(UTC).astimezone(PARIS).date()
 
 
 def _local_day(iso: str):

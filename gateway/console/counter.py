@@ -5,11 +5,11 @@ and choose among the ranked volunteers; today's round stops. Village-scoped like
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from backbone.errors import Conflict, InvalidInput, NotFound
-from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
 from gateway.console.form_values import whole_number
+from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
 from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
@@ -32,7 +32,7 @@ def _form_key(ctx) -> str:
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).astimezone(PARIS).date()
+    return datetime.now(UTC).astimezone(PARIS).date()
 
 
 def _aware(day: str, clock: str) -> str | None:

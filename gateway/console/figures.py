@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import eventlet
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
@@ -279,7 +279,7 @@ def chart_unit(name: str) -> str:
 
 
 def this_month() -> tuple[date, date]:
-    today = datetime.now(timezone.utc).astimezone(PARIS).date()
+    today = datetime.now(UTC).astimezone(PARIS).date()
     return today.replace(day=1), today
 
 

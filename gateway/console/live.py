@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import uuid
 
 import eventlet
@@ -177,7 +176,7 @@ class LiveEvents(DependencyProvider):
                         while self._running:
                             try:
                                 connection.drain_events(timeout=1)
-                            except socket.timeout:
+                            except TimeoutError:
                                 continue
             except Exception:  # noqa: BLE001  the broker went away: try again shortly
                 if self._running:

@@ -16,8 +16,8 @@ from gateway import auth, i18n, web_security
 from gateway.console.framework import (
     COOKIE,
     LOGIN_COOKIE,
-    STATIC,
     STAFF,
+    STATIC,
     error_page,
     login_csrf_token,
     page,

@@ -17,7 +17,6 @@ from services.members.schemas import (
     VillageUpdateInput,
 )
 
-
 _NO_CONTENT = 204
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, or_, select
@@ -286,7 +286,7 @@ def sms_allowed_from(now: datetime) -> datetime:
     if QUIET_ENDS <= local.hour < QUIET_STARTS:
         return now
     day = local.date() if local.hour < QUIET_ENDS else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(QUIET_ENDS), tzinfo=LOCAL).astimezone(timezone.utc)
+    return datetime.combine(day, time(QUIET_ENDS), tzinfo=LOCAL).astimezone(UTC)
 
 
 def unsubscribe_url(member_id: str) -> str:

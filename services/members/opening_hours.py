@@ -11,10 +11,9 @@ which is wrong across a change of daylight saving time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Iterator
-
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -49,7 +48,7 @@ def _instant(day: date, at_minutes: int) -> datetime:
     day = day + timedelta(days=at_minutes // 1440)
     at_minutes %= 1440
     local = datetime.combine(day, time(at_minutes // 60, at_minutes % 60), tzinfo=PARIS)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def slots_on(day: date, weekly: Weekly, exceptions: Iterable[ScheduleException]) -> list[Slot]:
@@ -101,7 +100,7 @@ def opening_status(
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("opening_status needs an aware datetime")
     exceptions = list(exceptions)
-    now = at.astimezone(timezone.utc)
+    now = at.astimezone(UTC)
     today = at.astimezone(PARIS).date()
     last = today + timedelta(days=horizon_days)
     horizon_end = _instant(last, 1440)

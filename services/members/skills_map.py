@@ -19,8 +19,11 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from backbone.errors import NotFound
 from services.members.models import HelpDemand, Member, Skill, Village, Volunteer
-from services.members.schemas.volunteers import NetworkSkillsMapOutput, VillageSkillsMapOutput
-from services.members.schemas.volunteers import SKILL_LEVELS
+from services.members.schemas.volunteers import (
+    SKILL_LEVELS,
+    NetworkSkillsMapOutput,
+    VillageSkillsMapOutput,
+)
 from services.members.volunteers import served_village_ids
 
 

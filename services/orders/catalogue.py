@@ -8,7 +8,7 @@ placed before `cutoff_time` (Europe/Paris) on D − `lead_time_days`. Times are 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -79,7 +79,7 @@ def cutoff_at(item: CatalogueItem, delivery_date: date) -> datetime:
     local = datetime.combine(
         delivery_date - timedelta(days=item.lead_time_days), time(hours, minutes), PARIS
     )
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def delivered_on(item: CatalogueItem, delivery_date: date) -> bool:

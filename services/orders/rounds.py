@@ -36,7 +36,6 @@ from services.orders.schemas.rounds import (
     RoundOutput,
 )
 
-
 # --- reading -----------------------------------------------------------------------------------
 
 

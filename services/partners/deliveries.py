@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 import eventlet
 import eventlet.queue
 from eventlet.semaphore import Semaphore
-
 from sqlalchemy import func, select
 
 from backbone import config

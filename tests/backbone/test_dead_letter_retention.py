@@ -3,7 +3,7 @@ MAILLAGE_DEAD_LETTER_RETENTION_DAYS they are removed, and an erasure empties the
 those naming the erased person. Against the real broker (a fresh vhost per test)."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pika
 import pytest
@@ -18,7 +18,7 @@ from services.members.service import MembersService
 
 pytestmark = pytest.mark.broker
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _bury(

@@ -1,6 +1,6 @@
 """The coordinator's period, one shape for every service's `village_figures` (backbone/figures.py)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -43,5 +43,5 @@ def test_a_period_is_read_as_dates_and_villages():
 
 def test_a_period_runs_from_local_midnight_to_local_midnight_across_the_clock_change():
     start, end = period_bounds(date(2026, 3, 29), date(2026, 3, 29))  # 23 hours long in Paris
-    assert start == datetime(2026, 3, 28, 23, tzinfo=timezone.utc)
-    assert end == datetime(2026, 3, 29, 22, tzinfo=timezone.utc)
+    assert start == datetime(2026, 3, 28, 23, tzinfo=UTC)
+    assert end == datetime(2026, 3, 29, 22, tzinfo=UTC)

@@ -95,9 +95,8 @@ def test_a_batch_with_duplicates_hands_the_handler_only_the_new_events_in_order(
 def test_a_handler_that_raises_leaves_no_claim_and_runs_again(service_db, batch):
     database, event = service_db("orders"), _event()
     argument = [event] if batch else event
-    with database.unit_of_work() as uow:
-        with pytest.raises(RuntimeError):
-            claim_and_handle(uow, CONSUMER, Handler(fail=True), argument)
+    with database.unit_of_work() as uow, pytest.raises(RuntimeError):
+        claim_and_handle(uow, CONSUMER, Handler(fail=True), argument)
     assert _claims(database) == [] and _villages(database) == 0, (
         "nothing of the failed attempt is kept"
     )

@@ -1,7 +1,7 @@
 """Outbox and inbox on SQLite and PostgreSQL: change + events in one transaction, duplicates ignored."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -37,13 +37,12 @@ def test_nothing_is_written_when_the_event_breaks_its_contract(service_db):
     from services.members.models import Village
 
     db = service_db("members")
-    with pytest.raises(ContractError):
-        with db.unit_of_work() as uow:
-            uow.session.add(
-                Village(slug="x", name="X", commune="X", insee_code="1", postcode="1", kind="fixed")
-            )
-            uow.record_event("village.opened", {"village_id": "x"}, village_id="x")
-            uow.commit()
+    with pytest.raises(ContractError), db.unit_of_work() as uow:
+        uow.session.add(
+            Village(slug="x", name="X", commune="X", insee_code="1", postcode="1", kind="fixed")
+        )
+        uow.record_event("village.opened", {"village_id": "x"}, village_id="x")
+        uow.commit()
     with db.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Village)) == 0
     assert _outbox(db) == []
@@ -193,7 +192,7 @@ def test_two_consumers_creating_the_same_row_at_once_both_succeed(service_db):
     def second():
         with db.unit_of_work() as uow:
             row = uow.ensure_row(HelpDemand, values)
-            row.unmatched_at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+            row.unmatched_at = datetime(2026, 12, 1, tzinfo=UTC)
             uow.commit()
             return True
 
@@ -212,7 +211,7 @@ def test_keep_latest_takes_a_batch_and_keeps_each_row_s_newest_version(service_d
     db = service_db("orders")
 
     def village(name, day):
-        at = datetime(2026, 11, day, tzinfo=timezone.utc)
+        at = datetime(2026, 11, day, tzinfo=UTC)
         return {
             "id": "v-1",
             "slug": "v-1",

@@ -148,10 +148,8 @@ def test_each_service_and_the_gateway_can_still_do_their_work(broker):
     """What each really does at start and at work, as its own user: the RPC queue and the handler
     queues declared as nameko and backbone/consumer.py declare them, an event published, a reply sent
     to the gateway's reply queue, the gateway's live queue."""
-    from kombu import Connection
-
+    from kombu import Connection, Queue
     from nameko.rpc import get_rpc_exchange
-    from kombu import Queue
 
     for service in config.SERVICES:
         with Connection(broker["uri"](service)) as connection:

@@ -5,7 +5,7 @@ network signal for the coordinator; bad input in French."""
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -63,7 +63,7 @@ def new_member(stack, village_id, headers) -> str:
 
 
 def animation_body(**change):
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     body = {
         "kind": "beaute",
         "title": "Après-midi beauté",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT, RABBIT_HOST, drop_vhost, make_vhost
+from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT, drop_vhost, make_vhost
 from tests.network import REPO, free_port
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]

@@ -8,7 +8,7 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,7 +71,7 @@ def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link
             None,
         )
     )
-    today = datetime.now(timezone.utc).astimezone(PARIS).date()
+    today = datetime.now(UTC).astimezone(PARIS).date()
 
     def place():  # the member reaches orders' read model through the broker; the Tomme's days decide
         for ahead in range(1, 15):

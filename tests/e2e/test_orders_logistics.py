@@ -6,7 +6,7 @@ is delivered again); bad input and wrong steps answered in French."""
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,7 +96,7 @@ def test_a_fragile_members_delivery_goes_on_a_round_and_is_delivered(stack, vill
     )
 
     # the first day the Tomme can be delivered (its days and lead time decide)
-    today = datetime.now(timezone.utc).astimezone(PARIS).date()
+    today = datetime.now(UTC).astimezone(PARIS).date()
     order, day = None, None
     for ahead in range(1, 15):
         day = today + timedelta(days=ahead)
@@ -327,7 +327,7 @@ def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
         },
         201,
     )
-    day = (datetime.now(timezone.utc).astimezone(PARIS) + timedelta(days=20)).date()
+    day = (datetime.now(UTC).astimezone(PARIS) + timedelta(days=20)).date()
     planned = post(
         stack,
         f"/api/villages/{truck_village}/rounds",
@@ -466,7 +466,7 @@ def test_a_help_request_is_matched_done_and_credited_once(stack, villages):
         201,
     )
     requester = new_member(stack, vialle, paul)
-    start = (datetime.now(timezone.utc).astimezone(PARIS) + timedelta(days=2)).replace(
+    start = (datetime.now(UTC).astimezone(PARIS) + timedelta(days=2)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
     body = {

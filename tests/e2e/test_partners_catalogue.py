@@ -5,7 +5,7 @@ catalogue; bad input answers in French; a crowdfunding campaign funded by the pl
 goal takes no more pledges."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -169,8 +169,8 @@ def test_a_shared_suppliers_offer_in_two_catalogues_at_two_local_prices_reaches_
                         prices[body["village_id"]] = item["price_cents"]
             return prices if len(prices) == 2 else None
 
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=30)
-        while not local_prices() and datetime.now(timezone.utc) < deadline:
+        deadline = datetime.now(UTC) + timedelta(seconds=30)
+        while not local_prices() and datetime.now(UTC) < deadline:
             broker.connection.sleep(0.2)
         assert local_prices() == {bourg: 450, vialle: 480}, (
             "catalogue.changed on the broker, one per village"
@@ -201,8 +201,8 @@ def test_a_shared_suppliers_offer_in_two_catalogues_at_two_local_prices_reaches_
             }
             return found if len(found) == 2 else None
 
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=30)
-        while not out_of_stock() and datetime.now(timezone.utc) < deadline:
+        deadline = datetime.now(UTC) + timedelta(seconds=30)
+        while not out_of_stock() and datetime.now(UTC) < deadline:
             broker.connection.sleep(0.2)
         assert out_of_stock() == {bourg, vialle}
         profile = call(
@@ -223,7 +223,7 @@ def test_a_shared_suppliers_offer_in_two_catalogues_at_two_local_prices_reaches_
 def test_a_campaign_funded_by_the_pledge_reaching_its_goal_takes_no_more(stack, villages):
     coordinator = stack.login(COORDINATOR)
     bourg = villages["bourg-aux-chenes"]
-    deadline = (datetime.now(timezone.utc) + timedelta(days=20)).replace(microsecond=0).isoformat()
+    deadline = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0).isoformat()
     campaign = call(
         stack,
         "POST",

@@ -3,7 +3,7 @@ input in French, the time bank credited once from a twice-delivered event, the s
 
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -182,7 +182,7 @@ def test_a_help_request_delivered_twice_is_credited_once_and_the_skills_map_show
                 "member_id": bernard["member_id"],
                 "skill": "debarras_meubles",
                 "minutes": 150,
-                "completed_at": datetime.now(timezone.utc),
+                "completed_at": datetime.now(UTC),
             },
             village_id=bourg,
             source="orders",
@@ -191,7 +191,7 @@ def test_a_help_request_delivered_twice_is_credited_once_and_the_skills_map_show
         broker.publish_envelope(done)
         request_id = str(uuid.uuid4())
         for type_, extra in (
-            ("help_request.requested", {"requested_at": datetime.now(timezone.utc)}),
+            ("help_request.requested", {"requested_at": datetime.now(UTC)}),
             ("help_request.unmatched", {"reason": "personne ne coud au Bourg"}),
         ):
             broker.publish_envelope(

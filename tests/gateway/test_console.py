@@ -124,16 +124,15 @@ def _publish(uri, type_, village_id):
             "payload": {},
         }
     )
-    with Connection(uri) as connection:
-        with producers[connection].acquire(block=True) as producer:
-            producer.publish(
-                body,
-                exchange=topology.events_exchange(),
-                routing_key=type_,
-                content_type="application/json",
-                content_encoding="utf-8",
-                mandatory=False,
-            )
+    with Connection(uri) as connection, producers[connection].acquire(block=True) as producer:
+        producer.publish(
+            body,
+            exchange=topology.events_exchange(),
+            routing_key=type_,
+            content_type="application/json",
+            content_encoding="utf-8",
+            mandatory=False,
+        )
 
 
 class Stream:

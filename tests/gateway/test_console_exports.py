@@ -8,7 +8,6 @@ import zlib
 from datetime import date
 
 import pytest
-
 from nameko.exceptions import IncorrectSignature
 
 from backbone.errors import InvalidInput, ServiceUnavailable

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.test_coordination_page import _dom, _get, PERIOD, gateway  # noqa: F401
+from tests.gateway.test_coordination_page import PERIOD, _dom, _get, gateway  # noqa: F401
 
 SCRIPT = Path(__file__).resolve().parents[2] / "gateway" / "console" / "static" / "filter.js"
 

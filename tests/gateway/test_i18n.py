@@ -4,21 +4,22 @@ import pytest
 from marshmallow import ValidationError
 
 from gateway.i18n import MESSAGES, translate, translate_field_errors
-from services.members.schemas import StaffAccountInput, VillageInput
-from services.members.schemas import (
-    OpeningExceptionInput,
-    OpeningHoursInput,
-    OpeningStatusQuery,
-    StopInput,
-    VillageStatusInput,
-    VillageUpdateInput,
-)
 from services.events.schemas import (
     AnimationInput,
     AttendanceInput,
     RegistrationInput,
     SuggestionInput,
     SuggestionStatusInput,
+)
+from services.members.schemas import (
+    OpeningExceptionInput,
+    OpeningHoursInput,
+    OpeningStatusQuery,
+    StaffAccountInput,
+    StopInput,
+    VillageInput,
+    VillageStatusInput,
+    VillageUpdateInput,
 )
 from services.partners.schemas import PartnerInput
 from services.partners.schemas.partners import PartnerRemovalInput

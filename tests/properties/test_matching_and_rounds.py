@@ -12,7 +12,7 @@ tour's and never longer than the nearest-neighbour tour it started from.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -64,7 +64,7 @@ volunteers = st.integers(0, 6).flatmap(
     lambda k: st.tuples(*[volunteer(n) for n in range(k)]).map(list)
 )
 windows = st.tuples(
-    st.datetimes(datetime(2026, 3, 25), datetime(2026, 11, 1), timezones=st.just(timezone.utc)),
+    st.datetimes(datetime(2026, 3, 25), datetime(2026, 11, 1), timezones=st.just(UTC)),
     st.integers(30, 6 * 60),
 ).map(
     lambda t: (

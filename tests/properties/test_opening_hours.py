@@ -10,7 +10,7 @@ moments, many of them around the changes of daylight saving time in Europe/Paris
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,15 +55,13 @@ def exception(draw):
 # moments anywhere in the year, and many within hours of the changes of time (29 March, 25 October 2026)
 around_dst = st.sampled_from(
     [
-        datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
-        datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
     ]
 ).flatmap(
     lambda change: st.integers(-36 * 60, 36 * 60).map(lambda m: change + timedelta(minutes=m))
 )
-anywhere = st.datetimes(
-    datetime(2026, 3, 20), datetime(2027, 3, 31), timezones=st.just(timezone.utc)
-)
+anywhere = st.datetimes(datetime(2026, 3, 20), datetime(2027, 3, 31), timezones=st.just(UTC))
 moments = st.one_of(around_dst, anywhere).map(lambda at: at.replace(second=0, microsecond=0))
 
 
@@ -117,5 +115,5 @@ def test_a_weekly_schedule_without_exceptions_always_opens_again_within_a_week(s
 
 def test_open_round_the_clock_never_closes_nor_opens_again():
     always = {day: [Slot("00:00", "24:00")] for day in range(7)}
-    status = opening_status(always, [], datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))
+    status = opening_status(always, [], datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
     assert status == {"open": True, "until": None, "next_opening": None}

@@ -12,7 +12,7 @@ checked after every step against a plain model of the rule:
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,14 +23,14 @@ from services.events import animations
 from services.events.models import KnownMember, KnownVillage
 
 PEOPLE = 5
-START = datetime(2030, 6, 1, 14, 0, tzinfo=timezone.utc)
+START = datetime(2030, 6, 1, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def village(service_db):
     database = service_db("events")
     village_id, members = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(PEOPLE)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with database.unit_of_work() as uow:
         uow.session.add(
             KnownVillage(id=village_id, slug="v", name="Village", commune="C", opened_at=now)

@@ -136,7 +136,7 @@ class Broker:
             envelope, envelope["type"], message_id=envelope["event_id"], type=envelope["type"]
         )
 
-    def tap(self, *routing_keys: str) -> "Tap":
+    def tap(self, *routing_keys: str) -> Tap:
         """A private queue bound to `routing_keys` on the events exchange: what the broker routed."""
         name = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
         for key in routing_keys:

@@ -4,7 +4,7 @@ per member); the events service learns an offer once from `offer.published` deli
 a suggestion may name as its answer). Nothing lands in the dead letters."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,12 +12,12 @@ from backbone import topology
 from backbone.contracts import build_envelope
 from backbone.dead_letters import DeadLetterQueue
 from backbone.schemas import load
+from services.events.models import KnownOffer
+from services.events.service import EventsService
 from services.members import people, villages
 from services.members.models import Notice
 from services.members.schemas import VillageInput
 from services.members.schemas.people import MemberInput
-from services.events.models import KnownOffer
-from services.events.service import EventsService
 from services.members.service import MembersService
 from tests.reliability.support import count, inbox_count, village_input, wait_until
 
@@ -58,7 +58,7 @@ def test_a_cancellation_delivered_twice_tells_each_member_once(
             "animation_id": str(uuid.uuid4()),
             "village_id": village_id,
             "title": "Atelier tricot",
-            "starts_at": datetime(2026, 12, 5, 13, tzinfo=timezone.utc),
+            "starts_at": datetime(2026, 12, 5, 13, tzinfo=UTC),
             "reason": None,
             "member_ids": member_ids,
         },

@@ -7,8 +7,8 @@ from nameko.extensions import DependencyProvider
 
 from backbone.consumer import EventConsumer, consume_event
 from backbone.contracts import build_envelope
-from backbone.dependencies import DatabaseProvider
 from backbone.dead_letters import DeadLetterQueue
+from backbone.dependencies import DatabaseProvider
 from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
 from services.orders.models import KnownVillage

@@ -20,14 +20,14 @@ import requests
 import yaml
 from sqlalchemy import inspect, select, text
 
-from backbone.consumer import claim_and_handle
 from backbone import config
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope
 from backbone.schemas import load
 from backbone.tables import OutboxEvent, utcnow
+from backbone.topology import declare_pika
 from services.events.models import Suggestion
 from services.events.service import EventsService
-from backbone.topology import declare_pika
 from services.members import erasure as members_erasure
 from services.members import notices, people
 from services.members.channels.email import SmtpSender, parse_smtp_url

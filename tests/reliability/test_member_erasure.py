@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.events.models import KnownMember as EventsKnownMember
 from services.events.service import EventsService
@@ -14,7 +15,6 @@ from services.members import people
 from services.members.schemas.people import MemberInput
 from services.orders.models import KnownMember as OrdersKnownMember
 from services.orders.service import OrdersService
-from backbone.schemas import load
 from tests.reliability.support import inbox_count, open_village, pending, wait_until
 
 pytestmark = pytest.mark.broker

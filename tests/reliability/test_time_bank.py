@@ -2,7 +2,7 @@
 credits the hours once; `animation.attended` credits each volunteer once."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,7 +42,7 @@ def test_a_completed_help_request_delivered_twice_credits_the_hours_once(members
             "member_id": member_id,
             "skill": "lavage_vitres",
             "minutes": 90,
-            "completed_at": datetime.now(timezone.utc),
+            "completed_at": datetime.now(UTC),
         },
         village_id=village_id,
         source="orders",

@@ -2,7 +2,7 @@
 goes through the outbox and the relay to the other services' read models; a duplicate or a late,
 older event changes nothing."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -81,7 +81,7 @@ def test_a_duplicate_or_a_late_older_status_changes_nothing(
     client = broker_client(amqp_uri)
     opened = village_envelope()
     village_id = opened["village_id"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     paused = _status_event(village_id, "open", "paused", now)
     reopened_earlier = _status_event(village_id, "paused", "open", now - timedelta(minutes=5))
 

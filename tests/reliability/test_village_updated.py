@@ -2,7 +2,7 @@
 the other services' read models (orders' distances and rounds use its position); a duplicate, or an
 older description arriving late (the opening itself included), changes nothing."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -96,7 +96,7 @@ def test_a_duplicate_or_an_older_description_arriving_late_changes_nothing(
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
     opened = village_envelope(name="Gentioux", latitude=45.78, longitude=1.99)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     moved = _updated(opened, now, name="Gentioux-Pigerolles", latitude=45.8, longitude=2.0)
     older = _updated(opened, now - timedelta(minutes=5), name="Gentioux (ancien nom)")
 

@@ -4,7 +4,7 @@ change writes to the outbox; and over real RPC, that the typed errors cross as t
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -17,7 +17,7 @@ from services.events import animations, read_models, suggestions
 from services.events.models import KnownMember, KnownPartner, KnownVillage, Suggestion
 from services.events.service import EventsService
 
-START = datetime(2026, 12, 5, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
 
 
 def outbox(database, type_):
@@ -32,7 +32,7 @@ def outbox(database, type_):
 def world(service_db):
     """Three known villages, a partner, five members in the first village."""
     database = service_db("events")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     villages = [str(uuid.uuid4()) for _ in range(3)]
     members = [str(uuid.uuid4()) for _ in range(5)]
     partner = str(uuid.uuid4())
@@ -370,8 +370,8 @@ def test_the_public_calendar_holds_no_personal_data(world):
             uow,
             villages[0],
             animation_input(
-                starts_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
-                ends_at=(datetime.now(timezone.utc) + timedelta(days=1, hours=2)).isoformat(),
+                starts_at=(datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                ends_at=(datetime.now(UTC) + timedelta(days=1, hours=2)).isoformat(),
             ),
         )["id"]
     with database.unit_of_work() as uow:

@@ -5,7 +5,7 @@ network calendar, and the coordinator's figures."""
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from services.events.models import (
     Suggestion,
 )
 
-START = datetime(2026, 12, 5, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
 
 
 def outbox(database, type_):
@@ -38,7 +38,7 @@ def outbox(database, type_):
 def world(service_db):
     """Three known villages, a partner, two members in each of the first two villages."""
     database = service_db("events")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     villages = [str(uuid.uuid4()) for _ in range(3)]
     members = {v: [str(uuid.uuid4()) for _ in range(2)] for v in villages[:2]}
     partner = str(uuid.uuid4())
@@ -174,7 +174,7 @@ def test_another_villages_member_is_refused_without_their_name(world):
                 id=outsider,
                 village_id=other,
                 display_name="Lucienne Outsider",
-                registered_at=datetime.now(timezone.utc),
+                registered_at=datetime.now(UTC),
             )
         )
         uow.commit()
@@ -500,7 +500,7 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
 
 def test_the_network_calendar_names_the_villages_and_nobody_else(world):
     database, (host, guest_village, other), _, _ = world
-    soon = datetime.now(timezone.utc) + timedelta(days=2)
+    soon = datetime.now(UTC) + timedelta(days=2)
     with database.unit_of_work() as uow:
         aid = animations.create_animation(
             uow,
@@ -580,17 +580,17 @@ def test_figures_per_village(world):
     with database.unit_of_work() as uow:  # set the dates the figures read
         for n, sid in enumerate(made):
             row = uow.session.get(Suggestion, sid)
-            row.created_at = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+            row.created_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
         for row in uow.session.scalars(select(Suggestion).where(Suggestion.category == "sante")):
-            row.created_at = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+            row.created_at = datetime(2026, 12, 2, 9, tzinfo=UTC)
         first = uow.session.get(Suggestion, made[0])
         first.answered_at, first.status = (
-            datetime(2026, 12, 4, 9, tzinfo=timezone.utc),
+            datetime(2026, 12, 4, 9, tzinfo=UTC),
             "under_study",
         )
         second = uow.session.get(Suggestion, made[1])
         second.answered_at, second.status = (
-            datetime(2027, 1, 4, 9, tzinfo=timezone.utc),
+            datetime(2027, 1, 4, 9, tzinfo=UTC),
             "under_study",
         )
         uow.commit()
@@ -601,7 +601,7 @@ def test_figures_per_village(world):
             date(2026, 12, 1),
             date(2026, 12, 31),
             None,
-            now=datetime(2026, 12, 6, tzinfo=timezone.utc),
+            now=datetime(2026, 12, 6, tzinfo=UTC),
         )
     assert set(result["figures"]) == {v0, v1, v2}
     assert result["figures"][v0] == {
@@ -631,7 +631,7 @@ def test_figures_per_village(world):
             date(2026, 12, 1),
             date(2026, 12, 31),
             [v0, v1],
-            now=datetime(2026, 12, 6, tzinfo=timezone.utc),
+            now=datetime(2026, 12, 6, tzinfo=UTC),
         )
     assert set(only["figures"]) == {v0, v1} and only["details"]["recurring_needs"] == []
     with database.unit_of_work() as uow:

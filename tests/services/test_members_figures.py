@@ -1,6 +1,6 @@
 """The members service's coordinator figures (services/members/figures.py), on SQLite and PostgreSQL."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -90,7 +90,7 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
                 last_name="Depuis",
                 phone="+33555000003",
                 joined_on=date(2026, 3, 12),
-                erased_at=datetime(2026, 3, 20, tzinfo=timezone.utc),
+                erased_at=datetime(2026, 3, 20, tzinfo=UTC),
             )
         )
         uow.commit()
@@ -98,16 +98,16 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
     _volunteer(database, volunteer_member, skills=["jardinage"], serves=[a])
     _add(
         database,
-        _credit(volunteer_member, a, 90, datetime(2026, 3, 5, 10, tzinfo=timezone.utc), "h1"),
+        _credit(volunteer_member, a, 90, datetime(2026, 3, 5, 10, tzinfo=UTC), "h1"),
         _credit(
-            old, a, 30, datetime(2026, 3, 31, 22, 30, tzinfo=timezone.utc), "h2"
+            old, a, 30, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "h2"
         ),  # 1 April in Paris (UTC+2)
-        _credit(volunteer_member, b, 45, datetime(2026, 2, 28, 10, tzinfo=timezone.utc), "h3"),
+        _credit(volunteer_member, b, 45, datetime(2026, 2, 28, 10, tzinfo=UTC), "h3"),
         HelpDemand(
             help_request_id="r1",
             village_id=b,
             skill_code="informatique",
-            requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+            requested_at=datetime(2026, 3, 1, tzinfo=UTC),
         ),
     )
 
@@ -157,7 +157,7 @@ def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(netwo
             help_request_id="r1",
             village_id=a,
             skill_code="couture",
-            requested_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+            requested_at=datetime(2026, 3, 1, tzinfo=UTC),
         ),
     )
 

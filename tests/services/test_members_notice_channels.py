@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ VILLAGE = {
     "population": 800,
     "street": "2 place de l'Église",
 }
-NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)  # 10:00 in Paris, a Tuesday
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)  # 10:00 in Paris, a Tuesday
 
 
 @pytest.fixture(autouse=True)
@@ -371,9 +371,7 @@ def test_no_sms_between_20h_and_8h_paris_it_waits_for_8h(world, brevo, sms_confi
     tell(database, notices.record_parcel_received, parcel_received(who["sms"], village))
     for at in (evening, datetime(2026, 12, 2, 7, 59, tzinfo=PARIS)):
         with database.unit_of_work() as uow:
-            assert (
-                notices.send_pending(uow, channels.from_config(), at.astimezone(timezone.utc)) == 0
-            )
+            assert notices.send_pending(uow, channels.from_config(), at.astimezone(UTC)) == 0
     assert brevo["requests"] == []
     notice = rows(database)[who["sms"]]
     assert notice.next_attempt_at == datetime(2026, 12, 2, 8, tzinfo=PARIS) and notice.attempts == 0
@@ -382,17 +380,17 @@ def test_no_sms_between_20h_and_8h_paris_it_waits_for_8h(world, brevo, sms_confi
             notices.send_pending(
                 uow,
                 channels.from_config(),
-                datetime(2026, 12, 2, 8, tzinfo=PARIS).astimezone(timezone.utc),
+                datetime(2026, 12, 2, 8, tzinfo=PARIS).astimezone(UTC),
             )
             == 1
         )
     assert len(brevo["requests"]) == 1
     # in summer too (UTC+2), and an e-mail is not held back
-    assert notices.sms_allowed_from(datetime(2026, 7, 1, 5, 59, tzinfo=timezone.utc)) == datetime(
+    assert notices.sms_allowed_from(datetime(2026, 7, 1, 5, 59, tzinfo=UTC)) == datetime(
         2026, 7, 1, 8, tzinfo=PARIS
     )
-    assert notices.sms_allowed_from(datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)) == datetime(
-        2026, 7, 1, 6, 0, tzinfo=timezone.utc
+    assert notices.sms_allowed_from(datetime(2026, 7, 1, 6, 0, tzinfo=UTC)) == datetime(
+        2026, 7, 1, 6, 0, tzinfo=UTC
     )
 
 

@@ -5,7 +5,7 @@ input refused."""
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -30,7 +30,7 @@ VILLAGE = {
     "population": 800,
 }
 OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "insee_code": "19265"}
-NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def cancelled(member_ids, *, animation_id=None, reason="Salle indisponible"):
                 "animation_id": animation_id or str(uuid.uuid4()),
                 "village_id": host,
                 "title": "Atelier tricot",
-                "starts_at": datetime(2026, 12, 5, 13, tzinfo=timezone.utc),
+                "starts_at": datetime(2026, 12, 5, 13, tzinfo=UTC),
                 "reason": reason,
                 "member_ids": member_ids,
             },

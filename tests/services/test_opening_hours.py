@@ -1,6 +1,6 @@
 """Opening hours as a pure function (no database): weekly slots, exceptions, daylight saving time."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -51,9 +51,7 @@ def test_sunday_afternoon_and_monday_closed_next_opening_tuesday():
 
 
 def test_any_timezone_in_paris_out():
-    status = opening_status(
-        COUNTER, [], datetime(2025, 6, 3, 8, 15, tzinfo=timezone.utc)
-    )  # 10:15 in Paris
+    status = opening_status(COUNTER, [], datetime(2025, 6, 3, 8, 15, tzinfo=UTC))  # 10:15 in Paris
     assert status["open"] and status["until"].isoformat() == "2025-06-03T12:00:00+02:00"
 
 
@@ -61,36 +59,26 @@ def test_next_opening_across_the_spring_dst_night_keeps_the_wall_clock():
     # Saturday 29 March 2025 after closing (CET, +01:00); Sunday 30 March is in CEST (+02:00)
     status = opening_status(COUNTER, [], paris(2025, 3, 29, 13, 0))
     assert status["next_opening"].isoformat() == "2025-03-30T09:00:00+02:00"
-    assert status["next_opening"].astimezone(timezone.utc) == datetime(
-        2025, 3, 30, 7, 0, tzinfo=timezone.utc
-    )
+    assert status["next_opening"].astimezone(UTC) == datetime(2025, 3, 30, 7, 0, tzinfo=UTC)
 
 
 def test_a_slot_over_the_spring_dst_change_is_an_hour_shorter():
     night = {6: [Slot("01:00", "04:00")]}  # a Sunday night slot (e.g. a bread depot's delivery)
-    at = datetime(2025, 3, 30, 0, 30, tzinfo=timezone.utc)  # 01:30 CET
+    at = datetime(2025, 3, 30, 0, 30, tzinfo=UTC)  # 01:30 CET
     status = opening_status(night, [], at)
     assert status["open"] and status["until"].isoformat() == "2025-03-30T04:00:00+02:00"
-    assert status["until"].astimezone(timezone.utc) - at == (
-        datetime(2025, 3, 30, 2, 0, tzinfo=timezone.utc) - at
-    )
+    assert status["until"].astimezone(UTC) - at == (datetime(2025, 3, 30, 2, 0, tzinfo=UTC) - at)
 
 
 def test_the_repeated_hour_of_the_autumn_dst_change_is_open_until_wall_clock_closing():
     night = {6: [Slot("01:00", "04:00")]}
-    second_half_past_two = datetime(
-        2025, 10, 26, 1, 30, tzinfo=timezone.utc
-    )  # 02:30 CET (second time)
+    second_half_past_two = datetime(2025, 10, 26, 1, 30, tzinfo=UTC)  # 02:30 CET (second time)
     status = opening_status(night, [], second_half_past_two)
     assert status["open"] and status["until"].isoformat() == "2025-10-26T04:00:00+01:00"
-    assert status["until"].astimezone(timezone.utc) == datetime(
-        2025, 10, 26, 3, 0, tzinfo=timezone.utc
-    )
+    assert status["until"].astimezone(UTC) == datetime(2025, 10, 26, 3, 0, tzinfo=UTC)
     # before the slot on that night: it opens at 01:00 CEST = 23:00 UTC the day before
-    early = opening_status(night, [], datetime(2025, 10, 25, 22, 0, tzinfo=timezone.utc))
-    assert early["next_opening"].astimezone(timezone.utc) == datetime(
-        2025, 10, 25, 23, 0, tzinfo=timezone.utc
-    )
+    early = opening_status(night, [], datetime(2025, 10, 25, 22, 0, tzinfo=UTC))
+    assert early["next_opening"].astimezone(UTC) == datetime(2025, 10, 25, 23, 0, tzinfo=UTC)
 
 
 def test_a_closure_over_a_normal_day():

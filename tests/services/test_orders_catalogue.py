@@ -5,13 +5,13 @@ and PostgreSQL, and on the real broker; cut-offs in Europe/Paris.
 Also the helpers the other counter tests stand on (`counter_world`, `catalogue_event`, `item`)."""
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from backbone.consumer import claim_and_handle
 from backbone import topology
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.dead_letters import DeadLetterQueue
 from backbone.tables import InboxEntry
@@ -22,7 +22,7 @@ from tests.reliability.support import Broker, WorkerLog, wait_until
 
 CONSUMER = "orders.on_catalogue_changed"
 ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)  # a Tuesday, 09:00 in Paris
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 09:00 in Paris
 THURSDAY = date(2026, 12, 3)
 
 
@@ -55,7 +55,7 @@ def catalogue_event(village_id, items, occurred_at=None):
             {"village_id": village_id, "items": items},
             village_id=village_id,
             source="partners",
-            occurred_at=occurred_at or datetime.now(timezone.utc),
+            occurred_at=occurred_at or datetime.now(UTC),
         )
     )
 
@@ -167,20 +167,16 @@ def test_the_order_cycle_in_paris_time():
     )
     # delivery on Friday 2026-12-04: orders close on Wednesday 18:00 in Paris (17:00 UTC in winter)
     assert catalogue.cutoff_at(cheese, date(2026, 12, 4)) == datetime(
-        2026, 12, 2, 17, 0, tzinfo=timezone.utc
+        2026, 12, 2, 17, 0, tzinfo=UTC
     )
     # in summer Paris is UTC+2
-    assert catalogue.cutoff_at(cheese, date(2026, 7, 3)) == datetime(
-        2026, 7, 1, 16, 0, tzinfo=timezone.utc
-    )
+    assert catalogue.cutoff_at(cheese, date(2026, 7, 3)) == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
     assert (
-        catalogue.problem(
-            cheese, date(2026, 12, 4), datetime(2026, 12, 2, 16, 59, tzinfo=timezone.utc)
-        )
+        catalogue.problem(cheese, date(2026, 12, 4), datetime(2026, 12, 2, 16, 59, tzinfo=UTC))
         is None
     )
     assert catalogue.problem(
-        cheese, date(2026, 12, 4), datetime(2026, 12, 2, 17, 0, tzinfo=timezone.utc)
+        cheese, date(2026, 12, 4), datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
     ).startswith("Too late for that day")
     fish = CatalogueItem(**item("Poisson", "p", days=["friday"]), village_id="v")
     assert catalogue.problem(fish, date(2026, 12, 3), NOW).startswith("Not delivered on that day")

@@ -4,7 +4,7 @@ once), bad input named field by field with nothing half-written, and the figures
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,14 +14,14 @@ from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
-from services.orders import help_requests, volunteers
 from gateway.i18n import translate
+from services.orders import help_requests, volunteers
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import AssignInput, DoneInput, HelpRequestInput
 from tests.services.statements import statements_during
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=PARIS)
 
 

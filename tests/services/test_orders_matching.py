@@ -1,11 +1,12 @@
 """Matching volunteers to a help request (services/orders/matching.py, pure) and ordering a round's
 stops (services/orders/round_building.py, pure): rules by example, then properties."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backbone.errors import Conflict
 from services.orders import matching
@@ -106,11 +107,9 @@ def test_availability_is_read_in_paris_time_across_midnight_and_daylight_saving(
         {"day": "saturday", "start": "22:00", "end": "24:00"},
         {"day": "sunday", "start": "00:00", "end": "01:00"},
     ]
-    start = datetime(2026, 12, 5, 21, 30, tzinfo=timezone.utc)  # 22:30 in Paris (winter, UTC+1)
+    start = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)  # 22:30 in Paris (winter, UTC+1)
     assert matching.available_minutes(slots, start, start + timedelta(hours=2)) == 90 + 30
-    summer = datetime(
-        2026, 7, 4, 8, 0, tzinfo=timezone.utc
-    )  # 10:00 in Paris (summer, UTC+2), a Saturday
+    summer = datetime(2026, 7, 4, 8, 0, tzinfo=UTC)  # 10:00 in Paris (summer, UTC+2), a Saturday
     assert (
         matching.available_minutes(
             [{"day": "saturday", "start": "10:00", "end": "11:00"}],
@@ -312,21 +311,21 @@ def test_capacity_is_never_exceeded_and_pickups_come_first(items, capacity):
 def test_overlapping_slots_count_once():
     """Found by the property test: two overlapping slots of the same day made more free minutes
     than the window holds."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     slots = [
         {"day": "monday", "start": "09:00", "end": "11:00"},
         {"day": "monday", "start": "10:00", "end": "12:00"},
     ]
     window = (
-        datetime(2026, 11, 30, 9, tzinfo=timezone.utc),
-        datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc),
+        datetime(2026, 11, 30, 9, tzinfo=UTC),
+        datetime(2026, 11, 30, 9, 30, tzinfo=UTC),
     )
     assert (
         matching.available_minutes(slots, *window) == 30
     )  # 10:00–10:30 in Paris, covered by both slots
     whole = (
-        datetime(2026, 11, 30, 8, tzinfo=timezone.utc),
-        datetime(2026, 11, 30, 11, tzinfo=timezone.utc),
+        datetime(2026, 11, 30, 8, tzinfo=UTC),
+        datetime(2026, 11, 30, 11, tzinfo=UTC),
     )
     assert matching.available_minutes(slots, *whole) == 180  # 09:00–12:00, not 240

@@ -5,7 +5,7 @@ list; the figures; and over real RPC, that typed errors cross as themselves."""
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -126,9 +126,7 @@ def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_wo
     w = counter_world
     data = order_input(w, (w.bread, 1))
     first = place(w, w.a, data)
-    too_late = datetime.combine(
-        THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc
-    )
+    too_late = datetime.combine(THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     assert place(w, w.a, dict(data), now=too_late)["id"] == first["id"]
     with pytest.raises(InvalidInput) as error:
         place(w, w.a, order_input(w, (w.bread, 1)), now=too_late)
@@ -435,7 +433,7 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
             late["lines"][0]["id"],
             "confirm",
             {},
-            datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc),
+            datetime(2026, 12, 2, 11, 0, tzinfo=UTC),
         )
     assert after_cutoff.value.reason == "cutoff_passed"
 
@@ -624,7 +622,7 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
     """Days that are over are rolled up once (figures.roll_up, a timer); the figures of a period are
     the same before and after, a day is counted once, and a day not over yet is never rolled up."""
     w = counter_world
-    monday, tuesday = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), NOW
+    monday, tuesday = datetime(2026, 11, 30, 9, 0, tzinfo=UTC), NOW
     sold = place(w, w.a, order_input(w, (w.bread, 2)), monday)
     place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe), monday)
     late = place(w, w.a, order_input(w, (w.bread, 3)), tuesday)
@@ -656,7 +654,7 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
     with (
         w.db.unit_of_work() as uow
     ):  # Tuesday 00:30 in Paris: Monday is over, but not for an hour yet
-        assert figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)) == []
+        assert figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == []
     with w.db.unit_of_work() as uow:  # Tuesday 09:00: Monday is rolled up, Tuesday is not over
         assert figures.roll_up(uow, tuesday) == [date(2026, 11, 30)]
     with w.db.unit_of_work() as uow:
@@ -699,14 +697,14 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     # parcels from October 10th (before the first order): a carrier's handed over two days later, La
     # Poste's returned, one received on November 30th
     for received, kind, name, close in (
-        (datetime(2026, 10, 10, 9, 0, tzinfo=timezone.utc), "carrier", "DPD", parcels.hand_over),
+        (datetime(2026, 10, 10, 9, 0, tzinfo=UTC), "carrier", "DPD", parcels.hand_over),
         (
-            datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc),
+            datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
             "la_poste",
             None,
             parcels.return_to_sender,
         ),
-        (datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), "carrier", "dpd ", None),
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "carrier", "dpd ", None),
     ):
         with w.db.unit_of_work() as uow:
             parcel = parcels.receive(
@@ -730,12 +728,12 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
                     [w.a],
                     received + timedelta(days=2),
                 )
-    first_order = datetime(2026, 10, 12, 9, 0, tzinfo=timezone.utc)  # October from its 12th on
+    first_order = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)  # October from its 12th on
     for when, village, line, member in (
         (first_order, w.a, (w.bread, 2), w.alice),
-        (datetime(2026, 10, 31, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 1), w.alice),
-        (datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc), w.b, (w.cheese_b, 1), w.chloe),
-        (datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc), w.a, (w.bread, 4), w.alice),
+        (datetime(2026, 10, 31, 10, 0, tzinfo=UTC), w.a, (w.bread, 1), w.alice),
+        (datetime(2026, 11, 3, 10, 0, tzinfo=UTC), w.b, (w.cheese_b, 1), w.chloe),
+        (datetime(2026, 11, 30, 10, 0, tzinfo=UTC), w.a, (w.bread, 4), w.alice),
     ):
         order = place(w, village, order_input(w, line, member_id=member), when)
         for step in (
@@ -784,7 +782,7 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     with (
         w.db.unit_of_work() as uow
     ):  # November 30th is over but not for an hour: only October is whole
-        figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
+        figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
         assert list(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1)]
     with w.db.unit_of_work() as uow:
         figures.roll_up(uow, NOW)
@@ -867,7 +865,7 @@ def test_typed_errors_cross_rpc(container_factory, nameko_config, counter_world)
         )
         with pytest.raises(NotFound):
             orders.get_order(str(uuid.uuid4()), [w.a])
-        future = (datetime.now(timezone.utc).date() + timedelta(days=2)).isoformat()
+        future = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
         made = orders.place_order(w.a, order_input(w, (w.bread, 1), delivery_date=future))
         orders.cancel_order(made["id"], {"reason": "Erreur de saisie"}, [w.a])
         with pytest.raises(Conflict) as wrong:

@@ -5,7 +5,7 @@ the same transaction; bad input named, wrong steps refused, nothing half-written
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,6 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from gateway.i18n import translate
 from services.orders import read_models, rounds, vehicles, volunteers
-from services.orders.schemas.rounds import RoundInput, VehicleInput
 from services.orders.models import (
     KnownMember,
     KnownVillage,
@@ -26,8 +25,9 @@ from services.orders.models import (
     Round,
     RoundStop,
 )
+from services.orders.schemas.rounds import RoundInput, VehicleInput
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = date(2026, 12, 3)
 
 

@@ -4,7 +4,7 @@ shared supplier for a day gather into one purchase order with a per-village brea
 cancelled orders and refused lines are left out; a concierge sees their own village's part."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from services.orders import ordering, supplier_orders
 from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
 from tests.services.test_orders_ordering import order_input, place
 
-CUTOFF = datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)  # Wednesday noon in Paris, for Thursday
+CUTOFF = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)  # Wednesday noon in Paris, for Thursday
 
 
 def sent_events(database):
@@ -207,12 +207,12 @@ def test_an_earlier_cutoff_lowers_the_cycles_and_a_later_one_leaves_it(service_d
             return found and (found.id, found.cutoff_at)
 
     first_id, noon = cycle("12:00")
-    assert noon == datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
+    assert noon == datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
     assert cycle("18:00") == (first_id, noon), "a later cut-off leaves the cycle's"
-    assert cycle("08:00") == (first_id, datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)), (
+    assert cycle("08:00") == (first_id, datetime(2026, 12, 2, 7, 0, tzinfo=UTC)), (
         "an earlier one lowers it"
     )
-    assert cycle("12:00")[1] == datetime(2026, 12, 2, 7, 0, tzinfo=timezone.utc)
+    assert cycle("12:00")[1] == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
     with database.unit_of_work() as uow:
         uow.session.get(PurchaseOrder, first_id).status = "sent"
         uow.commit()
@@ -221,5 +221,5 @@ def test_an_earlier_cutoff_lowers_the_cycles_and_a_later_one_leaves_it(service_d
     )
     with database.unit_of_work() as uow:
         assert uow.session.get(PurchaseOrder, first_id).cutoff_at == datetime(
-            2026, 12, 2, 7, 0, tzinfo=timezone.utc
+            2026, 12, 2, 7, 0, tzinfo=UTC
         )

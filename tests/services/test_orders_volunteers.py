@@ -2,7 +2,7 @@
 SQLite and PostgreSQL."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
@@ -40,7 +40,7 @@ def test_the_latest_profile_wins_and_duplicates_change_nothing(service_db):
     orders = service_db("orders")
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     volunteer_id = str(uuid.uuid4())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first = available(volunteer_id, [a, b], ["jardinage"], now)
     newer = available(volunteer_id, [a], ["jardinage", "bricolage"], now + timedelta(minutes=5))
     with orders.unit_of_work() as uow:

@@ -3,7 +3,7 @@ the gateway asks (gateway/paging.py: one row more than the page, to know whether
 the pages hold at most `per_page` rows, say truthfully whether more follow, and together give the
 whole list once, in its order — even when rows tie on the sort key (same hour, same day)."""
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -296,7 +296,8 @@ def test_a_village_s_notices_and_their_delivery_log_are_cut_in_pages(service_db)
     """The call list keeps its order (what is still to do first, calls before messages, oldest
     first) and the log its outcome filter when both are cut in the query: the filter was applied
     after the log's 500 newest rows before, so older parked notices could not be found."""
-    from datetime import date as day, datetime, timezone
+    from datetime import date as day
+    from datetime import datetime
 
     from services.members import notices
     from services.members.models import Member
@@ -304,7 +305,7 @@ def test_a_village_s_notices_and_their_delivery_log_are_cut_in_pages(service_db)
     from services.members.models.villages import Village
 
     db = service_db("members")
-    same_instant = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    same_instant = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     states = [
         ("sms", "sent", 0, False),
         ("call", "to_send", 0, False),

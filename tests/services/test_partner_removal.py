@@ -7,7 +7,7 @@ and a second removal changes nothing. The migration adding the columns keeps exi
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -39,7 +39,7 @@ from services.partners.models import (
 from services.partners.schemas import PartnerInput
 from services.partners.schemas.subscriptions import WebhookInput
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REASON = "Fin du contrat d'approvisionnement"
 
 

@@ -11,7 +11,7 @@ import socket
 import socketserver
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,7 +27,7 @@ from services.partners.models import Delivery, FeedAccount
 from services.partners.schemas import PartnerInput
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def village_opened(name):
@@ -745,7 +745,7 @@ def test_a_parcel_reaches_only_the_partner_who_brought_it(world):
                     "sender_kind": "la_poste",
                     "place_kind": "shelf",
                     "partner_id": partner_id,
-                    "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
+                    "occurred_at": datetime(2026, 12, 1, 9, tzinfo=UTC),
                 },
                 village_id=villages[0],
                 source="orders",
@@ -785,7 +785,7 @@ def test_personal_data_never_leaves(world):
                 "village_id": villages[0],
                 "sender_kind": "la_poste",
                 "place_kind": "shelf",
-                "occurred_at": datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
+                "occurred_at": datetime(2026, 12, 1, 9, tzinfo=UTC),
                 "member_id": str(uuid.uuid4()),
                 "pickup_code": "482193",
             },

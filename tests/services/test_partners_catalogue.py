@@ -6,7 +6,7 @@ input named field by field; and over real RPC, that the typed errors cross as th
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from backbone.contracts import parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.partners import catalogues, offers, partners
 from services.partners.models import KnownVillage
 from services.partners.schemas import PartnerInput, siret_is_valid
 from services.partners.service import PartnersService
-from backbone.schemas import load
 
 BIOCOOP_SIRET = "73282932000074"  # a real, Luhn-valid SIRET
 LA_POSTE_SIRET = "35600000000001"  # SIREN 356000000: digits sum to 15, a multiple of 5
@@ -61,7 +61,7 @@ def offer_input(villages, **change):
 def world(service_db):
     """Three known villages; a shared supplier serving the first two; a local producer of the third."""
     database = service_db("partners")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     villages = [str(uuid.uuid4()) for _ in range(3)]
     with database.unit_of_work() as uow:
         for n, village in enumerate(villages):

@@ -6,7 +6,7 @@ coordinator; and over real RPC, that the typed errors cross as themselves."""
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -21,7 +21,7 @@ from services.partners.models import KnownVillage
 from services.partners.schemas import PartnerInput
 from services.partners.service import PartnersService
 
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
 def outbox(database, type_):
@@ -386,7 +386,7 @@ def test_village_figures(world):
 def test_campaign_errors_cross_rpc(container_factory, nameko_config, world):
     database, villages, commune, supplier = world
     container_factory(PartnersService, nameko_config).start()
-    deadline = (datetime.now(timezone.utc) + timedelta(days=10)).isoformat()
+    deadline = (datetime.now(UTC) + timedelta(days=10)).isoformat()
     with ServiceRpcProxy("partners", nameko_config, timeout=10) as rpc:
         cid = rpc.launch_campaign(campaign_input(villages[0], goal_cents=1000, deadline=deadline))[
             "id"

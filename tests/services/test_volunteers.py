@@ -6,7 +6,7 @@ tests/reliability/test_time_bank.py)."""
 
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -310,9 +310,7 @@ def completed(
     )
 
 
-ATTENDED_AT = datetime(
-    2026, 11, 20, 15, 0, tzinfo=timezone.utc
-)  # a fixed day, not the day the test runs
+ATTENDED_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a fixed day, not the day the test runs
 
 
 def attended(village_id, volunteers):
@@ -334,7 +332,7 @@ def demand(type_, village_id, skill, help_request_id=None):
         "skill": skill,
     }
     if type_ == "help_request.requested":
-        payload["requested_at"] = datetime.now(timezone.utc)
+        payload["requested_at"] = datetime.now(UTC)
     return parse_envelope(build_envelope(type_, payload, village_id=village_id, source="orders"))
 
 
@@ -432,7 +430,7 @@ def test_invalid_animation_events_are_refused_by_their_contract():
                 "member_id": "m",
                 "skill": "jardinage",
                 "minutes": 0,
-                "completed_at": datetime.now(timezone.utc),
+                "completed_at": datetime.now(UTC),
             },
             village_id=village,
             source="orders",

@@ -87,7 +87,7 @@ class SmtpSender:
         self.tls = ssl.create_default_context(cafile=cafile)
 
     @classmethod
-    def from_environ(cls, environ) -> "SmtpSender":
+    def from_environ(cls, environ) -> SmtpSender:
         return cls(
             parse_smtp_url(environ["MAILLAGE_SMTP_URL"]),
             environ.get("MAILLAGE_MAIL_FROM", ""),

@@ -35,7 +35,7 @@ class BrevoSmsSender:
         self.http = requests.Session()
 
     @classmethod
-    def from_environ(cls, environ) -> "BrevoSmsSender":
+    def from_environ(cls, environ) -> BrevoSmsSender:
         return cls(
             environ["MAILLAGE_SMS_API_KEY"],
             environ.get("MAILLAGE_SMS_SENDER", "Maillage"),

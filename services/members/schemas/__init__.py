@@ -1,12 +1,23 @@
 """Every shape that crosses the members service's boundary, one module per area."""
 
-from services.members.schemas.accounts import (  # noqa: F401
+from services.members.schemas.accounts import (
     ROLES,
     CredentialsInput,
     StaffAccountInput,
     StaffAccountOutput,
 )
-from services.members.schemas.villages import (  # noqa: F401
+from services.members.schemas.notices import NoticeFiltersInput, NoticeOutput
+from services.members.schemas.opening_hours import (
+    OpeningExceptionInput,
+    OpeningExceptionOutput,
+    OpeningHoursInput,
+    OpeningHoursOutput,
+    OpeningStatusOutput,
+    OpeningStatusQuery,
+    StopInput,
+    StopOutput,
+)
+from services.members.schemas.villages import (
     INSEE,
     POSTCODE,
     SLUG,
@@ -18,14 +29,3 @@ from services.members.schemas.villages import (  # noqa: F401
     VillageStatusInput,
     VillageUpdateInput,
 )
-from services.members.schemas.opening_hours import (  # noqa: F401
-    OpeningExceptionInput,
-    OpeningExceptionOutput,
-    OpeningHoursInput,
-    OpeningHoursOutput,
-    OpeningStatusOutput,
-    OpeningStatusQuery,
-    StopInput,
-    StopOutput,
-)
-from services.members.schemas.notices import NoticeFiltersInput, NoticeOutput  # noqa: F401

@@ -9,7 +9,6 @@ import phonenumbers
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import MEMBER_SERVICE_TAGS
-
 from services.members.schemas.villages import POSTCODE
 
 # profile tags (fixed list); the French words are what a concierge types in an import file

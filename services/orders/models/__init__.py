@@ -1,15 +1,9 @@
 """The orders service's tables, one module per area; importing this package registers them all
 on `Base.metadata` (what Alembic compares against)."""
 
-from services.orders.models.base import Base, new_id  # noqa: F401
-from services.orders.models.known import KnownVillage, KnownMember, VillageStatus, KnownVolunteer  # noqa: F401
-from services.orders.models.catalogue import CatalogueItem, CatalogueVersion  # noqa: F401
-from services.orders.models.supplier_orders import PurchaseOrder  # noqa: F401
-from services.orders.models.orders import Order, OrderLine  # noqa: F401
-from services.orders.models.parcels import Parcel  # noqa: F401
-from services.orders.models.help_requests import HelpRequest  # noqa: F401
-from services.orders.models.rounds import Round, RoundStop, Vehicle  # noqa: F401
-from services.orders.models.figures import (  # noqa: F401
+from services.orders.models.base import Base, new_id
+from services.orders.models.catalogue import CatalogueItem, CatalogueVersion
+from services.orders.models.figures import (
     DailyParcelSender,
     DailyPartnerSales,
     DailySales,
@@ -20,3 +14,9 @@ from services.orders.models.figures import (  # noqa: F401
     RolledDay,
     RolledMonth,
 )
+from services.orders.models.help_requests import HelpRequest
+from services.orders.models.known import KnownMember, KnownVillage, KnownVolunteer, VillageStatus
+from services.orders.models.orders import Order, OrderLine
+from services.orders.models.parcels import Parcel
+from services.orders.models.rounds import Round, RoundStop, Vehicle
+from services.orders.models.supplier_orders import PurchaseOrder

@@ -1,15 +1,13 @@
 """Shapes crossing the partners service's boundary, one module per area."""
 
-from services.partners.schemas.partners import (
-    PartnerInput,
-    PartnerOutput,
-    ApiKeyInput,
-    KnownVillageOutput,
-    PARTNER_KINDS,
-    API_KEY,
-)  # noqa: F401
-from services.partners.schemas.partners import RELATIONSHIPS, SCOPES, ContactInput, siret_is_valid  # noqa: F401
-from services.partners.schemas.offers import (  # noqa: F401
+from services.partners.schemas.funding import (
+    CampaignInput,
+    CampaignOutput,
+    FundingSourceInput,
+    FundingSourceOutput,
+    PledgeInput,
+)
+from services.partners.schemas.offers import (
     AvailabilityInput,
     CatalogueEntryInput,
     CatalogueEntryUpdate,
@@ -17,14 +15,19 @@ from services.partners.schemas.offers import (  # noqa: F401
     OfferInput,
     OfferOutput,
 )
-from services.partners.schemas.funding import (  # noqa: F401
-    CampaignInput,
-    CampaignOutput,
-    FundingSourceInput,
-    FundingSourceOutput,
-    PledgeInput,
+from services.partners.schemas.partners import (
+    API_KEY,
+    PARTNER_KINDS,
+    RELATIONSHIPS,
+    SCOPES,
+    ApiKeyInput,
+    ContactInput,
+    KnownVillageOutput,
+    PartnerInput,
+    PartnerOutput,
+    siret_is_valid,
 )
-from services.partners.schemas.subscriptions import (  # noqa: F401
+from services.partners.schemas.subscriptions import (
     DeliveryDetailOutput,
     DeliveryOutput,
     DeliveryPageOutput,

@@ -4,10 +4,10 @@ Revision ID: 0002_village_status
 Revises: 0001
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0002_village_status"
 down_revision = "0001"

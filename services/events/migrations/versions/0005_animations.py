@@ -5,10 +5,10 @@ Revises: 0004_merge
 Create Date: 2026-11-28 11:57:33.320217
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0005_animations"
 down_revision = "0004_merge"

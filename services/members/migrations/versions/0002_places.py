@@ -5,10 +5,10 @@ Revision ID: 0002_places
 Revises: 0001
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0002_places"
 down_revision = "0001"

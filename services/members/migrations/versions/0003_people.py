@@ -4,10 +4,10 @@ Revision ID: 0003_people
 Revises: 0001
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0003_people"
 down_revision = "0001"

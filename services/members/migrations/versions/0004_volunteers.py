@@ -5,10 +5,10 @@ Revision ID: 0004_volunteers
 Revises: 0003_people
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0004_volunteers"
 down_revision = "0003_people"

@@ -6,7 +6,6 @@ Revises: 0006_notices
 
 from alembic import op
 
-
 revision = "0007_members_joined_on"
 down_revision = "0006_notices"
 branch_labels = None

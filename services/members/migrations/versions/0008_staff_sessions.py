@@ -5,10 +5,10 @@ Revision ID: 0008_staff_sessions
 Revises: 0007_members_joined_on
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0008_staff_sessions"
 down_revision = "0007_members_joined_on"

@@ -5,10 +5,10 @@ Revision ID: 0009_notice_delivery
 Revises: 0008_staff_sessions
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0009_notice_delivery"
 down_revision = "0008_staff_sessions"

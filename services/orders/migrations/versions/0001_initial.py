@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-28 10:28:42.019788
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0001"
 down_revision = None

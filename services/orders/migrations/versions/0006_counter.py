@@ -4,10 +4,10 @@ Revision ID: 0006_counter
 Revises: 0005_merge
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime  # noqa: F401
+from alembic import op
 
+from backbone.tables import UtcDateTime  # noqa: F401
 
 revision = "0006_counter"
 down_revision = "0005_merge"

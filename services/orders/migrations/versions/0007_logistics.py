@@ -4,10 +4,10 @@ Revision ID: 0007_logistics
 Revises: 0006_counter
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0007_logistics"
 down_revision = "0006_counter"

@@ -6,7 +6,6 @@ Revises: 0007_logistics
 
 from alembic import op
 
-
 revision = "0008_order_period_indexes"
 down_revision = "0007_logistics"
 branch_labels = None

@@ -4,9 +4,8 @@ Revision ID: 0009_daily_figures
 Revises: 0008_order_period_indexes
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0009_daily_figures"
 down_revision = "0008_order_period_indexes"

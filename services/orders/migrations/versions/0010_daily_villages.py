@@ -5,9 +5,8 @@ Revision ID: 0010_daily_villages
 Revises: 0009_daily_figures
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0010_daily_villages"
 down_revision = "0009_daily_figures"

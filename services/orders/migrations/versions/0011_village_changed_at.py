@@ -4,10 +4,10 @@ Revision ID: 0011_village_changed_at
 Revises: 0010_daily_villages
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0011_village_changed_at"
 down_revision = "0010_daily_villages"

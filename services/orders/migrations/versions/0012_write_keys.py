@@ -5,9 +5,8 @@ Revision ID: 0012_write_keys
 Revises: 0011_village_changed_at
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0012_write_keys"
 down_revision = "0011_village_changed_at"

@@ -5,9 +5,8 @@ Revision ID: 0013_parcel_partner
 Revises: 0012_write_keys
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0013_parcel_partner"
 down_revision = "0012_write_keys"

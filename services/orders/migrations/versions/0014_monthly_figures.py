@@ -5,9 +5,8 @@ Revision ID: 0014_monthly_figures
 Revises: 0013_parcel_partner
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0014_monthly_figures"
 down_revision = "0013_parcel_partner"

@@ -12,9 +12,8 @@ Revision ID: 0015_monthly_sales_and_parcels
 Revises: 0014_monthly_figures
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0015_monthly_sales_and_parcels"
 down_revision = "0014_monthly_figures"

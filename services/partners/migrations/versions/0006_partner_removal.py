@@ -4,10 +4,10 @@ Revision ID: 0006_partner_removal
 Revises: 0005_village_changed_at
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0006_partner_removal"
 down_revision = "0005_village_changed_at"
