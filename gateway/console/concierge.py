@@ -235,7 +235,7 @@ class ConciergePages:
     @page(V + "/animations/<animation_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_animation(self, ctx):
         animation_id = ctx.params["animation_id"]
-        errors, done = {}, None
+        errors = {}
         if ctx.request.method == "POST":
             action = ctx.form.get("action")
             try:

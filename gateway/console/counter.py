@@ -136,7 +136,7 @@ class CounterPages:
             data["lines"] = lines
             values.update(
                 delivery_date=ctx.form.get("delivery_date", ""),
-                lines={l["item_id"]: l["quantity"] for l in lines},
+                lines={line["item_id"]: line["quantity"] for line in lines},
             )
             try:
                 order = self.orders_rpc.place_order(village_id, data)

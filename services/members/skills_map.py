@@ -121,7 +121,7 @@ def _lines(skills, supply_by_skill, partners_by_skill, demand_by_skill):
         for code in codes
     ]
     order = {"missing": 0, "short": 1, "covered": 2, "available": 3}
-    lines.sort(key=lambda l: (order[l["status"]], l["label"]))
+    lines.sort(key=lambda line: (order[line["status"]], line["label"]))
     return lines
 
 
@@ -145,7 +145,7 @@ def _village_map(village, skills, supply, partners, demand_rows):
         "village_id": village.id,
         "village_name": village.name,
         "skills": lines,
-        "missing": [l["skill"] for l in lines if l["status"] == "missing"],
+        "missing": [line["skill"] for line in lines if line["status"] == "missing"],
     }
 
 
@@ -198,7 +198,7 @@ def network_skills_lines(uow, villages=None, volunteers=None) -> dict:
     lines = _lines(skills, _network_supply(volunteers), network_partners, _demand(demand_rows))
     return {
         "skills": lines,
-        "missing": [l["skill"] for l in lines if l["status"] == "missing"],
+        "missing": [line["skill"] for line in lines if line["status"] == "missing"],
         "villages": [
             _village_map(
                 v,

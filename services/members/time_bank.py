@@ -153,15 +153,15 @@ def member_ledger(uow, member_id: str) -> dict:
         "hours": _hours(minutes),
         "history": [
             {
-                "village_id": l.village_id,
-                "minutes": l.minutes,
-                "source_type": l.source_type,
-                "source_ref": l.source_ref,
-                "skill": l.skill_code,
-                "role": l.role,
-                "occurred_at": l.occurred_at,
+                "village_id": line.village_id,
+                "minutes": line.minutes,
+                "source_type": line.source_type,
+                "source_ref": line.source_ref,
+                "skill": line.skill_code,
+                "role": line.role,
+                "occurred_at": line.occurred_at,
             }
-            for l in lines
+            for line in lines
         ],
     }
 
@@ -184,7 +184,7 @@ def totals(uow, village_ids=None, *, month: str | None = None, by_month: bool = 
     names = dict(uow.session.execute(select(Village.id, Village.name)).all())
     rows = []
     for (village_id, line_month), lines in groups.items():
-        minutes = sum(l.minutes for l in lines)
+        minutes = sum(line.minutes for line in lines)
         rows.append(
             {
                 "village_id": village_id,
@@ -192,7 +192,7 @@ def totals(uow, village_ids=None, *, month: str | None = None, by_month: bool = 
                 "month": line_month,
                 "minutes": minutes,
                 "hours": _hours(minutes),
-                "volunteers": len({l.member_id for l in lines}),
+                "volunteers": len({line.member_id for line in lines}),
                 "entries": len(lines),
             }
         )

@@ -262,11 +262,10 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
     uow.commit()
     done = []
     while day <= last:
-        if day not in rolled:
-            if _claim(uow, RolledDay, day=day):
-                _roll_up_day(uow, day)
-                uow.commit()
-                done.append(day)
+        if day not in rolled and _claim(uow, RolledDay, day=day):
+            _roll_up_day(uow, day)
+            uow.commit()
+            done.append(day)
         day += timedelta(days=1)
     _roll_up_months(uow, first, last, rolled | set(done))
     return done

@@ -120,7 +120,7 @@ def _dump(order: Order, names: dict) -> dict:
             "confirmed_at": order.confirmed_at,
             "ready_at": order.ready_at,
             "closed_at": order.closed_at,
-            "lines": [_line(l) for l in order.lines],
+            "lines": [_line(line) for line in order.lines],
         }
     )
 
@@ -260,16 +260,16 @@ def _create(
     envelope = order.event_payload(now)
     envelope["lines"] = [
         {
-            "line_id": l.id,
-            "item_id": l.item_id,
-            "partner_id": l.partner_id,
-            "name": l.name,
-            "unit": l.unit,
-            "quantity": l.quantity,
-            "unit_price_cents": l.unit_price_cents,
-            "status": l.status,
+            "line_id": line.id,
+            "item_id": line.item_id,
+            "partner_id": line.partner_id,
+            "name": line.name,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price_cents": line.unit_price_cents,
+            "status": line.status,
         }
-        for l in order.lines
+        for line in order.lines
     ]
     uow.record_event("order.placed", envelope, village_id=village_id)
     settle(uow, order, now)
@@ -394,7 +394,7 @@ def _partner_view(order: Order, partner_id: str) -> dict:
             "fulfilment": order.fulfilment,
             "delivery_date": order.delivery_date,
             "placed_at": order.placed_at,
-            "lines": [_line(l) for l in order.lines if l.partner_id == partner_id],
+            "lines": [_line(line) for line in order.lines if line.partner_id == partner_id],
         }
     )
 
@@ -428,7 +428,7 @@ def answer_line(
     order = uow.session.scalars(
         select(Order).where(Order.id == str(order_id)).with_for_update()
     ).first()
-    line = next((l for l in order.lines if l.id == str(line_id)), None) if order else None
+    line = next((each for each in order.lines if each.id == str(line_id)), None) if order else None
     if line is None or line.partner_id != partner_id:
         raise NotFound("order_line", str(line_id))
     if line.status != "pending":
@@ -467,7 +467,7 @@ def orders_for_round(uow, on_date: date, village_ids=None) -> list[dict]:
             "village_id": o.village_id,
             "member_id": o.member_id,
             "address": o.delivery_address,
-            "items_count": sum(l.quantity for l in o.lines if l.status != "refused"),
+            "items_count": sum(line.quantity for line in o.lines if line.status != "refused"),
         }
         for o in uow.session.scalars(query.order_by(Order.village_id, Order.placed_at)).all()
     ]

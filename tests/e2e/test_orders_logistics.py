@@ -412,7 +412,7 @@ def test_a_carrier_partner_is_told_of_the_parcels_it_brought_and_nothing_persona
         stack, f"/api/villages/{bourg}/parcels", lucie, {**parcel, "partner_id": carrier}
     )
     assert mine["partner_id"] == carrier
-    other = post(
+    post(
         stack,
         f"/api/villages/{bourg}/parcels",
         lucie,

@@ -165,14 +165,15 @@ def test_coordinator_sees_counts_not_people_and_an_erasure_reaches_every_service
             "consents": ["contact", "share_with_network"],
         },
     ).json()
-    shared = lambda: [
-        m["id"]
-        for m in requests.get(
-            stack.url("/api/network/members/shared"),  # noqa: E731
-            headers=coordinator,
-            timeout=10,
-        ).json()
-    ]
+
+    def shared():
+        return [
+            m["id"]
+            for m in requests.get(
+                stack.url("/api/network/members/shared"), headers=coordinator, timeout=10
+            ).json()
+        ]
+
     assert member["id"] in shared()
     withdrawn = requests.delete(
         f"{base}/{member['id']}/consents/share_with_network", headers=karim, timeout=10

@@ -99,7 +99,9 @@ def test_each_sees_the_volunteers_they_should(stack, villages):
 def test_volunteer_profiles_reach_orders_and_none_is_a_dead_letter(stack):
     """`volunteer.available` has a subscriber (orders' read model, for matching help requests)."""
     letters = [
-        l for l in DeadLetterQueue(stack.amqp_uri).list() if l.event_type == "volunteer.available"
+        letter
+        for letter in DeadLetterQueue(stack.amqp_uri).list()
+        if letter.event_type == "volunteer.available"
     ]
     assert letters == []
 
@@ -238,7 +240,7 @@ def test_a_help_request_delivered_twice_is_credited_once_and_the_skills_map_show
     assert "couture" not in network["missing"], (
         "the network has the skill, out of the Bourg's reach"
     )
-    assert {l["skill"]: l for l in network["skills"]}["couture"]["status"] == "short"
+    assert {line["skill"]: line for line in network["skills"]}["couture"]["status"] == "short"
 
     own = get(stack, f"/api/villages/{bourg}/skills-map", lucie)
     assert own["missing"] == ["couture"] and own["village_name"] == "Le Bourg-aux-Chênes"

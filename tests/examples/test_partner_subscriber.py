@@ -39,7 +39,7 @@ def test_a_good_signature_passes_and_gives_its_time():
     [
         (webhooks.signature("whsec_someone-else", NOW, BODY), BODY, "forged"),
         (webhooks.signature(SECRET, NOW, BODY), BODY.replace(b"scheduled", b"cancelled"), "forged"),
-        ("t=%d,v1=%s" % (NOW, "0" * 64), BODY, "forged"),
+        (f"t={NOW},v1={'0' * 64}", BODY, "forged"),
         (webhooks.signature(SECRET, NOW - 301, BODY), BODY, "stale"),
         (webhooks.signature(SECRET, NOW + 301, BODY), BODY, "stale"),
         (None, BODY, "missing"),

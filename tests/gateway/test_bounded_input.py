@@ -13,7 +13,7 @@ from services.partners.schemas.subscriptions import DeliveryQuery
 
 
 def nested(levels: int, key: str = "email") -> bytes:
-    return ('{"%s": ' % key + "[" * levels + "]" * levels + ', "password": "x"}').encode()
+    return (f'{{"{key}": ' + "[" * levels + "]" * levels + ', "password": "x"}').encode()
 
 
 @pytest.mark.parametrize("levels", [32, 1_000, 200_000])

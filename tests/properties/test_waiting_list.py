@@ -116,7 +116,7 @@ def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
             },
         )
     model, ids = Model(capacity), {}  # ids: person -> registration id
-    guests = [("Mme Faure", "05 55 12 34 5%d" % n) for n in range(3)]
+    guests = [("Mme Faure", f"05 55 12 34 5{n}") for n in range(3)]
     for action, n in steps:
         with database.unit_of_work() as uow:
             if action in ("register", "guest"):

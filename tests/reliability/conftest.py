@@ -102,7 +102,7 @@ class RelayProcess:
         except subprocess.TimeoutExpired:
             raise AssertionError(
                 f"the {self.service} relay did not exit within {timeout}s:\n{self.output()}"
-            )
+            ) from None
 
     def stop(self, timeout: float = 10) -> None:
         if self.proc.poll() is None:

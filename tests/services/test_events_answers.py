@@ -578,7 +578,7 @@ def test_figures_per_village(world):
     with database.unit_of_work() as uow:
         suggestions.create_suggestion(uow, v0, {"category": "sante", "text": "Un médecin"})
     with database.unit_of_work() as uow:  # set the dates the figures read
-        for n, sid in enumerate(made):
+        for sid in made:
             row = uow.session.get(Suggestion, sid)
             row.created_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
         for row in uow.session.scalars(select(Suggestion).where(Suggestion.category == "sante")):

@@ -176,7 +176,9 @@ def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(netwo
     with database.unit_of_work() as uow:  # each village's own map is its line of the network map
         network_map = skills_map.network_skills_map(uow)
         assert network_map["villages"] == [skills_map.village_skills_map(uow, v) for v in (a, b, c)]
-    assert {l["skill"]: l["supply"]["volunteers"] for l in network_map["skills"]} == {"couture": 1}
+    assert {line["skill"]: line["supply"]["volunteers"] for line in network_map["skills"]} == {
+        "couture": 1
+    }
 
 
 def test_figures_read_the_villages_and_the_volunteers_once(network):

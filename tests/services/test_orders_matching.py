@@ -40,7 +40,7 @@ def volunteer(
         "member_id": "m-" + vid,
         "home_village_id": home or villages[0],
         "village_ids": list(villages),
-        "skills": [{"skill": s, "level": l} for s, l in skills],
+        "skills": [{"skill": s, "level": level} for s, level in skills],
         "availability": [{"day": d, "start": a, "end": b} for d, a, b in slots],
         "max_distance_km": km,
         "active": active,

@@ -272,7 +272,7 @@ def test_a_transition_answers_the_order_as_committed_without_reading_it_again(co
         (lambda uow: ordering.collect(uow, order["id"], {}, [w.a], LATER), "collected"),
     ):
 
-        def act():
+        def act(move=move):  # called at once, but bound all the same
             with w.db.unit_of_work() as uow:
                 return move(uow)
 
@@ -360,15 +360,15 @@ def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_wo
 def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_world):
     w = counter_world
     mixed = place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 2)))
-    assert mixed["status"] == "placed" and [l["status"] for l in mixed["lines"]] == [
+    assert mixed["status"] == "placed" and [line["status"] for line in mixed["lines"]] == [
         "confirmed",
         "pending",
     ]
     with w.db.unit_of_work() as uow:
         seen = ordering.partner_orders(uow, w.cheese_maker)
-    assert [o["id"] for o in seen] == [mixed["id"]] and [l["name"] for l in seen[0]["lines"]] == [
-        "Tomme"
-    ]
+    assert [o["id"] for o in seen] == [mixed["id"]] and [
+        line["name"] for line in seen[0]["lines"]
+    ] == ["Tomme"]
     assert "member_id" not in seen[0]
     cheese_line = mixed["lines"][1]["id"]
     with w.db.unit_of_work() as uow, pytest.raises(NotFound):  # not its line

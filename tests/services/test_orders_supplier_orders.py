@@ -67,7 +67,7 @@ def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counte
     assert event["village_id"] is None and payload["supplier_partner_id"] == w.cheese_maker
     assert payload["village_ids"] == sorted([w.a, w.b])
     assert {
-        v["village_id"]: sum(l["quantity"] for l in v["lines"]) for v in payload["villages"]
+        v["village_id"]: sum(line["quantity"] for line in v["lines"]) for v in payload["villages"]
     } == {w.a: 3, w.b: 3}
     text = json.dumps(payload)
     assert w.alice not in text and "Alice" not in text and in_a["id"] not in text, "no member data"

@@ -190,15 +190,14 @@ def test_partners_offers_campaigns_and_funding_are_cut_in_pages(service_db):
         )
         uow.session.flush()
         made = []
-        for n, serves in enumerate(([here], [], [elsewhere], [here, elsewhere], [], [elsewhere])):
-            partner = Partner(
-                name="Ferme du Plateau", kind="producer"
-            )  # the same name: the id orders them
+        for serves in ([here], [], [elsewhere], [here, elsewhere], [], [elsewhere]):
+            # the same name: the id orders them
+            partner = Partner(name="Ferme du Plateau", kind="producer")
             uow.session.add(partner)
             uow.session.flush()
             uow.session.add_all(PartnerVillage(partner_id=partner.id, village_id=v) for v in serves)
             made.append(partner)
-        for n in range(5):
+        for _ in range(5):
             uow.session.add(
                 Offer(
                     partner_id=made[0].id,

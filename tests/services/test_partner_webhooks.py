@@ -832,8 +832,10 @@ def test_each_supplier_sees_only_its_own_lines_of_an_order(world):
     )
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, envelope) == {ids["a"], ids["b"]}  # not public
-    assert [l["name"] for l in audience.project(envelope, ids["a"])["payload"]["lines"]] == ["Pain"]
-    assert [l["name"] for l in audience.project(envelope, ids["b"])["payload"]["lines"]] == [
+    assert [line["name"] for line in audience.project(envelope, ids["a"])["payload"]["lines"]] == [
+        "Pain"
+    ]
+    assert [line["name"] for line in audience.project(envelope, ids["b"])["payload"]["lines"]] == [
         "Fromage"
     ]
 

@@ -477,14 +477,14 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
     with database.unit_of_work() as uow:
         village_b = skills_map.village_skills_map(uow, b)
         network_map = skills_map.network_skills_map(uow)
-    lines = {l["skill"]: l for l in village_b["skills"]}
+    lines = {line["skill"]: line for line in village_b["skills"]}
     assert village_b["missing"] == ["chauffeur"], "the driver serves C only: out of B's reach"
     assert lines["chauffeur"]["demand"] == {"requested": 1, "unmatched": 1, "open_unmatched": 1}
     assert lines["jardinage"]["status"] == "covered"
     assert lines["jardinage"]["supply"]["levels"] == {"debutant": 0, "confirme": 0, "expert": 1}
     assert lines["jardinage"]["supply"]["partners"] == []
 
-    network_lines = {l["skill"]: l for l in network_map["skills"]}
+    network_lines = {line["skill"]: line for line in network_map["skills"]}
     assert set(network_map["missing"]) == {"couture", "debarras_meubles"}
     assert network_lines["chauffeur"]["status"] == "short", (
         "someone has it, yet a request went unanswered"
@@ -503,7 +503,9 @@ def test_the_skills_map_shows_missing_skills_per_village_and_for_the_network(net
             completed(member_id, b, help_request_id=unmatched, skill="chauffeur"),
         )
     with database.unit_of_work() as uow:
-        line = {l["skill"]: l for l in skills_map.village_skills_map(uow, b)["skills"]}["chauffeur"]
+        line = {entry["skill"]: entry for entry in skills_map.village_skills_map(uow, b)["skills"]}[
+            "chauffeur"
+        ]
     assert line["demand"]["open_unmatched"] == 0 and line["status"] == "missing"
 
 

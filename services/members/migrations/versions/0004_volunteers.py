@@ -45,7 +45,7 @@ def upgrade():
         sa.Column("category", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_skills")),
     )
-    op.bulk_insert(skills, [{"code": c, "label": l, "category": k} for c, l, k in SKILLS])
+    op.bulk_insert(skills, [{"code": c, "label": label, "category": k} for c, label, k in SKILLS])
 
     op.create_table(
         "volunteers",
