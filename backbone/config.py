@@ -25,7 +25,8 @@ def data_dir() -> Path:
 
 
 def database_url(service: str) -> str:
-    """`<SERVICE>_DATABASE_URL` (e.g. ORDERS_DATABASE_URL) or a SQLite file under the data folder."""
+    """`<SERVICE>_DATABASE_URL` (e.g. ORDERS_DATABASE_URL) or a SQLite file
+    under the data folder."""
     explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
     if explicit:
         return explicit
@@ -58,7 +59,8 @@ def webhook_max_attempts() -> int:
 
 
 def webhook_retry_base() -> float:
-    """Seconds before the second attempt of a delivery, doubled each time up to webhook_retry_max()."""
+    """Seconds before the second attempt of a delivery, doubled each time up
+    to webhook_retry_max()."""
     return float(os.environ.get("MAILLAGE_WEBHOOK_RETRY_BASE", "30"))
 
 
@@ -72,7 +74,8 @@ def webhook_timeout() -> float:
 
 def webhook_deadline() -> float:
     """Seconds one webhook attempt may take in all (resolving, connecting, sending, the answer):
-    the socket timeout alone lets an endpoint that drips a byte now and then hold a sender forever."""
+    the socket timeout alone lets an endpoint that drips a byte now and then
+    hold a sender forever."""
     return float(os.environ.get("MAILLAGE_WEBHOOK_DEADLINE", "15"))
 
 
@@ -130,7 +133,8 @@ def partners_vhost(amqp_uri_: str | None = None) -> str:
 
 
 def feed_max_length() -> int:
-    """Messages a partner's feed queue keeps; past it the oldest are dropped (never a refused publish)."""
+    """Messages a partner's feed queue keeps; past it the oldest are dropped
+    (never a refused publish)."""
     return int(os.environ.get("MAILLAGE_FEED_MAX_LENGTH", "10000"))
 
 

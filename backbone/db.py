@@ -1,4 +1,5 @@
-"""One database per service: its engine and its units of work (nameko's side: backbone/dependencies.py)."""
+"""One database per service: its engine and its units of work (nameko's side:
+backbone/dependencies.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg2://" + url.split("://", 1)[1]  # psycopg2: green under eventlet
     if url.startswith("sqlite"):
-        # hide_parameters: a failed statement's error (logged, dead-lettered) never quotes the values
-        # it wrote, names and phones included (backbone/log_privacy.py)
+        # hide_parameters: a failed statement's error (logged, dead-lettered) never quotes the
+        # values it wrote, names and phones included (backbone/log_privacy.py)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
         )
@@ -49,11 +50,11 @@ def make_engine(url: str) -> Engine:
 
 
 def _ping_after_idle(engine: Engine) -> None:
-    """SQLAlchemy's `pool_pre_ping`, only for a connection that sat in the pool a while: under load each
-    unit of work would otherwise pay a round trip to the database for nothing (a connection used a
-    moment ago is alive). A dead one is replaced before use (the pool tries a fresh one); one that
-    died in the last seconds fails its first statement, which invalidates the whole pool, and the
-    caller's retry (an event's redelivery, the next request) gets a fresh connection."""
+    """SQLAlchemy's `pool_pre_ping`, only for a connection that sat in the pool a while: under load
+    each unit of work would otherwise pay a round trip to the database for nothing (a connection
+    used a moment ago is alive). A dead one is replaced before use (the pool tries a fresh one); one
+    that died in the last seconds fails its first statement, which invalidates the whole pool, and
+    the caller's retry (an event's redelivery, the next request) gets a fresh connection."""
 
     @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")

@@ -20,7 +20,8 @@ import pika
 from backbone import config
 from backbone.retention import scrub_text
 
-# Stamped by the purge on a letter it cannot date (no header, no envelope): its age counts from then.
+# Stamped by the purge on a letter it cannot date (no header, no envelope):
+# its age counts from then.
 FIRST_SEEN_HEADER = "x-maillage-dead-letter-seen"
 
 

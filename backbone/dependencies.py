@@ -13,7 +13,8 @@ from backbone.unit_of_work import UnitOfWork
 
 
 class WorkerDatabase:
-    """What a nameko worker sees as `self.db`: units of work tied to this worker's correlation id."""
+    """What a nameko worker sees as `self.db`: units of work tied to this
+    worker's correlation id."""
 
     def __init__(
         self,
@@ -92,7 +93,8 @@ class OutboxRelayInProcess(DependencyProvider):
 
     A relay that dies takes its process down with it (nameko kills a container whose managed thread
     raised), so the supervisor restarts both: a service never runs with its events stuck. Replicas
-    each run one; on PostgreSQL one is active and the others stand by (the relay's advisory lock)."""
+    each run one; on PostgreSQL one is active and the others stand by (the
+    relay's advisory lock)."""
 
     def __init__(self, service: str):
         self.service = service
@@ -104,8 +106,8 @@ class OutboxRelayInProcess(DependencyProvider):
             return
         from backbone.relay import OutboxRelay
 
-        # the workers nudge it after each commit that wrote events; the poll is the safety net (events
-        # written elsewhere: another replica's workers, the command line)
+        # the workers nudge it after each commit that wrote events; the poll is the safety net
+        # (events written elsewhere: another replica's workers, the command line)
         self.relay = OutboxRelay(
             self.service,
             poll_interval=float(self.container.config.get("OUTBOX_POLL_INTERVAL", 0.1)),

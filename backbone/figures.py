@@ -1,7 +1,7 @@
 """The coordinator's period, the same for every service's `village_figures(date_from, date_to,
-village_ids=None, details=None)` RPC: two dates ("YYYY-MM-DD", inclusive) on the network's wall clock
-(Europe/Paris), at most about three years apart, the villages asked for (None: all), and the names
-of the optional (large) details wanted, which a service gives when it has them.
+village_ids=None, details=None)` RPC: two dates ("YYYY-MM-DD", inclusive) on the network's wall
+clock (Europe/Paris), at most about three years apart, the villages asked for (None: all), and the
+names of the optional (large) details wanted, which a service gives when it has them.
 
 What each service counts stays in `services/<svc>/figures.py`; only the shape of the question is
 shared, so that every figure of one report covers exactly the same moments."""

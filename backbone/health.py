@@ -1,4 +1,5 @@
-"""What every service answers to `health()`: its database, and how many events wait in its outbox."""
+"""What every service answers to `health()`: its database, and how many
+events wait in its outbox."""
 
 from sqlalchemy import func, select
 

@@ -2,7 +2,8 @@
 
 - pika's asynchronous connection with publisher confirms; rows are marked published only once
   the broker confirmed them (batched, `multiple` acks), so a crash anywhere re-sends, never loses;
-  the marking runs in a thread of its own (`PublishedMarker`), so publishing never waits for that UPDATE;
+  the marking runs in a thread of its own (`PublishedMarker`), so publishing never waits
+  for that UPDATE;
 - rows go out in outbox order on one channel; in a service's own process (`OUTBOX_RELAY:
   in-process`) the workers hand over the rows they just committed (`nudge`), which go out as they
   are, without being read back, while nothing else waits; the poll remains the safety net and the
@@ -27,8 +28,8 @@
 rows handed over after commit, marking), `ConfirmedPublisher` (backbone/relay_publisher.py: the
 channel and its confirms) and the lock (backbone/relay_lock.py).
 
-Run it with `maillage relay SERVICE` (one process per service, as compose does), or several services'
-relays in one process, a thread each (`maillage relay members partners orders events`: the
+Run it with `maillage relay SERVICE` (one process per service, as compose does), or several
+services' relays in one process, a thread each (`maillage relay members partners orders events`: the
 compact shape of a small machine, `run_relays`).
 """
 
@@ -268,7 +269,8 @@ class OutboxRelay:
             self._wait = self.poll_interval
             self._schedule_poll(0 if self._handed else self._wait)
             return
-        # a backlog, or the poll's turn (rows written elsewhere): the SELECT finds the handed rows too
+        # a backlog, or the poll's turn (rows written elsewhere): the SELECT
+        # finds the handed rows too
         self._handed.clear()
         self._selected_at = time.monotonic()
         limit = min(self.batch_size, room)

@@ -53,7 +53,8 @@ class AdvisoryLock:
         return self
 
     def held(self) -> bool:
-        """False once the lock's connection is gone (the database restarted): the lock went with it."""
+        """False once the lock's connection is gone (the database restarted):
+        the lock went with it."""
         if self._conn is None:
             return False
         try:

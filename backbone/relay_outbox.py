@@ -1,5 +1,5 @@
-"""The outbox side of the relay (backbone/relay.py): the pending rows it reads, the rows workers hand
-it right after their commit, and the marking of the rows the broker confirmed."""
+"""The outbox side of the relay (backbone/relay.py): the pending rows it reads, the rows workers
+hand it right after their commit, and the marking of the rows the broker confirmed."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ RECENT_IDS = 20_000  # ids published on a channel remembered, so a handed row is
 class ConfirmedPublisher:
     """One per channel (a new channel starts with nothing in flight). Knows which rows are in flight
     (sent, not yet confirmed), which of those a worker handed over, and which were sent on this
-    channel lately: a row found by a poll between its commit and its handing over is not sent twice."""
+    channel lately: a row found by a poll between its commit and its handing
+    over is not sent twice."""
 
     def __init__(self, channel, service: str, *, remember: int = RECENT_IDS):
         self.channel = channel

@@ -110,7 +110,8 @@ def scrub_outbox(session, needles) -> int:
 
 
 def purge_published_outbox(session, now: datetime, retention_days: int) -> int:
-    """Delete the outbox rows published more than `retention_days` ago; how many. Does not commit."""
+    """Delete the outbox rows published more than `retention_days` ago; how
+    many. Does not commit."""
     cutoff = now - timedelta(days=retention_days)
     result = session.execute(
         delete(OutboxEvent).where(

@@ -166,7 +166,8 @@ class _UnconfirmedServiceProxy(ServiceProxy):
 
 
 class _ReplyListener(ReplyListener):
-    """nameko's reply listener on an auto-delete queue that also expires: it goes with its process."""
+    """nameko's reply listener on an auto-delete queue that also expires: it
+    goes with its process."""
 
     queue_consumer = SafeQueueConsumer()
 
@@ -217,7 +218,8 @@ class _RpcConsumer(RpcConsumer):
             result, exc_info = responder.send_response(result, exc_info)
         except BROKER_ERRORS as exc:  # the caller's timeout answers it; the service goes on
             log.warning(
-                "could not send the reply to %s (broker unreachable: %s); its caller's timeout answers",
+                "could not send the reply to %s (broker "
+                "unreachable: %s); its caller's timeout answers",
                 message.delivery_info.get("routing_key"),
                 type(exc).__name__,
             )

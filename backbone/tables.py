@@ -47,7 +47,8 @@ class BackboneBase(DeclarativeBase):
 
 
 class OutboxEvent(BackboneBase):
-    """An event written in the same transaction as the change it describes, waiting for the relay."""
+    """An event written in the same transaction as the change it describes,
+    waiting for the relay."""
 
     __tablename__ = "outbox"
 

@@ -106,7 +106,8 @@ def declare_pika(channel, subscriptions=()) -> None:
 
 
 def declare_pika_async(channel, on_done, subscriptions=()) -> None:
-    """`declare_pika` for pika's asynchronous channel: runs the declarations in order, then `on_done()`."""
+    """`declare_pika` for pika's asynchronous channel: runs the declarations in
+    order, then `on_done()`."""
     steps = [
         lambda cb: channel.exchange_declare(
             config.DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True, callback=cb

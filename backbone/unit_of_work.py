@@ -5,9 +5,9 @@
         uow.record_event("village.opened", payload, village_id=...)
         uow.commit()
 
-Nothing is written unless `commit()` is called; events reach the broker only through the outbox relay.
-An event handler's unit of work also holds the event's inbox record (`claim`, `claim_many`), which
-`@consume_event` writes before calling the handler (backbone/consumer.py).
+Nothing is written unless `commit()` is called; events reach the broker only through the outbox
+relay. An event handler's unit of work also holds the event's inbox record (`claim`, `claim_many`),
+which `@consume_event` writes before calling the handler (backbone/consumer.py).
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ class UnitOfWork:
         return envelope
 
     def insert(self, model):
-        """`INSERT` for this database's dialect (PostgreSQL or SQLite), which knows `ON CONFLICT`."""
+        """`INSERT` for this database's dialect (PostgreSQL or SQLite),
+        which knows `ON CONFLICT`."""
         return _INSERTS[self.session.get_bind().dialect.name](model)
 
     def claim(self, consumer: str, envelope: dict) -> bool:
@@ -115,8 +116,8 @@ class UnitOfWork:
         if not unique:
             return []
         now = utcnow()
-        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), not a VALUES list
-        # whose length would make a new statement to compile for every size of batch
+        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), not a VALUES
+        # list whose length would make a new statement to compile for every size of batch
         claimed = set(
             self.session.scalars(
                 self.insert(InboxEntry.__table__)
@@ -141,9 +142,10 @@ class UnitOfWork:
         """Upsert rows of a read model (one dict, or a batch's list of dicts with the same names),
         keeping whichever version of each row is newest by `stamp`.
 
-        One `INSERT … ON CONFLICT DO UPDATE … WHERE older`: a duplicate or a late older event changes
-        nothing, and two changes handled at once cannot leave the older one (a read-then-write could,
-        on PostgreSQL). Within a batch, the newest version of each row is the one sent."""
+        One `INSERT … ON CONFLICT DO UPDATE … WHERE older`: a duplicate or a late older
+        event changes nothing, and two changes handled at once cannot leave the older one
+        (a read-then-write could, on PostgreSQL). Within a batch, the newest version of
+        each row is the one sent."""
         newest: dict = {}
         for row in [values] if isinstance(values, dict) else values:
             if row[key] not in newest or newest[row[key]][stamp] < row[stamp]:
@@ -153,8 +155,8 @@ class UnitOfWork:
         rows = list(newest.values())
         table = model.__table__
         statement = self.insert(table)
-        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), as `claim_many`:
-        # a VALUES list made a new statement to compile for every size of batch
+        # executemany (one cached statement, sent as one INSERT by insertmanyvalues), as
+        # `claim_many`: a VALUES list made a new statement to compile for every size of batch
         self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[table.c[key]],

@@ -3,15 +3,15 @@
     .venv/bin/python bench/load.py                                   # SQLite, 20 users, 60 s
     .venv/bin/python bench/load.py --backend postgresql --users 20 --duration 60
     .venv/bin/python bench/load.py --duration 10 --users 5           # a quick look
-    .venv/bin/python bench/load.py --backend postgresql --mix orders --users 40   # the 200 orders/s target
-                                      # (20 users working without pause wait on each other's answers:
-                                      # ~150 orders/s with the machine not yet full; 40 fill it)
+    # the 200 orders/s target (20 users working without pause wait on each other's answers:
+    # ~150 orders/s with the machine not yet full; 40 fill it)
+    .venv/bin/python bench/load.py --backend postgresql --mix orders --users 40
 
-Starts the network as `maillage run` does (four services, each with its outbox relay, the gateway) in a
-private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
-service; loads the demo data (`maillage seed`); then N users work without pause (or, with `--think S`,
-pausing S seconds on average between two actions, as a concierge serving people does) for `--duration`
-seconds, each as the concierge of one of the demo villages, with this mix (weights):
+Starts the network as `maillage run` does (four services, each with its outbox relay, the gateway)
+in a private vhost, a temporary data folder and, with `--backend postgresql`, one fresh database per
+service; loads the demo data (`maillage seed`); then N users work without pause (or, with `--think
+S`, pausing S seconds on average between two actions, as a concierge serving people does) for
+`--duration` seconds, each as the concierge of one of the demo villages, with this mix (weights):
 
     counter reads    search an inhabitant 20, today's counter 10, the village catalogue 10
     counter writes   an order 25, a parcel received 10, a help request 5, a registration 10
@@ -24,13 +24,13 @@ seconds, each as the concierge of one of the demo villages, with this mix (weigh
 Hand-overs move on what the run itself placed or received, oldest first, per village (thread-safe
 queues): an order answered `confirmed` is queued to be made ready, then to be collected at the
 counter; a parcel received, to be handed over with the pickup code its POST answered. An order whose
-lines await a shared supplier stays `placed` (it cannot be made ready) and is not queued. A hand-over
-drawn when no village has anything for it sends nothing and is not recorded: the user draws again
-(so the other kinds keep their proportions). Their weights are at or a little above what feeds them,
-so the queues stay short and, in steady state, about as many orders are collected as are confirmed at
-placement and as many parcels handed over as received; the counter's day ("today") no longer grows
-all run long. Results files written before 2026-11-29 05:00 UTC were made without hand-overs: their
-`today` figures are not comparable with later ones.
+lines await a shared supplier stays `placed` (it cannot be made ready) and is not queued. A
+hand-over drawn when no village has anything for it sends nothing and is not recorded: the user
+draws again (so the other kinds keep their proportions). Their weights are at or a little above what
+feeds them, so the queues stay short and, in steady state, about as many orders are collected as are
+confirmed at placement and as many parcels handed over as received; the counter's day ("today") does
+not grow all run long. Results files written before 2026-11-29 05:00 UTC were made without
+hand-overs: their `today` figures are not comparable with later ones.
 
 An operation whose route does not exist (yet) or cannot be prepared from the demo data is left out
 and named in the report; a hand-over is checked on an order or parcel the check places or receives
@@ -333,7 +333,8 @@ class Mix:
             self.NEXT_STEP
         )  # the kinds whose accepted writes are queued for a hand-over
         self._check()
-        # queued only for the hand-overs that run (`--mix orders`: none); what the check placed is not counted
+        # queued only for the hand-overs that run (`--mix orders`: none); what the
+        # check placed is not counted
         self.queueing = {kind for kind, step in self.NEXT_STEP.items() if step in self.kinds()}
         self.awaiting_supplier = 0
         self.numbers = itertools.count(1)
@@ -411,9 +412,9 @@ class Mix:
                 self.left_out[kind] = f"{route} answered {status}: {body[:200]}"
 
     def _check_run(self, kind: str, seed: int) -> tuple[str, int, str] | None:
-        """`kind` once, for the check. A hand-over with nothing queued first runs what feeds it, with
-        other draws up to 8 times (an order awaiting a shared supplier is not queued); None if that
-        never queued anything."""
+        """`kind` once, for the check. A hand-over with nothing queued first runs what feeds it,
+        with other draws up to 8 times (an order awaiting a shared supplier is not queued); None if
+        that never queued anything."""
         for attempt in range(seed, seed + 8):
             result = self.run(kind, random.Random(attempt), session=requests)
             if result is not None:
@@ -695,8 +696,8 @@ def start_profilers(
 
 def event_delays(since: dt.datetime, until: dt.datetime):
     """{type: [seconds from outbox row to the last inbox claim]}, [seconds from outbox row to its
-    publication by the relay], {consuming service: [seconds from outbox row to its inbox claim]}, the
-    inbox claims in the window, and the events no consumer claimed."""
+    publication by the relay], {consuming service: [seconds from outbox row to its inbox claim]},
+    the inbox claims in the window, and the events no consumer claimed."""
     from sqlalchemy import select
 
     from backbone import config
@@ -784,10 +785,11 @@ def report(
     )
     pace += "".join(f", {name} ×{count}" for name, count in args.replicas if count > 1)
     lines = [
-        f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, {args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
+        f"# Load: {args.backend}, {args.mix} mix, {args.users} users{pace}, "
+        f"{args.duration:.0f} s — {started_at:%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up with the demo "
-        f"data in {startup:.1f} s.",
+        f"Machine: {os.cpu_count()} cores; other work on it may move the figures. Network up "
+        f"with the demo data in {startup:.1f} s.",
         "",
     ]
     total = sum(len(v) for v in recorder.latencies.values())
@@ -799,15 +801,16 @@ def report(
     for kind in sorted(mix.WRITES):
         if kind in mix.kinds():
             lines.append(
-                f"- {kind}: {recorder.accepted[kind]:,} accepted, {recorder.accepted[kind] / elapsed:,.1f}/s"
+                f"- {kind}: {recorder.accepted[kind]:,} accepted, "
+                f"{recorder.accepted[kind] / elapsed:,.1f}/s"
             )
     if mix.queueing:
         queued = ", ".join(
             f"{step} {sum(len(v['queues'][step]) for v in mix.villages):,}" for step in mix.FED_BY
         )
         lines.append(
-            f"- left for a hand-over when the load stopped: {queued}; orders awaiting a shared supplier "
-            f"(not to be made ready at the counter): {mix.awaiting_supplier:,}"
+            f"- left for a hand-over when the load stopped: {queued}; orders awaiting a shared "
+            f"supplier (not to be made ready at the counter): {mix.awaiting_supplier:,}"
         )
     for kind, why in sorted(mix.left_out.items()):
         lines.append(f"- left out: {kind} ({why})")
@@ -824,8 +827,8 @@ def report(
             f"{s}: {c}" for s, c in sorted(recorder.statuses[route].items(), key=str)
         )
         lines.append(
-            f"| {route} | {len(values):,} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} | "
-            f"{ms(percentile(values, 0.99))} | {answers} |"
+            f"| {route} | {len(values):,} | {ms(percentile(values, 0.5))} | "
+            f"{ms(percentile(values, 0.95))} | {ms(percentile(values, 0.99))} | {answers} |"
         )
     everything = [d for values in delays.values() for d in values]
     lines += [
@@ -838,8 +841,8 @@ def report(
 
     def row(name, values):
         return (
-            f"| {name} | {len(values):,} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} | "
-            f"{ms(percentile(values, 0.99))} |"
+            f"| {name} | {len(values):,} | {ms(percentile(values, 0.5))} | "
+            f"{ms(percentile(values, 0.95))} | {ms(percentile(values, 0.99))} |"
         )
 
     lines += [row(type_, delays[type_]) for type_ in sorted(delays)]
@@ -892,8 +895,8 @@ def report(
     busy = sum(cpu.values())
     lines += [
         "",
-        f"## CPU during the load ({os.cpu_count()} cores × {elapsed:.1f} s = {os.cpu_count() * elapsed:.0f} "
-        "CPU-seconds available)",
+        f"## CPU during the load ({os.cpu_count()} cores × {elapsed:.1f} s = "
+        f"{os.cpu_count() * elapsed:.0f} CPU-seconds available)",
         "",
         "| process | CPU-seconds | share of the machine | ms per request |",
         "|---|---:|---:|---:|",
@@ -1026,7 +1029,8 @@ def main(argv=None) -> int:
         finally:
             network.stop()
     name = (
-        f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}{'-think' if args.think else ''}"
+        f"load-{args.backend}{'-orders' if args.mix == 'orders' else ''}"
+        f"{'-think' if args.think else ''}"
         f"{''.join(f'-{name}x{count}' for name, count in args.replicas if count > 1)}"
     )
     return finish(text, name, started_at, args, work)

@@ -130,7 +130,8 @@ def plain_value(column):
 
 
 def copy_rows(conn, table, rows, known: list[str]) -> int:
-    """COPY `rows` (tuples in the order of `known`) into `table`, filling its other NOT NULL columns."""
+    """COPY `rows` (tuples in the order of `known`) into `table`, filling its
+    other NOT NULL columns."""
     extra = [
         c
         for c in table.columns
@@ -149,7 +150,8 @@ def copy_rows(conn, table, rows, known: list[str]) -> int:
         def flush():
             buffer.seek(0)
             cursor.copy_expert(
-                f"COPY \"{table.name}\" ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                f'COPY "{table.name}" ({", ".join(columns)}) '
+                "FROM STDIN WITH (FORMAT csv, NULL '\\N')",
                 buffer,
             )
 
@@ -170,7 +172,8 @@ def copy_rows(conn, table, rows, known: list[str]) -> int:
 
 
 def last_12_months() -> tuple[dt.date, dt.date]:
-    """The period timed: the 365 days up to today included, Europe/Paris (the console's wall clock)."""
+    """The period timed: the 365 days up to today included, Europe/Paris (the
+    console's wall clock)."""
     from backbone.figures import WALL_CLOCK
 
     today = dt.datetime.now(WALL_CLOCK).date()
@@ -188,8 +191,8 @@ def generate(args, urls: dict) -> dict:
 
     rnd = random.Random(8)
     now = dt.datetime.now(dt.UTC)
-    # the orders: placed evenly over the period timed (not before its first local midnight), and what
-    # happened to them afterwards (confirmed, closed) never later than now
+    # the orders: placed evenly over the period timed (not before its first local midnight), and
+    # what happened to them afterwards (confirmed, closed) never later than now
     period_start, _end = period_bounds(*last_12_months())
     span_minutes = int((now - period_start).total_seconds() // 60) - 2
     timings = {}
@@ -389,8 +392,8 @@ def generate(args, urls: dict) -> dict:
     ]
 
     def parcel_rows():
-        # left at the counters in the order they came, by La Poste, carriers and neighbours; handed over
-        # within days (one in twenty sent back), those whose day has not come yet still waiting
+        # left at the counters in the order they came, by La Poste, carriers and neighbours; handed
+        # over within days (one in twenty sent back), those whose day has not come yet still waiting
         receptions = sorted(rnd.randint(1, span_minutes) for _ in range(args.parcels))
         for n, minute in enumerate(receptions):
             member = members[rnd.randrange(len(members))]
@@ -424,7 +427,8 @@ def generate(args, urls: dict) -> dict:
             cursor.execute("ANALYZE")
         conn.close()
     timings["ANALYZE"] = time.monotonic() - started
-    # the days that are over, rolled up as the orders service's timer does (services/orders/figures.py)
+    # the days that are over, rolled up as the orders service's timer does
+    # (services/orders/figures.py)
     from backbone.db import Database
     from services.orders import figures as order_figures
 
@@ -457,7 +461,8 @@ def expected_figures(orders_url: str, period: tuple[dt.date, dt.date]) -> dict:
     start, end = period_bounds(*period)
     with psycopg2.connect(orders_url) as conn, conn.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE placed_at >= %s AND placed_at < %s), count(*) FROM orders",
+            "SELECT count(*) FILTER (WHERE placed_at >= %s "
+            "AND placed_at < %s), count(*) FROM orders",
             (start, end),
         )
         in_period, every = cursor.fetchone()
@@ -526,8 +531,8 @@ def check_figures(expected: dict, villages_csv: bytes | None) -> list[str]:
         verdict = "matches" if got == want else "**DOES NOT MATCH**"
         lines.append(f"- {what}: SQL {want}, the CSV export's total {got}: {verdict}")
     lines.append(
-        f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed or closed "
-        f"in the future: {expected['in_the_future']:,}"
+        f"- orders outside the period: {expected['orders_outside']:,}; orders placed, confirmed "
+        f"or closed in the future: {expected['in_the_future']:,}"
     )
     return lines
 
@@ -545,7 +550,8 @@ def console_session(base_url: str) -> requests.Session:
     )
     if response.status_code != 303 or COOKIE not in response.cookies:
         raise RuntimeError(
-            f"console sign-in answered {response.status_code} without a session: {response.text[:300]}"
+            f"console sign-in answered {response.status_code} "
+            f"without a session: {response.text[:300]}"
         )
     session.cookies.set(COOKIE, response.cookies[COOKIE])
     return session
@@ -980,7 +986,8 @@ def main(argv=None) -> int:
 
             urls = {s: config.database_url(s) for s in config.SERVICES}
             print(
-                f"writing {args.villages:,} villages, {args.members:,} members, {args.orders:,} orders, {args.parcels:,} parcels …",
+                f"writing {args.villages:,} villages, {args.members:,} members, "
+                f"{args.orders:,} orders, {args.parcels:,} parcels …",
                 flush=True,
             )
             timings = generate(args, urls)
@@ -1025,7 +1032,8 @@ def main(argv=None) -> int:
                 hold = work / "hold"
                 hold.touch()
                 print(
-                    f"holding {args.hold:.0f} s (delete {hold} to stop): databases {urls}; processes "
+                    f"holding {args.hold:.0f} s (delete {hold} "
+                    f"to stop): databases {urls}; processes "
                     + ", ".join(f"{name} {pid}" for name, pid, _rss in network.memory()),
                     flush=True,
                 )
@@ -1037,8 +1045,8 @@ def main(argv=None) -> int:
     lines = [
         f"# National scale — {started_at:%Y-%m-%d %H:%M} UTC",
         "",
-        f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line each), {args.parcels:,} parcels in "
-        "PostgreSQL, plus the demo data. Written with COPY:",
+        f"{args.villages:,} villages, {args.members:,} members, {args.orders:,} orders (one line "
+        f"each), {args.parcels:,} parcels in PostgreSQL, plus the demo data. Written with COPY:",
         "",
     ]
     lines += [f"- {what}: {seconds:.1f} s" for what, seconds in timings.items()]
@@ -1056,14 +1064,15 @@ def main(argv=None) -> int:
         "",
         f"The period timed: {period[0]} – {period[1]} (the last 12 months, Europe/Paris).",
         "",
-        "## Do the pages show the data? (the villages' CSV export against SQL on the orders database)",
+        "## Do the pages show the data? (the villages' CSV "
+        "export against SQL on the orders database)",
         "",
     ]
     lines += figures_check
     lines += [
         "",
-        f"## Coordinator console, signed in (session cookie) ({args.repeat} calls each, one after the other, "
-        "ms)",
+        "## Coordinator console, signed in (session cookie) "
+        f"({args.repeat} calls each, one after the other, ms)",
         "",
         'Answers: "200" only for a 200 of the right type and body (HTML page with its figures '
         "all available, CSV with its table, PDF starting with %PDF); anything else is named.",
@@ -1080,9 +1089,9 @@ def main(argv=None) -> int:
         "",
         f"## Each service's village_figures RPC ({min(args.repeat, 5)} calls each, ms)",
         "",
-        "What the console's coordination page, CSV and PDF wait for: the four services are asked at once, "
-        "the slowest sets the time (the gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 s by default, then "
-        "shows the service's figures as unavailable, and refuses the exports).",
+        "What the console's coordination page, CSV and PDF wait for: the four services are asked "
+        "at once, the slowest sets the time (the gateway gives each call MAILLAGE_RPC_TIMEOUT, 5 "
+        "s by default, then shows the service's figures as unavailable, and refuses the exports).",
         "",
     ]
     lines += table_lines(rpc_results)

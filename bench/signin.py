@@ -1,6 +1,6 @@
 """Wrong sign-ins against a running network, and what the counter feels meanwhile (issue 21).
 
-    .venv/bin/python bench/signin.py                          # SQLite, 20 wrong sign-ins/s, 30 s a phase
+    .venv/bin/python bench/signin.py        # SQLite, 20 wrong sign-ins/s, 30 s a phase
     .venv/bin/python bench/signin.py --backend postgresql --rate 20 --duration 30
 
 Starts the network as `maillage run` does (bench/load.py's Network: four services with their relays,
@@ -57,9 +57,10 @@ def counter_client(base: str, stop: threading.Event, timings: dict[str, list[flo
     ).json()["token"]
     session.headers["Authorization"] = f"Bearer {token}"
     village_id = session.get(f"{base}/api/me", timeout=30).json()["village_id"]
+    village = f"{base}/api/villages/{village_id}"
     routes = {
-        "GET /api/villages/{village_id}/members?q=": f"{base}/api/villages/{village_id}/members?q=mar",
-        "GET /api/villages/{village_id}/counter/today": f"{base}/api/villages/{village_id}/counter/today",
+        "GET /api/villages/{village_id}/members?q=": f"{village}/members?q=mar",
+        "GET /api/villages/{village_id}/counter/today": f"{village}/counter/today",
     }
     while not stop.is_set():
         for route, url in routes.items():
@@ -128,8 +129,8 @@ def report(args, started_at, phases) -> str:
     lines = [
         f"# Sign-in protection benchmark — {started_at:%Y-%m-%d %H:%M} UTC",
         "",
-        f"`bench/signin.py --backend {args.backend} --rate {args.rate:g} --duration {args.duration:g}` "
-        f"on {os.cpu_count()} cores. Target: {TARGET}.",
+        f"`bench/signin.py --backend {args.backend} --rate {args.rate:g} --duration "
+        f"{args.duration:g}` on {os.cpu_count()} cores. Target: {TARGET}.",
         "",
     ]
     for result in phases:
@@ -141,8 +142,8 @@ def report(args, started_at, phases) -> str:
         ]
         for route, values in sorted(result["timings"].items()):
             lines.append(
-                f"| {route} | {len(values)} | {ms(percentile(values, 0.5))} | {ms(percentile(values, 0.95))} "
-                f"| {ms(percentile(values, 0.99))} |"
+                f"| {route} | {len(values)} | {ms(percentile(values, 0.5))} | "
+                f"{ms(percentile(values, 0.95))} | {ms(percentile(values, 0.99))} |"
             )
         every = [v for values in result["timings"].values() for v in values]
         lines.append(

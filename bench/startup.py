@@ -4,8 +4,8 @@
     .venv/bin/python bench/startup.py --no-demo
     .venv/bin/python bench/startup.py --compact   # `maillage run --compact`: two processes
 
-Runs `maillage run` in a temporary data folder, against a private RabbitMQ vhost, with the gateway on
-a free port; measures the seconds until `GET /health` answers 200 (and until the command says the
+Runs `maillage run` in a temporary data folder, against a private RabbitMQ vhost, with the gateway
+on a free port; measures the seconds until `GET /health` answers 200 (and until the command says the
 network is up, demo data loaded); then sums the resident memory (RSS) of the whole process tree and
 prints it per process. Stops the network with SIGINT (then SIGTERM, then SIGKILL for what is left)
 and deletes the vhost. Prints figures; asserts nothing.
@@ -224,7 +224,8 @@ def main(argv=None) -> int:
 
     total = sum(r[2] for r in memory)
     print(
-        f"`maillage run`{' --no-demo' if args.no_demo else ''}, gateway on 127.0.0.1:{port}, vhost {vhost}"
+        f"`maillage run`{' --no-demo' if args.no_demo else ''}, "
+        f"gateway on 127.0.0.1:{port}, vhost {vhost}"
     )
     print(f"  GET /health answered 200 after {healthy_at - started:6.1f} s")
     if up["at"] is not None:
@@ -250,7 +251,8 @@ def start_time(pid: int) -> int | None:
 
 
 def stop(popen: subprocess.Popen, tree: list[int]) -> None:
-    """SIGINT to `maillage run` (it stops its children), then SIGTERM, then SIGKILL for leftovers."""
+    """SIGINT to `maillage run` (it stops its children), then SIGTERM, then
+    SIGKILL for leftovers."""
     identity = {pid: start_time(pid) for pid in tree if pid != popen.pid}
     for sig, wait in ((signal.SIGINT, 20), (signal.SIGTERM, 10)):
         if popen.poll() is not None:

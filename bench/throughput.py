@@ -503,9 +503,9 @@ def main(argv=None) -> int:
                     result = full_path(vhost, args.n, database, workdir / database, args.timeout)
                     print(
                         f"  full path on {database}: {result['end_to_end_rate']:,.0f} events/s "
-                        f"({result['seconds']:.2f}s, {result['inbox_rows']} inbox rows; CPU per event: "
-                        f"consumer {result['consumer_cpu_ms']:.2f} ms, relay {result['relay_cpu_ms']:.2f} ms "
-                        f"incl. its start)",
+                        f"({result['seconds']:.2f}s, {result['inbox_rows']} inbox rows; CPU per "
+                        f"event: consumer {result['consumer_cpu_ms']:.2f} ms, relay "
+                        f"{result['relay_cpu_ms']:.2f} ms incl. its start)",
                         flush=True,
                     )
                     rows += [

@@ -32,7 +32,8 @@ MESSAGES = {
     ),
     "bad_credentials": ("Adresse e-mail ou mot de passe incorrect.", "Wrong email or password."),
     "login_form_expired": (
-        "La page de connexion a expiré ou ne vient pas d'ici : saisissez à nouveau vos identifiants.",
+        "La page de connexion a expiré ou ne vient pas d'ici : "
+        "saisissez à nouveau vos identifiants.",
         "The sign-in page expired or did not come from here: enter your credentials again.",
     ),
     "too_many_attempts": (
@@ -92,10 +93,10 @@ MESSAGES = {
         "Only an itinerant village (truck) has stops.",
     ),
     "duplicate_member": (
-        "Cette personne semble déjà inscrite dans ce village : {name}. Vérifiez sa fiche, ou confirmez "
-        "qu'il s'agit d'une autre personne (confirm_duplicate).",
-        "This person looks already registered in this village: {name}. Check their record, or confirm "
-        "it is someone else (confirm_duplicate).",
+        "Cette personne semble déjà inscrite dans ce village : {name}. Vérifiez sa fiche, ou "
+        "confirmez qu'il s'agit d'une autre personne (confirm_duplicate).",
+        "This person looks already registered in this village: {name}. Check their record, or "
+        "confirm it is someone else (confirm_duplicate).",
     ),
     "consent_not_given": (
         "Ce consentement n'est pas en cours : rien à retirer.",
@@ -136,8 +137,8 @@ MESSAGES = {
         "This person already supports this suggestion.",
     ),
     "suggestion_status_transition": (
-        "Changement d'état refusé : une suggestion {current} ne peut pas passer à l'état {requested} "
-        "(possible : {allowed}).",
+        "Changement d'état refusé : une suggestion {current} ne peut pas passer à "
+        "l'état {requested} (possible : {allowed}).",
         "Refused: a suggestion that is {current} cannot become {requested} (possible: {allowed}).",
     ),
     # the counter: orders, parcels, pooled supplier orders (orders service)
@@ -183,7 +184,8 @@ MESSAGES = {
         "This parcel is no longer waiting (already handed over or returned).",
     ),
     "animation_hosted_elsewhere": (
-        "Seul le village qui accueille cette animation peut la modifier ; votre village y est invité.",
+        "Seul le village qui accueille cette animation peut la "
+        "modifier ; votre village y est invité.",
         "Only the village hosting this animation may change it; your village is invited to it.",
     ),
     "not_a_guest": (
@@ -234,15 +236,16 @@ MESSAGES = {
     ),
     # help requests (coups de main) and rounds (orders service)
     "help_request_transition": (
-        "Changement d'état refusé : une demande de coup de main {current} ne peut pas passer à l'état "
-        "{requested} (possible : {allowed}).",
-        "Refused: a help request that is {current} cannot become {requested} (possible: {allowed}).",
+        "Changement d'état refusé : une demande de coup de main {current} ne peut pas passer à "
+        "l'état {requested} (possible : {allowed}).",
+        "Refused: a help request that is {current} cannot "
+        "become {requested} (possible: {allowed}).",
     ),
     "volunteer_not_candidate": (
-        "Ce·tte bénévole ne fait pas partie des candidat·es pour cette demande (compétence, disponibilité ou "
-        "distance) : choisissez dans la liste proposée.",
-        "This volunteer is not among the candidates for this request (skill, availability or distance): pick "
-        "one from the list.",
+        "Ce·tte bénévole ne fait pas partie des candidat·es pour cette demande (compétence, "
+        "disponibilité ou distance) : choisissez dans la liste proposée.",
+        "This volunteer is not among the candidates for this request (skill, "
+        "availability or distance): pick one from the list.",
     ),
     "vehicle_name_taken": ("Un véhicule porte déjà ce nom.", "A vehicle already has this name."),
     "vehicle_already_on_round": (
@@ -513,7 +516,8 @@ _FIELD_PATTERNS = [
     (r"Give the reason for declining\.", "Indiquez le motif du refus."),
     (
         r"A recurrence must end: give an end date \(until\) or a number of occurrences \(count\)\.",
-        "Une répétition doit avoir une fin : indiquez une date de fin (until) ou un nombre de séances (count).",
+        "Une répétition doit avoir une fin : indiquez une date de fin "
+        "(until) ou un nombre de séances (count).",
     ),
     (
         r"Give an end date or a number of occurrences, not both\.",
@@ -560,9 +564,10 @@ _FIELD_PATTERNS = [
     ),
     (r"Home delivery needs an address\.", "Une livraison à domicile demande une adresse."),
     (
-        r"Home delivery is for members who cannot come \(fragile, reduced mobility or without a car\)\.",
-        "La livraison à domicile est pour les personnes qui ne peuvent pas venir (fragiles, à mobilité réduite ou "
-        "sans voiture).",
+        r"Home delivery is for members who cannot come \(fragile, "
+        r"reduced mobility or without a car\)\.",
+        "La livraison à domicile est pour les personnes qui ne peuvent pas venir "
+        "(fragiles, à mobilité réduite ou sans voiture).",
     ),
     (r"Say at which stop of the truck\.", "Indiquez à quel arrêt du camion."),
     (
@@ -666,7 +671,8 @@ def message(code: str, **values) -> tuple[str, str]:
 
 
 def duration(seconds: int) -> tuple[str, str]:
-    """A wait, in words: (fr, en), e.g. ("4 secondes", "4 seconds"), ("15 minutes", "15 minutes")."""
+    """A wait, in words: (fr, en), e.g. ("4 secondes", "4 seconds"), ("15
+    minutes", "15 minutes")."""
     seconds = max(1, int(seconds))
     if seconds < 60:
         return (

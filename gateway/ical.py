@@ -23,7 +23,8 @@ def _stamp(iso: str) -> str:
 
 
 def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space (not inside a character)."""
+    """Lines longer than 75 octets continue on the next line after a space
+    (not inside a character)."""
     out, current = [], b""
     for char in line:
         encoded = char.encode("utf-8")

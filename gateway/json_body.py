@@ -50,7 +50,8 @@ def parse(raw: bytes):
 
 def _first_key(raw: bytes) -> str:
     """The top-level key under which the body's nesting passes MAX_DEPTH, read from the text (the
-    parser gave up); `_schema` when the body is not an object or the place is past the first 64 KiB."""
+    parser gave up); `_schema` when the body is not an object or the place is
+    past the first 64 KiB."""
     text = raw[:65536].decode("utf-8", errors="replace")
     depth, key, candidate, in_string, escaped, start = 0, None, None, False, False, 0
     for index, char in enumerate(text):

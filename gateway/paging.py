@@ -36,6 +36,6 @@ def cut(request, page: dict, rows: list) -> tuple[list, dict]:
 
 def _url(request, page: int, per_page: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
-    # percent-encoded: a header is Latin-1, and a path may hold any character (the link must not break
-    # the answer)
+    # percent-encoded: a header is Latin-1, and a path may hold any character (the link
+    # must not break the answer)
     return f"{quote(request.path)}?{urlencode(args + [('page', page), ('per_page', per_page)])}"

@@ -1,4 +1,5 @@
-"""`@route(...)`: every HTTP endpoint of the gateway, and the one place that enforces who may call it.
+"""`@route(...)`: every HTTP endpoint of the gateway, and the one place that
+enforces who may call it.
 
     @route("GET", "/api/villages/<village_id>", roles=STAFF, scope="path:village_id",
            response=VillageOutput, summary="Un village", tag="villages")
@@ -8,8 +9,9 @@ For every request it: gives it a request id (also the correlation id of everythi
 authenticates the caller when the route is not public; checks the role; checks the village scope
 (a concierge acts on their own village only; the coordinator on all); parses and validates the
 JSON body with the route's schema; calls the handler with a `Call`; returns its answer as JSON
-(services answer already serialised by the response schema the route documents); and turns every error into JSON (gateway/errors.py). The routes are also
-what the OpenAPI document is generated from.
+(services answer already serialised by the response schema the route documents); and
+turns every error into JSON (gateway/errors.py). The routes are also what the OpenAPI
+document is generated from.
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=QuerylessLogProtocol, debug=False):
-        # the access log without query strings: they hold what people searched (gateway/access_log.py)
+        # the access log without query strings: they hold what people searched
+        # (gateway/access_log.py)
         return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
 

@@ -1,5 +1,6 @@
 """The gateway: one nameko service made of the route modules in gateway/routes/. Who may call each
-route is declared on it and enforced in gateway/routing.py; errors become JSON in gateway/errors.py."""
+route is declared on it and enforced in gateway/routing.py; errors become
+JSON in gateway/errors.py."""
 
 from backbone.rpc import ServiceRpc
 from gateway.console.pages import ConsolePages

@@ -68,7 +68,8 @@ def _e(name: str) -> str:
 
 @dataclass(frozen=True)
 class Grant:
-    """One user's rights on one vhost, and its topic permissions there (exchange -> (write, read))."""
+    """One user's rights on one vhost, and its topic permissions there
+    (exchange -> (write, read))."""
 
     configure: str
     write: str

@@ -54,16 +54,19 @@ def _running_services():
             yield rpc
     except UnknownService as exc:
         _fail(
-            f"the {exc.args[0]} service is not answering: start the network (make run, or docker compose up)"
+            f"the {exc.args[0]} service is not answering: start the "
+            "network (make run, or docker compose up)"
         )
     except RpcTimeout:
         _fail(
-            "a service did not answer in time (MAILLAGE_RPC_TIMEOUT); is the network healthy? (GET /health)"
+            "a service did not answer in time (MAILLAGE_RPC_TIMEOUT); "
+            "is the network healthy? (GET /health)"
         )
 
 
 def _wait_for_services(seconds: float) -> None:
-    """Until every service answers its `health()` call, or `seconds` pass (then the seed says which)."""
+    """Until every service answers its `health()` call, or `seconds` pass
+    (then the seed says which)."""
     from nameko.exceptions import RpcTimeout, UnknownService
 
     from maillage.network import rpc_client

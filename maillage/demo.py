@@ -345,9 +345,9 @@ PARTNER_PROFILES = {
     "Maraîchage des Sources": {"relationships": ["supplier"], "siret": "44709821300013"},
 }
 
-# Offers (partner, name, kind, unit, price in cents, VAT per mille, lead days, cut-off, days, perishable)
-# and each village's catalogue: (slug, partner, offer, local price). The GAEC is a shared supplier:
-# its yoghurts are sold in three villages at three local prices.
+# Offers (partner, name, kind, unit, price in cents, VAT per mille, lead days, cut-off, days,
+# perishable) and each village's catalogue: (slug, partner, offer, local price). The GAEC is a
+# shared supplier: its yoghurts are sold in three villages at three local prices.
 OFFERS = [
     (
         "GAEC des Trois Fontaines",
@@ -502,7 +502,8 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
                 "title": "Des casiers réfrigérés à Vialle-sur-Lac",
                 "village_id": vialle,
                 "goal_cents": 850000,
-                "purpose": "Quatre casiers réfrigérés pour retirer produits frais et paniers à toute heure.",
+                "purpose": "Quatre casiers réfrigérés pour retirer "
+                "produits frais et paniers à toute heure.",
                 "deadline": (datetime.now(UTC) + timedelta(days=45))
                 .replace(microsecond=0)
                 .isoformat(),
@@ -651,7 +652,8 @@ def _next_christmas() -> str:
 
 
 def _describe_places(rpc, village_ids: dict) -> None:
-    """Set every time (replaces, so running twice changes nothing); stops only when there are none."""
+    """Set every time (replaces, so running twice changes nothing); stops
+    only when there are none."""
     for slug, place in PLACES.items():
         village_id = village_ids[slug]
         described = ("street", "coordinates", "services", "public_phone", "public_email")
@@ -968,8 +970,8 @@ def _seed_counter(rpc, village_ids: dict, propagation_timeout: float) -> None:
 
 
 # Logistics (orders service): the cooperative's van driven by Bernard (a volunteer with a licence),
-# and two help requests a volunteer can take: (slug, requester's phone, skill, place, weekday, start,
-# hours, description). None is completed here: hours are credited when a concierge confirms.
+# and two help requests a volunteer can take: (slug, requester's phone, skill, place, weekday,
+# start, hours, description). None is completed here: hours are credited when a concierge confirms.
 VEHICLE = {
     "name": "Kangoo de la coopérative",
     "depot": "bourg-aux-chenes",

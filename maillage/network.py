@@ -44,7 +44,8 @@ def consumers_by_event_type() -> dict[str, list[str]]:
 BROKER_HELP = """RabbitMQ is not reachable at {uri} ({error}).
 Maillage needs a RabbitMQ broker. Start one, then run this again:
   - with Docker:            docker compose up -d rabbitmq
-                            then AMQP_URI=amqp://maillage:maillage@127.0.0.1:5672/ (compose's broker user)
+                            then AMQP_URI=amqp://maillage:maillage@127.0.0.1:5672/
+                            (compose's broker user)
   - with Debian/Ubuntu:     sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached
   - elsewhere:              set AMQP_URI=amqp://user:password@host:5672/ to an existing broker"""
 
@@ -82,9 +83,10 @@ def declare_topology(amqp_uri: str | None = None) -> list[str]:
     except pika.exceptions.ChannelClosedByBroker as exc:
         if exc.reply_code == 406:
             raise TopologyMismatch(
-                f"the broker already has a queue or exchange declared differently: {exc.reply_text}\n"
-                "A quorum queue's arguments cannot change. Once its messages are handled (or moved), "
-                "delete it (`rabbitmqctl delete_queue NAME`) and run `maillage topology` again."
+                "the broker already has a queue or exchange declared differently: "
+                f"{exc.reply_text}\nA quorum queue's arguments cannot change. Once its "
+                "messages are handled (or moved), delete it (`rabbitmqctl delete_queue "
+                "NAME`) and run `maillage topology` again."
             ) from None
         raise
     finally:

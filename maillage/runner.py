@@ -175,7 +175,8 @@ class Network:
                 process.restarts += 1
                 self._spawn(process)
                 self.report(
-                    f"{process.name} restarted (pid {process.popen.pid}, restart {process.restarts})"
+                    f"{process.name} restarted (pid "
+                    f"{process.popen.pid}, restart {process.restarts})"
                 )
                 changed = True
         if changed:
@@ -191,8 +192,8 @@ class Network:
         temporary.replace(self.status_path)
 
     def wait_healthy(self, health_url: str, timeout: float) -> None:
-        """Until `/health` says every service answers, restarting what exits meanwhile; a process that keeps dying
-        before the network was ever up fails the start with its last lines."""
+        """Until `/health` says every service answers, restarting what exits meanwhile; a process
+        that keeps dying before the network was ever up fails the start with its last lines."""
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
@@ -229,8 +230,8 @@ class Network:
         for process in dead:
             tail = process.log_path.read_text(errors="replace").splitlines()[-15:]
             lines.append(
-                f"{process.name} exited with {process.last_exit} ({process.exits_in_a_row} times in a row); last lines of "
-                f"{process.log_path}:\n  " + "\n  ".join(tail)
+                f"{process.name} exited with {process.last_exit} ({process.exits_in_a_row} times "
+                f"in a row); last lines of {process.log_path}:\n  " + "\n  ".join(tail)
             )
         return "\n".join(lines)
 

@@ -152,8 +152,8 @@ def _free_port() -> int:
 @pytest.fixture
 def smtp_server(tmp_path):
     """`smtp_server(*options)`: a real SMTP server (aiosmtpd, in its own process: eventlet breaks it
-    in this one) on a free port, writing what it receives as JSON lines (tests/services/smtp_capture.py
-    says its options); returns (port, received)."""
+    in this one) on a free port, writing what it receives as JSON lines
+    (tests/services/smtp_capture.py says its options); returns (port, received)."""
     started = []
 
     def start(*options):
@@ -184,8 +184,8 @@ def smtp_server(tmp_path):
 def partners_api(container_factory, nameko_config, service_db):
     """`partners_api(*names)`: the partners service and the gateway running on the real broker (a
     port of their own), a village known to partners, and one producer serving it per name. Returns
-    `base` (the gateway's URL), `db`, `village_id`, `partners` ([(id, API key)] in the names' order),
-    `coordinator` (a coordinator's bearer token) and `containers` (by service class)."""
+    `base` (the gateway's URL), `db`, `village_id`, `partners` ([(id, API key)] in the names'
+    order), `coordinator` (a coordinator's bearer token) and `containers` (by service class)."""
     from types import SimpleNamespace
 
     from backbone.contracts import build_envelope, parse_envelope

@@ -49,7 +49,8 @@ class Stack:
     def console_sign_in(
         self, session, email, password="maillage-demo", allow_redirects=True, **form
     ):
-        """POST the console's sign-in form as a browser does: the form first (its cookie and token)."""
+        """POST the console's sign-in form as a browser does: the form first
+        (its cookie and token)."""
         page = session.get(self.url("/console/connexion"), timeout=10)
         token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
         return session.post(

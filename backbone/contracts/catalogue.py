@@ -57,8 +57,8 @@ def render_markdown(consumers: dict[str, list[str]]) -> str:
         "(`backbone/contracts/events/`); do not edit by hand.",
         "",
         "Every event is published to the topic exchange `maillage.events` with the event type as "
-        "routing key, as a persistent JSON message whose `message_id` is the `event_id`. Delivery is "
-        "at least once: deduplicate on `event_id`.",
+        "routing key, as a persistent JSON message whose `message_id` is the `event_id`. "
+        "Delivery is at least once: deduplicate on `event_id`.",
         "",
         "## Envelope",
         "",
@@ -67,14 +67,20 @@ def render_markdown(consumers: dict[str, list[str]]) -> str:
     ]
     for contract in registry.all():
         schema = contract.schema()
+        scope = (
+            "yes (`village_id` is set)"
+            if contract.village_scoped
+            else "no (network-wide, `village_id` may be null)"
+        )
+        consumed_by = ", ".join(f"`{q}`" for q in consumers.get(contract.type, []))
         lines += [
             f"## `{contract.type}` v{contract.version}",
             "",
             contract.description,
             "",
             f"- published by: `{contract.publisher}`",
-            f"- village-scoped: {'yes (`village_id` is set)' if contract.village_scoped else 'no (network-wide, `village_id` may be null)'}",
-            f"- consumed by: {', '.join(f'`{q}`' for q in consumers.get(contract.type, [])) or 'no service yet'}",
+            f"- village-scoped: {scope}",
+            f"- consumed by: {consumed_by or 'no service yet'}",
             "",
             "Payload:",
             "",

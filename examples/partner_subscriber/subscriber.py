@@ -38,8 +38,8 @@ class SignatureError(Exception):
 def verify_signature(
     secret: str, header: str | None, body: bytes, tolerance_s: int = 300, now: float | None = None
 ) -> int:
-    """Check `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` against
-    the raw body; returns the timestamp, or raises SignatureError saying what is wrong."""
+    """Check `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
+    against the raw body; returns the timestamp, or raises SignatureError saying what is wrong."""
     if not header:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
     parts = {}
@@ -121,8 +121,9 @@ def feed_queue(partner_id: str, name: str = "feed") -> str:
 
 
 def open_feed(amqp_uri: str, partner_id: str, binding_keys=("#",), queue_name: str = "feed"):
-    """Connect as the partner's user, declare `partner-<id>.<queue_name>` and bind it to `<id>.<key>`
-    for each key (`#`: everything; `order.*`: orders only). Returns (connection, channel, queue)."""
+    """Connect as the partner's user, declare `partner-<id>.<queue_name>` and bind it to
+    `<id>.<key>` for each key (`#`: everything; `order.*`: orders only). Returns
+    (connection, channel, queue)."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     queue = feed_queue(partner_id, queue_name)

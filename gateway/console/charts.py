@@ -24,10 +24,11 @@ def bar_chart(
     desc = "; ".join(f"{name} : {_fmt(value, unit)}" for name, value in bars) or "aucune donnée"
     ident = f"chart-{index}"
     parts = [
-        f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="chart" role="img" aria-labelledby="{ident}-t {ident}-d" viewBox="0 0 '
+        f'{width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>',
-        f'<text x="{pad}" y="{pad + 16}" font-size="16" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
+        f'<text x="{pad}" y="{pad + 16}" font-size="16" font-weight="bold" '
+        f'fill="#1a1a1a">{escape(title)}</text>',
     ]
     for i, (name, value) in enumerate(bars):
         y = pad + 28 + i * row_h

@@ -32,7 +32,8 @@ def _local_day(iso: str):
 
 
 def _aware(day: str, clock: str) -> str | None:
-    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime (None when unreadable)."""
+    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime
+    (None when unreadable)."""
     try:
         return datetime.combine(
             date.fromisoformat(day), time.fromisoformat(clock), PARIS
@@ -104,7 +105,8 @@ class ConciergePages:
         )
 
     def _counter_today(self, village_id, today):
-        """Orders, parcels, rounds and help requests of the day, when the orders service has them."""
+        """Orders, parcels, rounds and help requests of the day, when the
+        orders service has them."""
         counter = getattr(self, "_console_counter", None)
         return counter(village_id, today) if counter else None
 

@@ -32,7 +32,8 @@ def _stream_response(request, body) -> Response:
 
 DETAIL_ROWS_SHOWN = 200
 # seconds the services have to compute an export-only detail (a national year of sales by village
-# and partner is ~50,000 rows summed from ~1.5 million daily ones); the page keeps MAILLAGE_RPC_TIMEOUT
+# and partner is ~50,000 rows summed from ~1.5 million daily ones); the page
+# keeps MAILLAGE_RPC_TIMEOUT
 EXPORT_RPC_TIMEOUT = 30.0
 # the villages' tables show this many villages a page (a national network has a thousand); the
 # totals are the whole selection's, and the CSV has every village
@@ -40,8 +41,8 @@ VILLAGES_PER_PAGE = 100
 
 
 def _incomplete(result, ctx) -> Response:
-    """An export or a report is handed to a funder or a commune: one with a service's figures missing
-    would mislead, so none is made (the page itself shows what it has, with a warning)."""
+    """An export or a report is handed to a funder or a commune: one with a service's figures
+    missing would mislead, so none is made (the page itself shows what it has, with a warning)."""
     missing = ", ".join(F.SERVICE_LABELS.get(s, s) for s in result["unavailable"])
     return error_page(
         503,

@@ -1,6 +1,7 @@
 """The counter of one village (orders service): take an order for an inhabitant from the village
 catalogue and hand it over; receive a parcel and hand it over with its code; book a help request
-and choose among the ranked volunteers; today's round stops. Village-scoped like every concierge page."""
+and choose among the ranked volunteers; today's round stops. Village-scoped
+like every concierge page."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _here(ctx) -> list[str]:
 
 def _form_key(ctx) -> str:
     """The idempotency key of the form on the page: the one it was sent with (shown again with its
-    errors), or a new one. The same form sent twice then records one order, parcel or help request."""
+    errors), or a new one. The same form sent twice then records one order,
+    parcel or help request."""
     return ctx.form.get("idempotency_key") or str(uuid.uuid4())
 
 
@@ -36,7 +38,8 @@ def _today() -> date:
 
 
 def _aware(day: str, clock: str) -> str | None:
-    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime (None when unreadable)."""
+    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime
+    (None when unreadable)."""
     try:
         return datetime.combine(
             date.fromisoformat(day), time.fromisoformat(clock), PARIS

@@ -1,5 +1,6 @@
 """Exports of the coordinator's figures: CSV of every table (UTF-8 with BOM, `;` separator, French
-headers: what French Excel opens as is) and the PDF impact report (fpdf2) for a funder or a commune."""
+headers: what French Excel opens as is) and the PDF impact report (fpdf2) for
+a funder or a commune."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from gateway.console import figures as F
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:
-    """Every cell, header included, through `safe_cell`: names typed by people never run as formulas."""
+    """Every cell, header included, through `safe_cell`: names typed by people
+    never run as formulas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([safe_cell(cell) for cell in header])
@@ -32,13 +34,17 @@ def narrative(result: dict) -> list[str]:
     totals, count = result["totals"], len(result["villages"])
     sentences = [f"Sur la période, {count} village(s) du réseau sont suivis dans ce rapport."]
     if "sales_cents" in totals:
-        sentence = f"Les points relais ont enregistré {F.display('sales_cents', totals['sales_cents'])} de ventes"
+        sentence = (
+            "Les points relais ont enregistré "
+            f"{F.display('sales_cents', totals['sales_cents'])} de ventes"
+        )
         if "orders" in totals:
             sentence += f" pour {F.display('orders', totals['orders'])} commande(s)"
         sentences.append(sentence + ", autant d'activité économique gardée sur le territoire.")
     elif "orders" in totals:
         sentences.append(
-            f"{F.display('orders', totals['orders'])} commande(s) ont été passées dans les points relais."
+            f"{F.display('orders', totals['orders'])} commande(s) "
+            "ont été passées dans les points relais."
         )
     if totals.get("volunteer_minutes"):
         who = (
@@ -65,7 +71,8 @@ def narrative(result: dict) -> list[str]:
         sentences.append(
             f"{F.display('new_members', totals['new_members'])} nouvel(le)s habitant(e)s ont adhéré"
             + (
-                f" ; {F.display('members', totals['members'])} habitant(e)s sont inscrit(e)s en tout."
+                f" ; {F.display('members', totals['members'])} "
+                "habitant(e)s sont inscrit(e)s en tout."
                 if totals.get("members")
                 else "."
             )

@@ -169,7 +169,8 @@ def form_errors(exc: Exception) -> dict[str, str]:
 
 
 def filled(data: dict) -> dict:
-    """A form's answers without the empty ones: an empty required field is then "Champ obligatoire."."""
+    """A form's answers without the empty ones: an empty required field is
+    then "Champ obligatoire."."""
     return {key: value for key, value in data.items() if value not in ("", None)}
 
 
@@ -310,7 +311,8 @@ def _page_for_error(exc: Exception, principal, request_id: str) -> Response:
 
 @dataclass(frozen=True)
 class PageSpec:
-    """What the authorisation matrix (tests/gateway/test_authorization_matrix.py) reads of a page."""
+    """What the authorisation matrix
+    (tests/gateway/test_authorization_matrix.py) reads of a page."""
 
     path: str
     methods: tuple[str, ...]

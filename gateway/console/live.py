@@ -1,4 +1,5 @@
-"""Live figures: the gateway learns that events happened and tells the open pages (server-sent events).
+"""Live figures: the gateway learns that events happened and tells the open
+pages (server-sent events).
 
 `LiveEvents` is a nameko DependencyProvider running one kombu consumer (a greenthread of the
 gateway) on an exclusive, auto-delete, non-durable queue bound to `maillage.events` for the event
@@ -74,7 +75,8 @@ class Hub:
         self.subscriptions.discard(subscription)
 
     def close(self) -> None:
-        """The gateway stops: every open stream ends now (EventSource reconnects to the next one)."""
+        """The gateway stops: every open stream ends now (EventSource
+        reconnects to the next one)."""
         self.closed = True
         for subscription in list(self.subscriptions):
             try:

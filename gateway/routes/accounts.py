@@ -64,7 +64,8 @@ class AccountRoutes:
         errors=(404, 409),
     )
     def set_staff_account_status(self, call):
-        """Disabled: the account cannot sign in and its sessions end. A coordinator cannot disable their own."""
+        """Disabled: the account cannot sign in and its sessions end. A coordinator
+        cannot disable their own."""
         account_id = call.params["account_id"]
         account = self.members_rpc.set_staff_account_status(
             account_id, call.sent, call.principal.id

@@ -204,7 +204,8 @@ class AnimationRoutes:
         scope="path:village_id",
         response=GuestEraseOutput,
         errors=(404, 409),
-        summary="Effacer le nom et le téléphone d'un·e invité·e, à sa demande (l'inscription reste comptée)",
+        summary="Effacer le nom et le téléphone d'un·e invité·e, à "
+        "sa demande (l'inscription reste comptée)",
     )
     def erase_guest(self, call):
         """By the hub that registered the guest (or the host). Twice is a 409. Guests' data is also
@@ -221,7 +222,8 @@ class AnimationRoutes:
         summary="Le calendrier public des animations du village (iCalendar, à ajouter à un agenda)",
     )
     def village_calendar(self, call):
-        """Public on purpose: titles, places and times only, no registrations nor any personal data."""
+        """Public on purpose: titles, places and times only, no registrations
+        nor any personal data."""
         feed = self.events_rpc.public_calendar(call.params["village_id"])
         return Response(
             calendar(feed),
@@ -236,7 +238,8 @@ class AnimationRoutes:
         summary="Le calendrier public des animations de tout le réseau (iCalendar)",
     )
     def network_calendar(self, call):
-        """Public on purpose, like a village's: titles, places, times and the villages' names only."""
+        """Public on purpose, like a village's: titles, places, times and
+        the villages' names only."""
         feed = self.events_rpc.public_network_calendar()
         return Response(
             calendar(feed),

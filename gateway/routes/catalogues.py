@@ -24,7 +24,8 @@ class CatalogueRoutes:
         scope="path:village_id",
         response=CatalogueOutput,
         errors=(404,),
-        summary="La sélection du village parmi les offres des partenaires (prix locaux, disponibilité)",
+        summary="La sélection du village parmi les offres des "
+        "partenaires (prix locaux, disponibilité)",
     )
     def get_catalogue(self, call):
         """What the partners service holds and publishes; the counter reads the same items from the
@@ -40,7 +41,8 @@ class CatalogueRoutes:
         response=OfferOutput,
         many=True,
         errors=(404,),
-        summary="Les offres que le village peut vendre (partenaires locaux et fournisseurs mutualisés)",
+        summary="Les offres que le village peut vendre "
+        "(partenaires locaux et fournisseurs mutualisés)",
     )
     def village_offers(self, call):
         return self.partners_rpc.village_offers(call.params["village_id"])
@@ -58,8 +60,8 @@ class CatalogueRoutes:
         summary="Ajouter une offre au catalogue (au prix local donné, sinon au prix de l'offre)",
     )
     def add_catalogue_entry(self, call):
-        """The offer must be available in this village (its partner serves it); once per offer (409).
-        The answer's `item` is the new entry."""
+        """The offer must be available in this village (its partner serves it); once per offer
+        (409). The answer's `item` is the new entry."""
         return self.partners_rpc.add_catalogue_entry(call.params["village_id"], call.sent)
 
     @route(

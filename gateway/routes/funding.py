@@ -35,12 +35,12 @@ class FundingRoutes:
         body=FundingSourceInput,
         response=FundingSourceOutput,
         status=201,
-        summary="Ajouter une source de financement (subvention, mécénat, cotisations, marge, contrat de "
-        "prestation d'une collectivité)",
+        summary="Ajouter une source de financement (subvention, mécénat, cotisations, marge, "
+        "contrat de prestation d'une collectivité)",
     )
     def add_funding(self, call):
-        """A service contract names the local authority buying (a client, not a subsidy), the services
-        bought and its period."""
+        """A service contract names the local authority buying (a client, not a subsidy), the
+        services bought and its period."""
         return self.partners_rpc.add_funding_source(call.sent)
 
     @route(
@@ -109,7 +109,8 @@ class FundingRoutes:
     )
     def pledge(self, call):
         """The pledge reaching the goal funds and closes the campaign (`campaign.funded`); a closed
-        campaign takes no pledge (409). A member pledging is one of the network's (members knows)."""
+        campaign takes no pledge (409). A member pledging is one of the
+        network's (members knows)."""
         member_id = call.sent.get("member_id")
         if member_id:
             try:

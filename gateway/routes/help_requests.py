@@ -42,7 +42,8 @@ class HelpRequestRoutes:
         """The requester is a member of the village; the window is not in the past and lasts at most
         12 hours. The answer lists the volunteers proposed, best first, each with its reasons; with
         none the request is « sans bénévole » (a missing-skill signal for the skills map). The skill
-        is one of the network's taxonomy (`GET /api/skills`, kept by members): another is refused."""
+        is one of the network's taxonomy (`GET /api/skills`, kept by
+        members): another is refused."""
         skill = call.sent["skill"]
         if skill not in {known["code"] for known in known_skills(self.members_rpc)}:
             raise InvalidInput({"skill": [f"Unknown skill: {skill}."]})
@@ -136,7 +137,8 @@ class HelpRequestRoutes:
         summary="La personne aidée confirme : les heures du·de la bénévole sont créditées",
     )
     def confirm_help_request(self, call):
-        """Once (again is a 409): publishes `help_request.completed`, credited once in the time bank."""
+        """Once (again is a 409): publishes `help_request.completed`, credited
+        once in the time bank."""
         return self.orders_rpc.confirm_help_request(call.params["help_request_id"], _here(call))
 
     @route(

@@ -188,7 +188,8 @@ class MemberRoutes:
     )
     def erase_member(self, call):
         """Clears names, phone, email, address and profile in the members service and announces
-        `member.erased`: orders, events and partners anonymise their copies. Erasing twice changes nothing."""
+        `member.erased`: orders, events and partners anonymise their copies. Erasing
+        twice changes nothing."""
         return self.members_rpc.erase_member(call.params["village_id"], call.params["member_id"])
 
     @route(

@@ -19,8 +19,10 @@ from services.members.schemas.notices import (
 )
 
 OPT_OUT_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Maillage : désabonnement</title></head>
-<body style="font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em"><h1>Ne plus recevoir de messages</h1>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Maillage : désabonnement</title></head>
+<body style="font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em">
+<h1>Ne plus recevoir de messages</h1>
 {body}</body></html>"""
 
 
@@ -69,12 +71,12 @@ class NoticeRoutes:
         response=DeliveryLogOutput,
         many=True,
         paged=True,
-        summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, failed, parked, "
-        "to_call ou called), et pourquoi",
+        summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, "
+        "failed, parked, to_call ou called), et pourquoi",
     )
     def notice_delivery_log(self, call):
-        """Newest first; `why` is the provider's answer to the last failure. A notice parked after too many
-        failures is on the list « à prévenir » as a call."""
+        """Newest first; `why` is the provider's answer to the last failure. A notice parked after
+        too many failures is on the list « à prévenir » as a call."""
         outcome = call.request.args.get("outcome")
         return self.members_rpc.notice_delivery_log(
             call.params["village_id"], {"outcome": outcome} if outcome else {}, call.window
@@ -84,12 +86,13 @@ class NoticeRoutes:
         "GET", "/desabonnement", tag="notices", summary="Page du lien de désabonnement des e-mails"
     )
     def opt_out_page(self, call):
-        """Public: the link of every e-mail. Opening it changes nothing (mail scanners open links): the
-        button does."""
+        """Public: the link of every e-mail. Opening it changes nothing (mail scanners open
+        links): the button does."""
         token = call.request.args.get("jeton", "")
         body = (
-            "<p>Vous ne recevrez plus de SMS ni d'e-mails de votre conciergerie ; elle pourra encore vous "
-            "appeler quand quelque chose vous concerne (un colis, une commande).</p>"
+            "<p>Vous ne recevrez plus de SMS ni d'e-mails de votre conciergerie ; "
+            "elle pourra encore vous appeler quand quelque chose vous concerne "
+            "(un colis, une commande).</p>"
             f'<form method="post" action="/desabonnement?jeton={escape(token, quote=True)}">'
             '<button type="submit">Ne plus recevoir de messages</button></form>'
         )
@@ -105,8 +108,8 @@ class NoticeRoutes:
         summary="Désabonnement : retire le consentement à être contacté·e (lien signé d'un e-mail)",
     )
     def opt_out(self, call):
-        """The token of the link (`?jeton=`, or `token` in the body) names the person; a token that is
-        not ours is 400. The page's button posts an empty body."""
+        """The token of the link (`?jeton=`, or `token` in the body) names the person; a token that
+        is not ours is 400. The page's button posts an empty body."""
         result = self.members_rpc.opt_out(
             call.body.get("token") or call.request.args.get("jeton", "")
         )

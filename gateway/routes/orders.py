@@ -32,7 +32,8 @@ class OrderRoutes:
         scope="path:village_id",
         response=CatalogueItemOutput,
         many=True,
-        summary="Le catalogue du village (?available=1 : disponibles seulement), avec la prochaine livraison",
+        summary="Le catalogue du village (?available=1 : disponibles "
+        "seulement), avec la prochaine livraison",
     )
     def village_catalogue(self, call):
         available = call.request.args.get("available") in ("1", "true", "oui")
@@ -51,8 +52,8 @@ class OrderRoutes:
         summary="Prendre une commande (comptoir, casier, arrêt du camion ou livraison à domicile)",
     )
     def place_order(self, call):
-        """Each item from this village's catalogue, delivered that day and ordered before its cut-off;
-        quantity ≥ 1; a date not in the past; home delivery needs an address. The same
+        """Each item from this village's catalogue, delivered that day and ordered before its
+        cut-off; quantity ≥ 1; a date not in the past; home delivery needs an address. The same
         `idempotency_key` sent twice (a double click) gives the same order, never two."""
         return self.orders_rpc.place_order(call.params["village_id"], call.sent)
 
@@ -152,7 +153,8 @@ class OrderRoutes:
         roles=STAFF,
         scope="path:village_id",
         response=CounterTodayOutput,
-        summary="Aujourd'hui au comptoir : à préparer, à remettre, colis en attente (?date=AAAA-MM-JJ)",
+        summary="Aujourd'hui au comptoir : à préparer, à "
+        "remettre, colis en attente (?date=AAAA-MM-JJ)",
     )
     def counter_today(self, call):
         return self.orders_rpc.counter_today(

@@ -32,8 +32,8 @@ class ParcelRoutes:
         summary="Déposer un colis pour un·e habitant·e (le code de retrait est donné une fois)",
     )
     def receive_parcel(self, call):
-        """`partner_id`, when given, is a logistics partner of the network (La Poste, a carrier): it is
-        told of the parcel's events (feed, webhooks), never of the member nor the code."""
+        """`partner_id`, when given, is a logistics partner of the network (La Poste, a carrier): it
+        is told of the parcel's events (feed, webhooks), never of the member nor the code."""
         check_logistics_partner(self.partners_rpc, "partner_id", call.sent.get("partner_id"))
         return self.orders_rpc.receive_parcel(call.params["village_id"], call.sent)
 
@@ -45,7 +45,8 @@ class ParcelRoutes:
         scope="path:village_id",
         response=CarrierOutput,
         many=True,
-        summary="Les transporteurs partenaires du village (le `partner_id` d'un colis qu'ils apportent)",
+        summary="Les transporteurs partenaires du village (le "
+        "`partner_id` d'un colis qu'ils apportent)",
     )
     def list_carriers(self, call):
         return carriers_of(self.partners_rpc, call.params["village_id"])
@@ -59,7 +60,9 @@ class ParcelRoutes:
         response=ParcelOutput,
         many=True,
         paged=True,
-        summary="Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)",
+        summary=(
+            "Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)"
+        ),
     )
     def list_parcels(self, call):
         status = call.request.args.get("status")

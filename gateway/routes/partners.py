@@ -1,6 +1,7 @@
 """Routes about partners, their API keys and their offers (partners service). A partner (API key,
 role PARTNER) manages its own offers under /api/partner/...; the coordinator registers partners and
-may manage any partner's offers under /api/partners/...; staff read the partners serving a village."""
+may manage any partner's offers under /api/partners/...; staff read the
+partners serving a village."""
 
 from backbone.schemas import load
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
@@ -35,8 +36,8 @@ class PartnerRoutes:
         status=201,
     )
     def register_partner(self, call):
-        """Kind, relationships (supplier, logistics, client, funder, co_organiser: several at once), villages
-        served (none: the whole network; the scope follows), contacts, SIRET (checked)."""
+        """Kind, relationships (supplier, logistics, client, funder, co_organiser: several at once),
+        villages served (none: the whole network; the scope follows), contacts, SIRET (checked)."""
         return self.partners_rpc.register_partner(call.sent)
 
     @route(
@@ -78,11 +79,11 @@ class PartnerRoutes:
         errors=(404,),
     )
     def remove_partner(self, call):
-        """In one go: the partner is marked ended with the reason, its API keys revoked, its webhooks
-        disabled and their pending deliveries set aside, its offers withdrawn from every village
-        catalogue (each announces `catalogue.changed`); then its AMQP feed (broker user and queues) is
-        deleted, or retried by the service until the broker answers (`feed_deleted`). Its history,
-        figures and offers stay. Removing it again answers the same."""
+        """In one go: the partner is marked ended with the reason, its API keys revoked, its
+        webhooks disabled and their pending deliveries set aside, its offers withdrawn from every
+        village catalogue (each announces `catalogue.changed`); then its AMQP feed (broker user and
+        queues) is deleted, or retried by the service until the broker answers (`feed_deleted`). Its
+        history, figures and offers stay. Removing it again answers the same."""
         return self.partners_rpc.remove_partner(call.params["partner_id"], call.sent)
 
     @route(
@@ -166,7 +167,8 @@ class PartnerRoutes:
         errors=(404,),
     )
     def update_partner(self, call):
-        """What is given replaces what was (relationships, contacts, SIRET); the villages served stay."""
+        """What is given replaces what was (relationships, contacts, SIRET);
+        the villages served stay."""
         return self.partners_rpc.update_partner(call.params["partner_id"], call.sent)
 
     # --- a partner's own offers (by API key) ------------------------------------------------------
@@ -222,8 +224,8 @@ class PartnerRoutes:
         errors=(404, 409),
     )
     def update_my_offer(self, call):
-        """Every village selling it gets its new catalogue (`catalogue.changed`); a village may leave the
-        offer's villages only once no catalogue sells it there (409)."""
+        """Every village selling it gets its new catalogue (`catalogue.changed`); a village may
+        leave the offer's villages only once no catalogue sells it there (409)."""
         return self.partners_rpc.update_offer(call.principal.id, call.params["offer_id"], call.sent)
 
     @route(
@@ -241,7 +243,7 @@ class PartnerRoutes:
             call.principal.id, call.params["offer_id"], call.sent
         )
 
-    # --- any partner's offers (the coordinator, on a partner's behalf) -----------------------------
+    # --- any partner's offers (the coordinator, on a partner's behalf) ----------------------------
 
     @route(
         "GET",

@@ -52,7 +52,8 @@ class RoundRoutes:
     )
     def create_vehicle(self, call):
         """Capacity ≥ 1; exactly one driver: a volunteer holding a licence (`driver_member_id`) or a
-        logistics partner (`driver_partner_id`, known to partners with the logistics relationship)."""
+        logistics partner (`driver_partner_id`, known to partners with the
+        logistics relationship)."""
         check_logistics_partner(
             self.partners_rpc, "driver_partner_id", call.sent.get("driver_partner_id")
         )
@@ -68,13 +69,14 @@ class RoundRoutes:
         response=RoundOutput,
         status=201,
         errors=(404, 409),
-        summary="Planifier la tournée d'un véhicule pour un jour (livraisons, arrêts du camion, enlèvements)",
+        summary="Planifier la tournée d'un véhicule pour un jour "
+        "(livraisons, arrêts du camion, enlèvements)",
     )
     def plan_round(self, call):
-        """The day's home deliveries of the villages served, a stop per itinerant village and the pooled
-        supplier orders to pick up, ordered along the way. Refused: a past date (400), a vehicle
-        already out that day, nothing to carry, more than the vehicle's capacity (409, with the
-        overflow). Publishes `round.planned` (to the driver)."""
+        """The day's home deliveries of the villages served, a stop per itinerant village and the
+        pooled supplier orders to pick up, ordered along the way. Refused: a past date (400), a
+        vehicle already out that day, nothing to carry, more than the vehicle's capacity (409, with
+        the overflow). Publishes `round.planned` (to the driver)."""
         return self.orders_rpc.plan_round(call.params["village_id"], call.sent, call.village_ids)
 
     @route(
@@ -133,8 +135,8 @@ class RoundRoutes:
         summary="Marquer un arrêt comme fait (une livraison à domicile : la commande est livrée)",
     )
     def complete_round_stop(self, call):
-        """A concierge: the stops of their village (and the pick-ups of a round leaving from it); the
-        coordinator: any. Once (again is a 409); the last stop completes the round."""
+        """A concierge: the stops of their village (and the pick-ups of a round leaving from it);
+        the coordinator: any. Once (again is a 409); the last stop completes the round."""
         return self.orders_rpc.complete_round_stop(
             call.params["round_id"], call.params["stop_id"], call.village_ids
         )

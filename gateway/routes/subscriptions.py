@@ -1,7 +1,7 @@
-"""Routes of partners' subscriptions (partners service): a partner (by API key) manages its webhooks,
-reads its delivery log, asks for a redelivery and opens its AMQP feed account; the coordinator reads
-any partner's deliveries and the parked ones. A partner only ever sees its own: the service is
-given the caller's partner id, whatever the request says."""
+"""Routes of partners' subscriptions (partners service): a partner (by API key) manages its
+webhooks, reads its delivery log, asks for a redelivery and opens its AMQP feed account; the
+coordinator reads any partner's deliveries and the parked ones. A partner only ever sees its own:
+the service is given the caller's partner id, whatever the request says."""
 
 from gateway.routing import COORDINATOR, PARTNER, route
 from services.partners.schemas.subscriptions import (
@@ -44,7 +44,8 @@ class SubscriptionRoutes:
         body=WebhookInput,
         response=WebhookCreatedOutput,
         status=201,
-        summary="Abonner une adresse web (webhook) à des événements ; son secret est montré une fois",
+        summary="Abonner une adresse web (webhook) à des "
+        "événements ; son secret est montré une fois",
     )
     def create_webhook(self, call):
         """The URL is http or https; event types among GET /api/partner/event-types. Every body is

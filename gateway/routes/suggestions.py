@@ -104,8 +104,8 @@ class SuggestionRoutes:
     )
     def change_suggestion_status(self, call):
         """A jump that skips a step is a 409 naming the states. When planned or done, `answered_by`
-        names what answers it (`{"kind": "offer"|"animation"|"partner", "id": ...}`): one that points
-        to nothing is a 400. Announces `suggestion.answered`."""
+        names what answers it (`{"kind": "offer"|"animation"|"partner", "id": ...}`): one that
+        points to nothing is a 400. Announces `suggestion.answered`."""
         return self.events_rpc.change_suggestion_status(
             call.params["suggestion_id"], call.sent, [call.params["village_id"]]
         )
@@ -116,7 +116,8 @@ class SuggestionRoutes:
         tag="concertation",
         roles=COORDINATOR,
         response=SuggestionOverviewOutput,
-        summary="Signaux du réseau : besoins soulevés dans plusieurs villages, délai médian de réponse",
+        summary="Signaux du réseau : besoins soulevés dans "
+        "plusieurs villages, délai médian de réponse",
     )
     def suggestions_overview(self, call):
         return self.events_rpc.suggestions_overview(None)

@@ -76,7 +76,8 @@ class VillageRoutes:
         errors=(404,),
     )
     def update_village(self, call):
-        """Only the fields sent change; slug and kind stay as opened; status changes through `/status`."""
+        """Only the fields sent change; slug and kind stay as opened; status
+        changes through `/status`."""
         return self.members_rpc.update_village(call.params["village_id"], call.sent)
 
     @route(
@@ -91,8 +92,8 @@ class VillageRoutes:
         errors=(404, 409),
     )
     def change_village_status(self, call):
-        """preparing → open ↔ paused → closed (closed is final); announced as `village.status_changed`.
-        A transition from the wrong state is a 409 naming both states."""
+        """preparing → open ↔ paused → closed (closed is final); announced as
+        `village.status_changed`. A transition from the wrong state is a 409 naming both states."""
         return self.members_rpc.change_village_status(call.params["village_id"], call.sent)
 
     @route(
@@ -106,7 +107,8 @@ class VillageRoutes:
         errors=(404,),
     )
     def get_opening_hours(self, call):
-        """Weekly slots (Europe/Paris), exceptions (closures, special hours) and each truck stop's times."""
+        """Weekly slots (Europe/Paris), exceptions (closures, special hours) and
+        each truck stop's times."""
         return self.members_rpc.get_opening_hours(call.params["village_id"])
 
     @route(
@@ -166,8 +168,8 @@ class VillageRoutes:
         errors=(404,),
     )
     def opening_status(self, call):
-        """For the village and each stop of its truck: `open`, `until` (closing time), `next_opening`.
-        `?at=2025-06-03T10:00:00+02:00` asks about another moment (default: now)."""
+        """For the village and each stop of its truck: `open`, `until` (closing time),
+        `next_opening`. `?at=2025-06-03T10:00:00+02:00` asks about another moment (default: now)."""
         return self.members_rpc.opening_status(
             call.params["village_id"], call.request.args.get("at")
         )
@@ -199,7 +201,8 @@ class VillageRoutes:
         errors=(404, 409),
     )
     def add_stop(self, call):
-        """Only an itinerant village has stops (409 otherwise). Each stop has its own weekly times."""
+        """Only an itinerant village has stops (409 otherwise). Each stop
+        has its own weekly times."""
         return self.members_rpc.add_stop(call.params["village_id"], call.sent)
 
     @route(

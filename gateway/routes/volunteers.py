@@ -60,7 +60,8 @@ class VolunteerRoutes:
         response=VolunteerOutput,
         status=201,
         errors=(404, 409),
-        summary="Inscrire un·e habitant·e comme bénévole (compétences, disponibilités, villages servis)",
+        summary="Inscrire un·e habitant·e comme bénévole "
+        "(compétences, disponibilités, villages servis)",
     )
     def create_volunteer(self, call):
         """The member must belong to the concierge's village (else 404). Unknown skills or villages,
@@ -132,7 +133,8 @@ class VolunteerRoutes:
     )
     def network_skills_map(self, call):
         """Supply (volunteers serving each village, counted once for the network) against demand
-        (help requests, unanswered ones): `missing` lists the skills asked for with no one in reach."""
+        (help requests, unanswered ones): `missing` lists the skills asked
+        for with no one in reach."""
         return self.members_rpc.skills_map(None)
 
     @route(

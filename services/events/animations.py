@@ -84,7 +84,8 @@ def _shown(animation: Animation, registration: Registration, village_ids) -> boo
 
 
 def _guests_to_call(animation: Animation, village_ids) -> list[dict]:
-    """Guests registered (or waiting) from the caller's hubs, with their phone: nobody else can tell them."""
+    """Guests registered (or waiting) from the caller's hubs, with their phone:
+    nobody else can tell them."""
     return [
         {
             "registration_id": r.id,
@@ -308,8 +309,8 @@ def _add_months(moment, months: int):
 
 
 def occurrence_starts(starts_at, recurrence: dict | None) -> list:
-    """The start of every occurrence, the first included (one when there is no recurrence). Steps are
-    taken in the network's local time (Europe/Paris): a 14:00 workshop stays at 14:00 across a
+    """The start of every occurrence, the first included (one when there is no recurrence). Steps
+    are taken in the network's local time (Europe/Paris): a 14:00 workshop stays at 14:00 across a
     daylight saving change."""
     if not recurrence:
         return [starts_at]
@@ -333,7 +334,8 @@ def occurrence_starts(starts_at, recurrence: dict | None) -> list:
 
 def create_animation(uow, village_id: str, data: dict) -> dict:
     """Checks the village and each co-organiser are known (an unknown one is named); announces
-    `animation.scheduled` for each occurrence (a recurrence creates them all, sharing a `series_id`)."""
+    `animation.scheduled` for each occurrence (a recurrence creates them all,
+    sharing a `series_id`)."""
     data = load(AnimationInput(), data)
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
@@ -488,7 +490,8 @@ def cancel_registration(uow, animation_id, registration_id, village_ids) -> dict
 
 
 def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
-    """Never below the places already taken (409 naming `capacity`); more places promote people waiting."""
+    """Never below the places already taken (409 naming `capacity`); more places
+    promote people waiting."""
     data = load(CapacityInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)

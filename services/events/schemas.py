@@ -346,8 +346,8 @@ class AnimationOutput(Schema):
     guests_to_call = fields.List(
         fields.Nested(GuestToCallOutput),
         metadata={
-            "description": "On cancellation: the guests registered from this hub, to call (they are not members: "
-            "nobody else tells them)."
+            "description": "On cancellation: the guests registered from this hub, to call (they "
+            "are not members: nobody else tells them)."
         },
     )
 

@@ -102,7 +102,8 @@ class EventsService:
 
     @timer(interval=3600)
     def erase_expired_guests(self):
-        """The retention rule for guests' names and phones (backbone.config.guest_retention_days)."""
+        """The retention rule for guests' names and phones
+        (backbone.config.guest_retention_days)."""
         with self.db.unit_of_work() as uow:
             animations.erase_expired_guests(uow, utcnow(), config.guest_retention_days())
 

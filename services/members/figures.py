@@ -11,7 +11,8 @@ Figures (per village):
   period (help requests completed, volunteer roles at animations held);
 - `active_volunteers`: distinct people credited in the village during the period;
 - `volunteers`: the village's volunteer pool: active volunteers who serve it (home or chosen);
-- `missing_skills`: skills asked for in the village (help requests) that no volunteer within reach has.
+- `missing_skills`: skills asked for in the village (help requests) that no
+  volunteer within reach has.
 
 Details (no personal data, counts only):
 - `volunteer_pool`: per village and skill, how many active volunteers serve it

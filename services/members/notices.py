@@ -171,7 +171,7 @@ def record_parcel_received(uow, envelope: dict) -> None:
     uow.commit()
 
 
-# --- order ready -----------------------------------------------------------------------------------
+# --- order ready ----------------------------------------------------------------------------------
 
 FRENCH_DAYS = {
     "monday": "lundi",
@@ -261,7 +261,7 @@ def _already(uow, source_type: str, source_ref: str, member_id: str) -> bool:
     )
 
 
-# --- sending ---------------------------------------------------------------------------------------
+# --- sending --------------------------------------------------------------------------------------
 
 
 def default_sender() -> channels.Channels:
@@ -341,7 +341,8 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
     - a failure counts an attempt, says why, and waits a growing pause; after `max_attempts()` the
       notice is parked and becomes a call on the concierge's list;
     - a provider that cannot be reached at all is not tried again in this run: its other messages
-      wait for the next one (they would each wait for the same timeout), their attempts untouched."""
+      wait for the next one (they would each wait for the same timeout),
+      their attempts untouched."""
     sent, channels_up = 0, {"sms", "email"}
     for _ in range(limit):
         notice = _next_due(uow, now, channels_up) if channels_up else None
@@ -393,7 +394,7 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
     return sent
 
 
-# --- the concierge's list --------------------------------------------------------------------------
+# --- the concierge's list -------------------------------------------------------------------------
 
 
 def _dump(notice: Notice, member: Member | None) -> dict:
@@ -463,7 +464,7 @@ def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = No
     return _dump(notice, uow.session.get(Member, notice.member_id))
 
 
-# --- the delivery log ------------------------------------------------------------------------------
+# --- the delivery log -----------------------------------------------------------------------------
 
 
 def _outcome(notice: Notice) -> str:
@@ -479,7 +480,8 @@ def _outcome(notice: Notice) -> str:
 
 
 def _outcome_is(outcome: str):
-    """`_outcome` as a SQL condition, so that the log is filtered (and cut in pages) by the query."""
+    """`_outcome` as a SQL condition, so that the log is filtered (and cut
+    in pages) by the query."""
     open_ = and_(Notice.status.notin_(("sent", "done")), Notice.parked_at.is_(None))
     return {
         "sent": Notice.status == "sent",

@@ -72,7 +72,8 @@ def _intervals(weekly, exceptions, first: date, last: date) -> Iterator[tuple[da
 
 
 def _merged(intervals) -> Iterator[tuple[datetime, datetime]]:
-    """Touching or overlapping intervals as one (12:00–14:00 then 14:00–18:00 is open until 18:00)."""
+    """Touching or overlapping intervals as one (12:00–14:00 then
+    14:00–18:00 is open until 18:00)."""
     current = None
     for start, end in intervals:
         if current and start <= current[1]:

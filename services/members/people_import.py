@@ -298,7 +298,8 @@ def import_members(uow, village_id: str, text: str) -> dict:
                 {
                     "row": line,
                     "field": "phone" if existing[0]["reason"] == "same_phone" else "last_name",
-                    "message_en": f"Already registered in this village: {existing[0]['display_name']}.",
+                    "message_en": "Already registered in this village: "
+                    f"{existing[0]['display_name']}.",
                 }
             )
             continue

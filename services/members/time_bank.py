@@ -140,7 +140,8 @@ def volunteer_hours(uow, volunteer_id: str, village_ids=None) -> dict:
 
 
 def member_ledger(uow, member_id: str) -> dict:
-    """Every line credited to one person, newest first, with the balance (also their RGPD export)."""
+    """Every line credited to one person, newest first, with the balance
+    (also their RGPD export)."""
     lines = uow.session.scalars(
         select(TimeBankEntry)
         .where(TimeBankEntry.member_id == member_id)

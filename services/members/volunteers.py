@@ -153,7 +153,8 @@ def list_volunteers(
     village_id: str | None = None,
     window: dict | None = None,
 ) -> list[dict]:
-    """Visible volunteers, by name; `skill` keeps those who have it, `village_id` those serving it."""
+    """Visible volunteers, by name; `skill` keeps those who have it,
+    `village_id` those serving it."""
     query = _visible(select(Volunteer), village_ids).order_by(
         Member.last_name, Member.first_name, Volunteer.id
     )
@@ -290,8 +291,8 @@ def profile_of_member(uow, member_id: str) -> dict | None:
 
 
 def forget_member(uow, member_id: str) -> bool:
-    """Erasure (RGPD) of a volunteer's profile, for the people service layer to call when it erases a
-    member: skills, availability and villages go, the profile stays inactive and hidden; the hours
+    """Erasure (RGPD) of a volunteer's profile, for the people service layer to call when it erases
+    a member: skills, availability and villages go, the profile stays inactive and hidden; the hours
     ledger keeps its lines (they point at an id, not a person). Does not commit."""
     volunteer = uow.session.scalar(select(Volunteer).where(Volunteer.member_id == member_id))
     if volunteer is None:

@@ -87,7 +87,8 @@ def delivered_on(item: CatalogueItem, delivery_date: date) -> bool:
 
 
 def problem(item: CatalogueItem, delivery_date: date, now: datetime) -> str | None:
-    """Why `item` cannot be ordered for `delivery_date` at `now` (English; the gateway translates), or None."""
+    """Why `item` cannot be ordered for `delivery_date` at `now` (English; the
+    gateway translates), or None."""
     if not item.available:
         return f"Out of stock: {item.name}."
     if not delivered_on(item, delivery_date):

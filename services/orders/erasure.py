@@ -3,23 +3,29 @@ data (the rules live in read_models.record_member_erased and the modules it call
 without a rule here fails tests/services/test_erasure_rules.py."""
 
 ERASURE: dict[str, str] = {
-    "known_members": "display_name and tags emptied, erased_at set (read_models.record_member_erased)",
+    "known_members": "display_name and tags emptied, erased_at set "
+    "(read_models.record_member_erased)",
     "orders": "delivery_address and note emptied; the order stays, counted (ordering.scrub_member)",
-    "parcels": "sender_name and description emptied (parcels.scrub_member); place is the hub's shelf",
-    "help_requests": "place, description and reasons emptied for the requester (help_requests.scrub_member); "
-    "volunteer_member_id is an id only",
-    "round_stops": "address, latitude and longitude emptied (rounds.scrub_member); supplier_name is a partner's",
-    "known_volunteers": "ids, skills and availability only; an erased member is never offered (volunteers.py)",
+    "parcels": "sender_name and description emptied (parcels.scrub_member); "
+    "place is the hub's shelf",
+    "help_requests": "place, description and reasons emptied for the requester "
+    "(help_requests.scrub_member); volunteer_member_id is an id only",
+    "round_stops": "address, latitude and longitude emptied "
+    "(rounds.scrub_member); supplier_name is a partner's",
+    "known_volunteers": "ids, skills and availability only; "
+    "an erased member is never offered (volunteers.py)",
     "vehicles": "driver_member_id is an id only; name is the vehicle's",
     "rounds": "driver_member_id is an id only",
-    "outbox": "published rows naming the member (or their orders) scrubbed (backbone.retention.scrub_outbox), "
-    "all published rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
+    "outbox": "published rows naming the member (or their orders) scrubbed "
+    "(backbone.retention.scrub_outbox), all published rows "
+    "purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
     # no inhabitant's data: partners', suppliers', villages' and products' names; carriers' names
     "catalogue_items": "not personal: products and partners",
     "order_lines": "not personal: products and partners",
     "purchase_orders": "not personal: suppliers",
     "known_villages": "not personal: villages",
-    "daily_parcel_senders": "not personal: carriers only, a neighbour counts on one line without a name",
+    "daily_parcel_senders": "not personal: carriers only, "
+    "a neighbour counts on one line without a name",
     "daily_partner_sales": "not personal: partners",
     "daily_sales": "not personal: partners",
     "monthly_partner_sales": "not personal: partners",

@@ -1,8 +1,10 @@
 """The orders service's part of the coordinator's figures: `village_figures(date_from, date_to,
-village_ids=None, details=())` -> {"figures": {village_id: {name: number}}, "details": {name: [rows]}}.
+village_ids=None, details=())` -> {"figures": {village_id: {name: number}},
+"details": {name: [rows]}}.
 
 A period is two dates ("YYYY-MM-DD", inclusive) on the wall clock of Europe/Paris. Every village
-asked for (all known villages when `village_ids` is None) has a line, with zeros when nothing happened.
+asked for (all known villages when `village_ids` is None) has a line, with
+zeros when nothing happened.
 
 Figures (per village):
 - `orders`: orders placed at the counter during the period (whatever became of them);
@@ -128,7 +130,8 @@ VILLAGE_PARCEL_FIGURES = ("parcels_received", "parcels_handed_over")  # returned
 
 def _parcel_counts(uow, start: datetime, end: datetime, village_ids, names, keys, shown=()):
     """(figure, rows) for each figure of `names`: the parcels received in [start, end) or, for the
-    others, closed then with the figure's status, counted per `keys` (rows: *keys, *shown, count)."""
+    others, closed then with the figure's status, counted per `keys` (rows:
+    *keys, *shown, count)."""
     for name, status in PARCEL_FIGURES:
         if name not in names:
             continue
@@ -300,8 +303,8 @@ def _roll_up_months(uow, first: date, last: date, rolled: set[date]) -> None:
 
 
 def _sum_month(uow, month: date, after: date) -> None:
-    """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from the
-    daily ones (parcels per sender stay daily: a few rows a day)."""
+    """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from
+    the daily ones (parcels per sender stay daily: a few rows a day)."""
     first_day = literal(month, Date)
     uow.session.execute(
         insert(MonthlyVillage).from_select(
@@ -357,7 +360,8 @@ def _sum_month(uow, month: date, after: date) -> None:
 def _unrolled_spans(
     rolled: set[date], date_from: date, date_to: date
 ) -> list[tuple[datetime, datetime]]:
-    """[start, end) of each run of days of the period not in `rolled` (usually today, or nothing)."""
+    """[start, end) of each run of days of the period not in `rolled`
+    (usually today, or nothing)."""
     spans, day, first = [], date_from, None
     while day <= date_to + timedelta(days=1):
         if day <= date_to and day not in rolled:
@@ -480,9 +484,9 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         return {"figures": {}, "details": empty}
     start, end = period_bounds(date_from, date_to)
     wanted = None if village_ids is None else ids
-    # the months and days rolled up, from the roll-up tables; the other days (today…) counted from the
-    # orders and parcels. What is rolled up is read first and the roll-up rows taken for those months
-    # and days only: a day rolled up meanwhile is counted once, from the orders and parcels
+    # the months and days rolled up, from the roll-up tables; the other days (today…) counted from
+    # the orders and parcels. What is rolled up is read first and the roll-up rows taken for those
+    # months and days only: a day rolled up meanwhile is counted once, from the orders and parcels
     months = _whole_months(uow, date_from, date_to)
     rolled = set(
         uow.session.scalars(
@@ -560,7 +564,8 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
 
 
 def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
-    """The parcels_by_sender detail: the counts of each part of the period added up, most parcels first."""
+    """The parcels_by_sender detail: the counts of each part of the period added
+    up, most parcels first."""
     summed: dict[tuple[str, str], dict] = {}
     for part in counts:
         for (kind, key), values in part.items():

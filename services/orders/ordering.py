@@ -18,7 +18,8 @@ Home delivery (on a round) is for members who cannot come: tagged fragile, reduc
 no_car (HOME_DELIVERY_TAGS, from `member.registered`); an address is required.
 
 Idempotency: `idempotency_key` is unique per village; the same key sent again (a double click at the
-counter, a retry) answers the order already made, and two at once cannot make two (unique constraint).
+counter, a retry) answers the order already made, and two at once cannot
+make two (unique constraint).
 
 Visibility: `village_ids` is what the caller may see (None: every village); an order elsewhere is
 "not found". A partner sees only orders with lines of its own, and only those lines.
@@ -360,7 +361,8 @@ def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> di
 
 def mark_delivered(uow, order_id, now: datetime | None = None) -> Order:
     """A home delivery was made (a round's stop, or the concierge went). Records order.delivered;
-    does NOT commit: the caller's unit of work does (rounds complete a stop in the same transaction)."""
+    does NOT commit: the caller's unit of work does (rounds complete a stop in
+    the same transaction)."""
     now = now or utcnow()
     order = _find(uow, order_id, None, lock=True)
     if order.fulfilment != "home_delivery":
@@ -516,7 +518,9 @@ def counter_today(uow, village_id: str, on_date: date, now: datetime | None = No
     for order in dump_orders(uow, [*at_counter, *(order for order, _count in awaiting)]):
         lists[order["status"]].append(order)
     waiting = parcels.waiting_parcels(uow, village_id, now)
-    return {  # the lists are dumped already (OrderOutput, ParcelOutput): CounterTodayOutput documents the whole
+    # the lists are dumped already (OrderOutput, ParcelOutput): CounterTodayOutput documents
+    # the whole answer
+    return {
         "village_id": village_id,
         "date": on_date.isoformat(),
         "to_prepare": lists["confirmed"],
@@ -543,7 +547,8 @@ def member_orders(uow, member_id: str) -> list[dict]:
 
 def scrub_member(uow, member_id: str) -> int:
     """Erase what identifies a member in their orders (address, free note); the orders stay, for the
-    figures. Does not commit: the erasure's unit of work does. Returns how many orders were scrubbed."""
+    figures. Does not commit: the erasure's unit of work does. Returns how
+    many orders were scrubbed."""
     rows = uow.session.scalars(select(Order).where(Order.member_id == str(member_id))).all()
     for order in rows:
         order.delivery_address, order.note = None, None

@@ -248,7 +248,8 @@ def return_to_sender(uow, parcel_id, data, village_ids, now: datetime | None = N
 
 
 def return_overdue(uow, now: datetime | None = None) -> list[str]:
-    """Every parcel waiting for `RETURN_AFTER_DAYS` days goes back to its sender (the timer's work)."""
+    """Every parcel waiting for `RETURN_AFTER_DAYS` days goes back to its
+    sender (the timer's work)."""
     now = now or utcnow()
     overdue = uow.session.scalars(
         select(Parcel)

@@ -40,8 +40,8 @@ from services.orders.schemas.rounds import (
 
 
 def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dict:
-    """A partner (the driver) gets what the delivery needs, as in `round.planned`: addresses, not who
-    lives there."""
+    """A partner (the driver) gets what the delivery needs, as in `round.planned`:
+    addresses, not who lives there."""
     vehicle = uow.session.get(Vehicle, round_.vehicle_id)
     member_ids = [s.member_id for s in round_.stops if s.member_id]
     names = (
@@ -360,9 +360,10 @@ def complete_stop(
     now: datetime | None = None,
 ) -> dict:
     """A stop done (once: again is a 409). A concierge completes the stops of their own village (and
-    the pick-ups of a round leaving from it); the coordinator and the driving partner any. A home delivery marks its order delivered in the
-    same transaction (`order.delivered`); the last stop completes the round. (No event of its own:
-    no service subscribes to stop completions yet, and an event nobody reads is a dead letter.)"""
+    the pick-ups of a round leaving from it); the coordinator and the driving partner any. A home
+    delivery marks its order delivered in the same transaction (`order.delivered`); the last stop
+    completes the round. (No event of its own: no service subscribes to stop completions yet, and an
+    event nobody reads is a dead letter.)"""
     now = now or utcnow()
     round_ = _find(uow, round_id, village_ids, partner_id=partner_id, lock=True)
     stop = next((s for s in round_.stops if s.id == str(stop_id)), None)

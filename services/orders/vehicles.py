@@ -1,5 +1,6 @@
 """The network's vehicles (a small table): name, depot village, capacity in crates/parcels, and
-who drives: a volunteer holding a licence (from the volunteers' read model) or a logistics partner."""
+who drives: a volunteer holding a licence (from the volunteers' read model)
+or a logistics partner."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ listing lines of several partners (`lines[].partner_id`) each partner sees only 
 Nothing here carries a member's phone: contracts keep contact details in the members service, and
 the one address that travels (a home delivery stop of `round.planned`) goes only to the driver.
 `parcel.*` reach the logistics partner who brought the parcel (`partner_id`, when one did), without
-the member nor the pickup code; `round.stop_completed` names no partner: no partner receives it (yet).
+the member nor the pickup code; `round.stop_completed` names no partner: no
+partner receives it (yet).
 
 Adding a type is one line in RULES (its contract must exist in backbone/contracts/events/).
 """
@@ -97,8 +98,8 @@ def villages_of(envelope: dict) -> list[str]:
 
 
 def partners_serving(session, village_ids: list[str]) -> set[str]:
-    """Rule 2: partners serving any of `village_ids` and those serving the whole network (no village:
-    every partner)."""
+    """Rule 2: partners serving any of `village_ids` and those serving the whole network (no
+    village: every partner)."""
     every = set(session.scalars(select(Partner.id)))
     if not village_ids:
         return every

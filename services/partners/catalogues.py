@@ -44,8 +44,8 @@ def _item(uow, entry: CatalogueEntry, offer: Offer, partner: Partner, shared: di
 
 
 def entries_of_known_partners(query):
-    """`query` (over catalogue entries) joined to each entry's offer and that offer's partner: what a
-    catalogue holds (catalogue_items; the coordinator's figures count the same rows)."""
+    """`query` (over catalogue entries) joined to each entry's offer and that offer's partner: what
+    a catalogue holds (catalogue_items; the coordinator's figures count the same rows)."""
     return query.join(Offer, CatalogueEntry.offer_id == Offer.id).join(
         Partner, Offer.partner_id == Partner.id
     )
@@ -66,7 +66,8 @@ def publish_catalogue(uow, village_id: str) -> dict:
     """Record `catalogue.changed` for the village (call it inside the unit of work of the change).
 
     It locks the village's row first (`SELECT … FOR UPDATE` on PostgreSQL): two changes to one
-    village's catalogue at once are serialised, so the later snapshot (by `occurred_at`) holds both."""
+    village's catalogue at once are serialised, so the later snapshot (by
+    `occurred_at`) holds both."""
     uow.session.flush()
     uow.session.execute(
         select(KnownVillage.id).where(KnownVillage.id == village_id).with_for_update()

@@ -6,10 +6,10 @@ one partner, so a partner whose endpoint is slow holds a few senders for at most
 deadline (MAILLAGE_WEBHOOK_DEADLINE) and the others' deliveries go on. Each sender takes its
 delivery in its own transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several partners
 instances never send the same one), sends it, logs the attempt (HTTP status or error, duration)
-and, in the same transaction, marks it delivered or schedules the next attempt after an exponential pause
-(MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most MAILLAGE_WEBHOOK_RETRY_MAX); after
-MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reason. Everything is
-in the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
+and, in the same transaction, marks it delivered or schedules the next attempt after an exponential
+pause (MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most MAILLAGE_WEBHOOK_RETRY_MAX); after
+MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reason. Everything is in
+the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
 between a 2xx and the commit sends again): receivers deduplicate on `X-Maillage-Event-Id`.
 """
 
@@ -149,7 +149,8 @@ def send_due(
 
 
 def _next_due(db, now: datetime | None, tried: set[str], full: list[str]) -> tuple[str, str] | None:
-    """The oldest due pending delivery not yet tried in this round, to a partner with a place free."""
+    """The oldest due pending delivery not yet tried in this round, to a
+    partner with a place free."""
     with db.unit_of_work() as uow:
         query = select(Delivery.id, Delivery.partner_id).where(
             Delivery.status == "pending", Delivery.next_attempt_at <= (now or utcnow())
@@ -273,7 +274,8 @@ def _own(uow, delivery_id: str, partner_id: str | None) -> Delivery:
 
 
 def get_delivery(uow, delivery_id: str, partner_id: str | None) -> dict:
-    """One delivery with the event as sent and every attempt (`partner_id` None: the coordinator)."""
+    """One delivery with the event as sent and every attempt (`partner_id`
+    None: the coordinator)."""
     row = _own(uow, delivery_id, partner_id)
     attempts = uow.session.scalars(
         select(DeliveryAttempt)

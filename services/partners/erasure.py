@@ -18,10 +18,10 @@ from services.partners.models import Delivery, Pledge
 # (tests/services/test_erasure_rules.py fails on a table without a rule).
 ERASURE: dict[str, str] = {
     "pledges": "pledger_name emptied; the amount stays, counted (record_member_erased)",
-    "deliveries": "bodies naming the member scrubbed (scrub_deliveries); every settled body emptied after "
-    "MAILLAGE_DELIVERY_RETENTION_DAYS (purge_delivery_bodies)",
-    "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all published "
-    "rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
+    "deliveries": "bodies naming the member scrubbed (scrub_deliveries); every settled body "
+    "emptied after MAILLAGE_DELIVERY_RETENTION_DAYS (purge_delivery_bodies)",
+    "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all "
+    "published rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
     "partner_contacts": "not an inhabitant's: a partner's contact, edited by the partner",
     "partners": "not personal: organisations",
     "funding_sources": "not personal: funders",

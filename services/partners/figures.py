@@ -12,12 +12,13 @@ Figures, per village (`figures[village_id]`), amounts in cents:
 - `shared_supplier_items`: of those, items from shared suppliers.
 
 Details (`details[name]`, rows):
-- `shared_suppliers`: {partner_id, name, village_ids}: suppliers serving several villages (network-wide
-  ones have an empty `village_ids`), those serving one of the villages asked;
+- `shared_suppliers`: {partner_id, name, village_ids}: suppliers serving several villages
+  (network-wide ones have an empty `village_ids`), those serving one of the villages asked;
 - `campaigns`: {campaign_id, village_id, title, goal_cents, pledged_cents, status, deadline} of the
   villages asked (network-wide campaigns too when all villages are asked);
-- `funding_sources`: {id, village_id, kind, name, partner_name, amount_cents, received_on, starts_on,
-  ends_on, services} received in the period (network-wide sources too when all villages are asked).
+- `funding_sources`: {id, village_id, kind, name, partner_name, amount_cents,
+  received_on, starts_on, ends_on, services} received in the period (network-wide sources
+  too when all villages are asked).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None) -> di
     if not everything:
         campaign_query = campaign_query.where(Campaign.village_id.in_(villages))
     campaigns = uow.session.scalars(campaign_query).all()
-    # each sum in one grouped query (a query per campaign or per village does not hold at national scale)
+    # each sum in one grouped query (a query per campaign or per village does not
+    # hold at national scale)
     pledged = dict(
         uow.session.execute(
             select(Pledge.campaign_id, func.sum(Pledge.amount_cents)).group_by(Pledge.campaign_id)

@@ -67,7 +67,8 @@ def list_funding_sources(uow, village_ids=None, window: dict | None = None) -> l
 
 
 def sources_received(uow, date_from, date_to, village_ids=None):
-    """Sources received in [date_from, date_to] (figures), village ones only when `village_ids` is given."""
+    """Sources received in [date_from, date_to] (figures), village ones only when
+    `village_ids` is given."""
     query = select(FundingSource).where(
         FundingSource.received_on >= date_from, FundingSource.received_on <= date_to
     )

@@ -161,8 +161,8 @@ def list_offers(uow, partner_id: str, window: dict | None = None) -> list[dict]:
 
 
 def offers_in_village(uow, village_id: str) -> list[dict]:
-    """Offers a village may sell (available there, of a partner whose partnership goes on), by partner
-    then name: what a concierge picks from."""
+    """Offers a village may sell (available there, of a partner whose partnership goes on), by
+    partner then name: what a concierge picks from."""
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     rows = uow.session.execute(

@@ -167,8 +167,8 @@ def get_partner(uow, partner_id: str) -> dict:
 
 
 def update_partner(uow, partner_id: str, data: dict) -> dict:
-    """Replace a partner's relationships, contacts or SIRET (what is given). When it becomes or stops
-    being a shared supplier, every village selling its offers gets its catalogue again."""
+    """Replace a partner's relationships, contacts or SIRET (what is given). When it becomes or
+    stops being a shared supplier, every village selling its offers gets its catalogue again."""
     from services.partners import (
         catalogues,
     )  # catalogues read partners: imported here, not at the top
@@ -239,8 +239,8 @@ def _serving(village_id: str):
 def list_partners(
     uow, village_id: str | None = None, window: dict | None = None, include_ended: bool = False
 ) -> list[dict]:
-    """Every partner, by name; with `village_id`, those serving that village (the network-wide ones too).
-    Those whose partnership ended only with `include_ended`."""
+    """Every partner, by name; with `village_id`, those serving that village (the network-wide ones
+    too). Those whose partnership ended only with `include_ended`."""
     query = select(Partner.id).order_by(Partner.name)
     if not include_ended:
         query = query.where(Partner.ended_at.is_(None))

@@ -1,5 +1,6 @@
 """The end of a partnership: `remove_partner` (the coordinator's decision, one transaction) and the
-deletion of the partner's broker feed after it (`delete_ended_feeds`, retried by the service's timer).
+deletion of the partner's broker feed after it (`delete_ended_feeds`,
+retried by the service's timer).
 
 In one transaction the partner is marked ended (`ended_at`, `end_reason`), every API key revoked,
 every webhook subscription disabled and every pending delivery parked with the reason, and its
@@ -128,8 +129,8 @@ def delete_feed(
         if exc is not timer:
             raise
         log.warning(
-            "the feed of removed partner %s is not deleted yet: the broker's management API took more "
-            "than %s s (tried again later)",
+            "the feed of removed partner %s is not deleted yet: the broker's management API "
+            "took more than %s s (tried again later)",
             partner.id,
             budget,
         )

@@ -1,5 +1,6 @@
 """Service layer of partners' subscriptions: webhooks, the AMQP feed account, and turning each event
-that concerns a partner into deliveries (one per subscription, sent by services/partners/deliveries.py)."""
+that concerns a partner into deliveries (one per subscription, sent by
+services/partners/deliveries.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def _dump_webhook(row: WebhookSubscription, schema=WebhookOutput) -> dict:
 
 
 def create_webhook(uow, partner_id: str, data: dict) -> dict:
-    """A webhook for `data["event_types"]` at `data["url"]`; its signing secret is shown this once."""
+    """A webhook for `data["event_types"]` at `data["url"]`; its signing
+    secret is shown this once."""
     removal.active_partner(uow, partner_id)
     row = WebhookSubscription(
         partner_id=partner_id,

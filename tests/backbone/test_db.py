@@ -1,5 +1,5 @@
-"""The connection pool on PostgreSQL: a connection that sat idle is checked before use (a dead one is
-replaced, the caller sees nothing); one used a moment ago is handed out without a round trip."""
+"""The connection pool on PostgreSQL: a connection that sat idle is checked before use (a dead one
+is replaced, the caller sees nothing); one used a moment ago is handed out without a round trip."""
 
 import psycopg2
 import pytest

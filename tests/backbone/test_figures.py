@@ -1,4 +1,5 @@
-"""The coordinator's period, one shape for every service's `village_figures` (backbone/figures.py)."""
+"""The coordinator's period, one shape for every service's `village_figures`
+(backbone/figures.py)."""
 
 from datetime import UTC, date, datetime
 

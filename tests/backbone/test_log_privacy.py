@@ -27,7 +27,10 @@ def test_phone_numbers_are_masked(phone):
 
 
 def test_ids_addresses_of_machines_and_figures_are_kept():
-    line = "member 550e8400-e29b-41d4-a716-446655440000 from 192.168.100.200 at 2026-12-04 17:36:36 200 5971 0.0288"
+    line = (
+        "member 550e8400-e29b-41d4-a716-446655440000 from 192.168.100.200 "
+        "at 2026-12-04 17:36:36 200 5971 0.0288"
+    )
     assert mask_contacts(line) == line
     assert (
         mask_contacts("SMTP 550: <zephyrine.quillardet@exemple.fr> unknown")

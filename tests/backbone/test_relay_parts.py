@@ -29,7 +29,7 @@ def _write_events(database, n: int) -> list[int]:
     return ids
 
 
-# --- reading the outbox ----------------------------------------------------------------------------
+# --- reading the outbox ---------------------------------------------------------------------------
 
 
 def test_the_reader_reads_pending_rows_in_outbox_order_from_its_cursor(service_db):
@@ -62,7 +62,7 @@ def test_the_reader_leaves_published_rows(service_db):
     assert reader.pending_count() == 1 and marker.unmarked() == set()
 
 
-# --- rows handed over after commit -----------------------------------------------------------------
+# --- rows handed over after commit ----------------------------------------------------------------
 
 
 def _row(row_id: int) -> tuple:
@@ -88,7 +88,7 @@ def test_handed_rows_are_bounded_and_the_rest_is_left_to_the_poll():
     assert not handed and handed.hand([_row(3)])
 
 
-# --- the publisher and its confirms -----------------------------------------------------------------
+# --- the publisher and its confirms ---------------------------------------------------------------
 
 
 class RecordingChannel:
@@ -174,8 +174,9 @@ def test_the_lock_is_lost_with_its_connection(service_db):
         with engine.connect() as conn:
             conn.execute(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
+                    "locktype = 'advisory' AND database = (SELECT oid FROM "
+                    "pg_database WHERE datname = current_database())"
                 )
             )
             conn.commit()

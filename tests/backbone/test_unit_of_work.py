@@ -1,4 +1,5 @@
-"""Outbox and inbox on SQLite and PostgreSQL: change + events in one transaction, duplicates ignored."""
+"""Outbox and inbox on SQLite and PostgreSQL: change + events in one
+transaction, duplicates ignored."""
 
 import json
 from datetime import UTC, datetime

@@ -90,7 +90,10 @@ def test_a_form_sent_is_not_sent_again_by_a_second_click(browsers):
     sent = concierge.driver.execute_script("""
         var form = document.querySelector("form[method=post] input[name=idempotency_key]").form;
         var count = 0;
-        window.addEventListener("submit", function (e) { if (!e.defaultPrevented) { count++; } e.preventDefault(); });
+        window.addEventListener("submit", function (e) {
+            if (!e.defaultPrevented) { count++; }
+            e.preventDefault();
+        });
         form.requestSubmit(); form.requestSubmit(); form.requestSubmit();
         return [count, form.querySelector("button[type=submit]").getAttribute("aria-disabled")];""")
     assert sent == [1, "true"]

@@ -52,7 +52,8 @@ def test_a_help_request_is_booked_given_to_a_ranked_volunteer_and_done(counter):
     )
     assert missing.status_code == 400 and "Champ obligatoire." in _errors(missing.text)
 
-    # next Monday: the demo's Bernard volunteers on Monday mornings (any other day, 10:00 may find nobody)
+    # next Monday: the demo's Bernard volunteers on Monday mornings (any other
+    # day, 10:00 may find nobody)
     today = datetime.date.today()
     day = (today + datetime.timedelta(days=(0 - today.weekday()) % 7 or 7)).isoformat()
     for skill in skills:  # the first need some demo volunteer can meet
@@ -223,7 +224,8 @@ def test_a_wrong_password_is_said_in_french_and_gives_no_session(stack):
 
 
 def test_a_sign_in_form_from_another_site_signs_no_one_in(stack):
-    """Login CSRF: a form posted from elsewhere has neither the sign-in page's cookie nor its token."""
+    """Login CSRF: a form posted from elsewhere has neither the sign-in
+    page's cookie nor its token."""
     forged = requests.post(
         stack.url("/console/connexion"),
         data={"email": CONCIERGE, "password": "maillage-demo"},

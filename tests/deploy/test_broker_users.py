@@ -36,8 +36,8 @@ def broker(monkeypatch):
 
     def uri(role, vhost=services_vhost):
         return (
-            f"amqp://{broker_definitions.username(role, prefix)}:{passwords[role]}@{RABBIT_HOST}:5672/"
-            + requests.utils.quote(vhost, safe="")
+            f"amqp://{broker_definitions.username(role, prefix)}:{passwords[role]}"
+            f"@{RABBIT_HOST}:5672/" + requests.utils.quote(vhost, safe="")
         )
 
     # the topology as `maillage topology` declares it in compose, as the operators' user
@@ -146,8 +146,8 @@ def test_the_gateway_sends_requests_but_never_an_event(broker):
 
 def test_each_service_and_the_gateway_can_still_do_their_work(broker):
     """What each really does at start and at work, as its own user: the RPC queue and the handler
-    queues declared as nameko and backbone/consumer.py declare them, an event published, a reply sent
-    to the gateway's reply queue, the gateway's live queue."""
+    queues declared as nameko and backbone/consumer.py declare them, an event published, a reply
+    sent to the gateway's reply queue, the gateway's live queue."""
     from kombu import Connection, Queue
     from nameko.rpc import get_rpc_exchange
 

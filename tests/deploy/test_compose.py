@@ -1,4 +1,5 @@
-"""docker-compose.yml, deploy/Dockerfile and deploy/postgres-init.sql, checked without a Docker engine.
+"""docker-compose.yml, deploy/Dockerfile and deploy/postgres-init.sql,
+checked without a Docker engine.
 
 What a container would run is checked against the code: every command names a real module or
 `maillage` command, every environment variable set is one the code reads (and every one the code
@@ -107,7 +108,8 @@ SECRETS = {
 
 @pytest.fixture(scope="module")
 def compose(raw_compose) -> dict:
-    """The file with anchors merged and ${...} replaced by their defaults (the secrets by SECRETS)."""
+    """The file with anchors merged and ${...} replaced by their defaults
+    (the secrets by SECRETS)."""
     return _resolved(raw_compose, SECRETS)
 
 

@@ -73,7 +73,8 @@ def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link
     )
     today = datetime.now(UTC).astimezone(PARIS).date()
 
-    def place():  # the member reaches orders' read model through the broker; the Tomme's days decide
+    # the member reaches orders' read model through the broker; the Tomme's days decide
+    def place():
         for ahead in range(1, 15):
             response = requests.post(
                 stack.url(f"/api/villages/{bourg}/orders"),

@@ -198,7 +198,8 @@ def test_orders_of_two_villages_become_one_pooled_supplier_order(stack, network)
             "a concierge sees their village's part"
         )
 
-        # the supplier, by API key, sees its orders (its lines only, no member data) and confirms one line
+        # the supplier, by API key, sees its orders (its lines only, no member
+        # data) and confirms one line
         seen = {o["id"]: o for o in call(stack, "GET", "/api/partner/orders", net["api_key"])}
         assert set(seen) == {in_a["id"], in_b["id"]}
         assert "member_id" not in seen[in_a["id"]] and "member_name" not in seen[in_a["id"]]

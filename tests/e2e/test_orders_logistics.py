@@ -1,8 +1,8 @@
-"""Issue 5 (part 2) end to end over HTTP, on the demo network and the real broker: a fragile member's
-home delivery planned on a round (`round.planned` routed to the broker, carrying the address) and
-delivered stop by stop; a logistics partner sees only the rounds it drives; a help request matched,
-done, confirmed, and credited once in the volunteer's time bank (even when `help_request.completed`
-is delivered again); bad input and wrong steps answered in French."""
+"""Issue 5 (part 2) end to end over HTTP, on the demo network and the real broker: a fragile
+member's home delivery planned on a round (`round.planned` routed to the broker, carrying the
+address) and delivered stop by stop; a logistics partner sees only the rounds it drives; a help
+request matched, done, confirmed, and credited once in the volunteer's time bank (even when
+`help_request.completed` is delivered again); bad input and wrong steps answered in French."""
 
 import time
 import uuid
@@ -367,7 +367,8 @@ def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
 def test_a_carrier_partner_is_told_of_the_parcels_it_brought_and_nothing_personal(stack, villages):
     """A parcel received from a logistics partner (`partner_id`) reaches its webhook subscription:
     received then handed over, without the member nor the pickup code; a parcel of another carrier
-    does not; a partner unknown or without the logistics relationship is refused, naming the field."""
+    does not; a partner unknown or without the logistics relationship is
+    refused, naming the field."""
     coordinator, lucie = stack.login(COORDINATOR), stack.login("lucie@maillage.test")
     bourg = villages["bourg-aux-chenes"]
     carriers = logistics_partners(

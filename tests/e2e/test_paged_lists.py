@@ -21,7 +21,8 @@ def _links(answer) -> dict:
 
 def test_a_list_walked_page_by_page_is_the_whole_list(stack):
     coordinator = stack.login(COORDINATOR)
-    path = f"/api/villages/{_villages(stack)['bourg-aux-chenes']}/orders?"  # the demo's counter has orders
+    # the demo's counter has orders
+    path = f"/api/villages/{_villages(stack)['bourg-aux-chenes']}/orders?"
     everything = requests.get(stack.url(path + "per_page=200"), headers=coordinator, timeout=10)
     assert everything.status_code == 200 and "Link" not in everything.headers, everything.text
     expected = [row["id"] for row in everything.json()]

@@ -83,7 +83,8 @@ def test_the_webhook_receiver_refuses_a_forged_request_and_accepts_a_signed_one(
 
 @pytest.fixture
 def partner_accounts(amqp_uri):
-    """`make()` -> (partner_id, the partner's own AMQP URI); its broker user is deleted at the end."""
+    """`make()` -> (partner_id, the partner's own AMQP URI); its broker user
+    is deleted at the end."""
     made = []
 
     def make():

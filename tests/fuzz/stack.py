@@ -47,7 +47,8 @@ def private_stack(base: Path, timeout: float = 150):
         while b"Maillage is up" not in log_path.read_bytes():
             if process.poll() is not None:
                 pytest.fail(
-                    f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+                    "maillage run exited with "
+                    f"{process.returncode}:\n{log_path.read_text()[-3000:]}"
                 )
             if time.monotonic() > deadline:
                 pytest.fail(f"maillage run did not come up:\n{log_path.read_text()[-3000:]}")

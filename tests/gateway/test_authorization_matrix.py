@@ -1,6 +1,6 @@
 """Who may call what, for every route of the gateway and every page of the consoles: generated from
-the route table (`gateway.routing.ROUTES`) and the page table (`gateway.console.framework.PAGES`), so
-a new route or page is covered the day it is added (the console's rules are further down).
+the route table (`gateway.routing.ROUTES`) and the page table (`gateway.console.framework.PAGES`),
+so a new route or page is covered the day it is added (the console's rules are further down).
 
 Every route × every caller (nobody, the concierge of village A, the concierge of village B, the
 coordinator, a partner by API key), on a private copy of the demo network (it writes), with real
@@ -11,7 +11,8 @@ depend on the body being valid):
 - a role the route does not list: 403;
 - the concierge of B on a route scoped to village A: 403 (never 2xx, never validation first);
 - the concierge of A naming, under its own village, a thing that belongs to B: never 2xx (with a
-  body the route's schema accepts when a plain one fits, so that the service's own check is reached);
+  body the route's schema accepts when a plain one fits, so that the
+  service's own check is reached);
 - a route that names no village but a thing of A (a volunteer): never 2xx for the concierge of B;
 - never a 5xx.
 """

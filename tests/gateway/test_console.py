@@ -1,6 +1,7 @@
 """The consoles' gatekeeping and live feed, on a real gateway container and the real broker:
 who may open which page (session cookie, role, village, CSRF), the static files, and the live feed
-(an exclusive queue bound to the figures' event types only; a concierge hears their village only)."""
+(an exclusive queue bound to the figures' event types only; a concierge
+hears their village only)."""
 
 import json
 import socket

@@ -17,17 +17,29 @@ const [file, cost, every, until] = process.argv.slice(1).map((v, i) => i ? Numbe
 let now = 0; const timers = [];
 const later = (fn, ms) => { timers.push({ due: now + ms, fn }); return timers.length; };
 let inFlight = 0, maxInFlight = 0, domReady = null; const fetches = []; const listeners = {};
-class FakeEventSource { constructor(url) { this.url = url; } addEventListener(type, fn) { listeners[type] = fn; } }
-const block = { id: 'live-figures', innerHTML: '', offsetWidth: 0, classList: { add() {}, remove() {} },
-  attrs: { 'data-live': '/console/coordination/flux', 'data-refresh': '/console/coordination?du=x' },
-  getAttribute(n) { return n in this.attrs ? this.attrs[n] : null; }, setAttribute(n, v) { this.attrs[n] = String(v); } };
+class FakeEventSource {
+  constructor(url) { this.url = url; }
+  addEventListener(type, fn) { listeners[type] = fn; }
+}
+const block = { id: 'live-figures', innerHTML: '', offsetWidth: 0,
+  classList: { add() {}, remove() {} },
+  attrs: { 'data-live': '/console/coordination/flux',
+           'data-refresh': '/console/coordination?du=x' },
+  getAttribute(n) { return n in this.attrs ? this.attrs[n] : null; },
+  setAttribute(n, v) { this.attrs[n] = String(v); } };
 const context = {
-  window: { EventSource: FakeEventSource, location: { href: '/console/coordination' } }, EventSource: FakeEventSource,
+  window: { EventSource: FakeEventSource, location: { href: '/console/coordination' } },
+  EventSource: FakeEventSource,
   document: { querySelectorAll: () => [block], getElementById: () => null,
               addEventListener: (type, fn) => { if (type === 'DOMContentLoaded') domReady = fn; } },
-  DOMParser: class { parseFromString() { return { getElementById: () => ({ innerHTML: 'fresh' }) }; } },
+  DOMParser: class {
+    parseFromString() { return { getElementById: () => ({ innerHTML: 'fresh' }) }; }
+  },
   fetch: () => { inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); fetches.push(now);
-                 return new Promise(done => later(() => { inFlight--; done({ ok: true, text: () => Promise.resolve('<div>') }); }, cost)); },
+                 return new Promise(done => later(() => {
+                   inFlight--;
+                   done({ ok: true, text: () => Promise.resolve('<div>') });
+                 }, cost)); },
   setTimeout: later, Date: { now: () => now }, Math, Number, String,
 };
 vm.createContext(context); vm.runInContext(fs.readFileSync(file, 'utf8'), context); domReady();
@@ -44,7 +56,8 @@ async function advance(to) {
   for (let t = 0; t < until; t += every) { await advance(t); listeners.changed(); }
   const lastChange = now;
   await advance(until + 120000);
-  console.log(JSON.stringify({ fetches, maxInFlight, lastChange, version: block.attrs['data-version'] }));
+  const version = block.attrs['data-version'];
+  console.log(JSON.stringify({ fetches, maxInFlight, lastChange, version }));
 })();
 """
 

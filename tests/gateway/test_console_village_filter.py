@@ -19,13 +19,18 @@ const vm = require('vm'); const fs = require('fs');
 const [file, namesJson, tickedJson, typedJson] = process.argv.slice(1);
 const names = JSON.parse(namesJson), ticked = JSON.parse(tickedJson), typed = JSON.parse(typedJson);
 function element(tag) {
-  const el = { tagName: tag.toUpperCase(), children: [], attrs: {}, listeners: {}, hidden: false, textContent: '',
-    classes: [], parentNode: null,
+  const el = { tagName: tag.toUpperCase(), children: [], attrs: {}, listeners: {}, hidden: false,
+    textContent: '', classes: [], parentNode: null,
     appendChild(child) { child.parentNode = this; this.children.push(child); return child; },
-    insertBefore(child, before) { child.parentNode = this; this.children.splice(this.children.indexOf(before), 0, child); },
-    setAttribute(n, v) { this.attrs[n] = String(v); }, getAttribute(n) { return n in this.attrs ? this.attrs[n] : null; },
+    insertBefore(child, before) {
+      child.parentNode = this; this.children.splice(this.children.indexOf(before), 0, child);
+    },
+    setAttribute(n, v) { this.attrs[n] = String(v); },
+    getAttribute(n) { return n in this.attrs ? this.attrs[n] : null; },
     addEventListener(type, fn) { this.listeners[type] = fn; },
-    querySelector(css) { return this.children.find(c => c.tagName === 'INPUT' && c.type === 'checkbox') || null; } };
+    querySelector(css) {
+      return this.children.find(c => c.tagName === 'INPUT' && c.type === 'checkbox') || null;
+    } };
   el.classList = { add: c => el.classes.push(c) };
   return el;
 }
@@ -35,7 +40,8 @@ list.setAttribute('data-filterable', 'Chercher un village');
 list.appendChild(element('legend')).textContent = 'Villages';
 names.forEach((name, i) => {
   const label = list.appendChild(element('label'));
-  const box = label.appendChild(element('input')); box.type = 'checkbox'; box.checked = ticked.includes(i);
+  const box = label.appendChild(element('input'));
+  box.type = 'checkbox'; box.checked = ticked.includes(i);
   label.textContent = ' ' + name;
 });
 let ready = null;
@@ -47,12 +53,14 @@ const field = form.children[0] === list ? null : form.children[0];
 const steps = [];
 for (const text of typed) {
   const input = field.children[1]; input.value = text; input.listeners.input();
-  steps.push({ typed: text, shown: list.children.filter(c => c.tagName === 'LABEL' && !c.hidden).map(c => c.textContent.trim()),
-               said: field.children[2].textContent });
+  const shown = list.children.filter(c => c.tagName === 'LABEL' && !c.hidden)
+    .map(c => c.textContent.trim());
+  steps.push({ typed: text, shown, said: field.children[2].textContent });
 }
-console.log(JSON.stringify({ field: field && { label: field.children[0].textContent, type: field.children[1].type,
-                                               labelFor: field.children[0].attrs['for'], id: field.children[1].id },
-                             long: list.classes.includes('long'), steps }));
+console.log(JSON.stringify({
+  field: field && { label: field.children[0].textContent, type: field.children[1].type,
+                    labelFor: field.children[0].attrs['for'], id: field.children[1].id },
+  long: list.classes.includes('long'), steps }));
 """
 
 VILLAGES = [f"Village {n:02d}" for n in range(1, 14)] + [

@@ -195,7 +195,7 @@ def _get(base, path):
     return requests.get(base + path, cookies={COOKIE: token}, allow_redirects=False, timeout=30)
 
 
-# --- a small DOM of the page (the standard library's parser; no dependency) -------------------------
+# --- a small DOM of the page (the standard library's parser; no dependency) -----------------------
 
 VOID = {
     "area",
@@ -288,7 +288,7 @@ def _assert_every_service_answered(response):
     assert "Chiffres indisponibles" not in response.text, "the four fakes answered"
 
 
-# --- the tests ---------------------------------------------------------------------------------------
+# --- the tests ------------------------------------------------------------------------------------
 
 
 def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(gateway):

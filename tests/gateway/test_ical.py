@@ -67,7 +67,8 @@ def test_the_villages_an_animation_is_open_to_are_named():
 def test_no_line_break_in_a_title_place_or_name_starts_a_line_of_its_own():
     """Issue 21: a lone carriage return (or line feed, CRLF, a Unicode line separator, another
     control character) typed in a title, a place or a village's name must not add a property to
-    the public feed: every break becomes the escaped `\\n` of RFC 5545, other controls are dropped."""
+    the public feed: every break becomes the escaped `\\n` of RFC 5545,
+    other controls are dropped."""
     breaks = ["\r", "\n", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"]
     feed = {
         "village_id": "v",

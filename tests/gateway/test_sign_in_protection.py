@@ -55,7 +55,7 @@ def _lock_seconds(database, key) -> float:
 
 
 @pytest.mark.parametrize("email", [EMAIL, "personne@maillage.test"], ids=["known", "unknown"])
-def test_five_failures_lock_the_email_even_with_the_right_password_and_the_same_way_for_unknown_ones(
+def test_five_failures_lock_the_email_even_with_the_right_password_and_the_same_for_unknown_ones(
     members, email
 ):
     rpc, database, _ = members

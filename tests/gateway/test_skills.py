@@ -1,4 +1,5 @@
-"""The gateway keeps the skills taxonomy a while rather than asking members at every help request."""
+"""The gateway keeps the skills taxonomy a while rather than asking members
+at every help request."""
 
 import pytest
 

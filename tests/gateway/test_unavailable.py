@@ -1,4 +1,5 @@
-"""A service that is down gets a 503 naming it, never a hang (gateway + members only, real broker)."""
+"""A service that is down gets a 503 naming it, never a hang (gateway +
+members only, real broker)."""
 
 import os
 import socket

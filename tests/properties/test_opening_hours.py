@@ -52,7 +52,8 @@ def exception(draw):
     )
 
 
-# moments anywhere in the year, and many within hours of the changes of time (29 March, 25 October 2026)
+# moments anywhere in the year, and many within hours of the changes of time (29
+# March, 25 October 2026)
 around_dst = st.sampled_from(
     [
         datetime(2026, 3, 29, 1, 0, tzinfo=UTC),

@@ -29,7 +29,8 @@ MAILLAGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "maill
 
 @pytest.fixture
 def backend(request):
-    """Here the engine defaults to SQLite; parametrize with indirect=True to run on PostgreSQL too."""
+    """Here the engine defaults to SQLite; parametrize with indirect=True to
+    run on PostgreSQL too."""
     return getattr(request, "param", "sqlite")
 
 

@@ -15,7 +15,8 @@ from backbone.tables import InboxEntry, OutboxEvent
 
 
 def wait_until(predicate, timeout: float = 20, interval: float = 0.05, message: str = "condition"):
-    """Poll `predicate` until it returns a truthy value (returned) or fail after `timeout` seconds."""
+    """Poll `predicate` until it returns a truthy value (returned) or fail
+    after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -72,7 +73,8 @@ def village_input(**overrides) -> dict:
 
 
 def open_village(members_db, **overrides) -> dict:
-    """Open a village through the members service layer: the change and its event in one transaction."""
+    """Open a village through the members service layer: the change and its
+    event in one transaction."""
     from services.members import villages
 
     with members_db.unit_of_work() as uow:
@@ -137,7 +139,8 @@ class Broker:
         )
 
     def tap(self, *routing_keys: str) -> Tap:
-        """A private queue bound to `routing_keys` on the events exchange: what the broker routed."""
+        """A private queue bound to `routing_keys` on the events exchange:
+        what the broker routed."""
         name = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
         for key in routing_keys:
             self.channel.queue_bind(name, config.EVENTS_EXCHANGE, routing_key=key)

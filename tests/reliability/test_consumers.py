@@ -1,4 +1,5 @@
-"""Consumers against the real broker: duplicates, poison messages, invalid payloads, unroutable events."""
+"""Consumers against the real broker: duplicates, poison messages, invalid
+payloads, unroutable events."""
 
 import uuid
 
@@ -292,7 +293,8 @@ def test_a_message_that_kills_its_consumer_every_time_is_dead_lettered_by_the_qu
     amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
 ):
     """When the process dies before it can ack or dead-letter (so our consumer code never decides),
-    the quorum queue's delivery limit is the safety net: the message lands in the dead-letter queue."""
+    the quorum queue's delivery limit is the safety net: the message lands in
+    the dead-letter queue."""
     monkeypatch.setenv("MAILLAGE_DELIVERY_LIMIT", "3")
     orders = service_db("orders")
     queue = "orders.on_village_opened"
@@ -412,9 +414,9 @@ def test_events_read_together_make_one_batch_even_when_nothing_runs(
 def test_events_arriving_a_moment_apart_make_one_batch_when_nothing_runs(
     amqp_uri, nameko_config, service_db, start_container, broker_client, monkeypatch
 ):
-    """When no batch runs, the first event waits a moment for the ones behind it (pushed by the broker
-    in separate reads on a busy machine): published one by one, each confirmed, they are one batch.
-    The window is widened here so that the test does not depend on the machine's speed."""
+    """When no batch runs, the first event waits a moment for the ones behind it (pushed by the
+    broker in separate reads on a busy machine): published one by one, each confirmed, they are one
+    batch. The window is widened here so that the test does not depend on the machine's speed."""
     monkeypatch.setattr(BatchingService, "batches", [])
     monkeypatch.setattr(EventConsumer, "GATHER_SECONDS", 1.0)
     orders = service_db("orders")
@@ -478,8 +480,9 @@ class MixedService:
 def test_only_a_batching_handler_takes_more_messages_ahead(
     amqp_uri, nameko_config, start_container
 ):
-    """A batching handler may hold a batch waiting while others run (batch × 3 here); a handler taking
-    one event at a time keeps the container's max_workers, so the messages kept in memory stay few."""
+    """A batching handler may hold a batch waiting while others run (batch × 3 here); a handler
+    taking one event at a time keeps the container's max_workers, so the messages
+    kept in memory stay few."""
     import requests
 
     from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT

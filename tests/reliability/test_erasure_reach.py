@@ -265,7 +265,8 @@ def services_log(tmp_path):
 
 
 def _bury_a_dead_letter(amqp_uri, envelope):
-    """A member.registered that a handler kept failing on, as backbone/consumer.py dead-letters it."""
+    """A member.registered that a handler kept failing on, as
+    backbone/consumer.py dead-letters it."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         channel = connection.channel()
@@ -366,7 +367,8 @@ def test_an_erased_person_is_found_in_no_table_of_any_service_nor_in_the_notices
             )
         )
         uow.commit()
-    # sent in daytime whatever the hour of the run: SMS wait out the quiet hours (20:00-08:00 in Paris)
+    # sent in daytime whatever the hour of the run: SMS wait out the quiet
+    # hours (20:00-08:00 in Paris)
     daytime = (utcnow() + timedelta(days=1)).replace(hour=9, minute=0)
     with members.unit_of_work() as uow:
         assert notices.send_pending(uow, notices.default_sender(), daytime) == 1

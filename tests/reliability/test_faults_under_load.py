@@ -1,8 +1,9 @@
 """Faults under load, on the whole network running as processes (what `maillage run` starts):
 a steady stream of inhabitants registered over HTTP at the counter while
 
-- each service process (with the outbox relay it runs) and the gateway in turn is killed (SIGKILL: no goodbye,
-  messages in flight unacknowledged, outbox rows published but not yet marked) and restarted;
+- each service process (with the outbox relay it runs) and the gateway in turn is killed
+  (SIGKILL: no goodbye, messages in flight unacknowledged, outbox rows published but not
+  yet marked) and restarted;
 - (PostgreSQL) the database of one service is stopped for a few seconds (no new connection
   allowed, every open one terminated), first a consumer's (orders), then the writer's (members).
 
@@ -12,8 +13,9 @@ answer is lost, as the counter's form does).
 After recovery: every registration the gateway accepted (201) is in the members database and,
 exactly once, in the read models of orders and events (as many inbox claims as members: no
 second effect); every accepted order is in `orders` once (one per idempotency key, retries
-included) and its `order.placed` claimed by the partners' consumer; the outboxes are empty; and the dead-letter queue holds nothing but the one
-poisoned event this test sends on purpose (a `member.registered` that breaks its contract).
+included) and its `order.placed` claimed by the partners' consumer; the outboxes are empty; and the
+dead-letter queue holds nothing but the one poisoned event this test sends on purpose (a
+`member.registered` that breaks its contract).
 
 Bounded (a few seconds of load around each fault, about a minute in all) so that it runs in
 `make test`; deselect with `-m "not faults"`.
@@ -197,8 +199,8 @@ class CounterLoad:
         self._threads: list[threading.Thread] = []
 
     def _order(self, n: int) -> None:
-        """An order at the counter; when the answer is lost, sent again with the same idempotency key
-        (as the counter's form does), so that a retry never makes a second order."""
+        """An order at the counter; when the answer is lost, sent again with the same idempotency
+        key (as the counter's form does), so that a retry never makes a second order."""
         members, items = self.order_stuff
         item = items[n % len(items)]
         body = {

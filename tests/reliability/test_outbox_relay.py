@@ -217,8 +217,8 @@ def test_relay_does_not_mark_rows_the_broker_refused(amqp_uri, service_db, relay
 def test_relay_publishes_a_row_committed_after_a_later_one(
     amqp_uri, service_db, relay, broker_client
 ):
-    """On PostgreSQL ids come from a sequence: two concurrent transactions may commit out of id order.
-    The row that commits last with the smaller id must still be published (not skipped)."""
+    """On PostgreSQL ids come from a sequence: two concurrent transactions may commit out of id
+    order. The row that commits last with the smaller id must still be published (not skipped)."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     process = relay("members")
@@ -319,8 +319,8 @@ def test_a_relay_that_loses_its_lock_stops_publishing_and_the_standby_takes_over
     with members.engine.connect() as conn:  # end the session holding the advisory lock
         terminated = conn.execute(
             text(
-                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND a.datname = :db"
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON "
+                "a.pid = l.pid WHERE l.locktype = 'advisory' AND a.datname = :db"
             ),
             {"db": database_name},
         ).all()
@@ -363,7 +363,8 @@ def test_an_in_process_relay_publishes_a_workers_events_at_once_not_at_its_next_
     amqp_uri, nameko_config, service_db, start_container, broker_client
 ):
     """`OUTBOX_RELAY: in-process`: the worker that commits events nudges its process's relay. With a
-    poll every 30 s, two villages opened over RPC reach the broker within seconds, one after the other."""
+    poll every 30 s, two villages opened over RPC reach the broker within
+    seconds, one after the other."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
@@ -401,7 +402,8 @@ def test_an_in_process_relay_publishes_the_rows_a_worker_hands_over_without_read
     amqp_uri, nameko_config, service_db, start_container, broker_client
 ):
     """The worker hands its committed rows to the relay with the nudge: they go out as they are,
-    without a SELECT of the outbox; handed again (a poll found them first), they are not sent twice."""
+    without a SELECT of the outbox; handed again (a poll found them first),
+    they are not sent twice."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=30)
@@ -449,11 +451,12 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_still_finds_a_row_written_elsewhere(
+def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_finds_a_row_written_elsewhere(
     amqp_uri, nameko_config, service_db, start_container, broker_client
 ):
-    """Polls that find nothing space out (0.1 s doubling up to 1 s): at rest, a relay reads its outbox
-    about once a second, not ten times; a row nobody hands over is still published within that second."""
+    """Polls that find nothing space out (0.1 s doubling up to 1 s): at rest, a relay reads its
+    outbox about once a second, not ten times; a row nobody hands over is still
+    published within that second."""
     members = service_db("members")
     tap = broker_client(amqp_uri).tap("village.opened")
     relay = _in_process_relay(start_container, nameko_config, poll_interval=0.1)

@@ -1,8 +1,8 @@
-"""Partner subscriptions on the real broker (issue 4's DONE criterion): the partners service, running,
-receives events from `maillage.events`; a partner's webhook endpoint that was down (nothing
-listening, then answering 503) receives the signed event exactly once when it is back, even when
-the event was published twice and the service restarted in between; a partner's AMQP feed reaches
-its own broker user, and a second partner's user cannot bind to the first partner's keys."""
+"""Partner subscriptions on the real broker (issue 4's DONE criterion): the partners service,
+running, receives events from `maillage.events`; a partner's webhook endpoint that was down (nothing
+listening, then answering 503) receives the signed event exactly once when it is back, even when the
+event was published twice and the service restarted in between; a partner's AMQP feed reaches its
+own broker user, and a second partner's user cannot bind to the first partner's keys."""
 
 import uuid
 from datetime import timedelta
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.broker
 
 @pytest.fixture
 def endpoint():
-    """A partner's endpoint on 127.0.0.1, down until `up(secret)`: the reference subscriber's server,
-    which checks every request with `verify_signature` (a bad signature gets 400 and never reaches
-    `received`) and answers 503 while `failing`."""
+    """A partner's endpoint on 127.0.0.1, down until `up(secret)`: the reference subscriber's
+    server, which checks every request with `verify_signature` (a bad signature gets 400 and never
+    reaches `received`) and answers 503 while `failing`."""
     made = Endpoint()
     yield made
     made.down()

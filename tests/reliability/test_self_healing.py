@@ -314,7 +314,8 @@ def test_the_network_heals_itself_under_load(supervised_network, private_rabbit)
         load.stop()
 
     print(
-        "\nfault | seconds without a 2xx | taken again after the fault ended | errors seen by clients"
+        "\nfault | seconds without a 2xx | taken again after "
+        "the fault ended | errors seen by clients"
     )
     for label, gap, recovered_in, errors in figures:
         print(f"{label} | {gap:.1f} | {recovered_in:.1f} | {errors or '-'}")
@@ -363,6 +364,7 @@ def test_the_network_heals_itself_under_load(supervised_network, private_rabbit)
     letters = DeadLetterQueue(private_rabbit.amqp_uri).list()
     assert not letters, [letter.as_dict() for letter in letters]
     print(
-        f"asked {len(load.asked)} / stored {len(stored)} / published {len(ours)} / consumed {len(claimed())} "
-        f"/ lost {len(load.asked - set(keys))} / doubled {len(keys) - len(set(keys))}; answers {dict(outcomes)}"
+        f"asked {len(load.asked)} / stored {len(stored)} / published {len(ours)} / consumed "
+        f"{len(claimed())} / lost {len(load.asked - set(keys))} / doubled "
+        f"{len(keys) - len(set(keys))}; answers {dict(outcomes)}"
     )

@@ -1,12 +1,13 @@
 """A real SMTP server for the notice tests (aiosmtpd), run as its own process: aiosmtpd runs on
 asyncio, which the test process's eventlet monkey-patching breaks.
 
-    python -m tests.services.smtp_capture PORT OUT.jsonl [--tls CERT KEY] [--auth USER:PASSWORD] [--fail N]
-                                                         [--refuse-recipients]
+    python -m tests.services.smtp_capture PORT OUT.jsonl [--tls CERT KEY] [--auth USER:PASSWORD]
+                                          [--fail N] [--refuse-recipients]
 
 Each message received is written to OUT as one JSON line: envelope, data, whether the session was
-encrypted (STARTTLS) and who logged in. `--fail N` answers 451 to the first N messages; `--refuse-recipients` refuses every recipient the
-way Postfix does, quoting the address (`550 5.1.1 <a@b>: Recipient address rejected`)."""
+encrypted (STARTTLS) and who logged in. `--fail N` answers 451 to the first N messages;
+`--refuse-recipients` refuses every recipient the way Postfix does, quoting the address (`550 5.1.1
+<a@b>: Recipient address rejected`)."""
 
 import json
 import ssl
@@ -46,7 +47,10 @@ def main(argv):
     class Handler:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if refuse:
-                return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in local recipient table"
+                return (
+                    f"550 5.1.1 <{address}>: Recipient address "
+                    "rejected: User unknown in local recipient table"
+                )
             envelope.rcpt_tos.append(address)
             return "250 OK"
 

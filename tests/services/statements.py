@@ -1,4 +1,5 @@
-"""What a step sends to its database: for the tests that check how many queries it costs, and when."""
+"""What a step sends to its database: for the tests that check how many
+queries it costs, and when."""
 
 from sqlalchemy import event
 

@@ -1,7 +1,7 @@
 """Every table that can hold a member id or personal data has an erasure rule (issue 21): each
 service declares ERASURE {table: how} in services/<service>/erasure.py; a new table holding a member
-id (or a name, a phone, an address…) without a rule fails here, so erasure cannot miss a store again.
-What the rules do is proven by tests/reliability/test_erasure_reach.py."""
+id (or a name, a phone, an address…) without a rule fails here, so erasure cannot miss a store
+again. What the rules do is proven by tests/reliability/test_erasure_reach.py."""
 
 import importlib
 import re

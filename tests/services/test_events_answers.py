@@ -202,7 +202,8 @@ def test_another_villages_member_is_refused_without_their_name(world):
     with database.unit_of_work() as uow:
         assert animations.get_animation(uow, aid, None)["registrations"] == []
 
-    # the coordinator registering an invited village's inhabitant: their own hub sees their name, the host does not
+    # the coordinator registering an invited village's inhabitant: their own hub sees their
+    # name, the host does not
     with database.unit_of_work() as uow:
         done = animations.register(uow, aid, {"member_id": members[guest_village][0]}, None)
     assert done["registration"]["village_id"] == guest_village
@@ -532,7 +533,8 @@ def test_the_network_calendar_names_the_villages_and_nobody_else(world):
     assert rows[aid]["village_names"] == ["Village 0", "Village 1"] and rows[other_id][
         "village_names"
     ] == ["Village 2"]
-    # the phone's digits whatever its spacing (four digits alone also match a timestamp's microseconds)
+    # the phone's digits whatever its spacing (four digits alone also match a
+    # timestamp's microseconds)
     assert "Faure" not in json.dumps(feed) and "555123456" not in json.dumps(feed).replace(" ", "")
 
 

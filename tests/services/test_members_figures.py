@@ -1,4 +1,5 @@
-"""The members service's coordinator figures (services/members/figures.py), on SQLite and PostgreSQL."""
+"""The members service's coordinator figures (services/members/figures.py), on
+SQLite and PostgreSQL."""
 
 from datetime import UTC, date, datetime
 
@@ -115,7 +116,8 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
     fa, fb = result["figures"][a], result["figures"][b]
     assert fa["new_members"] == 2 and fa["members"] == 2, (
-        "joined on 2 April is not in March; an erased member joined in March, but is no longer counted"
+        "joined on 2 April is not in March; an erased member "
+        "joined in March, but is no longer counted"
     )
     assert fa["volunteer_minutes"] == 90 and fa["active_volunteers"] == 1, (
         "Paris days, not UTC days"

@@ -327,9 +327,11 @@ def test_stats_hold_no_personal_data(members):
 # --- CSV import ----------------------------------------------------------------------------------
 
 GOOD_CSV = (
-    "Nom;Prénom;Téléphone;E-mail;Code postal;Commune;Profil;Canal préféré;Date d'adhésion;Cotisation;Consentements\n"
-    "Vergne;Marcelle;01 99 00 10 01;;19290;Peyrelevade;fragile, vit seule;téléphone;12/01/2024;10,00;contact\n"
-    "Mazière;Élodie;06 39 98 10 03;elodie@example.org;;;actif / famille;SMS;2024-02-01;15 €;contact, partage réseau\n"
+    "Nom;Prénom;Téléphone;E-mail;Code postal;Commune;Profil;Canal préféré;Date "
+    "d'adhésion;Cotisation;Consentements\nVergne;Marcelle;01 99 00 10 "
+    "01;;19290;Peyrelevade;fragile, vit "
+    "seule;téléphone;12/01/2024;10,00;contact\nMazière;Élodie;06 39 98 10 "
+    "03;elodie@example.org;;;actif / famille;SMS;2024-02-01;15 €;contact, partage réseau\n"
 )
 
 

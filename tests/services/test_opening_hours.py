@@ -1,4 +1,5 @@
-"""Opening hours as a pure function (no database): weekly slots, exceptions, daylight saving time."""
+"""Opening hours as a pure function (no database): weekly slots,
+exceptions, daylight saving time."""
 
 from datetime import UTC, date, datetime
 

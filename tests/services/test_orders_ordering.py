@@ -472,7 +472,8 @@ def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_
 def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_them_all(
     counter_world, monkeypatch
 ):
-    """However many wait (hundreds in a busy week), the day shows the earliest few and their number."""
+    """However many wait (hundreds in a busy week), the day shows the
+    earliest few and their number."""
     w = counter_world
     monkeypatch.setattr(ordering, "AWAITING_SHOWN", 2)
     placed = [

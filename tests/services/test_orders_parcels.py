@@ -74,8 +74,8 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     assert twice.value.reason == "parcel_not_waiting"
     sent = events(w.db)
     assert [e["type"] for e in sent] == ["parcel.received", "parcel.handed_over"]
-    # the code travels once, to the members service that tells the inhabitant (partners never get it:
-    # services/partners/audience.py drops it); nothing after the handover repeats it
+    # the code travels once, to the members service that tells the inhabitant (partners never get
+    # it: services/partners/audience.py drops it); nothing after the handover repeats it
     received, handed_over = (e["payload"] for e in sent)
     assert (received["member_id"], received["pickup_code"]) == (w.alice, parcel["pickup_code"])
     assert received["partner_id"] is None and handed_over["partner_id"] is None, (

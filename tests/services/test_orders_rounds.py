@@ -1,7 +1,7 @@
-"""Vehicles and pooled rounds in the orders service, on SQLite and PostgreSQL: a round built from the
-day's home deliveries, truck stops and supplier pick-ups, ordered along the way, within capacity;
-`round.planned` carrying addresses (never a phone); stop-by-stop completion delivering the order in
-the same transaction; bad input named, wrong steps refused, nothing half-written."""
+"""Vehicles and pooled rounds in the orders service, on SQLite and PostgreSQL: a round built from
+the day's home deliveries, truck stops and supplier pick-ups, ordered along the way, within
+capacity; `round.planned` carrying addresses (never a phone); stop-by-stop completion delivering the
+order in the same transaction; bad input named, wrong steps refused, nothing half-written."""
 
 import json
 import uuid
@@ -382,8 +382,8 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
 
 
 def test_an_order_taken_by_another_round_meanwhile_is_refused_whole(world):
-    """The race of two planners: the other round's stop is not seen when candidates are read (here: a
-    round of another day holds it), the unique order on round_stops refuses the second one."""
+    """The race of two planners: the other round's stop is not seen when candidates are read (here:
+    a round of another day holds it), the unique order on round_stops refuses the second one."""
     database, bourg, _aubin, _truck, orders, _purchase, van, _member = world
     with database.unit_of_work() as uow:
         other = Round(

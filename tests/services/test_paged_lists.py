@@ -386,8 +386,8 @@ def test_a_village_s_notices_and_their_delivery_log_are_cut_in_pages(service_db)
 
 
 def test_villages_are_cut_in_pages_by_name(service_db):
-    """A national network has a thousand villages: the list is cut in pages like the others (namesakes
-    ordered by their id)."""
+    """A national network has a thousand villages: the list is cut in pages like the others
+    (namesakes ordered by their id)."""
     from services.members import villages
     from services.members.models.villages import Village
 

@@ -1,9 +1,10 @@
-"""A partnership ends (services/partners/removal.py), on SQLite and PostgreSQL: in one transaction the
-partner is marked ended, its API keys revoked, its webhooks disabled and pending deliveries parked
-with the reason, its offers withdrawn from every catalogue selling them (`catalogue.changed` in the
-outbox for each of those villages, another partner's items kept); nothing figures or history need
-is deleted; an ended partner gets no new offer, entry, webhook, key or delivery (409 partner_ended)
-and a second removal changes nothing. The migration adding the columns keeps existing partners."""
+"""A partnership ends (services/partners/removal.py), on SQLite and PostgreSQL: in one transaction
+the partner is marked ended, its API keys revoked, its webhooks disabled and pending deliveries
+parked with the reason, its offers withdrawn from every catalogue selling them
+(`catalogue.changed` in the outbox for each of those villages, another partner's items kept);
+nothing figures or history need is deleted; an ended partner gets no new offer, entry, webhook,
+key or delivery (409 partner_ended) and a second removal changes nothing. The migration adding the
+columns keeps existing partners."""
 
 import json
 import uuid
@@ -113,8 +114,9 @@ def catalogue_events(database):
 
 @pytest.fixture
 def world(service_db):
-    """Three villages; `gaec` (a shared supplier of the first two) sold in both, with a webhook and a
-    feed, a pending delivery on each and one delivered; `fournil` (of the second) sold there too."""
+    """Three villages; `gaec` (a shared supplier of the first two) sold in both, with a
+    webhook and a feed, a pending delivery on each and one delivered; `fournil` (of the
+    second) sold there too."""
     database = service_db("partners")
     villages = [village_opened(n) for n in ("Peyrelevade", "Tarnac", "Faux")]
     with database.unit_of_work() as uow:

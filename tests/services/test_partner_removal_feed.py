@@ -175,7 +175,8 @@ def test_only_the_coordinator_removes_a_partner(api):
 def test_a_management_api_that_hangs_leaves_a_committed_removal_answered_not_a_503(
     api, monkeypatch
 ):
-    """It accepts the connection and never answers: the removal still answers within the RPC timeout."""
+    """It accepts the connection and never answers: the removal still answers
+    within the RPC timeout."""
     account, connection, spare = open_feed(api)
     connection.close()
     silent = socket.socket()

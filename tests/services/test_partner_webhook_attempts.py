@@ -77,7 +77,8 @@ class RawServer:
 
 
 def drip(conn) -> int:
-    """The status line, then a header a byte every 0.2 s, for 6 s (the socket timeout never fires)."""
+    """The status line, then a header a byte every 0.2 s, for 6 s (the
+    socket timeout never fires)."""
     conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
     ends = time.monotonic() + 6
     while time.monotonic() < ends:

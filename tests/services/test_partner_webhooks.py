@@ -387,8 +387,11 @@ eventlet.monkey_patch()  # first, as `nameko run` does for the partners service
 import json, socket, sys
 from services.partners import webhooks
 webhooks.DEFAULT_CA_BUNDLE_PATH = sys.argv[2]
-socket.getaddrinfo = lambda host, port, *rest, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
-outcome = webhooks.post(sys.argv[1], "whsec_x", b'{"event_id": "e1", "type": "animation.scheduled", "payload": {}}',
+socket.getaddrinfo = lambda host, port, *rest, **kw: [
+    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
+]
+body = b'{"event_id": "e1", "type": "animation.scheduled", "payload": {}}'
+outcome = webhooks.post(sys.argv[1], "whsec_x", body,
                         event_id="e1", event_type="animation.scheduled", timeout=5)
 print(json.dumps({"ok": outcome.ok, "error": outcome.error}))
 """

@@ -59,7 +59,8 @@ def offer_input(villages, **change):
 
 @pytest.fixture
 def world(service_db):
-    """Three known villages; a shared supplier serving the first two; a local producer of the third."""
+    """Three known villages; a shared supplier serving the first two; a local
+    producer of the third."""
     database = service_db("partners")
     now = datetime.now(UTC)
     villages = [str(uuid.uuid4()) for _ in range(3)]
@@ -206,7 +207,8 @@ def test_a_shared_supplier_is_sold_in_two_villages_at_two_local_prices(world):
         "available": True,
     }
 
-    # the partner raises its price and runs out: one offer.published, one catalogue.changed per village
+    # the partner raises its price and runs out: one offer.published, one
+    # catalogue.changed per village
     with database.unit_of_work() as uow:
         offers.update_offer(
             uow,

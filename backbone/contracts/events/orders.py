@@ -189,7 +189,7 @@ class RoundPlannedV1(Schema):
     )
 
 
-# --- the counter (guichet unique): orders, parcels, pooled supplier orders -------------------------
+# --- the counter (guichet unique): orders, parcels, pooled supplier orders ------------------------
 # services/orders/ordering.py, parcels.py, supplier_orders.py. No member data travels: ids of orders
 # and parcels, never a name, an address or a phone; `partner_ids` / `supplier_partner_id` say which
 # partners an event concerns (the partner feed tells them).
@@ -265,8 +265,8 @@ class OrderEventV1(Schema):
     "order.placed",
     1,
     publisher="orders",
-    description="An inhabitant placed an order at the counter: its lines, priced from the village's "
-    "catalogue. Suppliers of its lines are in `partner_ids`.",
+    description="An inhabitant placed an order at the counter: its lines, priced from the "
+    "village's catalogue. Suppliers of its lines are in `partner_ids`.",
 )
 class OrderPlacedV1(OrderEventV1):
     lines = fields.List(
@@ -386,8 +386,9 @@ class ParcelEventV1(Schema):
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "The logistics partner who brought it (La Poste, a carrier of the network), if one did: "
-            "its feed and webhooks receive the parcel's events."
+            "description": "The logistics partner who brought it (La Poste, "
+            "a carrier of the network), if one did: its feed "
+            "and webhooks receive the parcel's events."
         },
     )
     occurred_at = fields.AwareDateTime(

@@ -47,7 +47,8 @@ class CatalogueItemV1(Schema):
     shared_supplier = fields.Boolean(
         required=True,
         metadata={
-            "description": "True when the partner supplies several villages (its lines are pooled per cycle)."
+            "description": "True when the partner supplies several "
+            "villages (its lines are pooled per cycle)."
         },
     )
     name = fields.String(
@@ -83,7 +84,8 @@ class CatalogueItemV1(Schema):
         required=True,
         validate=HHMM,
         metadata={
-            "description": "Local time (Europe/Paris) when orders close, `lead_time_days` before a delivery day."
+            "description": "Local time (Europe/Paris) when orders close, "
+            "`lead_time_days` before a delivery day."
         },
     )
     days = fields.List(

@@ -104,8 +104,8 @@ def configured() -> Channels:
         channels = from_config()
         if channels.trial:
             log.warning(
-                "trial run: no MAILLAGE_SMTP_URL nor MAILLAGE_SMS_API_KEY, notices are NOT sent but "
-                "written to %s",
+                "trial run: no MAILLAGE_SMTP_URL nor MAILLAGE_SMS_API_KEY, "
+                "notices are NOT sent but written to %s",
                 config.notices_outbox(),
             )
         else:

@@ -26,13 +26,15 @@ class StaffAccount(Base):
     # account disabled) ends every session of the account
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # a coordinator's reset: the one-time code's SHA-256 (the code itself is shown once), and its end
+    # a coordinator's reset: the one-time code's SHA-256 (the code itself is
+    # shown once), and its end
     reset_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reset_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class RevokedSession(Base):
-    """One session ended by signing out (the token's id), kept until the token would have expired."""
+    """One session ended by signing out (the token's id), kept until the
+    token would have expired."""
 
     __tablename__ = "staff_revoked_sessions"
 

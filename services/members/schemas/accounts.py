@@ -71,7 +71,8 @@ class AccountStatusInput(Schema):
     active = fields.Boolean(required=True)
 
 
-# what a caller sends to the gateway: the client address is the gateway's to tell, never the caller's
+# what a caller sends to the gateway: the client address is the gateway's to
+# tell, never the caller's
 PasswordChangeBody = PasswordChangeInput
 
 

@@ -56,7 +56,8 @@ class NoticeOutput(Schema):
     next_attempt_at = fields.AwareDateTime(
         allow_none=True,
         metadata={
-            "description": "When it is tried again (after a failure, or 08:00 for an SMS in the quiet hours)."
+            "description": "When it is tried again (after a failure, "
+            "or 08:00 for an SMS in the quiet hours)."
         },
     )
     last_error = fields.String(
@@ -100,7 +101,8 @@ class DeliveryLogOutput(Schema):
 
 
 class OptOutInput(Schema):
-    """The token of the opt-out link; it may come in the address instead (`?jeton=`): an empty body."""
+    """The token of the opt-out link; it may come in the address instead
+    (`?jeton=`): an empty body."""
 
     token = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

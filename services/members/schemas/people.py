@@ -22,7 +22,8 @@ TAGS = {
     "family": "famille",
     "senior": "senior",
 }
-# the tags other services need to serve someone (deliveries, home help), carried by member.registered
+# the tags other services need to serve someone (deliveries, home help),
+# carried by member.registered
 SERVICE_TAGS = MEMBER_SERVICE_TAGS
 CHANNELS = {"phone": "téléphone", "sms": "sms", "email": "e-mail", "counter": "au comptoir"}
 CONSENT_PURPOSES = {
@@ -70,7 +71,8 @@ def display_phone(e164: str | None) -> str | None:
 
 
 def normalise_name(text: str | None) -> str:
-    """'  Hélène  LE  BŒUF-Durand ' -> 'helene le boeuf durand' (no accents, no case, single spaces)."""
+    """'  Hélène  LE  BŒUF-Durand ' -> 'helene le boeuf durand' (no accents,
+    no case, single spaces)."""
     if not text:
         return ""
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")

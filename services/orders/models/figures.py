@@ -40,8 +40,8 @@ class DailyVillage(Base):
 
 class DailyParcelSender(Base):
     """Per day and sender, every village together: parcels received, handed over and returned. A
-    carrier is keyed by its name as typed, lower case and trimmed (`sender_key`; `sender_name` is one
-    spelling of it); other senders by their kind alone (a neighbour's name is personal)."""
+    carrier is keyed by its name as typed, lower case and trimmed (`sender_key`; `sender_name` is
+    one spelling of it); other senders by their kind alone (a neighbour's name is personal)."""
 
     __tablename__ = "daily_parcel_senders"
 
@@ -67,7 +67,8 @@ class DailySales(Base):
 
 
 class DailyPartnerSales(Base):
-    """Per partner and day, every village together: what the coordination page shows of the partners."""
+    """Per partner and day, every village together: what the coordination page
+    shows of the partners."""
 
     __tablename__ = "daily_partner_sales"
 

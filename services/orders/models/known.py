@@ -10,7 +10,8 @@ from services.orders.models.base import Base, new_id  # noqa: F401
 
 
 class KnownVillage(Base):
-    """A village as orders needs it (event-carried state from `village.opened` and `village.updated`)."""
+    """A village as orders needs it (event-carried state from `village.opened`
+    and `village.updated`)."""
 
     __tablename__ = "known_villages"
 
@@ -21,7 +22,8 @@ class KnownVillage(Base):
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)  # distances, rounds
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    # of the latest event applied (opened or updated); a row written without
+    # it changed when it opened
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

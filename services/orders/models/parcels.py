@@ -12,7 +12,8 @@ from services.orders.models.base import Base, new_id
 class Parcel(Base):
     """`status`: waiting, handed_over, returned. Collected with `pickup_code`; kept on a shelf or in
     a locker compartment (`place_kind`, `place`). `partner_id`: the logistics partner who brought it
-    (La Poste, a carrier of the network), told of its events; none for a neighbour or an unknown carrier."""
+    (La Poste, a carrier of the network), told of its events; none for a neighbour
+    or an unknown carrier."""
 
     __tablename__ = "parcels"
     __table_args__ = (

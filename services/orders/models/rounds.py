@@ -57,7 +57,8 @@ class RoundStop(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))  # home_delivery | truck_stop | supplier_pickup
     village_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    # an order or a pick-up is on one round at most (two planners at once: the second one is refused)
+    # an order or a pick-up is on one round at most (two planners at once:
+    # the second one is refused)
     order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
     purchase_order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -25,7 +25,8 @@ class CatalogueItemOutput(Schema):
     next_delivery_date = fields.Date(
         allow_none=True,
         metadata={
-            "description": "The first day an order placed now can be delivered (null when out of stock)."
+            "description": "The first day an order placed now can be delivered "
+            "(null when out of stock)."
         },
     )
     next_cutoff_at = fields.AwareDateTime(

@@ -12,8 +12,8 @@ def idempotency_key_field(thing: str, *, required: bool) -> fields.String:
             required=True,
             validate=validate.Length(min=8, max=80),
             metadata={
-                "description": f"Chosen by the caller once per {thing} (e.g. a UUID made when the form opens): "
-                f"{sent_again}."
+                "description": f"Chosen by the caller once per {thing} (e.g. a UUID "
+                f"made when the form opens): {sent_again}."
             },
         )
     return fields.String(
@@ -21,7 +21,8 @@ def idempotency_key_field(thing: str, *, required: bool) -> fields.String:
         allow_none=True,
         validate=validate.Length(min=8, max=80),
         metadata={
-            "description": f"Optional; chosen by the caller once per {thing} (e.g. a UUID made when the form opens): "
-            f"{sent_again}. Without it, each call records a new {thing}."
+            "description": f"Optional; chosen by the caller once per {thing} (e.g. "
+            f"a UUID made when the form opens): {sent_again}. "
+            f"Without it, each call records a new {thing}."
         },
     )

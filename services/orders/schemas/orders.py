@@ -184,7 +184,8 @@ class CounterTodayOutput(Schema):
     to_prepare = fields.List(
         fields.Nested(OrderOutput),
         metadata={
-            "description": "Confirmed orders due on or before the day: prepare them (then mark them ready)."
+            "description": "Confirmed orders due on or before the "
+            "day: prepare them (then mark them ready)."
         },
     )
     to_hand_over = fields.List(
@@ -196,19 +197,22 @@ class CounterTodayOutput(Schema):
     awaiting_suppliers = fields.List(
         fields.Nested(OrderOutput),
         metadata={
-            "description": "Placed orders for the coming week still waiting for a supplier's answer: the first 20, "
-            "earliest delivery first (all of them: GET /api/villages/{village_id}/orders?status=placed)."
+            "description": "Placed orders for the coming week still waiting for a supplier's "
+            "answer: the first 20, earliest delivery first (all of them: GET "
+            "/api/villages/{village_id}/orders?status=placed)."
         },
     )
     awaiting_suppliers_count = fields.Integer(
         metadata={
-            "description": "How many placed orders for the coming week wait for a supplier's answer."
+            "description": "How many placed orders for the coming week "
+            "wait for a supplier's answer."
         }
     )
     parcels_waiting = fields.List(
         fields.Nested(ParcelOutput),
         metadata={
-            "description": "Parcels waiting, oldest first; `reminder_due` says whom to remind today."
+            "description": "Parcels waiting, oldest first; "
+            "`reminder_due` says whom to remind today."
         },
     )
     reminders_due = fields.Integer()

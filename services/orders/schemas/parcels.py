@@ -30,9 +30,9 @@ class ParcelInput(Schema):
         allow_none=True,
         validate=validate.Length(min=1, max=36),
         metadata={
-            "description": "The logistics partner who brought it (La Poste, a carrier of the network: "
-            "`GET /api/villages/{village_id}/carriers`), if one did: it is told of the parcel's events (never of the "
-            "member nor the code)."
+            "description": "The logistics partner who brought it (La Poste, a carrier of the "
+            "network: `GET /api/villages/{village_id}/carriers`), if one did: it "
+            "is told of the parcel's events (never of the member nor the code)."
         },
     )
     description = fields.String(

@@ -27,7 +27,8 @@ class Partner(Base):
 
 
 class PartnerRelationship(Base):
-    """What a partner is to the network: supplier, logistics, client, funder, co_organiser (several)."""
+    """What a partner is to the network: supplier, logistics, client, funder,
+    co_organiser (several)."""
 
     __tablename__ = "partner_relationships"
 
@@ -68,7 +69,8 @@ class ApiKey(Base):
 
 
 class KnownVillage(Base):
-    """A village as partners needs it (event-carried state from `village.opened` and `village.updated`)."""
+    """A village as partners needs it (event-carried state from `village.opened`
+    and `village.updated`)."""
 
     __tablename__ = "known_villages"
 
@@ -78,7 +80,8 @@ class KnownVillage(Base):
     commune: Mapped[str] = mapped_column(String(120))
     insee_code: Mapped[str] = mapped_column(String(5))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    # of the latest event applied (opened or updated); a row written without
+    # it changed when it opened
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
 
 

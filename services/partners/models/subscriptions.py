@@ -26,7 +26,8 @@ class WebhookSubscription(Base):
 
 
 class FeedAccount(Base):
-    """A partner's AMQP feed: its broker user `partner-<id>` (the password is only on the broker)."""
+    """A partner's AMQP feed: its broker user `partner-<id>` (the password
+    is only on the broker)."""
 
     __tablename__ = "feed_accounts"
 

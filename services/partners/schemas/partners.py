@@ -18,7 +18,8 @@ SCOPES = ("village", "cluster", "network")  # one village, several villages, eve
 API_KEY = validate.Regexp(
     r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error="Not a Maillage API key."
 )
-LA_POSTE_SIREN = "356000000"  # its establishments' SIRETs do not follow Luhn: their digits sum to a multiple of 5
+# La Poste's establishments' SIRETs do not follow Luhn: their digits sum to a multiple of 5
+LA_POSTE_SIREN = "356000000"
 
 
 def siret_is_valid(siret: str) -> bool:
@@ -107,8 +108,8 @@ class PartnerInput(Schema):
 
 
 class PartnerUpdateInput(Schema):
-    """A partner's profile, replaced field by field (what is omitted stays). The villages it serves are
-    not changed here: they were announced with `partner.joined`."""
+    """A partner's profile, replaced field by field (what is omitted stays). The villages it serves
+    are not changed here: they were announced with `partner.joined`."""
 
     relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)))
     contacts = fields.List(fields.Nested(ContactInput), validate=validate.Length(max=20))
@@ -166,8 +167,8 @@ class PartnerRemovalInput(Schema):
         required=True,
         validate=validate.Length(min=3, max=300),
         metadata={
-            "description": "Motif de la fin du partenariat (3 à 300 caractères) ; gardé avec le partenaire et "
-            "dans le journal de ses envois mis de côté."
+            "description": "Motif de la fin du partenariat (3 à 300 caractères) ; gardé avec le "
+            "partenaire et dans le journal de ses envois mis de côté."
         },
     )
 

@@ -1,4 +1,5 @@
-"""animations (co-organisers, registrations and waiting list, volunteer roles) and suggestions (supports)
+"""animations (co-organisers, registrations and waiting list, volunteer roles)
+and suggestions (supports)
 
 Revision ID: 0005_animations
 Revises: 0004_merge

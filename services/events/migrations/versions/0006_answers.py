@@ -48,8 +48,8 @@ def upgrade():
         batch_op.add_column(sa.Column("present", sa.Boolean(), nullable=True))
     # registrations made before: from the host village
     op.execute(
-        "UPDATE animation_registrations SET village_id = (SELECT animations.village_id FROM animations "
-        "WHERE animations.id = animation_registrations.animation_id)"
+        "UPDATE animation_registrations SET village_id = (SELECT animations.village_id FROM "
+        "animations WHERE animations.id = animation_registrations.animation_id)"
     )
     with op.batch_alter_table("animation_role_volunteers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("minutes", sa.Integer(), nullable=True))

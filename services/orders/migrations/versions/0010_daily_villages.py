@@ -39,8 +39,9 @@ def upgrade():
         "GROUP BY day, village_id"
     )
     op.execute(
-        "INSERT INTO daily_partner_sales (day, partner_id, partner_name, sales_cents) "
-        "SELECT day, partner_id, MAX(partner_name), SUM(sales_cents) FROM daily_sales GROUP BY day, partner_id"
+        "INSERT INTO daily_partner_sales (day, partner_id, partner_name, "
+        "sales_cents) SELECT day, partner_id, MAX(partner_name), SUM(sales_cents) "
+        "FROM daily_sales GROUP BY day, partner_id"
     )
     op.drop_table("daily_orders")
 

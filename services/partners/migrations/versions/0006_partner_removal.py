@@ -1,4 +1,5 @@
-"""partners.ended_at, end_reason, feed_deleted_at: a partnership can end (services/partners/removal.py)
+"""partners.ended_at, end_reason, feed_deleted_at: a partnership can end
+(services/partners/removal.py)
 
 Revision ID: 0006_partner_removal
 Revises: 0005_village_changed_at
