@@ -19,9 +19,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/maillage run
 
-## every test: brings up RabbitMQ (with its management plugin), PostgreSQL and Chromium where it can,
-## or stops at once with one line saying what is missing (tests/services_up.sh)
+## every test: first ruff (lint, then layout: it stops at its first complaint, with ruff's own
+## message), then brings up RabbitMQ (with its management plugin), PostgreSQL and Chromium where it
+## can, or stops at once with one line saying what is missing (tests/services_up.sh)
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
 	$(BIN)/python -m pytest -W ignore::DeprecationWarning $(PYTEST_ARGS)
 
