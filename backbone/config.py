@@ -173,6 +173,6 @@ def dead_letter_retention_days() -> int:
 
 
 def notices_outbox() -> Path:
-    """Where the members service's notice sender writes the SMS and e-mails it would send (no real
-    SMS or mail gateway is plugged in yet): one JSON line per message."""
+    """Where the members service's notice sender writes the SMS and e-mails it would send when no
+    SMS or mail gateway is configured (a trial run): one JSON line per message."""
     return Path(os.environ.get("MAILLAGE_NOTICES_OUTBOX", data_dir() / "notices-outbox.jsonl"))

@@ -3,11 +3,11 @@ village and for the network. A skill is *missing* where there is demand and no s
 
 - Supply within reach of a village: the active volunteers who serve it (home village or a village
   they chose to serve). Counts only, no personal data: the coordinator sees the map whatever each
-  volunteer's opt-in. (Reach by distance — `max_distance_km` against villages' coordinates — is the
-  next step once villages carry coordinates; served villages are what volunteers committed to.)
-- Partners' services: `partner_supply` is the hook; partners publish no offers with a skill yet.
+  volunteer's opt-in. (Not reach by distance, `max_distance_km` against villages' coordinates:
+  villages carry no coordinates; served villages are what volunteers committed to.)
+- Partners' services: `partner_supply` is the hook; partners publish no offer with a skill.
 - Demand: the `help_demand` read model fed by `help_request.requested` / `.unmatched` /
-  `.completed` (suggestions will join when `suggestion.made` carries a skill).
+  `.completed` (not by suggestions: `suggestion.made` carries no skill).
 """
 
 from __future__ import annotations

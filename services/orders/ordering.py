@@ -451,7 +451,7 @@ def answer_line(
     return _partner_view(order, partner_id)
 
 
-# --- for rounds (engineer D's services/orders/rounds.py) ------------------------------------------
+# --- for rounds (services/orders/rounds.py) ------------------------------------------------------
 
 
 def orders_for_round(uow, on_date: date, village_ids=None) -> list[dict]:

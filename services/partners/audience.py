@@ -15,7 +15,7 @@ Nothing here carries a member's phone: contracts keep contact details in the mem
 the one address that travels (a home delivery stop of `round.planned`) goes only to the driver.
 `parcel.*` reach the logistics partner who brought the parcel (`partner_id`, when one did), without
 the member nor the pickup code; `round.stop_completed` names no partner: no
-partner receives it (yet).
+partner receives it.
 
 Adding a type is one line in RULES (its contract must exist in backbone/contracts/events/).
 """

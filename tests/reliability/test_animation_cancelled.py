@@ -1,4 +1,4 @@
-"""On the real broker, issue 6's new consumers: a cancelled animation tells each member registered
+"""On the real broker, issue 6's consumers: a cancelled animation tells each member registered
 once (the members service handles `animation.cancelled` delivered twice with one effect: one notice
 per member); the events service learns an offer once from `offer.published` delivered twice (what
 a suggestion may name as its answer). Nothing lands in the dead letters."""

@@ -157,7 +157,7 @@ def test_refused_lines_are_left_out_and_an_empty_purchase_order_sends_nothing(co
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_them(counter_world):
     """Placing holds a SHARE lock on the purchase order until commit: another order goes on
-    without waiting (it used to queue behind every order in flight), while sending waits."""
+    without waiting for the orders in flight, while sending waits."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 

@@ -1,7 +1,6 @@
 """Events published by the events service (animations, suggestions).
 
-Defined ahead of their publisher: the members service already consumes `animation.attended`
-(volunteer roles credit the time bank)."""
+The members service consumes `animation.attended` (volunteer roles credit the time bank)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 

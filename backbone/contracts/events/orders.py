@@ -1,7 +1,7 @@
 """Events published by the orders service (help requests: "coups de main").
 
-Defined ahead of their publisher: the members service already consumes them (time bank, skills
-map), so orders only has to `uow.record_event(...)` them when it handles help requests."""
+The members service consumes the help requests' events (time bank, skills map); orders records
+them with `uow.record_event(...)` in the unit of work that changes the help request."""
 
 from marshmallow import Schema, fields, validate
 
@@ -293,8 +293,8 @@ class OrderConfirmedV1(OrderEventV1):
     "or ready to go on a round.",
 )
 class OrderReadyV1(OrderEventV1):
-    # added compatibly (optional): what the members service needs to tell the inhabitant; dropped
-    # from what partners receive (services/partners/audience.py)
+    # optional, so version 1 stays compatible: what the members service needs to tell the
+    # inhabitant; dropped from what partners receive (services/partners/audience.py)
     member_id = fields.String(
         load_default=None,
         allow_none=True,

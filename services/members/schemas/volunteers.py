@@ -216,7 +216,8 @@ class SkillSupplyOutput(Schema):
     volunteers = fields.Integer()
     levels = fields.Dict(keys=fields.String(), values=fields.Integer())
     partners = fields.List(
-        fields.Dict(), metadata={"description": "Partners' services (hook: none yet)."}
+        fields.Dict(),
+        metadata={"description": "Partners' services (a hook: partners publish none)."},
     )
 
 

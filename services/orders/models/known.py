@@ -1,4 +1,5 @@
-"""The orders service's tables. For now: its read model of the network's villages."""
+"""The orders service's read models of what other services publish: the network's villages, their
+status, its members and its volunteers."""
 
 from datetime import datetime
 
