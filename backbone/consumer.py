@@ -51,13 +51,6 @@ from backbone.dependencies import DatabaseProvider
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_HEADERS = (
-    "x-maillage-reason",
-    "x-maillage-queue",
-    "x-maillage-dead-at",
-    "x-maillage-attempts",
-)
-
 
 def _consume_with_prefetch(consume, consumer, prefetch: int, *args, **kwargs):
     """Each consumer's own prefetch: the channel's qos holds for the consumers started after it, so

@@ -31,8 +31,6 @@ from gateway.errors import HttpError
 
 log = logging.getLogger("maillage.gateway.auth")
 
-STAFF_ROLES = ("coordinator", "concierge")
-
 
 @dataclass(frozen=True)
 class Principal:

@@ -125,7 +125,7 @@ def login_csrf_token(nonce: str) -> str:
     return hmac.new(auth._secret().encode(), b"login:" + nonce.encode(), hashlib.sha256).hexdigest()
 
 
-def redirect(location: str, cookies: dict | None = None) -> Response:
+def redirect(location: str) -> Response:
     return Response("", status=303, headers={"Location": location})
 
 

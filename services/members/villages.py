@@ -91,11 +91,6 @@ def get_village(uow, village_id: str) -> dict:
     return _out.dump(_village(uow, village_id))
 
 
-def find_village_by_slug(uow, slug: str) -> dict | None:
-    village = uow.session.scalar(select(Village).where(Village.slug == slug))
-    return _out.dump(village) if village else None
-
-
 def list_villages(uow, village_ids=None, window: dict | None = None) -> list[dict]:
     """By name; `window`: one page of them, cut in the query (backbone/paging.py)."""
     query = select(Village)

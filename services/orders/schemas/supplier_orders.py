@@ -38,7 +38,3 @@ class PurchaseOrderOutput(Schema):
         fields.Nested(PurchaseOrderVillageOutput), metadata={"description": "Per village."}
     )
     items_count = fields.Integer()
-
-
-class PurchaseOrderQuery(Schema):
-    status = fields.String(load_default=None, allow_none=True)

@@ -9,7 +9,6 @@ FUNDING_KINDS = (
     "sales_margin",
     "service_contract",
 )
-CAMPAIGN_STATUSES = ("running", "funded", "failed")
 AMOUNT = validate.Range(min=1, max=1_000_000_000)
 VILLAGE_ID = validate.Length(equal=36)
 
