@@ -32,7 +32,8 @@ class KnownVillage(Base):
     name: Mapped[str] = mapped_column(String(120))
     commune: Mapped[str] = mapped_column(String(120))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # of the latest event applied (opened or updated); a row written without it changed when it opened
+    # of the latest event applied (opened or updated); a row written without
+    # it changed when it opened
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
 
 

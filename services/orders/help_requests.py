@@ -271,7 +271,8 @@ def _commit_and_answer(uow, request: HelpRequest) -> dict:
 
 
 def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
-    """The concierge picks one of the current candidates (anyone else is a 409 naming volunteer_id)."""
+    """The concierge picks one of the current candidates (anyone else is a
+    409 naming volunteer_id)."""
     data = load(AssignInput(), data)
     now = now or utcnow()
     request = _find(uow, help_request_id, village_ids, lock=True)
@@ -325,9 +326,9 @@ def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None =
 
 
 def help_figures(uow, date_from, date_to, village_ids=None) -> dict[str, dict[str, int]]:
-    """Per village, over [date_from, date_to] (dates, inclusive, by the day the window starts, Europe/Paris):
-    help_requests_done (done or confirmed), help_minutes (their minutes), help_requests_unmatched
-    (still without a volunteer)."""
+    """Per village, over [date_from, date_to] (dates, inclusive, by the day the window starts,
+    Europe/Paris): help_requests_done (done or confirmed), help_minutes (their minutes),
+    help_requests_unmatched (still without a volunteer)."""
     start = datetime.combine(date_from, datetime.min.time()).replace(tzinfo=matching.PARIS)
     end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(
         tzinfo=matching.PARIS
@@ -355,7 +356,8 @@ ERASED_PLACE = ""  # `place` is required while the request lives; erased, it say
 
 
 def member_help_requests(uow, member_id: str) -> list[dict]:
-    """The help requests one member asked for or gave a hand to (RGPD export), without candidates."""
+    """The help requests one member asked for or gave a hand to (RGPD
+    export), without candidates."""
     rows = uow.session.scalars(
         select(HelpRequest)
         .where(
@@ -369,7 +371,8 @@ def member_help_requests(uow, member_id: str) -> list[dict]:
 
 def scrub_member(uow, member_id: str) -> int:
     """Erase where and what a member asked a hand for (place, description, the reasons written about
-    it); the request stays, counted in the figures. Does not commit. Returns how many were scrubbed."""
+    it); the request stays, counted in the figures. Does not commit. Returns
+    how many were scrubbed."""
     rows = uow.session.scalars(
         select(HelpRequest).where(HelpRequest.requester_member_id == str(member_id))
     ).all()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,11 +28,11 @@ from services.events.models import KnownVillage, Suggestion
 from services.members import villages
 from services.members.models import Village
 from services.orders.models import Order
+from tests.reliability.support import open_village
 
 VILLAGE_TRANSITIONS = Village.LIFECYCLE.transitions
 SUGGESTION_TRANSITIONS = Suggestion.LIFECYCLE.transitions
 ORDER_TRANSITIONS = Order.LIFECYCLE.transitions
-from tests.reliability.support import open_village
 
 DB_SETTINGS = settings(
     max_examples=15,
@@ -125,7 +125,7 @@ def events_village(service_db):
                 slug="v",
                 name="Village",
                 commune="C",
-                opened_at=datetime.now(timezone.utc),
+                opened_at=datetime.now(UTC),
             )
         )
         uow.commit()
@@ -180,7 +180,7 @@ def test_an_order_moves_only_along_its_transitions(moves):
     )
     uow, expected = FakeUnitOfWork("orders"), []
     for n, requested in enumerate(moves):
-        now = datetime(2026, 12, 1, 9, n, tzinfo=timezone.utc)
+        now = datetime(2026, 12, 1, 9, n, tzinfo=UTC)
         before = order.status
         if requested in ORDER_TRANSITIONS[before]:
             record_events(uow, order.move_to(requested, now))

@@ -1,5 +1,6 @@
 """Help requests (coups de main): someone needs a hand with one skill, at a time and place; a
-volunteer is matched, accepts, does it, and the requester confirms (the minutes go to the time bank)."""
+volunteer is matched, accepts, does it, and the requester confirms (the
+minutes go to the time bank)."""
 
 from datetime import datetime
 
