@@ -4,18 +4,19 @@ the schemas of its input (backbone/rpc.py: `rpc_method`); the decisions are the 
 
 from nameko.timer import timer
 
+from backbone import retention
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc_method
-from backbone import retention
 from backbone.tables import utcnow
 from services.members import (
     accounts,
     erasure,
     figures,
     notices,
+    opt_out,
     people,
     people_import,
     skills_map,
@@ -41,7 +42,6 @@ from services.members.schemas.accounts import (
     PasswordResetInput,
     SessionEndInput,
 )
-from services.members import opt_out
 from services.members.schemas.notices import DeliveryLogFiltersInput, NoticeFiltersInput
 from services.members.schemas.people import (
     ConsentInput,

@@ -12,7 +12,7 @@ stop's times.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
@@ -345,7 +345,7 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
     """Open now? until when? next opening? for the village and each stop of its truck. A village
     that is not `open` (preparing, paused, closed) is closed whatever its hours."""
     village = _village(uow, village_id)
-    return _status_out(village, *_schedule(uow, village_id), at or datetime.now(timezone.utc))
+    return _status_out(village, *_schedule(uow, village_id), at or datetime.now(UTC))
 
 
 def _status_out(village: Village, slots, exception_rows, stop_rows, at: datetime) -> dict:
@@ -428,7 +428,7 @@ def public_village(uow, slug: str, at: datetime | None = None) -> dict:
     village = uow.session.scalar(select(Village).where(Village.slug == slug))
     if village is None:
         raise NotFound("village", slug)
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     schedule = _schedule(uow, village.id)
     hours = _hours_out(village.id, *schedule)
     today = at.astimezone(PARIS).date().isoformat()

@@ -2,12 +2,12 @@
 
 from nameko.timer import timer
 
+from backbone import retention
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc_method
-from backbone import retention
 from backbone.tables import utcnow
 from services.orders import (
     catalogue,
@@ -75,7 +75,8 @@ class OrdersService:
 
     @rpc_method()
     def known_volunteers(self, uow, village_id=None, skill=None):
-        """Active volunteers serving `village_id` and having `skill` (both optional): for matching."""
+        """Active volunteers serving `village_id` and having `skill` (both
+        optional): for matching."""
         return volunteers.known_volunteers(uow, village_id, skill)
 
     # --- the counter: catalogue, orders, parcels, pooled supplier orders (ordering.py & co) -------
@@ -208,7 +209,7 @@ class OrdersService:
             uow, query["date_from"], query["date_to"], query["village_ids"], query["details"]
         )
 
-    # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py ---------
+    # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py -------
 
     @rpc_method()
     def create_help_request(self, uow, village_id, data):

@@ -2,16 +2,28 @@
 
 from nameko.timer import timer
 
+from backbone import config, retention
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc_method
-from backbone import config, retention
 from backbone.tables import utcnow
-from services.partners import campaigns, catalogues, figures, funding, offers, partners, read_models
+from services.partners import (
+    audience,
+    campaigns,
+    catalogues,
+    deliveries,
+    erasure,
+    figures,
+    funding,
+    offers,
+    partners,
+    read_models,
+    removal,
+    subscriptions,
+)
 from services.partners.schemas import ApiKeyInput, PartnerInput
-from services.partners import audience, deliveries, erasure, removal, subscriptions
 from services.partners.schemas.partners import PartnerRemovalInput, PartnerRemovedOutput
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
@@ -46,13 +58,15 @@ class PartnersService:
 
     @rpc_method(inputs={"data": PartnerRemovalInput}, unit_of_work=False)
     def remove_partner(self, partner_id, data):
-        """The partnership ends (services/partners/removal.py): one transaction, then its broker feed."""
+        """The partnership ends (services/partners/removal.py): one
+        transaction, then its broker feed."""
         removed = removal.remove_partner(self.db, str(partner_id), data["reason"].strip())
         return PartnerRemovedOutput().dump(removed)
 
     @timer(interval=60)
     def delete_ended_feeds(self):
-        """The broker feeds of removed partners that could not be deleted at the removal (broker away)."""
+        """The broker feeds of removed partners that could not be deleted at the
+        removal (broker away)."""
         removal.delete_ended_feeds(self.db)
 
     @rpc_method(schema=ApiKeyInput)
@@ -184,8 +198,9 @@ class PartnersService:
 
     @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH)
     def on_partner_event(self, uow, events):
-        """Every type partners may receive (audience.RULES): one delivery per subscription concerned.
-        Each order makes two or three of these events: they come in batches, one commit each."""
+        """Every type partners may receive (audience.RULES): one delivery per
+        subscription concerned. Each order makes two or three of these events: they come
+        in batches, one commit each."""
         subscriptions.record_deliveries(uow, events)
 
     @timer(interval=0.5)
