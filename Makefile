@@ -21,12 +21,25 @@ run: $(STAMP)
 
 ## every test: first ruff (lint, then layout: it stops at its first complaint, with ruff's own
 ## message), then brings up RabbitMQ (with its management plugin), PostgreSQL and Chromium where it
-## can, or stops at once with one line saying what is missing (tests/services_up.sh)
+## can, or stops at once with one line saying what is missing (tests/services_up.sh). Then two
+## passes, one status: the tests on TEST_WORKERS pytest-xdist workers (they mostly wait on the
+## broker and subprocesses, so more workers than cores pay; tests sharing one network run on one
+## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves.
+## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
+## pass ran.
+TEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -W ignore::DeprecationWarning
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
-	$(BIN)/python -m pytest -W ignore::DeprecationWarning $(PYTEST_ARGS)
+	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
+	$(PYTEST) --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
+	echo "make test: parallel pass exit $$parallel, alone pass exit $$alone"; \
+	for status in $$parallel $$alone; do \
+		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; \
+	done; \
+	[ $$parallel -eq 0 ] || [ $$alone -eq 0 ]
 
 ## figures: throughput, memory, start-up time, the counter under load (not part of the tests; LOAD_ARGS="--users 20 --duration 60")
 bench: $(STAMP)

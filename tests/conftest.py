@@ -12,15 +12,40 @@ eventlet.monkey_patch()  # before any import below; nameko's pytest plugin does 
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
-import requests
 from hypothesis import settings
+
+from tests.support.infrastructure import (
+    RABBIT_HOST,
+    create_pg_database,
+    drop_pg_database,
+    drop_vhost,
+    free_port,
+    make_vhost,
+)
+
+
+def _keep_xdist_on_real_threads() -> None:
+    """In a pytest-xdist worker, execnet's reader is a real thread that hands the worker its tests
+    through a lock and an event made by the execution model after this module is imported: once
+    eventlet has patched `threading` they would be green, set from another OS thread, and the
+    worker would wait forever ("bringing up nodes..."). They stay real."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from execnet.gateway_base import MainThreadOnlyExecModel
+
+    threading = eventlet.patcher.original("threading")
+    MainThreadOnlyExecModel.Lock = MainThreadOnlyExecModel.RLock = lambda self: threading.RLock()
+    MainThreadOnlyExecModel.Event = lambda self: threading.Event()
+
+
+_keep_xdist_on_real_threads()
 
 # Property tests (tests/properties, and beside some rules): `make test` explores the same examples
 # every run, so a red run means a change broke a rule, never the luck of the draw;
@@ -30,11 +55,6 @@ settings.register_profile("ci", derandomize=True, database=None)
 settings.register_profile("explore", max_examples=2000, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1")
-RABBIT_MANAGEMENT = os.environ.get("TEST_RABBIT_MANAGEMENT", f"http://{RABBIT_HOST}:15672/api")
-RABBIT_AUTH = ("guest", "guest")
-PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path, monkeypatch):
@@ -42,24 +62,6 @@ def _isolated_data_dir(tmp_path, monkeypatch):
     # the tests' webhook receivers listen on 127.0.0.1, which production refuses (see
     # test_partner_webhooks.py: test_a_webhook_never_reaches_inside_our_network)
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
-
-
-def make_vhost() -> str:
-    name = f"test-{uuid.uuid4().hex[:12]}"
-    requests.put(
-        f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10
-    ).raise_for_status()
-    requests.put(
-        f"{RABBIT_MANAGEMENT}/permissions/{name}/guest",
-        auth=RABBIT_AUTH,
-        timeout=10,
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-    ).raise_for_status()
-    return name
-
-
-def drop_vhost(name: str) -> None:
-    requests.delete(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=30)
 
 
 @pytest.fixture
@@ -74,25 +76,6 @@ def amqp_uri(monkeypatch):
 @pytest.fixture
 def nameko_config(amqp_uri):
     return {"AMQP_URI": amqp_uri, "max_workers": 10, "serializer": "json"}
-
-
-def create_pg_database() -> str:
-    name = f"mlg_test_{uuid.uuid4().hex[:10]}"
-    conn = psycopg2.connect(PG_ADMIN_DSN)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    conn = psycopg2.connect(PG_ADMIN_DSN)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -113,23 +96,52 @@ def db_url(backend, tmp_path):
         drop_pg_database(url)
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    """`migrated_templates(backend, service)`: a database migrated once per session (a PostgreSQL
+    template, a SQLite file) that `service_db` copies: a copy takes a fraction of the migrations'
+    time, and every test still starts from a fresh, fully migrated database of its own."""
+    from backbone import migrations
+
+    made = {}
+
+    def template(backend: str, service: str) -> str:
+        if (backend, service) not in made:
+            if backend == "postgresql":
+                url = create_pg_database()
+            else:
+                url = f"sqlite:///{tmp_path_factory.mktemp('templates') / (service + '.db')}"
+            migrations.upgrade(service, url)
+            made[(backend, service)] = url
+        return made[(backend, service)]
+
+    yield template
+    for (backend, _), url in made.items():
+        if backend == "postgresql":
+            drop_pg_database(url)
+
+
 @pytest.fixture
-def service_db(backend, tmp_path, monkeypatch):
+def service_db(backend, tmp_path, monkeypatch, migrated_templates):
     """`service_db("orders")`: a fresh, migrated database for that service alone (each service has
     its own, as in production), exported as <SERVICE>_DATABASE_URL for containers and relays."""
-    from backbone import migrations
     from backbone.db import Database
 
     opened, created = [], []
 
     def make(service: str):
+        template = migrated_templates(backend, service)
         if backend == "postgresql":
-            url = create_pg_database()
+            url = create_pg_database(template=template.rsplit("/", 1)[1])
             created.append(url)
         else:
-            url = f"sqlite:///{tmp_path / (service + '.db')}"
+            path = tmp_path / (service + ".db")
+            source = Path(template.removeprefix("sqlite:///"))
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{source}{suffix}").exists():
+                    shutil.copyfile(f"{source}{suffix}", f"{path}{suffix}")
+            url = f"sqlite:///{path}"
         monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", url)
-        migrations.upgrade(service, url)
         database = Database(url, source=service)
         opened.append(database)
         return database
@@ -141,25 +153,17 @@ def service_db(backend, tmp_path, monkeypatch):
         drop_pg_database(url)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(tmp_path):
     """`smtp_server(*options)`: a real SMTP server (aiosmtpd, in its own process: eventlet breaks it
     in this one) on a free port, writing what it receives as JSON lines
-    (tests/services/smtp_capture.py says its options); returns (port, received)."""
+    (tests/support/smtp_capture.py says its options); returns (port, received)."""
     started = []
 
     def start(*options):
-        port, out = _free_port(), tmp_path / f"smtp-{len(started)}.jsonl"
+        port, out = free_port(), tmp_path / f"smtp-{len(started)}.jsonl"
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.services.smtp_capture", str(port), str(out), *options],
+            [sys.executable, "-m", "tests.support.smtp_capture", str(port), str(out), *options],
             cwd=Path(__file__).resolve().parents[1],
             stdout=subprocess.PIPE,
             text=True,
@@ -230,7 +234,7 @@ def partners_api(container_factory, nameko_config, service_db):
                     ),
                 )
             registered.append((created["partner"]["id"], created["api_key"]))
-        port = _free_port()
+        port = free_port()
         config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         containers = {
             cls: container_factory(cls, config) for cls in (PartnersService, GatewayService)
@@ -252,4 +256,45 @@ def partners_api(container_factory, nameko_config, service_db):
     return start
 
 
-from tests.network import stack  # noqa: F401  (a fixture: one whole network per test session, shared)
+from tests.support.network import stack  # noqa: F401  (a fixture: one whole network per test session, shared)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--suite-pass",
+        choices=("all", "parallel", "alone"),
+        default="all",
+        help="`make test` runs the suite in two passes: `parallel` (on xdist workers) leaves out "
+        "the tests marked `alone`, which the `alone` pass runs by themselves afterwards.",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (`make test`), the tests that share a network started once per session or module
+    (the e2e `stack`, the browsers' own, the fuzzer's and the authorisation matrix's) run on one
+    worker (`--dist loadgroup`): each worker would otherwise start its own copy of it. With
+    --suite-pass, the tests marked `alone` (wall-clock bounds, faults under load) run in their own
+    pass, when no other test competes for the two cores."""
+    suite_pass = config.getoption("--suite-pass")
+    if suite_pass != "all":
+        wanted = suite_pass == "alone"
+        kept = [item for item in items if bool(item.get_closest_marker("alone")) == wanted]
+        deselected = [item for item in items if bool(item.get_closest_marker("alone")) != wanted]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = kept
+    for item in items:
+        group = _shared_fixture_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_fixture_group(item) -> str | None:
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        fixture = definitions[-1]
+        if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
+            continue
+        if fixture.scope == "module":
+            return item.nodeid.split("::")[0]
+        return f"{fixture.baseid}::{name}"
+    return None

@@ -115,7 +115,8 @@ def test_create_coordinator_says_when_members_is_not_running(amqp_uri):
 
 @pytest.mark.broker
 def test_seed_says_when_the_network_is_not_running(amqp_uri):
-    result = CliRunner().invoke(main, ["seed"])
+    # waiting for the services is the same at 1 s as at the default 90 s
+    result = CliRunner().invoke(main, ["seed", "--wait", "1"])
     assert result.exit_code == 1 and "service is not answering" in result.output
 
 

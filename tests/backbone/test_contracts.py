@@ -5,16 +5,7 @@ import uuid
 import pytest
 
 from backbone.contracts import ContractError, build_envelope, parse_envelope, registry
-
-VILLAGE = {
-    "village_id": str(uuid.uuid4()),
-    "slug": "peyrelevade",
-    "name": "Peyrelevade",
-    "commune": "Peyrelevade",
-    "insee_code": "19164",
-    "kind": "fixed",
-    "population": 800,
-}
+from tests.support.contracts import VILLAGE
 
 
 def test_written_event_carries_the_whole_envelope():

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from backbone import db as db_module
 from backbone.db import make_engine
-from tests.conftest import PG_ADMIN_DSN
+from tests.support.infrastructure import PG_ADMIN_DSN
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

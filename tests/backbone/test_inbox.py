@@ -12,7 +12,7 @@ from backbone.contracts import build_envelope, parse_envelope
 from backbone.tables import InboxEntry
 from services.orders import read_models
 from services.orders.models import KnownVillage
-from tests.backbone.test_contracts import VILLAGE
+from tests.support.contracts import VILLAGE
 
 CONSUMER = "orders.on_village_opened"
 

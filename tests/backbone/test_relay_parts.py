@@ -12,7 +12,7 @@ from backbone.relay_lock import AdvisoryLock, NoLock, single_active_relay
 from backbone.relay_outbox import HandedRows, OutboxReader, PublishedMarker
 from backbone.relay_publisher import ConfirmedPublisher
 from backbone.tables import OutboxEvent
-from tests.backbone.test_contracts import VILLAGE
+from tests.support.contracts import VILLAGE
 
 
 def _write_events(database, n: int) -> list[int]:

@@ -10,7 +10,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone import rpc as backbone_rpc
 from backbone.errors import ServiceUnavailable
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
 
 pytestmark = pytest.mark.broker
 
@@ -50,6 +50,7 @@ def confirmed_publishes(monkeypatch):
     return counts
 
 
+@pytest.mark.alone  # a wall-clock bound
 def test_unknown_then_reached_then_lost_again(
     container_factory, nameko_config, amqp_uri, confirmed_publishes
 ):
@@ -107,7 +108,7 @@ def test_a_call_its_caller_gave_up_on_commits_nothing(
 
     from services.members import villages
     from services.members.service import MembersService
-    from tests.reliability.support import village_input
+    from tests.support.reliability import village_input
 
     members = service_db("members")
     slow = {"seconds": 3.0}

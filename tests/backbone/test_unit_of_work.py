@@ -12,7 +12,7 @@ from backbone.contracts import ContractError
 from backbone.tables import InboxEntry, OutboxEvent
 from services.orders.models import KnownVillage
 from services.orders.read_models import record_village
-from tests.backbone.test_contracts import VILLAGE
+from tests.support.contracts import VILLAGE
 
 
 def _outbox(database):

@@ -1,6 +1,7 @@
 """Browser tests: headless Chromium (the distribution's, driven by Selenium through
 /usr/bin/chromedriver) at 1024×768 against a whole network of their own, started as `make run`
-starts it (tests/network.py). Screenshots of the main pages go to var/screenshots/ for review."""
+starts it (tests/support/network.py). Screenshots of the main pages go to var/screenshots/ for
+review."""
 
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.network import run_network
+from tests.support.network import run_network
 
 
 @pytest.fixture(scope="session")

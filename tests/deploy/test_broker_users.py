@@ -17,7 +17,7 @@ import requests
 from backbone import config, topology
 from maillage import broker_definitions
 from services.partners import feed
-from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
 
 pytestmark = pytest.mark.broker
 

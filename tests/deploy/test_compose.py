@@ -27,65 +27,27 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from tests.support.compose import (
+    CODE_DIRS,
+    COMPOSE_FILE,
+    DOCKERIGNORE,
+    IMAGE_TOOLS,
+    INIT_SQL,
+    LIBRARY_VARIABLES,
+    NAMEKO_YAML,
+    RUNTIME_VARIABLES,
+    SECRETS,
+    SERVICES,
+    command_lines,
+    dockerfile_env,
+    dockerfile_instructions,
+    environment,
+    exec_form,
+    project_services,
+    resolved,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKERFILE = ROOT / "deploy" / "Dockerfile"
-DOCKERIGNORE = ROOT / "deploy" / "Dockerfile.dockerignore"
-INIT_SQL = ROOT / "deploy" / "postgres-init.sql"
-NAMEKO_YAML = ROOT / "deploy" / "nameko.yaml"
-CODE_DIRS = ("backbone", "gateway", "maillage", "services")
-
-SERVICES = ("members", "partners", "orders", "events")
-
-# what the third-party images ship (their health checks cannot run here)
-IMAGE_TOOLS = {
-    "rabbitmq": {"rabbitmq-diagnostics", "rabbitmqctl"},
-    "postgres": {"pg_isready", "psql"},
-}
-
-# variables the Python runtime and pip read, not the project
-RUNTIME_VARIABLES = {
-    "PYTHONDONTWRITEBYTECODE",
-    "PYTHONUNBUFFERED",
-    "PIP_NO_CACHE_DIR",
-    "PIP_DISABLE_PIP_VERSION_CHECK",
-    "PATH",
-}
-LIBRARY_VARIABLES = {"EVENTLET_NO_GREENDNS"}  # read by a library at import, not by our code
-
-
-# --- reading the files -----------------------------------------------------------------------
-
-
-def _interpolate(value: str, env: dict | None = None) -> str:
-    """Compose's variable substitution: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $$."""
-    env = env or {}
-
-    def replace(match):
-        if match.group(0) == "$$":
-            return "$"
-        name, op, arg = match.group("name"), match.group("op"), match.group("arg") or ""
-        if op in (":-", "-"):
-            current = env.get(name)
-            return arg if current is None or (op == ":-" and current == "") else current
-        if op in (":?", "?"):
-            if not env.get(name):
-                raise KeyError(f"{name}: {arg}")
-            return env[name]
-        return env.get(name, "")
-
-    pattern = r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:-|-|:\?|\?)(?P<arg>[^}]*))?\}"
-    return re.sub(pattern, replace, value)
-
-
-def _resolved(node, env=None):
-    if isinstance(node, str):
-        return _interpolate(node, env)
-    if isinstance(node, list):
-        return [_resolved(item, env) for item in node]
-    if isinstance(node, dict):
-        return {key: _resolved(value, env) for key, value in node.items()}
-    return node
 
 
 @pytest.fixture(scope="module")
@@ -93,79 +55,11 @@ def raw_compose() -> dict:
     return yaml.safe_load(COMPOSE_FILE.read_text())
 
 
-# what an operator must set: compose refuses to start without each of them (${VAR:?message})
-SECRETS = {
-    "GATEWAY_SECRET": "s3cret",
-    "POSTGRES_PASSWORD": "pg-pass",
-    "MAILLAGE_DOMAIN": "maillage.example.org",
-    "MAILLAGE_OPT_OUT_SECRET": "opt-out-s3cret",
-    **{
-        f"RABBITMQ_{role.upper()}_PASSWORD": f"{role}-pass"
-        for role in (*SERVICES, "gateway", "operator", "feeds")
-    },
-}
-
-
 @pytest.fixture(scope="module")
 def compose(raw_compose) -> dict:
     """The file with anchors merged and ${...} replaced by their defaults
     (the secrets by SECRETS)."""
-    return _resolved(raw_compose, SECRETS)
-
-
-def _environment(service: dict) -> dict:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
-    return {key: (None if value is None else str(value)) for key, value in env.items()}
-
-
-def _project_services(compose) -> dict:
-    """The containers that run our image (built from deploy/Dockerfile)."""
-    return {
-        name: svc
-        for name, svc in compose["services"].items()
-        if (svc.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"
-    }
-
-
-def _command_lines(service: dict) -> list[list[str]]:
-    """The command(s) a container runs: `sh -c "a && b"` counts as a and b."""
-    command = service.get("command")
-    if command is None:
-        return []
-    if isinstance(command, str):
-        command = shlex.split(command)
-    if command[:2] in (["sh", "-c"], ["/bin/sh", "-c"], ["bash", "-c"]):
-        return [shlex.split(part) for part in re.split(r"&&|\|\||;", command[2]) if part.strip()]
-    return [command]
-
-
-def _dockerfile_instructions() -> list[tuple[str, str]]:
-    text = DOCKERFILE.read_text().replace("\\\n", " ")
-    found = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            found.append((keyword.upper(), rest.strip()))
-    return found
-
-
-def _dockerfile_env() -> dict:
-    env = {}
-    for keyword, rest in _dockerfile_instructions():
-        if keyword == "ENV":
-            for item in shlex.split(rest):
-                name, _, value = item.partition("=")
-                env[name] = value
-    return env
-
-
-def _exec_form(rest: str) -> list[str]:
-    value = yaml.safe_load(rest)
-    assert isinstance(value, list), f"use the exec (JSON) form: {rest}"
-    return value
+    return resolved(raw_compose, SECRETS)
 
 
 # --- which environment variables the code reads ----------------------------------------------
@@ -297,7 +191,7 @@ def test_broker_and_database_have_health_checks_and_volumes(compose):
 
 
 def test_every_project_container_runs_the_one_image(compose):
-    project = _project_services(compose)
+    project = project_services(compose)
     assert set(project) == EXPECTED_SERVICES - THIRD_PARTY
     assert len({svc["image"] for svc in project.values()}) == 1
     for name, svc in project.items():
@@ -326,7 +220,7 @@ def test_services_scale_and_start_after_migrations(compose):
 
 def test_gateway_listens_on_the_compose_network_behind_caddy(compose):
     gateway, caddy = compose["services"]["gateway"], compose["services"]["caddy"]
-    env = _environment(gateway)
+    env = environment(gateway)
     assert env["GATEWAY_ADDRESS"] == "0.0.0.0:8000"
     assert env["GATEWAY_PUBLIC_URL"] == f"https://{SECRETS['MAILLAGE_DOMAIN']}"
     assert env["GATEWAY_TRUSTED_PROXIES"]
@@ -350,7 +244,7 @@ def _without(variable):
 @pytest.mark.parametrize("variable", sorted(SECRETS))
 def test_compose_refuses_to_start_without_each_secret(raw_compose, variable):
     with pytest.raises(KeyError, match=variable):
-        _resolved(raw_compose, _without(variable))
+        resolved(raw_compose, _without(variable))
 
 
 def test_no_secret_has_a_default():
@@ -368,12 +262,12 @@ def test_every_container_is_on_the_broker_as_its_own_generated_user(compose):
             "users"
         ]
     }
-    for name, svc in _project_services(compose).items():
-        amqp = urlsplit(_environment(svc)["AMQP_URI"])
+    for name, svc in project_services(compose).items():
+        amqp = urlsplit(environment(svc)["AMQP_URI"])
         role = name if name in (*SERVICES, "gateway") else "operator"
         assert amqp.username == broker_definitions.username(role) in users, name
         assert amqp.password == SECRETS[broker_definitions.password_variable(role)], name
-    partners = _environment(compose["services"]["partners"])
+    partners = environment(compose["services"]["partners"])
     assert partners["MAILLAGE_PARTNERS_VHOST"] == "/partners"
     assert partners["MAILLAGE_RABBIT_MANAGEMENT_USER"] == broker_definitions.username("feeds")
     assert partners["MAILLAGE_RABBIT_MANAGEMENT_PASSWORD"] == SECRETS["RABBITMQ_FEEDS_PASSWORD"]
@@ -383,21 +277,21 @@ def test_broker_setup_applies_the_generated_definitions_with_every_password(comp
     from maillage import broker_definitions
 
     setup = compose["services"]["broker-setup"]
-    assert _command_lines(setup) == [["maillage", "broker-definitions", "--apply"]]
-    env = _environment(setup)
+    assert command_lines(setup) == [["maillage", "broker-definitions", "--apply"]]
+    env = environment(setup)
     assert broker_definitions.passwords_from_environment(env) == {
         role: SECRETS[broker_definitions.password_variable(role)]
         for role in broker_definitions.ROLES
     }
     rabbit = compose["services"]["rabbitmq"]
-    assert _environment(rabbit)["RABBITMQ_DEFAULT_USER"] == broker_definitions.username("operator")
+    assert environment(rabbit)["RABBITMQ_DEFAULT_USER"] == broker_definitions.username("operator")
     plugins = (ROOT / "deploy" / "rabbitmq" / "enabled_plugins").read_text()
     assert "rabbitmq_shovel" in plugins and "rabbitmq_management" in plugins
     assert "./deploy/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in rabbit["volumes"]
 
 
 def test_migrate_migrates_then_declares_the_topology(compose):
-    assert _command_lines(compose["services"]["migrate"]) == [
+    assert command_lines(compose["services"]["migrate"]) == [
         ["maillage", "migrate"],
         ["maillage", "topology"],
     ]
@@ -407,15 +301,15 @@ def test_migrate_migrates_then_declares_the_topology(compose):
 
 
 def _nameko_commands(compose):
-    for name, svc in sorted(_project_services(compose).items()):
-        for line in _command_lines(svc):
+    for name, svc in sorted(project_services(compose).items()):
+        for line in command_lines(svc):
             if line[0] == "nameko":
                 yield name, line
 
 
 def _maillage_commands(compose):
-    for name, svc in sorted(_project_services(compose).items()):
-        for line in _command_lines(svc):
+    for name, svc in sorted(project_services(compose).items()):
+        for line in command_lines(svc):
             if line[0] == "maillage":
                 yield name, line
     # the operators' commands the file's header documents (`docker compose run --rm X maillage ...`)
@@ -429,8 +323,8 @@ def _maillage_commands(compose):
 
 def test_every_container_runs_a_command_the_image_has(compose):
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    for name, svc in _project_services(compose).items():
-        for line in _command_lines(svc):
+    for name, svc in project_services(compose).items():
+        for line in command_lines(svc):
             assert line[0] in {*scripts, "nameko"}, (
                 f"{name}: {line[0]} is not installed by the image"
             )
@@ -516,8 +410,8 @@ def test_green_dns_where_the_local_run_has_it(compose):
 
     for name in SERVICES:
         wanted = "no" if name in GREEN_DNS else "yes"
-        assert _environment(compose["services"][name])["EVENTLET_NO_GREENDNS"] == wanted, name
-    assert _environment(compose["services"]["gateway"])["EVENTLET_NO_GREENDNS"] == "yes"
+        assert environment(compose["services"][name])["EVENTLET_NO_GREENDNS"] == wanted, name
+    assert environment(compose["services"]["gateway"])["EVENTLET_NO_GREENDNS"] == "yes"
     assert {p.name for p in network_processes() if p.green_dns} == GREEN_DNS
 
 
@@ -526,10 +420,10 @@ def test_green_dns_where_the_local_run_has_it(compose):
 
 def _set_variables(compose) -> dict[str, set[str]]:
     """{variable: containers setting it} over our containers, the image's ENV included."""
-    image_env = set(_dockerfile_env()) - RUNTIME_VARIABLES
+    image_env = set(dockerfile_env()) - RUNTIME_VARIABLES
     found: dict[str, set[str]] = {}
-    for name, svc in _project_services(compose).items():
-        for variable in (set(_environment(svc)) - LIBRARY_VARIABLES) | image_env:
+    for name, svc in project_services(compose).items():
+        for variable in (set(environment(svc)) - LIBRARY_VARIABLES) | image_env:
             found.setdefault(variable, set()).add(name)
     return found
 
@@ -547,14 +441,14 @@ def test_every_variable_set_is_read_by_the_code(compose, code_reads):
 
 
 def test_every_variable_the_code_needs_is_set(compose, code_reads):
-    project = _project_services(compose)
-    image_env = set(_dockerfile_env())
+    project = project_services(compose)
+    image_env = set(dockerfile_env())
     problems = []
     for pattern, required, where in code_reads:
         if not required:
             continue
         for name, svc in project.items():
-            if not any(re.fullmatch(pattern, v) for v in set(_environment(svc)) | image_env):
+            if not any(re.fullmatch(pattern, v) for v in set(environment(svc)) | image_env):
                 problems.append(f"{pattern} ({where}) is not set for {name}")
     assert not problems, "; ".join(problems)
 
@@ -563,8 +457,8 @@ def test_each_service_database_url_is_set(compose):
     from backbone import config
 
     assert tuple(config.SERVICES) == SERVICES
-    for name, svc in _project_services(compose).items():
-        env = _environment(svc)
+    for name, svc in project_services(compose).items():
+        env = environment(svc)
         for service in SERVICES:
             # config.database_url() falls back to a SQLite file inside the container otherwise
             assert env.get(f"{service.upper()}_DATABASE_URL", "").startswith("postgresql://"), (
@@ -578,15 +472,15 @@ def test_shared_settings_agree_across_containers(compose):
     # the delivery limit is an argument of the quorum queues every container declares: a
     # container with another value would fail to declare them (PRECONDITION_FAILED)
     for variable in ("MAILLAGE_DELIVERY_LIMIT", "MAILLAGE_RPC_TIMEOUT"):
-        values = {_environment(svc).get(variable) for svc in _project_services(compose).values()}
+        values = {environment(svc).get(variable) for svc in project_services(compose).values()}
         assert len(values) == 1, (variable, values)
 
 
 def test_credentials_match_the_broker_and_the_database(compose):
-    rabbit_env = _environment(compose["services"]["rabbitmq"])
-    pg_env = _environment(compose["services"]["postgres"])
-    for name, svc in _project_services(compose).items():
-        env = _environment(svc)
+    rabbit_env = environment(compose["services"]["rabbitmq"])
+    pg_env = environment(compose["services"]["postgres"])
+    for name, svc in project_services(compose).items():
+        env = environment(svc)
         amqp = urlsplit(env["AMQP_URI"])
         assert (amqp.hostname, amqp.port or 5672) == ("rabbitmq", 5672), name
         assert amqp.username != "guest", "RabbitMQ refuses guest from other hosts (containers)"
@@ -613,12 +507,12 @@ def test_init_script_creates_exactly_the_databases_the_urls_name(compose):
     )
     named = {
         urlsplit(value).path.lstrip("/")
-        for svc in _project_services(compose).values()
-        for variable, value in _environment(svc).items()
+        for svc in project_services(compose).values()
+        for variable, value in environment(svc).items()
         if variable.endswith("_DATABASE_URL")
     }
     assert created == named == set(SERVICES)
-    postgres_db = _environment(compose["services"]["postgres"])["POSTGRES_DB"]
+    postgres_db = environment(compose["services"]["postgres"])["POSTGRES_DB"]
     assert postgres_db not in created, (
         "the image creates POSTGRES_DB itself; CREATE DATABASE would fail"
     )
@@ -634,7 +528,7 @@ def test_health_check_commands_exist_in_their_images(compose):
             continue
         assert test[0] in ("CMD", "CMD-SHELL"), name
         program = test[1] if test[0] == "CMD" else shlex.split(test[1])[0]
-        if name in _project_services(compose):
+        if name in project_services(compose):
             assert program == "python", f"{name}: only python is sure to be in python:3.11-slim"
         else:
             image = svc["image"].split(":")[0]
@@ -659,7 +553,7 @@ def test_gateway_health_check_exits_by_the_status_of_health(compose, status, hea
     test = compose["services"]["gateway"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
     code = test[3]
-    port = _environment(compose["services"]["gateway"])["GATEWAY_ADDRESS"].rsplit(":", 1)[1]
+    port = environment(compose["services"]["gateway"])["GATEWAY_ADDRESS"].rsplit(":", 1)[1]
     assert f"127.0.0.1:{port}/health" in code
 
     handler = type("Handler", (_Health,), {"status": status})
@@ -689,7 +583,7 @@ def test_gateway_serves_health():
 
 
 def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
-    instructions = _dockerfile_instructions()
+    instructions = dockerfile_instructions()
     keywords = [k for k, _ in instructions]
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = " ".join(rest for k, rest in instructions if k == "RUN")
@@ -705,7 +599,7 @@ def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
 
 
 def test_dockerfile_copies_what_the_commands_use():
-    instructions = _dockerfile_instructions()
+    instructions = dockerfile_instructions()
     workdir = [rest for k, rest in instructions if k == "WORKDIR"][-1]
     copies = [shlex.split(rest) for k, rest in instructions if k == "COPY"]
     for *sources, _dest in copies:
@@ -717,10 +611,10 @@ def test_dockerfile_copies_what_the_commands_use():
 
 def test_dockerfile_default_command_is_real():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    instructions = _dockerfile_instructions()
+    instructions = dockerfile_instructions()
     for keyword in ("CMD", "ENTRYPOINT"):
         for _k, rest in (i for i in instructions if i[0] == keyword):
-            command = _exec_form(rest)
+            command = exec_form(rest)
             assert command[0] in {*scripts, "nameko", "python"}, command
             if command[0] == "maillage" and len(command) > 1 and not command[1].startswith("-"):
                 from maillage.cli import main

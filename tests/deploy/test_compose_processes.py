@@ -25,18 +25,18 @@ import yaml
 from sqlalchemy import text
 
 from backbone.db import make_engine
-from tests.conftest import create_pg_database, drop_pg_database
-from tests.deploy.test_compose import (
+from tests.support.compose import (
     COMPOSE_FILE,
     NAMEKO_YAML,
     ROOT,
     SECRETS,
     SERVICES,
-    _dockerfile_env,
-    _environment,
-    _project_services,
-    _resolved,
+    dockerfile_env,
+    environment,
+    project_services,
+    resolved,
 )
+from tests.support.infrastructure import create_pg_database, drop_pg_database
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
 
@@ -131,8 +131,8 @@ class Containers:
 
 
 def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
-    compose = _resolved(yaml.safe_load(COMPOSE_FILE.read_text()), SECRETS)
-    project = _project_services(compose)
+    compose = resolved(yaml.safe_load(COMPOSE_FILE.read_text()), SECRETS)
+    project = project_services(compose)
     site = _install_like_the_image(tmp_path)
     workdir = tmp_path / "app"
     (workdir / "deploy").mkdir(parents=True)
@@ -142,7 +142,7 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
 
     databases = {service: create_pg_database() for service in SERVICES}
     port = _free_port()
-    image_env = {**_dockerfile_env(), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
+    image_env = {**dockerfile_env(), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
     base_env = {
         key: value
         for key, value in os.environ.items()
@@ -158,7 +158,7 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
 
     def env_of(name: str) -> dict:
         env = {**base_env, **image_env}
-        for key, value in _environment(project[name]).items():
+        for key, value in environment(project[name]).items():
             if key == "AMQP_URI":
                 assert urlsplit(value).hostname == "rabbitmq"
                 value = amqp_uri

@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT, drop_vhost, make_vhost
-from tests.network import REPO, free_port
+from tests.support.infrastructure import (
+    RABBIT_AUTH,
+    RABBIT_HOST,
+    RABBIT_MANAGEMENT,
+    drop_vhost,
+    free_port,
+    make_vhost,
+)
+from tests.support.network import REPO
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 

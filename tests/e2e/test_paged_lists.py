@@ -6,7 +6,7 @@ the other parameters), the pages together are the whole list, and a page number 
 import pytest
 import requests
 
-from tests.e2e.test_people import COORDINATOR, _villages
+from tests.support.network import COORDINATOR
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
@@ -22,7 +22,7 @@ def _links(answer) -> dict:
 def test_a_list_walked_page_by_page_is_the_whole_list(stack):
     coordinator = stack.login(COORDINATOR)
     # the demo's counter has orders
-    path = f"/api/villages/{_villages(stack)['bourg-aux-chenes']}/orders?"
+    path = f"/api/villages/{stack.villages()['bourg-aux-chenes']}/orders?"
     everything = requests.get(stack.url(path + "per_page=200"), headers=coordinator, timeout=10)
     assert everything.status_code == 200 and "Link" not in everything.headers, everything.text
     expected = [row["id"] for row in everything.json()]

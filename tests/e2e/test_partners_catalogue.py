@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.reliability.support import Broker
+from tests.support.reliability import Broker
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 

@@ -7,19 +7,10 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.test_village_flow import wait_until
+from tests.support.network import COORDINATOR
+from tests.support.reliability import wait_until
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
-
-COORDINATOR = "coordination@maillage.test"
-
-
-def _villages(stack):
-    coordinator = stack.login(COORDINATOR)
-    return {
-        v["slug"]: v["id"]
-        for v in requests.get(stack.url("/api/villages"), headers=coordinator, timeout=10).json()
-    }
 
 
 def _phone():
@@ -27,7 +18,7 @@ def _phone():
 
 
 def test_a_concierge_finds_their_inhabitants_and_cannot_read_another_village(stack):
-    villages = _villages(stack)
+    villages = stack.villages()
     lucie = stack.login("lucie@maillage.test")  # Le Bourg-aux-Chênes
     own, other = villages["bourg-aux-chenes"], villages["saint-aubin-des-pres"]
 
@@ -64,7 +55,7 @@ def test_a_concierge_finds_their_inhabitants_and_cannot_read_another_village(sta
 
 
 def test_register_refuses_a_duplicate_and_bad_input_in_french(stack):
-    own = _villages(stack)["montcalvel"]
+    own = stack.villages()["montcalvel"]
     jeanne = stack.login("jeanne@maillage.test")
     url = stack.url(f"/api/villages/{own}/members")
     bad = requests.post(
@@ -107,7 +98,7 @@ def test_register_refuses_a_duplicate_and_bad_input_in_french(stack):
 
 
 def test_a_csv_import_reports_each_bad_row_in_french_and_imports_nothing(stack):
-    own = _villages(stack)["vialle-sur-lac"]
+    own = stack.villages()["vialle-sur-lac"]
     paul = stack.login("paul@maillage.test")
     url = stack.url(f"/api/villages/{own}/members/import")
     headers = {**paul, "Content-Type": "text/csv"}
@@ -141,7 +132,7 @@ def test_a_csv_import_reports_each_bad_row_in_french_and_imports_nothing(stack):
 
 
 def test_coordinator_sees_counts_not_people_and_an_erasure_reaches_every_service(stack):
-    own = _villages(stack)["saint-aubin-des-pres"]
+    own = stack.villages()["saint-aubin-des-pres"]
     coordinator = stack.login(COORDINATOR)
     stats = requests.get(stack.url("/api/network/members/stats"), headers=coordinator, timeout=10)
     assert stats.status_code == 200 and stats.json()["by_village"][own] >= 3

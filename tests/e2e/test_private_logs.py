@@ -10,8 +10,6 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.test_people import _villages
-
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 
@@ -29,7 +27,7 @@ def test_no_log_names_the_person_nor_holds_what_was_searched(stack):
     digits = f"{uuid.uuid4().int % 100:02d}"
     phone, e164 = f"06 39 98 47 {digits}", f"+3363998 47{digits}".replace(" ", "")
     email, address = f"zephyrine.{tag}@exemple.fr", f"7 impasse des Grimpereaux {tag}"
-    village = _villages(stack)["montcalvel"]
+    village = stack.villages()["montcalvel"]
     jeanne = stack.login("jeanne@maillage.test")
     url = stack.url(f"/api/villages/{village}/members")
     person = {

@@ -10,7 +10,7 @@ import requests
 
 from backbone.contracts import build_envelope
 from backbone.dead_letters import DeadLetterQueue
-from tests.reliability.support import Broker
+from tests.support.reliability import Broker
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 

@@ -22,7 +22,7 @@ from examples.partner_subscriber.subscriber import (
     verify_signature,
 )
 from services.partners import feed, webhooks
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
 
 SECRET = "whsec_test-secret"
 NOW = 1_800_000_000

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from gateway import service  # noqa: F401  (registers the routes)
 from gateway.openapi import build_spec
-from tests.fuzz.stack import private_stack
+from tests.support.private_stack import private_stack
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.stack, pytest.mark.broker]
 

@@ -27,7 +27,7 @@ import requests
 
 from gateway import service  # noqa: F401  (registers the routes)
 from gateway.routing import ROUTES
-from tests.fuzz.stack import private_stack
+from tests.support.private_stack import private_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 

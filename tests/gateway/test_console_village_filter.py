@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.test_coordination_page import PERIOD, _dom, _get, gateway  # noqa: F401
+from tests.support.coordination import PERIOD, get_as_coordinator, parse_dom
 
 SCRIPT = Path(__file__).resolve().parents[2] / "gateway" / "console" / "static" / "filter.js"
 
@@ -116,8 +116,10 @@ def test_a_short_list_has_no_search_box():
     assert result["field"] is None and not result["long"]
 
 
-def test_the_coordination_page_marks_its_village_lists_for_the_search_box(gateway):  # noqa: F811
-    dom = _dom(_get(gateway, f"/console/coordination?{PERIOD}").text)
+def test_the_coordination_page_marks_its_village_lists_for_the_search_box(coordination_gateway):
+    dom = parse_dom(
+        get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}").text
+    )
     marked = [node for node in dom.iter("fieldset") if "data-filterable" in node.attrs]
     marked += [node for node in dom.iter("ul") if "data-filterable" in node.attrs]
     assert [node.attrs["data-filterable"] for node in marked] == ["Chercher un village"] * 2

@@ -6,292 +6,31 @@ and the export-only detail `sales_by_partner` asked for by its CSV only."""
 
 import csv
 import io
-import socket
-import uuid
-from html.parser import HTMLParser
 
 import pytest
-import requests
-from nameko.rpc import rpc
 
-from gateway import auth
 from gateway.console import figures as F
 from gateway.console.coordination import DETAIL_ROWS_SHOWN, VILLAGES_PER_PAGE
-from gateway.console.framework import COOKIE
-from gateway.console.live import LiveEvents
-from gateway.service import GatewayService
+from tests.support.coordination import (
+    CALLS,
+    LARGEST_SALES,
+    PERIOD,
+    VILLAGE_COUNT,
+    assert_every_service_answered,
+    body_rows,
+    get_as_coordinator,
+    parse_dom,
+    villages_table,
+)
 
 pytestmark = pytest.mark.broker
 
-PERIOD = "du=2026-01-01&au=2026-06-30"
-VILLAGE_COUNT = 150
-PARTNER_COUNT = 250
-# village i (1…150): "Village 001"…, its orders i, its sales 100·i cents except the largest
-VILLAGES = [
-    {"id": f"v{i:03d}", "slug": f"village-{i:03d}", "name": f"Village {i:03d}", "status": "active"}
-    for i in range(1, VILLAGE_COUNT + 1)
-]
-LARGEST = "v007"  # on the first page, far from the villages whose sales come next
-LARGEST_SALES = 10_000_000
-
-CALLS: list[tuple] = []  # (service, method, args as the service received them)
-_ABSENT = object()  # `details` not sent at all (the page), as opposed to sent
+# --- the tests -----------------------------------------------------------------------------
 
 
-def _number(village_id: str) -> int:
-    return int(village_id[1:])
-
-
-def _record(service, date_from, date_to, village_ids, details):
-    CALLS.append(
-        (
-            service,
-            "village_figures",
-            (date_from, date_to, village_ids) + (() if details is _ABSENT else (details,)),
-        )
-    )
-    return [v for v in VILLAGES if village_ids is None or v["id"] in village_ids]
-
-
-class FakeMembers:
-    name = "members"
-
-    @rpc
-    def village_names(self, village_ids=None):
-        CALLS.append(("members", "village_names", (village_ids,)))
-        return [v for v in VILLAGES if village_ids is None or v["id"] in village_ids]
-
-    @rpc
-    def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
-        villages = _record("members", date_from, date_to, village_ids, details)
-        return {
-            "figures": {
-                v["id"]: {
-                    "new_members": _number(v["id"]) % 3,
-                    "volunteer_minutes": 60 * _number(v["id"]),
-                }
-                for v in villages
-            },
-            "details": {},
-        }
-
-
-class FakeOrders:
-    name = "orders"
-
-    @rpc
-    def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
-        villages = _record("orders", date_from, date_to, village_ids, details)
-        figures = {
-            v["id"]: {
-                "orders": _number(v["id"]),
-                "sales_cents": LARGEST_SALES if v["id"] == LARGEST else 100 * _number(v["id"]),
-            }
-            for v in villages
-        }
-        found = {
-            "partner_sales": [
-                {
-                    "partner_id": f"p{n:03d}",
-                    "partner_name": f"Partenaire {n:03d}",
-                    "sales_cents": 100 * (PARTNER_COUNT + 1 - n),
-                }
-                for n in range(1, PARTNER_COUNT + 1)
-            ],
-            "parcels_by_sender": [
-                {
-                    "sender_kind": "la_poste",
-                    "sender_kind_label": "La Poste",
-                    "sender_name": "",
-                    "parcels_received": 12,
-                    "parcels_handed_over": 10,
-                    "parcels_returned": 1,
-                },
-                {
-                    "sender_kind": "carrier",
-                    "sender_kind_label": "Transporteur",
-                    "sender_name": "Chronopost",
-                    "parcels_received": 3,
-                    "parcels_handed_over": 3,
-                    "parcels_returned": 0,
-                },
-            ],
-        }
-        if details is not _ABSENT and "sales_by_partner" in (details or ()):
-            found["sales_by_partner"] = [
-                {
-                    "village_id": "v002",
-                    "partner_id": "p001",
-                    "partner_name": "Fromagerie du Causse",
-                    "sales_cents": 4550,
-                },
-                {
-                    "village_id": "v149",
-                    "partner_id": "p002",
-                    "partner_name": "Boulangerie Martin",
-                    "sales_cents": 1200,
-                },
-            ]
-        return {"figures": figures, "details": found}
-
-    @rpc
-    def list_rounds(self, village_ids=None, on_date=None, partner_id=None):
-        CALLS.append(("orders", "list_rounds", (village_ids, on_date)))
-        return []
-
-
-class FakePartners:
-    name = "partners"
-
-    @rpc
-    def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
-        villages = _record("partners", date_from, date_to, village_ids, details)
-        return {
-            "figures": {v["id"]: {"funding_total_cents": 5000} for v in villages},
-            "details": {},
-        }
-
-
-class FakeEvents:
-    name = "events"
-
-    @rpc
-    def village_figures(self, date_from, date_to, village_ids=None, details=_ABSENT):
-        villages = _record("events", date_from, date_to, village_ids, details)
-        return {
-            "figures": {v["id"]: {"attendance": _number(v["id"]) % 7} for v in villages},
-            "details": {},
-        }
-
-
-@pytest.fixture
-def gateway(nameko_config, container_factory, monkeypatch):
-    # nameko_config first: its vhost is dropped after the containers are killed, not under them
-    monkeypatch.setenv("GATEWAY_SECRET", "coordination-test")
-    monkeypatch.setenv("MAILLAGE_RPC_TIMEOUT", "5")
-    CALLS.clear()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (FakeMembers, FakeOrders, FakePartners, FakeEvents):
-        container_factory(cls, config).start()
-    container = container_factory(GatewayService, config)
-    container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
-    yield f"http://127.0.0.1:{port}"
-    CALLS.clear()
-
-
-def _get(base, path):
-    token = auth.issue_token(
-        {
-            "id": str(uuid.uuid4()),
-            "role": "coordinator",
-            "village_id": None,
-            "full_name": "Coordination",
-        }
-    )
-    return requests.get(base + path, cookies={COOKIE: token}, allow_redirects=False, timeout=30)
-
-
-# --- a small DOM of the page (the standard library's parser; no dependency) -----------------------
-
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
-
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-    def iter(self, tag=None):
-        for child in self.children:
-            if isinstance(child, Node):
-                if tag is None or child.tag == tag:
-                    yield child
-                yield from child.iter(tag)
-
-    def by_id(self, ident):
-        return next((n for n in self.iter() if n.attrs.get("id") == ident), None)
-
-
-class _Builder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#root", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Node(tag, attrs, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def _dom(html: str) -> Node:
-    builder = _Builder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
-def _body_rows(table: Node) -> list[list[str]]:
-    body = next(table.iter("tbody"))
-    return [
-        [
-            cell.text().strip()
-            for cell in row.children
-            if isinstance(cell, Node) and cell.tag in ("th", "td")
-        ]
-        for row in body.iter("tr")
-    ]
-
-
-def _villages_table(dom: Node) -> tuple[list[str], list[list[str]]]:
-    """The first villages' table (activity: orders, sales…): header and rows, Total last."""
-    table = dom.by_id("table-activite")
-    assert table is not None, "the activity table is on the page"
-    header = [th.text().strip() for th in next(table.iter("thead")).iter("th")]
-    return header, _body_rows(table)
-
-
-def _assert_every_service_answered(response):
-    assert "Chiffres indisponibles" not in response.text, "the four fakes answered"
-
-
-# --- the tests ------------------------------------------------------------------------------------
-
-
-def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(gateway):
+def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(
+    coordination_gateway,
+):
     assert VILLAGES_PER_PAGE == 100
     total_orders = F.display("orders", sum(range(1, VILLAGE_COUNT + 1)))
     assert total_orders == "11\u202f325"
@@ -300,11 +39,11 @@ def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(g
     )
     assert total_sales == "111\u202f318,00\u00a0€"
 
-    first = _get(gateway, f"/console/coordination?{PERIOD}")
+    first = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}")
     assert first.status_code == 200, first.text[:2000]
-    _assert_every_service_answered(first)
-    dom = _dom(first.text)
-    header, rows = _villages_table(dom)
+    assert_every_service_answered(first)
+    dom = parse_dom(first.text)
+    header, rows = villages_table(dom)
     assert header[:3] == ["Village", "Commandes", "Ventes"]
     assert len(rows) == 101 and rows[-1][0] == "Total"
     assert [r[0] for r in rows[:-1]] == [f"Village {i:03d}" for i in range(1, 101)]
@@ -321,13 +60,13 @@ def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(g
     assert following.attrs["href"] == f"/console/coordination?{PERIOD}&page=2"
     assert "Villages précédents" not in first.text
     for other in ("table-entraide", "table-vie-locale", "table-financements"):
-        assert len(_body_rows(dom.by_id(other))) == 101, other
+        assert len(body_rows(dom.by_id(other))) == 101, other
     assert dom.by_id("err-page") is None
 
-    second = _get(gateway, f"/console/coordination?{PERIOD}&page=2")
+    second = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}&page=2")
     assert second.status_code == 200
-    dom = _dom(second.text)
-    _header, rows = _villages_table(dom)
+    dom = parse_dom(second.text)
+    _header, rows = villages_table(dom)
     assert [r[0] for r in rows[:-1]] == [f"Village {i:03d}" for i in range(101, 151)]
     assert rows[-1][:3] == ["Total", total_orders, total_sales]
     assert dom.by_id("villages-shown").text().startswith("Villages 101 à 150 sur 150")
@@ -336,27 +75,29 @@ def test_the_villages_tables_show_a_page_of_villages_and_the_total_of_them_all(g
     assert previous.text() == "Villages précédents"
     assert previous.attrs["href"] == f"/console/coordination?{PERIOD}&page=1"
 
-    past = _get(gateway, f"/console/coordination?{PERIOD}&page=99")
+    past = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}&page=99")
     assert past.status_code == 200, "a page past the last gives the last"
-    dom = _dom(past.text)
-    _header, rows = _villages_table(dom)
+    dom = parse_dom(past.text)
+    _header, rows = villages_table(dom)
     assert [r[0] for r in rows[:-1]] == [f"Village {i:03d}" for i in range(101, 151)]
     assert rows[-1][:2] == ["Total", total_orders]
     assert "Page 2 sur 2" in past.text
 
     for wrong in ("abc", "0", "-1", "²", "1.5"):
-        refused = _get(gateway, f"/console/coordination?{PERIOD}&page={wrong}")
+        refused = get_as_coordinator(
+            coordination_gateway, f"/console/coordination?{PERIOD}&page={wrong}"
+        )
         assert refused.status_code == 400, wrong
-        error = _dom(refused.text).by_id("err-page")
+        error = parse_dom(refused.text).by_id("err-page")
         assert error is not None and error.text() == "Numéro de page invalide (1, 2, 3…).", wrong
 
 
-def test_a_chart_draws_the_fifteen_largest_villages(gateway):
+def test_a_chart_draws_the_fifteen_largest_villages(coordination_gateway):
     assert F.CHART_BARS == 15
-    response = _get(gateway, f"/console/coordination?{PERIOD}")
+    response = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}")
     assert response.status_code == 200
-    _assert_every_service_answered(response)
-    charts = list(_dom(response.text).iter("svg"))
+    assert_every_service_answered(response)
+    charts = list(parse_dom(response.text).iter("svg"))
     assert len(charts) == 3, "sales, orders, volunteering"
     for svg in charts:
         assert len(list(svg.iter("rect"))) == 15
@@ -369,14 +110,14 @@ def test_a_chart_draws_the_fifteen_largest_villages(gateway):
     assert "Village 001" not in "".join(sales.text()), "a small village is left out of the chart"
 
 
-def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(gateway):
+def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(coordination_gateway):
     assert DETAIL_ROWS_SHOWN == 200
-    response = _get(gateway, f"/console/coordination?{PERIOD}")
+    response = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}")
     assert response.status_code == 200
-    dom = _dom(response.text)
+    dom = parse_dom(response.text)
     table = dom.by_id("table-partner_sales")
     assert table is not None
-    rows = _body_rows(table)
+    rows = body_rows(table)
     assert len(rows) == 200
     assert rows[0][0] == "Partenaire 001" and rows[-1][0] == "Partenaire 200"
     assert "Partenaire 201" not in response.text
@@ -387,14 +128,18 @@ def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(gateway):
     link = next(a for a in section.iter("a") if "partner_sales.csv" in a.attrs.get("href", ""))
     assert link.attrs["href"] == f"/console/coordination/export/partner_sales.csv?{PERIOD}"
 
-    export = _get(gateway, f"/console/coordination/export/partner_sales.csv?{PERIOD}")
+    export = get_as_coordinator(
+        coordination_gateway, f"/console/coordination/export/partner_sales.csv?{PERIOD}"
+    )
     assert export.status_code == 200
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert len(lines) == 1 + 250 and lines[-1] == ["Partenaire 250", "1,00"]
 
 
-def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(gateway):
-    dom = _dom(_get(gateway, f"/console/coordination?{PERIOD}").text)
+def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(coordination_gateway):
+    dom = parse_dom(
+        get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}").text
+    )
     section = next(
         s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-parcels_by_sender"
     )
@@ -407,11 +152,13 @@ def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(gateway):
         "Colis remis",
         "Colis retournés",
     ]
-    assert _body_rows(table) == [
+    assert body_rows(table) == [
         ["La Poste", "", "12", "10", "1"],
         ["Transporteur", "Chronopost", "3", "3", "0"],
     ]
-    export = _get(gateway, f"/console/coordination/export/parcels_by_sender.csv?{PERIOD}")
+    export = get_as_coordinator(
+        coordination_gateway, f"/console/coordination/export/parcels_by_sender.csv?{PERIOD}"
+    )
     assert export.status_code == 200
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert lines == [
@@ -421,10 +168,10 @@ def test_parcels_by_sender_show_in_french_on_the_page_and_in_their_csv(gateway):
     ]
 
 
-def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):
-    page = _get(gateway, f"/console/coordination?{PERIOD}")
+def test_sales_by_partner_is_asked_for_by_its_csv_only(coordination_gateway):
+    page = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}")
     assert page.status_code == 200
-    _assert_every_service_answered(page)
+    assert_every_service_answered(page)
     figures_calls = [c for c in CALLS if c[1] == "village_figures"]
     assert {c[0] for c in figures_calls} == {"members", "orders", "partners", "events"}
     assert [c[2] for c in figures_calls if c[0] == "orders"] == [
@@ -432,7 +179,7 @@ def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):
     ], "the page asks with 3 arguments, no details"
     assert all(len(c[2]) == 3 for c in figures_calls)
     assert ("orders", "list_rounds", (None, None)) in CALLS
-    dom = _dom(page.text)
+    dom = parse_dom(page.text)
     link = dom.by_id("export-sales_by_partner")
     assert (
         link is not None
@@ -444,7 +191,9 @@ def test_sales_by_partner_is_asked_for_by_its_csv_only(gateway):
     )
 
     CALLS.clear()
-    export = _get(gateway, f"/console/coordination/export/sales_by_partner.csv?{PERIOD}")
+    export = get_as_coordinator(
+        coordination_gateway, f"/console/coordination/export/sales_by_partner.csv?{PERIOD}"
+    )
     assert export.status_code == 200, export.text[:2000]
     assert export.headers["Content-Type"].startswith("text/csv")
     assert (

@@ -57,7 +57,7 @@ def test_a_service_whose_database_is_away_answers_503_not_500(gateway_url, monke
 
     import psycopg2
 
-    from tests.conftest import PG_ADMIN_DSN
+    from tests.support.infrastructure import PG_ADMIN_DSN
 
     name = os.environ["MEMBERS_DATABASE_URL"].rsplit("/", 1)[1]
     admin = psycopg2.connect(PG_ADMIN_DSN)
@@ -156,6 +156,7 @@ def _declare_rpc_queue_without_consumer(amqp_uri: str, service: str) -> None:
         ).declare()
 
 
+@pytest.mark.alone  # a wall-clock bound
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_health_answers_within_its_deadline_while_a_service_restarts(gateway_url, amqp_uri):
     """Calls to a restarting service are accepted by its queue and never answered: each check has

@@ -28,7 +28,7 @@ from services.events.models import KnownVillage, Suggestion
 from services.members import villages
 from services.members.models import Village
 from services.orders.models import Order
-from tests.reliability.support import open_village
+from tests.support.reliability import open_village
 
 VILLAGE_TRANSITIONS = Village.LIFECYCLE.transitions
 SUGGESTION_TRANSITIONS = Suggestion.LIFECYCLE.transitions

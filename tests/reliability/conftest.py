@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import Broker, WorkerLog, wait_until
+from tests.support.reliability import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 _SCRIPT = Path(sys.executable).parent / "maillage"

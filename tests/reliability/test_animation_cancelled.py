@@ -19,7 +19,7 @@ from services.members.models import Notice
 from services.members.schemas import VillageInput
 from services.members.schemas.people import MemberInput
 from services.members.service import MembersService
-from tests.reliability.support import count, inbox_count, village_input, wait_until
+from tests.support.reliability import count, inbox_count, village_input, wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
-from tests.reliability.support import count, inbox_count, open_village, pending, wait_until
+from tests.support.reliability import count, inbox_count, open_village, pending, wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -14,7 +14,7 @@ from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
-from tests.reliability.support import (
+from tests.support.reliability import (
     count,
     inbox_count,
     open_village,
@@ -485,7 +485,7 @@ def test_only_a_batching_handler_takes_more_messages_ahead(
     kept in memory stay few."""
     import requests
 
-    from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
+    from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
 
     start_container(MixedService, nameko_config)
     vhost = amqp_uri.rsplit("/", 1)[1]

@@ -46,9 +46,9 @@ from services.orders.service import OrdersService
 from services.partners import erasure as partners_erasure
 from services.partners.models import Campaign, Delivery, Partner, Pledge
 from services.partners.service import PartnersService
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
-from tests.reliability.conftest import REPO
-from tests.reliability.support import inbox_count, open_village, pending, wait_until
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.support.network import REPO
+from tests.support.reliability import inbox_count, open_village, pending, wait_until
 
 pytestmark = pytest.mark.broker
 

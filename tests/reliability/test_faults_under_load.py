@@ -45,7 +45,7 @@ from backbone.db import Database
 from backbone.dead_letters import DeadLetterQueue
 from maillage.network import declare_topology
 from maillage.runner import Network
-from tests.conftest import (
+from tests.support.infrastructure import (
     PG_ADMIN_DSN,
     RABBIT_HOST,
     create_pg_database,
@@ -53,9 +53,9 @@ from tests.conftest import (
     drop_vhost,
     make_vhost,
 )
-from tests.reliability.support import Broker, wait_until
+from tests.support.reliability import Broker, wait_until
 
-pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.broker]
+pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
 
 REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"

@@ -9,7 +9,7 @@ from backbone.dead_letters import DeadLetterQueue
 from backbone.dependencies import DatabaseProvider
 from services.orders import read_models
 from services.orders.models import KnownVillage
-from tests.reliability.support import count, inbox_count, village_envelope, wait_until
+from tests.support.reliability import count, inbox_count, village_envelope, wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -15,7 +15,7 @@ from services.members import people
 from services.members.schemas.people import MemberInput
 from services.orders.models import KnownMember as OrdersKnownMember
 from services.orders.service import OrdersService
-from tests.reliability.support import inbox_count, open_village, pending, wait_until
+from tests.support.reliability import inbox_count, open_village, pending, wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from backbone.relay import _OneWritePerMessage
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
-from tests.reliability.support import (
+from tests.support.reliability import (
     count,
     inbox_count,
     open_village,
@@ -450,6 +450,7 @@ def test_an_in_process_relay_still_polls_for_rows_written_elsewhere_while_worker
     assert len(tap.drain()) == len(handed) + 1, "nothing sent twice"
 
 
+@pytest.mark.alone  # a wall-clock bound
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_finds_a_row_written_elsewhere(
     amqp_uri, nameko_config, service_db, start_container, broker_client

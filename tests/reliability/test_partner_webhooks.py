@@ -22,9 +22,9 @@ from services.partners import partners, read_models
 from services.partners.models import Delivery
 from services.partners.schemas import PartnerInput
 from services.partners.service import PartnersService
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
-from tests.reliability.support import wait_until
-from tests.services.test_partner_webhooks import T0, Endpoint
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.support.reliability import wait_until
+from tests.support.webhooks import T0, Endpoint
 
 pytestmark = pytest.mark.broker
 

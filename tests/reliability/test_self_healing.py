@@ -30,10 +30,10 @@ from sqlalchemy import text
 from backbone import config
 from backbone.db import Database
 from backbone.dead_letters import DeadLetterQueue
-from tests.conftest import create_pg_database, drop_pg_database
-from tests.reliability.support import wait_until
+from tests.support.infrastructure import create_pg_database, drop_pg_database
+from tests.support.reliability import wait_until
 
-pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.broker]
+pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
 
 REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"

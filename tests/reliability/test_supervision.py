@@ -10,7 +10,7 @@ import time
 import pytest
 
 from maillage import runner
-from tests.reliability.support import wait_until
+from tests.support.reliability import wait_until
 
 DIES_AT_ONCE = (
     "import sys; print('RuntimeError: the database URL is wrong', flush=True); sys.exit(3)"

@@ -12,7 +12,7 @@ from backbone.dead_letters import DeadLetterQueue
 from services.members import time_bank
 from services.members.models import TimeBankEntry
 from services.members.service import MembersService
-from tests.reliability.support import count, inbox_count, wait_until
+from tests.support.reliability import count, inbox_count, wait_until
 
 pytestmark = pytest.mark.broker
 

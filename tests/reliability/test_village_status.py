@@ -13,7 +13,7 @@ from services.members.service import MembersService
 from services.orders import read_models as orders_read_models  # noqa: F401  (the handler under test)
 from services.orders.models import VillageStatus
 from services.orders.service import OrdersService
-from tests.reliability.support import (
+from tests.support.reliability import (
     count,
     inbox_count,
     village_envelope,

@@ -14,7 +14,7 @@ from services.members.service import MembersService
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
 from services.partners.service import PartnersService
-from tests.reliability.support import inbox_count, village_envelope, village_input, wait_until
+from tests.support.reliability import inbox_count, village_envelope, village_input, wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -17,8 +17,8 @@ from services.members.models import (
     VolunteerVillage,
 )
 from services.members.service import MembersService
-from tests.services.statements import selects_from
-from tests.services.test_volunteers import add_member, add_village
+from tests.support.members import add_member, add_village
+from tests.support.statements import selects_from
 
 
 def _add(database, *rows):
@@ -56,19 +56,19 @@ def _credit(member_id, village_id, minutes, when, ref):
 
 
 @pytest.fixture
-def network(service_db):
+def villages(service_db):
     database = service_db("members")
-    a, b = add_village(database, "Alleyrat"), add_village(database, "Bugeat")
-    return database, a, b
+    alleyrat, bugeat = add_village(database, "Alleyrat"), add_village(database, "Bugeat")
+    return database, alleyrat, bugeat
 
 
-def test_figures_count_the_period_only_per_village_with_zeros(network):
-    database, a, b = network
-    old = add_member(database, a, "Ancien", "Habitant")  # joined 2026-01-05
+def test_figures_count_the_period_only_per_village_with_zeros(villages):
+    database, alleyrat, bugeat = villages
+    old = add_member(database, alleyrat, "Ancien", "Habitant")  # joined 2026-01-05
     with database.unit_of_work() as uow:
         uow.session.add(
             Member(
-                village_id=a,
+                village_id=alleyrat,
                 first_name="Nouvelle",
                 last_name="Venue",
                 phone="+33555000001",
@@ -77,7 +77,7 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
         )
         uow.session.add(
             Member(
-                village_id=a,
+                village_id=alleyrat,
                 first_name="Plus",
                 last_name="Tard",
                 phone="+33555000002",
@@ -86,7 +86,7 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
         )
         uow.session.add(
             Member(
-                village_id=a,
+                village_id=alleyrat,
                 first_name="Partie",
                 last_name="Depuis",
                 phone="+33555000003",
@@ -95,18 +95,18 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
             )
         )
         uow.commit()
-    volunteer_member = add_member(database, b, "Paul", "Aide")
-    _volunteer(database, volunteer_member, skills=["jardinage"], serves=[a])
+    volunteer_member = add_member(database, bugeat, "Paul", "Aide")
+    _volunteer(database, volunteer_member, skills=["jardinage"], serves=[alleyrat])
     _add(
         database,
-        _credit(volunteer_member, a, 90, datetime(2026, 3, 5, 10, tzinfo=UTC), "h1"),
+        _credit(volunteer_member, alleyrat, 90, datetime(2026, 3, 5, 10, tzinfo=UTC), "h1"),
         _credit(
-            old, a, 30, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "h2"
+            old, alleyrat, 30, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "h2"
         ),  # 1 April in Paris (UTC+2)
-        _credit(volunteer_member, b, 45, datetime(2026, 2, 28, 10, tzinfo=UTC), "h3"),
+        _credit(volunteer_member, bugeat, 45, datetime(2026, 2, 28, 10, tzinfo=UTC), "h3"),
         HelpDemand(
             help_request_id="r1",
-            village_id=b,
+            village_id=bugeat,
             skill_code="informatique",
             requested_at=datetime(2026, 3, 1, tzinfo=UTC),
         ),
@@ -114,7 +114,7 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
 
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
-    fa, fb = result["figures"][a], result["figures"][b]
+    fa, fb = result["figures"][alleyrat], result["figures"][bugeat]
     assert fa["new_members"] == 2 and fa["members"] == 2, (
         "joined on 2 April is not in March; an erased member "
         "joined in March, but is no longer counted"
@@ -134,30 +134,35 @@ def test_figures_count_the_period_only_per_village_with_zeros(network):
         "missing_skills": 1,
     }
     assert [(r["village_id"], r["skill"]) for r in result["details"]["missing_skills"]] == [
-        (b, "informatique")
+        (bugeat, "informatique")
     ]
     assert {
         (r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]
-    } == {(a, "jardinage", 1), (b, "jardinage", 1)}
+    } == {(alleyrat, "jardinage", 1), (bugeat, "jardinage", 1)}
 
     with database.unit_of_work() as uow:
-        only_b = figures.village_figures(uow, date(2026, 2, 1), date(2026, 2, 28), [b])
-    assert list(only_b["figures"]) == [b] and only_b["figures"][b]["volunteer_minutes"] == 45
-    assert all(r["village_id"] == b for r in only_b["details"]["volunteer_pool"])
+        only_bugeat = figures.village_figures(uow, date(2026, 2, 1), date(2026, 2, 28), [bugeat])
+    assert (
+        list(only_bugeat["figures"]) == [bugeat]
+        and only_bugeat["figures"][bugeat]["volunteer_minutes"] == 45
+    )
+    assert all(r["village_id"] == bugeat for r in only_bugeat["details"]["volunteer_pool"])
 
 
-def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(network):
-    database, a, b = network
+def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(villages):
+    database, alleyrat, bugeat = villages
     c = add_village(database, "Croze")
     _volunteer(
-        database, add_member(database, a, "Sans", "Competence"), serves=[b]
+        database, add_member(database, alleyrat, "Sans", "Competence"), serves=[bugeat]
     )  # no skill: A and B
-    _volunteer(database, add_member(database, c, "Claire", "Fil"), skills=["couture"], serves=[b])
+    _volunteer(
+        database, add_member(database, c, "Claire", "Fil"), skills=["couture"], serves=[bugeat]
+    )
     _add(
         database,
         HelpDemand(
             help_request_id="r1",
-            village_id=a,
+            village_id=alleyrat,
             skill_code="couture",
             requested_at=datetime(2026, 3, 1, tzinfo=UTC),
         ),
@@ -165,27 +170,37 @@ def test_a_volunteer_counts_in_each_village_they_serve_and_maps_only_there(netwo
 
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 3, 1), date(2026, 3, 31))
-    assert {v: f["volunteers"] for v, f in result["figures"].items()} == {a: 1, b: 2, c: 1}
-    assert {v: f["missing_skills"] for v, f in result["figures"].items()} == {a: 1, b: 0, c: 0}
+    assert {v: f["volunteers"] for v, f in result["figures"].items()} == {
+        alleyrat: 1,
+        bugeat: 2,
+        c: 1,
+    }
+    assert {v: f["missing_skills"] for v, f in result["figures"].items()} == {
+        alleyrat: 1,
+        bugeat: 0,
+        c: 0,
+    }
     pool = [
         (r["village_id"], r["skill"], r["volunteers"]) for r in result["details"]["volunteer_pool"]
     ]
-    assert pool == [(b, "couture", 1), (c, "couture", 1)], "within reach of B and C, not of A"
+    assert pool == [(bugeat, "couture", 1), (c, "couture", 1)], "within reach of B and C, not of A"
     assert [
         (r["village_id"], r["skill"], r["requested"]) for r in result["details"]["missing_skills"]
-    ] == [(a, "couture", 1)]
+    ] == [(alleyrat, "couture", 1)]
 
     with database.unit_of_work() as uow:  # each village's own map is its line of the network map
         network_map = skills_map.network_skills_map(uow)
-        assert network_map["villages"] == [skills_map.village_skills_map(uow, v) for v in (a, b, c)]
+        assert network_map["villages"] == [
+            skills_map.village_skills_map(uow, v) for v in (alleyrat, bugeat, c)
+        ]
     assert {line["skill"]: line["supply"]["volunteers"] for line in network_map["skills"]} == {
         "couture": 1
     }
 
 
-def test_figures_read_the_villages_and_the_volunteers_once(network):
-    database, a, b = network
-    _volunteer(database, add_member(database, a), skills=["jardinage"], serves=[b])
+def test_figures_read_the_villages_and_the_volunteers_once(villages):
+    database, alleyrat, bugeat = villages
+    _volunteer(database, add_member(database, alleyrat), skills=["jardinage"], serves=[bugeat])
     with database.unit_of_work() as uow:
 
         def read():
@@ -197,14 +212,14 @@ def test_figures_read_the_villages_and_the_volunteers_once(network):
 
 
 @pytest.mark.broker
-def test_figures_over_rpc(container_factory, nameko_config, network):
-    database, a, b = network
-    add_member(database, a)
+def test_figures_over_rpc(container_factory, nameko_config, villages):
+    database, alleyrat, bugeat = villages
+    add_member(database, alleyrat)
     container_factory(MembersService, nameko_config).start()
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
-        result = rpc.village_figures("2026-01-01", "2026-01-31", [a])
+        result = rpc.village_figures("2026-01-01", "2026-01-31", [alleyrat])
         assert result["figures"] == {
-            a: {
+            alleyrat: {
                 "members": 1,
                 "new_members": 1,
                 "volunteer_minutes": 0,

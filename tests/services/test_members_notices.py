@@ -18,7 +18,7 @@ from services.members import notices, people, villages
 from services.members.models import Notice
 from services.members.schemas import VillageInput
 from services.members.schemas.people import MemberInput
-from tests.services.statements import statements_during
+from tests.support.statements import statements_during
 
 VILLAGE = {
     "slug": "peyrelevade",

@@ -1,8 +1,6 @@
 """Orders' read model of the villages' catalogues (from `catalogue.changed`) and the order cycle:
 the newest snapshot wins and replaces the village's items, a duplicate changes nothing, on SQLite
-and PostgreSQL, and on the real broker; cut-offs in Europe/Paris.
-
-Also the helpers the other counter tests stand on (`counter_world`, `catalogue_event`, `item`)."""
+and PostgreSQL, and on the real broker; cut-offs in Europe/Paris."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -12,109 +10,16 @@ from sqlalchemy import func, select
 
 from backbone import topology
 from backbone.consumer import claim_and_handle
-from backbone.contracts import build_envelope, parse_envelope
+from backbone.contracts import build_envelope
 from backbone.dead_letters import DeadLetterQueue
 from backbone.tables import InboxEntry
 from services.orders import catalogue
-from services.orders.models import CatalogueItem, KnownMember, KnownVillage
+from services.orders.models import CatalogueItem
 from services.orders.service import OrdersService
-from tests.reliability.support import Broker, WorkerLog, wait_until
+from tests.support.counter import NOW, catalogue_event, item
+from tests.support.reliability import Broker, WorkerLog, wait_until
 
 CONSUMER = "orders.on_catalogue_changed"
-ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 09:00 in Paris
-THURSDAY = date(2026, 12, 3)
-
-
-def item(name, partner_id, *, shared=False, **change):
-    data = {
-        "item_id": str(uuid.uuid4()),
-        "offer_id": str(uuid.uuid4()),
-        "partner_id": partner_id,
-        "partner_name": f"Partenaire {partner_id[:4]}",
-        "shared_supplier": shared,
-        "name": name,
-        "kind": "product",
-        "unit": "piece",
-        "price_cents": 250,
-        "vat_rate": 55,
-        "lead_time_days": 0,
-        "cutoff_time": "18:00",
-        "days": ALL_DAYS,
-        "perishable": False,
-        "available": True,
-    }
-    data.update(change)
-    return data
-
-
-def catalogue_event(village_id, items, occurred_at=None):
-    return parse_envelope(
-        build_envelope(
-            "catalogue.changed",
-            {"village_id": village_id, "items": items},
-            village_id=village_id,
-            source="partners",
-            occurred_at=occurred_at or datetime.now(UTC),
-        )
-    )
-
-
-class World:
-    """Two villages A and B; a local baker in A; a shared cheese-maker in both; members in each."""
-
-    def __init__(self, database):
-        self.db = database
-        self.a, self.b = str(uuid.uuid4()), str(uuid.uuid4())
-        self.baker, self.cheese_maker = str(uuid.uuid4()), str(uuid.uuid4())
-        self.bread = item("Pain de campagne", self.baker, price_cents=320)
-        self.cheese = item(
-            "Tomme",
-            self.cheese_maker,
-            shared=True,
-            price_cents=1250,
-            unit="kg",
-            lead_time_days=1,
-            cutoff_time="12:00",
-        )
-        self.cheese_b = dict(self.cheese, item_id=str(uuid.uuid4()), price_cents=1300)
-        self.soldout = item("Œufs", self.baker, available=False)
-        self.fridays = item("Poisson", self.baker, days=["friday"])
-        self.alice, self.bruno, self.chloe = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-        with database.unit_of_work() as uow:
-            for n, village in enumerate((self.a, self.b)):
-                uow.session.add(
-                    KnownVillage(
-                        id=village, slug=f"v{n}", name=f"Village {n}", kind="fixed", opened_at=NOW
-                    )
-                )
-            uow.session.add(
-                KnownMember(
-                    id=self.alice, village_id=self.a, display_name="Alice Martin", tags="fragile"
-                )
-            )
-            uow.session.add(
-                KnownMember(id=self.bruno, village_id=self.a, display_name="Bruno Petit", tags="")
-            )
-            uow.session.add(
-                KnownMember(id=self.chloe, village_id=self.b, display_name="Chloé Roux", tags="")
-            )
-            uow.commit()
-        self.publish(
-            self.a, [self.bread, self.cheese, self.soldout, self.fridays], NOW - timedelta(days=1)
-        )
-        self.publish(self.b, [self.cheese_b], NOW - timedelta(days=1))
-
-    def publish(self, village_id, items, occurred_at):
-        with self.db.unit_of_work() as uow:
-            return catalogue.record_catalogue_changed(
-                uow, catalogue_event(village_id, items, occurred_at)
-            )
-
-
-@pytest.fixture
-def counter_world(service_db):
-    return World(service_db("orders"))
 
 
 def _items(database, village_id):
@@ -125,26 +30,30 @@ def _items(database, village_id):
 def test_the_newest_catalogue_replaces_the_village_items_and_duplicates_change_nothing(
     counter_world,
 ):
-    w = counter_world
-    assert set(_items(w.db, w.a)) == {"Pain de campagne", "Tomme", "Œufs", "Poisson"}
-    newer = catalogue_event(w.a, [dict(w.bread, price_cents=350)], NOW)
-    with w.db.unit_of_work() as uow:
+    world = counter_world
+    assert set(_items(world.db, world.village)) == {"Pain de campagne", "Tomme", "Œufs", "Poisson"}
+    newer = catalogue_event(world.village, [dict(world.bread, price_cents=350)], NOW)
+    with world.db.unit_of_work() as uow:
         assert claim_and_handle(uow, CONSUMER, catalogue.record_catalogue_changed, newer)
-    with w.db.unit_of_work() as uow:  # the same event again: the inbox says no
+    with world.db.unit_of_work() as uow:  # the same event again: the inbox says no
         assert not claim_and_handle(uow, CONSUMER, catalogue.record_catalogue_changed, newer)
-    assert {n: i["price_cents"] for n, i in _items(w.db, w.a).items()} == {"Pain de campagne": 350}
+    assert {n: i["price_cents"] for n, i in _items(world.db, world.village).items()} == {
+        "Pain de campagne": 350
+    }
     # an older snapshot arriving late is ignored
-    assert not w.publish(w.a, [w.bread, w.cheese], NOW - timedelta(hours=1))
-    assert set(_items(w.db, w.a)) == {"Pain de campagne"}
-    assert set(_items(w.db, w.b)) == {"Tomme"}, "another village's catalogue is untouched"
+    assert not world.publish(world.village, [world.bread, world.cheese], NOW - timedelta(hours=1))
+    assert set(_items(world.db, world.village)) == {"Pain de campagne"}
+    assert set(_items(world.db, world.other_village)) == {"Tomme"}, (
+        "another village's catalogue is untouched"
+    )
 
 
 def test_available_only_and_the_next_delivery_day(counter_world):
-    w = counter_world
-    with w.db.unit_of_work() as uow:
+    world = counter_world
+    with world.db.unit_of_work() as uow:
         available = {
             i["name"]: i
-            for i in catalogue.village_catalogue(uow, w.a, available_only=True, now=NOW)
+            for i in catalogue.village_catalogue(uow, world.village, available_only=True, now=NOW)
         }
     assert "Œufs" not in available
     assert (

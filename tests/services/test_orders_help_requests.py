@@ -18,7 +18,7 @@ from gateway.i18n import translate
 from services.orders import help_requests, volunteers
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import AssignInput, DoneInput, HelpRequestInput
-from tests.services.statements import statements_during
+from tests.support.statements import statements_during
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ list; the figures; and over real RPC, that typed errors cross as themselves."""
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -27,8 +28,8 @@ from services.orders.models import (
     RolledMonth,
 )
 from services.orders.service import OrdersService
-from tests.services.statements import selects_from, statements_during
-from tests.services.test_orders_catalogue import NOW, THURSDAY, counter_world  # noqa: F401
+from tests.support.counter import NOW, THURSDAY, order_input, place
+from tests.support.statements import selects_from, statements_during
 
 LATER = NOW + timedelta(hours=1)
 
@@ -46,26 +47,9 @@ def count_orders(database):
         return conn.execute(select(func.count()).select_from(Order)).scalar_one()
 
 
-def order_input(w, *lines, **change):
-    data = {
-        "idempotency_key": str(uuid.uuid4()),
-        "member_id": w.alice,
-        "delivery_date": THURSDAY.isoformat(),
-        "fulfilment": "counter",
-        "lines": [{"item_id": i["item_id"], "quantity": q} for i, q in lines],
-    }
-    data.update(change)
-    return data
-
-
-def place(w, village_id, data, now=NOW):
-    with w.db.unit_of_work() as uow:
-        return ordering.place_order(uow, village_id, data, now)
-
-
 def test_a_local_order_is_confirmed_at_once_and_keeps_its_price(counter_world):
-    w = counter_world
-    order = place(w, w.a, order_input(w, (w.bread, 2)))
+    world = counter_world
+    order = place(world, world.village, order_input(world, (world.bread, 2)))
     assert (
         order["status"] == "confirmed"
         and order["total_cents"] == 640
@@ -74,27 +58,32 @@ def test_a_local_order_is_confirmed_at_once_and_keeps_its_price(counter_world):
     assert (
         order["lines"][0]["status"] == "confirmed" and order["lines"][0]["unit_price_cents"] == 320
     )
-    assert [e["type"] for e in outbox(w.db)] == ["order.placed", "order.confirmed"]
-    placed = outbox(w.db)[0]["payload"]
-    assert placed["partner_ids"] == [w.baker] and placed["lines"][0]["quantity"] == 2
+    assert [e["type"] for e in outbox(world.db)] == ["order.placed", "order.confirmed"]
+    placed = outbox(world.db)[0]["payload"]
+    assert placed["partner_ids"] == [world.baker] and placed["lines"][0]["quantity"] == 2
     assert "member_id" not in placed and "Alice" not in json.dumps(placed), "no member data travels"
-    w.publish(
-        w.a, [dict(w.bread, price_cents=999)], NOW
+    world.publish(
+        world.village, [dict(world.bread, price_cents=999)], NOW
     )  # a new price later does not touch the order
-    with w.db.unit_of_work() as uow:
-        assert ordering.get_order(uow, order["id"], [w.a])["total_cents"] == 640
+    with world.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], [world.village])["total_cents"] == 640
 
 
 def test_the_same_idempotency_key_twice_makes_one_order(counter_world):
-    w = counter_world
-    data = order_input(w, (w.bread, 1))
-    first, second = place(w, w.a, data), place(w, w.a, dict(data))
-    assert first["id"] == second["id"] and count_orders(w.db) == 1
-    assert [e["type"] for e in outbox(w.db)].count("order.placed") == 1
+    world = counter_world
+    data = order_input(world, (world.bread, 1))
+    first, second = place(world, world.village, data), place(world, world.village, dict(data))
+    assert first["id"] == second["id"] and count_orders(world.db) == 1
+    assert [e["type"] for e in outbox(world.db)].count("order.placed") == 1
     other = place(
-        w,
-        w.b,
-        order_input(w, (w.cheese_b, 1), idempotency_key=data["idempotency_key"], member_id=w.chloe),
+        world,
+        world.other_village,
+        order_input(
+            world,
+            (world.cheese_b, 1),
+            idempotency_key=data["idempotency_key"],
+            member_id=world.chloe,
+        ),
     )
     assert other["id"] != first["id"], "a key is unique per village"
 
@@ -104,8 +93,8 @@ def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(
 ):
     """Two clicks at once: the second insert meets the unique key and answers the first order
     (nothing of its own written). The key is looked up only then: a new order does not ask."""
-    w = counter_world
-    data = order_input(w, (w.bread, 1), (w.cheese, 1))
+    world = counter_world
+    data = order_input(world, (world.bread, 1), (world.cheese, 1))
     calls = []
     real = idempotency._existing
 
@@ -114,24 +103,26 @@ def test_a_key_committed_meanwhile_by_a_concurrent_request_answers_that_order(
         return real(uow, model, village_id, key)
 
     monkeypatch.setattr(idempotency, "_existing", counted)
-    first = place(w, w.a, data)
+    first = place(world, world.village, data)
     assert calls == [], "a new order is not looked up first"
-    assert place(w, w.a, dict(data))["id"] == first["id"] and calls == [data["idempotency_key"]]
-    assert count_orders(w.db) == 1 and [e["type"] for e in outbox(w.db)] == ["order.placed"]
+    assert place(world, world.village, dict(data))["id"] == first["id"] and calls == [
+        data["idempotency_key"]
+    ]
+    assert count_orders(world.db) == 1 and [e["type"] for e in outbox(world.db)] == ["order.placed"]
 
 
 def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_world):
     """A retry after the delivery day passed, or after the member was erased, is still the same
     order: it answers it rather than the check's error; a new key gets the error."""
-    w = counter_world
-    data = order_input(w, (w.bread, 1))
-    first = place(w, w.a, data)
+    world = counter_world
+    data = order_input(world, (world.bread, 1))
+    first = place(world, world.village, data)
     too_late = datetime.combine(THURSDAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    assert place(w, w.a, dict(data), now=too_late)["id"] == first["id"]
+    assert place(world, world.village, dict(data), now=too_late)["id"] == first["id"]
     with pytest.raises(InvalidInput) as error:
-        place(w, w.a, order_input(w, (w.bread, 1)), now=too_late)
+        place(world, world.village, order_input(world, (world.bread, 1)), now=too_late)
     assert "delivery_date" in error.value.errors
-    assert count_orders(w.db) == 1
+    assert count_orders(world.db) == 1
 
 
 @pytest.mark.parametrize(
@@ -171,16 +162,16 @@ def test_a_key_sent_again_answers_its_order_even_once_its_checks_fail(counter_wo
     ],
 )
 def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, field):
-    w = counter_world
+    world = counter_world
     names = {
-        "bread": w.bread["item_id"],
-        "B": w.cheese_b["item_id"],
-        "soldout": w.soldout["item_id"],
-        "fridays": w.fridays["item_id"],
-        "C": w.chloe,
-        "BRUNO": w.bruno,
+        "bread": world.bread["item_id"],
+        "B": world.cheese_b["item_id"],
+        "soldout": world.soldout["item_id"],
+        "fridays": world.fridays["item_id"],
+        "C": world.chloe,
+        "BRUNO": world.bruno,
     }
-    data = order_input(w, (w.bread, 1))
+    data = order_input(world, (world.bread, 1))
     for key, value in change.items():
         if key == "lines":
             value = [
@@ -188,7 +179,7 @@ def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, fiel
             ]
         data[key] = names.get(value, value) if isinstance(value, str) else value
     with pytest.raises(InvalidInput) as err:
-        place(w, w.a, data)
+        place(world, world.village, data)
     errors = err.value.errors
     for key in field:
         errors = errors[key]
@@ -197,61 +188,68 @@ def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, fiel
         "é" in json.dumps(translate_field_errors(err.value.errors), ensure_ascii=False)
         or translate_field_errors(err.value.errors) != err.value.errors
     ), "every message has its French"
-    assert count_orders(w.db) == 0 and outbox(w.db) == [], "nothing half-written"
+    assert count_orders(world.db) == 0 and outbox(world.db) == [], "nothing half-written"
 
 
 def test_too_late_for_a_shared_supplier_and_one_bad_line_spoils_nothing(counter_world):
-    w = counter_world
+    world = counter_world
     tomorrow = (
         NOW.date() + timedelta(days=1)
     ).isoformat()  # cheese needs a day's lead, cut at noon
     with pytest.raises(InvalidInput) as err:
         place(
-            w,
-            w.a,
-            order_input(w, (w.bread, 1), (w.cheese, 1), delivery_date=tomorrow),
+            world,
+            world.village,
+            order_input(world, (world.bread, 1), (world.cheese, 1), delivery_date=tomorrow),
             now=NOW + timedelta(hours=4),
         )
     assert (
         list(err.value.errors["lines"]) == [1]
         and "Too late" in err.value.errors["lines"][1]["item_id"][0]
     )
-    assert count_orders(w.db) == 0 and outbox(w.db, "") == []
+    assert count_orders(world.db) == 0 and outbox(world.db, "") == []
 
 
 def test_the_counter_state_machine(counter_world):
-    w = counter_world
-    order = place(w, w.a, order_input(w, (w.bread, 1)))
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as early:
-        ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    world = counter_world
+    order = place(world, world.village, order_input(world, (world.bread, 1)))
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict) as early:
+        ordering.collect(uow, order["id"], {}, [world.village], LATER)
     assert (
         early.value.reason == "order_status_transition"
         and early.value.details["current"] == "confirmed"
     )
-    with w.db.unit_of_work() as uow:
-        assert ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)["status"] == "ready"
-    with w.db.unit_of_work() as uow:
-        done = ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    with world.db.unit_of_work() as uow:
+        assert (
+            ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)["status"] == "ready"
+        )
+    with world.db.unit_of_work() as uow:
+        done = ordering.collect(uow, order["id"], {}, [world.village], LATER)
     assert done["status"] == "collected" and done["closed_at"]
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict):
-        ordering.cancel(uow, order["id"], {"reason": "trop tard"}, [w.a], LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict):
+        ordering.cancel(uow, order["id"], {"reason": "trop tard"}, [world.village], LATER)
 
-    cancelled = place(w, w.a, order_input(w, (w.bread, 1)))
-    with w.db.unit_of_work() as uow:
-        gone = ordering.cancel(uow, cancelled["id"], {"reason": "Changement d'avis"}, [w.a], LATER)
+    cancelled = place(world, world.village, order_input(world, (world.bread, 1)))
+    with world.db.unit_of_work() as uow:
+        gone = ordering.cancel(
+            uow, cancelled["id"], {"reason": "Changement d'avis"}, [world.village], LATER
+        )
     assert gone["status"] == "cancelled"
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as wrong:  # collect a cancelled order
-        ordering.collect(uow, cancelled["id"], {}, [w.a], LATER)
+    with (
+        world.db.unit_of_work() as uow,
+        pytest.raises(Conflict) as wrong,
+    ):  # collect a cancelled order
+        ordering.collect(uow, cancelled["id"], {}, [world.village], LATER)
     assert wrong.value.details == {"current": "cancelled", "requested": "collected", "allowed": []}
-    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
-        ordering.cancel(uow, order["id"], {}, [w.a], LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
+        ordering.cancel(uow, order["id"], {}, [world.village], LATER)
     assert "reason" in no_reason.value.errors
     with (
-        w.db.unit_of_work() as uow,
+        world.db.unit_of_work() as uow,
         pytest.raises(NotFound),
     ):  # another village's order is not found
-        ordering.get_order(uow, order["id"], [w.b])
-    types = [e["type"] for e in outbox(w.db)]
+        ordering.get_order(uow, order["id"], [world.other_village])
+    types = [e["type"] for e in outbox(world.db)]
     assert types == [
         "order.placed",
         "order.confirmed",
@@ -261,129 +259,133 @@ def test_the_counter_state_machine(counter_world):
         "order.confirmed",
         "order.cancelled",
     ]
-    assert outbox(w.db)[-1]["payload"]["reason"] == "Changement d'avis"
+    assert outbox(world.db)[-1]["payload"]["reason"] == "Changement d'avis"
 
 
 def test_a_transition_answers_the_order_as_committed_without_reading_it_again(counter_world):
-    w = counter_world
-    order = place(w, w.a, order_input(w, (w.bread, 2)))
+    world = counter_world
+    order = place(world, world.village, order_input(world, (world.bread, 2)))
     for move, status in (
-        (lambda uow: ordering.mark_ready(uow, order["id"], {}, [w.a], LATER), "ready"),
-        (lambda uow: ordering.collect(uow, order["id"], {}, [w.a], LATER), "collected"),
+        (lambda uow: ordering.mark_ready(uow, order["id"], {}, [world.village], LATER), "ready"),
+        (lambda uow: ordering.collect(uow, order["id"], {}, [world.village], LATER), "collected"),
     ):
 
         def act(move=move):  # called at once, but bound all the same
-            with w.db.unit_of_work() as uow:
+            with world.db.unit_of_work() as uow:
                 return move(uow)
 
-        orders_read, answer = selects_from(w.db, "orders", act)
+        orders_read, answer = selects_from(world.db, "orders", act)
         assert answer["status"] == status and len(orders_read) == 1, orders_read
-        with w.db.unit_of_work() as uow:
-            assert answer == ordering.get_order(uow, order["id"], [w.a])
+        with world.db.unit_of_work() as uow:
+            assert answer == ordering.get_order(uow, order["id"], [world.village])
 
 
 def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):
-    w = counter_world
-    order = place(w, w.a, order_input(w, (w.bread, 1), fulfilment="locker"))
+    world = counter_world
+    order = place(world, world.village, order_input(world, (world.bread, 1), fulfilment="locker"))
     assert len(order["locker_code"]) == 6
-    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_place:
-        ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_place:
+        ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)
     assert "compartment" in no_place.value.errors
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         assert (
-            ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [w.a], LATER)[
+            ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [world.village], LATER)[
                 "locker_compartment"
             ]
             == "C4"
         )
     wrong = "000000" if order["locker_code"] != "000000" else "111111"
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
-        ordering.collect(uow, order["id"], {"code": wrong}, [w.a], LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
+        ordering.collect(uow, order["id"], {"code": wrong}, [world.village], LATER)
     assert err.value.reason == "wrong_pickup_code" and err.value.field == "code"
-    with w.db.unit_of_work() as uow:
-        assert ordering.get_order(uow, order["id"], [w.a])["status"] == "ready", (
+    with world.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, order["id"], [world.village])["status"] == "ready", (
             "a wrong code changes nothing"
         )
         assert (
-            ordering.collect(uow, order["id"], {"code": order["locker_code"]}, [w.a], LATER)[
-                "status"
-            ]
+            ordering.collect(
+                uow, order["id"], {"code": order["locker_code"]}, [world.village], LATER
+            )["status"]
             == "collected"
         )
 
 
 def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_world):
-    w = counter_world
+    world = counter_world
     order = place(
-        w,
-        w.a,
+        world,
+        world.village,
         order_input(
-            w,
-            (w.bread, 3),
+            world,
+            (world.bread, 3),
             fulfilment="home_delivery",
             delivery_address="3 rue des Tilleuls, Peyrelevade",
         ),
     )
-    place(w, w.a, order_input(w, (w.bread, 1)))  # a counter order is not on the round
-    with w.db.unit_of_work() as uow:
+    place(
+        world, world.village, order_input(world, (world.bread, 1))
+    )  # a counter order is not on the round
+    with world.db.unit_of_work() as uow:
         assert ordering.orders_for_round(uow, THURSDAY) == [
             {
                 "order_id": order["id"],
-                "village_id": w.a,
-                "member_id": w.alice,
+                "village_id": world.village,
+                "member_id": world.alice,
                 "address": "3 rue des Tilleuls, Peyrelevade",
                 "items_count": 3,
             }
         ]
-        assert ordering.orders_for_round(uow, THURSDAY, [w.b]) == []
+        assert ordering.orders_for_round(uow, THURSDAY, [world.other_village]) == []
         assert ordering.orders_for_round(uow, THURSDAY + timedelta(days=1)) == []
-    with w.db.unit_of_work() as uow:
-        ordering.mark_ready(uow, order["id"], {}, [w.a], LATER)
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
-        ordering.collect(uow, order["id"], {}, [w.a], LATER)
+    with world.db.unit_of_work() as uow:
+        ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
+        ordering.collect(uow, order["id"], {}, [world.village], LATER)
     assert err.value.reason == "order_is_home_delivery"
-    with w.db.unit_of_work() as uow:  # rounds call mark_delivered inside their own unit of work
+    with world.db.unit_of_work() as uow:  # rounds call mark_delivered inside their own unit of work
         ordering.mark_delivered(uow, order["id"], LATER)
         uow.rollback()
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         assert ordering.get_order(uow, order["id"], None)["status"] == "ready", (
             "mark_delivered does not commit"
         )
         ordering.mark_delivered(uow, order["id"], LATER)
         uow.commit()
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         assert ordering.get_order(uow, order["id"], None)["status"] == "delivered"
         assert ordering.orders_for_round(uow, THURSDAY) == []
-    assert outbox(w.db)[-1]["type"] == "order.delivered"
+    assert outbox(world.db)[-1]["type"] == "order.delivered"
 
 
 def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_world):
-    w = counter_world
-    mixed = place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 2)))
+    world = counter_world
+    mixed = place(world, world.village, order_input(world, (world.bread, 1), (world.cheese, 2)))
     assert mixed["status"] == "placed" and [line["status"] for line in mixed["lines"]] == [
         "confirmed",
         "pending",
     ]
-    with w.db.unit_of_work() as uow:
-        seen = ordering.partner_orders(uow, w.cheese_maker)
+    with world.db.unit_of_work() as uow:
+        seen = ordering.partner_orders(uow, world.cheese_maker)
     assert [o["id"] for o in seen] == [mixed["id"]] and [
         line["name"] for line in seen[0]["lines"]
     ] == ["Tomme"]
     assert "member_id" not in seen[0]
     cheese_line = mixed["lines"][1]["id"]
-    with w.db.unit_of_work() as uow, pytest.raises(NotFound):  # not its line
-        ordering.answer_line(uow, w.baker, mixed["id"], cheese_line, "confirm", {}, LATER)
-    with w.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
-        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "refuse", {}, LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(NotFound):  # not its line
+        ordering.answer_line(uow, world.baker, mixed["id"], cheese_line, "confirm", {}, LATER)
+    with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
+        ordering.answer_line(uow, world.cheese_maker, mixed["id"], cheese_line, "refuse", {}, LATER)
     assert "reason" in no_reason.value.errors
-    with w.db.unit_of_work() as uow:
-        ordering.answer_line(uow, w.cheese_maker, mixed["id"], cheese_line, "confirm", {}, LATER)
-    with w.db.unit_of_work() as uow:
-        assert ordering.get_order(uow, mixed["id"], [w.a])["status"] == "confirmed"
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
+    with world.db.unit_of_work() as uow:
+        ordering.answer_line(
+            uow, world.cheese_maker, mixed["id"], cheese_line, "confirm", {}, LATER
+        )
+    with world.db.unit_of_work() as uow:
+        assert ordering.get_order(uow, mixed["id"], [world.village])["status"] == "confirmed"
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
         ordering.answer_line(
             uow,
-            w.cheese_maker,
+            world.cheese_maker,
             mixed["id"],
             cheese_line,
             "refuse",
@@ -392,43 +394,49 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
         )
     assert twice.value.reason == "line_already_answered"
 
-    only_cheese = place(w, w.a, order_input(w, (w.cheese, 1), member_id=w.bruno))
-    with w.db.unit_of_work() as uow:
+    only_cheese = place(
+        world, world.village, order_input(world, (world.cheese, 1), member_id=world.bruno)
+    )
+    with world.db.unit_of_work() as uow:
         ordering.answer_line(
             uow,
-            w.cheese_maker,
+            world.cheese_maker,
             only_cheese["id"],
             only_cheese["lines"][0]["id"],
             "refuse",
             {"reason": "Plus de tomme cette semaine"},
             LATER,
         )
-    with w.db.unit_of_work() as uow:
-        refused = ordering.get_order(uow, only_cheese["id"], [w.a])
+    with world.db.unit_of_work() as uow:
+        refused = ordering.get_order(uow, only_cheese["id"], [world.village])
     assert refused["status"] == "refused" and refused["reason"] == "Plus de tomme cette semaine"
     assert refused["total_cents"] == 0
-    last = outbox(w.db)[-1]
-    assert last["type"] == "order.refused" and last["payload"]["partner_ids"] == [w.cheese_maker]
+    last = outbox(world.db)[-1]
+    assert last["type"] == "order.refused" and last["payload"]["partner_ids"] == [
+        world.cheese_maker
+    ]
 
-    dropped = place(w, w.a, order_input(w, (w.cheese, 1)))
-    with w.db.unit_of_work() as uow:
-        ordering.cancel(uow, dropped["id"], {"reason": "Partie chez sa fille"}, [w.a], LATER)
-    with w.db.unit_of_work() as uow, pytest.raises(Conflict) as gone:
+    dropped = place(world, world.village, order_input(world, (world.cheese, 1)))
+    with world.db.unit_of_work() as uow:
+        ordering.cancel(
+            uow, dropped["id"], {"reason": "Partie chez sa fille"}, [world.village], LATER
+        )
+    with world.db.unit_of_work() as uow, pytest.raises(Conflict) as gone:
         ordering.answer_line(
-            uow, w.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER
+            uow, world.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER
         )
     assert gone.value.reason == "order_not_awaiting" and gone.value.details == {
         "status": "cancelled"
     }
 
-    late = place(w, w.a, order_input(w, (w.cheese, 1)))
+    late = place(world, world.village, order_input(world, (world.cheese, 1)))
     with (
-        w.db.unit_of_work() as uow,
+        world.db.unit_of_work() as uow,
         pytest.raises(Conflict) as after_cutoff,
     ):  # Wednesday noon has passed
         ordering.answer_line(
             uow,
-            w.cheese_maker,
+            world.cheese_maker,
             late["id"],
             late["lines"][0]["id"],
             "confirm",
@@ -439,22 +447,29 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
 
 
 def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_world):
-    w = counter_world
-    to_prepare = place(w, w.a, order_input(w, (w.bread, 1)))
-    ready = place(w, w.a, order_input(w, (w.bread, 2), member_id=w.bruno))
-    awaiting = place(w, w.a, order_input(w, (w.cheese, 1)))
-    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))  # another village
-    with w.db.unit_of_work() as uow:
-        ordering.mark_ready(uow, ready["id"], {}, [w.a], LATER)
-    with w.db.unit_of_work() as uow:
+    world = counter_world
+    to_prepare = place(world, world.village, order_input(world, (world.bread, 1)))
+    ready = place(world, world.village, order_input(world, (world.bread, 2), member_id=world.bruno))
+    awaiting = place(world, world.village, order_input(world, (world.cheese, 1)))
+    place(
+        world, world.other_village, order_input(world, (world.cheese_b, 1), member_id=world.chloe)
+    )  # another village
+    with world.db.unit_of_work() as uow:
+        ordering.mark_ready(uow, ready["id"], {}, [world.village], LATER)
+    with world.db.unit_of_work() as uow:
         old = parcels.receive(
             uow,
-            w.a,
-            {"member_id": w.alice, "sender_kind": "la_poste", "place_kind": "shelf", "place": "A1"},
+            world.village,
+            {
+                "member_id": world.alice,
+                "sender_kind": "la_poste",
+                "place_kind": "shelf",
+                "place": "A1",
+            },
             NOW - timedelta(days=4),
         )
-    with w.db.unit_of_work() as uow:
-        day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
+    with world.db.unit_of_work() as uow:
+        day = ordering.counter_today(uow, world.village, THURSDAY, LATER)
     assert [o["id"] for o in day["to_prepare"]] == [to_prepare["id"]]
     assert [o["id"] for o in day["to_hand_over"]] == [ready["id"]]
     assert [o["id"] for o in day["awaiting_suppliers"]] == [awaiting["id"]] and day[
@@ -462,9 +477,11 @@ def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_
     ] == 1
     assert [p["id"] for p in day["parcels_waiting"]] == [old["id"]] and day["reminders_due"] == 1
     assert day["parcels_waiting"][0]["member_name"] == "Alice Martin"
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         assert (
-            ordering.counter_today(uow, w.a, THURSDAY - timedelta(days=1), LATER)["to_prepare"]
+            ordering.counter_today(uow, world.village, THURSDAY - timedelta(days=1), LATER)[
+                "to_prepare"
+            ]
             == []
         )
 
@@ -474,37 +491,49 @@ def test_the_counter_day_lists_the_first_orders_awaiting_suppliers_and_counts_th
 ):
     """However many wait (hundreds in a busy week), the day shows the
     earliest few and their number."""
-    w = counter_world
+    world = counter_world
     monkeypatch.setattr(ordering, "AWAITING_SHOWN", 2)
     placed = [
-        place(w, w.a, order_input(w, (w.cheese, 1)), NOW + timedelta(minutes=i)) for i in range(3)
+        place(
+            world, world.village, order_input(world, (world.cheese, 1)), NOW + timedelta(minutes=i)
+        )
+        for i in range(3)
     ]
-    with w.db.unit_of_work() as uow:
-        day = ordering.counter_today(uow, w.a, THURSDAY, LATER)
+    with world.db.unit_of_work() as uow:
+        day = ordering.counter_today(uow, world.village, THURSDAY, LATER)
     assert [o["id"] for o in day["awaiting_suppliers"]] == [o["id"] for o in placed[:2]]
     assert day["awaiting_suppliers_count"] == 3
-    with w.db.unit_of_work() as uow:
-        other = ordering.counter_today(uow, w.b, THURSDAY, LATER)
+    with world.db.unit_of_work() as uow:
+        other = ordering.counter_today(uow, world.other_village, THURSDAY, LATER)
     assert other["awaiting_suppliers"] == [] and other["awaiting_suppliers_count"] == 0
 
 
 def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
-    w = counter_world
-    sold = place(w, w.a, order_input(w, (w.bread, 2)))
-    place(w, w.a, order_input(w, (w.bread, 5)))  # placed, never collected: not a sale
+    world = counter_world
+    sold = place(world, world.village, order_input(world, (world.bread, 2)))
+    place(
+        world, world.village, order_input(world, (world.bread, 5))
+    )  # placed, never collected: not a sale
     for step in (ordering.mark_ready, ordering.collect):
-        with w.db.unit_of_work() as uow:
-            step(uow, sold["id"], {}, [w.a], LATER)
-    with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
+            step(uow, sold["id"], {}, [world.village], LATER)
+    with world.db.unit_of_work() as uow:
         parcel = parcels.receive(
             uow,
-            w.a,
-            {"member_id": w.alice, "sender_kind": "carrier", "place_kind": "shelf", "place": "B2"},
+            world.village,
+            {
+                "member_id": world.alice,
+                "sender_kind": "carrier",
+                "place_kind": "shelf",
+                "place": "B2",
+            },
             NOW,
         )
-    with w.db.unit_of_work() as uow:
-        parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [w.a], LATER)
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
+        parcels.hand_over(
+            uow, parcel["id"], {"code": parcel["pickup_code"]}, [world.village], LATER
+        )
+    with world.db.unit_of_work() as uow:
         result = figures.village_figures(
             uow, date(2026, 12, 1), date(2026, 12, 1), None, ["sales_by_partner"]
         )
@@ -514,14 +543,14 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
             "help_requests_unmatched": 0,
             "rounds_planned": 0,
         }
-        assert result["figures"][w.a] == {
+        assert result["figures"][world.village] == {
             "orders": 2,
             "sales_cents": 640,
             "parcels_received": 1,
             "parcels_handed_over": 1,
             **nothing_else,
         }
-        assert result["figures"][w.b] == {
+        assert result["figures"][world.other_village] == {
             "orders": 0,
             "sales_cents": 0,
             "parcels_received": 0,
@@ -530,26 +559,32 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
         }
         assert result["details"]["sales_by_partner"] == [
             {
-                "village_id": w.a,
-                "partner_id": w.baker,
-                "partner_name": w.bread["partner_name"],
+                "village_id": world.village,
+                "partner_id": world.baker,
+                "partner_name": world.bread["partner_name"],
                 "sales_cents": 640,
             }
         ]
         assert result["details"]["partner_sales"] == [
-            {"partner_id": w.baker, "partner_name": w.bread["partner_name"], "sales_cents": 640}
+            {
+                "partner_id": world.baker,
+                "partner_name": world.bread["partner_name"],
+                "sales_cents": 640,
+            }
         ]
         assert (
             "sales_by_partner"
             not in figures.village_figures(uow, date(2026, 12, 1), date(2026, 12, 1))["details"]
         ), "the detail by village and partner only when asked for"
         assert list(
-            figures.village_figures(uow, date(2026, 12, 2), date(2026, 12, 3), [w.b])["figures"]
-        ) == [w.b]
+            figures.village_figures(
+                uow, date(2026, 12, 2), date(2026, 12, 3), [world.other_village]
+            )["figures"]
+        ) == [world.other_village]
         assert (
-            figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [w.a])["figures"][
-                w.a
-            ]["orders"]
+            figures.village_figures(uow, date(2026, 11, 2), date(2026, 11, 3), [world.village])[
+                "figures"
+            ][world.village]["orders"]
             == 0
         )
 
@@ -558,10 +593,10 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
     """La Poste, each carrier (its name as typed, case and spaces aside) and neighbours (without
     their names) get a line: parcels received, handed over and returned in the period, for the
     villages asked for."""
-    w = counter_world
+    world = counter_world
 
     def receive(village, member, kind, name=None, when=NOW):
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             return parcels.receive(
                 uow,
                 village,
@@ -575,19 +610,23 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
                 when,
             )
 
-    handed = receive(w.a, w.alice, "carrier", "Chronopost")
-    receive(w.a, w.alice, "carrier", " chronopost ")
-    returned = receive(w.a, w.alice, "la_poste")
-    receive(w.b, w.chloe, "la_poste")
-    receive(w.a, w.alice, "neighbour", when=NOW - timedelta(days=30))  # before the period
-    receive(w.a, w.alice, "neighbour", "Mme Besse")  # a person: her name stays out
-    with w.db.unit_of_work() as uow:
-        parcels.hand_over(uow, handed["id"], {"code": handed["pickup_code"]}, [w.a], LATER)
-    with w.db.unit_of_work() as uow:
-        parcels.return_to_sender(uow, returned["id"], {"reason": "Refusé"}, [w.a], LATER)
+    handed = receive(world.village, world.alice, "carrier", "Chronopost")
+    receive(world.village, world.alice, "carrier", " chronopost ")
+    returned = receive(world.village, world.alice, "la_poste")
+    receive(world.other_village, world.chloe, "la_poste")
+    receive(
+        world.village, world.alice, "neighbour", when=NOW - timedelta(days=30)
+    )  # before the period
+    receive(world.village, world.alice, "neighbour", "Mme Besse")  # a person: her name stays out
+    with world.db.unit_of_work() as uow:
+        parcels.hand_over(
+            uow, handed["id"], {"code": handed["pickup_code"]}, [world.village], LATER
+        )
+    with world.db.unit_of_work() as uow:
+        parcels.return_to_sender(uow, returned["id"], {"reason": "Refusé"}, [world.village], LATER)
 
     def by_sender(*village_ids):
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             result = figures.village_figures(
                 uow, date(2026, 12, 1), date(2026, 12, 1), list(village_ids) or None
             )
@@ -614,7 +653,7 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
     assert sum(line[3] for line in lines) == sum(
         f["parcels_handed_over"] for f in village_figures.values()
     )
-    assert by_sender(w.b)[0] == [("La Poste", "", 1, 0, 0)]
+    assert by_sender(world.other_village)[0] == [("La Poste", "", 1, 0, 0)]
 
 
 def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the_orders(
@@ -622,18 +661,23 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
 ):
     """Days that are over are rolled up once (figures.roll_up, a timer); the figures of a period are
     the same before and after, a day is counted once, and a day not over yet is never rolled up."""
-    w = counter_world
+    world = counter_world
     monday, tuesday = datetime(2026, 11, 30, 9, 0, tzinfo=UTC), NOW
-    sold = place(w, w.a, order_input(w, (w.bread, 2)), monday)
-    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe), monday)
-    late = place(w, w.a, order_input(w, (w.bread, 3)), tuesday)
+    sold = place(world, world.village, order_input(world, (world.bread, 2)), monday)
+    place(
+        world,
+        world.other_village,
+        order_input(world, (world.cheese_b, 1), member_id=world.chloe),
+        monday,
+    )
+    late = place(world, world.village, order_input(world, (world.bread, 3)), tuesday)
     for order, when in ((sold, monday), (late, tuesday)):
         for step in (ordering.mark_ready, ordering.collect):
-            with w.db.unit_of_work() as uow:
-                step(uow, order["id"], {}, [w.a], when + timedelta(hours=2))
+            with world.db.unit_of_work() as uow:
+                step(uow, order["id"], {}, [world.village], when + timedelta(hours=2))
 
     def period(*village_ids):
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             result = figures.village_figures(
                 uow,
                 date(2026, 11, 30),
@@ -651,50 +695,66 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
         )
 
     before = period()
-    assert before[0][w.a] == (2, 640 + 960) and before[0][w.b] == (1, 0)
+    assert before[0][world.village] == (2, 640 + 960) and before[0][world.other_village] == (1, 0)
     with (
-        w.db.unit_of_work() as uow
+        world.db.unit_of_work() as uow
     ):  # Tuesday 00:30 in Paris: Monday is over, but not for an hour yet
         assert figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == []
-    with w.db.unit_of_work() as uow:  # Tuesday 09:00: Monday is rolled up, Tuesday is not over
+    with world.db.unit_of_work() as uow:  # Tuesday 09:00: Monday is rolled up, Tuesday is not over
         assert figures.roll_up(uow, tuesday) == [date(2026, 11, 30)]
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         assert figures.roll_up(uow, tuesday) == [], "a day is rolled up once"
         daily = uow.session.scalars(select(DailyVillage)).all()
         assert {(d.day, d.village_id, d.orders, d.sales_cents) for d in daily} == {
-            (date(2026, 11, 30), w.a, 1, 640),
-            (date(2026, 11, 30), w.b, 1, 0),
+            (date(2026, 11, 30), world.village, 1, 640),
+            (date(2026, 11, 30), world.other_village, 1, 0),
         }
         assert {
             (d.village_id, d.partner_id, d.sales_cents)
             for d in uow.session.scalars(select(DailySales))
-        } == {(w.a, w.baker, 640)}
+        } == {(world.village, world.baker, 640)}
         assert {
             (d.partner_id, d.sales_cents) for d in uow.session.scalars(select(DailyPartnerSales))
-        } == {(w.baker, 640)}
+        } == {(world.baker, 640)}
     assert period() == before, "Monday from the roll-up, Tuesday from the orders"
-    assert period(w.b) == ({w.b: (1, 0)}, [], [])
+    assert period(world.other_village) == ({world.other_village: (1, 0)}, [], [])
     assert (
-        period(w.a)[2]
+        period(world.village)[2]
         == before[2]
         == [
             {
-                "partner_id": w.baker,
-                "partner_name": w.bread["partner_name"],
+                "partner_id": world.baker,
+                "partner_name": world.bread["partner_name"],
                 "sales_cents": 640 + 960,
             }
         ]
     ), "a village's partners from daily_sales"
-    with w.db.unit_of_work() as uow:  # a week later both days are rolled up: still the same figures
+    with (
+        world.db.unit_of_work() as uow
+    ):  # a week later both days are rolled up: still the same figures
         assert figures.roll_up(uow, tuesday + timedelta(days=7))[0] == date(2026, 12, 1)
     assert period() == before
+
+
+class Figures(NamedTuple):
+    """What `figures.village_figures` says of a period, as the roll-up test compares it."""
+
+    per_village: dict  # village id -> (orders, sales_cents, parcels received, handed over)
+    partner_sales: list
+    sales_by_partner: list
+    parcels_by_sender: list  # (kind, name, received, handed over, returned)
+
+
+class Counted(NamedTuple):
+    network: Figures  # every village
+    village: Figures  # the counter world's `village` alone
 
 
 def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_same(counter_world):
     """A month whose days are all rolled up is summed into the monthly tables; a period reads its
     whole months from them, the rest of its days from the daily ones or the orders and parcels, and
     gives the same figures as counted from the orders and parcels."""
-    w = counter_world
+    world = counter_world
     # parcels from October 10th (before the first order): a carrier's handed over two days later, La
     # Poste's returned, one received on November 30th
     for received, kind, name, close in (
@@ -707,12 +767,12 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         ),
         (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "carrier", "dpd ", None),
     ):
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             parcel = parcels.receive(
                 uow,
-                w.a,
+                world.village,
                 {
-                    "member_id": w.alice,
+                    "member_id": world.alice,
                     "sender_kind": kind,
                     "sender_name": name,
                     "place_kind": "shelf",
@@ -721,40 +781,44 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
                 received,
             )
         if close:
-            with w.db.unit_of_work() as uow:
+            with world.db.unit_of_work() as uow:
                 close(
                     uow,
                     parcel["id"],
                     {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
-                    [w.a],
+                    [world.village],
                     received + timedelta(days=2),
                 )
     first_order = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)  # October from its 12th on
     for when, village, line, member in (
-        (first_order, w.a, (w.bread, 2), w.alice),
-        (datetime(2026, 10, 31, 10, 0, tzinfo=UTC), w.a, (w.bread, 1), w.alice),
-        (datetime(2026, 11, 3, 10, 0, tzinfo=UTC), w.b, (w.cheese_b, 1), w.chloe),
-        (datetime(2026, 11, 30, 10, 0, tzinfo=UTC), w.a, (w.bread, 4), w.alice),
+        (first_order, world.village, (world.bread, 2), world.alice),
+        (datetime(2026, 10, 31, 10, 0, tzinfo=UTC), world.village, (world.bread, 1), world.alice),
+        (
+            datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+            world.other_village,
+            (world.cheese_b, 1),
+            world.chloe,
+        ),
+        (datetime(2026, 11, 30, 10, 0, tzinfo=UTC), world.village, (world.bread, 4), world.alice),
     ):
-        order = place(w, village, order_input(w, line, member_id=member), when)
+        order = place(world, village, order_input(world, line, member_id=member), when)
         for step in (
-            (ordering.mark_ready, ordering.collect) if village == w.a else ()
-        ):  # B's waits for its supplier
-            with w.db.unit_of_work() as uow:
+            (ordering.mark_ready, ordering.collect) if village == world.village else ()
+        ):  # the other village's order waits for its supplier
+            with world.db.unit_of_work() as uow:
                 step(uow, order["id"], {}, [village], when + timedelta(hours=2))
-    periods = [
-        (date(2026, 10, 1), date(2026, 11, 30)),
-        (date(2026, 10, 20), date(2026, 12, 1)),
-        (date(2026, 11, 1), date(2026, 11, 30)),
-        (date(2026, 11, 2), date(2026, 11, 30)),
-    ]
+    october_and_november = (date(2026, 10, 1), date(2026, 11, 30))
+    from_october_20th = (date(2026, 10, 20), date(2026, 12, 1))
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    from_november_2nd = (date(2026, 11, 2), date(2026, 11, 30))
+    periods = [october_and_november, from_october_20th, november, from_november_2nd]
 
     def figures_of(date_from, date_to, *village_ids):
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             result = figures.village_figures(
                 uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",)
             )
-        return (
+        return Figures(
             {
                 v: (f["orders"], f["sales_cents"], f["parcels_received"], f["parcels_handed_over"])
                 for v, f in result["figures"].items()
@@ -773,19 +837,32 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
             ],
         )
 
-    counted = {period: (figures_of(*period), figures_of(*period, w.a)) for period in periods}
-    assert counted[periods[0]][0][0] == {w.a: (3, 320 * 7, 3, 1), w.b: (1, 0, 0, 0)}
-    assert counted[periods[0]][0][3] == [("carrier", "DPD", 2, 1, 0), ("la_poste", "", 1, 0, 1)]
-    assert counted[periods[2]][1][3] == [("la_poste", "", 1, 0, 1), ("carrier", "dpd", 1, 0, 0)]
-    assert [(r["village_id"], r["sales_cents"]) for r in counted[periods[1]][0][2]] == [
-        (w.a, 320 * 5)
+    counted = {
+        period: Counted(figures_of(*period), figures_of(*period, world.village))
+        for period in periods
+    }
+    assert counted[october_and_november].network.per_village == {
+        world.village: (3, 320 * 7, 3, 1),
+        world.other_village: (1, 0, 0, 0),
+    }
+    assert counted[october_and_november].network.parcels_by_sender == [
+        ("carrier", "DPD", 2, 1, 0),
+        ("la_poste", "", 1, 0, 1),
     ]
+    assert counted[november].village.parcels_by_sender == [
+        ("la_poste", "", 1, 0, 1),
+        ("carrier", "dpd", 1, 0, 0),
+    ]
+    assert [
+        (r["village_id"], r["sales_cents"])
+        for r in counted[from_october_20th].network.sales_by_partner
+    ] == [(world.village, 320 * 5)]
     with (
-        w.db.unit_of_work() as uow
+        world.db.unit_of_work() as uow
     ):  # November 30th is over but not for an hour: only October is whole
         figures.roll_up(uow, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
         assert list(uow.session.scalars(select(RolledMonth.month))) == [date(2026, 10, 1)]
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         figures.roll_up(uow, NOW)
         figures.roll_up(uow, NOW)
         assert sorted(uow.session.scalars(select(RolledMonth.month))) == [
@@ -801,26 +878,27 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
             )
             for m in uow.session.scalars(select(MonthlyVillage))
         }
-        assert monthly[(date(2026, 10, 1), w.a)] == (2, 320 * 3, 1, 1)
-        assert monthly[(date(2026, 11, 1), w.a)] == (1, 320 * 4, 2, 0)
+        assert monthly[(date(2026, 10, 1), world.village)] == (2, 320 * 3, 1, 1)
+        assert monthly[(date(2026, 11, 1), world.village)] == (1, 320 * 4, 2, 0)
         assert uow.session.scalar(select(func.min(RolledDay.day))) == date(2026, 10, 10), (
             "from the first parcel"
         )
         assert {
             (m.month, m.sales_cents)
             for m in uow.session.scalars(select(MonthlyPartnerSales))
-            if m.partner_id == w.baker
+            if m.partner_id == world.baker
         } == {(date(2026, 10, 1), 320 * 3), (date(2026, 11, 1), 320 * 4)}
         by_village = {
             (m.month, m.village_id, m.partner_id, m.sales_cents)
             for m in uow.session.scalars(select(MonthlySales))
         }
         assert by_village == {
-            (date(2026, 10, 1), w.a, w.baker, 320 * 3),
-            (date(2026, 11, 1), w.a, w.baker, 320 * 4),
+            (date(2026, 10, 1), world.village, world.baker, 320 * 3),
+            (date(2026, 11, 1), world.village, world.baker, 320 * 4),
         }
     for period in periods:
-        assert (figures_of(*period), figures_of(*period, w.a)) == counted[period], period
+        recounted = Counted(figures_of(*period), figures_of(*period, world.village))
+        assert recounted == counted[period], period
     tables = (
         "monthly_villages",
         "monthly_partner_sales",
@@ -834,9 +912,9 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     )
 
     def read_for(*args):  # what the figures read for a whole month: its monthly rows
-        with w.db.unit_of_work() as uow:
+        with world.db.unit_of_work() as uow:
             statements, _figures = statements_during(
-                w.db,
+                world.db,
                 lambda: figures.village_figures(uow, date(2026, 11, 1), date(2026, 11, 30), *args),
             )
         return {table for table in tables if any(f"FROM {table} " in f"{s} " for s in statements)}
@@ -847,7 +925,7 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         "monthly_sales",
         "daily_parcel_senders",
     }
-    assert read_for([w.a]) == {"monthly_villages", "monthly_sales", "parcels"}, (
+    assert read_for([world.village]) == {"monthly_villages", "monthly_sales", "parcels"}, (
         "a few villages' senders: their parcels"
     )
 
@@ -855,24 +933,26 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
 @pytest.mark.broker
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_typed_errors_cross_rpc(container_factory, nameko_config, counter_world):
-    w = counter_world
+    world = counter_world
     container_factory(OrdersService, nameko_config).start()
     with ServiceRpcProxy("orders", nameko_config, timeout=10) as orders:
         with pytest.raises(InvalidInput) as bad:
-            orders.place_order(w.a, order_input(w, (w.bread, 0)))
+            orders.place_order(world.village, order_input(world, (world.bread, 0)))
         assert (
             "quantity" in bad.value.errors["lines"]["0"]
             or "quantity" in bad.value.errors["lines"][0]
         )
         with pytest.raises(NotFound):
-            orders.get_order(str(uuid.uuid4()), [w.a])
+            orders.get_order(str(uuid.uuid4()), [world.village])
         future = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
-        made = orders.place_order(w.a, order_input(w, (w.bread, 1), delivery_date=future))
-        orders.cancel_order(made["id"], {"reason": "Erreur de saisie"}, [w.a])
+        made = orders.place_order(
+            world.village, order_input(world, (world.bread, 1), delivery_date=future)
+        )
+        orders.cancel_order(made["id"], {"reason": "Erreur de saisie"}, [world.village])
         with pytest.raises(Conflict) as wrong:
-            orders.collect_order(made["id"], {}, [w.a])
+            orders.collect_order(made["id"], {}, [world.village])
         assert wrong.value.reason == "order_status_transition"
-        today = orders.counter_today(w.a, future)
+        today = orders.counter_today(world.village, future)
         assert today["date"] == future and today["to_prepare"] == []
         with pytest.raises(InvalidInput):
             orders.village_figures("2026-12-31", "2026-12-01")

@@ -10,9 +10,7 @@ import pytest
 from backbone.errors import InvalidInput
 from services.orders import ordering, parcels, rounds
 from services.orders.models import Round, Vehicle
-from tests.services.test_orders_catalogue import NOW, counter_world  # noqa: F401
-from tests.services.test_orders_ordering import order_input, place
-from tests.services.test_orders_parcels import receive
+from tests.support.counter import NOW, order_input, place, receive
 
 
 def walk(fetch, per_page=2):
@@ -42,45 +40,53 @@ def check_pages(database, listing, expected_count, per_page=2):
 
 
 def test_orders_and_a_partners_orders_are_cut_in_pages(counter_world):
-    w = counter_world
+    world = counter_world
     for _ in range(
         5
     ):  # placed at the same instant, delivered the same day: only the id tells them apart
-        place(w, w.a, order_input(w, (w.bread, 1), (w.cheese, 1)))
-    place(w, w.b, order_input(w, (w.cheese_b, 1), member_id=w.chloe))
-    check_pages(w.db, lambda uow, window: ordering.list_orders(uow, w.a, {}, window), 5)
-    # one row per order though each has two lines
-    check_pages(w.db, lambda uow, window: ordering.partner_orders(uow, w.baker, None, window), 5)
+        place(world, world.village, order_input(world, (world.bread, 1), (world.cheese, 1)))
+    place(
+        world, world.other_village, order_input(world, (world.cheese_b, 1), member_id=world.chloe)
+    )
     check_pages(
-        w.db,
-        lambda uow, window: ordering.partner_orders(uow, w.cheese_maker, None, window),
+        world.db, lambda uow, window: ordering.list_orders(uow, world.village, {}, window), 5
+    )
+    # one row per order though each has two lines
+    check_pages(
+        world.db, lambda uow, window: ordering.partner_orders(uow, world.baker, None, window), 5
+    )
+    check_pages(
+        world.db,
+        lambda uow, window: ordering.partner_orders(uow, world.cheese_maker, None, window),
         6,
         per_page=4,
     )
 
 
 def test_parcels_received_at_the_same_instant_are_cut_in_pages(counter_world):
-    w = counter_world
+    world = counter_world
     for _ in range(5):
-        receive(w)
+        receive(world)
     check_pages(
-        w.db,
-        lambda uow, window: parcels.list_parcels(uow, w.a, {"status": "waiting"}, NOW, window),
+        world.db,
+        lambda uow, window: parcels.list_parcels(
+            uow, world.village, {"status": "waiting"}, NOW, window
+        ),
         5,
     )
 
 
 def test_rounds_touching_a_village_are_chosen_and_cut_in_the_query(counter_world):
-    w = counter_world
+    world = counter_world
     other = "0" * 36
-    with w.db.unit_of_work() as uow:
+    with world.db.unit_of_work() as uow:
         for n, (depot, served) in enumerate(
             (
-                (w.a, [w.a]),
-                (other, [other, w.a]),
-                (other, [w.b, w.a]),
+                (world.village, [world.village]),
+                (other, [other, world.village]),
+                (other, [world.other_village, world.village]),
                 (other, [other]),
-                (w.b, [w.b]),
+                (world.other_village, [world.other_village]),
             )
         ):
             van = Vehicle(
@@ -101,11 +107,18 @@ def test_rounds_touching_a_village_are_chosen_and_cut_in_the_query(counter_world
                 )
             )
         uow.commit()
-    check_pages(w.db, lambda uow, window: rounds.list_rounds(uow, [w.a], None, None, window), 3)
     check_pages(
-        w.db, lambda uow, window: rounds.list_rounds(uow, [w.b], None, None, window), 2, per_page=1
+        world.db,
+        lambda uow, window: rounds.list_rounds(uow, [world.village], None, None, window),
+        3,
     )
-    check_pages(w.db, lambda uow, window: rounds.list_rounds(uow, None, None, None, window), 5)
+    check_pages(
+        world.db,
+        lambda uow, window: rounds.list_rounds(uow, [world.other_village], None, None, window),
+        2,
+        per_page=1,
+    )
+    check_pages(world.db, lambda uow, window: rounds.list_rounds(uow, None, None, None, window), 5)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +132,7 @@ def test_rounds_touching_a_village_are_chosen_and_cut_in_the_query(counter_world
 )
 def test_a_window_out_of_bounds_is_refused_naming_its_field(counter_world, window, field):
     with counter_world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as refused:
-        ordering.list_orders(uow, counter_world.a, {}, window)
+        ordering.list_orders(uow, counter_world.village, {}, window)
     assert field in refused.value.errors
 
 

@@ -17,7 +17,7 @@ from gateway import auth
 from services.partners import feed
 from services.partners.models import Partner
 from services.partners.service import PartnersService
-from tests.conftest import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
 
 pytestmark = pytest.mark.broker
 

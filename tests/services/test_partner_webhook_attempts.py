@@ -8,20 +8,14 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from backbone.schemas import load
 from services.partners import deliveries, partners
 from services.partners.models import Delivery, DeliveryAttempt
 from services.partners.schemas import PartnerInput
-from tests.services.test_partner_webhooks import (  # noqa: F401  (fixtures)
-    T0,
-    endpoint,
-    record,
-    scheduled,
-    webhook,
-    world,
-)
+from tests.support.webhooks import T0, record, scheduled, webhook
 
 HUGE = 200 * 1024 * 1024
 
@@ -103,10 +97,11 @@ def huge(conn) -> int:
     return sent
 
 
+@pytest.mark.alone  # a wall-clock bound
 def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(
-    world, endpoint, monkeypatch
+    webhook_world, endpoint, monkeypatch
 ):
-    database, villages, ids = world
+    database, villages, ids = webhook_world
     monkeypatch.setenv("MAILLAGE_WEBHOOK_TIMEOUT", "1")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_DEADLINE", "1.5")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_PER_PARTNER", "1")

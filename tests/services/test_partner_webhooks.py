@@ -17,127 +17,22 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from examples.partner_subscriber.subscriber import SignatureError, serve_webhooks, verify_signature
-from services.partners import audience, deliveries, partners, read_models, subscriptions, webhooks
+from services.partners import audience, deliveries, subscriptions, webhooks
 from services.partners.models import Delivery, FeedAccount
-from services.partners.schemas import PartnerInput
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
-
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def village_opened(name):
-    village_id = str(uuid.uuid4())
-    return build_envelope(
-        "village.opened",
-        {
-            "village_id": village_id,
-            "slug": name.lower(),
-            "name": name,
-            "commune": name,
-            "insee_code": "19164",
-            "kind": "fixed",
-            "population": 600,
-        },
-        village_id=village_id,
-        source="members",
-    )
-
-
-@pytest.fixture
-def world(service_db, monkeypatch):
-    """Two villages; partner `a` serves the first, `b` the second, `net` the whole network."""
-    monkeypatch.setenv("MAILLAGE_WEBHOOK_RETRY_BASE", "10")
-    monkeypatch.setenv("MAILLAGE_WEBHOOK_RETRY_MAX", "60")
-    monkeypatch.setenv("MAILLAGE_WEBHOOK_MAX_ATTEMPTS", "3")
-    database = service_db("partners")
-    villages = [village_opened("Peyrelevade"), village_opened("Tarnac")]
-    with database.unit_of_work() as uow:
-        for envelope in villages:
-            read_models.record_village(uow, parse_envelope(envelope))
-    ids = {}
-    for key, village_ids in (
-        ("a", [villages[0]["village_id"]]),
-        ("b", [villages[1]["village_id"]]),
-        ("net", []),
-    ):
-        with database.unit_of_work() as uow:
-            created = partners.register_partner(
-                uow,
-                load(
-                    PartnerInput(),
-                    {"name": f"Partenaire {key}", "kind": "producer", "village_ids": village_ids},
-                ),
-            )
-        ids[key] = created["partner"]["id"]
-    return database, [v["village_id"] for v in villages], ids
-
-
-def scheduled(village_id, co_organisers=()):
-    return parse_envelope(
-        build_envelope(
-            "animation.scheduled",
-            {
-                "animation_id": str(uuid.uuid4()),
-                "village_id": village_id,
-                "kind": "atelier",
-                "title": "Atelier tricot",
-                "place": "Salle des fêtes",
-                "starts_at": T0,
-                "ends_at": T0 + timedelta(hours=2),
-                "capacity": 12,
-                "co_organiser_ids": list(co_organisers),
-            },
-            village_id=village_id,
-            source="events",
-        )
-    )
-
-
-def cancelled(village_id):
-    return parse_envelope(
-        build_envelope(
-            "animation.cancelled",
-            {
-                "animation_id": str(uuid.uuid4()),
-                "village_id": village_id,
-                "title": "Atelier tricot",
-                "starts_at": T0,
-                "reason": "Salle indisponible",
-                "member_ids": [str(uuid.uuid4())],
-            },
-            village_id=village_id,
-            source="events",
-        )
-    )
-
-
-def webhook(database, partner_id, url, types=("animation.scheduled",)):
-    with database.unit_of_work() as uow:
-        return subscriptions.create_webhook(
-            uow, partner_id, load(WebhookInput(), {"url": url, "event_types": list(types)})
-        )
-
-
-def record(database, envelope):
-    return record_batch(database, [envelope], now=T0)
-
-
-def record_batch(database, events, now=None) -> int:
-    """How many deliveries `on_partner_event` makes of a batch (its duplicates make none)."""
-    made = []
-    with database.unit_of_work() as uow:
-        claim_and_handle(
-            uow,
-            "partners.on_partner_event",
-            lambda uow, new: made.append(subscriptions.record_deliveries(uow, new, now=now)),
-            events,
-        )
-    return sum(made)
+from tests.support.infrastructure import free_port
+from tests.support.webhooks import (
+    T0,
+    cancelled,
+    record,
+    record_batch,
+    scheduled,
+    webhook,
+)
 
 
 def rows(database):
@@ -145,52 +40,6 @@ def rows(database):
         return uow.session.scalars(
             select(Delivery).order_by(Delivery.created_at, Delivery.id)
         ).all()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Endpoint:
-    """A partner's endpoint on 127.0.0.1 (the reference subscriber's server, which checks every
-    signature): down (nothing listens), failing (503) or up; what it accepted is in `received`."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hooks/maillage"
-        self.failing = False
-        self.received = []
-        self.server = None
-
-    def _on_event(self, envelope):
-        if self.failing:
-            raise RuntimeError("our database is down")
-        self.received.append(envelope)
-
-    def up(self, secret):
-        self.server = serve_webhooks(self.port, secret, self._on_event, host="127.0.0.1")
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def down(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-
-@pytest.fixture
-def endpoint():
-    made = []
-
-    def make():
-        made.append(Endpoint())
-        return made[-1]
-
-    yield make
-    for item in made:
-        item.down()
 
 
 # --- bad input ---------------------------------------------------------------------------
@@ -675,8 +524,8 @@ def test_a_webhook_names_known_event_types_once():
 # --- audience and projection ---------------------------------------------------------------
 
 
-def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network(world):
-    database, villages, ids = world
+def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network(webhook_world):
+    database, villages, ids = webhook_world
     with database.unit_of_work() as uow:
         assert _concerned(uow.session, scheduled(villages[0])) == {ids["a"], ids["net"]}
         # naming a partner (a co-organiser) adds it, wherever it serves; an unknown id is ignored
@@ -710,8 +559,8 @@ def test_a_village_event_reaches_the_partners_of_that_village_and_of_the_network
         assert _concerned(uow.session, launched) == set(ids.values())
 
 
-def test_a_round_reaches_only_its_driver(world):
-    database, villages, ids = world
+def test_a_round_reaches_only_its_driver(webhook_world):
+    database, villages, ids = webhook_world
     envelope = parse_envelope(
         build_envelope(
             "round.planned",
@@ -735,8 +584,8 @@ def test_a_round_reaches_only_its_driver(world):
         assert _concerned(uow.session, envelope) == {ids["b"]}
 
 
-def test_a_parcel_reaches_only_the_partner_who_brought_it(world):
-    database, villages, ids = world
+def test_a_parcel_reaches_only_the_partner_who_brought_it(webhook_world):
+    database, villages, ids = webhook_world
 
     def parcel(partner_id):
         return parse_envelope(
@@ -760,8 +609,8 @@ def test_a_parcel_reaches_only_the_partner_who_brought_it(world):
         assert _concerned(uow.session, parcel(None)) == set(), "a neighbour's parcel: nobody"
 
 
-def test_personal_data_never_leaves(world):
-    _database, villages, ids = world
+def test_personal_data_never_leaves(webhook_world):
+    _database, villages, ids = webhook_world
     sent = audience.project(cancelled(villages[0]), ids["a"])
     assert "member_ids" not in sent["payload"]
     assert sent["payload"]["title"] == "Atelier tricot" and sent["partner_id"] == ids["a"]
@@ -799,8 +648,8 @@ def test_personal_data_never_leaves(world):
     assert not {"member_id", "pickup_code"} & set(audience.project(parcel, ids["a"])["payload"])
 
 
-def test_each_supplier_sees_only_its_own_lines_of_an_order(world):
-    database, villages, ids = world
+def test_each_supplier_sees_only_its_own_lines_of_an_order(webhook_world):
+    database, villages, ids = webhook_world
 
     def line(partner_id, name):
         return {
@@ -843,8 +692,8 @@ def test_each_supplier_sees_only_its_own_lines_of_an_order(world):
     ]
 
 
-def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(world):
-    database, villages, ids = world
+def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(webhook_world):
+    database, villages, ids = webhook_world
     envelope = parse_envelope(
         build_envelope(
             "offer.published",
@@ -901,8 +750,10 @@ def test_every_partner_type_has_a_contract():
 # --- deliveries ----------------------------------------------------------------------------
 
 
-def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_nothing(world):
-    database, villages, ids = world
+def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_nothing(
+    webhook_world,
+):
+    database, villages, ids = webhook_world
     hook = webhook(database, ids["a"], "https://example.org/hooks")
     assert hook["secret"].startswith("whsec_")
     webhook(database, ids["b"], "https://example.org/b")  # another village's partner: not concerned
@@ -928,8 +779,8 @@ def test_one_delivery_per_subscription_and_event_and_a_redelivered_event_adds_no
     assert all("member_ids" not in json.loads(r.body)["payload"] for r in made)
 
 
-def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
-    database, villages, ids = world
+def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(webhook_world):
+    database, villages, ids = webhook_world
     for partner in ("a", "b", "net"):
         webhook(
             database,
@@ -964,8 +815,8 @@ def test_a_batch_makes_the_deliveries_its_events_make_one_by_one(world):
         assert {d for d in by_event if d[0] == event["event_id"]} == expected, event["type"]
 
 
-def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(world, endpoint):
-    database, villages, ids = world
+def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(webhook_world, endpoint):
+    database, villages, ids = webhook_world
     receiver = endpoint()
     hook = webhook(database, ids["a"], receiver.url)
     record(database, scheduled(villages[0]))
@@ -1022,8 +873,8 @@ def test_the_signature_covers_the_body_and_the_time():
         verify_signature("whsec_abc", header, body, now=1_800_000_000 + 301)
 
 
-def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(world, endpoint):
-    database, villages, ids = world
+def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(webhook_world, endpoint):
+    database, villages, ids = webhook_world
     receiver = endpoint()
     hook = webhook(database, ids["a"], receiver.url)
     record(database, scheduled(villages[0]))
@@ -1052,8 +903,8 @@ def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(world, 
     assert row.status == "delivered" and len(receiver.received) == 1
 
 
-def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(world):
-    database, villages, ids = world
+def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(webhook_world):
+    database, villages, ids = webhook_world
     webhook(database, ids["a"], "https://example.org/a")
     webhook(database, ids["net"], "https://example.org/net")
     for _ in range(3):
@@ -1076,8 +927,8 @@ def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(world):
     assert set(bad.value.errors) == {"status", "per_page"}
 
 
-def test_a_deleted_webhook_gets_nothing_more(world):
-    database, villages, ids = world
+def test_a_deleted_webhook_gets_nothing_more(webhook_world):
+    database, villages, ids = webhook_world
     hook = webhook(database, ids["a"], "https://example.org/a")
     record(database, scheduled(villages[0]))
     with database.unit_of_work() as uow:
@@ -1095,8 +946,8 @@ def test_a_deleted_webhook_gets_nothing_more(world):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_a_delivery_another_sender_holds_is_skipped_not_sent_twice(world, endpoint):
-    database, villages, ids = world
+def test_a_delivery_another_sender_holds_is_skipped_not_sent_twice(webhook_world, endpoint):
+    database, villages, ids = webhook_world
     receiver = endpoint()
     hook = webhook(database, ids["a"], receiver.url)
     receiver.up(hook["secret"])
@@ -1108,8 +959,8 @@ def test_a_delivery_another_sender_holds_is_skipped_not_sent_twice(world, endpoi
     assert len(receiver.received) == 1
 
 
-def test_a_feed_account_needs_the_brokers_management_api(world, monkeypatch):
-    database, _villages, ids = world
+def test_a_feed_account_needs_the_brokers_management_api(webhook_world, monkeypatch):
+    database, _villages, ids = webhook_world
     monkeypatch.setenv("MAILLAGE_RABBIT_MANAGEMENT_URL", f"http://127.0.0.1:{free_port()}/api")
     with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
         subscriptions.create_feed_account(uow, ids["a"])
@@ -1125,12 +976,12 @@ def test_a_feed_account_needs_the_brokers_management_api(world, monkeypatch):
 
 @pytest.mark.broker
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_feed_event_is_sent_only_once_the_broker_routed_and_confirmed_it(world, amqp_uri):
+def test_a_feed_event_is_sent_only_once_the_broker_routed_and_confirmed_it(webhook_world, amqp_uri):
     import pika
 
     from services.partners import feed
 
-    database, villages, ids = world
+    database, villages, ids = webhook_world
     with database.unit_of_work() as uow:
         uow.session.add(
             FeedAccount(partner_id=ids["a"], username=f"partner-{ids['a']}", created_at=T0)

@@ -11,9 +11,9 @@ import requests
 from backbone import topology
 from backbone.contracts import build_envelope
 from services.partners.service import PartnersService
-from tests.conftest import RABBIT_AUTH, RABBIT_MANAGEMENT
-from tests.reliability.support import Broker, wait_until
-from tests.services.test_partner_webhooks import T0, free_port
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT, free_port
+from tests.support.reliability import Broker, wait_until
+from tests.support.webhooks import T0
 
 pytestmark = pytest.mark.broker
 

@@ -6,7 +6,7 @@ tests/reliability/test_time_bank.py)."""
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -17,41 +17,9 @@ from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from services.members import skills_map, time_bank
-from services.members.models import Member, TimeBankEntry, Village, Volunteer
+from services.members.models import TimeBankEntry, Volunteer
 from services.members.service import MembersService
-
-_n = iter(range(1, 10**6))
-
-
-def add_village(database, name="Le Bourg") -> str:
-    n = next(_n)
-    with database.unit_of_work() as uow:
-        village = Village(
-            slug=f"v-{n}-{uuid.uuid4().hex[:6]}",
-            name=f"{name} {n}",
-            commune=name,
-            insee_code="19164",
-            postcode="19290",
-            kind="fixed",
-            population=600,
-        )
-        uow.session.add(village)
-        uow.commit()
-        return village.id
-
-
-def add_member(database, village_id, first="Marie", last="Dupont") -> str:
-    with database.unit_of_work() as uow:
-        member = Member(
-            village_id=village_id,
-            first_name=first,
-            last_name=last,
-            phone="+33555000000",
-            joined_on=date(2026, 1, 5),
-        )
-        uow.session.add(member)
-        uow.commit()
-        return member.id
+from tests.support.members import add_member, add_village
 
 
 def count(database, model, *where):

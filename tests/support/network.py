@@ -7,7 +7,6 @@ under the end-to-end tests' feet."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RABBIT_HOST, drop_vhost, make_vhost
+from tests.support.infrastructure import RABBIT_HOST, drop_vhost, free_port, make_vhost
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+REPO = Path(__file__).resolve().parents[2]
+COORDINATOR = "coordination@maillage.test"  # the demo's coordinator
 
 
 class Stack:
@@ -45,6 +39,12 @@ class Stack:
         )
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def villages(self) -> dict[str, str]:
+        """The network's villages, slug -> id, as the coordinator lists them."""
+        coordinator = self.login(COORDINATOR)
+        answer = requests.get(self.url("/api/villages"), headers=coordinator, timeout=10)
+        return {village["slug"]: village["id"] for village in answer.json()}
 
     def console_sign_in(
         self, session, email, password="maillage-demo", allow_redirects=True, **form

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RABBIT_HOST, drop_vhost, make_vhost
-from tests.network import REPO, Stack, free_port
+from tests.support.infrastructure import RABBIT_HOST, drop_vhost, free_port, make_vhost
+from tests.support.network import REPO, Stack
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """A real SMTP server for the notice tests (aiosmtpd), run as its own process: aiosmtpd runs on
 asyncio, which the test process's eventlet monkey-patching breaks.
 
-    python -m tests.services.smtp_capture PORT OUT.jsonl [--tls CERT KEY] [--auth USER:PASSWORD]
-                                          [--fail N] [--refuse-recipients]
+    python -m tests.support.smtp_capture PORT OUT.jsonl [--tls CERT KEY] [--auth USER:PASSWORD]
+                                         [--fail N] [--refuse-recipients]
 
 Each message received is written to OUT as one JSON line: envelope, data, whether the session was
 encrypted (STARTTLS) and who logged in. `--fail N` answers 451 to the first N messages;
