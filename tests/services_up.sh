@@ -11,6 +11,9 @@ if ! command -v rabbitmq-diagnostics >/dev/null 2>&1; then
 fi
 if ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   echo "starting RabbitMQ"
+  # every test opens connections, several test runs at once more: at the usual 1,024 descriptors the
+  # node runs out and its Mnesia tables go (users, vhosts), which only a restart mends
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   rabbitmq-server -detached >/dev/null 2>&1 || fail "could not start RabbitMQ (rabbitmq-server -detached)"
   for _ in $(seq 1 60); do rabbitmq-diagnostics -q ping >/dev/null 2>&1 && break; sleep 1; done
   rabbitmq-diagnostics -q ping >/dev/null 2>&1 || fail "RabbitMQ did not start within 60 s"
