@@ -9,14 +9,13 @@ shared, so that every figure of one report covers exactly the same moments."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length
 
+from backbone.clock import PARIS
 from backbone.schemas import load
 
-WALL_CLOCK = ZoneInfo("Europe/Paris")
 MAX_DAYS = 3 * 366
 
 
@@ -66,6 +65,6 @@ def parse_period(date_from, date_to, village_ids=None, details=None) -> dict:
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC: local midnight of the first day to local midnight after the last."""
-    start = datetime.combine(first, time.min, WALL_CLOCK).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, WALL_CLOCK).astimezone(UTC)
+    start = datetime.combine(first, time.min, PARIS).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, PARIS).astimezone(UTC)
     return start, end

@@ -21,9 +21,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from backbone.clock import utcnow
 from backbone.contracts import build_envelope
 from backbone.errors import CallerGaveUp
-from backbone.tables import InboxEntry, OutboxEvent, utcnow
+from backbone.tables import InboxEntry, OutboxEvent
 
 log = logging.getLogger(__name__)
 

@@ -174,9 +174,9 @@ def copy_rows(conn, table, rows, known: list[str]) -> int:
 def last_12_months() -> tuple[dt.date, dt.date]:
     """The period timed: the 365 days up to today included, Europe/Paris (the
     console's wall clock)."""
-    from backbone.figures import WALL_CLOCK
+    from backbone.clock import PARIS
 
-    today = dt.datetime.now(WALL_CLOCK).date()
+    today = dt.datetime.now(PARIS).date()
     return today - dt.timedelta(days=364), today
 
 

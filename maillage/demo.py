@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput
 
 log = logging.getLogger("maillage.demo")
 
-PARIS = ZoneInfo("Europe/Paris")
 DEMO_PASSWORD = "maillage-demo"  # demo accounts only; printed by `maillage run`
 
 VILLAGES = [
@@ -463,7 +462,7 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
                 village_ids[slug], {"offer_id": offers[(name, title)], "price_cents": price}
             )
         log.info("catalogues filled: %d items in %d villages", len(CATALOGUES), len(village_ids))
-    year = datetime.now(UTC).year
+    year = utcnow().year
     if not rpc.partners.list_funding_sources(None):
         commune = partners["Commune de Saint-Aubin-des-Prés"]["id"]
         for source in [
@@ -504,9 +503,7 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
                 "goal_cents": 850000,
                 "purpose": "Quatre casiers réfrigérés pour retirer "
                 "produits frais et paniers à toute heure.",
-                "deadline": (datetime.now(UTC) + timedelta(days=45))
-                .replace(microsecond=0)
-                .isoformat(),
+                "deadline": (utcnow() + timedelta(days=45)).replace(microsecond=0).isoformat(),
             }
         )
         rpc.partners.pledge(
@@ -758,7 +755,7 @@ def _seed_animations_and_suggestions(rpc, village_ids: dict, propagation_timeout
                 "events; are the relays running?"
             )
         time.sleep(0.3)
-    today = datetime.now(UTC).astimezone(PARIS).replace(minute=0, second=0, microsecond=0)
+    today = utcnow().astimezone(PARIS).replace(minute=0, second=0, microsecond=0)
     for (
         slug,
         kind,
@@ -1036,7 +1033,7 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
         log.info("vehicle registered: %s", VEHICLE["name"])
     if rpc.orders.list_help_requests(village_ids["bourg-aux-chenes"]):
         return
-    today = datetime.now(UTC).astimezone(PARIS)
+    today = utcnow().astimezone(PARIS)
     for slug, phone, skill, place, weekday, start, hours, description in HELP_REQUESTS:
         days_ahead = (WEEKDAYS.index(weekday) - today.weekday()) % 7 or 7
         hour, minute = (int(x) for x in start.split(":"))

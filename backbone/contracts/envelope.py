@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from backbone.clock import utcnow
 from backbone.contracts.registry import registry
 
 EVENT_TYPE = validate.Regexp(r"^[a-z_]+(\.[a-z_]+)+$", error="Not a valid event type.")
@@ -100,7 +101,7 @@ def build_envelope(
     )  # the written payload must read back (what consumers load)
     if errors:
         raise ContractError({"payload": errors})
-    occurred_at = occurred_at or datetime.now(UTC)
+    occurred_at = occurred_at or utcnow()
     if occurred_at.tzinfo is None:
         raise ContractError({"occurred_at": ["Not a valid aware datetime."]})
     try:

@@ -5,11 +5,12 @@ village is "not found"."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway.console.form_values import whole_number
-from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -24,7 +25,7 @@ SUGGESTION_NEXT = {
 
 
 def _today():
-    return datetime.now(UTC).astimezone(PARIS).date()
+    return utcnow().astimezone(PARIS).date()
 
 
 def _local_day(iso: str):

@@ -4,18 +4,18 @@ every table, the PDF impact report; and the live streams (server-sent events) of
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import eventlet
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console import exports
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
-from gateway.console.framework import COORDINATOR, PARIS, STAFF, error_page, page
+from gateway.console.framework import COORDINATOR, STAFF, error_page, page
 from gateway.console.live import LiveEvents
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class CoordinationPages:
         ):  # a detail of the page: the figures still show
             log.warning("the rounds to come are left off the coordination page", exc_info=True)
             return []
-        today = datetime.now(UTC).astimezone(PARIS).date().isoformat()
+        today = utcnow().astimezone(PARIS).date().isoformat()
         return [
             {
                 "date": r["date"],

@@ -6,11 +6,12 @@ like every concierge page."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import whole_number
-from gateway.console.framework import PARIS, STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
@@ -34,7 +35,7 @@ def _form_key(ctx) -> str:
 
 
 def _today() -> date:
-    return datetime.now(UTC).astimezone(PARIS).date()
+    return utcnow().astimezone(PARIS).date()
 
 
 def _aware(day: str, clock: str) -> str | None:

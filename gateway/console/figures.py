@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 import eventlet
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
-from gateway.console.framework import PARIS, french_date, french_time
+from gateway.console.framework import french_date, french_time
 
 SERVICES = ("members", "orders", "partners", "events")
 # what a coordinator reads when a service's figures are missing
@@ -279,7 +280,7 @@ def chart_unit(name: str) -> str:
 
 
 def this_month() -> tuple[date, date]:
-    today = datetime.now(UTC).astimezone(PARIS).date()
+    today = utcnow().astimezone(PARIS).date()
     return today.replace(day=1), today
 
 

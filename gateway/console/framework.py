@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
+from backbone.clock import PARIS
 from backbone.errors import (
     AuthenticationFailed,
     Conflict,
@@ -39,7 +39,6 @@ from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
 log = logging.getLogger("maillage.gateway.console")
 
 COOKIE = "maillage_console"
-PARIS = ZoneInfo("Europe/Paris")
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -20,8 +20,9 @@ from werkzeug.wrappers import Response
 
 from backbone import config
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
+from backbone.clock import PARIS, utcnow
 from backbone.errors import NotFound, ServiceUnavailable
-from gateway.console.framework import PARIS, french_date, public, templates
+from gateway.console.framework import french_date, public, templates
 from services.members.opening_hours import DAYS
 from services.members.schemas.people import display_phone
 from services.members.schemas.villages import VILLAGE_SERVICES
@@ -235,7 +236,7 @@ class PublicPages:
         if kept is not None:
             return _answer(kept, request_id=request_id)
         self.worker_ctx.context_data["correlation_id"] = request_id
-        now = datetime.now(UTC)
+        now = utcnow()
         try:
             place = self.members_rpc.public_village(slug)
         except NotFound:

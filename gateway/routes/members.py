@@ -2,8 +2,7 @@
 member's home village only (`roles=CONCIERGE`, `scope="path:village_id"`); the coordinator sees
 counts, and the members who consented to be shared across the network."""
 
-from datetime import UTC, datetime
-
+from backbone.clock import utcnow
 from gateway import i18n
 from gateway.errors import error_body, json_response
 from gateway.routing import COORDINATOR, STAFF, route
@@ -170,7 +169,7 @@ class MemberRoutes:
         village_id, member_id = call.params["village_id"], call.params["member_id"]
         member = self.members_rpc.export_member(village_id, member_id)
         return {
-            "exported_at": datetime.now(UTC).isoformat(),
+            "exported_at": utcnow().isoformat(),
             "member": member,
             "orders": self.orders_rpc.member_data(member_id),
             "events": self.events_rpc.member_data(member_id),

@@ -22,14 +22,13 @@ import calendar
 import re
 import uuid
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.events.models import (
     Animation,
     AnimationCoOrganiser,
@@ -57,7 +56,6 @@ from services.events.schemas import (
 )
 
 ACTIVE = ("registered", "waiting")
-LOCAL = ZoneInfo("Europe/Paris")  # the network's villages are in France
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -314,7 +312,7 @@ def occurrence_starts(starts_at, recurrence: dict | None) -> list:
     daylight saving change."""
     if not recurrence:
         return [starts_at]
-    starts_at = starts_at.astimezone(LOCAL)
+    starts_at = starts_at.astimezone(PARIS)
     starts, n = [], 0
     while True:
         if recurrence["frequency"] == "weekly":

@@ -30,8 +30,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from backbone.clock import utcnow
 from backbone.figures import period_bounds
-from backbone.tables import utcnow
 from services.events.models import Animation, KnownVillage, Suggestion
 from services.events.schemas import CATEGORY_LABELS, KIND_LABELS
 from services.events.suggestions import SIGNAL_VILLAGES

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, same_as, utcnow
+from backbone.tables import UtcDateTime, same_as
 
 
 class Base(DeclarativeBase):

@@ -4,12 +4,12 @@ Thin: the rules live in animations.py and suggestions.py."""
 from nameko.timer import timer
 
 from backbone import config, retention
+from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc_method
-from backbone.tables import utcnow
 from services.events import animations, figures, read_models, suggestions
 
 

@@ -18,11 +18,11 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
-from backbone.tables import utcnow
 from services.events.models import (
     Animation,
     KnownMember,

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, Conflict, NotFound, TooManyAttempts
 from backbone.paging import windowed
-from backbone.tables import utcnow
 from services.members import sign_in_throttle
 from services.members.models import RevokedSession, StaffAccount, Village
 from services.members.passwords import (

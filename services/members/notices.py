@@ -23,14 +23,13 @@ import json
 import logging
 import os
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import lazyload
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
-from backbone.tables import utcnow
 from services.members import channels, notice_templates, opt_out, villages
 from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the trial run's sender
 from services.members.models import Member, Village
@@ -46,7 +45,6 @@ from services.members.schemas.notices import (
 from services.members.schemas.people import display_phone
 
 log = logging.getLogger("maillage.members.notices")
-LOCAL = ZoneInfo("Europe/Paris")
 MOBILE_PREFIXES = ("+336", "+337")  # French mobiles: the numbers that receive SMS
 QUIET_STARTS, QUIET_ENDS = 20, 8  # no SMS from 20:00 to 08:00, Europe/Paris
 
@@ -109,7 +107,7 @@ def _cancelled_context(payload: dict) -> dict:
         starts = datetime.fromisoformat(starts)
     return {
         "title": payload["title"],
-        "when": starts.astimezone(LOCAL).strftime("%d/%m à %Hh%M"),
+        "when": starts.astimezone(PARIS).strftime("%d/%m à %Hh%M"),
         "reason": payload.get("reason"),
     }
 
@@ -221,7 +219,7 @@ def _order_context(uow, village: Village | None, payload: dict, now: datetime) -
         )
         status = villages.get_opening_status(uow, village.id, now)
         if not status["open"] and status["next_opening"]:
-            opening = datetime.fromisoformat(status["next_opening"]).astimezone(LOCAL)
+            opening = datetime.fromisoformat(status["next_opening"]).astimezone(PARIS)
             context["next_opening"] = (
                 f"{FRENCH_DAYS[opening.strftime('%A').lower()]} {opening:%d/%m à %Hh%M}"
             )
@@ -282,11 +280,11 @@ def retry_pause(attempts: int) -> timedelta:
 
 def sms_allowed_from(now: datetime) -> datetime:
     """No SMS between 20:00 and 08:00 Europe/Paris: when one may leave, `now` or the next 08:00."""
-    local = now.astimezone(LOCAL)
+    local = now.astimezone(PARIS)
     if QUIET_ENDS <= local.hour < QUIET_STARTS:
         return now
     day = local.date() if local.hour < QUIET_ENDS else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(QUIET_ENDS), tzinfo=LOCAL).astimezone(UTC)
+    return datetime.combine(day, time(QUIET_ENDS), tzinfo=PARIS).astimezone(UTC)
 
 
 def unsubscribe_url(member_id: str) -> str:

@@ -11,8 +11,8 @@ import secrets
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.errors import InvalidInput
-from backbone.tables import utcnow
 from services.members.models import Member
 
 SALT = "maillage-opt-out"

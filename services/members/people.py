@@ -11,9 +11,9 @@ import re
 from sqlalchemy import func, or_, select
 
 from backbone import retention
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
-from backbone.tables import utcnow
 from services.members import notices, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
 from services.members.schemas.people import (

@@ -5,12 +5,12 @@ the schemas of its input (backbone/rpc.py: `rpc_method`); the decisions are the 
 from nameko.timer import timer
 
 from backbone import retention
+from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.rpc import rpc_method
-from backbone.tables import utcnow
 from services.members import (
     accounts,
     erasure,

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from backbone.clock import utcnow
 from backbone.errors import TooManyAttempts
-from backbone.tables import utcnow
 from services.members.models import SignInThrottle
 
 LIMIT = 5

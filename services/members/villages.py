@@ -12,16 +12,16 @@ stop's times.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
 from backbone.state_machine import record_events
-from backbone.tables import utcnow
 from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
-from services.members.opening_hours import DAYS, PARIS, ScheduleException, Slot, opening_status
+from services.members.opening_hours import DAYS, ScheduleException, Slot, opening_status
 from services.members.schemas import (
     OpeningExceptionOutput,
     OpeningHoursOutput,
@@ -345,7 +345,7 @@ def get_opening_status(uow, village_id: str, at: datetime | None = None) -> dict
     """Open now? until when? next opening? for the village and each stop of its truck. A village
     that is not `open` (preparing, paused, closed) is closed whatever its hours."""
     village = _village(uow, village_id)
-    return _status_out(village, *_schedule(uow, village_id), at or datetime.now(UTC))
+    return _status_out(village, *_schedule(uow, village_id), at or utcnow())
 
 
 def _status_out(village: Village, slots, exception_rows, stop_rows, at: datetime) -> dict:
@@ -428,7 +428,7 @@ def public_village(uow, slug: str, at: datetime | None = None) -> dict:
     village = uow.session.scalar(select(Village).where(Village.slug == slug))
     if village is None:
         raise NotFound("village", slug)
-    at = at or datetime.now(UTC)
+    at = at or utcnow()
     schedule = _schedule(uow, village.id)
     hours = _hours_out(village.id, *schedule)
     today = at.astimezone(PARIS).date().isoformat()

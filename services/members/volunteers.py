@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
-from backbone.tables import utcnow
 from services.members.models import (
     AvailabilitySlot,
     Consent,

@@ -9,16 +9,14 @@ placed before `cutoff_time` (Europe/Paris) on D − `lead_time_days`. Times are 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
+from backbone.clock import PARIS, utcnow
 from backbone.contracts.events.partners import WEEKDAYS
-from backbone.tables import utcnow
 from services.orders.models import CatalogueItem, CatalogueVersion
 from services.orders.schemas.catalogue import CatalogueItemOutput
 
-PARIS = ZoneInfo("Europe/Paris")
 ITEM_FIELDS = (
     "offer_id",
     "partner_id",

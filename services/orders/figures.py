@@ -41,8 +41,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, case, func, insert, literal, select
 
-from backbone.figures import WALL_CLOCK, period_bounds
-from backbone.tables import utcnow
+from backbone.clock import PARIS, utcnow
+from backbone.figures import period_bounds
 from services.orders import help_requests, rounds
 from services.orders.models import (
     DailyParcelSender,
@@ -259,8 +259,8 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
     ]
     if not firsts:
         return []
-    first = day = min(firsts).astimezone(WALL_CLOCK).date()
-    last = (now - ROLL_UP_AFTER).astimezone(WALL_CLOCK).date() - timedelta(days=1)
+    first = day = min(firsts).astimezone(PARIS).date()
+    last = (now - ROLL_UP_AFTER).astimezone(PARIS).date() - timedelta(days=1)
     rolled = set(uow.session.scalars(select(RolledDay.day).where(RolledDay.day >= day)))
     uow.commit()
     done = []

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
-from backbone.tables import utcnow
 from services.orders import matching
 from services.orders.idempotency import made_once
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
@@ -329,10 +329,8 @@ def help_figures(uow, date_from, date_to, village_ids=None) -> dict[str, dict[st
     """Per village, over [date_from, date_to] (dates, inclusive, by the day the window starts,
     Europe/Paris): help_requests_done (done or confirmed), help_minutes (their minutes),
     help_requests_unmatched (still without a volunteer)."""
-    start = datetime.combine(date_from, datetime.min.time()).replace(tzinfo=matching.PARIS)
-    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(
-        tzinfo=matching.PARIS
-    )
+    start = datetime.combine(date_from, datetime.min.time()).replace(tzinfo=PARIS)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()).replace(tzinfo=PARIS)
     query = select(HelpRequest).where(HelpRequest.starts_at >= start, HelpRequest.starts_at < end)
     if village_ids is not None:
         query = query.where(HelpRequest.village_id.in_(village_ids))

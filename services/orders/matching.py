@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from backbone.clock import PARIS
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LEVELS = {"debutant": 1, "confirme": 2, "expert": 3}
 LEVEL_LABELS = {"debutant": "débutant", "confirme": "confirmé", "expert": "expert"}

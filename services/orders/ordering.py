@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
-from backbone.tables import utcnow
 from services.orders import catalogue
 from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Order, OrderLine, new_id
@@ -55,7 +54,6 @@ from services.orders.schemas.orders import (
     ReasonInput,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 HOME_DELIVERY_TAGS = ("fragile", "reduced_mobility", "no_car")
 
 

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Parcel
 from services.orders.schemas.parcels import (

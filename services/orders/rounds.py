@@ -20,12 +20,11 @@ from datetime import date, datetime
 from sqlalchemy import String, cast, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.orders import ordering
-from services.orders.matching import PARIS
 from services.orders.models import KnownMember, KnownVillage, Round, RoundStop, Vehicle
 from services.orders.round_building import build_round
 from services.orders.schemas.rounds import (

@@ -19,9 +19,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
-from backbone.tables import utcnow
 from services.orders import catalogue, ordering
 from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder, new_id
 from services.orders.schemas.supplier_orders import PurchaseOrderOutput

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.partners.models import Campaign, KnownVillage, Partner, Pledge
 from services.partners.schemas import CampaignInput, CampaignOutput, PledgeInput
 

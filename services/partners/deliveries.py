@@ -27,8 +27,8 @@ from eventlet.semaphore import Semaphore
 from sqlalchemy import func, select
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
-from backbone.tables import utcnow
 from services.partners import feed, webhooks
 from services.partners.models import Delivery, DeliveryAttempt, Partner, WebhookSubscription
 from services.partners.schemas.subscriptions import (

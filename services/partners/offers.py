@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.partners import catalogues, partners, removal
 from services.partners.models import KnownVillage, Offer, OfferVillage, Partner
 from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput

@@ -10,10 +10,10 @@ import secrets
 
 from sqlalchemy import exists, or_, select
 
+from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
-from backbone.tables import utcnow
 from services.partners.models import (
     ApiKey,
     KnownVillage,

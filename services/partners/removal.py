@@ -23,8 +23,8 @@ import eventlet
 from sqlalchemy import select, update
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
-from backbone.tables import utcnow
 from services.partners import catalogues, feed
 from services.partners.models import CatalogueEntry, Delivery, Offer, Partner, WebhookSubscription
 from services.partners.partners import _revoke

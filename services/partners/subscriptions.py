@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.contracts import registry
 from backbone.errors import Conflict, NotFound
-from backbone.tables import utcnow
 from services.partners import audience, feed, removal, webhooks
 from services.partners.models import Delivery, FeedAccount, Partner, WebhookSubscription
 from services.partners.schemas.subscriptions import (

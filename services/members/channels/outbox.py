@@ -7,7 +7,7 @@ import fcntl
 import json
 from pathlib import Path
 
-from backbone.tables import utcnow
+from backbone.clock import utcnow
 
 
 class OutboxFileSender:

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.clock import utcnow
+from backbone.tables import UtcDateTime
 from services.members.models.base import Base, new_id
 
 

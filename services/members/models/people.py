@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.clock import utcnow
+from backbone.tables import UtcDateTime
 from services.members.models.base import Base, new_id
 
 

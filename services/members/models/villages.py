@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime
 from services.members.models.base import Base, new_id
 
 _VILLAGE_TRANSITIONS = {

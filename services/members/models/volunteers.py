@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.clock import utcnow
+from backbone.tables import UtcDateTime
 from services.members.models.base import Base, new_id
 from services.members.models.people import Member
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime
 from services.orders.models.base import Base, new_id
 
 

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, utcnow
+from backbone.tables import UtcDateTime
 from services.orders.models.base import Base, new_id
 
 

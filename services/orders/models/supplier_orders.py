@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.tables import UtcDateTime, utcnow
+from backbone.clock import utcnow
+from backbone.tables import UtcDateTime
 from services.orders.models.base import Base, new_id
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backbone.tables import UtcDateTime, same_as, utcnow
+from backbone.clock import utcnow
+from backbone.tables import UtcDateTime, same_as
 from services.partners.models.base import Base, new_id  # noqa: F401
 
 

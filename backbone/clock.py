@@ -1,0 +1,12 @@
+"""The one clock of the code: instants are aware and in UTC; the network's wall clock (opening
+hours, delivery days, quiet hours, calendars, daily figures) is Paris time, its villages being in
+France."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
