@@ -1,20 +1,45 @@
-"""The backbone's own tables, created in every service's database by its migrations."""
+"""What every service's tables are made of: one naming convention for constraints and indexes, the
+id factory, the UTC timestamp type; and the backbone's own tables (outbox, inbox), created in every
+service's database by its migrations."""
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from backbone.clock import utcnow
+
+# the names the migrations gave every constraint and index: autogenerate compares against them
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """The MetaData of one service's declarative `Base`: each service has its own (its own
+    database, its own migrations), all named the same way.
+
+        class Base(DeclarativeBase):
+            metadata = service_metadata()
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> str:
+    """A new primary key (a UUID as text, the form events carry)."""
+    return str(uuid.uuid4())
+
 
 def same_as(column: str):
     """A column default: the value the same INSERT gives `column` (e.g. a read model's `changed_at`
     starts as its `opened_at`)."""
     return lambda context: context.get_current_parameters()[column]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -37,13 +62,7 @@ class UtcDateTime(TypeDecorator):
 
 
 class BackboneBase(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+    metadata = service_metadata()
 
 
 class OutboxEvent(BackboneBase):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
+from backbone.tables import new_id
 from services.events.models import (
     Animation,
     AnimationCoOrganiser,
@@ -356,7 +356,7 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
         raise InvalidInput({"invited_village_ids": [f"Unknown village: {', '.join(strangers)}."]})
     starts = occurrence_starts(data["starts_at"], data["recurrence"])
     duration = data["ends_at"] - data["starts_at"]
-    series_id = str(uuid.uuid4()) if data["recurrence"] else None
+    series_id = new_id() if data["recurrence"] else None
     created = []
     for start in starts:
         animation = Animation(

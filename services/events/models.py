@@ -1,26 +1,18 @@
 """The events service's tables: animations and suggestions, and its read models of villages,
 possible co-organisers and members."""
 
-import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, same_as
+from backbone.tables import UtcDateTime, new_id, same_as, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+    metadata = service_metadata()
 
 
 class KnownVillage(Base):
@@ -75,17 +67,13 @@ class VillageStatus(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
 class Animation(Base):
     """A community event hosted by one village (`village_id`), possibly open to others (`invited`):
     scheduled, then held (attendance taken) or cancelled."""
 
     __tablename__ = "animations"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     series_id: Mapped[str | None] = mapped_column(
         String(36), nullable=True, index=True
@@ -156,7 +144,7 @@ class Registration(Base):
         UniqueConstraint("animation_id", "person_key", name="uq_animation_registrations_person"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     animation_id: Mapped[str] = mapped_column(ForeignKey("animations.id"), index=True)
     person_key: Mapped[str] = mapped_column(String(60))
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -218,7 +206,7 @@ class Suggestion(Base):
 
     __tablename__ = "suggestions"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     category: Mapped[str] = mapped_column(String(30), index=True)
     text: Mapped[str] = mapped_column(String(1000))

@@ -37,9 +37,10 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
+from backbone.tables import new_id
 from services.orders import catalogue
 from services.orders.idempotency import made_once
-from services.orders.models import KnownMember, Order, OrderLine, new_id
+from services.orders.models import KnownMember, Order, OrderLine
 from services.orders.schemas.orders import (
     FULFILMENT_LABELS,
     LINE_STATUS_LABELS,

@@ -22,8 +22,9 @@ from sqlalchemy import select, update
 from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
+from backbone.tables import new_id
 from services.orders import catalogue, ordering
-from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder, new_id
+from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder
 from services.orders.schemas.supplier_orders import PurchaseOrderOutput
 
 LEFT_OUT = ("cancelled", "refused")

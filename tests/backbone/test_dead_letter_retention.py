@@ -10,8 +10,8 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.dead_letters import FIRST_SEEN_HEADER, DeadLetterQueue
-from backbone.tables import utcnow
 from backbone.topology import declare_pika
 from services.members import erasure
 from services.members.service import MembersService

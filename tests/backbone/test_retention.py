@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backbone import retention
-from backbone.tables import OutboxEvent, utcnow
+from backbone.clock import utcnow
+from backbone.tables import OutboxEvent
 from services.partners import erasure
 from services.partners.models import Delivery, Partner
 

@@ -21,10 +21,11 @@ import yaml
 from sqlalchemy import inspect, select, text
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope
 from backbone.schemas import load
-from backbone.tables import OutboxEvent, utcnow
+from backbone.tables import OutboxEvent
 from backbone.topology import declare_pika
 from services.events.models import Suggestion
 from services.events.service import EventsService

@@ -7,8 +7,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.members.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.members.models.base import Base
 
 
 class Notice(Base):

@@ -9,8 +9,8 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.members.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.members.models.base import Base
 
 
 class Member(Base):

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime
-from services.members.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.members.models.base import Base
 
 _VILLAGE_TRANSITIONS = {
     "preparing": ("open", "closed"),

@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.members.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.members.models.base import Base
 from services.members.models.people import Member
 
 

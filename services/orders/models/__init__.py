@@ -1,7 +1,7 @@
 """The orders service's tables, one module per area; importing this package registers them all
 on `Base.metadata` (what Alembic compares against)."""
 
-from services.orders.models.base import Base, new_id
+from services.orders.models.base import Base
 from services.orders.models.catalogue import CatalogueItem, CatalogueVersion
 from services.orders.models.figures import (
     DailyParcelSender,

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime
-from services.orders.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.orders.models.base import Base
 
 
 class HelpRequest(Base):

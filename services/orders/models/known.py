@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
 from backbone.tables import UtcDateTime, same_as
-from services.orders.models.base import Base, new_id  # noqa: F401
+from services.orders.models.base import Base
 
 
 class KnownVillage(Base):

@@ -6,8 +6,8 @@ from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.orders.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.orders.models.base import Base
 
 
 class Parcel(Base):

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.orders.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.orders.models.base import Base
 
 
 class Vehicle(Base):

@@ -1,7 +1,7 @@
 """The partners service's tables, one module per area; importing this package registers them all
 on `Base.metadata` (what Alembic compares against)."""
 
-from services.partners.models.base import Base, new_id
+from services.partners.models.base import Base
 from services.partners.models.funding import Campaign, FundingSource, Pledge
 from services.partners.models.offers import CatalogueEntry, Offer, OfferVillage
 from services.partners.models.partners import (

@@ -1,21 +1,9 @@
 """The declarative base of the partners service's tables (one database: its own)."""
 
-import uuid
-
-from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from backbone.tables import service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+    metadata = service_metadata()

@@ -8,8 +8,8 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime, same_as
-from services.partners.models.base import Base, new_id  # noqa: F401
+from backbone.tables import UtcDateTime, new_id, same_as
+from services.partners.models.base import Base
 
 
 class Partner(Base):

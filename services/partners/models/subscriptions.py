@@ -7,8 +7,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime
-from services.partners.models.base import Base, new_id
+from backbone.tables import UtcDateTime, new_id
+from services.partners.models.base import Base
 
 
 class WebhookSubscription(Base):
