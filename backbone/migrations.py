@@ -1,16 +1,18 @@
 """Alembic, one migration history per service (`services/<service>/migrations`).
 
 Each service's `env.py` calls `run(metadata)`; operators call `upgrade(service)`
-(`maillage migrate`). The backbone's tables (outbox, inbox) are part of every history."""
+(`maillage migrate`). The backbone's tables (outbox, inbox) are part of every history, and so are
+the network's facts of the services that keep them: their migrations call the steps below."""
 
 from __future__ import annotations
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 
 from backbone import config
 from backbone.db import make_engine
-from backbone.tables import BackboneBase
+from backbone.tables import BackboneBase, UtcDateTime
 
 
 def alembic_config(service: str, database_url: str | None = None) -> Config:
@@ -60,3 +62,97 @@ def run(service_metadata) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+# --- steps the services' migrations share -------------------------------------------------------
+# The backbone's tables and the network's facts (backbone.network_facts) have the same shape in
+# every service's database. A step never changes once a migration calls it (databases were
+# migrated with it): a new shape is a new step, called by a new migration.
+
+
+def create_outbox_and_inbox() -> None:
+    """The backbone's tables (backbone.tables), in every service's first migration."""
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=200), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("village_id", sa.String(length=36), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_pending", ["published_at", "id"], unique=False)
+
+
+def drop_outbox_and_inbox() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_pending")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+
+
+def create_village_statuses() -> None:
+    """network_facts.VillageStatusColumns."""
+    op.create_table(
+        "village_statuses",
+        sa.Column("village_id", sa.String(length=36), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("changed_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("village_id", name=op.f("pk_village_statuses")),
+    )
+
+
+def drop_village_statuses() -> None:
+    op.drop_table("village_statuses")
+
+
+def create_known_members() -> None:
+    """network_facts.KnownMemberColumns."""
+    op.create_table(
+        "known_members",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("village_id", sa.String(length=36), nullable=False),
+        sa.Column("display_name", sa.String(length=170), nullable=True),
+        sa.Column("tags", sa.String(length=200), nullable=True),
+        sa.Column("registered_at", UtcDateTime(), nullable=True),
+        sa.Column("erased_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_known_members")),
+    )
+    with op.batch_alter_table("known_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_known_members_village_id"), ["village_id"], unique=False
+        )
+
+
+def drop_known_members() -> None:
+    with op.batch_alter_table("known_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_known_members_village_id"))
+    op.drop_table("known_members")
+
+
+def add_known_villages_changed_at() -> None:
+    """network_facts.KnownVillageColumns.changed_at (`village.updated` keeps the latest
+    description): the rows already there changed when they opened."""
+    op.add_column("known_villages", sa.Column("changed_at", UtcDateTime(), nullable=True))
+    op.execute("UPDATE known_villages SET changed_at = opened_at")
+    with op.batch_alter_table("known_villages", schema=None) as batch_op:
+        batch_op.alter_column("changed_at", existing_type=UtcDateTime(), nullable=False)
+
+
+def drop_known_villages_changed_at() -> None:
+    with op.batch_alter_table("known_villages", schema=None) as batch_op:
+        batch_op.drop_column("changed_at")

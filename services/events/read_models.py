@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from backbone.network_facts import NetworkFacts
 from services.events.models import (
     KnownMember,
     KnownOffer,
@@ -13,26 +14,13 @@ from services.events.models import (
     SuggestionSupport,
     VillageStatus,
 )
-from services.events.schemas import KnownMemberOutput, KnownPartnerOutput, KnownVillageOutput
+from services.events.schemas import KnownPartnerOutput, KnownVillageOutput
 
-
-def record_village(uow, event: dict) -> None:
-    """`village.opened` or `village.updated`. Order-proof: a village keeps its latest description
-    by `occurred_at`."""
-    payload = event["payload"]
-    uow.keep_latest(
-        KnownVillage,
-        {
-            "id": payload["village_id"],
-            "slug": payload["slug"],
-            "name": payload["name"],
-            "commune": payload["commune"],
-            "opened_at": payload.get("opened_at") or event["occurred_at"],
-            "changed_at": event["occurred_at"],
-        },
-        key="id",
-    )
-    uow.commit()
+facts = NetworkFacts(KnownVillage, VillageStatus, KnownMember, output=KnownVillageOutput)
+record_village = facts.record_village
+record_village_status_changed = facts.record_village_status_changed
+known_villages = facts.known_villages
+record_member_registered = facts.record_member_registered
 
 
 def record_partner_joined(uow, event: dict) -> None:
@@ -64,37 +52,12 @@ def record_offer_published(uow, event: dict) -> None:
     uow.commit()
 
 
-def known_villages(uow) -> list[dict]:
-    rows = uow.session.scalars(select(KnownVillage).order_by(KnownVillage.name)).all()
-    statuses = {row.village_id: row.status for row in uow.session.scalars(select(VillageStatus))}
-    villages = KnownVillageOutput(many=True).dump(rows)
-    for village in villages:
-        village["status"] = statuses.get(
-            village["id"], "open"
-        )  # opened villages are open until told
-    return villages
-
-
 def known_partners(uow) -> list[dict]:
     rows = uow.session.scalars(select(KnownPartner).order_by(KnownPartner.name)).all()
     return KnownPartnerOutput(many=True).dump(rows)
 
 
 # --- members (event-carried state; anonymised on member.erased) ----------------------------------
-
-
-def record_member_registered(uow, event: dict) -> None:
-    """Idempotent; a registration arriving after the erasure (out of order) does not bring the
-    name back."""
-    payload = event["payload"]
-    row = uow.ensure_row(
-        KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]}
-    )
-    if row.erased_at is None:
-        row.display_name = payload["display_name"]
-        row.tags = ",".join(payload["tags"])
-        row.registered_at = event["occurred_at"]
-    uow.commit()
 
 
 ERASED_TEXT = "(texte effacé : la personne a demandé l'effacement de ses données)"
@@ -104,15 +67,9 @@ def record_member_erased(uow, event: dict) -> None:
     """Anonymise the member's row (kept as a tombstone when the registration has not arrived yet)
     and the free text of the suggestions raised for them (it may name them; the category stays
     for the network's figures). A redelivered erasure changes nothing."""
-    payload = event["payload"]
-    row = uow.ensure_row(
-        KnownMember, {"id": payload["member_id"], "village_id": payload["village_id"]}
-    )
-    if row.erased_at is None:
-        row.display_name, row.tags = None, None
-        row.erased_at = event["occurred_at"]
+    facts.erase_member(uow, event)
     for suggestion in uow.session.scalars(
-        select(Suggestion).where(Suggestion.member_id == payload["member_id"])
+        select(Suggestion).where(Suggestion.member_id == event["payload"]["member_id"])
     ):
         suggestion.text = ERASED_TEXT
     uow.commit()
@@ -120,7 +77,6 @@ def record_member_erased(uow, event: dict) -> None:
 
 def member_data(uow, member_id: str) -> dict:
     """Everything this service holds about one member (RGPD export)."""
-    row = uow.session.get(KnownMember, str(member_id))
     member_id = str(member_id)
     registrations = uow.session.execute(
         select(Registration.animation_id, Registration.status, Registration.registered_at).where(
@@ -142,7 +98,7 @@ def member_data(uow, member_id: str) -> dict:
     ).all()
     return {
         "service": "events",
-        "known_member": KnownMemberOutput().dump(row) if row else None,
+        "known_member": facts.member_export(uow, member_id),
         "registrations": [
             {"animation_id": a, "status": s, "registered_at": r.isoformat()}
             for a, s, r in registrations
@@ -151,19 +107,3 @@ def member_data(uow, member_id: str) -> dict:
         "suggestions": [{"id": i, "category": c, "text": t} for i, c, t in made],
         "supported_suggestions": list(supported),
     }
-
-
-def record_village_status_changed(uow, event: dict) -> None:
-    """Idempotent and order-proof: the latest status by `occurred_at` wins."""
-    payload = event["payload"]
-    uow.keep_latest(
-        VillageStatus,
-        {
-            "village_id": payload["village_id"],
-            "status": payload["to"],
-            "reason": payload["reason"],
-            "changed_at": event["occurred_at"],
-        },
-        key="village_id",
-    )
-    uow.commit()

@@ -4,14 +4,11 @@ from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from backbone import network_facts
 
-class KnownVillageOutput(Schema):
-    id = fields.String()
-    slug = fields.String()
-    name = fields.String()
+
+class KnownVillageOutput(network_facts.KnownVillageOutput):
     commune = fields.String()
-    opened_at = fields.AwareDateTime()
-    status = fields.String(metadata={"description": "preparing, open, paused or closed"})
 
 
 class KnownPartnerOutput(Schema):
@@ -19,18 +16,6 @@ class KnownPartnerOutput(Schema):
     name = fields.String()
     kind = fields.String()
     joined_at = fields.AwareDateTime()
-
-
-class KnownMemberOutput(Schema):
-    id = fields.String()
-    village_id = fields.String()
-    display_name = fields.String(allow_none=True)
-    tags = fields.Method("_tags")
-    registered_at = fields.AwareDateTime(allow_none=True)
-    erased_at = fields.AwareDateTime(allow_none=True)
-
-    def _tags(self, row):
-        return [t for t in (row.tags or "").split(",") if t]
 
 
 # --- animations --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class Handler:
         uow.keep_latest(
             KnownVillage,
             [
-                read_models._village_row(e)
+                read_models.facts.village_row(e)
                 for e in (
                     event_or_events if isinstance(event_or_events, list) else [event_or_events]
                 )

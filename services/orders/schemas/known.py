@@ -1,24 +1,9 @@
-"""Shapes crossing the orders service's boundary."""
+"""Shapes of what orders keeps of other services' facts."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from backbone import network_facts
 
 
-class KnownVillageOutput(Schema):
-    id = fields.String()
-    slug = fields.String()
-    name = fields.String()
+class KnownVillageOutput(network_facts.KnownVillageOutput):
     kind = fields.String()
-    opened_at = fields.AwareDateTime()
-    status = fields.String(metadata={"description": "preparing, open, paused or closed"})
-
-
-class KnownMemberOutput(Schema):
-    id = fields.String()
-    village_id = fields.String()
-    display_name = fields.String(allow_none=True)
-    tags = fields.Method("_tags")
-    registered_at = fields.AwareDateTime(allow_none=True)
-    erased_at = fields.AwareDateTime(allow_none=True)
-
-    def _tags(self, row):
-        return [t for t in (row.tags or "").split(",") if t]

@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.tables import UtcDateTime, new_id, same_as
+from backbone.network_facts import KnownVillageColumns, VillageStatusColumns
+from backbone.tables import UtcDateTime, new_id
 from services.partners.models.base import Base
 
 
@@ -69,30 +70,15 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class KnownVillage(Base):
-    """A village as partners needs it (event-carried state from `village.opened`
-    and `village.updated`)."""
+class KnownVillage(KnownVillageColumns, Base):
+    """A village as partners needs it (event-carried state from `village.opened` and
+    `village.updated`)."""
 
-    __tablename__ = "known_villages"
+    carried = ("commune", "insee_code")
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60))
-    name: Mapped[str] = mapped_column(String(120))
     commune: Mapped[str] = mapped_column(String(120))
     insee_code: Mapped[str] = mapped_column(String(5))
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # of the latest event applied (opened or updated); a row written without
-    # it changed when it opened
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("opened_at"))
 
 
-class VillageStatus(Base):
-    """A village's latest status (from `village.status_changed`): preparing, open, paused or closed.
-    Kept apart from the village row so a status arriving before `village.opened` is not lost."""
-
-    __tablename__ = "village_statuses"
-
-    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+class VillageStatus(VillageStatusColumns, Base):
+    pass

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from backbone import network_facts
+
 PARTNER_KINDS = (
     "producer",
     "artisan",
@@ -201,11 +203,6 @@ class ApiKeyInput(Schema):
     api_key = fields.String(required=True, validate=API_KEY)
 
 
-class KnownVillageOutput(Schema):
-    id = fields.String()
-    slug = fields.String()
-    name = fields.String()
+class KnownVillageOutput(network_facts.KnownVillageOutput):
     commune = fields.String()
     insee_code = fields.String()
-    opened_at = fields.AwareDateTime()
-    status = fields.String(metadata={"description": "preparing, open, paused or closed"})

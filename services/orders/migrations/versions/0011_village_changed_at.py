@@ -4,10 +4,7 @@ Revision ID: 0011_village_changed_at
 Revises: 0010_daily_villages
 """
 
-import sqlalchemy as sa
-from alembic import op
-
-from backbone.tables import UtcDateTime
+from backbone import migrations
 
 revision = "0011_village_changed_at"
 down_revision = "0010_daily_villages"
@@ -16,12 +13,8 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column("known_villages", sa.Column("changed_at", UtcDateTime(), nullable=True))
-    op.execute("UPDATE known_villages SET changed_at = opened_at")
-    with op.batch_alter_table("known_villages", schema=None) as batch_op:
-        batch_op.alter_column("changed_at", existing_type=UtcDateTime(), nullable=False)
+    migrations.add_known_villages_changed_at()
 
 
 def downgrade():
-    with op.batch_alter_table("known_villages", schema=None) as batch_op:
-        batch_op.drop_column("changed_at")
+    migrations.drop_known_villages_changed_at()
