@@ -9,12 +9,14 @@ from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
 from backbone.rpc import rpc_method
 from services.events import animations, figures, read_models, suggestions
 
 
-class EventsService:
+class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     name = "events"
+    facts = read_models.facts  # the villages and members it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("events")
     outbox_relay = OutboxRelayInProcess("events")
@@ -26,18 +28,6 @@ class EventsService:
         with self.db.unit_of_work() as uow:
             retention.purge_expired(uow, utcnow())
 
-    @consume_event("village.opened")
-    def on_village_opened(self, uow, event):
-        read_models.record_village(uow, event)
-
-    @consume_event("village.updated")
-    def on_village_updated(self, uow, event):
-        read_models.record_village(uow, event)
-
-    @consume_event("village.status_changed")
-    def on_village_status_changed(self, uow, event):
-        read_models.record_village_status_changed(uow, event)
-
     @consume_event("partner.joined")
     def on_partner_joined(self, uow, event):
         read_models.record_partner_joined(uow, event)
@@ -47,16 +37,8 @@ class EventsService:
         read_models.record_offer_published(uow, event)
 
     @rpc_method()
-    def known_villages(self, uow):
-        return read_models.known_villages(uow)
-
-    @rpc_method()
     def known_partners(self, uow):
         return read_models.known_partners(uow)
-
-    @consume_event("member.registered")
-    def on_member_registered(self, uow, event):
-        read_models.record_member_registered(uow, event)
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

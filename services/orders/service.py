@@ -8,6 +8,7 @@ from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
 from backbone.rpc import rpc_method
 from services.orders import (
     catalogue,
@@ -26,8 +27,9 @@ from services.orders.schemas.orders import DayInput
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
 
 
-class OrdersService:
+class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     name = "orders"
+    facts = read_models.facts  # the villages and members it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
@@ -38,27 +40,6 @@ class OrdersService:
         (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
         with self.db.unit_of_work() as uow:
             retention.purge_expired(uow, utcnow())
-
-    @consume_event("village.opened", batch=EVENT_BATCH)
-    def on_village_opened(self, uow, events):
-        """Villages open in bursts (an import, the national data): in batches, one commit each."""
-        read_models.record_villages(uow, events)
-
-    @consume_event("village.updated")
-    def on_village_updated(self, uow, event):
-        read_models.record_village(uow, event)
-
-    @consume_event("village.status_changed")
-    def on_village_status_changed(self, uow, event):
-        read_models.record_village_status_changed(uow, event)
-
-    @rpc_method()
-    def known_villages(self, uow):
-        return read_models.known_villages(uow)
-
-    @consume_event("member.registered")
-    def on_member_registered(self, uow, event):
-        read_models.record_member_registered(uow, event)
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

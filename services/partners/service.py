@@ -8,6 +8,7 @@ from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.network_facts_entrypoints import VillageFactsEntrypoints
 from backbone.rpc import rpc_method
 from services.partners import (
     audience,
@@ -30,8 +31,9 @@ from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
 
 
-class PartnersService:
+class PartnersService(VillageFactsEntrypoints):
     name = "partners"
+    facts = read_models.facts  # the villages it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("partners")
     outbox_relay = OutboxRelayInProcess("partners")
@@ -166,22 +168,6 @@ class PartnersService:
         return figures.village_figures(
             uow, query["date_from"], query["date_to"], query["village_ids"]
         )
-
-    @consume_event("village.opened")
-    def on_village_opened(self, uow, event):
-        read_models.record_village(uow, event)
-
-    @consume_event("village.updated")
-    def on_village_updated(self, uow, event):
-        read_models.record_village(uow, event)
-
-    @consume_event("village.status_changed")
-    def on_village_status_changed(self, uow, event):
-        read_models.record_village_status_changed(uow, event)
-
-    @rpc_method()
-    def known_villages(self, uow):
-        return read_models.known_villages(uow)
 
     # --- RGPD: one inhabitant's data (services/partners/erasure.py) ---
 
