@@ -5,14 +5,20 @@ The gateway maps each to one HTTP status in one place (gateway/errors.py).
 
 from nameko.exceptions import deserialize_to_instance
 
+from backbone.messages import french
+
 
 @deserialize_to_instance
 class InvalidInput(Exception):
-    """Input failed validation. `errors` maps each field to its messages (marshmallow's shape)."""
+    """Input failed validation. `errors` maps each field to its messages (marshmallow's shape),
+    in English; `errors_fr` is the same tree in French, taken from the messages' codes
+    (`backbone.messages.Text`) where the error is raised, and crosses RPC beside it."""
 
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
+    def __init__(self, errors, errors_fr=None):
+        if errors_fr is None:
+            errors_fr = french(errors)
+        super().__init__(errors, errors_fr)
+        self.errors, self.errors_fr = errors, errors_fr
 
 
 @deserialize_to_instance

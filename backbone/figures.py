@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 from marshmallow.validate import Length
 
 from backbone.clock import PARIS
-from backbone.schemas import load
+from backbone.messages import msg
+from backbone.schemas import Schema, load
 
 MAX_DAYS = 3 * 366
 
@@ -44,9 +45,9 @@ class PeriodQuery(Schema):
     @validates_schema
     def _period(self, data, **_kwargs):
         if data["date_to"] < data["date_from"]:
-            raise ValidationError("The end date must not be before the start date.", "date_to")
+            raise ValidationError(msg("end_before_start_date"), "date_to")
         if (data["date_to"] - data["date_from"]).days > MAX_DAYS:
-            raise ValidationError(f"At most {MAX_DAYS} days.", "date_to")
+            raise ValidationError(msg("period_too_long", days=MAX_DAYS), "date_to")
 
 
 def parse_period(date_from, date_to, village_ids=None, details=None) -> dict:

@@ -21,10 +21,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.schemas import Schema
 from backbone.tables import UtcDateTime, same_as
 
 VILLAGE_STATUS_UNTIL_TOLD = "open"  # an opened village is open until a status says otherwise

@@ -11,9 +11,9 @@ shows on two pages nor on none while nothing changes.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from backbone.schemas import MAX_PAGE, MAX_PER_PAGE, load
+from backbone.schemas import MAX_PAGE, MAX_PER_PAGE, Schema, load
 
 
 class WindowInput(Schema):

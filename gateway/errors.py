@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Response
 
+from backbone import messages
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.errors import (
     AuthenticationFailed,
@@ -47,11 +48,13 @@ def json_response(payload, status=200, headers=None) -> Response:
     )
 
 
-def error_body(code: str, request_id: str | None, *, fields=None, **values) -> dict:
+def error_body(code: str, request_id: str | None, *, fields=None, fields_fr=None, **values) -> dict:
+    """`fields` and `fields_fr`: the English and French trees of field messages, as `InvalidInput`
+    carries them (`errors`, `errors_fr`); without `fields_fr`, the French of `fields`' codes."""
     french, english = i18n.message(code, request_id=request_id, **values)
     body = {"code": code, "message": french, "message_en": english, "request_id": request_id}
     if fields is not None:
-        body["fields"] = i18n.translate_field_errors(fields)
+        body["fields"] = fields_fr if fields_fr is not None else messages.french(fields)
         body["fields_en"] = fields
     return {"error": body}
 
@@ -131,7 +134,7 @@ def response_for(
     if isinstance(exc, HttpError):
         body = error_body(code, request_id, **exc.values)
     elif isinstance(exc, InvalidInput):
-        body = error_body(code, request_id, fields=exc.errors)
+        body = error_body(code, request_id, fields=exc.errors, fields_fr=exc.errors_fr)
     elif isinstance(exc, NotFound):
         french, english = i18n.thing(exc.what)
         body = error_body(code, request_id, what=french)

@@ -1,12 +1,14 @@
-"""What people read, in French first (English beside it). One catalogue; add a language here.
+"""What the gateway says, in French first (English beside it): its error codes and the things
+they name. Add a language here and in backbone/messages.py.
 
-`message(code)` gives (fr, en) for an error code; `translate_field_errors` turns marshmallow's
-English field messages into French ones, keeping the same shape.
+`message(code)` gives (fr, en) for an error code. Field messages are not here: they come from the
+catalogue of field messages (backbone/messages.py), in both languages, with the error itself
+(`InvalidInput.errors_fr` and `.errors`); nothing is translated after the fact.
 """
 
 from __future__ import annotations
 
-import re
+from backbone.messages import ENGLISH, FRENCH, label
 
 MESSAGES = {
     "invalid_input": (
@@ -307,366 +309,12 @@ THINGS = {
     "delivery": ("Envoi", "Delivery"),
 }
 
-# values shown inside messages (states, days), French and English
-VALUE_LABELS = {
-    # help requests' workflow (besides confirmed, cancelled, done below)
-    "requested": ("« demandée »", "requested"),
-    "unmatched": ("« sans bénévole »", "unmatched"),
-    "assigned": ("« confiée »", "assigned"),
-    "accepted": ("« acceptée »", "accepted"),
-    "preparing": ("« en préparation »", "preparing"),
-    "open": ("« ouvert »", "open"),
-    "paused": ("« en pause »", "paused"),
-    "closed": ("« fermé »", "closed"),
-    "monday": ("lundi", "monday"),
-    "tuesday": ("mardi", "tuesday"),
-    "wednesday": ("mercredi", "wednesday"),
-    "thursday": ("jeudi", "thursday"),
-    "friday": ("vendredi", "friday"),
-    "saturday": ("samedi", "saturday"),
-    "sunday": ("dimanche", "sunday"),
-    # suggestions' workflow
-    "new": ("« nouvelle »", "new"),
-    "under_study": ("« à l'étude »", "under study"),
-    "planned": ("« prévue »", "planned"),
-    "done": ("« réalisée »", "done"),
-    "declined": ("« refusée »", "declined"),
-    # orders' state machine
-    "placed": ("« passée »", "placed"),
-    "confirmed": ("« confirmée »", "confirmed"),
-    "ready": ("« prête »", "ready"),
-    "collected": ("« retirée »", "collected"),
-    "delivered": ("« livrée »", "delivered"),
-    "cancelled": ("« annulée »", "cancelled"),
-    "refused": ("« refusée »", "refused"),
-}
-_NONE = ("aucun", "none")
-
-
-def _label(value, language: int):
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_label(v, language) for v in value) if value else _NONE[language]
-    if isinstance(value, str) and value in VALUE_LABELS:
-        return VALUE_LABELS[value][language]
-    return value
-
-
-# marshmallow's messages (and our schemas' own), English -> French; {name} captures are kept
-_FIELD_PATTERNS = [
-    # help requests and rounds (orders service)
-    (
-        r"A help request lasts at most (?P<a>\d+) hours\.",
-        "Un coup de main dure au plus {a} heures.",
-    ),
-    (
-        r"Give a volunteer driver or a logistics partner, one of them\.",
-        "Indiquez un·e bénévole chauffeur ou un partenaire logistique, l'un des deux.",
-    ),
-    (r"Not an active volunteer: (?P<a>.*)\.", "Pas un·e bénévole en activité : {a}."),
-    (r"This volunteer has no driving licence\.", "Ce·tte bénévole n'a pas le permis de conduire."),
-    (r"Unknown vehicle: (?P<a>.*)\.", "Véhicule inconnu : {a}."),
-    (r"Missing data for required field\.", "Champ obligatoire."),
-    (r"Unknown field\.", "Champ inconnu."),
-    (r"Field may not be null\.", "Ce champ ne peut pas être vide."),
-    (r"Not a valid string\.", "Texte attendu."),
-    (r"Not a valid integer\.", "Nombre entier attendu."),
-    (r"Not a valid number\.", "Nombre attendu."),
-    (r"Not a valid boolean\.", "Oui/non attendu."),
-    (r"Not a valid list\.", "Liste attendue."),
-    (r"Not a valid mapping type\.", "Objet attendu."),
-    (r"Not a valid email address\.", "Adresse e-mail invalide."),
-    (r"Not a valid UUID\.", "Identifiant invalide."),
-    (r"Not a valid datetime\.", "Date et heure invalides."),
-    (r"Not a valid date\.", "Date invalide."),
-    (r"Invalid input type\.", "Type de données invalide."),
-    (r"Invalid value\.", "Valeur invalide."),
-    (
-        r"Length must be between (?P<a>\d+) and (?P<b>\d+)\.",
-        "La longueur doit être comprise entre {a} et {b} caractères.",
-    ),
-    (r"Shorter than minimum length (?P<a>\d+)\.", "Au moins {a} caractères."),
-    (r"Longer than maximum length (?P<a>\d+)\.", "Au plus {a} caractères."),
-    (r"Length must be (?P<a>\d+)\.", "La longueur doit être de {a} caractères."),
-    (r"Must be one of: (?P<a>.*)\.", "Valeur attendue parmi : {a}."),
-    (r"Nested too deeply: at most (?P<a>\d+) levels\.", "Trop de niveaux imbriqués : au plus {a}."),
-    (
-        r"Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.",
-        "Doit être compris entre {a} et {b}.",
-    ),
-    (r"Must be greater than or equal to (?P<a>\S+)\.", "Doit être supérieur ou égal à {a}."),
-    (r"Must be less than or equal to (?P<a>\S+)\.", "Doit être inférieur ou égal à {a}."),
-    (
-        r"Use lowercase letters, digits and dashes\.",
-        "Utilisez des lettres minuscules, des chiffres et des tirets.",
-    ),
-    (
-        r"An INSEE code has 5 characters \(e\.g\. (?P<a>\w+)\)\.",
-        "Un code INSEE compte 5 caractères (ex. {a}).",
-    ),
-    (r"A postcode has 5 digits\.", "Un code postal compte 5 chiffres."),
-    (r"A concierge belongs to one village\.", "Un compte de concierge est rattaché à un village."),
-    (
-        r"A coordinator serves the whole network, not one village\.",
-        "La coordination sert tout le réseau, pas un seul village.",
-    ),
-    (r"Unknown village: (?P<a>.*)\.", "Village inconnu : {a}."),
-    # volunteers (schemas/volunteers.py, volunteers.py)
-    (
-        r"Unknown skill: (?P<a>.*)\.",
-        "Compétence inconnue : {a} (voir la liste des compétences du réseau).",
-    ),
-    (r"This skill is already listed\.", "Cette compétence figure déjà dans la liste."),
-    (r"End must be after start\.", "La fin doit être après le début."),
-    (r"Overlaps the slot (?P<a>\S+) of the same day\.", "Chevauche le créneau {a} du même jour."),
-    (r"Use HH:MM \(e\.g\. (?P<a>[\d:]+)\)\.", "Une heure s'écrit HH:MM (ex. {a})."),
-    (r"Use YYYY-MM \(e\.g\. (?P<a>[\d-]+)\)\.", "Un mois s'écrit AAAA-MM (ex. {a})."),
-    (r"A village is listed twice\.", "Un village est cité deux fois."),
-    (
-        r"A skill code is lowercase, e\.g\. (?P<a>\w+)\.",
-        "Un code de compétence s'écrit en minuscules, ex. {a}.",
-    ),
-    (
-        r"Not a valid aware datetime\.",
-        "Date et heure avec fuseau horaire attendues (ex. 2025-06-01T10:00:00+02:00).",
-    ),
-    (r"A time is written HH:MM \(e\.g\. (?P<a>[\d:]+)\)\.", "Une heure s'écrit HH:MM (ex. {a})."),
-    (
-        r"Closing time must be after opening time\.",
-        "L'heure de fermeture doit suivre l'heure d'ouverture.",
-    ),
-    (
-        r"Slots overlap on (?P<a>\w+): (?P<b>\S+) and (?P<c>\S+)\.",
-        "Des créneaux se chevauchent le {a} : {b} et {c}.",
-    ),
-    (r"Slots overlap: (?P<b>\S+) and (?P<c>\S+)\.", "Des créneaux se chevauchent : {b} et {c}."),
-    (
-        r"The end date must not be before the start date\.",
-        "La date de fin ne peut pas précéder la date de début.",
-    ),
-    (r"An exception lasts at most (?P<a>\d+) days\.", "Une exception dure au plus {a} jours."),
-    (
-        r"A closed day has no hours: set closed to false for special hours\.",
-        "Un jour fermé n'a pas d'horaires : mettez closed à false pour des horaires spéciaux.",
-    ),
-    (
-        r"Give the special hours, or mark the day closed\.",
-        "Indiquez les horaires spéciaux, ou marquez le jour fermé.",
-    ),
-    (r"Each service is listed once\.", "Chaque service n'est cité qu'une fois."),
-    (r"Not a Maillage API key\.", "Ce n'est pas une clé d'API Maillage."),
-    # members (people) and their import
-    (
-        r"Not a valid phone number\.",
-        "Numéro de téléphone invalide (ex. 05 55 12 34 56 ou +33 5 55 12 34 56).",
-    ),
-    (
-        r"The renewal date comes before the date joined\.",
-        "La date de renouvellement précède la date d'adhésion.",
-    ),
-    (r"This channel needs a phone number\.", "Ce canal de contact demande un numéro de téléphone."),
-    (r"This channel needs an email address\.", "Ce canal de contact demande une adresse e-mail."),
-    (
-        r"Give a phone number, an email or an address\.",
-        "Indiquez un téléphone, un e-mail ou une adresse.",
-    ),
-    (r"A name needs at least one letter\.", "Un nom contient au moins une lettre."),
-    (r"A tag is given twice\.", "Une étiquette est donnée deux fois."),
-    (r"Unknown column: (?P<a>.*)\.", "Colonne inconnue : {a}."),
-    (r"Missing column: (?P<a>.*)\.", "Colonne manquante : {a}."),
-    (r"The file is empty\.", "Le fichier est vide."),
-    (r"The file has no rows\.", "Le fichier ne contient aucune ligne."),
-    (r"At most (?P<a>\d+) rows per file\.", "Au plus {a} lignes par fichier."),
-    (
-        r"More cells than columns \((?P<a>\d+) for (?P<b>\d+)\)\.",
-        "Plus de cellules que de colonnes ({a} pour {b}).",
-    ),
-    (r"Unknown profile: (?P<a>.*)\.", "Profil inconnu : {a}."),
-    (r"Unknown consent: (?P<a>.*)\.", "Consentement inconnu : {a}."),
-    (r"Unknown channel: (?P<a>.*)\.", "Canal de contact inconnu : {a}."),
-    (r"Not a valid date \(use DD/MM/YYYY\)\.", "Date invalide (format JJ/MM/AAAA)."),
-    (
-        r"Not a valid amount in euros \(e\.g\. 15 or 12,50\)\.",
-        "Montant en euros invalide (ex. 15 ou 12,50).",
-    ),
-    (r"Same person as row (?P<a>\d+)\.", "Même personne que la ligne {a}."),
-    # animations and suggestions (events service)
-    (r"An animation lasts at most (?P<a>\d+) days\.", "Une animation dure au plus {a} jours."),
-    # coordinator's figures (services/*/figures.py)
-    (r"At most (?P<a>\d+) days\.", "Une période compte au plus {a} jours."),
-    (r"A role is listed twice\.", "Un rôle est cité deux fois."),
-    (r"A co-organiser is listed twice\.", "Un co-organisateur est cité deux fois."),
-    (r"Unknown partner: (?P<a>.*)\.", "Partenaire inconnu : {a}."),
-    (r"Not a logistics partner: (?P<a>.*)\.", "Ce partenaire ne fait pas de logistique : {a}."),
-    (r"Unknown member: (?P<a>.*)\.", "Habitant·e inconnu·e du réseau : {a}."),
-    (
-        r"Not a member of the villages of this animation: (?P<a>.*)\.",
-        "Cette personne n'habite aucun des villages de cette animation que vous servez : {a}.",
-    ),
-    (r"Unknown role: (?P<a>.*)\.", "Rôle inconnu pour cette animation : {a}."),
-    (
-        r"Give a member or a guest, not both\.",
-        "Indiquez un·e habitant·e ou un·e invité·e, pas les deux.",
-    ),
-    (r"A guest needs a name and a phone\.", "Un·e invité·e a besoin d'un nom et d'un téléphone."),
-    (
-        r"Holds no role at this animation: (?P<a>.*)\.",
-        "Ne tient aucun rôle à cette animation : {a}.",
-    ),
-    (r"Each volunteer appears once\.", "Chaque bénévole n'apparaît qu'une fois."),
-    (r"Give the reason for declining\.", "Indiquez le motif du refus."),
-    (
-        r"A recurrence must end: give an end date \(until\) or a number of occurrences \(count\)\.",
-        "Une répétition doit avoir une fin : indiquez une date de fin "
-        "(until) ou un nombre de séances (count).",
-    ),
-    (
-        r"Give an end date or a number of occurrences, not both\.",
-        "Indiquez une date de fin ou un nombre de séances, pas les deux.",
-    ),
-    (
-        r"The end date comes before the first occurrence\.",
-        "La date de fin précède la première séance.",
-    ),
-    (r"At most (?P<a>\d+) occurrences\.", "Au plus {a} séances."),
-    (r"Already registered in this village: (?P<a>.*)\.", "Déjà inscrit·e dans ce village : {a}."),
-    # animations across villages, attendance, answers (events service)
-    (
-        r"The host village is not invited: it hosts\.",
-        "Le village qui accueille n'est pas invité : il accueille.",
-    ),
-    (
-        r"Not a registration of this animation: (?P<a>.*)\.",
-        "Pas une inscription de cette animation : {a}.",
-    ),
-    (
-        r"Give the people present or a head count\.",
-        "Indiquez les personnes présentes ou un nombre de personnes.",
-    ),
-    (
-        r"Give the people present or a head count, not both\.",
-        "Indiquez les personnes présentes ou un nombre de personnes, pas les deux.",
-    ),
-    (
-        r"People who came without registering are counted with the people present\.",
-        "Les personnes venues sans inscription se comptent avec les personnes présentes.",
-    ),
-    (r"A registration is listed twice\.", "Une inscription est citée deux fois."),
-    (
-        r"Only a planned or done suggestion is answered by something\.",
-        "Seule une suggestion prévue ou réalisée a une réponse.",
-    ),
-    (r"Unknown offer: (?P<a>.*)\.", "Offre inconnue : {a}."),
-    (r"Unknown animation: (?P<a>.*)\.", "Animation inconnue : {a}."),
-    # the counter: orders and parcels (orders service)
-    (
-        r"A quantity is at least 1 \(at most (?P<a>\d+)\)\.",
-        "Une quantité vaut au moins 1 (au plus {a}).",
-    ),
-    (r"Home delivery needs an address\.", "Une livraison à domicile demande une adresse."),
-    (
-        r"Home delivery is for members who cannot come \(fragile, "
-        r"reduced mobility or without a car\)\.",
-        "La livraison à domicile est pour les personnes qui ne peuvent pas venir "
-        "(fragiles, à mobilité réduite ou sans voiture).",
-    ),
-    (r"Say at which stop of the truck\.", "Indiquez à quel arrêt du camion."),
-    (
-        r"An item is listed twice: give one line with the total quantity\.",
-        "Un article est cité deux fois : une seule ligne avec la quantité totale.",
-    ),
-    (r"An order has 1 to (?P<a>\d+) lines\.", "Une commande compte de 1 à {a} lignes."),
-    (
-        r"Say which locker compartment it is in\.",
-        "Indiquez dans quel compartiment du casier elle se trouve.",
-    ),
-    (r"Give the reason for refusing\.", "Indiquez le motif du refus."),
-    (r"Unknown member in this village: (?P<a>.*)\.", "Habitant·e inconnu·e dans ce village : {a}."),
-    (r"The date is in the past\.", "Cette date est déjà passée."),
-    (r"Not in this village's catalogue: (?P<a>.*)\.", "Absent du catalogue de ce village : {a}."),
-    (r"Out of stock: (?P<a>.*)\.", "En rupture : {a}."),
-    (
-        r"Not delivered on that day: (?P<a>.*) \(days: (?P<b>.*)\)\.",
-        "Pas livré ce jour-là : {a} (jours : {b}).",
-    ),
-    (
-        r"Too late for that day: orders for (?P<a>.*) closed on (?P<b>.*)\.",
-        "Trop tard pour ce jour-là : les commandes de {a} ont fermé le {b}.",
-    ),
-    (
-        r"The supplier's order for that day is already sent: (?P<a>.*)\.",
-        "La commande au fournisseur pour ce jour-là est déjà partie : {a}.",
-    ),
-    # partners, offers, catalogues, funding (partners service)
-    (
-        r"Not a valid SIRET \(14 digits, checked\)\.",
-        "SIRET invalide (14 chiffres, clé de contrôle vérifiée).",
-    ),
-    (r"Give a phone number or an email\.", "Indiquez un téléphone ou un e-mail."),
-    (r"A relationship is listed twice\.", "Une relation est citée deux fois."),
-    (
-        r"Give relationships, contacts or a SIRET\.",
-        "Indiquez des relations, des contacts ou un SIRET.",
-    ),
-    (
-        r"A village scope lists one village, a cluster several, the network none\.",
-        "Une portée « village » cite un village, une grappe plusieurs, le réseau aucun.",
-    ),
-    (r"A day is listed twice\.", "Un jour est cité deux fois."),
-    (r"Give a price or an availability\.", "Indiquez un prix ou une disponibilité."),
-    (r"Not served by this partner: (?P<a>.*)\.", "Village non servi par ce partenaire : {a}."),
-    (
-        r"This offer is not available in this village: its partner does not serve it\.",
-        "Cette offre n'est pas proposée dans ce village : son partenaire ne le dessert pas.",
-    ),
-    (
-        r"A service contract lists the services bought\.",
-        "Un contrat de prestation liste les services achetés.",
-    ),
-    (
-        r"A service contract has a period: give its end date\.",
-        "Un contrat de prestation a une période : indiquez sa date de fin.",
-    ),
-    (
-        r"A service contract names the local authority buying\.",
-        "Un contrat de prestation nomme la collectivité qui achète.",
-    ),
-    (
-        r"A service contract is bought by a local authority\.",
-        "Un contrat de prestation est acheté par une collectivité.",
-    ),
-    (r"The deadline must be in the future\.", "L'échéance doit être dans le futur."),
-    (
-        r"Give the reason the partnership ends \(at least 3 characters\)\.",
-        "Indiquez le motif de la fin du partenariat (au moins 3 caractères).",
-    ),
-    (
-        r"Give a member or a partner, not both\.",
-        "Indiquez un·e habitant·e ou un partenaire, pas les deux.",
-    ),
-    # partners' subscriptions
-    (
-        r"A webhook URL starts with http:// or https://\.",
-        "L'adresse d'un webhook commence par http:// ou https://.",
-    ),
-    (
-        r"A webhook URL names a host \(e\.g\. (?P<a>\S+)\)\.",
-        "L'adresse d'un webhook nomme un serveur (ex. {a}).",
-    ),
-    (
-        r"A webhook URL must reach the partner on the internet, not an internal address\.",
-        "L'adresse d'un webhook doit joindre le partenaire sur internet, pas une adresse interne.",
-    ),
-    (r"Unknown event type: (?P<a>.*)\.", "Type d'événement inconnu : {a}."),
-    (r"An event type is listed twice\.", "Un type d'événement est cité deux fois."),
-]
-_COMPILED = [(re.compile(f"^{pattern}$"), french) for pattern, french in _FIELD_PATTERNS]
-
 
 def message(code: str, **values) -> tuple[str, str]:
     french, english = MESSAGES[code]
     return (
-        french.format(**{k: _label(v, 0) for k, v in values.items()}),
-        english.format(**{k: _label(v, 1) for k, v in values.items()}),
+        french.format(**{k: label(v, FRENCH) for k, v in values.items()}),
+        english.format(**{k: label(v, ENGLISH) for k, v in values.items()}),
     )
 
 
@@ -690,25 +338,6 @@ def thing(what: str) -> tuple[str, str]:
     return THINGS.get(what, (what, what))
 
 
-def translate(text: str) -> str:
-    for pattern, french in _COMPILED:
-        match = pattern.match(text)
-        if match:
-            return french.format(**{k: _label(v, 0) for k, v in match.groupdict().items()})
-    return text
-
-
-def translate_field_errors(errors):
-    """Same shape as marshmallow's `messages` (dicts, lists, nested), each string in French."""
-    if isinstance(errors, dict):
-        return {key: translate_field_errors(value) for key, value in errors.items()}
-    if isinstance(errors, list):
-        return [translate_field_errors(value) for value in errors]
-    if isinstance(errors, str):
-        return translate(errors)
-    return errors
-
-
 # columns of a members import, as a concierge names them
 IMPORT_COLUMNS = {
     "last_name": "Nom",
@@ -730,12 +359,8 @@ IMPORT_COLUMNS = {
 
 
 def import_problems(problems: list[dict]) -> list[dict]:
-    """An import report's problems with their French message and column name."""
+    """An import report's problems with their column's French name."""
     return [
-        {
-            **problem,
-            "column": IMPORT_COLUMNS.get(problem["field"], problem["field"]),
-            "message": translate(problem["message_en"]),
-        }
+        {**problem, "column": IMPORT_COLUMNS.get(problem["field"], problem["field"])}
         for problem in problems
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from backbone.errors import InvalidInput
+from backbone.messages import msg
 
 MAX_DEPTH = 32  # our deepest body (an order's lines, a round's stops) is 3 levels
 
@@ -30,7 +31,7 @@ def _depth(value) -> int:
 
 
 def too_deep(field: str) -> InvalidInput:
-    return InvalidInput({field: [f"Nested too deeply: at most {MAX_DEPTH} levels."]})
+    return InvalidInput({field: [msg("nested_too_deeply", levels=MAX_DEPTH)]})
 
 
 def parse(raw: bytes):

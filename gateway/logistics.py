@@ -5,6 +5,7 @@ service before the orders service records it: orders keeps no list of partners o
 from __future__ import annotations
 
 from backbone.errors import InvalidInput, NotFound, ServiceUnavailable
+from backbone.messages import msg
 
 
 def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) -> None:
@@ -15,9 +16,9 @@ def check_logistics_partner(partners_rpc, field: str, partner_id: str | None) ->
     try:
         partner = partners_rpc.get_partner(partner_id)
     except NotFound:
-        raise InvalidInput({field: [f"Unknown partner: {partner_id}."]}) from None
+        raise InvalidInput({field: [msg("unknown_partner", partner=partner_id)]}) from None
     if "logistics" not in partner["relationships"]:
-        raise InvalidInput({field: [f"Not a logistics partner: {partner['name']}."]})
+        raise InvalidInput({field: [msg("not_logistics_partner", partner=partner["name"])]})
 
 
 def carriers_of(partners_rpc, village_id: str) -> list[dict]:

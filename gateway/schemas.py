@@ -1,7 +1,9 @@
 """Shapes of the gateway's own HTTP bodies. Bodies that go to a service use that service's schemas
 (services/<svc>/schemas.py), so the API document and the service validate with the same schema."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from backbone.schemas import Schema
 
 
 class LoginInput(Schema):

@@ -180,7 +180,7 @@ def import_members(file, slug):
     UTF-8 or Windows-1252). All or nothing: any bad row and nothing is imported; the report says
     why, row by row, in French."""
     from backbone.errors import InvalidInput
-    from gateway.i18n import import_problems, translate_field_errors
+    from gateway.i18n import import_problems
     from services.members.people_import import decode_text
 
     text = decode_text(file.read())
@@ -191,10 +191,7 @@ def import_members(file, slug):
         try:
             report = rpc.members.import_members(village["id"], {"text": text})
         except InvalidInput as exc:
-            _fail(
-                "fichier refusé : "
-                + json.dumps(translate_field_errors(exc.errors), ensure_ascii=False)
-            )
+            _fail("fichier refusé : " + json.dumps(exc.errors_fr, ensure_ascii=False))
     problems = import_problems(report["problems"])
     if problems:
         for problem in problems:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from backbone.clock import utcnow
 from backbone.contracts.registry import registry
+from backbone.messages import msg
+from backbone.schemas import Schema
 
-EVENT_TYPE = validate.Regexp(r"^[a-z_]+(\.[a-z_]+)+$", error="Not a valid event type.")
+EVENT_TYPE = validate.Regexp(r"^[a-z_]+(\.[a-z_]+)+$", error=msg("event_type_format"))
 
 
 class ContractError(Exception):

@@ -50,11 +50,11 @@ def _aware(day: str, clock: str) -> str | None:
 
 
 def _line_errors(problems: dict, lines: list[dict]) -> dict:
-    """An order's line errors, beside the quantity of the item they are about."""
+    """An order's line errors (French), beside the quantity of the item they are about."""
     out = {}
     for index, problem in problems.items():
         if str(index).isdigit() and int(index) < len(lines) and isinstance(problem, dict):
-            messages = form_errors(InvalidInput(problem))
+            messages = form_errors(InvalidInput(problem, problem))
             out[f"qty-{lines[int(index)]['item_id']}"] = " ".join(
                 v for k, v in messages.items() if k != "_"
             )
@@ -150,7 +150,7 @@ class CounterPages:
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
                 if isinstance(exc, InvalidInput) and isinstance(exc.errors.get("lines"), dict):
-                    errors.update(_line_errors(exc.errors["lines"], lines))
+                    errors.update(_line_errors(exc.errors_fr["lines"], lines))
         member = None
         if member_id:
             try:

@@ -12,6 +12,7 @@ from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
+from backbone.messages import msg
 from gateway.console.framework import french_date, french_time
 
 SERVICES = ("members", "orders", "partners", "events")
@@ -310,10 +311,10 @@ def parse_period(args) -> tuple[date, date, dict]:
         try:
             values[key] = date.fromisoformat(raw)
         except ValueError:
-            errors[key] = "Date invalide (format AAAA-MM-JJ, ex. 2026-11-01)."
+            errors[key] = msg("query_date_format", example="2026-11-01").french
             values[key] = default
     if not errors and values["au"] < values["du"]:
-        errors["au"] = "La date de fin ne peut pas précéder la date de début."
+        errors["au"] = msg("end_before_start_date").french
     return values["du"], values["au"], errors
 
 

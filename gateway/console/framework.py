@@ -149,7 +149,7 @@ def set_session(response: Response, token: str | None) -> Response:
 def form_errors(exc: Exception) -> dict[str, str]:
     """Field -> French message, for errors shown beside the field ("_" is the whole form)."""
     if isinstance(exc, InvalidInput):
-        french = i18n.translate_field_errors(exc.errors)
+        french = exc.errors_fr
         out = {}
         for name, messages in french.items() if isinstance(french, dict) else [("_", french)]:
             out[name] = _flatten(messages)

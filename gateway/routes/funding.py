@@ -3,6 +3,7 @@ commune's service contract among them) and crowdfunding campaigns with their ple
 coordinator manages them; a concierge reads their own village's (`scope="path:village_id"`)."""
 
 from backbone.errors import InvalidInput, NotFound
+from backbone.messages import msg
 from gateway.routing import COORDINATOR, STAFF, route
 from services.partners.schemas import (
     CampaignInput,
@@ -116,7 +117,9 @@ class FundingRoutes:
             try:
                 self.members_rpc.village_of_member(member_id)
             except NotFound:
-                raise InvalidInput({"member_id": [f"Unknown member: {member_id}."]}) from None
+                raise InvalidInput(
+                    {"member_id": [msg("unknown_member", member=member_id)]}
+                ) from None
         return self.partners_rpc.pledge(call.params["campaign_id"], call.sent, None)
 
     @route(

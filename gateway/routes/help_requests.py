@@ -5,6 +5,7 @@ own village (`scope="path:village_id"`), the coordinator on all; a request of an
 "not found"."""
 
 from backbone.errors import InvalidInput
+from backbone.messages import msg
 from gateway.routing import STAFF, route
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import (
@@ -46,7 +47,7 @@ class HelpRequestRoutes:
         members): another is refused."""
         skill = call.sent["skill"]
         if skill not in {known["code"] for known in known_skills(self.members_rpc)}:
-            raise InvalidInput({"skill": [f"Unknown skill: {skill}."]})
+            raise InvalidInput({"skill": [msg("unknown_skill", skill=skill)]})
         return self.orders_rpc.create_help_request(call.params["village_id"], call.sent)
 
     @route(

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.tables import new_id
@@ -282,7 +283,7 @@ def kinds() -> list[dict]:
 def _known_member(uow, member_id: str, field: str = "member_id") -> KnownMember:
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None:
-        raise InvalidInput({field: [f"Unknown member: {member_id}."]})
+        raise InvalidInput({field: [msg("unknown_member", member=member_id)]})
     return member
 
 
@@ -293,7 +294,7 @@ def _member_of(uow, member_id: str, village_ids) -> KnownMember:
     member = _known_member(uow, member_id)
     if member.village_id not in village_ids:
         raise InvalidInput(
-            {"member_id": [f"Not a member of the villages of this animation: {member_id}."]}
+            {"member_id": [msg("not_member_of_animation_villages", member=member_id)]}
         )
     return member
 
@@ -324,7 +325,7 @@ def occurrence_starts(starts_at, recurrence: dict | None) -> list:
         if recurrence["until"] is not None and moment.date() > recurrence["until"]:
             break
         if len(starts) >= MAX_OCCURRENCES:
-            raise InvalidInput({"recurrence": [f"At most {MAX_OCCURRENCES} occurrences."]})
+            raise InvalidInput({"recurrence": [msg("too_many_occurrences", count=MAX_OCCURRENCES)]})
         starts.append(moment)
         n += 1
     return starts
@@ -344,16 +345,20 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     )
     unknown = [p for p in data["co_organiser_ids"] if p not in known]
     if unknown:
-        raise InvalidInput({"co_organiser_ids": [f"Unknown partner: {', '.join(unknown)}."]})
+        raise InvalidInput(
+            {"co_organiser_ids": [msg("unknown_partner", partner=", ".join(unknown))]}
+        )
     invited = data["invited_village_ids"]
     if village_id in invited:
-        raise InvalidInput({"invited_village_ids": ["The host village is not invited: it hosts."]})
+        raise InvalidInput({"invited_village_ids": [msg("host_not_invited")]})
     known_villages = set(
         uow.session.scalars(select(KnownVillage.id).where(KnownVillage.id.in_(invited)))
     )
     strangers = [v for v in invited if v not in known_villages]
     if strangers:
-        raise InvalidInput({"invited_village_ids": [f"Unknown village: {', '.join(strangers)}."]})
+        raise InvalidInput(
+            {"invited_village_ids": [msg("unknown_village", village=", ".join(strangers))]}
+        )
     starts = occurrence_starts(data["starts_at"], data["recurrence"])
     duration = data["ends_at"] - data["starts_at"]
     series_id = new_id() if data["recurrence"] else None
@@ -512,7 +517,7 @@ def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
     _must_be_scheduled(animation)
     role = next((r for r in animation.roles if r.role == data["role"]), None)
     if role is None:
-        raise InvalidInput({"role": [f"Unknown role: {data['role']}."]})
+        raise InvalidInput({"role": [msg("unknown_role", role=data["role"])]})
     _known_member(uow, data["member_id"])
     current = next((h for h in animation.role_volunteers if h.member_id == data["member_id"]), None)
     if current is not None:
@@ -535,7 +540,7 @@ def _count_present(animation: Animation, data: dict) -> tuple[int, int | None]:
     strangers = [p for p in data["present"] if p not in active]
     if strangers:
         raise InvalidInput(
-            {"present": [f"Not a registration of this animation: {', '.join(strangers)}."]}
+            {"present": [msg("not_a_registration_here", registration=", ".join(strangers))]}
         )
     for registration in active.values():
         registration.present = registration.id in data["present"]
@@ -564,12 +569,10 @@ def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
     else:
         strangers = [v["member_id"] for v in data["volunteers"] if v["member_id"] not in roles]
         if strangers:
-            raise InvalidInput(
-                {"volunteers": [f"Holds no role at this animation: {', '.join(strangers)}."]}
-            )
+            raise InvalidInput({"volunteers": [msg("holds_no_role", member=", ".join(strangers))]})
         ids = [v["member_id"] for v in data["volunteers"]]
         if len(ids) != len(set(ids)):
-            raise InvalidInput({"volunteers": ["Each volunteer appears once."]})
+            raise InvalidInput({"volunteers": [msg("volunteer_listed_twice")]})
         volunteers = [
             {
                 "member_id": v["member_id"],

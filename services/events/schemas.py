@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone import network_facts
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 
 class KnownVillageOutput(network_facts.KnownVillageOutput):
@@ -71,13 +73,9 @@ class RecurrenceInput(Schema):
     @validates_schema
     def _ends(self, data, **_kwargs):
         if data.get("until") is None and data.get("count") is None:
-            raise ValidationError(
-                "A recurrence must end: give an end date (until) or a number of occurrences "
-                "(count).",
-                "until",
-            )
+            raise ValidationError(msg("recurrence_without_end"), "until")
         if data.get("until") is not None and data.get("count") is not None:
-            raise ValidationError("Give an end date or a number of occurrences, not both.", "count")
+            raise ValidationError(msg("recurrence_end_twice"), "count")
 
 
 class AnimationInput(Schema):
@@ -127,24 +125,24 @@ class AnimationInput(Schema):
             and data.get("starts_at")
             and recurrence["until"] < data["starts_at"].date()
         ):
-            raise ValidationError("The end date comes before the first occurrence.", "recurrence")
+            raise ValidationError(msg("recurrence_ends_before_start"), "recurrence")
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError("End must be after start.", "ends_at")
+            raise ValidationError(msg("end_after_start"), "ends_at")
         if (
             data.get("ends_at")
             and data.get("starts_at")
             and data["ends_at"] - data["starts_at"] > timedelta(days=7)
         ):
-            raise ValidationError("An animation lasts at most 7 days.", "ends_at")
+            raise ValidationError(msg("animation_too_long", days=7), "ends_at")
         roles = [r["role"] for r in data.get("roles") or []]
         if len(roles) != len(set(roles)):
-            raise ValidationError("A role is listed twice.", "roles")
+            raise ValidationError(msg("role_listed_twice"), "roles")
         ids = data.get("co_organiser_ids") or []
         if len(ids) != len(set(ids)):
-            raise ValidationError("A co-organiser is listed twice.", "co_organiser_ids")
+            raise ValidationError(msg("co_organiser_listed_twice"), "co_organiser_ids")
         invited = data.get("invited_village_ids") or []
         if len(invited) != len(set(invited)):
-            raise ValidationError("A village is listed twice.", "invited_village_ids")
+            raise ValidationError(msg("village_listed_twice"), "invited_village_ids")
 
 
 class CapacityInput(Schema):
@@ -172,16 +170,16 @@ class RegistrationInput(Schema):
     def _who(self, data, **_kwargs):
         if data.get("member_id"):
             if data.get("guest_name") or data.get("guest_phone"):
-                raise ValidationError("Give a member or a guest, not both.", "member_id")
+                raise ValidationError(msg("member_or_guest"), "member_id")
             return
         errors = {}
         if not data.get("guest_name"):
-            errors["guest_name"] = ["A guest needs a name and a phone."]
+            errors["guest_name"] = [msg("guest_needs_name_and_phone")]
         phone = data.get("guest_phone") or ""
         if not phone:
-            errors["guest_phone"] = ["A guest needs a name and a phone."]
+            errors["guest_phone"] = [msg("guest_needs_name_and_phone")]
         elif sum(c.isdigit() for c in phone) < 6 or not set(phone) <= set("0123456789 +.-()"):
-            errors["guest_phone"] = ["Not a valid phone number."]
+            errors["guest_phone"] = [msg("invalid_phone")]
         if errors:
             raise ValidationError(errors)
 
@@ -237,19 +235,17 @@ class AttendanceInput(Schema):
     @validates_schema
     def _counted(self, data, **_kwargs):
         if data.get("present") is None and data.get("people_reached") is None:
-            raise ValidationError("Give the people present or a head count.", "people_reached")
+            raise ValidationError(msg("presence_missing"), "people_reached")
         if data.get("present") is not None and data.get("people_reached") is not None:
-            raise ValidationError(
-                "Give the people present or a head count, not both.", "people_reached"
-            )
+            raise ValidationError(msg("presence_twice"), "people_reached")
         if data.get("present") is None and data.get("walk_ins"):
             raise ValidationError(
-                "People who came without registering are counted with the people present.",
+                msg("walk_ins_without_present"),
                 "walk_ins",
             )
         present = data.get("present") or []
         if len(present) != len(set(present)):
-            raise ValidationError("A registration is listed twice.", "present")
+            raise ValidationError(msg("registration_listed_twice"), "present")
 
 
 class RegistrationOutput(Schema):
@@ -406,11 +402,9 @@ class SuggestionStatusInput(Schema):
     @validates_schema
     def _reason(self, data, **_kwargs):
         if data.get("status") == "declined" and not data.get("reason"):
-            raise ValidationError("Give the reason for declining.", "reason")
+            raise ValidationError(msg("decline_reason_missing"), "reason")
         if data.get("answered_by") and data.get("status") not in ("planned", "done"):
-            raise ValidationError(
-                "Only a planned or done suggestion is answered by something.", "answered_by"
-            )
+            raise ValidationError(msg("answer_needs_planned_or_done"), "answered_by")
 
 
 class SuggestionOutput(Schema):

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
@@ -66,12 +67,18 @@ def _dump(suggestion: Suggestion) -> dict:
 
 
 _ANSWER_MODELS = {"offer": KnownOffer, "animation": Animation, "partner": KnownPartner}
+_UNKNOWN_ANSWER = {
+    "offer": "unknown_offer",
+    "animation": "unknown_animation",
+    "partner": "unknown_partner",
+}
 
 
 def _check_answer(uow, answered_by: dict) -> None:
-    if uow.session.get(_ANSWER_MODELS[answered_by["kind"]], answered_by["id"]) is None:
+    kind = answered_by["kind"]
+    if uow.session.get(_ANSWER_MODELS[kind], answered_by["id"]) is None:
         raise InvalidInput(
-            {"answered_by": {"id": [f"Unknown {answered_by['kind']}: {answered_by['id']}."]}}
+            {"answered_by": {"id": [msg(_UNKNOWN_ANSWER[kind], **{kind: answered_by["id"]})]}}
         )
 
 
@@ -90,9 +97,9 @@ def _known_member(uow, member_id: str, village_id: str) -> None:
     refused like an unknown one (their hub alone records what they ask for)."""
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None:
-        raise InvalidInput({"member_id": [f"Unknown member: {member_id}."]})
+        raise InvalidInput({"member_id": [msg("unknown_member", member=member_id)]})
     if member.village_id != village_id:
-        raise InvalidInput({"member_id": [f"Unknown member in this village: {member_id}."]})
+        raise InvalidInput({"member_id": [msg("unknown_member_here", member=member_id)]})
 
 
 def categories() -> list[dict]:

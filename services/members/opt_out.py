@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from backbone import config
 from backbone.clock import utcnow
 from backbone.errors import InvalidInput
+from backbone.messages import msg
 from services.members.models import Member
 
 SALT = "maillage-opt-out"
@@ -50,9 +51,7 @@ def withdraw_contact(uow, token: str) -> dict:
     try:
         member_id = URLSafeSerializer(_secret(), salt=SALT).loads(str(token or ""))
     except BadSignature:
-        raise InvalidInput(
-            {"token": ["Lien de désabonnement invalide. / Invalid opt-out link."]}
-        ) from None
+        raise InvalidInput({"token": [msg("bad_opt_out_link")]}) from None
     member = uow.session.get(Member, str(member_id))
     if member is None or member.erased_at is not None:
         return {"withdrawn": False}

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from backbone import retention
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from services.members import notices, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
@@ -253,13 +254,13 @@ def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
         member.tags = [MemberTag(tag=tag) for tag in data["tags"]]
     errors = {}
     if member.preferred_channel in ("phone", "sms") and not member.phone:
-        errors["phone"] = ["This channel needs a phone number."]
+        errors["phone"] = [msg("channel_needs_phone")]
     if member.preferred_channel == "email" and not member.email:
-        errors["email"] = ["This channel needs an email address."]
+        errors["email"] = [msg("channel_needs_email")]
     if not (member.phone or member.email or member.address):
-        errors["phone"] = ["Give a phone number, an email or an address."]
+        errors["phone"] = [msg("contact_missing")]
     if member.renewal_on and member.renewal_on < member.joined_on:
-        errors["renewal_on"] = ["The renewal date comes before the date joined."]
+        errors["renewal_on"] = [msg("renewal_before_joined")]
     if errors:
         raise InvalidInput(errors)
     member.search_name = normalise_name(f"{member.first_name} {member.last_name}")

@@ -3,8 +3,8 @@ UTF-8 or Windows-1252 — the gateway and the CLI decode the bytes with `decode_
 
 All or nothing: every row is checked (fields, duplicates inside the file and against the
 village's members); if any row has a problem nothing is written and the report lists each
-problem with its line number and field. Messages are English here and translated to French by
-the one catalogue (gateway/i18n.py), like every field error."""
+problem with its line number and field, its message in French (`message`) and English
+(`message_en`), both from the catalogue of field messages (backbone/messages.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 
 from backbone.errors import InvalidInput
+from backbone.messages import french, msg
 from backbone.schemas import load
 from services.members.people import _check_village, _likely_duplicates, new_member
 from services.members.schemas.people import (
@@ -126,14 +127,14 @@ class _RowError(Exception):
         self.field, self.message = field, message
 
 
-def _words(cell: str, table: dict, field: str, what: str) -> list[str]:
+def _words(cell: str, table: dict, field: str, unknown: str) -> list[str]:
     codes = []
     for word in re.split(r"[,/|+;]", cell):
         if not word.strip():
             continue
         code = table.get(_key(word))
         if code is None:
-            raise _RowError(field, f"Unknown {what}: {word.strip()}.")
+            raise _RowError(field, msg(unknown, word=word.strip()))
         if code not in codes:
             codes.append(code)
     return codes
@@ -145,7 +146,7 @@ def _date(cell: str, field: str) -> str:
             return datetime.strptime(cell, fmt).date().isoformat()
         except ValueError:
             continue
-    raise _RowError(field, "Not a valid date (use DD/MM/YYYY).")
+    raise _RowError(field, msg("import_date_format"))
 
 
 def _euros(cell: str, field: str) -> int:
@@ -157,7 +158,7 @@ def _euros(cell: str, field: str) -> int:
         .replace(",", ".")
     )
     if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
-        raise _RowError(field, "Not a valid amount in euros (e.g. 15 or 12,50).")
+        raise _RowError(field, msg("import_euros_format"))
     return round(float(text) * 100)
 
 
@@ -168,11 +169,11 @@ def _row_to_input(cells: dict, village_id: str) -> dict:
         if not cell:
             continue
         if field == "tags":
-            data["tags"] = _words(cell, _TAG_WORDS, field, "profile")
+            data["tags"] = _words(cell, _TAG_WORDS, field, "unknown_profile")
         elif field == "consents":
-            data["consents"] = _words(cell, _CONSENT_WORDS, field, "consent")
+            data["consents"] = _words(cell, _CONSENT_WORDS, field, "unknown_consent")
         elif field == "preferred_channel":
-            channel = _words(cell, _CHANNEL_WORDS, field, "channel")
+            channel = _words(cell, _CHANNEL_WORDS, field, "unknown_channel")
             data[field] = channel[0] if channel else "phone"
         elif field in ("joined_on", "renewal_on"):
             data[field] = _date(cell, field)
@@ -203,7 +204,7 @@ def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        raise InvalidInput({"file": ["The file is empty."]})
+        raise InvalidInput({"file": [msg("file_empty")]})
     delimiter = (
         ";"
         if first.count(";") >= first.count(",") and ";" in first
@@ -219,13 +220,14 @@ def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         fields.append(field)
     problems = {}
     if unknown:
-        problems["header"] = [f"Unknown column: {name}." for name in unknown]
+        problems["header"] = [msg("unknown_column", column=name) for name in unknown]
     missing = [name for name in REQUIRED if name not in fields]
     if missing:
         problems.setdefault("header", []).append(
-            "Missing column: "
-            + ", ".join({"last_name": "Nom", "first_name": "Prénom"}[m] for m in missing)
-            + "."
+            msg(
+                "missing_column",
+                column=", ".join({"last_name": "Nom", "first_name": "Prénom"}[m] for m in missing),
+            )
         )
     if problems:
         raise InvalidInput(problems)
@@ -235,8 +237,13 @@ def parse(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             continue
         rows.append((reader.line_num, cells))
     if len(rows) > MAX_ROWS:
-        raise InvalidInput({"file": [f"At most {MAX_ROWS} rows per file."]})
+        raise InvalidInput({"file": [msg("too_many_rows", rows=MAX_ROWS)]})
     return fields, rows
+
+
+def _in_french(problems: list[dict]) -> list[dict]:
+    """Each problem with its French `message` beside its English `message_en`."""
+    return [{**problem, "message": french(problem["message_en"])} for problem in problems]
 
 
 def import_members(uow, village_id: str, text: str) -> dict:
@@ -249,7 +256,7 @@ def import_members(uow, village_id: str, text: str) -> dict:
             {"row": 1, "field": field, "message_en": message}
             for field, message in _flatten(exc.errors)
         ]
-        return {"imported": 0, "rows": 0, "problems": problems, "member_ids": []}
+        return {"imported": 0, "rows": 0, "problems": _in_french(problems), "member_ids": []}
     problems, inputs = [], []
     seen_phones, seen_names = {}, {}
     for line, cells in rows:
@@ -258,7 +265,9 @@ def import_members(uow, village_id: str, text: str) -> dict:
                 {
                     "row": line,
                     "field": "file",
-                    "message_en": f"More cells than columns ({len(cells)} for {len(fields)}).",
+                    "message_en": msg(
+                        "more_cells_than_columns", cells=len(cells), columns=len(fields)
+                    ),
                 }
             )
             continue
@@ -285,7 +294,7 @@ def import_members(uow, village_id: str, text: str) -> dict:
                     "field": "phone"
                     if data.get("phone") and seen_phones.get(data["phone"])
                     else "last_name",
-                    "message_en": f"Same person as row {twin}.",
+                    "message_en": msg("same_person_as_row", row=twin),
                 }
             )
             continue
@@ -298,16 +307,20 @@ def import_members(uow, village_id: str, text: str) -> dict:
                 {
                     "row": line,
                     "field": "phone" if existing[0]["reason"] == "same_phone" else "last_name",
-                    "message_en": "Already registered in this village: "
-                    f"{existing[0]['display_name']}.",
+                    "message_en": msg("already_registered_here", name=existing[0]["display_name"]),
                 }
             )
             continue
         inputs.append(data)
     if not rows and not problems:
-        problems.append({"row": 2, "field": "file", "message_en": "The file has no rows."})
+        problems.append({"row": 2, "field": "file", "message_en": msg("file_without_rows")})
     if problems:
-        return {"imported": 0, "rows": len(rows), "problems": problems, "member_ids": []}
+        return {
+            "imported": 0,
+            "rows": len(rows),
+            "problems": _in_french(problems),
+            "member_ids": [],
+        }
     ids = []
     for data in inputs:
         member, _duplicates = new_member(uow, {**data, "confirm_duplicate": True})

@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from services.members.models import (
     AvailabilitySlot,
@@ -181,7 +182,7 @@ def _check_references(uow, data: dict) -> None:
     errors: dict = {}
     known_skills = set(uow.session.scalars(select(Skill.code)).all())
     bad = {
-        i: {"skill": [f"Unknown skill: {item['skill']}."]}
+        i: {"skill": [msg("unknown_skill", skill=item["skill"])]}
         for i, item in enumerate(data.get("skills") or [])
         if item["skill"] not in known_skills
     }
@@ -192,7 +193,11 @@ def _check_references(uow, data: dict) -> None:
         known = set(
             uow.session.scalars(select(Village.id).where(Village.id.in_(village_ids))).all()
         )
-        bad = {i: [f"Unknown village: {v}."] for i, v in enumerate(village_ids) if v not in known}
+        bad = {
+            i: [msg("unknown_village", village=v)]
+            for i, v in enumerate(village_ids)
+            if v not in known
+        }
         if bad:
             errors["village_ids"] = bad
     if errors:

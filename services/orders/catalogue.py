@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from backbone.clock import PARIS, utcnow
 from backbone.contracts.events.partners import WEEKDAYS
+from backbone.messages import msg
 from services.orders.models import CatalogueItem, CatalogueVersion
 from services.orders.schemas.catalogue import CatalogueItemOutput
 
@@ -85,15 +86,14 @@ def delivered_on(item: CatalogueItem, delivery_date: date) -> bool:
 
 
 def problem(item: CatalogueItem, delivery_date: date, now: datetime) -> str | None:
-    """Why `item` cannot be ordered for `delivery_date` at `now` (English; the
-    gateway translates), or None."""
+    """Why `item` cannot be ordered for `delivery_date` at `now` (a field message), or None."""
     if not item.available:
-        return f"Out of stock: {item.name}."
+        return msg("out_of_stock", item=item.name)
     if not delivered_on(item, delivery_date):
-        return f"Not delivered on that day: {item.name} (days: {', '.join(item.days)})."
+        return msg("not_delivered_that_day", item=item.name, days=list(item.days))
     if now >= cutoff_at(item, delivery_date):
         closed = cutoff_at(item, delivery_date).astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
-        return f"Too late for that day: orders for {item.name} closed on {closed}."
+        return msg("too_late_for_day", item=item.name, closed=closed)
     return None
 
 

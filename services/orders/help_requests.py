@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
@@ -189,7 +190,7 @@ def list_help_requests(
 ) -> list[dict]:
     """A village's help requests, newest window first (candidates are shown on one request)."""
     if status is not None and status not in HELP_STATUS_LABELS:
-        raise InvalidInput({"status": [f"Must be one of: {', '.join(HELP_STATUS_LABELS)}."]})
+        raise InvalidInput({"status": [msg("one_of", choices=", ".join(HELP_STATUS_LABELS))]})
     query = select(HelpRequest).where(HelpRequest.village_id == village_id)
     if status:
         query = query.where(HelpRequest.status == status)
@@ -223,11 +224,11 @@ def _create(uow, village_id: str, data: dict, now: datetime) -> dict:
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     if data["starts_at"] < now:
-        raise InvalidInput({"starts_at": ["The date is in the past."]})
+        raise InvalidInput({"starts_at": [msg("date_in_past")]})
     requester = uow.session.get(KnownMember, data["requester_member_id"])
     if requester is None or requester.erased_at is not None or requester.village_id != village_id:
         raise InvalidInput(
-            {"requester_member_id": [f"Unknown member: {data['requester_member_id']}."]}
+            {"requester_member_id": [msg("unknown_member", member=data["requester_member_id"])]}
         )
     request = HelpRequest(village_id=village_id, status="requested", created_at=now, **data)
     uow.session.add(request)

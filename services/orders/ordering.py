@@ -34,6 +34,7 @@ from sqlalchemy import and_, func, or_, select
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from backbone.state_machine import record_events
@@ -190,7 +191,7 @@ def settle(uow, order: Order, now: datetime) -> None:
 def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None or member.village_id != village_id:
-        raise InvalidInput({"member_id": [f"Unknown member in this village: {member_id}."]})
+        raise InvalidInput({"member_id": [msg("unknown_member_here", member=member_id)]})
     return member
 
 
@@ -213,9 +214,7 @@ def _create(
         if item.shared_supplier:
             purchase_order = supplier_orders.cycle_for(uow, item, data["delivery_date"], now)
             if purchase_order is None:
-                errors[index] = {
-                    "item_id": [f"The supplier's order for that day is already sent: {item.name}."]
-                }
+                errors[index] = {"item_id": [msg("supplier_order_sent", item=item.name)]}
             else:
                 cycles[index] = purchase_order.id
     if errors:
@@ -301,22 +300,15 @@ def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
     if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(
         HOME_DELIVERY_TAGS
     ):
-        raise InvalidInput(
-            {
-                "fulfilment": [
-                    "Home delivery is for members who cannot come (fragile, reduced "
-                    "mobility or without a car)."
-                ]
-            }
-        )
+        raise InvalidInput({"fulfilment": [msg("home_delivery_not_for_member")]})
     if data["delivery_date"] < today(now):
-        raise InvalidInput({"delivery_date": ["The date is in the past."]})
+        raise InvalidInput({"delivery_date": [msg("date_in_past")]})
     items = catalogue.items_of(uow, village_id, [line["item_id"] for line in data["lines"]])
     errors = {}
     for index, line in enumerate(data["lines"]):
         item = items.get(line["item_id"])
         if item is None:
-            errors[index] = {"item_id": [f"Not in this village's catalogue: {line['item_id']}."]}
+            errors[index] = {"item_id": [msg("not_in_catalogue", item=line["item_id"])]}
             continue
         why = catalogue.problem(item, data["delivery_date"], now)
         if why:
@@ -335,7 +327,7 @@ def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) ->
     order = _find(uow, order_id, village_ids, lock=True)
     if order.fulfilment == "locker":
         if not data["compartment"]:
-            raise InvalidInput({"compartment": ["Say which locker compartment it is in."]})
+            raise InvalidInput({"compartment": [msg("compartment_missing")]})
         order.locker_compartment = data["compartment"]
     record_events(uow, order.move_to("ready", now))
     return _commit_and_answer(uow, order)
@@ -425,7 +417,7 @@ def answer_line(
     now = now or utcnow()
     data = load(LineAnswerInput(), data)
     if decision == "refuse" and not data["reason"]:
-        raise InvalidInput({"reason": ["Give the reason for refusing."]})
+        raise InvalidInput({"reason": [msg("refusal_reason_missing")]})
     order = uow.session.scalars(
         select(Order).where(Order.id == str(order_id)).with_for_update()
     ).first()

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.orders.idempotency import made_once
@@ -177,7 +178,7 @@ def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
 def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = uow.session.get(KnownMember, data["member_id"])
     if member is None or member.erased_at is not None or member.village_id != village_id:
-        raise InvalidInput({"member_id": [f"Unknown member in this village: {data['member_id']}."]})
+        raise InvalidInput({"member_id": [msg("unknown_member_here", member=data["member_id"])]})
     parcel = Parcel(
         village_id=village_id,
         member_id=member.id,

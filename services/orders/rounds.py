@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.orders import ordering
@@ -239,7 +240,7 @@ def plan_round(
     data = load(RoundInput(), data)
     now = now or utcnow()
     if data["date"] < now.astimezone(PARIS).date():
-        raise InvalidInput({"date": ["The date is in the past."]})
+        raise InvalidInput({"date": [msg("date_in_past")]})
     served = data["village_ids"] or [village_id]
     if village_id not in served:
         served = [village_id, *served]
@@ -249,10 +250,10 @@ def plan_round(
     known = set(uow.session.scalars(select(KnownVillage.id).where(KnownVillage.id.in_(served))))
     unknown = [v for v in served if v not in known]
     if unknown:
-        raise InvalidInput({"village_ids": [f"Unknown village: {', '.join(unknown)}."]})
+        raise InvalidInput({"village_ids": [msg("unknown_village", village=", ".join(unknown))]})
     vehicle = uow.session.get(Vehicle, data["vehicle_id"])
     if vehicle is None or not vehicle.active:
-        raise InvalidInput({"vehicle_id": [f"Unknown vehicle: {data['vehicle_id']}."]})
+        raise InvalidInput({"vehicle_id": [msg("unknown_vehicle", vehicle=data["vehicle_id"])]})
     if (
         uow.session.scalar(
             select(Round.id).where(Round.vehicle_id == vehicle.id, Round.on_date == data["date"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput
+from backbone.messages import msg
 from backbone.schemas import load
 from services.orders.models import KnownMember, KnownVillage, KnownVolunteer, Vehicle
 from services.orders.schemas.rounds import VehicleInput, VehicleOutput
@@ -42,7 +43,9 @@ def create_vehicle(uow, data: dict) -> dict:
     driving licence (each refusal names its field); a name is used once (409)."""
     data = load(VehicleInput(), data)
     if uow.session.get(KnownVillage, data["depot_village_id"]) is None:
-        raise InvalidInput({"depot_village_id": [f"Unknown village: {data['depot_village_id']}."]})
+        raise InvalidInput(
+            {"depot_village_id": [msg("unknown_village", village=data["depot_village_id"])]}
+        )
     if data["driver_member_id"]:
         volunteer = uow.session.scalars(
             select(KnownVolunteer).where(
@@ -52,10 +55,10 @@ def create_vehicle(uow, data: dict) -> dict:
         ).first()
         if volunteer is None:
             raise InvalidInput(
-                {"driver_member_id": [f"Not an active volunteer: {data['driver_member_id']}."]}
+                {"driver_member_id": [msg("not_active_volunteer", member=data["driver_member_id"])]}
             )
         if not volunteer.has_licence:
-            raise InvalidInput({"driver_member_id": ["This volunteer has no driving licence."]})
+            raise InvalidInput({"driver_member_id": [msg("no_driving_licence")]})
     if uow.session.scalar(select(Vehicle.id).where(Vehicle.name == data["name"])) is not None:
         raise Conflict("vehicle_name_taken", field="name")
     vehicle = Vehicle(active=True, **data)

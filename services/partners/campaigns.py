@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.partners.models import Campaign, KnownVillage, Partner, Pledge
@@ -89,9 +90,9 @@ def launch_campaign(uow, data: dict, now=None) -> dict:
     data = load(CampaignInput(), data)
     now = now or utcnow()
     if data["village_id"] and uow.session.get(KnownVillage, data["village_id"]) is None:
-        raise InvalidInput({"village_id": [f"Unknown village: {data['village_id']}."]})
+        raise InvalidInput({"village_id": [msg("unknown_village", village=data["village_id"])]})
     if data["deadline"] <= now:
-        raise InvalidInput({"deadline": ["The deadline must be in the future."]})
+        raise InvalidInput({"deadline": [msg("deadline_in_past")]})
     campaign = Campaign(**data, status="running", launched_at=now)
     uow.session.add(campaign)
     uow.session.flush()
@@ -138,7 +139,7 @@ def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
     if data["partner_id"]:
         partner = uow.session.get(Partner, data["partner_id"])
         if partner is None:
-            raise InvalidInput({"partner_id": [f"Unknown partner: {data['partner_id']}."]})
+            raise InvalidInput({"partner_id": [msg("unknown_partner", partner=data["partner_id"])]})
         data["pledger_name"] = data["pledger_name"] or partner.name
     uow.session.add(Pledge(campaign_id=campaign.id, pledged_at=now, **data))
     uow.session.flush()

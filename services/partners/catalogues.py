@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.schemas import load
 from services.partners import partners
 from services.partners.models import CatalogueEntry, KnownVillage, Offer, OfferVillage, Partner
@@ -120,7 +121,7 @@ def add_entry(uow, village_id: str, data: dict) -> dict:
     _known_village(uow, village_id)
     offer = uow.session.get(Offer, data["offer_id"])
     if offer is None:
-        raise InvalidInput({"offer_id": [f"Unknown offer: {data['offer_id']}."]})
+        raise InvalidInput({"offer_id": [msg("unknown_offer", offer=data["offer_id"])]})
     # a shared lock: a removal of the partner committing now waits for this entry, then withdraws it
     if (
         uow.session.scalars(
@@ -132,13 +133,7 @@ def add_entry(uow, village_id: str, data: dict) -> dict:
     ):
         raise Conflict("partner_ended", field="offer_id")
     if not offer_available_in(uow, offer, village_id):
-        raise InvalidInput(
-            {
-                "offer_id": [
-                    "This offer is not available in this village: its partner does not serve it."
-                ]
-            }
-        )
+        raise InvalidInput({"offer_id": [msg("offer_not_served_here")]})
     existing = uow.session.scalars(
         select(CatalogueEntry).where(
             CatalogueEntry.village_id == village_id, CatalogueEntry.offer_id == offer.id

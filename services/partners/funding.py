@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backbone.errors import InvalidInput
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.partners.models import FundingSource, KnownVillage, Partner
@@ -42,12 +43,12 @@ def _dump(uow, source: FundingSource) -> dict:
 def add_funding_source(uow, data: dict) -> dict:
     data = load(FundingSourceInput(), data)
     if data["village_id"] and uow.session.get(KnownVillage, data["village_id"]) is None:
-        raise InvalidInput({"village_id": [f"Unknown village: {data['village_id']}."]})
+        raise InvalidInput({"village_id": [msg("unknown_village", village=data["village_id"])]})
     partner = uow.session.get(Partner, data["partner_id"]) if data["partner_id"] else None
     if data["partner_id"] and partner is None:
-        raise InvalidInput({"partner_id": [f"Unknown partner: {data['partner_id']}."]})
+        raise InvalidInput({"partner_id": [msg("unknown_partner", partner=data["partner_id"])]})
     if data["kind"] == "service_contract" and partner.kind != "local_authority":
-        raise InvalidInput({"partner_id": ["A service contract is bought by a local authority."]})
+        raise InvalidInput({"partner_id": [msg("contract_buyer_not_authority")]})
     source = FundingSource(
         **{k: v for k, v in data.items() if k != "received_on"},
         received_on=data["received_on"] or data["starts_on"],

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.partners import catalogues, partners, removal
@@ -81,7 +82,7 @@ def _check_villages(uow, partner: Partner, village_ids: list[str]) -> None:
         if (v not in served if served else uow.session.get(KnownVillage, v) is None)
     ]
     if wrong:
-        raise InvalidInput({"village_ids": [f"Not served by this partner: {v}." for v in wrong]})
+        raise InvalidInput({"village_ids": [msg("village_not_served", village=v) for v in wrong]})
 
 
 def _publish(uow, offer: Offer, partner: Partner, *, catalogue_changed: bool) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import exists, or_, select
 
 from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
+from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.schemas import load
 from services.partners.models import (
@@ -95,7 +96,7 @@ def register_partner(uow, data: dict) -> dict:
     """Create a partner, announce it (`partner.joined`) and issue its first API key (shown once)."""
     unknown = [v for v in data["village_ids"] if uow.session.get(KnownVillage, v) is None]
     if unknown:
-        raise InvalidInput({"village_ids": [f"Unknown village: {v}." for v in unknown]})
+        raise InvalidInput({"village_ids": [msg("unknown_village", village=v) for v in unknown]})
     siret = data.get("siret")
     partner = Partner(
         name=data["name"], kind=data["kind"], siret=siret.replace(" ", "") if siret else None

@@ -25,6 +25,7 @@ from services.partners import audience, deliveries, subscriptions, webhooks
 from services.partners.models import Delivery, FeedAccount
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 from tests.support.infrastructure import free_port
+from tests.support.messages import without_french
 from tests.support.webhooks import (
     T0,
     cancelled,
@@ -722,8 +723,6 @@ def test_an_offer_for_some_villages_reaches_their_partners_and_the_network(webho
 
 
 def test_every_message_of_the_subscription_schemas_has_a_french_translation():
-    from gateway.i18n import translate
-
     for schema, data in (
         (WebhookInput(), {"url": "ftp://x", "event_types": ["nope", "nope"]}),
         (WebhookInput(), {"url": "https://", "event_types": []}),
@@ -732,13 +731,7 @@ def test_every_message_of_the_subscription_schemas_has_a_french_translation():
     ):
         with pytest.raises(InvalidInput) as refused:
             load(schema, data)
-        for messages in refused.value.errors.values():
-            for english in (
-                messages
-                if isinstance(messages, list)
-                else [m for ms in messages.values() for m in ms]
-            ):
-                assert translate(english) != english, english
+        assert without_french(refused.value) == []
 
 
 def test_every_partner_type_has_a_contract():

@@ -2,9 +2,11 @@
 
 The members service consumes `animation.attended` (volunteer roles credit the time bank)."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.registry import registry
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 
 class AnimationVolunteer(Schema):
@@ -68,7 +70,7 @@ class AnimationAttendedV1(Schema):
     def each_volunteer_once(self, data, **_kwargs):
         seen = [v["member_id"] for v in data.get("volunteers") or []]
         if len(seen) != len(set(seen)):
-            raise ValidationError("Each volunteer appears once.", "volunteers")
+            raise ValidationError(msg("volunteer_listed_twice"), "volunteers")
 
 
 def _d(text):

@@ -1,8 +1,10 @@
 """Events published by the members service."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from backbone.contracts.registry import registry
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 VILLAGE_KINDS = ("fixed", "itinerant", "locker")
 VILLAGE_STATUSES = ("preparing", "open", "paused", "closed")
@@ -63,7 +65,9 @@ class VillageUpdatedV1(VillageOpenedV1):
 
 SKILL_LEVELS = ("debutant", "confirme", "expert")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", error="Use HH:MM (e.g. 09:30).")
+HHMM = validate.Regexp(
+    r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", error=msg("weekday_time", example="09:30")
+)
 
 
 class VolunteerSkillV1(Schema):

@@ -3,12 +3,14 @@
 The members service consumes the help requests' events (time bank, skills map); orders records
 them with `uow.record_event(...)` in the unit of work that changes the help request."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from backbone.contracts.registry import registry
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 SKILL_CODE = validate.Regexp(
-    r"^[a-z][a-z0-9_]{1,39}$", error="A skill code is lowercase, e.g. jardinage."
+    r"^[a-z][a-z0-9_]{1,39}$", error=msg("skill_code_format", example="jardinage")
 )
 
 

@@ -1,8 +1,10 @@
 """Events published by the partners service."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from backbone.contracts.registry import registry
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 
 @registry.register(
@@ -31,7 +33,7 @@ class PartnerJoinedV1(Schema):
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 VAT_RATES_PER_MILLE = (0, 21, 55, 100, 200)  # French rates: 0 %, 2.1 %, 5.5 %, 10 %, 20 %
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (e.g. 18:00).")
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=msg("weekday_time", example="18:00"))
 
 
 class CatalogueItemV1(Schema):
@@ -127,7 +129,7 @@ from marshmallow import ValidationError  # noqa: E402
 
 def _vat_rate(value):
     if value not in VAT_RATES_PER_MILLE:
-        raise ValidationError("Must be one of: 0, 21, 55, 100, 200.")
+        raise ValidationError(msg("one_of", choices="0, 21, 55, 100, 200"))
 
 
 @registry.register(

@@ -1,6 +1,9 @@
 """Shapes of staff accounts at the members service's boundary."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 ROLES = ("coordinator", "concierge")
 
@@ -17,11 +20,9 @@ class StaffAccountInput(Schema):
     @validates_schema
     def village_matches_role(self, data, **_kwargs):
         if data.get("role") == "concierge" and not data.get("village_id"):
-            raise ValidationError("A concierge belongs to one village.", "village_id")
+            raise ValidationError(msg("concierge_needs_village"), "village_id")
         if data.get("role") == "coordinator" and data.get("village_id"):
-            raise ValidationError(
-                "A coordinator serves the whole network, not one village.", "village_id"
-            )
+            raise ValidationError(msg("coordinator_has_no_village"), "village_id")
 
 
 class StaffAccountOutput(Schema):

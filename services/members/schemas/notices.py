@@ -1,7 +1,9 @@
 """Shapes of notices (telling members something: an animation cancelled, a parcel, an order ready)
 and of their delivery log."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from backbone.schemas import Schema
 
 NOTICE_CHANNELS = {"sms": "SMS", "email": "e-mail", "call": "appel de la conciergerie"}
 NOTICE_STATUSES = {"to_send": "à prévenir", "sent": "envoyé", "done": "prévenu·e"}

@@ -2,13 +2,15 @@
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from backbone.messages import msg
+from backbone.schemas import Schema
 from services.members.opening_hours import DAYS, Slot, minutes, overlapping
 
-OPENS = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="A time is written HH:MM (e.g. 09:30).")
+OPENS = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=msg("time_format", example="09:30"))
 CLOSES = validate.Regexp(
-    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="A time is written HH:MM (e.g. 09:30)."
+    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error=msg("time_format", example="09:30")
 )
 MAX_EXCEPTION_DAYS = 366
 
@@ -29,32 +31,31 @@ class SlotInput(Schema):
             and "closes" in data
             and minutes(data["closes"]) <= minutes(data["opens"])
         ):
-            raise ValidationError("Closing time must be after opening time.", "closes")
+            raise ValidationError(msg("closes_after_opens"), "closes")
 
 
 class WeeklySlotInput(SlotInput):
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
 
 
+def _pair(clash) -> dict:
+    return {
+        "first": f"{clash[0].opens}-{clash[0].closes}",
+        "second": f"{clash[1].opens}-{clash[1].closes}",
+    }
+
+
 def _check_weekly(slots, field="weekly"):
     for day in DAYS:
         clash = overlapping(Slot(s["opens"], s["closes"]) for s in slots if s["day"] == day)
         if clash:
-            raise ValidationError(
-                f"Slots overlap on {day}: {clash[0].opens}-{clash[0].closes} and "
-                f"{clash[1].opens}-{clash[1].closes}.",
-                field,
-            )
+            raise ValidationError(msg("slots_overlap_on", day=day, **_pair(clash)), field)
 
 
 def _check_day(slots, field="slots"):
     clash = overlapping(Slot(s["opens"], s["closes"]) for s in slots)
     if clash:
-        raise ValidationError(
-            f"Slots overlap: {clash[0].opens}-{clash[0].closes} and "
-            f"{clash[1].opens}-{clash[1].closes}.",
-            field,
-        )
+        raise ValidationError(msg("slots_overlap", **_pair(clash)), field)
 
 
 WEEKLY = dict(validate=validate.Length(max=7 * 6))
@@ -76,18 +77,14 @@ class OpeningExceptionInput(Schema):
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:
-                raise ValidationError("The end date must not be before the start date.", "end")
+                raise ValidationError(msg("end_before_start_date"), "end")
             if end - start >= timedelta(days=MAX_EXCEPTION_DAYS):
-                raise ValidationError(
-                    f"An exception lasts at most {MAX_EXCEPTION_DAYS} days.", "end"
-                )
+                raise ValidationError(msg("exception_too_long", days=MAX_EXCEPTION_DAYS), "end")
         slots = data.get("slots") or []
         if data.get("closed", True) and slots:
-            raise ValidationError(
-                "A closed day has no hours: set closed to false for special hours.", "slots"
-            )
+            raise ValidationError(msg("closed_day_has_no_hours"), "slots")
         if not data.get("closed", True) and not slots:
-            raise ValidationError("Give the special hours, or mark the day closed.", "slots")
+            raise ValidationError(msg("special_hours_missing"), "slots")
         _check_day(slots)
 
 

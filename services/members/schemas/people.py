@@ -6,9 +6,11 @@ import unicodedata
 from datetime import date
 
 import phonenumbers
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import MEMBER_SERVICE_TAGS
+from backbone.messages import msg
+from backbone.schemas import Schema
 from services.members.schemas.villages import POSTCODE
 
 # profile tags (fixed list); the French words are what a concierge types in an import file
@@ -88,8 +90,8 @@ class Phone(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
             return normalise_phone(text)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        except ValueError:
+            raise ValidationError(msg("invalid_phone")) from None
 
 
 def _optional_text(max_length):
@@ -118,17 +120,17 @@ class _MemberFields(Schema):
             and data.get("renewal_on")
             and data["renewal_on"] < data["joined_on"]
         ):
-            raise ValidationError("The renewal date comes before the date joined.", "renewal_on")
+            raise ValidationError(msg("renewal_before_joined"), "renewal_on")
         channel = data.get("preferred_channel")
         if channel in ("phone", "sms") and "phone" in data and not data["phone"]:
-            raise ValidationError("This channel needs a phone number.", "phone")
+            raise ValidationError(msg("channel_needs_phone"), "phone")
         if channel == "email" and "email" in data and not data["email"]:
-            raise ValidationError("This channel needs an email address.", "email")
+            raise ValidationError(msg("channel_needs_email"), "email")
         for name in ("first_name", "last_name"):
             if name in data and not normalise_name(data[name]):
-                raise ValidationError("A name needs at least one letter.", name)
+                raise ValidationError(msg("name_needs_letter"), name)
         if "tags" in data and len(set(data["tags"])) != len(data["tags"]):
-            raise ValidationError("A tag is given twice.", "tags")
+            raise ValidationError(msg("tag_given_twice"), "tags")
 
 
 class MemberInput(_MemberFields):
@@ -157,7 +159,7 @@ class MemberInput(_MemberFields):
     @validates_schema
     def reachable(self, data, **_kwargs):
         if not (data.get("phone") or data.get("email") or data.get("address")):
-            raise ValidationError("Give a phone number, an email or an address.", "phone")
+            raise ValidationError(msg("contact_missing"), "phone")
 
 
 class MemberCreateBody(MemberInput):

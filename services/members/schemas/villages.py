@@ -1,17 +1,15 @@
 """Shapes of villages at the members service's boundary."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import VILLAGE_KINDS, VILLAGE_STATUSES
+from backbone.messages import msg
+from backbone.schemas import Schema
 from services.members.schemas.opening_hours import CoordinatesInput
 
-SLUG = validate.Regexp(
-    r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase letters, digits and dashes."
-)
-INSEE = validate.Regexp(
-    r"^(\d{5}|2[AB]\d{3})$", error="An INSEE code has 5 characters (e.g. 19031)."
-)
-POSTCODE = validate.Regexp(r"^\d{5}$", error="A postcode has 5 digits.")
+SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error=msg("slug_format"))
+INSEE = validate.Regexp(r"^(\d{5}|2[AB]\d{3})$", error=msg("insee_code_format", example="19031"))
+POSTCODE = validate.Regexp(r"^\d{5}$", error=msg("postcode_format"))
 
 # What a hub may offer: code -> French label (the one fixed list of the network)
 VILLAGE_SERVICES = {
@@ -48,7 +46,7 @@ class PublicPhone(fields.String):
 def _unique_services(data):
     services = data.get("services") or []
     if len(set(services)) != len(services):
-        raise ValidationError("Each service is listed once.", "services")
+        raise ValidationError(msg("service_listed_twice"), "services")
 
 
 class VillageInput(Schema):

@@ -4,9 +4,11 @@ What a schema can check alone is checked here (levels, days, HH:MM, inverted or 
 a skill listed twice); what needs the database (unknown skill, unknown village, the member) is
 checked by the service layer (services/members/volunteers.py), with the same field-naming shape."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import HHMM, SKILL_LEVELS, WEEKDAYS
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 DAY_LABELS = {
     "monday": "lundi",
@@ -27,7 +29,7 @@ CATEGORY_LABELS = {
     "cuisine_couture": "Cuisine et couture",
     "lien_social": "Lien social",
 }
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM (e.g. 2026-11).")
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=msg("month_format", example="2026-11"))
 
 
 class SkillLevelInput(Schema):
@@ -43,7 +45,7 @@ class AvailabilitySlotInput(Schema):
     @validates_schema
     def end_after_start(self, data, **_kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("End must be after start.", "end")
+            raise ValidationError(msg("end_after_start"), "end")
 
 
 def _check_skills(skills):
@@ -51,7 +53,7 @@ def _check_skills(skills):
     seen = set()
     for index, item in enumerate(skills or []):
         if item["skill"] in seen:
-            errors[index] = {"skill": ["This skill is already listed."]}
+            errors[index] = {"skill": [msg("skill_listed_twice")]}
         seen.add(item["skill"])
     if errors:
         raise ValidationError(errors, "skills")
@@ -68,9 +70,7 @@ def _check_slots(slots):
                 and earlier["start"] < slot["end"]
             ):
                 errors[index] = {
-                    "start": [
-                        f"Overlaps the slot {earlier['start']}–{earlier['end']} of the same day."
-                    ]
+                    "start": [msg("slot_overlaps", slot=f"{earlier['start']}–{earlier['end']}")]
                 }
                 break
     if errors:
@@ -84,7 +84,7 @@ class _VolunteerFields(Schema):
         _check_slots(data.get("availability"))
         village_ids = data.get("village_ids") or []
         if len(village_ids) != len(set(village_ids)):
-            raise ValidationError("A village is listed twice.", "village_ids")
+            raise ValidationError(msg("village_listed_twice"), "village_ids")
 
 
 class VolunteerInput(_VolunteerFields):

@@ -1,6 +1,8 @@
 """Shapes of the catalogue read model (what the counter may sell in a village)."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from backbone.schemas import Schema
 
 
 class CatalogueItemOutput(Schema):

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import SKILL_CODE
+from backbone.messages import msg
+from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
 
 HELP_STATUS_LABELS = {
@@ -50,10 +52,10 @@ class HelpRequestInput(Schema):
     def _window(self, data, **_kwargs):
         if data.get("starts_at") and data.get("ends_at"):
             if data["ends_at"] <= data["starts_at"]:
-                raise ValidationError("End must be after start.", "ends_at")
+                raise ValidationError(msg("end_after_start"), "ends_at")
             if data["ends_at"] - data["starts_at"] > timedelta(hours=MAX_WINDOW_HOURS):
                 raise ValidationError(
-                    f"A help request lasts at most {MAX_WINDOW_HOURS} hours.", "ends_at"
+                    msg("help_request_too_long", hours=MAX_WINDOW_HOURS), "ends_at"
                 )
 
 

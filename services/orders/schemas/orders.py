@@ -1,8 +1,10 @@
 """Shapes of orders at the counter: what the concierge sends, what comes back, the day's list."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import FULFILMENTS
+from backbone.messages import msg
+from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
 from services.orders.schemas.parcels import ParcelOutput
 
@@ -35,7 +37,7 @@ class OrderLineInput(Schema):
     quantity = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=1, max=999, error="A quantity is at least 1 (at most 999)."),
+        validate=validate.Range(min=1, max=999, error=msg("quantity_range", max=999)),
     )
 
 
@@ -62,7 +64,9 @@ class OrderInput(Schema):
     lines = fields.List(
         fields.Nested(OrderLineInput),
         required=True,
-        validate=validate.Length(min=1, max=MAX_LINES, error="An order has 1 to 50 lines."),
+        validate=validate.Length(
+            min=1, max=MAX_LINES, error=msg("order_lines_count", max=MAX_LINES)
+        ),
     )
 
     @validates_schema
@@ -71,14 +75,12 @@ class OrderInput(Schema):
             data.get("fulfilment") == "home_delivery"
             and not (data.get("delivery_address") or "").strip()
         ):
-            raise ValidationError("Home delivery needs an address.", "delivery_address")
+            raise ValidationError(msg("home_delivery_needs_address"), "delivery_address")
         if data.get("fulfilment") == "truck_stop" and not (data.get("truck_stop") or "").strip():
-            raise ValidationError("Say at which stop of the truck.", "truck_stop")
+            raise ValidationError(msg("truck_stop_missing"), "truck_stop")
         items = [line["item_id"] for line in data.get("lines") or []]
         if len(items) != len(set(items)):
-            raise ValidationError(
-                "An item is listed twice: give one line with the total quantity.", "lines"
-            )
+            raise ValidationError(msg("item_listed_twice"), "lines")
 
 
 class ReadyInput(Schema):

@@ -1,8 +1,9 @@
 """Shapes of parcels at the counter (dépôt / retrait)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
+from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
 
 STATUS_LABELS = {

@@ -1,6 +1,9 @@
 """Vehicles and rounds (tournées mutualisées) at the boundary."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 ROUND_STATUS_LABELS = {"planned": "Prévue", "completed": "Terminée"}
 STOP_KIND_LABELS = {
@@ -38,9 +41,7 @@ class VehicleInput(Schema):
     @validates_schema
     def _one_driver(self, data, **_kwargs):
         if bool(data.get("driver_member_id")) == bool(data.get("driver_partner_id")):
-            raise ValidationError(
-                "Give a volunteer driver or a logistics partner, one of them.", "driver_member_id"
-            )
+            raise ValidationError(msg("one_driver"), "driver_member_id")
 
 
 class VehicleOutput(Schema):
@@ -77,7 +78,7 @@ class RoundInput(Schema):
     def _villages(self, data, **_kwargs):
         ids = data.get("village_ids") or []
         if len(ids) != len(set(ids)):
-            raise ValidationError("A village is listed twice.", "village_ids")
+            raise ValidationError(msg("village_listed_twice"), "village_ids")
 
 
 class StopCompleteInput(Schema):

@@ -1,6 +1,8 @@
 """Shapes of pooled supplier orders (one per shared supplier and delivery day)."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from backbone.schemas import Schema
 
 
 class PurchaseOrderLineOutput(Schema):

@@ -1,6 +1,9 @@
 """Shapes of funding sources (per village or for the network) and of crowdfunding campaigns."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 FUNDING_KINDS = (
     "public_grant",
@@ -55,18 +58,14 @@ class FundingSourceInput(Schema):
     @validates_schema
     def _consistent(self, data, **_kwargs):
         if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
-            raise ValidationError("The end date must not be before the start date.", "ends_on")
+            raise ValidationError(msg("end_before_start_date"), "ends_on")
         if data.get("kind") == "service_contract":
             if not data.get("services"):
-                raise ValidationError("A service contract lists the services bought.", "services")
+                raise ValidationError(msg("contract_services_missing"), "services")
             if not data.get("ends_on"):
-                raise ValidationError(
-                    "A service contract has a period: give its end date.", "ends_on"
-                )
+                raise ValidationError(msg("contract_end_missing"), "ends_on")
             if not data.get("partner_id"):
-                raise ValidationError(
-                    "A service contract names the local authority buying.", "partner_id"
-                )
+                raise ValidationError(msg("contract_buyer_missing"), "partner_id")
 
 
 class FundingSourceOutput(Schema):
@@ -116,7 +115,7 @@ class PledgeInput(Schema):
     @validates_schema
     def _one_pledger(self, data, **_kwargs):
         if bool(data.get("member_id")) == bool(data.get("partner_id")):
-            raise ValidationError("Give a member or a partner, not both.", "member_id")
+            raise ValidationError(msg("member_or_partner"), "member_id")
 
 
 class PledgeOutput(Schema):

@@ -1,9 +1,11 @@
 """Shapes of offers (what a partner sells) and of each village's catalogue (what a village sells of
 them, at its local price). A catalogue item has the shape of `catalogue.changed`'s items."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.partners import HHMM, VAT_RATES_PER_MILLE, WEEKDAYS, CatalogueItemV1
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 OFFER_KINDS = ("product", "service")
 UNITS = (
@@ -65,9 +67,9 @@ class OfferInput(Schema):
     @validates_schema
     def _no_repeats(self, data, **_kwargs):
         if len(set(data.get("days") or [])) != len(data.get("days") or []):
-            raise ValidationError("A day is listed twice.", "days")
+            raise ValidationError(msg("day_listed_twice"), "days")
         if len(set(data.get("village_ids") or [])) != len(data.get("village_ids") or []):
-            raise ValidationError("A village is listed twice.", "village_ids")
+            raise ValidationError(msg("village_listed_twice"), "village_ids")
 
 
 class AvailabilityInput(Schema):
@@ -109,7 +111,7 @@ class CatalogueEntryUpdate(Schema):
     @validates_schema
     def _something(self, data, **_kwargs):
         if not data:
-            raise ValidationError("Give a price or an availability.", "price_cents")
+            raise ValidationError(msg("price_or_availability_missing"), "price_cents")
 
 
 class CatalogueOutput(Schema):

@@ -1,8 +1,10 @@
 """Shapes crossing the partners service's boundary: partners, their contacts, API keys, villages."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from backbone import network_facts
+from backbone.messages import msg
+from backbone.schemas import Schema
 
 PARTNER_KINDS = (
     "producer",
@@ -17,9 +19,7 @@ PARTNER_KINDS = (
 )
 RELATIONSHIPS = ("supplier", "logistics", "client", "funder", "co_organiser")
 SCOPES = ("village", "cluster", "network")  # one village, several villages, every village (no list)
-API_KEY = validate.Regexp(
-    r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error="Not a Maillage API key."
-)
+API_KEY = validate.Regexp(r"^mlg_[0-9a-f]{16}_[A-Za-z0-9_-]{20,80}$", error=msg("api_key_format"))
 # La Poste's establishments' SIRETs do not follow Luhn: their digits sum to a multiple of 5
 LA_POSTE_SIREN = "356000000"
 
@@ -49,7 +49,7 @@ class ContactInput(Schema):
     @validates_schema
     def _reachable(self, data, **_kwargs):
         if not data.get("phone") and not data.get("email"):
-            raise ValidationError("Give a phone number or an email.", "phone")
+            raise ValidationError(msg("phone_or_email_missing"), "phone")
 
 
 class PartnerInput(Schema):
@@ -88,15 +88,15 @@ class PartnerInput(Schema):
     @validates("siret")
     def _siret(self, value, **_kwargs):
         if value is not None and not siret_is_valid(value.replace(" ", "")):
-            raise ValidationError("Not a valid SIRET (14 digits, checked).")
+            raise ValidationError(msg("invalid_siret"))
 
     @validates_schema
     def _consistent(self, data, **_kwargs):
         villages = data.get("village_ids") or []
         if len(set(villages)) != len(villages):
-            raise ValidationError("A village is listed twice.", "village_ids")
+            raise ValidationError(msg("village_listed_twice"), "village_ids")
         if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
-            raise ValidationError("A relationship is listed twice.", "relationships")
+            raise ValidationError(msg("relationship_listed_twice"), "relationships")
         scope = data.get("scope")
         expected = {
             "network": len(villages) == 0,
@@ -104,9 +104,7 @@ class PartnerInput(Schema):
             "cluster": len(villages) >= 2,
         }
         if scope is not None and not expected[scope]:
-            raise ValidationError(
-                "A village scope lists one village, a cluster several, the network none.", "scope"
-            )
+            raise ValidationError(msg("scope_villages"), "scope")
 
 
 class PartnerUpdateInput(Schema):
@@ -122,9 +120,9 @@ class PartnerUpdateInput(Schema):
     @validates_schema
     def _something(self, data, **_kwargs):
         if not data:
-            raise ValidationError("Give relationships, contacts or a SIRET.", "relationships")
+            raise ValidationError(msg("partner_details_missing"), "relationships")
         if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
-            raise ValidationError("A relationship is listed twice.", "relationships")
+            raise ValidationError(msg("relationship_listed_twice"), "relationships")
 
 
 class ContactOutput(Schema):
@@ -177,7 +175,7 @@ class PartnerRemovalInput(Schema):
     @validates("reason")
     def _not_blank(self, value, **_kwargs):
         if len(value.strip()) < 3:
-            raise ValidationError("Give the reason the partnership ends (at least 3 characters).")
+            raise ValidationError(msg("partnership_end_reason_missing"))
 
 
 class PartnerRemovedOutput(Schema):

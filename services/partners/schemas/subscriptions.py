@@ -3,10 +3,11 @@
 import ipaddress
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
 from backbone import config
-from backbone.schemas import PageQuery
+from backbone.messages import msg
+from backbone.schemas import PageQuery, Schema
 from services.partners.addresses import is_internal
 
 DELIVERY_STATUSES = ("pending", "delivered", "parked")
@@ -22,15 +23,11 @@ def _event_types():
 def check_webhook_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        raise ValidationError("A webhook URL starts with http:// or https://.")
+        raise ValidationError(msg("webhook_scheme"))
     if not parts.hostname:
-        raise ValidationError(
-            "A webhook URL names a host (e.g. https://example.org/hooks/maillage)."
-        )
+        raise ValidationError(msg("webhook_host", example="https://example.org/hooks/maillage"))
     if not config.webhook_allow_private() and _internal_literal(parts.hostname):
-        raise ValidationError(
-            "A webhook URL must reach the partner on the internet, not an internal address."
-        )
+        raise ValidationError(msg("webhook_internal"))
 
 
 def _internal_literal(host: str) -> bool:
@@ -62,9 +59,9 @@ class WebhookInput(Schema):
         known = _event_types()
         unknown = [t for t in value if t not in known]
         if unknown:
-            raise ValidationError(f"Unknown event type: {', '.join(unknown)}.")
+            raise ValidationError(msg("unknown_event_type", types=", ".join(unknown)))
         if len(set(value)) != len(value):
-            raise ValidationError("An event type is listed twice.")
+            raise ValidationError(msg("event_type_listed_twice"))
 
 
 class WebhookOutput(Schema):
