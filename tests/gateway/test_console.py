@@ -256,12 +256,19 @@ def test_signing_out_forgets_the_session_and_unknown_pages_answer_in_french(gate
 
 
 def test_an_order_line_error_is_shown_beside_its_item_in_french():
+    from backbone.errors import InvalidInput
+    from backbone.messages import msg
     from gateway.console.counter import _line_errors
 
-    errors = _line_errors(
-        {0: {"item_id": ["Out of stock: Lait cru."]}, "1": {"quantity": ["Not a valid integer."]}},
-        [{"item_id": "lait"}, {"item_id": "tomme"}],
+    refused = InvalidInput(
+        {
+            "lines": {
+                0: {"item_id": [msg("out_of_stock", item="Lait cru")]},
+                "1": {"quantity": [msg("invalid_integer")]},
+            }
+        }
     )
+    errors = _line_errors(refused.errors_fr["lines"], [{"item_id": "lait"}, {"item_id": "tomme"}])
     assert errors == {"qty-lait": "En rupture : Lait cru.", "qty-tomme": "Nombre entier attendu."}
 
 
@@ -283,7 +290,7 @@ def test_the_counter_day_says_how_many_orders_await_suppliers_not_how_many_it_li
         "skill_labels": {},
     }
     html = templates.get_template("_counter_today.html").render(village={"id": A}, counter=counter)
-    assert "137 commande(s) attendent la réponse d'un fournisseur" in html
+    assert "137 commandes attendent la réponse d'un fournisseur" in html
     counter.update(awaiting_suppliers=[], awaiting_suppliers_count=0)
     assert "attendent la réponse" not in templates.get_template("_counter_today.html").render(
         village={"id": A}, counter=counter
