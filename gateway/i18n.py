@@ -8,6 +8,8 @@ catalogue of field messages (backbone/messages.py), in both languages, with the 
 
 from __future__ import annotations
 
+from backbone.formats import ENGLISH as ENGLISH_FORMATS
+from backbone.formats import counted
 from backbone.messages import ENGLISH, FRENCH, label
 
 MESSAGES = {
@@ -105,8 +107,8 @@ MESSAGES = {
         "This consent is not currently given: nothing to withdraw.",
     ),
     "import_refused": (
-        "Rien n'a été importé : {count} problème(s) à corriger dans le fichier (détail par ligne).",
-        "Nothing was imported: {count} problem(s) to fix in the file (see each row).",
+        "Rien n'a été importé : {problems} à corriger dans le fichier (détail par ligne).",
+        "Nothing was imported: {problems_en} to fix in the file (see each row).",
     ),
     # animations and suggestions (events service)
     "already_registered": (
@@ -324,13 +326,13 @@ def duration(seconds: int) -> tuple[str, str]:
     seconds = max(1, int(seconds))
     if seconds < 60:
         return (
-            f"{seconds} seconde{'s' if seconds > 1 else ''}",
-            f"{seconds} second{'s' if seconds > 1 else ''}",
+            counted(seconds, "seconde", "secondes"),
+            counted(seconds, "second", "seconds", ENGLISH_FORMATS),
         )
     minutes = -(-seconds // 60)
     return (
-        f"{minutes} minute{'s' if minutes > 1 else ''}",
-        f"{minutes} minute{'s' if minutes > 1 else ''}",
+        counted(minutes, "minute", "minutes"),
+        counted(minutes, "minute", "minutes", ENGLISH_FORMATS),
     )
 
 

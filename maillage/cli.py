@@ -180,6 +180,7 @@ def import_members(file, slug):
     UTF-8 or Windows-1252). All or nothing: any bad row and nothing is imported; the report says
     why, row by row, in French."""
     from backbone.errors import InvalidInput
+    from backbone.formats import counted
     from gateway.i18n import import_problems
     from services.members.people_import import decode_text
 
@@ -198,7 +199,8 @@ def import_members(file, slug):
             click.echo(
                 f"ligne {problem['row']}, {problem['column']} : {problem['message']}", err=True
             )
-        _fail(f"rien n'a été importé : {len(problems)} problème(s) à corriger dans {file.name}")
+        problems_count = counted(len(problems), "problème", "problèmes")
+        _fail(f"rien n'a été importé : {problems_count} à corriger dans {file.name}")
     click.echo(f"{report['imported']} habitant·es importé·es dans {village['name']}")
 
 

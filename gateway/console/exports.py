@@ -8,6 +8,7 @@ import csv
 import io
 
 from backbone.csv_cells import safe_cell
+from backbone.formats import counted, plural
 from gateway.console import figures as F
 
 
@@ -32,23 +33,31 @@ def csv_tables(result: dict) -> dict[str, tuple[list[str], list[list]]]:
 def narrative(result: dict) -> list[str]:
     """Short sentences a funder reads first, from the totals that exist."""
     totals, count = result["totals"], len(result["villages"])
-    sentences = [f"Sur la période, {count} village(s) du réseau sont suivis dans ce rapport."]
+    sentences = [
+        f"Sur la période, {counted(count, 'village', 'villages')} du réseau "
+        f"{plural(count, 'est suivi', 'sont suivis')} dans ce rapport."
+    ]
     if "sales_cents" in totals:
         sentence = (
             "Les points relais ont enregistré "
             f"{F.display('sales_cents', totals['sales_cents'])} de ventes"
         )
         if "orders" in totals:
-            sentence += f" pour {F.display('orders', totals['orders'])} commande(s)"
+            orders = totals["orders"]
+            sentence += (
+                f" pour {F.display('orders', orders)} {plural(orders, 'commande', 'commandes')}"
+            )
         sentences.append(sentence + ", autant d'activité économique gardée sur le territoire.")
     elif "orders" in totals:
+        orders = totals["orders"]
         sentences.append(
-            f"{F.display('orders', totals['orders'])} commande(s) "
-            "ont été passées dans les points relais."
+            f"{F.display('orders', orders)} "
+            + plural(orders, "commande a été passée", "commandes ont été passées")
+            + " dans les points relais."
         )
     if totals.get("volunteer_minutes"):
         who = (
-            f" par {totals['active_volunteers']} bénévole(s)"
+            f" par {counted(totals['active_volunteers'], 'bénévole', 'bénévoles')}"
             if totals.get("active_volunteers")
             else ""
         )
@@ -56,17 +65,43 @@ def narrative(result: dict) -> list[str]:
             f"{F.display('volunteer_minutes', totals['volunteer_minutes'])} de bénévolat ont été "
             f"données{who}."
         )
-    for name, text in (
-        ("help_requests_done", "coup(s) de main ont été rendus entre habitants"),
-        ("attendance", "participations aux animations ont été comptées"),
-        ("parcels_received", "colis ont été reçus pour les habitants"),
-        ("funding_total_cents", "de financements ont été reçus"),
-        ("people_reached", "participations aux animations ont été comptées"),
-        ("parcels", "colis ont été reçus pour les habitants"),
-        ("suggestions_answered", "suggestion(s) d'habitants ont reçu une réponse"),
+    for name, one, other in (
+        (
+            "help_requests_done",
+            "coup de main a été rendu entre habitants",
+            "coups de main ont été rendus entre habitants",
+        ),
+        (
+            "attendance",
+            "participation aux animations a été comptée",
+            "participations aux animations ont été comptées",
+        ),
+        (
+            "parcels_received",
+            "colis a été reçu pour les habitants",
+            "colis ont été reçus pour les habitants",
+        ),
+        ("funding_total_cents", "de financements ont été reçus", "de financements ont été reçus"),
+        (
+            "people_reached",
+            "participation aux animations a été comptée",
+            "participations aux animations ont été comptées",
+        ),
+        (
+            "parcels",
+            "colis a été reçu pour les habitants",
+            "colis ont été reçus pour les habitants",
+        ),
+        (
+            "suggestions_answered",
+            "suggestion d'habitant a reçu une réponse",
+            "suggestions d'habitants ont reçu une réponse",
+        ),
     ):
         if totals.get(name):
-            sentences.append(f"{F.display(name, totals[name])} {text}.")
+            value = totals[name]
+            text = other if name.endswith("_cents") else plural(value, one, other)
+            sentences.append(f"{F.display(name, value)} {text}.")
     if totals.get("new_members") is not None:
         sentences.append(
             f"{F.display('new_members', totals['new_members'])} nouvel(le)s habitant(e)s ont adhéré"
@@ -79,7 +114,8 @@ def narrative(result: dict) -> list[str]:
         )
     if totals.get("missing_skills"):
         sentences.append(
-            f"{totals['missing_skills']} besoin(s) en compétences restent sans bénévole : "
+            f"{counted(totals['missing_skills'], 'besoin', 'besoins')} en compétences "
+            f"{plural(totals['missing_skills'], 'reste', 'restent')} sans bénévole : "
             "une piste pour la prochaine campagne de recrutement."
         )
     return sentences

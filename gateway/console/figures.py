@@ -10,6 +10,7 @@ from datetime import date
 import eventlet
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
+from backbone import formats
 from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
 from backbone.messages import msg
@@ -249,20 +250,17 @@ def display(name: str, value):
     if value is None:
         return "—"
     if name.endswith("_cents") and isinstance(value, (int, float)):
-        return f"{value / 100:,.2f}\u00a0€".replace(",", "\u202f").replace(".", ",")
+        return formats.money(value)
     if name.endswith("_minutes") and isinstance(value, (int, float)):
-        hours = value / 60
-        if hours % 1:
-            return f"{hours:,.1f}\u00a0h".replace(",", "\u202f").replace(".", ",")
-        return f"{int(hours)}\u00a0h"
+        return formats.hours(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+        return formats.number(value, 2)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return formats.number(value)
     return str(value)
 
 

@@ -17,14 +17,13 @@ import hmac
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
-from backbone.clock import PARIS
+from backbone import formats
 from backbone.errors import (
     AuthenticationFailed,
     Conflict,
@@ -44,55 +43,10 @@ STATIC = HERE / "static"
 
 __all__ = ["page", "Ctx", "STAFF", "COORDINATOR", "COOKIE", "form_errors", "redirect"]
 
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-
-
-def _as_local(value):
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                return value
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(PARIS)
-    return value
-
-
-def french_date(value) -> str:
-    value = _as_local(value)
-    if isinstance(value, (date, datetime)):
-        return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
-    return value or ""
-
-
-def french_time(value) -> str:
-    value = _as_local(value)
-    return value.strftime("%H h %M") if isinstance(value, datetime) else ""
-
-
-def french_number(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{int(value):,}".replace(",", "\u202f")
+# the consoles' names for the formats of backbone/formats.py (templates' filters, reports)
+french_date = formats.long_date
+french_time = formats.clock_time
+french_number = formats.number
 
 
 templates = Environment(
@@ -105,7 +59,14 @@ def labels(codes, mapping) -> str:
 
 
 templates.filters.update(
-    french_date=french_date, french_time=french_time, number=french_number, labels=labels
+    french_date=french_date,
+    french_time=french_time,
+    number=french_number,
+    money=formats.money,
+    hours=formats.hours,
+    plural=formats.plural,
+    counted=formats.counted,
+    labels=labels,
 )
 
 

@@ -3,6 +3,7 @@ member's home village only (`roles=CONCIERGE`, `scope="path:village_id"`); the c
 counts, and the members who consented to be shared across the network."""
 
 from backbone.clock import utcnow
+from backbone.formats import ENGLISH, counted
 from gateway import i18n
 from gateway.errors import error_body, json_response
 from gateway.routing import COORDINATOR, STAFF, route
@@ -85,7 +86,13 @@ class MemberRoutes:
         )
         report["problems"] = i18n.import_problems(report["problems"])
         if report["problems"]:
-            body = error_body("import_refused", call.request_id, count=len(report["problems"]))
+            count = len(report["problems"])
+            body = error_body(
+                "import_refused",
+                call.request_id,
+                problems=counted(count, "problème", "problèmes"),
+                problems_en=counted(count, "problem", "problems", ENGLISH),
+            )
             body["error"]["problems"] = report["problems"]
             body["report"] = report
             return json_response(body, 400, {"X-Request-Id": call.request_id})

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import lazyload
 
+from backbone import formats
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
@@ -107,7 +108,7 @@ def _cancelled_context(payload: dict) -> dict:
         starts = datetime.fromisoformat(starts)
     return {
         "title": payload["title"],
-        "when": starts.astimezone(PARIS).strftime("%d/%m à %Hh%M"),
+        "when": formats.day_and_time(starts),
         "reason": payload.get("reason"),
     }
 
@@ -219,10 +220,7 @@ def _order_context(uow, village: Village | None, payload: dict, now: datetime) -
         )
         status = villages.get_opening_status(uow, village.id, now)
         if not status["open"] and status["next_opening"]:
-            opening = datetime.fromisoformat(status["next_opening"]).astimezone(PARIS)
-            context["next_opening"] = (
-                f"{FRENCH_DAYS[opening.strftime('%A').lower()]} {opening:%d/%m à %Hh%M}"
-            )
+            context["next_opening"] = formats.day_and_time(status["next_opening"], weekday=True)
     return context
 
 

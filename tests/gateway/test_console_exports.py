@@ -295,8 +295,8 @@ def test_without_dejavu_the_report_falls_back_to_transliterated_core_fonts(monke
 
 def test_narrative_sentences_use_the_figures_that_exist():
     sentences = exports.narrative(_collect(_services()))
-    assert sentences[0].startswith("Sur la période, 2 village(s)")
-    assert any("45,50\u00a0€" in s and "2 commande(s)" in s for s in sentences)
+    assert sentences[0].startswith("Sur la période, 2 villages du réseau sont suivis")
+    assert any("45,50\u00a0€" in s and "2 commandes" in s for s in sentences)
     assert any("16 participations" in s for s in sentences)
 
 
