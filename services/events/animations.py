@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -415,8 +415,30 @@ def _must_be_scheduled(animation: Animation) -> None:
         raise Conflict("animation_held", details={"animation_id": animation.id})
 
 
-def _promote(animation: Animation) -> None:
-    """Fill free places from the waiting list, first come first served."""
+def _announce(uow, type_: str, animation: Animation, registration: Registration, **extra):
+    """`animation.registered` / `animation.promoted` for a member (the members service tells
+    them); a guest is not announced: the hub that registered them calls them."""
+    if registration.member_id is None:
+        return
+    uow.session.flush()  # the registration's id
+    uow.record_event(
+        type_,
+        {
+            "animation_id": animation.id,
+            "village_id": animation.village_id,
+            "title": animation.title,
+            "place": animation.place,
+            "starts_at": animation.starts_at,
+            "registration_id": registration.id,
+            "member_id": registration.member_id,
+            **extra,
+        },
+        village_id=animation.village_id,
+    )
+
+
+def _promote(uow, animation: Animation) -> None:
+    """Fill free places from the waiting list, first come first served (`animation.promoted`)."""
     taken = sum(1 for r in animation.registrations if r.status == "registered")
     for registration in sorted(
         (r for r in animation.registrations if r.status == "waiting"), key=lambda r: r.position
@@ -424,6 +446,7 @@ def _promote(animation: Animation) -> None:
         if taken >= animation.capacity:
             break
         registration.status, registration.promoted_at = "registered", utcnow()
+        _announce(uow, "animation.promoted", animation, registration)
         taken += 1
 
 
@@ -467,6 +490,7 @@ def register(uow, animation_id, data: dict, village_ids) -> dict:
     existing.guest_name, existing.guest_phone = data.get("guest_name"), data.get("guest_phone")
     existing.promoted_at = existing.cancelled_at = None
     uow.session.flush()
+    _announce(uow, "animation.registered", animation, existing, status=status)
     registration_id = existing.id
     uow.commit()
     result = _dump(uow, animation, village_ids)
@@ -487,7 +511,7 @@ def cancel_registration(uow, animation_id, registration_id, village_ids) -> dict
     ):
         raise NotFound("registration", str(registration_id))
     registration.status, registration.cancelled_at = "cancelled", utcnow()
-    _promote(animation)
+    _promote(uow, animation)
     uow.commit()
     return _dump(uow, animation, village_ids)
 
@@ -506,7 +530,7 @@ def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
             details={"registered": taken, "requested": data["capacity"]},
         )
     animation.capacity = data["capacity"]
-    _promote(animation)
+    _promote(uow, animation)
     uow.commit()
     return _dump(uow, animation, village_ids)
 
@@ -632,6 +656,54 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
     result = _dump(uow, animation, village_ids)
     result["guests_to_call"] = _guests_to_call(animation, village_ids)
     return result
+
+
+REMINDER_HOUR = 10  # the day before, from 10:00 Paris
+
+
+def remind_tomorrow(uow, now) -> list[str]:
+    """`animation.reminder_due` for each scheduled animation taking place tomorrow (Paris), once,
+    from 10:00 the day before, listing its members with a place. Returns the animations reminded;
+    run again, it finds nothing more to do."""
+    local = now.astimezone(PARIS)
+    if local.hour < REMINDER_HOUR:
+        return []
+    tomorrow = local.date() + timedelta(days=1)
+    day_starts = datetime.combine(tomorrow, time(0), tzinfo=PARIS)
+    due = uow.session.scalars(
+        select(Animation)
+        .where(
+            Animation.status == "scheduled",
+            Animation.reminded_at.is_(None),
+            Animation.starts_at >= day_starts,
+            Animation.starts_at < day_starts + timedelta(days=1),
+        )
+        .order_by(Animation.starts_at, Animation.id)
+        .with_for_update()
+    ).all()
+    for animation in due:
+        animation.reminded_at = now
+        uow.record_event(
+            "animation.reminder_due",
+            {
+                "animation_id": animation.id,
+                "village_id": animation.village_id,
+                "title": animation.title,
+                "place": animation.place,
+                "starts_at": animation.starts_at,
+                "member_ids": sorted(
+                    {
+                        r.member_id
+                        for r in animation.registrations
+                        if r.status == "registered" and r.member_id
+                    }
+                ),
+            },
+            village_id=animation.village_id,
+        )
+    ids = [a.id for a in due]
+    uow.commit()
+    return ids
 
 
 # --- guests' personal data -----------------------------------------------------------------------

@@ -71,6 +71,8 @@ class Animation(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when `animation.reminder_due` was announced (once, the day before)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     co_organisers: Mapped[list["AnimationCoOrganiser"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

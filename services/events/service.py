@@ -88,6 +88,12 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
         with self.db.unit_of_work() as uow:
             animations.erase_expired_guests(uow, utcnow(), config.guest_retention_days())
 
+    @timer(interval=900)
+    def remind_tomorrow(self):
+        """`animation.reminder_due` the day before, from 10:00 Paris (animations.py)."""
+        with self.db.unit_of_work() as uow:
+            animations.remind_tomorrow(uow, utcnow())
+
     @rpc_method()
     def get_animation(self, uow, animation_id, village_ids=None):
         return animations.get_animation(uow, animation_id, village_ids)

@@ -55,8 +55,9 @@ RULES: dict[str, Rule] = {
     "catalogue.changed": Rule(public=True),
     "offer.published": Rule(public=True),
     "campaign.launched": Rule(public=True),
-    "campaign.funded": Rule(public=True),
-    "campaign.failed": Rule(public=True),
+    # the pledgers who are members are for their notices only
+    "campaign.funded": Rule(public=True, drop=("member_ids",)),
+    "campaign.failed": Rule(public=True, drop=("member_ids",)),
     "order.placed": Rule(),
     "order.confirmed": Rule(),
     "order.ready": Rule(drop=("member_id", "locker_compartment", "locker_code", "truck_stop")),

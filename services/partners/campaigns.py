@@ -122,6 +122,9 @@ def _close(uow, campaign: Campaign, status: str, now) -> None:
             "goal_cents": campaign.goal_cents,
             "pledged_cents": sum(p.amount_cents for p in pledges),
             "pledges": len(pledges),
+            "title": campaign.title,
+            # the members service tells the pledgers who are members
+            "member_ids": sorted({p.member_id for p in pledges if p.member_id}),
         },
         village_id=campaign.village_id,
     )
@@ -141,8 +144,21 @@ def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
         if partner is None:
             raise InvalidInput({"partner_id": [msg("unknown_partner", partner=data["partner_id"])]})
         data["pledger_name"] = data["pledger_name"] or partner.name
-    uow.session.add(Pledge(campaign_id=campaign.id, pledged_at=now, **data))
+    promise = Pledge(campaign_id=campaign.id, pledged_at=now, **data)
+    uow.session.add(promise)
     uow.session.flush()
+    uow.record_event(
+        "campaign.pledged",
+        {
+            "campaign_id": campaign.id,
+            "village_id": campaign.village_id,
+            "title": campaign.title,
+            "pledge_id": promise.id,
+            "member_id": promise.member_id,
+            "amount_cents": promise.amount_cents,
+        },
+        village_id=campaign.village_id,
+    )
     if pledged_cents(uow, campaign.id) >= campaign.goal_cents:
         _close(uow, campaign, "funded", now)
     uow.commit()

@@ -136,6 +136,62 @@ class AnimationCancelledV1(Schema):
     )
 
 
+class AnimationRegistrationV1(Schema):
+    animation_id = fields.String(required=True, metadata=_d("Id of the animation (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it takes place."))
+    title = fields.String(required=True, metadata=_d("Title of the animation."))
+    place = fields.String(required=True, metadata=_d("Where it takes place."))
+    starts_at = fields.AwareDateTime(required=True, metadata=_d("Start (timezone-aware)."))
+    registration_id = fields.String(required=True, metadata=_d("Id of the registration."))
+    member_id = fields.String(
+        required=True, metadata=_d("The member registered (guests are not announced).")
+    )
+
+
+@registry.register(
+    "animation.registered",
+    1,
+    publisher="events",
+    description="A member was registered for an animation, with a place or on the waiting list "
+    "(`status`); the members service confirms it to them. Guests are not announced.",
+)
+class AnimationRegisteredV1(AnimationRegistrationV1):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["registered", "waiting"]),
+        metadata=_d("registered (a place) or waiting (the waiting list)."),
+    )
+
+
+@registry.register(
+    "animation.promoted",
+    1,
+    publisher="events",
+    description="A place freed up and a member waiting for it got it (first come, first "
+    "served); the members service tells them.",
+)
+class AnimationPromotedV1(AnimationRegistrationV1):
+    pass
+
+
+@registry.register(
+    "animation.reminder_due",
+    1,
+    publisher="events",
+    description="An animation takes place tomorrow (announced once, from 10:00 Paris the day "
+    "before); the members registered are listed so that they are reminded.",
+)
+class AnimationReminderDueV1(Schema):
+    animation_id = fields.String(required=True, metadata=_d("Id of the animation (UUID)."))
+    village_id = fields.String(required=True, metadata=_d("Village where it takes place."))
+    title = fields.String(required=True, metadata=_d("Title of the animation."))
+    place = fields.String(required=True, metadata=_d("Where it takes place."))
+    starts_at = fields.AwareDateTime(required=True, metadata=_d("Start (timezone-aware)."))
+    member_ids = fields.List(
+        fields.String(), required=True, metadata=_d("Members with a place (not those waiting).")
+    )
+
+
 @registry.register(
     "suggestion.made",
     1,

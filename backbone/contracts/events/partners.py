@@ -239,6 +239,14 @@ class CampaignFundedV1(Schema):
     pledges = fields.Integer(
         required=True, strict=True, metadata={"description": "Number of pledges."}
     )
+    title = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "What it funds."}
+    )
+    member_ids = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "The members who pledged (partners' pledges are not listed)."},
+    )
 
 
 @registry.register(
@@ -262,4 +270,37 @@ class CampaignFailedV1(Schema):
     )
     pledges = fields.Integer(
         required=True, strict=True, metadata={"description": "Number of pledges."}
+    )
+    title = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "What it funds."}
+    )
+    member_ids = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "The members who pledged (partners' pledges are not listed)."},
+    )
+
+
+@registry.register(
+    "campaign.pledged",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A member or a partner pledged to a campaign (a promise; payment stays outside); "
+    "the members service thanks a member.",
+)
+class CampaignPledgedV1(Schema):
+    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
+    village_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "Its village, or null."}
+    )
+    title = fields.String(required=True, metadata={"description": "What it funds."})
+    pledge_id = fields.String(required=True, metadata={"description": "Id of the pledge."})
+    member_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The member who pledged; null for a partner."},
+    )
+    amount_cents = fields.Integer(
+        required=True, strict=True, metadata={"description": "Amount promised, in cents."}
     )
