@@ -5,12 +5,14 @@ change writes to the outbox; and over real RPC, that the typed errors cross as t
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
 from backbone.consumer import claim_and_handle
+from backbone.contracts import parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from services.events import animations, read_models, suggestions
@@ -427,3 +429,65 @@ def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
             read_models.member_data(uow, members[0])["suggestions"][0]["text"]
             == read_models.ERASED_TEXT
         )
+
+
+def test_members_registered_and_promoted_are_announced_guests_are_not(world):
+    database, villages, members, _partner = world
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(uow, villages[0], animation_input(capacity=1))["id"]
+    with database.unit_of_work() as uow:
+        first = animations.register(uow, aid, {"member_id": members[0]}, None)["registration"]
+    with database.unit_of_work() as uow:
+        animations.register(
+            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "0555123456"}, None
+        )
+    with database.unit_of_work() as uow:
+        animations.register(uow, aid, {"member_id": members[1]}, None)
+    registered = outbox(database, "animation.registered")
+    assert [(e["payload"]["member_id"], e["payload"]["status"]) for e in registered] == [
+        (members[0], "registered"),
+        (members[1], "waiting"),
+    ], "a guest is not announced"
+    assert registered[0]["payload"]["registration_id"] == first["id"]
+    assert {e["payload"]["title"] for e in registered} == {"Atelier tricot"}
+    assert "Mme Faure" not in json.dumps(registered)
+    # the guest waits before members[1]: a freed place goes to the guest, announced to nobody
+    with database.unit_of_work() as uow:
+        animations.cancel_registration(uow, aid, first["id"], None)
+    assert outbox(database, "animation.promoted") == []
+    with database.unit_of_work() as uow:
+        animations.change_capacity(uow, aid, {"capacity": 2}, None)
+    [promoted] = outbox(database, "animation.promoted")
+    assert promoted["payload"]["member_id"] == members[1]
+    assert promoted["village_id"] == villages[0]
+    for envelope in registered + [promoted]:
+        parse_envelope(envelope)
+
+
+def test_the_reminder_of_the_day_before_is_announced_once_from_10h_paris(world):
+    database, villages, members, _partner = world
+    with database.unit_of_work() as uow:  # Saturday 5 December, 15:00 Paris
+        aid = animations.create_animation(uow, villages[0], animation_input(capacity=1))["id"]
+    with database.unit_of_work() as uow:  # the day after: not tomorrow on the 4th
+        animations.create_animation(
+            uow,
+            villages[0],
+            animation_input(
+                starts_at=(START + timedelta(days=1)).isoformat(),
+                ends_at=(START + timedelta(days=1, hours=2)).isoformat(),
+            ),
+        )
+    for member in members[:2]:  # one place, one waiting
+        with database.unit_of_work() as uow:
+            animations.register(uow, aid, {"member_id": member}, None)
+    paris = ZoneInfo("Europe/Paris")
+    with database.unit_of_work() as uow:
+        assert animations.remind_tomorrow(uow, datetime(2026, 12, 4, 9, 59, tzinfo=paris)) == []
+    with database.unit_of_work() as uow:
+        assert animations.remind_tomorrow(uow, datetime(2026, 12, 4, 10, tzinfo=paris)) == [aid]
+    with database.unit_of_work() as uow:
+        assert animations.remind_tomorrow(uow, datetime(2026, 12, 4, 18, tzinfo=paris)) == []
+    [due] = outbox(database, "animation.reminder_due")
+    assert due["payload"]["animation_id"] == aid
+    assert due["payload"]["member_ids"] == [members[0]], "not the one waiting"
+    parse_envelope(due)

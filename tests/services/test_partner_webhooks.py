@@ -647,6 +647,23 @@ def test_personal_data_never_leaves(webhook_world):
         )
     )
     assert not {"member_id", "pickup_code"} & set(audience.project(parcel, ids["a"])["payload"])
+    funded = parse_envelope(
+        build_envelope(
+            "campaign.funded",
+            {
+                "campaign_id": str(uuid.uuid4()),
+                "village_id": villages[0],
+                "goal_cents": 1000,
+                "pledged_cents": 1200,
+                "pledges": 2,
+                "title": "Casiers réfrigérés",
+                "member_ids": [str(uuid.uuid4())],
+            },
+            village_id=villages[0],
+            source="partners",
+        )
+    )
+    assert "member_ids" not in audience.project(funded, ids["a"])["payload"]
 
 
 def test_each_supplier_sees_only_its_own_lines_of_an_order(webhook_world):

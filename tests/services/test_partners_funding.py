@@ -410,3 +410,31 @@ def test_campaign_errors_cross_rpc(container_factory, nameko_config, world):
             ]
             == 0
         )
+
+
+def test_each_pledge_is_announced_and_a_closing_names_the_members_who_pledged(world):
+    database, villages, commune, _supplier = world
+    with database.unit_of_work() as uow:
+        cid = campaigns.launch_campaign(uow, campaign_input(villages[0]), now=NOW)["id"]
+    member = str(uuid.uuid4())
+    for data in (
+        {"member_id": member, "amount_cents": 2000},
+        {"member_id": member, "amount_cents": 3000},
+        {"partner_id": commune["id"], "amount_cents": 5000},
+    ):
+        with database.unit_of_work() as uow:
+            campaigns.pledge(uow, cid, data, None, now=NOW)
+    pledged = outbox(database, "campaign.pledged")
+    assert [(e["payload"]["member_id"], e["payload"]["amount_cents"]) for e in pledged] == [
+        (member, 2000),
+        (member, 3000),
+        (None, 5000),
+    ]
+    assert len({e["payload"]["pledge_id"] for e in pledged}) == 3
+    with database.unit_of_work() as uow:
+        assert campaigns.close_expired(uow, NOW + timedelta(days=60)) == [cid]
+    [failed] = outbox(database, "campaign.failed")
+    assert failed["payload"]["member_ids"] == [member], "once, and never a partner"
+    assert failed["payload"]["title"] == campaign_input(villages[0])["title"]
+    for envelope in pledged + [failed]:
+        parse_envelope(envelope)
