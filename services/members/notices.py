@@ -24,7 +24,7 @@ import logging
 import os
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from backbone import formats
@@ -34,7 +34,7 @@ from backbone.paging import windowed
 from services.members import channels, notice_templates, opt_out, villages
 from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the trial run's sender
 from services.members.models import Member, Village
-from services.members.models.notices import Notice
+from services.members.models.notices import Notice, WaitingParcel
 from services.members.schemas.notices import (
     DELIVERY_OUTCOMES,
     NOTICE_CHANNELS,
@@ -152,12 +152,25 @@ def _parcel_context(village: Village | None, payload: dict) -> dict:
 
 def record_parcel_received(uow, envelope: dict) -> None:
     """One notice for the member the parcel waits for (none for an unknown or erased member, or an
-    event without a member). A redelivery tells nobody twice."""
+    event without a member). A redelivery tells nobody twice. The parcel is remembered until it
+    is handed over or returned: the reminders are counted from it."""
     payload = envelope["payload"]
     member = _member_to_tell(uow, payload["member_id"]) if payload.get("member_id") else None
     if member is None or member.erased_at is not None:
         log.info("parcel %s: no member to tell", payload["parcel_id"])
-    elif not _already(uow, envelope["type"], payload["parcel_id"], member.id):
+        uow.commit()
+        return
+    if uow.session.get(WaitingParcel, payload["parcel_id"]) is None:
+        uow.session.add(
+            WaitingParcel(
+                parcel_id=payload["parcel_id"],
+                village_id=payload["village_id"],
+                member_id=member.id,
+                pickup_code=payload.get("pickup_code"),
+                received_at=_aware(payload["occurred_at"]),
+            )
+        )
+    if not _already(uow, envelope["type"], payload["parcel_id"], member.id):
         uow.session.add(
             _new_notice(
                 member,
@@ -166,6 +179,191 @@ def record_parcel_received(uow, envelope: dict) -> None:
                 "parcel_received",
                 _parcel_context(uow.session.get(Village, payload["village_id"]), payload),
             )
+        )
+    uow.commit()
+
+
+def _aware(moment) -> datetime:
+    return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+
+
+def record_parcel_handed_over(uow, envelope: dict) -> None:
+    """The parcel was collected: no reminder any more."""
+    parcel = uow.session.get(WaitingParcel, envelope["payload"]["parcel_id"])
+    if parcel is not None and parcel.closed_at is None:
+        parcel.closed_at = _aware(envelope["payload"]["occurred_at"])
+    uow.commit()
+
+
+def record_parcel_returned(uow, envelope: dict) -> None:
+    """The parcel went back to its sender: its member (known from `parcel.received`) is told,
+    once; no reminder any more. A parcel this service never heard of tells nobody."""
+    payload = envelope["payload"]
+    parcel = uow.session.get(WaitingParcel, payload["parcel_id"])
+    if parcel is None:
+        log.info("parcel %s returned: no member known for it", payload["parcel_id"])
+        return
+    if parcel.closed_at is None:
+        parcel.closed_at = _aware(payload["occurred_at"])
+    context = {
+        **_parcel_context(uow.session.get(Village, parcel.village_id), {}),
+        "reason": payload.get("reason"),
+    }
+    _tell(uow, parcel.member_id, envelope["type"], parcel.parcel_id, "parcel_returned", context)
+    uow.commit()
+
+
+def parcel_reminder_days() -> list[int]:
+    """MAILLAGE_PARCEL_REMINDER_DAYS ("3,7"): after how many days a parcel still waiting is
+    recalled to its member, once each."""
+    raw = os.environ.get("MAILLAGE_PARCEL_REMINDER_DAYS", "3,7")
+    return sorted({int(d) for d in raw.split(",") if d.strip() and int(d) > 0})
+
+
+def remind_parcels(uow, now: datetime) -> int:
+    """A reminder for each parcel still waiting past one of `parcel_reminder_days()`: the latest
+    step reached, once per parcel and step (source `parcel.reminder`, "<parcel id>/<days>"; a
+    step missed while the service was down is not sent late after a later one). Returns how many
+    notices were made."""
+    days = parcel_reminder_days()
+    if not days:
+        return 0
+    waiting = uow.session.scalars(
+        select(WaitingParcel)
+        .where(
+            WaitingParcel.closed_at.is_(None),
+            WaitingParcel.received_at <= now - timedelta(days=days[0]),
+        )
+        .order_by(WaitingParcel.received_at)
+    ).all()
+    made, villages_ = 0, {}
+    for parcel in waiting:
+        step = max(d for d in days if parcel.received_at <= now - timedelta(days=d))
+        if parcel.village_id not in villages_:
+            villages_[parcel.village_id] = uow.session.get(Village, parcel.village_id)
+        context = {
+            **_parcel_context(villages_[parcel.village_id], {"pickup_code": parcel.pickup_code}),
+            "days": step,
+        }
+        ref = f"{parcel.parcel_id}/{step}"
+        made += _tell(uow, parcel.member_id, "parcel.reminder", ref, "parcel_reminder", context)
+    uow.commit()
+    return made
+
+
+def _tell(
+    uow, member_id: str | None, source_type: str, source_ref: str, template: str, context: dict
+) -> bool:
+    """One notice for a member, once per source (whatever the event id); an unknown or erased
+    member is not told. Does not commit; returns whether a notice was made."""
+    member = _member_to_tell(uow, member_id) if member_id else None
+    if member is None or member.erased_at is not None:
+        log.info("%s %s: member %s unknown or erased, not told", source_type, source_ref, member_id)
+        return False
+    if _already(uow, source_type, source_ref, member.id):
+        return False
+    uow.session.add(_new_notice(member, source_type, source_ref, template, context))
+    uow.session.flush()  # the next check of the same source sees it
+    return True
+
+
+# --- animations: registration, promotion, the day before ------------------------------------------
+
+
+def _animation_context(uow, payload: dict) -> dict:
+    starts = _aware(payload["starts_at"]).astimezone(LOCAL)
+    village = uow.session.get(Village, payload["village_id"])
+    return {
+        "title": payload["title"],
+        "place": payload.get("place"),
+        "when": starts.strftime("%d/%m à %Hh%M"),
+        "day": f"{FRENCH_DAYS[starts.strftime('%A').lower()]} {starts:%d/%m}",
+        "time": starts.strftime("%Hh%M"),
+        "village_name": village.name if village is not None else None,
+    }
+
+
+def record_animation_registered(uow, envelope: dict) -> None:
+    """`animation.registered`: the member is told they have a place, or that they are on the
+    waiting list; once per registration."""
+    payload = envelope["payload"]
+    context = {**_animation_context(uow, payload), "waiting": payload["status"] == "waiting"}
+    template = "animation_waiting" if context["waiting"] else "animation_registered"
+    _tell(
+        uow, payload["member_id"], envelope["type"], payload["registration_id"], template, context
+    )
+    uow.commit()
+
+
+def record_animation_promoted(uow, envelope: dict) -> None:
+    """`animation.promoted`: a place freed up for a member who was waiting."""
+    payload = envelope["payload"]
+    _tell(
+        uow,
+        payload["member_id"],
+        envelope["type"],
+        payload["registration_id"],
+        "animation_promoted",
+        _animation_context(uow, payload),
+    )
+    uow.commit()
+
+
+def record_animation_reminder(uow, envelope: dict) -> None:
+    """`animation.reminder_due`: each member with a place is reminded the day before, once."""
+    payload = envelope["payload"]
+    context = _animation_context(uow, payload)
+    for member_id in payload["member_ids"]:
+        _tell(
+            uow, member_id, envelope["type"], payload["animation_id"], "animation_reminder", context
+        )
+    uow.commit()
+
+
+# --- campaigns: a pledge's thanks, funded or failed -----------------------------------------------
+
+
+def _euros(cents: int) -> str:
+    euros, rest = divmod(int(cents), 100)
+    whole = f"{euros:,}".replace(",", "\u202f")
+    return f"{whole},{rest:02d} €" if rest else f"{whole} €"
+
+
+def record_campaign_pledged(uow, envelope: dict) -> None:
+    """`campaign.pledged`: a member who pledged is thanked (a partner's pledge tells nobody)."""
+    payload = envelope["payload"]
+    if payload.get("member_id"):
+        context = {"title": payload["title"], "amount": _euros(payload["amount_cents"])}
+        _tell(
+            uow,
+            payload["member_id"],
+            envelope["type"],
+            payload["pledge_id"],
+            "campaign_pledge_thanks",
+            context,
+        )
+    uow.commit()
+
+
+def record_campaign_closed(uow, envelope: dict) -> None:
+    """`campaign.funded` / `campaign.failed`: each member who pledged is told, once per campaign.
+    An event without its pledgers (`member_ids`) tells nobody."""
+    payload = envelope["payload"]
+    funded = envelope["type"] == "campaign.funded"
+    context = {
+        "title": payload.get("title") or "la campagne de financement",
+        "goal": _euros(payload["goal_cents"]),
+        "pledged": _euros(payload["pledged_cents"]),
+        "pledges": payload["pledges"],
+    }
+    for member_id in payload.get("member_ids") or []:
+        _tell(
+            uow,
+            member_id,
+            envelope["type"],
+            payload["campaign_id"],
+            "campaign_funded" if funded else "campaign_failed",
+            context,
         )
     uow.commit()
 
@@ -559,4 +757,5 @@ def forget_member(uow, member: Member, sender=None) -> int:
     (sender or default_sender()).forget([n.id for n in rows], [member.phone, member.email])
     for notice in rows:
         uow.session.delete(notice)
+    uow.session.execute(delete(WaitingParcel).where(WaitingParcel.member_id == member.id))
     return len(rows)

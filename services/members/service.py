@@ -321,6 +321,40 @@ class MembersService:
     def on_order_ready(self, uow, event):
         notices.record_order_ready(uow, event)
 
+    @consume_event("parcel.handed_over")
+    def on_parcel_handed_over(self, uow, event):
+        notices.record_parcel_handed_over(uow, event)
+
+    @consume_event("parcel.returned")
+    def on_parcel_returned(self, uow, event):
+        notices.record_parcel_returned(uow, event)
+
+    @timer(interval=3600)
+    def remind_parcels(self):
+        """Parcels still waiting after MAILLAGE_PARCEL_REMINDER_DAYS: a reminder each, once."""
+        with self.db.unit_of_work() as uow:
+            notices.remind_parcels(uow, utcnow())
+
+    @consume_event("animation.registered")
+    def on_animation_registered(self, uow, event):
+        notices.record_animation_registered(uow, event)
+
+    @consume_event("animation.promoted")
+    def on_animation_promoted(self, uow, event):
+        notices.record_animation_promoted(uow, event)
+
+    @consume_event("animation.reminder_due")
+    def on_animation_reminder_due(self, uow, event):
+        notices.record_animation_reminder(uow, event)
+
+    @consume_event("campaign.pledged")
+    def on_campaign_pledged(self, uow, event):
+        notices.record_campaign_pledged(uow, event)
+
+    @consume_event("campaign.funded", "campaign.failed")
+    def on_campaign_closed(self, uow, event):
+        notices.record_campaign_closed(uow, event)
+
     @timer(
         interval=30, eager=True
     )  # eager: the channels chosen (or the trial run) are logged at start-up

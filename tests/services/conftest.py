@@ -1,4 +1,9 @@
-"""Fixtures of the services' tests."""
+"""Fixtures of the services' tests; `brevo`: a local server answering as Brevo's transactional SMS
+API."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -57,3 +62,53 @@ def endpoint():
     yield make
     for item in made:
         item.down()
+
+
+@pytest.fixture
+def brevo():
+    """A local HTTP server answering as Brevo's transactional SMS API: `state["requests"]` what
+    it received, `state["fail"]` how many requests to refuse (502) first, `state["url"]`."""
+    state = {"requests": [], "fail": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state["requests"].append(
+                {
+                    "path": self.path,
+                    "api_key": self.headers.get("api-key"),
+                    "content_type": self.headers.get("Content-Type"),
+                    "body": body,
+                }
+            )
+            if state["fail"] > 0:
+                state["fail"] -= 1
+                status, answer = 502, {"code": "bad_gateway", "message": "upstream down"}
+            else:
+                status, answer = 201, {"messageId": 1511882900176220 + len(state["requests"])}
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def sms_config(brevo, monkeypatch):
+    """The members service's SMS channel pointed at `brevo`."""
+    monkeypatch.setenv("MAILLAGE_SMS_API_KEY", "xkeysib-test")
+    monkeypatch.setenv("MAILLAGE_SMS_SENDER", "Maillage")
+    monkeypatch.setenv("MAILLAGE_SMS_BASE_URL", brevo["url"])
+    monkeypatch.setenv("MAILLAGE_NOTICE_RETRY_BASE", "60")

@@ -11,10 +11,8 @@ import email.policy
 import json
 import socket
 import subprocess
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -282,54 +280,7 @@ def test_an_unreachable_smtp_server_costs_one_attempt_per_run_not_one_per_messag
         )
 
 
-# --- Brevo's transactional SMS API, served locally ----------------------------------------------
-
-
-@pytest.fixture
-def brevo():
-    state = {"requests": [], "fail": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state["requests"].append(
-                {
-                    "path": self.path,
-                    "api_key": self.headers.get("api-key"),
-                    "content_type": self.headers.get("Content-Type"),
-                    "body": body,
-                }
-            )
-            if state["fail"] > 0:
-                state["fail"] -= 1
-                status, answer = 502, {"code": "bad_gateway", "message": "upstream down"}
-            else:
-                status, answer = 201, {"messageId": 1511882900176220 + len(state["requests"])}
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def sms_config(brevo, monkeypatch):
-    monkeypatch.setenv("MAILLAGE_SMS_API_KEY", "xkeysib-test")
-    monkeypatch.setenv("MAILLAGE_SMS_SENDER", "Maillage")
-    monkeypatch.setenv("MAILLAGE_SMS_BASE_URL", brevo["url"])
-    monkeypatch.setenv("MAILLAGE_NOTICE_RETRY_BASE", "60")
+# --- Brevo's transactional SMS API, served locally (`brevo`: tests/services/conftest.py) -------
 
 
 def test_brevo_fails_then_recovers_and_each_sms_is_delivered_once(world, brevo, sms_config):

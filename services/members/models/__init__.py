@@ -3,7 +3,7 @@ on `Base.metadata` (what Alembic compares against)."""
 
 from services.members.models.accounts import RevokedSession, SignInThrottle, StaffAccount
 from services.members.models.base import Base
-from services.members.models.notices import Notice
+from services.members.models.notices import Notice, WaitingParcel
 from services.members.models.people import Consent, Member, MemberTag
 from services.members.models.villages import OpeningException, OpeningSlot, Village, VillageStop
 from services.members.models.volunteers import (

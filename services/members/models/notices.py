@@ -33,7 +33,8 @@ class Notice(Base):
     )  # the member's village: its concierge tells
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
     source_type: Mapped[str] = mapped_column(String(60))  # animation.cancelled
-    source_ref: Mapped[str] = mapped_column(String(36))  # the animation's id
+    # the animation's id; a reminder adds its step: "<parcel id>/3"
+    source_ref: Mapped[str] = mapped_column(String(80))
     channel: Mapped[str] = mapped_column(String(10))  # sms, email, call
     status: Mapped[str] = mapped_column(String(10), default="to_send")  # to_send, sent, done
     message: Mapped[str] = mapped_column(String(600))
@@ -50,3 +51,18 @@ class Notice(Base):
     context: Mapped[str | None] = mapped_column(
         Text, nullable=True
     )  # JSON, what the template reads
+
+
+class WaitingParcel(Base):
+    """A parcel left at the counter for a member (`parcel.received`), until it is handed over or
+    returned (`closed_at`): what the reminders are counted from. The code is kept for the
+    reminder's text; the row goes with the member's erasure."""
+
+    __tablename__ = "member_waiting_parcels"
+
+    parcel_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    pickup_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -11,6 +11,14 @@ NOTICE_SOURCES = {
     "animation.cancelled": "animation annulée",
     "parcel.received": "colis arrivé",
     "order.ready": "commande prête",
+    "parcel.returned": "colis renvoyé à l'expéditeur",
+    "parcel.reminder": "rappel : colis en attente",
+    "animation.registered": "inscription à une animation",
+    "animation.promoted": "place libérée à une animation",
+    "animation.reminder_due": "rappel : animation demain",
+    "campaign.pledged": "merci pour une promesse de don",
+    "campaign.funded": "campagne financée",
+    "campaign.failed": "campagne non financée",
 }
 # what became of a notice, in the delivery log
 DELIVERY_OUTCOMES = {

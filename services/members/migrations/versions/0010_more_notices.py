@@ -1,0 +1,57 @@
+"""more notices: a reminder's source names its step ("<parcel id>/3", source_ref widened), and the
+parcels waiting for a member, which the reminders are counted from
+
+Revision ID: 0010_more_notices
+Revises: 0009_notice_delivery
+"""
+
+from alembic import op
+import sqlalchemy as sa
+from backbone.tables import UtcDateTime
+
+
+revision = "0010_more_notices"
+down_revision = "0009_notice_delivery"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("member_notices") as batch:
+        batch.alter_column(
+            "source_ref", existing_type=sa.String(length=36), type_=sa.String(length=80)
+        )
+    op.create_table(
+        "member_waiting_parcels",
+        sa.Column("parcel_id", sa.String(length=36), nullable=False),
+        sa.Column("village_id", sa.String(length=36), nullable=False),
+        sa.Column("member_id", sa.String(length=36), nullable=False),
+        sa.Column("pickup_code", sa.String(length=12), nullable=True),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.Column("closed_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("parcel_id", name=op.f("pk_member_waiting_parcels")),
+    )
+    op.create_index(
+        op.f("ix_member_waiting_parcels_member_id"),
+        "member_waiting_parcels",
+        ["member_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_member_waiting_parcels_received_at"),
+        "member_waiting_parcels",
+        ["received_at"],
+        unique=False,
+    )
+
+
+def downgrade():
+    op.drop_index(
+        op.f("ix_member_waiting_parcels_received_at"), table_name="member_waiting_parcels"
+    )
+    op.drop_index(op.f("ix_member_waiting_parcels_member_id"), table_name="member_waiting_parcels")
+    op.drop_table("member_waiting_parcels")
+    with op.batch_alter_table("member_notices") as batch:
+        batch.alter_column(
+            "source_ref", existing_type=sa.String(length=80), type_=sa.String(length=36)
+        )
