@@ -79,6 +79,19 @@ def _login_form(nonce: str, email="", error=None, target=None, status=200) -> Re
     return response
 
 
+def _password_form(email="", code="", error=None, status=200, done=False) -> Response:
+    html = templates.get_template("password.html").render(
+        email=email, code=code, error=error, done=done, principal=None, nav={}
+    )
+    return Response(
+        html,
+        status=status,
+        mimetype="text/html",
+        # the code is in the address: no cache keeps the page, no link gives it away
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
 class SessionPages:
     @public("/console")
     def console_root(self, request):
@@ -130,6 +143,46 @@ class SessionPages:
         token = auth.issue_token(account)
         principal = auth.principal_from_token(token)
         return set_session(redirect(target or landing_for(principal)), token)
+
+    @public("/console/mot-de-passe", methods="GET,POST")
+    def console_choose_password(self, request):
+        """The link of the e-mail a staff member receives when their account is created or their
+        password reset (`?courriel=…&code=…`): they choose their password with the one-time code.
+        The code is the proof: a forged form without it changes nothing."""
+        if request.method == "GET":
+            return _password_form(request.args.get("courriel", ""), request.args.get("code", ""))
+        email = (request.form.get("email") or "").strip()
+        code = request.form.get("code") or ""
+        password = request.form.get("password") or ""
+        if not email or not code:
+            return _password_form(email, code, i18n.message("bad_reset_code")[0], 400)
+        if password != request.form.get("confirmation"):
+            return _password_form(email, code, "Les deux mots de passe diffèrent.", 400)
+        if len(password) < 10:
+            text = "Choisissez un mot de passe d'au moins 10 caractères."
+            return _password_form(email, code, text, 400)
+        try:
+            account = self.members_rpc.complete_staff_password_reset(
+                {
+                    "email": email,
+                    "code": code,
+                    "new_password": password,
+                    "client_address": auth.client_address(request),
+                }
+            )
+        except TooManyAttempts as exc:
+            wait, wait_en = i18n.duration(exc.retry_after)
+            text = i18n.message("too_many_attempts", wait=wait, wait_en=wait_en)[0]
+            response = _password_form(email, code, text, 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except (AuthenticationFailed, InvalidInput):
+            return _password_form(email, code, i18n.message("bad_reset_code")[0], 401)
+        except ServiceUnavailable as exc:
+            text = i18n.message("service_unavailable", service=exc.service)[0]
+            return _password_form(email, code, text, 503)
+        auth.forget_session_state(account["id"])
+        return _password_form(email, done=True)
 
     @page("/console/deconnexion", methods="POST", roles=STAFF)
     def console_logout(self, ctx):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, Conflict, NotFound, TooManyAttempts
 from backbone.paging import windowed
-from services.members import sign_in_throttle
+from services.members import notices, sign_in_throttle
 from services.members.models import RevokedSession, StaffAccount, Village
 from services.members.passwords import (
     DUMMY_HASH,
@@ -26,6 +26,7 @@ from services.members.schemas import StaffAccountOutput
 
 _out = StaffAccountOutput()
 RESET_CODE_LIFETIME = timedelta(hours=24)
+SETUP_LINK_LIFETIME = timedelta(days=7)  # a new account's link: the person may be away a few days
 
 
 def _by_email(uow, email: str):
@@ -61,6 +62,10 @@ def create_staff_account(uow, data: dict) -> dict:
         password_hash=hash_password(data["password"]),
     )
     uow.session.add(account)
+    uow.session.flush()
+    # the person chooses their own password from the e-mail's link
+    code = _issue_code(account, SETUP_LINK_LIFETIME)
+    notices.record_staff_link(uow, account, "staff.account_created", code, account.reset_expires_at)
     uow.commit()
     return _out.dump(account)
 
@@ -160,14 +165,23 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def start_password_reset(uow, account_id: str) -> dict:
-    """A coordinator's reset: the account's sessions end and a one-time code (shown once, kept
-    hashed, valid 24 h) lets its owner choose a new password."""
-    account = _get(uow, account_id)
+def _issue_code(account: StaffAccount, lifetime: timedelta) -> str:
+    """A one-time code (kept hashed) with which the account's owner chooses a password; it
+    replaces any earlier one."""
     code = secrets.token_urlsafe(24)
     account.reset_code_hash = _code_hash(code)
-    account.reset_expires_at = utcnow() + RESET_CODE_LIFETIME
+    account.reset_expires_at = utcnow() + lifetime
+    return code
+
+
+def start_password_reset(uow, account_id: str) -> dict:
+    """A coordinator's reset: the account's sessions end and a one-time code (shown once, kept
+    hashed, valid 24 h) lets its owner choose a new password; the owner also receives it by
+    e-mail, as a link to the console's page (notices.record_staff_link)."""
+    account = _get(uow, account_id)
+    code = _issue_code(account, RESET_CODE_LIFETIME)
     account.session_version += 1
+    notices.record_staff_link(uow, account, "staff.password_reset", code, account.reset_expires_at)
     uow.commit()
     return {
         "account": _out.dump(account),

@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.orm import lazyload
@@ -33,7 +35,7 @@ from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
 from services.members import channels, notice_templates, opt_out, villages
 from services.members.channels.outbox import OutboxFileSender  # noqa: F401  the trial run's sender
-from services.members.models import Member, Village
+from services.members.models import Member, StaffAccount, Village
 from services.members.models.notices import Notice, WaitingParcel
 from services.members.schemas.notices import (
     DELIVERY_OUTCOMES,
@@ -271,7 +273,7 @@ def _tell(
 
 
 def _animation_context(uow, payload: dict) -> dict:
-    starts = _aware(payload["starts_at"]).astimezone(LOCAL)
+    starts = _aware(payload["starts_at"]).astimezone(PARIS)
     village = uow.session.get(Village, payload["village_id"])
     return {
         "title": payload["title"],
@@ -366,6 +368,59 @@ def record_campaign_closed(uow, envelope: dict) -> None:
             context,
         )
     uow.commit()
+
+
+# --- staff accounts: a set-your-password link -----------------------------------------------------
+
+STAFF_TEMPLATES = {
+    "staff.account_created": "staff_account_created",
+    "staff.password_reset": "staff_password_reset",
+}
+
+
+def set_password_link(email: str, code: str) -> str:
+    """The console's page where a staff member chooses their password with a one-time code:
+    `<GATEWAY_PUBLIC_URL>/console/mot-de-passe?courriel=…&code=…` (the gateway serves the console;
+    without it, the network's public address)."""
+    base = os.environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/") or opt_out.public_url()
+    query = urlencode({"courriel": email, "code": code})
+    return f"{base}/console/mot-de-passe?{query}"
+
+
+def record_staff_link(uow, account, source_type: str, code: str, expires_at: datetime) -> None:
+    """An e-mail to a staff member with the link to choose their password (an account created, a
+    password reset by the coordinator): one per code issued (a new code, a new e-mail). The link
+    is kept only until it is sent; the line kept says it without it. Does not commit."""
+    context = {
+        "full_name": account.full_name,
+        "email": account.email,
+        "link": set_password_link(account.email, code),
+        "expires": expires_at.astimezone(PARIS).strftime("%d/%m à %Hh%M"),
+    }
+    template = STAFF_TEMPLATES[source_type]
+    uow.session.add(
+        Notice(
+            village_id=account.village_id,
+            member_id=None,
+            account_id=account.id,
+            source_type=source_type,
+            source_ref=str(uuid.uuid4()),
+            channel="email",
+            status="to_send",
+            message=notice_templates.render_text(template, {**context, "link": None})[:600],
+            template=template,
+            context=json.dumps(context, ensure_ascii=False),
+            created_at=utcnow(),
+        )
+    )
+
+
+def _forget_link(notice: Notice) -> None:
+    """A staff notice sent or given up: its one-time code is not kept."""
+    if notice.account_id is not None and notice.context:
+        context = json.loads(notice.context)
+        context.pop("link", None)
+        notice.context = json.dumps(context, ensure_ascii=False)
 
 
 # --- order ready ----------------------------------------------------------------------------------
@@ -490,10 +545,9 @@ def unsubscribe_url(member_id: str) -> str:
 def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
     if notice.channel == "sms" or not notice.template:
         return channels.Outgoing(notice.id, notice.channel, to, notice.message, subject="Maillage")
-    context = {
-        **json.loads(notice.context or "{}"),
-        "unsubscribe_url": unsubscribe_url(notice.member_id),
-    }
+    context = json.loads(notice.context or "{}")
+    if notice.member_id is not None:  # a staff member's e-mail is a service message: no opt-out
+        context["unsubscribe_url"] = unsubscribe_url(notice.member_id)
     subject, text, html = notice_templates.render_email(notice.template, context)
     return channels.Outgoing(
         notice.id,
@@ -502,14 +556,29 @@ def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
         text,
         subject=subject,
         html=html,
-        unsubscribe_url=context["unsubscribe_url"],
+        unsubscribe_url=context.get("unsubscribe_url"),
     )
 
 
 def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -> None:
     notice.channel, notice.next_attempt_at, notice.last_error = "call", None, why[:300]
-    if parked:
+    if parked or notice.account_id is not None:  # no concierge calls a staff member for a link
         notice.parked_at = now
+        _forget_link(notice)
+
+
+def _recipient(uow, notice: Notice) -> str | None:
+    """Where the notice goes: the member's mobile or address (none once erased), or the staff
+    account's address (none once disabled)."""
+    if notice.account_id is not None:
+        account = uow.session.get(StaffAccount, notice.account_id)
+        return account.email if account is not None and account.disabled_at is None else None
+    member = uow.session.get(Member, notice.member_id)
+    if member is None or member.erased_at is not None:
+        return None
+    if notice.channel == "sms":
+        return member.phone if _mobile(member) else None
+    return member.email
 
 
 def _next_due(uow, now: datetime, channels_up) -> Notice | None:
@@ -542,13 +611,8 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
         notice = _next_due(uow, now, channels_up) if channels_up else None
         if notice is None:
             break
-        member = uow.session.get(Member, notice.member_id)
-        to = (
-            None
-            if member is None or member.erased_at is not None
-            else (member.phone if notice.channel == "sms" else member.email)
-        )
-        if not to or (notice.channel == "sms" and not _mobile(member)):
+        to = _recipient(uow, notice)
+        if not to:
             _to_call(notice, now, "plus de coordonnée utilisable / no usable contact any more")
         elif hasattr(sender, "has") and not sender.has(notice.channel):
             _to_call(
@@ -583,6 +647,7 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
                     notice.next_attempt_at = now + retry_pause(notice.attempts)
             else:
                 notice.status, notice.sent_at, notice.next_attempt_at = "sent", now, None
+                _forget_link(notice)
                 sent += 1
         uow.commit()
     return sent

@@ -2,7 +2,8 @@
 PostgreSQL): signing out, a password change, a coordinator's reset and disabling an account each
 make the tokens concerned worthless; another gateway replica learns it within
 GATEWAY_SESSION_CHECK_SECONDS; the sign-in answers 429 with Retry-After after repeated failures
-(API and console), the same for an unknown e-mail."""
+(API and console), the same for an unknown e-mail; the e-mailed set-your-password link opens a
+console page that sets the password once."""
 
 import hashlib
 import re
@@ -15,6 +16,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from gateway.console.framework import COOKIE
 from gateway.service import GatewayService
+from services.members import notices
 from services.members.models import StaffAccount
 from services.members.service import MembersService
 
@@ -232,6 +234,40 @@ def test_signing_out_of_the_console_ends_the_token_even_if_it_was_copied(net):
         net["base"] + "/api/me", headers={"Authorization": "Bearer " + token}, timeout=30
     )
     assert replayed.status_code == 401
+
+
+def test_the_e_mailed_link_opens_the_console_page_that_sets_the_password_once(net, monkeypatch):
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", net["base"])
+    coordinator = _bearer(net, COORDINATOR)
+    started = _post(net, f"/api/staff/{net['ids'][CONCIERGE]}/password-reset", coordinator)
+    link = notices.set_password_link(CONCIERGE, started.json()["reset_code"])  # the e-mail's
+    page = requests.get(link, timeout=30)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert f'value="{CONCIERGE}"' in page.text
+    assert f'value="{started.json()["reset_code"]}"' in page.text
+
+    def choose(password, confirmation=None, code=started.json()["reset_code"]):
+        return requests.post(
+            net["base"] + "/console/mot-de-passe",
+            data={
+                "email": CONCIERGE,
+                "code": code,
+                "password": password,
+                "confirmation": password if confirmation is None else confirmation,
+            },
+            timeout=30,
+        )
+
+    differ = choose(NEW_PASSWORD, "un-autre-mot-de-passe")
+    assert differ.status_code == 400 and "diffèrent" in differ.text
+    assert choose("court").status_code == 400
+    wrong = choose(NEW_PASSWORD, code="pas-le-code")
+    assert wrong.status_code == 401 and "demandez-en un nouveau" in wrong.text
+    done = choose(NEW_PASSWORD)
+    assert done.status_code == 200 and "Votre mot de passe est enregistré" in done.text
+    assert _login(net, CONCIERGE, NEW_PASSWORD).status_code == 200
+    assert choose("encore-un-autre-mot").status_code == 401, "the link serves once"
 
 
 def _console_csrf(net, token):

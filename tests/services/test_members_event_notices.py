@@ -3,12 +3,16 @@ parcel returned to its sender and the reminders of a parcel still waiting (fixed
 animation's registration, waiting list, promotion and reminder of the day before, a campaign's
 pledge thanks and its closing; each once per event and member whatever the redeliveries, by the
 channel the member's consents and contacts allow (a real SMTP server, the local Brevo server,
-no SMS in the quiet hours), never to an unknown or erased member."""
+no SMS in the quiet hours), never to an unknown or erased member; a staff account created or
+reset gets its set-your-password link by e-mail."""
 
 import email
 import email.policy
+import json
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,10 +20,11 @@ from sqlalchemy import func, select
 
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
+from backbone.errors import AuthenticationFailed
 from backbone.schemas import load
-from services.members import channels, notices, people, villages
+from services.members import accounts, channels, notices, people, villages
 from services.members.models import Notice, WaitingParcel
-from services.members.schemas import VillageInput
+from services.members.schemas import StaffAccountInput, VillageInput
 from services.members.schemas.people import MemberInput
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -411,3 +416,79 @@ def test_a_failed_campaign_says_nothing_is_owed(world):
         "n'avez rien à payer" in notice.message
         and "20 € promis pour 5\u202f000 €" in notice.message
     )
+
+
+# --- staff accounts: a set-your-password link ---------------------------------------------------
+
+
+def test_a_new_staff_account_and_a_reset_send_a_set_your_password_link_by_email(
+    world, smtp_server, monkeypatch
+):
+    database, village, _who = world
+    port, received_mail = smtp_server()
+    monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("MAILLAGE_MAIL_FROM", "conciergerie@maillage.example.org")
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://console.maillage.example.org/")
+    with database.unit_of_work() as uow:
+        account = accounts.create_staff_account(
+            uow,
+            load(
+                StaffAccountInput(),
+                {
+                    "email": "Lucie@Maillage.test",
+                    "full_name": "Lucie Martin",
+                    "password": "mot-de-passe-initial",
+                    "role": "concierge",
+                    "village_id": village,
+                },
+            ),
+        )
+    [created] = told(database)
+    assert (created.account_id, created.member_id, created.channel) == (
+        account["id"],
+        None,
+        "email",
+    )
+    assert "console.maillage.example.org" not in created.message, "the kept line has no link"
+    with database.unit_of_work() as uow:
+        assert notices.send_pending(uow, channels.from_config(), NOW) == 1
+    [got] = received_mail()
+    assert got["rcpt_tos"] == ["lucie@maillage.test"]
+    mail = email.message_from_string(got["data"], policy=email.policy.default)
+    assert mail["Subject"] == "Votre compte Maillage : choisissez votre mot de passe"
+    assert mail["List-Unsubscribe"] is None, "a service message: no opt-out"
+    text = mail.get_body(("plain",)).get_content()
+    link = re.search(r"https://console\.maillage\.example\.org/console/mot-de-passe\?\S+", text)
+    query = parse_qs(urlsplit(link.group(0)).query)
+    assert query["courriel"] == ["lucie@maillage.test"]
+    assert f'href="{link.group(0).replace("&", "&amp;")}"' in mail.get_body(("html",)).get_content()
+    assert "link" not in json.loads(told(database)[0].context), "the code is not kept once sent"
+    with database.unit_of_work() as uow:  # the link's code sets the password, once
+        accounts.complete_password_reset(
+            uow, "lucie@maillage.test", query["code"][0], "mon-propre-mot-de-passe"
+        )
+    with database.unit_of_work() as uow:
+        assert accounts.authenticate(uow, "lucie@maillage.test", "mon-propre-mot-de-passe")
+    with database.unit_of_work() as uow, pytest.raises(AuthenticationFailed):
+        accounts.complete_password_reset(uow, "lucie@maillage.test", query["code"][0], "x" * 12)
+
+    # a coordinator's reset: a new link by e-mail, the same code as shown to the coordinator
+    with database.unit_of_work() as uow:
+        started = accounts.start_password_reset(uow, account["id"])
+    with database.unit_of_work() as uow:
+        assert notices.send_pending(uow, channels.from_config(), NOW) == 1
+    reset = email.message_from_string(received_mail()[1]["data"], policy=email.policy.default)
+    assert reset["Subject"] == "Maillage : choisissez un nouveau mot de passe"
+    assert notices.set_password_link("lucie@maillage.test", started["reset_code"]) in (
+        reset.get_body(("plain",)).get_content()
+    )
+    # no e-mail sender, or an account disabled since: nothing sent, the code not kept, no call
+    with database.unit_of_work() as uow:
+        accounts.start_password_reset(uow, account["id"])
+    with database.unit_of_work() as uow:
+        assert notices.send_pending(uow, channels.Channels({}), NOW) == 0
+    last = told(database, "staff.password_reset")[-1]
+    assert last.status == "to_send" and last.parked_at is not None
+    assert "link" not in json.loads(last.context)
+    with database.unit_of_work() as uow:
+        assert notices.list_notices(uow, village) == [], "not on the concierge's call list"

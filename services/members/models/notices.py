@@ -28,10 +28,13 @@ class Notice(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    village_id: Mapped[str] = mapped_column(
-        String(36), index=True
-    )  # the member's village: its concierge tells
-    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    # the member's village: its concierge tells (a coordinator's staff account: none)
+    village_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    # the person told: a member, or (an e-mail with a set-your-password link) a staff account
+    member_id: Mapped[str | None] = mapped_column(
+        ForeignKey("members.id"), index=True, nullable=True
+    )
+    account_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
     source_type: Mapped[str] = mapped_column(String(60))  # animation.cancelled
     # the animation's id; a reminder adds its step: "<parcel id>/3"
     source_ref: Mapped[str] = mapped_column(String(80))

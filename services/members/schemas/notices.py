@@ -19,6 +19,8 @@ NOTICE_SOURCES = {
     "campaign.pledged": "merci pour une promesse de don",
     "campaign.funded": "campagne financée",
     "campaign.failed": "campagne non financée",
+    "staff.account_created": "compte de la console créé",
+    "staff.password_reset": "mot de passe réinitialisé",
 }
 # what became of a notice, in the delivery log
 DELIVERY_OUTCOMES = {

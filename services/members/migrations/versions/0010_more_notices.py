@@ -1,5 +1,6 @@
-"""more notices: a reminder's source names its step ("<parcel id>/3", source_ref widened), and the
-parcels waiting for a member, which the reminders are counted from
+"""more notices: a reminder's source names its step ("<parcel id>/3", source_ref widened); the
+parcels waiting for a member, which the reminders are counted from; a notice may be for a staff
+account (account_id; member_id and village_id may then be empty)
 
 Revision ID: 0010_more_notices
 Revises: 0009_notice_delivery
@@ -21,6 +22,10 @@ def upgrade():
         batch.alter_column(
             "source_ref", existing_type=sa.String(length=36), type_=sa.String(length=80)
         )
+        batch.alter_column("member_id", existing_type=sa.String(length=36), nullable=True)
+        batch.alter_column("village_id", existing_type=sa.String(length=36), nullable=True)
+        batch.add_column(sa.Column("account_id", sa.String(length=36), nullable=True))
+        batch.create_index(batch.f("ix_member_notices_account_id"), ["account_id"], unique=False)
     op.create_table(
         "member_waiting_parcels",
         sa.Column("parcel_id", sa.String(length=36), nullable=False),
@@ -51,7 +56,12 @@ def downgrade():
     )
     op.drop_index(op.f("ix_member_waiting_parcels_member_id"), table_name="member_waiting_parcels")
     op.drop_table("member_waiting_parcels")
+    op.execute("DELETE FROM member_notices WHERE member_id IS NULL")
     with op.batch_alter_table("member_notices") as batch:
+        batch.drop_index(batch.f("ix_member_notices_account_id"))
+        batch.drop_column("account_id")
+        batch.alter_column("village_id", existing_type=sa.String(length=36), nullable=False)
+        batch.alter_column("member_id", existing_type=sa.String(length=36), nullable=False)
         batch.alter_column(
             "source_ref", existing_type=sa.String(length=80), type_=sa.String(length=36)
         )
