@@ -285,14 +285,20 @@ def _animation_context(uow, payload: dict) -> dict:
     }
 
 
+def _registration_ref(payload: dict) -> str:
+    """One notice per registration and place in the queue: a member who cancelled and came back
+    (a new position) is told again."""
+    return f"{payload['registration_id']}/{payload['position']}"
+
+
 def record_animation_registered(uow, envelope: dict) -> None:
     """`animation.registered`: the member is told they have a place, or that they are on the
-    waiting list; once per registration."""
+    waiting list; once per registration (and place in the queue)."""
     payload = envelope["payload"]
     context = {**_animation_context(uow, payload), "waiting": payload["status"] == "waiting"}
     template = "animation_waiting" if context["waiting"] else "animation_registered"
     _tell(
-        uow, payload["member_id"], envelope["type"], payload["registration_id"], template, context
+        uow, payload["member_id"], envelope["type"], _registration_ref(payload), template, context
     )
     uow.commit()
 
@@ -304,7 +310,7 @@ def record_animation_promoted(uow, envelope: dict) -> None:
         uow,
         payload["member_id"],
         envelope["type"],
-        payload["registration_id"],
+        _registration_ref(payload),
         "animation_promoted",
         _animation_context(uow, payload),
     )

@@ -444,10 +444,10 @@ def test_members_registered_and_promoted_are_announced_guests_are_not(world):
     with database.unit_of_work() as uow:
         animations.register(uow, aid, {"member_id": members[1]}, None)
     registered = outbox(database, "animation.registered")
-    assert [(e["payload"]["member_id"], e["payload"]["status"]) for e in registered] == [
-        (members[0], "registered"),
-        (members[1], "waiting"),
-    ], "a guest is not announced"
+    assert [
+        (e["payload"]["member_id"], e["payload"]["status"], e["payload"]["position"])
+        for e in registered
+    ] == [(members[0], "registered", 1), (members[1], "waiting", 3)], "a guest is not announced"
     assert registered[0]["payload"]["registration_id"] == first["id"]
     assert {e["payload"]["title"] for e in registered} == {"Atelier tricot"}
     assert "Mme Faure" not in json.dumps(registered)

@@ -227,6 +227,7 @@ def test_registration_waiting_list_and_promotion_reach_a_real_smtp_server(
             animation,
             registration_id=registration,
             member_id=who["email"],
+            position=3,
             status="waiting",
         ),
     )
@@ -240,6 +241,7 @@ def test_registration_waiting_list_and_promotion_reach_a_real_smtp_server(
             animation,
             registration_id=registration,
             member_id=who["email"],
+            position=3,
         ),
     )
     stranger = str(uuid.uuid4())
@@ -253,6 +255,7 @@ def test_registration_waiting_list_and_promotion_reach_a_real_smtp_server(
             animation,
             registration_id=str(uuid.uuid4()),
             member_id=stranger,
+            position=4,
             status="registered",
         ),
     )
@@ -276,6 +279,25 @@ def test_registration_waiting_list_and_promotion_reach_a_real_smtp_server(
     assert "vous êtes inscrit·e à « Atelier tricot »" in text and "Salle des fêtes" in text
     assert "<strong>« Atelier tricot »</strong>" in html
     assert "desabonnement?jeton=" in text
+    # they cancelled and came back, at the end of the queue: told again
+    handle(
+        database,
+        "on_animation_registered",
+        notices.record_animation_registered,
+        animation_event(
+            "animation.registered",
+            village,
+            animation,
+            registration_id=registration,
+            member_id=who["email"],
+            position=5,
+            status="registered",
+        ),
+    )
+    assert [n.source_ref for n in told(database, "animation.registered")] == [
+        f"{registration}/3",
+        f"{registration}/5",
+    ]
 
 
 def test_the_reminder_of_the_day_before_by_sms_waits_out_the_quiet_hours(world, brevo, sms_config):

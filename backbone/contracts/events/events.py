@@ -146,6 +146,14 @@ class AnimationRegistrationV1(Schema):
     member_id = fields.String(
         required=True, metadata=_d("The member registered (guests are not announced).")
     )
+    position = fields.Integer(
+        required=True,
+        strict=True,
+        metadata=_d(
+            "Rank of the registration in the animation's queue: coming back after a "
+            "cancellation gives a new one (and a new notice)."
+        ),
+    )
 
 
 @registry.register(
