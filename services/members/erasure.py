@@ -25,7 +25,7 @@ ERASURE: dict[str, str] = {
     "member_tags": "deleted with the member's tags (people.erase_member)",
     "member_consents": "kept: the proof of consent (purpose and dates) against an id only",
     "member_notices": "deleted, and their lines in the notices outbox file (notices.forget_member)",
-    "member_waiting_parcels": "deleted: the parcels the reminders count from (notices.forget_member)",
+    "member_waiting_parcels": "deleted: the parcels reminders count from (notices.forget_member)",
     "volunteers": "profile emptied and hidden (volunteers.forget_member)",
     "time_bank_entries": "kept: hours against an id only (the network's figures)",
     "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all "

@@ -240,14 +240,15 @@ def test_the_e_mailed_link_opens_the_console_page_that_sets_the_password_once(ne
     monkeypatch.setenv("GATEWAY_PUBLIC_URL", net["base"])
     coordinator = _bearer(net, COORDINATOR)
     started = _post(net, f"/api/staff/{net['ids'][CONCIERGE]}/password-reset", coordinator)
-    link = notices.set_password_link(CONCIERGE, started.json()["reset_code"])  # the e-mail's
+    reset_code = started.json()["reset_code"]
+    link = notices.set_password_link(CONCIERGE, reset_code)  # the e-mail's
     page = requests.get(link, timeout=30)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert f'value="{CONCIERGE}"' in page.text
-    assert f'value="{started.json()["reset_code"]}"' in page.text
+    assert f'value="{reset_code}"' in page.text
 
-    def choose(password, confirmation=None, code=started.json()["reset_code"]):
+    def choose(password, confirmation=None, code=reset_code):
         return requests.post(
             net["base"] + "/console/mot-de-passe",
             data={

@@ -11,7 +11,7 @@ import email.policy
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ VILLAGE = {
     "kind": "fixed",
     "population": 800,
 }
-NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)  # 10:00 in Paris
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)  # 10:00 in Paris
 
 
 @pytest.fixture(autouse=True)
@@ -190,7 +190,7 @@ def test_an_erased_member_is_not_reminded_and_their_waiting_parcels_go(world):
 
 # --- animations ---------------------------------------------------------------------------------
 
-STARTS = datetime(2026, 12, 5, 13, tzinfo=timezone.utc)  # Saturday 5 December, 14:00 Paris
+STARTS = datetime(2026, 12, 5, 13, tzinfo=UTC)  # Saturday 5 December, 14:00 Paris
 
 
 def animation_event(type_, village, animation_id, **extra):
@@ -316,11 +316,11 @@ def test_the_reminder_of_the_day_before_by_sms_waits_out_the_quiet_hours(world, 
     assert set(rows) == {who["sms"], who["no_consent"]}
     assert rows[who["no_consent"]].channel == "call", "no consent: the concierge calls"
     assert "c'est demain, samedi 05/12 à 14h00 (Salle des fêtes)" in rows[who["sms"]].message
-    evening = datetime(2026, 12, 4, 21, tzinfo=PARIS).astimezone(timezone.utc)
+    evening = datetime(2026, 12, 4, 21, tzinfo=PARIS).astimezone(UTC)
     with database.unit_of_work() as uow:
         assert notices.send_pending(uow, channels.from_config(), evening) == 0
     assert brevo["requests"] == []
-    morning = datetime(2026, 12, 5, 8, tzinfo=PARIS).astimezone(timezone.utc)
+    morning = datetime(2026, 12, 5, 8, tzinfo=PARIS).astimezone(UTC)
     with database.unit_of_work() as uow:
         assert notices.send_pending(uow, channels.from_config(), morning) == 1
     [sms] = brevo["requests"]

@@ -4,10 +4,10 @@ Revision ID: 0008_animation_reminded_at
 Revises: 0007_village_changed_at
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0008_animation_reminded_at"
 down_revision = "0007_village_changed_at"

@@ -6,10 +6,10 @@ Revision ID: 0010_more_notices
 Revises: 0009_notice_delivery
 """
 
-from alembic import op
 import sqlalchemy as sa
-from backbone.tables import UtcDateTime
+from alembic import op
 
+from backbone.tables import UtcDateTime
 
 revision = "0010_more_notices"
 down_revision = "0009_notice_delivery"
