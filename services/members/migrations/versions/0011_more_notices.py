@@ -2,8 +2,8 @@
 parcels waiting for a member, which the reminders are counted from; a notice may be for a staff
 account (account_id; member_id and village_id may then be empty)
 
-Revision ID: 0010_more_notices
-Revises: 0009_notice_delivery
+Revision ID: 0011_more_notices
+Revises: 0010_village_public_contact
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from backbone.tables import UtcDateTime
 
-revision = "0010_more_notices"
-down_revision = "0009_notice_delivery"
+revision = "0011_more_notices"
+down_revision = "0010_village_public_contact"
 branch_labels = None
 depends_on = None
 
