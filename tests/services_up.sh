@@ -25,13 +25,18 @@ if ! rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   fi
   for _ in $(seq 1 60); do rabbitmq-diagnostics -q ping >/dev/null 2>&1 && break; sleep 1; done
   rabbitmq-diagnostics -q ping >/dev/null 2>&1 || fail "RabbitMQ did not start within 60 s"
+  # the node answers a ping before it has finished booting; a plugin enabled meanwhile is written
+  # down but not started
+  rabbitmqctl -q await_startup --timeout 60 >/dev/null 2>&1 || fail "RabbitMQ did not finish booting within 60 s"
 fi
 if ! curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1; then
   echo "enabling RabbitMQ's management plugin (the tests create a vhost each through it)"
   rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 \
     || fail "could not enable rabbitmq_management (run: rabbitmq-plugins enable rabbitmq_management)"
-  for _ in $(seq 1 60); do
+  for second in $(seq 1 60); do
     curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 && break; sleep 1
+    # enabled on a node that was still busy, the plugin may be written down but not started: ask again
+    [ $((second % 15)) -eq 0 ] && rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1
   done
   curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 \
     || fail "RabbitMQ's management API does not answer on 127.0.0.1:15672"
