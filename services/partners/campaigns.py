@@ -16,9 +16,8 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.partners.models import Campaign, KnownVillage, Partner, Pledge
-from services.partners.schemas import CampaignInput, CampaignOutput, PledgeInput
+from services.partners.schemas import CampaignOutput
 
 
 def _pledges(uow, campaign_id: str) -> list[Pledge]:
@@ -87,7 +86,6 @@ def _find(uow, campaign_id, village_ids, *, lock: bool = False) -> Campaign:
 
 
 def launch_campaign(uow, data: dict, now=None) -> dict:
-    data = load(CampaignInput(), data)
     now = now or utcnow()
     if data["village_id"] and uow.session.get(KnownVillage, data["village_id"]) is None:
         raise InvalidInput({"village_id": [msg("unknown_village", village=data["village_id"])]})
@@ -132,7 +130,6 @@ def _close(uow, campaign: Campaign, status: str, now) -> None:
 
 def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
     """A member's or a partner's pledge. The one that reaches the goal funds the campaign."""
-    data = load(PledgeInput(), data)
     now = now or utcnow()
     campaign = _find(uow, campaign_id, village_ids, lock=True)
     if campaign.status != "running" or campaign.deadline <= now:

@@ -14,10 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
-from backbone.schemas import load
 from services.partners import partners
 from services.partners.models import CatalogueEntry, KnownVillage, Offer, OfferVillage, Partner
-from services.partners.schemas import CatalogueEntryInput, CatalogueEntryUpdate
 
 
 def _item(uow, entry: CatalogueEntry, offer: Offer, partner: Partner, shared: dict) -> dict:
@@ -117,7 +115,6 @@ def offer_available_in(uow, offer: Offer, village_id: str) -> bool:
 def add_entry(uow, village_id: str, data: dict) -> dict:
     """Sell an offer here: it must be available in this village (the partner serves it); once per
     offer (409). Its local price is the offer's price unless given."""
-    data = load(CatalogueEntryInput(), data)
     _known_village(uow, village_id)
     offer = uow.session.get(Offer, data["offer_id"])
     if offer is None:
@@ -173,7 +170,6 @@ def _answer(uow, village_id: str, item_id: str | None) -> dict:
 
 def update_entry(uow, village_id: str, item_id: str, data: dict) -> dict:
     """Change the local price and/or the availability here."""
-    data = load(CatalogueEntryUpdate(), data)
     entry = _entry(uow, village_id, item_id)
     if "price_cents" in data:
         entry.price_cents = data["price_cents"]

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from backbone.errors import InvalidInput
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.partners.models import FundingSource, KnownVillage, Partner
-from services.partners.schemas import FundingSourceInput, FundingSourceOutput
+from services.partners.schemas import FundingSourceOutput
 
 
 def _dump(uow, source: FundingSource) -> dict:
@@ -41,7 +40,6 @@ def _dump(uow, source: FundingSource) -> dict:
 
 
 def add_funding_source(uow, data: dict) -> dict:
-    data = load(FundingSourceInput(), data)
     if data["village_id"] and uow.session.get(KnownVillage, data["village_id"]) is None:
         raise InvalidInput({"village_id": [msg("unknown_village", village=data["village_id"])]})
     partner = uow.session.get(Partner, data["partner_id"]) if data["partner_id"] else None

@@ -15,10 +15,9 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.partners import catalogues, partners, removal
 from services.partners.models import KnownVillage, Offer, OfferVillage, Partner
-from services.partners.schemas import AvailabilityInput, OfferInput, OfferOutput
+from services.partners.schemas import OfferOutput
 
 FIELDS = (
     "name",
@@ -94,7 +93,6 @@ def _publish(uow, offer: Offer, partner: Partner, *, catalogue_changed: bool) ->
 
 
 def create_offer(uow, partner_id: str, data: dict) -> dict:
-    data = load(OfferInput(), data)
     partner = removal.active_partner(uow, partner_id)
     _check_villages(uow, partner, data["village_ids"])
     offer = Offer(partner_id=partner.id, **{f: data[f] for f in FIELDS})
@@ -110,7 +108,6 @@ def create_offer(uow, partner_id: str, data: dict) -> dict:
 def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     """Replace the offer's terms. A village may leave its villages only once no catalogue sells it
     there (409 naming those villages); every village selling it gets its new catalogue."""
-    data = load(OfferInput(), data)
     partner = removal.active_partner(uow, partner_id)
     offer = _offer(uow, partner_id, offer_id)
     _check_villages(uow, partner, data["village_ids"])
@@ -136,7 +133,6 @@ def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
 
 def set_availability(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     """The partner is out of it (or has it again): unavailable in every village selling it."""
-    data = load(AvailabilityInput(), data)
     partner = removal.active_partner(uow, partner_id)
     offer = _offer(uow, partner_id, offer_id)
     offer.available, offer.updated_at = data["available"], utcnow()

@@ -14,7 +14,6 @@ from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.partners.models import (
     ApiKey,
     KnownVillage,
@@ -24,7 +23,6 @@ from services.partners.models import (
     PartnerVillage,
 )
 from services.partners.schemas import PartnerOutput
-from services.partners.schemas.partners import PartnerUpdateInput
 
 
 def _hash(secret: str) -> str:
@@ -174,7 +172,6 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
         catalogues,
     )  # catalogues read partners: imported here, not at the top
 
-    data = load(PartnerUpdateInput(), data)
     partner = uow.session.get(Partner, str(partner_id))
     if partner is None:
         raise NotFound("partner", str(partner_id))

@@ -24,8 +24,22 @@ from services.partners import (
     removal,
     subscriptions,
 )
-from services.partners.schemas import ApiKeyInput, PartnerInput
-from services.partners.schemas.partners import PartnerRemovalInput, PartnerRemovedOutput
+from services.partners.schemas import (
+    ApiKeyInput,
+    AvailabilityInput,
+    CampaignInput,
+    CatalogueEntryInput,
+    CatalogueEntryUpdate,
+    FundingSourceInput,
+    OfferInput,
+    PartnerInput,
+    PledgeInput,
+)
+from services.partners.schemas.partners import (
+    PartnerRemovalInput,
+    PartnerRemovedOutput,
+    PartnerUpdateInput,
+)
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
@@ -79,7 +93,7 @@ class PartnersService(VillageFactsEntrypoints):
     def get_partner(self, uow, partner_id):
         return partners.get_partner(uow, str(partner_id))
 
-    @rpc_method()
+    @rpc_method(inputs={"data": PartnerUpdateInput})
     def update_partner(self, uow, partner_id, data):
         return partners.update_partner(uow, str(partner_id), data)
 
@@ -89,15 +103,15 @@ class PartnersService(VillageFactsEntrypoints):
 
     # --- offers and village catalogues (offers.py, catalogues.py) -------------------------------
 
-    @rpc_method()
+    @rpc_method(inputs={"data": OfferInput})
     def create_offer(self, uow, partner_id, data):
         return offers.create_offer(uow, str(partner_id), data)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": OfferInput})
     def update_offer(self, uow, partner_id, offer_id, data):
         return offers.update_offer(uow, str(partner_id), str(offer_id), data)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": AvailabilityInput})
     def set_offer_availability(self, uow, partner_id, offer_id, data):
         return offers.set_availability(uow, str(partner_id), str(offer_id), data)
 
@@ -117,11 +131,11 @@ class PartnersService(VillageFactsEntrypoints):
     def get_catalogue(self, uow, village_id):
         return catalogues.get_catalogue(uow, str(village_id))
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CatalogueEntryInput})
     def add_catalogue_entry(self, uow, village_id, data):
         return catalogues.add_entry(uow, str(village_id), data)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CatalogueEntryUpdate})
     def update_catalogue_entry(self, uow, village_id, item_id, data):
         return catalogues.update_entry(uow, str(village_id), str(item_id), data)
 
@@ -131,7 +145,7 @@ class PartnersService(VillageFactsEntrypoints):
 
     # --- funding and crowdfunding (funding.py, campaigns.py, figures.py) ------------------------
 
-    @rpc_method()
+    @rpc_method(inputs={"data": FundingSourceInput})
     def add_funding_source(self, uow, data):
         return funding.add_funding_source(uow, data)
 
@@ -139,11 +153,11 @@ class PartnersService(VillageFactsEntrypoints):
     def list_funding_sources(self, uow, village_ids=None, window=None):
         return funding.list_funding_sources(uow, village_ids, window)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CampaignInput})
     def launch_campaign(self, uow, data):
         return campaigns.launch_campaign(uow, data)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": PledgeInput})
     def pledge(self, uow, campaign_id, data, village_ids=None):
         return campaigns.pledge(uow, str(campaign_id), data, village_ids)
 

@@ -37,7 +37,12 @@ from services.partners.models import (
     Partner,
     WebhookSubscription,
 )
-from services.partners.schemas import PartnerInput
+from services.partners.schemas import (
+    AvailabilityInput,
+    CatalogueEntryInput,
+    OfferInput,
+    PartnerInput,
+)
 from services.partners.schemas.subscriptions import WebhookInput
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -143,12 +148,16 @@ def world(service_db):
             )
     gaec, fournil = made["gaec"]["partner"]["id"], made["fournil"]["partner"]["id"]
     with database.unit_of_work() as uow:
-        yaourts = offers.create_offer(uow, gaec, offer_input(v[:2]))["id"]
+        yaourts = offers.create_offer(uow, gaec, load(OfferInput(), offer_input(v[:2])))["id"]
     with database.unit_of_work() as uow:
-        pain = offers.create_offer(uow, fournil, offer_input([v[1]], "Pain de campagne"))["id"]
+        pain = offers.create_offer(
+            uow, fournil, load(OfferInput(), offer_input([v[1]], "Pain de campagne"))
+        )["id"]
     for village_id, offer_id in ((v[0], yaourts), (v[1], yaourts), (v[1], pain)):
         with database.unit_of_work() as uow:
-            catalogues.add_entry(uow, village_id, {"offer_id": offer_id})
+            catalogues.add_entry(
+                uow, village_id, load(CatalogueEntryInput(), {"offer_id": offer_id})
+            )
     with database.unit_of_work() as uow:
         hook = subscriptions.create_webhook(
             uow,
@@ -214,7 +223,7 @@ def test_a_removal_withdraws_the_offers_from_each_catalogue_with_catalogue_chang
         # a concierge can no longer pick its offers, nor put one back
         assert [o["id"] for o in offers.offers_in_village(uow, v[1])] == [world["pain"]]
     with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
-        catalogues.add_entry(uow, v[0], {"offer_id": world["yaourts"]})
+        catalogues.add_entry(uow, v[0], load(CatalogueEntryInput(), {"offer_id": world["yaourts"]}))
     assert refused.value.reason == "partner_ended"
 
 
@@ -274,13 +283,13 @@ def test_an_ended_partner_gets_nothing_new(world, attempt):
     end(world)
     calls = {
         "offer": lambda uow: offers.create_offer(
-            uow, gaec, offer_input(world["villages"][:1], "Crème")
+            uow, gaec, load(OfferInput(), offer_input(world["villages"][:1], "Crème"))
         ),
         "offer_update": lambda uow: offers.update_offer(
-            uow, gaec, world["yaourts"], offer_input(world["villages"][:2])
+            uow, gaec, world["yaourts"], load(OfferInput(), offer_input(world["villages"][:2]))
         ),
         "availability": lambda uow: offers.set_availability(
-            uow, gaec, world["yaourts"], {"available": False}
+            uow, gaec, world["yaourts"], load(AvailabilityInput(), {"available": False})
         ),
         "webhook": lambda uow: subscriptions.create_webhook(
             uow,

@@ -18,7 +18,15 @@ from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.partners import catalogues, offers, partners
 from services.partners.models import KnownVillage
-from services.partners.schemas import PartnerInput, siret_is_valid
+from services.partners.schemas import (
+    AvailabilityInput,
+    CatalogueEntryInput,
+    CatalogueEntryUpdate,
+    OfferInput,
+    PartnerInput,
+    siret_is_valid,
+)
+from services.partners.schemas.partners import PartnerUpdateInput
 from services.partners.service import PartnersService
 from tests.support.messages import without_code
 
@@ -167,15 +175,21 @@ def test_bad_partner_input_names_each_field(world):
 def test_a_shared_supplier_is_sold_in_two_villages_at_two_local_prices(world):
     database, villages, shared, _local = world
     with database.unit_of_work() as uow:
-        offer = offers.create_offer(uow, shared["id"], offer_input(villages[:2]))
+        offer = offers.create_offer(
+            uow, shared["id"], load(OfferInput(), offer_input(villages[:2]))
+        )
     assert outbox(database, "offer.published")[0]["payload"]["village_ids"] == sorted(villages[:2])
     with database.unit_of_work() as uow:
         first = catalogues.add_entry(
-            uow, villages[0], {"offer_id": offer["id"], "price_cents": 260}
+            uow,
+            villages[0],
+            load(CatalogueEntryInput(), {"offer_id": offer["id"], "price_cents": 260}),
         )
     with database.unit_of_work() as uow:
         second = catalogues.add_entry(
-            uow, villages[1], {"offer_id": offer["id"], "price_cents": 290}
+            uow,
+            villages[1],
+            load(CatalogueEntryInput(), {"offer_id": offer["id"], "price_cents": 290}),
         )
     assert first["item"]["price_cents"] == 260 and second["item"]["price_cents"] == 290
     assert (
@@ -215,7 +229,10 @@ def test_a_shared_supplier_is_sold_in_two_villages_at_two_local_prices(world):
             uow,
             shared["id"],
             offer["id"],
-            offer_input(villages[:2], price_cents=300, name="Yaourts fermiers nature"),
+            load(
+                OfferInput(),
+                offer_input(villages[:2], price_cents=300, name="Yaourts fermiers nature"),
+            ),
         )
     changed = outbox(database, "catalogue.changed")[2:]
     assert sorted(e["village_id"] for e in changed) == sorted(villages[:2])
@@ -225,7 +242,9 @@ def test_a_shared_supplier_is_sold_in_two_villages_at_two_local_prices(world):
         villages[1]: 290,
     }, "local prices stay local"
     with database.unit_of_work() as uow:
-        offers.set_availability(uow, shared["id"], offer["id"], {"available": False})
+        offers.set_availability(
+            uow, shared["id"], offer["id"], load(AvailabilityInput(), {"available": False})
+        )
     assert [
         e["payload"]["items"][0]["available"] for e in outbox(database, "catalogue.changed")[4:]
     ] == [False, False]
@@ -237,19 +256,27 @@ def test_a_shared_supplier_is_sold_in_two_villages_at_two_local_prices(world):
 def test_a_concierge_reprices_marks_out_of_stock_and_removes_an_item(world):
     database, villages, shared, _local = world
     with database.unit_of_work() as uow:
-        offer = offers.create_offer(uow, shared["id"], offer_input(villages[:2], price_cents=400))
+        offer = offers.create_offer(
+            uow, shared["id"], load(OfferInput(), offer_input(villages[:2], price_cents=400))
+        )
     with database.unit_of_work() as uow:
-        added = catalogues.add_entry(uow, villages[0], {"offer_id": offer["id"]})
+        added = catalogues.add_entry(
+            uow, villages[0], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     item_id = added["item"]["item_id"]
     assert added["item"]["price_cents"] == 400, "the offer's price unless a local one is given"
     with database.unit_of_work() as uow:
-        repriced = catalogues.update_entry(uow, villages[0], item_id, {"price_cents": 420})
+        repriced = catalogues.update_entry(
+            uow, villages[0], item_id, load(CatalogueEntryUpdate(), {"price_cents": 420})
+        )
     with database.unit_of_work() as uow:
-        out = catalogues.update_entry(uow, villages[0], item_id, {"available": False})
+        out = catalogues.update_entry(
+            uow, villages[0], item_id, load(CatalogueEntryUpdate(), {"available": False})
+        )
     assert repriced["item"]["price_cents"] == 420 and out["item"]["available"] is False
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         catalogues.update_entry(
-            uow, villages[1], item_id, {"price_cents": 1}
+            uow, villages[1], item_id, load(CatalogueEntryUpdate(), {"price_cents": 1})
         )  # another village's item
     with database.unit_of_work() as uow:
         assert catalogues.remove_entry(uow, villages[0], item_id)["items"] == []
@@ -269,7 +296,7 @@ def test_bad_offer_and_catalogue_input_is_refused_with_nothing_written(world):
 
     def refused_offer(data, partner=None):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            offers.create_offer(uow, partner or shared["id"], data)
+            offers.create_offer(uow, partner or shared["id"], load(OfferInput(), data))
         return err.value.errors
 
     assert "price_cents" in refused_offer(offer_input(villages[:2], price_cents=-1))
@@ -284,90 +311,129 @@ def test_bad_offer_and_catalogue_input_is_refused_with_nothing_written(world):
         f"Not served by this partner: {villages[2]}."
     ]
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        offers.create_offer(uow, str(uuid.uuid4()), offer_input(villages[:2]))
+        offers.create_offer(uow, str(uuid.uuid4()), load(OfferInput(), offer_input(villages[:2])))
     assert outbox(database, "offer.published") == []
 
     with database.unit_of_work() as uow:
-        offer = offers.create_offer(uow, shared["id"], offer_input([villages[0]]))
+        offer = offers.create_offer(
+            uow, shared["id"], load(OfferInput(), offer_input([villages[0]]))
+        )
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as elsewhere:
         catalogues.add_entry(
-            uow, villages[1], {"offer_id": offer["id"]}
+            uow, villages[1], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
         )  # the partner serves it, the offer not
     assert "offer_id" in elsewhere.value.errors
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as not_served:
-        catalogues.add_entry(uow, villages[2], {"offer_id": offer["id"]})
+        catalogues.add_entry(
+            uow, villages[2], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     assert not_served.value.errors == {
         "offer_id": ["This offer is not available in this village: its partner does not serve it."]
     }
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as negative:
-        catalogues.add_entry(uow, villages[0], {"offer_id": offer["id"], "price_cents": -5})
+        catalogues.add_entry(
+            uow,
+            villages[0],
+            load(CatalogueEntryInput(), {"offer_id": offer["id"], "price_cents": -5}),
+        )
     assert "price_cents" in negative.value.errors
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown:
-        catalogues.add_entry(uow, villages[0], {"offer_id": str(uuid.uuid4())})
+        catalogues.add_entry(
+            uow, villages[0], load(CatalogueEntryInput(), {"offer_id": str(uuid.uuid4())})
+        )
     assert "offer_id" in unknown.value.errors
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        catalogues.add_entry(uow, str(uuid.uuid4()), {"offer_id": offer["id"]})
+        catalogues.add_entry(
+            uow, str(uuid.uuid4()), load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     assert outbox(database, "catalogue.changed") == []
 
     with database.unit_of_work() as uow:
-        catalogues.add_entry(uow, villages[0], {"offer_id": offer["id"]})
+        catalogues.add_entry(
+            uow, villages[0], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        catalogues.add_entry(uow, villages[0], {"offer_id": offer["id"]})
+        catalogues.add_entry(
+            uow, villages[0], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     assert twice.value.reason == "already_in_catalogue" and twice.value.field == "offer_id"
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as empty:
-        catalogues.update_entry(uow, villages[0], str(uuid.uuid4()), {})
+        catalogues.update_entry(
+            uow, villages[0], str(uuid.uuid4()), load(CatalogueEntryUpdate(), {})
+        )
     assert "price_cents" in empty.value.errors
     # an offer cannot leave a village that still sells it
     with database.unit_of_work() as uow, pytest.raises(Conflict) as still_sold:
-        offers.update_offer(uow, shared["id"], offer["id"], offer_input([villages[1]]))
+        offers.update_offer(
+            uow, shared["id"], offer["id"], load(OfferInput(), offer_input([villages[1]]))
+        )
     assert still_sold.value.reason == "offer_in_catalogue" and still_sold.value.details == {
         "village_ids": [villages[0]]
     }
     # another partner's offer is not found
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        offers.set_availability(uow, local["id"], offer["id"], {"available": False})
+        offers.set_availability(
+            uow, local["id"], offer["id"], load(AvailabilityInput(), {"available": False})
+        )
     assert len(outbox(database, "catalogue.changed")) == 1
 
 
 def test_a_partner_profile_is_updated_and_its_catalogues_follow_its_shared_supplier_status(world):
     database, villages, shared, _local = world
     with database.unit_of_work() as uow:
-        offer = offers.create_offer(uow, shared["id"], offer_input(villages[:2]))
+        offer = offers.create_offer(
+            uow, shared["id"], load(OfferInput(), offer_input(villages[:2]))
+        )
     with database.unit_of_work() as uow:
-        catalogues.add_entry(uow, villages[1], {"offer_id": offer["id"]})
+        catalogues.add_entry(
+            uow, villages[1], load(CatalogueEntryInput(), {"offer_id": offer["id"]})
+        )
     with database.unit_of_work() as uow:
         updated = partners.update_partner(
             uow,
             shared["id"],
-            {"contacts": [{"name": "M. Roux", "email": "r@ex.org"}], "siret": None},
+            load(
+                PartnerUpdateInput(),
+                {"contacts": [{"name": "M. Roux", "email": "r@ex.org"}], "siret": None},
+            ),
         )
     assert updated["contacts"][0]["name"] == "M. Roux" and updated["siret"] is None
     assert updated["relationships"] == ["co_organiser", "supplier"]
     assert len(outbox(database, "catalogue.changed")) == 1, "nothing a catalogue carries changed"
     with database.unit_of_work() as uow:
-        no_longer = partners.update_partner(uow, shared["id"], {"relationships": ["co_organiser"]})
+        no_longer = partners.update_partner(
+            uow, shared["id"], load(PartnerUpdateInput(), {"relationships": ["co_organiser"]})
+        )
     assert no_longer["shared_supplier"] is False
     changed = outbox(database, "catalogue.changed")
     assert len(changed) == 2 and changed[1]["village_id"] == villages[1]
     assert changed[1]["payload"]["items"][0]["shared_supplier"] is False
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
         partners.update_partner(
-            uow, shared["id"], {"siret": "12345678901234", "relationships": ["boss"]}
+            uow,
+            shared["id"],
+            load(PartnerUpdateInput(), {"siret": "12345678901234", "relationships": ["boss"]}),
         )
     assert set(err.value.errors) == {"siret", "relationships"}
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as empty:
-        partners.update_partner(uow, shared["id"], {})
+        partners.update_partner(uow, shared["id"], load(PartnerUpdateInput(), {}))
     assert "relationships" in empty.value.errors
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        partners.update_partner(uow, str(uuid.uuid4()), {"relationships": []})
+        partners.update_partner(
+            uow, str(uuid.uuid4()), load(PartnerUpdateInput(), {"relationships": []})
+        )
 
 
 def test_offers_a_village_may_sell(world):
     database, villages, shared, local = world
     with database.unit_of_work() as uow:
-        offers.create_offer(uow, shared["id"], offer_input(villages[:2]))
+        offers.create_offer(uow, shared["id"], load(OfferInput(), offer_input(villages[:2])))
         offers.create_offer(
-            uow, local["id"], offer_input([villages[2]], name="Tomme", unit="kg", price_cents=1800)
+            uow,
+            local["id"],
+            load(
+                OfferInput(), offer_input([villages[2]], name="Tomme", unit="kg", price_cents=1800)
+            ),
         )
     with database.unit_of_work() as uow:
         assert [o["name"] for o in offers.offers_in_village(uow, villages[2])] == ["Tomme"]

@@ -18,7 +18,14 @@ from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.partners import campaigns, catalogues, figures, funding, offers, partners
 from services.partners.models import KnownVillage
-from services.partners.schemas import PartnerInput
+from services.partners.schemas import (
+    CampaignInput,
+    CatalogueEntryInput,
+    FundingSourceInput,
+    OfferInput,
+    PartnerInput,
+    PledgeInput,
+)
 from services.partners.service import PartnersService
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -102,29 +109,37 @@ def campaign_input(village, **change):
 def test_a_communes_service_contract_and_grants(world):
     database, villages, commune, supplier = world
     with database.unit_of_work() as uow:
-        sold = funding.add_funding_source(uow, contract(villages[0], commune["id"]))
+        sold = funding.add_funding_source(
+            uow, load(FundingSourceInput(), contract(villages[0], commune["id"]))
+        )
     assert sold["partner_name"] == "Commune de Saint-Aubin" and sold["received_on"] == "2026-01-01"
     assert sold["services"] == ["Portage de courses aux aînés", "Permanence administrative"]
     with database.unit_of_work() as uow:
         funding.add_funding_source(
             uow,
-            {
-                "kind": "public_grant",
-                "name": "Région : tiers-lieux ruraux",
-                "amount_cents": 1500000,
-                "starts_on": "2026-03-01",
-                "received_on": "2026-04-15",
-            },
+            load(
+                FundingSourceInput(),
+                {
+                    "kind": "public_grant",
+                    "name": "Région : tiers-lieux ruraux",
+                    "amount_cents": 1500000,
+                    "starts_on": "2026-03-01",
+                    "received_on": "2026-04-15",
+                },
+            ),
         )
         funding.add_funding_source(
             uow,
-            {
-                "kind": "membership_fees",
-                "name": "Cotisations",
-                "village_id": villages[1],
-                "amount_cents": 42000,
-                "starts_on": "2026-06-01",
-            },
+            load(
+                FundingSourceInput(),
+                {
+                    "kind": "membership_fees",
+                    "name": "Cotisations",
+                    "village_id": villages[1],
+                    "amount_cents": 42000,
+                    "starts_on": "2026-06-01",
+                },
+            ),
         )
     with database.unit_of_work() as uow:
         assert len(funding.list_funding_sources(uow)) == 3
@@ -138,7 +153,7 @@ def test_bad_funding_input_names_each_field(world):
 
     def refused(data):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            funding.add_funding_source(uow, data)
+            funding.add_funding_source(uow, load(FundingSourceInput(), data))
         return err.value.errors
 
     assert "services" in refused(contract(villages[0], commune["id"], services=[]))
@@ -160,7 +175,9 @@ def test_bad_funding_input_names_each_field(world):
 def test_the_pledge_reaching_the_goal_funds_the_campaign_and_closes_it(world):
     database, villages, commune, supplier = world
     with database.unit_of_work() as uow:
-        launched = campaigns.launch_campaign(uow, campaign_input(villages[0]), now=NOW)
+        launched = campaigns.launch_campaign(
+            uow, load(CampaignInput(), campaign_input(villages[0])), now=NOW
+        )
     cid = launched["id"]
     assert launched["status"] == "running" and launched["pledged_cents"] == 0
     member = str(uuid.uuid4())
@@ -168,20 +185,27 @@ def test_the_pledge_reaching_the_goal_funds_the_campaign_and_closes_it(world):
         half = campaigns.pledge(
             uow,
             cid,
-            {"member_id": member, "pledger_name": "Marcelle V.", "amount_cents": 40000},
+            load(
+                PledgeInput(),
+                {"member_id": member, "pledger_name": "Marcelle V.", "amount_cents": 40000},
+            ),
             None,
             now=NOW + timedelta(days=1),
         )
     assert half["progress_percent"] == 40 and half["status"] == "running"
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         campaigns.pledge(
-            uow, cid, {"member_id": member, "amount_cents": 100}, [villages[1]], now=NOW
+            uow,
+            cid,
+            load(PledgeInput(), {"member_id": member, "amount_cents": 100}),
+            [villages[1]],
+            now=NOW,
         )
     with database.unit_of_work() as uow:
         done = campaigns.pledge(
             uow,
             cid,
-            {"partner_id": supplier["id"], "amount_cents": 70000},
+            load(PledgeInput(), {"partner_id": supplier["id"], "amount_cents": 70000}),
             [villages[0]],
             now=NOW + timedelta(days=2),
         )
@@ -193,7 +217,11 @@ def test_the_pledge_reaching_the_goal_funds_the_campaign_and_closes_it(world):
     assert done["pledges"][1]["pledger_name"] == "GAEC des Trois Fontaines"
     with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
         campaigns.pledge(
-            uow, cid, {"member_id": member, "amount_cents": 100}, None, now=NOW + timedelta(days=3)
+            uow,
+            cid,
+            load(PledgeInput(), {"member_id": member, "amount_cents": 100}),
+            None,
+            now=NOW + timedelta(days=3),
         )
     assert closed.value.reason == "campaign_closed"
     funded = outbox(database, "campaign.funded")
@@ -213,11 +241,17 @@ def test_a_deadline_passing_under_the_goal_fails_the_campaign_once(world):
     database, villages, commune, supplier = world
     with database.unit_of_work() as uow:
         cid = campaigns.launch_campaign(
-            uow, campaign_input(None, title="Un camion frigorifique"), now=NOW
+            uow,
+            load(CampaignInput(), campaign_input(None, title="Un camion frigorifique")),
+            now=NOW,
         )["id"]
     with database.unit_of_work() as uow:
         campaigns.pledge(
-            uow, cid, {"partner_id": commune["id"], "amount_cents": 5000}, None, now=NOW
+            uow,
+            cid,
+            load(PledgeInput(), {"partner_id": commune["id"], "amount_cents": 5000}),
+            None,
+            now=NOW,
         )
     deadline = NOW + timedelta(days=30)
     with database.unit_of_work() as uow:
@@ -227,7 +261,11 @@ def test_a_deadline_passing_under_the_goal_fails_the_campaign_once(world):
         pytest.raises(Conflict),
     ):  # past its deadline, not yet closed by the timer
         campaigns.pledge(
-            uow, cid, {"partner_id": commune["id"], "amount_cents": 5000}, None, now=deadline
+            uow,
+            cid,
+            load(PledgeInput(), {"partner_id": commune["id"], "amount_cents": 5000}),
+            None,
+            now=deadline,
         )
     with database.unit_of_work() as uow:
         assert campaigns.close_expired(uow, deadline) == [cid]
@@ -242,7 +280,11 @@ def test_a_deadline_passing_under_the_goal_fails_the_campaign_once(world):
     ] == [(cid, 5000, None)]
     with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
         campaigns.pledge(
-            uow, cid, {"partner_id": commune["id"], "amount_cents": 5000}, None, now=NOW
+            uow,
+            cid,
+            load(PledgeInput(), {"partner_id": commune["id"], "amount_cents": 5000}),
+            None,
+            now=NOW,
         )
     assert closed.value.reason == "campaign_closed" and closed.value.details["status"] == "failed"
 
@@ -252,7 +294,7 @@ def test_bad_campaign_input_names_each_field(world):
 
     def refused(data):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            campaigns.launch_campaign(uow, data, now=NOW)
+            campaigns.launch_campaign(uow, load(CampaignInput(), data), now=NOW)
         return err.value.errors
 
     assert "deadline" in refused(
@@ -264,11 +306,13 @@ def test_bad_campaign_input_names_each_field(world):
     assert "goal_cents" in refused(campaign_input(villages[0], goal_cents=0))
     assert "village_id" in refused(campaign_input(str(uuid.uuid4())))
     with database.unit_of_work() as uow:
-        cid = campaigns.launch_campaign(uow, campaign_input(villages[0]), now=NOW)["id"]
+        cid = campaigns.launch_campaign(
+            uow, load(CampaignInput(), campaign_input(villages[0])), now=NOW
+        )["id"]
 
     def refused_pledge(data):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            campaigns.pledge(uow, cid, data, None, now=NOW)
+            campaigns.pledge(uow, cid, load(PledgeInput(), data), None, now=NOW)
         return err.value.errors
 
     assert "amount_cents" in refused_pledge({"member_id": str(uuid.uuid4()), "amount_cents": -10})
@@ -280,7 +324,11 @@ def test_bad_campaign_input_names_each_field(world):
     assert "partner_id" in refused_pledge({"amount_cents": 1000, "partner_id": str(uuid.uuid4())})
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         campaigns.pledge(
-            uow, str(uuid.uuid4()), {"partner_id": commune["id"], "amount_cents": 1}, None, now=NOW
+            uow,
+            str(uuid.uuid4()),
+            load(PledgeInput(), {"partner_id": commune["id"], "amount_cents": 1}),
+            None,
+            now=NOW,
         )
     with database.unit_of_work() as uow:
         assert campaigns.get_campaign(uow, cid)["pledges"] == []
@@ -289,59 +337,83 @@ def test_bad_campaign_input_names_each_field(world):
 def test_village_figures(world):
     database, villages, commune, supplier = world
     with database.unit_of_work() as uow:
-        funding.add_funding_source(uow, contract(villages[0], commune["id"]))  # 2026-01-01
+        funding.add_funding_source(
+            uow, load(FundingSourceInput(), contract(villages[0], commune["id"]))
+        )  # 2026-01-01
         funding.add_funding_source(
             uow,
-            {
-                "kind": "public_grant",
-                "name": "Département",
-                "village_id": villages[0],
-                "amount_cents": 300000,
-                "starts_on": "2026-05-01",
-            },
+            load(
+                FundingSourceInput(),
+                {
+                    "kind": "public_grant",
+                    "name": "Département",
+                    "village_id": villages[0],
+                    "amount_cents": 300000,
+                    "starts_on": "2026-05-01",
+                },
+            ),
         )
         funding.add_funding_source(
             uow,
-            {
-                "kind": "public_grant",
-                "name": "Région",
-                "amount_cents": 1500000,
-                "starts_on": "2026-05-02",
-            },
+            load(
+                FundingSourceInput(),
+                {
+                    "kind": "public_grant",
+                    "name": "Région",
+                    "amount_cents": 1500000,
+                    "starts_on": "2026-05-02",
+                },
+            ),
         )  # network
         funding.add_funding_source(
             uow,
-            {
-                "kind": "public_grant",
-                "name": "Ancienne",
-                "village_id": villages[1],
-                "amount_cents": 999,
-                "starts_on": "2025-05-02",
-            },
+            load(
+                FundingSourceInput(),
+                {
+                    "kind": "public_grant",
+                    "name": "Ancienne",
+                    "village_id": villages[1],
+                    "amount_cents": 999,
+                    "starts_on": "2025-05-02",
+                },
+            ),
         )  # out of period
     with database.unit_of_work() as uow:
-        cid = campaigns.launch_campaign(uow, campaign_input(villages[1]), now=NOW)["id"]
+        cid = campaigns.launch_campaign(
+            uow, load(CampaignInput(), campaign_input(villages[1])), now=NOW
+        )["id"]
     with database.unit_of_work() as uow:
         campaigns.pledge(
-            uow, cid, {"partner_id": supplier["id"], "amount_cents": 25000}, None, now=NOW
+            uow,
+            cid,
+            load(PledgeInput(), {"partner_id": supplier["id"], "amount_cents": 25000}),
+            None,
+            now=NOW,
         )
     with database.unit_of_work() as uow:
         offer = offers.create_offer(
             uow,
             supplier["id"],
-            {
-                "name": "Lait cru",
-                "kind": "product",
-                "unit": "litre",
-                "price_cents": 120,
-                "vat_rate": 55,
-                "days": ["friday"],
-                "village_ids": villages,
-                "perishable": True,
-            },
+            load(
+                OfferInput(),
+                {
+                    "name": "Lait cru",
+                    "kind": "product",
+                    "unit": "litre",
+                    "price_cents": 120,
+                    "vat_rate": 55,
+                    "days": ["friday"],
+                    "village_ids": villages,
+                    "perishable": True,
+                },
+            ),
         )
     with database.unit_of_work() as uow:
-        catalogues.add_entry(uow, villages[1], {"offer_id": offer["id"], "price_cents": 130})
+        catalogues.add_entry(
+            uow,
+            villages[1],
+            load(CatalogueEntryInput(), {"offer_id": offer["id"], "price_cents": 130}),
+        )
 
     with database.unit_of_work() as uow:
         result = figures.village_figures(uow, date(2026, 1, 1), date(2026, 12, 31))
@@ -415,7 +487,9 @@ def test_campaign_errors_cross_rpc(container_factory, nameko_config, world):
 def test_each_pledge_is_announced_and_a_closing_names_the_members_who_pledged(world):
     database, villages, commune, _supplier = world
     with database.unit_of_work() as uow:
-        cid = campaigns.launch_campaign(uow, campaign_input(villages[0]), now=NOW)["id"]
+        cid = campaigns.launch_campaign(
+            uow, load(CampaignInput(), campaign_input(villages[0])), now=NOW
+        )["id"]
     member = str(uuid.uuid4())
     for data in (
         {"member_id": member, "amount_cents": 2000},
@@ -423,7 +497,7 @@ def test_each_pledge_is_announced_and_a_closing_names_the_members_who_pledged(wo
         {"partner_id": commune["id"], "amount_cents": 5000},
     ):
         with database.unit_of_work() as uow:
-            campaigns.pledge(uow, cid, data, None, now=NOW)
+            campaigns.pledge(uow, cid, load(PledgeInput(), data), None, now=NOW)
     pledged = outbox(database, "campaign.pledged")
     assert [(e["payload"]["member_id"], e["payload"]["amount_cents"]) for e in pledged] == [
         (member, 2000),
