@@ -28,7 +28,6 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from backbone.tables import new_id
 from services.events.models import (
     Animation,
@@ -46,14 +45,8 @@ from services.events.schemas import (
     KIND_LABELS,
     MAX_OCCURRENCES,
     REGISTRATION_STATUS_LABELS,
-    AnimationInput,
     AnimationOutput,
-    AttendanceInput,
-    CancelInput,
-    CapacityInput,
     GuestEraseOutput,
-    RegistrationInput,
-    RoleFillInput,
 )
 
 ACTIVE = ("registered", "waiting")
@@ -335,7 +328,6 @@ def create_animation(uow, village_id: str, data: dict) -> dict:
     """Checks the village and each co-organiser are known (an unknown one is named); announces
     `animation.scheduled` for each occurrence (a recurrence creates them all,
     sharing a `series_id`)."""
-    data = load(AnimationInput(), data)
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     known = set(
@@ -463,7 +455,6 @@ def register(uow, animation_id, data: dict, village_ids) -> dict:
     caller's village (the host when the caller may act on it, else the invited village); a member
     must live in the host or an invited village that the caller acts for (else 400 naming
     `member_id`, without their name), and their own village is their hub."""
-    data = load(RegistrationInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True)
     hub = next(v for v in animation.village_ids if village_ids is None or v in village_ids)
     _must_be_scheduled(animation)
@@ -520,7 +511,6 @@ def cancel_registration(uow, animation_id, registration_id, village_ids) -> dict
 def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
     """Never below the places already taken (409 naming `capacity`); more places
     promote people waiting."""
-    data = load(CapacityInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     taken = sum(1 for r in animation.registrations if r.status == "registered")
@@ -537,7 +527,6 @@ def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
 
 
 def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
-    data = load(RoleFillInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     role = next((r for r in animation.roles if r.role == data["role"]), None)
@@ -578,7 +567,6 @@ def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
     """Once, by the host: the animation is held, `animation.attended` credits each volunteer's
     minutes (their given minutes, or the animation's duration) and carries the people reached
     (members present + guests present) and the guests. A second attendance is a 409."""
-    data = load(AttendanceInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     if animation.status == "held":
         raise Conflict("attendance_already_taken", details={"animation_id": animation.id})
@@ -630,7 +618,6 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
     """By the host. Announces `animation.cancelled` with the members registered or waiting (the
     members service tells each one); the answer lists the guests registered from the caller's hub,
     with their phone, to call."""
-    data = load(CancelInput(), data)
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
     member_ids = sorted(

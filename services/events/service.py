@@ -12,6 +12,17 @@ from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
 from backbone.rpc import rpc_method
 from services.events import animations, figures, read_models, suggestions
+from services.events.schemas import (
+    AnimationInput,
+    AttendanceInput,
+    CancelInput,
+    CapacityInput,
+    RegistrationInput,
+    RoleFillInput,
+    SuggestionInput,
+    SuggestionStatusInput,
+    SupportInput,
+)
 
 
 class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
@@ -55,7 +66,7 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def animation_kinds(self):
         return animations.kinds()
 
-    @rpc_method()
+    @rpc_method(inputs={"data": AnimationInput})
     def create_animation(self, uow, village_id, data):
         return animations.create_animation(uow, str(village_id), data)
 
@@ -98,7 +109,7 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def get_animation(self, uow, animation_id, village_ids=None):
         return animations.get_animation(uow, animation_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": RegistrationInput})
     def register(self, uow, animation_id, data, village_ids=None):
         return animations.register(uow, animation_id, data, village_ids)
 
@@ -106,19 +117,19 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def cancel_registration(self, uow, animation_id, registration_id, village_ids=None):
         return animations.cancel_registration(uow, animation_id, registration_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CapacityInput})
     def change_capacity(self, uow, animation_id, data, village_ids=None):
         return animations.change_capacity(uow, animation_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": RoleFillInput})
     def fill_role(self, uow, animation_id, data, village_ids=None):
         return animations.fill_role(uow, animation_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": AttendanceInput})
     def take_attendance(self, uow, animation_id, data, village_ids=None):
         return animations.take_attendance(uow, animation_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CancelInput})
     def cancel_animation(self, uow, animation_id, data, village_ids=None):
         return animations.cancel_animation(uow, animation_id, data, village_ids)
 
@@ -128,7 +139,7 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def suggestion_categories(self):
         return suggestions.categories()
 
-    @rpc_method()
+    @rpc_method(inputs={"data": SuggestionInput})
     def create_suggestion(self, uow, village_id, data):
         return suggestions.create_suggestion(uow, str(village_id), data)
 
@@ -140,11 +151,11 @@ class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def get_suggestion(self, uow, suggestion_id, village_ids=None):
         return suggestions.get_suggestion(uow, suggestion_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": SupportInput})
     def support_suggestion(self, uow, suggestion_id, data, village_ids=None):
         return suggestions.support(uow, suggestion_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": SuggestionStatusInput})
     def change_suggestion_status(self, uow, suggestion_id, data, village_ids=None):
         return suggestions.change_status(uow, suggestion_id, data, village_ids)
 

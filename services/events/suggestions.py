@@ -22,7 +22,6 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from backbone.state_machine import record_events
 from services.events.models import (
     Animation,
@@ -36,11 +35,8 @@ from services.events.models import (
 from services.events.schemas import (
     CATEGORY_LABELS,
     SUGGESTION_STATUS_LABELS,
-    SuggestionInput,
     SuggestionOutput,
     SuggestionOverviewOutput,
-    SuggestionStatusInput,
-    SupportInput,
 )
 
 SIGNAL_VILLAGES = 3  # the same category raised in this many villages is a network signal
@@ -107,7 +103,6 @@ def categories() -> list[dict]:
 
 
 def create_suggestion(uow, village_id: str, data: dict) -> dict:
-    data = load(SuggestionInput(), data)
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
     if data["member_id"]:
@@ -155,7 +150,6 @@ def list_suggestions(
 
 def support(uow, suggestion_id, data: dict, village_ids) -> dict:
     """One support per member (twice: 409); an unknown member is refused naming `member_id`."""
-    data = load(SupportInput(), data)
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
     _known_member(uow, data["member_id"], suggestion.village_id)
     if any(s.member_id == data["member_id"] for s in suggestion.supports):
@@ -168,7 +162,6 @@ def support(uow, suggestion_id, data: dict, village_ids) -> dict:
 
 
 def change_status(uow, suggestion_id, data: dict, village_ids) -> dict:
-    data = load(SuggestionStatusInput(), data)
     suggestion = _find(uow, suggestion_id, village_ids, lock=True)
     Suggestion.LIFECYCLE.check(suggestion.status, data["status"])  # a wrong step before the answer
     if data["answered_by"]:

@@ -20,11 +20,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backbone.errors import Conflict
+from backbone.schemas import load
 from backbone.state_machine import record_events
 from backbone.tables import OutboxEvent
 from backbone.testing import FakeUnitOfWork
 from services.events import suggestions
 from services.events.models import KnownVillage, Suggestion
+from services.events.schemas import (
+    SuggestionInput,
+    SuggestionStatusInput,
+)
 from services.members import villages
 from services.members.models import Village
 from services.orders.models import Order
@@ -138,18 +143,27 @@ def test_a_suggestion_moves_only_along_its_workflow(events_village, moves):
     database, village_id = events_village
     with database.unit_of_work() as uow:
         made = suggestions.create_suggestion(
-            uow, village_id, {"category": "mobilite", "text": "Un bus le mardi"}
+            uow,
+            village_id,
+            load(SuggestionInput(), {"category": "mobilite", "text": "Un bus le mardi"}),
         )
     state, recorded = made["status"], 0
     for requested in moves:
         data = {"status": requested, "reason": "Pas de budget" if requested == "declined" else None}
         with database.unit_of_work() as uow:
             if requested in SUGGESTION_TRANSITIONS[state]:
-                assert suggestions.change_status(uow, made["id"], data, None)["status"] == requested
+                assert (
+                    suggestions.change_status(
+                        uow, made["id"], load(SuggestionStatusInput(), data), None
+                    )["status"]
+                    == requested
+                )
                 state, recorded = requested, recorded + 1
             else:
                 with pytest.raises(Conflict) as refused:
-                    suggestions.change_status(uow, made["id"], data, None)
+                    suggestions.change_status(
+                        uow, made["id"], load(SuggestionStatusInput(), data), None
+                    )
                 assert refused.value.details == {
                     "current": state,
                     "requested": requested,

@@ -19,8 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backbone.errors import Conflict
+from backbone.schemas import load
 from services.events import animations
 from services.events.models import KnownMember, KnownVillage
+from services.events.schemas import (
+    AnimationInput,
+    CapacityInput,
+    RegistrationInput,
+)
 
 PEOPLE = 5
 START = datetime(2030, 6, 1, 14, 0, tzinfo=UTC)
@@ -105,15 +111,18 @@ def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
         animation = animations.create_animation(
             uow,
             village_id,
-            {
-                "kind": "atelier",
-                "title": "Atelier",
-                "place": "Salle",
-                "starts_at": START.isoformat(),
-                "ends_at": (START + timedelta(hours=2)).isoformat(),
-                "capacity": capacity,
-                "roles": [],
-            },
+            load(
+                AnimationInput(),
+                {
+                    "kind": "atelier",
+                    "title": "Atelier",
+                    "place": "Salle",
+                    "starts_at": START.isoformat(),
+                    "ends_at": (START + timedelta(hours=2)).isoformat(),
+                    "capacity": capacity,
+                    "roles": [],
+                },
+            ),
         )
     model, ids = Model(capacity), {}  # ids: person -> registration id
     guests = [("Mme Faure", f"05 55 12 34 5{n}") for n in range(3)]
@@ -127,12 +136,14 @@ def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
                     else {"guest_name": guests[n][0], "guest_phone": guests[n][1]}
                 )
                 if model.register(person):
-                    ids[person] = animations.register(uow, animation["id"], data, None)[
-                        "registration"
-                    ]["id"]
+                    ids[person] = animations.register(
+                        uow, animation["id"], load(RegistrationInput(), data), None
+                    )["registration"]["id"]
                 else:
                     with pytest.raises(Conflict):
-                        animations.register(uow, animation["id"], data, None)
+                        animations.register(
+                            uow, animation["id"], load(RegistrationInput(), data), None
+                        )
             elif action == "cancel":
                 present = [p for p, _s in model.queue]
                 if not present:
@@ -142,10 +153,14 @@ def test_places_go_first_come_and_never_over_capacity(village, capacity, steps):
                 model.cancel(person)
             else:
                 if model.change_capacity(n):
-                    animations.change_capacity(uow, animation["id"], {"capacity": n}, None)
+                    animations.change_capacity(
+                        uow, animation["id"], load(CapacityInput(), {"capacity": n}), None
+                    )
                 else:
                     with pytest.raises(Conflict) as refused:
-                        animations.change_capacity(uow, animation["id"], {"capacity": n}, None)
+                        animations.change_capacity(
+                            uow, animation["id"], load(CapacityInput(), {"capacity": n}), None
+                        )
                     assert refused.value.field == "capacity"
         with database.unit_of_work() as uow:
             seen = animations.get_animation(uow, animation["id"], None)

@@ -9,9 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from backbone.errors import Conflict, InvalidInput
+from backbone.schemas import load
 from backbone.testing import FakeUnitOfWork
 from services.events import suggestions
 from services.events.models import KnownOffer, Suggestion
+from services.events.schemas import (
+    SuggestionStatusInput,
+)
 
 VILLAGE = str(uuid.uuid4())
 BUS = KnownOffer(
@@ -30,7 +34,9 @@ def a_suggestion(status: str = "new") -> Suggestion:
 
 def move(uow, suggestion, status, reason=None, answered_by=None) -> dict:
     data = {"status": status, "reason": reason, "answered_by": answered_by}
-    return suggestions.change_status(uow, suggestion.id, data, [VILLAGE])
+    return suggestions.change_status(
+        uow, suggestion.id, load(SuggestionStatusInput(), data), [VILLAGE]
+    )
 
 
 def test_a_suggestion_studied_planned_and_done_keeps_what_answered_it():

@@ -14,9 +14,21 @@ from sqlalchemy import select
 from backbone.consumer import claim_and_handle
 from backbone.contracts import parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.events import animations, read_models, suggestions
 from services.events.models import KnownMember, KnownPartner, KnownVillage, Suggestion
+from services.events.schemas import (
+    AnimationInput,
+    AttendanceInput,
+    CancelInput,
+    CapacityInput,
+    RegistrationInput,
+    RoleFillInput,
+    SuggestionInput,
+    SuggestionStatusInput,
+    SupportInput,
+)
 from services.events.service import EventsService
 
 START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
@@ -81,7 +93,7 @@ def test_full_animation_fills_the_waiting_list_and_promotes_first_come(world):
     database, villages, members, partner = world
     with database.unit_of_work() as uow:
         created = animations.create_animation(
-            uow, villages[0], animation_input(co_organiser_ids=[partner])
+            uow, villages[0], load(AnimationInput(), animation_input(co_organiser_ids=[partner]))
         )
     aid = created["id"]
     assert created["kind_label"] == "Atelier" and created["co_organiser_ids"] == [partner]
@@ -89,21 +101,29 @@ def test_full_animation_fills_the_waiting_list_and_promotes_first_come(world):
     for member in members[:4]:
         with database.unit_of_work() as uow:
             statuses.append(
-                animations.register(uow, aid, {"member_id": member}, None)["registration"]["status"]
+                animations.register(
+                    uow, aid, load(RegistrationInput(), {"member_id": member}), None
+                )["registration"]["status"]
             )
     assert statuses == ["registered", "registered", "waiting", "waiting"]
     with database.unit_of_work() as uow:
         guest = animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            None,
         )
     assert guest["registration"]["status"] == "waiting" and guest["waiting"] == 3
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        animations.register(uow, aid, {"member_id": members[2]}, None)
+        animations.register(uow, aid, load(RegistrationInput(), {"member_id": members[2]}), None)
     assert twice.value.reason == "already_registered" and twice.value.field == "member_id"
     with database.unit_of_work() as uow, pytest.raises(Conflict) as guest_twice:
         animations.register(
-            uow, aid, {"guest_name": "Jeanne Faure", "guest_phone": "0555123456"}, None
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Jeanne Faure", "guest_phone": "0555123456"}),
+            None,
         )
     assert guest_twice.value.field == "guest_phone"
 
@@ -118,15 +138,17 @@ def test_full_animation_fills_the_waiting_list_and_promotes_first_come(world):
 
     # capacity: never below the places taken; more places promote the next people waiting
     with database.unit_of_work() as uow, pytest.raises(Conflict) as below:
-        animations.change_capacity(uow, aid, {"capacity": 1}, None)
+        animations.change_capacity(uow, aid, load(CapacityInput(), {"capacity": 1}), None)
     assert below.value.reason == "capacity_below_registrations" and below.value.field == "capacity"
     with database.unit_of_work() as uow:
-        bigger = animations.change_capacity(uow, aid, {"capacity": 4}, None)
+        bigger = animations.change_capacity(uow, aid, load(CapacityInput(), {"capacity": 4}), None)
     assert (bigger["registered"], bigger["waiting"]) == (4, 0)
 
     # the one who cancelled may come back, at the end of the queue
     with database.unit_of_work() as uow:
-        back = animations.register(uow, aid, {"member_id": members[0]}, None)
+        back = animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[0]}), None
+        )
     assert back["registration"]["status"] == "waiting"
 
     assert [e["payload"]["animation_id"] for e in outbox(database, "animation.scheduled")] == [aid]
@@ -137,7 +159,7 @@ def test_bad_animation_input_names_each_field(world):
 
     def refused(data, village=None):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.create_animation(uow, village or villages[0], data)
+            animations.create_animation(uow, village or villages[0], load(AnimationInput(), data))
         return err.value.errors
 
     assert "ends_at" in refused(animation_input(ends_at=START.isoformat()))
@@ -149,18 +171,22 @@ def test_bad_animation_input_names_each_field(world):
         f"Unknown partner: {unknown}."
     ]
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        animations.create_animation(uow, str(uuid.uuid4()), animation_input())
+        animations.create_animation(
+            uow, str(uuid.uuid4()), load(AnimationInput(), animation_input())
+        )
     assert outbox(database, "animation.scheduled") == []
 
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, villages[0], animation_input())["id"]
+        aid = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input())
+        )["id"]
     for data, field in [
         ({"member_id": str(uuid.uuid4())}, "member_id"),
         ({"guest_name": "Paul"}, "guest_phone"),
         ({"guest_name": "Paul", "guest_phone": "pas de tel"}, "guest_phone"),
     ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.register(uow, aid, data, None)
+            animations.register(uow, aid, load(RegistrationInput(), data), None)
         assert field in err.value.errors, data
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         animations.get_animation(uow, aid, [villages[1]])  # another village's concierge
@@ -169,29 +195,42 @@ def test_bad_animation_input_names_each_field(world):
 def test_roles_attendance_once_and_cancellation(world):
     database, villages, members, _ = world
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, villages[0], animation_input())["id"]
+        aid = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input())
+        )["id"]
     with database.unit_of_work() as uow:
-        animations.fill_role(uow, aid, {"member_id": members[4], "role": "accueil"}, None)
+        animations.fill_role(
+            uow, aid, load(RoleFillInput(), {"member_id": members[4], "role": "accueil"}), None
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as full:
-        animations.fill_role(uow, aid, {"member_id": members[3], "role": "accueil"}, None)
+        animations.fill_role(
+            uow, aid, load(RoleFillInput(), {"member_id": members[3], "role": "accueil"}), None
+        )
     assert full.value.reason == "role_full"
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown_role:
-        animations.fill_role(uow, aid, {"member_id": members[3], "role": "buvette"}, None)
+        animations.fill_role(
+            uow, aid, load(RoleFillInput(), {"member_id": members[3], "role": "buvette"}), None
+        )
     assert "role" in unknown_role.value.errors
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
         animations.take_attendance(
             uow,
             aid,
-            {"people_reached": 9, "volunteers": [{"member_id": members[3], "minutes": 60}]},
+            load(
+                AttendanceInput(),
+                {"people_reached": 9, "volunteers": [{"member_id": members[3], "minutes": 60}]},
+            ),
             None,
         )
     assert "volunteers" in stranger.value.errors
 
     with database.unit_of_work() as uow:
-        held = animations.take_attendance(uow, aid, {"people_reached": 9}, None)
+        held = animations.take_attendance(
+            uow, aid, load(AttendanceInput(), {"people_reached": 9}), None
+        )
     assert held["status"] == "held" and held["people_reached"] == 9
     with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
-        animations.take_attendance(uow, aid, {"people_reached": 9}, None)
+        animations.take_attendance(uow, aid, load(AttendanceInput(), {"people_reached": 9}), None)
     assert again.value.reason == "attendance_already_taken"
     [attended] = outbox(database, "animation.attended")
     assert attended["payload"]["volunteers"] == [
@@ -200,20 +239,22 @@ def test_roles_attendance_once_and_cancellation(world):
 
     with database.unit_of_work() as uow:
         other = animations.create_animation(
-            uow, villages[0], animation_input(title="Café des aidants")
+            uow, villages[0], load(AnimationInput(), animation_input(title="Café des aidants"))
         )["id"]
     for member in members[:3]:
         with database.unit_of_work() as uow:
-            animations.register(uow, other, {"member_id": member}, None)
+            animations.register(uow, other, load(RegistrationInput(), {"member_id": member}), None)
     with database.unit_of_work() as uow:
-        cancelled = animations.cancel_animation(uow, other, {"reason": "Salle indisponible"}, None)
+        cancelled = animations.cancel_animation(
+            uow, other, load(CancelInput(), {"reason": "Salle indisponible"}), None
+        )
     assert cancelled["status"] == "cancelled"
     [event] = outbox(database, "animation.cancelled")
     assert sorted(event["payload"]["member_ids"]) == sorted(
         members[:3]
     )  # two registered, one waiting
     with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
-        animations.register(uow, other, {"member_id": members[3]}, None)
+        animations.register(uow, other, load(RegistrationInput(), {"member_id": members[3]}), None)
     assert closed.value.reason == "animation_cancelled"
 
 
@@ -224,47 +265,77 @@ def test_suggestion_workflow_supports_and_network_signals(world):
         with database.unit_of_work() as uow:
             made.append(
                 suggestions.create_suggestion(
-                    uow, village, {"category": "mobilite", "text": "Un transport vers le marché"}
+                    uow,
+                    village,
+                    load(
+                        SuggestionInput(),
+                        {"category": "mobilite", "text": "Un transport vers le marché"},
+                    ),
                 )
             )
     with database.unit_of_work() as uow:
         suggestions.create_suggestion(
             uow,
             villages[0],
-            {"category": "sante", "text": "Une permanence infirmière", "member_id": members[0]},
+            load(
+                SuggestionInput(),
+                {"category": "sante", "text": "Une permanence infirmière", "member_id": members[0]},
+            ),
         )
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as unknown:
         suggestions.create_suggestion(
-            uow, villages[0], {"category": "ovni", "text": "x", "member_id": str(uuid.uuid4())}
+            uow,
+            villages[0],
+            load(
+                SuggestionInput(), {"category": "ovni", "text": "x", "member_id": str(uuid.uuid4())}
+            ),
         )
     assert {"category", "text"} <= set(unknown.value.errors)
 
     sid = made[0]["id"]
     with database.unit_of_work() as uow:
-        assert suggestions.support(uow, sid, {"member_id": members[1]}, None)["supports"] == 1
+        assert (
+            suggestions.support(uow, sid, load(SupportInput(), {"member_id": members[1]}), None)[
+                "supports"
+            ]
+            == 1
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        suggestions.support(uow, sid, {"member_id": members[1]}, None)
+        suggestions.support(uow, sid, load(SupportInput(), {"member_id": members[1]}), None)
     assert twice.value.reason == "already_supported"
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
-        suggestions.support(uow, sid, {"member_id": str(uuid.uuid4())}, None)
+        suggestions.support(uow, sid, load(SupportInput(), {"member_id": str(uuid.uuid4())}), None)
     assert "member_id" in stranger.value.errors
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as jump:
-        suggestions.change_status(uow, sid, {"status": "done"}, None)
+        suggestions.change_status(uow, sid, load(SuggestionStatusInput(), {"status": "done"}), None)
     assert jump.value.reason == "suggestion_status_transition" and jump.value.details == {
         "current": "new",
         "requested": "done",
         "allowed": ["under_study", "declined"],
     }
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
-        suggestions.change_status(uow, made[1]["id"], {"status": "declined"}, None)
+        suggestions.change_status(
+            uow, made[1]["id"], load(SuggestionStatusInput(), {"status": "declined"}), None
+        )
     assert "reason" in no_reason.value.errors
     for status in ("under_study", "planned", "done"):
         with database.unit_of_work() as uow:
-            assert suggestions.change_status(uow, sid, {"status": status}, None)["status"] == status
+            assert (
+                suggestions.change_status(
+                    uow, sid, load(SuggestionStatusInput(), {"status": status}), None
+                )["status"]
+                == status
+            )
     with database.unit_of_work() as uow:
         declined = suggestions.change_status(
-            uow, made[1]["id"], {"status": "declined", "reason": "Déjà assuré par la commune"}, None
+            uow,
+            made[1]["id"],
+            load(
+                SuggestionStatusInput(),
+                {"status": "declined", "reason": "Déjà assuré par la commune"},
+            ),
+            None,
         )
     assert declined["decline_reason"] == "Déjà assuré par la commune"
     with database.unit_of_work() as uow:  # answered two hours after it was made
@@ -315,10 +386,13 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
         first = animations.create_animation(
             uow,
             villages[0],
-            animation_input(
-                starts_at="2026-10-15T14:00:00+02:00",
-                ends_at="2026-10-15T16:00:00+02:00",
-                recurrence=weekly,
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at="2026-10-15T14:00:00+02:00",
+                    ends_at="2026-10-15T16:00:00+02:00",
+                    recurrence=weekly,
+                ),
             ),
         )
     # 14:00 in France each week, across the end of summer time (25 October)
@@ -332,10 +406,13 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
         monthly = animations.create_animation(
             uow,
             villages[0],
-            animation_input(
-                starts_at="2027-01-31T10:00:00+01:00",
-                ends_at="2027-01-31T12:00:00+01:00",
-                recurrence={"frequency": "monthly", "until": "2027-04-30"},
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at="2027-01-31T10:00:00+01:00",
+                    ends_at="2027-01-31T12:00:00+01:00",
+                    recurrence={"frequency": "monthly", "until": "2027-04-30"},
+                ),
             ),
         )
     assert [o[:10] for o in monthly["occurrences"]] == [
@@ -354,14 +431,18 @@ def test_recurrence_creates_each_occurrence_and_must_end(world):
         ({"frequency": "weekly", "count": 53}, "count"),
     ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
+            animations.create_animation(
+                uow, villages[0], load(AnimationInput(), animation_input(recurrence=recurrence))
+            )
         assert field in err.value.errors["recurrence"], recurrence
     for recurrence in (
         {"frequency": "weekly", "until": "2026-01-01"},
         {"frequency": "weekly", "until": "2028-12-31"},
     ):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.create_animation(uow, villages[0], animation_input(recurrence=recurrence))
+            animations.create_animation(
+                uow, villages[0], load(AnimationInput(), animation_input(recurrence=recurrence))
+            )
         assert "recurrence" in err.value.errors
 
 
@@ -371,14 +452,20 @@ def test_the_public_calendar_holds_no_personal_data(world):
         aid = animations.create_animation(
             uow,
             villages[0],
-            animation_input(
-                starts_at=(datetime.now(UTC) + timedelta(days=1)).isoformat(),
-                ends_at=(datetime.now(UTC) + timedelta(days=1, hours=2)).isoformat(),
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at=(datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                    ends_at=(datetime.now(UTC) + timedelta(days=1, hours=2)).isoformat(),
+                ),
             ),
         )["id"]
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, None
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            None,
         )
     with database.unit_of_work() as uow:
         feed = animations.public_calendar(uow, villages[0])
@@ -395,15 +482,20 @@ def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
         theirs = suggestions.create_suggestion(
             uow,
             villages[0],
-            {
-                "category": "sante",
-                "text": "Mme Personne 0 voudrait une infirmière le mardi",
-                "member_id": members[0],
-            },
+            load(
+                SuggestionInput(),
+                {
+                    "category": "sante",
+                    "text": "Mme Personne 0 voudrait une infirmière le mardi",
+                    "member_id": members[0],
+                },
+            ),
         )
     with database.unit_of_work() as uow:
         other = suggestions.create_suggestion(
-            uow, villages[0], {"category": "sante", "text": "Une permanence"}
+            uow,
+            villages[0],
+            load(SuggestionInput(), {"category": "sante", "text": "Une permanence"}),
         )
     erased = parse_envelope(
         build_envelope(
@@ -434,15 +526,22 @@ def test_an_erasure_scrubs_the_text_of_suggestions_raised_for_the_person(world):
 def test_members_registered_and_promoted_are_announced_guests_are_not(world):
     database, villages, members, _partner = world
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, villages[0], animation_input(capacity=1))["id"]
+        aid = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input(capacity=1))
+        )["id"]
     with database.unit_of_work() as uow:
-        first = animations.register(uow, aid, {"member_id": members[0]}, None)["registration"]
+        first = animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[0]}), None
+        )["registration"]
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "0555123456"}, None
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "0555123456"}),
+            None,
         )
     with database.unit_of_work() as uow:
-        animations.register(uow, aid, {"member_id": members[1]}, None)
+        animations.register(uow, aid, load(RegistrationInput(), {"member_id": members[1]}), None)
     registered = outbox(database, "animation.registered")
     assert [
         (e["payload"]["member_id"], e["payload"]["status"], e["payload"]["position"])
@@ -456,7 +555,7 @@ def test_members_registered_and_promoted_are_announced_guests_are_not(world):
         animations.cancel_registration(uow, aid, first["id"], None)
     assert outbox(database, "animation.promoted") == []
     with database.unit_of_work() as uow:
-        animations.change_capacity(uow, aid, {"capacity": 2}, None)
+        animations.change_capacity(uow, aid, load(CapacityInput(), {"capacity": 2}), None)
     [promoted] = outbox(database, "animation.promoted")
     assert promoted["payload"]["member_id"] == members[1]
     assert promoted["village_id"] == villages[0]
@@ -467,19 +566,24 @@ def test_members_registered_and_promoted_are_announced_guests_are_not(world):
 def test_the_reminder_of_the_day_before_is_announced_once_from_10h_paris(world):
     database, villages, members, _partner = world
     with database.unit_of_work() as uow:  # Saturday 5 December, 15:00 Paris
-        aid = animations.create_animation(uow, villages[0], animation_input(capacity=1))["id"]
+        aid = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input(capacity=1))
+        )["id"]
     with database.unit_of_work() as uow:  # the day after: not tomorrow on the 4th
         animations.create_animation(
             uow,
             villages[0],
-            animation_input(
-                starts_at=(START + timedelta(days=1)).isoformat(),
-                ends_at=(START + timedelta(days=1, hours=2)).isoformat(),
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at=(START + timedelta(days=1)).isoformat(),
+                    ends_at=(START + timedelta(days=1, hours=2)).isoformat(),
+                ),
             ),
         )
     for member in members[:2]:  # one place, one waiting
         with database.unit_of_work() as uow:
-            animations.register(uow, aid, {"member_id": member}, None)
+            animations.register(uow, aid, load(RegistrationInput(), {"member_id": member}), None)
     paris = ZoneInfo("Europe/Paris")
     with database.unit_of_work() as uow:
         assert animations.remind_tomorrow(uow, datetime(2026, 12, 4, 9, 59, tzinfo=paris)) == []

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.events import animations, figures, read_models, suggestions
 from services.events.models import (
@@ -21,6 +22,17 @@ from services.events.models import (
     KnownVillage,
     Registration,
     Suggestion,
+)
+from services.events.schemas import (
+    AnimationInput,
+    AttendanceInput,
+    CancelInput,
+    CapacityInput,
+    RegistrationInput,
+    RoleFillInput,
+    SuggestionInput,
+    SuggestionStatusInput,
+    SupportInput,
 )
 
 START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
@@ -86,7 +98,7 @@ def test_an_animation_open_to_another_village(world):
     database, (host, guest_village, other), members, _ = world
     with database.unit_of_work() as uow:
         created = animations.create_animation(
-            uow, host, animation_input(invited_village_ids=[guest_village])
+            uow, host, load(AnimationInput(), animation_input(invited_village_ids=[guest_village]))
         )
     aid = created["id"]
     assert created["village_id"] == host and created["invited_village_ids"] == [guest_village]
@@ -105,10 +117,15 @@ def test_an_animation_open_to_another_village(world):
 
     # each hub registers its own inhabitants; names show only to the hub that registered them
     with database.unit_of_work() as uow:
-        animations.register(uow, aid, {"member_id": members[host][0]}, [host])
+        animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[host][0]}), [host]
+        )
     with database.unit_of_work() as uow:
         theirs = animations.register(
-            uow, aid, {"guest_name": "Mme Roux", "guest_phone": "05 55 00 11 22"}, [guest_village]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Roux", "guest_phone": "05 55 00 11 22"}),
+            [guest_village],
         )
     assert theirs["registration"]["village_id"] == guest_village
     by_hub = {r["village_id"]: r for r in theirs["registrations"]}
@@ -128,12 +145,19 @@ def test_an_animation_open_to_another_village(world):
 
     # only the host changes it
     for change in (
-        lambda uow: animations.change_capacity(uow, aid, {"capacity": 5}, [guest_village]),
-        lambda uow: animations.fill_role(
-            uow, aid, {"member_id": members[guest_village][0], "role": "cuisine"}, [guest_village]
+        lambda uow: animations.change_capacity(
+            uow, aid, load(CapacityInput(), {"capacity": 5}), [guest_village]
         ),
-        lambda uow: animations.take_attendance(uow, aid, {"people_reached": 3}, [guest_village]),
-        lambda uow: animations.cancel_animation(uow, aid, {}, [guest_village]),
+        lambda uow: animations.fill_role(
+            uow,
+            aid,
+            load(RoleFillInput(), {"member_id": members[guest_village][0], "role": "cuisine"}),
+            [guest_village],
+        ),
+        lambda uow: animations.take_attendance(
+            uow, aid, load(AttendanceInput(), {"people_reached": 3}), [guest_village]
+        ),
+        lambda uow: animations.cancel_animation(uow, aid, load(CancelInput(), {}), [guest_village]),
     ):
         with database.unit_of_work() as uow, pytest.raises(Conflict) as refused:
             change(uow)
@@ -143,9 +167,19 @@ def test_an_animation_open_to_another_village(world):
     with database.unit_of_work() as uow, pytest.raises(NotFound):
         animations.cancel_registration(uow, aid, host_registration, [guest_village])
     with database.unit_of_work() as uow:
-        assert animations.change_capacity(uow, aid, {"capacity": 5}, [host])["capacity"] == 5
+        assert (
+            animations.change_capacity(uow, aid, load(CapacityInput(), {"capacity": 5}), [host])[
+                "capacity"
+            ]
+            == 5
+        )
     with database.unit_of_work() as uow:  # the coordinator too
-        assert animations.change_capacity(uow, aid, {"capacity": 6}, None)["capacity"] == 6
+        assert (
+            animations.change_capacity(uow, aid, load(CapacityInput(), {"capacity": 6}), None)[
+                "capacity"
+            ]
+            == 6
+        )
 
 
 def test_invited_villages_must_be_known_and_not_the_host(world):
@@ -157,7 +191,9 @@ def test_invited_villages_must_be_known_and_not_the_host(world):
         ([guest_village, guest_village], "A village is listed twice."),
     ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.create_animation(uow, host, animation_input(invited_village_ids=invited))
+            animations.create_animation(
+                uow, host, load(AnimationInput(), animation_input(invited_village_ids=invited))
+            )
         assert err.value.errors["invited_village_ids"] == [message]
     assert outbox(database, "animation.scheduled") == []
 
@@ -180,7 +216,7 @@ def test_another_villages_member_is_refused_without_their_name(world):
         uow.commit()
     with database.unit_of_work() as uow:
         aid = animations.create_animation(
-            uow, host, animation_input(invited_village_ids=[guest_village])
+            uow, host, load(AnimationInput(), animation_input(invited_village_ids=[guest_village]))
         )["id"]
 
     refused = [
@@ -194,7 +230,7 @@ def test_another_villages_member_is_refused_without_their_name(world):
     ]  # and the other way round
     for member, caller in refused:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.register(uow, aid, {"member_id": member}, caller)
+            animations.register(uow, aid, load(RegistrationInput(), {"member_id": member}), caller)
         assert list(err.value.errors) == ["member_id"], (member, caller)
         assert "Lucienne" not in json.dumps(err.value.errors) and "Personne" not in json.dumps(
             err.value.errors
@@ -205,22 +241,33 @@ def test_another_villages_member_is_refused_without_their_name(world):
     # the coordinator registering an invited village's inhabitant: their own hub sees their
     # name, the host does not
     with database.unit_of_work() as uow:
-        done = animations.register(uow, aid, {"member_id": members[guest_village][0]}, None)
+        done = animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[guest_village][0]}), None
+        )
     assert done["registration"]["village_id"] == guest_village
     with database.unit_of_work() as uow:
         [seen_by_host] = animations.get_animation(uow, aid, [host])["registrations"]
     assert seen_by_host["display_name"] is None
 
     with database.unit_of_work() as uow:
-        made = suggestions.create_suggestion(uow, host, {"category": "mobilite", "text": "Un bus"})[
-            "id"
-        ]
+        made = suggestions.create_suggestion(
+            uow, host, load(SuggestionInput(), {"category": "mobilite", "text": "Un bus"})
+        )["id"]
     for action in (
         lambda uow: suggestions.create_suggestion(
-            uow, host, {"category": "sante", "text": "Un médecin", "member_id": outsider}
+            uow,
+            host,
+            load(
+                SuggestionInput(),
+                {"category": "sante", "text": "Un médecin", "member_id": outsider},
+            ),
         ),
-        lambda uow: suggestions.support(uow, made, {"member_id": outsider}, [host]),
-        lambda uow: suggestions.support(uow, made, {"member_id": members[guest_village][0]}, None),
+        lambda uow: suggestions.support(
+            uow, made, load(SupportInput(), {"member_id": outsider}), [host]
+        ),
+        lambda uow: suggestions.support(
+            uow, made, load(SupportInput(), {"member_id": members[guest_village][0]}), None
+        ),
     ):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
             action(uow)
@@ -229,7 +276,10 @@ def test_another_villages_member_is_refused_without_their_name(world):
         )
     with database.unit_of_work() as uow:
         assert (
-            suggestions.support(uow, made, {"member_id": members[host][0]}, [host])["supports"] == 1
+            suggestions.support(
+                uow, made, load(SupportInput(), {"member_id": members[host][0]}), [host]
+            )["supports"]
+            == 1
         )
         assert [s["id"] for s in suggestions.list_suggestions(uow, host)] == [made]
 
@@ -238,7 +288,11 @@ def test_attendance_counts_people_reached_from_those_present(world):
     database, (host, guest_village, _), members, _ = world
     with database.unit_of_work() as uow:
         aid = animations.create_animation(
-            uow, host, animation_input(capacity=10, invited_village_ids=[guest_village])
+            uow,
+            host,
+            load(
+                AnimationInput(), animation_input(capacity=10, invited_village_ids=[guest_village])
+            ),
         )["id"]
     registered = []
     for village, body in [
@@ -248,9 +302,18 @@ def test_attendance_counts_people_reached_from_those_present(world):
         (guest_village, {"member_id": members[guest_village][0]}),
     ]:
         with database.unit_of_work() as uow:
-            registered.append(animations.register(uow, aid, body, [village])["registration"]["id"])
+            registered.append(
+                animations.register(uow, aid, load(RegistrationInput(), body), [village])[
+                    "registration"
+                ]["id"]
+            )
     with database.unit_of_work() as uow:
-        animations.fill_role(uow, aid, {"member_id": members[host][1], "role": "cuisine"}, [host])
+        animations.fill_role(
+            uow,
+            aid,
+            load(RoleFillInput(), {"member_id": members[host][1], "role": "cuisine"}),
+            [host],
+        )
 
     bad = [
         ({"present": [str(uuid.uuid4())]}, "present"),
@@ -261,12 +324,12 @@ def test_attendance_counts_people_reached_from_those_present(world):
     ]
     for body, field in bad:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.take_attendance(uow, aid, body, [host])
+            animations.take_attendance(uow, aid, load(AttendanceInput(), body), [host])
         assert field in err.value.errors, body
 
     with database.unit_of_work() as uow:
         held = animations.take_attendance(
-            uow, aid, {"present": registered[:3], "walk_ins": 2}, [host]
+            uow, aid, load(AttendanceInput(), {"present": registered[:3], "walk_ins": 2}), [host]
         )
     # two members and one registered guest came, and two people without registering
     assert (held["people_reached"], held["guests"]) == (5, 3)
@@ -284,9 +347,13 @@ def test_attendance_counts_people_reached_from_those_present(world):
 
     # a head count alone: guests unknown
     with database.unit_of_work() as uow:
-        other = animations.create_animation(uow, host, animation_input(title="Café"))["id"]
+        other = animations.create_animation(
+            uow, host, load(AnimationInput(), animation_input(title="Café"))
+        )["id"]
     with database.unit_of_work() as uow:
-        counted = animations.take_attendance(uow, other, {"people_reached": 12}, [host])
+        counted = animations.take_attendance(
+            uow, other, load(AttendanceInput(), {"people_reached": 12}), [host]
+        )
     assert (counted["people_reached"], counted["guests"]) == (12, None)
 
 
@@ -294,23 +361,37 @@ def test_a_cancellation_lists_the_guests_to_call_of_each_hub(world):
     database, (host, guest_village, _), members, _ = world
     with database.unit_of_work() as uow:
         aid = animations.create_animation(
-            uow, host, animation_input(capacity=1, invited_village_ids=[guest_village])
+            uow,
+            host,
+            load(
+                AnimationInput(), animation_input(capacity=1, invited_village_ids=[guest_village])
+            ),
         )["id"]
     with database.unit_of_work() as uow:
-        animations.register(uow, aid, {"member_id": members[host][0]}, [host])
+        animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[host][0]}), [host]
+        )
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, [host]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            [host],
         )  # waiting
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "M. Blanc", "guest_phone": "05 55 00 33 44"}, [guest_village]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "M. Blanc", "guest_phone": "05 55 00 33 44"}),
+            [guest_village],
         )
     with database.unit_of_work() as uow:
         assert animations.guests_to_call(uow, aid, [host]) == []  # not cancelled
 
     with database.unit_of_work() as uow:
-        cancelled = animations.cancel_animation(uow, aid, {"reason": "Salle inondée"}, [host])
+        cancelled = animations.cancel_animation(
+            uow, aid, load(CancelInput(), {"reason": "Salle inondée"}), [host]
+        )
     assert [
         (g["guest_name"], g["guest_phone"], g["status"]) for g in cancelled["guests_to_call"]
     ] == [("Mme Faure", "05 55 12 34 56", "waiting")]
@@ -325,16 +406,19 @@ def test_a_guest_is_erased_on_request_once_and_the_counts_stay(world):
     database, (host, guest_village, _), members, _ = world
     with database.unit_of_work() as uow:
         aid = animations.create_animation(
-            uow, host, animation_input(invited_village_ids=[guest_village])
+            uow, host, load(AnimationInput(), animation_input(invited_village_ids=[guest_village]))
         )["id"]
     with database.unit_of_work() as uow:
         guest = animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, [guest_village]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            [guest_village],
         )["registration"]["id"]
     with database.unit_of_work() as uow:
-        member = animations.register(uow, aid, {"member_id": members[host][0]}, [host])[
-            "registration"
-        ]["id"]
+        member = animations.register(
+            uow, aid, load(RegistrationInput(), {"member_id": members[host][0]}), [host]
+        )["registration"]["id"]
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as not_guest:
         animations.erase_guest(uow, aid, member, [host])
@@ -361,7 +445,10 @@ def test_a_guest_is_erased_on_request_once_and_the_counts_stay(world):
     # the same person may register again (their phone is no longer known)
     with database.unit_of_work() as uow:
         again = animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, [guest_village]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            [guest_village],
         )
     assert again["registration"]["id"] != guest
 
@@ -369,10 +456,15 @@ def test_a_guest_is_erased_on_request_once_and_the_counts_stay(world):
 def test_the_retention_rule_erases_guests_some_days_after_the_animation(world):
     database, (host, _, _), _, _ = world
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, host, animation_input())["id"]
+        aid = animations.create_animation(uow, host, load(AnimationInput(), animation_input()))[
+            "id"
+        ]
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, [host]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            [host],
         )
     ends = START + timedelta(hours=2)
     with database.unit_of_work() as uow:
@@ -401,7 +493,9 @@ def test_the_retention_rule_erases_guests_some_days_after_the_animation(world):
 def test_a_suggestion_is_linked_to_what_answered_it(world):
     database, (host, _, _), members, partner = world
     with database.unit_of_work() as uow:
-        aid = animations.create_animation(uow, host, animation_input())["id"]
+        aid = animations.create_animation(uow, host, load(AnimationInput(), animation_input()))[
+            "id"
+        ]
     offer_id = str(uuid.uuid4())
     published = parse_envelope(
         build_envelope(
@@ -437,12 +531,19 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
         with database.unit_of_work() as uow:
             made.append(
                 suggestions.create_suggestion(
-                    uow, host, {"category": "commerce", "text": f"Des légumes frais {n}"}
+                    uow,
+                    host,
+                    load(
+                        SuggestionInput(),
+                        {"category": "commerce", "text": f"Des légumes frais {n}"},
+                    ),
                 )["id"]
             )
         for status in ("under_study",):
             with database.unit_of_work() as uow:
-                suggestions.change_status(uow, made[-1], {"status": status}, None)
+                suggestions.change_status(
+                    uow, made[-1], load(SuggestionStatusInput(), {"status": status}), None
+                )
 
     for kind, id_ in [
         ("offer", str(uuid.uuid4())),
@@ -451,7 +552,13 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
     ]:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as nothing:
             suggestions.change_status(
-                uow, made[0], {"status": "planned", "answered_by": {"kind": kind, "id": id_}}, None
+                uow,
+                made[0],
+                load(
+                    SuggestionStatusInput(),
+                    {"status": "planned", "answered_by": {"kind": kind, "id": id_}},
+                ),
+                None,
             )
         assert nothing.value.errors == {"answered_by": {"id": [f"Unknown {kind}: {id_}."]}}
     for body in (
@@ -463,7 +570,7 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
         {"status": "planned", "answered_by": {"kind": "shop", "id": partner}},
     ):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            suggestions.change_status(uow, made[0], body, None)
+            suggestions.change_status(uow, made[0], load(SuggestionStatusInput(), body), None)
         assert "answered_by" in err.value.errors
 
     answers = [
@@ -474,18 +581,26 @@ def test_a_suggestion_is_linked_to_what_answered_it(world):
     for sid, answer in zip(made, answers):
         with database.unit_of_work() as uow:
             planned = suggestions.change_status(
-                uow, sid, {"status": "planned", "answered_by": answer}, None
+                uow,
+                sid,
+                load(SuggestionStatusInput(), {"status": "planned", "answered_by": answer}),
+                None,
             )
         assert planned["answered_by"] == answer
     with database.unit_of_work() as uow:  # done without naming it again: it stays
         assert (
-            suggestions.change_status(uow, made[0], {"status": "done"}, None)["answered_by"]
+            suggestions.change_status(
+                uow, made[0], load(SuggestionStatusInput(), {"status": "done"}), None
+            )["answered_by"]
             == answers[0]
         )
     with database.unit_of_work() as uow:  # declined: nothing answered it after all
         assert (
             suggestions.change_status(
-                uow, made[1], {"status": "declined", "reason": "Annulé"}, None
+                uow,
+                made[1],
+                load(SuggestionStatusInput(), {"status": "declined", "reason": "Annulé"}),
+                None,
             )["answered_by"]
             is None
         )
@@ -506,25 +621,34 @@ def test_the_network_calendar_names_the_villages_and_nobody_else(world):
         aid = animations.create_animation(
             uow,
             host,
-            animation_input(
-                starts_at=soon.isoformat(),
-                ends_at=(soon + timedelta(hours=2)).isoformat(),
-                invited_village_ids=[guest_village],
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at=soon.isoformat(),
+                    ends_at=(soon + timedelta(hours=2)).isoformat(),
+                    invited_village_ids=[guest_village],
+                ),
             ),
         )["id"]
     with database.unit_of_work() as uow:
         other_id = animations.create_animation(
             uow,
             other,
-            animation_input(
-                title="Marché",
-                starts_at=soon.isoformat(),
-                ends_at=(soon + timedelta(hours=2)).isoformat(),
+            load(
+                AnimationInput(),
+                animation_input(
+                    title="Marché",
+                    starts_at=soon.isoformat(),
+                    ends_at=(soon + timedelta(hours=2)).isoformat(),
+                ),
             ),
         )["id"]
     with database.unit_of_work() as uow:
         animations.register(
-            uow, aid, {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}, [host]
+            uow,
+            aid,
+            load(RegistrationInput(), {"guest_name": "Mme Faure", "guest_phone": "05 55 12 34 56"}),
+            [host],
         )
     with database.unit_of_work() as uow:
         feed = animations.public_network_calendar(uow)
@@ -541,32 +665,40 @@ def test_the_network_calendar_names_the_villages_and_nobody_else(world):
 def test_figures_per_village(world):
     database, (v0, v1, v2), members, _ = world
     with database.unit_of_work() as uow:
-        held = animations.create_animation(uow, v0, animation_input())["id"]
+        held = animations.create_animation(uow, v0, load(AnimationInput(), animation_input()))["id"]
     with database.unit_of_work() as uow:
-        animations.fill_role(uow, held, {"member_id": members[v0][1], "role": "cuisine"}, None)
+        animations.fill_role(
+            uow, held, load(RoleFillInput(), {"member_id": members[v0][1], "role": "cuisine"}), None
+        )
     with database.unit_of_work() as uow:
-        reg = animations.register(uow, held, {"member_id": members[v0][0]}, None)["registration"][
-            "id"
-        ]
+        reg = animations.register(
+            uow, held, load(RegistrationInput(), {"member_id": members[v0][0]}), None
+        )["registration"]["id"]
     with database.unit_of_work() as uow:
         animations.take_attendance(
             uow,
             held,
-            {
-                "present": [reg],
-                "walk_ins": 4,
-                "volunteers": [{"member_id": members[v0][1], "minutes": 90}],
-            },
+            load(
+                AttendanceInput(),
+                {
+                    "present": [reg],
+                    "walk_ins": 4,
+                    "volunteers": [{"member_id": members[v0][1], "minutes": 90}],
+                },
+            ),
             None,
         )
     with database.unit_of_work() as uow:  # scheduled, another month: not held, not in the period
         animations.create_animation(
             uow,
             v1,
-            animation_input(
-                starts_at="2027-01-10T10:00:00+01:00",
-                ends_at="2027-01-10T12:00:00+01:00",
-                invited_village_ids=[v2],
+            load(
+                AnimationInput(),
+                animation_input(
+                    starts_at="2027-01-10T10:00:00+01:00",
+                    ends_at="2027-01-10T12:00:00+01:00",
+                    invited_village_ids=[v2],
+                ),
             ),
         )
     made = []
@@ -574,11 +706,15 @@ def test_figures_per_village(world):
         with database.unit_of_work() as uow:
             made.append(
                 suggestions.create_suggestion(
-                    uow, village, {"category": "mobilite", "text": "Un bus"}
+                    uow,
+                    village,
+                    load(SuggestionInput(), {"category": "mobilite", "text": "Un bus"}),
                 )["id"]
             )
     with database.unit_of_work() as uow:
-        suggestions.create_suggestion(uow, v0, {"category": "sante", "text": "Un médecin"})
+        suggestions.create_suggestion(
+            uow, v0, load(SuggestionInput(), {"category": "sante", "text": "Un médecin"})
+        )
     with database.unit_of_work() as uow:  # set the dates the figures read
         for sid in made:
             row = uow.session.get(Suggestion, sid)
