@@ -24,17 +24,12 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from backbone.state_machine import record_events
 from services.orders import matching
 from services.orders.idempotency import made_once
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
 from services.orders.schemas.help_requests import (
     HELP_STATUS_LABELS,
-    AssignInput,
-    DoneInput,
-    HelpCancelInput,
-    HelpRequestInput,
     HelpRequestOutput,
 )
 from services.orders.volunteers import known_volunteers
@@ -208,7 +203,6 @@ def create_help_request(uow, village_id: str, data: dict, now: datetime | None =
     not in the past; matches at once: with no candidate the request is `unmatched` and
     `help_request.unmatched` is published beside `help_request.requested`. The same idempotency key
     again answers the same request (`idempotency.made_once`)."""
-    data = load(HelpRequestInput(), data)
     now = now or utcnow()
     return made_once(
         uow,
@@ -274,7 +268,6 @@ def _commit_and_answer(uow, request: HelpRequest) -> dict:
 def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
     """The concierge picks one of the current candidates (anyone else is a
     409 naming volunteer_id)."""
-    data = load(AssignInput(), data)
     now = now or utcnow()
     request = _find(uow, help_request_id, village_ids, lock=True)
     HelpRequest.LIFECYCLE.check(request.status, "assigned")  # a wrong step before who is asked
@@ -300,7 +293,6 @@ def accept(uow, help_request_id, village_ids, now: datetime | None = None) -> di
 
 def mark_done(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
     """The volunteer did it; `minutes` (1–1440) is the time they gave."""
-    data = load(DoneInput(), data)
     request = _find(uow, help_request_id, village_ids, lock=True)
     record_events(uow, request.move_to("done", now or utcnow()))
     request.minutes = data["minutes"]
@@ -316,7 +308,6 @@ def confirm(uow, help_request_id, village_ids, now: datetime | None = None) -> d
 
 
 def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
-    data = load(HelpCancelInput(), data)
     request = _find(uow, help_request_id, village_ids, lock=True)
     record_events(uow, request.move_to("cancelled", now or utcnow()))
     request.cancel_reason = data["reason"]

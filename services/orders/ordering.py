@@ -36,7 +36,6 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from backbone.state_machine import record_events
 from backbone.tables import new_id
 from services.orders import catalogue
@@ -46,14 +45,8 @@ from services.orders.schemas.orders import (
     FULFILMENT_LABELS,
     LINE_STATUS_LABELS,
     STATUS_LABELS,
-    CollectInput,
-    LineAnswerInput,
-    OrderInput,
-    OrderListQuery,
     OrderOutput,
     PartnerOrderOutput,
-    ReadyInput,
-    ReasonInput,
 )
 
 HOME_DELIVERY_TAGS = ("fragile", "reduced_mobility", "no_car")
@@ -157,7 +150,6 @@ def _commit_and_answer(uow, order: Order) -> dict:
 def list_orders(
     uow, village_id: str, filters: dict | None = None, window: dict | None = None
 ) -> list[dict]:
-    filters = load(OrderListQuery(), filters or {})
     query = select(Order).where(Order.village_id == village_id)
     if filters["status"]:
         query = query.where(Order.status == filters["status"])
@@ -284,7 +276,6 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
 
     The key is looked up only when the order cannot be made (`idempotency.made_once`)."""
     now = now or utcnow()
-    data = load(OrderInput(), data)
     return made_once(
         uow,
         Order,
@@ -323,7 +314,6 @@ def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
 
 def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    data = load(ReadyInput(), data)
     order = _find(uow, order_id, village_ids, lock=True)
     if order.fulfilment == "locker":
         if not data["compartment"]:
@@ -336,7 +326,6 @@ def mark_ready(uow, order_id, data, village_ids, now: datetime | None = None) ->
 def collect(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
     """Handed over at the counter, from the locker (its code asked) or at the truck's stop."""
     now = now or utcnow()
-    data = load(CollectInput(), data)
     order = _find(uow, order_id, village_ids, lock=True)
     if order.fulfilment == "home_delivery":
         raise Conflict("order_is_home_delivery", field="fulfilment")
@@ -369,7 +358,6 @@ def deliver(uow, order_id, village_ids, now: datetime | None = None) -> dict:
 
 def cancel(uow, order_id, data, village_ids, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    data = load(ReasonInput(), data)
     order = _find(uow, order_id, village_ids, lock=True)
     record_events(uow, order.move_to("cancelled", now, reason=data["reason"]))
     return _commit_and_answer(uow, order)
@@ -415,7 +403,6 @@ def answer_line(
     from services.orders.models import PurchaseOrder
 
     now = now or utcnow()
-    data = load(LineAnswerInput(), data)
     if decision == "refuse" and not data["reason"]:
         raise InvalidInput({"reason": [msg("refusal_reason_missing")]})
     order = uow.session.scalars(

@@ -23,17 +23,12 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.orders.idempotency import made_once
 from services.orders.models import KnownMember, Parcel
 from services.orders.schemas.parcels import (
     SENDER_LABELS,
     STATUS_LABELS,
-    HandOverInput,
-    ParcelInput,
-    ParcelListQuery,
     ParcelOutput,
-    ParcelReturnInput,
 )
 
 REMIND_AFTER_DAYS = 3
@@ -134,7 +129,6 @@ def list_parcels(
     now: datetime | None = None,
     window: dict | None = None,
 ) -> list[dict]:
-    filters = load(ParcelListQuery(), filters or {})
     rows = uow.session.scalars(
         windowed(
             select(Parcel)
@@ -164,7 +158,6 @@ def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
     shown once to the concierge (to give to the inhabitant). The same idempotency key again answers
     the same parcel (`idempotency.made_once`)."""
     now = now or utcnow()
-    data = load(ParcelInput(), data)
     return made_once(
         uow,
         Parcel,
@@ -214,7 +207,6 @@ def _waiting(parcel: Parcel) -> None:
 
 def hand_over(uow, parcel_id, data, village_ids, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    data = load(HandOverInput(), data)
     parcel = _find(uow, parcel_id, village_ids, lock=True)
     _waiting(parcel)
     if not secrets.compare_digest(data["code"].strip(), parcel.pickup_code):
@@ -241,7 +233,6 @@ def _return(uow, parcel: Parcel, reason: str | None, now: datetime) -> None:
 
 def return_to_sender(uow, parcel_id, data, village_ids, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    data = load(ParcelReturnInput(), data)
     parcel = _find(uow, parcel_id, village_ids, lock=True)
     _waiting(parcel)
     _return(uow, parcel, data["reason"], now)

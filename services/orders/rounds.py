@@ -24,7 +24,6 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from backbone.schemas import load
 from services.orders import ordering
 from services.orders.models import KnownMember, KnownVillage, Round, RoundStop, Vehicle
 from services.orders.round_building import build_round
@@ -32,7 +31,6 @@ from services.orders.schemas.rounds import (
     ROUND_STATUS_LABELS,
     STOP_KIND_LABELS,
     STOP_STATUS_LABELS,
-    RoundInput,
     RoundOutput,
 )
 
@@ -237,7 +235,6 @@ def plan_round(
     `data["village_ids"]` (default: `village_id`), all of them villages the caller may act on.
     One round per vehicle and day (409); nothing to carry (409); over the vehicle's capacity (409
     naming `capacity`, with the overflow). Publishes `round.planned`."""
-    data = load(RoundInput(), data)
     now = now or utcnow()
     if data["date"] < now.astimezone(PARIS).date():
         raise InvalidInput({"date": [msg("date_in_past")]})

@@ -22,7 +22,28 @@ from services.orders import (
     vehicles,
     volunteers,
 )
-from services.orders.schemas.orders import DayInput
+from services.orders.schemas.help_requests import (
+    AssignInput,
+    DoneInput,
+    HelpCancelInput,
+    HelpRequestInput,
+)
+from services.orders.schemas.orders import (
+    CollectInput,
+    DayInput,
+    LineAnswerInput,
+    OrderInput,
+    OrderListQuery,
+    ReadyInput,
+    ReasonInput,
+)
+from services.orders.schemas.parcels import (
+    HandOverInput,
+    ParcelInput,
+    ParcelListQuery,
+    ParcelReturnInput,
+)
+from services.orders.schemas.rounds import RoundInput, VehicleInput
 
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
 
@@ -72,11 +93,11 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
             uow, str(village_id), available_only=bool(available_only)
         )
 
-    @rpc_method()
+    @rpc_method(inputs={"data": OrderInput})
     def place_order(self, uow, village_id, data):
         return ordering.place_order(uow, str(village_id), data)
 
-    @rpc_method()
+    @rpc_method(inputs={"filters": OrderListQuery})
     def list_orders(self, uow, village_id, filters=None, window=None):
         return ordering.list_orders(uow, str(village_id), filters, window)
 
@@ -84,11 +105,11 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def get_order(self, uow, order_id, village_ids=None):
         return ordering.get_order(uow, order_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": ReadyInput})
     def order_ready(self, uow, order_id, data, village_ids=None):
         return ordering.mark_ready(uow, order_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": CollectInput})
     def collect_order(self, uow, order_id, data, village_ids=None):
         return ordering.collect(uow, order_id, data, village_ids)
 
@@ -96,7 +117,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def deliver_order(self, uow, order_id, village_ids=None):
         return ordering.deliver(uow, order_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": ReasonInput})
     def cancel_order(self, uow, order_id, data, village_ids=None):
         return ordering.cancel(uow, order_id, data, village_ids)
 
@@ -109,15 +130,15 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def partner_orders(self, uow, partner_id, status=None, window=None):
         return ordering.partner_orders(uow, str(partner_id), status, window)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": LineAnswerInput})
     def answer_order_line(self, uow, partner_id, order_id, line_id, decision, data=None):
         return ordering.answer_line(uow, str(partner_id), order_id, line_id, decision, data)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": ParcelInput})
     def receive_parcel(self, uow, village_id, data):
         return parcels.receive(uow, str(village_id), data)
 
-    @rpc_method()
+    @rpc_method(inputs={"filters": ParcelListQuery})
     def list_parcels(self, uow, village_id, filters=None, window=None):
         return parcels.list_parcels(uow, str(village_id), filters, window=window)
 
@@ -125,7 +146,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def get_parcel(self, uow, parcel_id, village_ids=None):
         return parcels.get_parcel(uow, parcel_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": HandOverInput})
     def hand_over_parcel(self, uow, parcel_id, data, village_ids=None):
         return parcels.hand_over(uow, parcel_id, data, village_ids)
 
@@ -133,7 +154,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def remind_parcel(self, uow, parcel_id, village_ids=None):
         return parcels.remind(uow, parcel_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": ParcelReturnInput})
     def return_parcel(self, uow, parcel_id, data, village_ids=None):
         return parcels.return_to_sender(uow, parcel_id, data, village_ids)
 
@@ -192,7 +213,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
 
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py -------
 
-    @rpc_method()
+    @rpc_method(inputs={"data": HelpRequestInput})
     def create_help_request(self, uow, village_id, data):
         return help_requests.create_help_request(uow, str(village_id), data)
 
@@ -204,7 +225,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def get_help_request(self, uow, help_request_id, village_ids=None):
         return help_requests.get_help_request(uow, help_request_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": AssignInput})
     def assign_help_request(self, uow, help_request_id, data, village_ids=None):
         return help_requests.assign(uow, help_request_id, data, village_ids)
 
@@ -212,7 +233,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def accept_help_request(self, uow, help_request_id, village_ids=None):
         return help_requests.accept(uow, help_request_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": DoneInput})
     def help_request_done(self, uow, help_request_id, data, village_ids=None):
         return help_requests.mark_done(uow, help_request_id, data, village_ids)
 
@@ -220,11 +241,11 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def confirm_help_request(self, uow, help_request_id, village_ids=None):
         return help_requests.confirm(uow, help_request_id, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": HelpCancelInput})
     def cancel_help_request(self, uow, help_request_id, data, village_ids=None):
         return help_requests.cancel(uow, help_request_id, data, village_ids)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": VehicleInput})
     def create_vehicle(self, uow, data):
         return vehicles.create_vehicle(uow, data)
 
@@ -232,7 +253,7 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     def list_vehicles(self, uow):
         return vehicles.list_vehicles(uow)
 
-    @rpc_method()
+    @rpc_method(inputs={"data": RoundInput})
     def plan_round(self, uow, village_id, data, village_ids=None):
         return rounds.plan_round(uow, str(village_id), data, village_ids)
 

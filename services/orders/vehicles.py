@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput
 from backbone.messages import msg
-from backbone.schemas import load
 from services.orders.models import KnownMember, KnownVillage, KnownVolunteer, Vehicle
-from services.orders.schemas.rounds import VehicleInput, VehicleOutput
+from services.orders.schemas.rounds import VehicleOutput
 
 
 def _dump(uow, vehicle: Vehicle) -> dict:
@@ -41,7 +40,6 @@ def _dump(uow, vehicle: Vehicle) -> dict:
 def create_vehicle(uow, data: dict) -> dict:
     """The depot must be a known village; a volunteer driver must be an active volunteer holding a
     driving licence (each refusal names its field); a name is used once (409)."""
-    data = load(VehicleInput(), data)
     if uow.session.get(KnownVillage, data["depot_village_id"]) is None:
         raise InvalidInput(
             {"depot_village_id": [msg("unknown_village", village=data["depot_village_id"])]}

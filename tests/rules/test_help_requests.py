@@ -9,9 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backbone.errors import Conflict
+from backbone.schemas import load
 from backbone.testing import FakeUnitOfWork
 from services.orders import help_requests
 from services.orders.models import HelpRequest
+from services.orders.schemas.help_requests import (
+    AssignInput,
+    DoneInput,
+    HelpCancelInput,
+)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 VILLAGE = str(uuid.uuid4())
@@ -37,7 +43,9 @@ def test_a_request_accepted_done_and_confirmed_credits_the_minutes_once():
     request = a_request("assigned")
     uow = FakeUnitOfWork("orders", [request])
     help_requests.accept(uow, request.id, [VILLAGE], NOW)
-    help_requests.mark_done(uow, request.id, {"minutes": 90}, [VILLAGE], NOW + timedelta(days=2))
+    help_requests.mark_done(
+        uow, request.id, load(DoneInput(), {"minutes": 90}), [VILLAGE], NOW + timedelta(days=2)
+    )
     assert uow.committed_events == []  # nothing to tell before the requester confirms
     answer = help_requests.confirm(uow, request.id, [VILLAGE], NOW + timedelta(days=3))
     assert answer["status"] == "confirmed"
@@ -59,7 +67,7 @@ def test_a_request_cannot_be_done_before_it_is_accepted():
     request = a_request("assigned")
     uow = FakeUnitOfWork("orders", [request])
     with pytest.raises(Conflict) as early:
-        help_requests.mark_done(uow, request.id, {"minutes": 30}, [VILLAGE], NOW)
+        help_requests.mark_done(uow, request.id, load(DoneInput(), {"minutes": 30}), [VILLAGE], NOW)
     assert early.value.details == {
         "current": "assigned",
         "requested": "done",
@@ -71,7 +79,9 @@ def test_a_request_cannot_be_done_before_it_is_accepted():
 def test_a_cancelled_request_keeps_its_reason_and_tells_nothing():
     request = a_request("accepted")
     uow = FakeUnitOfWork("orders", [request])
-    help_requests.cancel(uow, request.id, {"reason": "Il pleut"}, [VILLAGE], NOW)
+    help_requests.cancel(
+        uow, request.id, load(HelpCancelInput(), {"reason": "Il pleut"}), [VILLAGE], NOW
+    )
     assert (request.status, request.cancel_reason, request.cancelled_at) == (
         "cancelled",
         "Il pleut",
@@ -84,9 +94,13 @@ def test_a_done_request_cannot_be_cancelled_nor_assigned_again():
     request = a_request("done")
     uow = FakeUnitOfWork("orders", [request])
     with pytest.raises(Conflict):
-        help_requests.cancel(uow, request.id, {"reason": "Trop tard"}, [VILLAGE], NOW)
+        help_requests.cancel(
+            uow, request.id, load(HelpCancelInput(), {"reason": "Trop tard"}), [VILLAGE], NOW
+        )
     # the wrong step is refused before the candidates are looked for
     with pytest.raises(Conflict) as refused:
-        help_requests.assign(uow, request.id, {"volunteer_id": "v"}, [VILLAGE], NOW)
+        help_requests.assign(
+            uow, request.id, load(AssignInput(), {"volunteer_id": "v"}), [VILLAGE], NOW
+        )
     assert refused.value.reason == "help_request_transition"
     assert request.status == "done" and uow.commits == 0

@@ -13,10 +13,16 @@ from sqlalchemy import func, select
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import help_requests, volunteers
 from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
-from services.orders.schemas.help_requests import AssignInput, DoneInput, HelpRequestInput
+from services.orders.schemas.help_requests import (
+    AssignInput,
+    DoneInput,
+    HelpCancelInput,
+    HelpRequestInput,
+)
 from tests.support.messages import without_code
 from tests.support.statements import statements_during
 
@@ -135,7 +141,9 @@ def body(requester, **change):
 def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
-        created = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+        created = help_requests.create_help_request(
+            uow, bourg, load(HelpRequestInput(), body(requester)), now=NOW
+        )
     assert created["status"] == "requested" and created["status_label"] == "Demandé"
     assert created["requester_name"] == "Marcelle Vergne"
     ranked = [c["display_name"] for c in created["candidates"]]
@@ -149,13 +157,15 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     hid = created["id"]
 
     with database.unit_of_work() as uow, pytest.raises(Conflict) as stranger:
-        help_requests.assign(uow, hid, {"volunteer_id": str(uuid.uuid4())}, [bourg], now=NOW)
+        help_requests.assign(
+            uow, hid, load(AssignInput(), {"volunteer_id": str(uuid.uuid4())}), [bourg], now=NOW
+        )
     assert (
         stranger.value.reason == "volunteer_not_candidate"
         and stranger.value.field == "volunteer_id"
     )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as early:
-        help_requests.mark_done(uow, hid, {"minutes": 60}, [bourg], now=NOW)
+        help_requests.mark_done(uow, hid, load(DoneInput(), {"minutes": 60}), [bourg], now=NOW)
     assert early.value.reason == "help_request_transition"
     assert early.value.details == {
         "current": "requested",
@@ -165,7 +175,9 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
 
     sandrine_id, sandrine_member = people["sandrine"]
     with database.unit_of_work() as uow:
-        assigned = help_requests.assign(uow, hid, {"volunteer_id": sandrine_id}, [bourg], now=NOW)
+        assigned = help_requests.assign(
+            uow, hid, load(AssignInput(), {"volunteer_id": sandrine_id}), [bourg], now=NOW
+        )
     assert assigned["status"] == "assigned" and assigned["volunteer_name"] == "Sandrine Rebière"
     assert assigned["candidates"] == []
 
@@ -179,11 +191,13 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
     assert talk[-1] == "COMMIT", f"answered as written, nothing read after the commit: {talk}"
     for minutes in (0, -30, 1441, "90", 1.5):
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
-            help_requests.mark_done(uow, hid, {"minutes": minutes}, [bourg], now=NOW)
+            help_requests.mark_done(
+                uow, hid, load(DoneInput(), {"minutes": minutes}), [bourg], now=NOW
+            )
         assert "minutes" in bad.value.errors
     with database.unit_of_work() as uow:
         done = help_requests.mark_done(
-            uow, hid, {"minutes": 95}, [bourg], now=SATURDAY + timedelta(hours=2)
+            uow, hid, load(DoneInput(), {"minutes": 95}), [bourg], now=SATURDAY + timedelta(hours=2)
         )
     assert done["status"] == "done" and done["minutes"] == 95
     assert outbox(database, "help_request.completed") == [], (
@@ -212,10 +226,13 @@ def test_a_help_request_is_matched_done_confirmed_and_credited_once(world):
         again = help_requests.create_help_request(
             uow,
             bourg,
-            body(
-                requester,
-                starts_at=next_week.isoformat(),
-                ends_at=(next_week + timedelta(hours=2)).isoformat(),
+            load(
+                HelpRequestInput(),
+                body(
+                    requester,
+                    starts_at=next_week.isoformat(),
+                    ends_at=(next_week + timedelta(hours=2)).isoformat(),
+                ),
             ),
             now=NOW + timedelta(days=5),
         )
@@ -233,7 +250,9 @@ def test_a_new_request_ranks_its_candidates_once_and_answers_them(world, monkeyp
         matching, "rank_candidates", lambda *args: calls.append(args) or real(*args)
     )
     with database.unit_of_work() as uow:
-        created = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+        created = help_requests.create_help_request(
+            uow, bourg, load(HelpRequestInput(), body(requester)), now=NOW
+        )
     assert len(calls) == 1
     with database.unit_of_work() as uow:
         again = help_requests.get_help_request(uow, created["id"], [bourg], now=NOW)
@@ -249,26 +268,31 @@ def test_the_same_idempotency_key_twice_makes_one_request(world):
     key = str(uuid.uuid4())
     with database.unit_of_work() as uow:
         first = help_requests.create_help_request(
-            uow, bourg, body(requester, idempotency_key=key), now=NOW
+            uow, bourg, load(HelpRequestInput(), body(requester, idempotency_key=key)), now=NOW
         )
     with database.unit_of_work() as uow:
         again = help_requests.create_help_request(
-            uow, bourg, body(requester, idempotency_key=key), now=NOW
+            uow, bourg, load(HelpRequestInput(), body(requester, idempotency_key=key)), now=NOW
         )
     with database.unit_of_work() as uow:
         late = help_requests.create_help_request(
-            uow, bourg, body(requester, idempotency_key=key), now=SATURDAY + timedelta(days=1)
+            uow,
+            bourg,
+            load(HelpRequestInput(), body(requester, idempotency_key=key)),
+            now=SATURDAY + timedelta(days=1),
         )
     assert first["id"] == again["id"] == late["id"] and again["candidates"]
     assert len(outbox(database, "help_request.requested")) == 1
     with database.unit_of_work() as uow:
         other = help_requests.create_help_request(
-            uow, aubin, body(stranger, idempotency_key=key), now=NOW
+            uow, aubin, load(HelpRequestInput(), body(stranger, idempotency_key=key)), now=NOW
         )
     assert other["id"] != first["id"], "a key is unique per village"
     for _ in range(2):
         with database.unit_of_work() as uow:
-            help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+            help_requests.create_help_request(
+                uow, bourg, load(HelpRequestInput(), body(requester)), now=NOW
+            )
     with database.unit_of_work() as uow:
         assert len(help_requests.list_help_requests(uow, bourg)) == 3
 
@@ -277,7 +301,7 @@ def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
         created = help_requests.create_help_request(
-            uow, bourg, body(requester, skill="couture"), now=NOW
+            uow, bourg, load(HelpRequestInput(), body(requester, skill="couture")), now=NOW
         )
     assert created["status"] == "unmatched" and created["candidates"] == []
     assert created["unmatched_reason"] == "Aucun·e bénévole n'a cette compétence."
@@ -292,10 +316,13 @@ def test_nobody_can_take_it_is_a_missing_skill_signal(world):
         later = help_requests.create_help_request(
             uow,
             bourg,
-            body(
-                requester,
-                starts_at=monday.isoformat(),
-                ends_at=(monday + timedelta(hours=1)).isoformat(),
+            load(
+                HelpRequestInput(),
+                body(
+                    requester,
+                    starts_at=monday.isoformat(),
+                    ends_at=(monday + timedelta(hours=1)).isoformat(),
+                ),
             ),
             now=NOW,
         )
@@ -309,7 +336,11 @@ def test_nobody_can_take_it_is_a_missing_skill_signal(world):
     with database.unit_of_work() as uow:
         assert (
             help_requests.assign(
-                uow, created["id"], {"volunteer_id": couturiere}, [bourg], now=NOW
+                uow,
+                created["id"],
+                load(AssignInput(), {"volunteer_id": couturiere}),
+                [bourg],
+                now=NOW,
             )["unmatched_reason"]
             is None
         )
@@ -337,29 +368,35 @@ def test_bad_input_is_named_and_nothing_is_half_written(world):
     ]
     for data, field in cases:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
-            help_requests.create_help_request(uow, bourg, data, now=NOW)
+            help_requests.create_help_request(uow, bourg, load(HelpRequestInput(), data), now=NOW)
         assert field in bad.value.errors, (field, bad.value.errors)
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        help_requests.create_help_request(uow, str(uuid.uuid4()), body(requester), now=NOW)
+        help_requests.create_help_request(
+            uow, str(uuid.uuid4()), load(HelpRequestInput(), body(requester)), now=NOW
+        )
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(HelpRequest)) == 0
     assert outbox(database) == []
 
     with database.unit_of_work() as uow:
-        created = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)
+        created = help_requests.create_help_request(
+            uow, bourg, load(HelpRequestInput(), body(requester)), now=NOW
+        )
     with database.unit_of_work() as uow, pytest.raises(NotFound):  # another village's concierge
         help_requests.get_help_request(uow, created["id"], [aubin])
     with database.unit_of_work() as uow, pytest.raises(NotFound):
-        help_requests.cancel(uow, created["id"], {}, [aubin])
+        help_requests.cancel(uow, created["id"], load(HelpCancelInput(), {}), [aubin])
     with database.unit_of_work() as uow, pytest.raises(Conflict):
         help_requests.accept(uow, created["id"], [bourg])
     with database.unit_of_work() as uow:
         cancelled = help_requests.cancel(
-            uow, created["id"], {"reason": "Sa fille est venue"}, [bourg]
+            uow, created["id"], load(HelpCancelInput(), {"reason": "Sa fille est venue"}), [bourg]
         )
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "Sa fille est venue"
     with database.unit_of_work() as uow, pytest.raises(Conflict) as after:
-        help_requests.assign(uow, created["id"], {"volunteer_id": "x"}, [bourg], now=NOW)
+        help_requests.assign(
+            uow, created["id"], load(AssignInput(), {"volunteer_id": "x"}), [bourg], now=NOW
+        )
     assert after.value.details["current"] == "cancelled" and after.value.details["allowed"] == []
     with database.unit_of_work() as uow, pytest.raises(InvalidInput):
         help_requests.list_help_requests(uow, bourg, "lost")
@@ -372,14 +409,18 @@ def test_bad_input_is_named_and_nothing_is_half_written(world):
 def test_figures_count_help_given_and_requests_unanswered(world):
     database, bourg, _aubin, requester, _stranger, people = world
     with database.unit_of_work() as uow:
-        hid = help_requests.create_help_request(uow, bourg, body(requester), now=NOW)["id"]
-        help_requests.create_help_request(uow, bourg, body(requester, skill="couture"), now=NOW)
+        hid = help_requests.create_help_request(
+            uow, bourg, load(HelpRequestInput(), body(requester)), now=NOW
+        )["id"]
+        help_requests.create_help_request(
+            uow, bourg, load(HelpRequestInput(), body(requester, skill="couture")), now=NOW
+        )
     for step in (
         lambda uow: help_requests.assign(
-            uow, hid, {"volunteer_id": people["bernard"][0]}, None, now=NOW
+            uow, hid, load(AssignInput(), {"volunteer_id": people["bernard"][0]}), None, now=NOW
         ),
         lambda uow: help_requests.accept(uow, hid, None),
-        lambda uow: help_requests.mark_done(uow, hid, {"minutes": 120}, None),
+        lambda uow: help_requests.mark_done(uow, hid, load(DoneInput(), {"minutes": 120}), None),
     ):
         with database.unit_of_work() as uow:
             step(uow)
@@ -440,7 +481,7 @@ def test_paid_services_of_the_catalogue_are_offered_beside_the_volunteers(world)
         uow.commit()
     with database.unit_of_work() as uow:
         created = help_requests.create_help_request(
-            uow, bourg, body(requester, skill="couture"), now=NOW
+            uow, bourg, load(HelpRequestInput(), body(requester, skill="couture")), now=NOW
         )
     assert created["status"] == "unmatched"
     assert [(o["name"], o["partner_name"], o["price_cents"]) for o in created["paid_options"]] == [

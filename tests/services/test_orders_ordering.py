@@ -13,6 +13,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import figures, idempotency, ordering, parcels
 from services.orders.models import (
@@ -25,6 +26,17 @@ from services.orders.models import (
     Order,
     RolledDay,
     RolledMonth,
+)
+from services.orders.schemas.orders import (
+    CollectInput,
+    LineAnswerInput,
+    ReadyInput,
+    ReasonInput,
+)
+from services.orders.schemas.parcels import (
+    HandOverInput,
+    ParcelInput,
+    ParcelReturnInput,
 )
 from services.orders.service import OrdersService
 from tests.support.counter import NOW, THURSDAY, order_input, place
@@ -211,35 +223,44 @@ def test_the_counter_state_machine(counter_world):
     world = counter_world
     order = place(world, world.village, order_input(world, (world.bread, 1)))
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as early:
-        ordering.collect(uow, order["id"], {}, [world.village], LATER)
+        ordering.collect(uow, order["id"], load(CollectInput(), {}), [world.village], LATER)
     assert (
         early.value.reason == "order_status_transition"
         and early.value.details["current"] == "confirmed"
     )
     with world.db.unit_of_work() as uow:
         assert (
-            ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)["status"] == "ready"
+            ordering.mark_ready(uow, order["id"], load(ReadyInput(), {}), [world.village], LATER)[
+                "status"
+            ]
+            == "ready"
         )
     with world.db.unit_of_work() as uow:
-        done = ordering.collect(uow, order["id"], {}, [world.village], LATER)
+        done = ordering.collect(uow, order["id"], load(CollectInput(), {}), [world.village], LATER)
     assert done["status"] == "collected" and done["closed_at"]
     with world.db.unit_of_work() as uow, pytest.raises(Conflict):
-        ordering.cancel(uow, order["id"], {"reason": "trop tard"}, [world.village], LATER)
+        ordering.cancel(
+            uow, order["id"], load(ReasonInput(), {"reason": "trop tard"}), [world.village], LATER
+        )
 
     cancelled = place(world, world.village, order_input(world, (world.bread, 1)))
     with world.db.unit_of_work() as uow:
         gone = ordering.cancel(
-            uow, cancelled["id"], {"reason": "Changement d'avis"}, [world.village], LATER
+            uow,
+            cancelled["id"],
+            load(ReasonInput(), {"reason": "Changement d'avis"}),
+            [world.village],
+            LATER,
         )
     assert gone["status"] == "cancelled"
     with (
         world.db.unit_of_work() as uow,
         pytest.raises(Conflict) as wrong,
     ):  # collect a cancelled order
-        ordering.collect(uow, cancelled["id"], {}, [world.village], LATER)
+        ordering.collect(uow, cancelled["id"], load(CollectInput(), {}), [world.village], LATER)
     assert wrong.value.details == {"current": "cancelled", "requested": "collected", "allowed": []}
     with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
-        ordering.cancel(uow, order["id"], {}, [world.village], LATER)
+        ordering.cancel(uow, order["id"], load(ReasonInput(), {}), [world.village], LATER)
     assert "reason" in no_reason.value.errors
     with (
         world.db.unit_of_work() as uow,
@@ -263,8 +284,18 @@ def test_a_transition_answers_the_order_as_committed_without_reading_it_again(co
     world = counter_world
     order = place(world, world.village, order_input(world, (world.bread, 2)))
     for move, status in (
-        (lambda uow: ordering.mark_ready(uow, order["id"], {}, [world.village], LATER), "ready"),
-        (lambda uow: ordering.collect(uow, order["id"], {}, [world.village], LATER), "collected"),
+        (
+            lambda uow: ordering.mark_ready(
+                uow, order["id"], load(ReadyInput(), {}), [world.village], LATER
+            ),
+            "ready",
+        ),
+        (
+            lambda uow: ordering.collect(
+                uow, order["id"], load(CollectInput(), {}), [world.village], LATER
+            ),
+            "collected",
+        ),
     ):
 
         def act(move=move):  # called at once, but bound all the same
@@ -282,18 +313,20 @@ def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):
     order = place(world, world.village, order_input(world, (world.bread, 1), fulfilment="locker"))
     assert len(order["locker_code"]) == 6
     with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_place:
-        ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)
+        ordering.mark_ready(uow, order["id"], load(ReadyInput(), {}), [world.village], LATER)
     assert "compartment" in no_place.value.errors
     with world.db.unit_of_work() as uow:
         assert (
-            ordering.mark_ready(uow, order["id"], {"compartment": "C4"}, [world.village], LATER)[
-                "locker_compartment"
-            ]
+            ordering.mark_ready(
+                uow, order["id"], load(ReadyInput(), {"compartment": "C4"}), [world.village], LATER
+            )["locker_compartment"]
             == "C4"
         )
     wrong = "000000" if order["locker_code"] != "000000" else "111111"
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
-        ordering.collect(uow, order["id"], {"code": wrong}, [world.village], LATER)
+        ordering.collect(
+            uow, order["id"], load(CollectInput(), {"code": wrong}), [world.village], LATER
+        )
     assert err.value.reason == "wrong_pickup_code" and err.value.field == "code"
     with world.db.unit_of_work() as uow:
         assert ordering.get_order(uow, order["id"], [world.village])["status"] == "ready", (
@@ -301,7 +334,11 @@ def test_a_locker_order_needs_its_compartment_and_its_code(counter_world):
         )
         assert (
             ordering.collect(
-                uow, order["id"], {"code": order["locker_code"]}, [world.village], LATER
+                uow,
+                order["id"],
+                load(CollectInput(), {"code": order["locker_code"]}),
+                [world.village],
+                LATER,
             )["status"]
             == "collected"
         )
@@ -335,9 +372,9 @@ def test_home_delivery_goes_on_a_round_and_is_delivered_not_collected(counter_wo
         assert ordering.orders_for_round(uow, THURSDAY, [world.other_village]) == []
         assert ordering.orders_for_round(uow, THURSDAY + timedelta(days=1)) == []
     with world.db.unit_of_work() as uow:
-        ordering.mark_ready(uow, order["id"], {}, [world.village], LATER)
+        ordering.mark_ready(uow, order["id"], load(ReadyInput(), {}), [world.village], LATER)
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
-        ordering.collect(uow, order["id"], {}, [world.village], LATER)
+        ordering.collect(uow, order["id"], load(CollectInput(), {}), [world.village], LATER)
     assert err.value.reason == "order_is_home_delivery"
     with world.db.unit_of_work() as uow:  # rounds call mark_delivered inside their own unit of work
         ordering.mark_delivered(uow, order["id"], LATER)
@@ -369,13 +406,35 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
     assert "member_id" not in seen[0]
     cheese_line = mixed["lines"][1]["id"]
     with world.db.unit_of_work() as uow, pytest.raises(NotFound):  # not its line
-        ordering.answer_line(uow, world.baker, mixed["id"], cheese_line, "confirm", {}, LATER)
+        ordering.answer_line(
+            uow,
+            world.baker,
+            mixed["id"],
+            cheese_line,
+            "confirm",
+            load(LineAnswerInput(), {}),
+            LATER,
+        )
     with world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as no_reason:
-        ordering.answer_line(uow, world.cheese_maker, mixed["id"], cheese_line, "refuse", {}, LATER)
+        ordering.answer_line(
+            uow,
+            world.cheese_maker,
+            mixed["id"],
+            cheese_line,
+            "refuse",
+            load(LineAnswerInput(), {}),
+            LATER,
+        )
     assert "reason" in no_reason.value.errors
     with world.db.unit_of_work() as uow:
         ordering.answer_line(
-            uow, world.cheese_maker, mixed["id"], cheese_line, "confirm", {}, LATER
+            uow,
+            world.cheese_maker,
+            mixed["id"],
+            cheese_line,
+            "confirm",
+            load(LineAnswerInput(), {}),
+            LATER,
         )
     with world.db.unit_of_work() as uow:
         assert ordering.get_order(uow, mixed["id"], [world.village])["status"] == "confirmed"
@@ -386,7 +445,7 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
             mixed["id"],
             cheese_line,
             "refuse",
-            {"reason": "Plus de stock"},
+            load(LineAnswerInput(), {"reason": "Plus de stock"}),
             LATER,
         )
     assert twice.value.reason == "line_already_answered"
@@ -401,7 +460,7 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
             only_cheese["id"],
             only_cheese["lines"][0]["id"],
             "refuse",
-            {"reason": "Plus de tomme cette semaine"},
+            load(LineAnswerInput(), {"reason": "Plus de tomme cette semaine"}),
             LATER,
         )
     with world.db.unit_of_work() as uow:
@@ -416,11 +475,21 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
     dropped = place(world, world.village, order_input(world, (world.cheese, 1)))
     with world.db.unit_of_work() as uow:
         ordering.cancel(
-            uow, dropped["id"], {"reason": "Partie chez sa fille"}, [world.village], LATER
+            uow,
+            dropped["id"],
+            load(ReasonInput(), {"reason": "Partie chez sa fille"}),
+            [world.village],
+            LATER,
         )
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as gone:
         ordering.answer_line(
-            uow, world.cheese_maker, dropped["id"], dropped["lines"][0]["id"], "confirm", {}, LATER
+            uow,
+            world.cheese_maker,
+            dropped["id"],
+            dropped["lines"][0]["id"],
+            "confirm",
+            load(LineAnswerInput(), {}),
+            LATER,
         )
     assert gone.value.reason == "order_not_awaiting" and gone.value.details == {
         "status": "cancelled"
@@ -437,7 +506,7 @@ def test_a_supplier_confirms_or_refuses_its_own_lines_before_the_cutoff(counter_
             late["id"],
             late["lines"][0]["id"],
             "confirm",
-            {},
+            load(LineAnswerInput(), {}),
             datetime(2026, 12, 2, 11, 0, tzinfo=UTC),
         )
     assert after_cutoff.value.reason == "cutoff_passed"
@@ -452,17 +521,20 @@ def test_the_counter_day_lists_what_to_prepare_hand_over_and_what_waits(counter_
         world, world.other_village, order_input(world, (world.cheese_b, 1), member_id=world.chloe)
     )  # another village
     with world.db.unit_of_work() as uow:
-        ordering.mark_ready(uow, ready["id"], {}, [world.village], LATER)
+        ordering.mark_ready(uow, ready["id"], load(ReadyInput(), {}), [world.village], LATER)
     with world.db.unit_of_work() as uow:
         old = parcels.receive(
             uow,
             world.village,
-            {
-                "member_id": world.alice,
-                "sender_kind": "la_poste",
-                "place_kind": "shelf",
-                "place": "A1",
-            },
+            load(
+                ParcelInput(),
+                {
+                    "member_id": world.alice,
+                    "sender_kind": "la_poste",
+                    "place_kind": "shelf",
+                    "place": "A1",
+                },
+            ),
             NOW - timedelta(days=4),
         )
     with world.db.unit_of_work() as uow:
@@ -511,24 +583,31 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
     place(
         world, world.village, order_input(world, (world.bread, 5))
     )  # placed, never collected: not a sale
-    for step in (ordering.mark_ready, ordering.collect):
+    for step, schema in ((ordering.mark_ready, ReadyInput), (ordering.collect, CollectInput)):
         with world.db.unit_of_work() as uow:
-            step(uow, sold["id"], {}, [world.village], LATER)
+            step(uow, sold["id"], load(schema(), {}), [world.village], LATER)
     with world.db.unit_of_work() as uow:
         parcel = parcels.receive(
             uow,
             world.village,
-            {
-                "member_id": world.alice,
-                "sender_kind": "carrier",
-                "place_kind": "shelf",
-                "place": "B2",
-            },
+            load(
+                ParcelInput(),
+                {
+                    "member_id": world.alice,
+                    "sender_kind": "carrier",
+                    "place_kind": "shelf",
+                    "place": "B2",
+                },
+            ),
             NOW,
         )
     with world.db.unit_of_work() as uow:
         parcels.hand_over(
-            uow, parcel["id"], {"code": parcel["pickup_code"]}, [world.village], LATER
+            uow,
+            parcel["id"],
+            load(HandOverInput(), {"code": parcel["pickup_code"]}),
+            [world.village],
+            LATER,
         )
     with world.db.unit_of_work() as uow:
         result = figures.village_figures(
@@ -597,13 +676,16 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
             return parcels.receive(
                 uow,
                 village,
-                {
-                    "member_id": member,
-                    "sender_kind": kind,
-                    "sender_name": name,
-                    "place_kind": "shelf",
-                    "place": "B2",
-                },
+                load(
+                    ParcelInput(),
+                    {
+                        "member_id": member,
+                        "sender_kind": kind,
+                        "sender_name": name,
+                        "place_kind": "shelf",
+                        "place": "B2",
+                    },
+                ),
                 when,
             )
 
@@ -617,10 +699,20 @@ def test_figures_count_parcels_by_sender_by_the_rules_of_the_villages_parcel_fig
     receive(world.village, world.alice, "neighbour", "Mme Besse")  # a person: her name stays out
     with world.db.unit_of_work() as uow:
         parcels.hand_over(
-            uow, handed["id"], {"code": handed["pickup_code"]}, [world.village], LATER
+            uow,
+            handed["id"],
+            load(HandOverInput(), {"code": handed["pickup_code"]}),
+            [world.village],
+            LATER,
         )
     with world.db.unit_of_work() as uow:
-        parcels.return_to_sender(uow, returned["id"], {"reason": "Refusé"}, [world.village], LATER)
+        parcels.return_to_sender(
+            uow,
+            returned["id"],
+            load(ParcelReturnInput(), {"reason": "Refusé"}),
+            [world.village],
+            LATER,
+        )
 
     def by_sender(*village_ids):
         with world.db.unit_of_work() as uow:
@@ -669,9 +761,15 @@ def test_figures_read_the_daily_roll_up_and_count_what_is_not_rolled_up_from_the
     )
     late = place(world, world.village, order_input(world, (world.bread, 3)), tuesday)
     for order, when in ((sold, monday), (late, tuesday)):
-        for step in (ordering.mark_ready, ordering.collect):
+        for step, schema in ((ordering.mark_ready, ReadyInput), (ordering.collect, CollectInput)):
             with world.db.unit_of_work() as uow:
-                step(uow, order["id"], {}, [world.village], when + timedelta(hours=2))
+                step(
+                    uow,
+                    order["id"],
+                    load(schema(), {}),
+                    [world.village],
+                    when + timedelta(hours=2),
+                )
 
     def period(*village_ids):
         with world.db.unit_of_work() as uow:
@@ -754,27 +852,37 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     world = counter_world
     # parcels from October 10th (before the first order): a carrier's handed over two days later, La
     # Poste's returned, one received on November 30th
-    for received, kind, name, close in (
-        (datetime(2026, 10, 10, 9, 0, tzinfo=UTC), "carrier", "DPD", parcels.hand_over),
+    for received, kind, name, close, schema in (
+        (
+            datetime(2026, 10, 10, 9, 0, tzinfo=UTC),
+            "carrier",
+            "DPD",
+            parcels.hand_over,
+            HandOverInput,
+        ),
         (
             datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
             "la_poste",
             None,
             parcels.return_to_sender,
+            ParcelReturnInput,
         ),
-        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "carrier", "dpd ", None),
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "carrier", "dpd ", None, None),
     ):
         with world.db.unit_of_work() as uow:
             parcel = parcels.receive(
                 uow,
                 world.village,
-                {
-                    "member_id": world.alice,
-                    "sender_kind": kind,
-                    "sender_name": name,
-                    "place_kind": "shelf",
-                    "place": "B2",
-                },
+                load(
+                    ParcelInput(),
+                    {
+                        "member_id": world.alice,
+                        "sender_kind": kind,
+                        "sender_name": name,
+                        "place_kind": "shelf",
+                        "place": "B2",
+                    },
+                ),
                 received,
             )
         if close:
@@ -782,7 +890,10 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
                 close(
                     uow,
                     parcel["id"],
-                    {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
+                    load(
+                        schema(),
+                        {"code": parcel["pickup_code"]} if close is parcels.hand_over else {},
+                    ),
                     [world.village],
                     received + timedelta(days=2),
                 )
@@ -799,11 +910,13 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         (datetime(2026, 11, 30, 10, 0, tzinfo=UTC), world.village, (world.bread, 4), world.alice),
     ):
         order = place(world, village, order_input(world, line, member_id=member), when)
-        for step in (
-            (ordering.mark_ready, ordering.collect) if village == world.village else ()
+        for step, schema in (
+            ((ordering.mark_ready, ReadyInput), (ordering.collect, CollectInput))
+            if village == world.village
+            else ()
         ):  # the other village's order waits for its supplier
             with world.db.unit_of_work() as uow:
-                step(uow, order["id"], {}, [village], when + timedelta(hours=2))
+                step(uow, order["id"], load(schema(), {}), [village], when + timedelta(hours=2))
     october_and_november = (date(2026, 10, 1), date(2026, 11, 30))
     from_october_20th = (date(2026, 10, 20), date(2026, 12, 1))
     november = (date(2026, 11, 1), date(2026, 11, 30))

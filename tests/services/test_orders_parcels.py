@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import parcels
+from services.orders.schemas.parcels import (
+    HandOverInput,
+    ParcelListQuery,
+    ParcelReturnInput,
+)
 from tests.support.counter import NOW, order_input, place, receive
 from tests.support.messages import without_french
 from tests.support.statements import selects_from
@@ -40,7 +46,11 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     wrong = "000000" if parcel["pickup_code"] != "000000" else "111111"
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as err:
         parcels.hand_over(
-            uow, parcel["id"], {"code": wrong}, [world.village], NOW + timedelta(hours=2)
+            uow,
+            parcel["id"],
+            load(HandOverInput(), {"code": wrong}),
+            [world.village],
+            NOW + timedelta(hours=2),
         )
     assert err.value.reason == "wrong_pickup_code" and err.value.field == "code"
     with world.db.unit_of_work() as uow:
@@ -49,19 +59,29 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
         )
     with world.db.unit_of_work() as uow, pytest.raises(NotFound):  # another village's counter
         parcels.hand_over(
-            uow, parcel["id"], {"code": parcel["pickup_code"]}, [world.other_village], NOW
+            uow,
+            parcel["id"],
+            load(HandOverInput(), {"code": parcel["pickup_code"]}),
+            [world.other_village],
+            NOW,
         )
     with world.db.unit_of_work() as uow:
         done = parcels.hand_over(
             uow,
             parcel["id"],
-            {"code": f" {parcel['pickup_code']} "},
+            load(HandOverInput(), {"code": f" {parcel['pickup_code']} "}),
             [world.village],
             NOW + timedelta(hours=2),
         )
     assert done["status"] == "handed_over" and done["closed_at"]
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        parcels.hand_over(uow, parcel["id"], {"code": parcel["pickup_code"]}, [world.village], NOW)
+        parcels.hand_over(
+            uow,
+            parcel["id"],
+            load(HandOverInput(), {"code": parcel["pickup_code"]}),
+            [world.village],
+            NOW,
+        )
     assert twice.value.reason == "parcel_not_waiting"
     sent = events(world.db)
     assert [e["type"] for e in sent] == ["parcel.received", "parcel.handed_over"]
@@ -93,7 +113,7 @@ def test_the_same_idempotency_key_twice_receives_one_parcel(counter_world):
     ), "unique per village"
     receive(world), receive(world)
     with world.db.unit_of_work() as uow:
-        assert len(parcels.list_parcels(uow, world.village, {}, NOW)) == 3
+        assert len(parcels.list_parcels(uow, world.village, load(ParcelListQuery(), {}), NOW)) == 3
 
 
 def test_a_parcel_names_the_partner_who_brought_it_in_each_event(counter_world):
@@ -102,7 +122,13 @@ def test_a_parcel_names_the_partner_who_brought_it_in_each_event(counter_world):
     parcel = receive(world, partner_id=la_poste)
     assert parcel["partner_id"] == la_poste
     with world.db.unit_of_work() as uow:
-        parcels.return_to_sender(uow, parcel["id"], {}, [world.village], NOW + timedelta(days=1))
+        parcels.return_to_sender(
+            uow,
+            parcel["id"],
+            load(ParcelReturnInput(), {}),
+            [world.village],
+            NOW + timedelta(days=1),
+        )
     assert [(e["type"], e["payload"]["partner_id"]) for e in events(world.db)] == [
         ("parcel.received", la_poste),
         ("parcel.returned", la_poste),
@@ -119,7 +145,11 @@ def test_a_parcel_is_answered_as_committed_without_reading_it_again(counter_worl
     def hand_over():
         with world.db.unit_of_work() as uow:
             return parcels.hand_over(
-                uow, parcel["id"], {"code": parcel["pickup_code"]}, [world.village], NOW
+                uow,
+                parcel["id"],
+                load(HandOverInput(), {"code": parcel["pickup_code"]}),
+                [world.village],
+                NOW,
             )
 
     read, done = selects_from(world.db, "parcels", hand_over)
@@ -150,10 +180,10 @@ def test_bad_parcels_name_the_field_and_write_nothing(counter_world, change, fie
     assert field in err.value.errors
     assert without_french(err.value) == []
     with world.db.unit_of_work() as uow:
-        assert parcels.list_parcels(uow, world.village, {}, NOW) == []
+        assert parcels.list_parcels(uow, world.village, load(ParcelListQuery(), {}), NOW) == []
     assert events(world.db) == []
     with world.db.unit_of_work() as uow, pytest.raises(InvalidInput):
-        parcels.hand_over(uow, str(uuid.uuid4()), {}, [world.village], NOW)
+        parcels.hand_over(uow, str(uuid.uuid4()), load(HandOverInput(), {}), [world.village], NOW)
 
 
 def test_reminders_come_due_and_the_overdue_go_back_to_the_sender(counter_world):
@@ -169,7 +199,10 @@ def test_reminders_come_due_and_the_overdue_go_back_to_the_sender(counter_world)
 
     def state(at):
         with world.db.unit_of_work() as uow:
-            return {p["id"]: p for p in parcels.list_parcels(uow, world.village, {}, at)}
+            return {
+                p["id"]: p
+                for p in parcels.list_parcels(uow, world.village, load(ParcelListQuery(), {}), at)
+            }
 
     assert not state(NOW + timedelta(days=2, hours=23))[parcel["id"]]["reminder_due"]
     due = state(NOW + timedelta(days=3))[parcel["id"]]
@@ -188,14 +221,20 @@ def test_reminders_come_due_and_the_overdue_go_back_to_the_sender(counter_world)
         assert parcels.return_overdue(uow, NOW + timedelta(days=14)) == [parcel["id"]]
     with world.db.unit_of_work() as uow:
         assert parcels.return_overdue(uow, NOW + timedelta(days=14)) == [], "once"
-        returned = parcels.list_parcels(uow, world.village, {"status": "returned"}, NOW)
+        returned = parcels.list_parcels(
+            uow, world.village, load(ParcelListQuery(), {"status": "returned"}), NOW
+        )
     assert [p["id"] for p in returned] == [parcel["id"]] and returned[0]["return_reason"]
     assert [p["id"] for p in state(NOW + timedelta(days=14)).values()] == [fresh["id"]]
     with world.db.unit_of_work() as uow, pytest.raises(Conflict):
         parcels.remind(uow, parcel["id"], [world.village], NOW)
     with world.db.unit_of_work() as uow:  # the concierge may send one back earlier
         back = parcels.return_to_sender(
-            uow, fresh["id"], {"reason": "Refusé par le destinataire"}, [world.village], NOW
+            uow,
+            fresh["id"],
+            load(ParcelReturnInput(), {"reason": "Refusé par le destinataire"}),
+            [world.village],
+            NOW,
         )
     assert back["status"] == "returned"
     assert [e["type"] for e in events(world.db)] == [
@@ -205,7 +244,7 @@ def test_reminders_come_due_and_the_overdue_go_back_to_the_sender(counter_world)
         "parcel.returned",
     ]
     with world.db.unit_of_work() as uow, pytest.raises(InvalidInput):
-        parcels.list_parcels(uow, world.village, {"status": "lost"}, NOW)
+        parcels.list_parcels(uow, world.village, load(ParcelListQuery(), {"status": "lost"}), NOW)
 
 
 def test_an_erased_member_keeps_no_address_nor_free_text_in_orders_and_parcels(counter_world):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import read_models, rounds, vehicles, volunteers
 from services.orders.models import (
@@ -181,12 +182,15 @@ def world(service_db):
     with database.unit_of_work() as uow:
         van = vehicles.create_vehicle(
             uow,
-            {
-                "name": "Kangoo du Bourg",
-                "depot_village_id": bourg,
-                "capacity": 12,
-                "driver_member_id": member,
-            },
+            load(
+                VehicleInput(),
+                {
+                    "name": "Kangoo du Bourg",
+                    "depot_village_id": bourg,
+                    "capacity": 12,
+                    "driver_member_id": member,
+                },
+            ),
         )
     return database, bourg, aubin, truck, orders, purchase_id, van, member
 
@@ -197,11 +201,14 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
         planned = rounds.plan_round(
             uow,
             bourg,
-            {
-                "date": DAY.isoformat(),
-                "vehicle_id": van["id"],
-                "village_ids": [bourg, aubin, truck],
-            },
+            load(
+                RoundInput(),
+                {
+                    "date": DAY.isoformat(),
+                    "vehicle_id": van["id"],
+                    "village_ids": [bourg, aubin, truck],
+                },
+            ),
             None,
             now=NOW,
         )
@@ -281,18 +288,24 @@ def test_a_partner_driven_round_is_seen_by_that_partner_only(world):
     with database.unit_of_work() as uow:
         truck = vehicles.create_vehicle(
             uow,
-            {
-                "name": "Camion Transports Faure",
-                "depot_village_id": aubin,
-                "capacity": 40,
-                "driver_partner_id": partner,
-            },
+            load(
+                VehicleInput(),
+                {
+                    "name": "Camion Transports Faure",
+                    "depot_village_id": aubin,
+                    "capacity": 40,
+                    "driver_partner_id": partner,
+                },
+            ),
         )
     with database.unit_of_work() as uow:
         planned = rounds.plan_round(
             uow,
             aubin,
-            {"date": DAY.isoformat(), "vehicle_id": truck["id"], "supplier_pickups": False},
+            load(
+                RoundInput(),
+                {"date": DAY.isoformat(), "vehicle_id": truck["id"], "supplier_pickups": False},
+            ),
             [aubin],
             now=NOW,
         )
@@ -327,32 +340,40 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
     ]
     for data, field in cases:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
-            rounds.plan_round(uow, bourg, data, None, now=NOW)
+            rounds.plan_round(uow, bourg, load(RoundInput(), data), None, now=NOW)
         assert field in bad.value.errors, (field, bad.value.errors)
     with (
         database.unit_of_work() as uow,
         pytest.raises(NotFound),
     ):  # a concierge's round stays in their village
-        rounds.plan_round(uow, bourg, {**today, "village_ids": [aubin]}, [bourg], now=NOW)
+        rounds.plan_round(
+            uow, bourg, load(RoundInput(), {**today, "village_ids": [aubin]}), [bourg], now=NOW
+        )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as empty:
-        rounds.plan_round(uow, bourg, today, None, now=NOW)
+        rounds.plan_round(uow, bourg, load(RoundInput(), today), None, now=NOW)
     assert empty.value.reason == "round_without_stops"
 
     with database.unit_of_work() as uow:
         small = vehicles.create_vehicle(
             uow,
-            {
-                "name": "Vélo cargo",
-                "depot_village_id": bourg,
-                "capacity": 6,
-                "driver_member_id": driver(database, bourg),
-            },
+            load(
+                VehicleInput(),
+                {
+                    "name": "Vélo cargo",
+                    "depot_village_id": bourg,
+                    "capacity": 6,
+                    "driver_member_id": driver(database, bourg),
+                },
+            ),
         )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as over:
         rounds.plan_round(
             uow,
             bourg,
-            {"date": DAY.isoformat(), "vehicle_id": small["id"], "village_ids": [bourg, aubin]},
+            load(
+                RoundInput(),
+                {"date": DAY.isoformat(), "vehicle_id": small["id"], "village_ids": [bourg, aubin]},
+            ),
             None,
             now=NOW,
         )
@@ -365,11 +386,19 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
 
     with database.unit_of_work() as uow:
         rounds.plan_round(
-            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW
+            uow,
+            bourg,
+            load(RoundInput(), {"date": DAY.isoformat(), "vehicle_id": small["id"]}),
+            None,
+            now=NOW,
         )
     with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
         rounds.plan_round(
-            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": small["id"]}, None, now=NOW
+            uow,
+            bourg,
+            load(RoundInput(), {"date": DAY.isoformat(), "vehicle_id": small["id"]}),
+            None,
+            now=NOW,
         )
     assert again.value.reason == "vehicle_already_on_round" and again.value.field == "vehicle_id"
     with (
@@ -377,7 +406,11 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
         pytest.raises(Conflict),
     ):  # the Bourg's delivery is on a round already
         rounds.plan_round(
-            uow, bourg, {"date": DAY.isoformat(), "vehicle_id": van["id"]}, None, now=NOW
+            uow,
+            bourg,
+            load(RoundInput(), {"date": DAY.isoformat(), "vehicle_id": van["id"]}),
+            None,
+            now=NOW,
         )
 
 
@@ -413,7 +446,10 @@ def test_an_order_taken_by_another_round_meanwhile_is_refused_whole(world):
         rounds.plan_round(
             uow,
             bourg,
-            {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            load(
+                RoundInput(),
+                {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            ),
             [bourg],
             now=NOW,
         )
@@ -432,7 +468,10 @@ def test_a_delivery_not_ready_cannot_be_completed_and_the_stop_stays_pending(wor
         planned = rounds.plan_round(
             uow,
             bourg,
-            {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            load(
+                RoundInput(),
+                {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            ),
             [bourg],
             now=NOW,
         )
@@ -465,10 +504,10 @@ def test_vehicles_need_a_capacity_and_one_licensed_driver(world):
     ]
     for data, field in cases:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
-            vehicles.create_vehicle(uow, data)
+            vehicles.create_vehicle(uow, load(VehicleInput(), data))
         assert field in bad.value.errors, (field, bad.value.errors)
     with database.unit_of_work() as uow, pytest.raises(Conflict) as taken:
-        vehicles.create_vehicle(uow, {**base, "name": van["name"]})
+        vehicles.create_vehicle(uow, load(VehicleInput(), {**base, "name": van["name"]}))
     assert taken.value.reason == "vehicle_name_taken" and taken.value.field == "name"
     with database.unit_of_work() as uow:
         assert [v["name"] for v in vehicles.list_vehicles(uow)] == ["Kangoo du Bourg"]

@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import ordering, supplier_orders
+from services.orders.schemas.orders import (
+    LineAnswerInput,
+    OrderInput,
+    ReasonInput,
+)
 from tests.support.counter import NOW, THURSDAY, item, order_input, place
 
 CUTOFF = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)  # Wednesday noon in Paris, for Thursday
@@ -42,7 +48,9 @@ def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counte
         world, world.village, order_input(world, (world.cheese, 5), member_id=world.bruno)
     )
     with world.db.unit_of_work() as uow:
-        ordering.cancel(uow, cancelled["id"], {"reason": "Erreur"}, [world.village], NOW)
+        ordering.cancel(
+            uow, cancelled["id"], load(ReasonInput(), {"reason": "Erreur"}), [world.village], NOW
+        )
     with world.db.unit_of_work() as uow:
         pooled = supplier_orders.list_purchase_orders(uow)
     assert len(pooled) == 1
@@ -145,7 +153,7 @@ def test_refused_lines_are_left_out_and_an_empty_purchase_order_sends_nothing(co
             refused["id"],
             refused["lines"][0]["id"],
             "refuse",
-            {"reason": "Pas de livraison à B cette semaine"},
+            load(LineAnswerInput(), {"reason": "Pas de livraison à B cette semaine"}),
             NOW,
         )
     with world.db.unit_of_work() as uow:
@@ -161,7 +169,13 @@ def test_refused_lines_are_left_out_and_an_empty_purchase_order_sends_nothing(co
     friday = (THURSDAY + timedelta(days=1)).isoformat()
     gone = place(world, world.village, order_input(world, (world.cheese, 1), delivery_date=friday))
     with world.db.unit_of_work() as uow:
-        ordering.cancel(uow, gone["id"], {"reason": "Partie en vacances"}, [world.village], NOW)
+        ordering.cancel(
+            uow,
+            gone["id"],
+            load(ReasonInput(), {"reason": "Partie en vacances"}),
+            [world.village],
+            NOW,
+        )
     with world.db.unit_of_work() as uow, pytest.raises(Conflict) as empty:
         supplier_orders.send_now(uow, gone["lines"][0]["purchase_order_id"], NOW)
     assert empty.value.reason == "purchase_order_empty"
@@ -195,7 +209,7 @@ def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_th
             placed = ordering.place_order(
                 other,
                 world.village,
-                order_input(world, (world.cheese, 2), member_id=world.bruno),
+                load(OrderInput(), order_input(world, (world.cheese, 2), member_id=world.bruno)),
                 NOW,
             )
         assert placed["lines"][0]["purchase_order_id"] == held, "not blocked by the order in flight"

@@ -8,8 +8,15 @@ from datetime import UTC, date
 import pytest
 
 from backbone.errors import InvalidInput
+from backbone.schemas import load
 from services.orders import ordering, parcels, rounds
 from services.orders.models import Round, Vehicle
+from services.orders.schemas.orders import (
+    OrderListQuery,
+)
+from services.orders.schemas.parcels import (
+    ParcelListQuery,
+)
 from tests.support.counter import NOW, order_input, place, receive
 
 
@@ -49,7 +56,11 @@ def test_orders_and_a_partners_orders_are_cut_in_pages(counter_world):
         world, world.other_village, order_input(world, (world.cheese_b, 1), member_id=world.chloe)
     )
     check_pages(
-        world.db, lambda uow, window: ordering.list_orders(uow, world.village, {}, window), 5
+        world.db,
+        lambda uow, window: ordering.list_orders(
+            uow, world.village, load(OrderListQuery(), {}), window
+        ),
+        5,
     )
     # one row per order though each has two lines
     check_pages(
@@ -70,7 +81,7 @@ def test_parcels_received_at_the_same_instant_are_cut_in_pages(counter_world):
     check_pages(
         world.db,
         lambda uow, window: parcels.list_parcels(
-            uow, world.village, {"status": "waiting"}, NOW, window
+            uow, world.village, load(ParcelListQuery(), {"status": "waiting"}), NOW, window
         ),
         5,
     )
@@ -132,7 +143,7 @@ def test_rounds_touching_a_village_are_chosen_and_cut_in_the_query(counter_world
 )
 def test_a_window_out_of_bounds_is_refused_naming_its_field(counter_world, window, field):
     with counter_world.db.unit_of_work() as uow, pytest.raises(InvalidInput) as refused:
-        ordering.list_orders(uow, counter_world.village, {}, window)
+        ordering.list_orders(uow, counter_world.village, load(OrderListQuery(), {}), window)
     assert field in refused.value.errors
 
 

@@ -7,8 +7,15 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from backbone.contracts import build_envelope, parse_envelope
+from backbone.schemas import load
 from services.orders import catalogue, ordering, parcels
 from services.orders.models import KnownMember, KnownVillage
+from services.orders.schemas.orders import (
+    OrderInput,
+)
+from services.orders.schemas.parcels import (
+    ParcelInput,
+)
 
 ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 09:00 in Paris
@@ -125,7 +132,7 @@ def order_input(world, *lines, **change):
 
 def place(world, village_id, data, now=NOW):
     with world.db.unit_of_work() as uow:
-        return ordering.place_order(uow, village_id, data, now)
+        return ordering.place_order(uow, village_id, load(OrderInput(), data), now)
 
 
 def receive(world, village_id=None, when=NOW, **change):
@@ -139,4 +146,4 @@ def receive(world, village_id=None, when=NOW, **change):
     }
     data.update(change)
     with world.db.unit_of_work() as uow:
-        return parcels.receive(uow, village_id or world.village, data, when)
+        return parcels.receive(uow, village_id or world.village, load(ParcelInput(), data), when)
