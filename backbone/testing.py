@@ -1,7 +1,7 @@
 """A unit of work in memory, to test a service's rules without a database.
 
     uow = FakeUnitOfWork("orders", [order, member])
-    ordering.cancel(uow, order.id, {"reason": "Plus besoin"}, None, now)
+    ordering.cancel(uow, order.id, load(ReasonInput(), {"reason": "Plus besoin"}), None, now)
     assert uow.committed_events == [("order.cancelled", {...})]
 
 It holds the rows it was given or that were added, and the events recorded (checked against their
