@@ -257,28 +257,8 @@ class CampaignFundedV1(Schema):
     description="A campaign's deadline passed under its goal: it is closed, not funded "
     "(pledgers are not charged).",
 )
-class CampaignFailedV1(Schema):
-    campaign_id = fields.String(required=True, metadata={"description": "Id of the campaign."})
-    village_id = fields.String(
-        required=True, allow_none=True, metadata={"description": "Its village, or null."}
-    )
-    goal_cents = fields.Integer(
-        required=True, strict=True, metadata={"description": "Goal, in cents."}
-    )
-    pledged_cents = fields.Integer(
-        required=True, strict=True, metadata={"description": "Total pledged, in cents."}
-    )
-    pledges = fields.Integer(
-        required=True, strict=True, metadata={"description": "Number of pledges."}
-    )
-    title = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "What it funds."}
-    )
-    member_ids = fields.List(
-        fields.String(),
-        load_default=list,
-        metadata={"description": "The members who pledged (partners' pledges are not listed)."},
-    )
+class CampaignFailedV1(CampaignFundedV1):
+    """The same facts as a funded campaign's: only the outcome differs."""
 
 
 @registry.register(
