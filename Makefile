@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS)
 	$(BIN)/python bench/load.py --backend postgresql --think 1 $(LOAD_ARGS)
 	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS) --mix orders --users 40
+	$(BIN)/python bench/notice_latency.py --backend postgresql
 
 catalogue: $(STAMP)
 	$(BIN)/maillage events-catalogue

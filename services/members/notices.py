@@ -524,6 +524,12 @@ def default_sender() -> channels.Channels:
     return channels.configured()
 
 
+def poll_seconds() -> float:
+    """MAILLAGE_NOTICE_POLL_SECONDS (1): how often the service looks for notices due. A look is one
+    indexed query; a notice waits at most this long after its event reached the service."""
+    return max(0.1, float(os.environ.get("MAILLAGE_NOTICE_POLL_SECONDS", "1")))
+
+
 def max_attempts() -> int:
     """MAILLAGE_NOTICE_MAX_ATTEMPTS (6): failed sendings before a notice is parked and called."""
     return max(1, int(os.environ.get("MAILLAGE_NOTICE_MAX_ATTEMPTS", "6")))

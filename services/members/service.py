@@ -355,9 +355,9 @@ class MembersService:
     def on_campaign_closed(self, uow, event):
         notices.record_campaign_closed(uow, event)
 
-    @timer(
-        interval=30, eager=True
-    )  # eager: the channels chosen (or the trial run) are logged at start-up
+    # every second (a notice leaves within seconds of its event); eager: the channels chosen, or
+    # the trial run, are said in the log at start-up
+    @timer(interval=notices.poll_seconds(), eager=True)
     def send_notices(self):
         with self.db.unit_of_work() as uow:
             notices.send_pending(uow, notices.default_sender(), utcnow())
