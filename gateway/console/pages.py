@@ -3,10 +3,18 @@
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
+from gateway.console.delivery_log import DeliveryLogPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.session_pages import SessionPages
 
 
-class ConsolePages(SessionPages, ConciergePages, CounterPages, CoordinationPages, PublicPages):
+class ConsolePages(
+    SessionPages,
+    ConciergePages,
+    CounterPages,
+    DeliveryLogPages,
+    CoordinationPages,
+    PublicPages,
+):
     """Sign-in, the concierge console of a village, its counter, the coordinator's view, and the
     villages' public pages."""
