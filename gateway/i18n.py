@@ -296,6 +296,7 @@ THINGS = {
     "partner": ("Partenaire", "Partner"),
     "stop": ("Arrêt", "Stop"),
     "opening_exception": ("Exception d'horaires", "Opening exception"),
+    "permanence": ("Permanence", "Permanence"),
     "animation": ("Animation", "Animation"),
     "registration": ("Inscription", "Registration"),
     "suggestion": ("Suggestion", "Suggestion"),

@@ -29,6 +29,7 @@ from services.members.schemas import (
     OpeningExceptionInput,
     OpeningHoursInput,
     OpeningStatusQuery,
+    PermanenceInput,
     StaffAccountInput,
     StopInput,
     VillageIdsInput,
@@ -123,6 +124,18 @@ class MembersService:
     @rpc_method()
     def remove_stop(self, uow, village_id, stop_id):
         villages.remove_stop(uow, str(village_id), str(stop_id))
+
+    @rpc_method()
+    def list_permanences(self, uow, village_id):
+        return villages.list_permanences(uow, str(village_id))
+
+    @rpc_method(inputs={"data": PermanenceInput})
+    def add_permanence(self, uow, village_id, data):
+        return villages.add_permanence(uow, str(village_id), data)
+
+    @rpc_method()
+    def remove_permanence(self, uow, village_id, permanence_id):
+        villages.remove_permanence(uow, str(village_id), str(permanence_id))
 
     @rpc_method(schema=OpeningStatusQuery)
     def opening_status(self, uow, village_id, at=None):

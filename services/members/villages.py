@@ -3,7 +3,9 @@
 Places: the village itself (address, coordinates, services offered), its status lifecycle
 (`Village.LIFECYCLE`: preparing → open ↔ paused → closed, closed is final, published as
 `village.status_changed`), the stops of an itinerant truck, and opening hours (weekly slots and
-exceptions). "Is it open?" is answered by the pure `opening_hours.opening_status`.
+exceptions), the permanences others hold at the hub (La Poste, a social worker: a weekday and
+times each, shown to the public, never counted as the hub's own hours). "Is it open?" is
+answered by the pure `opening_hours.opening_status`.
 
 Exceptions apply to the whole village: a closure closes the counter and every stop of the truck;
 special hours replace the village's own hours (for a truck, its combined hours) but not each
@@ -20,12 +22,19 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
 from backbone.state_machine import record_events
-from services.members.models import OpeningException, OpeningSlot, Village, VillageStop
+from services.members.models import (
+    OpeningException,
+    OpeningSlot,
+    Permanence,
+    Village,
+    VillageStop,
+)
 from services.members.opening_hours import DAYS, ScheduleException, Slot, opening_status
 from services.members.schemas import (
     OpeningExceptionOutput,
     OpeningHoursOutput,
     OpeningStatusOutput,
+    PermanenceOutput,
     StopOutput,
     VillageNameOutput,
     VillageOutput,
@@ -330,6 +339,62 @@ def remove_stop(uow, village_id: str, stop_id: str) -> None:
     uow.commit()
 
 
+# --- permanences: services held at the hub by others (La Poste, a social worker) --------------
+
+_permanence_out = PermanenceOutput()
+
+
+def _permanence_data(row: Permanence) -> dict:
+    return _permanence_out.dump(
+        {
+            "id": row.id,
+            "village_id": row.village_id,
+            "name": row.name,
+            "day": DAYS[row.day],
+            "opens": row.opens,
+            "closes": row.closes,
+            "note": row.note,
+        }
+    )
+
+
+def _permanences(uow, village_id: str) -> list[dict]:
+    rows = uow.session.scalars(
+        select(Permanence)
+        .where(Permanence.village_id == village_id)
+        .order_by(Permanence.day, Permanence.opens, Permanence.name)
+    ).all()
+    return [_permanence_data(row) for row in rows]
+
+
+def list_permanences(uow, village_id: str) -> list[dict]:
+    _village(uow, village_id)
+    return _permanences(uow, village_id)
+
+
+def add_permanence(uow, village_id: str, data: dict) -> dict:
+    _village(uow, village_id)
+    row = Permanence(
+        village_id=village_id,
+        name=data["name"],
+        day=DAYS.index(data["day"]),
+        opens=data["opens"],
+        closes=data["closes"],
+        note=data.get("note"),
+    )
+    uow.session.add(row)
+    uow.commit()
+    return _permanence_data(row)
+
+
+def remove_permanence(uow, village_id: str, permanence_id: str) -> None:
+    row = uow.session.get(Permanence, permanence_id)
+    if row is None or row.village_id != village_id:
+        raise NotFound("permanence", permanence_id)
+    uow.session.delete(row)
+    uow.commit()
+
+
 def _weekly(slots) -> dict:
     weekly: dict[int, list[Slot]] = {}
     for s in slots:
@@ -423,7 +488,8 @@ def public_villages(uow) -> list[dict]:
 
 def public_village(uow, slug: str, at: datetime | None = None) -> dict:
     """Everything a village's public page shows of the members service in one answer: the village,
-    its weekly hours, the exceptions not yet over, its truck's stops, and "open now / next opening"
+    its weekly hours, the exceptions not yet over, its truck's stops, the permanences held at the
+    hub, and "open now / next opening"
     at `at` (default: now). Nothing about people."""
     village = uow.session.scalar(select(Village).where(Village.slug == slug))
     if village is None:
@@ -437,5 +503,6 @@ def public_village(uow, slug: str, at: datetime | None = None) -> dict:
         "weekly": hours["weekly"],
         "exceptions": [e for e in hours["exceptions"] if e["end"] >= today],
         "stops": hours["stops"],
+        "permanences": _permanences(uow, village.id),
         "opening": _status_out(village, *schedule, at),
     }

@@ -104,3 +104,20 @@ class OpeningException(Base):
     label: Mapped[str | None] = mapped_column(String(120), nullable=True)
     slots: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Permanence(Base):
+    """A service held at the hub by someone else on a weekday (La Poste, a social worker, the
+    mission locale), wall-clock times in Europe/Paris; `note` says what the weekday alone cannot
+    ("le premier mardi du mois")."""
+
+    __tablename__ = "village_permanences"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    village_id: Mapped[str] = mapped_column(ForeignKey("villages.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    day: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    note: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

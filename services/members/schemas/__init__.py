@@ -14,6 +14,8 @@ from services.members.schemas.opening_hours import (
     OpeningHoursOutput,
     OpeningStatusOutput,
     OpeningStatusQuery,
+    PermanenceInput,
+    PermanenceOutput,
     StopInput,
     StopOutput,
 )

@@ -118,6 +118,13 @@ class StopInput(Schema):
         _check_weekly(data.get("weekly") or [])
 
 
+class PermanenceInput(WeeklySlotInput):
+    """A service held at the hub by someone else, on a weekday (La Poste, a social worker)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=160))
+
+
 class OpeningStatusQuery(Schema):
     at = fields.AwareDateTime(load_default=None, allow_none=True)
 
@@ -146,6 +153,13 @@ class OpeningExceptionOutput(Schema):
     closed = fields.Boolean()
     label = fields.String(allow_none=True)
     slots = fields.List(fields.Nested(SlotOutput))
+
+
+class PermanenceOutput(WeeklySlotOutput):
+    id = fields.String()
+    village_id = fields.String()
+    name = fields.String()
+    note = fields.String(allow_none=True)
 
 
 class StopOutput(Schema):
