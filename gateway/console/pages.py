@@ -1,9 +1,11 @@
 """Every console page, as one mixin for GatewayService (gateway/service.py)."""
 
+from gateway.console.catalogue import CataloguePages
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
 from gateway.console.delivery_log import DeliveryLogPages
+from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.session_pages import SessionPages
 
@@ -13,8 +15,10 @@ class ConsolePages(
     ConciergePages,
     CounterPages,
     DeliveryLogPages,
+    CataloguePages,
+    PlacesPages,
     CoordinationPages,
     PublicPages,
 ):
-    """Sign-in, the concierge console of a village, its counter, the coordinator's view, and the
-    villages' public pages."""
+    """Sign-in, the concierge console of a village, its counter, its delivery log, its
+    catalogue, its hours and places, the coordinator's view, and the villages' public pages."""

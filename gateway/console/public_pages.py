@@ -196,6 +196,10 @@ class PageCache:
             self.pages.clear()
         self.pages[key] = (self.clock() + self.seconds, html)
 
+    def forget(self, key: str) -> None:
+        """A page whose facts this gateway just changed (a console's edit): built again next."""
+        self.pages.pop(key, None)
+
 
 class PublicPageCache(DependencyProvider):
     """One PageCache per gateway process, shared by its workers (green threads: no lock needed,
@@ -261,6 +265,10 @@ class PublicPages:
             weekly=weekly_rows(place["weekly"]),
             has_weekly=bool(place["weekly"]),
             exceptions=[exception_line(e) for e in place["exceptions"]],
+            permanences=[
+                dict(p, when=f"{DAY_LABELS[p['day']]}, {clock(p['opens'])} – {clock(p['closes'])}")
+                for p in place.get("permanences", [])
+            ],
             stops=[
                 {
                     **stop,
