@@ -4,7 +4,7 @@ after a confirmation. Prices are typed in euros ("3,50") and sent in cents."""
 
 from __future__ import annotations
 
-from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway.console.form_values import cents
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 from gateway.console.public_pages import UNIT_LABELS
@@ -26,7 +26,7 @@ class CataloguePages:
         within MAILLAGE_PUBLIC_CACHE_SECONDS)."""
         try:
             self.public_cache.forget("/village/" + self.members_rpc.get_village(village_id)["slug"])
-        except NotFound:
+        except (NotFound, ServiceUnavailable):  # saved all the same; the copy expires by itself
             pass
 
     @page(V + "/catalogue", methods="GET,POST", roles=STAFF, village_scoped=True)
@@ -35,6 +35,7 @@ class CataloguePages:
         errors, values = {}, {}
         if ctx.request.method == "POST":
             action = ctx.form.get("action")
+            errors = {"_": "Choisissez ce que vous voulez faire."}
             try:
                 if action == "add":
                     values = {k: ctx.form.get(k, "").strip() for k in ("offer_id", "price")}
