@@ -1,27 +1,28 @@
-"""The catalogue and "Horaires et lieux" pages of a village's console, on a real gateway in front of
-small fakes of the members and partners services (which check what they are sent with the real
-schemas): a bad answer is shown beside its field in French with what was typed kept and nothing
-written; a removal only happens once confirmed; another village's concierge gets a 403."""
+"""The catalogue and "Horaires et lieux" pages of a village's console, called as the gateway calls
+them, in front of small fakes of the members and partners services (which check what they are sent
+with the real schemas): a bad answer is shown beside its field in French with what was typed kept
+and nothing written; a removal only happens once confirmed; a change makes the gateway build the
+public page again; another village's concierge gets a 403."""
 
 import html as html_lib
 import re
-import socket
 import uuid
+from types import SimpleNamespace
 
 import pytest
-import requests
-from nameko.rpc import rpc
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from backbone.errors import NotFound
 from backbone.schemas import load
 from gateway import auth
-from gateway.console.framework import COOKIE, csrf_token
-from gateway.console.live import LiveEvents
-from gateway.service import GatewayService
+from gateway.console.catalogue import CataloguePages
+from gateway.console.concierge import ConciergePages
+from gateway.console.framework import COOKIE, PAGES, csrf_token
+from gateway.console.places import PlacesPages
+from gateway.console.public_pages import PageCache
 from services.members.schemas import OpeningExceptionInput, OpeningHoursInput, PermanenceInput
 from services.partners.schemas.offers import CatalogueEntryInput, CatalogueEntryUpdate
-
-pytestmark = pytest.mark.broker
 
 A, B = "village-a", "village-b"
 ITEM = "11111111-1111-1111-1111-111111111111"
@@ -33,15 +34,12 @@ WRITES: list[tuple] = []  # (method, args) of every write the fakes accepted
 class FakeMembers:
     name = "members"
 
-    @rpc
     def staff_session_state(self, account_id):
         return {"active": True, "session_version": 0, "revoked": []}
 
-    @rpc
     def get_village(self, village_id):
         return {"id": village_id, "slug": village_id, "name": "Village A", "kind": "fixed"}
 
-    @rpc
     def get_opening_hours(self, village_id):
         return {
             "village_id": village_id,
@@ -60,23 +58,18 @@ class FakeMembers:
             "stops": [],
         }
 
-    @rpc
     def list_permanences(self, village_id):
         return []
 
-    @rpc
     def set_opening_hours(self, village_id, data):
         WRITES.append(("set_opening_hours", village_id, load(OpeningHoursInput(), data)))
 
-    @rpc
     def add_opening_exception(self, village_id, data):
         WRITES.append(("add_opening_exception", village_id, load(OpeningExceptionInput(), data)))
 
-    @rpc
     def remove_opening_exception(self, village_id, exception_id):
         WRITES.append(("remove_opening_exception", village_id, exception_id))
 
-    @rpc
     def add_permanence(self, village_id, data):
         WRITES.append(("add_permanence", village_id, load(PermanenceInput(), data)))
 
@@ -84,7 +77,6 @@ class FakeMembers:
 class FakePartners:
     name = "partners"
 
-    @rpc
     def get_catalogue(self, village_id):
         item = {
             "item_id": ITEM,
@@ -97,7 +89,6 @@ class FakePartners:
         }
         return {"village_id": village_id, "items": [item]}
 
-    @rpc
     def village_offers(self, village_id):
         return [
             {
@@ -110,57 +101,74 @@ class FakePartners:
             }
         ]
 
-    @rpc
     def add_catalogue_entry(self, village_id, data):
         WRITES.append(("add_catalogue_entry", village_id, load(CatalogueEntryInput(), data)))
 
-    @rpc
     def update_catalogue_entry(self, village_id, item_id, data):
         WRITES.append(("update_catalogue_entry", item_id, load(CatalogueEntryUpdate(), data)))
 
-    @rpc
     def remove_catalogue_entry(self, village_id, item_id):
         if item_id != ITEM:
             raise NotFound("catalogue_item", item_id)
         WRITES.append(("remove_catalogue_entry", village_id, item_id))
 
 
+class Bench(CataloguePages, PlacesPages, ConciergePages):
+    """The gateway's console pages over the fakes, called in this process as the gateway calls
+    them (session cookie, role, village and CSRF checked by the same framework)."""
+
+    def __init__(self):
+        self.members_rpc, self.partners_rpc = FakeMembers(), FakePartners()
+        self.worker_ctx = SimpleNamespace(context_data={})
+        self.public_cache = PageCache(30)
+
+
+def _route(path: str):
+    for spec in PAGES:
+        pattern = re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", spec.path)
+        found = re.fullmatch(pattern, path)
+        if found and spec.village_scoped:
+            return spec.handler_name, found.groupdict()
+    raise AssertionError(f"no page at {path}")
+
+
+class Answer:
+    def __init__(self, response):
+        self.status_code = response.status_code
+        self.text = response.get_data(as_text=True)
+        self.headers = response.headers
+
+
 @pytest.fixture
-def console(nameko_config, container_factory, monkeypatch):
-    """A concierge of village A on the gateway: `post(path, **form)` and `get(path)`."""
+def console(monkeypatch):
+    """`console(village)`: a concierge of that village on the pages of village A, as
+    `post(path, **form)` and `get(path)`; the bench is `console.bench`."""
     monkeypatch.setenv("GATEWAY_SECRET", "catalogue-places-test")
     WRITES.clear()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (FakeMembers, FakePartners):
-        container_factory(cls, config).start()
-    container = container_factory(GatewayService, config)
-    container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
-    base = f"http://127.0.0.1:{port}/console/villages"
+    bench = Bench()
 
     def session(village_id):
         token = auth.issue_token(
             {"id": str(uuid.uuid4()), "role": "concierge", "village_id": village_id}
         )
-        cookies = {COOKIE: token}
+
+        def call(method, path, form=None):
+            path = "/console/villages" + path
+            handler, params = _route(path)
+            environ = EnvironBuilder(
+                path=path, method=method, data=form, headers={"Cookie": f"{COOKIE}={token}"}
+            ).get_environ()
+            return Answer(getattr(Bench, handler)(bench, Request(environ), **params))
 
         def post(path, **form):
-            return requests.post(
-                base + path,
-                data={"csrf": csrf_token(token), **form},
-                cookies=cookies,
-                allow_redirects=False,
-                timeout=20,
-            )
+            return call("POST", path, {"csrf": csrf_token(token), **form})
 
         def get(path):
-            return requests.get(base + path, cookies=cookies, allow_redirects=False, timeout=20)
+            return call("GET", path)
 
         return post, get
 
+    session.bench = bench
     yield session
     WRITES.clear()
 
@@ -262,10 +270,19 @@ def test_bad_hours_are_shown_beside_their_slot_with_what_was_typed(console):
     )
     assert permanence.status_code == 400
     assert _error_of(permanence.text, "perm-name") == "Champ obligatoire."
-    assert _error_of(permanence.text, "perm-closes")
     assert _value_of(permanence.text, "perm-opens") == "9h"
+    assert '<option value="tuesday" selected>' in permanence.text
+    permanence = post(
+        "/village-a/horaires",
+        action="permanence",
+        **{"perm-name": "La Poste", "perm-day": "tuesday", "perm-opens": "9h", "perm-closes": "8h"},
+    )
+    assert _error_of(permanence.text, "perm-closes") == (
+        "L'heure de fermeture doit suivre l'heure d'ouverture."
+    )
     assert WRITES == []
 
+    console.bench.public_cache.keep("/village/village-a", "<p>the hours before</p>")
     saved = post(
         "/village-a/horaires",
         action="weekly",
@@ -277,6 +294,7 @@ def test_bad_hours_are_shown_beside_their_slot_with_what_was_typed(console):
         },
     )
     assert saved.status_code == 303
+    assert console.bench.public_cache.get("/village/village-a") is None
     assert WRITES == [
         (
             "set_opening_hours",
