@@ -41,7 +41,6 @@ def _rows(database) -> int:
 def test_a_permanence_is_listed_by_weekday_shown_to_the_public_and_removed(members):
     rpc, _db = members
     village = rpc.open_village(VILLAGE)
-    rpc.change_village_status(village["id"], {"status": "open"})
     rpc.add_permanence(village["id"], POST_OFFICE)
     social = rpc.add_permanence(
         village["id"],
