@@ -289,12 +289,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+# Session fixtures a worker may start a copy of for itself: their tests are grouped by module,
+# so that the browser tests (many, slow) spread over the workers instead of queueing on one. Each
+# worker that gets one of those modules starts its own network (~15 s) once.
+STARTED_PER_WORKER = {"tests/browser::stack"}
+
+
 def _shared_fixture_group(item) -> str | None:
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         fixture = definitions[-1]
         if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
             continue
-        if fixture.scope == "module":
+        shared = f"{fixture.baseid}::{name}"
+        if fixture.scope == "module" or shared in STARTED_PER_WORKER:
             return item.nodeid.split("::")[0]
-        return f"{fixture.baseid}::{name}"
+        return shared
     return None
