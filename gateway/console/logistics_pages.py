@@ -12,6 +12,7 @@ from backbone.schemas import load
 from gateway import i18n
 from gateway.console.form_values import whole_number
 from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
+from gateway.console.public_pages import UNIT_LABELS
 from gateway.logistics import carriers_of, check_logistics_partner
 from services.orders.schemas.rounds import VEHICLE_KINDS, RoundInput
 
@@ -226,6 +227,7 @@ class LogisticsPages:
             order=self.orders_rpc.get_purchase_order(purchase_order_id),
             names=self._village_names(),
             statuses=PURCHASE_ORDER_STATUS,
+            units=UNIT_LABELS,
             confirming=ctx.args.get("envoyer") == "1",
             sent_now=ctx.args.get("envoyee") == "1",
             errors=errors,
