@@ -165,7 +165,7 @@ class LogisticsPages:
             except InvalidInput as exc:
                 errors = form_errors(exc)
             if not values["village_ids"]:
-                errors["village_ids"] = "Cochez au moins un village à servir."
+                errors["village_ids"] = french(msg("round_villages_missing"))
                 errors.setdefault("_", i18n.message("invalid_input")[0])
             if not errors:
                 try:
