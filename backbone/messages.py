@@ -171,6 +171,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Overlaps the slot {slot} of the same day.",
     ),
     "month_format": ("Un mois s'écrit AAAA-MM (ex. {example}).", "Use YYYY-MM (e.g. {example})."),
+    "round_villages_missing": (
+        "Cochez au moins un village à servir.",
+        "Tick at least one village to serve.",
+    ),
     "village_listed_twice": ("Un village est cité deux fois.", "A village is listed twice."),
     "skill_code_format": (
         "Un code de compétence s'écrit en minuscules, ex. {example}.",

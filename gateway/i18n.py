@@ -227,6 +227,10 @@ MESSAGES = {
         "Cette campagne est close (financée, échouée ou échue) : plus de promesse de don.",
         "This campaign is closed (funded, failed or past its deadline): no more pledges.",
     ),
+    "campaign_already_closed": (
+        "Cette campagne est déjà close.",
+        "This campaign is already closed.",
+    ),
     # partners' subscriptions (webhooks, AMQP feed)
     "webhook_deleted": (
         "Ce webhook a été supprimé : son envoi ne peut plus être refait.",
@@ -252,6 +256,14 @@ MESSAGES = {
         "availability or distance): pick one from the list.",
     ),
     "vehicle_name_taken": ("Un véhicule porte déjà ce nom.", "A vehicle already has this name."),
+    "vehicle_retired": (
+        "Ce véhicule est retiré du service ({vehicle}) : il ne change plus.",
+        "This vehicle is retired ({vehicle}): it no longer changes.",
+    ),
+    "vehicle_has_rounds": (
+        "Ce véhicule a encore une tournée prévue le {date} : elle doit d'abord être faite.",
+        "This vehicle still has a round planned on {date}: it must be done first.",
+    ),
     "vehicle_already_on_round": (
         "Ce véhicule a déjà une tournée ce jour-là ({date}).",
         "This vehicle already has a round that day ({date}).",

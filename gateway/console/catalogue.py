@@ -5,7 +5,7 @@ after a confirmation. Prices are typed in euros ("3,50") and sent in cents."""
 from __future__ import annotations
 
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.form_values import cents
+from gateway.console.form_values import price_cents
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 from gateway.console.public_pages import UNIT_LABELS
 
@@ -68,7 +68,7 @@ class CataloguePages:
         data = filled({"offer_id": values["offer_id"]})  # none chosen: "Champ obligatoire."
         if values["price"]:  # left empty: the offer's own price
             try:
-                data["price_cents"] = cents(values["price"])
+                data["price_cents"] = price_cents(values["price"])
             except ValueError as exc:
                 return {"price": str(exc), "_": str(exc)}
         try:
@@ -84,7 +84,7 @@ class CataloguePages:
         field = f"price-{item_id}"
         if action == "price":
             try:
-                data = {"price_cents": cents(values[field])}
+                data = {"price_cents": price_cents(values[field])}
             except ValueError as exc:
                 return {field: str(exc), "_": str(exc)}
         else:

@@ -1,10 +1,14 @@
 """Numbers typed in the consoles' forms, read without surprises: "12" is 12; anything else ("²",
 which str.isdigit accepts, a 5,000-digit number, which int() refuses) goes to the service as typed,
-whose schema answers "Not a valid integer." beside the field instead of a 500 here."""
+whose schema answers "Not a valid integer." beside the field instead of a 500 here. Amounts in
+euros are read the same way."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time
+
+from backbone.clock import PARIS
 
 MAX_DIGITS = 9
 
@@ -17,20 +21,45 @@ def whole_number(raw: str | None):
     return raw
 
 
-EUROS = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
+EURO_FORMAT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+
+
+def cents(raw: str | None):
+    """Euros as people type them ("1 500", "12,50", "12.5 €") in cents; anything else as typed
+    (None when empty), for the service's schema to refuse beside the field."""
+    text = (raw or "").replace("€", "").replace("\u00a0", "").replace("\u202f", "").strip()
+    compact = text.replace(" ", "")
+    found = EURO_FORMAT.match(compact) if compact.isascii() else None
+    if found is None:
+        return text or None
+    return int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
+
+
+def euros(value) -> str:
+    """Cents as typed back into a form ("12,50", "1500")."""
+    whole, rest = divmod(int(value), 100)
+    return f"{whole},{rest:02d}" if rest else str(whole)
+
+
+def end_of_day(raw: str | None) -> str | None:
+    """The last second of a day typed as YYYY-MM-DD, in Europe/Paris, as an aware ISO datetime
+    (None when unreadable)."""
+    try:
+        day = date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59, 59), PARIS).isoformat()
+
+
 PRICE_EXAMPLE = "Indiquez un prix en euros supérieur à zéro, par exemple 3,50."
 
 
-def cents(raw: str | None) -> int:
-    """A price typed as a person writes it ("3,50", "3.5", "12 €", "1 234,50") in cents; a
-    ValueError carrying the French message otherwise. Zero is refused too: a form's price is
-    what an inhabitant pays at the counter, never nothing."""
-    text = (raw or "").replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
-    match = EUROS.match(text)
-    if not match:
-        raise ValueError(PRICE_EXAMPLE)
-    amount = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
-    if amount <= 0:
+def price_cents(raw: str | None) -> int:
+    """A price read as `cents` reads it, refused here with the French message (a ValueError)
+    unless it is more than zero: a price is what an inhabitant pays at the counter, never
+    nothing."""
+    amount = cents(raw)
+    if not isinstance(amount, int) or amount <= 0:
         raise ValueError(PRICE_EXAMPLE)
     return amount
 

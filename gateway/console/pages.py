@@ -5,6 +5,8 @@ from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
 from gateway.console.delivery_log import DeliveryLogPages
+from gateway.console.funding_pages import FundingPages
+from gateway.console.logistics_pages import LogisticsPages
 from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.session_pages import SessionPages
@@ -18,7 +20,9 @@ class ConsolePages(
     CataloguePages,
     PlacesPages,
     CoordinationPages,
+    LogisticsPages,
+    FundingPages,
     PublicPages,
 ):
-    """Sign-in, the concierge console of a village, its counter, its delivery log, its
-    catalogue, its hours and places, the coordinator's view, and the villages' public pages."""
+    """Sign-in, the concierge console of a village (its counter, delivery log, catalogue, hours
+    and places), the coordinator's view, logistics and money, and the villages' public pages."""

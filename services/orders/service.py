@@ -43,7 +43,7 @@ from services.orders.schemas.parcels import (
     ParcelListQuery,
     ParcelReturnInput,
 )
-from services.orders.schemas.rounds import RoundInput, VehicleInput
+from services.orders.schemas.rounds import RoundInput, VehicleChangeInput, VehicleInput
 
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
 
@@ -252,6 +252,18 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     @rpc_method()
     def list_vehicles(self, uow):
         return vehicles.list_vehicles(uow)
+
+    @rpc_method()
+    def get_vehicle(self, uow, vehicle_id):
+        return vehicles.get_vehicle(uow, vehicle_id)
+
+    @rpc_method(inputs={"data": VehicleChangeInput})
+    def change_vehicle(self, uow, vehicle_id, data):
+        return vehicles.change_vehicle(uow, vehicle_id, data)
+
+    @rpc_method()
+    def retire_vehicle(self, uow, vehicle_id):
+        return vehicles.retire_vehicle(uow, vehicle_id)
 
     @rpc_method(inputs={"data": RoundInput})
     def plan_round(self, uow, village_id, data, village_ids=None):

@@ -162,6 +162,27 @@ def pledge(uow, campaign_id, data: dict, village_ids=None, now=None) -> dict:
     return _dump(uow, campaign)
 
 
+def close_campaign(uow, campaign_id, now=None) -> dict:
+    """The coordinator ends a running campaign before its deadline (the project is dropped, or
+    funded otherwise): it fails, as at its deadline, since reaching the goal would have closed it
+    already; its pledgers are told (`campaign.failed`). A closed one is not closed again (409)."""
+    now = now or utcnow()
+    campaign = _find(uow, campaign_id, None, lock=True)
+    if campaign.status != "running":
+        raise Conflict(
+            "campaign_already_closed",
+            details={"campaign_id": campaign.id, "status": campaign.status},
+        )
+    _close(
+        uow,
+        campaign,
+        "funded" if pledged_cents(uow, campaign.id) >= campaign.goal_cents else "failed",
+        now,
+    )
+    uow.commit()
+    return _dump(uow, campaign)
+
+
 def close_expired(uow, now) -> list[str]:
     """Fail every running campaign whose deadline has passed (under its goal: a funded one is
     already closed). Returns the ids failed; run again, it finds nothing more to do."""

@@ -169,6 +169,11 @@ class PartnersService(VillageFactsEntrypoints):
     def list_campaigns(self, uow, village_ids=None, window=None):
         return campaigns.list_campaigns(uow, village_ids, window)
 
+    @rpc_method()
+    def close_campaign(self, uow, campaign_id):
+        """The coordinator ends a running campaign now."""
+        return campaigns.close_campaign(uow, str(campaign_id))
+
     @timer(interval=60)
     def close_expired_campaigns(self):
         """Campaigns whose deadline passed under their goal fail (`campaign.failed`)."""

@@ -25,7 +25,7 @@ from services.orders.models import (
     Round,
     RoundStop,
 )
-from services.orders.schemas.rounds import RoundInput, VehicleInput
+from services.orders.schemas.rounds import RoundInput, VehicleChangeInput, VehicleInput
 from tests.support.messages import without_code
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -583,3 +583,43 @@ def test_every_message_of_these_schemas_reads_in_french(schema, data):
         schema.load(data)
 
     assert without_code(err.value.messages) == []
+
+
+def test_a_vehicle_changes_kind_and_capacity_and_is_retired_once_its_rounds_are_done(world):
+    database, bourg, aubin, truck, orders, purchase_id, van, member = world
+    assert van["kind"] == "van" and van["kind_label"] == "Fourgon" and van["retired_at"] is None
+    with database.unit_of_work() as uow:
+        changed = vehicles.change_vehicle(
+            uow, van["id"], load(VehicleChangeInput(), {"capacity": 20, "kind": "truck"})
+        )
+    assert (changed["capacity"], changed["kind_label"]) == (20, "Camion")
+    with pytest.raises(InvalidInput) as bad:
+        load(VehicleChangeInput(), {"capacity": 0, "kind": "rocket"})
+    assert set(bad.value.errors) == {"capacity", "kind"}
+    with database.unit_of_work() as uow:
+        rounds.plan_round(
+            uow,
+            bourg,
+            load(RoundInput(), {"date": DAY.isoformat(), "vehicle_id": van["id"]}),
+            None,
+            now=NOW,
+        )
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as busy:
+        vehicles.retire_vehicle(uow, van["id"], now=NOW)
+    assert busy.value.reason == "vehicle_has_rounds"
+    assert busy.value.details["date"] == DAY.isoformat()
+    after_the_round = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    with database.unit_of_work() as uow:
+        retired = vehicles.retire_vehicle(uow, van["id"], now=after_the_round)
+    assert retired["active"] is False and retired["retired_at"]
+    for step in (
+        lambda uow: vehicles.retire_vehicle(uow, van["id"], now=after_the_round),
+        lambda uow: vehicles.change_vehicle(uow, van["id"], {"capacity": 5, "kind": "car"}),
+    ):
+        with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
+            step(uow)
+        assert again.value.reason == "vehicle_retired"
+    with database.unit_of_work() as uow:
+        assert vehicles.get_vehicle(uow, van["id"])["capacity"] == 20
+        with pytest.raises(NotFound):
+            vehicles.get_vehicle(uow, str(uuid.uuid4()))

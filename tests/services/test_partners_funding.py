@@ -512,3 +512,31 @@ def test_each_pledge_is_announced_and_a_closing_names_the_members_who_pledged(wo
     assert failed["payload"]["title"] == campaign_input(villages[0])["title"]
     for envelope in pledged + [failed]:
         parse_envelope(envelope)
+
+
+def test_the_coordinator_closes_a_running_campaign_before_its_deadline_once(world):
+    database, villages, commune, supplier = world
+    with database.unit_of_work() as uow:
+        cid = campaigns.launch_campaign(
+            uow, load(CampaignInput(), campaign_input(villages[0])), now=NOW
+        )["id"]
+    with database.unit_of_work() as uow:
+        campaigns.pledge(
+            uow,
+            cid,
+            load(PledgeInput(), {"partner_id": commune["id"], "amount_cents": 2500}),
+            None,
+            now=NOW,
+        )
+    with database.unit_of_work() as uow:
+        closed = campaigns.close_campaign(uow, cid, now=NOW + timedelta(days=2))
+    assert closed["status"] == "failed" and closed["pledged_cents"] == 2500
+    assert [
+        (e["payload"]["campaign_id"], e["village_id"]) for e in outbox(database, "campaign.failed")
+    ] == [(cid, villages[0])]
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
+        campaigns.close_campaign(uow, cid)
+    assert again.value.reason == "campaign_already_closed"
+    assert len(outbox(database, "campaign.failed")) == 1
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        campaigns.close_campaign(uow, str(uuid.uuid4()))

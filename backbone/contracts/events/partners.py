@@ -254,8 +254,8 @@ class CampaignFundedV1(Schema):
     1,
     publisher="partners",
     village_scoped=False,
-    description="A campaign's deadline passed under its goal: it is closed, not funded "
-    "(pledgers are not charged).",
+    description="A campaign closed under its goal (its deadline passed, or the coordinator "
+    "closed it early): it is not funded (pledgers are not charged).",
 )
 class CampaignFailedV1(CampaignFundedV1):
     """The same facts as a funded campaign's: only the outcome differs."""

@@ -21,10 +21,12 @@ class Vehicle(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     depot_village_id: Mapped[str] = mapped_column(String(36), index=True)
     capacity: Mapped[int] = mapped_column(Integer)  # crates / parcels
+    kind: Mapped[str] = mapped_column(String(20), default="van", server_default="van")
     driver_member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     driver_partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Round(Base):

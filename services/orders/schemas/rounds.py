@@ -13,6 +13,12 @@ STOP_KIND_LABELS = {
 }
 STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait"}
 MAX_CAPACITY = 1000
+VEHICLE_KINDS = {
+    "van": "Fourgon",
+    "truck": "Camion",
+    "car": "Voiture",
+    "cargo_bike": "Vélo cargo",
+}
 
 
 class VehicleInput(Schema):
@@ -31,6 +37,11 @@ class VehicleInput(Schema):
         validate=validate.Range(min=1, max=MAX_CAPACITY),
         metadata={"description": "Crates / parcels it carries."},
     )
+    kind = fields.String(
+        load_default="van",
+        validate=validate.OneOf(list(VEHICLE_KINDS)),
+        metadata={"description": "van, truck, car or cargo_bike."},
+    )
     driver_member_id = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
     )
@@ -44,16 +55,29 @@ class VehicleInput(Schema):
             raise ValidationError(msg("one_driver"), "driver_member_id")
 
 
+class VehicleChangeInput(Schema):
+    """What changes on a vehicle in service: its capacity and kind (a round already planned keeps
+    the capacity it was planned with)."""
+
+    capacity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY)
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(list(VEHICLE_KINDS)))
+
+
 class VehicleOutput(Schema):
     id = fields.String()
     name = fields.String()
     depot_village_id = fields.String()
     capacity = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
     driver_member_id = fields.String(allow_none=True)
     driver_partner_id = fields.String(allow_none=True)
     driver_name = fields.String(allow_none=True)
     active = fields.Boolean()
     created_at = fields.AwareDateTime()
+    retired_at = fields.AwareDateTime(allow_none=True)
 
 
 class RoundInput(Schema):

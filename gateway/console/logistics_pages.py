@@ -1,0 +1,235 @@
+"""The coordinator's logistics: the network's vehicles (add, change kind and capacity, retire),
+pooled delivery rounds (plan one for a day, a vehicle and the villages it serves; its stops in
+order with what each carries) and pooled supplier orders (one per shared supplier and delivery day,
+sent before their cut-off). Nothing here names an inhabitant: a round's home deliveries show their
+village and load, never who lives where."""
+
+from __future__ import annotations
+
+from backbone.errors import Conflict, InvalidInput
+from backbone.messages import french, msg
+from backbone.schemas import load
+from gateway import i18n
+from gateway.console.form_values import whole_number
+from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
+from gateway.console.public_pages import UNIT_LABELS
+from gateway.logistics import carriers_of, check_logistics_partner
+from services.orders.schemas.rounds import VEHICLE_KINDS, RoundInput
+
+C = "/console/coordination"
+ROUNDS_SHOWN = 100  # the newest rounds of the network, on the page
+PURCHASE_ORDER_STATUS = {
+    "open": "En cours de regroupement",
+    "sent": "Envoyée au fournisseur",
+    "empty": "Close sans rien à envoyer",
+}
+# a volunteer's or a partner's id, in the one driver field of the vehicle form
+DRIVER_KINDS = {"member": "driver_member_id", "partner": "driver_partner_id"}
+
+
+def _driver(raw: str) -> dict:
+    kind, _, driver_id = raw.partition(":")
+    field = DRIVER_KINDS.get(kind)
+    return {field: driver_id} if field and driver_id else {}
+
+
+def _errors(exc, renamed: dict[str, str] | None = None) -> dict[str, str]:
+    """form_errors, with the service's field names turned into the form's."""
+    errors = form_errors(exc)
+    for field, name in (renamed or {}).items():
+        if field in errors:
+            errors[name] = " ".join(filter(None, (errors.get(name), errors.pop(field))))
+    return errors
+
+
+class LogisticsPages:
+    def _village_names(self) -> dict[str, str]:
+        return {v["id"]: v["name"] for v in self.members_rpc.village_names(None)}
+
+    # --- vehicles --------------------------------------------------------------------------
+
+    def _drivers(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Who may drive: volunteers with a licence who chose to be seen by the whole network (the
+        coordinator sees no one else), and the logistics partners."""
+        volunteers = [
+            (f"member:{v['member_id']}", f"{v['first_name']} {v['last_name']}")
+            for v in self.members_rpc.list_volunteers(None, {})
+            if v.get("has_licence") and v.get("active", True)
+        ]
+        partners = [(f"partner:{p['id']}", p["name"]) for p in carriers_of(self.partners_rpc, None)]
+        return [
+            ("Bénévoles ayant le permis (visibles du réseau)", volunteers),
+            ("Partenaires logistiques", partners),
+        ]
+
+    @page(C + "/vehicules", methods="GET,POST", roles=COORDINATOR)
+    def page_vehicles(self, ctx):
+        errors, values = {}, {"kind": "van"}
+        if ctx.request.method == "POST":
+            values = {
+                k: ctx.form.get(k, "").strip()
+                for k in ("name", "kind", "capacity", "depot_village_id", "driver")
+            }
+            data = filled({k: values[k] for k in ("name", "kind", "depot_village_id")})
+            data.update(filled({"capacity": whole_number(values["capacity"])}))
+            data.update(_driver(values["driver"]))
+            try:
+                check_logistics_partner(
+                    self.partners_rpc, "driver_partner_id", data.get("driver_partner_id")
+                )
+                vehicle = self.orders_rpc.create_vehicle(data)
+                return redirect(f"{C}/vehicules/{vehicle['id']}?nouveau=1")
+            except (InvalidInput, Conflict) as exc:
+                renamed = {"driver_member_id": "driver", "driver_partner_id": "driver"}
+                errors = _errors(exc, renamed)
+                if not values["driver"]:  # the schema says so only once the other fields are right
+                    errors.setdefault("driver", french(msg("one_driver")))
+        names = self._village_names()
+        vehicles = self.orders_rpc.list_vehicles()
+        return ctx.render(
+            "logistics/vehicles.html",
+            active=[v for v in vehicles if v["active"]],
+            retired=[v for v in vehicles if not v["active"]],
+            names=names,
+            drivers=self._drivers(),
+            kinds=VEHICLE_KINDS,
+            errors=errors,
+            values=values,
+            status=400 if errors else 200,
+        )
+
+    @page(C + "/vehicules/<vehicle_id>", methods="GET,POST", roles=COORDINATOR)
+    def page_vehicle(self, ctx):
+        vehicle_id = ctx.params["vehicle_id"]
+        errors, values = {}, {}
+        if ctx.request.method == "POST":
+            values = {k: ctx.form.get(k, "").strip() for k in ("capacity", "kind")}
+            data = filled({"capacity": whole_number(values["capacity"]), "kind": values["kind"]})
+            try:
+                self.orders_rpc.change_vehicle(vehicle_id, data)
+                return redirect(f"{C}/vehicules/{vehicle_id}?modifie=1")
+            except (InvalidInput, Conflict) as exc:
+                errors = _errors(exc)
+        vehicle = self.orders_rpc.get_vehicle(vehicle_id)
+        if not values:
+            values = {"capacity": str(vehicle["capacity"]), "kind": vehicle["kind"]}
+        return ctx.render(
+            "logistics/vehicle.html",
+            vehicle=vehicle,
+            names=self._village_names(),
+            kinds=VEHICLE_KINDS,
+            errors=errors,
+            values=values,
+            created=ctx.args.get("nouveau") == "1",
+            changed=ctx.args.get("modifie") == "1",
+            retired_now=ctx.args.get("retire") == "1",
+            status=400 if errors else 200,
+        )
+
+    @page(C + "/vehicules/<vehicle_id>/retrait", methods="GET,POST", roles=COORDINATOR)
+    def page_vehicle_retire(self, ctx):
+        """A retired vehicle is offered for no round again: asked once more before it is done."""
+        vehicle_id = ctx.params["vehicle_id"]
+        errors = {}
+        if ctx.request.method == "POST":
+            try:
+                self.orders_rpc.retire_vehicle(vehicle_id)
+                return redirect(f"{C}/vehicules/{vehicle_id}?retire=1")
+            except Conflict as exc:
+                errors = form_errors(exc)
+        vehicle = self.orders_rpc.get_vehicle(vehicle_id)
+        return ctx.render(
+            "logistics/vehicle_retire.html",
+            vehicle=vehicle,
+            errors=errors,
+            status=409 if errors else 200,
+        )
+
+    # --- rounds ----------------------------------------------------------------------------
+
+    @page(C + "/tournees", methods="GET,POST", roles=COORDINATOR)
+    def page_rounds(self, ctx):
+        errors, values = {}, {"village_ids": [], "supplier_pickups": True}
+        names = self._village_names()
+        if ctx.request.method == "POST":
+            values = {
+                "date": ctx.form.get("date", "").strip(),
+                "vehicle_id": ctx.form.get("vehicle_id", "").strip(),
+                "village_ids": [v for v in ctx.form.getlist("village_ids") if v],
+                "supplier_pickups": ctx.form.get("supplier_pickups") == "1",
+            }
+            data = filled(values)
+            data["supplier_pickups"] = values["supplier_pickups"]
+            try:  # every field's error at once, the villages' included, before anything is asked
+                load(RoundInput(), data)
+            except InvalidInput as exc:
+                errors = form_errors(exc)
+            if not values["village_ids"]:
+                errors["village_ids"] = french(msg("round_villages_missing"))
+                errors.setdefault("_", i18n.message("invalid_input")[0])
+            if not errors:
+                try:
+                    planned = self.orders_rpc.plan_round(values["village_ids"][0], data, None)
+                    return redirect(f"{C}/tournees/{planned['id']}?nouvelle=1")
+                except (InvalidInput, Conflict) as exc:
+                    errors = form_errors(exc)
+        rounds = self.orders_rpc.list_rounds(None, None, None, {"limit": ROUNDS_SHOWN})
+        return ctx.render(
+            "logistics/rounds.html",
+            rounds=rounds,
+            names=names,
+            vehicles=[v for v in self.orders_rpc.list_vehicles() if v["active"]],
+            errors=errors,
+            values=values,
+            shown=ROUNDS_SHOWN,
+            status=400 if errors else 200,
+        )
+
+    @page(C + "/tournees/<round_id>", roles=COORDINATOR)
+    def page_round(self, ctx):
+        round_ = self.orders_rpc.get_round(ctx.params["round_id"], None)
+        return ctx.render(
+            "logistics/round.html",
+            round=round_,
+            names=self._village_names(),
+            planned_now=ctx.args.get("nouvelle") == "1",
+        )
+
+    # --- pooled supplier orders ------------------------------------------------------------
+
+    @page(C + "/commandes-groupees", roles=COORDINATOR)
+    def page_purchase_orders(self, ctx):
+        status = ctx.args.get("etat") or "open"
+        if status not in PURCHASE_ORDER_STATUS:
+            status = "open"
+        return ctx.render(
+            "logistics/purchase_orders.html",
+            purchase_orders=self.orders_rpc.list_purchase_orders(None, None, status),
+            names=self._village_names(),
+            statuses=PURCHASE_ORDER_STATUS,
+            status_shown=status,
+        )
+
+    @page(C + "/commandes-groupees/<purchase_order_id>", methods="GET,POST", roles=COORDINATOR)
+    def page_purchase_order(self, ctx):
+        """Sending cannot be taken back (the supplier is told, the villages' orders are settled):
+        the page asks, then a form with "Confirmer l'envoi" sends."""
+        purchase_order_id = ctx.params["purchase_order_id"]
+        errors = {}
+        if ctx.request.method == "POST":
+            try:
+                self.orders_rpc.send_purchase_order(purchase_order_id)
+                return redirect(f"{C}/commandes-groupees/{purchase_order_id}?envoyee=1")
+            except Conflict as exc:
+                errors = form_errors(exc)
+        return ctx.render(
+            "logistics/purchase_order.html",
+            order=self.orders_rpc.get_purchase_order(purchase_order_id),
+            names=self._village_names(),
+            statuses=PURCHASE_ORDER_STATUS,
+            units=UNIT_LABELS,
+            confirming=ctx.args.get("envoyer") == "1",
+            sent_now=ctx.args.get("envoyee") == "1",
+            errors=errors,
+            status=409 if errors else 200,
+        )

@@ -1,0 +1,184 @@
+"""The coordinator's logistics and money forms given bad input, on the real orders and partners
+services (SQLite and PostgreSQL) behind the gateway: each error beside its field, what was typed
+shown again, nothing written; a concierge gets 403 on every one of these pages."""
+
+import html
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.console.framework import PAGES
+from gateway.service import GatewayService
+from services.orders.models import Round, Vehicle
+from services.orders.service import OrdersService
+from services.partners.models import Campaign, FundingSource
+from services.partners.service import PartnersService
+from tests.support.coordinator_console import (
+    VILLAGES,
+    FakeMembers,
+    described_by_error,
+    field_error,
+    seed_villages,
+    staff_session,
+)
+from tests.support.infrastructure import free_port
+
+pytestmark = pytest.mark.broker
+
+BOURG = VILLAGES[0]["id"]
+MINE = (
+    "/console/coordination/vehicules",
+    "/console/coordination/tournees",
+    "/console/coordination/commandes-groupees",
+    "/console/coordination/financements",
+    "/console/coordination/campagnes",
+)
+
+
+@pytest.fixture
+def console(container_factory, nameko_config, service_db, monkeypatch):
+    monkeypatch.setenv("GATEWAY_SECRET", "logistics-pages-test")
+    monkeypatch.setenv("MAILLAGE_RPC_TIMEOUT", "10")
+    orders_db, partners_db = service_db("orders"), service_db("partners")
+    seed_villages(orders_db, partners_db)
+    port = free_port()
+    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    for cls in (OrdersService, PartnersService, FakeMembers, GatewayService):
+        container_factory(cls, config).start()
+    base = f"http://127.0.0.1:{port}"
+    return base, orders_db, partners_db, staff_session(base, "coordinator")
+
+
+def count(database, model) -> int:
+    with database.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_vehicle_with_bad_input_is_refused_beside_each_field_and_nothing_is_written(console):
+    base, orders_db, _partners_db, coordinator = console
+    answer = coordinator.post(
+        "/console/coordination/vehicules",
+        {"name": "K", "kind": "van", "capacity": "beaucoup", "depot_village_id": BOURG},
+    )
+    assert answer.status_code == 400
+    page = answer.text
+    assert field_error(page, "name") == "La longueur doit être comprise entre 2 et 120 caractères."
+    assert field_error(page, "capacity") == "Nombre entier attendu."
+    assert field_error(page, "driver")  # neither a volunteer nor a partner chosen
+    assert all(described_by_error(page, f) for f in ("name", "capacity", "driver"))
+    assert 'value="beaucoup"' in page and f'value="{BOURG}" selected' in page
+    assert count(orders_db, Vehicle) == 0
+
+
+def test_a_vehicle_changed_or_retired_wrongly_keeps_what_it_was(console):
+    base, orders_db, _partners_db, coordinator = console
+    with orders_db.unit_of_work() as uow:
+        uow.session.add(
+            Vehicle(
+                id=str(uuid.uuid4()),
+                name="Kangoo du Bourg",
+                depot_village_id=BOURG,
+                capacity=12,
+                kind="van",
+                driver_partner_id=str(uuid.uuid4()),
+                active=True,
+            )
+        )
+        uow.commit()
+        vehicle_id = uow.session.scalars(select(Vehicle.id)).one()
+    answer = coordinator.post(
+        f"/console/coordination/vehicules/{vehicle_id}", {"capacity": "0", "kind": "fusée"}
+    )
+    assert answer.status_code == 400
+    assert field_error(answer.text, "capacity") and field_error(answer.text, "kind")
+    assert 'value="0"' in answer.text
+    with orders_db.unit_of_work() as uow:
+        vehicle = uow.session.get(Vehicle, vehicle_id)
+        assert (vehicle.capacity, vehicle.kind, vehicle.active) == (12, "van", True)
+    asked = coordinator.get(f"/console/coordination/vehicules/{vehicle_id}/retrait")
+    assert asked.status_code == 200 and "Confirmer le retrait" in asked.text
+    with orders_db.unit_of_work() as uow:  # asking is not retiring
+        assert uow.session.get(Vehicle, vehicle_id).active is True
+
+
+def test_a_round_without_villages_or_a_valid_day_is_refused_and_not_planned(console):
+    base, orders_db, _partners_db, coordinator = console
+    answer = coordinator.post(
+        "/console/coordination/tournees",
+        {"date": "le 3 décembre", "vehicle_id": "", "supplier_pickups": "1"},
+    )
+    assert answer.status_code == 400
+    page = answer.text
+    assert field_error(page, "village_ids") == "Cochez au moins un village à servir."
+    assert field_error(page, "date") == "Date invalide."
+    assert field_error(page, "vehicle_id") == "Champ obligatoire."
+    assert 'value="le 3 décembre"' in html.unescape(page)
+    assert count(orders_db, Round) == 0
+
+
+def test_a_funding_source_with_bad_input_is_refused_beside_each_field(console):
+    base, _orders_db, partners_db, coordinator = console
+    answer = coordinator.post(
+        "/console/coordination/financements",
+        {
+            "kind": "service_contract",
+            "name": "Contrat de portage",
+            "village_id": BOURG,
+            "amount_cents": "douze euros",
+            "starts_on": "2026-01-01",
+            "ends_on": "2025-12-31",
+            "services": "",
+        },
+    )
+    assert answer.status_code == 400
+    page = html.unescape(answer.text)
+    assert field_error(page, "amount_cents") == "Montant en euros invalide (ex. 15 ou 12,50)."
+    assert 'value="douze euros"' in page and 'value="Contrat de portage"' in page
+    assert count(partners_db, FundingSource) == 0
+    answer = coordinator.post(  # the same, readable, but a contract without its buyer
+        "/console/coordination/financements",
+        {
+            "kind": "service_contract",
+            "name": "Contrat de portage",
+            "amount_cents": "1 500,50",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "services": "Portage de courses",
+        },
+    )
+    assert answer.status_code == 400 and field_error(answer.text, "partner_id")
+    assert 'value="1 500,50"' in answer.text
+    assert count(partners_db, FundingSource) == 0
+
+
+def test_a_campaign_with_bad_input_is_refused_beside_each_field(console):
+    base, _orders_db, partners_db, coordinator = console
+    answer = coordinator.post(
+        "/console/coordination/campagnes",
+        {"title": "Ca", "goal_cents": "-5", "deadline": "2020-01-01", "village_id": BOURG},
+    )
+    assert answer.status_code == 400
+    page = html.unescape(answer.text)
+    assert field_error(page, "title") == "La longueur doit être comprise entre 3 et 160 caractères."
+    assert field_error(page, "goal_cents") == "Montant en euros invalide (ex. 15 ou 12,50)."
+    assert 'value="-5"' in page and 'value="2020-01-01"' in page
+    answer = coordinator.post(
+        "/console/coordination/campagnes",
+        {"title": "Casiers réfrigérés", "goal_cents": "1 000", "deadline": "2020-01-01"},
+    )
+    assert answer.status_code == 400 and field_error(answer.text, "deadline")
+    assert count(partners_db, Campaign) == 0
+
+
+def test_a_concierge_opens_none_of_these_pages(console):
+    base, *_ = console
+    concierge = staff_session(base, "concierge", BOURG)
+    mine = [spec for spec in PAGES if spec.path.startswith(MINE)]
+    assert len(mine) == 11
+    for spec in mine:
+        path = spec.path.replace("<", "").replace(">", "")
+        for method in spec.methods:
+            answer = concierge.get(path) if method == "GET" else concierge.post(path, {})
+            assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
+            assert "réservée à la coordination" in answer.text
