@@ -1,15 +1,14 @@
 """The concierge console of one village: today, inhabitants and their consents, volunteers,
-animations (calendar, registrations, waiting list, attendance), suggestions. Every page is
+suggestions (the animations are gateway/console/animations.py). Every page is
 village-scoped (framework.page): the service is given this village only, so anything of another
 village is "not found"."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.form_values import whole_number
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
@@ -30,30 +29,6 @@ def _today():
 
 def _local_day(iso: str):
     return datetime.fromisoformat(iso).astimezone(PARIS).date()
-
-
-def _aware(day: str, clock: str) -> str | None:
-    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime
-    (None when unreadable)."""
-    try:
-        return datetime.combine(
-            date.fromisoformat(day), time.fromisoformat(clock), PARIS
-        ).isoformat()
-    except ValueError:
-        return None
-
-
-def _number(raw: str):
-    value = whole_number(raw)
-    return None if value == "" else value
-
-
-def _attendance(form) -> dict:
-    """The people ticked present (and walk-ins), or a head count when nobody is ticked."""
-    present = form.getlist("present")
-    if present or not (form.get("people_reached") or "").strip():
-        return {"present": present, "walk_ins": _number(form.get("walk_ins")) or 0}
-    return {"people_reached": _number(form.get("people_reached"))}
 
 
 def _here(ctx) -> list[str]:
@@ -191,90 +166,6 @@ class ConciergePages:
         volunteers = self.members_rpc.list_volunteers(_here(ctx), {})
         skills = self.members_rpc.skills_map(village_id)
         return ctx.render("volunteers.html", volunteers=volunteers, skills_map=skills)
-
-    # --- animations ------------------------------------------------------------------------
-
-    @page(V + "/animations", methods="GET,POST", roles=STAFF, village_scoped=True)
-    def page_animations(self, ctx):
-        village_id = ctx.params["village_id"]
-        errors, values = {}, {}
-        if ctx.request.method == "POST":
-            values = {
-                k: ctx.form.get(k, "").strip()
-                for k in ("kind", "title", "place", "day", "start", "end", "capacity")
-            }
-            data = filled(
-                {
-                    "kind": values["kind"],
-                    "title": values["title"],
-                    "place": values["place"],
-                    "starts_at": _aware(values["day"], values["start"]) or values["start"],
-                    "ends_at": _aware(values["day"], values["end"]) or values["end"],
-                    "capacity": _number(values["capacity"]),
-                }
-            )
-            try:
-                animation = self.events_rpc.create_animation(village_id, data)
-                return redirect(self._village_url(ctx, f"animations/{animation['id']}"))
-            except (InvalidInput, Conflict) as exc:
-                errors = form_errors(exc)
-                for source, target in (("starts_at", "start"), ("ends_at", "end")):
-                    if source in errors:
-                        errors[target] = errors[source]
-        past = ctx.args.get("passees") == "1"
-        animations = self.events_rpc.list_animations(village_id, past)
-        animations.sort(key=lambda a: a["starts_at"], reverse=past)
-        return ctx.render(
-            "animations.html",
-            animations=animations,
-            past=past,
-            kinds=self.events_rpc.animation_kinds(),
-            errors=errors,
-            values=values,
-            today=_today(),
-            status=400 if errors else 200,
-        )
-
-    @page(V + "/animations/<animation_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
-    def page_animation(self, ctx):
-        animation_id = ctx.params["animation_id"]
-        errors = {}
-        if ctx.request.method == "POST":
-            action = ctx.form.get("action")
-            try:
-                if action == "register":
-                    data = {"member_id": ctx.form.get("member_id") or None}
-                    if not data["member_id"]:
-                        data = {
-                            "guest_name": ctx.form.get("guest_name", "").strip() or None,
-                            "guest_phone": ctx.form.get("guest_phone", "").strip() or None,
-                        }
-                    self.events_rpc.register(animation_id, data, _here(ctx))
-                elif action == "unregister":
-                    self.events_rpc.cancel_registration(
-                        animation_id, ctx.form.get("registration_id", ""), _here(ctx)
-                    )
-                elif action == "attendance":
-                    self.events_rpc.take_attendance(animation_id, _attendance(ctx.form), _here(ctx))
-                return redirect(self._village_url(ctx, f"animations/{animation_id}"))
-            except (InvalidInput, Conflict) as exc:
-                errors = form_errors(exc)
-        animation = self.events_rpc.get_animation(animation_id, _here(ctx))
-        query = (ctx.args.get("q") or "").strip()
-        found = (
-            self.members_rpc.search_members(ctx.params["village_id"], {"q": query, "limit": 10})
-            if query
-            else []
-        )
-        return ctx.render(
-            "animation.html",
-            animation=animation,
-            errors=errors,
-            query=query,
-            found=found,
-            held=animation["status"] == "held",
-            status=400 if errors else 200,
-        )
 
     # --- suggestions -----------------------------------------------------------------------
 

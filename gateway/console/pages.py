@@ -1,5 +1,6 @@
 """Every console page, as one mixin for GatewayService (gateway/service.py)."""
 
+from gateway.console.animations import AnimationPages
 from gateway.console.catalogue import CataloguePages
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
@@ -15,6 +16,7 @@ from gateway.console.session_pages import SessionPages
 class ConsolePages(
     SessionPages,
     ConciergePages,
+    AnimationPages,
     CounterPages,
     DeliveryLogPages,
     CataloguePages,
@@ -24,5 +26,6 @@ class ConsolePages(
     FundingPages,
     PublicPages,
 ):
-    """Sign-in, the concierge console of a village (its counter, delivery log, catalogue, hours
-    and places), the coordinator's view, logistics and money, and the villages' public pages."""
+    """Sign-in, the concierge console of a village (its animations, counter, delivery log,
+    catalogue, hours and places), the coordinator's view, logistics and money, and the villages'
+    public pages."""
