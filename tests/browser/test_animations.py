@@ -9,7 +9,6 @@ import datetime
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -61,10 +60,16 @@ def _type(browser, css, text):
 
 
 def _pick_date(browser, css, day: datetime.date):
-    """A date field typed as a French browser shows it (jj/mm/aaaa)."""
+    """A date chosen in the native date field. Its parts' order (jj/mm/aaaa or mm/dd/yyyy) follows
+    the machine's locale, not the page's, so the value is set as the picker sets it."""
     field = browser.find(css)
-    field.send_keys(Keys.DELETE)
-    field.send_keys(day.strftime("%d%m%Y"))
+    browser.driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        field,
+        day.isoformat(),
+    )
     assert field.get_attribute("value") == day.isoformat()
 
 
@@ -112,7 +117,7 @@ def test_a_concierge_sets_up_a_weekly_animation_with_roles_a_partner_and_an_invi
     _type(concierge, "#role-1-name", "aide sur les tablettes")
     _type(concierge, "#role-1-needed", "2")
     _tick(concierge, "Association Coups de main du Plateau")
-    _tick(concierge, "Montcalvel")
+    _tick(concierge, "Montcalvel (camion multiservice)")
     concierge.click("#h-new-anim ~ form button[type=submit]")
 
     # the place was forgotten: said beside it, everything else still there
@@ -126,7 +131,10 @@ def test_a_concierge_sets_up_a_weekly_animation_with_roles_a_partner_and_an_invi
         el.find_element(By.XPATH, "..").text.strip()
         for el in concierge.driver.find_elements(By.CSS_SELECTOR, "input[type=checkbox]:checked")
     ]
-    assert sorted(ticked) == ["Association Coups de main du Plateau", "Montcalvel"]
+    assert sorted(ticked) == [
+        "Association Coups de main du Plateau",
+        "Montcalvel (camion multiservice)",
+    ]
     _type(concierge, "#place", "Médiathèque")
     concierge.click("#h-new-anim ~ form button[type=submit]")
 
@@ -155,6 +163,15 @@ def test_a_concierge_sets_up_a_weekly_animation_with_roles_a_partner_and_an_invi
         stack, "GET", f"/api/villages/{invited_id}/animations", stack.login(INVITED)
     )
     assert sum(a["title"] == "Permanence numérique du jeudi" for a in invited_calendar) == 4
+
+    concierge.driver.set_window_size(768, 1024)  # a tablet: the long form without sideways scroll
+    concierge.open(f"/console/villages/{village_id}/animations")
+    concierge.find("#role-3-needed")
+    width = concierge.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 768
+    height = concierge.driver.execute_script("return document.documentElement.scrollHeight")
+    concierge.driver.set_window_size(768, min(height + 140, 6000))
+    concierge.screenshot("concierge-animations-768")
 
 
 def test_more_places_move_the_waiting_list_up_and_fewer_than_registered_are_refused(
