@@ -160,8 +160,20 @@ def _places_change(raw: str | None) -> tuple[int, int] | None:
     return None
 
 
-def _who(registration: dict) -> str:
-    return registration.get("display_name") or registration.get("guest_name") or ""
+def _who(registration: dict, village_id: str) -> str:
+    """The person as this page may name them: another hub's registrations come without names."""
+    name = registration.get("display_name") or registration.get("guest_name")
+    if name:
+        return name
+    if registration.get("village_id") != village_id:
+        return "Inscrite par un village invité"
+    return "Habitant·e" if registration.get("member_id") else "Personne invitée"
+
+
+def _without_people(animation: dict) -> dict:
+    """The coordinator's view: who registered, never their names or phones."""
+    hidden = dict.fromkeys(("display_name", "guest_name", "guest_phone"))
+    return {**animation, "registrations": [{**r, **hidden} for r in animation["registrations"]]}
 
 
 class AnimationPages:
@@ -239,9 +251,14 @@ class AnimationPages:
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         animation = self.events_rpc.get_animation(animation_id, _here(ctx))
+        coordinator = ctx.principal.role == "coordinator"
+        if coordinator:
+            animation = _without_people(animation)
         query = (ctx.args.get("q") or "").strip()
         found = (
-            self.members_rpc.search_members(village_id, {"q": query, "limit": 10}) if query else []
+            self.members_rpc.search_members(village_id, {"q": query, "limit": 10})
+            if query and not coordinator
+            else []
         )
         host = animation["village_id"] == village_id
         by_id = {r["id"]: r for r in animation["registrations"]}
@@ -261,10 +278,11 @@ class AnimationPages:
             programmed=_number(ctx.args.get("programmees") or ""),
             guests_to_call=(
                 self.events_rpc.guests_to_call(animation_id, _here(ctx))
-                if animation["status"] == "cancelled"
+                if animation["status"] == "cancelled" and not coordinator
                 else []
             ),
-            who=_who,
+            coordinator=coordinator,
+            who=lambda registration: _who(registration, village_id),
             status=400 if errors else 200,
             **self._animation_names(animation, host),
         )

@@ -83,9 +83,9 @@ def world(container_factory, nameko_config, service_db, monkeypatch):
         }
 
 
-def _session(village_id):
+def _session(village_id, role="concierge"):
     token = auth.issue_token(
-        {"id": str(uuid.uuid4()), "role": "concierge", "village_id": village_id, "full_name": "C"}
+        {"id": str(uuid.uuid4()), "role": role, "village_id": village_id, "full_name": "C"}
     )
     session = requests.Session()
     session.cookies.set(COOKIE, token)
@@ -226,3 +226,23 @@ def test_an_invited_village_registers_its_people_but_neither_changes_places_nor_
     refused = session.post(url + "/annulation", data={"csrf": csrf, "reason": ""}, timeout=15)
     assert refused.status_code == 400
     assert world["events"].get_animation(animation["id"], None)["status"] == "scheduled"
+
+
+def test_the_coordinator_sees_who_registered_without_names_or_phones(world):
+    animation = _animation(world, capacity=1)
+    here = [world["a"]]
+    world["events"].register(animation["id"], {"member_id": world["members"][0]}, here)
+    guest = {"guest_name": "Mme Invitée", "guest_phone": "05 55 66 77 88"}
+    world["events"].register(animation["id"], guest, here)
+    path = f"/console/villages/{world['a']}/animations/{animation['id']}"
+    concierge, _csrf = _session(world["a"])
+    own = concierge.get(world["base"] + path, timeout=15).text
+    assert "Personne 0" in own and "Mme Invitée" in own
+    coordinator, csrf = _session(None, "coordinator")
+    seen = coordinator.get(world["base"] + path + "?q=Personne", timeout=15).text
+    assert "Habitant·e" in seen and "Personne invitée" in seen
+    assert "Personne 0" not in seen and "Mme Invitée" not in seen
+    coordinator.post(world["base"] + path + "/annulation", data={"csrf": csrf}, timeout=15)
+    cancelled = coordinator.get(world["base"] + path, timeout=15).text
+    assert "annulée" in cancelled and "05 55 66 77 88" not in cancelled
+    assert "05 55 66 77 88" in concierge.get(world["base"] + path, timeout=15).text
