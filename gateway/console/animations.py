@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput
-from gateway.console.form_values import whole_number
+from gateway.console.form_values import clock, whole_number
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 
 V = "/console/villages/<village_id>"
@@ -79,8 +79,9 @@ def _animation_form(form) -> tuple[dict, dict, list[int]]:
             "kind": values["kind"],
             "title": values["title"],
             "place": values["place"],
-            "starts_at": _aware(values["day"], values["start"]) or values["start"],
-            "ends_at": _aware(values["end_day"] or values["day"], values["end"]) or values["end"],
+            "starts_at": _aware(values["day"], clock(values["start"])) or values["start"],
+            "ends_at": _aware(values["end_day"] or values["day"], clock(values["end"]))
+            or values["end"],
             "capacity": _number(values["capacity"]),
         }
     )

@@ -160,12 +160,13 @@ def test_a_bad_animation_is_shown_beside_its_fields_with_what_was_typed_and_noth
     assert f'value="{world["b"]}" checked' in page
     assert world["events"].list_animations(world["a"], True) == [], "nothing written"
 
-    fixed = {**form, "place": "Salle", "capacity": "8", "role-0-needed": "1"}
+    fixed = {**form, "place": "Salle", "capacity": "8", "role-0-needed": "1", "start": "14h"}
     fixed.update({"role-2-needed": "2", "count": "4", "until": "2030-05-01"})
     twice = session.post(url, data=fixed, allow_redirects=False, timeout=15)
     assert twice.status_code == 400 and "count" in _errors(twice.text), "an end given twice"
     backwards = session.post(url, data={**fixed, "until": ""}, allow_redirects=False, timeout=15)
     assert backwards.status_code == 400 and _errors(backwards.text)["end"]
+    assert "start" not in _errors(backwards.text), "« 14h » is read as 14:00"
     assert world["events"].list_animations(world["a"], True) == []
 
 
