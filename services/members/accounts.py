@@ -59,7 +59,8 @@ def create_staff_account(uow, data: dict) -> dict:
         role=data["role"],
         village_id=data.get("village_id"),
         session_version=0,
-        password_hash=hash_password(data["password"]),
+        # without a password, one nobody knows: the e-mailed link is the way in
+        password_hash=hash_password(data.get("password") or secrets.token_urlsafe(32)),
     )
     uow.session.add(account)
     uow.session.flush()

@@ -35,6 +35,7 @@ from services.partners.schemas.subscriptions import (
     DeliveryDetailOutput,
     DeliveryOutput,
     DeliveryPageOutput,
+    ParkedRedeliveredOutput,
 )
 
 log = logging.getLogger("maillage.partners.deliveries")
@@ -302,6 +303,31 @@ def redeliver(
     row.settled_at = row.last_error = None
     uow.commit()
     return DeliveryOutput().dump(_fields(row))
+
+
+def redeliver_parked(uow, partner_id: str, *, now: datetime | None = None) -> dict:
+    """Every parked delivery of a partner sent again (the coordinator, once the partner's endpoint
+    is repaired); those of a deleted webhook stay parked: nobody is there to receive them."""
+    partner = uow.session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partner", partner_id)
+    if partner.ended_at is not None:
+        raise Conflict("partner_ended", field="partner_id")
+    live = select(WebhookSubscription.id).where(
+        WebhookSubscription.partner_id == partner_id, WebhookSubscription.deleted_at.is_(None)
+    )
+    parked = uow.session.scalars(
+        select(Delivery).where(Delivery.partner_id == partner_id, Delivery.status == "parked")
+    ).all()
+    alive = set(uow.session.scalars(live).all())
+    again = [row for row in parked if row.channel != "webhook" or row.subscription_id in alive]
+    for row in again:
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, now or utcnow()
+        row.settled_at = row.last_error = None
+    uow.commit()
+    return ParkedRedeliveredOutput().dump(
+        {"redelivered": len(again), "left_parked": len(parked) - len(again)}
+    )
 
 
 def _ms(started: float) -> int:

@@ -247,6 +247,11 @@ class PartnersService(VillageFactsEntrypoints):
     def redeliver(self, uow, delivery_id, partner_id=None):
         return deliveries.redeliver(uow, str(delivery_id), partner_id)
 
+    @rpc_method()
+    def redeliver_parked(self, uow, partner_id):
+        """The coordinator's "send them all again" for one partner."""
+        return deliveries.redeliver_parked(uow, str(partner_id))
+
     @rpc_method(unit_of_work=False)
     def health(self):
         return service_health(self.db, self.name)

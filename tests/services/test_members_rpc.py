@@ -97,6 +97,20 @@ def test_staff_accounts_hash_passwords_and_check_them(members):
         rpc.authenticate({"email": "nobody@example.fr", "password": "whatever"})
 
 
+def test_a_staff_account_needs_no_initial_password_and_none_opens_it(members):
+    """The e-mailed link is the way in (#24): until it is used, no password signs in."""
+    rpc, database = members
+    account = rpc.create_staff_account(
+        {"email": "paul@example.fr", "full_name": "Paul", "role": "coordinator"}
+    )
+    with database.unit_of_work() as uow:
+        stored = uow.session.get(StaffAccount, account["id"])
+        assert stored.password_hash.startswith("$argon2") and stored.reset_code_hash
+    for guess in ("", "None", "null", "paul@example.fr"):
+        with pytest.raises((AuthenticationFailed, InvalidInput)):
+            rpc.authenticate({"email": "paul@example.fr", "password": guess})
+
+
 @pytest.mark.parametrize(
     "data, field",
     [

@@ -913,6 +913,30 @@ def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(webhook
     assert row.status == "delivered" and len(receiver.received) == 1
 
 
+def test_every_parked_delivery_of_a_partner_is_redelivered_at_once_but_a_deleted_webhooks(
+    webhook_world,
+):
+    database, villages, ids = webhook_world
+    kept = webhook(database, ids["a"], "https://example.org/kept")
+    gone = webhook(database, ids["a"], "https://example.org/gone")
+    webhook(database, ids["b"], "https://example.org/b")
+    for _ in range(2):
+        record(database, scheduled(villages[0]))
+    with database.unit_of_work() as uow:
+        subscriptions.delete_webhook(uow, ids["a"], gone["id"])  # parks its two
+        for row in uow.session.scalars(select(Delivery)):
+            row.status, row.last_error = "parked", row.last_error or "HTTP 500"
+        uow.commit()
+    with database.unit_of_work() as uow:
+        again = deliveries.redeliver_parked(uow, ids["a"], now=T0)
+    assert again == {"redelivered": 2, "left_parked": 2}
+    by_hook = {(r.subscription_id, r.status) for r in rows(database)}
+    assert by_hook >= {(kept["id"], "pending"), (gone["id"], "parked")}
+    assert all(r.status == "parked" for r in rows(database) if r.partner_id == ids["b"])
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        deliveries.redeliver_parked(uow, str(uuid.uuid4()))
+
+
 def test_the_delivery_log_is_paged_and_each_partner_reads_its_own(webhook_world):
     database, villages, ids = webhook_world
     webhook(database, ids["a"], "https://example.org/a")

@@ -12,7 +12,14 @@ class StaffAccountInput(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     full_name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=10, max=200)
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=validate.Length(min=10, max=200),
+        metadata={
+            "description": "Optional: without it, the person chooses theirs from the e-mailed "
+            "link (valid 7 days); until then no password opens the account."
+        },
     )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     village_id = fields.String(load_default=None, allow_none=True)

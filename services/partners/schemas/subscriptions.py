@@ -130,6 +130,13 @@ class DeliveryPageOutput(Schema):
     total = fields.Integer()
 
 
+class ParkedRedeliveredOutput(Schema):
+    redelivered = fields.Integer(metadata={"description": "Parked deliveries sent again."})
+    left_parked = fields.Integer(
+        metadata={"description": "Those of a deleted webhook, left parked: nobody receives them."}
+    )
+
+
 class FeedAccountOutput(Schema):
     username = fields.String()
     password = fields.String(
