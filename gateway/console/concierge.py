@@ -9,7 +9,7 @@ from datetime import datetime
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.framework import STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -88,7 +88,7 @@ class ConciergePages:
 
     # --- inhabitants -----------------------------------------------------------------------
 
-    @page(V + "/habitants", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/habitants", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_members(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
@@ -130,7 +130,7 @@ class ConciergePages:
             status=400 if errors else 200,
         )
 
-    @page(V + "/habitants/<member_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/habitants/<member_id>", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_member(self, ctx):
         village_id, member_id = ctx.params["village_id"], ctx.params["member_id"]
         errors = {}
@@ -162,9 +162,22 @@ class ConciergePages:
 
     @page(V + "/benevoles", roles=STAFF, village_scoped=True)
     def page_volunteers(self, ctx):
+        """The coordinator gets the figures only: how many inhabitants and volunteers, and the
+        skills map; never a name (the API's rule)."""
         village_id = ctx.params["village_id"]
         volunteers = self.members_rpc.list_volunteers(_here(ctx), {})
         skills = self.members_rpc.skills_map(village_id)
+        if ctx.principal.role == "coordinator":
+            stats = self.members_rpc.member_stats([village_id])
+            return ctx.render(
+                "volunteers.html",
+                figures_only=True,
+                volunteer_count=len(volunteers),
+                inhabitants=stats["by_village"].get(village_id, 0),
+                by_tag=stats["by_village_and_tag"].get(village_id, {}),
+                tags=TAGS,
+                skills_map=skills,
+            )
         return ctx.render("volunteers.html", volunteers=volunteers, skills_map=skills)
 
     # --- suggestions -----------------------------------------------------------------------

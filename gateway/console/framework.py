@@ -41,7 +41,19 @@ COOKIE = "maillage_console"
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
-__all__ = ["page", "Ctx", "STAFF", "COORDINATOR", "COOKIE", "form_errors", "redirect"]
+__all__ = [
+    "page",
+    "Ctx",
+    "STAFF",
+    "COORDINATOR",
+    "CONCIERGE",
+    "COOKIE",
+    "form_errors",
+    "redirect",
+]
+
+# pages of inhabitants' personal data: never the coordinator's (gateway/routes/members.py)
+CONCIERGE = ("concierge",)
 
 # the consoles' names for the formats of backbone/formats.py (templates' filters, reports)
 french_date = formats.long_date
@@ -202,6 +214,18 @@ def forbidden_village(principal=None, request_id=None) -> Response:
     )
 
 
+def _refusal(roles) -> str:
+    if "coordinator" in roles:
+        return "Cette page est réservée à la coordination du réseau."
+    # a page of people's personal data, the concierge's only: the same rule as the API
+    return (
+        "Les données personnelles des habitants (noms, téléphones, adresses) sont réservées au "
+        "concierge de leur village. La coordination n'en voit que les chiffres : les effectifs "
+        "sur la page Coordination, les bénévoles et leurs compétences sur la page Bénévoles "
+        "de chaque village."
+    )
+
+
 def _login_redirect(request) -> Response:
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
     return redirect("/console/connexion?suite=" + quote(target, safe=""))
@@ -220,13 +244,7 @@ def _serve(handler, roles, village_scoped, service, request, params):
         except HttpError:
             return set_session(_login_redirect(request), None)
         if principal.role not in roles:
-            return error_page(
-                403,
-                "Accès refusé",
-                "Cette page est réservée à la coordination du réseau.",
-                principal,
-                request_id,
-            )
+            return error_page(403, "Accès refusé", _refusal(roles), principal, request_id)
         if (
             village_scoped
             and principal.role != "coordinator"

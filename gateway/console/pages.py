@@ -1,6 +1,8 @@
 """Every console page, as one mixin for GatewayService (gateway/service.py)."""
 
 from gateway.console.animations import AnimationPages
+from gateway.console.backoffice import BackofficePages
+from gateway.console.backoffice_partners import BackofficePartnerPages
 from gateway.console.catalogue import CataloguePages
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
@@ -24,8 +26,10 @@ class ConsolePages(
     CoordinationPages,
     LogisticsPages,
     FundingPages,
+    BackofficePages,
+    BackofficePartnerPages,
     PublicPages,
 ):
     """Sign-in, the concierge console of a village (its animations, counter, delivery log,
-    catalogue, hours and places), the coordinator's view, logistics and money, and the villages'
-    public pages."""
+    catalogue, hours and places), the coordinator's view, logistics and money, back-office
+    (villages, accounts, partners, parked deliveries), and the villages' public pages."""
