@@ -128,7 +128,7 @@ def test_a_village_and_its_partner_from_creation_to_a_redelivery_and_closing(sta
     _park(stack, missed["id"])
 
     # the parked list, and the partner's deliveries sent again
-    _open_menu(coordinator, "Envois en attente")
+    _open_menu(coordinator, "Envois aux partenaires")
     table = coordinator.text_of("#parked")
     assert f"Ferme des Monédières {tag}" in table and "village.status_changed" in table
     coordinator.screenshot("backoffice-envois")
