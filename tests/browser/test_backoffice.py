@@ -56,7 +56,12 @@ def _park(stack, delivery_id):
 
 
 def _open_menu(browser, label):
-    browser.driver.find_element(By.LINK_TEXT, label).click()
+    """The menu's « Réseau », then its tab: two clicks from any page."""
+    browser.driver.find_element(By.LINK_TEXT, "Réseau").click()
+    browser.find("nav.tabs")
+    browser.driver.find_element(By.CSS_SELECTOR, "nav.tabs").find_element(
+        By.LINK_TEXT, label
+    ).click()
     browser.find("main h1")
 
 
