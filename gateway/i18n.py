@@ -58,6 +58,20 @@ MESSAGES = {
         "à la coordination.",
         "This reset code is unknown, already used or expired: ask the coordination for a new one.",
     ),
+    "personal_link_invalid": (
+        "Ce lien de connexion n'est plus valable (déjà utilisé, expiré ou inconnu) : demandez-en "
+        "un nouveau.",
+        "This sign-in link is no longer valid (already used, expired or unknown): ask for a new "
+        "one.",
+    ),
+    "personal_session_ended": (
+        "Votre session est terminée : demandez un nouveau lien de connexion.",
+        "Your session has ended: ask for a new sign-in link.",
+    ),
+    "too_many_links": (
+        "Trop de demandes de lien : réessayez dans {wait}.",
+        "Too many link requests: try again in {wait_en}.",
+    ),
     "cannot_disable_self": (
         "Vous ne pouvez pas désactiver votre propre compte.",
         "You cannot disable your own account.",

@@ -26,6 +26,8 @@ ERASURE: dict[str, str] = {
     "member_consents": "kept: the proof of consent (purpose and dates) against an id only",
     "member_notices": "deleted, and their lines in the notices outbox file (notices.forget_member)",
     "member_waiting_parcels": "deleted: the parcels reminders count from (notices.forget_member)",
+    "member_personal_links": "deleted: the sign-in links sent (personal.forget_member)",
+    "member_personal_sessions": "deleted: the sessions opened by a link (personal.forget_member)",
     "volunteers": "profile emptied and hidden (volunteers.forget_member)",
     "time_bank_entries": "kept: hours against an id only (the network's figures)",
     "outbox": "published rows naming the member scrubbed (backbone.retention.scrub_outbox), all "

@@ -422,11 +422,47 @@ def record_staff_link(uow, account, source_type: str, code: str, expires_at: dat
 
 
 def _forget_link(notice: Notice) -> None:
-    """A staff notice sent or given up: its one-time code is not kept."""
-    if notice.account_id is not None and notice.context:
+    """A staff notice or a personal sign-in link sent or given up: its one-time code is not kept
+    (nor in the SMS's text, which carried it)."""
+    if (notice.account_id is not None or notice.source_type == LINK_SOURCE) and notice.context:
         context = json.loads(notice.context)
         context.pop("link", None)
         notice.context = json.dumps(context, ensure_ascii=False)
+        if notice.source_type == LINK_SOURCE:
+            notice.message = notice_templates.render_text(notice.template, context)[:600]
+
+
+# --- personal sign-in links -----------------------------------------------------------------------
+
+LINK_SOURCE = "member.sign_in_link"
+
+
+def record_personal_link(
+    uow, member: Member, link_id: str, channel: str, url: str, expires_at: datetime
+) -> None:
+    """The message carrying a person's sign-in link, by the channel they typed (their e-mail or
+    their mobile): asked for by the person, so it goes whatever their consents, day or night, and
+    is never turned into a call. The link leaves the row once sent. Does not commit."""
+    village = uow.session.get(Village, member.village_id)
+    context = {
+        "link": url,
+        "expires": expires_at.astimezone(PARIS).strftime("%Hh%M"),
+        "village_name": village.name if village is not None else None,
+    }
+    uow.session.add(
+        Notice(
+            village_id=member.village_id,
+            member_id=member.id,
+            source_type=LINK_SOURCE,
+            source_ref=link_id,
+            channel=channel,
+            status="to_send",
+            message=notice_templates.render_text("personal_link", context)[:600],
+            template="personal_link",
+            context=json.dumps(context, ensure_ascii=False),
+            created_at=utcnow(),
+        )
+    )
 
 
 # --- order ready ----------------------------------------------------------------------------------
@@ -558,7 +594,8 @@ def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
     if notice.channel == "sms" or not notice.template:
         return channels.Outgoing(notice.id, notice.channel, to, notice.message, subject="Maillage")
     context = json.loads(notice.context or "{}")
-    if notice.member_id is not None:  # a staff member's e-mail is a service message: no opt-out
+    # a staff member's e-mail and a sign-in link are service messages: no opt-out
+    if notice.member_id is not None and notice.source_type != LINK_SOURCE:
         context["unsubscribe_url"] = unsubscribe_url(notice.member_id)
     subject, text, html = notice_templates.render_email(notice.template, context)
     return channels.Outgoing(
@@ -574,7 +611,8 @@ def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
 
 def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -> None:
     notice.channel, notice.next_attempt_at, notice.last_error = "call", None, why[:300]
-    if parked or notice.account_id is not None:  # no concierge calls a staff member for a link
+    # no concierge calls anyone for a link: a staff member's, or a person's sign-in link
+    if parked or notice.account_id is not None or notice.source_type == LINK_SOURCE:
         notice.parked_at = now
         _forget_link(notice)
 
@@ -593,22 +631,23 @@ def _recipient(uow, notice: Notice) -> str | None:
     return member.email
 
 
-def _next_due(uow, now: datetime, channels_up) -> Notice | None:
+def _next_due(uow, now: datetime, channels_up, source_type: str | None = None) -> Notice | None:
     """The oldest SMS or e-mail due, locked: replicas share the work, never a message."""
+    query = select(Notice).where(
+        Notice.status == "to_send",
+        Notice.channel.in_(tuple(channels_up)),
+        or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
+    )
+    if source_type is not None:
+        query = query.where(Notice.source_type == source_type)
     return uow.session.scalars(
-        select(Notice)
-        .where(
-            Notice.status == "to_send",
-            Notice.channel.in_(tuple(channels_up)),
-            or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now),
-        )
-        .order_by(Notice.created_at, Notice.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
+        query.order_by(Notice.created_at, Notice.id).limit(1).with_for_update(skip_locked=True)
     ).first()
 
 
-def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
+def send_pending(
+    uow, sender, now: datetime, *, limit: int = 200, source_type: str | None = None
+) -> int:
     """Send the SMS and e-mails due; returns how many were sent. Each notice is sent and committed
     on its own (a crash re-sends at most the one message in flight).
     - a contact that vanished (erased, number removed) or a channel without a sender → a call;
@@ -617,10 +656,11 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
       notice is parked and becomes a call on the concierge's list;
     - a provider that cannot be reached at all is not tried again in this run: its other messages
       wait for the next one (they would each wait for the same timeout),
-      their attempts untouched."""
+      their attempts untouched.
+    `source_type`: only these (the sign-in links, sent within seconds of being asked for)."""
     sent, channels_up = 0, {"sms", "email"}
     for _ in range(limit):
-        notice = _next_due(uow, now, channels_up) if channels_up else None
+        notice = _next_due(uow, now, channels_up, source_type) if channels_up else None
         if notice is None:
             break
         to = _recipient(uow, notice)
@@ -632,7 +672,11 @@ def send_pending(uow, sender, now: datetime, *, limit: int = 200) -> int:
                 now,
                 f"aucun envoi {notice.channel} configuré / no {notice.channel} sender configured",
             )
-        elif notice.channel == "sms" and sms_allowed_from(now) > now:
+        elif (
+            notice.channel == "sms"
+            and notice.source_type != LINK_SOURCE  # the person just asked for it
+            and sms_allowed_from(now) > now
+        ):
             notice.next_attempt_at = sms_allowed_from(now)
         else:
             try:
@@ -706,7 +750,11 @@ def list_notices(
     query = (
         select(Notice, Member)
         .join(Member, Member.id == Notice.member_id)
-        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
+        .where(
+            Notice.village_id == village_id,
+            Member.erased_at.is_(None),
+            Notice.source_type != LINK_SOURCE,  # nobody is called for a sign-in link
+        )
     )
     if status:
         query = query.where(Notice.status == status)

@@ -15,7 +15,7 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from services.members import notices, time_bank, volunteers
+from services.members import notices, personal, time_bank, volunteers
 from services.members.models import Consent, Member, MemberTag, Village
 from services.members.schemas.people import (
     SERVICE_TAGS,
@@ -323,6 +323,7 @@ def erase_member(uow, village_id: str, member_id: str) -> dict:
         member.tags = []
         member.erased_at = utcnow()
         volunteers.forget_member(uow, member.id)
+        personal.forget_member(uow, member.id)
         uow.record_event(
             "member.erased",
             {"member_id": member.id, "village_id": member.village_id},

@@ -19,6 +19,7 @@ from services.members import (
     opt_out,
     people,
     people_import,
+    personal,
     skills_map,
     time_bank,
     villages,
@@ -51,6 +52,7 @@ from services.members.schemas.people import (
     MemberSearchInput,
     MemberUpdateInput,
 )
+from services.members.schemas.personal import LinkRequestInput, SecretInput
 from services.members.schemas.volunteers import (
     MonthInput,
     VolunteerFiltersInput,
@@ -386,6 +388,40 @@ class MembersService:
     @rpc_method(inputs={"filters": DeliveryLogFiltersInput})
     def notice_delivery_log(self, uow, village_id, filters=None, window=None):
         return notices.delivery_log(uow, str(village_id), filters["outcome"], window)
+
+    @timer(interval=2)
+    def send_sign_in_links(self):
+        """The sign-in links go within seconds: the person waits for it, on the page."""
+        with self.db.unit_of_work() as uow:
+            notices.send_pending(
+                uow, notices.default_sender(), utcnow(), source_type=notices.LINK_SOURCE
+            )
+
+    # --- personal sign-in of inhabitants and volunteers (personal.py, the gateway's /moi) ------
+
+    @rpc_method(inputs={"data": LinkRequestInput})
+    def request_personal_link(self, uow, data):
+        return personal.request_link(uow, data["contact"], data["client_address"])
+
+    @rpc_method(inputs={"data": SecretInput})
+    def open_personal_link(self, uow, data):
+        return personal.open_link(uow, data["token"])
+
+    @rpc_method(inputs={"data": SecretInput})
+    def personal_session(self, uow, data):
+        return personal.session_member(uow, data["token"])
+
+    @rpc_method(inputs={"data": SecretInput})
+    def end_personal_session(self, uow, data):
+        return personal.end_session(uow, data["token"])
+
+    @rpc_method()
+    def member_personal_sessions(self, uow, village_id, member_id):
+        return personal.member_sessions(uow, str(village_id), str(member_id))
+
+    @rpc_method()
+    def end_member_personal_sessions(self, uow, village_id, member_id):
+        return personal.end_member_sessions(uow, str(village_id), str(member_id))
 
     @rpc_method()
     def opt_out(self, uow, token):

@@ -5,6 +5,7 @@ from services.members.models.accounts import RevokedSession, SignInThrottle, Sta
 from services.members.models.base import Base
 from services.members.models.notices import Notice, WaitingParcel
 from services.members.models.people import Consent, Member, MemberTag
+from services.members.models.personal import PersonalLink, PersonalSession
 from services.members.models.villages import (
     OpeningException,
     OpeningSlot,

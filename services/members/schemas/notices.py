@@ -21,6 +21,7 @@ NOTICE_SOURCES = {
     "campaign.failed": "campagne non financée",
     "staff.account_created": "compte de la console créé",
     "staff.password_reset": "mot de passe réinitialisé",
+    "member.sign_in_link": "lien de connexion à l'espace personnel",
 }
 # what became of a notice, in the delivery log
 DELIVERY_OUTCOMES = {
