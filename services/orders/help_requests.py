@@ -85,10 +85,16 @@ def _candidates(uow, request: HelpRequest, now: datetime) -> tuple[list[dict], s
         coordinates(uow),
         recent_minutes(uow, now),
     )
+    declined = _declined(request)
+    candidates = [c for c in candidates if c["member_id"] not in declined]
     names = _names(uow, [c["member_id"] for c in candidates])
     for candidate in candidates:
         candidate["display_name"] = names.get(candidate["member_id"])
     return candidates, why
+
+
+def _declined(request: HelpRequest) -> list[str]:
+    return [m for m in (request.declined_member_ids or "").split(",") if m]
 
 
 def _paid_options(uow, village_id: str) -> list[dict]:
@@ -125,7 +131,8 @@ def _dump(
 ) -> dict:
     """The request as answered; while it waits, with its candidates (ranked now unless given) and
     the village's paid services."""
-    names = _names(uow, [request.requester_member_id, request.volunteer_member_id])
+    declined = _declined(request)
+    names = _names(uow, [request.requester_member_id, request.volunteer_member_id, *declined])
     data = {
         column: getattr(request, column)
         for column in (
@@ -149,12 +156,14 @@ def _dump(
             "done_at",
             "confirmed_at",
             "cancelled_at",
+            "declined_at",
         )
     }
     data.update(
         status_label=HELP_STATUS_LABELS[request.status],
         requester_name=names.get(request.requester_member_id),
         volunteer_name=names.get(request.volunteer_member_id),
+        declined_names=[names.get(m) or "—" for m in declined],
         candidates=[],
         paid_options=[],
     )
@@ -311,6 +320,54 @@ def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     request = _find(uow, help_request_id, village_ids, lock=True)
     record_events(uow, request.move_to("cancelled", now or utcnow()))
     request.cancel_reason = data["reason"]
+    return _commit_and_answer(uow, request)
+
+
+# --- the volunteer's own answer (the /moi pages) -------------------------------------------------
+
+VOLUNTEER_STATUSES = ("assigned", "accepted", "done", "confirmed")
+
+
+def volunteer_help_requests(uow, member_id: str, now: datetime | None = None) -> list[dict]:
+    """The coups de main proposed to a volunteer (member id) or taken by them: those to answer,
+    those to come, and those of the last weeks; soonest first."""
+    since = (now or utcnow()) - timedelta(weeks=RECENT_WEEKS)
+    rows = uow.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.volunteer_member_id == str(member_id),
+            HelpRequest.status.in_(VOLUNTEER_STATUSES),
+            HelpRequest.ends_at >= since,
+        )
+        .order_by(HelpRequest.starts_at, HelpRequest.id)
+    ).all()
+    return [_dump(uow, row, with_options=False) for row in rows]
+
+
+def answer(uow, help_request_id, member_id: str, data: dict, now: datetime | None = None) -> dict:
+    """The volunteer it was proposed to accepts it (as the concierge's `accept` would record) or
+    declines it: it goes back to the concierge, `requested`, without them among its candidates.
+    Another person's request is not found; an answer once it moved on is a 409."""
+    now = now or utcnow()
+    request = _find(uow, help_request_id, None, lock=True)
+    if request.volunteer_member_id != str(member_id) and str(member_id) not in _declined(request):
+        raise NotFound("help_request", str(help_request_id))
+    if data["answer"] == "accept":
+        if request.volunteer_member_id != str(member_id):  # declined before, since reassigned
+            raise NotFound("help_request", str(help_request_id))
+        record_events(uow, request.move_to("accepted", now))
+        return _commit_and_answer(uow, request)
+    if request.volunteer_member_id != str(member_id):  # declined already
+        raise Conflict(
+            "help_request_transition",
+            field="status",
+            details={"current": request.status, "requested": "requested", "allowed": []},
+        )
+    record_events(uow, request.move_to("requested", now))
+    request.declined_member_ids = ",".join([*_declined(request), str(member_id)])
+    request.declined_at = now
+    request.volunteer_id = request.volunteer_member_id = None
+    request.assigned_at = None
     return _commit_and_answer(uow, request)
 
 

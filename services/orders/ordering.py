@@ -155,6 +155,8 @@ def list_orders(
         query = query.where(Order.status == filters["status"])
     if filters["delivery_date"]:
         query = query.where(Order.delivery_date == filters["delivery_date"])
+    if filters.get("member_id"):
+        query = query.where(Order.member_id == filters["member_id"])
     query = windowed(query.order_by(Order.delivery_date, Order.placed_at), window, Order.id)
     return dump_orders(uow, uow.session.scalars(query).all())
 

@@ -129,14 +129,13 @@ def list_parcels(
     now: datetime | None = None,
     window: dict | None = None,
 ) -> list[dict]:
+    query = select(Parcel).where(Parcel.village_id == village_id)
+    if filters["status"]:
+        query = query.where(Parcel.status == filters["status"])
+    if filters.get("member_id"):
+        query = query.where(Parcel.member_id == filters["member_id"])
     rows = uow.session.scalars(
-        windowed(
-            select(Parcel)
-            .where(Parcel.village_id == village_id, Parcel.status == filters["status"])
-            .order_by(Parcel.received_at),
-            window,
-            Parcel.id,
-        )
+        windowed(query.order_by(Parcel.received_at), window, Parcel.id)
     ).all()
     return _dump_all(uow, rows, now or utcnow())
 

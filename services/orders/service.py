@@ -23,6 +23,7 @@ from services.orders import (
     volunteers,
 )
 from services.orders.schemas.help_requests import (
+    AnswerInput,
     AssignInput,
     DoneInput,
     HelpCancelInput,
@@ -232,6 +233,17 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     @rpc_method()
     def accept_help_request(self, uow, help_request_id, village_ids=None):
         return help_requests.accept(uow, help_request_id, village_ids)
+
+    @rpc_method()
+    def volunteer_help_requests(self, uow, member_id):
+        """The coups de main proposed to a volunteer or taken by them (their /moi page)."""
+        return help_requests.volunteer_help_requests(uow, str(member_id))
+
+    @rpc_method(inputs={"data": AnswerInput})
+    def answer_help_request(self, uow, help_request_id, member_id, data):
+        """The volunteer's own answer: accept or decline (`member_id`: who answers, as the gateway
+        knows from their session)."""
+        return help_requests.answer(uow, str(help_request_id), str(member_id), data)
 
     @rpc_method(inputs={"data": DoneInput})
     def help_request_done(self, uow, help_request_id, data, village_ids=None):

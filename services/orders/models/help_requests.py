@@ -4,7 +4,7 @@ minutes go to the time bank)."""
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
@@ -19,6 +19,7 @@ class HelpRequest(Base):
 
         requested ─ assign ─▶ assigned ─ accept ─▶ accepted ─ done ─▶ done ─ confirm ─▶ confirmed
         unmatched ─ assign ─▶ assigned          (a volunteer turned up since)
+        assigned ─ decline ─▶ requested         (the volunteer said no: the concierge chooses again)
         requested / unmatched / assigned / accepted ─ cancel ─▶ cancelled
 
     `unmatched` is where a request starts when nobody could take it (help_requests.py)."""
@@ -29,7 +30,7 @@ class HelpRequest(Base):
         transitions={
             "requested": ("assigned", "cancelled"),
             "unmatched": ("assigned", "cancelled"),
-            "assigned": ("accepted", "cancelled"),
+            "assigned": ("accepted", "requested", "cancelled"),
             "accepted": ("done", "cancelled"),
             "done": ("confirmed",),
             "confirmed": (),
@@ -70,6 +71,9 @@ class HelpRequest(Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the volunteers (member ids, comma-separated) who declined it: no longer its candidates
+    declined_member_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
+    declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def move_to(self, status: str, now: datetime) -> list[Event]:
         """Guarded by `LIFECYCLE` and time-stamped. Confirmed, it tells `help_request.completed`

@@ -71,6 +71,12 @@ class AcceptInput(Schema):
     """Recorded by the concierge once the volunteer said yes (nothing else to send)."""
 
 
+class AnswerInput(Schema):
+    """A volunteer's own answer to a coup de main proposed to them."""
+
+    answer = fields.String(required=True, validate=validate.OneOf(("accept", "decline")))
+
+
 class DoneInput(Schema):
     minutes = fields.Integer(
         required=True,
@@ -136,6 +142,12 @@ class HelpRequestOutput(Schema):
     done_at = fields.AwareDateTime(allow_none=True)
     confirmed_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
+    declined_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When a volunteer last declined it."}
+    )
+    declined_names = fields.List(
+        fields.String(), metadata={"description": "The volunteers who declined it."}
+    )
     candidates = fields.List(
         fields.Nested(CandidateOutput),
         metadata={

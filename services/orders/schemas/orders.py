@@ -121,6 +121,9 @@ class OrderListQuery(Schema):
         load_default=None, allow_none=True, validate=validate.OneOf(tuple(STATUS_LABELS))
     )
     delivery_date = fields.Date(load_default=None, allow_none=True)
+    member_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
 
 
 class OrderLineOutput(Schema):

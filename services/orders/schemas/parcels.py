@@ -56,7 +56,14 @@ class ParcelReturnInput(Schema):
 
 
 class ParcelListQuery(Schema):
-    status = fields.String(load_default="waiting", validate=validate.OneOf(tuple(STATUS_LABELS)))
+    status = fields.String(
+        load_default="waiting",
+        allow_none=True,  # None: every status (one member's parcels)
+        validate=validate.OneOf(tuple(STATUS_LABELS)),
+    )
+    member_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
 
 
 class ParcelOutput(Schema):

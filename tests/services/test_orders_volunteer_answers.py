@@ -1,0 +1,133 @@
+"""A volunteer's own answer to a coup de main proposed to them (the /moi pages), on SQLite and
+PostgreSQL: they see what was proposed to them only, accept it as the concierge would record it,
+or decline it: it goes back to the concierge without them among its candidates; another person
+answering is "not found"."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from backbone.consumer import claim_and_handle
+from backbone.contracts import build_envelope, parse_envelope
+from backbone.errors import Conflict, NotFound
+from backbone.schemas import load
+from services.orders import help_requests, volunteers
+from services.orders.models import KnownMember, KnownVillage
+from services.orders.schemas.help_requests import AnswerInput, AssignInput, HelpRequestInput
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=PARIS)
+
+
+def _volunteer(database, village, name):
+    volunteer_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
+    envelope = parse_envelope(
+        build_envelope(
+            "volunteer.available",
+            {
+                "volunteer_id": volunteer_id,
+                "member_id": member_id,
+                "home_village_id": village,
+                "village_ids": [village],
+                "skills": [{"skill": "bricolage", "level": "confirme"}],
+                "availability": [{"day": "saturday", "start": "09:00", "end": "12:00"}],
+                "max_distance_km": None,
+                "has_licence": True,
+                "has_vehicle": True,
+                "network_visible": False,
+                "active": True,
+            },
+            village_id=village,
+            source="members",
+        )
+    )
+    with database.unit_of_work() as uow:
+        claim_and_handle(
+            uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope
+        )
+        uow.session.add(
+            KnownMember(id=member_id, village_id=village, display_name=name, registered_at=NOW)
+        )
+        uow.commit()
+    return volunteer_id, member_id
+
+
+@pytest.fixture
+def proposed(service_db):
+    database = service_db("orders")
+    village, requester = str(uuid.uuid4()), str(uuid.uuid4())
+    with database.unit_of_work() as uow:
+        uow.session.add(
+            KnownVillage(id=village, slug="bourg", name="Le Bourg", kind="fixed", opened_at=NOW)
+        )
+        uow.session.add(
+            KnownMember(
+                id=requester, village_id=village, display_name="Marcelle Vergne", registered_at=NOW
+            )
+        )
+        uow.commit()
+    bernard = _volunteer(database, village, "Bernard Couderc")
+    sandrine = _volunteer(database, village, "Sandrine Rebière")
+    ids = []
+    for _ in range(2):
+        with database.unit_of_work() as uow:
+            created = help_requests.create_help_request(
+                uow,
+                village,
+                load(
+                    HelpRequestInput(),
+                    {
+                        "requester_member_id": requester,
+                        "skill": "bricolage",
+                        "place": "3 rue du Lavoir",
+                        "starts_at": SATURDAY.isoformat(),
+                        "ends_at": (SATURDAY + timedelta(hours=2)).isoformat(),
+                    },
+                ),
+                now=NOW,
+            )
+        with database.unit_of_work() as uow:
+            help_requests.assign(
+                uow,
+                created["id"],
+                load(AssignInput(), {"volunteer_id": bernard[0]}),
+                [village],
+                NOW,
+            )
+        ids.append(created["id"])
+    return database, village, ids, bernard, sandrine
+
+
+def _answer(database, hid, member_id, answer):
+    with database.unit_of_work() as uow:
+        return help_requests.answer(
+            uow, hid, member_id, load(AnswerInput(), {"answer": answer}), now=NOW
+        )
+
+
+def test_the_volunteer_accepts_one_and_declines_the_other(proposed):
+    database, village, (first, second), bernard, sandrine = proposed
+    with database.unit_of_work() as uow:
+        mine = help_requests.volunteer_help_requests(uow, bernard[1], now=NOW)
+        assert [r["id"] for r in mine] == [first, second]
+        assert mine[0]["requester_name"] == "Marcelle Vergne" and mine[0]["candidates"] == []
+        assert help_requests.volunteer_help_requests(uow, sandrine[1], now=NOW) == []
+    for hid in (first, second):
+        with pytest.raises(NotFound):
+            _answer(database, hid, sandrine[1], "accept")
+    assert _answer(database, first, bernard[1], "accept")["status"] == "accepted"
+    declined = _answer(database, second, bernard[1], "decline")
+    assert declined["status"] == "requested" and declined["volunteer_member_id"] is None
+    assert declined["declined_names"] == ["Bernard Couderc"] and declined["declined_at"]
+    with database.unit_of_work() as uow:
+        seen = help_requests.get_help_request(uow, second, [village], now=NOW)
+    assert [c["display_name"] for c in seen["candidates"]] == ["Sandrine Rebière"]
+    with pytest.raises(Conflict):
+        _answer(database, second, bernard[1], "decline")  # said already
+    with pytest.raises(NotFound):
+        _answer(database, second, bernard[1], "accept")  # no longer theirs
+    with pytest.raises(Conflict):
+        _answer(database, first, bernard[1], "accept")  # accepted already
