@@ -10,6 +10,7 @@ from gateway.console.counter import CounterPages
 from gateway.console.delivery_log import DeliveryLogPages
 from gateway.console.funding_pages import FundingPages
 from gateway.console.logistics_pages import LogisticsPages
+from gateway.console.personal import PersonalPages
 from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.session_pages import SessionPages
@@ -29,7 +30,9 @@ class ConsolePages(
     BackofficePages,
     BackofficePartnerPages,
     PublicPages,
+    PersonalPages,
 ):
     """Sign-in, the concierge console of a village (its animations, counter, delivery log,
     catalogue, hours and places), the coordinator's view, logistics and money, back-office
-    (villages, accounts, partners, parked deliveries), and the villages' public pages."""
+    (villages, accounts, partners, parked deliveries), the villages' public pages, and the
+    inhabitants' and volunteers' own pages (/moi)."""

@@ -1,0 +1,166 @@
+"""The personal pages (/moi) on the demo network, over HTTP without a browser: the same answer for
+a known and an unknown contact, requests limited, the link's cookie (HttpOnly, SameSite=Lax, for
+/moi, 30 days), a link used once, a session ended by the person; an order form with bad input
+(the message beside the field, what was typed kept, nothing written); another person's coup de
+main refused; and another village's concierge never opens a member's access page."""
+
+import re
+import uuid
+
+import pytest
+import requests
+
+from tests.support.personal import (
+    ask_link,
+    links_sent,
+    make_volunteer,
+    new_member,
+    next_link,
+    propose_help,
+)
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+
+
+def _signed_in(stack, email) -> requests.Session:
+    session = requests.Session()
+    already = len(links_sent(stack, email))
+    assert ask_link(session, stack, email).status_code == 200
+    link = next_link(stack, email, already)
+    opened = session.post(
+        stack.url("/moi/lien"),
+        data={"jeton": link.split("=", 1)[1]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert opened.status_code == 303 and opened.headers["Location"] == "/moi"
+    return session
+
+
+def _csrf(page) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+
+
+def test_a_link_answers_the_same_for_strangers_signs_in_once_and_the_person_ends_it(stack):
+    villages = stack.villages()
+    lucie = stack.login("lucie@maillage.test")
+    _member, email = new_member(stack, villages["bourg-aux-chenes"], lucie)
+    stranger = f"personne-{uuid.uuid4().hex[:8]}@example.org"
+    answers = {}
+    for contact in (email, stranger):
+        response = ask_link(requests.Session(), stack, contact)
+        assert response.status_code == 200
+        answers[contact] = response.text.replace(contact, "…")
+    answers = {k: re.sub(r'value="[0-9a-f]{64}"', "", v) for k, v in answers.items()}
+    assert answers[email] == answers[stranger] and "un lien de connexion" in answers[email]
+
+    link = next_link(stack, email)
+    assert links_sent(stack, stranger) == []
+    session = requests.Session()
+    shown = session.get(stack.url(link), timeout=10)  # a mail scanner opening it uses nothing
+    assert shown.status_code == 200 and 'id="sign-in"' in shown.text
+    token = link.split("=", 1)[1]
+    opened = session.post(
+        stack.url("/moi/lien"), data={"jeton": token}, allow_redirects=False, timeout=10
+    )
+    cookie = opened.headers["Set-Cookie"]
+    assert "maillage_moi=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/moi" in cookie and "Max-Age=2592000" in cookie
+    home = session.get(stack.url("/moi"), timeout=10)
+    assert "Mes commandes" in home.text and "Navetteuse" in home.text
+
+    again = requests.post(stack.url("/moi/lien"), data={"jeton": token}, timeout=10)
+    assert again.status_code == 400 and "plus valable" in again.text, "a link serves once"
+
+    no_csrf = session.post(stack.url("/moi/deconnexion"), data={}, timeout=10)
+    assert no_csrf.status_code == 403
+    out = session.post(stack.url("/moi/deconnexion"), data={"csrf": _csrf(home)}, timeout=10)
+    assert out.status_code == 200 and "déconnecté" in out.text
+    stolen = requests.get(
+        stack.url("/moi/commander"),
+        cookies={"maillage_moi": opened.cookies["maillage_moi"]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert stolen.status_code == 303 and stolen.headers["Location"] == "/moi", "ended for good"
+
+
+def test_link_requests_are_limited_per_contact(stack):
+    contact = f"presse-{uuid.uuid4().hex[:8]}@example.org"
+    session = requests.Session()
+    for _ in range(3):
+        assert ask_link(session, stack, contact).status_code == 200
+    refused = ask_link(session, stack, contact)
+    assert refused.status_code == 429 and "Trop de demandes de lien" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    empty = ask_link(session, stack, "")
+    assert empty.status_code == 400 and 'aria-describedby="err-contact"' in empty.text
+
+
+def test_a_bad_order_keeps_what_was_typed_and_writes_nothing(stack):
+    villages = stack.villages()
+    bourg = villages["bourg-aux-chenes"]
+    lucie = stack.login("lucie@maillage.test")
+    member, email = new_member(stack, bourg, lucie)
+    session = _signed_in(stack, email)
+    form = session.get(stack.url("/moi/commander"), timeout=10)
+    assert form.status_code == 200 and "Livraison à domicile" not in form.text, "not their profile"
+    item = re.search(r'name="qty-([\w\-]+)"', form.text).group(1)
+    sent = session.post(
+        stack.url("/moi/commander"),
+        timeout=10,
+        data={
+            "csrf": _csrf(form),
+            "idempotency_key": uuid.uuid4().hex,
+            f"qty-{item}": "trois",
+            "fulfilment": "locker",
+            "note": "Sonner deux fois",
+        },
+    )
+    assert sent.status_code == 400
+    assert f'aria-describedby="err-qty-{item}"' in sent.text and 'id="err-qty-' in sent.text
+    assert 'value="trois"' in sent.text and 'value="Sonner deux fois"' in sent.text
+    assert 'value="locker" checked' in sent.text
+    home_delivery = session.post(
+        stack.url("/moi/commander"),
+        timeout=10,
+        data={"csrf": _csrf(form), f"qty-{item}": "1", "fulfilment": "home_delivery"},
+    )
+    assert home_delivery.status_code == 400 and 'id="err-fulfilment"' in home_delivery.text
+    orders = requests.get(
+        stack.url(f"/api/villages/{bourg}/orders"), headers=lucie, timeout=10
+    ).json()
+    assert [o for o in orders if o["member_id"] == member] == [], "nothing written"
+
+
+def test_nobody_answers_another_persons_coup_de_main_nor_opens_another_villages_page(stack):
+    villages = stack.villages()
+    bourg = villages["bourg-aux-chenes"]
+    lucie = stack.login("lucie@maillage.test")
+    requester, _ = new_member(stack, bourg, lucie)
+    chosen, _ = new_member(stack, bourg, lucie)
+    other, other_email = new_member(stack, bourg, lucie)
+    volunteer = make_volunteer(stack, lucie, chosen)
+    make_volunteer(stack, lucie, other)
+    help_id = propose_help(stack, bourg, lucie, requester, volunteer)
+    session = _signed_in(stack, other_email)
+    page = session.get(stack.url("/moi/coups-de-main"), timeout=10)
+    assert page.status_code == 200 and help_id not in page.text
+    answer = session.post(
+        stack.url("/moi/coups-de-main"),
+        timeout=10,
+        data={"csrf": _csrf(page), "help_request_id": help_id, "answer": "accept"},
+    )
+    assert answer.status_code == 400 and "introuvable" in answer.text.lower()
+    request = requests.get(
+        stack.url(f"/api/villages/{bourg}/help-requests/{help_id}"), headers=lucie, timeout=10
+    ).json()
+    assert request["status"] == "assigned", "unchanged"
+
+    jeanne = requests.Session()
+    stack.console_sign_in(jeanne, "jeanne@maillage.test")
+    for method in ("get", "post"):
+        refused = getattr(jeanne, method)(
+            stack.url(f"/console/villages/{bourg}/habitants/{other}/acces"), timeout=10
+        )
+        assert refused.status_code == 403
