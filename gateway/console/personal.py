@@ -171,6 +171,17 @@ def _today() -> date:
     return utcnow().astimezone(PARIS).date()
 
 
+def _my_registration(animation: dict, member_id: str) -> dict | None:
+    return next(
+        (
+            r
+            for r in animation.get("registrations") or []
+            if r.get("member_id") == member_id and r["status"] in ("registered", "waiting")
+        ),
+        None,
+    )
+
+
 class PersonalPages:
     # --- signing in by link --------------------------------------------------------------------
 
@@ -370,6 +381,100 @@ class PersonalPages:
             error=error,
             labels=HELP_STATUS_LABELS,
             skills=self._skill_labels(),
+        )
+
+    # --- animations ------------------------------------------------------------------------------
+
+    @personal("/moi/animations", methods="GET,POST")
+    def moi_animations(self, me):
+        """The village's animations to come: register (a place, or the waiting list), or leave
+        after a confirmation (coming back puts one at the end of the queue)."""
+        person = me.person
+        village_id, member_id = person["village_id"], person["member_id"]
+        error, confirming, done = None, None, me.request.args.get("fait")
+        if me.request.method == "POST":
+            action = me.form.get("action")
+            animation_id = me.form.get("animation_id") or ""
+            try:
+                if action == "register":
+                    self.events_rpc.register(animation_id, {"member_id": member_id}, [village_id])
+                    return redirect("/moi/animations?fait=inscription")
+                if action == "leave" and me.form.get("confirm") == "1":
+                    mine = _my_registration(
+                        self.events_rpc.get_animation(animation_id, [village_id]), member_id
+                    )
+                    if mine is not None:
+                        self.events_rpc.cancel_registration(animation_id, mine["id"], [village_id])
+                    return redirect("/moi/animations?fait=desinscription")
+                if action == "leave":
+                    confirming = animation_id
+            except (InvalidInput, Conflict, NotFound) as exc:
+                error = form_errors(exc)["_"]
+        animations = []
+        for animation in self.events_rpc.list_animations(village_id, False):
+            if animation["status"] != "scheduled":
+                continue
+            mine = _my_registration(animation, member_id)
+            # only the person's own registration leaves this page: never the others'
+            animations.append(
+                {
+                    **{k: animation[k] for k in ("id", "title", "kind_label", "place")},
+                    **{k: animation[k] for k in ("starts_at", "capacity", "registered")},
+                    "mine": mine and {"status": mine["status"], "label": mine["status_label"]},
+                }
+            )
+        return me.render(
+            "moi/animations.html",
+            400 if error else 200,
+            animations=animations,
+            error=error,
+            confirming=confirming,
+            done=done,
+        )
+
+    # --- suggestions -----------------------------------------------------------------------------
+
+    @personal("/moi/suggestions", methods="GET,POST")
+    def moi_suggestions(self, me):
+        """Propose a suggestion to the hub, or support one already made."""
+        person = me.person
+        village_id, member_id = person["village_id"], person["member_id"]
+        errors, values, done = {}, {}, me.request.args.get("fait")
+        categories = self.events_rpc.suggestion_categories()
+        if me.request.method == "POST":
+            try:
+                if me.form.get("action") == "support":
+                    self.events_rpc.support_suggestion(
+                        me.form.get("suggestion_id") or "", {"member_id": member_id}, [village_id]
+                    )
+                    return redirect("/moi/suggestions?fait=soutien")
+                values = {k: me.form.get(k, "") for k in ("category", "text")}
+                self.events_rpc.create_suggestion(
+                    village_id,
+                    filled(
+                        {
+                            "category": values["category"],
+                            "text": values["text"].strip(),
+                            "member_id": member_id,
+                        }
+                    ),
+                )
+                return redirect("/moi/suggestions?fait=proposition")
+            except (InvalidInput, Conflict, NotFound) as exc:
+                errors = form_errors(exc)
+        suggestions = [
+            s
+            for s in self.events_rpc.list_suggestions(village_id, {})
+            if s["status"] not in ("done", "declined")
+        ]
+        return me.render(
+            "moi/suggestions.html",
+            400 if errors else 200,
+            suggestions=suggestions,
+            categories=categories,
+            errors=errors,
+            values=values,
+            done=done,
         )
 
     # --- the person's data ---------------------------------------------------------------------
