@@ -171,6 +171,16 @@ def _today() -> date:
     return utcnow().astimezone(PARIS).date()
 
 
+def _cents(text: str) -> int | None:
+    """ "12,50" or "12.50" or "20" euros in cents; None for anything else (or nothing)."""
+    text = text.replace("€", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    whole, _, part = text.partition(".")
+    if not whole.isdigit() or len(whole) > 7 or (part and not (part.isdigit() and len(part) <= 2)):
+        return None
+    cents = int(whole) * 100 + int((part or "0").ljust(2, "0"))
+    return cents or None
+
+
 def _my_registration(animation: dict, member_id: str) -> dict | None:
     return next(
         (
@@ -477,7 +487,65 @@ class PersonalPages:
             done=done,
         )
 
+    # --- campaigns: a pledge is a promise (the payment stays outside) ----------------------------
+
+    def _campaigns_for(self, village_id: str) -> list[dict]:
+        """The running campaigns of the person's village and of the whole network, without who
+        pledged (other people's names)."""
+        return [
+            {k: v for k, v in c.items() if k != "pledges"}
+            for c in self.partners_rpc.list_campaigns(None)
+            if c["status"] == "running" and c["village_id"] in (None, village_id)
+        ]
+
+    @personal("/moi/financements", methods="GET,POST")
+    def moi_pledge(self, me):
+        """Promise an amount to a campaign, confirmed on a second step."""
+        person = me.person
+        campaigns = self._campaigns_for(person["village_id"])
+        errors, values, confirming = {}, {}, None
+        if me.request.method == "POST":
+            campaign_id = me.form.get("campaign_id") or ""
+            values = {"campaign_id": campaign_id, "amount": me.form.get("amount", "").strip()}
+            cents = _cents(values["amount"])
+            campaign = next((c for c in campaigns if c["id"] == campaign_id), None)
+            if campaign is None:
+                errors = {"_": "Cette campagne n'est plus ouverte."}
+            elif cents is None:
+                errors = {"amount": "Indiquez un montant en euros, par exemple 20 ou 12,50."}
+                errors["_"] = errors["amount"]
+            elif me.form.get("confirm") != "1":
+                confirming = {"campaign": campaign, "cents": cents}
+            else:
+                try:
+                    self.partners_rpc.pledge(
+                        campaign_id, {"amount_cents": cents, "member_id": person["member_id"]}
+                    )
+                    return redirect("/moi/financements?fait=1")
+                except (InvalidInput, Conflict, NotFound) as exc:
+                    errors = form_errors(exc)
+                    if "amount_cents" in errors:
+                        errors["amount"] = errors.pop("amount_cents")
+        return me.render(
+            "moi/pledge.html",
+            400 if errors else 200,
+            campaigns=campaigns,
+            errors=errors,
+            values=values,
+            confirming=confirming,
+            done=me.request.args.get("fait"),
+        )
+
     # --- the person's data ---------------------------------------------------------------------
+
+    @personal("/moi/effacement", methods="GET,POST")
+    def moi_erasure(self, me):
+        """Ask for one's data to be erased: confirmed here, then by the concierge, who erases."""
+        asked = me.person.get("erasure_requested")
+        if me.request.method == "POST" and me.form.get("confirm") == "1":
+            self.members_rpc.request_personal_erasure({"token": me.token})
+            asked = True
+        return me.render("moi/erasure.html", asked=asked)
 
     @personal("/moi/mes-donnees")
     def moi_data(self, me):
@@ -509,17 +577,27 @@ class PersonalPages:
         village_scoped=True,
     )
     def page_member_access(self, ctx):
-        """The person's open sessions of /moi, and ending them all (a lost phone), confirmed."""
+        """The person's open sessions of /moi, and ending them all (a lost phone), confirmed; the
+        erasure the person asked for, confirmed by the concierge."""
         village_id, member_id = ctx.params["village_id"], ctx.params["member_id"]
-        ended = None
-        if ctx.request.method == "POST" and ctx.form.get("confirm") == "1":
-            ended = self.members_rpc.end_member_personal_sessions(village_id, member_id)["ended"]
+        ended, erased, action = None, None, ctx.form.get("action") or "end"
+        posted = ctx.request.method == "POST"
+        if posted and ctx.form.get("confirm") == "1":
+            if action == "erase":
+                erased = self.members_rpc.erase_member(village_id, member_id)
+            else:
+                ended = self.members_rpc.end_member_personal_sessions(village_id, member_id)
+                ended = ended["ended"]
+        if erased is not None:
+            return ctx.render("member_access.html", member=None, erased=erased, sessions=[])
         member = self.members_rpc.get_member(village_id, member_id)
-        sessions = self.members_rpc.member_personal_sessions(village_id, member_id)["sessions"]
+        access = self.members_rpc.member_personal_sessions(village_id, member_id)
         return ctx.render(
             "member_access.html",
             member=member,
-            sessions=sessions,
+            sessions=access["sessions"],
+            erasure_requested_at=access["erasure_requested_at"],
             ended=ended,
-            confirming=ctx.request.method == "POST" and ended is None,
+            erased=None,
+            confirming=action if posted and ended is None else None,
         )

@@ -183,6 +183,7 @@ def session_member(uow, token: str, now: datetime | None = None) -> dict:
         "home_delivery": bool(set(tags) & set(HOME_DELIVERY_TAGS)),
         "volunteer_id": volunteer.id if volunteer is not None else None,
         "session_id": session.id,
+        "erasure_requested": member.erasure_requested_at is not None,
         "expires_at": session.expires_at.isoformat(),
     }
 
@@ -200,6 +201,17 @@ def end_session(uow, token: str, now: datetime | None = None) -> dict:
     return {"ended": True}
 
 
+def request_erasure(uow, token: str, now: datetime | None = None) -> dict:
+    """The person asks to be erased: recorded for their concierge, who confirms (the erasure
+    itself is people.erase_member). Asking again keeps the first date."""
+    now = now or utcnow()
+    member = uow.session.get(Member, _live_session(uow, token, now).member_id)
+    if member.erasure_requested_at is None:
+        member.erasure_requested_at = now
+        uow.commit()
+    return {"erasure_requested_at": member.erasure_requested_at.isoformat()}
+
+
 def _member_of(uow, village_id: str, member_id: str) -> Member:
     member = uow.session.get(Member, member_id)
     if member is None or member.village_id != village_id:
@@ -210,7 +222,7 @@ def _member_of(uow, village_id: str, member_id: str) -> Member:
 def member_sessions(uow, village_id: str, member_id: str, now: datetime | None = None) -> dict:
     """For the concierge: the member's open sessions (when opened, until when)."""
     now = now or utcnow()
-    _member_of(uow, village_id, member_id)
+    member = _member_of(uow, village_id, member_id)
     rows = uow.session.scalars(
         select(PersonalSession)
         .where(
@@ -220,8 +232,10 @@ def member_sessions(uow, village_id: str, member_id: str, now: datetime | None =
         )
         .order_by(PersonalSession.created_at)
     ).all()
+    asked = member.erasure_requested_at
     return {
         "member_id": member_id,
+        "erasure_requested_at": asked.isoformat() if asked and not member.erased_at else None,
         "sessions": [
             {
                 "id": s.id,

@@ -415,6 +415,10 @@ class MembersService:
     def end_personal_session(self, uow, data):
         return personal.end_session(uow, data["token"])
 
+    @rpc_method(inputs={"data": SecretInput})
+    def request_personal_erasure(self, uow, data):
+        return personal.request_erasure(uow, data["token"])
+
     @rpc_method()
     def member_personal_sessions(self, uow, village_id, member_id):
         return personal.member_sessions(uow, str(village_id), str(member_id))

@@ -115,7 +115,7 @@ def test_a_commuter_orders_for_the_locker_a_volunteer_accepts_and_the_concierge_
     concierge.open(f"/console/villages/{bourg}/habitants/{commuter}/acces")
     concierge.click("#end-sessions")
     concierge.click("#confirm-end")
-    concierge.find("p.notice[role=status]")
+    concierge.find("#ended")
     person.open("/moi")
     person.find("#ask-link")
     assert person.driver.find_elements(By.CSS_SELECTOR, "#h-orders") == []

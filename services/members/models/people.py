@@ -36,6 +36,8 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # asked from the person's own pages (/moi); their concierge confirms the erasure
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     tags: Mapped[list["MemberTag"]] = relationship(
         back_populates="member", cascade="all, delete-orphan", lazy="selectin"

@@ -1,6 +1,7 @@
 """personal links: the single-use sign-in links of inhabitants and volunteers (hashed token,
 member, expiry, use) and the sessions they open (30 days at most, ended by the person or the
-concierge)
+concierge); a member's request to be erased (members.erasure_requested_at), which their
+concierge confirms
 
 Revision ID: 0013_personal_links
 Revises: 0012_permanences
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("members") as batch:
+        batch.add_column(sa.Column("erasure_requested_at", UtcDateTime(), nullable=True))
     op.create_table(
         "member_personal_links",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -73,3 +76,5 @@ def downgrade():
     op.drop_table("member_personal_sessions")
     op.drop_index(op.f("ix_member_personal_links_member_id"), table_name="member_personal_links")
     op.drop_table("member_personal_links")
+    with op.batch_alter_table("members") as batch:
+        batch.drop_column("erasure_requested_at")
