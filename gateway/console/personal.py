@@ -380,7 +380,8 @@ class PersonalPages:
             except (InvalidInput, Conflict, NotFound) as exc:
                 error = form_errors(exc)["_"]
         requests_ = self.orders_rpc.volunteer_help_requests(person["member_id"])
-        hours = self.members_rpc.volunteer_hours(person["volunteer_id"])
+        # their home village: what sees them whatever their choice of being seen by the network
+        hours = self.members_rpc.volunteer_hours(person["volunteer_id"], [person["village_id"]])
         return me.render(
             "moi/help.html",
             400 if error else 200,
