@@ -71,7 +71,7 @@ def test_a_request_cannot_be_done_before_it_is_accepted():
     assert early.value.details == {
         "current": "assigned",
         "requested": "done",
-        "allowed": ["accepted", "cancelled"],
+        "allowed": ["accepted", "requested", "cancelled"],  # requested: the volunteer declined
     }
     assert request.status == "assigned" and request.done_at is None and request.minutes is None
 
