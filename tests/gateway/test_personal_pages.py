@@ -17,6 +17,7 @@ from tests.support.personal import (
     new_member,
     next_link,
     propose_help,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -164,3 +165,113 @@ def test_nobody_answers_another_persons_coup_de_main_nor_opens_another_villages_
             stack.url(f"/console/villages/{bourg}/habitants/{other}/acces"), timeout=10
         )
         assert refused.status_code == 403
+
+
+def test_animations_suggestions_a_pledge_and_an_erasure_the_concierge_confirms(stack):
+    bourg = stack.villages()["bourg-aux-chenes"]
+    lucie = stack.login("lucie@maillage.test")
+    coordinator = stack.login("coordination@maillage.test")
+    member, email = new_member(stack, bourg, lucie)
+    animation = requests.post(
+        stack.url(f"/api/villages/{bourg}/animations"),
+        headers=lucie,
+        timeout=10,
+        json={
+            "kind": "atelier",
+            "title": f"Atelier {uuid.uuid4().hex[:6]}",
+            "place": "Salle des fêtes",
+            "starts_at": "2030-06-01T14:00:00+00:00",
+            "ends_at": "2030-06-01T16:00:00+00:00",
+            "capacity": 5,
+            "roles": [],
+        },
+    ).json()["id"]
+    campaign = requests.post(
+        stack.url("/api/campaigns"),
+        headers=coordinator,
+        timeout=10,
+        json={
+            "title": "Un banc devant la conciergerie",
+            "village_id": bourg,
+            "goal_cents": 90000,
+            "purpose": "S'asseoir en attendant le camion.",
+            "deadline": "2030-01-01T00:00:00+00:00",
+        },
+    ).json()["id"]
+    session = _signed_in(stack, email)
+
+    def post(path, **data):
+        page = session.get(stack.url(path), timeout=10)
+        return session.post(stack.url(path), data={"csrf": _csrf(page), **data}, timeout=10)
+
+    def registrations():
+        found = requests.get(
+            stack.url(f"/api/villages/{bourg}/animations/{animation}"), headers=lucie, timeout=10
+        ).json()["registrations"]
+        return [r["status"] for r in found if r.get("member_id") == member]
+
+    def registered():  # events learns of the member through member.registered
+        answer = post("/moi/animations", action="register", animation_id=animation)
+        return answer if "Inscription enregistrée" in answer.text else None
+
+    wait_until(registered, timeout=30)
+    assert registrations() == ["registered"]
+    asked = post("/moi/animations", action="leave", animation_id=animation)
+    assert "Confirmer ma désinscription" in asked.text and registrations() == ["registered"]
+    left = post("/moi/animations", action="leave", animation_id=animation, confirm="1")
+    assert "plus inscrit" in left.text and registrations() == []
+
+    empty = post("/moi/suggestions", action="propose", category="sante", text="")
+    assert empty.status_code == 400 and 'id="err-text"' in empty.text
+    assert '<option value="sante" selected>' in empty.text, "what was chosen is kept"
+    made = post("/moi/suggestions", action="propose", category="sante", text="Un médecin le jeudi")
+    assert made.status_code == 200 and "Merci" in made.text
+    mine = [
+        s
+        for s in requests.get(
+            stack.url(f"/api/villages/{bourg}/suggestions"), headers=lucie, timeout=10
+        ).json()
+        if s["member_id"] == member
+    ]
+    assert [s["text"] for s in mine] == ["Un médecin le jeudi"], "the empty one wrote nothing"
+
+    def pledged():
+        return requests.get(
+            stack.url(f"/api/campaigns/{campaign}"), headers=coordinator, timeout=10
+        ).json()["pledged_cents"]
+
+    bad = post("/moi/financements", campaign_id=campaign, amount="vingt")
+    assert bad.status_code == 400 and 'id="err-amount"' in bad.text and 'value="vingt"' in bad.text
+    confirm = post("/moi/financements", campaign_id=campaign, amount="12,50")
+    assert "Confirmer ma promesse" in confirm.text and pledged() == 0
+    done = post("/moi/financements", campaign_id=campaign, amount="12,50", confirm="1")
+    assert "promesse est enregistrée" in done.text and pledged() == 1250
+    assert "pledger_name" not in done.text
+
+    asked = post("/moi/effacement", confirm="1")
+    assert "demande est enregistrée" in asked.text
+    concierge = requests.Session()
+    stack.console_sign_in(concierge, "lucie@maillage.test")
+    access = f"/console/villages/{bourg}/habitants/{member}/acces"
+    page = concierge.get(stack.url(access), timeout=10)
+    assert "Demande d'effacement" in page.text
+    first = concierge.post(
+        stack.url(access), data={"csrf": _csrf(page), "action": "erase"}, timeout=10
+    )
+    assert "Confirmer : effacer ses données" in first.text
+    assert (
+        requests.get(
+            stack.url(f"/api/villages/{bourg}/members/{member}"), headers=lucie, timeout=10
+        ).json()["email"]
+        == email
+    ), "not before it is confirmed"
+    erased = concierge.post(
+        stack.url(access), data={"csrf": _csrf(page), "action": "erase", "confirm": "1"}, timeout=10
+    )
+    assert erased.status_code == 200 and 'id="erased"' in erased.text
+    assert (
+        session.get(stack.url("/moi/commander"), allow_redirects=False, timeout=10).headers[
+            "Location"
+        ]
+        == "/moi"
+    ), "an erased person's session opens nothing"
