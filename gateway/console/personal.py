@@ -46,6 +46,7 @@ from gateway.console.framework import (
     redirect,
     templates,
 )
+from services.members.schemas.volunteers import DAY_LABELS
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
 from services.orders.schemas.parcels import STATUS_LABELS as PARCEL_STATUS_LABELS
@@ -179,6 +180,30 @@ def _cents(text: str) -> int | None:
         return None
     cents = int(whole) * 100 + int((part or "0").ljust(2, "0"))
     return cents or None
+
+
+MAX_SLOTS = 30
+
+
+def _empty_rows(rows: list[dict]) -> int:
+    return sum(1 for r in rows if not any(r.values()))
+
+
+def _slot_errors(exc: InvalidInput, rows: list[dict], slots: list[dict]) -> dict:
+    """The members service's errors of `availability[n].field`, beside the row typed (empty rows
+    were not sent: n counts the others)."""
+    errors = {"_": form_errors(exc)["_"]}
+    sent = [i for i, r in enumerate(rows) if any(r.values())]
+    french = exc.errors_fr.get("availability") if isinstance(exc.errors_fr, dict) else None
+    if isinstance(french, dict):
+        for index, problem in french.items():
+            if str(index).isdigit() and int(index) < len(sent) and isinstance(problem, dict):
+                for field, messages in problem.items():
+                    text = messages if isinstance(messages, str) else " ".join(messages)
+                    errors[f"{field}-{sent[int(index)]}"] = text
+    elif french:
+        errors["_"] = french if isinstance(french, str) else " ".join(map(str, french))
+    return errors
 
 
 def _my_registration(animation: dict, member_id: str) -> dict | None:
@@ -535,6 +560,43 @@ class PersonalPages:
             values=values,
             confirming=confirming,
             done=me.request.args.get("fait"),
+        )
+
+    @personal("/moi/disponibilites", methods="GET,POST")
+    def moi_availability(self, me):
+        """The volunteer's weekly availability: the slots kept, changed or added (a row left
+        empty is dropped); what was typed stays with its error beside it."""
+        person = me.person
+        if not person["volunteer_id"]:
+            return me.render("moi/not_volunteer.html", 404)
+        here = [person["village_id"]]
+        errors, saved = {}, me.request.args.get("fait")
+        if me.request.method == "POST":
+            count = me.form.get("rows", "")
+            count = min(int(count), MAX_SLOTS) if count.isdigit() and len(count) < 4 else 0
+            rows = [
+                {k: (me.form.get(f"{k}-{i}") or "").strip() for k in ("day", "start", "end")}
+                for i in range(count)
+            ]
+            slots = [r for r in rows if any(r.values())]
+            try:
+                self.members_rpc.update_volunteer(
+                    person["volunteer_id"], {"availability": [filled(r) for r in slots]}, here
+                )
+                return redirect("/moi/disponibilites?fait=1")
+            except InvalidInput as exc:
+                errors = _slot_errors(exc, rows, slots)
+        else:
+            slots = self.members_rpc.get_volunteer(person["volunteer_id"], here)["availability"]
+            rows = [{k: s[k] for k in ("day", "start", "end")} for s in slots]
+        rows = rows + [{"day": "", "start": "", "end": ""}] * max(0, 2 - _empty_rows(rows))
+        return me.render(
+            "moi/availability.html",
+            400 if errors else 200,
+            rows=rows,
+            days=DAY_LABELS,
+            errors=errors,
+            saved=saved,
         )
 
     # --- the person's data ---------------------------------------------------------------------

@@ -275,3 +275,51 @@ def test_animations_suggestions_a_pledge_and_an_erasure_the_concierge_confirms(s
         ]
         == "/moi"
     ), "an erased person's session opens nothing"
+
+
+def test_a_volunteer_updates_their_availability_and_a_bad_slot_is_shown_beside_it(stack):
+    bourg = stack.villages()["bourg-aux-chenes"]
+    lucie = stack.login("lucie@maillage.test")
+    member, email = new_member(stack, bourg, lucie)
+    volunteer = make_volunteer(stack, lucie, member)
+    session = _signed_in(stack, email)
+    page = session.get(stack.url("/moi/disponibilites"), timeout=10)
+    assert page.status_code == 200 and page.text.count('name="day-') == 7 + 2
+
+    def slots():
+        return requests.get(
+            stack.url(f"/api/volunteers/{volunteer}"), headers=lucie, timeout=10
+        ).json()["availability"]
+
+    bad = session.post(
+        stack.url("/moi/disponibilites"),
+        timeout=10,
+        data={
+            "csrf": _csrf(page),
+            "rows": "2",
+            "day-0": "monday",
+            "start-0": "09:00",
+            "end-0": "12:00",
+            "day-1": "friday",
+            "start-1": "18:00",
+            "end-1": "08:00",
+        },
+    )
+    assert bad.status_code == 400 and 'aria-describedby="err-end-1"' in bad.text
+    assert 'value="18:00"' in bad.text and len(slots()) == 7, "nothing written"
+    good = session.post(
+        stack.url("/moi/disponibilites"),
+        timeout=10,
+        data={
+            "csrf": _csrf(page),
+            "rows": "2",
+            "day-0": "monday",
+            "start-0": "09:00",
+            "end-0": "12:00",
+            "day-1": "",
+            "start-1": "",
+            "end-1": "",
+        },
+    )
+    assert good.status_code == 200 and 'id="saved"' in good.text
+    assert [(s["day"], s["start"], s["end"]) for s in slots()] == [("monday", "09:00", "12:00")]
