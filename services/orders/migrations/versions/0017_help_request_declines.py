@@ -2,8 +2,8 @@
 to the concierge, who no longer sees them among its candidates (declined_member_ids) and sees when
 it was declined (declined_at)
 
-Revision ID: 0016_help_request_declines
-Revises: 0015_monthly_sales_and_parcels
+Revision ID: 0017_help_request_declines
+Revises: 0016_vehicle_kind
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from backbone.tables import UtcDateTime
 
-revision = "0016_help_request_declines"
-down_revision = "0015_monthly_sales_and_parcels"
+revision = "0017_help_request_declines"
+down_revision = "0016_vehicle_kind"
 branch_labels = None
 depends_on = None
 
