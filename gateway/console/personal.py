@@ -37,7 +37,7 @@ from gateway import auth, i18n, web_security
 from gateway.console.counter import _line_errors
 from gateway.console.form_values import whole_number
 from gateway.console.framework import (
-    STAFF,
+    CONCIERGE,
     error_page,
     filled,
     form_errors,
@@ -636,7 +636,7 @@ class PersonalPages:
     @page(
         "/console/villages/<village_id>/habitants/<member_id>/acces",
         methods="GET,POST",
-        roles=STAFF,
+        roles=CONCIERGE,  # names a person: never the coordinator's
         village_scoped=True,
     )
     def page_member_access(self, ctx):
