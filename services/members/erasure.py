@@ -35,6 +35,7 @@ ERASURE: dict[str, str] = {
     "staff_accounts": "not an inhabitant's: staff accounts, removed by the coordinator",
     "villages": "not personal: a hub's public address",
     "village_stops": "not personal: the truck's stops",
+    "village_permanences": "not personal: a service held at the hub (La Poste, a social worker)",
 }
 
 
