@@ -435,6 +435,14 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Un contrat de prestation nomme la collectivité qui achète.",
         "A service contract names the local authority buying.",
     ),
+    "commune_link_not_authority": (
+        "Un lien de commune ne s'ouvre que pour une collectivité.",
+        "A commune link is issued for a local authority only.",
+    ),
+    "commune_link_format": (
+        "Lien de commune mal formé.",
+        "Malformed commune link.",
+    ),
     "contract_buyer_not_authority": (
         "Un contrat de prestation est acheté par une collectivité.",
         "A service contract is bought by a local authority.",

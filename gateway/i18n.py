@@ -76,6 +76,10 @@ MESSAGES = {
         "Vous ne pouvez pas désactiver votre propre compte.",
         "You cannot disable your own account.",
     ),
+    "bad_commune_link": (
+        "Ce lien n'est plus valable : demandez-en un nouveau à la coordination du réseau.",
+        "This link is no longer valid: ask the network's coordination for a new one.",
+    ),
     "bad_api_key": ("Clé d'API inconnue ou révoquée.", "Unknown or revoked API key."),
     "role_forbidden": (
         "Votre rôle ({role}) ne permet pas cette action ; rôles autorisés : {allowed}.",

@@ -14,6 +14,7 @@ from services.partners import (
     audience,
     campaigns,
     catalogues,
+    commune_links,
     deliveries,
     erasure,
     figures,
@@ -34,6 +35,12 @@ from services.partners.schemas import (
     OfferInput,
     PartnerInput,
     PledgeInput,
+)
+from services.partners.schemas.commune_links import (
+    CommuneLinkIssuedOutput,
+    CommuneLinkStatusOutput,
+    CommuneOutput,
+    CommuneTokenInput,
 )
 from services.partners.schemas.partners import (
     PartnerRemovalInput,
@@ -100,6 +107,26 @@ class PartnersService(VillageFactsEntrypoints):
     @rpc_method()
     def list_partners(self, uow, village_id=None, window=None, include_ended=False):
         return partners.list_partners(uow, village_id, window, bool(include_ended))
+
+    # --- a commune's read-only link (commune_links.py) ---
+
+    @rpc_method()
+    def issue_commune_link(self, uow, partner_id):
+        """A new link for a local authority (the older one revoked): its token, shown once."""
+        return CommuneLinkIssuedOutput().dump(commune_links.issue_link(uow, str(partner_id)))
+
+    @rpc_method()
+    def revoke_commune_link(self, uow, partner_id):
+        return {"revoked": commune_links.revoke_links(uow, str(partner_id))}
+
+    @rpc_method()
+    def commune_link_status(self, uow, partner_id):
+        return CommuneLinkStatusOutput().dump(commune_links.link_status(uow, str(partner_id)))
+
+    @rpc_method(schema=CommuneTokenInput)
+    def open_commune_link(self, uow, token):
+        """The commune a link opens and the villages it funds; AuthenticationFailed otherwise."""
+        return CommuneOutput().dump(commune_links.open_link(uow, token))
 
     # --- offers and village catalogues (offers.py, catalogues.py) -------------------------------
 

@@ -2,6 +2,7 @@
 on `Base.metadata` (what Alembic compares against)."""
 
 from services.partners.models.base import Base
+from services.partners.models.commune_links import CommuneLink
 from services.partners.models.funding import Campaign, FundingSource, Pledge
 from services.partners.models.offers import CatalogueEntry, Offer, OfferVillage
 from services.partners.models.partners import (
