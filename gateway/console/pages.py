@@ -4,6 +4,8 @@ from gateway.console.animations import AnimationPages
 from gateway.console.backoffice import BackofficePages
 from gateway.console.backoffice_partners import BackofficePartnerPages
 from gateway.console.catalogue import CataloguePages
+from gateway.console.commune import CommunePages
+from gateway.console.commune_links import CommuneLinkPages
 from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
@@ -29,10 +31,12 @@ class ConsolePages(
     FundingPages,
     BackofficePages,
     BackofficePartnerPages,
+    CommuneLinkPages,
     PublicPages,
     PersonalPages,
+    CommunePages,
 ):
     """Sign-in, the concierge console of a village (its animations, counter, delivery log,
     catalogue, hours and places), the coordinator's view, logistics and money, back-office
-    (villages, accounts, partners, parked deliveries), the villages' public pages, and the
-    inhabitants' and volunteers' own pages (/moi)."""
+    (villages, accounts, partners, parked deliveries), the communes' links, the villages' public
+    pages, the inhabitants' and volunteers' own pages (/moi), and the communes' read-only space."""
