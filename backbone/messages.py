@@ -439,6 +439,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Un lien de commune ne s'ouvre que pour une collectivité.",
         "A commune link is issued for a local authority only.",
     ),
+    "period_not_offered": (
+        "Choisissez une période dans la liste.",
+        "Choose a period from the list.",
+    ),
     "commune_link_format": (
         "Lien de commune mal formé.",
         "Malformed commune link.",

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.clock import PARIS, utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
+from backbone.messages import msg
 from gateway import web_security
 from gateway.console import exports, periods
 from gateway.console import figures as F
@@ -111,7 +112,7 @@ class CommunePages:
         errors = {}
         found = periods.bounds(value, today)
         if found is None:
-            errors["periode"] = "Choisissez une période dans la liste."
+            errors["periode"] = msg("period_not_offered").french
             value = periods.default(today)
             found = periods.bounds(value, today)
         result = None
