@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from gateway import auth
+from gateway.access_log import without_query
 from gateway.console.framework import COOKIE as STAFF_COOKIE
 from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
@@ -141,3 +142,13 @@ def test_only_the_coordinator_opens_the_link_pages_and_sees_the_link_once(gatewa
     assert "Confirmer le retrait du lien" in asked.text and LINKS
     coordinator.post(gateway + LINK_PAGE + "/retirer", data={"csrf": csrf}, timeout=30)
     assert not LINKS
+
+
+def test_the_access_log_never_holds_a_communes_link():
+    assert (
+        without_query(f"GET /commune/{GOOD_TOKEN}?x=1 HTTP/1.1") == "GET /commune/<lien> HTTP/1.1"
+    )
+    assert without_query("GET /commune/rapport.pdf?periode=2026 HTTP/1.1") == (
+        "GET /commune/rapport.pdf HTTP/1.1"
+    )
+    assert without_query("GET /commune HTTP/1.1") == "GET /commune HTTP/1.1"
