@@ -1,20 +1,22 @@
 """A commune's read-only link in the partners service, on SQLite and PostgreSQL: issued for a local
 authority only, kept hashed, opening the villages of the commune's own funding sources; refused
 once revoked, replaced, expired or the partnership ended; a malformed token refused at the RPC's
-boundary."""
+boundary; over real RPC, the four methods and their typed errors."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
-from backbone.errors import AuthenticationFailed, InvalidInput
+from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
 from backbone.schemas import load
 from services.partners import commune_links, funding, partners, removal
 from services.partners.models import CommuneLink, KnownVillage
 from services.partners.schemas import FundingSourceInput, PartnerInput
 from services.partners.schemas.commune_links import CommuneTokenInput
+from services.partners.service import PartnersService
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -157,3 +159,29 @@ def test_funded_villages_ignore_network_wide_sources(world):
             ),
         )
         assert commune_links.funded_villages(uow, commune["id"]) == [villages[0]]
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_links_rpc_methods_and_their_errors(container_factory, nameko_config, world):
+    database, villages, commune, _, producer = world
+    container_factory(PartnersService, nameko_config).start()
+    with ServiceRpcProxy("partners", nameko_config, timeout=10) as rpc:
+        issued = rpc.issue_commune_link(commune["id"])
+        assert set(issued) == {"token", "link"} and set(issued["link"]) == {
+            "id",
+            "created_at",
+            "expires_at",
+        }
+        status = rpc.commune_link_status(commune["id"])
+        assert status["link"] == issued["link"] and status["village_ids"] == [villages[0]]
+        assert rpc.open_commune_link(issued["token"])["village_ids"] == [villages[0]]
+        with pytest.raises(InvalidInput):
+            rpc.open_commune_link("not a token")
+        with pytest.raises(InvalidInput):
+            rpc.issue_commune_link(producer["id"])
+        with pytest.raises(NotFound):
+            rpc.commune_link_status(str(uuid.uuid4()))
+        assert rpc.revoke_commune_link(commune["id"]) == {"revoked": 1}
+        with pytest.raises(AuthenticationFailed):
+            rpc.open_commune_link(issued["token"])
