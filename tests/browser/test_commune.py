@@ -26,6 +26,8 @@ def _fits_768_pixels(browser) -> bool:
 def test_a_commune_opens_its_link_and_reads_its_villages_figures(browsers, stack):
     coordination = browsers()
     coordination.log_in("coordination@maillage.test")
+    coordination.driver.find_element(By.LINK_TEXT, "Réseau").click()
+    coordination.wait(lambda d: d.current_url.endswith("/console/coordination/villages"))
     coordination.driver.find_element(By.LINK_TEXT, "Communes").click()
     coordination.wait(lambda d: d.current_url.endswith("/console/coordination/communes"))
     coordination.driver.find_element(By.LINK_TEXT, COMMUNE).click()
