@@ -27,6 +27,7 @@ ERASURE: dict[str, str] = {
     "funding_sources": "not personal: funders",
     "offers": "not personal: products",
     "known_villages": "not personal: villages",
+    "commune_links": "not personal: a local authority's read-only link (its secret's hash)",
 }
 
 
