@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
-from gateway.console import exports
+from gateway.console import exports, village_choice
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
 from gateway.console.framework import COORDINATOR, STAFF, error_page, page
@@ -157,7 +157,7 @@ class CoordinationPages:
             details=details,
             charts=charts,
             tiles=tiles,
-            every=every,
+            choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
             wanted=wanted,
             errors=errors,
             query=query,
@@ -191,8 +191,15 @@ class CoordinationPages:
     def page_report_form(self, ctx):
         date_from, date_to, errors = F.parse_period(ctx.args)
         every = self.members_rpc.village_names(None)
+        wanted = [v for v in ctx.args.getlist("village") if v]
         return ctx.render(
-            "report.html", every=every, date_from=date_from, date_to=date_to, errors=errors
+            "report.html",
+            choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
+            wanted=wanted,
+            recipient=(ctx.args.get("pour") or "").strip()[:120],
+            date_from=date_from,
+            date_to=date_to,
+            errors=errors,
         )
 
     @page("/console/coordination/rapport.pdf", roles=COORDINATOR)
@@ -201,7 +208,9 @@ class CoordinationPages:
         if errors:
             return ctx.render(
                 "report.html",
-                every=every,
+                choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
+                wanted=wanted,
+                recipient=(ctx.args.get("pour") or "").strip()[:120],
                 date_from=result["date_from"],
                 date_to=result["date_to"],
                 errors=errors,
