@@ -88,7 +88,7 @@ axe.run(document, {resultTypes: ['violations']}).then(
 """
 
 
-def check_page(driver, base_url: str, url: str, path: str, axe_source: str) -> PageResult:
+def check_page(driver, base_url: str, url: str, path: str, axe_source: str | None) -> PageResult:
     result = PageResult(path, url)
     driver.set_window_size(1024, 768)
     # a fresh load so that the Performance API sees this page's own first load
@@ -116,11 +116,13 @@ def links_of(driver) -> list[str]:
     return [h for h in hrefs if h]
 
 
-def check_pages(driver, base_url: str, paths: list[str], known: dict[str, str]) -> tuple:
+def check_pages(
+    driver, base_url: str, paths: list[str], known: dict[str, str], axe: bool = True
+) -> tuple:
     """Open every page of `paths` whose parameters `known` fills (e.g. village_id, slug), then
     those whose parameters the links met so far fill, until none is left that a link reaches.
-    Answers (results, unreachable paths)."""
-    axe_source = AXE.read_text()
+    Answers (results, unreachable paths). `axe=False`: widths and weight only (a benchmark)."""
+    axe_source = AXE.read_text() if axe else None
     seen_links: list[str] = []
     results, pending = [], list(paths)
     while pending:
