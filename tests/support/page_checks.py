@@ -98,11 +98,11 @@ def check_page(driver, base_url: str, url: str, path: str, axe_source: str | Non
     result.resources = dict(driver.execute_script(WEIGHT_SCRIPT))
     result.weight = sum(result.resources.values())
     result.wide_width = driver.execute_script("return document.documentElement.scrollWidth")
-    driver.execute_script(axe_source)
-    driver.set_script_timeout(60)
-    result.violations = [
-        tuple(v) for v in json.loads(driver.execute_async_script(AXE_SCRIPT)) if v[1] in BLOCKING
-    ]
+    if axe_source:
+        driver.execute_script(axe_source)
+        driver.set_script_timeout(60)
+        found = json.loads(driver.execute_async_script(AXE_SCRIPT))
+        result.violations = [tuple(v) for v in found if v[1] in BLOCKING]
     driver.set_window_size(NARROW, 768)
     result.narrow_width = driver.execute_script("return document.documentElement.scrollWidth")
     driver.set_window_size(1024, 768)
