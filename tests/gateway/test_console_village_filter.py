@@ -176,3 +176,22 @@ def test_the_report_form_keeps_the_ticked_villages_and_the_recipient_through_a_s
     )
     search = next(n for n in dom.iter("button") if n.attrs.get("id") == "search-villages")
     assert search.attrs["formaction"] == "/console/coordination/rapport"
+
+
+def test_a_bad_period_on_the_report_form_is_said_beside_its_field_and_keeps_the_choice(
+    coordination_gateway,
+):
+    response = get_as_coordinator(
+        coordination_gateway,
+        "/console/coordination/rapport.pdf?du=01%2F01%2F2026&au=2026-06-30&village=v003"
+        "&vq=" + "x" * 300 + "&pour=Commune+X",
+    )
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/html")
+    dom = parse_dom(response.text)
+    field = next(n for n in dom.iter("input") if n.attrs.get("id") == "du")
+    assert field.attrs["aria-invalid"] == "true" and field.attrs["aria-describedby"] == "err-du"
+    assert next(n for n in dom.iter("span") if n.attrs.get("id") == "err-du").text()
+    ticked = [n.attrs["value"] for n in dom.iter("input") if "checked" in n.attrs]
+    assert ticked == ["v003"]
+    search = next(n for n in dom.iter("input") if n.attrs.get("id") == "vq")
+    assert search.attrs["value"] == "x" * 80, "a search is cut at 80 characters"
