@@ -110,8 +110,11 @@ def check_page(driver, base_url: str, url: str, path: str, axe_source: str | Non
 
 
 def links_of(driver) -> list[str]:
+    # links, and the forms that open a page (a GET form, or a button leading to a confirmation)
     hrefs = driver.execute_script(
-        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.pathname)"
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.pathname).concat("
+        "Array.from(document.querySelectorAll('form[action]')).map("
+        "f => new URL(f.getAttribute('action'), location.href).pathname))"
     )
     return [h for h in hrefs if h]
 
