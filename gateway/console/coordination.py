@@ -30,9 +30,7 @@ def _stream_response(request, body) -> Response:
     )
 
 
-# (50, not 200: at 1,000 villages the page must stay under the 150 KB a first load may take, and
-# a dozen details of 200 rows made most of its weight: bench/console_weight.py, issue #24)
-DETAIL_ROWS_SHOWN = 50
+DETAIL_ROWS_SHOWN = 200
 # seconds the services have to compute an export-only detail (a national year of sales by village
 # and partner is ~50,000 rows summed from ~1.5 million daily ones); the page
 # keeps MAILLAGE_RPC_TIMEOUT

@@ -111,17 +111,17 @@ def test_a_chart_draws_the_fifteen_largest_villages(coordination_gateway):
 
 
 def test_a_detail_shows_its_first_rows_and_says_the_csv_has_them_all(coordination_gateway):
-    assert DETAIL_ROWS_SHOWN == 50
+    assert DETAIL_ROWS_SHOWN == 200
     response = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}")
     assert response.status_code == 200
     dom = parse_dom(response.text)
     table = dom.by_id("table-partner_sales")
     assert table is not None
     rows = body_rows(table)
-    assert len(rows) == 50
-    assert rows[0][0] == "Partenaire 001" and rows[-1][0] == "Partenaire 050"
-    assert "Partenaire 051" not in response.text
-    assert "Les 50 premières lignes sur 250 : le CSV les contient toutes." in response.text
+    assert len(rows) == 200
+    assert rows[0][0] == "Partenaire 001" and rows[-1][0] == "Partenaire 200"
+    assert "Partenaire 201" not in response.text
+    assert "Les 200 premières lignes sur 250 : le CSV les contient toutes." in response.text
     section = next(
         s for s in dom.iter("section") if s.attrs.get("aria-labelledby") == "h-partner_sales"
     )
