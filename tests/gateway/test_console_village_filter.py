@@ -195,3 +195,30 @@ def test_a_bad_period_on_the_report_form_is_said_beside_its_field_and_keeps_the_
     assert ticked == ["v003"]
     search = next(n for n in dom.iter("input") if n.attrs.get("id") == "vq")
     assert search.attrs["value"] == "x" * 80, "a search is cut at 80 characters"
+
+
+def test_the_round_form_of_a_long_network_searches_its_villages_and_keeps_the_ticked_ones():
+    from gateway.console.framework import templates
+
+    every = [{"id": f"v{n:03d}", "name": f"Village {n:03d}"} for n in range(1, 41)]
+    choice = village_choice.choose(every, ["v040"], "village 01")
+    html = templates.get_template("logistics/rounds.html").render(
+        rounds=[],
+        names={v["id"]: v["name"] for v in every},
+        choice=choice,
+        vehicles=[],
+        errors={},
+        values={"village_ids": ["v040"], "supplier_pickups": True},
+        shown=20,
+        principal=None,
+        csrf="x",
+        nav={"path": "/console/coordination/tournees"},
+    )
+    dom = parse_dom(html)
+    boxes = [n for n in dom.iter("input") if n.attrs.get("name") == "village_ids"]
+    assert [(b.attrs["value"], "checked" in b.attrs) for b in boxes] == [("v040", True)] + [
+        (f"v{n:03d}", False) for n in range(10, 20)
+    ]
+    search = next(n for n in dom.iter("button") if n.attrs.get("id") == "search-villages")
+    assert (search.attrs["name"], search.attrs["value"]) == ("chercher", "1")
+    assert [n.attrs["for"] for n in dom.iter("label") if n.attrs.get("for") == "vq"] == ["vq"]
