@@ -74,4 +74,15 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     fail "the browser tests need chromium and chromedriver (apt-get install chromium chromium-driver)"
   fi
 fi
+
+# the consoles' accessibility test runs axe-core (package.json, pinned in package-lock.json) in the
+# browser; it is installed from the npm registry by npm's own client, no package's script run
+cd "$(dirname "$0")/.." || fail "cannot enter the repository"
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  command -v npm >/dev/null 2>&1 \
+    || fail "the accessibility test needs axe-core from npm, and npm is not installed (apt-get install npm)"
+  echo "installing axe-core (npm ci --ignore-scripts: the accessibility test of the consoles)"
+  npm ci --ignore-scripts --no-audit --no-fund >/dev/null 2>&1 \
+    || fail "could not install axe-core (run: npm ci --ignore-scripts)"
+fi
 exit 0

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import InvalidInput, ServiceUnavailable
-from gateway.console import exports
+from gateway.console import exports, village_choice
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
 from gateway.console.framework import COORDINATOR, STAFF, error_page, page
@@ -38,6 +38,14 @@ EXPORT_RPC_TIMEOUT = 30.0
 # the villages' tables show this many villages a page (a national network has a thousand); the
 # totals are the whole selection's, and the CSV has every village
 VILLAGES_PER_PAGE = 100
+
+
+def _csv_response(chunks, name: str) -> Response:
+    return Response(
+        chunks,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _incomplete(result, ctx) -> Response:
@@ -157,7 +165,7 @@ class CoordinationPages:
             details=details,
             charts=charts,
             tiles=tiles,
-            every=every,
+            choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
             wanted=wanted,
             errors=errors,
             query=query,
@@ -171,6 +179,8 @@ class CoordinationPages:
     @page("/console/coordination/export/<table>.csv", roles=COORDINATOR)
     def page_coordination_csv(self, ctx):
         table = ctx.params["table"]
+        if table == "sales_by_partner":
+            return self._sales_by_partner_csv(ctx)
         result, *_ = self._figures(ctx, (table,) if table in F.EXPORT_ONLY_DETAILS else ())
         if result["unavailable"]:
             return _incomplete(result, ctx)
@@ -179,20 +189,49 @@ class CoordinationPages:
             return error_page(
                 404, "Introuvable", "Ce tableau n'existe pas pour cette période.", ctx.principal
             )
-        body = exports.to_csv(*tables[table])
-        name = f"maillage-{table}-{result['date_from']}-{result['date_to']}.csv"
-        return Response(
-            body,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        return _csv_response(
+            exports.csv_chunks(*tables[table]),
+            f"maillage-{table}-{result['date_from']}-{result['date_to']}.csv",
+        )
+
+    def _sales_by_partner_csv(self, ctx):
+        """Sales per village and partner (tens of thousands of rows for a national year): asked of
+        the orders service alone, as bare rows, the village names beside, and streamed."""
+        date_from, date_to, _errors = F.parse_period(ctx.args)
+        wanted = [v for v in ctx.args.getlist("village") if v] or None
+        names = eventlet.spawn(self.members_rpc.village_names, None)
+        try:
+            rows = self.orders_rpc.with_timeout(EXPORT_RPC_TIMEOUT).sales_by_partner(
+                date_from.isoformat(), date_to.isoformat(), wanted
+            )
+        except (ServiceUnavailable, RemoteError):
+            log.warning("the sales by partner export is refused", exc_info=True)
+            names.kill()
+            return _incomplete({"unavailable": ["orders"]}, ctx)
+        village_names = {v["id"]: v["name"] for v in names.wait()}
+        header = [F.csv_label(k) for k in ("village_name", "partner_name", "sales_cents")]
+        cells = (
+            [village_names.get(v, v), partner, F.csv_value("sales_cents", cents)]
+            for v, _partner_id, partner, cents in rows
+        )
+        return _csv_response(
+            exports.csv_chunks(header, cells),
+            f"maillage-sales_by_partner-{date_from}-{date_to}.csv",
         )
 
     @page("/console/coordination/rapport", roles=COORDINATOR)
     def page_report_form(self, ctx):
         date_from, date_to, errors = F.parse_period(ctx.args)
         every = self.members_rpc.village_names(None)
+        wanted = [v for v in ctx.args.getlist("village") if v]
         return ctx.render(
-            "report.html", every=every, date_from=date_from, date_to=date_to, errors=errors
+            "report.html",
+            choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
+            wanted=wanted,
+            recipient=(ctx.args.get("pour") or "").strip()[:120],
+            date_from=date_from,
+            date_to=date_to,
+            errors=errors,
         )
 
     @page("/console/coordination/rapport.pdf", roles=COORDINATOR)
@@ -201,7 +240,9 @@ class CoordinationPages:
         if errors:
             return ctx.render(
                 "report.html",
-                every=every,
+                choice=village_choice.choose(every, wanted, ctx.args.get("vq", "")),
+                wanted=wanted,
+                recipient=(ctx.args.get("pour") or "").strip()[:120],
                 date_from=result["date_from"],
                 date_to=result["date_to"],
                 errors=errors,

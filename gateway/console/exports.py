@@ -11,15 +11,28 @@ from backbone.csv_cells import safe_cell
 from backbone.formats import counted, plural
 from gateway.console import figures as F
 
+CSV_CHUNK_ROWS = 2000  # rows written per piece of a streamed CSV
 
-def to_csv(header: list[str], rows: list[list]) -> bytes:
-    """Every cell, header included, through `safe_cell`: names typed by people
-    never run as formulas."""
+
+def csv_chunks(header: list[str], rows):
+    """The CSV in pieces of CSV_CHUNK_ROWS rows (bytes): a national export of tens of thousands of
+    rows starts at once and is never held whole as text. Every cell, header included, through
+    `safe_cell`: names typed by people never run as formulas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow([safe_cell(cell) for cell in header])
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    for n, row in enumerate(rows, 1):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if n % CSV_CHUNK_ROWS == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def to_csv(header: list[str], rows: list[list]) -> bytes:
+    return b"".join(csv_chunks(header, rows))
 
 
 def csv_tables(result: dict) -> dict[str, tuple[list[str], list[list]]]:

@@ -10,6 +10,7 @@ from backbone.errors import Conflict, InvalidInput
 from backbone.messages import french, msg
 from backbone.schemas import load
 from gateway import i18n
+from gateway.console import village_choice
 from gateway.console.form_values import whole_number
 from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
 from gateway.console.public_pages import UNIT_LABELS
@@ -151,6 +152,9 @@ class LogisticsPages:
     def page_rounds(self, ctx):
         errors, values = {}, {"village_ids": [], "supplier_pickups": True}
         names = self._village_names()
+        # a national network's villages are searched for, not all listed (village_choice.py):
+        # "Chercher" sends the form back with what was typed and ticked, planning nothing
+        searching = ctx.request.method == "POST" and ctx.form.get("chercher") == "1"
         if ctx.request.method == "POST":
             values = {
                 "date": ctx.form.get("date", "").strip(),
@@ -158,6 +162,7 @@ class LogisticsPages:
                 "village_ids": [v for v in ctx.form.getlist("village_ids") if v],
                 "supplier_pickups": ctx.form.get("supplier_pickups") == "1",
             }
+        if ctx.request.method == "POST" and not searching:
             data = filled(values)
             data["supplier_pickups"] = values["supplier_pickups"]
             try:  # every field's error at once, the villages' included, before anything is asked
@@ -174,10 +179,13 @@ class LogisticsPages:
                 except (InvalidInput, Conflict) as exc:
                     errors = form_errors(exc)
         rounds = self.orders_rpc.list_rounds(None, None, None, {"limit": ROUNDS_SHOWN})
+        every = [{"id": i, "name": n} for i, n in sorted(names.items(), key=lambda kv: kv[1])]
+        query = ctx.form.get("vq", "") if ctx.request.method == "POST" else ""
         return ctx.render(
             "logistics/rounds.html",
             rounds=rounds,
             names=names,
+            choice=village_choice.choose(every, values["village_ids"], query),
             vehicles=[v for v in self.orders_rpc.list_vehicles() if v["active"]],
             errors=errors,
             values=values,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from backbone.formats import counted
 from gateway.console import figures as F
 from gateway.console.exports import narrative
 from gateway.console.framework import french_date
@@ -129,6 +130,113 @@ class Report(FPDF):
         self.ln(3)
 
 
+# a report on this many villages or fewer keeps a table per village; a larger one (a national
+# network's thousand villages would fill hundreds of pages) is a summary a funder reads in five
+# minutes, the per-village detail left to the villages' CSV export
+DETAIL_UP_TO = 15
+# the figures the summary's tables add up, the first present ones
+KEY_FIGURES = (
+    "orders",
+    "sales_cents",
+    "parcels_received",
+    "volunteer_minutes",
+    "help_requests_done",
+    "attendance",
+    "new_members",
+)
+GROUP_NAMES = (
+    "Le quart le plus actif",
+    "Le deuxième quart",
+    "Le troisième quart",
+    "Le quart le moins actif",
+)
+
+
+def _activity(result: dict) -> str | None:
+    return next((n for n in ("sales_cents", "orders") if n in result["totals"]), None)
+
+
+def activity_groups(result: dict) -> list[dict]:
+    """The villages in four groups of (nearly) equal size by their activity (sales, else orders),
+    the most active first: its villages, the sums of the key figures and its first three."""
+    measure = _activity(result)
+    if measure is None:
+        return []
+    value = {v["id"]: result["rows"].get(v["id"], {}).get(measure) or 0 for v in result["villages"]}
+    ranked = sorted(result["villages"], key=lambda v: (-value[v["id"]], v["name"]))
+    keys = [n for n in KEY_FIGURES if n in result["totals"]][:5]
+    groups, size = [], len(ranked) / len(GROUP_NAMES)
+    for n, title in enumerate(GROUP_NAMES):
+        members = ranked[round(n * size) : round((n + 1) * size)]
+        if not members:
+            continue
+        sums = {
+            k: sum(
+                result["rows"].get(v["id"], {}).get(k) or 0
+                for v in members
+                if isinstance(result["rows"].get(v["id"], {}).get(k), (int, float))
+            )
+            for k in keys
+        }
+        groups.append({"title": title, "villages": members, "sums": sums, "first": members[:3]})
+    return groups
+
+
+def _summary(pdf: Report, result: dict) -> None:
+    totals = result["totals"]
+    keys = [n for n in result["names"] if n in totals]
+    pdf.text_line("Les chiffres clés du réseau", size=14, bold=True, height=8)
+    pdf.table(
+        ["Chiffre", "Total sur la période"],
+        [[F.label(n), F.display(n, totals[n])] for n in keys],
+        first_width=110,
+    )
+    groups = activity_groups(result)
+    if not groups:
+        return
+    measure = _activity(result)
+    pdf.text_line("Par groupe de villages", size=14, bold=True, height=8)
+    pdf.text_line(
+        f"Les villages rangés par {F.label(measure).lower()}, en quatre groupes de même taille.",
+        size=10,
+    )
+    keys = list(groups[0]["sums"])
+    pdf.table(
+        ["Groupe", "Villages"] + [F.label(k) for k in keys],
+        [
+            [g["title"], str(len(g["villages"]))] + [F.display(k, g["sums"][k]) for k in keys]
+            for g in groups
+        ],
+        first_width=45,
+    )
+    pdf.text_line("Points forts", size=12, bold=True, height=7)
+    for g in groups[:2]:
+        share = g["sums"].get(measure, 0) * 100 // totals[measure] if totals.get(measure) else None
+        first = ", ".join(
+            f"{v['name']} ({F.display(measure, result['rows'].get(v['id'], {}).get(measure))})"
+            for v in g["first"]
+        )
+        pdf.text_line(
+            f"• {g['title']} : {len(g['villages'])} villages"
+            + (f", {share} % du total" if share is not None else "")
+            + f" ; en tête : {first}.",
+            size=10,
+        )
+    quiet = [v for v in result["villages"] if not result["rows"].get(v["id"], {}).get(measure)]
+    if quiet:
+        pdf.text_line(
+            f"• {counted(len(quiet), 'village', 'villages')} sans {F.label(measure).lower()} "
+            "sur la période : "
+            "à accompagner en priorité.",
+            size=10,
+        )
+    pdf.text_line(
+        "Le détail de chaque village est dans l'export CSV « les villages » de la page de "
+        "coordination.",
+        size=10,
+    )
+
+
 def render(result: dict, audience: str = "") -> bytes:
     pdf = Report()
     pdf.set_title("Rapport d'impact — Maillage")
@@ -139,7 +247,12 @@ def render(result: dict, audience: str = "") -> bytes:
     )
     if audience:
         pdf.text_line(f"À l'attention de : {audience}", size=11)
-    pdf.text_line("Villages : " + ", ".join(v["name"] for v in result["villages"]), size=11)
+    count = len(result["villages"])
+    detailed = count <= DETAIL_UP_TO
+    if detailed:
+        pdf.text_line("Villages : " + ", ".join(v["name"] for v in result["villages"]), size=11)
+    else:
+        pdf.text_line(f"Villages : les {count} villages choisis du réseau.", size=11)
     pdf.ln(3)
     pdf.text_line("En bref", size=14, bold=True, height=8)
     for sentence in narrative(result):
@@ -147,15 +260,18 @@ def render(result: dict, audience: str = "") -> bytes:
     pdf.ln(3)
     for chart in F.chart_series(result, limit=2):
         pdf.bars(chart["title"], chart["bars"], chart["unit"])
-    pdf.text_line("Les chiffres par village", size=14, bold=True, height=8)
-    header, rows = F.village_table(result)
-    step = 6  # columns per table, so that each stays readable on A4
-    names = header[1:]
-    for start in range(0, max(len(names), 1), step):
-        pdf.table(
-            [header[0]] + names[start : start + step],
-            [[r[0]] + r[1 + start : 1 + start + step] for r in rows],
-        )
+    if not detailed:
+        _summary(pdf, result)
+    else:
+        pdf.text_line("Les chiffres par village", size=14, bold=True, height=8)
+        header, rows = F.village_table(result)
+        step = 6  # columns per table, so that each stays readable on A4
+        names = header[1:]
+        for start in range(0, max(len(names), 1), step):
+            pdf.table(
+                [header[0]] + names[start : start + step],
+                [[r[0]] + r[1 + start : 1 + start + step] for r in rows],
+            )
     if result["unavailable"]:
         pdf.text_line(
             "Chiffres non disponibles pour ce rapport : " + ", ".join(result["unavailable"]) + ".",

@@ -585,3 +585,31 @@ def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
         summed.values(),
         key=lambda r: (-r["parcels_received"], r["sender_kind_label"], r["sender_name"]),
     )
+
+
+def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_ids=None) -> list:
+    """[village_id, partner_id, partner_name, sales_cents] per village and partner with sales, by
+    village then partner: the coordinator's export of tens of thousands of rows, as bare lists
+    (a third of the bytes of dicts over RPC) and without the other figures village_figures
+    computes. The same sums as its `sales_by_partner` detail."""
+    known = set(uow.session.scalars(select(KnownVillage.id)).all())
+    wanted = None if village_ids is None else list(village_ids)
+    months = _whole_months(uow, date_from, date_to)
+    rolled = set(
+        uow.session.scalars(
+            select(RolledDay.day).where(RolledDay.day >= date_from, RolledDay.day <= date_to)
+        )
+    )
+    in_months = set().union(*months.values())
+    sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, True)
+    for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
+        sold += _sales(uow, span_start, span_end, wanted)
+    summed, partner_names = {}, {}
+    for village_id, partner_id, partner_name, cents in sold:
+        summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
+        partner_names[partner_id] = partner_name
+    return [
+        [village_id, partner_id, partner_names[partner_id], cents]
+        for (village_id, partner_id), cents in sorted(summed.items())
+        if village_id in known
+    ]

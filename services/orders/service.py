@@ -212,6 +212,15 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
             uow, query["date_from"], query["date_to"], query["village_ids"], query["details"]
         )
 
+    @rpc_method()
+    def sales_by_partner(self, uow, date_from, date_to, village_ids=None):
+        """Sales per village and partner over the period, as bare rows: the coordinator's CSV
+        export (figures.sales_by_village_and_partner)."""
+        query = parse_period(date_from, date_to, village_ids)
+        return figures.sales_by_village_and_partner(
+            uow, query["date_from"], query["date_to"], query["village_ids"]
+        )
+
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py -------
 
     @rpc_method(inputs={"data": HelpRequestInput})

@@ -336,3 +336,51 @@ def test_details_read_in_french_and_hide_codes_that_have_a_label():
     assert csv_row[-2:] == ["2026-12-01", "2026-12-02T10:00:00+00:00"], (
         "the spreadsheet keeps sortable dates"
     )
+
+
+def test_a_long_csv_is_written_in_pieces_that_make_the_same_file():
+    rows = [[f"Village {n}", "=Partenaire", n] for n in range(5000)]
+    pieces = list(exports.csv_chunks(["Village", "Partenaire", "Ventes (€)"], iter(rows)))
+    assert len(pieces) == 3, "2,000 rows a piece, the rest in the last"
+    body = b"".join(pieces)
+    assert body == exports.to_csv(["Village", "Partenaire", "Ventes (€)"], rows)
+    lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert len(lines) == 5001 and lines[4000] == ["Village 3999", "'=Partenaire", "3999"]
+
+
+def test_a_national_report_is_a_summary_by_group_of_villages_with_the_detail_left_to_the_csv():
+    villages = [{"id": f"v{n:04d}", "name": f"Village {n:04d}"} for n in range(1, 1001)]
+    rows = {v["id"]: {"orders": n, "sales_cents": 100 * n} for n, v in enumerate(villages, 1)}
+    rows["v0001"] = {"orders": 0, "sales_cents": 0}
+    result = {
+        "villages": villages,
+        "names": ["orders", "sales_cents"],
+        "rows": rows,
+        "totals": {
+            "orders": sum(r["orders"] for r in rows.values()),
+            "sales_cents": sum(r["sales_cents"] for r in rows.values()),
+        },
+        "details": {},
+        "unavailable": [],
+        "date_from": date(2026, 1, 1),
+        "date_to": date(2026, 12, 31),
+    }
+    from gateway.console import report_pdf
+
+    groups = report_pdf.activity_groups(result)
+    assert [len(g["villages"]) for g in groups] == [250] * 4
+    assert [v["name"] for v in groups[0]["first"]] == [
+        "Village 1000",
+        "Village 0999",
+        "Village 0998",
+    ]
+    assert groups[3]["villages"][-1]["name"] == "Village 0001", "no sales: the last group"
+    pdf = exports.pdf_report(result)
+    assert len(pdf) < 60_000 and pdf.count(b"/Type /Page") <= 5, "a few pages"
+    texts = _pdf_texts(pdf)
+    assert any("Le quart le plus actif 250" in t for t in texts)
+    assert any("Points forts" in t for t in texts), "the heading (bold font)"
+    assert any("Village 0998 (998,00" in t for t in texts), "the first villages of a group"
+    assert any("1 village sans ventes" in t for t in texts)
+    assert not any("Village 0500" in t for t in texts), "no table of every village"
+    assert any("export CSV" in t for t in texts)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.console import village_choice
 from tests.support.coordination import PERIOD, get_as_coordinator, parse_dom
 
 SCRIPT = Path(__file__).resolve().parents[2] / "gateway" / "console" / "static" / "filter.js"
@@ -116,12 +117,108 @@ def test_a_short_list_has_no_search_box():
     assert result["field"] is None and not result["long"]
 
 
-def test_the_coordination_page_marks_its_village_lists_for_the_search_box(coordination_gateway):
-    dom = parse_dom(
-        get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}").text
+def test_a_short_network_lists_every_village_with_the_search_box_of_the_browser():
+    every = [{"id": f"v{i}", "name": f"Village {i}"} for i in range(village_choice.LIST_ALL_UP_TO)]
+    choice = village_choice.choose(every, [], "")
+    assert not choice.search and choice.shown == every and choice.note == ""
+
+
+def test_the_coordination_page_of_a_long_network_searches_its_villages_on_the_server(
+    coordination_gateway,
+):
+    """150 villages: no checkbox for each, but a search field; what is ticked stays listed."""
+    page = get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}").text
+    dom = parse_dom(page)
+    assert not [node for node in dom.iter() if "data-filterable" in node.attrs]
+    boxes = [n for n in dom.iter("input") if n.attrs.get("name") == "village"]
+    assert boxes == []
+    field = next(n for n in dom.iter("input") if n.attrs.get("id") == "vq")
+    assert field.attrs["type"] == "search" and field.attrs["aria-describedby"] == "vq-note"
+    assert [n.attrs["for"] for n in dom.iter("label") if n.attrs.get("for") == "vq"] == ["vq"]
+
+    searched = get_as_coordinator(
+        coordination_gateway, f"/console/coordination?{PERIOD}&village=v150&vq=village+01"
+    ).text
+    dom = parse_dom(searched)
+    boxes = [n for n in dom.iter("input") if n.attrs.get("name") == "village"]
+    assert [(b.attrs["value"], "checked" in b.attrs) for b in boxes] == [("v150", True)] + [
+        (f"v{i:03d}", False) for i in range(10, 20)
+    ]
+    links = [a.attrs["href"] for a in dom.iter("a") if "/aujourdhui" in a.attrs.get("href", "")]
+    assert links[0] == "/console/villages/v150/aujourdhui" and len(links) == 11
+
+    wide = parse_dom(
+        get_as_coordinator(coordination_gateway, f"/console/coordination?{PERIOD}&vq=VILLAGE").text
     )
-    marked = [node for node in dom.iter("fieldset") if "data-filterable" in node.attrs]
-    marked += [node for node in dom.iter("ul") if "data-filterable" in node.attrs]
-    assert [node.attrs["data-filterable"] for node in marked] == ["Chercher un village"] * 2
-    scripts = [node.attrs.get("src") for node in dom.iter("script")]
-    assert "/console/static/filter.js" in scripts
+    assert len([n for n in wide.iter("input") if n.attrs.get("name") == "village"]) == (
+        village_choice.SEARCH_SHOWN
+    )
+    assert "150 villages contiennent « VILLAGE »" in wide.text()
+
+
+def test_the_report_form_keeps_the_ticked_villages_and_the_recipient_through_a_search(
+    coordination_gateway,
+):
+    dom = parse_dom(
+        get_as_coordinator(
+            coordination_gateway,
+            f"/console/coordination/rapport?{PERIOD}&village=v003&vq=Village+014&pour=Commune+X",
+        ).text
+    )
+    boxes = [n for n in dom.iter("input") if n.attrs.get("name") == "village"]
+    assert [(b.attrs["value"], "checked" in b.attrs) for b in boxes][:2] == [
+        ("v003", True),
+        ("v014", False),
+    ]
+    assert (
+        next(n for n in dom.iter("input") if n.attrs.get("id") == "pour").attrs["value"]
+        == "Commune X"
+    )
+    search = next(n for n in dom.iter("button") if n.attrs.get("id") == "search-villages")
+    assert search.attrs["formaction"] == "/console/coordination/rapport"
+
+
+def test_a_bad_period_on_the_report_form_is_said_beside_its_field_and_keeps_the_choice(
+    coordination_gateway,
+):
+    response = get_as_coordinator(
+        coordination_gateway,
+        "/console/coordination/rapport.pdf?du=01%2F01%2F2026&au=2026-06-30&village=v003"
+        "&vq=" + "x" * 300 + "&pour=Commune+X",
+    )
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/html")
+    dom = parse_dom(response.text)
+    field = next(n for n in dom.iter("input") if n.attrs.get("id") == "du")
+    assert field.attrs["aria-invalid"] == "true" and field.attrs["aria-describedby"] == "err-du"
+    assert next(n for n in dom.iter("span") if n.attrs.get("id") == "err-du").text()
+    ticked = [n.attrs["value"] for n in dom.iter("input") if "checked" in n.attrs]
+    assert ticked == ["v003"]
+    search = next(n for n in dom.iter("input") if n.attrs.get("id") == "vq")
+    assert search.attrs["value"] == "x" * 80, "a search is cut at 80 characters"
+
+
+def test_the_round_form_of_a_long_network_searches_its_villages_and_keeps_the_ticked_ones():
+    from gateway.console.framework import templates
+
+    every = [{"id": f"v{n:03d}", "name": f"Village {n:03d}"} for n in range(1, 41)]
+    choice = village_choice.choose(every, ["v040"], "village 01")
+    html = templates.get_template("logistics/rounds.html").render(
+        rounds=[],
+        names={v["id"]: v["name"] for v in every},
+        choice=choice,
+        vehicles=[],
+        errors={},
+        values={"village_ids": ["v040"], "supplier_pickups": True},
+        shown=20,
+        principal=None,
+        csrf="x",
+        nav={"path": "/console/coordination/tournees"},
+    )
+    dom = parse_dom(html)
+    boxes = [n for n in dom.iter("input") if n.attrs.get("name") == "village_ids"]
+    assert [(b.attrs["value"], "checked" in b.attrs) for b in boxes] == [("v040", True)] + [
+        (f"v{n:03d}", False) for n in range(10, 20)
+    ]
+    search = next(n for n in dom.iter("button") if n.attrs.get("id") == "search-villages")
+    assert (search.attrs["name"], search.attrs["value"]) == ("chercher", "1")
+    assert [n.attrs["for"] for n in dom.iter("label") if n.attrs.get("for") == "vq"] == ["vq"]

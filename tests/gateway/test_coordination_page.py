@@ -200,10 +200,20 @@ def test_sales_by_partner_is_asked_for_by_its_csv_only(coordination_gateway):
         'filename="maillage-sales_by_partner-2026-01-01-2026-06-30.csv"'
         in export.headers["Content-Disposition"]
     )
-    orders_calls = [c[2] for c in CALLS if c[:2] == ("orders", "village_figures")]
-    assert orders_calls == [("2026-01-01", "2026-06-30", None, ["sales_by_partner"])]
+    # the export asks the orders service alone, its lean method, not every service's figures
+    assert [c for c in CALLS if c[1] != "village_names"] == [
+        ("orders", "sales_by_partner", ("2026-01-01", "2026-06-30", None))
+    ]
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == ["Village", "Partenaire", "Ventes (€)"]
     assert ["Village 002", "Fromagerie du Causse", "45,50"] in lines
     assert ["Village 149", "Boulangerie Martin", "12,00"] in lines
     assert len(lines) == 3
+
+    one = get_as_coordinator(
+        coordination_gateway,
+        f"/console/coordination/export/sales_by_partner.csv?{PERIOD}&village=v149",
+    )
+    assert list(csv.reader(io.StringIO(one.content.decode("utf-8-sig")), delimiter=";"))[1:] == [
+        ["Village 149", "Boulangerie Martin", "12,00"]
+    ]

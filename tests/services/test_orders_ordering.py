@@ -641,6 +641,16 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
                 "sales_cents": 640,
             }
         ]
+        # the CSV export's own query: the same sums, as bare rows, for the villages asked
+        assert figures.sales_by_village_and_partner(uow, date(2026, 12, 1), date(2026, 12, 1)) == [
+            [world.village, world.baker, world.bread["partner_name"], 640]
+        ]
+        assert (
+            figures.sales_by_village_and_partner(
+                uow, date(2026, 12, 1), date(2026, 12, 1), [world.other_village]
+            )
+            == []
+        )
         assert result["details"]["partner_sales"] == [
             {
                 "partner_id": world.baker,
@@ -928,6 +938,10 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
             result = figures.village_figures(
                 uow, date_from, date_to, list(village_ids) or None, ("sales_by_partner",)
             )
+            # the CSV export's own query says the same, rolled up or not
+            assert figures.sales_by_village_and_partner(
+                uow, date_from, date_to, list(village_ids) or None
+            ) == [list(row.values()) for row in result["details"]["sales_by_partner"]]
         return Figures(
             {
                 v: (f["orders"], f["sales_cents"], f["parcels_received"], f["parcels_handed_over"])

@@ -125,6 +125,18 @@ class FakeOrders:
         return {"figures": figures, "details": found}
 
     @rpc
+    def sales_by_partner(self, date_from, date_to, village_ids=None):
+        CALLS.append(("orders", "sales_by_partner", (date_from, date_to, village_ids)))
+        return [
+            row
+            for row in (
+                ["v002", "p001", "Fromagerie du Causse", 4550],
+                ["v149", "p002", "Boulangerie Martin", 1200],
+            )
+            if village_ids is None or row[0] in village_ids
+        ]
+
+    @rpc
     def list_rounds(self, village_ids=None, on_date=None, partner_id=None):
         CALLS.append(("orders", "list_rounds", (village_ids, on_date)))
         return []

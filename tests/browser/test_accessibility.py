@@ -1,0 +1,133 @@
+"""Every console page a person opens, found in gateway.console.framework.PAGES (a page added later
+is checked too), opened in Chromium as a concierge (their village) and as the coordinator: no
+serious or critical axe-core violation, no horizontal scroll at 768 px nor at 1024×768, and a first
+load under 150 KB (issue #24). The checks: tests/support/page_checks.py."""
+
+import re
+
+import pytest
+import requests
+
+import gateway.service  # noqa: F401  (its pages fill PAGES)
+from gateway.console.framework import PAGES
+from tests.support import page_checks
+
+pytestmark = [pytest.mark.stack, pytest.mark.broker]
+
+CONCIERGES = [f"{name}@maillage.test" for name in ("lucie", "karim", "jeanne", "paul")]
+COORDINATOR = "coordination@maillage.test"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _axe_installed():
+    if not page_checks.AXE.exists():
+        pytest.fail(page_checks.AXE_MISSING)
+
+
+# pages of records the demo data lacks and that take more than a form to make: a round needs
+# home deliveries or supplier orders due that day to carry. Listed here so that it shows as a gap,
+# and a page newly unreachable still fails the test
+NOT_IN_DEMO_DATA = {"/console/coordination/tournees/<round_id>"}
+
+
+def _itinerant_concierge(stack) -> tuple[str, dict]:
+    """The demo concierge whose village is served by a truck (it has stops: their pages too)."""
+    villages = {
+        v["id"]: v
+        for v in requests.get(
+            stack.url("/api/villages"), headers=stack.login(COORDINATOR), timeout=10
+        ).json()
+    }
+    for email in CONCIERGES:
+        me = requests.get(stack.url("/api/me"), headers=stack.login(email), timeout=10).json()
+        if villages[me["village_id"]].get("kind") == "itinerant":
+            return email, villages[me["village_id"]]
+    raise AssertionError("no demo village is itinerant")
+
+
+def _seed(stack, email: str, village_id: str) -> None:
+    """What a concierge adds in a minute and the demo data may lack: a truck's stop and a
+    permanence, so that their pages (edit, remove) are reached by their links."""
+    headers = stack.login(email)
+    stops = requests.get(
+        stack.url(f"/api/villages/{village_id}/stops"), headers=headers, timeout=10
+    ).json()
+    if not stops:
+        added = requests.post(
+            stack.url(f"/api/villages/{village_id}/stops"),
+            headers=headers,
+            json={"name": "Place de l'église", "commune": "Le Bourg", "weekly": []},
+            timeout=10,
+        )
+        assert added.status_code in (200, 201), added.text
+    session = requests.Session()
+    stack.console_sign_in(session, email)
+    page = session.get(stack.url(f"/console/villages/{village_id}/horaires"), timeout=10)
+    if "/permanences/" not in page.text:
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+        added = session.post(
+            stack.url(f"/console/villages/{village_id}/horaires"),
+            data={
+                "csrf": csrf,
+                "action": "permanence",
+                "perm-name": "La Poste",
+                "perm-day": "tuesday",
+                "perm-opens": "9h00",
+                "perm-closes": "11h00",
+            },
+            timeout=10,
+        )
+        assert "/permanences/" in added.text, added.text[-2000:]
+
+
+def _village_of(stack, email: str) -> dict:
+    own = requests.get(stack.url("/api/me"), headers=stack.login(email), timeout=10).json()
+    villages = requests.get(
+        stack.url("/api/villages"), headers=stack.login(COORDINATOR), timeout=10
+    ).json()
+    return next(v for v in villages if v["id"] == own["village_id"])
+
+
+def _check_as(stack, browsers, role: str) -> list:
+    """Every page in a village with a counter (its parcels, help requests...), then the village
+    pages not reached there in the village served by a truck (its stops)."""
+    itinerant_email, itinerant = _itinerant_concierge(stack)
+    _seed(stack, itinerant_email, itinerant["id"])
+    paths = page_checks.html_pages(PAGES, (role,))
+    results, pending = [], paths
+    for email, village in (
+        (CONCIERGES[0], _village_of(stack, CONCIERGES[0])),
+        (itinerant_email, itinerant),
+    ):
+        if results:  # the second village: its list pages again (their links), and what is left
+            pending = [
+                p for p in paths if "<village_id>" in p and (p in pending or p.count("<") == 1)
+            ]
+        browser = browsers()
+        browser.log_in(email if role == "concierge" else COORDINATOR)
+        found, pending = page_checks.check_pages(
+            browser.driver,
+            stack.base_url,
+            pending,
+            {"village_id": village["id"], "slug": village["slug"]},
+        )
+        results += found
+    missing = set(pending) - NOT_IN_DEMO_DATA
+    assert not missing, f"no page of the demo data links to {sorted(missing)}"
+    return results
+
+
+@pytest.mark.parametrize("role", ["concierge", "coordinator"])
+def test_every_console_page_is_accessible_fits_768_px_and_weighs_under_150_kb(
+    stack, browsers, role
+):
+    results = _check_as(stack, browsers, role)
+    checked = {r.path for r in results}
+    # the discovery found the pages this person works with, not an empty list
+    assert "/console/villages/<village_id>/commandes/<order_id>" in checked
+    assert "/console/villages/<village_id>/horaires/arrets/<stop_id>/supprimer" in checked
+    if role == "coordinator":
+        assert {"/console/coordination", "/console/coordination/rapport"} <= checked
+    problems = [problem for r in results for problem in r.problems()]
+    assert not problems, "\n".join(problems)
+    assert all(r.weight > 0 for r in results)
