@@ -353,6 +353,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown member in this village: {member}.",
     ),
     "date_in_past": ("Cette date est déjà passée.", "The date is in the past."),
+    "missed_stop_needs_note": (
+        "Dites pourquoi l'arrêt a été manqué.",
+        "Say why the stop was missed.",
+    ),
     "not_in_catalogue": (
         "Absent du catalogue de ce village : {item}.",
         "Not in this village's catalogue: {item}.",

@@ -304,6 +304,14 @@ MESSAGES = {
         "Cet arrêt de la tournée est déjà fait.",
         "This stop of the round is already done.",
     ),
+    "round_stop_missed": (
+        "Cet arrêt de la tournée est déjà noté manqué.",
+        "This stop of the round is already marked missed.",
+    ),
+    "parcel_not_known_yet": (
+        "Le colis vient d'arriver : le code pourra être renvoyé dans un instant.",
+        "The parcel has just arrived: its code can be sent again in a moment.",
+    ),
     "service_unavailable": (
         "Le service « {service} » ne répond pas pour le moment ; réessayez dans un instant.",
         "The {service} service is not answering right now; try again shortly.",

@@ -10,6 +10,7 @@ from datetime import datetime
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
+from gateway.console.picker import PickerState, picker_state
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -186,9 +187,22 @@ class ConciergePages:
     def page_suggestions(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values, error_for = {}, {}, None
-        if ctx.request.method == "POST":
-            action = ctx.form.get("action")
-            suggestion_id = ctx.form.get("suggestion_id", "")
+        action = ctx.form.get("action") if ctx.request.method == "POST" else None
+        suggestion_id = ctx.form.get("suggestion_id", "")
+        author = picker_state(self.members_rpc, ctx, "member_id") if action == "create" else None
+        supporter = (
+            picker_state(self.members_rpc, ctx, "member_id", f"sup-{suggestion_id}")
+            if action == "support"
+            else None
+        )
+        choosing = (author or supporter or PickerState()).searched
+        if action and choosing:  # a person to choose first: nothing recorded yet
+            error_for = suggestion_id if supporter else "new"
+            values = {
+                "category": ctx.form.get("category", ""),
+                "text": ctx.form.get("text", "").strip(),
+            }
+        elif action:
             try:
                 if action == "create":
                     values = {
@@ -196,11 +210,11 @@ class ConciergePages:
                         "text": ctx.form.get("text", "").strip(),
                     }
                     self.events_rpc.create_suggestion(
-                        village_id, filled({**values, "member_id": ctx.form.get("member_id")})
+                        village_id, filled({**values, "member_id": author.chosen_id})
                     )
                 elif action == "support":
                     self.events_rpc.support_suggestion(
-                        suggestion_id, {"member_id": ctx.form.get("member_id", "")}, _here(ctx)
+                        suggestion_id, {"member_id": supporter.chosen_id}, _here(ctx)
                     )
                 elif action == "answer":
                     self.events_rpc.change_suggestion_status(
@@ -215,14 +229,15 @@ class ConciergePages:
             except (InvalidInput, Conflict) as exc:
                 errors, error_for = form_errors(exc), suggestion_id or "new"
         suggestions = self.events_rpc.list_suggestions(village_id, {})
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
         return ctx.render(
             "suggestions.html",
             suggestions=suggestions,
             categories=CATEGORY_LABELS,
             status_labels=SUGGESTION_STATUS_LABELS,
             next_status=SUGGESTION_NEXT,
-            members=members,
+            author=author or PickerState(),
+            supporter=supporter or PickerState(),
+            blank=PickerState(),
             errors=errors,
             error_for=error_for,
             values=values,

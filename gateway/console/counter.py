@@ -1,6 +1,6 @@
 """The counter of one village (orders service): take an order for an inhabitant from the village
-catalogue and hand it over; receive a parcel and hand it over with its code; book a help request
-and choose among the ranked volunteers; today's round stops. Village-scoped
+catalogue and hand it over; book a help request and choose among the ranked volunteers; today's
+round stops. (Parcels: parcels.py; the round followed stop by stop: rounds.py.) Village-scoped
 like every concierge page."""
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import whole_number
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
-from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
+from gateway.console.picker import picker_state
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
 from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
-from services.orders.schemas.parcels import SENDER_LABELS
 
 V = "/console/villages/<village_id>"
-PLACE_LABELS = {"shelf": "Étagère", "locker": "Casier"}
 OPEN_HELP = ("requested", "unmatched", "assigned", "accepted", "done")
 
 
@@ -213,85 +211,17 @@ class CounterPages:
             status=400 if errors else 200,
         )
 
-    # --- parcels -------------------------------------------------------------------------------
-
-    @page(V + "/colis", methods="GET,POST", roles=STAFF, village_scoped=True)
-    def page_parcels(self, ctx):
-        village_id = ctx.params["village_id"]
-        errors, values = {}, {}
-        if ctx.request.method == "POST":
-            values = {
-                k: ctx.form.get(k, "").strip()
-                for k in (
-                    "member_id",
-                    "sender_kind",
-                    "sender_name",
-                    "partner_id",
-                    "description",
-                    "place_kind",
-                    "place",
-                )
-            }
-            try:
-                check_logistics_partner(self.partners_rpc, "partner_id", values["partner_id"])
-                parcel = self.orders_rpc.receive_parcel(
-                    village_id, filled(dict(values, idempotency_key=_form_key(ctx)))
-                )
-                return redirect(f"/console/villages/{village_id}/colis/{parcel['id']}?recu=1")
-            except (InvalidInput, Conflict) as exc:
-                errors = form_errors(exc)
-        parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
-        return ctx.render(
-            "parcels.html",
-            parcels=parcels,
-            members=members,
-            senders=SENDER_LABELS,
-            carriers=carriers_offered(self.partners_rpc, village_id),
-            places=PLACE_LABELS,
-            errors=errors,
-            values=values,
-            idempotency_key=_form_key(ctx),
-            status=400 if errors else 200,
-        )
-
-    @page(V + "/colis/<parcel_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
-    def page_parcel(self, ctx):
-        parcel_id = ctx.params["parcel_id"]
-        errors = {}
-        if ctx.request.method == "POST":
-            action = ctx.form.get("action")
-            try:
-                if action == "hand_over":
-                    self.orders_rpc.hand_over_parcel(
-                        parcel_id, {"code": ctx.form.get("code", "").strip()}, _here(ctx)
-                    )
-                elif action == "remind":
-                    self.orders_rpc.remind_parcel(parcel_id, _here(ctx))
-                return redirect(f"/console/villages/{ctx.params['village_id']}/colis/{parcel_id}")
-            except (InvalidInput, Conflict) as exc:
-                errors = form_errors(exc)
-        parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
-        return ctx.render(
-            "parcel.html",
-            parcel=parcel,
-            errors=errors,
-            received=ctx.args.get("recu") == "1",
-            carrier=carrier_name(self.partners_rpc, parcel["partner_id"]),
-            status=400 if errors else 200,
-        )
-
     # --- help requests -------------------------------------------------------------------------
 
     @page(V + "/coups-de-main", methods="GET,POST", roles=STAFF, village_scoped=True)
     def page_help_requests(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
+        requester = picker_state(self.members_rpc, ctx, "requester_member_id")
         if ctx.request.method == "POST":
             values = {
                 k: ctx.form.get(k, "").strip()
                 for k in (
-                    "requester_member_id",
                     "skill",
                     "place",
                     "description",
@@ -303,7 +233,7 @@ class CounterPages:
             data = filled(
                 {
                     "idempotency_key": _form_key(ctx),
-                    "requester_member_id": values["requester_member_id"],
+                    "requester_member_id": requester.chosen_id,
                     "skill": values["skill"],
                     "place": values["place"],
                     "description": values["description"],
@@ -311,22 +241,22 @@ class CounterPages:
                     "ends_at": _aware(values["day"], values["end"]) or values["end"],
                 }
             )
-            try:
-                request = self.orders_rpc.create_help_request(village_id, data)
-                return redirect(f"/console/villages/{village_id}/coups-de-main/{request['id']}")
-            except (InvalidInput, Conflict) as exc:
-                errors = form_errors(exc)
-                for source, target in (("starts_at", "start"), ("ends_at", "end")):
-                    if source in errors:
-                        errors[target] = errors[source]
+            if not requester.searched:  # else a person to choose first: nothing recorded yet
+                try:
+                    request = self.orders_rpc.create_help_request(village_id, data)
+                    return redirect(f"/console/villages/{village_id}/coups-de-main/{request['id']}")
+                except (InvalidInput, Conflict) as exc:
+                    errors = form_errors(exc)
+                    for source, target in (("starts_at", "start"), ("ends_at", "end")):
+                        if source in errors:
+                            errors[target] = errors[source]
         requests_ = self.orders_rpc.list_help_requests(village_id, None)
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
         skills = known_skills(self.members_rpc)
         return ctx.render(
             "help_requests.html",
             open_requests=[r for r in requests_ if r["status"] in OPEN_HELP],
             closed_requests=[r for r in requests_ if r["status"] not in OPEN_HELP][:20],
-            members=members,
+            requester=requester,
             skills=skills,
             errors=errors,
             values=values,

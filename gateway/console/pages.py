@@ -12,9 +12,12 @@ from gateway.console.counter import CounterPages
 from gateway.console.delivery_log import DeliveryLogPages
 from gateway.console.funding_pages import FundingPages
 from gateway.console.logistics_pages import LogisticsPages
+from gateway.console.parcels import ParcelPages
 from gateway.console.personal import PersonalPages
+from gateway.console.picker import PickerPages
 from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
+from gateway.console.rounds import RoundPages
 from gateway.console.session_pages import SessionPages
 
 
@@ -26,6 +29,9 @@ class ConsolePages(
     DeliveryLogPages,
     CataloguePages,
     PlacesPages,
+    ParcelPages,
+    RoundPages,
+    PickerPages,
     CoordinationPages,
     LogisticsPages,
     FundingPages,
@@ -36,7 +42,8 @@ class ConsolePages(
     PersonalPages,
     CommunePages,
 ):
-    """Sign-in, the concierge console of a village (its animations, counter, delivery log,
-    catalogue, hours and places), the coordinator's view, logistics and money, back-office
-    (villages, accounts, partners, parked deliveries), the communes' links, the villages' public
-    pages, the inhabitants' and volunteers' own pages (/moi), and the communes' read-only space."""
+    """Sign-in, the concierge console of a village (its animations, counter, parcels, the day's
+    round, the inhabitant picker, delivery log, catalogue, hours and places), the coordinator's
+    view, logistics and money, back-office (villages, accounts, partners, parked deliveries), the
+    communes' links, the villages' public pages, the inhabitants' and volunteers' own pages
+    (/moi), and the communes' read-only space."""

@@ -288,9 +288,8 @@ class PersonalPages:
         orders = self.orders_rpc.list_orders(
             person["village_id"], {"member_id": person["member_id"]}
         )
-        parcels = self.orders_rpc.list_parcels(
-            person["village_id"], {"member_id": person["member_id"], "status": None}
-        )
+        # their own codes: the one answer that carries them besides the receipt's
+        parcels = self.orders_rpc.own_parcels(person["village_id"], person["member_id"])
         to_answer = []
         if person["volunteer_id"]:
             to_answer = [

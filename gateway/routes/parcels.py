@@ -9,6 +9,7 @@ from services.orders.schemas.parcels import (
     ParcelInput,
     ParcelOutput,
     ParcelReturnInput,
+    ReceivedParcelOutput,
 )
 
 _PARCELS = "/api/villages/<village_id>/parcels"
@@ -27,13 +28,14 @@ class ParcelRoutes:
         roles=STAFF,
         scope="path:village_id",
         body=ParcelInput,
-        response=ParcelOutput,
+        response=ReceivedParcelOutput,
         status=201,
         summary="Déposer un colis pour un·e habitant·e (le code de retrait est donné une fois)",
     )
     def receive_parcel(self, call):
         """`partner_id`, when given, is a logistics partner of the network (La Poste, a carrier): it
-        is told of the parcel's events (feed, webhooks), never of the member nor the code."""
+        is told of the parcel's events (feed, webhooks), never of the member nor the code. This
+        answer is the only one carrying the pickup code: lists and later readings leave it out."""
         check_logistics_partner(self.partners_rpc, "partner_id", call.sent.get("partner_id"))
         return self.orders_rpc.receive_parcel(call.params["village_id"], call.sent)
 

@@ -215,6 +215,47 @@ def record_parcel_returned(uow, envelope: dict) -> None:
     uow.commit()
 
 
+RESENT = "parcel.code_resent"
+
+
+def resend_parcel_code(uow, village_id: str, parcel_id: str) -> dict:
+    """The concierge asks for a waiting parcel's pickup code to be sent to its member again, by
+    the member's channel (`choose_channel`: a call when nothing else will do). One at a time: while
+    the last one has not gone, asking again answers it rather than making another. A parcel this
+    service has not heard of yet (the event is on its way) is a 409; a parcel of another village,
+    or one whose member was erased, is not found; a parcel collected or returned, a 409."""
+    parcel = uow.session.get(WaitingParcel, str(parcel_id))
+    if parcel is None:
+        raise Conflict("parcel_not_known_yet", details={"parcel": str(parcel_id)})
+    if parcel.village_id != village_id:
+        raise NotFound("parcel", str(parcel_id))
+    if parcel.closed_at is not None:
+        raise Conflict("parcel_not_waiting", field="status")
+    member = _member_to_tell(uow, parcel.member_id)
+    if member is None or member.erased_at is not None:
+        raise NotFound("parcel", str(parcel_id))
+    pending = uow.session.scalars(
+        select(Notice).where(
+            Notice.member_id == member.id,
+            Notice.source_type == RESENT,
+            Notice.source_ref.startswith(f"{parcel.parcel_id}/"),
+            Notice.status == "to_send",
+        )
+    ).first()
+    if pending is None:
+        context = _parcel_context(
+            uow.session.get(Village, parcel.village_id), {"pickup_code": parcel.pickup_code}
+        )
+        pending = _new_notice(
+            member, RESENT, f"{parcel.parcel_id}/{uuid.uuid4().hex}", "parcel_received", context
+        )
+        uow.session.add(pending)
+        uow.session.flush()
+    answer = _dump(pending, member)
+    uow.commit()
+    return answer
+
+
 def parcel_reminder_days() -> list[int]:
     """MAILLAGE_PARCEL_REMINDER_DAYS ("3,7"): after how many days a parcel still waiting is
     recalled to its member, once each."""

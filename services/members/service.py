@@ -382,6 +382,11 @@ class MembersService:
         return notices.list_notices(uow, str(village_id), filters["status"], window)
 
     @rpc_method()
+    def resend_parcel_code(self, uow, village_id, parcel_id):
+        """A waiting parcel's pickup code sent to its member again, by their channel."""
+        return notices.resend_parcel_code(uow, str(village_id), str(parcel_id))
+
+    @rpc_method()
     def mark_notice_done(self, uow, village_id, notice_id):
         return notices.mark_done(uow, str(village_id), str(notice_id))
 

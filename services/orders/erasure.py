@@ -10,7 +10,7 @@ ERASURE: dict[str, str] = {
     "place is the hub's shelf",
     "help_requests": "place, description and reasons emptied for the requester "
     "(help_requests.scrub_member); volunteer_member_id is an id only",
-    "round_stops": "address, latitude and longitude emptied "
+    "round_stops": "address, latitude, longitude and note emptied "
     "(rounds.scrub_member); supplier_name is a partner's",
     "known_volunteers": "ids, skills and availability only; "
     "an erased member is never offered (volunteers.py)",

@@ -53,6 +53,8 @@ _PARCEL_OUT = ParcelOutput()  # one instance: building a schema costs more than 
 
 
 def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
+    """A parcel as every answer shows it: without its pickup code, which only the answer to its
+    receipt carries (`receive`), so that no list or page shows it again."""
     return _PARCEL_OUT.dump(
         {
             "id": parcel.id,
@@ -66,7 +68,6 @@ def _dump(parcel: Parcel, names: dict, now: datetime) -> dict:
             "description": parcel.description,
             "place_kind": parcel.place_kind,
             "place": parcel.place,
-            "pickup_code": parcel.pickup_code,
             "status": parcel.status,
             "status_label": STATUS_LABELS[parcel.status],
             "received_at": parcel.received_at,
@@ -122,6 +123,13 @@ def get_parcel(uow, parcel_id, village_ids, now: datetime | None = None) -> dict
     return _dump_all(uow, [_find(uow, parcel_id, village_ids)], now or utcnow())[0]
 
 
+def _with_code(uow, parcel_id, village_id: str, now: datetime) -> dict:
+    """The answer to a receipt (the first or a repeat of the same idempotency key): the parcel
+    and its pickup code, to give to the inhabitant."""
+    parcel = _find(uow, parcel_id, [village_id])
+    return {**_dump_all(uow, [parcel], now)[0], "pickup_code": parcel.pickup_code}
+
+
 def list_parcels(
     uow,
     village_id: str,
@@ -140,6 +148,20 @@ def list_parcels(
     return _dump_all(uow, rows, now or utcnow())
 
 
+def own_parcels(uow, village_id: str, member_id: str, now: datetime | None = None) -> list[dict]:
+    """One person's parcels for their own page (/moi), the waiting ones with their pickup code:
+    theirs to give at the counter (every other answer leaves it out)."""
+    rows = uow.session.scalars(
+        select(Parcel)
+        .where(Parcel.village_id == village_id, Parcel.member_id == str(member_id))
+        .order_by(Parcel.received_at, Parcel.id)
+    ).all()
+    return [
+        {**answer, "pickup_code": parcel.pickup_code} if parcel.status == "waiting" else answer
+        for answer, parcel in zip(_dump_all(uow, rows, now or utcnow()), rows, strict=True)
+    ]
+
+
 def _commit_and_answer(uow, parcel: Parcel, now: datetime) -> dict:
     """Commit a change of the parcel and answer it as it now is, dumped before the commit (which
     would expire what was loaded: reading it again would cost a query)."""
@@ -154,8 +176,9 @@ def waiting_parcels(uow, village_id: str, now: datetime) -> list[dict]:
 
 def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
     """Record a parcel left for a known member of the village; its pickup code is made here and
-    shown once to the concierge (to give to the inhabitant). The same idempotency key again answers
-    the same parcel (`idempotency.made_once`)."""
+    shown once to the concierge (to give to the inhabitant): this answer is the only one that
+    carries it. The same idempotency key again answers the same parcel, with its code
+    (`idempotency.made_once`)."""
     now = now or utcnow()
     return made_once(
         uow,
@@ -163,7 +186,7 @@ def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
         village_id,
         data["idempotency_key"],
         lambda: _receive(uow, village_id, data, now),
-        lambda parcel_id: get_parcel(uow, parcel_id, [village_id], now),
+        lambda parcel_id: _with_code(uow, parcel_id, village_id, now),
     )
 
 
@@ -196,7 +219,9 @@ def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
         member_id=parcel.member_id,
         pickup_code=parcel.pickup_code,
     )
-    return _commit_and_answer(uow, parcel, now)
+    answer = {**_dump_all(uow, [parcel], now)[0], "pickup_code": parcel.pickup_code}
+    uow.commit()
+    return answer
 
 
 def _waiting(parcel: Parcel) -> None:

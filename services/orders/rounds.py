@@ -72,6 +72,7 @@ def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dic
                 "status": stop.status,
                 "status_label": STOP_STATUS_LABELS[stop.status],
                 "done_at": stop.done_at,
+                "note": stop.note if own else None,
             }
         )
     return RoundOutput().dump(
@@ -361,6 +362,24 @@ def complete_stop(
     delivery marks its order delivered in the same transaction (`order.delivered`); the last stop
     completes the round. (No event of its own: no service subscribes to stop completions yet, and an
     event nobody reads is a dead letter.)"""
+    return record_stop_outcome(
+        uow, round_id, stop_id, {"outcome": "done", "note": None}, village_ids, partner_id, now
+    )
+
+
+def record_stop_outcome(
+    uow,
+    round_id,
+    stop_id,
+    data: dict,
+    village_ids=None,
+    partner_id: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """How a stop went, as it is followed: `done` (as `complete_stop`) or `missed`, with a note
+    (why it was missed; what to know of one done). A done stop stays done (409); a missed one may
+    still be done later (the driver came back), never missed twice (409). The round is completed
+    once none of its stops is left to do: a missed home delivery leaves its order as it was."""
     now = now or utcnow()
     round_ = _find(uow, round_id, village_ids, partner_id=partner_id, lock=True)
     stop = next((s for s in round_.stops if s.id == str(stop_id)), None)
@@ -373,12 +392,16 @@ def complete_stop(
         raise NotFound("round_stop", str(stop_id))
     if stop.status == "done":
         raise Conflict("round_stop_done", details={"sequence": stop.sequence})
-    if stop.kind == "home_delivery":
+    if stop.status == "missed" and data["outcome"] == "missed":
+        raise Conflict("round_stop_missed", details={"sequence": stop.sequence})
+    if data["outcome"] == "done" and stop.kind == "home_delivery":
         ordering.mark_delivered(uow, stop.order_id, now)
-    stop.status, stop.done_at = "done", now
-    finished = all(s.status == "done" for s in round_.stops)
-    if finished:
-        round_.status, round_.completed_at = "completed", now
+    note = (data.get("note") or "").strip() or None
+    stop.status, stop.done_at = data["outcome"], now
+    if note is not None or data["outcome"] == "missed":
+        stop.note = note
+    if all(s.status != "pending" for s in round_.stops):
+        round_.status, round_.completed_at = "completed", round_.completed_at or now
     uow.commit()
     return _dump(uow, round_, village_ids, partner=partner_id is not None)
 
@@ -423,15 +446,17 @@ def member_round_stops(uow, member_id: str) -> list[dict]:
             "longitude": stop.longitude,
             "status": stop.status,
             "done_at": stop.done_at.isoformat() if stop.done_at else None,
+            "note": stop.note,
         }
         for stop, on_date in rows
     ]
 
 
 def scrub_member(uow, member_id: str) -> int:
-    """Erase where a member lives from the stops of their home deliveries (address and position);
-    the stop stays in its round. Does not commit. Returns how many stops were scrubbed."""
+    """Erase where a member lives from the stops of their home deliveries (address and position)
+    and what was noted there; the stop stays in its round. Does not commit. Returns how many stops
+    were scrubbed."""
     rows = uow.session.scalars(select(RoundStop).where(RoundStop.member_id == str(member_id))).all()
     for stop in rows:
-        stop.address, stop.latitude, stop.longitude = None, None, None
+        stop.address, stop.latitude, stop.longitude, stop.note = None, None, None, None
     return len(rows)

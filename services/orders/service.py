@@ -44,7 +44,12 @@ from services.orders.schemas.parcels import (
     ParcelListQuery,
     ParcelReturnInput,
 )
-from services.orders.schemas.rounds import RoundInput, VehicleChangeInput, VehicleInput
+from services.orders.schemas.rounds import (
+    RoundInput,
+    StopOutcomeInput,
+    VehicleChangeInput,
+    VehicleInput,
+)
 
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
 
@@ -142,6 +147,11 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     @rpc_method(inputs={"filters": ParcelListQuery})
     def list_parcels(self, uow, village_id, filters=None, window=None):
         return parcels.list_parcels(uow, str(village_id), filters, window=window)
+
+    @rpc_method()
+    def own_parcels(self, uow, village_id, member_id):
+        """A person's parcels for their own page, the waiting ones with their pickup code."""
+        return parcels.own_parcels(uow, str(village_id), str(member_id))
 
     @rpc_method()
     def get_parcel(self, uow, parcel_id, village_ids=None):
@@ -301,6 +311,11 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
     @rpc_method()
     def complete_round_stop(self, uow, round_id, stop_id, village_ids=None, partner_id=None):
         return rounds.complete_stop(uow, round_id, stop_id, village_ids, partner_id)
+
+    @rpc_method(inputs={"data": StopOutcomeInput})
+    def record_round_stop(self, uow, round_id, stop_id, data, village_ids=None, partner_id=None):
+        """A stop done or missed, with a note (the concierge following the round)."""
+        return rounds.record_stop_outcome(uow, round_id, stop_id, data, village_ids, partner_id)
 
     @rpc_method(unit_of_work=False)
     def health(self):

@@ -39,7 +39,9 @@ def counter(stack):
         )
 
     page = session.get(home + "/coups-de-main", timeout=10).text
-    members = re.findall(r'<option value="([0-9a-f-]{36})"[^>]*>([^<]+)', page)
+    # the village's inhabitants, as its list shows them (the forms' pickers list nobody whole)
+    found = session.get(home + "/habitants", timeout=10).text
+    members = re.findall(r'/habitants/([0-9a-f-]{36})">([^<]+)', found)
     skills = re.findall(r'<option value="([a-z_]+)">', page)
     post.get = lambda path: session.get(home + path, timeout=10)
     return post, members, skills

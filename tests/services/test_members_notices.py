@@ -295,3 +295,59 @@ def test_a_parcel_for_nobody_known_tells_nobody(world):
         )
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Notice)) == 0
+
+
+def test_a_waiting_parcels_code_is_sent_again_by_the_members_channel_one_at_a_time(world):
+    """The concierge's "Renvoyer le code": a new notice with the code, by the member's channel (a
+    call when they cannot be written to); asked again while it has not gone, the same one; a parcel
+    not heard of yet, of another village, or closed, refused."""
+    database, village, other, people_ = world
+    event = parcel_received(people_["sms"], village, code="770312")
+    by_call = parcel_received(people_["no_consent"], village, code="110044")
+    with database.unit_of_work() as uow:
+        claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received, event)
+    with database.unit_of_work() as uow:
+        claim_and_handle(uow, "members.on_parcel_received", notices.record_parcel_received, by_call)
+    parcel_id = event["payload"]["parcel_id"]
+    with database.unit_of_work() as uow:
+        sent = notices.resend_parcel_code(uow, village, parcel_id)
+    with database.unit_of_work() as uow:
+        again = notices.resend_parcel_code(uow, village, parcel_id)
+    assert sent["channel"] == "sms" and sent["source_type"] == "parcel.code_resent"
+    assert "770312" in sent["message"] and again["id"] == sent["id"], "one at a time"
+    with database.unit_of_work() as uow:
+        uow.session.get(Notice, sent["id"]).status = "sent"
+        uow.commit()
+    with database.unit_of_work() as uow:
+        assert notices.resend_parcel_code(uow, village, parcel_id)["id"] != sent["id"]
+    with database.unit_of_work() as uow:
+        call = notices.resend_parcel_code(uow, village, by_call["payload"]["parcel_id"])
+    assert call["channel"] == "call" and "110044" in call["message"]
+
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        notices.resend_parcel_code(uow, other, parcel_id)
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as unknown:
+        notices.resend_parcel_code(uow, village, str(uuid.uuid4()))
+    assert unknown.value.reason == "parcel_not_known_yet"
+    handed = build_envelope(
+        "parcel.handed_over",
+        {
+            "parcel_id": parcel_id,
+            "village_id": village,
+            "sender_kind": "la_poste",
+            "place_kind": "shelf",
+            "occurred_at": NOW,
+        },
+        village_id=village,
+        source="orders",
+    )
+    with database.unit_of_work() as uow:
+        claim_and_handle(
+            uow,
+            "members.on_parcel_handed_over",
+            notices.record_parcel_handed_over,
+            parse_envelope(handed),
+        )
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as closed:
+        notices.resend_parcel_code(uow, village, parcel_id)
+    assert closed.value.reason == "parcel_not_waiting"

@@ -95,6 +95,52 @@ def test_a_parcel_is_handed_over_with_its_code_only(counter_world):
     assert parcel["pickup_code"] not in json.dumps(handed_over) and "member_id" not in handed_over
 
 
+def test_the_pickup_code_is_in_the_answer_to_the_receipt_only(counter_world):
+    """Shown once: no list, no later reading, no answer to a reminder or a handover carries it."""
+    world = counter_world
+    parcel = receive(world)
+    code = parcel["pickup_code"]
+    with world.db.unit_of_work() as uow:
+        read = parcels.get_parcel(uow, parcel["id"], [world.village], NOW)
+        listed = parcels.list_parcels(uow, world.village, load(ParcelListQuery(), {}), NOW)
+        exported = parcels.member_parcels(uow, world.alice, NOW)
+    with world.db.unit_of_work() as uow:
+        reminded = parcels.remind(uow, parcel["id"], [world.village], NOW)
+    with world.db.unit_of_work() as uow:
+        handed = parcels.hand_over(
+            uow, parcel["id"], load(HandOverInput(), {"code": code}), [world.village], NOW
+        )
+    for answer in (read, listed, exported, reminded, handed):
+        assert "pickup_code" not in json.dumps(answer, default=str), answer
+
+
+def test_a_person_reads_the_codes_of_their_own_waiting_parcels_only(counter_world):
+    """Their own page (/moi): the code of each parcel still waiting for them, none once collected,
+    none of another member's."""
+    world = counter_world
+    waiting, collected = receive(world), receive(world)
+    receive(world, world.other_village, member_id=world.chloe)
+    with world.db.unit_of_work() as uow:
+        parcels.hand_over(
+            uow,
+            collected["id"],
+            load(HandOverInput(), {"code": collected["pickup_code"]}),
+            [world.village],
+            NOW,
+        )
+    with world.db.unit_of_work() as uow:
+        mine = parcels.own_parcels(uow, world.village, world.alice, NOW)
+    assert [(p["id"], p.get("pickup_code")) for p in mine] == [
+        (waiting["id"], waiting["pickup_code"]),
+        (collected["id"], None),
+    ] or [(p["id"], p.get("pickup_code")) for p in mine] == [
+        (collected["id"], None),
+        (waiting["id"], waiting["pickup_code"]),
+    ]
+    with world.db.unit_of_work() as uow:
+        assert parcels.own_parcels(uow, world.other_village, world.alice, NOW) == []
+
+
 def test_the_same_idempotency_key_twice_receives_one_parcel(counter_world):
     """ "Recevoir un colis" sent twice (a double click, a retry after a lost answer) records one
     parcel and one event, and answers it with its code; a key is unique per village; without a key,
@@ -140,7 +186,9 @@ def test_a_parcel_is_answered_as_committed_without_reading_it_again(counter_worl
     read, parcel = selects_from(world.db, "parcels", lambda: receive(world))
     assert read == []
     with world.db.unit_of_work() as uow:
-        assert parcel == parcels.get_parcel(uow, parcel["id"], [world.village], NOW)
+        assert {k: v for k, v in parcel.items() if k != "pickup_code"} == parcels.get_parcel(
+            uow, parcel["id"], [world.village], NOW
+        )
 
     def hand_over():
         with world.db.unit_of_work() as uow:

@@ -25,7 +25,12 @@ from services.orders.models import (
     Round,
     RoundStop,
 )
-from services.orders.schemas.rounds import RoundInput, VehicleChangeInput, VehicleInput
+from services.orders.schemas.rounds import (
+    RoundInput,
+    StopOutcomeInput,
+    VehicleChangeInput,
+    VehicleInput,
+)
 from tests.support.messages import without_code
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -481,6 +486,68 @@ def test_a_delivery_not_ready_cannot_be_completed_and_the_stop_stays_pending(wor
     with database.unit_of_work() as uow:
         assert rounds.get_round(uow, planned["id"], [bourg])["stops"][0]["status"] == "pending"
     assert outbox(database, "order.delivered") == []
+
+
+def test_a_stop_is_missed_with_a_note_then_done_and_the_round_ends_with_its_last_stop(world):
+    """Followed stop by stop: a missed stop says why (a note is required), leaves its order as it
+    was, may still be done later but never missed twice; a done stop stays done; the round is
+    completed once no stop is left to do."""
+    database, bourg, _aubin, _truck, orders, _purchase, van, _member = world
+    with database.unit_of_work() as uow:
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            load(
+                RoundInput(),
+                {"date": DAY.isoformat(), "vehicle_id": van["id"], "supplier_pickups": False},
+            ),
+            [bourg],
+            now=NOW,
+        )
+    [stop] = planned["stops"]
+    with pytest.raises(InvalidInput) as why:
+        load(StopOutcomeInput(), {"outcome": "missed", "note": "  "})
+    assert list(why.value.errors) == ["note"]
+    assert why.value.errors_fr["note"] == ["Dites pourquoi l'arrêt a été manqué."]
+    with pytest.raises(InvalidInput):
+        load(StopOutcomeInput(), {"outcome": "lost"})
+
+    def record(outcome, note=None):
+        with database.unit_of_work() as uow:
+            return rounds.record_stop_outcome(
+                uow,
+                planned["id"],
+                stop["id"],
+                load(StopOutcomeInput(), {"outcome": outcome, "note": note}),
+                [bourg],
+                now=NOW,
+            )
+
+    missed = record("missed", "Personne à la maison, avis laissé")
+    assert missed["stops"][0]["status"] == "missed" and missed["stops"][0]["status_label"] == (
+        "Manqué"
+    )
+    assert missed["stops"][0]["note"] == "Personne à la maison, avis laissé"
+    assert missed["status"] == "completed", "no stop is left to do"
+    with database.unit_of_work() as uow:
+        assert uow.session.get(Order, orders["bourg"]).status == "ready", "not delivered"
+    assert outbox(database, "order.delivered") == []
+    with pytest.raises(Conflict) as twice:
+        record("missed", "Encore absente")
+    assert twice.value.reason == "round_stop_missed"
+
+    done = record("done")
+    assert done["stops"][0]["status"] == "done"
+    assert done["stops"][0]["note"] == "Personne à la maison, avis laissé", "kept"
+    with database.unit_of_work() as uow:
+        assert uow.session.get(Order, orders["bourg"]).status == "delivered"
+    with pytest.raises(Conflict) as again:
+        record("missed", "trop tard")
+    assert again.value.reason == "round_stop_done"
+    with database.unit_of_work() as uow, pytest.raises(NotFound):  # another village's concierge
+        rounds.record_stop_outcome(
+            uow, planned["id"], stop["id"], {"outcome": "done", "note": None}, [_aubin]
+        )
 
 
 def test_vehicles_need_a_capacity_and_one_licensed_driver(world):

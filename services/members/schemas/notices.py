@@ -13,6 +13,7 @@ NOTICE_SOURCES = {
     "order.ready": "commande prête",
     "parcel.returned": "colis renvoyé à l'expéditeur",
     "parcel.reminder": "rappel : colis en attente",
+    "parcel.code_resent": "code de retrait renvoyé",
     "animation.registered": "inscription à une animation",
     "animation.promoted": "place libérée à une animation",
     "animation.reminder_due": "rappel : animation demain",

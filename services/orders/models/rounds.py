@@ -70,5 +70,7 @@ class RoundStop(Base):
     items_count: Mapped[int] = mapped_column(Integer)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # pending | done
-    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # pending | done | missed
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # or missed at
+    # how it went: nobody home, a closed road
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)

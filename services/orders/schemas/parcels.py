@@ -78,9 +78,6 @@ class ParcelOutput(Schema):
     description = fields.String(allow_none=True)
     place_kind = fields.String()
     place = fields.String()
-    pickup_code = fields.String(
-        metadata={"description": "Given to the inhabitant; asked at the handover."}
-    )
     status = fields.String()
     status_label = fields.String()
     received_at = fields.AwareDateTime()
@@ -91,3 +88,12 @@ class ParcelOutput(Schema):
     return_due = fields.Boolean()
     closed_at = fields.AwareDateTime(allow_none=True)
     return_reason = fields.String(allow_none=True)
+
+
+class ReceivedParcelOutput(ParcelOutput):
+    """The answer to a receipt, the only one carrying the pickup code: no list nor later reading
+    shows it again (the concierge may have it re-sent to the inhabitant by their channel)."""
+
+    pickup_code = fields.String(
+        metadata={"description": "Given to the inhabitant; asked at the handover. Shown once."}
+    )

@@ -11,7 +11,7 @@ STOP_KIND_LABELS = {
     "truck_stop": "Arrêt du camion",
     "supplier_pickup": "Enlèvement chez le fournisseur",
 }
-STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait"}
+STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait", "missed": "Manqué"}
 MAX_CAPACITY = 1000
 VEHICLE_KINDS = {
     "van": "Fourgon",
@@ -109,6 +109,18 @@ class StopCompleteInput(Schema):
     """Nothing to send: the stop is done now."""
 
 
+class StopOutcomeInput(Schema):
+    """How a stop of the round went, as the concierge follows it: done or missed, with a note."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(("done", "missed")))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+    @validates_schema
+    def _missed_says_why(self, data, **_kwargs):
+        if data.get("outcome") == "missed" and not (data.get("note") or "").strip():
+            raise ValidationError(msg("missed_stop_needs_note"), "note")
+
+
 class RoundStopOutput(Schema):
     id = fields.String()
     sequence = fields.Integer()
@@ -126,7 +138,10 @@ class RoundStopOutput(Schema):
     longitude = fields.Float(allow_none=True)
     status = fields.String()
     status_label = fields.String()
-    done_at = fields.AwareDateTime(allow_none=True)
+    done_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When it was done, or found missed."}
+    )
+    note = fields.String(allow_none=True)
 
 
 class RoundOutput(Schema):
