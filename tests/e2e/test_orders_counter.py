@@ -4,6 +4,7 @@ order (one per supplier and delivery day) with a per-village breakdown, which th
 through the partner API and which is sent as `purchase_order.sent`; a double click makes one order;
 bad input gets clear French errors; a parcel is handed over with its code only."""
 
+import json
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -334,6 +335,12 @@ def test_a_parcel_waits_on_the_day_list_and_is_handed_over_with_its_code(stack, 
     )
     today = call(stack, "GET", f"/api/villages/{a}/counter/today", headers)
     assert parcel["id"] in [p["id"] for p in today["parcels_waiting"]]
+    # the code is given once, in the answer to the receipt: never listed nor read again
+    listed = call(stack, "GET", f"/api/villages/{a}/parcels", headers)
+    read = call(stack, "GET", f"/api/villages/{a}/parcels/{parcel['id']}", headers)
+    assert parcel["id"] in [p["id"] for p in listed]
+    for answer in (today, listed, read):
+        assert "pickup_code" not in json.dumps(answer), answer
     wrong = "000000" if parcel["pickup_code"] != "000000" else "111111"
     refused = requests.post(
         stack.url(f"/api/villages/{a}/parcels/{parcel['id']}/handover"),
