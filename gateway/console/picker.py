@@ -1,7 +1,7 @@
 """Choosing an inhabitant in a form, whatever the village's size: the person is found by the
 members service's search (a name in any accents and case, or a phone), never listed whole.
 
-With JavaScript (static/picker.js) the field is a combobox asking `/habitants/choix?q=` as one
+With JavaScript (static/picker.js) the field is a combobox asking `/choix-habitant?q=` as one
 types; without it, its "Chercher" button sends the form back with what was typed
 (`chercher=<picker id>`): the page then offers the people found as radio buttons, every other
 answer of the form kept, and nothing is recorded until the form is sent with a person chosen.
@@ -76,7 +76,7 @@ def _choice(member: dict) -> dict:
 
 
 class PickerPages:
-    @page(V + "/habitants/choix", roles=CONCIERGE, village_scoped=True)
+    @page(V + "/choix-habitant", roles=CONCIERGE, village_scoped=True)
     def page_member_choices(self, ctx):
         """The picker's answer (JSON, asked with `Accept: application/json`): the village's
         inhabitants matching `q`, at most FOUND_AT_MOST; and, opened as a page, the same search

@@ -79,7 +79,7 @@ def _error_beside(page, field_id):
 def test_the_picker_answers_matching_inhabitants_accents_and_case_aside(console):
     session = _session(console)
     found = session.get(
-        console + HERE + "/habitants/choix?q=HELENE",
+        console + HERE + "/choix-habitant?q=HELENE",
         headers={"Accept": "application/json"},
         timeout=10,
     )
@@ -87,10 +87,10 @@ def test_the_picker_answers_matching_inhabitants_accents_and_case_aside(console)
         {"id": HELENE["id"], "label": "Hélène Zanetti", "detail": "06 12 34 56 78"}
     ]
     one_letter = session.get(
-        console + HERE + "/habitants/choix?q=h", headers={"Accept": "application/json"}, timeout=10
+        console + HERE + "/choix-habitant?q=h", headers={"Accept": "application/json"}, timeout=10
     )
     assert one_letter.json() == []
-    as_page = session.get(console + HERE + "/habitants/choix?q=zanetti", timeout=10)
+    as_page = session.get(console + HERE + "/choix-habitant?q=zanetti", timeout=10)
     assert as_page.status_code == 200 and f"habitants/{HELENE['id']}" in as_page.text
 
 
@@ -214,7 +214,7 @@ def test_the_round_shows_its_stops_in_order_what_they_carry_and_a_missed_stop_ne
 
 
 @pytest.mark.parametrize(
-    "path", ["/colis", "/colis/p-1", "/colis/p-1/retour", "/tournee", "/habitants/choix?q=he"]
+    "path", ["/colis", "/colis/p-1", "/colis/p-1/retour", "/tournee", "/choix-habitant?q=he"]
 )
 def test_another_villages_concierge_is_refused(console, path):
     other = _session(console, village_id=OTHER).get(
@@ -223,7 +223,7 @@ def test_another_villages_concierge_is_refused(console, path):
     assert other.status_code == 403 and "autre village" in other.text
 
 
-@pytest.mark.parametrize("path", ["/colis/p-1/retour", "/tournee", "/habitants/choix?q=he"])
+@pytest.mark.parametrize("path", ["/colis/p-1/retour", "/tournee", "/choix-habitant?q=he"])
 def test_the_coordinator_sees_no_inhabitant_here(console, path):
     coordinator = _session(console, role="coordinator", village_id=None)
     answer = coordinator.get(console + HERE + path, allow_redirects=False, timeout=10)
