@@ -9,7 +9,16 @@ from datetime import datetime
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import (
+    CONCIERGE,
+    STAFF,
+    error_page,
+    filled,
+    form_errors,
+    page,
+    redirect,
+    refusal,
+)
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
 
@@ -189,6 +198,9 @@ class ConciergePages:
         if ctx.request.method == "POST":
             action = ctx.form.get("action")
             suggestion_id = ctx.form.get("suggestion_id", "")
+            if action in ("create", "support") and ctx.principal.role == "coordinator":
+                # on someone's behalf: the concierge's, who knows her inhabitants
+                return error_page(403, "Accès refusé", refusal(CONCIERGE), ctx.principal)
             try:
                 if action == "create":
                     values = {
@@ -215,7 +227,11 @@ class ConciergePages:
             except (InvalidInput, Conflict) as exc:
                 errors, error_for = form_errors(exc), suggestion_id or "new"
         suggestions = self.events_rpc.list_suggestions(village_id, {})
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
+        members = (
+            []
+            if ctx.principal.role == "coordinator"
+            else self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
+        )
         return ctx.render(
             "suggestions.html",
             suggestions=suggestions,

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import whole_number
-from gateway.console.framework import STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
 from gateway.logistics import carrier_name, carriers_offered, check_logistics_partner
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
@@ -61,6 +61,13 @@ def _line_errors(problems: dict, lines: list[dict]) -> dict:
     return out
 
 
+def _members_to_choose(service, ctx) -> list[dict]:
+    """The inhabitants a form may be filled for: the concierge's; the coordinator gets no form."""
+    if ctx.principal.role == "coordinator":
+        return []
+    return service.members_rpc.search_members(ctx.params["village_id"], {"q": "", "limit": 200})
+
+
 class CounterPages:
     def _console_counter(self, village_id: str, today: date) -> dict:
         """What "Aujourd'hui" shows from the orders service."""
@@ -101,7 +108,8 @@ class CounterPages:
         )
         return ctx.render("orders.html", orders=orders, status=status, status_labels=STATUS_LABELS)
 
-    @page(V + "/commandes/nouvelle", methods="GET,POST", roles=STAFF, village_scoped=True)
+    # choosing the inhabitant an order is for: the concierge's (the coordinator names nobody)
+    @page(V + "/commandes/nouvelle", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_new_order(self, ctx):
         village_id = ctx.params["village_id"]
         member_id = (ctx.request.values.get("member_id") or "").strip() or None
@@ -215,7 +223,13 @@ class CounterPages:
 
     # --- parcels -------------------------------------------------------------------------------
 
-    @page(V + "/colis", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(
+        V + "/colis",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # receiving a parcel names its addressee
+        village_scoped=True,
+    )
     def page_parcels(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
@@ -241,7 +255,7 @@ class CounterPages:
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
         parcels = self.orders_rpc.list_parcels(village_id, {"status": "waiting"})
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
+        members = _members_to_choose(self, ctx)
         return ctx.render(
             "parcels.html",
             parcels=parcels,
@@ -283,7 +297,13 @@ class CounterPages:
 
     # --- help requests -------------------------------------------------------------------------
 
-    @page(V + "/coups-de-main", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(
+        V + "/coups-de-main",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # booking one names who asks
+        village_scoped=True,
+    )
     def page_help_requests(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
@@ -320,7 +340,7 @@ class CounterPages:
                     if source in errors:
                         errors[target] = errors[source]
         requests_ = self.orders_rpc.list_help_requests(village_id, None)
-        members = self.members_rpc.search_members(village_id, {"q": "", "limit": 200})
+        members = _members_to_choose(self, ctx)
         skills = known_skills(self.members_rpc)
         return ctx.render(
             "help_requests.html",
@@ -337,7 +357,11 @@ class CounterPages:
         )
 
     @page(
-        V + "/coups-de-main/<help_request_id>", methods="GET,POST", roles=STAFF, village_scoped=True
+        V + "/coups-de-main/<help_request_id>",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # choosing among named volunteers, and their answers
+        village_scoped=True,
     )
     def page_help_request(self, ctx):
         request_id = ctx.params["help_request_id"]
