@@ -332,7 +332,7 @@ def test_a_national_report_is_a_summary_by_group_of_villages_with_the_detail_lef
     assert groups[3]["villages"][-1]["name"] == "Village 0001", "no sales: the last group"
     pdf = exports.pdf_report(result)
     assert len(pdf) < 60_000 and pdf.count(b"/Type /Page") <= 5, "a few pages"
-    texts = _pdf_texts(pdf)
+    texts = pdf_texts(pdf)
     assert any("Le quart le plus actif 250" in t for t in texts)
     assert any("Points forts" in t for t in texts), "the heading (bold font)"
     assert any("Village 0998 (998,00" in t for t in texts), "the first villages of a group"
