@@ -9,7 +9,16 @@ from datetime import datetime
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import (
+    CONCIERGE,
+    STAFF,
+    error_page,
+    filled,
+    form_errors,
+    page,
+    redirect,
+    refusal,
+)
 from gateway.console.picker import PickerState, picker_state
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
@@ -189,6 +198,9 @@ class ConciergePages:
         errors, values, error_for = {}, {}, None
         action = ctx.form.get("action") if ctx.request.method == "POST" else None
         suggestion_id = ctx.form.get("suggestion_id", "")
+        if action in ("create", "support") and ctx.principal.role == "coordinator":
+            # on someone's behalf: the concierge's, who knows her inhabitants
+            return error_page(403, "Accès refusé", refusal(CONCIERGE), ctx.principal)
         author = picker_state(self.members_rpc, ctx, "member_id") if action == "create" else None
         supporter = (
             picker_state(self.members_rpc, ctx, "member_id", f"sup-{suggestion_id}")

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import whole_number
-from gateway.console.framework import STAFF, filled, form_errors, page, redirect
+from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
 from gateway.console.picker import picker_state
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import HELP_STATUS_LABELS
@@ -99,7 +99,8 @@ class CounterPages:
         )
         return ctx.render("orders.html", orders=orders, status=status, status_labels=STATUS_LABELS)
 
-    @page(V + "/commandes/nouvelle", methods="GET,POST", roles=STAFF, village_scoped=True)
+    # choosing the inhabitant an order is for: the concierge's (the coordinator names nobody)
+    @page(V + "/commandes/nouvelle", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_new_order(self, ctx):
         village_id = ctx.params["village_id"]
         member_id = (ctx.request.values.get("member_id") or "").strip() or None
@@ -213,7 +214,13 @@ class CounterPages:
 
     # --- help requests -------------------------------------------------------------------------
 
-    @page(V + "/coups-de-main", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(
+        V + "/coups-de-main",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # booking one names who asks
+        village_scoped=True,
+    )
     def page_help_requests(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}
@@ -267,7 +274,11 @@ class CounterPages:
         )
 
     @page(
-        V + "/coups-de-main/<help_request_id>", methods="GET,POST", roles=STAFF, village_scoped=True
+        V + "/coups-de-main/<help_request_id>",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # choosing among named volunteers, and their answers
+        village_scoped=True,
     )
     def page_help_request(self, ctx):
         request_id = ctx.params["help_request_id"]

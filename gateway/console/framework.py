@@ -32,6 +32,7 @@ from backbone.errors import (
     ServiceUnavailable,
 )
 from gateway import auth, i18n, web_security
+from gateway.console.privacy import hides_people, without_people
 from gateway.errors import INTERNAL_ERROR, HttpError, classify, conflict_values, error_headers
 from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
 
@@ -184,6 +185,8 @@ class Ctx:
         return csrf_token(self.token)
 
     def render(self, template: str, status: int = 200, **values) -> Response:
+        if hides_people(self.principal, self.request.path):
+            values = without_people(values)
         html = templates.get_template(template).render(
             principal=self.principal, csrf=self.csrf, request=self.request, nav=self.nav, **values
         )
@@ -214,7 +217,7 @@ def forbidden_village(principal=None, request_id=None) -> Response:
     )
 
 
-def _refusal(roles) -> str:
+def refusal(roles) -> str:
     if "coordinator" in roles:
         return "Cette page est réservée à la coordination du réseau."
     # a page of people's personal data, the concierge's only: the same rule as the API
@@ -244,7 +247,7 @@ def _serve(handler, roles, village_scoped, service, request, params):
         except HttpError:
             return set_session(_login_redirect(request), None)
         if principal.role not in roles:
-            return error_page(403, "Accès refusé", _refusal(roles), principal, request_id)
+            return error_page(403, "Accès refusé", refusal(roles), principal, request_id)
         if (
             village_scoped
             and principal.role != "coordinator"
@@ -302,21 +305,38 @@ class PageSpec:
 PAGES: list[PageSpec] = []  # every console page, filled by @page and @public
 
 
-def page(path: str, *, methods: str = "GET", roles=STAFF, village_scoped: bool = False):
+def page(
+    path: str,
+    *,
+    methods: str = "GET",
+    roles=STAFF,
+    village_scoped: bool = False,
+    write_roles=None,
+):
     """A console page. `village_scoped`: the path has `<village_id>`, and a concierge may open it
-    only for their own village."""
+    only for their own village. `write_roles`: who may POST its forms, when fewer than may read it
+    (the coordinator reads a village's parcels as figures; receiving one for a person is the
+    concierge's)."""
     if village_scoped and "<village_id>" not in path:
         raise ValueError(f"{path}: a village-scoped page needs <village_id> in its path")
+    split = write_roles is not None
+    write_roles = tuple(write_roles or roles)
 
     def decorate(handler):
-        PAGES.append(
-            PageSpec(
-                path, tuple(methods.split(",")), tuple(roles), village_scoped, handler.__name__
+        if split:  # the authorisation matrix reads each method's own roles
+            for method in methods.split(","):
+                allowed = write_roles if method == "POST" else tuple(roles)
+                PAGES.append(PageSpec(path, (method,), allowed, village_scoped, handler.__name__))
+        else:
+            PAGES.append(
+                PageSpec(
+                    path, tuple(methods.split(",")), tuple(roles), village_scoped, handler.__name__
+                )
             )
-        )
 
         def entry(self, request, **params):
-            return _serve(handler, tuple(roles), village_scoped, self, request, params)
+            allowed = write_roles if request.method == "POST" else tuple(roles)
+            return _serve(handler, allowed, village_scoped, self, request, params)
 
         entry.__name__ = handler.__name__
         entry.__doc__ = handler.__doc__

@@ -75,7 +75,13 @@ def _code_to_show(request, parcel_id: str) -> str | None:
 
 
 class ParcelPages:
-    @page(V + "/colis", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(
+        V + "/colis",
+        methods="GET,POST",
+        roles=STAFF,
+        write_roles=CONCIERGE,  # receiving a parcel names its addressee
+        village_scoped=True,
+    )
     def page_parcels(self, ctx):
         village_id = ctx.params["village_id"]
         errors, values = {}, {}

@@ -3,8 +3,6 @@ is) and the PDF impact report (its text read back through the fonts' ToUnicode m
 
 import csv
 import io
-import re
-import zlib
 from datetime import date
 
 import pytest
@@ -14,6 +12,7 @@ from backbone.errors import InvalidInput, ServiceUnavailable
 from gateway.console import exports
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
+from tests.support.pdf_text import pdf_texts
 
 VILLAGES = [{"id": "a", "name": "Le Bourg-aux-Chênes"}, {"id": "b", "name": "Saint-Aubin-des-Prés"}]
 
@@ -230,54 +229,10 @@ def test_a_period_is_read_from_the_query_with_errors_by_field():
     assert first.day == 1 and first <= last and not errors
 
 
-def _pdf_texts(pdf: bytes) -> list[str]:
-    """The report's text, decoded once with each embedded font's ToUnicode map (or as latin-1)."""
-    streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            streams.append(zlib.decompress(raw))
-        except zlib.error:
-            streams.append(raw)
-    maps = [
-        {
-            int(a, 16): chr(int(b, 16))
-            for a, b in re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4,})>", s)
-        }
-        for s in streams
-        if b"beginbfchar" in s
-    ]
-    escapes = {
-        b"n": b"\n",
-        b"r": b"\r",
-        b"t": b"\t",
-        b"b": b"\b",
-        b"f": b"\f",
-        b"(": b"(",
-        b")": b")",
-        b"\\": b"\\",
-    }
-    strings = []
-    for stream in streams:
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", stream, re.S):
-            strings.append(re.sub(rb"\\([nrtbf()\\])", lambda m: escapes[m.group(1)], raw))
-    texts = [" ".join(s.decode("latin-1") for s in strings)]
-    for cmap in maps:
-        texts.append(
-            " ".join(
-                "".join(
-                    cmap.get(int.from_bytes(s[i : i + 2], "big"), "?")
-                    for i in range(0, len(s) - 1, 2)
-                )
-                for s in strings
-            )
-        )
-    return texts
-
-
 def test_the_impact_report_is_a_pdf_naming_its_period_and_villages():
     pdf = exports.pdf_report(_collect(_services()), "Commune de Bugeat")
     assert pdf.startswith(b"%PDF-")
-    texts = _pdf_texts(pdf)
+    texts = pdf_texts(pdf)
     assert any("Le Bourg-aux-Chênes" in t and "Saint-Aubin-des-Prés" in t for t in texts)
     assert any("Rapport d'impact" in t for t in texts), "the title (bold font)"
     assert any("novembre 2026" in t and "Commune de Bugeat" in t for t in texts)
@@ -290,7 +245,7 @@ def test_without_dejavu_the_report_falls_back_to_transliterated_core_fonts(monke
     monkeypatch.setattr(report_pdf, "_font_file", lambda name: None)
     pdf = exports.pdf_report(_collect(_services(), ["b"]))
     assert pdf.startswith(b"%PDF-") and b"DejaVu" not in pdf
-    assert any("Saint-Aubin-des-Prés" in t for t in _pdf_texts(pdf)), "é is latin-1: kept"
+    assert any("Saint-Aubin-des-Prés" in t for t in pdf_texts(pdf)), "é is latin-1: kept"
 
 
 def test_narrative_sentences_use_the_figures_that_exist():
@@ -377,7 +332,7 @@ def test_a_national_report_is_a_summary_by_group_of_villages_with_the_detail_lef
     assert groups[3]["villages"][-1]["name"] == "Village 0001", "no sales: the last group"
     pdf = exports.pdf_report(result)
     assert len(pdf) < 60_000 and pdf.count(b"/Type /Page") <= 5, "a few pages"
-    texts = _pdf_texts(pdf)
+    texts = pdf_texts(pdf)
     assert any("Le quart le plus actif 250" in t for t in texts)
     assert any("Points forts" in t for t in texts), "the heading (bold font)"
     assert any("Village 0998 (998,00" in t for t in texts), "the first villages of a group"
