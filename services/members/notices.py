@@ -779,6 +779,8 @@ def _dump(notice: Notice, member: Member | None) -> dict:
             "next_attempt_at": notice.next_attempt_at,
             "last_error": notice.last_error,
             "parked_at": notice.parked_at,
+            "unanswered_calls": notice.unanswered_calls or 0,
+            "last_called_at": notice.last_called_at,
         }
     )
 
@@ -810,8 +812,9 @@ def list_notices(
     return [_dump(notice, member) for notice, member in uow.session.execute(query).all()]
 
 
-def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = None) -> dict:
-    """The concierge called: only a call is marked done by hand (409 otherwise), once (409)."""
+def _open_call(uow, village_id: str, notice_id: str) -> Notice:
+    """A call still to make in this village: NotFound elsewhere, 409 for an SMS or an e-mail
+    (the service sends them) or a call already made."""
     notice = uow.session.get(Notice, str(notice_id))
     if notice is None or notice.village_id != village_id:
         raise NotFound("notice", str(notice_id))
@@ -819,7 +822,27 @@ def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = No
         raise Conflict("notice_not_a_call", details={"channel": notice.channel})
     if notice.status == "done":
         raise Conflict("notice_already_done", details={"done_at": notice.done_at.isoformat()})
+    return notice
+
+
+def mark_done(uow, village_id: str, notice_id: str, *, now: datetime | None = None) -> dict:
+    """The concierge called: only a call is marked done by hand (409 otherwise), once (409)."""
+    notice = _open_call(uow, village_id, notice_id)
     notice.status, notice.done_at = "done", now or utcnow()
+    uow.commit()
+    return _dump(notice, uow.session.get(Member, notice.member_id))
+
+
+def record_call(
+    uow, village_id: str, notice_id: str, outcome: str, *, now: datetime | None = None
+) -> dict:
+    """A call made: `reached` is `mark_done`; `no_answer` is counted, with when, and the notice
+    stays on the list: the person still has to be told."""
+    if outcome == "reached":
+        return mark_done(uow, village_id, notice_id, now=now)
+    notice = _open_call(uow, village_id, notice_id)
+    notice.unanswered_calls = (notice.unanswered_calls or 0) + 1
+    notice.last_called_at = now or utcnow()
     uow.commit()
     return _dump(notice, uow.session.get(Member, notice.member_id))
 

@@ -22,6 +22,7 @@ from services.members.schemas.people import (
     CONSENT_PURPOSES,
     TAGS,
     MemberInput,
+    display_phone,
     normalise_name,
 )
 
@@ -246,8 +247,8 @@ def _in_french(problems: list[dict]) -> list[dict]:
     return [{**problem, "message": french(problem["message_en"])} for problem in problems]
 
 
-def import_members(uow, village_id: str, text: str) -> dict:
-    """Check every row, then write them all in one transaction, or nothing."""
+def _check(uow, village_id: str, text: str) -> tuple[int, list[dict], list[tuple[int, dict]]]:
+    """(rows read, problems, [(line, loaded member)] of the rows without any), nothing written."""
     _check_village(uow, village_id)
     try:
         fields, rows = parse(text)
@@ -256,7 +257,7 @@ def import_members(uow, village_id: str, text: str) -> dict:
             {"row": 1, "field": field, "message_en": message}
             for field, message in _flatten(exc.errors)
         ]
-        return {"imported": 0, "rows": 0, "problems": _in_french(problems), "member_ids": []}
+        return 0, problems, []
     problems, inputs = [], []
     seen_phones, seen_names = {}, {}
     for line, cells in rows:
@@ -311,19 +312,44 @@ def import_members(uow, village_id: str, text: str) -> dict:
                 }
             )
             continue
-        inputs.append(data)
+        inputs.append((line, data))
     if not rows and not problems:
         problems.append({"row": 2, "field": "file", "message_en": msg("file_without_rows")})
-    if problems:
-        return {
-            "imported": 0,
-            "rows": len(rows),
-            "problems": _in_french(problems),
-            "member_ids": [],
-        }
+    return len(rows), problems, inputs
+
+
+def preview_import(uow, village_id: str, text: str) -> dict:
+    """What an import would do, without writing: the rows it would register (line, name and
+    contacts, to be read before confirming) and each problem of the others."""
+    rows, problems, inputs = _check(uow, village_id, text)
+    return {
+        "rows": rows,
+        "problems": _in_french(problems),
+        "valid": [
+            {
+                "row": line,
+                "display_name": f"{data['first_name'].strip()} {data['last_name'].strip()}",
+                "phone_display": display_phone(data.get("phone")),
+                "email": data.get("email"),
+                "address": data.get("address"),
+                "tags": data.get("tags", []),
+                "preferred_channel": data["preferred_channel"],
+            }
+            for line, data in inputs
+        ],
+    }
+
+
+def import_members(uow, village_id: str, text: str, *, skip_invalid: bool = False) -> dict:
+    """Check every row, then write them all in one transaction, or nothing. `skip_invalid`: the
+    rows without a problem are written all together (what a preview showed and the concierge
+    confirmed); the others are reported, not written."""
+    rows, problems, inputs = _check(uow, village_id, text)
+    if (problems and not skip_invalid) or not inputs:
+        return {"imported": 0, "rows": rows, "problems": _in_french(problems), "member_ids": []}
     ids = []
-    for data in inputs:
+    for _line, data in inputs:
         member, _duplicates = new_member(uow, {**data, "confirm_duplicate": True})
         ids.append(member.id)
     uow.commit()
-    return {"imported": len(ids), "rows": len(rows), "problems": [], "member_ids": ids}
+    return {"imported": len(ids), "rows": rows, "problems": _in_french(problems), "member_ids": ids}

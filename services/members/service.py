@@ -44,7 +44,11 @@ from services.members.schemas.accounts import (
     PasswordResetInput,
     SessionEndInput,
 )
-from services.members.schemas.notices import DeliveryLogFiltersInput, NoticeFiltersInput
+from services.members.schemas.notices import (
+    CallOutcomeInput,
+    DeliveryLogFiltersInput,
+    NoticeFiltersInput,
+)
 from services.members.schemas.people import (
     ConsentInput,
     ImportInput,
@@ -246,6 +250,17 @@ class MembersService:
         """A CSV text; returns the per-row report (nothing written when any row has a problem)."""
         return people_import.import_members(uow, str(village_id), data["text"])
 
+    @rpc_method(inputs={"data": ImportInput})
+    def preview_import(self, uow, village_id, data):
+        """The same checks as the import, nothing written: the rows it would register and the
+        problems of the others (the console shows them before the concierge confirms)."""
+        return people_import.preview_import(uow, str(village_id), data["text"])
+
+    @rpc_method(inputs={"data": ImportInput})
+    def import_valid_members(self, uow, village_id, data):
+        """The rows without a problem, all in one transaction; the others reported, not written."""
+        return people_import.import_members(uow, str(village_id), data["text"], skip_invalid=True)
+
     @rpc_method()
     def export_member(self, uow, village_id, member_id):
         return people.export_member(uow, str(village_id), str(member_id))
@@ -389,6 +404,11 @@ class MembersService:
     @rpc_method()
     def mark_notice_done(self, uow, village_id, notice_id):
         return notices.mark_done(uow, str(village_id), str(notice_id))
+
+    @rpc_method(inputs={"data": CallOutcomeInput})
+    def record_call(self, uow, village_id, notice_id, data):
+        """The concierge called: reached (done) or no answer (counted, still to call)."""
+        return notices.record_call(uow, str(village_id), str(notice_id), data["outcome"])
 
     @rpc_method(inputs={"filters": DeliveryLogFiltersInput})
     def notice_delivery_log(self, uow, village_id, filters=None, window=None):

@@ -240,6 +240,40 @@ def test_a_call_is_marked_done_once_by_its_village(world):
         )
 
 
+def test_a_call_without_an_answer_is_counted_and_stays_on_the_list(world):
+    database, village, other, who = world
+    with database.unit_of_work() as uow:
+        claim_and_handle(
+            uow,
+            "members.on_animation_cancelled",
+            notices.record_animation_cancelled,
+            cancelled(list(who.values())),
+        )
+    rows = _notices(database)
+    call, sms = rows[who["phone"]].id, rows[who["sms"]].id
+    with database.unit_of_work() as uow, pytest.raises(NotFound):
+        notices.record_call(uow, other, call, "no_answer")
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as not_a_call:
+        notices.record_call(uow, village, sms, "no_answer")
+    assert not_a_call.value.reason == "notice_not_a_call"
+    for minutes in (0, 30):
+        with database.unit_of_work() as uow:
+            tried = notices.record_call(
+                uow, village, call, "no_answer", now=NOW + timedelta(minutes=minutes)
+            )
+    assert tried["status"] == "to_send" and tried["unanswered_calls"] == 2
+    assert tried["last_called_at"] == (NOW + timedelta(minutes=30)).isoformat()
+    with database.unit_of_work() as uow:
+        still = [n["id"] for n in notices.list_notices(uow, village, "to_send")]
+    assert call in still, "nobody was reached: the call is still to make"
+    with database.unit_of_work() as uow:
+        reached = notices.record_call(uow, village, call, "reached", now=NOW + timedelta(hours=2))
+    assert reached["status"] == "done" and reached["unanswered_calls"] == 2
+    with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
+        notices.record_call(uow, village, call, "no_answer")
+    assert twice.value.reason == "notice_already_done"
+
+
 def parcel_received(member_id, village_id, *, parcel_id=None, code="4821"):
     return parse_envelope(
         build_envelope(

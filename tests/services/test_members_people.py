@@ -382,6 +382,36 @@ def test_one_bad_row_and_nothing_is_imported_with_each_problem_named(members):
     assert _count(database) == 1, "nothing half-imported"
 
 
+def test_a_preview_writes_nothing_and_the_valid_rows_are_imported_together(members):
+    rpc, database, village_id = members
+    rpc.register_member(_person(village_id))
+    text = (
+        "Nom;Prénom;Téléphone;Profil\n"
+        "Vergne;Marcelle;01 99 00 10 01;fragile\n"  # 2: fine
+        "Durand;Jules;0612;\n"  # 3: phone
+        "Le Boeuf;Helene;05 55 12 34 56;\n"  # 4: already registered
+        "Soulier;Fernand;01 99 00 30 01;\n"  # 5: fine
+    )
+    preview = rpc.preview_import(village_id, {"text": text})
+    assert [(v["row"], v["display_name"], v["phone_display"]) for v in preview["valid"]] == [
+        (2, "Marcelle Vergne", "01 99 00 10 01"),
+        (5, "Fernand Soulier", "01 99 00 30 01"),
+    ]
+    assert preview["valid"][0]["tags"] == ["fragile"] and preview["rows"] == 4
+    assert {(p["row"], p["field"], p["message"]) for p in preview["problems"]} == {
+        (3, "phone", "Numéro de téléphone invalide (ex. 05 55 12 34 56 ou +33 5 55 12 34 56)."),
+        (4, "phone", "Déjà inscrit·e dans ce village : Hélène Le Bœuf."),
+    }
+    assert _count(database) == 1, "a preview writes nothing"
+    report = rpc.import_valid_members(village_id, {"text": text})
+    assert report["imported"] == 2 and len(report["member_ids"]) == 2
+    assert {p["row"] for p in report["problems"]} == {3, 4}
+    assert _count(database) == 3
+    again = rpc.import_valid_members(village_id, {"text": text})
+    assert again["imported"] == 0 and _count(database) == 3, "each row is there once"
+    assert {p["row"] for p in again["problems"]} == {2, 3, 4, 5}
+
+
 def test_a_file_without_the_required_columns_is_refused(members):
     rpc, database, village_id = members
     report = rpc.import_members(village_id, {"text": "Nom;Age\nVergne;81\n"})

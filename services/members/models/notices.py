@@ -20,7 +20,10 @@ class Notice(Base):
     A failed sending counts in `attempts`, says why in `last_error` and waits until
     `next_attempt_at` (growing pauses; SMS also wait for the end of the quiet hours); after the
     limit it is parked (`parked_at`) and becomes a call. `template` and `context` (JSON) are what
-    the message is made of: the e-mail's subject and HTML part are rendered from them when sent."""
+    the message is made of: the e-mail's subject and HTML part are rendered from them when sent.
+
+    A call the concierge made without reaching the person counts in `unanswered_calls` (when:
+    `last_called_at`) and leaves the notice on the list: they still have to be told."""
 
     __tablename__ = "member_notices"
     __table_args__ = (
@@ -48,6 +51,8 @@ class Notice(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    unanswered_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     template: Mapped[str | None] = mapped_column(
         String(60), nullable=True
     )  # notices/<template>.txt…

@@ -45,6 +45,17 @@ class NoticeDoneInput(Schema):
     """Marking a call done takes nothing more: an empty object (or no body)."""
 
 
+# what a call the concierge made came to
+CALL_OUTCOMES = {"reached": "prévenu·e", "no_answer": "pas de réponse"}
+
+
+class CallOutcomeInput(Schema):
+    """A call made: `reached` marks the notice done; `no_answer` counts the call and leaves the
+    notice on the list, to call again."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(tuple(CALL_OUTCOMES)))
+
+
 class NoticeOutput(Schema):
     id = fields.String()
     village_id = fields.String()
@@ -80,6 +91,12 @@ class NoticeOutput(Schema):
     parked_at = fields.AwareDateTime(
         allow_none=True,
         metadata={"description": "When it was given up after too many failures and became a call."},
+    )
+    unanswered_calls = fields.Integer(
+        metadata={"description": "Calls made by the concierge that reached nobody."}
+    )
+    last_called_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the last unanswered call was made."}
     )
 
 
