@@ -1,5 +1,5 @@
-"""calls without an answer: the concierge says a call found nobody (unanswered_calls, last_called_at);
-the notice stays on the list « à prévenir »
+"""calls without an answer: the concierge says a call found nobody (unanswered_calls,
+last_called_at); the notice stays on the list « à prévenir »
 
 Revision ID: 0012_call_outcomes
 Revises: 0011_more_notices
