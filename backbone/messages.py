@@ -209,6 +209,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_column": ("Colonne inconnue : {column}.", "Unknown column: {column}."),
     "missing_column": ("Colonne manquante : {column}.", "Missing column: {column}."),
     "file_empty": ("Le fichier est vide.", "The file is empty."),
+    "spreadsheet_unreadable": (
+        "Ce classeur ne peut pas être lu : enregistrez-le en .xlsx ou en CSV.",
+        "This workbook cannot be read: save it as .xlsx or CSV.",
+    ),
     "file_without_rows": ("Le fichier ne contient aucune ligne.", "The file has no rows."),
     "too_many_rows": ("Au plus {rows} lignes par fichier.", "At most {rows} rows per file."),
     "more_cells_than_columns": (

@@ -19,6 +19,7 @@ from gateway.console.framework import (
     redirect,
     refusal,
 )
+from gateway.console.people import MEMBER_FIELDS
 from gateway.console.picker import PickerState, picker_state
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
@@ -137,14 +138,19 @@ class ConciergePages:
             tags=TAGS,
             channels=CHANNELS,
             purposes=CONSENT_PURPOSES,
+            erased=ctx.args.get("efface") == "1",
             status=400 if errors else 200,
         )
 
     @page(V + "/habitants/<member_id>", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_member(self, ctx):
         village_id, member_id = ctx.params["village_id"], ctx.params["member_id"]
-        errors = {}
-        if ctx.request.method == "POST":
+        errors, values = {}, None
+        if ctx.request.method == "POST" and ctx.form.get("action") == "edit":
+            errors, values = self._edit_member(ctx)  # people.PeoplePages
+            if not errors:
+                return redirect(self._village_url(ctx, f"habitants/{member_id}?enregistre=1"))
+        elif ctx.request.method == "POST":
             purpose = ctx.form.get("purpose", "")
             try:
                 if ctx.form.get("action") == "withdraw":
@@ -156,6 +162,14 @@ class ConciergePages:
                 errors = form_errors(exc)
         member = self.members_rpc.get_member(village_id, member_id)
         current = {c["purpose"] for c in member["consents"] if not c.get("withdrawn_at")}
+        volunteer = self._volunteer_of(village_id, member_id)  # people.PeoplePages
+        if values is None:  # the form shows the record; after an error, what was typed
+            values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
+            values.update(
+                phone=member["phone_display"] or "",
+                preferred_channel=member["preferred_channel"],
+                tags=member["tags"],
+            )
         return ctx.render(
             "member.html",
             member=member,
@@ -164,7 +178,11 @@ class ConciergePages:
             tags=TAGS,
             channels=CHANNELS,
             errors=errors,
+            edit_errors=errors if ctx.form.get("action") == "edit" else {},
+            values=values,
+            volunteer=volunteer,
             created=ctx.args.get("nouveau") == "1",
+            saved=ctx.args.get("enregistre") == "1",
             status=400 if errors else 200,
         )
 

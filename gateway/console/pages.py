@@ -13,6 +13,7 @@ from gateway.console.delivery_log import DeliveryLogPages
 from gateway.console.funding_pages import FundingPages
 from gateway.console.logistics_pages import LogisticsPages
 from gateway.console.parcels import ParcelPages
+from gateway.console.people import PeoplePages
 from gateway.console.personal import PersonalPages
 from gateway.console.picker import PickerPages
 from gateway.console.places import PlacesPages
@@ -25,6 +26,7 @@ class ConsolePages(
     SessionPages,
     ConciergePages,
     AnimationPages,
+    PeoplePages,
     CounterPages,
     DeliveryLogPages,
     CataloguePages,
@@ -42,8 +44,8 @@ class ConsolePages(
     PersonalPages,
     CommunePages,
 ):
-    """Sign-in, the concierge console of a village (its animations, counter, parcels, the day's
-    round, the inhabitant picker, delivery log, catalogue, hours and places), the coordinator's
-    view, logistics and money, back-office (villages, accounts, partners, parked deliveries), the
-    communes' links, the villages' public pages, the inhabitants' and volunteers' own pages
-    (/moi), and the communes' read-only space."""
+    """Sign-in, the concierge console of a village (its animations, people, counter, parcels,
+    the day's round, the inhabitant picker, delivery log, catalogue, hours and places), the
+    coordinator's view, logistics and money, back-office (villages, accounts, partners, parked
+    deliveries), the communes' links, the villages' public pages, the inhabitants' and
+    volunteers' own pages (/moi), and the communes' read-only space."""

@@ -23,6 +23,19 @@ CONCIERGE = ("concierge",)
 _MEMBER = "/api/villages/<village_id>/members/<member_id>"
 
 
+def member_export(gateway, village_id: str, member_id: str) -> dict:
+    """Everything the network holds about one person (RGPD): the API's export and the console's
+    download are this one document."""
+    member = gateway.members_rpc.export_member(village_id, member_id)
+    return {
+        "exported_at": utcnow().isoformat(),
+        "member": member,
+        "orders": gateway.orders_rpc.member_data(member_id),
+        "events": gateway.events_rpc.member_data(member_id),
+        "partners": gateway.partners_rpc.member_data(member_id),
+    }
+
+
 class MemberRoutes:
     @route(
         "GET",
@@ -173,15 +186,7 @@ class MemberRoutes:
         history, notices) and what every other service holds about the person: orders, parcels,
         help requests and round stops (orders), registrations and suggestions (events), pledges
         (partners)."""
-        village_id, member_id = call.params["village_id"], call.params["member_id"]
-        member = self.members_rpc.export_member(village_id, member_id)
-        return {
-            "exported_at": utcnow().isoformat(),
-            "member": member,
-            "orders": self.orders_rpc.member_data(member_id),
-            "events": self.events_rpc.member_data(member_id),
-            "partners": self.partners_rpc.member_data(member_id),
-        }
+        return member_export(self, call.params["village_id"], call.params["member_id"])
 
     @route(
         "DELETE",
