@@ -19,7 +19,7 @@ from gateway.console.framework import (
     redirect,
     refusal,
 )
-from gateway.console.people import MEMBER_FIELDS
+from gateway.console.people import member_form_values
 from gateway.console.picker import PickerState, picker_state
 from services.events.schemas import CATEGORY_LABELS, SUGGESTION_STATUS_LABELS
 from services.members.schemas.people import CHANNELS, CONSENT_PURPOSES, TAGS
@@ -164,12 +164,7 @@ class ConciergePages:
         current = {c["purpose"] for c in member["consents"] if not c.get("withdrawn_at")}
         volunteer = self._volunteer_of(village_id, member_id)  # people.PeoplePages
         if values is None:  # the form shows the record; after an error, what was typed
-            values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
-            values.update(
-                phone=member["phone_display"] or "",
-                preferred_channel=member["preferred_channel"],
-                tags=member["tags"],
-            )
+            values = member_form_values(member)
         return ctx.render(
             "member.html",
             member=member,

@@ -156,15 +156,29 @@ def _member_form(form) -> dict:
     return values
 
 
-def _member_changes(values: dict) -> dict:
-    """What the edit form changes: an emptied optional field is cleared (None), an emptied name
-    stays empty for the service to refuse beside the field."""
-    data = {
-        name: (values[name] or None) if name not in ("first_name", "last_name") else values[name]
-        for name in MEMBER_FIELDS
-    }
-    data["tags"] = values["tags"]
-    if values["preferred_channel"]:
+def member_form_values(member: dict) -> dict:
+    """An inhabitant's record as the edit form shows it."""
+    values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
+    values.update(
+        phone=member["phone_display"] or "",
+        preferred_channel=member["preferred_channel"],
+        tags=member["tags"],
+    )
+    return values
+
+
+def _member_changes(values: dict, before: dict) -> dict:
+    """What the edit form changes, and only that: a field left as it was is not sent (an unchanged
+    name is not checked again against the village's other members). An emptied optional field is
+    cleared (None); an emptied name stays empty for the service to refuse beside the field."""
+    data = {}
+    for name in MEMBER_FIELDS:
+        if values[name] != before[name]:
+            optional = name not in ("first_name", "last_name")
+            data[name] = (values[name] or None) if optional else values[name]
+    if sorted(values["tags"]) != sorted(before["tags"]):
+        data["tags"] = values["tags"]
+    if values["preferred_channel"] and values["preferred_channel"] != before["preferred_channel"]:
         data["preferred_channel"] = values["preferred_channel"]
     return data
 
@@ -340,12 +354,14 @@ class PeoplePages:
     def _edit_member(self, ctx) -> tuple[dict, dict]:
         """The inhabitant page's edit form (concierge.page_member): (errors, what was typed);
         nothing written when there are errors."""
+        village_id, member_id = ctx.params["village_id"], ctx.params["member_id"]
         values = _member_form(ctx.form)
-        data = _member_changes(values)
+        before = member_form_values(self.members_rpc.get_member(village_id, member_id))
+        data = _member_changes(values, before)
         if ctx.form.get("confirm_duplicate") == "1":
             data["confirm_duplicate"] = True
         try:
-            self.members_rpc.update_member(ctx.params["village_id"], ctx.params["member_id"], data)
+            self.members_rpc.update_member(village_id, member_id, data)
             return {}, values
         except (InvalidInput, Conflict) as exc:
             return form_errors(exc), values

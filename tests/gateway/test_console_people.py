@@ -159,6 +159,33 @@ def test_an_inhabitant_edited_with_bad_input_keeps_what_was_typed_and_changes_no
     assert changed["preferred_channel"] == "sms" and changed["address"] == "3 rue du Lavoir"
 
 
+def test_only_what_was_changed_is_sent_so_a_namesake_does_not_block_an_edit(net):
+    concierge, members, _db, _other = net
+    _person(members, concierge.village_id)
+    namesake = _person(
+        members,
+        concierge.village_id,
+        phone=None,
+        address="Le Bourg",
+        preferred_channel="counter",
+        confirm_duplicate=True,
+    )
+    page = concierge.get(f"habitants/{namesake['id']}")
+    form = {
+        "action": "edit",
+        **{n: _value(page.text, "f-" + n) for n in ("first_name", "last_name", "phone")},
+        **{n: _value(page.text, "f-" + n) for n in ("email", "postcode", "city")},
+        "address": "2 route du Moulin",
+        "preferred_channel": "counter",
+    }
+    assert form["last_name"] == "Vergne" and form["phone"] == "", "the form shows the record"
+    saved = concierge.post(f"habitants/{namesake['id']}", form)
+    assert saved.status_code == 303, _error(saved.text, "_") or saved.text[:300]
+    assert members.get_member(concierge.village_id, namesake["id"])["address"] == (
+        "2 route du Moulin"
+    )
+
+
 def test_a_volunteer_with_bad_slots_is_not_registered_and_the_form_says_where(net):
     concierge, members, _db, _other = net
     member = _person(members, concierge.village_id)
