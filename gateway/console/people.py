@@ -15,7 +15,7 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway import i18n
 from gateway.console.form_values import whole_number
-from gateway.console.framework import STAFF, form_errors, page, redirect
+from gateway.console.framework import CONCIERGE, form_errors, page, redirect
 from gateway.skills import known_skills
 from services.members.schemas.notices import NOTICE_SOURCES
 from services.members.schemas.people import CHANNELS, TAGS
@@ -205,7 +205,7 @@ class PeoplePages:
             "villages": villages,
         }
 
-    @page(V + "/benevoles/nouveau", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/benevoles/nouveau", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_volunteer_new(self, ctx):
         village_id = ctx.params["village_id"]
         lists = self._volunteer_form_lists(village_id)
@@ -240,7 +240,7 @@ class PeoplePages:
             **lists,
         )
 
-    @page(V + "/benevoles/<volunteer_id>", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/benevoles/<volunteer_id>", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_volunteer(self, ctx):
         village_id, volunteer_id = ctx.params["village_id"], ctx.params["volunteer_id"]
         lists = self._volunteer_form_lists(village_id)
@@ -293,7 +293,7 @@ class PeoplePages:
 
     # --- the inhabitants' spreadsheet ---------------------------------------------------------
 
-    @page(V + "/habitants/import", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/habitants/import", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_members_import(self, ctx):
         village_id = ctx.params["village_id"]
         errors, preview, report, packed = {}, None, None, None
@@ -366,7 +366,7 @@ class PeoplePages:
         except (InvalidInput, Conflict) as exc:
             return form_errors(exc), values
 
-    @page(V + "/habitants/<member_id>/export", roles=STAFF, village_scoped=True)
+    @page(V + "/habitants/<member_id>/export", roles=CONCIERGE, village_scoped=True)
     def page_member_export(self, ctx):
         from gateway.routes.members import member_export
 
@@ -385,7 +385,10 @@ class PeoplePages:
         )
 
     @page(
-        V + "/habitants/<member_id>/effacer", methods="GET,POST", roles=STAFF, village_scoped=True
+        V + "/habitants/<member_id>/effacer",
+        methods="GET,POST",
+        roles=CONCIERGE,
+        village_scoped=True,
     )
     def page_member_erase(self, ctx):
         village_id, member_id = ctx.params["village_id"], ctx.params["member_id"]
@@ -410,7 +413,7 @@ class PeoplePages:
 
     # --- à prévenir: the calls to make -------------------------------------------------------
 
-    @page(V + "/a-prevenir", methods="GET,POST", roles=STAFF, village_scoped=True)
+    @page(V + "/a-prevenir", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_calls(self, ctx):
         village_id = ctx.params["village_id"]
         errors, error_for = {}, None

@@ -359,3 +359,37 @@ def test_another_villages_concierge_opens_none_of_these_pages(net):
     assert members.get_member(other, elsewhere["id"])["erased_at"] is None
     # from their own village, another village's inhabitant is not found
     assert concierge.get(f"habitants/{elsewhere['id']}/effacer").status_code == 404
+
+
+def test_the_coordinator_opens_none_of_these_pages(net):
+    """They show names, phones and addresses: the coordinator sees figures, never people."""
+    concierge, members, _db, _other = net
+    member = _person(members, concierge.village_id)
+    members.create_staff_account(
+        {
+            "email": "coordination@reseau.test",
+            "full_name": "Coordination",
+            "password": PASSWORD,
+            "role": "coordinator",
+            "village_id": None,
+        }
+    )
+    login = requests.post(
+        concierge.base + "/api/auth/login",
+        json={"email": "coordination@reseau.test", "password": PASSWORD},
+        timeout=30,
+    )
+    coordinator = Concierge(concierge.base, login.json()["token"], concierge.village_id)
+    for tail in (
+        "benevoles/nouveau",
+        "habitants/import",
+        f"habitants/{member['id']}/export",
+        f"habitants/{member['id']}/effacer",
+        "a-prevenir",
+    ):
+        opened = coordinator.get(tail)
+        assert opened.status_code == 403 and "05 55 12 34 56" not in opened.text, tail
+        assert "réservées au concierge de leur village" in html_lib.unescape(opened.text), tail
+    refused = coordinator.post(f"habitants/{member['id']}/effacer", {"confirm": "effacer"})
+    assert refused.status_code == 403
+    assert members.get_member(concierge.village_id, member["id"])["erased_at"] is None
