@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from gateway.console.framework import COOKIE
@@ -36,9 +37,14 @@ def _search(stack, headers, village_id, q):
     ).json()
 
 
+def _follow(browser, text, how=By.LINK_TEXT):
+    """Click a link once the page shows it (the previous page may still be there)."""
+    browser.wait(EC.element_to_be_clickable((how, text))).click()
+
+
 def _menu(browser, label):
-    browser.driver.find_element(By.LINK_TEXT, label).click()
-    browser.find("main h1")
+    _follow(browser, label)
+    browser.wait(lambda d: label in d.find_element(By.CSS_SELECTOR, "[aria-current=page]").text)
 
 
 def _fits_a_tablet(browser):
@@ -78,7 +84,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     concierge = browsers()
     concierge.log_in(CONCIERGE)
     _menu(concierge, "Habitants")
-    concierge.driver.find_element(By.PARTIAL_LINK_TEXT, "Importer un tableur").click()
+    _follow(concierge, "Importer un tableur", By.PARTIAL_LINK_TEXT)
     concierge.find("#fichier").send_keys(str(spreadsheet))
     concierge.click("form[enctype] button[type=submit]")
     problems = concierge.find("#import-problems").text
@@ -95,7 +101,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     _menu(concierge, "Habitants")
     concierge.find("#q").send_keys(f"Faurie{tag}")
     concierge.click("form[role=search] button[type=submit]")
-    concierge.driver.find_element(By.LINK_TEXT, f"Noël Faurie{tag}").click()
+    _follow(concierge, f"Noël Faurie{tag}")
     email = concierge.find("#f-email")
     email.send_keys("pas-un-courriel")
     concierge.click("#h-edit ~ form button[type=submit]")
@@ -205,7 +211,7 @@ def test_a_volunteer_is_registered_and_edited(stack, browsers):
     concierge = browsers()
     concierge.log_in(CONCIERGE)
     _menu(concierge, "Bénévoles")
-    concierge.driver.find_element(By.LINK_TEXT, "Inscrire un·e bénévole").click()
+    _follow(concierge, "Inscrire un·e bénévole")
     concierge.find("#q").send_keys(f"Chabrol{tag}")
     concierge.click("form[role=search] button[type=submit]")
     Select(concierge.find("#member_id")).select_by_value(member["id"])
