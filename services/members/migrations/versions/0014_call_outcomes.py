@@ -1,8 +1,8 @@
 """calls without an answer: the concierge says a call found nobody (unanswered_calls,
 last_called_at); the notice stays on the list « à prévenir »
 
-Revision ID: 0013_call_outcomes
-Revises: 0012_permanences
+Revision ID: 0014_call_outcomes
+Revises: 0013_personal_links
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from backbone.tables import UtcDateTime
 
-revision = "0013_call_outcomes"
-down_revision = "0012_permanences"
+revision = "0014_call_outcomes"
+down_revision = "0013_personal_links"
 branch_labels = None
 depends_on = None
 
