@@ -293,7 +293,8 @@ class PeoplePages:
 
     # --- the inhabitants' spreadsheet ---------------------------------------------------------
 
-    @page(V + "/habitants/import", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
+    # not /habitants/import: one word after /habitants/ is an inhabitant's id
+    @page(V + "/import-habitants", methods="GET,POST", roles=CONCIERGE, village_scoped=True)
     def page_members_import(self, ctx):
         village_id = ctx.params["village_id"]
         errors, preview, report, packed = {}, None, None, None

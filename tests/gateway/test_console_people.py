@@ -238,9 +238,9 @@ def test_an_import_shows_each_problem_and_writes_nothing_before_it_is_confirmed(
         "Soulier;Fernand;01 99 00 30 01;riche\n"
         "Mazière;Élodie;06 39 98 10 03;\n"
     )
-    empty = concierge.post("habitants/import", {"action": "preview"})
+    empty = concierge.post("import-habitants", {"action": "preview"})
     assert empty.status_code == 400 and _error(empty.text, "fichier")
-    preview = concierge.post("habitants/import", {"action": "preview"}, files=_csv(text))
+    preview = concierge.post("import-habitants", {"action": "preview"}, files=_csv(text))
     assert preview.status_code == 200
     problems = re.findall(
         r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', preview.text
@@ -250,12 +250,12 @@ def test_an_import_shows_each_problem_and_writes_nothing_before_it_is_confirmed(
     assert members.search_members(concierge.village_id, {"q": ""}) == [], "nothing written yet"
 
     packed = re.search(r'name="text" value="([^"]+)"', preview.text).group(1)
-    done = concierge.post("habitants/import", {"action": "confirm", "text": packed})
+    done = concierge.post("import-habitants", {"action": "confirm", "text": packed})
     assert done.status_code == 200 and "2 habitant·es importé·es" in done.text
     names = {m["display_name"] for m in members.search_members(concierge.village_id, {"q": ""})}
     assert names == {"Noël Faurie", "Élodie Mazière"}
 
-    forged = concierge.post("habitants/import", {"action": "confirm", "text": "pas du zlib"})
+    forged = concierge.post("import-habitants", {"action": "confirm", "text": "pas du zlib"})
     assert forged.status_code == 400 and "choisissez-le à nouveau" in html_lib.unescape(forged.text)
 
 
@@ -272,12 +272,12 @@ def test_an_excel_workbook_is_previewed_with_the_spreadsheet_row_numbers(net):
     raw = io.BytesIO()
     book.save(raw)
     files = {"fichier": ("habitants.xlsx", raw.getvalue(), "application/octet-stream")}
-    preview = concierge.post("habitants/import", {"action": "preview"}, files=files)
+    preview = concierge.post("import-habitants", {"action": "preview"}, files=files)
     assert preview.status_code == 200, preview.text
     assert "01 99 00 40 01" in preview.text
     assert re.search(r'<td class="num">4</td><td>Téléphone</td>', preview.text)
     broken = {"fichier": ("habitants.xlsx", b"PK\x03\x04 pas un classeur", "text/plain")}
-    refused = concierge.post("habitants/import", {"action": "preview"}, files=broken)
+    refused = concierge.post("import-habitants", {"action": "preview"}, files=broken)
     assert refused.status_code == 400 and "ne peut pas être lu" in html_lib.unescape(refused.text)
     assert members.search_members(concierge.village_id, {"q": ""}) == []
 
@@ -344,7 +344,7 @@ def test_another_villages_concierge_opens_none_of_these_pages(net):
     for tail in (
         "benevoles/nouveau",
         "benevoles/" + str(uuid.uuid4()),
-        "habitants/import",
+        "import-habitants",
         f"habitants/{elsewhere['id']}",
         f"habitants/{elsewhere['id']}/export",
         f"habitants/{elsewhere['id']}/effacer",
@@ -382,7 +382,7 @@ def test_the_coordinator_opens_none_of_these_pages(net):
     coordinator = Concierge(concierge.base, login.json()["token"], concierge.village_id)
     for tail in (
         "benevoles/nouveau",
-        "habitants/import",
+        "import-habitants",
         f"habitants/{member['id']}/export",
         f"habitants/{member['id']}/effacer",
         "a-prevenir",
