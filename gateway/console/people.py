@@ -367,7 +367,7 @@ class PeoplePages:
         except (InvalidInput, Conflict) as exc:
             return form_errors(exc), values
 
-    @page(V + "/habitants/<member_id>/export", roles=CONCIERGE, village_scoped=True)
+    @page(V + "/habitants/<member_id>/donnees.json", roles=CONCIERGE, village_scoped=True)
     def page_member_export(self, ctx):
         from gateway.routes.members import member_export
 

@@ -346,7 +346,7 @@ def test_another_villages_concierge_opens_none_of_these_pages(net):
         "benevoles/" + str(uuid.uuid4()),
         "import-habitants",
         f"habitants/{elsewhere['id']}",
-        f"habitants/{elsewhere['id']}/export",
+        f"habitants/{elsewhere['id']}/donnees.json",
         f"habitants/{elsewhere['id']}/effacer",
         "a-prevenir",
     ):
@@ -383,7 +383,7 @@ def test_the_coordinator_opens_none_of_these_pages(net):
     for tail in (
         "benevoles/nouveau",
         "import-habitants",
-        f"habitants/{member['id']}/export",
+        f"habitants/{member['id']}/donnees.json",
         f"habitants/{member['id']}/effacer",
         "a-prevenir",
     ):
