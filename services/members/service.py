@@ -15,6 +15,7 @@ from services.members import (
     accounts,
     erasure,
     figures,
+    help_notices,
     notices,
     opt_out,
     people,
@@ -376,6 +377,18 @@ class MembersService:
     @consume_event("animation.reminder_due")
     def on_animation_reminder_due(self, uow, event):
         notices.record_animation_reminder(uow, event)
+
+    @consume_event("help_request.assigned")
+    def on_help_request_assigned(self, uow, event):
+        help_notices.record_assigned(uow, event)
+
+    @consume_event("help_request.accepted")
+    def on_help_request_accepted(self, uow, event):
+        help_notices.record_accepted(uow, event)
+
+    @consume_event("help_request.reminder_due")
+    def on_help_request_reminder_due(self, uow, event):
+        help_notices.record_reminder(uow, event)
 
     @consume_event("campaign.pledged")
     def on_campaign_pledged(self, uow, event):

@@ -5,10 +5,12 @@ The workflow is the model's (`HelpRequest.LIFECYCLE`, `HelpRequest.move_to`): re
 unmatched) → assigned → accepted → done (minutes) → confirmed, or cancelled before it is done.
 
 Events (outbox, same transaction): `help_request.requested` when asked (demand signal of the skills
-map); `help_request.unmatched` when nobody can take it (missing-skill signal); and
-`help_request.completed` with the minutes once the requester confirmed: members credits the
-volunteer's time bank once (its inbox). Matching is `matching.rank_candidates` over the volunteers'
-read model; candidates are recomputed each time they are shown.
+map); `help_request.unmatched` when nobody can take it (missing-skill signal);
+`help_request.assigned`, `help_request.accepted` and, once the day before,
+`help_request.reminder_due` for the members' notices; and `help_request.completed` with the minutes
+once the requester confirmed: members credits the volunteer's time bank once (its inbox). Matching
+is `matching.rank_candidates` over the volunteers' read model; candidates are recomputed each time
+they are shown.
 
 Visibility: `village_ids` is what the caller may see (None: all); a request of another village is
 "not found".
@@ -16,7 +18,7 @@ Visibility: `village_ids` is what the caller may see (None: all); a request of a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -291,6 +293,7 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     record_events(uow, request.move_to("assigned", now))
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
     request.unmatched_reason = None
+    record_events(uow, [request.people_event("help_request.assigned")])
     return _commit_and_answer(uow, request)
 
 
@@ -369,6 +372,37 @@ def answer(uow, help_request_id, member_id: str, data: dict, now: datetime | Non
     request.volunteer_id = request.volunteer_member_id = None
     request.assigned_at = None
     return _commit_and_answer(uow, request)
+
+
+# --- the day before ------------------------------------------------------------------------------
+
+REMINDER_HOUR = 10  # the day before, from 10:00 Paris (as the animations' reminder)
+
+
+def remind_tomorrow(uow, now: datetime) -> list[str]:
+    """`help_request.reminder_due` for each accepted request taking place tomorrow (Paris), once,
+    from 10:00 the day before. Returns the requests reminded; run again, it finds nothing more."""
+    local = now.astimezone(PARIS)
+    if local.hour < REMINDER_HOUR:
+        return []
+    day_starts = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+    due = uow.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.status == "accepted",
+            HelpRequest.reminded_at.is_(None),
+            HelpRequest.starts_at >= day_starts,
+            HelpRequest.starts_at < day_starts + timedelta(days=1),
+        )
+        .order_by(HelpRequest.starts_at, HelpRequest.id)
+        .with_for_update()
+    ).all()
+    for request in due:
+        request.reminded_at = now
+        record_events(uow, [request.people_event("help_request.reminder_due")])
+    ids = [r.id for r in due]
+    uow.commit()
+    return ids
 
 
 # --- figures -----------------------------------------------------------------------------------

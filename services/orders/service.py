@@ -208,6 +208,12 @@ class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
         with self.db.unit_of_work() as uow:
             parcels.return_overdue(uow)
 
+    @timer(interval=900)
+    def remind_help_requests(self):
+        """`help_request.reminder_due` the day before, from 10:00 Paris (help_requests.py)."""
+        with self.db.unit_of_work() as uow:
+            help_requests.remind_tomorrow(uow, utcnow())
+
     @timer(interval=600, eager=True)
     def roll_up_figures(self):
         """The days that are over, rolled up for the coordinator's figures (figures.roll_up)."""

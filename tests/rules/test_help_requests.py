@@ -1,5 +1,6 @@
 """A help request's workflow, through its service layer (services/orders/help_requests.py) on a
-unit of work in memory: each step in its turn, time-stamped, and the minutes told once confirmed."""
+unit of work in memory: each step in its turn, time-stamped, the acceptance told, and the minutes
+told once confirmed."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_a_request_accepted_done_and_confirmed_credits_the_minutes_once():
     help_requests.mark_done(
         uow, request.id, load(DoneInput(), {"minutes": 90}), [VILLAGE], NOW + timedelta(days=2)
     )
-    assert uow.committed_events == []  # nothing to tell before the requester confirms
+    # the requester learns who comes; nothing credited before they confirm
+    assert [type_ for type_, _payload in uow.committed_events] == ["help_request.accepted"]
     answer = help_requests.confirm(uow, request.id, [VILLAGE], NOW + timedelta(days=3))
     assert answer["status"] == "confirmed"
     assert (request.accepted_at, request.done_at, request.confirmed_at) == (
@@ -54,13 +56,13 @@ def test_a_request_accepted_done_and_confirmed_credits_the_minutes_once():
         NOW + timedelta(days=2),
         NOW + timedelta(days=3),
     )
-    [(type_, payload)] = uow.committed_events
+    [_accepted, (type_, payload)] = uow.committed_events
     assert type_ == "help_request.completed"
     assert (payload["member_id"], payload["minutes"]) == (VOLUNTEER, 90)
     with pytest.raises(Conflict) as again:
         help_requests.confirm(uow, request.id, [VILLAGE], NOW + timedelta(days=4))
     assert (again.value.reason, again.value.field) == ("help_request_transition", "status")
-    assert len(uow.committed_events) == 1
+    assert len(uow.committed_events) == 2
 
 
 def test_a_request_cannot_be_done_before_it_is_accepted():

@@ -501,3 +501,66 @@ class PurchaseOrderSentV1(Schema):
         required=True,
         metadata={"description": "The breakdown per village."},
     )
+
+
+# --- help requests' notices: the volunteer asked, the requester told, both reminded ---------------
+# They name members: never exposed to partners (services/partners/audience.py lists what is).
+
+
+class HelpRequestPeopleV1(Schema):
+    help_request_id = fields.String(
+        required=True, metadata={"description": "Id of the help request (UUID)."}
+    )
+    village_id = fields.String(
+        required=True, metadata={"description": "Village where the help is needed."}
+    )
+    volunteer_member_id = fields.String(
+        required=True, metadata={"description": "Member id of the volunteer."}
+    )
+    requester_member_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Member id of the person helped (null if unknown)."},
+    )
+    skill = fields.String(
+        required=True, validate=SKILL_CODE, metadata={"description": "Skill code needed."}
+    )
+    starts_at = fields.AwareDateTime(
+        required=True, metadata={"description": "Start of the window (timezone-aware)."}
+    )
+    ends_at = fields.AwareDateTime(
+        required=True, metadata={"description": "End of the window (timezone-aware)."}
+    )
+
+
+@registry.register(
+    "help_request.assigned",
+    1,
+    publisher="orders",
+    description="The concierge asked a volunteer for a coup de main: the members service tells "
+    "them, with the link to accept or decline it.",
+)
+class HelpRequestAssignedV1(HelpRequestPeopleV1):
+    pass
+
+
+@registry.register(
+    "help_request.accepted",
+    1,
+    publisher="orders",
+    description="The volunteer accepted the coup de main: the members service tells the person "
+    "helped who comes and when.",
+)
+class HelpRequestAcceptedV1(HelpRequestPeopleV1):
+    pass
+
+
+@registry.register(
+    "help_request.reminder_due",
+    1,
+    publisher="orders",
+    description="An accepted coup de main takes place tomorrow (announced once, from 10:00 Paris "
+    "the day before): the volunteer and the person helped are reminded.",
+)
+class HelpRequestReminderDueV1(HelpRequestPeopleV1):
+    pass

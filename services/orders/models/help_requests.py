@@ -74,11 +74,31 @@ class HelpRequest(Base):
     # the volunteers (member ids, comma-separated) who declined it: no longer its candidates
     declined_member_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
     declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when `help_request.reminder_due` was announced (once, the day before)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def people_event(self, event_type: str) -> Event:
+        """`help_request.assigned` / `.accepted` / `.reminder_due`: who is told, of what and when
+        (members words the notices)."""
+        payload = {
+            "help_request_id": self.id,
+            "village_id": self.village_id,
+            "volunteer_member_id": self.volunteer_member_id,
+            "requester_member_id": self.requester_member_id,
+            "skill": self.skill,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+        }
+        return Event(event_type, payload, self.village_id)
 
     def move_to(self, status: str, now: datetime) -> list[Event]:
-        """Guarded by `LIFECYCLE` and time-stamped. Confirmed, it tells `help_request.completed`
-        with the minutes given, which members credits to the volunteer's time bank."""
+        """Guarded by `LIFECYCLE` and time-stamped. Accepted, it tells `help_request.accepted` (the
+        requester learns who comes). Confirmed, it tells `help_request.completed` with the minutes
+        given, which members credits to the volunteer's time bank. `help_request.assigned` is the
+        service layer's: the volunteer is set after the move."""
         self.LIFECYCLE.move(self, status, now)
+        if status == "accepted":
+            return [self.people_event("help_request.accepted")]
         if status != "confirmed":
             return []
         payload = {
