@@ -101,7 +101,7 @@
     input.addEventListener("input", function () {
       if (input.value !== chosenLabel) { hidden.value = ""; chosenLabel = null; }
       clearTimeout(timer);
-      timer = setTimeout(ask, PAUSE);
+      timer = setTimeout(function () { timer = null; ask(); }, PAUSE);
     });
     input.addEventListener("keydown", function (event) {
       var open = !list.hidden;
@@ -114,8 +114,12 @@
       } else if (event.key === "Enter" && open) {
         event.preventDefault();  // choosing, not sending the form
         if (active >= 0) { choose(options[active]); }
-      } else if (event.key === "Escape" && open) {
-        event.preventDefault();
+      } else if (event.key === "Escape") {
+        // closes it for good: a search still waiting or on its way does not open it again
+        if (open || timer) { event.preventDefault(); }
+        clearTimeout(timer);
+        timer = null;
+        seq++;
         close();
       }
     });
