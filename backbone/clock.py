@@ -2,7 +2,7 @@
 hours, delivery days, quiet hours, calendars, daily figures) is Paris time, its villages being in
 France."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -10,3 +10,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def paris_today() -> date:
+    """Today's date in Europe/Paris, where the hubs are: the day a concierge works in."""
+    return utcnow().astimezone(PARIS).date()

@@ -7,12 +7,11 @@ stay the service's: the form sends what was typed, the errors come back beside t
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from urllib.parse import urlencode
 
-from backbone.clock import PARIS, utcnow
+from backbone.clock import paris_today
 from backbone.errors import Conflict, InvalidInput
-from gateway.console.form_values import clock, whole_number
+from gateway.console.form_values import aware, clock, whole_number
 from gateway.console.framework import STAFF, filled, form_errors, page, redirect
 
 V = "/console/villages/<village_id>"
@@ -34,28 +33,9 @@ TEXT_FIELDS = (
 )
 
 
-def _today():
-    return utcnow().astimezone(PARIS).date()
-
-
-def _aware(day: str, clock: str) -> str | None:
-    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime (None when
-    unreadable: what was typed then goes as it is, and the service names the field)."""
-    try:
-        return datetime.combine(
-            date.fromisoformat(day), time.fromisoformat(clock), PARIS
-        ).isoformat()
-    except ValueError:
-        return None
-
-
 def _number(raw: str):
     value = whole_number(raw)
     return None if value == "" else value
-
-
-def _here(ctx) -> list[str]:
-    return [ctx.params["village_id"]]
 
 
 def _text(messages) -> str:
@@ -79,8 +59,8 @@ def _animation_form(form) -> tuple[dict, dict, list[int]]:
             "kind": values["kind"],
             "title": values["title"],
             "place": values["place"],
-            "starts_at": _aware(values["day"], clock(values["start"])) or values["start"],
-            "ends_at": _aware(values["end_day"] or values["day"], clock(values["end"]))
+            "starts_at": aware(values["day"], clock(values["start"])) or values["start"],
+            "ends_at": aware(values["end_day"] or values["day"], clock(values["end"]))
             or values["end"],
             "capacity": _number(values["capacity"]),
         }
@@ -219,7 +199,7 @@ class AnimationPages:
             past=past,
             errors=errors,
             values=values,
-            today=_today(),
+            today=paris_today(),
             status=400 if errors else 200,
             **self._animation_form_choices(village_id),
         )
@@ -238,20 +218,20 @@ class AnimationPages:
                             "guest_name": ctx.form.get("guest_name", "").strip() or None,
                             "guest_phone": ctx.form.get("guest_phone", "").strip() or None,
                         }
-                    self.events_rpc.register(animation_id, data, _here(ctx))
+                    self.events_rpc.register(animation_id, data, ctx.here)
                 elif action == "unregister":
                     self.events_rpc.cancel_registration(
-                        animation_id, ctx.form.get("registration_id", ""), _here(ctx)
+                        animation_id, ctx.form.get("registration_id", ""), ctx.here
                     )
                 elif action == "attendance":
-                    self.events_rpc.take_attendance(animation_id, _attendance(ctx.form), _here(ctx))
+                    self.events_rpc.take_attendance(animation_id, _attendance(ctx.form), ctx.here)
                 elif action == "capacity":
                     capacity_typed = ctx.form.get("capacity", "").strip()
                     return self._change_capacity(ctx, animation_id, capacity_typed)
                 return redirect(self._animation_url(ctx, animation_id))
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        animation = self.events_rpc.get_animation(animation_id, _here(ctx))
+        animation = self.events_rpc.get_animation(animation_id, ctx.here)
         coordinator = ctx.principal.role == "coordinator"
         if coordinator:
             animation = _without_people(animation)
@@ -278,7 +258,7 @@ class AnimationPages:
             promoted_count=_number(ctx.args.get("montees") or "") or 0,
             programmed=_number(ctx.args.get("programmees") or ""),
             guests_to_call=(
-                self.events_rpc.guests_to_call(animation_id, _here(ctx))
+                self.events_rpc.guests_to_call(animation_id, ctx.here)
                 if animation["status"] == "cancelled" and not coordinator
                 else []
             ),
@@ -290,9 +270,9 @@ class AnimationPages:
 
     def _change_capacity(self, ctx, animation_id: str, typed: str):
         """The new number of places; back on the page with who moved up from the waiting list."""
-        before = self.events_rpc.get_animation(animation_id, _here(ctx))
+        before = self.events_rpc.get_animation(animation_id, ctx.here)
         after = self.events_rpc.change_capacity(
-            animation_id, filled({"capacity": _number(typed)}), _here(ctx)
+            animation_id, filled({"capacity": _number(typed)}), ctx.here
         )
         promoted = _promoted(before, after)
         return redirect(
@@ -327,13 +307,11 @@ class AnimationPages:
         if ctx.request.method == "POST":
             reason = ctx.form.get("reason", "").strip()
             try:
-                self.events_rpc.cancel_animation(
-                    animation_id, {"reason": reason or None}, _here(ctx)
-                )
+                self.events_rpc.cancel_animation(animation_id, {"reason": reason or None}, ctx.here)
                 return redirect(self._animation_url(ctx, animation_id, annulee=1))
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        animation = self.events_rpc.get_animation(animation_id, _here(ctx))
+        animation = self.events_rpc.get_animation(animation_id, ctx.here)
         active = [r for r in animation["registrations"] if r["status"] in ("registered", "waiting")]
         mine = [r for r in active if r["village_id"] == ctx.params["village_id"]]
         return ctx.render(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from backbone.clock import PARIS, utcnow
+from backbone.clock import PARIS, paris_today
 from backbone.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from gateway.console.framework import (
     CONCIERGE,
@@ -34,16 +34,8 @@ SUGGESTION_NEXT = {
 }
 
 
-def _today():
-    return utcnow().astimezone(PARIS).date()
-
-
 def _local_day(iso: str):
     return datetime.fromisoformat(iso).astimezone(PARIS).date()
-
-
-def _here(ctx) -> list[str]:
-    return [ctx.params["village_id"]]
 
 
 class ConciergePages:
@@ -67,7 +59,7 @@ class ConciergePages:
     @page(V + "/aujourdhui", roles=STAFF, village_scoped=True)
     def page_today(self, ctx):
         village_id = ctx.params["village_id"]
-        today = _today()
+        today = paris_today()
         village = self.members_rpc.get_village(village_id)
         opening = self.members_rpc.opening_status(village_id)
         animations = [
@@ -188,7 +180,7 @@ class ConciergePages:
         """The coordinator gets the figures only: how many inhabitants and volunteers, and the
         skills map; never a name (the API's rule)."""
         village_id = ctx.params["village_id"]
-        volunteers = self.members_rpc.list_volunteers(_here(ctx), {})
+        volunteers = self.members_rpc.list_volunteers(ctx.here, {})
         skills = self.members_rpc.skills_map(village_id)
         if ctx.principal.role == "coordinator":
             stats = self.members_rpc.member_stats([village_id])
@@ -239,7 +231,7 @@ class ConciergePages:
                     )
                 elif action == "support":
                     self.events_rpc.support_suggestion(
-                        suggestion_id, {"member_id": supporter.chosen_id}, _here(ctx)
+                        suggestion_id, {"member_id": supporter.chosen_id}, ctx.here
                     )
                 elif action == "answer":
                     self.events_rpc.change_suggestion_status(
@@ -248,7 +240,7 @@ class ConciergePages:
                             "status": ctx.form.get("status", ""),
                             "reason": ctx.form.get("reason", "").strip() or None,
                         },
-                        _here(ctx),
+                        ctx.here,
                     )
                 return redirect(self._village_url(ctx, "suggestions"))
             except (InvalidInput, Conflict) as exc:

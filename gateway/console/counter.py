@@ -5,12 +5,11 @@ like every concierge page."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from backbone.clock import PARIS, utcnow
+from backbone.clock import PARIS, paris_today
 from backbone.errors import Conflict, InvalidInput, NotFound
-from gateway.console.form_values import whole_number
+from gateway.console.form_values import aware, whole_number
 from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
 from gateway.console.picker import picker_state
 from gateway.skills import known_skills
@@ -19,32 +18,6 @@ from services.orders.schemas.orders import FULFILMENT_LABELS, STATUS_LABELS
 
 V = "/console/villages/<village_id>"
 OPEN_HELP = ("requested", "unmatched", "assigned", "accepted", "done")
-
-
-def _here(ctx) -> list[str]:
-    return [ctx.params["village_id"]]
-
-
-def _form_key(ctx) -> str:
-    """The idempotency key of the form on the page: the one it was sent with (shown again with its
-    errors), or a new one. The same form sent twice then records one order,
-    parcel or help request."""
-    return ctx.form.get("idempotency_key") or str(uuid.uuid4())
-
-
-def _today() -> date:
-    return utcnow().astimezone(PARIS).date()
-
-
-def _aware(day: str, clock: str) -> str | None:
-    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime
-    (None when unreadable)."""
-    try:
-        return datetime.combine(
-            date.fromisoformat(day), time.fromisoformat(clock), PARIS
-        ).isoformat()
-    except ValueError:
-        return None
 
 
 def _line_errors(problems: dict, lines: list[dict]) -> dict:
@@ -120,14 +93,14 @@ class CounterPages:
                     for i in catalogue
                     if i["item_id"] in chosen and i["next_delivery_date"]
                 ]
-                wanted = max(dates) if dates else _today().isoformat()
+                wanted = max(dates) if dates else paris_today().isoformat()
             values = {
                 k: ctx.form.get(k, "")
                 for k in ("fulfilment", "delivery_address", "truck_stop", "note")
             }
             data = filled(
                 {
-                    "idempotency_key": _form_key(ctx),
+                    "idempotency_key": ctx.form_key(),
                     "member_id": member_id,
                     "delivery_date": wanted,
                     "fulfilment": values["fulfilment"],
@@ -173,7 +146,7 @@ class CounterPages:
             fulfilments=FULFILMENT_LABELS,
             errors=errors,
             values=values,
-            idempotency_key=_form_key(ctx),
+            idempotency_key=ctx.form_key(),
             status=400 if errors else 200,
         )
 
@@ -186,24 +159,24 @@ class CounterPages:
             try:
                 if action == "ready":
                     self.orders_rpc.order_ready(
-                        order_id, {"compartment": ctx.form.get("compartment") or None}, _here(ctx)
+                        order_id, {"compartment": ctx.form.get("compartment") or None}, ctx.here
                     )
                 elif action == "hand_over":
                     self.orders_rpc.collect_order(
-                        order_id, {"code": ctx.form.get("code") or None}, _here(ctx)
+                        order_id, {"code": ctx.form.get("code") or None}, ctx.here
                     )
                 elif action == "deliver":
-                    self.orders_rpc.deliver_order(order_id, _here(ctx))
+                    self.orders_rpc.deliver_order(order_id, ctx.here)
                 elif action == "cancel":
                     self.orders_rpc.cancel_order(
-                        order_id, {"reason": ctx.form.get("reason", "").strip()}, _here(ctx)
+                        order_id, {"reason": ctx.form.get("reason", "").strip()}, ctx.here
                     )
                 return redirect(
                     f"/console/villages/{ctx.params['village_id']}/commandes/{order_id}"
                 )
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        order = self.orders_rpc.get_order(order_id, _here(ctx))
+        order = self.orders_rpc.get_order(order_id, ctx.here)
         return ctx.render(
             "order.html",
             order=order,
@@ -239,13 +212,13 @@ class CounterPages:
             }
             data = filled(
                 {
-                    "idempotency_key": _form_key(ctx),
+                    "idempotency_key": ctx.form_key(),
                     "requester_member_id": requester.chosen_id,
                     "skill": values["skill"],
                     "place": values["place"],
                     "description": values["description"],
-                    "starts_at": _aware(values["day"], values["start"]) or values["start"],
-                    "ends_at": _aware(values["day"], values["end"]) or values["end"],
+                    "starts_at": aware(values["day"], values["start"]) or values["start"],
+                    "ends_at": aware(values["day"], values["end"]) or values["end"],
                 }
             )
             if not requester.searched:  # else a person to choose first: nothing recorded yet
@@ -267,9 +240,9 @@ class CounterPages:
             skills=skills,
             errors=errors,
             values=values,
-            today=_today(),
+            today=paris_today(),
             skill_labels={s["code"]: s["label"] for s in skills},
-            idempotency_key=_form_key(ctx),
+            idempotency_key=ctx.form_key(),
             status=400 if errors else 200,
         )
 
@@ -288,27 +261,27 @@ class CounterPages:
             try:
                 if action == "assign":
                     self.orders_rpc.assign_help_request(
-                        request_id, {"volunteer_id": ctx.form.get("volunteer_id", "")}, _here(ctx)
+                        request_id, {"volunteer_id": ctx.form.get("volunteer_id", "")}, ctx.here
                     )
                 elif action == "accept":
-                    self.orders_rpc.accept_help_request(request_id, _here(ctx))
+                    self.orders_rpc.accept_help_request(request_id, ctx.here)
                 elif action == "done":
                     raw = ctx.form.get("minutes", "").strip()
                     self.orders_rpc.help_request_done(
-                        request_id, {"minutes": whole_number(raw)}, _here(ctx)
+                        request_id, {"minutes": whole_number(raw)}, ctx.here
                     )
                 elif action == "confirm":
-                    self.orders_rpc.confirm_help_request(request_id, _here(ctx))
+                    self.orders_rpc.confirm_help_request(request_id, ctx.here)
                 elif action == "cancel":
                     self.orders_rpc.cancel_help_request(
-                        request_id, {"reason": ctx.form.get("reason") or None}, _here(ctx)
+                        request_id, {"reason": ctx.form.get("reason") or None}, ctx.here
                     )
                 return redirect(
                     f"/console/villages/{ctx.params['village_id']}/coups-de-main/{request_id}"
                 )
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        help_request = self.orders_rpc.get_help_request(request_id, _here(ctx))
+        help_request = self.orders_rpc.get_help_request(request_id, ctx.here)
         return ctx.render(
             "help_request.html",
             help=help_request,

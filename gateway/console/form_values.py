@@ -75,3 +75,14 @@ def clock(raw: str | None) -> str:
     if not match:
         return text
     return f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
+
+
+def aware(day: str, clock: str) -> str | None:
+    """A date and a wall-clock time in Europe/Paris as an aware ISO datetime (None when
+    unreadable: what was typed then goes as it is, and the service names the field)."""
+    try:
+        return datetime.combine(
+            date.fromisoformat(day), time.fromisoformat(clock), PARIS
+        ).isoformat()
+    except ValueError:
+        return None

@@ -184,6 +184,18 @@ class Ctx:
     def csrf(self) -> str:
         return csrf_token(self.token)
 
+    @property
+    def here(self) -> list[str]:
+        """The page's village, as the services' `village_ids` argument: they find nothing of
+        another village."""
+        return [self.params["village_id"]]
+
+    def form_key(self) -> str:
+        """The idempotency key of the form on the page: the one it was sent with (shown again
+        with its errors), or a new one. The same form sent twice records one order, parcel or
+        help request."""
+        return self.form.get("idempotency_key") or str(uuid.uuid4())
+
     def render(self, template: str, status: int = 200, **values) -> Response:
         if hides_people(self.principal, self.request.path):
             values = without_people(values)

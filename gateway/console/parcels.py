@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 
 from backbone.errors import Conflict, InvalidInput
 from gateway import auth, web_security
@@ -31,16 +30,6 @@ RESENT_BY = {
     "call": "Cette personne ne peut être prévenue que de vive voix : "
     "l'appel est sur la liste « à prévenir ».",
 }
-
-
-def _here(ctx) -> list[str]:
-    return [ctx.params["village_id"]]
-
-
-def _form_key(ctx) -> str:
-    """The idempotency key of the form (the one it was sent with, or a new one): the same
-    form sent twice records one parcel."""
-    return ctx.form.get("idempotency_key") or str(uuid.uuid4())
 
 
 def _parcel_path(village_id: str, parcel_id: str) -> str:
@@ -101,7 +90,7 @@ class ParcelPages:
                             dict(
                                 values,
                                 member_id=person.chosen_id,
-                                idempotency_key=_form_key(ctx),
+                                idempotency_key=ctx.form_key(),
                             )
                         ),
                     )
@@ -120,7 +109,7 @@ class ParcelPages:
             places=PLACE_LABELS,
             errors=errors,
             values=values,
-            idempotency_key=_form_key(ctx),
+            idempotency_key=ctx.form_key(),
             status=400 if errors else 200,
         )
 
@@ -134,17 +123,17 @@ class ParcelPages:
                 after = ""
                 if action == "hand_over":
                     self.orders_rpc.hand_over_parcel(
-                        parcel_id, {"code": ctx.form.get("code", "").strip()}, _here(ctx)
+                        parcel_id, {"code": ctx.form.get("code", "").strip()}, ctx.here
                     )
                 elif action == "remind":
-                    self.orders_rpc.remind_parcel(parcel_id, _here(ctx))
+                    self.orders_rpc.remind_parcel(parcel_id, ctx.here)
                 elif action == "resend_code":
                     notice = self.members_rpc.resend_parcel_code(village_id, parcel_id)
                     after = "?renvoi=" + notice["channel"]
                 return redirect(_parcel_path(village_id, parcel_id) + after)
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
+        parcel = self.orders_rpc.get_parcel(parcel_id, ctx.here)
         code = _code_to_show(ctx.request, parcel_id)
         response = ctx.render(
             "parcel.html",
@@ -176,12 +165,12 @@ class ParcelPages:
             values = {"reason": ctx.form.get("reason", "").strip()}
             try:
                 self.orders_rpc.return_parcel(
-                    parcel_id, {"reason": values["reason"] or None}, _here(ctx)
+                    parcel_id, {"reason": values["reason"] or None}, ctx.here
                 )
                 return redirect(_parcel_path(village_id, parcel_id) + "?retourne=1")
             except (InvalidInput, Conflict) as exc:
                 errors = form_errors(exc)
-        parcel = self.orders_rpc.get_parcel(parcel_id, _here(ctx))
+        parcel = self.orders_rpc.get_parcel(parcel_id, ctx.here)
         return ctx.render(
             "parcel_return.html",
             parcel=parcel,

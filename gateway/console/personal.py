@@ -20,11 +20,10 @@ import json
 import logging
 import secrets
 import uuid
-from datetime import date
 
 from werkzeug.wrappers import Response
 
-from backbone.clock import PARIS, utcnow
+from backbone.clock import paris_today, utcnow
 from backbone.errors import (
     AuthenticationFailed,
     Conflict,
@@ -35,7 +34,7 @@ from backbone.errors import (
 )
 from gateway import auth, i18n, web_security
 from gateway.console.counter import _line_errors
-from gateway.console.form_values import whole_number
+from gateway.console.form_values import price_cents, whole_number
 from gateway.console.framework import (
     CONCIERGE,
     error_page,
@@ -166,20 +165,6 @@ def _request_form(nonce: str, contact="", error=None, sent=False, status=200) ->
         me=None,
     )
     return _set_cookie(response, REQUEST_COOKIE, nonce, 3600, "Strict")
-
-
-def _today() -> date:
-    return utcnow().astimezone(PARIS).date()
-
-
-def _cents(text: str) -> int | None:
-    """ "12,50" or "12.50" or "20" euros in cents; None for anything else (or nothing)."""
-    text = text.replace("€", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-    whole, _, part = text.partition(".")
-    if not whole.isdigit() or len(whole) > 7 or (part and not (part.isdigit() and len(part) <= 2)):
-        return None
-    cents = int(whole) * 100 + int((part or "0").ljust(2, "0"))
-    return cents or None
 
 
 MAX_SLOTS = 30
@@ -344,7 +329,7 @@ class PersonalPages:
                     for i in catalogue
                     if i["item_id"] in chosen and i["next_delivery_date"]
                 ]
-                wanted = max(dates) if dates else _today().isoformat()
+                wanted = max(dates) if dates else paris_today().isoformat()
             data = filled(
                 {
                     "idempotency_key": key,
@@ -532,7 +517,10 @@ class PersonalPages:
         if me.request.method == "POST":
             campaign_id = me.form.get("campaign_id") or ""
             values = {"campaign_id": campaign_id, "amount": me.form.get("amount", "").strip()}
-            cents = _cents(values["amount"])
+            try:  # the same reading of euros as the staff's forms; zero is no pledge
+                cents = price_cents(values["amount"])
+            except ValueError:
+                cents = None
             campaign = next((c for c in campaigns if c["id"] == campaign_id), None)
             if campaign is None:
                 errors = {"_": "Cette campagne n'est plus ouverte."}

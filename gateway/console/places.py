@@ -8,7 +8,7 @@ service's messages come back beside the input they are about (a row of slots inc
 
 from __future__ import annotations
 
-from backbone.clock import PARIS, utcnow
+from backbone.clock import paris_today
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import clock
 from gateway.console.framework import STAFF, _flatten, filled, form_errors, page, redirect
@@ -55,10 +55,6 @@ def _slot(opens: str, closes: str, **more) -> dict:
     return filled({**more, "opens": clock(opens), "closes": clock(closes)})
 
 
-def _today() -> str:
-    return utcnow().astimezone(PARIS).date().isoformat()
-
-
 class PlacesPages:
     def _places_url(self, ctx, tail: str = "") -> str:
         return f"/console/villages/{ctx.params['village_id']}/horaires{tail}"
@@ -95,7 +91,7 @@ class PlacesPages:
             for day in DAYS:
                 if len(rows[day]) < MAX_ROWS:
                     rows[day].append(("", ""))
-        today = _today()
+        today = paris_today().isoformat()
         return ctx.render(
             "places.html",
             village=village,

@@ -6,18 +6,12 @@ are theirs to mark."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from backbone.clock import PARIS, utcnow
+from backbone.clock import paris_today
 from backbone.errors import Conflict, InvalidInput
 from gateway.console.framework import CONCIERGE, form_errors, page, redirect
 
 V = "/console/villages/<village_id>"
 OPEN_ORDERS = ("confirmed", "ready", "delivered", "collected")
-
-
-def _today() -> date:
-    return utcnow().astimezone(PARIS).date()
 
 
 def _carried(stop: dict, orders: list[dict], village_id: str) -> list[dict]:
@@ -48,7 +42,7 @@ class RoundPages:
                 return redirect(f"/console/villages/{village_id}/tournee#arret-{stop_id}")
             except (InvalidInput, Conflict) as exc:
                 errors, error_for = form_errors(exc), stop_id
-        today = _today()
+        today = paris_today()
         rounds = self.orders_rpc.list_rounds([village_id], today.isoformat())
         orders = self.orders_rpc.list_orders(village_id, {"delivery_date": today.isoformat()})
         for round_ in rounds:
