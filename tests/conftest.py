@@ -291,7 +291,8 @@ def pytest_collection_modifyitems(config, items):
 
 # Session fixtures a worker may start a copy of for itself: their tests are grouped by module,
 # so that the browser tests (many, slow) spread over the workers instead of queueing on one. Each
-# worker that gets one of those modules starts its own network (~15 s) once.
+# worker that gets one of those modules starts its own network (~15 s) once. A module marked
+# `spread` (a few tests of over a minute each) is not kept together: each test may go to any worker.
 STARTED_PER_WORKER = {"tests/browser::stack"}
 
 
@@ -301,6 +302,8 @@ def _shared_fixture_group(item) -> str | None:
         if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
             continue
         shared = f"{fixture.baseid}::{name}"
+        if shared in STARTED_PER_WORKER and item.get_closest_marker("spread"):
+            return item.nodeid
         if fixture.scope == "module" or shared in STARTED_PER_WORKER:
             return item.nodeid.split("::")[0]
         return shared

@@ -12,7 +12,8 @@ import gateway.service  # noqa: F401  (its pages fill PAGES)
 from gateway.console.framework import PAGES
 from tests.support import page_checks
 
-pytestmark = [pytest.mark.stack, pytest.mark.broker]
+# each role's crawl takes over a minute: the two may run on two workers
+pytestmark = [pytest.mark.stack, pytest.mark.broker, pytest.mark.spread]
 
 CONCIERGES = [f"{name}@maillage.test" for name in ("lucie", "karim", "jeanne", "paul")]
 COORDINATOR = "coordination@maillage.test"
