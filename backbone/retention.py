@@ -1,9 +1,10 @@
 """Personal data kept no longer than needed, in the backbone's own tables: published outbox rows are
 purged after a retention period, and an erasure scrubs the erased person from the bodies still kept.
 
-A service's daily timer calls `purge_published_outbox`; its `member.erased` handler (or, in the
-members service, the erasure itself) calls `scrub_outbox`. Rows not yet published are never touched:
-they must leave as they were written (the relay, services/*/relay.py, owns them until then).
+Each service's hourly timer (`RetentionTimer`, a base of its service class) calls `purge_expired`;
+its `member.erased` handler (or, in the members service, the erasure itself) calls `scrub_outbox`.
+Rows not yet published are never touched: they must leave as they were written (the relay owns them
+until then).
 
 `scrub_json` is shared with the stores that keep event bodies of their own (partners' deliveries).
 """
@@ -13,9 +14,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from nameko.timer import timer
 from sqlalchemy import delete, or_, select
 
 from backbone import config
+from backbone.clock import utcnow
 from backbone.tables import OutboxEvent
 
 # Keys of an event body that hold what identifies a person (names, contacts, places, free text
@@ -127,3 +130,20 @@ def purge_expired(uow, now: datetime) -> int:
     purged = purge_published_outbox(uow.session, now, config.outbox_retention_days())
     uow.commit()
     return purged
+
+
+class RetentionTimer:
+    """A base of each service class: hourly, so that a restart never postpones a purge by more
+    than an hour. `purge_own_expired` is where a service purges what it alone keeps."""
+
+    @timer(interval=3600, eager=True)
+    def purge_expired_personal_data(self):
+        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go,
+        and what the service keeps of its own past its period."""
+        now = utcnow()
+        with self.db.unit_of_work() as uow:
+            self.purge_own_expired(uow, now)
+            purge_expired(uow, now)
+
+    def purge_own_expired(self, uow, now: datetime) -> None:
+        """Nothing beyond the outbox, unless the service says otherwise."""

@@ -3,13 +3,14 @@ Thin: the rules live in animations.py and suggestions.py."""
 
 from nameko.timer import timer
 
-from backbone import config, retention
+from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
+from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.events import animations, figures, read_models, suggestions
 from services.events.schemas import (
@@ -25,19 +26,12 @@ from services.events.schemas import (
 )
 
 
-class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
+class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoints):
     name = "events"
     facts = read_models.facts  # the villages and members it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("events")
     outbox_relay = OutboxRelayInProcess("events")
-
-    @timer(interval=3600, eager=True)
-    def purge_expired_personal_data(self):
-        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
-        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
-        with self.db.unit_of_work() as uow:
-            retention.purge_expired(uow, utcnow())
 
     @consume_event("partner.joined")
     def on_partner_joined(self, uow, event):

@@ -4,12 +4,12 @@ the schemas of its input (backbone/rpc.py: `rpc_method`); the decisions are the 
 
 from nameko.timer import timer
 
-from backbone import retention
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.members import (
     accounts,
@@ -66,21 +66,16 @@ from services.members.schemas.volunteers import (
 )
 
 
-class MembersService:
+class MembersService(RetentionTimer):
     name = "members"
 
     db = DatabaseProvider("members")
     outbox_relay = OutboxRelayInProcess("members")
 
-    @timer(interval=3600, eager=True)
-    def purge_expired_personal_data(self):
-        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
-        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
-        with self.db.unit_of_work() as uow:
-            retention.purge_expired(uow, utcnow())
-            # the dead letters too (any service's events, so one service sweeps them: this one,
-            # which knows who was erased)
-            erasure.sweep_dead_letters(uow, utcnow())
+    def purge_own_expired(self, uow, now):
+        # the dead letters too (any service's events, so one service sweeps them: this one,
+        # which knows who was erased)
+        erasure.sweep_dead_letters(uow, now)
 
     @rpc_method(inputs={"data": VillageInput})
     def open_village(self, uow, data):

@@ -2,13 +2,13 @@
 
 from nameko.timer import timer
 
-from backbone import retention
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
+from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.orders import (
     catalogue,
@@ -54,19 +54,12 @@ from services.orders.schemas.rounds import (
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
 
 
-class OrdersService(VillageFactsEntrypoints, MemberFactsEntrypoints):
+class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoints):
     name = "orders"
     facts = read_models.facts  # the villages and members it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
-
-    @timer(interval=3600, eager=True)
-    def purge_expired_personal_data(self):
-        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
-        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
-        with self.db.unit_of_work() as uow:
-            retention.purge_expired(uow, utcnow())
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

@@ -2,13 +2,14 @@
 
 from nameko.timer import timer
 
-from backbone import config, retention
+from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import VillageFactsEntrypoints
+from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.partners import (
     audience,
@@ -52,20 +53,15 @@ from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
 
 
-class PartnersService(VillageFactsEntrypoints):
+class PartnersService(RetentionTimer, VillageFactsEntrypoints):
     name = "partners"
     facts = read_models.facts  # the villages it keeps (backbone/network_facts.py)
 
     db = DatabaseProvider("partners")
     outbox_relay = OutboxRelayInProcess("partners")
 
-    @timer(interval=3600, eager=True)
-    def purge_expired_personal_data(self):
-        """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go
-        (backbone/retention.py). Hourly, so a restart never postpones it by more than an hour."""
-        with self.db.unit_of_work() as uow:
-            erasure.purge_delivery_bodies(uow, utcnow(), config.delivery_retention_days())
-            retention.purge_expired(uow, utcnow())
+    def purge_own_expired(self, uow, now):
+        erasure.purge_delivery_bodies(uow, now, config.delivery_retention_days())
 
     @rpc_method(inputs={"data": PartnerInput})
     def register_partner(self, uow, data):

@@ -1,9 +1,14 @@
 """Retention (issue 21): published outbox rows and settled delivery bodies are purged after their
 period; rows not yet published, and deliveries not yet settled, are never touched."""
 
+import importlib
 import json
 from datetime import timedelta
 
+import pytest
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.testing.services import worker_factory
+from nameko.timer import Timer
 from sqlalchemy import select
 
 from backbone import retention
@@ -98,3 +103,36 @@ def test_scrubbing_empties_only_what_names_the_erased_person():
         {"order_id": "o1", "address": None, "items_count": 1},
         {"order_id": "o2", "address": "3 rue B", "items_count": 2},
     ]
+
+
+SERVICE_CLASSES = {
+    "orders": "services.orders.service:OrdersService",
+    "members": "services.members.service:MembersService",
+    "partners": "services.partners.service:PartnersService",
+    "events": "services.events.service:EventsService",
+}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_CLASSES))
+def test_each_service_purges_hourly_what_its_retention_lets_go(service, service_db, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_OUTBOX_RETENTION_DAYS", "7")
+    module, name = SERVICE_CLASSES[service].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    timers = [
+        entrypoint
+        for entrypoint in getattr(cls.purge_expired_personal_data, ENTRYPOINT_EXTENSIONS_ATTR, ())
+        if isinstance(entrypoint, Timer)
+    ]
+    assert [t.interval for t in timers] == [3600]
+    db = service_db(service)
+    with db.unit_of_work() as uow:
+        _row(uow, "old", 8)
+        _row(uow, "pending", None)
+        uow.commit()
+    worker_factory(cls, db=db).purge_expired_personal_data()
+    with db.unit_of_work() as uow:
+        left = [
+            json.loads(b)["payload"]["display_name"]
+            for b in uow.session.scalars(select(OutboxEvent.body))
+        ]
+    assert left == ["pending"]
