@@ -276,7 +276,10 @@ def _kill(network: Supervised, name: str) -> float:
     return moment
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+# On PostgreSQL, as deployed (compose): the faults are the broker's and the processes', whose
+# recovery (the supervisor, the relays, the consumers) is the same code on either engine, and each
+# run takes a minute of the suite's `alone` pass
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_the_network_heals_itself_under_load(supervised_network, private_rabbit):
     network = supervised_network
     load = OrderLoad(network.base_url)
