@@ -1,13 +1,14 @@
-"""The network's skills taxonomy as the gateway uses it (validating a help request, labelling
-skills on the console pages). Members keeps it; it is seeded by members' migrations and changes
-only with a release, so the gateway asks for it once and keeps it SKILLS_TTL seconds instead of
-asking at every help request."""
+"""The network's skills list as the gateway uses it (the forms' choices, labelling skills on the
+console pages). Members keeps it and the coordinator changes it, seldom: the gateway asks for it
+once and keeps it SKILLS_TTL seconds instead of asking at every page. The process through which
+the coordinator changes it forgets it at once; another gateway process sees the change within
+SKILLS_TTL."""
 
 from __future__ import annotations
 
 import time
 
-SKILLS_TTL = 300.0  # seconds
+SKILLS_TTL = 60.0  # seconds
 
 _kept: tuple[float, list[dict]] | None = None  # (when it was asked, the list)
 
@@ -22,6 +23,6 @@ def known_skills(members_rpc) -> list[dict]:
 
 
 def forget() -> None:
-    """Ask members again at the next use (tests)."""
+    """Ask members again at the next use (after a change of the list, and in tests)."""
     global _kept
     _kept = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from backbone.clock import PARIS, paris_today
+from backbone.contracts.events.members import skill_code
 from backbone.errors import Conflict, InvalidInput, NotFound
 from gateway.console.form_values import aware, whole_number
 from gateway.console.framework import CONCIERGE, STAFF, filled, form_errors, page, redirect
@@ -203,6 +204,7 @@ class CounterPages:
                 k: ctx.form.get(k, "").strip()
                 for k in (
                     "skill",
+                    "other_need",
                     "place",
                     "description",
                     "day",
@@ -214,7 +216,8 @@ class CounterPages:
                 {
                     "idempotency_key": ctx.form_key(),
                     "requester_member_id": requester.chosen_id,
-                    "skill": values["skill"],
+                    # a need outside the list is asked for as typed: the skills map shows it
+                    "skill": values["skill"] or skill_code(values["other_need"]),
                     "place": values["place"],
                     "description": values["description"],
                     "starts_at": aware(values["day"], values["start"]) or values["start"],
@@ -227,9 +230,12 @@ class CounterPages:
                     return redirect(f"/console/villages/{village_id}/coups-de-main/{request['id']}")
                 except (InvalidInput, Conflict) as exc:
                     errors = form_errors(exc)
-                    for source, target in (("starts_at", "start"), ("ends_at", "end")):
+                    moved = [("starts_at", "start"), ("ends_at", "end")]
+                    if not values["skill"] and values["other_need"]:
+                        moved.append(("skill", "other_need"))
+                    for source, target in moved:
                         if source in errors:
-                            errors[target] = errors[source]
+                            errors[target] = errors.pop(source)
         requests_ = self.orders_rpc.list_help_requests(village_id, None)
         skills = known_skills(self.members_rpc)
         return ctx.render(

@@ -20,6 +20,7 @@ from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.rounds import RoundPages
 from gateway.console.session_pages import SessionPages
+from gateway.console.skills_pages import SkillPages
 
 
 class ConsolePages(
@@ -39,6 +40,7 @@ class ConsolePages(
     FundingPages,
     BackofficePages,
     BackofficePartnerPages,
+    SkillPages,
     CommuneLinkPages,
     PublicPages,
     PersonalPages,
@@ -47,5 +49,5 @@ class ConsolePages(
     """Sign-in, the concierge console of a village (its animations, people, counter, parcels,
     the day's round, the inhabitant picker, delivery log, catalogue, hours and places), the
     coordinator's view, logistics and money, back-office (villages, accounts, partners, parked
-    deliveries), the communes' links, the villages' public pages, the inhabitants' and
-    volunteers' own pages (/moi), and the communes' read-only space."""
+    deliveries, the skills list), the communes' links, the villages' public pages, the
+    inhabitants' and volunteers' own pages (/moi), and the communes' read-only space."""

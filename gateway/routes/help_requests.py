@@ -4,10 +4,7 @@ confirmed (the minutes then go to the volunteer's time bank) or cancelled. A con
 own village (`scope="path:village_id"`), the coordinator on all; a request of another village is
 "not found"."""
 
-from backbone.errors import InvalidInput
-from backbone.messages import msg
 from gateway.routing import STAFF, route
-from gateway.skills import known_skills
 from services.orders.schemas.help_requests import (
     AcceptInput,
     AssignInput,
@@ -43,11 +40,9 @@ class HelpRequestRoutes:
         """The requester is a member of the village; the window is not in the past and lasts at most
         12 hours. The answer lists the volunteers proposed, best first, each with its reasons; with
         none the request is « sans bénévole » (a missing-skill signal for the skills map). The skill
-        is one of the network's taxonomy (`GET /api/skills`, kept by
-        members): another is refused."""
-        skill = call.sent["skill"]
-        if skill not in {known["code"] for known in known_skills(self.members_rpc)}:
-            raise InvalidInput({"skill": [msg("unknown_skill", skill=skill)]})
+        is a code of the network's list (`GET /api/skills`) or a need the list does not hold yet
+        (« plomberie »): nobody has it, and the skills map shows it to the coordinator as a need
+        outside the list."""
         return self.orders_rpc.create_help_request(call.params["village_id"], call.sent)
 
     @route(

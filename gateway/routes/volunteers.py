@@ -6,10 +6,13 @@ caller sees follows from `call.village_ids` (the members service filters by it):
 - the coordinator sees the volunteers who opted in network-wide, every village's time bank totals
   and the network's skills map (counts only, no personal data)."""
 
+from gateway import skills
 from gateway.routing import COORDINATOR, STAFF, route
 from gateway.skills import known_skills
 from services.members.schemas.volunteers import (
     NetworkSkillsMapOutput,
+    SkillChangeInput,
+    SkillInput,
     SkillOutput,
     TimeBankTotalOutput,
     VillageSkillsMapOutput,
@@ -31,7 +34,69 @@ class VolunteerRoutes:
         many=True,
     )
     def list_skills(self, call):
+        """The skills offered today. A need outside the list is not refused: a help request may
+        name it, and the skills map counts it as a need outside the list."""
         return known_skills(self.members_rpc)
+
+    @route(
+        "GET",
+        "/api/skills/all",
+        summary="Toutes les compétences de la liste, retirées comprises",
+        tag="bénévoles",
+        roles=COORDINATOR,
+        response=SkillOutput,
+        many=True,
+    )
+    def list_all_skills(self, call):
+        return self.members_rpc.list_skills(include_retired=True)
+
+    @route(
+        "POST",
+        "/api/skills",
+        summary="Ajouter une compétence à la liste du réseau",
+        tag="bénévoles",
+        roles=COORDINATOR,
+        body=SkillInput,
+        response=SkillOutput,
+        status=201,
+        errors=(409,),
+    )
+    def add_skill(self, call):
+        """Its code is made from its label when none is given (« Plomberie » → `plomberie`): the
+        help requests that already named that need count as it from now on. Every service and
+        partner is told (`skill.added`)."""
+        added = self.members_rpc.add_skill(call.sent)
+        skills.forget()
+        return added
+
+    @route(
+        "PATCH",
+        "/api/skills/<code>",
+        summary="Renommer une compétence ou changer sa catégorie",
+        tag="bénévoles",
+        roles=COORDINATOR,
+        body=SkillChangeInput,
+        response=SkillOutput,
+        errors=(404,),
+    )
+    def rename_skill(self, call):
+        renamed = self.members_rpc.rename_skill(call.params["code"], call.sent)
+        skills.forget()
+        return renamed
+
+    @route(
+        "POST",
+        "/api/skills/<code>/retire",
+        summary="Retirer une compétence de la liste (les bénévoles qui l'ont la gardent)",
+        tag="bénévoles",
+        roles=COORDINATOR,
+        response=SkillOutput,
+        errors=(404,),
+    )
+    def retire_skill(self, call):
+        retired = self.members_rpc.retire_skill(call.params["code"])
+        skills.forget()
+        return retired
 
     @route(
         "GET",

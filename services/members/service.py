@@ -21,6 +21,7 @@ from services.members import (
     people,
     people_import,
     personal,
+    skills,
     skills_map,
     time_bank,
     villages,
@@ -60,6 +61,9 @@ from services.members.schemas.people import (
 from services.members.schemas.personal import LinkRequestInput, SecretInput
 from services.members.schemas.volunteers import (
     MonthInput,
+    SkillChangeInput,
+    SkillInput,
+    SkillListInput,
     VolunteerFiltersInput,
     VolunteerInput,
     VolunteerUpdateInput,
@@ -275,12 +279,25 @@ class MembersService(RetentionTimer):
     def member_stats(self, uow, village_ids=None):
         return people.member_stats(uow, village_ids)
 
-    # --- volunteers, time bank, skills map (volunteers.py, time_bank.py, skills_map.py) -------
+    # --- skills list, volunteers, time bank, skills map (skills.py, volunteers.py, time_bank.py,
+    # skills_map.py) ------------------------------------------------------------------------
     # `village_ids`: what the caller may see, as the gateway says (None: the coordinator).
 
+    @rpc_method(schema=SkillListInput)
+    def list_skills(self, uow, include_retired=False):
+        return skills.list_skills(uow, include_retired)
+
+    @rpc_method(inputs={"data": SkillInput})
+    def add_skill(self, uow, data):
+        return skills.add_skill(uow, data)
+
+    @rpc_method(inputs={"data": SkillChangeInput})
+    def rename_skill(self, uow, code, data):
+        return skills.rename_skill(uow, str(code), data)
+
     @rpc_method()
-    def list_skills(self, uow):
-        return volunteers.list_skills(uow)
+    def retire_skill(self, uow, code):
+        return skills.retire_skill(uow, str(code))
 
     @rpc_method(schema=VillageIdsInput, inputs={"data": VolunteerInput})
     def create_volunteer(self, uow, data, village_ids=None):

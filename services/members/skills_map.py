@@ -1,5 +1,7 @@
 """The skills map: supply (volunteers, partners' services) against demand (help requests), per
-village and for the network. A skill is *missing* where there is demand and no supply within reach.
+village and for the network. A skill is *missing* where there is demand and no supply within
+reach; a need the network's list does not hold (a help request for « plomberie ») is one too,
+marked `listed: false`, until the coordinator adds it to the list.
 
 - Supply within reach of a village: the active volunteers who serve it (home village or a village
   they chose to serve). Counts only, no personal data: the coordinator sees the map whatever each
@@ -18,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from backbone.errors import NotFound
-from services.members.models import HelpDemand, Member, Skill, Village, Volunteer
+from services.members.models import HelpDemand, Member, Village, Volunteer
 from services.members.schemas.volunteers import (
     SKILL_LEVELS,
     NetworkSkillsMapOutput,
     VillageSkillsMapOutput,
 )
+from services.members.skills import skill_labels
 from services.members.volunteers import served_village_ids
 
 
@@ -96,8 +99,10 @@ def _line(code, skills, volunteers_by_level, partners, demand):
         status = "available"
     return {
         "skill": code,
-        "label": skill.label if skill else code,
+        # a need outside the list reads as it was typed, less its accents (« plomberie »)
+        "label": skill.label if skill else code.replace("_", " "),
         "category": skill.category if skill else None,
+        "listed": skill is not None and skill.retired_at is None,
         "supply": {
             "volunteers": volunteers,
             "levels": {level: len(volunteers_by_level.get(level, ())) for level in SKILL_LEVELS},
@@ -149,11 +154,6 @@ def _village_map(village, skills, supply, partners, demand_rows):
     }
 
 
-def _skills(uow) -> dict:
-    """{skill code: Skill} of the network's taxonomy."""
-    return {s.code: s for s in uow.session.scalars(select(Skill)).all()}
-
-
 def village_skills_map(uow, village_id: str) -> dict:
     village = uow.session.get(Village, village_id)
     if village is None:
@@ -164,7 +164,7 @@ def village_skills_map(uow, village_id: str) -> dict:
     supply = _supply_by_village(active_volunteers(uow)).get(village_id, {})
     partners = partner_supply(uow).get(village_id, {})
     return VillageSkillsMapOutput().dump(
-        _village_map(village, _skills(uow), supply, partners, demand_rows)
+        _village_map(village, skill_labels(uow), supply, partners, demand_rows)
     )
 
 
@@ -185,7 +185,7 @@ def network_skills_lines(uow, villages=None, volunteers=None) -> dict:
         ).all()
     if volunteers is None:
         volunteers = active_volunteers(uow)
-    skills, partners = _skills(uow), partner_supply(uow)
+    skills, partners = skill_labels(uow), partner_supply(uow)
     demand_rows = uow.session.scalars(select(HelpDemand)).all()
     demand_by_village = defaultdict(list)
     for row in demand_rows:

@@ -28,37 +28,10 @@ from services.members.models import (
     VolunteerSkill,
     VolunteerVillage,
 )
-from services.members.schemas.volunteers import (
-    CATEGORY_LABELS,
-    DAY_LABELS,
-    LEVEL_LABELS,
-    SkillOutput,
-    VolunteerOutput,
-)
+from services.members.schemas.volunteers import DAY_LABELS, LEVEL_LABELS, VolunteerOutput
+from services.members.skills import listed_codes, skill_labels
 
 _out = VolunteerOutput()
-
-
-# --- taxonomy ----------------------------------------------------------------------------------
-
-
-def skill_labels(uow) -> dict[str, Skill]:
-    return {skill.code: skill for skill in uow.session.scalars(select(Skill)).all()}
-
-
-def list_skills(uow) -> list[dict]:
-    skills = uow.session.scalars(select(Skill).order_by(Skill.category, Skill.label)).all()
-    return SkillOutput(many=True).dump(
-        [
-            {
-                "code": s.code,
-                "label": s.label,
-                "category": s.category,
-                "category_label": CATEGORY_LABELS.get(s.category, s.category),
-            }
-            for s in skills
-        ]
-    )
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -177,10 +150,12 @@ def list_volunteers(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _check_references(uow, data: dict) -> None:
-    """Unknown skills and villages, each named by its field and position (like marshmallow)."""
+def _check_references(uow, data: dict, volunteer: Volunteer | None = None) -> None:
+    """Skills not offered and unknown villages, each named by its field and position (like
+    marshmallow). A skill retired since the volunteer got it stays theirs."""
     errors: dict = {}
-    known_skills = set(uow.session.scalars(select(Skill.code)).all())
+    kept = {skill.skill_code for skill in volunteer.skills} if volunteer else set()
+    known_skills = listed_codes(uow) | kept
     bad = {
         i: {"skill": [msg("unknown_skill", skill=item["skill"])]}
         for i, item in enumerate(data.get("skills") or [])
@@ -281,7 +256,7 @@ def create_volunteer(uow, data: dict, village_ids=None) -> dict:
 
 def update_volunteer(uow, volunteer_id: str, data: dict, village_ids=None) -> dict:
     volunteer = _find(uow, volunteer_id, village_ids, manage=True)
-    _check_references(uow, data)
+    _check_references(uow, data, volunteer)
     _apply(volunteer, volunteer.member.village_id, data)
     uow.session.flush()
     _announce(uow, volunteer)

@@ -48,6 +48,10 @@ RULES: dict[str, Rule] = {
     "village.opened": Rule(public=True),
     "village.updated": Rule(public=True),
     "village.status_changed": Rule(public=True),
+    # the network's skills list: a service structure or an artisan offers what it names
+    "skill.added": Rule(public=True),
+    "skill.renamed": Rule(public=True),
+    "skill.retired": Rule(public=True),
     "animation.scheduled": Rule(public=True),
     "animation.cancelled": Rule(public=True, drop=("member_ids",)),
     "suggestion.made": Rule(public=True, drop=("text",)),

@@ -1,5 +1,8 @@
 """Events published by the members service."""
 
+import re
+import unicodedata
+
 from marshmallow import fields, validate
 
 from backbone.contracts.registry import registry
@@ -7,6 +10,24 @@ from backbone.messages import msg
 from backbone.schemas import Schema
 
 VILLAGE_KINDS = ("fixed", "itinerant", "locker")
+# how a skill is named everywhere (help requests, volunteers, the list): the list's own codes and
+# the needs a request names outside it
+SKILL_CODE = validate.Regexp(
+    r"^[a-z][a-z0-9_]{1,39}$", error=msg("skill_code_format", example="jardinage")
+)
+
+
+def skill_code(text: str) -> str:
+    """The code a label or a typed need is known by: « Plomberie » and « plomberie » are one
+    need, « Petits travaux d'électricité » is `petits_travaux_d_electricite` (40 characters at
+    most); "" when nothing readable is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    code = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    if code and not code[0].isalpha():
+        code = "besoin_" + code
+    return code[:40].rstrip("_")
+
+
 VILLAGE_STATUSES = ("preparing", "open", "paused", "closed")
 
 
@@ -224,3 +245,58 @@ class MemberRegisteredV1(Schema):
 class MemberErasedV1(Schema):
     member_id = fields.String(required=True, metadata={"description": "Id of the erased member."})
     village_id = fields.String(required=True, metadata={"description": "Home village."})
+
+
+# --- the network's skills list (members owns it; the coordinator changes it) -------------------
+
+
+class SkillV1(Schema):
+    code = fields.String(
+        required=True,
+        validate=SKILL_CODE,
+        metadata={"description": "The skill's code, as help requests and volunteers name it."},
+    )
+    label = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=120),
+        metadata={"description": "Its name in French, as people read it."},
+    )
+    category = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Its category (maison, jardin, mobilite, numerique…)."},
+    )
+
+
+@registry.register(
+    "skill.added",
+    1,
+    publisher="members",
+    village_scoped=False,
+    description="A skill joined the network's list (or a retired one came back): volunteers may "
+    "offer it and help requests name it. A need asked for before it was listed now counts as it.",
+)
+class SkillAddedV1(SkillV1):
+    pass
+
+
+@registry.register(
+    "skill.renamed",
+    1,
+    publisher="members",
+    village_scoped=False,
+    description="A skill of the list changed its label or its category; its code stays.",
+)
+class SkillRenamedV1(SkillV1):
+    pass
+
+
+@registry.register(
+    "skill.retired",
+    1,
+    publisher="members",
+    village_scoped=False,
+    description="A skill is no longer offered; volunteers and past requests that name it keep it.",
+)
+class SkillRetiredV1(SkillV1):
+    pass

@@ -5,13 +5,9 @@ them with `uow.record_event(...)` in the unit of work that changes the help requ
 
 from marshmallow import fields, validate
 
+from backbone.contracts.events.members import SKILL_CODE
 from backbone.contracts.registry import registry
-from backbone.messages import msg
 from backbone.schemas import Schema
-
-SKILL_CODE = validate.Regexp(
-    r"^[a-z][a-z0-9_]{1,39}$", error=msg("skill_code_format", example="jardinage")
-)
 
 
 @registry.register(

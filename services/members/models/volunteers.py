@@ -15,13 +15,16 @@ from services.members.models.people import Member
 
 
 class Skill(Base):
-    """One skill of the network-wide taxonomy (loaded by migration 0004_volunteers)."""
+    """One skill of the network's list: seeded by migration 0004_volunteers, then added, renamed
+    and retired by the coordinator (services/members/skills.py). A retired skill keeps its row:
+    the volunteers and the past requests that name it keep their label."""
 
     __tablename__ = "skills"
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     label: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(40))
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Volunteer(Base):

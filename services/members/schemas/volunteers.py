@@ -6,7 +6,7 @@ checked by the service layer (services/members/volunteers.py), with the same fie
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backbone.contracts.events.members import HHMM, SKILL_LEVELS, WEEKDAYS
+from backbone.contracts.events.members import HHMM, SKILL_CODE, SKILL_LEVELS, WEEKDAYS
 from backbone.messages import msg
 from backbone.schemas import Schema
 
@@ -134,6 +134,29 @@ class VolunteerFiltersInput(Schema):
     village_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
 
 
+SKILL_CATEGORY = validate.OneOf(
+    list(CATEGORY_LABELS), error=msg("one_of", choices=", ".join(CATEGORY_LABELS))
+)
+SKILL_LABEL = validate.Length(min=2, max=120)
+
+
+class SkillInput(Schema):
+    """A skill added by the coordinator; its code is made from its label when none is given."""
+
+    code = fields.String(load_default=None, allow_none=True, validate=SKILL_CODE)
+    label = fields.String(required=True, validate=SKILL_LABEL)
+    category = fields.String(required=True, validate=SKILL_CATEGORY)
+
+
+class SkillChangeInput(Schema):
+    label = fields.String(validate=SKILL_LABEL)
+    category = fields.String(validate=SKILL_CATEGORY)
+
+
+class SkillListInput(Schema):
+    include_retired = fields.Boolean(load_default=False)
+
+
 class MonthInput(Schema):
     month = fields.String(load_default=None, allow_none=True, validate=MONTH)
 
@@ -146,6 +169,7 @@ class SkillOutput(Schema):
     label = fields.String()
     category = fields.String()
     category_label = fields.String()
+    retired_at = fields.AwareDateTime(allow_none=True)
 
 
 class VolunteerSkillOutput(Schema):
@@ -233,6 +257,9 @@ class SkillMapLineOutput(Schema):
     skill = fields.String()
     label = fields.String()
     category = fields.String(allow_none=True)
+    listed = fields.Boolean(
+        metadata={"description": "In the network's list; false: a need asked for outside it."}
+    )
     supply = fields.Nested(SkillSupplyOutput)
     demand = fields.Nested(SkillDemandOutput)
     status = fields.String(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backbone.contracts.events.orders import SKILL_CODE
+from backbone.contracts.events.members import SKILL_CODE
 from backbone.messages import msg
 from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
