@@ -101,6 +101,10 @@ MESSAGES = {
         "This slug is already used by another village.",
     ),
     "email_taken": ("Cette adresse e-mail a déjà un compte.", "This email already has an account."),
+    "skill_taken": (
+        "Cette compétence figure déjà dans la liste.",
+        "This skill is already listed.",
+    ),
     "already_volunteer": (
         "Cette personne est déjà inscrite comme bénévole : modifiez sa fiche.",
         "This person is already a volunteer: edit their profile.",

@@ -8,6 +8,7 @@ caller sees follows from `call.village_ids` (the members service filters by it):
 
 from gateway import skills
 from gateway.routing import COORDINATOR, STAFF, route
+from gateway.schemas import NoBody
 from gateway.skills import known_skills
 from services.members.schemas.volunteers import (
     NetworkSkillsMapOutput,
@@ -90,6 +91,7 @@ class VolunteerRoutes:
         summary="Retirer une compétence de la liste (les bénévoles qui l'ont la gardent)",
         tag="bénévoles",
         roles=COORDINATOR,
+        body=NoBody,
         response=SkillOutput,
         errors=(404,),
     )

@@ -73,7 +73,7 @@ def add_skill(uow, data: dict) -> dict:
     code = data.get("code") or skill_code(data["label"])
     skill = uow.session.get(Skill, code)
     if skill is not None and skill.retired_at is None:
-        raise Conflict("skill_listed_twice", field="label")
+        raise Conflict("skill_taken", field="label")
     if skill is None:
         skill = Skill(code=code, label=data["label"], category=data["category"])
         uow.session.add(skill)

@@ -4,6 +4,7 @@ happy path once, and a bad answer shown beside its field, in French."""
 import datetime
 import html as html_lib
 import re
+import time
 
 import pytest
 import requests
@@ -282,3 +283,47 @@ def test_an_animation_is_programmed_then_people_register_and_attendance_is_taken
     first = re.findall(r'name="present" value="([^"]+)"', waiting.text)
     held = post(made.url, action="attendance", present=first, walk_ins="2")
     assert held.ok and "L'appel est fait" in held.text
+
+
+def test_a_need_outside_the_skills_list_is_asked_for_and_reaches_the_coordinator(counter, stack):
+    post, members, _skills = counter
+    need = f"Plomberie {datetime.datetime.now():%H%M%S%f}"  # a need no earlier run asked for
+    asked = post(
+        "/coups-de-main",
+        requester_member_id=members[0][0],
+        skill="",
+        other_need=need,
+        place="Chez elle",
+        day="2030-01-08",
+        start="10:00",
+        end="11:00",
+    )
+    assert asked.status_code == 200 and "/coups-de-main/" in asked.url, _errors(asked.text)
+    assert need.lower() in html_lib.unescape(asked.text)  # the typed need, as a label
+    too_short = post(
+        "/coups-de-main",
+        requester_member_id=members[0][0],
+        skill="",
+        other_need="é",
+        place="Chez elle",
+        day="2030-01-08",
+        start="10:00",
+        end="11:00",
+    )
+    assert too_short.status_code == 400 and 'id="err-other_need"' in too_short.text
+    assert 'value="é"' in too_short.text
+
+    coordinator = requests.Session()
+    stack.console_sign_in(coordinator, "coordination@maillage.test")
+    deadline = datetime.datetime.now() + datetime.timedelta(seconds=30)
+    while True:  # help_request.requested, from orders to members, through the broker
+        page = html_lib.unescape(
+            coordinator.get(stack.url("/console/coordination/competences"), timeout=10).text
+        )
+        outside = (
+            page.split('id="outside"')[1].split("</table>")[0] if 'id="outside"' in page else ""
+        )
+        if need.lower() in outside or datetime.datetime.now() > deadline:
+            break
+        time.sleep(0.5)
+    assert need.lower() in outside, "the need is on the coordinator's list of needs outside it"

@@ -46,7 +46,7 @@ def test_a_skill_added_renamed_retired_and_brought_back_is_told_each_time(member
     assert "plomberie" in listed(members_db)
     with members_db.unit_of_work() as uow, pytest.raises(Conflict) as twice:
         skills.add_skill(uow, {"label": "plomberie ", "category": "jardin"})
-    assert twice.value.reason == "skill_listed_twice"
+    assert twice.value.reason == "skill_taken"
     with members_db.unit_of_work() as uow:
         skills.rename_skill(uow, "plomberie", {"label": "Petite plomberie"})
     with members_db.unit_of_work() as uow:  # the same again: nothing changes, nothing told
