@@ -109,10 +109,12 @@ class Containers:
                 popen.wait()
 
 
+# until then the health checks wait for nothing: not run (3 minutes of certain failure), and run
+# as soon as the code serves /readyz
 @pytest.mark.xfail(
     not _serves_readiness(),
     reason="the health checks ask /readyz, which the processes serve with the metrics part of #28",
-    strict=True,
+    run=False,
 )
 def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
     compose = resolved(yaml.safe_load(COMPOSE_FILE.read_text()), SECRETS)
