@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from fpdf import FPDF
@@ -12,73 +11,32 @@ from gateway.console import figures as F
 from gateway.console.exports import narrative
 from gateway.console.framework import french_date
 
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/TTF",
-    "/usr/local/share/fonts",
-)
-
-
-def _font_file(name: str) -> Path | None:
-    for folder in FONT_DIRS:
-        path = Path(folder) / name
-        if path.is_file():
-            return path
-    return None
-
-
-def _ascii(text: str) -> str:
-    """For the core fonts (latin-1 only): keep what latin-1 has, transliterate the rest."""
-    text = (
-        text.replace("\u202f", " ")
-        .replace("\u00a0", " ")
-        .replace("·", ".")
-        .replace("€", "EUR")
-        .replace("—", "-")
-        .replace("–", "-")
-        .replace("’", "'")
-        .replace("…", "...")
-    )
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            out.append(
-                unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
-            )
-    return "".join(out)
+# DejaVu Sans ships with the package (fonts/, with its licence): every glyph a French report needs
+# (œ, €, the narrow no-break space of numbers, « »), whatever fonts the machine or image has
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"
 
 
 class Report(FPDF):
     def __init__(self):
         super().__init__(orientation="P", unit="mm", format="A4")
-        regular, bold = _font_file("DejaVuSans.ttf"), _font_file("DejaVuSans-Bold.ttf")
-        if regular and bold:
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-            self.family_name, self.clean = "DejaVu", (lambda text: text)
-        else:
-            self.family_name, self.clean = "Helvetica", _ascii
+        self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(True, margin=15)
 
     def footer(self):
         self.set_y(-12)
-        self.set_font(self.family_name, "", 8)
+        self.set_font(FAMILY, "", 8)
         self.cell(
             0,
             6,
-            self.clean(
-                f"Maillage — réseau des conciergeries de territoire — page {self.page_no()}"
-            ),
+            f"Maillage — réseau des conciergeries de territoire — page {self.page_no()}",
             align="C",
         )
 
     def text_line(self, text: str, size=11, bold=False, height=6):
-        self.set_font(self.family_name, "B" if bold else "", size)
-        self.multi_cell(0, height, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "B" if bold else "", size)
+        self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
 
     def table(self, header: list[str], rows: list[list], first_width=40):
         usable = self.w - self.l_margin - self.r_margin
@@ -87,24 +45,22 @@ class Report(FPDF):
         size = 8 if len(header) > 7 else 9
         if self.get_y() > self.h - 45:  # a header never alone at the foot of a page
             self.add_page()
-        self.set_font(self.family_name, "B", size)
+        self.set_font(FAMILY, "B", size)
         heights = []
         y0 = self.get_y()
         x = self.l_margin
         for width, text in zip(widths, header):
             self.set_xy(x, y0)
-            self.multi_cell(width, 4.5, self.clean(text), border=1, align="C")
+            self.multi_cell(width, 4.5, text, border=1, align="C")
             heights.append(self.get_y() - y0)
             x += width
         self.set_y(y0 + max(heights or [6]))
-        self.set_font(self.family_name, "", size)
+        self.set_font(FAMILY, "", size)
         for row in rows:
             if self.get_y() > self.h - 25:
                 self.add_page()
             for i, (width, text) in enumerate(zip(widths, row)):
-                self.cell(
-                    width, 6, self.clean(str(text))[:40], border=1, align="L" if i == 0 else "R"
-                )
+                self.cell(width, 6, str(text)[:40], border=1, align="L" if i == 0 else "R")
             self.ln(6)
         self.ln(3)
 
@@ -114,18 +70,18 @@ class Report(FPDF):
         self.text_line(title, size=11, bold=True)
         top = max([v for _, v in bars] + [0]) or 1
         label_w, span = 45, self.w - self.l_margin - self.r_margin - 45 - 30
-        self.set_font(self.family_name, "", 9)
+        self.set_font(FAMILY, "", 9)
         for name, value in bars:
             y = self.get_y()
             self.set_xy(self.l_margin, y)
-            self.cell(label_w - 2, 6, self.clean(name[:28]), align="R")
+            self.cell(label_w - 2, 6, name[:28], align="R")
             width = span * value / top
             self.set_fill_color(11, 79, 138)
             if width > 0:
                 self.rect(self.l_margin + label_w, y + 1, width, 4, style="F")
             self.set_xy(self.l_margin + label_w + width + 2, y)
             text = f"{value:,.1f}".replace(",", " ").replace(".", ",").removesuffix(",0")
-            self.cell(25, 6, self.clean(f"{text} {unit}".strip()))
+            self.cell(25, 6, f"{text} {unit}".strip())
             self.set_y(y + 7)
         self.ln(3)
 

@@ -10,27 +10,26 @@ docker-compose 1.29) validates the file where the CLI is installed; it needs no 
 from __future__ import annotations
 
 import ast
-import http.server
 import importlib
 import inspect
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
-import threading
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
 import yaml
 
 from tests.support.compose import (
     CODE_DIRS,
     COMPOSE_FILE,
-    DOCKERIGNORE,
     IMAGE_TOOLS,
     INIT_SQL,
     LIBRARY_VARIABLES,
@@ -40,11 +39,12 @@ from tests.support.compose import (
     SERVICES,
     command_lines,
     dockerfile_env,
-    dockerfile_instructions,
+    dockerfile_folders,
+    dockerfile_healthcheck,
     environment,
-    exec_form,
     project_services,
     resolved,
+    run_health_check,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,12 +84,12 @@ def _is_environ(node) -> bool:
     )
 
 
-def _python_reads(path: Path) -> list[tuple[str, bool, str]]:
+def _python_reads(source: str, name: str) -> list[tuple[str, bool, str]]:
     """[(name pattern, required, where)] for os.environ[...], os.environ.get, os.getenv,
-    `"X" in os.environ` and click's envvar= in one file."""
+    `"X" in os.environ` and click's envvar= in one file (or one `python -c` code)."""
     reads = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+    for node in ast.walk(ast.parse(source, name)):
+        where = f"{name}:{getattr(node, 'lineno', 0)}"
         if (
             isinstance(node, ast.Subscript)
             and _is_environ(node.value)
@@ -138,12 +138,26 @@ def _nameko_yaml_reads() -> list[tuple[str, bool, str]]:
     ]
 
 
+def _health_check_reads(compose) -> list[tuple[str, bool, str]]:
+    """What the health checks' `python -c` code reads, the image's HEALTHCHECK included."""
+    checks = {"deploy/Dockerfile HEALTHCHECK": dockerfile_healthcheck()}
+    for name, svc in project_services(compose).items():
+        checks[f"docker-compose.yml {name} healthcheck"] = (svc.get("healthcheck") or {}).get(
+            "test"
+        )
+    reads = []
+    for where, test in checks.items():
+        if test and test[:3] == ["CMD", "python", "-c"]:
+            reads.extend(_python_reads(test[3], where))
+    return reads
+
+
 @pytest.fixture(scope="module")
-def code_reads() -> list[tuple[str, bool, str]]:
-    reads = _nameko_yaml_reads()
+def code_reads(compose) -> list[tuple[str, bool, str]]:
+    reads = _nameko_yaml_reads() + _health_check_reads(compose)
     for directory in CODE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
-            reads.extend(_python_reads(path))
+            reads.extend(_python_reads(path.read_text(), str(path.relative_to(ROOT))))
     return reads
 
 
@@ -235,6 +249,65 @@ def test_no_port_is_published_but_the_proxys(compose):
         name: svc["ports"] for name, svc in compose["services"].items() if svc.get("ports")
     }
     assert published == {"caddy": ["80:80", "443:443", "443:443/udp"]}
+
+
+def _schema_errors(document: dict) -> list[str]:
+    """The compose-spec's own JSON schema (the copy check-jsonschema vendors): what `docker compose
+    config` checks before anything else."""
+    schema = json.loads(
+        files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text()
+    )
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    ]
+
+
+def test_compose_files_follow_the_compose_spec_schema(raw_compose, compose):
+    # as written (anchors merged by YAML) and as compose reads it (variables replaced)
+    assert _schema_errors(raw_compose) == []
+    assert _schema_errors(compose) == []
+    for override in sorted((ROOT / "deploy").glob("compose*.yml")):
+        assert _schema_errors(resolved(yaml.safe_load(override.read_text()), SECRETS)) == [], (
+            override.name
+        )
+
+
+def test_the_schema_check_sees_a_mistake(compose):
+    """The check can fail: a misspelt key, a healthcheck interval that is no duration."""
+    broken = yaml.safe_load(yaml.safe_dump(compose))
+    broken["services"]["orders"]["restarts"] = "always"
+    broken["services"]["gateway"]["healthcheck"]["interval"] = 10
+    errors = _schema_errors(broken)
+    assert any(e.startswith("services/orders") and "restarts" in e for e in errors), errors
+    assert any(e.startswith("services/gateway/healthcheck/interval") for e in errors), errors
+
+
+def test_every_container_rotates_its_logs(compose):
+    for name, svc in compose["services"].items():
+        logging = svc.get("logging") or {}
+        assert logging.get("driver") == "json-file", (
+            f"{name}: no rotated log; give it `logging: *logging` (docker-compose.yml x-logging)"
+        )
+        options = logging.get("options") or {}
+        assert re.fullmatch(r"\d+[kmg]", options.get("max-size", "")), name
+        assert int(options.get("max-file", "0")) >= 2, name
+
+
+def test_volumes_of_the_image_mount_on_folders_the_service_user_owns(compose):
+    """A named volume starts as a copy of the image's folder, owner included; a mount point the
+    image lacks would be root's, and the service user could not write there."""
+    made, owned = dockerfile_folders()
+    for name, svc in project_services(compose).items():
+        for volume in svc.get("volumes") or []:
+            source, target = (volume.split(":") + [""])[:2]
+            if source.startswith((".", "/")):
+                continue  # a bind mount: the host's folder, its owner the operator's choice
+            assert target in made, f"{name}: {target} is not made by deploy/Dockerfile"
+            assert any(target == o or target.startswith(o + "/") for o in owned), (
+                f"{name}: {target} is not owned by the service user in the image"
+            )
 
 
 def _without(variable):
@@ -537,37 +610,43 @@ def test_health_check_commands_exist_in_their_images(compose):
             )
 
 
-class _Health(http.server.BaseHTTPRequestHandler):
-    status = 200
-
-    def do_GET(self):
-        self.send_response(self.status if self.path == "/health" else 404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
+LONG_RUNNING = (*SERVICES, "gateway")
+ONE_SHOTS = ("broker-setup", "migrate", "seed")
 
 
+def _serving_port(name: str, svc: dict) -> int:
+    """Where the container's process answers /readyz: the gateway on its HTTP port, each service
+    on MAILLAGE_OPS_PORT."""
+    env = environment(svc)
+    if name == "gateway":
+        return int(env["GATEWAY_ADDRESS"].rsplit(":", 1)[1])
+    return int(env["MAILLAGE_OPS_PORT"])
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
 @pytest.mark.parametrize("status, healthy", [(200, True), (503, False)])
-def test_gateway_health_check_exits_by_the_status_of_health(compose, status, healthy):
-    test = compose["services"]["gateway"]["healthcheck"]["test"]
-    assert test[:3] == ["CMD", "python", "-c"]
-    code = test[3]
-    port = environment(compose["services"]["gateway"])["GATEWAY_ADDRESS"].rsplit(":", 1)[1]
-    assert f"127.0.0.1:{port}/health" in code
+def test_each_long_running_container_is_healthy_when_its_process_is_ready(
+    compose, name, status, healthy
+):
+    """Docker's check, run against a stand-in answering `status` on /readyz of the container's
+    port and 404 anywhere else: the container is healthy by its readiness, never by /health (the
+    gateway's would fail whenever one service is down and get it restarted for nothing)."""
+    svc = compose["services"][name]
+    test = svc["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], name
+    result = run_health_check(test[3], environment(svc), _serving_port(name, svc), status)
+    assert (result.returncode == 0) is healthy, result.stderr[-500:]
 
-    handler = type("Handler", (_Health,), {"status": status})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        local = code.replace(f"127.0.0.1:{port}", f"127.0.0.1:{server.server_address[1]}")
-        result = subprocess.run(
-            [sys.executable, "-I", "-c", local], capture_output=True, timeout=30
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert (result.returncode == 0) is healthy, result.stderr.decode()[-500:]
+
+def test_the_services_check_is_the_images_own(compose):
+    image_check = dockerfile_healthcheck()
+    for name in SERVICES:
+        assert compose["services"][name]["healthcheck"]["test"] == image_check, name
+
+
+def test_one_shot_jobs_have_no_health_check(compose):
+    for name in ONE_SHOTS:
+        assert compose["services"][name]["healthcheck"] == {"disable": True}, name
 
 
 def test_gateway_serves_health():
@@ -577,122 +656,6 @@ def test_gateway_serves_health():
         else ""
     )
     assert re.search(r"""["']/health["']""", sources), "gateway/ has no GET /health route yet"
-
-
-# --- the Dockerfile --------------------------------------------------------------------------
-
-
-def test_dockerfile_builds_the_project_as_a_package_for_a_non_root_user():
-    instructions = dockerfile_instructions()
-    keywords = [k for k, _ in instructions]
-    assert instructions[0] == ("FROM", "python:3.11-slim")
-    runs = " ".join(rest for k, rest in instructions if k == "RUN")
-    assert '"setuptools<81"' in runs, "nameko's command needs pkg_resources"
-    assert re.search(r"pip install (/\S+|\.)(\s|$)", runs), (
-        "the project is installed from pyproject.toml"
-    )
-    user = [rest for k, rest in instructions if k == "USER"]
-    assert user and user[-1].split(":")[0] not in ("root", "0")
-    assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
-    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
-    assert any(p.replace(" ", "").startswith("setuptools") and "<81" in p for p in pins)
-
-
-def test_dockerfile_copies_what_the_commands_use():
-    instructions = dockerfile_instructions()
-    workdir = [rest for k, rest in instructions if k == "WORKDIR"][-1]
-    copies = [shlex.split(rest) for k, rest in instructions if k == "COPY"]
-    for *sources, _dest in copies:
-        for source in sources:
-            assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
-    # compose runs `nameko run --config deploy/nameko.yaml` from the working directory
-    assert ["deploy/nameko.yaml", f"{workdir}/deploy/nameko.yaml"] in copies
-
-
-def test_dockerfile_default_command_is_real():
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    instructions = dockerfile_instructions()
-    for keyword in ("CMD", "ENTRYPOINT"):
-        for _k, rest in (i for i in instructions if i[0] == keyword):
-            command = exec_form(rest)
-            assert command[0] in {*scripts, "nameko", "python"}, command
-            if command[0] == "maillage" and len(command) > 1 and not command[1].startswith("-"):
-                from maillage.cli import main
-
-                assert command[1] in main.commands, command
-
-
-def test_build_context_keeps_what_pip_install_needs():
-    """deploy/Dockerfile.dockerignore lets through only a whitelist: it must hold every package
-    pyproject.toml installs."""
-    lines = [
-        line.strip()
-        for line in DOCKERIGNORE.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert lines[0] == "*"
-    allowed = {line[1:] for line in lines if line.startswith("!")}
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "packages"
-    ]["find"]["include"]
-    packages = {pattern.rstrip("*") for pattern in include}
-    assert {"pyproject.toml", "deploy/nameko.yaml"} | packages <= allowed
-    for package in packages:
-        assert (ROOT / package).is_dir() or package == "gateway", f"{package}/ is missing"
-
-
-def test_installed_package_migrates_without_the_source_tree(tmp_path):
-    """What the image does: `pip install .` into site-packages, then run from a folder holding only
-    deploy/nameko.yaml. The migrations must be in the package and found from there."""
-    source = tmp_path / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
-    source.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
-    for package in ("backbone", "services", "gateway", "maillage"):
-        if (ROOT / package).is_dir():
-            shutil.copytree(ROOT / package, source / package, ignore=ignore)
-    site = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    app = tmp_path / "app"
-    (app / "deploy").mkdir(parents=True)
-    shutil.copy(NAMEKO_YAML, app / "deploy" / "nameko.yaml")
-    env = {**os.environ, "PYTHONPATH": str(site), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
-    env.pop("AMQP_URI", None)
-    script = (
-        "import backbone.config as c, services.orders.service, maillage.cli as m, sys;"
-        "print(c.REPO_ROOT); sys.argv = ['maillage', 'migrate']; m.main()"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.splitlines()[0] == str(site), (
-        "the code ran from the source tree, not the package"
-    )
-    for service in SERVICES:
-        assert (tmp_path / "data" / f"{service}.db").stat().st_size > 0
-        assert f"{service}: database at head" in result.stdout
 
 
 # --- docker compose itself (no engine needed) ------------------------------------------------

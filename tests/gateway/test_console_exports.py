@@ -239,13 +239,31 @@ def test_the_impact_report_is_a_pdf_naming_its_period_and_villages():
     assert any("45,50\u00a0€" in t for t in texts), "the narrative and the table give the sales"
 
 
-def test_without_dejavu_the_report_falls_back_to_transliterated_core_fonts(monkeypatch):
-    from gateway.console import report_pdf
+def test_the_report_embeds_its_own_fonts_and_prints_french_and_euros_as_typed():
+    """« Cœur … 12 € » with the fonts shipped in the package, not the machine's: the slim image has
+    none, and the core fonts would print « C?ur … 12 EUR »."""
+    from pypdf import PdfReader
 
-    monkeypatch.setattr(report_pdf, "_font_file", lambda name: None)
-    pdf = exports.pdf_report(_collect(_services(), ["b"]))
-    assert pdf.startswith(b"%PDF-") and b"DejaVu" not in pdf
-    assert any("Saint-Aubin-des-Prés" in t for t in pdf_texts(pdf)), "é is latin-1: kept"
+    orders = Answers({"figures": {"a": {"orders": 1, "sales_cents": 1200}}, "details": {}})
+    villages = [{"id": "a", "name": "Cœur-de-Lande"}]
+    result = F.collect(
+        {**_services(), "orders": orders}, date(2026, 11, 1), date(2026, 11, 30), ["a"], villages
+    )
+    reader = PdfReader(io.BytesIO(exports.pdf_report(result, "Mairie de Saint-Éloi-lès-Bœufs")))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for typed in ("Cœur-de-Lande", "12,00\u00a0€", "Saint-Éloi-lès-Bœufs", "Rapport d'impact"):
+        assert typed in text, f"{typed!r} is not in the PDF's text"
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            # a subset of the TrueType file, embedded, and the map that makes its text extractable
+            fonts[font["/BaseFont"].split("+")[-1]] = (
+                "/FontFile2" in descriptor and "/ToUnicode" in font
+            )
+    assert len(fonts) == 2 and all(name.startswith("DejaVuSans") for name in fonts), fonts
+    assert all(fonts.values()), f"a font not embedded or without its ToUnicode map: {fonts}"
 
 
 def test_narrative_sentences_use_the_figures_that_exist():

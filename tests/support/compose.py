@@ -4,8 +4,13 @@ environment, the Dockerfile's instructions."""
 
 from __future__ import annotations
 
+import http.server
+import os
 import re
 import shlex
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import yaml
@@ -13,7 +18,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
-DOCKERIGNORE = ROOT / "deploy" / "Dockerfile.dockerignore"
 INIT_SQL = ROOT / "deploy" / "postgres-init.sql"
 NAMEKO_YAML = ROOT / "deploy" / "nameko.yaml"
 CODE_DIRS = ("backbone", "gateway", "maillage", "services")
@@ -131,6 +135,70 @@ def dockerfile_env() -> dict:
                 name, _, value = item.partition("=")
                 env[name] = value
     return env
+
+
+def dockerfile_folders() -> tuple[set[str], set[str]]:
+    """(folders its RUN lines make with `mkdir -p`, folders they `chown -R` to the service user)."""
+    made, owned = set(), set()
+    for keyword, rest in dockerfile_instructions():
+        if keyword != "RUN":
+            continue
+        for command in re.split(r"&&|;", rest):
+            words = shlex.split(command)
+            if words[:2] == ["mkdir", "-p"]:
+                made.update(words[2:])
+            elif words[:2] == ["chown", "-R"] and words[2].split(":")[0] == "maillage":
+                owned.update(words[3:])
+    return made, owned
+
+
+def dockerfile_healthcheck() -> list[str]:
+    """The HEALTHCHECK's command as compose writes a `test:` (["CMD", ...])."""
+    (rest,) = [rest for keyword, rest in dockerfile_instructions() if keyword == "HEALTHCHECK"]
+    options, _, command = rest.partition("CMD ")
+    assert options.strip().startswith("--") or not options.strip(), rest
+    return ["CMD", *exec_form(command)]
+
+
+def healthcheck_options() -> dict[str, str]:
+    (rest,) = [rest for keyword, rest in dockerfile_instructions() if keyword == "HEALTHCHECK"]
+    return dict(re.findall(r"--([a-z-]+)=(\S+)", rest.partition("CMD ")[0]))
+
+
+class _Ready(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):
+        self.send_response(self.status if self.path == "/readyz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def run_health_check(code: str, env: dict, port: int, status: int) -> subprocess.CompletedProcess:
+    """A health check's `python -c` code, run as Docker runs it in a container whose process
+    answers `status` on GET /readyz at `port` and 404 anywhere else: a local server on a free port
+    stands in for that process (the port moved in the code and in the environment alike)."""
+    handler = type("Handler", (_Ready,), {"status": status})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    local = str(server.server_address[1])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MAILLAGE_")},
+        **{k: (local if v == str(port) else v) for k, v in env.items() if v is not None},
+    }
+    try:
+        return subprocess.run(
+            [sys.executable, "-I", "-c", code.replace(f"127.0.0.1:{port}", f"127.0.0.1:{local}")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def exec_form(rest: str) -> list[str]:
