@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
@@ -510,9 +509,8 @@ def schedule(
             sleep(interval_hours * 3600)
 
 
-def env_number(name: str, default: float, minimum: float) -> float:
-    """A number from the environment, refused by name when it is not one."""
-    raw = os.environ.get(name)
+def setting(name: str, raw: str | None, default: float, minimum: float) -> float:
+    """A number read from the environment variable `name` (its value `raw`), refused by name."""
     if raw in (None, ""):
         return default
     try:
@@ -520,5 +518,5 @@ def env_number(name: str, default: float, minimum: float) -> float:
     except ValueError:
         raise BackupError(f"{name} doit être un nombre / must be a number: {raw!r}") from None
     if value < minimum:
-        raise BackupError(f"{name} doit valoir au moins {minimum} / must be at least: {raw!r}")
+        raise BackupError(f"{name} doit valoir au moins {minimum:g} / must be at least: {raw!r}")
     return value

@@ -97,9 +97,9 @@ def pg_tool(name: str, server_major: int) -> tuple[str, int]:
     """`pg_dump` or `pg_restore` able to work with a server of `server_major`: MAILLAGE_PG_BIN's,
     else the one on PATH, else Debian's /usr/lib/postgresql/<major>/bin; a client older than the
     server refuses to dump it, so that one is an error naming both versions."""
-    candidates = []
-    if os.environ.get("MAILLAGE_PG_BIN"):
-        candidates.append(str(Path(os.environ["MAILLAGE_PG_BIN"]) / name))
+    candidates, chosen = [], os.environ.get("MAILLAGE_PG_BIN")
+    if chosen:
+        candidates.append(str(Path(chosen) / name))
     else:
         on_path = shutil.which(name)
         if on_path:

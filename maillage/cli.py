@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -317,8 +318,10 @@ def backup_schedule(root):
     from maillage import backup
 
     try:
-        hours = backup.env_number("BACKUP_INTERVAL_HOURS", 24, 0.01)
-        keep = int(backup.env_number("BACKUP_KEEP", 7, 1))
+        hours = backup.setting(
+            "BACKUP_INTERVAL_HOURS", os.environ.get("BACKUP_INTERVAL_HOURS"), 24, 0.01
+        )
+        keep = int(backup.setting("BACKUP_KEEP", os.environ.get("BACKUP_KEEP"), 7, 1))
     except backup.BackupError as exc:
         _fail(str(exc))
     click.echo(f"une sauvegarde toutes les {hours:g} h, {keep} gardées / every {hours:g} h")
