@@ -395,14 +395,18 @@ def restore(directory: Path, force: bool = False, jobs: int = 2, report=print) -
     try:
         for plan in plans:
             t0 = time.monotonic()
-            if plan.engine == "postgresql":
-                plan.fresh = plan.target.restore_into_fresh(plan.source, jobs)
-                engine = plan.target.engine(plan.fresh)
-            else:
-                plan.fresh = stores.sqlite_prepare(plan.source, plan.target)
-                from sqlalchemy import create_engine
+            try:
+                if plan.engine == "postgresql":
+                    plan.fresh = plan.target.restore_into_fresh(plan.source, jobs)
+                    engine = plan.target.engine(plan.fresh)
+                else:
+                    plan.fresh = stores.sqlite_prepare(plan.source, plan.target)
+                    from sqlalchemy import create_engine
 
-                engine = create_engine(f"sqlite:///{plan.fresh}")
+                    engine = create_engine(f"sqlite:///{plan.fresh}")
+            except BackupError as exc:
+                where = plan.source.relative_to(directory).as_posix()
+                raise BackupError(f"{plan.service} ({where}) : {exc}") from None
             prepared.append(plan)
             try:
                 replayed = _replay_recent(engine, since)

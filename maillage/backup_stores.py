@@ -301,6 +301,8 @@ def sqlite_copy(source: Path, destination: Path) -> None:
     try:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"copie SQLite impossible / cannot copy {source.name}: {exc}") from None
     finally:
         dst.close()
         src.close()
@@ -311,7 +313,11 @@ def sqlite_prepare(copy: Path, target: Path) -> Path:
     rename); returns that file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f"{target.name}.restore-{uuid.uuid4().hex[:8]}")
-    sqlite_copy(copy, fresh)
+    try:
+        sqlite_copy(copy, fresh)
+    except BackupError:
+        fresh.unlink(missing_ok=True)
+        raise
     connection = sqlite3.connect(fresh)
     try:
         verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]

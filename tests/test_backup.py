@@ -194,6 +194,46 @@ def test_a_partial_or_corrupt_backup_is_refused_naming_the_file_before_anything_
     assert (config.data_dir() / "gateway-secret").read_text() == "the-gateway-secret"
 
 
+def test_a_restore_failing_half_way_leaves_every_database_as_it_was_and_nothing_behind(
+    network_data, backend, tmp_path
+):
+    """The orders database of the backup cannot be read back (its checksum made to agree, as for a
+    dump damaged when it was written): members and partners were already restored aside, and are
+    not swapped in; the databases restored aside are gone."""
+    target = tmp_path / "backup"
+    manifest = backup.backup(target, report=lambda _line: None)
+    name = manifest["databases"]["orders"]["file"]
+    (target / name).write_bytes(b"PGDMP" + b"\x00" * 4096)
+    manifest["files"][name] = {"sha256": backup.sha256(target / name), "bytes": 4101}
+    (target / "manifest.json").write_text(json.dumps(manifest, default=str))
+    members = network_data["databases"]["members"]
+    with members.unit_of_work() as uow:
+        villages.open_village(uow, load(VillageInput(), {**VILLAGE, "slug": "tarnac"}))
+    members.dispose()
+
+    refused = CliRunner().invoke(main, ["restore", "--force", str(target)])
+
+    assert refused.exit_code == 1 and "orders" in refused.output, refused.output
+    assert sorted(village_slugs(members)) == ["peyrelevade", "tarnac"], "members not swapped in"
+    if backend == "postgresql":
+        import psycopg2
+
+        from tests.support.infrastructure import PG_ADMIN_DSN
+
+        connection = psycopg2.connect(PG_ADMIN_DSN)
+        with connection.cursor() as cursor:
+            names = [members.url.rsplit("/", 1)[1], network_data["databases"]["orders"].url]
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s OR datname LIKE %s",
+                [f"{names[0]}_restore_%", f"{names[1].rsplit('/', 1)[1]}_restore_%"],
+            )
+            assert cursor.fetchall() == []
+        connection.close()
+    else:
+        assert not list(config.data_dir().parent.rglob("*.restore-*"))
+        assert not list(tmp_path.rglob("*.restore-*"))
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_backup_into_a_folder_holding_files_is_refused(network_data, tmp_path):
     (tmp_path / "full").mkdir()
