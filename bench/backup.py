@@ -73,8 +73,17 @@ def main(argv=None) -> int:
             orders_before = count_orders(urls["orders"])
 
             target = work / "backup"
+            steps = {"backup": [], "restore": []}
+
+            def report(step):
+                def say(line):
+                    print("  " + line, flush=True)
+                    steps[step].append(line)
+
+                return say
+
             t0 = time.monotonic()
-            manifest = backup.backup(target, report=lambda line: print("  " + line, flush=True))
+            manifest = backup.backup(target, report=report("backup"))
             backup_seconds = time.monotonic() - t0
             sizes = {name: entry["bytes"] for name, entry in manifest["files"].items()}
 
@@ -84,7 +93,7 @@ def main(argv=None) -> int:
                 target,
                 force=True,
                 jobs=args.jobs,
-                report=lambda line: print("  " + line, flush=True),
+                report=report("restore"),
             )
             restore_seconds = time.monotonic() - t0
             orders_after = count_orders(urls["orders"])
@@ -105,6 +114,10 @@ def main(argv=None) -> int:
         f"{sum(sizes.values()) / 1e6:.1f} MB in {len(sizes)} files |",
         f"| restore --force (network stopped, pg_restore --jobs {args.jobs}) | "
         f"{restore_seconds:.1f} | orders before {orders_before:,}, after {orders_after:,} |",
+        "",
+        "What each step said (its own times per database):",
+        "",
+        *[f"- {step}: {line}" for step, said in steps.items() for line in said],
         "",
         "Files:",
         "",
