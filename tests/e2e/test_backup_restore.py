@@ -1,10 +1,11 @@
-"""Issue 28, point 5, end to end: the whole network (`maillage run`, PostgreSQL databases and a
-vhost of its own) holds data — a village's member, an order, a partner with its offer in the
-village's catalogue and its AMQP feed account — is backed up while it runs (`maillage backup`),
-stopped and wiped (databases dropped, vhost and partner's broker user deleted, the generated gateway
-secret removed), restored (`maillage restore`) and started again without the demo data: the same
-data is served, a token signed before the backup is still valid, the partner's broker user
-connects again, and a new order reaches the partners service and the partner's feed."""
+"""Issue 28, point 5, end to end: the whole network (`maillage run` in a vhost of its own, on
+PostgreSQL databases, then on SQLite files as `make run` keeps them) holds data — a village's
+member, an order, a partner with its offer in the village's catalogue and its AMQP feed account —
+is backed up while it runs (`maillage backup`), stopped and wiped (databases dropped, vhost and
+partner's broker user deleted, the generated gateway secret removed), restored (`maillage
+restore`) and started again without the demo data: the same data is served, a token signed before
+the backup is still valid, the partner's broker user connects again, and a new order reaches the
+partners service and the partner's feed."""
 
 import json
 import os
@@ -205,9 +206,16 @@ def feed_connection(amqp_vhost, feed):
     )
 
 
-def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_again(tmp_path):
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_again(
+    tmp_path, backend
+):
     vhost, port = make_vhost(), free_port()
-    databases = {service: create_pg_database() for service in config.SERVICES}
+    databases = (
+        {service: create_pg_database() for service in config.SERVICES}
+        if backend == "postgresql"
+        else {}  # SQLite files in the data folder, as `make run` keeps them
+    )
     env = {
         **os.environ,
         "AMQP_URI": f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}",
@@ -229,7 +237,7 @@ def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_
         code, output = maillage(env, "backup", str(tmp_path / "backup"))  # while it runs
         assert code == 0, output
         manifest = json.loads((tmp_path / "backup/manifest.json").read_text())
-        assert all(e["engine"] == "postgresql" for e in manifest["databases"].values())
+        assert all(e["engine"] == backend for e in manifest["databases"].values())
         assert manifest["broker"]["vhosts"] == [vhost]
         assert "gateway-secret" in manifest["secrets"]
         stop_network(process, log)
@@ -237,6 +245,8 @@ def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_
         # everything wiped
         for url in databases.values():
             drop_pg_database(url)
+        for sqlite_file in (tmp_path / "data").glob("*.db*"):
+            sqlite_file.unlink()
         drop_vhost(vhost)
         requests.delete(
             f"{RABBIT_MANAGEMENT}/users/{quote(partner_user, safe='')}",
