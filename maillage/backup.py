@@ -416,9 +416,13 @@ def restore(directory: Path, force: bool = False, jobs: int = 2, report=print) -
                 f"{plan.service}: restaurée à part / restored aside "
                 f"({time.monotonic() - t0:.1f} s; {replayed} events to publish again)"
             )
+        t0 = time.monotonic()
         definitions = json.loads((directory / manifest["broker"]["file"]).read_text())
         stores.broker_import(definitions)
-        report(f"broker: {len(definitions.get('users', []))} users, vhosts restored")
+        report(
+            f"broker: {len(definitions.get('users', []))} users, "
+            f"{len(definitions.get('queues', []))} queues ({time.monotonic() - t0:.1f} s)"
+        )
     except BaseException:
         for plan in prepared:
             if plan.engine == "postgresql":
@@ -426,11 +430,16 @@ def restore(directory: Path, force: bool = False, jobs: int = 2, report=print) -
             else:
                 Path(plan.fresh).unlink(missing_ok=True)
         raise
+    t0 = time.monotonic()
     stores.swap_postgres([(p.target, p.fresh) for p in plans if p.engine == "postgresql"])
     for plan in plans:
         if plan.engine == "sqlite":
             stores.sqlite_swap(plan.fresh, plan.target)
-    report("databases: " + ", ".join(p.service for p in plans) + " en place / in place")
+    report(
+        "databases: "
+        + ", ".join(p.service for p in plans)
+        + f" en place / in place ({time.monotonic() - t0:.1f} s, the replaced ones dropped)"
+    )
     for name, entry in manifest["secrets"].items():
         report(stores.write_secret(name, (directory / entry["file"]).read_text().strip()))
     behind = [
