@@ -10,16 +10,21 @@ maillage import-members FILE --village SLUG   import inhabitants from a CSV (all
 maillage dead-letters ...    list, show, replay, discard dead letters
 maillage events-catalogue    write docs/events.md, the event catalogue for partners
 maillage broker-definitions  the broker's users and permissions (--apply: import them)
+maillage backup DIR          databases, broker definitions and secrets into DIR
+maillage restore DIR         put a backup back (checked first; --force over existing data)
+maillage backup-schedule ROOT  a backup every BACKUP_INTERVAL_HOURS, the last BACKUP_KEEP kept
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -259,6 +264,68 @@ def broker_definitions_command(apply_, output, services_vhost, partners_vhost):
                 _fail(f"broker definitions not applied: {exc}")
             click.echo("broker definitions applied", err=True)
     click.echo(broker.matrix(services_vhost, partners_vhost))
+
+
+@main.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory):
+    """Back up every service database (pg_dump, or a consistent SQLite copy), the broker's
+    definitions (users and partners' accounts, permissions, queues, policies) and the secrets into
+    DIRECTORY (new or empty), with a manifest of checksums; files readable by their owner only."""
+    from maillage import backup
+
+    try:
+        manifest = backup.backup(directory, report=click.echo)
+    except backup.BackupError as exc:
+        _fail(f"sauvegarde échouée / backup failed: {exc}")
+    click.echo(
+        f"sauvegarde complète / backup complete: {directory} ({len(manifest['files'])} files)"
+    )
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace databases that already hold data (their data is lost).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="pg_restore jobs per database.",
+)
+def restore_command(directory, force, jobs):
+    """Put a backup back: checks the manifest and every checksum, refuses a database holding data
+    unless --force, restores each database aside and swaps them in only once all are ready. Stop
+    the services first (not the broker nor PostgreSQL)."""
+    from maillage import backup
+
+    try:
+        backup.restore(directory, force=force, jobs=jobs, report=click.echo)
+    except backup.BackupError as exc:
+        _fail(f"restauration refusée / restore refused: {exc}")
+    click.echo("restauration faite / restore done: start the services (maillage run, compose up)")
+
+
+@main.command("backup-schedule")
+@click.argument("root", type=click.Path(file_okay=False, path_type=Path))
+def backup_schedule(root):
+    """Back up into ROOT/maillage-<UTC time> every BACKUP_INTERVAL_HOURS (default 24), keeping the
+    BACKUP_KEEP (default 7) newest; runs until stopped (compose profile `backup`)."""
+    from maillage import backup
+
+    try:
+        hours = backup.setting(
+            "BACKUP_INTERVAL_HOURS", os.environ.get("BACKUP_INTERVAL_HOURS"), 24, 0.01
+        )
+        keep = int(backup.setting("BACKUP_KEEP", os.environ.get("BACKUP_KEEP"), 7, 1))
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"une sauvegarde toutes les {hours:g} h, {keep} gardées / every {hours:g} h")
+    backup.schedule(root, hours, keep, report=lambda line: click.echo(line, err=True))
 
 
 @main.group("dead-letters")

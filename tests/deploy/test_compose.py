@@ -171,6 +171,7 @@ EXPECTED_SERVICES = {
     "seed",
     "gateway",
     "caddy",
+    "backup",
     *SERVICES,
 }
 THIRD_PARTY = {"rabbitmq", "postgres", "caddy"}
@@ -361,6 +362,31 @@ def test_broker_setup_applies_the_generated_definitions_with_every_password(comp
     plugins = (ROOT / "deploy" / "rabbitmq" / "enabled_plugins").read_text()
     assert "rabbitmq_shovel" in plugins and "rabbitmq_management" in plugins
     assert "./deploy/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in rabbit["volumes"]
+
+
+def test_the_backup_profile_backs_up_on_a_schedule_into_a_volume_of_its_own(compose):
+    backup = compose["services"]["backup"]
+    assert backup["profiles"] == ["backup"], "started only when asked: --profile backup"
+    assert command_lines(backup) == [["maillage", "backup-schedule", "/app/var/backups"]]
+    assert backup["volumes"] == ["backups:/app/var/backups"] and "backups" in compose["volumes"]
+    env = environment(backup)
+    assert float(env["BACKUP_INTERVAL_HOURS"]) > 0 and int(env["BACKUP_KEEP"]) >= 1
+    # the secrets go into the backup; the partners' vhost holds the partners' broker accounts
+    assert env["GATEWAY_SECRET"] == SECRETS["GATEWAY_SECRET"]
+    assert env["MAILLAGE_OPT_OUT_SECRET"] == SECRETS["MAILLAGE_OPT_OUT_SECRET"]
+    partners = environment(compose["services"]["partners"])
+    assert env["MAILLAGE_PARTNERS_VHOST"] == partners["MAILLAGE_PARTNERS_VHOST"]
+    assert env["MAILLAGE_RABBIT_MANAGEMENT_URL"] == partners["MAILLAGE_RABBIT_MANAGEMENT_URL"]
+
+
+def test_the_image_has_pg_dump_of_the_servers_major_version_and_owns_the_backups_folder():
+    """A new named volume takes the owner of the image's folder it is mounted on: created there
+    and given to the image's user, the schedule can write its backups."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    server = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["postgres"]["image"]
+    assert f"postgresql-client-{server.split(':')[1]}" in dockerfile
+    (made,) = [line for line in dockerfile.splitlines() if "mkdir -p" in line]
+    assert "/app/var/backups" in made and "chown -R maillage:maillage /app/var" in dockerfile
 
 
 def test_migrate_migrates_then_declares_the_topology(compose):

@@ -78,10 +78,20 @@ def run_network(tmp_path_factory, name: str):
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
         "GATEWAY_SECRET": "test-secret-" + vhost,
     }
-    log_path = data_dir.parent / "run.log"
-    log = open(log_path, "wb")
+    process, log = launch_network(env, data_dir.parent / "run.log")
+    yield Stack(f"http://127.0.0.1:{port}", env["AMQP_URI"], data_dir, process)
+    stop_network(process, log)
+    drop_vhost(vhost)
+
+
+def launch_network(env: dict, log_path: Path, *args: str):
+    """`maillage run ARGS` with `env`, its output in `log_path`, once it says it is up; returns the
+    process and its log file (for `stop_network`). A run that exits or stays down fails the test
+    with the end of its log."""
+    log = open(log_path, "ab")
+    start = log_path.stat().st_size
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "90"],
+        [str(Path(sys.executable).parent / "maillage"), "run", "--timeout", "90", *args],
         env=env,
         cwd=REPO,
         stdout=log,
@@ -93,17 +103,19 @@ def run_network(tmp_path_factory, name: str):
             pytest.fail(
                 f"maillage run exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
             )
-        if b"Maillage is up" in log_path.read_bytes():
-            break
+        if b"Maillage is up" in log_path.read_bytes()[start:]:
+            return process, log
         if time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"maillage run did not come up:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.3)
-    yield Stack(f"http://127.0.0.1:{port}", env["AMQP_URI"], data_dir, process)
+
+
+def stop_network(process, log) -> None:
+    """Ctrl-C, as an operator stops it; killed if it does not stop within 30 s."""
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
-    drop_vhost(vhost)
