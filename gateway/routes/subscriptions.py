@@ -49,7 +49,9 @@ class SubscriptionRoutes:
     )
     def create_webhook(self, call):
         """The URL is http or https; event types among GET /api/partner/event-types. Every body is
-        signed: `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`."""
+        signed as Standard Webhooks says: `webhook-id` (the event id), `webhook-timestamp`,
+        `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed with the
+        secret `whsec_<base64>`; its ready-made verifiers check it."""
         return self.partners_rpc.create_webhook(call.principal.id, call.sent)
 
     @route(
