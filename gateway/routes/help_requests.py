@@ -6,6 +6,7 @@ own village (`scope="path:village_id"`), the coordinator on all; a request of an
 
 from backbone.errors import InvalidInput
 from backbone.messages import msg
+from gateway.queries import HelpRequestListQuery
 from gateway.routing import STAFF, route
 from gateway.skills import known_skills
 from services.orders.schemas.help_requests import (
@@ -61,10 +62,11 @@ class HelpRequestRoutes:
         errors=(400,),
         paged=True,
         summary="Les demandes de coups de main du village (?status=requested…)",
+        query=HelpRequestListQuery,
     )
     def list_help_requests(self, call):
         return self.orders_rpc.list_help_requests(
-            call.params["village_id"], call.request.args.get("status"), call.window
+            call.params["village_id"], call.query_sent.get("status"), call.window
         )
 
     @route(
