@@ -13,7 +13,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gateway import routing
-from gateway.openapi import _PARAM, build_spec
+from gateway.openapi import _PARAM, build_spec, docs_page
 from gateway.queries import HelpRequestListQuery, SuggestionListQuery
 from gateway.routing import ROUTES
 from gateway.service import GatewayService
@@ -134,3 +134,9 @@ def test_an_empty_value_is_absent_and_the_first_of_repeated_ones_counts():
     assert _query(HelpRequestListQuery, "status=") == ({}, {"status": None})
     sent, loaded = _query(SuggestionListQuery, "status=new&status=done&category=mobilite")
     assert sent == {"status": "new", "category": "mobilite"} and loaded == sent
+
+
+def test_the_readable_docs_page_lists_the_query_parameters():
+    page = docs_page()
+    assert "Paramètres de l'adresse" in page
+    assert "<code>include_ended</code>" in page and "<code>upcoming</code>" in page
