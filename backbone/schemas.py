@@ -126,8 +126,16 @@ class PageQuery(Schema):
     """`?page=&per_page=` of a paginated list, bounded both ways (a page of 10**20 would overflow
     the database's OFFSET: a 500 instead of a 400 naming `page`)."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": "page (1, 2…)"},
+    )
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": "lignes par page / rows per page"},
+    )
 
 
 def load(schema: Schema, data, **kwargs):

@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from backbone.schemas import MAX_PAGE, MAX_PER_PAGE
+from backbone.schemas import PageQuery
 from gateway.routing import ROUTES, RouteSpec
 from gateway.schemas import ErrorOutput
 
@@ -54,20 +54,10 @@ def _operation(spec: RouteSpec) -> dict:
             {"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
             for p in params
         ]
+    for query in (PageQuery if spec.paged else None, spec.query):
+        if query is not None:  # the marshmallow plugin makes one parameter of each field
+            operation.setdefault("parameters", []).append({"in": "query", "schema": query})
     if spec.paged:  # gateway/paging.py: the next page is in the Link header
-        operation.setdefault("parameters", []).extend(
-            {
-                "in": "query",
-                "name": name,
-                "required": False,
-                "description": text,
-                "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
-            }
-            for name, text, maximum, default in (
-                ("page", "page (1, 2…)", MAX_PAGE, 1),
-                ("per_page", "lignes par page / rows per page", MAX_PER_PAGE, 50),
-            )
-        )
         operation["x-paged"] = True
     if spec.body is not None:
         if getattr(spec.body, "content_type", None) == "text/csv":
@@ -88,7 +78,7 @@ def _operation(spec: RouteSpec) -> dict:
         }
     operation["responses"][str(spec.status)] = ok
     statuses = set(spec.errors)
-    if spec.body or spec.paged:  # a body or a page number out of bounds: 400 naming the field
+    if spec.body or spec.paged or spec.query:  # a bad body or parameter: 400 naming the field
         statuses.add(400)
     if spec.roles:
         statuses |= {401, 403}

@@ -8,19 +8,19 @@ enforces who may call it.
 For every request it: gives it a request id (also the correlation id of everything it causes);
 authenticates the caller when the route is not public; checks the role; checks the village scope
 (a concierge acts on their own village only; the coordinator on all); parses and validates the
-JSON body with the route's schema; calls the handler with a `Call`; returns its answer as JSON
-(services answer already serialised by the response schema the route documents); and
-turns every error into JSON (gateway/errors.py). The routes are also what the OpenAPI
-document is generated from.
+JSON body and the query string with the route's schemas; calls the handler with a `Call`;
+returns its answer as JSON (services answer already serialised by the response schema the route
+documents); and turns every error into JSON (gateway/errors.py). The routes are also what the
+OpenAPI document is generated from.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -56,6 +56,7 @@ class RouteSpec:
     local: bool = False  # answers without calling a service (no 503)
     errors: tuple = ()  # further error statuses worth documenting
     paged: bool = False  # ?page=&per_page=, cut by the service (gateway/paging.py)
+    query: type[Schema] | None = None  # the query string's parameters (gateway/queries.py)
 
 
 ROUTES: list[RouteSpec] = []
@@ -74,6 +75,8 @@ class Call:
     window: dict | None = (
         None  # a paged route's window ({"limit", "offset"}), passed to the service
     )
+    query: dict = field(default_factory=dict)  # the query string, loaded by the route's schema
+    query_sent: dict = field(default_factory=dict)  # the same as sent: JSON-ready for an RPC
 
     @property
     def village_ids(self) -> list[str] | None:
@@ -155,11 +158,24 @@ def _parse_body(request, schema_cls):
     return data, load(_schema(schema_cls), data)
 
 
+def _parse_query(request, schema_cls) -> tuple[dict, dict]:
+    """The parameters the route's query schema names, as sent (an empty value is absent; a list
+    field takes every repeat of its name), and as loaded; a 400 naming the parameter when bad."""
+    schema = _schema(schema_cls)
+    sent = {}
+    for name, schema_field in schema.load_fields.items():
+        key = schema_field.data_key or name
+        values = [value for value in request.args.getlist(key) if value != ""]
+        if values:
+            sent[key] = values if isinstance(schema_field, fields.List) else values[0]
+    return sent, load(schema, sent)
+
+
 @cache
 def _schema(schema_cls) -> Schema:
-    """One instance per body schema, made once (building one copies all its fields: a tenth of a
-    request's time in the gateway). Loading keeps nothing on the instance, and a green thread cannot
-    switch in the middle of a load (no I/O in it), so requests share it."""
+    """One instance per body or query schema, made once (building one copies all its fields: a
+    tenth of a request's time in the gateway). Loading keeps nothing on the instance, and a green
+    thread cannot switch in the middle of a load (no I/O in it), so requests share it."""
     return schema_cls()
 
 
@@ -196,7 +212,11 @@ def _handle(spec: RouteSpec, handler, service, request, **params):
         if principal is not None and not path_scoped:
             _check_village_scope(spec, principal, params, body)
         page, window = paging.window_for(request) if spec.paged else (None, None)
-        result = handler(service, Call(request, params, body, principal, request_id, sent, window))
+        query_sent, query = _parse_query(request, spec.query) if spec.query else ({}, {})
+        result = handler(
+            service,
+            Call(request, params, body, principal, request_id, sent, window, query, query_sent),
+        )
         if isinstance(result, Response):
             result.headers["X-Request-Id"] = request_id
             return result
@@ -225,6 +245,7 @@ def route(
     local=False,
     errors=(),
     paged=False,
+    query=None,
 ):
     def decorate(handler):
         spec = RouteSpec(
@@ -243,6 +264,7 @@ def route(
             local,
             tuple(errors),
             paged,
+            query,
         )
         ROUTES.append(spec)
 
@@ -251,6 +273,7 @@ def route(
 
         entry.__name__ = handler.__name__
         entry.__doc__ = handler.__doc__
+        entry.__wrapped__ = handler  # its code, for tests/gateway/test_openapi.py
         return RouteEntrypoint.decorator(method, path)(entry)
 
     return decorate

@@ -8,7 +8,7 @@ maillage create-coordinator  create a coordinator account
 maillage seed                load the demo data (idempotent)
 maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
 maillage dead-letters ...    list, show, replay, discard dead letters
-maillage events-catalogue    write docs/events.md, the event catalogue for partners
+maillage events-catalogue    write docs/events.md, docs/asyncapi.yaml and docs/events/*.schema.json
 maillage broker-definitions  the broker's users and permissions (--apply: import them)
 maillage backup DIR          databases, broker definitions and secrets into DIR
 maillage restore DIR         put a backup back (checked first; --force over existing data)
@@ -211,19 +211,36 @@ def import_members(file, slug):
 
 @main.command("events-catalogue")
 @click.option(
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=str(config.REPO_ROOT / "docs" / "events.md"),
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=str(config.REPO_ROOT / "docs"),
     show_default=True,
+    help="Where events.md, asyncapi.yaml and events/<type>.v<version>.schema.json go.",
 )
-def events_catalogue(output):
-    """Write the event catalogue (Markdown) from the contract registry."""
+def events_catalogue(output_dir):
+    """Write the event catalogue (Markdown), the partners' AsyncAPI 3.0 document and one JSON Schema
+    per event they receive, from the contract registry."""
+    from pathlib import Path
+
     from backbone.contracts.catalogue import render_markdown
     from maillage.network import consumers_by_event_type
+    from services.partners import event_docs
 
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.write(render_markdown(consumers_by_event_type()))
-    click.echo(f"written {output}")
+    folder = Path(output_dir)
+    schemas = folder / "events"
+    schemas.mkdir(parents=True, exist_ok=True)
+    (folder / "events.md").write_text(render_markdown(consumers_by_event_type()), "utf-8")
+    (folder / "asyncapi.yaml").write_text(event_docs.asyncapi_yaml(), "utf-8")
+    made = event_docs.event_schemas()
+    for stale in schemas.glob("*.schema.json"):  # a version no longer published goes
+        if stale.name not in made:
+            stale.unlink()
+    for name, schema in made.items():
+        (schemas / name).write_text(event_docs.schema_json(schema), "utf-8")
+    click.echo(
+        f"written {folder / 'events.md'}, {folder / 'asyncapi.yaml'} and {len(made)} "
+        f"JSON Schemas in {schemas}"
+    )
 
 
 @main.command("broker-definitions")

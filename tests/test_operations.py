@@ -1,4 +1,5 @@
-"""Operators' side: migrations on SQLite and PostgreSQL, the CLI's input checks, the catalogue."""
+"""Operators' side: migrations on SQLite and PostgreSQL, the CLI's input checks (the event
+catalogue: tests/services/test_partner_event_docs.py)."""
 
 import pytest
 from click.testing import CliRunner
@@ -44,15 +45,6 @@ def test_migrations_match_the_models(db_url, service):
 def test_cli_refuses_an_unknown_service():
     result = CliRunner().invoke(main, ["migrate", "village"])
     assert result.exit_code == 2 and "village" in result.output
-
-
-def test_the_committed_event_catalogue_is_current(tmp_path):
-    output = tmp_path / "events.md"
-    result = CliRunner().invoke(main, ["events-catalogue", "--output", str(output)])
-    assert result.exit_code == 0, result.output
-    assert output.read_text() == (config.REPO_ROOT / "docs" / "events.md").read_text(), (
-        "docs/events.md is stale: run `maillage events-catalogue`"
-    )
 
 
 def test_run_says_how_to_get_a_broker_when_there_is_none(monkeypatch):

@@ -1,6 +1,7 @@
 """A partner's reference subscriber for Maillage: the AMQP feed (pika) and webhooks (http.server).
 
-Standard library plus pika only, so a partner can copy this file as it is.
+Standard library, pika and standardwebhooks (the Standard Webhooks specification's own verifier),
+so a partner can copy this file as it is.
 
     # AMQP feed: the account comes from POST /api/partner/feed (the password is shown once)
     python subscriber.py feed --uri amqp://partner-<id>:<password>@broker:5672/ --partner <id>
@@ -15,64 +16,27 @@ Each event is a JSON envelope (`event_id`, `type`, `version`, `occurred_at`, `vi
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import sys
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pika
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 EXCHANGE = "maillage.partners"
-SIGNATURE_HEADER = "X-Maillage-Signature"
 
 
 # --- webhooks -----------------------------------------------------------------------------
 
 
-class SignatureError(Exception):
-    """The webhook's signature is missing, malformed, stale or forged: reject the request."""
+def verify(secret: str, headers, body: bytes) -> dict:
+    """The event of a webhook whose `webhook-id`, `webhook-timestamp` and `webhook-signature`
+    (Standard Webhooks) match the raw body and your secret, signed less than five minutes ago;
+    WebhookVerificationError otherwise (missing headers, forged, tampered, stale: a replay)."""
+    return Webhook(secret).verify(body, dict(headers.items()))
 
 
-def verify_signature(
-    secret: str, header: str | None, body: bytes, tolerance_s: int = 300, now: float | None = None
-) -> int:
-    """Check `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
-    against the raw body; returns the timestamp, or raises SignatureError saying what is wrong."""
-    if not header:
-        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
-    parts = {}
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if not sep or not value:
-            raise SignatureError(
-                f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)"
-            )
-        parts.setdefault(key, []).append(value)
-    if "t" not in parts or "v1" not in parts:
-        raise SignatureError(
-            f"malformed signature header: {header!r} (expected t=<unix time>,v1=<hex>)"
-        )
-    try:
-        timestamp = int(parts["t"][0])
-    except ValueError:
-        raise SignatureError(f"malformed signature timestamp: {parts['t'][0]!r}") from None
-    expected = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in parts["v1"]):
-        raise SignatureError("forged signature: it does not match the body and your secret")
-    age = (time.time() if now is None else now) - timestamp
-    if abs(age) > tolerance_s:
-        raise SignatureError(
-            f"stale signature: signed {int(age)} s ago (tolerance {tolerance_s} s); "
-            "a replay is refused"
-        )
-    return timestamp
-
-
-def webhook_handler(secret: str, on_event, tolerance_s: int = 300):
+def webhook_handler(secret: str, on_event):
     """A request handler class for http.server: 204 for a good event (after `on_event(envelope)`),
     400 for a bad signature or body, 503 when `on_event` raised (Maillage retries later), with the
     reason as text."""
@@ -81,9 +45,8 @@ def webhook_handler(secret: str, on_event, tolerance_s: int = 300):
         def do_POST(self):  # noqa: N802  (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
-                verify_signature(secret, self.headers.get(SIGNATURE_HEADER), body, tolerance_s)
-                envelope = json.loads(body)
-            except (SignatureError, ValueError) as exc:
+                envelope = verify(secret, self.headers, body)
+            except (WebhookVerificationError, ValueError) as exc:
                 self._answer(400, str(exc))
                 return
             try:

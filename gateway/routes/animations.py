@@ -8,6 +8,7 @@ animation and registers its own inhabitants; only the host village changes it (e
 from werkzeug.wrappers import Response
 
 from gateway.ical import calendar
+from gateway.queries import AnimationListQuery
 from gateway.routing import STAFF, route
 from services.events.schemas import (
     AnimationInput,
@@ -52,10 +53,12 @@ class AnimationRoutes:
         many=True,
         paged=True,
         summary="Le calendrier des animations du village (?upcoming=1 : à venir seulement)",
+        query=AnimationListQuery,
     )
     def list_animations(self, call):
-        upcoming = call.request.args.get("upcoming") in ("1", "true", "oui")
-        return self.events_rpc.list_animations(call.params["village_id"], not upcoming, call.window)
+        return self.events_rpc.list_animations(
+            call.params["village_id"], not call.query["upcoming"], call.window
+        )
 
     @route(
         "POST",

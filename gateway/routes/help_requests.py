@@ -4,6 +4,7 @@ confirmed (the minutes then go to the volunteer's time bank) or cancelled. A con
 own village (`scope="path:village_id"`), the coordinator on all; a request of another village is
 "not found"."""
 
+from gateway.queries import HelpRequestListQuery
 from gateway.routing import STAFF, route
 from services.orders.schemas.help_requests import (
     AcceptInput,
@@ -56,10 +57,11 @@ class HelpRequestRoutes:
         errors=(400,),
         paged=True,
         summary="Les demandes de coups de main du village (?status=requested…)",
+        query=HelpRequestListQuery,
     )
     def list_help_requests(self, call):
         return self.orders_rpc.list_help_requests(
-            call.params["village_id"], call.request.args.get("status"), call.window
+            call.params["village_id"], call.query_sent.get("status"), call.window
         )
 
     @route(

@@ -13,6 +13,7 @@ from services.members.schemas.people import (
     ImportReportOutput,
     MemberCreateBody,
     MemberOutput,
+    MemberSearchInput,
     MemberStatsOutput,
     MemberSummaryOutput,
     MemberUpdateInput,
@@ -47,15 +48,12 @@ class MemberRoutes:
         many=True,
         summary="Chercher un·e habitant·e du village (nom ou téléphone, ?q=…)",
         errors=(400,),
+        query=MemberSearchInput,
     )
     def search_members(self, call):
         """`q`: a name (accents and case ignored) or a phone number in any format, or its last
         digits; empty lists the village's members. Likely duplicates are flagged on each line."""
-        args = call.request.args
-        query = {"q": args.get("q", "")}
-        if "limit" in args:
-            query["limit"] = args.get("limit")
-        return self.members_rpc.search_members(call.params["village_id"], query)
+        return self.members_rpc.search_members(call.params["village_id"], call.query_sent)
 
     @route(
         "POST",

@@ -9,10 +9,13 @@ from html import escape
 
 from werkzeug.wrappers import Response
 
+from gateway.queries import OptOutQuery
 from gateway.routing import route
 from services.members.schemas.notices import (
+    DeliveryLogFiltersInput,
     DeliveryLogOutput,
     NoticeDoneInput,
+    NoticeFiltersInput,
     NoticeOutput,
     OptOutInput,
     OptOutOutput,
@@ -37,12 +40,12 @@ class NoticeRoutes:
         many=True,
         paged=True,
         summary="À prévenir : les habitant·es à informer (?status=to_send, sent ou done)",
+        query=NoticeFiltersInput,
     )
     def list_notices(self, call):
         """Calls to make first. SMS and e-mails go out by themselves (services/members/channels)."""
-        status = call.request.args.get("status")
         return self.members_rpc.list_notices(
-            call.params["village_id"], {"status": status} if status else {}, call.window
+            call.params["village_id"], call.query_sent, call.window
         )
 
     @route(
@@ -73,22 +76,26 @@ class NoticeRoutes:
         paged=True,
         summary="Journal des envois : envoyés, en échec, abandonnés (?outcome=sent, waiting, "
         "failed, parked, to_call ou called), et pourquoi",
+        query=DeliveryLogFiltersInput,
     )
     def notice_delivery_log(self, call):
         """Newest first; `why` is the provider's answer to the last failure. A notice parked after
         too many failures is on the list « à prévenir » as a call."""
-        outcome = call.request.args.get("outcome")
         return self.members_rpc.notice_delivery_log(
-            call.params["village_id"], {"outcome": outcome} if outcome else {}, call.window
+            call.params["village_id"], call.query_sent, call.window
         )
 
     @route(
-        "GET", "/desabonnement", tag="notices", summary="Page du lien de désabonnement des e-mails"
+        "GET",
+        "/desabonnement",
+        tag="notices",
+        summary="Page du lien de désabonnement des e-mails",
+        query=OptOutQuery,
     )
     def opt_out_page(self, call):
         """Public: the link of every e-mail. Opening it changes nothing (mail scanners open
         links): the button does."""
-        token = call.request.args.get("jeton", "")
+        token = call.query["jeton"]
         body = (
             "<p>Vous ne recevrez plus de SMS ni d'e-mails de votre conciergerie ; "
             "elle pourra encore vous appeler quand quelque chose vous concerne "
@@ -106,13 +113,12 @@ class NoticeRoutes:
         response=OptOutOutput,
         errors=(400,),
         summary="Désabonnement : retire le consentement à être contacté·e (lien signé d'un e-mail)",
+        query=OptOutQuery,
     )
     def opt_out(self, call):
         """The token of the link (`?jeton=`, or `token` in the body) names the person; a token that
         is not ours is 400. The page's button posts an empty body."""
-        result = self.members_rpc.opt_out(
-            call.body.get("token") or call.request.args.get("jeton", "")
-        )
+        result = self.members_rpc.opt_out(call.body.get("token") or call.query["jeton"])
         if "text/html" in (call.request.headers.get("Accept") or ""):
             return Response(
                 OPT_OUT_PAGE.format(body="<p>C'est fait : vous ne recevrez plus de messages.</p>"),

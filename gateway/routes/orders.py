@@ -3,6 +3,7 @@ machine, the day's list ("Aujourd'hui"). A concierge acts on their own village
 (`scope="path:village_id"`), the coordinator on all; the path's village is passed on as the only
 village the service may touch, so an order of another village is "not found"."""
 
+from gateway.queries import CatalogueQuery, DayQuery, OrderListArgs
 from gateway.routing import STAFF, route
 from gateway.schemas import NoBody
 from services.orders.schemas.catalogue import CatalogueItemOutput
@@ -34,10 +35,10 @@ class OrderRoutes:
         many=True,
         summary="Le catalogue du village (?available=1 : disponibles "
         "seulement), avec la prochaine livraison",
+        query=CatalogueQuery,
     )
     def village_catalogue(self, call):
-        available = call.request.args.get("available") in ("1", "true", "oui")
-        return self.orders_rpc.village_catalogue(call.params["village_id"], available)
+        return self.orders_rpc.village_catalogue(call.params["village_id"], call.query["available"])
 
     @route(
         "POST",
@@ -67,14 +68,11 @@ class OrderRoutes:
         many=True,
         paged=True,
         summary="Les commandes du village (?status=…&date=AAAA-MM-JJ)",
+        query=OrderListArgs,
     )
     def list_orders(self, call):
-        args = call.request.args
-        filters = {
-            k: v
-            for k, v in (("status", args.get("status")), ("delivery_date", args.get("date")))
-            if v
-        }
+        sent = call.query_sent
+        filters = {"status": sent.get("status"), "delivery_date": sent.get("date")}
         return self.orders_rpc.list_orders(call.params["village_id"], filters, call.window)
 
     @route(
@@ -155,8 +153,7 @@ class OrderRoutes:
         response=CounterTodayOutput,
         summary="Aujourd'hui au comptoir : à préparer, à "
         "remettre, colis en attente (?date=AAAA-MM-JJ)",
+        query=DayQuery,
     )
     def counter_today(self, call):
-        return self.orders_rpc.counter_today(
-            call.params["village_id"], call.request.args.get("date")
-        )
+        return self.orders_rpc.counter_today(call.params["village_id"], call.query_sent.get("date"))

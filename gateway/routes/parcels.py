@@ -7,6 +7,7 @@ from gateway.schemas import CarrierOutput, NoBody
 from services.orders.schemas.parcels import (
     HandOverInput,
     ParcelInput,
+    ParcelListQuery,
     ParcelOutput,
     ParcelReturnInput,
     ReceivedParcelOutput,
@@ -65,12 +66,10 @@ class ParcelRoutes:
         summary=(
             "Les colis du village (?status=waiting|handed_over|returned, en attente par défaut)"
         ),
+        query=ParcelListQuery,
     )
     def list_parcels(self, call):
-        status = call.request.args.get("status")
-        return self.orders_rpc.list_parcels(
-            call.params["village_id"], {"status": status} if status else {}, call.window
-        )
+        return self.orders_rpc.list_parcels(call.params["village_id"], call.query_sent, call.window)
 
     @route(
         "GET",

@@ -3,7 +3,7 @@ role PARTNER) manages its own offers under /api/partner/...; the coordinator reg
 may manage any partner's offers under /api/partners/...; staff read the
 partners serving a village."""
 
-from backbone.schemas import load
+from gateway.queries import PartnerListArgs
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from gateway.schemas import ApiKeyRotated, ApiKeysRevoked, NoBody, PartnerCreatedOutput
 from services.partners.schemas import (
@@ -14,7 +14,6 @@ from services.partners.schemas import (
     PartnerOutput,
 )
 from services.partners.schemas.partners import (
-    PartnerListQuery,
     PartnerRemovalInput,
     PartnerRemovedOutput,
     PartnerUpdateInput,
@@ -121,13 +120,11 @@ class PartnerRoutes:
         response=PartnerOutput,
         many=True,
         paged=True,
+        query=PartnerListArgs,
     )
     def list_partners(self, call):
-        include_ended = load(
-            PartnerListQuery(), {"include_ended": call.request.args.get("include_ended", "0")}
-        )
         return self.partners_rpc.list_partners(
-            call.request.args.get("village_id") or None, call.window, include_ended["include_ended"]
+            call.query["village_id"], call.window, call.query["include_ended"]
         )
 
     @route(

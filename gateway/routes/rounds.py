@@ -9,6 +9,7 @@
 """
 
 from gateway.logistics import check_logistics_partner
+from gateway.queries import DayQuery
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from services.orders.schemas.rounds import (
     RoundInput,
@@ -90,10 +91,11 @@ class RoundRoutes:
         errors=(400,),
         paged=True,
         summary="Les tournées qui passent par le village (?date=2026-12-03)",
+        query=DayQuery,
     )
     def list_village_rounds(self, call):
         return self.orders_rpc.list_rounds(
-            _here(call), call.request.args.get("date"), None, call.window
+            _here(call), call.query_sent.get("date"), None, call.window
         )
 
     @route(
@@ -106,9 +108,10 @@ class RoundRoutes:
         errors=(400,),
         paged=True,
         summary="Toutes les tournées du réseau (?date=2026-12-03)",
+        query=DayQuery,
     )
     def list_all_rounds(self, call):
-        return self.orders_rpc.list_rounds(None, call.request.args.get("date"), None, call.window)
+        return self.orders_rpc.list_rounds(None, call.query_sent.get("date"), None, call.window)
 
     @route(
         "GET",
@@ -151,10 +154,11 @@ class RoundRoutes:
         errors=(400,),
         paged=True,
         summary="Les tournées que le partenaire logistique conduit (?date=2026-12-03)",
+        query=DayQuery,
     )
     def partner_rounds(self, call):
         return self.orders_rpc.list_rounds(
-            None, call.request.args.get("date"), call.principal.id, call.window
+            None, call.query_sent.get("date"), call.principal.id, call.window
         )
 
     @route(

@@ -3,11 +3,13 @@ webhooks, reads its delivery log, asks for a redelivery and opens its AMQP feed 
 coordinator reads any partner's deliveries and the parked ones. A partner only ever sees its own:
 the service is given the caller's partner id, whatever the request says."""
 
+from gateway.queries import OwnDeliveryQuery
 from gateway.routing import COORDINATOR, PARTNER, route
 from services.partners.schemas.subscriptions import (
     DeliveryDetailOutput,
     DeliveryOutput,
     DeliveryPageOutput,
+    DeliveryQuery,
     EventTypeOutput,
     FeedAccountOutput,
     NoInput,
@@ -17,10 +19,6 @@ from services.partners.schemas.subscriptions import (
 )
 
 _PAGING = "?page=1&per_page=50 (at most 200), ?status=pending|delivered|parked"
-
-
-def _query(call, *names) -> dict:
-    return {name: call.request.args[name] for name in names if name in call.request.args}
 
 
 class SubscriptionRoutes:
@@ -49,7 +47,9 @@ class SubscriptionRoutes:
     )
     def create_webhook(self, call):
         """The URL is http or https; event types among GET /api/partner/event-types. Every body is
-        signed: `X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`."""
+        signed as Standard Webhooks says: `webhook-id` (the event id), `webhook-timestamp`,
+        `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed with the
+        secret `whsec_<base64>`; its ready-made verifiers check it."""
         return self.partners_rpc.create_webhook(call.principal.id, call.sent)
 
     @route(
@@ -84,11 +84,10 @@ class SubscriptionRoutes:
         response=DeliveryPageOutput,
         summary="Mon journal des envois (webhooks et flux AMQP), du plus récent au plus ancien",
         description=_PAGING,
+        query=OwnDeliveryQuery,
     )
     def partner_deliveries(self, call):
-        return self.partners_rpc.list_deliveries(
-            _query(call, "page", "per_page", "status"), call.principal.id
-        )
+        return self.partners_rpc.list_deliveries(call.query_sent, call.principal.id)
 
     @route(
         "GET",
@@ -139,11 +138,10 @@ class SubscriptionRoutes:
         response=DeliveryPageOutput,
         summary="Les envois aux partenaires (?partner_id=…, ?status=parked : ceux mis de côté)",
         description=_PAGING + ", ?partner_id=",
+        query=DeliveryQuery,
     )
     def all_deliveries(self, call):
-        return self.partners_rpc.list_deliveries(
-            _query(call, "page", "per_page", "status", "partner_id")
-        )
+        return self.partners_rpc.list_deliveries(call.query_sent)
 
     @route(
         "GET",

@@ -2,6 +2,7 @@
 supported by other members, answered through a workflow; the coordinator's view across villages
 (network signals, how fast hubs answer)."""
 
+from gateway.queries import SuggestionListQuery
 from gateway.routing import COORDINATOR, STAFF, route
 from services.events.schemas import (
     KindOutput,
@@ -38,11 +39,12 @@ class SuggestionRoutes:
         many=True,
         paged=True,
         summary="Les suggestions du village (?status=new, ?category=mobilite)",
+        query=SuggestionListQuery,
     )
     def list_suggestions(self, call):
-        args = call.request.args
-        filters = {name: args.get(name) for name in ("status", "category") if args.get(name)}
-        return self.events_rpc.list_suggestions(call.params["village_id"], filters, call.window)
+        return self.events_rpc.list_suggestions(
+            call.params["village_id"], call.query_sent, call.window
+        )
 
     @route(
         "POST",

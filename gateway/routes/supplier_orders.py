@@ -5,6 +5,7 @@
 - a partner (API key) sees only the orders with lines of its own (those lines only), confirms or
   refuses them until the cut-off, and sees the purchase orders addressed to it."""
 
+from gateway.queries import PartnerOrderListQuery, PurchaseOrderListQuery
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
 from gateway.schemas import NoBody
 from services.orders.schemas.orders import LineAnswerInput, PartnerOrderOutput
@@ -23,10 +24,11 @@ class SupplierOrderRoutes:
         many=True,
         paged=True,
         summary="Les commandes mutualisées aux fournisseurs partagés (?status=open|sent|empty)",
+        query=PurchaseOrderListQuery,
     )
     def list_purchase_orders(self, call):
         return self.orders_rpc.list_purchase_orders(
-            None, None, call.request.args.get("status"), call.window
+            None, None, call.query_sent.get("status"), call.window
         )
 
     @route(
@@ -65,10 +67,11 @@ class SupplierOrderRoutes:
         many=True,
         paged=True,
         summary="Les commandes mutualisées où le village a des lignes (sa part seulement)",
+        query=PurchaseOrderListQuery,
     )
     def village_purchase_orders(self, call):
         return self.orders_rpc.list_purchase_orders(
-            [call.params["village_id"]], None, call.request.args.get("status"), call.window
+            [call.params["village_id"]], None, call.query_sent.get("status"), call.window
         )
 
     # --- the partner API (API key) ---------------------------------------------------------------
@@ -82,10 +85,11 @@ class SupplierOrderRoutes:
         many=True,
         paged=True,
         summary="Les commandes adressées au partenaire (ses lignes seulement ; ?status=placed…)",
+        query=PartnerOrderListQuery,
     )
     def partner_orders(self, call):
         return self.orders_rpc.partner_orders(
-            call.principal.id, call.request.args.get("status"), call.window
+            call.principal.id, call.query_sent.get("status"), call.window
         )
 
     @route(
@@ -127,8 +131,9 @@ class SupplierOrderRoutes:
         many=True,
         paged=True,
         summary="Les commandes mutualisées adressées au partenaire",
+        query=PurchaseOrderListQuery,
     )
     def partner_purchase_orders(self, call):
         return self.orders_rpc.list_purchase_orders(
-            None, call.principal.id, call.request.args.get("status"), call.window
+            None, call.principal.id, call.query_sent.get("status"), call.window
         )

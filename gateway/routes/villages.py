@@ -16,6 +16,7 @@ from services.members.schemas import (
     VillageStatusInput,
     VillageUpdateInput,
 )
+from services.members.schemas.opening_hours import OpeningStatusQuery
 
 _NO_CONTENT = 204
 
@@ -166,13 +167,12 @@ class VillageRoutes:
         scope="path:village_id",
         response=OpeningStatusOutput,
         errors=(404,),
+        query=OpeningStatusQuery,
     )
     def opening_status(self, call):
         """For the village and each stop of its truck: `open`, `until` (closing time),
         `next_opening`. `?at=2025-06-03T10:00:00+02:00` asks about another moment (default: now)."""
-        return self.members_rpc.opening_status(
-            call.params["village_id"], call.request.args.get("at")
-        )
+        return self.members_rpc.opening_status(call.params["village_id"], call.query_sent.get("at"))
 
     @route(
         "GET",

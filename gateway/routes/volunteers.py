@@ -11,12 +11,14 @@ from gateway.routing import COORDINATOR, STAFF, route
 from gateway.schemas import NoBody
 from gateway.skills import known_skills
 from services.members.schemas.volunteers import (
+    MonthInput,
     NetworkSkillsMapOutput,
     SkillChangeInput,
     SkillInput,
     SkillOutput,
     TimeBankTotalOutput,
     VillageSkillsMapOutput,
+    VolunteerFiltersInput,
     VolunteerHoursOutput,
     VolunteerInput,
     VolunteerOutput,
@@ -110,13 +112,12 @@ class VolunteerRoutes:
         paged=True,
         summary="Les bénévoles visibles (?skill=jardinage, ?village_id=…)",
         errors=(400,),
+        query=VolunteerFiltersInput,
     )
     def list_volunteers(self, call):
         """A concierge: the volunteers of their village and those who serve it. The coordinator: the
         volunteers who opted in to be visible network-wide."""
-        args = call.request.args
-        filters = {name: args.get(name) for name in ("skill", "village_id") if args.get(name)}
-        return self.members_rpc.list_volunteers(call.village_ids, filters, call.window)
+        return self.members_rpc.list_volunteers(call.village_ids, call.query_sent, call.window)
 
     @route(
         "POST",
@@ -185,10 +186,11 @@ class VolunteerRoutes:
         many=True,
         summary="Heures données par village, par mois et au total (?month=2026-11)",
         errors=(400,),
+        query=MonthInput,
     )
     def time_bank_totals(self, call):
         """The coordinator: every village. A concierge: their own village."""
-        return self.members_rpc.time_bank_totals(call.village_ids, call.request.args.get("month"))
+        return self.members_rpc.time_bank_totals(call.village_ids, call.query_sent.get("month"))
 
     @route(
         "GET",

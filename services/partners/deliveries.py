@@ -10,7 +10,7 @@ and, in the same transaction, marks it delivered or schedules the next attempt a
 pause (MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most MAILLAGE_WEBHOOK_RETRY_MAX); after
 MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reason. Everything is in
 the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
-between a 2xx and the commit sends again): receivers deduplicate on `X-Maillage-Event-Id`.
+between a 2xx and the commit sends again): receivers deduplicate on `webhook-id` (the event id).
 """
 
 from __future__ import annotations

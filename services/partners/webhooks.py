@@ -1,9 +1,14 @@
 """Webhooks on the wire: the signature of a body, and one POST to a partner's endpoint.
 
-Each request carries `X-Maillage-Event-Id`, `X-Maillage-Event-Type` and
-`X-Maillage-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; a 2xx answer
-means delivered. The partner checks the signature and the timestamp's age (see
-examples/partner_subscriber/subscriber.py: `verify_signature`).
+Each request is signed as the Standard Webhooks specification says (standardwebhooks.com), so a
+partner checks it with that specification's ready-made verifiers (examples/partner_subscriber/):
+
+- `webhook-id`: the event's id, the same on every attempt (the receiver deduplicates on it);
+- `webhook-timestamp`: the attempt's Unix time (verifiers refuse one older than five minutes);
+- `webhook-signature`: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`,
+  keyed with the secret's bytes: the secret is `whsec_<base64 of those bytes>`.
+
+`X-Maillage-Event-Type` names the event's type. A 2xx answer means delivered.
 
 The endpoint's name is resolved once per attempt, its addresses checked (never inside our own
 network), and the connection made to the address checked, the name kept for the Host header, TLS
@@ -17,6 +22,7 @@ to it for https), never for the name, so the check above still holds.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -38,19 +44,36 @@ log = logging.getLogger(__name__)
 
 # the delivery's error, which the partner reads: it never says which of our addresses it was
 REFUSED_INTERNAL = "refusé : adresse interne (refused: internal address)"
-SIGNATURE_HEADER = "X-Maillage-Signature"
+SECRET_PREFIX = "whsec_"
 MAX_ANSWER_BYTES = 64 * 1024
 USER_AGENT = "Maillage-Webhooks/1"
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """`whsec_` and the base64 of 32 random bytes: the secret's form in the Standard Webhooks
+    specification, which its verifiers take as it is."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The `X-Maillage-Signature` header's value for `body` sent at `timestamp`."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def signing_key(secret: str) -> bytes:
+    """The HMAC key a `whsec_<base64>` secret stands for (ValueError for any other form)."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise ValueError("a webhook secret starts with whsec_")
+    key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+    if not key:
+        raise ValueError("a webhook secret holds at least one byte")
+    return key
+
+
+def signature_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict:
+    """The Standard Webhooks headers of `body` sent at `timestamp` (Unix seconds)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
 
 
 @dataclass
@@ -137,9 +160,8 @@ def _post(
         "Host": parts.netloc.rpartition("@")[2],
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-Maillage-Event-Id": event_id,
         "X-Maillage-Event-Type": event_type,
-        SIGNATURE_HEADER: signature(secret, timestamp, body),
+        **signature_headers(secret, event_id, timestamp, body),
     }
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     proxy = proxy_for(url)

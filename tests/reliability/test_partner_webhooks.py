@@ -32,8 +32,8 @@ pytestmark = pytest.mark.broker
 @pytest.fixture
 def endpoint():
     """A partner's endpoint on 127.0.0.1, down until `up(secret)`: the reference subscriber's
-    server, which checks every request with `verify_signature` (a bad signature gets 400 and never
-    reaches `received`) and answers 503 while `failing`."""
+    server, which checks every request with the Standard Webhooks verifier (a bad signature gets
+    400 and never reaches `received`) and answers 503 while `failing`."""
     made = Endpoint()
     yield made
     made.down()

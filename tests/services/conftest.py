@@ -12,7 +12,7 @@ from backbone.schemas import load
 from services.partners import partners, read_models
 from services.partners.schemas import PartnerInput
 from tests.support.counter import World
-from tests.support.webhooks import Endpoint, village_opened
+from tests.support.webhooks import Endpoint, Recorder, village_opened
 
 
 @pytest.fixture
@@ -62,6 +62,14 @@ def endpoint():
     yield make
     for item in made:
         item.down()
+
+
+@pytest.fixture
+def recorder():
+    """A partner's endpoint that keeps every request as it came (tests/support/webhooks.py)."""
+    made = Recorder()
+    yield made
+    made.close()
 
 
 @pytest.fixture

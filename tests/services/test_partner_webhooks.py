@@ -4,29 +4,34 @@ nothing), bad webhook input named field by field, and the sender against a real 
 endpoint (the reference subscriber's): signed bodies, exponential backoff, parking with the reason,
 the delivery log, redelivery on demand, and no double send while another sender holds a delivery."""
 
+import base64
 import ipaddress
 import json
 import os
 import socket
 import socketserver
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from backbone import migrations
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from examples.partner_subscriber.subscriber import SignatureError, serve_webhooks, verify_signature
+from examples.partner_subscriber.subscriber import serve_webhooks
 from services.partners import audience, deliveries, subscriptions, webhooks
 from services.partners.models import Delivery, FeedAccount
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 from tests.support.infrastructure import free_port
 from tests.support.messages import without_french
 from tests.support.webhooks import (
+    SECRET,
     T0,
     cancelled,
     record,
@@ -82,7 +87,7 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
         load(WebhookInput(), {"url": url, "event_types": ["animation.scheduled"]})
     assert list(refused.value.errors) == ["url"]
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     named = receiver.url.replace("127.0.0.1", "partner-hooks.example")  # a public-looking name…
     monkeypatch.setattr(
         webhooks.socket,
@@ -93,7 +98,7 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
     )
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=2
     )
     assert (
         not outcome.ok and outcome.error == "refusé : adresse interne (refused: internal address)"
@@ -103,7 +108,7 @@ def test_a_webhook_never_reaches_inside_our_network(url, monkeypatch, endpoint):
         "MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1"
     )  # the same attempt where it is allowed goes through
     assert webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=2
     ).ok
     assert len(receiver.received) == 1
     assert load(
@@ -145,7 +150,7 @@ def test_ipv6_forms_carrying_an_internal_ipv4_address_are_internal(inside, monke
         )
     assert list(refused.value.errors) == ["url"]
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     asked = []
 
     def resolve(host, port, *rest, **kw):
@@ -156,7 +161,7 @@ def test_ipv6_forms_carrying_an_internal_ipv4_address_are_internal(inside, monke
     named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=2
     )
     assert asked == ["hooks.partner.example"] and not outcome.ok and receiver.received == []
     assert outcome.error == "refusé : adresse interne (refused: internal address)"
@@ -179,7 +184,7 @@ def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatc
     connection goes to the address checked, never to the second answer."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     named = receiver.url.replace("127.0.0.1", "rebinding.example")
     real, asked = socket.getaddrinfo, []
 
@@ -200,7 +205,7 @@ def test_a_name_rebound_inside_after_the_check_reaches_nothing_inside(monkeypatc
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=0.5
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=0.5
     )
     assert not outcome.ok and receiver.received == [], (
         "nothing reached the address of the second answer"
@@ -212,7 +217,7 @@ def test_an_address_that_does_not_answer_is_passed_for_the_next_one_checked(monk
     """A name with several addresses (IPv6 and IPv4, several servers): the attempt goes on to the
     next checked address when one refuses the connection, as a browser does."""
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     named = receiver.url.replace("127.0.0.1", "two-addresses.example")
     monkeypatch.setattr(
         socket,
@@ -226,7 +231,7 @@ def test_an_address_that_does_not_answer_is_passed_for_the_next_one_checked(monk
     )
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=2
     )
     assert outcome.ok and len(receiver.received) == 1, outcome.error
 
@@ -241,7 +246,7 @@ socket.getaddrinfo = lambda host, port, *rest, **kw: [
     (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
 ]
 body = b'{"event_id": "e1", "type": "animation.scheduled", "payload": {}}'
-outcome = webhooks.post(sys.argv[1], "whsec_x", body,
+outcome = webhooks.post(sys.argv[1], sys.argv[3], body,
                         event_id="e1", event_type="animation.scheduled", timeout=5)
 print(json.dumps({"ok": outcome.ok, "error": outcome.error}))
 """
@@ -317,7 +322,7 @@ def _https_attempt(tmp_path, certified: str, **env) -> tuple[dict, list, int]:
 
     ca_file, certificate, key = _certificate_authority(tmp_path, certified)
     received, port = [], free_port()
-    server = serve_webhooks(port, "whsec_x", received.append, host="127.0.0.1")
+    server = serve_webhooks(port, SECRET, received.append, host="127.0.0.1")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -330,6 +335,7 @@ def _https_attempt(tmp_path, certified: str, **env) -> tuple[dict, list, int]:
                 HTTPS_ATTEMPT,
                 f"https://hooks.partner.example:{port}/hooks/maillage",
                 str(ca_file),
+                SECRET,
             ],
             capture_output=True,
             text=True,
@@ -444,27 +450,27 @@ def test_behind_the_operators_proxy_a_webhook_asks_it_for_the_address_checked(
     would resolve again, maybe inside); NO_PROXY names the hosts reached directly."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     _resolving_to_this_machine(monkeypatch, "hooks.partner.example")
     named = receiver.url.replace("127.0.0.1", "hooks.partner.example")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=5
     )
     assert outcome.ok and len(receiver.received) == 1, outcome.error
     assert proxy.asked == [f"POST http://127.0.0.1:{receiver.port}/hooks/maillage"]
 
     monkeypatch.setenv("NO_PROXY", "partner.example")
     assert webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=5
     ).ok
     assert len(receiver.received) == 2 and len(proxy.asked) == 1, "reached directly"
 
     monkeypatch.delenv("NO_PROXY")
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "0")  # the check holds behind a proxy too
     outcome = webhooks.post(
-        named, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=5
+        named, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=5
     )
     assert not outcome.ok and "internal address" in outcome.error and len(proxy.asked) == 1
 
@@ -476,11 +482,11 @@ def test_a_proxy_setting_that_is_not_a_proxy_is_the_attempts_error_not_a_crash(
     the variable named, as an outcome (retried later, shown in the delivery log)."""
     monkeypatch.setenv("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "1")
     receiver = endpoint()
-    receiver.up("whsec_x")
+    receiver.up(SECRET)
     monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
     body = json.dumps({"event_id": "e1", "type": "animation.scheduled", "payload": {}}).encode()
     outcome = webhooks.post(
-        receiver.url, "whsec_x", body, event_id="e1", event_type="animation.scheduled", timeout=2
+        receiver.url, SECRET, body, event_id="e1", event_type="animation.scheduled", timeout=2
     )
     assert (
         not outcome.ok
@@ -870,17 +876,91 @@ def test_a_signed_event_reaches_an_endpoint_that_was_down_after_backoff(webhook_
     assert all(a["duration_ms"] >= 0 for a in detail["log"])
 
 
-def test_the_signature_covers_the_body_and_the_time():
-    body = b'{"event_id":"e1"}'
-    header = webhooks.signature("whsec_abc", 1_800_000_000, body)
-    assert header.startswith("t=1800000000,v1=")
-    assert verify_signature("whsec_abc", header, body, now=1_800_000_010) == 1_800_000_000
-    with pytest.raises(SignatureError, match="forged"):
-        verify_signature("whsec_other", header, body, now=1_800_000_010)
-    with pytest.raises(SignatureError, match="forged"):
-        verify_signature("whsec_abc", header, body + b" ", now=1_800_000_010)
-    with pytest.raises(SignatureError, match="stale"):
-        verify_signature("whsec_abc", header, body, now=1_800_000_000 + 301)
+def test_deliveries_pass_the_standard_webhooks_verifier_and_a_changed_body_does_not(
+    webhook_world, recorder
+):
+    """What a partner's ready-made Standard Webhooks verifier makes of a real delivery: accepted as
+    sent, with the event id as `webhook-id`; refused once its body, its id or the secret differs."""
+    database, villages, ids = webhook_world
+    hook = webhook(database, ids["a"], recorder.url)
+    record(database, scheduled(villages[0]))
+    assert deliveries.send_due(database) == 1
+    ((headers, body),) = recorder.requests
+    (row,) = rows(database)
+    assert row.status == "delivered"
+    assert Webhook(hook["secret"]).verify(body, headers) == json.loads(row.body)
+    assert headers["webhook-id"] == row.event_id and headers["webhook-signature"].startswith("v1,")
+    assert headers["X-Maillage-Event-Type"] == "animation.scheduled"
+    for changed_body, changed_headers, secret in [
+        (body.replace(b"Atelier tricot", b"Atelier couture"), headers, hook["secret"]),
+        (body, {**headers, "webhook-id": str(uuid.uuid4())}, hook["secret"]),
+        (body, headers, webhooks.new_secret()),
+    ]:
+        with pytest.raises(WebhookVerificationError, match="No matching signature"):
+            Webhook(secret).verify(changed_body, changed_headers)
+
+
+def test_a_delivery_signed_too_long_ago_is_refused_by_the_verifier(webhook_world, endpoint):
+    """A replay: the same signed request presented six minutes later is refused, by the verifier
+    and by the reference subscriber's server (400), which never hands it on."""
+    database, villages, ids = webhook_world
+    receiver = endpoint()
+    hook = webhook(database, ids["a"], receiver.url)
+    receiver.up(hook["secret"])
+    body = json.dumps(scheduled(villages[0]), default=str).encode()
+    headers = webhooks.signature_headers(hook["secret"], "e1", int(time.time()) - 360, body)
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(hook["secret"]).verify(body, headers)
+    replayed = webhooks.post(
+        receiver.url,
+        hook["secret"],
+        body,
+        event_id="e1",
+        event_type="animation.scheduled",
+        timeout=5,
+        now=time.time() - 360,
+    )
+    assert (replayed.ok, replayed.status_code, receiver.received) == (False, 400, [])
+    fresh = webhooks.post(
+        receiver.url,
+        hook["secret"],
+        body,
+        event_id="e1",
+        event_type="animation.scheduled",
+        timeout=5,
+    )
+    assert fresh.ok and receiver.received == [json.loads(body)]
+
+
+def test_secrets_issued_before_keep_their_key_in_the_standard_form(db_url):
+    """The migration rewrites an old secret as `whsec_` + base64 of its text: the key (the old
+    secret's bytes) is unchanged, so the partner who kept it derives the new one."""
+    legacy = "whsec_" + "Q-9_" * 10 + "abc"
+    migrations.upgrade("partners", db_url, "0007_commune_links")
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO partners (id, name, kind, created_at) "
+                "VALUES ('p1', 'Fournil', 'artisan', '2026-01-05 10:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO webhook_subscriptions (id, partner_id, url, event_types, secret, "
+                "created_at) VALUES ('h1', 'p1', 'https://hooks.example.org/m', "
+                "'[\"order.placed\"]', :secret, '2026-01-05 10:00:00')"
+            ),
+            {"secret": legacy},
+        )
+    migrations.upgrade("partners", db_url)
+    with engine.connect() as connection:
+        secret = connection.execute(text("SELECT secret FROM webhook_subscriptions")).scalar_one()
+    engine.dispose()
+    assert secret == "whsec_" + base64.b64encode(legacy.encode()).decode()
+    assert webhooks.signing_key(secret) == legacy.encode()
+    headers = webhooks.signature_headers(secret, "e1", int(time.time()), b"{}")
+    assert Webhook(secret).verify(b"{}", headers) == {}
 
 
 def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(webhook_world, endpoint):

@@ -3,9 +3,11 @@
 `Endpoint`, a partner's HTTP endpoint on 127.0.0.1 (fixtures `webhook_world` and `endpoint` in
 tests/services/conftest.py)."""
 
+import base64
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
@@ -16,6 +18,8 @@ from services.partners.schemas.subscriptions import WebhookInput
 from tests.support.infrastructure import free_port
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+# a webhook secret in the Standard Webhooks form, for endpoints started without a subscription
+SECRET = "whsec_" + base64.b64encode(b"maillage tests: a key of 32 byte").decode()
 
 
 def village_opened(name):
@@ -97,6 +101,33 @@ def record_batch(database, events, now=None) -> int:
             events,
         )
     return sum(made)
+
+
+class Recorder:
+    """An endpoint on 127.0.0.1 that answers 204 to every POST and keeps each request as it came:
+    `requests` holds (headers, raw body), for checking them with a partner's own verifier."""
+
+    def __init__(self):
+        self.requests = []
+        recorded = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802  (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recorded.append((dict(self.headers.items()), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/maillage"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Endpoint:

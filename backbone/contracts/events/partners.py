@@ -124,13 +124,6 @@ class CatalogueChangedV1(Schema):
 
 # --- offers and campaigns (services/partners) ------------------------------------------------
 
-from marshmallow import ValidationError  # noqa: E402
-
-
-def _vat_rate(value):
-    if value not in VAT_RATES_PER_MILLE:
-        raise ValidationError(msg("one_of", choices="0, 21, 55, 100, 200"))
-
 
 @registry.register(
     "offer.published",
@@ -165,7 +158,7 @@ class OfferPublishedV1(Schema):
     vat_rate = fields.Integer(
         required=True,
         strict=True,
-        validate=_vat_rate,
+        validate=validate.OneOf(VAT_RATES_PER_MILLE),  # a list, so the JSON Schema says it too
         metadata={"description": "VAT rate in per mille: 0, 21, 55, 100 or 200 (55 = 5.5 %)."},
     )
     lead_time_days = fields.Integer(

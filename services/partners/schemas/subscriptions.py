@@ -73,7 +73,10 @@ class WebhookOutput(Schema):
 
 class WebhookCreatedOutput(WebhookOutput):
     secret = fields.String(
-        metadata={"description": "Signs every body (HMAC-SHA256); shown this once."}
+        metadata={
+            "description": "`whsec_<base64>`: signs every body (Standard Webhooks, HMAC-SHA256); "
+            "shown this once."
+        }
     )
 
 
