@@ -152,9 +152,17 @@ def _health_check_reads(compose) -> list[tuple[str, bool, str]]:
     return reads
 
 
+def _declared_settings() -> list[tuple[str, bool, str]]:
+    """Every variable backbone/config.py declares: what the processes read, through it (none is
+    required there: each has a default, or production's check asks for it)."""
+    from backbone import config
+
+    return [(re.escape(name), False, "backbone/config.py") for name in config.SETTINGS]
+
+
 @pytest.fixture(scope="module")
 def code_reads(compose) -> list[tuple[str, bool, str]]:
-    reads = _nameko_yaml_reads() + _health_check_reads(compose)
+    reads = _nameko_yaml_reads() + _health_check_reads(compose) + _declared_settings()
     for directory in CODE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
             reads.extend(_python_reads(path.read_text(), str(path.relative_to(ROOT))))
