@@ -29,7 +29,8 @@ def test_a_request_id_is_followed_from_the_gateway_into_the_services_consuming_i
     village = stack.villages()["montcalvel"]
     jeanne = stack.login("jeanne@maillage.test")
     request_id = f"test-{uuid.uuid4().hex}"
-    person = {"first_name": "Anselme", "last_name": f"Trelut{uuid.uuid4().hex[:6]}"}
+    phone = "06 39 98 " + " ".join(f"{uuid.uuid4().int % 100:02d}" for _ in range(2))
+    person = {"first_name": "Anselme", "last_name": f"Trelut{uuid.uuid4().hex[:6]}", "phone": phone}
 
     created = requests.post(
         stack.url(f"/api/villages/{village}/members"),
