@@ -365,6 +365,11 @@ def _problem(setting: Setting, value: str, french: str, english: str) -> ConfigE
     return ConfigError(setting.name, f"{french} (reçu « {value} »)", f"{english} (got '{value}')")
 
 
+def value_in(name: str, environ: Mapping[str, str]) -> Any:
+    """The setting `name` as `environ` (a mapping a caller builds, e.g. in a test) sets it."""
+    return parse(SETTINGS[name], raw(name, environ))
+
+
 _parsed: dict[tuple[str, str | None], Any] = {}
 
 

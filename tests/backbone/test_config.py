@@ -5,6 +5,7 @@ refuses the broker's guest account, default passwords and short secrets."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -170,3 +171,48 @@ def test_the_management_api_and_partners_vhost_follow_the_first_broker_node(monk
     assert config.rabbit_management_url() == "http://node-1:15672/api"
     assert config.rabbit_management_auth() == ("ops", "p@ss")
     assert config.partners_vhost() == "net"
+
+
+def _os_environ_reads(path: Path) -> list[tuple[str, int]]:
+    """(variable, line) of each `os.environ[...]` / `os.environ.get(...)` / `os.getenv(...)` read
+    in one file (writes, and the whole environment handed to a child process, are not reads)."""
+
+    def is_os_environ(node) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "environ"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        )
+
+    reads = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        name = None
+        if isinstance(node, ast.Subscript) and is_os_environ(node.value):
+            if isinstance(node.ctx, ast.Load):
+                name = ast.unparse(node.slice)
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute) and func.attr == "get" and is_os_environ(func.value)
+            ) or (isinstance(func, ast.Attribute) and func.attr == "getenv"):
+                name = ast.unparse(node.args[0])
+        if name is not None:
+            reads.append((name.strip("'\""), node.lineno))
+    return reads
+
+
+def test_every_setting_is_read_through_the_configuration_module():
+    """One way to read a setting: backbone/config.py declares and reads them all, so that the
+    check at start and `maillage config` know every one. Only the proxy variables every HTTP
+    client honours are read where the webhooks are sent."""
+    standard = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}
+    direct = [
+        f"{path.relative_to(REPO)}:{line} reads {name}"
+        for directory in ("backbone", "gateway", "services", "maillage")
+        for path in sorted((REPO / directory).rglob("*.py"))
+        if path != REPO / "backbone" / "config.py"
+        for name, line in _os_environ_reads(path)
+        if name not in standard
+    ]
+    assert direct == []
