@@ -59,10 +59,12 @@ def process_name(argv: list[str] | None = None) -> str:
             if ":" in arg and not arg.startswith("-")
         ]
         return "+".join(names) or "nameko"
+    if program != "maillage" and not argv[0].endswith(os.path.join("maillage", "cli.py")):
+        return program
     words = [arg for arg in argv[1:] if not arg.startswith("-")]
     if words and words[0] == "relay":
         return " ".join(words)
-    return f"maillage {words[0]}" if words else program
+    return f"maillage {words[0]}" if words else "maillage"
 
 
 PROCESS = process_name()

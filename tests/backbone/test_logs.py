@@ -117,6 +117,8 @@ def test_text_lines_show_the_context_for_people():
         ),
         (["/venv/bin/maillage", "relay", "members", "orders"], "relay members orders"),
         (["/venv/bin/maillage", "-v", "seed"], "maillage seed"),
+        (["/app/maillage/cli.py", "topology"], "maillage topology"),  # python -m maillage.cli
+        (["/venv/bin/gunicorn", "app"], "gunicorn"),
     ],
 )
 def test_the_process_is_named_after_what_it_runs(argv, name):
