@@ -91,6 +91,10 @@ def test_an_expected_refusal_is_one_info_line_and_no_traceback(stack, kind):
     )
     (line,) = found["gateway"]
     assert (line["level"], line["status"]) == ("INFO", answer.status_code), line
+    if kind == "not_found":  # the members service refused it: one INFO line there too
+        (refused,) = found["members"]
+        assert refused["level"] == "INFO" and "NotFound" in refused["message"], refused
+        assert refused["village_id"] == village
     everywhere = [line for lines in found.values() for line in lines]
     assert not [line for line in everywhere if "exception" in line], everywhere
     assert all(line["level"] == "INFO" for line in everywhere), everywhere
