@@ -293,6 +293,12 @@ _declare(
     Setting("MAILLAGE_DEMO", "bool", False, "set by `maillage run` when it loads the demo data"),
     Setting("MAILLAGE_FAILPOINTS", "list", [], "crash points (reliability tests only)"),
     Setting(SUPERVISOR_STATUS_ENV, "path", None, "set by `maillage run`: its status file"),
+    Setting("BACKUP_INTERVAL_HOURS", "float", 24.0, "hours between scheduled backups", 0.01),
+    Setting("BACKUP_KEEP", "int", 7, "scheduled backups kept", 1),
+    Setting("MAILLAGE_PG_BIN", "path", None, "the folder of pg_dump/pg_restore (default: PATH)"),
+    Setting(
+        "MAILLAGE_PG_MAINTENANCE_DB", "str", "postgres", "the database a restore connects to first"
+    ),
 )
 # the broker users' passwords, read by `maillage broker-definitions` only
 BROKER_ROLES = ("members", "partners", "orders", "events", "gateway", "operator", "feeds")

@@ -141,10 +141,12 @@ def console_handler() -> logging.Handler:
 
 
 def configure(level: str | None = None) -> None:
-    """Logging of a process that is not started by nameko (the `maillage` command, relays)."""
+    """Logging of a process that is not started by nameko (the `maillage` command, relays): the
+    configuration checked, then our handler, unless the process already logs somewhere (as
+    `logging.basicConfig`: a test runner calling the command keeps its own)."""
+    handler = console_handler()
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(console_handler())
-    root.setLevel(level or config.log_level())
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(level or config.log_level())
     logging.getLogger("pika").setLevel(logging.WARNING)

@@ -19,7 +19,6 @@ maillage config              the effective settings (secrets masked), and what i
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import time
@@ -334,13 +333,8 @@ def backup_schedule(root):
     BACKUP_KEEP (default 7) newest; runs until stopped (compose profile `backup`)."""
     from maillage import backup
 
-    try:
-        hours = backup.setting(
-            "BACKUP_INTERVAL_HOURS", os.environ.get("BACKUP_INTERVAL_HOURS"), 24, 0.01
-        )
-        keep = int(backup.setting("BACKUP_KEEP", os.environ.get("BACKUP_KEEP"), 7, 1))
-    except backup.BackupError as exc:
-        _fail(str(exc))
+    # checked with every setting when the command started (backbone/config.py)
+    hours, keep = config.value("BACKUP_INTERVAL_HOURS"), config.value("BACKUP_KEEP")
     click.echo(f"une sauvegarde toutes les {hours:g} h, {keep} gardées / every {hours:g} h")
     backup.schedule(root, hours, keep, report=lambda line: click.echo(line, err=True))
 
