@@ -208,6 +208,8 @@ class EventConsumer(Consumer):
             "correlation_id": envelope["correlation_id"] or envelope["event_id"],
             "event_id": envelope["event_id"],
         }
+        if envelope.get("village_id"):
+            context_data["village_id"] = envelope["village_id"]
         try:
             self.container.spawn_worker(
                 self, (argument,), {}, context_data=context_data, handle_result=handle_result
@@ -318,15 +320,21 @@ def consume_event(*event_types: str, batch: int = 0):
         @wraps(handler)
         def consume(service, event):
             consumer = topology.handler_queue_name(service.name, handler.__name__)
+            ids = (
+                ", ".join(e["event_id"] for e in event)
+                if isinstance(event, list)
+                else event["event_id"]
+            )
             with service.db.unit_of_work() as uow:
                 if not claim_and_handle(uow, consumer, partial(handler, service), event):
-                    log.info(
-                        "%s: %s already handled, ignored",
-                        consumer,
-                        ", ".join(e["event_id"] for e in event)
-                        if isinstance(event, list)
-                        else event["event_id"],
-                    )
+                    log.info("%s: %s already handled, ignored", consumer, ids)
+                    return
+            # one line per event handled, as the gateway's access line per request: its context
+            # (correlation id, event id, village) comes with it (backbone/logs.py)
+            kinds = (
+                sorted({e["type"] for e in event}) if isinstance(event, list) else [event["type"]]
+            )
+            log.info("%s: %s %s handled", consumer, "/".join(kinds), ids)
 
         return EventConsumer.decorator(*event_types, batch=batch)(consume)
 

@@ -5,9 +5,9 @@ production; a no-op then."""
 import os
 import signal
 
-_ARMED = {
-    name.strip() for name in os.environ.get("MAILLAGE_FAILPOINTS", "").split(",") if name.strip()
-}
+from backbone import config
+
+_ARMED = set(config.value("MAILLAGE_FAILPOINTS"))
 
 
 def hit(name: str) -> None:

@@ -2,9 +2,10 @@
 
 Our own log calls name records by id. Two things write what we do not choose, and are filtered here
 by `PrivateDataFilter` (on every handler of deploy/nameko.yaml's LOGGING):
-- nameko logs each refused RPC (an *expected* error) with the exception's arguments, and a
-  duplicate's `Conflict` carries the name it clashes with: the line keeps the error's type and
-  code, the arguments and traceback go (the caller got them; the log needs no copy);
+- nameko logs each refused RPC (an *expected* error) as a warning with the exception's arguments
+  and traceback, and a duplicate's `Conflict` carries the name it clashes with: the line keeps the
+  error's type and code at INFO, the arguments and traceback go (the caller got them, as a 4xx;
+  the log needs no copy);
 - tracebacks and messages from libraries (an SMTP server's refusal quotes the address, an SMS
   provider's answer the number): e-mail addresses and phone numbers are masked in every line.
 The gateway's access log drops query strings itself (gateway/access_log.py), and SQLAlchemy is told
@@ -46,6 +47,8 @@ class PrivateDataFilter(logging.Filter):
                 (worker, _kind(exc)),
             )
             record.exc_info, record.exc_text = None, None
+            # the caller's mistake, answered as a 4xx: one line at INFO, not a warning
+            record.levelno, record.levelname = logging.INFO, "INFO"
             return True
         try:
             message = record.getMessage()

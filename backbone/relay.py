@@ -43,7 +43,7 @@ import time
 import pika
 from sqlalchemy.exc import SQLAlchemyError
 
-from backbone import config, failpoints, topology
+from backbone import config, failpoints, logs, topology
 from backbone.db import make_engine
 from backbone.relay_lock import single_active_relay
 from backbone.relay_outbox import HandedRows, OutboxReader, PublishedMarker
@@ -91,6 +91,7 @@ class OutboxRelay:
     # --- lifecycle -------------------------------------------------------------------------
 
     def run(self, *, handle_signals: bool = True) -> None:
+        logs.bind(service=f"{self.service} relay")  # this thread's (green thread's) log lines
         if handle_signals:  # only the main thread may; `run_relays` handles them for its threads
             signal.signal(signal.SIGTERM, lambda *_: self.stop())
             signal.signal(signal.SIGINT, lambda *_: self.stop())

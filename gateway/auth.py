@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -58,15 +57,15 @@ class Principal:
 
 
 def token_ttl() -> int:
-    return int(os.environ.get("GATEWAY_TOKEN_TTL", str(8 * 3600)))
+    return config.value("GATEWAY_TOKEN_TTL")
 
 
 def session_check_seconds() -> float:
-    return float(os.environ.get("GATEWAY_SESSION_CHECK_SECONDS", "60"))
+    return config.value("GATEWAY_SESSION_CHECK_SECONDS")
 
 
 def _secret() -> str:
-    secret = os.environ.get("GATEWAY_SECRET")
+    secret = config.value("GATEWAY_SECRET")
     if secret:
         return secret
     path = (
@@ -159,10 +158,7 @@ def check_session(principal: Principal, members_rpc) -> None:
 
 
 def _trusted_proxies() -> list:
-    names = [
-        n.strip() for n in os.environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",") if n.strip()
-    ]
-    return [ipaddress.ip_network(n, strict=False) for n in names]
+    return [ipaddress.ip_network(n, strict=False) for n in config.value("GATEWAY_TRUSTED_PROXIES")]
 
 
 def client_address(request) -> str | None:

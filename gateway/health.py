@@ -14,7 +14,6 @@ deadline (CHECK_DEADLINE). The answer tells apart
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import eventlet
@@ -70,7 +69,7 @@ def check_service(proxy) -> dict:
 
 def supervised_processes() -> dict:
     """What `maillage run` wrote of its processes (nothing when run by compose or by hand)."""
-    path = os.environ.get(config.SUPERVISOR_STATUS_ENV)
+    path = config.supervisor_status()
     if not path:
         return {}
     try:

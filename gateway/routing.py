@@ -16,10 +16,11 @@ OpenAPI document is generated from.
 
 from __future__ import annotations
 
-import uuid
+import logging
 from dataclasses import dataclass, field
 from functools import cache
 
+from eventlet import wsgi
 from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
@@ -28,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from backbone.schemas import load
-from gateway import auth, json_body, paging
+from gateway import access_log, auth, json_body, paging
 from gateway.access_log import QuerylessLogProtocol
 from gateway.errors import HttpError, json_response, response_for
 from gateway.web_security import add_security_headers
@@ -87,9 +88,13 @@ class Call:
 
 
 class JsonWsgiApp(WsgiApp):
-    """Unknown routes and wrong methods answer in JSON like everything else."""
+    """Every request gets its id and its access line (gateway/access_log.py); every answer the
+    id and the security headers; unknown routes and wrong methods answer in JSON like everything
+    else."""
 
     def __call__(self, environ, start_response):
+        request_id = access_log.assign(environ)
+        start_response = access_log.watch(environ, start_response)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
@@ -97,13 +102,9 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            response = response_for(
-                exc,
-                request.headers.get("X-Request-Id") or str(uuid.uuid4()),
-                path=request.path,
-                method=request.method,
-            )
+            response = response_for(exc, request_id, path=request.path, method=request.method)
         add_security_headers(response)
+        response.headers["X-Request-Id"] = request_id
         return response(environ, start_response)
 
 
@@ -112,9 +113,26 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=QuerylessLogProtocol, debug=False):
-        # the access log without query strings: they hold what people searched
-        # (gateway/access_log.py)
-        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+        # our access line replaces eventlet's (gateway/access_log.py); eventlet's error lines keep
+        # the request line without its query string: it holds what people searched
+        return wsgi.Server(
+            sock,
+            sock.getsockname(),
+            wsgi_app,
+            protocol=protocol,
+            debug=debug,
+            log=logging.getLogger("nameko.web.server"),
+            log_output=False,
+        )
+
+    def context_data_from_headers(self, request):
+        """The worker's context data: the request's id as the correlation id of everything it
+        causes (RPC calls pass context data along) and the village of its path, for the logs."""
+        data = {"correlation_id": access_log.request_id(request)}
+        village_id = (getattr(request, "path_values", None) or {}).get("village_id")
+        if village_id:
+            data["village_id"] = village_id
+        return data
 
 
 class RouteEntrypoint(HttpRequestHandler):
@@ -195,8 +213,7 @@ def _check_village_scope(
 
 
 def _handle(spec: RouteSpec, handler, service, request, **params):
-    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
-    service.worker_ctx.context_data["correlation_id"] = request_id
+    request_id = access_log.request_id(request)
     try:
         principal = None
         if spec.roles:

@@ -2,6 +2,7 @@
 route is declared on it and enforced in gateway/routing.py; errors become
 JSON in gateway/errors.py."""
 
+from backbone.dependencies import LogContext
 from backbone.rpc import ServiceRpc
 from gateway.console.pages import ConsolePages
 from gateway.routes.accounts import AccountRoutes
@@ -47,6 +48,7 @@ class GatewayService(
     name = "gateway"
 
     worker_ctx = WorkerContext()
+    log_context = LogContext()
     members_rpc = ServiceRpc("members")
     partners_rpc = ServiceRpc("partners")
     orders_rpc = ServiceRpc("orders")

@@ -5,7 +5,7 @@ on*= handler), so the policy allows nothing else; no page may be framed (clickja
 
 from __future__ import annotations
 
-import os
+from backbone import config
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -22,7 +22,7 @@ HEADERS = {
 
 def public_url() -> str:
     """GATEWAY_PUBLIC_URL: the address people reach the gateway at (behind a TLS proxy: https://…)."""
-    return os.environ.get("GATEWAY_PUBLIC_URL", "").strip()
+    return (config.value("GATEWAY_PUBLIC_URL") or "").strip()
 
 
 def https() -> bool:

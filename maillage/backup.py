@@ -520,16 +520,3 @@ def schedule(
         done += 1
         if rounds is None or done < rounds:
             sleep(interval_hours * 3600)
-
-
-def setting(name: str, raw: str | None, default: float, minimum: float) -> float:
-    """A number read from the environment variable `name` (its value `raw`), refused by name."""
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BackupError(f"{name} doit être un nombre / must be a number: {raw!r}") from None
-    if value < minimum:
-        raise BackupError(f"{name} doit valoir au moins {minimum:g} / must be at least: {raw!r}")
-    return value

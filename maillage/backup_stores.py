@@ -97,7 +97,7 @@ def pg_tool(name: str, server_major: int) -> tuple[str, int]:
     """`pg_dump` or `pg_restore` able to work with a server of `server_major`: MAILLAGE_PG_BIN's,
     else the one on PATH, else Debian's /usr/lib/postgresql/<major>/bin; a client older than the
     server refuses to dump it, so that one is an error naming both versions."""
-    candidates, chosen = [], os.environ.get("MAILLAGE_PG_BIN")
+    candidates, chosen = [], config.value("MAILLAGE_PG_BIN")
     if chosen:
         candidates.append(str(Path(chosen) / name))
     else:
@@ -138,7 +138,7 @@ class PostgresTarget:
 
     @staticmethod
     def maintenance_name() -> str:
-        return os.environ.get("MAILLAGE_PG_MAINTENANCE_DB", "postgres")
+        return config.value("MAILLAGE_PG_MAINTENANCE_DB")
 
     def _connect(self, database: str):
         import psycopg2
@@ -441,8 +441,8 @@ SECRETS = {"gateway-secret": "GATEWAY_SECRET", "opt-out-secret": "MAILLAGE_OPT_O
 def secret_in_effect(name: str) -> tuple[str | None, str]:
     """(value, where): the environment's value first, as the processes read it."""
     variable = SECRETS[name]
-    if os.environ.get(variable):
-        return os.environ[variable], f"env {variable}"
+    if config.value(variable):
+        return config.value(variable), f"env {variable}"
     path = config.data_dir() / name
     if path.exists():
         return path.read_text().strip(), f"file {name}"
@@ -452,7 +452,7 @@ def secret_in_effect(name: str) -> tuple[str | None, str]:
 def write_secret(name: str, value: str) -> str:
     """Put the secret back where the processes read it; what was done, in a line."""
     variable = SECRETS[name]
-    current = os.environ.get(variable)
+    current = config.value(variable)
     if current:
         if current == value:
             return f"{name}: {variable} (environnement) identique / same as the backup's"

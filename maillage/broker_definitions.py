@@ -292,7 +292,9 @@ def definitions(
 
 def passwords_from_environment(environ=None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
-    return {role: environ.get(f"RABBITMQ_{role.upper()}_PASSWORD", "") for role in ROLES}
+    return {
+        role: config.value_in(f"RABBITMQ_{role.upper()}_PASSWORD", environ) or "" for role in ROLES
+    }
 
 
 def apply(document: dict, management_url: str, auth: tuple[str, str]) -> None:

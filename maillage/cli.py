@@ -13,13 +13,12 @@ maillage broker-definitions  the broker's users and permissions (--apply: import
 maillage backup DIR          databases, broker definitions and secrets into DIR
 maillage restore DIR         put a backup back (checked first; --force over existing data)
 maillage backup-schedule ROOT  a backup every BACKUP_INTERVAL_HOURS, the last BACKUP_KEEP kept
+maillage config              the effective settings (secrets masked), and what is wrong with them
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
 import signal
 import sys
 import time
@@ -28,18 +27,18 @@ from pathlib import Path
 
 import click
 
-from backbone import config
+from backbone import config, logs
 
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
-def main(verbose):
+@click.pass_context
+def main(ctx, verbose):
     """Maillage operations."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    if ctx.invoked_subcommand == "config":  # it shows the bad settings rather than stopping
+        return
+    # checks every setting first: a bad one stops the command with one line naming it
+    logs.configure("DEBUG" if verbose else None)
 
 
 def _fail(message: str):
@@ -334,15 +333,22 @@ def backup_schedule(root):
     BACKUP_KEEP (default 7) newest; runs until stopped (compose profile `backup`)."""
     from maillage import backup
 
-    try:
-        hours = backup.setting(
-            "BACKUP_INTERVAL_HOURS", os.environ.get("BACKUP_INTERVAL_HOURS"), 24, 0.01
-        )
-        keep = int(backup.setting("BACKUP_KEEP", os.environ.get("BACKUP_KEEP"), 7, 1))
-    except backup.BackupError as exc:
-        _fail(str(exc))
+    # checked with every setting when the command started (backbone/config.py)
+    hours, keep = config.value("BACKUP_INTERVAL_HOURS"), config.value("BACKUP_KEEP")
     click.echo(f"une sauvegarde toutes les {hours:g} h, {keep} gardées / every {hours:g} h")
     backup.schedule(root, hours, keep, report=lambda line: click.echo(line, err=True))
+
+
+@main.command("config")
+def config_command():
+    """Print the effective settings, secrets masked (`*` after a value set in the environment);
+    then, on stderr, one line per bad setting (French / English), and exit 78 if there is one.
+    Production (MAILLAGE_ENV=production) refuses default passwords and short secrets."""
+    rows = config.effective()
+    width = max(len(name) for name, _shown, _set in rows)
+    for name, shown, is_set in rows:
+        click.echo(f"{name:{width}} {'*' if is_set else ' '} {shown}")
+    config.check_or_exit()
 
 
 @main.group("dead-letters")
@@ -489,9 +495,7 @@ def _step(args: list[str]) -> str | None:
 
 
 def _gateway_address() -> str:
-    import os
-
-    address = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
+    address = config.gateway_address()
     return address.replace("0.0.0.0", "127.0.0.1")
 
 

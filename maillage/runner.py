@@ -92,7 +92,7 @@ def network_processes(compact: bool = False) -> list[Process]:
     bin_dir = Path(sys.executable).parent
     nameko, maillage = str(bin_dir / "nameko"), str(bin_dir / "maillage")
     run = [nameko, "run", "--config", str(NAMEKO_CONFIG)]
-    separate_relays = os.environ.get("MAILLAGE_OUTBOX_RELAY", "in-process") == "separate"
+    separate_relays = config.outbox_relay() == "separate"
     if compact:
         processes = [
             Process("services", [*run, *SERVICE_MODULES.values(), GATEWAY_MODULE], green_dns=True)

@@ -13,7 +13,6 @@ charts, never the detail tables (other partners' sales, network-wide campaigns).
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime
 
 from werkzeug.wrappers import Response
@@ -186,6 +185,5 @@ class CommunePages:
             headers={
                 "Content-Disposition": f'inline; filename="{name}"',
                 "Cache-Control": "no-store",
-                "X-Request-Id": str(uuid.uuid4()),
             },
         )

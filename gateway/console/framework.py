@@ -31,7 +31,7 @@ from backbone.errors import (
     NotFound,
     ServiceUnavailable,
 )
-from gateway import auth, i18n, web_security
+from gateway import access_log, auth, i18n, web_security
 from gateway.console.privacy import hides_people, without_people
 from gateway.errors import INTERNAL_ERROR, HttpError, classify, conflict_values, error_headers
 from gateway.routing import COORDINATOR, STAFF, RouteEntrypoint
@@ -247,8 +247,7 @@ def _login_redirect(request) -> Response:
 
 
 def _serve(handler, roles, village_scoped, service, request, params):
-    request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
-    service.worker_ctx.context_data["correlation_id"] = request_id
+    request_id = access_log.request_id(request)
     principal = None
     try:
         token = request.cookies.get(COOKIE)
@@ -364,7 +363,7 @@ def public(path: str, *, methods: str = "GET"):
         PAGES.append(PageSpec(path, tuple(methods.split(",")), (), False, handler.__name__))
 
         def entry(self, request, **params):
-            request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+            request_id = access_log.request_id(request)
             try:
                 return handler(self, request, **params)
             except Exception:  # noqa: BLE001

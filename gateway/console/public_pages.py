@@ -11,7 +11,6 @@ The village's contact is the hub's own phone and e-mail, shown only when the net
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import date, datetime
 
 import eventlet
@@ -22,6 +21,7 @@ from backbone import config
 from backbone.broker import BROKER_ONLY_ERRORS, RETRY_AFTER_SECONDS
 from backbone.clock import PARIS, utcnow
 from backbone.errors import NotFound, ServiceUnavailable
+from gateway import access_log
 from gateway.console.framework import french_date, public, templates
 from services.members.opening_hours import DAYS
 from services.members.schemas.people import display_phone
@@ -219,7 +219,7 @@ class PublicPages:
 
     @public("/villages")
     def public_village_list(self, request):
-        request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        request_id = access_log.request_id(request)
         kept = self.public_cache.get("/villages")
         if kept is not None:
             return _answer(kept, request_id=request_id)
@@ -235,11 +235,10 @@ class PublicPages:
 
     @public("/village/<slug>")
     def public_village_page(self, request, slug):
-        request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        request_id = access_log.request_id(request)
         kept = self.public_cache.get("/village/" + slug)
         if kept is not None:
             return _answer(kept, request_id=request_id)
-        self.worker_ctx.context_data["correlation_id"] = request_id
         now = utcnow()
         try:
             place = self.members_rpc.public_village(slug)

@@ -11,6 +11,7 @@ import secrets
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
+from backbone import config
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable, TooManyAttempts
 from gateway import auth, i18n, web_security
 from gateway.console.framework import (
@@ -51,7 +52,7 @@ def _safe_next(target: str | None) -> str | None:
 def demo_run() -> bool:
     """A trial network with the demo data (`maillage run` sets MAILLAGE_DEMO=1 when it loads it):
     only there does the sign-in page show the demo accounts and their shared password."""
-    return os.environ.get("MAILLAGE_DEMO") == "1"
+    return config.demo_run()
 
 
 def _login_form(nonce: str, email="", error=None, target=None, status=200) -> Response:

@@ -6,7 +6,7 @@ from nameko.timer import timer
 from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
+from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
@@ -32,6 +32,7 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
 
     db = DatabaseProvider("events")
     outbox_relay = OutboxRelayInProcess("events")
+    log_context = LogContext()
 
     @consume_event("partner.joined")
     def on_partner_joined(self, uow, event):

@@ -6,17 +6,19 @@ part), `<name>.subject.txt` (the e-mail's subject) and `<name>.html` (its HTML p
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from backbone import config
 
 SHIPPED = Path(__file__).parent / "templates"
 _environments: dict = {}
 
 
 def _environment() -> Environment:
-    override = os.environ.get("MAILLAGE_TEMPLATES_DIR") or None
+    override = config.value("MAILLAGE_TEMPLATES_DIR")
+    override = str(override) if override else None
     if override not in _environments:
         _environments[override] = Environment(
             loader=FileSystemLoader([p for p in (override, SHIPPED) if p]),

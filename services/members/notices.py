@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -29,7 +28,7 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.orm import lazyload
 
-from backbone import formats
+from backbone import config, formats
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
@@ -259,8 +258,7 @@ def resend_parcel_code(uow, village_id: str, parcel_id: str) -> dict:
 def parcel_reminder_days() -> list[int]:
     """MAILLAGE_PARCEL_REMINDER_DAYS ("3,7"): after how many days a parcel still waiting is
     recalled to its member, once each."""
-    raw = os.environ.get("MAILLAGE_PARCEL_REMINDER_DAYS", "3,7")
-    return sorted({int(d) for d in raw.split(",") if d.strip() and int(d) > 0})
+    return sorted(set(config.value("MAILLAGE_PARCEL_REMINDER_DAYS")))
 
 
 def remind_parcels(uow, now: datetime) -> int:
@@ -429,7 +427,7 @@ def set_password_link(email: str, code: str) -> str:
     """The console's page where a staff member chooses their password with a one-time code:
     `<GATEWAY_PUBLIC_URL>/console/mot-de-passe?courriel=…&code=…` (the gateway serves the console;
     without it, the network's public address)."""
-    base = os.environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/") or opt_out.public_url()
+    base = config.gateway_public_url() or config.public_url()
     query = urlencode({"courriel": email, "code": code})
     return f"{base}/console/mot-de-passe?{query}"
 
@@ -604,17 +602,17 @@ def default_sender() -> channels.Channels:
 def poll_seconds() -> float:
     """MAILLAGE_NOTICE_POLL_SECONDS (1): how often the service looks for notices due. A look is one
     indexed query; a notice waits at most this long after its event reached the service."""
-    return max(0.1, float(os.environ.get("MAILLAGE_NOTICE_POLL_SECONDS", "1")))
+    return max(0.1, config.value("MAILLAGE_NOTICE_POLL_SECONDS"))
 
 
 def max_attempts() -> int:
     """MAILLAGE_NOTICE_MAX_ATTEMPTS (6): failed sendings before a notice is parked and called."""
-    return max(1, int(os.environ.get("MAILLAGE_NOTICE_MAX_ATTEMPTS", "6")))
+    return config.value("MAILLAGE_NOTICE_MAX_ATTEMPTS")
 
 
 def retry_pause(attempts: int) -> timedelta:
     """After the n-th failure: MAILLAGE_NOTICE_RETRY_BASE (60 s) doubled each time, at most 6 h."""
-    base = float(os.environ.get("MAILLAGE_NOTICE_RETRY_BASE", "60"))
+    base = config.value("MAILLAGE_NOTICE_RETRY_BASE")
     return timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 3600))
 
 

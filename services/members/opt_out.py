@@ -5,7 +5,6 @@ on they are only called by the concierge when something concerns them (`choose_c
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -21,16 +20,11 @@ SALT = "maillage-opt-out"
 
 def public_url() -> str:
     """The network's public address (MAILLAGE_PUBLIC_URL, else GATEWAY_PUBLIC_URL)."""
-    url = (
-        os.environ.get("MAILLAGE_PUBLIC_URL")
-        or os.environ.get("GATEWAY_PUBLIC_URL")
-        or "http://localhost:8000"
-    )
-    return url.strip().rstrip("/")
+    return config.public_url()
 
 
 def _secret() -> str:
-    secret = os.environ.get("MAILLAGE_OPT_OUT_SECRET")
+    secret = config.value("MAILLAGE_OPT_OUT_SECRET")
     if secret:
         return secret
     path = config.data_dir() / "opt-out-secret"

@@ -22,11 +22,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
+from backbone import config
+
 _hasher = PasswordHasher()
-_slots = Semaphore(
-    max(1, int(os.environ.get("MAILLAGE_HASH_CONCURRENCY", str((os.cpu_count() or 2) // 2))))
-)
-_MAX_WAITING = max(0, int(os.environ.get("MAILLAGE_HASH_QUEUE", "4")))
+_slots = Semaphore(max(1, config.value("MAILLAGE_HASH_CONCURRENCY") or (os.cpu_count() or 2) // 2))
+_MAX_WAITING = config.value("MAILLAGE_HASH_QUEUE")
 _waiting = 0
 
 

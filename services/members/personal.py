@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from backbone import config
 from backbone.clock import utcnow
 from backbone.errors import AuthenticationFailed, NotFound, TooManyAttempts
-from services.members import notices, opt_out
+from services.members import notices
 from services.members.models import (
     Member,
     PersonalLink,
@@ -44,12 +44,12 @@ def _hash(secret: str) -> str:
 
 
 def link_url(token: str) -> str:
-    base = os.environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/") or opt_out.public_url()
+    base = config.gateway_public_url() or config.public_url()
     return f"{base}/moi/lien?jeton={token}"
 
 
 def _address_limit() -> int:
-    return int(os.environ.get("MAILLAGE_LINK_ADDRESS_LIMIT", str(ADDRESS_LIMIT)))
+    return config.value("MAILLAGE_LINK_ADDRESS_LIMIT") or ADDRESS_LIMIT
 
 
 def _count_request(uow, key: str, limit: int, now: datetime) -> None:

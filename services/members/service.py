@@ -6,7 +6,7 @@ from nameko.timer import timer
 
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
+from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.retention import RetentionTimer
@@ -75,6 +75,7 @@ class MembersService(RetentionTimer):
 
     db = DatabaseProvider("members")
     outbox_relay = OutboxRelayInProcess("members")
+    log_context = LogContext()
 
     def purge_own_expired(self, uow, now):
         # the dead letters too (any service's events, so one service sweeps them: this one,

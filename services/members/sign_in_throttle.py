@@ -10,11 +10,11 @@ start afresh."""
 from __future__ import annotations
 
 import math
-import os
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from backbone import config
 from backbone.clock import utcnow
 from backbone.errors import TooManyAttempts
 from services.members.models import SignInThrottle
@@ -37,7 +37,7 @@ def keys_for(email: str, client_address: str | None) -> list[str]:
 def _limit(key: str) -> int:
     if key.startswith("account:"):
         return LIMIT
-    return int(os.environ.get("MAILLAGE_SIGNIN_ADDRESS_LIMIT", str(ADDRESS_LIMIT)))
+    return config.value("MAILLAGE_SIGNIN_ADDRESS_LIMIT") or ADDRESS_LIMIT
 
 
 def refuse_if_locked(uow, keys: list[str]) -> None:

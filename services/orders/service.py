@@ -4,7 +4,7 @@ from nameko.timer import timer
 
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
+from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
@@ -60,6 +60,7 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
 
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
+    log_context = LogContext()
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

@@ -5,7 +5,7 @@ from nameko.timer import timer
 from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
+from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import VillageFactsEntrypoints
@@ -59,6 +59,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
 
     db = DatabaseProvider("partners")
     outbox_relay = OutboxRelayInProcess("partners")
+    log_context = LogContext()
 
     def purge_own_expired(self, uow, now):
         erasure.purge_delivery_bodies(uow, now, config.delivery_retention_days())

@@ -152,9 +152,17 @@ def _health_check_reads(compose) -> list[tuple[str, bool, str]]:
     return reads
 
 
+def _declared_settings() -> list[tuple[str, bool, str]]:
+    """Every variable backbone/config.py declares: what the processes read, through it (none is
+    required there: each has a default, or production's check asks for it)."""
+    from backbone import config
+
+    return [(re.escape(name), False, "backbone/config.py") for name in config.SETTINGS]
+
+
 @pytest.fixture(scope="module")
 def code_reads(compose) -> list[tuple[str, bool, str]]:
-    reads = _nameko_yaml_reads() + _health_check_reads(compose)
+    reads = _nameko_yaml_reads() + _health_check_reads(compose) + _declared_settings()
     for directory in CODE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
             reads.extend(_python_reads(path.read_text(), str(path.relative_to(ROOT))))
@@ -723,3 +731,26 @@ def test_docker_compose_config_accepts_the_file():
         env=env,
     )
     assert set(listed.stdout.split()) == EXPECTED_SERVICES
+
+
+def test_every_container_passes_the_production_check_with_secrets_of_the_documented_shape(
+    raw_compose,
+):
+    """Compose runs in production (MAILLAGE_ENV): with secrets made as its header says
+    (`openssl rand -hex 24`), every container's environment passes backbone/config.py's check at
+    start, the gateway's own secret required; with the examples' short ones it would not."""
+    from backbone import config
+
+    strong = {name: f"{name.lower()}-{'0a1b2c' * 8}" for name in SECRETS}
+    strong["MAILLAGE_DOMAIN"] = SECRETS["MAILLAGE_DOMAIN"]
+    compose = resolved(raw_compose, strong)
+    for name, svc in project_services(compose).items():
+        env = {k: v for k, v in environment(svc).items() if v is not None}
+        assert env["MAILLAGE_ENV"] == "production" and env["MAILLAGE_LOG_FORMAT"] == "json"
+        required = ("GATEWAY_SECRET",) if name == "gateway" else ()
+        assert [p.line for p in config.problems(env, required)] == [], name
+    gateway = environment(resolved(raw_compose, SECRETS)["services"]["gateway"])
+    assert [p.name for p in config.problems(gateway, ("GATEWAY_SECRET",))] == [
+        "GATEWAY_SECRET",
+        "MAILLAGE_OPT_OUT_SECRET",
+    ]

@@ -161,6 +161,10 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
                 value = str(ops_ports[name])
             if value is not None:
                 env[key] = value
+        # the local broker's guest account and the test secrets stand in for production's
+        # (which refuses them: tests/backbone/test_config.py)
+        assert env["MAILLAGE_ENV"] == "production", name
+        env["MAILLAGE_ENV"] = "trial"
         return env
 
     engines = {service: make_engine(url) for service, url in databases.items()}

@@ -38,7 +38,8 @@ RUNTIME_VARIABLES = {
     "PIP_DISABLE_PIP_VERSION_CHECK",
     "PATH",
 }
-LIBRARY_VARIABLES = {"EVENTLET_NO_GREENDNS"}  # read by a library at import, not by our code
+# read by a library at import, or by the interpreter, not by our code
+LIBRARY_VARIABLES = {"EVENTLET_NO_GREENDNS", "PYTHONWARNINGS"}
 
 
 # --- reading the files -----------------------------------------------------------------------

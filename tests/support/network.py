@@ -4,6 +4,7 @@ fixture `stack` (registered in tests/conftest.py). The browser tests have a netw
 (tests/browser/conftest.py): they take orders and book help, which would move the demo's counts
 under the end-to-end tests' feet."""
 
+import json
 import os
 import re
 import signal
@@ -32,6 +33,19 @@ class Stack:
 
     def url(self, path):
         return self.base_url + path
+
+    def log_lines(self, process: str) -> list[dict]:
+        """The JSON log lines `maillage run` collected of one of its processes (`gateway`,
+        `orders`…); anything else the process printed is left out."""
+        path = self.data_dir.parent / "log" / f"{process}.log"
+        lines = []
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    continue
+        return lines
 
     def login(self, email, password="maillage-demo"):
         response = requests.post(
@@ -77,6 +91,8 @@ def run_network(tmp_path_factory, name: str):
         "MAILLAGE_DATA_DIR": str(data_dir),
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
         "GATEWAY_SECRET": "test-secret-" + vhost,
+        # production's log format, one JSON object per line (tests/e2e/test_request_ids.py reads it)
+        "MAILLAGE_LOG_FORMAT": "json",
     }
     process, log = launch_network(env, data_dir.parent / "run.log")
     yield Stack(f"http://127.0.0.1:{port}", env["AMQP_URI"], data_dir, process)

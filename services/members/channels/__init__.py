@@ -66,11 +66,11 @@ class Channels:
 def from_config(environ=None) -> Channels:
     environ = os.environ if environ is None else environ
     senders = {}
-    if environ.get("MAILLAGE_SMTP_URL"):
+    if config.value_in("MAILLAGE_SMTP_URL", environ):
         from services.members.channels.email import SmtpSender
 
         senders["email"] = SmtpSender.from_environ(environ)
-    if environ.get("MAILLAGE_SMS_API_KEY"):
+    if config.value_in("MAILLAGE_SMS_API_KEY", environ):
         from services.members.channels.sms import BrevoSmsSender
 
         senders["sms"] = BrevoSmsSender.from_environ(environ)
@@ -89,7 +89,7 @@ def configured() -> Channels:
     """The channels of this process, built once per configuration, and said in the log."""
     global _configured
     key = tuple(
-        os.environ.get(name)
+        config.raw(name)
         for name in (
             "MAILLAGE_SMTP_URL",
             "MAILLAGE_MAIL_FROM",

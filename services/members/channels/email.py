@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
+from backbone import config
 from services.members.channels import Outgoing, SendFailed
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
@@ -89,10 +90,10 @@ class SmtpSender:
     @classmethod
     def from_environ(cls, environ) -> SmtpSender:
         return cls(
-            parse_smtp_url(environ["MAILLAGE_SMTP_URL"]),
-            environ.get("MAILLAGE_MAIL_FROM", ""),
-            cafile=environ.get("MAILLAGE_SMTP_CA_FILE") or None,
-            timeout=float(environ.get("MAILLAGE_SMTP_TIMEOUT", "20")),
+            parse_smtp_url(config.value_in("MAILLAGE_SMTP_URL", environ)),
+            config.value_in("MAILLAGE_MAIL_FROM", environ) or "",
+            cafile=str(config.value_in("MAILLAGE_SMTP_CA_FILE", environ) or "") or None,
+            timeout=config.value_in("MAILLAGE_SMTP_TIMEOUT", environ),
         )
 
     def _connect(self) -> smtplib.SMTP:

@@ -13,6 +13,7 @@ import re
 
 import requests
 
+from backbone import config
 from services.members.channels import Outgoing, SendFailed
 
 BREVO = "https://api.brevo.com"
@@ -37,10 +38,10 @@ class BrevoSmsSender:
     @classmethod
     def from_environ(cls, environ) -> BrevoSmsSender:
         return cls(
-            environ["MAILLAGE_SMS_API_KEY"],
-            environ.get("MAILLAGE_SMS_SENDER", "Maillage"),
-            base_url=environ.get("MAILLAGE_SMS_BASE_URL") or BREVO,
-            timeout=float(environ.get("MAILLAGE_SMS_TIMEOUT", "10")),
+            config.value_in("MAILLAGE_SMS_API_KEY", environ),
+            config.value_in("MAILLAGE_SMS_SENDER", environ),
+            base_url=config.value_in("MAILLAGE_SMS_BASE_URL", environ) or BREVO,
+            timeout=config.value_in("MAILLAGE_SMS_TIMEOUT", environ),
         )
 
     def send(self, message: Outgoing) -> None:
