@@ -725,3 +725,18 @@ def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_id
         for village_id, partner_id, _name, cents in rows
         if village_id in known
     )
+
+
+def sales_by_partner_table(rows: list) -> dict:
+    """sales_by_village_and_partner's rows as the `sales_by_partner` RPC sends them: each village
+    and partner once, the rows as [village index, partner index, sales_cents] (a national year's
+    50,000 rows are ~0.8 MB of JSON, not 5 MB of ids repeated: the reply's size is its time)."""
+    villages: dict[str, int] = {}
+    partners: dict[str, int] = {}
+    partner_rows, sales = [], []
+    for village_id, partner_id, partner_name, cents in rows:
+        if partner_id not in partners:
+            partners[partner_id] = len(partner_rows)
+            partner_rows.append([partner_id, partner_name])
+        sales.append([villages.setdefault(village_id, len(villages)), partners[partner_id], cents])
+    return {"villages": list(villages), "partners": partner_rows, "sales": sales}

@@ -1156,6 +1156,11 @@ def test_sales_by_village_and_partner_from_the_running_totals_equal_the_orders_s
                     )
                 wanted = [r for r in expected if village_ids is None or r[0] in village_ids]
                 assert rows == wanted, (when, date_from, date_to, village_ids)
+                table = figures.sales_by_partner_table(rows)  # as the RPC sends them
+                assert [
+                    [table["villages"][v], *table["partners"][p], cents]
+                    for v, p, cents in table["sales"]
+                ] == rows
 
     assert sales_counted_from_the_orders(world, date(2026, 10, 1), date(2026, 12, 1)) == sorted(
         [
