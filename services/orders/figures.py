@@ -706,6 +706,9 @@ def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_id
     if not parts:
         return []
     sold = union_all(*parts).subquery()
+    # ordered by the database as Python orders strings (by code point): "C" in PostgreSQL, SQLite's
+    # own; sorting 50,000 rows here costs more than the sum
+    byte_order = "C" if uow.session.get_bind().dialect.name == "postgresql" else "BINARY"
     rows = uow.session.execute(
         select(
             sold.c.village_id,
@@ -716,15 +719,17 @@ def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_id
         )
         .group_by(sold.c.village_id, sold.c.partner_id)
         .having(func.sum(sold.c.days) > 0)
+        .order_by(sold.c.village_id.collate(byte_order), sold.c.partner_id.collate(byte_order))
     ).all()
     names: dict[str, str] = {}
     for _village_id, partner_id, name, _cents in rows:
-        names[partner_id] = max(names.get(partner_id, name), name)
-    return sorted(
+        if name > names.get(partner_id, ""):
+            names[partner_id] = name
+    return [
         [village_id, partner_id, names[partner_id], cents]
         for village_id, partner_id, _name, cents in rows
         if village_id in known
-    )
+    ]
 
 
 def sales_by_partner_table(rows: list) -> dict:
