@@ -975,6 +975,7 @@ VEHICLE = {
     "capacity": 24,
     "driver_phone": "06 39 98 10 04",
 }
+ROUND_VILLAGES = ("bourg-aux-chenes", "montcalvel")  # the van's demo round: depot, truck's stop
 HELP_REQUESTS = [
     (
         "bourg-aux-chenes",
@@ -1000,8 +1001,9 @@ HELP_REQUESTS = [
 
 
 def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
-    """Once each: the van (when no vehicle has its name) and the help requests (when the Bourg has
-    none). Orders matches from its read models, filled from events: wait for them first."""
+    """Once each: the van (when no vehicle has its name), its round (when it has none) and the help
+    requests (when the Bourg has none). Orders matches from its read models, filled from events:
+    wait for them first."""
 
     def member(slug, phone):
         found = rpc.members.search_members(village_ids[slug], {"q": phone})
@@ -1021,8 +1023,9 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
                 "are the relays running?"
             )
         time.sleep(0.3)
-    if VEHICLE["name"] not in {v["name"] for v in rpc.orders.list_vehicles()}:
-        rpc.orders.create_vehicle(
+    vehicles = {v["name"]: v for v in rpc.orders.list_vehicles()}
+    if VEHICLE["name"] not in vehicles:
+        vehicles[VEHICLE["name"]] = rpc.orders.create_vehicle(
             {
                 "name": VEHICLE["name"],
                 "depot_village_id": village_ids[VEHICLE["depot"]],
@@ -1031,6 +1034,7 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
             }
         )
         log.info("vehicle registered: %s", VEHICLE["name"])
+    _plan_round(rpc, village_ids, vehicles[VEHICLE["name"]]["id"])
     if rpc.orders.list_help_requests(village_ids["bourg-aux-chenes"]):
         return
     today = utcnow().astimezone(PARIS)
@@ -1052,6 +1056,24 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
             },
         )
         log.info("help request: %s (%s)", skill, slug)
+
+
+def _plan_round(rpc, village_ids: dict, vehicle_id: str) -> None:
+    """Once: the van's round of tomorrow from its depot to the truck's village (its stop), so that
+    a new coordinator or driver finds one to open and follow stop by stop."""
+    if any(r["vehicle_id"] == vehicle_id for r in rpc.orders.list_rounds(None, None)):
+        return
+    tomorrow = utcnow().astimezone(PARIS).date() + timedelta(days=1)
+    rpc.orders.plan_round(
+        village_ids[VEHICLE["depot"]],
+        {
+            "date": tomorrow.isoformat(),
+            "vehicle_id": vehicle_id,
+            "village_ids": [village_ids[slug] for slug in ROUND_VILLAGES],
+            "supplier_pickups": False,
+        },
+    )
+    log.info("round planned: %s, %s", VEHICLE["name"], tomorrow)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

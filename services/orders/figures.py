@@ -30,7 +30,8 @@ the territory):
   export that asks for it, not every look at the page).
 
 The days that are over are read from the daily roll-up (`roll_up`, a timer of the service), and the
-whole months of the period that are rolled up from the monthly one; the other days (today,
+whole months of the period that are rolled up from the monthly one (sales by village and partner
+from the running totals of the months: `sales_by_village_and_partner`); the other days (today,
 yesterday's first hour) are counted from the orders and parcels. Parcels per sender are read from
 the daily roll-up when every village is asked, from the parcels of the villages asked otherwise.
 """
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, case, func, insert, literal, select
+from sqlalchemy import BigInteger, Date, case, cast, func, insert, literal, select, union_all
 
 from backbone.clock import PARIS, utcnow
 from backbone.figures import period_bounds
@@ -58,6 +59,7 @@ from services.orders.models import (
     Parcel,
     RolledDay,
     RolledMonth,
+    RunningSales,
 )
 from services.orders.schemas.parcels import SENDER_LABELS
 
@@ -288,23 +290,29 @@ def _month_after(month: date) -> date:
 
 def _roll_up_months(uow, first: date, last: date, rolled: set[date]) -> None:
     """Each month over by `last` whose days from `first` on are all in `rolled` (committed) and not
-    rolled up yet: its daily rows summed, one transaction per month. The days before the first
-    order have no orders, so a month may start before it."""
+    rolled up yet: its daily rows summed, one transaction per month, in order (a month's
+    running_sales rows add its days to the month before's). The days before the first order have
+    no orders, so a month may start before it."""
     rolled_months = set(uow.session.scalars(select(RolledMonth.month)))
     uow.commit()
     month = first.replace(day=1)
     while (after := _month_after(month)) <= last + timedelta(days=1):
         start = max(month, first)
-        complete = all(start + timedelta(days=n) in rolled for n in range((after - start).days))
-        if month not in rolled_months and complete and _claim(uow, RolledMonth, month=month):
-            _sum_month(uow, month, after)
-            uow.commit()
+        if month not in rolled_months:
+            if not all(start + timedelta(days=n) in rolled for n in range((after - start).days)):
+                return  # the months after wait for this one
+            # a claim refused is a month another replica rolled up and committed (the claim waits
+            # for its transaction): the next month can be added to it
+            if _claim(uow, RolledMonth, month=month):
+                _sum_month(uow, month, after)
+                uow.commit()
         month = after
 
 
 def _sum_month(uow, month: date, after: date) -> None:
     """The month's rows of monthly_villages, monthly_partner_sales and monthly_sales, summed from
-    the daily ones (parcels per sender stay daily: a few rows a day)."""
+    the daily ones (parcels per sender stay daily: a few rows a day), and of running_sales: the
+    month before's plus the month's daily rows."""
     first_day = literal(month, Date)
     uow.session.execute(
         insert(MonthlyVillage).from_select(
@@ -353,6 +361,36 @@ def _sum_month(uow, month: date, after: date) -> None:
             )
             .where(DailySales.day >= month, DailySales.day < after)
             .group_by(DailySales.village_id, DailySales.partner_id),
+        )
+    )
+    before = (month - timedelta(days=1)).replace(day=1)
+    running = union_all(
+        select(
+            RunningSales.village_id,
+            RunningSales.partner_id,
+            RunningSales.partner_name,
+            RunningSales.sales_cents,
+            RunningSales.days_sold.label("days_sold"),
+        ).where(RunningSales.month == before),
+        select(
+            DailySales.village_id,
+            DailySales.partner_id,
+            DailySales.partner_name,
+            DailySales.sales_cents,
+            literal(1).label("days_sold"),
+        ).where(DailySales.day >= month, DailySales.day < after),
+    ).subquery()
+    uow.session.execute(
+        insert(RunningSales).from_select(
+            ["month", "village_id", "partner_id", "partner_name", "sales_cents", "days_sold"],
+            select(
+                first_day,
+                running.c.village_id,
+                running.c.partner_id,
+                func.max(running.c.partner_name),
+                func.sum(running.c.sales_cents),
+                func.sum(running.c.days_sold),
+            ).group_by(running.c.village_id, running.c.partner_id),
         )
     )
 
@@ -435,13 +473,11 @@ def _rolled_senders(uow, days) -> dict[tuple[str, str], dict]:
     }
 
 
-def _rolled_sales(
-    uow, months, days, wanted, by_village: bool
-) -> list[tuple[str | None, str, str, int]]:
-    """(village or None, partner, partner name, cents) summed over the months given and the days
-    given: per village and partner (monthly_sales and daily_sales), or per partner when every
-    village is asked (monthly_partner_sales and daily_partner_sales)."""
-    if by_village or wanted is not None:
+def _rolled_sales(uow, months, days, wanted) -> list[tuple[None, str, str, int]]:
+    """(None, partner, partner name, cents) summed over the months given and the days given: from
+    monthly_partner_sales and daily_partner_sales when every village is asked, from monthly_sales
+    and daily_sales for the villages asked otherwise."""
+    if wanted is not None:
         sources = [(MonthlySales, MonthlySales.month, months), (DailySales, DailySales.day, days)]
     else:
         sources = [
@@ -452,20 +488,14 @@ def _rolled_sales(
     for model, period_column, periods in sources:
         if not periods:
             continue
-        keys = (model.village_id, model.partner_id) if by_village else (model.partner_id,)
         query = (
-            select(*keys, func.max(model.partner_name), func.sum(model.sales_cents))
+            select(model.partner_id, func.max(model.partner_name), func.sum(model.sales_cents))
             .where(period_column.in_(sorted(periods)))
-            .group_by(*keys)
+            .group_by(model.partner_id)
         )
         if wanted is not None:
             query = query.where(model.village_id.in_(wanted))
-        rows = uow.session.execute(query).all()
-        sold += (
-            [(v, p, n, int(c)) for v, p, n, c in rows]
-            if by_village
-            else [(None, p, n, int(c)) for p, n, c in rows]
-        )
+        sold += [(None, p, n, int(c)) for p, n, c in uow.session.execute(query).all()]
     return sold
 
 
@@ -495,8 +525,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
     )
     in_months = set().union(*months.values())
     totals = _rolled_totals(uow, set(months), rolled - in_months, wanted)
-    by_village = "sales_by_partner" in details
-    sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, by_village)
+    sold = _rolled_sales(uow, set(months), rolled - in_months, wanted)
     # parcels per sender: every village's from the daily rows; a few villages' from their parcels
     senders = (
         [_rolled_senders(uow, rolled)]
@@ -510,7 +539,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         ]
         totals += [(v, {"sales_cents": c}) for v, _p, _n, c in live_sales]
         totals += list(_parcels(uow, span_start, span_end, wanted).items())
-        sold += [(v if by_village else None, p, n, c) for v, p, n, c in live_sales]
+        sold += [(None, p, n, c) for _v, p, n, c in live_sales]
         if wanted is None:
             senders.append(_parcel_senders(uow, span_start, span_end))
 
@@ -518,9 +547,9 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         if village_id in figures:
             for name, value in values.items():
                 figures[village_id][name] += value
-    summed, partner_names = {}, {}
-    for village_id, partner_id, partner_name, cents in sold:
-        summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
+    per_partner, partner_names = {}, {}
+    for _none, partner_id, partner_name, cents in sold:
+        per_partner[partner_id] = per_partner.get(partner_id, 0) + cents
         partner_names[partner_id] = partner_name
 
     for found in (
@@ -531,24 +560,13 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
             if village_id in figures:
                 figures[village_id].update(values)
 
-    if by_village:
-        per_partner: dict[str, int] = {}
-        for (_village_id, partner_id), cents in summed.items():
-            per_partner[partner_id] = per_partner.get(partner_id, 0) + cents
-        rows = [
-            {
-                "village_id": village_id,
-                "partner_id": partner_id,
-                "partner_name": partner_names[partner_id],
-                "sales_cents": cents,
-            }
-            for (village_id, partner_id), cents in sorted(summed.items())
-            if village_id in figures
+    found_details = {}
+    if "sales_by_partner" in details:
+        found_details["sales_by_partner"] = [
+            {"village_id": v, "partner_id": p, "partner_name": name, "sales_cents": cents}
+            for v, p, name, cents in sales_by_village_and_partner(uow, date_from, date_to, wanted)
+            if v in figures
         ]
-        found_details = {"sales_by_partner": rows}
-    else:
-        per_partner = {partner_id: cents for (_none, partner_id), cents in summed.items()}
-        found_details = {}
     partner_rows = [
         {"partner_id": partner_id, "partner_name": partner_names[partner_id], "sales_cents": cents}
         for partner_id, cents in sorted(per_partner.items(), key=lambda item: (-item[1], item[0]))
@@ -587,29 +605,143 @@ def _sender_rows(counts: list[dict[tuple[str, str], dict]]) -> list[dict]:
     )
 
 
+def _running_months(rolled_months: set[date], date_from: date, date_to: date) -> list[date]:
+    """The run of rolled-up months whose running_sales rows count the period: its whole months, and
+    a month it cuts at either end when fewer of that month's days lie outside the period than
+    inside (those are taken away again from the daily rows). Empty when there is none."""
+    months, month = [], date_from.replace(day=1)
+    while month <= date_to:
+        after = _month_after(month)
+        inside = (min(after - timedelta(days=1), date_to) - max(month, date_from)).days + 1
+        if month in rolled_months and (after - month).days - inside < inside:
+            months.append(month)
+        elif months:
+            break  # a run: what follows a gap is read from the daily rows
+        month = after
+    return months
+
+
 def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_ids=None) -> list:
     """[village_id, partner_id, partner_name, sales_cents] per village and partner with sales, by
     village then partner: the coordinator's export of tens of thousands of rows, as bare lists
     (a third of the bytes of dicts over RPC) and without the other figures village_figures
-    computes. The same sums as its `sales_by_partner` detail."""
+    computes; the `sales_by_partner` detail of village_figures.
+
+    Summed by the database in one query, however long the period: the difference of two months'
+    running_sales rows for the run of months rolled up, the daily rows of the other days rolled up
+    (added, or taken away for a month's days outside the period) and the lines of the orders of the
+    days not rolled up yet (today). A partner is shown under one name."""
     known = set(uow.session.scalars(select(KnownVillage.id)).all())
     wanted = None if village_ids is None else list(village_ids)
-    months = _whole_months(uow, date_from, date_to)
+    months = _running_months(
+        set(uow.session.scalars(select(RolledMonth.month))), date_from, date_to
+    )
     rolled = set(
         uow.session.scalars(
             select(RolledDay.day).where(RolledDay.day >= date_from, RolledDay.day <= date_to)
         )
     )
-    in_months = set().union(*months.values())
-    sold = _rolled_sales(uow, set(months), rolled - in_months, wanted, True)
-    for span_start, span_end in _unrolled_spans(rolled | in_months, date_from, date_to):
-        sold += _sales(uow, span_start, span_end, wanted)
-    summed, partner_names = {}, {}
-    for village_id, partner_id, partner_name, cents in sold:
-        summed[(village_id, partner_id)] = summed.get((village_id, partner_id), 0) + cents
-        partner_names[partner_id] = partner_name
+    covered: set[date] = set()
+    for month in months:
+        after = _month_after(month)
+        covered |= {month + timedelta(days=n) for n in range((after - month).days)}
+    parts = []
+
+    def part(query, village_column, name, cents, days):
+        query = query.add_columns(
+            name.label("partner_name"), cents.label("cents"), days.label("days")
+        )
+        if wanted is not None:
+            query = query.where(village_column.in_(wanted))
+        parts.append(query)
+
+    def running(month, sign):
+        part(
+            select(RunningSales.village_id, RunningSales.partner_id).where(
+                RunningSales.month == month
+            ),
+            RunningSales.village_id,
+            RunningSales.partner_name
+            if sign > 0
+            else literal(None, RunningSales.partner_name.type),
+            RunningSales.sales_cents * sign,
+            RunningSales.days_sold * sign,
+        )
+
+    def daily(days, sign):
+        if days:
+            part(
+                select(DailySales.village_id, DailySales.partner_id).where(
+                    DailySales.day.in_(sorted(days))
+                ),
+                DailySales.village_id,
+                DailySales.partner_name
+                if sign > 0
+                else literal(None, DailySales.partner_name.type),
+                DailySales.sales_cents * sign,
+                literal(sign),
+            )
+
+    if months:
+        running(months[-1], 1)
+        before = (months[0] - timedelta(days=1)).replace(day=1)
+        running(before, -1)  # no rows before the first month rolled up
+        daily({d for d in covered if d < date_from or d > date_to}, -1)
+    daily(rolled - covered, 1)
+    for span_start, span_end in _unrolled_spans(rolled | covered, date_from, date_to):
+        part(
+            select(Order.village_id, OrderLine.partner_id)
+            .join(Order)
+            .where(
+                Order.status.in_(SOLD),
+                OrderLine.status != "refused",
+                Order.closed_at >= span_start,
+                Order.closed_at < span_end,
+            ),
+            Order.village_id,
+            OrderLine.partner_name,
+            OrderLine.quantity * OrderLine.unit_price_cents,
+            literal(1),
+        )
+    if not parts:
+        return []
+    sold = union_all(*parts).subquery()
+    # ordered by the database as Python orders strings (by code point): "C" in PostgreSQL, SQLite's
+    # own; sorting 50,000 rows here costs more than the sum
+    byte_order = "C" if uow.session.get_bind().dialect.name == "postgresql" else "BINARY"
+    rows = uow.session.execute(
+        select(
+            sold.c.village_id,
+            sold.c.partner_id,
+            func.max(sold.c.partner_name),
+            # a sum of BIGINT is a NUMERIC in PostgreSQL: read as 50,000 Decimals otherwise
+            cast(func.sum(sold.c.cents), BigInteger),
+        )
+        .group_by(sold.c.village_id, sold.c.partner_id)
+        .having(func.sum(sold.c.days) > 0)
+        .order_by(sold.c.village_id.collate(byte_order), sold.c.partner_id.collate(byte_order))
+    ).all()
+    names: dict[str, str] = {}
+    for _village_id, partner_id, name, _cents in rows:
+        if name > names.get(partner_id, ""):
+            names[partner_id] = name
     return [
-        [village_id, partner_id, partner_names[partner_id], cents]
-        for (village_id, partner_id), cents in sorted(summed.items())
+        [village_id, partner_id, names[partner_id], cents]
+        for village_id, partner_id, _name, cents in rows
         if village_id in known
     ]
+
+
+def sales_by_partner_table(rows: list) -> dict:
+    """sales_by_village_and_partner's rows as the `sales_by_partner` RPC sends them: each village
+    and partner once, the rows as [village index, partner index, sales_cents] (a national year's
+    50,000 rows are ~0.8 MB of JSON, not 5 MB of ids repeated: the reply's size is its time)."""
+    villages: dict[str, int] = {}
+    partners: dict[str, int] = {}
+    partner_rows, sales = [], []
+    for village_id, partner_id, partner_name, cents in rows:
+        if partner_id not in partners:
+            partners[partner_id] = len(partner_rows)
+            partner_rows.append([partner_id, partner_name])
+        sales.append([villages.setdefault(village_id, len(villages)), partners[partner_id], cents])
+    return {"villages": list(villages), "partners": partner_rows, "sales": sales}

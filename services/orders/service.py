@@ -224,11 +224,15 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
 
     @rpc_method()
     def sales_by_partner(self, uow, date_from, date_to, village_ids=None):
-        """Sales per village and partner over the period, as bare rows: the coordinator's CSV
-        export (figures.sales_by_village_and_partner)."""
+        """Sales per village and partner over the period, by village then partner: the
+        coordinator's CSV export (figures.sales_by_village_and_partner), as
+        {"villages": [id], "partners": [[id, name]], "sales": [[village index, partner index,
+        sales_cents]]} (figures.sales_by_partner_table)."""
         query = parse_period(date_from, date_to, village_ids)
-        return figures.sales_by_village_and_partner(
-            uow, query["date_from"], query["date_to"], query["village_ids"]
+        return figures.sales_by_partner_table(
+            figures.sales_by_village_and_partner(
+                uow, query["date_from"], query["date_to"], query["village_ids"]
+            )
         )
 
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py -------

@@ -13,6 +13,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.figures import period_bounds
 from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import figures, idempotency, ordering, parcels
@@ -26,6 +27,7 @@ from services.orders.models import (
     Order,
     RolledDay,
     RolledMonth,
+    RunningSales,
 )
 from services.orders.schemas.orders import (
     CollectInput,
@@ -39,7 +41,7 @@ from services.orders.schemas.parcels import (
     ParcelReturnInput,
 )
 from services.orders.service import OrdersService
-from tests.support.counter import NOW, THURSDAY, order_input, place
+from tests.support.counter import NOW, THURSDAY, item, order_input, place
 from tests.support.messages import without_french
 from tests.support.statements import selects_from, statements_during
 
@@ -1027,6 +1029,7 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
         "monthly_villages",
         "monthly_partner_sales",
         "monthly_sales",
+        "running_sales",
         "daily_villages",
         "daily_partner_sales",
         "daily_sales",
@@ -1046,12 +1049,147 @@ def test_whole_months_are_rolled_up_once_their_days_are_and_figures_stay_the_sam
     assert read_for() == {"monthly_villages", "monthly_partner_sales", "daily_parcel_senders"}
     assert read_for(None, ("sales_by_partner",)) == {
         "monthly_villages",
-        "monthly_sales",
+        "monthly_partner_sales",
+        "running_sales",
         "daily_parcel_senders",
-    }
+    }, "sales by village and partner: the running totals of the month"
     assert read_for([world.village]) == {"monthly_villages", "monthly_sales", "parcels"}, (
         "a few villages' senders: their parcels"
     )
+
+
+def sales_counted_from_the_orders(world, date_from, date_to) -> list[list]:
+    """The export's rows summed here from every order and line, by its rule: lines not refused of
+    the orders collected or delivered during the period (Europe/Paris days)."""
+    start, end = period_bounds(date_from, date_to)
+    summed, names = {}, {}
+    with world.db.unit_of_work() as uow:
+        for order in uow.session.scalars(select(Order)):
+            if order.status not in ("collected", "delivered") or not start <= order.closed_at < end:
+                continue
+            for line in order.lines:
+                if line.status != "refused":
+                    key = (order.village_id, line.partner_id)
+                    summed[key] = summed.get(key, 0) + line.quantity * line.unit_price_cents
+                    names[line.partner_id] = line.partner_name
+    return [[v, p, names[p], cents] for (v, p), cents in sorted(summed.items())]
+
+
+def test_sales_by_village_and_partner_from_the_running_totals_equal_the_orders_summed(
+    counter_world,
+):
+    """The export reads the running totals of the months rolled up (taking away the days of a month
+    cut by the period when they are fewer), the daily rows of the other days and today's orders:
+    whatever the period, before and after each roll-up (run twice, as by two replicas), the rows
+    are those summed from the orders themselves; an order cancelled, one never collected and a
+    free item are counted by the same rule."""
+    world = counter_world
+    grocer = str(uuid.uuid4())
+    honey, tea = item("Miel", grocer, price_cents=750), item("Tisane", grocer, price_cents=0)
+    bread_b = item("Pain", world.baker, price_cents=300)
+    world.publish(
+        world.village,
+        [world.bread, world.cheese, world.soldout, world.fridays, honey, tea],
+        NOW - timedelta(hours=12),
+    )
+    world.publish(world.other_village, [world.cheese_b, bread_b], NOW - timedelta(hours=12))
+
+    def at(month, day, hour=10):
+        return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+    # (placed at, village, member, lines, what became of it): closed two hours after being placed
+    for when, village, member, lines, fate in (
+        (at(10, 2), world.village, world.alice, [(world.bread, 2), (honey, 1)], "collected"),
+        (at(10, 2), world.village, world.bruno, [(world.bread, 9)], "cancelled"),
+        (at(10, 14), world.other_village, world.chloe, [(bread_b, 1)], "collected"),
+        (at(10, 20), world.village, world.bruno, [(tea, 1)], "collected"),  # free: still a line
+        # October 31st, 23:30 UTC: collected on November 1st in Paris
+        (
+            at(10, 31, 23) + timedelta(minutes=-90),
+            world.village,
+            world.alice,
+            [(honey, 2)],
+            "collected",
+        ),
+        (at(11, 1), world.village, world.alice, [(world.bread, 1)], "placed"),  # never collected
+        (at(11, 12), world.other_village, world.chloe, [(bread_b, 4)], "collected"),
+        (at(11, 27), world.village, world.bruno, [(world.bread, 3), (honey, 1)], "collected"),
+        (at(11, 27), world.village, world.alice, [(honey, 5)], "cancelled"),
+        (at(11, 30, 8), world.other_village, world.chloe, [(bread_b, 2)], "collected"),
+        (NOW - timedelta(hours=4), world.village, world.alice, [(world.bread, 1)], "collected"),
+    ):
+        order = place(world, village, order_input(world, *lines, member_id=member), when)
+        steps = {
+            "collected": [
+                (ordering.mark_ready, ReadyInput, {}),
+                (ordering.collect, CollectInput, {}),
+            ],
+            "cancelled": [
+                (ordering.mark_ready, ReadyInput, {}),
+                (ordering.cancel, ReasonInput, {"reason": "Plus besoin"}),
+            ],
+            "placed": [],
+        }[fate]
+        for step, schema, data in steps:
+            with world.db.unit_of_work() as uow:
+                step(uow, order["id"], load(schema(), data), [village], when + timedelta(hours=2))
+
+    periods = [
+        (date(2026, 10, 1), date(2026, 12, 1)),  # two whole months and today
+        (date(2026, 10, 5), date(2026, 11, 30)),  # October less its first four days
+        (date(2026, 10, 5), date(2026, 10, 31)),  # the free tea's line, October less four days
+        (date(2026, 10, 15), date(2026, 10, 25)),  # the free tea's line alone
+        (date(2026, 10, 20), date(2026, 11, 26)),  # October's days; November less four days
+        (date(2026, 11, 3), date(2026, 11, 28)),  # within November, less four days
+        (date(2026, 11, 10), date(2026, 11, 12)),  # a few days
+        (date(2026, 9, 1), date(2026, 10, 31)),  # from before the first order
+        (date(2026, 11, 2), date(2026, 12, 1)),
+    ]
+
+    def check(when):
+        for date_from, date_to in periods:
+            expected = sales_counted_from_the_orders(world, date_from, date_to)
+            for village_ids in (None, [world.other_village]):
+                with world.db.unit_of_work() as uow:
+                    rows = figures.sales_by_village_and_partner(
+                        uow, date_from, date_to, village_ids
+                    )
+                wanted = [r for r in expected if village_ids is None or r[0] in village_ids]
+                assert rows == wanted, (when, date_from, date_to, village_ids)
+                table = figures.sales_by_partner_table(rows)  # as the RPC sends them
+                assert [
+                    [table["villages"][v], *table["partners"][p], cents]
+                    for v, p, cents in table["sales"]
+                ] == rows
+
+    assert sales_counted_from_the_orders(world, date(2026, 10, 1), date(2026, 12, 1)) == sorted(
+        [
+            [world.village, world.baker, world.bread["partner_name"], 320 * (2 + 3 + 1)],
+            [world.village, grocer, honey["partner_name"], 750 * (1 + 2 + 1)],
+            [world.other_village, world.baker, bread_b["partner_name"], 300 * (1 + 4 + 2)],
+        ]
+    ), "the orders cancelled or never collected are not sales"
+    check("nothing rolled up")
+    with world.db.unit_of_work() as uow:  # November 15th: October and its first days rolled up
+        figures.roll_up(uow, at(11, 15))
+    check("October rolled up")
+    for _replica in range(2):
+        with world.db.unit_of_work() as uow:
+            figures.roll_up(uow, NOW)
+    with world.db.unit_of_work() as uow:
+        assert sorted(uow.session.scalars(select(RolledMonth.month))) == [
+            date(2026, 10, 1),
+            date(2026, 11, 1),
+        ]
+        assert {
+            (r.month, r.village_id, r.partner_id): (r.sales_cents, r.days_sold)
+            for r in uow.session.scalars(select(RunningSales))
+            if r.village_id == world.village and r.partner_id == grocer
+        } == {
+            (date(2026, 10, 1), world.village, grocer): (750, 2),  # honey and the free tea
+            (date(2026, 11, 1), world.village, grocer): (750 * 4, 4),
+        }
+    check("October and November rolled up")
 
 
 @pytest.mark.broker

@@ -127,14 +127,16 @@ class FakeOrders:
     @rpc
     def sales_by_partner(self, date_from, date_to, village_ids=None):
         CALLS.append(("orders", "sales_by_partner", (date_from, date_to, village_ids)))
-        return [
-            row
-            for row in (
-                ["v002", "p001", "Fromagerie du Causse", 4550],
-                ["v149", "p002", "Boulangerie Martin", 1200],
-            )
-            if village_ids is None or row[0] in village_ids
-        ]
+        sold = [
+            (village, partner, cents)
+            for village, partner, cents in (("v002", 0, 4550), ("v149", 1, 1200))
+            if village_ids is None or village in village_ids
+        ]  # as figures.sales_by_partner_table sends them
+        return {
+            "villages": [village for village, _partner, _cents in sold],
+            "partners": [["p001", "Fromagerie du Causse"], ["p002", "Boulangerie Martin"]],
+            "sales": [[n, partner, cents] for n, (_v, partner, cents) in enumerate(sold)],
+        }
 
     @rpc
     def list_rounds(self, village_ids=None, on_date=None, partner_id=None):

@@ -13,6 +13,7 @@ from services.orders.models.figures import (
     MonthlyVillage,
     RolledDay,
     RolledMonth,
+    RunningSales,
 )
 from services.orders.models.help_requests import HelpRequest
 from services.orders.models.known import KnownMember, KnownVillage, KnownVolunteer, VillageStatus

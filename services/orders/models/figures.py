@@ -123,3 +123,20 @@ class MonthlySales(Base):
     partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_name: Mapped[str] = mapped_column(String(200))
     sales_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class RunningSales(Base):
+    """Sales by village and partner from the first month rolled up through `month` (its first day),
+    and on how many days of them the pair sold (a pair whose goods were all free still has a line):
+    the sales of any run of whole months are the difference of two months' rows, ~50,000 rows a
+    month on a national network however many months the run holds. A month's rows are its daily
+    rows added to the month before's, so months are rolled up in order."""
+
+    __tablename__ = "running_sales"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(200))
+    sales_cents: Mapped[int] = mapped_column(BigInteger)
+    days_sold: Mapped[int] = mapped_column(Integer)
