@@ -144,6 +144,23 @@ def drop_known_members() -> None:
     op.drop_table("known_members")
 
 
+def add_known_members_description() -> None:
+    """network_facts.KnownMemberColumns.address, consents and changed_at (`member.updated` keeps
+    the latest description): the rows already there are known as they registered."""
+    with op.batch_alter_table("known_members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("address", sa.String(length=330), nullable=True))
+        batch_op.add_column(sa.Column("consents", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("changed_at", UtcDateTime(), nullable=True))
+    op.execute("UPDATE known_members SET changed_at = registered_at")
+
+
+def drop_known_members_description() -> None:
+    with op.batch_alter_table("known_members", schema=None) as batch_op:
+        batch_op.drop_column("changed_at")
+        batch_op.drop_column("consents")
+        batch_op.drop_column("address")
+
+
 def add_known_villages_changed_at() -> None:
     """network_facts.KnownVillageColumns.changed_at (`village.updated` keeps the latest
     description): the rows already there changed when they opened."""

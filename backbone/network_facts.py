@@ -1,6 +1,6 @@
 """The network's facts every service keeps a copy of (event-carried state, published by members):
 villages (`village.opened`, `village.updated`), their status (`village.status_changed`) and
-members as other services see them (`member.registered`, `member.erased`).
+members as other services see them (`member.registered`, `member.updated`, `member.erased`).
 
 Each service keeps its copy in its own database: it declares the tables on its own `Base` with the
 mixins below, adding the columns of a village's description it reads beyond the common ones, and
@@ -63,8 +63,9 @@ class VillageStatusColumns:
 
 
 class KnownMemberColumns:
-    """A member as a service needs them (from `member.registered`); anonymised on `member.erased`:
-    the id stays (history keeps its shape), the name and tags go."""
+    """A member as a service needs them (from `member.registered` and `member.updated`, the latest
+    by `occurred_at` wins); anonymised on `member.erased`: the id stays (history keeps its shape),
+    the name, tags, address and consents go."""
 
     __tablename__ = "known_members"
 
@@ -72,8 +73,16 @@ class KnownMemberColumns:
     village_id: Mapped[str] = mapped_column(String(36), index=True)
     display_name: Mapped[str | None] = mapped_column(String(170), nullable=True)
     tags: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
+    # where they live, on one line (home deliveries); null until `member.updated` tells it
+    address: Mapped[str | None] = mapped_column(String(330), nullable=True)
+    consents: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # of the latest description applied (registered or updated): an older one arriving late loses
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def tag_set(self) -> set[str]:
+        return {t for t in (self.tags or "").split(",") if t}
 
 
 class KnownVillageOutput(Schema):
@@ -91,11 +100,16 @@ class KnownMemberOutput(Schema):
     village_id = fields.String()
     display_name = fields.String(allow_none=True)
     tags = fields.Method("_tags")
+    address = fields.String(allow_none=True)
+    consents = fields.Method("_consents")
     registered_at = fields.AwareDateTime(allow_none=True)
     erased_at = fields.AwareDateTime(allow_none=True)
 
     def _tags(self, row):
         return [t for t in (row.tags or "").split(",") if t]
+
+    def _consents(self, row):
+        return [c for c in (row.consents or "").split(",") if c]
 
 
 class NetworkFacts:
@@ -160,14 +174,34 @@ class NetworkFacts:
     # --- members --------------------------------------------------------------------------------
 
     def record_member_registered(self, uow, event: dict) -> None:
-        """A registration arriving after the erasure (out of order) does not bring the name back."""
-        payload = event["payload"]
-        row = self._member_row(uow, payload)
-        if row.erased_at is None:
-            row.display_name = payload["display_name"]
-            row.tags = ",".join(payload["tags"])
-            row.registered_at = event["occurred_at"]
+        """A registration arriving after the erasure (out of order) does not bring the name back,
+        nor one arriving after an update (`member.updated`) the older name and tags."""
+        row = self._member_row(uow, event["payload"])
+        row.registered_at = event["occurred_at"]
+        self._describe(row, event, ("display_name", "tags"))
         uow.commit()
+
+    def record_member_updated(self, uow, event: dict) -> None:
+        """`member.updated`: the newest description by `occurred_at` wins (a duplicate or an older
+        one arriving late changes nothing); an erased member stays erased."""
+        self._describe(
+            self._member_row(uow, event["payload"]),
+            event,
+            ("display_name", "tags", "address", "consents"),
+        )
+        uow.commit()
+
+    def _describe(self, row, event: dict, names: tuple[str, ...]) -> None:
+        """Write the payload's `names` on the member's row (locked by `_member_row`) unless it is
+        erased or already holds a newer description."""
+        occurred_at = event["occurred_at"]
+        if row.erased_at is not None or (row.changed_at and row.changed_at >= occurred_at):
+            return
+        payload = event["payload"]
+        for name in names:
+            value = payload[name]
+            setattr(row, name, ",".join(value) if isinstance(value, list) else value)
+        row.changed_at = occurred_at
 
     def erase_member(self, uow, event: dict) -> None:
         """`member.erased` on the member's row, anonymised (kept as a tombstone when the
@@ -175,7 +209,7 @@ class NetworkFacts:
         the service scrubs what else it holds about them in the same transaction."""
         row = self._member_row(uow, event["payload"])
         if row.erased_at is None:
-            row.display_name, row.tags = None, None
+            row.display_name, row.tags, row.address, row.consents = None, None, None, None
             row.erased_at = event["occurred_at"]
 
     def member_export(self, uow, member_id: str) -> dict | None:

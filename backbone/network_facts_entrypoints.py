@@ -1,6 +1,6 @@
 """The entrypoints by which a service keeps its copy of the network's facts
 (`backbone.network_facts`), written once: a service that keeps villages inherits
-`VillageFactsEntrypoints`, one that also keeps members as they registered inherits
+`VillageFactsEntrypoints`, one that also keeps members (registered, then edited) inherits
 `MemberFactsEntrypoints`, and names its bound `NetworkFacts` as `facts`:
 
     class EventsService(VillageFactsEntrypoints, MemberFactsEntrypoints):
@@ -46,3 +46,7 @@ class MemberFactsEntrypoints:
     @consume_event("member.registered")
     def on_member_registered(self, uow, event):
         self.facts.record_member_registered(uow, event)
+
+    @consume_event("member.updated")
+    def on_member_updated(self, uow, event):
+        self.facts.record_member_updated(uow, event)

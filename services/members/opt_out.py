@@ -49,9 +49,13 @@ def withdraw_contact(uow, token: str) -> dict:
     member = uow.session.get(Member, str(member_id))
     if member is None or member.erased_at is not None:
         return {"withdrawn": False}
+    from services.members import people  # people sends notices, which use this module
+
+    before = people.described(member)
     now = utcnow()
     active = [c for c in member.consents if c.purpose == "contact" and c.withdrawn_at is None]
     for consent in active:
         consent.withdrawn_at = now
+    people.announce_change(uow, member, before)
     uow.commit()
     return {"withdrawn": bool(active)}

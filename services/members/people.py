@@ -47,6 +47,33 @@ def _active_purposes(member: Member) -> set[str]:
     return {c.purpose for c in member.consents if c.withdrawn_at is None}
 
 
+def _one_line_address(member: Member) -> str | None:
+    town = " ".join(part for part in (member.postcode, member.city) if part)
+    return ", ".join(part for part in (member.address, town) if part) or None
+
+
+def described(member: Member) -> dict:
+    """The member as the other services keep them (`member.updated`; `member.registered` carries
+    its first four fields)."""
+    return {
+        "member_id": member.id,
+        "village_id": member.village_id,
+        "display_name": display_name(member),
+        "tags": sorted(t.tag for t in member.tags if t.tag in SERVICE_TAGS),
+        "address": _one_line_address(member),
+        "consents": sorted(_active_purposes(member)),
+    }
+
+
+def announce_change(uow, member: Member, before: dict) -> None:
+    """`member.updated` in the unit of work when what the other services keep of the member
+    changed since `before` (`described` taken before the edit); nothing otherwise, nothing
+    for an erased member (`member.erased` says it all)."""
+    after = described(member)
+    if member.erased_at is None and after != before:
+        uow.record_event("member.updated", after, village_id=member.village_id)
+
+
 def _as_dict(member: Member, duplicates=()) -> dict:
     return {
         **{name: getattr(member, name) for name in _SCALAR_FIELDS},
@@ -218,16 +245,15 @@ def new_member(uow, data: dict) -> tuple[Member, list[dict]]:
     ]
     uow.session.add(member)
     uow.session.flush()
+    registered = described(member)
     uow.record_event(
         "member.registered",
-        {
-            "member_id": member.id,
-            "village_id": member.village_id,
-            "display_name": display_name(member),
-            "tags": sorted(t.tag for t in member.tags if t.tag in SERVICE_TAGS),
-        },
+        {name: registered[name] for name in ("member_id", "village_id", "display_name", "tags")},
         village_id=member.village_id,
     )
+    # what registration does not carry (address, consents) follows at once, so that a reader
+    # knows a new member as well as an edited one
+    announce_change(uow, member, registered | {"address": None, "consents": []})
     return member, duplicates
 
 
@@ -242,7 +268,10 @@ def register_member(uow, data: dict) -> dict:
 
 
 def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
+    """Edit the record (what is given); a change other services keep is told them
+    (`member.updated`, same transaction)."""
     member = _member_in(uow, village_id, member_id)
+    before = described(member)
     for name in _SCALAR_FIELDS:
         if name in data:
             setattr(
@@ -271,6 +300,7 @@ def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
         )
         if not data.get("confirm_duplicate"):
             _refuse_duplicates(duplicates)
+    announce_change(uow, member, before)
     uow.commit()
     return _out.dump(_as_dict(member, duplicates))
 
@@ -278,7 +308,9 @@ def update_member(uow, village_id: str, member_id: str, data: dict) -> dict:
 def give_consent(uow, village_id: str, member_id: str, purpose: str) -> dict:
     member = _member_in(uow, village_id, member_id)
     if purpose not in _active_purposes(member):
+        before = described(member)
         member.consents.append(Consent(purpose=purpose, given_at=utcnow()))
+        announce_change(uow, member, before)
         uow.commit()
     return _out.dump(_as_dict(member))
 
@@ -289,8 +321,10 @@ def withdraw_consent(uow, village_id: str, member_id: str, purpose: str) -> dict
     active = [c for c in member.consents if c.purpose == purpose and c.withdrawn_at is None]
     if not active:
         raise Conflict("consent_not_given", "purpose")
+    before = described(member)
     for consent in active:
         consent.withdrawn_at = utcnow()
+    announce_change(uow, member, before)
     uow.commit()
     return _out.dump(_as_dict(member))
 

@@ -179,11 +179,15 @@ def _check_references(uow, data: dict, volunteer: Volunteer | None = None) -> No
         raise InvalidInput(errors)
 
 
-def _apply(volunteer: Volunteer, home_village_id: str, data: dict) -> None:
+def _apply(uow, volunteer: Volunteer, home_village_id: str, data: dict) -> None:
     if data.get("network_visible") and not _consents(volunteer.member):
+        from services.members import people  # people reads volunteers: imported here
+
+        before = people.described(volunteer.member)
         volunteer.member.consents.append(
             Consent(purpose=SHARING, given_at=utcnow())
         )  # the opt-in, dated
+        people.announce_change(uow, volunteer.member, before)
     for name in ("max_distance_km", "has_licence", "has_vehicle", "network_visible", "active"):
         if name in data:
             setattr(volunteer, name, data[name])
@@ -246,7 +250,9 @@ def create_volunteer(uow, data: dict, village_ids=None) -> dict:
         network_visible=False,
         active=True,
     )
-    _apply(volunteer, member.village_id, {**data, "village_ids": data.get("village_ids") or []})
+    _apply(
+        uow, volunteer, member.village_id, {**data, "village_ids": data.get("village_ids") or []}
+    )
     uow.session.add(volunteer)
     uow.session.flush()
     _announce(uow, volunteer)
@@ -257,7 +263,7 @@ def create_volunteer(uow, data: dict, village_ids=None) -> dict:
 def update_volunteer(uow, volunteer_id: str, data: dict, village_ids=None) -> dict:
     volunteer = _find(uow, volunteer_id, village_ids, manage=True)
     _check_references(uow, data, volunteer)
-    _apply(volunteer, volunteer.member.village_id, data)
+    _apply(uow, volunteer, volunteer.member.village_id, data)
     uow.session.flush()
     _announce(uow, volunteer)
     uow.commit()

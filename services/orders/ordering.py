@@ -15,7 +15,8 @@ Lines and confirmation:
 Every transition records its event (order.placed, order.confirmed, …) in the same transaction.
 
 Home delivery (on a round) is for members who cannot come: tagged fragile, reduced_mobility or
-no_car (HOME_DELIVERY_TAGS, from `member.registered`); an address is required.
+no_car (HOME_DELIVERY_TAGS, from `member.registered` and `member.updated`: a member tagged after
+registering may have it); at the address typed, else the member's own (`member.updated`).
 
 Idempotency: `idempotency_key` is unique per village; the same key sent again (a double click at the
 counter, a retry) answers the order already made, and two at once cannot
@@ -288,12 +289,24 @@ def place_order(uow, village_id: str, data, now: datetime | None = None) -> dict
     )
 
 
+def _home_address(member: KnownMember, typed: str | None) -> str:
+    """Where a home delivery goes: the address typed, else the member's own; refused (naming
+    each field at fault) for a member who can come or when no address is known."""
+    errors = {}
+    if not member.tag_set() & set(HOME_DELIVERY_TAGS):
+        errors["fulfilment"] = [msg("home_delivery_not_for_member")]
+    address = (typed or "").strip() or member.address
+    if not address:
+        errors["delivery_address"] = [msg("home_delivery_needs_address")]
+    if errors:
+        raise InvalidInput(errors)
+    return address
+
+
 def _check_and_create(uow, village_id: str, data: dict, now: datetime) -> dict:
     member = _known_member(uow, data["member_id"], village_id)
-    if data["fulfilment"] == "home_delivery" and not set((member.tags or "").split(",")) & set(
-        HOME_DELIVERY_TAGS
-    ):
-        raise InvalidInput({"fulfilment": [msg("home_delivery_not_for_member")]})
+    if data["fulfilment"] == "home_delivery":
+        data = {**data, "delivery_address": _home_address(member, data["delivery_address"])}
     if data["delivery_date"] < today(now):
         raise InvalidInput({"delivery_date": [msg("date_in_past")]})
     items = catalogue.items_of(uow, village_id, [line["item_id"] for line in data["lines"]])

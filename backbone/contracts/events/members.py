@@ -235,6 +235,40 @@ class MemberRegisteredV1(Schema):
     )
 
 
+MEMBER_CONSENT_PURPOSES = ("contact", "share_with_network", "photos", "newsletter")
+
+
+@registry.register(
+    "member.updated",
+    1,
+    publisher="members",
+    description="An inhabitant's record changed (name, profile tags, address, consents): the whole "
+    "description other services keep, sent whenever a part of it changes. Phone and e-mail stay "
+    "in the members service (it sends every notice); the address travels because home "
+    "deliveries need it. Readers keep the latest by `occurred_at` and never bring an erased "
+    "member back.",
+)
+class MemberUpdatedV1(MemberRegisteredV1):
+    address = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(max=330),
+        metadata={
+            "description": "Where they live, as a delivery needs it (street, postcode and town on "
+            "one line), or null when unknown."
+        },
+    )
+    consents = fields.List(
+        fields.String(validate=validate.OneOf(MEMBER_CONSENT_PURPOSES)),
+        required=True,
+        metadata={
+            "description": "Purposes they consent to now (withdrawn ones left out): "
+            + ", ".join(MEMBER_CONSENT_PURPOSES)
+            + "."
+        },
+    )
+
+
 @registry.register(
     "member.erased",
     1,

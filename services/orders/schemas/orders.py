@@ -52,7 +52,10 @@ class OrderInput(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=300),
-        metadata={"description": "Required for home_delivery."},
+        metadata={
+            "description": "Where to deliver (home_delivery); the member's address known from "
+            "`member.updated` when omitted."
+        },
     )
     truck_stop = fields.String(
         load_default=None,
@@ -71,11 +74,6 @@ class OrderInput(Schema):
 
     @validates_schema
     def _fulfilment(self, data, **kwargs):
-        if (
-            data.get("fulfilment") == "home_delivery"
-            and not (data.get("delivery_address") or "").strip()
-        ):
-            raise ValidationError(msg("home_delivery_needs_address"), "delivery_address")
         if data.get("fulfilment") == "truck_stop" and not (data.get("truck_stop") or "").strip():
             raise ValidationError(msg("truck_stop_missing"), "truck_stop")
         items = [line["item_id"] for line in data.get("lines") or []]

@@ -1,0 +1,21 @@
+"""known_members.address, consents, changed_at: member.updated keeps the latest description of a
+member
+
+Revision ID: 0020_member_updated
+Revises: 0019_help_request_reminded_at
+"""
+
+from backbone import migrations
+
+revision = "0020_member_updated"
+down_revision = "0019_help_request_reminded_at"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    migrations.add_known_members_description()
+
+
+def downgrade():
+    migrations.drop_known_members_description()
