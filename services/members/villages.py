@@ -63,6 +63,7 @@ def _described(village: Village) -> dict:
         "population": village.population,
         "latitude": village.latitude,
         "longitude": village.longitude,
+        "services": list(village.services or []),
     }
 
 

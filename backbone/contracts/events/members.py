@@ -65,13 +65,21 @@ class VillageOpenedV1(Schema):
     longitude = fields.Float(
         allow_none=True, metadata={"description": "Longitude of the hub (WGS 84), when known."}
     )
+    services = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        metadata={
+            "description": "Codes of what the hub offers (grocery, cafe, parcel_relay, lockers, "
+            "help_at_home, animations, bread_depot, local_products, postal_services…)."
+        },
+    )
 
 
 @registry.register(
     "village.updated",
     1,
     publisher="members",
-    description="A village's description changed (its name, commune, population or position): "
+    description="A village's description changed (its name, commune, population, position or the "
+    "services the hub offers): "
     "the whole description as `village.opened` gives it, with when it opened, so "
     "a reader that missed the opening can still record it. Readers keep the "
     "latest by `occurred_at`.",
