@@ -239,6 +239,12 @@ MESSAGES = {
         "Des villages vendent encore cette offre : retirez-la d'abord de leur catalogue.",
         "Villages still sell this offer: remove it from their catalogue first.",
     ),
+    "partner_sold_there": (
+        "Des villages vendent encore les offres de ce partenaire : retirez-les d'abord de leur "
+        "catalogue, ou gardez ces villages parmi ceux qu'il sert.",
+        "Villages still sell this partner's offers: remove them from their catalogue first, or "
+        "keep those villages among those it serves.",
+    ),
     "partner_ended": (
         "Ce partenariat a pris fin : plus d'offre, de catalogue, d'abonnement ni de clé pour ce "
         "partenaire.",

@@ -163,8 +163,8 @@ class AnimationPages:
         return url + ("?" + urlencode(query) if query else "")
 
     def _animation_form_choices(self, village_id: str) -> dict:
-        """The partners that may co-organise and the villages that may be invited: those the
-        events service knows (it refuses the others), a closed village left out."""
+        """The partners that may co-organise (those serving the village, as the events service
+        knows them) and the villages that may be invited (a closed village left out)."""
         villages = [
             v
             for v in self.events_rpc.known_villages()
@@ -172,7 +172,7 @@ class AnimationPages:
         ]
         return {
             "kinds": self.events_rpc.animation_kinds(),
-            "partners": self.events_rpc.known_partners(),
+            "partners": self.events_rpc.known_partners(village_id),
             "villages": villages,
             "frequencies": FREQUENCIES,
             "role_rows": range(ROLE_ROWS),

@@ -114,6 +114,7 @@ class BackofficePartnerPages:
     def _edit_partner(self, ctx, partner):
         contacts = _contacts(ctx.form)
         data = {
+            "village_ids": ctx.form.getlist("village_ids"),
             "relationships": ctx.form.getlist("relationships"),
             "contacts": contacts,
             "siret": (ctx.form.get("siret") or "").strip() or None,

@@ -156,16 +156,16 @@ class PartnerRoutes:
     @route(
         "PATCH",
         "/api/partners/<partner_id>",
-        summary="Modifier les relations, contacts ou SIRET d'un partenaire",
+        summary="Modifier les villages servis, relations, contacts ou SIRET d'un partenaire",
         tag="partenaires",
         roles=COORDINATOR,
         body=PartnerUpdateInput,
         response=PartnerOutput,
-        errors=(404,),
+        errors=(404, 409),
     )
     def update_partner(self, call):
-        """What is given replaces what was (relationships, contacts, SIRET);
-        the villages served stay."""
+        """What is given replaces what was (villages served, relationships, contacts, SIRET); a
+        village still selling the partner's offers cannot be left (409 naming them)."""
         return self.partners_rpc.update_partner(call.params["partner_id"], call.sent)
 
     # --- a partner's own offers (by API key) ------------------------------------------------------

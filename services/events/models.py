@@ -3,13 +3,13 @@ possible co-organisers and members."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
 from backbone.network_facts import KnownMemberColumns, KnownVillageColumns, VillageStatusColumns
 from backbone.state_machine import Event, Lifecycle
-from backbone.tables import UtcDateTime, new_id, service_metadata
+from backbone.tables import UtcDateTime, new_id, same_as, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -25,7 +25,8 @@ class KnownVillage(KnownVillageColumns, Base):
 
 
 class KnownPartner(Base):
-    """An organisation that may co-organise animations (from `partner.joined`)."""
+    """An organisation that may co-organise animations (from `partner.joined` and
+    `partner.updated`, the latest by `occurred_at` wins)."""
 
     __tablename__ = "known_partners"
 
@@ -33,6 +34,10 @@ class KnownPartner(Base):
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(40))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the villages it serves, empty: the whole network; null: not told yet (a row from before
+    # the events carried them), served everywhere until told
+    village_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("joined_at"))
 
 
 class KnownMember(KnownMemberColumns, Base):

@@ -23,16 +23,31 @@ known_villages = facts.known_villages
 record_member_registered = facts.record_member_registered
 
 
-def record_partner_joined(uow, event: dict) -> None:
-    payload = event["payload"]
-    uow.session.merge(
-        KnownPartner(
-            id=payload["partner_id"],
-            name=payload["name"],
-            kind=payload["kind"],
-            joined_at=event["occurred_at"],
-        )
+def record_partner(uow, event: dict) -> None:
+    """`partner.joined` or `partner.updated`: the newest description by `occurred_at` wins (a
+    duplicate or an older one arriving late changes nothing); when it joined comes from
+    `partner.joined` (a partner known first from an update is taken as joined then)."""
+    payload, occurred_at = event["payload"], event["occurred_at"]
+    description = {
+        "name": payload["name"],
+        "kind": payload["kind"],
+        "village_ids": sorted(payload["village_ids"]),
+    }
+    row = uow.ensure_row(
+        KnownPartner,
+        {
+            "id": payload["partner_id"],
+            **description,
+            "joined_at": occurred_at,
+            "changed_at": occurred_at,
+        },
     )
+    if event["type"] == "partner.joined":
+        row.joined_at = occurred_at
+    if row.changed_at < occurred_at:
+        for name, value in description.items():
+            setattr(row, name, value)
+        row.changed_at = occurred_at
     uow.commit()
 
 
@@ -52,8 +67,11 @@ def record_offer_published(uow, event: dict) -> None:
     uow.commit()
 
 
-def known_partners(uow) -> list[dict]:
+def known_partners(uow, village_id: str | None = None) -> list[dict]:
+    """By name; with `village_id`, those serving that village (or the whole network)."""
     rows = uow.session.scalars(select(KnownPartner).order_by(KnownPartner.name)).all()
+    if village_id is not None:
+        rows = [r for r in rows if not r.village_ids or village_id in r.village_ids]
     return KnownPartnerOutput(many=True).dump(rows)
 
 

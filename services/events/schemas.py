@@ -17,6 +17,9 @@ class KnownPartnerOutput(Schema):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
+    village_ids = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "Empty: the whole network."}
+    )
     joined_at = fields.AwareDateTime()
 
 

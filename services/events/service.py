@@ -36,15 +36,19 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
 
     @consume_event("partner.joined")
     def on_partner_joined(self, uow, event):
-        read_models.record_partner_joined(uow, event)
+        read_models.record_partner(uow, event)
+
+    @consume_event("partner.updated")
+    def on_partner_updated(self, uow, event):
+        read_models.record_partner(uow, event)
 
     @consume_event("offer.published")
     def on_offer_published(self, uow, event):
         read_models.record_offer_published(uow, event)
 
     @rpc_method()
-    def known_partners(self, uow):
-        return read_models.known_partners(uow)
+    def known_partners(self, uow, village_id=None):
+        return read_models.known_partners(uow, None if village_id is None else str(village_id))
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

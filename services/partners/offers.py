@@ -131,6 +131,19 @@ def update_offer(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     return _dump(uow, offer, partner)
 
 
+def withdraw_from_villages_not_served(uow, partner: Partner, served: set[str]) -> None:
+    """The partner serves only `served` from now on: its offers stop being offered elsewhere (each
+    changed offer published again). No catalogue sells them there (partners.update_partner
+    checked it)."""
+    for offer in uow.session.scalars(select(Offer).where(Offer.partner_id == partner.id)):
+        gone = [v for v in _villages(uow, offer.id) if v not in served]
+        for village_id in gone:
+            uow.session.delete(uow.session.get(OfferVillage, (offer.id, village_id)))
+        if gone:
+            offer.updated_at = utcnow()
+            _publish(uow, offer, partner, catalogue_changed=False)
+
+
 def set_availability(uow, partner_id: str, offer_id: str, data: dict) -> dict:
     """The partner is out of it (or has it again): unavailable in every village selling it."""
     partner = removal.active_partner(uow, partner_id)

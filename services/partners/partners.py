@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import exists, or_, select
 
 from backbone.clock import utcnow
-from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
+from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
 from services.partners.models import (
@@ -165,8 +165,46 @@ def get_partner(uow, partner_id: str) -> dict:
     return _dump(uow, partner, served_villages(uow, partner_id))
 
 
+def described(uow, partner: Partner) -> dict:
+    """The partner as the other services keep it (`partner.updated`)."""
+    return {
+        "partner_id": partner.id,
+        "name": partner.name,
+        "kind": partner.kind,
+        "village_ids": served_villages(uow, partner.id),
+        "relationships": relationships_of(uow, partner.id),
+    }
+
+
+def _serve(uow, partner: Partner, village_ids: list[str]) -> None:
+    """The villages a partner serves from now on (empty: the whole network). A village it stops
+    serving while a catalogue there still sells its offers is refused (409 naming those villages);
+    its offers stop being offered in the villages it no longer serves."""
+    from services.partners import catalogues, offers  # they read partners: imported here
+
+    unknown = [v for v in village_ids if uow.session.get(KnownVillage, v) is None]
+    if unknown:
+        raise InvalidInput({"village_ids": [msg("unknown_village", village=v) for v in unknown]})
+    selling = set(catalogues.villages_selling_partner(uow, partner.id))
+    still_sold = sorted(selling - set(village_ids)) if village_ids else []
+    if still_sold:
+        raise Conflict(
+            "partner_sold_there", field="village_ids", details={"village_ids": still_sold}
+        )
+    for row in uow.session.scalars(
+        select(PartnerVillage).where(PartnerVillage.partner_id == partner.id)
+    ):
+        uow.session.delete(row)
+    uow.session.flush()
+    for village_id in village_ids:
+        uow.session.add(PartnerVillage(partner_id=partner.id, village_id=village_id))
+    if village_ids:
+        offers.withdraw_from_villages_not_served(uow, partner, set(village_ids))
+
+
 def update_partner(uow, partner_id: str, data: dict) -> dict:
-    """Replace a partner's relationships, contacts or SIRET (what is given). When it becomes or
+    """Replace a partner's served villages, relationships, contacts or SIRET (what is given); a
+    change to what the other services keep is told them (`partner.updated`). When it becomes or
     stops being a shared supplier, every village selling its offers gets its catalogue again."""
     from services.partners import (
         catalogues,
@@ -175,8 +213,11 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
     partner = uow.session.get(Partner, str(partner_id))
     if partner is None:
         raise NotFound("partner", str(partner_id))
-    served = served_villages(uow, partner.id)
-    was_shared = is_shared_supplier(relationships_of(uow, partner.id), served)
+    before = described(uow, partner)
+    served = before["village_ids"]
+    was_shared = is_shared_supplier(before["relationships"], served)
+    if "village_ids" in data:
+        _serve(uow, partner, data["village_ids"])
     if "relationships" in data:
         for row in uow.session.scalars(
             select(PartnerRelationship).where(PartnerRelationship.partner_id == partner.id)
@@ -195,9 +236,12 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
     if "siret" in data:
         partner.siret = data["siret"].replace(" ", "") if data["siret"] else None
     uow.session.flush()
-    if is_shared_supplier(relationships_of(uow, partner.id), served) != was_shared:
+    after = described(uow, partner)
+    if is_shared_supplier(after["relationships"], after["village_ids"]) != was_shared:
         for village_id in catalogues.villages_selling_partner(uow, partner.id):
             catalogues.publish_catalogue(uow, village_id)
+    if after != before:
+        uow.record_event("partner.updated", after, village_id=None)
     uow.commit()
     return get_partner(uow, partner.id)
 

@@ -317,3 +317,23 @@ def test_the_coordinator_sees_figures_of_people_never_their_names(net):
     assert f"/console/villages/{village_id}/habitants" not in figures.text, "not in the menu"
     concierge = _get(net, "concierge", f"/console/villages/{village_id}/habitants")
     assert concierge.status_code == 200 and "Vialle" in concierge.text
+
+
+def test_the_coordinator_changes_the_villages_a_partner_serves(net):
+    village_id = net["village"]["id"]
+    _post(net, "coordinator", R + "/partenaires", name="Ferme du Plateau", kind="producer")
+    [partner] = net["partners"].list_partners(None, None, True)
+    path = f"{R}/partenaires/{partner['id']}"
+    assert (
+        partner["village_ids"] == []
+        and f'id="pv-{village_id}"' in _get(net, "coordinator", path).text
+    )
+    forged = _post(net, "coordinator", path, action="edit", village_ids="b" * 36)
+    assert forged.status_code == 400
+    assert _error_beside(forged.text, "village_ids") == f"Village inconnu : {'b' * 36}."
+    assert net["partners"].get_partner(partner["id"])["village_ids"] == [], "nothing written"
+    saved = _post(net, "coordinator", path, action="edit", village_ids=village_id)
+    assert saved.status_code == 303, saved.text[:500]
+    assert net["partners"].get_partner(partner["id"])["village_ids"] == [village_id]
+    page = _get(net, "coordinator", path).text
+    assert "sert Tarnac" in page and f'value="{village_id}" checked' in page

@@ -27,6 +27,24 @@ class PartnerJoinedV1(Schema):
     )
 
 
+@registry.register(
+    "partner.updated",
+    1,
+    publisher="partners",
+    village_scoped=False,
+    description="A partner's description changed (the villages it serves, its relationships): "
+    "the whole description, as `partner.joined` gives it and more, so that a reader that missed "
+    "the joining can still record it. Its contact people stay in the partners service. Readers "
+    "keep the latest by `occurred_at`.",
+)
+class PartnerUpdatedV1(PartnerJoinedV1):
+    relationships = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "supplier, logistics, client, funder, co_organiser."},
+    )
+
+
 # --- catalogues (services/partners): what the orders service needs to take an order without ever
 # calling partners. A village's whole catalogue travels each time (a snapshot, a few hundred items
 # at most), so a reader simply keeps the newest by `occurred_at` and replaces the village's items.

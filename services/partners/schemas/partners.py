@@ -108,9 +108,13 @@ class PartnerInput(Schema):
 
 
 class PartnerUpdateInput(Schema):
-    """A partner's profile, replaced field by field (what is omitted stays). The villages it serves
-    are not changed here: they were announced with `partner.joined`."""
+    """A partner's profile, replaced field by field (what is omitted stays), the villages it serves
+    included (`partner.updated` tells the other services)."""
 
+    village_ids = fields.List(
+        fields.String(validate=validate.Length(equal=36)),
+        metadata={"description": "Villages served; empty: the whole network."},
+    )
     relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)))
     contacts = fields.List(fields.Nested(ContactInput), validate=validate.Length(max=20))
     siret = fields.String(allow_none=True)
@@ -123,6 +127,8 @@ class PartnerUpdateInput(Schema):
             raise ValidationError(msg("partner_details_missing"), "relationships")
         if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
             raise ValidationError(msg("relationship_listed_twice"), "relationships")
+        if len(set(data.get("village_ids") or [])) != len(data.get("village_ids") or []):
+            raise ValidationError(msg("village_listed_twice"), "village_ids")
 
 
 class ContactOutput(Schema):
