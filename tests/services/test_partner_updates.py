@@ -148,9 +148,7 @@ def test_its_offers_stop_being_offered_where_it_no_longer_serves(producer):
     offer = _offer(database, partner["id"], villages[:2])
     _update(database, partner["id"], village_ids=villages[1:3])
     with database.unit_of_work() as uow:
-        assert offers.get_offer(uow, partner["id"], offer["id"])["village_ids"] == [
-            villages[1]
-        ]
+        assert offers.get_offer(uow, partner["id"], offer["id"])["village_ids"] == [villages[1]]
     assert _events(database, "offer.published")[-1]["village_ids"] == [villages[1]]
 
 
