@@ -270,6 +270,16 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Un·e invité·e a besoin d'un nom et d'un téléphone.",
         "A guest needs a name and a phone.",
     ),
+    "attendance_before_start": (
+        "Présents : l'appel se fait à partir du début de l'animation ({starts}), pas avant.",
+        "Present: attendance is taken from the animation's start ({starts}), not before.",
+    ),
+    "attendance_too_late": (
+        "Présents : l'appel se fait au plus {days} jours après la fin de l'animation (jusqu'au "
+        "{until}) ; il est trop tard.",
+        "Present: attendance is taken at most {days} days after the animation ends (until "
+        "{until}); it is too late.",
+    ),
     "holds_no_role": (
         "Ne tient aucun rôle à cette animation : {member}.",
         "Holds no role at this animation: {member}.",

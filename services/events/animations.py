@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.formats import day_and_time
 from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.tables import new_id
@@ -50,6 +51,9 @@ from services.events.schemas import (
 )
 
 ACTIVE = ("registered", "waiting")
+# the roll call (and the volunteers' hours it credits) is taken from the animation's start until
+# this many days after its end: late enough for a concierge back from a weekend, never ahead
+ATTENDANCE_DAYS_AFTER = 7
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -563,14 +567,48 @@ def _count_present(animation: Animation, data: dict) -> tuple[int, int | None]:
     return sum(1 for r in came if r.member_id is not None) + guests, guests
 
 
-def take_attendance(uow, animation_id, data: dict, village_ids) -> dict:
-    """Once, by the host: the animation is held, `animation.attended` credits each volunteer's
-    minutes (their given minutes, or the animation's duration) and carries the people reached
-    (members present + guests present) and the guests. A second attendance is a 409."""
+def _attendance_window(animation: Animation, now: datetime) -> None:
+    """The roll call is taken once the animation has begun and at most ATTENDANCE_DAYS_AFTER days
+    after it ends (hours are credited to the volunteers then, never ahead); otherwise refused,
+    naming the people present field and the dates."""
+    if now < animation.starts_at:
+        raise InvalidInput(
+            {
+                "present": [
+                    msg(
+                        "attendance_before_start",
+                        starts=day_and_time(animation.starts_at, weekday=True),
+                    )
+                ]
+            }
+        )
+    until = animation.ends_at + timedelta(days=ATTENDANCE_DAYS_AFTER)
+    if now > until:
+        raise InvalidInput(
+            {
+                "present": [
+                    msg(
+                        "attendance_too_late",
+                        days=ATTENDANCE_DAYS_AFTER,
+                        until=day_and_time(until, weekday=True),
+                    )
+                ]
+            }
+        )
+
+
+def take_attendance(
+    uow, animation_id, data: dict, village_ids, now: datetime | None = None
+) -> dict:
+    """Once, by the host, within the attendance window (`_attendance_window`): the animation is
+    held, `animation.attended` credits each volunteer's minutes (their given minutes, or the
+    animation's duration) and carries the people reached (members present + guests present) and
+    the guests. A second attendance is a 409."""
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     if animation.status == "held":
         raise Conflict("attendance_already_taken", details={"animation_id": animation.id})
     _must_be_scheduled(animation)
+    _attendance_window(animation, now or utcnow())
     roles = {h.member_id: h for h in animation.role_volunteers}
     if data["volunteers"] is None:
         minutes = max(

@@ -265,15 +265,33 @@ def test_an_animation_is_programmed_then_people_register_and_attendance_is_taken
         capacity="0",
     )
     assert bad.status_code == 400 and "Champ obligatoire." in _errors(bad.text)
-    day = datetime.date.today().isoformat()
+    kind = re.findall(r'<option value="([a-z_]+)"', bad.text)[0]
+    ahead = post(
+        "/animations",
+        kind=kind,
+        title="Atelier couture",
+        place="Salle des fêtes",
+        day=(datetime.date.today() + datetime.timedelta(days=2)).isoformat(),
+        start="14:00",
+        end="16:00",
+        capacity="5",
+    )
+    early = post(ahead.url, action="attendance", people_reached="3")
+    assert early.status_code == 400
+    assert any(
+        e.startswith("Présents : l'appel se fait à partir du début de l'animation")
+        for e in _errors(early.text)
+    ), _errors(early.text)
+    # yesterday's: the roll call may be taken up to a week after
+    day = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
     made = post(
         "/animations",
-        kind=re.findall(r'<option value="([a-z_]+)"', bad.text)[0],
+        kind=kind,
         title="Atelier tricot",
         place="Salle des fêtes",
         day=day,
-        start="23:00",
-        end="23:30",
+        start="14:00",
+        end="16:00",
         capacity="1",
     )
     assert "/animations/" in made.url and "Atelier tricot" in made.text

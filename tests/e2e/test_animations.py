@@ -77,6 +77,14 @@ def animation_body(**change):
     return body
 
 
+def begun(**change):
+    """An animation that began an hour ago: its roll call may be taken."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    return animation_body(
+        starts_at=start.isoformat(), ends_at=(start + timedelta(hours=2)).isoformat(), **change
+    )
+
+
 def register(stack, path, headers, body):
     """Registration retried while the events service has not yet heard of a new member (400)."""
 
@@ -95,7 +103,7 @@ def test_full_animation_waiting_list_promotion_and_attendance_credited_once(stac
     lucie = stack.login("lucie@maillage.test")
     bourg = villages["bourg-aux-chenes"]
     people = [new_member(stack, bourg, lucie) for _ in range(3)]
-    created = post(stack, f"/api/villages/{bourg}/animations", lucie, animation_body(), 201)
+    created = post(stack, f"/api/villages/{bourg}/animations", lucie, begun(), 201)
     assert created["kind_label"] == "Beauté avec vendeuses à domicile"
     path = f"/api/villages/{bourg}/animations/{created['id']}"
 
@@ -449,9 +457,18 @@ def test_attendance_counts_people_reached_and_a_suggestion_names_its_answer(stac
     lucie = stack.login("lucie@maillage.test")
     bourg = villages["bourg-aux-chenes"]
     person = new_member(stack, bourg, lucie)
-    created = post(
-        stack, f"/api/villages/{bourg}/animations", lucie, animation_body(capacity=5), 201
+    early = post(stack, f"/api/villages/{bourg}/animations", lucie, animation_body(capacity=5), 201)
+    refused = requests.post(
+        stack.url(f"/api/villages/{bourg}/animations/{early['id']}/attendance"),
+        headers=lucie,
+        json={"people_reached": 3},
+        timeout=10,
     )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["present"][0].startswith(
+        "Présents : l'appel se fait à partir du début"
+    )
+    created = post(stack, f"/api/villages/{bourg}/animations", lucie, begun(capacity=5), 201)
     path = f"/api/villages/{bourg}/animations/{created['id']}"
     came = register(stack, path, lucie, {"member_id": person})["registration"]
     guest = register(

@@ -32,6 +32,7 @@ from services.events.schemas import (
 from services.events.service import EventsService
 
 START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
+DURING = START + timedelta(hours=1)  # when the roll call is taken
 
 
 def outbox(database, type_):
@@ -192,6 +193,45 @@ def test_bad_animation_input_names_each_field(world):
         animations.get_animation(uow, aid, [villages[1]])  # another village's concierge
 
 
+def test_attendance_is_taken_from_the_start_to_a_week_after_the_end_and_credits_only_then(world):
+    database, villages, members, _ = world
+    with database.unit_of_work() as uow:
+        aid = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input())
+        )["id"]
+    with database.unit_of_work() as uow:
+        animations.fill_role(
+            uow, aid, load(RoleFillInput(), {"member_id": members[4], "role": "accueil"}), None
+        )
+    ends = START + timedelta(hours=2)
+    last = ends + timedelta(days=animations.ATTENDANCE_DAYS_AFTER)
+    refused = {
+        "attendance_before_start": START - timedelta(minutes=1),
+        "attendance_too_late": last + timedelta(minutes=1),
+    }
+    for code, at in refused.items():
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
+            animations.take_attendance(
+                uow, aid, load(AttendanceInput(), {"people_reached": 4}), None, now=at
+            )
+        [message] = err.value.errors_fr["present"]
+        assert message.startswith("Présents : l'appel se fait"), message
+        assert [m.code for m in err.value.errors["present"]] == [code]
+    assert "jusqu'au samedi 12/12 à 17h00" in str(err.value.errors_fr), "the last day, in Paris"
+    assert outbox(database, "animation.attended") == [], "no hours credited ahead"
+    with database.unit_of_work() as uow:
+        assert animations.get_animation(uow, aid, None)["status"] == "scheduled"
+    with database.unit_of_work() as uow:
+        held = animations.take_attendance(
+            uow, aid, load(AttendanceInput(), {"people_reached": 4}), None, now=last
+        )
+    assert held["status"] == "held"
+    [attended] = outbox(database, "animation.attended")
+    assert attended["payload"]["volunteers"] == [
+        {"member_id": members[4], "role": "accueil", "minutes": 120}
+    ]
+
+
 def test_roles_attendance_once_and_cancellation(world):
     database, villages, members, _ = world
     with database.unit_of_work() as uow:
@@ -221,16 +261,19 @@ def test_roles_attendance_once_and_cancellation(world):
                 {"people_reached": 9, "volunteers": [{"member_id": members[3], "minutes": 60}]},
             ),
             None,
+            now=DURING,
         )
     assert "volunteers" in stranger.value.errors
 
     with database.unit_of_work() as uow:
         held = animations.take_attendance(
-            uow, aid, load(AttendanceInput(), {"people_reached": 9}), None
+            uow, aid, load(AttendanceInput(), {"people_reached": 9}), None, now=DURING
         )
     assert held["status"] == "held" and held["people_reached"] == 9
     with database.unit_of_work() as uow, pytest.raises(Conflict) as again:
-        animations.take_attendance(uow, aid, load(AttendanceInput(), {"people_reached": 9}), None)
+        animations.take_attendance(
+            uow, aid, load(AttendanceInput(), {"people_reached": 9}), None, now=DURING
+        )
     assert again.value.reason == "attendance_already_taken"
     [attended] = outbox(database, "animation.attended")
     assert attended["payload"]["volunteers"] == [

@@ -36,6 +36,7 @@ from services.events.schemas import (
 )
 
 START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
+DURING = START + timedelta(hours=1)  # when the roll call is taken
 
 
 def outbox(database, type_):
@@ -155,7 +156,7 @@ def test_an_animation_open_to_another_village(world):
             [guest_village],
         ),
         lambda uow: animations.take_attendance(
-            uow, aid, load(AttendanceInput(), {"people_reached": 3}), [guest_village]
+            uow, aid, load(AttendanceInput(), {"people_reached": 3}), [guest_village], now=DURING
         ),
         lambda uow: animations.cancel_animation(uow, aid, load(CancelInput(), {}), [guest_village]),
     ):
@@ -324,12 +325,16 @@ def test_attendance_counts_people_reached_from_those_present(world):
     ]
     for body, field in bad:
         with database.unit_of_work() as uow, pytest.raises(InvalidInput) as err:
-            animations.take_attendance(uow, aid, load(AttendanceInput(), body), [host])
+            animations.take_attendance(uow, aid, load(AttendanceInput(), body), [host], now=DURING)
         assert field in err.value.errors, body
 
     with database.unit_of_work() as uow:
         held = animations.take_attendance(
-            uow, aid, load(AttendanceInput(), {"present": registered[:3], "walk_ins": 2}), [host]
+            uow,
+            aid,
+            load(AttendanceInput(), {"present": registered[:3], "walk_ins": 2}),
+            [host],
+            now=DURING,
         )
     # two members and one registered guest came, and two people without registering
     assert (held["people_reached"], held["guests"]) == (5, 3)
@@ -352,7 +357,7 @@ def test_attendance_counts_people_reached_from_those_present(world):
         )["id"]
     with database.unit_of_work() as uow:
         counted = animations.take_attendance(
-            uow, other, load(AttendanceInput(), {"people_reached": 12}), [host]
+            uow, other, load(AttendanceInput(), {"people_reached": 12}), [host], now=DURING
         )
     assert (counted["people_reached"], counted["guests"]) == (12, None)
 
@@ -687,6 +692,7 @@ def test_figures_per_village(world):
                 },
             ),
             None,
+            now=DURING,
         )
     with database.unit_of_work() as uow:  # scheduled, another month: not held, not in the period
         animations.create_animation(
