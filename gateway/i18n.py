@@ -239,6 +239,12 @@ MESSAGES = {
         "Des villages vendent encore cette offre : retirez-la d'abord de leur catalogue.",
         "Villages still sell this offer: remove it from their catalogue first.",
     ),
+    "volunteer_busy": (
+        "Cette personne est déjà attendue pour {mission} à {village}, {when} – {until} : les "
+        "heures se chevauchent ou ne laissent pas le temps du trajet entre les villages.",
+        "This volunteer is already expected for {mission} in {village}, {when} – {until}: the "
+        "hours overlap or leave no time to travel between the villages.",
+    ),
     "partner_sold_there": (
         "Des villages vendent encore les offres de ce partenaire : retirez-les d'abord de leur "
         "catalogue, ou gardez ces villages parmi ceux qu'il sert.",

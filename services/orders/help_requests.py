@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.formats import clock_time, day_and_time
 from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.state_machine import record_events
@@ -276,6 +277,56 @@ def _commit_and_answer(uow, request: HelpRequest) -> dict:
     return answer
 
 
+BOOKED = ("assigned", "accepted")  # a volunteer's coups de main that hold their time
+
+
+def _refuse_double_booking(uow, request: HelpRequest, member_id: str) -> None:
+    """A volunteer is never asked for two coups de main they cannot both do, in any village: the
+    hours overlap, or leave too little time to travel between the villages
+    (`matching.clashes`). Refused (409 naming volunteer_id) with where and when they are
+    already expected."""
+    day = timedelta(days=1)
+    others = uow.session.scalars(
+        select(HelpRequest).where(
+            HelpRequest.volunteer_member_id == member_id,
+            HelpRequest.status.in_(BOOKED),
+            HelpRequest.id != request.id,
+            HelpRequest.starts_at < request.ends_at + day,
+            HelpRequest.ends_at > request.starts_at - day,
+        )
+    ).all()
+    if not others:
+        return
+    places = coordinates(uow)
+    mission = {
+        "village_id": request.village_id,
+        "starts_at": request.starts_at,
+        "ends_at": request.ends_at,
+    }
+    for other in sorted(others, key=lambda o: o.starts_at):
+        if matching.clashes(
+            mission,
+            {
+                "village_id": other.village_id,
+                "starts_at": other.starts_at,
+                "ends_at": other.ends_at,
+            },
+            places,
+        ):
+            village = uow.session.get(KnownVillage, other.village_id)
+            raise Conflict(
+                "volunteer_busy",
+                field="volunteer_id",
+                details={
+                    "mission": "un coup de main",
+                    "village": village.name if village else other.village_id,
+                    "when": day_and_time(other.starts_at, weekday=True),
+                    "until": clock_time(other.ends_at),
+                    "help_request_id": other.id,
+                },
+            )
+
+
 def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
     """The concierge picks one of the current candidates (anyone else is a
     409 naming volunteer_id)."""
@@ -290,6 +341,7 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
             field="volunteer_id",
             details={"volunteer_id": data["volunteer_id"]},
         )
+    _refuse_double_booking(uow, request, chosen["member_id"])
     record_events(uow, request.move_to("assigned", now))
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
     request.unmatched_reason = None

@@ -44,6 +44,33 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+# --- a volunteer's time between two missions ----------------------------------------------------
+
+RURAL_SPEED_KMH = 40  # door to door on small roads, as the crow flies between the villages
+TRAVEL_WHEN_UNKNOWN = timedelta(minutes=45)  # between two villages whose positions are not known
+
+
+def travel_time(from_village: str, to_village: str, coordinates: dict) -> timedelta:
+    """Time to go from one village to another: none within a village, the distance at
+    RURAL_SPEED_KMH when both positions are known, TRAVEL_WHEN_UNKNOWN otherwise."""
+    if from_village == to_village:
+        return timedelta(0)
+    a, b = coordinates.get(from_village), coordinates.get(to_village)
+    if a is None or b is None:
+        return TRAVEL_WHEN_UNKNOWN
+    return timedelta(hours=haversine_km(a, b) / RURAL_SPEED_KMH)
+
+
+def clashes(mission: dict, other: dict, coordinates: dict) -> bool:
+    """Whether one volunteer cannot do both missions ({village_id, starts_at, ends_at}): they
+    overlap, or leave too little time to travel from one village to the other."""
+    gap = travel_time(mission["village_id"], other["village_id"], coordinates)
+    return (
+        other["starts_at"] < mission["ends_at"] + gap
+        and mission["starts_at"] < other["ends_at"] + gap
+    )
+
+
 def _at(day: date, hhmm: str) -> datetime:
     if hhmm == "24:00":
         return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=PARIS)

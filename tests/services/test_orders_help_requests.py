@@ -535,3 +535,57 @@ def test_every_message_of_these_schemas_reads_in_french(schema, data):
         schema.load(data)
 
     assert without_code(err.value.messages) == []
+
+
+def _request(database, village, requester, starts, minutes):
+    with database.unit_of_work() as uow:
+        return help_requests.create_help_request(
+            uow,
+            village,
+            load(
+                HelpRequestInput(),
+                body(
+                    requester,
+                    starts_at=starts.isoformat(),
+                    ends_at=(starts + timedelta(minutes=minutes)).isoformat(),
+                ),
+            ),
+            now=NOW,
+        )["id"]
+
+
+def _assign(database, hid, volunteer_id, village):
+    with database.unit_of_work() as uow:
+        return help_requests.assign(
+            uow, hid, load(AssignInput(), {"volunteer_id": volunteer_id}), [village], now=NOW
+        )
+
+
+def test_a_volunteer_is_never_booked_twice_nor_without_time_to_travel_between_villages(world):
+    database, bourg, aubin, requester, stranger, people = world
+    thierry, _member = people["thierry"]
+    at_home = _request(database, aubin, stranger, SATURDAY - timedelta(hours=1), 60)  # 9:00-10:00
+    _assign(database, at_home, thierry, aubin)
+    # 35 km to the Bourg at 40 km/h: 10:30 leaves half an hour, not the 53 minutes of the road
+    too_soon = _request(database, bourg, requester, SATURDAY + timedelta(minutes=30), 60)
+    with pytest.raises(Conflict) as busy:
+        _assign(database, too_soon, thierry, bourg)
+    assert (busy.value.reason, busy.value.field) == ("volunteer_busy", "volunteer_id")
+    assert busy.value.details["village"] == "Saint-Aubin"
+    assert busy.value.details["when"] == "samedi 05/12 à 09h00"
+    with database.unit_of_work() as uow:
+        assert uow.session.get(HelpRequest, too_soon).status == "requested", "nothing written"
+    in_time = _request(database, bourg, requester, SATURDAY + timedelta(hours=1), 60)  # 11:00
+    assert _assign(database, in_time, thierry, bourg)["status"] == "assigned"
+
+    sandrine, _member = people["sandrine"]  # one village: one mission after the other is fine
+    first = _request(database, bourg, requester, SATURDAY - timedelta(hours=1), 60)
+    then = _request(database, bourg, requester, SATURDAY, 60)
+    _assign(database, first, sandrine, bourg)
+    assert _assign(database, then, sandrine, bourg)["status"] == "assigned"
+    overlapping = _request(database, bourg, requester, SATURDAY + timedelta(minutes=30), 60)
+    with pytest.raises(Conflict):
+        _assign(database, overlapping, sandrine, bourg)
+    with database.unit_of_work() as uow:  # a cancelled coup de main frees the hours
+        help_requests.cancel(uow, then, load(HelpCancelInput(), {}), [bourg], now=NOW)
+    assert _assign(database, overlapping, sandrine, bourg)["status"] == "assigned"
