@@ -24,6 +24,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from backbone import volunteer_bookings
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.formats import day_and_time
@@ -39,6 +40,7 @@ from services.events.models import (
     KnownVillage,
     Registration,
     RoleVolunteer,
+    VolunteerBooking,
     VolunteerRole,
 )
 from services.events.schemas import (
@@ -530,6 +532,68 @@ def change_capacity(uow, animation_id, data: dict, village_ids) -> dict:
     return _dump(uow, animation, village_ids)
 
 
+def _what(animation: Animation) -> str:
+    return f"l'animation « {animation.title} »"
+
+
+def _refuse_double_booking(uow, animation: Animation, member_id: str) -> None:
+    """A volunteer never holds a role they cannot do: another animation's role, or a coup de main
+    (orders' `help_request.volunteer_booking`), in any village, at overlapping hours or leaving
+    too little time to travel between the villages (backbone/volunteer_bookings.py; this service
+    knows no village's position, so TRAVEL_WHEN_UNKNOWN between two villages). Refused (409 naming
+    member_id) with what, where and when they are already expected."""
+    mission = {
+        "village_id": animation.village_id,
+        "starts_at": animation.starts_at,
+        "ends_at": animation.ends_at,
+    }
+    around = volunteer_bookings.SEARCH_AROUND
+    roles = uow.session.scalars(
+        select(Animation)
+        .join(RoleVolunteer, RoleVolunteer.animation_id == Animation.id)
+        .where(
+            RoleVolunteer.member_id == member_id,
+            Animation.id != animation.id,
+            Animation.status == "scheduled",
+            Animation.starts_at < animation.ends_at + around,
+            Animation.ends_at > animation.starts_at - around,
+        )
+    ).all()
+    others = [(_what(a), a.village_id, a.starts_at, a.ends_at) for a in roles] + [
+        (b.what, b.village_id, b.starts_at, b.ends_at)
+        for b in volunteer_bookings.booked_elsewhere(uow, VolunteerBooking, member_id, mission)
+    ]
+    for what, village_id, starts_at, ends_at in sorted(others, key=lambda o: o[2]):
+        other = {"village_id": village_id, "starts_at": starts_at, "ends_at": ends_at}
+        if volunteer_bookings.clashes(mission, other, {}):
+            village = uow.session.get(KnownVillage, village_id)
+            raise Conflict(
+                "volunteer_busy",
+                field="member_id",
+                details=volunteer_bookings.refusal_details(
+                    what, village.name if village else village_id, starts_at, ends_at
+                ),
+            )
+
+
+def _announce_booking(uow, animation: Animation, member_id: str, booked: bool) -> None:
+    """`animation.volunteer_booking`: the orders service keeps the roles holding a volunteer's
+    time."""
+    uow.record_event(
+        "animation.volunteer_booking",
+        {
+            "booking_id": f"animation:{animation.id}:{member_id}",
+            "member_id": member_id,
+            "village_id": animation.village_id,
+            "starts_at": animation.starts_at,
+            "ends_at": animation.ends_at,
+            "what": _what(animation)[:200],
+            "booked": booked,
+        },
+        village_id=animation.village_id,
+    )
+
+
 def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
     _must_be_scheduled(animation)
@@ -544,7 +608,9 @@ def fill_role(uow, animation_id, data: dict, village_ids) -> dict:
         raise Conflict(
             "role_full", field="role", details={"role": role.role, "needed": role.needed}
         )
+    _refuse_double_booking(uow, animation, data["member_id"])
     animation.role_volunteers.append(RoleVolunteer(member_id=data["member_id"], role=role.role))
+    _announce_booking(uow, animation, data["member_id"], True)
     uow.commit()
     return _dump(uow, animation, village_ids)
 
@@ -666,6 +732,8 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
         utcnow(),
         data["reason"],
     )
+    for holder in animation.role_volunteers:
+        _announce_booking(uow, animation, holder.member_id, False)
     uow.record_event(
         "animation.cancelled",
         {

@@ -3,7 +3,8 @@ data (read_models.record_member_erased; guests by animations.erase_guest and the
 A table added without a rule here fails tests/services/test_erasure_rules.py."""
 
 ERASURE: dict[str, str] = {
-    "known_members": "display_name and tags emptied, erased_at set "
+    "volunteer_bookings": "member_id is an id only; what names the mission, never a person",
+    "known_members": "display_name, tags, address and consents emptied, erased_at set "
     "(read_models.record_member_erased)",
     "suggestions": "text replaced by ERASED_TEXT (read_models.record_member_erased); "
     "the category stays",

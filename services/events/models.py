@@ -10,6 +10,7 @@ from backbone.clock import utcnow
 from backbone.network_facts import KnownMemberColumns, KnownVillageColumns, VillageStatusColumns
 from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, new_id, same_as, service_metadata
+from backbone.volunteer_bookings import VolunteerBookingColumns
 
 
 class Base(DeclarativeBase):
@@ -46,6 +47,11 @@ class KnownMember(KnownMemberColumns, Base):
 
 class VillageStatus(VillageStatusColumns, Base):
     pass
+
+
+class VolunteerBooking(VolunteerBookingColumns, Base):
+    """The coups de main holding a volunteer's time (`help_request.volunteer_booking`): an
+    animation role never overlaps one (backbone/volunteer_bookings.py)."""
 
 
 class Animation(Base):

@@ -3,7 +3,7 @@ Thin: the rules live in animations.py and suggestions.py."""
 
 from nameko.timer import timer
 
-from backbone import config
+from backbone import config, volunteer_bookings
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
@@ -13,6 +13,7 @@ from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFa
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.events import animations, figures, read_models, suggestions
+from services.events.models import VolunteerBooking
 from services.events.schemas import (
     AnimationInput,
     AttendanceInput,
@@ -49,6 +50,10 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     @rpc_method()
     def known_partners(self, uow, village_id=None):
         return read_models.known_partners(uow, None if village_id is None else str(village_id))
+
+    @consume_event("help_request.volunteer_booking")
+    def on_help_request_volunteer_booking(self, uow, event):
+        volunteer_bookings.record_booking(uow, VolunteerBooking, event)
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

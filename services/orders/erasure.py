@@ -3,7 +3,8 @@ data (the rules live in read_models.record_member_erased and the modules it call
 without a rule here fails tests/services/test_erasure_rules.py."""
 
 ERASURE: dict[str, str] = {
-    "known_members": "display_name and tags emptied, erased_at set "
+    "volunteer_bookings": "member_id is an id only; what names the mission, never a person",
+    "known_members": "display_name, tags, address and consents emptied, erased_at set "
     "(read_models.record_member_erased)",
     "orders": "delivery_address and note emptied; the order stays, counted (ordering.scrub_member)",
     "parcels": "sender_name and description emptied (parcels.scrub_member); "

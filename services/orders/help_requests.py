@@ -22,15 +22,21 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from backbone import volunteer_bookings
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
-from backbone.formats import clock_time, day_and_time
 from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.state_machine import record_events
 from services.orders import matching
 from services.orders.idempotency import made_once
-from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
+from services.orders.models import (
+    CatalogueItem,
+    HelpRequest,
+    KnownMember,
+    KnownVillage,
+    VolunteerBooking,
+)
 from services.orders.schemas.help_requests import (
     HELP_STATUS_LABELS,
     HelpRequestOutput,
@@ -281,50 +287,61 @@ BOOKED = ("assigned", "accepted")  # a volunteer's coups de main that hold their
 
 
 def _refuse_double_booking(uow, request: HelpRequest, member_id: str) -> None:
-    """A volunteer is never asked for two coups de main they cannot both do, in any village: the
-    hours overlap, or leave too little time to travel between the villages
-    (`matching.clashes`). Refused (409 naming volunteer_id) with where and when they are
-    already expected."""
-    day = timedelta(days=1)
-    others = uow.session.scalars(
-        select(HelpRequest).where(
-            HelpRequest.volunteer_member_id == member_id,
-            HelpRequest.status.in_(BOOKED),
-            HelpRequest.id != request.id,
-            HelpRequest.starts_at < request.ends_at + day,
-            HelpRequest.ends_at > request.starts_at - day,
-        )
-    ).all()
-    if not others:
-        return
-    places = coordinates(uow)
+    """A volunteer is never asked for a coup de main they cannot do: another one, or an animation
+    role (events' `animation.volunteer_booking`), in any village, at overlapping hours or leaving
+    too little time to travel between the villages (backbone/volunteer_bookings.py). Refused (409
+    naming volunteer_id) with what, where and when they are already expected."""
     mission = {
         "village_id": request.village_id,
         "starts_at": request.starts_at,
         "ends_at": request.ends_at,
     }
-    for other in sorted(others, key=lambda o: o.starts_at):
-        if matching.clashes(
-            mission,
-            {
-                "village_id": other.village_id,
-                "starts_at": other.starts_at,
-                "ends_at": other.ends_at,
-            },
-            places,
-        ):
-            village = uow.session.get(KnownVillage, other.village_id)
+    around = volunteer_bookings.SEARCH_AROUND
+    own = uow.session.scalars(
+        select(HelpRequest).where(
+            HelpRequest.volunteer_member_id == member_id,
+            HelpRequest.status.in_(BOOKED),
+            HelpRequest.id != request.id,
+            HelpRequest.starts_at < request.ends_at + around,
+            HelpRequest.ends_at > request.starts_at - around,
+        )
+    ).all()
+    others = [("un coup de main", o.village_id, o.starts_at, o.ends_at) for o in own] + [
+        (b.what, b.village_id, b.starts_at, b.ends_at)
+        for b in volunteer_bookings.booked_elsewhere(uow, VolunteerBooking, member_id, mission)
+    ]
+    if not others:
+        return
+    places = coordinates(uow)
+    for what, village_id, starts_at, ends_at in sorted(others, key=lambda o: o[2]):
+        other = {"village_id": village_id, "starts_at": starts_at, "ends_at": ends_at}
+        if volunteer_bookings.clashes(mission, other, places):
+            village = uow.session.get(KnownVillage, village_id)
             raise Conflict(
                 "volunteer_busy",
                 field="volunteer_id",
-                details={
-                    "mission": "un coup de main",
-                    "village": village.name if village else other.village_id,
-                    "when": day_and_time(other.starts_at, weekday=True),
-                    "until": clock_time(other.ends_at),
-                    "help_request_id": other.id,
-                },
+                details=volunteer_bookings.refusal_details(
+                    what, village.name if village else village_id, starts_at, ends_at
+                ),
             )
+
+
+def _announce_booking(uow, request: HelpRequest, member_id: str, booked: bool) -> None:
+    """`help_request.volunteer_booking`: the events service keeps the coups de main holding a
+    volunteer's time."""
+    uow.record_event(
+        "help_request.volunteer_booking",
+        {
+            "booking_id": f"help_request:{request.id}",
+            "member_id": member_id,
+            "village_id": request.village_id,
+            "starts_at": request.starts_at,
+            "ends_at": request.ends_at,
+            "what": "un coup de main",
+            "booked": booked,
+        },
+        village_id=request.village_id,
+    )
 
 
 def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None = None) -> dict:
@@ -346,6 +363,7 @@ def assign(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     request.volunteer_id, request.volunteer_member_id = chosen["volunteer_id"], chosen["member_id"]
     request.unmatched_reason = None
     record_events(uow, [request.people_event("help_request.assigned")])
+    _announce_booking(uow, request, chosen["member_id"], True)
     return _commit_and_answer(uow, request)
 
 
@@ -375,6 +393,8 @@ def cancel(uow, help_request_id, data: dict, village_ids, now: datetime | None =
     request = _find(uow, help_request_id, village_ids, lock=True)
     record_events(uow, request.move_to("cancelled", now or utcnow()))
     request.cancel_reason = data["reason"]
+    if request.volunteer_member_id:
+        _announce_booking(uow, request, request.volunteer_member_id, False)
     return _commit_and_answer(uow, request)
 
 
@@ -419,6 +439,7 @@ def answer(uow, help_request_id, member_id: str, data: dict, now: datetime | Non
             details={"current": request.status, "requested": "requested", "allowed": []},
         )
     record_events(uow, request.move_to("requested", now))
+    _announce_booking(uow, request, str(member_id), False)
     request.declined_member_ids = ",".join([*_declined(request), str(member_id)])
     request.declined_at = now
     request.volunteer_id = request.volunteer_member_id = None

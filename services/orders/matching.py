@@ -17,58 +17,20 @@ Each candidate carries its reasons, in French, as shown to the concierge. When t
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, time, timedelta
 
 from backbone.clock import PARIS
+from backbone.volunteer_bookings import haversine_km
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LEVELS = {"debutant": 1, "confirme": 2, "expert": 3}
 LEVEL_LABELS = {"debutant": "débutant", "confirme": "confirmé", "expert": "expert"}
-EARTH_RADIUS_KM = 6371.0
 
 UNMATCHED_REASONS = {
     "no_skill": "Aucun·e bénévole n'a cette compétence.",
     "not_available": "Personne n'est disponible sur ce créneau.",
     "out_of_reach": "Aucun·e bénévole disponible ne dessert ce village ni n'habite assez près.",
 }
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (latitude, longitude) points, in km."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-# --- a volunteer's time between two missions ----------------------------------------------------
-
-RURAL_SPEED_KMH = 40  # door to door on small roads, as the crow flies between the villages
-TRAVEL_WHEN_UNKNOWN = timedelta(minutes=45)  # between two villages whose positions are not known
-
-
-def travel_time(from_village: str, to_village: str, coordinates: dict) -> timedelta:
-    """Time to go from one village to another: none within a village, the distance at
-    RURAL_SPEED_KMH when both positions are known, TRAVEL_WHEN_UNKNOWN otherwise."""
-    if from_village == to_village:
-        return timedelta(0)
-    a, b = coordinates.get(from_village), coordinates.get(to_village)
-    if a is None or b is None:
-        return TRAVEL_WHEN_UNKNOWN
-    return timedelta(hours=haversine_km(a, b) / RURAL_SPEED_KMH)
-
-
-def clashes(mission: dict, other: dict, coordinates: dict) -> bool:
-    """Whether one volunteer cannot do both missions ({village_id, starts_at, ends_at}): they
-    overlap, or leave too little time to travel from one village to the other."""
-    gap = travel_time(mission["village_id"], other["village_id"], coordinates)
-    return (
-        other["starts_at"] < mission["ends_at"] + gap
-        and mission["starts_at"] < other["ends_at"] + gap
-    )
 
 
 def _at(day: date, hhmm: str) -> datetime:

@@ -14,7 +14,7 @@ Stops are dicts with at least `kind` (home_delivery, truck_stop, supplier_pickup
 from __future__ import annotations
 
 from backbone.errors import Conflict
-from services.orders.matching import haversine_km
+from backbone.volunteer_bookings import haversine_km
 
 Point = tuple[float, float]
 

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from backbone import volunteer_bookings
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
@@ -22,6 +23,7 @@ from services.orders import (
     vehicles,
     volunteers,
 )
+from services.orders.models import VolunteerBooking
 from services.orders.schemas.help_requests import (
     AnswerInput,
     AssignInput,
@@ -74,6 +76,10 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     @consume_event("volunteer.available")
     def on_volunteer_available(self, uow, event):
         volunteers.record_volunteer_available(uow, event)
+
+    @consume_event("animation.volunteer_booking")
+    def on_animation_volunteer_booking(self, uow, event):
+        volunteer_bookings.record_booking(uow, VolunteerBooking, event)
 
     @rpc_method()
     def known_volunteers(self, uow, village_id=None, skill=None):

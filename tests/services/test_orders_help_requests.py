@@ -10,13 +10,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from backbone import volunteer_bookings
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
 from backbone.tables import OutboxEvent
 from services.orders import help_requests, volunteers
-from services.orders.models import CatalogueItem, HelpRequest, KnownMember, KnownVillage
+from services.orders.models import (
+    CatalogueItem,
+    HelpRequest,
+    KnownMember,
+    KnownVillage,
+    VolunteerBooking,
+)
 from services.orders.schemas.help_requests import (
     AssignInput,
     DoneInput,
@@ -589,3 +596,40 @@ def test_a_volunteer_is_never_booked_twice_nor_without_time_to_travel_between_vi
     with database.unit_of_work() as uow:  # a cancelled coup de main frees the hours
         help_requests.cancel(uow, then, load(HelpCancelInput(), {}), [bourg], now=NOW)
     assert _assign(database, overlapping, sandrine, bourg)["status"] == "assigned"
+
+
+def test_an_animation_role_known_from_events_holds_the_volunteer_and_orders_tells_its_own(world):
+    database, bourg, aubin, requester, _stranger, people = world
+    sandrine, sandrine_member = people["sandrine"]
+    role = parse_envelope(
+        build_envelope(
+            "animation.volunteer_booking",
+            {
+                "booking_id": f"animation:a-1:{sandrine_member}",
+                "member_id": sandrine_member,
+                "village_id": aubin,
+                "starts_at": SATURDAY - timedelta(hours=1),
+                "ends_at": SATURDAY,
+                "what": "l'animation « Loto »",
+                "booked": True,
+            },
+            village_id=aubin,
+            source="events",
+        )
+    )
+    with database.unit_of_work() as uow:
+        volunteer_bookings.record_booking(uow, VolunteerBooking, role)
+    hid = _request(database, bourg, requester, SATURDAY + timedelta(minutes=30), 60)
+    with pytest.raises(Conflict) as busy:
+        _assign(database, hid, sandrine, bourg)
+    assert busy.value.details["mission"] == "l'animation « Loto »"
+    assert busy.value.details["village"] == "Saint-Aubin"
+    later = _request(database, bourg, requester, SATURDAY + timedelta(hours=1), 60)
+    _assign(database, later, sandrine, bourg)
+    with database.unit_of_work() as uow:
+        help_requests.cancel(uow, later, load(HelpCancelInput(), {}), [bourg], now=NOW)
+    told = [e["payload"] for e in outbox(database, "help_request.volunteer_booking")]
+    assert [(t["booking_id"], t["member_id"], t["booked"]) for t in told] == [
+        (f"help_request:{later}", sandrine_member, True),
+        (f"help_request:{later}", sandrine_member, False),
+    ]

@@ -4,6 +4,7 @@ The members service consumes `animation.attended` (volunteer roles credit the ti
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from backbone.contracts.events.orders import VolunteerBookingV1
 from backbone.contracts.registry import registry
 from backbone.messages import msg
 from backbone.schemas import Schema
@@ -257,3 +258,15 @@ class SuggestionAnsweredV1(Schema):
             "null when not said."
         ),
     )
+
+
+@registry.register(
+    "animation.volunteer_booking",
+    1,
+    publisher="events",
+    description="An animation role holds a volunteer's time (the role filled), or no longer does "
+    "(the animation cancelled): the orders service keeps it so that a coup de main never "
+    "overlaps it. Readers keep the latest by `occurred_at`.",
+)
+class AnimationVolunteerBookingV1(VolunteerBookingV1):
+    pass

@@ -560,3 +560,44 @@ class HelpRequestAcceptedV1(HelpRequestPeopleV1):
 )
 class HelpRequestReminderDueV1(HelpRequestPeopleV1):
     pass
+
+
+# --- a volunteer's time: the missions that hold it, in either service ----------------------------
+
+
+class VolunteerBookingV1(Schema):
+    """One mission holding a volunteer's time (a coup de main in orders, an animation role in
+    events): the other service keeps it to refuse booking them twice
+    (backbone/volunteer_bookings.py)."""
+
+    booking_id = fields.String(
+        required=True,
+        metadata={"description": "The mission: `help_request:<id>` or `animation:<id>:<member>`."},
+    )
+    member_id = fields.String(
+        required=True, metadata={"description": "Member id of the volunteer."}
+    )
+    village_id = fields.String(required=True, metadata={"description": "Where the mission is."})
+    starts_at = fields.AwareDateTime(required=True, metadata={"description": "Start (UTC)."})
+    ends_at = fields.AwareDateTime(required=True, metadata={"description": "End (UTC)."})
+    what = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "What it is, in French, as a refusal names it."},
+    )
+    booked = fields.Boolean(
+        required=True,
+        metadata={"description": "False once the mission no longer holds them (cancelled…)."},
+    )
+
+
+@registry.register(
+    "help_request.volunteer_booking",
+    1,
+    publisher="orders",
+    description="A coup de main holds a volunteer's time (asked), or no longer does (cancelled, "
+    "declined): the events service keeps it so that an animation role never overlaps it. "
+    "Readers keep the latest by `occurred_at`.",
+)
+class HelpRequestVolunteerBookingV1(VolunteerBookingV1):
+    pass

@@ -16,7 +16,13 @@ from services.orders.models.figures import (
     RunningSales,
 )
 from services.orders.models.help_requests import HelpRequest
-from services.orders.models.known import KnownMember, KnownVillage, KnownVolunteer, VillageStatus
+from services.orders.models.known import (
+    KnownMember,
+    KnownVillage,
+    KnownVolunteer,
+    VillageStatus,
+    VolunteerBooking,
+)
 from services.orders.models.orders import Order, OrderLine
 from services.orders.models.parcels import Parcel
 from services.orders.models.rounds import Round, RoundStop, Vehicle

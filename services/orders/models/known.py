@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backbone.clock import utcnow
 from backbone.network_facts import KnownMemberColumns, KnownVillageColumns, VillageStatusColumns
 from backbone.tables import UtcDateTime
+from backbone.volunteer_bookings import VolunteerBookingColumns
 from services.orders.models.base import Base
 
 
@@ -52,3 +53,8 @@ class KnownVolunteer(Base):
     )  # beyond the villages served
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VolunteerBooking(VolunteerBookingColumns, Base):
+    """The animation roles holding a volunteer's time (`animation.volunteer_booking`): a coup de
+    main never overlaps one (backbone/volunteer_bookings.py)."""
