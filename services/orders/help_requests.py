@@ -8,7 +8,9 @@ Events (outbox, same transaction): `help_request.requested` when asked (demand s
 map); `help_request.unmatched` when nobody can take it (missing-skill signal);
 `help_request.assigned`, `help_request.accepted` and, once the day before,
 `help_request.reminder_due` for the members' notices; and `help_request.completed` with the minutes
-once the requester confirmed: members credits the volunteer's time bank once (its inbox). Matching
+once the requester confirmed: members credits the volunteer's time bank once (its inbox);
+`help_request.volunteer_booking` when a coup de main holds a volunteer's time or gives it back (the
+events service keeps it: backbone/volunteer_bookings.py). Matching
 is `matching.rank_candidates` over the volunteers' read model; candidates are recomputed each time
 they are shown.
 
