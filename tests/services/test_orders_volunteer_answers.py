@@ -33,7 +33,7 @@ def _volunteer(database, village, name):
                 "home_village_id": village,
                 "village_ids": [village],
                 "skills": [{"skill": "bricolage", "level": "confirme"}],
-                "availability": [{"day": "saturday", "start": "09:00", "end": "12:00"}],
+                "availability": [{"day": "saturday", "start": "09:00", "end": "18:00"}],
                 "max_distance_km": None,
                 "has_licence": True,
                 "has_vehicle": True,
@@ -72,7 +72,7 @@ def proposed(service_db):
     bernard = _volunteer(database, village, "Bernard Couderc")
     sandrine = _volunteer(database, village, "Sandrine Rebière")
     ids = []
-    for _ in range(2):
+    for hours in (0, 2):  # one after the other: a volunteer is never asked for both at once
         with database.unit_of_work() as uow:
             created = help_requests.create_help_request(
                 uow,
@@ -83,8 +83,8 @@ def proposed(service_db):
                         "requester_member_id": requester,
                         "skill": "bricolage",
                         "place": "3 rue du Lavoir",
-                        "starts_at": SATURDAY.isoformat(),
-                        "ends_at": (SATURDAY + timedelta(hours=2)).isoformat(),
+                        "starts_at": (SATURDAY + timedelta(hours=hours)).isoformat(),
+                        "ends_at": (SATURDAY + timedelta(hours=hours + 2)).isoformat(),
                     },
                 ),
                 now=NOW,
@@ -112,7 +112,7 @@ def test_the_volunteer_accepts_one_and_declines_the_other(proposed):
     database, village, (first, second), bernard, sandrine = proposed
     with database.unit_of_work() as uow:
         mine = help_requests.volunteer_help_requests(uow, bernard[1], now=NOW)
-        assert sorted(r["id"] for r in mine) == sorted([first, second])  # same time: by id
+        assert [r["id"] for r in mine] == [first, second]  # by time
         assert mine[0]["requester_name"] == "Marcelle Vergne" and mine[0]["candidates"] == []
         assert help_requests.volunteer_help_requests(uow, sandrine[1], now=NOW) == []
     for hid in (first, second):
