@@ -1,14 +1,14 @@
 """known_members.address, consents, changed_at: member.updated keeps the latest description of a
 member
 
-Revision ID: 0020_member_updated
-Revises: 0019_help_request_reminded_at
+Revision ID: 0021_member_updated
+Revises: 0020_running_sales
 """
 
 from backbone import migrations
 
-revision = "0020_member_updated"
-down_revision = "0019_help_request_reminded_at"
+revision = "0021_member_updated"
+down_revision = "0020_running_sales"
 branch_labels = None
 depends_on = None
 
