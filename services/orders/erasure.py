@@ -31,4 +31,5 @@ ERASURE: dict[str, str] = {
     "daily_sales": "not personal: partners",
     "monthly_partner_sales": "not personal: partners",
     "monthly_sales": "not personal: partners",
+    "running_sales": "not personal: villages' and partners' totals",
 }
