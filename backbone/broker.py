@@ -8,6 +8,7 @@ consumer has reconnected, which nameko's consumer (kombu's ConsumerMixin) does b
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import amqp.exceptions
 import kombu.exceptions
@@ -32,7 +33,21 @@ RETRY_AFTER_SECONDS = 5  # told to a caller when a service or the broker is away
 
 class SafeQueueConsumer(QueueConsumer):
     """nameko's queue consumer whose ack and requeue never raise for a lost connection: the
-    broker has then already taken the message back and will deliver it again."""
+    broker has then already taken the message back and will deliver it again. `broker_connected`
+    says whether it consumes right now (what a process's readiness reads, backbone/operations.py):
+    set once its consumers are declared on a connection, cleared as soon as that connection is
+    lost, until kombu's reconnection brings them back."""
+
+    broker_connected = False
+
+    @contextmanager
+    def consumer_context(self, **kwargs):
+        with super().consumer_context(**kwargs) as context:
+            self.broker_connected = True
+            try:
+                yield context
+            finally:
+                self.broker_connected = False
 
     def ack_message(self, message):
         try:

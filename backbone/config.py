@@ -36,6 +36,10 @@ DEAD_LETTER_QUEUE = "maillage.dead-letters"
 PARTNERS_EXCHANGE = "maillage.partners"
 # set by `maillage run` for its processes: the file where it tells what it knows of them
 SUPERVISOR_STATUS_ENV = "MAILLAGE_SUPERVISOR_STATUS"
+# the port and address of a process's /livez, /readyz and /metrics (backbone/operations.py): 8080
+# on every address in a container; `maillage run` gives each process its own port on 127.0.0.1
+OPS_PORT_ENV = "MAILLAGE_OPS_PORT"
+OPS_HOST_ENV = "MAILLAGE_OPS_HOST"
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 MIN_SECRET_LENGTH = 32

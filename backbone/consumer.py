@@ -44,7 +44,7 @@ from kombu.pools import producers
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
-from backbone import config, topology
+from backbone import config, metrics, topology
 from backbone.broker import SafeQueueConsumer
 from backbone.contracts import ContractError, parse_envelope
 from backbone.dependencies import DatabaseProvider
@@ -181,7 +181,9 @@ class EventConsumer(Consumer):
             log.error(
                 "invalid event on %s, dead-lettered: the body is not JSON: %s", self.queue_name, exc
             )
-            self._dead_letter_and_ack(message, f"invalid event: the body is not JSON ({exc})")
+            self._dead_letter_and_ack(
+                message, f"invalid event: the body is not JSON ({exc})", kind="invalid"
+            )
             return
         try:
             envelope = parse_envelope(raw)
@@ -191,7 +193,7 @@ class EventConsumer(Consumer):
                 )
         except (ValueError, ContractError) as exc:
             log.error("invalid event on %s, dead-lettered: %s", self.queue_name, exc)
-            self._dead_letter_and_ack(message, f"invalid event: {exc}")
+            self._dead_letter_and_ack(message, f"invalid event: {exc}", kind="invalid")
             return
         if self.batch:
             self._waiting.append((envelope, message))
@@ -273,17 +275,18 @@ class EventConsumer(Consumer):
             reason = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
             log.error("%s failed %d times, dead-lettered: %s", self.queue_name, attempts, reason)
             self._dead_letter_and_ack(
-                message, f"handler failed {attempts} times: {reason}", attempts
+                message, f"handler failed {attempts} times: {reason}", attempts, kind="failed"
             )
         else:
             delay = min(config.retry_delay() * 2 ** (attempts - 1), 30.0)
             log.warning(
                 "%s failed (attempt %d), requeued in %.1fs", self.queue_name, attempts, delay
             )
+            metrics.EVENTS_RETRIED.labels(self.queue_name, _type_of(message)).inc()
             eventlet.sleep(delay)  # ride out a short outage (a database restarting) before retrying
             self.queue_consumer.requeue_message(message)
 
-    def _dead_letter_and_ack(self, message, reason: str, attempts: int = 1):
+    def _dead_letter_and_ack(self, message, reason: str, attempts: int = 1, *, kind: str):
         try:
             self.queue_consumer.dead_letter(message, self.queue_name, reason, attempts)
         except Exception:  # the broker went away: leave it to redelivery
@@ -291,6 +294,19 @@ class EventConsumer(Consumer):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.queue_name, _type_of(message), kind).inc()
+
+
+def _type_of(message) -> str:
+    """The event type of a message as a metric label: its `type` property (the relay sets it), else
+    the envelope's; `unknown` when neither names a known contract."""
+    type_ = (message.properties or {}).get("type")
+    if type_ is None:
+        try:
+            type_ = json.loads(message.body).get("type")
+        except (ValueError, AttributeError):
+            type_ = None
+    return metrics.event_type_label(type_)
 
 
 def claim_and_handle(uow, consumer: str, handle: Callable, event: dict | list[dict]) -> bool:
@@ -298,17 +314,30 @@ def claim_and_handle(uow, consumer: str, handle: Callable, event: dict | list[di
     `uow`, call `handle(uow, what is new)` and commit. Returns whether `handle` ran: False for a
     duplicate (a batch: nothing new), which is left alone. When `handle` raises, nothing is
     committed, the claim included, so that the redelivered event is handled again."""
+    events = event if isinstance(event, list) else [event]
     if isinstance(event, list):
         new = uow.claim_many(consumer, event)
-        if not new:
-            return False
+        handled = new
     elif uow.claim(consumer, event):
-        new = event
+        new, handled = event, [event]
     else:
-        return False
-    handle(uow, new)
-    uow.commit()
-    return True
+        new, handled = None, []
+    if handled:
+        handle(uow, new)
+        uow.commit()
+    _count_consumed(consumer, events, handled)
+    return bool(handled)
+
+
+def _count_consumed(consumer: str, events: list[dict], handled: list[dict]) -> None:
+    """Once committed: the handled events as consumed, the others as inbox duplicates."""
+    handled_ids = {e["event_id"] for e in handled}
+    for envelope in events:
+        if envelope["event_id"] in handled_ids:
+            handled_ids.discard(envelope["event_id"])  # a batch naming it twice handled it once
+            metrics.EVENTS_CONSUMED.labels(consumer, envelope["type"]).inc()
+        else:
+            metrics.INBOX_DUPLICATES.labels(consumer, envelope["type"]).inc()
 
 
 def consume_event(*event_types: str, batch: int = 0):

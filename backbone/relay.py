@@ -43,7 +43,7 @@ import time
 import pika
 from sqlalchemy.exc import SQLAlchemyError
 
-from backbone import config, failpoints, logs, topology
+from backbone import config, failpoints, logs, metrics, operations, topology
 from backbone.db import make_engine
 from backbone.relay_lock import single_active_relay
 from backbone.relay_outbox import HandedRows, OutboxReader, PublishedMarker
@@ -77,6 +77,9 @@ class OutboxRelay:
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self._stopping = False
+        # standby (waiting for the lock another replica holds), connecting (to the broker), or
+        # publishing: what its readiness reads
+        self.state = "standby"
         self._lock = None
         self._lock_checked_at = 0.0
         self._paused_until = 0.0
@@ -99,10 +102,12 @@ class OutboxRelay:
         try:
             while not self._stopping:
                 # waits while another relay is active
+                self.state = "standby"
                 with single_active_relay(
                     self.engine, self.service, stopping=lambda: self._stopping, sleep=self._sleep
                 ) as lock:
                     self._lock = lock
+                    self.state = "connecting"
                     while not self._stopping and lock.held():
                         self._publish_until_disconnected()
         finally:
@@ -144,6 +149,17 @@ class OutboxRelay:
     def pending_count(self) -> int:
         return self._reader.pending_count()
 
+    def not_ready(self) -> str | None:
+        """None when it can do its work (publishing, or standing by behind another replica's
+        lock), else why not: the broker it cannot reach, or its database."""
+        if self.state == "connecting":
+            return "broker: not connected (retrying)"
+        try:
+            metrics.ping(self.engine)
+        except Exception as exc:  # noqa: BLE001  any failure: the database cannot serve
+            return f"database: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return None
+
     # --- connection ------------------------------------------------------------------------
 
     def _on_connection_open(self, connection):
@@ -155,6 +171,7 @@ class OutboxRelay:
 
     def _on_connection_closed(self, connection, reason):
         self._channel = None
+        self.state = "connecting"
         self._reset_flight()
         if not self._stopping:
             log.warning("%s relay: connection closed: %s", self.service, reason)
@@ -173,6 +190,7 @@ class OutboxRelay:
 
     def _start_publishing(self):
         self._backoff = 0.5
+        self.state = "publishing"
         log.info("%s relay: publishing to %s", self.service, _safe(self.amqp_uri))
         self._schedule_poll(0)
 
@@ -342,6 +360,18 @@ def run_relays(services: list[str]) -> int:
     dies stops the others and the process exits with 1, so whoever supervises it restarts it
     (never a process where one service's events silently stopped flowing)."""
     relays = [OutboxRelay(service) for service in services]
+    for relay in relays:  # /livez, /readyz, /metrics when MAILLAGE_OPS_PORT is set
+        operations.attach(f"{relay.service}-relay", relay.not_ready)
+        metrics.register_database(relay.service, relay.engine)
+    try:
+        return _run(relays)
+    finally:
+        for relay in relays:
+            metrics.unregister_database(relay.service, relay.engine)
+            operations.detach(f"{relay.service}-relay")
+
+
+def _run(relays: list[OutboxRelay]) -> int:
     if len(relays) == 1:
         relays[0].run()
         return 0

@@ -7,7 +7,7 @@ from collections import deque
 
 import pika
 
-from backbone import config, failpoints
+from backbone import config, failpoints, metrics
 
 RECENT_IDS = 20_000  # ids published on a channel remembered, so a handed row is not sent twice
 
@@ -23,6 +23,7 @@ class ConfirmedPublisher:
         self.service = service
         self._delivery_tag = 0
         self._in_flight: dict[int, int] = {}  # delivery tag -> outbox row id
+        self._types: dict[int, str] = {}  # delivery tag -> event type (the published counter)
         self._handed_in_flight: set[int] = set()
         self._recent: deque[int] = deque(maxlen=remember)
         self._recent_ids: set[int] = set()
@@ -52,6 +53,7 @@ class ConfirmedPublisher:
         )
         self._delivery_tag += 1
         self._in_flight[self._delivery_tag] = row_id
+        self._types[self._delivery_tag] = type_
         if handed:
             self._handed_in_flight.add(row_id)
         if len(self._recent) == self._recent.maxlen:
@@ -75,9 +77,13 @@ class ConfirmedPublisher:
 
     def settle(self, method) -> list[int]:
         """The row ids a broker's `Basic.Ack` or `Basic.Nack` (`multiple` or not) is about, no
-        longer in flight."""
+        longer in flight; those acked are counted as published."""
         tag = method.delivery_tag
         tags = [t for t in self._in_flight if t <= tag] if method.multiple else [tag]
         row_ids = [self._in_flight.pop(t) for t in tags if t in self._in_flight]
         self._handed_in_flight.difference_update(row_ids)
+        types = [self._types.pop(t) for t in tags if t in self._types]
+        if isinstance(method, pika.spec.Basic.Ack):  # confirmed: published (a nack is re-sent)
+            for type_ in types:
+                metrics.EVENTS_PUBLISHED.labels(self.service, type_).inc()
         return row_ids

@@ -77,6 +77,12 @@ def _secret() -> str:
     return path.read_text().strip()
 
 
+def check_secret() -> None:
+    """Raises unless the token signing key is there to be used (the gateway's readiness)."""
+    if not _secret():
+        raise ValueError("GATEWAY_SECRET is empty")
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(_secret(), salt="maillage-staff-token")
 

@@ -116,3 +116,27 @@ def network_health(amqp_uri: str, proxies: dict) -> tuple[int, dict]:
     if processes:
         body["processes"] = processes
     return (503 if cannot_take_orders else 200), body
+
+
+def gateway_readiness(container) -> tuple[int, dict]:
+    """`GET /readyz` of the gateway: whether it can serve requests itself, its session secret and
+    its broker connection (RPC replies come back on it). Never the services: a service that is
+    down is one route's 503 (and /health's report), not a reason to restart or unroute the
+    gateway that serves every other route."""
+    from backbone.broker import SafeQueueConsumer
+    from gateway import auth
+
+    checks = {}
+    try:
+        auth.check_secret()
+        checks["secret"] = "ok"
+    except Exception as exc:  # noqa: BLE001  missing, unreadable: the gateway cannot sign sessions
+        checks["secret"] = f"{type(exc).__name__}: {exc}"[:300]
+    consumers = [ext for ext in container.subextensions if isinstance(ext, SafeQueueConsumer)]
+    connected = consumers and all(consumer.broker_connected for consumer in consumers)
+    checks["broker"] = "ok" if connected else "not connected (reconnecting)"
+    failing = {name: why for name, why in checks.items() if why != "ok"}
+    if failing:
+        reason = "; ".join(f"{name}: {why}" for name, why in failing.items())
+        return 503, {"status": "not ready", "reason": reason, "parts": checks}
+    return 200, {"status": "ready", "parts": checks}

@@ -17,6 +17,7 @@ OpenAPI document is generated from.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -28,6 +29,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from backbone import metrics
 from backbone.schemas import load
 from gateway import access_log, auth, json_body, paging
 from gateway.access_log import QuerylessLogProtocol
@@ -90,21 +92,29 @@ class Call:
 class JsonWsgiApp(WsgiApp):
     """Every request gets its id and its access line (gateway/access_log.py); every answer the
     id and the security headers; unknown routes and wrong methods answer in JSON like everything
-    else."""
+    else. Every request is counted and timed here, API and console alike, under its route's
+    template (backbone/metrics.py); a streamed answer (a CSV export) is timed until its first byte
+    is ready."""
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         request_id = access_log.assign(environ)
         start_response = access_log.watch(environ, start_response)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
+        route = metrics.UNMATCHED_ROUTE
         try:
             provider, values = adapter.match()
+            route = provider.url  # the template (bounded labels), never the path itself
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
             response = response_for(exc, request_id, path=request.path, method=request.method)
         add_security_headers(response)
         response.headers["X-Request-Id"] = request_id
+        metrics.observe_http(
+            route, request.method, response.status_code, time.perf_counter() - started
+        )
         return response(environ, start_response)
 
 

@@ -10,7 +10,11 @@ services in one process, each with its own workers, queues and relay).
 while it keeps dying (RESTART_FIRST doubled up to RESTART_MAX; back to RESTART_FIRST once it ran
 STABLE_AFTER seconds), and each exit is reported with its last error. Only the operator's stop
 stops the network. What the supervisor knows is written to a status file (`status_path`, given to
-every process as MAILLAGE_SUPERVISOR_STATUS) that the gateway's `/health` shows."""
+every process as MAILLAGE_SUPERVISOR_STATUS) that the gateway's `/health` shows.
+
+Each process but the gateway (which answers on its own port) gets a free port of its own for its
+`/livez`, `/readyz` and `/metrics` (MAILLAGE_OPS_PORT, on 127.0.0.1; backbone/operations.py), kept
+across its restarts and written in the status file as `ops_port`."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,6 +54,7 @@ class Process:
     restart_at: float | None = None  # set while it waits to be started again
     last_exit: int | None = None
     last_error: str | None = None
+    ops_port: int | None = None  # its /livez, /readyz and /metrics (None: the gateway's own port)
 
     def state(self) -> dict:
         return {
@@ -59,7 +65,14 @@ class Process:
             "keeps_dying": self.exits_in_a_row >= KEEPS_DYING,
             "last_exit": self.last_exit,
             "last_error": self.last_error,
+            "ops_port": self.ops_port,
         }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")
@@ -109,10 +122,17 @@ def network_processes(compact: bool = False) -> list[Process]:
     return processes
 
 
+def _with_ops_ports(processes: list[Process]) -> list[Process]:
+    for process in processes:
+        if process.name != "gateway":
+            process.ops_port = free_port()
+    return processes
+
+
 class Network:
     def __init__(self, log_dir: Path, compact: bool = False, report=None):
         self.log_dir = log_dir
-        self.processes = network_processes(compact)
+        self.processes = _with_ops_ports(network_processes(compact))
         self.status_path = log_dir / "supervisor.json"
         self.report = report or (lambda line: None)  # where supervision is told (the run's output)
         self.stopping = False
@@ -130,7 +150,11 @@ class Network:
             "PYTHONUNBUFFERED": "1",
             config.SUPERVISOR_STATUS_ENV: str(self.status_path),
             "EVENTLET_NO_GREENDNS": "no" if process.green_dns else "yes",
+            config.OPS_HOST_ENV: "127.0.0.1",
         }
+        env.pop(config.OPS_PORT_ENV, None)
+        if process.ops_port is not None:
+            env[config.OPS_PORT_ENV] = str(process.ops_port)
         with open(process.log_path, "ab") as log_file:
             process.popen = subprocess.Popen(
                 process.argv,

@@ -1,11 +1,12 @@
 """Routes about the network itself: pages, health, API documentation, sign-in, operations."""
 
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from werkzeug.wrappers import Response
 
 from backbone import config
 from gateway import auth
 from gateway.errors import json_response
-from gateway.health import CHECK_DEADLINE, network_health
+from gateway.health import CHECK_DEADLINE, gateway_readiness, network_health
 from gateway.openapi import build_spec, docs_page, home_page
 from gateway.routes.accounts import token_answer
 from gateway.routing import COORDINATOR, PARTNER, STAFF, route
@@ -31,6 +32,43 @@ class NetworkRoutes:
         }
         status, body = network_health(config.amqp_uri(), proxies)
         return json_response(body, status)
+
+    @route(
+        "GET",
+        "/livez",
+        summary="Le processus de la passerelle tourne (sonde de vie)",
+        tag="operations",
+        local=True,
+    )
+    def livez(self, call):
+        """200 as long as the gateway answers HTTP: an orchestrator restarts it otherwise."""
+        return json_response({"status": "alive"})
+
+    @route(
+        "GET",
+        "/readyz",
+        summary="La passerelle peut servir : clé de session, courtier (sonde de disponibilité)",
+        tag="operations",
+        local=True,
+        errors=(503,),
+    )
+    def readyz(self, call):
+        """200 when the gateway itself can serve (its session secret, its broker connection), 503
+        with the reason otherwise; a service that is down does not make it unready (see /health
+        for the whole network)."""
+        status, body = gateway_readiness(self.worker_ctx.container)
+        return json_response(body, status)
+
+    @route(
+        "GET",
+        "/metrics",
+        summary="Les mesures de la passerelle, au format de Prometheus",
+        tag="operations",
+        local=True,
+    )
+    def metrics(self, call):
+        """HTTP requests by route template, status and time (backbone/metrics.py)."""
+        return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
     @route(
         "GET",

@@ -10,6 +10,7 @@ from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInPro
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
+from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.events import animations, figures, read_models, suggestions
@@ -34,6 +35,7 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     db = DatabaseProvider("events")
     outbox_relay = OutboxRelayInProcess("events")
     log_context = LogContext()
+    ops = Operations()  # /livez, /readyz, /metrics (backbone/operations.py)
 
     @consume_event("partner.joined")
     def on_partner_joined(self, uow, event):

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.orm import lazyload
 
-from backbone import config, formats
+from backbone import config, formats, metrics
 from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
@@ -703,20 +703,24 @@ def send_pending(
         if notice is None:
             break
         to = _recipient(uow, notice)
+        channel = notice.channel
         if not to:
             _to_call(notice, now, "plus de coordonnée utilisable / no usable contact any more")
+            outcome = "to_call"
         elif hasattr(sender, "has") and not sender.has(notice.channel):
             _to_call(
                 notice,
                 now,
                 f"aucun envoi {notice.channel} configuré / no {notice.channel} sender configured",
             )
+            outcome = "to_call"
         elif (
             notice.channel == "sms"
             and notice.source_type != LINK_SOURCE  # the person just asked for it
             and sms_allowed_from(now) > now
         ):
             notice.next_attempt_at = sms_allowed_from(now)
+            outcome = "deferred"
         else:
             try:
                 sender.send(_outgoing(notice, to))
@@ -738,13 +742,17 @@ def send_pending(
                         f"abandonné après {notice.attempts} essais : {why}",
                         parked=True,
                     )
+                    outcome = "parked"
                 else:
                     notice.next_attempt_at = now + retry_pause(notice.attempts)
+                    outcome = "failed"
             else:
                 notice.status, notice.sent_at, notice.next_attempt_at = "sent", now, None
                 _forget_link(notice)
                 sent += 1
+                outcome = "sent"
         uow.commit()
+        metrics.NOTICES.labels(channel, outcome).inc()
     return sent
 
 

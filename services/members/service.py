@@ -9,6 +9,7 @@ from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.members import (
@@ -76,6 +77,7 @@ class MembersService(RetentionTimer):
     db = DatabaseProvider("members")
     outbox_relay = OutboxRelayInProcess("members")
     log_context = LogContext()
+    ops = Operations()  # /livez, /readyz, /metrics (backbone/operations.py)
 
     def purge_own_expired(self, uow, now):
         # the dead letters too (any service's events, so one service sweeps them: this one,

@@ -9,6 +9,7 @@ from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInPro
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFactsEntrypoints
+from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.orders import (
@@ -63,6 +64,7 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     db = DatabaseProvider("orders")
     outbox_relay = OutboxRelayInProcess("orders")
     log_context = LogContext()
+    ops = Operations()  # /livez, /readyz, /metrics (backbone/operations.py)
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):

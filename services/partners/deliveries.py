@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 import eventlet
 import eventlet.queue
 from eventlet.semaphore import Semaphore
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
-from backbone import config
+from backbone import config, metrics
 from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
 from services.partners import feed, webhooks
@@ -182,18 +183,20 @@ def _send_one(db, delivery_id: str, outlets: Outlets, now: datetime | None) -> b
         ).first()
         if delivery is None:
             return False
-        _attempt(uow, delivery, outlets, at)
+        outcome = _attempt(uow, delivery, outlets, at)
         uow.commit()
+    metrics.PARTNER_DELIVERIES.labels(delivery.channel, outcome).inc()
     return True
 
 
-def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
+def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> str:
+    """One attempt; returns its outcome: delivered, failed (tried again later) or parked."""
     partner = uow.session.get(Partner, delivery.partner_id)
     if (
         partner.ended_at is not None
     ):  # recorded as the removal committed: it parks its pending ones itself
         delivery.status, delivery.settled_at, delivery.last_error = "parked", at, "partner removed"
-        return
+        return "parked"
     if delivery.channel == "webhook":
         subscription = uow.session.get(WebhookSubscription, delivery.subscription_id)
         if subscription is None or subscription.deleted_at is not None:
@@ -202,7 +205,7 @@ def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
                 at,
                 "webhook deleted",
             )
-            return
+            return "parked"
         outcome = outlets.webhook(subscription, delivery)
     else:
         outcome = outlets.amqp(delivery)
@@ -219,7 +222,7 @@ def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
     delivery.attempts += 1
     if outcome.ok:
         delivery.status, delivery.settled_at, delivery.last_error = "delivered", at, None
-        return
+        return "delivered"
     delivery.last_error = outcome.error
     if delivery.attempts >= config.webhook_max_attempts():
         delivery.status, delivery.settled_at = "parked", at
@@ -231,8 +234,24 @@ def _attempt(uow, delivery: Delivery, outlets: Outlets, at: datetime) -> None:
             delivery.attempts,
             outcome.error,
         )
-    else:
-        delivery.next_attempt_at = at + timedelta(seconds=retry_delay(delivery.attempts))
+        return "parked"
+    delivery.next_attempt_at = at + timedelta(seconds=retry_delay(delivery.attempts))
+    return "failed"
+
+
+def parked_gauges(connection, service: str) -> list[GaugeMetricFamily]:
+    """`maillage_partner_deliveries_parked`, read at each scrape (backbone/operations.py): parked
+    deliveries wait for the coordinator to send them again; the index on (status, next_attempt_at)
+    counts them."""
+    parked = connection.execute(
+        select(func.count()).select_from(Delivery).where(Delivery.status == "parked")
+    ).scalar_one()
+    family = GaugeMetricFamily(
+        metrics.PARTNER_DELIVERIES_PARKED,
+        "Partner deliveries parked after their last attempt, waiting to be sent again.",
+    )
+    family.add_metric([], parked)
+    return [family]
 
 
 # --- reading the log, redelivering -----------------------------------------------------------

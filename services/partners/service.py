@@ -9,6 +9,7 @@ from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInPro
 from backbone.figures import parse_period
 from backbone.health import service_health
 from backbone.network_facts_entrypoints import VillageFactsEntrypoints
+from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.partners import (
@@ -60,6 +61,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
     db = DatabaseProvider("partners")
     outbox_relay = OutboxRelayInProcess("partners")
     log_context = LogContext()
+    ops = Operations(deliveries.parked_gauges)  # /livez, /readyz, /metrics (backbone/operations.py)
 
     def purge_own_expired(self, uow, now):
         erasure.purge_delivery_bodies(uow, now, config.delivery_retention_days())
