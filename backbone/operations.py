@@ -38,11 +38,10 @@ from nameko.rpc import Rpc
 from prometheus_client import REGISTRY, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 
-from backbone import config, metrics
+from backbone import metrics
 
 log = logging.getLogger(__name__)
 
-OPS_PORT_ENV, OPS_HOST_ENV = config.OPS_PORT_ENV, config.OPS_HOST_ENV  # host: 0.0.0.0 by default
 CHECK_DEADLINE = 2.0  # seconds one part's readiness check may take
 
 # a part's check: None when it can serve, else why not (one short line)
@@ -50,15 +49,15 @@ Check = Callable[[], "str | None"]
 
 
 def ops_port() -> int | None:
-    raw = os.environ.get(OPS_PORT_ENV, "").strip()
+    raw = os.environ.get("MAILLAGE_OPS_PORT", "").strip()  # config.OPS_PORT_ENV
     if not raw:
         return None
     try:
         port = int(raw)
     except ValueError:
-        raise ValueError(f"{OPS_PORT_ENV}: a port number is expected, not {raw!r}") from None
+        raise ValueError(f"MAILLAGE_OPS_PORT: a port number is expected, not {raw!r}") from None
     if not 0 < port < 65536:
-        raise ValueError(f"{OPS_PORT_ENV}: a port number is expected (1-65535), not {port}")
+        raise ValueError(f"MAILLAGE_OPS_PORT: a port number is expected (1-65535), not {port}")
     return port
 
 
@@ -184,7 +183,7 @@ class _Server:
         with self._lock:
             if self.httpd is not None or port is None:
                 return
-            host = os.environ.get(OPS_HOST_ENV, "0.0.0.0")
+            host = os.environ.get("MAILLAGE_OPS_HOST", "0.0.0.0")  # config.OPS_HOST_ENV
             self.httpd = make_server(
                 host, port, ops_app, server_class=_ThreadingServer, handler_class=_QuietHandler
             )

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -144,8 +145,10 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
         }
     )
 
+    ops_ports = {name: _free_port() for name in project}  # 8080 for each, in its own container
+
     def env_of(name: str) -> dict:
-        env = {**base_env, **image_env}
+        env = {**base_env, **image_env, "MAILLAGE_OPS_HOST": "127.0.0.1"}
         for key, value in environment(project[name]).items():
             if key == "AMQP_URI":
                 assert urlsplit(value).hostname == "rabbitmq"
@@ -154,6 +157,9 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
                 url = urlsplit(value)
                 assert url.hostname == "postgres"
                 value = databases[url.path.lstrip("/")]
+            elif key == "MAILLAGE_OPS_PORT":
+                assert value == "8080"
+                value = str(ops_ports[name])
             elif key == "GATEWAY_ADDRESS":
                 assert value == "0.0.0.0:8000"
                 value = f"127.0.0.1:{port}"
@@ -202,6 +208,22 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
                     break
                 assert time.monotonic() < deadline, f"{name}'s health check did not pass in 90 s"
                 time.sleep(0.5)
+
+        # each service answers its probes on its ops port (what compose's health checks ask)
+        for service in SERVICES:
+            deadline = time.monotonic() + 30
+            while True:
+                containers.check_alive()
+                try:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{ops_ports[service]}/readyz", timeout=5
+                    ) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, f"{service} was not ready in 30 s"
+                time.sleep(0.3)
 
         # seed: depends on a healthy gateway, idempotent
         containers.run_once("seed", project["seed"]["command"], env_of("seed"))

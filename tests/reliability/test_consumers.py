@@ -14,6 +14,7 @@ from backbone.topology import BROKER_DELIVERY_LIMIT
 from services.orders import read_models
 from services.orders.models import KnownVillage
 from services.orders.service import OrdersService
+from tests.support.metrics import sample
 from tests.support.reliability import (
     count,
     inbox_count,
@@ -65,6 +66,9 @@ def test_a_duplicate_delivery_has_one_effect(
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
     envelope = village_envelope()
+    labels = {"consumer": "orders.on_village_opened", "type": "village.opened"}
+    consumed = sample("maillage_events_consumed_total", **labels)
+    duplicates = sample("maillage_inbox_duplicates_total", **labels)
 
     client.publish_envelope(envelope)
     client.publish_envelope(envelope)
@@ -77,6 +81,8 @@ def test_a_duplicate_delivery_has_one_effect(
     assert count(orders, KnownVillage) == 1
     assert inbox_count(orders, "orders.on_village_opened") == 1
     assert _letters(amqp_uri) == {}, "a duplicate is not an error"
+    assert sample("maillage_events_consumed_total", **labels) - consumed == 1
+    assert sample("maillage_inbox_duplicates_total", **labels) - duplicates == 1, "counted"
 
 
 # --- 4. poison messages ------------------------------------------------------------------------
@@ -127,11 +133,21 @@ def test_a_poison_message_is_dead_lettered_then_replayed_once(
     _container, workers = start_container(FlakyService, nameko_config)
     client = broker_client(amqp_uri)
     envelope = village_envelope()
+    labels = {"consumer": "flaky.on_village_opened", "type": "village.opened"}
+    retried = sample("maillage_events_retried_total", **labels)
+    dead = sample("maillage_events_dead_lettered_total", **labels, reason="failed")
     client.publish_envelope(envelope)
 
     letters = wait_until(
         lambda: _letters(amqp_uri), message="the poison message in the dead-letter queue"
     )
+    wait_until(  # counted once the broker took it and the message was acked
+        lambda: (
+            sample("maillage_events_dead_lettered_total", **labels, reason="failed") - dead == 1
+        ),
+        message="the dead letter counted",
+    )
+    assert sample("maillage_events_retried_total", **labels) - retried == 2, "before the third"
     letter = letters[envelope["event_id"]]
     assert len(letters) == 1
     assert letter.origin_queue == "flaky.on_village_opened"
@@ -187,6 +203,8 @@ def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(
     orders = service_db("orders")
     _container, workers = start_container(OrdersService, nameko_config)
     client = broker_client(amqp_uri)
+    labels = {"consumer": "orders.on_village_opened", "type": "village.opened", "reason": "invalid"}
+    dead = sample("maillage_events_dead_lettered_total", **labels)
 
     boat = village_envelope(kind="boat")
     client.publish_envelope(boat)
@@ -210,6 +228,10 @@ def test_invalid_events_are_dead_lettered_at_once_and_the_consumer_goes_on(
     assert garbage.reason.startswith("invalid event") and "JSON" in garbage.reason
     assert garbage.attempts == 1, "never retried"
     assert workers.runs(HANDLER) == 0, "the handler never saw them"
+    wait_until(
+        lambda: sample("maillage_events_dead_lettered_total", **labels) - dead == 2,
+        message="both dead letters counted",
+    )
 
     valid = village_envelope()
     client.publish_envelope(valid)
