@@ -13,6 +13,7 @@ from backbone.relay_outbox import HandedRows, OutboxReader, PublishedMarker
 from backbone.relay_publisher import ConfirmedPublisher
 from backbone.tables import OutboxEvent
 from tests.support.contracts import VILLAGE
+from tests.support.metrics import sample
 
 
 def _write_events(database, n: int) -> list[int]:
@@ -181,3 +182,18 @@ def test_the_lock_is_lost_with_its_connection(service_db):
             )
             conn.commit()
         assert not lock.held()
+
+
+def test_the_publisher_counts_as_published_only_what_the_broker_confirmed_by_type():
+    publisher = ConfirmedPublisher(RecordingChannel(), "metrics-test")
+    publisher.publish(1, "event-1", "village.opened", None, "{}")
+    publisher.publish(2, "event-2", "order.placed", None, "{}")
+    publisher.publish(3, "event-3", "order.placed", None, "{}")
+
+    publisher.settle(pika.spec.Basic.Nack(delivery_tag=1, multiple=False))  # refused: re-sent later
+    publisher.settle(pika.spec.Basic.Ack(delivery_tag=3, multiple=True))
+
+    def published(type_):
+        return sample("maillage_events_published_total", service="metrics-test", type=type_)
+
+    assert (published("village.opened"), published("order.placed")) == (0, 2)

@@ -27,6 +27,7 @@ from services.members.models import Notice
 from services.members.schemas import OpeningHoursInput, VillageInput
 from services.members.schemas.people import MemberInput
 from services.partners import audience
+from tests.support.metrics import sample
 
 PARIS = ZoneInfo("Europe/Paris")
 VILLAGE = {
@@ -352,6 +353,8 @@ def test_a_provider_that_keeps_failing_parks_the_notice_onto_the_call_list(
     monkeypatch.setenv("MAILLAGE_NOTICE_MAX_ATTEMPTS", "3")
     brevo["fail"] = 100
     tell(database, notices.record_parcel_received, parcel_received(who["sms"], village))
+    failed = sample("maillage_notices_total", channel="sms", outcome="failed")
+    parked = sample("maillage_notices_total", channel="sms", outcome="parked")
     at, pauses = NOW, []
     for _ in range(10):
         with database.unit_of_work() as uow:
@@ -362,6 +365,8 @@ def test_a_provider_that_keeps_failing_parks_the_notice_onto_the_call_list(
             at = notice.next_attempt_at
     assert len(brevo["requests"]) == 3 and pauses == [timedelta(minutes=1), timedelta(minutes=2)]
     assert notice.channel == "call" and notice.status == "to_send" and notice.parked_at is not None
+    assert sample("maillage_notices_total", channel="sms", outcome="failed") - failed == 2
+    assert sample("maillage_notices_total", channel="sms", outcome="parked") - parked == 1
     with database.unit_of_work() as uow:
         calls = notices.list_notices(uow, village, "to_send")
         log = notices.delivery_log(uow, village)

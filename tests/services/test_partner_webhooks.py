@@ -30,6 +30,7 @@ from services.partners.models import Delivery, FeedAccount
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 from tests.support.infrastructure import free_port
 from tests.support.messages import without_french
+from tests.support.metrics import sample
 from tests.support.webhooks import (
     SECRET,
     T0,
@@ -968,10 +969,25 @@ def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(webhook
     receiver = endpoint()
     hook = webhook(database, ids["a"], receiver.url)
     record(database, scheduled(villages[0]))
+    counted = {
+        outcome: sample("maillage_partner_deliveries_total", channel="webhook", outcome=outcome)
+        for outcome in ("failed", "parked", "delivered")
+    }
+
+    def moved(outcome):
+        now = sample("maillage_partner_deliveries_total", channel="webhook", outcome=outcome)
+        return now - counted[outcome]
+
+    def parked_now():
+        with database.engine.connect() as connection:
+            [family] = deliveries.parked_gauges(connection, "partners")
+        return family.samples[0].value
+
     for seconds in (0, 10, 30):  # MAILLAGE_WEBHOOK_MAX_ATTEMPTS=3, pauses of 10 s then 20 s
         assert deliveries.send_due(database, now=T0 + timedelta(seconds=seconds)) == 1
     (row,) = rows(database)
     assert row.status == "parked" and row.attempts == 3 and "ConnectionError" in row.last_error
+    assert (moved("failed"), moved("parked"), parked_now()) == (2, 1, 1), "what the metrics say"
     assert (
         deliveries.send_due(database, now=T0 + timedelta(days=1)) == 0
     )  # parked: never again by itself
@@ -991,6 +1007,7 @@ def test_a_delivery_is_parked_with_the_reason_then_redelivered_on_demand(webhook
     assert deliveries.send_due(database, now=T0 + timedelta(days=1)) == 1
     (row,) = rows(database)
     assert row.status == "delivered" and len(receiver.received) == 1
+    assert (moved("delivered"), parked_now()) == (1, 0)
 
 
 def test_every_parked_delivery_of_a_partner_is_redelivered_at_once_but_a_deleted_webhooks(
