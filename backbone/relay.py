@@ -77,9 +77,9 @@ class OutboxRelay:
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self._stopping = False
-        # standby (waiting for the lock another replica holds), connecting (to the broker), or
-        # publishing: what its readiness reads
-        self.state = "standby"
+        # starting, standby (waiting for the lock another replica holds), connecting (to the
+        # broker) or publishing: what its readiness reads
+        self.state = "starting"
         self._lock = None
         self._lock_checked_at = 0.0
         self._paused_until = 0.0
@@ -102,9 +102,12 @@ class OutboxRelay:
         try:
             while not self._stopping:
                 # waits while another relay is active
-                self.state = "standby"
+                self.state = "starting"
                 with single_active_relay(
-                    self.engine, self.service, stopping=lambda: self._stopping, sleep=self._sleep
+                    self.engine,
+                    self.service,
+                    stopping=lambda: self._stopping,
+                    sleep=self._stand_by,
                 ) as lock:
                     self._lock = lock
                     self.state = "connecting"
@@ -152,6 +155,8 @@ class OutboxRelay:
     def not_ready(self) -> str | None:
         """None when it can do its work (publishing, or standing by behind another replica's
         lock), else why not: the broker it cannot reach, or its database."""
+        if self.state == "starting":
+            return "starting"
         if self.state == "connecting":
             return "broker: not connected (retrying)"
         try:
@@ -339,6 +344,11 @@ class OutboxRelay:
         self._schedule_poll(0 if self._backlog or self._handed else self._wait)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _stand_by(self, seconds: float):
+        """The lock's pause while another replica's relay holds it (or its database is away)."""
+        self.state = "standby"
+        self._sleep(seconds)
 
     def _sleep(self, seconds: float):
         end = time.monotonic() + seconds

@@ -118,3 +118,31 @@ def test_the_gateway_stays_ready_while_the_services_are_down(
         )
 
     assert moved("/health", "503") == 1 and moved("/readyz", "200") == 1
+
+
+def test_a_relay_run_as_its_own_process_answers_its_probes_and_its_outbox_figures(
+    amqp_uri, service_db, relay, ops_port
+):
+    service_db("orders")
+    process = relay("orders")
+    ready = wait_until(
+        lambda: (
+            process.returncode is None
+            and (r := _get_or_none(f"{ops_port}/readyz")) is not None
+            and r.status_code == 200
+            and r.json()
+        ),
+        message="the relay ready",
+    )
+    assert ready["parts"] == {"orders-relay": "ok"}
+    assert _status(f"{ops_port}/livez") == 200
+    samples = scrape(f"{ops_port}/metrics")
+    assert value(samples, "maillage_ready", part="orders-relay") == 1
+    assert ("maillage_outbox_pending", frozenset({("service", "orders")})) in samples
+
+
+def _get_or_none(url: str):
+    try:
+        return requests.get(url, timeout=5)
+    except requests.ConnectionError:  # not listening yet
+        return None
