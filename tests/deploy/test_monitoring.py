@@ -68,6 +68,12 @@ def test_the_monitoring_profile_runs_prometheus_and_grafana_on_these_files(compo
         assert compose["services"][name]["environment"]["MAILLAGE_OPS_PORT"] == "8080"
 
 
+def test_the_gateways_figures_stay_off_the_internet():
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "respond /metrics 404" in caddyfile
+    assert caddyfile.index("respond /metrics 404") < caddyfile.index("reverse_proxy")
+
+
 def test_prometheus_scrapes_the_gateway_every_service_and_the_broker(prometheus):
     assert prometheus["rule_files"] == ["/etc/prometheus/alerts.yml"]
     jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}

@@ -19,6 +19,11 @@ PUBLIC_PATHS = {
     "/api/calendar.ics",
     # the opt-out link of the notices' e-mails: a page, and its button (a signed token)
     "/desabonnement",
+    # the probes and figures of operations (an orchestrator, Prometheus on the compose network;
+    # deploy/Caddyfile keeps /metrics from the internet): no personal data, only route templates
+    "/livez",
+    "/readyz",
+    "/metrics",
 }
 
 
