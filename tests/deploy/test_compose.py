@@ -180,9 +180,11 @@ EXPECTED_SERVICES = {
     "gateway",
     "caddy",
     "backup",
+    "prometheus",  # the monitoring profile (tests/deploy/test_monitoring.py)
+    "grafana",
     *SERVICES,
 }
-THIRD_PARTY = {"rabbitmq", "postgres", "caddy"}
+THIRD_PARTY = {"rabbitmq", "postgres", "caddy", "prometheus", "grafana"}
 
 
 def test_compose_file_parses_with_the_expected_containers(raw_compose, compose):
