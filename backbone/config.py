@@ -94,6 +94,12 @@ def _declare(*settings: Setting) -> None:
         SETTINGS[setting.name] = setting
 
 
+def _port(value: int) -> tuple[str, str] | None:
+    if value > 65535:
+        return ("doit être un port (1 à 65535)", "must be a port (1 to 65535)")
+    return None
+
+
 def _amqp_urls(value: str) -> tuple[str, str] | None:
     for url in split_urls(value):
         parts = urlsplit(url)
@@ -297,6 +303,15 @@ _declare(
     Setting("MAILLAGE_DEMO", "bool", False, "set by `maillage run` when it loads the demo data"),
     Setting("MAILLAGE_FAILPOINTS", "list", [], "crash points (reliability tests only)"),
     Setting(SUPERVISOR_STATUS_ENV, "path", None, "set by `maillage run`: its status file"),
+    Setting(
+        OPS_PORT_ENV,
+        "int",
+        None,
+        "the port of the process's /livez, /readyz and /metrics (unset: not served)",
+        1,
+        check=_port,
+    ),
+    Setting(OPS_HOST_ENV, "str", "0.0.0.0", "the address /livez, /readyz and /metrics listen on"),
     Setting("BACKUP_INTERVAL_HOURS", "float", 24.0, "hours between scheduled backups", 0.01),
     Setting("BACKUP_KEEP", "int", 7, "scheduled backups kept", 1),
     Setting("MAILLAGE_PG_BIN", "path", None, "the folder of pg_dump/pg_restore (default: PATH)"),
@@ -742,3 +757,12 @@ def demo_run() -> bool:
 
 def supervisor_status() -> Path | None:
     return value(SUPERVISOR_STATUS_ENV)
+
+
+def ops_port() -> int | None:
+    """Where this process answers /livez, /readyz and /metrics (backbone/operations.py)."""
+    return value(OPS_PORT_ENV)
+
+
+def ops_host() -> str:
+    return value(OPS_HOST_ENV)

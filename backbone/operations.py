@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from nameko.rpc import Rpc
 from prometheus_client import REGISTRY, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 
-from backbone import metrics
+from backbone import config, metrics
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +45,6 @@ CHECK_DEADLINE = 2.0  # seconds one part's readiness check may take
 
 # a part's check: None when it can serve, else why not (one short line)
 Check = Callable[[], "str | None"]
-
-
-def ops_port() -> int | None:
-    raw = os.environ.get("MAILLAGE_OPS_PORT", "").strip()  # config.OPS_PORT_ENV
-    if not raw:
-        return None
-    try:
-        port = int(raw)
-    except ValueError:
-        raise ValueError(f"MAILLAGE_OPS_PORT: a port number is expected, not {raw!r}") from None
-    if not 0 < port < 65536:
-        raise ValueError(f"MAILLAGE_OPS_PORT: a port number is expected (1-65535), not {port}")
-    return port
 
 
 # --- readiness -----------------------------------------------------------------------------------
@@ -179,11 +165,11 @@ class _Server:
         return self.httpd.server_port if self.httpd is not None else None
 
     def ensure_started(self) -> None:
-        port = ops_port()
+        port = config.ops_port()
         with self._lock:
             if self.httpd is not None or port is None:
                 return
-            host = os.environ.get("MAILLAGE_OPS_HOST", "0.0.0.0")  # config.OPS_HOST_ENV
+            host = config.ops_host()
             self.httpd = make_server(
                 host, port, ops_app, server_class=_ThreadingServer, handler_class=_QuietHandler
             )

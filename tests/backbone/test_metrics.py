@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from backbone import metrics, operations
+from backbone import config, metrics, operations
 from tests.support.metrics import sample
 
 
@@ -72,10 +72,12 @@ def test_metrics_are_served_in_prometheus_text_and_other_paths_or_methods_are_re
 @pytest.mark.parametrize("raw", ["huit", "0", "70000"])
 def test_a_bad_ops_port_is_refused_naming_the_variable(monkeypatch, raw):
     monkeypatch.setenv("MAILLAGE_OPS_PORT", raw)
-    with pytest.raises(ValueError, match="MAILLAGE_OPS_PORT"):
-        operations.ops_port()
+    with pytest.raises(config.ConfigError, match="MAILLAGE_OPS_PORT"):
+        config.ops_port()
 
 
 def test_no_ops_port_no_server(monkeypatch):
     monkeypatch.delenv("MAILLAGE_OPS_PORT", raising=False)
-    assert operations.ops_port() is None
+    assert config.ops_port() is None
+    operations.SERVER.ensure_started()
+    assert operations.SERVER.port is None
