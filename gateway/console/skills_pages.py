@@ -34,9 +34,10 @@ class SkillPages:
                 elif action == "retire":
                     self.members_rpc.retire_skill(code)
                 else:
-                    raise InvalidInput({"_": ["Choisissez une action."]})
-                skills.forget()
-                return redirect(f"{R}?fait={action}#{code or 'liste'}")
+                    errors = {"_": "Choisissez une action."}
+                if not errors:
+                    skills.forget()
+                    return redirect(f"{R}?fait={action}#{code or 'liste'}")
             except (InvalidInput, Conflict, NotFound) as exc:
                 errors = form_errors(exc)
         every = self.members_rpc.list_skills(include_retired=True)
