@@ -49,7 +49,7 @@ run: $(STAMP)
 ## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 PYTEST := $(BIN)/python -m pytest -W ignore::DeprecationWarning
 test: $(STAMP)
 	$(BIN)/ruff check .
