@@ -176,6 +176,12 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Tick at least one village to serve.",
     ),
     "village_listed_twice": ("Un village est cité deux fois.", "A village is listed twice."),
+    "skill_label_without_code": (
+        "Ce nom ne donne pas de code (au moins deux lettres ou chiffres) : donnez aussi un code, "
+        "ex. plomberie.",
+        "This label makes no code (two letters or digits at least): give a code too, e.g. "
+        "plomberie.",
+    ),
     "skill_code_format": (
         "Un code de compétence s'écrit en minuscules, ex. {example}.",
         "A skill code is lowercase, e.g. {example}.",

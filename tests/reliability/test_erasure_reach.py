@@ -253,14 +253,16 @@ def services_log(tmp_path):
     path = tmp_path / "services.log"
     text_ = re.sub(r"\$\{[A-Z_]+:([^}]*)\}", r"\1", (REPO / "deploy" / "nameko.yaml").read_text())
     logging_config = yaml.safe_load(text_)["LOGGING"]
-    console = logging_config["handlers"]["console"]
-    console.update({"class": "logging.FileHandler", "filename": str(path), "encoding": "utf-8"})
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     logging.config.dictConfig(logging_config)
+    written = open(path, "w", encoding="utf-8")  # noqa: SIM115  closed below
+    for handler in root.handlers:  # the configured handler (backbone.logs), into the file
+        handler.setStream(written)
     yield path
     for handler in root.handlers:
-        handler.close()
+        handler.flush()
+    written.close()
     root.handlers[:], _ = saved
     root.setLevel(saved[1])
 

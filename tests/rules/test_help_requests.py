@@ -89,7 +89,12 @@ def test_a_cancelled_request_keeps_its_reason_and_tells_nothing():
         "Il pleut",
         NOW,
     )
-    assert uow.committed_events == [] and uow.commits == 1
+    # nothing for the requester nor the volunteer; the volunteer's hours are free again for the
+    # other service's missions (events: animation roles)
+    assert [(type_, p["booked"]) for type_, p in uow.committed_events] == [
+        ("help_request.volunteer_booking", False)
+    ]
+    assert uow.commits == 1
 
 
 def test_a_done_request_cannot_be_cancelled_nor_assigned_again():

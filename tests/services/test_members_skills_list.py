@@ -144,6 +144,7 @@ def test_bad_skills_over_rpc_name_their_field_and_write_nothing(
     with ServiceRpcProxy("members", nameko_config, timeout=10) as rpc:
         for data, field in (
             ({"label": "P", "category": "maison"}, "label"),
+            ({"label": "« ! »", "category": "maison"}, "label"),  # no code comes of it
             ({"label": "Plomberie", "category": "bricolage"}, "category"),
             ({"label": "Plomberie"}, "category"),
             ({"code": "Plomberie!", "label": "Plomberie", "category": "maison"}, "code"),

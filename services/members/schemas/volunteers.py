@@ -6,7 +6,13 @@ checked by the service layer (services/members/volunteers.py), with the same fie
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backbone.contracts.events.members import HHMM, SKILL_CODE, SKILL_LEVELS, WEEKDAYS
+from backbone.contracts.events.members import (
+    HHMM,
+    SKILL_CODE,
+    SKILL_LEVELS,
+    WEEKDAYS,
+    skill_code,
+)
 from backbone.messages import msg
 from backbone.schemas import Schema
 
@@ -146,6 +152,17 @@ class SkillInput(Schema):
     code = fields.String(load_default=None, allow_none=True, validate=SKILL_CODE)
     label = fields.String(required=True, validate=SKILL_LABEL)
     category = fields.String(required=True, validate=SKILL_CATEGORY)
+
+    @validates_schema
+    def _a_code_comes_of_it(self, data, **kwargs):
+        """With no code given, the label's letters make one (« Plomberie » → plomberie): a label
+        without two of them needs its code given."""
+        if data.get("code") or "label" not in data:
+            return
+        try:
+            SKILL_CODE(skill_code(data["label"]))
+        except ValidationError as exc:
+            raise ValidationError(msg("skill_label_without_code"), "label") from exc
 
 
 class SkillChangeInput(Schema):
