@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.errors import Conflict
 from backbone.formats import clock_time, day_and_time
 from backbone.tables import UtcDateTime
 
@@ -71,6 +72,26 @@ def refusal_details(what: str, village_name: str, starts_at: datetime, ends_at: 
         "when": day_and_time(starts_at, weekday=True),
         "until": clock_time(ends_at),
     }
+
+
+def refuse_first_clash(
+    uow, village_model, mission: dict, others: list, coordinates: dict, field: str
+) -> None:
+    """`others`: (what, village id, starts at, ends at) of the volunteer's other missions; the
+    first, in time, that `mission` cannot follow or precede (travel included) is refused: a
+    Conflict `volunteer_busy` on `field`, naming it and its village (`village_model`: the
+    service's read model of villages)."""
+    for what, village_id, starts_at, ends_at in sorted(others, key=lambda o: o[2]):
+        other = {"village_id": village_id, "starts_at": starts_at, "ends_at": ends_at}
+        if clashes(mission, other, coordinates):
+            village = uow.session.get(village_model, village_id)
+            raise Conflict(
+                "volunteer_busy",
+                field=field,
+                details=refusal_details(
+                    what, village.name if village else village_id, starts_at, ends_at
+                ),
+            )
 
 
 class VolunteerBookingColumns:

@@ -563,17 +563,7 @@ def _refuse_double_booking(uow, animation: Animation, member_id: str) -> None:
         (b.what, b.village_id, b.starts_at, b.ends_at)
         for b in volunteer_bookings.booked_elsewhere(uow, VolunteerBooking, member_id, mission)
     ]
-    for what, village_id, starts_at, ends_at in sorted(others, key=lambda o: o[2]):
-        other = {"village_id": village_id, "starts_at": starts_at, "ends_at": ends_at}
-        if volunteer_bookings.clashes(mission, other, {}):
-            village = uow.session.get(KnownVillage, village_id)
-            raise Conflict(
-                "volunteer_busy",
-                field="member_id",
-                details=volunteer_bookings.refusal_details(
-                    what, village.name if village else village_id, starts_at, ends_at
-                ),
-            )
+    volunteer_bookings.refuse_first_clash(uow, KnownVillage, mission, others, {}, field="member_id")
 
 
 def _announce_booking(uow, animation: Animation, member_id: str, booked: bool) -> None:

@@ -315,17 +315,9 @@ def _refuse_double_booking(uow, request: HelpRequest, member_id: str) -> None:
     if not others:
         return
     places = coordinates(uow)
-    for what, village_id, starts_at, ends_at in sorted(others, key=lambda o: o[2]):
-        other = {"village_id": village_id, "starts_at": starts_at, "ends_at": ends_at}
-        if volunteer_bookings.clashes(mission, other, places):
-            village = uow.session.get(KnownVillage, village_id)
-            raise Conflict(
-                "volunteer_busy",
-                field="volunteer_id",
-                details=volunteer_bookings.refusal_details(
-                    what, village.name if village else village_id, starts_at, ends_at
-                ),
-            )
+    volunteer_bookings.refuse_first_clash(
+        uow, KnownVillage, mission, others, places, field="volunteer_id"
+    )
 
 
 def _announce_booking(uow, request: HelpRequest, member_id: str, booked: bool) -> None:
