@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from backbone.clock import PARIS
+from tests.support.reliability import wait_until
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
@@ -46,7 +47,32 @@ def _import_many(stack, village_id, headers):
         assert answer.status_code == 200, answer.text[:500]
         ids += answer.json()["member_ids"]
     assert len(ids) == MANY
+    wait_until(
+        lambda: _orders_knows(stack, village_id, headers, ids[649]),
+        timeout=90,
+        interval=0.5,
+        message="orders to know the imported inhabitants (member.registered, member.updated)",
+    )
     return ids[649]
+
+
+def _orders_knows(stack, village_id, headers, member_id) -> bool:
+    """An order refused for its past date, not for its member: orders knows her (nothing is
+    written either way)."""
+    answer = requests.post(
+        stack.url(f"/api/villages/{village_id}/orders"),
+        headers=headers,
+        timeout=10,
+        json={
+            "idempotency_key": f"knows-{member_id}",
+            "member_id": member_id,
+            "delivery_date": "2020-01-01",
+            "fulfilment": "counter",
+            "lines": [{"item_id": "00000000-0000-0000-0000-000000000000", "quantity": 1}],
+        },
+    )
+    assert answer.status_code == 400, answer.text
+    return "member_id" not in answer.json()["error"]["fields"]
 
 
 def _parcel(stack, village_id, parcel_id, headers):
