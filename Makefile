@@ -47,6 +47,7 @@ run: $(STAMP)
 ## passes, one status: the tests on TEST_WORKERS pytest-xdist workers (they mostly wait on the
 ## broker and subprocesses, so more workers than cores pay; tests sharing one network run on one
 ## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves.
+## Each pass ends with its slowest tests (--durations), where the suite's time goes.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.
 TEST_WORKERS ?= 4
@@ -55,8 +56,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
-	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
-	$(PYTEST) --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
+	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --durations=15 --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
+	$(PYTEST) --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
 	echo "make test: parallel pass exit $$parallel, alone pass exit $$alone"; \
 	for status in $$parallel $$alone; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; \
@@ -73,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py --backend postgresql --think 1 $(LOAD_ARGS)
 	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS) --mix orders --users 40
 	$(BIN)/python bench/notice_latency.py --backend postgresql
+	$(BIN)/python bench/order_cost.py $(ORDER_COST_ARGS)
 
 catalogue: $(STAMP)
 	$(BIN)/maillage events-catalogue

@@ -36,18 +36,45 @@ class SafeQueueConsumer(QueueConsumer):
     broker has then already taken the message back and will deliver it again. `broker_connected`
     says whether it consumes right now (what a process's readiness reads, backbone/operations.py):
     set once its consumers are declared on a connection, cleared as soon as that connection is
-    lost, until kombu's reconnection brings them back."""
+    lost, until kombu's reconnection brings them back.
+
+    It also closes a hole of kombu's: once a connection is marked broken *outside* the consumer's
+    read (a worker's ack meeting the broker's reset marks it so, before the read has seen the
+    broker's close), kombu's `Connection.drain_events` quietly opens a new connection instead of
+    failing, and the loop goes on reading that new connection, where none of the consumers were
+    declared: "connected", and consuming nothing, until the process restarts (seen when a cluster
+    node stopped under load). Before each read, `on_iteration` checks that the connection read is
+    still the one the consumers were declared on, and otherwise takes kombu's own reconnection
+    path, which declares them again."""
 
     broker_connected = False
+    _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
 
     @contextmanager
     def consumer_context(self, **kwargs):
         with super().consumer_context(**kwargs) as context:
+            connection = context[0]
+            self._consuming_on = (connection, connection._connection)
             self.broker_connected = True
             try:
                 yield context
             finally:
                 self.broker_connected = False
+                self._consuming_on = None
+
+    def on_iteration(self):
+        if self._consuming_on is not None:
+            connection, consumed_on = self._consuming_on
+            if connection._connection is not consumed_on or not connection.connected:
+                self.broker_connected = False
+                try:  # the broker takes back what was delivered on it, and forgets its consumers
+                    consumed_on.collect()
+                except Exception:  # noqa: BLE001  a socket already gone
+                    log.debug("closing a lost connection", exc_info=True)
+                raise amqp.exceptions.RecoverableConnectionError(
+                    "the connection the consumers were declared on is lost"
+                )
+        super().on_iteration()
 
     def ack_message(self, message):
         try:

@@ -134,6 +134,16 @@ def _http_url(value: str) -> tuple[str, str] | None:
     return None
 
 
+def _http_urls(value: str) -> tuple[str, str] | None:
+    urls = split_urls(value)
+    if not urls or any(_http_url(url) for url in urls):
+        return (
+            "doit être une ou plusieurs adresses http:// ou https:// séparées par des virgules",
+            "must be one or more http:// or https:// URLs separated by commas",
+        )
+    return None
+
+
 def _networks(value: list) -> tuple[str, str] | None:
     import ipaddress
 
@@ -226,8 +236,9 @@ _declare(
         "MAILLAGE_RABBIT_MANAGEMENT_URL",
         "str",
         None,
-        "the broker's management API (default: port 15672 of AMQP_URI's host)",
-        check=_http_url,
+        "the broker's management API, each node's comma-separated (default: port 15672 of each "
+        "AMQP_URI host)",
+        check=_http_urls,
     ),
     Setting("MAILLAGE_RABBIT_MANAGEMENT_USER", "str", None, "default: AMQP_URI's user"),
     Setting(
@@ -274,6 +285,14 @@ _declare(
     Setting("MAILLAGE_SIGNIN_ADDRESS_LIMIT", "int", None, "failed sign-ins per address", 1),
     Setting("MAILLAGE_HASH_CONCURRENCY", "int", None, "passwords hashed at once", 1),
     Setting("MAILLAGE_HASH_QUEUE", "int", 4, "password hashings waiting at most", 0),
+    Setting(
+        "MAILLAGE_PASSWORD_HASHING",
+        "str",
+        "standard",
+        "argon2's cost: standard (RFC 9106's second recommendation: 64 MiB, 3 passes) or light "
+        "(the test suite's thousands of sign-ins: 1 MiB, 1 pass; refused in production)",
+        choices=("standard", "light"),
+    ),
     Setting(
         "GATEWAY_ADDRESS", "str", "127.0.0.1:8000", "where the gateway listens", check=_host_port
     ),
@@ -471,6 +490,14 @@ def _production_problems(values: dict, required: tuple[str, ...]) -> list[Config
                     "has a default password, refused in production",
                 )
             )
+    if values.get("MAILLAGE_PASSWORD_HASHING") == "light":
+        found.append(
+            ConfigError(
+                "MAILLAGE_PASSWORD_HASHING",
+                "light ne sert qu'aux tests : refusé en production",
+                "light is for the tests only: refused in production",
+            )
+        )
     management = values.get("MAILLAGE_RABBIT_MANAGEMENT_PASSWORD")
     if management and management.lower() in DEFAULT_PASSWORDS:
         found.append(
@@ -538,8 +565,34 @@ def _shown(setting: Setting, parsed: Any) -> str:
 
 
 def split_urls(value: str) -> list[str]:
-    """`amqp://a,amqp://b` -> both (a broker cluster's nodes)."""
-    return [part.strip() for part in value.split(",") if part.strip()]
+    """`amqp://a,amqp://b` -> both (a broker cluster's nodes); `;` (kombu's own failover
+    separator) is taken too."""
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+def amqp_urls(value: str | None = None) -> list[str]:
+    """Each node of AMQP_URI (or of `value`), in the order written."""
+    return split_urls(value if value is not None else amqp_uri())
+
+
+def kombu_amqp_uri(value: str | None = None) -> str:
+    """AMQP_URI as kombu (hence nameko) reads several nodes: separated by `;`, kombu's failover
+    syntax. A lost connection is taken up again on the next node, in turn (round-robin)."""
+    return ";".join(amqp_urls(value))
+
+
+def pika_parameters(value: str | None = None, **attributes) -> list:
+    """pika's parameters of each node of AMQP_URI (or of `value`), `attributes` set on each: a
+    `pika.BlockingConnection` given the list tries the nodes in turn."""
+    import pika
+
+    found = []
+    for url in amqp_urls(value):
+        params = pika.URLParameters(url)
+        for name, setting in attributes.items():
+            setattr(params, name, setting)
+        found.append(params)
+    return found
 
 
 def _credentials(url: str) -> tuple[str | None, str | None]:
@@ -658,14 +711,16 @@ def webhook_allow_private() -> bool:
     return value("MAILLAGE_WEBHOOK_ALLOW_PRIVATE")
 
 
-def rabbit_management_url() -> str:
-    """The broker's management HTTP API (partners' feed accounts); by default on AMQP_URI's
-    (first) host."""
+def rabbit_management_urls() -> list[str]:
+    """The broker's management HTTP API (partners' feed accounts, backups, broker definitions), on
+    each node: MAILLAGE_RABBIT_MANAGEMENT_URL (a cluster's nodes comma-separated), by default port
+    15672 of each host of AMQP_URI, in the order written. `backbone.broker_management` calls the
+    first that answers."""
     explicit = value("MAILLAGE_RABBIT_MANAGEMENT_URL")
     if explicit:
-        return explicit.rstrip("/")
-    first = split_urls(amqp_uri())[0]
-    return f"http://{urlsplit(first).hostname or '127.0.0.1'}:15672/api"
+        return [url.rstrip("/") for url in split_urls(explicit)]
+    hosts = [urlsplit(url).hostname or "127.0.0.1" for url in split_urls(amqp_uri())]
+    return [f"http://{host}:15672/api" for host in dict.fromkeys(hosts)]
 
 
 def rabbit_management_auth(amqp_uri_: str | None = None) -> tuple[str, str]:

@@ -140,7 +140,7 @@ class DeadLetterQueue:
     def _connect(self):
         from backbone.topology import declare_pika
 
-        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+        connection = pika.BlockingConnection(config.pika_parameters(self.amqp_uri))
         channel = connection.channel()
         declare_pika(channel)
         return connection, channel

@@ -35,10 +35,11 @@ class Conflict(Exception):
 
     def __init__(self, reason, field=None, details=None):
         super().__init__(reason, field, details)
+        # nameko sends an error's arguments as text: an absent field or detail arrives as "None"
         self.reason = reason
-        self.field = field
-        self.details = (
-            details  # what it clashes with (e.g. {"member_id", "name"}), shown to the caller
+        self.field = None if field in (None, "None") else field
+        self.details = (  # what it clashes with (e.g. {"member_id", "name"}), shown to the caller
+            None if details in (None, "None") else details
         )
 
 

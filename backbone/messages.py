@@ -171,11 +171,65 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Overlaps the slot {slot} of the same day.",
     ),
     "month_format": ("Un mois s'écrit AAAA-MM (ex. {example}).", "Use YYYY-MM (e.g. {example})."),
+    "commission_first_of_month": (
+        "Un taux de commission prend effet le 1er d'un mois.",
+        "A commission rate takes effect on the first day of a month.",
+    ),
+    "commission_month_gone": (
+        "Un nouveau taux ne peut prendre effet avant le mois en cours : "
+        "les relevés des mois passés gardent leur taux.",
+        "A new rate cannot take effect before the current month: "
+        "past months' statements keep their rate.",
+    ),
+    "commission_before_latest": (
+        "Un nouveau taux ne peut prendre effet avant le dernier enregistré (du {since}).",
+        "A new rate cannot take effect before the latest recorded one (from {since}).",
+    ),
     "round_villages_missing": (
         "Cochez au moins un village à servir.",
         "Tick at least one village to serve.",
     ),
     "village_listed_twice": ("Un village est cité deux fois.", "A village is listed twice."),
+    "unknown_truck_stop_place": (
+        "Ce lieu n'est pas un arrêt connu du camion.",
+        "This place is not a known stop of the truck.",
+    ),
+    "truck_stop_place_elsewhere": (
+        "Ce lieu est un arrêt de {place_village}, pas de {village}.",
+        "This place is a stop of {place_village}, not of {village}.",
+    ),
+    "truck_stop_village_not_served": (
+        "Ce village n'est pas desservi par la tournée (ou n'a pas de camion).",
+        "This village is not served by the round (or has no truck).",
+    ),
+    "truck_stop_place_missing": (
+        "Choisissez le lieu et l'heure de l'arrêt du camion à {village}.",
+        "Choose the place and time of the truck's stop in {village}.",
+    ),
+    "supplier_listed_twice": (
+        "Un fournisseur est cité deux fois.",
+        "A supplier is listed twice.",
+    ),
+    "signal_period_too_long": (
+        "Choisissez au plus 24 mois.",
+        "Choose 24 months at most.",
+    ),
+    "coordinates_together": (
+        "Donnez la latitude et la longitude ensemble (ou aucune).",
+        "Give the latitude and the longitude together (or neither).",
+    ),
+    "grappe_villages_count": (
+        "Cochez de 2 à 200 villages pour une grappe.",
+        "Tick 2 to 200 villages for a grappe.",
+    ),
+    "depot_outside_grappe": (
+        "Le dépôt doit être l'un des villages de la grappe.",
+        "The depot must be one of the grappe's villages.",
+    ),
+    "village_in_other_grappe": (
+        "{village} fait déjà partie de la grappe « {grappe} ».",
+        "{village} already belongs to the grappe « {grappe} ».",
+    ),
     "skill_label_without_code": (
         "Ce nom ne donne pas de code (au moins deux lettres ou chiffres) : donnez aussi un code, "
         "ex. plomberie.",
@@ -258,6 +312,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "A co-organiser is listed twice.",
     ),
     "unknown_partner": ("Partenaire inconnu : {partner}.", "Unknown partner: {partner}."),
+    "co_organiser_ended": (
+        "Le partenariat a pris fin, ce partenaire ne peut plus co-organiser : {partner}.",
+        "The partnership ended, this partner may no longer co-organise: {partner}.",
+    ),
     "not_logistics_partner": (
         "Ce partenaire ne fait pas de logistique : {partner}.",
         "Not a logistics partner: {partner}.",
@@ -355,6 +413,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "car).",
     ),
     "truck_stop_missing": ("Indiquez à quel arrêt du camion.", "Say at which stop of the truck."),
+    "unknown_order_truck_stop": (
+        "Ce n'est pas un arrêt du camion de ce village ; ses arrêts : {stops}.",
+        "Not a stop of this village's truck; its stops: {stops}.",
+    ),
     "item_listed_twice": (
         "Un article est cité deux fois : une seule ligne avec la quantité totale.",
         "An item is listed twice: give one line with the total quantity.",
@@ -373,6 +435,22 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown member in this village: {member}.",
     ),
     "date_in_past": ("Cette date est déjà passée.", "The date is in the past."),
+    "occurred_at_future": (
+        "L'heure de l'action (occurred_at) est dans le futur : vérifiez l'horloge de l'appareil.",
+        "The time of the action (occurred_at) is in the future: check the device's clock.",
+    ),
+    "occurred_at_too_old": (
+        "Action trop ancienne (occurred_at) : faite il y a plus de {days} jours, elle n'est plus "
+        "rejouée ; refaites-la si elle doit compter.",
+        "Action too old (occurred_at): done more than {days} days ago, it is no longer "
+        "replayed; do it again if it must count.",
+    ),
+    "price_changed": (
+        "Le prix a changé depuis la prise de la commande hors ligne : {expected} attendu, "
+        "{total} aujourd'hui ; reprenez la commande avec l'habitant·e.",
+        "The price changed since the order was taken offline: {expected} expected, {total} "
+        "now; take the order again with the inhabitant.",
+    ),
     "missed_stop_needs_note": (
         "Dites pourquoi l'arrêt a été manqué.",
         "Say why the stop was missed.",
@@ -393,6 +471,98 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "supplier_order_sent": (
         "La commande au fournisseur pour ce jour-là est déjà partie : {item}.",
         "The supplier's order for that day is already sent: {item}.",
+    ),
+    # the hub's till, its shelf, solidarity prices (orders service)
+    "till_lines_count": (
+        "Une vente compte de 1 à {max} lignes.",
+        "A sale has 1 to {max} lines.",
+    ),
+    "amount_range": (
+        "Un montant en centimes, positif ou nul (au plus 100 000 €).",
+        "An amount in cents, zero or more (at most 100,000 €).",
+    ),
+    "payment_method_twice": (
+        "Chaque moyen de paiement une seule fois : additionnez les montants.",
+        "Each payment method once: add the amounts up.",
+    ),
+    "reason_missing": ("Indiquez le motif.", "Give the reason."),
+    "not_sold_here": (
+        "Ni au catalogue ni en stock dans ce village : {item}.",
+        "Neither in this village's catalogue nor on its shelf: {item}.",
+    ),
+    "shelf_short": (
+        "Stock insuffisant pour {item} : {left} en rayon.",
+        "Not enough on the shelf for {item}: {left} left.",
+    ),
+    "payment_missing": (
+        "Il reste {due} à payer.",
+        "{due} is still to be paid.",
+    ),
+    "payment_too_much": (
+        "La carte, le chèque et les bons dépassent le total de {due} (seules les espèces rendent "
+        "la monnaie).",
+        "Card, cheque and vouchers come to more than the total of {due} (only cash gets change).",
+    ),
+    "cash_not_needed": (
+        "Rien à payer en espèces : le reste est déjà réglé.",
+        "Nothing to pay in cash: the rest is paid already.",
+    ),
+    "unknown_sale_line": (
+        "Ligne inconnue dans cette vente : {line}.",
+        "No such line in this sale: {line}.",
+    ),
+    "refund_too_many": (
+        "On ne rembourse pas plus que vendu : {left} au plus pour {item}.",
+        "No more refunded than sold: at most {left} for {item}.",
+    ),
+    "refund_nothing_chosen": (
+        "Indiquez au moins une quantité à rembourser.",
+        "Give at least one quantity to refund.",
+    ),
+    "refund_method_missing": (
+        "Choisissez comment l'argent est rendu.",
+        "Choose how the money is given back.",
+    ),
+    "stock_item_missing": ("Choisissez l'article.", "Choose the item."),
+    "stock_quantity_range": (
+        "Une quantité de 0 à 99 999.",
+        "A quantity from 0 to 99,999.",
+    ),
+    "stock_item_name_missing": (
+        "Indiquez le nom de l'article (ou choisissez un article du catalogue).",
+        "Give the item's name (or choose a catalogue item).",
+    ),
+    "stock_already_tracked": (
+        "Cet article est déjà en stock.",
+        "This item is already on the shelf.",
+    ),
+    "stock_would_go_negative": (
+        "Il n'y en a que {left} en rayon.",
+        "Only {left} on the shelf.",
+    ),
+    "not_in_purchase_order": (
+        "Cet article ne fait pas partie de la commande mutualisée reçue.",
+        "This item is not part of the pooled order received.",
+    ),
+    "stock_nothing_received": (
+        "Indiquez au moins une quantité à mettre en rayon.",
+        "Give at least one quantity to put on the shelf.",
+    ),
+    "given_by_missing": (
+        "Indiquez le partenaire social qui l'a accordée.",
+        "Give the social partner who granted it.",
+    ),
+    "day_not_over": (
+        "On ne clôture pas un jour qui n'est pas encore arrivé.",
+        "A day not yet come cannot be closed.",
+    ),
+    "solidarity_above_price": (
+        "Le prix solidaire ne dépasse pas le prix habituel.",
+        "The solidarity price is not above the usual price.",
+    ),
+    "ends_on_past": (
+        "La fin du droit est déjà passée.",
+        "The end of the right is already past.",
     ),
     # help requests and rounds (orders service)
     "help_request_too_long": (
@@ -474,6 +644,14 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "contract_buyer_not_authority": (
         "Un contrat de prestation est acheté par une collectivité.",
         "A service contract is bought by a local authority.",
+    ),
+    "month_outside_contract": (
+        "Ce mois n'est pas dans la période du contrat.",
+        "This month is outside the contract's period.",
+    ),
+    "contract_prices_missing": (
+        "Indiquez au moins un prix : heure de coup de main, livraison ou animation.",
+        "Give at least one price: an hour of help, a delivery or an animation.",
     ),
     "deadline_in_past": (
         "L'échéance doit être dans le futur.",

@@ -120,7 +120,8 @@ def event_type_label(event_type: object) -> str:
 
 def outbox_gauges(connection, service: str) -> list[GaugeMetricFamily]:
     """How many events wait in the service's outbox, and for how long the oldest has waited: two
-    reads of the index on (published_at, id), whatever the size of the table."""
+    reads of the index of the pending rows (ix_outbox_unpublished), whatever the size of the
+    table."""
     pending = connection.execute(
         select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
     ).scalar_one()

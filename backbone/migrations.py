@@ -104,6 +104,23 @@ def drop_outbox_and_inbox() -> None:
     op.drop_table("inbox")
 
 
+def create_outbox_unpublished_index() -> None:
+    """The relay's index of the pending rows only (backbone.tables.OutboxEvent)."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_unpublished",
+            ["id"],
+            unique=False,
+            postgresql_where=sa.text("published_at IS NULL"),
+            sqlite_where=sa.text("published_at IS NULL"),
+        )
+
+
+def drop_outbox_unpublished_index() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_unpublished")
+
+
 def create_village_statuses() -> None:
     """network_facts.VillageStatusColumns."""
     op.create_table(

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from marshmallow import fields
-from sqlalchemy import String, select
+from sqlalchemy import Float, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.schemas import Schema
@@ -75,6 +75,9 @@ class KnownMemberColumns:
     tags: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
     # where they live, on one line (home deliveries); null until `member.updated` tells it
     address: Mapped[str | None] = mapped_column(String(330), nullable=True)
+    # where the home is, when told (`member.updated`): a home delivery's stop on a round
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     consents: Mapped[str | None] = mapped_column(String(200), nullable=True)  # comma-separated
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -101,6 +104,8 @@ class KnownMemberOutput(Schema):
     display_name = fields.String(allow_none=True)
     tags = fields.Method("_tags")
     address = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
     consents = fields.Method("_consents")
     registered_at = fields.AwareDateTime(allow_none=True)
     erased_at = fields.AwareDateTime(allow_none=True)
@@ -187,7 +192,7 @@ class NetworkFacts:
         self._describe(
             self._member_row(uow, event["payload"]),
             event,
-            ("display_name", "tags", "address", "consents"),
+            ("display_name", "tags", "address", "consents", "latitude", "longitude"),
         )
         uow.commit()
 
@@ -199,7 +204,7 @@ class NetworkFacts:
             return
         payload = event["payload"]
         for name in names:
-            value = payload[name]
+            value = payload.get(name)  # a field added later is missing from older events
             setattr(row, name, ",".join(value) if isinstance(value, list) else value)
         row.changed_at = occurred_at
 
@@ -210,6 +215,7 @@ class NetworkFacts:
         row = self._member_row(uow, event["payload"])
         if row.erased_at is None:
             row.display_name, row.tags, row.address, row.consents = None, None, None, None
+            row.latitude = row.longitude = None
             row.erased_at = event["occurred_at"]
 
     def member_export(self, uow, member_id: str) -> dict | None:

@@ -73,6 +73,10 @@ class OutboxRelay:
         self.service = service
         self.engine = make_engine(database_url or config.database_url(service))
         self.amqp_uri = amqp_uri or config.amqp_uri()
+        # a cluster's nodes (AMQP_URI lists them): each new connection goes to the next one, so a
+        # node that stops leaves the relay on another at its first retry
+        self._nodes = config.amqp_urls(self.amqp_uri)
+        self._node = 0
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
@@ -118,18 +122,20 @@ class OutboxRelay:
             self.engine.dispose()
 
     def _publish_until_disconnected(self) -> None:
+        node = self._nodes[self._node % len(self._nodes)]
         self._connection = _OneWritePerMessage(
-            pika.URLParameters(self.amqp_uri),
+            pika.URLParameters(node),
             on_open_callback=self._on_connection_open,
             on_open_error_callback=self._on_connection_error,
             on_close_callback=self._on_connection_closed,
         )
         self._connection.ioloop.start()
+        self._node += 1  # the next connection goes to the next node, if there are several
         if not self._stopping:
             log.warning(
                 "%s relay: broker unreachable at %s; %s events waiting; retrying in %.1fs",
                 self.service,
-                _safe(self.amqp_uri),
+                _safe(node),
                 self._pending_or_unknown(),
                 self._backoff,
             )
@@ -196,7 +202,11 @@ class OutboxRelay:
     def _start_publishing(self):
         self._backoff = 0.5
         self.state = "publishing"
-        log.info("%s relay: publishing to %s", self.service, _safe(self.amqp_uri))
+        log.info(
+            "%s relay: publishing to %s",
+            self.service,
+            _safe(self._nodes[self._node % len(self._nodes)]),
+        )
         self._schedule_poll(0)
 
     def _on_channel_closed(self, channel, reason):

@@ -167,13 +167,16 @@ class _UnconfirmedServiceProxy(ServiceProxy):
 
 class _ReplyListener(ReplyListener):
     """nameko's reply listener on an auto-delete queue that also expires: it
-    goes with its process."""
+    goes with its process. Not durable (nameko's is): on a cluster, a durable queue whose node
+    died stays declared there and cannot be declared again elsewhere ("home node down"), so the
+    process could not take its replies on another node; a transient one goes with its node."""
 
     queue_consumer = SafeQueueConsumer()
 
     def setup(self):
         super().setup()
         self.queue.auto_delete = True
+        self.queue.durable = False
         self.queue.queue_arguments = {
             **(self.queue.queue_arguments or {}),
             "x-expires": REPLY_QUEUE_EXPIRES_MS,
@@ -283,7 +286,13 @@ def rpc_method(
                 raise TypeError(f"{method.__name__}: an rpc_method takes (self, uow, ...)")
             del parameters[1]
         public = inspect.Signature(parameters)
-        argument_fields = [list(cls().fields) for cls in argument_schemas]
+        # one instance per schema, made here: building one copies every field (and a nested
+        # schema's fields at its first load), which cost more than the load itself; loading keeps
+        # nothing on the instance and cannot yield to another green thread (no I/O), so calls
+        # share it (as gateway/routing.py's `_schema` does)
+        argument_instances = [cls() for cls in argument_schemas]
+        input_instances = {name: cls() for name, cls in input_schemas.items()}
+        argument_fields = [list(instance.fields) for instance in argument_instances]
         named = {name for names in argument_fields for name in names} | set(input_schemas)
         unknown = named - set(public.parameters)
         if unknown:
@@ -294,11 +303,11 @@ def rpc_method(
             bound = public.bind(service, *args, **kwargs)
             bound.apply_defaults()
             values = bound.arguments
-            for cls, names in zip(argument_schemas, argument_fields):
-                loaded = load(cls(), {name: values[name] for name in names})
+            for instance, names in zip(argument_instances, argument_fields):
+                loaded = load(instance, {name: values[name] for name in names})
                 values.update({name: loaded[name] for name in names})
-            for name, cls in input_schemas.items():
-                values[name] = load(cls(), values[name])
+            for name, instance in input_instances.items():
+                values[name] = load(instance, values[name])
             if not unit_of_work:
                 return method(*bound.args, **bound.kwargs)
             with service.db.unit_of_work() as uow:

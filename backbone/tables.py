@@ -5,7 +5,7 @@ service's database by its migrations."""
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -80,7 +80,21 @@ class OutboxEvent(BackboneBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_outbox_pending", "published_at", "id"),)
+    # ix_outbox_unpublished holds the pending rows only, and the relay's poll (pending rows above
+    # its cursor, by id) and its count read it: a poll costs the same with the 2,000,000 published
+    # rows the retention keeps as with none. With ix_outbox_pending alone, PostgreSQL walked a
+    # backlog by id past every published row (bench/order_growth.py: 734 ms a poll with 20,000
+    # pending and 2,000,000 published; 0.05 ms with the partial index). ix_outbox_pending serves
+    # the retention's purge (published before a date).
+    __table_args__ = (
+        Index("ix_outbox_pending", "published_at", "id"),
+        Index(
+            "ix_outbox_unpublished",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
 
 
 class InboxEntry(BackboneBase):

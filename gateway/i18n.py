@@ -101,6 +101,10 @@ MESSAGES = {
         "This slug is already used by another village.",
     ),
     "email_taken": ("Cette adresse e-mail a déjà un compte.", "This email already has an account."),
+    "grappe_name_taken": (
+        "Une autre grappe porte déjà ce nom.",
+        "Another grappe already has this name.",
+    ),
     "skill_taken": (
         "Cette compétence figure déjà dans la liste.",
         "This skill is already listed.",
@@ -189,6 +193,14 @@ MESSAGES = {
         "Cette ligne de commande a déjà reçu une réponse.",
         "This order line has already been answered.",
     ),
+    "till_already_closed": (
+        "La caisse de ce jour est déjà clôturée : une seule clôture (Z) par jour.",
+        "The till of this day is closed already: one closing (Z) a day.",
+    ),
+    "till_day_closed": (
+        "La caisse de ce jour est clôturée : plus de vente ni de remboursement ce jour-là.",
+        "The till of this day is closed: no more sales nor refunds that day.",
+    ),
     "order_not_awaiting": (
         "Cette commande n'attend plus de réponse du fournisseur : elle est {status}.",
         "This order no longer awaits the supplier's answer: it is {status}.",
@@ -200,6 +212,14 @@ MESSAGES = {
     "purchase_order_closed": (
         "Cette commande mutualisée est déjà close.",
         "This pooled order is already closed.",
+    ),
+    "purchase_order_not_sent": (
+        "Cette commande mutualisée n'est pas encore partie chez le fournisseur.",
+        "This pooled order has not been sent to the supplier yet.",
+    ),
+    "stock_already_received": (
+        "Cette commande mutualisée est déjà mise en rayon.",
+        "This pooled order is already on the shelf.",
     ),
     "purchase_order_empty": (
         "Cette commande mutualisée n'a aucune ligne à envoyer.",
@@ -264,6 +284,21 @@ MESSAGES = {
     "campaign_already_closed": (
         "Cette campagne est déjà close.",
         "This campaign is already closed.",
+    ),
+    "invoice_already_issued": (
+        "La facture de ce contrat pour ce mois est déjà émise : un numéro n'est jamais donné deux "
+        "fois.",
+        "This contract's invoice for this month is already issued: a number is never given twice.",
+    ),
+    "nothing_to_invoice": (
+        "Rien à facturer ce mois-ci : aucun service du contrat n'a été rendu dans ses villages.",
+        "Nothing to invoice this month: no service of the contract was delivered in its villages.",
+    ),
+    "invoice_already_sent": ("Cette facture est déjà envoyée.", "This invoice was already sent."),
+    "invoice_already_paid": ("Cette facture est déjà payée.", "This invoice is already paid."),
+    "invoice_not_sent": (
+        "Cette facture n'est pas encore envoyée : envoyez-la avant de la marquer payée.",
+        "This invoice has not been sent: send it before marking it paid.",
     ),
     # partners' subscriptions (webhooks, AMQP feed)
     "webhook_deleted": (
@@ -344,6 +379,7 @@ THINGS = {
     "round_stop": ("Arrêt de tournée", "Round stop"),
     "vehicle": ("Véhicule", "Vehicle"),
     "village": ("Village", "Village"),
+    "grappe": ("Grappe", "Grappe"),
     "member": ("Habitant·e", "Member"),
     "volunteer": ("Bénévole", "Volunteer"),
     "staff_account": ("Compte", "Account"),
@@ -363,6 +399,8 @@ THINGS = {
     "parcel": ("Colis", "Parcel"),
     "purchase_order": ("Commande mutualisée", "Pooled order"),
     "webhook": ("Webhook", "Webhook"),
+    "service_contract": ("Contrat de prestation", "Service contract"),
+    "invoice": ("Facture", "Invoice"),
     "delivery": ("Envoi", "Delivery"),
 }
 

@@ -11,6 +11,7 @@ from gateway.routes.catalogues import CatalogueRoutes
 from gateway.routes.funding import FundingRoutes
 from gateway.routes.help_requests import HelpRequestRoutes
 from gateway.routes.members import MemberRoutes
+from gateway.routes.money import MoneyRoutes
 from gateway.routes.network import NetworkRoutes
 from gateway.routes.notices import NoticeRoutes
 from gateway.routes.orders import OrderRoutes
@@ -40,6 +41,7 @@ class GatewayService(
     NoticeRoutes,
     CatalogueRoutes,
     FundingRoutes,
+    MoneyRoutes,
     SubscriptionRoutes,
     HelpRequestRoutes,
     RoundRoutes,

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
-from backbone import config
+from backbone import broker_management, config
 
 
 class BackupError(Exception):
@@ -348,7 +348,7 @@ def _management():
     session = requests.Session()
     session.trust_env = False  # the broker is inside our network: never through a proxy
     session.auth = config.rabbit_management_auth()
-    return session, config.rabbit_management_url()
+    return session, broker_management.management_url()
 
 
 def network_vhosts() -> list[str]:

@@ -180,8 +180,10 @@ def definitions(
     services_vhost: str = "/",
     partners_vhost: str = "/partners",
     prefix: str = USER_PREFIX,
+    cluster: bool = False,
 ) -> dict:
-    """The definitions document. `passwords`: role -> password, for every role in ROLES."""
+    """The definitions document. `passwords`: role -> password, for every role in ROLES.
+    `cluster`: the broker is a cluster of nodes (CLUSTER_MIRRORING on its classic queues)."""
     from services.partners import feed
 
     missing = [role for role in ROLES if not passwords.get(role)]
@@ -265,8 +267,13 @@ def definitions(
                 "pattern": f"^{_e(OUTBOUND_QUEUE)}$",
                 "apply-to": "queues",
                 "priority": 0,
-                "definition": {"max-length": OUTBOUND_MAX_LENGTH, "overflow": "reject-publish"},
+                "definition": {
+                    "max-length": OUTBOUND_MAX_LENGTH,
+                    "overflow": "reject-publish",
+                    **(CLUSTER_MIRRORING if cluster else {}),
+                },
             },
+            *([{"vhost": services_vhost, **cluster_policy()}] if cluster else []),
             {"vhost": partners_vhost, "name": feed.FEED_POLICY_NAME, **feed.feed_policy()},
         ],
         # the broker runs it; URIs without a host are its own node, so no password is needed
@@ -287,6 +294,32 @@ def definitions(
                 },
             }
         ],
+    }
+
+
+# On a cluster of nodes (AMQP_URI lists several; docker-compose.yml's `cluster` profile): the
+# handlers' quorum queues are replicated by RabbitMQ itself (on 3 nodes, deploy/rabbitmq/cluster/
+# advanced.config); nameko's RPC queues `rpc-<service>` and the shovel's outbound queue are classic
+# durable queues, which would stay on the node that declared them and be unreachable while it is
+# down: this policy mirrors them on every node, a mirror taking over when their node stops.
+CLUSTER_POLICY_NAME = "maillage-cluster-mirrored"
+CLUSTER_MIRRORING = {
+    "ha-mode": "all",
+    "ha-sync-mode": "automatic",
+    "ha-promote-on-shutdown": "always",
+    "ha-promote-on-failure": "always",
+}
+
+
+def cluster_policy() -> dict:
+    """The policy of nameko's RPC queues on a cluster (a definitions document's entry, without
+    its vhost)."""
+    return {
+        "name": CLUSTER_POLICY_NAME,
+        "pattern": "^rpc-",
+        "apply-to": "queues",
+        "priority": 0,
+        "definition": dict(CLUSTER_MIRRORING),
     }
 
 

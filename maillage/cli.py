@@ -7,6 +7,7 @@ maillage relay SERVICE...    run services' outbox relays (one process; a thread 
 maillage create-coordinator  create a coordinator account
 maillage seed                load the demo data (idempotent)
 maillage import-members FILE --village SLUG   import inhabitants from a CSV (all or nothing)
+maillage announce-stops      members tells orders every village's truck stops again (after upgrade)
 maillage dead-letters ...    list, show, replay, discard dead letters
 maillage events-catalogue    write docs/events.md, docs/asyncapi.yaml and docs/events/*.schema.json
 maillage broker-definitions  the broker's users and permissions (--apply: import them)
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import click
 
-from backbone import config, logs
+from backbone import broker_management, config, logs
 
 
 @click.group()
@@ -208,6 +209,22 @@ def import_members(file, slug):
     click.echo(f"{report['imported']} habitant·es importé·es dans {village['name']}")
 
 
+@main.command("announce-stops")
+def announce_stops():
+    """Make members tell again every village's truck stops (`village.stops_changed`, through its
+    outbox): once after upgrading a network that ran before orders learnt them, so that rounds can
+    name them. Harmless to run again (orders keeps each village's newest list)."""
+    from backbone.formats import counted
+
+    with _running_services() as rpc:
+        told = rpc.members.tell_every_village_stops()
+    villages = counted(told["villages"], "village", "villages")
+    click.echo(
+        f"arrêts du camion annoncés de nouveau pour {villages} / "
+        f"truck stops told again for {told['villages']} village(s)"
+    )
+
+
 @main.command("events-catalogue")
 @click.option(
     "--output-dir",
@@ -264,6 +281,8 @@ def broker_definitions_command(apply_, output, services_vhost, partners_vhost):
                 broker.passwords_from_environment(),
                 services_vhost=services_vhost,
                 partners_vhost=partners_vhost,
+                # AMQP_URI lists a cluster's nodes: its classic queues are mirrored
+                cluster=len(config.amqp_urls()) > 1,
             )
         except ValueError as exc:
             _fail(f"broker definitions: {exc}")
@@ -273,7 +292,7 @@ def broker_definitions_command(apply_, output, services_vhost, partners_vhost):
             try:
                 broker.apply(
                     document,
-                    config.rabbit_management_url(),
+                    broker_management.management_url(),
                     (broker.username("operator"), broker.passwords_from_environment()["operator"]),
                 )
             except Exception as exc:  # noqa: BLE001  unreachable or refused: say so and stop

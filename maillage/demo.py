@@ -326,6 +326,7 @@ PARTNER_PROFILES = {
     "GAEC des Trois Fontaines": {
         "relationships": ["supplier", "co_organiser"],
         "siret": "48219376500013",
+        "commission_per_mille": 150,  # on consignment: the hub keeps 15 % of what it sells
         "contacts": [{"name": "Martine Lachaud", "role": "associée", "phone": "01 99 00 50 01"}],
     },
     "La Poste": {"relationships": ["logistics", "client"], "siret": "35600000000001"},
@@ -338,7 +339,11 @@ PARTNER_PROFILES = {
         "relationships": ["co_organiser"],
         "siret": "79134568200011",
     },
-    "Fromagerie du Plateau": {"relationships": ["supplier"], "siret": "52368914700016"},
+    "Fromagerie du Plateau": {
+        "relationships": ["supplier"],
+        "siret": "52368914700016",
+        "commission_per_mille": 125,
+    },
     "Boulangerie Chastang": {"relationships": ["supplier"], "siret": "31972645800015"},
     "Rucher de Montcalvel": {"relationships": ["supplier"], "siret": "88423159600013"},
     "Maraîchage des Sources": {"relationships": ["supplier"], "siret": "44709821300013"},
@@ -494,6 +499,21 @@ def _seed_catalogues_and_funding(rpc, village_ids: dict) -> None:
             },
         ]:
             rpc.partners.add_funding_source(source)
+    if not rpc.partners.list_service_contracts(None):
+        contract = rpc.partners.create_service_contract(
+            {
+                "partner_id": partners["Commune de Saint-Aubin-des-Prés"]["id"],
+                "name": "Services aux aînés de Saint-Aubin-des-Prés",
+                "starts_on": f"{year}-01-01",
+                "ends_on": f"{year}-12-31",
+                "village_ids": [village_ids["saint-aubin-des-pres"]],
+                "help_hour_cents": 2200,
+                "home_delivery_cents": 650,
+                "animation_cents": 12000,
+                "premises_month_cents": 35000,
+            }
+        )
+        log.info("service contract recorded: %s", contract["name"])
     if not rpc.partners.list_campaigns(None):
         vialle = village_ids["vialle-sur-lac"]
         campaign = rpc.partners.launch_campaign(
@@ -672,6 +692,20 @@ def _describe_places(rpc, village_ids: dict) -> None:
 # Animations (events service): (slug, kind, title, place, days from today, hour, hours long,
 # capacity, co-organiser partner names, volunteer roles, inhabitants registered by phone)
 ANIMATIONS = [
+    (  # today: its door shows on the counter (« Comptoir »), kept on the device for when the
+        # link drops, with the names of the people registered
+        "bourg-aux-chenes",
+        "atelier",
+        "Atelier tricot et café",
+        "La conciergerie",
+        0,
+        10,
+        2,
+        8,
+        [],
+        [("accueil", 1)],
+        ["01 99 00 10 02", "06 39 98 10 03"],
+    ),
     (
         "bourg-aux-chenes",
         "beaute",
@@ -941,6 +975,7 @@ def _seed_counter(rpc, village_ids: dict, propagation_timeout: float) -> None:
                     )
             except Conflict:
                 pass  # done on an earlier run
+    _seed_till(rpc, village_ids, catalogues)
     carriers = {
         p["name"]: p["id"]
         for p in rpc.partners.list_partners()
@@ -1034,7 +1069,7 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
             }
         )
         log.info("vehicle registered: %s", VEHICLE["name"])
-    _plan_round(rpc, village_ids, vehicles[VEHICLE["name"]]["id"])
+    _plan_round(rpc, village_ids, vehicles[VEHICLE["name"]]["id"], deadline)
     if rpc.orders.list_help_requests(village_ids["bourg-aux-chenes"]):
         return
     today = utcnow().astimezone(PARIS)
@@ -1058,25 +1093,69 @@ def _seed_logistics(rpc, village_ids: dict, propagation_timeout: float) -> None:
         log.info("help request: %s (%s)", skill, slug)
 
 
-def _plan_round(rpc, village_ids: dict, vehicle_id: str) -> None:
-    """Once: the van's round of tomorrow from its depot to the truck's village (its stop), so that
-    a new coordinator or driver finds one to open and follow stop by stop."""
+def _plan_round(rpc, village_ids: dict, vehicle_id: str, deadline: float) -> None:
+    """Once: the van's round of tomorrow from its depot to the truck's village (its stop at the
+    truck's first place, at 10:30 for 45 minutes), so that a new coordinator or driver finds one to
+    open and follow stop by stop. Orders learns the truck's places from `village.stops_changed`:
+    refused while it has not yet (the place unknown), tried again until `deadline`."""
     if any(r["vehicle_id"] == vehicle_id for r in rpc.orders.list_rounds(None, None)):
         return
     tomorrow = utcnow().astimezone(PARIS).date() + timedelta(days=1)
-    rpc.orders.plan_round(
-        village_ids[VEHICLE["depot"]],
-        {
-            "date": tomorrow.isoformat(),
-            "vehicle_id": vehicle_id,
-            "village_ids": [village_ids[slug] for slug in ROUND_VILLAGES],
-            "supplier_pickups": False,
-        },
-    )
+    truck_stops = []
+    for slug in ROUND_VILLAGES:
+        stops = rpc.members.list_stops(village_ids[slug]) if slug in TRUCK_STOPS else []
+        if stops:
+            truck_stops.append(
+                {
+                    "village_id": village_ids[slug],
+                    "place_id": stops[0]["id"],
+                    "arrives_at": "10:30",
+                    "duration_minutes": 45,
+                }
+            )
+    while True:
+        try:
+            rpc.orders.plan_round(
+                village_ids[VEHICLE["depot"]],
+                {
+                    "date": tomorrow.isoformat(),
+                    "vehicle_id": vehicle_id,
+                    "village_ids": [village_ids[slug] for slug in ROUND_VILLAGES],
+                    "supplier_pickups": False,
+                    "truck_stops": truck_stops,
+                },
+            )
+            break
+        except InvalidInput as exc:
+            if "truck_stops" not in (exc.errors or {}) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
     log.info("round planned: %s, %s", VEHICLE["name"], tomorrow)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _seed_till(rpc, village_ids: dict, catalogues: dict) -> None:
+    """A walk-in sale at the till of each village with a catalogue, paid in cash with change: once
+    (its idempotency key answers the same sale on every later run, whatever the day)."""
+    for slug in sorted(catalogues):
+        items = rpc.orders.till_items(village_ids[slug])
+        if not items:
+            continue
+        first = items[0]
+        total = 2 * first["price_cents"]
+        try:
+            rpc.orders.record_sale(
+                village_ids[slug],
+                {
+                    "idempotency_key": f"demo-till-{slug}",
+                    "lines": [{"item_id": first["item_id"], "quantity": 2}],
+                    "payments": [{"method": "cash", "amount_cents": (total // 1000 + 1) * 1000}],
+                },
+            )
+        except (InvalidInput, Conflict) as exc:
+            log.warning("demo sale at %s not made: %s", slug, exc)
 
 
 def seed(rpc, propagation_timeout: float = 60.0) -> dict:

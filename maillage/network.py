@@ -57,11 +57,12 @@ class BrokerUnreachable(Exception):
 def check_broker(uri: str) -> None:
     import pika
 
-    params = pika.URLParameters(uri)
-    params.socket_timeout = params.blocked_connection_timeout = 3
-    params.connection_attempts = 1
+    every = config.pika_parameters(
+        uri, socket_timeout=3, blocked_connection_timeout=3, connection_attempts=1
+    )
+    params = every[0]
     try:
-        pika.BlockingConnection(params).close()
+        pika.BlockingConnection(every).close()  # one node answering is enough
     except Exception as exc:  # noqa: BLE001
         safe_uri = f"{params.host}:{params.port}{params.virtual_host and '/' + params.virtual_host}"
         raise BrokerUnreachable(
@@ -77,7 +78,7 @@ def declare_topology(amqp_uri: str | None = None) -> list[str]:
     from backbone.topology import declare_pika
 
     subscriptions = all_subscriptions()
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri or config.amqp_uri()))
+    connection = pika.BlockingConnection(config.pika_parameters(amqp_uri or config.amqp_uri()))
     try:
         declare_pika(connection.channel(), subscriptions)
     except pika.exceptions.ChannelClosedByBroker as exc:
@@ -107,7 +108,7 @@ def rpc_client(timeout: float | None = None):
     import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
 
     with ClusterRpcProxy(
-        {"AMQP_URI": config.amqp_uri(), "serializer": "json"},
+        {"AMQP_URI": config.kombu_amqp_uri(), "serializer": "json"},
         timeout=timeout or config.rpc_timeout(),
     ) as proxy:
         yield proxy

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -69,10 +70,24 @@ class Process:
         }
 
 
+# Below Linux's ephemeral range (32768-60999): a port the system hands out is soon the local end of
+# some process's outgoing connection (to the broker, the database), which can take it between the
+# probe and the server's bind ("Address already in use")
+PORTS = range(20000, 32000)
+_CHOOSER = random.SystemRandom()  # not the `random` module: a test may seed it in every worker
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free on 127.0.0.1, outside the range outgoing connections draw from."""
+    for _ in range(200):
+        port = _CHOOSER.choice(PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port on 127.0.0.1 between {PORTS.start} and {PORTS.stop}")
 
 
 _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")

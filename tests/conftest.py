@@ -10,8 +10,14 @@ import eventlet
 
 eventlet.monkey_patch()  # before any import below; nameko's pytest plugin does not patch
 
+import collections
 import json
 import os
+
+# argon2 at its light cost in this process and every network it starts (they inherit the
+# environment): the suite signs in thousands of times; tests/backbone/test_config.py and
+# tests/services/test_passwords.py check the standard cost and that production refuses light
+os.environ.setdefault("MAILLAGE_PASSWORD_HASHING", "light")
 import shutil
 import subprocess
 import sys
@@ -24,8 +30,8 @@ from hypothesis import settings
 from tests.support.infrastructure import (
     RABBIT_HOST,
     create_pg_database,
-    drop_pg_database,
-    drop_vhost,
+    drop_later,
+    finish_drops,
     free_port,
     make_vhost,
 )
@@ -70,7 +76,7 @@ def amqp_uri(monkeypatch):
     uri = f"amqp://guest:guest@{RABBIT_HOST}:5672/{vhost}"
     monkeypatch.setenv("AMQP_URI", uri)
     yield uri
-    drop_vhost(vhost)
+    drop_later("vhost", vhost)
 
 
 @pytest.fixture
@@ -93,7 +99,7 @@ def db_url(backend, tmp_path):
     else:
         url = create_pg_database()
         yield url
-        drop_pg_database(url)
+        drop_later("pg", url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +124,7 @@ def migrated_templates(tmp_path_factory):
     yield template
     for (backend, _), url in made.items():
         if backend == "postgresql":
-            drop_pg_database(url)
+            drop_later("pg", url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
@@ -150,7 +156,7 @@ def service_db(backend, tmp_path, monkeypatch, migrated_templates):
     for database in opened:
         database.dispose()
     for url in created:
-        drop_pg_database(url)
+        drop_later("pg", url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
@@ -256,7 +262,13 @@ def partners_api(container_factory, nameko_config, service_db):
     return start
 
 
-from tests.support.network import stack  # noqa: F401  (a fixture: one whole network per test session, shared)
+from tests.support.network import stack  # noqa: F401  (a fixture: one whole network per worker)
+
+
+def pytest_unconfigure(config):
+    """The vhosts and databases the tests dropped later (`drop_later`) are gone when pytest ends
+    (after the session's own fixtures, the migrated templates, are torn down)."""
+    finish_drops()
 
 
 def pytest_addoption(parser):
@@ -270,11 +282,13 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (`make test`), the tests that share a network started once per session or module
-    (the e2e `stack`, the browsers' own, the fuzzer's and the authorisation matrix's) run on one
-    worker (`--dist loadgroup`): each worker would otherwise start its own copy of it. With
-    --suite-pass, the tests marked `alone` (wall-clock bounds, faults under load) run in their own
-    pass, when no other test competes for the two cores."""
+    """Under xdist (`make test`), the tests that share a network started once per module (the
+    fuzzer's, the authorisation matrix's) run on one worker (`--dist loadgroup`), or on one worker
+    per share for a module marked `shards(n)`: its tests are dealt in turn into n groups, each
+    starting its own copy of the module's network. The tests of a network a worker starts for
+    itself (the e2e `stack`, the browsers') go by module to any worker, and the database tests
+    anywhere (see below). With --suite-pass, the tests marked `alone` (wall-clock bounds, faults
+    under load) run in their own pass, when no other test competes for the two cores."""
     suite_pass = config.getoption("--suite-pass")
     if suite_pass != "all":
         wanted = suite_pass == "alone"
@@ -283,17 +297,29 @@ def pytest_collection_modifyitems(config, items):
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = kept
+    dealt = collections.Counter()  # per module: its tests dealt so far (the same on every worker)
     for item in items:
         group = _shared_fixture_group(item)
+        shards = item.get_closest_marker("shards")
+        module = item.nodeid.split("::")[0]
+        if shards and group == module:
+            group = f"{module}#{dealt[module] % shards.args[0]}"
+            dealt[module] += 1
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
 # Session fixtures a worker may start a copy of for itself: their tests are grouped by module,
-# so that the browser tests (many, slow) spread over the workers instead of queueing on one. Each
-# worker that gets one of those modules starts its own network (~15 s) once. A module marked
+# so that the browser and end-to-end tests (many, slow) spread over the workers instead of queueing
+# on one. Each worker that gets one of those modules starts its own network (~15 s) once, in a
+# vhost, data folder, port and secret of its own (tests/support/network.py). A module marked
 # `spread` (a few tests of over a minute each) is not kept together: each test may go to any worker.
-STARTED_PER_WORKER = {"tests/browser::stack"}
+STARTED_PER_WORKER = {"tests/browser::stack", "tests::stack"}
+
+# Session fixtures so cheap to make again that a worker makes its own and their tests go anywhere:
+# the migrated databases that `service_db` copies (a worker migrates each service once, in seconds;
+# kept together, the ~900 database tests would queue on one worker for most of the pass).
+MADE_PER_WORKER = {"tests::migrated_templates"}
 
 
 def _shared_fixture_group(item) -> str | None:
@@ -302,6 +328,8 @@ def _shared_fixture_group(item) -> str | None:
         if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
             continue
         shared = f"{fixture.baseid}::{name}"
+        if shared in MADE_PER_WORKER:
+            continue
         if shared in STARTED_PER_WORKER and item.get_closest_marker("spread"):
             return item.nodeid
         if fixture.scope == "module" or shared in STARTED_PER_WORKER:

@@ -174,3 +174,28 @@ def test_orders_migration_0015_forgets_what_was_rolled_up_for_the_timer_to_roll_
     )
     assert result["details"]["sales_by_partner"] == []
     db.dispose()
+
+
+def test_orders_migration_0025_keeps_that_a_receipt_was_asked_for_not_the_address(db_url):
+    """0025: a sale whose receipt was asked for by e-mail says so (`receipt_emailed`); the address
+    itself is no longer kept on the sale."""
+    from sqlalchemy import inspect, text
+
+    migrations.upgrade("orders", db_url, "0024_stock_from_supplier_orders")
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg2://"))
+    with engine.begin() as connection:
+        for sale_id, address in (("s1", "passant@example.org"), ("s2", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO till_sales (id, village_id, idempotency_key, email, day, "
+                    "sold_at, total_cents, vat_cents, given_cents, change_cents) VALUES "
+                    "(:id, 'v1', :id, :email, '2026-12-01', '2026-12-01 09:00:00', 320, 17, 0, 0)"
+                ),
+                {"id": sale_id, "email": address},
+            )
+    migrations.upgrade("orders", db_url)
+    with engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT id, receipt_emailed FROM till_sales")).all())
+        columns = {c["name"] for c in inspect(connection).get_columns("till_sales")}
+    engine.dispose()
+    assert rows == {"s1": True, "s2": False} and "email" not in columns

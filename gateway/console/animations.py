@@ -289,7 +289,11 @@ class AnimationPages:
         """The names of its co-organisers, invited villages and host, when it has some."""
         names = {"partner_names": {}, "village_names": {}}
         if animation["co_organiser_ids"]:
-            names["partner_names"] = {p["id"]: p["name"] for p in self.events_rpc.known_partners()}
+            # those whose partnership ended since are named too, and said so
+            names["partner_names"] = {
+                p["id"]: p["name"] + (" (partenariat terminé)" if p.get("ended_at") else "")
+                for p in self.events_rpc.known_partners(None, True)
+            }
         if animation["invited_village_ids"] or not host:
             names["village_names"] = {v["id"]: v["name"] for v in self.events_rpc.known_villages()}
         return names

@@ -4,11 +4,14 @@ by one or all of a partner's)."""
 
 from __future__ import annotations
 
+import re
+
 from backbone.errors import Conflict, InvalidInput
 from gateway.console import backoffice_labels as L
 from gateway.console.backoffice import R, typed
 from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
 
+BEGINNING = "1970-01-01"  # services/partners/commission.py: a rate in force since always
 CONTACT_ROWS = 2  # the form's contact lines; a partner rarely has more than two people to call
 CONTACT_FIELDS = ("name", "role", "phone", "email")
 PARKED_PER_PAGE = 100
@@ -43,6 +46,30 @@ def _partner_errors(exc) -> dict:
     return errors
 
 
+def per_mille(raw):
+    """A percentage as people type it (« 15 », « 12,5 », « 12.5 % ») in per mille; empty: None;
+    anything else as typed, for the service to refuse beside its field."""
+    text = (raw or "").replace("%", "").replace(",", ".").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{1,3}(\.\d)?", text):
+        whole, _, tenth = text.partition(".")
+        return int(whole) * 10 + int(tenth or 0)
+    return raw.strip()
+
+
+def percent_typed(value) -> str:
+    """Per mille as typed back into the form (150 → « 15 », 125 → « 12,5 »)."""
+    if value is None:
+        return ""
+    return str(value // 10) if value % 10 == 0 else f"{value // 10},{value % 10}"
+
+
+def rate_label(value) -> str:
+    """Per mille as a rate people read (150 → « 15 % », 125 → « 12,5 % »; None: none)."""
+    return "Aucune commission" if value is None else f"{percent_typed(value)}\u00a0%"
+
+
 class BackofficePartnerPages:
     def _partner_form(self, ctx, template, status=200, **values):
         return ctx.render(
@@ -50,6 +77,7 @@ class BackofficePartnerPages:
             kinds=L.PARTNER_KINDS,
             relationships=L.RELATIONSHIPS,
             villages=self.members_rpc.village_names(None),
+            skills=self.members_rpc.list_skills(),
             contact_rows=range(CONTACT_ROWS),
             status=status,
             **values,
@@ -66,7 +94,10 @@ class BackofficePartnerPages:
                 "villages": ctx.form.getlist("village_ids"),
             }
             values.update(_contact_values(contacts))
+            values["commission_per_mille"] = (ctx.form.get("commission_per_mille") or "").strip()
             data = filled(typed(ctx.form, ("name", "kind", "siret")))
+            if values["commission_per_mille"]:
+                data["commission_per_mille"] = per_mille(values["commission_per_mille"])
             data.update(
                 relationships=chosen["relationships"],
                 village_ids=chosen["villages"],
@@ -116,28 +147,54 @@ class BackofficePartnerPages:
         data = {
             "village_ids": ctx.form.getlist("village_ids"),
             "relationships": ctx.form.getlist("relationships"),
+            "skills": ctx.form.getlist("skills"),
             "contacts": contacts,
             "siret": (ctx.form.get("siret") or "").strip() or None,
+            "commission_per_mille": per_mille(ctx.form.get("commission_per_mille")),
         }
+        since = (ctx.form.get("commission_effective_from") or "").strip()
+        if since:
+            data["commission_effective_from"] = since
         try:
             self.partners_rpc.update_partner(partner["id"], data)
             return redirect(f"{R}/partenaires/{partner['id']}?enregistre=1")
         except (InvalidInput, Conflict) as exc:
-            edited = {**partner, **data}
-            return self._partner_page(ctx, edited, errors=_partner_errors(exc), status=400)
+            kept = {k: v for k, v in data.items() if not k.startswith("commission")}
+            edited = {**partner, **kept}
+            typed_back = {
+                "commission_per_mille": (ctx.form.get("commission_per_mille") or "").strip(),
+                "commission_effective_from": since,
+            }
+            return self._partner_page(
+                ctx, edited, errors=_partner_errors(exc), status=400, typed_back=typed_back
+            )
 
-    def _partner_page(self, ctx, partner, errors=None, status=200, **shown):
+    def _partner_page(self, ctx, partner, errors=None, status=200, typed_back=None, **shown):
         parked = self.partners_rpc.list_deliveries(
             {"status": "parked", "partner_id": partner["id"], "per_page": 1}
         )["total"]
         villages = self.members_rpc.village_names(None)
+        rates = partner.get("commission_rates") or []
         return self._partner_form(
             ctx,
             "backoffice/partner.html",
             status=status,
             partner=partner,
             village_names={v["id"]: v["name"] for v in villages},
-            values={**_contact_values(partner["contacts"]), "siret": partner.get("siret") or ""},
+            values={
+                **_contact_values(partner["contacts"]),
+                "siret": partner.get("siret") or "",
+                # the latest rate recorded (a coming month's, if set): what a change starts from
+                "commission_per_mille": percent_typed(rates[-1]["per_mille"] if rates else None),
+                **(typed_back or {}),
+            },
+            commission_rates=[
+                {
+                    "since": None if r["effective_from"] == BEGINNING else r["effective_from"],
+                    "rate": rate_label(r["per_mille"]),
+                }
+                for r in reversed(rates)
+            ],
             errors=errors or {},
             parked=parked,
             **shown,

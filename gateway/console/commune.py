@@ -22,7 +22,7 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
 from backbone.messages import msg
 from gateway import web_security
-from gateway.console import exports, periods
+from gateway.console import exports, money_documents, periods
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
 from gateway.console.framework import public, redirect, templates
@@ -142,8 +142,10 @@ class CommunePages:
                 for n in result["names"]
                 if n in result["totals"]
             ][:8]
+        invoices = self.partners_rpc.commune_invoices(commune["partner_id"])
         return _html(
             "commune/space.html",
+            invoices=invoices,
             status=400 if errors else 200,
             commune=commune,
             value=value,
@@ -156,6 +158,31 @@ class CommunePages:
             charts=charts,
             tiles=tiles,
             service_labels=F.SERVICE_LABELS,
+        )
+
+    @public("/commune/factures/<invoice_id>.pdf")
+    def commune_invoice(self, request, invoice_id):
+        """One of its own invoices: another commune's is not found."""
+        token = request.cookies.get(COOKIE)
+        try:
+            commune = self._commune(token)
+            if commune is None:
+                return _refused()
+            own = {i["id"]: i for i in self.partners_rpc.commune_invoices(commune["partner_id"])}
+        except UNAVAILABLE:
+            return _unavailable()
+        invoice = own.get(invoice_id)
+        if invoice is None:
+            return _html(
+                "commune/unavailable.html", status=404, text="Cette facture n'est pas des vôtres."
+            )
+        return Response(
+            money_documents.invoice_pdf(invoice),
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="facture-{invoice["number"]}.pdf"',
+                "Cache-Control": "no-store",
+            },
         )
 
     @public("/commune/rapport.pdf")

@@ -209,15 +209,9 @@ class CoordinationPages:
             names.kill()
             return _incomplete({"unavailable": ["orders"]}, ctx)
         village_names = {v["id"]: v["name"] for v in names.wait()}
-        villages = [village_names.get(v, v) for v in table["villages"]]
-        partners = [name for _partner_id, name in table["partners"]]
         header = [F.csv_label(k) for k in ("village_name", "partner_name", "sales_cents")]
-        cells = (
-            [villages[village], partners[partner], F.csv_value("sales_cents", cents)]
-            for village, partner, cents in table["sales"]
-        )
         return _csv_response(
-            exports.csv_chunks(header, cells),
+            exports.sales_by_partner_chunks(header, table, village_names),
             f"maillage-sales_by_partner-{date_from}-{date_to}.csv",
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 from backbone.csv_cells import safe_cell
 from backbone.formats import counted, plural
@@ -14,21 +15,78 @@ from gateway.console import figures as F
 CSV_CHUNK_ROWS = 2000  # rows written per piece of a streamed CSV
 
 
+def csv_pieces(header: list, rows):
+    """The CSV's bytes in pieces of CSV_CHUNK_ROWS rows, of cells already made safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    out.write("\ufeff")
+    writer.writerow(header)
+    rows = iter(rows)
+    while True:
+        piece = list(itertools.islice(rows, CSV_CHUNK_ROWS))
+        writer.writerows(piece)
+        if len(piece) < CSV_CHUNK_ROWS:
+            break
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
 def csv_chunks(header: list[str], rows):
     """The CSV in pieces of CSV_CHUNK_ROWS rows (bytes): a national export of tens of thousands of
     rows starts at once and is never held whole as text. Every cell, header included, through
     `safe_cell`: names typed by people never run as formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    out.write("\ufeff")
-    writer.writerow([safe_cell(cell) for cell in header])
-    for n, row in enumerate(rows, 1):
-        writer.writerow([safe_cell(cell) for cell in row])
-        if n % CSV_CHUNK_ROWS == 0:
-            yield out.getvalue().encode("utf-8")
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue().encode("utf-8")
+    return csv_pieces(
+        [safe_cell(cell) for cell in header],
+        ([safe_cell(cell) for cell in row] for row in rows),
+    )
+
+
+def euros(cents: int) -> str:
+    """Cents as a spreadsheet's bare number of euros with a decimal comma (F.csv_value's
+    `_cents`), without its checks: a national export writes 50,000 of them."""
+    return f"{cents / 100:.2f}".replace(".", ",")
+
+
+def sales_by_partner_chunks(header: list[str], table: dict, village_names: dict):
+    """The sales by village and partner CSV (pieces as csv_chunks) from the orders service's
+    columns (services/orders/figures.py, sales_by_partner_table): each village's and partner's
+    name made safe once, not once per row, each row a tuple of the names and the euros. The euros
+    are numbers we write, which safe_cell leaves as they are."""
+    villages = [safe_cell(village_names.get(v, v)) for v in table["villages"]]
+    partners = [safe_cell(name) for _partner_id, name in table["partners"]]
+    partner, cents = table["partner"], table["sales_cents"]
+
+    def rows():
+        end = 0
+        for village, count in zip(villages, table["rows_per_village"]):
+            start, end = end, end + count
+            for n in range(start, end):
+                yield village, partners[partner[n]], euros(cents[n])
+
+    return csv_pieces([safe_cell(cell) for cell in header], rows())
+
+
+def signal_chunks(header: list[str], table: dict, theme_labels: dict, village_names: dict):
+    """The signals CSV (pieces as csv_chunks) from the events service's columns
+    (services/events/signals.py, signal_rows): each theme's, village's and grappe's name made safe
+    once, not once per row; the months and counts are ours, which safe_cell leaves as they are."""
+    themes, months = [], []
+    for theme, month, rows in table["groups"]:
+        themes.append(itertools.repeat(safe_cell(theme_labels.get(theme, theme)), rows))
+        months.append(itertools.repeat(month, rows))
+    villages = [safe_cell(village_names.get(v, v)) for v in table["village_ids"]]
+    grappes = [safe_cell(name) for name in table["grappes"]]
+    rows = zip(
+        itertools.chain.from_iterable(themes),
+        itertools.chain.from_iterable(months),
+        map(villages.__getitem__, table["village"]),
+        map(grappes.__getitem__, table["village"]),
+        *table["counts"],
+        table["total"],
+    )
+    return csv_pieces([safe_cell(cell) for cell in header], rows)
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:

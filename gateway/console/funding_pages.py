@@ -6,10 +6,15 @@ inhabitant shows its amount, never who made it."""
 
 from __future__ import annotations
 
+from werkzeug.wrappers import Response
+
 from backbone.errors import Conflict, InvalidInput
 from backbone.messages import french, msg
+from gateway.console import figures as F
+from gateway.console.exports import to_csv
 from gateway.console.form_values import cents, end_of_day
 from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
+from gateway.console.money_documents import csv_euros
 
 C = "/console/coordination"
 KIND_LABELS = {
@@ -19,6 +24,8 @@ KIND_LABELS = {
     "sales_margin": "Marge sur ventes",
     "service_contract": "Contrat de prestation (une collectivité achète des services)",
 }
+# shown in the list, never offered in the form: a funded campaign records it itself
+SHOWN_KINDS = {**KIND_LABELS, "crowdfunding": "Financement participatif (campagne financée)"}
 CAMPAIGN_STATUS = {"running": "En cours", "funded": "Financée", "failed": "Close sans atteindre"}
 # who may fund or buy services: the form offers these partners only
 FUNDERS = {"funder", "client"}
@@ -39,18 +46,88 @@ def _amount_errors(errors: dict, values: dict, *fields: str) -> dict:
     return errors
 
 
+# the funding mix's columns (services/partners/funding_mix.py), in the order shown
+MIX_COLUMNS = {
+    "sales_cents": "Ventes (caisse et commandes)",
+    "commune_contracts_cents": "Contrats des communes (facturés)",
+    "subsidies_cents": "Subventions",
+    "sponsors_cents": "Mécénat",
+    "crowdfunding_cents": "Financement participatif",
+    "other_cents": "Autres (cotisations, marge…)",
+    "total_cents": "Total",
+    "in_kind_cents": "En nature (locaux prêtés…)",
+}
+MIX_ROWS_SHOWN = 100  # the villages with the most money; the CSV has every village
+
+
 class FundingPages:
     def _village_choices(self) -> dict[str, str]:
         return {v["id"]: v["name"] for v in self.members_rpc.village_names(None)}
+
+    def _funding_mix(self, ctx, names: dict[str, str]) -> dict:
+        """The period's funding mix, the villages with some money or help first; the whole
+        network's sums as its last row."""
+        date_from, date_to, errors = F.parse_period(ctx.args)
+        mix = self.partners_rpc.funding_mix(date_from.isoformat(), date_to.isoformat(), None)
+        rows = [
+            {"name": names.get(village_id, village_id), **figures}
+            for village_id, figures in mix["villages"].items()
+            if figures["total_cents"] or figures["in_kind_cents"]
+        ]
+        rows.sort(key=lambda r: (-r["total_cents"], r["name"]))
+        network = {c: sum(r[c] for r in rows) for c in MIX_COLUMNS}
+        return {
+            "date_from": date_from,
+            "date_to": date_to,
+            "errors": errors,
+            "rows": rows,
+            "network": network,
+            "shares": {
+                c: (
+                    round(network[c] * 100 / network["total_cents"])
+                    if network["total_cents"]
+                    else 0
+                )
+                for c in MIX_COLUMNS
+            },
+        }
+
+    @page(C + "/financements/repartition.csv", roles=COORDINATOR)
+    def page_funding_mix_csv(self, ctx):
+        mix = self._funding_mix(ctx, self._village_choices())
+        body = to_csv(
+            ["Village", *MIX_COLUMNS.values()],
+            [[r["name"], *(csv_euros(r[c]) for c in MIX_COLUMNS)] for r in mix["rows"]]
+            + [["Tout le réseau", *(csv_euros(mix["network"][c]) for c in MIX_COLUMNS)]],
+        )
+        name = f"maillage-financements-{mix['date_from']}-{mix['date_to']}.csv"
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     # --- funding sources -------------------------------------------------------------------
 
     @page(C + "/financements", methods="GET,POST", roles=COORDINATOR)
     def page_funding(self, ctx):
-        errors, values = {}, {}
+        errors, values, in_kind_errors, in_kind = {}, {}, {}, {}
         fields = ("kind", "name", "partner_id", "village_id", "amount_cents")
         dates = ("starts_on", "ends_on", "received_on")
-        if ctx.request.method == "POST":
+        if ctx.request.method == "POST" and ctx.form.get("form") == "in_kind":
+            in_kind = {
+                k: ctx.form.get(k, "").strip()
+                for k in ("village_id", "partner_id", "description", "value_cents", "month")
+            }
+            data = filled({k: in_kind[k] for k in ("village_id", "partner_id", "description")})
+            data["month"] = in_kind["month"]
+            _money(in_kind, data, "value_cents")
+            try:
+                self.partners_rpc.add_in_kind(data)
+                return redirect(f"{C}/financements?nature=1#h-in-kind")
+            except (InvalidInput, Conflict) as exc:
+                in_kind_errors = _amount_errors(form_errors(exc), in_kind, "value_cents")
+        elif ctx.request.method == "POST":
             values = {k: ctx.form.get(k, "").strip() for k in (*fields, *dates, "services")}
             data = filled({k: values[k] for k in ("kind", "name", "partner_id", "village_id")})
             data.update(filled({k: values[k] for k in dates}))
@@ -67,16 +144,24 @@ class FundingPages:
             for p in self.partners_rpc.list_partners(None)
             if FUNDERS & set(p["relationships"]) or p["kind"] == "local_authority"
         ]
+        mix = self._funding_mix(ctx, names)
         return ctx.render(
             "money/funding.html",
+            mix=mix,
+            mix_columns=MIX_COLUMNS,
+            mix_rows_shown=MIX_ROWS_SHOWN,
             sources=self.partners_rpc.list_funding_sources(None),
             names=names,
             partners=partners,
             kinds=KIND_LABELS,
+            shown_kinds=SHOWN_KINDS,
             errors=errors,
             values=values,
+            in_kind=in_kind,
+            in_kind_errors=in_kind_errors,
             added=ctx.args.get("ajout") == "1",
-            status=400 if errors else 200,
+            in_kind_added=ctx.args.get("nature") == "1",
+            status=400 if errors or in_kind_errors else 200,
         )
 
     # --- campaigns -------------------------------------------------------------------------

@@ -11,8 +11,16 @@ from backbone.messages import french, msg
 from backbone.schemas import load
 from gateway import i18n
 from gateway.console import village_choice
-from gateway.console.form_values import whole_number
-from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
+from gateway.console.driver_pages import driver_link
+from gateway.console.form_values import clock, whole_number
+from gateway.console.framework import (
+    COORDINATOR,
+    _flatten,
+    filled,
+    form_errors,
+    page,
+    redirect,
+)
 from gateway.console.public_pages import UNIT_LABELS
 from gateway.logistics import carriers_of, check_logistics_partner
 from services.orders.schemas.rounds import VEHICLE_KINDS, RoundInput
@@ -24,6 +32,7 @@ PURCHASE_ORDER_STATUS = {
     "sent": "Envoyée au fournisseur",
     "empty": "Close sans rien à envoyer",
 }
+TRUCK_ROWS = 3  # truck stops the form offers (one per itinerant village served)
 # a volunteer's or a partner's id, in the one driver field of the vehicle form
 DRIVER_KINDS = {"member": "driver_member_id", "partner": "driver_partner_id"}
 
@@ -43,7 +52,72 @@ def _errors(exc, renamed: dict[str, str] | None = None) -> dict[str, str]:
     return errors
 
 
+def _truck_rows(form) -> tuple[list[dict], list[int], list[dict]]:
+    """The truck stops typed: what the form shows again (every row), the rows sent (those with a
+    place) and their `truck_stops` for the service. A place's option is "village:place"."""
+    shown, sent, data = [], [], []
+    for row in range(TRUCK_ROWS):
+        values = {
+            "place": form.get(f"truck-place-{row}", "").strip(),
+            "time": form.get(f"truck-time-{row}", "").strip(),
+            "duration": form.get(f"truck-duration-{row}", "").strip(),
+        }
+        shown.append(values)
+        if not values["place"]:
+            continue
+        village_id, _, place_id = values["place"].partition(":")
+        sent.append(row)
+        data.append(
+            filled(
+                {
+                    "village_id": village_id,
+                    "place_id": place_id,
+                    "arrives_at": clock(values["time"]),
+                    "duration_minutes": whole_number(values["duration"]),
+                }
+            )
+        )
+    return shown, sent, data
+
+
+TRUCK_FIELDS = {
+    "village_id": "place",
+    "place_id": "place",
+    "arrives_at": "time",
+    "duration_minutes": "duration",
+}
+
+
+def _truck_errors(exc, errors: dict, sent: list[int]) -> dict:
+    """`errors` with those of `truck_stops` beside the inputs of their rows (`truck-<input>-<row>`);
+    one about the truck stops as a whole (a village left without its stop) under `truck_stops`."""
+    problem = exc.errors_fr.get("truck_stops") if isinstance(exc, InvalidInput) else None
+    if not isinstance(problem, dict):
+        return errors
+    errors.pop("truck_stops", None)
+    for index, fields in problem.items():
+        if not str(index).isdigit() or int(index) >= len(sent) or not isinstance(fields, dict):
+            errors["truck_stops"] = _flatten(fields)
+            continue
+        for field, messages in fields.items():
+            name = f"truck-{TRUCK_FIELDS.get(field, 'place')}-{sent[int(index)]}"
+            errors[name] = " ".join(filter(None, (errors.get(name), _flatten(messages))))
+    return errors
+
+
 class LogisticsPages:
+    def _truck_places(self) -> list[dict]:
+        """The itinerant villages and their truck's stops (« Horaires et lieux »), by name: the
+        places a round's truck stop may be at."""
+        out = []
+        for village in self.members_rpc.list_villages(None):
+            if village["kind"] != "itinerant":
+                continue
+            stops = self.members_rpc.list_stops(village["id"])
+            if stops:
+                out.append({"id": village["id"], "name": village["name"], "stops": stops})
+        return sorted(out, key=lambda v: v["name"])
+
     def _village_names(self) -> dict[str, str]:
         return {v["id"]: v["name"] for v in self.members_rpc.village_names(None)}
 
@@ -151,7 +225,9 @@ class LogisticsPages:
     @page(C + "/tournees", methods="GET,POST", roles=COORDINATOR)
     def page_rounds(self, ctx):
         errors, values = {}, {"village_ids": [], "supplier_pickups": True}
+        trucks, sent, truck_data = [dict(place="", time="", duration="")] * TRUCK_ROWS, [], []
         names = self._village_names()
+        grappes = {g["id"]: g for g in self.members_rpc.list_grappes()}
         # a national network's villages are searched for, not all listed (village_choice.py):
         # "Chercher" sends the form back with what was typed and ticked, planning nothing
         searching = ctx.request.method == "POST" and ctx.form.get("chercher") == "1"
@@ -161,14 +237,22 @@ class LogisticsPages:
                 "vehicle_id": ctx.form.get("vehicle_id", "").strip(),
                 "village_ids": [v for v in ctx.form.getlist("village_ids") if v],
                 "supplier_pickups": ctx.form.get("supplier_pickups") == "1",
+                "grappe_id": ctx.form.get("grappe_id", "").strip(),
             }
+            trucks, sent, truck_data = _truck_rows(ctx.form)
+            grappe = grappes.get(values["grappe_id"])
+            if grappe:  # a grappe's villages, with those ticked beside
+                values["village_ids"] += [
+                    v for v in grappe["village_ids"] if v not in values["village_ids"]
+                ]
         if ctx.request.method == "POST" and not searching:
-            data = filled(values)
+            data = filled({k: v for k, v in values.items() if k != "grappe_id"})
             data["supplier_pickups"] = values["supplier_pickups"]
+            data["truck_stops"] = truck_data
             try:  # every field's error at once, the villages' included, before anything is asked
                 load(RoundInput(), data)
             except InvalidInput as exc:
-                errors = form_errors(exc)
+                errors = _truck_errors(exc, form_errors(exc), sent)
             if not values["village_ids"]:
                 errors["village_ids"] = french(msg("round_villages_missing"))
                 errors.setdefault("_", i18n.message("invalid_input")[0])
@@ -177,7 +261,7 @@ class LogisticsPages:
                     planned = self.orders_rpc.plan_round(values["village_ids"][0], data, None)
                     return redirect(f"{C}/tournees/{planned['id']}?nouvelle=1")
                 except (InvalidInput, Conflict) as exc:
-                    errors = form_errors(exc)
+                    errors = _truck_errors(exc, form_errors(exc), sent)
         rounds = self.orders_rpc.list_rounds(None, None, None, {"limit": ROUNDS_SHOWN})
         every = [{"id": i, "name": n} for i, n in sorted(names.items(), key=lambda kv: kv[1])]
         query = ctx.form.get("vq", "") if ctx.request.method == "POST" else ""
@@ -187,6 +271,9 @@ class LogisticsPages:
             names=names,
             choice=village_choice.choose(every, values["village_ids"], query),
             vehicles=[v for v in self.orders_rpc.list_vehicles() if v["active"]],
+            grappes=list(grappes.values()),
+            trucks=trucks,
+            truck_places=self._truck_places(),
             errors=errors,
             values=values,
             shown=ROUNDS_SHOWN,
@@ -199,6 +286,7 @@ class LogisticsPages:
         return ctx.render(
             "logistics/round.html",
             round=round_,
+            driver_link=driver_link(round_["id"]),
             names=self._village_names(),
             planned_now=ctx.args.get("nouvelle") == "1",
         )

@@ -10,8 +10,12 @@ from gateway.console.concierge import ConciergePages
 from gateway.console.coordination import CoordinationPages
 from gateway.console.counter import CounterPages
 from gateway.console.delivery_log import DeliveryLogPages
+from gateway.console.driver_pages import DriverPages
 from gateway.console.funding_pages import FundingPages
+from gateway.console.grappe_pages import GrappePages
 from gateway.console.logistics_pages import LogisticsPages
+from gateway.console.money_pages import MoneyPages
+from gateway.console.offline import OfflinePages
 from gateway.console.parcels import ParcelPages
 from gateway.console.people import PeoplePages
 from gateway.console.personal import PersonalPages
@@ -20,7 +24,9 @@ from gateway.console.places import PlacesPages
 from gateway.console.public_pages import PublicPages
 from gateway.console.rounds import RoundPages
 from gateway.console.session_pages import SessionPages
+from gateway.console.signal_pages import SignalPages
 from gateway.console.skills_pages import SkillPages
+from gateway.console.till_pages import TillPages
 
 
 class ConsolePages(
@@ -29,18 +35,24 @@ class ConsolePages(
     AnimationPages,
     PeoplePages,
     CounterPages,
+    TillPages,
     DeliveryLogPages,
     CataloguePages,
     PlacesPages,
     ParcelPages,
+    OfflinePages,
     RoundPages,
+    DriverPages,
     PickerPages,
     CoordinationPages,
     LogisticsPages,
+    GrappePages,
     FundingPages,
+    MoneyPages,
     BackofficePages,
     BackofficePartnerPages,
     SkillPages,
+    SignalPages,
     CommuneLinkPages,
     PublicPages,
     PersonalPages,

@@ -149,8 +149,11 @@ def _unpack(packed: str) -> str | None:
         return None
 
 
+POSITION_FIELDS = ("latitude", "longitude")
+
+
 def _member_form(form) -> dict:
-    values = {name: form.get(name, "").strip() for name in MEMBER_FIELDS}
+    values = {name: form.get(name, "").strip() for name in MEMBER_FIELDS + POSITION_FIELDS}
     values["preferred_channel"] = form.get("preferred_channel", "")
     values["tags"] = form.getlist("tags")
     return values
@@ -159,6 +162,7 @@ def _member_form(form) -> dict:
 def member_form_values(member: dict) -> dict:
     """An inhabitant's record as the edit form shows it."""
     values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
+    values.update({n: "" if member.get(n) is None else str(member[n]) for n in POSITION_FIELDS})
     values.update(
         phone=member["phone_display"] or "",
         preferred_channel=member["preferred_channel"],
@@ -176,6 +180,9 @@ def _member_changes(values: dict, before: dict) -> dict:
         if values[name] != before[name]:
             optional = name not in ("first_name", "last_name")
             data[name] = (values[name] or None) if optional else values[name]
+    if any(values[n] != before[n] for n in POSITION_FIELDS):  # both, or both emptied
+        for name in POSITION_FIELDS:
+            data[name] = values[name].replace(",", ".") or None
     if sorted(values["tags"]) != sorted(before["tags"]):
         data["tags"] = values["tags"]
     if values["preferred_channel"] and values["preferred_channel"] != before["preferred_channel"]:

@@ -456,7 +456,9 @@ class PersonalPages:
 
     @personal("/moi/suggestions", methods="GET,POST")
     def moi_suggestions(self, me):
-        """Propose a suggestion to the hub, or support one already made."""
+        """Propose a suggestion to the hub, or support one already made, in the village or in a
+        neighbouring one (its grappe's: the support counts in the network's signals under the
+        inhabitant's own village)."""
         person = me.person
         village_id, member_id = person["village_id"], person["member_id"]
         errors, values, done = {}, {}, me.request.args.get("fait")
@@ -487,10 +489,14 @@ class PersonalPages:
             for s in self.events_rpc.list_suggestions(village_id, {})
             if s["status"] not in ("done", "declined")
         ]
+        neighbours = self.events_rpc.neighbour_suggestions(village_id)
+        names = {v["id"]: v["name"] for v in self.members_rpc.village_names(None)}
         return me.render(
             "moi/suggestions.html",
             400 if errors else 200,
             suggestions=suggestions,
+            neighbours=neighbours,
+            village_names=names,
             categories=categories,
             errors=errors,
             values=values,

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import collections
+import copy
+import functools
+import io
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
+from fpdf.output import OutputProducer
 
 from backbone.formats import counted
 from gateway.console import figures as F
@@ -17,12 +24,146 @@ FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 
 
+# OpenType layout tables fpdf2 leaves out of the subset it embeds (output.py's drop_tables), which
+# fontTools' subsetter still reads in full first
+UNEMBEDDED_TABLES = ["GDEF", "GPOS", "GSUB"]
+# the characters nearly every report is made of: Latin scripts (French and its neighbours'
+# accents, œ), combining accents, punctuation and spaces (« », the narrow no-break space), currency
+# (€), letter-like symbols and arrows, a few shapes. DejaVu cut down to them has ~1,200 of its
+# ~6,000 glyphs, and what a report costs to embed its fonts goes with the glyphs of the font
+# (reading its tables, then cutting out the subset used: two thirds of a report's time with the
+# whole font). A report with a character outside them is made again with the whole font.
+USUAL_CHARACTERS = [
+    (0x0020, 0x036F),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x21FF),
+    (0x2200, 0x22FF),
+    (0x25A0, 0x25FF),
+]
+
+
+@functools.cache
+def _faces(usual: bool) -> dict:
+    """The two DejaVu faces, parsed once per process as fpdf2's TTFFont (the widths and glyph ids
+    of their characters: parsing them took about half of each report's time), each with its font
+    file in memory, without the tables never embedded and, when `usual`, cut down to the
+    USUAL_CHARACTERS: {fontkey: (font, file)}."""
+    from fontTools import subset
+    from fpdf.fonts import TTFFont
+
+    pdf = FPDF()
+    faces = {}
+    for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
+        ttfont = ttLib.TTFont(FONTS / name, recalcTimestamp=False)
+        if usual:
+            options = subset.Options(
+                notdef_outline=True, recommended_glyphs=True, glyph_names=True, name_IDs=["*"]
+            )
+            options.drop_tables += UNEMBEDDED_TABLES
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(
+                unicodes=[c for first, last in USUAL_CHARACTERS for c in range(first, last + 1)]
+            )
+            subsetter.subset(ttfont)
+        for tag in UNEMBEDDED_TABLES:
+            if tag in ttfont:
+                del ttfont[tag]
+        file = io.BytesIO()
+        ttfont.save(file)
+        fontkey = f"{FAMILY.lower()}{style}"
+        font = TTFFont(pdf, io.BytesIO(file.getvalue()), fontkey, style)
+        pdf.fonts[fontkey] = font
+        faces[fontkey] = (font, file.getvalue())
+    return faces
+
+
+# the fonts' PDF objects of the latest documents, by what decides them (see SharedFonts)
+FONT_OBJECTS: collections.OrderedDict = collections.OrderedDict()
+FONT_OBJECTS_KEPT = 32
+
+
+class SharedFonts(OutputProducer):
+    """fpdf2's output, the fonts' objects made once for documents using the same characters.
+
+    fpdf2 embeds each font cut to the glyphs a document used: fontTools subsets and saves the font,
+    then the file and the map of its glyphs are compressed (a third of a statement's time). What
+    that makes depends only on the face and on the document's subset map (each glyph used and the
+    code it was given), which a month's statements share: the objects made for the first document
+    are kept, by that key, and added to the next as they are (the same objects numbered in the
+    new document: every reference is written from the numbers at serialisation, so the bytes are
+    those fpdf2 would write; tests/gateway/test_money_documents.py compares them). Documents
+    with a glyph their font lacks (fpdf2's warning), encrypted ones (their streams are encrypted
+    in place, with their numbers), PDF/A or another kind of font than DejaVu's go through fpdf2's
+    own code. A document is output without yielding (no I/O), so two never share them at once."""
+
+    def _add_fonts(self, *resources):
+        fpdf = self.fpdf
+        fonts = sorted(fpdf.fonts.values(), key=lambda font: font.i)
+        if (
+            not isinstance(fpdf, Report)
+            or fpdf._security_handler is not None
+            or fpdf._compliance is not None
+            or any(
+                type(font) is not TTFFont or font.color_font or font.is_cff or font.missing_glyphs
+                for font in fonts
+            )
+        ):
+            return super()._add_fonts(*resources)
+        key = (fpdf.usual, tuple((font.i, font.fontkey, _subset_key(font)) for font in fonts))
+        kept = FONT_OBJECTS.get(key)
+        if kept is None:
+            first = len(self.pdf_objs)
+            per_index = super()._add_fonts(*resources)
+            made = self.pdf_objs[first:]
+            FONT_OBJECTS[key] = (made, {i: made.index(obj) for i, obj in per_index.items()})
+            if len(FONT_OBJECTS) > FONT_OBJECTS_KEPT:
+                FONT_OBJECTS.popitem(last=False)
+            return per_index
+        FONT_OBJECTS.move_to_end(key)
+        made, where = kept
+        for obj in made:
+            self._add_pdf_obj(obj, "fonts")
+        for font in fonts:  # what fpdf2 does once a font is embedded
+            font.subset.pick.cache_clear()
+            font.subset.get_glyph.cache_clear()
+            font.close()
+        return {i: made[n] for i, n in where.items()}
+
+
+def _subset_key(font: TTFFont) -> tuple:
+    """Everything of a font's subset map that its embedded objects are made of."""
+    return tuple(
+        (code, None)
+        if glyph is None
+        else (code, glyph.glyph_id, glyph.unicode, glyph.glyph_name, glyph.glyph_width)
+        for glyph, code in font.subset.items()
+    )
+
+
 class Report(FPDF):
-    def __init__(self):
+    def __init__(self, usual: bool = True):
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.usual = usual
+        for fontkey, (parsed, file) in _faces(usual).items():
+            # fpdf2's own copy (what its FPDFRecorder does): the parsed metrics shared (the widths
+            # and glyph ids only read: not copied), what a report marks as used its own; and its
+            # own font file, read lazily, because output() cuts the subset it embeds out of the
+            # font's tables in place
+            font = copy.deepcopy(
+                parsed, {id(parsed.cw): parsed.cw, id(parsed.glyph_ids): parsed.glyph_ids}
+            )
+            font.ttfont = ttLib.TTFont(io.BytesIO(file), recalcTimestamp=False, lazy=True)
+            font.i = len(self.fonts) + 1
+            self.fonts[fontkey] = font
         self.set_auto_page_break(True, margin=15)
+
+    def output(self, *args, **kwargs):
+        kwargs.setdefault("output_producer_class", SharedFonts)
+        return super().output(*args, **kwargs)
+
+    def missing_characters(self) -> bool:
+        return any(font.missing_glyphs for font in self.fonts.values())
 
     def footer(self):
         self.set_y(-12)
@@ -194,7 +335,13 @@ def _summary(pdf: Report, result: dict) -> None:
 
 
 def render(result: dict, audience: str = "") -> bytes:
-    pdf = Report()
+    pdf = _report(Report(usual=True), result, audience)
+    if pdf.missing_characters():  # a name in another script, a rare symbol: the whole fonts
+        pdf = _report(Report(usual=False), result, audience)
+    return bytes(pdf.output())
+
+
+def _report(pdf: Report, result: dict, audience: str) -> Report:
     pdf.set_title("Rapport d'impact — Maillage")
     pdf.add_page()
     pdf.text_line("Rapport d'impact", size=20, bold=True, height=10)
@@ -233,4 +380,4 @@ def render(result: dict, audience: str = "") -> bytes:
             "Chiffres non disponibles pour ce rapport : " + ", ".join(result["unavailable"]) + ".",
             size=9,
         )
-    return bytes(pdf.output())
+    return pdf

@@ -74,7 +74,8 @@ class AnimationRoutes:
     )
     def create_animation(self, call):
         """End after start, aware datetimes, capacity ≥ 1, co-organisers among the known partners
-        (an unknown one is named). Announces `animation.scheduled`."""
+        whose partnership lasts (an unknown or ended one is named). Announces
+        `animation.scheduled`."""
         return self.events_rpc.create_animation(call.params["village_id"], call.sent)
 
     @route(

@@ -30,7 +30,7 @@ class NetworkRoutes:
         proxies = {
             name: proxy.with_timeout(CHECK_DEADLINE) for name, proxy in self._proxies().items()
         }
-        status, body = network_health(config.amqp_uri(), proxies)
+        status, body = network_health(config.kombu_amqp_uri(), proxies)
         return json_response(body, status)
 
     @route(

@@ -85,10 +85,15 @@ class SuggestionRoutes:
         scope="path:village_id",
         body=SupportInput,
         response=SuggestionOutput,
-        errors=(404, 409),
-        summary="Un·e habitant·e soutient la suggestion (une fois)",
+        errors=(404,),
+        summary="Un·e habitant·e du réseau soutient une suggestion (une fois)",
     )
     def support_suggestion(self, call):
+        """`village_id` is the hub recording the support: a suggestion of its own village, by a
+        member of any village of the network, or a suggestion of any village, by one of its own
+        inhabitants (a need felt next door counts too: it is counted in the supporter's village).
+        A member the network does not know is a 400 naming `member_id`; a second support by the
+        same person changes nothing and answers the suggestion as it is."""
         return self.events_rpc.support_suggestion(
             call.params["suggestion_id"], call.sent, [call.params["village_id"]]
         )

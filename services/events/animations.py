@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from backbone import volunteer_bookings
-from backbone.clock import PARIS, utcnow
+from backbone import offline_actions, volunteer_bookings
+from backbone.clock import PARIS, tomorrow_if_reminding, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.formats import day_and_time
 from backbone.messages import msg
@@ -38,6 +38,7 @@ from services.events.models import (
     KnownMember,
     KnownPartner,
     KnownVillage,
+    OfflineAction,
     Registration,
     RoleVolunteer,
     VolunteerBooking,
@@ -210,6 +211,20 @@ def list_animations(
     ]
 
 
+def animations_of_day(uow, village_id: str, day: date) -> list[dict]:
+    """The animations on a village's calendar (hosted or invited) taking place on `day` (Paris),
+    whatever their status: the offline counter's section for the door (who registered, the roll
+    call). Seen as the village's hub sees them (`[village_id]`)."""
+    starts = datetime.combine(day, time(0), tzinfo=PARIS)
+    ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
+    query = (
+        select(Animation)
+        .where(_on_calendar_of(village_id), Animation.starts_at < ends, Animation.ends_at > starts)
+        .order_by(Animation.starts_at, Animation.id)
+    )
+    return [_dump(uow, a, [village_id]) for a in uow.session.scalars(query).all()]
+
+
 def _public_rows(uow, animations: list[Animation]) -> list[dict]:
     names = {v.id: v.name for v in uow.session.scalars(select(KnownVillage))}
     return [
@@ -331,20 +346,27 @@ def occurrence_starts(starts_at, recurrence: dict | None) -> list:
 
 
 def create_animation(uow, village_id: str, data: dict) -> dict:
-    """Checks the village and each co-organiser are known (an unknown one is named); announces
+    """Checks the village and each co-organiser are known (an unknown one is named) and still
+    partners (one whose partnership ended is named, refused); announces
     `animation.scheduled` for each occurrence (a recurrence creates them all,
     sharing a `series_id`)."""
     if uow.session.get(KnownVillage, village_id) is None:
         raise NotFound("village", village_id)
-    known = set(
-        uow.session.scalars(
-            select(KnownPartner.id).where(KnownPartner.id.in_(data["co_organiser_ids"]))
+    partners = {
+        p.id: p
+        for p in uow.session.scalars(
+            select(KnownPartner).where(KnownPartner.id.in_(data["co_organiser_ids"]))
         )
-    )
-    unknown = [p for p in data["co_organiser_ids"] if p not in known]
+    }
+    unknown = [p for p in data["co_organiser_ids"] if p not in partners]
     if unknown:
         raise InvalidInput(
             {"co_organiser_ids": [msg("unknown_partner", partner=", ".join(unknown))]}
+        )
+    ended = [partners[p].name for p in data["co_organiser_ids"] if partners[p].ended_at]
+    if ended:
+        raise InvalidInput(
+            {"co_organiser_ids": [msg("co_organiser_ended", partner=", ".join(ended))]}
         )
     invited = data["invited_village_ids"]
     if village_id in invited:
@@ -659,12 +681,30 @@ def take_attendance(
     """Once, by the host, within the attendance window (`_attendance_window`): the animation is
     held, `animation.attended` credits each volunteer's minutes (their given minutes, or the
     animation's duration) and carries the people reached (members present + guests present) and
-    the guests. A second attendance is a 409."""
+    the guests. A second attendance is a 409, except the same idempotency key again (the
+    offline console's replay), which answers the animation as it now is. Taken offline
+    (`occurred_at`, bounded and audited: backbone/offline_actions.py), it is checked and stamped
+    as at that time."""
+    now = now or utcnow()
     animation = _find(uow, animation_id, village_ids, lock=True, host=True)
+    return offline_actions.once(
+        uow,
+        OfflineAction,
+        animation.village_id,
+        "animation.attended",
+        data.get("idempotency_key"),
+        animation.id,
+        lambda: _take_attendance(uow, animation, data, village_ids, now),
+        lambda: _dump(uow, animation, village_ids),
+    )
+
+
+def _take_attendance(uow, animation, data: dict, village_ids, received: datetime) -> dict:
+    now = offline_actions.when(data.get("occurred_at"), received)
     if animation.status == "held":
         raise Conflict("attendance_already_taken", details={"animation_id": animation.id})
     _must_be_scheduled(animation)
-    _attendance_window(animation, now or utcnow())
+    _attendance_window(animation, now)
     roles = {h.member_id: h for h in animation.role_volunteers}
     if data["volunteers"] is None:
         minutes = max(
@@ -691,8 +731,18 @@ def take_attendance(
     for volunteer in volunteers:
         roles[volunteer["member_id"]].minutes = volunteer["minutes"]
     people_reached, guests = _count_present(animation, data)
-    animation.status, animation.attended_at = "held", utcnow()
+    animation.status, animation.attended_at = "held", now
     animation.people_reached, animation.guests = people_reached, guests
+    offline_actions.record(
+        uow,
+        OfflineAction,
+        animation.village_id,
+        "animation.attended",
+        data.get("idempotency_key"),
+        animation.id,
+        data.get("occurred_at"),
+        received,
+    )
     uow.record_event(
         "animation.attended",
         {
@@ -701,6 +751,7 @@ def take_attendance(
             "volunteers": volunteers,
             "people_reached": people_reached,
             "guests": guests,
+            "attended_at": now,
         },
         village_id=animation.village_id,
     )
@@ -742,25 +793,21 @@ def cancel_animation(uow, animation_id, data: dict, village_ids) -> dict:
     return result
 
 
-REMINDER_HOUR = 10  # the day before, from 10:00 Paris
-
-
 def remind_tomorrow(uow, now) -> list[str]:
     """`animation.reminder_due` for each scheduled animation taking place tomorrow (Paris), once,
     from 10:00 the day before, listing its members with a place. Returns the animations reminded;
     run again, it finds nothing more to do."""
-    local = now.astimezone(PARIS)
-    if local.hour < REMINDER_HOUR:
+    window = tomorrow_if_reminding(now)
+    if window is None:
         return []
-    tomorrow = local.date() + timedelta(days=1)
-    day_starts = datetime.combine(tomorrow, time(0), tzinfo=PARIS)
+    day_starts, day_ends = window
     due = uow.session.scalars(
         select(Animation)
         .where(
             Animation.status == "scheduled",
             Animation.reminded_at.is_(None),
             Animation.starts_at >= day_starts,
-            Animation.starts_at < day_starts + timedelta(days=1),
+            Animation.starts_at < day_ends,
         )
         .order_by(Animation.starts_at, Animation.id)
         .with_for_update()

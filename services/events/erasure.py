@@ -19,4 +19,5 @@ ERASURE: dict[str, str] = {
     "known_partners": "not personal: partners",
     "known_offers": "not personal: offers",
     "known_villages": "not personal: villages",
+    "known_grappes": "not personal: clusters of villages",
 }

@@ -3,11 +3,12 @@ possible co-organisers and members."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
 from backbone.network_facts import KnownMemberColumns, KnownVillageColumns, VillageStatusColumns
+from backbone.offline_actions import OfflineActionColumns
 from backbone.state_machine import Event, Lifecycle
 from backbone.tables import UtcDateTime, new_id, same_as, service_metadata
 from backbone.volunteer_bookings import VolunteerBookingColumns
@@ -15,6 +16,11 @@ from backbone.volunteer_bookings import VolunteerBookingColumns
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+class OfflineAction(OfflineActionColumns, Base):
+    """An attendance taken with an idempotency key or the time it happened (the offline
+    console's replays): backbone/offline_actions.py."""
 
 
 class KnownVillage(KnownVillageColumns, Base):
@@ -39,6 +45,8 @@ class KnownPartner(Base):
     # the events carried them), served everywhere until told
     village_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=same_as("joined_at"))
+    # when its partnership ended (`partner.updated` with `ended_at`): offered to no village since
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class KnownMember(KnownMemberColumns, Base):
@@ -273,4 +281,52 @@ class KnownOffer(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Signal(Base):
+    """One need the network saw (the ledger the coordinator's « Signaux » are counted from): a
+    suggestion made, a support given, a coup de main nobody could take (`help_request.unmatched`),
+    an order every supplier refused (`order.refused`). One row per source and id: a redelivered
+    event adds nothing. No member data."""
+
+    __tablename__ = "signals"
+    __table_args__ = (Index("ix_signals_month_theme", "month", "theme"),)
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str | None] = mapped_column(String(60), nullable=True)  # a skill, an item
+    village_id: Mapped[str] = mapped_column(String(36), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, Europe/Paris
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SignalCount(Base):
+    """The ledger counted (one row per theme, month and village, one count column per source),
+    kept in the transaction that adds to the ledger: the « Signaux » and their CSV read these
+    rows rather than group the ledger (a national year: ~90,000 rows instead of ~300,000 to group
+    and sort). Not personal: counts."""
+
+    __tablename__ = "signal_counts"
+
+    theme: Mapped[str] = mapped_column(String(30), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    suggestion: Mapped[int] = mapped_column(Integer, default=0)
+    support: Mapped[int] = mapped_column(Integer, default=0)
+    help_unmatched: Mapped[int] = mapped_column(Integer, default=0)
+    order_refused: Mapped[int] = mapped_column(Integer, default=0)
+    item_asked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KnownGrappe(Base):
+    """A grappe's villages (from `grappe.created` / `grappe.updated`, the latest wins): signals are
+    also counted per grappe."""
+
+    __tablename__ = "known_grappes"
+
+    grappe_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    village_ids: Mapped[list] = mapped_column(JSON)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -26,12 +26,14 @@ record_member_registered = facts.record_member_registered
 def record_partner(uow, event: dict) -> None:
     """`partner.joined` or `partner.updated`: the newest description by `occurred_at` wins (a
     duplicate or an older one arriving late changes nothing); when it joined comes from
-    `partner.joined` (a partner known first from an update is taken as joined then)."""
+    `partner.joined` (a partner known first from an update is taken as joined then); when its
+    partnership ended, from the latest description too (`ended_at`)."""
     payload, occurred_at = event["payload"], event["occurred_at"]
     description = {
         "name": payload["name"],
         "kind": payload["kind"],
         "village_ids": sorted(payload["village_ids"]),
+        "ended_at": payload.get("ended_at"),
     }
     row = uow.ensure_row(
         KnownPartner,
@@ -67,9 +69,14 @@ def record_offer_published(uow, event: dict) -> None:
     uow.commit()
 
 
-def known_partners(uow, village_id: str | None = None) -> list[dict]:
-    """By name; with `village_id`, those serving that village (or the whole network)."""
-    rows = uow.session.scalars(select(KnownPartner).order_by(KnownPartner.name)).all()
+def known_partners(uow, village_id: str | None = None, with_ended: bool = False) -> list[dict]:
+    """By name; with `village_id`, those serving that village (or the whole network). Not those
+    whose partnership ended (they may co-organise no more), unless `with_ended` (the names of
+    an animation's co-organisers, ended since, on its page: `ended_at` says so)."""
+    query = select(KnownPartner).order_by(KnownPartner.name)
+    if not with_ended:
+        query = query.where(KnownPartner.ended_at.is_(None))
+    rows = uow.session.scalars(query).all()
     if village_id is not None:
         rows = [r for r in rows if not r.village_ids or village_id in r.village_ids]
     return KnownPartnerOutput(many=True).dump(rows)

@@ -6,6 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone import network_facts
 from backbone.messages import msg
+from backbone.offline_actions import occurred_at_field
 from backbone.schemas import Schema
 
 
@@ -21,6 +22,9 @@ class KnownPartnerOutput(Schema):
         fields.String(), allow_none=True, metadata={"description": "Empty: the whole network."}
     )
     joined_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the partnership ended (null: it lasts)."}
+    )
 
 
 # --- animations --------------------------------------------------------------------------------
@@ -148,6 +152,12 @@ class AnimationInput(Schema):
             raise ValidationError(msg("village_listed_twice"), "invited_village_ids")
 
 
+class DayInput(Schema):
+    on_date = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD (default today)."}
+    )
+
+
 class CapacityInput(Schema):
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
 
@@ -234,6 +244,16 @@ class AttendanceInput(Schema):
             "animation's duration."
         },
     )
+    idempotency_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=8, max=80),
+        metadata={
+            "description": "Optional; chosen by the caller once per roll call: the same key "
+            "sent again answers the animation as it now is, never a second roll call."
+        },
+    )
+    occurred_at = occurred_at_field()
 
     @validates_schema
     def _counted(self, data, **_kwargs):
@@ -453,3 +473,27 @@ class SuggestionOverviewOutput(Schema):
 class GuestEraseOutput(Schema):
     registration_id = fields.String()
     guest_erased_at = fields.AwareDateTime()
+
+
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=msg("month_format", example="2026-11"))
+
+
+class SignalQuery(Schema):
+    """The months of the coordinator's « Signaux » (YYYY-MM, both included; a national year at
+    most: 24 months), and maybe one grappe."""
+
+    month_from = fields.String(required=True, validate=MONTH)
+    month_to = fields.String(required=True, validate=MONTH)
+    grappe_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+
+    @validates_schema
+    def _a_period(self, data, **_kwargs):
+        start, end = data.get("month_from"), data.get("month_to")
+        if start and end:
+            if end < start:
+                raise ValidationError(msg("end_after_start"), "month_to")
+            months = (int(end[:4]) - int(start[:4])) * 12 + int(end[5:]) - int(start[5:]) + 1
+            if months > 24:
+                raise ValidationError(msg("signal_period_too_long"), "month_to")

@@ -4,7 +4,7 @@ Thin: the rules live in animations.py and suggestions.py."""
 from nameko.timer import timer
 
 from backbone import config, volunteer_bookings
-from backbone.clock import utcnow
+from backbone.clock import PARIS, utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
 from backbone.figures import parse_period
@@ -13,15 +13,17 @@ from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFa
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
-from services.events import animations, figures, read_models, suggestions
+from services.events import animations, figures, read_models, signals, suggestions
 from services.events.models import VolunteerBooking
 from services.events.schemas import (
     AnimationInput,
     AttendanceInput,
     CancelInput,
     CapacityInput,
+    DayInput,
     RegistrationInput,
     RoleFillInput,
+    SignalQuery,
     SuggestionInput,
     SuggestionStatusInput,
     SupportInput,
@@ -50,12 +52,44 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
         read_models.record_offer_published(uow, event)
 
     @rpc_method()
-    def known_partners(self, uow, village_id=None):
-        return read_models.known_partners(uow, None if village_id is None else str(village_id))
+    def known_partners(self, uow, village_id=None, with_ended=False):
+        return read_models.known_partners(
+            uow, None if village_id is None else str(village_id), bool(with_ended)
+        )
 
     @consume_event("help_request.volunteer_booking")
     def on_help_request_volunteer_booking(self, uow, event):
         volunteer_bookings.record_booking(uow, VolunteerBooking, event)
+
+    # --- signals (signals.py): needs seen at the counters, by theme, village, grappe, month ----
+
+    @consume_event("help_request.unmatched")
+    def on_help_request_unmatched(self, uow, event):
+        signals.record_help_unmatched(uow, event)
+
+    @consume_event("order.refused")
+    def on_order_refused(self, uow, event):
+        signals.record_order_refused(uow, event)
+
+    @consume_event("item.asked")
+    def on_item_asked(self, uow, event):
+        signals.record_item_asked(uow, event)
+
+    @consume_event("grappe.created")
+    def on_grappe_created(self, uow, event):
+        signals.record_grappe(uow, event)
+
+    @consume_event("grappe.updated")
+    def on_grappe_updated(self, uow, event):
+        signals.record_grappe(uow, event)
+
+    @rpc_method(schema=SignalQuery)
+    def signals(self, uow, month_from, month_to, grappe_id=None):
+        return signals.signals(uow, month_from, month_to, grappe_id)
+
+    @rpc_method(schema=SignalQuery)
+    def signal_rows(self, uow, month_from, month_to, grappe_id=None):
+        return signals.signal_rows(uow, month_from, month_to, grappe_id)
 
     @consume_event("member.erased")
     def on_member_erased(self, uow, event):
@@ -80,6 +114,13 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     def list_animations(self, uow, village_id, include_past=True, window=None):
         return animations.list_animations(
             uow, str(village_id), include_past=include_past, window=window
+        )
+
+    @rpc_method(schema=DayInput)
+    def animations_of_day(self, uow, village_id, on_date=None):
+        """A village's animations of a day (Paris; today by default), hosted or invited."""
+        return animations.animations_of_day(
+            uow, str(village_id), on_date or utcnow().astimezone(PARIS).date()
         )
 
     @rpc_method()
@@ -152,6 +193,10 @@ class EventsService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     @rpc_method()
     def list_suggestions(self, uow, village_id, filters=None, window=None):
         return suggestions.list_suggestions(uow, str(village_id), filters, window)
+
+    @rpc_method()
+    def neighbour_suggestions(self, uow, village_id):
+        return suggestions.neighbour_suggestions(uow, str(village_id))
 
     @rpc_method()
     def get_suggestion(self, uow, suggestion_id, village_ids=None):

@@ -1,5 +1,6 @@
 """Service layer for suggestions: what inhabitants ask for, recorded by the concierge, supported by
-other members (once each), answered through a workflow, and the coordinator's view across villages.
+members of any village of the network (once each), answered through a workflow, and the
+coordinator's view across villages.
 
 Workflow (`Suggestion.LIFECYCLE`, `Suggestion.move_to`): new → under_study → planned → done, or
 declined (with a reason) from any open state. A jump that skips a step is a 409 naming the current,
@@ -19,12 +20,14 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from backbone.clock import utcnow
-from backbone.errors import Conflict, InvalidInput, NotFound
+from backbone.errors import InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
 from backbone.state_machine import record_events
+from services.events import signals
 from services.events.models import (
     Animation,
+    KnownGrappe,
     KnownMember,
     KnownOffer,
     KnownPartner,
@@ -89,8 +92,9 @@ def _find(uow, suggestion_id, village_ids, *, lock: bool = False) -> Suggestion:
 
 
 def _known_member(uow, member_id: str, village_id: str) -> None:
-    """A suggestion's author and supporters live in its village: another village's member is
-    refused like an unknown one (their hub alone records what they ask for)."""
+    """A suggestion's author lives in its village: another village's member is refused like an
+    unknown one (their hub alone records what they ask for). Supporters may live anywhere
+    (`support`)."""
     member = uow.session.get(KnownMember, member_id)
     if member is None or member.erased_at is not None:
         raise InvalidInput({"member_id": [msg("unknown_member", member=member_id)]})
@@ -119,6 +123,7 @@ def create_suggestion(uow, village_id: str, data: dict) -> dict:
     )
     uow.session.add(suggestion)
     uow.session.flush()
+    signals.record(uow, "suggestion", suggestion.id, suggestion.category, village_id, now)
     uow.record_event(
         "suggestion.made",
         {
@@ -148,15 +153,60 @@ def list_suggestions(
     return [_dump(s) for s in uow.session.scalars(query).all()]
 
 
+OPEN = ("new", "under_study", "planned")
+NEIGHBOURS_SHOWN = 20
+
+
+def neighbour_suggestions(uow, village_id: str) -> list[dict]:
+    """The open suggestions of the other villages of the village's grappes (KnownGrappe), newest
+    first (NEIGHBOURS_SHOWN at most): what its inhabitants may support too."""
+    neighbours = {
+        v
+        for grappe in uow.session.scalars(select(KnownGrappe))
+        if village_id in grappe.village_ids
+        for v in grappe.village_ids
+        if v != village_id
+    }
+    if not neighbours:
+        return []
+    query = (
+        select(Suggestion)
+        .where(Suggestion.village_id.in_(sorted(neighbours)), Suggestion.status.in_(OPEN))
+        .order_by(Suggestion.created_at.desc(), Suggestion.id)
+        .limit(NEIGHBOURS_SHOWN)
+    )
+    return [_dump(s) for s in uow.session.scalars(query)]
+
+
 def support(uow, suggestion_id, data: dict, village_ids) -> dict:
-    """One support per member (twice: 409); an unknown member is refused naming `member_id`."""
-    suggestion = _find(uow, suggestion_id, village_ids, lock=True)
-    _known_member(uow, data["member_id"], suggestion.village_id)
-    if any(s.member_id == data["member_id"] for s in suggestion.supports):
-        raise Conflict(
-            "already_supported", field="member_id", details={"member_id": data["member_id"]}
-        )
-    suggestion.supports.append(SuggestionSupport(member_id=data["member_id"]))
+    """A member of any village of the network supports a suggestion (a need felt in a neighbouring
+    village counts too), once: a second support by the same person changes nothing and answers the
+    suggestion as it is. `village_ids` (the hubs acting; None: any) must hold the suggestion's
+    village or the supporter's: a hub records a support for its own suggestions by anyone of the
+    network, or by its own inhabitants for any suggestion; otherwise the suggestion is not found.
+    A member unknown to the network (or erased) is refused naming `member_id`. The support counts
+    in the signals under the supporter's village."""
+    suggestion = _find(uow, suggestion_id, None, lock=True)
+    member = uow.session.get(KnownMember, data["member_id"])
+    if member is not None and member.erased_at is not None:
+        member = None
+    ours = village_ids is None or suggestion.village_id in village_ids
+    if not ours and (member is None or member.village_id not in village_ids):
+        raise NotFound("suggestion", str(suggestion_id))
+    if member is None:
+        raise InvalidInput({"member_id": [msg("unknown_member", member=data["member_id"])]})
+    if any(s.member_id == member.id for s in suggestion.supports):
+        return _dump(suggestion)
+    now = utcnow()
+    suggestion.supports.append(SuggestionSupport(member_id=member.id, supported_at=now))
+    signals.record(
+        uow,
+        "support",
+        f"{suggestion.id}:{member.id}",
+        suggestion.category,
+        member.village_id,
+        now,
+    )
     uow.commit()
     return _dump(suggestion)
 
@@ -212,6 +262,6 @@ def overview(uow, village_ids) -> dict:
             "categories": categories_,
             "median_answer_hours": round(statistics.median(delays), 2) if delays else None,
             "answered": len(delays),
-            "open": sum(1 for s in rows if s.status in ("new", "under_study", "planned")),
+            "open": sum(1 for s in rows if s.status in OPEN),
         }
     )

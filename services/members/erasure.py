@@ -24,7 +24,9 @@ ERASURE: dict[str, str] = {
     "emptied, erased_at set (people.erase_member)",
     "member_tags": "deleted with the member's tags (people.erase_member)",
     "member_consents": "kept: the proof of consent (purpose and dates) against an id only",
-    "member_notices": "deleted, and their lines in the notices outbox file (notices.forget_member)",
+    "member_notices": "deleted, and their lines in the notices outbox file "
+    "(notices.forget_member); a till receipt's address (a walk-in's too) emptied once sent or "
+    "given up (notices.send_pending)",
     "member_waiting_parcels": "deleted: the parcels reminders count from (notices.forget_member)",
     "member_personal_links": "deleted: the sign-in links sent (personal.forget_member)",
     "member_personal_sessions": "deleted: the sessions opened by a link (personal.forget_member)",
@@ -34,6 +36,8 @@ ERASURE: dict[str, str] = {
     "published rows purged after MAILLAGE_OUTBOX_RETENTION_DAYS",
     "staff_accounts": "not an inhabitant's: staff accounts, removed by the coordinator",
     "villages": "not personal: a hub's public address",
+    "grappes": "not personal: clusters of villages",
+    "known_partners": "not personal: organisations",
     "village_stops": "not personal: the truck's stops",
     "village_permanences": "not personal: a service held at the hub (La Poste, a social worker)",
 }

@@ -415,6 +415,88 @@ def record_campaign_closed(uow, envelope: dict) -> None:
     uow.commit()
 
 
+# --- the till's receipt by e-mail ----------------------------------------------------------------
+
+RECEIPT_SOURCE = "sale.receipt_requested"
+PAYMENT_LABELS = {"cash": "Espèces", "card": "Carte", "cheque": "Chèque", "voucher": "Bon d'achat"}
+
+
+def _receipt_context(village: Village | None, payload: dict) -> dict:
+    money = formats.money
+    return {
+        "village_name": village.name if village is not None else None,
+        "when": formats.day_and_time(_aware(payload["occurred_at"])),
+        "lines": [
+            {
+                "name": line["name"],
+                "quantity": line["quantity"],
+                "unit_price": money(line["unit_price_cents"]),
+                "total": money(line["total_cents"]),
+                "solidarity": line.get("solidarity", False),
+            }
+            for line in payload["lines"]
+        ],
+        "vat_by_rate": [
+            {
+                "rate": f"{formats.number(r['vat_rate'] / 10, 1)} %",
+                "net": money(r["net_cents"]),
+                "vat": money(r["vat_cents"]),
+                "total": money(r["total_cents"]),
+            }
+            for r in payload["vat_by_rate"]
+        ],
+        "payments": [
+            {
+                "label": PAYMENT_LABELS.get(p["method"], p["method"]),
+                "amount": money(p["amount_cents"]),
+            }
+            for p in payload["payments"]
+        ],
+        "total": money(payload["total_cents"]),
+        "vat": money(payload["vat_cents"]),
+        "given": money(payload["given_cents"]) if payload.get("given_cents") else None,
+        "change": money(payload.get("change_cents") or 0),
+    }
+
+
+def record_receipt_requested(uow, envelope: dict) -> None:
+    """`sale.receipt_requested`: the receipt of a sale at the till, by e-mail to the address typed
+    there. The buyer need not be a member (a walk-in): the address rides on the notice until the
+    e-mail is sent or given up, then goes. Asked for at the counter, it is sent whatever the
+    consents, with no opt-out link, and never becomes a call. One per sale whatever the event id;
+    a member erased since is not written to."""
+    payload = envelope["payload"]
+    sale_id = payload["sale_id"]
+    if uow.session.scalar(
+        select(Notice.id).where(Notice.source_type == RECEIPT_SOURCE, Notice.source_ref == sale_id)
+    ):
+        return
+    member_id = payload.get("member_id")
+    if member_id:
+        member = uow.session.get(Member, member_id)
+        if member is not None and member.erased_at is not None:
+            log.info("receipt of sale %s: the buyer was erased, not sent", sale_id)
+            return
+        member_id = member.id if member is not None else None
+    context = _receipt_context(uow.session.get(Village, payload["village_id"]), payload)
+    uow.session.add(
+        Notice(
+            village_id=payload["village_id"],
+            member_id=member_id,
+            source_type=RECEIPT_SOURCE,
+            source_ref=sale_id,
+            channel="email",
+            status="to_send",
+            address=payload["email"],
+            message=notice_templates.render_text("till_receipt", context)[:600],
+            template="till_receipt",
+            context=json.dumps(context, ensure_ascii=False),
+            created_at=utcnow(),
+        )
+    )
+    uow.commit()
+
+
 # --- staff accounts: a set-your-password link -----------------------------------------------------
 
 STAFF_TEMPLATES = {
@@ -462,7 +544,11 @@ def record_staff_link(uow, account, source_type: str, code: str, expires_at: dat
 
 def _forget_link(notice: Notice) -> None:
     """A staff notice or a personal sign-in link sent or given up: its one-time code is not kept
-    (nor in the SMS's text, which carried it)."""
+    (nor in the SMS's text, which carried it); an address typed for one e-mail (a receipt) is not
+    kept either, nor in the provider's answer that may quote it (« 550 <a@b>: … »)."""
+    if notice.address and notice.last_error:
+        notice.last_error = notice.last_error.replace(notice.address, "[adresse effacée]")
+    notice.address = None
     if (notice.account_id is not None or notice.source_type == LINK_SOURCE) and notice.context:
         context = json.loads(notice.context)
         context.pop("link", None)
@@ -634,7 +720,7 @@ def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
         return channels.Outgoing(notice.id, notice.channel, to, notice.message, subject="Maillage")
     context = json.loads(notice.context or "{}")
     # a staff member's e-mail and a sign-in link are service messages: no opt-out
-    if notice.member_id is not None and notice.source_type != LINK_SOURCE:
+    if notice.member_id is not None and notice.source_type not in (LINK_SOURCE, RECEIPT_SOURCE):
         context["unsubscribe_url"] = unsubscribe_url(notice.member_id)
     subject, text, html = notice_templates.render_email(notice.template, context)
     return channels.Outgoing(
@@ -651,7 +737,12 @@ def _outgoing(notice: Notice, to: str) -> channels.Outgoing:
 def _to_call(notice: Notice, now: datetime, why: str, *, parked: bool = False) -> None:
     notice.channel, notice.next_attempt_at, notice.last_error = "call", None, why[:300]
     # no concierge calls anyone for a link: a staff member's, or a person's sign-in link
-    if parked or notice.account_id is not None or notice.source_type == LINK_SOURCE:
+    # nor for a receipt: its buyer left the counter with the printed one
+    if (
+        parked
+        or notice.account_id is not None
+        or notice.source_type in (LINK_SOURCE, RECEIPT_SOURCE)
+    ):
         notice.parked_at = now
         _forget_link(notice)
 
@@ -662,7 +753,9 @@ def _recipient(uow, notice: Notice) -> str | None:
     if notice.account_id is not None:
         account = uow.session.get(StaffAccount, notice.account_id)
         return account.email if account is not None and account.disabled_at is None else None
-    member = uow.session.get(Member, notice.member_id)
+    member = uow.session.get(Member, notice.member_id) if notice.member_id else None
+    if notice.address is not None:  # typed for this e-mail (a receipt): none once erased
+        return None if member is not None and member.erased_at is not None else notice.address
     if member is None or member.erased_at is not None:
         return None
     if notice.channel == "sms":
@@ -802,7 +895,8 @@ def list_notices(
         .where(
             Notice.village_id == village_id,
             Member.erased_at.is_(None),
-            Notice.source_type != LINK_SOURCE,  # nobody is called for a sign-in link
+            # nobody is called for a sign-in link nor for a receipt
+            Notice.source_type.notin_((LINK_SOURCE, RECEIPT_SOURCE)),
         )
     )
     if status:
@@ -856,6 +950,11 @@ def record_call(
 # --- the delivery log -----------------------------------------------------------------------------
 
 
+WALK_IN = "Client·e de passage"  # a till receipt's buyer who is no member
+# nobody is called for a receipt: the buyer left with the printed one, and may ask for a copy
+RECEIPT_GIVEN_UP = "abandonné après plusieurs échecs : ticket papier à proposer"
+
+
 def _outcome(notice: Notice) -> str:
     if notice.status == "sent":
         return "sent"
@@ -893,12 +992,20 @@ def delivery_log(
     limit: int = 500,
 ) -> list[dict]:
     """The village's notices as sent, failed, parked or called, with why; newest first. Members
-    erased since are not there (their notices went with them). Without a window, the newest
+    erased since are not there (their notices went with them). A walk-in's till receipt (no
+    member) is there too, as « Client·e de passage »: its e-mail failing or given up is the
+    concierge's to see (the buyer may come back for a paper copy). Without a window, the newest
     `limit` lines."""
     query = (
         select(Notice, Member)
-        .join(Member, Member.id == Notice.member_id)
-        .where(Notice.village_id == village_id, Member.erased_at.is_(None))
+        .outerjoin(Member, Member.id == Notice.member_id)
+        .where(
+            Notice.village_id == village_id,
+            or_(
+                and_(Member.id.is_not(None), Member.erased_at.is_(None)),
+                and_(Notice.member_id.is_(None), Notice.source_type == RECEIPT_SOURCE),
+            ),
+        )
     )
     if outcome:
         query = query.where(_outcome_is(outcome))
@@ -912,13 +1019,18 @@ def delivery_log(
                 {
                     "notice_id": notice.id,
                     "member_id": notice.member_id,
-                    "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip(),
+                    "display_name": f"{member.first_name or ''} {member.last_name or ''}".strip()
+                    if member is not None
+                    else WALK_IN,
                     "source_type": notice.source_type,
+                    "source_ref": notice.source_ref,
                     "source_label": NOTICE_SOURCES.get(notice.source_type, notice.source_type),
                     "channel": notice.channel,
                     "channel_label": NOTICE_CHANNELS[notice.channel],
                     "outcome": what,
-                    "outcome_label": DELIVERY_OUTCOMES[what],
+                    "outcome_label": RECEIPT_GIVEN_UP
+                    if what == "parked" and notice.source_type == RECEIPT_SOURCE
+                    else DELIVERY_OUTCOMES[what],
                     "attempts": notice.attempts,
                     "why": notice.last_error,
                     "created_at": notice.created_at,

@@ -1,12 +1,12 @@
 """Password hashing (argon2) off the service's event loop, and never a backlog of it.
 
-One argon2 check costs ~160 ms of CPU and 64 MiB. Run inside the eventlet hub, it stops every other
-call of the members service for that long: a few anonymous sign-ins a second would stall the whole
-service. Each hash or check runs in eventlet's pool of OS threads (argon2-cffi releases the GIL
-while it works), at most MAILLAGE_HASH_CONCURRENCY of them at once (default: half the cores, at
-least one) so that a burst neither takes 64 MiB each nor every core from the service's other calls
-(bench/signin.py on 2 cores: with two at once the members search's p95 rose to 114 ms under 20
-wrong sign-ins a second; with one, 37 ms).
+One argon2 check costs ~160 ms of CPU and 64 MiB (MAILLAGE_PASSWORD_HASHING=standard). Run inside
+the eventlet hub, it stops every other call of the members service for that long: a few anonymous
+sign-ins a second would stall the whole service. Each hash or check runs in eventlet's pool of OS
+threads (argon2-cffi releases the GIL while it works), at most MAILLAGE_HASH_CONCURRENCY of them at
+once (default: half the cores, at least one) so that a burst neither takes 64 MiB each nor every
+core from the service's other calls (bench/signin.py on 2 cores: with two at once the members
+search's p95 rose to 114 ms under 20 wrong sign-ins a second; with one, 37 ms).
 
 A sign-in that would wait behind more than MAILLAGE_HASH_QUEUE others (default 4) is refused at once
 (`HashingBusy`, told to the caller as "try again in a second") instead of waiting: waiting, it would
@@ -24,7 +24,10 @@ from eventlet.semaphore import Semaphore
 
 from backbone import config
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults are RFC 9106's second recommendation; "light" only makes the test suite's
+# thousands of sign-ins cheap on a 2-core machine (production refuses it: backbone/config.py)
+_COSTS = {"standard": {}, "light": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}}
+_hasher = PasswordHasher(**_COSTS[config.value("MAILLAGE_PASSWORD_HASHING")])
 _slots = Semaphore(max(1, config.value("MAILLAGE_HASH_CONCURRENCY") or (os.cpu_count() or 2) // 2))
 _MAX_WAITING = config.value("MAILLAGE_HASH_QUEUE")
 _waiting = 0

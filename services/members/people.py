@@ -7,16 +7,17 @@ the caller may act there) and a member of another village is "not found" from it
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from backbone import retention
-from backbone.clock import utcnow
+from backbone import offline_actions, retention
+from backbone.clock import PARIS, paris_today, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
 from services.members import notices, personal, time_bank, volunteers
-from services.members.models import Consent, Member, MemberTag, Village
+from services.members.models import Consent, Member, MemberTag, OfflineAction, Village
 from services.members.schemas.people import (
     SERVICE_TAGS,
     MemberOutput,
@@ -30,7 +31,17 @@ from services.members.schemas.people import (
 _out = MemberOutput()
 _summary = MemberSummaryOutput()
 
-_PERSONAL_FIELDS = ("first_name", "last_name", "phone", "email", "address", "postcode", "city")
+_PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "city",
+    "latitude",
+    "longitude",
+)
 _SCALAR_FIELDS = _PERSONAL_FIELDS + ("preferred_channel", "joined_on", "fee_cents", "renewal_on")
 
 
@@ -61,6 +72,8 @@ def described(member: Member) -> dict:
         "display_name": display_name(member),
         "tags": sorted(t.tag for t in member.tags if t.tag in SERVICE_TAGS),
         "address": _one_line_address(member),
+        "latitude": member.latitude,
+        "longitude": member.longitude,
         "consents": sorted(_active_purposes(member)),
     }
 
@@ -227,6 +240,8 @@ def _refuse_duplicates(duplicates: list[dict]) -> None:
 def new_member(uow, data: dict) -> tuple[Member, list[dict]]:
     """Build a member (and its event) in the unit of work, without committing; used by the
     single registration and by the import (one transaction for the whole file)."""
+    if data.get("joined_on") is None:
+        data = {**data, "joined_on": paris_today()}
     search_name = normalise_name(f"{data['first_name']} {data['last_name']}")
     duplicates = _likely_duplicates(uow, data["village_id"], search_name, data.get("phone"))
     if not data.get("confirm_duplicate"):
@@ -253,16 +268,49 @@ def new_member(uow, data: dict) -> tuple[Member, list[dict]]:
     )
     # what registration does not carry (address, consents) follows at once, so that a reader
     # knows a new member as well as an edited one
-    announce_change(uow, member, registered | {"address": None, "consents": []})
+    announce_change(
+        uow,
+        member,
+        registered | {"address": None, "latitude": None, "longitude": None, "consents": []},
+    )
     return member, duplicates
 
 
-def register_member(uow, data: dict) -> dict:
+def register_member(uow, data: dict, now: datetime | None = None) -> dict:
     """Register an inhabitant and announce it (`member.registered`, no contact details) in the same
     transaction. A likely duplicate is refused (409 naming the existing member) unless
-    `confirm_duplicate` is set."""
+    `confirm_duplicate` is set. Registered offline and replayed (`occurred_at`, bounded and
+    audited: backbone/offline_actions.py), the member joined on that day; the same idempotency
+    key again answers the member it made."""
+    now = now or utcnow()
+    village_id = data["village_id"]
+    return offline_actions.made_with_key(
+        uow,
+        OfflineAction,
+        village_id,
+        "member.registered",
+        data.get("idempotency_key"),
+        lambda: _register(uow, data, now),
+        lambda member_id: _out.dump(_as_dict(_member_in(uow, village_id, member_id))),
+    )
+
+
+def _register(uow, data: dict, now: datetime) -> dict:
+    at = offline_actions.when(data.get("occurred_at"), now)
     _check_village(uow, data["village_id"])
+    if data.get("joined_on") is None:
+        data = {**data, "joined_on": at.astimezone(PARIS).date()}
     member, duplicates = new_member(uow, data)
+    offline_actions.record(
+        uow,
+        OfflineAction,
+        member.village_id,
+        "member.registered",
+        data.get("idempotency_key"),
+        member.id,
+        data.get("occurred_at"),
+        now,
+    )
     uow.commit()
     return _out.dump(_as_dict(member, duplicates))
 

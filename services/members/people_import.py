@@ -60,6 +60,12 @@ HEADERS = {
     "cp": "postcode",
     "commune": "city",
     "ville": "city",
+    # where the home is (a GPS export, an address geocoded elsewhere): home deliveries stop there
+    "latitude": "latitude",
+    "lat": "latitude",
+    "longitude": "longitude",
+    "long": "longitude",
+    "lon": "longitude",
     "profil": "tags",
     "etiquettes": "tags",
     "tags": "tags",
@@ -180,6 +186,8 @@ def _row_to_input(cells: dict, village_id: str) -> dict:
             data[field] = _date(cell, field)
         elif field == "fee_cents":
             data[field] = _euros(cell, field)
+        elif field in ("latitude", "longitude"):
+            data[field] = cell.replace(",", ".")  # French spreadsheets write 45,78
         else:
             data[field] = cell
     if "preferred_channel" not in data and "phone" not in data:

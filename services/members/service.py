@@ -16,6 +16,7 @@ from services.members import (
     accounts,
     erasure,
     figures,
+    grappes,
     help_notices,
     notices,
     opt_out,
@@ -47,6 +48,7 @@ from services.members.schemas.accounts import (
     PasswordResetInput,
     SessionEndInput,
 )
+from services.members.schemas.grappes import GrappeInput
 from services.members.schemas.notices import (
     CallOutcomeInput,
     DeliveryLogFiltersInput,
@@ -135,6 +137,12 @@ class MembersService(RetentionTimer):
         villages.remove_stop(uow, str(village_id), str(stop_id))
 
     @rpc_method()
+    def tell_every_village_stops(self, uow):
+        """`village.stops_changed` again for every village with a truck (`maillage announce-stops`:
+        orders learns the stops of a network that ran before it was told them)."""
+        return villages.tell_every_village_stops(uow)
+
+    @rpc_method()
     def list_permanences(self, uow, village_id):
         return villages.list_permanences(uow, str(village_id))
 
@@ -150,6 +158,32 @@ class MembersService(RetentionTimer):
     def opening_status(self, uow, village_id, at=None):
         """`at`: an ISO 8601 datetime with its offset (default: now)."""
         return villages.get_opening_status(uow, str(village_id), at)
+
+    @consume_event("partner.joined")
+    def on_partner_joined(self, uow, event):
+        skills_map.record_partner(uow, event)
+
+    @consume_event("partner.updated")
+    def on_partner_updated(self, uow, event):
+        skills_map.record_partner(uow, event)
+
+    # --- grappes (grappes.py): the coordinator's -------------------------------------------
+
+    @rpc_method()
+    def list_grappes(self, uow):
+        return grappes.list_grappes(uow)
+
+    @rpc_method()
+    def get_grappe(self, uow, grappe_id):
+        return grappes.get_grappe(uow, grappe_id)
+
+    @rpc_method(inputs={"data": GrappeInput})
+    def create_grappe(self, uow, data):
+        return grappes.create_grappe(uow, data)
+
+    @rpc_method(inputs={"data": GrappeInput})
+    def update_grappe(self, uow, grappe_id, data):
+        return grappes.update_grappe(uow, grappe_id, data)
 
     @rpc_method(schema=VillageIdsInput)
     def list_villages(self, uow, village_ids=None, window=None):
@@ -366,6 +400,10 @@ class MembersService(RetentionTimer):
     @consume_event("order.ready")
     def on_order_ready(self, uow, event):
         notices.record_order_ready(uow, event)
+
+    @consume_event("sale.receipt_requested")
+    def on_sale_receipt_requested(self, uow, event):
+        notices.record_receipt_requested(uow, event)
 
     @consume_event("parcel.handed_over")
     def on_parcel_handed_over(self, uow, event):

@@ -7,7 +7,10 @@ marked `listed: false`, until the coordinator adds it to the list.
   they chose to serve). Counts only, no personal data: the coordinator sees the map whatever each
   volunteer's opt-in. (Not reach by distance, `max_distance_km` against villages' coordinates:
   villages carry no coordinates; served villages are what volunteers committed to.)
-- Partners' services: `partner_supply` is the hook; partners publish no offer with a skill.
+- Partners' services: a partner of a service kind (SERVICE_KINDS) offers the skills it names
+  (`partner.joined` / `partner.updated` carry them) in the villages it serves, until its
+  partnership ends (`partner.updated` with `ended_at`: the latest description wins, so an older
+  one arriving late does not bring it back).
 - Demand: the `help_demand` read model fed by `help_request.requested` / `.unmatched` /
   `.completed` (not by suggestions: `suggestion.made` carries no skill).
 """
@@ -20,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from backbone.errors import NotFound
-from services.members.models import HelpDemand, Member, Village, Volunteer
+from services.members.models import HelpDemand, KnownPartner, Member, Village, Volunteer
 from services.members.schemas.volunteers import (
     SKILL_LEVELS,
     NetworkSkillsMapOutput,
@@ -29,11 +32,58 @@ from services.members.schemas.volunteers import (
 from services.members.skills import skill_labels
 from services.members.volunteers import served_village_ids
 
+# the partners whose services count as supply: service structures and artisans, not those who
+# sell goods, fund or govern
+SERVICE_KINDS = ("artisan", "service_provider", "association", "social_enterprise")
+
+
+def record_partner(uow, event: dict) -> None:
+    """`partner.joined` / `partner.updated`: the latest description by `occurred_at` wins (a
+    duplicate or an older one arriving late changes nothing)."""
+    payload = event["payload"]
+    uow.keep_latest(
+        KnownPartner,
+        {
+            "partner_id": payload["partner_id"],
+            "name": payload["name"],
+            "kind": payload["kind"],
+            "village_ids": sorted(payload["village_ids"]),
+            "skills": sorted(payload.get("skills") or []),
+            "changed_at": event["occurred_at"],
+            "ended_at": payload.get("ended_at"),
+        },
+        key="partner_id",
+    )
+    uow.commit()
+
 
 def partner_supply(uow) -> dict[str, dict[str, list[dict]]]:
-    """HOOK: {village_id: {skill code: [partner service, …]}} from a read model of partners'
-    offers (`offer.published` once offers carry a skill code). Nothing is known yet."""
-    return {}
+    """{village_id: {skill code: [{"partner_id", "name", "kind"}, …]}}: the skills a partner of a
+    service kind offers, in each village it serves (every village when it serves the network);
+    none of a partner whose partnership ended."""
+    partners = [
+        p
+        for p in uow.session.scalars(
+            select(KnownPartner)
+            .where(KnownPartner.kind.in_(SERVICE_KINDS), KnownPartner.ended_at.is_(None))
+            .order_by(KnownPartner.name)
+        )
+        if p.skills
+    ]
+    if not partners:
+        return {}
+    every = None
+    supply: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for partner in partners:
+        villages = partner.village_ids
+        if not villages:
+            every = every or list(uow.session.scalars(select(Village.id)))
+            villages = every
+        service = {"partner_id": partner.partner_id, "name": partner.name, "kind": partner.kind}
+        for village_id in villages:
+            for code in partner.skills:
+                supply[village_id][code].append(service)
+    return {v: dict(per_skill) for v, per_skill in supply.items()}
 
 
 def active_volunteers(uow) -> list[Volunteer]:

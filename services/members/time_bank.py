@@ -89,7 +89,8 @@ def credit_help_request(uow, envelope: dict) -> None:
 
 
 def credit_animation(uow, envelope: dict) -> None:
-    """`animation.attended`: each volunteer who held a role, once."""
+    """`animation.attended`: each volunteer who held a role, once, on the day attendance was
+    taken (a roll call kept offline and sent later counts on its own day)."""
     p = envelope["payload"]
     for volunteer in p["volunteers"]:
         _credit(
@@ -99,7 +100,7 @@ def credit_animation(uow, envelope: dict) -> None:
             village_id=p["village_id"],
             minutes=volunteer["minutes"],
             source_ref=p["animation_id"],
-            occurred_at=envelope["occurred_at"],
+            occurred_at=p.get("attended_at") or envelope["occurred_at"],
             role=volunteer["role"],
         )
     uow.commit()

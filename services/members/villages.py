@@ -308,6 +308,38 @@ def list_stops(uow, village_id: str) -> list[dict]:
     return [_stop_out(stop, slots) for stop in _stops(uow, village_id)]
 
 
+def _tell_stops(uow, village_id: str) -> None:
+    """Every stop of the village's truck, told to the services that plan rounds with them
+    (`village.stops_changed`: orders names one in a round's truck stop).
+
+    The village's row is locked first (PostgreSQL): two tellings of one village's stops (two
+    edits, an edit and `tell_every_village_stops`) read the stops one after the other, so the
+    list told last (newest `occurred_at`, the one orders keeps) is the one read last. FOR NO KEY
+    UPDATE: a stop inserted holds a KEY SHARE lock on its village, which FOR UPDATE would wait on
+    (two stops added at once would deadlock)."""
+    uow.session.flush()
+    uow.session.get(
+        Village, village_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    uow.record_event(
+        "village.stops_changed",
+        {
+            "village_id": village_id,
+            "stops": [
+                {
+                    "stop_id": stop.id,
+                    "name": stop.name,
+                    "commune": stop.commune,
+                    "latitude": stop.latitude,
+                    "longitude": stop.longitude,
+                }
+                for stop in _stops(uow, village_id)
+            ],
+        },
+        village_id=village_id,
+    )
+
+
 def _write_stop(uow, stop: VillageStop, data: dict) -> dict:
     data = dict(data)
     _apply_coordinates(stop, data)
@@ -319,6 +351,7 @@ def _write_stop(uow, stop: VillageStop, data: dict) -> dict:
     uow.session.execute(delete(OpeningSlot).where(OpeningSlot.stop_id == stop.id))
     slots = _slot_rows(stop.village_id, stop.id, weekly)
     uow.session.add_all(slots)
+    _tell_stops(uow, stop.village_id)
     uow.commit()
     return _stop_out(stop, slots)
 
@@ -337,7 +370,27 @@ def remove_stop(uow, village_id: str, stop_id: str) -> None:
     stop = _stop(uow, village_id, stop_id)
     uow.session.execute(delete(OpeningSlot).where(OpeningSlot.stop_id == stop.id))
     uow.session.delete(stop)
+    _tell_stops(uow, village_id)
     uow.commit()
+
+
+def tell_every_village_stops(uow) -> dict:
+    """Tell again the stops of every itinerant village (and of any village that has stops), one
+    `village.stops_changed` each through the outbox, in one transaction: what a network from
+    before `village.stops_changed` never told orders (`maillage announce-stops`). Harmless to
+    repeat: orders keeps the newest list of each village, the same as it had."""
+    village_ids = uow.session.scalars(
+        select(Village.id)
+        .where(
+            (Village.kind == "itinerant")
+            | Village.id.in_(select(VillageStop.village_id).distinct())
+        )
+        .order_by(Village.id)
+    ).all()
+    for village_id in village_ids:
+        _tell_stops(uow, village_id)
+    uow.commit()
+    return {"villages": len(village_ids)}
 
 
 # --- permanences: services held at the hub by others (La Poste, a social worker) --------------

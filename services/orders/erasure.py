@@ -12,7 +12,7 @@ ERASURE: dict[str, str] = {
     "help_requests": "place, description and reasons emptied for the requester "
     "(help_requests.scrub_member); volunteer_member_id is an id only",
     "round_stops": "address, latitude, longitude and note emptied "
-    "(rounds.scrub_member); supplier_name is a partner's",
+    "(rounds.scrub_member); supplier_name is a partner's, place_name a village's truck stop",
     "known_volunteers": "ids, skills and availability only; "
     "an erased member is never offered (volunteers.py)",
     "vehicles": "driver_member_id is an id only; name is the vehicle's",
@@ -25,6 +25,8 @@ ERASURE: dict[str, str] = {
     "order_lines": "not personal: products and partners",
     "purchase_orders": "not personal: suppliers",
     "known_villages": "not personal: villages",
+    "known_grappes": "not personal: clusters of villages",
+    "known_village_stops": "not personal: where the villages' trucks park",
     "daily_parcel_senders": "not personal: carriers only, "
     "a neighbour counts on one line without a name",
     "daily_partner_sales": "not personal: partners",
@@ -32,4 +34,17 @@ ERASURE: dict[str, str] = {
     "monthly_partner_sales": "not personal: partners",
     "monthly_sales": "not personal: partners",
     "running_sales": "not personal: villages' and partners' totals",
+    "till_sales": "member_id dropped (till.scrub_member); the sale stays, counted, as a "
+    "walk-in's; no address is kept (it leaves with sale.receipt_requested)",
+    "solidarity_eligibilities": "deleted (solidarity.scrub_member)",
+    "asked_items": "member_id dropped (asked_items.scrub_member); what was asked stays "
+    "(an item, never a person)",
+    "till_sale_lines": "not personal: products and partners",
+    "till_payments": "not personal: amounts per method",
+    "till_refunds": "not personal: amounts and the reason the goods came back",
+    "till_refund_lines": "not personal: quantities and amounts",
+    "till_closings": "not personal: the day's totals",
+    "stock_items": "not personal: products and partners",
+    "stock_movements": "not personal: quantities and reasons",
+    "solidarity_prices": "not personal: prices",
 }

@@ -15,7 +15,14 @@ Figures (per village):
 - `help_requests_done`, `help_minutes`: coups de main done (or confirmed) whose window started in
   the period, and the volunteers' minutes they took (`help_requests.help_figures`);
 - `help_requests_unmatched`: those still without anyone able to take them (a missing skill);
-- `rounds_planned`: delivery rounds of the period serving the village (`rounds.round_figures`).
+- `rounds_planned`: delivery rounds of the period serving the village (`rounds.round_figures`);
+- `till_sales`: sales at the hub's till during the period (whatever was refunded of them later);
+- `solidarity_sales`, `solidarity_sales_cents`: those of them with lines at a solidarity price, and
+  what those lines came to (less what was refunded of them), never naming anyone.
+
+`sales_cents` also counts the till (services/orders/till.py): its sales on the day they were made,
+less its refunds on the day they were made; the hub's own goods (no partner) count in the
+village's sales, not in any partner's.
 
 Details (no personal data; sales by the same rule as `sales_cents`: the economic activity kept in
 the territory):
@@ -40,7 +47,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, case, cast, func, insert, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 
 from backbone.clock import PARIS, utcnow
 from backbone.figures import period_bounds
@@ -60,6 +79,10 @@ from services.orders.models import (
     RolledDay,
     RolledMonth,
     RunningSales,
+    TillRefund,
+    TillRefundLine,
+    TillSale,
+    TillSaleLine,
 )
 from services.orders.schemas.parcels import SENDER_LABELS
 
@@ -72,7 +95,11 @@ FIGURES = (
     "help_minutes",
     "help_requests_unmatched",
     "rounds_planned",
+    "till_sales",
+    "solidarity_sales",
+    "solidarity_sales_cents",
 )
+TILL_FIGURES = ("till_sales", "solidarity_sales", "solidarity_sales_cents")
 SOLD = ("collected", "delivered")
 # a day is rolled up this long after its end (Europe/Paris): no transaction that began in it is
 # still open by then (an RPC gives up after seconds), so nothing can change its figures any more
@@ -113,12 +140,111 @@ def _sales(
     )
     if village_ids is not None:
         query = query.where(Order.village_id.in_(village_ids))
-    return [
-        (v, p, n, int(c))
-        for v, p, n, c in uow.session.execute(
-            query.group_by(Order.village_id, OrderLine.partner_id)
-        ).all()
-    ]
+    summed: dict[tuple[str, str], list] = {}
+    for v, p, n, c in [
+        *uow.session.execute(query.group_by(Order.village_id, OrderLine.partner_id)).all(),
+        *_till_partner_sales(uow, start, end, village_ids),
+    ]:
+        row = summed.setdefault((v, p), [v, p, n, 0])
+        row[2] = max(row[2] or "", n or "")
+        row[3] += int(c)
+    return [tuple(row) for row in summed.values()]
+
+
+def _till_queries(start: datetime, end: datetime, village_ids, *columns):
+    """The till's sale lines sold in [start, end) and the refund lines given back then (their
+    amounts negative): two selects of (*columns, cents), to group."""
+    sold = (
+        select(*columns, TillSaleLine.total_cents.label("cents"))
+        .select_from(TillSaleLine)
+        .join(TillSale, TillSale.id == TillSaleLine.sale_id)
+        .where(TillSale.sold_at >= start, TillSale.sold_at < end)
+    )
+    given_back = (
+        select(*columns, (-TillRefundLine.total_cents).label("cents"))
+        .select_from(TillRefundLine)
+        .join(TillSaleLine, TillSaleLine.id == TillRefundLine.line_id)
+        .join(TillSale, TillSale.id == TillSaleLine.sale_id)  # the columns may name the sale's
+        .join(TillRefund, TillRefund.id == TillRefundLine.refund_id)
+        .where(TillRefund.refunded_at >= start, TillRefund.refunded_at < end)
+    )
+    if village_ids is not None:
+        sold = sold.where(TillSale.village_id.in_(village_ids))
+        given_back = given_back.where(TillRefund.village_id.in_(village_ids))
+    return sold, given_back
+
+
+def _till_partner_sales(uow, start: datetime, end: datetime, village_ids=None) -> list[tuple]:
+    """(village, partner, partner name, cents) of the till's partners' lines in [start, end):
+    sold less given back."""
+    both = union_all(
+        *_till_queries(
+            start,
+            end,
+            village_ids,
+            TillSale.village_id.label("village_id"),
+            TillSaleLine.partner_id.label("partner_id"),
+            TillSaleLine.partner_name.label("partner_name"),
+        )
+    ).subquery()
+    return uow.session.execute(
+        select(
+            both.c.village_id,
+            both.c.partner_id,
+            func.max(both.c.partner_name),
+            func.sum(both.c.cents),
+        )
+        .where(both.c.partner_id.is_not(None))
+        .group_by(both.c.village_id, both.c.partner_id)
+    ).all()
+
+
+def _till_village(uow, start: datetime, end: datetime, village_ids=None) -> dict[str, dict]:
+    """{village: {"sales_cents": the hub's own goods sold less given back, "till_sales",
+    "solidarity_sales", "solidarity_sales_cents"}} of [start, end)."""
+    found: dict[str, dict] = {}
+
+    def village(village_id):
+        return found.setdefault(village_id, {"sales_cents": 0, **dict.fromkeys(TILL_FIGURES, 0)})
+
+    both = union_all(
+        *_till_queries(
+            start,
+            end,
+            village_ids,
+            TillSale.village_id.label("village_id"),
+            TillSaleLine.partner_id.label("partner_id"),
+            TillSaleLine.solidarity.label("solidarity"),
+        )
+    ).subquery()
+    for village_id, own, solidarity_cents in uow.session.execute(
+        select(
+            both.c.village_id,
+            func.sum(case((both.c.partner_id.is_(None), both.c.cents), else_=0)),
+            func.sum(case((both.c.solidarity.is_(True), both.c.cents), else_=0)),
+        ).group_by(both.c.village_id)
+    ):
+        row = village(village_id)
+        row["sales_cents"] += int(own or 0)
+        row["solidarity_sales_cents"] += int(solidarity_cents or 0)
+    counted = (
+        select(
+            TillSale.village_id,
+            func.count(func.distinct(TillSale.id)),
+            func.count(func.distinct(case((TillSaleLine.solidarity.is_(True), TillSale.id)))),
+        )
+        .join(TillSaleLine, TillSaleLine.sale_id == TillSale.id)
+        .where(TillSale.sold_at >= start, TillSale.sold_at < end)
+    )
+    if village_ids is not None:
+        counted = counted.where(TillSale.village_id.in_(village_ids))
+    for village_id, sales, solidarity_sales in uow.session.execute(
+        counted.group_by(TillSale.village_id)
+    ):
+        row = village(village_id)
+        row["till_sales"] += int(sales)
+        row["solidarity_sales"] += int(solidarity_sales)
+    return found
 
 
 PARCEL_FIGURES = (
@@ -203,6 +329,7 @@ def _roll_up_day(uow, day: date) -> None:
                 "sales_cents": 0,
                 "parcels_received": 0,
                 "parcels_handed_over": 0,
+                **dict.fromkeys(TILL_FIGURES, 0),
             },
         )
 
@@ -219,6 +346,10 @@ def _roll_up_day(uow, day: date) -> None:
         partner["sales_cents"] += cents
     for village_id, counts in _parcels(uow, start, end).items():
         village(village_id).update(counts)
+    for village_id, counts in _till_village(uow, start, end).items():
+        row = village(village_id)
+        for name, value in counts.items():
+            row[name] += value
     senders = [
         {"day": day, "sender_kind": kind, "sender_key": key, **counts}
         for (kind, key), counts in _parcel_senders(uow, start, end).items()
@@ -276,6 +407,21 @@ def roll_up(uow, now: datetime | None = None) -> list[date]:
     return done
 
 
+def reopen_day(uow, moment: datetime) -> None:
+    """An action that counts on a day already rolled up (the offline counter's, replayed late):
+    that day's rows go, and the months from its month on (their running totals build on it), in
+    the action's transaction. Until the next roll-up the figures count that day from the orders
+    and parcels themselves, as they count today: never without the action, never twice."""
+    day = moment.astimezone(PARIS).date()
+    if uow.session.get(RolledDay, day) is None:
+        return
+    for model in (DailyVillage, DailyPartnerSales, DailySales, DailyParcelSender, RolledDay):
+        uow.session.execute(delete(model).where(model.day == day))
+    month = day.replace(day=1)
+    for model in (MonthlyVillage, MonthlyPartnerSales, MonthlySales, RunningSales, RolledMonth):
+        uow.session.execute(delete(model).where(model.month >= month))
+
+
 def _claim(uow, claims, **key) -> bool:
     """Whether this transaction took the day (month) to roll up; rolled back if another did."""
     if uow.session.execute(uow.insert(claims).values(**key).on_conflict_do_nothing()).rowcount == 1:
@@ -323,6 +469,7 @@ def _sum_month(uow, month: date, after: date) -> None:
                 "sales_cents",
                 "parcels_received",
                 "parcels_handed_over",
+                *TILL_FIGURES,
             ],
             select(
                 first_day,
@@ -331,6 +478,7 @@ def _sum_month(uow, month: date, after: date) -> None:
                 func.sum(DailyVillage.sales_cents),
                 func.sum(DailyVillage.parcels_received),
                 func.sum(DailyVillage.parcels_handed_over),
+                *(func.sum(getattr(DailyVillage, name)) for name in TILL_FIGURES),
             )
             .where(DailyVillage.day >= month, DailyVillage.day < after)
             .group_by(DailyVillage.village_id),
@@ -425,7 +573,13 @@ def _whole_months(uow, date_from: date, date_to: date) -> dict[date, set[date]]:
     return months
 
 
-ROLLED_FIGURES = ("orders", "sales_cents", "parcels_received", "parcels_handed_over")
+ROLLED_FIGURES = (
+    "orders",
+    "sales_cents",
+    "parcels_received",
+    "parcels_handed_over",
+    *TILL_FIGURES,
+)
 
 
 def _rolled_totals(uow, months, days, wanted) -> list[tuple[str, dict[str, int]]]:
@@ -539,6 +693,7 @@ def village_figures(uow, date_from: date, date_to: date, village_ids=None, detai
         ]
         totals += [(v, {"sales_cents": c}) for v, _p, _n, c in live_sales]
         totals += list(_parcels(uow, span_start, span_end, wanted).items())
+        totals += list(_till_village(uow, span_start, span_end, wanted).items())
         sold += [(None, p, n, c) for _v, p, n, c in live_sales]
         if wanted is None:
             senders.append(_parcel_senders(uow, span_start, span_end))
@@ -621,17 +776,19 @@ def _running_months(rolled_months: set[date], date_from: date, date_to: date) ->
     return months
 
 
-def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_ids=None) -> list:
-    """[village_id, partner_id, partner_name, sales_cents] per village and partner with sales, by
-    village then partner: the coordinator's export of tens of thousands of rows, as bare lists
-    (a third of the bytes of dicts over RPC) and without the other figures village_figures
-    computes; the `sales_by_partner` detail of village_figures.
+# PostgreSQL's memory for the sum and the sort of a national year's ~50,000 rows (village, partner):
+# at its default 4 MB both spill to disk, which took most of the query's time (0.5 s of 0.6 s)
+SALES_WORK_MEM = "32MB"
+
+
+def _summed_sales(uow, date_from: date, date_to: date, village_ids=None):
+    """(village_id, partner_id, partner_name, sales_cents) per known village and partner with
+    sales, by village then partner (a result of database rows, read as they come).
 
     Summed by the database in one query, however long the period: the difference of two months'
     running_sales rows for the run of months rolled up, the daily rows of the other days rolled up
     (added, or taken away for a month's days outside the period) and the lines of the orders of the
-    days not rolled up yet (today). A partner is shown under one name."""
-    known = set(uow.session.scalars(select(KnownVillage.id)).all())
+    days not rolled up yet (today)."""
     wanted = None if village_ids is None else list(village_ids)
     months = _running_months(
         set(uow.session.scalars(select(RolledMonth.month))), date_from, date_to
@@ -703,13 +860,35 @@ def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_id
             OrderLine.quantity * OrderLine.unit_price_cents,
             literal(1),
         )
+        for till_part in _till_queries(
+            span_start,
+            span_end,
+            None,
+            TillSale.village_id.label("village_id"),
+            TillSaleLine.partner_id.label("partner_id"),
+            TillSaleLine.partner_name.label("partner_name"),
+        ):
+            till_rows = till_part.subquery()
+            part(
+                select(till_rows.c.village_id, till_rows.c.partner_id).where(
+                    till_rows.c.partner_id.is_not(None)
+                ),
+                till_rows.c.village_id,
+                till_rows.c.partner_name,
+                till_rows.c.cents,
+                literal(1),
+            )
     if not parts:
         return []
     sold = union_all(*parts).subquery()
     # ordered by the database as Python orders strings (by code point): "C" in PostgreSQL, SQLite's
     # own; sorting 50,000 rows here costs more than the sum
-    byte_order = "C" if uow.session.get_bind().dialect.name == "postgresql" else "BINARY"
-    rows = uow.session.execute(
+    postgresql = uow.session.get_bind().dialect.name == "postgresql"
+    byte_order = "C" if postgresql else "BINARY"
+    if postgresql:  # for this transaction only
+        uow.session.execute(text(f"SET LOCAL work_mem = '{SALES_WORK_MEM}'"))
+    # a Core statement on the session's connection: the ORM's row loading doubled the reading time
+    return uow.session.connection().execute(
         select(
             sold.c.village_id,
             sold.c.partner_id,
@@ -717,31 +896,70 @@ def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_id
             # a sum of BIGINT is a NUMERIC in PostgreSQL: read as 50,000 Decimals otherwise
             cast(func.sum(sold.c.cents), BigInteger),
         )
+        .where(sold.c.village_id.in_(select(KnownVillage.id)))
         .group_by(sold.c.village_id, sold.c.partner_id)
         .having(func.sum(sold.c.days) > 0)
         .order_by(sold.c.village_id.collate(byte_order), sold.c.partner_id.collate(byte_order))
-    ).all()
+    )
+
+
+def _one_name(rows) -> dict[str, str]:
+    """Each partner's name: the greatest of those its rows carry (a partner renamed during the
+    period is shown under one name)."""
     names: dict[str, str] = {}
     for _village_id, partner_id, name, _cents in rows:
         if name > names.get(partner_id, ""):
             names[partner_id] = name
+    return names
+
+
+def sales_by_village_and_partner(uow, date_from: date, date_to: date, village_ids=None) -> list:
+    """[village_id, partner_id, partner_name, sales_cents] per village and partner with sales, by
+    village then partner (_summed_sales); the `sales_by_partner` detail of village_figures. A
+    partner is shown under one name."""
+    rows = list(_summed_sales(uow, date_from, date_to, village_ids))
+    names = _one_name(rows)
     return [
         [village_id, partner_id, names[partner_id], cents]
-        for village_id, partner_id, _name, cents in rows
-        if village_id in known
+        for village_id, partner_id, _n, cents in rows
     ]
 
 
-def sales_by_partner_table(rows: list) -> dict:
-    """sales_by_village_and_partner's rows as the `sales_by_partner` RPC sends them: each village
-    and partner once, the rows as [village index, partner index, sales_cents] (a national year's
-    50,000 rows are ~0.8 MB of JSON, not 5 MB of ids repeated: the reply's size is its time)."""
-    villages: dict[str, int] = {}
+def sales_by_partner_table(uow, date_from: date, date_to: date, village_ids=None) -> dict:
+    """Sales per village and partner as the `sales_by_partner` RPC sends them (the coordinator's
+    CSV export of tens of thousands of rows): columns of numbers, each village and partner named
+    once, because the reply's size and the objects made for it are its time (a national year's
+    ~50,000 rows: 0.6 MB of JSON, and two lists of numbers to read back, not 50,000 lists):
+
+        {"villages": [village_id], "rows_per_village": [count],
+         "partners": [[partner_id, partner_name]],
+         "partner": [partner index], "sales_cents": [cents]}
+
+    The rows come by village then partner: the first rows_per_village[0] rows are villages[0]'s,
+    and so on; row n is partners[partner[n]]'s sales_cents[n]. A partner is shown under one name."""
+    rows = list(_summed_sales(uow, date_from, date_to, village_ids))
+    names = _one_name(rows)
+    villages: list[str] = []
+    counts: list[int] = []
     partners: dict[str, int] = {}
-    partner_rows, sales = [], []
-    for village_id, partner_id, partner_name, cents in rows:
-        if partner_id not in partners:
-            partners[partner_id] = len(partner_rows)
-            partner_rows.append([partner_id, partner_name])
-        sales.append([villages.setdefault(village_id, len(villages)), partners[partner_id], cents])
-    return {"villages": list(villages), "partners": partner_rows, "sales": sales}
+    partner_column: list[int] = []
+    cents_column: list[int] = []
+    last = None
+    for village_id, partner_id, _name, cents in rows:
+        if village_id != last:
+            villages.append(village_id)
+            counts.append(0)
+            last = village_id
+        counts[-1] += 1
+        index = partners.get(partner_id)
+        if index is None:
+            index = partners[partner_id] = len(partners)
+        partner_column.append(index)
+        cents_column.append(cents)
+    return {
+        "villages": villages,
+        "rows_per_village": counts,
+        "partners": [[partner_id, names[partner_id]] for partner_id in partners],
+        "partner": partner_column,
+        "sales_cents": cents_column,
+    }

@@ -20,12 +20,12 @@ Visibility: `village_ids` is what the caller may see (None: all); a request of a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from backbone import volunteer_bookings
-from backbone.clock import PARIS, utcnow
+from backbone.clock import PARIS, tomorrow_if_reminding, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
@@ -443,23 +443,21 @@ def answer(uow, help_request_id, member_id: str, data: dict, now: datetime | Non
 
 # --- the day before ------------------------------------------------------------------------------
 
-REMINDER_HOUR = 10  # the day before, from 10:00 Paris (as the animations' reminder)
-
 
 def remind_tomorrow(uow, now: datetime) -> list[str]:
     """`help_request.reminder_due` for each accepted request taking place tomorrow (Paris), once,
     from 10:00 the day before. Returns the requests reminded; run again, it finds nothing more."""
-    local = now.astimezone(PARIS)
-    if local.hour < REMINDER_HOUR:
+    window = tomorrow_if_reminding(now)
+    if window is None:
         return []
-    day_starts = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+    day_starts, day_ends = window
     due = uow.session.scalars(
         select(HelpRequest)
         .where(
             HelpRequest.status == "accepted",
             HelpRequest.reminded_at.is_(None),
             HelpRequest.starts_at >= day_starts,
-            HelpRequest.starts_at < day_starts + timedelta(days=1),
+            HelpRequest.starts_at < day_ends,
         )
         .order_by(HelpRequest.starts_at, HelpRequest.id)
         .with_for_update()

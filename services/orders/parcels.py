@@ -14,17 +14,19 @@ logistics partner who brought it (La Poste, a carrier of the network), whose fee
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from backbone import offline_actions
 from backbone.clock import utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
 from services.orders.idempotency import made_once
-from services.orders.models import KnownMember, Parcel
+from services.orders.models import KnownMember, OfflineAction, Parcel
 from services.orders.schemas.parcels import (
     SENDER_LABELS,
     STATUS_LABELS,
@@ -162,6 +164,40 @@ def own_parcels(uow, village_id: str, member_id: str, now: datetime | None = Non
     ]
 
 
+CODE_CHECK_ITERATIONS = 5000
+
+
+def code_check(code: str, salt: str, parcel_id: str) -> str:
+    """What the offline console checks a typed pickup code against, never the code itself:
+    PBKDF2-SHA256 of the code, salted with the page's salt and the parcel's id (the device
+    computes the same with WebCrypto). The service checks the code again when the hand-over is
+    replayed."""
+    return hashlib.pbkdf2_hmac(
+        "sha256", code.encode(), f"{salt}:{parcel_id}".encode(), CODE_CHECK_ITERATIONS
+    ).hex()
+
+
+def counter_offline(uow, village_id: str, salt: str) -> dict:
+    """What the offline counter keeps besides the day's lists: the village's inhabitants by name
+    (to receive a parcel or take an order for one of them; no contact details) and, for each
+    parcel waiting, the check of its pickup code (`code_check`)."""
+    members = uow.session.execute(
+        select(KnownMember.id, KnownMember.display_name)
+        .where(KnownMember.village_id == village_id, KnownMember.erased_at.is_(None))
+        .order_by(KnownMember.display_name, KnownMember.id)
+    ).all()
+    waiting = uow.session.execute(
+        select(Parcel.id, Parcel.pickup_code).where(
+            Parcel.village_id == village_id, Parcel.status == "waiting"
+        )
+    ).all()
+    return {
+        "members": [{"id": m.id, "name": m.display_name} for m in members],
+        "iterations": CODE_CHECK_ITERATIONS,
+        "code_checks": {p.id: code_check(p.pickup_code, salt, p.id) for p in waiting},
+    }
+
+
 def _commit_and_answer(uow, parcel: Parcel, now: datetime) -> dict:
     """Commit a change of the parcel and answer it as it now is, dumped before the commit (which
     would expire what was loaded: reading it again would cost a query)."""
@@ -190,7 +226,19 @@ def receive(uow, village_id: str, data, now: datetime | None = None) -> dict:
     )
 
 
-def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
+def _backdated(uow, data: dict, now: datetime) -> datetime:
+    """When the action counts (`offline_actions.when`); a day already rolled up is reopened for
+    it (`figures.reopen_day`)."""
+    from services.orders import figures  # figures reads parcels: imported here, not above
+
+    at = offline_actions.when(data.get("occurred_at"), now)
+    if at < now:
+        figures.reopen_day(uow, at)
+    return at
+
+
+def _receive(uow, village_id: str, data: dict, received: datetime) -> dict:
+    now = _backdated(uow, data, received)
     member = uow.session.get(KnownMember, data["member_id"])
     if member is None or member.erased_at is not None or member.village_id != village_id:
         raise InvalidInput({"member_id": [msg("unknown_member_here", member=data["member_id"])]})
@@ -211,6 +259,17 @@ def _receive(uow, village_id: str, data: dict, now: datetime) -> dict:
     )
     uow.session.add(parcel)
     uow.session.flush()
+    if data.get("occurred_at") is not None:  # its key is on its own row
+        offline_actions.record(
+            uow,
+            OfflineAction,
+            village_id,
+            "parcel.received",
+            data["idempotency_key"],
+            parcel.id,
+            data.get("occurred_at"),
+            received,
+        )
     _event(
         uow,
         "parcel.received",
@@ -230,14 +289,40 @@ def _waiting(parcel: Parcel) -> None:
 
 
 def hand_over(uow, parcel_id, data, village_ids, now: datetime | None = None) -> dict:
+    """The right code hands the parcel over; the same idempotency key again answers the parcel as
+    it now is (a replay of the offline counter), never a second hand-over."""
     now = now or utcnow()
     parcel = _find(uow, parcel_id, village_ids, lock=True)
+    return offline_actions.once(
+        uow,
+        OfflineAction,
+        parcel.village_id,
+        "parcel.handed_over",
+        data.get("idempotency_key"),
+        parcel.id,
+        lambda: _hand_over(uow, parcel, data, now),
+        lambda: get_parcel(uow, parcel.id, [parcel.village_id], now),
+    )
+
+
+def _hand_over(uow, parcel: Parcel, data: dict, received: datetime) -> dict:
     _waiting(parcel)
     if not secrets.compare_digest(data["code"].strip(), parcel.pickup_code):
         raise Conflict("wrong_pickup_code", field="code")
+    now = _backdated(uow, data, received)
     parcel.status, parcel.closed_at = "handed_over", now
+    offline_actions.record(
+        uow,
+        OfflineAction,
+        parcel.village_id,
+        "parcel.handed_over",
+        data.get("idempotency_key"),
+        parcel.id,
+        data.get("occurred_at"),
+        received,
+    )
     _event(uow, "parcel.handed_over", parcel, now)
-    return _commit_and_answer(uow, parcel, now)
+    return _commit_and_answer(uow, parcel, received)
 
 
 def remind(uow, parcel_id, village_ids, now: datetime | None = None) -> dict:

@@ -4,7 +4,15 @@ from sqlalchemy import select
 
 from backbone import retention
 from backbone.network_facts import NetworkFacts
-from services.orders import help_requests, ordering, parcels, rounds
+from services.orders import (
+    asked_items,
+    help_requests,
+    ordering,
+    parcels,
+    rounds,
+    solidarity,
+    till,
+)
 from services.orders.models import KnownMember, KnownVillage, Order, VillageStatus
 from services.orders.schemas import KnownVillageOutput
 
@@ -28,6 +36,9 @@ def record_member_erased(uow, event: dict) -> None:
     parcels.scrub_member(uow, member_id)
     help_requests.scrub_member(uow, member_id)
     rounds.scrub_member(uow, member_id)
+    till.scrub_member(uow, member_id)
+    solidarity.scrub_member(uow, member_id)
+    asked_items.scrub_member(uow, member_id)  # who asked; what was asked stays
     # events already sent still name them: by id, or by their orders' ids (a round's stop)
     order_ids = uow.session.scalars(select(Order.id).where(Order.member_id == member_id)).all()
     retention.scrub_outbox(uow.session, [member_id, *order_ids])
@@ -43,4 +54,7 @@ def member_data(uow, member_id: str) -> dict:
         "parcels": parcels.member_parcels(uow, member_id),
         "help_requests": help_requests.member_help_requests(uow, member_id),
         "round_stops": rounds.member_round_stops(uow, member_id),
+        "till_sales": till.member_sales(uow, member_id),
+        "solidarity": solidarity.member_eligibility(uow, member_id),
+        "asked_items": asked_items.member_asked_items(uow, member_id),
     }

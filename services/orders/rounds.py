@@ -24,8 +24,15 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from services.orders import ordering
-from services.orders.models import KnownMember, KnownVillage, Round, RoundStop, Vehicle
+from services.orders import ordering, truck_stops
+from services.orders.models import (
+    KnownMember,
+    KnownVillage,
+    Round,
+    RoundPickup,
+    RoundStop,
+    Vehicle,
+)
 from services.orders.round_building import build_round
 from services.orders.schemas.rounds import (
     ROUND_STATUS_LABELS,
@@ -33,6 +40,8 @@ from services.orders.schemas.rounds import (
     STOP_STATUS_LABELS,
     RoundOutput,
 )
+
+PLACE_FIELDS = ("place_id", "place_name", "place_commune", "arrives_at", "duration_minutes")
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -57,6 +66,7 @@ def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dic
             {
                 "id": stop.id,
                 "sequence": stop.sequence,
+                "trip": stop.trip,
                 "kind": stop.kind,
                 "kind_label": STOP_KIND_LABELS[stop.kind],
                 "village_id": stop.village_id,
@@ -67,12 +77,15 @@ def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dic
                 "supplier_name": stop.supplier_name,
                 "address": stop.address if own else None,
                 "items_count": stop.items_count,
-                "latitude": stop.latitude,
-                "longitude": stop.longitude,
+                "latitude": stop.latitude if own or stop.located != "address" else None,
+                "longitude": stop.longitude if own or stop.located != "address" else None,
+                "located": stop.located,
                 "status": stop.status,
                 "status_label": STOP_STATUS_LABELS[stop.status],
                 "done_at": stop.done_at,
                 "note": stop.note if own else None,
+                # a truck stop's place and time are the village's public stop: shown to everyone
+                **{name: getattr(stop, name) for name in PLACE_FIELDS},
             }
         )
     return RoundOutput().dump(
@@ -87,6 +100,7 @@ def _dump(uow, round_: Round, village_ids=None, *, partner: bool = False) -> dic
             "driver_partner_id": round_.driver_partner_id,
             "capacity": round_.capacity,
             "load": round_.load,
+            "trips": round_.trips,
             "distance_km": round_.distance_km,
             "status": round_.status,
             "status_label": ROUND_STATUS_LABELS[round_.status],
@@ -165,17 +179,49 @@ def list_rounds(
 
 
 def _where(village: KnownVillage | None) -> dict:
+    known = village is not None and village.latitude is not None
     return {
         "latitude": village.latitude if village else None,
         "longitude": village.longitude if village else None,
+        "located": "village" if known else None,
+    }
+
+
+def _home(member: KnownMember | None, village: KnownVillage | None) -> dict:
+    """A home delivery's stop: the member's home when its position is known, else the village's
+    centre (said so: `located`)."""
+    if member is not None and member.latitude is not None and member.longitude is not None:
+        return {"latitude": member.latitude, "longitude": member.longitude, "located": "address"}
+    return _where(village)
+
+
+def _truck_stop(village: KnownVillage, chosen: dict | None) -> dict:
+    """The truck's stop in an itinerant village: at the place chosen (its position when it has one,
+    else the village's centre), arriving when said, for as long; without a place, at the centre."""
+    if chosen is None:
+        return _where(village)
+    place = chosen["place"]
+    where = (
+        {"latitude": place["latitude"], "longitude": place["longitude"], "located": "place"}
+        if place.get("latitude") is not None and place.get("longitude") is not None
+        else _where(village)
+    )
+    return {
+        **where,
+        "place_id": place["stop_id"],
+        "place_name": place["name"],
+        "place_commune": place["commune"],
+        "arrives_at": chosen["arrives_at"],
+        "duration_minutes": chosen["duration_minutes"],
     }
 
 
 def candidate_stops(
-    uow, on_date: date, village_ids: list[str], supplier_pickups: bool
+    uow, on_date: date, village_ids: list[str], supplier_pickups: bool, places=None
 ) -> list[dict]:
-    """Home deliveries of those villages due that day, a truck stop per itinerant village, and the
-    pooled supplier orders to pick up — none already on a round."""
+    """Home deliveries of those villages due that day, a truck stop per itinerant village (at the
+    place `places` gives it: truck_stops.chosen_places), and the pooled supplier orders to pick up
+    — none already on a round."""
     villages = {
         v.id: v
         for v in uow.session.scalars(select(KnownVillage).where(KnownVillage.id.in_(village_ids)))
@@ -187,9 +233,16 @@ def candidate_stops(
     )
     on_rounds = uow.session.scalars(that_day).all()
     taken_orders = {s.order_id for s in on_rounds if s.order_id}
-    taken_pickups = {s.purchase_order_id for s in on_rounds if s.purchase_order_id}
+    taken_pickups = set(uow.session.scalars(select(RoundPickup.purchase_order_id)))
     stops = []
-    for order in ordering.orders_for_round(uow, on_date, village_ids):
+    deliveries = ordering.orders_for_round(uow, on_date, village_ids)
+    members = {
+        m.id: m
+        for m in uow.session.scalars(
+            select(KnownMember).where(KnownMember.id.in_({o["member_id"] for o in deliveries}))
+        )
+    }
+    for order in deliveries:
         if order["order_id"] not in taken_orders:
             stops.append(
                 {
@@ -199,7 +252,7 @@ def candidate_stops(
                     "member_id": order["member_id"],
                     "address": order["address"],
                     "items_count": order["items_count"],
-                    **_where(villages.get(order["village_id"])),
+                    **_home(members.get(order["member_id"]), villages.get(order["village_id"])),
                 }
             )
     for village_id in village_ids:
@@ -209,21 +262,44 @@ def candidate_stops(
                     "kind": "truck_stop",
                     "village_id": village_id,
                     "items_count": 0,
-                    **_where(villages[village_id]),
+                    **_truck_stop(villages[village_id], (places or {}).get(village_id)),
                 }
             )
     if supplier_pickups:
-        for pickup in ordering.purchase_orders_for_pickup(uow, on_date):
-            if pickup["purchase_order_id"] not in taken_pickups:
+        pickups = [
+            p
+            for p in ordering.purchase_orders_for_pickup(uow, on_date)
+            if p["purchase_order_id"] not in taken_pickups
+        ]
+        sharing = {v for p in pickups for v in p["villages"]} - set(villages)
+        if sharing:  # villages of a pooled order not served otherwise: their hubs get their share
+            villages.update(
+                (v.id, v)
+                for v in uow.session.scalars(
+                    select(KnownVillage).where(KnownVillage.id.in_(sharing))
+                )
+            )
+        for pickup in pickups:
+            stops.append(
+                {
+                    "kind": "supplier_pickup",
+                    "village_id": None,
+                    "purchase_order_id": pickup["purchase_order_id"],
+                    "supplier_name": pickup["supplier_name"],
+                    "items_count": pickup["items_count"],
+                    "latitude": None,
+                    "longitude": None,
+                }
+            )
+            for village_id, items in pickup["villages"].items():
                 stops.append(
                     {
-                        "kind": "supplier_pickup",
-                        "village_id": None,
+                        "kind": "hub_drop",
+                        "village_id": village_id,
                         "purchase_order_id": pickup["purchase_order_id"],
                         "supplier_name": pickup["supplier_name"],
-                        "items_count": pickup["items_count"],
-                        "latitude": None,
-                        "longitude": None,
+                        "items_count": items,
+                        **_where(villages.get(village_id)),
                     }
                 )
     return stops
@@ -263,7 +339,8 @@ def plan_round(
             field="vehicle_id",
             details={"vehicle": vehicle.name, "date": data["date"].isoformat()},
         )
-    stops = candidate_stops(uow, data["date"], served, data["supplier_pickups"])
+    places = truck_stops.chosen_places(uow, served, data.get("truck_stops") or [])
+    stops = candidate_stops(uow, data["date"], served, data["supplier_pickups"], places)
     if not stops:
         raise Conflict(
             "round_without_stops", field="date", details={"date": data["date"].isoformat()}
@@ -273,6 +350,10 @@ def plan_round(
         (depot.latitude, depot.longitude) if depot and depot.latitude is not None else None
     )
     built = build_round(depot_point, stops, vehicle.capacity)
+    # the villages whose hubs get a share of a pooled order are served too (and see the round)
+    served = served + sorted(
+        {s["village_id"] for s in stops if s["kind"] == "hub_drop"} - set(served)
+    )
     round_ = Round(
         vehicle_id=vehicle.id,
         on_date=data["date"],
@@ -282,6 +363,7 @@ def plan_round(
         driver_partner_id=vehicle.driver_partner_id,
         capacity=vehicle.capacity,
         load=built["load"],
+        trips=len(built["trips"]),
         distance_km=built["distance_km"],
         status="planned",
         planned_at=now,
@@ -293,6 +375,7 @@ def plan_round(
                 k: s.get(k)
                 for k in (
                     "sequence",
+                    "trip",
                     "kind",
                     "village_id",
                     "order_id",
@@ -303,6 +386,8 @@ def plan_round(
                     "items_count",
                     "latitude",
                     "longitude",
+                    "located",
+                    *PLACE_FIELDS,
                 )
             },
         )
@@ -310,6 +395,11 @@ def plan_round(
     ]
     uow.session.add(round_)
     try:
+        uow.session.flush()
+        for purchase_order_id in {
+            s["purchase_order_id"] for s in stops if s.get("purchase_order_id")
+        }:
+            uow.session.add(RoundPickup(purchase_order_id=purchase_order_id, round_id=round_.id))
         uow.session.flush()
     except IntegrityError:  # another round took the vehicle or one of these stops meanwhile
         raise Conflict(
@@ -332,6 +422,7 @@ def plan_round(
                 {
                     "stop_id": s.id,
                     "sequence": s.sequence,
+                    "trip": s.trip,
                     "kind": s.kind,
                     "village_id": s.village_id,
                     "order_id": s.order_id,
@@ -339,6 +430,11 @@ def plan_round(
                     "supplier_name": s.supplier_name,
                     "address": s.address,
                     "items_count": s.items_count,
+                    **(
+                        {name: getattr(s, name) for name in PLACE_FIELDS if name != "place_id"}
+                        if s.place_id
+                        else {}
+                    ),
                 }
                 for s in round_.stops
             ],
@@ -360,8 +456,7 @@ def complete_stop(
     """A stop done (once: again is a 409). A concierge completes the stops of their own village (and
     the pick-ups of a round leaving from it); the coordinator and the driving partner any. A home
     delivery marks its order delivered in the same transaction (`order.delivered`); the last stop
-    completes the round. (No event of its own: no service subscribes to stop completions yet, and an
-    event nobody reads is a dead letter.)"""
+    completes the round. Told as `round.stop_completed` (the counters' pages follow it live)."""
     return record_stop_outcome(
         uow, round_id, stop_id, {"outcome": "done", "note": None}, village_ids, partner_id, now
     )
@@ -402,6 +497,22 @@ def record_stop_outcome(
         stop.note = note
     if all(s.status != "pending" for s in round_.stops):
         round_.status, round_.completed_at = "completed", round_.completed_at or now
+    uow.record_event(
+        "round.stop_completed",
+        {
+            "round_id": round_.id,
+            "stop_id": stop.id,
+            "sequence": stop.sequence,
+            "kind": stop.kind,
+            "village_id": stop.village_id,
+            "outcome": data["outcome"],
+            "items_count": stop.items_count,
+            "at": now,
+            "round_completed": round_.status == "completed",
+            "driver_partner_id": round_.driver_partner_id,
+        },
+        village_id=where,
+    )
     uow.commit()
     return _dump(uow, round_, village_ids, partner=partner_id is not None)
 
@@ -459,4 +570,5 @@ def scrub_member(uow, member_id: str) -> int:
     rows = uow.session.scalars(select(RoundStop).where(RoundStop.member_id == str(member_id))).all()
     for stop in rows:
         stop.address, stop.latitude, stop.longitude, stop.note = None, None, None, None
+        stop.located = None
     return len(rows)

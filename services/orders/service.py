@@ -13,18 +13,25 @@ from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
 from services.orders import (
+    asked_items,
     catalogue,
     figures,
+    grappes,
     help_requests,
     ordering,
     parcels,
     read_models,
     rounds,
+    solidarity,
+    stock,
     supplier_orders,
+    till,
+    truck_stops,
     vehicles,
     volunteers,
 )
 from services.orders.models import VolunteerBooking
+from services.orders.schemas.asked_items import AskedItemInput
 from services.orders.schemas.help_requests import (
     AnswerInput,
     AssignInput,
@@ -52,6 +59,17 @@ from services.orders.schemas.rounds import (
     StopOutcomeInput,
     VehicleChangeInput,
     VehicleInput,
+)
+from services.orders.schemas.till import (
+    ClosingInput,
+    DayQuery,
+    EligibilityInput,
+    MovementInput,
+    RefundInput,
+    SaleInput,
+    SolidarityPriceInput,
+    StockItemInput,
+    SupplierReceiptInput,
 )
 
 EVENT_BATCH = 50  # events claimed and written in one transaction when they queue up
@@ -146,6 +164,17 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     def receive_parcel(self, uow, village_id, data):
         return parcels.receive(uow, str(village_id), data)
 
+    @rpc_method(inputs={"data": AskedItemInput})
+    def ask_item(self, uow, village_id, data):
+        """An item asked for at the counter, not in the catalogue: announces `item.asked`
+        (asked_items.py)."""
+        return asked_items.ask(uow, str(village_id), data)
+
+    @rpc_method()
+    def counter_offline(self, uow, village_id, salt):
+        """The offline counter's inhabitants and pickup-code checks (parcels.counter_offline)."""
+        return parcels.counter_offline(uow, str(village_id), str(salt))
+
     @rpc_method(inputs={"filters": ParcelListQuery})
     def list_parcels(self, uow, village_id, filters=None, window=None):
         return parcels.list_parcels(uow, str(village_id), filters, window=window)
@@ -173,7 +202,13 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
 
     @rpc_method()
     def list_purchase_orders(
-        self, uow, village_ids=None, supplier_partner_id=None, status=None, window=None
+        self,
+        uow,
+        village_ids=None,
+        supplier_partner_id=None,
+        status=None,
+        window=None,
+        grappe_id=None,
     ):
         return supplier_orders.list_purchase_orders(
             uow,
@@ -181,7 +216,28 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
             supplier_partner_id=supplier_partner_id,
             status=status,
             window=window,
+            grappe_id=grappe_id,
         )
+
+    # --- grappes (grappes.py): members tells them; a supplier's lines pooled per grappe ----------
+
+    @consume_event("grappe.created")
+    def on_grappe_created(self, uow, event):
+        grappes.record_grappe(uow, event)
+
+    @consume_event("grappe.updated")
+    def on_grappe_updated(self, uow, event):
+        grappes.record_grappe(uow, event)
+
+    @rpc_method()
+    def known_grappes(self, uow):
+        return grappes.known_grappes(uow)
+
+    @rpc_method()
+    def grappe_figures(self, uow, date_from, date_to):
+        """Per grappe, its pooled orders delivered in the period."""
+        query = parse_period(date_from, date_to)
+        return supplier_orders.grappe_figures(uow, query["date_from"], query["date_to"])
 
     @rpc_method()
     def get_purchase_order(
@@ -233,15 +289,89 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     @rpc_method()
     def sales_by_partner(self, uow, date_from, date_to, village_ids=None):
         """Sales per village and partner over the period, by village then partner: the
-        coordinator's CSV export (figures.sales_by_village_and_partner), as
-        {"villages": [id], "partners": [[id, name]], "sales": [[village index, partner index,
-        sales_cents]]} (figures.sales_by_partner_table)."""
+        coordinator's CSV export, as columns (figures.sales_by_partner_table)."""
         query = parse_period(date_from, date_to, village_ids)
         return figures.sales_by_partner_table(
-            figures.sales_by_village_and_partner(
-                uow, query["date_from"], query["date_to"], query["village_ids"]
-            )
+            uow, query["date_from"], query["date_to"], query["village_ids"]
         )
+
+    # --- the till, the shelf, solidarity prices (till.py, stock.py, solidarity.py) ---------------
+
+    @rpc_method()
+    def till_items(self, uow, village_id, member_id=None):
+        """What the till sells here, at the price this buyer pays."""
+        return till.sellable_items(uow, str(village_id), member_id and str(member_id))
+
+    @rpc_method(inputs={"data": SaleInput})
+    def record_sale(self, uow, village_id, data):
+        return till.record_sale(uow, str(village_id), data)
+
+    @rpc_method()
+    def get_sale(self, uow, sale_id, village_ids=None):
+        return till.get_sale(uow, sale_id, village_ids)
+
+    @rpc_method(inputs={"query": DayQuery})
+    def list_sales(self, uow, village_id, query=None):
+        """The sales of a day, or the last ones when no day is given."""
+        return till.list_sales(uow, str(village_id), (query or {}).get("day"))
+
+    @rpc_method(inputs={"data": RefundInput})
+    def refund_sale(self, uow, village_id, data):
+        return till.refund_sale(uow, str(village_id), data)
+
+    @rpc_method(inputs={"query": DayQuery})
+    def till_day(self, uow, village_id, query=None):
+        """The day's totals so far and its closing (Z), when made."""
+        on_day = (query or {}).get("day") or till.day_of(utcnow())
+        return {
+            "totals": till.day_totals(uow, str(village_id), on_day),
+            "closing": till.get_closing(uow, str(village_id), on_day),
+        }
+
+    @rpc_method(inputs={"data": ClosingInput})
+    def close_till(self, uow, village_id, data):
+        return till.close_day(uow, str(village_id), data)
+
+    @rpc_method()
+    def list_stock(self, uow, village_id):
+        return stock.list_stock(uow, str(village_id))
+
+    @rpc_method(inputs={"data": StockItemInput})
+    def add_stock_item(self, uow, village_id, data):
+        return stock.add_item(uow, str(village_id), data)
+
+    @rpc_method(inputs={"data": MovementInput})
+    def record_stock_movement(self, uow, village_id, stock_item_id, data):
+        return stock.record_movement(uow, str(village_id), str(stock_item_id), data)
+
+    @rpc_method()
+    def stock_movements(self, uow, village_id, stock_item_id):
+        return stock.movements(uow, str(village_id), str(stock_item_id))
+
+    @rpc_method()
+    def receivable_supplier_orders(self, uow, village_id):
+        """The sent pooled orders the village has a share of, not yet on its shelf."""
+        return stock.receivable_orders(uow, str(village_id))
+
+    @rpc_method()
+    def supplier_receipt(self, uow, village_id, purchase_order_id):
+        return stock.supplier_receipt(uow, str(village_id), str(purchase_order_id))
+
+    @rpc_method(inputs={"data": SupplierReceiptInput})
+    def receive_supplier_order(self, uow, village_id, purchase_order_id, data):
+        return stock.receive_supplier_order(uow, str(village_id), str(purchase_order_id), data)
+
+    @rpc_method(inputs={"data": SolidarityPriceInput})
+    def set_solidarity_price(self, uow, village_id, data):
+        return solidarity.set_price(uow, str(village_id), data)
+
+    @rpc_method(inputs={"data": EligibilityInput})
+    def record_eligibility(self, uow, village_id, data):
+        return solidarity.record_eligibility(uow, str(village_id), data)
+
+    @rpc_method()
+    def list_eligibilities(self, uow, village_id):
+        return solidarity.eligibilities(uow, str(village_id))
 
     # --- help requests (coups de main) and rounds: help_requests.py, rounds.py, vehicles.py -------
 
@@ -307,6 +437,10 @@ class OrdersService(RetentionTimer, VillageFactsEntrypoints, MemberFactsEntrypoi
     @rpc_method()
     def retire_vehicle(self, uow, vehicle_id):
         return vehicles.retire_vehicle(uow, vehicle_id)
+
+    @consume_event("village.stops_changed")
+    def on_village_stops_changed(self, uow, event):
+        truck_stops.record_village_stops(uow, event)
 
     @rpc_method(inputs={"data": RoundInput})
     def plan_round(self, uow, village_id, data, village_ids=None):

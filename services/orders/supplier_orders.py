@@ -1,9 +1,11 @@
-"""Pooled supplier orders (mutualisation, grappes): for each shared supplier and delivery day, one
-purchase order gathers the lines of every village that orders from it, with the breakdown per
-village. The villages that order in a cycle are that cycle's cluster.
+"""Pooled supplier orders (mutualisation, grappes): for each shared supplier, delivery day and
+grappe, one purchase order gathers the lines of the grappe's villages that order from it, with the
+breakdown per village; the goods go to the grappe's depot. The villages in no grappe listing that
+supplier share one purchase order per supplier and day (`grappe_id` "", as before grappes).
 
-- A line of a shared supplier joins the open purchase order of (supplier, delivery day) when the
-  order is placed; the purchase order's cut-off is the earliest cut-off of its items.
+- A line of a shared supplier joins the open purchase order of (supplier, delivery day, grappe of
+  its village: grappes.py) when the order is placed; the purchase order's cut-off is the earliest
+  cut-off of its items. A grappe changed later leaves the purchase orders already open as they are.
 - `close_due(now)` (a timer) closes and sends every open purchase order whose cut-off has passed;
   the coordinator may send one earlier (`send_now`). Sending confirms the lines still pending,
   settles their orders, and records `purchase_order.sent` (supplier, lines, per-village breakdown;
@@ -23,7 +25,7 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
 from backbone.paging import windowed
 from backbone.tables import new_id
-from services.orders import catalogue, ordering
+from services.orders import catalogue, grappes, ordering
 from services.orders.models import CatalogueItem, Order, OrderLine, PurchaseOrder
 from services.orders.schemas.supplier_orders import PurchaseOrderOutput
 
@@ -39,9 +41,11 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
     for them, and an order placed after the sending sees it sent. Only lowering the cut-off (the
     first line of an item with an earlier cut-off) takes the row exclusively."""
     cutoff = catalogue.cutoff_at(item, delivery_date)
+    grappe_id = grappes.grappe_for(uow, item.village_id, item.partner_id)
     this_cycle = (
         PurchaseOrder.supplier_partner_id == item.partner_id,
         PurchaseOrder.delivery_date == delivery_date,
+        PurchaseOrder.grappe_id == grappe_id,
     )
     shared = (
         select(PurchaseOrder)
@@ -59,6 +63,7 @@ def cycle_for(uow, item: CatalogueItem, delivery_date: date, now: datetime) -> P
                 supplier_partner_id=item.partner_id,
                 supplier_name=item.partner_name,
                 delivery_date=delivery_date,
+                grappe_id=grappe_id,
                 cutoff_at=cutoff,
                 status="open",
                 created_at=now,
@@ -131,13 +136,16 @@ def _breakdown(rows, village_ids=None) -> dict:
     }
 
 
-def _dump(purchase_order: PurchaseOrder, rows, village_ids=None) -> dict:
+def _dump(purchase_order: PurchaseOrder, rows, village_ids=None, names=None) -> dict:
+    grappe_id = purchase_order.grappe_id or None
     return PurchaseOrderOutput().dump(
         {
             "id": purchase_order.id,
             "supplier_partner_id": purchase_order.supplier_partner_id,
             "supplier_name": purchase_order.supplier_name,
             "delivery_date": purchase_order.delivery_date,
+            "grappe_id": grappe_id,
+            "grappe_name": (names or {}).get(grappe_id) if grappe_id else None,
             "cutoff_at": purchase_order.cutoff_at,
             "status": purchase_order.status,
             "sent_at": purchase_order.sent_at,
@@ -147,11 +155,20 @@ def _dump(purchase_order: PurchaseOrder, rows, village_ids=None) -> dict:
 
 
 def list_purchase_orders(
-    uow, *, village_ids=None, supplier_partner_id=None, status=None, window: dict | None = None
+    uow,
+    *,
+    village_ids=None,
+    supplier_partner_id=None,
+    status=None,
+    window: dict | None = None,
+    grappe_id: str | None = None,
 ) -> list[dict]:
     """Newest delivery day first. With `village_ids` (a concierge), only purchase orders their
-    village takes part in, and only its part of the breakdown."""
+    village takes part in, and only its part of the breakdown; with `grappe_id`, only that
+    grappe's."""
     query = select(PurchaseOrder)
+    if grappe_id is not None:
+        query = query.where(PurchaseOrder.grappe_id == grappe_id)
     if supplier_partner_id is not None:
         query = query.where(PurchaseOrder.supplier_partner_id == supplier_partner_id)
     if status:
@@ -180,14 +197,14 @@ def list_purchase_orders(
     rows_by = defaultdict(list)
     for line, order in _active_lines(uow, [p.id for p in purchase_orders]):
         rows_by[line.purchase_order_id].append((line, order))
-    result = []
+    result, names = [], grappes.grappe_names(uow)
     for purchase_order in purchase_orders:
         rows = rows_by[purchase_order.id]
         if village_ids is not None and not any(
             order.village_id in village_ids for _line, order in rows
         ):
             continue
-        result.append(_dump(purchase_order, rows, village_ids))
+        result.append(_dump(purchase_order, rows, village_ids, names))
     return result
 
 
@@ -205,7 +222,7 @@ def get_purchase_order(
         order.village_id in village_ids for _line, order in rows
     ):
         raise NotFound("purchase_order", str(purchase_order_id))
-    return _dump(purchase_order, rows, village_ids)
+    return _dump(purchase_order, rows, village_ids, grappes.grappe_names(uow))
 
 
 def _send(uow, purchase_order: PurchaseOrder, now: datetime) -> bool:
@@ -228,6 +245,7 @@ def _send(uow, purchase_order: PurchaseOrder, now: datetime) -> bool:
             "supplier_partner_id": purchase_order.supplier_partner_id,
             "supplier_name": purchase_order.supplier_name,
             "delivery_date": purchase_order.delivery_date,
+            "grappe_id": purchase_order.grappe_id or None,
             "cutoff_at": purchase_order.cutoff_at,
             "sent_at": now,
             "village_ids": breakdown["village_ids"],
@@ -279,9 +297,10 @@ def for_pickup(uow, on_date: date) -> list[dict]:
         .where(PurchaseOrder.status == "sent", PurchaseOrder.delivery_date == on_date)
         .order_by(PurchaseOrder.supplier_name)
     ).all()
-    counts = defaultdict(int)
-    for line, _order in _active_lines(uow, [p.id for p in purchase_orders]):
+    counts, shares = defaultdict(int), defaultdict(lambda: defaultdict(int))
+    for line, order in _active_lines(uow, [p.id for p in purchase_orders]):
         counts[line.purchase_order_id] += line.quantity
+        shares[line.purchase_order_id][order.village_id] += line.quantity
     return [
         {
             "purchase_order_id": p.id,
@@ -289,6 +308,44 @@ def for_pickup(uow, on_date: date) -> list[dict]:
             "supplier_name": p.supplier_name,
             "delivery_date": p.delivery_date,
             "items_count": counts[p.id],
+            "grappe_id": p.grappe_id or None,
+            # each village's share, dropped at its hub (round_building.py)
+            "villages": dict(sorted(shares[p.id].items())),
         }
         for p in purchase_orders
     ]
+
+
+def grappe_figures(uow, date_from: date, date_to: date) -> dict[str, dict[str, int]]:
+    """Per grappe, of the purchase orders delivered in [date_from, date_to]: how many are open and
+    sent, the villages that took part and the items sent (lines of orders left out aside)."""
+    figures: dict[str, dict] = {}
+    for purchase_order in uow.session.scalars(
+        select(PurchaseOrder).where(
+            PurchaseOrder.grappe_id != "",
+            PurchaseOrder.delivery_date >= date_from,
+            PurchaseOrder.delivery_date <= date_to,
+        )
+    ):
+        row = figures.setdefault(
+            purchase_order.grappe_id,
+            {"open": 0, "sent": 0, "empty": 0, "items_sent": 0, "villages": set(), "ids": {}},
+        )
+        row[purchase_order.status] += 1
+        row["ids"][purchase_order.id] = purchase_order.status
+    where = {po_id: g for g, row in figures.items() for po_id in row["ids"]}
+    for line, order in _active_lines(uow, list(where)):
+        row = figures[where[line.purchase_order_id]]
+        row["villages"].add(order.village_id)
+        if row["ids"][line.purchase_order_id] == "sent":
+            row["items_sent"] += line.quantity
+    return {
+        grappe_id: {
+            "open": row["open"],
+            "sent": row["sent"],
+            "empty": row["empty"],
+            "items_sent": row["items_sent"],
+            "villages_ordering": len(row["villages"]),
+        }
+        for grappe_id, row in figures.items()
+    }

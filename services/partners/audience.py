@@ -14,8 +14,8 @@ listing lines of several partners (`lines[].partner_id`) each partner sees only 
 Nothing here carries a member's phone: contracts keep contact details in the members service, and
 the one address that travels (a home delivery stop of `round.planned`) goes only to the driver.
 `parcel.*` reach the logistics partner who brought the parcel (`partner_id`, when one did), without
-the member nor the pickup code; `round.stop_completed` names no partner: no
-partner receives it.
+the member nor the pickup code; `round.stop_completed` reaches the partner driving the round
+(`driver_partner_id`), never who lives at the stop.
 
 Adding a type is one line in RULES (its contract must exist in backbone/contracts/events/).
 """
@@ -71,10 +71,14 @@ RULES: dict[str, Rule] = {
     "order.refused": Rule(),
     "purchase_order.sent": Rule(),
     "round.planned": Rule(),
+    "round.stop_completed": Rule(),
     # the partner who brought the parcel (`partner_id`), if one did; never the member nor the code
     "parcel.received": Rule(drop=("member_id", "pickup_code")),
     "parcel.handed_over": Rule(),
     "parcel.returned": Rule(),
+    # a producer sees its own lines sold at the till, never who bought nor how they paid
+    "sale.recorded": Rule(drop=("member_id", "payments")),
+    "sale.refunded": Rule(drop=("method",)),
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(sorted(RULES))

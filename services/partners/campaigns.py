@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from backbone.clock import utcnow
+from backbone.clock import PARIS, utcnow
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
-from services.partners.models import Campaign, KnownVillage, Partner, Pledge
+from services.partners.models import Campaign, FundingSource, KnownVillage, Partner, Pledge
 from services.partners.schemas import CampaignOutput
 
 
@@ -112,6 +112,19 @@ def launch_campaign(uow, data: dict, now=None) -> dict:
 def _close(uow, campaign: Campaign, status: str, now) -> None:
     campaign.status, campaign.closed_at = status, now
     pledges = _pledges(uow, campaign.id)
+    if status == "funded":
+        # the money raised becomes a source of the village's funding (the funding mix)
+        uow.session.add(
+            FundingSource(
+                village_id=campaign.village_id,
+                kind="crowdfunding",
+                name=campaign.title[:160],
+                amount_cents=sum(p.amount_cents for p in pledges),
+                starts_on=now.astimezone(PARIS).date(),
+                received_on=now.astimezone(PARIS).date(),
+                services=[],
+            )
+        )
     uow.record_event(
         f"campaign.{status}",
         {

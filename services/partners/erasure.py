@@ -28,6 +28,11 @@ ERASURE: dict[str, str] = {
     "offers": "not personal: products",
     "known_villages": "not personal: villages",
     "commune_links": "not personal: a local authority's read-only link (its secret's hash)",
+    "service_contracts": "not personal: a commune's contract (its name, prices, villages)",
+    "in_kind_contributions": "not personal: what an organisation gives a village, described",
+    "counted_orders": "not personal: an order's lines (partner, quantity, amount) as the sales "
+    "read model follows it; rows counted or dropped deleted after "
+    "consignment.counted_order_retention_days() (purge_settled_orders)",
 }
 
 

@@ -39,7 +39,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pika
 import requests
 
-from backbone import config
+from backbone import broker_management, config
 
 FEED_QUEUE_SUFFIX = "feed"
 
@@ -122,7 +122,7 @@ def create_account(
     """Create (or reset the password of) the partner's broker user on the partners' vhost, set its
     permissions and limits, and declare its feed queue there. Returns the password, which is
     stored nowhere else."""
-    base = (management_url or config.rabbit_management_url()).rstrip("/")
+    base = (management_url or broker_management.management_url()).rstrip("/")
     auth = config.rabbit_management_auth(amqp_uri)
     name, host = username(partner_id), partners_vhost or config.partners_vhost(amqp_uri)
     password = secrets.token_urlsafe(24)
@@ -173,7 +173,7 @@ def delete_account(
     partners' vhost it could own (`partner-<id>.*`: its feed queue and those it declared itself).
     What is already gone counts as done, so it can be called again until it succeeds. Returns the
     queues deleted."""
-    base = (management_url or config.rabbit_management_url()).rstrip("/")
+    base = (management_url or broker_management.management_url()).rstrip("/")
     auth = config.rabbit_management_auth(amqp_uri)
     host = partners_vhost or config.partners_vhost(amqp_uri)
     h, u = quote(host, safe=""), quote(username(partner_id), safe="")
@@ -211,7 +211,7 @@ def delete_account(
 
 
 def declare_feed_queue(partner_id: str, amqp_uri: str | None = None) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri or config.amqp_uri()))
+    connection = pika.BlockingConnection(config.pika_parameters(amqp_uri or config.amqp_uri()))
     try:
         channel = connection.channel()
         channel.exchange_declare(config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True)
@@ -236,7 +236,7 @@ class FeedPublisher:
     def publish(self, partner_id: str, event_type: str, event_id: str, body: bytes) -> None:
         if self._channel is None or not self._channel.is_open:
             self.close()
-            self._connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+            self._connection = pika.BlockingConnection(config.pika_parameters(self.amqp_uri))
             self._channel = self._connection.channel()
             self._channel.exchange_declare(
                 config.PARTNERS_EXCHANGE, exchange_type="topic", durable=True

@@ -10,10 +10,11 @@ import secrets
 
 from sqlalchemy import exists, or_, select
 
-from backbone.clock import utcnow
+from backbone.clock import paris_today, utcnow
 from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from backbone.messages import msg
 from backbone.paging import windowed
+from services.partners import commission
 from services.partners.models import (
     ApiKey,
     KnownVillage,
@@ -67,6 +68,7 @@ def relationships_of(uow, partner_id: str) -> list[str]:
 
 def _dump(uow, partner, village_ids) -> dict:
     relationships = relationships_of(uow, partner.id)
+    rates = commission.history(uow, partner.id)
     contacts = uow.session.scalars(
         select(PartnerContact)
         .where(PartnerContact.partner_id == partner.id)
@@ -76,8 +78,19 @@ def _dump(uow, partner, village_ids) -> dict:
         {
             **{
                 c: getattr(partner, c)
-                for c in ("id", "name", "kind", "siret", "created_at", "ended_at", "end_reason")
+                for c in (
+                    "id",
+                    "name",
+                    "kind",
+                    "siret",
+                    "created_at",
+                    "ended_at",
+                    "end_reason",
+                )
             },
+            "skills": partner.skills or [],
+            "commission_per_mille": commission.rate_on(rates, paris_today()),
+            "commission_rates": commission.dumped(rates),
             "village_ids": sorted(village_ids),
             "relationships": relationships,
             "scope": scope_of(village_ids),
@@ -97,10 +110,14 @@ def register_partner(uow, data: dict) -> dict:
         raise InvalidInput({"village_ids": [msg("unknown_village", village=v) for v in unknown]})
     siret = data.get("siret")
     partner = Partner(
-        name=data["name"], kind=data["kind"], siret=siret.replace(" ", "") if siret else None
+        name=data["name"],
+        kind=data["kind"],
+        siret=siret.replace(" ", "") if siret else None,
+        skills=data.get("skills") or [],
     )
     uow.session.add(partner)
     uow.session.flush()
+    commission.agree(uow, partner.id, data.get("commission_per_mille"))
     for village_id in data["village_ids"]:
         uow.session.add(PartnerVillage(partner_id=partner.id, village_id=village_id))
     for relationship in data.get("relationships") or []:
@@ -116,6 +133,7 @@ def register_partner(uow, data: dict) -> dict:
             "name": partner.name,
             "kind": partner.kind,
             "village_ids": data["village_ids"],
+            "skills": partner.skills,
         },
         village_id=None,
     )
@@ -173,6 +191,8 @@ def described(uow, partner: Partner) -> dict:
         "kind": partner.kind,
         "village_ids": served_villages(uow, partner.id),
         "relationships": relationships_of(uow, partner.id),
+        "skills": list(partner.skills or []),
+        "ended_at": partner.ended_at,
     }
 
 
@@ -235,6 +255,14 @@ def update_partner(uow, partner_id: str, data: dict) -> dict:
             uow.session.add(PartnerContact(partner_id=partner.id, **contact))
     if "siret" in data:
         partner.siret = data["siret"].replace(" ", "") if data["siret"] else None
+    if "commission_per_mille" in data:
+        commission.change(
+            uow, partner.id, data["commission_per_mille"], data.get("commission_effective_from")
+        )
+    elif data.get("commission_effective_from") is not None:
+        raise InvalidInput({"commission_per_mille": [msg("required")]})
+    if "skills" in data:
+        partner.skills = list(data["skills"])
     uow.session.flush()
     after = described(uow, partner)
     if is_shared_supplier(after["relationships"], after["village_ids"]) != was_shared:

@@ -5,8 +5,10 @@ retried by the service's timer).
 In one transaction the partner is marked ended (`ended_at`, `end_reason`), every API key revoked,
 every webhook subscription disabled and every pending delivery parked with the reason, and its
 offers leave every village catalogue (each catalogue changed publishes `catalogue.changed` through
-the outbox, as any catalogue change does). Nothing that figures, invoices or history read is
-deleted: the partner, its offers, funding sources, deliveries and their log stay.
+the outbox, as any catalogue change does), and the end is told as `partner.updated` with its
+`ended_at` (the other services' copies of the partner stop counting it). Nothing that figures,
+invoices or history read is deleted: the partner, its offers, funding sources, deliveries and their
+log stay.
 
 The broker is outside that transaction: the user `partner-<id>` and its queues are deleted after the
 commit, and `feed_deleted_at` says it was done. While the broker or its management API is away
@@ -27,7 +29,7 @@ from backbone.clock import utcnow
 from backbone.errors import Conflict, NotFound
 from services.partners import catalogues, feed
 from services.partners.models import CatalogueEntry, Delivery, Offer, Partner, WebhookSubscription
-from services.partners.partners import _revoke
+from services.partners.partners import _revoke, described
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,9 @@ def end_partnership(uow, partner_id: str, reason: str, *, now: datetime | None =
         uow.session.delete(entry)
     for village_id in villages:
         catalogues.publish_catalogue(uow, village_id)
+    # told as the partner's latest description (`ended_at` set): the services that count it as
+    # supply (members' skills map) or offer it (events' co-organisers) stop doing so
+    uow.record_event("partner.updated", described(uow, partner), village_id=None)
     uow.commit()
     return _answer(partner, revoked=revoked, webhooks=len(hooks), parked=parked, villages=villages)
 

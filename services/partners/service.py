@@ -17,10 +17,13 @@ from services.partners import (
     campaigns,
     catalogues,
     commune_links,
+    consignment,
     deliveries,
     erasure,
     figures,
     funding,
+    funding_mix,
+    invoicing,
     offers,
     partners,
     read_models,
@@ -44,6 +47,12 @@ from services.partners.schemas.commune_links import (
     CommuneOutput,
     CommuneTokenInput,
 )
+from services.partners.schemas.money import (
+    InKindInput,
+    InvoiceSentInput,
+    MonthInput,
+    ServiceContractInput,
+)
 from services.partners.schemas.partners import (
     PartnerRemovalInput,
     PartnerRemovedOutput,
@@ -65,6 +74,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
 
     def purge_own_expired(self, uow, now):
         erasure.purge_delivery_bodies(uow, now, config.delivery_retention_days())
+        consignment.purge_settled_orders(uow, now)
 
     @rpc_method(inputs={"data": PartnerInput})
     def register_partner(self, uow, data):
@@ -211,6 +221,75 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
         """The coordinator's figures of this service (services/partners/figures.py)."""
         query = parse_period(date_from, date_to, village_ids, details)
         return figures.village_figures(
+            uow, query["date_from"], query["date_to"], query["village_ids"]
+        )
+
+    # --- money: producers' statements, the commune's invoices, the funding mix -------------------
+    # (services/partners/consignment.py, invoicing.py, funding_mix.py)
+
+    @consume_event(*consignment.MONEY_EVENTS, batch=EVENT_BATCH)
+    def on_money_event(self, uow, events):
+        """Sales at the till, orders handed over, services delivered: the read models of the
+        producers' statements and the commune's invoices."""
+        consignment.record_money_events(uow, events)
+
+    @rpc_method(schema=MonthInput)
+    def consignment_statement(self, uow, partner_id, month):
+        """One producer's statement for a month (YYYY-MM)."""
+        return consignment.statement(uow, str(partner_id), month)
+
+    @rpc_method(schema=MonthInput)
+    def consignment_statements(self, uow, month):
+        """Every producer's statement of a month (the accountant's file)."""
+        return consignment.statements_of_month(uow, month)
+
+    @rpc_method(inputs={"data": ServiceContractInput})
+    def create_service_contract(self, uow, data):
+        return invoicing.create_contract(uow, data)
+
+    @rpc_method()
+    def list_service_contracts(self, uow, partner_id=None):
+        return invoicing.list_contracts(uow, partner_id)
+
+    @rpc_method()
+    def get_service_contract(self, uow, contract_id):
+        return invoicing.get_contract(uow, str(contract_id))
+
+    @rpc_method(schema=MonthInput)
+    def contract_month(self, uow, contract_id, month):
+        """The month's statement of a contract: the invoice as issued, or as it would be now."""
+        return invoicing.month_statement(uow, str(contract_id), month)
+
+    @rpc_method(schema=MonthInput)
+    def issue_invoice(self, uow, contract_id, month):
+        return invoicing.issue_invoice(uow, str(contract_id), month)
+
+    @rpc_method()
+    def get_invoice(self, uow, invoice_id):
+        return invoicing.get_invoice(uow, str(invoice_id))
+
+    @rpc_method()
+    def commune_invoices(self, uow, partner_id):
+        """The invoices issued to a commune, the latest first."""
+        return invoicing.invoices_of(uow, str(partner_id))
+
+    @rpc_method(inputs={"data": InvoiceSentInput})
+    def mark_invoice_sent(self, uow, invoice_id, data):
+        return invoicing.mark_sent(uow, str(invoice_id), data["sent_to"])
+
+    @rpc_method()
+    def mark_invoice_paid(self, uow, invoice_id):
+        return invoicing.mark_paid(uow, str(invoice_id))
+
+    @rpc_method(inputs={"data": InKindInput})
+    def add_in_kind(self, uow, data):
+        return funding_mix.add_in_kind(uow, data)
+
+    @rpc_method()
+    def funding_mix(self, uow, date_from, date_to, village_ids=None):
+        """Per village, the period's money by origin (services/partners/funding_mix.py)."""
+        query = parse_period(date_from, date_to, village_ids, None)
+        return funding_mix.funding_mix(
             uow, query["date_from"], query["date_to"], query["village_ids"]
         )
 

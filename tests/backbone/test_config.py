@@ -123,8 +123,18 @@ def test_the_effective_settings_are_printed_with_every_secret_masked(tmp_path):
             "ORDERS_DATABASE_URL",
         ),
         ({"MAILLAGE_OPT_OUT_SECRET": "short"}, "MAILLAGE_OPT_OUT_SECRET"),
+        ({"MAILLAGE_PASSWORD_HASHING": "light"}, "MAILLAGE_PASSWORD_HASHING"),
     ],
-    ids=["guest", "no-user", "guest-node", "short", "31", "db-default", "opt-out-short"],
+    ids=[
+        "guest",
+        "no-user",
+        "guest-node",
+        "short",
+        "31",
+        "db-default",
+        "opt-out-short",
+        "light-hashing",
+    ],
 )
 def test_production_refuses_default_passwords_and_short_secrets(tmp_path, changes, variable):
     done = _run([MAILLAGE, "config"], {**PRODUCTION, **changes}, tmp_path)
@@ -139,6 +149,21 @@ def test_production_starts_with_real_passwords_and_a_trial_with_the_defaults(tmp
     trial = _run([MAILLAGE, "config"], {"GATEWAY_SECRET": "s3cret"}, tmp_path)
     assert trial.returncode == 0, trial.stderr
     assert "amqp://guest:****@127.0.0.1:5672/" in trial.stdout
+
+
+def test_passwords_are_hashed_at_argon2s_standard_cost_unless_the_tests_ask_for_light(tmp_path):
+    """RFC 9106's second recommendation (argon2-cffi's defaults) wherever the setting is not given;
+    the suite's own processes hash lightly (tests/conftest.py)."""
+    show = [
+        sys.executable,
+        "-c",
+        "from services.members import passwords as p; h = p._hasher; "
+        "print(h.time_cost, h.memory_cost, h.parallelism, "
+        "p.verify_password(p.hash_password('x'), 'x'))",
+    ]
+    assert _run(show, {}, tmp_path).stdout.split() == ["3", "65536", "4", "True"]
+    light = _run(show, {"MAILLAGE_PASSWORD_HASHING": "light"}, tmp_path)
+    assert light.stdout.split() == ["1", "1024", "1", "True"], light.stderr[-1000:]
 
 
 def test_the_gateway_refuses_to_start_in_production_without_its_secret(tmp_path):
@@ -168,9 +193,54 @@ def test_the_management_api_and_partners_vhost_follow_the_first_broker_node(monk
     monkeypatch.delenv("MAILLAGE_RABBIT_MANAGEMENT_USER", raising=False)
     monkeypatch.delenv("MAILLAGE_PARTNERS_VHOST", raising=False)
     monkeypatch.setenv("AMQP_URI", "amqp://ops:p%40ss@node-1:5672/net,amqp://ops:p%40ss@node-2/net")
-    assert config.rabbit_management_url() == "http://node-1:15672/api"
+    assert config.rabbit_management_urls() == ["http://node-1:15672/api", "http://node-2:15672/api"]
     assert config.rabbit_management_auth() == ("ops", "p@ss")
     assert config.partners_vhost() == "net"
+
+
+def test_a_clusters_nodes_reach_kombu_and_pika_each(monkeypatch):
+    nodes = "amqp://u:p@node-1:5672/net, amqp://u:p@node-2:5673/net,amqp://u:p@node-3/net"
+    monkeypatch.setenv("AMQP_URI", nodes)
+    assert config.amqp_urls() == [
+        "amqp://u:p@node-1:5672/net",
+        "amqp://u:p@node-2:5673/net",
+        "amqp://u:p@node-3/net",
+    ]
+    # kombu's failover form; `;` as AMQP_URI's separator is read the same way
+    assert config.kombu_amqp_uri() == ";".join(config.amqp_urls())
+    assert config.amqp_urls(config.kombu_amqp_uri()) == config.amqp_urls()
+    params = config.pika_parameters(connection_attempts=1)
+    assert [(p.host, p.port, p.virtual_host, p.connection_attempts) for p in params] == [
+        ("node-1", 5672, "net", 1),
+        ("node-2", 5673, "net", 1),
+        ("node-3", 5672, "net", 1),
+    ]
+    assert config.problems({"AMQP_URI": nodes}) == []
+    assert [p.name for p in config.problems({"AMQP_URI": nodes + ",http://node-4/"})] == [
+        "AMQP_URI"
+    ]
+
+
+def test_every_nameko_process_hands_kombu_the_failover_form():
+    from kombu import Connection
+    from nameko.containers import get_container_cls
+
+    from backbone.container import MaillageContainer
+    from services.orders.service import OrdersService
+
+    nameko_yaml = (config.REPO_ROOT / "deploy" / "nameko.yaml").read_text()
+    settings = {"SERVICE_CONTAINER_CLS": "backbone.container.MaillageContainer"}
+    assert "SERVICE_CONTAINER_CLS: backbone.container.MaillageContainer" in nameko_yaml
+    assert get_container_cls(settings) is MaillageContainer
+    shared = {**settings, "AMQP_URI": "amqp://u:p@node-1:5672/,amqp://u:p@node-2:5672/"}
+    container = MaillageContainer(OrdersService, shared)
+    assert container.config["AMQP_URI"] == "amqp://u:p@node-1:5672/;amqp://u:p@node-2:5672/"
+    assert shared["AMQP_URI"] == container.config["AMQP_URI"], "the runner's one dictionary"
+    connection = Connection(container.config["AMQP_URI"])
+    assert [connection.hostname, *[Connection(a).hostname for a in connection.alt[1:]]] == [
+        "node-1",
+        "node-2",
+    ]
 
 
 def _os_environ_reads(path: Path) -> list[tuple[str, int]]:

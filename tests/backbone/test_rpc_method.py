@@ -74,6 +74,27 @@ def test_bad_arguments_are_invalid_input_naming_the_fields(notes, args, kwargs, 
     assert set(refused.value.errors) == fields_named
 
 
+def test_calls_at_once_share_the_schemas_and_each_gets_its_own_answer(notes):
+    """The argument schemas are made once per method: concurrent calls, good and bad mixed, are
+    each validated on their own (nothing of one load stays for the next)."""
+    rpc, _container = notes
+    # (data, limit, the fields refused: none for a good call), the three kinds in turn
+    kinds = [
+        lambda n: ({"text": f"note {n}"}, n % 5 + 1, set()),
+        lambda n: ({"text": ""}, 3, {"text"}),
+        lambda n: ({"text": f"note {n}"}, 0, {"limit"}),
+    ]
+    sent = [kinds[n % 3](n) for n in range(21)]
+    replies = [rpc.add_note.call_async(data, limit=limit) for data, limit, _refused in sent]
+    for (data, limit, refused_fields), reply in zip(sent, replies):
+        if not refused_fields:
+            assert reply.result() == {"data": data, "limit": limit, "in_unit_of_work": True}
+        else:
+            with pytest.raises(InvalidInput) as refused:
+                reply.result()
+            assert set(refused.value.errors) == refused_fields
+
+
 def test_callers_see_the_signature_without_the_unit_of_work(notes):
     rpc, _container = notes
     with pytest.raises(IncorrectSignature):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -67,16 +67,33 @@ class Browser:
         ).until(condition)
 
     def find(self, css):
-        return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        try:
+            return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            self._never_appeared(f"{css} never appeared")
 
     def click(self, css):
-        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, css))).click()
+        try:
+            found = self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            self._never_appeared(f"{css} was never clickable")
+        found.click()
 
     def text_of(self, css):
         return self.find(css).text
 
     def wait_text(self, css, text):
-        self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        try:
+            self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        except TimeoutException:
+            self._never_appeared(f"{text!r} never appeared in {css}")
+
+    def _never_appeared(self, what):
+        """What the person sees instead (an error beside a field, another page) says why."""
+        shown = self.driver.find_element(By.TAG_NAME, "body").text
+        raise AssertionError(
+            f"{what} on {self.driver.current_url}; the page says:\n{shown[:1500]}"
+        ) from None
 
     def log_in(self, email, password="maillage-demo"):
         self.open("/console/connexion")

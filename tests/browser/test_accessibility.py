@@ -4,6 +4,7 @@ serious or critical axe-core violation, no horizontal scroll at 768 px nor at 10
 load under 150 KB (issue #24). The checks: tests/support/page_checks.py."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -73,6 +74,48 @@ def _seed(stack, email: str, village_id: str) -> None:
             timeout=10,
         )
         assert "/permanences/" in added.text, added.text[-2000:]
+    _send_a_pooled_order(stack, headers, village_id)
+
+
+def _send_a_pooled_order(stack, headers: dict, village_id: str) -> None:
+    """A pooled supplier order with the village's share, sent, so that the stock page links to
+    putting its goods on the shelf. Its delivery day is two weeks after the next one: the pooled
+    order of the next day stays open for the tests that send it themselves."""
+    items = requests.get(
+        stack.url(f"/api/villages/{village_id}/counter/catalogue?available=1"),
+        headers=headers,
+        timeout=10,
+    ).json()
+    item = next(i for i in items if i["shared_supplier"] and i["next_delivery_date"])
+    day = date.fromisoformat(item["next_delivery_date"]) + timedelta(days=14)
+    member = requests.get(
+        stack.url(f"/api/villages/{village_id}/members"), headers=headers, timeout=10
+    ).json()[0]
+    placed = requests.post(
+        stack.url(f"/api/villages/{village_id}/orders"),
+        headers=headers,
+        json={
+            "idempotency_key": f"axe-pooled-{village_id}",
+            "member_id": member["id"],
+            "delivery_date": day.isoformat(),
+            "fulfilment": "counter",
+            "lines": [{"item_id": item["item_id"], "quantity": 1}],
+        },
+        timeout=10,
+    )
+    assert placed.status_code in (200, 201), placed.text
+    coordinator = stack.login(COORDINATOR)
+    pooled = requests.get(
+        stack.url("/api/purchase-orders?status=open"), headers=coordinator, timeout=10
+    ).json()
+    for purchase_order in pooled:
+        if purchase_order["delivery_date"] == day.isoformat():
+            sent = requests.post(
+                stack.url(f"/api/purchase-orders/{purchase_order['id']}/send"),
+                headers=coordinator,
+                timeout=10,
+            )
+            assert sent.status_code == 200, sent.text
 
 
 def _village_of(stack, email: str) -> dict:

@@ -145,14 +145,36 @@ def test_the_coordinator_plans_a_round_through_two_villages(stack, browsers):
     coordinator.click('header nav a[href="/console/coordination/tournees"]')
     _type_date(coordinator, "#f-date", day)
     _choose(coordinator, "#f-vehicle", van["name"])
-    _tick(coordinator, "#f-villages", "Montcalvel")
     _tick(coordinator, "#f-villages", "Le Bourg-aux-Chênes")
+    # the truck's stop at a place of Montcalvel, a village the round does not serve: refused
+    _choose(coordinator, "#truck-place-0", "Place de l'église")
+    _type(coordinator, "#truck-time-0", "10h30")
+    _type(coordinator, "#truck-duration-0", "45")
+    coordinator.click("#round-form button[type=submit]")
+    assert coordinator.text_of("#err-truck-place-0") == (
+        "Ce village n'est pas desservi par la tournée (ou n'a pas de camion)."
+    )
+    assert coordinator.find("#truck-place-0").get_attribute("aria-invalid") == "true"
+    # Montcalvel served without the truck's stop: asked for it, what was typed kept
+    _tick(coordinator, "#f-villages", "Montcalvel")
+    Select(coordinator.find("#truck-place-0")).select_by_index(0)
+    coordinator.click("#round-form button[type=submit]")
+    assert coordinator.text_of("#err-truck_stops").startswith(
+        "Choisissez le lieu et l'heure de l'arrêt du camion à Montcalvel"
+    )
+    assert coordinator.find("#truck-time-0").get_attribute("value") == "10h30"
+    _choose(coordinator, "#truck-place-0", "Place de l'église")
+    _type(coordinator, "#truck-time-0", "midi")
+    coordinator.click("#round-form button[type=submit]")
+    assert coordinator.text_of("#err-truck-time-0") == "Une heure s'écrit HH:MM (ex. 18:00)."
+    _type(coordinator, "#truck-time-0", "10h30")
     _fits_768_px(coordinator)
     coordinator.click("#round-form button[type=submit]")
     coordinator.wait_text("main .notice", "Tournée planifiée")
     coordinator.screenshot("coordination-tournee")
     stops = coordinator.text_of("#stops")
     assert "Arrêt du camion" in stops and "Montcalvel" in stops
+    assert "Place de l'église (Montcalvel) — arrivée vers 10 h 30, 45 min sur place" in stops
 
     (planned,) = [
         r

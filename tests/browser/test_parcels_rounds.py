@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from backbone.clock import PARIS
 from tests.support.reliability import wait_until
+from tests.support.truck_stops import sent, truck_stop
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
@@ -217,7 +218,12 @@ def test_a_concierge_follows_todays_round_stop_by_stop(stack, browsers):
     planned = requests.post(
         stack.url(f"/api/villages/{village}/rounds"),
         headers=coordinator,
-        json={"date": today, "vehicle_id": van["id"], "supplier_pickups": False},
+        json={
+            "date": today,
+            "vehicle_id": van["id"],
+            "supplier_pickups": False,
+            "truck_stops": [sent(truck_stop(stack, coordinator, village))],
+        },
         timeout=20,
     )
     assert planned.status_code == 201, planned.text
@@ -228,6 +234,7 @@ def test_a_concierge_follows_todays_round_stop_by_stop(stack, browsers):
     jeanne.click('nav a[href$="/tournee"]')
     item = f"#arret-{stop['id']}"
     assert "Arrêt du camion" in jeanne.text_of(item)
+    assert "(Montcalvel) — arrivée vers 10 h 30, 45 min sur place" in jeanne.text_of(item)
     jeanne.click(f'{item} button[value="missed"]')
     assert jeanne.text_of(f"#err-note-{stop['id']}") == "Dites pourquoi l'arrêt a été manqué."
     jeanne.find(f"#note-{stop['id']}").send_keys("Place du marché barrée, arrêt reporté")

@@ -114,7 +114,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     concierge.click('input[name=tags][value="fragile"]')
     Select(concierge.find("#f-preferred_channel")).select_by_visible_text("téléphone")
     concierge.click("#h-edit ~ form button[type=submit]")
-    concierge.wait_text("[role=status]", "Modifications enregistrées")
+    concierge.wait_text(".notice[role=status]", "Modifications enregistrées")
     _fits_a_tablet(concierge)
     member_url = concierge.driver.current_url.split("?")[0]
     member_id = member_url.rsplit("/", 1)[1]
@@ -155,7 +155,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     concierge.screenshot("concierge-a-prevenir")
     _fits_a_tablet(concierge)
     concierge.click(f"#{row} button[value=reached]")
-    concierge.wait_text("[role=status]", "la personne est prévenue")
+    concierge.wait_text(".notice[role=status]", "la personne est prévenue")
     done = requests.get(
         stack.url(f"/api/villages/{village_id}/notices"),
         params={"status": "done"},
@@ -184,7 +184,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     assert concierge.text_of("#err-confirm")
     concierge.click("#confirm")
     concierge.click("#confirm-erase")
-    concierge.wait_text("[role=status]", "Les données de la personne ont été effacées")
+    concierge.wait_text(".notice[role=status]", "Les données de la personne ont été effacées")
     gone = requests.get(
         stack.url(f"/api/villages/{village_id}/members/{member_id}"), headers=api, timeout=10
     )
@@ -226,7 +226,7 @@ def test_a_volunteer_is_registered_and_edited(stack, browsers):
     concierge.screenshot("concierge-benevole-nouveau", full_page=True)
     _fits_a_tablet(concierge)
     concierge.click("#volunteer-form button[type=submit]")
-    concierge.wait_text("[role=status]", "Bénévole inscrit·e")
+    concierge.wait_text(".notice[role=status]", "Bénévole inscrit·e")
     volunteer_id = concierge.driver.current_url.split("?")[0].rsplit("/", 1)[1]
     volunteer = requests.get(
         stack.url(f"/api/volunteers/{volunteer_id}"), headers=api, timeout=10
@@ -243,7 +243,7 @@ def test_a_volunteer_is_registered_and_edited(stack, browsers):
     _type_time(concierge, "#wednesday-1-end", "17:30")
     concierge.click("input[name=active]")
     concierge.click("#volunteer-form button[type=submit]")
-    concierge.wait_text("[role=status]", "Modifications enregistrées")
+    concierge.wait_text(".notice[role=status]", "Modifications enregistrées")
     phone = concierge.find("#c-phone")
     phone.clear()
     phone.send_keys("06 39 98 42 02")

@@ -28,6 +28,8 @@ import pytest
 import yaml
 
 from tests.support.compose import (
+    CLUSTER_FILE,
+    CLUSTER_SECRETS,
     CODE_DIRS,
     COMPOSE_FILE,
     IMAGE_TOOLS,
@@ -42,6 +44,7 @@ from tests.support.compose import (
     dockerfile_folders,
     dockerfile_healthcheck,
     environment,
+    merged,
     project_services,
     resolved,
     run_health_check,
@@ -280,9 +283,8 @@ def test_compose_files_follow_the_compose_spec_schema(raw_compose, compose):
     assert _schema_errors(raw_compose) == []
     assert _schema_errors(compose) == []
     for override in sorted((ROOT / "deploy").glob("compose*.yml")):
-        assert _schema_errors(resolved(yaml.safe_load(override.read_text()), SECRETS)) == [], (
-            override.name
-        )
+        document = resolved(yaml.safe_load(override.read_text()), CLUSTER_SECRETS)
+        assert _schema_errors(document) == [], override.name
 
 
 def test_the_schema_check_sees_a_mistake(compose):
@@ -756,3 +758,118 @@ def test_every_container_passes_the_production_check_with_secrets_of_the_documen
         "GATEWAY_SECRET",
         "MAILLAGE_OPT_OUT_SECRET",
     ]
+
+
+# --- the RabbitMQ cluster (deploy/compose.cluster.yml) -----------------------------------------
+
+CLUSTER_NODES = ("rabbitmq", "rabbitmq-2", "rabbitmq-3")
+
+
+@pytest.fixture(scope="module")
+def cluster(raw_compose) -> dict:
+    """docker-compose.yml with deploy/compose.cluster.yml over it, as compose merges them."""
+    return resolved(merged(raw_compose, yaml.safe_load(CLUSTER_FILE.read_text())), CLUSTER_SECRETS)
+
+
+def test_the_cluster_follows_the_compose_spec_schema(cluster):
+    assert _schema_errors(cluster) == []
+
+
+def test_the_cluster_has_three_nodes_that_find_each_other(cluster):
+    conf = (ROOT / "deploy" / "rabbitmq" / "cluster" / "cluster.conf").read_text()
+    assert "cluster_formation.peer_discovery_backend = classic_config" in conf
+    listed = re.findall(r"^cluster_formation\.classic_config\.nodes\.\d+ = (\S+)$", conf, re.M)
+    assert listed == [f"rabbit@{name}" for name in CLUSTER_NODES]
+    single = cluster["services"]["rabbitmq"]
+    for name in CLUSTER_NODES:
+        node = cluster["services"][name]
+        assert node["image"] == single["image"], name
+        assert node.get("hostname") == name, "the node's name (rabbit@<hostname>) is listed"
+        assert environment(node)["RABBITMQ_ERLANG_COOKIE"] == "cluster-c00kie", name
+        assert environment(node)["RABBITMQ_DEFAULT_USER"] == "maillage-operator", name
+        mounts = set(node["volumes"])
+        assert "./deploy/rabbitmq/cluster/cluster.conf:/etc/rabbitmq/conf.d/30-cluster.conf:ro" in (
+            mounts
+        ), name
+        assert (
+            "./deploy/rabbitmq/cluster/advanced.config:/etc/rabbitmq/advanced.config:ro" in mounts
+        )
+        assert "./deploy/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro" in mounts
+        assert node["healthcheck"]["test"] == single["healthcheck"]["test"], name
+    data = [
+        next(v for v in cluster["services"][n]["volumes"] if v.endswith(":/var/lib/rabbitmq"))
+        for n in CLUSTER_NODES
+    ]
+    assert len(set(data)) == 3, f"each node its own data: {data}"
+    for volume in data:
+        assert volume.split(":")[0] in cluster["volumes"], volume
+    setup = cluster["services"]["broker-setup"]["depends_on"]
+    assert {n: setup[n]["condition"] for n in CLUSTER_NODES} == dict.fromkeys(
+        CLUSTER_NODES, "service_healthy"
+    ), "the definitions (and the cluster's policy) once the three nodes run"
+
+
+def test_quorum_queues_are_replicated_on_the_three_nodes():
+    advanced = (ROOT / "deploy" / "rabbitmq" / "cluster" / "advanced.config").read_text()
+    assert re.search(r"\{rabbit,\s*\[\{quorum_cluster_size,\s*3\}\]\}", advanced), advanced
+
+
+def test_every_container_lists_the_three_nodes_as_its_own_user(compose, cluster):
+    from backbone import config
+
+    for name, svc in project_services(cluster).items():
+        nodes = config.amqp_urls(environment(svc)["AMQP_URI"])
+        single = urlsplit(environment(project_services(compose)[name])["AMQP_URI"])
+        assert [urlsplit(n).hostname for n in nodes] == list(CLUSTER_NODES), name
+        for node in nodes:
+            parts = urlsplit(node)
+            assert (parts.username, parts.password, parts.port, parts.path) == (
+                single.username,
+                single.password,
+                single.port,
+                single.path,
+            ), name
+        management = environment(svc).get("MAILLAGE_RABBIT_MANAGEMENT_URL")
+        if management:  # who calls the management API calls the first node that answers
+            hosts = [urlsplit(url).hostname for url in config.split_urls(management)]
+            assert hosts == list(CLUSTER_NODES), name
+    strong = {name: f"{name.lower()}-{'0a1b2c' * 8}" for name in CLUSTER_SECRETS}
+    strong["MAILLAGE_DOMAIN"] = SECRETS["MAILLAGE_DOMAIN"]
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    production = resolved(merged(raw, yaml.safe_load(CLUSTER_FILE.read_text())), strong)
+    for name, svc in project_services(production).items():
+        env = {k: v for k, v in environment(svc).items() if v is not None}
+        required = ("GATEWAY_SECRET",) if name == "gateway" else ()
+        assert [p.line for p in config.problems(env, required)] == [], name
+
+
+def test_broker_setup_mirrors_the_classic_queues_on_a_cluster():
+    from maillage import broker_definitions
+
+    passwords = {role: "x" for role in broker_definitions.ROLES}
+    single = broker_definitions.definitions(passwords)["policies"]
+    clustered = broker_definitions.definitions(passwords, cluster=True)["policies"]
+    assert broker_definitions.CLUSTER_POLICY_NAME not in {p["name"] for p in single}
+    by_name = {p["name"]: p for p in clustered}
+    rpc = by_name[broker_definitions.CLUSTER_POLICY_NAME]
+    assert rpc["pattern"] == "^rpc-" and rpc["definition"]["ha-mode"] == "all"
+    outbound = by_name["maillage-partners-outbound"]["definition"]
+    assert outbound["ha-mode"] == "all" and outbound["overflow"] == "reject-publish"
+
+
+def test_docker_compose_config_accepts_the_cluster():
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("neither the `docker compose` plugin nor docker-compose is installed")
+    env = {**{k: v for k, v in os.environ.items() if k != "COMPOSE_FILE"}, **CLUSTER_SECRETS}
+    files_ = ["-f", str(COMPOSE_FILE), "-f", str(CLUSTER_FILE)]
+    listed = subprocess.run(
+        [*cli, *files_, "config", "--services"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert set(CLUSTER_NODES) <= set(listed.stdout.split())

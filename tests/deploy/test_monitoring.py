@@ -9,6 +9,7 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
+from backbone import config, topology
 from tests.support.compose import COMPOSE_FILE, ROOT, SECRETS, resolved
 
 MONITORING = ROOT / "deploy" / "monitoring"
@@ -16,6 +17,7 @@ EXPECTED_ALERTS = {
     "DeadLettersWaiting",  # dead letters > 0 (the broker's count of the queue)
     "EventsDeadLettered",  # ... and the consumers' count of what they moved there
     "OutboxStuck",  # outbox oldest > 60 s
+    "HandlerQueueNotDraining",  # a handler's queue never empty for 10 minutes: a stalled consumer
     "PartnerDeliveriesParked",
     "ServiceNotReady",
     "ProcessDown",
@@ -100,6 +102,12 @@ def test_the_alert_rules_are_well_formed_and_cover_what_the_operators_need(rules
     assert by_name["OutboxStuck"].endswith("> 60")
     assert "maillage_partner_deliveries_parked" in by_name["PartnerDeliveriesParked"]
     assert "maillage_ready" in by_name["ServiceNotReady"]
+    not_draining = by_name["HandlerQueueNotDraining"]
+    assert "min_over_time(rabbitmq_detailed_queue_messages_ready" in not_draining
+    pattern = re.search(r'queue=~"([^"]+)"', not_draining).group(1).replace("\\\\", "\\")
+    handler_queues = {topology.handler_queue_name(s, "on_event") for s in config.SERVICES}
+    assert all(re.fullmatch(pattern, name) for name in handler_queues), pattern
+    assert not re.fullmatch(pattern, config.DEAD_LETTER_QUEUE), "dead letters have their alert"
 
 
 def test_the_dashboard_is_provisioned_with_its_datasource(dashboard):

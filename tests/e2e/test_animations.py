@@ -10,33 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from tests.support.network import get, post, wait_until
+
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 COORDINATOR = "coordination@maillage.test"
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
-def get(stack, path, headers):
-    response = requests.get(stack.url(path), headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def post(stack, path, headers, body, expected=(200, 201)):
-    response = requests.post(stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code in (expected if isinstance(expected, tuple) else (expected,)), (
-        response.text
-    )
-    return response.json()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 import requests
 
 from backbone import config
+from tests.support import network
 from tests.support.infrastructure import (
     RABBIT_AUTH,
     RABBIT_HOST,
@@ -33,7 +33,7 @@ from tests.support.infrastructure import (
     free_port,
     make_vhost,
 )
-from tests.support.network import REPO, Stack, launch_network, stop_network
+from tests.support.network import REPO, Stack, launch_network, stop_network, wait_until
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker, pytest.mark.timeout(1200)]
 
@@ -42,20 +42,8 @@ LUCIE = "lucie@maillage.test"  # concierge of bourg-aux-chenes
 ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-def wait_until(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
 def call(stack, method, path, headers, body=None, expected=200):
-    response = requests.request(method, stack.url(path), headers=headers, json=body, timeout=20)
-    assert response.status_code == expected, response.text
-    return response.json()
+    return network.call(stack, method, path, headers, body, expected, timeout=20)
 
 
 def maillage(env, *args):
@@ -92,7 +80,7 @@ def place_order(stack, headers, village_id, member_id, item_id):
         assert response.status_code == 201, response.text
         return response.json()
 
-    return wait_until(attempt)
+    return wait_until(attempt, timeout=60)
 
 
 def write_data(stack):
@@ -147,7 +135,8 @@ def write_data(stack):
                 if i["offer_id"] == offer["id"]
             ),
             None,
-        )
+        ),
+        timeout=60,
     )
     member = call(
         stack,
@@ -166,7 +155,8 @@ def write_data(stack):
     )
     order = place_order(stack, lucie, village, member["id"], item["item_id"])
     wait_until(  # order.placed reaches the partners service (its copy of the partner's orders)
-        lambda: order["id"] in {o["id"] for o in call(stack, "GET", "/api/partner/orders", key)}
+        lambda: order["id"] in {o["id"] for o in call(stack, "GET", "/api/partner/orders", key)},
+        timeout=60,
     )
     feed = call(stack, "POST", "/api/partner/feed", key, {}, 201)
     return {
@@ -275,7 +265,8 @@ def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_
                 lambda: (
                     new_order["id"]
                     in {o["id"] for o in call(stack, "GET", "/api/partner/orders", data["key"])}
-                )
+                ),
+                timeout=60,
             )
 
             def in_feed():
@@ -287,7 +278,8 @@ def test_a_network_backed_up_wiped_and_restored_serves_its_data_and_events_flow_
                     method, _props, body = channel.basic_get(data["feed"]["queue"], auto_ack=True)
                 return None
 
-            event = wait_until(in_feed)  # partners → the partner's own feed, on its own queue
+            # partners → the partner's own feed, on its own queue
+            event = wait_until(in_feed, timeout=60)
             assert event["village_id"] == data["village"]
         finally:
             connection.close()

@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support import network
+from tests.support.network import wait_until
+
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -21,20 +24,8 @@ EVERYDAY = [
 ]
 
 
-def wait_until(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("condition not met in time")
-
-
 def call(stack, method, path, headers, body=None, expected=(200, 201)):
-    response = requests.request(method, stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code in expected, response.text
-    return response.json()
+    return network.call(stack, method, path, headers, body, expected)
 
 
 def someone(stack, village, headers, first_name):
@@ -99,23 +90,24 @@ def test_the_volunteer_assigned_is_asked_and_the_requester_told_who_comes(stack)
         )
         return response.json() if response.status_code == 201 else None
 
-    created = wait_until(create)
+    created = wait_until(create, timeout=60)
     path = f"/api/villages/{vialle}/help-requests/{created['id']}"
     wait_until(
         lambda: any(
             c["volunteer_id"] == volunteer["id"]
             for c in call(stack, "GET", path, paul)["candidates"]
-        )
+        ),
+        timeout=60,
     )
     call(stack, "POST", path + "/assign", paul, {"volunteer_id": volunteer["id"]})
 
-    [asked] = wait_until(lambda: mails_to(stack, helper_address))
+    [asked] = wait_until(lambda: mails_to(stack, helper_address), timeout=60)
     assert asked["subject"].startswith("Un coup de main vous est demandé")
     assert "/moi/coups-de-main" in asked["text"]
     assert f"{start:%d/%m} de 10h00 à 12h00" in asked["text"]
 
     call(stack, "POST", path + "/accept", paul, {})
-    [told] = wait_until(lambda: mails_to(stack, requester_address))
+    [told] = wait_until(lambda: mails_to(stack, requester_address), timeout=60)
     assert "Odile viendra" in told["text"]
     time.sleep(1.0)  # a second notice would have had the time to come
     assert (

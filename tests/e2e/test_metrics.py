@@ -3,7 +3,6 @@ ops port the supervisor gave it, and the counters an order placed through the AP
 gateway's request to the partners service's consumer."""
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,20 +11,11 @@ import requests
 
 from backbone.clock import PARIS
 from tests.support.metrics import scrape, value
+from tests.support.network import wait_until
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 ORDERS_ROUTE = "/api/villages/<village_id>/orders"
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def ops_urls(stack) -> dict[str, str]:

@@ -6,7 +6,6 @@ and only with a token we signed."""
 
 import json
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,25 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support.network import call, wait_until
+
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def wait_until(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("condition not met in time")
-
-
-def call(stack, method, path, headers, body=None, expected=200):
-    response = requests.request(method, stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code == expected, response.text
-    return response.json()
 
 
 def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link_works(stack):
@@ -69,7 +54,8 @@ def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link
                 if i["name"] == "Tomme du plateau"
             ),
             None,
-        )
+        ),
+        timeout=60,
     )
     today = datetime.now(UTC).astimezone(PARIS).date()
 
@@ -92,7 +78,7 @@ def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link
                 return response.json()
         return None
 
-    order = wait_until(place)
+    order = wait_until(place, timeout=60)
     ready = call(
         stack,
         "POST",
@@ -114,7 +100,7 @@ def test_an_order_ready_in_a_locker_reaches_its_member_once_and_the_opt_out_link
             None,
         )
 
-    line = wait_until(logged)
+    line = wait_until(logged, timeout=60)
     assert (
         line["source_label"] == "commande prête"
         and line["channel"] == "email"

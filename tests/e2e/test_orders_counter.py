@@ -5,7 +5,6 @@ through the partner API and which is sent as `purchase_order.sent`; a double cli
 bad input gets clear French errors; a parcel is handed over with its code only."""
 
 import json
-import time
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support.network import call, wait_until
 from tests.support.reliability import Broker
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -23,22 +23,6 @@ CONCIERGE = {
     "saint-aubin-des-pres": "karim@maillage.test",
 }
 ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
-def call(stack, method, path, headers, body=None, expected=200):
-    response = requests.request(method, stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code == expected, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

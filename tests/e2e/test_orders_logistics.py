@@ -12,36 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support.network import get, post, wait_until
 from tests.support.reliability import Broker
+from tests.support.truck_stops import sent, truck_stop
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 COORDINATOR = "coordination@maillage.test"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
-def get(stack, path, headers):
-    response = requests.get(stack.url(path), headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def post(stack, path, headers, body, expected=(200, 201)):
-    response = requests.post(stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code in (expected if isinstance(expected, tuple) else (expected,)), (
-        response.text
-    )
-    return response.json()
 
 
 def retry_post(stack, path, headers, body, expected=201, timeout=30.0):
@@ -332,7 +310,12 @@ def test_a_logistics_partner_sees_only_the_rounds_it_drives(stack, villages):
         stack,
         f"/api/villages/{truck_village}/rounds",
         coordinator,
-        {"date": day.isoformat(), "vehicle_id": truck["id"], "supplier_pickups": False},
+        {
+            "date": day.isoformat(),
+            "vehicle_id": truck["id"],
+            "supplier_pickups": False,
+            "truck_stops": [sent(truck_stop(stack, coordinator, truck_village))],
+        },
         201,
     )
     assert [s["kind"] for s in planned["stops"]] == ["truck_stop"], "the truck's own stop"

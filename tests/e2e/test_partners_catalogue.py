@@ -8,20 +8,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
+from tests.support.network import call
 from tests.support.reliability import Broker
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 COORDINATOR = "coordination@maillage.test"
 LUCIE, KARIM, PAUL = "lucie@maillage.test", "karim@maillage.test", "paul@maillage.test"
-
-
-def call(stack, method, path, headers, body=None, expected=200):
-    response = requests.request(method, stack.url(path), headers=headers, json=body, timeout=10)
-    assert response.status_code == expected, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

@@ -2,25 +2,16 @@
 every other service records it → a concierge of that village signs in, sees it, and is refused
 another village."""
 
-import time
 import uuid
 
 import pytest
 import requests
 
+from tests.support.network import wait_until
+
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 COORDINATOR = "coordination@maillage.test"
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_health_names_every_part(stack):
@@ -58,7 +49,7 @@ def test_a_new_village_reaches_every_service_and_its_concierge(stack):
         ).json()
         return all(village_id in m["village_ids"] for m in models) and models
 
-    models = wait_until(everywhere)
+    models = wait_until(everywhere, timeout=20)
     assert {m["service"] for m in models} == {"members", "partners", "orders", "events"}
 
     email = f"concierge-{slug}@maillage.test"

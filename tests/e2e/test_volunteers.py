@@ -10,21 +10,12 @@ import requests
 
 from backbone.contracts import build_envelope
 from backbone.dead_letters import DeadLetterQueue
+from tests.support.network import wait_until
 from tests.support.reliability import Broker
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 COORDINATOR = "coordination@maillage.test"
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def get(stack, path, headers):
@@ -216,7 +207,8 @@ def test_a_help_request_delivered_twice_is_credited_once_and_the_skills_map_show
         lambda: (
             (h := get(stack, f"/api/volunteers/{bernard['id']}/hours", coordinator))["history"]
             and h
-        )
+        ),
+        timeout=20,
     )
     time.sleep(1.0)  # give the duplicate every chance to be (wrongly) credited
     hours = get(stack, f"/api/volunteers/{bernard['id']}/hours", coordinator)
@@ -233,7 +225,8 @@ def test_a_help_request_delivered_twice_is_credited_once_and_the_skills_map_show
             (m := get(stack, "/api/skills-map", coordinator))
             and any("couture" in v["missing"] for v in m["villages"])
             and m
-        )
+        ),
+        timeout=20,
     )
     per_village = {v["village_id"]: v for v in network["villages"]}
     assert "couture" in per_village[bourg]["missing"], "Josette sews, but in Montcalvel only"

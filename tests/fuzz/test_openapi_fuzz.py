@@ -30,7 +30,8 @@ from gateway import service  # noqa: F401  (registers the routes)
 from gateway.openapi import build_spec
 from tests.support.private_stack import private_stack
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.stack, pytest.mark.broker]
+# ~3,800 generated cases sent twice each (two callers): on two workers, each with its own network
+pytestmark = [pytest.mark.fuzz, pytest.mark.stack, pytest.mark.broker, pytest.mark.shards(2)]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance]

@@ -5,22 +5,29 @@ a new account needs no password; a concierge never opens these pages; the coordi
 an inhabitant's page and reads the figures only on a village's volunteers page."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from backbone.clock import paris_today
+from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
-from gateway.console.framework import COOKIE, csrf_token
+from gateway.console.framework import COOKIE, csrf_token, french_date
 from gateway.service import GatewayService
+from services.members import notices
 from services.members.service import MembersService
 from services.partners import read_models
 from services.partners.service import PartnersService
 from tests.support.infrastructure import free_port
+from tests.support.reliability import wait_until
+from tests.support.till import receipt_event
 
 pytestmark = pytest.mark.broker
 
 PASSWORD = "mot-de-passe-initial"
+DAY = timedelta(days=1)
 R = "/console/coordination"
 
 
@@ -48,7 +55,7 @@ def _known_to_partners(database, village):
 @pytest.fixture
 def net(container_factory, nameko_config, service_db, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET", "backoffice-test")
-    service_db("members")
+    members_db = service_db("members")
     partners_db = service_db("partners")
     port = free_port()
     for cls in (MembersService, PartnersService):
@@ -86,6 +93,7 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
             yield {
                 "base": base,
                 "members": members,
+                "members_db": members_db,
                 "partners": partners,
                 "village": village,
                 "coordinator": _session(base, "coordination@example.fr"),
@@ -337,3 +345,92 @@ def test_the_coordinator_changes_the_villages_a_partner_serves(net):
     assert net["partners"].get_partner(partner["id"])["village_ids"] == [village_id]
     page = _get(net, "coordinator", path).text
     assert "sert Tarnac" in page and f'value="{village_id}" checked' in page
+
+
+def test_the_coordinator_changes_a_producer_s_commission_from_a_month_and_reads_its_history(net):
+    _post(
+        net,
+        "coordinator",
+        R + "/partenaires",
+        name="Ferme du Plateau",
+        kind="producer",
+        commission_per_mille="15",
+    )
+    [partner] = net["partners"].list_partners(None, None, True)
+    path = f"{R}/partenaires/{partner['id']}"
+    today = paris_today()
+    this_month = today.replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    refusals = [
+        ({"commission_per_mille": "150"}, "commission_per_mille"),  # 150 %
+        (
+            {"commission_per_mille": "12,5", "commission_effective_from": str(next_month + DAY)},
+            "commission_effective_from",
+        ),
+        (
+            {"commission_per_mille": "12,5", "commission_effective_from": str(last_month)},
+            "commission_effective_from",
+        ),
+    ]
+    for form, field in refusals:
+        refused = _post(net, "coordinator", path, action="edit", **form)
+        assert refused.status_code == 400, form
+        assert _error_beside(refused.text, field), form
+        assert f'value="{form.get("commission_effective_from", "")}"' in refused.text, "kept"
+        assert net["partners"].get_partner(partner["id"])["commission_rates"] == [
+            {"effective_from": "1970-01-01", "per_mille": 150}
+        ], "nothing written"
+    saved = _post(
+        net,
+        "coordinator",
+        path,
+        action="edit",
+        commission_per_mille="12,5",
+        commission_effective_from=str(next_month),
+    )
+    assert saved.status_code == 303, saved.text[:500]
+    stored = net["partners"].get_partner(partner["id"])
+    assert stored["commission_per_mille"] == 150  # in force until next month
+    assert stored["commission_rates"] == [
+        {"effective_from": "1970-01-01", "per_mille": 150},
+        {"effective_from": str(next_month), "per_mille": 125},
+    ]
+    page = _get(net, "coordinator", path).text
+    history = re.search(r'<table id="commission-history">.*?</table>', page, re.S).group(0)
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", history)
+    assert rows == [
+        (french_date(next_month), "12,5\xa0%"),
+        ("depuis l'enregistrement", "15\xa0%"),
+    ]
+    assert 'id="p-commission" name="commission_per_mille" inputmode="decimal" value="12,5"' in page
+
+
+def test_a_walk_in_s_receipt_that_could_not_leave_shows_on_the_concierge_s_envois(
+    net, smtp_server, monkeypatch
+):
+    village_id = net["village"]["id"]
+    monkeypatch.setenv("MAILLAGE_NOTICE_MAX_ATTEMPTS", "1")
+    port, received = smtp_server("--refuse-recipients")
+    # the running members service sends its notices through this server from now on
+    monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("MAILLAGE_MAIL_FROM", "Conciergerie <conciergerie@example.org>")
+    with net["members_db"].unit_of_work() as uow:
+        claim_and_handle(
+            uow,
+            "members.on_sale_receipt_requested",
+            notices.record_receipt_requested,
+            receipt_event(village_id),
+        )
+
+    def parked():
+        page = _get(net, "concierge", f"/console/villages/{village_id}/envois?etat=parked")
+        assert page.status_code == 200, page.text[:500]
+        return page if 'class="outcome-parked"' in page.text else None
+
+    page = wait_until(parked, timeout=30, interval=0.3, message="the receipt given up")
+    assert received() == []
+    (row,) = re.findall(r'<tr class="outcome-parked">(.*?)</tr>', page.text, re.S)
+    assert "Client·e de passage" in row and "/habitants/" not in row
+    assert "ticket de caisse par e-mail" in row and "ticket papier à proposer" in row
+    assert "Recipient address rejected" in row and "passant@example.org" not in page.text

@@ -5,42 +5,27 @@ sees the animation without the host's forms."""
 
 import html as html_lib
 import re
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from gateway import auth
-from gateway.console.framework import COOKIE, csrf_token
 from gateway.service import GatewayService
 from services.events.models import KnownMember, KnownPartner, KnownVillage
 from services.events.service import EventsService
+from tests.support.console_standins import StaffMembers, staff_session
+from tests.support.infrastructure import free_port
 
 pytestmark = [pytest.mark.broker, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 NAMES = {}  # village id -> name, for the members stand-in
 
 
-class Members:
+class Members(StaffMembers):
     """What the console asks of the members service on these pages."""
 
-    name = "members"
-
-    @rpc
-    def staff_session_state(self, account_id):
-        return {"active": True, "session_version": 0, "revoked": []}
-
-    @rpc
-    def get_village(self, village_id):
-        return {"id": village_id, "name": NAMES.get(village_id, "Village")}
-
-    @rpc
-    def search_members(self, village_id, query):
-        return []
+    names = NAMES
 
 
 @pytest.fixture
@@ -66,9 +51,7 @@ def world(container_factory, nameko_config, service_db, monkeypatch):
                 )
             )
         uow.commit()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
     for cls in (EventsService, Members, GatewayService):
         container_factory(cls, config).start()
@@ -80,16 +63,12 @@ def world(container_factory, nameko_config, service_db, monkeypatch):
             "b": b,
             "partner": partner,
             "members": members,
+            "database": database,
         }
 
 
 def _session(village_id, role="concierge"):
-    token = auth.issue_token(
-        {"id": str(uuid.uuid4()), "role": role, "village_id": village_id, "full_name": "C"}
-    )
-    session = requests.Session()
-    session.cookies.set(COOKIE, token)
-    return session, csrf_token(token)
+    return staff_session(village_id, role)
 
 
 def _errors(page) -> dict:
@@ -247,3 +226,39 @@ def test_the_coordinator_sees_who_registered_without_names_or_phones(world):
     cancelled = coordinator.get(world["base"] + path, timeout=15).text
     assert "annulée" in cancelled and "05 55 66 77 88" not in cancelled
     assert "05 55 66 77 88" in concierge.get(world["base"] + path, timeout=15).text
+
+
+def test_a_partner_whose_partnership_ended_is_offered_no_more_and_refused_beside_the_field(world):
+    animation = _animation(world, co_organiser_ids=[world["partner"]])
+    with world["database"].unit_of_work() as uow:  # partner.updated with ended_at, handled
+        uow.session.get(KnownPartner, world["partner"]).ended_at = datetime.now(UTC)
+        uow.commit()
+    session, csrf = _session(world["a"])
+    url = f"{world['base']}/console/villages/{world['a']}/animations"
+    form_page = session.get(url, timeout=15).text
+    assert 'name="co_organiser_ids"' not in form_page and "Les Aînés" not in form_page
+
+    day = (datetime.now(UTC) + timedelta(days=4)).date().isoformat()
+    form = {
+        "csrf": csrf,
+        "kind": "atelier",
+        "title": "Atelier couture",
+        "place": "Salle",
+        "day": day,
+        "start": "14:00",
+        "end": "16:00",
+        "capacity": "8",
+        "frequency": "",
+        "co_organiser_ids": world["partner"],  # a form sent before it ended
+    }
+    answer = session.post(url, data=form, allow_redirects=False, timeout=15)
+    assert answer.status_code == 400
+    assert _errors(answer.text)["co_organiser_ids"] == (
+        "Le partenariat a pris fin, ce partenaire ne peut plus co-organiser : Les Aînés."
+    )
+    assert [a["id"] for a in world["events"].list_animations(world["a"], True)] == [
+        animation["id"]
+    ], "nothing written"
+
+    page = session.get(f"{url}/{animation['id']}", timeout=15).text
+    assert "Co-organisée avec" in page and "Les Aînés (partenariat terminé)" in page

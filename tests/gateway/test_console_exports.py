@@ -266,6 +266,33 @@ def test_the_report_embeds_its_own_fonts_and_prints_french_and_euros_as_typed():
     assert all(fonts.values()), f"a font not embedded or without its ToUnicode map: {fonts}"
 
 
+def _report_text(village_name: str, audience: str) -> str:
+    from pypdf import PdfReader
+
+    orders = Answers({"figures": {"a": {"orders": 1, "sales_cents": 1200}}, "details": {}})
+    villages = [{"id": "a", "name": village_name}]
+    result = F.collect(
+        {**_services(), "orders": orders}, date(2026, 11, 1), date(2026, 11, 30), ["a"], villages
+    )
+    reader = PdfReader(io.BytesIO(exports.pdf_report(result, audience)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_reports_one_after_the_other_each_print_their_own_characters():
+    """The fonts are parsed once per process and each report embeds the subset of its own text:
+    a report's characters never go missing because another was made before it, and a name outside
+    the usual Latin characters (Greek, Cyrillic) is printed with the whole fonts."""
+    for village, audience in (
+        ("Cœur-de-Lande", "Mairie de Saint-Éloi-lès-Bœufs"),
+        ("Ÿvré-l'Évêque", "Communauté « Ærø & Łódź » ½"),
+        ("Αθήνα", "Город Київ"),
+        ("Cœur-de-Lande", "Mairie de Saint-Éloi-lès-Bœufs"),
+    ):
+        text = _report_text(village, audience)
+        for typed in (village, audience, "12,00\u00a0€", "Rapport d'impact"):
+            assert typed in text, f"{typed!r} is not in the PDF's text"
+
+
 def test_narrative_sentences_use_the_figures_that_exist():
     sentences = exports.narrative(_collect(_services()))
     assert sentences[0].startswith("Sur la période, 2 villages du réseau sont suivis")

@@ -4,13 +4,15 @@ shown again, nothing written; a concierge gets 403 on every one of these pages."
 
 import html
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from gateway.console.framework import PAGES
 from gateway.service import GatewayService
-from services.orders.models import Round, Vehicle
+from services.orders.models import KnownVillage as OrdersVillage
+from services.orders.models import KnownVillageStops, Round, Vehicle
 from services.orders.service import OrdersService
 from services.partners.models import Campaign, FundingSource
 from services.partners.service import PartnersService
@@ -117,6 +119,109 @@ def test_a_round_without_villages_or_a_valid_day_is_refused_and_not_planned(cons
     assert count(orders_db, Round) == 0
 
 
+def test_a_truck_stop_at_a_place_unknown_or_of_another_village_is_refused_beside_it(
+    console, monkeypatch
+):
+    """Montcalvel's truck stops at « Place de l'église »; Felletin's at « Champ de foire ». A round
+    through Montcalvel names the place of its truck's stop: refused (in French, beside the place's
+    input, what was typed kept) at Felletin's place or a place orders does not know; planned at
+    its own, with the arrival and the duration."""
+    base, orders_db, _partners_db, coordinator = console
+    montcalvel, felletin = str(uuid.UUID(int=3)), str(uuid.UUID(int=4))
+    church, fair = str(uuid.uuid4()), str(uuid.uuid4())
+    places = {
+        montcalvel: ("Montcalvel", church, "Place de l'église"),
+        felletin: ("Felletin", fair, "Champ de foire"),
+    }
+    with orders_db.unit_of_work() as uow:
+        for village_id, (name, place_id, place) in places.items():
+            uow.session.add(
+                OrdersVillage(
+                    id=village_id,
+                    slug=name.lower(),
+                    name=name,
+                    kind="itinerant",
+                    latitude=45.5,
+                    longitude=1.9,
+                    opened_at=datetime.now(UTC),
+                )
+            )
+            uow.session.add(
+                KnownVillageStops(
+                    village_id=village_id,
+                    stops=[
+                        {
+                            "stop_id": place_id,
+                            "name": place,
+                            "commune": name,
+                            "latitude": None,
+                            "longitude": None,
+                        }
+                    ],
+                    changed_at=datetime.now(UTC),
+                )
+            )
+        uow.session.add(
+            Vehicle(
+                id=str(uuid.uuid4()),
+                name="Camion",
+                depot_village_id=BOURG,
+                capacity=10,
+                driver_member_id=str(uuid.uuid4()),
+            )
+        )
+        uow.commit()
+    monkeypatch.setattr(
+        FakeMembers,
+        "trucks",
+        [
+            {"id": v, "name": name, "stops": [{"id": place_id, "name": place, "commune": name}]}
+            for v, (name, place_id, place) in places.items()
+        ],
+    )
+    with orders_db.unit_of_work() as uow:
+        vehicle_id = uow.session.scalar(select(Vehicle.id))
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    form = {
+        "date": day,
+        "vehicle_id": vehicle_id,
+        "village_ids": [montcalvel],
+        "truck-time-0": "10h30",
+        "truck-duration-0": "45",
+    }
+    page = coordinator.get("/console/coordination/tournees").text
+    assert f'value="{montcalvel}:{church}"' in page and f'value="{felletin}:{fair}"' in page
+    for place, said in (
+        (f"{montcalvel}:{fair}", "Ce lieu est un arrêt de Felletin, pas de Montcalvel."),
+        (f"{montcalvel}:{uuid.uuid4()}", "Ce lieu n'est pas un arrêt connu du camion."),
+        (
+            f"{felletin}:{fair}",
+            "Ce village n'est pas desservi par la tournée (ou n'a pas de camion).",
+        ),
+    ):
+        answer = coordinator.post(
+            "/console/coordination/tournees", {**form, "truck-place-0": place}
+        )
+        assert answer.status_code == 400, place
+        assert html.unescape(field_error(answer.text, "truck-place-0")) == said
+        assert described_by_error(answer.text, "truck-place-0")
+        assert 'value="10h30"' in answer.text
+    answer = coordinator.post("/console/coordination/tournees", form)  # no truck stop at all
+    assert html.unescape(field_error(answer.text, "truck_stops")) == (
+        "Choisissez le lieu et l'heure de l'arrêt du camion à Montcalvel."
+    )
+    assert count(orders_db, Round) == 0
+    planned = coordinator.post(
+        "/console/coordination/tournees", {**form, "truck-place-0": f"{montcalvel}:{church}"}
+    )
+    assert planned.status_code == 303, planned.text
+    shown = coordinator.get(planned.headers["Location"].removeprefix(base))
+    assert "Tournée planifiée" in shown.text
+    assert "Place de l'église (Montcalvel) — arrivée vers 10 h 30, 45 min sur place" in (
+        html.unescape(shown.text)
+    )
+
+
 def test_a_funding_source_with_bad_input_is_refused_beside_each_field(console):
     base, _orders_db, partners_db, coordinator = console
     answer = coordinator.post(
@@ -175,7 +280,7 @@ def test_a_concierge_opens_none_of_these_pages(console):
     base, *_ = console
     concierge = staff_session(base, "concierge", BOURG)
     mine = [spec for spec in PAGES if spec.path.startswith(MINE)]
-    assert len(mine) == 11
+    assert len(mine) == 12  # the funding mix's CSV among them
     for spec in mine:
         path = spec.path.replace("<", "").replace(">", "")
         for method in spec.methods:

@@ -12,8 +12,16 @@ from gateway.console.framework import PAGES
 from gateway.service import GatewayService  # noqa: F401  (imports every page module)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-# not pages one reads: files, the catch-all "not found", the bare redirect, the sign-out button
-NOT_PAGES = {"/console/static/<>", "/console/<>", "/console", "/console/deconnexion"}
+# not pages one reads: files (the installable console's manifest and worker too), the catch-all
+# "not found", the bare redirect, the sign-out button
+NOT_PAGES = {
+    "/console/static/<>",
+    "/console/<>",
+    "/console",
+    "/console/deconnexion",
+    "/console/manifest.webmanifest",
+    "/console/sw.js",
+}
 
 
 def _shape(path: str) -> str:

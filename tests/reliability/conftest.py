@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from maillage.runner import free_port
 from tests.support.reliability import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,12 +145,6 @@ def relay(tmp_path):
 # --- a private RabbitMQ node -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _rabbit_script(name: str) -> str | None:
     # On Debian the /usr/sbin scripts re-run themselves as the rabbitmq user, who cannot read the
     # test's temporary folder: call the real scripts directly.
@@ -162,11 +157,18 @@ def _rabbit_script(name: str) -> str | None:
 class PrivateRabbit:
     """A RabbitMQ node of its own (own name, ports, data and cookie), which a test may stop."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, *, node: str | None = None, cookie: str | None = None):
         self.base = base
-        self.node = f"mlgtest-{uuid.uuid4().hex[:10]}@localhost"
-        self.port = _free_port()
-        self.dist_port = _free_port()
+        self.node = node or f"mlgtest-{uuid.uuid4().hex[:10]}@localhost"
+        # below the ephemeral range (maillage.runner.free_port): an outgoing connection cannot
+        # take the port between the probe and the node binding it; the distribution port is set
+        # too, so that the node does not pick one of its own
+        self.port = free_port()
+        self.dist_port = free_port()
+        if cookie:  # nodes of one cluster share it; the machine's broker has its own
+            cookie_file = base / ".erlang.cookie"
+            cookie_file.write_text(cookie)
+            cookie_file.chmod(0o400)
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
         self.pid_file = base / "node.pid"
         self.server = _rabbit_script("rabbitmq-server")
@@ -247,17 +249,23 @@ class PrivateRabbit:
         self.wait_port(open_=True)
 
     def stop(self) -> None:
+        # read first: a stop that times out may have removed the file, not the process
+        pid = self._pid()
         if self.ctl:
             try:
                 self.ctl_run("stop", str(self.pid_file), timeout=60)
             except (subprocess.TimeoutExpired, OSError):
                 pass
-        self._kill_leftover()
+        self._kill_leftover(pid)
 
-    def _kill_leftover(self) -> None:
+    def _pid(self) -> int | None:
         try:
-            pid = int(self.pid_file.read_text().strip())
+            return int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
+            return None
+
+    def _kill_leftover(self, pid: int | None) -> None:
+        if pid is None:
             return
         try:
             os.kill(pid, signal.SIGKILL)
@@ -285,3 +293,77 @@ def private_rabbit(tmp_path_factory):
     node.stop()
     # data of a stopped node; keep the logs if the test failed (tmp_path retention)
     shutil.rmtree(base / "mnesia", ignore_errors=True)
+
+
+class RabbitCluster:
+    """Three private RabbitMQ nodes joined into one cluster (own names, ports, data and a cookie
+    of their own): the machine's broker is neither joined nor stopped."""
+
+    SIZE = 3
+
+    def __init__(self, base: Path):
+        self.base = base
+        prefix = f"mlgclu-{uuid.uuid4().hex[:8]}"
+        cookie = uuid.uuid4().hex.upper()
+        self.nodes = []
+        for index in range(1, self.SIZE + 1):
+            folder = base / f"n{index}"
+            folder.mkdir()
+            self.nodes.append(
+                PrivateRabbit(folder, node=f"{prefix}-{index}@localhost", cookie=cookie)
+            )
+
+    @property
+    def amqp_uri(self) -> str:
+        """Every node's address, comma-separated: AMQP_URI as an operator writes it."""
+        return ",".join(node.amqp_uri for node in self.nodes)
+
+    def start(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        first, *others = self.nodes
+        with ThreadPoolExecutor(len(self.nodes)) as pool:  # a node takes ~15 s to boot
+            for started in [pool.submit(node.start) for node in self.nodes]:
+                started.result()
+        for node in others:
+            for args in (("stop_app",), ("join_cluster", first.node), ("start_app",)):
+                result = node.ctl_run(*args)
+                if result.returncode != 0:
+                    raise RuntimeError(
+                        f"{node.node} {' '.join(args)}: {result.stdout}{result.stderr}"
+                    )
+            node.wait_port(open_=True)
+        running = self.running_nodes(first)
+        if running != {node.node for node in self.nodes}:
+            raise RuntimeError(f"the cluster did not form: running {sorted(running)}")
+
+    def running_nodes(self, via: PrivateRabbit) -> set[str]:
+        result = via.ctl_run("cluster_status", "--formatter", "json")
+        if result.returncode != 0:
+            raise RuntimeError(result.stdout + result.stderr)
+        import json
+
+        return set(json.loads(result.stdout)["running_nodes"])
+
+    def stop(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            list(pool.map(lambda node: node.stop(), self.nodes))
+
+
+@pytest.fixture
+def rabbit_cluster(tmp_path_factory):
+    """A 3-node RabbitMQ cluster of private nodes; stopped and its data deleted at the end, even
+    on failure. Skips only where RabbitMQ's programs are not installed."""
+    if not (_rabbit_script("rabbitmq-server") and _rabbit_script("rabbitmqctl")):
+        pytest.skip("rabbitmq-server is not installed on this machine")
+    base = Path(tmp_path_factory.mktemp("rmqc"))
+    cluster = RabbitCluster(base)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        for node in cluster.nodes:
+            shutil.rmtree(node.base / "mnesia", ignore_errors=True)

@@ -1,12 +1,13 @@
 """Consumers against the real broker: duplicates, poison messages, invalid
 payloads, unroutable events."""
 
+import time
 import uuid
 
 import pytest
 from nameko.extensions import DependencyProvider
 
-from backbone.consumer import EventConsumer, consume_event
+from backbone.consumer import EventConsumer, RawQueueConsumer, consume_event
 from backbone.contracts import build_envelope
 from backbone.dead_letters import DeadLetterQueue
 from backbone.dependencies import DatabaseProvider
@@ -83,6 +84,42 @@ def test_a_duplicate_delivery_has_one_effect(
     assert _letters(amqp_uri) == {}, "a duplicate is not an error"
     assert sample("maillage_events_consumed_total", **labels) - consumed == 1
     assert sample("maillage_inbox_duplicates_total", **labels) - duplicates == 1, "counted"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_connection_an_ack_found_broken_is_consumed_again_not_quietly_replaced(
+    amqp_uri, nameko_config, service_db, start_container, broker_client
+):
+    """When a cluster node stops under load, a worker's ack can meet the broker's reset before the
+    consumer's read has seen the broker's close: py-amqp then marks the connection broken, and
+    kombu's next read quietly opens a new connection, where none of the consumers are declared.
+    The consumer said it was connected and consumed nothing until the process restarted. It must
+    take the reconnection path instead: consumers declared again, the next events handled."""
+    orders = service_db("orders")
+    container, _workers = start_container(OrdersService, nameko_config)
+    client = broker_client(amqp_uri)
+    client.publish_envelope(village_envelope(name="Avant"))
+    wait_until(lambda: count(orders, KnownVillage) == 1, message="the first village heard of")
+    consumer = next(e for e in container.subextensions if isinstance(e, RawQueueConsumer))
+
+    def consumed_on():  # the broker connection its consumers are declared on
+        return next(iter(consumer._consumers.values())).channel.connection
+
+    before = consumed_on()
+
+    before.transport.connected = False  # what py-amqp's write does when the broker reset it
+    time.sleep(2.5)  # the consumer's read (1 s at most) has returned and the next has begun
+    client.publish_envelope(village_envelope(name="Après"))
+
+    wait_until(
+        lambda: count(orders, KnownVillage) == 2,
+        timeout=20,
+        message="the village published after the broken ack heard of",
+    )
+    wait_until(
+        lambda: consumer.broker_connected and consumed_on() not in (before, None),
+        message="consuming on a connection where the consumers were declared again",
+    )
 
 
 # --- 4. poison messages ------------------------------------------------------------------------

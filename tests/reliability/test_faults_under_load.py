@@ -54,11 +54,11 @@ from tests.support.infrastructure import (
     make_vhost,
 )
 from tests.support.reliability import Broker, wait_until
+from tests.support.supervised import CounterSession
 
 pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
 
 REPO = Path(__file__).resolve().parents[2]
-CONCIERGE = "lucie@maillage.test"
 KILLED_IN_TURN = [
     "members",
     "orders",
@@ -166,34 +166,15 @@ class CounterLoad:
 
     def __init__(self, base_url: str, workers: int = 3):
         self.base_url, self.workers = base_url, workers
-        login = requests.post(
-            base_url + "/api/auth/login",
-            json={"email": CONCIERGE, "password": "maillage-demo"},
-            timeout=10,
-        )
-        assert login.status_code == 200, login.text
-        self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        self.village_id = requests.get(
-            base_url + "/api/villages", headers=self.headers, timeout=10
-        ).json()[0]["id"]
+        counter = CounterSession(base_url)
+        self.headers, self.village_id = counter.headers, counter.village_id
         self.accepted: list[str] = []
         self.orders: list[str] = []  # ids of the orders accepted
         self.keys_sent: set[str] = set()
         self.refused: dict[str, int] = {}
-        members = requests.get(
-            f"{base_url}/api/villages/{self.village_id}/members", headers=self.headers, timeout=10
-        ).json()
-        catalogue = requests.get(
-            f"{base_url}/api/villages/{self.village_id}/counter/catalogue?available=1",
-            headers=self.headers,
-            timeout=10,
+        self.order_stuff = (
+            (counter.members, counter.items) if counter.members and counter.items else None
         )
-        items = [
-            i
-            for i in (catalogue.json() if catalogue.status_code == 200 else [])
-            if i.get("available") and i.get("next_delivery_date")
-        ]
-        self.order_stuff = ([m["id"] for m in members], items) if members and items else None
         self._numbers = itertools.count(1)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

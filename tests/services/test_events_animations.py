@@ -12,10 +12,9 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
 from backbone.consumer import claim_and_handle
-from backbone.contracts import parse_envelope
+from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
 from services.events import animations, read_models, suggestions
 from services.events.models import KnownMember, KnownPartner, KnownVillage, Suggestion
 from services.events.schemas import (
@@ -30,17 +29,10 @@ from services.events.schemas import (
     SupportInput,
 )
 from services.events.service import EventsService
+from tests.support.reliability import outbox
 
 START = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
 DURING = START + timedelta(hours=1)  # when the roll call is taken
-
-
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body) for r in rows]
 
 
 @pytest.fixture
@@ -193,6 +185,63 @@ def test_bad_animation_input_names_each_field(world):
         animations.get_animation(uow, aid, [villages[1]])  # another village's concierge
 
 
+def _partnership_ended(database, partner_id: str) -> None:
+    """`partner.updated` with `ended_at`, as partners tells it, handled by events' read model."""
+    ended_at = datetime.now(UTC)
+    event = parse_envelope(
+        build_envelope(
+            "partner.updated",
+            {
+                "partner_id": partner_id,
+                "name": "Association des Aînés",
+                "kind": "association",
+                "village_ids": [],
+                "relationships": ["co_organiser"],
+                "ended_at": ended_at,
+            },
+            village_id=None,
+            source="partners",
+            occurred_at=ended_at,
+        )
+    )
+    with database.unit_of_work() as uow:
+        read_models.record_partner(uow, event)
+
+
+def test_an_ended_partner_co_organises_no_new_animation_and_old_ones_read_as_they_were(world):
+    database, villages, _members, partner = world
+    with database.unit_of_work() as uow:
+        before = animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input(co_organiser_ids=[partner]))
+        )
+    _partnership_ended(database, partner)
+
+    with database.unit_of_work() as uow, pytest.raises(InvalidInput) as refused:
+        animations.create_animation(
+            uow, villages[0], load(AnimationInput(), animation_input(co_organiser_ids=[partner]))
+        )
+    assert refused.value.errors == {
+        "co_organiser_ids": [
+            "The partnership ended, this partner may no longer co-organise: Association des Aînés."
+        ]
+    }
+    assert refused.value.errors_fr["co_organiser_ids"] == [
+        "Le partenariat a pris fin, ce partenaire ne peut plus co-organiser : "
+        "Association des Aînés."
+    ]
+    assert [e["payload"]["animation_id"] for e in outbox(database, "animation.scheduled")] == [
+        before["id"]
+    ], "nothing written for the refused one"
+    with database.unit_of_work() as uow:
+        kept = animations.get_animation(uow, before["id"], None)
+        assert kept["co_organiser_ids"] == [partner]
+        assert read_models.known_partners(uow, villages[0]) == [], "offered no more"
+        [named] = read_models.known_partners(uow, villages[0], with_ended=True)
+    assert named["id"] == partner and named["ended_at"]
+    with database.unit_of_work() as uow:  # without a co-organiser, it is scheduled
+        animations.create_animation(uow, villages[0], load(AnimationInput(), animation_input()))
+
+
 def test_attendance_is_taken_from_the_start_to_a_week_after_the_end_and_credits_only_then(world):
     database, villages, members, _ = world
     with database.unit_of_work() as uow:
@@ -343,9 +392,9 @@ def test_suggestion_workflow_supports_and_network_signals(world):
             ]
             == 1
         )
-    with database.unit_of_work() as uow, pytest.raises(Conflict) as twice:
-        suggestions.support(uow, sid, load(SupportInput(), {"member_id": members[1]}), None)
-    assert twice.value.reason == "already_supported"
+    with database.unit_of_work() as uow:  # twice: nothing more, the suggestion as it is
+        twice = suggestions.support(uow, sid, load(SupportInput(), {"member_id": members[1]}), None)
+    assert twice["supports"] == 1
     with database.unit_of_work() as uow, pytest.raises(InvalidInput) as stranger:
         suggestions.support(uow, sid, load(SupportInput(), {"member_id": str(uuid.uuid4())}), None)
     assert "member_id" in stranger.value.errors

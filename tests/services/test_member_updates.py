@@ -96,6 +96,8 @@ def test_an_edit_others_keep_is_told_them_and_one_they_do_not_keep_is_not(member
             "display_name": "Odette Vergne",
             "tags": ["fragile"],
             "address": "Le Mas, Tarnac",
+            "latitude": None,
+            "longitude": None,
             "consents": [],
         }
     ]

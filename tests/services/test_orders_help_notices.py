@@ -3,33 +3,24 @@
 volunteer accepts (console or /moi), `help_request.reminder_due` once, from 10:00 Paris the day
 before, for an accepted request only; none of them reaches a partner (they name members)."""
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from backbone.consumer import claim_and_handle
-from backbone.contracts import build_envelope, parse_envelope
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
-from services.orders import help_requests, volunteers
+from services.orders import help_requests
 from services.orders.models import KnownMember, KnownVillage
 from services.orders.schemas.help_requests import AssignInput, HelpRequestInput
 from services.partners import audience
+from tests.support.reliability import outbox
+from tests.support.volunteering import volunteer_available
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=PARIS)
 PEOPLE_EVENTS = ("help_request.assigned", "help_request.accepted", "help_request.reminder_due")
-
-
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        query = select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        return [json.loads(r.body) for r in uow.session.scalars(query)]
 
 
 @pytest.fixture
@@ -45,41 +36,10 @@ def world(service_db):
             KnownMember(id=requester, village_id=village, display_name="M. V.", registered_at=NOW)
         )
         uow.commit()
-    helpers = []
-    for name in ("Sandrine Rebière", "Bernard Couderc"):
-        volunteer_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-        envelope = parse_envelope(
-            build_envelope(
-                "volunteer.available",
-                {
-                    "volunteer_id": volunteer_id,
-                    "member_id": member_id,
-                    "home_village_id": village,
-                    "village_ids": [village],
-                    "skills": [{"skill": "bricolage", "level": "confirme"}],
-                    "availability": [{"day": "saturday", "start": "09:00", "end": "12:00"}],
-                    "max_distance_km": None,
-                    "has_licence": True,
-                    "has_vehicle": True,
-                    "network_visible": True,
-                    "active": True,
-                },
-                village_id=village,
-                source="members",
-            )
-        )
-        with database.unit_of_work() as uow:
-            claim_and_handle(
-                uow,
-                "orders.on_volunteer_available",
-                volunteers.record_volunteer_available,
-                envelope,
-            )
-            uow.session.add(
-                KnownMember(id=member_id, village_id=village, display_name=name, registered_at=NOW)
-            )
-            uow.commit()
-        helpers.append((volunteer_id, member_id))
+    helpers = [
+        volunteer_available(database, name, [village], known_since=NOW)
+        for name in ("Sandrine Rebière", "Bernard Couderc")
+    ]
     return database, village, requester, helpers
 
 

@@ -2,7 +2,6 @@
 model, the guarded workflow, the events it writes to the outbox (requested, unmatched, completed
 once), bad input named field by field with nothing half-written, and the figures."""
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,11 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from backbone import volunteer_bookings
-from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
 from services.orders import help_requests, volunteers
 from services.orders.models import (
     CatalogueItem,
@@ -31,54 +28,17 @@ from services.orders.schemas.help_requests import (
     HelpRequestInput,
 )
 from tests.support.messages import without_code
+from tests.support.reliability import outbox
 from tests.support.statements import statements_during
+from tests.support.volunteering import volunteer_available
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=PARIS)
 
 
-def outbox(database, type_=None):
-    with database.unit_of_work() as uow:
-        query = select(OutboxEvent).order_by(OutboxEvent.id)
-        if type_:
-            query = query.where(OutboxEvent.type == type_)
-        return [json.loads(r.body) for r in uow.session.scalars(query)]
-
-
-def available(
-    database, name, villages, skills, *, km=None, slots=(("saturday", "09:00", "12:00"),)
-):
-    volunteer_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = parse_envelope(
-        build_envelope(
-            "volunteer.available",
-            {
-                "volunteer_id": volunteer_id,
-                "member_id": member_id,
-                "home_village_id": villages[0],
-                "village_ids": villages,
-                "skills": [{"skill": s, "level": "confirme"} for s in skills],
-                "availability": [{"day": d, "start": a, "end": b} for d, a, b in slots],
-                "max_distance_km": km,
-                "has_licence": True,
-                "has_vehicle": True,
-                "network_visible": True,
-                "active": True,
-            },
-            village_id=villages[0],
-            source="members",
-        )
-    )
-    with database.unit_of_work() as uow:
-        claim_and_handle(
-            uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope
-        )
-        uow.session.add(
-            KnownMember(id=member_id, village_id=villages[0], display_name=name, registered_at=NOW)
-        )
-        uow.commit()
-    return volunteer_id, member_id
+def available(database, name, villages, skills, **options):
+    return volunteer_available(database, name, villages, skills, known_since=NOW, **options)
 
 
 @pytest.fixture

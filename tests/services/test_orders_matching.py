@@ -249,14 +249,37 @@ def test_2opt_untangles_a_crossing():
     )
 
 
-def test_a_round_over_capacity_is_refused_with_the_overflow():
+def test_a_round_over_capacity_makes_two_trips_and_a_stop_too_big_alone_is_refused():
+    built = build_round(
+        DEPOT,
+        [
+            stop("home_delivery", 45.7, 2.0, items=6, ref="home"),
+            stop("supplier_pickup", items=5, ref="pickup"),
+        ],
+        10,
+    )
+    assert [(s["ref"], s["trip"]) for s in built["stops"]] == [("home", 1), ("pickup", 2)]
+    assert built["trips"][0]["load"] == 6 and built["trips"][1]["load"] == 5
+    assert built["load"] == 11
     with pytest.raises(Conflict) as refused:
-        build_round(
-            DEPOT, [stop("home_delivery", 45.7, 2.0, items=6), stop("supplier_pickup", items=5)], 10
-        )
+        build_round(DEPOT, [stop("home_delivery", 45.7, 2.0, items=11)], 10)
     assert refused.value.reason == "round_over_capacity" and refused.value.field == "capacity"
     assert refused.value.details == {"capacity": 10, "load": 11, "overflow": 1}
     assert build_round(DEPOT, [stop("home_delivery", 45.7, 2.0, items=10)], 10)["load"] == 10
+
+
+def test_a_pooled_order_larger_than_the_vehicle_is_picked_up_in_parts_with_its_drop_offs():
+    stops = [
+        stop("supplier_pickup", items=0, ref="pickup", purchase_order_id="po"),
+        stop("hub_drop", 45.7, 2.0, items=7, ref="A", purchase_order_id="po"),
+        stop("hub_drop", 45.8, 2.1, items=5, ref="B", purchase_order_id="po"),
+    ]
+    built = build_round(DEPOT, stops, 8)
+    trips = {}
+    for s in built["stops"]:
+        trips.setdefault(s["trip"], []).append((s["ref"], s["items_count"]))
+    assert trips == {1: [("pickup", 8), ("A", 7), ("B", 1)], 2: [("pickup", 4), ("B", 4)]}
+    assert [t["load"] for t in built["trips"]] == [8, 4] and built["load"] == 12
 
 
 _points = st.lists(
@@ -295,17 +318,20 @@ def test_ordering_visits_each_stop_once_and_2opt_never_lengthens(points):
 )
 def test_capacity_is_never_exceeded_and_pickups_come_first(items, capacity):
     stops = [stop(kind, 45.5 + i / 100, 2.0, items=n, ref=i) for i, (kind, n) in enumerate(items)]
-    load = sum(n for _kind, n in items)
-    if load > capacity:
+    too_big = [n for kind, n in items if kind != "supplier_pickup" and n > capacity]
+    if too_big:
         with pytest.raises(Conflict) as refused:
             build_round(DEPOT, stops, capacity)
-        assert refused.value.details["overflow"] == load - capacity > 0
+        assert refused.value.details["overflow"] == too_big[0] - capacity > 0
         return
     built = build_round(DEPOT, stops, capacity)
-    assert built["load"] == load <= capacity
-    kinds = [s["kind"] for s in built["stops"]]
-    assert kinds == sorted(kinds, key=lambda k: k != "supplier_pickup")
-    assert [s["sequence"] for s in built["stops"]] == list(range(1, len(stops) + 1))
+    assert built["load"] == sum(n for _kind, n in items)
+    for trip in built["trips"]:
+        on_board = [s for s in built["stops"] if s["trip"] == trip["trip"]]
+        assert trip["load"] == sum(s["items_count"] for s in on_board) <= capacity
+        kinds = [s["kind"] for s in on_board]
+        assert kinds == sorted(kinds, key=lambda k: k != "supplier_pickup")
+    assert [s["sequence"] for s in built["stops"]] == list(range(1, len(built["stops"]) + 1))
 
 
 def test_overlapping_slots_count_once():

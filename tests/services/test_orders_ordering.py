@@ -16,7 +16,7 @@ from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.figures import period_bounds
 from backbone.schemas import load
 from backbone.tables import OutboxEvent
-from services.orders import figures, idempotency, ordering, parcels
+from services.orders import figures, idempotency, ordering, parcels, truck_stops
 from services.orders.models import (
     DailyPartnerSales,
     DailySales,
@@ -200,6 +200,87 @@ def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, fiel
     assert errors and all(isinstance(m, str) for m in errors)
     assert without_french(err.value) == [], "every message has its French"
     assert count_orders(world.db) == 0 and outbox(world.db) == [], "nothing half-written"
+
+
+def _stops_told(world, village_id, names) -> list[dict]:
+    """`village.stops_changed` for `village_id` with stops named `names`, handled by orders."""
+    stops = [
+        {
+            "stop_id": str(uuid.uuid4()),
+            "name": n,
+            "commune": "Montcalvel",
+            "latitude": None,
+            "longitude": None,
+        }
+        for n in names
+    ]
+    with world.db.unit_of_work() as uow:
+        truck_stops.record_village_stops(
+            uow,
+            {"payload": {"village_id": village_id, "stops": stops}, "occurred_at": NOW},
+        )
+    return stops
+
+
+def test_an_order_at_the_truck_names_one_of_its_villages_stops(counter_world):
+    world = counter_world
+    # before orders was told the village's stops: the text given, as orders always took it
+    before = place(
+        world,
+        world.village,
+        order_input(world, (world.bread, 1), fulfilment="truck_stop", truck_stop="Devant l'église"),
+    )
+    assert (before["truck_stop"], before["truck_stop_id"]) == ("Devant l'église", None)
+
+    church, hamlet = _stops_told(world, world.village, ["Place de l'église", "Hameau des Bordes"])
+    by_name = place(
+        world,
+        world.village,
+        order_input(
+            world, (world.bread, 1), fulfilment="truck_stop", truck_stop="  hameau des  BORDES "
+        ),
+    )
+    assert (by_name["truck_stop"], by_name["truck_stop_id"]) == (
+        "Hameau des Bordes",
+        hamlet["stop_id"],
+    )
+    by_id = place(
+        world,
+        world.village,
+        order_input(world, (world.bread, 1), fulfilment="truck_stop", truck_stop=church["stop_id"]),
+    )
+    assert (by_id["truck_stop"], by_id["truck_stop_id"]) == ("Place de l'église", church["stop_id"])
+    counted = count_orders(world.db)
+    with pytest.raises(InvalidInput) as err:
+        place(
+            world,
+            world.village,
+            order_input(world, (world.bread, 1), fulfilment="truck_stop", truck_stop="Le lavoir"),
+        )
+    assert err.value.errors == {
+        "truck_stop": [
+            "Not a stop of this village's truck; its stops: Place de l'église, Hameau des Bordes."
+        ]
+    }
+    assert err.value.errors_fr["truck_stop"] == [
+        "Ce n'est pas un arrêt du camion de ce village ; ses arrêts : Place de l'église, "
+        "Hameau des Bordes."
+    ]
+    assert count_orders(world.db) == counted, "nothing written"
+    with world.db.unit_of_work() as uow:  # the order from before reads as it was
+        old = ordering.get_order(uow, before["id"], [world.village])
+    assert (old["truck_stop"], old["truck_stop_id"]) == ("Devant l'église", None)
+    # another village's stop is no stop of this one
+    [elsewhere] = _stops_told(world, world.other_village, ["Parking de la mairie"])
+    with pytest.raises(InvalidInput) as err:
+        place(
+            world,
+            world.village,
+            order_input(
+                world, (world.bread, 1), fulfilment="truck_stop", truck_stop=elsewhere["stop_id"]
+            ),
+        )
+    assert list(err.value.errors) == ["truck_stop"]
 
 
 def test_too_late_for_a_shared_supplier_and_one_bad_line_spoils_nothing(counter_world):
@@ -620,6 +701,9 @@ def test_figures_count_orders_sales_by_partner_and_parcels(counter_world):
             "help_minutes": 0,
             "help_requests_unmatched": 0,
             "rounds_planned": 0,
+            "till_sales": 0,
+            "solidarity_sales": 0,
+            "solidarity_sales_cents": 0,
         }
         assert result["figures"][world.village] == {
             "orders": 2,
@@ -1156,10 +1240,16 @@ def test_sales_by_village_and_partner_from_the_running_totals_equal_the_orders_s
                     )
                 wanted = [r for r in expected if village_ids is None or r[0] in village_ids]
                 assert rows == wanted, (when, date_from, date_to, village_ids)
-                table = figures.sales_by_partner_table(rows)  # as the RPC sends them
+                with world.db.unit_of_work() as uow:  # as the RPC sends them
+                    table = figures.sales_by_partner_table(uow, date_from, date_to, village_ids)
+                villages = [
+                    village
+                    for village, count in zip(table["villages"], table["rows_per_village"])
+                    for _row in range(count)
+                ]
                 assert [
-                    [table["villages"][v], *table["partners"][p], cents]
-                    for v, p, cents in table["sales"]
+                    [village, *table["partners"][p], cents]
+                    for village, p, cents in zip(villages, table["partner"], table["sales_cents"])
                 ] == rows
 
     assert sales_counted_from_the_orders(world, date(2026, 10, 1), date(2026, 12, 1)) == sorted(

@@ -14,8 +14,7 @@ from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
-from services.orders import read_models, rounds, vehicles, volunteers
+from services.orders import read_models, rounds, truck_stops, vehicles, volunteers
 from services.orders.models import (
     KnownMember,
     KnownVillage,
@@ -32,17 +31,10 @@ from services.orders.schemas.rounds import (
     VehicleInput,
 )
 from tests.support.messages import without_code
+from tests.support.reliability import outbox
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = date(2026, 12, 3)
-
-
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body) for r in rows]
 
 
 def driver(database, village_id, licence=True):
@@ -218,20 +210,22 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
             now=NOW,
         )
     kinds = [(s["kind"], s["village_id"]) for s in planned["stops"]]
-    assert kinds == [
-        ("supplier_pickup", None),
-        ("home_delivery", bourg),
-        ("truck_stop", truck),
-        ("home_delivery", aubin),
-    ] or kinds == [
-        ("supplier_pickup", None),
-        ("home_delivery", bourg),
-        ("home_delivery", aubin),
-        ("truck_stop", truck),
-    ]
+    # the pooled order picked up first, its share left at the Bourg's hub along the way
+    assert kinds[0] == ("supplier_pickup", None) and sorted(kinds[1:], key=str) == sorted(
+        [
+            ("home_delivery", bourg),
+            ("hub_drop", bourg),
+            ("truck_stop", truck),
+            ("home_delivery", aubin),
+        ],
+        key=str,
+    )
+    dropped = next(s for s in planned["stops"] if s["kind"] == "hub_drop")
+    assert dropped["items_count"] == 4 and dropped["purchase_order_id"] == purchase_id
     assert (
         planned["load"] == 2 + 3 + 4 and planned["capacity"] == 12 and planned["distance_km"] > 60
     )
+    assert planned["trips"] == 1 and {s["trip"] for s in planned["stops"]} == {1}
     assert planned["driver_member_id"] == member and planned["status"] == "planned"
     delivery = next(s for s in planned["stops"] if s["order_id"] == orders["bourg"])
     assert (
@@ -243,7 +237,7 @@ def test_a_round_serves_the_villages_along_the_way_and_is_completed_stop_by_stop
     payload = event["payload"]
     assert event["village_id"] == bourg and payload["date"] == DAY.isoformat()
     assert payload["driver_member_id"] == member and payload["driver_partner_id"] is None
-    assert [s["sequence"] for s in payload["stops"]] == [1, 2, 3, 4]
+    assert [s["sequence"] for s in payload["stops"]] == [1, 2, 3, 4, 5]
     assert {s["address"] for s in payload["stops"] if s["kind"] == "home_delivery"} == {
         "2 impasse des Tilleuls",
         "Le Moulin, route de Felletin",
@@ -366,7 +360,7 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
                 {
                     "name": "Vélo cargo",
                     "depot_village_id": bourg,
-                    "capacity": 6,
+                    "capacity": 2,
                     "driver_member_id": driver(database, bourg),
                 },
             ),
@@ -383,7 +377,8 @@ def test_bad_rounds_are_refused_and_nothing_is_half_written(world):
             now=NOW,
         )
     assert over.value.reason == "round_over_capacity" and over.value.field == "capacity"
-    assert over.value.details == {"capacity": 6, "load": 9, "overflow": 3}
+    # Saint-Aubin's delivery of 3 cannot be split for a vehicle of 2: refused, naming it
+    assert over.value.details == {"capacity": 2, "load": 3, "overflow": 1}
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Round)) == 0
         assert uow.session.scalar(select(func.count()).select_from(RoundStop)) == 0
@@ -690,3 +685,212 @@ def test_a_vehicle_changes_kind_and_capacity_and_is_retired_once_its_rounds_are_
         assert vehicles.get_vehicle(uow, van["id"])["capacity"] == 20
         with pytest.raises(NotFound):
             vehicles.get_vehicle(uow, str(uuid.uuid4()))
+
+
+def test_a_home_delivery_stops_at_the_home_when_its_position_is_known_else_at_the_village(world):
+    database, bourg, aubin, _truck, orders, _purchase, van, _member = world
+    with database.unit_of_work() as uow:  # Germaine's home, told by member.updated
+        germaine = uow.session.get(Order, orders["aubin"]).member_id
+        uow.session.get(KnownMember, germaine).latitude = 45.95
+        uow.session.get(KnownMember, germaine).longitude = 2.11
+        uow.commit()
+    with database.unit_of_work() as uow:
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            load(
+                RoundInput(),
+                {
+                    "date": DAY.isoformat(),
+                    "vehicle_id": van["id"],
+                    "village_ids": [bourg, aubin],
+                    "supplier_pickups": False,
+                },
+            ),
+            None,
+            now=NOW,
+        )
+    homes = {s["village_id"]: s for s in planned["stops"] if s["kind"] == "home_delivery"}
+    assert (homes[aubin]["latitude"], homes[aubin]["longitude"]) == (45.95, 2.11)
+    assert homes[aubin]["located"] == "address"
+    assert homes[bourg]["located"] == "village" and homes[bourg]["latitude"] == 45.6231
+    with database.unit_of_work() as uow:  # the Bourg's concierge does not see where she lives
+        [seen] = rounds.list_rounds(uow, [bourg], DAY)
+    hers = next(s for s in seen["stops"] if s["village_id"] == aubin)
+    assert hers["latitude"] is None and hers["address"] is None
+
+
+def _stops_told(database, village_id, stops, occurred_at=NOW):
+    envelope = parse_envelope(
+        build_envelope(
+            "village.stops_changed",
+            {"village_id": village_id, "stops": stops},
+            village_id=village_id,
+            source="members",
+            occurred_at=occurred_at,
+        )
+    )
+    with database.unit_of_work() as uow:
+        return claim_and_handle(
+            uow, "orders.on_village_stops_changed", truck_stops.record_village_stops, envelope
+        )
+
+
+def _place(name, latitude=None, longitude=None, commune="Montcalvel"):
+    return {
+        "stop_id": str(uuid.uuid4()),
+        "name": name,
+        "commune": commune,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
+def test_the_trucks_stop_is_at_a_known_place_of_its_village_with_its_time(world):
+    database, bourg, aubin, truck, _orders, _purchase, van, _member = world
+    church = _place("Place de l'église", 45.5031, 1.9402)
+    hall = _place("Parking de la salle des fêtes")
+    elsewhere = _place("Halle du marché", commune="Le Bourg")
+    old = _place("Ancien arrêt")
+    _stops_told(database, truck, [old], occurred_at=NOW - timedelta(hours=2))
+    assert _stops_told(database, truck, [church, hall])
+    # a duplicate, and an older list arriving late, change nothing
+    _stops_told(database, truck, [old], occurred_at=NOW - timedelta(hours=1))
+    _stops_told(database, bourg, [elsewhere])
+    with database.unit_of_work() as uow:
+        assert [s["name"] for s in truck_stops.village_stops(uow, [truck])[truck]] == [
+            "Place de l'église",
+            "Parking de la salle des fêtes",
+        ]
+    base = {"date": DAY.isoformat(), "vehicle_id": van["id"], "village_ids": [bourg, truck]}
+
+    def stop(place_id, village_id=truck, arrives_at="10:30"):
+        return {
+            "village_id": village_id,
+            "place_id": place_id,
+            "arrives_at": arrives_at,
+            "duration_minutes": 45,
+        }
+
+    cases = [
+        ({}, "truck_stops", "Choisissez le lieu et l'heure de l'arrêt du camion à Montcalvel."),
+        ({"truck_stops": [stop(str(uuid.uuid4()))]}, "place_id", "n'est pas un arrêt connu"),
+        (
+            {"truck_stops": [stop(elsewhere["stop_id"])]},
+            "place_id",
+            "Ce lieu est un arrêt de Bourg, pas de Montcalvel.",
+        ),
+        (
+            {"truck_stops": [stop(old["stop_id"])]},  # no longer one of its stops
+            "place_id",
+            "n'est pas un arrêt connu",
+        ),
+        ({"truck_stops": [stop(church["stop_id"], village_id=aubin)]}, "village_id", "desservi"),
+        ({"truck_stops": [stop(church["stop_id"], arrives_at="25:00")]}, "arrives_at", "HH:MM"),
+    ]
+    for extra, field, french in cases:
+        with database.unit_of_work() as uow, pytest.raises(InvalidInput) as bad:
+            rounds.plan_round(uow, bourg, load(RoundInput(), {**base, **extra}), None, now=NOW)
+        errors = bad.value.errors_fr["truck_stops"]
+        said = errors if field == "truck_stops" else errors[0][field]
+        assert french in " ".join(said), (field, bad.value.errors_fr)
+    with database.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Round)) == 0
+    with database.unit_of_work() as uow:
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            load(RoundInput(), {**base, "truck_stops": [stop(church["stop_id"])]}),
+            None,
+            now=NOW,
+        )
+    [at_truck] = [s for s in planned["stops"] if s["kind"] == "truck_stop"]
+    assert at_truck["place_id"] == church["stop_id"]
+    assert (at_truck["place_name"], at_truck["place_commune"]) == (
+        "Place de l'église",
+        "Montcalvel",
+    )
+    assert (at_truck["arrives_at"], at_truck["duration_minutes"]) == ("10:30", 45)
+    assert (at_truck["latitude"], at_truck["longitude"], at_truck["located"]) == (
+        45.5031,
+        1.9402,
+        "place",
+    )
+    # the driver (a volunteer, or a logistics partner's feed) is told where and when
+    [event] = outbox(database, "round.planned")
+    [told] = [s for s in event["payload"]["stops"] if s["kind"] == "truck_stop"]
+    assert (told["place_name"], told["arrives_at"], told["duration_minutes"]) == (
+        "Place de l'église",
+        "10:30",
+        45,
+    )
+    # the concierge of another village sees the truck's public place and time too
+    with database.unit_of_work() as uow:
+        seen = rounds.get_round(uow, planned["id"], [bourg])
+    [seen_truck] = [s for s in seen["stops"] if s["kind"] == "truck_stop"]
+    assert seen_truck["place_name"] == "Place de l'église" and seen_truck["arrives_at"] == "10:30"
+
+
+def test_a_truck_stop_at_a_place_without_coordinates_is_at_the_village_and_old_stops_read(world):
+    database, bourg, _aubin, truck, _orders, _purchase, van, _member = world
+    with database.unit_of_work() as uow:  # a round planned before places: no place, no time
+        before = rounds.plan_round(
+            uow,
+            bourg,
+            load(
+                RoundInput(),
+                {
+                    "date": DAY.isoformat(),
+                    "vehicle_id": van["id"],
+                    "village_ids": [truck],
+                    "supplier_pickups": False,
+                },
+            ),
+            None,
+            now=NOW,
+        )
+    [old] = [s for s in before["stops"] if s["kind"] == "truck_stop"]
+    assert old["place_id"] is None and old["arrives_at"] is None and old["located"] == "village"
+    hall = _place("Parking de la salle des fêtes")
+    _stops_told(database, truck, [hall])
+    with database.unit_of_work() as uow:
+        other = vehicles.create_vehicle(
+            uow,
+            load(
+                VehicleInput(),
+                {
+                    "name": "Camion",
+                    "depot_village_id": bourg,
+                    "capacity": 5,
+                    "driver_member_id": _member,
+                },
+            ),
+        )
+        planned = rounds.plan_round(
+            uow,
+            bourg,
+            load(
+                RoundInput(),
+                {
+                    "date": (DAY + timedelta(days=1)).isoformat(),
+                    "vehicle_id": other["id"],
+                    "village_ids": [truck],
+                    "supplier_pickups": False,
+                    "truck_stops": [
+                        {
+                            "village_id": truck,
+                            "place_id": hall["stop_id"],
+                            "arrives_at": "14:00",
+                            "duration_minutes": 90,
+                        }
+                    ],
+                },
+            ),
+            None,
+            now=NOW,
+        )
+    [at_truck] = [s for s in planned["stops"] if s["kind"] == "truck_stop"]
+    assert at_truck["place_name"] == "Parking de la salle des fêtes"
+    assert (at_truck["latitude"], at_truck["located"]) == (45.5127, "village")
+    with database.unit_of_work() as uow:
+        assert rounds.get_round(uow, before["id"])["stops"][0]["place_name"] is None

@@ -107,6 +107,8 @@ def test_two_villages_orders_become_one_purchase_order_sent_at_the_cutoff(counte
                 "supplier_name": world.cheese["partner_name"],
                 "delivery_date": THURSDAY,
                 "items_count": 6,
+                "grappe_id": None,
+                "villages": {world.village: 3, world.other_village: 3},
             }
         ]
         assert ordering.purchase_orders_for_pickup(uow, THURSDAY + timedelta(days=1)) == []

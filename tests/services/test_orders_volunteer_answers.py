@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backbone.consumer import claim_and_handle
-from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, NotFound
 from backbone.schemas import load
-from services.orders import help_requests, volunteers
+from services.orders import help_requests
 from services.orders.models import KnownMember, KnownVillage
 from services.orders.schemas.help_requests import AnswerInput, AssignInput, HelpRequestInput
+from tests.support.volunteering import volunteer_available
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -23,36 +22,15 @@ SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=PARIS)
 
 
 def _volunteer(database, village, name):
-    volunteer_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-    envelope = parse_envelope(
-        build_envelope(
-            "volunteer.available",
-            {
-                "volunteer_id": volunteer_id,
-                "member_id": member_id,
-                "home_village_id": village,
-                "village_ids": [village],
-                "skills": [{"skill": "bricolage", "level": "confirme"}],
-                "availability": [{"day": "saturday", "start": "09:00", "end": "18:00"}],
-                "max_distance_km": None,
-                "has_licence": True,
-                "has_vehicle": True,
-                "network_visible": False,
-                "active": True,
-            },
-            village_id=village,
-            source="members",
-        )
+    """Free all Saturday, seen by their own village only."""
+    return volunteer_available(
+        database,
+        name,
+        [village],
+        known_since=NOW,
+        slots=(("saturday", "09:00", "18:00"),),
+        network_visible=False,
     )
-    with database.unit_of_work() as uow:
-        claim_and_handle(
-            uow, "orders.on_volunteer_available", volunteers.record_volunteer_available, envelope
-        )
-        uow.session.add(
-            KnownMember(id=member_id, village_id=village, display_name=name, registered_at=NOW)
-        )
-        uow.commit()
-    return volunteer_id, member_id
 
 
 @pytest.fixture

@@ -5,50 +5,31 @@ being offered where it no longer serves; the events service's copy keeps the new
 whatever the order the events arrive in. Over the broker: tests/reliability/test_partner_updated.py;
 the console form: tests/gateway/test_backoffice_pages.py."""
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
 from services.events import read_models as events_facts
 from services.partners import catalogues, offers, partners
-from services.partners.models import KnownVillage
 from services.partners.schemas import CatalogueEntryInput, OfferInput, PartnerInput
 from services.partners.schemas.partners import PartnerUpdateInput
+from tests.support.partners import known_villages
+from tests.support.reliability import outbox
 
 
 def _events(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body)["payload"] for r in rows]
+    return [envelope["payload"] for envelope in outbox(database, type_)]
 
 
 @pytest.fixture
 def producer(service_db):
     """Three villages known to partners; a producer serving the first, with an offer there."""
     database = service_db("partners")
-    villages = [str(uuid.uuid4()) for _ in range(3)]
-    with database.unit_of_work() as uow:
-        for n, village in enumerate(villages):
-            uow.session.add(
-                KnownVillage(
-                    id=village,
-                    slug=f"v{n}",
-                    name=f"Village {n}",
-                    commune="C",
-                    insee_code="19164",
-                    opened_at=datetime.now(UTC),
-                )
-            )
-        uow.commit()
+    villages = known_villages(database, 3)
     with database.unit_of_work() as uow:
         partner = partners.register_partner(
             uow,
@@ -108,6 +89,8 @@ def test_served_villages_change_and_the_others_are_told(producer):
             "kind": "producer",
             "village_ids": sorted(villages[:2]),
             "relationships": ["supplier"],
+            "skills": [],
+            "ended_at": None,
         },
         {
             "partner_id": partner["id"],
@@ -115,6 +98,8 @@ def test_served_villages_change_and_the_others_are_told(producer):
             "kind": "producer",
             "village_ids": [],
             "relationships": ["supplier"],
+            "skills": [],
+            "ended_at": None,
         },
     ]
 

@@ -592,6 +592,35 @@ def test_a_round_reaches_only_its_driver(webhook_world):
         assert _concerned(uow.session, envelope) == {ids["b"]}
 
 
+def test_a_stop_closed_reaches_only_the_partner_driving_the_round(webhook_world):
+    database, villages, ids = webhook_world
+
+    def closed(driver):
+        return parse_envelope(
+            build_envelope(
+                "round.stop_completed",
+                {
+                    "round_id": str(uuid.uuid4()),
+                    "stop_id": str(uuid.uuid4()),
+                    "sequence": 2,
+                    "kind": "hub_drop",
+                    "village_id": villages[0],
+                    "outcome": "done",
+                    "items_count": 6,
+                    "at": T0,
+                    "round_completed": False,
+                    "driver_partner_id": driver,
+                },
+                village_id=villages[0],
+                source="orders",
+            )
+        )
+
+    with database.unit_of_work() as uow:
+        assert _concerned(uow.session, closed(ids["b"])) == {ids["b"]}
+        assert _concerned(uow.session, closed(None)) == set(), "a volunteer drives: no partner"
+
+
 def test_a_parcel_reaches_only_the_partner_who_brought_it(webhook_world):
     database, villages, ids = webhook_world
 

@@ -4,20 +4,16 @@ serves, a shared supplier sold in two villages at two local prices, `catalogue.c
 with the village's whole catalogue by every change (one per village when an offer changes), bad
 input named field by field; and over real RPC, that the typed errors cross as themselves."""
 
-import json
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
 
 from backbone.contracts import parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
 from services.partners import catalogues, offers, partners
-from services.partners.models import KnownVillage
 from services.partners.schemas import (
     AvailabilityInput,
     CatalogueEntryInput,
@@ -29,24 +25,18 @@ from services.partners.schemas import (
 from services.partners.schemas.partners import PartnerUpdateInput
 from services.partners.service import PartnersService
 from tests.support.messages import without_code
+from tests.support.partners import known_villages
+from tests.support.partners import register as register_partner
+from tests.support.reliability import outbox
 
 BIOCOOP_SIRET = "73282932000074"  # a real, Luhn-valid SIRET
 LA_POSTE_SIRET = "35600000000001"  # SIREN 356000000: digits sum to 15, a multiple of 5
 
 
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body) for r in rows]
-
-
 def register(database, **data):
     data.setdefault("kind", "producer")
     data.setdefault("name", f"Partenaire {uuid.uuid4().hex[:6]}")
-    with database.unit_of_work() as uow:
-        return partners.register_partner(uow, load(PartnerInput(), data))["partner"]
+    return register_partner(database, **data)
 
 
 def offer_input(villages, **change):
@@ -72,20 +62,7 @@ def world(service_db):
     producer of the third."""
     database = service_db("partners")
     now = datetime.now(UTC)
-    villages = [str(uuid.uuid4()) for _ in range(3)]
-    with database.unit_of_work() as uow:
-        for n, village in enumerate(villages):
-            uow.session.add(
-                KnownVillage(
-                    id=village,
-                    slug=f"v{n}",
-                    name=f"Village {n}",
-                    commune="C",
-                    insee_code="19164",
-                    opened_at=now,
-                )
-            )
-        uow.commit()
+    villages = known_villages(database, 3, now)
     shared = register(
         database,
         name="GAEC des Trois Fontaines",

@@ -12,18 +12,14 @@ from sqlalchemy import select
 
 from backbone.errors import AuthenticationFailed, InvalidInput, NotFound
 from backbone.schemas import load
-from services.partners import commune_links, funding, partners, removal
-from services.partners.models import CommuneLink, KnownVillage
-from services.partners.schemas import FundingSourceInput, PartnerInput
+from services.partners import commune_links, funding, removal
+from services.partners.models import CommuneLink
+from services.partners.schemas import FundingSourceInput
 from services.partners.schemas.commune_links import CommuneTokenInput
 from services.partners.service import PartnersService
+from tests.support.partners import known_villages, register
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-
-def register(database, **data):
-    with database.unit_of_work() as uow:
-        return partners.register_partner(uow, load(PartnerInput(), data))["partner"]
 
 
 def contract(database, partner_id, village_id):
@@ -51,20 +47,7 @@ def world(service_db):
     """Three villages; a commune funding the first, another funding the second, a producer; the
     first commune declares it serves none (which would be the whole network)."""
     database = service_db("partners")
-    villages = [str(uuid.uuid4()) for _ in range(3)]
-    with database.unit_of_work() as uow:
-        for n, village in enumerate(villages):
-            uow.session.add(
-                KnownVillage(
-                    id=village,
-                    slug=f"v{n}",
-                    name=f"Village {n}",
-                    commune="C",
-                    insee_code="19164",
-                    opened_at=NOW,
-                )
-            )
-        uow.commit()
+    villages = known_villages(database, 3, NOW)
     commune = register(database, name="Commune A", kind="local_authority", village_ids=[])
     other = register(database, name="Commune B", kind="local_authority", village_ids=[villages[1]])
     producer = register(database, name="GAEC", kind="producer", village_ids=villages)

@@ -10,58 +10,30 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
 
 from backbone.contracts import parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.schemas import load
-from backbone.tables import OutboxEvent
-from services.partners import campaigns, catalogues, figures, funding, offers, partners
-from services.partners.models import KnownVillage
+from services.partners import campaigns, catalogues, figures, funding, offers
 from services.partners.schemas import (
     CampaignInput,
     CatalogueEntryInput,
     FundingSourceInput,
     OfferInput,
-    PartnerInput,
     PledgeInput,
 )
 from services.partners.service import PartnersService
+from tests.support.partners import known_villages, register
+from tests.support.reliability import outbox
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body) for r in rows]
-
-
-def register(database, **data):
-    with database.unit_of_work() as uow:
-        return partners.register_partner(uow, load(PartnerInput(), data))["partner"]
 
 
 @pytest.fixture
 def world(service_db):
     """Two known villages; a commune (local authority) of the first; a shared supplier of both."""
     database = service_db("partners")
-    villages = [str(uuid.uuid4()) for _ in range(2)]
-    with database.unit_of_work() as uow:
-        for n, village in enumerate(villages):
-            uow.session.add(
-                KnownVillage(
-                    id=village,
-                    slug=f"v{n}",
-                    name=f"Village {n}",
-                    commune="C",
-                    insee_code="19164",
-                    opened_at=NOW,
-                )
-            )
-        uow.commit()
+    villages = known_villages(database, 2, NOW)
     commune = register(
         database,
         name="Commune de Saint-Aubin",
@@ -476,12 +448,10 @@ def test_campaign_errors_cross_rpc(container_factory, nameko_config, world):
         with pytest.raises(InvalidInput):
             rpc.add_funding_source(contract(villages[0], supplier["id"]))
         assert [c["id"] for c in rpc.list_campaigns([villages[0]])] == [cid]
-        assert (
-            rpc.village_figures("2026-01-01", "2028-12-31", [villages[0]])["figures"][villages[0]][
-                "funding_total_cents"
-            ]
-            == 0
-        )
+        # the funded campaign became a funding source of its village
+        figures = rpc.village_figures("2026-01-01", "2028-12-31", [villages[0]])["figures"]
+        assert figures[villages[0]]["funding_total_cents"] == 1000
+        assert figures[villages[0]]["funding_crowdfunding_cents"] == 1000
 
 
 def test_each_pledge_is_announced_and_a_closing_names_the_members_who_pledged(world):

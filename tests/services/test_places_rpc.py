@@ -1,6 +1,8 @@
 """Places over real RPC (SQLite and PostgreSQL): a village's details, its guarded status lifecycle
 and its event, opening hours with exceptions, truck stops, and "open now / next opening"."""
 
+import json
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
@@ -45,6 +47,14 @@ def _count(database, model, *where):
 
 def _events(database, type_):
     return _count(database, OutboxEvent, OutboxEvent.type == type_)
+
+
+def _payloads(database, type_):
+    with database.unit_of_work() as uow:
+        bodies = uow.session.scalars(
+            select(OutboxEvent.body).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
+        )
+        return [json.loads(body)["payload"] for body in bodies]
 
 
 def test_a_village_has_an_address_coordinates_and_services(members):
@@ -255,6 +265,26 @@ def test_the_stops_of_a_truck_have_their_own_times_and_closures_apply(members):
     ]
     rpc.remove_stop(truck["id"], hamlet["id"])
     assert _count(database, VillageStop) == 1 and _count(database, OpeningSlot) == 1
+    # each change told with every stop of the truck (orders plans its rounds' truck stops with them)
+    told = _payloads(database, "village.stops_changed")
+    assert [[s["name"] for s in p["stops"]] for p in told] == [
+        ["Place de l'église"],
+        ["Place de l'église", "Hameau des Bordes"],
+        ["Place de l'église", "Hameau des Bordes"],
+        ["Place de l'église"],
+    ]
+    assert told[-1] == {
+        "village_id": truck["id"],
+        "stops": [
+            {
+                "stop_id": church["id"],
+                "name": "Place de l'église",
+                "commune": "Montcalvel",
+                "latitude": 45.5,
+                "longitude": 1.9,
+            }
+        ],
+    }
     with pytest.raises(NotFound):
         rpc.remove_stop(fixed["id"], church["id"])  # another village's stop
     with pytest.raises(InvalidInput) as err:
@@ -263,3 +293,35 @@ def test_the_stops_of_a_truck_have_their_own_times_and_closures_apply(members):
     with pytest.raises(InvalidInput) as err:
         rpc.opening_status(truck["id"], "2025-06-03T10:00:00")  # naive
     assert set(err.value.errors) == {"at"}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_tellings_of_a_villages_stops_wait_for_each_other_and_never_deadlock(service_db):
+    """Each telling of a village's stops locks its row first (FOR NO KEY UPDATE): two stops added
+    at the same time do not deadlock (a stop inserted holds a KEY SHARE lock on its village,
+    which FOR UPDATE would wait for), and the second telling waits for the first to commit, so
+    the list told last is read last."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from backbone.schemas import load
+    from services.members import villages
+    from services.members.schemas import VillageInput
+
+    database = service_db("members")
+    with database.unit_of_work() as uow:
+        truck = villages.open_village(uow, load(VillageInput(), TRUCK))
+    with database.unit_of_work() as first, database.unit_of_work() as second:
+        for uow, name in ((first, "Place de l'église"), (second, "Hameau des Bordes")):
+            uow.session.add(VillageStop(village_id=truck["id"], name=name, commune="Montcalvel"))
+            uow.session.flush()  # both inserted, each holding a KEY SHARE lock on the village
+        first.session.execute(text("SET lock_timeout = '2s'"))
+        villages._tell_stops(first, truck["id"])  # not held up by the other's insert
+        second.session.execute(text("SET lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            villages._tell_stops(second, truck["id"])  # waits for the first telling's commit
+        second.rollback()
+        first.commit()
+    assert [
+        [s["name"] for s in p["stops"]] for p in _payloads(database, "village.stops_changed")
+    ] == [["Place de l'église"]]

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from backbone.consumer import claim_and_handle
 from backbone.contracts import build_envelope, parse_envelope
 from backbone.errors import Conflict, InvalidInput, NotFound
-from backbone.tables import OutboxEvent
 from services.members import skills_map, time_bank
 from services.members.models import TimeBankEntry, Volunteer
 from services.members.service import MembersService
 from tests.support.members import add_member, add_village
+from tests.support.reliability import outbox
 
 
 def count(database, model, *where):
@@ -28,14 +28,6 @@ def count(database, model, *where):
         for clause in where:
             query = query.where(clause)
         return uow.session.scalar(query)
-
-
-def outbox(database, type_):
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)
-        )
-        return [json.loads(r.body) for r in rows]
 
 
 @pytest.fixture
@@ -369,6 +361,33 @@ def test_the_time_bank_credits_each_source_once(network):
     assert by_key[(a, "2026-12")]["minutes"] == 30
     assert by_key[(b, None)]["minutes"] == 180 and by_key[(b, None)]["volunteers"] == 2
     assert [(t["month"], t["minutes"]) for t in november] == [("2026-11", 90)]
+
+
+def test_a_roll_call_sent_later_credits_the_day_it_was_taken(network):
+    """Taken offline on 30 November and sent on 2 December: the hours count in November."""
+    database, (a, _b, _c), member_id = network
+    taken = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    sent_later = parse_envelope(
+        build_envelope(
+            "animation.attended",
+            {
+                "animation_id": str(uuid.uuid4()),
+                "village_id": a,
+                "volunteers": [{"member_id": member_id, "role": "accueil", "minutes": 45}],
+                "attended_at": taken,
+            },
+            village_id=a,
+            source="events",
+            occurred_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+        )
+    )
+    with database.unit_of_work() as uow:
+        claim_and_handle(
+            uow, "members.on_animation_attended", time_bank.credit_animation, sent_later
+        )
+    with database.unit_of_work() as uow:
+        by_month = {t["month"]: t["minutes"] for t in time_bank.totals(uow, [a]) if t["month"]}
+    assert by_month == {"2026-11": 45}
 
 
 def test_invalid_animation_events_are_refused_by_their_contract():

@@ -53,3 +53,9 @@ class FakeCommunePartners(FakePartners):
     @rpc
     def revoke_commune_link(self, partner_id):
         return {"revoked": int(LINKS.pop(partner_id, None) is not None)}
+
+    @rpc
+    def commune_invoices(self, partner_id):
+        """No invoice issued yet (the money's own tests issue them: tests/gateway/
+        test_money_pages.py)."""
+        return []

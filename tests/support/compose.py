@@ -89,6 +89,26 @@ SECRETS = {
 }
 
 
+# deploy/compose.cluster.yml's own: the Erlang cookie its three RabbitMQ nodes share
+CLUSTER_SECRETS = {**SECRETS, "RABBITMQ_ERLANG_COOKIE": "cluster-c00kie"}
+CLUSTER_FILE = ROOT / "deploy" / "compose.cluster.yml"
+
+
+def merged(base, override):
+    """Compose's merge of an override file (`-f base -f override`): mappings key by key,
+    volumes by their mount point, other lists and values replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            if key == "volumes" and isinstance(value, list) and isinstance(base.get(key), list):
+                targets = {v.split(":")[1]: v for v in base[key] + value}
+                out[key] = list(targets.values())
+            else:
+                out[key] = merged(base[key], value) if key in base else value
+        return out
+    return override
+
+
 def environment(service: dict) -> dict:
     env = service.get("environment") or {}
     if isinstance(env, list):

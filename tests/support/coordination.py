@@ -134,8 +134,10 @@ class FakeOrders:
         ]  # as figures.sales_by_partner_table sends them
         return {
             "villages": [village for village, _partner, _cents in sold],
+            "rows_per_village": [1 for _sold in sold],
             "partners": [["p001", "Fromagerie du Causse"], ["p002", "Boulangerie Martin"]],
-            "sales": [[n, partner, cents] for n, (_v, partner, cents) in enumerate(sold)],
+            "partner": [partner for _village, partner, _cents in sold],
+            "sales_cents": [cents for _village, _partner, cents in sold],
         }
 
     @rpc

@@ -23,9 +23,22 @@ VILLAGES = [
 
 
 class FakeMembers:
-    """What the coordinator's pages ask members: the villages' names; no volunteer shared."""
+    """What the coordinator's pages ask members: the villages' names; no volunteer shared, no
+    grappe; the itinerant villages a test sets in `trucks` ({"id", "name", "stops"}), with their
+    truck's stops."""
 
     name = "members"
+    trucks: list = []
+
+    @rpc
+    def list_villages(self, village_ids=None, window=None):
+        return [{**v, "kind": "fixed"} for v in VILLAGES] + [
+            {"id": t["id"], "name": t["name"], "kind": "itinerant"} for t in self.trucks
+        ]
+
+    @rpc
+    def list_stops(self, village_id):
+        return next((t["stops"] for t in self.trucks if t["id"] == village_id), [])
 
     @rpc
     def village_names(self, village_ids=None):
@@ -33,6 +46,10 @@ class FakeMembers:
 
     @rpc
     def list_volunteers(self, village_ids=None, filters=None, window=None):
+        return []
+
+    @rpc
+    def list_grappes(self):
         return []
 
 

@@ -77,8 +77,40 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """The end-to-end tests' network (their assertions count on the demo data as loaded)."""
+    """The end-to-end tests' network (their assertions count on the demo data as loaded), one per
+    xdist worker that runs any of them (tests/conftest.py, STARTED_PER_WORKER): each in a vhost,
+    data folder, port and secret of its own."""
     yield from run_network(tmp_path_factory, "stack")
+
+
+def call(stack, method, path, headers, body=None, expected=200, timeout=10):
+    """The JSON answer of one API call, whose status must be `expected` (one or a tuple)."""
+    response = requests.request(
+        method, stack.url(path), headers=headers, json=body, timeout=timeout
+    )
+    statuses = expected if isinstance(expected, tuple) else (expected,)
+    assert response.status_code in statuses, response.text
+    return response.json()
+
+
+def get(stack, path, headers):
+    return call(stack, "GET", path, headers)
+
+
+def post(stack, path, headers, body, expected=(200, 201)):
+    return call(stack, "POST", path, headers, body, expected)
+
+
+def wait_until(predicate, timeout=30.0, pause=0.1):
+    """`predicate()` once it is truthy (what the network does after an answer: an event through
+    the broker, a notice sent); an AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(pause)
+    raise AssertionError("condition not met in time")
 
 
 def run_network(tmp_path_factory, name: str):

@@ -14,6 +14,7 @@ from backbone.schemas import load
 from services.members.schemas.people import normalise_name
 from services.orders.schemas.parcels import HandOverInput, ParcelInput, ParcelReturnInput
 from services.orders.schemas.rounds import StopOutcomeInput
+from tests.support.console_standins import StaffMembers
 
 VILLAGE, OTHER = "v-bourg", "v-autre"
 PEOPLE_COUNT = 720
@@ -116,18 +117,12 @@ def _here(village_ids):
         raise NotFound("parcel", "p-1")
 
 
-class FakeMembers:
-    name = "members"
-
+class FakeMembers(StaffMembers):
     @rpc
     def get_village(self, village_id):
         if village_id not in (VILLAGE, OTHER):
             raise NotFound("village", village_id)
         return {"id": village_id, "name": "Bourg" if village_id == VILLAGE else "Autre"}
-
-    @rpc
-    def staff_session_state(self, account_id):
-        return {"active": True, "session_version": 0, "revoked": []}
 
     @rpc
     def get_member(self, village_id, member_id):

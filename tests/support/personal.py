@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
@@ -14,18 +13,10 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from tests.support.network import wait_until
+
 PARIS = ZoneInfo("Europe/Paris")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def wait_until(predicate, timeout=60.0, pause=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(pause)
-    raise AssertionError("condition not met in time")
 
 
 def new_member(stack, village_id, headers, **extra) -> tuple[str, str]:
@@ -68,20 +59,30 @@ def propose_help(stack, village_id, headers, requester_id, volunteer_id, skill="
     them (volunteer.available); its id."""
     day = datetime.now(UTC).astimezone(PARIS).date() + timedelta(days=7)
     starts = datetime.combine(day, clock(10), PARIS)
-    created = requests.post(
-        stack.url(f"/api/villages/{village_id}/help-requests"),
-        headers=headers,
-        timeout=10,
-        json={
-            "idempotency_key": uuid.uuid4().hex,
-            "requester_member_id": requester_id,
-            "skill": skill,
-            "place": "2 place de l'Église",
-            "description": "Monter une étagère",
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=2)).isoformat(),
-        },
-    )
+    body = {
+        "idempotency_key": uuid.uuid4().hex,
+        "requester_member_id": requester_id,
+        "skill": skill,
+        "place": "2 place de l'Église",
+        "description": "Monter une étagère",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+    }
+
+    def asked():
+        """Sent again (same key) until orders knows the inhabitant just registered
+        (member.registered): refused before, naming requester_member_id."""
+        response = requests.post(
+            stack.url(f"/api/villages/{village_id}/help-requests"),
+            headers=headers,
+            timeout=10,
+            json=body,
+        )
+        fields = response.json().get("error", {}).get("fields", {})
+        unknown = response.status_code == 400 and "requester_member_id" in fields
+        return None if unknown else [response]  # in a list: a 4xx Response is falsy
+
+    (created,) = wait_until(asked, timeout=60)
     assert created.status_code == 201, created.text
     path = f"/api/villages/{village_id}/help-requests/{created.json()['id']}"
 
@@ -94,7 +95,7 @@ def propose_help(stack, village_id, headers, requester_id, volunteer_id, skill="
         )
         return response.json() if response.status_code == 200 else None
 
-    return wait_until(assigned)["id"]
+    return wait_until(assigned, timeout=60)["id"]
 
 
 def ask_link(session: requests.Session, stack, contact: str) -> requests.Response:

@@ -50,6 +50,15 @@ def outbox_rows(database) -> list:
         return conn.execute(select(OutboxEvent).order_by(OutboxEvent.id)).all()
 
 
+def outbox(database, type_: str | None = None) -> list[dict]:
+    """The envelopes in the outbox (of one type), in the order they were written."""
+    with database.unit_of_work() as uow:
+        query = select(OutboxEvent).order_by(OutboxEvent.id)
+        if type_:
+            query = query.where(OutboxEvent.type == type_)
+        return [json.loads(row.body) for row in uow.session.scalars(query)]
+
+
 def inbox_count(database, consumer: str | None = None) -> int:
     return count(database, InboxEntry, *([InboxEntry.consumer == consumer] if consumer else []))
 

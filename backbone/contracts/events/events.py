@@ -66,6 +66,15 @@ class AnimationAttendedV1(Schema):
             "people who came without registering; null when not counted."
         },
     )
+    attended_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "When attendance was taken (UTC): the time it happened, also when "
+            "the counter recorded it offline and sent it later; null from older publishers "
+            "(then the envelope's occurred_at)."
+        },
+    )
 
     @validates_schema
     def each_volunteer_once(self, data, **_kwargs):

@@ -257,6 +257,19 @@ MEMBER_CONSENT_PURPOSES = ("contact", "share_with_network", "photos", "newslette
     "member back.",
 )
 class MemberUpdatedV1(MemberRegisteredV1):
+    # added within v1 (optional, null when not told): where the home is, for home deliveries
+    latitude = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=-90, max=90),
+        metadata={"description": "The home's latitude, when entered or imported (rounds)."},
+    )
+    longitude = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=-180, max=180),
+        metadata={"description": "The home's longitude, with the latitude."},
+    )
     address = fields.String(
         required=True,
         allow_none=True,
@@ -342,3 +355,95 @@ class SkillRenamedV1(SkillV1):
 )
 class SkillRetiredV1(SkillV1):
     pass
+
+
+# --- grappes: villages that pool their supplier orders and their rounds ------------------------
+
+
+class GrappeV1(Schema):
+    grappe_id = fields.String(required=True, metadata={"description": "Id of the grappe (UUID)."})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=120),
+        metadata={"description": "Its name, as the coordinator gave it."},
+    )
+    village_ids = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=2),
+        metadata={"description": "The villages of the grappe (two at least)."},
+    )
+    supplier_partner_ids = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "The shared suppliers whose orders the grappe pools: one purchase "
+            "order per supplier, delivery day and grappe."
+        },
+    )
+    depot_village_id = fields.String(
+        required=True, metadata={"description": "The village of the grappe where goods arrive."}
+    )
+    depot_place = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Where in that village (a barn, the hall's back door), if said."},
+    )
+
+
+@registry.register(
+    "grappe.created",
+    1,
+    publisher="members",
+    village_scoped=False,
+    description="The coordinator gathered villages in a grappe: they pool the orders of its shared "
+    "suppliers and the goods arrive at its depot.",
+)
+class GrappeCreatedV1(GrappeV1):
+    pass
+
+
+@registry.register(
+    "grappe.updated",
+    1,
+    publisher="members",
+    village_scoped=False,
+    description="A grappe changed (name, villages, shared suppliers or depot): its whole "
+    "description; the latest by `occurred_at` wins. Purchase orders already open stay as they are.",
+)
+class GrappeUpdatedV1(GrappeV1):
+    pass
+
+
+# --- the stops of an itinerant village's truck (« Horaires et lieux ») -------------------------
+
+
+class VillageStopV1(Schema):
+    stop_id = fields.String(required=True, metadata={"description": "Id of the stop (UUID)."})
+    name = fields.String(
+        required=True, metadata={"description": "Where the truck parks (« Place de l'église »)."}
+    )
+    commune = fields.String(required=True, metadata={"description": "Commune of the stop."})
+    latitude = fields.Float(
+        required=True, allow_none=True, metadata={"description": "Latitude (WGS 84), if known."}
+    )
+    longitude = fields.Float(
+        required=True, allow_none=True, metadata={"description": "Longitude (WGS 84), if known."}
+    )
+
+
+@registry.register(
+    "village.stops_changed",
+    1,
+    publisher="members",
+    description="The stops of an itinerant village's truck changed (one added, moved, renamed or "
+    "removed): every stop of the village, in the order the concierge keeps them. Readers keep the "
+    "newest list by `occurred_at` (a round's truck stop names one of them).",
+)
+class VillageStopsChangedV1(Schema):
+    village_id = fields.String(required=True, metadata={"description": "The itinerant village."})
+    stops = fields.List(
+        fields.Nested(VillageStopV1),
+        required=True,
+        metadata={"description": "Every stop of its truck (none: the truck has no stop left)."},
+    )

@@ -6,6 +6,7 @@ them with `uow.record_event(...)` in the unit of work that changes the help requ
 from marshmallow import fields, validate
 
 from backbone.contracts.events.members import SKILL_CODE
+from backbone.contracts.events.partners import HHMM
 from backbone.contracts.registry import registry
 from backbone.schemas import Schema
 
@@ -90,7 +91,10 @@ class HelpRequestCompletedV1(Schema):
 
 # --- rounds (tournées mutualisées): services/orders/rounds.py -------------------------------------
 
-ROUND_STOP_KINDS = ("home_delivery", "truck_stop", "supplier_pickup")
+# hub_drop: a village's share of a pooled supplier order, left at its hub (added within v1: the
+# stop kinds are an open list a reader shows as it can)
+ROUND_STOP_KINDS = ("home_delivery", "truck_stop", "supplier_pickup", "hub_drop")
+ROUND_STOP_OUTCOMES = ("done", "missed")
 
 
 class RoundStopV1(Schema):
@@ -105,7 +109,17 @@ class RoundStopV1(Schema):
         required=True,
         validate=validate.OneOf(ROUND_STOP_KINDS),
         metadata={
-            "description": "home_delivery, truck_stop (itinerant village) or supplier_pickup."
+            "description": "home_delivery, truck_stop (itinerant village), supplier_pickup or "
+            "hub_drop (a village's share of a pooled supplier order, left at its hub)."
+        },
+    )
+    trip = fields.Integer(
+        load_default=1,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The trip from the depot this stop belongs to (several when the load "
+            "exceeds the vehicle's capacity)."
         },
     )
     village_id = fields.String(
@@ -121,7 +135,10 @@ class RoundStopV1(Schema):
     purchase_order_id = fields.String(
         load_default=None,
         allow_none=True,
-        metadata={"description": "The supplier order picked up (supplier_pickup)."},
+        metadata={
+            "description": "The pooled supplier order picked up (supplier_pickup) or whose share "
+            "is dropped (hub_drop)."
+        },
     )
     supplier_name = fields.String(
         load_default=None,
@@ -139,6 +156,29 @@ class RoundStopV1(Schema):
         strict=True,
         validate=validate.Range(min=0),
         metadata={"description": "Crates or parcels loaded for this stop."},
+    )
+    # added within v1 (optional, null when not told: a truck stop planned before places, or
+    # another kind of stop): where and when the truck parks in an itinerant village
+    place_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "truck_stop: the village's place where the truck parks."},
+    )
+    place_commune = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "truck_stop: its commune."}
+    )
+    arrives_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=HHMM,
+        metadata={"description": "truck_stop: planned arrival, local time (Europe/Paris) HH:MM."},
+    )
+    duration_minutes = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "truck_stop: how long the truck stays, in minutes."},
     )
 
 
@@ -164,7 +204,9 @@ class RoundPlannedV1(Schema):
         required=True,
         strict=True,
         validate=validate.Range(min=0),
-        metadata={"description": "Crates/parcels loaded (never above capacity)."},
+        metadata={
+            "description": "Crates/parcels loaded, every trip together (each trip within capacity)."
+        },
     )
     driver_member_id = fields.String(
         load_default=None,
@@ -184,6 +226,47 @@ class RoundPlannedV1(Schema):
     )
     stops = fields.List(
         fields.Nested(RoundStopV1), required=True, metadata={"description": "Stops, in order."}
+    )
+
+
+@registry.register(
+    "round.stop_completed",
+    1,
+    publisher="orders",
+    description="A stop of a round was done or missed, as the driver or the hub's concierge "
+    "followed it: the counters of its village see it at once, the driving partner is told. No "
+    "member data.",
+)
+class RoundStopCompletedV1(Schema):
+    round_id = fields.String(required=True, metadata={"description": "Id of the round (UUID)."})
+    stop_id = fields.String(required=True, metadata={"description": "Id of the stop (UUID)."})
+    sequence = fields.Integer(
+        required=True, strict=True, metadata={"description": "Its position along the way."}
+    )
+    kind = fields.String(
+        required=True, validate=validate.OneOf(ROUND_STOP_KINDS), metadata={"description": "Kind."}
+    )
+    village_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Village of the stop (null for a supplier pick-up)."},
+    )
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(ROUND_STOP_OUTCOMES),
+        metadata={"description": "done or missed."},
+    )
+    items_count = fields.Integer(
+        required=True, strict=True, metadata={"description": "Crates or parcels of the stop."}
+    )
+    at = fields.AwareDateTime(required=True, metadata={"description": "When (UTC)."})
+    round_completed = fields.Boolean(
+        required=True, metadata={"description": "True when it was the round's last stop to do."}
+    )
+    driver_partner_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The logistics partner driving the round, if a partner does."},
     )
 
 
@@ -253,6 +336,13 @@ class OrderEventV1(Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": "Why (cancelled or refused orders)."},
+    )
+    # optional, so version 1 stays compatible: a line its supplier refused after the order was
+    # placed drops out of what the hub sold (producers' statements: partners/consignment.py)
+    refused_line_ids = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "Lines refused by their supplier (they are not sold)."},
     )
     occurred_at = fields.AwareDateTime(
         required=True, metadata={"description": "When the change happened (UTC)."}
@@ -478,6 +568,15 @@ class PurchaseOrderSentV1(Schema):
     delivery_date = fields.Date(
         required=True, metadata={"description": "Delivery day of the cycle."}
     )
+    # added without a new version: optional, readers of the first shape ignore it
+    grappe_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The grappe whose villages pool this order (its depot receives the "
+            "goods); null: the villages in no grappe for this supplier."
+        },
+    )
     cutoff_at = fields.AwareDateTime(
         required=True, metadata={"description": "Cut-off of the cycle (UTC)."}
     )
@@ -601,3 +700,48 @@ class VolunteerBookingV1(Schema):
 )
 class HelpRequestVolunteerBookingV1(VolunteerBookingV1):
     pass
+
+
+ASKED_THEMES = (
+    "commerce",
+    "sante",
+    "mobilite",
+    "numerique",
+    "services_publics",
+    "animation",
+    "aide_domicile",
+    "autre",
+)  # the suggestions' categories (services/events/schemas.py, CATEGORY_LABELS)
+
+
+@registry.register(
+    "item.asked",
+    1,
+    publisher="orders",
+    description="At a counter, an inhabitant asked for an item the village's catalogue does not "
+    "offer. Demand signal for the network (what to source next); never names the inhabitant.",
+)
+class ItemAskedV1(Schema):
+    asked_id = fields.String(
+        required=True, metadata={"description": "Id of the request noted (UUID)."}
+    )
+    village_id = fields.String(
+        required=True, metadata={"description": "Village whose counter was asked."}
+    )
+    item = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "What was asked for, as the concierge wrote it."},
+    )
+    theme = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(ASKED_THEMES),
+        metadata={
+            "description": "Its theme if the concierge gave one: commerce, sante, mobilite, "
+            "numerique, services_publics, animation, aide_domicile or autre."
+        },
+    )
+    asked_at = fields.AwareDateTime(
+        required=True, metadata={"description": "When it was asked (UTC)."}
+    )

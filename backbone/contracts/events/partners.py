@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from backbone.contracts.events.members import SKILL_CODE
 from backbone.contracts.registry import registry
 from backbone.messages import msg
 from backbone.schemas import Schema
@@ -25,6 +26,16 @@ class PartnerJoinedV1(Schema):
         required=True,
         metadata={"description": "Villages it serves; empty means the whole network."},
     )
+    # added within v1 (optional, empty when not told): a service structure's or an artisan's
+    # skills count as supply on the skills map where it serves
+    skills = fields.List(
+        fields.String(validate=SKILL_CODE),
+        load_default=list,
+        metadata={
+            "description": "Codes of the network's skills its services offer (jardinage, "
+            "plomberie…), as help requests name them."
+        },
+    )
 
 
 @registry.register(
@@ -35,13 +46,26 @@ class PartnerJoinedV1(Schema):
     description="A partner's description changed (the villages it serves, its relationships): "
     "the whole description, as `partner.joined` gives it and more, so that a reader that missed "
     "the joining can still record it. Its contact people stay in the partners service. Readers "
-    "keep the latest by `occurred_at`.",
+    "keep the latest by `occurred_at`. The end of a partnership is told by it too (`ended_at` "
+    "set): from then on the partner supplies nothing, and every later description still says it "
+    "ended.",
 )
 class PartnerUpdatedV1(PartnerJoinedV1):
     relationships = fields.List(
         fields.String(),
         required=True,
         metadata={"description": "supplier, logistics, client, funder, co_organiser."},
+    )
+    # added within v1 (optional, null when not told: an event written before it reads back as a
+    # partner still active): the end of the partnership is part of the description, so that the
+    # latest description by `occurred_at` says it and an older one arriving late cannot undo it
+    ended_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "When the partnership ended (UTC); null while it lasts. An ended "
+            "partner serves no village any more: its skills and offers count as supply nowhere."
+        },
     )
 
 

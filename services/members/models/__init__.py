@@ -3,7 +3,9 @@ on `Base.metadata` (what Alembic compares against)."""
 
 from services.members.models.accounts import RevokedSession, SignInThrottle, StaffAccount
 from services.members.models.base import Base
+from services.members.models.grappes import Grappe, KnownPartner
 from services.members.models.notices import Notice, WaitingParcel
+from services.members.models.offline import OfflineAction
 from services.members.models.people import Consent, Member, MemberTag
 from services.members.models.personal import PersonalLink, PersonalSession
 from services.members.models.villages import (

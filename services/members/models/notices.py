@@ -38,6 +38,9 @@ class Notice(Base):
         ForeignKey("members.id"), index=True, nullable=True
     )
     account_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    # an e-mail to the address typed for it (the till's receipt: the buyer need not be a member);
+    # emptied once the e-mail is sent or given up
+    address: Mapped[str | None] = mapped_column(String(254), nullable=True)
     source_type: Mapped[str] = mapped_column(String(60))  # animation.cancelled
     # the animation's id; a reminder adds its step: "<parcel id>/3"
     source_ref: Mapped[str] = mapped_column(String(80))

@@ -5,7 +5,7 @@ sets `erased_at` (the row stays so that history — orders, hours — still poin
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backbone.clock import utcnow
@@ -27,6 +27,9 @@ class Member(Base):
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164, "+33145678901"
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # where the home is, when entered or imported: home deliveries stop there, not at the village
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     postcode: Mapped[str | None] = mapped_column(String(5), nullable=True)
     city: Mapped[str | None] = mapped_column(String(120), nullable=True)
     preferred_channel: Mapped[str] = mapped_column(String(20), default="phone")

@@ -26,6 +26,7 @@ NOTICE_SOURCES = {
     "staff.account_created": "compte de la console créé",
     "staff.password_reset": "mot de passe réinitialisé",
     "member.sign_in_link": "lien de connexion à l'espace personnel",
+    "sale.receipt_requested": "ticket de caisse par e-mail",
 }
 # what became of a notice, in the delivery log
 DELIVERY_OUTCOMES = {
@@ -113,9 +114,14 @@ class DeliveryLogOutput(Schema):
     """One line of a village's delivery log: what was sent, failed or parked, and why."""
 
     notice_id = fields.String()
-    member_id = fields.String()
+    member_id = fields.String(
+        allow_none=True, metadata={"description": "null: a till receipt's walk-in buyer."}
+    )
     display_name = fields.String(allow_none=True)
     source_type = fields.String()
+    source_ref = fields.String(
+        allow_none=True, metadata={"description": "What it is about (a till receipt: the sale)."}
+    )
     source_label = fields.String(metadata={"description": "What it told, in French."})
     channel = fields.String()
     channel_label = fields.String()

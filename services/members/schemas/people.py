@@ -3,13 +3,13 @@ counter relies on: phone numbers to E.164 (`phonenumbers`), names to a searchabl
 
 import re
 import unicodedata
-from datetime import date
 
 import phonenumbers
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import MEMBER_SERVICE_TAGS
 from backbone.messages import msg
+from backbone.offline_actions import occurred_at_field
 from backbone.schemas import Schema
 from services.members.schemas.villages import POSTCODE
 
@@ -106,12 +106,23 @@ class _MemberFields(Schema):
     address = _optional_text(200)
     postcode = fields.String(allow_none=True, validate=POSTCODE)
     city = _optional_text(120)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
     tags = fields.List(fields.String(validate=validate.OneOf(tuple(TAGS))))
     preferred_channel = fields.String(validate=validate.OneOf(tuple(CHANNELS)))
     joined_on = fields.Date()
     fee_cents = fields.Integer(validate=validate.Range(min=0, max=100000))
     renewal_on = fields.Date(allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _both_coordinates(self, data, **_kwargs):
+        """A home's position is both its latitude and its longitude, or neither."""
+        if ("latitude" in data or "longitude" in data) and (data.get("latitude") is None) != (
+            data.get("longitude") is None
+        ):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            raise ValidationError(msg("coordinates_together"), missing)
 
     @validates_schema
     def coherent(self, data, partial=None, **_kwargs):
@@ -145,16 +156,37 @@ class MemberInput(_MemberFields):
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     postcode = fields.String(load_default=None, allow_none=True, validate=POSTCODE)
     city = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    latitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90)
+    )
+    longitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
+    )
     tags = fields.List(fields.String(validate=validate.OneOf(tuple(TAGS))), load_default=list)
     preferred_channel = fields.String(
         load_default="phone", validate=validate.OneOf(tuple(CHANNELS))
     )
-    joined_on = fields.Date(load_default=date.today)
+    joined_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Default: the day of `occurred_at`, else today (Paris)."},
+    )
     fee_cents = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100000))
     renewal_on = fields.Date(load_default=None, allow_none=True)
     consents = fields.List(
         fields.String(validate=validate.OneOf(tuple(CONSENT_PURPOSES))), load_default=list
     )
+    idempotency_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=8, max=80),
+        metadata={
+            "description": "Optional; chosen by the caller once per registration (e.g. a UUID "
+            "made when the form opens): the same key sent again answers the same member, never "
+            "a second one."
+        },
+    )
+    occurred_at = occurred_at_field()
 
     @validates_schema
     def reachable(self, data, **_kwargs):
@@ -206,6 +238,8 @@ class MemberOutput(Schema):
     address = fields.String(allow_none=True)
     postcode = fields.String(allow_none=True)
     city = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
     tags = fields.List(fields.String())
     preferred_channel = fields.String()
     joined_on = fields.Date()

@@ -258,7 +258,10 @@ class SkillSupplyOutput(Schema):
     levels = fields.Dict(keys=fields.String(), values=fields.Integer())
     partners = fields.List(
         fields.Dict(),
-        metadata={"description": "Partners' services (a hook: partners publish none)."},
+        metadata={
+            "description": "Partners of a service kind offering the skill where they serve "
+            "({partner_id, name, kind})."
+        },
     )
 
 

@@ -36,6 +36,9 @@ class DailyVillage(Base):
     sales_cents: Mapped[int] = mapped_column(BigInteger)
     parcels_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     parcels_handed_over: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    till_sales: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    solidarity_sales: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    solidarity_sales_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DailyParcelSender(Base):
@@ -99,6 +102,9 @@ class MonthlyVillage(Base):
     sales_cents: Mapped[int] = mapped_column(BigInteger)
     parcels_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     parcels_handed_over: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    till_sales: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    solidarity_sales: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    solidarity_sales_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class MonthlyPartnerSales(Base):

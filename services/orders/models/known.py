@@ -58,3 +58,30 @@ class KnownVolunteer(Base):
 class VolunteerBooking(VolunteerBookingColumns, Base):
     """The animation roles holding a volunteer's time (`animation.volunteer_booking`): a coup de
     main never overlaps one (backbone/volunteer_bookings.py)."""
+
+
+class KnownGrappe(Base):
+    """A grappe as orders needs it to pool supplier orders (from `grappe.created` and
+    `grappe.updated`, the latest by `occurred_at` wins)."""
+
+    __tablename__ = "known_grappes"
+
+    grappe_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    village_ids: Mapped[list] = mapped_column(JSON)
+    supplier_partner_ids: Mapped[list] = mapped_column(JSON)
+    depot_village_id: Mapped[str] = mapped_column(String(36))
+    depot_place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnownVillageStops(Base):
+    """The stops of an itinerant village's truck as rounds need them (from
+    `village.stops_changed`, the newest list by `occurred_at` wins): [{"stop_id", "name",
+    "commune", "latitude", "longitude"}]. A round's truck stop names one of them."""
+
+    __tablename__ = "known_village_stops"
+
+    village_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stops: Mapped[list] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -52,6 +52,9 @@ class Order(Base):
     delivery_date: Mapped[date] = mapped_column(Date, index=True)
     delivery_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     truck_stop: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # the village's stop it names (`known_village_stops`); null for an order placed before, or in a
+    # village whose stops orders was not told: `truck_stop` is then the text typed
+    truck_stop_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     locker_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     locker_compartment: Mapped[str | None] = mapped_column(String(40), nullable=True)
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -100,6 +103,7 @@ class Order(Base):
             "partner_ids": sorted({line.partner_id for line in self.lines}),
             "total_cents": self.total_cents,
             "reason": self.reason,
+            "refused_line_ids": sorted(line.id for line in self.lines if line.status == "refused"),
             "occurred_at": now,
         }
 

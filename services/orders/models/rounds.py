@@ -42,6 +42,8 @@ class Round(Base):
     driver_partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     capacity: Mapped[int] = mapped_column(Integer)
     load: Mapped[int] = mapped_column(Integer)
+    # over the vehicle's capacity the round makes several trips from the depot (round_building.py)
+    trips: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     distance_km: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20))  # planned | completed
     planned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -58,19 +60,43 @@ class RoundStop(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     round_id: Mapped[str] = mapped_column(String(36), ForeignKey("rounds.id"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # home_delivery | truck_stop | supplier_pickup
+    # home_delivery | truck_stop | supplier_pickup | hub_drop (a village's share of a pooled order)
+    kind: Mapped[str] = mapped_column(String(20))
+    trip: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     village_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    # an order or a pick-up is on one round at most (two planners at once:
-    # the second one is refused)
+    # an order is on one round at most (two planners at once: the second one is refused); a pooled
+    # order's stops (its pick-up, maybe in parts, and its drop-offs) are held by RoundPickup
     order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
-    purchase_order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+    purchase_order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     member_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     supplier_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     items_count: Mapped[int] = mapped_column(Integer)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # where the position comes from: "address" (the member's home), "village" (its centre,
+    # the member's position unknown), None (none known)
+    located: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # a truck stop: the place of its village where the truck parks (a stop of the village's truck,
+    # as members keeps it: its name and commune copied when planned), when it arrives there
+    # (HH:MM, Europe/Paris, on the round's day) and for how long. Null on the truck stops planned
+    # before places were named (at the village's centre): they read as they were.
+    place_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    place_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    place_commune: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    arrives_at: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # pending | done | missed
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # or missed at
     # how it went: nobody home, a closed road
     note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class RoundPickup(Base):
+    """A pooled supplier order taken by a round: one round at most (two planners at once: the
+    second one is refused), whatever the stops it makes on it."""
+
+    __tablename__ = "round_pickups"
+
+    purchase_order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round_id: Mapped[str] = mapped_column(String(36), ForeignKey("rounds.id"), index=True)

@@ -4,6 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import FULFILMENTS
 from backbone.messages import msg
+from backbone.offline_actions import occurred_at_field
 from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
 from services.orders.schemas.parcels import ParcelOutput
@@ -61,7 +62,10 @@ class OrderInput(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=120),
-        metadata={"description": "The truck's stop (id or name); required for truck_stop."},
+        metadata={
+            "description": "The truck's stop (its id or its name, one of the village's « Horaires "
+            "et lieux » stops when orders knows them); required for truck_stop."
+        },
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     lines = fields.List(
@@ -70,6 +74,18 @@ class OrderInput(Schema):
         validate=validate.Length(
             min=1, max=MAX_LINES, error=msg("order_lines_count", max=MAX_LINES)
         ),
+    )
+    occurred_at = occurred_at_field()
+    expected_total_cents = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=10**9),
+        metadata={
+            "description": "The total the inhabitant was told (an order taken offline from the "
+            "catalogue kept on the device): refused, naming this field, when the prices now "
+            "make another total."
+        },
     )
 
     @validates_schema
@@ -91,6 +107,8 @@ class ReadyInput(Schema):
 
 
 class CollectInput(Schema):
+    idempotency_key = idempotency_key_field("hand-over", required=False)
+    occurred_at = occurred_at_field()
     code = fields.String(
         load_default=None,
         allow_none=True,
@@ -153,6 +171,13 @@ class OrderOutput(Schema):
     delivery_date = fields.Date()
     delivery_address = fields.String(allow_none=True)
     truck_stop = fields.String(allow_none=True)
+    truck_stop_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Id of the village's stop named (null: an order placed before, or a "
+            "village whose stops were not known; `truck_stop` is then the text given)."
+        },
+    )
     locker_code = fields.String(
         allow_none=True, metadata={"description": "Code of the locker (locker orders)."}
     )

@@ -3,6 +3,7 @@
 from marshmallow import fields, validate
 
 from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
+from backbone.offline_actions import occurred_at_field
 from backbone.schemas import Schema
 from services.orders.schemas.keys import idempotency_key_field
 
@@ -45,10 +46,13 @@ class ParcelInput(Schema):
         validate=validate.Length(min=1, max=60),
         metadata={"description": "Shelf or locker compartment, e.g. B3."},
     )
+    occurred_at = occurred_at_field()
 
 
 class HandOverInput(Schema):
+    idempotency_key = idempotency_key_field("hand-over", required=False)
     code = fields.String(required=True, validate=validate.Length(min=1, max=12))
+    occurred_at = occurred_at_field()
 
 
 class ParcelReturnInput(Schema):

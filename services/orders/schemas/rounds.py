@@ -2,6 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from backbone.contracts.events.partners import HHMM
 from backbone.messages import msg
 from backbone.schemas import Schema
 
@@ -10,6 +11,7 @@ STOP_KIND_LABELS = {
     "home_delivery": "Livraison à domicile",
     "truck_stop": "Arrêt du camion",
     "supplier_pickup": "Enlèvement chez le fournisseur",
+    "hub_drop": "Dépôt à la conciergerie (commande groupée)",
 }
 STOP_STATUS_LABELS = {"pending": "À faire", "done": "Fait", "missed": "Manqué"}
 MAX_CAPACITY = 1000
@@ -80,6 +82,30 @@ class VehicleOutput(Schema):
     retired_at = fields.AwareDateTime(allow_none=True)
 
 
+class TruckStopInput(Schema):
+    """Where and when the truck of an itinerant village served stops: one of the village's stops
+    (« Horaires et lieux »), its arrival (Europe/Paris, on the round's day) and how long it
+    stays."""
+
+    village_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    place_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "A stop of that village's truck (members' stops)."},
+    )
+    arrives_at = fields.String(
+        required=True,
+        validate=HHMM,
+        metadata={"description": "Planned arrival, local time HH:MM."},
+    )
+    duration_minutes = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=5, max=600),
+        metadata={"description": "How long the truck stays, in minutes."},
+    )
+
+
 class RoundInput(Schema):
     date = fields.Date(
         required=True, metadata={"description": "Day of the round (YYYY-MM-DD), today or later."}
@@ -90,6 +116,15 @@ class RoundInput(Schema):
         load_default=None,
         validate=validate.Length(min=1, max=30),
         metadata={"description": "Villages served (default: the path's village alone)."},
+    )
+    truck_stops = fields.List(
+        fields.Nested(TruckStopInput),
+        load_default=list,
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "The truck's stop in each itinerant village served: required for a "
+            "village whose truck has stops (« Horaires et lieux »)."
+        },
     )
     supplier_pickups = fields.Boolean(
         load_default=True,
@@ -124,6 +159,7 @@ class StopOutcomeInput(Schema):
 class RoundStopOutput(Schema):
     id = fields.String()
     sequence = fields.Integer()
+    trip = fields.Integer(metadata={"description": "The trip from the depot (1, 2…)."})
     kind = fields.String()
     kind_label = fields.String()
     village_id = fields.String(allow_none=True)
@@ -136,6 +172,22 @@ class RoundStopOutput(Schema):
     items_count = fields.Integer()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
+    located = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "address (the member's home), place (the truck's stop), village (its "
+            "centre: the position of the home or the stop unknown) or null"
+        },
+    )
+    place_id = fields.String(
+        allow_none=True, metadata={"description": "A truck stop: the village's stop it is at."}
+    )
+    place_name = fields.String(allow_none=True)
+    place_commune = fields.String(allow_none=True)
+    arrives_at = fields.String(
+        allow_none=True, metadata={"description": "A truck stop: planned arrival, HH:MM."}
+    )
+    duration_minutes = fields.Integer(allow_none=True)
     status = fields.String()
     status_label = fields.String()
     done_at = fields.AwareDateTime(
@@ -154,7 +206,8 @@ class RoundOutput(Schema):
     driver_member_id = fields.String(allow_none=True)
     driver_partner_id = fields.String(allow_none=True)
     capacity = fields.Integer()
-    load = fields.Integer()
+    load = fields.Integer(metadata={"description": "Loaded, every trip together."})
+    trips = fields.Integer(metadata={"description": "Trips from the depot (over capacity: 2+)."})
     distance_km = fields.Float()
     status = fields.String()
     status_label = fields.String()

@@ -1,4 +1,4 @@
-"""Shapes of pooled supplier orders (one per shared supplier and delivery day)."""
+"""Shapes of pooled supplier orders (one per shared supplier, delivery day and grappe)."""
 
 from marshmallow import fields
 
@@ -27,6 +27,10 @@ class PurchaseOrderOutput(Schema):
     supplier_partner_id = fields.String()
     supplier_name = fields.String()
     delivery_date = fields.Date()
+    grappe_id = fields.String(
+        allow_none=True, metadata={"description": "The grappe pooling it; null: villages in none."}
+    )
+    grappe_name = fields.String(allow_none=True)
     cutoff_at = fields.AwareDateTime()
     status = fields.String(
         metadata={"description": "open, sent or empty (closed with nothing to send)"}

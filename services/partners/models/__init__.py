@@ -4,9 +4,19 @@ on `Base.metadata` (what Alembic compares against)."""
 from services.partners.models.base import Base
 from services.partners.models.commune_links import CommuneLink
 from services.partners.models.funding import Campaign, FundingSource, Pledge
+from services.partners.models.money import (
+    CountedOrder,
+    DeliveredService,
+    InKindContribution,
+    Invoice,
+    InvoiceCounter,
+    MonthlySales,
+    ServiceContract,
+)
 from services.partners.models.offers import CatalogueEntry, Offer, OfferVillage
 from services.partners.models.partners import (
     ApiKey,
+    CommissionRate,
     KnownVillage,
     Partner,
     PartnerContact,

@@ -2,9 +2,9 @@
 model of villages. A partner's scope is not stored: it follows from the villages it serves (none:
 the whole network, one: a village, several: a cluster)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
@@ -20,12 +20,29 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(40))
     siret: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    # skill codes its services offer (a service structure, an artisan): supply on the skills map
+    skills: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # the partnership ended (services/partners/removal.py): the row stays for figures and history
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     # its broker user and feed queues deleted; NULL while an ended partner's feed is still to delete
     feed_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CommissionRate(Base):
+    """The agreement with a producer on consignment: from `effective_from` (the first day of a
+    month) the hub keeps this share of what it sells of the producer's goods (per mille: 150 =
+    15 %; NULL: no commission from then). A change adds a row; the rows of months gone by are
+    never rewritten, so a past month's statement keeps the rate it had (services/partners/
+    commission.py)."""
+
+    __tablename__ = "commission_rates"
+
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    per_mille: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class PartnerRelationship(Base):

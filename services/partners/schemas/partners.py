@@ -3,6 +3,7 @@
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from backbone import network_facts
+from backbone.contracts.events.members import SKILL_CODE
 from backbone.messages import msg
 from backbone.schemas import Schema
 
@@ -79,10 +80,29 @@ class PartnerInput(Schema):
     contacts = fields.List(
         fields.Nested(ContactInput), load_default=list, validate=validate.Length(max=20)
     )
+    skills = fields.List(
+        fields.String(validate=SKILL_CODE),
+        load_default=list,
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "Codes of the network's skills its services offer (a service structure, "
+            "an artisan): they count as supply on the skills map where it serves."
+        },
+    )
     siret = fields.String(
         load_default=None,
         allow_none=True,
         metadata={"description": "14 digits (spaces allowed), checked (Luhn)."},
+    )
+    commission_per_mille = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=1000),
+        metadata={
+            "description": "The hub's commission on what it sells of the partner's goods "
+            "(consignment), per mille: 150 = 15 %; null: none agreed."
+        },
     )
 
     @validates("siret")
@@ -97,6 +117,8 @@ class PartnerInput(Schema):
             raise ValidationError(msg("village_listed_twice"), "village_ids")
         if len(set(data.get("relationships") or [])) != len(data.get("relationships") or []):
             raise ValidationError(msg("relationship_listed_twice"), "relationships")
+        if len(set(data.get("skills") or [])) != len(data.get("skills") or []):
+            raise ValidationError(msg("skill_listed_twice"), "skills")
         scope = data.get("scope")
         expected = {
             "network": len(villages) == 0,
@@ -118,6 +140,25 @@ class PartnerUpdateInput(Schema):
     relationships = fields.List(fields.String(validate=validate.OneOf(RELATIONSHIPS)))
     contacts = fields.List(fields.Nested(ContactInput), validate=validate.Length(max=20))
     siret = fields.String(allow_none=True)
+    commission_per_mille = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=1000),
+        metadata={
+            "description": "The hub's commission on what it sells of the partner's goods "
+            "(consignment), per mille: 150 = 15 %; null: none agreed."
+        },
+    )
+    commission_effective_from = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The day the new commission rate takes effect: the first day of a "
+            "month, not before the current month nor before the latest rate recorded (past "
+            "months' statements keep their rate); omitted: the current month, or the latest "
+            "rate's own date when it is a coming month's (a correction)."
+        },
+    )
+    skills = fields.List(fields.String(validate=SKILL_CODE), validate=validate.Length(max=30))
 
     _siret = PartnerInput._siret
 
@@ -129,6 +170,8 @@ class PartnerUpdateInput(Schema):
             raise ValidationError(msg("relationship_listed_twice"), "relationships")
         if len(set(data.get("village_ids") or [])) != len(data.get("village_ids") or []):
             raise ValidationError(msg("village_listed_twice"), "village_ids")
+        if len(set(data.get("skills") or [])) != len(data.get("skills") or []):
+            raise ValidationError(msg("skill_listed_twice"), "skills")
 
 
 class ContactOutput(Schema):
@@ -136,6 +179,13 @@ class ContactOutput(Schema):
     role = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+
+
+class CommissionRateOutput(Schema):
+    effective_from = fields.Date(
+        metadata={"description": "In force from this day (1970-01-01: since the beginning)."}
+    )
+    per_mille = fields.Integer(allow_none=True, metadata={"description": "null: no commission."})
 
 
 class PartnerOutput(Schema):
@@ -150,6 +200,15 @@ class PartnerOutput(Schema):
     )
     contacts = fields.List(fields.Nested(ContactOutput))
     siret = fields.String(allow_none=True)
+    commission_per_mille = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Commission on consignment sales in force today, per mille."},
+    )
+    commission_rates = fields.List(
+        fields.Nested(CommissionRateOutput),
+        metadata={"description": "The commission's history, oldest first."},
+    )
+    skills = fields.List(fields.String(), metadata={"description": "Skills its services offer."})
     created_at = fields.AwareDateTime()
     ended_at = fields.AwareDateTime(
         allow_none=True, metadata={"description": "Fin du partenariat (null : en cours)."}

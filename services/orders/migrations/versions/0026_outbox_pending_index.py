@@ -1,0 +1,20 @@
+"""outbox: an index of the pending rows only, for the relay (a poll as cheap with millions kept)
+
+Revision ID: 0026_outbox_pending_index
+Revises: 0025_till_receipt_address
+"""
+
+from backbone import migrations
+
+revision = "0026_outbox_pending_index"
+down_revision = "0025_till_receipt_address"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    migrations.create_outbox_unpublished_index()
+
+
+def downgrade():
+    migrations.drop_outbox_unpublished_index()

@@ -1,0 +1,192 @@
+"""Beyond one machine: the network on a 3-node RabbitMQ cluster, one node stopped under a load of
+orders.
+
+Three private nodes are started on this machine (own names, ports, data and Erlang cookie; the
+machine's broker is neither joined nor stopped) and joined into a cluster; the network runs under
+`maillage run` with AMQP_URI listing the three nodes, as docker-compose.yml's `cluster` profile
+sets it. While concierges place orders over HTTP, the node the services are connected to stops:
+`rabbitmqctl stop_app` (an operator's stop), or its Erlang VM SIGKILLed (its machine gone).
+Afterwards every order asked is stored once, its `order.placed` published once and claimed once by
+the partners' consumer, no process was restarted (they moved to the other nodes by themselves) and
+none of them is connected to the stopped node. The seconds without service (the longest time
+without an order taken around the stop) are printed, not bounded:
+`MAILLAGE_TEST_CLUSTER=1 pytest -s tests/reliability/test_broker_cluster.py` (on demand: see
+ON_DEMAND below).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from maillage import broker_definitions
+from tests.support import supervised
+from tests.support.reliability import wait_until
+from tests.support.supervised import OrderLoad, assert_each_order_once
+
+pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
+
+AFTER_STOP_SECONDS = 15  # orders keep coming this long after the node stopped
+
+
+def _json(node, *args) -> list[dict]:
+    result = node.ctl_run(*args, "--formatter", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def _connections_by_port(node) -> Counter:
+    """The clients' connections of the whole cluster, by the AMQP port (hence node) they use."""
+    return Counter(c["port"] for c in _json(node, "list_connections", "port"))
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/readyz", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _longest_gap(answers: list[tuple[float, str]], start: float, end: float) -> float:
+    """The longest time between two orders taken (or the window's ends) within [start, end]."""
+    taken = sorted(t for t, outcome in answers if outcome == "2xx" and start <= t <= end)
+    moments = [start, *taken, end]
+    return max(b - a for a, b in zip(moments, moments[1:], strict=False))
+
+
+def _diagnosis(survivor, network) -> str:
+    """What the surviving nodes and the partners' process say when events went missing."""
+    lines = ["queues (name, type, leader, ready, unacked, consumers, online members):"]
+    try:
+        for q in _json(
+            survivor,
+            "list_queues",
+            "name",
+            "type",
+            "leader",
+            "messages_ready",
+            "messages_unacknowledged",
+            "consumers",
+            "online",
+        ):
+            if "partners" in q["name"] or q["consumers"] == 0 or q["messages_ready"]:
+                lines.append(f"  {q}")
+    except (AssertionError, ValueError) as exc:
+        lines.append(f"  list_queues failed: {exc}")
+    log_dir = network.status_path.parent
+    for name in sorted(p.stem for p in log_dir.glob("partners*.log")):
+        tail = (log_dir / f"{name}.log").read_text(errors="replace").splitlines()
+        marked = [line for line in tail if any(w in line for w in ("WARN", "ERROR", "Trace"))]
+        lines.append(f"{name}.log, {len(tail)} lines; its last warnings and errors:")
+        lines.extend("  " + line[:300] for line in marked[-25:])
+    return "\n".join(lines)
+
+
+def _kill(node) -> None:
+    """The node's Erlang VM killed outright, as when its machine goes away."""
+    os.kill(int(node.pid_file.read_text().strip()), signal.SIGKILL)
+    node.wait_port(open_=False)
+
+
+STOPS = {"stop_app": lambda node: node.stop_app(), "SIGKILL": _kill}
+
+# On demand (MAILLAGE_TEST_CLUSTER=1), not in `make test` yet: what it caught, a consumer left
+# on a connection kombu replaced quietly, is fixed in backbone/broker.py and shown deterministically
+# by tests/reliability/test_consumers.py; this test joins the suite once CI has run that fix.
+# MAILLAGE_TEST_CLIENTS=6 puts more acks in flight when the node stops.
+ON_DEMAND = pytest.mark.skipif(
+    os.environ.get("MAILLAGE_TEST_CLUSTER") != "1",
+    reason="on demand (MAILLAGE_TEST_CLUSTER=1): see ON_DEMAND's comment",
+)
+
+
+@ON_DEMAND
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("how", list(STOPS))
+def test_a_cluster_node_stops_under_load(backend, how, rabbit_cluster, tmp_path, monkeypatch):
+    nodes = rabbit_cluster.nodes
+    policy = broker_definitions.cluster_policy()  # what `broker-definitions --apply` sets
+    applied = nodes[0].ctl_run(
+        "set_policy",
+        "--apply-to",
+        policy["apply-to"],
+        "--priority",
+        str(policy["priority"]),
+        policy["name"],
+        policy["pattern"],
+        json.dumps(policy["definition"]),
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+    with supervised.supervised_network(
+        backend, rabbit_cluster.amqp_uri, tmp_path, monkeypatch
+    ) as network:
+        queues = _json(nodes[0], "list_queues", "name", "type", "members", "policy")
+        handlers = [q for q in queues if q["type"] == "quorum"]
+        assert handlers, queues
+        everyone = {node.node for node in nodes}
+        for queue in handlers:
+            assert set(queue["members"]) == everyone, f"{queue['name']} on the three nodes"
+        rpc = [q for q in queues if q["name"].startswith("rpc-")]
+        assert rpc and all(q["policy"] == policy["name"] for q in rpc), rpc
+
+        load = OrderLoad(network.base_url, key_prefix="cluster")
+        load.start()
+        try:
+            load.wait_success_after(time.monotonic(), "the load started")
+            time.sleep(3)  # orders flow before the stop
+            by_port = _connections_by_port(nodes[0])
+            used = max(nodes, key=lambda node: by_port[node.port])
+            assert by_port[used.port] > 0, by_port
+            survivor = next(node for node in nodes if node is not used)
+            before = load.last_success()
+            STOPS[how](used)
+            stopped_at = time.monotonic()
+            load.wait_success_after(stopped_at, "the node stopped")
+            time.sleep(AFTER_STOP_SECONDS)
+            window_end = time.monotonic()
+        finally:
+            load.stop()
+
+        without_service = _longest_gap(load.answers, before, window_end)
+        # the longest a concierge waited for an order asked around the stop (retries included)
+        longest_wait = max(taken - asked for asked, taken in load.waits if taken >= before)
+        after = _connections_by_port(survivor)
+        restarted = {
+            name: p for name, p in network.processes().items() if p["restarts"] or p["last_exit"]
+        }
+        outcomes = Counter(outcome for _t, outcome in load.answers)
+        print(
+            f"\ncluster node stopped ({how}): {without_service:.1f} seconds without service "
+            f"(longest time without an order taken), {longest_wait:.1f} s the longest wait for "
+            f"one order; connections by port before {dict(by_port)}, "
+            f"after {dict(after)}; answers {dict(outcomes)}"
+        )
+        assert not restarted, f"no process restarted: {restarted}\n{network.output()}"
+        assert after[used.port] == 0 and sum(after.values()) > 0, (
+            f"the services moved to the other nodes: before {by_port}, after {after}"
+        )
+        for name, process in network.processes().items():  # consuming and publishing again
+            ready = f"http://127.0.0.1:{process['ops_port']}" if process["ops_port"] else None
+            wait_until(
+                lambda ready=ready: _ready(ready or network.base_url),
+                timeout=30,
+                message=f"{name} ready (its consumers and relay on the other nodes)",
+            )
+        assert outcomes["500"] == 0, outcomes
+        assert load.asked == set(load.placed), f"every order asked taken ({len(load.asked)})"
+
+        print(
+            assert_each_order_once(
+                load,
+                "cluster",
+                rabbit_cluster.amqp_uri,
+                diagnose=lambda: _diagnosis(survivor, network),
+            )
+        )
