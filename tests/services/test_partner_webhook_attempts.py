@@ -25,6 +25,7 @@ class RawServer:
 
     def __init__(self, answer):
         self.answer, self.requests, self.sent = answer, [], []
+        self.accepted = []  # when each connection was taken: a connection is an attempt
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -35,6 +36,7 @@ class RawServer:
     def _serve(self):
         while True:
             conn, _ = self.sock.accept()
+            self.accepted.append(time.monotonic())
             if self.stopped:  # closed here, by the thread that waits on it (eventlet wants it so)
                 conn.close()
                 self.sock.close()
@@ -149,10 +151,11 @@ def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(
     for delivery, [attempt] in by_partner[ids["a"]]:  # cut at the deadline, tried again later
         assert delivery.status == "pending" and "deadline" in delivery.last_error
         assert 1400 <= attempt.duration_ms < 3000
-    first, second = (
-        slow.requests
-    )  # one delivery at a time to one partner (MAILLAGE_WEBHOOK_PER_PARTNER=1)
-    assert second - first >= 1.4, slow.requests
+    # one delivery at a time to one partner (MAILLAGE_WEBHOOK_PER_PARTNER=1): the second attempt
+    # begins when the first is cut at its 1.5 s deadline, not beside it (0 s apart). The margin is
+    # the threads' scheduling on a loaded machine (CI once saw 1.26 s between the bodies read).
+    first, second = slow.accepted[:2]
+    assert len(slow.requests) == 2 and second - first >= 1.0, (slow.accepted, slow.requests)
     for delivery, [attempt] in by_partner[
         ids["net"]
     ]:  # 200 answered: delivered, without reading 200 MB
