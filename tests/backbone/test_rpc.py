@@ -25,7 +25,7 @@ class Echo:
 
 class Caller:
     name = "caller"
-    echo = backbone_rpc.ServiceRpc("echo", timeout=1.5)
+    echo = backbone_rpc.ServiceRpc("echo", timeout=4.0)
 
     @nameko_rpc
     def ask(self, word):
@@ -58,7 +58,7 @@ def test_unknown_then_reached_then_lost_again(
     with ServiceRpcProxy("caller", nameko_config, timeout=10) as caller:
         started = time.monotonic()
         assert caller.ask("a") == {"unavailable": "not running"}
-        assert time.monotonic() - started < 1.0, "said at once, not after the timeout"
+        assert time.monotonic() - started < 2.0, "said at once, not after the 4 s timeout"
 
         echo = container_factory(Echo, nameko_config)
         echo.start()
@@ -80,7 +80,7 @@ def test_unknown_then_reached_then_lost_again(
         assert caller.ask("g") == {"unavailable": "not running"}, (
             "after a timeout the broker is asked again"
         )
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.0, "said at once, not after the 4 s timeout"
         assert confirmed_publishes == {"confirmed": 3, "unconfirmed": 4}
 
 

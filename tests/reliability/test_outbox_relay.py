@@ -469,7 +469,8 @@ def test_a_relay_at_rest_reads_its_outbox_about_once_a_second_and_finds_a_row_wr
     written = time.monotonic()
     village = open_village(members)["id"]  # committed outside the container: nobody hands it over
     assert tap.wait_for(1, timeout=5)[0]["payload"]["village_id"] == village
-    assert time.monotonic() - written < 2, "published at the next poll, within a second or so"
+    # at the next poll, at most a second away; a relay that stopped polling never publishes it
+    assert time.monotonic() - written < 3, "published at the next poll, within a second or so"
 
 
 def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_reads_it_whole(
