@@ -34,6 +34,7 @@ from tests.support.infrastructure import (
     finish_drops,
     free_port,
     make_vhost,
+    sweep_leftovers,
 )
 
 
@@ -263,6 +264,15 @@ def partners_api(container_factory, nameko_config, service_db):
 
 
 from tests.support.network import stack  # noqa: F401  (a fixture: one whole network per worker)
+
+
+def pytest_configure(config):
+    """Once per run (not in each xdist worker): what killed runs left in the broker and in
+    PostgreSQL goes (tests/support/infrastructure.py)."""
+    if not hasattr(config, "workerinput"):
+        swept = sweep_leftovers()
+        if swept:
+            print(f"dropping {len(swept)} vhosts and databases left by killed test runs")
 
 
 def pytest_unconfigure(config):

@@ -3,6 +3,7 @@ TEST_RABBIT_MANAGEMENT, TEST_PG_ADMIN_DSN): a vhost or a database of one's own, 
 
 import atexit
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -19,8 +20,15 @@ RABBIT_AUTH = ("guest", "guest")
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+# what a test makes is named after the process that made it: a run killed half-way (its vhosts'
+# queues hold files open in the broker: enough of them and it runs out of descriptors) is swept by
+# the next run (sweep_leftovers), never a run still going
+VHOST_PREFIX, PG_PREFIX = "test-", "mlg_test_"
+OWNER = re.compile(r"^(?:test-|mlg_test_)(?:(\d+)[-_])?")
+
+
 def make_vhost() -> str:
-    name = f"test-{uuid.uuid4().hex[:12]}"
+    name = f"{VHOST_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
     requests.put(
         f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10
     ).raise_for_status()
@@ -68,7 +76,7 @@ def finish_drops() -> None:
 
 def create_pg_database(template: str | None = None) -> str:
     """A new, empty database (or a copy of `template`, a database nobody is connected to)."""
-    name = f"mlg_test_{uuid.uuid4().hex[:10]}"
+    name = f"{PG_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:10]}"
     conn = psycopg2.connect(PG_ADMIN_DSN)
     conn.autocommit = True
     with conn.cursor() as cursor:
@@ -86,3 +94,49 @@ def drop_pg_database(url: str) -> None:
     with conn.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
+
+
+def _left_behind(name: str) -> bool:
+    """Made by a test process that is gone (or by a version of the tests that did not say which)."""
+    owner = OWNER.match(name)
+    if owner is None:
+        return False
+    if owner.group(1) is None:
+        return True
+    try:
+        os.kill(int(owner.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def sweep_leftovers() -> list[str]:
+    """Drop the vhosts and databases of test runs that were killed before they could (beside the
+    tests, as drop_later does). Answers their names. A broker or database not reachable yet is
+    the tests' own error to tell: nothing is swept then."""
+    swept = []
+    try:
+        vhosts = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
+        vhosts.raise_for_status()
+        for vhost in vhosts.json():
+            if vhost["name"].startswith(VHOST_PREFIX) and _left_behind(vhost["name"]):
+                drop_later("vhost", vhost["name"])
+                swept.append(vhost["name"])
+    except (requests.RequestException, ValueError):
+        pass
+    try:
+        conn = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=5)
+    except psycopg2.Error:
+        return swept
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mlg\\_test\\_%'")
+            for (name,) in cursor.fetchall():
+                if _left_behind(name):
+                    drop_later("pg", name)
+                    swept.append(name)
+    finally:
+        conn.close()
+    return swept

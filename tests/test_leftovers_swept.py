@@ -1,0 +1,74 @@
+"""A test run killed half-way leaves its vhosts and databases behind; the next run drops them, and
+never those of a run still going (tests/support/infrastructure.py: sweep_leftovers)."""
+
+import os
+import subprocess
+import sys
+
+import psycopg2
+import pytest
+import requests
+
+from tests.support.infrastructure import (
+    PG_ADMIN_DSN,
+    RABBIT_AUTH,
+    RABBIT_MANAGEMENT,
+    drop_later,
+    finish_drops,
+    sweep_leftovers,
+)
+
+pytestmark = pytest.mark.broker
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _vhosts() -> set[str]:
+    answer = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
+    return {vhost["name"] for vhost in answer.json()}
+
+
+def _databases() -> set[str]:
+    conn = psycopg2.connect(PG_ADMIN_DSN)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        names = {name for (name,) in cursor.fetchall()}
+    conn.close()
+    return names
+
+
+def _create_database(name: str) -> None:
+    conn = psycopg2.connect(PG_ADMIN_DSN)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def test_what_a_killed_run_left_is_dropped_and_a_running_run_keeps_its_own():
+    dead = _dead_pid()
+    left = {f"test-{dead}-0123456789ab", "test-0123456789ab"}  # this version's name, and older
+    alive = f"test-{os.getpid()}-0123456789ab"
+    other = "test_not_ours"  # not made by the tests' naming
+    for name in (*left, alive, other):
+        requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10)
+    left_database, alive_database = f"mlg_test_{dead}_0123456789", f"mlg_test_{os.getpid()}_01234"
+    for name in (left_database, alive_database):
+        _create_database(name)
+    try:
+        swept = set(sweep_leftovers())
+        finish_drops()
+        assert {*left, left_database} <= swept
+        assert not {alive, other, alive_database} & swept
+        assert not {*left, left_database} & (_vhosts() | _databases())
+        assert {alive, other} <= _vhosts() and alive_database in _databases()
+    finally:
+        for name in (alive, other, *left):
+            drop_later("vhost", name)
+        drop_later("pg", alive_database)
+        drop_later("pg", left_database)
+        finish_drops()
