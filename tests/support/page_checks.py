@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,18 +120,11 @@ def links_of(driver) -> list[str]:
 
 
 def check_pages(
-    driver,
-    base_url: str,
-    paths: list[str],
-    known: dict[str, str],
-    axe: bool = True,
-    axe_only: Callable[[str], bool] | None = None,
+    driver, base_url: str, paths: list[str], known: dict[str, str], axe: bool = True
 ) -> tuple:
     """Open every page of `paths` whose parameters `known` fills (e.g. village_id, slug), then
     those whose parameters the links met so far fill, until none is left that a link reaches.
-    Answers (results, unreachable paths). `axe=False`: widths and weight only (a benchmark);
-    `axe_only`: axe-core runs on the paths it accepts, the others are opened for their links and
-    measured (a share of the pages: axe-core takes most of a page's time)."""
+    Answers (results, unreachable paths). `axe=False`: widths and weight only (a benchmark)."""
     axe_source = AXE.read_text() if axe else None
     seen_links: list[str] = []
     results, pending = [], list(paths)
@@ -144,8 +136,7 @@ def check_pages(
                 continue
             pending.remove(path)
             progress = True
-            with_axe = axe_source if axe_only is None or axe_only(path) else None
-            results.append(check_page(driver, base_url, url, path, with_axe))
+            results.append(check_page(driver, base_url, url, path, axe_source))
             seen_links += links_of(driver)
         if not progress:
             break
