@@ -97,7 +97,9 @@ def drop_pg_database(url: str) -> None:
 
 
 def _left_behind(name: str) -> bool:
-    """Made by a test process that is gone (or by a version of the tests that did not say which)."""
+    """Made by a test process that is gone, or by an older version of the tests that did not say
+    which process (dropped whatever their age: a run of such a checkout going on at the same
+    moment on the same broker would lose its own; CI runs one at a time)."""
     owner = OWNER.match(name)
     if owner is None:
         return False
