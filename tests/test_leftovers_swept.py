@@ -72,3 +72,19 @@ def test_what_a_killed_run_left_is_dropped_and_a_running_run_keeps_its_own():
         drop_later("pg", alive_database)
         drop_later("pg", left_database)
         finish_drops()
+
+
+def test_a_broker_other_machines_share_is_never_swept(monkeypatch):
+    """A process number tells a finished run only on this machine."""
+    from tests.support import infrastructure
+
+    dead = _dead_pid()
+    name = f"test-{dead}-0123456789ab"
+    requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10)
+    try:
+        monkeypatch.setattr(infrastructure, "PG_ADMIN_DSN", "postgresql://postgres@db.lan/postgres")
+        assert sweep_leftovers() == []
+        assert name in _vhosts()
+    finally:
+        drop_later("vhost", name)
+        finish_drops()

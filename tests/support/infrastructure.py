@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg2
 import requests
@@ -114,11 +115,19 @@ def _left_behind(name: str) -> bool:
     return False
 
 
+def _on_this_machine(url: str) -> bool:
+    """A process number says whether a run is gone only on the machine that ran it: a broker or a
+    database other machines' tests may share is never swept."""
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
 def sweep_leftovers() -> list[str]:
     """Drop the vhosts and databases of test runs that were killed before they could (beside the
     tests, as drop_later does). Answers their names. A broker or database not reachable yet is
     the tests' own error to tell: nothing is swept then."""
     swept = []
+    if not (_on_this_machine(RABBIT_MANAGEMENT) and _on_this_machine(PG_ADMIN_DSN)):
+        return swept
     try:
         vhosts = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
         vhosts.raise_for_status()
