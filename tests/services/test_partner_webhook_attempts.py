@@ -153,7 +153,7 @@ def test_a_dripping_or_huge_endpoint_does_not_stall_the_other_partners(
         assert 1400 <= attempt.duration_ms < 3000
     # one delivery at a time to one partner (MAILLAGE_WEBHOOK_PER_PARTNER=1): the second attempt
     # begins when the first is cut at its 1.5 s deadline, not beside it (0 s apart). The margin is
-    # the threads' scheduling on a loaded machine (CI once saw 1.26 s between the bodies read).
+    # the server threads' scheduling on a loaded machine (a few tenths of a second).
     first, second = slow.accepted[:2]
     assert len(slow.requests) == 2 and second - first >= 1.0, (slow.accepted, slow.requests)
     for delivery, [attempt] in by_partner[
