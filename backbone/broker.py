@@ -45,13 +45,23 @@ class SafeQueueConsumer(QueueConsumer):
     declared: "connected", and consuming nothing, until the process restarts (seen when a cluster
     node stopped under load). Before each read, `on_iteration` checks that the connection read is
     still the one the consumers were declared on, and otherwise takes kombu's own reconnection
-    path, which declares them again."""
+    path, which declares them again.
+
+    On each reconnection, a provider with `renew_queue` (a process's own reply queue,
+    backbone/rpc.py) names its queue anew before the consumers are declared."""
 
     broker_connected = False
     _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
+    _connections = 0  # how many times the consumers were set up
 
     @contextmanager
     def consumer_context(self, **kwargs):
+        if self._connections:  # a reconnection: a process's own queue takes a new name
+            for provider in self._providers:
+                renew = getattr(provider, "renew_queue", None)
+                if renew is not None:
+                    renew()
+        self._connections += 1
         with super().consumer_context(**kwargs) as context:
             connection = context[0]
             self._consuming_on = (connection, connection._connection)

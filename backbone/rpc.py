@@ -37,10 +37,12 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
 import eventlet
+from kombu import Queue
 from kombu.entity import TRANSIENT_DELIVERY_MODE
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
@@ -52,6 +54,7 @@ from nameko.constants import (
 )
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import (
+    RPC_REPLY_QUEUE_TEMPLATE,
     MethodProxy,
     ReplyListener,
     Responder,
@@ -61,6 +64,7 @@ from nameko.rpc import (
     ServiceProxy,
     get_rpc_exchange,
 )
+from nameko.standalone.rpc import PollingQueueConsumer, SingleThreadedReplyListener
 
 from backbone import config
 from backbone.broker import BROKER_ERRORS, SafeQueueConsumer
@@ -169,18 +173,50 @@ class _ReplyListener(ReplyListener):
     """nameko's reply listener on an auto-delete queue that also expires: it
     goes with its process. Not durable (nameko's is): on a cluster, a durable queue whose node
     died stays declared there and cannot be declared again elsewhere ("home node down"), so the
-    process could not take its replies on another node; a transient one goes with its node."""
+    process could not take its replies on another node; a transient one goes with its node.
+
+    The queue takes a new name on each reconnection (`renew_queue`, called by the queue
+    consumer). A node SIGKILLed leaves its queues listed on the others for a moment: the same name
+    declared again then found that dying queue, which went a moment later, and the process
+    consumed nothing from then on, every call timing out (seen on a 3-node cluster). The routing
+    key (the calls' `reply_to`) stays: a call whose request the broker gives again to its service
+    after the crash gets its reply in the new queue."""
 
     queue_consumer = SafeQueueConsumer()
 
     def setup(self):
         super().setup()
-        self.queue.auto_delete = True
-        self.queue.durable = False
-        self.queue.queue_arguments = {
-            **(self.queue.queue_arguments or {}),
-            "x-expires": REPLY_QUEUE_EXPIRES_MS,
-        }
+        _make_transient(self.queue)
+
+    def renew_queue(self):
+        self.queue = Queue(
+            RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, uuid.uuid4()),
+            exchange=self.queue.exchange,
+            routing_key=self.routing_key,
+        )
+        _make_transient(self.queue)
+
+
+def _make_transient(queue) -> None:
+    queue.auto_delete = True
+    queue.durable = False
+    queue.queue_arguments = {**(queue.queue_arguments or {}), "x-expires": REPLY_QUEUE_EXPIRES_MS}
+
+
+class _TransientPollingQueueConsumer(PollingQueueConsumer):
+    def register_provider(self, provider):
+        _make_transient(provider.queue)  # before it is declared, which registering does
+        super().register_provider(provider)
+
+
+class StandaloneReplyListener(SingleThreadedReplyListener):
+    """The reply listener of a standalone client (the command line's, maillage/network.py), on a
+    transient queue as the services' (`_ReplyListener`): nameko's would be durable, and outlive
+    the command on a cluster node."""
+
+    def __init__(self, timeout=None):
+        super().__init__(timeout=timeout)
+        self.queue_consumer = _TransientPollingQueueConsumer(timeout=timeout)
 
 
 class ServiceRpc(RpcProxy):

@@ -106,9 +106,11 @@ def rpc_client(timeout: float | None = None):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import backbone.errors  # noqa: F401  (registers the typed errors for deserialisation)
+    from backbone.rpc import StandaloneReplyListener
 
     with ClusterRpcProxy(
         {"AMQP_URI": config.kombu_amqp_uri(), "serializer": "json"},
         timeout=timeout or config.rpc_timeout(),
+        reply_listener_cls=StandaloneReplyListener,
     ) as proxy:
         yield proxy

@@ -2,6 +2,7 @@
 calls go without waiting for the broker's confirm; after a timeout, the next call asks again."""
 
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -236,3 +237,68 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(
         assert caller.ask("lost") == {"unavailable": "timeout"}
         assert caller.ask("again") == {"answer": "again"}
     assert echo._died.ready() is False, "the service is still running"
+
+
+def test_the_command_line_s_reply_queue_goes_with_it(container_factory, nameko_config, amqp_uri):
+    """The command line's client (maillage/network.py) takes its replies on a transient queue as
+    the services do: nameko's standalone one is durable and would stay on a cluster node."""
+    from maillage.network import rpc_client
+
+    container_factory(ServedEcho, nameko_config).start()
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    with rpc_client(timeout=10) as rpc:
+        assert rpc.echo.say("a") == "a"
+        listed = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
+        replies = [q for q in listed.json() if q["name"].startswith("rpc.reply-standalone")]
+    assert [(q["durable"], q["auto_delete"]) for q in replies] == [(False, True)]
+
+
+def _close_the_consumer_connection(amqp_uri: str, queue: str) -> None:
+    """Closes the connection consuming `queue`, as a node's crash would (the management API lists
+    a consumer a few seconds after it started)."""
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    url = f"{RABBIT_MANAGEMENT}/queues/{vhost}/{quote(queue, safe='')}"
+    deadline = time.monotonic() + 30
+    while not (
+        consumers := requests.get(url, auth=RABBIT_AUTH, timeout=10).json().get("consumer_details")
+    ):
+        assert time.monotonic() < deadline, f"no consumer of {queue} listed"
+        time.sleep(0.5)
+    name = quote(consumers[0]["channel_details"]["connection_name"], safe="")
+    closed = requests.delete(f"{RABBIT_MANAGEMENT}/connections/{name}", auth=RABBIT_AUTH)
+    assert closed.status_code == 204, closed.text
+
+
+def test_a_reply_queue_takes_a_new_name_on_each_reconnection(
+    container_factory, nameko_config, amqp_uri
+):
+    """After a cluster node is SIGKILLed its queues stay listed on the others for a moment: the
+    same name declared again could find that dying queue, and the caller would take no reply
+    ever after (backbone/rpc.py `_ReplyListener`). Each connection declares a queue of its own."""
+    container_factory(Echo, nameko_config).start()
+    container_factory(Caller, nameko_config).start()
+    with ServiceRpcProxy("caller", nameko_config, timeout=10) as proxy:
+        assert proxy.ask("a") == {"answer": "a"}
+    before = {q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")}
+    assert len(before) == 1
+
+    _close_the_consumer_connection(amqp_uri, next(iter(before)))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = {q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")}
+        if now and now != before:
+            break
+        time.sleep(0.2)
+    with ServiceRpcProxy("caller", nameko_config, timeout=10) as proxy:
+        assert proxy.ask("b") == {"answer": "b"}
+    after = {q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")}
+    assert len(after) == 1 and not after & before, (before, after)
+    # the same routing key (the calls' reply_to): a reply to a call made before still comes
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    bindings = requests.get(
+        f"{RABBIT_MANAGEMENT}/queues/{vhost}/{quote(next(iter(after)), safe='')}/bindings",
+        auth=RABBIT_AUTH,
+        timeout=10,
+    ).json()
+    former_key = next(iter(before)).removeprefix("rpc.reply-caller-")
+    assert former_key in {b["routing_key"] for b in bindings if b["source"] == "nameko-rpc"}
