@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from backbone import messages
@@ -129,6 +130,11 @@ def conflict_values(exc: Conflict) -> dict:
 def response_for(
     exc: Exception, request_id: str | None, path: str = "", method: str = ""
 ) -> Response:
+    if isinstance(exc, RequestRedirect):  # a doubled slash in the path: where the page is
+        response = exc.get_response()
+        if request_id:
+            response.headers["X-Request-Id"] = request_id
+        return response
     exc, kind = classify(exc)
     code = kind.code_for(exc)
     if isinstance(exc, HttpError):

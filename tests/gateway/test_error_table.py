@@ -42,6 +42,18 @@ def test_the_api_answers_with_the_row_of_the_table(exc, status, code):
     assert response.headers["X-Request-Id"] == "r1"
 
 
+def test_a_path_with_a_doubled_slash_is_redirected_where_it_is_not_called_an_error():
+    """Werkzeug redirects `/api/villages//catalog` (308) to the path with one slash: the answer
+    says where, not « Erreur interne »."""
+    from werkzeug.routing import RequestRedirect
+
+    response = response_for(RequestRedirect("http://localhost/api/villages/catalog"), "r1")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/api/villages/catalog"
+    assert response.headers["X-Request-Id"] == "r1"
+    assert b"internal_error" not in response.get_data()
+
+
 def test_headers_say_when_to_try_again_and_how_to_sign_in():
     assert response_for(TooManyAttempts(30), None).headers["Retry-After"] == "30"
     assert response_for(ServiceUnavailable("orders"), None).headers["Retry-After"] == "5"
