@@ -52,16 +52,15 @@ class SafeQueueConsumer(QueueConsumer):
 
     broker_connected = False
     _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
-    _connections = 0  # how many times the consumers were set up
+    _set_up_before = False  # the consumers were declared on an earlier connection
 
     @contextmanager
     def consumer_context(self, **kwargs):
-        if self._connections:  # a reconnection: a process's own queue takes a new name
+        if self._set_up_before:  # a reconnection: a process's own queue takes a new name
             for provider in self._providers:
-                renew = getattr(provider, "renew_queue", None)
-                if renew is not None:
-                    renew()
-        self._connections += 1
+                if hasattr(provider, "renew_queue"):
+                    provider.renew_queue()
+        self._set_up_before = True
         with super().consumer_context(**kwargs) as context:
             connection = context[0]
             self._consuming_on = (connection, connection._connection)

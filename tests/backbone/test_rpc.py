@@ -176,11 +176,19 @@ def test_a_call_made_while_serving_one_keeps_the_earlier_deadline():
     )
 
 
-def _queues(amqp_uri: str) -> list[str]:
+def _queue_url(amqp_uri: str, queue: str = "") -> str:
     vhost = amqp_uri.rsplit("/", 1)[1]
-    listed = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    return f"{RABBIT_MANAGEMENT}/queues/{vhost}" + (f"/{quote(queue, safe='')}" if queue else "")
+
+
+def _queue_details(amqp_uri: str) -> list[dict]:
+    listed = requests.get(_queue_url(amqp_uri), auth=RABBIT_AUTH, timeout=10)
     listed.raise_for_status()
-    return [queue["name"] for queue in listed.json()]
+    return listed.json()
+
+
+def _queues(amqp_uri: str) -> list[str]:
+    return [queue["name"] for queue in _queue_details(amqp_uri)]
 
 
 def test_a_caller_s_reply_queue_goes_with_its_process(container_factory, nameko_config, amqp_uri):
@@ -245,19 +253,18 @@ def test_the_command_line_s_reply_queue_goes_with_it(container_factory, nameko_c
     from maillage.network import rpc_client
 
     container_factory(ServedEcho, nameko_config).start()
-    vhost = amqp_uri.rsplit("/", 1)[1]
     with rpc_client(timeout=10) as rpc:
         assert rpc.echo.say("a") == "a"
-        listed = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
-        replies = [q for q in listed.json() if q["name"].startswith("rpc.reply-standalone")]
+        replies = [
+            q for q in _queue_details(amqp_uri) if q["name"].startswith("rpc.reply-standalone")
+        ]
     assert [(q["durable"], q["auto_delete"]) for q in replies] == [(False, True)]
 
 
 def _close_the_consumer_connection(amqp_uri: str, queue: str) -> None:
     """Closes the connection consuming `queue`, as a node's crash would (the management API lists
     a consumer a few seconds after it started)."""
-    vhost = amqp_uri.rsplit("/", 1)[1]
-    url = f"{RABBIT_MANAGEMENT}/queues/{vhost}/{quote(queue, safe='')}"
+    url = _queue_url(amqp_uri, queue)
     deadline = time.monotonic() + 30
     while not (
         consumers := requests.get(url, auth=RABBIT_AUTH, timeout=10).json().get("consumer_details")
@@ -265,7 +272,9 @@ def _close_the_consumer_connection(amqp_uri: str, queue: str) -> None:
         assert time.monotonic() < deadline, f"no consumer of {queue} listed"
         time.sleep(0.5)
     name = quote(consumers[0]["channel_details"]["connection_name"], safe="")
-    closed = requests.delete(f"{RABBIT_MANAGEMENT}/connections/{name}", auth=RABBIT_AUTH)
+    closed = requests.delete(
+        f"{RABBIT_MANAGEMENT}/connections/{name}", auth=RABBIT_AUTH, timeout=10
+    )
     assert closed.status_code == 204, closed.text
 
 
@@ -294,11 +303,8 @@ def test_a_reply_queue_takes_a_new_name_on_each_reconnection(
     after = {q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")}
     assert len(after) == 1 and not after & before, (before, after)
     # the same routing key (the calls' reply_to): a reply to a call made before still comes
-    vhost = amqp_uri.rsplit("/", 1)[1]
     bindings = requests.get(
-        f"{RABBIT_MANAGEMENT}/queues/{vhost}/{quote(next(iter(after)), safe='')}/bindings",
-        auth=RABBIT_AUTH,
-        timeout=10,
+        _queue_url(amqp_uri, next(iter(after))) + "/bindings", auth=RABBIT_AUTH, timeout=10
     ).json()
     former_key = next(iter(before)).removeprefix("rpc.reply-caller-")
     assert former_key in {b["routing_key"] for b in bindings if b["source"] == "nameko-rpc"}

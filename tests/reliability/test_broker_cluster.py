@@ -92,7 +92,7 @@ def _diagnosis(survivor, network) -> str:
             if any(w in line for w in ("WARN", "ERROR", "Trace", "Connected"))
             and not any(w in line for w in ("gateway.access", "gateway.auth"))
         ]
-        lines.append(f"{name}.log, {len(tail)} lines; its last warnings and errors:")
+        lines.append(f"{name}.log, {len(tail)} lines; its last warnings, errors, connections:")
         lines.extend("  " + line[:300] for line in marked[-25:])
     return "\n".join(lines)
 
