@@ -43,8 +43,9 @@ def _itinerant_concierge(stack) -> tuple[str, dict]:
 
 
 def _seed(stack, email: str, village_id: str) -> None:
-    """What a concierge adds in a minute and the demo data may lack: a truck's stop and a
-    permanence, so that their pages (edit, remove) are reached by their links."""
+    """What a concierge adds in a minute and the demo data may lack: a truck's stop, a permanence
+    and pooled orders, so that their pages (edit, remove, put on the shelf) are reached by their
+    links."""
     headers = stack.login(email)
     stops = requests.get(
         stack.url(f"/api/villages/{village_id}/stops"), headers=headers, timeout=10
@@ -75,42 +76,47 @@ def _seed(stack, email: str, village_id: str) -> None:
             timeout=10,
         )
         assert "/permanences/" in added.text, added.text[-2000:]
-    _send_a_pooled_order(stack, headers, village_id)
+    _pooled_orders(stack, headers, village_id)
 
 
-def _send_a_pooled_order(stack, headers: dict, village_id: str) -> None:
-    """A pooled supplier order with the village's share, sent, so that the stock page links to
-    putting its goods on the shelf. Its delivery day is two weeks after the next one: the pooled
-    order of the next day stays open for the tests that send it themselves."""
+def _pooled_orders(stack, headers: dict, village_id: str) -> None:
+    """Two pooled supplier orders with the village's share: one sent, so that the stock page links
+    to putting its goods on the shelf, and one left open, so that the coordinator's list of open
+    ones links to a pooled order however many a test sharing this network has sent. Their delivery
+    days are two and three weeks after the next one: the pooled order of the next day stays open
+    for the tests that send it themselves."""
     items = requests.get(
         stack.url(f"/api/villages/{village_id}/counter/catalogue?available=1"),
         headers=headers,
         timeout=10,
     ).json()
     item = next(i for i in items if i["shared_supplier"] and i["next_delivery_date"])
-    day = date.fromisoformat(item["next_delivery_date"]) + timedelta(days=14)
     member = requests.get(
         stack.url(f"/api/villages/{village_id}/members"), headers=headers, timeout=10
     ).json()[0]
-    placed = requests.post(
-        stack.url(f"/api/villages/{village_id}/orders"),
-        headers=headers,
-        json={
-            "idempotency_key": f"axe-pooled-{village_id}",
-            "member_id": member["id"],
-            "delivery_date": day.isoformat(),
-            "fulfilment": "counter",
-            "lines": [{"item_id": item["item_id"], "quantity": 1}],
-        },
-        timeout=10,
+    sent_day, open_day = (
+        date.fromisoformat(item["next_delivery_date"]) + timedelta(days=days) for days in (14, 21)
     )
-    assert placed.status_code in (200, 201), placed.text
+    for day in (sent_day, open_day):
+        placed = requests.post(
+            stack.url(f"/api/villages/{village_id}/orders"),
+            headers=headers,
+            json={
+                "idempotency_key": f"axe-pooled-{village_id}-{day}",
+                "member_id": member["id"],
+                "delivery_date": day.isoformat(),
+                "fulfilment": "counter",
+                "lines": [{"item_id": item["item_id"], "quantity": 1}],
+            },
+            timeout=10,
+        )
+        assert placed.status_code in (200, 201), placed.text
     coordinator = stack.login(COORDINATOR)
     pooled = requests.get(
         stack.url("/api/purchase-orders?status=open"), headers=coordinator, timeout=10
     ).json()
     for purchase_order in pooled:
-        if purchase_order["delivery_date"] == day.isoformat():
+        if purchase_order["delivery_date"] == sent_day.isoformat():
             sent = requests.post(
                 stack.url(f"/api/purchase-orders/{purchase_order['id']}/send"),
                 headers=coordinator,
