@@ -263,15 +263,18 @@ def test_the_command_line_s_reply_queue_goes_with_it(container_factory, nameko_c
 
 def _close_the_consumer_connection(amqp_uri: str, queue: str) -> None:
     """Closes the connection consuming `queue`, as a node's crash would (the management API lists
-    a consumer a few seconds after it started)."""
+    a consumer a few seconds after it started, and its channel's details, an empty list until
+    then, a moment later)."""
     url = _queue_url(amqp_uri, queue)
     deadline = time.monotonic() + 30
-    while not (
-        consumers := requests.get(url, auth=RABBIT_AUTH, timeout=10).json().get("consumer_details")
-    ):
-        assert time.monotonic() < deadline, f"no consumer of {queue} listed"
+    while True:
+        consumers = requests.get(url, auth=RABBIT_AUTH, timeout=10).json().get("consumer_details")
+        channel = consumers[0]["channel_details"] if consumers else None
+        if channel:
+            break
+        assert time.monotonic() < deadline, f"no consumer of {queue} listed with its connection"
         time.sleep(0.5)
-    name = quote(consumers[0]["channel_details"]["connection_name"], safe="")
+    name = quote(channel["connection_name"], safe="")
     closed = requests.delete(
         f"{RABBIT_MANAGEMENT}/connections/{name}", auth=RABBIT_AUTH, timeout=10
     )

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -61,10 +65,21 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait(self, condition, timeout=WAIT):
-        """Until `condition` holds; a live page may replace elements while it is read."""
+        """Until `condition` holds; a live page may replace elements while it is read (a page
+        replaced by the next one as an element is read is, to Chromium, a node that does not
+        belong to the document: the same thing)."""
+
+        def holds(driver):
+            try:
+                return condition(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
+
         return WebDriverWait(
             self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
-        ).until(condition)
+        ).until(holds)
 
     def find(self, css):
         try:
