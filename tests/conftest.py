@@ -291,6 +291,7 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which turns the groups into node ids
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`make test`), the tests that share a network started once per module (the
     fuzzer's, the authorisation matrix's) run on one worker (`--dist loadgroup`), or on one worker
@@ -333,6 +334,8 @@ MADE_PER_WORKER = {"tests::migrated_templates"}
 
 
 def _shared_fixture_group(item) -> str | None:
+    if item.get_closest_marker("spread"):
+        return None
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         fixture = definitions[-1]
         if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
@@ -340,8 +343,6 @@ def _shared_fixture_group(item) -> str | None:
         shared = f"{fixture.baseid}::{name}"
         if shared in MADE_PER_WORKER:
             continue
-        if shared in STARTED_PER_WORKER and item.get_closest_marker("spread"):
-            return item.nodeid
         if fixture.scope == "module" or shared in STARTED_PER_WORKER:
             return item.nodeid.split("::")[0]
         return shared
