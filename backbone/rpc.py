@@ -177,10 +177,10 @@ class _ReplyListener(ReplyListener):
 
     The queue takes a new name on each reconnection (`renew_queue`, called by the queue
     consumer). A node SIGKILLed leaves its queues listed on the others for a moment: the same name
-    declared again then found that dying queue, which went a moment later, and the process
-    consumed nothing from then on, every call timing out (seen on a 3-node cluster). The routing
-    key (the calls' `reply_to`) stays: a call whose request the broker gives again to its service
-    after the crash gets its reply in the new queue."""
+    declared again would find that dying queue, which goes a moment later, and the process would
+    consume nothing from then on, every call timing out (tests/reliability/test_broker_cluster.py).
+    The routing key (the calls' `reply_to`) stays: a call whose request the broker gives again to
+    its service after the crash gets its reply in the new queue."""
 
     queue_consumer = SafeQueueConsumer()
 

@@ -50,7 +50,7 @@ def test_the_tests_sharing_a_module_fixture_reach_xdist_as_one_group(
 ):
     """Under `make test`, xdist schedules by node id: a test's group (tests/conftest.py) must end
     it. With pytest 9.2, pytest-xdist 3.8 sets it where pytest no longer reads it (pytest-xdist
-    #1386): nothing fails, but every worker started its own copy of each shared network."""
+    #1386): nothing fails, but every worker would start its own copy of each shared network."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         pytest.skip("groups are xdist's: this runs in make test's parallel pass")
     assert request.node.nodeid.endswith("@tests/test_suite_layout.py"), request.node.nodeid
