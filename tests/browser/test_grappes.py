@@ -1,6 +1,7 @@
 """The coordinator's grappes in a real browser, against the demo network: a grappe refused with one
 village (the error beside the field, what was typed kept), then created with two and a depot, found
-in the list, and renamed from its page."""
+in the list, and renamed from its page. It groups Montcalvel and Vialle-sur-Lac: the accessibility
+crawl, on the same network, groups the two other villages (a village is in one grappe only)."""
 
 import uuid
 
