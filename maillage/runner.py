@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -75,12 +76,20 @@ class Process:
 # probe and the server's bind ("Address already in use")
 PORTS = range(20000, 32000)
 _CHOOSER = random.SystemRandom()  # not the `random` module: a test may seed it in every worker
+# A port handed out is reserved on this machine for RESERVED_FOR seconds, by a file every process
+# sees: a port probed free stays free only until its server binds it, seconds later (a network's
+# gateway binds after its migrations), and another process probing meanwhile would be given it too.
+RESERVATIONS = Path(tempfile.gettempdir()) / "maillage-ports"
+RESERVED_FOR = 300.0
 
 
 def free_port() -> int:
-    """A port free on 127.0.0.1, outside the range outgoing connections draw from."""
+    """A port free on 127.0.0.1, outside the range outgoing connections draw from, that no other
+    process of this machine was given in the last RESERVED_FOR seconds."""
     for _ in range(200):
         port = _CHOOSER.choice(PORTS)
+        if not _reserve(port):
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -88,6 +97,32 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError(f"no free port on 127.0.0.1 between {PORTS.start} and {PORTS.stop}")
+
+
+def _reserve(port: int) -> bool:
+    """True when this process now holds `port`'s reservation: none existed, or it had lapsed and
+    this process took it over (a rename only one process can win). Where the folder cannot be
+    written (another user's), the probe alone decides, as without reservations."""
+    path = RESERVATIONS / str(port)
+    try:
+        RESERVATIONS.mkdir(exist_ok=True)
+    except OSError:
+        return True
+    try:
+        try:
+            if time.time() - path.stat().st_mtime < RESERVED_FOR:
+                return False
+            lapsed = path.with_name(f"{port}.{os.getpid()}.lapsed")
+            path.rename(lapsed)
+            lapsed.unlink()
+        except FileNotFoundError:
+            pass
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 _ERROR_LINE = re.compile(r"(Error|Exception|Killed|Traceback)")

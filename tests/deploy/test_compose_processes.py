@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,18 +36,12 @@ from tests.support.compose import (
     resolved,
 )
 from tests.support.image import install_like_the_image
-from tests.support.infrastructure import create_pg_database, drop_pg_database
+from tests.support.infrastructure import create_pg_database, drop_pg_database, free_port
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
 
 
 LONG_RUNNING = (*SERVICES, "gateway")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Containers:
@@ -114,9 +107,9 @@ def test_the_compose_network_comes_up_as_processes(tmp_path, amqp_uri):
     log_dir.mkdir()
 
     databases = {service: create_pg_database() for service in SERVICES}
-    port = _free_port()
+    port = free_port()
     # each container has its own address; here the processes share one, so each its own port
-    ops_ports = {name: _free_port() for name in project}
+    ops_ports = {name: free_port() for name in project}
     image_env = {**dockerfile_env(), "MAILLAGE_DATA_DIR": str(tmp_path / "data")}
     base_env = {
         key: value
