@@ -101,19 +101,20 @@ def main() -> int:
         "no:cacheprovider",
         *(args.pytest_args or PARALLEL_PASS),
     ]
-    done, result = threading.Event(), {}
-    sampler = threading.Thread(target=lambda: result.update(zip(("by", "busy"), sample(done))))
+    done, sampled = threading.Event(), []
+    sampler = threading.Thread(target=lambda: sampled.append(sample(done)))
     sampler.start()
     started = time.monotonic()
     status = subprocess.call(command, cwd=ROOT)
     wall = time.monotonic() - started
     done.set()
     sampler.join()
-    spent = sum(result["by"].values())
+    ((by_kind, busy),) = sampled
+    spent = sum(by_kind.values())
     print(f"\n{' '.join(command[3:])}\nexit {status}, {wall:.0f} s wall, {os.cpu_count()} cores")
-    print(f"machine busy {result['busy']:.1%}; {spent:.0f} CPU-s counted\n")
+    print(f"machine busy {busy:.1%}; {spent:.0f} CPU-s counted\n")
     print(f"{'process kind':45s} {'CPU-s':>8s} {'share':>6s}")
-    for name, seconds in result["by"].most_common(15):
+    for name, seconds in by_kind.most_common(15):
         if seconds < 0.5:
             break
         print(f"{name:45s} {seconds:8.0f} {seconds / spent:6.0%}")

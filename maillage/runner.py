@@ -100,28 +100,34 @@ def free_port() -> int:
 
 
 def _reserve(port: int) -> bool:
-    """True when this process now holds `port`'s reservation: none existed, or it had lapsed and
-    this process took it over (a rename only one process can win). Where the folder cannot be
-    written (another user's), the probe alone decides, as without reservations."""
+    """True when this process now holds `port`'s reservation: none existed, or it had lapsed.
+    Where the folder cannot be written (another user's), the probe alone decides."""
     path = RESERVATIONS / str(port)
     try:
         RESERVATIONS.mkdir(exist_ok=True)
-    except OSError:
+    except OSError:  # FileExistsError too: a file where the folder would be
         return True
     try:
-        try:
-            if time.time() - path.stat().st_mtime < RESERVED_FOR:
-                return False
-            lapsed = path.with_name(f"{port}.{os.getpid()}.lapsed")
-            path.rename(lapsed)
-            lapsed.unlink()
-        except FileNotFoundError:
-            pass
+        if not _free_of_reservation(path):
+            return False
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
+    except FileExistsError:  # another process reserved it since
         return False
     except OSError:
         return True
+    return True
+
+
+def _free_of_reservation(path: Path) -> bool:
+    """No reservation at `path`, or a lapsed one, now removed by a rename only one process wins."""
+    try:
+        if time.time() - path.stat().st_mtime < RESERVED_FOR:
+            return False
+        lapsed = path.with_name(f"{path.name}.{os.getpid()}.lapsed")
+        path.rename(lapsed)
+        lapsed.unlink()
+    except FileNotFoundError:
+        pass
     return True
 
 

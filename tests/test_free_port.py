@@ -1,6 +1,6 @@
-"""`free_port`: a port given to one process is not given to another before its server binds it
-(the e2e network's gateway once lost its port that way: "Address already in use" three times, and
-every test of the worker's network failed at set-up)."""
+"""`free_port`: a port given to one process is not given to another before its server binds it. A
+network's gateway binds its port only after the migrations, seconds later: a port given twice
+meanwhile leaves it "Address already in use", and every test of that network fails at set-up."""
 
 import os
 import socket
