@@ -406,15 +406,23 @@ def test_the_coordinator_changes_a_producer_s_commission_from_a_month_and_reads_
     assert 'id="p-commission" name="commission_per_mille" inputmode="decimal" value="12,5"' in page
 
 
-def test_a_walk_in_s_receipt_that_could_not_leave_shows_on_the_concierge_s_envois(
-    net, smtp_server, monkeypatch
-):
-    village_id = net["village"]["id"]
+@pytest.fixture
+def refusing_mail_server(smtp_server, monkeypatch):
+    """An SMTP server that refuses every recipient, the members service's from its start (set
+    once `net` is up, a notices tick begun before the change could still write the receipt to the
+    trial outbox as sent), and one failure enough to give a notice up. Its messages received."""
     monkeypatch.setenv("MAILLAGE_NOTICE_MAX_ATTEMPTS", "1")
     port, received = smtp_server("--refuse-recipients")
-    # the running members service sends its notices through this server from now on
     monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
     monkeypatch.setenv("MAILLAGE_MAIL_FROM", "Conciergerie <conciergerie@example.org>")
+    return received
+
+
+def test_a_walk_in_s_receipt_that_could_not_leave_shows_on_the_concierge_s_envois(
+    refusing_mail_server, net
+):
+    village_id = net["village"]["id"]
+    received = refusing_mail_server
     with net["members_db"].unit_of_work() as uow:
         claim_and_handle(
             uow,
