@@ -296,10 +296,11 @@ def pytest_collection_modifyitems(config, items):
     """Under xdist (`make test`), the tests that share a network started once per module (the
     fuzzer's, the authorisation matrix's) run on one worker (`--dist loadgroup`), or on one worker
     per share for a module marked `shards(n)`: its tests are dealt in turn into n groups, each
-    starting its own copy of the module's network. The tests of a network a worker starts for
-    itself (the e2e `stack`, the browsers') go by module to any worker, and the database tests
-    anywhere (see below). With --suite-pass, the tests marked `alone` (wall-clock bounds, faults
-    under load) run in their own pass, when no other test competes for the two cores."""
+    starting its own copy of the module's network. The modules of a network a worker starts for
+    itself (the e2e `stack`, the browsers') are dealt into a few groups (STARTED_PER_WORKER), and
+    the database tests go anywhere (see below). With --suite-pass, the tests marked `alone`
+    (wall-clock bounds, faults under load) run in their own pass, when no other test competes for
+    the two cores."""
     suite_pass = config.getoption("--suite-pass")
     if suite_pass != "all":
         wanted = suite_pass == "alone"
@@ -308,24 +309,34 @@ def pytest_collection_modifyitems(config, items):
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = kept
-    dealt = collections.Counter()  # per module: its tests dealt so far (the same on every worker)
+    dealt = collections.Counter()  # per module or network: what was dealt so far (the same on
+    dealt_to: dict[str, str] = {}  # every worker, which all collect the same items in one order)
     for item in items:
         group = _shared_fixture_group(item)
-        shards = item.get_closest_marker("shards")
         module = item.nodeid.split("::")[0]
-        if shards and group == module:
+        shards = item.get_closest_marker("shards")
+        if group in STARTED_PER_WORKER:
+            # a module's tests stay together, but those of a `spread` module are dealt one by one
+            key = item.nodeid if item.get_closest_marker("spread") else module
+            if key not in dealt_to:
+                dealt_to[key] = f"{group}#{dealt[group] % STARTED_PER_WORKER[group]}"
+                dealt[group] += 1
+            group = dealt_to[key]
+        elif shards and group == module:
             group = f"{module}#{dealt[module] % shards.args[0]}"
             dealt[module] += 1
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
-# Session fixtures a worker may start a copy of for itself: their tests are grouped by module,
-# so that the browser and end-to-end tests (many, slow) spread over the workers instead of queueing
-# on one. Each worker that gets one of those modules starts its own network (~15 s) once, in a
-# vhost, data folder, port and secret of its own (tests/support/network.py). A module marked
-# `spread` (a few tests of over a minute each) is not kept together: each test may go to any worker.
-STARTED_PER_WORKER = {"tests/browser::stack", "tests::stack"}
+# Session fixtures a worker starts a copy of for itself, and into how many groups their modules
+# are dealt: each group runs on one worker, which starts its own network (~10 CPU-s, then ~26 ms a
+# second until the pass ends) in a vhost, data folder, port and secret of its own
+# (tests/support/network.py). Two groups each: the browser and end-to-end tests (many, slow) run
+# on two workers at once instead of queueing on one, and start 4 networks rather than one per
+# worker that happens to get a module (8). A module marked `spread` (a few tests of over a minute
+# each) has its tests dealt one by one, so that they run on different workers.
+STARTED_PER_WORKER = {"tests/browser::stack": 2, "tests::stack": 2}
 
 # Session fixtures so cheap to make again that a worker makes its own and their tests go anywhere:
 # the migrated databases that `service_db` copies (a worker migrates each service once, in seconds;
@@ -334,16 +345,17 @@ MADE_PER_WORKER = {"tests::migrated_templates"}
 
 
 def _shared_fixture_group(item) -> str | None:
-    if item.get_closest_marker("spread"):
-        return None
+    """What the test shares with others, None for nothing: one of STARTED_PER_WORKER's networks
+    (`<where>::<name>`, before anything else it uses, which may be built on it), else its module
+    for a module fixture, else a session fixture (`<where>::<name>`)."""
+    shared = []
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         fixture = definitions[-1]
         if fixture.scope == "function" or not fixture.baseid.startswith("tests"):
             continue
-        shared = f"{fixture.baseid}::{name}"
-        if shared in MADE_PER_WORKER:
-            continue
-        if fixture.scope == "module" or shared in STARTED_PER_WORKER:
-            return item.nodeid.split("::")[0]
-        return shared
-    return None
+        key = f"{fixture.baseid}::{name}"
+        if key in STARTED_PER_WORKER:
+            return key
+        if key not in MADE_PER_WORKER:
+            shared.append(item.nodeid.split("::")[0] if fixture.scope == "module" else key)
+    return shared[0] if shared else None

@@ -1,10 +1,14 @@
 """The test suite's own layout: a test module never imports another test module nor a conftest.py
 (what tests share is a fixture in a conftest.py or a helper in tests/support/), so each module
 reads on its own and runs alone or on any xdist worker; and the tests sharing a network reach
-xdist as one group, so that each such network is started once."""
+xdist as one group, so that each such network is started once, or as one of the few groups of a
+network each worker starts for itself (the e2e and browser networks)."""
 
 import ast
+import collections
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +58,48 @@ def test_the_tests_sharing_a_module_fixture_reach_xdist_as_one_group(
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         pytest.skip("groups are xdist's: this runs in make test's parallel pass")
     assert request.node.nodeid.endswith("@tests/test_suite_layout.py"), request.node.nodeid
+
+
+# the xdist group each collected test is given (tests/conftest.py), one tab-separated line each
+_PRINT_GROUPS = """
+import sys, pytest
+class Groups:
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            print("GROUP", item.nodeid, mark.args[0] if mark else "", sep="\\t")
+sys.exit(pytest.main(["--co", "-q", "-p", "no:cacheprovider", *sys.argv[1:]], plugins=[Groups()]))
+"""
+
+
+def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
+    """Each group of a network a worker starts for itself is one more network started (~10 CPU-s,
+    then idle until the pass ends): the e2e and browser modules make two groups each, whatever
+    their module fixtures, a module's tests in one group (they build on each other's data), the
+    accessibility crawl's two long tests apart (`spread`)."""
+    collected = subprocess.run(
+        [sys.executable, "-c", _PRINT_GROUPS, "tests/e2e", "tests/browser"],
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
+    group_of = dict(
+        line.split("\t")[1:] for line in collected.stdout.splitlines() if line.startswith("GROUP")
+    )
+    groups_of_module = collections.defaultdict(set)  # of the tests on a network (not all are)
+    for nodeid, group in group_of.items():
+        if group:
+            groups_of_module[nodeid.split("::")[0]].add(group)
+    crawl = groups_of_module.pop("tests/browser/test_accessibility.py")
+    on_network = collections.defaultdict(set)  # network -> its modules
+    for module, groups in groups_of_module.items():
+        on_network[min(groups).split("#")[0]].add(module)
+    e2e = {g for gs in groups_of_module.values() for g in gs if g.startswith("tests::stack")}
+    browser = {g for gs in groups_of_module.values() for g in gs if g.startswith("tests/browser")}
+    assert browser == {"tests/browser::stack#0", "tests/browser::stack#1"} == crawl
+    assert e2e == {"tests::stack#0", "tests::stack#1"}
+    assert len(on_network["tests/browser::stack"]) >= 15 and len(on_network["tests::stack"]) >= 15
+    assert all(len(groups) == 1 for groups in groups_of_module.values()), groups_of_module
