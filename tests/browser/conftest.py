@@ -18,6 +18,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.network import run_network
+from tests.support.page_checks import resize
 
 
 @pytest.fixture(scope="session")
@@ -117,15 +118,27 @@ class Browser:
         self.click("form button[type=submit]")
         self.wait(lambda d: "/console/connexion" not in d.current_url)
 
+    def assert_fits_a_tablet(self):
+        """At 768 px wide (a tablet held upright) the page needs no sideways scrolling: wide
+        tables scroll in their own box. The window is back at 1024×768 after."""
+        resize(self.driver, 768, 1024)
+        try:
+            wide, viewport = self.driver.execute_script(
+                "const page = document.documentElement; return [page.scrollWidth, page.clientWidth]"
+            )
+            assert wide <= viewport, f"{self.driver.current_url}: {wide} px wide for {viewport}"
+        finally:
+            resize(self.driver, 1024, 768)
+
     def screenshot(self, name, full_page=False):
         """The 1024×768 view; `full_page` also saves the whole page's length (`<name>-page.png`)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
         if full_page:
             height = self.driver.execute_script("return document.documentElement.scrollHeight")
-            self.driver.set_window_size(1024, min(height + 140, 6000))
+            resize(self.driver, 1024, min(height + 140, 6000))
             self.driver.save_screenshot(str(SCREENSHOTS / f"{name}-page.png"))
-            self.driver.set_window_size(1024, 768)
+            resize(self.driver, 1024, 768)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from tests.support.page_checks import resize
+
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
 
 CONCIERGE = "lucie@maillage.test"  # Bourg-aux-Chênes
@@ -164,13 +166,12 @@ def test_a_concierge_sets_up_a_weekly_animation_with_roles_a_partner_and_an_invi
     )
     assert sum(a["title"] == "Permanence numérique du jeudi" for a in invited_calendar) == 4
 
-    concierge.driver.set_window_size(768, 1024)  # a tablet: the long form without sideways scroll
     concierge.open(f"/console/villages/{village_id}/animations")
     concierge.find("#role-3-needed")
-    width = concierge.driver.execute_script("return document.documentElement.scrollWidth")
-    assert width <= 768
+    concierge.assert_fits_a_tablet()  # the long form without sideways scroll
+    resize(concierge.driver, 768, 1024)
     height = concierge.driver.execute_script("return document.documentElement.scrollHeight")
-    concierge.driver.set_window_size(768, min(height + 140, 6000))
+    resize(concierge.driver, 768, min(height + 140, 6000))
     concierge.screenshot("concierge-animations-768")
 
 

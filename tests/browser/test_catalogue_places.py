@@ -36,17 +36,6 @@ def _type_date(browser, css, iso):
         browser.driver.execute_script("arguments[0].value = arguments[1]", field, iso)
 
 
-def _fits_768_pixels(browser) -> bool:
-    """At a tablet's 768 px, the page scrolls down only, never sideways."""
-    browser.driver.set_window_size(768, 1024)
-    try:
-        return browser.driver.execute_script(
-            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    finally:
-        browser.driver.set_window_size(1024, 768)
-
-
 def _catalogue(stack, headers, village_id) -> dict:
     answer = requests.get(
         stack.url(f"/api/villages/{village_id}/catalogue/selection"), headers=headers, timeout=10
@@ -87,7 +76,7 @@ def test_a_concierge_adds_prices_and_removes_a_catalogue_item(browsers, stack):
     karim.wait_text(".notice", "Catalogue enregistré")
     assert _catalogue(stack, headers, village_id)[offer_id]["price_cents"] == 160
     karim.screenshot("console-catalogue", full_page=True)
-    assert _fits_768_pixels(karim)
+    karim.assert_fits_a_tablet()
 
     karim.click(f'#item-{item_id} a[href$="/retirer"]')
     assert "Retirer « " + name in karim.text_of("main h2")
@@ -151,7 +140,7 @@ def test_a_concierge_sets_hours_a_permanence_and_a_closure_the_public_page_shows
     added = [e for e in exceptions if e["start"] == "2030-07-14"]
     assert added and not added[0]["closed"] and added[0]["label"] == "Fête du village"
     lucie.screenshot("console-horaires", full_page=True)
-    assert _fits_768_pixels(lucie)
+    lucie.assert_fits_a_tablet()
 
     visitor = browsers(javascript=False)
     visitor.open("/village/bourg-aux-chenes")

@@ -13,16 +13,6 @@ pytestmark = [pytest.mark.stack, pytest.mark.broker]
 COMMUNE = "Commune de Saint-Aubin-des-Prés"
 
 
-def _fits_768_pixels(browser) -> bool:
-    browser.driver.set_window_size(768, 1024)
-    try:
-        return browser.driver.execute_script(
-            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-        )
-    finally:
-        browser.driver.set_window_size(1024, 768)
-
-
 def _withdraw(coordination) -> None:
     """The link in force withdrawn from its page, after confirming."""
     coordination.click("#retirer")
@@ -57,7 +47,7 @@ def test_a_commune_opens_its_link_and_reads_its_villages_figures(browsers, stack
     select.select_by_visible_text(quarter)
     commune.click("form.period button[type=submit]")
     commune.wait_text("#periode-affichee", f"1 janvier {year} au")
-    assert _fits_768_pixels(commune)
+    commune.assert_fits_a_tablet()
     commune.screenshot("commune")
     cookie = commune.driver.get_cookie("maillage_commune")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"

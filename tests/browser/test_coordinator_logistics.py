@@ -67,18 +67,6 @@ def _tick(browser, fieldset, text):
     raise AssertionError(f"no box {text!r} in {fieldset}")
 
 
-def _fits_768_px(browser):
-    """On a 768 px wide screen (a tablet held upright) the page needs no sideways scrolling."""
-    browser.driver.set_window_size(768, 1024)
-    try:
-        wide = browser.driver.execute_script(
-            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert wide[0] <= wide[1], f"{browser.driver.current_url}: {wide[0]} px for {wide[1]}"
-    finally:
-        browser.driver.set_window_size(1024, 768)
-
-
 def _coordinator(browsers):
     browser = browsers()
     browser.log_in(COORDINATOR)
@@ -96,7 +84,7 @@ def test_the_coordinator_adds_changes_and_retires_a_vehicle(stack, browsers):
     name = f"Vélo cargo {uuid.uuid4().hex[:6]}"
     coordinator.click('header nav a[href="/console/coordination/tournees"]')
     coordinator.click('nav.tabs a[href="/console/coordination/vehicules"]')
-    _fits_768_px(coordinator)
+    coordinator.assert_fits_a_tablet()
     _type(coordinator, "#f-name", name)
     _choose(coordinator, "#f-kind", "Vélo cargo")
     _type(coordinator, "#f-capacity", "six")
@@ -168,7 +156,7 @@ def test_the_coordinator_plans_a_round_through_two_villages(stack, browsers):
     coordinator.click("#round-form button[type=submit]")
     assert coordinator.text_of("#err-truck-time-0") == "Une heure s'écrit HH:MM (ex. 18:00)."
     _type(coordinator, "#truck-time-0", "10h30")
-    _fits_768_px(coordinator)
+    coordinator.assert_fits_a_tablet()
     coordinator.click("#round-form button[type=submit]")
     coordinator.wait_text("main .notice", "Tournée planifiée")
     coordinator.screenshot("coordination-tournee")
@@ -235,7 +223,7 @@ def test_the_coordinator_sends_a_pooled_supplier_order_once_confirmed(stack, bro
     coordinator.click(f'#purchase-orders a[href$="/{pooled["id"]}"]')
     per_village = coordinator.text_of("#per-village")
     assert "Le Bourg-aux-Chênes" in per_village and "Saint-Aubin" in per_village
-    _fits_768_px(coordinator)
+    coordinator.assert_fits_a_tablet()
     coordinator.click("#send-link")
     coordinator.find("#confirm-send")
     assert _api(stack, "GET", f"/api/purchase-orders/{pooled['id']}", headers)["status"] == "open"
@@ -256,7 +244,7 @@ def test_the_coordinator_launches_then_closes_a_campaign_and_records_a_grant(sta
     _type(coordinator, "#f-goal", "2 500")
     _type_date(coordinator, "#f-deadline", _today() + timedelta(days=60))
     _type(coordinator, "#f-purpose", "Un four à pain partagé à côté de l'épicerie")
-    _fits_768_px(coordinator)
+    coordinator.assert_fits_a_tablet()
     coordinator.click("#campaign-form button[type=submit]")
     coordinator.wait_text("main .notice", "Campagne lancée")
     campaign_id = coordinator.driver.current_url.split("/campagnes/")[1].split("?")[0]
@@ -282,7 +270,7 @@ def test_the_coordinator_launches_then_closes_a_campaign_and_records_a_grant(sta
     _choose(coordinator, "#f-village", "Saint-Aubin")
     _type(coordinator, "#f-amount", "12 500,50")
     _type_date(coordinator, "#f-starts", _today())
-    _fits_768_px(coordinator)
+    coordinator.assert_fits_a_tablet()
     coordinator.click("#funding-form button[type=submit]")
     coordinator.wait_text("main .notice", "Source de financement enregistrée")
     assert grant in coordinator.text_of("#funding-sources")

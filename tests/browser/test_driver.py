@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from backbone.clock import PARIS
+from tests.support.page_checks import resize
 from tests.support.truck_stops import sent, truck_stop
 
 pytestmark = [pytest.mark.stack, pytest.mark.broker]
@@ -70,7 +71,7 @@ def test_the_driver_closes_a_stop_on_a_phone_and_the_concierge_sees_it_live(stac
     coordinator.open(f"/console/coordination/tournees/{planned['id']}")
     link = coordinator.find("#driver-link").get_attribute("href")
     driver = browsers()
-    driver.driver.set_window_size(390, 844)
+    resize(driver.driver, 390, 844)  # a phone
     driver.driver.get(link)
     assert "Arrêt du camion" in driver.text_of(item)
     # where the truck parks in the village, and when

@@ -47,16 +47,6 @@ def _menu(browser, label):
     browser.wait(lambda d: label in d.find_element(By.CSS_SELECTOR, "[aria-current=page]").text)
 
 
-def _fits_a_tablet(browser):
-    """At 768 px wide the page needs no sideways scrolling (wide tables scroll in their box)."""
-    browser.driver.set_window_size(768, 1024)
-    try:
-        width = browser.driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 768, f"{browser.driver.current_url}: {width} px wide"
-    finally:
-        browser.driver.set_window_size(1024, 768)
-
-
 def _until(check, seconds=20):
     """What `check` answers once it answers something (events travel between services)."""
     deadline = time.monotonic() + seconds
@@ -91,7 +81,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     assert "3 Téléphone Numéro de téléphone invalide" in problems
     assert _search(stack, api, village_id, tag) == [], "nothing is written before confirming"
     concierge.screenshot("concierge-import-apercu", full_page=True)
-    _fits_a_tablet(concierge)
+    concierge.assert_fits_a_tablet()
     concierge.click("#confirm-import")
     concierge.wait_text("#import-result", "2 habitant·es importé·es")
     imported = {m["display_name"] for m in _search(stack, api, village_id, tag)}
@@ -115,7 +105,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     Select(concierge.find("#f-preferred_channel")).select_by_visible_text("téléphone")
     concierge.click("#h-edit ~ form button[type=submit]")
     concierge.wait_text(".notice[role=status]", "Modifications enregistrées")
-    _fits_a_tablet(concierge)
+    concierge.assert_fits_a_tablet()
     member_url = concierge.driver.current_url.split("?")[0]
     member_id = member_url.rsplit("/", 1)[1]
     member = requests.get(
@@ -153,7 +143,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     concierge.click(f"#{row} button[value=no_answer]")
     concierge.wait_text(f"#{row}", "1 appel sans réponse")
     concierge.screenshot("concierge-a-prevenir")
-    _fits_a_tablet(concierge)
+    concierge.assert_fits_a_tablet()
     concierge.click(f"#{row} button[value=reached]")
     concierge.wait_text(".notice[role=status]", "la personne est prévenue")
     done = requests.get(
@@ -179,7 +169,7 @@ def test_an_inhabitants_file_is_imported_then_one_is_edited_called_exported_and_
     concierge.click("#erase-member")
     assert "01 99 00 41 09" in concierge.text_of("#erase-list")
     assert "ne peut pas être annulé" in concierge.driver.page_source
-    _fits_a_tablet(concierge)
+    concierge.assert_fits_a_tablet()
     concierge.click("#confirm-erase")
     assert concierge.text_of("#err-confirm")
     concierge.click("#confirm")
@@ -224,7 +214,7 @@ def test_a_volunteer_is_registered_and_edited(stack, browsers):
     other_village_id = other_village.get_attribute("value")
     other_village.click()
     concierge.screenshot("concierge-benevole-nouveau", full_page=True)
-    _fits_a_tablet(concierge)
+    concierge.assert_fits_a_tablet()
     concierge.click("#volunteer-form button[type=submit]")
     concierge.wait_text(".notice[role=status]", "Bénévole inscrit·e")
     volunteer_id = concierge.driver.current_url.split("?")[0].rsplit("/", 1)[1]

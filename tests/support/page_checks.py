@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,9 +89,21 @@ axe.run(document, {resultTypes: ['violations']}).then(
 """
 
 
+def resize(driver, width: int, height: int, timeout: float = 10) -> None:
+    """The window at `width` × `height`, once the page itself is that wide: the driver answers
+    before the page has its new size, and a width read at once on a loaded machine may still be the
+    former one (a page measured at 1024 px as if it were at 768)."""
+    driver.set_window_size(width, height)
+    deadline = time.monotonic() + timeout
+    while driver.execute_script("return window.innerWidth") != width:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never became {width} px wide")
+        time.sleep(0.05)
+
+
 def check_page(driver, base_url: str, url: str, path: str, axe_source: str | None) -> PageResult:
     result = PageResult(path, url)
-    driver.set_window_size(1024, 768)
+    resize(driver, 1024, 768)
     # a fresh load so that the Performance API sees this page's own first load
     driver.get("about:blank")
     driver.get(base_url + url)
@@ -103,9 +116,9 @@ def check_page(driver, base_url: str, url: str, path: str, axe_source: str | Non
         driver.set_script_timeout(60)
         found = json.loads(driver.execute_async_script(AXE_SCRIPT))
         result.violations = [tuple(v) for v in found if v[1] in BLOCKING]
-    driver.set_window_size(NARROW, 768)
+    resize(driver, NARROW, 768)
     result.narrow_width = driver.execute_script("return document.documentElement.scrollWidth")
-    driver.set_window_size(1024, 768)
+    resize(driver, 1024, 768)
     return result
 
 
