@@ -338,6 +338,21 @@ def pytest_collection_modifyitems(config, items):
 # each) has its tests dealt one by one, so that they run on different workers.
 STARTED_PER_WORKER = {"tests/browser::stack": 2, "tests::stack": 2}
 
+
+@pytest.hookimpl(trylast=True)  # after pytest's own teardown (the module's fixtures built on it)
+def pytest_runtest_teardown(item, nextitem):
+    """A network of STARTED_PER_WORKER stops once the worker's next test does not use it: its
+    group's tests came to this worker in a row (`--dist loadgroup`), and left running it would
+    cost ~26 ms of CPU a second until the pass ends. A later test that uses it starts it again."""
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        network = definitions[-1]
+        if f"{network.baseid}::{name}" not in STARTED_PER_WORKER:
+            continue
+        if nextitem is not None and network in nextitem._fixtureinfo.name2fixturedefs.get(name, ()):
+            continue
+        network.finish(item._request)
+
+
 # Session fixtures so cheap to make again that a worker makes its own and their tests go anywhere:
 # the migrated databases that `service_db` copies (a worker migrates each service once, in seconds;
 # kept together, the ~900 database tests would queue on one worker for most of the pass).

@@ -78,8 +78,8 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The end-to-end tests' network (their assertions count on the demo data as loaded), one per
-    xdist worker that runs any of them (tests/conftest.py, STARTED_PER_WORKER): each in a vhost,
-    data folder, port and secret of its own."""
+    group of their modules (tests/conftest.py, STARTED_PER_WORKER), stopped once the worker's next
+    test does not use it: each in a vhost, data folder, port and secret of its own."""
     yield from run_network(tmp_path_factory, "stack")
 
 
