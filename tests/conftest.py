@@ -331,7 +331,7 @@ def pytest_collection_modifyitems(config, items):
 
 # Session fixtures a worker starts a copy of for itself, and into how many groups their modules
 # are dealt: each group runs on one worker, which starts its own network (~10 CPU-s, then ~26 ms a
-# second until the pass ends) in a vhost, data folder, port and secret of its own
+# second while it runs) in a vhost, data folder, port and secret of its own
 # (tests/support/network.py). Two groups each: the browser and end-to-end tests (many, slow) run
 # on two workers at once instead of queueing on one, and start 4 networks rather than one per
 # worker that happens to get a module (8). A module marked `spread` (a few tests of over a minute

@@ -75,7 +75,7 @@ sys.exit(pytest.main(["--co", "-q", "-p", "no:cacheprovider", *sys.argv[1:]], pl
 
 def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
     """Each group of a network a worker starts for itself is one more network started (~10 CPU-s,
-    then idle until the pass ends): the e2e and browser modules make two groups each, whatever
+    then ~26 ms a second while it runs): the e2e and browser modules make two groups each, whatever
     their module fixtures, a module's tests in one group (they build on each other's data), the
     accessibility crawl's two long tests apart (`spread`)."""
     collected = subprocess.run(
