@@ -7,12 +7,19 @@ types the figures depend on only (`LIVE_TYPES`, never `#`): a type nobody else s
 falls to the alternate exchange, i.e. the dead letters. Each event becomes a small "changed" message
 (type + village id) handed to the subscribed pages: the coordinator's gets every village's, a
 concierge's only their own village's. The page then re-fetches its figures.
+
+The queue exists only while a page listens (issue #30): the first stream opened makes the consumer
+declare it, and it is dropped LINGER_SECONDS after the last one closed (a page left for the next one
+opens a new stream at once). With no page open, as under a rush of orders through the API, the
+gateway hears none of the network's events and the broker delivers them to nobody here. A stream
+answers once the queue is bound, so that what happens after the page opened it is heard.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 
 import eventlet
@@ -45,6 +52,8 @@ LIVE_FAMILIES = (
 )
 STREAM_SECONDS = 300  # a stream ends after this long; EventSource reconnects by itself
 HEARTBEAT_SECONDS = 15
+LINGER_SECONDS = 60.0  # the queue outlives the last stream this long (a page opening the next one)
+BOUND_WAIT_SECONDS = 5.0  # a new stream waits this long at most for the queue to be bound
 
 
 def live_types() -> list[str]:
@@ -65,11 +74,27 @@ class Hub:
         self.subscriptions: set[Subscription] = set()
         self.closed = False
         self.received = 0
+        self.wanted = Event()  # sent when a page subscribes while the feed is not listening
+        self.bound = Event()  # sent once the feed's queue is bound; reset when it is dropped
 
     def subscribe(self, village_id: str | None) -> Subscription:
         subscription = Subscription(village_id)
         self.subscriptions.add(subscription)
+        if not self.wanted.ready():
+            self.wanted.send()
         return subscription
+
+    def listening(self, queue_name: str) -> None:
+        """The feed's queue is bound: the streams waiting for it may start."""
+        if not self.bound.ready():
+            self.bound.send(queue_name)
+
+    def not_listening(self) -> None:
+        """The feed's queue is gone: a page subscribing from now on wakes the feed again."""
+        self.bound = Event()
+        self.wanted = Event()
+        if self.subscriptions:  # a page came while the queue was being dropped
+            self.wanted.send()
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self.subscriptions.discard(subscription)
@@ -78,6 +103,10 @@ class Hub:
         """The gateway stops: every open stream ends now (EventSource
         reconnects to the next one)."""
         self.closed = True
+        if not self.wanted.ready():
+            self.wanted.send()  # the feed waiting for a page wakes up to stop
+        if not self.bound.ready():
+            self.bound.send(None)  # and no stream waits for a queue any more
         for subscription in list(self.subscriptions):
             try:
                 subscription.queue.put_nowait(None)
@@ -101,6 +130,8 @@ class Hub:
 
         def body():
             try:
+                with eventlet.Timeout(BOUND_WAIT_SECONDS, False):
+                    self.bound.wait()
                 yield "retry: 3000\n: connecte\n\n"
                 waited = 0.0
                 while not self.closed and waited < seconds:
@@ -144,7 +175,6 @@ class LiveEvents(DependencyProvider):
 
     def setup(self):
         self.hub = Hub()
-        self.ready = Event()
         self._running = False
 
     def start(self):
@@ -162,28 +192,43 @@ class LiveEvents(DependencyProvider):
         uri = self.container.config.get("AMQP_URI") or config.amqp_uri()
         types = live_types()
         while self._running:
+            self.hub.wanted.wait()  # a page opened a stream (or the gateway stops)
+            if not self._running:
+                return
             try:
-                with Connection(uri, heartbeat=0) as connection:
-                    queue = live_queue(types)
-                    topology.declare_kombu(connection)
-
-                    def on_message(message):
-                        change = change_from(message.body)
-                        if change:
-                            self.hub.publish(change)
-
-                    with Consumer(connection, queues=[queue], on_message=on_message, no_ack=True):
-                        if not self.ready.ready():
-                            self.ready.send(queue.name)
-                        while self._running:
-                            try:
-                                connection.drain_events(timeout=1)
-                            except TimeoutError:
-                                continue
+                self._listen(uri, types)
             except Exception:  # noqa: BLE001  the broker went away: try again shortly
                 if self._running:
                     log.warning("live feed lost its broker connection; retrying", exc_info=True)
                     eventlet.sleep(2)
+            finally:
+                self.hub.not_listening()
+
+    def _listen(self, uri: str, types: list[str]) -> None:
+        """Consume while pages listen, and LINGER_SECONDS after the last one left."""
+        with Connection(uri, heartbeat=0) as connection:
+            queue = live_queue(types)
+            topology.declare_kombu(connection)
+
+            def on_message(message):
+                change = change_from(message.body)
+                if change:
+                    self.hub.publish(change)
+
+            with Consumer(connection, queues=[queue], on_message=on_message, no_ack=True):
+                self.hub.listening(queue.name)
+                alone_since = None
+                while self._running:
+                    try:
+                        connection.drain_events(timeout=1)
+                    except TimeoutError:
+                        pass
+                    if self.hub.subscriptions:
+                        alone_since = None
+                    elif alone_since is None:
+                        alone_since = time.monotonic()
+                    elif time.monotonic() - alone_since >= LINGER_SECONDS:
+                        return  # the connection closes: the exclusive queue goes with it
 
     def get_dependency(self, worker_ctx):
         return self.hub

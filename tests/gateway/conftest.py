@@ -4,7 +4,6 @@ import socket
 
 import pytest
 
-from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
 from tests.support.coordination import CALLS, FakeEvents, FakeMembers, FakeOrders, FakePartners
 
@@ -25,6 +24,5 @@ def coordination_gateway(nameko_config, container_factory, monkeypatch):
         container_factory(cls, config).start()
     container = container_factory(GatewayService, config)
     container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
     yield f"http://127.0.0.1:{port}"
     CALLS.clear()

@@ -15,7 +15,6 @@ import requests
 from gateway import auth
 from gateway.access_log import without_query
 from gateway.console.framework import COOKIE as STAFF_COOKIE
-from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
 from tests.support.commune import COMMUNE, GOOD_TOKEN, LINKS, REVOKED_TOKEN, FakeCommunePartners
 from tests.support.coordination import (
@@ -45,7 +44,6 @@ def gateway(nameko_config, container_factory, monkeypatch):
         container_factory(cls, config).start()
     container = container_factory(GatewayService, config)
     container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
     yield f"http://127.0.0.1:{port}"
     CALLS.clear()
 

@@ -1,10 +1,11 @@
 """The consoles' gatekeeping and live feed, on a real gateway container and the real broker:
 who may open which page (session cookie, role, village, CSRF), the static files, and the live feed
-(an exclusive queue bound to the figures' event types only; a concierge
+(an exclusive queue bound to the figures' event types only while a page listens; a concierge
 hears their village only)."""
 
 import json
 import socket
+import time
 import uuid
 
 import pytest
@@ -14,6 +15,7 @@ from kombu.pools import producers
 
 from backbone import config, topology
 from gateway import auth
+from gateway.console import live as live_module
 from gateway.console.framework import COOKIE
 from gateway.console.live import LiveEvents, live_types
 from gateway.service import GatewayService
@@ -42,7 +44,6 @@ def gateway(container_factory, nameko_config, monkeypatch):
     )
     container.start()
     live = next(e for e in container.extensions if isinstance(e, LiveEvents))
-    live.ready.wait()
     return f"http://127.0.0.1:{port}", live, nameko_config["AMQP_URI"]
 
 
@@ -186,17 +187,31 @@ def test_the_live_feed_hears_the_figures_event_types_only_and_each_page_its_own_
         assert dead.get(no_ack=True) is None, "events the feed hears are not dead letters"
 
 
-@pytest.mark.broker
-def test_the_live_queue_is_exclusive_auto_delete_and_bound_to_named_types(gateway):
-    _base, live, uri = gateway
+def _live_queues(uri):
     vhost = uri.rsplit("/", 1)[1]
     api = f"http://{uri.split('@')[1].split(':')[0]}:15672/api"
-    queues = [
-        q
-        for q in requests.get(f"{api}/queues/{vhost}", auth=("guest", "guest"), timeout=10).json()
-        if q["name"].startswith("gateway.live.")
-    ]
-    assert len(queues) == 1
+    queues = requests.get(f"{api}/queues/{vhost}", auth=("guest", "guest"), timeout=10).json()
+    return api, vhost, [q for q in queues if q["name"].startswith("gateway.live.")]
+
+
+@pytest.mark.broker
+def test_the_live_queue_exists_while_a_page_listens_exclusive_and_bound_to_named_types(
+    gateway, monkeypatch
+):
+    """No page open: the gateway hears none of the network's events (issue #30: an order through
+    the API costs it nothing more); the first stream binds the queue, and it goes LINGER_SECONDS
+    after the last stream closed."""
+    monkeypatch.setattr(live_module, "LINGER_SECONDS", 0.5)
+    monkeypatch.setattr(
+        live_module, "HEARTBEAT_SECONDS", 0.5
+    )  # a closed page is noticed by its ping
+    base, live, uri = gateway
+    assert _live_queues(uri)[2] == [], "no page open, no queue"
+
+    first = Stream(base, "/console/coordination/flux", "coordinator")
+    second = Stream(base, f"/console/villages/{A}/flux", "concierge", A)
+    api, vhost, queues = _live_queues(uri)
+    assert len(queues) == 1, "one queue for every page of the gateway"
     queue = queues[0]
     assert queue["exclusive"] and queue["auto_delete"] and not queue["durable"]
     bindings = requests.get(
@@ -204,6 +219,20 @@ def test_the_live_queue_is_exclusive_auto_delete_and_bound_to_named_types(gatewa
     ).json()
     keys = {b["routing_key"] for b in bindings if b["source"] == config.EVENTS_EXCHANGE}
     assert keys == set(live_types())
+
+    first.close()
+    second.close()
+    deadline = time.monotonic() + 15
+    while _live_queues(uri)[2] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _live_queues(uri)[2] == [], "dropped once no page listens"
+
+    again = Stream(base, f"/console/villages/{A}/flux", "concierge", A)
+    _publish(uri, "order.placed", A)
+    assert again.next_change() == {"type": "order.placed", "village_id": A}, (
+        "a page opened later wakes the feed again"
+    )
+    again.close()
 
 
 def test_a_hub_hands_each_stream_its_villages_changes_and_ends_them_when_the_gateway_stops():

@@ -13,7 +13,6 @@ import requests
 
 from gateway import auth
 from gateway.console.framework import COOKIE, csrf_token
-from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
 from tests.support.parcels_console import (
     CODE,
@@ -43,7 +42,6 @@ def console(nameko_config, container_factory, monkeypatch):
         container_factory(cls, config).start()
     container = container_factory(GatewayService, config)
     container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
     yield f"http://127.0.0.1:{port}"
     WRITES.clear()
 

@@ -17,7 +17,6 @@ from backbone.contracts import build_envelope, parse_envelope
 from backbone.schemas import load
 from gateway import auth
 from gateway.console.framework import COOKIE
-from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
 from services.events import signals, suggestions
 from services.events.models import KnownMember, KnownVillage
@@ -55,7 +54,6 @@ def signals_console(nameko_config, container_factory, monkeypatch, service_db):
         container_factory(cls, config).start()
     container = container_factory(GatewayService, config)
     container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
     yield f"http://127.0.0.1:{port}", database
     NAMES.clear()
 

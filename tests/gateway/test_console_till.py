@@ -18,7 +18,6 @@ from nameko.rpc import rpc
 from sqlalchemy import func, select
 
 from backbone.errors import NotFound
-from gateway.console.live import LiveEvents
 from gateway.service import GatewayService
 from services.orders import supplier_orders
 from services.orders.models import AskedItem, StockMovement, TillClosing, TillRefund, TillSale
@@ -79,7 +78,6 @@ def till_console(nameko_config, container_factory, monkeypatch, service_db):
         container_factory(cls, config).start()
     container = container_factory(GatewayService, config)
     container.start()
-    next(e for e in container.extensions if isinstance(e, LiveEvents)).ready.wait()
     yield f"http://127.0.0.1:{port}", counter_world
     KNOWN.clear()
 
