@@ -98,8 +98,24 @@ def record_sale(uow, event) -> None:
         )
 
 
-def _order_row(uow, payload) -> CountedOrder:
-    row = uow.session.get(CountedOrder, payload["order_id"], with_for_update=True)
+def _order_rows(uow, events) -> dict[str, CountedOrder]:
+    """The rows of the orders a batch's order events name, read and locked in one statement (in
+    the order of their ids, as every batch locks them, so that two batches wait rather than
+    deadlock); an order not yet followed gets its row when its first event comes."""
+    ids = sorted({e["payload"]["order_id"] for e in events if e["type"] in ORDER_EVENTS})
+    if not ids:
+        return {}
+    rows = uow.session.scalars(
+        select(CountedOrder)
+        .where(CountedOrder.order_id.in_(ids))
+        .order_by(CountedOrder.order_id)
+        .with_for_update()
+    )
+    return {row.order_id: row for row in rows}
+
+
+def _order_row(uow, rows: dict[str, CountedOrder], payload) -> CountedOrder:
+    row = rows.get(payload["order_id"])
     if row is None:
         row = CountedOrder(
             order_id=payload["order_id"],
@@ -109,6 +125,7 @@ def _order_row(uow, payload) -> CountedOrder:
             counted=False,
         )
         uow.session.add(row)
+        rows[row.order_id] = row
     return row
 
 
@@ -131,10 +148,10 @@ def _count_if_complete(uow, row: CountedOrder) -> None:
     row.counted, row.settled_at = True, utcnow()
 
 
-def record_order(uow, event) -> None:
-    """One of an order's events, whichever comes first."""
+def record_order(uow, rows: dict[str, CountedOrder], event) -> None:
+    """One of an order's events, whichever comes first; `rows`: the batch's (`_order_rows`)."""
     payload, kind = event["payload"], event["type"]
-    row = _order_row(uow, payload)
+    row = _order_row(uow, rows, payload)
     if kind == "order.placed":
         if row.lines is None:
             row.lines = [
@@ -154,7 +171,6 @@ def record_order(uow, event) -> None:
     elif kind in ("order.cancelled", "order.refused") and not row.counted:
         row.dropped = True
         row.settled_at = row.settled_at or utcnow()
-    uow.session.flush()
     _count_if_complete(uow, row)
 
 
@@ -372,14 +388,17 @@ MONEY_EVENTS = SALE_EVENTS + ORDER_EVENTS + SERVICE_EVENTS
 
 
 def record_money_events(uow, events) -> None:
-    """A batch of new events (the inbox kept the duplicates out), written in its order."""
+    """A batch of new events (the inbox kept the duplicates out), written in its order; the rows of
+    the orders they name read in one statement and written at the commit (issue #30: a SELECT and
+    an INSERT per event were a fifth of this service's CPU per order)."""
     from services.partners import invoicing  # it reads this module's helpers
 
+    rows = _order_rows(uow, events)
     for event in events:
         kind = event["type"]
         if kind in SALE_EVENTS:
             record_sale(uow, event)
         elif kind in ORDER_EVENTS:
-            record_order(uow, event)
+            record_order(uow, rows, event)
         if kind in SERVICE_EVENTS or kind == "order.delivered":
             invoicing.record_delivered(uow, event)
