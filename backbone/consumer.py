@@ -1,7 +1,14 @@
 """`@consume_event(...)`: the nameko entrypoint every event handler uses.
 
 For each handler it declares a durable quorum queue `<service>.<method>` bound to the event types,
-with a delivery limit and the dead-letter exchange. For each message it:
+with a delivery limit and the dead-letter exchange. Handlers of one service may share a queue
+(`queue="events"`: `<service>.events`, bound to all their types), so that an event several of them
+handle is delivered, parsed and acknowledged once (issue #30): each message is handed to every
+handler of the queue whose types include it, each runs as it would alone (its own claim, unit of
+work and batches), and the message is acknowledged once all are done; when one failed, it is
+requeued or dead-lettered as below, and on redelivery the inbox of each handler skips what it had
+done. `maillage topology` moves what a handler's own queue from before still holds into the shared
+one and deletes it (backbone/topology.py `retire_queue`). For each message it:
 
 - parses and validates the envelope against the contract registry; a message that is not JSON
   or does not match its contract is dead-lettered at once with the reason, never retried;
@@ -13,11 +20,11 @@ with a delivery limit and the dead-letter exchange. For each message it:
 
 The inbox is part of consuming: before calling the handler, `consume_event` opens a unit of work
 through the service's `db` dependency and claims `(consumer, event_id)` in it, the consumer being
-the handler's queue `<service>.<method>`; the handler is called as `handler(self, uow, event)` and
-the unit of work is committed when it returns. A duplicate is acknowledged without calling the
-handler; a handler that raises commits nothing, its claim included (`claim_and_handle`). The
-handler runs inside the transaction holding its claim: it should not wait on the network meanwhile
-(on SQLite that transaction holds the database's write lock).
+the handler's name `<service>.<method>` (its own queue's name); the handler is called as
+`handler(self, uow, event)` and the unit of work is committed when it returns. A duplicate is
+acknowledged without calling the handler; a handler that raises commits nothing, its claim included
+(`claim_and_handle`). The handler runs inside the transaction holding its claim: it should not wait
+on the network meanwhile (on SQLite that transaction holds the database's write lock).
 
 `@consume_event(..., batch=N)` hands the handler a list of events instead of one, the new ones of
 the batch only (`uow.claim_many`), so that it writes them in one transaction: one commit for many
@@ -121,6 +128,18 @@ class RawQueueConsumer(SafeQueueConsumer):
             )
 
 
+class _Delivery:
+    """One message and the handlers it was handed to (several when they share its queue): it is
+    acknowledged once each is done with it; when one failed, the first failure decides (requeued
+    after a pause, or dead-lettered), and each handler's inbox skips on redelivery what it had
+    done. Settled once: a later word about it is ignored."""
+
+    __slots__ = ("message", "pending", "exc_info", "settled")
+
+    def __init__(self, message, handlers: int):
+        self.message, self.pending, self.exc_info, self.settled = message, handlers, None, False
+
+
 class EventConsumer(Consumer):
     queue_consumer = RawQueueConsumer()
     BATCHES_IN_FLIGHT = 2
@@ -128,33 +147,59 @@ class EventConsumer(Consumer):
         0.005  # when no batch runs, how long the first event waits for the ones behind it
     )
 
-    def __init__(self, *event_types: str, batch: int = 0, **kwargs):
+    def __init__(self, *event_types: str, batch: int = 0, queue: str | None = None, **kwargs):
         if not event_types:
             raise ValueError("consume_event needs at least one event type")
         if batch < 0:
             raise ValueError("batch is a number of events (0: one event per call)")
         self.event_types = event_types
         self.batch = batch
+        self.shared_queue = queue
         self.prefetch_count = batch * (self.BATCHES_IN_FLIGHT + 1)
-        self._waiting: list[tuple[dict, object]] = []
+        self._waiting: list[tuple[dict, _Delivery]] = []
         self._batches_running = 0
         self._start_scheduled = False
+        self._sharing: list[EventConsumer] = [self]  # the handlers this one hands messages to
         super().__init__(queue=None, requeue_on_error=True, **kwargs)
 
     @property
     def queue_name(self) -> str:
-        return topology.handler_queue_name(self.container.service_name, self.method_name)
+        return topology.handler_queue_name(
+            self.container.service_name, self.shared_queue or self.method_name
+        )
+
+    @property
+    def leads(self) -> bool:
+        """Whether this handler consumes its queue (for the others sharing it, if any)."""
+        return self._sharing[0] is self
 
     def setup(self):
         self._check_inbox_names()
+        sharing = sorted(
+            (
+                entrypoint
+                for entrypoint in self.container.entrypoints
+                if isinstance(entrypoint, EventConsumer)
+                and entrypoint.queue_name == self.queue_name
+            ),
+            key=lambda entrypoint: entrypoint.method_name,
+        )
+        if sharing[0] is not self:  # the first by name consumes the queue and hands over
+            self._sharing = [sharing[0]]
+            return
+        self._sharing = sharing
+        self.prefetch_count = max(handler.prefetch_count for handler in sharing)
         self.queue = topology.handler_queue(
-            self.container.service_name, self.method_name, self.event_types
+            self.container.service_name,
+            self.shared_queue or self.method_name,
+            sorted({t for handler in sharing for t in handler.event_types}),
         )
         super().setup()
 
     def _check_inbox_names(self) -> None:
         """The handler's wrapper claims under `<service name>.<function name>` and through `db`:
-        both must be this queue's and the service's (checked once, at start, not on each event)."""
+        both must be this handler's and the service's (checked once, at start, not on each
+        event)."""
         service_cls = self.container.service_cls
         if not isinstance(getattr(service_cls, "db", None), DatabaseProvider):
             raise TypeError(
@@ -165,14 +210,15 @@ class EventConsumer(Consumer):
         if handler_name != self.method_name:
             raise TypeError(
                 f"{service_cls.__name__}.{self.method_name} is the handler {handler_name}: "
-                f"its events would be claimed under another name than its queue's"
+                f"its events would be claimed under another name than its own"
             )
 
     def stop(self):
         waiting, self._waiting = self._waiting, []
-        for _envelope, message in waiting:  # taken from the queue but not started: back to it
-            self.queue_consumer.requeue_message(message)
-        super().stop()
+        for _envelope, delivery in waiting:  # taken from the queue but not started: back to it
+            self._requeue(delivery)
+        if self.leads:
+            super().stop()
 
     def handle_message(self, _body, message):
         try:
@@ -187,7 +233,8 @@ class EventConsumer(Consumer):
             return
         try:
             envelope = parse_envelope(raw)
-            if envelope["type"] not in self.event_types:
+            handlers = [h for h in self._sharing if envelope["type"] in h.event_types]
+            if not handlers:
                 raise ContractError(
                     {"type": [f"{self.queue_name} does not consume {envelope['type']}."]}
                 )
@@ -195,17 +242,23 @@ class EventConsumer(Consumer):
             log.error("invalid event on %s, dead-lettered: %s", self.queue_name, exc)
             self._dead_letter_and_ack(message, f"invalid event: {exc}", kind="invalid")
             return
+        delivery = _Delivery(message, len(handlers))
+        for handler in handlers:
+            handler.take(envelope, delivery)
+
+    def take(self, envelope: dict, delivery: _Delivery) -> None:
+        """Run this handler on one event of its queue (its part of `delivery`)."""
         if self.batch:
-            self._waiting.append((envelope, message))
+            self._waiting.append((envelope, delivery))
             if (
                 not self._start_scheduled
             ):  # after the messages already read with this one: one batch
                 self._start_scheduled = True
                 eventlet.spawn_n(self._start_batches_soon)
             return
-        self._spawn(envelope, envelope, partial(self.handle_result, message), [message])
+        self._spawn(envelope, envelope, partial(self._alone_done, delivery), [delivery])
 
-    def _spawn(self, argument, envelope: dict, handle_result, messages) -> None:
+    def _spawn(self, argument, envelope: dict, handle_result, deliveries) -> None:
         context_data = {
             "correlation_id": envelope["correlation_id"] or envelope["event_id"],
             "event_id": envelope["event_id"],
@@ -217,8 +270,8 @@ class EventConsumer(Consumer):
                 self, (argument,), {}, context_data=context_data, handle_result=handle_result
             )
         except ContainerBeingKilled:
-            for message in messages:
-                self.queue_consumer.requeue_message(message)
+            for delivery in deliveries:
+                self._requeue(delivery)
 
     # --- batches ---------------------------------------------------------------------------------
 
@@ -235,22 +288,22 @@ class EventConsumer(Consumer):
             taken, self._waiting = self._waiting[: self.batch], self._waiting[self.batch :]
             self._batches_running += 1
             self._spawn(
-                [envelope for envelope, _message in taken],
+                [envelope for envelope, _delivery in taken],
                 taken[0][0],
                 partial(self._batch_done, taken),
-                [message for _envelope, message in taken],
+                [delivery for _envelope, delivery in taken],
             )
 
     def _batch_done(self, taken, worker_ctx, result, exc_info):
         self._batches_running -= 1
         if exc_info is None:
-            for _envelope, message in taken:
-                self.queue_consumer.ack_message(message)
+            for _envelope, delivery in taken:
+                self._done(delivery, None)
         self._start_batches()  # before a failure's pause below: the waiting events go on meanwhile
         if exc_info is None:
             return result, exc_info
         if len(taken) == 1:
-            self.handle_message_processed(taken[0][1], result, exc_info)
+            self._done(taken[0][1], exc_info)
         else:
             log.warning(
                 "a batch of %d events failed on %s (%s); each is run again alone",
@@ -258,13 +311,30 @@ class EventConsumer(Consumer):
                 self.queue_name,
                 exc_info[1],
             )
-            for envelope, message in taken:
-                self._spawn([envelope], envelope, partial(self._alone_done, message), [message])
+            for envelope, delivery in taken:
+                self._spawn([envelope], envelope, partial(self._alone_done, delivery), [delivery])
         return result, exc_info
 
-    def _alone_done(self, message, worker_ctx, result, exc_info):
-        self.handle_message_processed(message, result, exc_info)
+    def _alone_done(self, delivery, worker_ctx, result, exc_info):
+        self._done(delivery, exc_info)
         return result, exc_info
+
+    # --- settling a message: acknowledged, requeued or dead-lettered, by the queue's consumer ----
+
+    def _done(self, delivery: _Delivery, exc_info) -> None:
+        """This handler is done with its part of `delivery`; the last one settles it."""
+        if delivery.exc_info is None:
+            delivery.exc_info = exc_info
+        delivery.pending -= 1
+        if delivery.pending or delivery.settled:
+            return
+        delivery.settled = True
+        self._sharing[0].handle_message_processed(delivery.message, None, delivery.exc_info)
+
+    def _requeue(self, delivery: _Delivery) -> None:
+        if not delivery.settled:
+            delivery.settled = True
+            self.queue_consumer.requeue_message(delivery.message)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
@@ -340,10 +410,11 @@ def _count_consumed(consumer: str, events: list[dict], handled: list[dict]) -> N
             metrics.INBOX_DUPLICATES.labels(consumer, envelope["type"]).inc()
 
 
-def consume_event(*event_types: str, batch: int = 0):
+def consume_event(*event_types: str, batch: int = 0, queue: str | None = None):
     """`@consume_event("village.opened")` on `def on_village_opened(self, uow, event)`: the method
     consumes its queue and is called once per event, in the unit of work holding the event's claim
-    (see the module's docstring; `batch=N`: `(self, uow, events)` with the new events only)."""
+    (see the module's docstring; `batch=N`: `(self, uow, events)` with the new events only;
+    `queue="events"`: handlers of a service naming the same share the queue `<service>.events`)."""
 
     def decorate(handler: Callable) -> Callable:
         @wraps(handler)
@@ -365,6 +436,6 @@ def consume_event(*event_types: str, batch: int = 0):
             )
             log.info("%s: %s %s handled", consumer, "/".join(kinds), ids)
 
-        return EventConsumer.decorator(*event_types, batch=batch)(consume)
+        return EventConsumer.decorator(*event_types, batch=batch, queue=queue)(consume)
 
     return decorate

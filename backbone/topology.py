@@ -136,18 +136,88 @@ def declare_pika_async(channel, on_done, subscriptions=()) -> None:
     run(0)
 
 
-def subscriptions_of(service_cls) -> list[tuple[str, tuple[str, ...]]]:
-    """[(queue name, event types)] for every `@consume_event` handler of a nameko service class."""
+def _event_consumers(service_cls):
+    """(method name, entrypoint) of every `@consume_event` handler of a nameko service class."""
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
     from backbone.consumer import EventConsumer
 
-    found = []
     for method_name in sorted(dir(service_cls)):
         method = getattr(service_cls, method_name, None)
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, EventConsumer):
-                found.append(
-                    (handler_queue_name(service_cls.name, method_name), entrypoint.event_types)
-                )
-    return found
+                yield method_name, entrypoint
+
+
+def handlers_of(service_cls) -> list[tuple[str, tuple[str, ...]]]:
+    """[(handler name, event types)] for every `@consume_event` handler of a nameko service class:
+    `<service>.<method>`, the name its events are claimed under in the inbox."""
+    return [
+        (handler_queue_name(service_cls.name, method_name), entrypoint.event_types)
+        for method_name, entrypoint in _event_consumers(service_cls)
+    ]
+
+
+def subscriptions_of(service_cls) -> list[tuple[str, tuple[str, ...]]]:
+    """[(queue name, event types)] of a nameko service class: a queue per `@consume_event` handler,
+    or one for the handlers sharing it (`queue=`), bound to all their types."""
+    queues: dict[str, list[str]] = {}
+    for method_name, entrypoint in _event_consumers(service_cls):
+        name = handler_queue_name(service_cls.name, entrypoint.shared_queue or method_name)
+        types = queues.setdefault(name, [])
+        types.extend(t for t in entrypoint.event_types if t not in types)
+    return [(name, tuple(types)) for name, types in queues.items()]
+
+
+def retired_queues_of(service_cls) -> list[tuple[str, str, tuple[str, ...]]]:
+    """[(a handler's own queue, the queue it shares now, the handler's event types)]: the queues of
+    handlers that had one of their own before they shared one (`@consume_event(..., queue=...)`),
+    to be emptied into the shared one and deleted (`retire_queue`)."""
+    return [
+        (
+            handler_queue_name(service_cls.name, method_name),
+            handler_queue_name(service_cls.name, entrypoint.shared_queue),
+            entrypoint.event_types,
+        )
+        for method_name, entrypoint in _event_consumers(service_cls)
+        if entrypoint.shared_queue
+    ]
+
+
+def retire_queue(connection, old: str, successor: str, event_types=()) -> int | None:
+    """Move every message of the queue `old` into `successor` (declared already, bound to the
+    types `old` was), then delete `old`; how many were moved, None when `old` does not exist or is
+    still consumed (a process of the version before is running: `old` is left as it is, for the
+    next `maillage topology`).
+
+    `old` is first unbound from `event_types` on the events exchange, so that nothing more comes
+    in while it is emptied (a quorum queue cannot be deleted "if empty"). Each message is published
+    to `successor` with its body and properties and confirmed by the broker before it is
+    acknowledged on `old`: a crash in between leaves it in both, which the handlers' inbox claims
+    make harmless, never in neither. `connection`: a pika BlockingConnection."""
+    import pika
+
+    channel = connection.channel()
+    try:
+        consumers = channel.queue_declare(old, passive=True).method.consumer_count
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code == 404:
+            return None
+        raise
+    if consumers:
+        channel.close()
+        return None
+    for event_type in event_types:
+        channel.queue_unbind(old, config.EVENTS_EXCHANGE, routing_key=event_type)
+    channel.confirm_delivery()
+    moved = 0
+    while True:
+        method, properties, body = channel.basic_get(old)
+        if method is None:
+            break
+        channel.basic_publish("", successor, body, properties, mandatory=True)
+        channel.basic_ack(method.delivery_tag)
+        moved += 1
+    channel.queue_delete(old)
+    channel.close()
+    return moved

@@ -106,13 +106,16 @@ def topology():
     """Declare the exchanges, the dead-letter queue and every service's queues."""
     from maillage.network import BrokerUnreachable, TopologyMismatch, check_broker, declare_topology
 
+    retired: dict[str, int] = {}
     try:
         check_broker(config.amqp_uri())
-        queues = declare_topology()
+        queues = declare_topology(retired=retired)
     except (BrokerUnreachable, TopologyMismatch) as exc:
         _fail(str(exc))
     for queue in queues:
         click.echo(f"queue {queue}")
+    for queue, moved in retired.items():
+        click.echo(f"queue {queue} retired: {moved} message(s) moved to the queue it shares now")
 
 
 @main.command()

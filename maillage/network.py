@@ -33,11 +33,21 @@ def all_subscriptions() -> list[tuple[str, tuple[str, ...]]]:
     return [sub for name in SERVICE_MODULES for sub in subscriptions_of(service_class(name))]
 
 
+def all_retired_queues() -> list[tuple[str, str, tuple[str, ...]]]:
+    from backbone.topology import retired_queues_of
+
+    return [pair for name in SERVICE_MODULES for pair in retired_queues_of(service_class(name))]
+
+
 def consumers_by_event_type() -> dict[str, list[str]]:
+    """{event type: the handlers consuming it, by the name their inbox claims under}."""
+    from backbone.topology import handlers_of
+
     consumers: dict[str, list[str]] = {}
-    for queue, event_types in all_subscriptions():
-        for event_type in event_types:
-            consumers.setdefault(event_type, []).append(queue)
+    for name in SERVICE_MODULES:
+        for handler, event_types in handlers_of(service_class(name)):
+            for event_type in event_types:
+                consumers.setdefault(event_type, []).append(handler)
     return consumers
 
 
@@ -70,17 +80,23 @@ def check_broker(uri: str) -> None:
         ) from None
 
 
-def declare_topology(amqp_uri: str | None = None) -> list[str]:
+def declare_topology(amqp_uri: str | None = None, retired: dict | None = None) -> list[str]:
     """Declare exchanges, the dead-letter queue and every service's queues (subscribers before
-    publishers). Returns the queue names."""
+    publishers), then retire the queues of handlers that share one now (their messages moved into
+    it: backbone/topology.py `retire_queue`; `retired`, when given, gets {queue: messages moved}).
+    Returns the queue names."""
     import pika
 
-    from backbone.topology import declare_pika
+    from backbone.topology import declare_pika, retire_queue
 
     subscriptions = all_subscriptions()
     connection = pika.BlockingConnection(config.pika_parameters(amqp_uri or config.amqp_uri()))
     try:
         declare_pika(connection.channel(), subscriptions)
+        for old, successor, event_types in all_retired_queues():
+            moved = retire_queue(connection, old, successor, event_types)
+            if moved is not None and retired is not None:
+                retired[old] = moved
     except pika.exceptions.ChannelClosedByBroker as exc:
         if exc.reply_code == 406:
             raise TopologyMismatch(

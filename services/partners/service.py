@@ -61,6 +61,10 @@ from services.partners.schemas.partners import (
 from services.partners.schemas.subscriptions import DeliveryQuery, WebhookInput
 
 EVENT_BATCH = 50  # partners' events claimed and written in one transaction when they queue up
+# The queue `on_money_event` and `on_partner_event` share (`partners.events`): an order's events are
+# delivered to this service once, not once per handler (issue #30); each handler still claims and
+# writes its own in its own transaction.
+EVENTS_QUEUE = "events"
 
 
 class PartnersService(RetentionTimer, VillageFactsEntrypoints):
@@ -227,7 +231,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
     # --- money: producers' statements, the commune's invoices, the funding mix -------------------
     # (services/partners/consignment.py, invoicing.py, funding_mix.py)
 
-    @consume_event(*consignment.MONEY_EVENTS, batch=EVENT_BATCH)
+    @consume_event(*consignment.MONEY_EVENTS, batch=EVENT_BATCH, queue=EVENTS_QUEUE)
     def on_money_event(self, uow, events):
         """Sales at the till, orders handed over, services delivered: the read models of the
         producers' statements and the commune's invoices."""
@@ -306,7 +310,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
 
     # --- subscriptions: webhooks, AMQP feed, deliveries (services/partners/subscriptions.py) ---
 
-    @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH)
+    @consume_event(*audience.EVENT_TYPES, batch=EVENT_BATCH, queue=EVENTS_QUEUE)
     def on_partner_event(self, uow, events):
         """Every type partners may receive (audience.RULES): one delivery per
         subscription concerned. Each order makes two or three of these events: they come
