@@ -84,15 +84,18 @@ class Hub:
             self.wanted.send()
         return subscription
 
-    def listening(self, queue_name: str) -> None:
+    def listening(self) -> None:
         """The feed's queue is bound: the streams waiting for it may start."""
         if not self.bound.ready():
-            self.bound.send(queue_name)
+            self.bound.send()
 
     def not_listening(self) -> None:
-        """The feed's queue is gone: a page subscribing from now on wakes the feed again."""
-        self.bound = Event()
-        self.wanted = Event()
+        """The feed's queue is going or gone: a stream opened from now on waits for the next one,
+        and a page subscribing wakes the feed again. Called again, it changes nothing."""
+        if self.bound.ready():
+            self.bound = Event()
+        if self.wanted.ready():
+            self.wanted = Event()
         if self.subscriptions:  # a page came while the queue was being dropped
             self.wanted.send()
 
@@ -106,7 +109,7 @@ class Hub:
         if not self.wanted.ready():
             self.wanted.send()  # the feed waiting for a page wakes up to stop
         if not self.bound.ready():
-            self.bound.send(None)  # and no stream waits for a queue any more
+            self.bound.send()  # and no stream waits for a queue any more
         for subscription in list(self.subscriptions):
             try:
                 subscription.queue.put_nowait(None)
@@ -216,7 +219,7 @@ class LiveEvents(DependencyProvider):
                     self.hub.publish(change)
 
             with Consumer(connection, queues=[queue], on_message=on_message, no_ack=True):
-                self.hub.listening(queue.name)
+                self.hub.listening()
                 alone_since = None
                 while self._running:
                     try:
@@ -228,7 +231,10 @@ class LiveEvents(DependencyProvider):
                     elif alone_since is None:
                         alone_since = time.monotonic()
                     elif time.monotonic() - alone_since >= LINGER_SECONDS:
-                        return  # the connection closes: the exclusive queue goes with it
+                        # before the connection closes (the exclusive queue goes with it): a
+                        # stream opened meanwhile waits for the next queue, not this one
+                        self.hub.not_listening()
+                        return
 
     def get_dependency(self, worker_ctx):
         return self.hub
