@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from functools import partial
 
 import amqp.exceptions
 import kombu.exceptions
@@ -48,7 +49,13 @@ class SafeQueueConsumer(QueueConsumer):
     path, which declares them again.
 
     On each reconnection, a provider with `renew_queue` (a process's own reply queue,
-    backbone/rpc.py) names its queue anew before the consumers are declared."""
+    backbone/rpc.py) names its queue anew before the consumers are declared.
+
+    A provider with `no_ack = True` (the same reply queue) is consumed without acknowledgements:
+    the broker forgets a message once it has sent it, and its ack (a frame each way per call,
+    and the broker's bookkeeping of a message in flight) is not sent. Only for a queue whose
+    messages are worth nothing once their connection is gone: an ack would give them back to a
+    consumer that no longer exists."""
 
     broker_connected = False
     _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
@@ -70,6 +77,19 @@ class SafeQueueConsumer(QueueConsumer):
             finally:
                 self.broker_connected = False
                 self._consuming_on = None
+
+    def get_consumers(self, consumer_cls, channel):
+        """nameko's, each consumer declared with its provider's `no_ack` (False by default)."""
+        for provider in self._providers:
+            consumer = consumer_cls(
+                queues=[provider.queue],
+                callbacks=[partial(self.handle_message, provider)],
+                accept=self.accept,
+                no_ack=getattr(provider, "no_ack", False),
+            )
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
 
     def on_iteration(self):
         if self._consuming_on is not None:

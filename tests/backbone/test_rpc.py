@@ -40,14 +40,19 @@ class Caller:
 def confirmed_publishes(monkeypatch):
     """How many requests went with a publisher confirm, and how many without."""
     counts = {"confirmed": 0, "unconfirmed": 0}
-    original = backbone_rpc.Publisher.publish
 
-    def publish(self, payload, **kwargs):
-        if kwargs.get("routing_key", "").startswith("echo."):
-            counts["confirmed" if self.use_confirms else "unconfirmed"] += 1
-        return original(self, payload, **kwargs)
+    def counting(publisher_cls):
+        original = publisher_cls.publish
 
-    monkeypatch.setattr(backbone_rpc.Publisher, "publish", publish)
+        def publish(self, payload, **kwargs):
+            if kwargs.get("routing_key", "").startswith("echo."):
+                counts["confirmed" if self.use_confirms else "unconfirmed"] += 1
+            return original(self, payload, **kwargs)
+
+        monkeypatch.setattr(publisher_cls, "publish", publish)
+
+    counting(backbone_rpc.Publisher)  # nameko's, confirmed
+    counting(backbone_rpc._UnconfirmedPublisher)
     return counts
 
 
@@ -219,6 +224,29 @@ class ServedEcho:
     @backbone_rpc.rpc
     def say(self, word):
         return word
+
+
+def _consumers_ack_required(amqp_uri: str, queue: str) -> list[bool]:
+    details = requests.get(_queue_url(amqp_uri, queue), auth=RABBIT_AUTH, timeout=10).json()
+    return [consumer["ack_required"] for consumer in details.get("consumer_details", [])]
+
+
+def test_replies_are_consumed_without_acks_and_requests_with_them(
+    container_factory, nameko_config, amqp_uri
+):
+    """A reply is read by the process that waits for it, or by nobody: its queue is consumed
+    without acknowledgements. A request is acknowledged once served (a service that dies while
+    serving it gives it back to the queue)."""
+    container_factory(ServedEcho, nameko_config).start()
+    container_factory(Caller, nameko_config).start()
+    with ServiceRpcProxy("caller", nameko_config, timeout=10) as proxy:
+        assert [proxy.ask(str(n)) for n in range(20)] == [{"answer": str(n)} for n in range(20)]
+    (reply_queue,) = [q for q in _queues(amqp_uri) if q.startswith("rpc.reply-caller")]
+    deadline = time.monotonic() + 10  # the management API's figures lag a few seconds
+    while not _consumers_ack_required(amqp_uri, reply_queue) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _consumers_ack_required(amqp_uri, reply_queue) == [False]
+    assert _consumers_ack_required(amqp_uri, "rpc-echo") == [True]
 
 
 def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(
