@@ -132,23 +132,22 @@ def record_deliveries(uow, events: list[dict], now: datetime | None = None) -> i
     once for the batch."""
     concerned = audience.concerned_partners_of(uow.session, events)
     partners = set().union(*concerned.values())
-    if partners:  # a partner whose partnership ended receives nothing more
-        partners -= set(
-            uow.session.scalars(
-                select(Partner.id).where(Partner.id.in_(partners), Partner.ended_at.is_not(None))
-            )
-        )
     hooks, feeds = [], set()
-    if partners:
+    if partners:  # a partner whose partnership ended receives nothing more
         hooks = uow.session.scalars(
-            select(WebhookSubscription).where(
+            select(WebhookSubscription)
+            .join(Partner, Partner.id == WebhookSubscription.partner_id)
+            .where(
                 WebhookSubscription.partner_id.in_(partners),
                 WebhookSubscription.deleted_at.is_(None),
+                Partner.ended_at.is_(None),
             )
         ).all()
         feeds = set(
             uow.session.scalars(
-                select(FeedAccount.partner_id).where(FeedAccount.partner_id.in_(partners))
+                select(FeedAccount.partner_id)
+                .join(Partner, Partner.id == FeedAccount.partner_id)
+                .where(FeedAccount.partner_id.in_(partners), Partner.ended_at.is_(None))
             )
         )
     now, created = now or utcnow(), 0
