@@ -130,10 +130,12 @@ def record_deliveries(uow, events: list[dict], now: datetime | None = None) -> i
     """For each partner an event concerns: one delivery per webhook subscribed to its type and one
     for its feed account; all of `events` in one transaction, the partners' webhooks and feeds read
     once for the batch."""
+    # the ids the events name are kept below only if they are partners whose partnership goes on
+    # (a partner whose partnership ended receives nothing more)
     concerned = audience.concerned_partners_of(uow.session, events)
     partners = set().union(*concerned.values())
     hooks, feeds = [], set()
-    if partners:  # a partner whose partnership ended receives nothing more
+    if partners:
         hooks = uow.session.scalars(
             select(WebhookSubscription)
             .join(Partner, Partner.id == WebhookSubscription.partner_id)
