@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py --backend postgresql $(LOAD_ARGS) --mix orders --users 40
 	$(BIN)/python bench/notice_latency.py --backend postgresql
 	$(BIN)/python bench/order_cost.py $(ORDER_COST_ARGS)
+	$(BIN)/python bench/order_growth.py
 
 catalogue: $(STAMP)
 	$(BIN)/maillage events-catalogue
