@@ -14,7 +14,7 @@ do them:
 1. `consignment.statements_of_month`: every producer's statement of the month (three queries and
    the commission shared among the villages), checked against SQL's own sum of the month's sales;
 2. the accountant's CSV of them all (`money_documents.statements_csv`);
-3. the PDF of each producer's statement (`money_documents.statement_pdf`), one after the other.
+3. the PDF of each producer's statement (`money_pdf.statement_pdf`), one after the other.
 
 Before that, `--events` sales and orders (default 20,000 events) go through the consumer's
 function (`consignment.record_money_events`, batches of 50, one transaction each, as the inbox
@@ -193,7 +193,7 @@ def main() -> None:
 
     from backbone import migrations
     from backbone.db import Database
-    from gateway.console import money_documents
+    from gateway.console import money_documents, money_pdf
     from services.partners import consignment
     from services.partners.models import MonthlySales
 
@@ -245,7 +245,7 @@ def main() -> None:
         pdf_bytes = 0
         out = Path(tmp)
         for s in statements:
-            body = money_documents.statement_pdf(s)
+            body = money_pdf.statement_pdf(s)
             (out / f"{s['partner_id']}.pdf").write_bytes(body)
             pdf_bytes += len(body)
         timings["pdf"] = time.perf_counter() - started

@@ -22,7 +22,7 @@ from backbone.clock import PARIS, utcnow
 from backbone.errors import AuthenticationFailed, InvalidInput, ServiceUnavailable
 from backbone.messages import msg
 from gateway import web_security
-from gateway.console import exports, money_documents, periods
+from gateway.console import exports, periods
 from gateway.console import figures as F
 from gateway.console.charts import bar_chart
 from gateway.console.framework import public, redirect, templates
@@ -176,8 +176,10 @@ class CommunePages:
             return _html(
                 "commune/unavailable.html", status=404, text="Cette facture n'est pas des vôtres."
             )
+        from gateway.console import money_pdf  # fpdf2 and its fonts: imported on first use
+
         return Response(
-            money_documents.invoice_pdf(invoice),
+            money_pdf.invoice_pdf(invoice),
             mimetype="application/pdf",
             headers={
                 "Content-Disposition": f'inline; filename="facture-{invoice["number"]}.pdf"',

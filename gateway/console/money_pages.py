@@ -103,7 +103,9 @@ class MoneyPages:
             )
         name = f"releve-{_ascii(statement['partner_name'])[:40]}-{statement['month']}"
         if kind == "pdf":
-            return _download(D.statement_pdf(statement), "application/pdf", f"{name}.pdf")
+            from gateway.console import money_pdf  # fpdf2 and its fonts: imported on first use
+
+            return _download(money_pdf.statement_pdf(statement), "application/pdf", f"{name}.pdf")
         return _download(D.statements_csv([statement]), "text/csv", f"{name}.csv")
 
     @page(C + "/releves/releve.pdf", roles=COORDINATOR)
@@ -216,4 +218,6 @@ class MoneyPages:
         except InvalidInput:
             return redirect(f"{C}/contrats/{ctx.params['contract_id']}")
         name = f"facture-{invoice['number']}" if invoice["number"] else f"releve-{month}"
-        return _download(D.invoice_pdf(invoice), "application/pdf", f"{name}.pdf")
+        from gateway.console import money_pdf  # fpdf2 and its fonts: imported on first use
+
+        return _download(money_pdf.invoice_pdf(invoice), "application/pdf", f"{name}.pdf")

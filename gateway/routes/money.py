@@ -42,9 +42,11 @@ class MoneyRoutes:
         errors=(400,),
     )
     def own_statement_pdf(self, call):
+        from gateway.console import money_pdf  # fpdf2 and its fonts: imported on first use
+
         statement = self.partners_rpc.consignment_statement(call.principal.id, call.params["month"])
         return _file(
-            money_documents.statement_pdf(statement),
+            money_pdf.statement_pdf(statement),
             "application/pdf",
             f"releve-depot-vente-{statement['month']}.pdf",
         )

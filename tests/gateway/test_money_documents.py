@@ -6,12 +6,15 @@ import csv
 import datetime as dt
 import io
 import random
+import subprocess
+import sys
 
 from fpdf.output import OutputProducer
 from pypdf import PdfReader
 
 from backbone import formats
 from gateway.console import money_documents as D
+from gateway.console import money_pdf as P
 from gateway.console import report_pdf
 from gateway.console.exports import to_csv
 from tests.support.pdf_text import pdf_texts
@@ -69,13 +72,13 @@ def test_the_accountants_csv_has_a_line_per_village_and_the_total():
 
 
 def test_the_producers_pdf_prints_french_and_euros():
-    pdf = D.statement_pdf(_statement())
+    pdf = P.statement_pdf(_statement())
     assert pdf.startswith(b"%PDF-")
     texts = pdf_texts(pdf)
     assert any("Cœur de Pays" in t and "novembre 2026" in t for t in texts)
     assert any("Saint-Jœuf-lès-Bœufs" in t for t in texts)
     assert any("Montant qui vous est dû" in t and "8,88" in t and "€" in t for t in texts)
-    empty = pdf_texts(D.statement_pdf(_statement(villages=[], commission_per_mille=0)))
+    empty = pdf_texts(P.statement_pdf(_statement(villages=[], commission_per_mille=0)))
     assert any("Aucune vente" in t and "Aucune commission convenue" in t for t in empty)
 
 
@@ -84,10 +87,10 @@ def test_a_name_outside_the_usual_characters_prints_whole_in_a_statement_and_an_
     with the whole fonts, never with missing glyphs."""
     village = {**_statement()["villages"][0], "village_name": "Łódź-sur-Șiret"}
     statement = _statement(partner_name="Αγρόκτημα Παπαδόπουλος", villages=[village])
-    texts = pdf_texts(D.statement_pdf(statement))
+    texts = pdf_texts(P.statement_pdf(statement))
     assert any("Αγρόκτημα Παπαδόπουλος" in t for t in texts), texts[:5]
     assert any("Łódź-sur-Șiret" in t for t in texts)
-    invoice = D.invoice_pdf(_invoice(partner_name="Общество Береза"))
+    invoice = P.invoice_pdf(_invoice(partner_name="Общество Береза"))
     assert any("Общество Береза" in t for t in pdf_texts(invoice))
 
 
@@ -122,7 +125,7 @@ def _invoice(**contract_change) -> dict:
 
 def test_a_communes_invoice_pdf_carries_its_number_and_the_premises_in_kind():
     invoice = _invoice()
-    texts = pdf_texts(D.invoice_pdf(invoice))
+    texts = pdf_texts(P.invoice_pdf(invoice))
     assert any("Facture n° 2026-0007" in t for t in texts)
     assert any("Total à payer" in t and "55,00" in t for t in texts)
     assert any("en nature" in t and "350,00" in t for t in texts)
@@ -148,14 +151,14 @@ def test_the_quick_amounts_of_the_statement_table_are_babel_s_own():
 def test_the_quick_table_measures_and_writes_what_fpdf_would():
     """`width_of` is fpdf2's `get_string_width`, and the rows written at once are the very page
     content `text()` writes one string at a time."""
-    pdf = D.Report()
+    pdf = P.Report()
     pdf.add_page()
     for style, size in (("", 9), ("B", 8)):
-        pdf.set_font(D.FAMILY, style, size)
+        pdf.set_font(P.FAMILY, style, size)
         for text in ("Saint-Jœuf-lès-Bœufs", "1\u202f234,56\xa0€", "Total", "—", ""):
             assert abs(pdf.width_of(text) - pdf.get_string_width(text)) < 1e-9, text
 
-    class OneByOne(D.Report):
+    class OneByOne(P.Report):
         def texts(self, placed, baseline):
             for x, text in placed:
                 self.text(x, baseline, text)
@@ -164,7 +167,7 @@ def test_the_quick_table_measures_and_writes_what_fpdf_would():
     rows = [[f"Village {n}", D.quick_number(n), D.quick_money(n * 1234)] for n in range(120)]
     rows[3][0] = "Chez (Jean) \\ Vœux\r"  # escaped as text() escapes them
     contents = []
-    for cls in (D.Report, OneByOne):
+    for cls in (P.Report, OneByOne):
         pdf = cls()
         pdf.add_page()
         pdf.ruled_table(header, rows + [["Total", "7", D.quick_money(-5)]])
@@ -214,7 +217,7 @@ def test_a_months_statements_share_their_fonts_and_are_the_pdfs_fpdf_writes(monk
         embedded.append(self.fpdf.title)
         return fpdf_add_fonts(self, *resources)
 
-    class Dated(D.Report):
+    class Dated(P.Report):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.set_creation_date(dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
@@ -222,17 +225,17 @@ def test_a_months_statements_share_their_fonts_and_are_the_pdfs_fpdf_writes(monk
         def output(self):
             return super().output(output_producer_class=producer["class"])
 
-    monkeypatch.setattr(D, "Report", Dated)
+    monkeypatch.setattr(P, "Report", Dated)
     monkeypatch.setattr(OutputProducer, "_add_fonts", add_fonts)
     report_pdf.FONT_OBJECTS.clear()
     statements = [*_month(3, 150), *_month(2, 7, seed=5), _statement(villages=[])]
-    shared = [D.statement_pdf(s) for s in statements]
+    shared = [P.statement_pdf(s) for s in statements]
     assert embedded == [  # once, and again for a character no other statement has
         "Relevé de dépôt-vente — @Ferme 0 — 2026-11",
         "Relevé de dépôt-vente — =Ferme « Cœur de Pays » — 2026-11",
     ]
     producer["class"] = OutputProducer
-    own = [D.statement_pdf(s) for s in statements]
+    own = [P.statement_pdf(s) for s in statements]
     assert len(embedded) == 2 + len(statements)
     assert shared == own
     pages = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in shared]
@@ -273,3 +276,21 @@ def test_the_months_csv_is_every_cell_made_safe_where_it_is_written():
     body = D.statements_csv(statements)
     assert body == to_csv(D.STATEMENT_HEADER, rows)
     assert b";'=1+11;" in body and b"'@Ferme 2;" in body and b";'-2026-11;" in body
+
+
+def test_the_gateway_starts_without_the_pdf_libraries():
+    """fpdf2, fontTools and the report's fonts (~30 MiB of a gateway's memory) are imported where a
+    PDF is asked for (gateway/console/money_pdf.py, report_pdf.py), not by the gateway's start."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, gateway.service; "
+            "print(sorted(m for m in ('fpdf', 'fontTools', 'gateway.console.money_pdf', "
+            "'gateway.console.report_pdf') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout
