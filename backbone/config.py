@@ -224,6 +224,13 @@ _declare(
     Setting("MAILLAGE_WEBHOOK_RETRY_MAX", "float", 3600.0, "longest pause between attempts", 0),
     Setting("MAILLAGE_WEBHOOK_TIMEOUT", "float", 5.0, "seconds per wait on a webhook socket", 0.01),
     Setting("MAILLAGE_WEBHOOK_DEADLINE", "float", 15.0, "seconds for one webhook attempt", 0.01),
+    Setting(
+        "MAILLAGE_DELIVERY_POLL_SECONDS",
+        "float",
+        5.0,
+        "longest wait of partners' sender between two looks (a commit wakes it sooner)",
+        0.05,
+    ),
     Setting("MAILLAGE_WEBHOOK_WORKERS", "int", 8, "deliveries sent at once", 1),
     Setting("MAILLAGE_WEBHOOK_PER_PARTNER", "int", 2, "deliveries sent at once to one partner", 1),
     Setting(
@@ -692,6 +699,13 @@ def webhook_deadline() -> float:
     the socket timeout alone lets an endpoint that drips a byte now and then
     hold a sender forever."""
     return value("MAILLAGE_WEBHOOK_DEADLINE")
+
+
+def delivery_poll_seconds() -> float:
+    """The longest wait of partners' sender between two looks for due deliveries: a commit that
+    made some due wakes it at once, a retry planned wakes it at its time; this catches the rest
+    (rows another process wrote)."""
+    return value("MAILLAGE_DELIVERY_POLL_SECONDS")
 
 
 def webhook_workers() -> int:

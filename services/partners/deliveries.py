@@ -1,16 +1,18 @@
 """Sending deliveries (webhooks and the AMQP feed), their log, and redelivery on demand.
 
-`send_due` is what the partners service's timer runs: it sends due pending deliveries several at
-a time (MAILLAGE_WEBHOOK_WORKERS green threads), at most MAILLAGE_WEBHOOK_PER_PARTNER at once to
-one partner, so a partner whose endpoint is slow holds a few senders for at most an attempt's
-deadline (MAILLAGE_WEBHOOK_DEADLINE) and the others' deliveries go on. Each sender takes its
-delivery in its own transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several partners
-instances never send the same one), sends it, logs the attempt (HTTP status or error, duration)
-and, in the same transaction, marks it delivered or schedules the next attempt after an exponential
-pause (MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most MAILLAGE_WEBHOOK_RETRY_MAX); after
-MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked with the last reason. Everything is in
-the partners database: a restart resumes where it stopped. Delivery is at least once (a crash
-between a 2xx and the commit sends again): receivers deduplicate on `webhook-id` (the event id).
+`send_due` is what the partners service's timer runs, woken by the commit that made deliveries due
+(`WOKEN_BY`) and at the next retry's time (`seconds_to_next_due`; backbone/woken_timer.py). It sends
+due pending deliveries several at a time (MAILLAGE_WEBHOOK_WORKERS green threads), at most
+MAILLAGE_WEBHOOK_PER_PARTNER at once to one partner, so a partner whose endpoint is slow holds a few
+senders for at most an attempt's deadline (MAILLAGE_WEBHOOK_DEADLINE) and the others' deliveries go
+on. Each sender takes its delivery in its own transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
+so several partners instances never send the same one), sends it, logs the attempt (HTTP status or
+error, duration) and, in the same transaction, marks it delivered or schedules the next attempt
+after an exponential pause (MAILLAGE_WEBHOOK_RETRY_BASE doubled each time, at most
+MAILLAGE_WEBHOOK_RETRY_MAX); after MAILLAGE_WEBHOOK_MAX_ATTEMPTS failures the delivery is parked
+with the last reason. Everything is in the partners database: a restart resumes where it stopped.
+Delivery is at least once (a crash between a 2xx and the commit sends again): receivers deduplicate
+on `webhook-id` (the event id).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ log = logging.getLogger("maillage.partners.deliveries")
 POLL_SECONDS = (
     0.5  # while a slow endpoint holds senders, deliveries that fall due meanwhile are looked for
 )
+
+
+def _made_due(delivery: Delivery) -> bool:
+    """A delivery the sender has to look at now: a new one, or one sent again (a failed attempt
+    plans its next one, which the sender's own wait covers)."""
+    return delivery.status == "pending" and not delivery.attempts
+
+
+WOKEN_BY = (Delivery, _made_due)  # what wakes the sender after a commit (backbone/woken_timer.py)
 
 
 class Outlets:
@@ -148,6 +159,18 @@ def send_due(
         if own:
             outlets.close()
     return attempted
+
+
+def seconds_to_next_due(db, now: datetime | None = None) -> float | None:
+    """Seconds until the next pending delivery falls due (0 when one already is), None when none
+    is pending: when the sender should look again (backbone/woken_timer.py)."""
+    with db.unit_of_work() as uow:
+        due = uow.session.scalar(
+            select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
+        )
+    if due is None:
+        return None
+    return max(0.0, (due - (now or utcnow())).total_seconds())
 
 
 def _next_due(db, now: datetime | None, tried: set[str], full: list[str]) -> tuple[str, str] | None:

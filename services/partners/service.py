@@ -12,6 +12,7 @@ from backbone.network_facts_entrypoints import VillageFactsEntrypoints
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.woken_timer import woken_timer
 from services.partners import (
     audience,
     campaigns,
@@ -317,9 +318,13 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
         in batches, one commit each."""
         subscriptions.record_deliveries(uow, events)
 
-    @timer(interval=0.5)
+    @woken_timer(interval=config.delivery_poll_seconds, woken_by=deliveries.WOKEN_BY, eager=True)
     def send_deliveries(self):
+        """Run at start (what was pending before), when a commit made deliveries due (the events
+        above, a redelivery), when a retry falls due, and at least every
+        MAILLAGE_DELIVERY_POLL_SECONDS (backbone/woken_timer.py)."""
         deliveries.send_due(self.db)
+        return deliveries.seconds_to_next_due(self.db)
 
     @rpc_method(inputs={"data": WebhookInput})
     def create_webhook(self, uow, partner_id, data):

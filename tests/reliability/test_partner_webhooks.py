@@ -7,6 +7,7 @@ own broker user, and a second partner's user cannot bind to the first partner's 
 import uuid
 from datetime import timedelta
 
+import eventlet
 import pika
 import pytest
 import requests
@@ -265,3 +266,40 @@ def test_a_partners_feed_reaches_only_its_own_user(network):
         )
     finally:
         connection.close()
+
+
+def test_a_delivery_leaves_when_its_event_is_committed_and_an_idle_sender_does_not_look(
+    network, endpoint, start_container, monkeypatch
+):
+    """The sender is woken by the commit that made a delivery, and by the time of its next retry;
+    its fallback look (MAILLAGE_DELIVERY_POLL_SECONDS) is set far beyond the test here, so every
+    delivery below went out without it, and an idle sender runs no look at all."""
+    monkeypatch.setenv("MAILLAGE_DELIVERY_POLL_SECONDS", "120")
+    _container, workers = start_container(PartnersService, network["config"])
+    with ServiceRpcProxy("partners", network["config"]) as rpc:
+        hook = rpc.create_webhook(
+            network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]}
+        )
+    endpoint.up(hook["secret"])
+    first = scheduled(network["village_id"])
+    network["client"].publish_envelope(first)
+    wait_until(lambda: len(endpoint.received) == 1, timeout=10, message="sent at its commit")
+
+    looks = workers.runs("send_deliveries")
+    eventlet.sleep(2)
+    assert workers.runs("send_deliveries") == looks, "no look while nothing is due"
+
+    endpoint.failing = True  # 503: retried after 0.2 s, 0.4 s, then every 0.5 s
+    network["client"].publish_envelope(scheduled(network["village_id"]))
+    wait_until(
+        lambda: (d := _latest(network["db"])) is not None and d.attempts >= 3,
+        timeout=10,
+        message="each retry at its time",
+    )
+    endpoint.failing = False
+    wait_until(lambda: len(endpoint.received) == 2, timeout=10, message="the retry that works")
+
+
+def _latest(database):
+    with database.unit_of_work() as uow:
+        return uow.session.scalars(select(Delivery).order_by(Delivery.created_at.desc())).first()
