@@ -3,6 +3,7 @@
     .venv/bin/python bench/startup.py             # with the demo data, as `make run` does
     .venv/bin/python bench/startup.py --no-demo
     .venv/bin/python bench/startup.py --compact   # `maillage run --compact`: two processes
+    .venv/bin/python bench/startup.py --idle 60   # then each process's CPU at rest for a minute
 
 Runs `maillage run` in a temporary data folder, against a private RabbitMQ vhost, with the gateway
 on a free port; measures the seconds until `GET /health` answers 200 (and until the command says the
@@ -127,6 +128,13 @@ def main(argv=None) -> int:
         action="store_true",
         help="the compact shape (services, their relays and the gateway in one process)",
     )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="then measure each process's CPU at rest over SECONDS (its timers and polls)",
+    )
     args = parser.parse_args(argv)
 
     from maillage.cli import main as cli
@@ -212,6 +220,7 @@ def main(argv=None) -> int:
         time.sleep(1.0)  # let the last imports and connections settle
         tree = process_tree(popen.pid)
         memory = sorted(((describe(pid), pid, rss_bytes(pid)) for pid in tree), key=lambda r: -r[2])
+        idle = cpu_at_rest(tree, args.idle) if args.idle else {}
     finally:
         tree = sorted(set(tree) | set(process_tree(popen.pid)))
         stop(popen, tree)
@@ -240,7 +249,31 @@ def main(argv=None) -> int:
     print(f"  {'process':<24} {'pid':>8} {'RSS MiB':>8}")
     for name, pid, rss in memory:
         print(f"  {name:<24} {pid:>8} {rss / 2**20:>8.1f}")
+    if idle:
+        print()
+        print(f"  CPU at rest over {args.idle:.0f} s, ms per second (timers, polls, heartbeats):")
+        for name, pid, _rss in memory:
+            print(f"  {name:<24} {pid:>8} {idle.get(pid, 0.0):>8.2f}")
+        print(f"  {'all':<24} {'':>8} {sum(idle.values()):>8.2f}")
     return 0
+
+
+def cpu_ticks(pid: int) -> int:
+    """User and system CPU of a process so far, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_at_rest(tree: list[int], seconds: float) -> dict[int, float]:
+    """Each process's CPU over `seconds` with nothing asked of the network: ms per second."""
+    time.sleep(5)  # the demo data's last events and deliveries go first
+    before = {pid: cpu_ticks(pid) for pid in tree}
+    time.sleep(seconds)
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    return {pid: (cpu_ticks(pid) - before[pid]) * tick_ms / seconds for pid in tree}
 
 
 def start_time(pid: int) -> int | None:
