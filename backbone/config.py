@@ -260,7 +260,13 @@ _declare(
     Setting("MAILLAGE_DELIVERY_RETENTION_DAYS", "int", 30, "days a delivery keeps its body", 0),
     Setting("MAILLAGE_DEAD_LETTER_RETENTION_DAYS", "int", 30, "days a dead letter is kept", 0),
     Setting("MAILLAGE_NOTICES_OUTBOX", "path", None, "a trial run's notices file"),
-    Setting("MAILLAGE_NOTICE_POLL_SECONDS", "float", 1.0, "how often notices due are sent", 0),
+    Setting(
+        "MAILLAGE_NOTICE_POLL_SECONDS",
+        "float",
+        5.0,
+        "longest wait of the notices' senders between two looks (a commit wakes them sooner)",
+        0,
+    ),
     Setting("MAILLAGE_NOTICE_MAX_ATTEMPTS", "int", 6, "failures before a notice is called", 1),
     Setting("MAILLAGE_NOTICE_RETRY_BASE", "float", 60.0, "first pause after a failed notice", 0),
     Setting(

@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, delete, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from backbone import config, formats, metrics
@@ -686,9 +686,40 @@ def default_sender() -> channels.Channels:
 
 
 def poll_seconds() -> float:
-    """MAILLAGE_NOTICE_POLL_SECONDS (1): how often the service looks for notices due. A look is one
-    indexed query; a notice waits at most this long after its event reached the service."""
+    """MAILLAGE_NOTICE_POLL_SECONDS (5): the longest wait of the senders between two looks for
+    notices due. A commit that made one wakes them at once, a retry's time too (`WOKEN_BY_NOTICE`,
+    `seconds_to_next_look`, backbone/woken_timer.py); this catches notices another process wrote."""
     return max(0.1, config.value("MAILLAGE_NOTICE_POLL_SECONDS"))
+
+
+# notices still due after a run (a provider out of reach, beyond the run's limit, held by another
+# replica) are looked at again after this long, not at once
+LOOK_AGAIN_AFTER = 1.0
+
+
+def _made_due(notice: Notice) -> bool:
+    """A notice a sender has to look at now: a new SMS or e-mail (a failed one plans its retry,
+    which the sender's own wait covers)."""
+    return notice.status == "to_send" and notice.channel != "call" and not notice.attempts
+
+
+# what wakes each sender after a commit: the sign-in links have their own (the person waits)
+WOKEN_BY_NOTICE = (Notice, lambda notice: _made_due(notice) and notice.source_type != LINK_SOURCE)
+WOKEN_BY_LINK = (Notice, lambda notice: _made_due(notice) and notice.source_type == LINK_SOURCE)
+
+
+def seconds_to_next_look(uow, now: datetime, source_type: str | None = None) -> float | None:
+    """When a sender should look again after a run: when the next SMS or e-mail to send falls
+    due, but not sooner than LOOK_AGAIN_AFTER; None when none waits."""
+    query = select(func.min(func.coalesce(Notice.next_attempt_at, Notice.created_at))).where(
+        Notice.status == "to_send", Notice.channel.in_(("sms", "email"))
+    )
+    if source_type is not None:
+        query = query.where(Notice.source_type == source_type)
+    due = uow.session.scalar(query)
+    if due is None:
+        return None
+    return max(LOOK_AGAIN_AFTER, (due - now).total_seconds())
 
 
 def max_attempts() -> int:

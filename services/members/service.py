@@ -12,6 +12,7 @@ from backbone.health import service_health
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.woken_timer import woken_timer
 from services.members import (
     accounts,
     erasure,
@@ -451,12 +452,14 @@ class MembersService(RetentionTimer):
     def on_campaign_closed(self, uow, event):
         notices.record_campaign_closed(uow, event)
 
-    # every second (a notice leaves within seconds of its event); eager: the channels chosen, or
-    # the trial run, are said in the log at start-up
-    @timer(interval=notices.poll_seconds(), eager=True)
+    # woken by the commit that made a notice (it leaves at once), at each retry's time, else every
+    # MAILLAGE_NOTICE_POLL_SECONDS; eager: the channels chosen, or the trial run, are said in the
+    # log at start-up
+    @woken_timer(interval=notices.poll_seconds, woken_by=notices.WOKEN_BY_NOTICE, eager=True)
     def send_notices(self):
         with self.db.unit_of_work() as uow:
             notices.send_pending(uow, notices.default_sender(), utcnow())
+            return notices.seconds_to_next_look(uow, utcnow())
 
     @rpc_method(inputs={"filters": NoticeFiltersInput})
     def list_notices(self, uow, village_id, filters=None, window=None):
@@ -480,13 +483,15 @@ class MembersService(RetentionTimer):
     def notice_delivery_log(self, uow, village_id, filters=None, window=None):
         return notices.delivery_log(uow, str(village_id), filters["outcome"], window)
 
-    @timer(interval=2)
+    @woken_timer(interval=notices.poll_seconds, woken_by=notices.WOKEN_BY_LINK)
     def send_sign_in_links(self):
-        """The sign-in links go within seconds: the person waits for it, on the page."""
+        """The sign-in links go at once, by a sender of their own: the person waits for it, on the
+        page, while other notices may be many."""
         with self.db.unit_of_work() as uow:
             notices.send_pending(
                 uow, notices.default_sender(), utcnow(), source_type=notices.LINK_SOURCE
             )
+            return notices.seconds_to_next_look(uow, utcnow(), notices.LINK_SOURCE)
 
     # --- personal sign-in of inhabitants and volunteers (personal.py, the gateway's /moi) ------
 

@@ -1,8 +1,8 @@
 """Sending deliveries (webhooks and the AMQP feed), their log, and redelivery on demand.
 
 `send_due` is what the partners service's timer runs, woken by the commit that made deliveries due
-(`WOKEN_BY`) and at the next retry's time (`seconds_to_next_due`; backbone/woken_timer.py). It sends
-due pending deliveries several at a time (MAILLAGE_WEBHOOK_WORKERS green threads), at most
+(`WOKEN_BY`) and at the next retry's time (`seconds_to_next_look`; backbone/woken_timer.py). It
+sends due pending deliveries several at a time (MAILLAGE_WEBHOOK_WORKERS green threads), at most
 MAILLAGE_WEBHOOK_PER_PARTNER at once to one partner, so a partner whose endpoint is slow holds a few
 senders for at most an attempt's deadline (MAILLAGE_WEBHOOK_DEADLINE) and the others' deliveries go
 on. Each sender takes its delivery in its own transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
@@ -161,16 +161,17 @@ def send_due(
     return attempted
 
 
-def seconds_to_next_due(db, now: datetime | None = None) -> float | None:
-    """Seconds until the next pending delivery falls due (0 when one already is), None when none
-    is pending: when the sender should look again (backbone/woken_timer.py)."""
+def seconds_to_next_look(db, now: datetime | None = None) -> float | None:
+    """When the sender should look again after a run (backbone/woken_timer.py): when the next
+    pending delivery falls due, but not sooner than POLL_SECONDS (one still due now is held by
+    another instance's sender, or was beyond this run's limit); None when none is pending."""
     with db.unit_of_work() as uow:
         due = uow.session.scalar(
             select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
         )
     if due is None:
         return None
-    return max(0.0, (due - (now or utcnow())).total_seconds())
+    return max(POLL_SECONDS, (due - (now or utcnow())).total_seconds())
 
 
 def _next_due(db, now: datetime | None, tried: set[str], full: list[str]) -> tuple[str, str] | None:

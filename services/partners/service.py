@@ -324,7 +324,7 @@ class PartnersService(RetentionTimer, VillageFactsEntrypoints):
         above, a redelivery), when a retry falls due, and at least every
         MAILLAGE_DELIVERY_POLL_SECONDS (backbone/woken_timer.py)."""
         deliveries.send_due(self.db)
-        return deliveries.seconds_to_next_due(self.db)
+        return deliveries.seconds_to_next_look(self.db)
 
     @rpc_method(inputs={"data": WebhookInput})
     def create_webhook(self, uow, partner_id, data):
