@@ -193,6 +193,8 @@ def ms(seconds: float) -> str:
 
 
 def report(args, started_at, rows, written, inbox, sms_seen, recorder, elapsed) -> str:
+    from backbone import config
+
     delays, held, unmatched, calls = defaultdict(list), 0, 0, 0
     for type_, ref, channel, status, sent_at, _next_attempt, _attempts in rows:
         if channel == "call":
@@ -215,7 +217,8 @@ def report(args, started_at, rows, written, inbox, sms_seen, recorder, elapsed) 
         "",
         f"- load: {args.users} users, think {args.think:g} s, {elapsed:.0f} s "
         f"({writes} accepted writes, the counter's mix of bench/load.py)",
-        f"- MAILLAGE_NOTICE_POLL_SECONDS: {os.environ.get('MAILLAGE_NOTICE_POLL_SECONDS', '1')}",
+        f"- MAILLAGE_NOTICE_POLL_SECONDS (the senders' fallback look; a commit wakes them): "
+        f"{config.value('MAILLAGE_NOTICE_POLL_SECONDS'):g}",
         f"- notices made: {len(rows)} ({calls} calls for the concierge; {held} SMS or e-mails not "
         f"sent at the end: quiet hours 20:00–08:00 Paris, or failing; {unmatched} told by another "
         "service's event, not timed here)",
