@@ -13,7 +13,8 @@ on an idle network, and a row waited up to half a second for it. Now:
   written by another process (another replica wakes its own timer) or around the ORM (Core
   statements are not seen).
 
-A wake while the method runs makes it run again right after, so none is lost.
+A wake while the method runs makes it run again after it, so none is lost; runs are at least
+`min_gap` (0.1 s) apart, so that a busy service's many commits are taken a few at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import eventlet
 from eventlet import Timeout
 from eventlet.event import Event
 from nameko.timer import Timer
@@ -32,10 +34,11 @@ log = logging.getLogger(__name__)
 
 
 class WokenTimer(Timer):
-    def __init__(self, interval: float, woken_by=None, **kwargs):
+    def __init__(self, interval: float, woken_by=None, min_gap: float = 0.1, **kwargs):
         model, test = woken_by if isinstance(woken_by, tuple) else (woken_by, None)
         self.woken_by: type | None = model
         self.counts: Callable[[object], bool] = test or (lambda _row: True)
+        self.min_gap = min_gap
         self._bell = Event()
         self._stopping = False
         self._next_in: float | None = None
@@ -92,13 +95,16 @@ class WokenTimer(Timer):
             if session.info.pop(self._flag, False):
                 self.wake()
 
-        def after_rollback(session):
+        def after_soft_rollback(session, _previous_transaction):
             session.info.pop(self._flag, None)
 
         self._listening = (
             sessions,
-            [("after_flush", after_flush), ("after_commit", after_commit)]
-            + [("after_soft_rollback", lambda session, _previous: after_rollback(session))],
+            [
+                ("after_flush", after_flush),
+                ("after_commit", after_commit),
+                ("after_soft_rollback", after_soft_rollback),
+            ],
         )
         for name, listener in self._listening[1]:
             event.listen(sessions, name, listener)
@@ -126,7 +132,9 @@ class WokenTimer(Timer):
             self.handle_timer_tick()
             self.worker_complete.wait()
             self.worker_complete.reset()
+            eventlet.sleep(self.min_gap)  # a wake meanwhile keeps the bell rung
             wait = self.interval if self._next_in is None else min(self.interval, self._next_in)
+            wait = max(0.0, wait - self.min_gap)
 
     def handle_result(self, worker_ctx, result, exc_info):
         if exc_info is None and isinstance(result, int | float) and not isinstance(result, bool):
