@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
-from backbone import config, logs
+from backbone import config
 from backbone.db import Database
 from backbone.rpc import call_deadline
 from backbone.unit_of_work import UnitOfWork
@@ -127,27 +127,3 @@ class OutboxRelayInProcess(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.relay
-
-
-class LogContext(DependencyProvider):
-    """Each worker's log lines carry its service, correlation id (the gateway's request id, passed
-    along RPC calls and carried by the events it caused), event id and village id
-    (backbone/logs.py): from the worker's context data, which the gateway's web server, nameko's
-    RPC headers and the event consumer (backbone/consumer.py) fill."""
-
-    def __init__(self):
-        self._tokens: dict[int, object] = {}
-
-    def worker_setup(self, worker_ctx):
-        data = worker_ctx.data
-        self._tokens[id(worker_ctx)] = logs.bind(
-            service=self.container.service_name,
-            correlation_id=data.get("correlation_id") or worker_ctx.call_id,
-            event_id=data.get("event_id"),
-            village_id=data.get("village_id"),
-        )
-
-    def worker_teardown(self, worker_ctx):
-        token = self._tokens.pop(id(worker_ctx), None)
-        if token is not None:
-            logs.unbind(token)

@@ -9,7 +9,7 @@ access line: method, path, status, duration_ms).
 
 The handler filters every record through backbone/log_privacy.py (ids, never names, phones or
 e-mails) before formatting it. The worker's context comes from the `LogContext` dependency
-(backbone/dependencies.py), which `bind`s it for the worker's green thread.
+(backbone/log_context.py), which `bind`s it for the worker's green thread.
 """
 
 from __future__ import annotations

@@ -21,9 +21,6 @@ from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select, text
-
-from backbone.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +118,12 @@ def event_type_label(event_type: object) -> str:
 def outbox_gauges(connection, service: str) -> list[GaugeMetricFamily]:
     """How many events wait in the service's outbox, and for how long the oldest has waited: two
     reads of the index of the pending rows (ix_outbox_unpublished), whatever the size of the
-    table."""
+    table. (SQLAlchemy is imported here: the gateway counts its requests with this module and has
+    no database.)"""
+    from sqlalchemy import func, select
+
+    from backbone.tables import OutboxEvent
+
     pending = connection.execute(
         select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
     ).scalar_one()
@@ -205,6 +207,8 @@ def within(seconds: float, function, *args):
 
 
 def ping(engine) -> None:
+    from sqlalchemy import text
+
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 

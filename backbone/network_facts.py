@@ -21,10 +21,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from marshmallow import fields
 from sqlalchemy import Float, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbone.network_facts_schemas import KnownMemberOutput, KnownVillageOutput
 from backbone.schemas import Schema
 from backbone.tables import UtcDateTime, same_as
 
@@ -86,35 +86,6 @@ class KnownMemberColumns:
 
     def tag_set(self) -> set[str]:
         return {t for t in (self.tags or "").split(",") if t}
-
-
-class KnownVillageOutput(Schema):
-    """A known village with its status; a service's own schema adds the fields it carries."""
-
-    id = fields.String()
-    slug = fields.String()
-    name = fields.String()
-    opened_at = fields.AwareDateTime()
-    status = fields.String(metadata={"description": "preparing, open, paused or closed"})
-
-
-class KnownMemberOutput(Schema):
-    id = fields.String()
-    village_id = fields.String()
-    display_name = fields.String(allow_none=True)
-    tags = fields.Method("_tags")
-    address = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    consents = fields.Method("_consents")
-    registered_at = fields.AwareDateTime(allow_none=True)
-    erased_at = fields.AwareDateTime(allow_none=True)
-
-    def _tags(self, row):
-        return [t for t in (row.tags or "").split(",") if t]
-
-    def _consents(self, row):
-        return [c for c in (row.consents or "").split(",") if c]
 
 
 class NetworkFacts:

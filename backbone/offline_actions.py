@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from marshmallow import fields
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -31,19 +30,6 @@ from backbone.tables import UtcDateTime, new_id
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=3)
-
-
-def occurred_at_field() -> fields.AwareDateTime:
-    return fields.AwareDateTime(
-        load_default=None,
-        allow_none=True,
-        metadata={
-            "description": "When the action happened, if earlier than now (an action done "
-            "offline and replayed): at most 3 days ago, not in the future (5 minutes of clock "
-            "skew allowed). The action counts on that day; the time it was received is kept "
-            "beside it."
-        },
-    )
 
 
 def when(occurred_at: datetime | None, now: datetime) -> datetime:

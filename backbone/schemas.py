@@ -146,3 +146,17 @@ def load(schema: Schema, data, **kwargs):
         return schema.load(data, **kwargs)
     except ValidationError as exc:
         raise InvalidInput(exc.messages) from None
+
+
+def occurred_at_field() -> fields.AwareDateTime:
+    """`occurred_at` of an action done offline and replayed (backbone/offline_actions.py)."""
+    return fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "When the action happened, if earlier than now (an action done "
+            "offline and replayed): at most 3 days ago, not in the future (5 minutes of clock "
+            "skew allowed). The action counts on that day; the time it was received is kept "
+            "beside it."
+        },
+    )

@@ -2,7 +2,7 @@
 route is declared on it and enforced in gateway/routing.py; errors become
 JSON in gateway/errors.py."""
 
-from backbone.dependencies import LogContext
+from backbone.log_context import LogContext
 from backbone.rpc import ServiceRpc
 from gateway.console.pages import ConsolePages
 from gateway.routes.accounts import AccountRoutes

@@ -190,7 +190,7 @@ def import_members(file, slug):
     from backbone.errors import InvalidInput
     from backbone.formats import counted
     from gateway.i18n import import_problems
-    from services.members.people_import import decode_text
+    from services.members.spreadsheet import decode_text
 
     text = decode_text(file.read())
     with _running_services() as rpc:

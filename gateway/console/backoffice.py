@@ -9,7 +9,7 @@ from gateway import auth
 from gateway.console import backoffice_labels as L
 from gateway.console.form_values import whole_number
 from gateway.console.framework import COORDINATOR, filled, form_errors, page, redirect
-from services.members.models.villages import Village
+from services.members.village_lifecycle import VILLAGE_LIFECYCLE
 
 R = "/console/coordination"
 VILLAGE_FIELDS = ("slug", "name", "commune", "insee_code", "postcode", "kind", "population")
@@ -46,7 +46,7 @@ class BackofficePages:
             values=values,
             kinds=L.VILLAGE_KINDS,
             statuses=L.VILLAGE_STATUSES,
-            moves={v["id"]: Village.LIFECYCLE.allowed(v["status"]) for v in villages},
+            moves={v["id"]: VILLAGE_LIFECYCLE.allowed(v["status"]) for v in villages},
             move_labels=L.VILLAGE_MOVES,
             status=400 if errors else 200,
         )
@@ -54,7 +54,7 @@ class BackofficePages:
     @page(R + "/villages/<village_id>/statut", methods="GET,POST", roles=COORDINATOR)
     def page_village_status(self, ctx):
         village = self.members_rpc.get_village(ctx.params["village_id"])
-        allowed = Village.LIFECYCLE.allowed(village["status"])
+        allowed = VILLAGE_LIFECYCLE.allowed(village["status"])
         errors = {}
         wanted = ctx.form.get("status") or ctx.args.get("vers") or ""
         reason = (ctx.form.get("reason") or "").strip()

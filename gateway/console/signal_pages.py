@@ -11,8 +11,7 @@ from backbone.errors import InvalidInput
 from gateway.console.coordination import _csv_response
 from gateway.console.exports import signal_chunks
 from gateway.console.framework import COORDINATOR, form_errors, page
-from services.events.schemas import CATEGORY_LABELS
-from services.events.signals import SOURCES
+from services.events.schemas import CATEGORY_LABELS, SIGNAL_SOURCES
 
 S = "/console/coordination/signaux"
 MONTH_NAMES = (
@@ -66,7 +65,7 @@ class SignalPages:
         query = _period(ctx.args)
         table = self.events_rpc.signal_rows(**query)  # bad months: the framework's 400 page
         names = {v["id"]: v["name"] for v in self.members_rpc.village_names(None)}
-        header = ["Thème", "Mois", "Village", "Grappe", *SOURCES.values(), "Total"]
+        header = ["Thème", "Mois", "Village", "Grappe", *SIGNAL_SOURCES.values(), "Total"]
         return _csv_response(
             signal_chunks(header, table, CATEGORY_LABELS, names),
             f"maillage-signaux-{query['month_from']}-{query['month_to']}.csv",

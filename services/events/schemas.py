@@ -4,13 +4,12 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from backbone import network_facts
+from backbone import network_facts_schemas
 from backbone.messages import msg
-from backbone.offline_actions import occurred_at_field
-from backbone.schemas import Schema
+from backbone.schemas import Schema, occurred_at_field
 
 
-class KnownVillageOutput(network_facts.KnownVillageOutput):
+class KnownVillageOutput(network_facts_schemas.KnownVillageOutput):
     commune = fields.String()
 
 
@@ -373,6 +372,16 @@ CATEGORY_LABELS = {
     "aide_domicile": "Aide à domicile",
     "autre": "Autre",
 }
+
+# the sources of the coordinator's « Signaux », in the columns' order (signals.py)
+SIGNAL_SOURCES = {
+    "suggestion": "Suggestions",
+    "support": "Soutiens",
+    "help_unmatched": "Coups de main sans bénévole",
+    "order_refused": "Commandes refusées",
+    "item_asked": "Articles demandés, non proposés",
+}
+
 SUGGESTION_STATUS_LABELS = {
     "new": "Nouvelle",
     "under_study": "À l'étude",

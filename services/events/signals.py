@@ -31,15 +31,8 @@ from backbone.clock import PARIS
 from backbone.errors import InvalidInput
 from backbone.messages import msg
 from services.events.models import KnownGrappe, Signal, SignalCount
-from services.events.schemas import CATEGORY_LABELS
+from services.events.schemas import CATEGORY_LABELS, SIGNAL_SOURCES
 
-SOURCES = {
-    "suggestion": "Suggestions",
-    "support": "Soutiens",
-    "help_unmatched": "Coups de main sans bénévole",
-    "order_refused": "Commandes refusées",
-    "item_asked": "Articles demandés, non proposés",
-}
 HELP_THEME, ORDER_THEME = "aide_domicile", "commerce"
 _COUNTS = SignalCount.__table__
 
@@ -78,7 +71,7 @@ def record(
         theme=theme,
         month=month,
         village_id=village_id,
-        **{s: int(s == source) for s in SOURCES},
+        **{s: int(s == source) for s in SIGNAL_SOURCES},
     )
     uow.session.execute(
         statement.on_conflict_do_update(
@@ -93,12 +86,15 @@ def recount(uow) -> None:
     uow.session.execute(_COUNTS.delete())
     uow.session.execute(
         _COUNTS.insert().from_select(
-            ["theme", "month", "village_id", *SOURCES],
+            ["theme", "month", "village_id", *SIGNAL_SOURCES],
             select(
                 Signal.theme,
                 Signal.month,
                 Signal.village_id,
-                *(func.sum(case((Signal.source == source, 1), else_=0)) for source in SOURCES),
+                *(
+                    func.sum(case((Signal.source == source, 1), else_=0))
+                    for source in SIGNAL_SOURCES
+                ),
             ).group_by(Signal.theme, Signal.month, Signal.village_id),
         )
     )
@@ -179,12 +175,12 @@ def _where(month_from: str, month_to: str, village_ids) -> list:
 
 
 def _per_source():
-    return [func.sum(_COUNTS.c[source]).label(source) for source in SOURCES]
+    return [func.sum(_COUNTS.c[source]).label(source) for source in SIGNAL_SOURCES]
 
 
 def _total():
-    total = _COUNTS.c[next(iter(SOURCES))]
-    for source in list(SOURCES)[1:]:
+    total = _COUNTS.c[next(iter(SIGNAL_SOURCES))]
+    for source in list(SIGNAL_SOURCES)[1:]:
         total = total + _COUNTS.c[source]
     return total
 
@@ -216,7 +212,7 @@ def signals(uow, month_from: str, month_to: str, grappe_id: str | None = None) -
             theme,
             {
                 "by_month": dict.fromkeys(months, 0),
-                "by_source": dict.fromkeys(SOURCES, 0),
+                "by_source": dict.fromkeys(SIGNAL_SOURCES, 0),
                 "villages": {},
             },
         )
@@ -229,7 +225,7 @@ def signals(uow, month_from: str, month_to: str, grappe_id: str | None = None) -
         .group_by(_COUNTS.c.theme, _COUNTS.c.month)
     ):
         entry = entry_of(theme)
-        for source, count in zip(SOURCES, counts):
+        for source, count in zip(SIGNAL_SOURCES, counts):
             entry["by_source"][source] += int(count or 0)
             entry["by_month"][month] += int(count or 0)
     for theme, village_id, count in uow.session.execute(
@@ -248,7 +244,7 @@ def signals(uow, month_from: str, month_to: str, grappe_id: str | None = None) -
                 "total": sum(entry["by_month"].values()),
                 "by_month": [{"month": m, "count": entry["by_month"][m]} for m in months],
                 "by_source": [
-                    {"source": s, "label": SOURCES[s], "count": n}
+                    {"source": s, "label": SIGNAL_SOURCES[s], "count": n}
                     for s, n in entry["by_source"].items()
                     if n
                 ],
@@ -274,12 +270,14 @@ def signal_rows(uow, month_from: str, month_to: str, grappe_id: str | None = Non
             _COUNTS.c.month,
             _COUNTS.c.village_id,
             _total(),
-            *(_COUNTS.c[source] for source in SOURCES),
+            *(_COUNTS.c[source] for source in SIGNAL_SOURCES),
         )
         .where(*_where(month_from, month_to, village_ids))
         .order_by(_COUNTS.c.theme, _COUNTS.c.month, _COUNTS.c.village_id)
     ).all()
-    themes, months, villages, total, *counts = zip(*rows) if rows else [()] * (4 + len(SOURCES))
+    themes, months, villages, total, *counts = (
+        zip(*rows) if rows else [()] * (4 + len(SIGNAL_SOURCES))
+    )
     groups = [[t, m, len(list(run))] for (t, m), run in groupby(zip(themes, months))]
     place: dict[str, int] = {}
     village = [place.setdefault(v, len(place)) for v in villages]
@@ -288,7 +286,7 @@ def signal_rows(uow, month_from: str, month_to: str, grappe_id: str | None = Non
         "village_ids": list(place),
         "grappes": [grappe_names[grappe_of[v]] if v in grappe_of else "" for v in place],
         "village": village,
-        "sources": list(SOURCES),
+        "sources": list(SIGNAL_SOURCES),
         "counts": [list(column) for column in counts],
         "total": list(total),
     }

@@ -1,5 +1,5 @@
 """Import of members from a CSV file as a spreadsheet exports it (French headers, `;` or `,`,
-UTF-8 or Windows-1252 — the gateway and the CLI decode the bytes with `decode_text`).
+UTF-8 or Windows-1252 — the gateway and the CLI decode the bytes with `spreadsheet.decode_text`).
 
 All or nothing: every row is checked (fields, duplicates inside the file and against the
 village's members); if any row has a problem nothing is written and the report lists each
@@ -27,14 +27,6 @@ from services.members.schemas.people import (
 )
 
 MAX_ROWS = 5000
-
-
-def decode_text(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes, else Windows-1252 (Excel's 'CSV' on Windows)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 def _key(text: str) -> str:

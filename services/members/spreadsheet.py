@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 from backbone.errors import InvalidInput
 from backbone.messages import msg
-from services.members.people_import import decode_text
 
 XLSX_MAGIC = b"PK\x03\x04"  # a zip archive: what an .xlsx file is
 
@@ -56,3 +55,11 @@ def upload_text(filename: str, raw: bytes) -> str:
     if raw.startswith(XLSX_MAGIC) or (filename or "").lower().endswith((".xlsx", ".xlsm")):
         return xlsx_text(raw)
     return decode_text(raw)
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252 (Excel's 'CSV' on Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")

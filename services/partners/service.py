@@ -5,9 +5,10 @@ from nameko.timer import timer
 from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
-from backbone.dependencies import DatabaseProvider, LogContext, OutboxRelayInProcess
+from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
 from backbone.figures import parse_period
 from backbone.health import service_health
+from backbone.log_context import LogContext
 from backbone.network_facts_entrypoints import VillageFactsEntrypoints
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer

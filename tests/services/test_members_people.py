@@ -347,7 +347,7 @@ def test_a_good_file_is_imported_whole(members):
 
 
 def test_a_windows_export_with_commas_is_read(members):
-    from services.members.people_import import decode_text
+    from services.members.spreadsheet import decode_text
 
     rpc, _database, village_id = members
     raw = "Prénom,Nom,Tél\r\nNoël,Faurie,01 99 00 40 01\r\n".encode("cp1252")

@@ -7,27 +7,17 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backbone.clock import utcnow
-from backbone.state_machine import Event, Lifecycle
+from backbone.state_machine import Event
 from backbone.tables import UtcDateTime, new_id
 from services.members.models.base import Base
-
-_VILLAGE_TRANSITIONS = {
-    "preparing": ("open", "closed"),
-    "open": ("paused", "closed"),
-    "paused": ("open", "closed"),
-    "closed": (),
-}
+from services.members.village_lifecycle import VILLAGE_LIFECYCLE
 
 
 class Village(Base):
     """A hub of the network. Its `status` moves along `LIFECYCLE`: preparing → open ↔ paused →
     closed, closed being final; each move is told as `village.status_changed`."""
 
-    LIFECYCLE = Lifecycle(
-        reason="village_status_transition",
-        transitions=_VILLAGE_TRANSITIONS,
-        stamps=dict.fromkeys(_VILLAGE_TRANSITIONS, "status_changed_at"),
-    )
+    LIFECYCLE = VILLAGE_LIFECYCLE
 
     __tablename__ = "villages"
 

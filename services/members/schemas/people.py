@@ -9,8 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.members import MEMBER_SERVICE_TAGS
 from backbone.messages import msg
-from backbone.offline_actions import occurred_at_field
-from backbone.schemas import Schema
+from backbone.schemas import Schema, occurred_at_field
 from services.members.schemas.villages import POSTCODE
 
 # profile tags (fixed list); the French words are what a concierge types in an import file

@@ -2,8 +2,8 @@
 
 from marshmallow import fields
 
-from backbone import network_facts
+from backbone import network_facts_schemas
 
 
-class KnownVillageOutput(network_facts.KnownVillageOutput):
+class KnownVillageOutput(network_facts_schemas.KnownVillageOutput):
     kind = fields.String()

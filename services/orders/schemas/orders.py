@@ -4,8 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from backbone.contracts.events.orders import FULFILMENTS
 from backbone.messages import msg
-from backbone.offline_actions import occurred_at_field
-from backbone.schemas import Schema
+from backbone.schemas import Schema, occurred_at_field
 from services.orders.schemas.keys import idempotency_key_field
 from services.orders.schemas.parcels import ParcelOutput
 

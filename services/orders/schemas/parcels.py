@@ -3,8 +3,7 @@
 from marshmallow import fields, validate
 
 from backbone.contracts.events.orders import PARCEL_PLACES, PARCEL_SENDERS
-from backbone.offline_actions import occurred_at_field
-from backbone.schemas import Schema
+from backbone.schemas import Schema, occurred_at_field
 from services.orders.schemas.keys import idempotency_key_field
 
 STATUS_LABELS = {

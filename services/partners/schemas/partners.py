@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from backbone import network_facts
+from backbone import network_facts_schemas
 from backbone.contracts.events.members import SKILL_CODE
 from backbone.messages import msg
 from backbone.schemas import Schema
@@ -266,6 +266,6 @@ class ApiKeyInput(Schema):
     api_key = fields.String(required=True, validate=API_KEY)
 
 
-class KnownVillageOutput(network_facts.KnownVillageOutput):
+class KnownVillageOutput(network_facts_schemas.KnownVillageOutput):
     commune = fields.String()
     insee_code = fields.String()
