@@ -19,7 +19,6 @@ A wake while the method runs makes it run again after it, so none is lost; runs 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import eventlet
@@ -29,8 +28,6 @@ from nameko.timer import Timer
 from sqlalchemy import event
 
 from backbone.dependencies import DatabaseProvider
-
-log = logging.getLogger(__name__)
 
 
 class WokenTimer(Timer):
