@@ -6,8 +6,6 @@ import csv
 import datetime as dt
 import io
 import random
-import subprocess
-import sys
 
 from fpdf.output import OutputProducer
 from pypdf import PdfReader
@@ -276,21 +274,3 @@ def test_the_months_csv_is_every_cell_made_safe_where_it_is_written():
     body = D.statements_csv(statements)
     assert body == to_csv(D.STATEMENT_HEADER, rows)
     assert b";'=1+11;" in body and b"'@Ferme 2;" in body and b";'-2026-11;" in body
-
-
-def test_the_gateway_starts_without_the_pdf_libraries():
-    """fpdf2, fontTools and the report's fonts (~30 MiB of a gateway's memory) are imported where a
-    PDF is asked for (gateway/console/money_pdf.py, report_pdf.py), not by the gateway's start."""
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, gateway.service; "
-            "print(sorted(m for m in ('fpdf', 'fontTools', 'gateway.console.money_pdf', "
-            "'gateway.console.report_pdf') if m in sys.modules))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.strip() == "[]", loaded.stdout
