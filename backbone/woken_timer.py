@@ -1,8 +1,8 @@
-"""`@woken_timer(interval, woken_by=...)`: a nameko timer that also runs as soon as a commit of this
-service wrote a row it has work for, and sleeps between (issues #23 and #30).
-
-A sender of due rows (partners' deliveries) used to look every half second: ~1.4 ms of CPU a look
-on an idle network, and a row waited up to half a second for it. Now:
+"""`@woken_timer(interval, woken_by=...)`: a nameko timer that runs as soon as a commit of this
+service wrote a row it has work for, and otherwise sleeps. A sender of due rows (partners'
+deliveries, members' notices) that only looked on a short interval would make each row wait up to
+that interval, and would spend CPU on every look while nothing is due (~1.4 ms a look); woken by
+the commit, a row leaves at once and an idle service looks for nothing:
 
 - a commit through the service's `db` that flushed a row `woken_by` names wakes the timer once the
   transaction is committed (a rolled-back one wakes nothing). `woken_by` is a model, or a

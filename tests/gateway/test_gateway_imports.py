@@ -1,7 +1,7 @@
 """What the gateway loads at start, and what it must not: it has no database, so no database
 library and no service's tables (it reads the services' schemas and labels only: SQLAlchemy and
-psycopg2 were ~20 MiB of its memory at rest, issue #8); the PDF libraries wait for the first PDF
-asked for (~30 MiB)."""
+psycopg2 are ~20 MiB of a process's memory at rest, issue #8); the PDF libraries wait for the first
+PDF asked for (~30 MiB)."""
 
 import subprocess
 import sys
