@@ -281,9 +281,19 @@ def test_a_delivery_leaves_when_its_event_is_committed_and_an_idle_sender_does_n
             network["partner_id"], {"url": endpoint.url, "event_types": ["animation.scheduled"]}
         )
     endpoint.up(hook["secret"])
-    first = scheduled(network["village_id"])
-    network["client"].publish_envelope(first)
+    wait_until(lambda: workers.runs("send_deliveries") >= 1, timeout=10, message="the eager look")
+    before = workers.runs("send_deliveries")
+    network["client"].publish_envelope(scheduled(network["village_id"]))
     wait_until(lambda: len(endpoint.received) == 1, timeout=10, message="sent at its commit")
+    # the run that sent it ends after the partner answered: count the looks once it has ended
+    wait_until(
+        lambda: (
+            _latest(network["db"]).status == "delivered"
+            and workers.runs("send_deliveries") > before
+        ),
+        timeout=10,
+        message="the sending run ended",
+    )
 
     looks = workers.runs("send_deliveries")
     eventlet.sleep(2)

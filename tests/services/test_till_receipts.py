@@ -288,7 +288,7 @@ def test_a_receipt_leaves_when_its_event_is_committed_and_an_idle_sender_does_no
     """The notices' senders are woken by the commit that made a notice (backbone/woken_timer.py):
     their fallback look is set beyond the test, so the e-mail below left without it, and while
     nothing is due they look for nothing."""
-    _database, village = members_world
+    database, village = members_world
     port, received = smtp_server()
     monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
     monkeypatch.setenv("MAILLAGE_MAIL_FROM", "Conciergerie <conciergerie@example.org>")
@@ -304,6 +304,19 @@ def test_a_receipt_leaves_when_its_event_is_committed_and_an_idle_sender_does_no
         wait_until(lambda: len(received()) == 1, timeout=10, message="e-mailed at its commit")
     finally:
         broker.close()
+
+    def waiting():
+        with database.unit_of_work() as uow:
+            return uow.session.scalar(
+                select(func.count()).select_from(Notice).where(Notice.status == "to_send")
+            )
+
+    # the run that e-mailed it ends after the server answered: count the looks once it has ended
+    wait_until(
+        lambda: waiting() == 0 and workers.runs("send_notices") >= 2,
+        timeout=10,
+        message="the sending run ended",
+    )
 
     def looks():
         return workers.runs("send_notices") + workers.runs("send_sign_in_links")
