@@ -9,6 +9,7 @@ them: a page no other page links to is reported as unreachable rather than skipp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -104,15 +105,17 @@ def resize(driver, width: int, height: int, timeout: float = 10) -> None:
 def check_page(driver, base_url: str, url: str, path: str, axe_source: str | None) -> PageResult:
     result = PageResult(path, url)
     resize(driver, 1024, 768)
-    # a fresh load so that the Performance API sees this page's own first load
-    driver.get("about:blank")
+    # a load of its own, so that the Performance API sees this page's first load: opening the
+    # address the browser is already on would be a reload (what it fetched then is not counted)
+    if driver.current_url == base_url + url:
+        driver.get("about:blank")
     driver.get(base_url + url)
     driver.execute_script("return document.readyState")
     result.resources = dict(driver.execute_script(WEIGHT_SCRIPT))
     result.weight = sum(result.resources.values())
     result.wide_width = driver.execute_script("return document.documentElement.scrollWidth")
     if axe_source:
-        driver.execute_script(axe_source)
+        _with_axe(driver, axe_source)
         driver.set_script_timeout(60)
         found = json.loads(driver.execute_async_script(AXE_SCRIPT))
         result.violations = [tuple(v) for v in found if v[1] in BLOCKING]
@@ -120,6 +123,28 @@ def check_page(driver, base_url: str, url: str, path: str, axe_source: str | Non
     result.narrow_width = driver.execute_script("return document.documentElement.scrollWidth")
     resize(driver, 1024, 768)
     return result
+
+
+def _with_axe(driver, axe_source: str) -> None:
+    """axe-core in the page: already there inside `_axe_in_each_document`, else sent through the
+    driver."""
+    if not driver.execute_script("return typeof window.axe === 'object'"):
+        driver.execute_script(axe_source)
+
+
+@contextlib.contextmanager
+def _axe_in_each_document(driver, axe_source: str | None):
+    """While it lasts, Chromium runs axe-core in every document it opens (DevTools'
+    Page.addScriptToEvaluateOnNewDocument) instead of ~640 KB sent through the driver and compiled
+    for each page; removed after, so that the browser's next tests open their pages as they are."""
+    if not axe_source or not hasattr(driver, "execute_cdp_cmd"):
+        yield
+        return
+    added = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": axe_source})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", added)
 
 
 def links_of(driver) -> list[str]:
@@ -139,6 +164,11 @@ def check_pages(
     those whose parameters the links met so far fill, until none is left that a link reaches.
     Answers (results, unreachable paths). `axe=False`: widths and weight only (a benchmark)."""
     axe_source = AXE.read_text() if axe else None
+    with _axe_in_each_document(driver, axe_source):
+        return _check_reachable(driver, base_url, paths, known, axe_source)
+
+
+def _check_reachable(driver, base_url: str, paths: list[str], known: dict, axe_source) -> tuple:
     seen_links: list[str] = []
     results, pending = [], list(paths)
     while pending:
