@@ -712,7 +712,7 @@ def seconds_to_next_look(uow, now: datetime, source_type: str | None = None) -> 
     """When a sender should look again after a run: when the next SMS or e-mail to send falls
     due, but not sooner than LOOK_AGAIN_AFTER; None when none waits."""
     query = select(func.min(func.coalesce(Notice.next_attempt_at, Notice.created_at))).where(
-        Notice.status == "to_send", Notice.channel.in_(("sms", "email"))
+        Notice.status == "to_send", Notice.channel != "call"
     )
     if source_type is not None:
         query = query.where(Notice.source_type == source_type)
