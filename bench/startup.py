@@ -258,13 +258,18 @@ def main(argv=None) -> int:
     return 0
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command's name (None once the process is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def cpu_ticks(pid: int) -> int:
     """User and system CPU of a process so far, in clock ticks (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0
 
 
 def cpu_at_rest(tree: list[int], seconds: float) -> dict[int, float]:
@@ -277,9 +282,10 @@ def cpu_at_rest(tree: list[int], seconds: float) -> dict[int, float]:
 
 
 def start_time(pid: int) -> int | None:
+    fields = _stat(pid)
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
+        return int(fields[19]) if fields else None
+    except (IndexError, ValueError):
         return None
 
 
