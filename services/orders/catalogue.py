@@ -112,20 +112,6 @@ def next_delivery(item: CatalogueItem, now: datetime) -> tuple[date | None, date
 # --- reading --------------------------------------------------------------------------------------
 
 
-def items_of(uow, village_id: str, item_ids) -> dict[str, CatalogueItem]:
-    ids = list(set(item_ids))
-    if not ids:
-        return {}
-    return {
-        row.item_id: row
-        for row in uow.session.scalars(
-            select(CatalogueItem).where(
-                CatalogueItem.village_id == village_id, CatalogueItem.item_id.in_(ids)
-            )
-        )
-    }
-
-
 def village_catalogue(
     uow, village_id: str, *, available_only: bool = False, now: datetime | None = None
 ) -> list[dict]:

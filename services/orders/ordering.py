@@ -43,7 +43,7 @@ from backbone.state_machine import record_events
 from backbone.tables import new_id
 from services.orders import catalogue, truck_stops
 from services.orders.idempotency import made_once
-from services.orders.models import KnownMember, OfflineAction, Order, OrderLine
+from services.orders.models import CatalogueItem, KnownMember, OfflineAction, Order, OrderLine
 from services.orders.schemas.orders import (
     FULFILMENT_LABELS,
     LINE_STATUS_LABELS,
@@ -186,11 +186,24 @@ def settle(uow, order: Order, now: datetime) -> None:
 # --- placing -------------------------------------------------------------------------------------
 
 
-def _known_member(uow, member_id: str, village_id: str) -> KnownMember:
-    member = uow.session.get(KnownMember, member_id)
+def _member_and_items(
+    uow, village_id: str, member_id: str, item_ids
+) -> tuple[KnownMember, dict[str, CatalogueItem]]:
+    """The member an order is for (refused, naming `member_id`, unless a member of this village)
+    and the village's catalogue items its lines name: one statement, one row per item found (a row
+    without an item when none is), a round trip to the database fewer per order (issue #30)."""
+    rows = uow.session.execute(
+        select(KnownMember, CatalogueItem)
+        .outerjoin(
+            CatalogueItem,
+            and_(CatalogueItem.village_id == village_id, CatalogueItem.item_id.in_(set(item_ids))),
+        )
+        .where(KnownMember.id == member_id)
+    ).all()
+    member = rows[0][0] if rows else None
     if member is None or member.erased_at is not None or member.village_id != village_id:
         raise InvalidInput({"member_id": [msg("unknown_member_here", member=member_id)]})
-    return member
+    return member, {item.item_id: item for _member, item in rows if item is not None}
 
 
 def _create(
@@ -383,14 +396,15 @@ def _check_and_create(uow, village_id: str, data: dict, received: datetime) -> d
     """Checked and made as at the time it happened (an order taken offline: its delivery day,
     its items' cut-offs as they were then), audited with the time it was received."""
     now = _backdated(uow, data, received)
-    member = _known_member(uow, data["member_id"], village_id)
+    member, items = _member_and_items(
+        uow, village_id, data["member_id"], [line["item_id"] for line in data["lines"]]
+    )
     if data["fulfilment"] == "home_delivery":
         data = {**data, "delivery_address": _home_address(member, data["delivery_address"])}
     if data["fulfilment"] == "truck_stop":
         data = {**data, **_truck_stop(uow, village_id, data["truck_stop"])}
     if data["delivery_date"] < today(now):
         raise InvalidInput({"delivery_date": [msg("date_in_past")]})
-    items = catalogue.items_of(uow, village_id, [line["item_id"] for line in data["lines"]])
     errors = {}
     for index, line in enumerate(data["lines"]):
         item = items.get(line["item_id"])

@@ -21,6 +21,7 @@ from services.orders.models import (
     DailyPartnerSales,
     DailySales,
     DailyVillage,
+    KnownMember,
     MonthlyPartnerSales,
     MonthlySales,
     MonthlyVillage,
@@ -199,6 +200,22 @@ def test_bad_orders_name_the_field_and_write_nothing(counter_world, change, fiel
         errors = errors[key]
     assert errors and all(isinstance(m, str) for m in errors)
     assert without_french(err.value) == [], "every message has its French"
+    assert count_orders(world.db) == 0 and outbox(world.db) == [], "nothing half-written"
+
+
+def test_an_erased_member_or_one_line_outside_the_catalogue_is_named_alone(counter_world):
+    """The member and the lines' items are read together: an erased member is refused as unknown,
+    and of two lines only the one outside the village's catalogue is named."""
+    world = counter_world
+    with world.db.unit_of_work() as uow:
+        uow.session.get(KnownMember, world.bruno).erased_at = NOW
+        uow.commit()
+    with pytest.raises(InvalidInput) as erased:
+        place(world, world.village, order_input(world, (world.bread, 1), member_id=world.bruno))
+    assert list(erased.value.errors) == ["member_id"]
+    with pytest.raises(InvalidInput) as second:
+        place(world, world.village, order_input(world, (world.bread, 1), (world.cheese_b, 2)))
+    assert list(second.value.errors) == ["lines"] and list(second.value.errors["lines"]) == [1]
     assert count_orders(world.db) == 0 and outbox(world.db) == [], "nothing half-written"
 
 

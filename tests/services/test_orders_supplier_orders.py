@@ -194,16 +194,16 @@ def test_orders_placed_at_once_share_the_purchase_order_and_sending_waits_for_th
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
-    from services.orders import catalogue
+    from services.orders.models import CatalogueItem
 
     world = counter_world
     place(world, world.village, order_input(world, (world.cheese, 1)))
     with (
         world.db.unit_of_work() as in_flight
     ):  # an order of B between its purchase-order line and its commit
-        (item,) = catalogue.items_of(
-            in_flight, world.other_village, [world.cheese_b["item_id"]]
-        ).values()
+        item = in_flight.session.get(
+            CatalogueItem, (world.other_village, world.cheese_b["item_id"])
+        )
         held = supplier_orders.cycle_for(in_flight, item, THURSDAY, NOW).id
 
         with world.db.unit_of_work() as other:
