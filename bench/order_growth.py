@@ -32,6 +32,7 @@ import io
 import json
 import os
 import re
+import statistics
 import sys
 import time
 import uuid
@@ -283,25 +284,35 @@ def backend_cpu(url: str) -> float:
         conn.close()
 
 
-SLICES = 5  # the placements of a size measured in this many slices; the least costly is kept
+SLICES = 5  # the placements of a size are measured in this many slices, alternating
 
 
-def cost(world, url: str, placements: int) -> tuple[float, float]:
-    """CPU ms per order placed (this process, the PostgreSQL backends), half local, half shared:
-    the least of SLICES slices of the placements, each measured alone. This machine's speed
-    drifts by up to half from one minute to the next, every process at once: one measure of all
-    the placements moved by ±50 % between runs of the same code; the least disturbed slice is what
-    the size itself costs."""
-    place(world, False)  # the pool's connection open before measuring
+def cost(world, url: str, reference, reference_url: str, placements: int) -> dict:
+    """CPU ms per order placed (this process, the PostgreSQL backends), half local, half shared,
+    on the filled database and, alternating slice by slice, on an empty one (`reference`): the
+    medians over the slices of each, and of their ratios slice by slice. This machine's speed
+    drifts by up to half from one minute to the next, every process at once (one measure of 400
+    placements moved by ±50 % between runs of the same code); the ratio to the empty database,
+    measured in the same minute, is what the stored orders themselves cost."""
+    place(world, False)  # the pools' connections open before measuring
+    place(reference, False)
     each = max(placements // SLICES, 2)
-    pythons, postgreses = [], []
+    slices = {"python": [], "postgres": [], "ref_python": [], "ref_postgres": []}
     for _ in range(SLICES):
-        py_before, pg_before = time.process_time(), backend_cpu(url)
-        for n in range(each):
-            place(world, n % 2 == 1)
-        pythons.append((time.process_time() - py_before) * 1000 / each)
-        postgreses.append((backend_cpu(url) - pg_before) * 1000 / each)
-    return min(pythons), min(postgreses)
+        for which, target, target_url in (("", world, url), ("ref_", reference, reference_url)):
+            py_before, pg_before = time.process_time(), backend_cpu(target_url)
+            for n in range(each):
+                place(target, n % 2 == 1)
+            slices[which + "python"].append((time.process_time() - py_before) * 1000 / each)
+            slices[which + "postgres"].append((backend_cpu(target_url) - pg_before) * 1000 / each)
+    ratios = [
+        (py + pg) / (ref_py + ref_pg)
+        for py, pg, ref_py, ref_pg in zip(*slices.values(), strict=True)
+    ]
+    return {
+        **{name: statistics.median(values) for name, values in slices.items()},
+        "ratio": statistics.median(ratios),
+    }
 
 
 def main(argv=None) -> int:
@@ -333,7 +344,10 @@ def main(argv=None) -> int:
     code = order_cost.commit()  # the code this run imported, whatever is committed meanwhile
     url = "postgresql+psycopg2://" + throughput.create_pg_database("growth_orders").split("://")[1]
     os.environ["ORDERS_DATABASE_URL"] = url
-    database = None
+    reference_url = (
+        "postgresql+psycopg2://" + throughput.create_pg_database("growth_reference").split("://")[1]
+    )
+    database = reference_db = None
     results = []
     try:
         migrations.upgrade("orders")
@@ -344,6 +358,10 @@ def main(argv=None) -> int:
             conn.close()
         database = Database(url, source="orders")
         world = World(database)
+        migrations.upgrade("orders", reference_url)
+        reference_db = Database(reference_url, source="orders")
+        reference = World(reference_db)
+        place(reference, True)
         capture = Capture(database.engine)
         place(world, True)  # the supplier's cycle made: every size then runs the same statements
         stored = 0
@@ -357,7 +375,7 @@ def main(argv=None) -> int:
                 relay_poll(database)
             forget(url, placed, last_event)  # replayed under EXPLAIN: no clash with what it wrote
             plans = explain(url, capture.statements)
-            python, postgres = cost(world, url, args.placements)
+            measured = cost(world, url, reference, reference_url, args.placements)
             publish_all(url)  # what the relay does with them
             with capture:
                 relay_poll(database)
@@ -365,12 +383,18 @@ def main(argv=None) -> int:
             backlog(url, world, args.backlog)
             under_backlog = explain(url, relay_statements)
             publish_all(url)
-            results.append((size, plans, python, postgres, os.getloadavg()[0], under_backlog))
-            print(f"  CPU per order: {python:.2f} ms Python + {postgres:.2f} ms PostgreSQL")
+            results.append((size, plans, measured, os.getloadavg()[0], under_backlog))
+            print(
+                f"  CPU per order: {measured['python']:.2f} ms Python + "
+                f"{measured['postgres']:.2f} ms PostgreSQL; "
+                f"{measured['ratio']:.2f}x an empty database's in the same slices"
+            )
     finally:
-        if database is not None:
-            database.dispose()
+        for opened in (database, reference_db):
+            if opened is not None:
+                opened.dispose()
         throughput.drop_pg_database(url)
+        throughput.drop_pg_database(reference_url)
 
     sizes = [r[0] for r in results]
     index = "without" if args.without_unpublished_index else "with"
@@ -380,18 +404,22 @@ def main(argv=None) -> int:
         f"{started_at:%Y-%m-%d %H:%M} UTC, commit {code}",
         "",
         f"bench/order_growth.py: one village and delivery date holding N orders (and N published "
-        f"outbox rows); {args.placements} placements through the service layer at each size, "
-        f"in {SLICES} slices: the least costly slice is given.",
+        f"outbox rows); {args.placements} placements through the service layer at each size "
+        f"and as many on an empty database, alternating in {SLICES} slices each (medians).",
         "",
         "| stored orders | " + " | ".join(f"{s:,}" for s in sizes) + " |",
         "|---|" + "---:|" * len(sizes),
-        "| CPU ms per order, orders service layer (Python) | "
-        + " | ".join(f"{r[2]:.2f}" for r in results)
-        + " |",
-        "| CPU ms per order, PostgreSQL backend | "
-        + " | ".join(f"{r[3]:.2f}" for r in results)
-        + " |",
-        "| load average during the size | " + " | ".join(f"{r[4]:.2f}" for r in results) + " |",
+        *(
+            f"| {title} | " + " | ".join(f"{r[2][key]:.2f}" for r in results) + " |"
+            for title, key in (
+                ("CPU ms per order, orders service layer (Python)", "python"),
+                ("CPU ms per order, PostgreSQL backend", "postgres"),
+                ("the same two on the empty database, same minutes: Python", "ref_python"),
+                ("the same two on the empty database, same minutes: PostgreSQL", "ref_postgres"),
+                ("**CPU per order, stored / empty (median of the slices' ratios)**", "ratio"),
+            )
+        ),
+        "| load average during the size | " + " | ".join(f"{r[3]:.2f}" for r in results) + " |",
         "",
         "Each statement of two placements (local, shared) and of the relay's poll, EXPLAIN "
         "ANALYZE: ms / shared buffers, at each size:",
@@ -422,10 +450,10 @@ def main(argv=None) -> int:
         "| statement | plan (top nodes) | " + " | ".join(f"{s:,}" for s in sizes) + " |",
         "|---|---|" + "---:|" * len(sizes),
     ]
-    for n, first in enumerate(results[0][5]):
-        cells = [f"{r[5][n]['ms']:.3f} / {r[5][n]['buffers']}" for r in results]
+    for n, first in enumerate(results[0][4]):
+        cells = [f"{r[4][n]['ms']:.3f} / {r[4][n]['buffers']}" for r in results]
         lines.append(
-            f"| `{first['statement']}` | {results[-1][5][n]['plan']} | " + " | ".join(cells) + " |"
+            f"| `{first['statement']}` | {results[-1][4][n]['plan']} | " + " | ".join(cells) + " |"
         )
     text = "\n".join(lines) + "\n"
     print()
