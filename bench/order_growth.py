@@ -15,12 +15,14 @@ size in turn (cumulative: the rows written for 100k are kept for 2M):
    `before_cursor_execute`, plus the in-process relay's poll (`OutboxReader.read`,
    `pending_count`); then replays them, in order, under `EXPLAIN (ANALYZE, BUFFERS)` in one
    transaction rolled back: execution time, plan's top node and buffers per statement;
-3. places `--placements` orders (half local, half shared) in 5 slices and measures the CPU they
-   cost: this process (service layer, SQLAlchemy, psycopg2) and the PostgreSQL backend serving it
-   (/proc); the least costly slice is kept (`cost`).
+3. places `--placements` orders (half local, half shared) and measures the CPU they cost: this
+   process (service layer, SQLAlchemy, psycopg2) and the PostgreSQL backend serving it (/proc);
+   as many on a second, empty orders database, alternating in 5 slices (`cost`): the machine's
+   drift within minutes moves both alike, their ratio is what the stored orders cost.
 
 Prints, per statement, its time and buffers at each size (a statement whose buffers grow with the
-stored orders is named "grows"), and the CPU ms per order at each size; appends the tables to
+stored orders is named "grows"), the CPU ms per order at each size on both databases and the
+median ratio stored / empty; appends the tables to
 bench/results/order_cost.md unless --no-write.
 """
 
