@@ -176,22 +176,33 @@ def test_the_coordinator_plans_a_round_through_two_villages(stack, browsers):
 
 
 def _pooled_order(stack) -> dict:
-    """Two villages order one shared supplier's item for its next delivery: one pooled order."""
-    villages, supplier, day = stack.villages(), None, None
+    """Two villages order one shared supplier's item for its next delivery: one pooled order.
+
+    The item is one both villages sell (the same offer, so the same delivery days and cut-off):
+    the supplier's other items have cut-offs of their own, and a day one of them can still make
+    may be closed for the other village's (at 18:00 on a Sunday, Tuesday's yoghurts close while
+    Tuesday's milk is open until Monday)."""
+    villages = stack.villages()
+    shared = {}
     for slug, email in CONCIERGES.items():
         staff = stack.login(email)
-        village_id = villages[slug]
         items = _api(
-            stack, "GET", f"/api/villages/{village_id}/counter/catalogue?available=1", staff
+            stack, "GET", f"/api/villages/{villages[slug]}/counter/catalogue?available=1", staff
         )
-        item = next(
-            i
-            for i in items
-            if i["shared_supplier"]
-            and i["next_delivery_date"]
-            and supplier in (None, i["partner_id"])
+        shared[slug] = (
+            staff,
+            {
+                (i["partner_id"], i["name"]): i
+                for i in items
+                if i["shared_supplier"] and i["next_delivery_date"]
+            },
         )
-        supplier, day = item["partner_id"], day or item["next_delivery_date"]
+    both_sell = sorted(set.intersection(*(set(offers) for _staff, offers in shared.values())))
+    supplier, name = both_sell[0]
+    # the later of the two (a cut-off passing between the two reads): a day both can make
+    day = max(offers[(supplier, name)]["next_delivery_date"] for _staff, offers in shared.values())
+    for slug, (staff, offers) in shared.items():
+        village_id = villages[slug]
         member = _api(stack, "GET", f"/api/villages/{village_id}/members", staff)[0]
         _api(
             stack,
@@ -203,7 +214,7 @@ def _pooled_order(stack) -> dict:
             member_id=member["id"],
             delivery_date=day,
             fulfilment="counter",
-            lines=[{"item_id": item["item_id"], "quantity": 1}],
+            lines=[{"item_id": offers[(supplier, name)]["item_id"], "quantity": 1}],
         )
     (pooled,) = [
         p
