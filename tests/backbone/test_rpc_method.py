@@ -14,7 +14,7 @@ from backbone.errors import EXPECTED, InvalidInput, NotFound
 from backbone.rpc import rpc_method
 from backbone.unit_of_work import UnitOfWork
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 
 class NoteInput(Schema):

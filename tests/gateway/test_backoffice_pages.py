@@ -24,7 +24,7 @@ from tests.support.infrastructure import free_port
 from tests.support.reliability import wait_until
 from tests.support.till import receipt_event
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 PASSWORD = "mot-de-passe-initial"
 DAY = timedelta(days=1)

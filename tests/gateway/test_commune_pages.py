@@ -26,7 +26,7 @@ from tests.support.coordination import (
     parse_dom,
 )
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 LINK_PAGE = f"/console/coordination/partenaires/{COMMUNE['partner_id']}/lien-commune"
 
 

@@ -25,7 +25,7 @@ from tests.support.parcels_console import (
     FakePartners,
 )
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 HERE = f"/console/villages/{VILLAGE}"
 
 

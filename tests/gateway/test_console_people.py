@@ -21,7 +21,7 @@ from gateway.service import GatewayService
 from services.members import notices
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 PASSWORD = "mot-de-passe-des-tests"
 VILLAGE = {

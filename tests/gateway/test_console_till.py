@@ -25,7 +25,7 @@ from services.orders.service import OrdersService
 from tests.support.console_standins import StaffMembers, staff_session
 from tests.support.counter import World, order_input, place
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 KNOWN: dict = {}  # the counter's world the fakes answer about (set by the fixture)
 

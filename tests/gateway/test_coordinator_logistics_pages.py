@@ -26,7 +26,7 @@ from tests.support.coordinator_console import (
 )
 from tests.support.infrastructure import free_port
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 BOURG = VILLAGES[0]["id"]
 MINE = (

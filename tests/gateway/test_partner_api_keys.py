@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import requests
 from gateway.console.framework import COOKIE, csrf_token
 from gateway.service import GatewayService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "gateway" / "console" / "templates"
 

@@ -20,7 +20,7 @@ from services.members import notices
 from services.members.models import StaffAccount
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 COORDINATOR, CONCIERGE = "coordination@maillage.test", "lucie@maillage.test"
 PASSWORD, NEW_PASSWORD = "mot-de-passe-initial", "un-nouveau-mot-de-passe"

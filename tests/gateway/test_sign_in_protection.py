@@ -13,7 +13,7 @@ from services.members import accounts, passwords, sign_in_throttle
 from services.members.models import SignInThrottle
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 EMAIL, PASSWORD = "lucie@maillage.test", "le-bon-mot-de-passe"
 

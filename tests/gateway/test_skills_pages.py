@@ -22,7 +22,7 @@ from tests.support.coordinator_console import field_error
 from tests.support.infrastructure import free_port
 from tests.support.members import add_village
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 PAGE = "/console/coordination/competences"
 PASSWORD = "mot-de-passe-initial"

@@ -12,7 +12,7 @@ from services.members.models import Member
 from services.members.schemas.people import normalise_name, normalise_phone
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 VILLAGE = {
     "slug": "peyrelevade",

@@ -10,7 +10,7 @@ from backbone.tables import OutboxEvent
 from services.members.models import StaffAccount, Village
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 VILLAGE = {
     "slug": "peyrelevade",

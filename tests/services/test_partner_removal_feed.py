@@ -19,7 +19,7 @@ from services.partners.models import Partner
 from services.partners.service import PartnersService
 from tests.support.infrastructure import RABBIT_AUTH, RABBIT_HOST, RABBIT_MANAGEMENT
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 
 def free_port():

@@ -11,7 +11,7 @@ from backbone.errors import InvalidInput, NotFound
 from services.members.models import Permanence
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 VILLAGE = {
     "slug": "peyrelevade",

@@ -12,7 +12,7 @@ from backbone.tables import OutboxEvent
 from services.members.models import OpeningException, OpeningSlot, VillageStop
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 VILLAGE = {
     "slug": "peyrelevade",
