@@ -23,7 +23,11 @@ from services.events.service import EventsService
 from tests.support.console_standins import StaffMembers, staff_session
 from tests.support.infrastructure import free_port
 
-pytestmark = [pytest.mark.broker, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.broker,
+    pytest.mark.no_event_consumers,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 NAMES = {}  # village id -> name, for the members stand-in
 

@@ -24,7 +24,7 @@ from services.events.schemas import SuggestionInput, SupportInput
 from services.events.service import EventsService
 from tests.support.console_standins import StaffMembers
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 NOW = datetime.now(UTC)
 MONTH = signals.month_of(NOW)

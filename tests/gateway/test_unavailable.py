@@ -11,7 +11,7 @@ import requests
 from gateway.service import GatewayService
 from services.members.service import MembersService
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
 
 @pytest.fixture

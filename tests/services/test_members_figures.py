@@ -20,6 +20,8 @@ from services.members.service import MembersService
 from tests.support.members import add_member, add_village
 from tests.support.statements import selects_from
 
+pytestmark = pytest.mark.no_event_consumers
+
 
 def _add(database, *rows):
     with database.unit_of_work() as uow:

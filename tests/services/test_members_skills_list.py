@@ -20,6 +20,8 @@ from services.members import skills, skills_map, time_bank, volunteers
 from services.members.service import MembersService
 from tests.support.members import add_member, add_village
 
+pytestmark = pytest.mark.no_event_consumers
+
 
 def told(database) -> list[tuple[str, dict]]:
     with database.unit_of_work() as uow:

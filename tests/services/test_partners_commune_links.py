@@ -19,6 +19,8 @@ from services.partners.schemas.commune_links import CommuneTokenInput
 from services.partners.service import PartnersService
 from tests.support.partners import known_villages, register
 
+pytestmark = pytest.mark.no_event_consumers
+
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 

@@ -21,6 +21,8 @@ from services.members.service import MembersService
 from tests.support.members import add_member, add_village
 from tests.support.reliability import outbox
 
+pytestmark = pytest.mark.no_event_consumers
+
 
 def count(database, model, *where):
     with database.unit_of_work() as uow:
