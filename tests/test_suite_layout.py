@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
+from nameko.standalone.rpc import ServiceRpcProxy
 
 TESTS = Path(__file__).resolve().parent
 
@@ -103,3 +105,40 @@ def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
     assert e2e == {"tests::stack#0", "tests::stack#1"}
     assert len(on_network["tests/browser::stack"]) >= 15 and len(on_network["tests::stack"]) >= 15
     assert all(len(groups) == 1 for groups in groups_of_module.values()), groups_of_module
+
+
+def _queues_of(amqp_uri: str) -> set[str]:
+    from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
+
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    answer = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
+    answer.raise_for_status()
+    return {queue["name"] for queue in answer.json()}
+
+
+def _start_members(container_factory, nameko_config, service_db) -> None:
+    from services.members.service import MembersService
+
+    service_db("members")
+    container_factory(MembersService, nameko_config).start()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_service_a_test_starts_consumes_its_events(
+    container_factory, nameko_config, service_db, amqp_uri
+):
+    _start_members(container_factory, nameko_config, service_db)
+    handlers = {q for q in _queues_of(amqp_uri) if q.startswith("members.on_")}
+    assert "members.on_help_request_completed" in handlers and len(handlers) >= 10, handlers
+
+
+@pytest.mark.no_event_consumers
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_test_marked_no_event_consumers_starts_services_without_their_handlers(
+    container_factory, nameko_config, service_db, amqp_uri
+):
+    """What the mark saves (tests/conftest.py): the handlers' quorum queues, never declared."""
+    _start_members(container_factory, nameko_config, service_db)
+    with ServiceRpcProxy("members", nameko_config, timeout=10) as members:
+        assert members.list_villages() == [], "it still answers RPC"
+    assert not {q for q in _queues_of(amqp_uri) if q.startswith("members.on_")}
