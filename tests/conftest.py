@@ -91,8 +91,8 @@ def container_factory(container_factory, request):
     answer RPC and HTTP and run their timers, but consume no event. Such tests check what a service
     answers and writes, never what it does with another's events: without its handlers, a service
     declares none of their quorum queues, each of which costs RabbitMQ ~11 ms of CPU to declare and
-    drop again with the test's vhost (a members service has 19 handlers). On the member and place
-    RPC tests, RabbitMQ's CPU fell from 56 to 19 s and the machine's from 140 to 94."""
+    drop again with the test's vhost (a members service has 19 handlers; bench/README.md, "where
+    the test suite's CPU goes")."""
     if request.node.get_closest_marker("no_event_consumers") is None:
         return container_factory
     from backbone.consumer import EventConsumer

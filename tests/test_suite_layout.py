@@ -2,7 +2,8 @@
 (what tests share is a fixture in a conftest.py or a helper in tests/support/), so each module
 reads on its own and runs alone or on any xdist worker; and the tests sharing a network reach
 xdist as one group, so that each such network is started once, or as one of the few groups of a
-network each worker starts for itself (the e2e and browser networks)."""
+network each worker starts for itself (the e2e and browser networks); and a service a test starts
+declares its handlers' queues unless the test is marked `no_event_consumers`."""
 
 import ast
 import collections
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.members.service import MembersService
+from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
 
 TESTS = Path(__file__).resolve().parent
 
@@ -108,8 +112,6 @@ def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
 
 
 def _queues_of(amqp_uri: str) -> set[str]:
-    from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
-
     vhost = amqp_uri.rsplit("/", 1)[1]
     answer = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
     answer.raise_for_status()
@@ -117,14 +119,12 @@ def _queues_of(amqp_uri: str) -> set[str]:
 
 
 def _start_members(container_factory, nameko_config, service_db) -> None:
-    from services.members.service import MembersService
-
     service_db("members")
     container_factory(MembersService, nameko_config).start()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_service_a_test_starts_consumes_its_events(
+def test_a_service_a_test_starts_declares_its_handlers_queues(
     container_factory, nameko_config, service_db, amqp_uri
 ):
     _start_members(container_factory, nameko_config, service_db)
