@@ -59,13 +59,15 @@ def _longest_gap(answers: list[tuple[float, str]], start: float, end: float) -> 
     return max(b - a for a, b in zip(moments, moments[1:], strict=False))
 
 
-def _diagnosis(survivor, network) -> str:
+def _diagnosis(survivor, vhost, network) -> str:
     """What the surviving nodes and the partners' process say when events went missing."""
     lines = ["queues (name, type, leader, ready, unacked, consumers, online members):"]
     try:
         for q in _json(
             survivor,
             "list_queues",
+            "-p",
+            vhost,
             "name",
             "type",
             "leader",
@@ -111,8 +113,11 @@ STOPS = {"stop_app": lambda node: node.stop_app(), "SIGKILL": _kill}
 def test_a_cluster_node_stops_under_load(backend, how, rabbit_cluster, tmp_path, monkeypatch):
     nodes = rabbit_cluster.nodes
     policy = broker_definitions.cluster_policy()  # what `broker-definitions --apply` sets
+    vhost = rabbit_cluster.vhost
     applied = nodes[0].ctl_run(
         "set_policy",
+        "-p",
+        vhost,
         "--apply-to",
         policy["apply-to"],
         "--priority",
@@ -126,7 +131,9 @@ def test_a_cluster_node_stops_under_load(backend, how, rabbit_cluster, tmp_path,
     with supervised.supervised_network(
         backend, rabbit_cluster.amqp_uri, tmp_path, monkeypatch
     ) as network:
-        queues = _json(nodes[0], "list_queues", "name", "durable", "type", "members", "policy")
+        queues = _json(
+            nodes[0], "list_queues", "-p", vhost, "name", "durable", "type", "members", "policy"
+        )
         everyone = {node.node for node in nodes}
         rpc = [q for q in queues if q["name"].startswith("rpc-")]
         assert len(rpc) == 4, queues  # the four services' RPC queues, mirrored on every node
@@ -150,7 +157,7 @@ def test_a_cluster_node_stops_under_load(backend, how, rabbit_cluster, tmp_path,
             try:
                 load.wait_success_after(stopped_at, "the node stopped")
             except AssertionError as exc:
-                raise AssertionError(f"{exc}\n{_diagnosis(survivor, network)}") from None
+                raise AssertionError(f"{exc}\n{_diagnosis(survivor, vhost, network)}") from None
             time.sleep(AFTER_STOP_SECONDS)
             window_end = time.monotonic()
         finally:
@@ -189,6 +196,6 @@ def test_a_cluster_node_stops_under_load(backend, how, rabbit_cluster, tmp_path,
                 load,
                 "cluster",
                 rabbit_cluster.amqp_uri,
-                diagnose=lambda: _diagnosis(survivor, network),
+                diagnose=lambda: _diagnosis(survivor, vhost, network),
             )
         )
