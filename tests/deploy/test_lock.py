@@ -1,6 +1,7 @@
 """The lock files (`make lock` writes them from pyproject.toml with pip-compile): every dependency
 pyproject.toml names is pinned there, with hashes, at a version it allows; the image's lock and the
-tests' agree; `make install` reinstalls when a lock changes."""
+tests' agree; `make install` installs them with uv, itself pinned with its hashes, and reinstalls
+when a lock changes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import tomllib
 import pytest
 from packaging.requirements import Requirement
 
-from tests.support.image import LOCK, ROOT, TEST_LOCK, normalized, read_lock
+from tests.support.image import INSTALLER_LOCK, LOCK, ROOT, TEST_LOCK, normalized, read_lock
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 RUNTIME = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
@@ -48,7 +49,7 @@ def test_a_dependency_missing_from_the_lock_is_named():
     assert problems[1].startswith(f"{LOCK.name} pins click==")
 
 
-@pytest.mark.parametrize("lock", [LOCK, TEST_LOCK], ids=lambda p: p.name)
+@pytest.mark.parametrize("lock", [LOCK, TEST_LOCK, INSTALLER_LOCK], ids=lambda p: p.name)
 def test_every_pin_carries_its_hashes_and_no_machine_setting(lock):
     pins = read_lock(lock)  # refuses any line that is not name==version with sha256 hashes
     assert pins
@@ -83,7 +84,8 @@ def test_the_image_builds_the_project_with_the_locks_setuptools():
 def test_make_install_reinstalls_when_a_lock_or_pyproject_changes(tmp_path):
     """make's own judgement (`make -q`, nothing run): the stamp of an install is out of date once
     the lock or pyproject.toml is newer than it."""
-    for name in ("Makefile", "pyproject.toml", LOCK.name, TEST_LOCK.name):
+    locks = (LOCK.name, TEST_LOCK.name, INSTALLER_LOCK.name)
+    for name in ("Makefile", "pyproject.toml", *locks):
         shutil.copy(ROOT / name, tmp_path / name)
     stamp = tmp_path / ".venv" / ".installed"
     stamp.parent.mkdir()
@@ -96,7 +98,7 @@ def test_make_install_reinstalls_when_a_lock_or_pyproject_changes(tmp_path):
     def up_to_date() -> bool:
         return subprocess.run(["make", "-q", "install"], cwd=tmp_path).returncode == 0
 
-    for name in ("Makefile", "pyproject.toml", LOCK.name, TEST_LOCK.name):
+    for name in ("Makefile", "pyproject.toml", *locks):
         at(name, 0)
     at(".venv/.installed", 10)
     assert up_to_date()
@@ -106,10 +108,20 @@ def test_make_install_reinstalls_when_a_lock_or_pyproject_changes(tmp_path):
     assert up_to_date()
     at("pyproject.toml", 40)
     assert not up_to_date(), "a changed pyproject.toml must reinstall"
+    at(".venv/.installed", 50)
+    at(INSTALLER_LOCK.name, 60)
+    assert not up_to_date(), "a new uv must reinstall"
 
 
 def test_make_install_installs_from_the_lock_with_hashes():
+    """pip installs uv from its lock, uv everything else from the tests' lock, both hash-checked."""
     makefile = (ROOT / "Makefile").read_text()
-    assert "pip install --quiet --require-hashes -r $(TEST_LOCK)" in makefile
-    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "pip install --quiet --require-hashes -r $(INSTALLER_LOCK)" in makefile
+    assert "UV_INSTALL     := $(BIN)/uv pip install --quiet --python $(BIN)/python" in makefile
+    assert "$(UV_INSTALL) --compile-bytecode --require-hashes -r $(TEST_LOCK)" in makefile
+    assert "$(UV_INSTALL) --no-deps --no-build-isolation -e ." in makefile
     assert "pip check" in makefile and "make lock" in makefile
+
+
+def test_the_installer_lock_pins_uv_alone():
+    assert list(read_lock(INSTALLER_LOCK)) == ["uv"]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERIGNORE = ROOT / ".dockerignore"
 LOCK = ROOT / "requirements.lock"
 TEST_LOCK = ROOT / "requirements-test.lock"
+INSTALLER_LOCK = ROOT / "requirements-installer.lock"  # uv, which installs TEST_LOCK
 
 
 # --- .dockerignore ---------------------------------------------------------------------------
