@@ -6,6 +6,7 @@ Everything here talks to real brokers and databases; every process started is ki
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -258,6 +259,17 @@ class PrivateRabbit:
         result = self.ctl_run("await_startup")
         assert result.returncode == 0, result.stdout + result.stderr
         self.wait_port(open_=True)
+
+    @contextlib.contextmanager
+    def outage(self):
+        """The broker away while the block runs, and back after it, also when the block fails: a
+        test's containers are killed after it, and nameko's kill waits for each consumer, which
+        tries to reconnect for as long as the broker is away (a failed test would hang)."""
+        self.stop_app()
+        try:
+            yield
+        finally:
+            self.start_app()
 
     def stop(self) -> None:
         # read first: a stop that times out may have removed the file, not the process
