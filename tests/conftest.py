@@ -82,7 +82,13 @@ def amqp_uri(monkeypatch):
 
 @pytest.fixture
 def nameko_config(amqp_uri):
-    return {"AMQP_URI": amqp_uri, "max_workers": 10, "serializer": "json"}
+    return {
+        "AMQP_URI": amqp_uri,
+        "max_workers": 10,
+        "serializer": "json",
+        # production's container (deploy/nameko.yaml)
+        "SERVICE_CONTAINER_CLS": "backbone.container.MaillageContainer",
+    }
 
 
 @pytest.fixture
