@@ -3,10 +3,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# the dependencies, pinned with their hashes (`make lock` writes both from pyproject.toml):
-# LOCK is the image's (deploy/Dockerfile), TEST_LOCK adds the test extras for make run and make test;
-# INSTALLER_LOCK is uv, which installs TEST_LOCK: ~10 s where pip takes ~45 (a fresh machine's
-# `make test` begins with it)
+# the dependencies, pinned with their hashes (`make lock` writes them): LOCK is the image's
+# (deploy/Dockerfile), TEST_LOCK adds the test extras for make run and make test, INSTALLER_LOCK is
+# uv, which installs TEST_LOCK (~15 s where pip took ~50: a fresh machine's `make test` begins so)
 LOCK           := requirements.lock
 TEST_LOCK      := requirements-test.lock
 INSTALLER_LOCK := requirements-installer.lock
@@ -31,9 +30,9 @@ $(STAMP): pyproject.toml $(TEST_LOCK) $(INSTALLER_LOCK)
 install: $(STAMP)
 
 ## requirements.lock and requirements-test.lock from pyproject.toml, with hashes, after a dependency
-## changed there, and requirements-installer.lock (uv, which installs them). Pins already in the lock files stay where pyproject.toml allows them;
-## `make lock UPGRADE=1` takes the latest of everything. Reads the package index (pip's own
-## configuration), so a few minutes.
+## changed there, and requirements-installer.lock (uv, which installs them). Pins already in the
+## lock files stay where pyproject.toml allows them; `make lock UPGRADE=1` takes the latest of
+## everything. Reads the package index (pip's own configuration), so a few minutes.
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --no-build-isolation \
 	$(if $(UPGRADE),--upgrade)
