@@ -12,7 +12,7 @@ it, then listing the bound one's): a getattr() of each of the ~100 attributes an
 for the one or two that are extensions. That was nine tenths of building a container (a gateway
 has 287 extensions): 55 ms for a gateway, members and orders, 8 ms with `sub_extensions`, which
 answers the same pairs (tests/backbone/test_container.py compares them for every extension of the
-five services). The tests build thousands of containers.
+five services). Most service and gateway tests build two or three containers each.
 """
 
 from __future__ import annotations
