@@ -156,19 +156,40 @@ def migrated_templates(tmp_path_factory):
             drop_later("pg", url.rsplit("/", 1)[1])
 
 
+@pytest.fixture(scope="session")
+def pg_copies(migrated_templates):
+    """`pg_copies(service)`: the PostgreSQL copies of that service's migrated template this process
+    made, each reused by the next test once the last one is done with it
+    (tests/support/pg_copies.py)."""
+    from tests.support.pg_copies import TemplateCopies
+
+    made = {}
+
+    def copies(service: str) -> TemplateCopies:
+        if service not in made:
+            made[service] = TemplateCopies(migrated_templates("postgresql", service))
+        return made[service]
+
+    yield copies
+    for each in made.values():
+        each.close()
+
+
 @pytest.fixture
-def service_db(backend, tmp_path, monkeypatch, migrated_templates):
-    """`service_db("orders")`: a fresh, migrated database for that service alone (each service has
-    its own, as in production), exported as <SERVICE>_DATABASE_URL for containers and relays."""
+def service_db(backend, tmp_path, monkeypatch, migrated_templates, pg_copies):
+    """`service_db("orders")`: a migrated database for that service alone (each service has its
+    own, as in production) holding only what its migrations put there, exported as
+    <SERVICE>_DATABASE_URL for containers and relays: a fresh SQLite file, or a PostgreSQL copy of
+    the template (made for the test, or one an earlier test was done with, emptied back)."""
     from backbone.db import Database
 
-    opened, created = [], []
+    opened, taken = [], []
 
     def make(service: str):
         template = migrated_templates(backend, service)
         if backend == "postgresql":
-            url = create_pg_database(template=template.rsplit("/", 1)[1])
-            created.append(url)
+            url = pg_copies(service).take()
+            taken.append((service, url))
         else:
             path = tmp_path / (service + ".db")
             source = Path(template.removeprefix("sqlite:///"))
@@ -184,8 +205,8 @@ def service_db(backend, tmp_path, monkeypatch, migrated_templates):
     yield make
     for database in opened:
         database.dispose()
-    for url in created:
-        drop_later("pg", url.rsplit("/", 1)[1])
+    for service, url in taken:
+        pg_copies(service).give_back(url)
 
 
 @pytest.fixture
@@ -383,8 +404,9 @@ def pytest_runtest_teardown(item, nextitem):
 
 # Session fixtures so cheap to make again that a worker makes its own and their tests go anywhere:
 # the migrated databases that `service_db` copies (a worker migrates each service once, in seconds;
-# kept together, the ~900 database tests would queue on one worker for most of the pass).
-MADE_PER_WORKER = {"tests::migrated_templates"}
+# kept together, the ~900 database tests would queue on one worker for most of the pass) and the
+# copies it reuses.
+MADE_PER_WORKER = {"tests::migrated_templates", "tests::pg_copies"}
 
 
 def _shared_fixture_group(item) -> str | None:
