@@ -186,13 +186,12 @@ def service_db(backend, tmp_path, monkeypatch, migrated_templates, pg_copies):
     opened, taken = [], []
 
     def make(service: str):
-        template = migrated_templates(backend, service)
         if backend == "postgresql":
             url = pg_copies(service).take()
             taken.append((service, url))
         else:
             path = tmp_path / (service + ".db")
-            source = Path(template.removeprefix("sqlite:///"))
+            source = Path(migrated_templates(backend, service).removeprefix("sqlite:///"))
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{source}{suffix}").exists():
                     shutil.copyfile(f"{source}{suffix}", f"{path}{suffix}")
