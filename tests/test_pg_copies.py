@@ -5,7 +5,7 @@ sequences; a copy whose schema a test changed is never handed out again."""
 import psycopg2
 import pytest
 
-from tests.support.pg_copies import Contents, TemplateCopies
+from tests.support.pg_copies import MANY_ROWS, Contents, TemplateCopies
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
@@ -35,6 +35,10 @@ def test_a_copy_given_back_comes_back_as_the_template_left_it(copies):
         "INSERT INTO outbox (event_id, type, version, body, created_at) "
         "VALUES (gen_random_uuid()::text, 'member.registered', 1, '{}', now())",
         "SELECT nextval('outbox_id_seq')",
+        # more rows than a restore leaves to autovacuum (MANY_ROWS)
+        "INSERT INTO outbox (event_id, type, version, body, created_at) "
+        "SELECT gen_random_uuid()::text, 'member.registered', 1, '{}', now() "
+        f"FROM generate_series(1, {MANY_ROWS + 500})",
     )
     # a connection the test never closed, in a transaction that holds a row lock
     straggler = psycopg2.connect(first)

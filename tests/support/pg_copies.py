@@ -32,8 +32,8 @@ SELECT
      WHERE c.relnamespace = 'public'::regnamespace)
 """
 
-# a table left with more rows than this is truncated after its rows are deleted: its dead rows
-# would slow the next tests' scans until autovacuum came by
+# a table that held more rows than this is vacuumed once they are deleted: their dead rows would
+# slow the next tests' scans until autovacuum came by
 MANY_ROWS = 2000
 
 
@@ -109,11 +109,11 @@ class Contents:
                         cursor.execute("SELECT setval(%s, %s, false)", (sequence, start))
                     else:
                         cursor.execute("SELECT setval(%s, %s, true)", (sequence, last))
-                if crowded:
-                    conn.commit()
-                    for name in crowded:
-                        cursor.execute(sql.SQL("TRUNCATE {}").format(name))
             conn.commit()
+            conn.autocommit = True  # VACUUM runs outside a transaction
+            with conn.cursor() as cursor:
+                for name in crowded:
+                    cursor.execute(sql.SQL("VACUUM {}").format(name))
             return True
         except psycopg2.errors.LockNotAvailable:
             return False
