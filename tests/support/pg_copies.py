@@ -14,11 +14,12 @@ from __future__ import annotations
 import psycopg2
 from psycopg2 import sql
 
-from tests.support.infrastructure import PG_ADMIN_DSN, create_pg_database, drop_later
+from tests.support.infrastructure import create_pg_database, drop_later
 
 # what a copy's schema is made of, compared with the template's: a test that created, dropped or
-# altered anything (a table, a column, an index, a constraint, a type, a schema, a trigger, the
-# migrations' version) leaves a copy that is not reused
+# altered anything (a table, a column, an index, a constraint, a type, a schema, a trigger: a
+# migration run down) leaves a copy that is not reused; alembic_version is a table like the others,
+# its row put back with the template's rows
 FINGERPRINT = """
 SELECT
   (SELECT count(*) FROM pg_namespace),
@@ -35,10 +36,6 @@ SELECT
 # a table that held more rows than this is vacuumed once they are deleted: their dead rows would
 # slow the next tests' scans until autovacuum came by
 MANY_ROWS = 2000
-
-
-def _url(name: str) -> str:
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
 
 
 def _name(url: str) -> str:
