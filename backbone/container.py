@@ -9,10 +9,9 @@ when the one it uses goes away.
 It also finds each extension's sub-extensions once per class. nameko asks
 `inspect.getmembers(extension, is_extension)` three times per entrypoint and dependency (binding
 it, then listing the bound one's): a getattr() of each of the ~100 attributes an extension has,
-for the one or two that are extensions. That was nine tenths of building a container (a gateway
-has 287 extensions): 55 ms for a gateway, members and orders, 8 ms with `sub_extensions`, which
-answers the same pairs (tests/backbone/test_container.py compares them for every extension of the
-five services). Most service and gateway tests build two or three containers each.
+for the one or two that are extensions, which is most of what building a container costs (a
+gateway has 287 extensions; bench/README.md has the figures). `sub_extensions` answers the same
+pairs (tests/backbone/test_container.py compares them for every extension of the five services).
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ def test_a_copy_given_back_comes_back_as_the_template_left_it(copies):
 
     assert again == first  # reused, not copied again
     assert straggler.closed or _is_ended(straggler)
+    straggler.close()
     restored = Contents(again)
     assert restored.rows == template.rows
     assert restored.sequences == template.sequences
