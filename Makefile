@@ -52,7 +52,8 @@ run: $(STAMP)
 ## can, or stops at once with one line saying what is missing (tests/services_up.sh). Then two
 ## passes, one status: the tests on TEST_WORKERS pytest-xdist workers (they mostly wait on the
 ## broker and subprocesses, so more workers than cores pay; tests sharing one network run on one
-## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves.
+## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves,
+## one after the other, but for the broker cluster's (`alone_beside`) on a second worker.
 ## Each pass ends with its slowest tests (--durations), where the suite's time goes.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.
@@ -68,7 +69,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
 	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --durations=15 --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
-	$(PYTEST) --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
+	$(PYTEST) -n 2 --dist loadgroup --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
 	echo "make test: parallel pass exit $$parallel, alone pass exit $$alone"; \
 	for status in $$parallel $$alone; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; \

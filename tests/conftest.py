@@ -348,7 +348,8 @@ def pytest_collection_modifyitems(config, items):
     itself (the e2e `stack`, the browsers') are dealt into a few groups (STARTED_PER_WORKER), and
     the database tests go anywhere (see below). With --suite-pass, the tests marked `alone`
     (wall-clock bounds, faults under load) run in their own pass, when no other test competes for
-    the two cores."""
+    the two cores; that pass has two workers: the tests also marked `alone_beside` (no duration
+    asserted, a load of their own) on one, the others one after the other on the second."""
     suite_pass = config.getoption("--suite-pass")
     if suite_pass != "all":
         wanted = suite_pass == "alone"
@@ -373,6 +374,9 @@ def pytest_collection_modifyitems(config, items):
         elif shards and group == module:
             group = f"{module}#{dealt[module] % shards.args[0]}"
             dealt[module] += 1
+        if suite_pass == "alone":
+            # two workers: the tests marked `alone_beside` on one, every other in turn on the other
+            group = "alone: beside" if item.get_closest_marker("alone_beside") else "alone"
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 

@@ -111,6 +111,32 @@ def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
     assert all(len(groups) == 1 for groups in groups_of_module.values()), groups_of_module
 
 
+def test_the_alone_pass_runs_the_broker_cluster_beside_the_others_in_turn():
+    """The alone pass has two workers: the broker cluster's tests (three nodes of their own, no
+    duration bounded) on one, every other alone test on the second, one after the other (their
+    wall-clock bounds hold beside the cluster, not beside the parallel pass)."""
+    collected = subprocess.run(
+        [sys.executable, "-c", _PRINT_GROUPS, "--suite-pass=alone", "tests"],
+        cwd=TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
+    modules_of = collections.defaultdict(set)
+    for line in collected.stdout.splitlines():
+        if line.startswith("GROUP"):
+            nodeid, group = line.split("\t")[1:]
+            modules_of[group].add(nodeid.split("::")[0])
+    assert modules_of.pop("alone: beside") == {"tests/reliability/test_broker_cluster.py"}
+    assert set(modules_of) == {"alone"}
+    assert {
+        "tests/reliability/test_self_healing.py",
+        "tests/reliability/test_faults_under_load.py",
+        "tests/backbone/test_rpc.py",
+    } <= modules_of["alone"]
+
+
 def _queues_of(amqp_uri: str) -> set[str]:
     vhost = amqp_uri.rsplit("/", 1)[1]
     answer = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)

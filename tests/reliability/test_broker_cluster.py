@@ -29,7 +29,15 @@ from tests.support import supervised
 from tests.support.reliability import wait_until
 from tests.support.supervised import OrderLoad, assert_each_order_once
 
-pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
+# alone: three Erlang nodes and a load of orders would slow the parallel pass; beside: it bounds no
+# duration, and the other alone tests' bounds hold beside it (bench/README.md)
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.alone,
+    pytest.mark.alone_beside,
+    pytest.mark.stack,
+    pytest.mark.broker,
+]
 
 AFTER_STOP_SECONDS = 15  # orders keep coming this long after the node stopped
 
