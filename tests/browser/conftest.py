@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.support.chromium import as_new
 from tests.support.network import run_network
 from tests.support.page_checks import resize
 
@@ -49,6 +50,9 @@ def _browser(javascript: bool = True) -> webdriver.Chrome:
         "--window-size=1024,768",
         "--lang=fr-FR",
         "--force-device-scale-factor=1",
+        # no back-forward cache, hence no fresh renderer for each page opened to keep the one left:
+        # ~15 % less of Chromium's CPU per console page (bench/README.md); no test goes back
+        "--disable-features=BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument",
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -141,17 +145,36 @@ class Browser:
             resize(self.driver, 1024, 768)
 
 
+@pytest.fixture(scope="session")
+def idle_chromiums(stack):  # noqa: F811
+    """Chromium sessions earlier tests of this worker are done with, by kind (runs scripts or
+    not): a launch costs ~0.9 CPU-s, a reset to new ~0.2 s. Closed with the network."""
+    idle = {True: [], False: []}
+    yield idle
+    for drivers in idle.values():
+        for driver in drivers:
+            driver.quit()
+
+
 @pytest.fixture
-def browsers(stack):  # noqa: F811
-    """`browsers()` opens a new browser (each its own session; `browsers(javascript=False)` one
-    that runs no script); all are closed after the test."""
+def browsers(stack, idle_chromiums, request):  # noqa: F811
+    """`browsers()` opens a browser (each its own session; `browsers(javascript=False)` one that
+    runs no script), as new: started for it, or handed back reset by an earlier test (`as_new`,
+    tests/support/chromium.py). After a test that passed they are reset for the next; after a
+    failure, closed (what went wrong may have left what a reset does not undo)."""
     opened = []
+    failed_before = request.session.testsfailed
 
     def make(javascript: bool = True) -> Browser:
-        browser = Browser(_browser(javascript), stack.base_url)
-        opened.append(browser)
-        return browser
+        idle = idle_chromiums[javascript]
+        driver = idle.pop() if idle else _browser(javascript)
+        opened.append((javascript, driver))
+        return Browser(driver, stack.base_url)
 
     yield make
-    for browser in opened:
-        browser.driver.quit()
+    passed = request.session.testsfailed == failed_before
+    for javascript, driver in opened:
+        if passed and as_new(driver, stack.base_url):
+            idle_chromiums[javascript].append(driver)
+        else:
+            driver.quit()

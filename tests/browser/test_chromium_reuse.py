@@ -1,0 +1,36 @@
+"""A Chromium session a browser test is done with is reused by the worker's next one
+(tests/browser/conftest.py): handed back, it keeps nothing of the person who used it."""
+
+from selenium.webdriver.common.by import By
+
+from tests.support.chromium import as_new
+from tests.support.page_checks import resize
+from tests.support.reliability import wait_until
+
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def _registrations(driver) -> int:
+    return driver.execute_async_script(
+        "navigator.serviceWorker.getRegistrations().then(r => arguments[0](r.length))"
+    )
+
+
+def test_a_concierges_chromium_handed_back_keeps_nothing_of_her(browsers, stack):
+    karim = browsers()
+    karim.log_in("karim@maillage.test")  # a concierge: session cookie, IndexedDB, service worker
+    driver = karim.driver
+    wait_until(lambda: _registrations(driver) == 1, timeout=20, message="the service worker")
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+    driver.switch_to.new_window("tab")
+    resize(driver, 768, 1024)
+
+    assert as_new(driver, stack.base_url)
+
+    assert len(driver.window_handles) == 1
+    assert driver.execute_script("return [window.innerWidth, navigator.onLine]") == [1024, True]
+    driver.get(stack.base_url + "/console")
+    assert "/console/connexion" in driver.current_url  # signed out: no cookie kept
+    assert driver.find_elements(By.CSS_SELECTOR, "#email")
+    assert _registrations(driver) == 0
