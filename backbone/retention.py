@@ -12,9 +12,11 @@ until then).
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 
-from nameko.timer import timer
+from eventlet import Timeout
+from nameko.timer import Timer
 from sqlalchemy import delete, or_, select
 
 from backbone import config
@@ -132,11 +134,34 @@ def purge_expired(uow, now: datetime) -> int:
     return purged
 
 
-class RetentionTimer:
-    """A base of each service class: hourly, so that a restart never postpones a purge by more
-    than an hour. `purge_own_expired` is where a service purges what it alone keeps."""
+class SoonAfterStartTimer(Timer):
+    """nameko's timer, its first run `first_after` seconds after the start rather than at once or an
+    interval later: a restart never postpones a purge by more than that, and a process that lives
+    less (one started again and again while the broker or its database is away, a test's) does
+    not purge and sweep the dead letters at each start."""
 
-    @timer(interval=3600, eager=True)
+    def __init__(self, interval: float, first_after: float, **kwargs):
+        self.first_after = first_after
+        super().__init__(interval, **kwargs)
+
+    def _run(self):
+        pause = self.first_after
+        while True:
+            with Timeout(pause, exception=False):
+                self.should_stop.wait()
+                break
+            began = time.monotonic()
+            self.handle_timer_tick()
+            self.worker_complete.wait()
+            self.worker_complete.reset()
+            pause = max(self.interval - (time.monotonic() - began), 0)
+
+
+class RetentionTimer:
+    """A base of each service class: a minute after the start, then hourly.
+    `purge_own_expired` is where a service purges what it alone keeps."""
+
+    @SoonAfterStartTimer.decorator(interval=3600, first_after=60)
     def purge_expired_personal_data(self):
         """Retention (docs/rgpd.md): published events kept past MAILLAGE_OUTBOX_RETENTION_DAYS go,
         and what the service keeps of its own past its period."""

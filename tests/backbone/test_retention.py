@@ -3,6 +3,7 @@ period; rows not yet published, and deliveries not yet settled, are never touche
 
 import importlib
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from backbone.clock import utcnow
 from backbone.tables import OutboxEvent
 from services.partners import erasure
 from services.partners.models import Delivery, Partner
+from tests.support.reliability import wait_until
 
 
 def _row(uow, name, published_days_ago):
@@ -114,7 +116,9 @@ SERVICE_CLASSES = {
 
 
 @pytest.mark.parametrize("service", sorted(SERVICE_CLASSES))
-def test_each_service_purges_hourly_what_its_retention_lets_go(service, service_db, monkeypatch):
+def test_each_service_purges_what_its_retention_lets_go_a_minute_after_start_then_hourly(
+    service, service_db, monkeypatch
+):
     monkeypatch.setenv("MAILLAGE_OUTBOX_RETENTION_DAYS", "7")
     module, name = SERVICE_CLASSES[service].split(":")
     cls = getattr(importlib.import_module(module), name)
@@ -123,7 +127,7 @@ def test_each_service_purges_hourly_what_its_retention_lets_go(service, service_
         for entrypoint in getattr(cls.purge_expired_personal_data, ENTRYPOINT_EXTENSIONS_ATTR, ())
         if isinstance(entrypoint, Timer)
     ]
-    assert [t.interval for t in timers] == [3600]
+    assert [(t.interval, t.first_after) for t in timers] == [(3600, 60)]
     db = service_db(service)
     with db.unit_of_work() as uow:
         _row(uow, "old", 8)
@@ -136,3 +140,28 @@ def test_each_service_purges_hourly_what_its_retention_lets_go(service, service_
             for b in uow.session.scalars(select(OutboxEvent.body))
         ]
     assert left == ["pending"]
+
+
+class _Ticker:
+    name = "ticker"
+    runs: list[float] = []
+
+    @retention.SoonAfterStartTimer.decorator(interval=0.4, first_after=0.6)
+    def tick(self):
+        _Ticker.runs.append(time.monotonic())
+
+
+def test_the_retention_timer_runs_first_a_while_after_the_start_then_at_its_interval(
+    container_factory, nameko_config
+):
+    """Not at the start (a process started again and again would purge each time), not an interval
+    later (a restart would postpone the purge): `first_after` seconds after, then every interval."""
+    _Ticker.runs.clear()
+    container = container_factory(_Ticker, nameko_config)
+    started = time.monotonic()
+    container.start()
+    wait_until(lambda: len(_Ticker.runs) >= 3, timeout=20, message="three runs")
+    container.stop()
+    first, second, third = _Ticker.runs[:3]
+    assert first - started >= 0.6
+    assert second - first >= 0.4 and third - second >= 0.4
