@@ -79,22 +79,27 @@ sys.exit(pytest.main(["--co", "-q", "-p", "no:cacheprovider", *sys.argv[1:]], pl
 """
 
 
-def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
-    """Each group of a network a worker starts for itself is one more network started (~10 CPU-s,
-    then ~26 ms a second while it runs): the e2e and browser modules make two groups each, whatever
-    their module fixtures, a module's tests in one group (they build on each other's data), the
-    accessibility crawl's two long tests apart (`spread`)."""
+def _groups_collected(*arguments: str) -> dict[str, str]:
+    """Node id -> xdist group ("" for none) of each test pytest collects with `arguments`."""
     collected = subprocess.run(
-        [sys.executable, "-c", _PRINT_GROUPS, "tests/e2e", "tests/browser"],
+        [sys.executable, "-c", _PRINT_GROUPS, *arguments],
         cwd=TESTS.parent,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
-    group_of = dict(
+    return dict(
         line.split("\t")[1:] for line in collected.stdout.splitlines() if line.startswith("GROUP")
     )
+
+
+def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
+    """Each group of a network a worker starts for itself is one more network started (~10 CPU-s,
+    then ~26 ms a second while it runs): the e2e and browser modules make two groups each, whatever
+    their module fixtures, a module's tests in one group (they build on each other's data), the
+    accessibility crawl's two long tests apart (`spread`)."""
+    group_of = _groups_collected("tests/e2e", "tests/browser")
     groups_of_module = collections.defaultdict(set)  # of the tests on a network (not all are)
     for nodeid, group in group_of.items():
         if group:
@@ -115,20 +120,12 @@ def test_the_alone_pass_runs_the_broker_cluster_beside_the_others_in_turn():
     """The alone pass has two workers: the broker cluster's tests (three nodes of their own, no
     duration bounded) on one, every other alone test on the second, one after the other (their
     wall-clock bounds hold beside the cluster, not beside the parallel pass)."""
-    collected = subprocess.run(
-        [sys.executable, "-c", _PRINT_GROUPS, "--suite-pass=alone", "tests/reliability"]
-        + ["tests/backbone/test_rpc.py"],
-        cwd=TESTS.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    collected = _groups_collected(
+        "--suite-pass=alone", "tests/reliability", "tests/backbone/test_rpc.py"
     )
-    assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
     modules_of = collections.defaultdict(set)
-    for line in collected.stdout.splitlines():
-        if line.startswith("GROUP"):
-            nodeid, group = line.split("\t")[1:]
-            modules_of[group].add(nodeid.split("::")[0])
+    for nodeid, group in collected.items():
+        modules_of[group].add(nodeid.split("::")[0])
     assert modules_of.pop("alone: beside") == {"tests/reliability/test_broker_cluster.py"}
     assert set(modules_of) == {"alone"}
     assert {

@@ -146,7 +146,7 @@ class Browser:
 
 
 @pytest.fixture(scope="session")
-def idle_chromiums(stack):  # noqa: F811
+def idle_chromiums(stack):
     """Chromium sessions earlier tests of this worker are done with, by kind (runs scripts or
     not): a launch costs ~0.9 CPU-s, a reset to new ~0.2 s. Closed with the network."""
     idle = {True: [], False: []}
@@ -157,7 +157,7 @@ def idle_chromiums(stack):  # noqa: F811
 
 
 @pytest.fixture
-def browsers(stack, idle_chromiums, request):  # noqa: F811
+def browsers(stack, idle_chromiums, request):
     """`browsers()` opens a browser (each its own session; `browsers(javascript=False)` one that
     runs no script), as new: started for it, or handed back reset by an earlier test (`as_new`,
     tests/support/chromium.py). After a test that passed they are reset for the next; after a
