@@ -53,7 +53,8 @@ run: $(STAMP)
 ## passes, one status: the tests on TEST_WORKERS pytest-xdist workers (they mostly wait on the
 ## broker and subprocesses, so more workers than cores pay; tests sharing one network run on one
 ## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves,
-## one after the other, but for the broker cluster's (`alone_beside`) on a second worker.
+## one after the other, but for the broker cluster's and the faults under load's (`alone_beside`),
+## each on a worker of its own.
 ## Each pass ends with its slowest tests (--durations), where the suite's time goes.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.
@@ -69,7 +70,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
 	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --durations=15 --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
-	$(PYTEST) -n 2 --dist loadgroup --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
+	$(PYTEST) -n 3 --dist loadgroup --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
 	echo "make test: parallel pass exit $$parallel, alone pass exit $$alone"; \
 	for status in $$parallel $$alone; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; \

@@ -348,8 +348,10 @@ def pytest_collection_modifyitems(config, items):
     itself (the e2e `stack`, the browsers') are dealt into a few groups (STARTED_PER_WORKER), and
     the database tests go anywhere (see below). With --suite-pass, the tests marked `alone`
     (wall-clock bounds, faults under load) run in their own pass, when no other test competes for
-    the two cores; that pass has two workers: the tests also marked `alone_beside` (no duration
-    asserted, a load of their own) on one, the others one after the other on the second."""
+    the two cores; in that pass, each module also marked `alone_beside` (no duration asserted, a
+    load of its own) has a worker, and the other tests run one after the other on one more worker,
+    those marked `faults` first: the tight bounds (a second or two) come once the loads beside
+    them are over, but for the broker cluster's, beside which they were measured to hold."""
     suite_pass = config.getoption("--suite-pass")
     if suite_pass != "all":
         wanted = suite_pass == "alone"
@@ -358,6 +360,8 @@ def pytest_collection_modifyitems(config, items):
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = kept
+    if suite_pass == "alone":
+        items.sort(key=lambda item: item.get_closest_marker("faults") is None)  # stable
     dealt = collections.Counter()  # per module or network: what was dealt so far (the same on
     dealt_to: dict[str, str] = {}  # every worker, which all collect the same items in one order)
     for item in items:
@@ -375,8 +379,9 @@ def pytest_collection_modifyitems(config, items):
             group = f"{module}#{dealt[module] % shards.args[0]}"
             dealt[module] += 1
         if suite_pass == "alone":
-            # two workers: the tests marked `alone_beside` on one, every other in turn on the other
-            group = "alone: beside" if item.get_closest_marker("alone_beside") else "alone"
+            # a worker for each module marked `alone_beside`, one for every other test in turn
+            beside = item.get_closest_marker("alone_beside")
+            group = f"alone: beside {module}" if beside else "alone"
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 

@@ -116,23 +116,28 @@ def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
     assert all(len(groups) == 1 for groups in groups_of_module.values()), groups_of_module
 
 
-def test_the_alone_pass_runs_the_broker_cluster_beside_the_others_in_turn():
-    """The alone pass has two workers: the broker cluster's tests (three nodes of their own, no
-    duration bounded) on one, every other alone test on the second, one after the other (their
-    wall-clock bounds hold beside the cluster, not beside the parallel pass)."""
+def test_the_alone_pass_runs_each_load_beside_the_others_in_turn():
+    """The alone pass has three workers: the broker cluster's tests (three nodes of their own) on
+    one, the faults under load on another (neither bounds a duration), every other alone test on
+    the third, one after the other, the self-healing test first: the tests bounding a second or two
+    come once the faults under load are over (they hold beside the cluster, not beside the
+    parallel pass)."""
     collected = _groups_collected(
         "--suite-pass=alone", "tests/reliability", "tests/backbone/test_rpc.py"
     )
     modules_of = collections.defaultdict(set)
     for nodeid, group in collected.items():
         modules_of[group].add(nodeid.split("::")[0])
-    assert modules_of.pop("alone: beside") == {"tests/reliability/test_broker_cluster.py"}
+    cluster, faults = (
+        "tests/reliability/test_broker_cluster.py",
+        ("tests/reliability/test_faults_under_load.py"),
+    )
+    assert modules_of.pop(f"alone: beside {cluster}") == {cluster}
+    assert modules_of.pop(f"alone: beside {faults}") == {faults}
     assert set(modules_of) == {"alone"}
-    assert {
-        "tests/reliability/test_self_healing.py",
-        "tests/reliability/test_faults_under_load.py",
-        "tests/backbone/test_rpc.py",
-    } <= modules_of["alone"]
+    in_turn = [nodeid.split("::")[0] for nodeid, group in collected.items() if group == "alone"]
+    assert in_turn[0] == "tests/reliability/test_self_healing.py", in_turn
+    assert {"tests/backbone/test_rpc.py", "tests/reliability/test_outbox_relay.py"} <= set(in_turn)
 
 
 def _queues_of(amqp_uri: str) -> set[str]:

@@ -56,7 +56,16 @@ from tests.support.infrastructure import (
 from tests.support.reliability import Broker, wait_until
 from tests.support.supervised import CounterSession
 
-pytestmark = [pytest.mark.faults, pytest.mark.alone, pytest.mark.stack, pytest.mark.broker]
+# alone: a network killed piece by piece under a load of its own would slow the parallel pass;
+# beside: it bounds no duration, and runs on a worker of its own in the alone pass while the
+# self-healing test runs (the tests with a bound of a second or two come after: tests/conftest.py)
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.alone,
+    pytest.mark.alone_beside,
+    pytest.mark.stack,
+    pytest.mark.broker,
+]
 
 REPO = Path(__file__).resolve().parents[2]
 KILLED_IN_TURN = [
