@@ -118,6 +118,16 @@ def topology():
         click.echo(f"queue {queue} retired: {moved} message(s) moved to the queue it shares now")
 
 
+@main.command(hidden=True)
+@click.pass_context
+def prepare(ctx):
+    """`topology`, then `migrate` of every service: what `maillage run` does before it starts its
+    processes, in one process of its own (the two import much the same: ~0.65 CPU-s less than two
+    processes, at every start of a network)."""
+    ctx.invoke(topology)
+    ctx.invoke(migrate, services=())
+
+
 @main.command()
 @click.argument("services", nargs=-1, required=True, type=click.Choice(config.SERVICES))
 def relay(services):
@@ -454,12 +464,12 @@ def run(demo, timeout, compact):
     from maillage.runner import Network
 
     started = time.monotonic()
-    # each set-up step is a command of its own process: what it imports (Alembic, every model, the
-    # RPC client) goes with it, and this process, up as long as the network, stays small
-    for step in (["topology"], ["migrate"]):  # topology first: it says how to get a broker if none
-        failed = _step(step)
-        if failed:
-            _fail(failed)
+    # the set-up steps run in a process of their own: what they import (Alembic, every model, the
+    # RPC client) goes with it, and this process, up as long as the network, stays small;
+    # `prepare` is topology first (it says how to get a broker if none), then migrate
+    failed = _step(["prepare"])
+    if failed:
+        _fail(failed)
     address = _gateway_address()
     if (
         demo
