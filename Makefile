@@ -54,7 +54,7 @@ run: $(STAMP)
 ## broker and subprocesses, so more workers than cores pay; tests sharing one network run on one
 ## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves,
 ## one after the other, but for the broker cluster's and the faults under load's (`alone_beside`),
-## each on a worker of its own.
+## each on a worker of its own: three workers (tests/test_suite_layout.py names those modules).
 ## Each pass ends with its slowest tests (--durations), where the suite's time goes.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.

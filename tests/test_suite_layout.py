@@ -128,10 +128,8 @@ def test_the_alone_pass_runs_each_load_beside_the_others_in_turn():
     modules_of = collections.defaultdict(set)
     for nodeid, group in collected.items():
         modules_of[group].add(nodeid.split("::")[0])
-    cluster, faults = (
-        "tests/reliability/test_broker_cluster.py",
-        ("tests/reliability/test_faults_under_load.py"),
-    )
+    cluster = "tests/reliability/test_broker_cluster.py"
+    faults = "tests/reliability/test_faults_under_load.py"
     assert modules_of.pop(f"alone: beside {cluster}") == {cluster}
     assert modules_of.pop(f"alone: beside {faults}") == {faults}
     assert set(modules_of) == {"alone"}
