@@ -12,6 +12,7 @@ until then).
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 
 from eventlet import Timeout
@@ -144,11 +145,16 @@ class SoonAfterStartTimer(Timer):
         super().__init__(interval, **kwargs)
 
     def _run(self):
-        with Timeout(self.first_after, exception=False):
-            self.should_stop.wait()
-            return
-        self.eager = True  # from here, nameko's own loop: a run now, then every interval
-        super()._run()
+        pause = self.first_after
+        while True:
+            with Timeout(pause, exception=False):
+                self.should_stop.wait()
+                break
+            began = time.monotonic()
+            self.handle_timer_tick()
+            self.worker_complete.wait()
+            self.worker_complete.reset()
+            pause = max(self.interval - (time.monotonic() - began), 0)
 
 
 class RetentionTimer:
