@@ -145,6 +145,9 @@ class SoonAfterStartTimer(Timer):
         super().__init__(interval, **kwargs)
 
     def _run(self):
+        # a loop of its own, not nameko's after the first pause: nameko's keeps to a schedule
+        # from the start and runs sooner after a late run; this one leaves the interval between
+        # the starts of two runs (tests/backbone/test_retention.py checks both)
         pause = self.first_after
         while True:
             with Timeout(pause, exception=False):
