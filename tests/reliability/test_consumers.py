@@ -4,7 +4,9 @@ payloads, unroutable events."""
 import time
 import uuid
 
+import eventlet
 import pytest
+from kombu.mixins import ConsumerMixin
 from nameko.extensions import DependencyProvider
 
 from backbone.consumer import EventConsumer, RawQueueConsumer, consume_event
@@ -120,6 +122,58 @@ def test_a_connection_an_ack_found_broken_is_consumed_again_not_quietly_replaced
         lambda: consumer.broker_connected and consumed_on() not in (before, None),
         message="consuming on a connection where the consumers were declared again",
     )
+
+
+class HeldService:
+    """Its handler waits while HELD is set: a message delivered and not yet acknowledged."""
+
+    name = "held"
+    entered: list = []
+
+    db = DatabaseProvider("orders")
+
+    @consume_event("village.opened")
+    def on_village_opened(self, uow, event):
+        self.entered.append(event["event_id"])
+        while HELD["on"]:
+            eventlet.sleep(0.05)
+        read_models.record_village(uow, event)
+
+
+HELD = {"on": False}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_comes_again(
+    amqp_uri, nameko_config, service_db, container_factory, broker_client, monkeypatch
+):
+    """A container is killed (each test's, a process's on a second signal) while its consumer waits
+    on the broker and one message is in a handler, unacknowledged: the consumer stops at once, not
+    when kombu's read times out (made 30 s here instead of 1 s, so that a wait shows), its
+    connection closes, and the broker hands that message to the next consumer, handled once."""
+    monkeypatch.setattr(ConsumerMixin.consume, "__defaults__", (None, None, 30))
+    monkeypatch.setitem(HELD, "on", True)
+    monkeypatch.setattr(HeldService, "entered", [])
+    orders = service_db("orders")
+    container = container_factory(HeldService, nameko_config)
+    container.start()
+    envelope = village_envelope()
+    broker_client(amqp_uri).publish_envelope(envelope)
+    wait_until(lambda: HeldService.entered, message="the handler to hold the message")
+    eventlet.sleep(0.5)  # the consumer is back in its read
+
+    began = time.monotonic()
+    container.kill()
+    assert time.monotonic() - began < 10, "killed without waiting for the 30 s read to end"
+    assert count(orders, KnownVillage) == 0
+
+    HELD["on"] = False
+    container_factory(HeldService, nameko_config).start()
+    wait_until(
+        lambda: count(orders, KnownVillage) == 1, message="the message delivered again, handled"
+    )
+    assert HeldService.entered == [envelope["event_id"]] * 2
+    assert inbox_count(orders, "held.on_village_opened") == 1
 
 
 # --- 4. poison messages ------------------------------------------------------------------------
