@@ -11,7 +11,7 @@ TEST_LOCK      := requirements-test.lock
 INSTALLER_LOCK := requirements-installer.lock
 UV_INSTALL     := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
-.PHONY: run test install lock bench catalogue clean
+.PHONY: run test install lock bench catalogue clean alone-tests
 
 # uv by pip, then everything from the lock by uv, hash-checked (pip, setuptools and wheel included)
 # and compiled to bytecode as pip would, then the project itself without its dependencies;
@@ -55,6 +55,8 @@ run: $(STAMP)
 ## worker), then the tests marked `alone` (wall-clock bounds, faults under load) by themselves,
 ## one after the other, but for the broker cluster's and the faults under load's (`alone_beside`),
 ## each on a worker of its own: three workers (tests/test_suite_layout.py names those modules).
+## The alone pass collects only the modules holding such tests (ALONE_TESTS; without
+## PYTEST_ARGS): collecting the whole suite costs each of its four processes ~6 CPU-s.
 ## Each pass ends with its slowest tests (--durations), where the suite's time goes.
 ## Exit status 5 (a pass with no test, e.g. PYTEST_ARGS="-k village") counts as passed if the other
 ## pass ran.
@@ -64,18 +66,23 @@ PYTEST := $(BIN)/python -m pytest -W ignore::DeprecationWarning
 # kind of machine): each pytest process rewrites every test module's asserts and each of the
 # hundreds of processes the tests start (networks, commands) compiles the project anew otherwise.
 # Collecting the suite: 18 CPU-s cold, 8 once compiled.
+ALONE_TESTS = $(shell grep -rlE --include='test_*.py' 'mark\.alone\b' tests | sort)
 test: export PYTHONDONTWRITEBYTECODE =
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@bash tests/services_up.sh
 	@$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --durations=15 --suite-pass=parallel $(PYTEST_ARGS); parallel=$$?; \
-	$(PYTEST) -n 3 --dist loadgroup --durations=5 --suite-pass=alone $(PYTEST_ARGS); alone=$$?; \
+	$(PYTEST) -n 3 --dist loadgroup --durations=5 --suite-pass=alone $(or $(PYTEST_ARGS),$(ALONE_TESTS)); alone=$$?; \
 	echo "make test: parallel pass exit $$parallel, alone pass exit $$alone"; \
 	for status in $$parallel $$alone; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; \
 	done; \
 	[ $$parallel -eq 0 ] || [ $$alone -eq 0 ]
+
+# the modules the alone pass collects (tests/test_suite_layout.py checks they hold every alone test)
+alone-tests:
+	@echo $(ALONE_TESTS)
 
 ## figures: throughput, memory, start-up time, the counter under load (not part of the tests; LOAD_ARGS="--users 20 --duration 60")
 bench: $(STAMP)

@@ -138,6 +138,17 @@ def test_the_alone_pass_runs_each_load_beside_the_others_in_turn():
     assert {"tests/backbone/test_rpc.py", "tests/reliability/test_outbox_relay.py"} <= set(in_turn)
 
 
+def test_the_alone_pass_collects_only_the_modules_make_names_and_they_hold_every_alone_test():
+    """`make test`'s alone pass collects the modules `make alone-tests` names (a grep for the
+    marker), not the whole suite: the same tests, in the same groups, as from the whole suite."""
+    named = subprocess.run(
+        ["make", "-s", "alone-tests"], cwd=TESTS.parent, capture_output=True, text=True, timeout=60
+    ).stdout.split()
+    whole = _groups_collected("--suite-pass=alone")
+    assert sorted({nodeid.split("::")[0] for nodeid in whole}) == named
+    assert _groups_collected("--suite-pass=alone", *named) == whole
+
+
 def _queues_of(amqp_uri: str) -> set[str]:
     vhost = amqp_uri.rsplit("/", 1)[1]
     answer = requests.get(f"{RABBIT_MANAGEMENT}/queues/{vhost}", auth=RABBIT_AUTH, timeout=10)
