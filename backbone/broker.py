@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from functools import partial
 
 import amqp.exceptions
+import eventlet
 import kombu.exceptions
 from nameko.messaging import QueueConsumer
 
@@ -59,6 +60,7 @@ class SafeQueueConsumer(QueueConsumer):
 
     broker_connected = False
     _reading = False  # its thread is in a read of the broker (or the callbacks run from it)
+    _in_callback = False  # ...in a message's callback (handing it to a worker) within that read
     _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
     _set_up_before = False  # the consumers were declared on an earlier connection
 
@@ -94,6 +96,7 @@ class SafeQueueConsumer(QueueConsumer):
         return self._consumers.values()
 
     def on_iteration(self):
+        self._reading = False
         if self._consuming_on is not None:
             connection, consumed_on = self._consuming_on
             if connection._connection is not consumed_on or not connection.connected:
@@ -107,18 +110,45 @@ class SafeQueueConsumer(QueueConsumer):
                 )
         super().on_iteration()
         self._reading = True  # kombu's loop reads the broker next (`drain_events`, up to 1 s)
+        if self.should_stop:  # the last consumer cancelled: the loop ends after this read
+            eventlet.spawn_n(self._end_read)
+
+    def _end_read(self, killed: bool = False) -> None:
+        """Ends the read under way as its own timeout ends it (py-amqp keeps a frame read in
+        part for the next read, and kombu's loop goes on to its next turn): kombu's loop sees its
+        consumers to cancel and `should_stop` only between two reads of up to a second each. A
+        stop waited for two such reads, a kill for one, in every process stopped and every
+        container a test killed. Not inside a message's callback, but when killed."""
+        thread = self._gt
+        if (
+            thread is not None
+            and not thread.dead
+            and self._reading
+            and (killed or not self._in_callback)
+            and thread is not eventlet.getcurrent()
+        ):
+            thread.kill(TimeoutError("the consumer's read ended early"))
+
+    def handle_message(self, provider, body, message):
+        self._in_callback = True
+        try:
+            super().handle_message(provider, body, message)
+        finally:
+            self._in_callback = False
+
+    def unregister_provider(self, provider):
+        """nameko's: the consumer is cancelled by the loop's next turn, which comes at once."""
+        if self._consumers_ready.ready():
+            eventlet.spawn_n(self._end_read)  # runs once the removal below is asked for
+        super().unregister_provider(provider)
 
     def kill(self):
-        """nameko's kill, without waiting for the read under way to time out: kombu's loop only
-        sees `should_stop` between two reads of up to a second each, and every container killed
-        (each test's, in the suite) waited for it. The read is ended as its own timeout ends it
-        (py-amqp keeps a frame read in part for the next read), and the loop stops at once."""
-        thread = self._gt
-        if thread is not None and not thread.dead and self._reading:
+        """nameko's kill, without waiting for the read under way to time out (`_end_read`)."""
+        if self._gt is not None and not self._gt.dead and self._reading:
             self._providers = set()
             self._pending_remove_providers = {}
             self.should_stop = True
-            thread.kill(TimeoutError("the consumer is killed"))
+            self._end_read(killed=True)
         super().kill()
 
     def ack_message(self, message):

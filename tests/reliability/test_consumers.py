@@ -176,6 +176,37 @@ def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_co
     assert inbox_count(orders, "held.on_village_opened") == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_stopped_consumer_ends_its_reads_early_and_its_message_is_handled_before_it_stops(
+    amqp_uri, nameko_config, service_db, container_factory, broker_client, monkeypatch
+):
+    """A container stopped (a process's SIGTERM) while a message is in a handler: the handler ends
+    and its message is acknowledged, then the consumer stops, without waiting for kombu's reads to
+    time out (made 30 s here) to cancel its consumers and to stop; nothing comes again."""
+    monkeypatch.setattr(ConsumerMixin.consume, "__defaults__", (None, None, 30))
+    monkeypatch.setitem(HELD, "on", True)
+    monkeypatch.setattr(HeldService, "entered", [])
+    orders = service_db("orders")
+    container = container_factory(HeldService, nameko_config)
+    container.start()
+    broker_client(amqp_uri).publish_envelope(village_envelope())
+    wait_until(lambda: HeldService.entered, message="the handler to hold the message")
+    eventlet.sleep(0.5)  # the consumer is back in its read
+
+    began = time.monotonic()
+    stopping = eventlet.spawn(container.stop)
+    eventlet.sleep(0.5)
+    assert not stopping.dead, "a stop waits for the handler under way"
+    HELD["on"] = False
+    stopping.wait()
+    assert time.monotonic() - began < 10, "stopped without waiting for the 30 s reads to end"
+    assert count(orders, KnownVillage) == 1
+
+    container_factory(HeldService, nameko_config).start()
+    eventlet.sleep(1)
+    assert len(HeldService.entered) == 1, "acknowledged: not delivered again"
+
+
 # --- 4. poison messages ------------------------------------------------------------------------
 
 
