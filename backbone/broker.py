@@ -61,6 +61,7 @@ class SafeQueueConsumer(QueueConsumer):
     broker_connected = False
     _reading = False  # its thread is in a read of the broker (or the callbacks run from it)
     _in_callback = False  # ...in a message's callback (handing it to a worker) within that read
+    _stop_asked = False
     _consuming_on = None  # (kombu connection, the transport's connection the consumers are on)
     _set_up_before = False  # the consumers were declared on an earlier connection
 
@@ -108,9 +109,15 @@ class SafeQueueConsumer(QueueConsumer):
                 raise amqp.exceptions.RecoverableConnectionError(
                     "the connection the consumers were declared on is lost"
                 )
-        super().on_iteration()
+        # nameko's, but for its stop: nameko ends the loop, and closes its connection, as soon as
+        # the last consumer is cancelled, before the container's workers still running have
+        # acknowledged their messages (they would come again); it ends once asked to stop, which
+        # the container does when its workers are done
+        self._cancel_consumers_if_requested()
+        if not self._consumers and self._stop_asked:
+            self.should_stop = True
         self._reading = True  # kombu's loop reads the broker next (`drain_events`, up to 1 s)
-        if self.should_stop:  # the last consumer cancelled: the loop ends after this read
+        if self.should_stop:  # the loop ends after this read
             eventlet.spawn_n(self._end_read)
 
     def _end_read(self, killed: bool = False) -> None:
@@ -141,6 +148,13 @@ class SafeQueueConsumer(QueueConsumer):
         if self._consumers_ready.ready():
             eventlet.spawn_n(self._end_read)  # runs once the removal below is asked for
         super().unregister_provider(provider)
+
+    def stop(self):
+        """nameko's, asked once the container's workers are done: the loop ends at once."""
+        self._stop_asked = True
+        if self._consumers_ready.ready():
+            self._end_read()
+        super().stop()
 
     def kill(self):
         """nameko's kill, without waiting for the read under way to time out (`_end_read`)."""
