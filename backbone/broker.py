@@ -123,9 +123,9 @@ class SafeQueueConsumer(QueueConsumer):
     def _end_read(self, killed: bool = False) -> None:
         """Ends the read under way as its own timeout ends it (py-amqp keeps a frame read in
         part for the next read, and kombu's loop goes on to its next turn): kombu's loop sees its
-        consumers to cancel and `should_stop` only between two reads of up to a second each. A
-        stop waited for two such reads, a kill for one, in every process stopped and every
-        container a test killed. Not inside a message's callback, but when killed."""
+        consumers to cancel and `should_stop` only between two reads of up to a second each, so a
+        stop would wait for two such reads and a kill for one, in every process stopped and every
+        container a test kills. Not inside a message's callback, but when killed."""
         thread = self._gt
         if (
             thread is not None

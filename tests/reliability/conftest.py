@@ -286,25 +286,19 @@ class PrivateRabbit:
         """Gone for good, its data thrown away after: its VM killed (an orderly `rabbitmqctl stop`
         is one more Erlang VM to boot, and the time to stop every queue it holds)."""
         pid = self._pid()
-        self._kill_leftover(pid)
-        if pid is not None:
-            wait_until(
-                lambda: not _process_alive(pid), 30, interval=0.05, message=f"{self.node} gone"
-            )
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        wait_until(lambda: not _process_alive(pid), 30, interval=0.05, message=f"{self.node} gone")
 
     def _pid(self) -> int | None:
         try:
             return int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-
-    def _kill_leftover(self, pid: int | None) -> None:
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def log_tail(self, lines: int = 30) -> str:
         logs = sorted((self.base / "log").glob("*.log")) if (self.base / "log").exists() else []

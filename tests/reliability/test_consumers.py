@@ -145,14 +145,13 @@ class HeldService:
 HELD = {"on": False}
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_comes_again(
+@pytest.fixture
+def held_message(
     amqp_uri, nameko_config, service_db, container_factory, broker_client, monkeypatch
 ):
-    """A container is killed (each test's, a process's on a second signal) while its consumer waits
-    on the broker and one message is in a handler, unacknowledged: the consumer stops at once, not
-    when kombu's read times out (made 30 s here instead of 1 s, so that a wait shows), its
-    connection closes, and the broker hands that message to the next consumer, handled once."""
+    """HeldService started with kombu's read made 30 s (instead of 1 s, so that a wait for it
+    shows), one event published and held in its handler, the consumer back in its read.
+    Returns (orders database, container, envelope)."""
     monkeypatch.setattr(ConsumerMixin.consume, "__defaults__", (None, None, 30))
     monkeypatch.setitem(HELD, "on", True)
     monkeypatch.setattr(HeldService, "entered", [])
@@ -163,7 +162,18 @@ def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_co
     broker_client(amqp_uri).publish_envelope(envelope)
     wait_until(lambda: HeldService.entered, message="the handler to hold the message")
     eventlet.sleep(0.5)  # the consumer is back in its read
+    return orders, container, envelope
 
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_comes_again(
+    held_message, nameko_config, container_factory
+):
+    """A container is killed (each test's, a process's on a second signal) while its consumer waits
+    on the broker and one message is in a handler, unacknowledged: the consumer stops at once, not
+    when kombu's read times out, its connection closes, and the broker hands that message to the
+    next consumer, handled once."""
+    orders, container, envelope = held_message
     began = time.monotonic()
     container.kill()
     assert time.monotonic() - began < 10, "killed without waiting for the 30 s read to end"
@@ -180,21 +190,12 @@ def test_a_killed_consumer_stops_without_waiting_its_read_out_and_its_message_co
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_stopped_consumer_ends_its_reads_early_and_its_message_is_handled_before_it_stops(
-    amqp_uri, nameko_config, service_db, container_factory, broker_client, monkeypatch
+    held_message, amqp_uri
 ):
     """A container stopped (a process's SIGTERM) while a message is in a handler: the handler ends
     and its message is acknowledged, then the consumer stops, without waiting for kombu's reads to
-    time out (made 30 s here) to cancel its consumers and to stop; nothing comes again."""
-    monkeypatch.setattr(ConsumerMixin.consume, "__defaults__", (None, None, 30))
-    monkeypatch.setitem(HELD, "on", True)
-    monkeypatch.setattr(HeldService, "entered", [])
-    orders = service_db("orders")
-    container = container_factory(HeldService, nameko_config)
-    container.start()
-    broker_client(amqp_uri).publish_envelope(village_envelope())
-    wait_until(lambda: HeldService.entered, message="the handler to hold the message")
-    eventlet.sleep(0.5)  # the consumer is back in its read
-
+    time out to cancel its consumers and to stop; nothing comes again."""
+    orders, container, _envelope = held_message
     began = time.monotonic()
     stopping = eventlet.spawn(container.stop)
     eventlet.sleep(0.5)
