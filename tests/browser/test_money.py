@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from backbone.clock import utcnow
@@ -45,6 +47,20 @@ def _set_month(browser, css: str, month: str):
     assert field.get_attribute("value") == month
 
 
+def _answer_shows(browser, submit_css: str, css: str, text: str) -> bool:
+    """Whether the page a form answers, sent (again) by `submit_css`, shows `text` in `css`. Read
+    once that page has replaced the one the form was sent from: read right after the click, the
+    element found could be the old page's, gone by the time its text is asked for."""
+    before = browser.find("html")
+    browser.click(submit_css)
+    browser.wait(EC.staleness_of(before))
+    try:
+        found = browser.driver.find_elements(By.CSS_SELECTOR, css)
+        return bool(found) and text in found[0].text
+    except StaleElementReferenceException:  # replaced again as it was read: look again
+        return False
+
+
 def _download(browser, css: str) -> requests.Response:
     href = browser.find(css).get_attribute("href")
     answer = requests.get(
@@ -71,15 +87,13 @@ def test_a_producers_monthly_statement_is_read_and_downloaded(browsers, stack):
     Select(coordinator.find("#f-partner")).select_by_visible_text(PRODUCER)
     _set_month(coordinator, "#f-month", "2025-02")
 
-    def shown():
-        coordinator.click("#statement-form button[type=submit]")
-        return (
-            "26,00" in coordinator.text_of("#total-sold")
-            if coordinator.driver.find_elements(By.CSS_SELECTOR, "#total-sold")
-            else False
-        )
-
-    wait_until(shown, timeout=30, message="the sales in the statement")
+    wait_until(
+        lambda: _answer_shows(
+            coordinator, "#statement-form button[type=submit]", "#total-sold", "26,00"
+        ),
+        timeout=30,
+        message="the sales in the statement",
+    )
     # 26,00 € sold (19,20 € + 6,80 €), 15 % commission: 3,90 €, 22,10 € due
     assert "3,90" in coordinator.text_of("#total-commission")
     assert "22,10" in coordinator.text_of("#total-due")
@@ -112,12 +126,13 @@ def test_a_communes_invoice_is_issued_from_the_services_delivered(browsers, stac
     coordinator.wait_text("#contract-facts", "Saint-Aubin-des-Prés")
     _set_month(coordinator, "#f-month", january)
 
-    def shown():
-        coordinator.click("#month-form button[type=submit]")
-        found = coordinator.driver.find_elements(By.CSS_SELECTOR, "#invoice-total")
-        return found and "55,00" in found[0].text  # 2,5 h at 22 €
-
-    wait_until(shown, timeout=30, message="the coups de main in the month's statement")
+    wait_until(  # 2,5 h at 22 €
+        lambda: _answer_shows(
+            coordinator, "#month-form button[type=submit]", "#invoice-total", "55,00"
+        ),
+        timeout=30,
+        message="the coups de main in the month's statement",
+    )
     assert "Brouillon" in coordinator.text_of("#invoice-status")
     coordinator.click("#issue")
     coordinator.wait_text("#done", "Facture émise")
