@@ -16,12 +16,12 @@ import time
 from datetime import datetime, timedelta
 
 from eventlet import Timeout
-from nameko.timer import Timer
 from sqlalchemy import delete, or_, select
 
 from backbone import config
 from backbone.clock import utcnow
 from backbone.tables import OutboxEvent
+from backbone.timer import Timer
 
 # Keys of an event body that hold what identifies a person (names, contacts, places, free text
 # they wrote or that was written about them, their profile tags, where they live).

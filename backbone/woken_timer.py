@@ -24,10 +24,10 @@ from collections.abc import Callable
 import eventlet
 from eventlet import Timeout
 from eventlet.event import Event
-from nameko.timer import Timer
 from sqlalchemy import event
 
 from backbone.dependencies import DatabaseProvider
+from backbone.timer import Timer
 
 
 class WokenTimer(Timer):
@@ -57,8 +57,9 @@ class WokenTimer(Timer):
 
     def stop(self):
         self._stopping = True
-        self.wake()
-        self.gt.wait()
+        if self.gt is not None:  # else never started
+            self.wake()
+            self.gt.wait()
         self._unlisten()
 
     def kill(self):

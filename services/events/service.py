@@ -1,8 +1,6 @@
 """Entrypoints of the events service: animations, suggestions, and the read models they stand on.
 Thin: the rules live in animations.py and suggestions.py."""
 
-from nameko.timer import timer
-
 from backbone import config, volunteer_bookings
 from backbone.clock import PARIS, utcnow
 from backbone.consumer import consume_event
@@ -14,6 +12,7 @@ from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFa
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.timer import timer
 from services.events import animations, figures, read_models, signals, suggestions
 from services.events.models import VolunteerBooking
 from services.events.schemas import (

@@ -2,8 +2,6 @@
 the schemas of its input (backbone/rpc.py: `rpc_method`); the decisions are the service layer's
 (villages.py, people.py, volunteers.py, notices.py…)."""
 
-from nameko.timer import timer
-
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
 from backbone.dependencies import DatabaseProvider, OutboxRelayInProcess
@@ -13,6 +11,7 @@ from backbone.log_context import LogContext
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.timer import timer
 from backbone.woken_timer import woken_timer
 from services.members import (
     accounts,

@@ -1,7 +1,5 @@
 """Entrypoints of the orders service."""
 
-from nameko.timer import timer
-
 from backbone import volunteer_bookings
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
@@ -13,6 +11,7 @@ from backbone.network_facts_entrypoints import MemberFactsEntrypoints, VillageFa
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.timer import timer
 from services.orders import (
     asked_items,
     catalogue,

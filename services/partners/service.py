@@ -1,7 +1,5 @@
 """Entrypoints of the partners service."""
 
-from nameko.timer import timer
-
 from backbone import config
 from backbone.clock import utcnow
 from backbone.consumer import consume_event
@@ -13,6 +11,7 @@ from backbone.network_facts_entrypoints import VillageFactsEntrypoints
 from backbone.operations import Operations
 from backbone.retention import RetentionTimer
 from backbone.rpc import rpc_method
+from backbone.timer import timer
 from backbone.woken_timer import woken_timer
 from services.partners import (
     audience,
