@@ -208,6 +208,24 @@ def service_db(backend, tmp_path, monkeypatch, migrated_templates, pg_copies):
         pg_copies(service).give_back(url)
 
 
+@pytest.fixture(scope="module")
+def module_world(backend, tmp_path_factory, pg_copies, migrated_templates):
+    """`module_world(**env)`: a vhost, databases and services started once for the module on
+    `backend`, which the module makes module-scoped (tests/support/module_world.py)."""
+    from tests.support.module_world import ModuleWorld
+
+    made = []
+
+    def make(**env):
+        folder = tmp_path_factory.mktemp("world")
+        made.append(ModuleWorld(backend, folder, pg_copies, migrated_templates, env))
+        return made[-1]
+
+    yield make
+    for world in made:
+        world.close()
+
+
 @pytest.fixture
 def smtp_server(tmp_path):
     """`smtp_server(*options)`: a real SMTP server (aiosmtpd, in its own process: eventlet breaks it
@@ -431,4 +449,10 @@ def _shared_fixture_group(item) -> str | None:
             return key
         if key not in MADE_PER_WORKER:
             shared.append(item.nodeid.split("::")[0] if fixture.scope == "module" else key)
+    if shared and shared[0] == item.nodeid.split("::")[0]:
+        # a module whose backend is module-scoped (a world per backend, tests/support/
+        # module_world.py): one group per backend, which may run on two workers at once
+        backend = item._fixtureinfo.name2fixturedefs.get("backend")
+        if backend and backend[-1].scope == "module":
+            return f"{shared[0]}[{item.callspec.params['backend']}]"
     return shared[0] if shared else None

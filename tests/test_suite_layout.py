@@ -180,3 +180,17 @@ def test_a_test_marked_no_event_consumers_starts_services_without_their_handlers
     with ServiceRpcProxy("members", nameko_config, timeout=10) as members:
         assert members.list_villages() == [], "it still answers RPC"
     assert not {q for q in _queues_of(amqp_uri) if q.startswith("members.on_")}
+
+
+def test_a_module_world_is_one_group_per_backend():
+    """A module whose backend is module-scoped starts its world once per backend on a worker
+    (tests/support/module_world.py): each backend's tests make one group, both may run at once;
+    the module's tests that use no world go anywhere."""
+    collected = _groups_collected("tests/services/test_members_people.py")
+    module = "tests/services/test_members_people.py"
+    groups = collections.Counter(collected.values())
+    assert set(groups) == {"", f"{module}[sqlite]", f"{module}[postgresql]"}, groups
+    assert groups[f"{module}[sqlite]"] == groups[f"{module}[postgresql]"] > 10, groups
+    for nodeid, group in collected.items():
+        if "[sqlite" in nodeid or "[postgresql" in nodeid:
+            assert group == f"{module}[{'sqlite' if '[sqlite' in nodeid else 'postgresql'}]"

@@ -4,6 +4,7 @@ nothing written; closing a village, disabling an account and issuing a key wait 
 a new account needs no password; a concierge never opens these pages; the coordinator never opens
 an inhabitant's page and reads the figures only on a village's volunteers page."""
 
+import contextlib
 import re
 from datetime import timedelta
 
@@ -52,19 +53,18 @@ def _known_to_partners(database, village):
         )
 
 
-@pytest.fixture
-def net(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "backoffice-test")
-    members_db = service_db("members")
-    partners_db = service_db("partners")
-    port = free_port()
-    for cls in (MembersService, PartnersService):
-        container_factory(cls, nameko_config).start()
-    container_factory(
-        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    ).start()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request):
+    """A world per backend for the whole module (tests/support/module_world.py)."""
+    return request.param
+
+
+@contextlib.contextmanager
+def _back_office(config, members_db, partners_db, port):
+    """A village known to members and partners, a coordinator and a concierge signed in, on the
+    services already started."""
     base = f"http://127.0.0.1:{port}"
-    with ServiceRpcProxy("members", nameko_config, timeout=30) as members:
+    with ServiceRpcProxy("members", config, timeout=30) as members:
         village = members.open_village(
             {
                 "slug": "tarnac",
@@ -89,7 +89,7 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
                     "village_id": village_id,
                 }
             )
-        with ServiceRpcProxy("partners", nameko_config, timeout=30) as partners:
+        with ServiceRpcProxy("partners", config, timeout=30) as partners:
             yield {
                 "base": base,
                 "members": members,
@@ -99,6 +99,42 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
                 "coordinator": _session(base, "coordination@example.fr"),
                 "concierge": _session(base, "lucie@example.fr"),
             }
+
+
+@pytest.fixture(scope="module")
+def back_office(module_world):
+    world = module_world(GATEWAY_SECRET="backoffice-test")
+    members_db, partners_db = world.database("members"), world.database("partners")
+    port = free_port()
+    world.start(MembersService, PartnersService)
+    world.start(GatewayService, config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+    with _back_office(world.config, members_db, partners_db, port) as net:
+        world.snapshot()
+        yield world, net
+
+
+@pytest.fixture
+def net(back_office):
+    """The module's back office, its databases as its set-up left them."""
+    world, net = back_office
+    world.reset()
+    return net
+
+
+@pytest.fixture
+def net_of_its_own(container_factory, nameko_config, service_db, monkeypatch):
+    """The same back office started for one test, after what the test set (its timers run)."""
+    monkeypatch.setenv("GATEWAY_SECRET", "backoffice-test")
+    members_db = service_db("members")
+    partners_db = service_db("partners")
+    port = free_port()
+    for cls in (MembersService, PartnersService):
+        container_factory(cls, nameko_config).start()
+    container_factory(
+        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    ).start()
+    with _back_office(nameko_config, members_db, partners_db, port) as net:
+        yield net
 
 
 def _session(base, email):
@@ -409,8 +445,9 @@ def test_the_coordinator_changes_a_producer_s_commission_from_a_month_and_reads_
 @pytest.fixture
 def refusing_mail_server(smtp_server, monkeypatch):
     """An SMTP server that refuses every recipient, the members service's from its start (set
-    once `net` is up, a notices tick begun before the change could still write the receipt to the
-    trial outbox as sent), and one failure enough to give a notice up. Its messages received."""
+    once its back office is up, a notices tick begun before the change could still write the
+    receipt to the trial outbox as sent), and one failure enough to give a notice up. Its messages
+    received."""
     monkeypatch.setenv("MAILLAGE_NOTICE_MAX_ATTEMPTS", "1")
     port, received = smtp_server("--refuse-recipients")
     monkeypatch.setenv("MAILLAGE_SMTP_URL", f"smtp://127.0.0.1:{port}")
@@ -419,8 +456,9 @@ def refusing_mail_server(smtp_server, monkeypatch):
 
 
 def test_a_walk_in_s_receipt_that_could_not_leave_shows_on_the_concierge_s_envois(
-    refusing_mail_server, net
+    refusing_mail_server, net_of_its_own
 ):
+    net = net_of_its_own
     village_id = net["village"]["id"]
     received = refusing_mail_server
     with net["members_db"].unit_of_work() as uow:

@@ -26,13 +26,28 @@ VILLAGE = {
 OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "insee_code": "19265"}
 
 
-@pytest.fixture
-def members(container_factory, nameko_config, service_db):
-    database = service_db("members")
-    container_factory(MembersService, nameko_config).start()
-    with ServiceRpcProxy("members", nameko_config, timeout=10) as proxy:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request):
+    """A world per backend for the whole module (tests/support/module_world.py)."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def members_world(module_world):
+    world = module_world()
+    database = world.database("members")
+    world.start(MembersService)
+    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
         village = proxy.open_village(VILLAGE)
-        yield proxy, database, village["id"]
+        world.snapshot()
+        yield world, proxy, database, village["id"]
+
+
+@pytest.fixture
+def members(members_world):
+    world, proxy, database, village_id = members_world
+    world.reset()
+    return proxy, database, village_id
 
 
 def _count(database, model=Member, *where):

@@ -69,17 +69,19 @@ class Contents:
             self.sequences = cursor.fetchall()
         conn.close()
 
-    def restore(self, url: str) -> bool:
+    def restore(self, url: str, end_connections: bool = True) -> bool:
         """Put the copy at `url` back as the template left it; False (nothing done) when its
-        schema is no longer the template's."""
+        schema is no longer the template's. `end_connections=False` keeps the other connections
+        (services still running on it, idle between two tests: tests/support/module_world.py)."""
         conn = psycopg2.connect(url)
         try:
             with conn.cursor() as cursor:
-                # the connections a finished test left open (a killed container's pool)
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                if end_connections:
+                    # the connections a finished test left open (a killed container's pool)
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
                 cursor.execute(FINGERPRINT)
                 if cursor.fetchone() != self.fingerprint:
                     return False
