@@ -459,8 +459,9 @@ def _shared_fixture_group(item) -> str | None:
             shared.append(item.nodeid.split("::")[0] if fixture.scope == "module" else key)
     if shared and shared[0] == item.nodeid.split("::")[0]:
         # a module whose backend is module-scoped (a world per backend, tests/support/
-        # module_world.py): one group per backend, which may run on two workers at once
+        # module_world.py): one group per backend, which may run on two workers at once (no `]`
+        # in a group: xdist takes a node id ending with one for a test of no group)
         backend = item._fixtureinfo.name2fixturedefs.get("backend")
         if backend and backend[-1].scope == "module":
-            return f"{shared[0]}[{item.callspec.params['backend']}]"
+            return f"{shared[0]}#{item.callspec.params['backend']}"
     return shared[0] if shared else None

@@ -13,6 +13,7 @@ from backbone.tables import OutboxEvent
 from backbone.timer import Timer
 from services.members.models import Member, Village
 from services.members.service import MembersService
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = pytest.mark.broker
 
@@ -24,11 +25,6 @@ VILLAGE = {
     "postcode": "19170",
     "kind": "fixed",
 }
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def backend(request):
-    return request.param
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
+from xdist.scheduler.loadgroup import LoadGroupScheduling
 
 from services.members.service import MembersService
 from tests.support.infrastructure import RABBIT_AUTH, RABBIT_MANAGEMENT
@@ -189,8 +190,11 @@ def test_a_module_world_is_one_group_per_backend():
     collected = _groups_collected("tests/services/test_members_people.py")
     module = "tests/services/test_members_people.py"
     groups = collections.Counter(collected.values())
-    assert set(groups) == {"", f"{module}[sqlite]", f"{module}[postgresql]"}, groups
-    assert groups[f"{module}[sqlite]"] == groups[f"{module}[postgresql]"] > 10, groups
+    assert set(groups) == {"", f"{module}#sqlite", f"{module}#postgresql"}, groups
+    assert groups[f"{module}#sqlite"] == groups[f"{module}#postgresql"] > 10, groups
     for nodeid, group in collected.items():
         if "[sqlite" in nodeid or "[postgresql" in nodeid:
-            assert group == f"{module}[{'sqlite' if '[sqlite' in nodeid else 'postgresql'}]"
+            assert group == f"{module}#{'sqlite' if '[sqlite' in nodeid else 'postgresql'}"
+            # what xdist reads of it: a group ending with `]` would be read as none, and each
+            # worker that got one of its tests would make the world again
+            assert LoadGroupScheduling._split_scope(None, f"{nodeid}@{group}") == group

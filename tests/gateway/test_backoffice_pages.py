@@ -22,6 +22,7 @@ from services.members.service import MembersService
 from services.partners import read_models
 from services.partners.service import PartnersService
 from tests.support.infrastructure import free_port
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 from tests.support.reliability import wait_until
 from tests.support.till import receipt_event
 
@@ -51,12 +52,6 @@ def _known_to_partners(database, village):
                 )
             ),
         )
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def backend(request):
-    """A world per backend for the whole module (tests/support/module_world.py)."""
-    return request.param
 
 
 @contextlib.contextmanager

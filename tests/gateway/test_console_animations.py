@@ -16,6 +16,7 @@ from services.events.models import KnownMember, KnownPartner, KnownVillage
 from services.events.service import EventsService
 from tests.support.console_standins import StaffMembers, staff_session
 from tests.support.infrastructure import free_port
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -28,10 +29,10 @@ class Members(StaffMembers):
     names = NAMES
 
 
-@pytest.fixture
-def world(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "animations-test")
-    database = service_db("events")
+@pytest.fixture(scope="module")
+def animations_world(module_world):
+    started = module_world(GATEWAY_SECRET="animations-test")
+    database = started.database("events")
     now = datetime.now(UTC)
     a, b, partner = (str(uuid.uuid4()) for _ in range(3))
     members = [str(uuid.uuid4()) for _ in range(3)]
@@ -52,19 +53,34 @@ def world(container_factory, nameko_config, service_db, monkeypatch):
             )
         uow.commit()
     port = free_port()
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (EventsService, Members, GatewayService):
-        container_factory(cls, config).start()
-    with ServiceRpcProxy("events", nameko_config, timeout=10) as events:
-        yield {
-            "base": f"http://127.0.0.1:{port}",
-            "events": events,
-            "a": a,
-            "b": b,
-            "partner": partner,
-            "members": members,
-            "database": database,
-        }
+    started.start(
+        EventsService,
+        Members,
+        GatewayService,
+        config={**started.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"},
+    )
+    with ServiceRpcProxy("events", started.config, timeout=10) as events:
+        started.snapshot()
+        yield (
+            started,
+            {
+                "base": f"http://127.0.0.1:{port}",
+                "events": events,
+                "a": a,
+                "b": b,
+                "partner": partner,
+                "members": members,
+                "database": database,
+            },
+        )
+
+
+@pytest.fixture
+def world(animations_world):
+    """The module's events service and gateway, the database as its set-up left it."""
+    started, world = animations_world
+    started.reset()
+    return world
 
 
 def _session(village_id, role="concierge"):

@@ -20,6 +20,7 @@ from gateway.console.framework import COOKIE, csrf_token
 from gateway.service import GatewayService
 from services.members import notices
 from services.members.service import MembersService
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -66,17 +67,17 @@ class Concierge:
         )
 
 
-@pytest.fixture
-def net(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "people-pages-test")
-    database = service_db("members")
-    container_factory(MembersService, nameko_config).start()
+@pytest.fixture(scope="module")
+def people_pages(module_world):
+    """Two villages, a concierge of the first signed in, on a gateway and members service
+    started once for the module."""
+    world = module_world(GATEWAY_SECRET="people-pages-test")
+    database = world.database("members")
+    world.start(MembersService)
     port = _free_port()
-    container_factory(
-        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    ).start()
+    world.start(GatewayService, config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
     base = f"http://127.0.0.1:{port}"
-    with ServiceRpcProxy("members", nameko_config, timeout=30) as members:
+    with ServiceRpcProxy("members", world.config, timeout=30) as members:
         village, other = members.open_village(VILLAGE), members.open_village(OTHER)
         members.create_staff_account(
             {
@@ -93,12 +94,16 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
             timeout=30,
         )
         assert login.status_code == 200, login.text
-        yield (
-            Concierge(base, login.json()["token"], village["id"]),
-            members,
-            database,
-            other["id"],
-        )
+        world.snapshot()
+        yield world, (login.json()["token"], base, village["id"], members, database, other["id"])
+
+
+@pytest.fixture
+def net(people_pages):
+    """The module's pages, the members database as its set-up left it, a fresh browser."""
+    world, (token, base, village_id, members, database, other_id) = people_pages
+    world.reset()
+    return Concierge(base, token, village_id), members, database, other_id
 
 
 def _person(members, village_id, **overrides):

@@ -24,6 +24,7 @@ from services.orders.models import AskedItem, StockMovement, TillClosing, TillRe
 from services.orders.service import OrdersService
 from tests.support.console_standins import StaffMembers, staff_session
 from tests.support.counter import World, order_input, place
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -64,22 +65,28 @@ class FakeEvents:
         return []
 
 
-@pytest.fixture
-def till_console(nameko_config, container_factory, monkeypatch, service_db):
-    counter_world = World(service_db("orders"))
-    monkeypatch.setenv("GATEWAY_SECRET", "till-test")
-    monkeypatch.setenv("MAILLAGE_RPC_TIMEOUT", "10")
+@pytest.fixture(scope="module")
+def till_world(module_world):
+    started = module_world(GATEWAY_SECRET="till-test", MAILLAGE_RPC_TIMEOUT="10")
+    counter_world = World(started.database("orders"))
     KNOWN["villages"] = (counter_world.village, counter_world.other_village)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (FakeMembers, FakePartners, FakeEvents, OrdersService):
-        container_factory(cls, config).start()
-    container = container_factory(GatewayService, config)
-    container.start()
-    yield f"http://127.0.0.1:{port}", counter_world
+    config = {**started.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    started.start(FakeMembers, FakePartners, FakeEvents, OrdersService, config=config)
+    started.start(GatewayService, config=config)
+    started.snapshot()
+    yield started, (f"http://127.0.0.1:{port}", counter_world)
     KNOWN.clear()
+
+
+@pytest.fixture
+def till_console(till_world):
+    """The module's orders service and gateway, the database as its set-up left it."""
+    started, console = till_world
+    started.reset()
+    return console
 
 
 def _session(base, village_id):

@@ -25,6 +25,7 @@ from tests.support.coordinator_console import (
     staff_session,
 )
 from tests.support.infrastructure import free_port
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -38,17 +39,30 @@ MINE = (
 )
 
 
-@pytest.fixture
-def console(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "logistics-pages-test")
-    monkeypatch.setenv("MAILLAGE_RPC_TIMEOUT", "10")
-    orders_db, partners_db = service_db("orders"), service_db("partners")
+@pytest.fixture(scope="module")
+def logistics_console(module_world):
+    """The orders and partners services knowing the two villages, the fake members and the
+    gateway, started once for the module."""
+    world = module_world(GATEWAY_SECRET="logistics-pages-test", MAILLAGE_RPC_TIMEOUT="10")
+    orders_db, partners_db = world.database("orders"), world.database("partners")
     seed_villages(orders_db, partners_db)
     port = free_port()
-    config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    for cls in (OrdersService, PartnersService, FakeMembers, GatewayService):
-        container_factory(cls, config).start()
-    base = f"http://127.0.0.1:{port}"
+    world.start(
+        OrdersService,
+        PartnersService,
+        FakeMembers,
+        GatewayService,
+        config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"},
+    )
+    world.snapshot()
+    yield world, (f"http://127.0.0.1:{port}", orders_db, partners_db)
+
+
+@pytest.fixture
+def console(logistics_console):
+    """The module's console, its databases as its set-up left them, a coordinator's session."""
+    world, (base, orders_db, partners_db) = logistics_console
+    world.reset()
     return base, orders_db, partners_db, staff_session(base, "coordinator")
 
 

@@ -13,6 +13,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from gateway.service import GatewayService
 from services.members.service import MembersService
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -47,17 +48,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def site(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "public-pages-test")
-    service_db("members")
-    container_factory(MembersService, nameko_config).start()
+@pytest.fixture(scope="module")
+def public_site(module_world):
+    """The villages, their people and staff, on a gateway and members service started once for
+    the module (orders and events never are)."""
+    world = module_world(GATEWAY_SECRET="public-pages-test")
+    world.database("members")
+    world.start(MembersService)
     port = _free_port()
-    gateway = container_factory(
-        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    )
-    gateway.start()
-    with ServiceRpcProxy("members", nameko_config, timeout=10) as members:
+    world.start(GatewayService, config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+    with ServiceRpcProxy("members", world.config, timeout=10) as members:
         village = members.open_village(VILLAGE)
         members.set_opening_hours(village["id"], {"weekly": WEEK})
         for first, last, phone, email in INHABITANTS:
@@ -97,7 +97,16 @@ def site(container_factory, nameko_config, service_db, monkeypatch):
         members.change_village_status(
             closed["id"], {"status": "closed", "reason": "Départ de Ghislaine"}
         )
-        yield f"http://127.0.0.1:{port}"
+    world.snapshot()
+    yield world, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def site(public_site):
+    """The module's site, the members database as its set-up left it."""
+    world, base = public_site
+    world.reset()
+    return base
 
 
 def _get(site, path):

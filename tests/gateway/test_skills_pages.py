@@ -21,6 +21,7 @@ from services.members.service import MembersService
 from tests.support.coordinator_console import field_error
 from tests.support.infrastructure import free_port
 from tests.support.members import add_village
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -28,18 +29,16 @@ PAGE = "/console/coordination/competences"
 PASSWORD = "mot-de-passe-initial"
 
 
-@pytest.fixture
-def net(container_factory, nameko_config, service_db, monkeypatch):
-    monkeypatch.setenv("GATEWAY_SECRET", "skills-pages-test")
-    members_db = service_db("members")
+@pytest.fixture(scope="module")
+def skills_world(module_world):
+    world = module_world(GATEWAY_SECRET="skills-pages-test")
+    members_db = world.database("members")
     village_id = add_village(members_db, "Tarnac")
     port = free_port()
-    container_factory(MembersService, nameko_config).start()
-    container_factory(
-        GatewayService, {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    ).start()
+    world.start(MembersService)
+    world.start(GatewayService, config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
     base = f"http://127.0.0.1:{port}"
-    with ServiceRpcProxy("members", nameko_config, timeout=30) as members:
+    with ServiceRpcProxy("members", world.config, timeout=30) as members:
         tokens = {}
         for role, village in (("coordinator", None), ("concierge", village_id)):
             members.create_staff_account(
@@ -58,14 +57,26 @@ def net(container_factory, nameko_config, service_db, monkeypatch):
             )
             assert signed_in.status_code == 200, signed_in.text
             tokens[role] = signed_in.json()["token"]
-        yield {
-            "base": base,
-            "db": members_db,
-            "members": members,
-            "village_id": village_id,
-            "tokens": tokens,
-            **{role: console_session(base, token) for role, token in tokens.items()},
-        }
+        world.snapshot()
+        yield (
+            world,
+            {
+                "base": base,
+                "db": members_db,
+                "members": members,
+                "village_id": village_id,
+                "tokens": tokens,
+                **{role: console_session(base, token) for role, token in tokens.items()},
+            },
+        )
+
+
+@pytest.fixture
+def net(skills_world):
+    """The module's members service and gateway, the database as its set-up left it."""
+    world, net = skills_world
+    world.reset()
+    return net
 
 
 def console_session(base, token):

@@ -11,6 +11,7 @@ from backbone.tables import OutboxEvent
 from services.members.models import Member
 from services.members.schemas.people import normalise_name, normalise_phone
 from services.members.service import MembersService
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -24,12 +25,6 @@ VILLAGE = {
     "population": 800,
 }
 OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "insee_code": "19265"}
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def backend(request):
-    """A world per backend for the whole module (tests/support/module_world.py)."""
-    return request.param
 
 
 @pytest.fixture(scope="module")

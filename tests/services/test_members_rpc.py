@@ -9,6 +9,7 @@ from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFou
 from backbone.tables import OutboxEvent
 from services.members.models import StaffAccount, Village
 from services.members.service import MembersService
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -23,12 +24,22 @@ VILLAGE = {
 }
 
 
+@pytest.fixture(scope="module")
+def members_world(module_world):
+    world = module_world()
+    database = world.database("members")
+    world.start(MembersService)
+    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
+        world.snapshot()
+        yield world, proxy, database
+
+
 @pytest.fixture
-def members(container_factory, nameko_config, service_db):
-    database = service_db("members")
-    container_factory(MembersService, nameko_config).start()
-    with ServiceRpcProxy("members", nameko_config, timeout=10) as proxy:
-        yield proxy, database
+def members(members_world):
+    """The module's members service, its database as empty as its migrations left it."""
+    world, proxy, database = members_world
+    world.reset()
+    return proxy, database
 
 
 def _count(database, model):

@@ -44,6 +44,9 @@ from services.partners.schemas import (
     PartnerInput,
 )
 from services.partners.schemas.subscriptions import WebhookInput
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
+
+pytestmark = pytest.mark.broker  # a module world holds a vhost, though no service starts
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REASON = "Fin du contrat d'approvisionnement"
@@ -117,12 +120,10 @@ def catalogue_events(database):
         ]
 
 
-@pytest.fixture
-def world(service_db):
+def _partners_world(database):
     """Three villages; `gaec` (a shared supplier of the first two) sold in both, with a
     webhook and a feed, a pending delivery on each and one delivered; `fournil` (of the
     second) sold there too."""
-    database = service_db("partners")
     villages = [village_opened(n) for n in ("Peyrelevade", "Tarnac", "Faux")]
     with database.unit_of_work() as uow:
         for envelope in villages:
@@ -194,6 +195,24 @@ def world(service_db):
         "yaourts": yaourts,
         "pain": pain,
     }
+
+
+@pytest.fixture(scope="module")
+def partners_world(module_world):
+    """The partners' rows written once per backend; no service runs (the tests call the service
+    layer), the world only puts the database back before each test."""
+    world = module_world()
+    made = _partners_world(world.database("partners"))
+    world.snapshot()
+    yield world, made
+
+
+@pytest.fixture
+def world(partners_world):
+    """The module's partners database, as `_partners_world` left it."""
+    world, made = partners_world
+    world.reset()
+    return made
 
 
 def end(world, reason=REASON):

@@ -19,6 +19,7 @@ from services.members import skills_map, time_bank
 from services.members.models import TimeBankEntry, Volunteer
 from services.members.service import MembersService
 from tests.support.members import add_member, add_village
+from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 from tests.support.reliability import outbox
 
 pytestmark = pytest.mark.no_event_consumers
@@ -32,10 +33,8 @@ def count(database, model, *where):
         return uow.session.scalar(query)
 
 
-@pytest.fixture
-def network(service_db):
+def _network(database):
     """Three villages, a member in the first."""
-    database = service_db("members")
     a, b, c = (
         add_village(database, "Alleyrat"),
         add_village(database, "Bugeat"),
@@ -45,10 +44,27 @@ def network(service_db):
 
 
 @pytest.fixture
-def members(container_factory, nameko_config, network):
-    container_factory(MembersService, nameko_config).start()
-    with ServiceRpcProxy("members", nameko_config, timeout=10) as proxy:
-        yield proxy, network
+def network(service_db):
+    """The network on a database of the test's own (the service-layer tests need no broker)."""
+    return _network(service_db("members"))
+
+
+@pytest.fixture(scope="module")
+def members_world(module_world):
+    world = module_world()
+    network = _network(world.database("members"))
+    world.start(MembersService)
+    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
+        world.snapshot()
+        yield world, proxy, network
+
+
+@pytest.fixture
+def members(members_world):
+    """The module's members service over the network, its database as the set-up left it."""
+    world, proxy, network = members_world
+    world.reset()
+    return proxy, network
 
 
 PROFILE = {

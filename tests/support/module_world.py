@@ -24,6 +24,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import eventlet
 import pytest
 from nameko.containers import get_container_cls
 
@@ -32,6 +33,14 @@ from backbone.db import Database
 from backbone.timer import Timer
 from tests.support.infrastructure import RABBIT_HOST, drop_later, make_vhost
 from tests.support.pg_copies import Contents
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request):
+    """A module whose tests share a world makes its backend module-scoped, a world each, by
+    importing this fixture (`parametrize("backend", [...], indirect=True)` narrows it, on a test
+    or the whole module); tests/conftest.py then keeps each backend's tests on one worker."""
+    return request.param
 
 
 class _SqliteSnapshot:
@@ -173,8 +182,12 @@ class ModuleWorld:
             snapshot.restore()
 
     def close(self) -> None:
+        # at once: a container on nameko's own consumer (a test's fake service) waits up to a
+        # second for its read of the broker to end
+        pool = eventlet.GreenPool()
         for container in self.containers:
-            container.kill()
+            pool.spawn(container.kill)
+        pool.waitall()
         for _url, database in self._databases.values():
             database.dispose()
         for service, (url, _database) in self._databases.items():
