@@ -14,7 +14,8 @@ What a test may then not rely on, and such a module must not need:
 - a service started after an environment variable the test set: the services start before any
   test, with the module's own environment (`env`);
 - a schema changed by the test: `reset()` refuses a database whose tables are no longer the ones
-  the set-up left.
+  the set-up left;
+- what a service keeps in memory (a gateway's caches): only the databases are put back.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class _PostgresSnapshot:
     def restore(self) -> None:
         # the services' own connections stay: they hold no lock between two tests
         assert self.contents.restore(self.url, end_connections=False), (
-            f"a test changed the schema of {self.url.rsplit('/', 1)[1]}"
+            f"a test changed the schema of {self.url.rsplit('/', 1)[1]}, or still holds a lock on "
+            "one of its rows"
         )
 
 
