@@ -273,48 +273,14 @@ def partners_api(container_factory, nameko_config, service_db):
     order), `coordinator` (a coordinator's bearer token) and `containers` (by service class)."""
     from types import SimpleNamespace
 
-    from backbone.contracts import build_envelope, parse_envelope
-    from backbone.schemas import load
     from gateway import auth
     from gateway.service import GatewayService
-    from services.partners import partners, read_models
-    from services.partners.schemas import PartnerInput
     from services.partners.service import PartnersService
+    from tests.support.partners import village_with_producers
 
     def start(*names):
         database = service_db("partners")
-        village_id = str(uuid.uuid4())
-        with database.unit_of_work() as uow:
-            read_models.record_village(
-                uow,
-                parse_envelope(
-                    build_envelope(
-                        "village.opened",
-                        {
-                            "village_id": village_id,
-                            "slug": "tarnac",
-                            "name": "Tarnac",
-                            "commune": "Tarnac",
-                            "insee_code": "19265",
-                            "kind": "fixed",
-                            "population": 330,
-                        },
-                        village_id=village_id,
-                        source="members",
-                    )
-                ),
-            )
-        registered = []
-        for name in names:
-            with database.unit_of_work() as uow:
-                created = partners.register_partner(
-                    uow,
-                    load(
-                        PartnerInput(),
-                        {"name": name, "kind": "producer", "village_ids": [village_id]},
-                    ),
-                )
-            registered.append((created["partner"]["id"], created["api_key"]))
+        village_id, registered = village_with_producers(database, *names)
         port = free_port()
         config = {**nameko_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         containers = {

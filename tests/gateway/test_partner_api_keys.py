@@ -7,15 +7,12 @@ import uuid
 import pytest
 import requests
 
-from backbone.contracts import build_envelope, parse_envelope
-from backbone.schemas import load
 from gateway import auth
 from gateway.service import GatewayService
-from services.partners import partners, read_models
-from services.partners.schemas import PartnerInput
 from services.partners.service import PartnersService
 from tests.support.infrastructure import free_port
 from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
+from tests.support.partners import village_with_producers
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
 
@@ -27,38 +24,9 @@ def keys_world(module_world):
     the gateway, a coordinator's token; here once for the module."""
     world = module_world(GATEWAY_SECRET="keys-test")
     database = world.database("partners")
-    village_id = str(uuid.uuid4())
-    with database.unit_of_work() as uow:
-        read_models.record_village(
-            uow,
-            parse_envelope(
-                build_envelope(
-                    "village.opened",
-                    {
-                        "village_id": village_id,
-                        "slug": "tarnac",
-                        "name": "Tarnac",
-                        "commune": "Tarnac",
-                        "insee_code": "19265",
-                        "kind": "fixed",
-                        "population": 330,
-                    },
-                    village_id=village_id,
-                    source="members",
-                )
-            ),
-        )
-    registered = []
-    for name in ("Ferme du Plateau", "Boulangerie Faure"):
-        with database.unit_of_work() as uow:
-            created = partners.register_partner(
-                uow,
-                load(
-                    PartnerInput(),
-                    {"name": name, "kind": "producer", "village_ids": [village_id]},
-                ),
-            )
-        registered.append((created["partner"]["id"], created["api_key"]))
+    _village_id, registered = village_with_producers(
+        database, "Ferme du Plateau", "Boulangerie Faure"
+    )
     port = free_port()
     world.start(PartnersService)
     world.start(GatewayService, config={**world.config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})

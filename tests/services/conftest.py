@@ -6,9 +6,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone.contracts import parse_envelope
 from backbone.schemas import load
+from services.members.service import MembersService
 from services.partners import partners, read_models
 from services.partners.schemas import PartnerInput
 from tests.support.counter import World
@@ -19,6 +21,18 @@ from tests.support.webhooks import Endpoint, Recorder, village_opened
 def counter_world(service_db):
     """The orders counter's world on a fresh orders database (tests/support/counter.py)."""
     return World(service_db("orders"))
+
+
+@pytest.fixture(scope="module")
+def members_alone(module_world):
+    """The members service alone on the module's world (tests/support/module_world.py), its
+    database as its migrations left it: (world, an RPC proxy to it, its database)."""
+    world = module_world()
+    database = world.database("members")
+    world.start(MembersService)
+    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
+        world.snapshot()
+        yield world, proxy, database
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 nothing is half-written; a village and its event commit together."""
 
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from backbone.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from services.members.models import StaffAccount, Village
-from services.members.service import MembersService
 from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
@@ -24,20 +22,10 @@ VILLAGE = {
 }
 
 
-@pytest.fixture(scope="module")
-def members_world(module_world):
-    world = module_world()
-    database = world.database("members")
-    world.start(MembersService)
-    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
-        world.snapshot()
-        yield world, proxy, database
-
-
 @pytest.fixture
-def members(members_world):
+def members(members_alone):
     """The module's members service, its database as empty as its migrations left it."""
-    world, proxy, database = members_world
+    world, proxy, database = members_alone
     world.reset()
     return proxy, database
 

@@ -54,28 +54,20 @@ class _SqliteSnapshot:
             source.backup(target)
         source.close()
         target.close()
-        self.schema = self._schema(self.copy)
-
-    @staticmethod
-    def _schema(path: Path) -> list[tuple]:
-        with sqlite3.connect(path) as conn:
-            rows = conn.execute(
-                "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-                "ORDER BY type, name"
-            ).fetchall()
-        conn.close()
-        return rows
 
     def restore(self) -> None:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             conn.execute("PRAGMA foreign_keys=OFF")  # the snapshot's rows satisfy them
             conn.execute("ATTACH DATABASE ? AS snapshot", (str(self.copy),))
-            now = conn.execute(
-                "SELECT type, name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-                "ORDER BY type, name"
-            ).fetchall()
-            assert now == self.schema, f"a test changed the schema of {self.path.name}"
+            schemas = [
+                conn.execute(
+                    f"SELECT type, name, sql FROM {database}.sqlite_master "
+                    "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+                ).fetchall()
+                for database in ("main", "snapshot")
+            ]
+            assert schemas[0] == schemas[1], f"a test changed the schema of {self.path.name}"
             tables = [
                 name
                 for (name,) in conn.execute(

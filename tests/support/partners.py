@@ -4,8 +4,9 @@ would have told it) and partners registered as the coordinator registers them.""
 import uuid
 from datetime import UTC, datetime
 
+from backbone.contracts import build_envelope, parse_envelope
 from backbone.schemas import load
-from services.partners import partners
+from services.partners import partners, read_models
 from services.partners.models import KnownVillage
 from services.partners.schemas import PartnerInput
 
@@ -33,3 +34,32 @@ def register(database, **data) -> dict:
     """The partner registered from `data` (PartnerInput), as the service answers it."""
     with database.unit_of_work() as uow:
         return partners.register_partner(uow, load(PartnerInput(), data))["partner"]
+
+
+def village_with_producers(database, *names) -> tuple[str, list[tuple[str, str]]]:
+    """Tarnac known to partners (what its `village.opened` told them) and one producer serving it
+    per name: the village's id and [(partner id, API key)] in the names' order."""
+    village_id = str(uuid.uuid4())
+    opened = build_envelope(
+        "village.opened",
+        {
+            "village_id": village_id,
+            "slug": "tarnac",
+            "name": "Tarnac",
+            "commune": "Tarnac",
+            "insee_code": "19265",
+            "kind": "fixed",
+            "population": 330,
+        },
+        village_id=village_id,
+        source="members",
+    )
+    with database.unit_of_work() as uow:
+        read_models.record_village(uow, parse_envelope(opened))
+    registered = []
+    for name in names:
+        with database.unit_of_work() as uow:
+            data = {"name": name, "kind": "producer", "village_ids": [village_id]}
+            created = partners.register_partner(uow, load(PartnerInput(), data))
+        registered.append((created["partner"]["id"], created["api_key"]))
+    return village_id, registered
