@@ -54,7 +54,7 @@ from tests.support.infrastructure import (
     make_vhost,
 )
 from tests.support.reliability import Broker, wait_until
-from tests.support.supervised import CounterSession
+from tests.support.supervised import ORDER_EVERY, CounterSession
 
 # alone: a network killed piece by piece under a load of its own would slow the parallel pass;
 # beside: it bounds no duration, and runs on a worker of its own in the alone pass while the
@@ -171,7 +171,8 @@ def running_network(backend, tmp_path, monkeypatch):
 
 
 class CounterLoad:
-    """Concierges registering inhabitants over HTTP, without pause, until stopped."""
+    """Concierges registering inhabitants over HTTP, each at most one every ORDER_EVERY seconds,
+    until stopped."""
 
     def __init__(self, base_url: str, workers: int = 3):
         self.base_url, self.workers = base_url, workers
@@ -258,7 +259,9 @@ class CounterLoad:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            began = time.monotonic()
             self._one()
+            self._stop.wait(ORDER_EVERY - (time.monotonic() - began))
 
     def start(self) -> None:
         for _ in range(self.workers):

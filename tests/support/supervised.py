@@ -29,6 +29,10 @@ from tests.support.reliability import wait_until
 REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"
 CLIENTS = int(os.environ.get("MAILLAGE_TEST_CLIENTS", "3"))  # concierges placing orders at once
+# seconds from one of a client's orders to its next, at the least: 3 clients make ~15 orders a
+# second (a village counter takes a few an hour). Back to back (0), each fault test's load took
+# about one core on its own, and the alone pass runs three such loads beside one another.
+ORDER_EVERY = float(os.environ.get("MAILLAGE_TEST_ORDER_EVERY", "0.2"))
 
 
 class Supervised:
@@ -171,8 +175,10 @@ class OrderLoad:
     def _run(self, client: int) -> None:
         n = client
         while not self._stop.is_set():
+            began = time.monotonic()
             self._order(n)
             n += CLIENTS
+            self._stop.wait(ORDER_EVERY - (time.monotonic() - began))
 
     def start(self) -> None:
         for thread in self._threads:
