@@ -334,16 +334,15 @@ def pytest_addoption(parser):
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which turns the groups into node ids
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`make test`), the tests that share a network started once per module (the
-    fuzzer's, the authorisation matrix's) run on one worker (`--dist loadgroup`), or on one worker
-    per share for a module marked `shards(n)`: its tests are dealt in turn into n groups, each
-    starting its own copy of the module's network. The modules of a network a worker starts for
-    itself (the e2e `stack`, the browsers') are dealt into a few groups (STARTED_PER_WORKER), and
-    the database tests go anywhere (see below). With --suite-pass, the tests marked `alone`
-    (wall-clock bounds, faults under load) run in their own pass, when no other test competes for
-    the two cores; in that pass, each module also marked `alone_beside` (no duration asserted, a
-    load of its own) has a worker, and the other tests run one after the other on one more worker,
-    those marked `faults` first: the tight bounds (a second or two) come once the loads beside
-    them are over, but for the broker cluster's, beside which they were measured to hold."""
+    fuzzer's, the authorisation matrix's) run on one worker (`--dist loadgroup`). The modules of a
+    network a worker starts for itself (the e2e `stack`, the browsers') are dealt into a few
+    groups (STARTED_PER_WORKER), and the database tests go anywhere (see below). With
+    --suite-pass, the tests marked `alone` (wall-clock bounds, faults under load) run in their own
+    pass, when no other test competes for the two cores; in that pass, each module also marked
+    `alone_beside` (no duration asserted, a load of its own) has a worker, and the other tests run
+    one after the other on one more worker, those marked `faults` first: the tight bounds (a
+    second or two) come once the loads beside them are over, but for the broker cluster's, beside
+    which they were measured to hold."""
     suite_pass = config.getoption("--suite-pass")
     if suite_pass != "all":
         wanted = suite_pass == "alone"
@@ -359,7 +358,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         group = _shared_fixture_group(item)
         module = item.nodeid.split("::")[0]
-        shards = item.get_closest_marker("shards")
         if group in STARTED_PER_WORKER:
             # a module's tests stay together, but those of a `spread` module are dealt one by one
             key = item.nodeid if item.get_closest_marker("spread") else module
@@ -367,9 +365,6 @@ def pytest_collection_modifyitems(config, items):
                 dealt_to[key] = f"{group}#{dealt[group] % STARTED_PER_WORKER[group]}"
                 dealt[group] += 1
             group = dealt_to[key]
-        elif shards and group == module:
-            group = f"{module}#{dealt[module] % shards.args[0]}"
-            dealt[module] += 1
         if suite_pass == "alone":
             # a worker for each module marked `alone_beside`, one for every other test in turn
             beside = item.get_closest_marker("alone_beside")
