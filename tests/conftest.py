@@ -376,11 +376,12 @@ def pytest_collection_modifyitems(config, items):
 # Session fixtures a worker starts a copy of for itself, and into how many groups their modules
 # are dealt: each group runs on one worker, which starts its own network (~10 CPU-s, then ~26 ms a
 # second while it runs) in a vhost, data folder, port and secret of its own
-# (tests/support/network.py). Two groups each: the browser and end-to-end tests (many, slow) run
-# on two workers at once instead of queueing on one, and start 4 networks rather than one per
-# worker that happens to get a module (8). A module marked `spread` (a few tests of over a minute
-# each) has its tests dealt one by one, so that they run on different workers.
-STARTED_PER_WORKER = {"tests/browser::stack": 2, "tests::stack": 2}
+# (tests/support/network.py). The browser tests (~440 s of a worker in the parallel pass) make two
+# groups, on two workers at once rather than queueing on one; the end-to-end tests on the shared
+# network (~30 s in all, half of it their network's start) one: a second group was a second
+# network for ~15 s of tests. A module marked `spread` (a few tests of over a minute each) has its
+# tests dealt one by one, so that they run on different workers.
+STARTED_PER_WORKER = {"tests/browser::stack": 2, "tests::stack": 1}
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own teardown (the module's fixtures built on it)

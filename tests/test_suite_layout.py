@@ -95,11 +95,11 @@ def _groups_collected(*arguments: str) -> dict[str, str]:
     )
 
 
-def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
+def test_the_browser_modules_make_two_groups_and_the_e2e_modules_one():
     """Each group of a network a worker starts for itself is one more network started (~10 CPU-s,
-    then ~26 ms a second while it runs): the e2e and browser modules make two groups each, whatever
-    their module fixtures, a module's tests in one group (they build on each other's data), the
-    accessibility crawl's two long tests apart (`spread`)."""
+    then ~26 ms a second while it runs): the browser modules make two groups, the e2e modules one,
+    whatever their module fixtures, a module's tests in one group (they build on each other's
+    data), the accessibility crawl's two long tests apart (`spread`)."""
     group_of = _groups_collected("tests/e2e", "tests/browser")
     groups_of_module = collections.defaultdict(set)  # of the tests on a network (not all are)
     for nodeid, group in group_of.items():
@@ -112,7 +112,7 @@ def test_the_e2e_and_browser_modules_are_dealt_into_two_groups_each():
     e2e = {g for gs in groups_of_module.values() for g in gs if g.startswith("tests::stack")}
     browser = {g for gs in groups_of_module.values() for g in gs if g.startswith("tests/browser")}
     assert browser == {"tests/browser::stack#0", "tests/browser::stack#1"} == crawl
-    assert e2e == {"tests::stack#0", "tests::stack#1"}
+    assert e2e == {"tests::stack#0"}
     assert len(on_network["tests/browser::stack"]) >= 15 and len(on_network["tests::stack"]) >= 15
     assert all(len(groups) == 1 for groups in groups_of_module.values()), groups_of_module
 
