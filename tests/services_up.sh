@@ -74,6 +74,18 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     fail "the browser tests need chromium and chromedriver (apt-get install chromium chromium-driver)"
   fi
 fi
+# and the same Chromium's headless shell, for the sessions that run scripts: ~25 % less CPU than
+# Chromium's own headless mode; without it those sessions run on Chromium, slower but the same
+if ! command -v chromium-headless-shell >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Chromium's headless shell (the browser tests, at a quarter less CPU)"
+    apt-get install -y -q chromium-headless-shell >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium-headless-shell >/dev/null 2>&1; } \
+      || echo "could not install chromium-headless-shell: the browser tests run on chromium (slower)"
+  else
+    echo "no chromium-headless-shell (apt-get install chromium-headless-shell): the browser tests run on chromium (slower)"
+  fi
+fi
 
 # the consoles' accessibility test runs axe-core (package.json, pinned in package-lock.json) in the
 # browser; it is installed from the npm registry by npm's own client, no package's script run

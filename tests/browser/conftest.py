@@ -3,6 +3,7 @@
 starts it (tests/support/network.py). Screenshots of the main pages go to var/screenshots/ for
 review."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.chromium import as_new
+from tests.support.chromium import HEADLESS_SHELL, as_new
 from tests.support.network import run_network
 from tests.support.page_checks import resize
 
@@ -37,7 +38,8 @@ WAIT = 20  # seconds an explicit wait may last before the test fails
 
 def _browser(javascript: bool = True) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    shell = javascript and os.path.exists(HEADLESS_SHELL)  # tests/services_up.sh installs it
+    options.binary_location = HEADLESS_SHELL if shell else CHROMIUM
     if not javascript:  # the pages that must work as plain HTML are opened so
         options.add_experimental_option(
             "prefs", {"profile.managed_default_content_settings.javascript": 2}

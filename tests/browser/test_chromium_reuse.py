@@ -1,9 +1,12 @@
 """A Chromium session a browser test is done with is reused by the worker's next one
-(tests/browser/conftest.py): handed back, it keeps nothing of the person who used it."""
+(tests/browser/conftest.py): handed back, it keeps nothing of the person who used it. Sessions
+that run scripts are the headless shell's where it is installed, those that run none Chromium's."""
+
+import os
 
 from selenium.webdriver.common.by import By
 
-from tests.support.chromium import as_new
+from tests.support.chromium import HEADLESS_SHELL, as_new
 from tests.support.page_checks import resize
 from tests.support.reliability import wait_until
 
@@ -34,3 +37,16 @@ def test_a_concierges_chromium_handed_back_keeps_nothing_of_her(browsers, stack)
     assert "/console/connexion" in driver.current_url  # signed out: no cookie kept
     assert driver.find_elements(By.CSS_SELECTOR, "#email")
     assert _registrations(driver) == 0
+
+
+def test_scripts_run_on_the_headless_shell_and_a_session_without_them_runs_none(browsers, stack):
+    with_scripts, without = browsers(), browsers(javascript=False)
+    shell = os.path.exists(HEADLESS_SHELL)
+    assert with_scripts.driver.capabilities["browserName"] == (
+        "chrome-headless-shell" if shell else "chrome"
+    )
+    assert without.driver.capabilities["browserName"] == "chrome"
+    page = "data:text/html,<title>sans</title><script>document.title = 'avec'</script>"
+    for browser, title in ((with_scripts, "avec"), (without, "sans")):
+        browser.driver.get(page)
+        assert browser.driver.title == title
