@@ -239,6 +239,7 @@ def test_a_hub_hands_each_stream_its_villages_changes_and_ends_them_when_the_gat
     from gateway.console.live import Hub
 
     hub = Hub()
+    hub.listening()  # the feed's queue is bound (else each stream waits BOUND_WAIT_SECONDS for it)
     village_a, everything = hub.stream(A), hub.stream(None)
     assert next(village_a).startswith("retry:") and next(everything).startswith("retry:")
     hub.publish({"type": "order.placed", "village_id": B})

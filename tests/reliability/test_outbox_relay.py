@@ -503,8 +503,9 @@ def test_the_relay_writes_each_message_to_the_socket_at_once_and_the_broker_read
     connection = _OneWritePerMessage(
         pika.URLParameters(amqp_uri),
         on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+        on_close_callback=lambda _connection, _reason: connection.ioloop.stop(),
     )
-    connection.ioloop.call_later(10, connection.ioloop.stop)
+    connection.ioloop.call_later(10, connection.ioloop.stop)  # in case it never closes
     connection.ioloop.start()
     assert len(writes) == len(bodies), f"one write per message, not per frame: {writes}"
     assert received == bodies
