@@ -42,14 +42,25 @@ def _keep_xdist_on_real_threads() -> None:
     """In a pytest-xdist worker, execnet's reader is a real thread that hands the worker its tests
     through a lock and an event made by the execution model after this module is imported: once
     eventlet has patched `threading` they would be green, set from another OS thread, and the
-    worker would wait forever ("bringing up nodes..."). They stay real."""
+    worker would wait forever ("bringing up nodes..."). They stay real.
+
+    So does the event the worker's main thread waits on between execnet's tasks, made before this
+    module was imported: each wait on it takes a fresh lock from `threading`, green once patched,
+    which the reader's `set()` from its OS thread never wakes. A worker whose session ended before
+    the last one's (no tests left for it) waited there until xdist killed it, EXIT_TIMEOUT (10 s)
+    after the pass's last test: each pass of `make test` ended 10 s late."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    from execnet.gateway_base import MainThreadOnlyExecModel
+    import gc
+
+    from execnet.gateway_base import MainThreadOnlyExecModel, WorkerPool
 
     threading = eventlet.patcher.original("threading")
     MainThreadOnlyExecModel.Lock = MainThreadOnlyExecModel.RLock = lambda self: threading.RLock()
     MainThreadOnlyExecModel.Event = lambda self: threading.Event()
+    for pool in (each for each in gc.get_objects() if isinstance(each, WorkerPool)):
+        if pool._primary_thread_task_ready is not None:
+            pool._primary_thread_task_ready._cond = threading.Condition(threading.Lock())
 
 
 _keep_xdist_on_real_threads()
