@@ -46,9 +46,9 @@ def _keep_xdist_on_real_threads() -> None:
 
     So does the event the worker's main thread waits on between execnet's tasks, made before this
     module was imported: each wait on it takes a fresh lock from `threading`, green once patched,
-    which the reader's `set()` from its OS thread never wakes. A worker whose session ended before
-    the last one's (no tests left for it) waited there until xdist killed it, EXIT_TIMEOUT (10 s)
-    after the pass's last test: each pass of `make test` ended 10 s late."""
+    which the reader's `set()` from its OS thread never wakes. A worker whose session ends before
+    the last one's (no tests left for it) would wait there until xdist kills it, EXIT_TIMEOUT
+    (10 s) after the pass's last test, and the pass would end that much later."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     import gc
@@ -389,9 +389,9 @@ def pytest_collection_modifyitems(config, items):
 # second while it runs) in a vhost, data folder, port and secret of its own
 # (tests/support/network.py). The browser tests (~440 s of a worker in the parallel pass) make two
 # groups, on two workers at once rather than queueing on one; the end-to-end tests on the shared
-# network (~30 s in all, half of it their network's start) one: a second group was a second
-# network for ~15 s of tests. A module marked `spread` (a few tests of over a minute each) has its
-# tests dealt one by one, so that they run on different workers.
+# network (~30 s in all, half of it their network's start) one: a second group would start a
+# second network for ~15 s of tests. A module marked `spread` (a few tests of over a minute each)
+# has its tests dealt one by one, so that they run on different workers.
 STARTED_PER_WORKER = {"tests/browser::stack": 2, "tests::stack": 1}
 
 

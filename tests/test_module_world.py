@@ -5,14 +5,13 @@ handlers."""
 
 import pytest
 import sqlalchemy as sa
-from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from backbone.consumer import EventConsumer
 from backbone.tables import OutboxEvent
 from backbone.timer import Timer
 from services.members.models import Member, Village
-from services.members.service import MembersService
+from tests.support.members import members_service_on
 from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = pytest.mark.broker
@@ -30,11 +29,7 @@ VILLAGE = {
 @pytest.fixture(scope="module")
 def members_world(module_world):
     world = module_world()
-    database = world.database("members")
-    world.start(MembersService)
-    with ServiceRpcProxy("members", world.config, timeout=10) as rpc:
-        village = rpc.open_village(VILLAGE)
-        world.snapshot()
+    with members_service_on(world, VILLAGE) as (rpc, database, (village,)):
         yield world, rpc, database, village
 
 

@@ -30,8 +30,8 @@ from gateway import service  # noqa: F401  (registers the routes)
 from gateway.openapi import build_spec
 from tests.support.private_stack import private_stack
 
-# ~3,800 generated cases, each sent once, on one worker and its network (each case sent as both
-# callers, on two workers with a network each, took ~35 CPU-s more of the suite's ~900)
+# ~3,800 generated cases, each sent once, on one worker and its network: sending each as both
+# callers, on two networks, costs ~35 CPU-s more of the suite's ~900 for the same operations
 pytestmark = [pytest.mark.fuzz, pytest.mark.stack, pytest.mark.broker]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))

@@ -6,14 +6,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
 
 from backbone.contracts import parse_envelope
 from backbone.schemas import load
-from services.members.service import MembersService
 from services.partners import partners, read_models
 from services.partners.schemas import PartnerInput
 from tests.support.counter import World
+from tests.support.members import members_service_on
 from tests.support.webhooks import Endpoint, Recorder, village_opened
 
 
@@ -28,10 +27,7 @@ def members_alone(module_world):
     """The members service alone on the module's world (tests/support/module_world.py), its
     database as its migrations left it: (world, an RPC proxy to it, its database)."""
     world = module_world()
-    database = world.database("members")
-    world.start(MembersService)
-    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
-        world.snapshot()
+    with members_service_on(world) as (proxy, database, _none):
         yield world, proxy, database
 
 

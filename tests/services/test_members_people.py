@@ -3,14 +3,13 @@ format, duplicates, the counter search, the all-or-nothing CSV import, consents 
 Each bad input is refused naming its field; nothing is half-written."""
 
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from backbone.errors import Conflict, InvalidInput, NotFound
 from backbone.tables import OutboxEvent
 from services.members.models import Member
 from services.members.schemas.people import normalise_name, normalise_phone
-from services.members.service import MembersService
+from tests.support.members import members_service_on
 from tests.support.module_world import backend  # noqa: F401  (module-scoped: a world each)
 
 pytestmark = [pytest.mark.broker, pytest.mark.no_event_consumers]
@@ -30,11 +29,7 @@ OTHER = {**VILLAGE, "slug": "tarnac", "name": "Tarnac", "commune": "Tarnac", "in
 @pytest.fixture(scope="module")
 def members_world(module_world):
     world = module_world()
-    database = world.database("members")
-    world.start(MembersService)
-    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
-        village = proxy.open_village(VILLAGE)
-        world.snapshot()
+    with members_service_on(world, VILLAGE) as (proxy, database, (village,)):
         yield world, proxy, database, village["id"]
 
 

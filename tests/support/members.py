@@ -1,9 +1,14 @@
-"""Villages and members written straight into the members database."""
+"""Villages and members written straight into the members database; the members service alone on
+a module world."""
 
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
+from nameko.standalone.rpc import ServiceRpcProxy
+
 from services.members.models import Member, Village
+from services.members.service import MembersService
 
 _n = iter(range(1, 10**6))
 
@@ -37,3 +42,16 @@ def add_member(database, village_id, first="Marie", last="Dupont") -> str:
         uow.session.add(member)
         uow.commit()
         return member.id
+
+
+@contextmanager
+def members_service_on(world, *villages: dict):
+    """The members service alone on a module world (tests/support/module_world.py): `villages`
+    opened over RPC, then the world's snapshot taken. Yields (an RPC proxy to it, its database,
+    the villages as it answered them)."""
+    database = world.database("members")
+    world.start(MembersService)
+    with ServiceRpcProxy("members", world.config, timeout=10) as proxy:
+        opened = [proxy.open_village(village) for village in villages]
+        world.snapshot()
+        yield proxy, database, opened

@@ -4,11 +4,12 @@ would have told it) and partners registered as the coordinator registers them.""
 import uuid
 from datetime import UTC, datetime
 
-from backbone.contracts import build_envelope, parse_envelope
+from backbone.contracts import parse_envelope
 from backbone.schemas import load
 from services.partners import partners, read_models
 from services.partners.models import KnownVillage
 from services.partners.schemas import PartnerInput
+from tests.support.webhooks import village_opened
 
 
 def known_villages(database, count: int, opened_at: datetime | None = None) -> list[str]:
@@ -39,21 +40,8 @@ def register(database, **data) -> dict:
 def village_with_producers(database, *names) -> tuple[str, list[tuple[str, str]]]:
     """Tarnac known to partners (what its `village.opened` told them) and one producer serving it
     per name: the village's id and [(partner id, API key)] in the names' order."""
-    village_id = str(uuid.uuid4())
-    opened = build_envelope(
-        "village.opened",
-        {
-            "village_id": village_id,
-            "slug": "tarnac",
-            "name": "Tarnac",
-            "commune": "Tarnac",
-            "insee_code": "19265",
-            "kind": "fixed",
-            "population": 330,
-        },
-        village_id=village_id,
-        source="members",
-    )
+    opened = village_opened("Tarnac")
+    village_id = opened["village_id"]
     with database.unit_of_work() as uow:
         read_models.record_village(uow, parse_envelope(opened))
     registered = []

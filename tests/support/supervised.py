@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONCIERGE = "lucie@maillage.test"
 CLIENTS = int(os.environ.get("MAILLAGE_TEST_CLIENTS", "3"))  # concierges placing orders at once
 # seconds from one of a client's orders to its next, at the least: 3 clients make ~15 orders a
-# second (a village counter takes a few an hour). Back to back (0), each fault test's load took
+# second (a village counter takes a few an hour). Back to back (0), each fault test's load takes
 # about one core on its own, and the alone pass runs three such loads beside one another.
 ORDER_EVERY = float(os.environ.get("MAILLAGE_TEST_ORDER_EVERY", "0.2"))
 
