@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.chromium import HEADLESS_SHELL, as_new
+from tests.support.chromium import HEADLESS_SHELL, as_new, bounded, close
 from tests.support.network import run_network
 from tests.support.page_checks import resize
 
@@ -57,7 +57,7 @@ def _browser(javascript: bool = True) -> webdriver.Chrome:
         "--disable-features=BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument",
     ):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = bounded(webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
     driver.set_window_size(1024, 768)
     return driver
 
@@ -155,7 +155,7 @@ def idle_chromiums(stack):
     yield idle
     for drivers in idle.values():
         for driver in drivers:
-            driver.quit()
+            close(driver)
 
 
 @pytest.fixture
@@ -179,4 +179,4 @@ def browsers(stack, idle_chromiums, request):
         if passed and as_new(driver, stack.base_url):
             idle_chromiums[javascript].append(driver)
         else:
-            driver.quit()
+            close(driver)

@@ -3,9 +3,12 @@
 that run scripts are the headless shell's where it is installed, those that run none Chromium's."""
 
 import os
+import signal
 
+import pytest
 from selenium.webdriver.common.by import By
 
+from tests.support import chromium
 from tests.support.chromium import HEADLESS_SHELL, as_new
 from tests.support.page_checks import resize
 from tests.support.reliability import wait_until
@@ -50,3 +53,22 @@ def test_scripts_run_on_the_headless_shell_and_a_session_without_them_runs_none(
     for browser, title in ((with_scripts, "avec"), (without, "sans")):
         browser.driver.get(page)
         assert browser.driver.title == title
+
+
+@pytest.mark.timeout(30)  # without the reset's bound, it waits COMMAND_SECONDS (90 s) or ever
+def test_a_session_that_stops_answering_is_given_up_instead_of_waited_for(
+    browsers, stack, monkeypatch
+):
+    """A chromedriver that never answers (here stopped) fails the reset, which would otherwise
+    wait without end, and the session goes: the worker's next test is not held up."""
+    driver = browsers().driver
+    driver.get(stack.base_url + "/console/connexion")
+    monkeypatch.setattr(chromium, "RESET_SECONDS", 1)
+    chromedriver = driver.service.process.pid
+    os.kill(chromedriver, signal.SIGSTOP)
+    try:
+        assert not as_new(driver, stack.base_url)
+    finally:
+        os.kill(chromedriver, signal.SIGCONT)
+    assert driver.command_executor.client_config.timeout == chromium.COMMAND_SECONDS
+    assert as_new(driver, stack.base_url)  # answering again, it is reset as any other

@@ -4,6 +4,7 @@ launch costs ~0.9 CPU-s, the reset below ~0.2 s."""
 import time
 
 from selenium.common.exceptions import WebDriverException
+from urllib3.exceptions import HTTPError
 
 from tests.support.page_checks import resize
 
@@ -13,11 +14,35 @@ from tests.support.page_checks import resize
 # profile, so the setting that turns scripts off does not reach it.
 HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 
+# Selenium waits for chromedriver's answer without end by default: a command Chromium never answers
+# fails after this many seconds, naming the command, instead of holding the worker until the
+# test's timeout (pytest-timeout, 300 s)
+COMMAND_SECONDS = 90
+# a reset that takes longer than this is given up and the session closed (a CI run once saw
+# Storage.clearDataForOrigin never answered)
+RESET_SECONDS = 15
+
+
+def bounded(driver):
+    """`driver` with each command bounded by COMMAND_SECONDS."""
+    driver.command_executor.client_config.timeout = COMMAND_SECONDS
+    return driver
+
+
+def close(driver) -> None:
+    """Quit `driver` without waiting long on a session that stopped answering: its chromedriver
+    is stopped in any case (selenium's `quit` swallows a failed DELETE)."""
+    driver.command_executor.client_config.timeout = RESET_SECONDS
+    driver.quit()
+
 
 def as_new(driver, origin: str) -> bool:
     """Whether `driver`, which a test is done with, is now as a Chromium just started would be for
     `origin`: one blank window at 1024×768, online, nothing kept of the site (cookies, storage,
-    IndexedDB, service worker, cache)."""
+    IndexedDB, service worker, cache). False when the reset failed or took over RESET_SECONDS a
+    command: the session is then to be closed."""
+    client = driver.command_executor.client_config
+    client.timeout = RESET_SECONDS
     try:
         handles = driver.window_handles
         for handle in handles[1:]:
@@ -41,8 +66,12 @@ def as_new(driver, origin: str) -> bool:
                 return False
             time.sleep(0.05)
         return True
-    except (WebDriverException, AssertionError):  # the window never took its size again
+    # the window never took its size again; chromedriver did not answer in time or dropped the
+    # connection (urllib3's errors, which selenium lets through)
+    except (WebDriverException, AssertionError, HTTPError, OSError):
         return False
+    finally:
+        client.timeout = COMMAND_SECONDS
 
 
 def _service_workers(driver) -> list[str]:
