@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.support.infrastructure import (
+    DROPPING,
     PG_ADMIN_DSN,
     RABBIT_AUTH,
     RABBIT_MANAGEMENT,
@@ -86,5 +87,30 @@ def test_a_broker_other_machines_share_is_never_swept(monkeypatch):
         assert sweep_leftovers() == []
         assert name in _vhosts()
     finally:
+        drop_later("vhost", name)
+        finish_drops()
+
+
+def test_what_a_finished_run_still_drops_is_left_to_its_dropper():
+    """A test process does not wait for its dropper: the next run's sweep, which may start before
+    the dropper is done, leaves it what it was handed, and takes what a dropper that died held."""
+    name = f"test-{_dead_pid()}-0123456789ab"
+    requests.put(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10)
+    dropper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    DROPPING.mkdir(exist_ok=True)
+    listing = DROPPING / str(dropper.pid)
+    listing.write_text(f"mlg_test_1_0123456789\n{name}\n")
+    try:
+        assert name not in sweep_leftovers()
+        assert name in _vhosts()
+        dropper.kill()
+        dropper.wait()
+        assert name in sweep_leftovers()  # its dropper died without dropping it
+        finish_drops()
+        assert name not in _vhosts()
+        assert not listing.exists()
+    finally:
+        dropper.kill()
+        listing.unlink(missing_ok=True)
         drop_later("vhost", name)
         finish_drops()

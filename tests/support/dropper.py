@@ -2,17 +2,27 @@
 standard input: `pg NAME` (a database, its connections ended) or `vhost NAME` (a RabbitMQ vhost),
 until standard input closes. PostgreSQL 15 forces a checkpoint on each DROP DATABASE and RabbitMQ
 takes a while to delete a vhost with its queues: done here, beside the tests, rather than in each
-test's teardown. A thing that cannot be dropped is said on standard error and the others go on."""
+test's teardown, and past the end of the test process. What it is handed is listed in
+DROPPING/<its process> (by drop_later) until it ends: the next run's sweep does not take it for a
+killed run's. A thing that cannot be dropped is said on standard error and the others go on."""
 
+import os
 import sys
 
 import psycopg2
 import requests
 
-from tests.support.infrastructure import PG_ADMIN_DSN, RABBIT_AUTH, RABBIT_MANAGEMENT
+from tests.support.infrastructure import DROPPING, PG_ADMIN_DSN, RABBIT_AUTH, RABBIT_MANAGEMENT
 
 
 def main() -> None:
+    try:
+        _drop_each()
+    finally:
+        (DROPPING / str(os.getpid())).unlink(missing_ok=True)
+
+
+def _drop_each() -> None:
     conn = None
     for line in sys.stdin:
         kind, _, name = line.strip().partition(" ")

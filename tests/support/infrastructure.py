@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,13 +48,19 @@ def drop_vhost(name: str) -> None:
 
 
 _dropper: subprocess.Popen | None = None
+_handed = None  # the file listing what _dropper was handed
+
+# each dropper running on this machine has its list here, in a file named after its process, of
+# what it was handed: the next run's sweep leaves those to it (a test process does not wait for
+# its dropper at its end)
+DROPPING = Path(tempfile.gettempdir()) / "maillage-tests-dropping"
 
 
 def drop_later(kind: str, name: str) -> None:
     """Drop a database (`pg`, its name) or a vhost (`vhost`) that nothing uses any more, beside the
-    tests (tests/support/dropper.py): a teardown need not wait for it. `finish_drops` waits for
-    all of them (the end of the session)."""
-    global _dropper
+    tests (tests/support/dropper.py): a teardown need not wait for it, nor the end of the tests:
+    `finish_drops` lets the dropper end once its list is done."""
+    global _dropper, _handed
     if _dropper is None or _dropper.poll() is not None:
         _dropper = subprocess.Popen(
             [sys.executable, "-m", "tests.support.dropper"],
@@ -61,18 +68,38 @@ def drop_later(kind: str, name: str) -> None:
             stdin=subprocess.PIPE,
             text=True,
         )
-        atexit.register(finish_drops)
+        DROPPING.mkdir(exist_ok=True)
+        _handed = (DROPPING / str(_dropper.pid)).open("a")
+        atexit.register(finish_drops, wait=False)
+    _handed.write(name + "\n")  # listed before it is handed: a sweep never finds it unlisted
+    _handed.flush()
     _dropper.stdin.write(f"{kind} {name}\n")
     _dropper.stdin.flush()
 
 
-def finish_drops() -> None:
-    """Wait until everything handed to `drop_later` is dropped."""
-    global _dropper
+def finish_drops(wait: bool = True) -> None:
+    """Nothing more to drop: the dropper ends once what it was handed is dropped; `wait` until
+    then (a test of the drops), or not (the end of a test process: its drops finish beside
+    whatever runs next; a worker waiting for their checkpoints held each pass's end ~6 s)."""
+    global _dropper, _handed
     if _dropper is not None:
+        _handed.close()
         _dropper.stdin.close()
-        _dropper.wait()
-        _dropper = None
+        if wait:
+            _dropper.wait()
+        _dropper = _handed = None
+
+
+def being_dropped() -> set[str]:
+    """What the droppers still running on this machine were handed (a dropper that died without
+    ending leaves a list nobody reads: removed)."""
+    names = set()
+    for listing in DROPPING.glob("*") if DROPPING.is_dir() else ():
+        if _alive(int(listing.name)):
+            names.update(listing.read_text().split())
+        else:
+            listing.unlink(missing_ok=True)
+    return names
 
 
 def create_pg_database(template: str | None = None) -> str:
@@ -104,15 +131,17 @@ def _left_behind(name: str) -> bool:
     owner = OWNER.match(name)
     if owner is None:
         return False
-    if owner.group(1) is None:
-        return True
+    return owner.group(1) is None or not _alive(int(owner.group(1)))
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.kill(int(owner.group(1)), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, someone else's
         return False
-    return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def _on_this_machine(url: str) -> bool:
@@ -128,13 +157,15 @@ def sweep_leftovers() -> list[str]:
     swept = []
     if not (_on_this_machine(RABBIT_MANAGEMENT) and _on_this_machine(PG_ADMIN_DSN)):
         return swept
+    in_hand = being_dropped()  # the end of the run before this one, still being dropped
     try:
         vhosts = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
         vhosts.raise_for_status()
         for vhost in vhosts.json():
-            if vhost["name"].startswith(VHOST_PREFIX) and _left_behind(vhost["name"]):
-                drop_later("vhost", vhost["name"])
-                swept.append(vhost["name"])
+            name = vhost["name"]
+            if name.startswith(VHOST_PREFIX) and _left_behind(name) and name not in in_hand:
+                drop_later("vhost", name)
+                swept.append(name)
     except (requests.RequestException, ValueError):
         pass
     try:
@@ -145,7 +176,7 @@ def sweep_leftovers() -> list[str]:
         with conn.cursor() as cursor:
             cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mlg\\_test\\_%'")
             for (name,) in cursor.fetchall():
-                if _left_behind(name):
+                if _left_behind(name) and name not in in_hand:
                     drop_later("pg", name)
                     swept.append(name)
     finally:
