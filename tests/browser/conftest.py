@@ -3,22 +3,19 @@
 starts it (tests/support/network.py). Screenshots of the main pages go to var/screenshots/ for
 review."""
 
-import os
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import (
     StaleElementReferenceException,
     TimeoutException,
     WebDriverException,
 )
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.chromium import HEADLESS_SHELL, as_new, bounded, close
+from tests.support.chromium import as_new, close, start_session
 from tests.support.network import run_network
 from tests.support.page_checks import resize
 
@@ -30,36 +27,8 @@ def stack(tmp_path_factory):
     yield from run_network(tmp_path_factory, "browser-stack")
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 WAIT = 20  # seconds an explicit wait may last before the test fails
-
-
-def _browser(javascript: bool = True) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    shell = javascript and os.path.exists(HEADLESS_SHELL)  # tests/services_up.sh installs it
-    options.binary_location = HEADLESS_SHELL if shell else CHROMIUM
-    if not javascript:  # the pages that must work as plain HTML are opened so
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1024,768",
-        "--lang=fr-FR",
-        "--force-device-scale-factor=1",
-        # no back-forward cache, hence no fresh renderer for each page opened to keep the one left:
-        # ~15 % less of Chromium's CPU per console page (bench/README.md); no test goes back
-        "--disable-features=BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument",
-    ):
-        options.add_argument(argument)
-    driver = bounded(webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
-    driver.set_window_size(1024, 768)
-    return driver
 
 
 class Browser:
@@ -169,7 +138,7 @@ def browsers(stack, idle_chromiums, request):
 
     def make(javascript: bool = True) -> Browser:
         idle = idle_chromiums[javascript]
-        driver = idle.pop() if idle else _browser(javascript)
+        driver = idle.pop() if idle else start_session(javascript)
         opened.append((javascript, driver))
         return Browser(driver, stack.base_url)
 

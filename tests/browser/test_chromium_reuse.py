@@ -4,12 +4,13 @@ that run scripts are the headless shell's where it is installed, those that run 
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from tests.support import chromium
-from tests.support.chromium import HEADLESS_SHELL, as_new
+from tests.support.chromium import HEADLESS_SHELL, as_new, close, start_session
 from tests.support.page_checks import resize
 from tests.support.reliability import wait_until
 
@@ -72,3 +73,43 @@ def test_a_session_that_stops_answering_is_given_up_instead_of_waited_for(
         os.kill(chromedriver, signal.SIGCONT)
     assert driver.command_executor.client_config.timeout == chromium.COMMAND_SECONDS
     assert as_new(driver, stack.base_url)  # answering again, it is reset as any other
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes `pid` started, and theirs (a child is listed under the thread that forked
+    it)."""
+    found, todo = set(), [pid]
+    while todo:
+        for children in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                started = set(map(int, children.read_text().split()))
+            except FileNotFoundError:  # the thread or the process ended
+                continue
+            todo.extend(started - found)
+            found |= started
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["scripts", "no-scripts"])
+def test_a_closed_session_leaves_no_browser_running(javascript):
+    """Each kind of session, closed, takes its browser with it (the headless shell's launcher
+    script once left one running for each session: dozens by the end of a pass)."""
+    driver = start_session(javascript)
+    try:
+        driver.get("data:text/html,<title>fermé</title>")
+        processes = _descendants(driver.service.process.pid)
+    finally:
+        close(driver)
+    assert processes  # the browser, its zygotes, renderer, GPU and network processes
+    wait_until(
+        lambda: not any(map(_running, processes)),
+        timeout=10,
+        message="the closed session's browser processes ending",
+    )

@@ -1,9 +1,12 @@
-"""A Chromium session reused from one browser test to the next (tests/browser/conftest.py): a
-launch costs ~0.9 CPU-s, the reset below ~0.2 s."""
+"""The browser tests' Chromium sessions (tests/browser/conftest.py): started, reset for the next
+test (a launch costs ~0.9 CPU-s, a reset ~0.2 s), closed."""
 
+import os
 import time
 
+from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
 from urllib3.exceptions import HTTPError
 
 from tests.support.page_checks import resize
@@ -11,8 +14,12 @@ from tests.support.page_checks import resize
 # The distribution's headless build of the same Chromium (chromium-headless-shell, the same version
 # and engine without the browser's own UI layer): the browser tests take ~25 % less of the CPU on
 # it (bench/README.md). The sessions that run no script stay on Chromium: the shell has no
-# profile, so the setting that turns scripts off does not reach it.
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+# profile, so the setting that turns scripts off does not reach it. The binary itself: the package's
+# /usr/bin/chromium-headless-shell is a `sh` that runs it as its child, and chromedriver, quitting,
+# ended the `sh` and left the browser running, one for each session of each run.
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+CHROMIUM = "/usr/bin/chromium"  # the package's script, which execs the browser
+CHROMEDRIVER = "/usr/bin/chromedriver"
 
 # Selenium waits for chromedriver's answer without end by default: a command Chromium never answers
 # fails after this many seconds, naming the command, instead of holding the worker until the
@@ -23,9 +30,32 @@ COMMAND_SECONDS = 90
 RESET_SECONDS = 15
 
 
-def bounded(driver):
-    """`driver` with each command bounded by COMMAND_SECONDS."""
+def start_session(javascript: bool = True) -> webdriver.Chrome:
+    """A new headless session at 1024×768, in French; `javascript=False`: one that runs no script
+    (the pages that must work as plain HTML are opened so)."""
+    options = webdriver.ChromeOptions()
+    shell = javascript and os.path.exists(HEADLESS_SHELL)  # tests/services_up.sh installs it
+    options.binary_location = HEADLESS_SHELL if shell else CHROMIUM
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1024,768",
+        "--lang=fr-FR",
+        "--force-device-scale-factor=1",
+        # no back-forward cache, hence no fresh renderer for each page opened to keep the one left:
+        # ~15 % less of Chromium's CPU per console page (bench/README.md); no test goes back
+        "--disable-features=BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.command_executor.client_config.timeout = COMMAND_SECONDS
+    driver.set_window_size(1024, 768)
     return driver
 
 
