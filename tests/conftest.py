@@ -32,6 +32,7 @@ from tests.support.infrastructure import (
     RABBIT_HOST,
     create_pg_database,
     drop_later,
+    ends_with_this_process,
     finish_drops,
     free_port,
     make_vhost,
@@ -260,6 +261,7 @@ def smtp_server(tmp_path):
             cwd=Path(__file__).resolve().parents[1],
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=ends_with_this_process,
         )
         started.append(process)
         assert process.stdout.readline().strip() == "ready"

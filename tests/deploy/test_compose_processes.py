@@ -36,7 +36,12 @@ from tests.support.compose import (
     resolved,
 )
 from tests.support.image import install_like_the_image
-from tests.support.infrastructure import create_pg_database, drop_pg_database, free_port
+from tests.support.infrastructure import (
+    create_pg_database,
+    drop_pg_database,
+    ends_with_this_process,
+    free_port,
+)
 
 pytestmark = [pytest.mark.broker, pytest.mark.stack]
 
@@ -73,7 +78,12 @@ class Containers:
     def start(self, name: str, command: list[str], env: dict) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")
         self.running[name] = subprocess.Popen(
-            self.argv(command), cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+            self.argv(command),
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=ends_with_this_process,
         )
         log.close()
 

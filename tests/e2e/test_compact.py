@@ -17,6 +17,7 @@ from tests.support.infrastructure import (
     RABBIT_HOST,
     RABBIT_MANAGEMENT,
     drop_vhost,
+    ends_with_this_process,
     free_port,
     make_vhost,
 )
@@ -43,6 +44,7 @@ def compact(tmp_path):
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=ends_with_this_process,
         )
     deadline = time.monotonic() + 120
     while b"Maillage is up" not in log_path.read_bytes():

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from maillage.runner import free_port
+from tests.support.infrastructure import ends_with_this_process
 from tests.support.reliability import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,6 +91,7 @@ class RelayProcess:
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=ends_with_this_process,
         )
 
     @property

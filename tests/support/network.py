@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.infrastructure import RABBIT_HOST, drop_vhost, free_port, make_vhost
+from tests.support.infrastructure import (
+    RABBIT_HOST,
+    drop_vhost,
+    ends_with_this_process,
+    free_port,
+    make_vhost,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 COORDINATOR = "coordination@maillage.test"  # the demo's coordinator
@@ -144,6 +150,7 @@ def launch_network(env: dict, log_path: Path, *args: str):
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=ends_with_this_process,
     )
     deadline = time.monotonic() + 120
     while True:

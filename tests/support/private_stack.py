@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.infrastructure import RABBIT_HOST, drop_vhost, free_port, make_vhost
+from tests.support.infrastructure import (
+    RABBIT_HOST,
+    drop_vhost,
+    ends_with_this_process,
+    free_port,
+    make_vhost,
+)
 from tests.support.network import REPO, Stack
 
 
@@ -41,6 +47,7 @@ def private_stack(base: Path, timeout: float = 150):
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=ends_with_this_process,
     )
     try:
         deadline = time.monotonic() + timeout

@@ -23,7 +23,11 @@ from backbone import config
 from backbone.db import Database
 from backbone.dead_letters import DeadLetterQueue
 from maillage.runner import free_port
-from tests.support.infrastructure import create_pg_database, drop_pg_database
+from tests.support.infrastructure import (
+    create_pg_database,
+    drop_pg_database,
+    ends_with_this_process,
+)
 from tests.support.reliability import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +53,7 @@ class Supervised:
             cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=ends_with_this_process,
         )
         self.status_path = Path(env["MAILLAGE_DATA_DIR"]).parent / "log" / "supervisor.json"
 

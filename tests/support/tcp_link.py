@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.support.infrastructure import free_port
+from tests.support.infrastructure import ends_with_this_process, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,6 +39,7 @@ class TcpLink:
             cwd=REPO,
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=ends_with_this_process,
         )
         assert self._process.stdout.readline().strip() == "ready"
 
