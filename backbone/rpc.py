@@ -70,7 +70,7 @@ from nameko.standalone.rpc import PollingQueueConsumer, SingleThreadedReplyListe
 
 from backbone import config
 from backbone.broker import BROKER_ERRORS, SafeQueueConsumer
-from backbone.errors import EXPECTED, ServiceUnavailable
+from backbone.errors import EXPECTED, CallerGaveUp, ServiceUnavailable
 from backbone.schemas import load
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,12 @@ class TimedServiceProxy:
                 self._provider.reached = False
                 raise ServiceUnavailable(self._service, "broker") from None
             self._provider.reached = True  # confirmed or not, the queue is there (or was)
+            # the answer is waited for until the deadline the service was given (and its way
+            # back), not a whole timeout more: sending may have taken most of it (a broker just
+            # restarted), and past the deadline the service commits nothing
+            waited = max(deadline + DEADLINE_MARGIN - time.time(), 0.01)
             try:
-                with eventlet.Timeout(self._timeout):
+                with eventlet.Timeout(waited):
                     return reply.result()
             except eventlet.Timeout:
                 self._provider.reached = False  # the next call asks the broker again
@@ -141,6 +145,8 @@ class TimedServiceProxy:
             except RemoteError as exc:
                 if exc.exc_type in DATABASE_DOWN:
                     raise ServiceUnavailable(self._service, "database") from None
+                if exc.exc_type == CallerGaveUp.__name__:  # its answer overtook our own timeout
+                    raise ServiceUnavailable(self._service, "timeout") from None
                 raise
 
         call.__name__ = method

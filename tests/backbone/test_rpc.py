@@ -339,3 +339,36 @@ def test_a_reply_queue_takes_a_new_name_on_each_reconnection(
     ).json()
     former_key = next(iter(before)).removeprefix("rpc.reply-caller-")
     assert former_key in {b["routing_key"] for b in bindings if b["source"] == "nameko-rpc"}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_call_sent_late_is_waited_for_until_its_deadline_and_told_unanswered(
+    container_factory, nameko_config, service_db, monkeypatch
+):
+    """Sending the call takes most of the caller's 2 s (as after a broker restart, the publish
+    waiting on the broker): the service, finding the deadline passed, commits nothing and says so.
+    The caller is told the service did not answer (the gateway's 503, to try again), not an error
+    (its 500, seen once in the self-healing test)."""
+    import eventlet
+    from nameko.rpc import MethodProxy
+    from sqlalchemy import text
+
+    from services.members.service import MembersService
+    from tests.support.reliability import village_input
+
+    members = service_db("members")
+    real_call_async = MethodProxy.call_async
+
+    def sent_late(proxy, *args, **kwargs):
+        if proxy.service_name == "members":
+            eventlet.sleep(1.9)
+        return real_call_async(proxy, *args, **kwargs)
+
+    monkeypatch.setattr(MethodProxy, "call_async", sent_late)
+    container_factory(MembersService, nameko_config).start()
+    container_factory(Opener, nameko_config).start()
+
+    with ServiceRpcProxy("opener", nameko_config, timeout=10) as opener:
+        assert opener.open(village_input()) == {"unavailable": "timeout"}
+    with members.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM villages")).scalar_one() == 0
