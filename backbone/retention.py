@@ -153,11 +153,11 @@ class SoonAfterStartTimer(Timer):
             with Timeout(pause, exception=False):
                 self.should_stop.wait()
                 break
-            began = time.monotonic()
+            self.began = time.monotonic()  # the moment the run begins, as the schedule counts it
             self.handle_timer_tick()
             self.worker_complete.wait()
             self.worker_complete.reset()
-            pause = max(self.interval - (time.monotonic() - began), 0)
+            pause = max(self.interval - (time.monotonic() - self.began), 0)
 
 
 class RetentionTimer:
