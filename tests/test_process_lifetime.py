@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.reliability import wait_until
+from tests.support.reliability import running, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 # a stand-in for a test process: starts a long-lived child, says its number, waits to be killed
@@ -24,13 +24,6 @@ time.sleep(120)
 """
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.parametrize("bound", [True, False], ids=["bound", "unbound"])
 def test_a_killed_test_process_takes_what_it_started_with_it(bound):
     stand_in = subprocess.Popen(
@@ -44,8 +37,8 @@ def test_a_killed_test_process_takes_what_it_started_with_it(bound):
         stand_in.kill()  # as xdist kills a worker, or a crash ends it: no teardown runs
         stand_in.wait()
         if bound:
-            wait_until(lambda: not _running(child), timeout=10, message="the child ending")
+            wait_until(lambda: not running(child), timeout=10, message="the child ending")
         else:  # what the tests' processes were before: left running to the end of the run
-            assert _running(child)
+            assert running(child)
     finally:
         subprocess.run(["kill", "-9", str(child)], capture_output=True)

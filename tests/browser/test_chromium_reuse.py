@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from tests.support import chromium
 from tests.support.chromium import HEADLESS_SHELL, as_new, close, start_session
 from tests.support.page_checks import resize
-from tests.support.reliability import wait_until
+from tests.support.reliability import running, wait_until
 
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
@@ -90,13 +90,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.parametrize("javascript", [True, False], ids=["scripts", "no-scripts"])
 def test_a_closed_session_leaves_no_browser_running(javascript):
     """Each kind of session, closed, takes its browser with it (the headless shell's launcher
@@ -109,7 +102,7 @@ def test_a_closed_session_leaves_no_browser_running(javascript):
         close(driver)
     assert processes  # the browser, its zygotes, renderer, GPU and network processes
     wait_until(
-        lambda: not any(map(_running, processes)),
+        lambda: not any(map(running, processes)),
         timeout=10,
         message="the closed session's browser processes ending",
     )
