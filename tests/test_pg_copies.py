@@ -77,3 +77,17 @@ def test_a_copy_whose_schema_changed_is_not_handed_out_again(copies):
     assert fresh != first
     assert Contents(fresh).fingerprint == copies.contents.fingerprint
     copies.give_back(fresh)
+
+
+def test_a_copy_commits_without_waiting_for_the_disk(copies):
+    """The tests' databases, copies included (a copy does not inherit its template's settings),
+    commit without waiting for the disk: tests/support/infrastructure.py."""
+    url = copies.take()
+    try:
+        conn = psycopg2.connect(url)
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
+        conn.close()
+    finally:
+        copies.give_back(url)
