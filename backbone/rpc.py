@@ -145,7 +145,8 @@ class TimedServiceProxy:
             except RemoteError as exc:
                 if exc.exc_type in DATABASE_DOWN:
                     raise ServiceUnavailable(self._service, "database") from None
-                if exc.exc_type == CallerGaveUp.__name__:  # its answer overtook our own timeout
+                # the service found the deadline passed and committed nothing: it did not answer
+                if exc.exc_type == CallerGaveUp.__name__:
                     raise ServiceUnavailable(self._service, "timeout") from None
                 raise
 

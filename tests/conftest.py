@@ -332,10 +332,10 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     """The last of a test process. The dropper (`drop_later`) is told that nothing more comes
     (after the session's own fixtures, the migrated templates, are torn down) and drops the rest
-    beside what runs next: a worker waiting for its checkpoints held a pass's end ~6 s. Then what
-    the process holds is frozen out of the garbage collector: Python's last collection, at exit,
-    went through a worker's whole heap for 3 to over 10 s, the pass waiting on it (execnet sends
-    a worker still busy after 5 s a SIGINT, which a CI run printed, and xdist kills it at 10 s)."""
+    beside what runs next, without the worker waiting for its checkpoints. Then what the process
+    holds is frozen out of the garbage collector: Python's last collection, at exit, goes through a
+    worker's whole heap for seconds while the pass waits on it (execnet sends a worker still busy
+    after 5 s a SIGINT, and xdist kills it at 10 s). bench/pass_tail.py measures both."""
     finish_drops(wait=False)
     gc.freeze()
 

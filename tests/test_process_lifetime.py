@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.reliability import running, wait_until
+from tests.support.infrastructure import running
+from tests.support.reliability import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 # a stand-in for a test process: starts a long-lived child, says its number, waits to be killed

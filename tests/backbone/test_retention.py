@@ -143,9 +143,9 @@ def test_each_service_purges_what_its_retention_lets_go_a_minute_after_start_the
 
 
 class _NotedTimer(retention.SoonAfterStartTimer):
-    """Notes when each run begins, the very moment the timer's loop counts from (a clock reading of
+    """Notes when each run begins, the very moment the timer's loop counts from: a clock reading of
     its own, even the next statement, may come late by however long the OS leaves the process
-    waiting for a core: a clean-clone `make test` saw two runs 0.3988 s apart, interval 0.4)."""
+    waiting for a core, and two runs would then look a hair under the interval apart."""
 
     def handle_timer_tick(self):
         _Ticker.runs.append(self.began)

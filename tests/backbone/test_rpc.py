@@ -348,7 +348,7 @@ def test_a_call_sent_late_is_waited_for_until_its_deadline_and_told_unanswered(
     """Sending the call takes most of the caller's 2 s (as after a broker restart, the publish
     waiting on the broker): the service, finding the deadline passed, commits nothing and says so.
     The caller is told the service did not answer (the gateway's 503, to try again), not an error
-    (its 500, seen once in the self-healing test)."""
+    (its 500)."""
     import eventlet
     from nameko.rpc import MethodProxy
     from sqlalchemy import text

@@ -11,8 +11,9 @@ from selenium.webdriver.common.by import By
 
 from tests.support import chromium
 from tests.support.chromium import HEADLESS_SHELL, as_new, close, start_session
+from tests.support.infrastructure import running
 from tests.support.page_checks import resize
-from tests.support.reliability import running, wait_until
+from tests.support.reliability import wait_until
 
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
@@ -92,8 +93,8 @@ def _descendants(pid: int) -> set[int]:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["scripts", "no-scripts"])
 def test_a_closed_session_leaves_no_browser_running(javascript):
-    """Each kind of session, closed, takes its browser with it (the headless shell's launcher
-    script once left one running for each session: dozens by the end of a pass)."""
+    """Each kind of session, closed, takes its browser with it: one left per session would be
+    dozens running by the end of a pass (as the headless shell's launcher script does)."""
     driver = start_session(javascript)
     try:
         driver.get("data:text/html,<title>fermé</title>")

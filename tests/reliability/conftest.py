@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from maillage.runner import free_port
-from tests.support.infrastructure import ends_with_this_process
+from tests.support.infrastructure import ends_with_this_process, running
 from tests.support.reliability import Broker, WorkerLog, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -152,14 +152,6 @@ def relay(tmp_path):
 # --- a private RabbitMQ node -----------------------------------------------------------------
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone
-    except OSError:
-        return False
-
-
 def _rabbit_script(name: str) -> str | None:
     # On Debian the /usr/sbin scripts re-run themselves as the rabbitmq user, who cannot read the
     # test's temporary folder: call the real scripts directly.
@@ -245,13 +237,7 @@ class PrivateRabbit:
 
     def vm_alive(self) -> bool:
         pid = self._pid()
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return pid is not None and running(pid)
 
     def wait_port(self, open_: bool, timeout: float = 30) -> None:
         wait_until(
@@ -294,7 +280,7 @@ class PrivateRabbit:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             return
-        wait_until(lambda: not _process_alive(pid), 30, interval=0.05, message=f"{self.node} gone")
+        wait_until(lambda: not running(pid), 30, interval=0.05, message=f"{self.node} gone")
 
     def _pid(self) -> int | None:
         try:
@@ -376,9 +362,9 @@ class RabbitCluster:
             else:
                 node.pid_file.unlink(missing_ok=True)  # the killed VM's: the new one writes its own
                 node.start()
-        running = self.running_nodes(self.nodes[0])
-        if running != {node.node for node in self.nodes}:
-            raise RuntimeError(f"the cluster did not form again: running {sorted(running)}")
+        formed = self.running_nodes(self.nodes[0])
+        if formed != {node.node for node in self.nodes}:
+            raise RuntimeError(f"the cluster did not form again: running {sorted(formed)}")
 
     def start(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -395,9 +381,9 @@ class RabbitCluster:
                         f"{node.node} {' '.join(args)}: {result.stdout}{result.stderr}"
                     )
             node.wait_port(open_=True)
-        running = self.running_nodes(first)
-        if running != {node.node for node in self.nodes}:
-            raise RuntimeError(f"the cluster did not form: running {sorted(running)}")
+        formed = self.running_nodes(first)
+        if formed != {node.node for node in self.nodes}:
+            raise RuntimeError(f"the cluster did not form: running {sorted(formed)}")
 
     def running_nodes(self, via: PrivateRabbit) -> set[str]:
         result = via.ctl_run("cluster_status", "--formatter", "json")

@@ -16,7 +16,7 @@ from tests.support.page_checks import resize
 # it (bench/README.md). The sessions that run no script stay on Chromium: the shell has no
 # profile, so the setting that turns scripts off does not reach it. The binary itself: the package's
 # /usr/bin/chromium-headless-shell is a `sh` that runs it as its child, and chromedriver, quitting,
-# ended the `sh` and left the browser running, one for each session of each run.
+# would end the `sh` and leave the browser running.
 HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 CHROMIUM = "/usr/bin/chromium"  # the package's script, which execs the browser
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -25,8 +25,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 # fails after this many seconds, naming the command, instead of holding the worker until the
 # test's timeout (pytest-timeout, 300 s)
 COMMAND_SECONDS = 90
-# a reset that takes longer than this is given up and the session closed (a CI run once saw
-# Storage.clearDataForOrigin never answered)
+# a reset command that takes longer than this is given up and the session closed: a fresh session
+# costs ~0.9 CPU-s, a reset that hangs would hold the worker
 RESET_SECONDS = 15
 
 

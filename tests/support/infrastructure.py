@@ -36,9 +36,9 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def ends_with_this_process() -> None:
     """A `preexec_fn` for what a test starts and stops itself (a network, a relay, a server): the
-    child is sent SIGTERM if the test process dies first (a worker killed or crashed had left its
-    networks running, on the broker and the CPU, until the end of the run). Not for the dropper,
-    which is meant to outlive it."""
+    child is sent SIGTERM if the test process dies first: a worker killed or crashed would
+    otherwise leave its networks running, on the broker and the CPU, until the end of the run. Not
+    for the dropper, which is meant to outlive it."""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -92,8 +92,8 @@ def drop_later(kind: str, name: str) -> None:
 
 def finish_drops(wait: bool = True) -> None:
     """Nothing more to drop: the dropper ends once what it was handed is dropped; `wait` until
-    then (a test of the drops), or not (the end of a test process: its drops finish beside
-    whatever runs next; a worker waiting for their checkpoints held each pass's end ~6 s)."""
+    then (a test of the drops), or not (the end of a test process: its drops, a checkpoint each,
+    finish beside whatever runs next instead of holding the pass's end)."""
     global _dropper, _handed
     if _dropper is not None:
         _handed.close()
@@ -108,7 +108,7 @@ def being_dropped() -> set[str]:
     ending leaves a list nobody reads: removed)."""
     names = set()
     for listing in DROPPING.glob("*") if DROPPING.is_dir() else ():
-        if _alive(int(listing.name)):
+        if listing.name.isdigit() and running(int(listing.name)):
             names.update(listing.read_text().split())
         else:
             listing.unlink(missing_ok=True)
@@ -148,17 +148,16 @@ def _left_behind(name: str) -> bool:
     owner = OWNER.match(name)
     if owner is None:
         return False
-    return owner.group(1) is None or not _alive(int(owner.group(1)))
+    return owner.group(1) is None or not running(int(owner.group(1)))
 
 
-def _alive(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid`, anyone's, exists and has not ended (an ended one its parent has not
+    reaped yet is a zombie)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
 
 
 def _on_this_machine(url: str) -> bool:

@@ -1,12 +1,10 @@
-"""Helpers of the reliability tests: bounded waits, plain pika taps and publishers, DB counts,
-whether a process still runs."""
+"""Helpers of the reliability tests: bounded waits, plain pika taps and publishers, DB counts."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from pathlib import Path
 
 import pika
 from sqlalchemy import func, select
@@ -218,11 +216,3 @@ class WorkerLog:
             for name, exc_info, n in self.handled
             if name == method and (ok is None or (exc_info is None) == ok)
         )
-
-
-def running(pid: int) -> bool:
-    """Whether process `pid` exists and has not ended (an ended one not yet reaped is a zombie)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
