@@ -17,6 +17,7 @@ from tests.support.infrastructure import (
     drop_later,
     finish_drops,
     sweep_leftovers,
+    vhost_names,
 )
 
 pytestmark = pytest.mark.broker
@@ -29,8 +30,7 @@ def _dead_pid() -> int:
 
 
 def _vhosts() -> set[str]:
-    answer = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
-    return {vhost["name"] for vhost in answer.json()}
+    return set(vhost_names())
 
 
 def _databases() -> set[str]:

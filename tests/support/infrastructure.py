@@ -56,6 +56,14 @@ def make_vhost() -> str:
     return name
 
 
+def vhost_names() -> list[str]:
+    """The broker's vhosts by name. One being deleted may be listed without its name for a moment
+    (seen while the droppers delete others): skipped."""
+    answer = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
+    answer.raise_for_status()
+    return [vhost["name"] for vhost in answer.json() if "name" in vhost]
+
+
 def drop_vhost(name: str) -> None:
     requests.delete(f"{RABBIT_MANAGEMENT}/vhosts/{name}", auth=RABBIT_AUTH, timeout=30)
 
@@ -175,10 +183,7 @@ def sweep_leftovers() -> list[str]:
         return swept
     in_hand = being_dropped()  # the end of the run before this one, still being dropped
     try:
-        vhosts = requests.get(f"{RABBIT_MANAGEMENT}/vhosts", auth=RABBIT_AUTH, timeout=10)
-        vhosts.raise_for_status()
-        for vhost in vhosts.json():
-            name = vhost["name"]
+        for name in vhost_names():
             if name.startswith(VHOST_PREFIX) and _left_behind(name) and name not in in_hand:
                 drop_later("vhost", name)
                 swept.append(name)
