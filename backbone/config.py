@@ -210,6 +210,20 @@ _declare(
     ),
     Setting("MAILLAGE_MAX_WORKERS", "int", 10, "workers per nameko service", 1),
     Setting(
+        "MAILLAGE_DB_POOL_SIZE",
+        "int",
+        10,
+        "PostgreSQL connections a process keeps open between its units of work",
+        1,
+    ),
+    Setting(
+        "MAILLAGE_DB_POOL_OVERFLOW",
+        "int",
+        10,
+        "PostgreSQL connections a process may open beyond those while busy, closed once returned",
+        0,
+    ),
+    Setting(
         "MAILLAGE_OUTBOX_RELAY",
         "str",
         "in-process",

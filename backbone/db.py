@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from backbone import config
 from backbone.unit_of_work import UnitOfWork
 
 _green_patched = False
@@ -44,7 +45,14 @@ def make_engine(url: str) -> Engine:
 
             patch_psycopg()
         _green_patched = True
-    engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
+    # each process holds at most MAILLAGE_DB_POOL_SIZE idle connections: PostgreSQL's own limit
+    # (max_connections, 100 by default) is shared by every process of every service and replica
+    engine = create_engine(
+        url,
+        pool_size=config.value("MAILLAGE_DB_POOL_SIZE"),
+        max_overflow=config.value("MAILLAGE_DB_POOL_OVERFLOW"),
+        hide_parameters=True,
+    )
     _ping_after_idle(engine)
     return engine
 

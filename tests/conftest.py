@@ -321,8 +321,14 @@ from tests.support.network import stack  # noqa: F401  (a fixture: one whole net
 
 
 def pytest_configure(config):
-    """Once per run (not in each xdist worker): what killed runs left in the broker and in
-    PostgreSQL goes (tests/support/infrastructure.py)."""
+    """The alone pass's smaller database pools; and once per run (not in each xdist worker): what
+    killed runs left in the broker and in PostgreSQL goes (tests/support/infrastructure.py)."""
+    if config.getoption("--suite-pass") == "alone":
+        # its three networks on PostgreSQL at once (the broker cluster's, the self-healing one's,
+        # the faults under load's) share the machine's max_connections (100) with what the parallel
+        # pass's droppers still do: at the default pool (10 kept open a process) they held up to
+        # 83 connections, and once a test's own was refused (bench/README.md, eighth session)
+        os.environ.setdefault("MAILLAGE_DB_POOL_SIZE", "5")
     if not hasattr(config, "workerinput"):
         swept = sweep_leftovers()
         if swept:

@@ -39,6 +39,8 @@ def _run(argv, env_changes: dict, tmp_path) -> subprocess.CompletedProcess:
 BAD_VALUES = [
     ("MAILLAGE_RPC_TIMEOUT", "five", "doit être un nombre"),
     ("MAILLAGE_DELIVERY_LIMIT", "0", "au moins 1"),
+    ("MAILLAGE_DB_POOL_SIZE", "0", "au moins 1"),
+    ("MAILLAGE_DB_POOL_OVERFLOW", "-1", "au moins 0"),
     ("MAILLAGE_WEBHOOK_WORKERS", "2.5", "nombre entier"),
     ("MAILLAGE_WEBHOOK_ALLOW_PRIVATE", "maybe", "1 ou 0"),
     ("MAILLAGE_LOG_FORMAT", "xml", "l'une de : json, text"),

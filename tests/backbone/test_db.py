@@ -1,9 +1,11 @@
 """The connection pool on PostgreSQL: a connection that sat idle is checked before use (a dead one
-is replaced, the caller sees nothing); one used a moment ago is handed out without a round trip."""
+is replaced, the caller sees nothing); one used a moment ago is handed out without a round trip;
+a process keeps at most MAILLAGE_DB_POOL_SIZE connections open, and opens at most
+MAILLAGE_DB_POOL_OVERFLOW more while busy."""
 
 import psycopg2
 import pytest
-from sqlalchemy import text
+from sqlalchemy import exc, text
 
 from backbone import db as db_module
 from backbone.db import make_engine
@@ -23,6 +25,38 @@ def _terminate_backends(url: str) -> int:
         killed = cursor.fetchone()[0]
     admin.close()
     return killed
+
+
+def _open_connections(url: str) -> int:
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (url.rsplit("/", 1)[1],)
+        )
+        count = cursor.fetchone()[0]
+    admin.close()
+    return count
+
+
+def test_a_process_keeps_its_pool_size_open_and_opens_its_overflow_only_while_busy(
+    db_url, monkeypatch
+):
+    monkeypatch.setenv("MAILLAGE_DB_POOL_SIZE", "2")
+    monkeypatch.setenv("MAILLAGE_DB_POOL_OVERFLOW", "1")
+    engine = make_engine(db_url)
+    try:
+        engine.pool._timeout = 0.5  # a fourth connection at once waits this long, then fails
+        busy = [engine.connect() for _ in range(3)]
+        for conn in busy:
+            conn.execute(text("SELECT 1"))
+        assert _open_connections(db_url) == 3
+        with pytest.raises(exc.TimeoutError):
+            engine.connect()
+        for conn in busy:
+            conn.close()
+        assert _open_connections(db_url) == 2, "the one beyond the pool's size is closed"
+    finally:
+        engine.dispose()
 
 
 def _pings(engine, monkeypatch) -> list:
