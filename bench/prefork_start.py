@@ -6,9 +6,11 @@ to their code imported, both ways, a few times each in turn.
     .venv/bin/python bench/prefork_start.py             # 5 rounds
     .venv/bin/python bench/prefork_start.py --rounds 10
 
-Each way counts the user and system CPU of every process it starts (`os.wait4`), the forking
-process's own imports included. Only the imports are measured: what a service does once imported
-(its broker connections, its database's first statements) is the same either way. Prints figures;
+Each way counts the user and system CPU of every process it starts and waits for
+(`getrusage(RUSAGE_CHILDREN)`), the forking process's own imports and its children included.
+eventlet's green DNS is off in all of them (in `maillage run` the partners' process has it, ~0.15
+CPU-s more either way). Only the imports are measured: what a service does once imported (its
+broker connections, its database's first statements) is the same either way. Prints figures;
 asserts nothing (issue #23: the suite's ~13 network starts a pass).
 """
 
