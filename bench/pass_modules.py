@@ -25,8 +25,9 @@ import threading
 import time
 from pathlib import Path
 
+from suite_cpu import PARALLEL_PASS, machine_jiffies  # bench/ is on the path, run or as plugin
+
 ROOT = Path(__file__).resolve().parents[1]
-PARALLEL_PASS = ["-n", "4", "--dist", "loadgroup", "--suite-pass=parallel"]
 NOTES_ENV = "PASS_MODULES_NOTES"
 SAMPLE_SECONDS = 5.0
 
@@ -55,19 +56,12 @@ def pytest_runtest_logfinish(nodeid, location):
     _write({"test": nodeid, "ended": time.time()})
 
 
-def _busy_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine so far."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle and iowait
-    return sum(fields[:8]) - idle, sum(fields[:8])
-
-
 def _sample(stop: threading.Event, shares: list) -> None:
-    before = _busy_ticks()
+    before = machine_jiffies()
     while not stop.wait(SAMPLE_SECONDS):
-        now = _busy_ticks()
-        total = now[1] - before[1]
-        shares.append((time.time(), (now[0] - before[0]) / total if total else 0.0))
+        now = machine_jiffies()
+        total, idle = now[0] - before[0], now[1] - before[1]
+        shares.append((time.time(), (total - idle) / total if total else 0.0))
         before = now
 
 

@@ -69,7 +69,7 @@ def _processes() -> dict[tuple[str, str], tuple[str, float]]:
     return found
 
 
-def _machine() -> tuple[int, int]:
+def machine_jiffies() -> tuple[int, int]:
     """(all jiffies, idle jiffies) of the machine so far."""
     with open("/proc/stat") as f:
         values = [int(v) for v in f.readline().split()[1:]]
@@ -80,11 +80,11 @@ def sample(done: threading.Event, every: float = 2.0) -> tuple[dict, float]:
     """Until `done`: CPU seconds by kind, and the machine's busy share."""
     before = _processes()
     seen = dict(before)
-    total0, idle0 = _machine()
+    total0, idle0 = machine_jiffies()
     while not done.wait(every):
         seen.update(_processes())
     seen.update(_processes())
-    total, idle = _machine()
+    total, idle = machine_jiffies()
     by_kind: collections.Counter = collections.Counter()
     last = _processes()
     for key, (cmdline, used) in seen.items():

@@ -327,7 +327,8 @@ def pytest_configure(config):
         # its three networks on PostgreSQL at once (the broker cluster's, the self-healing one's,
         # the faults under load's) share the machine's max_connections (100) with what the parallel
         # pass's droppers still do: at the default pool (10 kept open a process) they held up to
-        # 83 connections, and once a test's own was refused (bench/README.md, eighth session)
+        # 83 connections, so near the limit that a test's own connection could be refused
+        # (bench/README.md, "PostgreSQL's connections in the alone pass")
         os.environ.setdefault("MAILLAGE_DB_POOL_SIZE", "5")
     if not hasattr(config, "workerinput"):
         swept = sweep_leftovers()
